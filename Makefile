@@ -1,0 +1,81 @@
+# yun build. `make` builds build/yun (CLI and daemon) and build/yund (same binary).
+# `make run` installs what is missing, builds and starts a single-node cloud; `make test` runs everything.
+CC      ?= cc
+PKGS    := libmicrohttpd jansson sqlite3 openssl libcurl expat zlib
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -largon2 -lpthread -lm
+BUILD   ?= build
+DATA    ?= ./data
+LISTEN  ?= 127.0.0.1:9500
+
+LIB_SRC  := $(sort $(filter-out src/cmd/%,$(wildcard src/*/*.c)))
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
+TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
+
+.PHONY: all run test unit sdk fuzz fuzz-long asan deps clean bench format
+all: $(BUILD)/yun $(BUILD)/yund
+
+$(BUILD)/obj/%.o: %.c $(wildcard src/*/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libyun.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/yun: $(BUILD)/obj/src/cmd/yun.o $(BUILD)/libyun.a
+	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/yund: $(BUILD)/yun
+	ln -sf yun $@
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libyun.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $< $(BUILD)/libyun.a $(LDLIBS) -lcmocka -o $@
+
+unit: $(TEST_BIN)
+	@set -e; for t in $(TEST_BIN); do echo "== $$t"; $$t; done
+
+# The test build: every C part under AddressSanitizer + UndefinedBehaviorSanitizer.
+SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+asan:
+	$(MAKE) BUILD=build-asan CFLAGS="$(SAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" all $(patsubst $(BUILD)/%,build-asan/%,$(TEST_BIN))
+
+FUZZ_SECONDS ?= 10
+fuzz: $(FUZZ_SRC:fuzz/%.c=build-fuzz/%)
+	@set -e; for f in $^; do echo "== $$f ($(FUZZ_SECONDS)s)"; mkdir -p build-fuzz/corpus/$$(basename $$f); \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -print_final_stats=0 build-fuzz/corpus/$$(basename $$f) 2>&1 | tail -2; done
+fuzz-long:
+	$(MAKE) fuzz FUZZ_SECONDS=600
+
+build-fuzz/%: fuzz/%.c $(LIB_SRC)
+	@mkdir -p build-fuzz
+	clang -std=c11 -D_GNU_SOURCE -Isrc -g -O1 -fsanitize=fuzzer,address,undefined $(shell pkg-config --cflags $(PKGS)) \
+	  $< $(LIB_SRC) $(LDLIBS) -o $@
+
+deps:
+	./scripts/setup.sh
+
+run: deps all
+	$(BUILD)/yun up --data $(DATA) --listen $(LISTEN)
+
+sdk: all
+	node --test --test-concurrency=1 tests/sdk/
+
+test: deps all asan
+	@set -e; for t in $(patsubst $(BUILD)/%,build-asan/%,$(TEST_BIN)); do echo "== $$t"; $$t; done
+	$(MAKE) fuzz
+	YUN_BIN=$(CURDIR)/build-asan/yun ASAN_OPTIONS=detect_leaks=0 node --test --test-concurrency=1 tests/sdk/
+	@if [ -d tests/system ] && ls tests/system/*.sh >/dev/null 2>&1; then for s in tests/system/*.sh; do echo "== $$s"; bash $$s; done; fi
+
+bench: all
+	./bench/run.sh
+
+format:
+	clang-format -i src/*/*.c src/*/*.h tests/unit/*.c fuzz/*.c
+
+clean:
+	rm -rf build build-asan build-fuzz

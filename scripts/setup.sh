@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what yun needs on Debian 12, only what is missing: build tools and libraries,
+# QEMU and guest-image tools, the object-store test clients, and the npm packages of the tests.
+# Idempotent and quick when everything is present.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PKGS=(
+  build-essential clang pkg-config
+  libmicrohttpd-dev libjansson-dev libsqlite3-dev libssl-dev libargon2-dev libcurl4-openssl-dev
+  libexpat1-dev zlib1g-dev libcmocka-dev
+  nodejs npm wrk curl sqlite3
+)
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
+  $SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# npm packages of the test clients, pinned by package-lock.json
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi

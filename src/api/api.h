@@ -1,0 +1,194 @@
+/*
+ * api: the one request path every Tencent Cloud API 3.0 action shares.
+ *
+ *   http request -> authenticate (TC3-HMAC-SHA256 or legacy v1) -> route (version, action)
+ *   -> rate limit -> authorise (CAM policy) -> validate params against the action's schema
+ *   -> handler (in one store transaction for actions that change state) -> audit -> envelope
+ *
+ * Services contribute rows to the action registry (struct action) with a request schema
+ * declared as data (struct param); MissingParameter/UnknownParameter/InvalidParameter/
+ * InvalidParameterValue come from the schema walk, never from handler code.
+ */
+#ifndef YUN_API_H
+#define YUN_API_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "core/core.h"
+#include "store/store.h"
+
+/* ---- request schemas (schema.c) ---- */
+enum ptype { PT_STRING = 1, PT_INT, PT_FLOAT, PT_BOOL, PT_OBJECT, PT_ARRAY };
+
+#define P_REQUIRED 1u
+
+struct param {
+    const char *name; /* NULL terminates a list */
+    enum ptype type;
+    unsigned flags;
+    enum ptype elem;             /* PT_ARRAY: element type */
+    const struct param *fields;  /* PT_OBJECT, or PT_ARRAY of PT_OBJECT */
+    int64_t min, max;            /* PT_INT: value range; PT_STRING: length; PT_ARRAY: item count (0,0 = no bound) */
+    const char *const *values;   /* PT_STRING (or array of strings): allowed values, NULL-terminated */
+};
+
+/* Shorthands for schema rows. */
+#define P_STR(n, f, lo, hi) {.name = n, .type = PT_STRING, .flags = f, .min = lo, .max = hi}
+#define P_ENUM(n, f, vals) {.name = n, .type = PT_STRING, .flags = f, .max = 256, .values = vals}
+#define P_INT(n, f, lo, hi) {.name = n, .type = PT_INT, .flags = f, .min = lo, .max = hi}
+#define P_BOOL(n, f) {.name = n, .type = PT_BOOL, .flags = f}
+#define P_OBJ(n, f, flds) {.name = n, .type = PT_OBJECT, .flags = f, .fields = flds}
+#define P_STRS(n, f, maxitems, maxlen) {.name = n, .type = PT_ARRAY, .flags = f, .elem = PT_STRING, .max = maxitems, .min = maxlen}
+#define P_INTS(n, f, maxitems) {.name = n, .type = PT_ARRAY, .flags = f, .elem = PT_INT, .max = maxitems}
+#define P_OBJS(n, f, maxitems, flds) {.name = n, .type = PT_ARRAY, .flags = f, .elem = PT_OBJECT, .max = maxitems, .fields = flds}
+#define P_END {.name = NULL}
+
+/* Validates (and, for form/query input whose leaves are strings, coerces) params in place.
+ * Returns 0, or -1 with code/message set (Tencent codes). */
+int schema_validate(const struct param *schema, json_t *params, int coerce, char *code, size_t clen, char *msg,
+                    size_t mlen);
+
+/* ---- flattened parameters (params.c): GET queries and v1 forms ---- */
+/* Parses a=b&c.0=d into a JSON tree of strings (objects keyed by path segment). */
+json_t *params_from_query(const char *query, size_t len, int *too_deep);
+char *url_decode(const char *s, size_t len, size_t *outlen); /* malloc'd; NULL on bad escapes */
+struct kv;
+json_t *params_from_kv(struct kv *list, int n, int (*skip)(const char *key), int *bad);
+
+/* ---- identity of the caller ---- */
+struct principal {
+    char secret_id[64];
+    char owner_uin[24]; /* the root account that owns everything the caller touches */
+    char user_uin[24];  /* the caller: == owner_uin for the root account */
+    char app_id[24];
+    int is_root;
+};
+
+/* ---- handlers ---- */
+struct api_ctx {
+    const struct action *action;
+    const char *request_id;
+    const char *region;    /* X-TC-Region / Region, validated for regional actions; may be "" */
+    const char *source_ip;
+    const char *language;
+    const struct config *config;
+    struct store *store;
+    struct principal who;
+    json_t *params; /* validated request parameters (borrowed) */
+    json_t *out;    /* response fields the handler adds (owned by the request path) */
+    char code[96];  /* error code when the handler fails */
+    char message[512];
+    char resource[256]; /* what the action touched, for the audit record */
+};
+
+typedef int (*action_fn)(struct api_ctx *ctx);
+
+#define A_MUTATES 1u  /* changes state: runs in a transaction and is audited */
+#define A_REGIONAL 2u /* needs a valid region */
+
+struct action {
+    const char *service; /* product name used in policies: cvm, cam, vpc ... */
+    const char *version;
+    const char *name;
+    action_fn handler;
+    const struct param *params;
+    unsigned flags;
+    /* Resource for CAM evaluation, as the tail after "qcs::service:region:uin/OWNER:", with
+     * ${Param} expanded from the request (e.g. "uin/${AttachUin}"). NULL means "*". */
+    const char *resource;
+};
+
+/* registry.c: services register their tables at start. */
+void api_register(const struct action *actions, int n);
+const struct action *api_find(const char *version, const char *name);
+const struct action *api_find_service(const char *service, const char *name);
+int api_action_count(void);
+const struct action *api_action_at(int i);
+
+/* Handler helpers. api_fail sets the error and returns -1 so handlers can `return api_fail(...)`. */
+int api_fail(struct api_ctx *ctx, const char *code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+const char *api_str(struct api_ctx *ctx, const char *name, const char *dflt);
+int64_t api_int(struct api_ctx *ctx, const char *name, int64_t dflt);
+int api_has(struct api_ctx *ctx, const char *name);
+
+/* ---- the HTTP side's view of a request (dispatch.c) ---- */
+struct api_http {
+    const char *method;
+    const char *raw_query; /* after '?', as received; "" if none */
+    const char *source_ip;
+    const char *(*header)(void *hctx, const char *name); /* case-insensitive lookup, NULL if absent */
+    void *hctx;
+    const char *body;
+    size_t body_len;
+    int body_too_large;
+};
+
+/* Returns the JSON response body (malloc'd). Never fails to produce an envelope. */
+char *api_handle(const struct config *cfg, const struct api_http *req);
+
+/* Builds an error envelope (also used by the HTTP layer for early failures). */
+char *api_error_envelope(const char *request_id, const char *code, const char *message);
+
+/* ---- signatures ---- */
+/* tc3.c */
+struct tc3_auth {
+    char secret_id[128];
+    char date[16];
+    char service[64];
+    char signed_headers[256];
+    char signature[65];
+};
+int tc3_parse_authorization(const char *header, struct tc3_auth *out);
+/* canonical request from parts; signed header values come from `header` (host handled by caller). */
+char *tc3_canonical_request(const char *method, const char *query, const char *signed_headers,
+                            const char *(*header)(void *, const char *), void *hctx, const char *host,
+                            int lowercase_values, const void *body, size_t body_len);
+void tc3_sign(const char *secret_key, const char *date, const char *service, int64_t timestamp,
+              const char *canonical_request, char out[65]);
+/* Full verification: 0 on success, else an AuthFailure.* code in *code. */
+int tc3_verify(const struct tc3_auth *a, const char *secret_key, const char *method, const char *query,
+               const char *(*header)(void *, const char *), void *hctx, const void *body, size_t body_len);
+
+/* v1.c: legacy HmacSHA1/HmacSHA256 form signatures. params = flat list of decoded (k, v). */
+struct kv {
+    char *k, *v;
+};
+int v1_verify(const char *method, const char *host, struct kv *params, int n, const char *secret_key);
+int kv_parse(const char *s, size_t len, struct kv **out, int *n); /* decoded pairs; caller frees with kv_free */
+void kv_free(struct kv *p, int n);
+const char *kv_get(struct kv *p, int n, const char *k);
+
+/* rate.c: per-account token buckets. */
+void rate_init(int per_second, int burst);
+int rate_allow(const char *account); /* 1 = allowed */
+
+/* audit.c */
+void audit_record(struct store *s, const struct api_ctx *ctx, const char *result);
+extern const struct migration audit_migrations[];
+extern const int audit_migration_count;
+
+/* authz hook: identity decides (see identity.h); set by the identity service at start. */
+struct authz_request {
+    const struct principal *who;
+    const char *action;   /* "cvm:DescribeZones" */
+    const char *resource; /* "qcs::cvm:ap-local:uin/1:*" or "*" */
+    const char *source_ip;
+    int64_t now;
+};
+
+#endif
+
+#ifndef YUN_API_HOOKS
+#define YUN_API_HOOKS
+/* Identity plugs into the request path through these hooks (api does not depend on services). */
+struct identity_hooks {
+    /* 0 = found and active (secret copied out), -1 = unknown or disabled, -2 = store error */
+    int (*lookup_key)(struct store *s, const char *secret_id, struct principal *who, char *secret, size_t len);
+    /* 1 = allowed, 0 = denied, -1 = store error */
+    int (*authorize)(struct store *s, const struct authz_request *req);
+};
+void api_set_identity(const struct identity_hooks *hooks);
+#endif

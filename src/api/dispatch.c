@@ -1,0 +1,360 @@
+/*
+ * dispatch: the request path shared by every action (see api.h for the order of steps).
+ * It owns the envelope: whatever happens, the client gets HTTP 200 and {"Response":{...}}
+ * with a RequestId, and the operator gets one JSON log line per request.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "api/api.h"
+
+#define SIGNATURE_WINDOW 300
+
+static const struct identity_hooks *identity;
+
+void api_set_identity(const struct identity_hooks *hooks) { identity = hooks; }
+
+int api_fail(struct api_ctx *ctx, const char *code, const char *fmt, ...)
+{
+    snprintf(ctx->code, sizeof ctx->code, "%s", code);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(ctx->message, sizeof ctx->message, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+const char *api_str(struct api_ctx *ctx, const char *name, const char *dflt)
+{
+    json_t *v = json_object_get(ctx->params, name);
+    return json_is_string(v) ? json_string_value(v) : dflt;
+}
+
+int64_t api_int(struct api_ctx *ctx, const char *name, int64_t dflt)
+{
+    json_t *v = json_object_get(ctx->params, name);
+    return json_is_integer(v) ? json_integer_value(v) : dflt;
+}
+
+int api_has(struct api_ctx *ctx, const char *name) { return json_object_get(ctx->params, name) != NULL; }
+
+char *api_error_envelope(const char *request_id, const char *code, const char *message)
+{
+    json_t *r = json_pack("{s:{s:{s:s,s:s},s:s}}", "Response", "Error", "Code", code, "Message", message, "RequestId",
+                          request_id);
+    char *s = json_dumps(r, JSON_COMPACT);
+    json_decref(r);
+    return s;
+}
+
+/* Common parameters of the v1 form that are not action parameters. */
+static int v1_common(const char *k)
+{
+    static const char *common[] = {"Action", "Version", "Region", "Timestamp", "Nonce", "SecretId", "Signature",
+                                   "SignatureMethod", "RequestClient", "Token", "Language", NULL};
+    for (int i = 0; common[i]; i++)
+        if (strcmp(common[i], k) == 0)
+            return 1;
+    return 0;
+}
+
+/* Expands the action's resource template into a qcs six-segment resource name. */
+static void expand_resource(struct api_ctx *ctx, char *out, size_t len)
+{
+    const struct action *a = ctx->action;
+    if (!a->resource) {
+        snprintf(out, len, "*");
+        return;
+    }
+    int n = snprintf(out, len, "qcs::%s:%s:uin/%s:", a->service, (a->flags & A_REGIONAL) ? ctx->region : "",
+                     ctx->who.owner_uin);
+    for (const char *p = a->resource; *p && n < (int)len - 1;) {
+        if (p[0] == '$' && p[1] == '{') {
+            const char *e = strchr(p, '}');
+            if (!e)
+                break;
+            char name[64];
+            snprintf(name, sizeof name, "%.*s", (int)(e - p - 2), p + 2);
+            json_t *v = json_object_get(ctx->params, name);
+            char val[128] = "";
+            if (json_is_string(v))
+                snprintf(val, sizeof val, "%s", json_string_value(v));
+            else if (json_is_integer(v))
+                snprintf(val, sizeof val, "%lld", (long long)json_integer_value(v));
+            else if (json_is_array(v) && json_array_size(v) == 1 && json_is_integer(json_array_get(v, 0)))
+                snprintf(val, sizeof val, "%lld", (long long)json_integer_value(json_array_get(v, 0)));
+            else
+                snprintf(val, sizeof val, "*");
+            n += snprintf(out + n, len - (size_t)n, "%s", val);
+            p = e + 1;
+        } else {
+            out[n++] = *p++;
+            out[n] = 0;
+        }
+    }
+}
+
+struct outcome {
+    const char *code;
+    char message[512];
+};
+
+static void set_err(struct outcome *o, const char *code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void set_err(struct outcome *o, const char *code, const char *fmt, ...)
+{
+    o->code = code;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(o->message, sizeof o->message, fmt, ap);
+    va_end(ap);
+}
+
+static int check_timestamp(const char *ts_s, struct outcome *o)
+{
+    char *end;
+    if (!ts_s || !*ts_s) {
+        set_err(o, "MissingParameter", "The request is missing a required parameter `Timestamp`.");
+        return -1;
+    }
+    long long ts = strtoll(ts_s, &end, 10);
+    long long now = time_now();
+    if (*end) {
+        set_err(o, "InvalidParameter", "The Timestamp `%s` is not a number.", ts_s);
+        return -1;
+    }
+    if (ts < now - SIGNATURE_WINDOW || ts > now + SIGNATURE_WINDOW) {
+        set_err(o, "AuthFailure.SignatureExpire",
+                "Signature expired. Timestamp %lld is more than %d seconds away from server time %lld.", ts,
+                SIGNATURE_WINDOW, now);
+        return -1;
+    }
+    return 0;
+}
+
+static int lookup_key(struct store *s, const char *secret_id, struct api_ctx *ctx, char *secret, size_t len,
+                      struct outcome *o)
+{
+    int rc = identity ? identity->lookup_key(s, secret_id, &ctx->who, secret, len) : -2;
+    if (rc == -1)
+        set_err(o, "AuthFailure.SecretIdNotFound", "The SecretId is not found or is disabled.");
+    else if (rc < 0)
+        set_err(o, "InternalError", "The identity store is unavailable.");
+    return rc;
+}
+
+char *api_handle(const struct config *cfg, const struct api_http *req)
+{
+    int64_t t0 = time_now_us();
+    char rid[37];
+    random_uuid(rid);
+    struct api_ctx ctx;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.request_id = rid;
+    ctx.config = cfg;
+    ctx.source_ip = req->source_ip ? req->source_ip : "";
+    ctx.region = "";
+    struct outcome o = {0};
+    json_t *params = NULL;
+    struct kv *form = NULL;
+    int nform = 0, coerce = 0;
+    const char *action_name = NULL, *version = NULL;
+    char secret[128] = "";
+    struct store *s = store_thread();
+    int audited = 0;
+
+    if (!s) {
+        set_err(&o, "InternalError", "The state store is unavailable.");
+        goto answer;
+    }
+    if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "POST") != 0) {
+        set_err(&o, "UnsupportedProtocol", "HTTP method %s is not supported; use GET or POST.", req->method);
+        goto answer;
+    }
+    if (req->body_too_large) {
+        set_err(&o, "RequestSizeLimitExceeded", "The request body exceeds the limit of %zu bytes.", cfg->max_body_bytes);
+        goto answer;
+    }
+    const char *authz = req->header(req->hctx, "authorization");
+    const char *ctype = req->header(req->hctx, "content-type");
+    if (!ctype)
+        ctype = "";
+    int form_body = strcmp(req->method, "POST") == 0 && strncasecmp(ctype, "application/x-www-form-urlencoded", 33) == 0;
+
+    if (authz && *authz) {
+        /* TC3-HMAC-SHA256 */
+        struct tc3_auth a;
+        if (tc3_parse_authorization(authz, &a) != 0) {
+            set_err(&o, "AuthFailure.InvalidAuthorization", "The Authorization header is not a valid TC3-HMAC-SHA256 header.");
+            goto answer;
+        }
+        action_name = req->header(req->hctx, "x-tc-action");
+        version = req->header(req->hctx, "x-tc-version");
+        const char *region = req->header(req->hctx, "x-tc-region");
+        ctx.region = region ? region : "";
+        ctx.language = req->header(req->hctx, "x-tc-language");
+        if (lookup_key(s, a.secret_id, &ctx, secret, sizeof secret, &o) != 0)
+            goto answer;
+        if (check_timestamp(req->header(req->hctx, "x-tc-timestamp"), &o) != 0)
+            goto answer;
+        if (tc3_verify(&a, secret, req->method, req->raw_query, req->header, req->hctx, req->body, req->body_len) != 0) {
+            set_err(&o, "AuthFailure.SignatureFailure", "The provided credentials could not be validated. Please check your signature is correct.");
+            goto answer;
+        }
+        int bad = 0;
+        if (strcmp(req->method, "GET") == 0) {
+            params = params_from_query(req->raw_query, strlen(req->raw_query), &bad);
+            coerce = 1;
+        } else if (form_body) {
+            params = params_from_query(req->body, req->body_len, &bad);
+            coerce = 1;
+        } else {
+            json_error_t je;
+            params = req->body_len ? json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &je) : json_object();
+            if (!params) {
+                set_err(&o, "InvalidParameter", "The request body is not valid JSON: %s.", je.text);
+                goto answer;
+            }
+        }
+        if (bad) {
+            set_err(&o, "InvalidParameter", "The request parameters are malformed.");
+            goto answer;
+        }
+    } else {
+        /* legacy v1: everything in the query (GET) or the form body (POST) */
+        const char *src = strcmp(req->method, "GET") == 0 ? req->raw_query : (form_body ? req->body : "");
+        size_t srclen = strcmp(req->method, "GET") == 0 ? strlen(req->raw_query) : (form_body ? req->body_len : 0);
+        if (kv_parse(src, srclen, &form, &nform) != 0) {
+            set_err(&o, "InvalidParameter", "The request parameters are malformed.");
+            goto answer;
+        }
+        const char *sid = kv_get(form, nform, "SecretId");
+        if (!sid || !kv_get(form, nform, "Signature")) {
+            set_err(&o, "AuthFailure.InvalidAuthorization", "The request carries no signature (Authorization header or v1 Signature).");
+            goto answer;
+        }
+        action_name = kv_get(form, nform, "Action");
+        version = kv_get(form, nform, "Version");
+        ctx.region = kv_get(form, nform, "Region") ? kv_get(form, nform, "Region") : "";
+        ctx.language = kv_get(form, nform, "Language");
+        if (lookup_key(s, sid, &ctx, secret, sizeof secret, &o) != 0)
+            goto answer;
+        if (check_timestamp(kv_get(form, nform, "Timestamp"), &o) != 0)
+            goto answer;
+        const char *host = req->header(req->hctx, "host");
+        if (v1_verify(req->method, host ? host : "", form, nform, secret) != 0) {
+            set_err(&o, "AuthFailure.SignatureFailure", "The provided credentials could not be validated. Please check your signature is correct.");
+            goto answer;
+        }
+        coerce = 1;
+        int bad = 0;
+        params = params_from_kv(form, nform, v1_common, &bad);
+        if (bad) {
+            set_err(&o, "InvalidParameter", "The request parameters are malformed.");
+            goto answer;
+        }
+    }
+
+    if (!action_name || !*action_name) {
+        set_err(&o, "MissingParameter", "The request is missing a required parameter `Action`.");
+        goto answer;
+    }
+    if (!version || !*version) {
+        set_err(&o, "MissingParameter", "The request is missing a required parameter `Version`.");
+        goto answer;
+    }
+    ctx.action = api_find(version, action_name);
+    if (!ctx.action) {
+        set_err(&o, "InvalidAction", "The action `%s` (version %s) does not exist.", action_name, version);
+        goto answer;
+    }
+    if (!rate_allow(ctx.who.owner_uin)) {
+        set_err(&o, "RequestLimitExceeded", "Too many requests for this account; retry later.");
+        goto answer;
+    }
+    if (ctx.action->flags & A_REGIONAL) {
+        if (!*ctx.region) {
+            set_err(&o, "MissingParameter", "The request is missing a required parameter `Region`.");
+            goto answer;
+        }
+        if (!config_find_region(cfg, ctx.region)) {
+            set_err(&o, "UnsupportedRegion", "The region `%s` is not supported.", ctx.region);
+            goto answer;
+        }
+    }
+    char code[96], msg[512];
+    if (schema_validate(ctx.action->params, params, coerce, code, sizeof code, msg, sizeof msg) != 0) {
+        snprintf(ctx.code, sizeof ctx.code, "%s", code);
+        set_err(&o, ctx.code, "%s", msg);
+        goto answer;
+    }
+    ctx.params = params;
+    ctx.store = s;
+    expand_resource(&ctx, ctx.resource, sizeof ctx.resource);
+    if (!ctx.who.is_root) {
+        char act[160];
+        snprintf(act, sizeof act, "%s:%s", ctx.action->service, ctx.action->name);
+        struct authz_request ar = {.who = &ctx.who, .action = act, .resource = ctx.resource, .source_ip = ctx.source_ip, .now = time_now()};
+        int allowed = identity ? identity->authorize(s, &ar) : -1;
+        if (allowed != 1) {
+            if (allowed < 0)
+                set_err(&o, "InternalError", "Policy evaluation failed.");
+            else
+                set_err(&o, "UnauthorizedOperation", "You are not authorized to perform operation (%s) on resource (%s).", act, ctx.resource);
+            if (ctx.action->flags & A_MUTATES) {
+                audit_record(s, &ctx, o.code);
+                audited = 1;
+            }
+            goto answer;
+        }
+    }
+
+    ctx.out = json_object();
+    int mutates = ctx.action->flags & A_MUTATES;
+    if (mutates && store_begin(s) != STORE_OK) {
+        set_err(&o, "InternalError", "The state store is busy; retry later.");
+        goto answer;
+    }
+    int rc = ctx.action->handler(&ctx);
+    if (rc != 0 && !ctx.code[0])
+        api_fail(&ctx, "InternalError", "The action failed unexpectedly.");
+    if (mutates) {
+        if (rc == 0) {
+            audit_record(s, &ctx, "Success");
+            if (store_commit(s) != STORE_OK) {
+                rc = -1;
+                api_fail(&ctx, "InternalError", "The change could not be committed.");
+            }
+        } else {
+            store_rollback(s);
+        }
+        if (rc != 0)
+            audit_record(s, &ctx, ctx.code);
+        audited = 1;
+    }
+    if (rc != 0)
+        set_err(&o, ctx.code, "%s", ctx.message);
+
+answer:;
+    (void)audited;
+    char *body;
+    if (o.code) {
+        body = api_error_envelope(rid, o.code, o.message);
+    } else {
+        json_object_set_new(ctx.out, "RequestId", json_string(rid));
+        json_t *env = json_pack("{s:O}", "Response", ctx.out);
+        body = json_dumps(env, JSON_COMPACT);
+        json_decref(env);
+    }
+    json_t *line = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:f}", "rid", rid, "action", action_name ? action_name : "",
+                             "version", version ? version : "", "account", ctx.who.owner_uin, "user", ctx.who.user_uin,
+                             "ip", ctx.source_ip, "code", o.code ? o.code : "", "ms", (double)(time_now_us() - t0) / 1000.0);
+    if (line)
+        log_json(line);
+    json_decref(ctx.out);
+    json_decref(params);
+    kv_free(form, nform);
+    memset(secret, 0, sizeof secret);
+    return body;
+}

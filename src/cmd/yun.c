@@ -1,0 +1,70 @@
+/*
+ * yun: one binary for the whole single-node cloud.
+ *   yun up [--data DIR] [--listen HOST:PORT] [--config FILE]   run the cloud in the foreground
+ *   yund ... (the same binary under another name)                run the daemon
+ *   yun admin ...                                                operator commands
+ *   yun <service> <Action> --Param value ...                     call the API
+ */
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "daemon/daemon.h"
+
+static int up(int argc, char **argv)
+{
+    struct config cfg;
+    char err[512];
+    config_defaults(&cfg);
+    const char *config_path = NULL, *data = NULL, *listen = NULL;
+    for (int i = 0; i < argc; i++) {
+        if (i + 1 < argc && !strcmp(argv[i], "--config"))
+            config_path = argv[++i];
+        else if (i + 1 < argc && !strcmp(argv[i], "--data"))
+            data = argv[++i];
+        else if (i + 1 < argc && !strcmp(argv[i], "--listen"))
+            listen = argv[++i];
+        else {
+            fprintf(stderr, "usage: yun up [--data DIR] [--listen HOST:PORT] [--config FILE]\n");
+            return 2;
+        }
+    }
+    if (config_path && config_load(&cfg, config_path, err, sizeof err) != 0) {
+        fprintf(stderr, "yun: %s\n", err);
+        return 2;
+    }
+    if (data)
+        snprintf(cfg.data_dir, sizeof cfg.data_dir, "%s", data);
+    if (listen) {
+        const char *colon = strrchr(listen, ':');
+        char *end;
+        long port = colon ? strtol(colon + 1, &end, 10) : -1;
+        if (!colon || *end || port < 0 || port > 65535 || colon == listen) {
+            fprintf(stderr, "yun: --listen wants HOST:PORT, got %s\n", listen);
+            return 2;
+        }
+        snprintf(cfg.listen_host, sizeof cfg.listen_host, "%.*s", (int)(colon - listen), listen);
+        cfg.listen_port = (int)port;
+    }
+    return daemon_run(&cfg);
+}
+
+int main(int argc, char **argv)
+{
+    const char *self = basename(argv[0]);
+    if (!strcmp(self, "yund"))
+        return up(argc - 1, argv + 1);
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+        fprintf(stderr, "usage: yun up [--data DIR] [--listen HOST:PORT] [--config FILE]\n"
+                        "       yun admin <create-account|audit> --data DIR ...\n"
+                        "       yun <service> <Action> [--Param value ...]\n");
+        return argc < 2 ? 2 : 0;
+    }
+    if (!strcmp(argv[1], "up"))
+        return up(argc - 2, argv + 2);
+    if (!strcmp(argv[1], "admin"))
+        return cli_admin(argc - 2, argv + 2);
+    return cli_call(argc - 1, argv + 1);
+}

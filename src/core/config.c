@@ -1,0 +1,150 @@
+/*
+ * config: the daemon configuration. A JSON file (all keys optional) over built-in defaults that
+ * give a working single-node cloud: one region, two zones, a per-account rate limit.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/core.h"
+
+void config_defaults(struct config *c)
+{
+    memset(c, 0, sizeof *c);
+    snprintf(c->data_dir, sizeof c->data_dir, "./data");
+    snprintf(c->listen_host, sizeof c->listen_host, "127.0.0.1");
+    c->listen_port = 9500;
+    snprintf(c->region, sizeof c->region, "ap-local");
+    c->nregions = 1;
+    struct region_conf *r = &c->regions[0];
+    snprintf(r->region, sizeof r->region, "ap-local");
+    snprintf(r->name, sizeof r->name, "Local");
+    r->nzones = 2;
+    for (int i = 0; i < 2; i++) {
+        snprintf(r->zones[i].zone, sizeof r->zones[i].zone, "ap-local-%d", i + 1);
+        snprintf(r->zones[i].name, sizeof r->zones[i].name, "Local Zone %d", i + 1);
+        snprintf(r->zones[i].zone_id, sizeof r->zones[i].zone_id, "10000%d", i + 1);
+    }
+    c->rate_per_second = 200;
+    c->rate_burst = 400;
+    c->max_body_bytes = 1 << 20;
+    c->threads = 0;
+}
+
+static int copy_str(json_t *o, const char *key, char *dst, size_t len, char *err, size_t errlen)
+{
+    json_t *v = json_object_get(o, key);
+    if (!v)
+        return 0;
+    if (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) >= len) {
+        snprintf(err, errlen, "config: \"%s\" must be a non-empty string shorter than %zu", key, len);
+        return -1;
+    }
+    memcpy(dst, json_string_value(v), json_string_length(v) + 1);
+    return 0;
+}
+
+static int get_int(json_t *o, const char *key, int *dst, int min, int max, char *err, size_t errlen)
+{
+    json_t *v = json_object_get(o, key);
+    if (!v)
+        return 0;
+    if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max) {
+        snprintf(err, errlen, "config: \"%s\" must be an integer in [%d, %d]", key, min, max);
+        return -1;
+    }
+    *dst = (int)json_integer_value(v);
+    return 0;
+}
+
+static int load_regions(struct config *c, json_t *arr, char *err, size_t errlen)
+{
+    if (!json_is_array(arr) || json_array_size(arr) == 0 || json_array_size(arr) > 16) {
+        snprintf(err, errlen, "config: \"regions\" must be an array of 1..16 regions");
+        return -1;
+    }
+    c->nregions = (int)json_array_size(arr);
+    for (int i = 0; i < c->nregions; i++) {
+        json_t *r = json_array_get(arr, (size_t)i);
+        struct region_conf *rc = &c->regions[i];
+        memset(rc, 0, sizeof *rc);
+        if (copy_str(r, "Region", rc->region, sizeof rc->region, err, errlen) ||
+            copy_str(r, "RegionName", rc->name, sizeof rc->name, err, errlen))
+            return -1;
+        json_t *zones = json_object_get(r, "Zones");
+        if (!rc->region[0] || !json_is_array(zones) || json_array_size(zones) == 0 || json_array_size(zones) > 16) {
+            snprintf(err, errlen, "config: region %d needs \"Region\" and 1..16 \"Zones\"", i);
+            return -1;
+        }
+        rc->nzones = (int)json_array_size(zones);
+        for (int j = 0; j < rc->nzones; j++) {
+            json_t *z = json_array_get(zones, (size_t)j);
+            struct zone_conf *zc = &rc->zones[j];
+            if (copy_str(z, "Zone", zc->zone, sizeof zc->zone, err, errlen) ||
+                copy_str(z, "ZoneName", zc->name, sizeof zc->name, err, errlen) ||
+                copy_str(z, "ZoneId", zc->zone_id, sizeof zc->zone_id, err, errlen))
+                return -1;
+            if (!zc->zone[0]) {
+                snprintf(err, errlen, "config: every zone needs \"Zone\"");
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+int config_load(struct config *c, const char *path, char *err, size_t errlen)
+{
+    json_error_t je;
+    json_t *root = json_load_file(path, 0, &je);
+    if (!root) {
+        snprintf(err, errlen, "config %s: %s (line %d)", path, je.text, je.line);
+        return -1;
+    }
+    int rc = -1;
+    if (!json_is_object(root)) {
+        snprintf(err, errlen, "config %s: not a JSON object", path);
+        goto out;
+    }
+    static const char *known[] = {"region", "regions", "rate_limit", "max_body_bytes", "threads", NULL};
+    const char *key;
+    json_t *v;
+    json_object_foreach(root, key, v) {
+        int ok = 0;
+        for (int i = 0; known[i]; i++)
+            ok |= strcmp(known[i], key) == 0;
+        if (!ok) {
+            snprintf(err, errlen, "config %s: unknown key \"%s\"", path, key);
+            goto out;
+        }
+    }
+    if (json_object_get(root, "regions") && load_regions(c, json_object_get(root, "regions"), err, errlen))
+        goto out;
+    if (copy_str(root, "region", c->region, sizeof c->region, err, errlen))
+        goto out;
+    json_t *rl = json_object_get(root, "rate_limit");
+    if (rl && (get_int(rl, "per_second", &c->rate_per_second, 0, 10000000, err, errlen) ||
+               get_int(rl, "burst", &c->rate_burst, 0, 10000000, err, errlen)))
+        goto out;
+    int mb = (int)c->max_body_bytes;
+    if (get_int(root, "max_body_bytes", &mb, 1024, 64 << 20, err, errlen) ||
+        get_int(root, "threads", &c->threads, 0, 256, err, errlen))
+        goto out;
+    c->max_body_bytes = (size_t)mb;
+    if (!config_find_region(c, c->region)) {
+        snprintf(err, errlen, "config %s: region \"%s\" is not among \"regions\"", path, c->region);
+        goto out;
+    }
+    rc = 0;
+out:
+    json_decref(root);
+    return rc;
+}
+
+const struct region_conf *config_find_region(const struct config *c, const char *region)
+{
+    for (int i = 0; region && i < c->nregions; i++)
+        if (strcmp(c->regions[i].region, region) == 0)
+            return &c->regions[i];
+    return NULL;
+}

@@ -1,0 +1,86 @@
+/*
+ * core: the small pieces every other part of yun uses and that depend on nothing of ours:
+ * logging, time formatting, random identifiers, hashing/HMAC/AEAD wrappers over OpenSSL,
+ * hex/base64, and the daemon configuration (parsed once into one struct).
+ */
+#ifndef YUN_CORE_H
+#define YUN_CORE_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <jansson.h>
+
+/* log.c */
+enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
+void log_set_level(enum log_level level);
+void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void log_json(json_t *record); /* one structured line; steals the reference */
+#define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)
+#define log_warn(...) log_msg(LOG_WARN, __VA_ARGS__)
+#define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)
+
+/* time.c */
+int64_t time_now(void);                /* unix seconds */
+int64_t time_now_ms(void);             /* monotonic milliseconds */
+int64_t time_now_us(void);             /* monotonic microseconds */
+void time_iso8601(int64_t t, char out[32]);  /* 2026-11-22T12:00:00Z */
+void time_cam(int64_t t, char out[32]);      /* 2026-11-22 12:00:00 (CAM's format) */
+void time_date(int64_t t, char out[16]);     /* 2026-11-22 (UTC) */
+int time_parse_iso8601(const char *s, int64_t *out); /* accepts ...Z, ...+08:00, and "YYYY-MM-DD hh:mm:ss" */
+
+/* random.c */
+int random_bytes(void *buf, size_t len);     /* CSPRNG; 0 on success */
+void random_id(const char *prefix, char *out, size_t outlen); /* prefix + 8 [a-z0-9] */
+void random_alnum(char *out, size_t n);      /* n chars [A-Za-z0-9] + NUL */
+uint64_t random_digits(int ndigits);         /* a number with exactly ndigits digits */
+void random_uuid(char out[37]);
+
+/* crypto.c */
+void sha256(const void *data, size_t len, uint8_t out[32]);
+void sha256_hex(const void *data, size_t len, char out[65]);
+void hmac_sha256(const void *key, size_t klen, const void *msg, size_t mlen, uint8_t out[32]);
+void hmac_sha1(const void *key, size_t klen, const void *msg, size_t mlen, uint8_t out[20]);
+void hex_encode(const uint8_t *in, size_t len, char *out); /* out: 2*len+1 */
+int hex_decode(const char *in, uint8_t *out, size_t outlen);
+size_t base64_encode(const uint8_t *in, size_t len, char *out, size_t outlen); /* returns length */
+int base64_decode(const char *in, size_t inlen, uint8_t *out, size_t outlen, size_t *written);
+int const_time_eq(const void *a, const void *b, size_t len);
+/* AES-256-GCM with a random nonce: out = nonce(12) || ciphertext || tag(16); aad binds the use. */
+int aead_seal(const uint8_t key[32], const char *aad, const void *plain, size_t plen, uint8_t *out, size_t *outlen);
+int aead_open(const uint8_t key[32], const char *aad, const uint8_t *in, size_t inlen, void *plain, size_t *plen);
+#define AEAD_OVERHEAD 28
+
+/* config.c: the daemon's configuration, parsed once. */
+struct zone_conf {
+    char zone[64], name[128], zone_id[32];
+};
+struct region_conf {
+    char region[64], name[128];
+    struct zone_conf zones[16];
+    int nzones;
+};
+struct config {
+    char data_dir[512];
+    char listen_host[128];
+    int listen_port;
+    char region[64];              /* the region this control plane serves */
+    struct region_conf regions[16];
+    int nregions;
+    int rate_per_second;          /* per account; 0 = unlimited */
+    int rate_burst;
+    size_t max_body_bytes;
+    int threads;                  /* HTTP worker threads; 0 = number of cores */
+};
+void config_defaults(struct config *c);
+int config_load(struct config *c, const char *path, char *err, size_t errlen);
+const struct region_conf *config_find_region(const struct config *c, const char *region);
+
+/* util.c */
+int file_write_atomic(const char *path, const void *data, size_t len, int mode); /* tmp + fsync + rename + dir fsync */
+int file_read_all(const char *path, char **out, size_t *len);
+int mkdir_p(const char *path, int mode);
+
+#endif

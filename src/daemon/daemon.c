@@ -1,0 +1,163 @@
+/*
+ * daemon: yund's life cycle. The first start in an empty data directory creates the admin root
+ * account and writes credentials.json (0600); every start applies migrations, registers the
+ * services' action tables, and serves until SIGTERM, then stops accepting, lets in-flight
+ * requests finish, and exits 0. A lock on DIR/yund.lock keeps two daemons off one directory.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "compute/compute.h"
+#include "daemon/daemon.h"
+#include "http/http.h"
+#include "identity/identity.h"
+
+void daemon_register_services(void)
+{
+    identity_register();
+    compute_register_regions();
+}
+
+int daemon_open_data(const struct config *cfg, struct store **out, char *err, size_t errlen)
+{
+    if (mkdir_p(cfg->data_dir, 0700) != 0) {
+        snprintf(err, errlen, "cannot create data directory %s: %s", cfg->data_dir, strerror(errno));
+        return -1;
+    }
+    if (identity_init(cfg->data_dir, err, errlen) != 0)
+        return -1;
+    char path[1100];
+    snprintf(path, sizeof path, "%s/yun.db", cfg->data_dir);
+    store_set_path(path);
+    struct store *s = store_open(path, err, errlen);
+    if (!s)
+        return -1;
+    if (identity_migrate(s, err, errlen) != 0) {
+        store_close(s);
+        return -1;
+    }
+    daemon_register_services();
+    *out = s;
+    return 0;
+}
+
+static int write_credentials(const struct config *cfg, const char *sid, const char *skey, const char *uin)
+{
+    char path[1100];
+    snprintf(path, sizeof path, "%s/credentials.json", cfg->data_dir);
+    char endpoint[200];
+    snprintf(endpoint, sizeof endpoint, "%s:%d", cfg->listen_host, cfg->listen_port);
+    json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:s}", "SecretId", sid, "SecretKey", skey, "Endpoint", endpoint, "Region",
+                          cfg->region, "Uin", uin);
+    char *text = json_dumps(j, JSON_INDENT(2));
+    json_decref(j);
+    int rc = text ? file_write_atomic(path, text, strlen(text), 0600) : -1;
+    free(text);
+    return rc;
+}
+
+/* Creates the admin account on first start, or refreshes the endpoint in credentials.json. */
+static int bootstrap_admin(const struct config *cfg, struct store *s, json_t **creds, char *err, size_t errlen)
+{
+    char path[1100];
+    snprintf(path, sizeof path, "%s/credentials.json", cfg->data_dir);
+    int n = identity_account_count(s);
+    if (n < 0) {
+        snprintf(err, errlen, "store: %s", store_errmsg(s));
+        return -1;
+    }
+    if (n == 0) {
+        struct new_account a;
+        if (identity_create_account(s, "admin", &a, err, errlen) != 0)
+            return -1;
+        if (write_credentials(cfg, a.secret_id, a.secret_key, a.uin) != 0) {
+            snprintf(err, errlen, "cannot write %.400s: %s", path, strerror(errno));
+            return -1;
+        }
+    } else {
+        json_t *old = json_load_file(path, 0, NULL);
+        if (!old) {
+            log_warn("%s is missing; the admin credentials were shown on the first start only", path);
+            return 0;
+        }
+        const char *sid = json_string_value(json_object_get(old, "SecretId"));
+        const char *skey = json_string_value(json_object_get(old, "SecretKey"));
+        const char *uin = json_string_value(json_object_get(old, "Uin"));
+        if (sid && skey && uin)
+            write_credentials(cfg, sid, skey, uin);
+        json_decref(old);
+    }
+    *creds = json_load_file(path, 0, NULL);
+    return 0;
+}
+
+int daemon_run(struct config *cfg)
+{
+    char err[512];
+    if (mkdir_p(cfg->data_dir, 0700) != 0) {
+        fprintf(stderr, "yund: cannot create %s: %s\n", cfg->data_dir, strerror(errno));
+        return 1;
+    }
+    char lockpath[1100];
+    snprintf(lockpath, sizeof lockpath, "%s/yund.lock", cfg->data_dir);
+    int lockfd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (lockfd < 0 || flock(lockfd, LOCK_EX | LOCK_NB) != 0) {
+        fprintf(stderr, "yund: another yund is using %s\n", cfg->data_dir);
+        return 1;
+    }
+    struct store *s;
+    if (daemon_open_data(cfg, &s, err, sizeof err) != 0) {
+        fprintf(stderr, "yund: %s\n", err);
+        return 1;
+    }
+    json_t *creds = NULL;
+    if (bootstrap_admin(cfg, s, &creds, err, sizeof err) != 0) {
+        fprintf(stderr, "yund: %s\n", err);
+        return 1;
+    }
+    rate_init(cfg->rate_per_second, cfg->rate_burst);
+
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, NULL); /* before any thread starts, so only sigwait sees them */
+    signal(SIGPIPE, SIG_IGN);
+
+    struct http_server *srv = http_start(cfg, err, sizeof err);
+    if (!srv) {
+        fprintf(stderr, "yund: %s\n", err);
+        return 1;
+    }
+    http_set_ready(srv, 1);
+    const char *sid = json_string_value(json_object_get(creds, "SecretId"));
+    const char *skey = json_string_value(json_object_get(creds, "SecretKey"));
+    printf("yun is running (data in %s, %d actions)\n", cfg->data_dir, api_action_count());
+    printf("  API endpoint : http://%s:%d  (region %s)\n", cfg->listen_host, cfg->listen_port, cfg->region);
+    if (sid && skey) {
+        printf("  admin account: Uin %s\n", json_string_value(json_object_get(creds, "Uin")));
+        printf("  SecretId     : %s\n  SecretKey    : %s\n", sid, skey);
+        printf("  credentials  : %s/credentials.json\n", cfg->data_dir);
+    }
+    printf("Try:\n  build/yun cvm DescribeZones --data %s\n", cfg->data_dir);
+    printf("  TENCENTCLOUD_SECRET_ID=%s TENCENTCLOUD_SECRET_KEY=... build/yun cam ListUsers --endpoint %s:%d\n",
+           sid ? sid : "AKID...", cfg->listen_host, cfg->listen_port);
+    fflush(stdout);
+    json_decref(creds);
+    log_info("yund ready on %s:%d", cfg->listen_host, cfg->listen_port);
+
+    int sig = 0;
+    sigwait(&set, &sig);
+    log_info("yund stopping (signal %d)", sig);
+    http_set_ready(srv, 0);
+    http_stop(srv);
+    store_close(s);
+    close(lockfd);
+    return 0;
+}

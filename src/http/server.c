@@ -1,0 +1,190 @@
+/*
+ * server: libmicrohttpd glue for the API listener (see http.h).
+ *
+ * The raw request URI (needed byte for byte by TC3 GET signatures) comes from the URI log
+ * callback, which runs before MHD unescapes anything. Bodies over the limit are drained up to
+ * a hard cap so clients still read our RequestSizeLimitExceeded envelope instead of a reset.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "api/api.h"
+#include "http/http.h"
+
+#define DRAIN_CAP (64u << 20) /* past this an oversized body gets the answer and a closed connection */
+
+struct http_server {
+    struct MHD_Daemon *mhd;
+    const struct config *cfg;
+    volatile int ready;
+};
+
+struct conn {
+    char *uri;
+    char *body;
+    size_t len, cap, seen;
+    int started, too_large;
+};
+
+static void *uri_log(void *cls, const char *uri, struct MHD_Connection *c)
+{
+    (void)cls;
+    (void)c;
+    struct conn *cc = calloc(1, sizeof *cc);
+    if (cc)
+        cc->uri = strdup(uri ? uri : "/");
+    return cc;
+}
+
+static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)c;
+    (void)toe;
+    struct conn *cc = *con_cls;
+    if (cc) {
+        free(cc->uri);
+        free(cc->body);
+        free(cc);
+    }
+    *con_cls = NULL;
+}
+
+static const char *header_of(void *hctx, const char *name)
+{
+    return MHD_lookup_connection_value((struct MHD_Connection *)hctx, MHD_HEADER_KIND, name);
+}
+
+static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, char *body, const char *ctype)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE);
+    if (!r) {
+        free(body);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, "Content-Type", ctype);
+    enum MHD_Result ret = MHD_queue_response(c, status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static void client_ip(struct MHD_Connection *c, char *out, size_t len)
+{
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    snprintf(out, len, "unknown");
+    if (!ci || !ci->client_addr)
+        return;
+    const struct sockaddr *sa = ci->client_addr;
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, (socklen_t)len);
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, (socklen_t)len);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+                                  const char *version, const char *upload_data, size_t *upload_size, void **con_cls)
+{
+    (void)version;
+    struct http_server *srv = cls;
+    struct conn *cc = *con_cls;
+    if (!cc)
+        return MHD_NO;
+    if (!cc->started) {
+        cc->started = 1;
+        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+        if (cl && strtoull(cl, NULL, 10) > srv->cfg->max_body_bytes)
+            cc->too_large = 1;
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        cc->seen += *upload_size;
+        if (!cc->too_large && cc->len + *upload_size > srv->cfg->max_body_bytes)
+            cc->too_large = 1;
+        if (!cc->too_large) {
+            if (cc->len + *upload_size + 1 > cc->cap) {
+                size_t cap = cc->cap ? cc->cap : 4096;
+                while (cap < cc->len + *upload_size + 1)
+                    cap *= 2;
+                char *nb = realloc(cc->body, cap);
+                if (!nb)
+                    return MHD_NO;
+                cc->body = nb;
+                cc->cap = cap;
+            }
+            memcpy(cc->body + cc->len, upload_data, *upload_size);
+            cc->len += *upload_size;
+        }
+        *upload_size = 0;
+        if (!(cc->too_large && cc->seen > DRAIN_CAP))
+            return MHD_YES;
+    }
+    if (strcmp(url, "/healthz") == 0 && strcmp(method, "GET") == 0)
+        return reply(c, srv->ready ? 200 : 503, strdup(srv->ready ? "ok\n" : "starting\n"), "text/plain");
+
+    const char *q = strchr(cc->uri, '?');
+    char ip[64];
+    client_ip(c, ip, sizeof ip);
+    struct api_http req = {.method = method,
+                           .raw_query = q ? q + 1 : "",
+                           .source_ip = ip,
+                           .header = header_of,
+                           .hctx = c,
+                           .body = cc->body ? cc->body : "",
+                           .body_len = cc->len,
+                           .body_too_large = cc->too_large};
+    char *body = api_handle(srv->cfg, &req);
+    if (!body)
+        return MHD_NO;
+    return reply(c, 200, body, "application/json");
+}
+
+struct http_server *http_start(const struct config *cfg, char *err, size_t errlen)
+{
+    struct http_server *srv = calloc(1, sizeof *srv);
+    if (!srv)
+        return NULL;
+    srv->cfg = cfg;
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)cfg->listen_port)};
+    if (inet_pton(AF_INET, cfg->listen_host, &addr.sin_addr) != 1) {
+        snprintf(err, errlen, "listen address %s is not an IPv4 address", cfg->listen_host);
+        free(srv);
+        return NULL;
+    }
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned threads = cfg->threads > 0 ? (unsigned)cfg->threads : (unsigned)(cores > 0 ? cores : 2);
+    srv->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+                                on_request, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+                                MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_URI_LOG_CALLBACK, uri_log, NULL,
+                                MHD_OPTION_NOTIFY_COMPLETED, completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT, 120u,
+                                MHD_OPTION_CONNECTION_LIMIT, 4096u,
+                                MHD_OPTION_END);
+    if (!srv->mhd) {
+        snprintf(err, errlen, "cannot listen on %s:%d (in use or not permitted)", cfg->listen_host, cfg->listen_port);
+        free(srv);
+        return NULL;
+    }
+    return srv;
+}
+
+int http_bound_port(struct http_server *srv)
+{
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(srv->mhd, MHD_DAEMON_INFO_BIND_PORT);
+    return di ? di->port : 0;
+}
+
+void http_set_ready(struct http_server *srv, int ready) { srv->ready = ready; }
+
+void http_stop(struct http_server *srv)
+{
+    if (!srv)
+        return;
+    MHD_stop_daemon(srv->mhd);
+    free(srv);
+}

@@ -1,0 +1,215 @@
+/*
+ * identity: accounts and keys in the store, the master key that encrypts SecretKeys at rest,
+ * and the two hooks the request path calls on every request (key lookup, authorisation).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "identity/identity.h"
+
+static uint8_t master_key[32];
+
+static const struct migration identity_migrations[] = {
+    {1, "CREATE TABLE accounts (uin TEXT PRIMARY KEY, app_id TEXT NOT NULL UNIQUE, name TEXT NOT NULL,"
+        " created INTEGER NOT NULL);"
+        "CREATE TABLE users (uin TEXT PRIMARY KEY, owner_uin TEXT NOT NULL REFERENCES accounts(uin),"
+        " uid INTEGER NOT NULL, name TEXT NOT NULL, remark TEXT NOT NULL DEFAULT '',"
+        " console_login INTEGER NOT NULL DEFAULT 0, password_hash TEXT, need_reset INTEGER NOT NULL DEFAULT 0,"
+        " phone TEXT NOT NULL DEFAULT '', country_code TEXT NOT NULL DEFAULT '', email TEXT NOT NULL DEFAULT '',"
+        " created INTEGER NOT NULL, UNIQUE (owner_uin, name));"
+        "CREATE TABLE access_keys (secret_id TEXT PRIMARY KEY, owner_uin TEXT NOT NULL REFERENCES accounts(uin),"
+        " user_uin TEXT NOT NULL, secret_enc BLOB NOT NULL, status TEXT NOT NULL, description TEXT NOT NULL DEFAULT '',"
+        " created INTEGER NOT NULL);"
+        "CREATE INDEX access_keys_user ON access_keys (owner_uin, user_uin);"
+        "CREATE TABLE policies (policy_id INTEGER PRIMARY KEY AUTOINCREMENT, owner_uin TEXT NOT NULL,"
+        " name TEXT NOT NULL, document TEXT NOT NULL, description TEXT NOT NULL DEFAULT '',"
+        " type INTEGER NOT NULL DEFAULT 1, created INTEGER NOT NULL, updated INTEGER NOT NULL,"
+        " UNIQUE (owner_uin, name));"
+        "CREATE TABLE user_policies (owner_uin TEXT NOT NULL, user_uin TEXT NOT NULL,"
+        " policy_id INTEGER NOT NULL REFERENCES policies(policy_id) ON DELETE CASCADE,"
+        " attached INTEGER NOT NULL, PRIMARY KEY (user_uin, policy_id));"},
+};
+
+int identity_migrate(struct store *s, char *err, size_t errlen)
+{
+    if (store_migrate(s, "audit", audit_migrations, audit_migration_count, err, errlen))
+        return -1;
+    return store_migrate(s, "identity", identity_migrations, sizeof identity_migrations / sizeof identity_migrations[0],
+                         err, errlen);
+}
+
+int identity_init(const char *data_dir, char *err, size_t errlen)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/master.key", data_dir);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        struct stat st;
+        ssize_t n = read(fd, master_key, sizeof master_key);
+        int bad = n != (ssize_t)sizeof master_key || fstat(fd, &st) != 0;
+        close(fd);
+        if (bad) {
+            snprintf(err, errlen, "%s: not a 32-byte key file", path);
+            return -1;
+        }
+        if (st.st_mode & 077)
+            log_warn("%s is readable by group or others; it should be mode 0600", path);
+        return 0;
+    }
+    if (errno != ENOENT) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (random_bytes(master_key, sizeof master_key) != 0 ||
+        file_write_atomic(path, master_key, sizeof master_key, 0600) != 0) {
+        snprintf(err, errlen, "%s: cannot create the master key: %s", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+int identity_seal_secret(const char *secret_id, const char *secret_key, uint8_t *out, size_t *outlen)
+{
+    return aead_seal(master_key, secret_id, secret_key, strlen(secret_key), out, outlen);
+}
+
+/* Creates a key for user_uin of owner_uin; secret_id/secret_key receive the new pair. */
+int identity_create_key(struct store *s, const char *owner_uin, const char *user_uin, const char *description,
+                        char secret_id[64], char secret_key[64])
+{
+    char tail[33];
+    random_alnum(tail, 32);
+    snprintf(secret_id, 64, "AKID%s", tail);
+    random_alnum(secret_key, 32);
+    uint8_t sealed[64 + AEAD_OVERHEAD];
+    size_t sealed_len;
+    if (identity_seal_secret(secret_id, secret_key, sealed, &sealed_len) != 0)
+        return -1;
+    return store_exec(s,
+                      "INSERT INTO access_keys (secret_id, owner_uin, user_uin, secret_enc, status, description, created)"
+                      " VALUES (?, ?, ?, ?, 'Active', ?, ?)",
+                      "sssbsi", secret_id, owner_uin, user_uin, sealed, sealed_len, description ? description : "",
+                      time_now()) == 1
+               ? 0
+               : -1;
+}
+
+int identity_create_account(struct store *s, const char *name, struct new_account *out, char *err, size_t errlen)
+{
+    if (store_begin(s) != STORE_OK) {
+        snprintf(err, errlen, "store busy: %s", store_errmsg(s));
+        return -1;
+    }
+    for (int attempt = 0; attempt < 10; attempt++) {
+        snprintf(out->uin, sizeof out->uin, "%llu", (unsigned long long)random_digits(12));
+        snprintf(out->app_id, sizeof out->app_id, "%llu", (unsigned long long)(1250000000ull + random_digits(8)));
+        int rc = store_exec(s, "INSERT INTO accounts (uin, app_id, name, created) VALUES (?, ?, ?, ?)", "sssi", out->uin,
+                            out->app_id, name, time_now());
+        if (rc == 1)
+            break;
+        if (rc != STORE_CONSTRAINT || attempt == 9) {
+            snprintf(err, errlen, "create account: %s", store_errmsg(s));
+            store_rollback(s);
+            return -1;
+        }
+    }
+    if (identity_create_key(s, out->uin, out->uin, "root key", out->secret_id, out->secret_key) != 0 ||
+        store_commit(s) != STORE_OK) {
+        snprintf(err, errlen, "create key: %s", store_errmsg(s));
+        store_rollback(s);
+        return -1;
+    }
+    return 0;
+}
+
+int identity_account_count(struct store *s)
+{
+    struct store_stmt *q = store_query(s, "SELECT count(*) FROM accounts", "");
+    int n = (q && store_step(q) == 1) ? (int)store_int(q, 0) : -1;
+    store_done(q);
+    return n;
+}
+
+static int lookup_key(struct store *s, const char *secret_id, struct principal *who, char *secret, size_t len)
+{
+    struct store_stmt *q = store_query(s,
+                                       "SELECT k.owner_uin, k.user_uin, k.secret_enc, k.status, a.app_id"
+                                       " FROM access_keys k JOIN accounts a ON a.uin = k.owner_uin WHERE k.secret_id = ?",
+                                       "s", secret_id);
+    if (!q)
+        return -2;
+    int rc = store_step(q);
+    if (rc != 1) {
+        store_done(q);
+        return rc == 0 ? -1 : -2;
+    }
+    int result = -1;
+    if (strcmp(store_text(q, 3), "Active") == 0) {
+        size_t blen, plen;
+        const uint8_t *blob = store_blob(q, 2, &blen);
+        char plain[128];
+        if (blen <= sizeof plain && aead_open(master_key, secret_id, blob, blen, plain, &plen) == 0 && plen < len) {
+            memcpy(secret, plain, plen);
+            secret[plen] = 0;
+            snprintf(who->secret_id, sizeof who->secret_id, "%s", secret_id);
+            snprintf(who->owner_uin, sizeof who->owner_uin, "%s", store_text(q, 0));
+            snprintf(who->user_uin, sizeof who->user_uin, "%s", store_text(q, 1));
+            snprintf(who->app_id, sizeof who->app_id, "%s", store_text(q, 4));
+            who->is_root = strcmp(who->owner_uin, who->user_uin) == 0;
+            result = 0;
+        } else {
+            log_error("access key %s cannot be decrypted with this data directory's master key", secret_id);
+            result = -2;
+        }
+        memset(plain, 0, sizeof plain);
+    }
+    store_done(q);
+    return result;
+}
+
+static int authorize(struct store *s, const struct authz_request *req)
+{
+    if (req->who->is_root)
+        return 1;
+    struct store_stmt *q = store_query(s,
+                                       "SELECT p.document FROM user_policies up JOIN policies p ON p.policy_id = up.policy_id"
+                                       " WHERE up.user_uin = ? AND up.owner_uin = ?",
+                                       "ss", req->who->user_uin, req->who->owner_uin);
+    if (!q)
+        return -1;
+    struct policy_context pc = {.action = req->action, .resource = req->resource, .source_ip = req->source_ip,
+                                .now = req->now, .uin = req->who->user_uin, .owner_uin = req->who->owner_uin,
+                                .app_id = req->who->app_id};
+    enum policy_effect result = POLICY_NONE;
+    int rc;
+    while ((rc = store_step(q)) == 1) {
+        json_t *doc = json_loads(store_text(q, 0), 0, NULL);
+        enum policy_effect e = doc ? policy_evaluate(doc, &pc) : POLICY_NONE;
+        json_decref(doc);
+        if (e == POLICY_DENY) {
+            result = POLICY_DENY;
+            break;
+        }
+        if (e == POLICY_ALLOW)
+            result = POLICY_ALLOW;
+    }
+    store_done(q);
+    if (rc < 0)
+        return -1;
+    return result == POLICY_ALLOW ? 1 : 0;
+}
+
+static const struct identity_hooks hooks = {.lookup_key = lookup_key, .authorize = authorize};
+
+extern const struct action cam_actions[];
+extern const int cam_action_count;
+
+void identity_register(void)
+{
+    api_register(cam_actions, cam_action_count);
+    api_set_identity(&hooks);
+}

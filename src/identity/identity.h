@@ -1,0 +1,41 @@
+/*
+ * identity (service cam): root accounts, sub-users, API keys, policies, and the policy
+ * evaluation every API call goes through. SecretKeys are stored encrypted (AES-256-GCM) with a
+ * master key kept in the data directory (mode 0600); console passwords are argon2id hashes.
+ */
+#ifndef YUN_IDENTITY_H
+#define YUN_IDENTITY_H
+
+#include "api/api.h"
+
+/* identity.c */
+int identity_init(const char *data_dir, char *err, size_t errlen); /* loads or creates the master key */
+int identity_migrate(struct store *s, char *err, size_t errlen);
+void identity_register(void); /* cam actions + request-path hooks */
+
+struct new_account {
+    char uin[24], app_id[24], secret_id[64], secret_key[64];
+};
+int identity_create_account(struct store *s, const char *name, struct new_account *out, char *err, size_t errlen);
+int identity_account_count(struct store *s);
+int identity_create_key(struct store *s, const char *owner_uin, const char *user_uin, const char *description,
+                        char secret_id[64], char secret_key[64]);
+
+/* policy.c: evaluation, pure functions over a parsed document. */
+enum policy_effect { POLICY_NONE = 0, POLICY_ALLOW = 1, POLICY_DENY = 2 };
+struct policy_context {
+    const char *action;     /* "cvm:DescribeZones" */
+    const char *resource;   /* qcs six-segment name or "*" */
+    const char *source_ip;  /* qcs:ip */
+    int64_t now;            /* qcs:current_time */
+    const char *uin, *owner_uin, *app_id; /* for ${uin} ${owner_uin} ${app_id} */
+};
+/* Validates a document's grammar; 0 or -1 with a reason. */
+int policy_validate(json_t *doc, char *why, size_t len);
+/* Effect of one document on the request: NONE (no statement applies), ALLOW or DENY. */
+enum policy_effect policy_evaluate(json_t *doc, const struct policy_context *ctx);
+int policy_glob(const char *pattern, const char *text, int ignore_case);
+int policy_resource_match(const char *pattern, const char *resource);
+int policy_ip_in(const char *cidr, const char *ip);
+
+#endif

@@ -1,0 +1,411 @@
+/*
+ * policy: CAM policy grammar and evaluation.
+ *
+ *   {"version":"2.0","statement":[{"effect":"allow"|"deny","action":..,"resource":..,"condition":{..}}]}
+ *
+ * A statement applies when an action pattern matches (wildcards, case-insensitive, optional
+ * "name/" prefix), a resource pattern matches (six qcs segments; an empty region means every
+ * region; wildcards) and every condition holds. Deny wins over allow; nothing applying means
+ * the implicit deny. Unknown condition keys make the condition false (fail closed).
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "identity/identity.h"
+
+static char lower(char c) { return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c; }
+
+int policy_glob(const char *p, const char *t, int ic)
+{
+    const char *star = NULL, *mark = NULL;
+    while (*t) {
+        if (*p == '*') {
+            star = p++;
+            mark = t;
+        } else if (*p == '?' || (ic ? lower(*p) == lower(*t) : *p == *t)) {
+            p++;
+            t++;
+        } else if (star) {
+            p = star + 1;
+            t = ++mark;
+        } else {
+            return 0;
+        }
+    }
+    while (*p == '*')
+        p++;
+    return *p == 0;
+}
+
+/* Splits "qcs:project:service:region:account:resource" (the last segment may hold ':'). */
+static int split6(const char *s, char seg[6][256])
+{
+    const char *p = s;
+    for (int i = 0; i < 5; i++) {
+        const char *c = strchr(p, ':');
+        if (!c || c - p >= 256)
+            return -1;
+        snprintf(seg[i], 256, "%.*s", (int)(c - p), p);
+        p = c + 1;
+    }
+    if (strlen(p) >= 256)
+        return -1;
+    snprintf(seg[5], 256, "%s", p);
+    return strcmp(seg[0], "qcs") == 0 ? 0 : -1;
+}
+
+int policy_resource_match(const char *pattern, const char *resource)
+{
+    if (strcmp(pattern, "*") == 0)
+        return 1;
+    char ps[6][256], rs[6][256];
+    if (split6(pattern, ps) != 0 || split6(resource, rs) != 0)
+        return policy_glob(pattern, resource, 0);
+    /* project is not used; empty region means every region; the rest are globs */
+    if (!policy_glob(ps[2], rs[2], 1))
+        return 0;
+    if (ps[3][0] && !policy_glob(ps[3], rs[3], 0))
+        return 0;
+    if (ps[4][0] && !policy_glob(ps[4], rs[4], 0))
+        return 0;
+    return policy_glob(ps[5], rs[5], 0);
+}
+
+int policy_ip_in(const char *cidr, const char *ip)
+{
+    char net[64];
+    int bits = -1;
+    snprintf(net, sizeof net, "%s", cidr);
+    char *slash = strchr(net, '/');
+    if (slash) {
+        *slash = 0;
+        char *end;
+        bits = (int)strtol(slash + 1, &end, 10);
+        if (*end)
+            return 0;
+    }
+    unsigned char a[16], b[16];
+    int fam = strchr(net, ':') ? AF_INET6 : AF_INET;
+    int len = fam == AF_INET ? 4 : 16;
+    if (inet_pton(fam, net, a) != 1)
+        return 0;
+    const char *ipv = ip;
+    if (fam == AF_INET && strncmp(ip, "::ffff:", 7) == 0)
+        ipv = ip + 7;
+    if (inet_pton(fam, ipv, b) != 1)
+        return 0;
+    if (bits < 0)
+        bits = len * 8;
+    if (bits > len * 8)
+        return 0;
+    for (int i = 0; i < len && bits > 0; i++, bits -= 8) {
+        unsigned char mask = bits >= 8 ? 0xff : (unsigned char)(0xff << (8 - bits));
+        if ((a[i] & mask) != (b[i] & mask))
+            return 0;
+    }
+    return 1;
+}
+
+/* Expands ${uin} ${owner_uin} ${app_id} in a statement's resource pattern. */
+static void expand_vars(const char *in, const struct policy_context *c, char *out, size_t len)
+{
+    size_t o = 0;
+    while (*in && o + 1 < len) {
+        const char *val = NULL;
+        size_t skip = 0;
+        if (!strncmp(in, "${uin}", 6))
+            val = c->uin, skip = 6;
+        else if (!strncmp(in, "${owner_uin}", 12))
+            val = c->owner_uin, skip = 12;
+        else if (!strncmp(in, "${app_id}", 9))
+            val = c->app_id, skip = 9;
+        if (val) {
+            o += (size_t)snprintf(out + o, len - o, "%s", val ? val : "");
+            if (o >= len)
+                o = len - 1;
+            in += skip;
+        } else {
+            out[o++] = *in++;
+        }
+    }
+    out[o] = 0;
+}
+
+/* Calls fn for each string in a string-or-array value; returns 1 if any call returned 1. */
+static int any_string(json_t *v, int (*fn)(const char *, const void *), const void *arg)
+{
+    if (json_is_string(v))
+        return fn(json_string_value(v), arg);
+    size_t i;
+    json_t *e;
+    json_array_foreach(v, i, e) if (json_is_string(e) && fn(json_string_value(e), arg)) return 1;
+    return 0;
+}
+
+static int action_matches(const char *pattern, const void *arg)
+{
+    const char *slash = strchr(pattern, '/'); /* "name/cvm:Describe*" */
+    if (slash && (!strchr(pattern, ':') || slash < strchr(pattern, ':')))
+        pattern = slash + 1;
+    return policy_glob(pattern, (const char *)arg, 1);
+}
+
+struct res_arg {
+    const struct policy_context *c;
+};
+
+static int resource_matches(const char *pattern, const void *arg)
+{
+    const struct policy_context *c = ((const struct res_arg *)arg)->c;
+    char exp[512];
+    expand_vars(pattern, c, exp, sizeof exp);
+    return policy_resource_match(exp, c->resource);
+}
+
+/* Context value for a condition key; NULL when the key is unknown. */
+static const char *context_value(const char *key, const struct policy_context *c, char *buf, size_t len)
+{
+    if (!strcasecmp(key, "qcs:ip"))
+        return c->source_ip;
+    if (!strcasecmp(key, "qcs:current_time")) {
+        time_iso8601(c->now, buf);
+        (void)len;
+        return buf;
+    }
+    return NULL;
+}
+
+static int cmp_values(const char *op, const char *have, const char *want)
+{
+    const char *base = op;
+    if (!strncmp(op, "date_", 5)) {
+        int64_t a, b;
+        if (time_parse_iso8601(have, &a) || time_parse_iso8601(want, &b))
+            return 0;
+        base = op + 5;
+        if (!strcmp(base, "equal")) return a == b;
+        if (!strcmp(base, "not_equal")) return a != b;
+        if (!strcmp(base, "less_than")) return a < b;
+        if (!strcmp(base, "less_than_equal")) return a <= b;
+        if (!strcmp(base, "greater_than")) return a > b;
+        if (!strcmp(base, "greater_than_equal")) return a >= b;
+        return 0;
+    }
+    if (!strncmp(op, "numeric_", 8)) {
+        char *e1, *e2;
+        double a = strtod(have, &e1), b = strtod(want, &e2);
+        if (*e1 || *e2)
+            return 0;
+        base = op + 8;
+        if (!strcmp(base, "equal")) return a == b;
+        if (!strcmp(base, "not_equal")) return a != b;
+        if (!strcmp(base, "less_than")) return a < b;
+        if (!strcmp(base, "less_than_equal")) return a <= b;
+        if (!strcmp(base, "greater_than")) return a > b;
+        if (!strcmp(base, "greater_than_equal")) return a >= b;
+        return 0;
+    }
+    if (!strcmp(op, "ip_equal")) return policy_ip_in(want, have);
+    if (!strcmp(op, "string_equal")) return strcmp(have, want) == 0;
+    if (!strcmp(op, "string_equal_ignore_case")) return strcasecmp(have, want) == 0;
+    if (!strcmp(op, "string_like")) return policy_glob(want, have, 0);
+    if (!strcmp(op, "bool_equal")) return strcasecmp(have, want) == 0;
+    return 0;
+}
+
+/* Negated operators hold when no listed value matches their positive form. */
+static const char *positive_of(const char *op, char *buf, size_t len)
+{
+    static const char *neg[][2] = {{"ip_not_equal", "ip_equal"},
+                                   {"string_not_equal", "string_equal"},
+                                   {"string_not_equal_ignore_case", "string_equal_ignore_case"},
+                                   {"string_not_like", "string_like"}};
+    for (size_t i = 0; i < sizeof neg / sizeof neg[0]; i++)
+        if (!strcmp(op, neg[i][0])) {
+            snprintf(buf, len, "%s", neg[i][1]);
+            return buf;
+        }
+    return NULL;
+}
+
+static const char *known_ops[] = {"string_equal", "string_not_equal", "string_equal_ignore_case",
+                                  "string_not_equal_ignore_case", "string_like", "string_not_like",
+                                  "numeric_equal", "numeric_not_equal", "numeric_less_than",
+                                  "numeric_less_than_equal", "numeric_greater_than", "numeric_greater_than_equal",
+                                  "date_equal", "date_not_equal", "date_less_than", "date_less_than_equal",
+                                  "date_greater_than", "date_greater_than_equal", "bool_equal", "ip_equal",
+                                  "ip_not_equal", NULL};
+
+static int known_op(const char *op)
+{
+    char base[64];
+    snprintf(base, sizeof base, "%s", op);
+    size_t n = strlen(base);
+    if (n > 9 && !strcmp(base + n - 9, "_if_exist"))
+        base[n - 9] = 0;
+    for (int i = 0; known_ops[i]; i++)
+        if (!strcmp(known_ops[i], base))
+            return 1;
+    return 0;
+}
+
+static int value_str(json_t *v, char *buf, size_t len)
+{
+    if (json_is_string(v))
+        snprintf(buf, len, "%s", json_string_value(v));
+    else if (json_is_integer(v))
+        snprintf(buf, len, "%lld", (long long)json_integer_value(v));
+    else if (json_is_real(v))
+        snprintf(buf, len, "%g", json_real_value(v));
+    else if (json_is_boolean(v))
+        snprintf(buf, len, "%s", json_is_true(v) ? "true" : "false");
+    else
+        return -1;
+    return 0;
+}
+
+static int condition_holds(json_t *cond, const struct policy_context *c)
+{
+    const char *op;
+    json_t *keys;
+    json_object_foreach(cond, op, keys) {
+        char opb[64];
+        snprintf(opb, sizeof opb, "%s", op);
+        size_t n = strlen(opb);
+        int if_exist = n > 9 && !strcmp(opb + n - 9, "_if_exist");
+        if (if_exist)
+            opb[n - 9] = 0;
+        const char *key;
+        json_t *want;
+        json_object_foreach(keys, key, want) {
+            char tbuf[32], vbuf[256], posb[64];
+            const char *have = context_value(key, c, tbuf, sizeof tbuf);
+            if (!have) {
+                if (if_exist)
+                    continue;
+                return 0;
+            }
+            const char *pos = positive_of(opb, posb, sizeof posb);
+            int any = 0;
+            size_t i;
+            json_t *e;
+            if (json_is_array(want)) {
+                json_array_foreach(want, i, e) if (value_str(e, vbuf, sizeof vbuf) == 0 &&
+                                                   cmp_values(pos ? pos : opb, have, vbuf)) any = 1;
+            } else if (value_str(want, vbuf, sizeof vbuf) == 0) {
+                any = cmp_values(pos ? pos : opb, have, vbuf);
+            }
+            if (pos ? any : !any)
+                return 0;
+        }
+    }
+    return 1;
+}
+
+static json_t *statements(json_t *doc)
+{
+    json_t *st = json_object_get(doc, "statement");
+    return st;
+}
+
+enum policy_effect policy_evaluate(json_t *doc, const struct policy_context *c)
+{
+    json_t *st = statements(doc);
+    json_t *one = json_is_object(st) ? st : NULL;
+    size_t n = one ? 1 : json_array_size(st);
+    enum policy_effect result = POLICY_NONE;
+    struct res_arg ra = {c};
+    for (size_t i = 0; i < n; i++) {
+        json_t *s = one ? one : json_array_get(st, i);
+        const char *effect = json_string_value(json_object_get(s, "effect"));
+        if (!effect)
+            continue;
+        if (!any_string(json_object_get(s, "action"), action_matches, c->action))
+            continue;
+        if (!any_string(json_object_get(s, "resource"), resource_matches, &ra))
+            continue;
+        json_t *cond = json_object_get(s, "condition");
+        if (cond && !condition_holds(cond, c))
+            continue;
+        if (!strcasecmp(effect, "deny"))
+            return POLICY_DENY;
+        if (!strcasecmp(effect, "allow"))
+            result = POLICY_ALLOW;
+    }
+    return result;
+}
+
+static int string_or_strings(json_t *v)
+{
+    if (json_is_string(v))
+        return json_string_length(v) > 0;
+    if (!json_is_array(v) || json_array_size(v) == 0)
+        return 0;
+    size_t i;
+    json_t *e;
+    json_array_foreach(v, i, e) if (!json_is_string(e) || json_string_length(e) == 0) return 0;
+    return 1;
+}
+
+int policy_validate(json_t *doc, char *why, size_t len)
+{
+    if (!json_is_object(doc)) {
+        snprintf(why, len, "the policy document must be a JSON object");
+        return -1;
+    }
+    const char *version = json_string_value(json_object_get(doc, "version"));
+    if (!version || strcmp(version, "2.0") != 0) {
+        snprintf(why, len, "\"version\" must be \"2.0\"");
+        return -1;
+    }
+    json_t *st = statements(doc);
+    if (!json_is_object(st) && !(json_is_array(st) && json_array_size(st) > 0)) {
+        snprintf(why, len, "\"statement\" must be a statement or a non-empty array of statements");
+        return -1;
+    }
+    size_t n = json_is_object(st) ? 1 : json_array_size(st);
+    for (size_t i = 0; i < n; i++) {
+        json_t *s = json_is_object(st) ? st : json_array_get(st, i);
+        const char *effect = json_string_value(json_object_get(s, "effect"));
+        if (!json_is_object(s) || !effect || (strcasecmp(effect, "allow") && strcasecmp(effect, "deny"))) {
+            snprintf(why, len, "statement %zu: \"effect\" must be \"allow\" or \"deny\"", i);
+            return -1;
+        }
+        if (!string_or_strings(json_object_get(s, "action"))) {
+            snprintf(why, len, "statement %zu: \"action\" must be a string or an array of strings", i);
+            return -1;
+        }
+        if (!string_or_strings(json_object_get(s, "resource"))) {
+            snprintf(why, len, "statement %zu: \"resource\" must be a string or an array of strings", i);
+            return -1;
+        }
+        json_t *cond = json_object_get(s, "condition");
+        if (cond) {
+            const char *op;
+            json_t *keys;
+            if (!json_is_object(cond)) {
+                snprintf(why, len, "statement %zu: \"condition\" must be an object", i);
+                return -1;
+            }
+            json_object_foreach(cond, op, keys) {
+                if (!known_op(op) || !json_is_object(keys)) {
+                    snprintf(why, len, "statement %zu: unknown condition operator \"%s\"", i, op);
+                    return -1;
+                }
+            }
+        }
+        const char *key;
+        json_t *v;
+        json_object_foreach(s, key, v) {
+            if (strcmp(key, "effect") && strcmp(key, "action") && strcmp(key, "resource") && strcmp(key, "condition") &&
+                strcmp(key, "principal")) {
+                snprintf(why, len, "statement %zu: unknown element \"%s\"", i, key);
+                return -1;
+            }
+        }
+    }
+    return 0;
+}

@@ -1,0 +1,272 @@
+/*
+ * sqlite: the SQLite backend of the store interface (see store.h for the contract).
+ * WAL lets readers run beside the single writer; BEGIN IMMEDIATE takes the write lock up front so
+ * two writers queue on busy_timeout instead of failing half-way through an action.
+ */
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "store/store.h"
+
+#define STMT_CACHE 256
+
+struct store_stmt {
+    sqlite3_stmt *stmt;
+    const char *sql;
+    struct store *owner;
+};
+
+struct store {
+    sqlite3 *db;
+    int in_tx;
+    struct store_stmt cache[STMT_CACHE];
+};
+
+struct store *store_open(const char *path, char *err, size_t errlen)
+{
+    struct store *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    int rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL);
+    if (rc != SQLITE_OK) {
+        snprintf(err, errlen, "open %s: %s", path, s->db ? sqlite3_errmsg(s->db) : "out of memory");
+        store_close(s);
+        return NULL;
+    }
+    sqlite3_busy_timeout(s->db, 10000);
+    static const char *pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;";
+    char *msg = NULL;
+    if (sqlite3_exec(s->db, pragmas, NULL, NULL, &msg) != SQLITE_OK) {
+        snprintf(err, errlen, "configure %s: %s", path, msg ? msg : "?");
+        sqlite3_free(msg);
+        store_close(s);
+        return NULL;
+    }
+    return s;
+}
+
+void store_close(struct store *s)
+{
+    if (!s)
+        return;
+    for (int i = 0; i < STMT_CACHE; i++)
+        if (s->cache[i].stmt)
+            sqlite3_finalize(s->cache[i].stmt);
+    sqlite3_close(s->db);
+    free(s);
+}
+
+const char *store_errmsg(struct store *s) { return sqlite3_errmsg(s->db); }
+
+static int map_rc(int rc)
+{
+    switch (rc & 0xff) {
+    case SQLITE_OK:
+    case SQLITE_DONE:
+        return STORE_OK;
+    case SQLITE_CONSTRAINT:
+        return STORE_CONSTRAINT;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return STORE_BUSY;
+    default:
+        return STORE_ERROR;
+    }
+}
+
+static int exec_plain(struct store *s, const char *sql)
+{
+    return map_rc(sqlite3_exec(s->db, sql, NULL, NULL, NULL));
+}
+
+int store_begin(struct store *s)
+{
+    int rc = exec_plain(s, "BEGIN IMMEDIATE");
+    if (rc == STORE_OK)
+        s->in_tx = 1;
+    return rc;
+}
+
+int store_commit(struct store *s)
+{
+    int rc = exec_plain(s, "COMMIT");
+    if (rc == STORE_OK)
+        s->in_tx = 0;
+    else
+        store_rollback(s);
+    return rc;
+}
+
+void store_rollback(struct store *s)
+{
+    if (!sqlite3_get_autocommit(s->db))
+        exec_plain(s, "ROLLBACK");
+    s->in_tx = 0;
+}
+
+int store_in_transaction(struct store *s) { return s->in_tx; }
+
+static struct store_stmt *prepare(struct store *s, const char *sql)
+{
+    size_t h = ((uintptr_t)sql >> 3) % STMT_CACHE;
+    for (size_t i = 0; i < STMT_CACHE; i++) {
+        struct store_stmt *e = &s->cache[(h + i) % STMT_CACHE];
+        if (e->sql == sql)
+            return e;
+        if (!e->sql) {
+            if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &e->stmt, NULL) != SQLITE_OK)
+                return NULL;
+            e->sql = sql;
+            e->owner = s;
+            return e;
+        }
+    }
+    return NULL; /* more distinct statements than the cache holds: a programming error */
+}
+
+static struct store_stmt *bindv(struct store *s, const char *sql, const char *fmt, va_list ap)
+{
+    struct store_stmt *st = prepare(s, sql);
+    if (!st)
+        return NULL;
+    sqlite3_reset(st->stmt);
+    sqlite3_clear_bindings(st->stmt);
+    for (int i = 0; fmt && fmt[i]; i++) {
+        int rc;
+        if (fmt[i] == 's') {
+            const char *v = va_arg(ap, const char *);
+            rc = v ? sqlite3_bind_text(st->stmt, i + 1, v, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(st->stmt, i + 1);
+        } else if (fmt[i] == 'i') {
+            rc = sqlite3_bind_int64(st->stmt, i + 1, va_arg(ap, int64_t));
+        } else if (fmt[i] == 'b') {
+            const void *p = va_arg(ap, const void *);
+            size_t n = va_arg(ap, size_t);
+            rc = sqlite3_bind_blob(st->stmt, i + 1, p, (int)n, SQLITE_TRANSIENT);
+        } else {
+            rc = SQLITE_MISUSE;
+        }
+        if (rc != SQLITE_OK)
+            return NULL;
+    }
+    return st;
+}
+
+struct store_stmt *store_query(struct store *s, const char *sql, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    struct store_stmt *st = bindv(s, sql, fmt, ap);
+    va_end(ap);
+    return st;
+}
+
+int store_step(struct store_stmt *st)
+{
+    int rc = sqlite3_step(st->stmt);
+    if (rc == SQLITE_ROW)
+        return 1;
+    return map_rc(rc);
+}
+
+const char *store_text(struct store_stmt *st, int col)
+{
+    const unsigned char *t = sqlite3_column_text(st->stmt, col);
+    return t ? (const char *)t : "";
+}
+
+int64_t store_int(struct store_stmt *st, int col) { return sqlite3_column_int64(st->stmt, col); }
+
+const void *store_blob(struct store_stmt *st, int col, size_t *len)
+{
+    *len = (size_t)sqlite3_column_bytes(st->stmt, col);
+    return sqlite3_column_blob(st->stmt, col);
+}
+
+int store_is_null(struct store_stmt *st, int col) { return sqlite3_column_type(st->stmt, col) == SQLITE_NULL; }
+
+void store_done(struct store_stmt *st)
+{
+    if (st) {
+        sqlite3_reset(st->stmt);
+        sqlite3_clear_bindings(st->stmt);
+    }
+}
+
+int store_exec(struct store *s, const char *sql, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    struct store_stmt *st = bindv(s, sql, fmt, ap);
+    va_end(ap);
+    if (!st)
+        return STORE_ERROR;
+    int rc = sqlite3_step(st->stmt);
+    int out = (rc == SQLITE_DONE || rc == SQLITE_ROW) ? sqlite3_changes(s->db) : map_rc(rc);
+    store_done(st);
+    return out;
+}
+
+int64_t store_last_id(struct store *s) { return sqlite3_last_insert_rowid(s->db); }
+
+int store_migrate(struct store *s, const char *component, const struct migration *m, int n, char *err, size_t errlen)
+{
+    static const char *create = "CREATE TABLE IF NOT EXISTS schema_migrations (component TEXT NOT NULL, "
+                                "version INTEGER NOT NULL, applied_at INTEGER NOT NULL, PRIMARY KEY (component, version))";
+    if (exec_plain(s, create) != STORE_OK) {
+        snprintf(err, errlen, "schema_migrations: %s", sqlite3_errmsg(s->db));
+        return -1;
+    }
+    for (int i = 0; i < n; i++) {
+        if (store_begin(s) != STORE_OK) {
+            snprintf(err, errlen, "%s migration %d: %s", component, m[i].version, sqlite3_errmsg(s->db));
+            return -1;
+        }
+        struct store_stmt *q =
+            store_query(s, "SELECT 1 FROM schema_migrations WHERE component = ? AND version = ?", "si", component,
+                        (int64_t)m[i].version);
+        int have = q ? store_step(q) : -1;
+        store_done(q);
+        if (have < 0) {
+            store_rollback(s);
+            snprintf(err, errlen, "%s migration %d: %s", component, m[i].version, sqlite3_errmsg(s->db));
+            return -1;
+        }
+        if (have == 0) {
+            char *msg = NULL;
+            if (sqlite3_exec(s->db, m[i].sql, NULL, NULL, &msg) != SQLITE_OK ||
+                store_exec(s, "INSERT INTO schema_migrations (component, version, applied_at) VALUES (?, ?, strftime('%s','now'))",
+                           "si", component, (int64_t)m[i].version) < 0) {
+                snprintf(err, errlen, "%s migration %d: %s", component, m[i].version, msg ? msg : sqlite3_errmsg(s->db));
+                sqlite3_free(msg);
+                store_rollback(s);
+                return -1;
+            }
+        }
+        if (store_commit(s) != STORE_OK) {
+            snprintf(err, errlen, "%s migration %d: commit failed", component, m[i].version);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static char thread_store_path[1024];
+static __thread struct store *thread_store;
+
+void store_set_path(const char *path) { snprintf(thread_store_path, sizeof thread_store_path, "%s", path); }
+
+struct store *store_thread(void)
+{
+    if (!thread_store) {
+        char err[256];
+        thread_store = store_open(thread_store_path, err, sizeof err);
+        if (!thread_store)
+            fprintf(stderr, "store: %s\n", err);
+    }
+    return thread_store;
+}

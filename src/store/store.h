@@ -1,0 +1,59 @@
+/*
+ * store: the state store interface. Every service keeps its tables here and writes them only
+ * through these calls, in portable SQL with `?` placeholders, so that a PostgreSQL backend can
+ * implement the same interface later. The default backend is SQLite in WAL mode with
+ * synchronous=FULL: a commit that returned is on disk, so a kill -9 loses nothing acknowledged.
+ *
+ * A `struct store` is one connection and must be used by one thread at a time; the daemon keeps
+ * one per worker thread (store_thread()). Prepared statements are cached per connection, keyed by
+ * the address of the SQL string, so SQL is always passed as a string literal.
+ */
+#ifndef YUN_STORE_H
+#define YUN_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct store;
+struct store_stmt;
+
+enum { STORE_OK = 0, STORE_ERROR = -1, STORE_CONSTRAINT = -2, STORE_BUSY = -3 };
+
+struct migration {
+    int version;     /* 1, 2, 3 ... applied in order, each once */
+    const char *sql; /* one or more statements */
+};
+
+struct store *store_open(const char *path, char *err, size_t errlen);
+void store_close(struct store *s);
+const char *store_errmsg(struct store *s);
+
+int store_begin(struct store *s); /* a write transaction (takes the write lock at once) */
+int store_commit(struct store *s);
+void store_rollback(struct store *s);
+int store_in_transaction(struct store *s);
+
+/* Parameters are described by fmt, one letter each: s = const char* (NULL binds NULL),
+ * i = int64_t, b = (const void*, size_t) blob. Returns NULL on error (see store_errmsg). */
+struct store_stmt *store_query(struct store *s, const char *sql, const char *fmt, ...);
+int store_step(struct store_stmt *st); /* 1 = row, 0 = done, <0 = STORE_* error */
+const char *store_text(struct store_stmt *st, int col); /* "" for NULL */
+int64_t store_int(struct store_stmt *st, int col);
+const void *store_blob(struct store_stmt *st, int col, size_t *len);
+int store_is_null(struct store_stmt *st, int col);
+void store_done(struct store_stmt *st);
+
+/* Runs a statement that returns no rows: number of changed rows, or a STORE_* error. */
+int store_exec(struct store *s, const char *sql, const char *fmt, ...);
+int64_t store_last_id(struct store *s);
+
+/* Applies the component's migrations not yet recorded in schema_migrations, each in its own
+ * transaction. */
+int store_migrate(struct store *s, const char *component, const struct migration *m, int n, char *err,
+                  size_t errlen);
+
+/* The calling thread's connection to the daemon's store (opened on first use). */
+void store_set_path(const char *path);
+struct store *store_thread(void);
+
+#endif
