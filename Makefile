@@ -3,7 +3,7 @@
 CC      ?= cc
 PKGS    := libmicrohttpd jansson sqlite3 openssl libcurl expat zlib
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+ALL_CFLAGS := $(CFLAGS) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -largon2 -lpthread -lm
 BUILD   ?= build
 DATA    ?= ./data
@@ -20,21 +20,21 @@ all: $(BUILD)/yun $(BUILD)/yund
 
 $(BUILD)/obj/%.o: %.c $(wildcard src/*/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(BUILD)/libyun.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
 $(BUILD)/yun: $(BUILD)/obj/src/cmd/yun.o $(BUILD)/libyun.a
-	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+	$(CC) $(ALL_CFLAGS) $^ $(LDLIBS) -o $@
 
 $(BUILD)/yund: $(BUILD)/yun
 	ln -sf yun $@
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libyun.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $< $(BUILD)/libyun.a $(LDLIBS) -lcmocka -o $@
+	$(CC) $(ALL_CFLAGS) $< $(BUILD)/libyun.a $(LDLIBS) -lcmocka -o $@
 
 unit: $(TEST_BIN)
 	@set -e; for t in $(TEST_BIN); do echo "== $$t"; $$t; done
@@ -42,12 +42,15 @@ unit: $(TEST_BIN)
 # The test build: every C part under AddressSanitizer + UndefinedBehaviorSanitizer.
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 asan:
-	$(MAKE) BUILD=build-asan CFLAGS="$(SAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" all $(patsubst $(BUILD)/%,build-asan/%,$(TEST_BIN))
+	$(MAKE) BUILD=build-asan CFLAGS="$(SAN_FLAGS)" all $(patsubst $(BUILD)/%,build-asan/%,$(TEST_BIN))
 
 FUZZ_SECONDS ?= 10
 fuzz: $(FUZZ_SRC:fuzz/%.c=build-fuzz/%)
-	@set -e; for f in $^; do echo "== $$f ($(FUZZ_SECONDS)s)"; mkdir -p build-fuzz/corpus/$$(basename $$f); \
-	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -print_final_stats=0 build-fuzz/corpus/$$(basename $$f) 2>&1 | tail -2; done
+	@set -e; for f in $^; do n=$$(basename $$f); echo "== $$f ($(FUZZ_SECONDS)s)"; mkdir -p build-fuzz/corpus/$$n; \
+	  if [ -d fuzz/corpus/$$n ]; then cp -n fuzz/corpus/$$n/* build-fuzz/corpus/$$n/ 2>/dev/null || true; fi; \
+	  if ! $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -print_final_stats=0 -artifact_prefix=build-fuzz/ \
+	       build-fuzz/corpus/$$n > build-fuzz/$$n.log 2>&1; then tail -40 build-fuzz/$$n.log; exit 1; fi; \
+	  tail -1 build-fuzz/$$n.log; done
 fuzz-long:
 	$(MAKE) fuzz FUZZ_SECONDS=600
 

@@ -54,11 +54,11 @@ int tc3_parse_authorization(const char *header, struct tc3_auth *out)
         field(rest, "Signature", out->signature, sizeof out->signature))
         return -1;
     /* Credential = SecretId/Date/Service/tc3_request */
-    char *parts[4], *save = NULL;
+    char *parts[5], *save = NULL;
     int n = 0;
-    for (char *t = strtok_r(cred, "/", &save); t && n < 4; t = strtok_r(NULL, "/", &save))
+    for (char *t = strtok_r(cred, "/", &save); t && n < 5; t = strtok_r(NULL, "/", &save))
         parts[n++] = t;
-    if (n != 4 || strtok_r(NULL, "/", &save) || strcmp(parts[3], "tc3_request") != 0)
+    if (n != 4 || strcmp(parts[3], "tc3_request") != 0)
         return -1;
     if (strlen(parts[0]) >= sizeof out->secret_id || strlen(parts[1]) != 10 || strlen(parts[2]) >= sizeof out->service)
         return -1;
