@@ -15,8 +15,12 @@ TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
 
-.PHONY: all run test unit sdk fuzz fuzz-long asan deps clean bench format
+.PHONY: all run test unit sdk fuzz fuzz-long asan deps clean bench format images
 all: $(BUILD)/yun $(BUILD)/yund
+
+# The built-in guest image, from Debian packages; rebuilt only when its recipe changes.
+images:
+	./images/build-tiny.sh $(CURDIR)/build/images/tiny
 
 $(BUILD)/obj/%.o: %.c $(wildcard src/*/*.h)
 	@mkdir -p $(dir $@)
@@ -62,14 +66,15 @@ build-fuzz/%: fuzz/%.c $(LIB_SRC)
 deps:
 	./scripts/setup.sh
 
-run: deps all
+run: deps all images
 	$(BUILD)/yun up --data $(DATA) --listen $(LISTEN)
 
 sdk: all
 	node --test --test-concurrency=1 tests/sdk/
 
-test: deps all asan
-	@set -e; for t in $(patsubst $(BUILD)/%,build-asan/%,$(TEST_BIN)); do echo "== $$t"; $$t; done
+test: deps all asan images
+	@set -e; for t in $(patsubst $(BUILD)/%,build-asan/%,$(TEST_BIN)); do echo "== $$t"; \
+	  YUN_TEST_IMAGE_DIR=$(CURDIR)/build/images/tiny $$t; done
 	$(MAKE) fuzz
 	YUN_BIN=$(CURDIR)/build-asan/yun ASAN_OPTIONS=detect_leaks=0 node --test --test-concurrency=1 tests/sdk/
 	@if [ -d tests/system ] && ls tests/system/*.sh >/dev/null 2>&1; then for s in tests/system/*.sh; do echo "== $$s"; bash $$s; done; fi

@@ -1,0 +1,70 @@
+/*
+ * hypervisor.h - the host's hypervisor driver interface.
+ *
+ * The control plane drives instances only through a table of operations (struct hypervisor_ops), like libvirt's
+ * driver tables, so it never knows which hypervisor runs them. Today there is one driver, qemu_ops (qemu.c).
+ * Everything about one instance lives in its run_dir (QMP socket, serial socket + log, pid files), so a restarted
+ * control plane finds running instances again from the directory alone: no in-memory state is needed.
+ *
+ * Conventions: functions return HV_OK (0) or a negative enum hv_result and write a one-line reason into err
+ * (err may be NULL). All paths are absolute.
+ */
+#ifndef YUN_HOST_HYPERVISOR_H
+#define YUN_HOST_HYPERVISOR_H
+
+#include <stddef.h>
+
+struct hv_spec {               /* what to run; all paths absolute */
+    const char *instance_id;   /* "ins-xxxxxxxx" */
+    int vcpus;
+    int memory_mib;
+    const char *kernel, *initrd, *cmdline_extra; /* direct boot; cmdline_extra may be NULL */
+    const char *system_disk;   /* qcow2 (or raw) path; may be NULL */
+    const char *tap_ifname;    /* may be NULL = no NIC */
+    const char *mac;           /* "52:54:00:xx:xx:xx"; NULL = QEMU picks one */
+    const char *run_dir;       /* per-instance dir: qmp socket, serial log, pidfile; created if missing */
+    const char *accel;         /* "kvm" or "tcg" */
+};
+
+enum hv_state { HV_ABSENT, HV_RUNNING, HV_PAUSED, HV_SHUTDOWN, HV_ERROR, HV_UNKNOWN };
+
+enum hv_result {
+    HV_OK = 0,
+    HV_EFAIL = -1,        /* generic failure, see err */
+    HV_ETIMEDOUT = -2,    /* the guest did not do what was asked in time (e.g. soft stop) */
+    HV_ENOTRUNNING = -3,  /* no live hypervisor process for this run_dir */
+    HV_EINVAL = -4,       /* bad argument */
+};
+
+enum hv_stop_mode {        /* mirrors the cloud API's StopType */
+    HV_STOP_SOFT,          /* ACPI power button; HV_ETIMEDOUT if the guest ignores it */
+    HV_STOP_HARD,          /* QMP quit, then SIGKILL */
+    HV_STOP_SOFT_FIRST,    /* soft, then hard after timeout_ms */
+};
+
+struct hypervisor_ops {
+    const char *name;
+    /* qcow2 overlay on an absolute base (base format detected, passed with -F); size_bytes 0 = base size */
+    int (*create_disk)(const char *base, const char *overlay, long long size_bytes, char *err, size_t errlen);
+    /* detached (own session, reparented to init): the instance survives the caller */
+    int (*start)(const struct hv_spec *spec, char *err, size_t errlen);
+    /* already stopped = HV_OK; timeout_ms bounds the soft phase */
+    int (*stop)(const char *run_dir, enum hv_stop_mode mode, int timeout_ms, char *err, size_t errlen);
+    int (*reboot)(const char *run_dir, char *err, size_t errlen); /* hard reset of the virtual machine */
+    int (*destroy)(const char *run_dir, char *err, size_t errlen); /* kill, remove sockets + pid files; idempotent */
+    /* HV_ABSENT: never started or destroyed; HV_SHUTDOWN: started, process gone; HV_ERROR: e.g. KVM internal-error */
+    enum hv_state (*status)(const char *run_dir, char *detail, size_t len);
+    /* tail of the serial log, NUL-terminated; *outlen = bytes copied (without the NUL) */
+    int (*console)(const char *run_dir, char *buf, size_t len, size_t *outlen);
+    /* hot plug; disk_id (e.g. "disk-xxxxxxxx", letter first, max 20 chars) is also the guest-visible serial */
+    int (*attach_disk)(const char *run_dir, const char *disk_id, const char *path, char *err, size_t errlen);
+    int (*detach_disk)(const char *run_dir, const char *disk_id, char *err, size_t errlen);
+};
+
+extern const struct hypervisor_ops qemu_ops;
+
+/* "kvm" only when /dev/kvm can run stock kernels (vmx/svm + kvm_intel/kvm_amd, not kvm_pvm); else "tcg" */
+const char *hv_detect_accel(char *why, size_t len);
+const char *hv_state_name(enum hv_state state);
+
+#endif

@@ -1,0 +1,783 @@
+/*
+ * qemu.c - the QEMU driver behind struct hypervisor_ops (see hypervisor.h).
+ *
+ * Machine: q35 + virtio-pci, direct boot (-kernel/-initrd, PVH ELF). microvm boots ~10% faster under TCG but its
+ * virtio-mmio bus refuses hot plug ("Bus 'virtio-mmio-bus.N' does not support hotplugging", measured), and cloud
+ * disks must attach to running instances, so instances get q35 with HV_HOTPLUG_PORTS empty pcie-root-ports.
+ * The process is started with -daemonize (its own session, reparented to init, so it outlives yund); start()
+ * waits for the launcher to exit, which QEMU does only after the devices are set up, so start errors (bad tap,
+ * missing disk) are reported synchronously from run_dir/qemu.stderr.
+ *
+ * Files in run_dir: qmp.sock, serial.sock (interactive console), serial.log (console output), qemu.pid (written
+ * by QEMU), hv.pid (written by us, removed only by destroy: "started, not destroyed").
+ * Liveness is /proc/PID/stat (a zombie counts as gone: init may reap lazily) plus /proc/PID/cmdline naming our
+ * QMP socket (guards against pid reuse). State comes from QMP query-status.
+ */
+#include "hypervisor.h"
+#include "qmp.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define HV_HOTPLUG_PORTS 8
+#define QMP_TIMEOUT_MS 3000
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (!err || !errlen)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+        ;
+}
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int run_path(char *out, size_t outlen, const char *run_dir, const char *name)
+{
+    int n = snprintf(out, outlen, "%s/%s", run_dir, name);
+    return n < 0 || (size_t)n >= outlen ? -1 : 0;
+}
+
+static int read_small_file(const char *path, char *buf, size_t len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, buf, len - 1);
+    close(fd);
+    if (n < 0)
+        return -1;
+    buf[n] = 0;
+    return (int)n;
+}
+
+static int write_small_file(const char *path, const char *text)
+{
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return -1;
+    size_t len = strlen(text);
+    int ok = write(fd, text, len) == (ssize_t)len;
+    ok = close(fd) == 0 && ok;
+    return ok && rename(tmp, path) == 0 ? 0 : -1;
+}
+
+static pid_t read_pidfile(const char *run_dir, const char *name)
+{
+    char path[4096], buf[32];
+    if (run_path(path, sizeof path, run_dir, name) || read_small_file(path, buf, sizeof buf) <= 0)
+        return 0;
+    long pid = strtol(buf, NULL, 10);
+    return pid > 1 ? (pid_t)pid : 0;
+}
+
+/* alive = exists, not a zombie, and its command line names this run_dir's QMP socket */
+static int pid_is_ours(pid_t pid, const char *run_dir)
+{
+    char path[64], stat[512];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    if (read_small_file(path, stat, sizeof stat) <= 0)
+        return 0;
+    char *rp = strrchr(stat, ')');
+    if (!rp || rp[1] != ' ' || rp[2] == 'Z' || rp[2] == 'X')
+        return 0;
+    snprintf(path, sizeof path, "/proc/%d/cmdline", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    char cmd[16384];
+    ssize_t n = read(fd, cmd, sizeof cmd - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    for (ssize_t i = 0; i < n; i++)
+        if (!cmd[i])
+            cmd[i] = ' ';
+    cmd[n] = 0;
+    char want[4200];
+    snprintf(want, sizeof want, "unix:%s/qmp.sock,", run_dir);
+    return strstr(cmd, want) != NULL;
+}
+
+static pid_t live_pid(const char *run_dir)
+{
+    pid_t pid = read_pidfile(run_dir, "hv.pid");
+    if (!pid)
+        pid = read_pidfile(run_dir, "qemu.pid");
+    return pid && pid_is_ours(pid, run_dir) ? pid : 0;
+}
+
+static int wait_gone(pid_t pid, const char *run_dir, int timeout_ms)
+{
+    long long deadline = now_ms() + timeout_ms;
+    while (pid_is_ours(pid, run_dir)) {
+        if (now_ms() >= deadline)
+            return -1;
+        sleep_ms(10);
+    }
+    return 0;
+}
+
+static void remove_runtime_files(const char *run_dir, int also_hv_pid)
+{
+    static const char *const names[] = {"qmp.sock", "serial.sock", "qemu.pid", "hv.pid"};
+    char path[4096];
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (!also_hv_pid && !strcmp(names[i], "hv.pid"))
+            continue;
+        if (run_path(path, sizeof path, run_dir, names[i]) == 0)
+            unlink(path);
+    }
+}
+
+/* open QMP on a live instance */
+static int qmp_connect(struct qmp *q, const char *run_dir, char *err, size_t errlen)
+{
+    if (!live_pid(run_dir)) {
+        seterr(err, errlen, "no running instance in %s", run_dir);
+        return HV_ENOTRUNNING;
+    }
+    char path[4096];
+    if (run_path(path, sizeof path, run_dir, "qmp.sock")) {
+        seterr(err, errlen, "run_dir too long");
+        return HV_EINVAL;
+    }
+    return qmp_open(q, path, QMP_TIMEOUT_MS, err, errlen) ? HV_EFAIL : HV_OK;
+}
+
+/* one QMP command on a fresh connection */
+static int qmp_once(const char *run_dir, const char *command, json_t *args, json_t **ret, char *err, size_t errlen)
+{
+    struct qmp q;
+    int rc = qmp_connect(&q, run_dir, err, errlen);
+    if (rc)
+        return rc;
+    rc = qmp_execute(&q, command, args, QMP_TIMEOUT_MS, ret, err, errlen) ? HV_EFAIL : HV_OK;
+    qmp_close(&q);
+    return rc;
+}
+
+/* run argv to completion; stderr (last part) into err on failure */
+static int run_command(char *const argv[], char *err, size_t errlen)
+{
+    int pipefd[2];
+    if (pipe2(pipefd, O_CLOEXEC) < 0) {
+        seterr(err, errlen, "pipe: %s", strerror(errno));
+        return HV_EFAIL;
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+        seterr(err, errlen, "fork: %s", strerror(errno));
+        close(pipefd[0]);
+        close(pipefd[1]);
+        return HV_EFAIL;
+    }
+    if (pid == 0) {
+        int devnull = open("/dev/null", O_RDWR);
+        dup2(devnull, 0);
+        dup2(devnull, 1);
+        dup2(pipefd[1], 2);
+        execvp(argv[0], argv);
+        _exit(127);
+    }
+    close(pipefd[1]);
+    char out[2048];
+    size_t used = 0;
+    ssize_t n;
+    while ((n = read(pipefd[0], out + used, sizeof out - 1 - used)) != 0) {
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            break;
+        used += (size_t)n;
+        if (used == sizeof out - 1)
+            used = 0; /* keep reading; we only want the end */
+    }
+    out[used] = 0;
+    close(pipefd[0]);
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR) {
+            seterr(err, errlen, "waitpid %s: %s", argv[0], strerror(errno));
+            return HV_EFAIL;
+        }
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        return HV_OK;
+    while (used && (out[used - 1] == '\n' || out[used - 1] == ' '))
+        out[--used] = 0;
+    seterr(err, errlen, "%s failed (status %d): %s", argv[0], WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+           used ? out : (WIFEXITED(status) && WEXITSTATUS(status) == 127 ? "command not found" : "no output"));
+    return HV_EFAIL;
+}
+
+static const char *image_format(const char *path)
+{
+    unsigned char magic[4] = {0};
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    ssize_t n = read(fd, magic, sizeof magic);
+    close(fd);
+    return n == 4 && !memcmp(magic, "QFI\xfb", 4) ? "qcow2" : "raw";
+}
+
+static int qemu_create_disk(const char *base, const char *overlay, long long size_bytes, char *err, size_t errlen)
+{
+    if (!base || !overlay || base[0] != '/' || overlay[0] != '/' || size_bytes < 0) {
+        seterr(err, errlen, "create_disk: base and overlay must be absolute paths");
+        return HV_EINVAL;
+    }
+    const char *fmt = image_format(base);
+    if (!fmt) {
+        seterr(err, errlen, "create_disk: %s: %s", base, strerror(errno));
+        return HV_EFAIL;
+    }
+    char size[32];
+    snprintf(size, sizeof size, "%lld", size_bytes);
+    char *argv[] = {"qemu-img", "create", "-q", "-f", "qcow2", "-F", (char *)fmt, "-b", (char *)base,
+                    (char *)overlay, size_bytes ? size : NULL, NULL};
+    return run_command(argv, err, errlen);
+}
+
+/* /proc/cpuinfo "cpu MHz" in kHz: lets the guest skip TSC calibration (which can hang under TCG) */
+static long tsc_khz(void)
+{
+    FILE *f = fopen("/proc/cpuinfo", "re");
+    if (!f)
+        return 0;
+    char line[512];
+    double mhz = 0;
+    while (fgets(line, sizeof line, f))
+        if (!strncmp(line, "cpu MHz", 7) && strchr(line, ':')) {
+            mhz = strtod(strchr(line, ':') + 1, NULL);
+            break;
+        }
+    fclose(f);
+    return (long)(mhz * 1000);
+}
+
+struct argv_builder {
+    char *argv[96];
+    int argc;
+    char store[16384];
+    size_t used;
+    int overflow;
+};
+
+static void arg(struct argv_builder *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void arg(struct argv_builder *b, const char *fmt, ...)
+{
+    if (b->argc >= (int)(sizeof b->argv / sizeof b->argv[0]) - 1) {
+        b->overflow = 1;
+        return;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(b->store + b->used, sizeof b->store - b->used, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= sizeof b->store - b->used) {
+        b->overflow = 1;
+        return;
+    }
+    b->argv[b->argc++] = b->store + b->used;
+    b->argv[b->argc] = NULL;
+    b->used += (size_t)n + 1;
+}
+
+/* QEMU option values are comma-separated; a comma in a path would inject options */
+static int option_safe(const char *s)
+{
+    return !s || !strchr(s, ',');
+}
+
+static int qemu_start(const struct hv_spec *s, char *err, size_t errlen)
+{
+    if (!s || !s->instance_id || !s->kernel || !s->initrd || !s->run_dir || !s->accel || s->vcpus < 1 ||
+        s->memory_mib < 16 || s->run_dir[0] != '/') {
+        seterr(err, errlen, "start: incomplete spec");
+        return HV_EINVAL;
+    }
+    if (strcmp(s->accel, "kvm") && strcmp(s->accel, "tcg")) {
+        seterr(err, errlen, "start: accel must be kvm or tcg, not %s", s->accel);
+        return HV_EINVAL;
+    }
+    if (!option_safe(s->kernel) || !option_safe(s->initrd) || !option_safe(s->system_disk) ||
+        !option_safe(s->run_dir) || !option_safe(s->tap_ifname) || !option_safe(s->mac) ||
+        !option_safe(s->instance_id)) {
+        seterr(err, errlen, "start: paths and names must not contain commas");
+        return HV_EINVAL;
+    }
+    if (mkdir(s->run_dir, 0700) < 0 && errno != EEXIST) {
+        seterr(err, errlen, "start: mkdir %s: %s", s->run_dir, strerror(errno));
+        return HV_EFAIL;
+    }
+    if (live_pid(s->run_dir)) {
+        seterr(err, errlen, "start: instance already running in %s", s->run_dir);
+        return HV_EFAIL;
+    }
+    remove_runtime_files(s->run_dir, 1); /* stale sockets make QEMU fail to bind */
+
+    const char *D = s->run_dir;
+    struct argv_builder b = {.argc = 0};
+    arg(&b, "qemu-system-x86_64");
+    arg(&b, "-name");
+    arg(&b, "%s,debug-threads=on", s->instance_id);
+    arg(&b, "-M");
+    arg(&b, "q35");
+    arg(&b, "-accel");
+    arg(&b, "%s", s->accel);
+    arg(&b, "-cpu");
+    arg(&b, "%s", strcmp(s->accel, "kvm") ? "max" : "host");
+    arg(&b, "-m");
+    arg(&b, "%d", s->memory_mib);
+    arg(&b, "-smp");
+    arg(&b, "%d", s->vcpus);
+    arg(&b, "-nodefaults");
+    arg(&b, "-no-user-config");
+    arg(&b, "-display");
+    arg(&b, "none");
+    arg(&b, "-msg");
+    arg(&b, "timestamp=on");
+    arg(&b, "-kernel");
+    arg(&b, "%s", s->kernel);
+    arg(&b, "-initrd");
+    arg(&b, "%s", s->initrd);
+    long khz = tsc_khz();
+    char tsc[48] = "";
+    if (khz > 0)
+        snprintf(tsc, sizeof tsc, " tsc_early_khz=%ld", khz);
+    arg(&b, "-append");
+    arg(&b, "console=ttyS0 reboot=t panic=-1 quiet%s yun.instance=%s%s%s", tsc, s->instance_id,
+        s->cmdline_extra ? " " : "", s->cmdline_extra ? s->cmdline_extra : "");
+    arg(&b, "-chardev");
+    arg(&b, "socket,id=ser0,path=%s/serial.sock,server=on,wait=off,logfile=%s/serial.log", D, D);
+    arg(&b, "-serial");
+    arg(&b, "chardev:ser0");
+    arg(&b, "-qmp");
+    arg(&b, "unix:%s/qmp.sock,server=on,wait=off", D);
+    arg(&b, "-pidfile");
+    arg(&b, "%s/qemu.pid", D);
+    arg(&b, "-daemonize");
+    if (s->system_disk) {
+        const char *fmt = image_format(s->system_disk);
+        if (!fmt) {
+            seterr(err, errlen, "start: system disk %s: %s", s->system_disk, strerror(errno));
+            return HV_EFAIL;
+        }
+        arg(&b, "-blockdev");
+        arg(&b, "driver=%s,node-name=sys,file.driver=file,file.filename=%s", fmt, s->system_disk);
+        arg(&b, "-device");
+        arg(&b, "virtio-blk-pci,drive=sys,id=sysdisk");
+    }
+    if (s->tap_ifname) {
+        arg(&b, "-netdev");
+        arg(&b, "tap,id=n0,ifname=%s,script=no,downscript=no,vhost=off", s->tap_ifname);
+        arg(&b, "-device");
+        if (s->mac)
+            arg(&b, "virtio-net-pci,netdev=n0,id=nic0,mac=%s", s->mac);
+        else
+            arg(&b, "virtio-net-pci,netdev=n0,id=nic0");
+    }
+    for (int i = 0; i < HV_HOTPLUG_PORTS; i++) {
+        arg(&b, "-device");
+        arg(&b, "pcie-root-port,id=hp%d,bus=pcie.0,chassis=%d,slot=%d", i, i + 1, i + 1);
+    }
+    if (b.overflow) {
+        seterr(err, errlen, "start: command line too long");
+        return HV_EINVAL;
+    }
+
+    char errpath[4096];
+    if (run_path(errpath, sizeof errpath, D, "qemu.stderr")) {
+        seterr(err, errlen, "start: run_dir too long");
+        return HV_EINVAL;
+    }
+    int errfd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (errfd < 0) {
+        seterr(err, errlen, "start: %s: %s", errpath, strerror(errno));
+        return HV_EFAIL;
+    }
+    pid_t launcher = fork();
+    if (launcher < 0) {
+        seterr(err, errlen, "start: fork: %s", strerror(errno));
+        close(errfd);
+        return HV_EFAIL;
+    }
+    if (launcher == 0) {
+        int devnull = open("/dev/null", O_RDWR);
+        dup2(devnull, 0);
+        dup2(devnull, 1);
+        dup2(errfd, 2);
+        closefrom(3); /* the caller's listening sockets and databases must not leak into the VM process */
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        execvp(b.argv[0], b.argv);
+        dprintf(2, "exec %s: %s\n", b.argv[0], strerror(errno));
+        _exit(127);
+    }
+    close(errfd);
+    int status = 0, waited = 0;
+    long long deadline = now_ms() + 30000;
+    while (now_ms() < deadline) {
+        pid_t r = waitpid(launcher, &status, WNOHANG);
+        if (r == launcher) {
+            waited = 1;
+            break;
+        }
+        if (r < 0 && errno == ECHILD) { /* caller ignores SIGCHLD: judge by the pidfile below */
+            waited = 1;
+            status = 0;
+            break;
+        }
+        sleep_ms(5);
+    }
+    if (!waited) {
+        kill(launcher, SIGKILL);
+        waitpid(launcher, &status, 0);
+        seterr(err, errlen, "start: QEMU did not finish starting within 30 s");
+        return HV_EFAIL;
+    }
+    pid_t pid = read_pidfile(D, "qemu.pid");
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !pid || !pid_is_ours(pid, D)) {
+        char msg[1024] = "";
+        read_small_file(errpath, msg, sizeof msg);
+        size_t n = strlen(msg);
+        while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+            msg[--n] = 0;
+        seterr(err, errlen, "start: QEMU failed: %s", n ? msg : "no error output");
+        return HV_EFAIL;
+    }
+    char pidtext[32], hvpid[4096];
+    snprintf(pidtext, sizeof pidtext, "%d\n", (int)pid);
+    if (run_path(hvpid, sizeof hvpid, D, "hv.pid") || write_small_file(hvpid, pidtext)) {
+        seterr(err, errlen, "start: cannot write %s/hv.pid: %s", D, strerror(errno));
+        return HV_EFAIL;
+    }
+    return HV_OK;
+}
+
+static int qemu_stop(const char *run_dir, enum hv_stop_mode mode, int timeout_ms, char *err, size_t errlen)
+{
+    pid_t pid = live_pid(run_dir);
+    if (!pid)
+        return HV_OK;
+    if (mode == HV_STOP_SOFT || mode == HV_STOP_SOFT_FIRST) {
+        int rc = qmp_once(run_dir, "system_powerdown", NULL, NULL, err, errlen);
+        if (rc == HV_OK && wait_gone(pid, run_dir, timeout_ms) == 0) {
+            remove_runtime_files(run_dir, 0);
+            return HV_OK;
+        }
+        if (mode == HV_STOP_SOFT) {
+            if (rc == HV_OK)
+                seterr(err, errlen, "guest did not power off within %d ms", timeout_ms);
+            return rc == HV_OK ? HV_ETIMEDOUT : rc;
+        }
+    }
+    qmp_once(run_dir, "quit", NULL, NULL, NULL, 0);
+    if (wait_gone(pid, run_dir, 2000) != 0) {
+        kill(pid, SIGKILL);
+        if (wait_gone(pid, run_dir, 5000) != 0) {
+            seterr(err, errlen, "QEMU pid %d survived SIGKILL", (int)pid);
+            return HV_EFAIL;
+        }
+    }
+    remove_runtime_files(run_dir, 0);
+    return HV_OK;
+}
+
+static int qemu_reboot(const char *run_dir, char *err, size_t errlen)
+{
+    return qmp_once(run_dir, "system_reset", NULL, NULL, err, errlen);
+}
+
+static int qemu_destroy(const char *run_dir, char *err, size_t errlen)
+{
+    pid_t pid = live_pid(run_dir);
+    if (pid) {
+        kill(pid, SIGKILL);
+        if (wait_gone(pid, run_dir, 5000) != 0) {
+            seterr(err, errlen, "QEMU pid %d survived SIGKILL", (int)pid);
+            return HV_EFAIL;
+        }
+    }
+    remove_runtime_files(run_dir, 1);
+    return HV_OK;
+}
+
+static const struct {
+    const char *qmp_status;
+    enum hv_state state;
+} status_table[] = {
+    {"running", HV_RUNNING},       {"paused", HV_PAUSED},         {"prelaunch", HV_PAUSED},
+    {"suspended", HV_PAUSED},      {"debug", HV_PAUSED},          {"inmigrate", HV_PAUSED},
+    {"postmigrate", HV_PAUSED},    {"finish-migrate", HV_PAUSED}, {"save-vm", HV_PAUSED},
+    {"restore-vm", HV_PAUSED},     {"colo", HV_PAUSED},           {"shutdown", HV_SHUTDOWN},
+    {"internal-error", HV_ERROR},  {"io-error", HV_ERROR},        {"guest-panicked", HV_ERROR},
+    {"watchdog", HV_ERROR},
+};
+
+static enum hv_state qemu_status(const char *run_dir, char *detail, size_t len)
+{
+    pid_t pid = live_pid(run_dir);
+    if (!pid) {
+        if (read_pidfile(run_dir, "hv.pid")) {
+            seterr(detail, len, "process exited");
+            return HV_SHUTDOWN;
+        }
+        seterr(detail, len, "not started");
+        return HV_ABSENT;
+    }
+    json_t *ret = NULL;
+    char err[256];
+    if (qmp_once(run_dir, "query-status", NULL, &ret, err, sizeof err) != HV_OK) {
+        seterr(detail, len, "pid %d, QMP unavailable: %s", (int)pid, err);
+        return HV_UNKNOWN;
+    }
+    const char *st = json_string_value(json_object_get(ret, "status"));
+    enum hv_state state = HV_UNKNOWN;
+    for (size_t i = 0; st && i < sizeof status_table / sizeof status_table[0]; i++)
+        if (!strcmp(st, status_table[i].qmp_status))
+            state = status_table[i].state;
+    seterr(detail, len, "pid %d, %s", (int)pid, st ? st : "no status");
+    json_decref(ret);
+    return state;
+}
+
+static int qemu_console(const char *run_dir, char *buf, size_t len, size_t *outlen)
+{
+    char path[4096];
+    if (outlen)
+        *outlen = 0;
+    if (!buf || len == 0)
+        return HV_EINVAL;
+    buf[0] = 0;
+    if (run_path(path, sizeof path, run_dir, "serial.log"))
+        return HV_EINVAL;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT ? HV_OK : HV_EFAIL;
+    struct stat st;
+    if (fstat(fd, &st) < 0) {
+        close(fd);
+        return HV_EFAIL;
+    }
+    off_t start = st.st_size > (off_t)(len - 1) ? st.st_size - (off_t)(len - 1) : 0;
+    size_t got = 0;
+    while (got < len - 1) {
+        ssize_t n = pread(fd, buf + got, len - 1 - got, start + (off_t)got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    close(fd);
+    buf[got] = 0;
+    if (outlen)
+        *outlen = got;
+    return HV_OK;
+}
+
+/* QOM ids and block node names: letter first, then letters, digits, '-', '_' */
+static int valid_disk_id(const char *id)
+{
+    size_t n = id ? strlen(id) : 0;
+    if (n == 0 || n > 20 || !isalpha((unsigned char)id[0]))
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)id[i]) && id[i] != '-' && id[i] != '_')
+            return 0;
+    return 1;
+}
+
+static int qemu_attach_disk(const char *run_dir, const char *disk_id, const char *path, char *err, size_t errlen)
+{
+    if (!valid_disk_id(disk_id) || !path || path[0] != '/') {
+        seterr(err, errlen, "attach_disk: bad disk id or path");
+        return HV_EINVAL;
+    }
+    const char *fmt = image_format(path);
+    if (!fmt) {
+        seterr(err, errlen, "attach_disk: %s: %s", path, strerror(errno));
+        return HV_EFAIL;
+    }
+    struct qmp q;
+    int rc = qmp_connect(&q, run_dir, err, errlen);
+    if (rc)
+        return rc;
+    json_t *bargs = json_pack("{s:s, s:s, s:{s:s, s:s}}", "driver", fmt, "node-name", disk_id, "file", "driver",
+                              "file", "filename", path);
+    rc = qmp_execute(&q, "blockdev-add", bargs, QMP_TIMEOUT_MS, NULL, err, errlen) ? HV_EFAIL : HV_OK;
+    json_decref(bargs);
+    if (rc == HV_OK) {
+        rc = HV_EFAIL;
+        /* the first free hot-plug port takes it; an occupied port refuses */
+        for (int i = 0; i < HV_HOTPLUG_PORTS && rc != HV_OK; i++) {
+            char bus[16];
+            snprintf(bus, sizeof bus, "hp%d", i);
+            json_t *dargs = json_pack("{s:s, s:s, s:s, s:s, s:s}", "driver", "virtio-blk-pci", "id", disk_id,
+                                      "drive", disk_id, "bus", bus, "serial", disk_id);
+            rc = qmp_execute(&q, "device_add", dargs, QMP_TIMEOUT_MS, NULL, err, errlen) ? HV_EFAIL : HV_OK;
+            json_decref(dargs);
+            if (rc && strstr(err, "Duplicate"))
+                break;
+        }
+        if (rc) {
+            json_t *del = json_pack("{s:s}", "node-name", disk_id);
+            qmp_execute(&q, "blockdev-del", del, QMP_TIMEOUT_MS, NULL, NULL, 0);
+            json_decref(del);
+        }
+    }
+    qmp_close(&q);
+    return rc;
+}
+
+static int device_present(struct qmp *q, const char *id, char *err, size_t errlen)
+{
+    json_t *args = json_pack("{s:s}", "path", "/machine/peripheral"), *ret = NULL;
+    int rc = qmp_execute(q, "qom-list", args, QMP_TIMEOUT_MS, &ret, err, errlen);
+    json_decref(args);
+    if (rc)
+        return -1;
+    int found = 0;
+    size_t i;
+    json_t *item;
+    json_array_foreach(ret, i, item)
+    {
+        const char *name = json_string_value(json_object_get(item, "name"));
+        if (name && !strcmp(name, id))
+            found = 1;
+    }
+    json_decref(ret);
+    return found;
+}
+
+static int qemu_detach_disk(const char *run_dir, const char *disk_id, char *err, size_t errlen)
+{
+    if (!valid_disk_id(disk_id)) {
+        seterr(err, errlen, "detach_disk: bad disk id");
+        return HV_EINVAL;
+    }
+    struct qmp q;
+    int rc = qmp_connect(&q, run_dir, err, errlen);
+    if (rc)
+        return rc;
+    int present = device_present(&q, disk_id, err, errlen);
+    if (present == 1) {
+        json_t *args = json_pack("{s:s}", "id", disk_id);
+        rc = qmp_execute(&q, "device_del", args, QMP_TIMEOUT_MS, NULL, err, errlen) ? HV_EFAIL : HV_OK;
+        json_decref(args);
+        /* unplug completes when the guest acknowledges the ACPI eject */
+        long long deadline = now_ms() + 10000;
+        while (rc == HV_OK && (present = device_present(&q, disk_id, err, errlen)) == 1 && now_ms() < deadline)
+            sleep_ms(20);
+        if (rc == HV_OK && present == 1) {
+            seterr(err, errlen, "detach_disk: guest did not release %s within 10 s", disk_id);
+            rc = HV_ETIMEDOUT;
+        }
+    }
+    if (present < 0)
+        rc = HV_EFAIL;
+    if (rc == HV_OK) {
+        /* the device leaves QOM before it drops the block node; retry while the node is still "in use" */
+        json_t *args = json_pack("{s:s}", "node-name", disk_id);
+        char derr[256];
+        long long deadline = now_ms() + 5000;
+        while (qmp_execute(&q, "blockdev-del", args, QMP_TIMEOUT_MS, NULL, derr, sizeof derr) &&
+               !strstr(derr, "not found")) {
+            if (!strstr(derr, "in use") || now_ms() >= deadline) {
+                seterr(err, errlen, "detach_disk: blockdev-del: %s", derr);
+                rc = HV_EFAIL;
+                break;
+            }
+            sleep_ms(20);
+        }
+        json_decref(args);
+    }
+    qmp_close(&q);
+    return rc;
+}
+
+const struct hypervisor_ops qemu_ops = {
+    .name = "qemu",
+    .create_disk = qemu_create_disk,
+    .start = qemu_start,
+    .stop = qemu_stop,
+    .reboot = qemu_reboot,
+    .destroy = qemu_destroy,
+    .status = qemu_status,
+    .console = qemu_console,
+    .attach_disk = qemu_attach_disk,
+    .detach_disk = qemu_detach_disk,
+};
+
+const char *hv_state_name(enum hv_state state)
+{
+    static const char *const names[] = {"ABSENT", "RUNNING", "PAUSED", "SHUTDOWN", "ERROR", "UNKNOWN"};
+    return (unsigned)state < sizeof names / sizeof names[0] ? names[state] : "INVALID";
+}
+
+static int cpu_has_hw_virt(void)
+{
+    FILE *f = fopen("/proc/cpuinfo", "re");
+    if (!f)
+        return 0;
+    char line[8192];
+    int found = 0;
+    while (!found && fgets(line, sizeof line, f))
+        if (!strncmp(line, "flags", 5))
+            found = strstr(line, " vmx") || strstr(line, " svm");
+    fclose(f);
+    return found;
+}
+
+const char *hv_detect_accel(char *why, size_t len)
+{
+    if (access("/dev/kvm", R_OK | W_OK) != 0) {
+        seterr(why, len, "/dev/kvm not usable (%s): using TCG emulation", strerror(errno));
+        return "tcg";
+    }
+    if (access("/sys/module/kvm_pvm", F_OK) == 0) {
+        seterr(why, len, "/dev/kvm is provided by kvm_pvm (PVM, pagetable-based virtualisation, no VT-x/AMD-V): "
+                         "stock guest kernels fail in its instruction emulator, so using TCG");
+        return "tcg";
+    }
+    if (!cpu_has_hw_virt()) {
+        seterr(why, len, "CPU has no vmx/svm flag: using TCG emulation");
+        return "tcg";
+    }
+    if (access("/sys/module/kvm_intel", F_OK) != 0 && access("/sys/module/kvm_amd", F_OK) != 0) {
+        seterr(why, len, "neither kvm_intel nor kvm_amd is loaded: using TCG emulation");
+        return "tcg";
+    }
+    seterr(why, len, "hardware virtualisation (vmx/svm) with kvm_intel/kvm_amd: using KVM");
+    return "kvm";
+}

@@ -1,0 +1,268 @@
+/*
+ * test_host_qemu.c - the QEMU hypervisor driver against a real QEMU (TCG) booting the tiny image.
+ * Needs the image built by images/build-tiny.sh (env YUN_TEST_IMAGE_DIR, default build/images/tiny) and
+ * qemu-system-x86_64 + qemu-img; skips with a message when they are absent.
+ * One lifecycle test walks start -> READY -> hot plug -> reboot -> soft stop -> restart -> hard stop -> destroy,
+ * checking the guest's own view (console markers, persistent boot counter on the overlay disk) at each step.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../../src/host/hypervisor.h"
+
+static char image_dir[PATH_MAX], run_dir[PATH_MAX], work_dir[64];
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int count(const char *hay, const char *needle)
+{
+    int n = 0;
+    for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+        n++;
+    return n;
+}
+
+/* wait until the console holds at least `times` occurrences of marker */
+static int wait_console(const char *marker, int times, int timeout_ms)
+{
+    static char buf[1 << 18];
+    long long deadline = now_ms() + timeout_ms;
+    do {
+        size_t n;
+        if (qemu_ops.console(run_dir, buf, sizeof buf, &n) == 0 && count(buf, marker) >= times)
+            return 1;
+        usleep(20000);
+    } while (now_ms() < deadline);
+    fprintf(stderr, "console so far:\n%s\n", buf);
+    return 0;
+}
+
+static pid_t hv_pid(void)
+{
+    char path[PATH_MAX + 16], buf[32] = "";
+    snprintf(path, sizeof path, "%s/hv.pid", run_dir);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    if (!fgets(buf, sizeof buf, f))
+        buf[0] = 0;
+    fclose(f);
+    return (pid_t)atoi(buf);
+}
+
+static int process_alive(pid_t pid)
+{
+    char path[64], stat[512];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    int ok = fgets(stat, sizeof stat, f) != NULL;
+    fclose(f);
+    char *rp = ok ? strrchr(stat, ')') : NULL;
+    return rp && rp[2] != 'Z' && rp[2] != 'X';
+}
+
+/* type a command on the guest's serial console (the image runs a shell there with yun.shell=1) */
+static void guest_type(const char *line)
+{
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    assert_true(strlen(run_dir) + sizeof "/serial.sock" <= sizeof sa.sun_path);
+    strcpy(sa.sun_path, run_dir);
+    strcat(sa.sun_path, "/serial.sock");
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    assert_true(write(fd, line, strlen(line)) == (ssize_t)strlen(line));
+    usleep(100000);
+    close(fd);
+}
+
+static void test_detect_accel(void **state)
+{
+    (void)state;
+    char why[512] = "";
+    const char *accel = hv_detect_accel(why, sizeof why);
+    assert_non_null(accel);
+    assert_true(strlen(why) > 10);
+    if (access("/sys/module/kvm_pvm", F_OK) == 0) { /* this development machine */
+        assert_string_equal(accel, "tcg");
+        assert_non_null(strstr(why, "PVM"));
+    } else {
+        assert_true(!strcmp(accel, "kvm") || !strcmp(accel, "tcg"));
+    }
+}
+
+static void test_bad_spec_and_absent(void **state)
+{
+    (void)state;
+    char err[256] = "", detail[256];
+    struct hv_spec spec = {.instance_id = "ins-bad", .vcpus = 1, .memory_mib = 128, .accel = "tcg",
+                           .run_dir = "/tmp/yun-test-nonexistent-dir"};
+    assert_int_equal(qemu_ops.start(&spec, err, sizeof err), HV_EINVAL); /* no kernel */
+    assert_true(err[0]);
+    assert_int_equal(qemu_ops.status("/tmp/yun-test-nonexistent-dir", detail, sizeof detail), HV_ABSENT);
+    assert_int_equal(qemu_ops.destroy("/tmp/yun-test-nonexistent-dir", err, sizeof err), HV_OK);
+    assert_int_equal(qemu_ops.reboot("/tmp/yun-test-nonexistent-dir", err, sizeof err), HV_ENOTRUNNING);
+}
+
+static void test_lifecycle(void **state)
+{
+    (void)state;
+    char kernel[PATH_MAX + 16], initrd[PATH_MAX + 32], base[PATH_MAX + 16], overlay[PATH_MAX + 32],
+        data[PATH_MAX + 32], err[1024] = "", detail[256];
+    snprintf(kernel, sizeof kernel, "%s/vmlinux", image_dir);
+    snprintf(initrd, sizeof initrd, "%s/initramfs.cpio.gz", image_dir);
+    snprintf(base, sizeof base, "%s/disk.qcow2", image_dir);
+    if (access(kernel, R_OK) || access(initrd, R_OK) || access(base, R_OK)) {
+        fprintf(stderr, "SKIP: no tiny image in %s (run images/build-tiny.sh %s)\n", image_dir, image_dir);
+        skip();
+    }
+    if (system("command -v qemu-system-x86_64 >/dev/null && command -v qemu-img >/dev/null") != 0) {
+        fprintf(stderr, "SKIP: qemu-system-x86_64/qemu-img not installed\n");
+        skip();
+    }
+    snprintf(overlay, sizeof overlay, "%s/system.qcow2", work_dir);
+    snprintf(data, sizeof data, "%s/data.qcow2", work_dir);
+    assert_int_equal(qemu_ops.create_disk("relative.qcow2", overlay, 0, err, sizeof err), HV_EINVAL);
+    assert_int_equal(qemu_ops.create_disk(base, overlay, 256LL << 20, err, sizeof err), HV_OK);
+    assert_int_equal(qemu_ops.create_disk(base, data, 32LL << 20, err, sizeof err), HV_OK);
+
+    struct hv_spec spec = {.instance_id = "ins-test0001", .vcpus = 1, .memory_mib = 128, .kernel = kernel,
+                           .initrd = initrd, .cmdline_extra = "yun.shell=1", .system_disk = overlay,
+                           .run_dir = run_dir, .accel = "tcg"};
+    long long t0 = now_ms();
+    int rc = qemu_ops.start(&spec, err, sizeof err);
+    if (rc)
+        fprintf(stderr, "start: %s\n", err);
+    assert_int_equal(rc, HV_OK);
+    assert_int_equal(qemu_ops.start(&spec, err, sizeof err), HV_EFAIL); /* already running */
+    assert_true(wait_console("YUN-READY", 1, 60000));
+    fprintf(stderr, "boot to YUN-READY: %lld ms\n", now_ms() - t0);
+    assert_true(wait_console("YUN-DISK boot-count=1", 1, 1000));
+    assert_int_equal(qemu_ops.status(run_dir, detail, sizeof detail), HV_RUNNING);
+    pid_t pid = hv_pid();
+    assert_true(pid > 1 && process_alive(pid));
+
+    /* hot plug: the guest sees a 32 MiB vdb, then it goes away */
+    rc = qemu_ops.attach_disk(run_dir, "disk-test0001", data, err, sizeof err);
+    if (rc)
+        fprintf(stderr, "attach: %s\n", err);
+    assert_int_equal(rc, HV_OK);
+    assert_int_equal(qemu_ops.attach_disk(run_dir, "disk-test0001", data, err, sizeof err), HV_EFAIL);
+    usleep(300000);
+    guest_type("yun-guest disks | sed 's/^/DISKS /'\n");
+    assert_true(wait_console("DISKS vdb 33554432", 1, 10000));
+    rc = qemu_ops.detach_disk(run_dir, "disk-test0001", err, sizeof err);
+    if (rc)
+        fprintf(stderr, "detach: %s\n", err);
+    assert_int_equal(rc, HV_OK);
+    guest_type("echo NVDB=$(ls /sys/block | grep -c vdb)\n");
+    assert_true(wait_console("NVDB=0", 1, 10000));
+
+    /* reboot: a second boot in the same process, the counter on the overlay survives */
+    assert_int_equal(qemu_ops.reboot(run_dir, err, sizeof err), HV_OK);
+    assert_true(wait_console("YUN-READY", 2, 60000));
+    assert_true(wait_console("YUN-DISK boot-count=2", 1, 1000));
+    assert_int_equal(hv_pid(), pid);
+
+    /* soft stop: the guest's acpid powers off, the process goes away */
+    t0 = now_ms();
+    rc = qemu_ops.stop(run_dir, HV_STOP_SOFT, 20000, err, sizeof err);
+    if (rc)
+        fprintf(stderr, "stop: %s\n", err);
+    assert_int_equal(rc, HV_OK);
+    fprintf(stderr, "soft stop: %lld ms\n", now_ms() - t0);
+    assert_false(process_alive(pid));
+    assert_int_equal(qemu_ops.status(run_dir, detail, sizeof detail), HV_SHUTDOWN);
+    assert_int_equal(qemu_ops.stop(run_dir, HV_STOP_SOFT, 1000, err, sizeof err), HV_OK); /* already stopped */
+
+    /* start again: same disk, third boot; then a hard stop */
+    assert_int_equal(qemu_ops.start(&spec, err, sizeof err), HV_OK);
+    assert_true(wait_console("YUN-DISK boot-count=3", 1, 60000));
+    pid = hv_pid();
+    assert_int_equal(qemu_ops.stop(run_dir, HV_STOP_HARD, 0, err, sizeof err), HV_OK);
+    assert_false(process_alive(pid));
+
+    /* destroy: removes sockets and pid files, idempotent */
+    assert_int_equal(qemu_ops.start(&spec, err, sizeof err), HV_OK);
+    pid = hv_pid();
+    assert_int_equal(qemu_ops.destroy(run_dir, err, sizeof err), HV_OK);
+    assert_false(process_alive(pid));
+    assert_int_equal(qemu_ops.status(run_dir, detail, sizeof detail), HV_ABSENT);
+    assert_int_equal(qemu_ops.destroy(run_dir, err, sizeof err), HV_OK);
+    char sock[PATH_MAX + 16];
+    snprintf(sock, sizeof sock, "%s/qmp.sock", run_dir);
+    assert_int_not_equal(access(sock, F_OK), 0);
+}
+
+static void test_start_error_is_reported(void **state)
+{
+    (void)state;
+    char kernel[PATH_MAX + 16], initrd[PATH_MAX + 32], err[1024] = "", rd[PATH_MAX + 16];
+    snprintf(kernel, sizeof kernel, "%s/vmlinux", image_dir);
+    snprintf(initrd, sizeof initrd, "%s/initramfs.cpio.gz", image_dir);
+    if (access(kernel, R_OK) || system("command -v qemu-system-x86_64 >/dev/null") != 0)
+        skip();
+    snprintf(rd, sizeof rd, "%s/bad", work_dir);
+    struct hv_spec spec = {.instance_id = "ins-test0002", .vcpus = 1, .memory_mib = 128, .kernel = kernel,
+                           .initrd = initrd, .system_disk = "/nonexistent/disk.qcow2", .run_dir = rd, .accel = "tcg"};
+    assert_int_equal(qemu_ops.start(&spec, err, sizeof err), HV_EFAIL);
+    assert_non_null(strstr(err, "/nonexistent/disk.qcow2"));
+    spec.system_disk = NULL;
+    spec.tap_ifname = "bad,name"; /* a comma would inject QEMU options */
+    assert_int_equal(qemu_ops.start(&spec, err, sizeof err), HV_EINVAL);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    const char *dir = getenv("YUN_TEST_IMAGE_DIR");
+    if (!realpath(dir ? dir : "build/images/tiny", image_dir))
+        snprintf(image_dir, sizeof image_dir, "%s", dir ? dir : "build/images/tiny");
+    snprintf(work_dir, sizeof work_dir, "/tmp/yun-test-host-XXXXXX");
+    if (!mkdtemp(work_dir))
+        return -1;
+    snprintf(run_dir, sizeof run_dir, "%s/run", work_dir);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[PATH_MAX + 64];
+    qemu_ops.destroy(run_dir, NULL, 0);
+    snprintf(cmd, sizeof cmd, "%s/bad", work_dir);
+    qemu_ops.destroy(cmd, NULL, 0);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", work_dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_detect_accel),
+        cmocka_unit_test(test_bad_spec_and_absent),
+        cmocka_unit_test(test_start_error_is_reported),
+        cmocka_unit_test(test_lifecycle),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
