@@ -3,7 +3,7 @@
 CC      ?= cc
 PKGS    := libmicrohttpd jansson sqlite3 openssl libcurl expat zlib
 CFLAGS  ?= -O2 -g
-ALL_CFLAGS := $(CFLAGS) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+ALL_CFLAGS := $(CFLAGS) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-missing-field-initializers -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -largon2 -lpthread -lm
 BUILD   ?= build
 DATA    ?= ./data

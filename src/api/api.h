@@ -99,6 +99,9 @@ struct action {
     /* Resource for CAM evaluation, as the tail after "qcs::service:region:uin/OWNER:", with
      * ${Param} expanded from the request (e.g. "uin/${AttachUin}"). NULL means "*". */
     const char *resource;
+    /* When the resource needs a lookup (e.g. a user's uin from its name): writes the tail like
+     * `resource` would. Takes precedence over `resource`. */
+    void (*resource_fn)(struct api_ctx *ctx, char *tail, size_t len);
 };
 
 /* registry.c: services register their tables at start. */

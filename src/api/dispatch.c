@@ -64,6 +64,13 @@ static int v1_common(const char *k)
 static void expand_resource(struct api_ctx *ctx, char *out, size_t len)
 {
     const struct action *a = ctx->action;
+    char tail[192];
+    if (a->resource_fn) {
+        a->resource_fn(ctx, tail, sizeof tail);
+        snprintf(out, len, "qcs::%s:%s:uin/%s:%s", a->service, (a->flags & A_REGIONAL) ? ctx->region : "",
+                 ctx->who.owner_uin, tail);
+        return;
+    }
     if (!a->resource) {
         snprintf(out, len, "*");
         return;

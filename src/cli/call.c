@@ -53,6 +53,33 @@ static int set_path(json_t *root, const char *path, json_t *value)
     }
 }
 
+/* The declared type at a dotted path ("Placement.Zone", "Filters.0.Values"), 0 if unknown. */
+static enum ptype type_at(const struct param *schema, const char *path)
+{
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", path);
+    enum ptype t = 0;
+    const struct param *fields = schema;
+    int in_array = 0;
+    for (char *save = NULL, *seg = strtok_r(buf, ".", &save); seg; seg = strtok_r(NULL, ".", &save)) {
+        if (in_array && seg[0] >= '0' && seg[0] <= '9') { /* an element of the array above */
+            in_array = 0;
+            continue;
+        }
+        const struct param *p = fields;
+        while (p && p->name && strcmp(p->name, seg) != 0)
+            p++;
+        if (!p || !p->name)
+            return 0;
+        t = p->type;
+        fields = p->fields;
+        in_array = t == PT_ARRAY;
+        if (in_array && p->elem != PT_OBJECT)
+            t = PT_ARRAY;
+    }
+    return t;
+}
+
 static size_t collect(char *ptr, size_t size, size_t n, void *ud)
 {
     FILE *f = ud;
@@ -98,6 +125,8 @@ int cli_call(int argc, char **argv)
     char data_dir[1024] = "./data", endpoint[200] = "", region[64] = "", version[32] = "";
     json_t *params = json_object();
     int rc = 2;
+    daemon_register_services();
+    const struct action *a = api_find_service(service, action_name);
     for (int i = 2; i < argc; i++) {
         if (strncmp(argv[i], "--", 2) != 0 || i + 1 >= argc) {
             fprintf(stderr, "yun: expected --Name value, got `%s`\n", argv[i]);
@@ -123,7 +152,8 @@ int cli_call(int argc, char **argv)
             json_object_update(params, in);
             json_decref(in);
         } else {
-            json_t *parsed = json_loads(v, JSON_DECODE_ANY, NULL);
+            /* a String parameter stays a string even when it looks like JSON (e.g. PolicyDocument) */
+            json_t *parsed = (a && type_at(a->params, k) == PT_STRING) ? NULL : json_loads(v, JSON_DECODE_ANY, NULL);
             json_t *val = (json_is_array(parsed) || json_is_object(parsed)) ? json_incref(parsed) : json_string(v);
             json_decref(parsed);
             if (!val || set_path(params, k, val) != 0) {
@@ -132,8 +162,6 @@ int cli_call(int argc, char **argv)
             }
         }
     }
-    daemon_register_services();
-    const struct action *a = api_find_service(service, action_name);
     if (a) {
         char code[96], msg[512];
         snprintf(version, sizeof version, "%s", a->version);

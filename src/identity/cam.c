@@ -573,6 +573,17 @@ static int list_attached_user_policies(struct api_ctx *ctx)
     return 0;
 }
 
+/* CAM names sub-users as uin/<uin>; requests name them by Name, so resolve it for the policy check. */
+static void user_resource(struct api_ctx *ctx, char *tail, size_t len)
+{
+    char uin[24];
+    const char *name = api_str(ctx, "Name", "");
+    if (find_user(ctx, name, uin) == 1)
+        snprintf(tail, len, "uin/%s", uin);
+    else
+        snprintf(tail, len, "uin/*"); /* a new or unknown user: only wildcard patterns match */
+}
+
 /* ---- the action table ---- */
 
 static const char *const key_status[] = {"Active", "Inactive", NULL};
@@ -608,11 +619,11 @@ static const struct param p_list_attached[] = {P_INT("TargetUin", P_REQUIRED, 1,
                                                P_INT("Rp", 0, 1, 200), P_END};
 
 const struct action cam_actions[] = {
-    {"cam", CAM, "AddUser", add_user, p_add_user, A_MUTATES, "user/${Name}"},
-    {"cam", CAM, "GetUser", get_user, p_name, 0, "user/${Name}"},
+    {"cam", CAM, "AddUser", add_user, p_add_user, A_MUTATES, NULL, user_resource},
+    {"cam", CAM, "GetUser", get_user, p_name, 0, NULL, user_resource},
     {"cam", CAM, "ListUsers", list_users, p_none, 0, NULL},
-    {"cam", CAM, "UpdateUser", update_user, p_update_user, A_MUTATES, "user/${Name}"},
-    {"cam", CAM, "DeleteUser", delete_user, p_delete_user, A_MUTATES, "user/${Name}"},
+    {"cam", CAM, "UpdateUser", update_user, p_update_user, A_MUTATES, NULL, user_resource},
+    {"cam", CAM, "DeleteUser", delete_user, p_delete_user, A_MUTATES, NULL, user_resource},
     {"cam", CAM, "CreateAccessKey", create_access_key, p_create_key, A_MUTATES, "uin/${TargetUin}"},
     {"cam", CAM, "ListAccessKeys", list_access_keys, p_list_keys, 0, "uin/${TargetUin}"},
     {"cam", CAM, "UpdateAccessKey", update_access_key, p_update_key, A_MUTATES, "uin/${TargetUin}"},

@@ -1,0 +1,98 @@
+/* The `yun` CLI against a running daemon, cross-checked with the official SDK. */
+"use strict";
+const { test, before, after } = require("node:test");
+const assert = require("node:assert/strict");
+const fs = require("node:fs");
+const path = require("node:path");
+const { startDaemon } = require("./lib/yund");
+
+let d;
+before(async () => { d = await startDaemon(); });
+after(async () => { await d?.destroy(); });
+
+/* Runs the CLI; returns {status, out (parsed inner Response or null), text}. */
+function yun(args, env) {
+  const r = d.run(args, { env });
+  const text = r.stdout + r.stderr;
+  let out = null;
+  try { out = JSON.parse(r.stdout); } catch { /* not JSON */ }
+  if (out && out.Response) out = out.Response;
+  return { status: r.status, out, text };
+}
+const dataArgs = () => ["--data", d.dataDir];
+
+test("cvm DescribeZones with --data", () => {
+  const r = yun(["cvm", "DescribeZones", ...dataArgs()]);
+  assert.equal(r.status, 0, r.text);
+  assert.equal(r.out.TotalCount, 2);
+  assert.deepEqual(r.out.ZoneSet.map((z) => z.Zone), ["ap-local-1", "ap-local-2"]);
+  assert.ok(r.out.RequestId);
+});
+
+test("cam AddUser --Name, visible through the SDK", async () => {
+  const r = yun(["cam", "AddUser", "--Name", "dave", "--Remark", "two words", "--UseApi", "1", ...dataArgs()]);
+  assert.equal(r.status, 0, r.text);
+  assert.equal(r.out.Name, "dave");
+  assert.equal(typeof r.out.Uin, "number");
+  assert.ok(r.out.SecretId);
+  const g = await d.cam().GetUser({ Name: "dave" });
+  assert.equal(g.Uin, r.out.Uin);
+  assert.equal(g.Remark, "two words");
+});
+
+test("--cli-input-json FILE", async () => {
+  const file = path.join(d.dataDir, "..", path.basename(d.dataDir) + ".input.json");
+  fs.writeFileSync(file, JSON.stringify({ Name: "erin", Remark: "from file", ConsoleLogin: 0 }));
+  try {
+    const r = yun(["cam", "AddUser", "--cli-input-json", file, ...dataArgs()]);
+    assert.equal(r.status, 0, r.text);
+    assert.equal(r.out.Name, "erin");
+    assert.equal((await d.cam().GetUser({ Name: "erin" })).Remark, "from file");
+  } finally {
+    fs.rmSync(file, { force: true });
+  }
+});
+
+test("tccli-style values: numbers and JSON arrays", async () => {
+  const doc = JSON.stringify({ version: "2.0", statement: [{ effect: "allow", action: "cvm:DescribeZones", resource: "*" }] });
+  const c = yun(["cam", "CreatePolicy", "--PolicyName", "cli-pol", "--PolicyDocument", doc, ...dataArgs()]);
+  assert.equal(c.status, 0, c.text);
+  assert.equal(typeof c.out.PolicyId, "number");
+  const dave = await d.cam().GetUser({ Name: "dave" });
+  const a = yun(["cam", "AttachUserPolicy", "--PolicyId", String(c.out.PolicyId), "--AttachUin", String(dave.Uin), ...dataArgs()]);
+  assert.equal(a.status, 0, a.text);
+  const l = yun(["cam", "ListAttachedUserPolicies", "--TargetUin", String(dave.Uin), "--Rp", "5", "--Page", "1", ...dataArgs()]);
+  assert.equal(l.status, 0, l.text);
+  assert.deepEqual(l.out.List.map((p) => p.PolicyId), [c.out.PolicyId]);
+  const del = yun(["cam", "DeletePolicy", "--PolicyId", `[${c.out.PolicyId}]`, ...dataArgs()]);
+  assert.equal(del.status, 0, del.text);
+  await assert.rejects(d.cam().GetPolicy({ PolicyId: c.out.PolicyId }), (e) => /^ResourceNotFound/.test(e.code));
+});
+
+test("an API error exits non-zero and prints the error JSON", () => {
+  const r = yun(["cam", "GetUser", "--Name", "nobody", ...dataArgs()]);
+  assert.notEqual(r.status, 0);
+  assert.match(r.text, /"Code"\s*:\s*"ResourceNotFound/);
+  // the CLI refuses actions it does not know, unless given a version
+  const local = yun(["cvm", "NoSuchAction", ...dataArgs()]);
+  assert.notEqual(local.status, 0);
+  const u = yun(["cvm", "NoSuchAction", "--version", "2017-03-12", ...dataArgs()]);
+  assert.notEqual(u.status, 0, u.text);
+  assert.match(u.text, /"Code"\s*:\s*"InvalidAction"/);
+});
+
+test("credentials from the environment with --endpoint", async () => {
+  const env = { TENCENTCLOUD_SECRET_ID: d.creds.SecretId, TENCENTCLOUD_SECRET_KEY: d.creds.SecretKey, TENCENTCLOUD_REGION: "ap-local" };
+  const r = yun(["cvm", "DescribeZones", "--endpoint", d.endpoint], env);
+  assert.equal(r.status, 0, r.text);
+  assert.equal(r.out.ZoneSet.length, 2);
+  // a sub-user key without policies: the CLI reports UnauthorizedOperation
+  const u = await d.cam().AddUser({ Name: "nopol", UseApi: 1 });
+  const denied = yun(["cvm", "DescribeZones", "--endpoint", d.endpoint],
+    { ...env, TENCENTCLOUD_SECRET_ID: u.SecretId, TENCENTCLOUD_SECRET_KEY: u.SecretKey });
+  assert.notEqual(denied.status, 0);
+  assert.match(denied.text, /UnauthorizedOperation/);
+  const bad = yun(["cvm", "DescribeZones", "--endpoint", d.endpoint], { ...env, TENCENTCLOUD_SECRET_KEY: "wrong" });
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.text, /AuthFailure\.SignatureFailure/);
+});

@@ -1,0 +1,214 @@
+/*
+ * Test harness for the yun daemon: starts `yun up` on a free port with a temp
+ * data dir, waits for GET /healthz, exposes the root credentials, and builds
+ * official tencentcloud-sdk-nodejs clients pointed at it.
+ * YUN_BIN overrides the binary (make test uses the sanitizer build).
+ */
+"use strict";
+const { spawn, spawnSync } = require("node:child_process");
+const fs = require("node:fs");
+const os = require("node:os");
+const path = require("node:path");
+const net = require("node:net");
+const http = require("node:http");
+const assert = require("node:assert/strict");
+const tencentcloud = require("tencentcloud-sdk-nodejs");
+// The package's index does not re-export CommonClient.
+const { CommonClient } = require("tencentcloud-sdk-nodejs/tencentcloud/common/common_client");
+
+// The SDK routes every request (even to 127.0.0.1) through http_proxy if set.
+delete process.env.http_proxy;
+
+const REPO = path.resolve(__dirname, "..", "..", "..");
+const BIN = process.env.YUN_BIN || path.join(REPO, "build", "yun");
+const READY_TIMEOUT_MS = Number(process.env.YUN_READY_TIMEOUT_MS || 15000);
+
+const SANITIZER_REPORT = /ERROR: (Address|Leak|Thread|Memory)Sanitizer|runtime error:/;
+
+const live = new Set();
+process.on("exit", () => { for (const c of live) { try { c.kill("SIGKILL"); } catch { /* gone */ } } });
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.unref();
+    s.on("error", reject);
+    s.listen(0, "127.0.0.1", () => { const { port } = s.address(); s.close(() => resolve(port)); });
+  });
+}
+
+function httpGet(port, urlPath) {
+  return new Promise((resolve) => {
+    const req = http.get({ host: "127.0.0.1", port, path: urlPath, agent: false, timeout: 1000 }, (res) => {
+      res.resume();
+      res.on("end", () => resolve(res.statusCode));
+    });
+    req.on("error", () => resolve(0));
+    req.on("timeout", () => { req.destroy(); resolve(0); });
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/* Normalises {SecretId,SecretKey} or {secretId,secretKey} or {AccessKeyId,SecretAccessKey}. */
+function credOf(c) {
+  return {
+    secretId: c.secretId || c.SecretId || c.AccessKeyId,
+    secretKey: c.secretKey || c.SecretKey || c.SecretAccessKey,
+  };
+}
+
+class Daemon {
+  constructor({ config, dataDir, port }) {
+    this.config = config;
+    this.dataDir = dataDir;
+    this.port = port;
+    this.endpoint = `127.0.0.1:${port}`;
+    this.child = null;
+    this.output = "";
+    this.configFile = null;
+    if (config) {
+      this.configFile = path.join(dataDir, "..", path.basename(dataDir) + ".config.json");
+      fs.writeFileSync(this.configFile, JSON.stringify(config));
+    }
+  }
+
+  async start() {
+    const args = ["up", "--data", this.dataDir, "--listen", this.endpoint];
+    if (this.configFile) args.push("--config", this.configFile);
+    const child = spawn(BIN, args, { stdio: ["ignore", "pipe", "pipe"] });
+    this.child = child;
+    live.add(child);
+    const keep = (d) => { this.output = (this.output + d.toString()).slice(-65536); };
+    child.stdout.on("data", keep);
+    child.stderr.on("data", keep);
+    this.exited = new Promise((resolve) => child.on("exit", (code, signal) => {
+      live.delete(child);
+      resolve({ code, signal });
+    }));
+    let gone = null;
+    this.exited.then((r) => { gone = r; });
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    while (Date.now() < deadline) {
+      if (gone) throw new Error(`yun up exited early (${JSON.stringify(gone)}):\n${this.output}`);
+      if (await httpGet(this.port, "/healthz") === 200) break;
+      await sleep(25);
+    }
+    if (Date.now() >= deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`yun up not healthy after ${READY_TIMEOUT_MS} ms:\n${this.output}`);
+    }
+    const credFile = path.join(this.dataDir, "credentials.json");
+    this.credentialsMode = fs.statSync(credFile).mode & 0o777;
+    this.creds = JSON.parse(fs.readFileSync(credFile, "utf8"));
+    return this;
+  }
+
+  /* SIGTERM and wait for exit; returns {code, signal}. */
+  async stop() {
+    if (!this.child || this.child.exitCode !== null || this.child.signalCode !== null) return null;
+    this.child.kill("SIGTERM");
+    const t = setTimeout(() => this.child.kill("SIGKILL"), 10000);
+    const r = await this.exited;
+    clearTimeout(t);
+    return r;
+  }
+
+  async kill9() {
+    if (!this.child || this.child.exitCode !== null || this.child.signalCode !== null) return null;
+    this.child.kill("SIGKILL");
+    return this.exited;
+  }
+
+  async restart() {
+    await this.stop();
+    return this.start();
+  }
+
+  /* Stops the daemon and removes the data dir; fails if the daemon printed a sanitizer report. */
+  async destroy() {
+    await this.stop();
+    if (process.env.YUN_SHOW_LOG) process.stderr.write(this.output);
+    assert.ok(!SANITIZER_REPORT.test(this.output), `sanitizer report from yun up:\n${this.output}`);
+    if (!process.env.YUN_KEEP_DATA) {
+      fs.rmSync(this.dataDir, { recursive: true, force: true });
+      if (this.configFile) fs.rmSync(this.configFile, { force: true });
+    }
+  }
+
+  /* Official SDK client. product: "cvm"|"cam"; creds default to root. */
+  client(product, creds = this.creds, { region = "ap-local", signMethod, reqMethod = "POST", language } = {}) {
+    const Ctor = { cvm: tencentcloud.cvm.v20170312.Client, cam: tencentcloud.cam.v20190116.Client }[product];
+    assert.ok(Ctor, `no client for ${product}`);
+    const profile = { httpProfile: { endpoint: this.endpoint, protocol: "http://", reqMethod, reqTimeout: 30 } };
+    if (signMethod) profile.signMethod = signMethod;
+    if (language) profile.language = language;
+    return new Ctor({ credential: credOf(creds), region, profile });
+  }
+
+  cvm(creds, opts) { return this.client("cvm", creds, opts); }
+  cam(creds, opts) { return this.client("cam", creds, opts); }
+
+  /* Generic client for actions that the typed clients lack. */
+  common(version, creds = this.creds, { region = "ap-local" } = {}) {
+    return new CommonClient(this.endpoint, version, {
+      credential: credOf(creds), region,
+      profile: { httpProfile: { endpoint: this.endpoint, protocol: "http://", reqTimeout: 30 } },
+    });
+  }
+
+  /* Runs `yun <args...>`; returns {status, stdout, stderr}. */
+  run(args, { env, input } = {}) {
+    const r = spawnSync(BIN, args, { encoding: "utf8", env: { ...process.env, ...(env || {}) }, input, timeout: 30000 });
+    if (r.error) throw r.error;
+    assert.ok(!SANITIZER_REPORT.test(r.stderr), `sanitizer report from yun ${args.join(" ")}:\n${r.stderr}`);
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  }
+
+  admin(...args) {
+    const r = this.run(["admin", ...args, "--data", this.dataDir]);
+    assert.equal(r.status, 0, `yun admin ${args.join(" ")} failed: ${r.stderr}${r.stdout}`);
+    return r.stdout;
+  }
+
+  createAccount(name) {
+    const args = ["create-account"];
+    if (name) args.push("--name", name);
+    const acct = JSON.parse(this.admin(...args));
+    return acct;
+  }
+
+  audit(limit) {
+    const args = ["audit"];
+    if (limit) args.push("--limit", String(limit));
+    return this.admin(...args).split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l));
+  }
+}
+
+/* Starts a fresh daemon. opts: {config} (object written as the config file). */
+async function startDaemon(opts = {}) {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "yun-sdk-"));
+  const port = await freePort();
+  const d = new Daemon({ config: opts.config, dataDir, port });
+  return d.start();
+}
+
+/*
+ * Awaits p, expects an API error whose code equals `code` (string), matches it
+ * (RegExp or any {test(code)}), or is in it (array). Returns the error. Fails printing the response
+ * if p resolved.
+ */
+async function rejectsWith(p, code, msg) {
+  let res;
+  try {
+    res = await p;
+  } catch (e) {
+    const ok = typeof code?.test === "function" ? code.test(e.code || "")
+      : Array.isArray(code) ? code.includes(e.code) : e.code === code;
+    assert.ok(ok, `${msg ? msg + ": " : ""}expected error ${code}, got code=${e.code} message=${e.message}`);
+    return e;
+  }
+  assert.fail(`${msg ? msg + ": " : ""}expected error ${code}, but the call succeeded: ${JSON.stringify(res)}`);
+}
+
+module.exports = { startDaemon, rejectsWith, freePort, sleep, credOf, BIN, REPO };
