@@ -13,12 +13,24 @@
 #include "cli/cli.h"
 #include "daemon/daemon.h"
 
+static int parse_listen(const char *s, char *host, size_t hostlen, int *port)
+{
+    const char *colon = strrchr(s, ':');
+    char *end;
+    long p = colon ? strtol(colon + 1, &end, 10) : -1;
+    if (!colon || *end || p < 0 || p > 65535 || colon == s)
+        return -1;
+    snprintf(host, hostlen, "%.*s", (int)(colon - s), s);
+    *port = (int)p;
+    return 0;
+}
+
 static int up(int argc, char **argv)
 {
     struct config cfg;
     char err[512];
     config_defaults(&cfg);
-    const char *config_path = NULL, *data = NULL, *listen = NULL;
+    const char *config_path = NULL, *data = NULL, *listen = NULL, *object_listen = NULL;
     for (int i = 0; i < argc; i++) {
         if (i + 1 < argc && !strcmp(argv[i], "--config"))
             config_path = argv[++i];
@@ -26,8 +38,10 @@ static int up(int argc, char **argv)
             data = argv[++i];
         else if (i + 1 < argc && !strcmp(argv[i], "--listen"))
             listen = argv[++i];
+        else if (i + 1 < argc && !strcmp(argv[i], "--object-listen"))
+            object_listen = argv[++i];
         else {
-            fprintf(stderr, "usage: yun up [--data DIR] [--listen HOST:PORT] [--config FILE]\n");
+            fprintf(stderr, "usage: yun up [--data DIR] [--listen HOST:PORT] [--object-listen HOST:PORT] [--config FILE]\n");
             return 2;
         }
     }
@@ -37,16 +51,10 @@ static int up(int argc, char **argv)
     }
     if (data)
         snprintf(cfg.data_dir, sizeof cfg.data_dir, "%s", data);
-    if (listen) {
-        const char *colon = strrchr(listen, ':');
-        char *end;
-        long port = colon ? strtol(colon + 1, &end, 10) : -1;
-        if (!colon || *end || port < 0 || port > 65535 || colon == listen) {
-            fprintf(stderr, "yun: --listen wants HOST:PORT, got %s\n", listen);
-            return 2;
-        }
-        snprintf(cfg.listen_host, sizeof cfg.listen_host, "%.*s", (int)(colon - listen), listen);
-        cfg.listen_port = (int)port;
+    if ((listen && parse_listen(listen, cfg.listen_host, sizeof cfg.listen_host, &cfg.listen_port) != 0) ||
+        (object_listen && parse_listen(object_listen, cfg.object_host, sizeof cfg.object_host, &cfg.object_port) != 0)) {
+        fprintf(stderr, "yun: --listen and --object-listen want HOST:PORT\n");
+        return 2;
     }
     return daemon_run(&cfg);
 }

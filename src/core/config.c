@@ -29,6 +29,15 @@ void config_defaults(struct config *c)
     c->rate_burst = 400;
     c->max_body_bytes = 1 << 20;
     c->threads = 0;
+    snprintf(c->object_host, sizeof c->object_host, "127.0.0.1");
+    c->object_port = 0;
+    snprintf(c->object_domain, sizeof c->object_domain, "s3.yun.local");
+    c->cpu_overcommit = 8.0;
+    c->instance_quota = 50;
+    c->boot_concurrency = 0;
+    snprintf(c->scheduler, sizeof c->scheduler, "spread");
+    snprintf(c->accel, sizeof c->accel, "auto");
+    snprintf(c->host_network, sizeof c->host_network, "10.253.0.0/16");
 }
 
 static int copy_str(json_t *o, const char *key, char *dst, size_t len, char *err, size_t errlen)
@@ -106,7 +115,7 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen)
         snprintf(err, errlen, "config %s: not a JSON object", path);
         goto out;
     }
-    static const char *known[] = {"region", "regions", "rate_limit", "max_body_bytes", "threads", NULL};
+    static const char *known[] = {"region", "regions", "rate_limit", "max_body_bytes", "threads", "object", "compute", NULL};
     const char *key;
     json_t *v;
     json_object_foreach(root, key, v) {
@@ -131,6 +140,32 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen)
         get_int(root, "threads", &c->threads, 0, 256, err, errlen))
         goto out;
     c->max_body_bytes = (size_t)mb;
+    json_t *ob = json_object_get(root, "object");
+    if (ob && (copy_str(ob, "host", c->object_host, sizeof c->object_host, err, errlen) ||
+               get_int(ob, "port", &c->object_port, -1, 65535, err, errlen) ||
+               copy_str(ob, "domain", c->object_domain, sizeof c->object_domain, err, errlen)))
+        goto out;
+    json_t *cp = json_object_get(root, "compute");
+    if (cp) {
+        int pct = (int)(c->cpu_overcommit * 100);
+        if (copy_str(cp, "host_zone", c->host_zone, sizeof c->host_zone, err, errlen) ||
+            get_int(cp, "cpu_overcommit_percent", &pct, 100, 10000, err, errlen) ||
+            get_int(cp, "instance_quota", &c->instance_quota, 0, 100000, err, errlen) ||
+            get_int(cp, "boot_concurrency", &c->boot_concurrency, 0, 256, err, errlen) ||
+            copy_str(cp, "scheduler", c->scheduler, sizeof c->scheduler, err, errlen) ||
+            copy_str(cp, "accel", c->accel, sizeof c->accel, err, errlen) ||
+            copy_str(cp, "host_network", c->host_network, sizeof c->host_network, err, errlen))
+            goto out;
+        c->cpu_overcommit = pct / 100.0;
+        if (strcmp(c->scheduler, "spread") && strcmp(c->scheduler, "pack")) {
+            snprintf(err, errlen, "config: compute.scheduler must be \"spread\" or \"pack\"");
+            goto out;
+        }
+        if (strcmp(c->accel, "auto") && strcmp(c->accel, "kvm") && strcmp(c->accel, "tcg")) {
+            snprintf(err, errlen, "config: compute.accel must be \"auto\", \"kvm\" or \"tcg\"");
+            goto out;
+        }
+    }
     if (!config_find_region(c, c->region)) {
         snprintf(err, errlen, "config %s: region \"%s\" is not among \"regions\"", path, c->region);
         goto out;

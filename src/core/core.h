@@ -73,6 +73,18 @@ struct config {
     int rate_burst;
     size_t max_body_bytes;
     int threads;                  /* HTTP worker threads; 0 = number of cores */
+    /* object store listener (S3/COS); port 0 = API port + 1, -1 = disabled */
+    char object_host[128];
+    int object_port;
+    char object_domain[128];      /* base domain for virtual-host buckets: BUCKET.<domain> */
+    /* compute */
+    char host_zone[64];           /* zone of this machine's host; "" = the region's first zone */
+    double cpu_overcommit;        /* vCPUs sold per host core */
+    int instance_quota;           /* instances per account */
+    int boot_concurrency;         /* guests booting at once per host; 0 = number of cores */
+    char scheduler[16];           /* "spread" or "pack" */
+    char accel[8];                /* "auto", "kvm" or "tcg" */
+    char host_network[32];        /* per-host default network for instances, e.g. 10.253.0.0/16 */
 };
 void config_defaults(struct config *c);
 int config_load(struct config *c, const char *path, char *err, size_t errlen);

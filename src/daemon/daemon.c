@@ -17,6 +17,7 @@
 #include "daemon/daemon.h"
 #include "http/http.h"
 #include "identity/identity.h"
+#include "object/gateway.h"
 
 void daemon_register_services(void)
 {
@@ -38,7 +39,7 @@ int daemon_open_data(const struct config *cfg, struct store **out, char *err, si
     struct store *s = store_open(path, err, errlen);
     if (!s)
         return -1;
-    if (identity_migrate(s, err, errlen) != 0) {
+    if (identity_migrate(s, err, errlen) != 0 || object_migrate(s, err, errlen) != 0) {
         store_close(s);
         return -1;
     }
@@ -55,6 +56,11 @@ static int write_credentials(const struct config *cfg, const char *sid, const ch
     snprintf(endpoint, sizeof endpoint, "%s:%d", cfg->listen_host, cfg->listen_port);
     json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:s}", "SecretId", sid, "SecretKey", skey, "Endpoint", endpoint, "Region",
                           cfg->region, "Uin", uin);
+    if (cfg->object_port > 0) {
+        char object[200];
+        snprintf(object, sizeof object, "http://%s:%d", cfg->object_host, cfg->object_port);
+        json_object_set_new(j, "ObjectEndpoint", json_string(object));
+    }
     char *text = json_dumps(j, JSON_INDENT(2));
     json_decref(j);
     int rc = text ? file_write_atomic(path, text, strlen(text), 0600) : -1;
@@ -116,6 +122,8 @@ int daemon_run(struct config *cfg)
         fprintf(stderr, "yund: %s\n", err);
         return 1;
     }
+    if (cfg->object_port == 0)
+        cfg->object_port = cfg->listen_port + 1;
     json_t *creds = NULL;
     if (bootstrap_admin(cfg, s, &creds, err, sizeof err) != 0) {
         fprintf(stderr, "yund: %s\n", err);
@@ -135,6 +143,14 @@ int daemon_run(struct config *cfg)
         fprintf(stderr, "yund: %s\n", err);
         return 1;
     }
+    struct object_gateway *objects = NULL;
+    if (cfg->object_port > 0) {
+        objects = object_gateway_start(cfg, err, sizeof err);
+        if (!objects) {
+            log_warn("object store not started: %s", err);
+            cfg->object_port = -1;
+        }
+    }
     http_set_ready(srv, 1);
     const char *sid = json_string_value(json_object_get(creds, "SecretId"));
     const char *skey = json_string_value(json_object_get(creds, "SecretKey"));
@@ -145,6 +161,9 @@ int daemon_run(struct config *cfg)
         printf("  SecretId     : %s\n  SecretKey    : %s\n", sid, skey);
         printf("  credentials  : %s/credentials.json\n", cfg->data_dir);
     }
+    if (objects)
+        printf("  object store : http://%s:%d  (S3 and COS; path style, or virtual-host BUCKET.%s)\n", cfg->object_host,
+               cfg->object_port, cfg->object_domain);
     printf("Try:\n  build/yun cvm DescribeZones --data %s\n", cfg->data_dir);
     printf("  TENCENTCLOUD_SECRET_ID=%s TENCENTCLOUD_SECRET_KEY=... build/yun cam ListUsers --endpoint %s:%d\n",
            sid ? sid : "AKID...", cfg->listen_host, cfg->listen_port);
@@ -157,6 +176,7 @@ int daemon_run(struct config *cfg)
     log_info("yund stopping (signal %d)", sig);
     http_set_ready(srv, 0);
     http_stop(srv);
+    object_gateway_stop(objects);
     store_close(s);
     close(lockfd);
     return 0;

@@ -134,7 +134,7 @@ int identity_account_count(struct store *s)
     return n;
 }
 
-static int lookup_key(struct store *s, const char *secret_id, struct principal *who, char *secret, size_t len)
+int identity_lookup_key(struct store *s, const char *secret_id, struct principal *who, char *secret, size_t len)
 {
     struct store_stmt *q = store_query(s,
                                        "SELECT k.owner_uin, k.user_uin, k.secret_enc, k.status, a.app_id"
@@ -171,7 +171,7 @@ static int lookup_key(struct store *s, const char *secret_id, struct principal *
     return result;
 }
 
-static int authorize(struct store *s, const struct authz_request *req)
+int identity_authorize(struct store *s, const struct authz_request *req)
 {
     if (req->who->is_root)
         return 1;
@@ -203,7 +203,7 @@ static int authorize(struct store *s, const struct authz_request *req)
     return result == POLICY_ALLOW ? 1 : 0;
 }
 
-static const struct identity_hooks hooks = {.lookup_key = lookup_key, .authorize = authorize};
+static const struct identity_hooks hooks = {.lookup_key = identity_lookup_key, .authorize = identity_authorize};
 
 extern const struct action cam_actions[];
 extern const int cam_action_count;
