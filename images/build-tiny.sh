@@ -24,6 +24,17 @@ if [ -f "$out/recipe.sha256" ] && [ "$(cat "$out/recipe.sha256")" = "$stamp" ] &
     exit 0
 fi
 
+# A seed directory holding the same recipe's output (e.g. the repository's build/images/tiny) is linked, not rebuilt.
+seed=${YUN_IMAGE_SEED:-}
+if [ -n "$seed" ] && [ -f "$seed/recipe.sha256" ] && [ "$(cat "$seed/recipe.sha256")" = "$stamp" ]; then
+    for f in vmlinux initramfs.cpio.gz disk.qcow2; do
+        ln -f "$seed/$f" "$out/$f" 2>/dev/null || cp "$seed/$f" "$out/$f"
+    done
+    echo "$stamp" > "$out/recipe.sha256"
+    echo "build-tiny: linked from $seed"
+    exit 0
+fi
+
 for tool in apt-get apt-cache dpkg python3 lz4 cpio gzip modprobe depmod mkfs.ext4 qemu-img; do
     command -v $tool >/dev/null || { echo "build-tiny: missing host tool: $tool" >&2; exit 1; }
 done

@@ -92,6 +92,8 @@ static void expand_resource(struct api_ctx *ctx, char *out, size_t len)
                 snprintf(val, sizeof val, "%lld", (long long)json_integer_value(v));
             else if (json_is_array(v) && json_array_size(v) == 1 && json_is_integer(json_array_get(v, 0)))
                 snprintf(val, sizeof val, "%lld", (long long)json_integer_value(json_array_get(v, 0)));
+            else if (json_is_array(v) && json_array_size(v) == 1 && json_is_string(json_array_get(v, 0)))
+                snprintf(val, sizeof val, "%s", json_string_value(json_array_get(v, 0)));
             else
                 snprintf(val, sizeof val, "*");
             n += snprintf(out + n, len - (size_t)n, "%s", val);

@@ -1,10 +1,88 @@
-/* compute (service cvm): regions and zones now; instances, images, key pairs next. */
+/*
+ * compute (service cvm, 2017-03-12): regions and zones, instance types, images, key pairs and
+ * instances. Actions record the desired state and return at once; the controller (controller.c)
+ * drives each instance there step by step through the hypervisor driver (src/host), persisting
+ * every step, and picks up after a restart from what the store says and what really runs.
+ */
 #ifndef YUN_COMPUTE_H
 #define YUN_COMPUTE_H
 
 #include "api/api.h"
 
+#define CVM "2017-03-12"
+
 /* region.c */
 void compute_register_regions(void);
 
+/* state.c: the instance state machine, as data. */
+enum op { OP_START, OP_STOP, OP_REBOOT, OP_TERMINATE, OP_RESET, OP_MODIFY, OP_COUNT };
+/* 0 if op is allowed in state, else the UnsupportedOperation.* code to answer. */
+const char *instance_op_refused(enum op op, const char *state);
+int instance_state_transitional(const char *state);
+
+/* scheduler.c */
+struct host_capacity {
+    char host_id[40];
+    char zone[64];
+    int vcpus_total;   /* cores x overcommit */
+    int vcpus_used;
+    int64_t memory_mib_total, memory_mib_used;
+};
+/* Index of the host for (cpu, memory) among n, or -1: "spread" takes the emptiest, "pack" the fullest that fits. */
+int scheduler_pick(const struct host_capacity *hosts, int n, const char *zone, int cpu, int64_t memory_mib,
+                   const char *policy);
+
+/* catalog.c */
+struct instance_type {
+    const char *name, *family;
+    int cpu, memory_gib;
+};
+const struct instance_type *instance_type_find(const char *name);
+extern const struct instance_type instance_types[];
+
+/* service life cycle (compute.c) */
+int compute_migrate(struct store *s, char *err, size_t errlen);
+void compute_register(void);
+/* Host role on this machine: registers the host, prepares its network, reconciles and starts the
+ * controller and the metadata service. Returns 0, or -1 with err when instances cannot run here
+ * (the API still answers; launches fail with a reason). */
+int compute_host_start(const struct config *cfg, struct store *s, char *err, size_t errlen);
+void compute_host_stop(void);
+void compute_kick(void); /* wake the controller: an action recorded new desired state */
+
+/* helpers shared by the compute files */
+struct compute_env {
+    const struct config *cfg;
+    char data_dir[512];
+    char host_id[40];
+    char accel[8];
+    char accel_reason[256];
+    char image_dir[600]; /* built-in image: DIR/images/tiny */
+    int host_ready;      /* the host network and driver are usable */
+    char host_error[256];
+};
+extern struct compute_env compute_env;
+
+int compute_events_record(struct store *s, const char *instance_id, const char *state, const char *detail);
+int instance_set_state(struct store *s, const char *instance_id, const char *state, const char *op_state,
+                       const char *reason);
+
+/* hostnet.c: the per-host default network (bridge, NAT, anti-spoofing, metadata addresses). */
+int hostnet_setup(const struct config *cfg, char *err, size_t errlen);
+int hostnet_tap_add(const char *tap, const char *mac, const char *ip, char *err, size_t errlen);
+void hostnet_tap_del(const char *tap, const char *mac, const char *ip);
+int hostnet_gateway(const struct config *cfg, char *gw, size_t gwlen, int *prefix);
+int hostnet_allocate_ip(struct store *s, const struct config *cfg, const char *instance_id, char ip[16]);
+
+/* metadata.c */
+int metadata_start(char *err, size_t errlen);
+void metadata_stop(void);
+
+
+
+/* catalog.c, keypair.c, instance.c */
+void catalog_register(void);
+int catalog_register_builtin(struct store *s, const char *image_dir);
+void keypair_register(void);
+void instance_register(void);
 #endif

@@ -22,7 +22,7 @@
 void daemon_register_services(void)
 {
     identity_register();
-    compute_register_regions();
+    compute_register();
 }
 
 int daemon_open_data(const struct config *cfg, struct store **out, char *err, size_t errlen)
@@ -39,7 +39,7 @@ int daemon_open_data(const struct config *cfg, struct store **out, char *err, si
     struct store *s = store_open(path, err, errlen);
     if (!s)
         return -1;
-    if (identity_migrate(s, err, errlen) != 0 || object_migrate(s, err, errlen) != 0) {
+    if (identity_migrate(s, err, errlen) != 0 || compute_migrate(s, err, errlen) != 0 || object_migrate(s, err, errlen) != 0) {
         store_close(s);
         return -1;
     }
@@ -151,6 +151,8 @@ int daemon_run(struct config *cfg)
             cfg->object_port = -1;
         }
     }
+    if (compute_host_start(cfg, s, err, sizeof err) != 0)
+        log_warn("host role unavailable, instances cannot run here: %s", err);
     http_set_ready(srv, 1);
     const char *sid = json_string_value(json_object_get(creds, "SecretId"));
     const char *skey = json_string_value(json_object_get(creds, "SecretKey"));
@@ -176,6 +178,7 @@ int daemon_run(struct config *cfg)
     log_info("yund stopping (signal %d)", sig);
     http_set_ready(srv, 0);
     http_stop(srv);
+    compute_host_stop();
     object_gateway_stop(objects);
     store_close(s);
     close(lockfd);

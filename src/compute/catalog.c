@@ -1,0 +1,136 @@
+/*
+ * catalog: what can be launched. Instance types are a table in code (the operator's price list
+ * comes with billing); images live in the store: the built-in public image (built from Debian
+ * packages by images/build-tiny.sh, kept in DATA/images/tiny) and images operators import.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "compute/compute.h"
+#include "compute/filters.h"
+
+const struct instance_type instance_types[] = {
+    {"S5.SMALL1", "S5", 1, 1},   {"S5.SMALL2", "S5", 1, 2},   {"S5.SMALL4", "S5", 1, 4},
+    {"S5.MEDIUM2", "S5", 2, 2},  {"S5.MEDIUM4", "S5", 2, 4},  {"S5.MEDIUM8", "S5", 2, 8},
+    {"S5.LARGE8", "S5", 4, 8},   {"S5.LARGE16", "S5", 4, 16}, {"S5.2XLARGE16", "S5", 8, 16},
+    {"S5.2XLARGE32", "S5", 8, 32}, {NULL, NULL, 0, 0},
+};
+
+const struct instance_type *instance_type_find(const char *name)
+{
+    for (const struct instance_type *t = instance_types; name && t->name; t++)
+        if (strcmp(t->name, name) == 0)
+            return t;
+    return NULL;
+}
+
+static int describe_instance_type_configs(struct api_ctx *ctx)
+{
+    static const char *const allowed[] = {"zone", "instance-family", "instance-type", NULL};
+    if (filters_validate(ctx, allowed))
+        return -1;
+    const struct region_conf *r = config_find_region(ctx->config, ctx->region);
+    json_t *set = json_array();
+    for (int z = 0; r && z < r->nzones; z++) {
+        if (!filter_match(ctx, "zone", r->zones[z].zone))
+            continue;
+        for (const struct instance_type *t = instance_types; t->name; t++) {
+            if (!filter_match(ctx, "instance-family", t->family) || !filter_match(ctx, "instance-type", t->name))
+                continue;
+            json_array_append_new(set, json_pack("{s:s,s:s,s:s,s:i,s:i,s:i,s:i}", "Zone", r->zones[z].zone,
+                                                 "InstanceType", t->name, "InstanceFamily", t->family, "CPU", t->cpu,
+                                                 "Memory", t->memory_gib, "GPU", 0, "FPGA", 0));
+        }
+    }
+    json_object_set_new(ctx->out, "InstanceTypeConfigSet", set);
+    return 0;
+}
+
+static json_t *image_json(struct store_stmt *q)
+{
+    /* image_id, name, image_type, os_name, platform, architecture, size_gib, state, source, created, description */
+    char t[32];
+    time_iso8601(store_int(q, 9), t);
+    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:s,s:s,s:s,s:s,s:s,s:b,s:[]}", "ImageId", store_text(q, 0), "ImageName",
+                     store_text(q, 1), "ImageType", store_text(q, 2), "OsName", store_text(q, 3), "Platform",
+                     store_text(q, 4), "Architecture", store_text(q, 5), "ImageSize", (json_int_t)store_int(q, 6),
+                     "ImageState", store_text(q, 7), "ImageSource", store_text(q, 8), "CreatedTime", t,
+                     "ImageDescription", store_text(q, 10), "ImageCreator", "", "IsSupportCloudinit", 1, "Tags");
+}
+
+static int describe_images(struct api_ctx *ctx)
+{
+    static const char *const allowed[] = {"image-id", "image-type", "image-name", "platform", "image-state", NULL};
+    if (api_has(ctx, "ImageIds") && api_has(ctx, "Filters"))
+        return api_fail(ctx, "InvalidParameter", "ImageIds and Filters cannot be specified at the same time.");
+    if (filters_validate(ctx, allowed))
+        return -1;
+    json_t *ids = json_object_get(ctx->params, "ImageIds");
+    int64_t offset = api_int(ctx, "Offset", 0), limit = api_int(ctx, "Limit", 20);
+    struct store_stmt *q = store_query(ctx->store,
+                                       "SELECT image_id, name, image_type, os_name, platform, architecture, size_gib, state,"
+                                       " source, created, description FROM images WHERE owner_uin = '' OR owner_uin = ?"
+                                       " ORDER BY created, image_id",
+                                       "s", ctx->who.owner_uin);
+    if (!q)
+        return api_fail(ctx, "InternalError", "The image catalogue is unavailable.");
+    json_t *set = json_array();
+    int64_t total = 0;
+    int rc;
+    while ((rc = store_step(q)) == 1) {
+        const char *id = store_text(q, 0);
+        if (ids) {
+            size_t i;
+            json_t *v;
+            int found = 0;
+            json_array_foreach(ids, i, v) found |= strcmp(json_string_value(v), id) == 0;
+            if (!found)
+                continue;
+        }
+        if (!filter_match(ctx, "image-id", id) || !filter_match(ctx, "image-type", store_text(q, 2)) ||
+            !filter_match(ctx, "image-name", store_text(q, 1)) || !filter_match(ctx, "platform", store_text(q, 4)) ||
+            !filter_match(ctx, "image-state", store_text(q, 7)))
+            continue;
+        if (total >= offset && (int64_t)json_array_size(set) < limit)
+            json_array_append_new(set, image_json(q));
+        total++;
+    }
+    store_done(q);
+    json_object_set_new(ctx->out, "TotalCount", json_integer(total));
+    json_object_set_new(ctx->out, "ImageSet", set);
+    return rc < 0 ? api_fail(ctx, "InternalError", "The image catalogue is unavailable.") : 0;
+}
+
+/* Registers (or refreshes) the built-in public image; its id is made once and kept. */
+int catalog_register_builtin(struct store *s, const char *image_dir)
+{
+    char kernel[700], initrd[700], disk[700];
+    snprintf(kernel, sizeof kernel, "%s/vmlinux", image_dir);
+    snprintf(initrd, sizeof initrd, "%s/initramfs.cpio.gz", image_dir);
+    snprintf(disk, sizeof disk, "%s/disk.qcow2", image_dir);
+    struct stat st;
+    const char *state = stat(kernel, &st) == 0 && stat(initrd, &st) == 0 ? "NORMAL" : "UNAVAILABLE";
+    char id[20];
+    random_id("img-", id, sizeof id);
+    int rc = store_exec(s,
+                        "INSERT INTO images (image_id, owner_uin, name, image_type, os_name, platform, architecture, size_gib,"
+                        " kernel, initrd, disk, state, source, created, description, builtin)"
+                        " VALUES (?, '', 'yun-tiny', 'PUBLIC_IMAGE', 'Yun Tiny Linux (Debian 12 kernel, busybox)', 'Linux',"
+                        " 'x86_64', 1, ?, ?, ?, ?, 'OFFICIAL', ?, 'Small Linux built from Debian packages: SSH, metadata, user data', 'tiny')"
+                        " ON CONFLICT (builtin) DO UPDATE SET kernel = excluded.kernel, initrd = excluded.initrd,"
+                        " disk = excluded.disk, state = excluded.state",
+                        "sssssi", id, kernel, initrd, stat(disk, &st) == 0 ? disk : NULL, state, time_now());
+    return rc < 0 ? -1 : 0;
+}
+
+static const struct param p_describe_types[] = {P_FILTERS, P_END};
+static const struct param p_describe_images[] = {P_STRS("ImageIds", 0, 100, 32), P_FILTERS, P_INT("Offset", 0, 0, INT32_MAX),
+                                                 P_INT("Limit", 0, 1, 100), P_STR("InstanceType", 0, 0, 64), P_END};
+
+static const struct action catalog_actions[] = {
+    {"cvm", CVM, "DescribeInstanceTypeConfigs", describe_instance_type_configs, p_describe_types, A_REGIONAL, NULL},
+    {"cvm", CVM, "DescribeImages", describe_images, p_describe_images, A_REGIONAL, "image/*"},
+};
+
+void catalog_register(void) { api_register(catalog_actions, sizeof catalog_actions / sizeof catalog_actions[0]); }

@@ -1,0 +1,204 @@
+/*
+ * compute: the service's tables, registration, the billing event record, and the host role's
+ * start on this machine (host registration with its capacity and accelerator, the built-in
+ * image, the default network, reconciliation, controller and metadata service).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "compute/compute.h"
+#include "host/hypervisor.h"
+
+struct compute_env compute_env;
+
+static const struct migration compute_migrations[] = {
+    {1, "CREATE TABLE hosts (host_id TEXT PRIMARY KEY, zone TEXT NOT NULL, hostname TEXT NOT NULL, cores INTEGER NOT NULL,"
+        " vcpus INTEGER NOT NULL, memory_mib INTEGER NOT NULL, accel TEXT NOT NULL, accel_reason TEXT NOT NULL,"
+        " state TEXT NOT NULL, updated INTEGER NOT NULL);"
+        "CREATE TABLE images (image_id TEXT PRIMARY KEY, owner_uin TEXT NOT NULL DEFAULT '', name TEXT NOT NULL,"
+        " image_type TEXT NOT NULL, os_name TEXT NOT NULL, platform TEXT NOT NULL, architecture TEXT NOT NULL,"
+        " size_gib INTEGER NOT NULL, kernel TEXT, initrd TEXT, disk TEXT, state TEXT NOT NULL, source TEXT NOT NULL,"
+        " created INTEGER NOT NULL, description TEXT NOT NULL DEFAULT '', builtin TEXT UNIQUE);"
+        "CREATE TABLE key_pairs (key_id TEXT PRIMARY KEY, owner_uin TEXT NOT NULL, name TEXT NOT NULL,"
+        " project_id INTEGER NOT NULL, public_key TEXT NOT NULL, created INTEGER NOT NULL, UNIQUE (owner_uin, name));"
+        "CREATE TABLE instances (instance_id TEXT PRIMARY KEY, owner_uin TEXT NOT NULL, uuid TEXT NOT NULL,"
+        " zone TEXT NOT NULL, host_id TEXT NOT NULL, instance_type TEXT NOT NULL, cpu INTEGER NOT NULL,"
+        " memory_gib INTEGER NOT NULL, image_id TEXT NOT NULL, name TEXT NOT NULL, hostname TEXT NOT NULL,"
+        " charge_type TEXT NOT NULL, state TEXT NOT NULL, latest_op TEXT, latest_op_state TEXT, latest_op_request TEXT,"
+        " stop_type TEXT, reason TEXT NOT NULL DEFAULT '', private_ip TEXT NOT NULL, mac TEXT NOT NULL,"
+        " system_disk_size INTEGER NOT NULL, system_disk_type TEXT NOT NULL, system_disk_id TEXT NOT NULL,"
+        " key_ids TEXT NOT NULL DEFAULT '[]', password_hash TEXT, user_data BLOB, tags TEXT NOT NULL DEFAULT '[]',"
+        " project_id INTEGER NOT NULL DEFAULT 0, security_groups TEXT NOT NULL DEFAULT '[]',"
+        " created INTEGER NOT NULL, updated INTEGER NOT NULL);"
+        "CREATE INDEX instances_owner ON instances (owner_uin, state);"
+        "CREATE INDEX instances_host ON instances (host_id, state);"
+        "CREATE TABLE instance_events (id INTEGER PRIMARY KEY AUTOINCREMENT, instance_id TEXT NOT NULL,"
+        " owner_uin TEXT NOT NULL, time INTEGER NOT NULL, state TEXT NOT NULL, instance_type TEXT NOT NULL,"
+        " zone TEXT NOT NULL, charge_type TEXT NOT NULL, detail TEXT NOT NULL DEFAULT '');"
+        "CREATE INDEX instance_events_instance ON instance_events (instance_id, id);"
+        "CREATE TABLE client_tokens (owner_uin TEXT NOT NULL, token TEXT NOT NULL, instance_ids TEXT NOT NULL,"
+        " created INTEGER NOT NULL, PRIMARY KEY (owner_uin, token));"
+        "CREATE TABLE host_addresses (ip TEXT PRIMARY KEY, instance_id TEXT NOT NULL UNIQUE);"},
+};
+
+int compute_migrate(struct store *s, char *err, size_t errlen)
+{
+    return store_migrate(s, "compute", compute_migrations, sizeof compute_migrations / sizeof compute_migrations[0], err,
+                         errlen);
+}
+
+void compute_register(void)
+{
+    compute_register_regions();
+    catalog_register();
+    keypair_register();
+    instance_register();
+}
+
+/* The state history billing rates: one row per state change, with what the price depends on. */
+int compute_events_record(struct store *s, const char *instance_id, const char *state, const char *detail)
+{
+    return store_exec(s,
+                      "INSERT INTO instance_events (instance_id, owner_uin, time, state, instance_type, zone, charge_type, detail)"
+                      " SELECT instance_id, owner_uin, ?, ?, instance_type, zone, charge_type, ? FROM instances WHERE instance_id = ?",
+                      "isss", time_now(), state, detail ? detail : "", instance_id) < 0
+               ? -1
+               : 0;
+}
+
+int instance_set_state(struct store *s, const char *instance_id, const char *state, const char *op_state, const char *reason)
+{
+    if (store_begin(s) != STORE_OK)
+        return -1;
+    int rc = store_exec(s,
+                        "UPDATE instances SET state = ?, latest_op_state = coalesce(?, latest_op_state), reason = ?, updated = ?"
+                        " WHERE instance_id = ?",
+                        "sssis", state, op_state, reason ? reason : "", time_now(), instance_id);
+    if (rc != 1 || compute_events_record(s, instance_id, state, reason) != 0) {
+        store_rollback(s);
+        return -1;
+    }
+    return store_commit(s) == STORE_OK ? 0 : -1;
+}
+
+static long memory_mib(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGE_SIZE);
+    return pages > 0 && size > 0 ? (long)((long long)pages * size / (1024 * 1024)) : 0;
+}
+
+/* Runs images/build-tiny.sh next to the binary (or a seed it finds) into DATA/images/tiny. */
+static int build_image(char *err, size_t errlen)
+{
+    char exe[PATH_MAX], dir[PATH_MAX], script[PATH_MAX + 64], seed[PATH_MAX + 64];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) {
+        snprintf(err, errlen, "cannot find the yun binary");
+        return -1;
+    }
+    exe[n] = 0;
+    snprintf(dir, sizeof dir, "%s", dirname(exe));
+    snprintf(script, sizeof script, "%s/../images/build-tiny.sh", dir);
+    snprintf(seed, sizeof seed, "%s/images/tiny", dir);
+    if (access(seed, F_OK) != 0)
+        snprintf(seed, sizeof seed, "%s/../build/images/tiny", dir);
+    if (access(script, X_OK) != 0) {
+        snprintf(err, errlen, "image recipe %.180s not found", script);
+        return -1;
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+        snprintf(err, errlen, "fork: %s", strerror(errno));
+        return -1;
+    }
+    if (pid == 0) {
+        setenv("YUN_IMAGE_SEED", seed, 0);
+        int fd = open("/dev/null", 1);
+        if (fd >= 0)
+            dup2(fd, 1);
+        execl(script, script, compute_env.image_dir, (char *)NULL);
+        _exit(127);
+    }
+    int status;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        snprintf(err, errlen, "building the built-in image failed (%.180s)", script);
+        return -1;
+    }
+    return 0;
+}
+
+int controller_start(struct store *s);
+void controller_stop(void);
+
+int compute_host_start(const struct config *cfg, struct store *s, char *err, size_t errlen)
+{
+    compute_env.cfg = cfg;
+    snprintf(compute_env.data_dir, sizeof compute_env.data_dir, "%s", cfg->data_dir);
+    snprintf(compute_env.image_dir, sizeof compute_env.image_dir, "%s/images/tiny", cfg->data_dir);
+    char hostname[128] = "localhost";
+    gethostname(hostname, sizeof hostname - 1);
+    snprintf(compute_env.host_id, sizeof compute_env.host_id, "host-local");
+    if (!strcmp(cfg->accel, "auto")) {
+        snprintf(compute_env.accel, sizeof compute_env.accel, "%s",
+                 hv_detect_accel(compute_env.accel_reason, sizeof compute_env.accel_reason));
+    } else {
+        snprintf(compute_env.accel, sizeof compute_env.accel, "%s", cfg->accel);
+        snprintf(compute_env.accel_reason, sizeof compute_env.accel_reason, "set in the configuration");
+    }
+    const struct region_conf *r = config_find_region(cfg, cfg->region);
+    const char *zone = cfg->host_zone[0] ? cfg->host_zone : r->zones[0].zone;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    if (cores < 1)
+        cores = 1;
+    int vcpus = (int)(cores * cfg->cpu_overcommit);
+
+    /* the host, its image and its network; a failure leaves the host UNAVAILABLE with the reason */
+    char why[256] = "";
+    mkdir_p(compute_env.image_dir, 0700);
+    if (build_image(why, sizeof why) != 0 || catalog_register_builtin(s, compute_env.image_dir) != 0) {
+        if (!why[0])
+            snprintf(why, sizeof why, "cannot register the built-in image: %s", store_errmsg(s));
+    } else if (hostnet_setup(cfg, why, sizeof why) != 0) {
+        /* why is set */
+    } else if (metadata_start(why, sizeof why) != 0) {
+        /* why is set */
+    }
+    compute_env.host_ready = why[0] == 0;
+    snprintf(compute_env.host_error, sizeof compute_env.host_error, "%s", why);
+    int rc = store_exec(s,
+                        "INSERT INTO hosts (host_id, zone, hostname, cores, vcpus, memory_mib, accel, accel_reason, state, updated)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (host_id) DO UPDATE SET zone = excluded.zone,"
+                        " hostname = excluded.hostname, cores = excluded.cores, vcpus = excluded.vcpus,"
+                        " memory_mib = excluded.memory_mib, accel = excluded.accel, accel_reason = excluded.accel_reason,"
+                        " state = excluded.state, updated = excluded.updated",
+                        "sssiiisssi", compute_env.host_id, zone, hostname, (int64_t)cores, (int64_t)vcpus,
+                        (int64_t)memory_mib(), compute_env.accel, compute_env.accel_reason,
+                        compute_env.host_ready ? "AVAILABLE" : "UNAVAILABLE", time_now());
+    if (rc < 0) {
+        snprintf(err, errlen, "cannot register the host: %s", store_errmsg(s));
+        return -1;
+    }
+    printf("  host         : %s in %s, %ld cores (%d vCPUs to sell), %ld MiB, accelerator %s (%s)\n", compute_env.host_id,
+           zone, cores, vcpus, memory_mib(), compute_env.accel, compute_env.accel_reason);
+    if (!compute_env.host_ready) {
+        snprintf(err, errlen, "%s", why);
+        printf("  host role    : UNAVAILABLE: %s\n", why);
+        return -1;
+    }
+    return controller_start(s);
+}
+
+void compute_host_stop(void)
+{
+    controller_stop();
+    metadata_stop();
+}

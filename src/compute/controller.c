@@ -1,0 +1,555 @@
+/*
+ * controller: drives each instance of this host from the state the store records to the one
+ * the user asked for, one persisted step at a time, through the hypervisor driver.
+ *
+ * A dispatcher thread finds instances in a transitional state (PENDING, STARTING, STOPPING,
+ * REBOOTING, TERMINATING) and hands them to a few workers; at most `boot_concurrency` guests boot
+ * at once (a TCG boot is CPU-bound: booting more than the host has cores only makes all of them
+ * slower). Every step is idempotent, so after a crash the same job simply runs again. The
+ * dispatcher also watches running guests: one whose QEMU died or hit an emulation error is
+ * marked STOPPED with the reason, never left hanging.
+ */
+#define _XOPEN_SOURCE 700
+#include <errno.h>
+#include <dirent.h>
+#include <ftw.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "compute/compute.h"
+#include "host/hypervisor.h"
+
+#define WORKERS 4
+#define MAX_INFLIGHT 128
+#define SOFT_STOP_MS 30000
+#define BOOT_WINDOW_MS 30000 /* a guest without a ready marker counts as booting this long */
+#define LIVENESS_MS 2000
+
+static const struct hypervisor_ops *hv = &qemu_ops;
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t work_cv = PTHREAD_COND_INITIALIZER, kick_cv = PTHREAD_COND_INITIALIZER;
+static pthread_t dispatcher, workers[WORKERS];
+static int running, kicked;
+
+struct job {
+    char id[24];
+    char state[24];
+};
+static struct job queue[MAX_INFLIGHT];
+static int queued;
+static char claimed[MAX_INFLIGHT][24];
+static int nclaimed;
+
+struct booting {
+    char id[24];
+    int64_t since_ms;
+    size_t console_offset;
+};
+static struct booting booting[MAX_INFLIGHT];
+static int nbooting;
+
+void compute_kick(void)
+{
+    pthread_mutex_lock(&mu);
+    kicked = 1;
+    pthread_cond_signal(&kick_cv);
+    pthread_mutex_unlock(&mu);
+}
+
+static void run_dir_of(const char *id, char *out, size_t len)
+{
+    snprintf(out, len, "%.480s/instances/%.24s", compute_env.data_dir, id);
+}
+static void tap_of(const char *id, char *out, size_t len) { snprintf(out, len, "yt-%s", id + 4); }
+
+static size_t console_length(const char *run_dir)
+{
+    char path[800];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/serial.log", run_dir);
+    return stat(path, &st) == 0 ? (size_t)st.st_size : 0;
+}
+
+/* caller holds mu */
+static int is_claimed(const char *id)
+{
+    for (int i = 0; i < nclaimed; i++)
+        if (!strcmp(claimed[i], id))
+            return 1;
+    return 0;
+}
+
+static void booting_add(const char *id, size_t offset)
+{
+    pthread_mutex_lock(&mu);
+    int i;
+    for (i = 0; i < nbooting && strcmp(booting[i].id, id); i++)
+        ;
+    if (i == nbooting && nbooting < MAX_INFLIGHT)
+        nbooting++;
+    if (i < MAX_INFLIGHT) {
+        snprintf(booting[i].id, sizeof booting[i].id, "%s", id);
+        booting[i].since_ms = time_now_ms();
+        booting[i].console_offset = offset;
+    }
+    pthread_mutex_unlock(&mu);
+}
+
+/* Drops guests that finished booting (ready marker after their start) or ran out of the window. */
+static void booting_refresh(void)
+{
+    char ids[MAX_INFLIGHT][24];
+    size_t offsets[MAX_INFLIGHT];
+    int64_t since[MAX_INFLIGHT];
+    pthread_mutex_lock(&mu);
+    int n = nbooting;
+    for (int i = 0; i < n; i++) {
+        memcpy(ids[i], booting[i].id, sizeof ids[i]);
+        offsets[i] = booting[i].console_offset;
+        since[i] = booting[i].since_ms;
+    }
+    pthread_mutex_unlock(&mu);
+    for (int i = 0; i < n; i++) {
+        int done = time_now_ms() - since[i] > BOOT_WINDOW_MS;
+        if (!done) {
+            char dir[700], path[800];
+            run_dir_of(ids[i], dir, sizeof dir);
+            snprintf(path, sizeof path, "%s/serial.log", dir);
+            FILE *f = fopen(path, "rb");
+            if (f) {
+                char buf[8192];
+                long len = (fseek(f, 0, SEEK_END) == 0) ? ftell(f) : 0;
+                long from = len > (long)sizeof buf - 1 ? len - (long)sizeof buf + 1 : 0;
+                if (from < (long)offsets[i])
+                    from = (long)offsets[i];
+                fseek(f, from, SEEK_SET);
+                size_t got = fread(buf, 1, sizeof buf - 1, f);
+                buf[got] = 0;
+                fclose(f);
+                done = memmem(buf, got, "YUN-READY", 9) != NULL || len < (long)offsets[i];
+            } else {
+                done = 1;
+            }
+        }
+        if (done) {
+            pthread_mutex_lock(&mu);
+            for (int j = 0; j < nbooting; j++)
+                if (!strcmp(booting[j].id, ids[i])) {
+                    booting[j] = booting[--nbooting];
+                    break;
+                }
+            pthread_mutex_unlock(&mu);
+        }
+    }
+}
+
+/* ---- steps ---- */
+
+struct inst {
+    char id[24], state[24], op[40], stop_type[16], ip[16], mac[24], image_id[32];
+    char kernel[700], initrd[700], base_disk[700];
+    int cpu, memory_gib;
+    int64_t disk_size;
+    char run_dir[700], disk[800], tap[24];
+};
+
+static int load(struct store *s, const char *id, struct inst *in)
+{
+    struct store_stmt *q = store_query(s,
+                                       "SELECT i.state, coalesce(i.latest_op, ''), coalesce(i.stop_type, ''), i.private_ip, i.mac,"
+                                       " i.image_id, coalesce(m.kernel, ''), coalesce(m.initrd, ''), coalesce(m.disk, ''), i.cpu,"
+                                       " i.memory_gib, i.system_disk_size FROM instances i LEFT JOIN images m ON m.image_id = i.image_id"
+                                       " WHERE i.instance_id = ?",
+                                       "s", id);
+    if (!q || store_step(q) != 1) {
+        store_done(q);
+        return -1;
+    }
+    memset(in, 0, sizeof *in);
+    snprintf(in->id, sizeof in->id, "%s", id);
+    snprintf(in->state, sizeof in->state, "%s", store_text(q, 0));
+    snprintf(in->op, sizeof in->op, "%s", store_text(q, 1));
+    snprintf(in->stop_type, sizeof in->stop_type, "%s", store_text(q, 2));
+    snprintf(in->ip, sizeof in->ip, "%s", store_text(q, 3));
+    snprintf(in->mac, sizeof in->mac, "%s", store_text(q, 4));
+    snprintf(in->image_id, sizeof in->image_id, "%s", store_text(q, 5));
+    snprintf(in->kernel, sizeof in->kernel, "%s", store_text(q, 6));
+    snprintf(in->initrd, sizeof in->initrd, "%s", store_text(q, 7));
+    snprintf(in->base_disk, sizeof in->base_disk, "%s", store_text(q, 8));
+    in->cpu = (int)store_int(q, 9);
+    in->memory_gib = (int)store_int(q, 10);
+    in->disk_size = store_int(q, 11);
+    store_done(q);
+    run_dir_of(id, in->run_dir, sizeof in->run_dir);
+    snprintf(in->disk, sizeof in->disk, "%s/system.qcow2", in->run_dir);
+    tap_of(id, in->tap, sizeof in->tap);
+    return 0;
+}
+
+static int ensure_disk(struct inst *in, char *err, size_t errlen)
+{
+    struct stat st;
+    if (stat(in->disk, &st) == 0)
+        return 0;
+    if (mkdir_p(in->run_dir, 0700) != 0) {
+        snprintf(err, errlen, "cannot create %.400s", in->run_dir);
+        return -1;
+    }
+    if (!in->base_disk[0]) {
+        snprintf(err, errlen, "image %s has no disk", in->image_id);
+        return -1;
+    }
+    char tmp[820];
+    snprintf(tmp, sizeof tmp, "%s.tmp", in->disk); /* a crash mid-create leaves no half disk under the real name */
+    unlink(tmp);
+    if (hv->create_disk(in->base_disk, tmp, in->disk_size * 1024LL * 1024 * 1024, err, errlen) != HV_OK)
+        return -1;
+    if (rename(tmp, in->disk) != 0) {
+        snprintf(err, errlen, "rename %.400s: %s", tmp, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static int boot(struct inst *in, char *err, size_t errlen)
+{
+    char state_detail[128];
+    enum hv_state st = hv->status(in->run_dir, state_detail, sizeof state_detail);
+    if (st == HV_RUNNING || st == HV_PAUSED || st == HV_UNKNOWN)
+        return 0; /* already running: a crash came between start and the state update */
+    if (st == HV_SHUTDOWN || st == HV_ERROR)
+        hv->destroy(in->run_dir, NULL, 0);
+    if (hostnet_tap_add(in->tap, in->mac, in->ip, err, errlen) != 0)
+        return -1;
+    char gw[16], extra[128];
+    int prefix;
+    hostnet_gateway(compute_env.cfg, gw, sizeof gw, &prefix);
+    snprintf(extra, sizeof extra, "yun.ip=%s/%d yun.gw=%s", in->ip, prefix, gw);
+    struct hv_spec spec = {.instance_id = in->id, .vcpus = in->cpu, .memory_mib = in->memory_gib * 1024,
+                           .kernel = in->kernel, .initrd = in->initrd, .cmdline_extra = extra, .system_disk = in->disk,
+                           .tap_ifname = in->tap, .mac = in->mac, .run_dir = in->run_dir, .accel = compute_env.accel};
+    size_t offset = 0; /* QEMU truncates the log on start */
+    if (hv->start(&spec, err, errlen) != HV_OK)
+        return -1;
+    booting_add(in->id, offset);
+    return 0;
+}
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static void release(struct store *s, struct inst *in)
+{
+    hv->destroy(in->run_dir, NULL, 0);
+    hostnet_tap_del(in->tap, in->mac, in->ip);
+    (void)s;
+}
+
+static void fail(struct store *s, struct inst *in, const char *state, const char *why)
+{
+    log_warn("instance %s: %s failed: %s", in->id, in->op, why);
+    instance_set_state(s, in->id, state, "FAILED", why);
+}
+
+static void job(struct store *s, const char *id)
+{
+    struct inst in;
+    if (load(s, id, &in) != 0)
+        return;
+    char err[512] = "";
+    if (!strcmp(in.state, "PENDING")) {
+        if (ensure_disk(&in, err, sizeof err) || boot(&in, err, sizeof err)) {
+            release(s, &in);
+            fail(s, &in, "LAUNCH_FAILED", err);
+            return;
+        }
+        instance_set_state(s, id, "RUNNING", "SUCCESS", NULL);
+    } else if (!strcmp(in.state, "STARTING")) {
+        if (ensure_disk(&in, err, sizeof err) || boot(&in, err, sizeof err)) {
+            release(s, &in);
+            fail(s, &in, "STOPPED", err);
+            return;
+        }
+        instance_set_state(s, id, "RUNNING", "SUCCESS", NULL);
+    } else if (!strcmp(in.state, "STOPPING")) {
+        enum hv_stop_mode mode = !strcmp(in.stop_type, "HARD") ? HV_STOP_HARD
+                                 : !strcmp(in.stop_type, "SOFT_FIRST") ? HV_STOP_SOFT_FIRST : HV_STOP_SOFT;
+        int rc = hv->stop(in.run_dir, mode, SOFT_STOP_MS, err, sizeof err);
+        if (rc != HV_OK) {
+            fail(s, &in, "RUNNING", rc == HV_ETIMEDOUT ? "the guest did not shut down; use StopType HARD or SOFT_FIRST" : err);
+            return;
+        }
+        release(s, &in);
+        if (!strcmp(in.op, "ResetInstance")) { /* reinstall: a new system disk from the (new) image, then boot */
+            unlink(in.disk);
+            if (load(s, id, &in) != 0 || ensure_disk(&in, err, sizeof err)) {
+                fail(s, &in, "STOPPED", err);
+                return;
+            }
+            instance_set_state(s, id, "STARTING", NULL, NULL);
+            compute_kick();
+            return;
+        }
+        instance_set_state(s, id, "STOPPED", "SUCCESS", NULL);
+    } else if (!strcmp(in.state, "REBOOTING")) {
+        int rc;
+        if (!strcmp(in.stop_type, "HARD")) {
+            size_t offset = console_length(in.run_dir);
+            rc = hv->reboot(in.run_dir, err, sizeof err);
+            if (rc == HV_OK)
+                booting_add(id, offset);
+        } else {
+            rc = hv->stop(in.run_dir, HV_STOP_SOFT_FIRST, SOFT_STOP_MS, err, sizeof err);
+            if (rc == HV_OK) {
+                hv->destroy(in.run_dir, NULL, 0);
+                rc = boot(&in, err, sizeof err);
+            }
+        }
+        if (rc != HV_OK) {
+            fail(s, &in, hv->status(in.run_dir, NULL, 0) == HV_RUNNING ? "RUNNING" : "STOPPED", err);
+            return;
+        }
+        instance_set_state(s, id, "RUNNING", "SUCCESS", NULL);
+    } else if (!strcmp(in.state, "TERMINATING")) {
+        release(s, &in);
+        nftw(in.run_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+        if (store_begin(s) == STORE_OK) {
+            int ok = store_exec(s, "DELETE FROM host_addresses WHERE instance_id = ?", "s", id) >= 0 &&
+                     store_exec(s, "UPDATE instances SET state = 'TERMINATED', latest_op_state = 'SUCCESS', updated = ?"
+                                   " WHERE instance_id = ?", "is", time_now(), id) == 1 &&
+                     compute_events_record(s, id, "TERMINATED", NULL) == 0;
+            if (ok)
+                store_commit(s);
+            else
+                store_rollback(s);
+        }
+    }
+}
+
+static void *worker_main(void *arg)
+{
+    (void)arg;
+    struct store *s = store_thread();
+    pthread_mutex_lock(&mu);
+    while (running) {
+        if (!queued) {
+            pthread_cond_wait(&work_cv, &mu);
+            continue;
+        }
+        struct job j = queue[--queued];
+        pthread_mutex_unlock(&mu);
+        if (s)
+            job(s, j.id);
+        pthread_mutex_lock(&mu);
+        for (int i = 0; i < nclaimed; i++)
+            if (!strcmp(claimed[i], j.id)) {
+                memcpy(claimed[i], claimed[--nclaimed], sizeof claimed[i]);
+                break;
+            }
+        kicked = 1;
+        pthread_cond_signal(&kick_cv);
+    }
+    pthread_mutex_unlock(&mu);
+    return NULL;
+}
+
+static int boot_limit(void)
+{
+    if (compute_env.cfg->boot_concurrency > 0)
+        return compute_env.cfg->boot_concurrency;
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
+}
+
+static void dispatch(struct store *s)
+{
+    struct store_stmt *q = store_query(s,
+                                       "SELECT instance_id, state FROM instances WHERE host_id = ? AND state IN"
+                                       " ('PENDING','STARTING','STOPPING','REBOOTING','TERMINATING') ORDER BY updated, rowid",
+                                       "s", compute_env.host_id);
+    if (!q)
+        return;
+    int limit = boot_limit();
+    while (store_step(q) == 1) {
+        const char *id = store_text(q, 0), *state = store_text(q, 1);
+        int boots = !strcmp(state, "PENDING") || !strcmp(state, "STARTING") || !strcmp(state, "REBOOTING");
+        pthread_mutex_lock(&mu);
+        if (!is_claimed(id) && nclaimed < MAX_INFLIGHT && (!boots || nbooting + queued < limit)) {
+            snprintf(claimed[nclaimed++], sizeof claimed[0], "%s", id);
+            snprintf(queue[queued].id, sizeof queue[0].id, "%s", id);
+            snprintf(queue[queued].state, sizeof queue[0].state, "%s", state);
+            queued++;
+            pthread_cond_signal(&work_cv);
+        }
+        pthread_mutex_unlock(&mu);
+    }
+    store_done(q);
+}
+
+/* Running guests whose QEMU died (or hit an emulation error) become STOPPED with the reason. */
+static void check_liveness(struct store *s)
+{
+    struct store_stmt *q = store_query(s, "SELECT instance_id FROM instances WHERE host_id = ? AND state = 'RUNNING'", "s",
+                                       compute_env.host_id);
+    char ids[256][24];
+    int n = 0;
+    while (q && n < 256 && store_step(q) == 1)
+        snprintf(ids[n++], sizeof ids[0], "%s", store_text(q, 0));
+    store_done(q);
+    for (int i = 0; i < n; i++) {
+        pthread_mutex_lock(&mu);
+        int busy = is_claimed(ids[i]);
+        pthread_mutex_unlock(&mu);
+        if (busy)
+            continue;
+        char dir[700], detail[256] = "";
+        run_dir_of(ids[i], dir, sizeof dir);
+        enum hv_state st = hv->status(dir, detail, sizeof detail);
+        if (st == HV_RUNNING || st == HV_PAUSED || st == HV_UNKNOWN)
+            continue;
+        char why[400];
+        snprintf(why, sizeof why, "%s (%s)", st == HV_ERROR ? "the virtual machine failed" : "the guest stopped",
+                 detail[0] ? detail : hv_state_name(st));
+        log_warn("instance %s: %s", ids[i], why);
+        struct inst in;
+        if (load(s, ids[i], &in) == 0)
+            release(s, &in);
+        instance_set_state(s, ids[i], "STOPPED", NULL, why);
+    }
+}
+
+static void *dispatcher_main(void *arg)
+{
+    (void)arg;
+    struct store *s = store_thread();
+    int64_t last_liveness = 0;
+    pthread_mutex_lock(&mu);
+    while (running) {
+        pthread_mutex_unlock(&mu);
+        if (s) {
+            booting_refresh();
+            dispatch(s);
+            if (time_now_ms() - last_liveness > LIVENESS_MS) {
+                check_liveness(s);
+                last_liveness = time_now_ms();
+            }
+        }
+        pthread_mutex_lock(&mu);
+        if (!kicked) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_nsec += 250 * 1000000L;
+            if (ts.tv_nsec >= 1000000000L) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000L;
+            }
+            pthread_cond_timedwait(&kick_cv, &mu, &ts);
+        }
+        kicked = 0;
+    }
+    pthread_mutex_unlock(&mu);
+    return NULL;
+}
+
+/* Makes what runs agree with the store before any new work: dead guests marked, orphans removed. */
+static void reconcile(struct store *s)
+{
+    struct store_stmt *q = store_query(s, "SELECT instance_id, state FROM instances WHERE host_id = ? AND state != 'TERMINATED'",
+                                       "s", compute_env.host_id);
+    char ids[1024][24], states[1024][24];
+    int n = 0;
+    while (q && n < 1024 && store_step(q) == 1) {
+        snprintf(ids[n], sizeof ids[0], "%s", store_text(q, 0));
+        snprintf(states[n], sizeof states[0], "%s", store_text(q, 1));
+        n++;
+    }
+    store_done(q);
+    for (int i = 0; i < n; i++) {
+        struct inst in;
+        if (load(s, ids[i], &in) != 0)
+            continue;
+        enum hv_state st = hv->status(in.run_dir, NULL, 0);
+        int alive = st == HV_RUNNING || st == HV_PAUSED || st == HV_UNKNOWN;
+        char err[256];
+        if (!strcmp(states[i], "RUNNING")) {
+            if (alive) {
+                if (hostnet_tap_add(in.tap, in.mac, in.ip, err, sizeof err) != 0)
+                    log_warn("instance %s: network not restored: %s", in.id, err);
+            } else {
+                release(s, &in);
+                instance_set_state(s, in.id, "STOPPED", NULL, "the virtual machine was not running when yund started");
+                log_warn("instance %s: found stopped at start; marked STOPPED", in.id);
+            }
+        } else if ((!strcmp(states[i], "STOPPED") || !strcmp(states[i], "LAUNCH_FAILED")) && alive) {
+            hv->stop(in.run_dir, HV_STOP_HARD, 0, NULL, 0);
+            release(s, &in);
+            log_warn("instance %s: was %s but its QEMU ran; stopped it", in.id, states[i]);
+        }
+    }
+    /* QEMUs (and directories) with no live instance record */
+    char root[700];
+    snprintf(root, sizeof root, "%s/instances", compute_env.data_dir);
+    DIR *d = opendir(root);
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL) {
+        if (strncmp(e->d_name, "ins-", 4) != 0)
+            continue;
+        struct store_stmt *c = store_query(s, "SELECT state FROM instances WHERE instance_id = ?", "s", e->d_name);
+        int rc = c ? store_step(c) : -1;
+        int gone = rc == 0 || (rc == 1 && !strcmp(store_text(c, 0), "TERMINATED"));
+        store_done(c);
+        if (!gone)
+            continue;
+        char dir[1100];
+        snprintf(dir, sizeof dir, "%s/%s", root, e->d_name);
+        if (hv->status(dir, NULL, 0) == HV_RUNNING)
+            log_warn("orphan QEMU for %s (no live instance record): stopping it", e->d_name);
+        hv->destroy(dir, NULL, 0);
+        char tap[24];
+        tap_of(e->d_name, tap, sizeof tap);
+        char path[64];
+        struct stat st;
+        snprintf(path, sizeof path, "/sys/class/net/%s", tap);
+        if (stat(path, &st) == 0)
+            hostnet_tap_del(tap, "00:00:00:00:00:00", "0.0.0.0");
+        nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    }
+    if (d)
+        closedir(d);
+}
+
+int controller_start(struct store *s)
+{
+    reconcile(s);
+    running = 1;
+    pthread_create(&dispatcher, NULL, dispatcher_main, NULL);
+    for (int i = 0; i < WORKERS; i++)
+        pthread_create(&workers[i], NULL, worker_main, NULL);
+    return 0;
+}
+
+void controller_stop(void)
+{
+    pthread_mutex_lock(&mu);
+    if (!running) {
+        pthread_mutex_unlock(&mu);
+        return;
+    }
+    running = 0;
+    pthread_cond_broadcast(&work_cv);
+    pthread_cond_broadcast(&kick_cv);
+    pthread_mutex_unlock(&mu);
+    pthread_join(dispatcher, NULL);
+    for (int i = 0; i < WORKERS; i++)
+        pthread_join(workers[i], NULL);
+}

@@ -1,0 +1,55 @@
+/* filters: see filters.h. */
+#include <string.h>
+
+#include "compute/filters.h"
+
+const struct param filter_fields[] = {P_STR("Name", P_REQUIRED, 1, 64), P_STRS("Values", P_REQUIRED, 5, 256), P_END};
+
+int filters_validate(struct api_ctx *ctx, const char *const *allowed)
+{
+    json_t *filters = json_object_get(ctx->params, "Filters");
+    size_t i;
+    json_t *f;
+    json_array_foreach(filters, i, f) {
+        const char *name = json_string_value(json_object_get(f, "Name"));
+        int ok = 0;
+        for (int j = 0; allowed[j] && !ok; j++) {
+            size_t n = strlen(allowed[j]);
+            ok = allowed[j][n - 1] == ':' ? strncmp(name, allowed[j], n) == 0 && name[n] : strcmp(name, allowed[j]) == 0;
+        }
+        if (!ok)
+            return api_fail(ctx, "InvalidFilter", "The filter `%s` is not supported by %s.", name, ctx->action->name);
+    }
+    return 0;
+}
+
+json_t *filter_get(struct api_ctx *ctx, const char *name)
+{
+    json_t *filters = json_object_get(ctx->params, "Filters");
+    size_t i;
+    json_t *f;
+    json_array_foreach(filters, i, f) if (strcmp(json_string_value(json_object_get(f, "Name")), name) == 0) return json_object_get(f, "Values");
+    return NULL;
+}
+
+int filter_match(struct api_ctx *ctx, const char *name, const char *value)
+{
+    json_t *filters = json_object_get(ctx->params, "Filters");
+    size_t i;
+    json_t *f;
+    json_array_foreach(filters, i, f) {
+        if (strcmp(json_string_value(json_object_get(f, "Name")), name) != 0)
+            continue;
+        json_t *vals = json_object_get(f, "Values");
+        size_t j;
+        json_t *v;
+        int any = 0;
+        json_array_foreach(vals, j, v) if (value && strcmp(json_string_value(v), value) == 0) any = 1;
+        if (!any)
+            return 0;
+    }
+    return 1;
+}
+
+static const struct param tag_fields[] = {P_STR("Key", P_REQUIRED, 1, 127), P_STR("Value", P_REQUIRED, 0, 255), P_END};
+const struct param tag_spec_fields[] = {P_STR("ResourceType", P_REQUIRED, 1, 32), P_OBJS("Tags", P_REQUIRED, 50, tag_fields), P_END};

@@ -1,0 +1,719 @@
+/*
+ * instance: the CVM instance actions. Each records what the user wants (state, operation,
+ * request) in one transaction and returns; the controller does the work. Launches are placed
+ * by the scheduler against capacity computed inside the same transaction, so concurrent
+ * RunInstances calls cannot overcommit a host.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <argon2.h>
+
+#include "compute/compute.h"
+#include "compute/filters.h"
+#include "host/hypervisor.h"
+
+#define MAX_HOSTS 64
+#define USER_DATA_MAX (16 * 1024)
+
+/* ---- reading instances ---- */
+
+#define INSTANCE_COLUMNS                                                                                           \
+    "instance_id, zone, instance_type, cpu, memory_gib, name, charge_type, uuid, state, latest_op, latest_op_state," \
+    " latest_op_request, created, updated, system_disk_type, system_disk_id, system_disk_size, private_ip, image_id," \
+    " key_ids, tags, project_id, reason, hostname, security_groups"
+
+static json_t *instance_json(struct store_stmt *q, const char *os_name)
+{
+    char created[32];
+    time_iso8601(store_int(q, 12), created);
+    json_t *keys = json_loads(store_text(q, 19), 0, NULL);
+    json_t *tags = json_loads(store_text(q, 20), 0, NULL);
+    json_t *sgs = json_loads(store_text(q, 24), 0, NULL);
+    json_t *ip = json_pack("[s]", store_text(q, 17));
+    json_t *j = json_pack(
+        "{s:{s:s,s:I,s:[]},s:s,s:s,s:I,s:I,s:s,s:s,s:s,s:{s:s,s:s,s:I},s:[],s:o,s:n,s:{s:s,s:i,s:b},"
+        "s:{s:s,s:s,s:b},s:s,s:s,s:s,s:n,s:s,s:o,s:o,s:s,s:s,s:s,s:s,s:s,s:o,s:s,s:s}",
+        "Placement", "Zone", store_text(q, 1), "ProjectId", (json_int_t)store_int(q, 21), "HostIds", "InstanceId",
+        store_text(q, 0), "InstanceType", store_text(q, 2), "CPU", (json_int_t)store_int(q, 3), "Memory",
+        (json_int_t)store_int(q, 4), "RestrictState", "NORMAL", "InstanceName", store_text(q, 5), "InstanceChargeType",
+        store_text(q, 6), "SystemDisk", "DiskType", store_text(q, 14), "DiskId", store_text(q, 15), "DiskSize",
+        (json_int_t)store_int(q, 16), "DataDisks", "PrivateIpAddresses", ip, "PublicIpAddresses", "InternetAccessible",
+        "InternetChargeType", "TRAFFIC_POSTPAID_BY_HOUR", "InternetMaxBandwidthOut", 0, "PublicIpAssigned", 0,
+        "VirtualPrivateCloud", "VpcId", "DEFAULT", "SubnetId", "DEFAULT", "AsVpcGateway", 0, "ImageId",
+        store_text(q, 18), "OsName", os_name ? os_name : "", "RenewFlag", "NOTIFY_AND_MANUAL_RENEW", "ExpiredTime",
+        "CreatedTime", created, "SecurityGroupIds", sgs ? sgs : json_array(), "LoginSettings",
+        json_pack("{s:o}", "KeyIds", keys ? keys : json_array()), "InstanceState", store_text(q, 8), "StopChargingMode",
+        "NOT_APPLICABLE", "Uuid", store_text(q, 7), "LatestOperation", store_text(q, 9), "LatestOperationState",
+        store_text(q, 10), "Tags", tags ? tags : json_array(), "LatestOperationRequestId", store_text(q, 11), "HostName",
+        store_text(q, 23));
+    if (store_text(q, 22)[0])
+        json_object_set_new(j, "LatestOperationErrorMsg", json_string(store_text(q, 22)));
+    return j;
+}
+
+static int in_list(json_t *arr, const char *v)
+{
+    size_t i;
+    json_t *e;
+    json_array_foreach(arr, i, e) if (strcmp(json_string_value(e), v) == 0) return 1;
+    return 0;
+}
+
+static int tags_match(struct api_ctx *ctx, const char *tags_text)
+{
+    json_t *filters = json_object_get(ctx->params, "Filters");
+    if (!filters)
+        return 1;
+    json_t *tags = json_loads(tags_text, 0, NULL);
+    size_t i;
+    json_t *f;
+    int ok = 1;
+    json_array_foreach(filters, i, f) {
+        const char *name = json_string_value(json_object_get(f, "Name"));
+        json_t *vals = json_object_get(f, "Values");
+        int want_key = !strcmp(name, "tag-key"), want_val = !strcmp(name, "tag-value"), tag_kv = !strncmp(name, "tag:", 4);
+        if (!want_key && !want_val && !tag_kv)
+            continue;
+        int any = 0;
+        size_t k;
+        json_t *t;
+        json_array_foreach(tags, k, t) {
+            const char *key = json_string_value(json_object_get(t, "Key")), *val = json_string_value(json_object_get(t, "Value"));
+            if ((want_key && in_list(vals, key)) || (want_val && in_list(vals, val)) ||
+                (tag_kv && strcmp(key, name + 4) == 0 && in_list(vals, val)))
+                any = 1;
+        }
+        if (!any)
+            ok = 0;
+    }
+    json_decref(tags);
+    return ok;
+}
+
+static int describe_instances(struct api_ctx *ctx)
+{
+    static const char *const allowed[] = {"zone", "project-id", "vpc-id", "subnet-id", "instance-id", "uuid",
+                                          "security-group-id", "instance-name", "instance-charge-type", "instance-state",
+                                          "private-ip-address", "public-ip-address", "tag-key", "tag-value", "tag:",
+                                          "instance-type", "image-id", NULL};
+    if (api_has(ctx, "InstanceIds") && api_has(ctx, "Filters"))
+        return api_fail(ctx, "InvalidParameter", "InstanceIds and Filters cannot be specified at the same time.");
+    if (filters_validate(ctx, allowed))
+        return -1;
+    json_t *ids = json_object_get(ctx->params, "InstanceIds");
+    int64_t offset = api_int(ctx, "Offset", 0), limit = api_int(ctx, "Limit", 20);
+    struct store_stmt *q = store_query(ctx->store,
+                                       "SELECT " INSTANCE_COLUMNS ", (SELECT os_name FROM images m WHERE m.image_id = i.image_id)"
+                                       " FROM instances i WHERE owner_uin = ? AND state != 'TERMINATED' ORDER BY rowid",
+                                       "s", ctx->who.owner_uin);
+    if (!q)
+        return api_fail(ctx, "InternalError", "The instances are unavailable: %s", store_errmsg(ctx->store));
+    json_t *set = json_array();
+    int64_t total = 0;
+    int rc;
+    while ((rc = store_step(q)) == 1) {
+        char project[24];
+        snprintf(project, sizeof project, "%lld", (long long)store_int(q, 21));
+        json_t *sgs = json_loads(store_text(q, 24), 0, NULL);
+        int sg_ok = 1;
+        json_t *sg_filter = filter_get(ctx, "security-group-id");
+        if (sg_filter) {
+            sg_ok = 0;
+            size_t k;
+            json_t *v;
+            json_array_foreach(sg_filter, k, v) sg_ok |= in_list(sgs, json_string_value(v));
+        }
+        json_decref(sgs);
+        if ((ids && !in_list(ids, store_text(q, 0))) || !sg_ok || !filter_match(ctx, "zone", store_text(q, 1)) ||
+            !filter_match(ctx, "project-id", project) || !filter_match(ctx, "instance-id", store_text(q, 0)) ||
+            !filter_match(ctx, "uuid", store_text(q, 7)) || !filter_match(ctx, "instance-name", store_text(q, 5)) ||
+            !filter_match(ctx, "instance-charge-type", store_text(q, 6)) ||
+            !filter_match(ctx, "instance-state", store_text(q, 8)) ||
+            !filter_match(ctx, "private-ip-address", store_text(q, 17)) || !filter_match(ctx, "public-ip-address", NULL) ||
+            !filter_match(ctx, "vpc-id", "DEFAULT") || !filter_match(ctx, "subnet-id", "DEFAULT") ||
+            !filter_match(ctx, "instance-type", store_text(q, 2)) || !filter_match(ctx, "image-id", store_text(q, 18)) ||
+            !tags_match(ctx, store_text(q, 20)))
+            continue;
+        if (total >= offset && (int64_t)json_array_size(set) < limit)
+            json_array_append_new(set, instance_json(q, store_text(q, 25)));
+        total++;
+    }
+    store_done(q);
+    json_object_set_new(ctx->out, "TotalCount", json_integer(total));
+    json_object_set_new(ctx->out, "InstanceSet", set);
+    return rc < 0 ? api_fail(ctx, "InternalError", "The instances are unavailable.") : 0;
+}
+
+static int describe_instances_status(struct api_ctx *ctx)
+{
+    json_t *ids = json_object_get(ctx->params, "InstanceIds");
+    int64_t offset = api_int(ctx, "Offset", 0), limit = api_int(ctx, "Limit", 20);
+    struct store_stmt *q = store_query(ctx->store,
+                                       "SELECT instance_id, state FROM instances WHERE owner_uin = ? AND state != 'TERMINATED'"
+                                       " ORDER BY rowid",
+                                       "s", ctx->who.owner_uin);
+    if (!q)
+        return api_fail(ctx, "InternalError", "The instances are unavailable.");
+    json_t *set = json_array();
+    int64_t total = 0;
+    int rc;
+    while ((rc = store_step(q)) == 1) {
+        if (ids && !in_list(ids, store_text(q, 0)))
+            continue;
+        if (total >= offset && (int64_t)json_array_size(set) < limit)
+            json_array_append_new(set, json_pack("{s:s,s:s}", "InstanceId", store_text(q, 0), "InstanceState", store_text(q, 1)));
+        total++;
+    }
+    store_done(q);
+    json_object_set_new(ctx->out, "TotalCount", json_integer(total));
+    json_object_set_new(ctx->out, "InstanceStatusSet", set);
+    return rc < 0 ? api_fail(ctx, "InternalError", "The instances are unavailable.") : 0;
+}
+
+/* ---- launching ---- */
+
+/* Tencent's rule: 8-30 characters from at least three of: lower, upper, digits, ()`~!@#$%^&*-+=_|{}[]:;'<>,.?/ */
+static int password_complex(const char *pw)
+{
+    size_t n = strlen(pw);
+    if (n < 8 || n > 30)
+        return 0;
+    int lower = 0, upper = 0, digit = 0, special = 0;
+    for (const char *p = pw; *p; p++) {
+        if (*p >= 'a' && *p <= 'z') lower = 1;
+        else if (*p >= 'A' && *p <= 'Z') upper = 1;
+        else if (*p >= '0' && *p <= '9') digit = 1;
+        else if (strchr("()`~!@#$%^&*-+=_|{}[]:;'<>,.?/", *p)) special = 1;
+        else return 0;
+    }
+    return lower + upper + digit + special >= 3;
+}
+
+static void instance_name(const char *pattern, int index, int count, char *out, size_t len)
+{
+    const char *r = strstr(pattern, "{R:");
+    if (r) {
+        char *end;
+        long start = strtol(r + 3, &end, 10);
+        if (*end == '}') {
+            snprintf(out, len, "%.*s%ld%s", (int)(r - pattern), pattern, start + index, end + 1);
+            return;
+        }
+    }
+    if (count > 1)
+        snprintf(out, len, "%s%d", pattern, index + 1);
+    else
+        snprintf(out, len, "%s", pattern);
+}
+
+/* Capacity of every host, from the store, in the caller's transaction. */
+static int load_capacity(struct store *s, struct host_capacity *hosts, int max)
+{
+    struct store_stmt *q = store_query(
+        s,
+        "SELECT h.host_id, h.zone, h.vcpus, h.memory_mib,"
+        " (SELECT coalesce(sum(cpu), 0) FROM instances i WHERE i.host_id = h.host_id AND i.state NOT IN ('TERMINATED','LAUNCH_FAILED')),"
+        " (SELECT coalesce(sum(memory_gib), 0) * 1024 FROM instances i WHERE i.host_id = h.host_id AND i.state NOT IN ('TERMINATED','LAUNCH_FAILED'))"
+        " FROM hosts h WHERE h.state = 'AVAILABLE' ORDER BY h.host_id",
+        "");
+    if (!q)
+        return -1;
+    int n = 0, rc;
+    while (n < max && (rc = store_step(q)) == 1) {
+        struct host_capacity *h = &hosts[n++];
+        snprintf(h->host_id, sizeof h->host_id, "%s", store_text(q, 0));
+        snprintf(h->zone, sizeof h->zone, "%s", store_text(q, 1));
+        h->vcpus_total = (int)store_int(q, 2);
+        h->memory_mib_total = store_int(q, 3);
+        h->vcpus_used = (int)store_int(q, 4);
+        h->memory_mib_used = store_int(q, 5);
+    }
+    store_done(q);
+    return n;
+}
+
+static int check_keys(struct api_ctx *ctx, json_t *key_ids)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(key_ids, i, v) {
+        struct store_stmt *q = store_query(ctx->store, "SELECT 1 FROM key_pairs WHERE key_id = ? AND owner_uin = ?", "ss",
+                                           json_string_value(v), ctx->who.owner_uin);
+        int rc = q ? store_step(q) : -1;
+        store_done(q);
+        if (rc != 1)
+            return api_fail(ctx, "InvalidKeyPairId.NotFound", "The key pair `%s` does not exist.", json_string_value(v));
+    }
+    return 0;
+}
+
+struct launch {
+    const struct instance_type *type;
+    const char *zone, *image_id, *charge, *disk_type, *name, *hostname;
+    int64_t disk_size, project_id;
+    json_t *key_ids, *tags, *sgs;
+    char password_hash[128];
+    uint8_t *user_data;
+    size_t user_data_len;
+};
+
+/* Validates everything RunInstances (and its DryRun) needs; fills l. */
+static int launch_validate(struct api_ctx *ctx, struct launch *l, int64_t count)
+{
+    json_t *placement = json_object_get(ctx->params, "Placement");
+    l->zone = json_string_value(json_object_get(placement, "Zone"));
+    l->project_id = json_integer_value(json_object_get(placement, "ProjectId"));
+    const struct region_conf *r = config_find_region(ctx->config, ctx->region);
+    int zone_ok = 0;
+    for (int i = 0; r && i < r->nzones; i++)
+        zone_ok |= strcmp(r->zones[i].zone, l->zone) == 0;
+    if (!zone_ok)
+        return api_fail(ctx, "InvalidZone.MismatchRegion", "The zone `%s` is not in region %s.", l->zone, ctx->region);
+    l->type = instance_type_find(api_str(ctx, "InstanceType", "S5.SMALL1"));
+    if (!l->type)
+        return api_fail(ctx, "InvalidParameterValue.InstanceTypeNotFound", "The instance type `%s` does not exist.",
+                        api_str(ctx, "InstanceType", ""));
+    l->image_id = api_str(ctx, "ImageId", "");
+    struct store_stmt *q = store_query(ctx->store,
+                                       "SELECT state, size_gib FROM images WHERE image_id = ? AND (owner_uin = '' OR owner_uin = ?)",
+                                       "ss", l->image_id, ctx->who.owner_uin);
+    int rc = q ? store_step(q) : -1;
+    char image_state[32] = "";
+    int64_t image_size = 0;
+    if (rc == 1) {
+        snprintf(image_state, sizeof image_state, "%s", store_text(q, 0));
+        image_size = store_int(q, 1);
+    }
+    store_done(q);
+    if (rc != 1)
+        return api_fail(ctx, "InvalidImageId.NotFound", "The image `%s` does not exist.", l->image_id);
+    if (strcmp(image_state, "NORMAL") != 0)
+        return api_fail(ctx, "InvalidImageState", "The image `%s` is %s.", l->image_id, image_state);
+    json_t *sd = json_object_get(ctx->params, "SystemDisk");
+    l->disk_type = sd && json_object_get(sd, "DiskType") ? json_string_value(json_object_get(sd, "DiskType")) : "CLOUD_PREMIUM";
+    l->disk_size = sd && json_object_get(sd, "DiskSize") ? json_integer_value(json_object_get(sd, "DiskSize")) : 20;
+    if (l->disk_size < image_size)
+        return api_fail(ctx, "InvalidParameterValue.SystemDiskSizeTooSmall", "SystemDisk.DiskSize must be at least %lld GiB.",
+                        (long long)image_size);
+    if (api_has(ctx, "DataDisks"))
+        return api_fail(ctx, "UnsupportedOperation", "DataDisks at launch are not supported yet; attach cloud disks after launch.");
+    json_t *vpc = json_object_get(ctx->params, "VirtualPrivateCloud");
+    if (vpc && (strcmp(json_string_value(json_object_get(vpc, "VpcId")), "DEFAULT") != 0 ||
+                strcmp(json_string_value(json_object_get(vpc, "SubnetId")), "DEFAULT") != 0))
+        return api_fail(ctx, "InvalidParameterValue", "Only the DEFAULT network is available until VPCs are enabled.");
+    json_t *ia = json_object_get(ctx->params, "InternetAccessible");
+    if (ia && json_is_true(json_object_get(ia, "PublicIpAssigned")))
+        return api_fail(ctx, "UnsupportedOperation", "Public IPs at launch are not supported yet.");
+    json_t *login = json_object_get(ctx->params, "LoginSettings");
+    l->key_ids = json_object_get(login, "KeyIds");
+    const char *pw = json_string_value(json_object_get(login, "Password"));
+    if ((l->key_ids ? 1 : 0) + (pw ? 1 : 0) + (json_object_get(login, "KeepImageLogin") ? 1 : 0) > 1)
+        return api_fail(ctx, "InvalidParameter", "LoginSettings takes one of Password, KeyIds and KeepImageLogin.");
+    if (l->key_ids && check_keys(ctx, l->key_ids))
+        return -1;
+    l->password_hash[0] = 0;
+    if (pw) {
+        if (!password_complex(pw))
+            return api_fail(ctx, "InvalidPassword", "The password must be 8-30 characters from at least three of: lower case, upper case, digits, symbols.");
+        uint8_t salt[16];
+        random_bytes(salt, sizeof salt);
+        if (argon2id_hash_encoded(2, 19 * 1024, 1, pw, strlen(pw), salt, sizeof salt, 32, l->password_hash,
+                                  sizeof l->password_hash) != ARGON2_OK)
+            return api_fail(ctx, "InternalError", "The password could not be hashed.");
+    }
+    const char *ud = api_str(ctx, "UserData", NULL);
+    l->user_data = NULL;
+    l->user_data_len = 0;
+    if (ud) {
+        size_t n = strlen(ud);
+        l->user_data = malloc(n + 1);
+        if (!l->user_data || base64_decode(ud, n, l->user_data, n + 1, &l->user_data_len) != 0 ||
+            l->user_data_len > USER_DATA_MAX) {
+            free(l->user_data);
+            l->user_data = NULL;
+            return api_fail(ctx, "InvalidParameterValue.InvalidUserDataFormat", "UserData must be base64 of at most 16 KiB.");
+        }
+    }
+    l->charge = api_str(ctx, "InstanceChargeType", "POSTPAID_BY_HOUR");
+    l->name = api_str(ctx, "InstanceName", "未命名");
+    l->hostname = api_str(ctx, "HostName", NULL);
+    l->sgs = json_object_get(ctx->params, "SecurityGroupIds");
+    json_t *tags = json_array();
+    size_t i;
+    json_t *spec;
+    json_array_foreach(json_object_get(ctx->params, "TagSpecification"), i, spec)
+        if (!strcmp(json_string_value(json_object_get(spec, "ResourceType")), "instance")) json_array_extend(tags, json_object_get(spec, "Tags"));
+    l->tags = tags;
+
+    /* quota, then capacity */
+    q = store_query(ctx->store, "SELECT count(*) FROM instances WHERE owner_uin = ? AND state NOT IN ('TERMINATED','LAUNCH_FAILED')",
+                    "s", ctx->who.owner_uin);
+    int64_t have = (q && store_step(q) == 1) ? store_int(q, 0) : -1;
+    store_done(q);
+    if (have < 0)
+        return api_fail(ctx, "InternalError", "The instance quota could not be checked.");
+    if (have + count > ctx->config->instance_quota)
+        return api_fail(ctx, "LimitExceeded.InstanceQuota", "The account may run %d instances; it has %lld and asked for %lld more.",
+                        ctx->config->instance_quota, (long long)have, (long long)count);
+    return 0;
+}
+
+static int run_instances(struct api_ctx *ctx)
+{
+    int64_t count = api_int(ctx, "InstanceCount", 1);
+    const char *token = api_str(ctx, "ClientToken", NULL);
+    if (token) {
+        struct store_stmt *q = store_query(ctx->store, "SELECT instance_ids FROM client_tokens WHERE owner_uin = ? AND token = ?",
+                                           "ss", ctx->who.owner_uin, token);
+        int rc = q ? store_step(q) : -1;
+        json_t *ids = rc == 1 ? json_loads(store_text(q, 0), 0, NULL) : NULL;
+        store_done(q);
+        if (ids) { /* the same token returns the same instances, whatever else changed */
+            json_object_set_new(ctx->out, "InstanceIdSet", ids);
+            return 0;
+        }
+    }
+    struct launch l;
+    memset(&l, 0, sizeof l);
+    if (launch_validate(ctx, &l, count) != 0)
+        goto fail;
+    struct host_capacity hosts[MAX_HOSTS];
+    int nhosts = load_capacity(ctx->store, hosts, MAX_HOSTS);
+    if (nhosts < 0) {
+        api_fail(ctx, "InternalError", "Host capacity is unavailable.");
+        goto fail;
+    }
+    int placed[100];
+    for (int64_t i = 0; i < count; i++) {
+        int h = scheduler_pick(hosts, nhosts, l.zone, l.type->cpu, (int64_t)l.type->memory_gib * 1024, ctx->config->scheduler);
+        if (h < 0) {
+            api_fail(ctx, "ResourceInsufficient.SpecifiedInstanceType",
+                     "Not enough capacity for %lld x %s in %s.", (long long)count, l.type->name, l.zone);
+            goto fail;
+        }
+        hosts[h].vcpus_used += l.type->cpu;
+        hosts[h].memory_mib_used += (int64_t)l.type->memory_gib * 1024;
+        placed[i] = h;
+    }
+    if (json_is_true(json_object_get(ctx->params, "DryRun"))) {
+        /* every check passed; like the real cloud, a dry run answers with the RequestId only */
+        json_decref(l.tags);
+        free(l.user_data);
+        return 0;
+    }
+    json_t *ids = json_array();
+    int64_t now = time_now();
+    char *keys_text = json_dumps(l.key_ids ? l.key_ids : json_array(), JSON_COMPACT);
+    char *tags_text = json_dumps(l.tags, JSON_COMPACT);
+    char *sgs_text = json_dumps(l.sgs ? l.sgs : json_array(), JSON_COMPACT);
+    int rc = 0;
+    for (int64_t i = 0; i < count && rc == 0; i++) {
+        char id[20], disk_id[20], uuid[37], name[200], ip[16], mac[24];
+        random_id("ins-", id, sizeof id);
+        random_id("disk-", disk_id, sizeof disk_id);
+        random_uuid(uuid);
+        instance_name(l.name, (int)i, (int)count, name, sizeof name);
+        uint8_t m[3];
+        random_bytes(m, 3);
+        snprintf(mac, sizeof mac, "52:54:00:%02x:%02x:%02x", m[0], m[1], m[2]);
+        if (hostnet_allocate_ip(ctx->store, ctx->config, id, ip) != 0) {
+            rc = api_fail(ctx, "ResourceInsufficient", "No free address on the host network.");
+            break;
+        }
+        if (store_exec(ctx->store,
+                       "INSERT INTO instances (instance_id, owner_uin, uuid, zone, host_id, instance_type, cpu, memory_gib,"
+                       " image_id, name, hostname, charge_type, state, latest_op, latest_op_state, latest_op_request,"
+                       " private_ip, mac, system_disk_size, system_disk_type, system_disk_id, key_ids, password_hash,"
+                       " user_data, tags, project_id, security_groups, created, updated)"
+                       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', 'RunInstances', 'OPERATING', ?, ?, ?, ?, ?, ?,"
+                       " ?, ?, ?, ?, ?, ?, ?, ?)",
+                       "ssssssiisssssssissssbsisii", id, ctx->who.owner_uin, uuid, l.zone, hosts[placed[i]].host_id,
+                       l.type->name, (int64_t)l.type->cpu, (int64_t)l.type->memory_gib, l.image_id, name,
+                       l.hostname ? l.hostname : id, l.charge, ctx->request_id, ip, mac, l.disk_size, l.disk_type, disk_id,
+                       keys_text, l.password_hash[0] ? l.password_hash : NULL, l.user_data ? (const void *)l.user_data : (const void *)"",
+                       l.user_data_len, tags_text, l.project_id, sgs_text, now, now) != 1) {
+            rc = api_fail(ctx, "InternalError", "The instance could not be recorded: %s", store_errmsg(ctx->store));
+            break;
+        }
+        compute_events_record(ctx->store, id, "PENDING", "RunInstances");
+        json_array_append_new(ids, json_string(id));
+    }
+    free(keys_text);
+    free(tags_text);
+    free(sgs_text);
+    json_decref(l.tags);
+    free(l.user_data);
+    if (rc != 0) {
+        json_decref(ids);
+        return -1;
+    }
+    if (token) {
+        char *text = json_dumps(ids, JSON_COMPACT);
+        store_exec(ctx->store, "INSERT INTO client_tokens (owner_uin, token, instance_ids, created) VALUES (?, ?, ?, ?)", "sssi",
+                   ctx->who.owner_uin, token, text, now);
+        free(text);
+    }
+    snprintf(ctx->resource, sizeof ctx->resource, "qcs::cvm:%s:uin/%s:instance/%s", ctx->region, ctx->who.owner_uin,
+             json_string_value(json_array_get(ids, 0)));
+    json_object_set_new(ctx->out, "InstanceIdSet", ids);
+    compute_kick();
+    return 0;
+fail:
+    json_decref(l.tags);
+    free(l.user_data);
+    return -1;
+}
+
+/* ---- lifecycle ---- */
+
+/* Checks that every id exists for the caller and allows op; then moves each to new_state. */
+static int transition(struct api_ctx *ctx, json_t *ids, enum op op, const char *new_state, const char *op_name,
+                      const char *stop_type)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(ids, i, v) {
+        const char *id = json_string_value(v);
+        struct store_stmt *q = store_query(ctx->store,
+                                           "SELECT state FROM instances WHERE instance_id = ? AND owner_uin = ? AND state != 'TERMINATED'",
+                                           "ss", id, ctx->who.owner_uin);
+        int rc = q ? store_step(q) : -1;
+        char state[32] = "";
+        if (rc == 1)
+            snprintf(state, sizeof state, "%s", store_text(q, 0));
+        store_done(q);
+        if (rc != 1)
+            return api_fail(ctx, "InvalidInstanceId.NotFound", "The instance `%s` does not exist.", id);
+        const char *refused = instance_op_refused(op, state);
+        if (refused)
+            return api_fail(ctx, refused, "The instance `%s` is %s; %s is not possible now.", id, state, op_name);
+    }
+    json_array_foreach(ids, i, v) {
+        const char *id = json_string_value(v);
+        if (store_exec(ctx->store,
+                       "UPDATE instances SET state = ?, latest_op = ?, latest_op_state = 'OPERATING', latest_op_request = ?,"
+                       " stop_type = ?, reason = '', updated = ? WHERE instance_id = ? AND owner_uin = ?",
+                       "ssssiss", new_state, op_name, ctx->request_id, stop_type, time_now(), id, ctx->who.owner_uin) != 1)
+            return api_fail(ctx, "InternalError", "The instance `%s` could not be updated.", id);
+        compute_events_record(ctx->store, id, new_state, op_name);
+    }
+    snprintf(ctx->resource, sizeof ctx->resource, "qcs::cvm:%s:uin/%s:instance/%s", ctx->region, ctx->who.owner_uin,
+             json_string_value(json_array_get(ids, 0)));
+    compute_kick();
+    return 0;
+}
+
+static json_t *ids_param(struct api_ctx *ctx) { return json_object_get(ctx->params, "InstanceIds"); }
+
+static int start_instances(struct api_ctx *ctx) { return transition(ctx, ids_param(ctx), OP_START, "STARTING", "StartInstances", NULL); }
+
+static int stop_instances(struct api_ctx *ctx)
+{
+    const char *type = api_str(ctx, "StopType", json_is_true(json_object_get(ctx->params, "ForceStop")) ? "HARD" : "SOFT");
+    return transition(ctx, ids_param(ctx), OP_STOP, "STOPPING", "StopInstances", type);
+}
+
+static int reboot_instances(struct api_ctx *ctx)
+{
+    const char *type = api_str(ctx, "StopType", json_is_true(json_object_get(ctx->params, "ForceReboot")) ? "HARD" : "SOFT");
+    return transition(ctx, ids_param(ctx), OP_REBOOT, "REBOOTING", "RebootInstances", type);
+}
+
+static int terminate_instances(struct api_ctx *ctx)
+{
+    return transition(ctx, ids_param(ctx), OP_TERMINATE, "TERMINATING", "TerminateInstances", NULL);
+}
+
+static int reset_instance(struct api_ctx *ctx)
+{
+    const char *id = api_str(ctx, "InstanceId", "");
+    struct store_stmt *q = store_query(ctx->store,
+                                       "SELECT image_id, system_disk_size FROM instances WHERE instance_id = ? AND owner_uin = ?"
+                                       " AND state != 'TERMINATED'",
+                                       "ss", id, ctx->who.owner_uin);
+    int rc = q ? store_step(q) : -1;
+    char image[32] = "";
+    int64_t size = 0;
+    if (rc == 1) {
+        snprintf(image, sizeof image, "%s", store_text(q, 0));
+        size = store_int(q, 1);
+    }
+    store_done(q);
+    if (rc != 1)
+        return api_fail(ctx, "InvalidInstanceId.NotFound", "The instance `%s` does not exist.", id);
+    const char *new_image = api_str(ctx, "ImageId", image);
+    q = store_query(ctx->store, "SELECT state, size_gib FROM images WHERE image_id = ? AND (owner_uin = '' OR owner_uin = ?)", "ss",
+                    new_image, ctx->who.owner_uin);
+    rc = q ? store_step(q) : -1;
+    int ok = rc == 1 && strcmp(store_text(q, 0), "NORMAL") == 0;
+    int64_t image_size = rc == 1 ? store_int(q, 1) : 0;
+    store_done(q);
+    if (!ok)
+        return api_fail(ctx, "InvalidImageId.NotFound", "The image `%s` does not exist or is not available.", new_image);
+    json_t *sd = json_object_get(ctx->params, "SystemDisk");
+    int64_t new_size = sd && json_object_get(sd, "DiskSize") ? json_integer_value(json_object_get(sd, "DiskSize")) : size;
+    if (new_size < size || new_size < image_size)
+        return api_fail(ctx, "InvalidParameterValue", "SystemDisk.DiskSize can only grow (now %lld GiB).", (long long)size);
+    json_t *login = json_object_get(ctx->params, "LoginSettings");
+    json_t *keys = json_object_get(login, "KeyIds");
+    if (keys && check_keys(ctx, keys))
+        return -1;
+    json_t *one = json_pack("[s]", id);
+    rc = transition(ctx, one, OP_RESET, "STOPPING", "ResetInstance", "HARD");
+    json_decref(one);
+    if (rc)
+        return rc;
+    const char *ud = api_str(ctx, "UserData", NULL);
+    uint8_t *ud_raw = NULL;
+    size_t ud_len = 0;
+    if (ud) {
+        size_t n = strlen(ud);
+        ud_raw = malloc(n + 1);
+        if (!ud_raw || base64_decode(ud, n, ud_raw, n + 1, &ud_len) != 0 || ud_len > USER_DATA_MAX) {
+            free(ud_raw);
+            return api_fail(ctx, "InvalidParameterValue.InvalidUserDataFormat", "UserData must be base64 of at most 16 KiB.");
+        }
+    }
+    char *keys_text = keys ? json_dumps(keys, JSON_COMPACT) : NULL;
+    rc = store_exec(ctx->store,
+                    "UPDATE instances SET image_id = ?, system_disk_size = ?, key_ids = coalesce(?, key_ids),"
+                    " hostname = coalesce(?, hostname), user_data = CASE WHEN ? THEN ? ELSE user_data END WHERE instance_id = ?",
+                    "sissibs", new_image, new_size, keys_text, api_str(ctx, "HostName", NULL), (int64_t)(ud != NULL),
+                    ud_raw ? (const void *)ud_raw : (const void *)"", ud_len, id);
+    free(keys_text);
+    free(ud_raw);
+    return rc == 1 ? 0 : api_fail(ctx, "InternalError", "The instance could not be updated.");
+}
+
+static int modify_instances_attribute(struct api_ctx *ctx)
+{
+    json_t *ids = ids_param(ctx);
+    if (!api_has(ctx, "InstanceName") && !api_has(ctx, "SecurityGroups") && !api_has(ctx, "HostName"))
+        return api_fail(ctx, "MissingParameter", "Give at least one attribute to change (InstanceName, HostName, SecurityGroups).");
+    size_t i;
+    json_t *v;
+    json_array_foreach(ids, i, v) {
+        const char *id = json_string_value(v);
+        char *sgs = api_has(ctx, "SecurityGroups") ? json_dumps(json_object_get(ctx->params, "SecurityGroups"), JSON_COMPACT) : NULL;
+        int rc = store_exec(ctx->store,
+                            "UPDATE instances SET name = coalesce(?, name), hostname = coalesce(?, hostname),"
+                            " security_groups = coalesce(?, security_groups), updated = ?"
+                            " WHERE instance_id = ? AND owner_uin = ? AND state NOT IN ('TERMINATED', 'TERMINATING')",
+                            "sssiss", api_str(ctx, "InstanceName", NULL), api_str(ctx, "HostName", NULL), sgs, time_now(), id,
+                            ctx->who.owner_uin);
+        free(sgs);
+        if (rc < 0)
+            return api_fail(ctx, "InternalError", "The instance could not be updated.");
+        if (rc == 0)
+            return api_fail(ctx, "InvalidInstanceId.NotFound", "The instance `%s` does not exist.", id);
+    }
+    snprintf(ctx->resource, sizeof ctx->resource, "qcs::cvm:%s:uin/%s:instance/%s", ctx->region, ctx->who.owner_uin,
+             json_string_value(json_array_get(ids, 0)));
+    return 0;
+}
+
+/* yun extension: the tail of the instance's serial console, to watch a guest boot. */
+static int get_instance_console_output(struct api_ctx *ctx)
+{
+    const char *id = api_str(ctx, "InstanceId", "");
+    struct store_stmt *q = store_query(ctx->store,
+                                       "SELECT state FROM instances WHERE instance_id = ? AND owner_uin = ? AND state != 'TERMINATED'",
+                                       "ss", id, ctx->who.owner_uin);
+    int rc = q ? store_step(q) : -1;
+    store_done(q);
+    if (rc != 1)
+        return api_fail(ctx, "InvalidInstanceId.NotFound", "The instance `%s` does not exist.", id);
+    char run_dir[700], *buf = malloc(65536);
+    size_t n = 0;
+    snprintf(run_dir, sizeof run_dir, "%s/instances/%s", compute_env.data_dir, id);
+    if (!buf || qemu_ops.console(run_dir, buf, 65536, &n) != 0)
+        n = 0;
+    json_t *s = json_stringn(buf ? buf : "", n);
+    if (!s && buf) { /* not valid UTF-8: keep ASCII, mark the rest */
+        for (size_t i = 0; i < n; i++)
+            if ((unsigned char)buf[i] >= 0x80)
+                buf[i] = '?';
+        s = json_stringn(buf, n);
+    }
+    free(buf);
+    json_object_set_new(ctx->out, "InstanceId", json_string(id));
+    json_object_set_new(ctx->out, "Output", s ? s : json_string(""));
+    return 0;
+}
+
+/* ---- the action table ---- */
+
+static const char *const charge_types[] = {"PREPAID", "POSTPAID_BY_HOUR", "SPOTPAID", "CDHPAID", "CDCPAID", NULL};
+static const char *const disk_types[] = {"LOCAL_BASIC", "LOCAL_SSD", "CLOUD_BASIC", "CLOUD_SSD", "CLOUD_PREMIUM",
+                                         "CLOUD_BSSD", "CLOUD_HSSD", "CLOUD_TSSD", NULL};
+static const char *const stop_types[] = {"SOFT", "HARD", "SOFT_FIRST", NULL};
+static const char *const stopped_modes[] = {"KEEP_CHARGING", "STOP_CHARGING", NULL};
+static const char *const renew_flags[] = {"NOTIFY_AND_AUTO_RENEW", "NOTIFY_AND_MANUAL_RENEW", "DISABLE_NOTIFY_AND_MANUAL_RENEW", NULL};
+
+static const struct param p_placement[] = {P_STR("Zone", P_REQUIRED, 1, 64), P_INT("ProjectId", 0, 0, INT32_MAX),
+                                           P_STRS("HostIds", 0, 100, 64), P_END};
+static const struct param p_prepaid[] = {P_INT("Period", P_REQUIRED, 1, 60), P_ENUM("RenewFlag", 0, renew_flags), P_END};
+static const struct param p_system_disk[] = {P_ENUM("DiskType", 0, disk_types), P_STR("DiskId", 0, 0, 32),
+                                             P_INT("DiskSize", 0, 1, 2048), P_END};
+static const struct param p_data_disk[] = {P_INT("DiskSize", P_REQUIRED, 10, 32000), P_ENUM("DiskType", 0, disk_types),
+                                           P_STR("DiskId", 0, 0, 32), P_BOOL("DeleteWithInstance", 0),
+                                           P_STR("SnapshotId", 0, 0, 32), P_BOOL("Encrypt", 0), P_END};
+static const struct param p_vpc[] = {P_STR("VpcId", P_REQUIRED, 1, 32), P_STR("SubnetId", P_REQUIRED, 1, 32),
+                                     P_BOOL("AsVpcGateway", 0), P_STRS("PrivateIpAddresses", 0, 100, 16),
+                                     P_INT("Ipv6AddressCount", 0, 0, 10), P_END};
+static const char *const internet_charge[] = {"BANDWIDTH_PREPAID", "TRAFFIC_POSTPAID_BY_HOUR", "BANDWIDTH_POSTPAID_BY_HOUR",
+                                              "BANDWIDTH_PACKAGE", NULL};
+static const struct param p_internet[] = {P_ENUM("InternetChargeType", 0, internet_charge),
+                                          P_INT("InternetMaxBandwidthOut", 0, 0, 100000), P_BOOL("PublicIpAssigned", 0),
+                                          P_STR("BandwidthPackageId", 0, 0, 64), P_END};
+static const struct param p_login[] = {P_STR("Password", 0, 0, 64), P_STRS("KeyIds", 0, 1, 32),
+                                       P_STR("KeepImageLogin", 0, 0, 8), P_END};
+static const struct param p_enabled[] = {P_BOOL("Enabled", 0), P_END};
+static const struct param p_enhanced[] = {P_OBJ("SecurityService", 0, p_enabled), P_OBJ("MonitorService", 0, p_enabled),
+                                          P_OBJ("AutomationService", 0, p_enabled), P_END};
+
+static const struct param p_run[] = {
+    P_OBJ("Placement", P_REQUIRED, p_placement), P_STR("InstanceType", 0, 1, 64), P_STR("ImageId", P_REQUIRED, 1, 32),
+    P_ENUM("InstanceChargeType", 0, charge_types), P_OBJ("InstanceChargePrepaid", 0, p_prepaid),
+    P_OBJ("SystemDisk", 0, p_system_disk), P_OBJS("DataDisks", 0, 20, p_data_disk), P_OBJ("VirtualPrivateCloud", 0, p_vpc),
+    P_OBJ("InternetAccessible", 0, p_internet), P_INT("InstanceCount", 0, 1, 100), P_STR("InstanceName", 0, 1, 128),
+    P_OBJ("LoginSettings", 0, p_login), P_STRS("SecurityGroupIds", 0, 5, 32), P_OBJ("EnhancedService", 0, p_enhanced),
+    P_STR("ClientToken", 0, 1, 64), P_STR("HostName", 0, 2, 60), P_TAG_SPEC, P_STR("UserData", 0, 0, 22000),
+    P_BOOL("DryRun", 0), P_END};
+static const struct param p_describe[] = {P_STRS("InstanceIds", 0, 100, 32), P_FILTERS, P_INT("Offset", 0, 0, INT32_MAX),
+                                          P_INT("Limit", 0, 1, 100), P_END};
+static const struct param p_status[] = {P_STRS("InstanceIds", 0, 100, 32), P_INT("Offset", 0, 0, INT32_MAX),
+                                        P_INT("Limit", 0, 1, 100), P_END};
+static const struct param p_ids[] = {P_STRS("InstanceIds", P_REQUIRED, 100, 32), P_END};
+static const struct param p_stop[] = {P_STRS("InstanceIds", P_REQUIRED, 100, 32), P_BOOL("ForceStop", 0),
+                                      P_ENUM("StopType", 0, stop_types), P_ENUM("StoppedMode", 0, stopped_modes), P_END};
+static const struct param p_reboot[] = {P_STRS("InstanceIds", P_REQUIRED, 100, 32), P_BOOL("ForceReboot", 0),
+                                        P_ENUM("StopType", 0, stop_types), P_END};
+static const struct param p_terminate[] = {P_STRS("InstanceIds", P_REQUIRED, 100, 32), P_BOOL("ReleaseAddress", 0),
+                                           P_BOOL("ReleasePrepaidDataDisks", 0), P_END};
+static const struct param p_reset_disk[] = {P_ENUM("DiskType", 0, disk_types), P_STR("DiskId", 0, 0, 32),
+                                            P_INT("DiskSize", 0, 1, 2048), P_END};
+static const struct param p_reset[] = {P_STR("InstanceId", P_REQUIRED, 1, 32), P_STR("ImageId", 0, 1, 32),
+                                       P_OBJ("SystemDisk", 0, p_reset_disk), P_OBJ("LoginSettings", 0, p_login),
+                                       P_OBJ("EnhancedService", 0, p_enhanced), P_STR("HostName", 0, 2, 60),
+                                       P_STR("UserData", 0, 0, 22000), P_END};
+static const struct param p_modify[] = {P_STRS("InstanceIds", P_REQUIRED, 100, 32), P_STR("InstanceName", 0, 1, 128),
+                                        P_STRS("SecurityGroups", 0, 5, 32), P_STR("HostName", 0, 2, 60), P_END};
+static const struct param p_console[] = {P_STR("InstanceId", P_REQUIRED, 1, 32), P_END};
+
+static const struct action instance_actions[] = {
+    {"cvm", CVM, "RunInstances", run_instances, p_run, A_MUTATES | A_REGIONAL, "instance/*"},
+    {"cvm", CVM, "DescribeInstances", describe_instances, p_describe, A_REGIONAL, "instance/*"},
+    {"cvm", CVM, "DescribeInstancesStatus", describe_instances_status, p_status, A_REGIONAL, "instance/*"},
+    {"cvm", CVM, "StartInstances", start_instances, p_ids, A_MUTATES | A_REGIONAL, "instance/${InstanceIds}"},
+    {"cvm", CVM, "StopInstances", stop_instances, p_stop, A_MUTATES | A_REGIONAL, "instance/${InstanceIds}"},
+    {"cvm", CVM, "RebootInstances", reboot_instances, p_reboot, A_MUTATES | A_REGIONAL, "instance/${InstanceIds}"},
+    {"cvm", CVM, "TerminateInstances", terminate_instances, p_terminate, A_MUTATES | A_REGIONAL, "instance/${InstanceIds}"},
+    {"cvm", CVM, "ResetInstance", reset_instance, p_reset, A_MUTATES | A_REGIONAL, "instance/${InstanceId}"},
+    {"cvm", CVM, "ModifyInstancesAttribute", modify_instances_attribute, p_modify, A_MUTATES | A_REGIONAL, "instance/${InstanceIds}"},
+    {"cvm", CVM, "GetInstanceConsoleOutput", get_instance_console_output, p_console, A_REGIONAL, "instance/${InstanceId}"},
+};
+
+void instance_register(void) { api_register(instance_actions, sizeof instance_actions / sizeof instance_actions[0]); }

@@ -1,0 +1,157 @@
+/*
+ * metadata: the instance metadata service guests reach at 169.254.169.254 (EC2 layout, which
+ * cloud-init reads) and 169.254.0.23 (Tencent's). The instance is identified by the source
+ * address of the connection, never by anything the guest sends; hostnet's anti-spoofing rules
+ * make that address trustworthy (a tap can only send from the address it was given).
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <microhttpd.h>
+
+#include "compute/compute.h"
+
+static struct MHD_Daemon *daemons[2];
+
+static enum MHD_Result answer(struct MHD_Connection *c, unsigned status, const void *body, size_t len)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+    if (!r)
+        return MHD_NO;
+    MHD_add_response_header(r, "Content-Type", "text/plain");
+    enum MHD_Result ret = MHD_queue_response(c, status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static enum MHD_Result text(struct MHD_Connection *c, const char *s) { return answer(c, 200, s, strlen(s)); }
+
+static enum MHD_Result not_found(struct MHD_Connection *c) { return answer(c, 404, "not found\n", 10); }
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+                                  const char *version, const char *upload, size_t *upload_size, void **con_cls)
+{
+    (void)cls;
+    (void)version;
+    (void)upload;
+    (void)upload_size;
+    (void)con_cls;
+    if (strcmp(method, "GET") != 0)
+        return answer(c, 405, "method not allowed\n", 19);
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    char ip[64] = "";
+    if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr, ip, sizeof ip);
+    struct store *s = store_thread();
+    if (!s)
+        return answer(c, 500, "store unavailable\n", 18);
+    struct store_stmt *q = store_query(s,
+                                       "SELECT instance_id, hostname, private_ip, mac, uuid, zone, key_ids, user_data FROM instances"
+                                       " WHERE host_id = ? AND private_ip = ? AND state NOT IN ('TERMINATED', 'LAUNCH_FAILED')",
+                                       "ss", compute_env.host_id, ip);
+    if (!q || store_step(q) != 1) {
+        store_done(q);
+        return answer(c, 403, "unknown instance\n", 17); /* not one of ours */
+    }
+    char id[32], hostname[80], local_ip[16], mac[24], uuid[40], zone[64];
+    snprintf(id, sizeof id, "%s", store_text(q, 0));
+    snprintf(hostname, sizeof hostname, "%s", store_text(q, 1));
+    snprintf(local_ip, sizeof local_ip, "%s", store_text(q, 2));
+    snprintf(mac, sizeof mac, "%s", store_text(q, 3));
+    snprintf(uuid, sizeof uuid, "%s", store_text(q, 4));
+    snprintf(zone, sizeof zone, "%s", store_text(q, 5));
+    json_t *keys = json_loads(store_text(q, 6), 0, NULL);
+    size_t ud_len;
+    const void *ud = store_blob(q, 7, &ud_len);
+    enum MHD_Result ret;
+    const char *p = url;
+    if (!strcmp(p, "/latest/user-data")) {
+        ret = ud_len ? answer(c, 200, ud, ud_len) : not_found(c);
+        store_done(q);
+        json_decref(keys);
+        return ret;
+    }
+    store_done(q);
+    char buf[4096];
+    if (!strcmp(p, "/") || !strcmp(p, "/latest") || !strcmp(p, "/latest/"))
+        ret = text(c, "meta-data/\nuser-data\n");
+    else if (!strcmp(p, "/latest/meta-data") || !strcmp(p, "/latest/meta-data/"))
+        ret = text(c, "instance-id\nhostname\nlocal-hostname\nlocal-ipv4\nmac\nuuid\nplacement/\npublic-keys/\n");
+    else if (!strcmp(p, "/latest/meta-data/instance-id"))
+        ret = text(c, id);
+    else if (!strcmp(p, "/latest/meta-data/hostname") || !strcmp(p, "/latest/meta-data/local-hostname"))
+        ret = text(c, hostname);
+    else if (!strcmp(p, "/latest/meta-data/local-ipv4"))
+        ret = text(c, local_ip);
+    else if (!strcmp(p, "/latest/meta-data/mac"))
+        ret = text(c, mac);
+    else if (!strcmp(p, "/latest/meta-data/uuid"))
+        ret = text(c, uuid);
+    else if (!strcmp(p, "/latest/meta-data/placement") || !strcmp(p, "/latest/meta-data/placement/"))
+        ret = text(c, "zone\nregion\n");
+    else if (!strcmp(p, "/latest/meta-data/placement/zone"))
+        ret = text(c, zone);
+    else if (!strcmp(p, "/latest/meta-data/placement/region"))
+        ret = text(c, compute_env.cfg->region);
+    else if (!strcmp(p, "/latest/meta-data/public-keys") || !strcmp(p, "/latest/meta-data/public-keys/")) {
+        size_t i, used = 0;
+        json_t *k;
+        buf[0] = 0;
+        json_array_foreach(keys, i, k) used += (size_t)snprintf(buf + used, sizeof buf - used, "%zu=%s\n", i, json_string_value(k));
+        ret = json_array_size(keys) ? text(c, buf) : not_found(c);
+    } else {
+        unsigned idx;
+        char rest[64] = "";
+        if (sscanf(p, "/latest/meta-data/public-keys/%u%63s", &idx, rest) >= 1 && idx < json_array_size(keys)) {
+            if (!rest[0] || !strcmp(rest, "/"))
+                ret = text(c, "openssh-key\n");
+            else if (!strcmp(rest, "/openssh-key")) {
+                struct store_stmt *k = store_query(s, "SELECT public_key FROM key_pairs WHERE key_id = ?", "s",
+                                                   json_string_value(json_array_get(keys, idx)));
+                if (k && store_step(k) == 1) {
+                    snprintf(buf, sizeof buf, "%s\n", store_text(k, 0));
+                    ret = text(c, buf);
+                } else {
+                    ret = not_found(c);
+                }
+                store_done(k);
+            } else {
+                ret = not_found(c);
+            }
+        } else {
+            ret = not_found(c);
+        }
+    }
+    json_decref(keys);
+    return ret;
+}
+
+int metadata_start(char *err, size_t errlen)
+{
+    static const char *addrs[2] = {"169.254.169.254", "169.254.0.23"};
+    for (int i = 0; i < 2; i++) {
+        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(80)};
+        inet_pton(AF_INET, addrs[i], &sa.sin_addr);
+        daemons[i] = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, 0, NULL, NULL, on_request, NULL,
+                                      MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_CONNECTION_TIMEOUT, 10u,
+                                      MHD_OPTION_CONNECTION_LIMIT, 512u, MHD_OPTION_END);
+        if (!daemons[i]) {
+            snprintf(err, errlen, "cannot serve metadata on %s:80 (in use, or the address is missing)", addrs[i]);
+            metadata_stop();
+            return -1;
+        }
+    }
+    return 0;
+}
+
+void metadata_stop(void)
+{
+    for (int i = 0; i < 2; i++)
+        if (daemons[i]) {
+            MHD_stop_daemon(daemons[i]);
+            daemons[i] = NULL;
+        }
+}
