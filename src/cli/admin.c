@@ -83,13 +83,98 @@ static int audit(int argc, char **argv)
     return 0;
 }
 
+static int print_rows(struct store_stmt *q, const char *const *names)
+{
+    int rc;
+    while (q && (rc = store_step(q)) == 1) {
+        json_t *j = json_object();
+        for (int i = 0; names[i]; i++)
+            json_object_set_new(j, names[i], json_string(store_text(q, i)));
+        char *line = json_dumps(j, JSON_COMPACT);
+        printf("%s\n", line);
+        free(line);
+        json_decref(j);
+    }
+    store_done(q);
+    return q ? 0 : 1;
+}
+
+/* The hosts of the region: zone, capacity, and which accelerator each uses and why. */
+static int hosts(int argc, char **argv)
+{
+    struct config cfg;
+    struct store *s;
+    if (open_data(argc, argv, &cfg, &s) != 0)
+        return 1;
+    static const char *const names[] = {"HostId", "Zone", "Hostname", "Cores", "VCpus", "MemoryMiB", "Accelerator",
+                                        "AcceleratorReason", "State", "VCpusUsed", "Instances", NULL};
+    struct store_stmt *q = store_query(s,
+                                       "SELECT h.host_id, h.zone, h.hostname, h.cores, h.vcpus, h.memory_mib, h.accel, h.accel_reason,"
+                                       " h.state, (SELECT coalesce(sum(cpu), 0) FROM instances i WHERE i.host_id = h.host_id AND"
+                                       " i.state NOT IN ('TERMINATED','LAUNCH_FAILED')), (SELECT count(*) FROM instances i WHERE"
+                                       " i.host_id = h.host_id AND i.state NOT IN ('TERMINATED','LAUNCH_FAILED')) FROM hosts h",
+                                       "");
+    int rc = print_rows(q, names);
+    store_close(s);
+    return rc;
+}
+
+/* Registers a local qcow2/raw disk image (booted by the firmware, e.g. a cloud image with
+ * cloud-init) as a public image, or a private one of --owner UIN. The file is copied into DATA. */
+static int import_image(int argc, char **argv)
+{
+    const char *file = opt(argc, argv, "--file", NULL), *name = opt(argc, argv, "--name", NULL);
+    const char *owner = opt(argc, argv, "--owner", ""), *os = opt(argc, argv, "--os-name", "Linux");
+    if (!file || !name) {
+        fprintf(stderr, "usage: yun admin import-image --data DIR --file PATH --name NAME [--os-name OS] [--owner UIN]\n");
+        return 2;
+    }
+    struct config cfg;
+    struct store *s;
+    if (open_data(argc, argv, &cfg, &s) != 0)
+        return 1;
+    char id[20], dir[700], dest[800];
+    random_id("img-", id, sizeof id);
+    snprintf(dir, sizeof dir, "%s/images/%s", cfg.data_dir, id);
+    snprintf(dest, sizeof dest, "%s/disk", dir);
+    char *data = NULL;
+    size_t len = 0;
+    int rc = 1;
+    if (mkdir_p(dir, 0700) != 0 || file_read_all(file, &data, &len) != 0 || file_write_atomic(dest, data, len, 0600) != 0) {
+        fprintf(stderr, "yun admin: cannot copy %s into %s\n", file, dir);
+        goto out;
+    }
+    int64_t gib = (int64_t)((len + (1ull << 30) - 1) >> 30);
+    if (store_exec(s,
+                   "INSERT INTO images (image_id, owner_uin, name, image_type, os_name, platform, architecture, size_gib,"
+                   " kernel, initrd, disk, state, source, created, description) VALUES (?, ?, ?, ?, ?, 'Linux', 'x86_64', ?,"
+                   " NULL, NULL, ?, 'NORMAL', 'IMPORT', ?, ?)",
+                   "sssssisis", id, owner, name, owner[0] ? "PRIVATE_IMAGE" : "PUBLIC_IMAGE", os, gib ? gib : 1, dest,
+                   time_now(), file) != 1) {
+        fprintf(stderr, "yun admin: %s\n", store_errmsg(s));
+        goto out;
+    }
+    printf("{\"ImageId\": \"%s\", \"ImageType\": \"%s\"}\n", id, owner[0] ? "PRIVATE_IMAGE" : "PUBLIC_IMAGE");
+    rc = 0;
+out:
+    free(data);
+    store_close(s);
+    return rc;
+}
+
 int cli_admin(int argc, char **argv)
 {
+    if (argc >= 1 && !strcmp(argv[0], "hosts"))
+        return hosts(argc - 1, argv + 1);
+    if (argc >= 1 && !strcmp(argv[0], "import-image"))
+        return import_image(argc - 1, argv + 1);
     if (argc >= 1 && !strcmp(argv[0], "create-account"))
         return create_account(argc - 1, argv + 1);
     if (argc >= 1 && !strcmp(argv[0], "audit"))
         return audit(argc - 1, argv + 1);
     fprintf(stderr, "usage: yun admin create-account --data DIR [--name NAME]\n"
-                    "       yun admin audit --data DIR [--limit N]\n");
+                    "       yun admin audit --data DIR [--limit N]\n"
+                    "       yun admin hosts --data DIR\n"
+                    "       yun admin import-image --data DIR --file PATH --name NAME [--os-name OS] [--owner UIN]\n");
     return 2;
 }

@@ -231,7 +231,8 @@ static int boot(struct inst *in, char *err, size_t errlen)
     hostnet_gateway(compute_env.cfg, gw, sizeof gw, &prefix);
     snprintf(extra, sizeof extra, "yun.ip=%s/%d yun.gw=%s", in->ip, prefix, gw);
     struct hv_spec spec = {.instance_id = in->id, .vcpus = in->cpu, .memory_mib = in->memory_gib * 1024,
-                           .kernel = in->kernel, .initrd = in->initrd, .cmdline_extra = extra, .system_disk = in->disk,
+                           .kernel = in->kernel[0] ? in->kernel : NULL, .initrd = in->initrd[0] ? in->initrd : NULL,
+                           .cmdline_extra = extra, .system_disk = in->disk,
                            .tap_ifname = in->tap, .mac = in->mac, .run_dir = in->run_dir, .accel = compute_env.accel};
     size_t offset = 0; /* QEMU truncates the log on start */
     if (hv->start(&spec, err, errlen) != HV_OK)

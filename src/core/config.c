@@ -27,7 +27,7 @@ void config_defaults(struct config *c)
     }
     c->rate_per_second = 200;
     c->rate_burst = 400;
-    c->max_body_bytes = 1 << 20;
+    c->max_body_bytes = 10 * 1000 * 1000; /* the real API: a POST body of at most 10 MB */
     c->threads = 0;
     snprintf(c->object_host, sizeof c->object_host, "127.0.0.1");
     c->object_port = 0;

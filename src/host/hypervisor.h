@@ -18,7 +18,7 @@ struct hv_spec {               /* what to run; all paths absolute */
     const char *instance_id;   /* "ins-xxxxxxxx" */
     int vcpus;
     int memory_mib;
-    const char *kernel, *initrd, *cmdline_extra; /* direct boot; cmdline_extra may be NULL */
+    const char *kernel, *initrd, *cmdline_extra; /* direct boot; kernel NULL = firmware boots system_disk */
     const char *system_disk;   /* qcow2 (or raw) path; may be NULL */
     const char *tap_ifname;    /* may be NULL = no NIC */
     const char *mac;           /* "52:54:00:xx:xx:xx"; NULL = QEMU picks one */

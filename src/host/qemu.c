@@ -319,7 +319,8 @@ static int option_safe(const char *s)
 
 static int qemu_start(const struct hv_spec *s, char *err, size_t errlen)
 {
-    if (!s || !s->instance_id || !s->kernel || !s->initrd || !s->run_dir || !s->accel || s->vcpus < 1 ||
+    if (!s || !s->instance_id || (s->kernel && !s->initrd) || (!s->kernel && !s->system_disk) || !s->run_dir ||
+        !s->accel || s->vcpus < 1 ||
         s->memory_mib < 16 || s->run_dir[0] != '/') {
         seterr(err, errlen, "start: incomplete spec");
         return HV_EINVAL;
@@ -365,17 +366,19 @@ static int qemu_start(const struct hv_spec *s, char *err, size_t errlen)
     arg(&b, "none");
     arg(&b, "-msg");
     arg(&b, "timestamp=on");
-    arg(&b, "-kernel");
-    arg(&b, "%s", s->kernel);
-    arg(&b, "-initrd");
-    arg(&b, "%s", s->initrd);
-    long khz = tsc_khz();
-    char tsc[48] = "";
-    if (khz > 0)
-        snprintf(tsc, sizeof tsc, " tsc_early_khz=%ld", khz);
-    arg(&b, "-append");
-    arg(&b, "console=ttyS0 reboot=t panic=-1 quiet%s yun.instance=%s%s%s", tsc, s->instance_id,
-        s->cmdline_extra ? " " : "", s->cmdline_extra ? s->cmdline_extra : "");
+    if (s->kernel) { /* direct boot; without a kernel the firmware boots the system disk (full cloud images) */
+        arg(&b, "-kernel");
+        arg(&b, "%s", s->kernel);
+        arg(&b, "-initrd");
+        arg(&b, "%s", s->initrd);
+        long khz = tsc_khz();
+        char tsc[48] = "";
+        if (khz > 0)
+            snprintf(tsc, sizeof tsc, " tsc_early_khz=%ld", khz);
+        arg(&b, "-append");
+        arg(&b, "console=ttyS0 reboot=t panic=-1 quiet%s yun.instance=%s%s%s", tsc, s->instance_id,
+            s->cmdline_extra ? " " : "", s->cmdline_extra ? s->cmdline_extra : "");
+    }
     arg(&b, "-chardev");
     arg(&b, "socket,id=ser0,path=%s/serial.sock,server=on,wait=off,logfile=%s/serial.log", D, D);
     arg(&b, "-serial");
