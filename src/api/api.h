@@ -192,6 +192,7 @@ struct identity_hooks {
     int (*lookup_key)(struct store *s, const char *secret_id, struct principal *who, char *secret, size_t len);
     /* 1 = allowed, 0 = denied, -1 = store error */
     int (*authorize)(struct store *s, const struct authz_request *req);
+    void (*changed)(void); /* a state change was committed */
 };
 void api_set_identity(const struct identity_hooks *hooks);
 #endif

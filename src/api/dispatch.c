@@ -334,6 +334,8 @@ char *api_handle(const struct config *cfg, const struct api_http *req)
             if (store_commit(s) != STORE_OK) {
                 rc = -1;
                 api_fail(&ctx, "InternalError", "The change could not be committed.");
+            } else if (identity && identity->changed) {
+                identity->changed();
             }
         } else {
             store_rollback(s);

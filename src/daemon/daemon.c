@@ -138,6 +138,7 @@ int daemon_run(struct config *cfg)
     pthread_sigmask(SIG_BLOCK, &set, NULL); /* before any thread starts, so only sigwait sees them */
     signal(SIGPIPE, SIG_IGN);
 
+    log_start_batching();
     struct http_server *srv = http_start(cfg, err, sizeof err);
     if (!srv) {
         fprintf(stderr, "yund: %s\n", err);
@@ -182,5 +183,6 @@ int daemon_run(struct config *cfg)
     object_gateway_stop(objects);
     store_close(s);
     close(lockfd);
+    log_flush();
     return 0;
 }

@@ -3,6 +3,8 @@
  * and the two hooks the request path calls on every request (key lookup, authorisation).
  */
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -134,7 +136,88 @@ int identity_account_count(struct store *s)
     return n;
 }
 
+/*
+ * Key cache: the request path looks up the caller's key on every request; a small direct-mapped
+ * cache saves the store read and the AES-GCM open. Any committed state change bumps the
+ * generation (identity_changed, called by the request path after each commit), which empties the
+ * cache at once; the TTL bounds staleness against writes made by other processes.
+ */
+#define KEY_CACHE 1024
+#define KEY_CACHE_TTL_MS 5000
+
+struct cached_key {
+    char secret_id[64];
+    struct principal who;
+    char secret[64];
+    uint64_t generation;
+    int64_t expires_ms;
+};
+
+static struct cached_key key_cache[KEY_CACHE];
+static pthread_mutex_t key_cache_lock[16] = {
+    PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER,
+    PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER,
+    PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER,
+    PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER};
+static _Atomic uint64_t generation = 1;
+
+void identity_changed(void) { generation++; }
+
+static unsigned key_slot(const char *id)
+{
+    uint32_t h = 2166136261u;
+    for (; *id; id++)
+        h = (h ^ (uint8_t)*id) * 16777619u;
+    return h % KEY_CACHE;
+}
+
+static int cache_get(const char *secret_id, struct principal *who, char *secret, size_t len)
+{
+    unsigned slot = key_slot(secret_id);
+    pthread_mutex_t *l = &key_cache_lock[slot % 16];
+    int hit = 0;
+    pthread_mutex_lock(l);
+    struct cached_key *c = &key_cache[slot];
+    if (c->generation == generation && c->expires_ms > time_now_ms() && strcmp(c->secret_id, secret_id) == 0 &&
+        strlen(c->secret) < len) {
+        *who = c->who;
+        strcpy(secret, c->secret);
+        hit = 1;
+    }
+    pthread_mutex_unlock(l);
+    return hit;
+}
+
+static void cache_put(const char *secret_id, const struct principal *who, const char *secret, uint64_t gen)
+{
+    if (strlen(secret_id) >= sizeof key_cache[0].secret_id || strlen(secret) >= sizeof key_cache[0].secret)
+        return;
+    unsigned slot = key_slot(secret_id);
+    pthread_mutex_t *l = &key_cache_lock[slot % 16];
+    pthread_mutex_lock(l);
+    struct cached_key *c = &key_cache[slot];
+    strcpy(c->secret_id, secret_id);
+    c->who = *who;
+    strcpy(c->secret, secret);
+    c->generation = gen;
+    c->expires_ms = time_now_ms() + KEY_CACHE_TTL_MS;
+    pthread_mutex_unlock(l);
+}
+
+static int lookup_key_store(struct store *s, const char *secret_id, struct principal *who, char *secret, size_t len);
+
 int identity_lookup_key(struct store *s, const char *secret_id, struct principal *who, char *secret, size_t len)
+{
+    if (cache_get(secret_id, who, secret, len))
+        return 0;
+    uint64_t gen = generation; /* read before the store: a change committed meanwhile makes this entry stale */
+    int rc = lookup_key_store(s, secret_id, who, secret, len);
+    if (rc == 0)
+        cache_put(secret_id, who, secret, gen);
+    return rc;
+}
+
+static int lookup_key_store(struct store *s, const char *secret_id, struct principal *who, char *secret, size_t len)
 {
     struct store_stmt *q = store_query(s,
                                        "SELECT k.owner_uin, k.user_uin, k.secret_enc, k.status, a.app_id"
@@ -203,7 +286,8 @@ int identity_authorize(struct store *s, const struct authz_request *req)
     return result == POLICY_ALLOW ? 1 : 0;
 }
 
-static const struct identity_hooks hooks = {.lookup_key = identity_lookup_key, .authorize = identity_authorize};
+static const struct identity_hooks hooks = {.lookup_key = identity_lookup_key, .authorize = identity_authorize,
+                                            .changed = identity_changed};
 
 extern const struct action cam_actions[];
 extern const int cam_action_count;
