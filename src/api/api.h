@@ -24,6 +24,7 @@
 enum ptype { PT_STRING = 1, PT_INT, PT_FLOAT, PT_BOOL, PT_OBJECT, PT_ARRAY };
 
 #define P_REQUIRED 1u
+#define P_NUMSTR 2u /* PT_STRING that also accepts a JSON integer (VPC's Offset/Limit are strings in the model) */
 
 struct param {
     const char *name; /* NULL terminates a list */

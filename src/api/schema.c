@@ -132,6 +132,12 @@ static int check_value(struct vstate *v, const struct param *p, enum ptype type,
         json_decref(*slot);
         *slot = val = arr;
     }
+    if (type == PT_STRING && (p->flags & P_NUMSTR) && json_is_integer(val)) {
+        char num[24];
+        snprintf(num, sizeof num, "%lld", (long long)json_integer_value(val));
+        json_decref(*slot);
+        *slot = val = json_string(num);
+    }
     switch (type) {
     case PT_STRING:
         if (!json_is_string(val))

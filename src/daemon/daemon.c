@@ -17,12 +17,14 @@
 #include "daemon/daemon.h"
 #include "http/http.h"
 #include "identity/identity.h"
+#include "network/network.h"
 #include "object/gateway.h"
 
 void daemon_register_services(void)
 {
     identity_register();
     compute_register();
+    network_register();
 }
 
 int daemon_open_data(const struct config *cfg, struct store **out, char *err, size_t errlen)
@@ -39,7 +41,8 @@ int daemon_open_data(const struct config *cfg, struct store **out, char *err, si
     struct store *s = store_open(path, err, errlen);
     if (!s)
         return -1;
-    if (identity_migrate(s, err, errlen) != 0 || compute_migrate(s, err, errlen) != 0 || object_migrate(s, err, errlen) != 0) {
+    if (identity_migrate(s, err, errlen) != 0 || compute_migrate(s, err, errlen) != 0 ||
+        network_migrate(s, err, errlen) != 0 || object_migrate(s, err, errlen) != 0) {
         store_close(s);
         return -1;
     }

@@ -1,0 +1,206 @@
+/*
+ * network: the service's tables (migrations), its action tables, the compute hook, and the small
+ * helpers every vpc handler shares (paging with string-typed Offset/Limit, filters, ids).
+ *
+ * Tables: vpcs, subnets, ip_allocations (one row per private address in use: the NIC of an
+ * instance, UNIQUE per VPC), nic_security_groups, security_groups, security_group_policies
+ * (ordered by position per direction), addresses (EIPs, UNIQUE ip). `created`/`updated` columns
+ * hold unix microseconds (listings are in creation order); policy `modified` holds seconds.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "network/network_int.h"
+
+static const struct migration network_migrations[] = {
+    {1, "CREATE TABLE vpcs ("
+        " vpc_id TEXT PRIMARY KEY, owner_uin TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL,"
+        " cidr TEXT NOT NULL, is_default INTEGER NOT NULL DEFAULT 0, dns_servers TEXT NOT NULL DEFAULT '[]',"
+        " domain_name TEXT NOT NULL DEFAULT '', multicast INTEGER NOT NULL DEFAULT 0,"
+        " tags TEXT NOT NULL DEFAULT '[]', created INTEGER NOT NULL);"
+        "CREATE INDEX vpcs_owner ON vpcs (owner_uin, region);"
+        "CREATE UNIQUE INDEX vpcs_one_default ON vpcs (owner_uin, region) WHERE is_default = 1;"
+        "CREATE TABLE subnets ("
+        " subnet_id TEXT PRIMARY KEY, owner_uin TEXT NOT NULL, vpc_id TEXT NOT NULL REFERENCES vpcs (vpc_id),"
+        " name TEXT NOT NULL, cidr TEXT NOT NULL, zone TEXT NOT NULL, is_default INTEGER NOT NULL DEFAULT 0,"
+        " tags TEXT NOT NULL DEFAULT '[]', created INTEGER NOT NULL);"
+        "CREATE INDEX subnets_vpc ON subnets (vpc_id);"
+        "CREATE INDEX subnets_owner ON subnets (owner_uin);"
+        "CREATE UNIQUE INDEX subnets_one_default ON subnets (vpc_id, zone) WHERE is_default = 1;"
+        "CREATE TABLE ip_allocations ("
+        " vpc_id TEXT NOT NULL, subnet_id TEXT NOT NULL REFERENCES subnets (subnet_id), ip TEXT NOT NULL,"
+        " owner_uin TEXT NOT NULL, instance_id TEXT NOT NULL DEFAULT '', created INTEGER NOT NULL,"
+        " UNIQUE (vpc_id, ip));"
+        "CREATE INDEX ip_allocations_subnet ON ip_allocations (subnet_id);"
+        "CREATE INDEX ip_allocations_instance ON ip_allocations (instance_id);"
+        "CREATE TABLE security_groups ("
+        " sg_id TEXT PRIMARY KEY, owner_uin TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL,"
+        " description TEXT NOT NULL, project_id TEXT NOT NULL DEFAULT '0', is_default INTEGER NOT NULL DEFAULT 0,"
+        " tags TEXT NOT NULL DEFAULT '[]', version INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL,"
+        " updated INTEGER NOT NULL);"
+        "CREATE INDEX security_groups_owner ON security_groups (owner_uin, region);"
+        "CREATE UNIQUE INDEX security_groups_one_default ON security_groups (owner_uin, region) WHERE is_default = 1;"
+        "CREATE TABLE security_group_policies ("
+        " sg_id TEXT NOT NULL REFERENCES security_groups (sg_id), direction TEXT NOT NULL, position INTEGER NOT NULL,"
+        " protocol TEXT NOT NULL, port TEXT NOT NULL, cidr TEXT NOT NULL DEFAULT '', peer_sg TEXT NOT NULL DEFAULT '',"
+        " action TEXT NOT NULL, description TEXT NOT NULL DEFAULT '', modified INTEGER NOT NULL,"
+        " PRIMARY KEY (sg_id, direction, position));"
+        "CREATE INDEX security_group_policies_peer ON security_group_policies (peer_sg);"
+        "CREATE TABLE nic_security_groups ("
+        " instance_id TEXT NOT NULL, sg_id TEXT NOT NULL REFERENCES security_groups (sg_id),"
+        " owner_uin TEXT NOT NULL, position INTEGER NOT NULL, PRIMARY KEY (instance_id, sg_id));"
+        "CREATE INDEX nic_security_groups_sg ON nic_security_groups (sg_id);"
+        "CREATE TABLE addresses ("
+        " address_id TEXT PRIMARY KEY, owner_uin TEXT NOT NULL, region TEXT NOT NULL, ip TEXT NOT NULL UNIQUE,"
+        " name TEXT NOT NULL DEFAULT '', status TEXT NOT NULL, instance_id TEXT NOT NULL DEFAULT '',"
+        " private_ip TEXT NOT NULL DEFAULT '', charge_type TEXT NOT NULL, bandwidth INTEGER NOT NULL,"
+        " isp TEXT NOT NULL DEFAULT 'BGP', tags TEXT NOT NULL DEFAULT '[]', created INTEGER NOT NULL);"
+        "CREATE INDEX addresses_owner ON addresses (owner_uin, region);"},
+};
+
+int network_migrate(struct store *s, char *err, size_t errlen)
+{
+    return store_migrate(s, "network", network_migrations, sizeof network_migrations / sizeof network_migrations[0],
+                         err, errlen);
+}
+
+void network_register(void)
+{
+    api_register(vpc_actions, vpc_action_count);
+    api_register(security_group_actions, security_group_action_count);
+    api_register(address_actions, address_action_count);
+}
+
+/* Written once at start (before the HTTP threads), read by handlers. */
+static network_instance_lookup_fn instance_lookup;
+
+void network_set_instance_lookup(network_instance_lookup_fn fn) { instance_lookup = fn; }
+network_instance_lookup_fn network_instance_lookup(void) { return instance_lookup; }
+
+/* ---- handler helpers ---- */
+
+int net_store_failed(struct api_ctx *ctx)
+{
+    return api_fail(ctx, "InternalError", "The state store failed: %s", store_errmsg(ctx->store));
+}
+
+/* The VPC product writes times as "YYYY-MM-DD hh:mm:ss". */
+void net_time(int64_t t, char out[32]) { time_cam(t, out); }
+
+int64_t net_now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+void net_time_us(int64_t us, char out[32]) { time_cam(us / 1000000, out); }
+
+static int paging_value(struct api_ctx *ctx, const char *name, int64_t dflt, int64_t max, int64_t *out)
+{
+    json_t *v = json_object_get(ctx->params, name);
+    if (!v) {
+        *out = dflt;
+        return 0;
+    }
+    long long x;
+    if (json_is_integer(v)) {
+        x = json_integer_value(v);
+    } else {
+        const char *s = json_string_value(v), *p = s;
+        char *end;
+        if (!s || !*s)
+            return api_fail(ctx, "InvalidParameterValue", "The value of parameter `%s` must be a non-negative integer.", name);
+        for (; *p; p++)
+            if (*p < '0' || *p > '9')
+                return api_fail(ctx, "InvalidParameterValue", "The value of parameter `%s` must be a non-negative integer.", name);
+        x = strtoll(s, &end, 10);
+    }
+    if (x < 0 || x > max)
+        return api_fail(ctx, "InvalidParameterValue", "The value of parameter `%s` must be between 0 and %lld.", name,
+                        (long long)max);
+    *out = x;
+    return 0;
+}
+
+int net_paging(struct api_ctx *ctx, int64_t *offset, int64_t *limit)
+{
+    if (paging_value(ctx, "Offset", 0, INT32_MAX, offset) != 0 || paging_value(ctx, "Limit", 20, 100, limit) != 0)
+        return -1;
+    return 0;
+}
+
+int net_check_filters(struct api_ctx *ctx, const char *const *allowed)
+{
+    json_t *filters = json_object_get(ctx->params, "Filters");
+    size_t i;
+    json_t *f;
+    json_array_foreach(filters, i, f) {
+        const char *name = json_string_value(json_object_get(f, "Name"));
+        const char *const *a = allowed;
+        while (*a && strcmp(*a, name) != 0)
+            a++;
+        if (!*a)
+            return api_fail(ctx, "InvalidParameter.FilterInvalidKey", "The filter `%s` is not supported.", name);
+    }
+    return 0;
+}
+
+json_t *net_filter_values(struct api_ctx *ctx, const char *name)
+{
+    json_t *filters = json_object_get(ctx->params, "Filters");
+    size_t i;
+    json_t *f;
+    json_array_foreach(filters, i, f) {
+        const char *n = json_string_value(json_object_get(f, "Name"));
+        if (n && strcmp(n, name) == 0)
+            return json_object_get(f, "Values");
+    }
+    return NULL;
+}
+
+int net_values_contain(json_t *values, const char *s)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(values, i, v) {
+        if (json_is_string(v) && strcmp(json_string_value(v), s) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+int net_ids_and_filters(struct api_ctx *ctx, const char *ids_name)
+{
+    if (json_array_size(json_object_get(ctx->params, ids_name)) > 0 &&
+        json_array_size(json_object_get(ctx->params, "Filters")) > 0)
+        return api_fail(ctx, "InvalidParameter.Coexist", "The parameters `%s` and `Filters` cannot be specified together.",
+                        ids_name);
+    return 0;
+}
+
+int net_valid_id(const char *id, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    if (!id || strncmp(id, prefix, n) != 0 || strlen(id) != n + 8)
+        return 0;
+    for (const char *p = id + n; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9')))
+            return 0;
+    return 1;
+}
+
+json_t *net_tags(json_t *tags)
+{
+    json_t *out = json_array();
+    size_t i;
+    json_t *t;
+    json_array_foreach(tags, i, t) {
+        const char *v = json_string_value(json_object_get(t, "Value"));
+        json_array_append_new(out, json_pack("{s:s,s:s}", "Key", json_string_value(json_object_get(t, "Key")), "Value",
+                                             v ? v : ""));
+    }
+    return out;
+}

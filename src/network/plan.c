@@ -1,0 +1,127 @@
+/*
+ * plan: what one host must realise, computed from the store as JSON (the shape is documented in
+ * network.h). The control plane decides and the host only applies (host_net.c), so the same
+ * document can later travel to a remote `yund --role host` unchanged.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "network/network_int.h"
+
+void network_nic_device(const char *instance_id, char out[16])
+{
+    size_t n = strlen(instance_id);
+    snprintf(out, 16, "yt-%s", n > 8 ? instance_id + n - 8 : instance_id);
+}
+
+void network_nic_mac(const char *instance_id, char out[18])
+{
+    uint8_t h[32];
+    sha256(instance_id, strlen(instance_id), h);
+    /* 52:54:00 is QEMU's locally administered prefix */
+    snprintf(out, 18, "52:54:00:%02x:%02x:%02x", h[0], h[1], h[2]);
+}
+
+static int add_vpc(struct store *s, json_t *vpcs, const char *vpc_id)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(vpcs, i, v) {
+        if (strcmp(json_string_value(json_object_get(v, "VpcId")), vpc_id) == 0)
+            return 0;
+    }
+    struct store_stmt *q = store_query(s, "SELECT cidr FROM vpcs WHERE vpc_id = ?", "s", vpc_id);
+    if (!q || store_step(q) != 1) {
+        store_done(q);
+        return -1;
+    }
+    json_t *vpc = json_pack("{s:s,s:s,s:[]}", "VpcId", vpc_id, "CidrBlock", store_text(q, 0), "Subnets");
+    store_done(q);
+    q = store_query(s, "SELECT subnet_id, cidr FROM subnets WHERE vpc_id = ? ORDER BY subnet_id", "s", vpc_id);
+    int rc = q ? 0 : -1;
+    while (q && (rc = store_step(q)) == 1)
+        json_array_append_new(json_object_get(vpc, "Subnets"),
+                              json_pack("{s:s,s:s}", "SubnetId", store_text(q, 0), "CidrBlock", store_text(q, 1)));
+    store_done(q);
+    json_array_append_new(vpcs, vpc);
+    return rc < 0 ? -1 : 0;
+}
+
+static int add_group(struct store *s, json_t *groups, const char *sg_id)
+{
+    size_t i;
+    json_t *g;
+    json_array_foreach(groups, i, g) {
+        if (strcmp(json_string_value(json_object_get(g, "SecurityGroupId")), sg_id) == 0)
+            return 0;
+    }
+    json_t *set = sg_policy_set(s, sg_id);
+    if (!set)
+        return -1;
+    /* Members: every NIC of the group on any host, for policies that name the group as peer. */
+    json_t *members = json_array();
+    struct store_stmt *q = store_query(s,
+                                       "SELECT a.vpc_id, a.ip FROM nic_security_groups n JOIN ip_allocations a"
+                                       " ON a.instance_id = n.instance_id WHERE n.sg_id = ? ORDER BY a.ip",
+                                       "s", sg_id);
+    int rc = q ? 0 : -1;
+    while (q && (rc = store_step(q)) == 1)
+        json_array_append_new(members, json_pack("{s:s,s:s}", "VpcId", store_text(q, 0), "Ip", store_text(q, 1)));
+    store_done(q);
+    json_array_append_new(groups, json_pack("{s:s,s:O,s:O,s:o}", "SecurityGroupId", sg_id, "Ingress", json_object_get(set, "Ingress"),
+                                            "Egress", json_object_get(set, "Egress"), "Members", members));
+    json_decref(set);
+    return rc < 0 ? -1 : 0;
+}
+
+json_t *network_host_plan(struct store *s, int (*on_host)(const char *instance_id, void *arg), void *arg)
+{
+    json_t *plan = json_pack("{s:[],s:[],s:[],s:s}", "Vpcs", "Nics", "SecurityGroups", "Uplink", "");
+    json_t *vpcs = json_object_get(plan, "Vpcs"), *nics = json_object_get(plan, "Nics"), *groups = json_object_get(plan, "SecurityGroups");
+    struct store_stmt *q = store_query(s,
+                                       "SELECT a.instance_id, a.vpc_id, a.subnet_id, a.ip,"
+                                       " (SELECT e.ip FROM addresses e WHERE e.instance_id = a.instance_id AND e.status = 'BIND')"
+                                       " FROM ip_allocations a WHERE a.instance_id <> '' ORDER BY a.instance_id, a.ip",
+                                       "");
+    int rc = q ? 0 : -1;
+    while (q && (rc = store_step(q)) == 1) {
+        const char *instance = store_text(q, 0);
+        if (on_host && !on_host(instance, arg))
+            continue;
+        char dev[16], mac[18];
+        network_nic_device(instance, dev);
+        network_nic_mac(instance, mac);
+        json_array_append_new(nics, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:[]}", "Device", dev, "InstanceId", instance,
+                                              "VpcId", store_text(q, 1), "SubnetId", store_text(q, 2), "Ip", store_text(q, 3),
+                                              "Mac", mac, "Eip", store_text(q, 4), "SecurityGroupIds"));
+    }
+    store_done(q);
+    size_t i;
+    json_t *nic;
+    json_array_foreach(nics, i, nic) {
+        if (rc < 0)
+            break;
+        if (add_vpc(s, vpcs, json_string_value(json_object_get(nic, "VpcId"))) != 0) {
+            rc = -1;
+            break;
+        }
+        q = store_query(s, "SELECT sg_id FROM nic_security_groups WHERE instance_id = ? ORDER BY position", "s",
+                        json_string_value(json_object_get(nic, "InstanceId")));
+        rc = q ? 0 : -1;
+        int failed = 0;
+        while (q && (rc = store_step(q)) == 1) {
+            json_array_append_new(json_object_get(nic, "SecurityGroupIds"), json_string(store_text(q, 0)));
+            if (add_group(s, groups, store_text(q, 0)) != 0)
+                failed = 1;
+        }
+        store_done(q);
+        if (failed)
+            rc = -1;
+    }
+    if (rc < 0) {
+        json_decref(plan);
+        return NULL;
+    }
+    return plan;
+}

@@ -1,0 +1,196 @@
+#!/usr/bin/env bash
+# Host network realisation (src/network/host_net.c) on this machine, with network namespaces
+# standing in for guests (a veth per guest instead of a tap):
+#   1. same-VPC reachability across two subnets (through the VPC's router namespace)
+#   2. isolation between two VPCs with the same CIDR (10.0.0.0/16 twice)
+#   3. a security group that blocks, then allows, TCP to a port; replies pass (conntrack)
+#   4. EIP: DNAT from the host to the guest, SNAT of the guest's traffic to its EIP;
+#      a guest without EIP is masqueraded to its VPC's transit address
+#   5. reconcile: a VPC dropped from the plan disappears (bridge, namespace, devices);
+#      teardown leaves no yv-/yt- device, namespace or `yun` nft table
+# Needs root, iproute2, nftables, python3, curl, ping. The test runs in its own network namespace
+# (yuntest-host) standing in for the host, so it neither sees nor touches the real host's network;
+# everything else it creates is prefixed yt-/yv-/yuntest and removed on exit, even on failure.
+# YUN_LIB (default build/libyun.a) and YUN_SRC (default src) select the library under test.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+LIB=${YUN_LIB:-build/libyun.a}
+SRC=${YUN_SRC:-src}
+[ "$(id -u)" -eq 0 ] || { echo "network_host: needs root"; exit 1; }
+for t in ip nft python3 curl cc ping; do command -v $t >/dev/null || { echo "network_host: $t is missing"; exit 1; }; done
+if [ -z "${YUNTEST_IN_HOST:-}" ]; then
+  ip netns del yuntest-host 2>/dev/null || true
+  ip netns add yuntest-host
+  outer_cleanup() {
+    ip netns del yuntest-host 2>/dev/null
+    for n in yv-yuntsta1 yv-yuntstb1 yuntest-g1 yuntest-g2 yuntest-g3; do ip netns del "$n" 2>/dev/null; done
+    return 0
+  }
+  trap outer_cleanup EXIT
+  ip -n yuntest-host link set lo up
+  ip netns exec yuntest-host env YUNTEST_IN_HOST=1 YUN_LIB="$LIB" YUN_SRC="$SRC" bash "$0"
+  exit $?
+fi
+
+WORK=$(mktemp -d /tmp/yuntest-net.XXXXXX)
+GUESTS="yuntest-g1 yuntest-g2 yuntest-g3"
+cleanup() {
+  set +e
+  [ -x "$WORK/driver" ] && "$WORK/driver" teardown >/dev/null 2>&1
+  for g in $GUESTS; do ip netns pids "$g" 2>/dev/null | xargs -r kill 2>/dev/null; ip netns del "$g" 2>/dev/null; done
+  for d in yt-tsta0001 yt-tsta0002 yt-tstb0001; do ip link del "$d" 2>/dev/null; done
+  [ -n "${SERVER_PID:-}" ] && kill "$SERVER_PID" 2>/dev/null
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*"; exit 1; }
+pass() { echo "ok: $*"; }
+
+# ---- a tiny driver around the library: apply a plan file, or tear down ----
+cat >"$WORK/driver.c" <<'EOF'
+#include <stdio.h>
+#include <string.h>
+#include "network/network.h"
+int main(int argc, char **argv)
+{
+    char err[512];
+    if (argc == 2 && strcmp(argv[1], "teardown") == 0) {
+        if (host_net_teardown(err, sizeof err) != 0) { fprintf(stderr, "%s\n", err); return 1; }
+        return 0;
+    }
+    if (argc != 3 || strcmp(argv[1], "apply") != 0) { fprintf(stderr, "usage: driver apply PLAN | teardown\n"); return 2; }
+    json_error_t je;
+    json_t *plan = json_load_file(argv[2], 0, &je);
+    if (!plan) { fprintf(stderr, "%s\n", je.text); return 2; }
+    int rc = host_net_apply(plan, err, sizeof err);
+    json_decref(plan);
+    if (rc != 0) { fprintf(stderr, "%s\n", err); return 1; }
+    return 0;
+}
+EOF
+PKGS="libmicrohttpd jansson sqlite3 openssl libcurl expat zlib"
+# shellcheck disable=SC2046
+cc -std=c11 -D_GNU_SOURCE -I"$SRC" $(pkg-config --cflags $PKGS) "$WORK/driver.c" "$LIB" $(pkg-config --libs $PKGS) -largon2 -lpthread -lm -o "$WORK/driver"
+DRIVER="$WORK/driver"
+
+# ---- the plan: VPC A (two subnets, g1 + g2), VPC B (same CIDR, g3) ----
+MAC1=52:54:00:aa:00:01; MAC2=52:54:00:aa:00:02; MAC3=52:54:00:bb:00:01
+plan() { # $1 = ingress policies of sg-yuntweb (JSON array), $2 = include VPC B (1/0)
+  local vpcb="" nicb=""
+  if [ "$2" = 1 ]; then
+    vpcb=',{"VpcId":"vpc-yuntstb1","CidrBlock":"10.0.0.0/16","Subnets":[{"SubnetId":"subnet-yuntstb1","CidrBlock":"10.0.1.0/24"}]}'
+    nicb=',{"Device":"yt-tstb0001","InstanceId":"ins-tstb0001","VpcId":"vpc-yuntstb1","SubnetId":"subnet-yuntstb1","Ip":"10.0.1.11","Mac":"'$MAC3'","Eip":"","SecurityGroupIds":["sg-yuntopen"]}'
+  fi
+  cat <<EOF
+{"Uplink":"",
+ "Vpcs":[{"VpcId":"vpc-yuntsta1","CidrBlock":"10.0.0.0/16","Subnets":[
+          {"SubnetId":"subnet-yuntsta1","CidrBlock":"10.0.1.0/24"},{"SubnetId":"subnet-yuntsta2","CidrBlock":"10.0.2.0/24"}]}$vpcb],
+ "Nics":[{"Device":"yt-tsta0001","InstanceId":"ins-tsta0001","VpcId":"vpc-yuntsta1","SubnetId":"subnet-yuntsta1","Ip":"10.0.1.10","Mac":"$MAC1","Eip":"198.51.100.10","SecurityGroupIds":["sg-yuntopen"]},
+         {"Device":"yt-tsta0002","InstanceId":"ins-tsta0002","VpcId":"vpc-yuntsta1","SubnetId":"subnet-yuntsta2","Ip":"10.0.2.10","Mac":"$MAC2","Eip":"","SecurityGroupIds":["sg-yuntweb"]}$nicb],
+ "SecurityGroups":[
+   {"SecurityGroupId":"sg-yuntopen","Members":[{"VpcId":"vpc-yuntsta1","Ip":"10.0.1.10"},{"VpcId":"vpc-yuntstb1","Ip":"10.0.1.11"}],
+    "Ingress":[{"Protocol":"ALL","Port":"ALL","CidrBlock":"0.0.0.0/0","SecurityGroupId":"","Action":"ACCEPT"}],
+    "Egress":[{"Protocol":"ALL","Port":"ALL","CidrBlock":"0.0.0.0/0","SecurityGroupId":"","Action":"ACCEPT"}]},
+   {"SecurityGroupId":"sg-yuntweb","Members":[{"VpcId":"vpc-yuntsta1","Ip":"10.0.2.10"}],
+    "Ingress":$1,
+    "Egress":[{"Protocol":"ALL","Port":"ALL","CidrBlock":"0.0.0.0/0","SecurityGroupId":"","Action":"ACCEPT"}]}]}
+EOF
+}
+ICMP_FROM_OPEN='{"Protocol":"ICMP","Port":"ALL","CidrBlock":"","SecurityGroupId":"sg-yuntopen","Action":"ACCEPT"}'
+WEB_BLOCKED="[$ICMP_FROM_OPEN,{\"Protocol\":\"TCP\",\"Port\":\"8080\",\"CidrBlock\":\"10.0.0.0/16\",\"SecurityGroupId\":\"\",\"Action\":\"DROP\"}]"
+WEB_ALLOWED="[$ICMP_FROM_OPEN,{\"Protocol\":\"TCP\",\"Port\":\"22,8080\",\"CidrBlock\":\"10.0.1.0/24\",\"SecurityGroupId\":\"\",\"Action\":\"ACCEPT\"}]"
+
+# ---- guests: a namespace each, wired by a veth named like the plan's tap ----
+guest() { # ns dev mac ip/prefix gateway
+  ip netns add "$1"
+  ip link add "$2" type veth peer name eth0 netns "$1"
+  ip -n "$1" link set eth0 address "$3"
+  ip -n "$1" addr add "$4" dev eth0
+  ip -n "$1" link set lo up
+  ip -n "$1" link set eth0 up
+  ip -n "$1" route add default via "$5"
+}
+guest yuntest-g1 yt-tsta0001 $MAC1 10.0.1.10/24 10.0.1.1
+guest yuntest-g2 yt-tsta0002 $MAC2 10.0.2.10/24 10.0.2.1
+guest yuntest-g3 yt-tstb0001 $MAC3 10.0.1.11/24 10.0.1.1
+
+plan "$WEB_BLOCKED" 1 >"$WORK/plan.json"
+"$DRIVER" apply "$WORK/plan.json" || fail "apply"
+"$DRIVER" apply "$WORK/plan.json" || fail "apply is not idempotent"
+pass "plan applied (twice)"
+
+ping1() { ip netns exec "$1" ping -c1 -W1 "$2" >/dev/null 2>&1; }
+# first packets may race the bridge's learning; retry briefly
+reach() { for _ in 1 2 3; do ping1 "$1" "$2" && return 0; sleep 0.3; done; return 1; }
+
+# 1. same VPC, two subnets, through the router namespace
+reach yuntest-g1 10.0.1.1 || fail "g1 cannot reach its gateway"
+reach yuntest-g1 10.0.2.10 || fail "g1 (10.0.1.10) cannot reach g2 (10.0.2.10) across subnets"
+pass "same-VPC reachability across subnets"
+
+# 2. VPC B has the same CIDR and sees nothing of VPC A
+reach yuntest-g3 10.0.1.1 || fail "g3 cannot reach its own gateway"
+ping1 yuntest-g3 10.0.1.10 && fail "g3 (VPC B) reached 10.0.1.10 (a VPC A address)"
+ping1 yuntest-g3 10.0.2.10 && fail "g3 (VPC B) reached 10.0.2.10 (VPC A's other subnet)"
+ping1 yuntest-g1 10.0.1.11 && fail "g1 (VPC A) reached 10.0.1.11 (VPC B)"
+pass "isolation between VPCs with overlapping CIDRs"
+
+# anti-spoofing: g1 borrowing another address gets nowhere
+ip -n yuntest-g1 addr add 10.0.1.99/24 dev eth0
+ip netns exec yuntest-g1 ping -c1 -W1 -I 10.0.1.99 10.0.1.1 >/dev/null 2>&1 && fail "a spoofed source address passed"
+ip -n yuntest-g1 addr del 10.0.1.99/24 dev eth0
+pass "spoofed source addresses are dropped"
+
+# 3. security group: TCP 8080 on g2 blocked, then allowed; ICMP from group members allowed
+ip netns exec yuntest-g2 python3 -m http.server --bind 10.0.2.10 8080 >"$WORK/http.log" 2>&1 &
+SERVER_PID=$!
+for _ in $(seq 50); do ip netns exec yuntest-g2 sh -c 'exec 3<>/dev/tcp/10.0.2.10/8080' 2>/dev/null && break; sleep 0.1; done
+ip netns exec yuntest-g1 curl -s -m 2 -o /dev/null http://10.0.2.10:8080/ && fail "TCP 8080 passed while the policy drops it"
+pass "security group drops TCP 8080"
+plan "$WEB_ALLOWED" 1 >"$WORK/plan.json"
+"$DRIVER" apply "$WORK/plan.json" || fail "apply (allow)"
+code=$(ip netns exec yuntest-g1 curl -s -m 3 -o /dev/null -w '%{http_code}' http://10.0.2.10:8080/ || true)
+[ "$code" = 200 ] || fail "TCP 8080 still blocked after the ACCEPT policy (got '$code')"
+pass "security group allows TCP 8080 after the policy change (replies pass)"
+ip netns exec yuntest-g1 curl -s -m 2 -o /dev/null http://10.0.2.10:8081/ && fail "an unlisted port passed"
+pass "ports without an ACCEPT policy stay closed"
+# g2's egress is open but g1's ingress... g1 is in sg-yuntopen: all allowed; g2 -> g1 works
+reach yuntest-g2 10.0.1.10 || fail "g2 cannot reach g1"
+kill "$SERVER_PID"; SERVER_PID=
+
+# 4. EIPs. A stand-in for "the internet" on the host: 203.0.113.1 on its loopback.
+ip addr add 203.0.113.1/32 dev lo
+python3 -m http.server --bind 203.0.113.1 8099 >"$WORK/inet.log" 2>&1 &
+SERVER_PID=$!
+for _ in $(seq 50); do (exec 3<>/dev/tcp/203.0.113.1/8099) 2>/dev/null && break; sleep 0.1; done
+ip netns exec yuntest-g1 curl -s -m 3 -o /dev/null http://203.0.113.1:8099/from-g1 || fail "g1 cannot reach the host's 203.0.113.1"
+ip netns exec yuntest-g2 curl -s -m 3 -o /dev/null http://203.0.113.1:8099/from-g2 || fail "g2 cannot reach the host's 203.0.113.1"
+grep -q '^198\.51\.100\.10 .*from-g1' "$WORK/inet.log" || { cat "$WORK/inet.log"; fail "g1's traffic did not leave as its EIP 198.51.100.10"; }
+grep -qE '^100\.(6[4-9]|[7-9][0-9]|1[01][0-9]|12[0-7])\.[0-9]+\.[0-9]+ .*from-g2' "$WORK/inet.log" || { cat "$WORK/inet.log"; fail "g2's traffic was not masqueraded to the transit range"; }
+pass "SNAT: g1 leaves as its EIP, g2 as the VPC's transit address"
+kill "$SERVER_PID"; SERVER_PID=
+ping -c1 -W1 198.51.100.10 >/dev/null 2>&1 || fail "the host cannot reach g1 through its EIP"
+ip netns exec yuntest-g1 python3 -m http.server --bind 10.0.1.10 8090 >"$WORK/g1.log" 2>&1 &
+SERVER_PID=$!
+for _ in $(seq 50); do ip netns exec yuntest-g1 sh -c 'exec 3<>/dev/tcp/10.0.1.10/8090' 2>/dev/null && break; sleep 0.1; done
+curl -s -m 3 -o /dev/null http://198.51.100.10:8090/ || fail "DNAT: no HTTP from the host to g1's EIP"
+pass "DNAT: the host reaches g1 on 198.51.100.10"
+kill "$SERVER_PID"; SERVER_PID=
+
+# 5. reconcile: VPC B leaves the plan
+plan "$WEB_ALLOWED" 0 >"$WORK/plan.json"
+"$DRIVER" apply "$WORK/plan.json" || fail "apply without VPC B"
+ip link show yv-yuntstb1 >/dev/null 2>&1 && fail "VPC B's bridge survived"
+ip netns list | grep -q '^yv-yuntstb1' && fail "VPC B's router namespace survived"
+ip link show yt-tstb0001 >/dev/null 2>&1 && fail "VPC B's NIC device survived"
+reach yuntest-g1 10.0.2.10 || fail "VPC A broke while VPC B was removed"
+pass "reconcile removes what the plan no longer names"
+
+"$DRIVER" teardown || fail "teardown"
+left=$(ip -o link show | awk -F': ' '{print $2}' | grep -E '^(yv-|yt-)' | grep -v '^yt-tsta' || true)
+[ -z "$left" ] || fail "devices left after teardown: $left"
+ip netns list | grep -q '^yv-' && fail "namespaces left after teardown"
+nft list tables | grep -qE 'table (bridge|inet) yun$' && fail "nft tables left after teardown"
+pass "teardown leaves nothing behind"
+echo "network_host: all passed"
