@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "compute/compute.h"
+#include "block/block.h"
 #include "host/hypervisor.h"
 
 #define WORKERS 4
@@ -238,6 +239,7 @@ static int boot(struct inst *in, char *err, size_t errlen)
     if (hv->start(&spec, err, errlen) != HV_OK)
         return -1;
     booting_add(in->id, offset);
+    block_reattach(store_thread(), in->id, in->run_dir); /* hot-plugged cloud disks do not survive a QEMU restart */
     return 0;
 }
 
@@ -326,6 +328,7 @@ static void job(struct store *s, const char *id)
         nftw(in.run_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
         if (store_begin(s) == STORE_OK) {
             int ok = store_exec(s, "DELETE FROM host_addresses WHERE instance_id = ?", "s", id) >= 0 &&
+                     block_instance_terminated(s, id) == 0 &&
                      store_exec(s, "UPDATE instances SET state = 'TERMINATED', latest_op_state = 'SUCCESS', updated = ?"
                                    " WHERE instance_id = ?", "is", time_now(), id) == 1 &&
                      compute_events_record(s, id, "TERMINATED", NULL) == 0;

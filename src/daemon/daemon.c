@@ -13,6 +13,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include "block/block.h"
 #include "compute/compute.h"
 #include "daemon/daemon.h"
 #include "http/http.h"
@@ -24,6 +25,7 @@ void daemon_register_services(void)
 {
     identity_register();
     compute_register();
+    block_register();
     network_register();
 }
 
@@ -42,7 +44,7 @@ int daemon_open_data(const struct config *cfg, struct store **out, char *err, si
     if (!s)
         return -1;
     if (identity_migrate(s, err, errlen) != 0 || compute_migrate(s, err, errlen) != 0 ||
-        network_migrate(s, err, errlen) != 0 || object_migrate(s, err, errlen) != 0) {
+        network_migrate(s, err, errlen) != 0 || block_migrate(s, err, errlen) != 0 || object_migrate(s, err, errlen) != 0) {
         store_close(s);
         return -1;
     }
@@ -157,6 +159,7 @@ int daemon_run(struct config *cfg)
     }
     if (compute_host_start(cfg, s, err, sizeof err) != 0)
         log_warn("host role unavailable, instances cannot run here: %s", err);
+    block_set_data_dir(cfg->data_dir); /* starts the disk worker: resumes half-done jobs, removes unowned files */
     http_set_ready(srv, 1);
     const char *sid = json_string_value(json_object_get(creds, "SecretId"));
     const char *skey = json_string_value(json_object_get(creds, "SecretKey"));
@@ -183,6 +186,7 @@ int daemon_run(struct config *cfg)
     http_set_ready(srv, 0);
     http_stop(srv);
     compute_host_stop();
+    block_stop();
     object_gateway_stop(objects);
     store_close(s);
     close(lockfd);

@@ -642,12 +642,13 @@ static int qemu_attach_disk(const char *run_dir, const char *disk_id, const char
     json_decref(bargs);
     if (rc == HV_OK) {
         rc = HV_EFAIL;
-        /* the first free hot-plug port takes it; an occupied port refuses */
+        /* the first free hot-plug port takes it. addr 0: a PCIe root port has one slot, and without it
+         * QEMU 7.2 accepts a second device on an occupied port at an address the guest never scans */
         for (int i = 0; i < HV_HOTPLUG_PORTS && rc != HV_OK; i++) {
             char bus[16];
             snprintf(bus, sizeof bus, "hp%d", i);
-            json_t *dargs = json_pack("{s:s, s:s, s:s, s:s, s:s}", "driver", "virtio-blk-pci", "id", disk_id,
-                                      "drive", disk_id, "bus", bus, "serial", disk_id);
+            json_t *dargs = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "driver", "virtio-blk-pci", "id", disk_id,
+                                      "drive", disk_id, "bus", bus, "addr", "0", "serial", disk_id);
             rc = qmp_execute(&q, "device_add", dargs, QMP_TIMEOUT_MS, NULL, err, errlen) ? HV_EFAIL : HV_OK;
             json_decref(dargs);
             if (rc && strstr(err, "Duplicate"))

@@ -1,0 +1,61 @@
+/*
+ * block (service cbs, 2017-03-12): cloud block storage. Data disks are qcow2 files under
+ * DATA/disks/<disk-id>.qcow2 that attach to instances by QMP hot plug (the disk id is the
+ * guest-visible virtio serial: /sys/block/vdX/serial); snapshots are full qcow2 copies under
+ * DATA/snapshots/<snapshot-id>.qcow2, taken by a QEMU backup job while the guest runs (consistent
+ * at one instant while it writes) or by qemu-img when no guest holds the disk.
+ *
+ * Actions record the wanted state in one transaction (ATTACHING, DETACHING, EXPANDING, DUMPING,
+ * snapshot CREATING ...) and return; one block worker thread does the slow part, each step
+ * idempotent and written under a temporary name then renamed, so after a crash the same step
+ * runs again and no half-made file is ever visible under a real name.
+ */
+#ifndef YUN_BLOCK_H
+#define YUN_BLOCK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/store.h"
+
+#define CBS "2017-03-12"
+
+/* per-account quotas */
+#define BLOCK_DISK_QUOTA 50      /* data disks */
+#define BLOCK_GIB_QUOTA 10000    /* total GiB of data disks */
+#define BLOCK_MAX_ATTACHED 8     /* data disks per instance: the QEMU driver's hot-plug ports */
+
+/* ---- hooks for the daemon and compute ---- */
+int block_migrate(struct store *s, char *err, size_t errlen);
+void block_register(void);
+/* Host role: where disks and snapshots live. Creates DATA/disks and DATA/snapshots, removes files
+ * no record owns, and starts the block worker (which resumes any half-done operation). */
+void block_set_data_dir(const char *data_dir);
+void block_stop(void); /* stops the worker (daemon shutdown); optional */
+void block_kick(void); /* wake the worker: an action recorded work */
+/* The instance is gone (its QEMU destroyed): its disks become UNATTACHED, those marked
+ * DeleteWithInstance are deleted. Runs in the caller's transaction if one is open. 0 or -1. */
+int block_instance_terminated(struct store *s, const char *instance_id);
+/* The instance's QEMU (re)started: plug its attached disks again (a fresh QEMU has none).
+ * Returns 0, or -1 if a disk could not be plugged (the others still are). */
+int block_reattach(struct store *s, const char *instance_id, const char *run_dir);
+
+/* ---- rules (rules.c): pure, unit-tested ---- */
+enum block_op { BOP_ATTACH, BOP_DETACH, BOP_TERMINATE, BOP_RESIZE, BOP_SNAPSHOT, BOP_COUNT };
+/* NULL if op is allowed on a disk in state (with attached_here = attached to the instance the
+ * request names), else the error code to answer. */
+const char *block_op_refused(enum block_op op, const char *state, int attached_here);
+/* The state an API shows for an internal state ("TERMINATING" is never shown). */
+const char *block_state_public(const char *state);
+/* Quota check: NULL if `add_disks` disks of `add_gib` GiB more fit next to have_disks/have_gib,
+ * else the LimitExceeded.* code. */
+const char *block_quota_refused(int64_t have_disks, int64_t have_gib, int64_t add_disks, int64_t add_gib);
+/* DATA/disks/<id>.qcow2 and DATA/snapshots/<id>.qcow2; -1 if the id is not a safe file name. */
+int block_disk_path(const char *data_dir, const char *disk_id, char *out, size_t len);
+int block_snapshot_path(const char *data_dir, const char *snapshot_id, char *out, size_t len);
+/* "disk-" / "snap-" + 8 of [a-z0-9] */
+int block_id_valid(const char *prefix, const char *id);
+/* Minimum and maximum DiskSize (GiB) for a disk type; 0 if the type cannot be created alone. */
+int block_size_range(const char *disk_type, int64_t *min, int64_t *max);
+
+#endif

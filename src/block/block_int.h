@@ -1,0 +1,44 @@
+/* block_int.h: what the block files share (not for other services; see block.h). */
+#ifndef YUN_BLOCK_INT_H
+#define YUN_BLOCK_INT_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "api/api.h"
+#include "block/block.h"
+
+extern char block_data_dir[512];
+/* Held around everything that changes what a QEMU or a disk file holds (worker jobs, reattach),
+ * so a hot plug, an unplug, a resize and a copy of the same disk never interleave. */
+extern pthread_mutex_t block_io_mu;
+
+struct disk_row {
+    char disk_id[24], owner_uin[24], zone[64], name[130], disk_type[32], charge_type[32], state[24];
+    char instance_id[24], last_instance_id[24], source_snapshot[24], error[256], tags[2048];
+    int64_t size_gib, pending_size, project_id, created, attached_at;
+    int delete_with_instance;
+};
+/* 0 found, 1 not found (or TERMINATING), -1 store error. owner NULL = any owner. */
+int disk_load(struct store *s, const char *owner_uin, const char *disk_id, struct disk_row *out);
+extern const char *const disk_types_all[];
+void disk_register(void);     /* disk.c */
+void snapshot_register(void); /* snapshot.c */
+
+/* worker.c: the jobs */
+int block_worker_pass(struct store *s); /* runs every pending job once; returns how many ran */
+
+/* blockio.c: qemu-img and QMP block operations (0 or -1 with err) */
+int bio_img_create(const char *path, int64_t bytes, char *err, size_t errlen);
+int bio_img_convert(const char *src, const char *dst, char *err, size_t errlen); /* to a standalone qcow2 */
+int bio_img_resize(const char *path, int64_t bytes, char *err, size_t errlen);
+/* 1 = the QEMU in run_dir has block node `node`, 0 = it runs without it, -1 = no QEMU answers */
+int bio_node_present(const char *run_dir, const char *node);
+int bio_resize_online(const char *run_dir, const char *node, int64_t bytes, char *err, size_t errlen);
+/* A point-in-time full copy of the live node into a new qcow2 at target (QEMU backup job). */
+int bio_backup_online(const char *run_dir, const char *node, const char *target, int64_t bytes, const char *job_id,
+                      char *err, size_t errlen);
+/* Hot plug: blockdev-add + virtio-blk-pci (serial = disk id) into the first free hot-plug root port. */
+int bio_commit_file(const char *tmp, const char *final); /* fsync, rename, fsync the directory */
+
+#endif

@@ -1,0 +1,688 @@
+/*
+ * disk: the cloud disk actions (CreateDisks, DescribeDisks, AttachDisks, DetachDisks,
+ * TerminateDisks, ResizeDisk). Each checks and records in the request's transaction; the worker
+ * (worker.c) does hot plugs, copies and resizes. System disks belong to compute: DescribeDisks
+ * lists them through compute's read-only instance view, and the disk actions refuse them.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "block/block_int.h"
+#include "compute/filters.h"
+#include "compute/system_disks.h"
+
+#define GIB (1024LL * 1024 * 1024)
+
+/* ---- reading disks ---- */
+
+#define DISK_COLUMNS                                                                                                  \
+    "disk_id, owner_uin, zone, name, disk_type, charge_type, state, instance_id, last_instance_id, source_snapshot," \
+    " error, tags, size_gib, pending_size, project_id, created, attached_at, delete_with_instance"
+
+static void disk_fill(struct store_stmt *q, struct disk_row *d)
+{
+    memset(d, 0, sizeof *d);
+    snprintf(d->disk_id, sizeof d->disk_id, "%s", store_text(q, 0));
+    snprintf(d->owner_uin, sizeof d->owner_uin, "%s", store_text(q, 1));
+    snprintf(d->zone, sizeof d->zone, "%s", store_text(q, 2));
+    snprintf(d->name, sizeof d->name, "%s", store_text(q, 3));
+    snprintf(d->disk_type, sizeof d->disk_type, "%s", store_text(q, 4));
+    snprintf(d->charge_type, sizeof d->charge_type, "%s", store_text(q, 5));
+    snprintf(d->state, sizeof d->state, "%s", store_text(q, 6));
+    snprintf(d->instance_id, sizeof d->instance_id, "%s", store_text(q, 7));
+    snprintf(d->last_instance_id, sizeof d->last_instance_id, "%s", store_text(q, 8));
+    snprintf(d->source_snapshot, sizeof d->source_snapshot, "%s", store_text(q, 9));
+    snprintf(d->error, sizeof d->error, "%s", store_text(q, 10));
+    snprintf(d->tags, sizeof d->tags, "%s", store_text(q, 11));
+    d->size_gib = store_int(q, 12);
+    d->pending_size = store_int(q, 13);
+    d->project_id = store_int(q, 14);
+    d->created = store_int(q, 15);
+    d->attached_at = store_int(q, 16);
+    d->delete_with_instance = (int)store_int(q, 17);
+}
+
+int disk_load(struct store *s, const char *owner_uin, const char *disk_id, struct disk_row *out)
+{
+    struct store_stmt *q = store_query(s,
+                                       "SELECT " DISK_COLUMNS " FROM cbs_disks WHERE disk_id = ? AND (? IS NULL OR owner_uin = ?)"
+                                       " AND state != 'TERMINATING'",
+                                       "sss", disk_id, owner_uin, owner_uin);
+    if (!q)
+        return -1;
+    int rc = store_step(q);
+    if (rc == 1)
+        disk_fill(q, out);
+    store_done(q);
+    return rc == 1 ? 0 : rc == 0 ? 1 : -1;
+}
+
+static void cbs_time(int64_t t, char out[32]) { time_cam(t, out); } /* CBS answers "2006-01-02 15:04:05" */
+
+static json_t *placement_json(const char *zone, int64_t project_id)
+{
+    return json_pack("{s:s,s:I,s:s,s:s,s:s,s:s}", "Zone", zone, "ProjectId", (json_int_t)project_id, "CageId", "",
+                     "CdcId", "", "CdcName", "", "DedicatedClusterId", "");
+}
+
+/* One Disk object of the SDK model (every field, in the model's order). */
+static json_t *disk_json(const char *disk_id, const char *name, const char *disk_type, const char *state,
+                         const char *instance_id, const char *last_instance_id, const char *zone, int64_t project_id,
+                         int64_t size_gib, const char *usage, const char *charge_type, int delete_with_instance,
+                         int64_t created, const char *tags, const char *error, int64_t snapshot_count,
+                         int64_t snapshot_mib, int with_policies)
+{
+    char ct[32];
+    cbs_time(created, ct);
+    int portable = !strcmp(usage, "DATA_DISK");
+    json_t *tj = json_loads(tags && tags[0] ? tags : "[]", 0, NULL);
+    json_t *j = json_object();
+    json_object_set_new(j, "DeleteWithInstance", json_boolean(delete_with_instance));
+    json_object_set_new(j, "RenewFlag", json_string("NOTIFY_AND_MANUAL_RENEW"));
+    json_object_set_new(j, "DiskType", json_string(disk_type));
+    json_object_set_new(j, "DiskState", json_string(state));
+    json_object_set_new(j, "SnapshotCount", json_integer(snapshot_count));
+    json_object_set_new(j, "AutoRenewFlagError", json_false());
+    json_object_set_new(j, "Rollbacking", json_false());
+    json_object_set_new(j, "InstanceIdList", json_array());
+    json_object_set_new(j, "Encrypt", json_false());
+    json_object_set_new(j, "DiskName", json_string(name));
+    json_object_set_new(j, "BackupDisk", json_false());
+    json_object_set_new(j, "Tags", tj ? tj : json_array());
+    json_object_set_new(j, "InstanceId", json_string(instance_id));
+    json_object_set_new(j, "AttachMode", json_string(""));
+    if (with_policies)
+        json_object_set_new(j, "AutoSnapshotPolicyIds", json_array());
+    json_object_set_new(j, "ThroughputPerformance", json_integer(0));
+    json_object_set_new(j, "Migrating", json_false());
+    json_object_set_new(j, "DiskId", json_string(disk_id));
+    json_object_set_new(j, "SnapshotSize", json_integer(snapshot_mib));
+    json_object_set_new(j, "Placement", placement_json(zone, project_id));
+    json_object_set_new(j, "IsReturnable", json_false());
+    json_object_set_new(j, "DeadlineTime", json_string(""));
+    json_object_set_new(j, "Attached", json_boolean(instance_id[0] != 0));
+    json_object_set_new(j, "DiskSize", json_integer(size_gib));
+    json_object_set_new(j, "MigratePercent", json_integer(0));
+    json_object_set_new(j, "DiskUsage", json_string(usage));
+    json_object_set_new(j, "DiskChargeType", json_string(charge_type));
+    json_object_set_new(j, "Portable", json_boolean(portable));
+    json_object_set_new(j, "SnapshotAbility", json_true());
+    json_object_set_new(j, "DeadlineError", json_false());
+    json_object_set_new(j, "RollbackPercent", json_integer(0));
+    json_object_set_new(j, "DifferDaysOfDeadline", json_null());
+    json_object_set_new(j, "ReturnFailCode", json_integer(10));
+    json_object_set_new(j, "Shareable", json_false());
+    json_object_set_new(j, "CreateTime", json_string(ct));
+    json_object_set_new(j, "DeleteSnapshot", json_integer(0));
+    json_object_set_new(j, "DiskBackupQuota", json_integer(0));
+    json_object_set_new(j, "DiskBackupCount", json_integer(0));
+    json_object_set_new(j, "InstanceType", json_string("CVM"));
+    json_object_set_new(j, "LastAttachInsId", json_string(last_instance_id));
+    json_object_set_new(j, "ErrorPrompt", json_string(error ? error : ""));
+    json_object_set_new(j, "BurstPerformance", json_false());
+    json_object_set_new(j, "EncryptType", json_string(""));
+    json_object_set_new(j, "KmsKeyId", json_string(""));
+    return j;
+}
+
+static int in_list(json_t *arr, const char *v)
+{
+    size_t i;
+    json_t *e;
+    json_array_foreach(arr, i, e) if (!strcmp(json_string_value(e), v)) return 1;
+    return 0;
+}
+
+static int tags_match(struct api_ctx *ctx, const char *tags_text)
+{
+    json_t *filters = json_object_get(ctx->params, "Filters");
+    json_t *tags = json_loads(tags_text && tags_text[0] ? tags_text : "[]", 0, NULL);
+    size_t i;
+    json_t *f;
+    int ok = 1;
+    json_array_foreach(filters, i, f) {
+        const char *name = json_string_value(json_object_get(f, "Name"));
+        json_t *vals = json_object_get(f, "Values");
+        int want_key = !strcmp(name, "tag-key"), want_val = !strcmp(name, "tag-value"), kv = !strncmp(name, "tag:", 4);
+        if (!want_key && !want_val && !kv)
+            continue;
+        int any = 0;
+        size_t k;
+        json_t *t;
+        json_array_foreach(tags, k, t) {
+            const char *key = json_string_value(json_object_get(t, "Key")), *val = json_string_value(json_object_get(t, "Value"));
+            if (!key || !val)
+                continue;
+            if ((want_key && in_list(vals, key)) || (want_val && in_list(vals, val)) ||
+                (kv && !strcmp(key, name + 4) && in_list(vals, val)))
+                any = 1;
+        }
+        ok &= any;
+    }
+    json_decref(tags);
+    return ok;
+}
+
+/* ---- DescribeDisks ---- */
+
+struct listing {
+    struct api_ctx *ctx;
+    json_t *ids;
+    json_t *all; /* [ [created, disk json], ... ] before ordering and paging */
+    int with_policies;
+};
+
+static int matches(struct listing *l, const char *disk_id, const char *name, const char *type, const char *state,
+                   const char *instance_id, const char *zone, const char *usage, const char *charge, int64_t project,
+                   const char *tags)
+{
+    struct api_ctx *ctx = l->ctx;
+    char proj[24];
+    snprintf(proj, sizeof proj, "%lld", (long long)project);
+    return (!l->ids || in_list(l->ids, disk_id)) && filter_match(ctx, "disk-id", disk_id) &&
+           filter_match(ctx, "disk-name", name) && filter_match(ctx, "disk-type", type) &&
+           filter_match(ctx, "disk-state", state) && filter_match(ctx, "instance-id", instance_id) &&
+           filter_match(ctx, "zone", zone) && filter_match(ctx, "disk-usage", usage) &&
+           filter_match(ctx, "disk-charge-type", charge) && filter_match(ctx, "project-id", proj) &&
+           filter_match(ctx, "portable", !strcmp(usage, "DATA_DISK") ? "TRUE" : "FALSE") && tags_match(ctx, tags);
+}
+
+static int add_system_disk(const struct instance_info *in, void *arg)
+{
+    struct listing *l = arg;
+    if (!in->system_disk_id[0])
+        return 0;
+    const char *charge = !strcmp(in->charge_type, "PREPAID") ? "PREPAID" : "POSTPAID_BY_HOUR";
+    if (!matches(l, in->system_disk_id, in->name, in->system_disk_type, "ATTACHED", in->instance_id, in->zone,
+                 "SYSTEM_DISK", charge, in->project_id, "[]"))
+        return 0;
+    json_t *d = disk_json(in->system_disk_id, in->name, in->system_disk_type, "ATTACHED", in->instance_id, in->instance_id,
+                          in->zone, in->project_id, in->system_disk_size, "SYSTEM_DISK", charge, 1, in->created, "[]", "",
+                          0, 0, l->with_policies);
+    json_array_append_new(l->all, json_pack("[I,o]", (json_int_t)in->created, d));
+    return 0;
+}
+
+static int cmp_created(const void *a, const void *b)
+{
+    json_int_t x = json_integer_value(json_array_get(*(json_t *const *)a, 0));
+    json_int_t y = json_integer_value(json_array_get(*(json_t *const *)b, 0));
+    return x < y ? -1 : x > y;
+}
+
+static int describe_disks(struct api_ctx *ctx)
+{
+    static const char *const allowed[] = {"disk-usage", "disk-charge-type", "portable", "project-id", "disk-id",
+                                          "disk-name", "disk-type", "disk-state", "instance-id", "zone", "tag-key",
+                                          "tag-value", "tag:", NULL};
+    if (api_has(ctx, "DiskIds") && api_has(ctx, "Filters"))
+        return api_fail(ctx, "InvalidParameter", "DiskIds and Filters cannot be specified at the same time.");
+    if (filters_validate(ctx, allowed))
+        return -1;
+    struct listing l = {.ctx = ctx, .ids = json_object_get(ctx->params, "DiskIds"), .all = json_array(),
+                        .with_policies = json_is_true(json_object_get(ctx->params, "ReturnBindAutoSnapshotPolicy"))};
+    struct store_stmt *q = store_query(ctx->store,
+                                       "SELECT " DISK_COLUMNS ","
+                                       " (SELECT count(*) FROM cbs_snapshots s WHERE s.disk_id = d.disk_id AND s.state != 'DELETING'),"
+                                       " (SELECT coalesce(sum(file_bytes), 0) FROM cbs_snapshots s WHERE s.disk_id = d.disk_id"
+                                       "  AND s.state != 'DELETING')"
+                                       " FROM cbs_disks d WHERE owner_uin = ? AND state != 'TERMINATING' ORDER BY created, rowid",
+                                       "s", ctx->who.owner_uin);
+    if (!q) {
+        json_decref(l.all);
+        return api_fail(ctx, "InternalError", "The disks are unavailable.");
+    }
+    int rc;
+    while ((rc = store_step(q)) == 1) {
+        struct disk_row d;
+        disk_fill(q, &d);
+        if (!matches(&l, d.disk_id, d.name, d.disk_type, d.state, d.instance_id, d.zone, "DATA_DISK", d.charge_type,
+                     d.project_id, d.tags))
+            continue;
+        json_t *j = disk_json(d.disk_id, d.name, d.disk_type, d.state, d.instance_id, d.last_instance_id, d.zone,
+                              d.project_id, d.size_gib, "DATA_DISK", d.charge_type, d.delete_with_instance, d.created,
+                              d.tags, d.error, store_int(q, 18), (store_int(q, 19) + 1024 * 1024 - 1) / (1024 * 1024),
+                              l.with_policies);
+        json_array_append_new(l.all, json_pack("[I,o]", (json_int_t)d.created, j));
+    }
+    store_done(q);
+    if (rc < 0 || compute_each_instance(ctx->store, ctx->who.owner_uin, add_system_disk, &l) < 0) {
+        json_decref(l.all);
+        return api_fail(ctx, "InternalError", "The disks are unavailable.");
+    }
+    /* order by creation time (the only order fields are CREATE_TIME and DEADLINE, and no disk has a deadline) */
+    size_t n = json_array_size(l.all);
+    json_t **items = calloc(n ? n : 1, sizeof *items);
+    for (size_t i = 0; i < n; i++)
+        items[i] = json_array_get(l.all, i);
+    qsort(items, n, sizeof *items, cmp_created);
+    int desc = !strcmp(api_str(ctx, "Order", "ASC"), "DESC");
+    int64_t offset = api_int(ctx, "Offset", 0), limit = api_int(ctx, "Limit", 20);
+    json_t *set = json_array();
+    for (int64_t k = offset; k < (int64_t)n && (int64_t)json_array_size(set) < limit; k++)
+        json_array_append(set, json_array_get(items[desc ? (int64_t)n - 1 - k : k], 1));
+    free(items);
+    json_decref(l.all);
+    json_object_set_new(ctx->out, "TotalCount", json_integer((json_int_t)n));
+    json_object_set_new(ctx->out, "DiskSet", set);
+    return 0;
+}
+
+/* ---- CreateDisks ---- */
+
+static int zone_valid(struct api_ctx *ctx, const char *zone)
+{
+    const struct region_conf *r = config_find_region(ctx->config, ctx->region);
+    for (int i = 0; r && i < r->nzones; i++)
+        if (!strcmp(r->zones[i].zone, zone))
+            return 1;
+    return 0;
+}
+
+static int usage_of(struct api_ctx *ctx, int64_t *disks, int64_t *gib)
+{
+    struct store_stmt *q = store_query(ctx->store,
+                                       "SELECT count(*), coalesce(sum(max(size_gib, pending_size)), 0) FROM cbs_disks"
+                                       " WHERE owner_uin = ? AND state != 'TERMINATING'",
+                                       "s", ctx->who.owner_uin);
+    int rc = q ? store_step(q) : -1;
+    if (rc == 1) {
+        *disks = store_int(q, 0);
+        *gib = store_int(q, 1);
+    }
+    store_done(q);
+    return rc == 1 ? 0 : -1;
+}
+
+/* A new empty qcow2 under its final name (temp name, then rename); orphans of a failed commit
+ * are removed by the worker at start. */
+static int make_empty(const char *disk_id, int64_t size_gib, char *err, size_t errlen)
+{
+    char path[700], tmp[720];
+    if (block_disk_path(block_data_dir, disk_id, path, sizeof path) != 0) {
+        snprintf(err, errlen, "no data directory for disks");
+        return -1;
+    }
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    unlink(tmp);
+    if (bio_img_create(tmp, size_gib * GIB, err, errlen) != 0)
+        return -1;
+    if (bio_commit_file(tmp, path) != 0) {
+        unlink(tmp);
+        snprintf(err, errlen, "cannot rename %.300s", tmp);
+        return -1;
+    }
+    return 0;
+}
+
+static int create_disks(struct api_ctx *ctx)
+{
+    const char *token = api_str(ctx, "ClientToken", NULL);
+    if (token) {
+        struct store_stmt *q = store_query(ctx->store, "SELECT disk_ids FROM cbs_client_tokens WHERE owner_uin = ? AND token = ?",
+                                           "ss", ctx->who.owner_uin, token);
+        int rc = q ? store_step(q) : -1;
+        json_t *ids = rc == 1 ? json_loads(store_text(q, 0), 0, NULL) : NULL;
+        store_done(q);
+        if (ids) {
+            json_object_set_new(ctx->out, "DiskIdSet", ids);
+            return 0;
+        }
+    }
+    json_t *placement = json_object_get(ctx->params, "Placement");
+    const char *zone = json_string_value(json_object_get(placement, "Zone"));
+    int64_t project = json_integer_value(json_object_get(placement, "ProjectId"));
+    if (!zone_valid(ctx, zone))
+        return api_fail(ctx, "InvalidParameterValue", "The zone `%s` is not in region %s.", zone, ctx->region);
+    const char *charge = api_str(ctx, "DiskChargeType", "");
+    if (!strcmp(charge, "PREPAID") && !api_has(ctx, "DiskChargePrepaid"))
+        return api_fail(ctx, "MissingParameter", "DiskChargePrepaid is required for PREPAID disks.");
+    if (!strcmp(charge, "CDCPAID"))
+        return api_fail(ctx, "InvalidParameter.DiskConfigNotSupported", "Dedicated clusters are not available here.");
+    const char *type = api_str(ctx, "DiskType", "");
+    int64_t min, max;
+    if (!block_size_range(type, &min, &max))
+        return api_fail(ctx, "InvalidParameter.DiskConfigNotSupported", "Disks of type %s cannot be created alone.", type);
+    if (api_has(ctx, "Encrypt") || api_has(ctx, "KmsKeyId"))
+        return api_fail(ctx, "InvalidParameter.DiskConfigNotSupported", "Encrypted disks are not supported.");
+    if (json_is_true(json_object_get(ctx->params, "Shareable")))
+        return api_fail(ctx, "InvalidParameter.DiskConfigNotSupported", "Shareable disks are not supported.");
+    const char *snap = api_str(ctx, "SnapshotId", NULL);
+    int64_t size = api_int(ctx, "DiskSize", 0);
+    if (snap) {
+        struct store_stmt *q = store_query(ctx->store,
+                                           "SELECT state, disk_size, zone FROM cbs_snapshots WHERE snapshot_id = ? AND owner_uin = ?"
+                                           " AND state != 'DELETING'",
+                                           "ss", snap, ctx->who.owner_uin);
+        int rc = q ? store_step(q) : -1;
+        char sstate[24] = "", szone[64] = "";
+        int64_t ssize = 0;
+        if (rc == 1) {
+            snprintf(sstate, sizeof sstate, "%s", store_text(q, 0));
+            ssize = store_int(q, 1);
+            snprintf(szone, sizeof szone, "%s", store_text(q, 2));
+        }
+        store_done(q);
+        if (rc != 1)
+            return api_fail(ctx, "InvalidSnapshotId.NotFound", "The snapshot `%s` does not exist.", snap);
+        if (strcmp(sstate, "NORMAL") != 0)
+            return api_fail(ctx, "ResourceUnavailable.SnapshotCreating", "The snapshot `%s` is still being created.", snap);
+        if (!size)
+            size = ssize;
+        if (size < ssize)
+            return api_fail(ctx, "InvalidParameter.DiskSizeNotMatch", "DiskSize must be at least the snapshot's %lld GiB.",
+                            (long long)ssize);
+        (void)szone; /* one host: a snapshot serves every zone of the region */
+    } else if (!api_has(ctx, "DiskSize")) {
+        return api_fail(ctx, "MissingParameter", "DiskSize is required unless SnapshotId is given.");
+    }
+    if (size < min || size > max)
+        return api_fail(ctx, "InvalidParameterValue", "DiskSize of a %s disk must be %lld-%lld GiB.", type, (long long)min,
+                        (long long)max);
+    int64_t count = api_int(ctx, "DiskCount", 1), have_disks, have_gib;
+    if (usage_of(ctx, &have_disks, &have_gib) != 0)
+        return api_fail(ctx, "InternalError", "The disk quota could not be checked.");
+    const char *quota = block_quota_refused(have_disks, have_gib, count, count * size);
+    if (quota)
+        return api_fail(ctx, quota, "The account may have %d disks of %d GiB in all; it has %lld disks of %lld GiB and asked for %lld x %lld GiB.",
+                        BLOCK_DISK_QUOTA, BLOCK_GIB_QUOTA, (long long)have_disks, (long long)have_gib, (long long)count,
+                        (long long)size);
+    if (!block_data_dir[0])
+        return api_fail(ctx, "ResourceInsufficient", "This cloud has no storage host.");
+    const char *name = api_str(ctx, "DiskName", "未命名");
+    json_t *tags = json_object_get(ctx->params, "Tags");
+    char *tags_text = json_dumps(tags ? tags : json_array(), JSON_COMPACT);
+    json_t *ids = json_array();
+    int64_t now = time_now();
+    int rc = 0;
+    for (int64_t i = 0; i < count && rc == 0; i++) {
+        char id[24], err[512];
+        random_id("disk-", id, sizeof id);
+        if (store_exec(ctx->store,
+                       "INSERT INTO cbs_disks (disk_id, owner_uin, zone, name, disk_type, charge_type, state, size_gib,"
+                       " project_id, source_snapshot, tags, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       "sssssssiissii", id, ctx->who.owner_uin, zone, name, type, charge, snap ? "DUMPING" : "UNATTACHED", size,
+                       project, snap ? snap : "", tags_text, now, now) != 1) {
+            rc = api_fail(ctx, "InternalError", "The disk could not be recorded: %s", store_errmsg(ctx->store));
+            break;
+        }
+        if (!snap && make_empty(id, size, err, sizeof err) != 0) {
+            rc = api_fail(ctx, "InternalError.ResourceOpFailed", "The disk could not be created: %s", err);
+            break;
+        }
+        json_array_append_new(ids, json_string(id));
+    }
+    free(tags_text);
+    if (rc) { /* files already made have no committed record: remove them now */
+        size_t i;
+        json_t *v;
+        json_array_foreach(ids, i, v) {
+            char path[700];
+            if (block_disk_path(block_data_dir, json_string_value(v), path, sizeof path) == 0)
+                unlink(path);
+        }
+        json_decref(ids);
+        return -1;
+    }
+    if (token) {
+        char *text = json_dumps(ids, JSON_COMPACT);
+        store_exec(ctx->store, "INSERT INTO cbs_client_tokens (owner_uin, token, disk_ids, created) VALUES (?, ?, ?, ?)", "sssi",
+                   ctx->who.owner_uin, token, text, now);
+        free(text);
+    }
+    snprintf(ctx->resource, sizeof ctx->resource, "qcs::cbs:%s:uin/%s:volume/%s", ctx->region, ctx->who.owner_uin,
+             json_string_value(json_array_get(ids, 0)));
+    json_object_set_new(ctx->out, "DiskIdSet", ids);
+    if (snap)
+        block_kick();
+    return 0;
+}
+
+/* ---- checks shared by the changing actions ---- */
+
+static int snapshot_creating(struct api_ctx *ctx, const char *disk_id)
+{
+    struct store_stmt *q = store_query(ctx->store, "SELECT 1 FROM cbs_snapshots WHERE disk_id = ? AND state = 'CREATING'", "s", disk_id);
+    int rc = q ? store_step(q) : -1;
+    store_done(q);
+    return rc;
+}
+
+/* Loads a data disk of the caller, refusing system disks and unknown ids; then applies the rule for op. */
+static int load_for(struct api_ctx *ctx, const char *disk_id, enum block_op op, const char *instance_id, struct disk_row *d)
+{
+    int rc = disk_load(ctx->store, ctx->who.owner_uin, disk_id, d);
+    if (rc < 0)
+        return api_fail(ctx, "InternalError", "The disk `%s` could not be read.", disk_id);
+    if (rc == 1) {
+        struct instance_info in;
+        if (compute_system_disk_owner(ctx->store, ctx->who.owner_uin, disk_id, &in) == 0)
+            return api_fail(ctx, "ResourceUnavailable.NotPortable", "`%s` is the system disk of %s; it cannot be %s.", disk_id,
+                            in.instance_id, op == BOP_RESIZE ? "resized with ResizeDisk" : "attached, detached or terminated");
+        return api_fail(ctx, "InvalidDiskId.NotFound", "The disk `%s` does not exist.", disk_id);
+    }
+    const char *refused = block_op_refused(op, d->state, instance_id && !strcmp(d->instance_id, instance_id));
+    if (refused)
+        return api_fail(ctx, refused, "The disk `%s` is %s%s%s.", disk_id, d->state, d->instance_id[0] ? " on " : "",
+                        d->instance_id);
+    if (op != BOP_SNAPSHOT && snapshot_creating(ctx, disk_id) == 1)
+        return api_fail(ctx, "InvalidDisk.SnapshotCreating", "A snapshot of `%s` is being created; retry when it is NORMAL.", disk_id);
+    return 0;
+}
+
+static int no_duplicates(struct api_ctx *ctx, json_t *ids)
+{
+    for (size_t i = 0; i < json_array_size(ids); i++)
+        for (size_t j = i + 1; j < json_array_size(ids); j++)
+            if (!strcmp(json_string_value(json_array_get(ids, i)), json_string_value(json_array_get(ids, j))))
+                return api_fail(ctx, "InvalidParameterValue", "The disk `%s` is given twice.", json_string_value(json_array_get(ids, i)));
+    return 0;
+}
+
+static void set_resource(struct api_ctx *ctx, json_t *ids)
+{
+    snprintf(ctx->resource, sizeof ctx->resource, "qcs::cbs:%s:uin/%s:volume/%s", ctx->region, ctx->who.owner_uin,
+             json_string_value(json_array_get(ids, 0)));
+}
+
+/* ---- AttachDisks / DetachDisks ---- */
+
+static int attach_disks(struct api_ctx *ctx)
+{
+    const char *instance_id = api_str(ctx, "InstanceId", "");
+    json_t *ids = json_object_get(ctx->params, "DiskIds");
+    if (no_duplicates(ctx, ids))
+        return -1;
+    struct instance_info in;
+    int rc = compute_instance_info(ctx->store, ctx->who.owner_uin, instance_id, &in);
+    if (rc < 0)
+        return api_fail(ctx, "InternalError", "The instance could not be read.");
+    if (rc == 1)
+        return api_fail(ctx, "InvalidInstanceId.NotFound", "The instance `%s` does not exist.", instance_id);
+    int running = !strcmp(in.state, "RUNNING");
+    if (!running && strcmp(in.state, "STOPPED") != 0)
+        return api_fail(ctx, "UnsupportedOperation.StateError", "The instance `%s` is %s; disks attach to RUNNING or STOPPED instances.",
+                        instance_id, in.state);
+    size_t i;
+    json_t *v;
+    json_array_foreach(ids, i, v) {
+        struct disk_row d;
+        if (load_for(ctx, json_string_value(v), BOP_ATTACH, instance_id, &d))
+            return -1;
+        if (strcmp(d.zone, in.zone) != 0)
+            return api_fail(ctx, "ZoneNotMatch", "The disk `%s` is in %s and the instance in %s.", d.disk_id, d.zone, in.zone);
+    }
+    struct store_stmt *q = store_query(ctx->store, "SELECT count(*) FROM cbs_disks WHERE instance_id = ? AND state != 'TERMINATING'",
+                                       "s", instance_id);
+    int64_t have = (q && store_step(q) == 1) ? store_int(q, 0) : -1;
+    store_done(q);
+    if (have < 0)
+        return api_fail(ctx, "InternalError", "The instance's disks could not be counted.");
+    if (have + (int64_t)json_array_size(ids) > BLOCK_MAX_ATTACHED)
+        return api_fail(ctx, "LimitExceeded.InstanceAttachedDisk", "An instance takes at most %d data disks; %s has %lld.",
+                        BLOCK_MAX_ATTACHED, instance_id, (long long)have);
+    int64_t now = time_now();
+    int dwi = json_is_true(json_object_get(ctx->params, "DeleteWithInstance"));
+    json_array_foreach(ids, i, v) {
+        /* a stopped instance has no QEMU to plug into: the disk is attached at once and plugged when it starts */
+        if (store_exec(ctx->store,
+                       "UPDATE cbs_disks SET state = ?, instance_id = ?, attached_at = ?, error = '',"
+                       " delete_with_instance = CASE WHEN ? THEN 1 ELSE delete_with_instance END, updated = ?"
+                       " WHERE disk_id = ? AND owner_uin = ?",
+                       "ssiiiss", running ? "ATTACHING" : "ATTACHED", instance_id, now, (int64_t)dwi, now,
+                       json_string_value(v), ctx->who.owner_uin) != 1)
+            return api_fail(ctx, "InternalError", "The disk could not be updated.");
+    }
+    set_resource(ctx, ids);
+    block_kick();
+    return 0;
+}
+
+static int detach_disks(struct api_ctx *ctx)
+{
+    const char *instance_id = api_str(ctx, "InstanceId", NULL);
+    json_t *ids = json_object_get(ctx->params, "DiskIds");
+    if (no_duplicates(ctx, ids))
+        return -1;
+    size_t i;
+    json_t *v;
+    json_array_foreach(ids, i, v) {
+        struct disk_row d;
+        if (load_for(ctx, json_string_value(v), BOP_DETACH, instance_id, &d))
+            return -1;
+        if (instance_id && strcmp(d.instance_id, instance_id) != 0)
+            return api_fail(ctx, "InvalidParameterValue", "The disk `%s` is not attached to %s.", d.disk_id, instance_id);
+        struct instance_info in;
+        int rc = compute_instance_info(ctx->store, ctx->who.owner_uin, d.instance_id, &in);
+        if (rc == 0 && strcmp(in.state, "RUNNING") != 0 && strcmp(in.state, "STOPPED") != 0)
+            return api_fail(ctx, "UnsupportedOperation.StateError", "The instance `%s` is %s; retry when it is RUNNING or STOPPED.",
+                            in.instance_id, in.state);
+    }
+    int64_t now = time_now();
+    json_array_foreach(ids, i, v) {
+        if (store_exec(ctx->store, "UPDATE cbs_disks SET state = 'DETACHING', error = '', updated = ? WHERE disk_id = ? AND owner_uin = ?",
+                       "iss", now, json_string_value(v), ctx->who.owner_uin) != 1)
+            return api_fail(ctx, "InternalError", "The disk could not be updated.");
+    }
+    set_resource(ctx, ids);
+    block_kick();
+    return 0;
+}
+
+/* ---- TerminateDisks / ResizeDisk ---- */
+
+static int terminate_disks(struct api_ctx *ctx)
+{
+    json_t *ids = json_object_get(ctx->params, "DiskIds");
+    if (no_duplicates(ctx, ids))
+        return -1;
+    size_t i;
+    json_t *v;
+    json_array_foreach(ids, i, v) {
+        struct disk_row d;
+        if (load_for(ctx, json_string_value(v), BOP_TERMINATE, NULL, &d))
+            return -1;
+        struct store_stmt *q = store_query(ctx->store, "SELECT 1 FROM cbs_disks WHERE source_snapshot IN"
+                                                       " (SELECT snapshot_id FROM cbs_snapshots WHERE disk_id = ?) AND state = 'DUMPING'",
+                                           "s", d.disk_id);
+        int busy = q ? store_step(q) : -1;
+        store_done(q);
+        if (busy == 1 && api_int(ctx, "DeleteSnapshot", 0) == 1)
+            return api_fail(ctx, "ResourceInUse", "A disk is being restored from a snapshot of `%s`.", d.disk_id);
+    }
+    int64_t now = time_now();
+    json_array_foreach(ids, i, v) {
+        const char *id = json_string_value(v);
+        if (store_exec(ctx->store, "UPDATE cbs_disks SET state = 'TERMINATING', updated = ? WHERE disk_id = ? AND owner_uin = ?", "iss",
+                       now, id, ctx->who.owner_uin) != 1)
+            return api_fail(ctx, "InternalError", "The disk could not be updated.");
+        if (api_int(ctx, "DeleteSnapshot", 0) == 1 &&
+            store_exec(ctx->store, "UPDATE cbs_snapshots SET state = 'DELETING', updated = ? WHERE disk_id = ? AND owner_uin = ?"
+                                   " AND state = 'NORMAL'", "iss", now, id, ctx->who.owner_uin) < 0)
+            return api_fail(ctx, "InternalError", "The disk's snapshots could not be updated.");
+    }
+    set_resource(ctx, ids);
+    block_kick();
+    return 0;
+}
+
+static int resize_disk(struct api_ctx *ctx)
+{
+    const char *id = api_str(ctx, "DiskId", NULL);
+    if (!id)
+        return api_fail(ctx, "MissingParameter", "The request is missing a required parameter `DiskId`.");
+    int64_t size = api_int(ctx, "DiskSize", 0);
+    struct disk_row d;
+    if (load_for(ctx, id, BOP_RESIZE, NULL, &d))
+        return -1;
+    int64_t min, max;
+    if (!block_size_range(d.disk_type, &min, &max))
+        max = 32000;
+    if (size <= d.size_gib)
+        return api_fail(ctx, "InvalidParameterValue", "DiskSize must be larger than the disk's %lld GiB; disks only grow.",
+                        (long long)d.size_gib);
+    if (size > max)
+        return api_fail(ctx, "InvalidParameterValue", "DiskSize of a %s disk is at most %lld GiB.", d.disk_type, (long long)max);
+    int64_t have_disks, have_gib;
+    if (usage_of(ctx, &have_disks, &have_gib) != 0)
+        return api_fail(ctx, "InternalError", "The disk quota could not be checked.");
+    const char *quota = block_quota_refused(have_disks, have_gib, 0, size - d.size_gib);
+    if (quota)
+        return api_fail(ctx, quota, "The account may have %d GiB of disks; it has %lld GiB.", BLOCK_GIB_QUOTA, (long long)have_gib);
+    if (store_exec(ctx->store, "UPDATE cbs_disks SET state = 'EXPANDING', pending_size = ?, error = '', updated = ? WHERE disk_id = ?",
+                   "iis", size, time_now(), id) != 1)
+        return api_fail(ctx, "InternalError", "The disk could not be updated.");
+    snprintf(ctx->resource, sizeof ctx->resource, "qcs::cbs:%s:uin/%s:volume/%s", ctx->region, ctx->who.owner_uin, id);
+    block_kick();
+    return 0;
+}
+
+/* ---- the action table ---- */
+
+const char *const disk_types_all[] = {"CLOUD_BASIC", "CLOUD_PREMIUM", "CLOUD_BSSD", "CLOUD_SSD", "CLOUD_HSSD", "CLOUD_TSSD", NULL};
+static const char *const charge_types[] = {"PREPAID", "POSTPAID_BY_HOUR", "CDCPAID", NULL};
+static const char *const renew_flags[] = {"NOTIFY_AND_AUTO_RENEW", "NOTIFY_AND_MANUAL_RENEW", "DISABLE_NOTIFY_AND_MANUAL_RENEW", NULL};
+static const char *const orders[] = {"ASC", "DESC", NULL};
+static const char *const order_fields[] = {"CREATE_TIME", "DEADLINE", NULL};
+static const char *const attach_modes[] = {"PF", "VF", NULL};
+static const char *const encrypt_values[] = {"ENCRYPT", NULL};
+static const char *const encrypt_types[] = {"ENCRYPT_V1", "ENCRYPT_V2", NULL};
+
+static const struct param p_placement[] = {P_STR("Zone", P_REQUIRED, 1, 64), P_STR("CageId", 0, 0, 64), P_STR("CdcId", 0, 0, 64),
+                                           P_STR("CdcName", 0, 0, 128), P_STR("DedicatedClusterId", 0, 0, 64),
+                                           P_INT("ProjectId", 0, 0, INT32_MAX), P_STR("ProjectName", 0, 0, 128), P_END};
+static const struct param p_tag[] = {P_STR("Key", P_REQUIRED, 1, 127), P_STR("Value", P_REQUIRED, 0, 255), P_END};
+static const struct param p_prepaid[] = {P_INT("Period", P_REQUIRED, 1, 60), P_ENUM("RenewFlag", 0, renew_flags), P_STR("CurInstanceDeadline", 0, 0, 64),
+                                         P_END};
+static const struct param p_automount[] = {P_STR("InstanceId", P_REQUIRED, 1, 32), P_STRS("MountPoint", 0, 10, 256),
+                                           P_STR("FileSystemType", 0, 0, 16), P_END};
+
+static const struct param p_create[] = {
+    P_OBJ("Placement", P_REQUIRED, p_placement), P_ENUM("DiskChargeType", P_REQUIRED, charge_types),
+    P_ENUM("DiskType", P_REQUIRED, disk_types_all), P_STR("DiskName", 0, 1, 60), P_OBJS("Tags", 0, 50, p_tag),
+    P_STR("SnapshotId", 0, 1, 32), P_INT("DiskCount", 0, 1, BLOCK_DISK_QUOTA), P_INT("ThroughputPerformance", 0, 0, 0),
+    P_STR("KmsKeyId", 0, 0, 128), P_INT("DiskSize", 0, 1, 65536), P_BOOL("Shareable", 0), P_STR("ClientToken", 0, 1, 64),
+    P_ENUM("Encrypt", 0, encrypt_values), P_OBJ("DiskChargePrepaid", 0, p_prepaid),
+    P_INT("DeleteSnapshot", 0, 0, 1), P_OBJ("AutoMountConfiguration", 0, p_automount), P_INT("DiskBackupQuota", 0, 0, 0),
+    P_BOOL("BurstPerformance", 0), P_ENUM("EncryptType", 0, encrypt_types), P_END};
+static const struct param p_describe[] = {P_FILTERS, P_INT("Limit", 0, 1, 100), P_ENUM("OrderField", 0, order_fields),
+                                          P_INT("Offset", 0, 0, INT32_MAX), P_BOOL("ReturnBindAutoSnapshotPolicy", 0),
+                                          P_STRS("DiskIds", 0, 100, 32), P_ENUM("Order", 0, orders), P_END};
+static const struct param p_attach[] = {P_STR("InstanceId", P_REQUIRED, 1, 32), P_STRS("DiskIds", P_REQUIRED, 10, 32),
+                                        P_BOOL("DeleteWithInstance", 0), P_ENUM("AttachMode", 0, attach_modes), P_END};
+static const struct param p_detach[] = {P_STRS("DiskIds", P_REQUIRED, 10, 32), P_STR("InstanceId", 0, 1, 32), P_END};
+static const struct param p_terminate[] = {P_STRS("DiskIds", P_REQUIRED, 100, 32), P_INT("DeleteSnapshot", 0, 0, 1), P_END};
+static const struct param p_resize[] = {P_INT("DiskSize", P_REQUIRED, 1, 65536), P_STR("DiskId", 0, 1, 32), P_END};
+
+static const struct action disk_actions[] = {
+    {"cbs", CBS, "CreateDisks", create_disks, p_create, A_MUTATES | A_REGIONAL, "volume/*"},
+    {"cbs", CBS, "DescribeDisks", describe_disks, p_describe, A_REGIONAL, "volume/*"},
+    {"cbs", CBS, "AttachDisks", attach_disks, p_attach, A_MUTATES | A_REGIONAL, "volume/${DiskIds}"},
+    {"cbs", CBS, "DetachDisks", detach_disks, p_detach, A_MUTATES | A_REGIONAL, "volume/${DiskIds}"},
+    {"cbs", CBS, "TerminateDisks", terminate_disks, p_terminate, A_MUTATES | A_REGIONAL, "volume/${DiskIds}"},
+    {"cbs", CBS, "ResizeDisk", resize_disk, p_resize, A_MUTATES | A_REGIONAL, "volume/${DiskId}"},
+};
+
+void disk_register(void) { api_register(disk_actions, sizeof disk_actions / sizeof disk_actions[0]); }

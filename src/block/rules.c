@@ -1,0 +1,105 @@
+/*
+ * rules: which disk operation is allowed in which state, quotas, sizes and file names, as data
+ * and small pure functions (unit-tested in tests/unit/test_block_rules.c).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "block/block.h"
+
+struct rule {
+    const char *state;
+    /* for each op: NULL = allowed, else the error code */
+    const char *refused[BOP_COUNT];
+};
+
+/*                         ATTACH                           DETACH                          TERMINATE                 RESIZE               SNAPSHOT */
+static const struct rule rules[] = {
+    {"UNATTACHED", {NULL, "UnsupportedOperation.StateError", NULL, NULL, NULL}},
+    {"ATTACHED", {"ResourceUnavailable.Attached", NULL, "InvalidDisk.Attached", NULL, NULL}},
+    {"ATTACHING", {"ResourceUnavailable.Attached", "InvalidDisk.Busy", "InvalidDisk.Attached", "InvalidDisk.Busy", "InvalidDisk.Busy"}},
+    {"DETACHING", {"InvalidDisk.Busy", "InvalidDisk.Busy", "InvalidDisk.Busy", "InvalidDisk.Busy", "InvalidDisk.Busy"}},
+    {"EXPANDING", {"InvalidDisk.Busy", "InvalidDisk.Busy", "InvalidDisk.Busy", "InvalidDisk.Busy", "InvalidDisk.Busy"}},
+    {"DUMPING", {"InvalidDisk.Busy", "UnsupportedOperation.StateError", "InvalidDisk.Busy", "InvalidDisk.Busy", "InvalidDisk.Busy"}},
+};
+
+const char *block_op_refused(enum block_op op, const char *state, int attached_here)
+{
+    if ((int)op < 0 || op >= BOP_COUNT || !state)
+        return "InternalError";
+    for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++) {
+        if (strcmp(rules[i].state, state) != 0)
+            continue;
+        const char *code = rules[i].refused[op];
+        /* attaching a disk to the instance it is already on: "already attached", not "attached elsewhere" */
+        if (op == BOP_ATTACH && attached_here && code && !strcmp(code, "ResourceUnavailable.Attached"))
+            return "InvalidDisk.Attached";
+        return code;
+    }
+    return "InvalidDiskId.NotFound"; /* TERMINATING and unknown states: the disk is gone */
+}
+
+const char *block_state_public(const char *state)
+{
+    return state && strcmp(state, "TERMINATING") != 0 ? state : NULL;
+}
+
+const char *block_quota_refused(int64_t have_disks, int64_t have_gib, int64_t add_disks, int64_t add_gib)
+{
+    if (add_disks < 0 || add_gib < 0)
+        return "InvalidParameterValue";
+    if (have_disks + add_disks > BLOCK_DISK_QUOTA)
+        return "LimitExceeded.DiskQuota";
+    if (have_gib + add_gib > BLOCK_GIB_QUOTA)
+        return "LimitExceeded.DiskSizeQuota";
+    return NULL;
+}
+
+int block_id_valid(const char *prefix, const char *id)
+{
+    size_t p = strlen(prefix);
+    if (!id || strncmp(id, prefix, p) != 0 || strlen(id) != p + 8)
+        return 0;
+    for (const char *c = id + p; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9')))
+            return 0;
+    return 1;
+}
+
+static int path_of(const char *data_dir, const char *sub, const char *prefix, const char *id, char *out, size_t len)
+{
+    if (!data_dir || !data_dir[0] || !block_id_valid(prefix, id))
+        return -1;
+    int n = snprintf(out, len, "%s/%s/%s.qcow2", data_dir, sub, id);
+    return n > 0 && (size_t)n < len ? 0 : -1;
+}
+
+int block_disk_path(const char *data_dir, const char *disk_id, char *out, size_t len)
+{
+    return path_of(data_dir, "disks", "disk-", disk_id, out, len);
+}
+
+int block_snapshot_path(const char *data_dir, const char *snapshot_id, char *out, size_t len)
+{
+    return path_of(data_dir, "snapshots", "snap-", snapshot_id, out, len);
+}
+
+/* Tencent's documented sizes per medium (CLOUD_TSSD only comes with some instance types). */
+static const struct {
+    const char *type;
+    int64_t min, max;
+} sizes[] = {
+    {"CLOUD_BASIC", 10, 32000}, {"CLOUD_PREMIUM", 10, 32000}, {"CLOUD_BSSD", 20, 32000},
+    {"CLOUD_SSD", 20, 32000},   {"CLOUD_HSSD", 20, 32000},
+};
+
+int block_size_range(const char *disk_type, int64_t *min, int64_t *max)
+{
+    for (size_t i = 0; disk_type && i < sizeof sizes / sizeof sizes[0]; i++)
+        if (!strcmp(sizes[i].type, disk_type)) {
+            *min = sizes[i].min;
+            *max = sizes[i].max;
+            return 1;
+        }
+    return 0;
+}

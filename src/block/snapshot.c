@@ -1,0 +1,198 @@
+/*
+ * snapshot: CreateSnapshot, DescribeSnapshots, DeleteSnapshots. A snapshot is a full,
+ * standalone qcow2 copy of a data disk (so deleting the disk or other snapshots never breaks
+ * it); the worker makes it (CREATING -> NORMAL) and removes it (DELETING -> gone).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "block/block_int.h"
+#include "compute/filters.h"
+
+static int create_snapshot(struct api_ctx *ctx)
+{
+    const char *disk_id = api_str(ctx, "DiskId", NULL);
+    if (!disk_id)
+        return api_fail(ctx, "MissingParameter", "The request is missing a required parameter `DiskId`.");
+    if (api_has(ctx, "DiskBackupId"))
+        return api_fail(ctx, "InvalidParameter", "Disk backups are not supported; snapshot the disk itself.");
+    struct disk_row d;
+    int rc = disk_load(ctx->store, ctx->who.owner_uin, disk_id, &d);
+    if (rc < 0)
+        return api_fail(ctx, "InternalError", "The disk could not be read.");
+    if (rc == 1)
+        return api_fail(ctx, "InvalidDiskId.NotFound", "The disk `%s` does not exist (system disks cannot be snapshotted yet).", disk_id);
+    const char *refused = block_op_refused(BOP_SNAPSHOT, d.state, 0);
+    if (refused)
+        return api_fail(ctx, refused, "The disk `%s` is %s.", disk_id, d.state);
+    struct store_stmt *q = store_query(ctx->store, "SELECT 1 FROM cbs_snapshots WHERE disk_id = ? AND state = 'CREATING'", "s", disk_id);
+    rc = q ? store_step(q) : -1;
+    store_done(q);
+    if (rc == 1)
+        return api_fail(ctx, "InvalidDisk.SnapshotCreating", "A snapshot of `%s` is already being created.", disk_id);
+    int64_t deadline = 0;
+    const char *dl = api_str(ctx, "Deadline", NULL);
+    if (dl && time_parse_iso8601(dl, &deadline) != 0)
+        return api_fail(ctx, "InvalidParameterValue", "Deadline must be an ISO-8601 time.");
+    json_t *tags = json_object_get(ctx->params, "Tags");
+    char *tags_text = json_dumps(tags ? tags : json_array(), JSON_COMPACT);
+    char id[24];
+    random_id("snap-", id, sizeof id);
+    int64_t now = time_now();
+    rc = store_exec(ctx->store,
+                    "INSERT INTO cbs_snapshots (snapshot_id, owner_uin, zone, project_id, disk_id, disk_size, disk_usage, name,"
+                    " state, percent, deadline, tags, created, updated) VALUES (?, ?, ?, ?, ?, ?, 'DATA_DISK', ?, 'CREATING', 0, ?, ?, ?, ?)",
+                    "sssisisisii", id, ctx->who.owner_uin, d.zone, d.project_id, disk_id, d.size_gib,
+                    api_str(ctx, "SnapshotName", "未命名"), deadline, tags_text, now, now);
+    free(tags_text);
+    if (rc != 1)
+        return api_fail(ctx, "InternalError", "The snapshot could not be recorded: %s", store_errmsg(ctx->store));
+    snprintf(ctx->resource, sizeof ctx->resource, "qcs::cbs:%s:uin/%s:snap/%s", ctx->region, ctx->who.owner_uin, id);
+    json_object_set_new(ctx->out, "SnapshotId", json_string(id));
+    block_kick();
+    return 0;
+}
+
+static int in_list(json_t *arr, const char *v)
+{
+    size_t i;
+    json_t *e;
+    json_array_foreach(arr, i, e) if (!strcmp(json_string_value(e), v)) return 1;
+    return 0;
+}
+
+static int describe_snapshots(struct api_ctx *ctx)
+{
+    static const char *const allowed[] = {"snapshot-id", "snapshot-name", "snapshot-state", "disk-usage", "project-id",
+                                          "disk-id", "zone", "encrypt", "snapshot-type", NULL};
+    if (api_has(ctx, "SnapshotIds") && api_has(ctx, "Filters"))
+        return api_fail(ctx, "InvalidParameter", "SnapshotIds and Filters cannot be specified at the same time.");
+    if (filters_validate(ctx, allowed))
+        return -1;
+    json_t *ids = json_object_get(ctx->params, "SnapshotIds");
+    int desc = !strcmp(api_str(ctx, "Order", "ASC"), "DESC");
+    struct store_stmt *q = store_query(ctx->store,
+                                       desc ? "SELECT snapshot_id, zone, project_id, disk_id, disk_size, disk_usage, name, state, percent,"
+                                              " deadline, tags, created, updated FROM cbs_snapshots WHERE owner_uin = ? AND state != 'DELETING'"
+                                              " ORDER BY created DESC, rowid DESC"
+                                            : "SELECT snapshot_id, zone, project_id, disk_id, disk_size, disk_usage, name, state, percent,"
+                                              " deadline, tags, created, updated FROM cbs_snapshots WHERE owner_uin = ? AND state != 'DELETING'"
+                                              " ORDER BY created, rowid",
+                                       "s", ctx->who.owner_uin);
+    if (!q)
+        return api_fail(ctx, "InternalError", "The snapshots are unavailable.");
+    int64_t offset = api_int(ctx, "Offset", 0), limit = api_int(ctx, "Limit", 20), total = 0;
+    json_t *set = json_array();
+    int rc;
+    while ((rc = store_step(q)) == 1) {
+        char project[24];
+        snprintf(project, sizeof project, "%lld", (long long)store_int(q, 2));
+        const char *id = store_text(q, 0);
+        if ((ids && !in_list(ids, id)) || !filter_match(ctx, "snapshot-id", id) || !filter_match(ctx, "snapshot-name", store_text(q, 6)) ||
+            !filter_match(ctx, "snapshot-state", store_text(q, 7)) || !filter_match(ctx, "disk-usage", store_text(q, 5)) ||
+            !filter_match(ctx, "project-id", project) || !filter_match(ctx, "disk-id", store_text(q, 3)) ||
+            !filter_match(ctx, "zone", store_text(q, 1)) || !filter_match(ctx, "encrypt", "false") ||
+            !filter_match(ctx, "snapshot-type", "PRIVATE_SNAPSHOT"))
+            continue;
+        if (total++ < offset || (int64_t)json_array_size(set) >= limit)
+            continue;
+        char created[32], modified[32], deadline[32] = "";
+        time_cam(store_int(q, 11), created);
+        time_cam(store_int(q, 12), modified);
+        if (store_int(q, 9))
+            time_cam(store_int(q, 9), deadline);
+        json_t *tags = json_loads(store_text(q, 10), 0, NULL);
+        json_t *s = json_object();
+        json_object_set_new(s, "Placement", json_pack("{s:s,s:I,s:s,s:s,s:s,s:s}", "Zone", store_text(q, 1), "ProjectId",
+                                                      (json_int_t)store_int(q, 2), "CageId", "", "CdcId", "", "CdcName", "",
+                                                      "DedicatedClusterId", ""));
+        json_object_set_new(s, "CopyFromRemote", json_false());
+        json_object_set_new(s, "SnapshotState", json_string(store_text(q, 7)));
+        json_object_set_new(s, "IsPermanent", json_boolean(store_int(q, 9) == 0));
+        json_object_set_new(s, "SnapshotName", json_string(store_text(q, 6)));
+        json_object_set_new(s, "DeadlineTime", json_string(deadline));
+        json_object_set_new(s, "Percent", json_integer(store_int(q, 8)));
+        json_object_set_new(s, "Images", json_array());
+        json_object_set_new(s, "ShareReference", json_integer(0));
+        json_object_set_new(s, "SnapshotType", json_string("PRIVATE_SNAPSHOT"));
+        json_object_set_new(s, "DiskSize", json_integer(store_int(q, 4)));
+        json_object_set_new(s, "DiskId", json_string(store_text(q, 3)));
+        json_object_set_new(s, "CopyingToRegions", json_array());
+        json_object_set_new(s, "Encrypt", json_false());
+        json_object_set_new(s, "CreateTime", json_string(created));
+        json_object_set_new(s, "ImageCount", json_integer(0));
+        json_object_set_new(s, "DiskUsage", json_string(store_text(q, 5)));
+        json_object_set_new(s, "SnapshotId", json_string(id));
+        json_object_set_new(s, "TimeStartShare", json_string(""));
+        json_object_set_new(s, "Tags", tags ? tags : json_array());
+        json_object_set_new(s, "IsLocked", json_false());
+        json_object_set_new(s, "LatestModifyTime", json_string(modified));
+        json_object_set_new(s, "AutoSnapshotPolicyId", json_string(""));
+        json_object_set_new(s, "SnapshotMode", json_string("STANDARD_SNAPSHOT"));
+        json_array_append_new(set, s);
+    }
+    store_done(q);
+    json_object_set_new(ctx->out, "TotalCount", json_integer(total));
+    json_object_set_new(ctx->out, "SnapshotSet", set);
+    return rc < 0 ? api_fail(ctx, "InternalError", "The snapshots are unavailable.") : 0;
+}
+
+static int delete_snapshots(struct api_ctx *ctx)
+{
+    json_t *ids = json_object_get(ctx->params, "SnapshotIds");
+    size_t i;
+    json_t *v;
+    json_array_foreach(ids, i, v) {
+        const char *id = json_string_value(v);
+        struct store_stmt *q = store_query(ctx->store,
+                                           "SELECT state, (SELECT count(*) FROM cbs_disks d WHERE d.source_snapshot = s.snapshot_id"
+                                           " AND d.state = 'DUMPING') FROM cbs_snapshots s WHERE snapshot_id = ? AND owner_uin = ?"
+                                           " AND state != 'DELETING'",
+                                           "ss", id, ctx->who.owner_uin);
+        int rc = q ? store_step(q) : -1;
+        char state[24] = "";
+        int64_t restoring = 0;
+        if (rc == 1) {
+            snprintf(state, sizeof state, "%s", store_text(q, 0));
+            restoring = store_int(q, 1);
+        }
+        store_done(q);
+        if (rc != 1)
+            return api_fail(ctx, "InvalidSnapshotId.NotFound", "The snapshot `%s` does not exist.", id);
+        if (!strcmp(state, "CREATING"))
+            return api_fail(ctx, "ResourceUnavailable.SnapshotCreating", "The snapshot `%s` is still being created.", id);
+        if (restoring)
+            return api_fail(ctx, "ResourceInUse", "A disk is being created from the snapshot `%s`.", id);
+    }
+    int64_t now = time_now();
+    json_array_foreach(ids, i, v) {
+        if (store_exec(ctx->store, "UPDATE cbs_snapshots SET state = 'DELETING', updated = ? WHERE snapshot_id = ? AND owner_uin = ?",
+                       "iss", now, json_string_value(v), ctx->who.owner_uin) != 1)
+            return api_fail(ctx, "InternalError", "The snapshot could not be updated.");
+    }
+    snprintf(ctx->resource, sizeof ctx->resource, "qcs::cbs:%s:uin/%s:snap/%s", ctx->region, ctx->who.owner_uin,
+             json_string_value(json_array_get(ids, 0)));
+    block_kick();
+    return 0;
+}
+
+static const char *const orders[] = {"ASC", "DESC", NULL};
+static const char *const order_fields[] = {"CREATE_TIME", NULL};
+static const char *const usages[] = {"SYSTEM_DISK", "DATA_DISK", NULL};
+static const struct param p_tag[] = {P_STR("Key", P_REQUIRED, 1, 127), P_STR("Value", P_REQUIRED, 0, 255), P_END};
+static const struct param p_create[] = {P_STR("DiskId", 0, 1, 32), P_STR("SnapshotName", 0, 1, 60), P_STR("Deadline", 0, 1, 64),
+                                        P_STR("DiskBackupId", 0, 1, 32), P_OBJS("Tags", 0, 50, p_tag), P_BOOL("LocalSnap", 0),
+                                        P_ENUM("DiskUsage", 0, usages), P_END};
+static const struct param p_describe[] = {P_STRS("SnapshotIds", 0, 100, 32), P_FILTERS, P_INT("Limit", 0, 1, 100),
+                                          P_ENUM("OrderField", 0, order_fields), P_INT("Offset", 0, 0, INT32_MAX),
+                                          P_ENUM("Order", 0, orders), P_END};
+static const struct param p_delete[] = {P_STRS("SnapshotIds", P_REQUIRED, 100, 32), P_BOOL("DeleteBindImages", 0), P_END};
+
+static const struct action snapshot_actions[] = {
+    {"cbs", CBS, "CreateSnapshot", create_snapshot, p_create, A_MUTATES | A_REGIONAL, "volume/${DiskId}"},
+    {"cbs", CBS, "DescribeSnapshots", describe_snapshots, p_describe, A_REGIONAL, "snap/*"},
+    {"cbs", CBS, "DeleteSnapshots", delete_snapshots, p_delete, A_MUTATES | A_REGIONAL, "snap/${SnapshotIds}"},
+};
+
+void snapshot_register(void) { api_register(snapshot_actions, sizeof snapshot_actions / sizeof snapshot_actions[0]); }

@@ -1,0 +1,41 @@
+/*
+ * system_disks: read-only views of instances for other services (cloud block storage) that must
+ * not reach into compute's tables directly: an instance's state, zone and run directory, and the
+ * system disk every instance has. Every lookup is scoped to the owner's account.
+ */
+#ifndef YUN_COMPUTE_SYSTEM_DISKS_H
+#define YUN_COMPUTE_SYSTEM_DISKS_H
+
+#include <stdint.h>
+
+#include "store/store.h"
+
+struct instance_info {
+    char instance_id[24];
+    char owner_uin[24];
+    char state[24];        /* PENDING, RUNNING, STOPPED, ... (never TERMINATED: those are "not found") */
+    char zone[64];
+    char name[130];
+    char charge_type[32];
+    int64_t project_id;
+    int64_t created;       /* unix seconds */
+    char run_dir[700];     /* DATA/instances/<id>: the QEMU run directory (QMP socket) */
+    char system_disk_id[24];
+    char system_disk_type[32];
+    int64_t system_disk_size; /* GiB */
+    char system_disk_path[720]; /* run_dir/system.qcow2 */
+};
+
+/* 0 = found (out filled), 1 = no such live instance for owner_uin, -1 = store error.
+ * owner_uin NULL = any owner (internal callers that already hold an instance id). */
+int compute_instance_info(struct store *s, const char *owner_uin, const char *instance_id, struct instance_info *out);
+
+/* The instance whose system disk is disk_id, for owner_uin: 0 found, 1 none, -1 store error. */
+int compute_system_disk_owner(struct store *s, const char *owner_uin, const char *disk_id, struct instance_info *out);
+
+/* Calls fn for each live instance of owner_uin (in creation order) until fn returns non-zero.
+ * Returns 0, fn's non-zero value, or -1 on a store error. */
+int compute_each_instance(struct store *s, const char *owner_uin, int (*fn)(const struct instance_info *in, void *arg),
+                          void *arg);
+
+#endif
