@@ -9,13 +9,17 @@ PKGS=(
   build-essential clang pkg-config
   libmicrohttpd-dev libjansson-dev libsqlite3-dev libssl-dev libargon2-dev libcurl4-openssl-dev
   libexpat1-dev zlib1g-dev libcmocka-dev
-  nodejs npm wrk curl sqlite3
+  wrk curl sqlite3
   qemu-system-x86 qemu-utils lz4 cpio kmod e2fsprogs binutils openssh-client iproute2 nftables iputils-ping
+  awscli s3cmd rclone python3-boto3 nginx-light jq
 )
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# node and npm may come from Debian or from NodeSource (whose nodejs bundles npm): check the commands
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo

@@ -1,0 +1,398 @@
+/*
+ * engine: object bytes on disk, their durable hand-over to the metadata store, start-up recovery,
+ * and the background thread that unlinks unreferenced files and flushes the meters. See engine.h
+ * for the write protocol; the tables of every obj_* fact are created here (one migration list for
+ * the object store).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/core.h"
+#include "object/engine.h"
+
+static const struct migration engine_migrations[] = {
+    {1, "CREATE TABLE obj_buckets (name TEXT PRIMARY KEY, owner_uin TEXT NOT NULL, app_id TEXT NOT NULL,"
+        " region TEXT NOT NULL, acl TEXT NOT NULL DEFAULT 'private', tags TEXT, created INTEGER NOT NULL,"
+        " objects INTEGER NOT NULL DEFAULT 0, bytes INTEGER NOT NULL DEFAULT 0,"
+        " quota_objects INTEGER NOT NULL DEFAULT 0, quota_bytes INTEGER NOT NULL DEFAULT 0);"
+        "CREATE INDEX obj_buckets_owner ON obj_buckets (owner_uin, name);"
+        /* WITHOUT ROWID: rows are stored in (bucket, key) order, so listing is a range scan. */
+        "CREATE TABLE obj_objects (bucket TEXT NOT NULL, key TEXT NOT NULL, size INTEGER NOT NULL,"
+        " etag TEXT NOT NULL, mtime INTEGER NOT NULL, content_type TEXT NOT NULL, headers TEXT, meta TEXT,"
+        " tags TEXT, acl TEXT NOT NULL DEFAULT 'private', file TEXT NOT NULL, checksum TEXT,"
+        " owner_uin TEXT NOT NULL, PRIMARY KEY (bucket, key)) WITHOUT ROWID;"
+        "CREATE INDEX obj_objects_file ON obj_objects (file);"
+        "CREATE TABLE obj_uploads (upload_id TEXT PRIMARY KEY, bucket TEXT NOT NULL, key TEXT NOT NULL,"
+        " initiated INTEGER NOT NULL, content_type TEXT NOT NULL, headers TEXT, meta TEXT, tags TEXT,"
+        " acl TEXT NOT NULL DEFAULT 'private', owner_uin TEXT NOT NULL, initiator TEXT NOT NULL,"
+        " checksum_algo TEXT);"
+        "CREATE INDEX obj_uploads_key ON obj_uploads (bucket, key, initiated);"
+        "CREATE TABLE obj_parts (upload_id TEXT NOT NULL, part INTEGER NOT NULL, size INTEGER NOT NULL,"
+        " etag TEXT NOT NULL, mtime INTEGER NOT NULL, file TEXT NOT NULL, checksum TEXT,"
+        " PRIMARY KEY (upload_id, part));"
+        "CREATE INDEX obj_parts_file ON obj_parts (file);"
+        "CREATE TABLE obj_garbage (file TEXT PRIMARY KEY);"
+        "CREATE TABLE obj_usage (bucket TEXT NOT NULL, day TEXT NOT NULL,"
+        " get_requests INTEGER NOT NULL DEFAULT 0, put_requests INTEGER NOT NULL DEFAULT 0,"
+        " other_requests INTEGER NOT NULL DEFAULT 0, bytes_in INTEGER NOT NULL DEFAULT 0,"
+        " bytes_out INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (bucket, day));"
+        "CREATE TABLE obj_account_quota (owner_uin TEXT PRIMARY KEY, quota_objects INTEGER NOT NULL DEFAULT 0,"
+        " quota_bytes INTEGER NOT NULL DEFAULT 0);"},
+};
+
+int engine_migrate(struct store *s, char *err, size_t errlen)
+{
+    return store_migrate(s, "object", engine_migrations, sizeof engine_migrations / sizeof engine_migrations[0], err,
+                         errlen);
+}
+
+static char root_dir[600];
+static int tmp_dirfd = -1;
+static pthread_t bg_thread;
+static int bg_running;
+static pthread_mutex_t bg_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t bg_cond = PTHREAD_COND_INITIALIZER;
+
+static void tmp_path(const char *id, char *out, size_t len) { snprintf(out, len, "%s/tmp/%.40s", root_dir, id); }
+static void data_path(const char *id, char *out, size_t len)
+{
+    snprintf(out, len, "%s/data/%.2s/%.40s", root_dir, id, id);
+}
+
+int engine_tmp_create(struct engine_file *f)
+{
+    static const char hex[] = "0123456789abcdef";
+    uint8_t raw[ENGINE_ID_LEN / 2];
+    if (random_bytes(raw, sizeof raw) != 0)
+        return -1;
+    for (size_t i = 0; i < sizeof raw; i++) {
+        f->id[2 * i] = hex[raw[i] >> 4];
+        f->id[2 * i + 1] = hex[raw[i] & 15];
+    }
+    f->id[ENGINE_ID_LEN] = 0;
+    f->fd = openat(tmp_dirfd, f->id, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    return f->fd < 0 ? -1 : 0;
+}
+
+int engine_tmp_write(struct engine_file *f, const void *p, size_t n)
+{
+    const char *c = p;
+    while (n) {
+        ssize_t w = write(f->fd, c, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        c += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+int engine_tmp_sync(struct engine_file *f)
+{
+    int rc = fsync(f->fd);
+    if (close(f->fd) != 0)
+        rc = -1;
+    f->fd = -1;
+    if (rc == 0)
+        rc = fsync(tmp_dirfd);
+    return rc;
+}
+
+void engine_tmp_discard(struct engine_file *f)
+{
+    if (f->fd >= 0)
+        close(f->fd);
+    f->fd = -1;
+    if (f->id[0])
+        unlinkat(tmp_dirfd, f->id, 0);
+    f->id[0] = 0;
+}
+
+void engine_publish(const char *id)
+{
+    char from[700], to[700];
+    tmp_path(id, from, sizeof from);
+    data_path(id, to, sizeof to);
+    if (rename(from, to) != 0 && errno == ENOENT) {
+        /* the shard directory is created lazily */
+        char dir[700];
+        snprintf(dir, sizeof dir, "%s/data/%.2s", root_dir, id);
+        mkdir(dir, 0700);
+        if (rename(from, to) != 0)
+            log_warn("object file %s stays in tmp/: %s (moved at next start)", id, strerror(errno));
+    }
+}
+
+int engine_open(const char *id)
+{
+    char p[700];
+    data_path(id, p, sizeof p);
+    int fd = open(p, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT) {
+        tmp_path(id, p, sizeof p);
+        fd = open(p, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+            data_path(id, p, sizeof p); /* published in between */
+            fd = open(p, O_RDONLY | O_CLOEXEC);
+        }
+    }
+    return fd;
+}
+
+int engine_copy_range(struct engine_file *f, const char *src_id, uint64_t offset, uint64_t len)
+{
+    int in = engine_open(src_id);
+    if (in < 0)
+        return -1;
+    loff_t off = (loff_t)offset;
+    int rc = 0;
+    while (len) {
+        size_t want = len > (1u << 30) ? (1u << 30) : (size_t)len;
+        ssize_t n = copy_file_range(in, &off, f->fd, NULL, want, 0);
+        if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL || errno == EOPNOTSUPP)) {
+            char buf[1 << 16];
+            n = pread(in, buf, want < sizeof buf ? want : sizeof buf, off);
+            if (n > 0 && engine_tmp_write(f, buf, (size_t)n) != 0)
+                n = -1;
+            if (n > 0)
+                off += n;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            rc = -1;
+            if (n == 0)
+                errno = EIO; /* source shorter than its metadata says */
+            break;
+        }
+        len -= (uint64_t)n;
+    }
+    close(in);
+    return rc;
+}
+
+int engine_garbage(struct store *s, const char *id)
+{
+    return store_exec(s, "INSERT OR IGNORE INTO obj_garbage (file) VALUES (?)", "s", id) < 0 ? -1 : 0;
+}
+
+/* ---- metering ---- */
+
+#define METER_SLOTS 512
+struct meter_slot {
+    char bucket[64];
+    uint64_t req[3], in, out;
+};
+static struct meter_slot meters[METER_SLOTS];
+static pthread_mutex_t meter_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void engine_meter(const char *bucket, enum meter_kind kind, uint64_t bytes_in, uint64_t bytes_out)
+{
+    if (!bucket || !bucket[0])
+        bucket = "-"; /* service-level requests (ListBuckets) */
+    uint32_t h = 2166136261u;
+    for (const char *p = bucket; *p; p++)
+        h = (h ^ (uint8_t)*p) * 16777619u;
+    pthread_mutex_lock(&meter_lock);
+    for (int i = 0; i < METER_SLOTS; i++) {
+        struct meter_slot *m = &meters[(h + (uint32_t)i) % METER_SLOTS];
+        if (!m->bucket[0])
+            snprintf(m->bucket, sizeof m->bucket, "%s", bucket);
+        if (strcmp(m->bucket, bucket) == 0) {
+            m->req[kind]++;
+            m->in += bytes_in;
+            m->out += bytes_out;
+            break;
+        }
+    } /* table full until the next flush: the request goes uncounted rather than blocking */
+    pthread_mutex_unlock(&meter_lock);
+}
+
+void engine_meter_flush(void)
+{
+    static struct meter_slot snap[METER_SLOTS];
+    pthread_mutex_lock(&meter_lock);
+    memcpy(snap, meters, sizeof meters);
+    memset(meters, 0, sizeof meters);
+    pthread_mutex_unlock(&meter_lock);
+    struct store *s = store_thread();
+    if (!s)
+        return;
+    char day[16];
+    time_date(time_now(), day);
+    int any = 0;
+    for (int i = 0; i < METER_SLOTS; i++)
+        if (snap[i].bucket[0]) {
+            if (!any && store_begin(s) != STORE_OK)
+                return;
+            any = 1;
+            store_exec(s,
+                       "INSERT INTO obj_usage (bucket, day, get_requests, put_requests, other_requests, bytes_in, bytes_out)"
+                       " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (bucket, day) DO UPDATE SET"
+                       " get_requests = get_requests + excluded.get_requests,"
+                       " put_requests = put_requests + excluded.put_requests,"
+                       " other_requests = other_requests + excluded.other_requests,"
+                       " bytes_in = bytes_in + excluded.bytes_in, bytes_out = bytes_out + excluded.bytes_out",
+                       "ssiiiii", snap[i].bucket, day, (int64_t)snap[i].req[METER_GET], (int64_t)snap[i].req[METER_PUT],
+                       (int64_t)snap[i].req[METER_OTHER], (int64_t)snap[i].in, (int64_t)snap[i].out);
+        }
+    if (any && store_commit(s) != STORE_OK)
+        log_warn("object meters: flush failed: %s", store_errmsg(s));
+}
+
+/* ---- garbage collection and recovery ---- */
+
+static void unlink_file(const char *id)
+{
+    char p[700];
+    data_path(id, p, sizeof p);
+    if (unlink(p) != 0 && errno == ENOENT) {
+        tmp_path(id, p, sizeof p);
+        unlink(p);
+    }
+}
+
+static int collect_garbage(struct store *s)
+{
+    char ids[256][ENGINE_ID_LEN + 8];
+    int n = 0;
+    struct store_stmt *q = store_query(s, "SELECT file FROM obj_garbage LIMIT 256", "");
+    if (!q)
+        return -1;
+    while (n < 256 && store_step(q) == 1)
+        snprintf(ids[n++], sizeof ids[0], "%s", store_text(q, 0));
+    store_done(q);
+    for (int i = 0; i < n; i++)
+        unlink_file(ids[i]);
+    if (n && store_begin(s) == STORE_OK) {
+        for (int i = 0; i < n; i++)
+            store_exec(s, "DELETE FROM obj_garbage WHERE file = ?", "s", ids[i]);
+        store_commit(s);
+    }
+    return n;
+}
+
+static int referenced(struct store *s, const char *id)
+{
+    struct store_stmt *q = store_query(s,
+                                       "SELECT 1 FROM obj_objects WHERE file = ?1 UNION ALL"
+                                       " SELECT 1 FROM obj_parts WHERE file = ?1 LIMIT 1",
+                                       "s", id);
+    if (!q)
+        return -1;
+    int rc = store_step(q);
+    store_done(q);
+    return rc;
+}
+
+/* Every file in tmp/ is an upload cut short (delete) or a committed file not yet moved (move). */
+static int recover_tmp(struct store *s, char *err, size_t errlen)
+{
+    DIR *d = fdopendir(dup(tmp_dirfd));
+    if (!d) {
+        snprintf(err, errlen, "%s/tmp: %s", root_dir, strerror(errno));
+        return -1;
+    }
+    struct dirent *e;
+    int moved = 0, dropped = 0;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        int r = strlen(e->d_name) == ENGINE_ID_LEN ? referenced(s, e->d_name) : 0;
+        if (r < 0) {
+            snprintf(err, errlen, "recovery: %s", store_errmsg(s));
+            closedir(d);
+            return -1;
+        }
+        if (r) {
+            engine_publish(e->d_name);
+            moved++;
+        } else {
+            unlinkat(tmp_dirfd, e->d_name, 0);
+            dropped++;
+        }
+    }
+    closedir(d);
+    fsync(tmp_dirfd);
+    if (moved || dropped)
+        log_info("object store recovery: %d committed file(s) moved, %d partial upload(s) removed", moved, dropped);
+    return 0;
+}
+
+static void *background(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&bg_lock);
+    while (bg_running) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_sec += 2;
+        pthread_cond_timedwait(&bg_cond, &bg_lock, &ts);
+        pthread_mutex_unlock(&bg_lock);
+        struct store *s = store_thread();
+        if (s)
+            while (collect_garbage(s) == 256)
+                ;
+        engine_meter_flush();
+        pthread_mutex_lock(&bg_lock);
+    }
+    pthread_mutex_unlock(&bg_lock);
+    return NULL;
+}
+
+int engine_start(const char *data_dir, struct store *s, char *err, size_t errlen)
+{
+    snprintf(root_dir, sizeof root_dir, "%s/objects", data_dir);
+    char p[700];
+    snprintf(p, sizeof p, "%s/tmp", root_dir);
+    if (mkdir_p(p, 0700) != 0) {
+        snprintf(err, errlen, "cannot create %s: %s", p, strerror(errno));
+        return -1;
+    }
+    snprintf(p, sizeof p, "%s/data", root_dir);
+    if (mkdir_p(p, 0700) != 0) {
+        snprintf(err, errlen, "cannot create %s: %s", p, strerror(errno));
+        return -1;
+    }
+    snprintf(p, sizeof p, "%s/tmp", root_dir);
+    tmp_dirfd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (tmp_dirfd < 0) {
+        snprintf(err, errlen, "cannot open %s: %s", p, strerror(errno));
+        return -1;
+    }
+    if (recover_tmp(s, err, errlen) != 0)
+        return -1;
+    while (collect_garbage(s) == 256)
+        ;
+    bg_running = 1;
+    if (pthread_create(&bg_thread, NULL, background, NULL) != 0) {
+        bg_running = 0;
+        snprintf(err, errlen, "cannot start the object store's background thread");
+        return -1;
+    }
+    return 0;
+}
+
+void engine_stop(void)
+{
+    if (bg_running) {
+        pthread_mutex_lock(&bg_lock);
+        bg_running = 0;
+        pthread_cond_signal(&bg_cond);
+        pthread_mutex_unlock(&bg_lock);
+        pthread_join(bg_thread, NULL);
+    }
+    if (tmp_dirfd >= 0)
+        close(tmp_dirfd);
+    tmp_dirfd = -1;
+}

@@ -1,0 +1,53 @@
+/*
+ * engine: where object bytes live and how they become durable, plus the gateway's background
+ * chores (deferred deletes, metering flush). Metadata is in the store (tables obj_*); bytes are
+ * files under DATA/objects:
+ *   tmp/<id>        being written, or written and committed but not yet moved (see below)
+ *   data/<id:2>/<id> committed object and part files
+ * A PUT writes tmp/<id>, fsyncs it and the tmp directory, commits the metadata row that names <id>,
+ * then renames the file into data/. So a committed row always names complete, synced bytes, and
+ * at start-up every file left in tmp/ is either referenced (finish the rename) or not (delete it):
+ * a kill -9 at any point leaves neither a partial object nor an orphan. Files no longer referenced
+ * are queued in obj_garbage inside the same transaction that drops the reference and unlinked by
+ * the background thread, so a crash cannot leak them either.
+ */
+#ifndef YUN_OBJECT_ENGINE_H
+#define YUN_OBJECT_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/store.h"
+
+#define ENGINE_ID_LEN 24
+
+int engine_migrate(struct store *s, char *err, size_t errlen);
+/* Creates the directories, recovers tmp/ against the store, starts the background thread. */
+int engine_start(const char *data_dir, struct store *s, char *err, size_t errlen);
+void engine_stop(void);
+
+/* A file being written. */
+struct engine_file {
+    int fd;
+    char id[ENGINE_ID_LEN + 1];
+};
+int engine_tmp_create(struct engine_file *f);               /* 0, or -1 with errno */
+int engine_tmp_write(struct engine_file *f, const void *p, size_t n);
+int engine_tmp_sync(struct engine_file *f);                 /* fsync file + tmp dir, closes fd */
+void engine_tmp_discard(struct engine_file *f);             /* closes and unlinks */
+/* After the commit that references id: move it to data/. Failure is repaired at next start. */
+void engine_publish(const char *id);
+/* Opens a committed file for reading (data/, falling back to tmp/ during publish). */
+int engine_open(const char *id);
+/* Appends len bytes of src_id from offset into f (copy_file_range, read/write fallback). */
+int engine_copy_range(struct engine_file *f, const char *src_id, uint64_t offset, uint64_t len);
+/* Inside the caller's transaction: the file is no longer referenced once it commits. */
+int engine_garbage(struct store *s, const char *id);
+
+/* Metering: request and traffic counters per bucket, kept in memory and flushed to
+ * obj_usage (per bucket per UTC day) every few seconds and at stop. */
+enum meter_kind { METER_GET, METER_PUT, METER_OTHER };
+void engine_meter(const char *bucket, enum meter_kind kind, uint64_t bytes_in, uint64_t bytes_out);
+void engine_meter_flush(void);
+
+#endif
