@@ -334,8 +334,11 @@ char *api_handle(const struct config *cfg, const struct api_http *req)
             if (store_commit(s) != STORE_OK) {
                 rc = -1;
                 api_fail(&ctx, "InternalError", "The change could not be committed.");
-            } else if (identity && identity->changed) {
-                identity->changed();
+            } else {
+                if (identity && identity->changed)
+                    identity->changed();
+                if (ctx.after_commit)
+                    ctx.after_commit();
             }
         } else {
             store_rollback(s);

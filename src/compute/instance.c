@@ -458,7 +458,7 @@ static int run_instances(struct api_ctx *ctx)
     snprintf(ctx->resource, sizeof ctx->resource, "qcs::cvm:%s:uin/%s:instance/%s", ctx->region, ctx->who.owner_uin,
              json_string_value(json_array_get(ids, 0)));
     json_object_set_new(ctx->out, "InstanceIdSet", ids);
-    compute_kick();
+    ctx->after_commit = compute_kick; /* the controller must see the committed rows */
     return 0;
 fail:
     json_decref(l.tags);
@@ -501,7 +501,7 @@ static int transition(struct api_ctx *ctx, json_t *ids, enum op op, const char *
     }
     snprintf(ctx->resource, sizeof ctx->resource, "qcs::cvm:%s:uin/%s:instance/%s", ctx->region, ctx->who.owner_uin,
              json_string_value(json_array_get(ids, 0)));
-    compute_kick();
+    ctx->after_commit = compute_kick; /* the controller must see the committed rows */
     return 0;
 }
 
