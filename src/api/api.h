@@ -83,6 +83,7 @@ struct api_ctx {
     char code[96];  /* error code when the handler fails */
     char message[512];
     char resource[256]; /* what the action touched, for the audit record */
+    int discard;        /* success, but roll back what the handler wrote (DryRun) */
 };
 
 typedef int (*action_fn)(struct api_ctx *ctx);

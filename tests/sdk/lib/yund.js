@@ -37,9 +37,9 @@ function freePort() {
   });
 }
 
-function httpGet(port, urlPath) {
+function httpGet(port, urlPath, host = "127.0.0.1") {
   return new Promise((resolve) => {
-    const req = http.get({ host: "127.0.0.1", port, path: urlPath, agent: false, timeout: 1000 }, (res) => {
+    const req = http.get({ host, port, path: urlPath, agent: false, timeout: 1000 }, (res) => {
       res.resume();
       res.on("end", () => resolve(res.statusCode));
     });
@@ -59,11 +59,13 @@ function credOf(c) {
 }
 
 class Daemon {
-  constructor({ config, dataDir, port }) {
+  constructor({ config, dataDir, port, netns }) {
     this.config = config;
     this.dataDir = dataDir;
     this.port = port;
-    this.endpoint = `127.0.0.1:${port}`;
+    this.netns = netns || null; // {name, hostIp, nsIp}: the daemon runs in its own network namespace
+    this.listenHost = this.netns ? this.netns.nsIp : "127.0.0.1";
+    this.endpoint = `${this.listenHost}:${port}`;
     this.child = null;
     this.output = "";
     this.configFile = null;
@@ -76,7 +78,9 @@ class Daemon {
   async start() {
     const args = ["up", "--data", this.dataDir, "--listen", this.endpoint];
     if (this.configFile) args.push("--config", this.configFile);
-    const child = spawn(BIN, args, { stdio: ["ignore", "pipe", "pipe"] });
+    const child = this.netns
+      ? spawn("ip", ["netns", "exec", this.netns.name, BIN, ...args], { stdio: ["ignore", "pipe", "pipe"] })
+      : spawn(BIN, args, { stdio: ["ignore", "pipe", "pipe"] });
     this.child = child;
     live.add(child);
     const keep = (d) => { this.output = (this.output + d.toString()).slice(-65536); };
@@ -91,7 +95,7 @@ class Daemon {
     const deadline = Date.now() + READY_TIMEOUT_MS;
     while (Date.now() < deadline) {
       if (gone) throw new Error(`yun up exited early (${JSON.stringify(gone)}):\n${this.output}`);
-      if (await httpGet(this.port, "/healthz") === 200) break;
+      if (await httpGet(this.port, "/healthz", this.listenHost) === 200) break;
       await sleep(25);
     }
     if (Date.now() >= deadline) {
@@ -130,6 +134,9 @@ class Daemon {
     await this.stop();
     if (process.env.YUN_SHOW_LOG) process.stderr.write(this.output);
     assert.ok(!SANITIZER_REPORT.test(this.output), `sanitizer report from yun up:\n${this.output}`);
+    const leftover = this.qemuPids();
+    for (const { pid } of leftover) { try { process.kill(pid, "SIGKILL"); } catch { /* gone */ } }
+    if (this.netns) netnsDelete(this.netns);
     if (!process.env.YUN_KEEP_DATA) {
       fs.rmSync(this.dataDir, { recursive: true, force: true });
       if (this.configFile) fs.rmSync(this.configFile, { force: true });
@@ -178,6 +185,60 @@ class Daemon {
     return acct;
   }
 
+  /*
+   * QEMU processes started for this daemon's data dir: [{pid, id}] (id = instance id). Zombies do not count.
+   * Matched on the run dir in the command line, so guests of other daemons on the machine are ignored.
+   */
+  qemuPids() {
+    const out = [];
+    const marker = path.join(this.dataDir, "instances") + "/";
+    for (const e of fs.readdirSync("/proc")) {
+      if (!/^\d+$/.test(e)) continue;
+      let cmd, stat;
+      try {
+        cmd = fs.readFileSync(`/proc/${e}/cmdline`, "utf8");
+        stat = fs.readFileSync(`/proc/${e}/stat`, "utf8");
+      } catch { continue; }
+      const st = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+      if (st === "Z" || st === "X") continue;
+      const argv = cmd.split("\0");
+      if (!/qemu-system/.test(argv[0]) || !cmd.includes(marker)) continue;
+      const name = argv[argv.indexOf("-name") + 1] || "";
+      out.push({ pid: Number(e), id: name.split(",")[0] });
+    }
+    return out;
+  }
+
+  /* Runs cmd args where the daemon's guests are reachable (its network namespace if it has one). */
+  exec(cmd, args, { timeout = 30000, input } = {}) {
+    const [c, a] = this.netns ? ["ip", ["netns", "exec", this.netns.name, cmd, ...args]] : [cmd, args];
+    const r = spawnSync(c, a, { encoding: "utf8", timeout, input });
+    if (r.error) throw r.error;
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr, signal: r.signal };
+  }
+
+  /*
+   * ssh root@ip with the private key (PEM text or file path); returns exec's result. With vpcId the
+   * command runs in that VPC's router namespace (yv-<last 8 of the id>), where the guest's private
+   * address is routed; without it, where the daemon runs (EIPs are reachable there).
+   */
+  ssh(ip, key, command, { timeout = 20000, vpcId } = {}) {
+    let keyFile = key;
+    if (key.includes("PRIVATE KEY")) {
+      keyFile = path.join(this.dataDir, "..", `${path.basename(this.dataDir)}.sshkey`);
+      fs.writeFileSync(keyFile, key.endsWith("\n") ? key : key + "\n", { mode: 0o600 });
+    }
+    const sshArgs = ["-i", keyFile, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+      "-o", "BatchMode=yes", "-o", "ConnectTimeout=5", "-o", "LogLevel=ERROR", `root@${ip}`, command];
+    if (vpcId) {
+      const r = spawnSync("ip", ["netns", "exec", `yv-${vpcId.slice(-8)}`, "ssh", ...sshArgs], { encoding: "utf8", timeout });
+      if (r.error) throw r.error;
+      return { status: r.status, stdout: r.stdout, stderr: r.stderr, signal: r.signal };
+    }
+    return this.exec("ssh", ["-i", keyFile, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+      "-o", "BatchMode=yes", "-o", "ConnectTimeout=5", "-o", "LogLevel=ERROR", `root@${ip}`, command], { timeout });
+  }
+
   audit(limit) {
     const args = ["audit"];
     if (limit) args.push("--limit", String(limit));
@@ -185,12 +246,74 @@ class Daemon {
   }
 }
 
-/* Starts a fresh daemon. opts: {config} (object written as the config file). */
+/*
+ * A private network namespace joined to this one by a veth pair (10.254.X.Y/30): a daemon started in it
+ * gets its own bridge, nftables and 169.254.169.254, so compute tests do not collide with other yun
+ * daemons on the machine (there is one metadata address and one yunbr0 per namespace).
+ */
+function netnsCreate() {
+  const sh = (args) => {
+    const r = spawnSync("ip", args, { encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`ip ${args.join(" ")}: ${r.stderr}`);
+  };
+  const tag = `${process.pid.toString(36)}${Math.floor(Math.random() * 46656).toString(36)}`.slice(-6);
+  const name = `yunt-${tag}`;
+  const used = spawnSync("ip", ["-4", "-o", "addr"], { encoding: "utf8" }).stdout || "";
+  let n;
+  do { n = 1 + Math.floor(Math.random() * 16000); } while (used.includes(`10.254.${n >> 6}.${(n & 63) * 4 + 1}/`));
+  const base = `10.254.${n >> 6}.${(n & 63) * 4}`.split(".").map(Number);
+  const hostIp = `${base[0]}.${base[1]}.${base[2]}.${base[3] + 1}`, nsIp = `${base[0]}.${base[1]}.${base[2]}.${base[3] + 2}`;
+  sh(["netns", "add", name]);
+  const ns = { name, hostIp, nsIp, veth: `yth-${tag}` };
+  try {
+    sh(["link", "add", ns.veth, "type", "veth", "peer", "name", "eth0", "netns", name]);
+    sh(["addr", "add", `${hostIp}/30`, "dev", ns.veth]);
+    sh(["link", "set", ns.veth, "up"]);
+    sh(["-n", name, "addr", "add", `${nsIp}/30`, "dev", "eth0"]);
+    sh(["-n", name, "link", "set", "eth0", "up"]);
+    sh(["-n", name, "link", "set", "lo", "up"]);
+    sh(["-n", name, "route", "add", "default", "via", hostIp]);
+  } catch (e) { netnsDelete(ns); throw e; }
+  liveNetns.add(ns);
+  return ns;
+}
+
+function netnsDelete(ns) {
+  spawnSync("ip", ["link", "del", ns.veth]);
+  spawnSync("ip", ["netns", "del", ns.name]);
+  liveNetns.delete(ns);
+}
+
+const liveNetns = new Set();
+process.on("exit", () => { for (const ns of liveNetns) netnsDelete(ns); });
+
+/*
+ * Starts a fresh daemon. opts: {config} (object written as the config file); {netns: true} runs it in
+ * a private network namespace (compute tests: guests, their bridge and metadata service stay private).
+ */
 async function startDaemon(opts = {}) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "yun-sdk-"));
   const port = await freePort();
-  const d = new Daemon({ config: opts.config, dataDir, port });
-  return d.start();
+  const netns = opts.netns ? netnsCreate() : null;
+  const d = new Daemon({ config: opts.config, dataDir, port, netns });
+  try {
+    return await d.start();
+  } catch (e) {
+    if (netns) netnsDelete(netns);
+    throw e;
+  }
+}
+
+/* Polls fn() until pred(value) holds; returns the value, or fails after timeoutMs with the last value. */
+async function waitFor(fn, pred, timeoutMs, what = "condition", everyMs = 200) {
+  const deadline = Date.now() + timeoutMs;
+  let v;
+  for (;;) {
+    v = await fn();
+    if (pred(v)) return v;
+    if (Date.now() > deadline) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${JSON.stringify(v)?.slice(0, 2000)}`);
+    await sleep(everyMs);
+  }
 }
 
 /*
@@ -211,4 +334,4 @@ async function rejectsWith(p, code, msg) {
   assert.fail(`${msg ? msg + ": " : ""}expected error ${code}, but the call succeeded: ${JSON.stringify(res)}`);
 }
 
-module.exports = { startDaemon, rejectsWith, freePort, sleep, credOf, BIN, REPO };
+module.exports = { startDaemon, rejectsWith, waitFor, freePort, sleep, credOf, BIN, REPO };
