@@ -84,6 +84,7 @@ struct api_ctx {
     char message[512];
     char resource[256]; /* what the action touched, for the audit record */
     void (*after_commit)(void); /* runs once the action's changes are committed (e.g. wake a controller) */
+    int discard;        /* success, but roll back what the handler wrote (DryRun) */
 };
 
 typedef int (*action_fn)(struct api_ctx *ctx);

@@ -328,7 +328,10 @@ char *api_handle(const struct config *cfg, const struct api_http *req)
     int rc = ctx.action->handler(&ctx);
     if (rc != 0 && !ctx.code[0])
         api_fail(&ctx, "InternalError", "The action failed unexpectedly.");
-    if (mutates) {
+    if (mutates && rc == 0 && ctx.discard) {
+        store_rollback(s);
+        audit_record(s, &ctx, "DryRun");
+    } else if (mutates) {
         if (rc == 0) {
             audit_record(s, &ctx, "Success");
             if (store_commit(s) != STORE_OK) {

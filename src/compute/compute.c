@@ -15,6 +15,7 @@
 
 #include "compute/compute.h"
 #include "host/hypervisor.h"
+#include "network/network.h"
 
 struct compute_env compute_env;
 
@@ -46,6 +47,10 @@ static const struct migration compute_migrations[] = {
         "CREATE TABLE client_tokens (owner_uin TEXT NOT NULL, token TEXT NOT NULL, instance_ids TEXT NOT NULL,"
         " created INTEGER NOT NULL, PRIMARY KEY (owner_uin, token));"
         "CREATE TABLE host_addresses (ip TEXT PRIMARY KEY, instance_id TEXT NOT NULL UNIQUE);"},
+    /* instances live in VPC subnets; addresses come from the network service's IPAM */
+    {2, "ALTER TABLE instances ADD COLUMN vpc_id TEXT NOT NULL DEFAULT '';"
+        "ALTER TABLE instances ADD COLUMN subnet_id TEXT NOT NULL DEFAULT '';"
+        "DROP TABLE host_addresses;"},
 };
 
 int compute_migrate(struct store *s, char *err, size_t errlen)
@@ -54,8 +59,27 @@ int compute_migrate(struct store *s, char *err, size_t errlen)
                          errlen);
 }
 
+/* For AssociateAddress: an instance of the account, its primary address and VPC. */
+static int instance_lookup(struct store *s, const char *owner_uin, const char *instance_id, char private_ip[16], char vpc_id[24])
+{
+    struct store_stmt *q = store_query(s,
+                                       "SELECT private_ip, vpc_id FROM instances WHERE instance_id = ? AND owner_uin = ?"
+                                       " AND state NOT IN ('TERMINATED', 'TERMINATING')",
+                                       "ss", instance_id, owner_uin);
+    if (!q)
+        return -1;
+    int rc = store_step(q);
+    if (rc == 1) {
+        snprintf(private_ip, 16, "%s", store_text(q, 0));
+        snprintf(vpc_id, 24, "%s", store_text(q, 1));
+    }
+    store_done(q);
+    return rc < 0 ? -1 : rc;
+}
+
 void compute_register(void)
 {
+    network_set_instance_lookup(instance_lookup);
     compute_register_regions();
     catalog_register();
     keypair_register();
@@ -167,10 +191,6 @@ int compute_host_start(const struct config *cfg, struct store *s, char *err, siz
     if (build_image(why, sizeof why) != 0 || catalog_register_builtin(s, compute_env.image_dir) != 0) {
         if (!why[0])
             snprintf(why, sizeof why, "cannot register the built-in image: %s", store_errmsg(s));
-    } else if (hostnet_setup(cfg, why, sizeof why) != 0) {
-        /* why is set */
-    } else if (metadata_start(why, sizeof why) != 0) {
-        /* why is set */
     }
     compute_env.host_ready = why[0] == 0;
     snprintf(compute_env.host_error, sizeof compute_env.host_error, "%s", why);
@@ -200,5 +220,5 @@ int compute_host_start(const struct config *cfg, struct store *s, char *err, siz
 void compute_host_stop(void)
 {
     controller_stop();
-    metadata_stop();
+    metadata_sync(NULL);
 }

@@ -67,16 +67,9 @@ int compute_events_record(struct store *s, const char *instance_id, const char *
 int instance_set_state(struct store *s, const char *instance_id, const char *state, const char *op_state,
                        const char *reason);
 
-/* hostnet.c: the per-host default network (bridge, NAT, anti-spoofing, metadata addresses). */
-int hostnet_setup(const struct config *cfg, char *err, size_t errlen);
-int hostnet_tap_add(const char *tap, const char *mac, const char *ip, char *err, size_t errlen);
-void hostnet_tap_del(const char *tap, const char *mac, const char *ip);
-int hostnet_gateway(const struct config *cfg, char *gw, size_t gwlen, int *prefix);
-int hostnet_allocate_ip(struct store *s, const struct config *cfg, const char *instance_id, char ip[16]);
-
-/* metadata.c */
-int metadata_start(char *err, size_t errlen);
-void metadata_stop(void);
+/* metadata.c: one listener per VPC with instances on this host, inside the VPC's router
+ * namespace; plan = the host's network plan (NULL stops every listener). */
+void metadata_sync(json_t *plan);
 
 
 

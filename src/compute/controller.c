@@ -23,6 +23,7 @@
 #include "compute/compute.h"
 #include "block/block.h"
 #include "host/hypervisor.h"
+#include "network/network.h"
 
 #define WORKERS 4
 #define MAX_INFLIGHT 128
@@ -62,11 +63,80 @@ void compute_kick(void)
     pthread_mutex_unlock(&mu);
 }
 
+/* ---- the host's network: the plan computed from the store, applied when it changes ---- */
+
+static pthread_mutex_t net_mu = PTHREAD_MUTEX_INITIALIZER;
+static char *applied_plan; /* last plan applied, as JSON text (owned here) */
+static char uplink[16];
+
+static int on_this_host(const char *instance_id, void *arg)
+{
+    struct store_stmt *q = store_query((struct store *)arg,
+                                       "SELECT 1 FROM instances WHERE instance_id = ? AND host_id = ? AND state != 'TERMINATED'",
+                                       "ss", instance_id, compute_env.host_id);
+    int rc = q ? store_step(q) : 0;
+    store_done(q);
+    return rc == 1;
+}
+
+/* The interface of the default route: where VPC traffic leaves the host (masqueraded). */
+static void find_uplink(void)
+{
+    FILE *f = fopen("/proc/net/route", "r");
+    char line[256], dev[32];
+    unsigned dest, flags;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "%31s %x %*x %x", dev, &dest, &flags) == 3 && dest == 0 && (flags & 1) && strlen(dev) < sizeof uplink) {
+            snprintf(uplink, sizeof uplink, "%s", dev);
+            break;
+        }
+    if (f)
+        fclose(f);
+}
+
+/* Makes the host's bridges, taps, namespaces and nftables match the store; force re-applies an
+ * unchanged plan (e.g. before a boot, so the instance's tap exists). */
+static int net_apply(struct store *s, int force, char *err, size_t errlen)
+{
+    pthread_mutex_lock(&net_mu);
+    json_t *plan = network_host_plan(s, on_this_host, s);
+    int rc = -1;
+    if (!plan) {
+        snprintf(err, errlen, "the network plan could not be computed");
+        goto out;
+    }
+    json_object_set_new(plan, "Uplink", json_string(uplink));
+    char *text = json_dumps(plan, JSON_COMPACT | JSON_SORT_KEYS);
+    if (!force && text && applied_plan && strcmp(text, applied_plan) == 0) {
+        free(text);
+        rc = 0;
+        goto out;
+    }
+    rc = host_net_apply(plan, err, errlen);
+    if (rc == 0) {
+        free(applied_plan);
+        applied_plan = text;
+        metadata_sync(plan);
+    } else {
+        free(text);
+        log_warn("host network: %s", err);
+    }
+out:
+    json_decref(plan);
+    pthread_mutex_unlock(&net_mu);
+    return rc;
+}
+
 static void run_dir_of(const char *id, char *out, size_t len)
 {
     snprintf(out, len, "%.480s/instances/%.24s", compute_env.data_dir, id);
 }
-static void tap_of(const char *id, char *out, size_t len) { snprintf(out, len, "yt-%s", id + 4); }
+static void tap_of(const char *id, char *out, size_t len)
+{
+    char dev[16];
+    network_nic_device(id, dev);
+    snprintf(out, len, "%s", dev);
+}
 
 static size_t console_length(const char *run_dir)
 {
@@ -152,7 +222,7 @@ static void booting_refresh(void)
 /* ---- steps ---- */
 
 struct inst {
-    char id[24], state[24], op[40], stop_type[16], ip[16], mac[24], image_id[32];
+    char id[24], state[24], op[40], stop_type[16], ip[16], mac[24], image_id[32], owner[24], subnet_id[24];
     char kernel[700], initrd[700], base_disk[700];
     int cpu, memory_gib;
     int64_t disk_size;
@@ -164,7 +234,8 @@ static int load(struct store *s, const char *id, struct inst *in)
     struct store_stmt *q = store_query(s,
                                        "SELECT i.state, coalesce(i.latest_op, ''), coalesce(i.stop_type, ''), i.private_ip, i.mac,"
                                        " i.image_id, coalesce(m.kernel, ''), coalesce(m.initrd, ''), coalesce(m.disk, ''), i.cpu,"
-                                       " i.memory_gib, i.system_disk_size FROM instances i LEFT JOIN images m ON m.image_id = i.image_id"
+                                       " i.memory_gib, i.system_disk_size, i.owner_uin, i.subnet_id FROM instances i"
+                                       " LEFT JOIN images m ON m.image_id = i.image_id"
                                        " WHERE i.instance_id = ?",
                                        "s", id);
     if (!q || store_step(q) != 1) {
@@ -185,6 +256,8 @@ static int load(struct store *s, const char *id, struct inst *in)
     in->cpu = (int)store_int(q, 9);
     in->memory_gib = (int)store_int(q, 10);
     in->disk_size = store_int(q, 11);
+    snprintf(in->owner, sizeof in->owner, "%s", store_text(q, 12));
+    snprintf(in->subnet_id, sizeof in->subnet_id, "%s", store_text(q, 13));
     store_done(q);
     run_dir_of(id, in->run_dir, sizeof in->run_dir);
     snprintf(in->disk, sizeof in->disk, "%s/system.qcow2", in->run_dir);
@@ -217,7 +290,7 @@ static int ensure_disk(struct inst *in, char *err, size_t errlen)
     return 0;
 }
 
-static int boot(struct inst *in, char *err, size_t errlen)
+static int boot(struct store *s, struct inst *in, char *err, size_t errlen)
 {
     char state_detail[128];
     enum hv_state st = hv->status(in->run_dir, state_detail, sizeof state_detail);
@@ -225,12 +298,16 @@ static int boot(struct inst *in, char *err, size_t errlen)
         return 0; /* already running: a crash came between start and the state update */
     if (st == HV_SHUTDOWN || st == HV_ERROR)
         hv->destroy(in->run_dir, NULL, 0);
-    if (hostnet_tap_add(in->tap, in->mac, in->ip, err, errlen) != 0)
+    if (net_apply(s, 1, err, errlen) != 0) /* creates the instance's tap in its VPC */
         return -1;
-    char gw[16], extra[128];
-    int prefix;
-    hostnet_gateway(compute_env.cfg, gw, sizeof gw, &prefix);
-    snprintf(extra, sizeof extra, "yun.ip=%s/%d yun.gw=%s", in->ip, prefix, gw);
+    char vpc[24], zone[64], cidr_text[20], gw[16], extra[128];
+    struct cidr subnet;
+    if (network_subnet_info(s, in->owner, in->subnet_id, vpc, zone, cidr_text) != 1 || cidr_parse(cidr_text, &subnet) != 0) {
+        snprintf(err, errlen, "the instance's subnet %s is gone", in->subnet_id);
+        return -1;
+    }
+    ip_format(subnet_gateway(&subnet), gw);
+    snprintf(extra, sizeof extra, "yun.ip=%s/%d yun.gw=%s", in->ip, subnet.prefix, gw);
     struct hv_spec spec = {.instance_id = in->id, .vcpus = in->cpu, .memory_mib = in->memory_gib * 1024,
                            .kernel = in->kernel[0] ? in->kernel : NULL, .initrd = in->initrd[0] ? in->initrd : NULL,
                            .cmdline_extra = extra, .system_disk = in->disk,
@@ -251,10 +328,10 @@ static int rm_entry(const char *path, const struct stat *sb, int flag, struct FT
     return remove(path);
 }
 
+/* Stops the instance's QEMU; its tap stays with its NIC in the plan until the instance is terminated. */
 static void release(struct store *s, struct inst *in)
 {
     hv->destroy(in->run_dir, NULL, 0);
-    hostnet_tap_del(in->tap, in->mac, in->ip);
     (void)s;
 }
 
@@ -271,14 +348,14 @@ static void job(struct store *s, const char *id)
         return;
     char err[512] = "";
     if (!strcmp(in.state, "PENDING")) {
-        if (ensure_disk(&in, err, sizeof err) || boot(&in, err, sizeof err)) {
+        if (ensure_disk(&in, err, sizeof err) || boot(s, &in, err, sizeof err)) {
             release(s, &in);
             fail(s, &in, "LAUNCH_FAILED", err);
             return;
         }
         instance_set_state(s, id, "RUNNING", "SUCCESS", NULL);
     } else if (!strcmp(in.state, "STARTING")) {
-        if (ensure_disk(&in, err, sizeof err) || boot(&in, err, sizeof err)) {
+        if (ensure_disk(&in, err, sizeof err) || boot(s, &in, err, sizeof err)) {
             release(s, &in);
             fail(s, &in, "STOPPED", err);
             return;
@@ -315,7 +392,7 @@ static void job(struct store *s, const char *id)
             rc = hv->stop(in.run_dir, HV_STOP_SOFT_FIRST, SOFT_STOP_MS, err, sizeof err);
             if (rc == HV_OK) {
                 hv->destroy(in.run_dir, NULL, 0);
-                rc = boot(&in, err, sizeof err);
+                rc = boot(s, &in, err, sizeof err);
             }
         }
         if (rc != HV_OK) {
@@ -327,7 +404,7 @@ static void job(struct store *s, const char *id)
         release(s, &in);
         nftw(in.run_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
         if (store_begin(s) == STORE_OK) {
-            int ok = store_exec(s, "DELETE FROM host_addresses WHERE instance_id = ?", "s", id) >= 0 &&
+            int ok = network_release_instance_ips(s, in.owner, id) >= 0 &&
                      block_instance_terminated(s, id) == 0 &&
                      store_exec(s, "UPDATE instances SET state = 'TERMINATED', latest_op_state = 'SUCCESS', updated = ?"
                                    " WHERE instance_id = ?", "is", time_now(), id) == 1 &&
@@ -337,6 +414,8 @@ static void job(struct store *s, const char *id)
             else
                 store_rollback(s);
         }
+        char nerr[256];
+        net_apply(s, 0, nerr, sizeof nerr); /* its tap and rules go */
     }
 }
 
@@ -441,7 +520,9 @@ static void *dispatcher_main(void *arg)
     while (running) {
         pthread_mutex_unlock(&mu);
         if (s) {
+            char nerr[256];
             booting_refresh();
+            net_apply(s, 0, nerr, sizeof nerr); /* security group and address changes made through the API */
             dispatch(s);
             if (time_now_ms() - last_liveness > LIVENESS_MS) {
                 check_liveness(s);
@@ -484,12 +565,8 @@ static void reconcile(struct store *s)
             continue;
         enum hv_state st = hv->status(in.run_dir, NULL, 0);
         int alive = st == HV_RUNNING || st == HV_PAUSED || st == HV_UNKNOWN;
-        char err[256];
         if (!strcmp(states[i], "RUNNING")) {
-            if (alive) {
-                if (hostnet_tap_add(in.tap, in.mac, in.ip, err, sizeof err) != 0)
-                    log_warn("instance %s: network not restored: %s", in.id, err);
-            } else {
+            if (!alive) {
                 release(s, &in);
                 instance_set_state(s, in.id, "STOPPED", NULL, "the virtual machine was not running when yund started");
                 log_warn("instance %s: found stopped at start; marked STOPPED", in.id);
@@ -519,13 +596,6 @@ static void reconcile(struct store *s)
         if (hv->status(dir, NULL, 0) == HV_RUNNING)
             log_warn("orphan QEMU for %s (no live instance record): stopping it", e->d_name);
         hv->destroy(dir, NULL, 0);
-        char tap[24];
-        tap_of(e->d_name, tap, sizeof tap);
-        char path[64];
-        struct stat st;
-        snprintf(path, sizeof path, "/sys/class/net/%s", tap);
-        if (stat(path, &st) == 0)
-            hostnet_tap_del(tap, "00:00:00:00:00:00", "0.0.0.0");
         nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
     }
     if (d)
@@ -534,6 +604,11 @@ static void reconcile(struct store *s)
 
 int controller_start(struct store *s)
 {
+    find_uplink();
+    char err[256];
+    /* running guests keep their network: the plan re-asserts what exists and removes what is stale */
+    if (net_apply(s, 1, err, sizeof err) != 0)
+        log_warn("host network not applied at start: %s", err);
     reconcile(s);
     running = 1;
     pthread_create(&dispatcher, NULL, dispatcher_main, NULL);

@@ -13,6 +13,7 @@
 #include "compute/compute.h"
 #include "compute/filters.h"
 #include "host/hypervisor.h"
+#include "network/network.h"
 
 #define MAX_HOSTS 64
 #define USER_DATA_MAX (16 * 1024)
@@ -22,7 +23,7 @@
 #define INSTANCE_COLUMNS                                                                                           \
     "instance_id, zone, instance_type, cpu, memory_gib, name, charge_type, uuid, state, latest_op, latest_op_state," \
     " latest_op_request, created, updated, system_disk_type, system_disk_id, system_disk_size, private_ip, image_id," \
-    " key_ids, tags, project_id, reason, hostname, security_groups"
+    " key_ids, tags, project_id, reason, hostname, security_groups, vpc_id, subnet_id"
 
 static json_t *instance_json(struct store_stmt *q, const char *os_name)
 {
@@ -41,7 +42,7 @@ static json_t *instance_json(struct store_stmt *q, const char *os_name)
         store_text(q, 6), "SystemDisk", "DiskType", store_text(q, 14), "DiskId", store_text(q, 15), "DiskSize",
         (json_int_t)store_int(q, 16), "DataDisks", "PrivateIpAddresses", ip, "PublicIpAddresses", "InternetAccessible",
         "InternetChargeType", "TRAFFIC_POSTPAID_BY_HOUR", "InternetMaxBandwidthOut", 0, "PublicIpAssigned", 0,
-        "VirtualPrivateCloud", "VpcId", "DEFAULT", "SubnetId", "DEFAULT", "AsVpcGateway", 0, "ImageId",
+        "VirtualPrivateCloud", "VpcId", store_text(q, 25), "SubnetId", store_text(q, 26), "AsVpcGateway", 0, "ImageId",
         store_text(q, 18), "OsName", os_name ? os_name : "", "RenewFlag", "NOTIFY_AND_MANUAL_RENEW", "ExpiredTime",
         "CreatedTime", created, "SecurityGroupIds", sgs ? sgs : json_array(), "LoginSettings",
         json_pack("{s:o}", "KeyIds", keys ? keys : json_array()), "InstanceState", store_text(q, 8), "StopChargingMode",
@@ -132,12 +133,12 @@ static int describe_instances(struct api_ctx *ctx)
             !filter_match(ctx, "instance-charge-type", store_text(q, 6)) ||
             !filter_match(ctx, "instance-state", store_text(q, 8)) ||
             !filter_match(ctx, "private-ip-address", store_text(q, 17)) || !filter_match(ctx, "public-ip-address", NULL) ||
-            !filter_match(ctx, "vpc-id", "DEFAULT") || !filter_match(ctx, "subnet-id", "DEFAULT") ||
+            !filter_match(ctx, "vpc-id", store_text(q, 25)) || !filter_match(ctx, "subnet-id", store_text(q, 26)) ||
             !filter_match(ctx, "instance-type", store_text(q, 2)) || !filter_match(ctx, "image-id", store_text(q, 18)) ||
             !tags_match(ctx, store_text(q, 20)))
             continue;
         if (total >= offset && (int64_t)json_array_size(set) < limit)
-            json_array_append_new(set, instance_json(q, store_text(q, 25)));
+            json_array_append_new(set, instance_json(q, store_text(q, 27)));
         total++;
     }
     store_done(q);
@@ -253,7 +254,8 @@ struct launch {
     const struct instance_type *type;
     const char *zone, *image_id, *charge, *disk_type, *name, *hostname;
     int64_t disk_size, project_id;
-    json_t *key_ids, *tags, *sgs;
+    json_t *key_ids, *tags, *sgs, *wanted_ips;
+    char vpc_id[24], subnet_id[24];
     char password_hash[128];
     uint8_t *user_data;
     size_t user_data_len;
@@ -299,10 +301,33 @@ static int launch_validate(struct api_ctx *ctx, struct launch *l, int64_t count)
                         (long long)image_size);
     if (api_has(ctx, "DataDisks"))
         return api_fail(ctx, "UnsupportedOperation", "DataDisks at launch are not supported yet; attach cloud disks after launch.");
+    /* the network: the account's default VPC and subnet in the zone, or the subnet asked for */
     json_t *vpc = json_object_get(ctx->params, "VirtualPrivateCloud");
-    if (vpc && (strcmp(json_string_value(json_object_get(vpc, "VpcId")), "DEFAULT") != 0 ||
-                strcmp(json_string_value(json_object_get(vpc, "SubnetId")), "DEFAULT") != 0))
-        return api_fail(ctx, "InvalidParameterValue", "Only the DEFAULT network is available until VPCs are enabled.");
+    const char *want_vpc = vpc ? json_string_value(json_object_get(vpc, "VpcId")) : "DEFAULT";
+    const char *want_subnet = vpc ? json_string_value(json_object_get(vpc, "SubnetId")) : "DEFAULT";
+    l->wanted_ips = vpc ? json_object_get(vpc, "PrivateIpAddresses") : NULL;
+    if (l->wanted_ips && (int64_t)json_array_size(l->wanted_ips) != count)
+        return api_fail(ctx, "InvalidParameterValue", "VirtualPrivateCloud.PrivateIpAddresses must give one address per instance.");
+    char code[96] = "";
+    if (!strcmp(want_vpc, "DEFAULT") || !strcmp(want_subnet, "DEFAULT")) {
+        if (network_default_vpc(ctx->store, ctx->who.owner_uin, ctx->region, l->zone, l->vpc_id, l->subnet_id, code,
+                                sizeof code) != 0)
+            return api_fail(ctx, code[0] ? code : "InternalError", "The default VPC could not be prepared.");
+    } else {
+        char zone[64], cidr[20];
+        int rc2 = network_subnet_info(ctx->store, ctx->who.owner_uin, want_subnet, l->vpc_id, zone, cidr);
+        if (rc2 < 0)
+            return api_fail(ctx, "InternalError", "The subnet could not be read.");
+        if (rc2 == 0)
+            return api_fail(ctx, "InvalidParameterValue.SubnetNotExist", "The subnet `%s` does not exist.", want_subnet);
+        if (strcmp(l->vpc_id, want_vpc) != 0)
+            return api_fail(ctx, "InvalidParameterValue.VpcIdNotMatchSubnetId", "The subnet `%s` is not in VPC `%s`.",
+                            want_subnet, want_vpc);
+        if (strcmp(zone, l->zone) != 0)
+            return api_fail(ctx, "InvalidParameterValue.VpcIdZoneIdNotMatch", "The subnet `%s` is in zone %s, not %s.",
+                            want_subnet, zone, l->zone);
+        snprintf(l->subnet_id, sizeof l->subnet_id, "%s", want_subnet);
+    }
     json_t *ia = json_object_get(ctx->params, "InternetAccessible");
     if (ia && json_is_true(json_object_get(ia, "PublicIpAssigned")))
         return api_fail(ctx, "UnsupportedOperation", "Public IPs at launch are not supported yet.");
@@ -340,6 +365,13 @@ static int launch_validate(struct api_ctx *ctx, struct launch *l, int64_t count)
     l->name = api_str(ctx, "InstanceName", "未命名");
     l->hostname = api_str(ctx, "HostName", NULL);
     l->sgs = json_object_get(ctx->params, "SecurityGroupIds");
+    l->sgs = l->sgs ? json_incref(l->sgs) : json_array();
+    if (json_array_size(l->sgs) == 0) {
+        char sg[24];
+        if (network_default_security_group(ctx->store, ctx->who.owner_uin, ctx->region, sg) != 0)
+            return api_fail(ctx, "InternalError", "The default security group could not be prepared.");
+        json_array_append_new(l->sgs, json_string(sg));
+    }
     json_t *tags = json_array();
     size_t i;
     json_t *spec;
@@ -398,8 +430,11 @@ static int run_instances(struct api_ctx *ctx)
         placed[i] = h;
     }
     if (json_is_true(json_object_get(ctx->params, "DryRun"))) {
-        /* every check passed; like the real cloud, a dry run answers with the RequestId only */
+        /* every check passed; like the real cloud, a dry run answers with the RequestId only and
+         * leaves nothing behind (not even a default VPC made for the check) */
+        ctx->discard = 1;
         json_decref(l.tags);
+        json_decref(l.sgs);
         free(l.user_data);
         return 0;
     }
@@ -407,7 +442,7 @@ static int run_instances(struct api_ctx *ctx)
     int64_t now = time_now();
     char *keys_text = json_dumps(l.key_ids ? l.key_ids : json_array(), JSON_COMPACT);
     char *tags_text = json_dumps(l.tags, JSON_COMPACT);
-    char *sgs_text = json_dumps(l.sgs ? l.sgs : json_array(), JSON_COMPACT);
+    char *sgs_text = json_dumps(l.sgs, JSON_COMPACT);
     int rc = 0;
     for (int64_t i = 0; i < count && rc == 0; i++) {
         char id[20], disk_id[20], uuid[37], name[200], ip[16], mac[24];
@@ -415,25 +450,35 @@ static int run_instances(struct api_ctx *ctx)
         random_id("disk-", disk_id, sizeof disk_id);
         random_uuid(uuid);
         instance_name(l.name, (int)i, (int)count, name, sizeof name);
-        uint8_t m[3];
-        random_bytes(m, 3);
-        snprintf(mac, sizeof mac, "52:54:00:%02x:%02x:%02x", m[0], m[1], m[2]);
-        if (hostnet_allocate_ip(ctx->store, ctx->config, id, ip) != 0) {
-            rc = api_fail(ctx, "ResourceInsufficient", "No free address on the host network.");
+        network_nic_mac(id, mac);
+        char code[96] = "";
+        const char *wanted = l.wanted_ips ? json_string_value(json_array_get(l.wanted_ips, (size_t)i)) : NULL;
+        if (network_allocate_ip(ctx->store, ctx->who.owner_uin, l.subnet_id, wanted, id, ip, code, sizeof code) != 0) {
+            rc = api_fail(ctx, code[0] ? code : "ResourceInsufficient", "No address could be allocated in %s%s%s.",
+                          l.subnet_id, wanted ? " for " : "", wanted ? wanted : "");
+            break;
+        }
+        const char *sg_ids[5];
+        int nsg = 0;
+        size_t k;
+        json_t *sv;
+        json_array_foreach(l.sgs, k, sv) if (nsg < 5) sg_ids[nsg++] = json_string_value(sv);
+        if (network_set_nic_security_groups(ctx->store, ctx->who.owner_uin, id, sg_ids, nsg, code, sizeof code) != 0) {
+            rc = api_fail(ctx, code[0] ? code : "InternalError", "The security groups could not be bound.");
             break;
         }
         if (store_exec(ctx->store,
                        "INSERT INTO instances (instance_id, owner_uin, uuid, zone, host_id, instance_type, cpu, memory_gib,"
                        " image_id, name, hostname, charge_type, state, latest_op, latest_op_state, latest_op_request,"
                        " private_ip, mac, system_disk_size, system_disk_type, system_disk_id, key_ids, password_hash,"
-                       " user_data, tags, project_id, security_groups, created, updated)"
+                       " user_data, tags, project_id, security_groups, created, updated, vpc_id, subnet_id)"
                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', 'RunInstances', 'OPERATING', ?, ?, ?, ?, ?, ?,"
-                       " ?, ?, ?, ?, ?, ?, ?, ?)",
-                       "ssssssiisssssssissssbsisii", id, ctx->who.owner_uin, uuid, l.zone, hosts[placed[i]].host_id,
+                       " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       "ssssssiisssssssissssbsisiiss", id, ctx->who.owner_uin, uuid, l.zone, hosts[placed[i]].host_id,
                        l.type->name, (int64_t)l.type->cpu, (int64_t)l.type->memory_gib, l.image_id, name,
                        l.hostname ? l.hostname : id, l.charge, ctx->request_id, ip, mac, l.disk_size, l.disk_type, disk_id,
                        keys_text, l.password_hash[0] ? l.password_hash : NULL, l.user_data ? (const void *)l.user_data : (const void *)"",
-                       l.user_data_len, tags_text, l.project_id, sgs_text, now, now) != 1) {
+                       l.user_data_len, tags_text, l.project_id, sgs_text, now, now, l.vpc_id, l.subnet_id) != 1) {
             rc = api_fail(ctx, "InternalError", "The instance could not be recorded: %s", store_errmsg(ctx->store));
             break;
         }
@@ -444,6 +489,7 @@ static int run_instances(struct api_ctx *ctx)
     free(tags_text);
     free(sgs_text);
     json_decref(l.tags);
+    json_decref(l.sgs);
     free(l.user_data);
     if (rc != 0) {
         json_decref(ids);
@@ -462,6 +508,7 @@ static int run_instances(struct api_ctx *ctx)
     return 0;
 fail:
     json_decref(l.tags);
+    json_decref(l.sgs);
     free(l.user_data);
     return -1;
 }
@@ -596,7 +643,22 @@ static int modify_instances_attribute(struct api_ctx *ctx)
     json_t *v;
     json_array_foreach(ids, i, v) {
         const char *id = json_string_value(v);
-        char *sgs = api_has(ctx, "SecurityGroups") ? json_dumps(json_object_get(ctx->params, "SecurityGroups"), JSON_COMPACT) : NULL;
+        json_t *sg_list = json_object_get(ctx->params, "SecurityGroups");
+        char *sgs = sg_list ? json_dumps(sg_list, JSON_COMPACT) : NULL;
+        if (sg_list) {
+            const char *sg_ids[5];
+            int nsg = 0;
+            size_t k;
+            json_t *sv;
+            char code[96] = "";
+            json_array_foreach(sg_list, k, sv) if (nsg < 5) sg_ids[nsg++] = json_string_value(sv);
+            int owned = store_exec(ctx->store, "UPDATE instances SET updated = updated WHERE instance_id = ? AND owner_uin = ?"
+                                   " AND state NOT IN ('TERMINATED', 'TERMINATING')", "ss", id, ctx->who.owner_uin);
+            if (owned == 1 && network_set_nic_security_groups(ctx->store, ctx->who.owner_uin, id, sg_ids, nsg, code, sizeof code) != 0) {
+                free(sgs);
+                return api_fail(ctx, code[0] ? code : "InternalError", "The security groups could not be bound.");
+            }
+        }
         int rc = store_exec(ctx->store,
                             "UPDATE instances SET name = coalesce(?, name), hostname = coalesce(?, hostname),"
                             " security_groups = coalesce(?, security_groups), updated = ?"

@@ -1,11 +1,20 @@
 /*
  * metadata: the instance metadata service guests reach at 169.254.169.254 (EC2 layout, which
- * cloud-init reads) and 169.254.0.23 (Tencent's). The instance is identified by the source
- * address of the connection, never by anything the guest sends; hostnet's anti-spoofing rules
- * make that address trustworthy (a tap can only send from the address it was given).
+ * cloud-init reads) and 169.254.0.23 (Tencent's).
+ *
+ * One listener per VPC with instances on this host, its sockets opened inside the VPC's router
+ * namespace (where the network plan puts both addresses on the guests' gateway interface). The
+ * instance is identified by (the listener's VPC, the connection's source address), never by
+ * anything the guest sends: overlapping VPC ranges stay apart, and the host's anti-spoofing rules
+ * make the source address trustworthy (a tap can only send from the address it was given).
  */
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <sched.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +23,15 @@
 
 #include "compute/compute.h"
 
-static struct MHD_Daemon *daemons[2];
+#define MAX_VPC_LISTENERS 256
+
+struct listener {
+    char vpc_id[24];
+    struct MHD_Daemon *daemons[2];
+};
+static struct listener *listeners[MAX_VPC_LISTENERS]; /* heap: each daemon keeps a pointer to its own */
+static int nlisteners;
+static pthread_mutex_t listeners_mu = PTHREAD_MUTEX_INITIALIZER;
 
 static enum MHD_Result answer(struct MHD_Connection *c, unsigned status, const void *body, size_t len)
 {
@@ -34,7 +51,7 @@ static enum MHD_Result not_found(struct MHD_Connection *c) { return answer(c, 40
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                                   const char *version, const char *upload, size_t *upload_size, void **con_cls)
 {
-    (void)cls;
+    const struct listener *l = cls;
     (void)version;
     (void)upload;
     (void)upload_size;
@@ -50,8 +67,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return answer(c, 500, "store unavailable\n", 18);
     struct store_stmt *q = store_query(s,
                                        "SELECT instance_id, hostname, private_ip, mac, uuid, zone, key_ids, user_data FROM instances"
-                                       " WHERE host_id = ? AND private_ip = ? AND state NOT IN ('TERMINATED', 'LAUNCH_FAILED')",
-                                       "ss", compute_env.host_id, ip);
+                                       " WHERE host_id = ? AND vpc_id = ? AND private_ip = ? AND state NOT IN ('TERMINATED', 'LAUNCH_FAILED')",
+                                       "sss", compute_env.host_id, l->vpc_id, ip);
     if (!q || store_step(q) != 1) {
         store_done(q);
         return answer(c, 403, "unknown instance\n", 17); /* not one of ours */
@@ -129,29 +146,99 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     return ret;
 }
 
-int metadata_start(char *err, size_t errlen)
+/* A listening socket on addr:80 inside network namespace ns (the calling thread returns home). */
+static int listen_in_namespace(const char *ns, const char *addr)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/run/netns/%s", ns);
+    int target = open(path, O_RDONLY | O_CLOEXEC), home = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+    int fd = -1;
+    if (target >= 0 && home >= 0 && setns(target, CLONE_NEWNET) == 0) {
+        fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        int one = 1;
+        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(80)};
+        inet_pton(AF_INET, addr, &sa.sin_addr);
+        if (fd >= 0 && (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+                        bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(fd, 128) != 0)) {
+            close(fd);
+            fd = -1;
+        }
+        if (setns(home, CLONE_NEWNET) != 0)
+            log_error("metadata: cannot return to the host network namespace");
+    }
+    if (target >= 0)
+        close(target);
+    if (home >= 0)
+        close(home);
+    return fd;
+}
+
+static void stop_listener(struct listener *l)
+{
+    for (int i = 0; i < 2; i++)
+        if (l->daemons[i]) {
+            MHD_stop_daemon(l->daemons[i]);
+            l->daemons[i] = NULL;
+        }
+}
+
+static int start_listener(struct listener *l)
 {
     static const char *addrs[2] = {"169.254.169.254", "169.254.0.23"};
+    size_t n = strlen(l->vpc_id);
+    char ns[16];
+    snprintf(ns, sizeof ns, "yv-%.8s", n > 8 ? l->vpc_id + n - 8 : l->vpc_id);
     for (int i = 0; i < 2; i++) {
-        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(80)};
-        inet_pton(AF_INET, addrs[i], &sa.sin_addr);
-        daemons[i] = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, 0, NULL, NULL, on_request, NULL,
-                                      MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_CONNECTION_TIMEOUT, 10u,
-                                      MHD_OPTION_CONNECTION_LIMIT, 512u, MHD_OPTION_END);
-        if (!daemons[i]) {
-            snprintf(err, errlen, "cannot serve metadata on %s:80 (in use, or the address is missing)", addrs[i]);
-            metadata_stop();
+        int fd = listen_in_namespace(ns, addrs[i]);
+        if (fd >= 0)
+            l->daemons[i] = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, 0, NULL, NULL, on_request, l,
+                                             MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_TIMEOUT, 10u,
+                                             MHD_OPTION_CONNECTION_LIMIT, 256u, MHD_OPTION_END);
+        if (!l->daemons[i]) {
+            if (fd >= 0)
+                close(fd);
+            log_warn("metadata: cannot serve %s:80 in namespace %s", addrs[i], ns);
+            stop_listener(l);
             return -1;
         }
     }
     return 0;
 }
 
-void metadata_stop(void)
+void metadata_sync(json_t *plan)
 {
-    for (int i = 0; i < 2; i++)
-        if (daemons[i]) {
-            MHD_stop_daemon(daemons[i]);
-            daemons[i] = NULL;
+    json_t *vpcs = plan ? json_object_get(plan, "Vpcs") : NULL;
+    pthread_mutex_lock(&listeners_mu);
+    for (int i = 0; i < nlisteners;) { /* VPCs that left the host */
+        int keep = 0;
+        size_t k;
+        json_t *v;
+        json_array_foreach(vpcs, k, v) keep |= !strcmp(json_string_value(json_object_get(v, "VpcId")), listeners[i]->vpc_id);
+        if (keep) {
+            i++;
+            continue;
         }
+        stop_listener(listeners[i]);
+        free(listeners[i]);
+        listeners[i] = listeners[--nlisteners];
+    }
+    size_t k;
+    json_t *v;
+    json_array_foreach(vpcs, k, v) {
+        const char *id = json_string_value(json_object_get(v, "VpcId"));
+        int have = 0;
+        for (int i = 0; i < nlisteners; i++)
+            have |= !strcmp(listeners[i]->vpc_id, id);
+        if (have || nlisteners == MAX_VPC_LISTENERS)
+            continue;
+        struct listener *l = calloc(1, sizeof *l);
+        if (!l)
+            break;
+        snprintf(l->vpc_id, sizeof l->vpc_id, "%s", id);
+        if (start_listener(l) == 0)
+            listeners[nlisteners++] = l;
+        else
+            free(l);
+    }
+    pthread_mutex_unlock(&listeners_mu);
 }

@@ -391,6 +391,12 @@ static int apply_vpc(struct vpc_state *v, json_t *vpc, json_t *nics, char *err, 
     json_t *s;
     char wanted[64][20];
     int nwanted = 0;
+    /* the metadata service answers guests on these link-local addresses inside the namespace */
+    snprintf(wanted[nwanted++], 20, "169.254.169.254/32");
+    snprintf(wanted[nwanted++], 20, "169.254.0.23/32");
+    for (int k = 0; k < nwanted; k++)
+        if (NS(v->netns, err, errlen, "ip", "addr", "replace", wanted[k], "dev", "gw0") != 0)
+            return -1;
     json_array_foreach(json_object_get(vpc, "Subnets"), i, s) {
         struct cidr c;
         if (cidr_parse(jstr(s, "CidrBlock"), &c) != 0 || !cidr_contains(&v->block, &c) || nwanted >= 64)

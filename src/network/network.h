@@ -91,6 +91,9 @@ int network_set_nic_security_groups(struct store *s, const char *owner_uin, cons
 int network_default_vpc(struct store *s, const char *owner_uin, const char *region, const char *zone,
                         char vpc_id[24], char subnet_id[24], char *code, size_t codelen);
 int network_default_security_group(struct store *s, const char *owner_uin, const char *region, char sg_id[24]);
+/* A subnet of the account: its VPC, zone and CIDR block. 1 found, 0 not (or another account's), -1 error. */
+int network_subnet_info(struct store *s, const char *owner_uin, const char *subnet_id, char vpc_id[24], char zone[64],
+                        char cidr[20]);
 
 /* ---- plan.c: what one host must realise, as JSON (the control plane tells, the host does) ----
  * {"Vpcs":[{"VpcId","CidrBlock","Subnets":[{"SubnetId","CidrBlock"}]}],

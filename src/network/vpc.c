@@ -482,6 +482,23 @@ store_error:
     return -1;
 }
 
+int network_subnet_info(struct store *s, const char *owner_uin, const char *subnet_id, char vpc_id[24], char zone[64],
+                        char cidr[20])
+{
+    struct store_stmt *q = store_query(s, "SELECT vpc_id, zone, cidr FROM subnets WHERE subnet_id = ? AND owner_uin = ?", "ss",
+                                       subnet_id, owner_uin);
+    if (!q)
+        return -1;
+    int rc = store_step(q);
+    if (rc == 1) {
+        snprintf(vpc_id, 24, "%s", store_text(q, 0));
+        snprintf(zone, 64, "%s", store_text(q, 1));
+        snprintf(cidr, 20, "%s", store_text(q, 2));
+    }
+    store_done(q);
+    return rc < 0 ? -1 : rc;
+}
+
 int network_default_vpc(struct store *s, const char *owner_uin, const char *region, const char *zone, char vpc_id[24],
                         char subnet_id[24], char *code, size_t codelen)
 {

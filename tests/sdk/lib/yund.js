@@ -220,12 +220,23 @@ class Daemon {
 
   sshKeyFile() { return path.join(this.dataDir, "..", `${path.basename(this.dataDir)}.sshkey`); }
 
-  /* ssh root@ip with the private key (PEM text or file path); returns exec's result. */
-  ssh(ip, key, command, { timeout = 20000 } = {}) {
+  /*
+   * ssh root@ip with the private key (PEM text or file path); returns exec's result. With vpcId the
+   * command runs in that VPC's router namespace (yv-<last 8 of the id>), where the guest's private
+   * address is routed; without it, where the daemon runs (EIPs are reachable there).
+   */
+  ssh(ip, key, command, { timeout = 20000, vpcId } = {}) {
     let keyFile = key;
     if (key.includes("PRIVATE KEY")) {
       keyFile = this.sshKeyFile();
       fs.writeFileSync(keyFile, key.endsWith("\n") ? key : key + "\n", { mode: 0o600 });
+    }
+    const sshArgs = ["-i", keyFile, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+      "-o", "BatchMode=yes", "-o", "ConnectTimeout=5", "-o", "LogLevel=ERROR", `root@${ip}`, command];
+    if (vpcId) {
+      const r = spawnSync("ip", ["netns", "exec", `yv-${vpcId.slice(-8)}`, "ssh", ...sshArgs], { encoding: "utf8", timeout });
+      if (r.error) throw r.error;
+      return { status: r.status, stdout: r.stdout, stderr: r.stderr, signal: r.signal };
     }
     return this.exec("ssh", ["-i", keyFile, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
       "-o", "BatchMode=yes", "-o", "ConnectTimeout=5", "-o", "LogLevel=ERROR", `root@${ip}`, command], { timeout });

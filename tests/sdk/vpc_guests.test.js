@@ -1,0 +1,155 @@
+/*
+ * VPC journeys with real guests: reachability inside a VPC (across subnets), isolation between
+ * VPCs with overlapping ranges, a security group that blocks then allows TCP, an EIP reachable
+ * from the host, and a yund restart that keeps running guests connected.
+ * Guests are reached from their VPC's router namespace (yv-<vpc tail>) or through their EIP.
+ */
+"use strict";
+const { test, before, after } = require("node:test");
+const assert = require("node:assert/strict");
+const tencentcloud = require("tencentcloud-sdk-nodejs");
+const { startDaemon, waitFor, sleep, credOf } = require("./lib/yund");
+
+let d, cvm, vpc, key, image;
+const ZONE = "ap-local-1";
+
+function vpcClient(daemon) {
+  return new tencentcloud.vpc.v20170312.Client({
+    credential: credOf(daemon.creds), region: "ap-local",
+    profile: { httpProfile: { endpoint: daemon.endpoint, protocol: "http://", reqTimeout: 30 } },
+  });
+}
+
+async function launch(name, subnet, ip, sgs) {
+  const r = await cvm.RunInstances({
+    Placement: { Zone: ZONE }, ImageId: image, InstanceType: "S5.SMALL1", InstanceName: name,
+    VirtualPrivateCloud: { VpcId: subnet.VpcId, SubnetId: subnet.SubnetId, PrivateIpAddresses: [ip] },
+    SecurityGroupIds: sgs, LoginSettings: { KeyIds: [key.KeyId] },
+  });
+  return r.InstanceIdSet[0];
+}
+
+async function ready(id) {
+  await waitFor(async () => (await cvm.DescribeInstances({ InstanceIds: [id] })).InstanceSet[0].InstanceState,
+    (s) => s === "RUNNING", 60000, `${id} RUNNING`);
+  await waitFor(async () => (await cvm.request("GetInstanceConsoleOutput", { InstanceId: id })).Output,
+    (o) => o.includes("YUN-READY"), 120000, `${id} booted`, 500);
+}
+
+/* ssh from the VPC's router namespace: the host itself has no route into VPCs. */
+function guest(vpcId, ip, command) {
+  return d.ssh(ip, key.PrivateKey, command, { vpcId, timeout: 30000 });
+}
+
+let vpcA, vpcB, a1Sub, a2Sub, bSub, sgSsh, sgWeb, a1, a2, b1;
+
+before(async () => {
+  d = await startDaemon();
+  cvm = d.cvm();
+  vpc = vpcClient(d);
+  image = (await cvm.DescribeImages({})).ImageSet[0].ImageId;
+  key = (await cvm.CreateKeyPair({ KeyName: "vpckey", ProjectId: 0 })).KeyPair;
+  vpcA = (await vpc.CreateVpc({ VpcName: "a", CidrBlock: "10.0.0.0/16" })).Vpc;
+  vpcB = (await vpc.CreateVpc({ VpcName: "b", CidrBlock: "10.0.0.0/16" })).Vpc; // overlaps A on purpose
+  a1Sub = (await vpc.CreateSubnet({ VpcId: vpcA.VpcId, SubnetName: "a1", CidrBlock: "10.0.1.0/24", Zone: ZONE })).Subnet;
+  a2Sub = (await vpc.CreateSubnet({ VpcId: vpcA.VpcId, SubnetName: "a2", CidrBlock: "10.0.2.0/24", Zone: ZONE })).Subnet;
+  bSub = (await vpc.CreateSubnet({ VpcId: vpcB.VpcId, SubnetName: "b", CidrBlock: "10.0.2.0/24", Zone: ZONE })).Subnet;
+  sgSsh = (await vpc.CreateSecurityGroup({ GroupName: "ssh", GroupDescription: "ssh and ping from anywhere" })).SecurityGroup;
+  await vpc.CreateSecurityGroupPolicies({ SecurityGroupId: sgSsh.SecurityGroupId, SecurityGroupPolicySet: {
+    Ingress: [{ Protocol: "TCP", Port: "22", CidrBlock: "0.0.0.0/0", Action: "ACCEPT" },
+              { Protocol: "ICMP", CidrBlock: "0.0.0.0/0", Action: "ACCEPT" }] } });
+  // like the real API, one request adds policies of one direction
+  await vpc.CreateSecurityGroupPolicies({ SecurityGroupId: sgSsh.SecurityGroupId, SecurityGroupPolicySet: {
+    Egress: [{ Protocol: "ALL", CidrBlock: "0.0.0.0/0", Action: "ACCEPT" }] } });
+  sgWeb = (await vpc.CreateSecurityGroup({ GroupName: "web", GroupDescription: "port 8080, later" })).SecurityGroup;
+  a1 = await launch("a1", a1Sub, "10.0.1.10", [sgSsh.SecurityGroupId]);
+  a2 = await launch("a2", a2Sub, "10.0.2.5", [sgSsh.SecurityGroupId, sgWeb.SecurityGroupId]);
+  b1 = await launch("b1", bSub, "10.0.2.5", [sgSsh.SecurityGroupId]); // same address as a2, other VPC
+  for (const id of [a1, a2, b1]) await ready(id);
+});
+
+after(async () => {
+  if (cvm) {
+    const ids = (await cvm.DescribeInstances({ Limit: 100 })).InstanceSet.map((i) => i.InstanceId);
+    if (ids.length) await cvm.TerminateInstances({ InstanceIds: ids });
+    await waitFor(async () => (await cvm.DescribeInstances({})).TotalCount, (n) => n === 0, 60000, "terminated");
+  }
+  if (d) await d.destroy();
+});
+
+test("instances report their VPC, subnet and chosen address", async () => {
+  const set = (await cvm.DescribeInstances({ InstanceIds: [a1, a2, b1] })).InstanceSet;
+  const byId = Object.fromEntries(set.map((i) => [i.InstanceId, i]));
+  assert.equal(byId[a1].VirtualPrivateCloud.VpcId, vpcA.VpcId);
+  assert.equal(byId[a2].VirtualPrivateCloud.SubnetId, a2Sub.SubnetId);
+  assert.deepEqual(byId[b1].PrivateIpAddresses, ["10.0.2.5"]);
+  const f = await cvm.DescribeInstances({ Filters: [{ Name: "vpc-id", Values: [vpcB.VpcId] }] });
+  assert.deepEqual(f.InstanceSet.map((i) => i.InstanceId), [b1]);
+});
+
+test("guests in one VPC reach each other across subnets", async () => {
+  const r = guest(vpcA.VpcId, "10.0.1.10", "ping -c 2 -W 2 10.0.2.5 >/dev/null && echo reached");
+  assert.match(r.stdout, /reached/, r.stderr);
+});
+
+test("overlapping VPCs stay apart: the same address answers as a different guest in each", async () => {
+  const name = (vpcId) => guest(vpcId, "10.0.2.5", "hostname").stdout.trim();
+  assert.equal(name(vpcA.VpcId), a2);
+  assert.equal(name(vpcB.VpcId), b1);
+  // nothing crosses between them: B's guest cannot reach an address that exists only in A
+  const r = guest(vpcB.VpcId, "10.0.2.5", "ping -c 2 -W 2 10.0.1.10 >/dev/null && echo reached || echo isolated");
+  assert.match(r.stdout, /isolated/);
+});
+
+test("a security group blocks TCP until a policy allows it", async () => {
+  const probe = () => {
+    guest(vpcA.VpcId, "10.0.2.5", "(yun-guest listen 8080 >/dev/null 2>&1 &)");
+    return guest(vpcA.VpcId, "10.0.1.10", "nc -w 3 10.0.2.5 8080 </dev/null; echo rc=$?").stdout;
+  };
+  assert.doesNotMatch(probe(), /yun-guest/, "port 8080 open before any policy allowed it");
+  await vpc.CreateSecurityGroupPolicies({ SecurityGroupId: sgWeb.SecurityGroupId, SecurityGroupPolicySet: {
+    Ingress: [{ Protocol: "TCP", Port: "8080", CidrBlock: "10.0.0.0/16", Action: "ACCEPT" }] } });
+  const out = await waitFor(async () => probe(), (o) => /yun-guest/.test(o), 15000, "8080 allowed", 1000);
+  assert.match(out, new RegExp(`yun-guest ${a2}`));
+});
+
+test("an elastic IP makes a guest reachable from the host", async () => {
+  const eip = (await vpc.AllocateAddresses({ AddressCount: 1 })).AddressSet[0];
+  await vpc.AssociateAddress({ AddressId: eip, InstanceId: a1 });
+  const ip = (await vpc.DescribeAddresses({ AddressIds: [eip] })).AddressSet[0].AddressIp;
+  const r = await waitFor(async () => d.ssh(ip, key.PrivateKey, "hostname", { timeout: 30000 }),
+    (x) => x.stdout.trim() === a1, 20000, "ssh via EIP", 1000);
+  assert.equal(r.stdout.trim(), a1);
+  const pub = (await cvm.DescribeInstances({ InstanceIds: [a1] })).InstanceSet[0];
+  assert.ok(Array.isArray(pub.PrivateIpAddresses));
+  this_eip = ip;
+});
+
+let this_eip;
+
+test("a yund restart keeps running guests connected", async () => {
+  const pids = d.qemuPids().map((p) => p.pid).sort();
+  await d.kill9();
+  await d.start();
+  assert.deepEqual(d.qemuPids().map((p) => p.pid).sort(), pids, "guests were restarted");
+  const r = guest(vpcA.VpcId, "10.0.1.10", "ping -c 2 -W 2 10.0.2.5 >/dev/null && echo reached");
+  assert.match(r.stdout, /reached/);
+  if (this_eip) assert.equal(d.ssh(this_eip, key.PrivateKey, "hostname", { timeout: 30000 }).stdout.trim(), a1);
+  const set = (await cvm.DescribeInstances({ InstanceIds: [a1, a2, b1] })).InstanceSet;
+  assert.ok(set.every((i) => i.InstanceState === "RUNNING"));
+});
+
+test("bad network input is refused and leaves nothing behind", async () => {
+  const before = (await cvm.DescribeInstances({})).TotalCount;
+  const bad = (p) => cvm.RunInstances({ Placement: { Zone: ZONE }, ImageId: image, InstanceType: "S5.SMALL1", ...p });
+  await assert.rejects(bad({ VirtualPrivateCloud: { VpcId: vpcA.VpcId, SubnetId: "subnet-nothere" } }),
+    (e) => e.code === "InvalidParameterValue.SubnetNotExist");
+  await assert.rejects(bad({ VirtualPrivateCloud: { VpcId: vpcB.VpcId, SubnetId: a1Sub.SubnetId } }),
+    (e) => e.code === "InvalidParameterValue.VpcIdNotMatchSubnetId");
+  await assert.rejects(bad({ VirtualPrivateCloud: { VpcId: vpcA.VpcId, SubnetId: a1Sub.SubnetId, PrivateIpAddresses: ["10.0.1.10"] } }),
+    (e) => /^(InvalidParameterValue|ResourceInUse|InvalidIp)/.test(e.code)); // taken by a1
+  await assert.rejects(bad({ VirtualPrivateCloud: { VpcId: vpcA.VpcId, SubnetId: a1Sub.SubnetId }, SecurityGroupIds: ["sg-nothere"] }),
+    (e) => e.code === "InvalidSecurityGroupId.NotFound");
+  await assert.rejects(vpc.DeleteVpc({ VpcId: vpcA.VpcId }), (e) => e.code === "ResourceInUse");
+  assert.equal((await cvm.DescribeInstances({})).TotalCount, before);
+});
