@@ -20,57 +20,7 @@
 #define QMP_MS 5000
 #define BACKUP_TIMEOUT_MS (30 * 60 * 1000)
 
-static int run(char *const argv[], char *err, size_t errlen)
-{
-    int pipefd[2];
-    if (pipe2(pipefd, O_CLOEXEC) < 0) {
-        snprintf(err, errlen, "pipe: %s", strerror(errno));
-        return -1;
-    }
-    pid_t pid = fork();
-    if (pid < 0) {
-        snprintf(err, errlen, "fork: %s", strerror(errno));
-        close(pipefd[0]);
-        close(pipefd[1]);
-        return -1;
-    }
-    if (pid == 0) {
-        int devnull = open("/dev/null", O_RDWR);
-        dup2(devnull, 0);
-        dup2(devnull, 1);
-        dup2(pipefd[1], 2);
-        execvp(argv[0], argv);
-        _exit(127);
-    }
-    close(pipefd[1]);
-    char out[1024];
-    size_t used = 0;
-    ssize_t n;
-    while ((n = read(pipefd[0], out + used, sizeof out - 1 - used)) != 0) {
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            break;
-        used += (size_t)n;
-        if (used == sizeof out - 1)
-            used = 0;
-    }
-    out[used] = 0;
-    close(pipefd[0]);
-    int status;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR) {
-            snprintf(err, errlen, "waitpid: %s", strerror(errno));
-            return -1;
-        }
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-        return 0;
-    while (used && (out[used - 1] == '\n' || out[used - 1] == ' '))
-        out[--used] = 0;
-    snprintf(err, errlen, "%s %s failed (%d): %s", argv[0], argv[1], WIFEXITED(status) ? WEXITSTATUS(status) : -1,
-             used ? out : "no output");
-    return -1;
-}
+static int run(char *const argv[], char *err, size_t errlen) { return run_command(argv, NULL, NULL, 0, err, errlen); }
 
 int bio_img_create(const char *path, int64_t bytes, char *err, size_t errlen)
 {

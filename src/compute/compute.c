@@ -137,24 +137,12 @@ static int build_image(char *err, size_t errlen)
         snprintf(err, errlen, "image recipe %.180s not found", script);
         return -1;
     }
-    pid_t pid = fork();
-    if (pid < 0) {
-        snprintf(err, errlen, "fork: %s", strerror(errno));
-        return -1;
-    }
-    if (pid == 0) {
-        setenv("YUN_IMAGE_SEED", seed, 0);
-        int fd = open("/dev/null", 1);
-        if (fd >= 0)
-            dup2(fd, 1);
-        execl(script, script, compute_env.image_dir, (char *)NULL);
-        _exit(127);
-    }
-    int status;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        snprintf(err, errlen, "building the built-in image failed (%.180s)", script);
+    char seed_env[PATH_MAX + 80];
+    snprintf(seed_env, sizeof seed_env, "YUN_IMAGE_SEED=%s", seed);
+    char *argv[] = {"env", seed_env, script, compute_env.image_dir, NULL};
+    char why[400];
+    if (run_command(argv, NULL, NULL, 0, why, sizeof why) != 0) {
+        snprintf(err, errlen, "building the built-in image failed: %.200s", why);
         return -1;
     }
     return 0;

@@ -92,6 +92,10 @@ void config_defaults(struct config *c);
 int config_load(struct config *c, const char *path, char *err, size_t errlen);
 const struct region_conf *config_find_region(const struct config *c, const char *region);
 
+/* process.c: runs argv (no shell); stdin from input (may be NULL), stdout into out (may be NULL);
+ * 0 if the exit status is 0, else -1 with the command and its stderr in err. */
+int run_command(char *const argv[], const char *input, char *out, size_t outlen, char *err, size_t errlen);
+
 /* util.c */
 int file_write_atomic(const char *path, const void *data, size_t len, int mode); /* tmp + fsync + rename + dir fsync */
 int file_read_all(const char *path, char **out, size_t *len);

@@ -13,6 +13,7 @@
  * Liveness is /proc/PID/stat (a zombie counts as gone: init may reap lazily) plus /proc/PID/cmdline naming our
  * QMP socket (guards against pid reuse). State comes from QMP query-status.
  */
+#include "core/core.h"
 #include "hypervisor.h"
 #include "qmp.h"
 
@@ -184,56 +185,13 @@ static int qmp_once(const char *run_dir, const char *command, json_t *args, json
     return rc;
 }
 
-/* run argv to completion; stderr (last part) into err on failure */
-static int run_command(char *const argv[], char *err, size_t errlen)
+/* run argv to completion; its stderr into err on failure */
+static int run_tool(char *const argv[], char *err, size_t errlen)
 {
-    int pipefd[2];
-    if (pipe2(pipefd, O_CLOEXEC) < 0) {
-        seterr(err, errlen, "pipe: %s", strerror(errno));
-        return HV_EFAIL;
-    }
-    pid_t pid = fork();
-    if (pid < 0) {
-        seterr(err, errlen, "fork: %s", strerror(errno));
-        close(pipefd[0]);
-        close(pipefd[1]);
-        return HV_EFAIL;
-    }
-    if (pid == 0) {
-        int devnull = open("/dev/null", O_RDWR);
-        dup2(devnull, 0);
-        dup2(devnull, 1);
-        dup2(pipefd[1], 2);
-        execvp(argv[0], argv);
-        _exit(127);
-    }
-    close(pipefd[1]);
-    char out[2048];
-    size_t used = 0;
-    ssize_t n;
-    while ((n = read(pipefd[0], out + used, sizeof out - 1 - used)) != 0) {
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            break;
-        used += (size_t)n;
-        if (used == sizeof out - 1)
-            used = 0; /* keep reading; we only want the end */
-    }
-    out[used] = 0;
-    close(pipefd[0]);
-    int status;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR) {
-            seterr(err, errlen, "waitpid %s: %s", argv[0], strerror(errno));
-            return HV_EFAIL;
-        }
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+    char buf[512];
+    if (run_command(argv, NULL, NULL, 0, buf, sizeof buf) == 0)
         return HV_OK;
-    while (used && (out[used - 1] == '\n' || out[used - 1] == ' '))
-        out[--used] = 0;
-    seterr(err, errlen, "%s failed (status %d): %s", argv[0], WIFEXITED(status) ? WEXITSTATUS(status) : -1,
-           used ? out : (WIFEXITED(status) && WEXITSTATUS(status) == 127 ? "command not found" : "no output"));
+    seterr(err, errlen, "%s", buf);
     return HV_EFAIL;
 }
 
@@ -263,7 +221,7 @@ static int qemu_create_disk(const char *base, const char *overlay, long long siz
     snprintf(size, sizeof size, "%lld", size_bytes);
     char *argv[] = {"qemu-img", "create", "-q", "-f", "qcow2", "-F", (char *)fmt, "-b", (char *)base,
                     (char *)overlay, size_bytes ? size : NULL, NULL};
-    return run_command(argv, err, errlen);
+    return run_tool(argv, err, errlen);
 }
 
 /* /proc/cpuinfo "cpu MHz" in kHz: lets the guest skip TSC calibration (which can hang under TCG) */

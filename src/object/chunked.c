@@ -173,9 +173,9 @@ static bool verify_chained(struct chunked_decoder *d, const char *kind, const ch
 		obj_buf_free(&sts);
 		return false;
 	}
-	obj_hmac_sha256(d->chain.key, 32, sts.p, sts.len, mac);
+	hmac_sha256(d->chain.key, 32, sts.p, sts.len, mac);
 	obj_buf_free(&sts);
-	obj_hex(mac, 32, hex);
+	hex_encode(mac, 32, hex);
 	ok = obj_str_equal_ct(hex, sig);
 	if (ok)
 		memcpy(d->chain.prev_signature, sig, 65);
@@ -191,7 +191,7 @@ static enum chunked_status verify_chunk(struct chunked_decoder *d)
 	if (EVP_DigestFinal_ex(d->md, digest, &n) != 1)
 		return CHUNKED_INTERNAL;
 	memcpy(line, EMPTY_SHA256 "\n", 65);
-	obj_hex(digest, 32, line + 65);
+	hex_encode(digest, 32, line + 65);
 	return verify_chained(d, "AWS4-HMAC-SHA256-PAYLOAD", line, d->chunk_sig) ? CHUNKED_OK
 										: CHUNKED_BAD_SIGNATURE;
 }
@@ -292,7 +292,7 @@ static enum chunked_status trailer_line(struct chunked_decoder *d, const char *l
 		char sig[65], hash[65];
 		memcpy(sig, v, 64);
 		sig[64] = '\0';
-		obj_sha256_hex(d->canon, d->canon_len, hash);
+		sha256_hex(d->canon, d->canon_len, hash);
 		if (!verify_chained(d, "AWS4-HMAC-SHA256-TRAILER", hash, sig))
 			return CHUNKED_BAD_SIGNATURE;
 		d->trailer_sig_seen = true;

@@ -366,10 +366,10 @@ enum cossig_status cossig_verify(const struct obj_request *req, const struct cos
 		obj_buf_free(&sts);
 		return st;
 	}
-	obj_hmac_sha1(secret, strlen(secret), auth->key_time, strlen(auth->key_time), mac);
-	obj_hex(mac, 20, signkey);
-	obj_hmac_sha1(signkey, 40, sts.p, sts.len, mac);
+	hmac_sha1(secret, strlen(secret), auth->key_time, strlen(auth->key_time), mac);
+	hex_encode(mac, 20, signkey);
+	hmac_sha1(signkey, 40, sts.p, sts.len, mac);
 	obj_buf_free(&sts);
-	obj_hex(mac, 20, sig);
+	hex_encode(mac, 20, sig);
 	return obj_str_equal_ct(sig, auth->signature) ? COSSIG_OK : COSSIG_SIGNATURE_MISMATCH;
 }

@@ -337,7 +337,7 @@ static void md5_hex(EVP_MD_CTX *md, char out[33], uint8_t raw[16])
 {
     unsigned n = 0;
     EVP_DigestFinal_ex(md, raw, &n);
-    obj_hex(raw, 16, out);
+    hex_encode(raw, 16, out);
 }
 
 /* ---------------------------------------------------------------- names and metadata */
@@ -937,7 +937,7 @@ static int body_finish(struct rq *r, char etag[33], uint8_t md5raw[16], char *ch
         char hex[65];
         unsigned n = 0;
         EVP_DigestFinal_ex(r->sha256, d, &n);
-        obj_hex(d, 32, hex);
+        hex_encode(d, 32, hex);
         if (strcmp(hex, r->v4.payload_hash) != 0) {
             fail(r, 400, "XAmzContentSHA256Mismatch", "The provided 'x-amz-content-sha256' header does not match what was computed.");
             return -1;
@@ -2265,7 +2265,7 @@ static void op_create_multipart(struct rq *r)
     uint8_t raw[16];
     char id[33];
     random_bytes(raw, sizeof raw);
-    obj_hex(raw, sizeof raw, id);
+    hex_encode(raw, sizeof raw, id);
     const char *algo = hdr_amz(r, "checksum-algorithm");
     struct store *s = store_thread();
     if (store_exec(s,
@@ -3063,7 +3063,7 @@ struct object_gateway *object_gateway_start(const struct config *cfg, char *err,
     conf = cfg;
     uint8_t raw[4];
     random_bytes(raw, sizeof raw);
-    obj_hex(raw, sizeof raw, request_id_prefix);
+    hex_encode(raw, sizeof raw, request_id_prefix);
     for (char *p = request_id_prefix; *p; p++)
         *p = (char)toupper((unsigned char)*p);
     struct store *s = store_thread();

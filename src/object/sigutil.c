@@ -192,15 +192,6 @@ void obj_query_free(struct obj_query *q)
 	q->n = 0;
 }
 
-void obj_hex(const uint8_t *in, size_t len, char *out)
-{
-	static const char hexd[] = "0123456789abcdef";
-	for (size_t i = 0; i < len; i++) {
-		out[2 * i] = hexd[in[i] >> 4];
-		out[2 * i + 1] = hexd[in[i] & 15];
-	}
-	out[2 * len] = '\0';
-}
 
 bool obj_str_equal_ct(const char *a, const char *b)
 {
@@ -210,38 +201,17 @@ bool obj_str_equal_ct(const char *a, const char *b)
 	return CRYPTO_memcmp(a, b, la) == 0;
 }
 
-void obj_sha256(const void *data, size_t len, uint8_t out[32])
-{
-	unsigned int n = 0;
-	EVP_Digest(data, len, out, &n, EVP_sha256(), NULL);
-}
 
-void obj_sha256_hex(const void *data, size_t len, char out[65])
-{
-	uint8_t d[32];
-	obj_sha256(data, len, d);
-	obj_hex(d, 32, out);
-}
 
 void obj_sha1_hex(const void *data, size_t len, char out[41])
 {
 	uint8_t d[20];
 	unsigned int n = 0;
 	EVP_Digest(data, len, d, &n, EVP_sha1(), NULL);
-	obj_hex(d, 20, out);
+	hex_encode(d, 20, out);
 }
 
-void obj_hmac_sha256(const void *key, size_t klen, const void *msg, size_t mlen, uint8_t out[32])
-{
-	unsigned int n = 32;
-	HMAC(EVP_sha256(), key, (int)klen, msg, mlen, out, &n);
-}
 
-void obj_hmac_sha1(const void *key, size_t klen, const void *msg, size_t mlen, uint8_t out[20])
-{
-	unsigned int n = 20;
-	HMAC(EVP_sha1(), key, (int)klen, msg, mlen, out, &n);
-}
 
 void obj_buf_put_trimmed(struct obj_buf *b, const char *v, bool collapse)
 {

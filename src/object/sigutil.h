@@ -8,6 +8,8 @@
 #define YUN_OBJECT_SIGUTIL_H
 
 #include <stdbool.h>
+
+#include "core/core.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -79,16 +81,11 @@ int obj_query_parse(const char *raw, struct obj_query *q);
 const char *obj_query_get(const struct obj_query *q, const char *name);
 void obj_query_free(struct obj_query *q);
 
-/* Lower-case hex of len bytes into out (2*len+1). */
-void obj_hex(const uint8_t *in, size_t len, char *out);
 /* Constant-time equality of two NUL-terminated strings (length may leak). */
 bool obj_str_equal_ct(const char *a, const char *b);
 
-void obj_sha256(const void *data, size_t len, uint8_t out[32]);
-void obj_sha256_hex(const void *data, size_t len, char out[65]);
 void obj_sha1_hex(const void *data, size_t len, char out[41]);
-void obj_hmac_sha256(const void *key, size_t klen, const void *msg, size_t mlen, uint8_t out[32]);
-void obj_hmac_sha1(const void *key, size_t klen, const void *msg, size_t mlen, uint8_t out[20]);
+/* hashing, HMAC and hex come from core (core.h: sha256, sha256_hex, hmac_sha256, hmac_sha1, hex_encode) */
 
 /* Trim leading/trailing spaces and tabs; collapse inner runs of spaces to one
  * (the SigV4 canonical header value rule). Appends to b. */

@@ -280,7 +280,7 @@ static enum sigv2_status check(const struct obj_request *req, const struct sigv2
 	char b64[32];
 	enum sigv2_status st = sigv2_string_to_sign(req, auth, vhost_bucket, date_line, &sts);
 	if (st == SIGV2_OK) {
-		obj_hmac_sha1(secret, strlen(secret), sts.p, sts.len, mac);
+		hmac_sha1(secret, strlen(secret), sts.p, sts.len, mac);
 		obj_base64_encode(mac, 20, b64);
 		st = obj_str_equal_ct(b64, auth->signature) ? SIGV2_OK : SIGV2_SIGNATURE_MISMATCH;
 	}

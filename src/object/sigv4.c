@@ -425,7 +425,7 @@ enum sigv4_status sigv4_string_to_sign(const struct obj_request *req, const stru
 		obj_buf_free(&creq);
 		return st;
 	}
-	obj_sha256_hex(creq.p, creq.len, hash);
+	sha256_hex(creq.p, creq.len, hash);
 	obj_buf_free(&creq);
 	scope_of(auth, scope, sizeof(scope));
 	obj_buf_init(out, 1024);
@@ -450,10 +450,10 @@ void sigv4_signing_key(const char *secret, const char *date, const char *region,
 	}
 	memcpy(k, "AWS4", 4);
 	memcpy(k + 4, secret, slen + 1);
-	obj_hmac_sha256(k, slen + 4, date, strlen(date), a);
-	obj_hmac_sha256(a, 32, region, strlen(region), b);
-	obj_hmac_sha256(b, 32, service, strlen(service), a);
-	obj_hmac_sha256(a, 32, "aws4_request", 12, out);
+	hmac_sha256(k, slen + 4, date, strlen(date), a);
+	hmac_sha256(a, 32, region, strlen(region), b);
+	hmac_sha256(b, 32, service, strlen(service), a);
+	hmac_sha256(a, 32, "aws4_request", 12, out);
 	memset(k, 0, slen + 4);
 	free(k);
 }
@@ -482,9 +482,9 @@ enum sigv4_status sigv4_verify(const struct obj_request *req, const struct sigv4
 		return st;
 	}
 	sigv4_signing_key(secret, auth->scope_date, auth->region, auth->service, key);
-	obj_hmac_sha256(key, 32, sts.p, sts.len, mac);
+	hmac_sha256(key, 32, sts.p, sts.len, mac);
 	obj_buf_free(&sts);
-	obj_hex(mac, 32, hex);
+	hex_encode(mac, 32, hex);
 	return obj_str_equal_ct(hex, auth->signature) ? SIGV4_OK : SIGV4_SIGNATURE_MISMATCH;
 }
 
