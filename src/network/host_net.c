@@ -306,6 +306,12 @@ static int apply_vpc(struct vpc_state *v, json_t *vpc, json_t *nics, char *err, 
         return -1;
     if (RUN(err, errlen, "ip", "link", "set", v->bridge, "up") != 0)
         return -1;
+    /* The bridge lives in the host's namespace: it must never answer a guest's ARP with one of the
+     * host's own addresses (a host holding 169.254.169.254 would steal the metadata traffic). */
+    char arp[96];
+    snprintf(arp, sizeof arp, "net.ipv4.conf.%s.arp_ignore=8", v->bridge);
+    if (RUN(err, errlen, "sysctl", "-qw", arp) != 0)
+        return -1;
     if (!link_exists(v->router_port) &&
         RUN(err, errlen, "ip", "link", "add", v->router_port, "type", "veth", "peer", "name", "gw0", "netns", v->netns) != 0)
         return -1;
