@@ -97,14 +97,21 @@ int compute_events_record(struct store *s, const char *instance_id, const char *
                : 0;
 }
 
-int instance_set_state(struct store *s, const char *instance_id, const char *state, const char *op_state, const char *reason)
+int instance_set_state(struct store *s, const char *instance_id, const char *from, const char *state, const char *op_state,
+                       const char *reason)
 {
     if (store_begin(s) != STORE_OK)
         return -1;
+    /* only from the state the step started in: an action recorded meanwhile (a terminate while the
+     * launch ran) must not be overwritten; the controller takes it up next */
     int rc = store_exec(s,
                         "UPDATE instances SET state = ?, latest_op_state = coalesce(?, latest_op_state), reason = ?, updated = ?"
-                        " WHERE instance_id = ?",
-                        "sssis", state, op_state, reason ? reason : "", time_now(), instance_id);
+                        " WHERE instance_id = ? AND (? IS NULL OR state = ?)",
+                        "sssisss", state, op_state, reason ? reason : "", time_now(), instance_id, from, from);
+    if (rc == 0) {
+        store_rollback(s);
+        return 1;
+    }
     if (rc != 1 || compute_events_record(s, instance_id, state, reason) != 0) {
         store_rollback(s);
         return -1;

@@ -64,7 +64,8 @@ struct compute_env {
 extern struct compute_env compute_env;
 
 int compute_events_record(struct store *s, const char *instance_id, const char *state, const char *detail);
-int instance_set_state(struct store *s, const char *instance_id, const char *state, const char *op_state,
+/* Moves an instance from `from` (NULL = whatever it is) to state; 0 done, 1 it was no longer in `from`, -1 error. */
+int instance_set_state(struct store *s, const char *instance_id, const char *from, const char *state, const char *op_state,
                        const char *reason);
 
 /* metadata.c: one listener per VPC with instances on this host, inside the VPC's router

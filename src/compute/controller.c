@@ -41,9 +41,11 @@ static int running, kicked;
 struct job {
     char id[24];
     char state[24];
+    int boots; /* starts a guest: counts against boot_concurrency from claim to registered boot */
 };
 static struct job queue[MAX_INFLIGHT];
 static int queued;
+static int boots_in_flight; /* claimed boot jobs whose guest is not yet in booting[] */
 static char claimed[MAX_INFLIGHT][24];
 static int nclaimed;
 
@@ -338,7 +340,7 @@ static void release(struct store *s, struct inst *in)
 static void fail(struct store *s, struct inst *in, const char *state, const char *why)
 {
     log_warn("instance %s: %s failed: %s", in->id, in->op, why);
-    instance_set_state(s, in->id, state, "FAILED", why);
+    instance_set_state(s, in->id, in->state, state, "FAILED", why);
 }
 
 static void job(struct store *s, const char *id)
@@ -353,14 +355,14 @@ static void job(struct store *s, const char *id)
             fail(s, &in, "LAUNCH_FAILED", err);
             return;
         }
-        instance_set_state(s, id, "RUNNING", "SUCCESS", NULL);
+        instance_set_state(s, id, in.state, "RUNNING", "SUCCESS", NULL);
     } else if (!strcmp(in.state, "STARTING")) {
         if (ensure_disk(&in, err, sizeof err) || boot(s, &in, err, sizeof err)) {
             release(s, &in);
             fail(s, &in, "STOPPED", err);
             return;
         }
-        instance_set_state(s, id, "RUNNING", "SUCCESS", NULL);
+        instance_set_state(s, id, in.state, "RUNNING", "SUCCESS", NULL);
     } else if (!strcmp(in.state, "STOPPING")) {
         enum hv_stop_mode mode = !strcmp(in.stop_type, "HARD") ? HV_STOP_HARD
                                  : !strcmp(in.stop_type, "SOFT_FIRST") ? HV_STOP_SOFT_FIRST : HV_STOP_SOFT;
@@ -376,11 +378,11 @@ static void job(struct store *s, const char *id)
                 fail(s, &in, "STOPPED", err);
                 return;
             }
-            instance_set_state(s, id, "STARTING", NULL, NULL);
+            instance_set_state(s, id, in.state, "STARTING", NULL, NULL);
             compute_kick();
             return;
         }
-        instance_set_state(s, id, "STOPPED", "SUCCESS", NULL);
+        instance_set_state(s, id, in.state, "STOPPED", "SUCCESS", NULL);
     } else if (!strcmp(in.state, "REBOOTING")) {
         int rc;
         if (!strcmp(in.stop_type, "HARD")) {
@@ -399,7 +401,7 @@ static void job(struct store *s, const char *id)
             fail(s, &in, hv->status(in.run_dir, NULL, 0) == HV_RUNNING ? "RUNNING" : "STOPPED", err);
             return;
         }
-        instance_set_state(s, id, "RUNNING", "SUCCESS", NULL);
+        instance_set_state(s, id, in.state, "RUNNING", "SUCCESS", NULL);
     } else if (!strcmp(in.state, "TERMINATING")) {
         release(s, &in);
         nftw(in.run_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
@@ -434,6 +436,7 @@ static void *worker_main(void *arg)
         if (s)
             job(s, j.id);
         pthread_mutex_lock(&mu);
+        boots_in_flight -= j.boots; /* its guest, if it started, is in booting[] now */
         for (int i = 0; i < nclaimed; i++)
             if (!strcmp(claimed[i], j.id)) {
                 memcpy(claimed[i], claimed[--nclaimed], sizeof claimed[i]);
@@ -467,10 +470,12 @@ static void dispatch(struct store *s)
         const char *id = store_text(q, 0), *state = store_text(q, 1);
         int boots = !strcmp(state, "PENDING") || !strcmp(state, "STARTING") || !strcmp(state, "REBOOTING");
         pthread_mutex_lock(&mu);
-        if (!is_claimed(id) && nclaimed < MAX_INFLIGHT && (!boots || nbooting + queued < limit)) {
+        if (!is_claimed(id) && nclaimed < MAX_INFLIGHT && (!boots || nbooting + boots_in_flight < limit)) {
             snprintf(claimed[nclaimed++], sizeof claimed[0], "%s", id);
             snprintf(queue[queued].id, sizeof queue[0].id, "%s", id);
             snprintf(queue[queued].state, sizeof queue[0].state, "%s", state);
+            queue[queued].boots = boots;
+            boots_in_flight += boots;
             queued++;
             pthread_cond_signal(&work_cv);
         }
@@ -507,7 +512,7 @@ static void check_liveness(struct store *s)
         struct inst in;
         if (load(s, ids[i], &in) == 0)
             release(s, &in);
-        instance_set_state(s, ids[i], "STOPPED", NULL, why);
+        instance_set_state(s, ids[i], "RUNNING", "STOPPED", NULL, why);
     }
 }
 
@@ -568,7 +573,7 @@ static void reconcile(struct store *s)
         if (!strcmp(states[i], "RUNNING")) {
             if (!alive) {
                 release(s, &in);
-                instance_set_state(s, in.id, "STOPPED", NULL, "the virtual machine was not running when yund started");
+                instance_set_state(s, in.id, "RUNNING", "STOPPED", NULL, "the virtual machine was not running when yund started");
                 log_warn("instance %s: found stopped at start; marked STOPPED", in.id);
             }
         } else if ((!strcmp(states[i], "STOPPED") || !strcmp(states[i], "LAUNCH_FAILED")) && alive) {

@@ -192,21 +192,28 @@ static int password_complex(const char *pw)
     return lower + upper + digit + special >= 3;
 }
 
+/* "{R:x}" (each occurrence) becomes x + index; without one, several instances get suffixes 1..n. */
 static void instance_name(const char *pattern, int index, int count, char *out, size_t len)
 {
-    const char *r = strstr(pattern, "{R:");
-    if (r) {
+    size_t o = 0;
+    int patterned = 0;
+    out[0] = 0;
+    for (const char *p = pattern; *p && o + 1 < len;) {
         char *end;
-        long start = strtol(r + 3, &end, 10);
-        if (*end == '}') {
-            snprintf(out, len, "%.*s%ld%s", (int)(r - pattern), pattern, start + index, end + 1);
-            return;
+        long start;
+        if (!strncmp(p, "{R:", 3) && (start = strtol(p + 3, &end, 10), end > p + 3 && *end == '}')) {
+            o += (size_t)snprintf(out + o, len - o, "%ld", start + index);
+            p = end + 1;
+            patterned = 1;
+        } else {
+            out[o++] = *p++;
+            out[o] = 0;
         }
+        if (o >= len)
+            o = len - 1;
     }
-    if (count > 1)
-        snprintf(out, len, "%s%d", pattern, index + 1);
-    else
-        snprintf(out, len, "%s", pattern);
+    if (!patterned && count > 1)
+        snprintf(out + o, len - o, "%d", index + 1);
 }
 
 /* Capacity of every host, from the store, in the caller's transaction. */

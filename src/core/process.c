@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -30,6 +31,9 @@ int run_command(char *const argv[], const char *input, char *out, size_t outlen,
         dup2(input ? in_pipe[0] : devnull, 0);
         dup2(out_pipe[1], 1);
         dup2(err_pipe[1], 2);
+        sigset_t none; /* the daemon blocks SIGTERM/SIGINT in every thread; a child must not inherit that */
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
         execvp(argv[0], argv);
         _exit(127);
     }

@@ -53,7 +53,7 @@ const devOf = (ip, diskId) =>
 const readSum = (ip, dev) => sh(ip, `dd if=/dev/${dev} bs=1024 count=${BLOB_KIB} 2>/dev/null | sha256sum | cut -d' ' -f1`);
 
 before(async () => {
-  d = await startDaemon({ netns: true });
+  d = await startDaemon();
   cvm = d.cvm();
   cbs = cbsClient(d.creds);
   common = d.common("2017-03-12");

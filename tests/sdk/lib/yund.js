@@ -218,6 +218,21 @@ class Daemon {
     return { status: r.status, stdout: r.stdout, stderr: r.stderr, signal: r.signal };
   }
 
+  /*
+   * The VPC router namespace (yv-*) with a subnet holding ip, or null: lets tests that use a single
+   * VPC (the default one) reach guests without naming it. Ambiguous with overlapping VPCs: pass vpcId.
+   */
+  vpcNamespaceOf(ip) {
+    const list = spawnSync("ip", ["netns", "list"], { encoding: "utf8" }).stdout || "";
+    for (const line of list.split("\n")) {
+      const ns = line.split(" ")[0];
+      if (!ns.startsWith("yv-")) continue;
+      const r = spawnSync("ip", ["-n", ns, "-4", "route", "get", ip], { encoding: "utf8" });
+      if (r.status === 0 && / dev gw0 /.test(r.stdout) && !/ via /.test(r.stdout)) return ns;
+    }
+    return null;
+  }
+
   sshKeyFile() { return path.join(this.dataDir, "..", `${path.basename(this.dataDir)}.sshkey`); }
 
   /*
@@ -233,8 +248,9 @@ class Daemon {
     }
     const sshArgs = ["-i", keyFile, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
       "-o", "BatchMode=yes", "-o", "ConnectTimeout=5", "-o", "LogLevel=ERROR", `root@${ip}`, command];
-    if (vpcId) {
-      const r = spawnSync("ip", ["netns", "exec", `yv-${vpcId.slice(-8)}`, "ssh", ...sshArgs], { encoding: "utf8", timeout });
+    const ns = vpcId ? `yv-${vpcId.slice(-8)}` : this.vpcNamespaceOf(ip);
+    if (ns) {
+      const r = spawnSync("ip", ["netns", "exec", ns, "ssh", ...sshArgs], { encoding: "utf8", timeout });
       if (r.error) throw r.error;
       return { status: r.status, stdout: r.stdout, stderr: r.stderr, signal: r.signal };
     }

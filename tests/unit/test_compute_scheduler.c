@@ -1,0 +1,149 @@
+/*
+ * scheduler_pick: spread (emptiest host that fits) vs pack (fullest host that fits), the zone
+ * filter, and the capacity edges (exact fit, one over, memory vs CPU pressure, empty host lists).
+ * Table-driven: each row is a set of hosts, a request and the host index each policy must pick.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "compute/compute.h"
+
+#define MAXH 4
+#define GIB 1024
+
+struct host_row {
+    const char *zone;
+    int vcpus_total, vcpus_used;
+    int64_t mem_total, mem_used;
+};
+
+struct pick_case {
+    const char *name;
+    int n;
+    struct host_row hosts[MAXH];
+    const char *zone;
+    int cpu;
+    int64_t mem;
+    int want_spread, want_pack; /* host index, or -1: nothing fits */
+};
+
+static const struct pick_case cases[] = {
+    {"no hosts", 0, {{0}}, "z1", 1, GIB, -1, -1},
+    {"one empty host", 1, {{"z1", 16, 0, 24 * GIB, 0}}, "z1", 1, GIB, 0, 0},
+    {"spread takes the emptiest, pack the fullest",
+     3, {{"z1", 16, 8, 24 * GIB, 8 * GIB}, {"z1", 16, 2, 24 * GIB, 2 * GIB}, {"z1", 16, 12, 24 * GIB, 12 * GIB}},
+     "z1", 1, GIB, 1, 2},
+    {"pack skips the fullest host when the request does not fit there",
+     3, {{"z1", 16, 8, 24 * GIB, 8 * GIB}, {"z1", 16, 2, 24 * GIB, 2 * GIB}, {"z1", 16, 15, 24 * GIB, 12 * GIB}},
+     "z1", 2, GIB, 1, 0},
+    {"zone filter: only hosts of the asked zone",
+     3, {{"z2", 16, 0, 24 * GIB, 0}, {"z1", 16, 10, 24 * GIB, 10 * GIB}, {"z1", 16, 12, 24 * GIB, 12 * GIB}},
+     "z1", 1, GIB, 1, 2},
+    {"zone filter: no host in the zone", 2, {{"z1", 16, 0, 24 * GIB, 0}, {"z1", 16, 0, 24 * GIB, 0}}, "z3", 1, GIB, -1, -1},
+    {"empty zone means any zone", 2, {{"z2", 16, 8, 24 * GIB, 8 * GIB}, {"z1", 16, 0, 24 * GIB, 0}}, "", 1, GIB, 1, 0},
+    {"NULL zone means any zone", 2, {{"z2", 16, 8, 24 * GIB, 8 * GIB}, {"z1", 16, 0, 24 * GIB, 0}}, NULL, 1, GIB, 1, 0},
+    {"exact CPU fit is allowed", 1, {{"z1", 16, 8, 24 * GIB, 0}}, "z1", 8, GIB, 0, 0},
+    {"one vCPU over is refused", 1, {{"z1", 16, 9, 24 * GIB, 0}}, "z1", 8, GIB, -1, -1},
+    {"exact memory fit is allowed", 1, {{"z1", 16, 0, 24 * GIB, 8 * GIB}}, "z1", 1, 16 * GIB, 0, 0},
+    {"one MiB over is refused", 1, {{"z1", 16, 0, 24 * GIB, 8 * GIB + 1}}, "z1", 1, 16 * GIB, -1, -1},
+    {"memory is not overcommitted: 32 GiB never fits a 24 GiB host", 1, {{"z1", 1600, 0, 24105, 0}}, "z1", 8, 32 * GIB, -1, -1},
+    {"a request larger than any host", 2, {{"z1", 2, 0, 24 * GIB, 0}, {"z1", 4, 0, 24 * GIB, 0}}, "z1", 8, GIB, -1, -1},
+    {"a host with no capacity registered never fits", 2, {{"z1", 0, 0, 0, 0}, {"z1", 4, 0, 4 * GIB, 0}}, "z1", 1, GIB, 1, 1},
+    {"zero-size request fits a full host", 1, {{"z1", 4, 4, 4 * GIB, 4 * GIB}}, "z1", 0, 0, 0, 0},
+    {"ties go to the first host", 3, {{"z1", 16, 4, 24 * GIB, 4 * GIB}, {"z1", 16, 4, 24 * GIB, 4 * GIB}, {"z1", 16, 4, 24 * GIB, 4 * GIB}},
+     "z1", 1, GIB, 0, 0},
+    {"the scarcer resource decides: host 0 has free CPU but little memory",
+     2, {{"z1", 16, 0, 24 * GIB, 20 * GIB}, {"z1", 16, 8, 24 * GIB, 8 * GIB}}, "z1", 1, GIB, 1, 0},
+    {"different host sizes: free share, not free amount",
+     2, {{"z1", 64, 32, 96 * GIB, 48 * GIB}, {"z1", 8, 2, 12 * GIB, 3 * GIB}}, "z1", 1, GIB, 1, 0},
+};
+
+static void fill(const struct pick_case *c, struct host_capacity *h)
+{
+    memset(h, 0, sizeof(struct host_capacity) * MAXH);
+    for (int i = 0; i < c->n; i++) {
+        snprintf(h[i].host_id, sizeof h[i].host_id, "host-%d", i);
+        snprintf(h[i].zone, sizeof h[i].zone, "%s", c->hosts[i].zone);
+        h[i].vcpus_total = c->hosts[i].vcpus_total;
+        h[i].vcpus_used = c->hosts[i].vcpus_used;
+        h[i].memory_mib_total = c->hosts[i].mem_total;
+        h[i].memory_mib_used = c->hosts[i].mem_used;
+    }
+}
+
+static void pick_table(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const struct pick_case *c = &cases[i];
+        struct host_capacity h[MAXH];
+        fill(c, h);
+        int s = scheduler_pick(h, c->n, c->zone, c->cpu, c->mem, "spread");
+        int p = scheduler_pick(h, c->n, c->zone, c->cpu, c->mem, "pack");
+        if (s != c->want_spread || p != c->want_pack)
+            fail_msg("case \"%s\": spread picked %d (want %d), pack picked %d (want %d)", c->name, s, c->want_spread, p,
+                     c->want_pack);
+        /* the inputs are not modified */
+        struct host_capacity again[MAXH];
+        fill(c, again);
+        assert_memory_equal(h, again, sizeof h);
+    }
+}
+
+static void default_policy_is_spread(void **state)
+{
+    (void)state;
+    const struct pick_case *c = &cases[2];
+    struct host_capacity h[MAXH];
+    fill(c, h);
+    assert_int_equal(scheduler_pick(h, c->n, c->zone, 1, GIB, NULL), c->want_spread);
+    assert_int_equal(scheduler_pick(h, c->n, c->zone, 1, GIB, "bogus"), c->want_spread);
+}
+
+/* Placing a batch one by one (as RunInstances does, adding each placement to the host's usage). */
+struct batch_case {
+    const char *policy;
+    int count;
+    const char *want; /* host index per placement, '-' when nothing fits */
+};
+
+static void batch_sequences(void **state)
+{
+    (void)state;
+    static const struct batch_case batches[] = {
+        {"spread", 6, "010101"}, /* equal hosts: alternate */
+        {"pack", 6, "000011"},   /* fill host 0 (4 vCPUs) first */
+        {"spread", 10, "01010101--"},
+        {"pack", 10, "00001111--"},
+    };
+    for (size_t b = 0; b < sizeof batches / sizeof batches[0]; b++) {
+        struct host_capacity h[2] = {{"host-0", "z1", 4, 0, 8 * GIB, 0}, {"host-1", "z1", 4, 0, 8 * GIB, 0}};
+        char got[16] = "";
+        for (int i = 0; i < batches[b].count; i++) {
+            int k = scheduler_pick(h, 2, "z1", 1, GIB, batches[b].policy);
+            got[i] = k < 0 ? '-' : (char)('0' + k);
+            if (k >= 0) {
+                h[k].vcpus_used += 1;
+                h[k].memory_mib_used += GIB;
+            }
+        }
+        if (strcmp(got, batches[b].want) != 0)
+            fail_msg("%s x%d: placed %s, want %s", batches[b].policy, batches[b].count, got, batches[b].want);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(pick_table),
+        cmocka_unit_test(default_policy_is_spread),
+        cmocka_unit_test(batch_sequences),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
