@@ -89,7 +89,7 @@ static void find_uplink(void)
     unsigned dest, flags;
     while (f && fgets(line, sizeof line, f))
         if (sscanf(line, "%31s %x %*x %x", dev, &dest, &flags) == 3 && dest == 0 && (flags & 1) && strlen(dev) < sizeof uplink) {
-            snprintf(uplink, sizeof uplink, "%s", dev);
+            snprintf(uplink, sizeof uplink, "%.15s", dev);
             break;
         }
     if (f)
