@@ -653,10 +653,12 @@ static int delete_security_group(struct api_ctx *ctx)
 
 /* ---- default group and NIC membership (for compute) ---- */
 
+/* As Tencent documents for CreateDefaultSecurityGroup: the default group lets all IPv4 in and out;
+ * customers narrow it (or bind their own groups) afterwards. */
 int sg_add_default_policies(struct store *s, const char *sg_id)
 {
-    json_t *in = json_pack("[{s:s,s:s,s:s,s:s,s:s,s:s}]", "Protocol", "ALL", "Port", "ALL", "CidrBlock", "", "SecurityGroupId",
-                           sg_id, "Action", "ACCEPT", "PolicyDescription", "members of this group");
+    json_t *in = json_pack("[{s:s,s:s,s:s,s:s,s:s,s:s}]", "Protocol", "ALL", "Port", "ALL", "CidrBlock", "0.0.0.0/0",
+                           "SecurityGroupId", "", "Action", "ACCEPT", "PolicyDescription", "all IPv4 ingress");
     json_t *eg = json_pack("[{s:s,s:s,s:s,s:s,s:s,s:s}]", "Protocol", "ALL", "Port", "ALL", "CidrBlock", "0.0.0.0/0",
                            "SecurityGroupId", "", "Action", "ACCEPT", "PolicyDescription", "all egress");
     int rc = (in && eg && save_policies(s, sg_id, "ingress", in) == 0 && save_policies(s, sg_id, "egress", eg) == 0) ? 0 : -1;

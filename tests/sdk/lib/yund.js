@@ -59,12 +59,11 @@ function credOf(c) {
 }
 
 class Daemon {
-  constructor({ config, dataDir, port, netns }) {
+  constructor({ config, dataDir, port }) {
     this.config = config;
     this.dataDir = dataDir;
     this.port = port;
-    this.netns = netns || null; // {name, hostIp, nsIp}: the daemon runs in its own network namespace
-    this.listenHost = this.netns ? this.netns.nsIp : "127.0.0.1";
+    this.listenHost = "127.0.0.1";
     this.endpoint = `${this.listenHost}:${port}`;
     this.child = null;
     this.output = "";
@@ -78,9 +77,7 @@ class Daemon {
   async start() {
     const args = ["up", "--data", this.dataDir, "--listen", this.endpoint];
     if (this.configFile) args.push("--config", this.configFile);
-    const child = this.netns
-      ? spawn("ip", ["netns", "exec", this.netns.name, BIN, ...args], { stdio: ["ignore", "pipe", "pipe"] })
-      : spawn(BIN, args, { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(BIN, args, { stdio: ["ignore", "pipe", "pipe"] });
     this.child = child;
     live.add(child);
     const keep = (d) => { this.output = (this.output + d.toString()).slice(-65536); };
@@ -136,7 +133,6 @@ class Daemon {
     assert.ok(!SANITIZER_REPORT.test(this.output), `sanitizer report from yun up:\n${this.output}`);
     const leftover = this.qemuPids();
     for (const { pid } of leftover) { try { process.kill(pid, "SIGKILL"); } catch { /* gone */ } }
-    if (this.netns) netnsDelete(this.netns);
     fs.rmSync(this.sshKeyFile(), { force: true });
     if (!process.env.YUN_KEEP_DATA) {
       fs.rmSync(this.dataDir, { recursive: true, force: true });
@@ -210,10 +206,9 @@ class Daemon {
     return out;
   }
 
-  /* Runs cmd args where the daemon's guests are reachable (its network namespace if it has one). */
+  /* Runs cmd args on this machine; returns {status, stdout, stderr, signal}. */
   exec(cmd, args, { timeout = 30000, input } = {}) {
-    const [c, a] = this.netns ? ["ip", ["netns", "exec", this.netns.name, cmd, ...args]] : [cmd, args];
-    const r = spawnSync(c, a, { encoding: "utf8", timeout, input });
+    const r = spawnSync(cmd, args, { encoding: "utf8", timeout, input });
     if (r.error) throw r.error;
     return { status: r.status, stdout: r.stdout, stderr: r.stderr, signal: r.signal };
   }
@@ -266,61 +261,14 @@ class Daemon {
 }
 
 /*
- * A private network namespace joined to this one by a veth pair (10.254.X.Y/30): a daemon started in it
- * gets its own bridge, nftables and 169.254.169.254, so compute tests do not collide with other yun
- * daemons on the machine (there is one metadata address and one yunbr0 per namespace).
- */
-function netnsCreate() {
-  const sh = (args) => {
-    const r = spawnSync("ip", args, { encoding: "utf8" });
-    if (r.status !== 0) throw new Error(`ip ${args.join(" ")}: ${r.stderr}`);
-  };
-  const tag = `${process.pid.toString(36)}${Math.floor(Math.random() * 46656).toString(36)}`.slice(-6);
-  const name = `yunt-${tag}`;
-  const used = spawnSync("ip", ["-4", "-o", "addr"], { encoding: "utf8" }).stdout || "";
-  let n;
-  do { n = 1 + Math.floor(Math.random() * 16000); } while (used.includes(`10.254.${n >> 6}.${(n & 63) * 4 + 1}/`));
-  const base = `10.254.${n >> 6}.${(n & 63) * 4}`.split(".").map(Number);
-  const hostIp = `${base[0]}.${base[1]}.${base[2]}.${base[3] + 1}`, nsIp = `${base[0]}.${base[1]}.${base[2]}.${base[3] + 2}`;
-  sh(["netns", "add", name]);
-  const ns = { name, hostIp, nsIp, veth: `yth-${tag}` };
-  try {
-    sh(["link", "add", ns.veth, "type", "veth", "peer", "name", "eth0", "netns", name]);
-    sh(["addr", "add", `${hostIp}/30`, "dev", ns.veth]);
-    sh(["link", "set", ns.veth, "up"]);
-    sh(["-n", name, "addr", "add", `${nsIp}/30`, "dev", "eth0"]);
-    sh(["-n", name, "link", "set", "eth0", "up"]);
-    sh(["-n", name, "link", "set", "lo", "up"]);
-    sh(["-n", name, "route", "add", "default", "via", hostIp]);
-  } catch (e) { netnsDelete(ns); throw e; }
-  liveNetns.add(ns);
-  return ns;
-}
-
-function netnsDelete(ns) {
-  spawnSync("ip", ["link", "del", ns.veth]);
-  spawnSync("ip", ["netns", "del", ns.name]);
-  liveNetns.delete(ns);
-}
-
-const liveNetns = new Set();
-process.on("exit", () => { for (const ns of liveNetns) netnsDelete(ns); });
-
-/*
- * Starts a fresh daemon. opts: {config} (object written as the config file); {netns: true} runs it in
- * a private network namespace (compute tests: guests, their bridge and metadata service stay private).
+ * Starts a fresh daemon. opts: {config} (object written as the config file). Daemons with the host
+ * role share this machine's network (VPC namespaces, nftables tables): run one at a time.
  */
 async function startDaemon(opts = {}) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "yun-sdk-"));
   const port = await freePort();
-  const netns = opts.netns ? netnsCreate() : null;
-  const d = new Daemon({ config: opts.config, dataDir, port, netns });
-  try {
-    return await d.start();
-  } catch (e) {
-    if (netns) netnsDelete(netns);
-    throw e;
-  }
+  const d = new Daemon({ config: opts.config, dataDir, port });
+  return d.start();
 }
 
 /* Polls fn() until pred(value) holds; returns the value, or fails after timeoutMs with the last value. */
