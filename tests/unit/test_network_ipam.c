@@ -73,7 +73,7 @@ static void test_default_vpc(void **state)
     assert_string_equal(store_text(q, 0), "172.16.0.0/16");
     assert_int_equal(store_int(q, 1), 1);
     store_done(q);
-    /* the default security group exists once, with its two policies */
+    /* the default security group exists once, with its two policies: all IPv4 in and out (Tencent's default) */
     char sg[24], sg2[24];
     assert_int_equal(network_default_security_group(s, "100", "ap-local", sg), 0);
     assert_int_equal(network_default_security_group(s, "100", "ap-local", sg2), 0);
@@ -81,7 +81,7 @@ static void test_default_vpc(void **state)
     json_t *set = sg_policy_set(s, sg);
     assert_non_null(set);
     assert_int_equal(json_array_size(json_object_get(set, "Ingress")), 1);
-    assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(set, "Ingress"), 0), "SecurityGroupId")), sg);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(set, "Ingress"), 0), "CidrBlock")), "0.0.0.0/0");
     assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(set, "Egress"), 0), "CidrBlock")), "0.0.0.0/0");
     json_decref(set);
     /* another account gets its own default VPC with the same block */
