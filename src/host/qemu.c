@@ -135,10 +135,24 @@ static pid_t live_pid(const char *run_dir)
     return pid && pid_is_ours(pid, run_dir) ? pid : 0;
 }
 
+/* exists and is not a zombie (pid reuse cannot matter here: the caller just signalled its own process) */
+static int pid_running(pid_t pid)
+{
+    char path[64], stat[512];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    if (read_small_file(path, stat, sizeof stat) <= 0)
+        return 0;
+    char *rp = strrchr(stat, ')');
+    return rp && rp[1] == ' ' && rp[2] != 'Z' && rp[2] != 'X';
+}
+
+/* Waits for a process we know is ours to be gone. Not pid_is_ours(): an exiting process loses its
+ * command line before it becomes a zombie, which looked like "gone" while it still ran. */
 static int wait_gone(pid_t pid, const char *run_dir, int timeout_ms)
 {
+    (void)run_dir;
     long long deadline = now_ms() + timeout_ms;
-    while (pid_is_ours(pid, run_dir)) {
+    while (pid_running(pid)) {
         if (now_ms() >= deadline)
             return -1;
         sleep_ms(10);
