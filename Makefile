@@ -78,7 +78,7 @@ test: deps all asan images
 	  YUN_TEST_IMAGE_DIR=$(CURDIR)/build/images/tiny $$t; done
 	$(MAKE) fuzz
 	YUN_BIN=$(CURDIR)/build-asan/yun ASAN_OPTIONS=detect_leaks=0 node --test --test-concurrency=1 tests/sdk/
-	@if [ -d tests/system ] && ls tests/system/*.sh >/dev/null 2>&1; then for s in tests/system/*.sh; do echo "== $$s"; bash $$s; done; fi
+	@set -e; for s in tests/system/*.sh; do echo "== $$s"; bash $$s; done
 
 bench: all
 	./bench/run.sh

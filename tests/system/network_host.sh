@@ -22,8 +22,8 @@ if [ -z "${YUNTEST_IN_HOST:-}" ]; then
   ip netns del yuntest-host 2>/dev/null || true
   ip netns add yuntest-host
   outer_cleanup() {
-    ip netns del yuntest-host 2>/dev/null
-    for n in yv-yuntsta1 yv-yuntstb1 yuntest-g1 yuntest-g2 yuntest-g3; do ip netns del "$n" 2>/dev/null; done
+    ip netns del yuntest-host 2>/dev/null || true
+    for n in yv-yuntsta1 yv-yuntstb1 yuntest-g1 yuntest-g2 yuntest-g3; do ip netns del "$n" 2>/dev/null || true; done
     return 0
   }
   trap outer_cleanup EXIT
