@@ -33,7 +33,9 @@
 
 #define MARK_OURS 0x80000000u
 #define TRANSIT_BASE 0x64400000u /* 100.64.0.0/10, /30 per VPC slot */
-#define MAX_SLOT 65000
+#define MAX_SLOT 32000 /* conntrack zones: slot for guest legs, slot + ZONE_ROUTER_LEG for router legs */
+#define ZONE_ROUTER_LEG 32768
+#define MARK_ROUTER_LEG 0x40000000u
 
 /* ---- running commands ---- */
 
@@ -436,7 +438,15 @@ static char *host_rules(struct vpc_state *v, int nv, json_t *nics, json_t *group
     add(&b, "table bridge yun {}\ndelete table bridge yun\ntable inet yun {}\ndelete table inet yun\n");
     if (nv == 0)
         return b.s; /* nothing of ours on this host: the tables go */
-    add(&b, "table bridge yun {\n\tchain forward {\n\t\ttype filter hook forward priority -200; policy accept;\n"
+    /* Traffic between subnets crosses the VPC bridge twice (guest -> router, router -> guest) with the
+     * same addresses; one conntrack zone for both legs saw the second as out of window and dropped it
+     * as invalid (TCP stalled after a few KiB). Frames from the router port are tagged here, before
+     * conntrack, and tracked in their own zone. */
+    add(&b, "table bridge yun {\n\tchain prerouting {\n\t\ttype filter hook prerouting priority -300; policy accept;\n");
+    for (int k = 0; k < nv; k++)
+        add(&b, "\t\tiifname \"%s\" meta mark set 0x%08x\n", v[k].router_port, MARK_ROUTER_LEG);
+    add(&b, "\t}\n");
+    add(&b, "\tchain forward {\n\t\ttype filter hook forward priority -200; policy accept;\n"
             "\t\tiifname \"yt-*\" meta mark set 0\n\t\tiifname \"yv-*\" meta mark set 0\n");
     size_t i;
     json_t *nic;
@@ -458,10 +468,14 @@ static char *host_rules(struct vpc_state *v, int nv, json_t *nics, json_t *group
     add(&b, "\t}\n}\n");
     add(&b, "table inet yun {\n\tchain prerouting {\n\t\ttype filter hook prerouting priority raw; policy accept;\n");
     for (int k = 0; k < nv; k++)
-        add(&b, "\t\tiifname \"%s\" ct zone set %d\n", v[k].bridge, v[k].slot);
+        add(&b, "\t\tiifname \"%s\" ct zone set %d\n\t\tiifname \"%s\" meta mark and 0x%08x == 0x%08x ct zone set %d\n",
+            v[k].bridge, v[k].slot, v[k].bridge, MARK_ROUTER_LEG, MARK_ROUTER_LEG, v[k].slot + ZONE_ROUTER_LEG);
     add(&b, "\t}\n\tchain forward {\n\t\ttype filter hook forward priority filter; policy accept;\n"
             "\t\tmeta mark and 0x%08x == 0 accept\n"
-            "\t\tct state established,related accept\n\t\tct state invalid drop\n", MARK_OURS);
+            "\t\tct state established,related accept\n\t\tct state invalid drop\n"
+            /* the metadata service is not the customer's traffic: security groups do not filter it
+             * (as in the real cloud), so a group without egress rules still lets a guest boot */
+            "\t\tip daddr { 169.254.169.254, 169.254.0.23 } tcp dport 80 accept\n", MARK_OURS);
     if (json_array_size(nics)) {
         add(&b, "\t\tmeta mark and 0x7fff0000 vmap {");
         json_array_foreach(nics, i, nic) add(&b, "%s 0x%08x : jump out_%zu", i ? "," : "", (unsigned)((i + 1) << 16), i + 1);
