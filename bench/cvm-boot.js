@@ -214,10 +214,12 @@ async function yun() {
       const t0 = performance.now();
       const id = (await cvm.RunInstances({ Placement: { Zone: "ap-local-1" }, ImageId: image, LoginSettings: { KeyIds: [key.KeyId] },
         SecurityGroupIds: [sg] })).InstanceIdSet[0];
-      const inst = (await cvm.DescribeInstances({ InstanceIds: [id] })).InstanceSet[0];
+      // the VPC's namespace exists once the instance runs (the last terminate may have removed it)
+      const inst = await waitFor(async () => (await cvm.DescribeInstances({ InstanceIds: [id] })).InstanceSet[0],
+        (x) => x.InstanceState === "RUNNING", 60000, `${id} RUNNING`, 20);
       const ip = inst.PrivateIpAddresses[0], vpcId = inst.VirtualPrivateCloud.VpcId;
       // wait for port 22 with a tight TCP probe inside the namespace, then log in (retrying while dropbear starts)
-      await new Promise((resolve) => spawn("ip", ["netns", "exec", `yv-${vpcId.slice(-8)}`, "bash", "-c",
+      await new Promise((resolve) => spawn("ip", ["netns", "exec", `yv-${vpcId.slice(-8)}`, "timeout", "120", "bash", "-c",
         `until timeout 0.5 bash -c 'exec 3<>/dev/tcp/${ip}/22' 2>/dev/null; do sleep 0.02; done`], { stdio: "ignore" }).on("exit", resolve));
       let tSsh = 0, tries = 0;
       while (!tSsh) {

@@ -64,11 +64,12 @@ metadata, user data, sshd), polled every 5 ms on both sides.
 
 The control plane's share of a launch is about **${cpuShare.toFixed(0)} %** (p50 ${m(y.qemuStarted.p50)} of ${s(y.ready.p50)}); the rest is the guest
 booting under TCG, identical to the floor. "QEMU process started" is the process start time from /proc/PID/stat (10 ms ticks) minus
-the moment of the API call: it covers the API request, the controller picking the job up, \`qemu-img create\` of the overlay,
-the tap (\`ip tuntap\`, \`ip link\`, \`nft\` for the anti-spoofing sets) and the fork/exec. Those commands take about 10 + 4 + 4 + 6 ms
-(measured one by one on this machine).${y.qemuStarted.p50 > 200 ? ` The remaining ~${Math.round(y.qemuStarted.p50 - 40)} ms is waiting: the RunInstances
-handler wakes the controller (\`compute_kick\`) *inside* its transaction, before COMMIT, so the controller's query does not see the new
-instance yet and it sleeps its 250 ms poll interval before finding it. The same delay hits every Start/Stop/Reboot/Terminate.` : ""}
+the moment of the API call: it covers the API request, the controller picking the job up (woken after the commit),
+\`qemu-img create\` of the overlay, applying the host's network plan, and the fork/exec of QEMU. Before VPCs (commit 5488bc9)
+this was 30 ms. Now almost all of it is the network plan: before each boot the controller re-applies the whole plan of the
+host (router namespace, bridge, addresses, routes, the nftables ruleset), about 20 \`ip\`/\`sysctl\`/\`nft\` processes at
+10-20 ms each. Applying only what changed (netlink for links and addresses, one nft batch per change) would bring it back
+to tens of milliseconds; that is the next step for this figure.
 The instance is reported RUNNING when QEMU has daemonized (devices set up), not when the guest is ready: watch the console for that.
 
 ## 2. Time to SSH login (RunInstances with a key pair → \`ssh root@ip true\` succeeds), ${sh.ssh.n} runs
