@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "block/block_int.h"
-#include "compute/filters.h"
+#include "api/filters.h"
 #include "compute/system_disks.h"
 
 #define GIB (1024LL * 1024 * 1024)
@@ -127,44 +127,6 @@ static json_t *disk_json(const char *disk_id, const char *name, const char *disk
     return j;
 }
 
-static int in_list(json_t *arr, const char *v)
-{
-    size_t i;
-    json_t *e;
-    json_array_foreach(arr, i, e) if (!strcmp(json_string_value(e), v)) return 1;
-    return 0;
-}
-
-static int tags_match(struct api_ctx *ctx, const char *tags_text)
-{
-    json_t *filters = json_object_get(ctx->params, "Filters");
-    json_t *tags = json_loads(tags_text && tags_text[0] ? tags_text : "[]", 0, NULL);
-    size_t i;
-    json_t *f;
-    int ok = 1;
-    json_array_foreach(filters, i, f) {
-        const char *name = json_string_value(json_object_get(f, "Name"));
-        json_t *vals = json_object_get(f, "Values");
-        int want_key = !strcmp(name, "tag-key"), want_val = !strcmp(name, "tag-value"), kv = !strncmp(name, "tag:", 4);
-        if (!want_key && !want_val && !kv)
-            continue;
-        int any = 0;
-        size_t k;
-        json_t *t;
-        json_array_foreach(tags, k, t) {
-            const char *key = json_string_value(json_object_get(t, "Key")), *val = json_string_value(json_object_get(t, "Value"));
-            if (!key || !val)
-                continue;
-            if ((want_key && in_list(vals, key)) || (want_val && in_list(vals, val)) ||
-                (kv && !strcmp(key, name + 4) && in_list(vals, val)))
-                any = 1;
-        }
-        ok &= any;
-    }
-    json_decref(tags);
-    return ok;
-}
-
 /* ---- DescribeDisks ---- */
 
 struct listing {
@@ -181,12 +143,12 @@ static int matches(struct listing *l, const char *disk_id, const char *name, con
     struct api_ctx *ctx = l->ctx;
     char proj[24];
     snprintf(proj, sizeof proj, "%lld", (long long)project);
-    return (!l->ids || in_list(l->ids, disk_id)) && filter_match(ctx, "disk-id", disk_id) &&
+    return (!l->ids || values_contain(l->ids, disk_id)) && filter_match(ctx, "disk-id", disk_id) &&
            filter_match(ctx, "disk-name", name) && filter_match(ctx, "disk-type", type) &&
            filter_match(ctx, "disk-state", state) && filter_match(ctx, "instance-id", instance_id) &&
            filter_match(ctx, "zone", zone) && filter_match(ctx, "disk-usage", usage) &&
            filter_match(ctx, "disk-charge-type", charge) && filter_match(ctx, "project-id", proj) &&
-           filter_match(ctx, "portable", !strcmp(usage, "DATA_DISK") ? "TRUE" : "FALSE") && tags_match(ctx, tags);
+           filter_match(ctx, "portable", !strcmp(usage, "DATA_DISK") ? "TRUE" : "FALSE") && filter_tags_match(ctx, tags);
 }
 
 static int add_system_disk(const struct instance_info *in, void *arg)

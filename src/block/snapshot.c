@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "block/block_int.h"
-#include "compute/filters.h"
+#include "api/filters.h"
 
 static int create_snapshot(struct api_ctx *ctx)
 {

@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 
 #include "compute/compute.h"
-#include "compute/filters.h"
+#include "api/filters.h"
 
 const struct instance_type instance_types[] = {
     {"S5.SMALL1", "S5", 1, 1},   {"S5.SMALL2", "S5", 1, 2},   {"S5.SMALL4", "S5", 1, 4},

@@ -11,7 +11,7 @@
 #include <argon2.h>
 
 #include "compute/compute.h"
-#include "compute/filters.h"
+#include "api/filters.h"
 #include "host/hypervisor.h"
 #include "network/network.h"
 
@@ -54,45 +54,6 @@ static json_t *instance_json(struct store_stmt *q, const char *os_name)
     return j;
 }
 
-static int in_list(json_t *arr, const char *v)
-{
-    size_t i;
-    json_t *e;
-    json_array_foreach(arr, i, e) if (strcmp(json_string_value(e), v) == 0) return 1;
-    return 0;
-}
-
-static int tags_match(struct api_ctx *ctx, const char *tags_text)
-{
-    json_t *filters = json_object_get(ctx->params, "Filters");
-    if (!filters)
-        return 1;
-    json_t *tags = json_loads(tags_text, 0, NULL);
-    size_t i;
-    json_t *f;
-    int ok = 1;
-    json_array_foreach(filters, i, f) {
-        const char *name = json_string_value(json_object_get(f, "Name"));
-        json_t *vals = json_object_get(f, "Values");
-        int want_key = !strcmp(name, "tag-key"), want_val = !strcmp(name, "tag-value"), tag_kv = !strncmp(name, "tag:", 4);
-        if (!want_key && !want_val && !tag_kv)
-            continue;
-        int any = 0;
-        size_t k;
-        json_t *t;
-        json_array_foreach(tags, k, t) {
-            const char *key = json_string_value(json_object_get(t, "Key")), *val = json_string_value(json_object_get(t, "Value"));
-            if ((want_key && in_list(vals, key)) || (want_val && in_list(vals, val)) ||
-                (tag_kv && strcmp(key, name + 4) == 0 && in_list(vals, val)))
-                any = 1;
-        }
-        if (!any)
-            ok = 0;
-    }
-    json_decref(tags);
-    return ok;
-}
-
 static int describe_instances(struct api_ctx *ctx)
 {
     static const char *const allowed[] = {"zone", "project-id", "vpc-id", "subnet-id", "instance-id", "uuid",
@@ -124,10 +85,10 @@ static int describe_instances(struct api_ctx *ctx)
             sg_ok = 0;
             size_t k;
             json_t *v;
-            json_array_foreach(sg_filter, k, v) sg_ok |= in_list(sgs, json_string_value(v));
+            json_array_foreach(sg_filter, k, v) sg_ok |= values_contain(sgs, json_string_value(v));
         }
         json_decref(sgs);
-        if ((ids && !in_list(ids, store_text(q, 0))) || !sg_ok || !filter_match(ctx, "zone", store_text(q, 1)) ||
+        if ((ids && !values_contain(ids, store_text(q, 0))) || !sg_ok || !filter_match(ctx, "zone", store_text(q, 1)) ||
             !filter_match(ctx, "project-id", project) || !filter_match(ctx, "instance-id", store_text(q, 0)) ||
             !filter_match(ctx, "uuid", store_text(q, 7)) || !filter_match(ctx, "instance-name", store_text(q, 5)) ||
             !filter_match(ctx, "instance-charge-type", store_text(q, 6)) ||
@@ -135,7 +96,7 @@ static int describe_instances(struct api_ctx *ctx)
             !filter_match(ctx, "private-ip-address", store_text(q, 17)) || !filter_match(ctx, "public-ip-address", NULL) ||
             !filter_match(ctx, "vpc-id", store_text(q, 25)) || !filter_match(ctx, "subnet-id", store_text(q, 26)) ||
             !filter_match(ctx, "instance-type", store_text(q, 2)) || !filter_match(ctx, "image-id", store_text(q, 18)) ||
-            !tags_match(ctx, store_text(q, 20)))
+            !filter_tags_match(ctx, store_text(q, 20)))
             continue;
         if (total >= offset && (int64_t)json_array_size(set) < limit)
             json_array_append_new(set, instance_json(q, store_text(q, 27)));
@@ -161,7 +122,7 @@ static int describe_instances_status(struct api_ctx *ctx)
     int64_t total = 0;
     int rc;
     while ((rc = store_step(q)) == 1) {
-        if (ids && !in_list(ids, store_text(q, 0)))
+        if (ids && !values_contain(ids, store_text(q, 0)))
             continue;
         if (total >= offset && (int64_t)json_array_size(set) < limit)
             json_array_append_new(set, json_pack("{s:s,s:s}", "InstanceId", store_text(q, 0), "InstanceState", store_text(q, 1)));

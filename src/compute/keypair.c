@@ -15,7 +15,7 @@
 #include <openssl/rsa.h>
 
 #include "compute/compute.h"
-#include "compute/filters.h"
+#include "api/filters.h"
 
 struct blob {
     uint8_t buf[1024];

@@ -1,7 +1,7 @@
 /* filters: see filters.h. */
 #include <string.h>
 
-#include "compute/filters.h"
+#include "api/filters.h"
 
 const struct param filter_fields[] = {P_STR("Name", P_REQUIRED, 1, 64), P_STRS("Values", P_REQUIRED, 5, 256), P_END};
 
@@ -53,3 +53,43 @@ int filter_match(struct api_ctx *ctx, const char *name, const char *value)
 
 static const struct param tag_fields[] = {P_STR("Key", P_REQUIRED, 1, 127), P_STR("Value", P_REQUIRED, 0, 255), P_END};
 const struct param tag_spec_fields[] = {P_STR("ResourceType", P_REQUIRED, 1, 32), P_OBJS("Tags", P_REQUIRED, 50, tag_fields), P_END};
+
+int values_contain(json_t *values, const char *v)
+{
+    size_t i;
+    json_t *e;
+    json_array_foreach(values, i, e) if (v && json_is_string(e) && strcmp(json_string_value(e), v) == 0) return 1;
+    return 0;
+}
+
+int filter_tags_match(struct api_ctx *ctx, const char *tags_json)
+{
+    json_t *filters = json_object_get(ctx->params, "Filters");
+    if (!filters)
+        return 1;
+    json_t *tags = json_loads(tags_json && tags_json[0] ? tags_json : "[]", 0, NULL);
+    size_t i;
+    json_t *f;
+    int ok = 1;
+    json_array_foreach(filters, i, f) {
+        const char *name = json_string_value(json_object_get(f, "Name"));
+        json_t *vals = json_object_get(f, "Values");
+        int want_key = !strcmp(name, "tag-key"), want_val = !strcmp(name, "tag-value"), kv = !strncmp(name, "tag:", 4);
+        if (!want_key && !want_val && !kv)
+            continue;
+        int any = 0;
+        size_t k;
+        json_t *t;
+        json_array_foreach(tags, k, t) {
+            const char *key = json_string_value(json_object_get(t, "Key")), *val = json_string_value(json_object_get(t, "Value"));
+            if (!key || !val)
+                continue;
+            if ((want_key && values_contain(vals, key)) || (want_val && values_contain(vals, val)) ||
+                (kv && !strcmp(key, name + 4) && values_contain(vals, val)))
+                any = 1;
+        }
+        ok &= any;
+    }
+    json_decref(tags);
+    return ok;
+}

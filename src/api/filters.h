@@ -1,6 +1,7 @@
-/* filters: the Filters=[{Name,Values[]}] convention of Describe* actions (ANDed names, ORed values). */
-#ifndef YUN_COMPUTE_FILTERS_H
-#define YUN_COMPUTE_FILTERS_H
+/* filters: the Filters=[{Name,Values[]}] convention of Describe* actions (ANDed names, ORed values),
+ * shared by the products that use CVM's spelling of it (cvm, cbs). */
+#ifndef YUN_API_FILTERS_H
+#define YUN_API_FILTERS_H
 
 #include "api/api.h"
 
@@ -14,11 +15,15 @@ int filters_validate(struct api_ctx *ctx, const char *const *allowed);
 int filter_match(struct api_ctx *ctx, const char *name, const char *value);
 /* Values of filters whose name starts with prefix (e.g. "tag:"), for custom matching. */
 json_t *filter_get(struct api_ctx *ctx, const char *name);
+/* 1 if the string array holds v. */
+int values_contain(json_t *values, const char *v);
+/* The tag filters (tag-key, tag-value, tag:<key>) against a resource's tags ([{Key, Value}] as JSON text). */
+int filter_tags_match(struct api_ctx *ctx, const char *tags_json);
 
 #endif
 
-#ifndef YUN_COMPUTE_TAGS
-#define YUN_COMPUTE_TAGS
+#ifndef YUN_API_TAGS
+#define YUN_API_TAGS
 extern const struct param tag_spec_fields[]; /* TagSpecification [{ResourceType, Tags[{Key, Value}]}] */
 #define P_TAG_SPEC P_OBJS("TagSpecification", 0, 10, tag_spec_fields)
 #endif
