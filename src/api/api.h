@@ -82,7 +82,7 @@ struct api_ctx {
     json_t *out;    /* response fields the handler adds (owned by the request path) */
     char code[96];  /* error code when the handler fails */
     char message[512];
-    char resource[256]; /* what the action touched, for the audit record */
+    char resource[1024]; /* what the action touched, for the audit record */
     void (*after_commit)(void); /* runs once the action's changes are committed (e.g. wake a controller) */
     int discard;        /* success, but roll back what the handler wrote (DryRun) */
 };
@@ -100,12 +100,23 @@ struct action {
     const struct param *params;
     unsigned flags;
     /* Resource for CAM evaluation, as the tail after "qcs::service:region:uin/OWNER:", with
-     * ${Param} expanded from the request (e.g. "uin/${AttachUin}"). NULL means "*". */
+     * ${Param} expanded from the request (e.g. "uin/${AttachUin}"; see resources.c for arrays,
+     * dotted paths and alternatives). NULL means "*". */
     const char *resource;
     /* When the resource needs a lookup (e.g. a user's uin from its name): writes the tail like
      * `resource` would. Takes precedence over `resource`. */
     void (*resource_fn)(struct api_ctx *ctx, char *tail, size_t len);
+    /* The other resources the action touches, "service:tail" templates (NULL-terminated, see
+     * TOUCHES); each one named in the request is authorised like the primary resource. */
+    const char *const *touches;
 };
+
+#define TOUCHES(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+/* resources.c: every resource the request names (qcs names, JSON array of strings, owned by the
+ * caller), and a comma-joined summary of them for the audit record. */
+json_t *api_resources(struct api_ctx *ctx);
+void api_resources_summary(json_t *resources, char *out, size_t len);
 
 /* registry.c: services register their tables at start. */
 void api_register(const struct action *actions, int n);
@@ -173,6 +184,10 @@ int rate_allow(const char *account); /* 1 = allowed */
 
 /* audit.c */
 void audit_record(struct store *s, const struct api_ctx *ctx, const char *result);
+/* The same record from explicit fields (requests refused before an action or caller is known). */
+void audit_write(struct store *s, const char *owner_uin, const char *user_uin, const char *source_ip,
+                 const char *service, const char *action, const char *resource, const char *result,
+                 const char *request_id);
 extern const struct migration audit_migrations[];
 extern const int audit_migration_count;
 
@@ -180,8 +195,11 @@ extern const int audit_migration_count;
 struct authz_request {
     const struct principal *who;
     const char *action;   /* "cvm:DescribeZones" */
-    const char *resource; /* "qcs::cvm:ap-local:uin/1:*" or "*" */
-    const char *source_ip;
+    const char *resource; /* "qcs::cvm:ap-local:uin/1:*" or "*" (when nresources is 0) */
+    const char *const *resources; /* every resource the request names: allowed only if all are */
+    int nresources;
+    int denied; /* out: index of the resource refused, -1 if none in particular */
+    const char *source_ip; /* "" when unknown: conditions on qcs:ip then cannot be evaluated */
     int64_t now;
 };
 
@@ -193,8 +211,8 @@ struct authz_request {
 struct identity_hooks {
     /* 0 = found and active (secret copied out), -1 = unknown or disabled, -2 = store error */
     int (*lookup_key)(struct store *s, const char *secret_id, struct principal *who, char *secret, size_t len);
-    /* 1 = allowed, 0 = denied, -1 = store error */
-    int (*authorize)(struct store *s, const struct authz_request *req);
+    /* 1 = allowed (every resource of the request), 0 = denied (req->denied names which), -1 = store error */
+    int (*authorize)(struct store *s, struct authz_request *req);
     void (*changed)(void); /* a state change was committed */
 };
 void api_set_identity(const struct identity_hooks *hooks);

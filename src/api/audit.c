@@ -17,14 +17,21 @@ const struct migration audit_migrations[] = {
 };
 const int audit_migration_count = 1;
 
-void audit_record(struct store *s, const struct api_ctx *ctx, const char *result)
+void audit_write(struct store *s, const char *owner_uin, const char *user_uin, const char *source_ip,
+                 const char *service, const char *action, const char *resource, const char *result,
+                 const char *request_id)
 {
     int rc = store_exec(s,
                         "INSERT INTO audit_log (time, owner_uin, user_uin, source_ip, service, action, resource, result, "
                         "request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        "issssssss", time_now(), ctx->who.owner_uin, ctx->who.user_uin, ctx->source_ip,
-                        ctx->action->service, ctx->action->name, ctx->resource[0] ? ctx->resource : "*", result,
-                        ctx->request_id);
+                        "issssssss", time_now(), owner_uin, user_uin, source_ip, service, action,
+                        resource && *resource ? resource : "*", result, request_id);
     if (rc < 0)
-        log_error("audit: cannot record %s %s: %s", ctx->action->name, ctx->request_id, store_errmsg(s));
+        log_error("audit: cannot record %s %s: %s", action, request_id, store_errmsg(s));
+}
+
+void audit_record(struct store *s, const struct api_ctx *ctx, const char *result)
+{
+    audit_write(s, ctx->who.owner_uin, ctx->who.user_uin, ctx->source_ip, ctx->action->service, ctx->action->name,
+                ctx->resource, result, ctx->request_id);
 }

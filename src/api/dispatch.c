@@ -60,51 +60,6 @@ static int v1_common(const char *k)
     return 0;
 }
 
-/* Expands the action's resource template into a qcs six-segment resource name. */
-static void expand_resource(struct api_ctx *ctx, char *out, size_t len)
-{
-    const struct action *a = ctx->action;
-    char tail[192];
-    if (a->resource_fn) {
-        a->resource_fn(ctx, tail, sizeof tail);
-        snprintf(out, len, "qcs::%s:%s:uin/%s:%s", a->service, (a->flags & A_REGIONAL) ? ctx->region : "",
-                 ctx->who.owner_uin, tail);
-        return;
-    }
-    if (!a->resource) {
-        snprintf(out, len, "*");
-        return;
-    }
-    int n = snprintf(out, len, "qcs::%s:%s:uin/%s:", a->service, (a->flags & A_REGIONAL) ? ctx->region : "",
-                     ctx->who.owner_uin);
-    for (const char *p = a->resource; *p && n < (int)len - 1;) {
-        if (p[0] == '$' && p[1] == '{') {
-            const char *e = strchr(p, '}');
-            if (!e)
-                break;
-            char name[64];
-            snprintf(name, sizeof name, "%.*s", (int)(e - p - 2), p + 2);
-            json_t *v = json_object_get(ctx->params, name);
-            char val[128] = "";
-            if (json_is_string(v))
-                snprintf(val, sizeof val, "%s", json_string_value(v));
-            else if (json_is_integer(v))
-                snprintf(val, sizeof val, "%lld", (long long)json_integer_value(v));
-            else if (json_is_array(v) && json_array_size(v) == 1 && json_is_integer(json_array_get(v, 0)))
-                snprintf(val, sizeof val, "%lld", (long long)json_integer_value(json_array_get(v, 0)));
-            else if (json_is_array(v) && json_array_size(v) == 1 && json_is_string(json_array_get(v, 0)))
-                snprintf(val, sizeof val, "%s", json_string_value(json_array_get(v, 0)));
-            else
-                snprintf(val, sizeof val, "*");
-            n += snprintf(out + n, len - (size_t)n, "%s", val);
-            p = e + 1;
-        } else {
-            out[n++] = *p++;
-            out[n] = 0;
-        }
-    }
-}
-
 struct outcome {
     const char *code;
     char message[512];
@@ -171,6 +126,7 @@ char *api_handle(const struct config *cfg, const struct api_http *req)
     const char *action_name = NULL, *version = NULL;
     char secret[128] = "";
     struct store *s = store_thread();
+    json_t *resources = NULL;
     int audited = 0;
 
     if (!s) {
@@ -300,21 +256,25 @@ char *api_handle(const struct config *cfg, const struct api_http *req)
     }
     ctx.params = params;
     ctx.store = s;
-    expand_resource(&ctx, ctx.resource, sizeof ctx.resource);
+    resources = api_resources(&ctx);
+    api_resources_summary(resources, ctx.resource, sizeof ctx.resource);
     if (!ctx.who.is_root) {
         char act[160];
         snprintf(act, sizeof act, "%s:%s", ctx.action->service, ctx.action->name);
-        struct authz_request ar = {.who = &ctx.who, .action = act, .resource = ctx.resource, .source_ip = ctx.source_ip, .now = time_now()};
+        size_t nres = json_array_size(resources);
+        const char *names[nres ? nres : 1];
+        for (size_t i = 0; i < nres; i++)
+            names[i] = json_string_value(json_array_get(resources, i));
+        struct authz_request ar = {.who = &ctx.who, .action = act, .resource = nres ? names[0] : "*",
+                                   .resources = names, .nresources = (int)nres, .source_ip = ctx.source_ip,
+                                   .now = time_now()};
         int allowed = identity ? identity->authorize(s, &ar) : -1;
         if (allowed != 1) {
             if (allowed < 0)
                 set_err(&o, "InternalError", "Policy evaluation failed.");
             else
-                set_err(&o, "UnauthorizedOperation", "You are not authorized to perform operation (%s) on resource (%s).", act, ctx.resource);
-            if (ctx.action->flags & A_MUTATES) {
-                audit_record(s, &ctx, o.code);
-                audited = 1;
-            }
+                set_err(&o, "UnauthorizedOperation", "You are not authorized to perform operation (%s) on resource (%s).",
+                        act, ar.denied >= 0 && (size_t)ar.denied < nres ? names[ar.denied] : ctx.resource);
             goto answer;
         }
     }
@@ -353,8 +313,15 @@ char *api_handle(const struct config *cfg, const struct api_http *req)
     if (rc != 0)
         set_err(&o, ctx.code, "%s", ctx.message);
 
-answer:;
-    (void)audited;
+answer:
+    /* Every refusal is audited: of a state change, of any authorisation, of any authentication. */
+    if (o.code && !audited && s) {
+        if (ctx.action && ((ctx.action->flags & A_MUTATES) || !strcmp(o.code, "UnauthorizedOperation")))
+            audit_record(s, &ctx, o.code);
+        else if (!strncmp(o.code, "AuthFailure", 11))
+            audit_write(s, ctx.who.owner_uin, ctx.who.user_uin, ctx.source_ip, ctx.action ? ctx.action->service : "",
+                        action_name ? action_name : "", "*", o.code, rid);
+    }
     char *body;
     if (o.code) {
         body = api_error_envelope(rid, o.code, o.message);
@@ -370,6 +337,7 @@ answer:;
     if (line)
         log_json(line);
     json_decref(ctx.out);
+    json_decref(resources);
     json_decref(params);
     kv_free(form, nform);
     memset(secret, 0, sizeof secret);

@@ -639,10 +639,13 @@ static const struct param p_terminate[] = {P_STRS("DiskIds", P_REQUIRED, 100, 32
 static const struct param p_resize[] = {P_INT("DiskSize", P_REQUIRED, 1, 65536), P_STR("DiskId", 0, 1, 32), P_END};
 
 static const struct action disk_actions[] = {
-    {"cbs", CBS, "CreateDisks", create_disks, p_create, A_MUTATES | A_REGIONAL, "volume/*"},
-    {"cbs", CBS, "DescribeDisks", describe_disks, p_describe, A_REGIONAL, "volume/*"},
-    {"cbs", CBS, "AttachDisks", attach_disks, p_attach, A_MUTATES | A_REGIONAL, "volume/${DiskIds}"},
-    {"cbs", CBS, "DetachDisks", detach_disks, p_detach, A_MUTATES | A_REGIONAL, "volume/${DiskIds}"},
+    {"cbs", CBS, "CreateDisks", create_disks, p_create, A_MUTATES | A_REGIONAL, "volume/*", NULL,
+     TOUCHES("cbs:snap/${SnapshotId}", "cvm:instance/${AutoMountConfiguration.InstanceId}")},
+    {"cbs", CBS, "DescribeDisks", describe_disks, p_describe, A_REGIONAL, "volume/${DiskIds|*}"},
+    {"cbs", CBS, "AttachDisks", attach_disks, p_attach, A_MUTATES | A_REGIONAL, "volume/${DiskIds}", NULL,
+     TOUCHES("cvm:instance/${InstanceId}")},
+    {"cbs", CBS, "DetachDisks", detach_disks, p_detach, A_MUTATES | A_REGIONAL, "volume/${DiskIds}", NULL,
+     TOUCHES("cvm:instance/${InstanceId}")},
     {"cbs", CBS, "TerminateDisks", terminate_disks, p_terminate, A_MUTATES | A_REGIONAL, "volume/${DiskIds}"},
     {"cbs", CBS, "ResizeDisk", resize_disk, p_resize, A_MUTATES | A_REGIONAL, "volume/${DiskId}"},
 };

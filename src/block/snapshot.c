@@ -191,7 +191,7 @@ static const struct param p_delete[] = {P_STRS("SnapshotIds", P_REQUIRED, 100, 3
 
 static const struct action snapshot_actions[] = {
     {"cbs", CBS, "CreateSnapshot", create_snapshot, p_create, A_MUTATES | A_REGIONAL, "volume/${DiskId}"},
-    {"cbs", CBS, "DescribeSnapshots", describe_snapshots, p_describe, A_REGIONAL, "snap/*"},
+    {"cbs", CBS, "DescribeSnapshots", describe_snapshots, p_describe, A_REGIONAL, "snap/${SnapshotIds|*}"},
     {"cbs", CBS, "DeleteSnapshots", delete_snapshots, p_delete, A_MUTATES | A_REGIONAL, "snap/${SnapshotIds}"},
 };
 

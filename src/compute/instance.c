@@ -397,15 +397,6 @@ static int run_instances(struct api_ctx *ctx)
         hosts[h].memory_mib_used += (int64_t)l.type->memory_gib * 1024;
         placed[i] = h;
     }
-    if (json_is_true(json_object_get(ctx->params, "DryRun"))) {
-        /* every check passed; like the real cloud, a dry run answers with the RequestId only and
-         * leaves nothing behind (not even a default VPC made for the check) */
-        ctx->discard = 1;
-        json_decref(l.tags);
-        json_decref(l.sgs);
-        free(l.user_data);
-        return 0;
-    }
     json_t *ids = json_array();
     int64_t now = time_now();
     char *keys_text = json_dumps(l.key_ids ? l.key_ids : json_array(), JSON_COMPACT);
@@ -450,7 +441,10 @@ static int run_instances(struct api_ctx *ctx)
             rc = api_fail(ctx, "InternalError", "The instance could not be recorded: %s", store_errmsg(ctx->store));
             break;
         }
-        compute_events_record(ctx->store, id, "PENDING", "RunInstances");
+        if (compute_events_record(ctx->store, id, "PENDING", "RunInstances") != 0) {
+            rc = api_fail(ctx, "InternalError", "The instance's history could not be recorded: %s", store_errmsg(ctx->store));
+            break;
+        }
         json_array_append_new(ids, json_string(id));
     }
     free(keys_text);
@@ -463,11 +457,23 @@ static int run_instances(struct api_ctx *ctx)
         json_decref(ids);
         return -1;
     }
+    if (json_is_true(json_object_get(ctx->params, "DryRun"))) {
+        /* A dry run goes through every step the real call takes (addresses, security groups, the
+         * rows) and then rolls it all back: like the real cloud it answers with the RequestId only
+         * and leaves nothing behind, not even a default VPC made for the check. */
+        json_decref(ids);
+        ctx->discard = 1;
+        return 0;
+    }
     if (token) {
         char *text = json_dumps(ids, JSON_COMPACT);
-        store_exec(ctx->store, "INSERT INTO client_tokens (owner_uin, token, instance_ids, created) VALUES (?, ?, ?, ?)", "sssi",
-                   ctx->who.owner_uin, token, text, now);
+        int trc = store_exec(ctx->store, "INSERT INTO client_tokens (owner_uin, token, instance_ids, created) VALUES (?, ?, ?, ?)",
+                             "sssi", ctx->who.owner_uin, token, text, now);
         free(text);
+        if (trc != 1) {
+            json_decref(ids);
+            return api_fail(ctx, "InternalError", "The client token could not be recorded: %s", store_errmsg(ctx->store));
+        }
     }
     snprintf(ctx->resource, sizeof ctx->resource, "qcs::cvm:%s:uin/%s:instance/%s", ctx->region, ctx->who.owner_uin,
              json_string_value(json_array_get(ids, 0)));
@@ -734,15 +740,19 @@ static const struct param p_modify[] = {P_STRS("InstanceIds", P_REQUIRED, 100, 3
 static const struct param p_console[] = {P_STR("InstanceId", P_REQUIRED, 1, 32), P_END};
 
 static const struct action instance_actions[] = {
-    {"cvm", CVM, "RunInstances", run_instances, p_run, A_MUTATES | A_REGIONAL, "instance/*"},
-    {"cvm", CVM, "DescribeInstances", describe_instances, p_describe, A_REGIONAL, "instance/*"},
-    {"cvm", CVM, "DescribeInstancesStatus", describe_instances_status, p_status, A_REGIONAL, "instance/*"},
+    {"cvm", CVM, "RunInstances", run_instances, p_run, A_MUTATES | A_REGIONAL, "instance/*", NULL,
+     TOUCHES("cvm:image/${ImageId}", "vpc:vpc/${VirtualPrivateCloud.VpcId}", "vpc:subnet/${VirtualPrivateCloud.SubnetId}",
+             "vpc:sg/${SecurityGroupIds}", "cvm:keypair/${LoginSettings.KeyIds}", "cbs:snap/${DataDisks.SnapshotId}")},
+    {"cvm", CVM, "DescribeInstances", describe_instances, p_describe, A_REGIONAL, "instance/${InstanceIds|*}"},
+    {"cvm", CVM, "DescribeInstancesStatus", describe_instances_status, p_status, A_REGIONAL, "instance/${InstanceIds|*}"},
     {"cvm", CVM, "StartInstances", start_instances, p_ids, A_MUTATES | A_REGIONAL, "instance/${InstanceIds}"},
     {"cvm", CVM, "StopInstances", stop_instances, p_stop, A_MUTATES | A_REGIONAL, "instance/${InstanceIds}"},
     {"cvm", CVM, "RebootInstances", reboot_instances, p_reboot, A_MUTATES | A_REGIONAL, "instance/${InstanceIds}"},
     {"cvm", CVM, "TerminateInstances", terminate_instances, p_terminate, A_MUTATES | A_REGIONAL, "instance/${InstanceIds}"},
-    {"cvm", CVM, "ResetInstance", reset_instance, p_reset, A_MUTATES | A_REGIONAL, "instance/${InstanceId}"},
-    {"cvm", CVM, "ModifyInstancesAttribute", modify_instances_attribute, p_modify, A_MUTATES | A_REGIONAL, "instance/${InstanceIds}"},
+    {"cvm", CVM, "ResetInstance", reset_instance, p_reset, A_MUTATES | A_REGIONAL, "instance/${InstanceId}", NULL,
+     TOUCHES("cvm:image/${ImageId}", "cvm:keypair/${LoginSettings.KeyIds}")},
+    {"cvm", CVM, "ModifyInstancesAttribute", modify_instances_attribute, p_modify, A_MUTATES | A_REGIONAL, "instance/${InstanceIds}",
+     NULL, TOUCHES("vpc:sg/${SecurityGroups}")},
     {"cvm", CVM, "GetInstanceConsoleOutput", get_instance_console_output, p_console, A_REGIONAL, "instance/${InstanceId}"},
 };
 

@@ -237,7 +237,7 @@ static const struct param p_delete[] = {P_STRS("KeyIds", P_REQUIRED, 100, 32), P
 static const struct action keypair_actions[] = {
     {"cvm", CVM, "CreateKeyPair", create_key_pair, p_create, A_MUTATES | A_REGIONAL, "keypair/*"},
     {"cvm", CVM, "ImportKeyPair", import_key_pair, p_import, A_MUTATES | A_REGIONAL, "keypair/*"},
-    {"cvm", CVM, "DescribeKeyPairs", describe_key_pairs, p_describe, A_REGIONAL, "keypair/*"},
+    {"cvm", CVM, "DescribeKeyPairs", describe_key_pairs, p_describe, A_REGIONAL, "keypair/${KeyIds|*}"},
     {"cvm", CVM, "DeleteKeyPairs", delete_key_pairs, p_delete, A_MUTATES | A_REGIONAL, "keypair/${KeyIds}"},
 };
 

@@ -371,16 +371,37 @@ static int create_policy(struct api_ctx *ctx)
     json_decref(doc);
     if (bad)
         return api_fail(ctx, "InvalidParameter.PolicyDocumentError", "PolicyDocument is invalid: %s.", why);
+    /* Ids are random 9-digit numbers, not a shared sequence that would tell any account how many
+     * policies the others have. Checked before the insert, so no constraint error is expected
+     * (PostgreSQL would abort the transaction on one). */
+    struct store_stmt *q = store_query(ctx->store, "SELECT 1 FROM policies WHERE owner_uin = ? AND name = ?", "ss",
+                                       ctx->who.owner_uin, name);
+    int taken = q ? store_step(q) : -1;
+    store_done(q);
+    if (taken < 0)
+        return store_failed(ctx);
+    if (taken == 1)
+        return api_fail(ctx, "FailedOperation.PolicyNameInUse", "A policy named `%s` already exists.", name);
+    int64_t id = 0;
+    for (int attempt = 0; attempt < 16 && !id; attempt++) {
+        int64_t candidate = (int64_t)random_digits(9);
+        q = store_query(ctx->store, "SELECT 1 FROM policies WHERE policy_id = ?", "i", candidate);
+        int used = q ? store_step(q) : -1;
+        store_done(q);
+        if (used < 0)
+            return store_failed(ctx);
+        if (used == 0)
+            id = candidate;
+    }
+    if (!id)
+        return api_fail(ctx, "InternalError.SystemError", "No free policy id was found; retry.");
     int64_t now = time_now();
     int rc = store_exec(ctx->store,
-                        "INSERT INTO policies (owner_uin, name, document, description, type, created, updated)"
-                        " VALUES (?, ?, ?, ?, 1, ?, ?)",
-                        "ssssii", ctx->who.owner_uin, name, text, api_str(ctx, "Description", ""), now, now);
-    if (rc == STORE_CONSTRAINT)
-        return api_fail(ctx, "FailedOperation.PolicyNameInUse", "A policy named `%s` already exists.", name);
+                        "INSERT INTO policies (policy_id, owner_uin, name, document, description, type, created, updated)"
+                        " VALUES (?, ?, ?, ?, ?, 1, ?, ?)",
+                        "issssii", id, ctx->who.owner_uin, name, text, api_str(ctx, "Description", ""), now, now);
     if (rc != 1)
         return store_failed(ctx);
-    int64_t id = store_last_id(ctx->store);
     json_object_set_new(ctx->out, "PolicyId", json_integer(id));
     snprintf(ctx->resource, sizeof ctx->resource, "qcs::cam::uin/%s:policyid/%lld", ctx->who.owner_uin, (long long)id);
     return 0;
@@ -584,6 +605,20 @@ static void user_resource(struct api_ctx *ctx, char *tail, size_t len)
         snprintf(tail, len, "uin/*"); /* a new or unknown user: only wildcard patterns match */
 }
 
+/* Key actions act on the key's owner, whatever TargetUin says (the handler then checks they agree). */
+static void key_resource(struct api_ctx *ctx, char *tail, size_t len)
+{
+    char uin[24] = "";
+    struct store_stmt *q = store_query(ctx->store, "SELECT user_uin FROM access_keys WHERE secret_id = ? AND owner_uin = ?",
+                                       "ss", api_str(ctx, "AccessKeyId", ""), ctx->who.owner_uin);
+    if (q && store_step(q) == 1)
+        snprintf(uin, sizeof uin, "%s", store_text(q, 0));
+    store_done(q);
+    if (!uin[0])
+        target_uin(ctx, uin);
+    snprintf(tail, len, "uin/%s", uin);
+}
+
 /* ---- the action table ---- */
 
 static const char *const key_status[] = {"Active", "Inactive", NULL};
@@ -624,16 +659,18 @@ const struct action cam_actions[] = {
     {"cam", CAM, "ListUsers", list_users, p_none, 0, NULL},
     {"cam", CAM, "UpdateUser", update_user, p_update_user, A_MUTATES, NULL, user_resource},
     {"cam", CAM, "DeleteUser", delete_user, p_delete_user, A_MUTATES, NULL, user_resource},
-    {"cam", CAM, "CreateAccessKey", create_access_key, p_create_key, A_MUTATES, "uin/${TargetUin}"},
-    {"cam", CAM, "ListAccessKeys", list_access_keys, p_list_keys, 0, "uin/${TargetUin}"},
-    {"cam", CAM, "UpdateAccessKey", update_access_key, p_update_key, A_MUTATES, "uin/${TargetUin}"},
-    {"cam", CAM, "DeleteAccessKey", delete_access_key, p_delete_key, A_MUTATES, "uin/${TargetUin}"},
+    {"cam", CAM, "CreateAccessKey", create_access_key, p_create_key, A_MUTATES, "uin/${TargetUin|@caller}"},
+    {"cam", CAM, "ListAccessKeys", list_access_keys, p_list_keys, 0, "uin/${TargetUin|@caller}"},
+    {"cam", CAM, "UpdateAccessKey", update_access_key, p_update_key, A_MUTATES, NULL, key_resource},
+    {"cam", CAM, "DeleteAccessKey", delete_access_key, p_delete_key, A_MUTATES, NULL, key_resource},
     {"cam", CAM, "CreatePolicy", create_policy, p_create_policy, A_MUTATES, "policy/${PolicyName}"},
     {"cam", CAM, "GetPolicy", get_policy, p_policy_id, 0, "policyid/${PolicyId}"},
     {"cam", CAM, "ListPolicies", list_policies, p_list_policies, 0, NULL},
     {"cam", CAM, "DeletePolicy", delete_policy, p_delete_policy, A_MUTATES, "policyid/${PolicyId}"},
-    {"cam", CAM, "AttachUserPolicy", attach_user_policy, p_attach, A_MUTATES, "uin/${AttachUin}"},
-    {"cam", CAM, "DetachUserPolicy", detach_user_policy, p_detach, A_MUTATES, "uin/${DetachUin}"},
+    {"cam", CAM, "AttachUserPolicy", attach_user_policy, p_attach, A_MUTATES, "uin/${AttachUin}", NULL,
+     TOUCHES("cam:policyid/${PolicyId}")},
+    {"cam", CAM, "DetachUserPolicy", detach_user_policy, p_detach, A_MUTATES, "uin/${DetachUin}", NULL,
+     TOUCHES("cam:policyid/${PolicyId}")},
     {"cam", CAM, "ListAttachedUserPolicies", list_attached_user_policies, p_list_attached, 0, "uin/${TargetUin}"},
 };
 const int cam_action_count = sizeof cam_actions / sizeof cam_actions[0];

@@ -254,8 +254,11 @@ static int lookup_key_store(struct store *s, const char *secret_id, struct princ
     return result;
 }
 
-int identity_authorize(struct store *s, const struct authz_request *req)
+/* Allowed only if every resource the request names is allowed by some statement and none is
+ * denied by any: a specific deny on one of several resources refuses the whole request. */
+int identity_authorize(struct store *s, struct authz_request *req)
 {
+    req->denied = -1;
     if (req->who->is_root)
         return 1;
     struct store_stmt *q = store_query(s,
@@ -264,26 +267,51 @@ int identity_authorize(struct store *s, const struct authz_request *req)
                                        "ss", req->who->user_uin, req->who->owner_uin);
     if (!q)
         return -1;
-    struct policy_context pc = {.action = req->action, .resource = req->resource, .source_ip = req->source_ip,
-                                .now = req->now, .uin = req->who->user_uin, .owner_uin = req->who->owner_uin,
-                                .app_id = req->who->app_id};
-    enum policy_effect result = POLICY_NONE;
+    json_t *docs = json_array();
     int rc;
     while ((rc = store_step(q)) == 1) {
         json_t *doc = json_loads(store_text(q, 0), 0, NULL);
-        enum policy_effect e = doc ? policy_evaluate(doc, &pc) : POLICY_NONE;
-        json_decref(doc);
-        if (e == POLICY_DENY) {
-            result = POLICY_DENY;
-            break;
-        }
-        if (e == POLICY_ALLOW)
-            result = POLICY_ALLOW;
+        if (doc)
+            json_array_append_new(docs, doc);
     }
     store_done(q);
-    if (rc < 0)
+    if (rc < 0) {
+        json_decref(docs);
         return -1;
-    return result == POLICY_ALLOW ? 1 : 0;
+    }
+    const char *one[1] = {req->resource ? req->resource : "*"};
+    const char *const *names = req->nresources > 0 ? req->resources : one;
+    int n = req->nresources > 0 ? req->nresources : 1;
+    int result = 1, first_unallowed = -1;
+    for (int r = 0; r < n && result != 0; r++) {
+        struct policy_context pc = {.action = req->action, .resource = names[r], .source_ip = req->source_ip,
+                                    .now = req->now, .uin = req->who->user_uin, .owner_uin = req->who->owner_uin,
+                                    .app_id = req->who->app_id};
+        enum policy_effect effect = POLICY_NONE;
+        size_t i;
+        json_t *doc;
+        json_array_foreach(docs, i, doc) {
+            enum policy_effect e = policy_evaluate(doc, &pc);
+            if (e == POLICY_DENY) {
+                effect = POLICY_DENY;
+                break;
+            }
+            if (e == POLICY_ALLOW)
+                effect = POLICY_ALLOW;
+        }
+        if (effect == POLICY_DENY) {
+            result = 0;
+            req->denied = r;
+        } else if (effect != POLICY_ALLOW && first_unallowed < 0) {
+            first_unallowed = r;
+        }
+    }
+    json_decref(docs);
+    if (result && first_unallowed >= 0) {
+        result = 0;
+        req->denied = first_unallowed;
+    }
+    return result;
 }
 
 static const struct identity_hooks hooks = {.lookup_key = identity_lookup_key, .authorize = identity_authorize,

@@ -6,7 +6,9 @@
  * A statement applies when an action pattern matches (wildcards, case-insensitive, optional
  * "name/" prefix), a resource pattern matches (six qcs segments; an empty region means every
  * region; wildcards) and every condition holds. Deny wins over allow; nothing applying means
- * the implicit deny. Unknown condition keys make the condition false (fail closed).
+ * the implicit deny. Conditions fail closed: policies naming condition keys yun cannot evaluate
+ * are refused when they are created, and a condition whose key has no value in the request
+ * (an unknown source address, say) makes an allow not apply and a deny apply.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -267,8 +269,12 @@ static int value_str(json_t *v, char *buf, size_t len)
     return 0;
 }
 
-static int condition_holds(json_t *cond, const struct policy_context *c)
+enum cond_result { COND_FAILS = 0, COND_HOLDS = 1, COND_UNKNOWN = 2 };
+
+/* Every clause must hold; one that fails decides, one that cannot be evaluated leaves it open. */
+static enum cond_result condition_holds(json_t *cond, const struct policy_context *c)
 {
+    enum cond_result result = COND_HOLDS;
     const char *op;
     json_t *keys;
     json_object_foreach(cond, op, keys) {
@@ -283,10 +289,10 @@ static int condition_holds(json_t *cond, const struct policy_context *c)
         json_object_foreach(keys, key, want) {
             char tbuf[32], vbuf[256], posb[64];
             const char *have = context_value(key, c, tbuf, sizeof tbuf);
-            if (!have) {
-                if (if_exist)
-                    continue;
-                return 0;
+            if (!have || !*have) {
+                if (!if_exist)
+                    result = COND_UNKNOWN;
+                continue;
             }
             const char *pos = positive_of(opb, posb, sizeof posb);
             int any = 0;
@@ -299,10 +305,106 @@ static int condition_holds(json_t *cond, const struct policy_context *c)
                 any = cmp_values(pos ? pos : opb, have, vbuf);
             }
             if (pos ? any : !any)
-                return 0;
+                return COND_FAILS;
         }
     }
+    return result;
+}
+
+/* The condition keys yun evaluates, and the operator family each takes. */
+static const struct {
+    const char *key;
+    const char *families; /* operator prefixes, space-separated */
+} known_keys[] = {
+    {"qcs:ip", "ip_ string_"},
+    {"qcs:current_time", "date_"},
+};
+
+static int valid_ip_or_cidr(const char *v)
+{
+    char addr[64];
+    if (strlen(v) >= sizeof addr)
+        return 0;
+    memcpy(addr, v, strlen(v) + 1);
+    char *slash = strchr(addr, '/');
+    long bits = -1;
+    if (slash) {
+        char *end;
+        *slash = 0;
+        bits = strtol(slash + 1, &end, 10);
+        if (!slash[1] || *end || bits < 0)
+            return 0;
+    }
+    unsigned char buf[16];
+    if (inet_pton(AF_INET, addr, buf) == 1)
+        return bits <= 32;
+    if (inet_pton(AF_INET6, addr, buf) == 1)
+        return bits <= 128;
+    return 0;
+}
+
+/* Checks that one condition value can be compared under the operator. */
+static int valid_value(const char *op, json_t *v)
+{
+    char buf[256];
+    if (value_str(v, buf, sizeof buf) != 0)
+        return 0;
+    if (!strncmp(op, "ip_", 3))
+        return valid_ip_or_cidr(buf);
+    if (!strncmp(op, "date_", 5)) {
+        int64_t t;
+        return time_parse_iso8601(buf, &t) == 0;
+    }
+    if (!strncmp(op, "numeric_", 8)) {
+        char *end;
+        strtod(buf, &end);
+        return buf[0] && !*end;
+    }
+    if (!strncmp(op, "bool_", 5))
+        return !strcasecmp(buf, "true") || !strcasecmp(buf, "false");
     return 1;
+}
+
+/* One operator's {key: value(s)} object: keys yun knows, with values the operator can compare. */
+static int validate_clause(const char *op, json_t *keys, size_t stmt, char *why, size_t len)
+{
+    const char *key;
+    json_t *want;
+    json_object_foreach(keys, key, want) {
+        const char *families = NULL;
+        for (size_t k = 0; k < sizeof known_keys / sizeof known_keys[0]; k++)
+            if (!strcasecmp(known_keys[k].key, key))
+                families = known_keys[k].families;
+        if (!families) {
+            snprintf(why, len, "statement %zu: condition key \"%s\" is not supported (supported: qcs:ip, qcs:current_time)",
+                     stmt, key);
+            return -1;
+        }
+        int fits = 0;
+        for (const char *f = families; *f;) {
+            size_t n = strcspn(f, " ");
+            if (!strncmp(op, f, n))
+                fits = 1;
+            f += n + (f[n] == ' ');
+        }
+        if (!fits) {
+            snprintf(why, len, "statement %zu: condition key \"%s\" cannot be used with operator \"%s\"", stmt, key, op);
+            return -1;
+        }
+        size_t i, nvals = json_is_array(want) ? json_array_size(want) : 1;
+        if (nvals == 0) {
+            snprintf(why, len, "statement %zu: condition \"%s\" on \"%s\" has no value", stmt, op, key);
+            return -1;
+        }
+        for (i = 0; i < nvals; i++) {
+            if (!valid_value(op, json_is_array(want) ? json_array_get(want, i) : want)) {
+                snprintf(why, len, "statement %zu: condition \"%s\" on \"%s\" has a value it cannot compare", stmt, op,
+                         key);
+                return -1;
+            }
+        }
+    }
+    return 0;
 }
 
 static json_t *statements(json_t *doc)
@@ -328,9 +430,11 @@ enum policy_effect policy_evaluate(json_t *doc, const struct policy_context *c)
         if (!any_string(json_object_get(s, "resource"), resource_matches, &ra))
             continue;
         json_t *cond = json_object_get(s, "condition");
-        if (cond && !condition_holds(cond, c))
+        int deny = !strcasecmp(effect, "deny");
+        enum cond_result cr = cond ? condition_holds(cond, c) : COND_HOLDS;
+        if (cr == COND_FAILS || (cr == COND_UNKNOWN && !deny))
             continue;
-        if (!strcasecmp(effect, "deny"))
+        if (deny)
             return POLICY_DENY;
         if (!strcasecmp(effect, "allow"))
             result = POLICY_ALLOW;
@@ -395,6 +499,8 @@ int policy_validate(json_t *doc, char *why, size_t len)
                     snprintf(why, len, "statement %zu: unknown condition operator \"%s\"", i, op);
                     return -1;
                 }
+                if (validate_clause(op, keys, i, why, len) != 0)
+                    return -1;
             }
         }
         const char *key;

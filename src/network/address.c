@@ -303,9 +303,10 @@ static const struct param p_disassociate[] = {P_STR("AddressId", P_REQUIRED, 1, 
 
 const struct action address_actions[] = {
     {"vpc", VPC_VERSION, "AllocateAddresses", allocate_addresses, p_allocate, A_MUTATES | A_REGIONAL, "eip/*", NULL},
-    {"vpc", VPC_VERSION, "DescribeAddresses", describe_addresses, p_describe, A_REGIONAL, "eip/*", NULL},
+    {"vpc", VPC_VERSION, "DescribeAddresses", describe_addresses, p_describe, A_REGIONAL, "eip/${AddressIds|*}", NULL},
     {"vpc", VPC_VERSION, "ReleaseAddresses", release_addresses, p_release, A_MUTATES | A_REGIONAL, "eip/${AddressIds}", NULL},
-    {"vpc", VPC_VERSION, "AssociateAddress", associate_address, p_associate, A_MUTATES | A_REGIONAL, "eip/${AddressId}", NULL},
+    {"vpc", VPC_VERSION, "AssociateAddress", associate_address, p_associate, A_MUTATES | A_REGIONAL, "eip/${AddressId}", NULL,
+     TOUCHES("cvm:instance/${InstanceId}", "vpc:eni/${NetworkInterfaceId}")},
     {"vpc", VPC_VERSION, "DisassociateAddress", disassociate_address, p_disassociate, A_MUTATES | A_REGIONAL, "eip/${AddressId}", NULL},
 };
 const int address_action_count = sizeof address_actions / sizeof address_actions[0];

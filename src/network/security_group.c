@@ -742,14 +742,17 @@ static const struct param p_describe_policies[] = {P_STR("SecurityGroupId", P_RE
                                                    P_OBJS("Filters", 0, 10, p_filter), P_END};
 
 #define SGR "sg/${SecurityGroupId}"
+/* A rule may name another group as its source or destination: that group is touched too. */
+#define SG_PEERS TOUCHES("vpc:sg/${SecurityGroupPolicySet.Ingress.SecurityGroupId}", \
+                         "vpc:sg/${SecurityGroupPolicySet.Egress.SecurityGroupId}")
 const struct action security_group_actions[] = {
     {"vpc", VPC_VERSION, "CreateSecurityGroup", create_security_group, p_create_sg, A_MUTATES | A_REGIONAL, "sg/*", NULL},
-    {"vpc", VPC_VERSION, "DescribeSecurityGroups", describe_security_groups, p_describe_sgs, A_REGIONAL, "sg/*", NULL},
+    {"vpc", VPC_VERSION, "DescribeSecurityGroups", describe_security_groups, p_describe_sgs, A_REGIONAL, "sg/${SecurityGroupIds|*}", NULL},
     {"vpc", VPC_VERSION, "DeleteSecurityGroup", delete_security_group, p_sg_id, A_MUTATES | A_REGIONAL, SGR, NULL},
-    {"vpc", VPC_VERSION, "CreateSecurityGroupPolicies", create_policies, p_policies, A_MUTATES | A_REGIONAL, SGR, NULL},
+    {"vpc", VPC_VERSION, "CreateSecurityGroupPolicies", create_policies, p_policies, A_MUTATES | A_REGIONAL, SGR, NULL, SG_PEERS},
     {"vpc", VPC_VERSION, "DescribeSecurityGroupPolicies", describe_policies, p_describe_policies, A_REGIONAL, SGR, NULL},
     {"vpc", VPC_VERSION, "DeleteSecurityGroupPolicies", delete_policies, p_policies, A_MUTATES | A_REGIONAL, SGR, NULL},
-    {"vpc", VPC_VERSION, "ModifySecurityGroupPolicies", modify_policies, p_modify_policies, A_MUTATES | A_REGIONAL, SGR, NULL},
-    {"vpc", VPC_VERSION, "ReplaceSecurityGroupPolicy", replace_policy, p_replace_policy, A_MUTATES | A_REGIONAL, SGR, NULL},
+    {"vpc", VPC_VERSION, "ModifySecurityGroupPolicies", modify_policies, p_modify_policies, A_MUTATES | A_REGIONAL, SGR, NULL, SG_PEERS},
+    {"vpc", VPC_VERSION, "ReplaceSecurityGroupPolicy", replace_policy, p_replace_policy, A_MUTATES | A_REGIONAL, SGR, NULL, SG_PEERS},
 };
 const int security_group_action_count = sizeof security_group_actions / sizeof security_group_actions[0];

@@ -542,10 +542,10 @@ static const struct param p_subnet_id[] = {P_STR("SubnetId", P_REQUIRED, 1, 64),
 
 const struct action vpc_actions[] = {
     {"vpc", VPC_VERSION, "CreateVpc", create_vpc, p_create_vpc, A_MUTATES | A_REGIONAL, "vpc/*", NULL},
-    {"vpc", VPC_VERSION, "DescribeVpcs", describe_vpcs, p_describe_vpcs, A_REGIONAL, "vpc/*", NULL},
+    {"vpc", VPC_VERSION, "DescribeVpcs", describe_vpcs, p_describe_vpcs, A_REGIONAL, "vpc/${VpcIds|*}", NULL},
     {"vpc", VPC_VERSION, "DeleteVpc", delete_vpc, p_vpc_id, A_MUTATES | A_REGIONAL, "vpc/${VpcId}", NULL},
     {"vpc", VPC_VERSION, "CreateSubnet", create_subnet, p_create_subnet, A_MUTATES | A_REGIONAL, "vpc/${VpcId}", NULL},
-    {"vpc", VPC_VERSION, "DescribeSubnets", describe_subnets, p_describe_subnets, A_REGIONAL, "subnet/*", NULL},
+    {"vpc", VPC_VERSION, "DescribeSubnets", describe_subnets, p_describe_subnets, A_REGIONAL, "subnet/${SubnetIds|*}", NULL},
     {"vpc", VPC_VERSION, "DeleteSubnet", delete_subnet, p_subnet_id, A_MUTATES | A_REGIONAL, "subnet/${SubnetId}", NULL},
 };
 const int vpc_action_count = sizeof vpc_actions / sizeof vpc_actions[0];

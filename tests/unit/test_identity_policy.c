@@ -65,8 +65,23 @@ static const struct row rows[] = {
      "cvm:DescribeZones", "*", "1.1.1.1", POLICY_ALLOW},
     {"{\"version\":\"2.0\",\"statement\":{\"effect\":\"allow\",\"action\":\"*\",\"resource\":\"*\",\"condition\":{\"date_greater_than\":{\"qcs:current_time\":\"2030-01-01T00:00:00+08:00\"}}}}",
      "cvm:DescribeZones", "*", "1.1.1.1", POLICY_NONE},
-    {"{\"version\":\"2.0\",\"statement\":{\"effect\":\"allow\",\"action\":\"*\",\"resource\":\"*\",\"condition\":{\"string_equal\":{\"qcs:unknown_key\":\"x\"}}}}",
-     "cvm:DescribeZones", "*", "1.1.1.1", POLICY_NONE},
+    /* a condition that cannot be evaluated (no source address known): a deny applies, an allow does not */
+    {"{\"version\":\"2.0\",\"statement\":[{\"effect\":\"allow\",\"action\":\"*\",\"resource\":\"*\"},"
+     "{\"effect\":\"deny\",\"action\":\"*\",\"resource\":\"*\",\"condition\":{\"ip_equal\":{\"qcs:ip\":\"127.0.0.0/8\"}}}]}",
+     "cos:PutObject", "*", "", POLICY_DENY},
+    {"{\"version\":\"2.0\",\"statement\":[{\"effect\":\"allow\",\"action\":\"*\",\"resource\":\"*\"},"
+     "{\"effect\":\"deny\",\"action\":\"*\",\"resource\":\"*\",\"condition\":{\"ip_equal\":{\"qcs:ip\":\"127.0.0.0/8\"}}}]}",
+     "cos:PutObject", "*", NULL, POLICY_DENY},
+    {"{\"version\":\"2.0\",\"statement\":{\"effect\":\"allow\",\"action\":\"*\",\"resource\":\"*\",\"condition\":{\"ip_equal\":{\"qcs:ip\":\"0.0.0.0/0\"}}}}",
+     "cos:PutObject", "*", "", POLICY_NONE},
+    /* ..._if_exist: an absent value satisfies the clause */
+    {"{\"version\":\"2.0\",\"statement\":{\"effect\":\"allow\",\"action\":\"*\",\"resource\":\"*\",\"condition\":{\"ip_equal_if_exist\":{\"qcs:ip\":\"10.0.0.0/8\"}}}}",
+     "cos:PutObject", "*", "", POLICY_ALLOW},
+    /* one clause that definitely fails makes a deny not apply, even beside one that cannot be evaluated */
+    {"{\"version\":\"2.0\",\"statement\":[{\"effect\":\"allow\",\"action\":\"*\",\"resource\":\"*\"},"
+     "{\"effect\":\"deny\",\"action\":\"*\",\"resource\":\"*\",\"condition\":{\"ip_equal\":{\"qcs:ip\":\"127.0.0.0/8\"},"
+     "\"date_greater_than\":{\"qcs:current_time\":\"2099-01-01T00:00:00Z\"}}}]}",
+     "cos:PutObject", "*", "", POLICY_ALLOW},
 };
 
 static void evaluation_table(void **state)
@@ -100,6 +115,14 @@ static void invalid_documents(void **state)
         "{\"version\":\"2.0\",\"statement\":[{\"effect\":\"allow\",\"action\":\"*\"}]}",
         "{\"version\":\"2.0\",\"statement\":[{\"effect\":\"allow\",\"action\":\"*\",\"resource\":\"*\",\"condition\":{\"bogus_op\":{}}}]}",
         "{\"version\":\"2.0\",\"statement\":[{\"effect\":\"allow\",\"action\":\"*\",\"resource\":\"*\",\"extra\":1}]}",
+        /* condition keys yun cannot evaluate, and values an operator cannot compare */
+        "{\"version\":\"2.0\",\"statement\":{\"effect\":\"deny\",\"action\":\"*\",\"resource\":\"*\",\"condition\":{\"string_equal\":{\"qcs:unknown_key\":\"x\"}}}}",
+        "{\"version\":\"2.0\",\"statement\":{\"effect\":\"deny\",\"action\":\"*\",\"resource\":\"*\",\"condition\":{\"string_equal\":{\"cvm:region\":\"ap-local\"}}}}",
+        "{\"version\":\"2.0\",\"statement\":{\"effect\":\"deny\",\"action\":\"*\",\"resource\":\"*\",\"condition\":{\"ip_equal\":{\"qcs:ip\":\"garbage\"}}}}",
+        "{\"version\":\"2.0\",\"statement\":{\"effect\":\"deny\",\"action\":\"*\",\"resource\":\"*\",\"condition\":{\"ip_equal\":{\"qcs:ip\":\"10.0.0.0/33\"}}}}",
+        "{\"version\":\"2.0\",\"statement\":{\"effect\":\"deny\",\"action\":\"*\",\"resource\":\"*\",\"condition\":{\"ip_equal\":{\"qcs:ip\":[]}}}}",
+        "{\"version\":\"2.0\",\"statement\":{\"effect\":\"deny\",\"action\":\"*\",\"resource\":\"*\",\"condition\":{\"date_less_than\":{\"qcs:current_time\":\"tomorrow\"}}}}",
+        "{\"version\":\"2.0\",\"statement\":{\"effect\":\"deny\",\"action\":\"*\",\"resource\":\"*\",\"condition\":{\"date_less_than\":{\"qcs:ip\":\"2030-01-01T00:00:00Z\"}}}}",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         json_t *doc = json_loads(bad[i], 0, NULL);

@@ -140,9 +140,12 @@ class Daemon {
     }
   }
 
-  /* Official SDK client. product: "cvm"|"cam"; creds default to root. */
+  /* Official SDK client. product: "cvm"|"cam"|"cbs"|"vpc"; creds default to root. */
   client(product, creds = this.creds, { region = "ap-local", signMethod, reqMethod = "POST", language } = {}) {
-    const Ctor = { cvm: tencentcloud.cvm.v20170312.Client, cam: tencentcloud.cam.v20190116.Client }[product];
+    const Ctor = {
+      cvm: tencentcloud.cvm.v20170312.Client, cam: tencentcloud.cam.v20190116.Client,
+      cbs: tencentcloud.cbs.v20170312.Client, vpc: tencentcloud.vpc.v20170312.Client,
+    }[product];
     assert.ok(Ctor, `no client for ${product}`);
     const profile = { httpProfile: { endpoint: this.endpoint, protocol: "http://", reqMethod, reqTimeout: 30 } };
     if (signMethod) profile.signMethod = signMethod;
@@ -152,6 +155,8 @@ class Daemon {
 
   cvm(creds, opts) { return this.client("cvm", creds, opts); }
   cam(creds, opts) { return this.client("cam", creds, opts); }
+  cbs(creds, opts) { return this.client("cbs", creds, opts); }
+  vpc(creds, opts) { return this.client("vpc", creds, opts); }
 
   /* Generic client for actions that the typed clients lack. */
   common(version, creds = this.creds, { region = "ap-local" } = {}) {
