@@ -11,17 +11,6 @@
 #define MAX_PAIRS 2048
 #define MAX_DEPTH 8
 
-static int hexv(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 char *url_decode(const char *s, size_t len, size_t *outlen)
 {
     char *out = malloc(len + 1);
@@ -32,8 +21,8 @@ char *url_decode(const char *s, size_t len, size_t *outlen)
         if (s[i] == '+') {
             out[o++] = ' ';
         } else if (s[i] == '%') {
-            int a = i + 2 < len ? hexv(s[i + 1]) : -1;
-            int b = i + 2 < len ? hexv(s[i + 2]) : -1;
+            int a = i + 2 < len ? hex_digit(s[i + 1]) : -1;
+            int b = i + 2 < len ? hex_digit(s[i + 2]) : -1;
             if (a < 0 || b < 0) {
                 free(out);
                 return NULL;

@@ -31,19 +31,11 @@ void rate_init(int per_second, int burst_size)
     memset(buckets, 0, sizeof buckets);
 }
 
-static uint32_t hash(const char *s)
-{
-    uint32_t h = 2166136261u;
-    for (; *s; s++)
-        h = (h ^ (uint8_t)*s) * 16777619u;
-    return h;
-}
-
 int rate_allow(const char *account)
 {
     if (!enabled)
         return 1;
-    uint32_t h = hash(account) % BUCKETS;
+    uint32_t h = hash_fnv1a(account) % BUCKETS;
     pthread_mutex_t *l = &locks[h % STRIPES];
     int64_t now = time_now_us();
     pthread_mutex_lock(l);

@@ -179,8 +179,8 @@ static int describe_disks(struct api_ctx *ctx)
     static const char *const allowed[] = {"disk-usage", "disk-charge-type", "portable", "project-id", "disk-id",
                                           "disk-name", "disk-type", "disk-state", "instance-id", "zone", "tag-key",
                                           "tag-value", "tag:", NULL};
-    if (api_has(ctx, "DiskIds") && api_has(ctx, "Filters"))
-        return api_fail(ctx, "InvalidParameter", "DiskIds and Filters cannot be specified at the same time.");
+    if (filters_exclusive(ctx, "DiskIds"))
+        return -1;
     if (filters_validate(ctx, allowed))
         return -1;
     struct listing l = {.ctx = ctx, .ids = json_object_get(ctx->params, "DiskIds"), .all = json_array(),
@@ -615,7 +615,6 @@ static const char *const encrypt_types[] = {"ENCRYPT_V1", "ENCRYPT_V2", NULL};
 static const struct param p_placement[] = {P_STR("Zone", P_REQUIRED, 1, 64), P_STR("CageId", 0, 0, 64), P_STR("CdcId", 0, 0, 64),
                                            P_STR("CdcName", 0, 0, 128), P_STR("DedicatedClusterId", 0, 0, 64),
                                            P_INT("ProjectId", 0, 0, INT32_MAX), P_STR("ProjectName", 0, 0, 128), P_END};
-static const struct param p_tag[] = {P_STR("Key", P_REQUIRED, 1, 127), P_STR("Value", P_REQUIRED, 0, 255), P_END};
 static const struct param p_prepaid[] = {P_INT("Period", P_REQUIRED, 1, 60), P_ENUM("RenewFlag", 0, renew_flags), P_STR("CurInstanceDeadline", 0, 0, 64),
                                          P_END};
 static const struct param p_automount[] = {P_STR("InstanceId", P_REQUIRED, 1, 32), P_STRS("MountPoint", 0, 10, 256),
@@ -623,7 +622,7 @@ static const struct param p_automount[] = {P_STR("InstanceId", P_REQUIRED, 1, 32
 
 static const struct param p_create[] = {
     P_OBJ("Placement", P_REQUIRED, p_placement), P_ENUM("DiskChargeType", P_REQUIRED, charge_types),
-    P_ENUM("DiskType", P_REQUIRED, disk_types_all), P_STR("DiskName", 0, 1, 60), P_OBJS("Tags", 0, 50, p_tag),
+    P_ENUM("DiskType", P_REQUIRED, disk_types_all), P_STR("DiskName", 0, 1, 60), P_OBJS("Tags", 0, 50, tag_fields),
     P_STR("SnapshotId", 0, 1, 32), P_INT("DiskCount", 0, 1, BLOCK_DISK_QUOTA), P_INT("ThroughputPerformance", 0, 0, 0),
     P_STR("KmsKeyId", 0, 0, 128), P_INT("DiskSize", 0, 1, 65536), P_BOOL("Shareable", 0), P_STR("ClientToken", 0, 1, 64),
     P_ENUM("Encrypt", 0, encrypt_values), P_OBJ("DiskChargePrepaid", 0, p_prepaid),

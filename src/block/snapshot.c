@@ -54,20 +54,12 @@ static int create_snapshot(struct api_ctx *ctx)
     return 0;
 }
 
-static int in_list(json_t *arr, const char *v)
-{
-    size_t i;
-    json_t *e;
-    json_array_foreach(arr, i, e) if (!strcmp(json_string_value(e), v)) return 1;
-    return 0;
-}
-
 static int describe_snapshots(struct api_ctx *ctx)
 {
     static const char *const allowed[] = {"snapshot-id", "snapshot-name", "snapshot-state", "disk-usage", "project-id",
                                           "disk-id", "zone", "encrypt", "snapshot-type", NULL};
-    if (api_has(ctx, "SnapshotIds") && api_has(ctx, "Filters"))
-        return api_fail(ctx, "InvalidParameter", "SnapshotIds and Filters cannot be specified at the same time.");
+    if (filters_exclusive(ctx, "SnapshotIds"))
+        return -1;
     if (filters_validate(ctx, allowed))
         return -1;
     json_t *ids = json_object_get(ctx->params, "SnapshotIds");
@@ -82,20 +74,21 @@ static int describe_snapshots(struct api_ctx *ctx)
                                        "s", ctx->who.owner_uin);
     if (!q)
         return api_fail(ctx, "InternalError", "The snapshots are unavailable.");
-    int64_t offset = api_int(ctx, "Offset", 0), limit = api_int(ctx, "Limit", 20), total = 0;
-    json_t *set = json_array();
+    int64_t offset = api_int(ctx, "Offset", 0), limit = api_int(ctx, "Limit", 20);
+    struct page pg;
+    page_start(&pg, offset, limit);
     int rc;
     while ((rc = store_step(q)) == 1) {
         char project[24];
         snprintf(project, sizeof project, "%lld", (long long)store_int(q, 2));
         const char *id = store_text(q, 0);
-        if ((ids && !in_list(ids, id)) || !filter_match(ctx, "snapshot-id", id) || !filter_match(ctx, "snapshot-name", store_text(q, 6)) ||
+        if ((ids && !values_contain(ids, id)) || !filter_match(ctx, "snapshot-id", id) || !filter_match(ctx, "snapshot-name", store_text(q, 6)) ||
             !filter_match(ctx, "snapshot-state", store_text(q, 7)) || !filter_match(ctx, "disk-usage", store_text(q, 5)) ||
             !filter_match(ctx, "project-id", project) || !filter_match(ctx, "disk-id", store_text(q, 3)) ||
             !filter_match(ctx, "zone", store_text(q, 1)) || !filter_match(ctx, "encrypt", "false") ||
             !filter_match(ctx, "snapshot-type", "PRIVATE_SNAPSHOT"))
             continue;
-        if (total++ < offset || (int64_t)json_array_size(set) >= limit)
+        if (!page_take(&pg))
             continue;
         char created[32], modified[32], deadline[32] = "";
         time_cam(store_int(q, 11), created);
@@ -130,11 +123,10 @@ static int describe_snapshots(struct api_ctx *ctx)
         json_object_set_new(s, "LatestModifyTime", json_string(modified));
         json_object_set_new(s, "AutoSnapshotPolicyId", json_string(""));
         json_object_set_new(s, "SnapshotMode", json_string("STANDARD_SNAPSHOT"));
-        json_array_append_new(set, s);
+        json_array_append_new(pg.set, s);
     }
     store_done(q);
-    json_object_set_new(ctx->out, "TotalCount", json_integer(total));
-    json_object_set_new(ctx->out, "SnapshotSet", set);
+    page_finish(ctx, &pg, "SnapshotSet");
     return rc < 0 ? api_fail(ctx, "InternalError", "The snapshots are unavailable.") : 0;
 }
 
@@ -180,9 +172,8 @@ static int delete_snapshots(struct api_ctx *ctx)
 static const char *const orders[] = {"ASC", "DESC", NULL};
 static const char *const order_fields[] = {"CREATE_TIME", NULL};
 static const char *const usages[] = {"SYSTEM_DISK", "DATA_DISK", NULL};
-static const struct param p_tag[] = {P_STR("Key", P_REQUIRED, 1, 127), P_STR("Value", P_REQUIRED, 0, 255), P_END};
 static const struct param p_create[] = {P_STR("DiskId", 0, 1, 32), P_STR("SnapshotName", 0, 1, 60), P_STR("Deadline", 0, 1, 64),
-                                        P_STR("DiskBackupId", 0, 1, 32), P_OBJS("Tags", 0, 50, p_tag), P_BOOL("LocalSnap", 0),
+                                        P_STR("DiskBackupId", 0, 1, 32), P_OBJS("Tags", 0, 50, tag_fields), P_BOOL("LocalSnap", 0),
                                         P_ENUM("DiskUsage", 0, usages), P_END};
 static const struct param p_describe[] = {P_STRS("SnapshotIds", 0, 100, 32), P_FILTERS, P_INT("Limit", 0, 1, 100),
                                           P_ENUM("OrderField", 0, order_fields), P_INT("Offset", 0, 0, INT32_MAX),

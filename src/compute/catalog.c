@@ -62,8 +62,8 @@ static json_t *image_json(struct store_stmt *q)
 static int describe_images(struct api_ctx *ctx)
 {
     static const char *const allowed[] = {"image-id", "image-type", "image-name", "platform", "image-state", NULL};
-    if (api_has(ctx, "ImageIds") && api_has(ctx, "Filters"))
-        return api_fail(ctx, "InvalidParameter", "ImageIds and Filters cannot be specified at the same time.");
+    if (filters_exclusive(ctx, "ImageIds"))
+        return -1;
     if (filters_validate(ctx, allowed))
         return -1;
     json_t *ids = json_object_get(ctx->params, "ImageIds");
@@ -75,30 +75,22 @@ static int describe_images(struct api_ctx *ctx)
                                        "s", ctx->who.owner_uin);
     if (!q)
         return api_fail(ctx, "InternalError", "The image catalogue is unavailable.");
-    json_t *set = json_array();
-    int64_t total = 0;
+    struct page pg;
+    page_start(&pg, offset, limit);
     int rc;
     while ((rc = store_step(q)) == 1) {
         const char *id = store_text(q, 0);
-        if (ids) {
-            size_t i;
-            json_t *v;
-            int found = 0;
-            json_array_foreach(ids, i, v) found |= strcmp(json_string_value(v), id) == 0;
-            if (!found)
-                continue;
-        }
+        if (ids && !values_contain(ids, id))
+            continue;
         if (!filter_match(ctx, "image-id", id) || !filter_match(ctx, "image-type", store_text(q, 2)) ||
             !filter_match(ctx, "image-name", store_text(q, 1)) || !filter_match(ctx, "platform", store_text(q, 4)) ||
             !filter_match(ctx, "image-state", store_text(q, 7)))
             continue;
-        if (total >= offset && (int64_t)json_array_size(set) < limit)
-            json_array_append_new(set, image_json(q));
-        total++;
+        if (page_take(&pg))
+            json_array_append_new(pg.set, image_json(q));
     }
     store_done(q);
-    json_object_set_new(ctx->out, "TotalCount", json_integer(total));
-    json_object_set_new(ctx->out, "ImageSet", set);
+    page_finish(ctx, &pg, "ImageSet");
     return rc < 0 ? api_fail(ctx, "InternalError", "The image catalogue is unavailable.") : 0;
 }
 

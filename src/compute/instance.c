@@ -60,8 +60,8 @@ static int describe_instances(struct api_ctx *ctx)
                                           "security-group-id", "instance-name", "instance-charge-type", "instance-state",
                                           "private-ip-address", "public-ip-address", "tag-key", "tag-value", "tag:",
                                           "instance-type", "image-id", NULL};
-    if (api_has(ctx, "InstanceIds") && api_has(ctx, "Filters"))
-        return api_fail(ctx, "InvalidParameter", "InstanceIds and Filters cannot be specified at the same time.");
+    if (filters_exclusive(ctx, "InstanceIds"))
+        return -1;
     if (filters_validate(ctx, allowed))
         return -1;
     json_t *ids = json_object_get(ctx->params, "InstanceIds");
@@ -72,8 +72,8 @@ static int describe_instances(struct api_ctx *ctx)
                                        "s", ctx->who.owner_uin);
     if (!q)
         return api_fail(ctx, "InternalError", "The instances are unavailable: %s", store_errmsg(ctx->store));
-    json_t *set = json_array();
-    int64_t total = 0;
+    struct page pg;
+    page_start(&pg, offset, limit);
     int rc;
     while ((rc = store_step(q)) == 1) {
         char project[24];
@@ -98,13 +98,11 @@ static int describe_instances(struct api_ctx *ctx)
             !filter_match(ctx, "instance-type", store_text(q, 2)) || !filter_match(ctx, "image-id", store_text(q, 18)) ||
             !filter_tags_match(ctx, store_text(q, 20)))
             continue;
-        if (total >= offset && (int64_t)json_array_size(set) < limit)
-            json_array_append_new(set, instance_json(q, store_text(q, 27)));
-        total++;
+        if (page_take(&pg))
+            json_array_append_new(pg.set, instance_json(q, store_text(q, 27)));
     }
     store_done(q);
-    json_object_set_new(ctx->out, "TotalCount", json_integer(total));
-    json_object_set_new(ctx->out, "InstanceSet", set);
+    page_finish(ctx, &pg, "InstanceSet");
     return rc < 0 ? api_fail(ctx, "InternalError", "The instances are unavailable.") : 0;
 }
 
@@ -118,19 +116,17 @@ static int describe_instances_status(struct api_ctx *ctx)
                                        "s", ctx->who.owner_uin);
     if (!q)
         return api_fail(ctx, "InternalError", "The instances are unavailable.");
-    json_t *set = json_array();
-    int64_t total = 0;
+    struct page pg;
+    page_start(&pg, offset, limit);
     int rc;
     while ((rc = store_step(q)) == 1) {
         if (ids && !values_contain(ids, store_text(q, 0)))
             continue;
-        if (total >= offset && (int64_t)json_array_size(set) < limit)
-            json_array_append_new(set, json_pack("{s:s,s:s}", "InstanceId", store_text(q, 0), "InstanceState", store_text(q, 1)));
-        total++;
+        if (page_take(&pg))
+            json_array_append_new(pg.set, json_pack("{s:s,s:s}", "InstanceId", store_text(q, 0), "InstanceState", store_text(q, 1)));
     }
     store_done(q);
-    json_object_set_new(ctx->out, "TotalCount", json_integer(total));
-    json_object_set_new(ctx->out, "InstanceStatusSet", set);
+    page_finish(ctx, &pg, "InstanceStatusSet");
     return rc < 0 ? api_fail(ctx, "InternalError", "The instances are unavailable.") : 0;
 }
 

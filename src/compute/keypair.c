@@ -158,8 +158,8 @@ static int import_key_pair(struct api_ctx *ctx)
 static int describe_key_pairs(struct api_ctx *ctx)
 {
     static const char *const allowed[] = {"key-id", "key-name", "project-id", NULL};
-    if (api_has(ctx, "KeyIds") && api_has(ctx, "Filters"))
-        return api_fail(ctx, "InvalidParameter", "KeyIds and Filters cannot be specified at the same time.");
+    if (filters_exclusive(ctx, "KeyIds"))
+        return -1;
     if (filters_validate(ctx, allowed))
         return -1;
     json_t *ids = json_object_get(ctx->params, "KeyIds");
@@ -173,38 +173,30 @@ static int describe_key_pairs(struct api_ctx *ctx)
         "s", ctx->who.owner_uin);
     if (!q)
         return api_fail(ctx, "InternalError", "The key pairs are unavailable: %s", store_errmsg(ctx->store));
-    json_t *set = json_array();
-    int64_t total = 0;
+    struct page pg;
+    page_start(&pg, offset, limit);
     int rc;
     while ((rc = store_step(q)) == 1) {
         const char *id = store_text(q, 0);
         char project[24];
         snprintf(project, sizeof project, "%lld", (long long)store_int(q, 2));
-        if (ids) {
-            size_t i;
-            json_t *v;
-            int found = 0;
-            json_array_foreach(ids, i, v) found |= strcmp(json_string_value(v), id) == 0;
-            if (!found)
-                continue;
-        }
+        if (ids && !values_contain(ids, id))
+            continue;
         if (!filter_match(ctx, "key-id", id) || !filter_match(ctx, "key-name", store_text(q, 1)) ||
             !filter_match(ctx, "project-id", project))
             continue;
-        if (total >= offset && (int64_t)json_array_size(set) < limit) {
+        if (page_take(&pg)) {
             char t[32];
             time_iso8601(store_int(q, 4), t);
             json_t *assoc = json_loads(store_text(q, 5), 0, NULL);
-            json_array_append_new(set, json_pack("{s:s,s:s,s:I,s:s,s:o,s:s,s:s,s:[]}", "KeyId", id, "KeyName",
+            json_array_append_new(pg.set, json_pack("{s:s,s:s,s:I,s:s,s:o,s:s,s:s,s:[]}", "KeyId", id, "KeyName",
                                                  store_text(q, 1), "ProjectId", (json_int_t)store_int(q, 2), "PublicKey",
                                                  store_text(q, 3), "AssociatedInstanceIds", assoc ? assoc : json_array(),
                                                  "CreatedTime", t, "Description", "", "Tags"));
         }
-        total++;
     }
     store_done(q);
-    json_object_set_new(ctx->out, "TotalCount", json_integer(total));
-    json_object_set_new(ctx->out, "KeyPairSet", set);
+    page_finish(ctx, &pg, "KeyPairSet");
     return rc < 0 ? api_fail(ctx, "InternalError", "The key pairs are unavailable.") : 0;
 }
 

@@ -47,6 +47,8 @@ void hmac_sha256(const void *key, size_t klen, const void *msg, size_t mlen, uin
 void hmac_sha1(const void *key, size_t klen, const void *msg, size_t mlen, uint8_t out[20]);
 void hex_encode(const uint8_t *in, size_t len, char *out); /* out: 2*len+1 */
 int hex_decode(const char *in, uint8_t *out, size_t outlen);
+int hex_digit(char c);              /* 0..15, or -1 when c is not a hex digit */
+uint32_t hash_fnv1a(const char *s); /* FNV-1a 32: slots of in-memory tables, not security */
 size_t base64_encode(const uint8_t *in, size_t len, char *out, size_t outlen); /* returns length */
 int base64_decode(const char *in, size_t inlen, uint8_t *out, size_t outlen, size_t *written);
 int const_time_eq(const void *a, const void *b, size_t len);

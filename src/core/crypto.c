@@ -42,7 +42,7 @@ void hex_encode(const uint8_t *in, size_t len, char *out)
     out[2 * len] = 0;
 }
 
-static int hexval(char c)
+int hex_digit(char c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -53,13 +53,21 @@ static int hexval(char c)
     return -1;
 }
 
+uint32_t hash_fnv1a(const char *s)
+{
+    uint32_t h = 2166136261u;
+    for (; *s; s++)
+        h = (h ^ (uint8_t)*s) * 16777619u;
+    return h;
+}
+
 int hex_decode(const char *in, uint8_t *out, size_t outlen)
 {
     size_t n = strlen(in);
     if (n != 2 * outlen)
         return -1;
     for (size_t i = 0; i < outlen; i++) {
-        int a = hexval(in[2 * i]), b = hexval(in[2 * i + 1]);
+        int a = hex_digit(in[2 * i]), b = hex_digit(in[2 * i + 1]);
         if (a < 0 || b < 0)
             return -1;
         out[i] = (uint8_t)(a << 4 | b);

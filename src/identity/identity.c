@@ -163,13 +163,7 @@ static _Atomic uint64_t generation = 1;
 
 void identity_changed(void) { generation++; }
 
-static unsigned key_slot(const char *id)
-{
-    uint32_t h = 2166136261u;
-    for (; *id; id++)
-        h = (h ^ (uint8_t)*id) * 16777619u;
-    return h % KEY_CACHE;
-}
+static unsigned key_slot(const char *id) { return hash_fnv1a(id) % KEY_CACHE; }
 
 static int cache_get(const char *secret_id, struct principal *who, char *secret, size_t len)
 {

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/filters.h"
 #include "network/network_int.h"
 
 #define ADDRESS_COLUMNS                                                                                                \
@@ -132,7 +133,7 @@ static const char *const address_filters[] = {"address-id", "address-name", "add
 static int describe_addresses(struct api_ctx *ctx)
 {
     int64_t offset, limit;
-    if (net_paging(ctx, &offset, &limit) != 0 || net_check_filters(ctx, address_filters) != 0)
+    if (net_paging(ctx, &offset, &limit) != 0 || filters_validate(ctx, address_filters) != 0)
         return -1;
     json_t *ids = json_object_get(ctx->params, "AddressIds");
     size_t i;
@@ -142,11 +143,11 @@ static int describe_addresses(struct api_ctx *ctx)
             return api_fail(ctx, "InvalidParameterValue.AddressIdMalformed", "The address id `%s` is malformed.",
                             json_string_value(v));
     }
-    json_t *f_id = net_filter_values(ctx, "address-id"), *f_name = net_filter_values(ctx, "address-name"),
-           *f_ip = net_filter_values(ctx, "address-ip"), *f_status = net_filter_values(ctx, "address-status"),
-           *f_ins = net_filter_values(ctx, "instance-id"), *f_pip = net_filter_values(ctx, "private-ip-address"),
-           *f_type = net_filter_values(ctx, "address-type"), *f_isp = net_filter_values(ctx, "address-isp");
-    if (f_type && !net_values_contain(f_type, "EIP")) {
+    json_t *f_id = filter_get(ctx, "address-id"), *f_name = filter_get(ctx, "address-name"),
+           *f_ip = filter_get(ctx, "address-ip"), *f_status = filter_get(ctx, "address-status"),
+           *f_ins = filter_get(ctx, "instance-id"), *f_pip = filter_get(ctx, "private-ip-address"),
+           *f_type = filter_get(ctx, "address-type"), *f_isp = filter_get(ctx, "address-isp");
+    if (f_type && !values_contain(f_type, "EIP")) {
         json_object_set_new(ctx->out, "TotalCount", json_integer(0));
         json_object_set_new(ctx->out, "AddressSet", json_array());
         return 0;
@@ -156,27 +157,25 @@ static int describe_addresses(struct api_ctx *ctx)
                                        "ss", ctx->who.owner_uin, ctx->region);
     if (!q)
         return net_store_failed(ctx);
-    json_t *set = json_array();
-    int64_t total = 0;
+    struct page pg;
+    page_start(&pg, offset, limit);
     int rc;
     while ((rc = store_step(q)) == 1) {
         const char *id = store_text(q, 0);
-        if ((json_array_size(ids) && !net_values_contain(ids, id)) || (f_id && !net_values_contain(f_id, id)) ||
-            (f_name && !net_values_contain(f_name, store_text(q, 1))) || (f_status && !net_values_contain(f_status, store_text(q, 2))) ||
-            (f_ip && !net_values_contain(f_ip, store_text(q, 3))) || (f_ins && !net_values_contain(f_ins, store_text(q, 4))) ||
-            (f_pip && !net_values_contain(f_pip, store_text(q, 5))) || (f_isp && !net_values_contain(f_isp, store_text(q, 8))))
+        if ((json_array_size(ids) && !values_contain(ids, id)) || (f_id && !values_contain(f_id, id)) ||
+            (f_name && !values_contain(f_name, store_text(q, 1))) || (f_status && !values_contain(f_status, store_text(q, 2))) ||
+            (f_ip && !values_contain(f_ip, store_text(q, 3))) || (f_ins && !values_contain(f_ins, store_text(q, 4))) ||
+            (f_pip && !values_contain(f_pip, store_text(q, 5))) || (f_isp && !values_contain(f_isp, store_text(q, 8))))
             continue;
-        if (total >= offset && (int64_t)json_array_size(set) < limit)
-            json_array_append_new(set, address_json(q));
-        total++;
+        if (page_take(&pg))
+            json_array_append_new(pg.set, address_json(q));
     }
     store_done(q);
     if (rc < 0) {
-        json_decref(set);
+        page_drop(&pg);
         return net_store_failed(ctx);
     }
-    json_object_set_new(ctx->out, "TotalCount", json_integer(total));
-    json_object_set_new(ctx->out, "AddressSet", set);
+    page_finish(ctx, &pg, "AddressSet");
     return 0;
 }
 
@@ -280,8 +279,6 @@ static int disassociate_address(struct api_ctx *ctx)
 
 static const char *const charge_types[] = {"BANDWIDTH_PACKAGE", "BANDWIDTH_POSTPAID_BY_HOUR", "BANDWIDTH_PREPAID_BY_MONTH",
                                            "TRAFFIC_POSTPAID_BY_HOUR", NULL};
-static const struct param p_tag[] = {P_STR("Key", P_REQUIRED, 1, 127), P_STR("Value", 0, 0, 255), P_END};
-static const struct param p_filter[] = {P_STR("Name", P_REQUIRED, 1, 64), P_STRS("Values", P_REQUIRED, 100, 256), P_END};
 static const struct param p_prepaid[] = {P_INT("Period", P_REQUIRED, 1, 60), P_INT("AutoRenewFlag", 0, 0, 1), P_END};
 static const struct param p_allocate[] = {
     P_INT("AddressCount", 0, 1, NETWORK_MAX_ADDRESSES), P_STR("InternetServiceProvider", 0, 0, 16),
@@ -289,11 +286,11 @@ static const struct param p_allocate[] = {
     P_INT("InternetMaxBandwidthOut", 0, 1, 10000),      P_OBJ("AddressChargePrepaid", 0, p_prepaid),
     P_STR("AddressType", 0, 0, 32),                     P_STR("AnycastZone", 0, 0, 32),
     P_STRS("VipCluster", 0, 10, 32),                    P_BOOL("ApplicableForCLB", 0),
-    P_OBJS("Tags", 0, 50, p_tag),                       P_STR("BandwidthPackageId", 0, 0, 64),
+    P_OBJS("Tags", 0, 50, tag_fields_optional_value),                       P_STR("BandwidthPackageId", 0, 0, 64),
     P_STR("AddressName", 0, 0, 128),                    P_STR("DedicatedClusterId", 0, 0, 64),
     P_BOOL("IsDedicatedAddressPool", 0),                P_STR("Egress", 0, 0, 64),
     P_STR("AntiDDoSPackageId", 0, 0, 64),               P_STR("ClientToken", 0, 0, 64), P_END};
-static const struct param p_describe[] = {P_STRS("AddressIds", 0, 100, 64), P_OBJS("Filters", 0, 10, p_filter),
+static const struct param p_describe[] = {P_STRS("AddressIds", 0, 100, 64), P_FILTERS_WIDE,
                                           P_INT("Offset", 0, 0, INT32_MAX), P_INT("Limit", 0, 0, 100), P_END};
 static const struct param p_release[] = {P_STRS("AddressIds", P_REQUIRED, 100, 64), P_END};
 static const struct param p_associate[] = {P_STR("AddressId", P_REQUIRED, 1, 64), P_STR("InstanceId", 0, 0, 64),

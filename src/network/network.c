@@ -132,55 +132,6 @@ int net_paging(struct api_ctx *ctx, int64_t *offset, int64_t *limit)
     return 0;
 }
 
-int net_check_filters(struct api_ctx *ctx, const char *const *allowed)
-{
-    json_t *filters = json_object_get(ctx->params, "Filters");
-    size_t i;
-    json_t *f;
-    json_array_foreach(filters, i, f) {
-        const char *name = json_string_value(json_object_get(f, "Name"));
-        const char *const *a = allowed;
-        while (*a && strcmp(*a, name) != 0)
-            a++;
-        if (!*a)
-            return api_fail(ctx, "InvalidParameter.FilterInvalidKey", "The filter `%s` is not supported.", name);
-    }
-    return 0;
-}
-
-json_t *net_filter_values(struct api_ctx *ctx, const char *name)
-{
-    json_t *filters = json_object_get(ctx->params, "Filters");
-    size_t i;
-    json_t *f;
-    json_array_foreach(filters, i, f) {
-        const char *n = json_string_value(json_object_get(f, "Name"));
-        if (n && strcmp(n, name) == 0)
-            return json_object_get(f, "Values");
-    }
-    return NULL;
-}
-
-int net_values_contain(json_t *values, const char *s)
-{
-    size_t i;
-    json_t *v;
-    json_array_foreach(values, i, v) {
-        if (json_is_string(v) && strcmp(json_string_value(v), s) == 0)
-            return 1;
-    }
-    return 0;
-}
-
-int net_ids_and_filters(struct api_ctx *ctx, const char *ids_name)
-{
-    if (json_array_size(json_object_get(ctx->params, ids_name)) > 0 &&
-        json_array_size(json_object_get(ctx->params, "Filters")) > 0)
-        return api_fail(ctx, "InvalidParameter.Coexist", "The parameters `%s` and `Filters` cannot be specified together.",
-                        ids_name);
-    return 0;
-}
-
 int net_valid_id(const char *id, const char *prefix)
 {
     size_t n = strlen(prefix);

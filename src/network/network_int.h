@@ -21,12 +21,7 @@ int net_store_failed(struct api_ctx *ctx);
 /* Offset/Limit arrive as strings in most VPC actions (the SDK's model) and as numbers in others;
  * both are accepted. Returns 0 or -1 (InvalidParameterValue set). */
 int net_paging(struct api_ctx *ctx, int64_t *offset, int64_t *limit);
-/* Filters: validates names against `allowed`, returns the Values array of `name` or NULL. */
-int net_check_filters(struct api_ctx *ctx, const char *const *allowed);
-json_t *net_filter_values(struct api_ctx *ctx, const char *name);
-int net_values_contain(json_t *values, const char *s);
-/* XxxIds and Filters together are InvalidParameter.Coexist. */
-int net_ids_and_filters(struct api_ctx *ctx, const char *ids_name);
+/* Filters and pages: api/filters.h. */
 int net_valid_id(const char *id, const char *prefix);
 json_t *net_tags(json_t *tags); /* [{Key,Value}] normalised copy (new reference) */
 void net_time(int64_t t, char out[32]);

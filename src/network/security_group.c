@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/filters.h"
 #include "network/network_int.h"
 
 static const char *const directions[] = {"Ingress", "Egress"};
@@ -332,28 +333,28 @@ static int describe_policies(struct api_ctx *ctx)
     int rc = sg_lookup(ctx->store, ctx->who.owner_uin, sg_id, NULL);
     if (rc != 1)
         return rc == 0 ? api_fail(ctx, "ResourceNotFound", "The security group `%s` does not exist.", sg_id) : net_store_failed(ctx);
-    if (net_check_filters(ctx, policy_filters) != 0)
+    if (filters_validate(ctx, policy_filters) != 0)
         return -1;
     json_t *set = sg_policy_set(ctx->store, sg_id);
     if (!set)
         return net_store_failed(ctx);
-    json_t *f_dir = net_filter_values(ctx, "direction"), *f_proto = net_filter_values(ctx, "protocol"),
-           *f_port = net_filter_values(ctx, "port"), *f_poly = net_filter_values(ctx, "poly"),
-           *f_desc = net_filter_values(ctx, "description"), *f_ip = net_filter_values(ctx, "ip"),
-           *f_sg = net_filter_values(ctx, "security-group-id");
+    json_t *f_dir = filter_get(ctx, "direction"), *f_proto = filter_get(ctx, "protocol"),
+           *f_port = filter_get(ctx, "port"), *f_poly = filter_get(ctx, "poly"),
+           *f_desc = filter_get(ctx, "description"), *f_ip = filter_get(ctx, "ip"),
+           *f_sg = filter_get(ctx, "security-group-id");
     for (int d = 0; d < 2; d++) {
         json_t *list = json_object_get(set, directions[d]);
-        if (f_dir && !net_values_contain(f_dir, d ? "EGRESS" : "INGRESS") && !net_values_contain(f_dir, directions[d])) {
+        if (f_dir && !values_contain(f_dir, d ? "EGRESS" : "INGRESS") && !values_contain(f_dir, directions[d])) {
             json_array_clear(list);
             continue;
         }
         for (size_t i = json_array_size(list); i-- > 0;) {
             json_t *p = json_array_get(list, i);
 #define FIELD(k) json_string_value(json_object_get(p, k))
-            if ((f_proto && !net_values_contain(f_proto, FIELD("Protocol"))) || (f_port && !net_values_contain(f_port, FIELD("Port"))) ||
-                (f_poly && !net_values_contain(f_poly, FIELD("Action"))) ||
-                (f_desc && !net_values_contain(f_desc, FIELD("PolicyDescription"))) ||
-                (f_ip && !net_values_contain(f_ip, FIELD("CidrBlock"))) || (f_sg && !net_values_contain(f_sg, FIELD("SecurityGroupId"))))
+            if ((f_proto && !values_contain(f_proto, FIELD("Protocol"))) || (f_port && !values_contain(f_port, FIELD("Port"))) ||
+                (f_poly && !values_contain(f_poly, FIELD("Action"))) ||
+                (f_desc && !values_contain(f_desc, FIELD("PolicyDescription"))) ||
+                (f_ip && !values_contain(f_ip, FIELD("CidrBlock"))) || (f_sg && !values_contain(f_sg, FIELD("SecurityGroupId"))))
                 json_array_remove(list, i);
 #undef FIELD
         }
@@ -568,8 +569,8 @@ static const char *const sg_filters[] = {"security-group-id", "project-id", "sec
 static int describe_security_groups(struct api_ctx *ctx)
 {
     int64_t offset, limit;
-    if (net_paging(ctx, &offset, &limit) != 0 || net_ids_and_filters(ctx, "SecurityGroupIds") != 0 ||
-        net_check_filters(ctx, sg_filters) != 0)
+    if (net_paging(ctx, &offset, &limit) != 0 || filters_exclusive(ctx, "SecurityGroupIds") != 0 ||
+        filters_validate(ctx, sg_filters) != 0)
         return -1;
     json_t *ids = json_object_get(ctx->params, "SecurityGroupIds");
     size_t i;
@@ -578,8 +579,8 @@ static int describe_security_groups(struct api_ctx *ctx)
         if (!net_valid_id(json_string_value(v), "sg-"))
             return api_fail(ctx, "InvalidParameterValue.Malformed", "The id `%s` is malformed.", json_string_value(v));
     }
-    json_t *f_id = net_filter_values(ctx, "security-group-id"), *f_proj = net_filter_values(ctx, "project-id"),
-           *f_name = net_filter_values(ctx, "security-group-name"), *f_tag = net_filter_values(ctx, "tag-key");
+    json_t *f_id = filter_get(ctx, "security-group-id"), *f_proj = filter_get(ctx, "project-id"),
+           *f_name = filter_get(ctx, "security-group-name"), *f_tag = filter_get(ctx, "tag-key");
     int desc = strcmp(api_str(ctx, "OrderDirection", "ASC"), "DESC") == 0;
     int by_update = strcmp(api_str(ctx, "OrderField", ""), "UpdateTime") == 0;
     struct store_stmt *q;
@@ -592,35 +593,33 @@ static int describe_security_groups(struct api_ctx *ctx)
                  : store_query(ctx->store, "SELECT " SG_COLUMNS " FROM security_groups WHERE owner_uin = ? AND region = ? ORDER BY created, sg_id", "ss", ctx->who.owner_uin, ctx->region);
     if (!q)
         return net_store_failed(ctx);
-    json_t *set = json_array();
-    int64_t total = 0;
+    struct page pg;
+    page_start(&pg, offset, limit);
     int rc;
     while ((rc = store_step(q)) == 1) {
         const char *id = store_text(q, 0);
-        if ((json_array_size(ids) && !net_values_contain(ids, id)) || (f_id && !net_values_contain(f_id, id)) ||
-            (f_proj && !net_values_contain(f_proj, store_text(q, 3))) || (f_name && !net_values_contain(f_name, store_text(q, 1))))
+        if ((json_array_size(ids) && !values_contain(ids, id)) || (f_id && !values_contain(f_id, id)) ||
+            (f_proj && !values_contain(f_proj, store_text(q, 3))) || (f_name && !values_contain(f_name, store_text(q, 1))))
             continue;
         if (f_tag) {
             json_t *tags = json_loads(store_text(q, 5), 0, NULL);
             int hit = 0;
             size_t j;
             json_t *t;
-            json_array_foreach(tags, j, t) hit |= net_values_contain(f_tag, json_string_value(json_object_get(t, "Key")));
+            json_array_foreach(tags, j, t) hit |= values_contain(f_tag, json_string_value(json_object_get(t, "Key")));
             json_decref(tags);
             if (!hit)
                 continue;
         }
-        if (total >= offset && (int64_t)json_array_size(set) < limit)
-            json_array_append_new(set, sg_json(q));
-        total++;
+        if (page_take(&pg))
+            json_array_append_new(pg.set, sg_json(q));
     }
     store_done(q);
     if (rc < 0) {
-        json_decref(set);
+        page_drop(&pg);
         return net_store_failed(ctx);
     }
-    json_object_set_new(ctx->out, "SecurityGroupSet", set);
-    json_object_set_new(ctx->out, "TotalCount", json_integer(total));
+    page_finish(ctx, &pg, "SecurityGroupSet");
     return 0;
 }
 
@@ -709,8 +708,6 @@ fail:
 
 /* ---- the action table ---- */
 
-static const struct param p_tag[] = {P_STR("Key", P_REQUIRED, 1, 127), P_STR("Value", 0, 0, 255), P_END};
-static const struct param p_filter[] = {P_STR("Name", P_REQUIRED, 1, 64), P_STRS("Values", P_REQUIRED, 100, 256), P_END};
 static const struct param p_template_svc[] = {P_STR("ServiceId", 0, 0, 64), P_STR("ServiceGroupId", 0, 0, 64), P_END};
 static const struct param p_template_addr[] = {P_STR("AddressId", 0, 0, 64), P_STR("AddressGroupId", 0, 0, 64), P_END};
 static const struct param p_policy[] = {
@@ -723,10 +720,10 @@ static const struct param p_stats[] = {P_INT("IngressIPv4TotalCount", 0, 0, 0), 
 static const struct param p_policy_set[] = {P_STR("Version", 0, 0, 24), P_OBJS("Egress", 0, 100, p_policy),
                                             P_OBJS("Ingress", 0, 100, p_policy), P_OBJ("PolicyStatistics", 0, p_stats), P_END};
 static const struct param p_create_sg[] = {P_STR("GroupName", P_REQUIRED, 1, 60), P_STR("GroupDescription", P_REQUIRED, 0, 100),
-                                           P_STR("ProjectId", 0, 0, 20), P_OBJS("Tags", 0, 50, p_tag), P_END};
+                                           P_STR("ProjectId", 0, 0, 20), P_OBJS("Tags", 0, 50, tag_fields_optional_value), P_END};
 static const char *const order_fields[] = {"CreatedTime", "UpdateTime", NULL};
 static const char *const order_dirs[] = {"ASC", "DESC", NULL};
-static const struct param p_describe_sgs[] = {P_STRS("SecurityGroupIds", 0, 100, 64), P_OBJS("Filters", 0, 10, p_filter),
+static const struct param p_describe_sgs[] = {P_STRS("SecurityGroupIds", 0, 100, 64), P_FILTERS_WIDE,
                                               P_STR("Offset", P_NUMSTR, 0, 12), P_STR("Limit", P_NUMSTR, 0, 12),
                                               P_ENUM("OrderField", 0, order_fields), P_ENUM("OrderDirection", 0, order_dirs), P_END};
 static const struct param p_sg_id[] = {P_STR("SecurityGroupId", P_REQUIRED, 1, 64), P_END};
@@ -739,7 +736,7 @@ static const struct param p_replace_policy[] = {P_STR("SecurityGroupId", P_REQUI
                                                 P_OBJ("SecurityGroupPolicySet", P_REQUIRED, p_policy_set),
                                                 P_OBJ("OriginalSecurityGroupPolicySet", 0, p_policy_set), P_END};
 static const struct param p_describe_policies[] = {P_STR("SecurityGroupId", P_REQUIRED, 1, 64),
-                                                   P_OBJS("Filters", 0, 10, p_filter), P_END};
+                                                   P_FILTERS_WIDE, P_END};
 
 #define SGR "sg/${SecurityGroupId}"
 /* A rule may name another group as its source or destination: that group is touched too. */

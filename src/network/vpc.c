@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/filters.h"
 #include "network/network_int.h"
 
 #define DEFAULT_VPC_CIDR "172.16.0.0/16"
@@ -174,7 +175,7 @@ static int tags_have_key(const char *tags_json, json_t *keys)
     json_t *t;
     int hit = 0;
     json_array_foreach(tags, i, t) {
-        if (net_values_contain(keys, json_string_value(json_object_get(t, "Key"))))
+        if (values_contain(keys, json_string_value(json_object_get(t, "Key"))))
             hit = 1;
     }
     json_decref(tags);
@@ -183,8 +184,8 @@ static int tags_have_key(const char *tags_json, json_t *keys)
 
 static int bool_filter_matches(json_t *values, int v)
 {
-    return net_values_contain(values, v ? "true" : "false") || net_values_contain(values, v ? "1" : "0") ||
-           net_values_contain(values, v ? "True" : "False");
+    return values_contain(values, v ? "true" : "false") || values_contain(values, v ? "1" : "0") ||
+           values_contain(values, v ? "True" : "False");
 }
 
 static int name_matches(json_t *values, const char *name)
@@ -213,38 +214,36 @@ static int check_ids(struct api_ctx *ctx, const char *ids_name, const char *pref
 static int describe_vpcs(struct api_ctx *ctx)
 {
     int64_t offset, limit;
-    if (net_paging(ctx, &offset, &limit) != 0 || net_ids_and_filters(ctx, "VpcIds") != 0 ||
-        net_check_filters(ctx, vpc_filters) != 0 || check_ids(ctx, "VpcIds", "vpc-") != 0)
+    if (net_paging(ctx, &offset, &limit) != 0 || filters_exclusive(ctx, "VpcIds") != 0 ||
+        filters_validate(ctx, vpc_filters) != 0 || check_ids(ctx, "VpcIds", "vpc-") != 0)
         return -1;
     json_t *ids = json_object_get(ctx->params, "VpcIds");
-    json_t *f_name = net_filter_values(ctx, "vpc-name"), *f_id = net_filter_values(ctx, "vpc-id"),
-           *f_def = net_filter_values(ctx, "is-default"), *f_cidr = net_filter_values(ctx, "cidr-block"),
-           *f_tag = net_filter_values(ctx, "tag-key");
+    json_t *f_name = filter_get(ctx, "vpc-name"), *f_id = filter_get(ctx, "vpc-id"),
+           *f_def = filter_get(ctx, "is-default"), *f_cidr = filter_get(ctx, "cidr-block"),
+           *f_tag = filter_get(ctx, "tag-key");
     struct store_stmt *q = store_query(ctx->store,
                                        "SELECT " VPC_COLUMNS " FROM vpcs WHERE owner_uin = ? AND region = ? ORDER BY created, vpc_id",
                                        "ss", ctx->who.owner_uin, ctx->region);
     if (!q)
         return net_store_failed(ctx);
-    json_t *set = json_array();
-    int64_t total = 0;
+    struct page pg;
+    page_start(&pg, offset, limit);
     int rc;
     while ((rc = store_step(q)) == 1) {
         const char *id = store_text(q, 0);
-        if ((json_array_size(ids) && !net_values_contain(ids, id)) || (f_id && !net_values_contain(f_id, id)) ||
-            (f_name && !name_matches(f_name, store_text(q, 1))) || (f_cidr && !net_values_contain(f_cidr, store_text(q, 2))) ||
+        if ((json_array_size(ids) && !values_contain(ids, id)) || (f_id && !values_contain(f_id, id)) ||
+            (f_name && !name_matches(f_name, store_text(q, 1))) || (f_cidr && !values_contain(f_cidr, store_text(q, 2))) ||
             (f_def && !bool_filter_matches(f_def, (int)store_int(q, 3))) || (f_tag && !tags_have_key(store_text(q, 7), f_tag)))
             continue;
-        if (total >= offset && (int64_t)json_array_size(set) < limit)
-            json_array_append_new(set, vpc_json(q));
-        total++;
+        if (page_take(&pg))
+            json_array_append_new(pg.set, vpc_json(q));
     }
     store_done(q);
     if (rc < 0) {
-        json_decref(set);
+        page_drop(&pg);
         return net_store_failed(ctx);
     }
-    json_object_set_new(ctx->out, "TotalCount", json_integer(total));
-    json_object_set_new(ctx->out, "VpcSet", set);
+    page_finish(ctx, &pg, "VpcSet");
     return 0;
 }
 
@@ -352,41 +351,39 @@ static const char *const subnet_filters[] = {"subnet-id", "vpc-id", "cidr-block"
 static int describe_subnets(struct api_ctx *ctx)
 {
     int64_t offset, limit;
-    if (net_paging(ctx, &offset, &limit) != 0 || net_ids_and_filters(ctx, "SubnetIds") != 0 ||
-        net_check_filters(ctx, subnet_filters) != 0 || check_ids(ctx, "SubnetIds", "subnet-") != 0)
+    if (net_paging(ctx, &offset, &limit) != 0 || filters_exclusive(ctx, "SubnetIds") != 0 ||
+        filters_validate(ctx, subnet_filters) != 0 || check_ids(ctx, "SubnetIds", "subnet-") != 0)
         return -1;
     json_t *ids = json_object_get(ctx->params, "SubnetIds");
-    json_t *f_id = net_filter_values(ctx, "subnet-id"), *f_vpc = net_filter_values(ctx, "vpc-id"),
-           *f_cidr = net_filter_values(ctx, "cidr-block"), *f_def = net_filter_values(ctx, "is-default"),
-           *f_name = net_filter_values(ctx, "subnet-name"), *f_zone = net_filter_values(ctx, "zone"),
-           *f_tag = net_filter_values(ctx, "tag-key");
+    json_t *f_id = filter_get(ctx, "subnet-id"), *f_vpc = filter_get(ctx, "vpc-id"),
+           *f_cidr = filter_get(ctx, "cidr-block"), *f_def = filter_get(ctx, "is-default"),
+           *f_name = filter_get(ctx, "subnet-name"), *f_zone = filter_get(ctx, "zone"),
+           *f_tag = filter_get(ctx, "tag-key");
     struct store_stmt *q = store_query(ctx->store,
                                        "SELECT " SUBNET_COLUMNS " FROM subnets s JOIN vpcs v ON v.vpc_id = s.vpc_id"
                                        " WHERE s.owner_uin = ? AND v.region = ? ORDER BY s.created, s.subnet_id",
                                        "ss", ctx->who.owner_uin, ctx->region);
     if (!q)
         return net_store_failed(ctx);
-    json_t *set = json_array();
-    int64_t total = 0;
+    struct page pg;
+    page_start(&pg, offset, limit);
     int rc;
     while ((rc = store_step(q)) == 1) {
         const char *id = store_text(q, 0);
-        if ((json_array_size(ids) && !net_values_contain(ids, id)) || (f_id && !net_values_contain(f_id, id)) ||
-            (f_vpc && !net_values_contain(f_vpc, store_text(q, 1))) || (f_name && !net_values_contain(f_name, store_text(q, 2))) ||
-            (f_cidr && !net_values_contain(f_cidr, store_text(q, 3))) || (f_zone && !net_values_contain(f_zone, store_text(q, 4))) ||
+        if ((json_array_size(ids) && !values_contain(ids, id)) || (f_id && !values_contain(f_id, id)) ||
+            (f_vpc && !values_contain(f_vpc, store_text(q, 1))) || (f_name && !values_contain(f_name, store_text(q, 2))) ||
+            (f_cidr && !values_contain(f_cidr, store_text(q, 3))) || (f_zone && !values_contain(f_zone, store_text(q, 4))) ||
             (f_def && !bool_filter_matches(f_def, (int)store_int(q, 5))) || (f_tag && !tags_have_key(store_text(q, 6), f_tag)))
             continue;
-        if (total >= offset && (int64_t)json_array_size(set) < limit)
-            json_array_append_new(set, subnet_json(q));
-        total++;
+        if (page_take(&pg))
+            json_array_append_new(pg.set, subnet_json(q));
     }
     store_done(q);
     if (rc < 0) {
-        json_decref(set);
+        page_drop(&pg);
         return net_store_failed(ctx);
     }
-    json_object_set_new(ctx->out, "TotalCount", json_integer(total));
-    json_object_set_new(ctx->out, "SubnetSet", set);
+    page_finish(ctx, &pg, "SubnetSet");
     return 0;
 }
 
@@ -522,20 +519,18 @@ int network_default_vpc(struct store *s, const char *owner_uin, const char *regi
 
 /* ---- the action table ---- */
 
-static const struct param p_tag[] = {P_STR("Key", P_REQUIRED, 1, 127), P_STR("Value", 0, 0, 255), P_END};
-static const struct param p_filter[] = {P_STR("Name", P_REQUIRED, 1, 64), P_STRS("Values", P_REQUIRED, 100, 256), P_END};
 static const struct param p_create_vpc[] = {
     P_STR("VpcName", P_REQUIRED, 1, 60),      P_STR("CidrBlock", P_REQUIRED, 1, 32), P_STR("EnableMulticast", 0, 0, 8),
-    P_STRS("DnsServers", 0, 4, 16),           P_STR("DomainName", 0, 0, 60),         P_OBJS("Tags", 0, 50, p_tag),
+    P_STRS("DnsServers", 0, 4, 16),           P_STR("DomainName", 0, 0, 60),         P_OBJS("Tags", 0, 50, tag_fields_optional_value),
     P_BOOL("EnableRouteVpcPublish", 0),       P_BOOL("EnableRouteVpcPublishIpv6", 0), P_END};
 /* Offset/Limit are strings in the SDK's model of these actions (see net_paging). */
-static const struct param p_describe_vpcs[] = {P_STRS("VpcIds", 0, 100, 64), P_OBJS("Filters", 0, 10, p_filter),
+static const struct param p_describe_vpcs[] = {P_STRS("VpcIds", 0, 100, 64), P_FILTERS_WIDE,
                                                P_STR("Offset", P_NUMSTR, 0, 12), P_STR("Limit", P_NUMSTR, 0, 12), P_END};
 static const struct param p_vpc_id[] = {P_STR("VpcId", P_REQUIRED, 1, 64), P_END};
 static const struct param p_create_subnet[] = {P_STR("VpcId", P_REQUIRED, 1, 64),    P_STR("SubnetName", P_REQUIRED, 1, 60),
                                                P_STR("CidrBlock", P_REQUIRED, 1, 32), P_STR("Zone", P_REQUIRED, 1, 64),
-                                               P_OBJS("Tags", 0, 50, p_tag),          P_STR("CdcId", 0, 0, 64), P_END};
-static const struct param p_describe_subnets[] = {P_STRS("SubnetIds", 0, 100, 64), P_OBJS("Filters", 0, 10, p_filter),
+                                               P_OBJS("Tags", 0, 50, tag_fields_optional_value),          P_STR("CdcId", 0, 0, 64), P_END};
+static const struct param p_describe_subnets[] = {P_STRS("SubnetIds", 0, 100, 64), P_FILTERS_WIDE,
                                                   P_STR("Offset", P_NUMSTR, 0, 12),  P_STR("Limit", P_NUMSTR, 0, 12),
                                                   P_INT("MaxResults", 0, 1, 100),   P_STR("NextToken", 0, 0, 256), P_END};
 static const struct param p_subnet_id[] = {P_STR("SubnetId", P_REQUIRED, 1, 64), P_END};

@@ -13,6 +13,8 @@
  */
 #include "chunked.h"
 
+#include "core/core.h"
+
 #include <ctype.h>
 #include <openssl/evp.h>
 #include <stdbool.h>
@@ -210,8 +212,7 @@ static enum chunked_status size_line(struct chunked_decoder *d, const char *line
 	size_t i = 0;
 	static const char ext[] = ";chunk-signature=";
 
-	for (; i < len && isxdigit((unsigned char)line[i]); i++) {
-		int v = isdigit((unsigned char)line[i]) ? line[i] - '0' : (tolower((unsigned char)line[i]) - 'a' + 10);
+	for (int v; i < len && (v = hex_digit(line[i])) >= 0; i++) {
 		size = size * 16 + (uint64_t)v;
 		if (size > d->cfg.max_chunk)
 			return CHUNKED_CHUNK_TOO_LARGE;

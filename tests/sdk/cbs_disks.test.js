@@ -13,8 +13,7 @@ const { test, before, after } = require("node:test");
 const assert = require("node:assert/strict");
 const fs = require("node:fs");
 const path = require("node:path");
-const tencentcloud = require("tencentcloud-sdk-nodejs");
-const { startDaemon, rejectsWith, waitFor, credOf } = require("./lib/yund");
+const { startDaemon, rejectsWith, waitFor } = require("./lib/yund");
 
 const ZONE = "ap-local-1";
 const BOOT_MS = 90000;
@@ -23,12 +22,7 @@ const BLOB_KIB = 1024; // 1 MiB of random bytes at the start of the disk
 let d, cvm, cbs, common, image, key;
 const st = {};
 
-function cbsClient(creds) {
-  return new tencentcloud.cbs.v20170312.Client({
-    credential: credOf(creds), region: "ap-local",
-    profile: { httpProfile: { endpoint: d.endpoint, protocol: "http://", reqMethod: "POST", reqTimeout: 60 } },
-  });
-}
+const cbsClient = (creds) => d.cbs(creds, { timeout: 60 });
 
 const disk1 = async (id, client = cbs) => {
   const r = await client.DescribeDisks({ DiskIds: [id] });

@@ -12,8 +12,7 @@ const fs = require("node:fs");
 const path = require("node:path");
 const os = require("node:os");
 const { spawnSync } = require("node:child_process");
-const tencentcloud = require("tencentcloud-sdk-nodejs");
-const { startDaemon, rejectsWith, waitFor, credOf } = require("./lib/yund");
+const { startDaemon, rejectsWith, waitFor } = require("./lib/yund");
 
 const BOOT_MS = 60000; // one TCG boot takes 3-5 s alone; generous for a loaded machine
 const ID = (prefix) => new RegExp(`^${prefix}-[a-z0-9]{8}$`);
@@ -36,10 +35,7 @@ const waitConsole = (id, re, ms = BOOT_MS) => waitFor(() => consoleOf(id), (o) =
 
 /* A security group letting SSH and ping in from anywhere (the default group only admits its own members). */
 async function sshSecurityGroup(d) {
-  const vpc = new tencentcloud.vpc.v20170312.Client({
-    credential: credOf(d.creds), region: "ap-local",
-    profile: { httpProfile: { endpoint: d.endpoint, protocol: "http://", reqTimeout: 30 } },
-  });
+  const vpc = d.vpc();
   const sg = (await vpc.CreateSecurityGroup({ GroupName: "ssh", GroupDescription: "ssh and ping" })).SecurityGroup.SecurityGroupId;
   await vpc.CreateSecurityGroupPolicies({ SecurityGroupId: sg, SecurityGroupPolicySet: {
     Ingress: [{ Protocol: "TCP", Port: "22", CidrBlock: "0.0.0.0/0", Action: "ACCEPT" },

@@ -10,8 +10,7 @@ const { test, before, after } = require("node:test");
 const assert = require("node:assert/strict");
 const fs = require("node:fs");
 const path = require("node:path");
-const tencentcloud = require("tencentcloud-sdk-nodejs");
-const { startDaemon, waitFor, sleep, credOf } = require("./lib/yund");
+const { startDaemon, waitFor, sleep } = require("./lib/yund");
 
 const BOOT_MS = 90000;
 let d, cvm, common, image, key, sg;
@@ -29,10 +28,7 @@ const reconnect = () => { cvm = d.cvm(); common = d.common("2017-03-12"); };
 
 /* A security group letting SSH in from anywhere (the default group only admits its own members). */
 async function sshSecurityGroup(d) {
-  const vpc = new tencentcloud.vpc.v20170312.Client({
-    credential: credOf(d.creds), region: "ap-local",
-    profile: { httpProfile: { endpoint: d.endpoint, protocol: "http://", reqTimeout: 30 } },
-  });
+  const vpc = d.vpc();
   const id = (await vpc.CreateSecurityGroup({ GroupName: "ssh", GroupDescription: "ssh and ping" })).SecurityGroup.SecurityGroupId;
   await vpc.CreateSecurityGroupPolicies({ SecurityGroupId: id, SecurityGroupPolicySet: {
     Ingress: [{ Protocol: "TCP", Port: "22", CidrBlock: "0.0.0.0/0", Action: "ACCEPT" },

@@ -7,19 +7,12 @@
 "use strict";
 const { test, before, after } = require("node:test");
 const assert = require("node:assert/strict");
-const tencentcloud = require("tencentcloud-sdk-nodejs");
-const { startDaemon, rejectsWith, credOf } = require("./lib/yund");
+const { startDaemon, rejectsWith } = require("./lib/yund");
 
 let d, vpc, other;
 const ids = {};
 
-function vpcClient(creds, region = "ap-local") {
-  return new tencentcloud.vpc.v20170312.Client({
-    credential: credOf(creds),
-    region,
-    profile: { httpProfile: { endpoint: d.endpoint, protocol: "http://", reqTimeout: 30 } },
-  });
-}
+const vpcClient = (creds, region = "ap-local") => d.vpc(creds, { region });
 
 before(async () => {
   d = await startDaemon();

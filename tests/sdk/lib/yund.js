@@ -141,13 +141,13 @@ class Daemon {
   }
 
   /* Official SDK client. product: "cvm"|"cam"|"cbs"|"vpc"; creds default to root. */
-  client(product, creds = this.creds, { region = "ap-local", signMethod, reqMethod = "POST", language } = {}) {
+  client(product, creds = this.creds, { region = "ap-local", signMethod, reqMethod = "POST", language, timeout = 30 } = {}) {
     const Ctor = {
       cvm: tencentcloud.cvm.v20170312.Client, cam: tencentcloud.cam.v20190116.Client,
       cbs: tencentcloud.cbs.v20170312.Client, vpc: tencentcloud.vpc.v20170312.Client,
     }[product];
     assert.ok(Ctor, `no client for ${product}`);
-    const profile = { httpProfile: { endpoint: this.endpoint, protocol: "http://", reqMethod, reqTimeout: 30 } };
+    const profile = { httpProfile: { endpoint: this.endpoint, protocol: "http://", reqMethod, reqTimeout: timeout } };
     if (signMethod) profile.signMethod = signMethod;
     if (language) profile.language = language;
     return new Ctor({ credential: credOf(creds), region, profile });
