@@ -140,7 +140,7 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-void block_set_data_dir(const char *data_dir)
+void block_start(const char *data_dir)
 {
     char sub[700];
     pthread_mutex_lock(&mu);

@@ -30,7 +30,7 @@ int block_migrate(struct store *s, char *err, size_t errlen);
 void block_register(void);
 /* Host role: where disks and snapshots live. Creates DATA/disks and DATA/snapshots, removes files
  * no record owns, and starts the block worker (which resumes any half-done operation). */
-void block_set_data_dir(const char *data_dir);
+void block_start(const char *data_dir);
 void block_stop(void); /* stops the worker (daemon shutdown); optional */
 void block_kick(void); /* wake the worker: an action recorded work */
 /* The instance is gone (its QEMU destroyed): its disks become UNATTACHED, those marked

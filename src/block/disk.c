@@ -11,7 +11,7 @@
 
 #include "block/block_int.h"
 #include "api/filters.h"
-#include "compute/system_disks.h"
+#include "compute/instance_view.h"
 
 #define GIB (1024LL * 1024 * 1024)
 

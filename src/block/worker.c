@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "block/block_int.h"
-#include "compute/system_disks.h"
+#include "compute/instance_view.h"
 #include "host/hypervisor.h"
 
 #define GIB (1024LL * 1024 * 1024)

@@ -159,7 +159,7 @@ int daemon_run(struct config *cfg)
     }
     if (compute_host_start(cfg, s, err, sizeof err) != 0)
         log_warn("host role unavailable, instances cannot run here: %s", err);
-    block_set_data_dir(cfg->data_dir); /* starts the disk worker: resumes half-done jobs, removes unowned files */
+    block_start(cfg->data_dir); /* the disk worker: resumes half-done jobs, removes unowned files */
     http_set_ready(srv, 1);
     const char *sid = json_string_value(json_object_get(creds, "SecretId"));
     const char *skey = json_string_value(json_object_get(creds, "SecretKey"));

@@ -1,5 +1,5 @@
 /*
- * system_disks: read-only instance views for other services (see system_disks.h). The only
+ * instance_view: read-only instance views for other services (see instance_view.h). The only
  * place outside compute that reads the instances table's columns, so the table can change
  * without touching its readers.
  */
@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "compute/compute.h"
-#include "compute/system_disks.h"
+#include "compute/instance_view.h"
 
 #define INFO_COLUMNS                                                                                                 \
     "instance_id, owner_uin, state, zone, name, charge_type, project_id, created, system_disk_id, system_disk_type," \

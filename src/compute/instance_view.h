@@ -1,10 +1,10 @@
 /*
- * system_disks: read-only views of instances for other services (cloud block storage) that must
+ * instance_view: read-only views of instances for other services (cloud block storage) that must
  * not reach into compute's tables directly: an instance's state, zone and run directory, and the
  * system disk every instance has. Every lookup is scoped to the owner's account.
  */
-#ifndef YUN_COMPUTE_SYSTEM_DISKS_H
-#define YUN_COMPUTE_SYSTEM_DISKS_H
+#ifndef YUN_COMPUTE_INSTANCE_VIEW_H
+#define YUN_COMPUTE_INSTANCE_VIEW_H
 
 #include <stdint.h>
 
