@@ -19,7 +19,7 @@ struct disk_row {
     int64_t size_gib, pending_size, project_id, created, attached_at;
     int delete_with_instance;
 };
-/* 0 found, 1 not found (or TERMINATING), -1 store error. owner NULL = any owner. */
+/* STORE_FOUND, STORE_NOT_FOUND (also TERMINATING) or STORE_ERROR. owner NULL = any owner. */
 int disk_load(struct store *s, const char *owner_uin, const char *disk_id, struct disk_row *out);
 extern const char *const disk_types_all[];
 void disk_register(void);     /* disk.c */

@@ -56,7 +56,7 @@ int disk_load(struct store *s, const char *owner_uin, const char *disk_id, struc
     if (rc == 1)
         disk_fill(q, out);
     store_done(q);
-    return rc == 1 ? 0 : rc == 0 ? 1 : -1;
+    return rc == 1 ? STORE_FOUND : rc == 0 ? STORE_NOT_FOUND : STORE_ERROR;
 }
 
 static void cbs_time(int64_t t, char out[32]) { time_cam(t, out); } /* CBS answers "2006-01-02 15:04:05" */
@@ -418,9 +418,12 @@ static int load_for(struct api_ctx *ctx, const char *disk_id, enum block_op op, 
     int rc = disk_load(ctx->store, ctx->who.owner_uin, disk_id, d);
     if (rc < 0)
         return api_fail(ctx, "InternalError", "The disk `%s` could not be read.", disk_id);
-    if (rc == 1) {
+    if (rc == STORE_NOT_FOUND) {
         struct instance_info in;
-        if (compute_system_disk_owner(ctx->store, ctx->who.owner_uin, disk_id, &in) == 0)
+        int sys = compute_system_disk_owner(ctx->store, ctx->who.owner_uin, disk_id, &in);
+        if (sys < 0)
+            return api_fail(ctx, "InternalError", "The disk `%s` could not be read.", disk_id);
+        if (sys == STORE_FOUND)
             return api_fail(ctx, "ResourceUnavailable.NotPortable", "`%s` is the system disk of %s; it cannot be %s.", disk_id,
                             in.instance_id, op == BOP_RESIZE ? "resized with ResizeDisk" : "attached, detached or terminated");
         return api_fail(ctx, "InvalidDiskId.NotFound", "The disk `%s` does not exist.", disk_id);
@@ -461,7 +464,7 @@ static int attach_disks(struct api_ctx *ctx)
     int rc = compute_instance_info(ctx->store, ctx->who.owner_uin, instance_id, &in);
     if (rc < 0)
         return api_fail(ctx, "InternalError", "The instance could not be read.");
-    if (rc == 1)
+    if (rc == STORE_NOT_FOUND)
         return api_fail(ctx, "InvalidInstanceId.NotFound", "The instance `%s` does not exist.", instance_id);
     int running = !strcmp(in.state, "RUNNING");
     if (!running && strcmp(in.state, "STOPPED") != 0)
@@ -518,7 +521,9 @@ static int detach_disks(struct api_ctx *ctx)
             return api_fail(ctx, "InvalidParameterValue", "The disk `%s` is not attached to %s.", d.disk_id, instance_id);
         struct instance_info in;
         int rc = compute_instance_info(ctx->store, ctx->who.owner_uin, d.instance_id, &in);
-        if (rc == 0 && strcmp(in.state, "RUNNING") != 0 && strcmp(in.state, "STOPPED") != 0)
+        if (rc < 0)
+            return api_fail(ctx, "InternalError", "The instance `%s` could not be read.", d.instance_id);
+        if (rc == STORE_FOUND && strcmp(in.state, "RUNNING") != 0 && strcmp(in.state, "STOPPED") != 0)
             return api_fail(ctx, "UnsupportedOperation.StateError", "The instance `%s` is %s; retry when it is RUNNING or STOPPED.",
                             in.instance_id, in.state);
     }

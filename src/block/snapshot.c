@@ -21,7 +21,7 @@ static int create_snapshot(struct api_ctx *ctx)
     int rc = disk_load(ctx->store, ctx->who.owner_uin, disk_id, &d);
     if (rc < 0)
         return api_fail(ctx, "InternalError", "The disk could not be read.");
-    if (rc == 1)
+    if (rc == STORE_NOT_FOUND)
         return api_fail(ctx, "InvalidDiskId.NotFound", "The disk `%s` does not exist (system disks cannot be snapshotted yet).", disk_id);
     const char *refused = block_op_refused(BOP_SNAPSHOT, d.state, 0);
     if (refused)

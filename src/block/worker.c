@@ -63,7 +63,7 @@ static void job_disk(struct store *s, const char *disk_id)
         return;
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     struct instance_info in;
-    int have_instance = instance_id[0] && compute_instance_info(s, NULL, instance_id, &in) == 0;
+    int have_instance = instance_id[0] && compute_instance_info(s, NULL, instance_id, &in) == STORE_FOUND;
     int plugged = have_instance ? bio_node_present(in.run_dir, disk_id) : -1;
 
     if (!strcmp(state, "DUMPING")) {
@@ -165,7 +165,7 @@ static void job_snapshot(struct store *s, const char *snapshot_id)
             snprintf(err, sizeof err, "the disk %s is gone", disk_id);
         } else {
             struct instance_info in;
-            int live = instance_id[0] && compute_instance_info(s, NULL, instance_id, &in) == 0 &&
+            int live = instance_id[0] && compute_instance_info(s, NULL, instance_id, &in) == STORE_FOUND &&
                        bio_node_present(in.run_dir, disk_id) == 1;
             unlink(tmp);
             /* live: QEMU copies the disk as it was when the job started while the guest goes on writing */

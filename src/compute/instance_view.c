@@ -39,7 +39,7 @@ static int one(struct store_stmt *q, struct instance_info *out)
     if (rc == 1)
         fill(q, out);
     store_done(q);
-    return rc == 1 ? 0 : rc == 0 ? 1 : -1;
+    return rc == 1 ? STORE_FOUND : rc == 0 ? STORE_NOT_FOUND : STORE_ERROR;
 }
 
 int compute_instance_info(struct store *s, const char *owner_uin, const char *instance_id, struct instance_info *out)

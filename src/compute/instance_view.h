@@ -26,11 +26,11 @@ struct instance_info {
     char system_disk_path[720]; /* run_dir/system.qcow2 */
 };
 
-/* 0 = found (out filled), 1 = no such live instance for owner_uin, -1 = store error.
+/* STORE_FOUND (out filled), STORE_NOT_FOUND (no such live instance for owner_uin), STORE_ERROR.
  * owner_uin NULL = any owner (internal callers that already hold an instance id). */
 int compute_instance_info(struct store *s, const char *owner_uin, const char *instance_id, struct instance_info *out);
 
-/* The instance whose system disk is disk_id, for owner_uin: 0 found, 1 none, -1 store error. */
+/* The instance whose system disk is disk_id, for owner_uin: STORE_FOUND, STORE_NOT_FOUND or STORE_ERROR. */
 int compute_system_disk_owner(struct store *s, const char *owner_uin, const char *disk_id, struct instance_info *out);
 
 /* Calls fn for each live instance of owner_uin (in creation order) until fn returns non-zero.

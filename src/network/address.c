@@ -43,7 +43,7 @@ static void task_id(struct api_ctx *ctx)
     json_object_set_new(ctx->out, "TaskId", json_string(t));
 }
 
-/* The lowest pool address that no account holds: 0 found, 1 pool exhausted, -1 error. */
+/* The lowest pool address that no account holds: STORE_FOUND, STORE_NOT_FOUND (pool exhausted) or STORE_ERROR. */
 static int free_pool_address(struct store *s, char out[16])
 {
     struct cidr pool;
@@ -61,17 +61,17 @@ static int free_pool_address(struct store *s, char out[16])
             used[a - pool.addr] = 1;
     }
     store_done(q);
-    int found = 1;
+    int found = STORE_NOT_FOUND;
     for (size_t i = 0; rc == 0 && i < n; i++) {
         /* the pool's network, gateway and broadcast addresses are the operator's */
         if (used[i] || subnet_ip_reserved(&pool, pool.addr + (uint32_t)i))
             continue;
         ip_format(pool.addr + (uint32_t)i, out);
-        found = 0;
+        found = STORE_FOUND;
         break;
     }
     free(used);
-    return rc < 0 ? -1 : found;
+    return rc < 0 ? STORE_ERROR : found;
 }
 
 static int allocate_addresses(struct api_ctx *ctx)
@@ -97,8 +97,8 @@ static int allocate_addresses(struct api_ctx *ctx)
     for (int64_t i = 0; i < count && rc == 0; i++) {
         char ip[16], id[24];
         int found = free_pool_address(ctx->store, ip);
-        if (found != 0) {
-            rc = found > 0 ? api_fail(ctx, "ResourceInsufficient", "The public address pool %s is exhausted.", NETWORK_EIP_POOL)
+        if (found != STORE_FOUND) {
+            rc = found == STORE_NOT_FOUND ? api_fail(ctx, "ResourceInsufficient", "The public address pool %s is exhausted.", NETWORK_EIP_POOL)
                            : net_store_failed(ctx);
             break;
         }

@@ -18,6 +18,8 @@ struct store;
 struct store_stmt;
 
 enum { STORE_OK = 0, STORE_ERROR = -1, STORE_CONSTRAINT = -2, STORE_BUSY = -3 };
+/* What every lookup answers (as store_step does): STORE_FOUND, STORE_NOT_FOUND, or STORE_ERROR. */
+enum { STORE_NOT_FOUND = 0, STORE_FOUND = 1 };
 
 struct migration {
     int version;     /* 1, 2, 3 ... applied in order, each once */
