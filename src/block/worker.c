@@ -51,7 +51,8 @@ static int load_any(struct store *s, const char *disk_id, char state[24], char i
 
 static void set_error(struct store *s, const char *disk_id, const char *err)
 {
-    store_exec(s, "UPDATE cbs_disks SET error = ?, updated = ? WHERE disk_id = ?", "sis", err, time_now(), disk_id);
+    if (store_exec(s, "UPDATE cbs_disks SET error = ?, updated = ? WHERE disk_id = ?", "sis", err, time_now(), disk_id) < 0)
+        log_error("disk %s: cannot record its error (%s): %s", disk_id, store_errmsg(s), err);
 }
 
 static void job_disk(struct store *s, const char *disk_id)

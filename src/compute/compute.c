@@ -100,8 +100,10 @@ int compute_events_record(struct store *s, const char *instance_id, const char *
 int instance_set_state(struct store *s, const char *instance_id, const char *from, const char *state, const char *op_state,
                        const char *reason)
 {
-    if (store_begin(s) != STORE_OK)
+    if (store_begin(s) != STORE_OK) {
+        log_error("instance %s: cannot record %s: the store is busy (%s)", instance_id, state, store_errmsg(s));
         return -1;
+    }
     /* only from the state the step started in: an action recorded meanwhile (a terminate while the
      * launch ran) must not be overwritten; the controller takes it up next */
     int rc = store_exec(s,
@@ -112,11 +114,13 @@ int instance_set_state(struct store *s, const char *instance_id, const char *fro
         store_rollback(s);
         return 1;
     }
-    if (rc != 1 || compute_events_record(s, instance_id, state, reason) != 0) {
+    if (rc != 1 || compute_events_record(s, instance_id, state, reason) != 0 || store_commit(s) != STORE_OK) {
+        /* every caller is a controller step, retried on its next pass: say why it did not stick */
+        log_error("instance %s: cannot record %s: %s", instance_id, state, store_errmsg(s));
         store_rollback(s);
         return -1;
     }
-    return store_commit(s) == STORE_OK ? 0 : -1;
+    return 0;
 }
 
 static long memory_mib(void)

@@ -411,10 +411,11 @@ static void job(struct store *s, const char *id)
                      store_exec(s, "UPDATE instances SET state = 'TERMINATED', latest_op_state = 'SUCCESS', updated = ?"
                                    " WHERE instance_id = ?", "is", time_now(), id) == 1 &&
                      compute_events_record(s, id, "TERMINATED", NULL) == 0;
-            if (ok)
-                store_commit(s);
-            else
+            if (!ok || store_commit(s) != STORE_OK) {
+                log_error("instance %s: the termination could not be recorded (%s); retried on the next pass", id,
+                          store_errmsg(s));
                 store_rollback(s);
+            }
         }
         char nerr[256];
         net_apply(s, 0, nerr, sizeof nerr); /* its tap and rules go */

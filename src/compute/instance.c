@@ -514,7 +514,8 @@ static int transition(struct api_ctx *ctx, json_t *ids, enum op op, const char *
                        " stop_type = ?, reason = '', updated = ? WHERE instance_id = ? AND owner_uin = ?",
                        "ssssiss", new_state, op_name, ctx->request_id, stop_type, time_now(), id, ctx->who.owner_uin) != 1)
             return api_fail(ctx, "InternalError", "The instance `%s` could not be updated.", id);
-        compute_events_record(ctx->store, id, new_state, op_name);
+        if (compute_events_record(ctx->store, id, new_state, op_name) != 0)
+            return api_fail(ctx, "InternalError", "The history of `%s` could not be recorded.", id);
     }
     snprintf(ctx->resource, sizeof ctx->resource, "qcs::cvm:%s:uin/%s:instance/%s", ctx->region, ctx->who.owner_uin,
              json_string_value(json_array_get(ids, 0)));
