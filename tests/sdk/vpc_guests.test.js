@@ -168,11 +168,16 @@ test("a guest reaches nothing on the host but the metadata service; egress and E
     assert.equal(r.status, 0, r.stderr);
     const lines = r.stdout.trim().split("\n");
     assert.equal(lines.length, addrs.length + six6.length, r.stdout);
-    // no IPv6 at all on the VPC's link: nobody (host, router, the other guest on the bridge) answers
+    // no IPv6 at all on the VPC's link: nobody but a1 itself (host, router, a2 on the same bridge) answers
+    const linkLocal = (out) => (out.match(/inet6 (fe80::[0-9a-f:]+)/) || [])[1];
+    const own = linkLocal(d.ssh(this_eip, key.PrivateKey, "ip -6 -o addr show dev eth0", { timeout: 30000 }).stdout);
+    const a2ll = linkLocal(guest(vpcA.VpcId, "10.0.2.5", "ip -6 -o addr show dev eth0").stdout);
+    assert.ok(own && a2ll, "the guests have no IPv6 link-local address to test with");
     const six = d.ssh(this_eip, key.PrivateKey, "ping -6 -c 2 -w 3 -I eth0 ff02::1 2>&1; ping -6 -c 1 -w 2 " +
-      `${ll}%eth0 2>&1; true`, { timeout: 30000 }).stdout;
-    assert.deepEqual({ reached: lines.filter((l) => /yun-host-service/.test(l)), six: six.match(/bytes from \S+/g) },
-      { reached: [], six: null }, `from the guest:\n${r.stdout}\n${six}`);
+      `${ll}%eth0 2>&1; ping -6 -c 1 -w 2 ${a2ll}%eth0 2>&1; true`, { timeout: 30000 }).stdout;
+    const answered = (six.match(/bytes from [0-9a-f:]*[0-9a-f]/g) || []).filter((x) => x !== `bytes from ${own}`);
+    assert.deepEqual({ reached: lines.filter((l) => /yun-host-service/.test(l)), six: answered },
+      { reached: [], six: [] }, `from the guest (${own}):\n${r.stdout}\n${six}`);
     // what is served on purpose still answers
     const md = d.ssh(this_eip, key.PrivateKey, "wget -q -O - http://169.254.169.254/latest/meta-data/instance-id", { timeout: 30000 });
     assert.equal(md.stdout.trim(), a1);
