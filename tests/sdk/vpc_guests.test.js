@@ -201,6 +201,19 @@ test("a yund restart keeps running guests connected", async () => {
   assert.ok(set.every((i) => i.InstanceState === "RUNNING"));
 });
 
+test("a VPC with its quota of 100 subnets gets 100 gateways", async () => {
+  for (let n = 3; n <= 100; n++)
+    await vpc.CreateSubnet({ VpcId: vpcA.VpcId, SubnetName: `more${n}`, CidrBlock: `10.0.${n}.0/24`, Zone: ZONE });
+  await assert.rejects(vpc.CreateSubnet({ VpcId: vpcA.VpcId, SubnetName: "one-more", CidrBlock: "10.0.101.0/24", Zone: ZONE }),
+    (e) => /^LimitExceeded/.test(e.code));
+  const ns = `yv-${vpcA.VpcId.slice(-8)}`;
+  const gateways = () => (d.exec("ip", ["-n", ns, "-4", "-o", "addr", "show", "dev", "gw0"]).stdout.match(/ inet 10\.0\.\d+\.1\//g) || []).length;
+  await waitFor(async () => gateways(), (n) => n === 100, 15000, "100 gateways in the router namespace", 300);
+  // the last subnet's gateway answers a guest of the first
+  const r = guest(vpcA.VpcId, "10.0.1.10", "ping -c 1 -W 2 10.0.100.1 >/dev/null && echo reached");
+  assert.match(r.stdout, /reached/);
+});
+
 test("bad network input is refused and leaves nothing behind", async () => {
   const before = (await cvm.DescribeInstances({})).TotalCount;
   const bad = (p) => cvm.RunInstances({ Placement: { Zone: ZONE }, ImageId: image, InstanceType: "S5.SMALL1", ...p });
