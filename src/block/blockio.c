@@ -33,7 +33,8 @@ int bio_img_create(const char *path, int64_t bytes, char *err, size_t errlen)
 int bio_img_convert(const char *src, const char *dst, char *err, size_t errlen)
 {
     /* disks and snapshots are standalone qcow2 files: opened as such, never with a backing file */
-    json_t *node = json_pack("{s:s,s:{s:s,s:s},s:n}", "driver", "qcow2", "file", "driver", "file", "filename", src, "backing");
+    json_t *node =
+        json_pack("{s:s,s:{s:s,s:s},s:n}", "driver", "qcow2", "file", "driver", "file", "filename", src, "backing");
     char *spec = node ? json_dumps(node, JSON_COMPACT) : NULL, name[8300];
     json_decref(node);
     if (!spec || snprintf(name, sizeof name, "json:%s", spec) >= (int)sizeof name) {

@@ -251,11 +251,13 @@ static int qemu_import_image(const char *src, const char *dest, long long *virtu
     json_t *data = json_object_get(json_object_get(json_object_get(j, "format-specific"), "data"), "data-file");
     int rc = HV_EINVAL;
     if (!fmt || (strcmp(fmt, "qcow2") && strcmp(fmt, "raw")))
-        seterr(err, errlen, "import_image: %s is %s; only qcow2 and raw images are imported", src, fmt ? fmt : "unreadable");
+        seterr(err, errlen, "import_image: %s is %s; only qcow2 and raw images are imported", src,
+               fmt ? fmt : "unreadable");
     else if (json_object_get(j, "backing-filename") || json_object_get(j, "full-backing-filename"))
         seterr(err, errlen, "import_image: %s names a backing file; import a standalone image (qemu-img convert)", src);
     else if (data)
-        seterr(err, errlen, "import_image: %s names an external data file; import a standalone image (qemu-img convert)", src);
+        seterr(err, errlen, "import_image: %s names an external data file; import a standalone image (qemu-img convert)",
+               src);
     else
         rc = HV_OK;
     if (rc == HV_OK) {

@@ -314,7 +314,8 @@ static int ns_addresses(const char *ns, const char *dev, char (*wanted)[20], siz
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    if (run((char *const[]){"ip", "-n", (char *)ns, "-o", "-4", "addr", "show", "dev", (char *)dev, NULL}, NULL, have, cap, e, sizeof e) != 0) {
+    char *show[] = {"ip", "-n", (char *)ns, "-o", "-4", "addr", "show", "dev", (char *)dev, NULL};
+    if (run(show, NULL, have, cap, e, sizeof e) != 0) {
         free(have);
         snprintf(err, errlen, "ip addr show %s in %s: %s", dev, ns, e);
         return -1;
