@@ -32,7 +32,18 @@ int bio_img_create(const char *path, int64_t bytes, char *err, size_t errlen)
 
 int bio_img_convert(const char *src, const char *dst, char *err, size_t errlen)
 {
-    char *argv[] = {"qemu-img", "convert", "-q", "-O", "qcow2", (char *)src, (char *)dst, NULL};
+    /* disks and snapshots are standalone qcow2 files: opened as such, never with a backing file */
+    json_t *node =
+        json_pack("{s:s,s:{s:s,s:s},s:n}", "driver", "qcow2", "file", "driver", "file", "filename", src, "backing");
+    char *spec = node ? json_dumps(node, JSON_COMPACT) : NULL, name[8300];
+    json_decref(node);
+    if (!spec || snprintf(name, sizeof name, "json:%s", spec) >= (int)sizeof name) {
+        free(spec);
+        snprintf(err, errlen, "convert: path too long");
+        return -1;
+    }
+    free(spec);
+    char *argv[] = {"qemu-img", "convert", "-q", "-O", "qcow2", name, (char *)dst, NULL};
     return run(argv, err, errlen);
 }
 
@@ -136,8 +147,8 @@ int bio_backup_online(const char *run_dir, const char *node, const char *target,
     int rc = -1;
     if (bio_img_create(target, bytes, err, errlen) != 0)
         goto out;
-    json_t *add = json_pack("{s:s,s:s,s:{s:s,s:s}}", "driver", "qcow2", "node-name", job_id, "file", "driver", "file",
-                            "filename", target);
+    json_t *add = json_pack("{s:s,s:s,s:{s:s,s:s},s:n}", "driver", "qcow2", "node-name", job_id, "file", "driver", "file",
+                            "filename", target, "backing");
     rc = qmp_execute(&q, "blockdev-add", add, QMP_MS, NULL, err, errlen) ? -1 : 0;
     json_decref(add);
     if (rc)

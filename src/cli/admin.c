@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "compute/compute.h"
 #include "daemon/daemon.h"
 #include "identity/identity.h"
 
@@ -120,7 +121,8 @@ static int hosts(int argc, char **argv)
 }
 
 /* Registers a local qcow2/raw disk image (booted by the firmware, e.g. a cloud image with
- * cloud-init) as a public image, or a private one of --owner UIN. The file is copied into DATA. */
+ * cloud-init) as a public image, or a private one of --owner UIN. The file is converted into DATA
+ * as a standalone qcow2; images naming a backing or external data file are refused. */
 static int import_image(int argc, char **argv)
 {
     const char *file = opt(argc, argv, "--file", NULL), *name = opt(argc, argv, "--name", NULL);
@@ -133,31 +135,14 @@ static int import_image(int argc, char **argv)
     struct store *s;
     if (open_data(argc, argv, &cfg, &s) != 0)
         return 1;
-    char id[20], dir[700], dest[800];
-    random_id("img-", id, sizeof id);
-    snprintf(dir, sizeof dir, "%s/images/%s", cfg.data_dir, id);
-    snprintf(dest, sizeof dest, "%s/disk", dir);
-    char *data = NULL;
-    size_t len = 0;
+    char id[20], err[600];
     int rc = 1;
-    if (mkdir_p(dir, 0700) != 0 || file_read_all(file, &data, &len) != 0 || file_write_atomic(dest, data, len, 0600) != 0) {
-        fprintf(stderr, "yun admin: cannot copy %s into %s\n", file, dir);
-        goto out;
+    if (catalog_import_image(s, cfg.data_dir, file, name, os, owner, id, err, sizeof err) != 0)
+        fprintf(stderr, "yun admin: %s\n", err);
+    else {
+        printf("{\"ImageId\": \"%s\", \"ImageType\": \"%s\"}\n", id, owner[0] ? "PRIVATE_IMAGE" : "PUBLIC_IMAGE");
+        rc = 0;
     }
-    int64_t gib = (int64_t)((len + (1ull << 30) - 1) >> 30);
-    if (store_exec(s,
-                   "INSERT INTO images (image_id, owner_uin, name, image_type, os_name, platform, architecture, size_gib,"
-                   " kernel, initrd, disk, state, source, created, description) VALUES (?, ?, ?, ?, ?, 'Linux', 'x86_64', ?,"
-                   " NULL, NULL, ?, 'NORMAL', 'IMPORT', ?, ?)",
-                   "sssssisis", id, owner, name, owner[0] ? "PRIVATE_IMAGE" : "PUBLIC_IMAGE", os, gib ? gib : 1, dest,
-                   time_now(), file) != 1) {
-        fprintf(stderr, "yun admin: %s\n", store_errmsg(s));
-        goto out;
-    }
-    printf("{\"ImageId\": \"%s\", \"ImageType\": \"%s\"}\n", id, owner[0] ? "PRIVATE_IMAGE" : "PUBLIC_IMAGE");
-    rc = 0;
-out:
-    free(data);
     store_close(s);
     return rc;
 }

@@ -6,9 +6,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "compute/compute.h"
 #include "api/filters.h"
+#include "host/hypervisor.h"
 
 const struct instance_type instance_types[] = {
     {"S5.SMALL1", "S5", 1, 1},   {"S5.SMALL2", "S5", 1, 2},   {"S5.SMALL4", "S5", 1, 4},
@@ -114,6 +116,40 @@ int catalog_register_builtin(struct store *s, const char *image_dir)
                         " disk = excluded.disk, state = excluded.state",
                         "sssssi", id, kernel, initrd, stat(disk, &st) == 0 ? disk : NULL, state, time_now());
     return rc < 0 ? -1 : 0;
+}
+
+int catalog_import_image(struct store *s, const char *data_dir, const char *file, const char *name, const char *os_name,
+                         const char *owner_uin, char id[20], char *err, size_t errlen)
+{
+    char dir[700], dest[800], tmp[820];
+    random_id("img-", id, 20);
+    snprintf(dir, sizeof dir, "%s/images/%s", data_dir, id);
+    snprintf(dest, sizeof dest, "%s/disk", dir);
+    snprintf(tmp, sizeof tmp, "%s/disk.tmp", dir);
+    if (mkdir_p(dir, 0700) != 0) {
+        snprintf(err, errlen, "cannot create %s", dir);
+        return -1;
+    }
+    long long bytes = 0;
+    if (qemu_ops.import_image(file, tmp, &bytes, err, errlen) != HV_OK || rename(tmp, dest) != 0) {
+        unlink(tmp);
+        rmdir(dir);
+        return -1;
+    }
+    int64_t gib = (int64_t)((bytes + (1ll << 30) - 1) >> 30);
+    /* the description is the tenant's to read: never the host path the image came from */
+    if (store_exec(s,
+                   "INSERT INTO images (image_id, owner_uin, name, image_type, os_name, platform, architecture, size_gib,"
+                   " kernel, initrd, disk, state, source, created, description) VALUES (?, ?, ?, ?, ?, 'Linux', 'x86_64', ?,"
+                   " NULL, NULL, ?, 'NORMAL', 'IMPORT', ?, '')",
+                   "sssssisi", id, owner_uin, name, owner_uin[0] ? "PRIVATE_IMAGE" : "PUBLIC_IMAGE", os_name, gib ? gib : 1,
+                   dest, time_now()) != 1) {
+        snprintf(err, errlen, "%s", store_errmsg(s));
+        unlink(dest);
+        rmdir(dir);
+        return -1;
+    }
+    return 0;
 }
 
 static const struct param p_describe_types[] = {P_FILTERS, P_END};

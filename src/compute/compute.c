@@ -51,6 +51,8 @@ static const struct migration compute_migrations[] = {
     {2, "ALTER TABLE instances ADD COLUMN vpc_id TEXT NOT NULL DEFAULT '';"
         "ALTER TABLE instances ADD COLUMN subnet_id TEXT NOT NULL DEFAULT '';"
         "DROP TABLE host_addresses;"},
+    /* imported images were described by the host path they came from, which tenants read */
+    {3, "UPDATE images SET description = '' WHERE source = 'IMPORT';"},
 };
 
 int compute_migrate(struct store *s, char *err, size_t errlen)

@@ -77,6 +77,10 @@ void metadata_sync(json_t *plan);
 /* catalog.c, keypair.c, instance.c */
 void catalog_register(void);
 int catalog_register_builtin(struct store *s, const char *image_dir);
+/* Copies the image file at `file` into DATA/images/<id>/disk as a standalone qcow2 and registers it
+ * (public, or private to owner_uin when not empty); refuses images that name other host files. */
+int catalog_import_image(struct store *s, const char *data_dir, const char *file, const char *name, const char *os_name,
+                         const char *owner_uin, char id[20], char *err, size_t errlen);
 void keypair_register(void);
 void instance_register(void);
 #endif

@@ -313,7 +313,8 @@ static int boot(struct store *s, struct inst *in, char *err, size_t errlen)
     struct hv_spec spec = {.instance_id = in->id, .vcpus = in->cpu, .memory_mib = in->memory_gib * 1024,
                            .kernel = in->kernel[0] ? in->kernel : NULL, .initrd = in->initrd[0] ? in->initrd : NULL,
                            .cmdline_extra = extra, .system_disk = in->disk,
-                           .tap_ifname = in->tap, .mac = in->mac, .run_dir = in->run_dir, .accel = compute_env.accel};
+                           .system_disk_base = in->base_disk[0] ? in->base_disk : NULL, .tap_ifname = in->tap,
+                           .mac = in->mac, .run_dir = in->run_dir, .accel = compute_env.accel};
     size_t offset = 0; /* QEMU truncates the log on start */
     if (hv->start(&spec, err, errlen) != HV_OK)
         return -1;

@@ -20,6 +20,7 @@ struct hv_spec {               /* what to run; all paths absolute */
     int memory_mib;
     const char *kernel, *initrd, *cmdline_extra; /* direct boot; kernel NULL = firmware boots system_disk */
     const char *system_disk;   /* qcow2 (or raw) path; may be NULL */
+    const char *system_disk_base; /* the image system_disk is an overlay of (create_disk); NULL = standalone */
     const char *tap_ifname;    /* may be NULL = no NIC */
     const char *mac;           /* "52:54:00:xx:xx:xx"; NULL = QEMU picks one */
     const char *run_dir;       /* per-instance dir: qmp socket, serial log, pidfile; created if missing */
@@ -44,6 +45,9 @@ enum hv_stop_mode {        /* mirrors the cloud API's StopType */
 
 struct hypervisor_ops {
     const char *name;
+    /* a standalone qcow2 copy of an image file (qcow2 or raw) at dest; refuses images that name other
+     * files (a backing file, an external data file), which the hypervisor would open on the host */
+    int (*import_image)(const char *src, const char *dest, long long *virtual_bytes, char *err, size_t errlen);
     /* qcow2 overlay on an absolute base (base format detected, passed with -F); size_bytes 0 = base size */
     int (*create_disk)(const char *base, const char *overlay, long long size_bytes, char *err, size_t errlen);
     /* detached (own session, reparented to init): the instance survives the caller */

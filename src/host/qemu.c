@@ -220,6 +220,61 @@ static const char *image_format(const char *path)
     return n == 4 && !memcmp(magic, "QFI\xfb", 4) ? "qcow2" : "raw";
 }
 
+/* A -blockdev / blockdev-add node for the file at path. Disk files may carry a backing file name in their
+ * header (an imported image can be crafted), and QEMU would open whatever it names: no node has a
+ * backing file unless the caller sets one. */
+static json_t *blockdev_node(const char *fmt, const char *node_name, const char *path)
+{
+    json_t *n = json_pack("{s:s,s:{s:s,s:s}}", "driver", fmt, "file", "driver", "file", "filename", path);
+    if (n && node_name)
+        json_object_set_new(n, "node-name", json_string(node_name));
+    if (n && !strcmp(fmt, "qcow2"))
+        json_object_set_new(n, "backing", json_null());
+    return n;
+}
+
+static int qemu_import_image(const char *src, const char *dest, long long *virtual_bytes, char *err, size_t errlen)
+{
+    char real[4096], info[16384], e[512];
+    /* absolute: qemu-img reads "json:..." or "proto:..." names as specifications, not files */
+    if (!src || !dest || dest[0] != '/' || !realpath(src, real)) {
+        seterr(err, errlen, "import_image: %s: %s", src ? src : "(null)", src ? strerror(errno) : "no source");
+        return HV_EINVAL;
+    }
+    char *argv[] = {"qemu-img", "info", "--output=json", real, NULL};
+    if (run_command(argv, NULL, info, sizeof info, e, sizeof e) != 0) {
+        seterr(err, errlen, "import_image: %s", e);
+        return HV_EFAIL;
+    }
+    json_t *j = json_loads(info, 0, NULL);
+    const char *fmt = json_string_value(json_object_get(j, "format"));
+    json_t *data = json_object_get(json_object_get(json_object_get(j, "format-specific"), "data"), "data-file");
+    int rc = HV_EINVAL;
+    if (!fmt || (strcmp(fmt, "qcow2") && strcmp(fmt, "raw")))
+        seterr(err, errlen, "import_image: %s is %s; only qcow2 and raw images are imported", src,
+               fmt ? fmt : "unreadable");
+    else if (json_object_get(j, "backing-filename") || json_object_get(j, "full-backing-filename"))
+        seterr(err, errlen, "import_image: %s names a backing file; import a standalone image (qemu-img convert)", src);
+    else if (data)
+        seterr(err, errlen, "import_image: %s names an external data file; import a standalone image (qemu-img convert)",
+               src);
+    else
+        rc = HV_OK;
+    if (rc == HV_OK) {
+        *virtual_bytes = (long long)json_integer_value(json_object_get(j, "virtual-size"));
+        /* the source is opened as checked, with no backing file even if one appeared since */
+        json_t *node = blockdev_node(fmt, NULL, real);
+        char *spec = node ? json_dumps(node, JSON_COMPACT) : NULL, name[16400];
+        json_decref(node);
+        snprintf(name, sizeof name, "json:%s", spec ? spec : "");
+        free(spec);
+        char *conv[] = {"qemu-img", "convert", "-q", "-O", "qcow2", name, (char *)dest, NULL};
+        rc = run_tool(conv, err, errlen);
+    }
+    json_decref(j);
+    return rc;
+}
+
 static int qemu_create_disk(const char *base, const char *overlay, long long size_bytes, char *err, size_t errlen)
 {
     if (!base || !overlay || base[0] != '/' || overlay[0] != '/' || size_bytes < 0) {
@@ -366,8 +421,28 @@ static int qemu_start(const struct hv_spec *s, char *err, size_t errlen)
             seterr(err, errlen, "start: system disk %s: %s", s->system_disk, strerror(errno));
             return HV_EFAIL;
         }
+        /* the chain is spelled out: the overlay's base is the image, which has no backing file of its own */
+        json_t *node = blockdev_node(fmt, "sys", s->system_disk);
+        const char *base_fmt = s->system_disk_base ? image_format(s->system_disk_base) : NULL;
+        if (s->system_disk_base && !base_fmt) {
+            json_decref(node);
+            seterr(err, errlen, "start: base image %s: %s", s->system_disk_base, strerror(errno));
+            return HV_EFAIL;
+        }
+        if (node && base_fmt && !strcmp(fmt, "qcow2")) {
+            json_t *base = blockdev_node(base_fmt, "sysbase", s->system_disk_base);
+            json_object_set_new(base, "read-only", json_true());
+            json_object_set_new(node, "backing", base);
+        }
+        char *text = node ? json_dumps(node, JSON_COMPACT) : NULL;
+        json_decref(node);
+        if (!text) {
+            seterr(err, errlen, "start: out of memory");
+            return HV_EFAIL;
+        }
         arg(&b, "-blockdev");
-        arg(&b, "driver=%s,node-name=sys,file.driver=file,file.filename=%s", fmt, s->system_disk);
+        arg(&b, "%s", text);
+        free(text);
         arg(&b, "-device");
         arg(&b, "virtio-blk-pci,drive=sys,id=sysdisk");
     }
@@ -608,8 +683,7 @@ static int qemu_attach_disk(const char *run_dir, const char *disk_id, const char
     int rc = qmp_connect(&q, run_dir, err, errlen);
     if (rc)
         return rc;
-    json_t *bargs = json_pack("{s:s, s:s, s:{s:s, s:s}}", "driver", fmt, "node-name", disk_id, "file", "driver",
-                              "file", "filename", path);
+    json_t *bargs = blockdev_node(fmt, disk_id, path);
     rc = qmp_execute(&q, "blockdev-add", bargs, QMP_TIMEOUT_MS, NULL, err, errlen) ? HV_EFAIL : HV_OK;
     json_decref(bargs);
     if (rc == HV_OK) {
@@ -704,6 +778,7 @@ static int qemu_detach_disk(const char *run_dir, const char *disk_id, char *err,
 
 const struct hypervisor_ops qemu_ops = {
     .name = "qemu",
+    .import_image = qemu_import_image,
     .create_disk = qemu_create_disk,
     .start = qemu_start,
     .stop = qemu_stop,

@@ -288,6 +288,70 @@ static int ns_run(const char *ns, char *err, size_t errlen, char *const argv[])
 }
 #define NS(ns, err, errlen, ...) ns_run(ns, err, errlen, (char *const[]){__VA_ARGS__, NULL})
 
+/* IPv6 is not a feature yet: yun's devices in the host namespace carry no IPv6 address, so a guest
+ * cannot reach the host over link-local (the bridge is the guest's layer-2 neighbour). */
+static int host_ipv6_off(const char *dev, char *err, size_t errlen)
+{
+    char path[96];
+    if (access("/proc/sys/net/ipv6/conf", F_OK) != 0)
+        return 0; /* a kernel without IPv6 */
+    snprintf(path, sizeof path, "/proc/sys/net/ipv6/conf/%s/disable_ipv6", dev);
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    int ok = fd >= 0 && write(fd, "1", 1) == 1;
+    if (!ok)
+        snprintf(err, errlen, "cannot disable IPv6 on %s: %s", dev, strerror(errno));
+    if (fd >= 0)
+        close(fd);
+    return ok ? 0 : -1;
+}
+
+/* Makes the addresses of dev inside ns exactly `wanted` (CIDR texts), in one `ip -batch` at most. */
+static int ns_addresses(const char *ns, const char *dev, char (*wanted)[20], size_t nwanted, char *err, size_t errlen)
+{
+    size_t cap = 65536;
+    char *have = calloc(1, cap), e[64];
+    if (!have) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    char *show[] = {"ip", "-n", (char *)ns, "-o", "-4", "addr", "show", "dev", (char *)dev, NULL};
+    if (run(show, NULL, have, cap, e, sizeof e) != 0) {
+        free(have);
+        snprintf(err, errlen, "ip addr show %s in %s: %s", dev, ns, e);
+        return -1;
+    }
+    struct buf batch = {0};
+    char *present[NETWORK_MAX_SUBNETS_PER_VPC + 64];
+    size_t npresent = 0;
+    for (char *line = strtok(have, "\n"); line; line = strtok(NULL, "\n")) {
+        char *inet = strstr(line, " inet ");
+        if (!inet)
+            continue;
+        inet += 6;
+        inet[strcspn(inet, " ")] = 0;
+        int keep = 0;
+        for (size_t k = 0; k < nwanted && !keep; k++)
+            keep = strcmp(wanted[k], inet) == 0;
+        if (!keep)
+            add(&batch, "address del %s dev %s\n", inet, dev);
+        else if (npresent < sizeof present / sizeof *present)
+            present[npresent++] = inet;
+    }
+    for (size_t k = 0; k < nwanted; k++) {
+        int found = 0;
+        for (size_t j = 0; j < npresent && !found; j++)
+            found = strcmp(present[j], wanted[k]) == 0;
+        if (!found)
+            add(&batch, "address replace %s dev %s\n", wanted[k], dev);
+    }
+    int rc = batch.oom ? -1 : 0;
+    if (rc == 0 && batch.len)
+        rc = run((char *const[]){"ip", "-n", (char *)ns, "-batch", "-", NULL}, batch.s, NULL, 0, err, errlen);
+    free(batch.s);
+    free(have);
+    return rc;
+}
+
 static int netns_exists(const char *ns)
 {
     char path[64];
@@ -297,16 +361,17 @@ static int netns_exists(const char *ns)
 
 static int apply_vpc(struct vpc_state *v, json_t *vpc, json_t *nics, char *err, size_t errlen)
 {
-    char a[40], b[40];
+    char a[40];
     if (!netns_exists(v->netns) && RUN(err, errlen, "ip", "netns", "add", v->netns) != 0)
         return -1;
+    /* the namespace is yun's alone: no IPv6 on any of its devices, present (all) or future (default) */
     if (NS(v->netns, err, errlen, "ip", "link", "set", "lo", "up") != 0 ||
-        NS(v->netns, err, errlen, "sysctl", "-qw", "net.ipv4.ip_forward=1") != 0 ||
-        NS(v->netns, err, errlen, "sysctl", "-qw", "net.ipv4.conf.all.send_redirects=0") != 0)
+        NS(v->netns, err, errlen, "sysctl", "-qew", "net.ipv4.ip_forward=1", "net.ipv4.conf.all.send_redirects=0",
+           "net.ipv6.conf.default.disable_ipv6=1", "net.ipv6.conf.all.disable_ipv6=1") != 0)
         return -1;
     if (!link_exists(v->bridge) && RUN(err, errlen, "ip", "link", "add", v->bridge, "type", "bridge") != 0)
         return -1;
-    if (RUN(err, errlen, "ip", "link", "set", v->bridge, "up") != 0)
+    if (host_ipv6_off(v->bridge, err, errlen) != 0 || RUN(err, errlen, "ip", "link", "set", v->bridge, "up") != 0)
         return -1;
     /* The bridge lives in the host's namespace: it must never answer a guest's ARP with one of the
      * host's own addresses (a host holding 169.254.169.254 would steal the metadata traffic). */
@@ -317,43 +382,35 @@ static int apply_vpc(struct vpc_state *v, json_t *vpc, json_t *nics, char *err, 
     if (!link_exists(v->router_port) &&
         RUN(err, errlen, "ip", "link", "add", v->router_port, "type", "veth", "peer", "name", "gw0", "netns", v->netns) != 0)
         return -1;
-    if (RUN(err, errlen, "ip", "link", "set", v->router_port, "master", v->bridge, "up") != 0 ||
+    if (host_ipv6_off(v->router_port, err, errlen) != 0 ||
+        RUN(err, errlen, "ip", "link", "set", v->router_port, "master", v->bridge, "up") != 0 ||
         NS(v->netns, err, errlen, "ip", "link", "set", "gw0", "up") != 0 ||
         NS(v->netns, err, errlen, "sysctl", "-qw", "net.ipv4.conf.gw0.send_redirects=0") != 0)
         return -1;
-    /* subnet gateways: add the wanted, drop the others */
-    char have[4096] = "";
-    run((char *const[]){"ip", "-n", v->netns, "-o", "-4", "addr", "show", "dev", "gw0", NULL}, NULL, have, sizeof have, a, sizeof a);
-    size_t i;
-    json_t *s;
-    char wanted[64][20];
-    int nwanted = 0;
-    /* the metadata service answers guests on these link-local addresses inside the namespace */
+    /* subnet gateways (every subnet of the VPC, up to its quota) and the metadata service's link-local
+     * addresses, on which it answers guests inside the namespace */
+    json_t *subnets = json_object_get(vpc, "Subnets");
+    char (*wanted)[20] = calloc(json_array_size(subnets) + 2, sizeof *wanted);
+    if (!wanted) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    size_t nwanted = 0, i;
     snprintf(wanted[nwanted++], 20, "169.254.169.254/32");
     snprintf(wanted[nwanted++], 20, "169.254.0.23/32");
-    for (int k = 0; k < nwanted; k++)
-        if (NS(v->netns, err, errlen, "ip", "addr", "replace", wanted[k], "dev", "gw0") != 0)
-            return -1;
-    json_array_foreach(json_object_get(vpc, "Subnets"), i, s) {
+    json_t *s;
+    json_array_foreach(subnets, i, s) {
         struct cidr c;
-        if (cidr_parse(jstr(s, "CidrBlock"), &c) != 0 || !cidr_contains(&v->block, &c) || nwanted >= 64)
+        if (cidr_parse(jstr(s, "CidrBlock"), &c) != 0 || !cidr_contains(&v->block, &c))
             continue;
         char gw[16];
         ip_format(subnet_gateway(&c), gw);
         snprintf(wanted[nwanted++], 20, "%s/%d", gw, c.prefix);
-        if (NS(v->netns, err, errlen, "ip", "addr", "replace", wanted[nwanted - 1], "dev", "gw0") != 0)
-            return -1;
     }
-    for (char *line = strtok(have, "\n"); line; line = strtok(NULL, "\n")) {
-        char *inet = strstr(line, " inet ");
-        if (!inet || sscanf(inet, " inet %39s", a) != 1)
-            continue;
-        int keep = 0;
-        for (int k = 0; k < nwanted; k++)
-            keep |= strcmp(wanted[k], a) == 0;
-        if (!keep)
-            NS(v->netns, b, sizeof b, "ip", "addr", "del", a, "dev", "gw0");
-    }
+    int grc = ns_addresses(v->netns, "gw0", wanted, nwanted, err, errlen);
+    free(wanted);
+    if (grc != 0)
+        return -1;
     /* transit link to the host */
     char host_side[48], ns_side[24], ns_ip[16];
     ip_format(v->transit, a);
@@ -363,7 +420,8 @@ static int apply_vpc(struct vpc_state *v, json_t *vpc, json_t *nics, char *err, 
     if (!link_exists(v->uplink_port) &&
         RUN(err, errlen, "ip", "link", "add", v->uplink_port, "type", "veth", "peer", "name", "up0", "netns", v->netns) != 0)
         return -1;
-    if (RUN(err, errlen, "ip", "addr", "replace", host_side, "dev", v->uplink_port) != 0 ||
+    if (host_ipv6_off(v->uplink_port, err, errlen) != 0 ||
+        RUN(err, errlen, "ip", "addr", "replace", host_side, "dev", v->uplink_port) != 0 ||
         RUN(err, errlen, "ip", "link", "set", v->uplink_port, "up") != 0 ||
         NS(v->netns, err, errlen, "ip", "addr", "replace", ns_side, "dev", "up0") != 0 ||
         NS(v->netns, err, errlen, "ip", "link", "set", "up0", "up") != 0 ||
@@ -428,6 +486,8 @@ static int apply_nic(json_t *nic, struct vpc_state *v, char *err, size_t errlen)
     const char *dev = jstr(nic, "Device");
     if (!link_exists(dev) && RUN(err, errlen, "ip", "tuntap", "add", "dev", (char *)dev, "mode", "tap") != 0)
         return -1;
+    if (host_ipv6_off(dev, err, errlen) != 0)
+        return -1;
     return RUN(err, errlen, "ip", "link", "set", (char *)dev, "master", v->bridge, "up");
 }
 
@@ -445,11 +505,14 @@ static char *host_rules(struct vpc_state *v, int nv, json_t *nics, json_t *group
     add(&b, "table bridge yun {\n\tchain prerouting {\n\t\ttype filter hook prerouting priority -300; policy accept;\n");
     for (int k = 0; k < nv; k++)
         add(&b, "\t\tiifname \"%s\" meta mark set 0x%08x\n", v[k].router_port, MARK_ROUTER_LEG);
+    /* a guest speaks IPv4 and ARP only, to whoever it is (the other guests, the router, the host
+     * behind the bridge): IPv6 would pass no security group and no anti-spoofing */
+    size_t i;
+    json_t *nic;
+    json_array_foreach(nics, i, nic) add(&b, "\t\tiifname \"%s\" ether type != { ip, arp } drop\n", jstr(nic, "Device"));
     add(&b, "\t}\n");
     add(&b, "\tchain forward {\n\t\ttype filter hook forward priority -200; policy accept;\n"
             "\t\tiifname \"yt-*\" meta mark set 0\n\t\tiifname \"yv-*\" meta mark set 0\n");
-    size_t i;
-    json_t *nic;
     json_array_foreach(nics, i, nic) {
         int idx = (int)i + 1;
         uint32_t ip;
@@ -470,7 +533,30 @@ static char *host_rules(struct vpc_state *v, int nv, json_t *nics, json_t *group
     for (int k = 0; k < nv; k++)
         add(&b, "\t\tiifname \"%s\" ct zone set %d\n\t\tiifname \"%s\" meta mark and 0x%08x == 0x%08x ct zone set %d\n",
             v[k].bridge, v[k].slot, v[k].bridge, MARK_ROUTER_LEG, MARK_ROUTER_LEG, v[k].slot + ZONE_ROUTER_LEG);
-    add(&b, "\t}\n\tchain forward {\n\t\ttype filter hook forward priority filter; policy accept;\n"
+    /* The host serves nothing to guests: what yun offers them (gateways, metadata) lives in the router
+     * namespaces. Whatever arrives on a bridge (a guest's frame to the bridge's own MAC), a tap or a
+     * transit link for one of the host's own addresses (transit, LAN, any other) is dropped, except
+     * replies to what the host itself started (SSH to an EIP). Bridges and ports are all yv-*, the
+     * prefix yun owns; taps are listed, for the moment before they join their bridge. */
+    add(&b, "\t}\n\tchain input {\n\t\ttype filter hook input priority filter; policy accept;\n");
+    if (json_array_size(nics)) {
+        add(&b, "\t\tiifname {");
+        json_array_foreach(nics, i, nic) add(&b, "%s \"%s\"", i ? "," : "", jstr(nic, "Device"));
+        add(&b, " } drop\n");
+    }
+    add(&b, "\t\tiifname {");
+    for (int k = 0; k < nv; k++)
+        add(&b, "%s \"%s\"", k ? "," : "", v[k].uplink_port);
+    add(&b, " } ct state established,related accept\n\t\tiifname \"yv-*\" drop\n\t}\n");
+    /* nor do the router namespaces serve anything on their transit side (to guests of other VPCs, to
+     * the LAN); replies to their masqueraded traffic come back to that address */
+    add(&b, "\tchain forward {\n\t\ttype filter hook forward priority filter; policy accept;\n\t\tct state new ip daddr {");
+    for (int k = 0; k < nv; k++) {
+        char t[16];
+        ip_format(v[k].transit + 1, t);
+        add(&b, "%s %s", k ? "," : "", t);
+    }
+    add(&b, " } drop\n"
             "\t\tmeta mark and 0x%08x == 0 accept\n"
             "\t\tct state established,related accept\n\t\tct state invalid drop\n"
             /* the metadata service is not the customer's traffic: security groups do not filter it

@@ -96,3 +96,39 @@ test("credentials from the environment with --endpoint", async () => {
   assert.notEqual(bad.status, 0);
   assert.match(bad.text, /AuthFailure\.SignatureFailure/);
 });
+
+/* yun admin import-image: an image naming a host file is refused; what is imported is a standalone
+ * copy, and what tenants read of it names no host path. */
+test("admin import-image refuses backing files and shows tenants no host path", async () => {
+  const work = fs.mkdtempSync(path.join(require("node:os").tmpdir(), "yun-import-"));
+  try {
+    const secret = path.join(work, "secret.raw");
+    fs.writeFileSync(secret, "HOST-SECRET\n");
+    const img = (name, ...opts) => {
+      const p = path.join(work, name);
+      const r = d.exec("qemu-img", ["create", "-q", "-f", "qcow2", ...opts, p, "16M"]);
+      assert.equal(r.status, 0, r.stderr);
+      return p;
+    };
+    const owner = d.createAccount("importer").Uin;
+    const before = (await d.cvm().DescribeImages({})).TotalCount;
+    for (const evil of [img("evil.qcow2", "-F", "raw", "-b", secret), img("df.qcow2", "-o", `data_file=${secret}`)]) {
+      const r = d.run(["admin", "import-image", "--data", d.dataDir, "--file", evil, "--name", "evil", "--owner", String(owner)]);
+      assert.notEqual(r.status, 0, `imported ${evil}: ${r.stdout}`);
+      assert.match(r.stderr, /backing file|data file/);
+    }
+    assert.equal((await d.cvm().DescribeImages({})).TotalCount, before, "a refused import registered an image");
+    const good = img("good.qcow2");
+    const out = JSON.parse(d.admin("import-image", "--file", good, "--name", "good"));
+    const set = (await d.cvm().DescribeImages({ ImageIds: [out.ImageId] })).ImageSet;
+    assert.equal(set.length, 1);
+    const text = JSON.stringify(set[0]);
+    assert.ok(!text.includes(work) && !text.includes(d.dataDir), `host path in ${text}`);
+    const disk = path.join(d.dataDir, "images", out.ImageId, "disk");
+    const info = JSON.parse(d.exec("qemu-img", ["info", "--output=json", disk]).stdout);
+    assert.equal(info.format, "qcow2");
+    assert.equal(info["backing-filename"], undefined);
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+});

@@ -7,8 +7,11 @@
 "use strict";
 const { test, before, after } = require("node:test");
 const assert = require("node:assert/strict");
+const { spawn } = require("node:child_process");
+const fs = require("node:fs");
+const os = require("node:os");
 const tencentcloud = require("tencentcloud-sdk-nodejs");
-const { startDaemon, waitFor, sleep, credOf } = require("./lib/yund");
+const { startDaemon, waitFor, sleep, credOf, freePort } = require("./lib/yund");
 
 let d, cvm, vpc, key, image;
 const ZONE = "ap-local-1";
@@ -127,6 +130,65 @@ test("an elastic IP makes a guest reachable from the host", async () => {
 
 let this_eip;
 
+/* A host service bound to every address (IPv4 and IPv6) that greets whoever connects. A separate
+ * process, because ssh runs synchronously here and would stall a server in this one. */
+async function hostService(port) {
+  const js = `const net = require("net"); const greet = (s) => s.end("yun-host-service\\n");
+    net.createServer(greet).listen(${port}, "0.0.0.0");
+    net.createServer(greet).listen({ port: ${port}, host: "::", ipv6Only: true }, () => console.log("up"));`;
+  const child = spawn(process.execPath, ["-e", js], { stdio: ["ignore", "pipe", "inherit"] });
+  await new Promise((resolve) => child.stdout.once("data", resolve));
+  return child;
+}
+
+/* The IPv6 link-local address the kernel gives a device with this MAC (EUI-64). */
+function linkLocalOf(mac) {
+  const b = mac.split(":").map((x) => parseInt(x, 16));
+  b[0] ^= 2;
+  const w = [b[0] << 8 | b[1], b[2] << 8 | 0xff, 0xfe00 | b[3], b[4] << 8 | b[5]];
+  return "fe80::" + w.map((x) => x.toString(16)).join(":");
+}
+
+test("a guest reaches nothing on the host but the metadata service; egress and EIPs still work", async () => {
+  assert.ok(this_eip, "needs the EIP of the previous test");
+  const port = await freePort();
+  const svc = await hostService(port);
+  try {
+    // every address of the host: the LAN, each VPC's transit link (A's own, B's), anything else
+    const addrs = Object.values(os.networkInterfaces()).flat()
+      .filter((a) => a.family === "IPv4" && !a.internal).map((a) => a.address);
+    assert.ok(addrs.some((a) => a.startsWith("100.")), `no transit address among ${addrs}`);
+    // and over IPv6 the host's side of A's bridge: the addresses it has (none, once disabled) or would have
+    const bridge = `yv-${vpcA.VpcId.slice(-8)}`;
+    const ll = linkLocalOf(fs.readFileSync(`/sys/class/net/${bridge}/address`, "utf8").trim());
+    const six6 = [...new Set([ll, ...(os.networkInterfaces()[bridge] || []).filter((a) => a.family === "IPv6").map((a) => a.address)])];
+    const probes = [...addrs, ...six6.map((a) => `${a}%eth0`)].map((a) =>
+      `(echo "${a} $(timeout 4 nc -w 3 ${a} ${port} </dev/null 2>&1 | tr -d '\\n')") &`).join(" ");
+    const r = d.ssh(this_eip, key.PrivateKey, `${probes} wait`, { timeout: 30000 });
+    assert.equal(r.status, 0, r.stderr);
+    const lines = r.stdout.trim().split("\n");
+    assert.equal(lines.length, addrs.length + six6.length, r.stdout);
+    // no IPv6 at all on the VPC's link: nobody but a1 itself (host, router, a2 on the same bridge) answers
+    const linkLocal = (out) => (out.match(/inet6 (fe80::[0-9a-f:]+)/) || [])[1];
+    const own = linkLocal(d.ssh(this_eip, key.PrivateKey, "ip -6 -o addr show dev eth0", { timeout: 30000 }).stdout);
+    const a2ll = linkLocal(guest(vpcA.VpcId, "10.0.2.5", "ip -6 -o addr show dev eth0").stdout);
+    assert.ok(own && a2ll, "the guests have no IPv6 link-local address to test with");
+    const six = d.ssh(this_eip, key.PrivateKey, "ping -6 -c 2 -w 3 -I eth0 ff02::1 2>&1; ping -6 -c 1 -w 2 " +
+      `${ll}%eth0 2>&1; ping -6 -c 1 -w 2 ${a2ll}%eth0 2>&1; true`, { timeout: 30000 }).stdout;
+    const answered = (six.match(/bytes from [0-9a-f:]*[0-9a-f]/g) || []).filter((x) => x !== `bytes from ${own}`);
+    assert.deepEqual({ reached: lines.filter((l) => /yun-host-service/.test(l)), six: answered },
+      { reached: [], six: [] }, `from the guest (${own}):\n${r.stdout}\n${six}`);
+    // what is served on purpose still answers
+    const md = d.ssh(this_eip, key.PrivateKey, "wget -q -O - http://169.254.169.254/latest/meta-data/instance-id", { timeout: 30000 });
+    assert.equal(md.stdout.trim(), a1);
+    // egress: VPC B's guest reaches A's guest through its public address (the host's forward path)
+    const out = guest(vpcB.VpcId, "10.0.2.5", `timeout 4 nc -w 3 ${this_eip} 22 </dev/null 2>&1 | head -c 40`).stdout;
+    assert.match(out, /SSH-2.0/, "egress to a public address failed");
+  } finally {
+    svc.kill("SIGKILL");
+  }
+});
+
 test("a yund restart keeps running guests connected", async () => {
   const pids = d.qemuPids().map((p) => p.pid).sort();
   await d.kill9();
@@ -137,6 +199,19 @@ test("a yund restart keeps running guests connected", async () => {
   if (this_eip) assert.equal(d.ssh(this_eip, key.PrivateKey, "hostname", { timeout: 30000 }).stdout.trim(), a1);
   const set = (await cvm.DescribeInstances({ InstanceIds: [a1, a2, b1] })).InstanceSet;
   assert.ok(set.every((i) => i.InstanceState === "RUNNING"));
+});
+
+test("a VPC with its quota of 100 subnets gets 100 gateways", async () => {
+  for (let n = 3; n <= 100; n++)
+    await vpc.CreateSubnet({ VpcId: vpcA.VpcId, SubnetName: `more${n}`, CidrBlock: `10.0.${n}.0/24`, Zone: ZONE });
+  await assert.rejects(vpc.CreateSubnet({ VpcId: vpcA.VpcId, SubnetName: "one-more", CidrBlock: "10.0.101.0/24", Zone: ZONE }),
+    (e) => /^LimitExceeded/.test(e.code));
+  const ns = `yv-${vpcA.VpcId.slice(-8)}`;
+  const gateways = () => (d.exec("ip", ["-n", ns, "-4", "-o", "addr", "show", "dev", "gw0"]).stdout.match(/ inet 10\.0\.\d+\.1\//g) || []).length;
+  await waitFor(async () => gateways(), (n) => n === 100, 15000, "100 gateways in the router namespace", 300);
+  // the last subnet's gateway answers a guest of the first
+  const r = guest(vpcA.VpcId, "10.0.1.10", "ping -c 1 -W 2 10.0.100.1 >/dev/null && echo reached");
+  assert.match(r.stdout, /reached/);
 });
 
 test("bad network input is refused and leaves nothing behind", async () => {

@@ -6,8 +6,12 @@
 #   3. a security group that blocks, then allows, TCP to a port; replies pass (conntrack)
 #   4. EIP: DNAT from the host to the guest, SNAT of the guest's traffic to its EIP;
 #      a guest without EIP is masqueraded to its VPC's transit address
-#   5. reconcile: a VPC dropped from the plan disappears (bridge, namespace, devices);
-#      teardown leaves no yv-/yt- device, namespace or `yun` nft table
+#   5. the host serves nothing to guests: a service bound to every address of the host answers
+#      neither on a transit link (the guest's own VPC's or another's) nor on the host's LAN address;
+#      no IPv6 on yun's devices and none between guests on a bridge; the host still reaches EIPs
+#   6. a VPC with 100 subnets (the quota) gets 100 gateways
+#   7. reconcile: a VPC dropped from the plan disappears (bridge, namespace, devices), and so do
+#      subnets; teardown leaves no yv-/yt- device, namespace or `yun` nft table
 # Needs root, iproute2, nftables, python3, curl, ping. The test runs in its own network namespace
 # (yuntest-host) standing in for the host, so it neither sees nor touches the real host's network;
 # everything else it creates is prefixed yt-/yv-/yuntest and removed on exit, even on failure.
@@ -23,7 +27,7 @@ if [ -z "${YUNTEST_IN_HOST:-}" ]; then
   ip netns add yuntest-host
   outer_cleanup() {
     ip netns del yuntest-host 2>/dev/null || true
-    for n in yv-yuntsta1 yv-yuntstb1 yuntest-g1 yuntest-g2 yuntest-g3; do ip netns del "$n" 2>/dev/null || true; done
+    for n in yv-yuntsta1 yv-yuntstb1 yuntest-g1 yuntest-g2 yuntest-g3 yuntest-inet; do ip netns del "$n" 2>/dev/null || true; done
     return 0
   }
   trap outer_cleanup EXIT
@@ -33,13 +37,14 @@ if [ -z "${YUNTEST_IN_HOST:-}" ]; then
 fi
 
 WORK=$(mktemp -d /tmp/yuntest-net.XXXXXX)
-GUESTS="yuntest-g1 yuntest-g2 yuntest-g3"
+GUESTS="yuntest-g1 yuntest-g2 yuntest-g3 yuntest-inet"
 cleanup() {
   set +e
   [ -x "$WORK/driver" ] && "$WORK/driver" teardown >/dev/null 2>&1
   for g in $GUESTS; do ip netns pids "$g" 2>/dev/null | xargs -r kill 2>/dev/null; ip netns del "$g" 2>/dev/null; done
   for d in yt-tsta0001 yt-tsta0002 yt-tstb0001; do ip link del "$d" 2>/dev/null; done
   [ -n "${SERVER_PID:-}" ] && kill "$SERVER_PID" 2>/dev/null
+  [ -n "${HOST_SVC_PID:-}" ] && kill "$HOST_SVC_PID" 2>/dev/null
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -76,8 +81,9 @@ DRIVER="$WORK/driver"
 
 # ---- the plan: VPC A (two subnets, g1 + g2), VPC B (same CIDR, g3) ----
 MAC1=52:54:00:aa:00:01; MAC2=52:54:00:aa:00:02; MAC3=52:54:00:bb:00:01
-plan() { # $1 = ingress policies of sg-yuntweb (JSON array), $2 = include VPC B (1/0)
-  local vpcb="" nicb=""
+plan() { # $1 = ingress policies of sg-yuntweb (JSON array), $2 = include VPC B (1/0), $3 = VPC A's extra subnets
+  local vpcb="" nicb="" more=""
+  for n in $(seq 3 $((2 + ${3:-0}))); do more="$more,{\"SubnetId\":\"subnet-yuntmore$n\",\"CidrBlock\":\"10.0.$n.0/24\"}"; done
   if [ "$2" = 1 ]; then
     vpcb=',{"VpcId":"vpc-yuntstb1","CidrBlock":"10.0.0.0/16","Subnets":[{"SubnetId":"subnet-yuntstb1","CidrBlock":"10.0.1.0/24"}]}'
     nicb=',{"Device":"yt-tstb0001","InstanceId":"ins-tstb0001","VpcId":"vpc-yuntstb1","SubnetId":"subnet-yuntstb1","Ip":"10.0.1.11","Mac":"'$MAC3'","Eip":"","SecurityGroupIds":["sg-yuntopen"]}'
@@ -85,7 +91,7 @@ plan() { # $1 = ingress policies of sg-yuntweb (JSON array), $2 = include VPC B 
   cat <<EOF
 {"Uplink":"",
  "Vpcs":[{"VpcId":"vpc-yuntsta1","CidrBlock":"10.0.0.0/16","Subnets":[
-          {"SubnetId":"subnet-yuntsta1","CidrBlock":"10.0.1.0/24"},{"SubnetId":"subnet-yuntsta2","CidrBlock":"10.0.2.0/24"}]}$vpcb],
+          {"SubnetId":"subnet-yuntsta1","CidrBlock":"10.0.1.0/24"},{"SubnetId":"subnet-yuntsta2","CidrBlock":"10.0.2.0/24"}$more]}$vpcb],
  "Nics":[{"Device":"yt-tsta0001","InstanceId":"ins-tsta0001","VpcId":"vpc-yuntsta1","SubnetId":"subnet-yuntsta1","Ip":"10.0.1.10","Mac":"$MAC1","Eip":"198.51.100.10","SecurityGroupIds":["sg-yuntopen"]},
          {"Device":"yt-tsta0002","InstanceId":"ins-tsta0002","VpcId":"vpc-yuntsta1","SubnetId":"subnet-yuntsta2","Ip":"10.0.2.10","Mac":"$MAC2","Eip":"","SecurityGroupIds":["sg-yuntweb"]}$nicb],
  "SecurityGroups":[
@@ -159,13 +165,22 @@ pass "ports without an ACCEPT policy stay closed"
 reach yuntest-g2 10.0.1.10 || fail "g2 cannot reach g1"
 kill "$SERVER_PID"; SERVER_PID=
 
-# 4. EIPs. A stand-in for "the internet" on the host: 203.0.113.1 on its loopback.
-ip addr add 203.0.113.1/32 dev lo
-python3 -m http.server --bind 203.0.113.1 8099 >"$WORK/inet.log" 2>&1 &
+# 4. EIPs. A stand-in for "the internet": 203.0.113.1 in its own namespace, beyond the host's
+#    "LAN" address 203.0.113.254 (guests may not talk to the host itself, only through it).
+ip netns add yuntest-inet
+ip link add yuntest-lan type veth peer name eth0 netns yuntest-inet
+ip addr add 203.0.113.254/24 dev yuntest-lan
+ip link set yuntest-lan up
+ip -n yuntest-inet addr add 203.0.113.1/24 dev eth0
+ip -n yuntest-inet link set eth0 up
+ip -n yuntest-inet link set lo up
+ip -n yuntest-inet route add default via 203.0.113.254
+sysctl -qw net.ipv4.ip_forward=1
+ip netns exec yuntest-inet python3 -m http.server --bind 203.0.113.1 8099 >"$WORK/inet.log" 2>&1 &
 SERVER_PID=$!
-for _ in $(seq 50); do (exec 3<>/dev/tcp/203.0.113.1/8099) 2>/dev/null && break; sleep 0.1; done
-ip netns exec yuntest-g1 curl -s -m 3 -o /dev/null http://203.0.113.1:8099/from-g1 || fail "g1 cannot reach the host's 203.0.113.1"
-ip netns exec yuntest-g2 curl -s -m 3 -o /dev/null http://203.0.113.1:8099/from-g2 || fail "g2 cannot reach the host's 203.0.113.1"
+for _ in $(seq 50); do ip netns exec yuntest-inet sh -c 'exec 3<>/dev/tcp/203.0.113.1/8099' 2>/dev/null && break; sleep 0.1; done
+ip netns exec yuntest-g1 curl -s -m 3 -o /dev/null http://203.0.113.1:8099/from-g1 || fail "g1 cannot reach the internet's 203.0.113.1"
+ip netns exec yuntest-g2 curl -s -m 3 -o /dev/null http://203.0.113.1:8099/from-g2 || fail "g2 cannot reach the internet's 203.0.113.1"
 grep -q '^198\.51\.100\.10 .*from-g1' "$WORK/inet.log" || { cat "$WORK/inet.log"; fail "g1's traffic did not leave as its EIP 198.51.100.10"; }
 grep -qE '^100\.(6[4-9]|[7-9][0-9]|1[01][0-9]|12[0-7])\.[0-9]+\.[0-9]+ .*from-g2' "$WORK/inet.log" || { cat "$WORK/inet.log"; fail "g2's traffic was not masqueraded to the transit range"; }
 pass "SNAT: g1 leaves as its EIP, g2 as the VPC's transit address"
@@ -178,13 +193,54 @@ curl -s -m 3 -o /dev/null http://198.51.100.10:8090/ || fail "DNAT: no HTTP from
 pass "DNAT: the host reaches g1 on 198.51.100.10"
 kill "$SERVER_PID"; SERVER_PID=
 
-# 5. reconcile: VPC B leaves the plan
+# 5. the host serves nothing to guests
+python3 -m http.server --bind :: 8097 >"$WORK/host.log" 2>&1 &
+HOST_SVC_PID=$!
+for _ in $(seq 50); do (exec 3<>/dev/tcp/203.0.113.254/8097) 2>/dev/null && break; sleep 0.1; done
+ip netns exec yuntest-inet curl -s -m 3 -o /dev/null http://203.0.113.254:8097/ || fail "the host's own service does not answer on the LAN"
+transit_a=$(ip -4 -o addr show dev yv-yuntsta1-u | awk '{print $4}' | cut -d/ -f1)
+transit_b=$(ip -4 -o addr show dev yv-yuntstb1-u | awk '{print $4}' | cut -d/ -f1)
+[ -n "$transit_a" ] && [ -n "$transit_b" ] || fail "no transit addresses on the host"
+for g in yuntest-g1 yuntest-g3; do
+  for a in "$transit_a" "$transit_b" 203.0.113.254; do
+    ip netns exec "$g" curl -s -m 2 -o /dev/null "http://$a:8097/" && fail "$g reached the host's service on $a"
+  done
+done
+ns_side_a=$(ip -n yv-yuntsta1 -4 -o addr show dev up0 | awk '{print $4}' | cut -d/ -f1)
+ping1 yuntest-g3 "$ns_side_a" && fail "g3 (VPC B) reached VPC A's router namespace on $ns_side_a"
+ping1 yuntest-inet "$ns_side_a" && fail "the LAN reached VPC A's router namespace on $ns_side_a"
+pass "guests reach no host address (transit links, LAN) and no other router namespace"
+for dev in yv-yuntsta1 yv-yuntsta1-r yv-yuntsta1-u yt-tsta0001; do
+  [ "$(cat /proc/sys/net/ipv6/conf/$dev/disable_ipv6)" = 1 ] || fail "IPv6 is enabled on $dev"
+done
+[ -z "$(ip -n yv-yuntsta1 -6 addr show)" ] || fail "the router namespace has IPv6 addresses"
+# g1 and g2 share VPC A's bridge: nothing answers g1's IPv6 all-nodes ping (once its address is usable)
+for _ in $(seq 30); do ip -n yuntest-g1 -6 addr show dev eth0 | grep -q tentative || break; sleep 0.2; done
+if ip netns exec yuntest-g1 ping -6 -c 2 -w 3 -I eth0 ff02::1 2>&1 | grep -v "$(ip -n yuntest-g1 -6 -o addr show dev eth0 | awk '{print $4}' | cut -d/ -f1)" | grep -q 'bytes from'; then
+  fail "IPv6 crosses VPC A's bridge"
+fi
+pass "no IPv6 on yun's devices, none across a bridge"
+kill "$HOST_SVC_PID"; HOST_SVC_PID=
+ping -c1 -W1 198.51.100.10 >/dev/null 2>&1 || fail "the host can no longer reach g1 through its EIP"
+pass "the host still reaches EIPs"
+
+# 6. a VPC with as many subnets as its quota (100): every one gets its gateway
+plan "$WEB_ALLOWED" 1 98 >"$WORK/plan.json"
+"$DRIVER" apply "$WORK/plan.json" || fail "apply with 100 subnets"
+n=$(ip -n yv-yuntsta1 -4 -o addr show dev gw0 | grep -c ' inet 10\.0\.')
+[ "$n" = 100 ] || fail "VPC A has $n subnet gateways, not 100"
+reach yuntest-g1 10.0.100.1 || fail "g1 cannot reach the gateway of the 100th subnet"
+pass "100 subnets, 100 gateways"
+
+# 7. reconcile: VPC B leaves the plan, and so do VPC A's extra subnets
 plan "$WEB_ALLOWED" 0 >"$WORK/plan.json"
 "$DRIVER" apply "$WORK/plan.json" || fail "apply without VPC B"
 ip link show yv-yuntstb1 >/dev/null 2>&1 && fail "VPC B's bridge survived"
 ip netns list | grep -q '^yv-yuntstb1' && fail "VPC B's router namespace survived"
 ip link show yt-tstb0001 >/dev/null 2>&1 && fail "VPC B's NIC device survived"
 reach yuntest-g1 10.0.2.10 || fail "VPC A broke while VPC B was removed"
+n=$(ip -n yv-yuntsta1 -4 -o addr show dev gw0 | wc -l)
+[ "$n" = 4 ] || fail "VPC A's router namespace holds $n addresses, not 2 gateways + 2 metadata"
 pass "reconcile removes what the plan no longer names"
 
 "$DRIVER" teardown || fail "teardown"

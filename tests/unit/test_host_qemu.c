@@ -124,6 +124,62 @@ static void test_bad_spec_and_absent(void **state)
     assert_int_equal(qemu_ops.reboot("/tmp/yun-test-nonexistent-dir", err, sizeof err), HV_ENOTRUNNING);
 }
 
+static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int sh(const char *fmt, ...)
+{
+    char cmd[4 * PATH_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    return system(cmd);
+}
+
+/* A host file an image's header may name: its marker must never reach a guest or an imported image.
+ * The marker is spelled in two pieces so that the commands typed on the console never contain it. */
+#define SECRET_A "HOST-SECRET-"
+#define SECRET_B "MARKER"
+static void make_secret(char *secret, size_t len)
+{
+    snprintf(secret, len, "%s/secret.raw", work_dir);
+    assert_int_equal(sh("printf '%s%s\\n' > '%s' && truncate -s 1M '%s'", SECRET_A, SECRET_B, secret, secret), 0);
+}
+
+static void test_import_refuses_host_files(void **state)
+{
+    (void)state;
+    if (system("command -v qemu-img >/dev/null") != 0) {
+        fprintf(stderr, "SKIP: qemu-img not installed\n");
+        skip();
+    }
+    char secret[PATH_MAX], path[PATH_MAX + 32], dest[PATH_MAX + 32], err[1024] = "";
+    long long bytes = 0;
+    make_secret(secret, sizeof secret);
+    snprintf(dest, sizeof dest, "%s/imported.qcow2", work_dir);
+    /* a backing file, absolute or relative to the image, and an external data file: refused, nothing written */
+    snprintf(path, sizeof path, "%s/backed.qcow2", work_dir);
+    assert_int_equal(sh("qemu-img create -q -f qcow2 -F raw -b '%s' '%s'", secret, path), 0);
+    assert_int_equal(qemu_ops.import_image(path, dest, &bytes, err, sizeof err), HV_EINVAL);
+    assert_non_null(strstr(err, "backing file"));
+    assert_int_not_equal(access(dest, F_OK), 0);
+    snprintf(path, sizeof path, "%s/relative.qcow2", work_dir);
+    assert_int_equal(sh("cd '%s' && qemu-img create -q -f qcow2 -F raw -b secret.raw relative.qcow2", work_dir), 0);
+    assert_int_equal(qemu_ops.import_image(path, dest, &bytes, err, sizeof err), HV_EINVAL);
+    snprintf(path, sizeof path, "%s/datafile.qcow2", work_dir);
+    assert_int_equal(sh("qemu-img create -q -f qcow2 -o data_file='%s',data_file_raw=on '%s' 1M", secret, path), 0);
+    assert_int_equal(qemu_ops.import_image(path, dest, &bytes, err, sizeof err), HV_EINVAL);
+    assert_non_null(strstr(err, "data file"));
+    assert_int_not_equal(access(dest, F_OK), 0);
+    /* a raw image becomes a standalone qcow2 with the same content */
+    snprintf(path, sizeof path, "%s/plain.raw", work_dir);
+    assert_int_equal(sh("printf 'PLAIN-IMAGE' > '%s' && truncate -s 3M '%s'", path, path), 0);
+    assert_int_equal(qemu_ops.import_image(path, dest, &bytes, err, sizeof err), HV_OK);
+    assert_int_equal(bytes, 3LL << 20);
+    assert_int_equal(sh("qemu-img info --output=json '%s' | grep -q '\"format\": \"qcow2\"'", dest), 0);
+    assert_int_not_equal(sh("qemu-img info --output=json '%s' | grep -q backing", dest), 0);
+    assert_int_equal(sh("qemu-img compare -q -f raw -F qcow2 '%s' '%s'", path, dest), 0);
+}
+
 static void test_lifecycle(void **state)
 {
     (void)state;
@@ -148,7 +204,7 @@ static void test_lifecycle(void **state)
 
     struct hv_spec spec = {.instance_id = "ins-test0001", .vcpus = 1, .memory_mib = 128, .kernel = kernel,
                            .initrd = initrd, .cmdline_extra = "yun.shell=1", .system_disk = overlay,
-                           .run_dir = run_dir, .accel = "tcg"};
+                           .system_disk_base = base, .run_dir = run_dir, .accel = "tcg"};
     long long t0 = now_ms();
     int rc = qemu_ops.start(&spec, err, sizeof err);
     if (rc)
@@ -177,6 +233,17 @@ static void test_lifecycle(void **state)
     assert_int_equal(rc, HV_OK);
     guest_type("echo NVDB=$(ls /sys/block | grep -c vdb)\n");
     assert_true(wait_console("NVDB=0", 1, 10000));
+
+    /* a disk file whose header names a host file: QEMU is told it has no backing, the guest reads zeros */
+    char secret[PATH_MAX], evil[PATH_MAX + 32];
+    make_secret(secret, sizeof secret);
+    snprintf(evil, sizeof evil, "%s/evil.qcow2", work_dir);
+    assert_int_equal(sh("qemu-img create -q -f qcow2 -F raw -b '%s' '%s'", secret, evil), 0);
+    assert_int_equal(qemu_ops.attach_disk(run_dir, "disk-test0002", evil, err, sizeof err), HV_OK);
+    usleep(300000);
+    guest_type("echo SEEN=$(head -c 64 /dev/vdb | grep -c " SECRET_A "\"\"" SECRET_B ")\n");
+    assert_true(wait_console("SEEN=0", 1, 10000)); /* SEEN=1: the guest read the host file */
+    assert_int_equal(qemu_ops.detach_disk(run_dir, "disk-test0002", err, sizeof err), HV_OK);
 
     /* reboot: a second boot in the same process, the counter on the overlay survives */
     assert_int_equal(qemu_ops.reboot(run_dir, err, sizeof err), HV_OK);
@@ -262,6 +329,7 @@ int main(void)
         cmocka_unit_test(test_detect_accel),
         cmocka_unit_test(test_bad_spec_and_absent),
         cmocka_unit_test(test_start_error_is_reported),
+        cmocka_unit_test(test_import_refuses_host_files),
         cmocka_unit_test(test_lifecycle),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
