@@ -111,14 +111,6 @@ static int safe_tail(const char *id, char tail[9])
     return 0;
 }
 
-static uint32_t fnv1a(const char *s)
-{
-    uint32_t h = 2166136261u;
-    for (; *s; s++)
-        h = (h ^ (uint8_t)*s) * 16777619u;
-    return h;
-}
-
 static int device_ok(const char *d)
 {
     size_t n = d ? strlen(d) : 0;
@@ -160,7 +152,7 @@ static struct vpc_state *find_vpc(struct vpc_state *v, int n, const char *id)
 static void assign_slots(struct vpc_state *v, int n)
 {
     for (int i = 0; i < n; i++) {
-        int slot = (int)(fnv1a(v[i].vpc_id) % MAX_SLOT) + 1;
+        int slot = (int)(hash_fnv1a(v[i].vpc_id) % MAX_SLOT) + 1;
         for (int again = 1; again;) {
             again = 0;
             for (int j = 0; j < i; j++)

@@ -10,18 +10,10 @@ const assert = require("node:assert/strict");
 const { spawn } = require("node:child_process");
 const fs = require("node:fs");
 const os = require("node:os");
-const tencentcloud = require("tencentcloud-sdk-nodejs");
-const { startDaemon, waitFor, sleep, credOf, freePort } = require("./lib/yund");
+const { startDaemon, waitFor, sleep, freePort } = require("./lib/yund");
 
 let d, cvm, vpc, key, image;
 const ZONE = "ap-local-1";
-
-function vpcClient(daemon) {
-  return new tencentcloud.vpc.v20170312.Client({
-    credential: credOf(daemon.creds), region: "ap-local",
-    profile: { httpProfile: { endpoint: daemon.endpoint, protocol: "http://", reqTimeout: 30 } },
-  });
-}
 
 async function launch(name, subnet, ip, sgs) {
   const r = await cvm.RunInstances({
@@ -49,7 +41,7 @@ let vpcA, vpcB, a1Sub, a2Sub, bSub, sgSsh, sgWeb, a1, a2, b1;
 before(async () => {
   d = await startDaemon();
   cvm = d.cvm();
-  vpc = vpcClient(d);
+  vpc = d.vpc();
   image = (await cvm.DescribeImages({})).ImageSet[0].ImageId;
   key = (await cvm.CreateKeyPair({ KeyName: "vpckey", ProjectId: 0 })).KeyPair;
   vpcA = (await vpc.CreateVpc({ VpcName: "a", CidrBlock: "10.0.0.0/16" })).Vpc;
