@@ -106,7 +106,8 @@ struct conn;
 struct rq {
     struct MHD_Connection *c;
     struct conn *conn;
-    const char *source_ip;    char *uri;
+    const char *source_ip; /* the TCP peer (conn->ip): CAM's qcs:ip and the audit record */
+    char *uri;
     char *raw_path;
     const char *raw_query;
     struct obj_query q;
@@ -155,9 +156,10 @@ struct rq {
 };
 
 /* Per connection (MHD_OPTION_NOTIFY_CONNECTION): the peer's address, and the request context
- * uri_log allocated. MHD reports completion only for requests that reached the access handler;
- * one it refuses before (request line or headers too large for the connection's memory) is
- * freed here, when the next request starts on the connection or when it closes. */
+ * uri_log allocated. Whether MHD reports the completion of a request it refuses before the access
+ * handler (request line or headers too large for the connection's memory) depends on its version
+ * and on where it refuses, so such a context is freed here too: when the next request starts on
+ * the connection, or when the connection closes. */
 struct conn {
     struct rq *pending;
     char ip[INET6_ADDRSTRLEN];
