@@ -294,7 +294,8 @@ test("large bodies: an unknown key is refused before the body; XML bodies in fli
     await sleep(4000);
     const grown = H.rssKiB(d.child.pid) - before;
     t.diagnostic(`RSS ${before} -> ${before + grown} KiB`);
-    assert.ok(grown < 64 * 1024, `RSS grew by ${grown} KiB holding 40 x 3.9 MB request bodies`);
+    // 32 MiB of body data in all, plus what growing buffers leave to the allocator; 40 x 3.9 MB = 150 MiB
+    assert.ok(grown < 96 * 1024, `RSS grew by ${grown} KiB holding 40 x 3.9 MB request bodies`);
     for (const s of conns) s.write(chunk);
     await waitFor(() => conns.filter((s) => /<\/Error>/.test(s.response) || s.gone).length, (n) => n === 40, 20000, "answers");
     const slowed = conns.filter((s) => /<Code>SlowDown<\/Code>/.test(s.response)).length;
