@@ -52,7 +52,7 @@
 /* Resource bounds against one client holding everyone else out (see the listener's start). */
 #define PER_IP_CONNECTIONS 128u    /* open connections from one source address */
 #define HEADER_TIMEOUT 10u         /* seconds of silence before a request's headers are complete (and between requests) */
-#define REQUEST_TIMEOUT 120u       /* seconds of silence while a request's body or answer is moving */
+#define REQUEST_TIMEOUT 300u       /* seconds of silence while a request's body or answer is moving (or a long commit runs) */
 #define BODY_MEMORY (32u << 20)    /* bytes of request bodies held in memory (XML documents), all requests together */
 
 struct object_gateway {
