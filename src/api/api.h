@@ -184,10 +184,12 @@ int rate_allow(const char *account); /* 1 = allowed */
 
 /* audit.c */
 void audit_record(struct store *s, const struct api_ctx *ctx, const char *result);
-/* The same record from explicit fields (requests refused before an action or caller is known). */
-void audit_write(struct store *s, const char *owner_uin, const char *user_uin, const char *source_ip,
-                 const char *service, const char *action, const char *resource, const char *result,
-                 const char *request_id);
+/* The same record from explicit fields, for listeners without an api_ctx (the object gateway).
+ * Inside the caller's transaction if one is open. 0, or -1 (logged). */
+struct audit_entry {
+    const char *owner_uin, *user_uin, *source_ip, *service, *action, *resource, *result, *request_id;
+};
+int audit_write(struct store *s, const struct audit_entry *e);
 extern const struct migration audit_migrations[];
 extern const int audit_migration_count;
 

@@ -17,21 +17,23 @@ const struct migration audit_migrations[] = {
 };
 const int audit_migration_count = 1;
 
-void audit_write(struct store *s, const char *owner_uin, const char *user_uin, const char *source_ip,
-                 const char *service, const char *action, const char *resource, const char *result,
-                 const char *request_id)
+int audit_write(struct store *s, const struct audit_entry *e)
 {
     int rc = store_exec(s,
                         "INSERT INTO audit_log (time, owner_uin, user_uin, source_ip, service, action, resource, result, "
                         "request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        "issssssss", time_now(), owner_uin, user_uin, source_ip, service, action,
-                        resource && *resource ? resource : "*", result, request_id);
+                        "issssssss", time_now(), e->owner_uin, e->user_uin, e->source_ip, e->service, e->action,
+                        e->resource && *e->resource ? e->resource : "*", e->result, e->request_id);
     if (rc < 0)
-        log_error("audit: cannot record %s %s: %s", action, request_id, store_errmsg(s));
+        log_error("audit: cannot record %s %s: %s", e->action, e->request_id, store_errmsg(s));
+    return rc < 0 ? -1 : 0;
 }
 
 void audit_record(struct store *s, const struct api_ctx *ctx, const char *result)
 {
-    audit_write(s, ctx->who.owner_uin, ctx->who.user_uin, ctx->source_ip, ctx->action->service, ctx->action->name,
-                ctx->resource, result, ctx->request_id);
+    struct audit_entry e = {.owner_uin = ctx->who.owner_uin, .user_uin = ctx->who.user_uin, .source_ip = ctx->source_ip,
+                            .service = ctx->action->service, .action = ctx->action->name,
+                            .resource = ctx->resource[0] ? ctx->resource : "*", .result = result,
+                            .request_id = ctx->request_id};
+    audit_write(s, &e);
 }

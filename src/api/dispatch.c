@@ -319,8 +319,11 @@ answer:
         if (ctx.action && ((ctx.action->flags & A_MUTATES) || !strcmp(o.code, "UnauthorizedOperation")))
             audit_record(s, &ctx, o.code);
         else if (!strncmp(o.code, "AuthFailure", 11))
-            audit_write(s, ctx.who.owner_uin, ctx.who.user_uin, ctx.source_ip, ctx.action ? ctx.action->service : "",
-                        action_name ? action_name : "", "*", o.code, rid);
+            audit_write(s, &(struct audit_entry){.owner_uin = ctx.who.owner_uin, .user_uin = ctx.who.user_uin,
+                                                 .source_ip = ctx.source_ip,
+                                                 .service = ctx.action ? ctx.action->service : "",
+                                                 .action = action_name ? action_name : "", .resource = "*",
+                                                 .result = o.code, .request_id = rid});
     }
     char *body;
     if (o.code) {

@@ -45,6 +45,10 @@ static const struct migration engine_migrations[] = {
         " bytes_out INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (bucket, day));"
         "CREATE TABLE obj_account_quota (owner_uin TEXT PRIMARY KEY, quota_objects INTEGER NOT NULL DEFAULT 0,"
         " quota_bytes INTEGER NOT NULL DEFAULT 0);"},
+    /* bucket_id: a bucket deleted and created again under its name is another bucket; refused
+     * requests are counted apart from the billable ones */
+    {2, "ALTER TABLE obj_buckets ADD COLUMN bucket_id TEXT NOT NULL DEFAULT '';"
+        "ALTER TABLE obj_usage ADD COLUMN refused_requests INTEGER NOT NULL DEFAULT 0;"},
 };
 
 int engine_migrate(struct store *s, char *err, size_t errlen)
@@ -191,7 +195,7 @@ int engine_garbage(struct store *s, const char *id)
 #define METER_SLOTS 512
 struct meter_slot {
     char bucket[64];
-    uint64_t req[3], in, out;
+    uint64_t req[METER_KINDS], in, out;
 };
 static struct meter_slot meters[METER_SLOTS];
 static pthread_mutex_t meter_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -199,7 +203,7 @@ static pthread_mutex_t meter_lock = PTHREAD_MUTEX_INITIALIZER;
 void engine_meter(const char *bucket, enum meter_kind kind, uint64_t bytes_in, uint64_t bytes_out)
 {
     if (!bucket || !bucket[0])
-        bucket = "-"; /* service-level requests (ListBuckets) */
+        return; /* usage is per bucket */
     uint32_t h = 2166136261u;
     for (const char *p = bucket; *p; p++)
         h = (h ^ (uint8_t)*p) * 16777619u;
@@ -237,14 +241,16 @@ void engine_meter_flush(void)
                 return;
             any = 1;
             store_exec(s,
-                       "INSERT INTO obj_usage (bucket, day, get_requests, put_requests, other_requests, bytes_in, bytes_out)"
-                       " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (bucket, day) DO UPDATE SET"
+                       "INSERT INTO obj_usage (bucket, day, get_requests, put_requests, other_requests, bytes_in, bytes_out,"
+                       " refused_requests) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (bucket, day) DO UPDATE SET"
                        " get_requests = get_requests + excluded.get_requests,"
                        " put_requests = put_requests + excluded.put_requests,"
                        " other_requests = other_requests + excluded.other_requests,"
-                       " bytes_in = bytes_in + excluded.bytes_in, bytes_out = bytes_out + excluded.bytes_out",
-                       "ssiiiii", snap[i].bucket, day, (int64_t)snap[i].req[METER_GET], (int64_t)snap[i].req[METER_PUT],
-                       (int64_t)snap[i].req[METER_OTHER], (int64_t)snap[i].in, (int64_t)snap[i].out);
+                       " bytes_in = bytes_in + excluded.bytes_in, bytes_out = bytes_out + excluded.bytes_out,"
+                       " refused_requests = refused_requests + excluded.refused_requests",
+                       "ssiiiiii", snap[i].bucket, day, (int64_t)snap[i].req[METER_GET], (int64_t)snap[i].req[METER_PUT],
+                       (int64_t)snap[i].req[METER_OTHER], (int64_t)snap[i].in, (int64_t)snap[i].out,
+                       (int64_t)snap[i].req[METER_REFUSED]);
         }
     if (any && store_commit(s) != STORE_OK)
         log_warn("object meters: flush failed: %s", store_errmsg(s));

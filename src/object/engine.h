@@ -45,8 +45,10 @@ int engine_copy_range(struct engine_file *f, const char *src_id, uint64_t offset
 int engine_garbage(struct store *s, const char *id);
 
 /* Metering: request and traffic counters per bucket, kept in memory and flushed to
- * obj_usage (per bucket per UTC day) every few seconds and at stop. */
-enum meter_kind { METER_GET, METER_PUT, METER_OTHER };
+ * obj_usage (per bucket per UTC day) every few seconds and at stop. The gateway meters only
+ * requests that reached an existing bucket: allowed ones by kind (billable), refused ones as
+ * METER_REFUSED (bytes not counted). */
+enum meter_kind { METER_GET, METER_PUT, METER_OTHER, METER_REFUSED, METER_KINDS };
 void engine_meter(const char *bucket, enum meter_kind kind, uint64_t bytes_in, uint64_t bytes_out);
 void engine_meter_flush(void);
 

@@ -15,7 +15,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <netinet/in.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -50,6 +49,11 @@
 #define LIST_MAX 1000
 #define MAX_RESP_HEADERS 48
 #define SMALL_OBJECT (32 * 1024)
+/* Resource bounds against one client holding everyone else out (see the listener's start). */
+#define PER_IP_CONNECTIONS 128u    /* open connections from one source address */
+#define HEADER_TIMEOUT 10u         /* seconds of silence before a request's headers are complete (and between requests) */
+#define REQUEST_TIMEOUT 300u       /* seconds of silence while a request's body or answer is moving (or a long commit runs) */
+#define BODY_MEMORY (32u << 20)    /* bytes of request bodies held in memory (XML documents), all requests together */
 
 struct object_gateway {
     struct MHD_Daemon *mhd;
@@ -71,6 +75,7 @@ enum body_mode { SINK_NONE, SINK_BUFFER, SINK_FILE, SINK_DISCARD };
 
 struct bucket {
     char name[64], owner_uin[24], app_id[24], region[64], acl[24];
+    char id[24]; /* set at creation: the same name created again is another bucket */
     int64_t created, objects, bytes, quota_objects, quota_bytes;
 };
 
@@ -96,8 +101,12 @@ struct hdr {
     char *value;
 };
 
+struct conn;
+
 struct rq {
     struct MHD_Connection *c;
+    struct conn *conn;
+    const char *source_ip; /* the TCP peer (conn->ip): CAM's qcs:ip and the audit record */
     char *uri;
     char *raw_path;
     const char *raw_query;
@@ -117,6 +126,10 @@ struct rq {
     const struct op *op;
     struct bucket b;
     bool have_bucket;
+    bool auth_failed;  /* the signature or its key was refused: audited whatever the method */
+    char unknown_key[72];
+    bool audited;      /* the audit record was committed with the change itself */
+    enum { METER_NONE, METER_ALLOWED, METER_DENIED } meter; /* set where the bucket's authorisation is decided */
     bool read_txn; /* GET/HEAD: bucket and object rows read in one SQLite read transaction */
     /* a failure found while the body streams in is answered at the end */
     int err_status;
@@ -133,11 +146,26 @@ struct rq {
     uint64_t decoded;
     int64_t expected;
     uint64_t max_bytes;
+    size_t body_held; /* share of BODY_MEMORY this request holds */
     /* response */
     struct hdr hdrs[MAX_RESP_HEADERS];
     int nhdrs;
     uint64_t bytes_out;
+    unsigned status;     /* of the answer queued, 0 if none */
+    char result[64];     /* its S3 error code, "" for success */
 };
+
+/* Per connection (MHD_OPTION_NOTIFY_CONNECTION): the peer's address, and the request context
+ * uri_log allocated. Whether MHD reports the completion of a request it refuses before the access
+ * handler (request line or headers too large for the connection's memory) depends on its version
+ * and on where it refuses, so such a context is freed here too: when the next request starts on
+ * the connection, or when the connection closes. */
+struct conn {
+    struct rq *pending;
+    char ip[INET6_ADDRSTRLEN];
+};
+
+static atomic_size_t body_memory; /* sum of rq.body_held */
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -234,6 +262,7 @@ static enum MHD_Result queue(struct rq *r, unsigned status, struct MHD_Response 
         MHD_add_response_header(resp, r->hdrs[i].name, r->hdrs[i].value);
     free_headers(r);
     r->answered = true;
+    r->status = status;
     enum MHD_Result rc = MHD_queue_response(r->c, status, resp);
     MHD_destroy_response(resp);
     return rc;
@@ -267,6 +296,7 @@ static enum MHD_Result send_error(struct rq *r, int status, const char *code, co
     size_t len = 0;
     const char *doc = s3xml_error_document(&w, code, message, obj_buf_str(&res), r->request_id, &len);
     free_headers(r); /* headers meant for a success answer don't belong on an error */
+    snprintf(r->result, sizeof r->result, "%s", code);
     enum MHD_Result rc = send_buffer(r, (unsigned)status, doc ? doc : "", doc ? len : 0, "application/xml");
     xmlw_free(&w);
     obj_buf_free(&res);
@@ -370,7 +400,7 @@ static int load_bucket(struct store *s, const char *name, struct bucket *b)
 {
     struct store_stmt *q = store_query(s,
                                        "SELECT name, owner_uin, app_id, region, acl, created, objects, bytes,"
-                                       " quota_objects, quota_bytes FROM obj_buckets WHERE name = ?",
+                                       " quota_objects, quota_bytes, bucket_id FROM obj_buckets WHERE name = ?",
                                        "s", name);
     if (!q)
         return -1;
@@ -386,9 +416,43 @@ static int load_bucket(struct store *s, const char *name, struct bucket *b)
         b->bytes = store_int(q, 7);
         b->quota_objects = store_int(q, 8);
         b->quota_bytes = store_int(q, 9);
+        snprintf(b->id, sizeof b->id, "%s", store_text(q, 10));
     }
     store_done(q);
     return rc < 0 ? -1 : rc;
+}
+
+/* Inside the caller's transaction: is the bucket named r->bucket still the one the request was
+ * authorised on (owner and creation id)? A bucket deleted and created again while a body streamed
+ * in is another bucket. 0 yes (its current row in *now if given), -1 no (failure recorded). */
+static int same_bucket(struct rq *r, struct store *s, struct bucket *now)
+{
+    struct bucket b;
+    int rc = load_bucket(s, r->bucket, &b);
+    if (rc == 1 && strcmp(b.id, r->b.id) == 0 && strcmp(b.owner_uin, r->b.owner_uin) == 0) {
+        if (now)
+            *now = b;
+        return 0;
+    }
+    if (rc < 0)
+        fail_store(r, s);
+    else
+        fail(r, 404, "NoSuchBucket", "The specified bucket does not exist");
+    return -1;
+}
+
+/* Opens the transaction a change to the authorised bucket runs in. 0, or -1 (recorded, nothing open). */
+static int begin_bucket_change(struct rq *r, struct store *s)
+{
+    if (store_begin(s) != STORE_OK) {
+        fail_store(r, s);
+        return -1;
+    }
+    if (same_bucket(r, s, NULL) != 0) {
+        store_rollback(s);
+        return -1;
+    }
+    return 0;
 }
 
 struct objrow {
@@ -572,7 +636,7 @@ static int authorize(struct rq *r, const char *action, const struct bucket *b, c
             return 1;
         char res[1400];
         cam_resource(r, b, b->name, key, res, sizeof res);
-        struct authz_request az = {.who = &r->who, .action = action, .resource = res, .source_ip = "", .now = time_now()};
+        struct authz_request az = {.who = &r->who, .action = action, .resource = res, .source_ip = r->source_ip, .now = time_now()};
         int ok = identity_authorize(store_thread(), &az);
         if (ok < 0) {
             fail_store(r, store_thread());
@@ -595,7 +659,7 @@ static int authorize(struct rq *r, const char *action, const struct bucket *b, c
             return 1;
         char res[1400];
         cam_resource(r, NULL, r->bucket[0] ? r->bucket : NULL, NULL, res, sizeof res);
-        struct authz_request az = {.who = &r->who, .action = action, .resource = res, .source_ip = "", .now = time_now()};
+        struct authz_request az = {.who = &r->who, .action = action, .resource = res, .source_ip = r->source_ip, .now = time_now()};
         int ok = identity_authorize(store_thread(), &az);
         if (ok < 0) {
             fail_store(r, store_thread());
@@ -605,6 +669,46 @@ static int authorize(struct rq *r, const char *action, const struct bucket *b, c
             return 1;
     }
     fail(r, 403, "AccessDenied", "Access Denied");
+    return 0;
+}
+
+/* ---------------------------------------------------------------- audit */
+
+static const struct op *route(struct rq *r, enum scope scope);
+
+static enum scope scope_of(const struct rq *r)
+{
+    return !r->bucket[0] ? SCOPE_SERVICE : r->key ? SCOPE_OBJECT : SCOPE_BUCKET;
+}
+
+/* Requests that ask for a change are audited, allowed or refused; so is every refused signature. */
+static bool mutating(const struct rq *r)
+{
+    return strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0 && strcmp(r->method, "OPTIONS") != 0;
+}
+
+/* The API's audit record with the same fields: the caller's account (for an anonymous caller, the
+ * bucket owner's), the caller ("anonymous", or the key id an unknown key's signature named),
+ * service "cos", the S3 operation, the qcs resource, and "Success" or the S3 error code. */
+static int audit(struct rq *r, struct store *s, const char *result)
+{
+    const struct op *o = r->op ? r->op : route(r, scope_of(r));
+    char res[1400];
+    cam_resource(r, r->have_bucket ? &r->b : NULL, r->bucket[0] ? r->bucket : NULL, r->key, res, sizeof res);
+    const char *owner = r->who.owner_uin[0] ? r->who.owner_uin : r->have_bucket ? r->b.owner_uin : "";
+    const char *user = r->who.user_uin[0] ? r->who.user_uin : r->unknown_key[0] ? r->unknown_key : "anonymous";
+    struct audit_entry e = {.owner_uin = owner, .user_uin = user, .source_ip = r->source_ip, .service = "cos",
+                            .action = o ? o->name : r->method, .resource = res, .result = result,
+                            .request_id = r->request_id};
+    return audit_write(s, &e);
+}
+
+/* Commits a change together with its audit record. 0, or -1 (nothing committed; caller rolls back). */
+static int commit_audited(struct rq *r, struct store *s)
+{
+    if (audit(r, s, "Success") != 0 || store_commit(s) != STORE_OK)
+        return -1;
+    r->audited = true;
     return 0;
 }
 
@@ -634,49 +738,14 @@ static void orq_each(void *ctx, obj_header_visit_fn visit, void *arg)
     MHD_get_connection_values((struct MHD_Connection *)ctx, MHD_HEADER_KIND, orq_iter, &v);
 }
 
-/* Recently used keys, so a burst of requests costs one store lookup and one decryption per key
- * every KEY_CACHE_SECONDS; a disabled or deleted key stops working within that time. */
-#define KEY_CACHE_SLOTS 64
-#define KEY_CACHE_SECONDS 5
-static struct {
-    char access_key[129];
-    struct principal who;
-    char secret[128];
-    int64_t until;
-} key_cache[KEY_CACHE_SLOTS];
-static pthread_mutex_t key_cache_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static unsigned key_slot(const char *k)
-{
-    uint32_t h = 2166136261u;
-    for (; *k; k++)
-        h = (h ^ (uint8_t)*k) * 16777619u;
-    return h % KEY_CACHE_SLOTS;
-}
-
+/* Identity's generation-checked lookup alone: a key disabled or deleted through the API stops
+ * working here at once (no cache of our own to outlive it). */
 static int lookup_secret(struct rq *r, const char *access_key)
 {
-    unsigned slot = key_slot(access_key);
-    int64_t now = time_now();
-    pthread_mutex_lock(&key_cache_lock);
-    if (key_cache[slot].until > now && strcmp(key_cache[slot].access_key, access_key) == 0) {
-        r->who = key_cache[slot].who;
-        snprintf(r->secret, sizeof r->secret, "%s", key_cache[slot].secret);
-        pthread_mutex_unlock(&key_cache_lock);
-        return 0;
-    }
-    pthread_mutex_unlock(&key_cache_lock);
     struct store *s = store_thread();
     int rc = s ? identity_lookup_key(s, access_key, &r->who, r->secret, sizeof r->secret) : -2;
-    if (rc == 0 && strlen(access_key) < sizeof key_cache[0].access_key) {
-        pthread_mutex_lock(&key_cache_lock);
-        snprintf(key_cache[slot].access_key, sizeof key_cache[slot].access_key, "%s", access_key);
-        key_cache[slot].who = r->who;
-        snprintf(key_cache[slot].secret, sizeof key_cache[slot].secret, "%s", r->secret);
-        key_cache[slot].until = now + KEY_CACHE_SECONDS;
-        pthread_mutex_unlock(&key_cache_lock);
-    }
     if (rc == -1) {
+        snprintf(r->unknown_key, sizeof r->unknown_key, "%s", access_key); /* the audit record names it */
         fail(r, 403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.");
         return -1;
     }
@@ -776,6 +845,13 @@ static int sink_data(void *ctx, const uint8_t *data, size_t len)
     if (r->ck.algo != CHECKSUM_NONE)
         checksum_update(&r->ck, data, len);
     if (r->sink == SINK_BUFFER) {
+        /* bodies held in memory (XML documents), all requests together, stay under BODY_MEMORY */
+        if (atomic_fetch_add(&body_memory, len) + len > BODY_MEMORY) {
+            atomic_fetch_sub(&body_memory, len);
+            fail(r, 503, "SlowDown", "Please reduce your request rate.");
+            return -1;
+        }
+        r->body_held += len;
         obj_buf_put(&r->body, data, len);
         if (r->body.failed) {
             fail(r, 400, "MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema.");
@@ -880,6 +956,14 @@ static int body_begin(struct rq *r, enum body_mode mode, uint64_t max_bytes)
     return 0;
 }
 
+/* The request's body buffer and its share of BODY_MEMORY, once no handler will read it. */
+static void body_release(struct rq *r)
+{
+    obj_buf_free(&r->body);
+    atomic_fetch_sub(&body_memory, r->body_held);
+    r->body_held = 0;
+}
+
 static void body_feed(struct rq *r, const char *data, size_t len)
 {
     if (r->err_status || r->sink == SINK_DISCARD || r->sink == SINK_NONE)
@@ -893,6 +977,8 @@ static void body_feed(struct rq *r, const char *data, size_t len)
     } else {
         sink_data(r, (const uint8_t *)data, len);
     }
+    if (r->err_status)
+        body_release(r); /* the answer is the failure: nothing reads the rest */
 }
 
 /* After the last byte: every integrity check. Fills etag (hex MD5) and, if any, the checksum
@@ -1043,10 +1129,23 @@ static void op_create_bucket(struct rq *r)
         snprintf(region, sizeof region, "%s", r->auth == AUTH_V4 ? r->v4.region : conf->region);
     if (!region[0])
         snprintf(region, sizeof region, "us-east-1");
+    uint8_t raw[8];
+    char id[17];
+    random_bytes(raw, sizeof raw);
+    hex_encode(raw, sizeof raw, id);
     struct store *s = store_thread();
+    if (store_begin(s) != STORE_OK) {
+        fail_store(r, s);
+        return;
+    }
     int rc = store_exec(s,
-                        "INSERT INTO obj_buckets (name, owner_uin, app_id, region, acl, created) VALUES (?, ?, ?, ?, ?, ?)",
-                        "sssssi", r->bucket, r->who.owner_uin, r->who.app_id, region, acl, time_now());
+                        "INSERT INTO obj_buckets (name, owner_uin, app_id, region, acl, created, bucket_id)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        "sssssis", r->bucket, r->who.owner_uin, r->who.app_id, region, acl, time_now(), id);
+    if (rc >= 0 && commit_audited(r, s) != 0)
+        rc = STORE_ERROR;
+    if (rc < 0)
+        store_rollback(s);
     if (rc == STORE_CONSTRAINT) {
         struct bucket b;
         if (load_bucket(s, r->bucket, &b) == 1 && strcmp(b.owner_uin, r->who.owner_uin) == 0)
@@ -1059,6 +1158,7 @@ static void op_create_bucket(struct rq *r)
         fail_store(r, s);
         return;
     }
+    r->meter = METER_ALLOWED; /* the bucket exists now */
     add_header(r, "Location", "/%s", r->bucket);
     send_empty(r, 200);
 }
@@ -1072,10 +1172,8 @@ static void op_head_bucket(struct rq *r)
 static void op_delete_bucket(struct rq *r)
 {
     struct store *s = store_thread();
-    if (store_begin(s) != STORE_OK) {
-        fail_store(r, s);
+    if (begin_bucket_change(r, s) != 0)
         return;
-    }
     struct store_stmt *q = store_query(s, "SELECT 1 FROM obj_objects WHERE bucket = ? LIMIT 1", "s", r->bucket);
     int has = q ? store_step(q) : -1;
     store_done(q);
@@ -1096,7 +1194,7 @@ static void op_delete_bucket(struct rq *r)
                          "s", r->bucket) < 0 ||
               store_exec(s, "DELETE FROM obj_uploads WHERE bucket = ?", "s", r->bucket) < 0 ||
               store_exec(s, "DELETE FROM obj_buckets WHERE name = ?", "s", r->bucket) < 0;
-    if (bad || store_commit(s) != STORE_OK) {
+    if (bad || commit_audited(r, s) != 0) {
         store_rollback(s);
         fail_store(r, s);
         return;
@@ -1161,6 +1259,31 @@ static void write_acl(struct rq *r, const char *owner, const char *acl)
 
 static void op_get_bucket_acl(struct rq *r) { write_acl(r, r->b.owner_uin, r->b.acl); }
 
+/* Sets the bucket's acl or tags column, on the bucket the request was authorised on only. */
+static void set_bucket_column(struct rq *r, const char *column, const char *value, unsigned status)
+{
+    struct store *s = store_thread();
+    if (store_begin(s) != STORE_OK) {
+        fail_store(r, s);
+        return;
+    }
+    int rc = strcmp(column, "acl") == 0
+                 ? store_exec(s, "UPDATE obj_buckets SET acl = ? WHERE name = ? AND bucket_id = ? AND owner_uin = ?",
+                              "ssss", value, r->bucket, r->b.id, r->b.owner_uin)
+                 : store_exec(s, "UPDATE obj_buckets SET tags = ? WHERE name = ? AND bucket_id = ? AND owner_uin = ?",
+                              "ssss", value, r->bucket, r->b.id, r->b.owner_uin);
+    if (rc > 0 && commit_audited(r, s) != 0)
+        rc = -1;
+    if (rc <= 0)
+        store_rollback(s);
+    if (rc < 0)
+        fail_store(r, s);
+    else if (rc == 0)
+        fail(r, 404, "NoSuchBucket", "The specified bucket does not exist");
+    else
+        send_empty(r, status);
+}
+
 static void op_put_bucket_acl(struct rq *r)
 {
     const char *acl = request_acl(r, NULL);
@@ -1169,12 +1292,7 @@ static void op_put_bucket_acl(struct rq *r)
              r->body.len ? "Only canned ACLs (x-amz-acl) are supported." : "The canned ACL is missing or not valid.");
         return;
     }
-    struct store *s = store_thread();
-    if (store_exec(s, "UPDATE obj_buckets SET acl = ? WHERE name = ?", "ss", acl, r->bucket) < 0) {
-        fail_store(r, s);
-        return;
-    }
-    send_empty(r, 200);
+    set_bucket_column(r, "acl", acl, 200);
 }
 
 static void write_tagging(struct rq *r, const char *json_tags)
@@ -1221,11 +1339,7 @@ static void op_put_bucket_tagging(struct rq *r)
     char *tags = parse_tagging_body(r, S3XML_MAX_BUCKET_TAGS);
     if (!tags)
         return;
-    struct store *s = store_thread();
-    if (store_exec(s, "UPDATE obj_buckets SET tags = ? WHERE name = ?", "ss", tags, r->bucket) < 0)
-        fail_store(r, s);
-    else
-        send_empty(r, 204);
+    set_bucket_column(r, "tags", tags, 204);
     free(tags);
 }
 
@@ -1247,14 +1361,7 @@ static void op_get_bucket_tagging(struct rq *r)
     free(tags);
 }
 
-static void op_delete_bucket_tagging(struct rq *r)
-{
-    struct store *s = store_thread();
-    if (store_exec(s, "UPDATE obj_buckets SET tags = NULL WHERE name = ?", "s", r->bucket) < 0)
-        fail_store(r, s);
-    else
-        send_empty(r, 204);
-}
+static void op_delete_bucket_tagging(struct rq *r) { set_bucket_column(r, "tags", NULL, 204); }
 
 /* A fixed answer for sub-resources this store has no configuration for. */
 static void op_fixed(struct rq *r)
@@ -1571,14 +1678,8 @@ struct new_object {
 static int put_row(struct rq *r, struct store *s, const struct new_object *n)
 {
     struct bucket b;
-    int rc = load_bucket(s, r->bucket, &b);
-    if (rc != 1) {
-        if (rc == 0)
-            fail(r, 404, "NoSuchBucket", "The specified bucket does not exist");
-        else
-            fail_store(r, s);
+    if (same_bucket(r, s, &b) != 0)
         return -1;
-    }
     int64_t old_size = 0, had = 0;
     char old_file[ENGINE_ID_LEN + 8] = "";
     struct store_stmt *q = store_query(s, "SELECT size, file FROM obj_objects WHERE bucket = ? AND key = ?", "ss",
@@ -1643,7 +1744,8 @@ static int commit_object(struct rq *r, const struct new_object *n)
         store_rollback(s);
         return -1;
     }
-    if (store_commit(s) != STORE_OK) {
+    if (commit_audited(r, s) != 0) {
+        store_rollback(s);
         fail_store(r, s);
         return -1;
     }
@@ -1867,6 +1969,15 @@ out:
 
 /* ---------------------------------------------------------------- object reads */
 
+/* Query parameters that override an answer's headers; S3 accepts them on signed requests only
+ * (otherwise anyone could serve a public object as, say, text/html). */
+static const struct {
+    const char *param, *header;
+} overrides[] = {{"response-content-type", "Content-Type"},         {"response-content-language", "Content-Language"},
+                 {"response-expires", "Expires"},                   {"response-cache-control", "Cache-Control"},
+                 {"response-content-disposition", "Content-Disposition"},
+                 {"response-content-encoding", "Content-Encoding"}};
+
 static void object_headers(struct rq *r, const struct objrow *o, bool whole)
 {
     char lm[40];
@@ -1874,12 +1985,6 @@ static void object_headers(struct rq *r, const struct objrow *o, bool whole)
     add_header(r, "ETag", "\"%s\"", o->etag);
     add_header(r, "Last-Modified", "%s", lm);
     add_header(r, "Accept-Ranges", "bytes");
-    static const struct {
-        const char *param, *header;
-    } overrides[] = {{"response-content-type", "Content-Type"},         {"response-content-language", "Content-Language"},
-                     {"response-expires", "Expires"},                   {"response-cache-control", "Cache-Control"},
-                     {"response-content-disposition", "Content-Disposition"},
-                     {"response-content-encoding", "Content-Encoding"}};
     json_t *h = o->headers ? json_loads(o->headers, 0, NULL) : NULL;
     for (size_t i = 0; i < sizeof overrides / sizeof overrides[0]; i++) {
         const char *v = qget(r, overrides[i].param);
@@ -1927,31 +2032,45 @@ static int conditions(struct rq *r, const struct objrow *o)
     return 0;
 }
 
-/* Range: bytes=a-b | a- | -n. 0 = whole object, 1 = range set, -1 = unsatisfiable. */
+/* A decimal byte position: digits only (no blank, no sign), below 2^62. -1 if not one. */
+static int64_t range_number(const char *p, const char **end)
+{
+    int64_t v = 0;
+    const char *q = p;
+    for (; *q >= '0' && *q <= '9'; q++) {
+        if (v > (INT64_MAX / 4) / 10)
+            return -1;
+        v = v * 10 + (*q - '0');
+    }
+    *end = q;
+    return q == p ? -1 : v;
+}
+
+/* Range: bytes=a-b | a- | -n. 0 = whole object (absent or not a single valid range: ignored, as
+ * S3 does), 1 = range set, -1 = unsatisfiable. */
 static int parse_range(const char *h, int64_t size, int64_t *from, int64_t *len)
 {
     if (!h || strncmp(h, "bytes=", 6) != 0 || strchr(h, ','))
-        return 0; /* not a single byte range: ignored, as S3 does */
-    const char *p = h + 6;
-    char *end;
+        return 0;
+    const char *p = h + 6, *end;
     if (*p == '-') {
-        long long n = strtoll(p + 1, &end, 10);
-        if (*end || end == p + 1)
+        int64_t n = range_number(p + 1, &end);
+        if (n < 0 || *end)
             return 0;
-        if (n <= 0 || size == 0)
+        if (n == 0 || size == 0)
             return -1;
         *from = n >= size ? 0 : size - n;
         *len = size - *from;
         return 1;
     }
-    long long a = strtoll(p, &end, 10);
-    if (end == p || *end != '-')
+    int64_t a = range_number(p, &end);
+    if (a < 0 || *end != '-')
         return 0;
     p = end + 1;
-    long long b = size - 1;
+    int64_t b = size - 1;
     if (*p) {
-        b = strtoll(p, &end, 10);
-        if (*end || b < a)
+        b = range_number(p, &end);
+        if (b < 0 || *end || b < a)
             return 0;
     }
     if (a >= size)
@@ -1972,6 +2091,12 @@ static void end_read_txn(struct rq *r)
 
 static void op_get_object(struct rq *r)
 {
+    if (r->auth == AUTH_ANON)
+        for (size_t i = 0; i < sizeof overrides / sizeof overrides[0]; i++)
+            if (qhas(r, overrides[i].param)) {
+                fail(r, 400, "InvalidRequest", "Request specific response headers cannot be used for anonymous GET requests.");
+                return;
+            }
     struct store *s = store_thread();
     struct objrow o = {0};
     /* one read transaction (one snapshot, one round of locks) for the bucket and object rows;
@@ -1986,18 +2111,23 @@ static void op_get_object(struct rq *r)
             fail_store(r, s);
         return;
     }
+    r->have_bucket = true;
     for (int attempt = 0; attempt < 3; attempt++) {
         int rc = load_object(s, r->bucket, r->key, &o);
         end_read_txn(r); /* a retry reads the row again outside it */
-        if (rc != 1) {
-            if (rc == 0)
-                fail(r, 404, "NoSuchKey", "The specified key does not exist.");
-            else
-                fail_store(r, s);
+        if (rc < 0) {
+            fail_store(r, s);
             return;
         }
-        if (authorize(r, r->op->action, &r->b, r->key, r->op->flags, o.acl) != 1) {
+        /* a missing key is told only to who may read the bucket: to anyone else it is AccessDenied */
+        int ok = authorize(r, r->op->action, &r->b, r->key, r->op->flags, rc == 1 ? o.acl : NULL);
+        r->meter = ok == 1 ? METER_ALLOWED : ok == 0 ? METER_DENIED : METER_NONE;
+        if (ok != 1) {
             objrow_free(&o);
+            return;
+        }
+        if (rc == 0) {
+            fail(r, 404, "NoSuchKey", "The specified key does not exist.");
             return;
         }
         const char *vid = qget(r, "versionId");
@@ -2078,10 +2208,8 @@ static void op_get_object(struct rq *r)
 static void op_delete_object(struct rq *r)
 {
     struct store *s = store_thread();
-    if (store_begin(s) != STORE_OK) {
-        fail_store(r, s);
+    if (begin_bucket_change(r, s) != 0)
         return;
-    }
     struct store_stmt *q = store_query(s, "SELECT size, file FROM obj_objects WHERE bucket = ? AND key = ?", "ss",
                                        r->bucket, r->key);
     int rc = q ? store_step(q) : -1;
@@ -2095,7 +2223,7 @@ static void op_delete_object(struct rq *r)
                                "is", size, r->bucket) < 0 ||
                     engine_garbage(s, file) != 0))
         rc = -1;
-    if (rc < 0 || store_commit(s) != STORE_OK) {
+    if (rc < 0 || commit_audited(r, s) != 0) {
         store_rollback(s);
         fail_store(r, s);
         return;
@@ -2116,10 +2244,9 @@ static void op_delete_objects(struct rq *r)
     struct xmlw w;
     xmlw_init(&w, 16u << 20);
     xmlw_open_ns(&w, "DeleteResult", S3_NS);
-    if (store_begin(s) != STORE_OK) {
+    if (begin_bucket_change(r, s) != 0) {
         s3xml_delete_free(&d);
         xmlw_free(&w);
-        fail_store(r, s);
         return;
     }
     bool broken = false;
@@ -2167,7 +2294,7 @@ static void op_delete_objects(struct rq *r)
     }
     r->err_status = 0;
     s3xml_delete_free(&d);
-    if (broken || store_commit(s) != STORE_OK) {
+    if (broken || commit_audited(r, s) != 0) {
         store_rollback(s);
         xmlw_free(&w);
         fail_store(r, s);
@@ -2194,10 +2321,16 @@ static void op_get_object_tagging(struct rq *r)
 static void set_object_column(struct rq *r, const char *tags_or_acl, bool is_acl)
 {
     struct store *s = store_thread();
+    if (begin_bucket_change(r, s) != 0)
+        return;
     int rc = is_acl ? store_exec(s, "UPDATE obj_objects SET acl = ? WHERE bucket = ? AND key = ?", "sss", tags_or_acl,
                                  r->bucket, r->key)
                     : store_exec(s, "UPDATE obj_objects SET tags = ? WHERE bucket = ? AND key = ?", "sss",
                                  tags_or_acl, r->bucket, r->key);
+    if (rc > 0 && commit_audited(r, s) != 0)
+        rc = -1;
+    if (rc <= 0)
+        store_rollback(s);
     if (rc < 0)
         fail_store(r, s);
     else if (rc == 0)
@@ -2268,11 +2401,15 @@ static void op_create_multipart(struct rq *r)
     hex_encode(raw, sizeof raw, id);
     const char *algo = hdr_amz(r, "checksum-algorithm");
     struct store *s = store_thread();
-    if (store_exec(s,
-                   "INSERT INTO obj_uploads (upload_id, bucket, key, initiated, content_type, headers, meta, tags, acl,"
-                   " owner_uin, initiator, checksum_algo) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                   "sssissssssss", id, r->bucket, r->key, now_ms(), content_type_of(r), headers, meta, tags, acl,
-                   r->b.owner_uin, r->auth == AUTH_ANON ? "anonymous" : r->who.user_uin, algo) < 0) {
+    if (begin_bucket_change(r, s) != 0) {
+        /* failure recorded */
+    } else if (store_exec(s,
+                          "INSERT INTO obj_uploads (upload_id, bucket, key, initiated, content_type, headers, meta, tags,"
+                          " acl, owner_uin, initiator, checksum_algo) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                          "sssissssssss", id, r->bucket, r->key, now_ms(), content_type_of(r), headers, meta, tags,
+                          acl, r->b.owner_uin, r->auth == AUTH_ANON ? "anonymous" : r->who.user_uin, algo) < 0 ||
+               commit_audited(r, s) != 0) {
+        store_rollback(s);
         fail_store(r, s);
     } else {
         struct xmlw w;
@@ -2334,10 +2471,8 @@ static void upload_part_begin(struct rq *r)
 static int commit_part(struct rq *r, int number, int64_t size, const char *etag, const char *checksum)
 {
     struct store *s = store_thread();
-    if (store_begin(s) != STORE_OK) {
-        fail_store(r, s);
+    if (begin_bucket_change(r, s) != 0)
         return -1;
-    }
     if (check_upload(r, s) != 1) {
         store_rollback(s);
         return -1;
@@ -2354,7 +2489,7 @@ static int commit_part(struct rq *r, int number, int64_t size, const char *etag,
                    "INSERT OR REPLACE INTO obj_parts (upload_id, part, size, etag, mtime, file, checksum)"
                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
                    "siisiss", uid, (int64_t)number, size, etag, now_ms(), r->file.id, checksum) < 0 ||
-        (old[0] && engine_garbage(s, old) != 0) || store_commit(s) != STORE_OK) {
+        (old[0] && engine_garbage(s, old) != 0) || commit_audited(r, s) != 0) {
         store_rollback(s);
         fail_store(r, s);
         return -1;
@@ -2552,7 +2687,7 @@ static void op_complete_multipart(struct rq *r)
                    qget(r, "uploadId")) < 0 ||
         store_exec(s, "DELETE FROM obj_parts WHERE upload_id = ?", "s", qget(r, "uploadId")) < 0 ||
         store_exec(s, "DELETE FROM obj_uploads WHERE upload_id = ?", "s", qget(r, "uploadId")) < 0 ||
-        store_commit(s) != STORE_OK) {
+        commit_audited(r, s) != 0) {
         store_rollback(s);
         fail_store(r, s);
         goto out;
@@ -2584,10 +2719,8 @@ out:
 static void op_abort_multipart(struct rq *r)
 {
     struct store *s = store_thread();
-    if (store_begin(s) != STORE_OK) {
-        fail_store(r, s);
+    if (begin_bucket_change(r, s) != 0)
         return;
-    }
     if (check_upload(r, s) != 1) {
         store_rollback(s);
         return;
@@ -2596,7 +2729,7 @@ static void op_abort_multipart(struct rq *r)
     if (store_exec(s, "INSERT OR IGNORE INTO obj_garbage (file) SELECT file FROM obj_parts WHERE upload_id = ?", "s",
                    uid) < 0 ||
         store_exec(s, "DELETE FROM obj_parts WHERE upload_id = ?", "s", uid) < 0 ||
-        store_exec(s, "DELETE FROM obj_uploads WHERE upload_id = ?", "s", uid) < 0 || store_commit(s) != STORE_OK) {
+        store_exec(s, "DELETE FROM obj_uploads WHERE upload_id = ?", "s", uid) < 0 || commit_audited(r, s) != 0) {
         store_rollback(s);
         fail_store(r, s);
         return;
@@ -2906,9 +3039,11 @@ static void begin(struct rq *r)
         fail(r, 400, "InvalidArgument", "The query string is too long or has too many parameters.");
         return;
     }
-    if (authenticate(r) != 0)
+    if (authenticate(r) != 0) {
+        r->auth_failed = true;
         return;
-    enum scope scope = !r->bucket[0] ? SCOPE_SERVICE : r->key ? SCOPE_OBJECT : SCOPE_BUCKET;
+    }
+    enum scope scope = scope_of(r);
     r->op = route(r, scope);
     if (!r->op) {
         fail(r, strcmp(r->method, "GET") == 0 || strcmp(r->method, "PUT") == 0 || strcmp(r->method, "HEAD") == 0 ||
@@ -2944,7 +3079,9 @@ static void begin(struct rq *r)
             return;
         }
         r->have_bucket = true;
-        if (authorize(r, r->op->action, &r->b, r->key, r->op->flags, NULL) != 1)
+        int ok = authorize(r, r->op->action, &r->b, r->key, r->op->flags, NULL);
+        r->meter = ok == 1 ? METER_ALLOWED : ok == 0 ? METER_DENIED : METER_NONE;
+        if (ok != 1)
             return;
     } else {
         if (r->auth == AUTH_ANON) {
@@ -2964,36 +3101,10 @@ static void begin(struct rq *r)
 
 /* ---------------------------------------------------------------- libmicrohttpd glue */
 
-static void *uri_log(void *cls, const char *uri, struct MHD_Connection *c)
+static void rq_free(struct rq *r)
 {
-    (void)cls;
-    struct rq *r = calloc(1, sizeof *r);
-    if (!r)
-        return NULL;
-    r->c = c;
-    r->file.fd = -1;
-    r->uri = strdup(uri ? uri : "/");
-    if (!r->uri) {
-        free(r);
-        return NULL;
-    }
-    char *qm = strchr(r->uri, '?');
-    r->raw_path = qm ? strndup(r->uri, (size_t)(qm - r->uri)) : strdup(r->uri);
-    r->raw_query = qm ? qm + 1 : "";
-    return r;
-}
-
-static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
-{
-    (void)cls;
-    (void)c;
-    (void)toe;
-    struct rq *r = *con_cls;
-    if (!r)
-        return;
-    end_read_txn(r);
-    if (r->started)
-        engine_meter(r->bucket, meter_kind_of(r), r->decoded, r->bytes_out);
+    if (r->conn && r->conn->pending == r)
+        r->conn->pending = NULL;
     if (r->file.fd >= 0 || r->file.id[0])
         engine_tmp_discard(&r->file);
     if (r->dec)
@@ -3001,13 +3112,92 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum 
     EVP_MD_CTX_free(r->md5);
     EVP_MD_CTX_free(r->sha256);
     checksum_free(&r->ck);
-    obj_buf_free(&r->body);
+    body_release(r);
     obj_query_free(&r->q);
     free_headers(r);
     free(r->key);
     free(r->raw_path);
     free(r->uri);
     free(r);
+}
+
+static void peer_address(struct MHD_Connection *c, char *out, size_t len)
+{
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    out[0] = 0;
+    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+    if (sa && sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, (socklen_t)len);
+    else if (sa && sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, (socklen_t)len);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    (void)cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        struct conn *cn = calloc(1, sizeof *cn);
+        if (cn)
+            peer_address(c, cn->ip, sizeof cn->ip);
+        *socket_context = cn;
+        return;
+    }
+    struct conn *cn = *socket_context;
+    if (cn && cn->pending)
+        rq_free(cn->pending); /* refused by MHD before the access handler: never completed */
+    free(cn);
+    *socket_context = NULL;
+}
+
+static void *uri_log(void *cls, const char *uri, struct MHD_Connection *c)
+{
+    (void)cls;
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    struct conn *cn = ci ? ci->socket_context : NULL;
+    if (!cn)
+        return NULL; /* on_request then refuses the request */
+    if (cn->pending)
+        rq_free(cn->pending); /* the previous request never reached the access handler */
+    struct rq *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->c = c;
+    r->conn = cn;
+    r->source_ip = cn->ip;
+    r->file.fd = -1;
+    r->uri = strdup(uri ? uri : "/");
+    char *qm = r->uri ? strchr(r->uri, '?') : NULL;
+    r->raw_path = !r->uri ? NULL : qm ? strndup(r->uri, (size_t)(qm - r->uri)) : strdup(r->uri);
+    r->raw_query = qm ? qm + 1 : "";
+    if (!r->raw_path) {
+        rq_free(r);
+        return NULL;
+    }
+    cn->pending = r;
+    return r;
+}
+
+static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    struct rq *r = *con_cls;
+    if (!r)
+        return;
+    end_read_txn(r);
+    if (r->started && r->meter == METER_ALLOWED)
+        engine_meter(r->bucket, meter_kind_of(r), r->decoded, r->bytes_out);
+    else if (r->started && r->meter == METER_DENIED)
+        engine_meter(r->bucket, METER_REFUSED, 0, 0);
+    if (r->started && r->request_id[0] && !r->audited && (mutating(r) || r->auth_failed)) {
+        struct store *s = store_thread();
+        if (s)
+            audit(r, s, r->status && r->status < 400 ? "Success" : r->result[0] ? r->result : "Incomplete");
+    }
+    /* between requests, the connection waits for the next one's headers */
+    if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+        MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, HEADER_TIMEOUT);
+    rq_free(r);
     *con_cls = NULL;
 }
 
@@ -3021,7 +3211,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                                   const char *version, const char *upload_data, size_t *upload_size, void **con_cls)
 {
     (void)cls;
-    (void)c;
     (void)url;
     (void)version;
     struct rq *r = *con_cls;
@@ -3034,6 +3223,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (!r->started) {
         r->started = true;
         r->method = method;
+        /* the headers are in: a body or an answer may take longer to move */
+        MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, REQUEST_TIMEOUT);
         begin(r);
         /* A refusal before a body is read is answered at once (MHD then closes the connection
          * rather than read the body); everything else is answered on the next call, once MHD has
@@ -3050,6 +3241,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (!r->err_status)
         r->op->run(r);
     end_read_txn(r);
+    body_release(r);
     if (!r->answered)
         return send_error(r, r->err_status ? r->err_status : 500, r->err_status ? r->err_code : "InternalError",
                           r->err_status ? r->err_message : "No response.");
@@ -3091,9 +3283,11 @@ struct object_gateway *object_gateway_start(const struct config *cfg, char *err,
     g->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL,
                               on_request, g, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
                               MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_URI_LOG_CALLBACK, uri_log, NULL,
-                              MHD_OPTION_NOTIFY_COMPLETED, completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT, 300u,
-                              MHD_OPTION_CONNECTION_LIMIT, 4096u, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-                              (size_t)(64u << 10), MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
+                              MHD_OPTION_NOTIFY_COMPLETED, completed, NULL, MHD_OPTION_NOTIFY_CONNECTION,
+                              on_connection, NULL, MHD_OPTION_CONNECTION_TIMEOUT, HEADER_TIMEOUT,
+                              MHD_OPTION_CONNECTION_LIMIT, 4096u, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+                              PER_IP_CONNECTIONS, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64u << 10),
+                              MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
     if (!g->mhd) {
         snprintf(err, errlen, "cannot listen on %s:%d (in use or not permitted)", cfg->object_host, cfg->object_port);
         free(g);
