@@ -204,9 +204,7 @@ void engine_meter(const char *bucket, enum meter_kind kind, uint64_t bytes_in, u
 {
     if (!bucket || !bucket[0])
         return; /* usage is per bucket */
-    uint32_t h = 2166136261u;
-    for (const char *p = bucket; *p; p++)
-        h = (h ^ (uint8_t)*p) * 16777619u;
+    uint32_t h = hash_fnv1a(bucket);
     pthread_mutex_lock(&meter_lock);
     for (int i = 0; i < METER_SLOTS; i++) {
         struct meter_slot *m = &meters[(h + (uint32_t)i) % METER_SLOTS];
