@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,6 +116,16 @@ int daemon_run(struct config *cfg)
         fprintf(stderr, "yund: cannot create %s: %s\n", cfg->data_dir, strerror(errno));
         return 1;
     }
+    /* Absolute from here on: disk files, sockets and QEMU arguments below it must not depend on the cwd. */
+    char abs[PATH_MAX];
+    const char *why = !realpath(cfg->data_dir, abs)                ? strerror(errno)
+                      : strlen(abs) >= sizeof cfg->data_dir ? "path too long"
+                                                            : NULL;
+    if (why) {
+        fprintf(stderr, "yund: cannot resolve %s: %s\n", cfg->data_dir, why);
+        return 1;
+    }
+    memcpy(cfg->data_dir, abs, strlen(abs) + 1);
     char lockpath[1100];
     snprintf(lockpath, sizeof lockpath, "%s/yund.lock", cfg->data_dir);
     int lockfd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
