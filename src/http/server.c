@@ -145,26 +145,75 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     return reply(c, 200, body, "application/json");
 }
 
+/*
+ * The listening address: IPv4, or IPv6 in brackets or bare. IPv6 and the wildcard 0.0.0.0 bind
+ * dual-stack [::] (IPv4 clients arrive as ::ffff:a.b.c.d), so one listener serves both families.
+ */
+static int listen_addr(const struct config *cfg, struct sockaddr_storage *ss, unsigned *flags, char *err, size_t errlen)
+{
+    char host[128];
+    size_t n = strlen(cfg->listen_host);
+    if (n >= 2 && cfg->listen_host[0] == '[' && cfg->listen_host[n - 1] == ']')
+        snprintf(host, sizeof host, "%.*s", (int)(n - 2), cfg->listen_host + 1);
+    else
+        snprintf(host, sizeof host, "%s", cfg->listen_host);
+    memset(ss, 0, sizeof *ss);
+    struct sockaddr_in *v4 = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)ss;
+    if (inet_pton(AF_INET, host, &v4->sin_addr) == 1 && v4->sin_addr.s_addr != htonl(INADDR_ANY)) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons((uint16_t)cfg->listen_port);
+        return 0;
+    }
+    if (strcmp(host, "0.0.0.0") != 0 && inet_pton(AF_INET6, host, &v6->sin6_addr) != 1) {
+        snprintf(err, errlen, "listen address %s is neither an IPv4 nor an IPv6 address", cfg->listen_host);
+        return -1;
+    }
+    if (strcmp(host, "0.0.0.0") == 0)
+        v6->sin6_addr = in6addr_any;
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons((uint16_t)cfg->listen_port);
+    *flags |= MHD_USE_DUAL_STACK;
+    return 0;
+}
+
+static struct MHD_Daemon *start_mhd(struct http_server *srv, unsigned flags, struct sockaddr_storage *ss)
+{
+    const struct config *cfg = srv->cfg;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned threads = cfg->threads > 0 ? (unsigned)cfg->threads : (unsigned)(cores > 0 ? cores : 2);
+    /*
+     * No MHD_OPTION_LISTENING_ADDRESS_REUSE: MHD already sets SO_REUSEADDR (a restart does not wait for
+     * TIME_WAIT), and the option's value 1 adds SO_REUSEPORT, which would let a second yund bind this port
+     * and silently take half of the connections.
+     */
+    return MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)ss,
+                            MHD_OPTION_THREAD_POOL_SIZE, threads,
+                            MHD_OPTION_URI_LOG_CALLBACK, uri_log, NULL, MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+                            MHD_OPTION_CONNECTION_TIMEOUT, 120u, MHD_OPTION_CONNECTION_LIMIT, 4096u, MHD_OPTION_END);
+}
+
 struct http_server *http_start(const struct config *cfg, char *err, size_t errlen)
 {
     struct http_server *srv = calloc(1, sizeof *srv);
     if (!srv)
         return NULL;
     srv->cfg = cfg;
-    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)cfg->listen_port)};
-    if (inet_pton(AF_INET, cfg->listen_host, &addr.sin_addr) != 1) {
-        snprintf(err, errlen, "listen address %s is not an IPv4 address", cfg->listen_host);
+    struct sockaddr_storage ss;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+    if (listen_addr(cfg, &ss, &flags, err, errlen) != 0) {
         free(srv);
         return NULL;
     }
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    unsigned threads = cfg->threads > 0 ? (unsigned)cfg->threads : (unsigned)(cores > 0 ? cores : 2);
-    srv->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-                                on_request, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-                                MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_URI_LOG_CALLBACK, uri_log, NULL,
-                                MHD_OPTION_NOTIFY_COMPLETED, completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT, 120u,
-                                MHD_OPTION_CONNECTION_LIMIT, 4096u,
-                                MHD_OPTION_END);
+    srv->mhd = start_mhd(srv, flags, &ss);
+    if (!srv->mhd && ss.ss_family == AF_INET6 && strcmp(cfg->listen_host, "0.0.0.0") == 0) {
+        /* a host without IPv6: the wildcard still works on IPv4 */
+        struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
+        memset(&ss, 0, sizeof ss);
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons((uint16_t)cfg->listen_port);
+        srv->mhd = start_mhd(srv, flags & ~(unsigned)MHD_USE_DUAL_STACK, &ss);
+    }
     if (!srv->mhd) {
         snprintf(err, errlen, "cannot listen on %s:%d (in use or not permitted)", cfg->listen_host, cfg->listen_port);
         free(srv);
