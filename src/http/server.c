@@ -26,6 +26,13 @@ struct http_server {
     volatile int ready;
 };
 
+/*
+ * One per connection, made when MHD accepts it and freed when MHD closes it (the connection
+ * notifier), reused by each request on it. The URI log callback runs before MHD has decided to
+ * accept a request, and MHD calls neither the handler nor the completion notifier for requests it
+ * rejects on its own (URI or headers too large): whatever a request holds is released when the
+ * next one starts, when it completes, or when the connection closes, never lost.
+ */
 struct conn {
     char *uri;
     char *body;
@@ -33,13 +40,36 @@ struct conn {
     int started, too_large;
 };
 
-static void *uri_log(void *cls, const char *uri, struct MHD_Connection *c)
+static void conn_reset(struct conn *cc)
+{
+    free(cc->uri);
+    free(cc->body);
+    memset(cc, 0, sizeof *cc);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
 {
     (void)cls;
     (void)c;
-    struct conn *cc = calloc(1, sizeof *cc);
-    if (cc)
-        cc->uri = strdup(uri ? uri : "/");
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        *socket_context = calloc(1, sizeof(struct conn));
+    } else if (code == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context) {
+        conn_reset(*socket_context);
+        free(*socket_context);
+        *socket_context = NULL;
+    }
+}
+
+static void *uri_log(void *cls, const char *uri, struct MHD_Connection *c)
+{
+    (void)cls;
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    struct conn *cc = ci ? ci->socket_context : NULL;
+    if (!cc)
+        return NULL; /* the handler answers MHD_NO: the connection closes */
+    conn_reset(cc);
+    cc->uri = strdup(uri ? uri : "/");
     return cc;
 }
 
@@ -48,12 +78,8 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum 
     (void)cls;
     (void)c;
     (void)toe;
-    struct conn *cc = *con_cls;
-    if (cc) {
-        free(cc->uri);
-        free(cc->body);
-        free(cc);
-    }
+    if (*con_cls)
+        conn_reset(*con_cls);
     *con_cls = NULL;
 }
 
@@ -94,7 +120,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     (void)version;
     struct http_server *srv = cls;
     struct conn *cc = *con_cls;
-    if (!cc)
+    if (!cc || !cc->uri)
         return MHD_NO;
     if (!cc->started) {
         cc->started = 1;
@@ -190,6 +216,7 @@ static struct MHD_Daemon *start_mhd(struct http_server *srv, unsigned flags, str
     return MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)ss,
                             MHD_OPTION_THREAD_POOL_SIZE, threads,
                             MHD_OPTION_URI_LOG_CALLBACK, uri_log, NULL, MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+                            MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
                             MHD_OPTION_CONNECTION_TIMEOUT, 120u, MHD_OPTION_CONNECTION_LIMIT, 4096u, MHD_OPTION_END);
 }
 

@@ -260,13 +260,23 @@ static __thread struct store *thread_store;
 
 void store_set_path(const char *path) { snprintf(thread_store_path, sizeof thread_store_path, "%s", path); }
 
+/* A thread's connection is closed when the thread exits (worker pools stop at shutdown). */
+static pthread_key_t thread_store_key;
+static pthread_once_t thread_store_once = PTHREAD_ONCE_INIT;
+
+static void thread_store_exit(void *s) { store_close(s); }
+static void thread_store_init(void) { pthread_key_create(&thread_store_key, thread_store_exit); }
+
 struct store *store_thread(void)
 {
     if (!thread_store) {
         char err[256];
+        pthread_once(&thread_store_once, thread_store_init);
         thread_store = store_open(thread_store_path, err, sizeof err);
         if (!thread_store)
             fprintf(stderr, "store: %s\n", err);
+        else
+            pthread_setspecific(thread_store_key, thread_store);
     }
     return thread_store;
 }
