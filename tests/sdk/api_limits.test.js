@@ -81,3 +81,104 @@ test("requests that never reach the handler (7 KB URI, 1000 params, no credentia
     await d.destroy();
   }
 });
+
+test("4,200 idle connections from one address do not lock others out, and the header timeout closes them", async () => {
+  const d = await startDaemon();
+  const idle = [];
+  try {
+    // request line and one header, then silence, from 127.0.0.2
+    for (let i = 0; i < 4200; i += 300) {
+      idle.push(...await Promise.all(Array.from({ length: 300 }, () =>
+        rawConnect(d.port, "127.0.0.2", "POST / HTTP/1.1\r\nHost: x\r\n"))));
+    }
+    const closed = idle.map((s) => waitClosed(s, 20000));
+    await sleep(500);
+    const cvm = d.cvm();
+    for (let i = 0; i < 10; i++) {
+      const t0 = Date.now();
+      const r = await Promise.race([cvm.DescribeZones({}), sleep(5000).then(() => null)]);
+      assert.ok(r && r.TotalCount >= 1, `call ${i} from 127.0.0.1 timed out behind the idle connections`);
+      assert.ok(Date.now() - t0 < 5000);
+    }
+    const res = await Promise.all(closed);
+    const open = res.filter((r) => !r.closed).length;
+    assert.equal(open, 0, `${open} idle connections still open 20 s later (header timeout)`);
+    const slowest = Math.max(...res.map((r) => r.ms));
+    assert.ok(slowest < 16000, `the last idle connection closed after ${slowest} ms`);
+  } finally {
+    for (const s of idle) s.destroy();
+    await d.destroy();
+  }
+});
+
+/* POSTs headers + a body of `send` bytes announcing `announce`; resolves {data} once answered or closed. */
+function bigPost(port, headers, announce, send, timeoutMs = 15000) {
+  return new Promise((resolve) => {
+    const s = net.connect({ host: "127.0.0.1", port });
+    let data = "", written = 0, done = false;
+    const finish = () => { if (!done) { done = true; s.destroy(); resolve({ data }); } };
+    s.on("data", (d) => { data += d; if (/\r\n\r\n[\s\S]*\}/.test(data)) finish(); });
+    s.on("error", finish);
+    s.on("close", finish);
+    setTimeout(finish, timeoutMs);
+    s.on("connect", () => {
+      s.write(`POST / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\n` +
+        Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join("") + `Content-Length: ${announce}\r\n\r\n`);
+      const chunk = Buffer.alloc(64 * 1024, 0x20);
+      const pump = () => {
+        while (!done && written < send) {
+          const n = Math.min(chunk.length, send - written);
+          written += n;
+          if (!s.write(n === chunk.length ? chunk : chunk.subarray(0, n))) return s.once("drain", pump);
+        }
+      };
+      pump();
+    });
+  });
+}
+
+const tc3For = (secretId) => ({
+  Authorization: `TC3-HMAC-SHA256 Credential=${secretId}/2026-12-02/cvm/tc3_request, SignedHeaders=content-type;host, Signature=${"0".repeat(64)}`,
+  "X-TC-Action": "DescribeZones", "X-TC-Version": "2017-03-12", "X-TC-Timestamp": String(Math.floor(Date.now() / 1000)),
+});
+
+test("an unknown SecretId is refused before a large body is read; an unsigned large body too", async () => {
+  const d = await startDaemon();
+  try {
+    // headers only, no body byte: the answer must come from the headers alone (a client still writing would
+    // see its connection closed; what matters is that the server holds nothing)
+    const r = await bigPost(d.port, tc3For("AKIDnotthere0000000000000000000000"), 9999999, 0, 5000);
+    assert.match(r.data, /AuthFailure\.SecretIdNotFound/, `answer: ${r.data.slice(0, 300)}`);
+    const u = await bigPost(d.port, {}, 5000000, 0, 5000);
+    assert.match(u.data, /AuthFailure\.InvalidAuthorization/, `answer: ${u.data.slice(0, 300)}`);
+    // a known key's large body is still read, and then checked (the signature here is wrong)
+    const k = await bigPost(d.port, tc3For(d.creds.SecretId), 200000, 200000);
+    assert.match(k.data, /AuthFailure\.SignatureFailure/);
+  } finally {
+    await d.destroy();
+  }
+});
+
+test("bodies in flight are bounded: 40 x 9.5 MB from a known key hold at most http.body_memory_mib", async (t) => {
+  const saved = process.env.ASAN_OPTIONS;
+  process.env.ASAN_OPTIONS = `${saved ? saved + ":" : ""}quarantine_size_mb=4`;
+  const d = await startDaemon({ config: { http: { body_memory_mib: 64 } } });
+  process.env.ASAN_OPTIONS = saved;
+  try {
+    const base = rssMiB(d.child.pid);
+    let peak = base;
+    const probe = setInterval(() => { try { peak = Math.max(peak, rssMiB(d.child.pid)); } catch { /* gone */ } }, 20);
+    const size = 9_500_000;
+    const res = await Promise.all(Array.from({ length: 40 }, () => bigPost(d.port, tc3For(d.creds.SecretId), size, size, 60000)));
+    clearInterval(probe);
+    const busy = res.filter((r) => /RequestLimitExceeded/.test(r.data)).length;
+    const served = res.filter((r) => /AuthFailure\.SignatureFailure/.test(r.data)).length;
+    assert.ok(busy > 0, "some bodies were refused at the bound");
+    assert.ok(served > 0, "bodies under the bound were read and checked");
+    t.diagnostic(`RSS ${base.toFixed(0)} MiB, peak ${peak.toFixed(0)} MiB; served ${served}, refused ${busy}`);
+    assert.ok(peak - base < 64 + 48, `RSS grew ${(peak - base).toFixed(0)} MiB (bound 64 MiB); served ${served}, refused ${busy}`);
+    assert.equal(await get(d.port, "/healthz"), 200);
+  } finally {
+    await d.destroy();
+  }
+});
