@@ -9,6 +9,7 @@ LDLIBS  := $(PKG_LIBS) -largon2 -lpthread -lm
 BUILD   ?= build
 DATA    ?= ./data
 LISTEN  ?= 127.0.0.1:9500
+YUN_UP_WRAP ?=
 
 LIB_SRC  := $(sort $(filter-out src/cmd/%,$(wildcard src/*/*.c)))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
@@ -16,7 +17,7 @@ TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
 
-.PHONY: all run test test-built unit sdk fuzz fuzz-long asan deps clean bench format images
+.PHONY: all run test test-built unit sdk fuzz fuzz-long asan deps clean bench format images fresh-check
 all: $(BUILD)/yun $(BUILD)/yund
 
 # The built-in guest image, from Debian packages; rebuilt only when its recipe changes.
@@ -73,7 +74,7 @@ deps:
 # computed at parse time, so on a fresh machine they exist only once deps has installed the -dev packages.
 run: deps
 	$(MAKE) all images
-	$(BUILD)/yun up --data $(DATA) --listen $(LISTEN)
+	$(YUN_UP_WRAP) $(BUILD)/yun up --data $(DATA) --listen $(LISTEN)
 
 sdk: all
 	node --test --test-concurrency=1 tests/sdk/
@@ -87,6 +88,10 @@ test-built: all asan images
 	$(MAKE) fuzz
 	YUN_BIN=$(CURDIR)/build-asan/yun ASAN_OPTIONS=detect_leaks=0 node --test --test-concurrency=1 tests/sdk/
 	@set -e; for s in tests/system/*.sh; do echo "== $$s"; bash $$s; done
+
+# Proves the README's commands on a clean Debian 12 root (debootstrap; needs root and the network). Not in make test.
+fresh-check:
+	./scripts/fresh-check.sh
 
 bench: all
 	./bench/run.sh
