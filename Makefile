@@ -4,10 +4,12 @@ CC      ?= cc
 PKGS    := libmicrohttpd jansson sqlite3 openssl libcurl expat zlib
 CFLAGS  ?= -O2 -g
 ALL_CFLAGS := $(CFLAGS) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-missing-field-initializers -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -largon2 -lpthread -lm
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+LDLIBS  := $(PKG_LIBS) -largon2 -lpthread -lm
 BUILD   ?= build
 DATA    ?= ./data
 LISTEN  ?= 127.0.0.1:9500
+YUN_UP_WRAP ?=
 
 LIB_SRC  := $(sort $(filter-out src/cmd/%,$(wildcard src/*/*.c)))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
@@ -15,7 +17,7 @@ TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
 
-.PHONY: all run test unit sdk fuzz fuzz-long asan deps clean bench format images
+.PHONY: all run test test-built unit sdk fuzz fuzz-long asan deps clean bench format images fresh-check
 all: $(BUILD)/yun $(BUILD)/yund
 
 # The built-in guest image, from Debian packages; rebuilt only when its recipe changes.
@@ -23,6 +25,7 @@ images:
 	./images/build-tiny.sh $(CURDIR)/build/images/tiny
 
 $(BUILD)/obj/%.o: %.c $(wildcard src/*/*.h)
+	@test -n "$(PKG_LIBS)" || { echo "pkg-config finds no $(PKGS): run make deps (or make run) first"; exit 1; }
 	@mkdir -p $(dir $@)
 	@echo "CC $<"
 	@$(CC) $(ALL_CFLAGS) -c $< -o $@
@@ -67,18 +70,28 @@ build-fuzz/%: fuzz/%.c $(LIB_SRC)
 deps:
 	./scripts/setup.sh
 
-run: deps all images
-	$(BUILD)/yun up --data $(DATA) --listen $(LISTEN)
+# deps runs before a separate make, which parses this file again: the pkg-config flags above are
+# computed at parse time, so on a fresh machine they exist only once deps has installed the -dev packages.
+run: deps
+	$(MAKE) all images
+	$(YUN_UP_WRAP) $(BUILD)/yun up --data $(DATA) --listen $(LISTEN)
 
 sdk: all
 	node --test --test-concurrency=1 tests/sdk/
 
-test: deps all asan images
+test: deps
+	$(MAKE) test-built
+
+test-built: all asan images
 	@set -e; for t in $(patsubst $(BUILD)/%,build-asan/%,$(TEST_BIN)); do echo "== $$t"; \
 	  YUN_TEST_IMAGE_DIR=$(CURDIR)/build/images/tiny $$t; done
 	$(MAKE) fuzz
 	YUN_BIN=$(CURDIR)/build-asan/yun ASAN_OPTIONS=detect_leaks=0 node --test --test-concurrency=1 tests/sdk/
 	@set -e; for s in tests/system/*.sh; do echo "== $$s"; bash $$s; done
+
+# Proves the README's commands on a clean Debian 12 root (debootstrap; needs root and the network). Not in make test.
+fresh-check:
+	./scripts/fresh-check.sh
 
 bench: all
 	./bench/run.sh

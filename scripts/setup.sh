@@ -10,7 +10,7 @@ PKGS=(
   libmicrohttpd-dev libjansson-dev libsqlite3-dev libssl-dev libargon2-dev libcurl4-openssl-dev
   libexpat1-dev zlib1g-dev libcmocka-dev
   wrk curl sqlite3
-  qemu-system-x86 qemu-utils lz4 cpio kmod e2fsprogs binutils openssh-client iproute2 nftables iputils-ping
+  qemu-system-x86 qemu-utils lz4 cpio kmod e2fsprogs binutils openssh-client iproute2 nftables iputils-ping procps
   awscli s3cmd rclone python3-boto3 nginx-light jq
 )
 missing=()

@@ -13,6 +13,7 @@
 #include "compute/compute.h"
 #include "api/filters.h"
 #include "host/hypervisor.h"
+#include "identity/sealed.h"
 #include "network/network.h"
 
 #define MAX_HOSTS 64
@@ -422,7 +423,13 @@ static int run_instances(struct api_ctx *ctx)
             rc = api_fail(ctx, code[0] ? code : "InternalError", "The security groups could not be bound.");
             break;
         }
-        if (store_exec(ctx->store,
+        uint8_t *ud_sealed = NULL; /* user data at rest under the master key, bound to the instance id */
+        size_t ud_sealed_len = 0;
+        if (sealed_seal(id, l.user_data, l.user_data ? l.user_data_len : 0, &ud_sealed, &ud_sealed_len) != 0) {
+            rc = api_fail(ctx, "InternalError", "The user data could not be sealed.");
+            break;
+        }
+        int inserted = store_exec(ctx->store,
                        "INSERT INTO instances (instance_id, owner_uin, uuid, zone, host_id, instance_type, cpu, memory_gib,"
                        " image_id, name, hostname, charge_type, state, latest_op, latest_op_state, latest_op_request,"
                        " private_ip, mac, system_disk_size, system_disk_type, system_disk_id, key_ids, password_hash,"
@@ -432,8 +439,10 @@ static int run_instances(struct api_ctx *ctx)
                        "ssssssiisssssssissssbsisiiss", id, ctx->who.owner_uin, uuid, l.zone, hosts[placed[i]].host_id,
                        l.type->name, (int64_t)l.type->cpu, (int64_t)l.type->memory_gib, l.image_id, name,
                        l.hostname ? l.hostname : id, l.charge, ctx->request_id, ip, mac, l.disk_size, l.disk_type, disk_id,
-                       keys_text, l.password_hash[0] ? l.password_hash : NULL, l.user_data ? (const void *)l.user_data : (const void *)"",
-                       l.user_data_len, tags_text, l.project_id, sgs_text, now, now, l.vpc_id, l.subnet_id) != 1) {
+                       keys_text, l.password_hash[0] ? l.password_hash : NULL, ud_sealed ? (const void *)ud_sealed : (const void *)"",
+                       ud_sealed_len, tags_text, l.project_id, sgs_text, now, now, l.vpc_id, l.subnet_id);
+        free(ud_sealed);
+        if (inserted != 1) {
             rc = api_fail(ctx, "InternalError", "The instance could not be recorded: %s", store_errmsg(ctx->store));
             break;
         }
@@ -594,6 +603,15 @@ static int reset_instance(struct api_ctx *ctx)
             return api_fail(ctx, "InvalidParameterValue.InvalidUserDataFormat", "UserData must be base64 of at most 16 KiB.");
         }
     }
+    uint8_t *ud_sealed = NULL;
+    size_t ud_sealed_len = 0;
+    if (ud_raw && sealed_seal(id, ud_raw, ud_len, &ud_sealed, &ud_sealed_len) != 0) {
+        free(ud_raw);
+        return api_fail(ctx, "InternalError", "The user data could not be sealed.");
+    }
+    free(ud_raw);
+    ud_raw = ud_sealed;
+    ud_len = ud_sealed_len;
     char *keys_text = keys ? json_dumps(keys, JSON_COMPACT) : NULL;
     rc = store_exec(ctx->store,
                     "UPDATE instances SET image_id = ?, system_disk_size = ?, key_ids = coalesce(?, key_ids),"

@@ -22,6 +22,7 @@
 #include <microhttpd.h>
 
 #include "compute/compute.h"
+#include "identity/sealed.h"
 
 #define MAX_VPC_LISTENERS 256
 
@@ -86,7 +87,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     enum MHD_Result ret;
     const char *p = url;
     if (!strcmp(p, "/latest/user-data")) {
-        ret = ud_len ? answer(c, 200, ud, ud_len) : not_found(c);
+        uint8_t *plain = NULL;
+        size_t plen = 0;
+        if (ud_len && sealed_open(id, ud, ud_len, &plain, &plen) != 0)
+            ret = answer(c, 500, "user data cannot be opened\n", 27);
+        else
+            ret = plen ? answer(c, 200, plain, plen) : not_found(c);
+        free(plain);
         store_done(q);
         json_decref(keys);
         return ret;

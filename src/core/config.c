@@ -29,6 +29,9 @@ void config_defaults(struct config *c)
     c->rate_burst = 400;
     c->max_body_bytes = 10 * 1000 * 1000; /* the real API: a POST body of at most 10 MB */
     c->threads = 0;
+    c->per_ip_connections = 256;
+    c->header_timeout = 10;
+    c->body_memory_bytes = 256u << 20;
     snprintf(c->object_host, sizeof c->object_host, "127.0.0.1");
     c->object_port = 0;
     snprintf(c->object_domain, sizeof c->object_domain, "s3.yun.local");
@@ -115,7 +118,8 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen)
         snprintf(err, errlen, "config %s: not a JSON object", path);
         goto out;
     }
-    static const char *known[] = {"region", "regions", "rate_limit", "max_body_bytes", "threads", "object", "compute", NULL};
+    static const char *known[] = {"region", "regions", "rate_limit", "max_body_bytes", "threads", "http",
+                                  "object", "compute", NULL};
     const char *key;
     json_t *v;
     json_object_foreach(root, key, v) {
@@ -140,6 +144,17 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen)
         get_int(root, "threads", &c->threads, 0, 256, err, errlen))
         goto out;
     c->max_body_bytes = (size_t)mb;
+    json_t *hp = json_object_get(root, "http");
+    int bodies_mib = (int)(c->body_memory_bytes >> 20);
+    if (hp && (get_int(hp, "per_ip_connections", &c->per_ip_connections, 0, 4096, err, errlen) ||
+               get_int(hp, "header_timeout", &c->header_timeout, 1, 3600, err, errlen) ||
+               get_int(hp, "body_memory_mib", &bodies_mib, 16, 1 << 20, err, errlen)))
+        goto out;
+    c->body_memory_bytes = (size_t)bodies_mib << 20;
+    if (c->body_memory_bytes < c->max_body_bytes + 1) {
+        snprintf(err, errlen, "config: http.body_memory_mib must hold one body of max_body_bytes");
+        goto out;
+    }
     json_t *ob = json_object_get(root, "object");
     if (ob && (copy_str(ob, "host", c->object_host, sizeof c->object_host, err, errlen) ||
                get_int(ob, "port", &c->object_port, -1, 65535, err, errlen) ||

@@ -77,6 +77,9 @@ struct config {
     int rate_burst;
     size_t max_body_bytes;
     int threads;                  /* HTTP worker threads; 0 = number of cores */
+    int per_ip_connections;       /* API connections per client address; 0 = no limit */
+    int header_timeout;           /* seconds a client has to send its request headers */
+    size_t body_memory_bytes;     /* request bodies held at once, all API connections together */
     /* object store listener (S3/COS); port 0 = API port + 1, -1 = disabled */
     char object_host[128];
     int object_port;

@@ -6,11 +6,14 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "block/block.h"
@@ -108,11 +111,60 @@ static int bootstrap_admin(const struct config *cfg, struct store *s, json_t **c
     return 0;
 }
 
+/*
+ * The data directory holds every tenant's secrets and user data: 0700, its files 0600, whatever an
+ * older version or the operator left (a warning says what was found). What lies below its
+ * subdirectories is reachable only through it.
+ */
+static int tighten_data_dir(const char *dir)
+{
+    struct stat st;
+    if (stat(dir, &st) != 0)
+        return -1;
+    if ((st.st_mode & 0777) != 0700) {
+        log_warn("data directory %s had mode %04o; now 0700", dir, (unsigned)(st.st_mode & 07777));
+        if (chmod(dir, 0700) != 0)
+            return -1;
+    }
+    DIR *d = opendir(dir);
+    if (!d)
+        return -1;
+    struct dirent *e;
+    int loose = 0;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.' && (!e->d_name[1] || (e->d_name[1] == '.' && !e->d_name[2])))
+            continue;
+        if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode) || !(st.st_mode & 077))
+            continue;
+        if (fchmodat(dirfd(d), e->d_name, st.st_mode & 0700, 0) == 0)
+            loose++;
+    }
+    closedir(d);
+    if (loose)
+        log_warn("%d file(s) in %s were readable by others; now owner-only", loose, dir);
+    return 0;
+}
+
 int daemon_run(struct config *cfg)
 {
     char err[512];
+    umask(077); /* the store, keys, disks and sockets yund creates are the owner's alone */
     if (mkdir_p(cfg->data_dir, 0700) != 0) {
         fprintf(stderr, "yund: cannot create %s: %s\n", cfg->data_dir, strerror(errno));
+        return 1;
+    }
+    /* Absolute from here on: disk files, sockets and QEMU arguments below it must not depend on the cwd. */
+    char abs[PATH_MAX];
+    const char *why = !realpath(cfg->data_dir, abs)                ? strerror(errno)
+                      : strlen(abs) >= sizeof cfg->data_dir ? "path too long"
+                                                            : NULL;
+    if (why) {
+        fprintf(stderr, "yund: cannot resolve %s: %s\n", cfg->data_dir, why);
+        return 1;
+    }
+    memcpy(cfg->data_dir, abs, strlen(abs) + 1);
+    if (tighten_data_dir(cfg->data_dir) != 0) {
+        fprintf(stderr, "yund: cannot restrict %s to its owner: %s\n", cfg->data_dir, strerror(errno));
         return 1;
     }
     char lockpath[1100];

@@ -79,6 +79,17 @@ int identity_seal_secret(const char *secret_id, const char *secret_key, uint8_t 
     return aead_seal(master_key, secret_id, secret_key, strlen(secret_key), out, outlen);
 }
 
+/* Data at rest under the master key, bound to aad (see sealed.h for the blob format). */
+int identity_seal(const char *aad, const void *plain, size_t plen, uint8_t *out, size_t *outlen)
+{
+    return aead_seal(master_key, aad, plain, plen, out, outlen);
+}
+
+int identity_open(const char *aad, const uint8_t *in, size_t inlen, void *plain, size_t *plen)
+{
+    return aead_open(master_key, aad, in, inlen, plain, plen);
+}
+
 /* Creates a key for user_uin of owner_uin; secret_id/secret_key receive the new pair. */
 int identity_create_key(struct store *s, const char *owner_uin, const char *user_uin, const char *description,
                         char secret_id[64], char secret_key[64])

@@ -13,19 +13,43 @@
 
 #include "store/store.h"
 
+/*
+ * Prepared statements are cached per connection, keyed by the SQL text (equal texts at two
+ * addresses share one entry; a reused buffer holding new text does not alias the old). When the cache is full the least recently used statement that is not mid-iteration is
+ * finalized; if every one is, the statement is prepared uncached and finalized at store_done().
+ */
 #define STMT_CACHE 256
 
 struct store_stmt {
     sqlite3_stmt *stmt;
-    const char *sql;
+    char *sql;            /* owned copy of the text */
+    uint64_t hash, used;
+    int transient;
     struct store *owner;
 };
 
 struct store {
     sqlite3 *db;
     int in_tx;
+    uint64_t tick;
     struct store_stmt cache[STMT_CACHE];
 };
+
+static uint64_t sql_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+static void entry_clear(struct store_stmt *e)
+{
+    if (e->stmt)
+        sqlite3_finalize(e->stmt);
+    free(e->sql);
+    memset(e, 0, sizeof *e);
+}
 
 struct store *store_open(const char *path, char *err, size_t errlen)
 {
@@ -55,8 +79,7 @@ void store_close(struct store *s)
     if (!s)
         return;
     for (int i = 0; i < STMT_CACHE; i++)
-        if (s->cache[i].stmt)
-            sqlite3_finalize(s->cache[i].stmt);
+        entry_clear(&s->cache[i]);
     sqlite3_close(s->db);
     free(s);
 }
@@ -113,20 +136,44 @@ int store_in_transaction(struct store *s) { return s->in_tx; }
 
 static struct store_stmt *prepare(struct store *s, const char *sql)
 {
-    size_t h = ((uintptr_t)sql >> 3) % STMT_CACHE;
+    struct store_stmt *victim = NULL;
+    s->tick++;
+    uint64_t h = sql_hash(sql);
     for (size_t i = 0; i < STMT_CACHE; i++) {
-        struct store_stmt *e = &s->cache[(h + i) % STMT_CACHE];
-        if (e->sql == sql)
-            return e;
-        if (!e->sql) {
-            if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &e->stmt, NULL) != SQLITE_OK)
-                return NULL;
-            e->sql = sql;
-            e->owner = s;
+        struct store_stmt *e = &s->cache[i];
+        if (e->sql && e->hash == h && strcmp(e->sql, sql) == 0) {
+            e->used = s->tick;
             return e;
         }
+        if (!e->sql) {
+            if (!victim || victim->sql)
+                victim = e;
+        } else if (!sqlite3_stmt_busy(e->stmt) && (!victim || (victim->sql && e->used < victim->used))) {
+            victim = e;
+        }
     }
-    return NULL; /* more distinct statements than the cache holds: a programming error */
+    if (!victim) { /* every cached statement is mid-iteration: one that lives until store_done() */
+        struct store_stmt *t = calloc(1, sizeof *t);
+        if (!t || sqlite3_prepare_v2(s->db, sql, -1, &t->stmt, NULL) != SQLITE_OK) {
+            if (t)
+                sqlite3_finalize(t->stmt);
+            free(t);
+            return NULL;
+        }
+        t->transient = 1;
+        t->owner = s;
+        return t;
+    }
+    entry_clear(victim);
+    victim->sql = strdup(sql);
+    if (!victim->sql || sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &victim->stmt, NULL) != SQLITE_OK) {
+        entry_clear(victim);
+        return NULL;
+    }
+    victim->hash = h;
+    victim->used = s->tick;
+    victim->owner = s;
+    return victim;
 }
 
 static struct store_stmt *bindv(struct store *s, const char *sql, const char *fmt, va_list ap)
@@ -150,8 +197,10 @@ static struct store_stmt *bindv(struct store *s, const char *sql, const char *fm
         } else {
             rc = SQLITE_MISUSE;
         }
-        if (rc != SQLITE_OK)
+        if (rc != SQLITE_OK) {
+            store_done(st);
             return NULL;
+        }
     }
     return st;
 }
@@ -191,10 +240,15 @@ int store_is_null(struct store_stmt *st, int col) { return sqlite3_column_type(s
 
 void store_done(struct store_stmt *st)
 {
-    if (st) {
-        sqlite3_reset(st->stmt);
-        sqlite3_clear_bindings(st->stmt);
+    if (!st)
+        return;
+    if (st->transient) {
+        sqlite3_finalize(st->stmt);
+        free(st);
+        return;
     }
+    sqlite3_reset(st->stmt);
+    sqlite3_clear_bindings(st->stmt);
 }
 
 int store_exec(struct store *s, const char *sql, const char *fmt, ...)
@@ -260,13 +314,23 @@ static __thread struct store *thread_store;
 
 void store_set_path(const char *path) { snprintf(thread_store_path, sizeof thread_store_path, "%s", path); }
 
+/* A thread's connection is closed when the thread exits (worker pools stop at shutdown). */
+static pthread_key_t thread_store_key;
+static pthread_once_t thread_store_once = PTHREAD_ONCE_INIT;
+
+static void thread_store_exit(void *s) { store_close(s); }
+static void thread_store_init(void) { pthread_key_create(&thread_store_key, thread_store_exit); }
+
 struct store *store_thread(void)
 {
     if (!thread_store) {
         char err[256];
+        pthread_once(&thread_store_once, thread_store_init);
         thread_store = store_open(thread_store_path, err, sizeof err);
         if (!thread_store)
             fprintf(stderr, "store: %s\n", err);
+        else
+            pthread_setspecific(thread_store_key, thread_store);
     }
     return thread_store;
 }

@@ -6,7 +6,7 @@
  *
  * A `struct store` is one connection and must be used by one thread at a time; the daemon keeps
  * one per worker thread (store_thread()). Prepared statements are cached per connection, keyed by
- * the address of the SQL string, so SQL is always passed as a string literal.
+ * the SQL text (least recently used evicted; see sqlite.c), so SQL may also be built at run time.
  */
 #ifndef YUN_STORE_H
 #define YUN_STORE_H

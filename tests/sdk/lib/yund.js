@@ -59,9 +59,10 @@ function credOf(c) {
 }
 
 class Daemon {
-  constructor({ config, dataDir, port }) {
+  constructor({ config, dataDir, port, relativeData }) {
     this.config = config;
     this.dataDir = dataDir;
+    this.relativeData = relativeData; // pass --data relative to a cwd of its parent directory
     this.port = port;
     this.listenHost = "127.0.0.1";
     this.endpoint = `${this.listenHost}:${port}`;
@@ -75,9 +76,11 @@ class Daemon {
   }
 
   async start() {
-    const args = ["up", "--data", this.dataDir, "--listen", this.endpoint];
+    const data = this.relativeData ? path.join(".", path.basename(this.dataDir)) : this.dataDir;
+    const args = ["up", "--data", data, "--listen", this.endpoint];
     if (this.configFile) args.push("--config", this.configFile);
-    const child = spawn(BIN, args, { stdio: ["ignore", "pipe", "pipe"] });
+    const cwd = this.relativeData ? path.dirname(this.dataDir) : undefined;
+    const child = spawn(BIN, args, { stdio: ["ignore", "pipe", "pipe"], cwd });
     this.child = child;
     live.add(child);
     const keep = (d) => { this.output = (this.output + d.toString()).slice(-65536); };
@@ -266,13 +269,14 @@ class Daemon {
 }
 
 /*
- * Starts a fresh daemon. opts: {config} (object written as the config file). Daemons with the host
+ * Starts a fresh daemon. opts: {config} (object written as the config file), {relativeData} (`--data ./NAME`
+ * from the data dir's parent as cwd, as `make run` does). Daemons with the host
  * role share this machine's network (VPC namespaces, nftables tables): run one at a time.
  */
 async function startDaemon(opts = {}) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "yun-sdk-"));
   const port = await freePort();
-  const d = new Daemon({ config: opts.config, dataDir, port });
+  const d = new Daemon({ config: opts.config, dataDir, port, relativeData: opts.relativeData });
   return d.start();
 }
 
