@@ -1,6 +1,6 @@
 /*
  * block: the service's tables, registration, the worker thread and the hooks compute calls
- * (an instance terminated; an instance's QEMU started and needs its disks plugged again).
+ * (an instance terminated; an instance's hypervisor started and needs its disks plugged again).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -214,12 +214,12 @@ int block_reattach(struct store *s, const char *instance_id, const char *run_dir
         char path[700], err[512] = "";
         if (block_disk_path(block_data_dir, ids[i], path, sizeof path) != 0)
             continue;
-        int present = bio_node_present(run_dir, ids[i]);
+        int present = hv_driver()->disk_plugged(run_dir, ids[i], err, sizeof err);
         if (present == 1)
             continue;
-        if (present < 0 || qemu_ops.attach_disk(run_dir, ids[i], path, err, sizeof err) != 0) {
+        if (present < 0 || hv_driver()->attach_disk(run_dir, ids[i], path, err, sizeof err) != HV_OK) {
             if (!err[0])
-                snprintf(err, sizeof err, "the instance's QEMU does not answer");
+                snprintf(err, sizeof err, "the instance's hypervisor does not answer");
             log_warn("disk %s: re-plug into %s failed: %s", ids[i], instance_id, err);
             store_exec(s, "UPDATE cbs_disks SET error = ?, updated = ? WHERE disk_id = ?", "sis", err, time_now(), ids[i]);
             failed = 1;

@@ -9,7 +9,7 @@
 #include "block/block.h"
 
 extern char block_data_dir[512];
-/* Held around everything that changes what a QEMU or a disk file holds (worker jobs, reattach),
+/* Held around everything that changes what a running instance or a disk file holds (worker jobs, reattach),
  * so a hot plug, an unplug, a resize and a copy of the same disk never interleave. */
 extern pthread_mutex_t block_io_mu;
 
@@ -28,17 +28,11 @@ void snapshot_register(void); /* snapshot.c */
 /* worker.c: the jobs */
 int block_worker_pass(struct store *s); /* runs every pending job once; returns how many ran */
 
-/* blockio.c: qemu-img and QMP block operations (0 or -1 with err) */
-int bio_img_create(const char *path, int64_t bytes, char *err, size_t errlen);
-int bio_img_convert(const char *src, const char *dst, char *err, size_t errlen); /* to a standalone qcow2 */
-int bio_img_resize(const char *path, int64_t bytes, char *err, size_t errlen);
-/* 1 = the QEMU in run_dir has block node `node`, 0 = it runs without it, -1 = no QEMU answers */
-int bio_node_present(const char *run_dir, const char *node);
-int bio_resize_online(const char *run_dir, const char *node, int64_t bytes, char *err, size_t errlen);
-/* A point-in-time full copy of the live node into a new qcow2 at target (QEMU backup job). */
-int bio_backup_online(const char *run_dir, const char *node, const char *target, int64_t bytes, const char *job_id,
+/* blockio.c (through hv_driver(), 0 or -1 with err) */
+/* A point-in-time full copy of the plugged disk into a new qcow2 at target (the driver's backup job);
+ * target is removed if the copy fails. */
+int bio_backup_online(const char *run_dir, const char *disk_id, const char *target, int64_t bytes, const char *job_id,
                       char *err, size_t errlen);
-/* Hot plug: blockdev-add + virtio-blk-pci (serial = disk id) into the first free hot-plug root port. */
 int bio_commit_file(const char *tmp, const char *final); /* fsync, rename, fsync the directory */
 
 #endif

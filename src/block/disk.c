@@ -12,6 +12,7 @@
 #include "block/block_int.h"
 #include "api/filters.h"
 #include "compute/instance_view.h"
+#include "host/hypervisor.h"
 
 #define GIB (1024LL * 1024 * 1024)
 
@@ -269,7 +270,7 @@ static int make_empty(const char *disk_id, int64_t size_gib, char *err, size_t e
     }
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     unlink(tmp);
-    if (bio_img_create(tmp, size_gib * GIB, err, errlen) != 0)
+    if (hv_driver()->create_empty_disk(tmp, size_gib * GIB, err, errlen) != HV_OK)
         return -1;
     if (bio_commit_file(tmp, path) != 0) {
         unlink(tmp);

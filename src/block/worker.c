@@ -3,8 +3,8 @@
  * its step, and moves the record on only if it is still in the state the job started from (an
  * instance terminated meanwhile, for instance, wins). Files are written under NAME.tmp and
  * renamed when complete, and every step can run again after a crash: a restore whose file
- * exists is done, an attach whose node is plugged is done, a backup job left in QEMU is
- * cancelled and started over.
+ * exists is done, an attach whose disk is plugged is done, a backup job left in the hypervisor is
+ * cancelled and started over. All hypervisor and disk-file work goes through hv_driver().
  */
 #include <errno.h>
 #include <stdio.h>
@@ -65,14 +65,16 @@ static void job_disk(struct store *s, const char *disk_id)
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     struct instance_info in;
     int have_instance = instance_id[0] && compute_instance_info(s, NULL, instance_id, &in) == STORE_FOUND;
-    int plugged = have_instance ? bio_node_present(in.run_dir, disk_id) : -1;
+    const struct hypervisor_ops *hv = hv_driver();
+    int plugged = have_instance ? hv->disk_plugged(in.run_dir, disk_id, NULL, 0) : -1;
 
     if (!strcmp(state, "DUMPING")) {
         char snap_path[700];
         int ok = exists(path);
         if (!ok && block_snapshot_path(block_data_dir, snapshot, snap_path, sizeof snap_path) == 0) {
             unlink(tmp);
-            ok = bio_img_convert(snap_path, tmp, err, sizeof err) == 0 && bio_img_resize(tmp, size * GIB, err, sizeof err) == 0 &&
+            ok = hv->copy_disk(snap_path, tmp, err, sizeof err) == HV_OK &&
+                 hv->resize_disk_file(tmp, size * GIB, err, sizeof err) == HV_OK &&
                  bio_commit_file(tmp, path) == 0;
             if (!ok)
                 unlink(tmp);
@@ -90,8 +92,8 @@ static void job_disk(struct store *s, const char *disk_id)
         if (!have_instance) {
             snprintf(err, sizeof err, "the instance %s is gone", instance_id);
             rc = -1;
-        } else if (plugged == 0) { /* a QEMU runs without the disk: plug it. No QEMU (stopped): plugged at start */
-            rc = qemu_ops.attach_disk(in.run_dir, disk_id, path, err, sizeof err);
+        } else if (plugged == 0) { /* the instance runs without the disk: plug it. Stopped: plugged at start */
+            rc = hv->attach_disk(in.run_dir, disk_id, path, err, sizeof err);
         }
         if (rc == 0)
             store_exec(s, "UPDATE cbs_disks SET state = 'ATTACHED', updated = ? WHERE disk_id = ? AND state = 'ATTACHING'", "is", now,
@@ -102,7 +104,7 @@ static void job_disk(struct store *s, const char *disk_id)
                           " WHERE disk_id = ? AND state = 'ATTACHING'", "ssis", instance_id, err, now, disk_id);
         }
     } else if (!strcmp(state, "DETACHING")) {
-        int rc = plugged == 1 ? (qemu_ops.detach_disk(in.run_dir, disk_id, err, sizeof err) == HV_OK ? 0 : -1) : 0;
+        int rc = plugged == 1 ? hv->detach_disk(in.run_dir, disk_id, err, sizeof err) : HV_OK;
         if (rc == 0)
             store_exec(s, "UPDATE cbs_disks SET state = 'UNATTACHED', last_instance_id = instance_id, instance_id = '', updated = ?"
                           " WHERE disk_id = ? AND state = 'DETACHING'", "is", now, disk_id);
@@ -112,8 +114,8 @@ static void job_disk(struct store *s, const char *disk_id)
                        "sis", err, now, disk_id);
         }
     } else if (!strcmp(state, "EXPANDING")) {
-        int rc = plugged == 1 ? bio_resize_online(in.run_dir, disk_id, pending * GIB, err, sizeof err)
-                              : bio_img_resize(path, pending * GIB, err, sizeof err);
+        int rc = plugged == 1 ? hv->resize_disk(in.run_dir, disk_id, pending * GIB, err, sizeof err)
+                              : hv->resize_disk_file(path, pending * GIB, err, sizeof err);
         if (rc == 0)
             store_exec(s, "UPDATE cbs_disks SET size_gib = pending_size, pending_size = 0, updated = ?,"
                           " state = CASE WHEN instance_id = '' THEN 'UNATTACHED' ELSE 'ATTACHED' END"
@@ -125,7 +127,7 @@ static void job_disk(struct store *s, const char *disk_id)
                           " WHERE disk_id = ? AND state = 'EXPANDING'", "sis", err, now, disk_id);
         }
     } else if (!strcmp(state, "TERMINATING")) {
-        if (plugged == 1 && qemu_ops.detach_disk(in.run_dir, disk_id, err, sizeof err) != HV_OK) {
+        if (plugged == 1 && hv->detach_disk(in.run_dir, disk_id, err, sizeof err) != HV_OK) {
             log_warn("disk %s: unplug before delete failed: %s", disk_id, err);
             return; /* retried on the next pass */
         }
@@ -167,11 +169,11 @@ static void job_snapshot(struct store *s, const char *snapshot_id)
         } else {
             struct instance_info in;
             int live = instance_id[0] && compute_instance_info(s, NULL, instance_id, &in) == STORE_FOUND &&
-                       bio_node_present(in.run_dir, disk_id) == 1;
+                       hv_driver()->disk_plugged(in.run_dir, disk_id, NULL, 0) == 1;
             unlink(tmp);
-            /* live: QEMU copies the disk as it was when the job started while the guest goes on writing */
+            /* live: the hypervisor copies the disk as it was when the job started while the guest goes on writing */
             ok = live ? bio_backup_online(in.run_dir, disk_id, tmp, size * GIB, snapshot_id, err, sizeof err) == 0
-                      : bio_img_convert(disk_path, tmp, err, sizeof err) == 0;
+                      : hv_driver()->copy_disk(disk_path, tmp, err, sizeof err) == HV_OK;
             ok = ok && bio_commit_file(tmp, path) == 0;
             if (!ok)
                 unlink(tmp);

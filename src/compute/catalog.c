@@ -131,7 +131,7 @@ int catalog_import_image(struct store *s, const char *data_dir, const char *file
         return -1;
     }
     long long bytes = 0;
-    if (qemu_ops.import_image(file, tmp, &bytes, err, errlen) != HV_OK || rename(tmp, dest) != 0) {
+    if (hv_driver()->import_image(file, tmp, &bytes, err, errlen) != HV_OK || rename(tmp, dest) != 0) {
         unlink(tmp);
         rmdir(dir);
         return -1;

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <dirent.h>
 #include <ftw.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,8 +31,6 @@
 #define SOFT_STOP_MS 30000
 #define BOOT_WINDOW_MS 30000 /* a guest without a ready marker counts as booting this long */
 #define LIVENESS_MS 2000
-
-static const struct hypervisor_ops *hv = &qemu_ops;
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t work_cv = PTHREAD_COND_INITIALIZER, kick_cv = PTHREAD_COND_INITIALIZER;
@@ -142,10 +141,9 @@ static void tap_of(const char *id, char *out, size_t len)
 
 static size_t console_length(const char *run_dir)
 {
-    char path[800];
-    struct stat st;
-    snprintf(path, sizeof path, "%s/serial.log", run_dir);
-    return stat(path, &st) == 0 ? (size_t)st.st_size : 0;
+    char none[1];
+    long long end = 0;
+    return hv_driver()->console_from(run_dir, LLONG_MAX, none, sizeof none, NULL, &end) == HV_OK ? (size_t)end : 0;
 }
 
 /* caller holds mu */
@@ -190,24 +188,12 @@ static void booting_refresh(void)
     for (int i = 0; i < n; i++) {
         int done = time_now_ms() - since[i] > BOOT_WINDOW_MS;
         if (!done) {
-            char dir[700], path[800];
+            char dir[700], buf[8192];
+            size_t got = 0;
+            long long end = 0;
             run_dir_of(ids[i], dir, sizeof dir);
-            snprintf(path, sizeof path, "%s/serial.log", dir);
-            FILE *f = fopen(path, "rb");
-            if (f) {
-                char buf[8192];
-                long len = (fseek(f, 0, SEEK_END) == 0) ? ftell(f) : 0;
-                long from = len > (long)sizeof buf - 1 ? len - (long)sizeof buf + 1 : 0;
-                if (from < (long)offsets[i])
-                    from = (long)offsets[i];
-                fseek(f, from, SEEK_SET);
-                size_t got = fread(buf, 1, sizeof buf - 1, f);
-                buf[got] = 0;
-                fclose(f);
-                done = memmem(buf, got, "YUN-READY", 9) != NULL || len < (long)offsets[i];
-            } else {
-                done = 1;
-            }
+            done = hv_driver()->console_from(dir, (long long)offsets[i], buf, sizeof buf, &got, &end) != HV_OK ||
+                   memmem(buf, got, "YUN-READY", 9) != NULL || end < (long long)offsets[i];
         }
         if (done) {
             pthread_mutex_lock(&mu);
@@ -283,7 +269,7 @@ static int ensure_disk(struct inst *in, char *err, size_t errlen)
     char tmp[820];
     snprintf(tmp, sizeof tmp, "%s.tmp", in->disk); /* a crash mid-create leaves no half disk under the real name */
     unlink(tmp);
-    if (hv->create_disk(in->base_disk, tmp, in->disk_size * 1024LL * 1024 * 1024, err, errlen) != HV_OK)
+    if (hv_driver()->create_disk(in->base_disk, tmp, in->disk_size * 1024LL * 1024 * 1024, err, errlen) != HV_OK)
         return -1;
     if (rename(tmp, in->disk) != 0) {
         snprintf(err, errlen, "rename %.400s: %s", tmp, strerror(errno));
@@ -295,11 +281,11 @@ static int ensure_disk(struct inst *in, char *err, size_t errlen)
 static int boot(struct store *s, struct inst *in, char *err, size_t errlen)
 {
     char state_detail[128];
-    enum hv_state st = hv->status(in->run_dir, state_detail, sizeof state_detail);
+    enum hv_state st = hv_driver()->status(in->run_dir, state_detail, sizeof state_detail);
     if (st == HV_RUNNING || st == HV_PAUSED || st == HV_UNKNOWN)
         return 0; /* already running: a crash came between start and the state update */
     if (st == HV_SHUTDOWN || st == HV_ERROR)
-        hv->destroy(in->run_dir, NULL, 0);
+        hv_driver()->destroy(in->run_dir, NULL, 0);
     if (net_apply(s, 1, err, errlen) != 0) /* creates the instance's tap in its VPC */
         return -1;
     char vpc[24], zone[64], cidr_text[20], gw[16], extra[128];
@@ -316,7 +302,7 @@ static int boot(struct store *s, struct inst *in, char *err, size_t errlen)
                            .system_disk_base = in->base_disk[0] ? in->base_disk : NULL, .tap_ifname = in->tap,
                            .mac = in->mac, .run_dir = in->run_dir, .accel = compute_env.accel};
     size_t offset = 0; /* QEMU truncates the log on start */
-    if (hv->start(&spec, err, errlen) != HV_OK)
+    if (hv_driver()->start(&spec, err, errlen) != HV_OK)
         return -1;
     booting_add(in->id, offset);
     block_reattach(store_thread(), in->id, in->run_dir); /* hot-plugged cloud disks do not survive a QEMU restart */
@@ -334,7 +320,7 @@ static int rm_entry(const char *path, const struct stat *sb, int flag, struct FT
 /* Stops the instance's QEMU; its tap stays with its NIC in the plan until the instance is terminated. */
 static void release(struct store *s, struct inst *in)
 {
-    hv->destroy(in->run_dir, NULL, 0);
+    hv_driver()->destroy(in->run_dir, NULL, 0);
     (void)s;
 }
 
@@ -367,7 +353,7 @@ static void job(struct store *s, const char *id)
     } else if (!strcmp(in.state, "STOPPING")) {
         enum hv_stop_mode mode = !strcmp(in.stop_type, "HARD") ? HV_STOP_HARD
                                  : !strcmp(in.stop_type, "SOFT_FIRST") ? HV_STOP_SOFT_FIRST : HV_STOP_SOFT;
-        int rc = hv->stop(in.run_dir, mode, SOFT_STOP_MS, err, sizeof err);
+        int rc = hv_driver()->stop(in.run_dir, mode, SOFT_STOP_MS, err, sizeof err);
         if (rc != HV_OK) {
             fail(s, &in, "RUNNING", rc == HV_ETIMEDOUT ? "the guest did not shut down; use StopType HARD or SOFT_FIRST" : err);
             return;
@@ -388,18 +374,18 @@ static void job(struct store *s, const char *id)
         int rc;
         if (!strcmp(in.stop_type, "HARD")) {
             size_t offset = console_length(in.run_dir);
-            rc = hv->reboot(in.run_dir, err, sizeof err);
+            rc = hv_driver()->reboot(in.run_dir, err, sizeof err);
             if (rc == HV_OK)
                 booting_add(id, offset);
         } else {
-            rc = hv->stop(in.run_dir, HV_STOP_SOFT_FIRST, SOFT_STOP_MS, err, sizeof err);
+            rc = hv_driver()->stop(in.run_dir, HV_STOP_SOFT_FIRST, SOFT_STOP_MS, err, sizeof err);
             if (rc == HV_OK) {
-                hv->destroy(in.run_dir, NULL, 0);
+                hv_driver()->destroy(in.run_dir, NULL, 0);
                 rc = boot(s, &in, err, sizeof err);
             }
         }
         if (rc != HV_OK) {
-            fail(s, &in, hv->status(in.run_dir, NULL, 0) == HV_RUNNING ? "RUNNING" : "STOPPED", err);
+            fail(s, &in, hv_driver()->status(in.run_dir, NULL, 0) == HV_RUNNING ? "RUNNING" : "STOPPED", err);
             return;
         }
         instance_set_state(s, id, in.state, "RUNNING", "SUCCESS", NULL);
@@ -504,7 +490,7 @@ static void check_liveness(struct store *s)
             continue;
         char dir[700], detail[256] = "";
         run_dir_of(ids[i], dir, sizeof dir);
-        enum hv_state st = hv->status(dir, detail, sizeof detail);
+        enum hv_state st = hv_driver()->status(dir, detail, sizeof detail);
         if (st == HV_RUNNING || st == HV_PAUSED || st == HV_UNKNOWN)
             continue;
         char why[400];
@@ -570,7 +556,7 @@ static void reconcile(struct store *s)
         struct inst in;
         if (load(s, ids[i], &in) != 0)
             continue;
-        enum hv_state st = hv->status(in.run_dir, NULL, 0);
+        enum hv_state st = hv_driver()->status(in.run_dir, NULL, 0);
         int alive = st == HV_RUNNING || st == HV_PAUSED || st == HV_UNKNOWN;
         if (!strcmp(states[i], "RUNNING")) {
             if (!alive) {
@@ -579,7 +565,7 @@ static void reconcile(struct store *s)
                 log_warn("instance %s: found stopped at start; marked STOPPED", in.id);
             }
         } else if ((!strcmp(states[i], "STOPPED") || !strcmp(states[i], "LAUNCH_FAILED")) && alive) {
-            hv->stop(in.run_dir, HV_STOP_HARD, 0, NULL, 0);
+            hv_driver()->stop(in.run_dir, HV_STOP_HARD, 0, NULL, 0);
             release(s, &in);
             log_warn("instance %s: was %s but its QEMU ran; stopped it", in.id, states[i]);
         }
@@ -600,9 +586,9 @@ static void reconcile(struct store *s)
             continue;
         char dir[1100];
         snprintf(dir, sizeof dir, "%s/%s", root, e->d_name);
-        if (hv->status(dir, NULL, 0) == HV_RUNNING)
+        if (hv_driver()->status(dir, NULL, 0) == HV_RUNNING)
             log_warn("orphan QEMU for %s (no live instance record): stopping it", e->d_name);
-        hv->destroy(dir, NULL, 0);
+        hv_driver()->destroy(dir, NULL, 0);
         nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
     }
     if (d)

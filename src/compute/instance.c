@@ -679,7 +679,7 @@ static int get_instance_console_output(struct api_ctx *ctx)
     char run_dir[700], *buf = malloc(65536);
     size_t n = 0;
     snprintf(run_dir, sizeof run_dir, "%s/instances/%s", compute_env.data_dir, id);
-    if (!buf || qemu_ops.console(run_dir, buf, 65536, &n) != 0)
+    if (!buf || hv_driver()->console(run_dir, buf, 65536, &n) != 0)
         n = 0;
     json_t *s = json_stringn(buf ? buf : "", n);
     if (!s && buf) { /* not valid UTF-8: keep ASCII, mark the rest */

@@ -19,7 +19,7 @@ struct instance_info {
     char charge_type[32];
     int64_t project_id;
     int64_t created;       /* unix seconds */
-    char run_dir[700];     /* DATA/instances/<id>: the QEMU run directory (QMP socket) */
+    char run_dir[700];     /* DATA/instances/<id>: the hypervisor driver's run directory */
     char system_disk_id[24];
     char system_disk_type[32];
     int64_t system_disk_size; /* GiB */

@@ -2,12 +2,15 @@
  * hypervisor.h - the host's hypervisor driver interface.
  *
  * The control plane drives instances only through a table of operations (struct hypervisor_ops), like libvirt's
- * driver tables, so it never knows which hypervisor runs them. Today there is one driver, qemu_ops (qemu.c).
+ * driver tables, so it never knows which hypervisor runs them. Callers outside src/host reach the driver only
+ * through hv_driver(); today it is qemu_ops (qemu.c), the only code that speaks QMP or runs qemu-img.
  * Everything about one instance lives in its run_dir (QMP socket, serial socket + log, pid files), so a restarted
  * control plane finds running instances again from the directory alone: no in-memory state is needed.
  *
  * Conventions: functions return HV_OK (0) or a negative enum hv_result and write a one-line reason into err
- * (err may be NULL). All paths are absolute.
+ * (err may be NULL); the few that answer a yes/no or "not yet" say so with a positive value. Paths given to
+ * start, import_image and create_disk are absolute. A disk_id (e.g. "disk-xxxxxxxx", letter first, then
+ * letters, digits, '-', '_', at most 20 characters) names a plugged disk and is its guest-visible serial.
  */
 #ifndef YUN_HOST_HYPERVISOR_H
 #define YUN_HOST_HYPERVISOR_H
@@ -35,6 +38,7 @@ enum hv_result {
     HV_ETIMEDOUT = -2,    /* the guest did not do what was asked in time (e.g. soft stop) */
     HV_ENOTRUNNING = -3,  /* no live hypervisor process for this run_dir */
     HV_EINVAL = -4,       /* bad argument */
+    HV_PENDING = 1,       /* not an error: the job goes on (backup_poll) */
 };
 
 enum hv_stop_mode {        /* mirrors the cloud API's StopType */
@@ -60,12 +64,39 @@ struct hypervisor_ops {
     enum hv_state (*status)(const char *run_dir, char *detail, size_t len);
     /* tail of the serial log, NUL-terminated; *outlen = bytes copied (without the NUL) */
     int (*console)(const char *run_dir, char *buf, size_t len, size_t *outlen);
-    /* hot plug; disk_id (e.g. "disk-xxxxxxxx", letter first, max 20 chars) is also the guest-visible serial */
+    /* the newest bytes of the serial log at offsets >= from (at most len - 1), NUL-terminated; *end = the log's
+     * length, the `from` of a later call (smaller than from: the log restarted with a new start).
+     * HV_ENOTRUNNING: there is no log (never started) */
+    int (*console_from)(const char *run_dir, long long from, char *buf, size_t len, size_t *outlen, long long *end);
+
+    /* Cloud disks: standalone qcow2 files (never a backing file) that live instances get by hot plug. */
+    /* a new empty disk file */
+    int (*create_empty_disk)(const char *path, long long size_bytes, char *err, size_t errlen);
+    /* a standalone copy of a disk file no instance holds (snapshot of a detached disk, restore from one) */
+    int (*copy_disk)(const char *src, const char *dest, char *err, size_t errlen);
+    /* grow a disk file no instance holds */
+    int (*resize_disk_file)(const char *path, long long size_bytes, char *err, size_t errlen);
+    /* hot plug into the first free hot-plug port / unplug (waits for the guest to release it) */
     int (*attach_disk)(const char *run_dir, const char *disk_id, const char *path, char *err, size_t errlen);
     int (*detach_disk)(const char *run_dir, const char *disk_id, char *err, size_t errlen);
+    /* 1 = the live instance has disk_id plugged, 0 = it runs without it; HV_ENOTRUNNING: no live instance */
+    int (*disk_plugged)(const char *run_dir, const char *disk_id, char *err, size_t errlen);
+    /* grow a plugged disk while the guest runs (the guest sees the new size) */
+    int (*resize_disk)(const char *run_dir, const char *disk_id, long long size_bytes, char *err, size_t errlen);
+    /* A consistent full copy of a plugged disk while the guest goes on writing: the copy is the disk as it was
+     * when backup_start returned. backup_start creates target (size_bytes, the disk's size) and starts job
+     * job_id, first cancelling one of that id an interrupted run left; backup_poll answers HV_PENDING while it
+     * copies, HV_OK once target is complete and closed, an error if the copy failed (the caller removes target);
+     * backup_cancel stops the job and closes target, HV_OK also if there is no such job. */
+    int (*backup_start)(const char *run_dir, const char *disk_id, const char *job_id, const char *target,
+                        long long size_bytes, char *err, size_t errlen);
+    int (*backup_poll)(const char *run_dir, const char *job_id, char *err, size_t errlen);
+    int (*backup_cancel)(const char *run_dir, const char *job_id, char *err, size_t errlen);
 };
 
 extern const struct hypervisor_ops qemu_ops;
+/* the driver this host runs instances with (src/compute and src/block call only this) */
+const struct hypervisor_ops *hv_driver(void);
 
 /* "kvm" only when /dev/kvm can run stock kernels (vmx/svm + kvm_intel/kvm_amd, not kvm_pvm); else "tcg" */
 const char *hv_detect_accel(char *why, size_t len);

@@ -621,27 +621,32 @@ static enum hv_state qemu_status(const char *run_dir, char *detail, size_t len)
     return state;
 }
 
-static int qemu_console(const char *run_dir, char *buf, size_t len, size_t *outlen)
+static int qemu_console_from(const char *run_dir, long long from, char *buf, size_t len, size_t *outlen,
+                             long long *end)
 {
     char path[4096];
     if (outlen)
         *outlen = 0;
-    if (!buf || len == 0)
+    if (end)
+        *end = 0;
+    if (!buf || len == 0 || from < 0)
         return HV_EINVAL;
     buf[0] = 0;
     if (run_path(path, sizeof path, run_dir, "serial.log"))
         return HV_EINVAL;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return errno == ENOENT ? HV_OK : HV_EFAIL;
+        return errno == ENOENT ? HV_ENOTRUNNING : HV_EFAIL;
     struct stat st;
     if (fstat(fd, &st) < 0) {
         close(fd);
         return HV_EFAIL;
     }
     off_t start = st.st_size > (off_t)(len - 1) ? st.st_size - (off_t)(len - 1) : 0;
+    if (start < (off_t)from)
+        start = (off_t)from;
     size_t got = 0;
-    while (got < len - 1) {
+    while (start + (off_t)got < st.st_size && got < len - 1) {
         ssize_t n = pread(fd, buf + got, len - 1 - got, start + (off_t)got);
         if (n < 0 && errno == EINTR)
             continue;
@@ -653,7 +658,15 @@ static int qemu_console(const char *run_dir, char *buf, size_t len, size_t *outl
     buf[got] = 0;
     if (outlen)
         *outlen = got;
+    if (end)
+        *end = (long long)st.st_size;
     return HV_OK;
+}
+
+static int qemu_console(const char *run_dir, char *buf, size_t len, size_t *outlen)
+{
+    int rc = qemu_console_from(run_dir, 0, buf, len, outlen, NULL);
+    return rc == HV_ENOTRUNNING ? HV_OK : rc; /* never started: no output yet */
 }
 
 /* QOM ids and block node names: letter first, then letters, digits, '-', '_' */
@@ -730,6 +743,27 @@ static int device_present(struct qmp *q, const char *id, char *err, size_t errle
     return found;
 }
 
+/* blockdev-del; a node that does not exist counts as deleted. A device leaves QOM before it drops its
+ * node, and a finished job before it releases its target: retry while the node is still "in use". */
+static int node_delete(struct qmp *q, const char *node, char *err, size_t errlen)
+{
+    json_t *args = json_pack("{s:s}", "node-name", node);
+    char derr[256];
+    int rc = 0;
+    long long deadline = now_ms() + 5000;
+    while (qmp_execute(q, "blockdev-del", args, QMP_TIMEOUT_MS, NULL, derr, sizeof derr) &&
+           !strstr(derr, "not found") && !strstr(derr, "find node")) {
+        if (!strstr(derr, "in use") || now_ms() >= deadline) {
+            seterr(err, errlen, "blockdev-del %s: %s", node, derr);
+            rc = -1;
+            break;
+        }
+        sleep_ms(20);
+    }
+    json_decref(args);
+    return rc;
+}
+
 static int qemu_detach_disk(const char *run_dir, const char *disk_id, char *err, size_t errlen)
 {
     if (!valid_disk_id(disk_id)) {
@@ -756,22 +790,210 @@ static int qemu_detach_disk(const char *run_dir, const char *disk_id, char *err,
     }
     if (present < 0)
         rc = HV_EFAIL;
-    if (rc == HV_OK) {
-        /* the device leaves QOM before it drops the block node; retry while the node is still "in use" */
-        json_t *args = json_pack("{s:s}", "node-name", disk_id);
-        char derr[256];
-        long long deadline = now_ms() + 5000;
-        while (qmp_execute(&q, "blockdev-del", args, QMP_TIMEOUT_MS, NULL, derr, sizeof derr) &&
-               !strstr(derr, "not found")) {
-            if (!strstr(derr, "in use") || now_ms() >= deadline) {
-                seterr(err, errlen, "detach_disk: blockdev-del: %s", derr);
-                rc = HV_EFAIL;
-                break;
-            }
-            sleep_ms(20);
-        }
-        json_decref(args);
+    if (rc == HV_OK && node_delete(&q, disk_id, err, errlen) != 0)
+        rc = HV_EFAIL;
+    qmp_close(&q);
+    return rc;
+}
+
+/* ---- disk files no instance holds: qemu-img ---- */
+
+static int qemu_create_empty_disk(const char *path, long long size_bytes, char *err, size_t errlen)
+{
+    if (!path || !path[0] || size_bytes <= 0) {
+        seterr(err, errlen, "create_empty_disk: bad path or size");
+        return HV_EINVAL;
     }
+    char size[32];
+    snprintf(size, sizeof size, "%lld", size_bytes);
+    char *argv[] = {"qemu-img", "create", "-q", "-f", "qcow2", (char *)path, size, NULL};
+    return run_tool(argv, err, errlen);
+}
+
+static int qemu_copy_disk(const char *src, const char *dest, char *err, size_t errlen)
+{
+    if (!src || !src[0] || !dest || !dest[0]) {
+        seterr(err, errlen, "copy_disk: no path");
+        return HV_EINVAL;
+    }
+    /* cloud disks and snapshots are standalone: the source is opened as such, never with a backing file */
+    json_t *node = blockdev_node("qcow2", NULL, src);
+    char *spec = node ? json_dumps(node, JSON_COMPACT) : NULL, name[8300];
+    json_decref(node);
+    if (!spec || snprintf(name, sizeof name, "json:%s", spec) >= (int)sizeof name) {
+        free(spec);
+        seterr(err, errlen, "copy_disk: path too long");
+        return HV_EINVAL;
+    }
+    free(spec);
+    char *argv[] = {"qemu-img", "convert", "-q", "-O", "qcow2", name, (char *)dest, NULL};
+    return run_tool(argv, err, errlen);
+}
+
+static int qemu_resize_disk_file(const char *path, long long size_bytes, char *err, size_t errlen)
+{
+    if (!path || !path[0] || size_bytes <= 0) {
+        seterr(err, errlen, "resize_disk_file: bad path or size");
+        return HV_EINVAL;
+    }
+    char size[32];
+    snprintf(size, sizeof size, "%lld", size_bytes);
+    char *argv[] = {"qemu-img", "resize", "-q", "-f", "qcow2", (char *)path, size, NULL};
+    return run_tool(argv, err, errlen);
+}
+
+/* ---- plugged disks: QMP ---- */
+
+static int qemu_disk_plugged(const char *run_dir, const char *disk_id, char *err, size_t errlen)
+{
+    if (!valid_disk_id(disk_id)) {
+        seterr(err, errlen, "disk_plugged: bad disk id");
+        return HV_EINVAL;
+    }
+    json_t *args = json_pack("{s:b}", "flat", 1), *ret = NULL;
+    int rc = qmp_once(run_dir, "query-named-block-nodes", args, &ret, err, errlen);
+    json_decref(args);
+    if (rc)
+        return rc;
+    int found = 0;
+    size_t i;
+    json_t *n;
+    json_array_foreach(ret, i, n)
+    {
+        const char *name = json_string_value(json_object_get(n, "node-name"));
+        if (name && !strcmp(name, disk_id))
+            found = 1;
+    }
+    json_decref(ret);
+    return found;
+}
+
+static int qemu_resize_disk(const char *run_dir, const char *disk_id, long long size_bytes, char *err, size_t errlen)
+{
+    if (!valid_disk_id(disk_id) || size_bytes <= 0) {
+        seterr(err, errlen, "resize_disk: bad disk id or size");
+        return HV_EINVAL;
+    }
+    json_t *args = json_pack("{s:s,s:I}", "node-name", disk_id, "size", (json_int_t)size_bytes);
+    int rc = qmp_once(run_dir, "block_resize", args, NULL, err, errlen);
+    json_decref(args);
+    return rc;
+}
+
+/* The job's status ("concluded" once it ended either way) and its error; status NULL = no such job. */
+static int job_status(struct qmp *q, const char *job_id, char *status, size_t slen, char *jerr, size_t elen,
+                      char *err, size_t errlen)
+{
+    json_t *ret = NULL;
+    if (qmp_execute(q, "query-jobs", NULL, QMP_TIMEOUT_MS, &ret, err, errlen) != 0)
+        return -1;
+    status[0] = jerr[0] = 0;
+    size_t k;
+    json_t *j;
+    json_array_foreach(ret, k, j)
+    {
+        if (strcmp(json_string_value(json_object_get(j, "id")) ?: "", job_id))
+            continue;
+        snprintf(status, slen, "%s", json_string_value(json_object_get(j, "status")) ?: "unknown");
+        snprintf(jerr, elen, "%s", json_string_value(json_object_get(j, "error")) ?: "");
+    }
+    json_decref(ret);
+    return 0;
+}
+
+/* Ends job job_id and closes its target node (also named job_id), flushing it; HV_OK if neither exists. */
+static int backup_end(struct qmp *q, const char *job_id, char *err, size_t errlen)
+{
+    char status[32], jerr[256];
+    json_t *id = json_pack("{s:s}", "id", job_id);
+    if (qmp_execute(q, "job-cancel", id, QMP_TIMEOUT_MS, NULL, NULL, 0) == 0) {
+        long long deadline = now_ms() + 10000; /* a cancelled job concludes once in-flight writes are done */
+        while (job_status(q, job_id, status, sizeof status, jerr, sizeof jerr, NULL, 0) == 0 && status[0] &&
+               strcmp(status, "concluded") && now_ms() < deadline)
+            sleep_ms(20);
+    }
+    qmp_execute(q, "job-dismiss", id, QMP_TIMEOUT_MS, NULL, NULL, 0);
+    json_decref(id);
+    return node_delete(q, job_id, err, errlen) ? HV_EFAIL : HV_OK;
+}
+
+static int qemu_backup_start(const char *run_dir, const char *disk_id, const char *job_id, const char *target,
+                             long long size_bytes, char *err, size_t errlen)
+{
+    if (!valid_disk_id(disk_id) || !valid_disk_id(job_id) || !target || !target[0] || size_bytes <= 0) {
+        seterr(err, errlen, "backup_start: bad disk id, job id, target or size");
+        return HV_EINVAL;
+    }
+    struct qmp q;
+    int rc = qmp_connect(&q, run_dir, err, errlen);
+    if (rc)
+        return rc;
+    rc = backup_end(&q, job_id, err, errlen); /* what an interrupted run of the same job left */
+    unlink(target);
+    if (rc == HV_OK)
+        rc = qemu_create_empty_disk(target, size_bytes, err, errlen);
+    if (rc == HV_OK) {
+        json_t *add = blockdev_node("qcow2", job_id, target);
+        rc = qmp_execute(&q, "blockdev-add", add, QMP_TIMEOUT_MS, NULL, err, errlen) ? HV_EFAIL : HV_OK;
+        json_decref(add);
+    }
+    if (rc == HV_OK) {
+        /* sync=full: copy-before-write, so the target is the disk at this instant while the guest goes on */
+        json_t *backup = json_pack("{s:s,s:s,s:s,s:s,s:b}", "job-id", job_id, "device", disk_id, "target", job_id,
+                                   "sync", "full", "auto-dismiss", 0);
+        rc = qmp_execute(&q, "blockdev-backup", backup, QMP_TIMEOUT_MS, NULL, err, errlen) ? HV_EFAIL : HV_OK;
+        json_decref(backup);
+    }
+    if (rc != HV_OK) {
+        backup_end(&q, job_id, NULL, 0);
+        unlink(target);
+    }
+    qmp_close(&q);
+    return rc;
+}
+
+static int qemu_backup_poll(const char *run_dir, const char *job_id, char *err, size_t errlen)
+{
+    if (!valid_disk_id(job_id)) {
+        seterr(err, errlen, "backup_poll: bad job id");
+        return HV_EINVAL;
+    }
+    struct qmp q;
+    int rc = qmp_connect(&q, run_dir, err, errlen);
+    if (rc)
+        return rc;
+    char status[32], jerr[256];
+    if (job_status(&q, job_id, status, sizeof status, jerr, sizeof jerr, err, errlen) != 0)
+        rc = HV_EFAIL;
+    else if (!status[0]) {
+        seterr(err, errlen, "backup job %s vanished", job_id);
+        rc = HV_EFAIL;
+    } else if (strcmp(status, "concluded")) {
+        rc = HV_PENDING;
+    } else if (jerr[0]) {
+        seterr(err, errlen, "backup job: %s", jerr);
+        rc = HV_EFAIL;
+    }
+    if (rc != HV_PENDING) {
+        int end = backup_end(&q, job_id, rc == HV_OK ? err : NULL, rc == HV_OK ? errlen : 0);
+        if (rc == HV_OK)
+            rc = end; /* the copy is complete only once its node is closed */
+    }
+    qmp_close(&q);
+    return rc;
+}
+
+static int qemu_backup_cancel(const char *run_dir, const char *job_id, char *err, size_t errlen)
+{
+    if (!valid_disk_id(job_id)) {
+        seterr(err, errlen, "backup_cancel: bad job id");
+        return HV_EINVAL;
+    }
+    struct qmp q;
+    int rc = qmp_connect(&q, run_dir, err, errlen);
+    if (rc)
+        return rc;
+    rc = backup_end(&q, job_id, err, errlen);
     qmp_close(&q);
     return rc;
 }
@@ -786,9 +1008,23 @@ const struct hypervisor_ops qemu_ops = {
     .destroy = qemu_destroy,
     .status = qemu_status,
     .console = qemu_console,
+    .console_from = qemu_console_from,
+    .create_empty_disk = qemu_create_empty_disk,
+    .copy_disk = qemu_copy_disk,
+    .resize_disk_file = qemu_resize_disk_file,
     .attach_disk = qemu_attach_disk,
     .detach_disk = qemu_detach_disk,
+    .disk_plugged = qemu_disk_plugged,
+    .resize_disk = qemu_resize_disk,
+    .backup_start = qemu_backup_start,
+    .backup_poll = qemu_backup_poll,
+    .backup_cancel = qemu_backup_cancel,
 };
+
+const struct hypervisor_ops *hv_driver(void)
+{
+    return &qemu_ops;
+}
 
 const char *hv_state_name(enum hv_state state)
 {

@@ -2,7 +2,8 @@
  * test_host_qemu.c - the QEMU hypervisor driver against a real QEMU (TCG) booting the tiny image.
  * Needs the image built by images/build-tiny.sh (env YUN_TEST_IMAGE_DIR, default build/images/tiny) and
  * qemu-system-x86_64 + qemu-img; skips with a message when they are absent.
- * One lifecycle test walks start -> READY -> hot plug -> reboot -> soft stop -> restart -> hard stop -> destroy,
+ * One lifecycle test walks start -> READY -> hot plug (backup while the guest writes, online resize) -> unplug ->
+ * reboot -> soft stop -> restart -> hard stop -> destroy,
  * checking the guest's own view (console markers, persistent boot counter on the overlay disk) at each step.
  */
 #include <stdarg.h>
@@ -180,6 +181,90 @@ static void test_import_refuses_host_files(void **state)
     assert_int_equal(sh("qemu-img compare -q -f raw -F qcow2 '%s' '%s'", path, dest), 0);
 }
 
+/* the driver's console_from on a log it did not write: offsets, the newest bytes, no log at all */
+static void test_console_from(void **state)
+{
+    (void)state;
+    char dir[PATH_MAX], log[PATH_MAX + 16], buf[8];
+    size_t n = 99;
+    long long end = -1;
+    snprintf(dir, sizeof dir, "%s/console", work_dir);
+    assert_int_equal(mkdir(dir, 0700), 0);
+    assert_int_equal(qemu_ops.console_from(dir, 0, buf, sizeof buf, &n, &end), HV_ENOTRUNNING);
+    assert_int_equal(qemu_ops.console(dir, buf, sizeof buf, &n), HV_OK); /* never started: empty */
+    assert_int_equal(n, 0);
+    snprintf(log, sizeof log, "%s/serial.log", dir);
+    assert_int_equal(sh("printf 'boot-1 YUN-READY tail' > '%s'", log), 0);
+    assert_int_equal(qemu_ops.console_from(dir, 0, buf, sizeof buf, &n, &end), HV_OK);
+    assert_int_equal(end, 21);
+    assert_int_equal(n, 7); /* the newest len - 1 bytes */
+    assert_string_equal(buf, "DY tail");
+    assert_int_equal(qemu_ops.console_from(dir, 19, buf, sizeof buf, &n, &end), HV_OK);
+    assert_string_equal(buf, "il"); /* nothing before from */
+    assert_int_equal(qemu_ops.console_from(dir, LLONG_MAX, buf, 1, &n, &end), HV_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(end, 21);
+    assert_int_equal(qemu_ops.console_from(dir, -1, buf, sizeof buf, &n, &end), HV_EINVAL);
+}
+
+static long long virtual_size(const char *path)
+{
+    char cmd[PATH_MAX + 64], out[64] = "";
+    snprintf(cmd, sizeof cmd, "qemu-img info --output=json '%s' | sed -n 's/.*\"virtual-size\": \\([0-9]*\\).*/\\1/p'", path);
+    FILE *f = popen(cmd, "r");
+    assert_non_null(f);
+    if (!fgets(out, sizeof out, f))
+        out[0] = 0;
+    pclose(f);
+    return atoll(out);
+}
+
+/* disk files no instance holds, and the plugged-disk ops on a directory where nothing runs */
+static void test_disk_files(void **state)
+{
+    (void)state;
+    if (system("command -v qemu-img >/dev/null") != 0) {
+        fprintf(stderr, "SKIP: qemu-img not installed\n");
+        skip();
+    }
+    char disk[PATH_MAX + 16], copy[PATH_MAX + 16], raw[PATH_MAX + 16], secret[PATH_MAX], evil[PATH_MAX + 16],
+        err[1024] = "";
+    snprintf(disk, sizeof disk, "%s/d.qcow2", work_dir);
+    snprintf(copy, sizeof copy, "%s/c.qcow2", work_dir);
+    snprintf(raw, sizeof raw, "%s/c.raw", work_dir);
+    assert_int_equal(qemu_ops.create_empty_disk(disk, 0, err, sizeof err), HV_EINVAL);
+    assert_int_equal(qemu_ops.create_empty_disk(disk, 8LL << 20, err, sizeof err), HV_OK);
+    assert_int_equal(virtual_size(disk), 8LL << 20);
+    assert_int_equal(qemu_ops.resize_disk_file(disk, 16LL << 20, err, sizeof err), HV_OK);
+    assert_int_equal(virtual_size(disk), 16LL << 20);
+    assert_int_equal(qemu_ops.resize_disk_file("/nonexistent/x.qcow2", 16LL << 20, err, sizeof err), HV_EFAIL);
+    assert_true(err[0]);
+    /* a copy is standalone and holds the data */
+    assert_int_equal(sh("qemu-io -f qcow2 -c 'write -P 0x43 4096 65536' '%s' >/dev/null", disk), 0);
+    assert_int_equal(qemu_ops.copy_disk(disk, copy, err, sizeof err), HV_OK);
+    assert_int_equal(virtual_size(copy), 16LL << 20);
+    assert_int_equal(sh("qemu-img compare -q '%s' '%s'", disk, copy), 0);
+    /* a disk file whose header names a host file: the copy is opened without it and holds none of it */
+    make_secret(secret, sizeof secret);
+    snprintf(evil, sizeof evil, "%s/evil-copy.qcow2", work_dir);
+    assert_int_equal(sh("qemu-img create -q -f qcow2 -F raw -b '%s' '%s'", secret, evil), 0);
+    unlink(copy);
+    assert_int_equal(qemu_ops.copy_disk(evil, copy, err, sizeof err), HV_OK);
+    assert_int_not_equal(sh("qemu-img info --output=json '%s' | grep -q backing", copy), 0);
+    assert_int_equal(sh("qemu-img convert -O raw '%s' '%s'", copy, raw), 0);
+    assert_int_not_equal(sh("grep -q " SECRET_A SECRET_B " '%s'", raw), 0);
+
+    /* plugged disks where no instance runs */
+    const char *none = "/tmp/yun-test-nonexistent-dir";
+    assert_int_equal(qemu_ops.disk_plugged(none, "disk-test0001", err, sizeof err), HV_ENOTRUNNING);
+    assert_int_equal(qemu_ops.disk_plugged(none, "0bad", err, sizeof err), HV_EINVAL);
+    assert_int_equal(qemu_ops.resize_disk(none, "disk-test0001", 1LL << 30, err, sizeof err), HV_ENOTRUNNING);
+    assert_int_equal(qemu_ops.backup_start(none, "disk-test0001", "snap-test0001", copy, 1LL << 20, err, sizeof err),
+                     HV_ENOTRUNNING);
+    assert_int_equal(qemu_ops.backup_poll(none, "snap-test0001", err, sizeof err), HV_ENOTRUNNING);
+    assert_int_equal(qemu_ops.backup_cancel(none, "snap,bad", err, sizeof err), HV_EINVAL);
+}
+
 static void test_lifecycle(void **state)
 {
     (void)state;
@@ -224,15 +309,61 @@ static void test_lifecycle(void **state)
         fprintf(stderr, "attach: %s\n", err);
     assert_int_equal(rc, HV_OK);
     assert_int_equal(qemu_ops.attach_disk(run_dir, "disk-test0001", data, err, sizeof err), HV_EFAIL);
+    assert_int_equal(qemu_ops.disk_plugged(run_dir, "disk-test0001", err, sizeof err), 1);
+    assert_int_equal(qemu_ops.disk_plugged(run_dir, "disk-test0009", err, sizeof err), 0);
     usleep(300000);
     guest_type("yun-guest disks | sed 's/^/DISKS /'\n");
     assert_true(wait_console("DISKS vdb 33554432", 1, 10000));
+
+    /* backup while the guest writes: the copy holds what the disk held when backup_start returned */
+    char backup[PATH_MAX + 32], backup_raw[PATH_MAX + 32], data_raw[PATH_MAX + 32];
+    snprintf(backup, sizeof backup, "%s/backup.qcow2", work_dir);
+    snprintf(backup_raw, sizeof backup_raw, "%s/backup.raw", work_dir);
+    snprintf(data_raw, sizeof data_raw, "%s/data.raw", work_dir);
+    assert_int_equal(qemu_ops.backup_poll(run_dir, "snap-test0001", err, sizeof err), HV_EFAIL); /* no such job */
+    assert_int_equal(qemu_ops.backup_cancel(run_dir, "snap-test0001", err, sizeof err), HV_OK);  /* nothing to do */
+    guest_type("printf BEFORE-BACKUP | dd of=/dev/vdb 2>/dev/null; sync; echo W=$((40+1))\n");
+    assert_true(wait_console("W=41", 1, 10000));
+    rc = qemu_ops.backup_start(run_dir, "disk-test0001", "snap-test0001", backup, 32LL << 20, err, sizeof err);
+    if (rc)
+        fprintf(stderr, "backup_start: %s\n", err);
+    assert_int_equal(rc, HV_OK);
+    guest_type("printf AFTER--BACKUP | dd of=/dev/vdb 2>/dev/null; sync; echo W=$((40+2))\n");
+    long long deadline = now_ms() + 30000;
+    while ((rc = qemu_ops.backup_poll(run_dir, "snap-test0001", err, sizeof err)) == HV_PENDING && now_ms() < deadline)
+        usleep(20000);
+    if (rc)
+        fprintf(stderr, "backup_poll: %s\n", err);
+    assert_int_equal(rc, HV_OK);
+    assert_true(wait_console("W=42", 1, 10000));
+    assert_int_equal(qemu_ops.backup_poll(run_dir, "snap-test0001", err, sizeof err), HV_EFAIL); /* dismissed */
+    assert_int_equal(sh("qemu-img convert -O raw '%s' '%s' && head -c 13 '%s' | grep -qx BEFORE-BACKUP", backup,
+                        backup_raw, backup_raw), 0);
+    /* a job of the same id left running is replaced by a new start */
+    assert_int_equal(qemu_ops.backup_start(run_dir, "disk-test0001", "snap-test0001", backup, 32LL << 20, err,
+                                           sizeof err), HV_OK);
+    assert_int_equal(qemu_ops.backup_start(run_dir, "disk-test0001", "snap-test0001", backup, 32LL << 20, err,
+                                           sizeof err), HV_OK);
+    assert_int_equal(qemu_ops.backup_cancel(run_dir, "snap-test0001", err, sizeof err), HV_OK);
+    assert_int_equal(qemu_ops.disk_plugged(run_dir, "snap-test0001", err, sizeof err), 0); /* target closed */
+
+    /* online resize: the guest sees the new size */
+    assert_int_equal(qemu_ops.resize_disk(run_dir, "disk-test0009", 64LL << 20, err, sizeof err), HV_EFAIL);
+    assert_int_equal(qemu_ops.resize_disk(run_dir, "disk-test0001", 64LL << 20, err, sizeof err), HV_OK);
+    guest_type("yun-guest disks | sed 's/^/DISKS /'\n");
+    assert_true(wait_console("DISKS vdb 67108864", 1, 10000));
+
     rc = qemu_ops.detach_disk(run_dir, "disk-test0001", err, sizeof err);
     if (rc)
         fprintf(stderr, "detach: %s\n", err);
     assert_int_equal(rc, HV_OK);
+    assert_int_equal(qemu_ops.disk_plugged(run_dir, "disk-test0001", err, sizeof err), 0);
     guest_type("echo NVDB=$(ls /sys/block | grep -c vdb)\n");
     assert_true(wait_console("NVDB=0", 1, 10000));
+    /* the disk itself went on: the guest's later write is there, and the resize */
+    assert_int_equal(sh("qemu-img convert -O raw '%s' '%s' && head -c 13 '%s' | grep -qx AFTER--BACKUP", data,
+                        data_raw, data_raw), 0);
+    assert_int_equal(virtual_size(data), 64LL << 20);
 
     /* a disk file whose header names a host file: QEMU is told it has no backing, the guest reads zeros */
     char secret[PATH_MAX], evil[PATH_MAX + 32];
@@ -330,6 +461,8 @@ int main(void)
         cmocka_unit_test(test_bad_spec_and_absent),
         cmocka_unit_test(test_start_error_is_reported),
         cmocka_unit_test(test_import_refuses_host_files),
+        cmocka_unit_test(test_console_from),
+        cmocka_unit_test(test_disk_files),
         cmocka_unit_test(test_lifecycle),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
