@@ -563,6 +563,21 @@ static char *host_rules(struct vpc_state *v, int nv, json_t *nics, json_t *group
     }
     add(&b, "\t}\n");
     json_array_foreach(nics, i, nic) add_nic_chains(&b, (int)i + 1, nic, groups);
+    /* A VPC's private addresses exist only inside it: the host reaches a guest through its EIP or
+     * from the router namespace. Without this, a connection from the host to a private address
+     * follows the default route and hangs until it times out; refused at once, the user is told. */
+    add(&b, "\tchain output {\n\t\ttype filter hook output priority filter; policy accept;\n");
+    for (int k = 0; k < nv; k++) {
+        int seen = 0;
+        for (int j = 0; j < k && !seen; j++)
+            seen = v[j].block.addr == v[k].block.addr && v[j].block.prefix == v[k].block.prefix;
+        if (seen)
+            continue;
+        char net[16];
+        ip_format(v[k].block.addr, net);
+        add(&b, "\t\toifname != \"yv-*\" ip daddr %s/%d reject with icmp type host-unreachable\n", net, v[k].block.prefix);
+    }
+    add(&b, "\t}\n");
     if (uplink && *uplink)
         add(&b, "\tchain postrouting {\n\t\ttype nat hook postrouting priority srcnat; policy accept;\n"
                 "\t\toifname \"%s\" ip saddr 100.64.0.0/10 masquerade\n\t}\n", uplink);

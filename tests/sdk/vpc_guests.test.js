@@ -122,6 +122,21 @@ test("an elastic IP makes a guest reachable from the host", async () => {
 
 let this_eip;
 
+test("a private address is refused at once from the host, instead of hanging", async () => {
+  const net = require("node:net");
+  const t0 = Date.now();
+  const outcome = await new Promise((resolve) => {
+    const c = net.connect({ host: "10.0.1.10", port: 22, timeout: 5000 });
+    c.on("connect", () => { c.destroy(); resolve("connected"); });
+    c.on("timeout", () => { c.destroy(); resolve("timeout"); });
+    c.on("error", (e) => resolve(e.code));
+  });
+  assert.equal(outcome, "EHOSTUNREACH", "the host is told the private address is not reachable from it");
+  assert.ok(Date.now() - t0 < 2000, `refused in ${Date.now() - t0} ms`);
+  // the guest behind it is still reachable the documented ways: its EIP, and its VPC's namespace
+  assert.equal(d.ssh(this_eip, key.PrivateKey, "hostname").stdout.trim(), a1);
+});
+
 /* A host service bound to every address (IPv4 and IPv6) that greets whoever connects. A separate
  * process, because ssh runs synchronously here and would stall a server in this one. */
 async function hostService(port) {
