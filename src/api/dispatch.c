@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "api/api.h"
+#include "api/codes.h"
 
 #define SIGNATURE_WINDOW 300
 
@@ -79,17 +80,17 @@ static int check_timestamp(const char *ts_s, struct outcome *o)
 {
     char *end;
     if (!ts_s || !*ts_s) {
-        set_err(o, "MissingParameter", "The request is missing a required parameter `Timestamp`.");
+        set_err(o, E_MISSING_PARAMETER, "The request is missing a required parameter `Timestamp`.");
         return -1;
     }
     long long ts = strtoll(ts_s, &end, 10);
     long long now = time_now();
     if (*end) {
-        set_err(o, "InvalidParameter", "The Timestamp `%s` is not a number.", ts_s);
+        set_err(o, E_INVALID_PARAMETER, "The Timestamp `%s` is not a number.", ts_s);
         return -1;
     }
     if (ts < now - SIGNATURE_WINDOW || ts > now + SIGNATURE_WINDOW) {
-        set_err(o, "AuthFailure.SignatureExpire",
+        set_err(o, E_AUTH_FAILURE_SIGNATURE_EXPIRE,
                 "Signature expired. Timestamp %lld is more than %d seconds away from server time %lld.", ts,
                 SIGNATURE_WINDOW, now);
         return -1;
@@ -102,9 +103,9 @@ static int lookup_key(struct store *s, const char *secret_id, struct api_ctx *ct
 {
     int rc = identity ? identity->lookup_key(s, secret_id, &ctx->who, secret, len) : -2;
     if (rc == -1)
-        set_err(o, "AuthFailure.SecretIdNotFound", "The SecretId is not found or is disabled.");
+        set_err(o, E_AUTH_FAILURE_SECRET_ID_NOT_FOUND, "The SecretId is not found or is disabled.");
     else if (rc < 0)
-        set_err(o, "InternalError", "The identity store is unavailable.");
+        set_err(o, E_INTERNAL_ERROR, "The identity store is unavailable.");
     return rc;
 }
 
@@ -130,15 +131,15 @@ char *api_handle(const struct config *cfg, const struct api_http *req)
     int audited = 0;
 
     if (!s) {
-        set_err(&o, "InternalError", "The state store is unavailable.");
+        set_err(&o, E_INTERNAL_ERROR, "The state store is unavailable.");
         goto answer;
     }
     if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "POST") != 0) {
-        set_err(&o, "UnsupportedProtocol", "HTTP method %s is not supported; use GET or POST.", req->method);
+        set_err(&o, E_UNSUPPORTED_PROTOCOL, "HTTP method %s is not supported; use GET or POST.", req->method);
         goto answer;
     }
     if (req->body_too_large) {
-        set_err(&o, "RequestSizeLimitExceeded", "The request body exceeds the limit of %zu bytes.", cfg->max_body_bytes);
+        set_err(&o, E_REQUEST_SIZE_LIMIT_EXCEEDED, "The request body exceeds the limit of %zu bytes.", cfg->max_body_bytes);
         goto answer;
     }
     const char *authz = req->header(req->hctx, "authorization");
@@ -151,7 +152,7 @@ char *api_handle(const struct config *cfg, const struct api_http *req)
         /* TC3-HMAC-SHA256 */
         struct tc3_auth a;
         if (tc3_parse_authorization(authz, &a) != 0) {
-            set_err(&o, "AuthFailure.InvalidAuthorization", "The Authorization header is not a valid TC3-HMAC-SHA256 header.");
+            set_err(&o, E_AUTH_FAILURE_INVALID_AUTHORIZATION, "The Authorization header is not a valid TC3-HMAC-SHA256 header.");
             goto answer;
         }
         action_name = req->header(req->hctx, "x-tc-action");
@@ -164,7 +165,7 @@ char *api_handle(const struct config *cfg, const struct api_http *req)
         if (check_timestamp(req->header(req->hctx, "x-tc-timestamp"), &o) != 0)
             goto answer;
         if (tc3_verify(&a, secret, req->method, req->raw_query, req->header, req->hctx, req->body, req->body_len) != 0) {
-            set_err(&o, "AuthFailure.SignatureFailure", "The provided credentials could not be validated. Please check your signature is correct.");
+            set_err(&o, E_AUTH_FAILURE_SIGNATURE_FAILURE, "The provided credentials could not be validated. Please check your signature is correct.");
             goto answer;
         }
         int bad = 0;
@@ -178,12 +179,12 @@ char *api_handle(const struct config *cfg, const struct api_http *req)
             json_error_t je;
             params = req->body_len ? json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &je) : json_object();
             if (!params) {
-                set_err(&o, "InvalidParameter", "The request body is not valid JSON: %s.", je.text);
+                set_err(&o, E_INVALID_PARAMETER, "The request body is not valid JSON: %s.", je.text);
                 goto answer;
             }
         }
         if (bad) {
-            set_err(&o, "InvalidParameter", "The request parameters are malformed.");
+            set_err(&o, E_INVALID_PARAMETER, "The request parameters are malformed.");
             goto answer;
         }
     } else {
@@ -191,12 +192,12 @@ char *api_handle(const struct config *cfg, const struct api_http *req)
         const char *src = strcmp(req->method, "GET") == 0 ? req->raw_query : (form_body ? req->body : "");
         size_t srclen = strcmp(req->method, "GET") == 0 ? strlen(req->raw_query) : (form_body ? req->body_len : 0);
         if (kv_parse(src, srclen, &form, &nform) != 0) {
-            set_err(&o, "InvalidParameter", "The request parameters are malformed.");
+            set_err(&o, E_INVALID_PARAMETER, "The request parameters are malformed.");
             goto answer;
         }
         const char *sid = kv_get(form, nform, "SecretId");
         if (!sid || !kv_get(form, nform, "Signature")) {
-            set_err(&o, "AuthFailure.InvalidAuthorization", "The request carries no signature (Authorization header or v1 Signature).");
+            set_err(&o, E_AUTH_FAILURE_INVALID_AUTHORIZATION, "The request carries no signature (Authorization header or v1 Signature).");
             goto answer;
         }
         action_name = kv_get(form, nform, "Action");
@@ -209,42 +210,42 @@ char *api_handle(const struct config *cfg, const struct api_http *req)
             goto answer;
         const char *host = req->header(req->hctx, "host");
         if (v1_verify(req->method, host ? host : "", form, nform, secret) != 0) {
-            set_err(&o, "AuthFailure.SignatureFailure", "The provided credentials could not be validated. Please check your signature is correct.");
+            set_err(&o, E_AUTH_FAILURE_SIGNATURE_FAILURE, "The provided credentials could not be validated. Please check your signature is correct.");
             goto answer;
         }
         coerce = 1;
         int bad = 0;
         params = params_from_kv(form, nform, v1_common, &bad);
         if (bad) {
-            set_err(&o, "InvalidParameter", "The request parameters are malformed.");
+            set_err(&o, E_INVALID_PARAMETER, "The request parameters are malformed.");
             goto answer;
         }
     }
 
     if (!action_name || !*action_name) {
-        set_err(&o, "MissingParameter", "The request is missing a required parameter `Action`.");
+        set_err(&o, E_MISSING_PARAMETER, "The request is missing a required parameter `Action`.");
         goto answer;
     }
     if (!version || !*version) {
-        set_err(&o, "MissingParameter", "The request is missing a required parameter `Version`.");
+        set_err(&o, E_MISSING_PARAMETER, "The request is missing a required parameter `Version`.");
         goto answer;
     }
     ctx.action = api_find(version, action_name);
     if (!ctx.action) {
-        set_err(&o, "InvalidAction", "The action `%s` (version %s) does not exist.", action_name, version);
+        set_err(&o, E_INVALID_ACTION, "The action `%s` (version %s) does not exist.", action_name, version);
         goto answer;
     }
     if (!rate_allow(ctx.who.owner_uin)) {
-        set_err(&o, "RequestLimitExceeded", "Too many requests for this account; retry later.");
+        set_err(&o, E_REQUEST_LIMIT_EXCEEDED, "Too many requests for this account; retry later.");
         goto answer;
     }
     if (ctx.action->flags & A_REGIONAL) {
         if (!*ctx.region) {
-            set_err(&o, "MissingParameter", "The request is missing a required parameter `Region`.");
+            set_err(&o, E_MISSING_PARAMETER, "The request is missing a required parameter `Region`.");
             goto answer;
         }
         if (!config_find_region(cfg, ctx.region)) {
-            set_err(&o, "UnsupportedRegion", "The region `%s` is not supported.", ctx.region);
+            set_err(&o, E_UNSUPPORTED_REGION, "The region `%s` is not supported.", ctx.region);
             goto answer;
         }
     }
@@ -271,9 +272,9 @@ char *api_handle(const struct config *cfg, const struct api_http *req)
         int allowed = identity ? identity->authorize(s, &ar) : -1;
         if (allowed != 1) {
             if (allowed < 0)
-                set_err(&o, "InternalError", "Policy evaluation failed.");
+                set_err(&o, E_INTERNAL_ERROR, "Policy evaluation failed.");
             else
-                set_err(&o, "UnauthorizedOperation", "You are not authorized to perform operation (%s) on resource (%s).",
+                set_err(&o, E_UNAUTHORIZED_OPERATION, "You are not authorized to perform operation (%s) on resource (%s).",
                         act, ar.denied >= 0 && (size_t)ar.denied < nres ? names[ar.denied] : ctx.resource);
             goto answer;
         }
@@ -282,12 +283,12 @@ char *api_handle(const struct config *cfg, const struct api_http *req)
     ctx.out = json_object();
     int mutates = ctx.action->flags & A_MUTATES;
     if (mutates && store_begin(s) != STORE_OK) {
-        set_err(&o, "InternalError", "The state store is busy; retry later.");
+        set_err(&o, E_INTERNAL_ERROR, "The state store is busy; retry later.");
         goto answer;
     }
     int rc = ctx.action->handler(&ctx);
     if (rc != 0 && !ctx.code[0])
-        api_fail(&ctx, "InternalError", "The action failed unexpectedly.");
+        api_fail(&ctx, E_INTERNAL_ERROR, "The action failed unexpectedly.");
     if (mutates && rc == 0 && ctx.discard) {
         store_rollback(s);
         audit_record(s, &ctx, "DryRun");
@@ -296,7 +297,7 @@ char *api_handle(const struct config *cfg, const struct api_http *req)
             audit_record(s, &ctx, "Success");
             if (store_commit(s) != STORE_OK) {
                 rc = -1;
-                api_fail(&ctx, "InternalError", "The change could not be committed.");
+                api_fail(&ctx, E_INTERNAL_ERROR, "The change could not be committed.");
             } else {
                 if (identity && identity->changed)
                     identity->changed();
@@ -316,9 +317,9 @@ char *api_handle(const struct config *cfg, const struct api_http *req)
 answer:
     /* Every refusal is audited: of a state change, of any authorisation, of any authentication. */
     if (o.code && !audited && s) {
-        if (ctx.action && ((ctx.action->flags & A_MUTATES) || !strcmp(o.code, "UnauthorizedOperation")))
+        if (ctx.action && ((ctx.action->flags & A_MUTATES) || !strcmp(o.code, E_UNAUTHORIZED_OPERATION)))
             audit_record(s, &ctx, o.code);
-        else if (!strncmp(o.code, "AuthFailure", 11))
+        else if (!strncmp(o.code, E_AUTH_FAILURE, 11))
             audit_write(s, &(struct audit_entry){.owner_uin = ctx.who.owner_uin, .user_uin = ctx.who.user_uin,
                                                  .source_ip = ctx.source_ip,
                                                  .service = ctx.action ? ctx.action->service : "",

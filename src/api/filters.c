@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "api/filters.h"
+#include "api/codes.h"
 
 const struct param filter_fields[] = {P_STR("Name", P_REQUIRED, 1, 64), P_STRS("Values", P_REQUIRED, 5, 256), P_END};
 const struct param filter_fields_wide[] = {P_STR("Name", P_REQUIRED, 1, 64), P_STRS("Values", P_REQUIRED, 100, 256), P_END};
@@ -10,8 +11,8 @@ const struct param filter_fields_wide[] = {P_STR("Name", P_REQUIRED, 1, 64), P_S
 static const struct {
     const char *service, *unknown, *coexist;
 } filter_codes[] = {
-    {"", "InvalidFilter", "InvalidParameter"}, /* cvm, cbs */
-    {"vpc", "InvalidParameter.FilterInvalidKey", "InvalidParameter.Coexist"},
+    {"", E_INVALID_FILTER, E_INVALID_PARAMETER}, /* cvm, cbs */
+    {"vpc", E_INVALID_PARAMETER_FILTER_INVALID_KEY, E_INVALID_PARAMETER_COEXIST},
 };
 
 static int codes_of(struct api_ctx *ctx)

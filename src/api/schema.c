@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/codes.h"
 
 struct vstate {
     int coerce;
@@ -72,14 +73,14 @@ static int check_fields(struct vstate *v, const struct param *fields, json_t *ob
             f++;
         snprintf(sub, sizeof sub, "%s%s%s", path, *path ? "." : "", key);
         if (!f || !f->name)
-            return fail(v, "UnknownParameter", "The parameter `%s` is not recognized.%s", sub, NULL);
+            return fail(v, E_UNKNOWN_PARAMETER, "The parameter `%s` is not recognized.%s", sub, NULL);
     }
     for (const struct param *f = fields; f && f->name; f++) {
         snprintf(sub, sizeof sub, "%s%s%s", path, *path ? "." : "", f->name);
         json_t *val2 = json_object_get(obj, f->name);
         if (!val2 || json_is_null(val2)) {
             if (f->flags & P_REQUIRED)
-                return fail(v, "MissingParameter", "The request is missing a required parameter `%s`.%s", sub, NULL);
+                return fail(v, E_MISSING_PARAMETER, "The request is missing a required parameter `%s`.%s", sub, NULL);
             if (val2)
                 json_object_del(obj, f->name); /* the SDK drops nulls; so do we */
             continue;
@@ -120,7 +121,7 @@ static int check_value(struct vstate *v, const struct param *p, enum ptype type,
                 nv = json_false();
         }
         if (!nv)
-            return fail(v, "InvalidParameter", "The value type of parameter `%s` is not valid, expected %s.", path,
+            return fail(v, E_INVALID_PARAMETER, "The value type of parameter `%s` is not valid, expected %s.", path,
                         type_name(type));
         json_decref(*slot);
         *slot = val = nv;
@@ -128,7 +129,7 @@ static int check_value(struct vstate *v, const struct param *p, enum ptype type,
     if (v->coerce && type == PT_ARRAY && json_is_object(val)) {
         json_t *arr = object_to_array(val);
         if (!arr)
-            return fail(v, "InvalidParameter", "The parameter `%s` is not a well-formed list.%s", path, NULL);
+            return fail(v, E_INVALID_PARAMETER, "The parameter `%s` is not a well-formed list.%s", path, NULL);
         json_decref(*slot);
         *slot = val = arr;
     }
@@ -146,17 +147,17 @@ static int check_value(struct vstate *v, const struct param *p, enum ptype type,
             size_t len = json_string_length(val);
             if ((p->max && (int64_t)len > p->max) || (int64_t)len < p->min) {
                 snprintf(buf, sizeof buf, " Its length must be between %lld and %lld.", (long long)p->min, (long long)p->max);
-                return fail(v, "InvalidParameterValue", "The value of parameter `%s` has an invalid length.%s", path, buf);
+                return fail(v, E_INVALID_PARAMETER_VALUE, "The value of parameter `%s` has an invalid length.%s", path, buf);
             }
             if (p->values) {
                 const char *const *e = p->values;
                 while (*e && strcmp(*e, json_string_value(val)) != 0)
                     e++;
                 if (!*e)
-                    return fail(v, "InvalidParameterValue", "The value of parameter `%s` is not one of the allowed values.%s", path, NULL);
+                    return fail(v, E_INVALID_PARAMETER_VALUE, "The value of parameter `%s` is not one of the allowed values.%s", path, NULL);
             }
             if (memchr(json_string_value(val), 0, len))
-                return fail(v, "InvalidParameterValue", "The value of parameter `%s` contains a NUL character.%s", path, NULL);
+                return fail(v, E_INVALID_PARAMETER_VALUE, "The value of parameter `%s` contains a NUL character.%s", path, NULL);
         }
         return 0;
     case PT_INT:
@@ -164,7 +165,7 @@ static int check_value(struct vstate *v, const struct param *p, enum ptype type,
             break;
         if ((p->min || p->max) && (json_integer_value(val) < p->min || json_integer_value(val) > p->max)) {
             snprintf(buf, sizeof buf, " It must be between %lld and %lld.", (long long)p->min, (long long)p->max);
-            return fail(v, "InvalidParameterValue", "The value of parameter `%s` is out of range.%s", path, buf);
+            return fail(v, E_INVALID_PARAMETER_VALUE, "The value of parameter `%s` is out of range.%s", path, buf);
         }
         return 0;
     case PT_FLOAT:
@@ -185,7 +186,7 @@ static int check_value(struct vstate *v, const struct param *p, enum ptype type,
         size_t n = json_array_size(val);
         if (p->max && (int64_t)n > p->max) {
             snprintf(buf, sizeof buf, " At most %lld items are allowed.", (long long)p->max);
-            return fail(v, "InvalidParameterValue", "The parameter `%s` has too many items.%s", path, buf);
+            return fail(v, E_INVALID_PARAMETER_VALUE, "The parameter `%s` has too many items.%s", path, buf);
         }
         /* element rules: strings carry their max length in p->min (see P_STRS) */
         struct param elem = {.name = p->name, .type = p->elem, .fields = p->fields, .values = p->values};
@@ -206,7 +207,7 @@ static int check_value(struct vstate *v, const struct param *p, enum ptype type,
         return 0;
     }
     }
-    return fail(v, "InvalidParameter", "The value type of parameter `%s` is not valid, expected %s.", path, type_name(type));
+    return fail(v, E_INVALID_PARAMETER, "The value type of parameter `%s` is not valid, expected %s.", path, type_name(type));
 }
 
 int schema_validate(const struct param *schema, json_t *params, int coerce, char *code, size_t clen, char *msg,
@@ -214,6 +215,6 @@ int schema_validate(const struct param *schema, json_t *params, int coerce, char
 {
     struct vstate v = {.coerce = coerce, .code = code, .msg = msg, .clen = clen, .mlen = mlen};
     if (!json_is_object(params))
-        return fail(&v, "InvalidParameter", "The request body must be a JSON object.%s%s", "", NULL);
+        return fail(&v, E_INVALID_PARAMETER, "The request body must be a JSON object.%s%s", "", NULL);
     return check_fields(&v, schema, params, "");
 }

@@ -12,6 +12,7 @@
 
 #include "block/block_int.h"
 #include "host/hypervisor.h"
+#include "block/states.h"
 
 #define SWEEP_MIN_AGE_S 60 /* files younger than this may belong to a transaction still in flight */
 
@@ -181,9 +182,9 @@ int block_instance_terminated(struct store *s, const char *instance_id)
     if (own && store_begin(s) != STORE_OK)
         return -1;
     int64_t now = time_now();
-    int ok = store_exec(s, "UPDATE cbs_disks SET state = 'TERMINATING', updated = ? WHERE instance_id = ?"
-                           " AND delete_with_instance = 1 AND state != 'TERMINATING'", "is", now, instance_id) >= 0 &&
-             store_exec(s, "UPDATE cbs_disks SET state = CASE WHEN state IN ('ATTACHING', 'ATTACHED', 'DETACHING') THEN 'UNATTACHED'"
+    int ok = store_exec(s, "UPDATE cbs_disks SET state = '" DISK_TERMINATING "', updated = ? WHERE instance_id = ?"
+                           " AND delete_with_instance = 1 AND state != '" DISK_TERMINATING "'", "is", now, instance_id) >= 0 &&
+             store_exec(s, "UPDATE cbs_disks SET state = CASE WHEN state IN ('" DISK_ATTACHING "', '" DISK_ATTACHED "', '" DISK_DETACHING "') THEN '" DISK_UNATTACHED "'"
                            " ELSE state END, last_instance_id = instance_id, instance_id = '', updated = ? WHERE instance_id = ?",
                         "is", now, instance_id) >= 0;
     if (own) {
@@ -203,7 +204,7 @@ int block_reattach(struct store *s, const char *instance_id, const char *run_dir
     int n = 0, failed = 0;
     pthread_mutex_lock(&block_io_mu);
     struct store_stmt *q = store_query(s, "SELECT disk_id FROM cbs_disks WHERE instance_id = ?"
-                                          " AND state IN ('ATTACHED', 'ATTACHING', 'EXPANDING') ORDER BY attached_at, rowid",
+                                          " AND state IN ('" DISK_ATTACHED "', '" DISK_ATTACHING "', '" DISK_EXPANDING "') ORDER BY attached_at, rowid",
                                        "s", instance_id);
     while (q && n < (int)(sizeof ids / sizeof ids[0]) && store_step(q) == 1)
         snprintf(ids[n++], sizeof ids[0], "%s", store_text(q, 0));

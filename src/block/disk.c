@@ -13,6 +13,10 @@
 #include "api/filters.h"
 #include "compute/instance_view.h"
 #include "host/hypervisor.h"
+#include "api/codes.h"
+#include "block/codes.h"
+#include "block/states.h"
+#include "compute/states.h"
 
 #define GIB (1024LL * 1024 * 1024)
 
@@ -49,7 +53,7 @@ int disk_load(struct store *s, const char *owner_uin, const char *disk_id, struc
 {
     struct store_stmt *q = store_query(s,
                                        "SELECT " DISK_COLUMNS " FROM cbs_disks WHERE disk_id = ? AND (? IS NULL OR owner_uin = ?)"
-                                       " AND state != 'TERMINATING'",
+                                       " AND state != '" DISK_TERMINATING "'",
                                        "sss", disk_id, owner_uin, owner_uin);
     if (!q)
         return -1;
@@ -158,10 +162,10 @@ static int add_system_disk(const struct instance_info *in, void *arg)
     if (!in->system_disk_id[0])
         return 0;
     const char *charge = !strcmp(in->charge_type, "PREPAID") ? "PREPAID" : "POSTPAID_BY_HOUR";
-    if (!matches(l, in->system_disk_id, in->name, in->system_disk_type, "ATTACHED", in->instance_id, in->zone,
+    if (!matches(l, in->system_disk_id, in->name, in->system_disk_type, DISK_ATTACHED, in->instance_id, in->zone,
                  "SYSTEM_DISK", charge, in->project_id, "[]"))
         return 0;
-    json_t *d = disk_json(in->system_disk_id, in->name, in->system_disk_type, "ATTACHED", in->instance_id, in->instance_id,
+    json_t *d = disk_json(in->system_disk_id, in->name, in->system_disk_type, DISK_ATTACHED, in->instance_id, in->instance_id,
                           in->zone, in->project_id, in->system_disk_size, "SYSTEM_DISK", charge, 1, in->created, "[]", "",
                           0, 0, l->with_policies);
     json_array_append_new(l->all, json_pack("[I,o]", (json_int_t)in->created, d));
@@ -188,14 +192,14 @@ static int describe_disks(struct api_ctx *ctx)
                         .with_policies = json_is_true(json_object_get(ctx->params, "ReturnBindAutoSnapshotPolicy"))};
     struct store_stmt *q = store_query(ctx->store,
                                        "SELECT " DISK_COLUMNS ","
-                                       " (SELECT count(*) FROM cbs_snapshots s WHERE s.disk_id = d.disk_id AND s.state != 'DELETING'),"
+                                       " (SELECT count(*) FROM cbs_snapshots s WHERE s.disk_id = d.disk_id AND s.state != '" SNAPSHOT_DELETING "'),"
                                        " (SELECT coalesce(sum(file_bytes), 0) FROM cbs_snapshots s WHERE s.disk_id = d.disk_id"
-                                       "  AND s.state != 'DELETING')"
-                                       " FROM cbs_disks d WHERE owner_uin = ? AND state != 'TERMINATING' ORDER BY created, rowid",
+                                       "  AND s.state != '" SNAPSHOT_DELETING "')"
+                                       " FROM cbs_disks d WHERE owner_uin = ? AND state != '" DISK_TERMINATING "' ORDER BY created, rowid",
                                        "s", ctx->who.owner_uin);
     if (!q) {
         json_decref(l.all);
-        return api_fail(ctx, "InternalError", "The disks are unavailable.");
+        return api_fail(ctx, E_INTERNAL_ERROR, "The disks are unavailable.");
     }
     int rc;
     while ((rc = store_step(q)) == 1) {
@@ -213,7 +217,7 @@ static int describe_disks(struct api_ctx *ctx)
     store_done(q);
     if (rc < 0 || compute_each_instance(ctx->store, ctx->who.owner_uin, add_system_disk, &l) < 0) {
         json_decref(l.all);
-        return api_fail(ctx, "InternalError", "The disks are unavailable.");
+        return api_fail(ctx, E_INTERNAL_ERROR, "The disks are unavailable.");
     }
     /* order by creation time (the only order fields are CREATE_TIME and DEADLINE, and no disk has a deadline) */
     size_t n = json_array_size(l.all);
@@ -248,7 +252,7 @@ static int usage_of(struct api_ctx *ctx, int64_t *disks, int64_t *gib)
 {
     struct store_stmt *q = store_query(ctx->store,
                                        "SELECT count(*), coalesce(sum(max(size_gib, pending_size)), 0) FROM cbs_disks"
-                                       " WHERE owner_uin = ? AND state != 'TERMINATING'",
+                                       " WHERE owner_uin = ? AND state != '" DISK_TERMINATING "'",
                                        "s", ctx->who.owner_uin);
     int rc = q ? store_step(q) : -1;
     if (rc == 1) {
@@ -298,26 +302,26 @@ static int create_disks(struct api_ctx *ctx)
     const char *zone = json_string_value(json_object_get(placement, "Zone"));
     int64_t project = json_integer_value(json_object_get(placement, "ProjectId"));
     if (!zone_valid(ctx, zone))
-        return api_fail(ctx, "InvalidParameterValue", "The zone `%s` is not in region %s.", zone, ctx->region);
+        return api_fail(ctx, E_INVALID_PARAMETER_VALUE, "The zone `%s` is not in region %s.", zone, ctx->region);
     const char *charge = api_str(ctx, "DiskChargeType", "");
     if (!strcmp(charge, "PREPAID") && !api_has(ctx, "DiskChargePrepaid"))
-        return api_fail(ctx, "MissingParameter", "DiskChargePrepaid is required for PREPAID disks.");
+        return api_fail(ctx, E_MISSING_PARAMETER, "DiskChargePrepaid is required for PREPAID disks.");
     if (!strcmp(charge, "CDCPAID"))
-        return api_fail(ctx, "InvalidParameter.DiskConfigNotSupported", "Dedicated clusters are not available here.");
+        return api_fail(ctx, E_INVALID_PARAMETER_DISK_CONFIG_NOT_SUPPORTED, "Dedicated clusters are not available here.");
     const char *type = api_str(ctx, "DiskType", "");
     int64_t min, max;
     if (!block_size_range(type, &min, &max))
-        return api_fail(ctx, "InvalidParameter.DiskConfigNotSupported", "Disks of type %s cannot be created alone.", type);
+        return api_fail(ctx, E_INVALID_PARAMETER_DISK_CONFIG_NOT_SUPPORTED, "Disks of type %s cannot be created alone.", type);
     if (api_has(ctx, "Encrypt") || api_has(ctx, "KmsKeyId"))
-        return api_fail(ctx, "InvalidParameter.DiskConfigNotSupported", "Encrypted disks are not supported.");
+        return api_fail(ctx, E_INVALID_PARAMETER_DISK_CONFIG_NOT_SUPPORTED, "Encrypted disks are not supported.");
     if (json_is_true(json_object_get(ctx->params, "Shareable")))
-        return api_fail(ctx, "InvalidParameter.DiskConfigNotSupported", "Shareable disks are not supported.");
+        return api_fail(ctx, E_INVALID_PARAMETER_DISK_CONFIG_NOT_SUPPORTED, "Shareable disks are not supported.");
     const char *snap = api_str(ctx, "SnapshotId", NULL);
     int64_t size = api_int(ctx, "DiskSize", 0);
     if (snap) {
         struct store_stmt *q = store_query(ctx->store,
                                            "SELECT state, disk_size, zone FROM cbs_snapshots WHERE snapshot_id = ? AND owner_uin = ?"
-                                           " AND state != 'DELETING'",
+                                           " AND state != '" SNAPSHOT_DELETING "'",
                                            "ss", snap, ctx->who.owner_uin);
         int rc = q ? store_step(q) : -1;
         char sstate[24] = "", szone[64] = "";
@@ -329,31 +333,31 @@ static int create_disks(struct api_ctx *ctx)
         }
         store_done(q);
         if (rc != 1)
-            return api_fail(ctx, "InvalidSnapshotId.NotFound", "The snapshot `%s` does not exist.", snap);
-        if (strcmp(sstate, "NORMAL") != 0)
-            return api_fail(ctx, "ResourceUnavailable.SnapshotCreating", "The snapshot `%s` is still being created.", snap);
+            return api_fail(ctx, E_INVALID_SNAPSHOT_ID_NOT_FOUND, "The snapshot `%s` does not exist.", snap);
+        if (strcmp(sstate, SNAPSHOT_NORMAL) != 0)
+            return api_fail(ctx, E_RESOURCE_UNAVAILABLE_SNAPSHOT_CREATING, "The snapshot `%s` is still being created.", snap);
         if (!size)
             size = ssize;
         if (size < ssize)
-            return api_fail(ctx, "InvalidParameter.DiskSizeNotMatch", "DiskSize must be at least the snapshot's %lld GiB.",
+            return api_fail(ctx, E_INVALID_PARAMETER_DISK_SIZE_NOT_MATCH, "DiskSize must be at least the snapshot's %lld GiB.",
                             (long long)ssize);
         (void)szone; /* one host: a snapshot serves every zone of the region */
     } else if (!api_has(ctx, "DiskSize")) {
-        return api_fail(ctx, "MissingParameter", "DiskSize is required unless SnapshotId is given.");
+        return api_fail(ctx, E_MISSING_PARAMETER, "DiskSize is required unless SnapshotId is given.");
     }
     if (size < min || size > max)
-        return api_fail(ctx, "InvalidParameterValue", "DiskSize of a %s disk must be %lld-%lld GiB.", type, (long long)min,
+        return api_fail(ctx, E_INVALID_PARAMETER_VALUE, "DiskSize of a %s disk must be %lld-%lld GiB.", type, (long long)min,
                         (long long)max);
     int64_t count = api_int(ctx, "DiskCount", 1), have_disks, have_gib;
     if (usage_of(ctx, &have_disks, &have_gib) != 0)
-        return api_fail(ctx, "InternalError", "The disk quota could not be checked.");
+        return api_fail(ctx, E_INTERNAL_ERROR, "The disk quota could not be checked.");
     const char *quota = block_quota_refused(have_disks, have_gib, count, count * size);
     if (quota)
         return api_fail(ctx, quota, "The account may have %d disks of %d GiB in all; it has %lld disks of %lld GiB and asked for %lld x %lld GiB.",
                         BLOCK_DISK_QUOTA, BLOCK_GIB_QUOTA, (long long)have_disks, (long long)have_gib, (long long)count,
                         (long long)size);
     if (!block_data_dir[0])
-        return api_fail(ctx, "ResourceInsufficient", "This cloud has no storage host.");
+        return api_fail(ctx, E_RESOURCE_INSUFFICIENT, "This cloud has no storage host.");
     const char *name = api_str(ctx, "DiskName", "未命名");
     json_t *tags = json_object_get(ctx->params, "Tags");
     char *tags_text = json_dumps(tags ? tags : json_array(), JSON_COMPACT);
@@ -366,13 +370,13 @@ static int create_disks(struct api_ctx *ctx)
         if (store_exec(ctx->store,
                        "INSERT INTO cbs_disks (disk_id, owner_uin, zone, name, disk_type, charge_type, state, size_gib,"
                        " project_id, source_snapshot, tags, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                       "sssssssiissii", id, ctx->who.owner_uin, zone, name, type, charge, snap ? "DUMPING" : "UNATTACHED", size,
+                       "sssssssiissii", id, ctx->who.owner_uin, zone, name, type, charge, snap ? "DUMPING" : DISK_UNATTACHED, size,
                        project, snap ? snap : "", tags_text, now, now) != 1) {
-            rc = api_fail(ctx, "InternalError", "The disk could not be recorded: %s", store_errmsg(ctx->store));
+            rc = api_fail(ctx, E_INTERNAL_ERROR, "The disk could not be recorded: %s", store_errmsg(ctx->store));
             break;
         }
         if (!snap && make_empty(id, size, err, sizeof err) != 0) {
-            rc = api_fail(ctx, "InternalError.ResourceOpFailed", "The disk could not be created: %s", err);
+            rc = api_fail(ctx, E_INTERNAL_ERROR_RESOURCE_OP_FAILED, "The disk could not be created: %s", err);
             break;
         }
         json_array_append_new(ids, json_string(id));
@@ -407,7 +411,7 @@ static int create_disks(struct api_ctx *ctx)
 
 static int snapshot_creating(struct api_ctx *ctx, const char *disk_id)
 {
-    struct store_stmt *q = store_query(ctx->store, "SELECT 1 FROM cbs_snapshots WHERE disk_id = ? AND state = 'CREATING'", "s", disk_id);
+    struct store_stmt *q = store_query(ctx->store, "SELECT 1 FROM cbs_snapshots WHERE disk_id = ? AND state = '" SNAPSHOT_CREATING "'", "s", disk_id);
     int rc = q ? store_step(q) : -1;
     store_done(q);
     return rc;
@@ -418,23 +422,23 @@ static int load_for(struct api_ctx *ctx, const char *disk_id, enum block_op op, 
 {
     int rc = disk_load(ctx->store, ctx->who.owner_uin, disk_id, d);
     if (rc < 0)
-        return api_fail(ctx, "InternalError", "The disk `%s` could not be read.", disk_id);
+        return api_fail(ctx, E_INTERNAL_ERROR, "The disk `%s` could not be read.", disk_id);
     if (rc == STORE_NOT_FOUND) {
         struct instance_info in;
         int sys = compute_system_disk_owner(ctx->store, ctx->who.owner_uin, disk_id, &in);
         if (sys < 0)
-            return api_fail(ctx, "InternalError", "The disk `%s` could not be read.", disk_id);
+            return api_fail(ctx, E_INTERNAL_ERROR, "The disk `%s` could not be read.", disk_id);
         if (sys == STORE_FOUND)
-            return api_fail(ctx, "ResourceUnavailable.NotPortable", "`%s` is the system disk of %s; it cannot be %s.", disk_id,
+            return api_fail(ctx, E_RESOURCE_UNAVAILABLE_NOT_PORTABLE, "`%s` is the system disk of %s; it cannot be %s.", disk_id,
                             in.instance_id, op == BOP_RESIZE ? "resized with ResizeDisk" : "attached, detached or terminated");
-        return api_fail(ctx, "InvalidDiskId.NotFound", "The disk `%s` does not exist.", disk_id);
+        return api_fail(ctx, E_INVALID_DISK_ID_NOT_FOUND, "The disk `%s` does not exist.", disk_id);
     }
     const char *refused = block_op_refused(op, d->state, instance_id && !strcmp(d->instance_id, instance_id));
     if (refused)
         return api_fail(ctx, refused, "The disk `%s` is %s%s%s.", disk_id, d->state, d->instance_id[0] ? " on " : "",
                         d->instance_id);
     if (op != BOP_SNAPSHOT && snapshot_creating(ctx, disk_id) == 1)
-        return api_fail(ctx, "InvalidDisk.SnapshotCreating", "A snapshot of `%s` is being created; retry when it is NORMAL.", disk_id);
+        return api_fail(ctx, E_INVALID_DISK_SNAPSHOT_CREATING, "A snapshot of `%s` is being created; retry when it is NORMAL.", disk_id);
     return 0;
 }
 
@@ -443,7 +447,7 @@ static int no_duplicates(struct api_ctx *ctx, json_t *ids)
     for (size_t i = 0; i < json_array_size(ids); i++)
         for (size_t j = i + 1; j < json_array_size(ids); j++)
             if (!strcmp(json_string_value(json_array_get(ids, i)), json_string_value(json_array_get(ids, j))))
-                return api_fail(ctx, "InvalidParameterValue", "The disk `%s` is given twice.", json_string_value(json_array_get(ids, i)));
+                return api_fail(ctx, E_INVALID_PARAMETER_VALUE, "The disk `%s` is given twice.", json_string_value(json_array_get(ids, i)));
     return 0;
 }
 
@@ -464,12 +468,12 @@ static int attach_disks(struct api_ctx *ctx)
     struct instance_info in;
     int rc = compute_instance_info(ctx->store, ctx->who.owner_uin, instance_id, &in);
     if (rc < 0)
-        return api_fail(ctx, "InternalError", "The instance could not be read.");
+        return api_fail(ctx, E_INTERNAL_ERROR, "The instance could not be read.");
     if (rc == STORE_NOT_FOUND)
-        return api_fail(ctx, "InvalidInstanceId.NotFound", "The instance `%s` does not exist.", instance_id);
-    int running = !strcmp(in.state, "RUNNING");
-    if (!running && strcmp(in.state, "STOPPED") != 0)
-        return api_fail(ctx, "UnsupportedOperation.StateError", "The instance `%s` is %s; disks attach to RUNNING or STOPPED instances.",
+        return api_fail(ctx, E_INVALID_INSTANCE_ID_NOT_FOUND, "The instance `%s` does not exist.", instance_id);
+    int running = !strcmp(in.state, INSTANCE_RUNNING);
+    if (!running && strcmp(in.state, INSTANCE_STOPPED) != 0)
+        return api_fail(ctx, E_UNSUPPORTED_OPERATION_STATE_ERROR, "The instance `%s` is %s; disks attach to RUNNING or STOPPED instances.",
                         instance_id, in.state);
     size_t i;
     json_t *v;
@@ -480,14 +484,14 @@ static int attach_disks(struct api_ctx *ctx)
         if (strcmp(d.zone, in.zone) != 0)
             return api_fail(ctx, "ZoneNotMatch", "The disk `%s` is in %s and the instance in %s.", d.disk_id, d.zone, in.zone);
     }
-    struct store_stmt *q = store_query(ctx->store, "SELECT count(*) FROM cbs_disks WHERE instance_id = ? AND state != 'TERMINATING'",
+    struct store_stmt *q = store_query(ctx->store, "SELECT count(*) FROM cbs_disks WHERE instance_id = ? AND state != '" DISK_TERMINATING "'",
                                        "s", instance_id);
     int64_t have = (q && store_step(q) == 1) ? store_int(q, 0) : -1;
     store_done(q);
     if (have < 0)
-        return api_fail(ctx, "InternalError", "The instance's disks could not be counted.");
+        return api_fail(ctx, E_INTERNAL_ERROR, "The instance's disks could not be counted.");
     if (have + (int64_t)json_array_size(ids) > BLOCK_MAX_ATTACHED)
-        return api_fail(ctx, "LimitExceeded.InstanceAttachedDisk", "An instance takes at most %d data disks; %s has %lld.",
+        return api_fail(ctx, E_LIMIT_EXCEEDED_INSTANCE_ATTACHED_DISK, "An instance takes at most %d data disks; %s has %lld.",
                         BLOCK_MAX_ATTACHED, instance_id, (long long)have);
     int64_t now = time_now();
     int dwi = json_is_true(json_object_get(ctx->params, "DeleteWithInstance"));
@@ -497,9 +501,9 @@ static int attach_disks(struct api_ctx *ctx)
                        "UPDATE cbs_disks SET state = ?, instance_id = ?, attached_at = ?, error = '',"
                        " delete_with_instance = CASE WHEN ? THEN 1 ELSE delete_with_instance END, updated = ?"
                        " WHERE disk_id = ? AND owner_uin = ?",
-                       "ssiiiss", running ? "ATTACHING" : "ATTACHED", instance_id, now, (int64_t)dwi, now,
+                       "ssiiiss", running ? DISK_ATTACHING : DISK_ATTACHED, instance_id, now, (int64_t)dwi, now,
                        json_string_value(v), ctx->who.owner_uin) != 1)
-            return api_fail(ctx, "InternalError", "The disk could not be updated.");
+            return api_fail(ctx, E_INTERNAL_ERROR, "The disk could not be updated.");
     }
     set_resource(ctx, ids);
     block_kick();
@@ -519,20 +523,20 @@ static int detach_disks(struct api_ctx *ctx)
         if (load_for(ctx, json_string_value(v), BOP_DETACH, instance_id, &d))
             return -1;
         if (instance_id && strcmp(d.instance_id, instance_id) != 0)
-            return api_fail(ctx, "InvalidParameterValue", "The disk `%s` is not attached to %s.", d.disk_id, instance_id);
+            return api_fail(ctx, E_INVALID_PARAMETER_VALUE, "The disk `%s` is not attached to %s.", d.disk_id, instance_id);
         struct instance_info in;
         int rc = compute_instance_info(ctx->store, ctx->who.owner_uin, d.instance_id, &in);
         if (rc < 0)
-            return api_fail(ctx, "InternalError", "The instance `%s` could not be read.", d.instance_id);
-        if (rc == STORE_FOUND && strcmp(in.state, "RUNNING") != 0 && strcmp(in.state, "STOPPED") != 0)
-            return api_fail(ctx, "UnsupportedOperation.StateError", "The instance `%s` is %s; retry when it is RUNNING or STOPPED.",
+            return api_fail(ctx, E_INTERNAL_ERROR, "The instance `%s` could not be read.", d.instance_id);
+        if (rc == STORE_FOUND && strcmp(in.state, INSTANCE_RUNNING) != 0 && strcmp(in.state, INSTANCE_STOPPED) != 0)
+            return api_fail(ctx, E_UNSUPPORTED_OPERATION_STATE_ERROR, "The instance `%s` is %s; retry when it is RUNNING or STOPPED.",
                             in.instance_id, in.state);
     }
     int64_t now = time_now();
     json_array_foreach(ids, i, v) {
-        if (store_exec(ctx->store, "UPDATE cbs_disks SET state = 'DETACHING', error = '', updated = ? WHERE disk_id = ? AND owner_uin = ?",
+        if (store_exec(ctx->store, "UPDATE cbs_disks SET state = '" DISK_DETACHING "', error = '', updated = ? WHERE disk_id = ? AND owner_uin = ?",
                        "iss", now, json_string_value(v), ctx->who.owner_uin) != 1)
-            return api_fail(ctx, "InternalError", "The disk could not be updated.");
+            return api_fail(ctx, E_INTERNAL_ERROR, "The disk could not be updated.");
     }
     set_resource(ctx, ids);
     block_kick();
@@ -558,18 +562,18 @@ static int terminate_disks(struct api_ctx *ctx)
         int busy = q ? store_step(q) : -1;
         store_done(q);
         if (busy == 1 && api_int(ctx, "DeleteSnapshot", 0) == 1)
-            return api_fail(ctx, "ResourceInUse", "A disk is being restored from a snapshot of `%s`.", d.disk_id);
+            return api_fail(ctx, E_RESOURCE_IN_USE, "A disk is being restored from a snapshot of `%s`.", d.disk_id);
     }
     int64_t now = time_now();
     json_array_foreach(ids, i, v) {
         const char *id = json_string_value(v);
-        if (store_exec(ctx->store, "UPDATE cbs_disks SET state = 'TERMINATING', updated = ? WHERE disk_id = ? AND owner_uin = ?", "iss",
+        if (store_exec(ctx->store, "UPDATE cbs_disks SET state = '" DISK_TERMINATING "', updated = ? WHERE disk_id = ? AND owner_uin = ?", "iss",
                        now, id, ctx->who.owner_uin) != 1)
-            return api_fail(ctx, "InternalError", "The disk could not be updated.");
+            return api_fail(ctx, E_INTERNAL_ERROR, "The disk could not be updated.");
         if (api_int(ctx, "DeleteSnapshot", 0) == 1 &&
-            store_exec(ctx->store, "UPDATE cbs_snapshots SET state = 'DELETING', updated = ? WHERE disk_id = ? AND owner_uin = ?"
-                                   " AND state = 'NORMAL'", "iss", now, id, ctx->who.owner_uin) < 0)
-            return api_fail(ctx, "InternalError", "The disk's snapshots could not be updated.");
+            store_exec(ctx->store, "UPDATE cbs_snapshots SET state = '" SNAPSHOT_DELETING "', updated = ? WHERE disk_id = ? AND owner_uin = ?"
+                                   " AND state = '" SNAPSHOT_NORMAL "'", "iss", now, id, ctx->who.owner_uin) < 0)
+            return api_fail(ctx, E_INTERNAL_ERROR, "The disk's snapshots could not be updated.");
     }
     set_resource(ctx, ids);
     block_kick();
@@ -580,7 +584,7 @@ static int resize_disk(struct api_ctx *ctx)
 {
     const char *id = api_str(ctx, "DiskId", NULL);
     if (!id)
-        return api_fail(ctx, "MissingParameter", "The request is missing a required parameter `DiskId`.");
+        return api_fail(ctx, E_MISSING_PARAMETER, "The request is missing a required parameter `DiskId`.");
     int64_t size = api_int(ctx, "DiskSize", 0);
     struct disk_row d;
     if (load_for(ctx, id, BOP_RESIZE, NULL, &d))
@@ -589,19 +593,19 @@ static int resize_disk(struct api_ctx *ctx)
     if (!block_size_range(d.disk_type, &min, &max))
         max = 32000;
     if (size <= d.size_gib)
-        return api_fail(ctx, "InvalidParameterValue", "DiskSize must be larger than the disk's %lld GiB; disks only grow.",
+        return api_fail(ctx, E_INVALID_PARAMETER_VALUE, "DiskSize must be larger than the disk's %lld GiB; disks only grow.",
                         (long long)d.size_gib);
     if (size > max)
-        return api_fail(ctx, "InvalidParameterValue", "DiskSize of a %s disk is at most %lld GiB.", d.disk_type, (long long)max);
+        return api_fail(ctx, E_INVALID_PARAMETER_VALUE, "DiskSize of a %s disk is at most %lld GiB.", d.disk_type, (long long)max);
     int64_t have_disks, have_gib;
     if (usage_of(ctx, &have_disks, &have_gib) != 0)
-        return api_fail(ctx, "InternalError", "The disk quota could not be checked.");
+        return api_fail(ctx, E_INTERNAL_ERROR, "The disk quota could not be checked.");
     const char *quota = block_quota_refused(have_disks, have_gib, 0, size - d.size_gib);
     if (quota)
         return api_fail(ctx, quota, "The account may have %d GiB of disks; it has %lld GiB.", BLOCK_GIB_QUOTA, (long long)have_gib);
-    if (store_exec(ctx->store, "UPDATE cbs_disks SET state = 'EXPANDING', pending_size = ?, error = '', updated = ? WHERE disk_id = ?",
+    if (store_exec(ctx->store, "UPDATE cbs_disks SET state = '" DISK_EXPANDING "', pending_size = ?, error = '', updated = ? WHERE disk_id = ?",
                    "iis", size, time_now(), id) != 1)
-        return api_fail(ctx, "InternalError", "The disk could not be updated.");
+        return api_fail(ctx, E_INTERNAL_ERROR, "The disk could not be updated.");
     snprintf(ctx->resource, sizeof ctx->resource, "qcs::cbs:%s:uin/%s:volume/%s", ctx->region, ctx->who.owner_uin, id);
     block_kick();
     return 0;

@@ -6,6 +6,9 @@
 #include <string.h>
 
 #include "block/block.h"
+#include "api/codes.h"
+#include "block/codes.h"
+#include "block/states.h"
 
 struct rule {
     const char *state;
@@ -15,43 +18,43 @@ struct rule {
 
 /*                         ATTACH                           DETACH                          TERMINATE                 RESIZE               SNAPSHOT */
 static const struct rule rules[] = {
-    {"UNATTACHED", {NULL, "UnsupportedOperation.StateError", NULL, NULL, NULL}},
-    {"ATTACHED", {"ResourceUnavailable.Attached", NULL, "InvalidDisk.Attached", NULL, NULL}},
-    {"ATTACHING", {"ResourceUnavailable.Attached", "InvalidDisk.Busy", "InvalidDisk.Attached", "InvalidDisk.Busy", "InvalidDisk.Busy"}},
-    {"DETACHING", {"InvalidDisk.Busy", "InvalidDisk.Busy", "InvalidDisk.Busy", "InvalidDisk.Busy", "InvalidDisk.Busy"}},
-    {"EXPANDING", {"InvalidDisk.Busy", "InvalidDisk.Busy", "InvalidDisk.Busy", "InvalidDisk.Busy", "InvalidDisk.Busy"}},
-    {"DUMPING", {"InvalidDisk.Busy", "UnsupportedOperation.StateError", "InvalidDisk.Busy", "InvalidDisk.Busy", "InvalidDisk.Busy"}},
+    {DISK_UNATTACHED, {NULL, E_UNSUPPORTED_OPERATION_STATE_ERROR, NULL, NULL, NULL}},
+    {DISK_ATTACHED, {E_RESOURCE_UNAVAILABLE_ATTACHED, NULL, E_INVALID_DISK_ATTACHED, NULL, NULL}},
+    {DISK_ATTACHING, {E_RESOURCE_UNAVAILABLE_ATTACHED, E_INVALID_DISK_BUSY, E_INVALID_DISK_ATTACHED, E_INVALID_DISK_BUSY, E_INVALID_DISK_BUSY}},
+    {DISK_DETACHING, {E_INVALID_DISK_BUSY, E_INVALID_DISK_BUSY, E_INVALID_DISK_BUSY, E_INVALID_DISK_BUSY, E_INVALID_DISK_BUSY}},
+    {DISK_EXPANDING, {E_INVALID_DISK_BUSY, E_INVALID_DISK_BUSY, E_INVALID_DISK_BUSY, E_INVALID_DISK_BUSY, E_INVALID_DISK_BUSY}},
+    {"DUMPING", {E_INVALID_DISK_BUSY, E_UNSUPPORTED_OPERATION_STATE_ERROR, E_INVALID_DISK_BUSY, E_INVALID_DISK_BUSY, E_INVALID_DISK_BUSY}},
 };
 
 const char *block_op_refused(enum block_op op, const char *state, int attached_here)
 {
     if ((int)op < 0 || op >= BOP_COUNT || !state)
-        return "InternalError";
+        return E_INTERNAL_ERROR;
     for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++) {
         if (strcmp(rules[i].state, state) != 0)
             continue;
         const char *code = rules[i].refused[op];
         /* attaching a disk to the instance it is already on: "already attached", not "attached elsewhere" */
-        if (op == BOP_ATTACH && attached_here && code && !strcmp(code, "ResourceUnavailable.Attached"))
-            return "InvalidDisk.Attached";
+        if (op == BOP_ATTACH && attached_here && code && !strcmp(code, E_RESOURCE_UNAVAILABLE_ATTACHED))
+            return E_INVALID_DISK_ATTACHED;
         return code;
     }
-    return "InvalidDiskId.NotFound"; /* TERMINATING and unknown states: the disk is gone */
+    return E_INVALID_DISK_ID_NOT_FOUND; /* TERMINATING and unknown states: the disk is gone */
 }
 
 const char *block_state_public(const char *state)
 {
-    return state && strcmp(state, "TERMINATING") != 0 ? state : NULL;
+    return state && strcmp(state, DISK_TERMINATING) != 0 ? state : NULL;
 }
 
 const char *block_quota_refused(int64_t have_disks, int64_t have_gib, int64_t add_disks, int64_t add_gib)
 {
     if (add_disks < 0 || add_gib < 0)
-        return "InvalidParameterValue";
+        return E_INVALID_PARAMETER_VALUE;
     if (have_disks + add_disks > BLOCK_DISK_QUOTA)
-        return "LimitExceeded.DiskQuota";
+        return E_LIMIT_EXCEEDED_DISK_QUOTA;
     if (have_gib + add_gib > BLOCK_GIB_QUOTA)
-        return "LimitExceeded.DiskSizeQuota";
+        return E_LIMIT_EXCEEDED_DISK_SIZE_QUOTA;
     return NULL;
 }
 

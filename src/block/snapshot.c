@@ -9,32 +9,35 @@
 
 #include "block/block_int.h"
 #include "api/filters.h"
+#include "api/codes.h"
+#include "block/codes.h"
+#include "block/states.h"
 
 static int create_snapshot(struct api_ctx *ctx)
 {
     const char *disk_id = api_str(ctx, "DiskId", NULL);
     if (!disk_id)
-        return api_fail(ctx, "MissingParameter", "The request is missing a required parameter `DiskId`.");
+        return api_fail(ctx, E_MISSING_PARAMETER, "The request is missing a required parameter `DiskId`.");
     if (api_has(ctx, "DiskBackupId"))
-        return api_fail(ctx, "InvalidParameter", "Disk backups are not supported; snapshot the disk itself.");
+        return api_fail(ctx, E_INVALID_PARAMETER, "Disk backups are not supported; snapshot the disk itself.");
     struct disk_row d;
     int rc = disk_load(ctx->store, ctx->who.owner_uin, disk_id, &d);
     if (rc < 0)
-        return api_fail(ctx, "InternalError", "The disk could not be read.");
+        return api_fail(ctx, E_INTERNAL_ERROR, "The disk could not be read.");
     if (rc == STORE_NOT_FOUND)
-        return api_fail(ctx, "InvalidDiskId.NotFound", "The disk `%s` does not exist (system disks cannot be snapshotted yet).", disk_id);
+        return api_fail(ctx, E_INVALID_DISK_ID_NOT_FOUND, "The disk `%s` does not exist (system disks cannot be snapshotted yet).", disk_id);
     const char *refused = block_op_refused(BOP_SNAPSHOT, d.state, 0);
     if (refused)
         return api_fail(ctx, refused, "The disk `%s` is %s.", disk_id, d.state);
-    struct store_stmt *q = store_query(ctx->store, "SELECT 1 FROM cbs_snapshots WHERE disk_id = ? AND state = 'CREATING'", "s", disk_id);
+    struct store_stmt *q = store_query(ctx->store, "SELECT 1 FROM cbs_snapshots WHERE disk_id = ? AND state = '" SNAPSHOT_CREATING "'", "s", disk_id);
     rc = q ? store_step(q) : -1;
     store_done(q);
     if (rc == 1)
-        return api_fail(ctx, "InvalidDisk.SnapshotCreating", "A snapshot of `%s` is already being created.", disk_id);
+        return api_fail(ctx, E_INVALID_DISK_SNAPSHOT_CREATING, "A snapshot of `%s` is already being created.", disk_id);
     int64_t deadline = 0;
     const char *dl = api_str(ctx, "Deadline", NULL);
     if (dl && time_parse_iso8601(dl, &deadline) != 0)
-        return api_fail(ctx, "InvalidParameterValue", "Deadline must be an ISO-8601 time.");
+        return api_fail(ctx, E_INVALID_PARAMETER_VALUE, "Deadline must be an ISO-8601 time.");
     json_t *tags = json_object_get(ctx->params, "Tags");
     char *tags_text = json_dumps(tags ? tags : json_array(), JSON_COMPACT);
     char id[24];
@@ -42,12 +45,12 @@ static int create_snapshot(struct api_ctx *ctx)
     int64_t now = time_now();
     rc = store_exec(ctx->store,
                     "INSERT INTO cbs_snapshots (snapshot_id, owner_uin, zone, project_id, disk_id, disk_size, disk_usage, name,"
-                    " state, percent, deadline, tags, created, updated) VALUES (?, ?, ?, ?, ?, ?, 'DATA_DISK', ?, 'CREATING', 0, ?, ?, ?, ?)",
+                    " state, percent, deadline, tags, created, updated) VALUES (?, ?, ?, ?, ?, ?, 'DATA_DISK', ?, '" SNAPSHOT_CREATING "', 0, ?, ?, ?, ?)",
                     "sssisisisii", id, ctx->who.owner_uin, d.zone, d.project_id, disk_id, d.size_gib,
                     api_str(ctx, "SnapshotName", "未命名"), deadline, tags_text, now, now);
     free(tags_text);
     if (rc != 1)
-        return api_fail(ctx, "InternalError", "The snapshot could not be recorded: %s", store_errmsg(ctx->store));
+        return api_fail(ctx, E_INTERNAL_ERROR, "The snapshot could not be recorded: %s", store_errmsg(ctx->store));
     snprintf(ctx->resource, sizeof ctx->resource, "qcs::cbs:%s:uin/%s:snap/%s", ctx->region, ctx->who.owner_uin, id);
     json_object_set_new(ctx->out, "SnapshotId", json_string(id));
     block_kick();
@@ -66,14 +69,14 @@ static int describe_snapshots(struct api_ctx *ctx)
     int desc = !strcmp(api_str(ctx, "Order", "ASC"), "DESC");
     struct store_stmt *q = store_query(ctx->store,
                                        desc ? "SELECT snapshot_id, zone, project_id, disk_id, disk_size, disk_usage, name, state, percent,"
-                                              " deadline, tags, created, updated FROM cbs_snapshots WHERE owner_uin = ? AND state != 'DELETING'"
+                                              " deadline, tags, created, updated FROM cbs_snapshots WHERE owner_uin = ? AND state != '" SNAPSHOT_DELETING "'"
                                               " ORDER BY created DESC, rowid DESC"
                                             : "SELECT snapshot_id, zone, project_id, disk_id, disk_size, disk_usage, name, state, percent,"
-                                              " deadline, tags, created, updated FROM cbs_snapshots WHERE owner_uin = ? AND state != 'DELETING'"
+                                              " deadline, tags, created, updated FROM cbs_snapshots WHERE owner_uin = ? AND state != '" SNAPSHOT_DELETING "'"
                                               " ORDER BY created, rowid",
                                        "s", ctx->who.owner_uin);
     if (!q)
-        return api_fail(ctx, "InternalError", "The snapshots are unavailable.");
+        return api_fail(ctx, E_INTERNAL_ERROR, "The snapshots are unavailable.");
     int64_t offset = api_int(ctx, "Offset", 0), limit = api_int(ctx, "Limit", 20);
     struct page pg;
     page_start(&pg, offset, limit);
@@ -127,7 +130,7 @@ static int describe_snapshots(struct api_ctx *ctx)
     }
     store_done(q);
     page_finish(ctx, &pg, "SnapshotSet");
-    return rc < 0 ? api_fail(ctx, "InternalError", "The snapshots are unavailable.") : 0;
+    return rc < 0 ? api_fail(ctx, E_INTERNAL_ERROR, "The snapshots are unavailable.") : 0;
 }
 
 static int delete_snapshots(struct api_ctx *ctx)
@@ -140,7 +143,7 @@ static int delete_snapshots(struct api_ctx *ctx)
         struct store_stmt *q = store_query(ctx->store,
                                            "SELECT state, (SELECT count(*) FROM cbs_disks d WHERE d.source_snapshot = s.snapshot_id"
                                            " AND d.state = 'DUMPING') FROM cbs_snapshots s WHERE snapshot_id = ? AND owner_uin = ?"
-                                           " AND state != 'DELETING'",
+                                           " AND state != '" SNAPSHOT_DELETING "'",
                                            "ss", id, ctx->who.owner_uin);
         int rc = q ? store_step(q) : -1;
         char state[24] = "";
@@ -151,17 +154,17 @@ static int delete_snapshots(struct api_ctx *ctx)
         }
         store_done(q);
         if (rc != 1)
-            return api_fail(ctx, "InvalidSnapshotId.NotFound", "The snapshot `%s` does not exist.", id);
-        if (!strcmp(state, "CREATING"))
-            return api_fail(ctx, "ResourceUnavailable.SnapshotCreating", "The snapshot `%s` is still being created.", id);
+            return api_fail(ctx, E_INVALID_SNAPSHOT_ID_NOT_FOUND, "The snapshot `%s` does not exist.", id);
+        if (!strcmp(state, SNAPSHOT_CREATING))
+            return api_fail(ctx, E_RESOURCE_UNAVAILABLE_SNAPSHOT_CREATING, "The snapshot `%s` is still being created.", id);
         if (restoring)
-            return api_fail(ctx, "ResourceInUse", "A disk is being created from the snapshot `%s`.", id);
+            return api_fail(ctx, E_RESOURCE_IN_USE, "A disk is being created from the snapshot `%s`.", id);
     }
     int64_t now = time_now();
     json_array_foreach(ids, i, v) {
-        if (store_exec(ctx->store, "UPDATE cbs_snapshots SET state = 'DELETING', updated = ? WHERE snapshot_id = ? AND owner_uin = ?",
+        if (store_exec(ctx->store, "UPDATE cbs_snapshots SET state = '" SNAPSHOT_DELETING "', updated = ? WHERE snapshot_id = ? AND owner_uin = ?",
                        "iss", now, json_string_value(v), ctx->who.owner_uin) != 1)
-            return api_fail(ctx, "InternalError", "The snapshot could not be updated.");
+            return api_fail(ctx, E_INTERNAL_ERROR, "The snapshot could not be updated.");
     }
     snprintf(ctx->resource, sizeof ctx->resource, "qcs::cbs:%s:uin/%s:snap/%s", ctx->region, ctx->who.owner_uin,
              json_string_value(json_array_get(ids, 0)));

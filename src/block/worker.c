@@ -15,6 +15,7 @@
 #include "block/block_int.h"
 #include "compute/instance_view.h"
 #include "host/hypervisor.h"
+#include "block/states.h"
 
 #define GIB (1024LL * 1024 * 1024)
 #define BATCH 64
@@ -80,14 +81,14 @@ static void job_disk(struct store *s, const char *disk_id)
                 unlink(tmp);
         }
         if (ok) {
-            store_exec(s, "UPDATE cbs_disks SET state = 'UNATTACHED', updated = ? WHERE disk_id = ? AND state = 'DUMPING'", "is",
+            store_exec(s, "UPDATE cbs_disks SET state = '" DISK_UNATTACHED "', updated = ? WHERE disk_id = ? AND state = 'DUMPING'", "is",
                        now, disk_id);
         } else {
             log_warn("disk %s: restore from %s failed: %s", disk_id, snapshot, err);
-            store_exec(s, "UPDATE cbs_disks SET state = 'TERMINATING', error = ?, updated = ? WHERE disk_id = ? AND state = 'DUMPING'",
+            store_exec(s, "UPDATE cbs_disks SET state = '" DISK_TERMINATING "', error = ?, updated = ? WHERE disk_id = ? AND state = 'DUMPING'",
                        "sis", err, now, disk_id);
         }
-    } else if (!strcmp(state, "ATTACHING")) {
+    } else if (!strcmp(state, DISK_ATTACHING)) {
         int rc = 0;
         if (!have_instance) {
             snprintf(err, sizeof err, "the instance %s is gone", instance_id);
@@ -96,44 +97,44 @@ static void job_disk(struct store *s, const char *disk_id)
             rc = hv->attach_disk(in.run_dir, disk_id, path, err, sizeof err);
         }
         if (rc == 0)
-            store_exec(s, "UPDATE cbs_disks SET state = 'ATTACHED', updated = ? WHERE disk_id = ? AND state = 'ATTACHING'", "is", now,
+            store_exec(s, "UPDATE cbs_disks SET state = '" DISK_ATTACHED "', updated = ? WHERE disk_id = ? AND state = '" DISK_ATTACHING "'", "is", now,
                        disk_id);
         else {
             log_warn("disk %s: attach to %s failed: %s", disk_id, instance_id, err);
-            store_exec(s, "UPDATE cbs_disks SET state = 'UNATTACHED', instance_id = '', last_instance_id = ?, error = ?, updated = ?"
-                          " WHERE disk_id = ? AND state = 'ATTACHING'", "ssis", instance_id, err, now, disk_id);
+            store_exec(s, "UPDATE cbs_disks SET state = '" DISK_UNATTACHED "', instance_id = '', last_instance_id = ?, error = ?, updated = ?"
+                          " WHERE disk_id = ? AND state = '" DISK_ATTACHING "'", "ssis", instance_id, err, now, disk_id);
         }
-    } else if (!strcmp(state, "DETACHING")) {
+    } else if (!strcmp(state, DISK_DETACHING)) {
         int rc = plugged == 1 ? hv->detach_disk(in.run_dir, disk_id, err, sizeof err) : HV_OK;
         if (rc == 0)
-            store_exec(s, "UPDATE cbs_disks SET state = 'UNATTACHED', last_instance_id = instance_id, instance_id = '', updated = ?"
-                          " WHERE disk_id = ? AND state = 'DETACHING'", "is", now, disk_id);
+            store_exec(s, "UPDATE cbs_disks SET state = '" DISK_UNATTACHED "', last_instance_id = instance_id, instance_id = '', updated = ?"
+                          " WHERE disk_id = ? AND state = '" DISK_DETACHING "'", "is", now, disk_id);
         else {
             log_warn("disk %s: detach from %s failed: %s", disk_id, instance_id, err);
-            store_exec(s, "UPDATE cbs_disks SET state = 'ATTACHED', error = ?, updated = ? WHERE disk_id = ? AND state = 'DETACHING'",
+            store_exec(s, "UPDATE cbs_disks SET state = '" DISK_ATTACHED "', error = ?, updated = ? WHERE disk_id = ? AND state = '" DISK_DETACHING "'",
                        "sis", err, now, disk_id);
         }
-    } else if (!strcmp(state, "EXPANDING")) {
+    } else if (!strcmp(state, DISK_EXPANDING)) {
         int rc = plugged == 1 ? hv->resize_disk(in.run_dir, disk_id, pending * GIB, err, sizeof err)
                               : hv->resize_disk_file(path, pending * GIB, err, sizeof err);
         if (rc == 0)
             store_exec(s, "UPDATE cbs_disks SET size_gib = pending_size, pending_size = 0, updated = ?,"
-                          " state = CASE WHEN instance_id = '' THEN 'UNATTACHED' ELSE 'ATTACHED' END"
-                          " WHERE disk_id = ? AND state = 'EXPANDING'", "is", now, disk_id);
+                          " state = CASE WHEN instance_id = '' THEN '" DISK_UNATTACHED "' ELSE '" DISK_ATTACHED "' END"
+                          " WHERE disk_id = ? AND state = '" DISK_EXPANDING "'", "is", now, disk_id);
         else {
             log_warn("disk %s: resize failed: %s", disk_id, err);
             store_exec(s, "UPDATE cbs_disks SET pending_size = 0, error = ?, updated = ?,"
-                          " state = CASE WHEN instance_id = '' THEN 'UNATTACHED' ELSE 'ATTACHED' END"
-                          " WHERE disk_id = ? AND state = 'EXPANDING'", "sis", err, now, disk_id);
+                          " state = CASE WHEN instance_id = '' THEN '" DISK_UNATTACHED "' ELSE '" DISK_ATTACHED "' END"
+                          " WHERE disk_id = ? AND state = '" DISK_EXPANDING "'", "sis", err, now, disk_id);
         }
-    } else if (!strcmp(state, "TERMINATING")) {
+    } else if (!strcmp(state, DISK_TERMINATING)) {
         if (plugged == 1 && hv->detach_disk(in.run_dir, disk_id, err, sizeof err) != HV_OK) {
             log_warn("disk %s: unplug before delete failed: %s", disk_id, err);
             return; /* retried on the next pass */
         }
         unlink(tmp);
         if (unlink(path) == 0 || errno == ENOENT)
-            store_exec(s, "DELETE FROM cbs_disks WHERE disk_id = ? AND state = 'TERMINATING'", "s", disk_id);
+            store_exec(s, "DELETE FROM cbs_disks WHERE disk_id = ? AND state = '" DISK_TERMINATING "'", "s", disk_id);
     }
 }
 
@@ -151,13 +152,13 @@ static void job_snapshot(struct store *s, const char *snapshot_id)
         return;
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     int64_t now = time_now();
-    if (!strcmp(state, "DELETING")) {
+    if (!strcmp(state, SNAPSHOT_DELETING)) {
         unlink(tmp);
         if (unlink(path) == 0 || errno == ENOENT)
-            store_exec(s, "DELETE FROM cbs_snapshots WHERE snapshot_id = ? AND state = 'DELETING'", "s", snapshot_id);
+            store_exec(s, "DELETE FROM cbs_snapshots WHERE snapshot_id = ? AND state = '" SNAPSHOT_DELETING "'", "s", snapshot_id);
         return;
     }
-    if (strcmp(state, "CREATING") != 0)
+    if (strcmp(state, SNAPSHOT_CREATING) != 0)
         return;
     int ok = exists(path);
     if (!ok) {
@@ -180,11 +181,11 @@ static void job_snapshot(struct store *s, const char *snapshot_id)
         }
     }
     if (ok) {
-        store_exec(s, "UPDATE cbs_snapshots SET state = 'NORMAL', percent = 100, file_bytes = ?, updated = ?"
-                      " WHERE snapshot_id = ? AND state = 'CREATING'", "iis", file_bytes(path), now, snapshot_id);
+        store_exec(s, "UPDATE cbs_snapshots SET state = '" SNAPSHOT_NORMAL "', percent = 100, file_bytes = ?, updated = ?"
+                      " WHERE snapshot_id = ? AND state = '" SNAPSHOT_CREATING "'", "iis", file_bytes(path), now, snapshot_id);
     } else {
         log_warn("snapshot %s of %s failed: %s", snapshot_id, disk_id, err);
-        store_exec(s, "UPDATE cbs_snapshots SET state = 'DELETING', error = ?, updated = ? WHERE snapshot_id = ? AND state = 'CREATING'",
+        store_exec(s, "UPDATE cbs_snapshots SET state = '" SNAPSHOT_DELETING "', error = ?, updated = ? WHERE snapshot_id = ? AND state = '" SNAPSHOT_CREATING "'",
                    "sis", err, now, snapshot_id);
         char msg[600];
         snprintf(msg, sizeof msg, "snapshot %.24s failed: %.500s", snapshot_id, err);
@@ -196,12 +197,12 @@ int block_worker_pass(struct store *s)
 {
     char snaps[BATCH][24], disks[BATCH][24];
     int ns = 0, nd = 0;
-    struct store_stmt *q = store_query(s, "SELECT snapshot_id FROM cbs_snapshots WHERE state IN ('CREATING', 'DELETING')"
+    struct store_stmt *q = store_query(s, "SELECT snapshot_id FROM cbs_snapshots WHERE state IN ('" SNAPSHOT_CREATING "', '" SNAPSHOT_DELETING "')"
                                           " ORDER BY updated, rowid", "");
     while (q && ns < BATCH && store_step(q) == 1)
         snprintf(snaps[ns++], 24, "%s", store_text(q, 0));
     store_done(q);
-    q = store_query(s, "SELECT disk_id FROM cbs_disks WHERE state IN ('DUMPING', 'ATTACHING', 'DETACHING', 'EXPANDING', 'TERMINATING')"
+    q = store_query(s, "SELECT disk_id FROM cbs_disks WHERE state IN ('DUMPING', '" DISK_ATTACHING "', '" DISK_DETACHING "', '" DISK_EXPANDING "', '" DISK_TERMINATING "')"
                        " ORDER BY updated, rowid", "");
     while (q && nd < BATCH && store_step(q) == 1)
         snprintf(disks[nd++], 24, "%s", store_text(q, 0));

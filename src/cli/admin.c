@@ -10,6 +10,7 @@
 #include "compute/compute.h"
 #include "daemon/daemon.h"
 #include "identity/identity.h"
+#include "compute/states.h"
 
 static const char *opt(int argc, char **argv, const char *name, const char *dflt)
 {
@@ -112,8 +113,8 @@ static int hosts(int argc, char **argv)
     struct store_stmt *q = store_query(s,
                                        "SELECT h.host_id, h.zone, h.hostname, h.cores, h.vcpus, h.memory_mib, h.accel, h.accel_reason,"
                                        " h.state, (SELECT coalesce(sum(cpu), 0) FROM instances i WHERE i.host_id = h.host_id AND"
-                                       " i.state NOT IN ('TERMINATED','LAUNCH_FAILED')), (SELECT count(*) FROM instances i WHERE"
-                                       " i.host_id = h.host_id AND i.state NOT IN ('TERMINATED','LAUNCH_FAILED')) FROM hosts h",
+                                       " " INSTANCE_HOLDS_RESOURCES("i.state") "), (SELECT count(*) FROM instances i WHERE"
+                                       " i.host_id = h.host_id AND " INSTANCE_HOLDS_RESOURCES("i.state") ") FROM hosts h",
                                        "");
     int rc = print_rows(q, names);
     store_close(s);

@@ -11,6 +11,8 @@
 #include "compute/compute.h"
 #include "api/filters.h"
 #include "host/hypervisor.h"
+#include "api/codes.h"
+#include "compute/states.h"
 
 const struct instance_type instance_types[] = {
     {"S5.SMALL1", "S5", 1, 1},   {"S5.SMALL2", "S5", 1, 2},   {"S5.SMALL4", "S5", 1, 4},
@@ -76,7 +78,7 @@ static int describe_images(struct api_ctx *ctx)
                                        " ORDER BY created, image_id",
                                        "s", ctx->who.owner_uin);
     if (!q)
-        return api_fail(ctx, "InternalError", "The image catalogue is unavailable.");
+        return api_fail(ctx, E_INTERNAL_ERROR, "The image catalogue is unavailable.");
     struct page pg;
     page_start(&pg, offset, limit);
     int rc;
@@ -93,7 +95,7 @@ static int describe_images(struct api_ctx *ctx)
     }
     store_done(q);
     page_finish(ctx, &pg, "ImageSet");
-    return rc < 0 ? api_fail(ctx, "InternalError", "The image catalogue is unavailable.") : 0;
+    return rc < 0 ? api_fail(ctx, E_INTERNAL_ERROR, "The image catalogue is unavailable.") : 0;
 }
 
 /* Registers (or refreshes) the built-in public image; its id is made once and kept. */
@@ -104,7 +106,7 @@ int catalog_register_builtin(struct store *s, const char *image_dir)
     snprintf(initrd, sizeof initrd, "%s/initramfs.cpio.gz", image_dir);
     snprintf(disk, sizeof disk, "%s/disk.qcow2", image_dir);
     struct stat st;
-    const char *state = stat(kernel, &st) == 0 && stat(initrd, &st) == 0 ? "NORMAL" : "UNAVAILABLE";
+    const char *state = stat(kernel, &st) == 0 && stat(initrd, &st) == 0 ? IMAGE_NORMAL : "UNAVAILABLE";
     char id[20];
     random_id("img-", id, sizeof id);
     int rc = store_exec(s,
@@ -141,7 +143,7 @@ int catalog_import_image(struct store *s, const char *data_dir, const char *file
     if (store_exec(s,
                    "INSERT INTO images (image_id, owner_uin, name, image_type, os_name, platform, architecture, size_gib,"
                    " kernel, initrd, disk, state, source, created, description) VALUES (?, ?, ?, ?, ?, 'Linux', 'x86_64', ?,"
-                   " NULL, NULL, ?, 'NORMAL', 'IMPORT', ?, '')",
+                   " NULL, NULL, ?, '" IMAGE_NORMAL "', 'IMPORT', ?, '')",
                    "sssssisi", id, owner_uin, name, owner_uin[0] ? "PRIVATE_IMAGE" : "PUBLIC_IMAGE", os_name, gib ? gib : 1,
                    dest, time_now()) != 1) {
         snprintf(err, errlen, "%s", store_errmsg(s));

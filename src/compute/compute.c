@@ -16,6 +16,7 @@
 #include "compute/compute.h"
 #include "host/hypervisor.h"
 #include "network/network.h"
+#include "compute/states.h"
 
 struct compute_env compute_env;
 
@@ -66,7 +67,7 @@ static int instance_lookup(struct store *s, const char *owner_uin, const char *i
 {
     struct store_stmt *q = store_query(s,
                                        "SELECT private_ip, vpc_id FROM instances WHERE instance_id = ? AND owner_uin = ?"
-                                       " AND state NOT IN ('TERMINATED', 'TERMINATING')",
+                                       " AND state NOT IN ('" INSTANCE_TERMINATED "', '" INSTANCE_TERMINATING "')",
                                        "ss", instance_id, owner_uin);
     if (!q)
         return -1;
@@ -203,7 +204,7 @@ int compute_host_start(const struct config *cfg, struct store *s, char *err, siz
                         " state = excluded.state, updated = excluded.updated",
                         "sssiiisssi", compute_env.host_id, zone, hostname, (int64_t)cores, (int64_t)vcpus,
                         (int64_t)memory_mib(), compute_env.accel, compute_env.accel_reason,
-                        compute_env.host_ready ? "AVAILABLE" : "UNAVAILABLE", time_now());
+                        compute_env.host_ready ? HOST_AVAILABLE : HOST_UNAVAILABLE, time_now());
     if (rc < 0) {
         snprintf(err, errlen, "cannot register the host: %s", store_errmsg(s));
         return -1;

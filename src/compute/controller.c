@@ -25,6 +25,7 @@
 #include "block/block.h"
 #include "host/hypervisor.h"
 #include "network/network.h"
+#include "compute/states.h"
 
 #define WORKERS 4
 #define MAX_INFLIGHT 128
@@ -73,7 +74,7 @@ static char uplink[16];
 static int on_this_host(const char *instance_id, void *arg)
 {
     struct store_stmt *q = store_query((struct store *)arg,
-                                       "SELECT 1 FROM instances WHERE instance_id = ? AND host_id = ? AND state != 'TERMINATED'",
+                                       "SELECT 1 FROM instances WHERE instance_id = ? AND host_id = ? AND state != '" INSTANCE_TERMINATED "'",
                                        "ss", instance_id, compute_env.host_id);
     int rc = q ? store_step(q) : 0;
     store_done(q);
@@ -336,41 +337,41 @@ static void job(struct store *s, const char *id)
     if (load(s, id, &in) != 0)
         return;
     char err[512] = "";
-    if (!strcmp(in.state, "PENDING")) {
+    if (!strcmp(in.state, INSTANCE_PENDING)) {
         if (ensure_disk(&in, err, sizeof err) || boot(s, &in, err, sizeof err)) {
             release(s, &in);
-            fail(s, &in, "LAUNCH_FAILED", err);
+            fail(s, &in, INSTANCE_LAUNCH_FAILED, err);
             return;
         }
-        instance_set_state(s, id, in.state, "RUNNING", "SUCCESS", NULL);
-    } else if (!strcmp(in.state, "STARTING")) {
+        instance_set_state(s, id, in.state, INSTANCE_RUNNING, "SUCCESS", NULL);
+    } else if (!strcmp(in.state, INSTANCE_STARTING)) {
         if (ensure_disk(&in, err, sizeof err) || boot(s, &in, err, sizeof err)) {
             release(s, &in);
-            fail(s, &in, "STOPPED", err);
+            fail(s, &in, INSTANCE_STOPPED, err);
             return;
         }
-        instance_set_state(s, id, in.state, "RUNNING", "SUCCESS", NULL);
-    } else if (!strcmp(in.state, "STOPPING")) {
+        instance_set_state(s, id, in.state, INSTANCE_RUNNING, "SUCCESS", NULL);
+    } else if (!strcmp(in.state, INSTANCE_STOPPING)) {
         enum hv_stop_mode mode = !strcmp(in.stop_type, "HARD") ? HV_STOP_HARD
                                  : !strcmp(in.stop_type, "SOFT_FIRST") ? HV_STOP_SOFT_FIRST : HV_STOP_SOFT;
         int rc = hv_driver()->stop(in.run_dir, mode, SOFT_STOP_MS, err, sizeof err);
         if (rc != HV_OK) {
-            fail(s, &in, "RUNNING", rc == HV_ETIMEDOUT ? "the guest did not shut down; use StopType HARD or SOFT_FIRST" : err);
+            fail(s, &in, INSTANCE_RUNNING, rc == HV_ETIMEDOUT ? "the guest did not shut down; use StopType HARD or SOFT_FIRST" : err);
             return;
         }
         release(s, &in);
         if (!strcmp(in.op, "ResetInstance")) { /* reinstall: a new system disk from the (new) image, then boot */
             unlink(in.disk);
             if (load(s, id, &in) != 0 || ensure_disk(&in, err, sizeof err)) {
-                fail(s, &in, "STOPPED", err);
+                fail(s, &in, INSTANCE_STOPPED, err);
                 return;
             }
-            instance_set_state(s, id, in.state, "STARTING", NULL, NULL);
+            instance_set_state(s, id, in.state, INSTANCE_STARTING, NULL, NULL);
             compute_kick();
             return;
         }
-        instance_set_state(s, id, in.state, "STOPPED", "SUCCESS", NULL);
-    } else if (!strcmp(in.state, "REBOOTING")) {
+        instance_set_state(s, id, in.state, INSTANCE_STOPPED, "SUCCESS", NULL);
+    } else if (!strcmp(in.state, INSTANCE_REBOOTING)) {
         int rc;
         if (!strcmp(in.stop_type, "HARD")) {
             size_t offset = console_length(in.run_dir);
@@ -385,19 +386,19 @@ static void job(struct store *s, const char *id)
             }
         }
         if (rc != HV_OK) {
-            fail(s, &in, hv_driver()->status(in.run_dir, NULL, 0) == HV_RUNNING ? "RUNNING" : "STOPPED", err);
+            fail(s, &in, hv_driver()->status(in.run_dir, NULL, 0) == HV_RUNNING ? INSTANCE_RUNNING : INSTANCE_STOPPED, err);
             return;
         }
-        instance_set_state(s, id, in.state, "RUNNING", "SUCCESS", NULL);
-    } else if (!strcmp(in.state, "TERMINATING")) {
+        instance_set_state(s, id, in.state, INSTANCE_RUNNING, "SUCCESS", NULL);
+    } else if (!strcmp(in.state, INSTANCE_TERMINATING)) {
         release(s, &in);
         nftw(in.run_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
         if (store_begin(s) == STORE_OK) {
             int ok = network_release_instance_ips(s, in.owner, id) >= 0 &&
                      block_instance_terminated(s, id) == 0 &&
-                     store_exec(s, "UPDATE instances SET state = 'TERMINATED', latest_op_state = 'SUCCESS', updated = ?"
+                     store_exec(s, "UPDATE instances SET state = '" INSTANCE_TERMINATED "', latest_op_state = 'SUCCESS', updated = ?"
                                    " WHERE instance_id = ?", "is", time_now(), id) == 1 &&
-                     compute_events_record(s, id, "TERMINATED", NULL) == 0;
+                     compute_events_record(s, id, INSTANCE_TERMINATED, NULL) == 0;
             if (!ok || store_commit(s) != STORE_OK) {
                 log_error("instance %s: the termination could not be recorded (%s); retried on the next pass", id,
                           store_errmsg(s));
@@ -449,14 +450,14 @@ static void dispatch(struct store *s)
 {
     struct store_stmt *q = store_query(s,
                                        "SELECT instance_id, state FROM instances WHERE host_id = ? AND state IN"
-                                       " ('PENDING','STARTING','STOPPING','REBOOTING','TERMINATING') ORDER BY updated, rowid",
+                                       " ('" INSTANCE_PENDING "','" INSTANCE_STARTING "','" INSTANCE_STOPPING "','" INSTANCE_REBOOTING "','" INSTANCE_TERMINATING "') ORDER BY updated, rowid",
                                        "s", compute_env.host_id);
     if (!q)
         return;
     int limit = boot_limit();
     while (store_step(q) == 1) {
         const char *id = store_text(q, 0), *state = store_text(q, 1);
-        int boots = !strcmp(state, "PENDING") || !strcmp(state, "STARTING") || !strcmp(state, "REBOOTING");
+        int boots = !strcmp(state, INSTANCE_PENDING) || !strcmp(state, INSTANCE_STARTING) || !strcmp(state, INSTANCE_REBOOTING);
         pthread_mutex_lock(&mu);
         if (!is_claimed(id) && nclaimed < MAX_INFLIGHT && (!boots || nbooting + boots_in_flight < limit)) {
             snprintf(claimed[nclaimed++], sizeof claimed[0], "%s", id);
@@ -475,7 +476,7 @@ static void dispatch(struct store *s)
 /* Running guests whose QEMU died (or hit an emulation error) become STOPPED with the reason. */
 static void check_liveness(struct store *s)
 {
-    struct store_stmt *q = store_query(s, "SELECT instance_id FROM instances WHERE host_id = ? AND state = 'RUNNING'", "s",
+    struct store_stmt *q = store_query(s, "SELECT instance_id FROM instances WHERE host_id = ? AND state = '" INSTANCE_RUNNING "'", "s",
                                        compute_env.host_id);
     char ids[256][24];
     int n = 0;
@@ -500,7 +501,7 @@ static void check_liveness(struct store *s)
         struct inst in;
         if (load(s, ids[i], &in) == 0)
             release(s, &in);
-        instance_set_state(s, ids[i], "RUNNING", "STOPPED", NULL, why);
+        instance_set_state(s, ids[i], INSTANCE_RUNNING, INSTANCE_STOPPED, NULL, why);
     }
 }
 
@@ -542,7 +543,7 @@ static void *dispatcher_main(void *arg)
 /* Makes what runs agree with the store before any new work: dead guests marked, orphans removed. */
 static void reconcile(struct store *s)
 {
-    struct store_stmt *q = store_query(s, "SELECT instance_id, state FROM instances WHERE host_id = ? AND state != 'TERMINATED'",
+    struct store_stmt *q = store_query(s, "SELECT instance_id, state FROM instances WHERE host_id = ? AND state != '" INSTANCE_TERMINATED "'",
                                        "s", compute_env.host_id);
     char ids[1024][24], states[1024][24];
     int n = 0;
@@ -558,13 +559,13 @@ static void reconcile(struct store *s)
             continue;
         enum hv_state st = hv_driver()->status(in.run_dir, NULL, 0);
         int alive = st == HV_RUNNING || st == HV_PAUSED || st == HV_UNKNOWN;
-        if (!strcmp(states[i], "RUNNING")) {
+        if (!strcmp(states[i], INSTANCE_RUNNING)) {
             if (!alive) {
                 release(s, &in);
-                instance_set_state(s, in.id, "RUNNING", "STOPPED", NULL, "the virtual machine was not running when yund started");
+                instance_set_state(s, in.id, INSTANCE_RUNNING, INSTANCE_STOPPED, NULL, "the virtual machine was not running when yund started");
                 log_warn("instance %s: found stopped at start; marked STOPPED", in.id);
             }
-        } else if ((!strcmp(states[i], "STOPPED") || !strcmp(states[i], "LAUNCH_FAILED")) && alive) {
+        } else if ((!strcmp(states[i], INSTANCE_STOPPED) || !strcmp(states[i], INSTANCE_LAUNCH_FAILED)) && alive) {
             hv_driver()->stop(in.run_dir, HV_STOP_HARD, 0, NULL, 0);
             release(s, &in);
             log_warn("instance %s: was %s but its QEMU ran; stopped it", in.id, states[i]);
@@ -580,7 +581,7 @@ static void reconcile(struct store *s)
             continue;
         struct store_stmt *c = store_query(s, "SELECT state FROM instances WHERE instance_id = ?", "s", e->d_name);
         int rc = c ? store_step(c) : -1;
-        int gone = rc == 0 || (rc == 1 && !strcmp(store_text(c, 0), "TERMINATED"));
+        int gone = rc == 0 || (rc == 1 && !strcmp(store_text(c, 0), INSTANCE_TERMINATED));
         store_done(c);
         if (!gone)
             continue;

@@ -15,6 +15,9 @@
 #include "host/hypervisor.h"
 #include "identity/sealed.h"
 #include "network/network.h"
+#include "api/codes.h"
+#include "compute/codes.h"
+#include "compute/states.h"
 
 #define MAX_HOSTS 64
 #define USER_DATA_MAX (16 * 1024)
@@ -69,10 +72,10 @@ static int describe_instances(struct api_ctx *ctx)
     int64_t offset = api_int(ctx, "Offset", 0), limit = api_int(ctx, "Limit", 20);
     struct store_stmt *q = store_query(ctx->store,
                                        "SELECT " INSTANCE_COLUMNS ", (SELECT os_name FROM images m WHERE m.image_id = i.image_id)"
-                                       " FROM instances i WHERE owner_uin = ? AND state != 'TERMINATED' ORDER BY rowid",
+                                       " FROM instances i WHERE owner_uin = ? AND state != '" INSTANCE_TERMINATED "' ORDER BY rowid",
                                        "s", ctx->who.owner_uin);
     if (!q)
-        return api_fail(ctx, "InternalError", "The instances are unavailable: %s", store_errmsg(ctx->store));
+        return api_fail(ctx, E_INTERNAL_ERROR, "The instances are unavailable: %s", store_errmsg(ctx->store));
     struct page pg;
     page_start(&pg, offset, limit);
     int rc;
@@ -104,7 +107,7 @@ static int describe_instances(struct api_ctx *ctx)
     }
     store_done(q);
     page_finish(ctx, &pg, "InstanceSet");
-    return rc < 0 ? api_fail(ctx, "InternalError", "The instances are unavailable.") : 0;
+    return rc < 0 ? api_fail(ctx, E_INTERNAL_ERROR, "The instances are unavailable.") : 0;
 }
 
 static int describe_instances_status(struct api_ctx *ctx)
@@ -112,11 +115,11 @@ static int describe_instances_status(struct api_ctx *ctx)
     json_t *ids = json_object_get(ctx->params, "InstanceIds");
     int64_t offset = api_int(ctx, "Offset", 0), limit = api_int(ctx, "Limit", 20);
     struct store_stmt *q = store_query(ctx->store,
-                                       "SELECT instance_id, state FROM instances WHERE owner_uin = ? AND state != 'TERMINATED'"
+                                       "SELECT instance_id, state FROM instances WHERE owner_uin = ? AND state != '" INSTANCE_TERMINATED "'"
                                        " ORDER BY rowid",
                                        "s", ctx->who.owner_uin);
     if (!q)
-        return api_fail(ctx, "InternalError", "The instances are unavailable.");
+        return api_fail(ctx, E_INTERNAL_ERROR, "The instances are unavailable.");
     struct page pg;
     page_start(&pg, offset, limit);
     int rc;
@@ -128,7 +131,7 @@ static int describe_instances_status(struct api_ctx *ctx)
     }
     store_done(q);
     page_finish(ctx, &pg, "InstanceStatusSet");
-    return rc < 0 ? api_fail(ctx, "InternalError", "The instances are unavailable.") : 0;
+    return rc < 0 ? api_fail(ctx, E_INTERNAL_ERROR, "The instances are unavailable.") : 0;
 }
 
 /* ---- launching ---- */
@@ -180,8 +183,8 @@ static int load_capacity(struct store *s, struct host_capacity *hosts, int max)
     struct store_stmt *q = store_query(
         s,
         "SELECT h.host_id, h.zone, h.vcpus, h.memory_mib,"
-        " (SELECT coalesce(sum(cpu), 0) FROM instances i WHERE i.host_id = h.host_id AND i.state NOT IN ('TERMINATED','LAUNCH_FAILED')),"
-        " (SELECT coalesce(sum(memory_gib), 0) * 1024 FROM instances i WHERE i.host_id = h.host_id AND i.state NOT IN ('TERMINATED','LAUNCH_FAILED'))"
+        " (SELECT coalesce(sum(cpu), 0) FROM instances i WHERE i.host_id = h.host_id AND " INSTANCE_HOLDS_RESOURCES("i.state") "),"
+        " (SELECT coalesce(sum(memory_gib), 0) * 1024 FROM instances i WHERE i.host_id = h.host_id AND " INSTANCE_HOLDS_RESOURCES("i.state") ")"
         " FROM hosts h WHERE h.state = 'AVAILABLE' ORDER BY h.host_id",
         "");
     if (!q)
@@ -210,7 +213,7 @@ static int check_keys(struct api_ctx *ctx, json_t *key_ids)
         int rc = q ? store_step(q) : -1;
         store_done(q);
         if (rc != 1)
-            return api_fail(ctx, "InvalidKeyPairId.NotFound", "The key pair `%s` does not exist.", json_string_value(v));
+            return api_fail(ctx, E_INVALID_KEY_PAIR_ID_NOT_FOUND, "The key pair `%s` does not exist.", json_string_value(v));
     }
     return 0;
 }
@@ -237,10 +240,10 @@ static int launch_validate(struct api_ctx *ctx, struct launch *l, int64_t count)
     for (int i = 0; r && i < r->nzones; i++)
         zone_ok |= strcmp(r->zones[i].zone, l->zone) == 0;
     if (!zone_ok)
-        return api_fail(ctx, "InvalidZone.MismatchRegion", "The zone `%s` is not in region %s.", l->zone, ctx->region);
+        return api_fail(ctx, E_INVALID_ZONE_MISMATCH_REGION, "The zone `%s` is not in region %s.", l->zone, ctx->region);
     l->type = instance_type_find(api_str(ctx, "InstanceType", "S5.SMALL1"));
     if (!l->type)
-        return api_fail(ctx, "InvalidParameterValue.InstanceTypeNotFound", "The instance type `%s` does not exist.",
+        return api_fail(ctx, E_INVALID_PARAMETER_VALUE_INSTANCE_TYPE_NOT_FOUND, "The instance type `%s` does not exist.",
                         api_str(ctx, "InstanceType", ""));
     l->image_id = api_str(ctx, "ImageId", "");
     struct store_stmt *q = store_query(ctx->store,
@@ -255,63 +258,63 @@ static int launch_validate(struct api_ctx *ctx, struct launch *l, int64_t count)
     }
     store_done(q);
     if (rc != 1)
-        return api_fail(ctx, "InvalidImageId.NotFound", "The image `%s` does not exist.", l->image_id);
+        return api_fail(ctx, E_INVALID_IMAGE_ID_NOT_FOUND, "The image `%s` does not exist.", l->image_id);
     if (strcmp(image_state, "NORMAL") != 0)
-        return api_fail(ctx, "InvalidImageState", "The image `%s` is %s.", l->image_id, image_state);
+        return api_fail(ctx, E_INVALID_IMAGE_STATE, "The image `%s` is %s.", l->image_id, image_state);
     json_t *sd = json_object_get(ctx->params, "SystemDisk");
     l->disk_type = sd && json_object_get(sd, "DiskType") ? json_string_value(json_object_get(sd, "DiskType")) : "CLOUD_PREMIUM";
     l->disk_size = sd && json_object_get(sd, "DiskSize") ? json_integer_value(json_object_get(sd, "DiskSize")) : 20;
     if (l->disk_size < image_size)
-        return api_fail(ctx, "InvalidParameterValue.SystemDiskSizeTooSmall", "SystemDisk.DiskSize must be at least %lld GiB.",
+        return api_fail(ctx, E_INVALID_PARAMETER_VALUE_SYSTEM_DISK_SIZE_TOO_SMALL, "SystemDisk.DiskSize must be at least %lld GiB.",
                         (long long)image_size);
     if (api_has(ctx, "DataDisks"))
-        return api_fail(ctx, "UnsupportedOperation", "DataDisks at launch are not supported yet; attach cloud disks after launch.");
+        return api_fail(ctx, E_UNSUPPORTED_OPERATION, "DataDisks at launch are not supported yet; attach cloud disks after launch.");
     /* the network: the account's default VPC and subnet in the zone, or the subnet asked for */
     json_t *vpc = json_object_get(ctx->params, "VirtualPrivateCloud");
     const char *want_vpc = vpc ? json_string_value(json_object_get(vpc, "VpcId")) : "DEFAULT";
     const char *want_subnet = vpc ? json_string_value(json_object_get(vpc, "SubnetId")) : "DEFAULT";
     l->wanted_ips = vpc ? json_object_get(vpc, "PrivateIpAddresses") : NULL;
     if (l->wanted_ips && (int64_t)json_array_size(l->wanted_ips) != count)
-        return api_fail(ctx, "InvalidParameterValue", "VirtualPrivateCloud.PrivateIpAddresses must give one address per instance.");
+        return api_fail(ctx, E_INVALID_PARAMETER_VALUE, "VirtualPrivateCloud.PrivateIpAddresses must give one address per instance.");
     char code[96] = "";
     if (!strcmp(want_vpc, "DEFAULT") || !strcmp(want_subnet, "DEFAULT")) {
         if (network_default_vpc(ctx->store, ctx->who.owner_uin, ctx->region, l->zone, l->vpc_id, l->subnet_id, code,
                                 sizeof code) != 0)
-            return api_fail(ctx, code[0] ? code : "InternalError", "The default VPC could not be prepared.");
+            return api_fail(ctx, code[0] ? code : E_INTERNAL_ERROR, "The default VPC could not be prepared.");
     } else {
         char zone[64], cidr[20];
         int rc2 = network_subnet_info(ctx->store, ctx->who.owner_uin, want_subnet, l->vpc_id, zone, cidr);
         if (rc2 < 0)
-            return api_fail(ctx, "InternalError", "The subnet could not be read.");
+            return api_fail(ctx, E_INTERNAL_ERROR, "The subnet could not be read.");
         if (rc2 == 0)
-            return api_fail(ctx, "InvalidParameterValue.SubnetNotExist", "The subnet `%s` does not exist.", want_subnet);
+            return api_fail(ctx, E_INVALID_PARAMETER_VALUE_SUBNET_NOT_EXIST, "The subnet `%s` does not exist.", want_subnet);
         if (strcmp(l->vpc_id, want_vpc) != 0)
-            return api_fail(ctx, "InvalidParameterValue.VpcIdNotMatchSubnetId", "The subnet `%s` is not in VPC `%s`.",
+            return api_fail(ctx, E_INVALID_PARAMETER_VALUE_VPC_ID_NOT_MATCH_SUBNET_ID, "The subnet `%s` is not in VPC `%s`.",
                             want_subnet, want_vpc);
         if (strcmp(zone, l->zone) != 0)
-            return api_fail(ctx, "InvalidParameterValue.VpcIdZoneIdNotMatch", "The subnet `%s` is in zone %s, not %s.",
+            return api_fail(ctx, E_INVALID_PARAMETER_VALUE_VPC_ID_ZONE_ID_NOT_MATCH, "The subnet `%s` is in zone %s, not %s.",
                             want_subnet, zone, l->zone);
         snprintf(l->subnet_id, sizeof l->subnet_id, "%s", want_subnet);
     }
     json_t *ia = json_object_get(ctx->params, "InternetAccessible");
     if (ia && json_is_true(json_object_get(ia, "PublicIpAssigned")))
-        return api_fail(ctx, "UnsupportedOperation", "Public IPs at launch are not supported yet.");
+        return api_fail(ctx, E_UNSUPPORTED_OPERATION, "Public IPs at launch are not supported yet.");
     json_t *login = json_object_get(ctx->params, "LoginSettings");
     l->key_ids = json_object_get(login, "KeyIds");
     const char *pw = json_string_value(json_object_get(login, "Password"));
     if ((l->key_ids ? 1 : 0) + (pw ? 1 : 0) + (json_object_get(login, "KeepImageLogin") ? 1 : 0) > 1)
-        return api_fail(ctx, "InvalidParameter", "LoginSettings takes one of Password, KeyIds and KeepImageLogin.");
+        return api_fail(ctx, E_INVALID_PARAMETER, "LoginSettings takes one of Password, KeyIds and KeepImageLogin.");
     if (l->key_ids && check_keys(ctx, l->key_ids))
         return -1;
     l->password_hash[0] = 0;
     if (pw) {
         if (!password_complex(pw))
-            return api_fail(ctx, "InvalidPassword", "The password must be 8-30 characters from at least three of: lower case, upper case, digits, symbols.");
+            return api_fail(ctx, E_INVALID_PASSWORD, "The password must be 8-30 characters from at least three of: lower case, upper case, digits, symbols.");
         uint8_t salt[16];
         random_bytes(salt, sizeof salt);
         if (argon2id_hash_encoded(2, 19 * 1024, 1, pw, strlen(pw), salt, sizeof salt, 32, l->password_hash,
                                   sizeof l->password_hash) != ARGON2_OK)
-            return api_fail(ctx, "InternalError", "The password could not be hashed.");
+            return api_fail(ctx, E_INTERNAL_ERROR, "The password could not be hashed.");
     }
     const char *ud = api_str(ctx, "UserData", NULL);
     l->user_data = NULL;
@@ -323,7 +326,7 @@ static int launch_validate(struct api_ctx *ctx, struct launch *l, int64_t count)
             l->user_data_len > USER_DATA_MAX) {
             free(l->user_data);
             l->user_data = NULL;
-            return api_fail(ctx, "InvalidParameterValue.InvalidUserDataFormat", "UserData must be base64 of at most 16 KiB.");
+            return api_fail(ctx, E_INVALID_PARAMETER_VALUE_INVALID_USER_DATA_FORMAT, "UserData must be base64 of at most 16 KiB.");
         }
     }
     l->charge = api_str(ctx, "InstanceChargeType", "POSTPAID_BY_HOUR");
@@ -334,7 +337,7 @@ static int launch_validate(struct api_ctx *ctx, struct launch *l, int64_t count)
     if (json_array_size(l->sgs) == 0) {
         char sg[24];
         if (network_default_security_group(ctx->store, ctx->who.owner_uin, ctx->region, sg) != 0)
-            return api_fail(ctx, "InternalError", "The default security group could not be prepared.");
+            return api_fail(ctx, E_INTERNAL_ERROR, "The default security group could not be prepared.");
         json_array_append_new(l->sgs, json_string(sg));
     }
     json_t *tags = json_array();
@@ -345,14 +348,14 @@ static int launch_validate(struct api_ctx *ctx, struct launch *l, int64_t count)
     l->tags = tags;
 
     /* quota, then capacity */
-    q = store_query(ctx->store, "SELECT count(*) FROM instances WHERE owner_uin = ? AND state NOT IN ('TERMINATED','LAUNCH_FAILED')",
+    q = store_query(ctx->store, "SELECT count(*) FROM instances WHERE owner_uin = ? AND " INSTANCE_HOLDS_RESOURCES("state"),
                     "s", ctx->who.owner_uin);
     int64_t have = (q && store_step(q) == 1) ? store_int(q, 0) : -1;
     store_done(q);
     if (have < 0)
-        return api_fail(ctx, "InternalError", "The instance quota could not be checked.");
+        return api_fail(ctx, E_INTERNAL_ERROR, "The instance quota could not be checked.");
     if (have + count > ctx->config->instance_quota)
-        return api_fail(ctx, "LimitExceeded.InstanceQuota", "The account may run %d instances; it has %lld and asked for %lld more.",
+        return api_fail(ctx, E_LIMIT_EXCEEDED_INSTANCE_QUOTA, "The account may run %d instances; it has %lld and asked for %lld more.",
                         ctx->config->instance_quota, (long long)have, (long long)count);
     return 0;
 }
@@ -379,14 +382,14 @@ static int run_instances(struct api_ctx *ctx)
     struct host_capacity hosts[MAX_HOSTS];
     int nhosts = load_capacity(ctx->store, hosts, MAX_HOSTS);
     if (nhosts < 0) {
-        api_fail(ctx, "InternalError", "Host capacity is unavailable.");
+        api_fail(ctx, E_INTERNAL_ERROR, "Host capacity is unavailable.");
         goto fail;
     }
     int placed[100];
     for (int64_t i = 0; i < count; i++) {
         int h = scheduler_pick(hosts, nhosts, l.zone, l.type->cpu, (int64_t)l.type->memory_gib * 1024, ctx->config->scheduler);
         if (h < 0) {
-            api_fail(ctx, "ResourceInsufficient.SpecifiedInstanceType",
+            api_fail(ctx, E_RESOURCE_INSUFFICIENT_SPECIFIED_INSTANCE_TYPE,
                      "Not enough capacity for %lld x %s in %s.", (long long)count, l.type->name, l.zone);
             goto fail;
         }
@@ -410,7 +413,7 @@ static int run_instances(struct api_ctx *ctx)
         char code[96] = "";
         const char *wanted = l.wanted_ips ? json_string_value(json_array_get(l.wanted_ips, (size_t)i)) : NULL;
         if (network_allocate_ip(ctx->store, ctx->who.owner_uin, l.subnet_id, wanted, id, ip, code, sizeof code) != 0) {
-            rc = api_fail(ctx, code[0] ? code : "ResourceInsufficient", "No address could be allocated in %s%s%s.",
+            rc = api_fail(ctx, code[0] ? code : E_RESOURCE_INSUFFICIENT, "No address could be allocated in %s%s%s.",
                           l.subnet_id, wanted ? " for " : "", wanted ? wanted : "");
             break;
         }
@@ -420,13 +423,13 @@ static int run_instances(struct api_ctx *ctx)
         json_t *sv;
         json_array_foreach(l.sgs, k, sv) if (nsg < 5) sg_ids[nsg++] = json_string_value(sv);
         if (network_set_nic_security_groups(ctx->store, ctx->who.owner_uin, id, sg_ids, nsg, code, sizeof code) != 0) {
-            rc = api_fail(ctx, code[0] ? code : "InternalError", "The security groups could not be bound.");
+            rc = api_fail(ctx, code[0] ? code : E_INTERNAL_ERROR, "The security groups could not be bound.");
             break;
         }
         uint8_t *ud_sealed = NULL; /* user data at rest under the master key, bound to the instance id */
         size_t ud_sealed_len = 0;
         if (sealed_seal(id, l.user_data, l.user_data ? l.user_data_len : 0, &ud_sealed, &ud_sealed_len) != 0) {
-            rc = api_fail(ctx, "InternalError", "The user data could not be sealed.");
+            rc = api_fail(ctx, E_INTERNAL_ERROR, "The user data could not be sealed.");
             break;
         }
         int inserted = store_exec(ctx->store,
@@ -434,7 +437,7 @@ static int run_instances(struct api_ctx *ctx)
                        " image_id, name, hostname, charge_type, state, latest_op, latest_op_state, latest_op_request,"
                        " private_ip, mac, system_disk_size, system_disk_type, system_disk_id, key_ids, password_hash,"
                        " user_data, tags, project_id, security_groups, created, updated, vpc_id, subnet_id)"
-                       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', 'RunInstances', 'OPERATING', ?, ?, ?, ?, ?, ?,"
+                       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '" INSTANCE_PENDING "', 'RunInstances', 'OPERATING', ?, ?, ?, ?, ?, ?,"
                        " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        "ssssssiisssssssissssbsisiiss", id, ctx->who.owner_uin, uuid, l.zone, hosts[placed[i]].host_id,
                        l.type->name, (int64_t)l.type->cpu, (int64_t)l.type->memory_gib, l.image_id, name,
@@ -443,11 +446,11 @@ static int run_instances(struct api_ctx *ctx)
                        ud_sealed_len, tags_text, l.project_id, sgs_text, now, now, l.vpc_id, l.subnet_id);
         free(ud_sealed);
         if (inserted != 1) {
-            rc = api_fail(ctx, "InternalError", "The instance could not be recorded: %s", store_errmsg(ctx->store));
+            rc = api_fail(ctx, E_INTERNAL_ERROR, "The instance could not be recorded: %s", store_errmsg(ctx->store));
             break;
         }
-        if (compute_events_record(ctx->store, id, "PENDING", "RunInstances") != 0) {
-            rc = api_fail(ctx, "InternalError", "The instance's history could not be recorded: %s", store_errmsg(ctx->store));
+        if (compute_events_record(ctx->store, id, INSTANCE_PENDING, "RunInstances") != 0) {
+            rc = api_fail(ctx, E_INTERNAL_ERROR, "The instance's history could not be recorded: %s", store_errmsg(ctx->store));
             break;
         }
         json_array_append_new(ids, json_string(id));
@@ -477,7 +480,7 @@ static int run_instances(struct api_ctx *ctx)
         free(text);
         if (trc != 1) {
             json_decref(ids);
-            return api_fail(ctx, "InternalError", "The client token could not be recorded: %s", store_errmsg(ctx->store));
+            return api_fail(ctx, E_INTERNAL_ERROR, "The client token could not be recorded: %s", store_errmsg(ctx->store));
         }
     }
     snprintf(ctx->resource, sizeof ctx->resource, "qcs::cvm:%s:uin/%s:instance/%s", ctx->region, ctx->who.owner_uin,
@@ -503,7 +506,7 @@ static int transition(struct api_ctx *ctx, json_t *ids, enum op op, const char *
     json_array_foreach(ids, i, v) {
         const char *id = json_string_value(v);
         struct store_stmt *q = store_query(ctx->store,
-                                           "SELECT state FROM instances WHERE instance_id = ? AND owner_uin = ? AND state != 'TERMINATED'",
+                                           "SELECT state FROM instances WHERE instance_id = ? AND owner_uin = ? AND state != '" INSTANCE_TERMINATED "'",
                                            "ss", id, ctx->who.owner_uin);
         int rc = q ? store_step(q) : -1;
         char state[32] = "";
@@ -511,7 +514,7 @@ static int transition(struct api_ctx *ctx, json_t *ids, enum op op, const char *
             snprintf(state, sizeof state, "%s", store_text(q, 0));
         store_done(q);
         if (rc != 1)
-            return api_fail(ctx, "InvalidInstanceId.NotFound", "The instance `%s` does not exist.", id);
+            return api_fail(ctx, E_INVALID_INSTANCE_ID_NOT_FOUND, "The instance `%s` does not exist.", id);
         const char *refused = instance_op_refused(op, state);
         if (refused)
             return api_fail(ctx, refused, "The instance `%s` is %s; %s is not possible now.", id, state, op_name);
@@ -522,9 +525,9 @@ static int transition(struct api_ctx *ctx, json_t *ids, enum op op, const char *
                        "UPDATE instances SET state = ?, latest_op = ?, latest_op_state = 'OPERATING', latest_op_request = ?,"
                        " stop_type = ?, reason = '', updated = ? WHERE instance_id = ? AND owner_uin = ?",
                        "ssssiss", new_state, op_name, ctx->request_id, stop_type, time_now(), id, ctx->who.owner_uin) != 1)
-            return api_fail(ctx, "InternalError", "The instance `%s` could not be updated.", id);
+            return api_fail(ctx, E_INTERNAL_ERROR, "The instance `%s` could not be updated.", id);
         if (compute_events_record(ctx->store, id, new_state, op_name) != 0)
-            return api_fail(ctx, "InternalError", "The history of `%s` could not be recorded.", id);
+            return api_fail(ctx, E_INTERNAL_ERROR, "The history of `%s` could not be recorded.", id);
     }
     snprintf(ctx->resource, sizeof ctx->resource, "qcs::cvm:%s:uin/%s:instance/%s", ctx->region, ctx->who.owner_uin,
              json_string_value(json_array_get(ids, 0)));
@@ -534,23 +537,23 @@ static int transition(struct api_ctx *ctx, json_t *ids, enum op op, const char *
 
 static json_t *ids_param(struct api_ctx *ctx) { return json_object_get(ctx->params, "InstanceIds"); }
 
-static int start_instances(struct api_ctx *ctx) { return transition(ctx, ids_param(ctx), OP_START, "STARTING", "StartInstances", NULL); }
+static int start_instances(struct api_ctx *ctx) { return transition(ctx, ids_param(ctx), OP_START, INSTANCE_STARTING, "StartInstances", NULL); }
 
 static int stop_instances(struct api_ctx *ctx)
 {
     const char *type = api_str(ctx, "StopType", json_is_true(json_object_get(ctx->params, "ForceStop")) ? "HARD" : "SOFT");
-    return transition(ctx, ids_param(ctx), OP_STOP, "STOPPING", "StopInstances", type);
+    return transition(ctx, ids_param(ctx), OP_STOP, INSTANCE_STOPPING, "StopInstances", type);
 }
 
 static int reboot_instances(struct api_ctx *ctx)
 {
     const char *type = api_str(ctx, "StopType", json_is_true(json_object_get(ctx->params, "ForceReboot")) ? "HARD" : "SOFT");
-    return transition(ctx, ids_param(ctx), OP_REBOOT, "REBOOTING", "RebootInstances", type);
+    return transition(ctx, ids_param(ctx), OP_REBOOT, INSTANCE_REBOOTING, "RebootInstances", type);
 }
 
 static int terminate_instances(struct api_ctx *ctx)
 {
-    return transition(ctx, ids_param(ctx), OP_TERMINATE, "TERMINATING", "TerminateInstances", NULL);
+    return transition(ctx, ids_param(ctx), OP_TERMINATE, INSTANCE_TERMINATING, "TerminateInstances", NULL);
 }
 
 static int reset_instance(struct api_ctx *ctx)
@@ -558,7 +561,7 @@ static int reset_instance(struct api_ctx *ctx)
     const char *id = api_str(ctx, "InstanceId", "");
     struct store_stmt *q = store_query(ctx->store,
                                        "SELECT image_id, system_disk_size FROM instances WHERE instance_id = ? AND owner_uin = ?"
-                                       " AND state != 'TERMINATED'",
+                                       " AND state != '" INSTANCE_TERMINATED "'",
                                        "ss", id, ctx->who.owner_uin);
     int rc = q ? store_step(q) : -1;
     char image[32] = "";
@@ -569,7 +572,7 @@ static int reset_instance(struct api_ctx *ctx)
     }
     store_done(q);
     if (rc != 1)
-        return api_fail(ctx, "InvalidInstanceId.NotFound", "The instance `%s` does not exist.", id);
+        return api_fail(ctx, E_INVALID_INSTANCE_ID_NOT_FOUND, "The instance `%s` does not exist.", id);
     const char *new_image = api_str(ctx, "ImageId", image);
     q = store_query(ctx->store, "SELECT state, size_gib FROM images WHERE image_id = ? AND (owner_uin = '' OR owner_uin = ?)", "ss",
                     new_image, ctx->who.owner_uin);
@@ -578,17 +581,17 @@ static int reset_instance(struct api_ctx *ctx)
     int64_t image_size = rc == 1 ? store_int(q, 1) : 0;
     store_done(q);
     if (!ok)
-        return api_fail(ctx, "InvalidImageId.NotFound", "The image `%s` does not exist or is not available.", new_image);
+        return api_fail(ctx, E_INVALID_IMAGE_ID_NOT_FOUND, "The image `%s` does not exist or is not available.", new_image);
     json_t *sd = json_object_get(ctx->params, "SystemDisk");
     int64_t new_size = sd && json_object_get(sd, "DiskSize") ? json_integer_value(json_object_get(sd, "DiskSize")) : size;
     if (new_size < size || new_size < image_size)
-        return api_fail(ctx, "InvalidParameterValue", "SystemDisk.DiskSize can only grow (now %lld GiB).", (long long)size);
+        return api_fail(ctx, E_INVALID_PARAMETER_VALUE, "SystemDisk.DiskSize can only grow (now %lld GiB).", (long long)size);
     json_t *login = json_object_get(ctx->params, "LoginSettings");
     json_t *keys = json_object_get(login, "KeyIds");
     if (keys && check_keys(ctx, keys))
         return -1;
     json_t *one = json_pack("[s]", id);
-    rc = transition(ctx, one, OP_RESET, "STOPPING", "ResetInstance", "HARD");
+    rc = transition(ctx, one, OP_RESET, INSTANCE_STOPPING, "ResetInstance", "HARD");
     json_decref(one);
     if (rc)
         return rc;
@@ -600,14 +603,14 @@ static int reset_instance(struct api_ctx *ctx)
         ud_raw = malloc(n + 1);
         if (!ud_raw || base64_decode(ud, n, ud_raw, n + 1, &ud_len) != 0 || ud_len > USER_DATA_MAX) {
             free(ud_raw);
-            return api_fail(ctx, "InvalidParameterValue.InvalidUserDataFormat", "UserData must be base64 of at most 16 KiB.");
+            return api_fail(ctx, E_INVALID_PARAMETER_VALUE_INVALID_USER_DATA_FORMAT, "UserData must be base64 of at most 16 KiB.");
         }
     }
     uint8_t *ud_sealed = NULL;
     size_t ud_sealed_len = 0;
     if (ud_raw && sealed_seal(id, ud_raw, ud_len, &ud_sealed, &ud_sealed_len) != 0) {
         free(ud_raw);
-        return api_fail(ctx, "InternalError", "The user data could not be sealed.");
+        return api_fail(ctx, E_INTERNAL_ERROR, "The user data could not be sealed.");
     }
     free(ud_raw);
     ud_raw = ud_sealed;
@@ -620,14 +623,14 @@ static int reset_instance(struct api_ctx *ctx)
                     ud_raw ? (const void *)ud_raw : (const void *)"", ud_len, id);
     free(keys_text);
     free(ud_raw);
-    return rc == 1 ? 0 : api_fail(ctx, "InternalError", "The instance could not be updated.");
+    return rc == 1 ? 0 : api_fail(ctx, E_INTERNAL_ERROR, "The instance could not be updated.");
 }
 
 static int modify_instances_attribute(struct api_ctx *ctx)
 {
     json_t *ids = ids_param(ctx);
     if (!api_has(ctx, "InstanceName") && !api_has(ctx, "SecurityGroups") && !api_has(ctx, "HostName"))
-        return api_fail(ctx, "MissingParameter", "Give at least one attribute to change (InstanceName, HostName, SecurityGroups).");
+        return api_fail(ctx, E_MISSING_PARAMETER, "Give at least one attribute to change (InstanceName, HostName, SecurityGroups).");
     size_t i;
     json_t *v;
     json_array_foreach(ids, i, v) {
@@ -642,23 +645,23 @@ static int modify_instances_attribute(struct api_ctx *ctx)
             char code[96] = "";
             json_array_foreach(sg_list, k, sv) if (nsg < 5) sg_ids[nsg++] = json_string_value(sv);
             int owned = store_exec(ctx->store, "UPDATE instances SET updated = updated WHERE instance_id = ? AND owner_uin = ?"
-                                   " AND state NOT IN ('TERMINATED', 'TERMINATING')", "ss", id, ctx->who.owner_uin);
+                                   " AND state NOT IN ('" INSTANCE_TERMINATED "', '" INSTANCE_TERMINATING "')", "ss", id, ctx->who.owner_uin);
             if (owned == 1 && network_set_nic_security_groups(ctx->store, ctx->who.owner_uin, id, sg_ids, nsg, code, sizeof code) != 0) {
                 free(sgs);
-                return api_fail(ctx, code[0] ? code : "InternalError", "The security groups could not be bound.");
+                return api_fail(ctx, code[0] ? code : E_INTERNAL_ERROR, "The security groups could not be bound.");
             }
         }
         int rc = store_exec(ctx->store,
                             "UPDATE instances SET name = coalesce(?, name), hostname = coalesce(?, hostname),"
                             " security_groups = coalesce(?, security_groups), updated = ?"
-                            " WHERE instance_id = ? AND owner_uin = ? AND state NOT IN ('TERMINATED', 'TERMINATING')",
+                            " WHERE instance_id = ? AND owner_uin = ? AND state NOT IN ('" INSTANCE_TERMINATED "', '" INSTANCE_TERMINATING "')",
                             "sssiss", api_str(ctx, "InstanceName", NULL), api_str(ctx, "HostName", NULL), sgs, time_now(), id,
                             ctx->who.owner_uin);
         free(sgs);
         if (rc < 0)
-            return api_fail(ctx, "InternalError", "The instance could not be updated.");
+            return api_fail(ctx, E_INTERNAL_ERROR, "The instance could not be updated.");
         if (rc == 0)
-            return api_fail(ctx, "InvalidInstanceId.NotFound", "The instance `%s` does not exist.", id);
+            return api_fail(ctx, E_INVALID_INSTANCE_ID_NOT_FOUND, "The instance `%s` does not exist.", id);
     }
     snprintf(ctx->resource, sizeof ctx->resource, "qcs::cvm:%s:uin/%s:instance/%s", ctx->region, ctx->who.owner_uin,
              json_string_value(json_array_get(ids, 0)));
@@ -670,12 +673,12 @@ static int get_instance_console_output(struct api_ctx *ctx)
 {
     const char *id = api_str(ctx, "InstanceId", "");
     struct store_stmt *q = store_query(ctx->store,
-                                       "SELECT state FROM instances WHERE instance_id = ? AND owner_uin = ? AND state != 'TERMINATED'",
+                                       "SELECT state FROM instances WHERE instance_id = ? AND owner_uin = ? AND state != '" INSTANCE_TERMINATED "'",
                                        "ss", id, ctx->who.owner_uin);
     int rc = q ? store_step(q) : -1;
     store_done(q);
     if (rc != 1)
-        return api_fail(ctx, "InvalidInstanceId.NotFound", "The instance `%s` does not exist.", id);
+        return api_fail(ctx, E_INVALID_INSTANCE_ID_NOT_FOUND, "The instance `%s` does not exist.", id);
     char run_dir[700], *buf = malloc(65536);
     size_t n = 0;
     snprintf(run_dir, sizeof run_dir, "%s/instances/%s", compute_env.data_dir, id);

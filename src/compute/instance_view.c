@@ -8,6 +8,7 @@
 
 #include "compute/compute.h"
 #include "compute/instance_view.h"
+#include "compute/states.h"
 
 #define INFO_COLUMNS                                                                                                 \
     "instance_id, owner_uin, state, zone, name, charge_type, project_id, created, system_disk_id, system_disk_type," \
@@ -46,7 +47,7 @@ int compute_instance_info(struct store *s, const char *owner_uin, const char *in
 {
     return one(store_query(s,
                            "SELECT " INFO_COLUMNS " FROM instances WHERE instance_id = ? AND (? IS NULL OR owner_uin = ?)"
-                           " AND state != 'TERMINATED'",
+                           " AND state != '" INSTANCE_TERMINATED "'",
                            "sss", instance_id, owner_uin, owner_uin),
                out);
 }
@@ -55,7 +56,7 @@ int compute_system_disk_owner(struct store *s, const char *owner_uin, const char
 {
     return one(store_query(s,
                            "SELECT " INFO_COLUMNS " FROM instances WHERE system_disk_id = ? AND (? IS NULL OR owner_uin = ?)"
-                           " AND state != 'TERMINATED'",
+                           " AND state != '" INSTANCE_TERMINATED "'",
                            "sss", disk_id, owner_uin, owner_uin),
                out);
 }
@@ -64,7 +65,7 @@ int compute_each_instance(struct store *s, const char *owner_uin, int (*fn)(cons
                           void *arg)
 {
     struct store_stmt *q = store_query(s,
-                                       "SELECT " INFO_COLUMNS " FROM instances WHERE owner_uin = ? AND state != 'TERMINATED'"
+                                       "SELECT " INFO_COLUMNS " FROM instances WHERE owner_uin = ? AND state != '" INSTANCE_TERMINATED "'"
                                        " ORDER BY rowid",
                                        "s", owner_uin);
     if (!q)

@@ -16,6 +16,9 @@
 
 #include "compute/compute.h"
 #include "api/filters.h"
+#include "api/codes.h"
+#include "compute/codes.h"
+#include "compute/states.h"
 
 struct blob {
     uint8_t buf[1024];
@@ -110,15 +113,15 @@ static int valid_key_name(const char *s)
 static int insert_key(struct api_ctx *ctx, const char *name, const char *public_key, char key_id[20])
 {
     if (!valid_key_name(name))
-        return api_fail(ctx, "InvalidKeyPairName", "KeyName may contain only letters, digits and underscores.");
+        return api_fail(ctx, E_INVALID_KEY_PAIR_NAME, "KeyName may contain only letters, digits and underscores.");
     random_id("skey-", key_id, 20);
     int rc = store_exec(ctx->store,
                         "INSERT INTO key_pairs (key_id, owner_uin, name, project_id, public_key, created) VALUES (?, ?, ?, ?, ?, ?)",
                         "sssisi", key_id, ctx->who.owner_uin, name, api_int(ctx, "ProjectId", 0), public_key, time_now());
     if (rc == STORE_CONSTRAINT)
-        return api_fail(ctx, "InvalidKeyPairName.Duplicate", "A key pair named `%s` already exists.", name);
+        return api_fail(ctx, E_INVALID_KEY_PAIR_NAME_DUPLICATE, "A key pair named `%s` already exists.", name);
     if (rc != 1)
-        return api_fail(ctx, "InternalError", "The key pair could not be stored.");
+        return api_fail(ctx, E_INTERNAL_ERROR, "The key pair could not be stored.");
     snprintf(ctx->resource, sizeof ctx->resource, "qcs::cvm:%s:uin/%s:keypair/%s", ctx->region, ctx->who.owner_uin, key_id);
     return 0;
 }
@@ -129,7 +132,7 @@ static int create_key_pair(struct api_ctx *ctx)
     char pub[2048], key_id[20], t[32];
     char *priv = NULL;
     if (generate_rsa(name, pub, sizeof pub, &priv) != 0)
-        return api_fail(ctx, "InternalError", "The key pair could not be generated.");
+        return api_fail(ctx, E_INTERNAL_ERROR, "The key pair could not be generated.");
     if (insert_key(ctx, name, pub, key_id) != 0) {
         free(priv);
         return -1;
@@ -147,7 +150,7 @@ static int import_key_pair(struct api_ctx *ctx)
 {
     const char *pub = api_str(ctx, "PublicKey", "");
     if (!valid_public_key(pub))
-        return api_fail(ctx, "InvalidPublicKey.Malformed", "PublicKey is not an OpenSSH public key.");
+        return api_fail(ctx, E_INVALID_PUBLIC_KEY_MALFORMED, "PublicKey is not an OpenSSH public key.");
     char key_id[20];
     if (insert_key(ctx, api_str(ctx, "KeyName", ""), pub, key_id) != 0)
         return -1;
@@ -167,12 +170,12 @@ static int describe_key_pairs(struct api_ctx *ctx)
     struct store_stmt *q = store_query(
         ctx->store,
         "SELECT k.key_id, k.name, k.project_id, k.public_key, k.created,"
-        " (SELECT json_group_array(i.instance_id) FROM instances i WHERE i.owner_uin = k.owner_uin AND i.state != 'TERMINATED'"
+        " (SELECT json_group_array(i.instance_id) FROM instances i WHERE i.owner_uin = k.owner_uin AND i.state != '" INSTANCE_TERMINATED "'"
         "  AND EXISTS (SELECT 1 FROM json_each(i.key_ids) WHERE value = k.key_id))"
         " FROM key_pairs k WHERE k.owner_uin = ? ORDER BY k.created, k.key_id",
         "s", ctx->who.owner_uin);
     if (!q)
-        return api_fail(ctx, "InternalError", "The key pairs are unavailable: %s", store_errmsg(ctx->store));
+        return api_fail(ctx, E_INTERNAL_ERROR, "The key pairs are unavailable: %s", store_errmsg(ctx->store));
     struct page pg;
     page_start(&pg, offset, limit);
     int rc;
@@ -197,7 +200,7 @@ static int describe_key_pairs(struct api_ctx *ctx)
     }
     store_done(q);
     page_finish(ctx, &pg, "KeyPairSet");
-    return rc < 0 ? api_fail(ctx, "InternalError", "The key pairs are unavailable.") : 0;
+    return rc < 0 ? api_fail(ctx, E_INTERNAL_ERROR, "The key pairs are unavailable.") : 0;
 }
 
 static int delete_key_pairs(struct api_ctx *ctx)
@@ -209,9 +212,9 @@ static int delete_key_pairs(struct api_ctx *ctx)
         const char *id = json_string_value(v);
         int rc = store_exec(ctx->store, "DELETE FROM key_pairs WHERE key_id = ? AND owner_uin = ?", "ss", id, ctx->who.owner_uin);
         if (rc < 0)
-            return api_fail(ctx, "InternalError", "The key pair could not be deleted.");
+            return api_fail(ctx, E_INTERNAL_ERROR, "The key pair could not be deleted.");
         if (rc == 0)
-            return api_fail(ctx, "InvalidKeyPairId.NotFound", "The key pair `%s` does not exist.", id);
+            return api_fail(ctx, E_INVALID_KEY_PAIR_ID_NOT_FOUND, "The key pair `%s` does not exist.", id);
     }
     snprintf(ctx->resource, sizeof ctx->resource, "qcs::cvm:%s:uin/%s:keypair/%s", ctx->region, ctx->who.owner_uin,
              json_string_value(json_array_get(ids, 0)));

@@ -23,6 +23,7 @@
 
 #include "compute/compute.h"
 #include "identity/sealed.h"
+#include "compute/states.h"
 
 #define MAX_VPC_LISTENERS 256
 
@@ -68,7 +69,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return answer(c, 500, "store unavailable\n", 18);
     struct store_stmt *q = store_query(s,
                                        "SELECT instance_id, hostname, private_ip, mac, uuid, zone, key_ids, user_data FROM instances"
-                                       " WHERE host_id = ? AND vpc_id = ? AND private_ip = ? AND state NOT IN ('TERMINATED', 'LAUNCH_FAILED')",
+                                       " WHERE host_id = ? AND vpc_id = ? AND private_ip = ? AND " INSTANCE_HOLDS_RESOURCES("state"),
                                        "sss", compute_env.host_id, l->vpc_id, ip);
     if (!q || store_step(q) != 1) {
         store_done(q);

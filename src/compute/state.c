@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "compute/compute.h"
+#include "compute/codes.h"
+#include "compute/states.h"
 
 struct state_row {
     const char *state;
@@ -15,16 +17,16 @@ struct state_row {
 #define B(op) (1u << (op))
 
 static const struct state_row states[] = {
-    {"PENDING", "UnsupportedOperation.InstanceStatePending", B(OP_TERMINATE) | B(OP_MODIFY)},
-    {"LAUNCH_FAILED", "UnsupportedOperation.InstanceStateLaunchFailed", B(OP_TERMINATE) | B(OP_MODIFY)},
-    {"RUNNING", "UnsupportedOperation.InstanceStateRunning",
+    {INSTANCE_PENDING, E_UNSUPPORTED_OPERATION_INSTANCE_STATE_PENDING, B(OP_TERMINATE) | B(OP_MODIFY)},
+    {INSTANCE_LAUNCH_FAILED, E_UNSUPPORTED_OPERATION_INSTANCE_STATE_LAUNCH_FAILED, B(OP_TERMINATE) | B(OP_MODIFY)},
+    {INSTANCE_RUNNING, E_UNSUPPORTED_OPERATION_INSTANCE_STATE_RUNNING,
      B(OP_STOP) | B(OP_REBOOT) | B(OP_TERMINATE) | B(OP_RESET) | B(OP_MODIFY)},
-    {"STOPPED", "UnsupportedOperation.InstanceStateStopped", B(OP_START) | B(OP_TERMINATE) | B(OP_RESET) | B(OP_MODIFY)},
-    {"STARTING", "UnsupportedOperation.InstanceStateStarting", B(OP_MODIFY)},
-    {"STOPPING", "UnsupportedOperation.InstanceStateStopping", B(OP_MODIFY)},
-    {"REBOOTING", "UnsupportedOperation.InstanceStateRebooting", B(OP_MODIFY)},
-    {"SHUTDOWN", "UnsupportedOperation.InstanceStateShutdown", B(OP_TERMINATE)},
-    {"TERMINATING", "UnsupportedOperation.InstanceStateTerminating", 0},
+    {INSTANCE_STOPPED, E_UNSUPPORTED_OPERATION_INSTANCE_STATE_STOPPED, B(OP_START) | B(OP_TERMINATE) | B(OP_RESET) | B(OP_MODIFY)},
+    {INSTANCE_STARTING, E_UNSUPPORTED_OPERATION_INSTANCE_STATE_STARTING, B(OP_MODIFY)},
+    {INSTANCE_STOPPING, E_UNSUPPORTED_OPERATION_INSTANCE_STATE_STOPPING, B(OP_MODIFY)},
+    {INSTANCE_REBOOTING, E_UNSUPPORTED_OPERATION_INSTANCE_STATE_REBOOTING, B(OP_MODIFY)},
+    {INSTANCE_SHUTDOWN, E_UNSUPPORTED_OPERATION_INSTANCE_STATE_SHUTDOWN, B(OP_TERMINATE)},
+    {INSTANCE_TERMINATING, E_UNSUPPORTED_OPERATION_INSTANCE_STATE_TERMINATING, 0},
 };
 
 const char *instance_op_refused(enum op op, const char *state)
@@ -32,12 +34,12 @@ const char *instance_op_refused(enum op op, const char *state)
     for (size_t i = 0; i < sizeof states / sizeof states[0]; i++)
         if (strcmp(states[i].state, state) == 0)
             return (states[i].allowed & B(op)) ? NULL : states[i].refusal;
-    return "UnsupportedOperation.InstanceState";
+    return E_UNSUPPORTED_OPERATION_INSTANCE_STATE;
 }
 
 int instance_state_transitional(const char *state)
 {
-    static const char *t[] = {"PENDING", "STARTING", "STOPPING", "REBOOTING", "TERMINATING", NULL};
+    static const char *t[] = {INSTANCE_PENDING, INSTANCE_STARTING, INSTANCE_STOPPING, INSTANCE_REBOOTING, INSTANCE_TERMINATING, NULL};
     for (int i = 0; t[i]; i++)
         if (strcmp(t[i], state) == 0)
             return 1;

@@ -7,12 +7,13 @@
 #include "api/api.h"
 #include "http/preauth.h"
 #include "identity/identity.h"
+#include "api/codes.h"
 
 int http_preauth_tc3(const char *authorization, const char **code, const char **message)
 {
     struct tc3_auth a;
     if (tc3_parse_authorization(authorization, &a) != 0) {
-        *code = "AuthFailure.InvalidAuthorization";
+        *code = E_AUTH_FAILURE_INVALID_AUTHORIZATION;
         *message = "The Authorization header is not a valid TC3-HMAC-SHA256 header.";
         return -1;
     }
@@ -24,7 +25,7 @@ int http_preauth_tc3(const char *authorization, const char **code, const char **
     int rc = identity_lookup_key(s, a.secret_id, &who, secret, sizeof secret);
     memset(secret, 0, sizeof secret);
     if (rc == -1) {
-        *code = "AuthFailure.SecretIdNotFound";
+        *code = E_AUTH_FAILURE_SECRET_ID_NOT_FOUND;
         *message = "The SecretId is not found or is disabled.";
         return -1;
     }

@@ -19,6 +19,7 @@
 #include "api/api.h"
 #include "http/http.h"
 #include "http/preauth.h"
+#include "api/codes.h"
 
 #define DRAIN_CAP (64u << 20) /* past this an oversized body gets the answer and a closed connection */
 #define PREAUTH_BODY (64u << 10) /* bodies larger than this (or of unknown size) wait for the key check */
@@ -168,11 +169,11 @@ static enum MHD_Result on_headers(struct http_server *srv, struct MHD_Connection
             char msg[160];
             snprintf(msg, sizeof msg, "A request body over %u bytes needs a TC3-HMAC-SHA256 Authorization header.",
                      UNSIGNED_BODY);
-            return early_error(c, "AuthFailure.InvalidAuthorization", msg);
+            return early_error(c, E_AUTH_FAILURE_INVALID_AUTHORIZATION, msg);
         }
     }
     if (declared && !cc->too_large && reserve(cc, (size_t)declared + 1, cfg->body_memory_bytes) != 0)
-        return early_error(c, "RequestLimitExceeded", "The server is receiving too many request bodies; retry later.");
+        return early_error(c, E_REQUEST_LIMIT_EXCEEDED, "The server is receiving too many request bodies; retry later.");
     return MHD_YES;
 }
 
@@ -225,7 +226,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (strcmp(url, "/healthz") == 0 && strcmp(method, "GET") == 0)
         return reply(c, srv->ready ? 200 : 503, strdup(srv->ready ? "ok\n" : "starting\n"), "text/plain");
     if (cc->busy && !cc->too_large)
-        return early_error(c, "RequestLimitExceeded", "The server is receiving too many request bodies; retry later.");
+        return early_error(c, E_REQUEST_LIMIT_EXCEEDED, "The server is receiving too many request bodies; retry later.");
 
     const char *q = strchr(cc->uri, '?');
     char ip[64];

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "identity/identity.h"
+#include "identity/codes.h"
 
 #define CAM "2019-01-16"
 #define MAX_KEYS_PER_USER 2
@@ -72,7 +73,7 @@ static int is_sub_user(struct api_ctx *ctx, const char *uin)
 
 static int store_failed(struct api_ctx *ctx)
 {
-    return api_fail(ctx, "InternalError.SystemError", "The state store failed: %s", store_errmsg(ctx->store));
+    return api_fail(ctx, E_INTERNAL_ERROR_SYSTEM_ERROR, "The state store failed: %s", store_errmsg(ctx->store));
 }
 
 static void target_uin(struct api_ctx *ctx, char out[24])
@@ -89,7 +90,7 @@ static int add_user(struct api_ctx *ctx)
 {
     const char *name = api_str(ctx, "Name", "");
     if (!valid_user_name(name))
-        return api_fail(ctx, "InvalidParameter.UserNameIllegal", "The user name `%s` may contain only letters, digits and +=,.@-_.", name);
+        return api_fail(ctx, E_INVALID_PARAMETER_USER_NAME_ILLEGAL, "The user name `%s` may contain only letters, digits and +=,.@-_.", name);
     int console = (int)api_int(ctx, "ConsoleLogin", 0), use_api = (int)api_int(ctx, "UseApi", 0);
     const char *pw = api_str(ctx, "Password", NULL);
     char generated[24] = "", hash[128] = "";
@@ -98,16 +99,16 @@ static int add_user(struct api_ctx *ctx)
         pw = generated;
     }
     if (pw && !password_ok(pw))
-        return api_fail(ctx, "InvalidParameter.PasswordViolatedRules", "The password must be 8 to 32 characters long.");
+        return api_fail(ctx, E_INVALID_PARAMETER_PASSWORD_VIOLATED_RULES, "The password must be 8 to 32 characters long.");
     if (pw && hash_password(pw, hash, sizeof hash) != 0)
-        return api_fail(ctx, "InternalError.SystemError", "The password could not be hashed.");
+        return api_fail(ctx, E_INTERNAL_ERROR_SYSTEM_ERROR, "The password could not be hashed.");
     char uin[24];
     int64_t uid = (int64_t)random_digits(9);
     int rc = STORE_CONSTRAINT;
     for (int attempt = 0; attempt < 10 && rc == STORE_CONSTRAINT; attempt++) {
         snprintf(uin, sizeof uin, "%llu", (unsigned long long)random_digits(12));
         if (find_user(ctx, name, (char[24]){0}) == 1)
-            return api_fail(ctx, "InvalidParameter.SubUserNameInUse", "A sub-user named `%s` already exists.", name);
+            return api_fail(ctx, E_INVALID_PARAMETER_SUB_USER_NAME_IN_USE, "A sub-user named `%s` already exists.", name);
         rc = store_exec(ctx->store,
                         "INSERT INTO users (uin, owner_uin, uid, name, remark, console_login, password_hash, need_reset,"
                         " phone, country_code, email, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -168,7 +169,7 @@ static int get_user(struct api_ctx *ctx)
     }
     store_done(q);
     if (rc != 1)
-        return rc == 0 ? api_fail(ctx, "ResourceNotFound.UserNotExist", "The sub-user `%s` does not exist.", name)
+        return rc == 0 ? api_fail(ctx, E_RESOURCE_NOT_FOUND_USER_NOT_EXIST, "The sub-user `%s` does not exist.", name)
                        : store_failed(ctx);
     return 0;
 }
@@ -196,7 +197,7 @@ static int update_user(struct api_ctx *ctx)
     char uin[24];
     int rc = find_user(ctx, name, uin);
     if (rc != 1)
-        return rc == 0 ? api_fail(ctx, "ResourceNotFound.UserNotExist", "The sub-user `%s` does not exist.", name)
+        return rc == 0 ? api_fail(ctx, E_RESOURCE_NOT_FOUND_USER_NOT_EXIST, "The sub-user `%s` does not exist.", name)
                        : store_failed(ctx);
     static const struct {
         const char *param, *sql;
@@ -220,7 +221,7 @@ static int update_user(struct api_ctx *ctx)
     if (pw) {
         char hash[128];
         if (!password_ok(pw))
-            return api_fail(ctx, "InvalidParameter.PasswordViolatedRules", "The password must be 8 to 32 characters long.");
+            return api_fail(ctx, E_INVALID_PARAMETER_PASSWORD_VIOLATED_RULES, "The password must be 8 to 32 characters long.");
         if (hash_password(pw, hash, sizeof hash) != 0 ||
             store_exec(ctx->store, "UPDATE users SET password_hash = ? WHERE uin = ?", "ss", hash, uin) < 0)
             return store_failed(ctx);
@@ -235,7 +236,7 @@ static int delete_user(struct api_ctx *ctx)
     char uin[24];
     int rc = find_user(ctx, name, uin);
     if (rc != 1)
-        return rc == 0 ? api_fail(ctx, "ResourceNotFound.UserNotExist", "The sub-user `%s` does not exist.", name)
+        return rc == 0 ? api_fail(ctx, E_RESOURCE_NOT_FOUND_USER_NOT_EXIST, "The sub-user `%s` does not exist.", name)
                        : store_failed(ctx);
     struct store_stmt *q = store_query(ctx->store, "SELECT count(*) FROM access_keys WHERE owner_uin = ? AND user_uin = ?",
                                        "ss", ctx->who.owner_uin, uin);
@@ -244,7 +245,7 @@ static int delete_user(struct api_ctx *ctx)
     if (keys < 0)
         return store_failed(ctx);
     if (keys > 0 && !api_int(ctx, "Force", 0))
-        return api_fail(ctx, "OperationDenied.HaveKeys", "The sub-user `%s` still has API keys; delete them or pass Force=1.", name);
+        return api_fail(ctx, E_OPERATION_DENIED_HAVE_KEYS, "The sub-user `%s` still has API keys; delete them or pass Force=1.", name);
     if (store_exec(ctx->store, "DELETE FROM access_keys WHERE owner_uin = ? AND user_uin = ?", "ss", ctx->who.owner_uin, uin) < 0 ||
         store_exec(ctx->store, "DELETE FROM user_policies WHERE owner_uin = ? AND user_uin = ?", "ss", ctx->who.owner_uin, uin) < 0 ||
         store_exec(ctx->store, "DELETE FROM users WHERE owner_uin = ? AND uin = ?", "ss", ctx->who.owner_uin, uin) != 1)
@@ -261,7 +262,7 @@ static int create_access_key(struct api_ctx *ctx)
     target_uin(ctx, target);
     int in = uin_in_account(ctx, target);
     if (in != 1)
-        return in == 0 ? api_fail(ctx, "ResourceNotFound.UserNotExist", "The user %s does not exist.", target) : store_failed(ctx);
+        return in == 0 ? api_fail(ctx, E_RESOURCE_NOT_FOUND_USER_NOT_EXIST, "The user %s does not exist.", target) : store_failed(ctx);
     struct store_stmt *q = store_query(ctx->store, "SELECT count(*) FROM access_keys WHERE owner_uin = ? AND user_uin = ?",
                                        "ss", ctx->who.owner_uin, target);
     int64_t n = (q && store_step(q) == 1) ? store_int(q, 0) : -1;
@@ -269,7 +270,7 @@ static int create_access_key(struct api_ctx *ctx)
     if (n < 0)
         return store_failed(ctx);
     if (n >= MAX_KEYS_PER_USER)
-        return api_fail(ctx, "OperationDenied.AccessKeyOverLimit", "Each user can have at most %d API keys.", MAX_KEYS_PER_USER);
+        return api_fail(ctx, E_OPERATION_DENIED_ACCESS_KEY_OVER_LIMIT, "Each user can have at most %d API keys.", MAX_KEYS_PER_USER);
     char sid[64], skey[64], t[32];
     if (identity_create_key(ctx->store, ctx->who.owner_uin, target, api_str(ctx, "Description", ""), sid, skey) != 0)
         return store_failed(ctx);
@@ -287,7 +288,7 @@ static int list_access_keys(struct api_ctx *ctx)
     target_uin(ctx, target);
     int in = uin_in_account(ctx, target);
     if (in != 1)
-        return in == 0 ? api_fail(ctx, "ResourceNotFound.UserNotExist", "The user %s does not exist.", target) : store_failed(ctx);
+        return in == 0 ? api_fail(ctx, E_RESOURCE_NOT_FOUND_USER_NOT_EXIST, "The user %s does not exist.", target) : store_failed(ctx);
     struct store_stmt *q = store_query(ctx->store,
                                        "SELECT secret_id, status, created, description FROM access_keys"
                                        " WHERE owner_uin = ? AND user_uin = ? ORDER BY created, secret_id",
@@ -327,7 +328,7 @@ static int find_key(struct api_ctx *ctx, const char *key_id, char user_uin[24])
             rc = 0;
     }
     if (rc == 0)
-        return api_fail(ctx, "ResourceNotFound.NotFound", "The access key `%s` does not exist.", key_id);
+        return api_fail(ctx, E_RESOURCE_NOT_FOUND_NOT_FOUND, "The access key `%s` does not exist.", key_id);
     snprintf(ctx->resource, sizeof ctx->resource, "qcs::cam::uin/%s:uin/%s", ctx->who.owner_uin, user_uin);
     return 0;
 }
@@ -366,11 +367,11 @@ static int create_policy(struct api_ctx *ctx)
     json_t *doc = json_loads(text, JSON_REJECT_DUPLICATES, &je);
     char why[256];
     if (!doc)
-        return api_fail(ctx, "InvalidParameter.PolicyDocumentError", "PolicyDocument is not valid JSON: %s", je.text);
+        return api_fail(ctx, E_INVALID_PARAMETER_POLICY_DOCUMENT_ERROR, "PolicyDocument is not valid JSON: %s", je.text);
     int bad = policy_validate(doc, why, sizeof why);
     json_decref(doc);
     if (bad)
-        return api_fail(ctx, "InvalidParameter.PolicyDocumentError", "PolicyDocument is invalid: %s.", why);
+        return api_fail(ctx, E_INVALID_PARAMETER_POLICY_DOCUMENT_ERROR, "PolicyDocument is invalid: %s.", why);
     /* Ids are random 9-digit numbers, not a shared sequence that would tell any account how many
      * policies the others have. Checked before the insert, so no constraint error is expected
      * (PostgreSQL would abort the transaction on one). */
@@ -381,7 +382,7 @@ static int create_policy(struct api_ctx *ctx)
     if (taken < 0)
         return store_failed(ctx);
     if (taken == 1)
-        return api_fail(ctx, "FailedOperation.PolicyNameInUse", "A policy named `%s` already exists.", name);
+        return api_fail(ctx, E_FAILED_OPERATION_POLICY_NAME_IN_USE, "A policy named `%s` already exists.", name);
     int64_t id = 0;
     for (int attempt = 0; attempt < 16 && !id; attempt++) {
         int64_t candidate = (int64_t)random_digits(9);
@@ -394,7 +395,7 @@ static int create_policy(struct api_ctx *ctx)
             id = candidate;
     }
     if (!id)
-        return api_fail(ctx, "InternalError.SystemError", "No free policy id was found; retry.");
+        return api_fail(ctx, E_INTERNAL_ERROR_SYSTEM_ERROR, "No free policy id was found; retry.");
     int64_t now = time_now();
     int rc = store_exec(ctx->store,
                         "INSERT INTO policies (policy_id, owner_uin, name, document, description, type, created, updated)"
@@ -429,7 +430,7 @@ static int get_policy(struct api_ctx *ctx)
     }
     store_done(q);
     if (rc != 1)
-        return rc == 0 ? api_fail(ctx, "ResourceNotFound.PolicyIdNotFound", "The policy %lld does not exist.", (long long)id)
+        return rc == 0 ? api_fail(ctx, E_RESOURCE_NOT_FOUND_POLICY_ID_NOT_FOUND, "The policy %lld does not exist.", (long long)id)
                        : store_failed(ctx);
     return 0;
 }
@@ -504,7 +505,7 @@ static int delete_policy(struct api_ctx *ctx)
         int64_t id = json_integer_value(e);
         int rc = policy_owned(ctx, id);
         if (rc != 1)
-            return rc == 0 ? api_fail(ctx, "ResourceNotFound.PolicyIdNotFound", "The policy %lld does not exist.", (long long)id)
+            return rc == 0 ? api_fail(ctx, E_RESOURCE_NOT_FOUND_POLICY_ID_NOT_FOUND, "The policy %lld does not exist.", (long long)id)
                            : store_failed(ctx);
         if (store_exec(ctx->store, "DELETE FROM user_policies WHERE policy_id = ?", "i", id) < 0 ||
             store_exec(ctx->store, "DELETE FROM policies WHERE policy_id = ? AND owner_uin = ?", "is", id, ctx->who.owner_uin) != 1)
@@ -522,10 +523,10 @@ static int policy_and_user(struct api_ctx *ctx, const char *uin_param, int64_t *
     snprintf(uin, 24, "%lld", (long long)api_int(ctx, uin_param, 0));
     int rc = policy_owned(ctx, *id);
     if (rc != 1)
-        return rc == 0 ? api_fail(ctx, "ResourceNotFound.PolicyIdNotFound", "The policy %lld does not exist.", (long long)*id)
+        return rc == 0 ? api_fail(ctx, E_RESOURCE_NOT_FOUND_POLICY_ID_NOT_FOUND, "The policy %lld does not exist.", (long long)*id)
                        : store_failed(ctx);
     if (!is_sub_user(ctx, uin))
-        return api_fail(ctx, "ResourceNotFound.UserNotExist", "The sub-user %s does not exist.", uin);
+        return api_fail(ctx, E_RESOURCE_NOT_FOUND_USER_NOT_EXIST, "The sub-user %s does not exist.", uin);
     snprintf(ctx->resource, sizeof ctx->resource, "qcs::cam::uin/%s:uin/%s", ctx->who.owner_uin, uin);
     return 0;
 }
@@ -561,7 +562,7 @@ static int list_attached_user_policies(struct api_ctx *ctx)
     char uin[24];
     snprintf(uin, sizeof uin, "%lld", (long long)api_int(ctx, "TargetUin", 0));
     if (!is_sub_user(ctx, uin))
-        return api_fail(ctx, "ResourceNotFound.UserNotExist", "The sub-user %s does not exist.", uin);
+        return api_fail(ctx, E_RESOURCE_NOT_FOUND_USER_NOT_EXIST, "The sub-user %s does not exist.", uin);
     int64_t offset, limit;
     paging(ctx, &offset, &limit);
     struct store_stmt *c = store_query(ctx->store, "SELECT count(*) FROM user_policies WHERE owner_uin = ? AND user_uin = ?",

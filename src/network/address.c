@@ -12,6 +12,8 @@
 
 #include "api/filters.h"
 #include "network/network_int.h"
+#include "api/codes.h"
+#include "network/codes.h"
 
 #define ADDRESS_COLUMNS                                                                                                \
     "address_id, name, status, ip, instance_id, private_ip, charge_type, bandwidth, isp, tags, created"
@@ -84,7 +86,7 @@ static int allocate_addresses(struct api_ctx *ctx)
     if (have < 0)
         return net_store_failed(ctx);
     if (have + count > NETWORK_MAX_ADDRESSES)
-        return api_fail(ctx, "LimitExceeded.AddressQuotaLimitExceeded",
+        return api_fail(ctx, E_LIMIT_EXCEEDED_ADDRESS_QUOTA_LIMIT_EXCEEDED,
                         "The account holds %lld EIPs in %s; %lld more would exceed the quota of %d.", (long long)have,
                         ctx->region, (long long)count, NETWORK_MAX_ADDRESSES);
     const char *charge = api_str(ctx, "InternetChargeType", "TRAFFIC_POSTPAID_BY_HOUR");
@@ -98,7 +100,7 @@ static int allocate_addresses(struct api_ctx *ctx)
         char ip[16], id[24];
         int found = free_pool_address(ctx->store, ip);
         if (found != STORE_FOUND) {
-            rc = found == STORE_NOT_FOUND ? api_fail(ctx, "ResourceInsufficient", "The public address pool %s is exhausted.", NETWORK_EIP_POOL)
+            rc = found == STORE_NOT_FOUND ? api_fail(ctx, E_RESOURCE_INSUFFICIENT, "The public address pool %s is exhausted.", NETWORK_EIP_POOL)
                            : net_store_failed(ctx);
             break;
         }
@@ -140,7 +142,7 @@ static int describe_addresses(struct api_ctx *ctx)
     json_t *v;
     json_array_foreach(ids, i, v) {
         if (!net_valid_id(json_string_value(v), "eip-"))
-            return api_fail(ctx, "InvalidParameterValue.AddressIdMalformed", "The address id `%s` is malformed.",
+            return api_fail(ctx, E_INVALID_PARAMETER_VALUE_ADDRESS_ID_MALFORMED, "The address id `%s` is malformed.",
                             json_string_value(v));
     }
     json_t *f_id = filter_get(ctx, "address-id"), *f_name = filter_get(ctx, "address-name"),
@@ -183,7 +185,7 @@ static int describe_addresses(struct api_ctx *ctx)
 static int address_status(struct api_ctx *ctx, const char *id, char status[16])
 {
     if (!net_valid_id(id, "eip-")) {
-        api_fail(ctx, "InvalidParameterValue.AddressIdMalformed", "The address id `%s` is malformed.", id);
+        api_fail(ctx, E_INVALID_PARAMETER_VALUE_ADDRESS_ID_MALFORMED, "The address id `%s` is malformed.", id);
         return 0;
     }
     struct store_stmt *q = store_query(ctx->store, "SELECT status FROM addresses WHERE address_id = ? AND owner_uin = ?", "ss", id,
@@ -193,7 +195,7 @@ static int address_status(struct api_ctx *ctx, const char *id, char status[16])
         snprintf(status, 16, "%s", store_text(q, 0));
     store_done(q);
     if (rc == 0)
-        api_fail(ctx, "InvalidAddressId.NotFound", "The address `%s` does not exist.", id);
+        api_fail(ctx, E_INVALID_ADDRESS_ID_NOT_FOUND, "The address `%s` does not exist.", id);
     else if (rc < 0)
         net_store_failed(ctx);
     return rc < 0 ? -1 : rc;
@@ -203,7 +205,7 @@ static int release_addresses(struct api_ctx *ctx)
 {
     json_t *ids = json_object_get(ctx->params, "AddressIds");
     if (json_array_size(ids) == 0)
-        return api_fail(ctx, "InvalidParameterValue.Empty", "AddressIds is empty.");
+        return api_fail(ctx, E_INVALID_PARAMETER_VALUE_EMPTY, "AddressIds is empty.");
     size_t i;
     json_t *v;
     json_array_foreach(ids, i, v) {
@@ -212,7 +214,7 @@ static int release_addresses(struct api_ctx *ctx)
         if (address_status(ctx, id, status) != 1)
             return -1;
         if (strcmp(status, "UNBIND") != 0)
-            return api_fail(ctx, "UnsupportedOperation.AddressStatusNotPermit",
+            return api_fail(ctx, E_UNSUPPORTED_OPERATION_ADDRESS_STATUS_NOT_PERMIT,
                             "The address `%s` is %s; disassociate it before releasing.", id, status);
         if (store_exec(ctx->store, "DELETE FROM addresses WHERE address_id = ? AND owner_uin = ?", "ss", id, ctx->who.owner_uin) != 1)
             return net_store_failed(ctx);
@@ -231,20 +233,20 @@ static int associate_address(struct api_ctx *ctx)
         return -1;
     if (!instance || !*instance) {
         if (api_has(ctx, "NetworkInterfaceId"))
-            return api_fail(ctx, "InvalidNetworkInterfaceId.NotFound", "Elastic network interfaces are not supported; bind to an instance.");
-        return api_fail(ctx, "InvalidParameterValue.MissingAssociateEntity", "Give the InstanceId to bind the address to.");
+            return api_fail(ctx, E_INVALID_NETWORK_INTERFACE_ID_NOT_FOUND, "Elastic network interfaces are not supported; bind to an instance.");
+        return api_fail(ctx, E_INVALID_PARAMETER_VALUE_MISSING_ASSOCIATE_ENTITY, "Give the InstanceId to bind the address to.");
     }
     if (api_has(ctx, "NetworkInterfaceId"))
-        return api_fail(ctx, "InvalidParameterConflict", "InstanceId and NetworkInterfaceId cannot be given together.");
+        return api_fail(ctx, E_INVALID_PARAMETER_CONFLICT, "InstanceId and NetworkInterfaceId cannot be given together.");
     if (strcmp(status, "UNBIND") != 0)
-        return api_fail(ctx, "InvalidAddressIdStatus.NotPermit", "The address `%s` is %s; only an UNBIND address can be bound.", id, status);
+        return api_fail(ctx, E_INVALID_ADDRESS_ID_STATUS_NOT_PERMIT, "The address `%s` is %s; only an UNBIND address can be bound.", id, status);
     network_instance_lookup_fn lookup = network_instance_lookup();
     char private_ip[16] = "", vpc_id[24] = "";
     int rc = lookup ? lookup(ctx->store, ctx->who.owner_uin, instance, private_ip, vpc_id) : 0;
     if (rc < 0)
         return net_store_failed(ctx);
     if (rc == 0)
-        return api_fail(ctx, "InvalidInstanceId.NotFound", "The instance `%s` does not exist.", instance);
+        return api_fail(ctx, E_INVALID_INSTANCE_ID_NOT_FOUND, "The instance `%s` does not exist.", instance);
     struct store_stmt *q = store_query(ctx->store, "SELECT count(*) FROM addresses WHERE instance_id = ? AND owner_uin = ?", "ss",
                                        instance, ctx->who.owner_uin);
     int64_t bound = (q && store_step(q) == 1) ? store_int(q, 0) : -1;
@@ -252,7 +254,7 @@ static int associate_address(struct api_ctx *ctx)
     if (bound < 0)
         return net_store_failed(ctx);
     if (bound > 0)
-        return api_fail(ctx, "InvalidInstanceId.AlreadyBindEip", "The instance `%s` already has an EIP.", instance);
+        return api_fail(ctx, E_INVALID_INSTANCE_ID_ALREADY_BIND_EIP, "The instance `%s` already has an EIP.", instance);
     if (store_exec(ctx->store, "UPDATE addresses SET status = 'BIND', instance_id = ?, private_ip = ? WHERE address_id = ? AND owner_uin = ?",
                    "ssss", instance, private_ip, id, ctx->who.owner_uin) != 1)
         return net_store_failed(ctx);
@@ -267,7 +269,7 @@ static int disassociate_address(struct api_ctx *ctx)
     if (address_status(ctx, id, status) != 1)
         return -1;
     if (strcmp(status, "BIND") != 0)
-        return api_fail(ctx, "UnsupportedOperation.AddressStatusNotPermit", "The address `%s` is %s, not bound.", id, status);
+        return api_fail(ctx, E_UNSUPPORTED_OPERATION_ADDRESS_STATUS_NOT_PERMIT, "The address `%s` is %s, not bound.", id, status);
     if (store_exec(ctx->store, "UPDATE addresses SET status = 'UNBIND', instance_id = '', private_ip = '' WHERE address_id = ? AND owner_uin = ?",
                    "ss", id, ctx->who.owner_uin) != 1)
         return net_store_failed(ctx);

@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "network/network_int.h"
+#include "api/codes.h"
+#include "network/codes.h"
 
 static void set_code(char *code, size_t codelen, const char *c)
 {
@@ -22,7 +24,7 @@ int network_allocate_ip(struct store *s, const char *owner_uin, const char *subn
     struct store_stmt *q = store_query(s, "SELECT vpc_id, cidr FROM subnets WHERE subnet_id = ? AND owner_uin = ?", "ss",
                                        subnet_id, owner_uin);
     if (!q) {
-        set_code(code, codelen, "InternalError");
+        set_code(code, codelen, E_INTERNAL_ERROR);
         return -1;
     }
     char vpc_id[24] = "";
@@ -35,18 +37,18 @@ int network_allocate_ip(struct store *s, const char *owner_uin, const char *subn
     }
     store_done(q);
     if (rc != 1) {
-        set_code(code, codelen, rc == 0 ? "InvalidParameterValue.SubnetNotExist" : "InternalError");
+        set_code(code, codelen, rc == 0 ? E_INVALID_PARAMETER_VALUE_SUBNET_NOT_EXIST : E_INTERNAL_ERROR);
         return -1;
     }
     const char *ins = instance_id ? instance_id : "";
     if (wanted && *wanted) {
         uint32_t a;
         if (ip_parse(wanted, &a) != 0) {
-            set_code(code, codelen, "InvalidParameterValue.Malformed");
+            set_code(code, codelen, E_INVALID_PARAMETER_VALUE_MALFORMED);
             return -1;
         }
         if (!cidr_contains_ip(&c, a) || subnet_ip_reserved(&c, a)) {
-            set_code(code, codelen, "InvalidParameterValue.Range");
+            set_code(code, codelen, E_INVALID_PARAMETER_VALUE_RANGE);
             return -1;
         }
         ip_format(a, out);
@@ -54,14 +56,14 @@ int network_allocate_ip(struct store *s, const char *owner_uin, const char *subn
                         "sssssi", vpc_id, subnet_id, out, owner_uin, ins, time_now());
         if (rc == 1)
             return 0;
-        set_code(code, codelen, rc == STORE_CONSTRAINT ? "ResourceInUse.Address" : "InternalError");
+        set_code(code, codelen, rc == STORE_CONSTRAINT ? E_RESOURCE_IN_USE_ADDRESS : E_INTERNAL_ERROR);
         return -1;
     }
     /* The lowest free address; a lost race (constraint) just moves on to the next one. */
     size_t n = (size_t)cidr_size(&c);
     char *used = calloc(n, 1);
     if (!used) {
-        set_code(code, codelen, "InternalError");
+        set_code(code, codelen, E_INTERNAL_ERROR);
         return -1;
     }
     q = store_query(s, "SELECT ip FROM ip_allocations WHERE vpc_id = ?", "s", vpc_id);
@@ -73,7 +75,7 @@ int network_allocate_ip(struct store *s, const char *owner_uin, const char *subn
     }
     store_done(q);
     int result = -1;
-    set_code(code, codelen, rc < 0 ? "InternalError" : "ResourceInsufficient.Subnet");
+    set_code(code, codelen, rc < 0 ? E_INTERNAL_ERROR : E_RESOURCE_INSUFFICIENT_SUBNET);
     for (size_t i = 0; rc == 0 && i < n; i++) {
         uint32_t a = c.addr + (uint32_t)i;
         if (used[i] || subnet_ip_reserved(&c, a))
@@ -87,7 +89,7 @@ int network_allocate_ip(struct store *s, const char *owner_uin, const char *subn
             break;
         }
         if (ins_rc != STORE_CONSTRAINT) {
-            set_code(code, codelen, "InternalError");
+            set_code(code, codelen, E_INTERNAL_ERROR);
             break;
         }
     }

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "network/network_int.h"
+#include "api/codes.h"
 
 static const struct migration network_migrations[] = {
     {1, "CREATE TABLE vpcs ("
@@ -83,7 +84,7 @@ network_instance_lookup_fn network_instance_lookup(void) { return instance_looku
 
 int net_store_failed(struct api_ctx *ctx)
 {
-    return api_fail(ctx, "InternalError", "The state store failed: %s", store_errmsg(ctx->store));
+    return api_fail(ctx, E_INTERNAL_ERROR, "The state store failed: %s", store_errmsg(ctx->store));
 }
 
 /* The VPC product writes times as "YYYY-MM-DD hh:mm:ss". */
@@ -112,14 +113,14 @@ static int paging_value(struct api_ctx *ctx, const char *name, int64_t dflt, int
         const char *s = json_string_value(v), *p = s;
         char *end;
         if (!s || !*s)
-            return api_fail(ctx, "InvalidParameterValue", "The value of parameter `%s` must be a non-negative integer.", name);
+            return api_fail(ctx, E_INVALID_PARAMETER_VALUE, "The value of parameter `%s` must be a non-negative integer.", name);
         for (; *p; p++)
             if (*p < '0' || *p > '9')
-                return api_fail(ctx, "InvalidParameterValue", "The value of parameter `%s` must be a non-negative integer.", name);
+                return api_fail(ctx, E_INVALID_PARAMETER_VALUE, "The value of parameter `%s` must be a non-negative integer.", name);
         x = strtoll(s, &end, 10);
     }
     if (x < 0 || x > max)
-        return api_fail(ctx, "InvalidParameterValue", "The value of parameter `%s` must be between 0 and %lld.", name,
+        return api_fail(ctx, E_INVALID_PARAMETER_VALUE, "The value of parameter `%s` must be between 0 and %lld.", name,
                         (long long)max);
     *out = x;
     return 0;

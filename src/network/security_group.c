@@ -16,6 +16,8 @@
 
 #include "api/filters.h"
 #include "network/network_int.h"
+#include "api/codes.h"
+#include "network/codes.h"
 
 static const char *const directions[] = {"Ingress", "Egress"};
 
@@ -138,16 +140,16 @@ static json_t *policy_from_request(struct api_ctx *ctx, json_t *in, const char *
     const char *v6 = json_string_value(json_object_get(in, "Ipv6CidrBlock"));
     json_t *st = json_object_get(in, "ServiceTemplate"), *at = json_object_get(in, "AddressTemplate");
     if ((st && json_object_size(st)) || (at && json_object_size(at)) || (v6 && *v6)) {
-        api_fail(ctx, "UnsupportedOperation", "%s: service/address templates and IPv6 peers are not supported here.", path);
+        api_fail(ctx, E_UNSUPPORTED_OPERATION, "%s: service/address templates and IPv6 peers are not supported here.", path);
         return NULL;
     }
     if (!protocol || !*protocol) {
-        api_fail(ctx, "MissingParameter", "The request is missing a required parameter `%s.Protocol`.", path);
+        api_fail(ctx, E_MISSING_PARAMETER, "The request is missing a required parameter `%s.Protocol`.", path);
         return NULL;
     }
     const char *proto = canonical_protocol(protocol);
     if (!proto) {
-        api_fail(ctx, "InvalidParameterValue", "%s.Protocol `%s` must be one of TCP, UDP, ICMP, ICMPv6, GRE, ALL.", path, protocol);
+        api_fail(ctx, E_INVALID_PARAMETER_VALUE, "%s.Protocol `%s` must be one of TCP, UDP, ICMP, ICMPv6, GRE, ALL.", path, protocol);
         return NULL;
     }
     int l4ports = strcmp(proto, "TCP") == 0 || strcmp(proto, "UDP") == 0;
@@ -155,24 +157,24 @@ static json_t *policy_from_request(struct api_ctx *ctx, json_t *in, const char *
     if (!port || !*port || strcasecmp(port, "all") == 0) {
         port = "ALL";
     } else if (!l4ports) {
-        api_fail(ctx, "InvalidParameterValue", "%s.Port is only accepted with TCP or UDP (got protocol %s).", path, proto);
+        api_fail(ctx, E_INVALID_PARAMETER_VALUE, "%s.Port is only accepted with TCP or UDP (got protocol %s).", path, proto);
         return NULL;
     } else if (port_spec_parse(port, ranges, 64) < 0) {
-        api_fail(ctx, "InvalidParameterValue", "%s.Port `%s` must be all, a port, a list like 80,443 or a range like 8000-9000.",
+        api_fail(ctx, E_INVALID_PARAMETER_VALUE, "%s.Port `%s` must be all, a port, a list like 80,443 or a range like 8000-9000.",
                  path, port);
         return NULL;
     }
     if (!action || (strcasecmp(action, "ACCEPT") != 0 && strcasecmp(action, "DROP") != 0)) {
-        api_fail(ctx, "InvalidParameterValue", "%s.Action must be ACCEPT or DROP.", path);
+        api_fail(ctx, E_INVALID_PARAMETER_VALUE, "%s.Action must be ACCEPT or DROP.", path);
         return NULL;
     }
     int has_cidr = cidr && *cidr, has_peer = peer && *peer;
     if (has_cidr && has_peer) {
-        api_fail(ctx, "InvalidParameter.Coexist", "%s: CidrBlock and SecurityGroupId cannot be specified together.", path);
+        api_fail(ctx, E_INVALID_PARAMETER_COEXIST, "%s: CidrBlock and SecurityGroupId cannot be specified together.", path);
         return NULL;
     }
     if (!has_cidr && !has_peer) {
-        api_fail(ctx, "InvalidParameterValue.Empty", "%s needs a CidrBlock or a SecurityGroupId.", path);
+        api_fail(ctx, E_INVALID_PARAMETER_VALUE_EMPTY, "%s needs a CidrBlock or a SecurityGroupId.", path);
         return NULL;
     }
     char cidr_text[20] = "";
@@ -180,7 +182,7 @@ static json_t *policy_from_request(struct api_ctx *ctx, json_t *in, const char *
         struct cidr c;
         const char *src = strcmp(cidr, "MY_PUBLIC_IP") == 0 ? ctx->source_ip : cidr;
         if (cidr_parse_peer(src, &c) != 0) {
-            api_fail(ctx, "InvalidParameterValue.Malformed", "%s.CidrBlock `%s` is not an IPv4 address or CIDR block.", path, cidr);
+            api_fail(ctx, E_INVALID_PARAMETER_VALUE_MALFORMED, "%s.CidrBlock `%s` is not an IPv4 address or CIDR block.", path, cidr);
             return NULL;
         }
         if (c.prefix == 32 && strchr(src, '/') == NULL)
@@ -195,7 +197,7 @@ static json_t *policy_from_request(struct api_ctx *ctx, json_t *in, const char *
             if (rc < 0)
                 net_store_failed(ctx);
             else
-                api_fail(ctx, "InvalidSecurityGroupID.NotFound", "%s.SecurityGroupId `%s` does not exist.", path, peer);
+                api_fail(ctx, E_INVALID_SECURITY_GROUP_CAPITAL_ID_NOT_FOUND, "%s.SecurityGroupId `%s` does not exist.", path, peer);
             return NULL;
         }
     }
@@ -226,13 +228,13 @@ static int policy_prologue(struct api_ctx *ctx, const char **sg_id, json_t **set
     int64_t version;
     int rc = sg_lookup(ctx->store, ctx->who.owner_uin, *sg_id, &version);
     if (rc != 1)
-        return rc == 0 ? api_fail(ctx, "ResourceNotFound", "The security group `%s` does not exist.", *sg_id) : net_store_failed(ctx);
+        return rc == 0 ? api_fail(ctx, E_RESOURCE_NOT_FOUND, "The security group `%s` does not exist.", *sg_id) : net_store_failed(ctx);
     const char *v = json_string_value(json_object_get(*set, "Version"));
     if (v && *v && strcmp(ctx->action->name, "ModifySecurityGroupPolicies") != 0) {
         char cur[24];
         snprintf(cur, sizeof cur, "%lld", (long long)version);
         if (strcmp(v, cur) != 0)
-            return api_fail(ctx, "UnsupportedOperation.VersionMismatch",
+            return api_fail(ctx, E_UNSUPPORTED_OPERATION_VERSION_MISMATCH,
                             "The policy set is at version %s, not %s; describe it again.", cur, v);
     }
     snprintf(ctx->resource, sizeof ctx->resource, "qcs::vpc:%s:uin/%s:sg/%s", ctx->region, ctx->who.owner_uin, *sg_id);
@@ -247,11 +249,11 @@ static int create_policies(struct api_ctx *ctx)
         return -1;
     json_t *in_list = json_object_get(set, "Ingress"), *eg_list = json_object_get(set, "Egress");
     if (json_array_size(in_list) && json_array_size(eg_list))
-        return api_fail(ctx, "InvalidParameter.Coexist", "One request creates policies of one direction only (Ingress or Egress).");
+        return api_fail(ctx, E_INVALID_PARAMETER_COEXIST, "One request creates policies of one direction only (Ingress or Egress).");
     int d = json_array_size(eg_list) > 0;
     json_t *reqs = d ? eg_list : in_list;
     if (json_array_size(reqs) == 0)
-        return api_fail(ctx, "InvalidParameterValue.Empty", "SecurityGroupPolicySet has no Ingress or Egress policy.");
+        return api_fail(ctx, E_INVALID_PARAMETER_VALUE_EMPTY, "SecurityGroupPolicySet has no Ingress or Egress policy.");
     json_t *list = load_policies(ctx->store, sg_id, d ? "egress" : "ingress");
     if (!list)
         return net_store_failed(ctx);
@@ -263,17 +265,17 @@ static int create_policies(struct api_ctx *ctx)
         json_t *pi = json_object_get(r, "PolicyIndex");
         if (pi) {
             if (at >= 0 && json_integer_value(pi) != at) {
-                rc = api_fail(ctx, "InvalidParameterValue", "All policies of one request must carry the same PolicyIndex.");
+                rc = api_fail(ctx, E_INVALID_PARAMETER_VALUE, "All policies of one request must carry the same PolicyIndex.");
                 break;
             }
             at = json_integer_value(pi);
         }
     }
     if (rc == 0 && at > (int64_t)json_array_size(list))
-        rc = api_fail(ctx, "InvalidParameterValue.Range", "PolicyIndex %lld is beyond the %zu existing policies.", (long long)at,
+        rc = api_fail(ctx, E_INVALID_PARAMETER_VALUE_RANGE, "PolicyIndex %lld is beyond the %zu existing policies.", (long long)at,
                       json_array_size(list));
     if (rc == 0 && json_array_size(list) + json_array_size(reqs) > NETWORK_MAX_POLICIES_PER_DIRECTION)
-        rc = api_fail(ctx, "LimitExceeded.SecurityGroupPolicySet", "A direction holds at most %d policies.",
+        rc = api_fail(ctx, E_LIMIT_EXCEEDED_SECURITY_GROUP_POLICY_SET, "A direction holds at most %d policies.",
                       NETWORK_MAX_POLICIES_PER_DIRECTION);
     size_t pos = at >= 0 ? (size_t)at : json_array_size(list);
     json_array_foreach(reqs, i, r) {
@@ -290,7 +292,7 @@ static int create_policies(struct api_ctx *ctx)
         json_t *e;
         json_array_foreach(list, j, e) {
             if (same_policy(e, p)) {
-                rc = api_fail(ctx, "UnsupportedOperation.DuplicatePolicy", "%s duplicates policy %zu.", path, j);
+                rc = api_fail(ctx, E_UNSUPPORTED_OPERATION_DUPLICATE_POLICY, "%s duplicates policy %zu.", path, j);
                 break;
             }
         }
@@ -332,7 +334,7 @@ static int describe_policies(struct api_ctx *ctx)
     const char *sg_id = api_str(ctx, "SecurityGroupId", "");
     int rc = sg_lookup(ctx->store, ctx->who.owner_uin, sg_id, NULL);
     if (rc != 1)
-        return rc == 0 ? api_fail(ctx, "ResourceNotFound", "The security group `%s` does not exist.", sg_id) : net_store_failed(ctx);
+        return rc == 0 ? api_fail(ctx, E_RESOURCE_NOT_FOUND, "The security group `%s` does not exist.", sg_id) : net_store_failed(ctx);
     if (filters_validate(ctx, policy_filters) != 0)
         return -1;
     json_t *set = sg_policy_set(ctx->store, sg_id);
@@ -387,7 +389,7 @@ static int delete_policies(struct api_ctx *ctx)
             if (pi) {
                 int64_t k = json_integer_value(pi);
                 if (k < 0 || k >= (int64_t)n) {
-                    rc = api_fail(ctx, "ResourceNotFound", "%s policy %lld does not exist.", directions[d], (long long)k);
+                    rc = api_fail(ctx, E_RESOURCE_NOT_FOUND, "%s policy %lld does not exist.", directions[d], (long long)k);
                     break;
                 }
                 doomed[k] = 1;
@@ -408,7 +410,7 @@ static int delete_policies(struct api_ctx *ctx)
                 }
             json_decref(p);
             if (!found) {
-                rc = api_fail(ctx, "ResourceNotFound", "%s matches no policy of the group.", path);
+                rc = api_fail(ctx, E_RESOURCE_NOT_FOUND, "%s matches no policy of the group.", path);
                 break;
             }
         }
@@ -421,7 +423,7 @@ static int delete_policies(struct api_ctx *ctx)
         json_decref(list);
     }
     if (rc == 0 && !any)
-        return api_fail(ctx, "InvalidParameterValue.Empty", "SecurityGroupPolicySet has no Ingress or Egress policy.");
+        return api_fail(ctx, E_INVALID_PARAMETER_VALUE_EMPTY, "SecurityGroupPolicySet has no Ingress or Egress policy.");
     if (rc == 0 && bump_version(ctx->store, sg_id) != 0)
         rc = net_store_failed(ctx);
     return rc;
@@ -431,7 +433,7 @@ static int delete_policies(struct api_ctx *ctx)
 static int policies_from_list(struct api_ctx *ctx, json_t *reqs, int d, json_t *out)
 {
     if (json_array_size(reqs) > NETWORK_MAX_POLICIES_PER_DIRECTION)
-        return api_fail(ctx, "LimitExceeded.SecurityGroupPolicySet", "A direction holds at most %d policies.",
+        return api_fail(ctx, E_LIMIT_EXCEEDED_SECURITY_GROUP_POLICY_SET, "A direction holds at most %d policies.",
                         NETWORK_MAX_POLICIES_PER_DIRECTION);
     size_t i;
     json_t *r;
@@ -439,7 +441,7 @@ static int policies_from_list(struct api_ctx *ctx, json_t *reqs, int d, json_t *
         char path[96];
         snprintf(path, sizeof path, "SecurityGroupPolicySet.%s.%zu", directions[d], i);
         if (json_object_get(r, "PolicyIndex"))
-            return api_fail(ctx, "InvalidParameter", "%s.PolicyIndex cannot be given to ModifySecurityGroupPolicies.", path);
+            return api_fail(ctx, E_INVALID_PARAMETER, "%s.PolicyIndex cannot be given to ModifySecurityGroupPolicies.", path);
         json_t *p = policy_from_request(ctx, r, path);
         if (!p)
             return -1;
@@ -480,7 +482,7 @@ static int replace_policy(struct api_ctx *ctx)
     int d = json_array_size(json_object_get(set, "Egress")) > 0;
     json_t *reqs = json_object_get(set, directions[d]);
     if (json_array_size(reqs) != 1 || json_array_size(json_object_get(set, directions[!d])) != 0)
-        return api_fail(ctx, "InvalidParameterValue", "ReplaceSecurityGroupPolicy takes exactly one policy.");
+        return api_fail(ctx, E_INVALID_PARAMETER_VALUE, "ReplaceSecurityGroupPolicy takes exactly one policy.");
     json_t *list = load_policies(ctx->store, sg_id, d ? "egress" : "ingress");
     if (!list)
         return net_store_failed(ctx);
@@ -498,10 +500,10 @@ static int replace_policy(struct api_ctx *ctx)
                 at = (int64_t)j;
         json_decref(o);
     } else {
-        rc = api_fail(ctx, "InvalidParameterValue", "Give the policy's PolicyIndex or the original policy to replace.");
+        rc = api_fail(ctx, E_INVALID_PARAMETER_VALUE, "Give the policy's PolicyIndex or the original policy to replace.");
     }
     if (rc == 0 && (at < 0 || at >= (int64_t)json_array_size(list)))
-        rc = api_fail(ctx, "ResourceNotFound", "The policy to replace does not exist.");
+        rc = api_fail(ctx, E_RESOURCE_NOT_FOUND, "The policy to replace does not exist.");
     json_t *p = rc == 0 ? policy_from_request(ctx, r, "SecurityGroupPolicySet.0") : NULL;
     if (rc == 0 && !p)
         rc = -1;
@@ -534,7 +536,7 @@ static int create_security_group(struct api_ctx *ctx)
     const char *project = api_str(ctx, "ProjectId", "0");
     for (const char *p = project; *p; p++)
         if (*p < '0' || *p > '9')
-            return api_fail(ctx, "InvalidParameterValue", "ProjectId `%s` must be a number.", project);
+            return api_fail(ctx, E_INVALID_PARAMETER_VALUE, "ProjectId `%s` must be a number.", project);
     struct store_stmt *c = store_query(ctx->store, "SELECT count(*) FROM security_groups WHERE owner_uin = ? AND region = ?", "ss",
                                        ctx->who.owner_uin, ctx->region);
     int64_t n = (c && store_step(c) == 1) ? store_int(c, 0) : -1;
@@ -542,7 +544,7 @@ static int create_security_group(struct api_ctx *ctx)
     if (n < 0)
         return net_store_failed(ctx);
     if (n >= NETWORK_MAX_SECURITY_GROUPS)
-        return api_fail(ctx, "LimitExceeded", "The account already has %d security groups in %s, the quota.",
+        return api_fail(ctx, E_LIMIT_EXCEEDED, "The account already has %d security groups in %s, the quota.",
                         NETWORK_MAX_SECURITY_GROUPS, ctx->region);
     char sg_id[24];
     if (sg_create(ctx->store, ctx->who.owner_uin, ctx->region, api_str(ctx, "GroupName", ""), api_str(ctx, "GroupDescription", ""),
@@ -577,7 +579,7 @@ static int describe_security_groups(struct api_ctx *ctx)
     json_t *v;
     json_array_foreach(ids, i, v) {
         if (!net_valid_id(json_string_value(v), "sg-"))
-            return api_fail(ctx, "InvalidParameterValue.Malformed", "The id `%s` is malformed.", json_string_value(v));
+            return api_fail(ctx, E_INVALID_PARAMETER_VALUE_MALFORMED, "The id `%s` is malformed.", json_string_value(v));
     }
     json_t *f_id = filter_get(ctx, "security-group-id"), *f_proj = filter_get(ctx, "project-id"),
            *f_name = filter_get(ctx, "security-group-name"), *f_tag = filter_get(ctx, "tag-key");
@@ -628,7 +630,7 @@ static int delete_security_group(struct api_ctx *ctx)
     const char *sg_id = api_str(ctx, "SecurityGroupId", "");
     int rc = sg_lookup(ctx->store, ctx->who.owner_uin, sg_id, NULL);
     if (rc != 1)
-        return rc == 0 ? api_fail(ctx, "ResourceNotFound", "The security group `%s` does not exist.", sg_id) : net_store_failed(ctx);
+        return rc == 0 ? api_fail(ctx, E_RESOURCE_NOT_FOUND, "The security group `%s` does not exist.", sg_id) : net_store_failed(ctx);
     struct store_stmt *q = store_query(ctx->store,
                                        "SELECT (SELECT count(*) FROM nic_security_groups WHERE sg_id = ?),"
                                        " (SELECT count(*) FROM security_group_policies WHERE peer_sg = ? AND sg_id <> ?)",
@@ -640,9 +642,9 @@ static int delete_security_group(struct api_ctx *ctx)
     int64_t nics = store_int(q, 0), refs = store_int(q, 1);
     store_done(q);
     if (nics > 0)
-        return api_fail(ctx, "ResourceInUse", "The security group `%s` is bound to %lld instance(s).", sg_id, (long long)nics);
+        return api_fail(ctx, E_RESOURCE_IN_USE, "The security group `%s` is bound to %lld instance(s).", sg_id, (long long)nics);
     if (refs > 0)
-        return api_fail(ctx, "ResourceInUse", "The security group `%s` is referenced by %lld policy(ies) of other groups.", sg_id,
+        return api_fail(ctx, E_RESOURCE_IN_USE, "The security group `%s` is referenced by %lld policy(ies) of other groups.", sg_id,
                         (long long)refs);
     if (store_exec(ctx->store, "DELETE FROM security_group_policies WHERE sg_id = ?", "s", sg_id) < 0 ||
         store_exec(ctx->store, "DELETE FROM security_groups WHERE sg_id = ? AND owner_uin = ?", "ss", sg_id, ctx->who.owner_uin) != 1)
@@ -689,7 +691,7 @@ int network_set_nic_security_groups(struct store *s, const char *owner_uin, cons
     for (int i = 0; i < n; i++) {
         int rc = sg_lookup(s, owner_uin, sg_ids[i], NULL);
         if (rc != 1) {
-            snprintf(code, codelen, "%s", rc == 0 ? "InvalidSecurityGroupId.NotFound" : "InternalError");
+            snprintf(code, codelen, "%s", rc == 0 ? E_INVALID_SECURITY_GROUP_ID_NOT_FOUND : E_INTERNAL_ERROR);
             return -1;
         }
     }
@@ -702,7 +704,7 @@ int network_set_nic_security_groups(struct store *s, const char *owner_uin, cons
             goto fail;
     return 0;
 fail:
-    snprintf(code, codelen, "InternalError");
+    snprintf(code, codelen, E_INTERNAL_ERROR);
     return -1;
 }
 

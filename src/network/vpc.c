@@ -10,6 +10,8 @@
 
 #include "api/filters.h"
 #include "network/network_int.h"
+#include "api/codes.h"
+#include "network/codes.h"
 
 #define DEFAULT_VPC_CIDR "172.16.0.0/16"
 #define DEFAULT_SUBNET_PREFIX 20
@@ -119,9 +121,9 @@ static int create_vpc(struct api_ctx *ctx)
     const char *name = api_str(ctx, "VpcName", ""), *cidr_s = api_str(ctx, "CidrBlock", "");
     struct cidr c;
     if (cidr_parse(cidr_s, &c) != 0)
-        return api_fail(ctx, "InvalidParameterValue.Malformed", "The CIDR block `%s` is malformed.", cidr_s);
+        return api_fail(ctx, E_INVALID_PARAMETER_VALUE_MALFORMED, "The CIDR block `%s` is malformed.", cidr_s);
     if (!cidr_is_private_block(&c))
-        return api_fail(ctx, "InvalidParameterValue.Range",
+        return api_fail(ctx, E_INVALID_PARAMETER_VALUE_RANGE,
                         "The CIDR block `%s` must lie inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16 with a netmask"
                         " between /%d and /%d.", cidr_s, NETWORK_MIN_PREFIX, NETWORK_MAX_PREFIX);
     json_t *dns = json_object_get(ctx->params, "DnsServers");
@@ -130,17 +132,17 @@ static int create_vpc(struct api_ctx *ctx)
     json_array_foreach(dns, i, d) {
         uint32_t a;
         if (ip_parse(json_string_value(d), &a) != 0)
-            return api_fail(ctx, "InvalidParameterValue.Malformed", "The DNS server `%s` is not an IPv4 address.",
+            return api_fail(ctx, E_INVALID_PARAMETER_VALUE_MALFORMED, "The DNS server `%s` is not an IPv4 address.",
                             json_string_value(d));
     }
     const char *mc = api_str(ctx, "EnableMulticast", "false");
     if (strcmp(mc, "true") != 0 && strcmp(mc, "false") != 0)
-        return api_fail(ctx, "InvalidParameterValue", "EnableMulticast must be `true` or `false`.");
+        return api_fail(ctx, E_INVALID_PARAMETER_VALUE, "EnableMulticast must be `true` or `false`.");
     int64_t n = count_rows(ctx->store, "SELECT count(*) FROM vpcs WHERE owner_uin = ? AND region = ?", ctx->who.owner_uin, ctx->region);
     if (n < 0)
         return net_store_failed(ctx);
     if (n >= NETWORK_MAX_VPCS)
-        return api_fail(ctx, "LimitExceeded", "The account already has %d VPCs in %s, the quota.", NETWORK_MAX_VPCS, ctx->region);
+        return api_fail(ctx, E_LIMIT_EXCEEDED, "The account already has %d VPCs in %s, the quota.", NETWORK_MAX_VPCS, ctx->region);
     char vpc_id[24], cidr_text[20];
     cidr_format(&c, cidr_text);
     if (vpc_create(ctx->store, ctx->who.owner_uin, ctx->region, name, cidr_text, 0, vpc_id) != 0)
@@ -206,7 +208,7 @@ static int check_ids(struct api_ctx *ctx, const char *ids_name, const char *pref
     json_t *v;
     json_array_foreach(ids, i, v) {
         if (!net_valid_id(json_string_value(v), prefix))
-            return api_fail(ctx, "InvalidParameterValue.Malformed", "The id `%s` is malformed.", json_string_value(v));
+            return api_fail(ctx, E_INVALID_PARAMETER_VALUE_MALFORMED, "The id `%s` is malformed.", json_string_value(v));
     }
     return 0;
 }
@@ -252,13 +254,13 @@ static int delete_vpc(struct api_ctx *ctx)
     const char *vpc_id = api_str(ctx, "VpcId", "");
     int rc = vpc_lookup(ctx->store, ctx->who.owner_uin, vpc_id, NULL, NULL);
     if (rc != 1)
-        return rc == 0 ? api_fail(ctx, "ResourceNotFound", "The VPC `%s` does not exist.", vpc_id) : net_store_failed(ctx);
+        return rc == 0 ? api_fail(ctx, E_RESOURCE_NOT_FOUND, "The VPC `%s` does not exist.", vpc_id) : net_store_failed(ctx);
     int64_t subnets = count_rows(ctx->store, "SELECT count(*) FROM subnets WHERE vpc_id = ?", vpc_id, NULL);
     int64_t ips = count_rows(ctx->store, "SELECT count(*) FROM ip_allocations WHERE vpc_id = ?", vpc_id, NULL);
     if (subnets < 0 || ips < 0)
         return net_store_failed(ctx);
     if (subnets > 0 || ips > 0)
-        return api_fail(ctx, "ResourceInUse", "The VPC `%s` still has %lld subnet(s) and %lld address(es) in use; delete them first.",
+        return api_fail(ctx, E_RESOURCE_IN_USE, "The VPC `%s` still has %lld subnet(s) and %lld address(es) in use; delete them first.",
                         vpc_id, (long long)subnets, (long long)ips);
     if (store_exec(ctx->store, "DELETE FROM vpcs WHERE vpc_id = ? AND owner_uin = ?", "ss", vpc_id, ctx->who.owner_uin) != 1)
         return net_store_failed(ctx);
@@ -295,25 +297,25 @@ static int add_subnet(struct api_ctx *ctx, const char *vpc_id, const char *name,
     char region[64];
     int rc = vpc_lookup(ctx->store, ctx->who.owner_uin, vpc_id, &vpc_block, region);
     if (rc != 1)
-        return rc == 0 ? api_fail(ctx, "ResourceNotFound", "The VPC `%s` does not exist.", vpc_id) : net_store_failed(ctx);
+        return rc == 0 ? api_fail(ctx, E_RESOURCE_NOT_FOUND, "The VPC `%s` does not exist.", vpc_id) : net_store_failed(ctx);
     if (cidr_parse(cidr_s, &c) != 0)
-        return api_fail(ctx, "InvalidParameterValue.Malformed", "The CIDR block `%s` is malformed.", cidr_s);
+        return api_fail(ctx, E_INVALID_PARAMETER_VALUE_MALFORMED, "The CIDR block `%s` is malformed.", cidr_s);
     if (c.prefix < NETWORK_MIN_PREFIX || c.prefix > NETWORK_MAX_PREFIX || !cidr_contains(&vpc_block, &c))
-        return api_fail(ctx, "InvalidParameterValue.SubnetRange",
+        return api_fail(ctx, E_INVALID_PARAMETER_VALUE_SUBNET_RANGE,
                         "The subnet block `%s` must lie inside the VPC's block with a netmask between /%d and /%d.", cidr_s,
                         NETWORK_MIN_PREFIX, NETWORK_MAX_PREFIX);
     if (!zone_in_region(ctx->config, region, zone))
-        return api_fail(ctx, "InvalidParameterValue.UnavailableZone", "The zone `%s` is not a zone of region %s.", zone, region);
+        return api_fail(ctx, E_INVALID_PARAMETER_VALUE_UNAVAILABLE_ZONE, "The zone `%s` is not a zone of region %s.", zone, region);
     rc = subnet_overlaps_sibling(ctx->store, vpc_id, &c);
     if (rc != 0)
-        return rc > 0 ? api_fail(ctx, "InvalidParameterValue.SubnetConflict",
+        return rc > 0 ? api_fail(ctx, E_INVALID_PARAMETER_VALUE_SUBNET_CONFLICT,
                                  "The subnet block `%s` overlaps another subnet of the VPC.", cidr_s)
                       : net_store_failed(ctx);
     int64_t n = count_rows(ctx->store, "SELECT count(*) FROM subnets WHERE vpc_id = ?", vpc_id, NULL);
     if (n < 0)
         return net_store_failed(ctx);
     if (n >= NETWORK_MAX_SUBNETS_PER_VPC)
-        return api_fail(ctx, "LimitExceeded", "The VPC already has %d subnets, the quota.", NETWORK_MAX_SUBNETS_PER_VPC);
+        return api_fail(ctx, E_LIMIT_EXCEEDED, "The VPC already has %d subnets, the quota.", NETWORK_MAX_SUBNETS_PER_VPC);
     char text[20];
     cidr_format(&c, text);
     if (subnet_create(ctx->store, ctx->who.owner_uin, vpc_id, name, text, zone, 0, subnet_id) != 0)
@@ -395,12 +397,12 @@ static int delete_subnet(struct api_ctx *ctx)
     if (n < 0)
         return net_store_failed(ctx);
     if (n == 0)
-        return api_fail(ctx, "ResourceNotFound", "The subnet `%s` does not exist.", subnet_id);
+        return api_fail(ctx, E_RESOURCE_NOT_FOUND, "The subnet `%s` does not exist.", subnet_id);
     int64_t ips = count_rows(ctx->store, "SELECT count(*) FROM ip_allocations WHERE subnet_id = ?", subnet_id, NULL);
     if (ips < 0)
         return net_store_failed(ctx);
     if (ips > 0)
-        return api_fail(ctx, "ResourceInUse", "The subnet `%s` still has %lld address(es) in use.", subnet_id, (long long)ips);
+        return api_fail(ctx, E_RESOURCE_IN_USE, "The subnet `%s` still has %lld address(es) in use.", subnet_id, (long long)ips);
     if (store_exec(ctx->store, "DELETE FROM subnets WHERE subnet_id = ? AND owner_uin = ?", "ss", subnet_id, ctx->who.owner_uin) != 1)
         return net_store_failed(ctx);
     return 0;
@@ -466,7 +468,7 @@ static int default_vpc_locked(struct store *s, const char *owner, const char *re
     if (rc < 0)
         goto store_error;
     if (rc > 0) {
-        snprintf(code, codelen, "ResourceInsufficient.CidrBlock");
+        snprintf(code, codelen, E_RESOURCE_INSUFFICIENT_CIDR_BLOCK);
         return -1;
     }
     char text[20];
@@ -475,7 +477,7 @@ static int default_vpc_locked(struct store *s, const char *owner, const char *re
         goto store_error;
     return 0;
 store_error:
-    snprintf(code, codelen, "InternalError");
+    snprintf(code, codelen, E_INTERNAL_ERROR);
     return -1;
 }
 
@@ -502,13 +504,13 @@ int network_default_vpc(struct store *s, const char *owner_uin, const char *regi
     /* Inside the caller's write transaction the work is serialised already; otherwise take one. */
     int own = !store_in_transaction(s);
     if (own && store_begin(s) != STORE_OK) {
-        snprintf(code, codelen, "InternalError");
+        snprintf(code, codelen, E_INTERNAL_ERROR);
         return -1;
     }
     int rc = default_vpc_locked(s, owner_uin, region, zone, vpc_id, subnet_id, code, codelen);
     if (own) {
         if (rc == 0 && store_commit(s) != STORE_OK) {
-            snprintf(code, codelen, "InternalError");
+            snprintf(code, codelen, E_INTERNAL_ERROR);
             rc = -1;
         }
         if (rc != 0)
