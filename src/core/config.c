@@ -40,7 +40,6 @@ void config_defaults(struct config *c)
     c->boot_concurrency = 0;
     snprintf(c->scheduler, sizeof c->scheduler, "spread");
     snprintf(c->accel, sizeof c->accel, "auto");
-    snprintf(c->host_network, sizeof c->host_network, "10.253.0.0/16");
 }
 
 static int copy_str(json_t *o, const char *key, char *dst, size_t len, char *err, size_t errlen)
@@ -118,17 +117,35 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen)
         snprintf(err, errlen, "config %s: not a JSON object", path);
         goto out;
     }
-    static const char *known[] = {"region", "regions", "rate_limit", "max_body_bytes", "threads", "http",
-                                  "object", "compute", NULL};
-    const char *key;
-    json_t *v;
-    json_object_foreach(root, key, v) {
-        int ok = 0;
-        for (int i = 0; known[i]; i++)
-            ok |= strcmp(known[i], key) == 0;
-        if (!ok) {
-            snprintf(err, errlen, "config %s: unknown key \"%s\"", path, key);
+    /* every key, at the top and in each section, is one yun reads: a misspelt or retired key is an
+     * error, never silently ignored */
+    static const struct {
+        const char *section;
+        const char *keys[12];
+    } known[] = {
+        {"", {"region", "regions", "rate_limit", "max_body_bytes", "threads", "http", "object", "compute"}},
+        {"rate_limit", {"per_second", "burst"}},
+        {"http", {"per_ip_connections", "header_timeout", "body_memory_mib"}},
+        {"object", {"host", "port", "domain"}},
+        {"compute", {"host_zone", "cpu_overcommit_percent", "instance_quota", "boot_concurrency", "scheduler", "accel"}},
+    };
+    for (size_t s = 0; s < sizeof known / sizeof known[0]; s++) {
+        json_t *obj = *known[s].section ? json_object_get(root, known[s].section) : root;
+        if (obj && !json_is_object(obj)) {
+            snprintf(err, errlen, "config %s: \"%s\" must be an object", path, known[s].section);
             goto out;
+        }
+        const char *key;
+        json_t *v;
+        json_object_foreach(obj, key, v) {
+            int ok = 0;
+            for (int i = 0; i < 12 && known[s].keys[i]; i++)
+                ok |= strcmp(known[s].keys[i], key) == 0;
+            if (!ok) {
+                snprintf(err, errlen, "config %s: unknown key \"%s%s%s\"", path, known[s].section,
+                         *known[s].section ? "." : "", key);
+                goto out;
+            }
         }
     }
     if (json_object_get(root, "regions") && load_regions(c, json_object_get(root, "regions"), err, errlen))
@@ -168,8 +185,7 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen)
             get_int(cp, "instance_quota", &c->instance_quota, 0, 100000, err, errlen) ||
             get_int(cp, "boot_concurrency", &c->boot_concurrency, 0, 256, err, errlen) ||
             copy_str(cp, "scheduler", c->scheduler, sizeof c->scheduler, err, errlen) ||
-            copy_str(cp, "accel", c->accel, sizeof c->accel, err, errlen) ||
-            copy_str(cp, "host_network", c->host_network, sizeof c->host_network, err, errlen))
+            copy_str(cp, "accel", c->accel, sizeof c->accel, err, errlen))
             goto out;
         c->cpu_overcommit = pct / 100.0;
         if (strcmp(c->scheduler, "spread") && strcmp(c->scheduler, "pack")) {

@@ -91,7 +91,6 @@ struct config {
     int boot_concurrency;         /* guests booting at once per host; 0 = number of cores */
     char scheduler[16];           /* "spread" or "pack" */
     char accel[8];                /* "auto", "kvm" or "tcg" */
-    char host_network[32];        /* per-host default network for instances, e.g. 10.253.0.0/16 */
 };
 void config_defaults(struct config *c);
 int config_load(struct config *c, const char *path, char *err, size_t errlen);

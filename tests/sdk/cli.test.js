@@ -132,3 +132,22 @@ test("admin import-image refuses backing files and shows tenants no host path", 
     fs.rmSync(work, { recursive: true, force: true });
   }
 });
+
+test("yun up refuses a configuration key it does not read, in any section", () => {
+  const os = require("node:os");
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "yun-conf-"));
+  try {
+    for (const [conf, key] of [[{ compute: { host_network: "10.253.0.0/16" } }, "compute.host_network"],
+                               [{ http: { header_timeot: 5 } }, "http.header_timeot"],
+                               [{ objekt: {} }, "objekt"]]) {
+      const file = path.join(dir, "c.json");
+      fs.writeFileSync(file, JSON.stringify(conf));
+      const r = d.run(["up", "--data", path.join(dir, "data"), "--listen", "127.0.0.1:1", "--config", file]);
+      assert.notEqual(r.status, 0, `started with ${JSON.stringify(conf)}`);
+      assert.match(r.stderr + r.stdout, new RegExp(`unknown key "${key.replace(".", "\\.")}"`));
+    }
+    assert.ok(!fs.existsSync(path.join(dir, "data", "yun.db")), "nothing was created");
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
