@@ -67,14 +67,12 @@ static int describe_snapshots(struct api_ctx *ctx)
         return -1;
     json_t *ids = json_object_get(ctx->params, "SnapshotIds");
     int desc = !strcmp(api_str(ctx, "Order", "ASC"), "DESC");
-    struct store_stmt *q = store_query(ctx->store,
-                                       desc ? "SELECT snapshot_id, zone, project_id, disk_id, disk_size, disk_usage, name, state, percent,"
-                                              " deadline, tags, created, updated FROM cbs_snapshots WHERE owner_uin = ? AND state != '" SNAPSHOT_DELETING "'"
-                                              " ORDER BY created DESC, rowid DESC"
-                                            : "SELECT snapshot_id, zone, project_id, disk_id, disk_size, disk_usage, name, state, percent,"
-                                              " deadline, tags, created, updated FROM cbs_snapshots WHERE owner_uin = ? AND state != '" SNAPSHOT_DELETING "'"
-                                              " ORDER BY created, rowid",
-                                       "s", ctx->who.owner_uin);
+    char sql[320];
+    snprintf(sql, sizeof sql,
+             "SELECT snapshot_id, zone, project_id, disk_id, disk_size, disk_usage, name, state, percent, deadline, tags,"
+             " created, updated FROM cbs_snapshots WHERE owner_uin = ? AND state != '" SNAPSHOT_DELETING "'"
+             " ORDER BY created%s, rowid%s", desc ? " DESC" : "", desc ? " DESC" : "");
+    struct store_stmt *q = store_query(ctx->store, sql, "s", ctx->who.owner_uin);
     if (!q)
         return api_fail(ctx, E_INTERNAL_ERROR, "The snapshots are unavailable.");
     int64_t offset = api_int(ctx, "Offset", 0), limit = api_int(ctx, "Limit", 20);

@@ -586,13 +586,10 @@ static int describe_security_groups(struct api_ctx *ctx)
     int desc = strcmp(api_str(ctx, "OrderDirection", "ASC"), "DESC") == 0;
     int by_update = strcmp(api_str(ctx, "OrderField", ""), "UpdateTime") == 0;
     struct store_stmt *q;
-    /* four literal statements: the store caches statements by SQL address */
-    if (by_update)
-        q = desc ? store_query(ctx->store, "SELECT " SG_COLUMNS " FROM security_groups WHERE owner_uin = ? AND region = ? ORDER BY updated DESC, sg_id", "ss", ctx->who.owner_uin, ctx->region)
-                 : store_query(ctx->store, "SELECT " SG_COLUMNS " FROM security_groups WHERE owner_uin = ? AND region = ? ORDER BY updated, sg_id", "ss", ctx->who.owner_uin, ctx->region);
-    else
-        q = desc ? store_query(ctx->store, "SELECT " SG_COLUMNS " FROM security_groups WHERE owner_uin = ? AND region = ? ORDER BY created DESC, sg_id", "ss", ctx->who.owner_uin, ctx->region)
-                 : store_query(ctx->store, "SELECT " SG_COLUMNS " FROM security_groups WHERE owner_uin = ? AND region = ? ORDER BY created, sg_id", "ss", ctx->who.owner_uin, ctx->region);
+    char sql[256];
+    snprintf(sql, sizeof sql, "SELECT " SG_COLUMNS " FROM security_groups WHERE owner_uin = ? AND region = ? ORDER BY %s%s, sg_id",
+             by_update ? "updated" : "created", desc ? " DESC" : ""); /* the store caches statements by their text */
+    q = store_query(ctx->store, sql, "ss", ctx->who.owner_uin, ctx->region);
     if (!q)
         return net_store_failed(ctx);
     struct page pg;
