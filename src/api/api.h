@@ -211,8 +211,8 @@ struct authz_request {
 #define YUN_API_HOOKS
 /* Identity plugs into the request path through these hooks (api does not depend on services). */
 struct identity_hooks {
-    /* 0 = found and active (secret copied out), -1 = unknown or disabled, -2 = store error */
-    int (*lookup_key)(struct store *s, const char *secret_id, struct principal *who, char *secret, size_t len);
+    /* STORE_FOUND (active; secret copied out), STORE_NOT_FOUND (unknown or disabled), STORE_ERROR */
+    int (*find_key)(struct store *s, const char *secret_id, struct principal *who, char *secret, size_t len);
     /* 1 = allowed (every resource of the request), 0 = denied (req->denied names which), -1 = store error */
     int (*authorize)(struct store *s, struct authz_request *req);
     void (*changed)(void); /* a state change was committed */

@@ -98,15 +98,16 @@ static int check_timestamp(const char *ts_s, struct outcome *o)
     return 0;
 }
 
+/* 0 when the key is known and active (its secret copied out), else -1 with the outcome set. */
 static int lookup_key(struct store *s, const char *secret_id, struct api_ctx *ctx, char *secret, size_t len,
                       struct outcome *o)
 {
-    int rc = identity ? identity->lookup_key(s, secret_id, &ctx->who, secret, len) : -2;
-    if (rc == -1)
+    int rc = identity ? identity->find_key(s, secret_id, &ctx->who, secret, len) : STORE_ERROR;
+    if (rc == STORE_NOT_FOUND)
         set_err(o, E_AUTH_FAILURE_SECRET_ID_NOT_FOUND, "The SecretId is not found or is disabled.");
     else if (rc < 0)
         set_err(o, E_INTERNAL_ERROR, "The identity store is unavailable.");
-    return rc;
+    return rc == STORE_FOUND ? 0 : -1;
 }
 
 char *api_handle(const struct config *cfg, const struct api_http *req)

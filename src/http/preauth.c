@@ -1,5 +1,5 @@
 /*
- * preauth: see preauth.h. It uses the identity service's key cache (identity_lookup_key), so a
+ * preauth: see preauth.h. It uses the identity service's key cache (identity_find_key), so a
  * known key costs a cache hit; unknown keys cost one indexed read.
  */
 #include <string.h>
@@ -22,9 +22,9 @@ int http_preauth_tc3(const char *authorization, const char **code, const char **
         return 0;
     struct principal who;
     char secret[128];
-    int rc = identity_lookup_key(s, a.secret_id, &who, secret, sizeof secret);
+    int rc = identity_find_key(s, a.secret_id, &who, secret, sizeof secret);
     memset(secret, 0, sizeof secret);
-    if (rc == -1) {
+    if (rc == STORE_NOT_FOUND) {
         *code = E_AUTH_FAILURE_SECRET_ID_NOT_FOUND;
         *message = "The SecretId is not found or is disabled.";
         return -1;

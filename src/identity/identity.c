@@ -209,33 +209,33 @@ static void cache_put(const char *secret_id, const struct principal *who, const 
     pthread_mutex_unlock(l);
 }
 
-static int lookup_key_store(struct store *s, const char *secret_id, struct principal *who, char *secret, size_t len);
+static int find_key_store(struct store *s, const char *secret_id, struct principal *who, char *secret, size_t len);
 
-int identity_lookup_key(struct store *s, const char *secret_id, struct principal *who, char *secret, size_t len)
+int identity_find_key(struct store *s, const char *secret_id, struct principal *who, char *secret, size_t len)
 {
     if (cache_get(secret_id, who, secret, len))
-        return 0;
+        return STORE_FOUND;
     uint64_t gen = generation; /* read before the store: a change committed meanwhile makes this entry stale */
-    int rc = lookup_key_store(s, secret_id, who, secret, len);
-    if (rc == 0)
+    int rc = find_key_store(s, secret_id, who, secret, len);
+    if (rc == STORE_FOUND)
         cache_put(secret_id, who, secret, gen);
     return rc;
 }
 
-static int lookup_key_store(struct store *s, const char *secret_id, struct principal *who, char *secret, size_t len)
+static int find_key_store(struct store *s, const char *secret_id, struct principal *who, char *secret, size_t len)
 {
     struct store_stmt *q = store_query(s,
                                        "SELECT k.owner_uin, k.user_uin, k.secret_enc, k.status, a.app_id"
                                        " FROM access_keys k JOIN accounts a ON a.uin = k.owner_uin WHERE k.secret_id = ?",
                                        "s", secret_id);
     if (!q)
-        return -2;
+        return STORE_ERROR;
     int rc = store_step(q);
     if (rc != 1) {
         store_done(q);
-        return rc == 0 ? -1 : -2;
+        return rc == 0 ? STORE_NOT_FOUND : STORE_ERROR;
     }
-    int result = -1;
+    int result = STORE_NOT_FOUND; /* a disabled key is unknown to the caller */
     if (strcmp(store_text(q, 3), "Active") == 0) {
         size_t blen, plen;
         const uint8_t *blob = store_blob(q, 2, &blen);
@@ -248,10 +248,10 @@ static int lookup_key_store(struct store *s, const char *secret_id, struct princ
             snprintf(who->user_uin, sizeof who->user_uin, "%s", store_text(q, 1));
             snprintf(who->app_id, sizeof who->app_id, "%s", store_text(q, 4));
             who->is_root = strcmp(who->owner_uin, who->user_uin) == 0;
-            result = 0;
+            result = STORE_FOUND;
         } else {
             log_error("access key %s cannot be decrypted with this data directory's master key", secret_id);
-            result = -2;
+            result = STORE_ERROR;
         }
         memset(plain, 0, sizeof plain);
     }
@@ -319,7 +319,7 @@ int identity_authorize(struct store *s, struct authz_request *req)
     return result;
 }
 
-static const struct identity_hooks hooks = {.lookup_key = identity_lookup_key, .authorize = identity_authorize,
+static const struct identity_hooks hooks = {.find_key = identity_find_key, .authorize = identity_authorize,
                                             .changed = identity_changed};
 
 extern const struct action cam_actions[];

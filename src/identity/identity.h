@@ -22,8 +22,9 @@ int identity_create_key(struct store *s, const char *owner_uin, const char *user
                         char secret_id[64], char secret_key[64]);
 
 /* The request-path hooks, for other listeners (the object gateway) that authenticate with the same
- * keys and policies: 0 = found and active, -1 = unknown or disabled, -2 = store error. */
-int identity_lookup_key(struct store *s, const char *secret_id, struct principal *who, char *secret, size_t len);
+ * keys and policies: STORE_FOUND (active; secret copied out), STORE_NOT_FOUND (unknown or
+ * disabled) or STORE_ERROR. */
+int identity_find_key(struct store *s, const char *secret_id, struct principal *who, char *secret, size_t len);
 int identity_authorize(struct store *s, struct authz_request *req); /* 1 allow, 0 deny, -1 error */
 void identity_changed(void); /* after any committed change: cached keys are read again */
 

@@ -743,13 +743,13 @@ static void orq_each(void *ctx, obj_header_visit_fn visit, void *arg)
 static int lookup_secret(struct rq *r, const char *access_key)
 {
     struct store *s = store_thread();
-    int rc = s ? identity_lookup_key(s, access_key, &r->who, r->secret, sizeof r->secret) : -2;
-    if (rc == -1) {
+    int rc = s ? identity_find_key(s, access_key, &r->who, r->secret, sizeof r->secret) : STORE_ERROR;
+    if (rc == STORE_NOT_FOUND) {
         snprintf(r->unknown_key, sizeof r->unknown_key, "%s", access_key); /* the audit record names it */
         fail(r, 403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.");
         return -1;
     }
-    if (rc != 0) {
+    if (rc != STORE_FOUND) {
         fail_store(r, s);
         return -1;
     }
