@@ -66,8 +66,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (j) {
         char why[256];
         if (policy_validate(j, why, sizeof why) == 0) {
-            struct policy_context c = {.action = "cvm:DescribeZones", .resource = query, .source_ip = "10.1.2.3",
-                                       .now = 1795000000, .uin = "2", .owner_uin = "1", .app_id = "3"};
+            struct policy_context c = {.action = "cvm:DescribeZones",
+                                       .resource = query,
+                                       .source_ip = "10.1.2.3",
+                                       .now = 1795000000,
+                                       .uin = "2",
+                                       .owner_uin = "1",
+                                       .app_id = "3"};
             policy_evaluate(j, &c);
         }
     }

@@ -24,28 +24,55 @@
 enum ptype { PT_STRING = 1, PT_INT, PT_FLOAT, PT_BOOL, PT_OBJECT, PT_ARRAY };
 
 #define P_REQUIRED 1u
-#define P_NUMSTR 2u /* PT_STRING that also accepts a JSON integer (VPC's Offset/Limit are strings in the model) */
+#define P_NUMSTR   2u /* PT_STRING that also accepts a JSON integer (VPC's Offset/Limit are strings in the model) */
 
 struct param {
     const char *name; /* NULL terminates a list */
     enum ptype type;
     unsigned flags;
-    enum ptype elem;             /* PT_ARRAY: element type */
-    const struct param *fields;  /* PT_OBJECT, or PT_ARRAY of PT_OBJECT */
-    int64_t min, max;            /* PT_INT: value range; PT_STRING: length; PT_ARRAY: item count (0,0 = no bound) */
-    const char *const *values;   /* PT_STRING (or array of strings): allowed values, NULL-terminated */
+    enum ptype elem;            /* PT_ARRAY: element type */
+    const struct param *fields; /* PT_OBJECT, or PT_ARRAY of PT_OBJECT */
+    int64_t min, max;           /* PT_INT: value range; PT_STRING: length; PT_ARRAY: item count (0,0 = no bound) */
+    const char *const *values;  /* PT_STRING (or array of strings): allowed values, NULL-terminated */
 };
 
 /* Shorthands for schema rows. */
-#define P_STR(n, f, lo, hi) {.name = n, .type = PT_STRING, .flags = f, .min = lo, .max = hi}
-#define P_ENUM(n, f, vals) {.name = n, .type = PT_STRING, .flags = f, .max = 256, .values = vals}
-#define P_INT(n, f, lo, hi) {.name = n, .type = PT_INT, .flags = f, .min = lo, .max = hi}
-#define P_BOOL(n, f) {.name = n, .type = PT_BOOL, .flags = f}
-#define P_OBJ(n, f, flds) {.name = n, .type = PT_OBJECT, .flags = f, .fields = flds}
-#define P_STRS(n, f, maxitems, maxlen) {.name = n, .type = PT_ARRAY, .flags = f, .elem = PT_STRING, .max = maxitems, .min = maxlen}
-#define P_INTS(n, f, maxitems) {.name = n, .type = PT_ARRAY, .flags = f, .elem = PT_INT, .max = maxitems}
-#define P_OBJS(n, f, maxitems, flds) {.name = n, .type = PT_ARRAY, .flags = f, .elem = PT_OBJECT, .max = maxitems, .fields = flds}
-#define P_END {.name = NULL}
+#define P_STR(n, f, lo, hi)                                                                                            \
+    {                                                                                                                  \
+        .name = n, .type = PT_STRING, .flags = f, .min = lo, .max = hi                                                 \
+    }
+#define P_ENUM(n, f, vals)                                                                                             \
+    {                                                                                                                  \
+        .name = n, .type = PT_STRING, .flags = f, .max = 256, .values = vals                                           \
+    }
+#define P_INT(n, f, lo, hi)                                                                                            \
+    {                                                                                                                  \
+        .name = n, .type = PT_INT, .flags = f, .min = lo, .max = hi                                                    \
+    }
+#define P_BOOL(n, f)                                                                                                   \
+    {                                                                                                                  \
+        .name = n, .type = PT_BOOL, .flags = f                                                                         \
+    }
+#define P_OBJ(n, f, flds)                                                                                              \
+    {                                                                                                                  \
+        .name = n, .type = PT_OBJECT, .flags = f, .fields = flds                                                       \
+    }
+#define P_STRS(n, f, maxitems, maxlen)                                                                                 \
+    {                                                                                                                  \
+        .name = n, .type = PT_ARRAY, .flags = f, .elem = PT_STRING, .max = maxitems, .min = maxlen                     \
+    }
+#define P_INTS(n, f, maxitems)                                                                                         \
+    {                                                                                                                  \
+        .name = n, .type = PT_ARRAY, .flags = f, .elem = PT_INT, .max = maxitems                                       \
+    }
+#define P_OBJS(n, f, maxitems, flds)                                                                                   \
+    {                                                                                                                  \
+        .name = n, .type = PT_ARRAY, .flags = f, .elem = PT_OBJECT, .max = maxitems, .fields = flds                    \
+    }
+#define P_END                                                                                                          \
+    {                                                                                                                  \
+        .name = NULL                                                                                                   \
+    }
 
 /* Validates (and, for form/query input whose leaves are strings, coerces) params in place.
  * Returns 0, or -1 with code/message set (Tencent codes). */
@@ -72,7 +99,7 @@ struct principal {
 struct api_ctx {
     const struct action *action;
     const char *request_id;
-    const char *region;    /* X-TC-Region / Region, validated for regional actions; may be "" */
+    const char *region; /* X-TC-Region / Region, validated for regional actions; may be "" */
     const char *source_ip;
     const char *language;
     const struct config *config;
@@ -82,14 +109,14 @@ struct api_ctx {
     json_t *out;    /* response fields the handler adds (owned by the request path) */
     char code[96];  /* error code when the handler fails */
     char message[512];
-    char resource[1024]; /* what the action touched, for the audit record */
+    char resource[1024];        /* what the action touched, for the audit record */
     void (*after_commit)(void); /* runs once the action's changes are committed (e.g. wake a controller) */
-    int discard;        /* success, but roll back what the handler wrote (DryRun) */
+    int discard;                /* success, but roll back what the handler wrote (DryRun) */
 };
 
 typedef int (*action_fn)(struct api_ctx *ctx);
 
-#define A_MUTATES 1u  /* changes state: runs in a transaction and is audited */
+#define A_MUTATES  1u /* changes state: runs in a transaction and is audited */
 #define A_REGIONAL 2u /* needs a valid region */
 
 struct action {
@@ -196,11 +223,11 @@ extern const int audit_migration_count;
 /* authz hook: identity decides (see identity.h); set by the identity service at start. */
 struct authz_request {
     const struct principal *who;
-    const char *action;   /* "cvm:DescribeZones" */
-    const char *resource; /* "qcs::cvm:ap-local:uin/1:*" or "*" (when nresources is 0) */
+    const char *action;           /* "cvm:DescribeZones" */
+    const char *resource;         /* "qcs::cvm:ap-local:uin/1:*" or "*" (when nresources is 0) */
     const char *const *resources; /* every resource the request names: allowed only if all are */
     int nresources;
-    int denied; /* out: index of the resource refused, -1 if none in particular */
+    int denied;            /* out: index of the resource refused, -1 if none in particular */
     const char *source_ip; /* "" when unknown: conditions on qcs:ip then cannot be evaluated */
     int64_t now;
 };

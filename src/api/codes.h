@@ -1,6 +1,6 @@
 /*
- * codes: the error codes every service (the request path and the codes all products share) answers, by Tencent's names. Code uses these
- * names, never the literals, so a misspelt code does not compile.
+ * codes: the error codes every service (the request path and the codes all products share) answers, by Tencent's names.
+ * Code uses these names, never the literals, so a misspelt code does not compile.
  */
 #ifndef YUN_API_CODES_H
 #define YUN_API_CODES_H

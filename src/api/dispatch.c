@@ -53,8 +53,8 @@ char *api_error_envelope(const char *request_id, const char *code, const char *m
 /* Common parameters of the v1 form that are not action parameters. */
 static int v1_common(const char *k)
 {
-    static const char *common[] = {"Action", "Version", "Region", "Timestamp", "Nonce", "SecretId", "Signature",
-                                   "SignatureMethod", "RequestClient", "Token", "Language", NULL};
+    static const char *common[] = {"Action",    "Version",         "Region",        "Timestamp", "Nonce",    "SecretId",
+                                   "Signature", "SignatureMethod", "RequestClient", "Token",     "Language", NULL};
     for (int i = 0; common[i]; i++)
         if (strcmp(common[i], k) == 0)
             return 1;
@@ -140,20 +140,23 @@ char *api_handle(const struct config *cfg, const struct api_http *req)
         goto answer;
     }
     if (req->body_too_large) {
-        set_err(&o, E_REQUEST_SIZE_LIMIT_EXCEEDED, "The request body exceeds the limit of %zu bytes.", cfg->max_body_bytes);
+        set_err(&o, E_REQUEST_SIZE_LIMIT_EXCEEDED, "The request body exceeds the limit of %zu bytes.",
+                cfg->max_body_bytes);
         goto answer;
     }
     const char *authz = req->header(req->hctx, "authorization");
     const char *ctype = req->header(req->hctx, "content-type");
     if (!ctype)
         ctype = "";
-    int form_body = strcmp(req->method, "POST") == 0 && strncasecmp(ctype, "application/x-www-form-urlencoded", 33) == 0;
+    int form_body =
+        strcmp(req->method, "POST") == 0 && strncasecmp(ctype, "application/x-www-form-urlencoded", 33) == 0;
 
     if (authz && *authz) {
         /* TC3-HMAC-SHA256 */
         struct tc3_auth a;
         if (tc3_parse_authorization(authz, &a) != 0) {
-            set_err(&o, E_AUTH_FAILURE_INVALID_AUTHORIZATION, "The Authorization header is not a valid TC3-HMAC-SHA256 header.");
+            set_err(&o, E_AUTH_FAILURE_INVALID_AUTHORIZATION,
+                    "The Authorization header is not a valid TC3-HMAC-SHA256 header.");
             goto answer;
         }
         action_name = req->header(req->hctx, "x-tc-action");
@@ -165,8 +168,10 @@ char *api_handle(const struct config *cfg, const struct api_http *req)
             goto answer;
         if (check_timestamp(req->header(req->hctx, "x-tc-timestamp"), &o) != 0)
             goto answer;
-        if (tc3_verify(&a, secret, req->method, req->raw_query, req->header, req->hctx, req->body, req->body_len) != 0) {
-            set_err(&o, E_AUTH_FAILURE_SIGNATURE_FAILURE, "The provided credentials could not be validated. Please check your signature is correct.");
+        if (tc3_verify(&a, secret, req->method, req->raw_query, req->header, req->hctx, req->body, req->body_len) !=
+            0) {
+            set_err(&o, E_AUTH_FAILURE_SIGNATURE_FAILURE,
+                    "The provided credentials could not be validated. Please check your signature is correct.");
             goto answer;
         }
         int bad = 0;
@@ -198,7 +203,8 @@ char *api_handle(const struct config *cfg, const struct api_http *req)
         }
         const char *sid = kv_get(form, nform, "SecretId");
         if (!sid || !kv_get(form, nform, "Signature")) {
-            set_err(&o, E_AUTH_FAILURE_INVALID_AUTHORIZATION, "The request carries no signature (Authorization header or v1 Signature).");
+            set_err(&o, E_AUTH_FAILURE_INVALID_AUTHORIZATION,
+                    "The request carries no signature (Authorization header or v1 Signature).");
             goto answer;
         }
         action_name = kv_get(form, nform, "Action");
@@ -211,7 +217,8 @@ char *api_handle(const struct config *cfg, const struct api_http *req)
             goto answer;
         const char *host = req->header(req->hctx, "host");
         if (v1_verify(req->method, host ? host : "", form, nform, secret) != 0) {
-            set_err(&o, E_AUTH_FAILURE_SIGNATURE_FAILURE, "The provided credentials could not be validated. Please check your signature is correct.");
+            set_err(&o, E_AUTH_FAILURE_SIGNATURE_FAILURE,
+                    "The provided credentials could not be validated. Please check your signature is correct.");
             goto answer;
         }
         coerce = 1;
@@ -267,16 +274,21 @@ char *api_handle(const struct config *cfg, const struct api_http *req)
         const char *names[nres ? nres : 1];
         for (size_t i = 0; i < nres; i++)
             names[i] = json_string_value(json_array_get(resources, i));
-        struct authz_request ar = {.who = &ctx.who, .action = act, .resource = nres ? names[0] : "*",
-                                   .resources = names, .nresources = (int)nres, .source_ip = ctx.source_ip,
+        struct authz_request ar = {.who = &ctx.who,
+                                   .action = act,
+                                   .resource = nres ? names[0] : "*",
+                                   .resources = names,
+                                   .nresources = (int)nres,
+                                   .source_ip = ctx.source_ip,
                                    .now = time_now()};
         int allowed = identity ? identity->authorize(s, &ar) : -1;
         if (allowed != 1) {
             if (allowed < 0)
                 set_err(&o, E_INTERNAL_ERROR, "Policy evaluation failed.");
             else
-                set_err(&o, E_UNAUTHORIZED_OPERATION, "You are not authorized to perform operation (%s) on resource (%s).",
-                        act, ar.denied >= 0 && (size_t)ar.denied < nres ? names[ar.denied] : ctx.resource);
+                set_err(&o, E_UNAUTHORIZED_OPERATION,
+                        "You are not authorized to perform operation (%s) on resource (%s).", act,
+                        ar.denied >= 0 && (size_t)ar.denied < nres ? names[ar.denied] : ctx.resource);
             goto answer;
         }
     }
@@ -321,11 +333,14 @@ answer:
         if (ctx.action && ((ctx.action->flags & A_MUTATES) || !strcmp(o.code, E_UNAUTHORIZED_OPERATION)))
             audit_record(s, &ctx, o.code);
         else if (!strncmp(o.code, E_AUTH_FAILURE, 11))
-            audit_write(s, &(struct audit_entry){.owner_uin = ctx.who.owner_uin, .user_uin = ctx.who.user_uin,
+            audit_write(s, &(struct audit_entry){.owner_uin = ctx.who.owner_uin,
+                                                 .user_uin = ctx.who.user_uin,
                                                  .source_ip = ctx.source_ip,
                                                  .service = ctx.action ? ctx.action->service : "",
-                                                 .action = action_name ? action_name : "", .resource = "*",
-                                                 .result = o.code, .request_id = rid});
+                                                 .action = action_name ? action_name : "",
+                                                 .resource = "*",
+                                                 .result = o.code,
+                                                 .request_id = rid});
     }
     char *body;
     if (o.code) {
@@ -336,9 +351,10 @@ answer:
         body = json_dumps(env, JSON_COMPACT);
         json_decref(env);
     }
-    json_t *line = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:f}", "rid", rid, "action", action_name ? action_name : "",
-                             "version", version ? version : "", "account", ctx.who.owner_uin, "user", ctx.who.user_uin,
-                             "ip", ctx.source_ip, "code", o.code ? o.code : "", "ms", (double)(time_now_us() - t0) / 1000.0);
+    json_t *line =
+        json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:f}", "rid", rid, "action", action_name ? action_name : "", "version",
+                  version ? version : "", "account", ctx.who.owner_uin, "user", ctx.who.user_uin, "ip", ctx.source_ip,
+                  "code", o.code ? o.code : "", "ms", (double)(time_now_us() - t0) / 1000.0);
     if (line)
         log_json(line);
     json_decref(ctx.out);

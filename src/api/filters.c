@@ -1,11 +1,12 @@
 /* filters: see filters.h. */
 #include <string.h>
 
-#include "api/filters.h"
 #include "api/codes.h"
+#include "api/filters.h"
 
 const struct param filter_fields[] = {P_STR("Name", P_REQUIRED, 1, 64), P_STRS("Values", P_REQUIRED, 5, 256), P_END};
-const struct param filter_fields_wide[] = {P_STR("Name", P_REQUIRED, 1, 64), P_STRS("Values", P_REQUIRED, 100, 256), P_END};
+const struct param filter_fields_wide[] = {P_STR("Name", P_REQUIRED, 1, 64), P_STRS("Values", P_REQUIRED, 100, 256),
+                                           P_END};
 
 /* The products that spell the Filters errors their own way. */
 static const struct {
@@ -38,12 +39,13 @@ int filters_validate(struct api_ctx *ctx, const char *const *allowed)
     json_t *filters = json_object_get(ctx->params, "Filters");
     size_t i;
     json_t *f;
-    json_array_foreach(filters, i, f) {
+    json_array_foreach (filters, i, f) {
         const char *name = json_string_value(json_object_get(f, "Name"));
         int ok = 0;
         for (int j = 0; allowed[j] && !ok; j++) {
             size_t n = strlen(allowed[j]);
-            ok = allowed[j][n - 1] == ':' ? strncmp(name, allowed[j], n) == 0 && name[n] : strcmp(name, allowed[j]) == 0;
+            ok =
+                allowed[j][n - 1] == ':' ? strncmp(name, allowed[j], n) == 0 && name[n] : strcmp(name, allowed[j]) == 0;
         }
         if (!ok)
             return api_fail(ctx, code, "The filter `%s` is not supported by %s.", name, ctx->action->name);
@@ -56,7 +58,9 @@ json_t *filter_get(struct api_ctx *ctx, const char *name)
     json_t *filters = json_object_get(ctx->params, "Filters");
     size_t i;
     json_t *f;
-    json_array_foreach(filters, i, f) if (strcmp(json_string_value(json_object_get(f, "Name")), name) == 0) return json_object_get(f, "Values");
+    json_array_foreach (filters, i, f)
+        if (strcmp(json_string_value(json_object_get(f, "Name")), name) == 0)
+            return json_object_get(f, "Values");
     return NULL;
 }
 
@@ -65,14 +69,16 @@ int filter_match(struct api_ctx *ctx, const char *name, const char *value)
     json_t *filters = json_object_get(ctx->params, "Filters");
     size_t i;
     json_t *f;
-    json_array_foreach(filters, i, f) {
+    json_array_foreach (filters, i, f) {
         if (strcmp(json_string_value(json_object_get(f, "Name")), name) != 0)
             continue;
         json_t *vals = json_object_get(f, "Values");
         size_t j;
         json_t *v;
         int any = 0;
-        json_array_foreach(vals, j, v) if (value && strcmp(json_string_value(v), value) == 0) any = 1;
+        json_array_foreach (vals, j, v)
+            if (value && strcmp(json_string_value(v), value) == 0)
+                any = 1;
         if (!any)
             return 0;
     }
@@ -81,13 +87,16 @@ int filter_match(struct api_ctx *ctx, const char *name, const char *value)
 
 const struct param tag_fields[] = {P_STR("Key", P_REQUIRED, 1, 127), P_STR("Value", P_REQUIRED, 0, 255), P_END};
 const struct param tag_fields_optional_value[] = {P_STR("Key", P_REQUIRED, 1, 127), P_STR("Value", 0, 0, 255), P_END};
-const struct param tag_spec_fields[] = {P_STR("ResourceType", P_REQUIRED, 1, 32), P_OBJS("Tags", P_REQUIRED, 50, tag_fields), P_END};
+const struct param tag_spec_fields[] = {P_STR("ResourceType", P_REQUIRED, 1, 32),
+                                        P_OBJS("Tags", P_REQUIRED, 50, tag_fields), P_END};
 
 int values_contain(json_t *values, const char *v)
 {
     size_t i;
     json_t *e;
-    json_array_foreach(values, i, e) if (v && json_is_string(e) && strcmp(json_string_value(e), v) == 0) return 1;
+    json_array_foreach (values, i, e)
+        if (v && json_is_string(e) && strcmp(json_string_value(e), v) == 0)
+            return 1;
     return 0;
 }
 
@@ -100,7 +109,7 @@ int filter_tags_match(struct api_ctx *ctx, const char *tags_json)
     size_t i;
     json_t *f;
     int ok = 1;
-    json_array_foreach(filters, i, f) {
+    json_array_foreach (filters, i, f) {
         const char *name = json_string_value(json_object_get(f, "Name"));
         json_t *vals = json_object_get(f, "Values");
         int want_key = !strcmp(name, "tag-key"), want_val = !strcmp(name, "tag-value"), kv = !strncmp(name, "tag:", 4);
@@ -109,8 +118,9 @@ int filter_tags_match(struct api_ctx *ctx, const char *tags_json)
         int any = 0;
         size_t k;
         json_t *t;
-        json_array_foreach(tags, k, t) {
-            const char *key = json_string_value(json_object_get(t, "Key")), *val = json_string_value(json_object_get(t, "Value"));
+        json_array_foreach (tags, k, t) {
+            const char *key = json_string_value(json_object_get(t, "Key")),
+                       *val = json_string_value(json_object_get(t, "Value"));
             if (!key || !val)
                 continue;
             if ((want_key && values_contain(vals, key)) || (want_val && values_contain(vals, val)) ||

@@ -7,7 +7,7 @@
 
 /* Schema rows for Filters (at most 10 filters, 5 values each) and Offset/Limit. */
 extern const struct param filter_fields[], filter_fields_wide[];
-#define P_FILTERS P_OBJS("Filters", 0, 10, filter_fields)           /* cvm, cbs: 5 values a filter */
+#define P_FILTERS      P_OBJS("Filters", 0, 10, filter_fields)      /* cvm, cbs: 5 values a filter */
 #define P_FILTERS_WIDE P_OBJS("Filters", 0, 10, filter_fields_wide) /* vpc: 100 values a filter */
 
 /* Refuses a filter name not in allowed (a NULL-terminated list; a trailing ':' allows a prefix),

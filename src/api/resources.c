@@ -32,7 +32,8 @@ static void collect(json_t *v, const char *path, json_t *vals)
     if (json_is_array(v)) {
         size_t i;
         json_t *e;
-        json_array_foreach(v, i, e) collect(e, path, vals);
+        json_array_foreach (v, i, e)
+            collect(e, path, vals);
         return;
     }
     if (*path) {
@@ -91,7 +92,7 @@ static void expand(struct api_ctx *ctx, const char *prefix, const char *p, json_
     json_t *vals = values_of(ctx, open + 2, (size_t)(close - open - 2));
     size_t i;
     json_t *v;
-    json_array_foreach(vals, i, v) {
+    json_array_foreach (vals, i, v) {
         char next[512];
         snprintf(next, sizeof next, "%s%.*s%s", prefix, (int)(open - p), p, json_string_value(v));
         expand(ctx, next, close + 1, out);
@@ -165,7 +166,7 @@ void api_resources_summary(json_t *resources, char *out, size_t len)
     out[0] = 0;
     size_t i;
     json_t *r;
-    json_array_foreach(resources, i, r) {
+    json_array_foreach (resources, i, r) {
         int n = snprintf(out + o, len - o, "%s%s", i ? "," : "", json_string_value(r));
         if (n < 0 || (size_t)n >= len - o) {
             if (len > 4)

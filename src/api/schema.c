@@ -32,12 +32,18 @@ static int fail(struct vstate *v, const char *code, const char *fmt, const char 
 static const char *type_name(enum ptype t)
 {
     switch (t) {
-    case PT_STRING: return "String";
-    case PT_INT: return "Integer";
-    case PT_FLOAT: return "Float";
-    case PT_BOOL: return "Boolean";
-    case PT_OBJECT: return "Object";
-    case PT_ARRAY: return "Array";
+    case PT_STRING:
+        return "String";
+    case PT_INT:
+        return "Integer";
+    case PT_FLOAT:
+        return "Float";
+    case PT_BOOL:
+        return "Boolean";
+    case PT_OBJECT:
+        return "Object";
+    case PT_ARRAY:
+        return "Array";
     }
     return "?";
 }
@@ -67,7 +73,7 @@ static int check_fields(struct vstate *v, const struct param *fields, json_t *ob
     char sub[512];
     const char *key;
     json_t *val;
-    json_object_foreach(obj, key, val) {
+    json_object_foreach (obj, key, val) {
         const struct param *f = fields;
         while (f && f->name && strcmp(f->name, key) != 0)
             f++;
@@ -146,18 +152,22 @@ static int check_value(struct vstate *v, const struct param *p, enum ptype type,
         {
             size_t len = json_string_length(val);
             if ((p->max && (int64_t)len > p->max) || (int64_t)len < p->min) {
-                snprintf(buf, sizeof buf, " Its length must be between %lld and %lld.", (long long)p->min, (long long)p->max);
-                return fail(v, E_INVALID_PARAMETER_VALUE, "The value of parameter `%s` has an invalid length.%s", path, buf);
+                snprintf(buf, sizeof buf, " Its length must be between %lld and %lld.", (long long)p->min,
+                         (long long)p->max);
+                return fail(v, E_INVALID_PARAMETER_VALUE, "The value of parameter `%s` has an invalid length.%s", path,
+                            buf);
             }
             if (p->values) {
                 const char *const *e = p->values;
                 while (*e && strcmp(*e, json_string_value(val)) != 0)
                     e++;
                 if (!*e)
-                    return fail(v, E_INVALID_PARAMETER_VALUE, "The value of parameter `%s` is not one of the allowed values.%s", path, NULL);
+                    return fail(v, E_INVALID_PARAMETER_VALUE,
+                                "The value of parameter `%s` is not one of the allowed values.%s", path, NULL);
             }
             if (memchr(json_string_value(val), 0, len))
-                return fail(v, E_INVALID_PARAMETER_VALUE, "The value of parameter `%s` contains a NUL character.%s", path, NULL);
+                return fail(v, E_INVALID_PARAMETER_VALUE, "The value of parameter `%s` contains a NUL character.%s",
+                            path, NULL);
         }
         return 0;
     case PT_INT:
@@ -207,7 +217,8 @@ static int check_value(struct vstate *v, const struct param *p, enum ptype type,
         return 0;
     }
     }
-    return fail(v, E_INVALID_PARAMETER, "The value type of parameter `%s` is not valid, expected %s.", path, type_name(type));
+    return fail(v, E_INVALID_PARAMETER, "The value type of parameter `%s` is not valid, expected %s.", path,
+                type_name(type));
 }
 
 int schema_validate(const struct param *schema, json_t *params, int coerce, char *code, size_t clen, char *msg,

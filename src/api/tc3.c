@@ -50,7 +50,8 @@ int tc3_parse_authorization(const char *header, struct tc3_auth *out)
         return -1;
     const char *rest = skip_ws(header + sizeof alg - 1);
     char cred[256];
-    if (field(rest, "Credential", cred, sizeof cred) || field(rest, "SignedHeaders", out->signed_headers, sizeof out->signed_headers) ||
+    if (field(rest, "Credential", cred, sizeof cred) ||
+        field(rest, "SignedHeaders", out->signed_headers, sizeof out->signed_headers) ||
         field(rest, "Signature", out->signature, sizeof out->signature))
         return -1;
     /* Credential = SecretId/Date/Service/tc3_request */
@@ -180,7 +181,8 @@ int tc3_verify(const struct tc3_auth *a, const char *secret_key, const char *met
         if (h == 1 && strcmp(hosts[0], hosts[1]) == 0)
             break;
         for (int lower = 0; lower < 2; lower++) {
-            char *cr = tc3_canonical_request(method, query, a->signed_headers, header, hctx, hosts[h], lower, body, body_len);
+            char *cr =
+                tc3_canonical_request(method, query, a->signed_headers, header, hctx, hosts[h], lower, body, body_len);
             char sig[65];
             tc3_sign(secret_key, a->date, a->service, ts, cr, sig);
             free(cr);

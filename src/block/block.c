@@ -11,8 +11,8 @@
 #include <unistd.h>
 
 #include "block/block_int.h"
-#include "host/hypervisor.h"
 #include "block/states.h"
+#include "host/hypervisor.h"
 
 #define SWEEP_MIN_AGE_S 60 /* files younger than this may belong to a transaction still in flight */
 
@@ -25,29 +25,35 @@ static pthread_t worker;
 static int started, running, kicked;
 
 static const struct migration block_migrations[] = {
-    {1, "CREATE TABLE cbs_disks (disk_id TEXT PRIMARY KEY, owner_uin TEXT NOT NULL, zone TEXT NOT NULL, name TEXT NOT NULL,"
-        " disk_type TEXT NOT NULL, charge_type TEXT NOT NULL, state TEXT NOT NULL, instance_id TEXT NOT NULL DEFAULT '',"
-        " last_instance_id TEXT NOT NULL DEFAULT '', source_snapshot TEXT NOT NULL DEFAULT '', error TEXT NOT NULL DEFAULT '',"
-        " tags TEXT NOT NULL DEFAULT '[]', size_gib INTEGER NOT NULL, pending_size INTEGER NOT NULL DEFAULT 0,"
-        " project_id INTEGER NOT NULL DEFAULT 0, delete_with_instance INTEGER NOT NULL DEFAULT 0,"
-        " attached_at INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL, updated INTEGER NOT NULL);"
-        "CREATE INDEX cbs_disks_owner ON cbs_disks (owner_uin, state);"
-        "CREATE INDEX cbs_disks_instance ON cbs_disks (instance_id);"
-        "CREATE INDEX cbs_disks_state ON cbs_disks (state);"
-        "CREATE TABLE cbs_snapshots (snapshot_id TEXT PRIMARY KEY, owner_uin TEXT NOT NULL, zone TEXT NOT NULL,"
-        " project_id INTEGER NOT NULL DEFAULT 0, disk_id TEXT NOT NULL, disk_size INTEGER NOT NULL, disk_usage TEXT NOT NULL,"
-        " name TEXT NOT NULL, state TEXT NOT NULL, percent INTEGER NOT NULL DEFAULT 0, deadline INTEGER NOT NULL DEFAULT 0,"
-        " tags TEXT NOT NULL DEFAULT '[]', file_bytes INTEGER NOT NULL DEFAULT 0, error TEXT NOT NULL DEFAULT '',"
-        " created INTEGER NOT NULL, updated INTEGER NOT NULL);"
-        "CREATE INDEX cbs_snapshots_owner ON cbs_snapshots (owner_uin, state);"
-        "CREATE INDEX cbs_snapshots_disk ON cbs_snapshots (disk_id, state);"
-        "CREATE TABLE cbs_client_tokens (owner_uin TEXT NOT NULL, token TEXT NOT NULL, disk_ids TEXT NOT NULL,"
-        " created INTEGER NOT NULL, PRIMARY KEY (owner_uin, token));"},
+    {1,
+     "CREATE TABLE cbs_disks (disk_id TEXT PRIMARY KEY, owner_uin TEXT NOT NULL, zone TEXT NOT NULL, name TEXT NOT "
+     "NULL,"
+     " disk_type TEXT NOT NULL, charge_type TEXT NOT NULL, state TEXT NOT NULL, instance_id TEXT NOT NULL DEFAULT '',"
+     " last_instance_id TEXT NOT NULL DEFAULT '', source_snapshot TEXT NOT NULL DEFAULT '', error TEXT NOT NULL "
+     "DEFAULT '',"
+     " tags TEXT NOT NULL DEFAULT '[]', size_gib INTEGER NOT NULL, pending_size INTEGER NOT NULL DEFAULT 0,"
+     " project_id INTEGER NOT NULL DEFAULT 0, delete_with_instance INTEGER NOT NULL DEFAULT 0,"
+     " attached_at INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL, updated INTEGER NOT NULL);"
+     "CREATE INDEX cbs_disks_owner ON cbs_disks (owner_uin, state);"
+     "CREATE INDEX cbs_disks_instance ON cbs_disks (instance_id);"
+     "CREATE INDEX cbs_disks_state ON cbs_disks (state);"
+     "CREATE TABLE cbs_snapshots (snapshot_id TEXT PRIMARY KEY, owner_uin TEXT NOT NULL, zone TEXT NOT NULL,"
+     " project_id INTEGER NOT NULL DEFAULT 0, disk_id TEXT NOT NULL, disk_size INTEGER NOT NULL, disk_usage TEXT NOT "
+     "NULL,"
+     " name TEXT NOT NULL, state TEXT NOT NULL, percent INTEGER NOT NULL DEFAULT 0, deadline INTEGER NOT NULL DEFAULT "
+     "0,"
+     " tags TEXT NOT NULL DEFAULT '[]', file_bytes INTEGER NOT NULL DEFAULT 0, error TEXT NOT NULL DEFAULT '',"
+     " created INTEGER NOT NULL, updated INTEGER NOT NULL);"
+     "CREATE INDEX cbs_snapshots_owner ON cbs_snapshots (owner_uin, state);"
+     "CREATE INDEX cbs_snapshots_disk ON cbs_snapshots (disk_id, state);"
+     "CREATE TABLE cbs_client_tokens (owner_uin TEXT NOT NULL, token TEXT NOT NULL, disk_ids TEXT NOT NULL,"
+     " created INTEGER NOT NULL, PRIMARY KEY (owner_uin, token));"},
 };
 
 int block_migrate(struct store *s, char *err, size_t errlen)
 {
-    return store_migrate(s, "block", block_migrations, sizeof block_migrations / sizeof block_migrations[0], err, errlen);
+    return store_migrate(s, "block", block_migrations, sizeof block_migrations / sizeof block_migrations[0], err,
+                         errlen);
 }
 
 void block_register(void)
@@ -89,8 +95,9 @@ static void sweep(struct store *s, const char *sub, const char *prefix)
             continue;
         int tmp = strstr(e->d_name, ".tmp") != NULL;
         *dot = 0;
-        struct store_stmt *q = !strcmp(sub, "disks") ? store_query(s, "SELECT 1 FROM cbs_disks WHERE disk_id = ?", "s", id)
-                                                     : store_query(s, "SELECT 1 FROM cbs_snapshots WHERE snapshot_id = ?", "s", id);
+        struct store_stmt *q = !strcmp(sub, "disks")
+                                   ? store_query(s, "SELECT 1 FROM cbs_disks WHERE disk_id = ?", "s", id)
+                                   : store_query(s, "SELECT 1 FROM cbs_snapshots WHERE snapshot_id = ?", "s", id);
         int rc = q ? store_step(q) : -1;
         store_done(q);
         if (tmp || rc == 0) {
@@ -182,11 +189,16 @@ int block_instance_terminated(struct store *s, const char *instance_id)
     if (own && store_begin(s) != STORE_OK)
         return -1;
     int64_t now = time_now();
-    int ok = store_exec(s, "UPDATE cbs_disks SET state = '" DISK_TERMINATING "', updated = ? WHERE instance_id = ?"
-                           " AND delete_with_instance = 1 AND state != '" DISK_TERMINATING "'", "is", now, instance_id) >= 0 &&
-             store_exec(s, "UPDATE cbs_disks SET state = CASE WHEN state IN ('" DISK_ATTACHING "', '" DISK_ATTACHED "', '" DISK_DETACHING "') THEN '" DISK_UNATTACHED "'"
-                           " ELSE state END, last_instance_id = instance_id, instance_id = '', updated = ? WHERE instance_id = ?",
-                        "is", now, instance_id) >= 0;
+    int ok = store_exec(s,
+                        "UPDATE cbs_disks SET state = '" DISK_TERMINATING "', updated = ? WHERE instance_id = ?"
+                        " AND delete_with_instance = 1 AND state != '" DISK_TERMINATING "'",
+                        "is", now, instance_id) >= 0 &&
+             store_exec(
+                 s,
+                 "UPDATE cbs_disks SET state = CASE WHEN state IN ('" DISK_ATTACHING "', '" DISK_ATTACHED
+                 "', '" DISK_DETACHING "') THEN '" DISK_UNATTACHED "'"
+                 " ELSE state END, last_instance_id = instance_id, instance_id = '', updated = ? WHERE instance_id = ?",
+                 "is", now, instance_id) >= 0;
     if (own) {
         if (ok && store_commit(s) != STORE_OK)
             ok = 0;
@@ -203,8 +215,10 @@ int block_reattach(struct store *s, const char *instance_id, const char *run_dir
     char ids[BLOCK_MAX_ATTACHED * 2][24];
     int n = 0, failed = 0;
     pthread_mutex_lock(&block_io_mu);
-    struct store_stmt *q = store_query(s, "SELECT disk_id FROM cbs_disks WHERE instance_id = ?"
-                                          " AND state IN ('" DISK_ATTACHED "', '" DISK_ATTACHING "', '" DISK_EXPANDING "') ORDER BY attached_at, rowid",
+    struct store_stmt *q = store_query(s,
+                                       "SELECT disk_id FROM cbs_disks WHERE instance_id = ?"
+                                       " AND state IN ('" DISK_ATTACHED "', '" DISK_ATTACHING "', '" DISK_EXPANDING
+                                       "') ORDER BY attached_at, rowid",
                                        "s", instance_id);
     while (q && n < (int)(sizeof ids / sizeof ids[0]) && store_step(q) == 1)
         snprintf(ids[n++], sizeof ids[0], "%s", store_text(q, 0));
@@ -222,7 +236,8 @@ int block_reattach(struct store *s, const char *instance_id, const char *run_dir
             if (!err[0])
                 snprintf(err, sizeof err, "the instance's hypervisor does not answer");
             log_warn("disk %s: re-plug into %s failed: %s", ids[i], instance_id, err);
-            store_exec(s, "UPDATE cbs_disks SET error = ?, updated = ? WHERE disk_id = ?", "sis", err, time_now(), ids[i]);
+            store_exec(s, "UPDATE cbs_disks SET error = ?, updated = ? WHERE disk_id = ?", "sis", err, time_now(),
+                       ids[i]);
             failed = 1;
         }
     }

@@ -22,8 +22,8 @@
 #define CBS "2017-03-12"
 
 /* per-account quotas */
-#define BLOCK_DISK_QUOTA 50      /* data disks */
-#define BLOCK_GIB_QUOTA 10000    /* total GiB of data disks */
+#define BLOCK_DISK_QUOTA   50    /* data disks */
+#define BLOCK_GIB_QUOTA    10000 /* total GiB of data disks */
 #define BLOCK_MAX_ATTACHED 8     /* data disks per instance: the QEMU driver's hot-plug ports */
 
 /* ---- hooks for the daemon and compute ---- */

@@ -15,7 +15,7 @@
 #include "block/block_int.h"
 #include "host/hypervisor.h"
 
-#define BACKUP_POLL_MS 20
+#define BACKUP_POLL_MS    20
 #define BACKUP_TIMEOUT_MS (30 * 60 * 1000)
 
 static void sleep_ms(int ms)

@@ -9,21 +9,21 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "block/block_int.h"
-#include "api/filters.h"
-#include "compute/instance_view.h"
-#include "host/hypervisor.h"
 #include "api/codes.h"
+#include "api/filters.h"
+#include "block/block_int.h"
 #include "block/codes.h"
 #include "block/states.h"
+#include "compute/instance_view.h"
 #include "compute/states.h"
+#include "host/hypervisor.h"
 
 #define GIB (1024LL * 1024 * 1024)
 
 /* ---- reading disks ---- */
 
-#define DISK_COLUMNS                                                                                                  \
-    "disk_id, owner_uin, zone, name, disk_type, charge_type, state, instance_id, last_instance_id, source_snapshot," \
+#define DISK_COLUMNS                                                                                                   \
+    "disk_id, owner_uin, zone, name, disk_type, charge_type, state, instance_id, last_instance_id, source_snapshot,"   \
     " error, tags, size_gib, pending_size, project_id, created, attached_at, delete_with_instance"
 
 static void disk_fill(struct store_stmt *q, struct disk_row *d)
@@ -51,10 +51,11 @@ static void disk_fill(struct store_stmt *q, struct disk_row *d)
 
 int disk_load(struct store *s, const char *owner_uin, const char *disk_id, struct disk_row *out)
 {
-    struct store_stmt *q = store_query(s,
-                                       "SELECT " DISK_COLUMNS " FROM cbs_disks WHERE disk_id = ? AND (? IS NULL OR owner_uin = ?)"
-                                       " AND state != '" DISK_TERMINATING "'",
-                                       "sss", disk_id, owner_uin, owner_uin);
+    struct store_stmt *q =
+        store_query(s,
+                    "SELECT " DISK_COLUMNS " FROM cbs_disks WHERE disk_id = ? AND (? IS NULL OR owner_uin = ?)"
+                    " AND state != '" DISK_TERMINATING "'",
+                    "sss", disk_id, owner_uin, owner_uin);
     if (!q)
         return -1;
     int rc = store_step(q);
@@ -153,7 +154,8 @@ static int matches(struct listing *l, const char *disk_id, const char *name, con
            filter_match(ctx, "disk-state", state) && filter_match(ctx, "instance-id", instance_id) &&
            filter_match(ctx, "zone", zone) && filter_match(ctx, "disk-usage", usage) &&
            filter_match(ctx, "disk-charge-type", charge) && filter_match(ctx, "project-id", proj) &&
-           filter_match(ctx, "portable", !strcmp(usage, "DATA_DISK") ? "TRUE" : "FALSE") && filter_tags_match(ctx, tags);
+           filter_match(ctx, "portable", !strcmp(usage, "DATA_DISK") ? "TRUE" : "FALSE") &&
+           filter_tags_match(ctx, tags);
 }
 
 static int add_system_disk(const struct instance_info *in, void *arg)
@@ -165,9 +167,9 @@ static int add_system_disk(const struct instance_info *in, void *arg)
     if (!matches(l, in->system_disk_id, in->name, in->system_disk_type, DISK_ATTACHED, in->instance_id, in->zone,
                  "SYSTEM_DISK", charge, in->project_id, "[]"))
         return 0;
-    json_t *d = disk_json(in->system_disk_id, in->name, in->system_disk_type, DISK_ATTACHED, in->instance_id, in->instance_id,
-                          in->zone, in->project_id, in->system_disk_size, "SYSTEM_DISK", charge, 1, in->created, "[]", "",
-                          0, 0, l->with_policies);
+    json_t *d = disk_json(in->system_disk_id, in->name, in->system_disk_type, DISK_ATTACHED, in->instance_id,
+                          in->instance_id, in->zone, in->project_id, in->system_disk_size, "SYSTEM_DISK", charge, 1,
+                          in->created, "[]", "", 0, 0, l->with_policies);
     json_array_append_new(l->all, json_pack("[I,o]", (json_int_t)in->created, d));
     return 0;
 }
@@ -181,22 +183,25 @@ static int cmp_created(const void *a, const void *b)
 
 static int describe_disks(struct api_ctx *ctx)
 {
-    static const char *const allowed[] = {"disk-usage", "disk-charge-type", "portable", "project-id", "disk-id",
-                                          "disk-name", "disk-type", "disk-state", "instance-id", "zone", "tag-key",
-                                          "tag-value", "tag:", NULL};
+    static const char *const allowed[] = {"disk-usage", "disk-charge-type", "portable",   "project-id",  "disk-id",
+                                          "disk-name",  "disk-type",        "disk-state", "instance-id", "zone",
+                                          "tag-key",    "tag-value",        "tag:",       NULL};
     if (filters_exclusive(ctx, "DiskIds"))
         return -1;
     if (filters_validate(ctx, allowed))
         return -1;
-    struct listing l = {.ctx = ctx, .ids = json_object_get(ctx->params, "DiskIds"), .all = json_array(),
+    struct listing l = {.ctx = ctx,
+                        .ids = json_object_get(ctx->params, "DiskIds"),
+                        .all = json_array(),
                         .with_policies = json_is_true(json_object_get(ctx->params, "ReturnBindAutoSnapshotPolicy"))};
-    struct store_stmt *q = store_query(ctx->store,
-                                       "SELECT " DISK_COLUMNS ","
-                                       " (SELECT count(*) FROM cbs_snapshots s WHERE s.disk_id = d.disk_id AND s.state != '" SNAPSHOT_DELETING "'),"
-                                       " (SELECT coalesce(sum(file_bytes), 0) FROM cbs_snapshots s WHERE s.disk_id = d.disk_id"
-                                       "  AND s.state != '" SNAPSHOT_DELETING "')"
-                                       " FROM cbs_disks d WHERE owner_uin = ? AND state != '" DISK_TERMINATING "' ORDER BY created, rowid",
-                                       "s", ctx->who.owner_uin);
+    struct store_stmt *q = store_query(
+        ctx->store,
+        "SELECT " DISK_COLUMNS ","
+        " (SELECT count(*) FROM cbs_snapshots s WHERE s.disk_id = d.disk_id AND s.state != '" SNAPSHOT_DELETING "'),"
+        " (SELECT coalesce(sum(file_bytes), 0) FROM cbs_snapshots s WHERE s.disk_id = d.disk_id"
+        "  AND s.state != '" SNAPSHOT_DELETING "')"
+        " FROM cbs_disks d WHERE owner_uin = ? AND state != '" DISK_TERMINATING "' ORDER BY created, rowid",
+        "s", ctx->who.owner_uin);
     if (!q) {
         json_decref(l.all);
         return api_fail(ctx, E_INTERNAL_ERROR, "The disks are unavailable.");
@@ -208,10 +213,10 @@ static int describe_disks(struct api_ctx *ctx)
         if (!matches(&l, d.disk_id, d.name, d.disk_type, d.state, d.instance_id, d.zone, "DATA_DISK", d.charge_type,
                      d.project_id, d.tags))
             continue;
-        json_t *j = disk_json(d.disk_id, d.name, d.disk_type, d.state, d.instance_id, d.last_instance_id, d.zone,
-                              d.project_id, d.size_gib, "DATA_DISK", d.charge_type, d.delete_with_instance, d.created,
-                              d.tags, d.error, store_int(q, 18), (store_int(q, 19) + 1024 * 1024 - 1) / (1024 * 1024),
-                              l.with_policies);
+        json_t *j =
+            disk_json(d.disk_id, d.name, d.disk_type, d.state, d.instance_id, d.last_instance_id, d.zone, d.project_id,
+                      d.size_gib, "DATA_DISK", d.charge_type, d.delete_with_instance, d.created, d.tags, d.error,
+                      store_int(q, 18), (store_int(q, 19) + 1024 * 1024 - 1) / (1024 * 1024), l.with_policies);
         json_array_append_new(l.all, json_pack("[I,o]", (json_int_t)d.created, j));
     }
     store_done(q);
@@ -288,8 +293,9 @@ static int create_disks(struct api_ctx *ctx)
 {
     const char *token = api_str(ctx, "ClientToken", NULL);
     if (token) {
-        struct store_stmt *q = store_query(ctx->store, "SELECT disk_ids FROM cbs_client_tokens WHERE owner_uin = ? AND token = ?",
-                                           "ss", ctx->who.owner_uin, token);
+        struct store_stmt *q =
+            store_query(ctx->store, "SELECT disk_ids FROM cbs_client_tokens WHERE owner_uin = ? AND token = ?", "ss",
+                        ctx->who.owner_uin, token);
         int rc = q ? store_step(q) : -1;
         json_t *ids = rc == 1 ? json_loads(store_text(q, 0), 0, NULL) : NULL;
         store_done(q);
@@ -307,11 +313,13 @@ static int create_disks(struct api_ctx *ctx)
     if (!strcmp(charge, "PREPAID") && !api_has(ctx, "DiskChargePrepaid"))
         return api_fail(ctx, E_MISSING_PARAMETER, "DiskChargePrepaid is required for PREPAID disks.");
     if (!strcmp(charge, "CDCPAID"))
-        return api_fail(ctx, E_INVALID_PARAMETER_DISK_CONFIG_NOT_SUPPORTED, "Dedicated clusters are not available here.");
+        return api_fail(ctx, E_INVALID_PARAMETER_DISK_CONFIG_NOT_SUPPORTED,
+                        "Dedicated clusters are not available here.");
     const char *type = api_str(ctx, "DiskType", "");
     int64_t min, max;
     if (!block_size_range(type, &min, &max))
-        return api_fail(ctx, E_INVALID_PARAMETER_DISK_CONFIG_NOT_SUPPORTED, "Disks of type %s cannot be created alone.", type);
+        return api_fail(ctx, E_INVALID_PARAMETER_DISK_CONFIG_NOT_SUPPORTED, "Disks of type %s cannot be created alone.",
+                        type);
     if (api_has(ctx, "Encrypt") || api_has(ctx, "KmsKeyId"))
         return api_fail(ctx, E_INVALID_PARAMETER_DISK_CONFIG_NOT_SUPPORTED, "Encrypted disks are not supported.");
     if (json_is_true(json_object_get(ctx->params, "Shareable")))
@@ -319,10 +327,11 @@ static int create_disks(struct api_ctx *ctx)
     const char *snap = api_str(ctx, "SnapshotId", NULL);
     int64_t size = api_int(ctx, "DiskSize", 0);
     if (snap) {
-        struct store_stmt *q = store_query(ctx->store,
-                                           "SELECT state, disk_size, zone FROM cbs_snapshots WHERE snapshot_id = ? AND owner_uin = ?"
-                                           " AND state != '" SNAPSHOT_DELETING "'",
-                                           "ss", snap, ctx->who.owner_uin);
+        struct store_stmt *q =
+            store_query(ctx->store,
+                        "SELECT state, disk_size, zone FROM cbs_snapshots WHERE snapshot_id = ? AND owner_uin = ?"
+                        " AND state != '" SNAPSHOT_DELETING "'",
+                        "ss", snap, ctx->who.owner_uin);
         int rc = q ? store_step(q) : -1;
         char sstate[24] = "", szone[64] = "";
         int64_t ssize = 0;
@@ -335,25 +344,28 @@ static int create_disks(struct api_ctx *ctx)
         if (rc != 1)
             return api_fail(ctx, E_INVALID_SNAPSHOT_ID_NOT_FOUND, "The snapshot `%s` does not exist.", snap);
         if (strcmp(sstate, SNAPSHOT_NORMAL) != 0)
-            return api_fail(ctx, E_RESOURCE_UNAVAILABLE_SNAPSHOT_CREATING, "The snapshot `%s` is still being created.", snap);
+            return api_fail(ctx, E_RESOURCE_UNAVAILABLE_SNAPSHOT_CREATING, "The snapshot `%s` is still being created.",
+                            snap);
         if (!size)
             size = ssize;
         if (size < ssize)
-            return api_fail(ctx, E_INVALID_PARAMETER_DISK_SIZE_NOT_MATCH, "DiskSize must be at least the snapshot's %lld GiB.",
-                            (long long)ssize);
+            return api_fail(ctx, E_INVALID_PARAMETER_DISK_SIZE_NOT_MATCH,
+                            "DiskSize must be at least the snapshot's %lld GiB.", (long long)ssize);
         (void)szone; /* one host: a snapshot serves every zone of the region */
     } else if (!api_has(ctx, "DiskSize")) {
         return api_fail(ctx, E_MISSING_PARAMETER, "DiskSize is required unless SnapshotId is given.");
     }
     if (size < min || size > max)
-        return api_fail(ctx, E_INVALID_PARAMETER_VALUE, "DiskSize of a %s disk must be %lld-%lld GiB.", type, (long long)min,
-                        (long long)max);
+        return api_fail(ctx, E_INVALID_PARAMETER_VALUE, "DiskSize of a %s disk must be %lld-%lld GiB.", type,
+                        (long long)min, (long long)max);
     int64_t count = api_int(ctx, "DiskCount", 1), have_disks, have_gib;
     if (usage_of(ctx, &have_disks, &have_gib) != 0)
         return api_fail(ctx, E_INTERNAL_ERROR, "The disk quota could not be checked.");
     const char *quota = block_quota_refused(have_disks, have_gib, count, count * size);
     if (quota)
-        return api_fail(ctx, quota, "The account may have %d disks of %d GiB in all; it has %lld disks of %lld GiB and asked for %lld x %lld GiB.",
+        return api_fail(ctx, quota,
+                        "The account may have %d disks of %d GiB in all; it has %lld disks of %lld GiB and asked for "
+                        "%lld x %lld GiB.",
                         BLOCK_DISK_QUOTA, BLOCK_GIB_QUOTA, (long long)have_disks, (long long)have_gib, (long long)count,
                         (long long)size);
     if (!block_data_dir[0])
@@ -367,11 +379,12 @@ static int create_disks(struct api_ctx *ctx)
     for (int64_t i = 0; i < count && rc == 0; i++) {
         char id[24], err[512];
         random_id("disk-", id, sizeof id);
-        if (store_exec(ctx->store,
-                       "INSERT INTO cbs_disks (disk_id, owner_uin, zone, name, disk_type, charge_type, state, size_gib,"
-                       " project_id, source_snapshot, tags, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                       "sssssssiissii", id, ctx->who.owner_uin, zone, name, type, charge, snap ? "DUMPING" : DISK_UNATTACHED, size,
-                       project, snap ? snap : "", tags_text, now, now) != 1) {
+        if (store_exec(
+                ctx->store,
+                "INSERT INTO cbs_disks (disk_id, owner_uin, zone, name, disk_type, charge_type, state, size_gib,"
+                " project_id, source_snapshot, tags, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "sssssssiissii", id, ctx->who.owner_uin, zone, name, type, charge, snap ? "DUMPING" : DISK_UNATTACHED,
+                size, project, snap ? snap : "", tags_text, now, now) != 1) {
             rc = api_fail(ctx, E_INTERNAL_ERROR, "The disk could not be recorded: %s", store_errmsg(ctx->store));
             break;
         }
@@ -385,7 +398,7 @@ static int create_disks(struct api_ctx *ctx)
     if (rc) { /* files already made have no committed record: remove them now */
         size_t i;
         json_t *v;
-        json_array_foreach(ids, i, v) {
+        json_array_foreach (ids, i, v) {
             char path[700];
             if (block_disk_path(block_data_dir, json_string_value(v), path, sizeof path) == 0)
                 unlink(path);
@@ -395,7 +408,8 @@ static int create_disks(struct api_ctx *ctx)
     }
     if (token) {
         char *text = json_dumps(ids, JSON_COMPACT);
-        store_exec(ctx->store, "INSERT INTO cbs_client_tokens (owner_uin, token, disk_ids, created) VALUES (?, ?, ?, ?)", "sssi",
+        store_exec(ctx->store,
+                   "INSERT INTO cbs_client_tokens (owner_uin, token, disk_ids, created) VALUES (?, ?, ?, ?)", "sssi",
                    ctx->who.owner_uin, token, text, now);
         free(text);
     }
@@ -411,14 +425,16 @@ static int create_disks(struct api_ctx *ctx)
 
 static int snapshot_creating(struct api_ctx *ctx, const char *disk_id)
 {
-    struct store_stmt *q = store_query(ctx->store, "SELECT 1 FROM cbs_snapshots WHERE disk_id = ? AND state = '" SNAPSHOT_CREATING "'", "s", disk_id);
+    struct store_stmt *q = store_query(
+        ctx->store, "SELECT 1 FROM cbs_snapshots WHERE disk_id = ? AND state = '" SNAPSHOT_CREATING "'", "s", disk_id);
     int rc = q ? store_step(q) : -1;
     store_done(q);
     return rc;
 }
 
 /* Loads a data disk of the caller, refusing system disks and unknown ids; then applies the rule for op. */
-static int load_for(struct api_ctx *ctx, const char *disk_id, enum block_op op, const char *instance_id, struct disk_row *d)
+static int load_for(struct api_ctx *ctx, const char *disk_id, enum block_op op, const char *instance_id,
+                    struct disk_row *d)
 {
     int rc = disk_load(ctx->store, ctx->who.owner_uin, disk_id, d);
     if (rc < 0)
@@ -429,8 +445,9 @@ static int load_for(struct api_ctx *ctx, const char *disk_id, enum block_op op, 
         if (sys < 0)
             return api_fail(ctx, E_INTERNAL_ERROR, "The disk `%s` could not be read.", disk_id);
         if (sys == STORE_FOUND)
-            return api_fail(ctx, E_RESOURCE_UNAVAILABLE_NOT_PORTABLE, "`%s` is the system disk of %s; it cannot be %s.", disk_id,
-                            in.instance_id, op == BOP_RESIZE ? "resized with ResizeDisk" : "attached, detached or terminated");
+            return api_fail(ctx, E_RESOURCE_UNAVAILABLE_NOT_PORTABLE, "`%s` is the system disk of %s; it cannot be %s.",
+                            disk_id, in.instance_id,
+                            op == BOP_RESIZE ? "resized with ResizeDisk" : "attached, detached or terminated");
         return api_fail(ctx, E_INVALID_DISK_ID_NOT_FOUND, "The disk `%s` does not exist.", disk_id);
     }
     const char *refused = block_op_refused(op, d->state, instance_id && !strcmp(d->instance_id, instance_id));
@@ -438,7 +455,8 @@ static int load_for(struct api_ctx *ctx, const char *disk_id, enum block_op op, 
         return api_fail(ctx, refused, "The disk `%s` is %s%s%s.", disk_id, d->state, d->instance_id[0] ? " on " : "",
                         d->instance_id);
     if (op != BOP_SNAPSHOT && snapshot_creating(ctx, disk_id) == 1)
-        return api_fail(ctx, E_INVALID_DISK_SNAPSHOT_CREATING, "A snapshot of `%s` is being created; retry when it is NORMAL.", disk_id);
+        return api_fail(ctx, E_INVALID_DISK_SNAPSHOT_CREATING,
+                        "A snapshot of `%s` is being created; retry when it is NORMAL.", disk_id);
     return 0;
 }
 
@@ -447,7 +465,8 @@ static int no_duplicates(struct api_ctx *ctx, json_t *ids)
     for (size_t i = 0; i < json_array_size(ids); i++)
         for (size_t j = i + 1; j < json_array_size(ids); j++)
             if (!strcmp(json_string_value(json_array_get(ids, i)), json_string_value(json_array_get(ids, j))))
-                return api_fail(ctx, E_INVALID_PARAMETER_VALUE, "The disk `%s` is given twice.", json_string_value(json_array_get(ids, i)));
+                return api_fail(ctx, E_INVALID_PARAMETER_VALUE, "The disk `%s` is given twice.",
+                                json_string_value(json_array_get(ids, i)));
     return 0;
 }
 
@@ -473,29 +492,33 @@ static int attach_disks(struct api_ctx *ctx)
         return api_fail(ctx, E_INVALID_INSTANCE_ID_NOT_FOUND, "The instance `%s` does not exist.", instance_id);
     int running = !strcmp(in.state, INSTANCE_RUNNING);
     if (!running && strcmp(in.state, INSTANCE_STOPPED) != 0)
-        return api_fail(ctx, E_UNSUPPORTED_OPERATION_STATE_ERROR, "The instance `%s` is %s; disks attach to RUNNING or STOPPED instances.",
-                        instance_id, in.state);
+        return api_fail(ctx, E_UNSUPPORTED_OPERATION_STATE_ERROR,
+                        "The instance `%s` is %s; disks attach to RUNNING or STOPPED instances.", instance_id,
+                        in.state);
     size_t i;
     json_t *v;
-    json_array_foreach(ids, i, v) {
+    json_array_foreach (ids, i, v) {
         struct disk_row d;
         if (load_for(ctx, json_string_value(v), BOP_ATTACH, instance_id, &d))
             return -1;
         if (strcmp(d.zone, in.zone) != 0)
-            return api_fail(ctx, "ZoneNotMatch", "The disk `%s` is in %s and the instance in %s.", d.disk_id, d.zone, in.zone);
+            return api_fail(ctx, "ZoneNotMatch", "The disk `%s` is in %s and the instance in %s.", d.disk_id, d.zone,
+                            in.zone);
     }
-    struct store_stmt *q = store_query(ctx->store, "SELECT count(*) FROM cbs_disks WHERE instance_id = ? AND state != '" DISK_TERMINATING "'",
-                                       "s", instance_id);
+    struct store_stmt *q = store_query(
+        ctx->store, "SELECT count(*) FROM cbs_disks WHERE instance_id = ? AND state != '" DISK_TERMINATING "'", "s",
+        instance_id);
     int64_t have = (q && store_step(q) == 1) ? store_int(q, 0) : -1;
     store_done(q);
     if (have < 0)
         return api_fail(ctx, E_INTERNAL_ERROR, "The instance's disks could not be counted.");
     if (have + (int64_t)json_array_size(ids) > BLOCK_MAX_ATTACHED)
-        return api_fail(ctx, E_LIMIT_EXCEEDED_INSTANCE_ATTACHED_DISK, "An instance takes at most %d data disks; %s has %lld.",
-                        BLOCK_MAX_ATTACHED, instance_id, (long long)have);
+        return api_fail(ctx, E_LIMIT_EXCEEDED_INSTANCE_ATTACHED_DISK,
+                        "An instance takes at most %d data disks; %s has %lld.", BLOCK_MAX_ATTACHED, instance_id,
+                        (long long)have);
     int64_t now = time_now();
     int dwi = json_is_true(json_object_get(ctx->params, "DeleteWithInstance"));
-    json_array_foreach(ids, i, v) {
+    json_array_foreach (ids, i, v) {
         /* a stopped instance has no QEMU to plug into: the disk is attached at once and plugged when it starts */
         if (store_exec(ctx->store,
                        "UPDATE cbs_disks SET state = ?, instance_id = ?, attached_at = ?, error = '',"
@@ -518,23 +541,26 @@ static int detach_disks(struct api_ctx *ctx)
         return -1;
     size_t i;
     json_t *v;
-    json_array_foreach(ids, i, v) {
+    json_array_foreach (ids, i, v) {
         struct disk_row d;
         if (load_for(ctx, json_string_value(v), BOP_DETACH, instance_id, &d))
             return -1;
         if (instance_id && strcmp(d.instance_id, instance_id) != 0)
-            return api_fail(ctx, E_INVALID_PARAMETER_VALUE, "The disk `%s` is not attached to %s.", d.disk_id, instance_id);
+            return api_fail(ctx, E_INVALID_PARAMETER_VALUE, "The disk `%s` is not attached to %s.", d.disk_id,
+                            instance_id);
         struct instance_info in;
         int rc = compute_instance_info(ctx->store, ctx->who.owner_uin, d.instance_id, &in);
         if (rc < 0)
             return api_fail(ctx, E_INTERNAL_ERROR, "The instance `%s` could not be read.", d.instance_id);
         if (rc == STORE_FOUND && strcmp(in.state, INSTANCE_RUNNING) != 0 && strcmp(in.state, INSTANCE_STOPPED) != 0)
-            return api_fail(ctx, E_UNSUPPORTED_OPERATION_STATE_ERROR, "The instance `%s` is %s; retry when it is RUNNING or STOPPED.",
-                            in.instance_id, in.state);
+            return api_fail(ctx, E_UNSUPPORTED_OPERATION_STATE_ERROR,
+                            "The instance `%s` is %s; retry when it is RUNNING or STOPPED.", in.instance_id, in.state);
     }
     int64_t now = time_now();
-    json_array_foreach(ids, i, v) {
-        if (store_exec(ctx->store, "UPDATE cbs_disks SET state = '" DISK_DETACHING "', error = '', updated = ? WHERE disk_id = ? AND owner_uin = ?",
+    json_array_foreach (ids, i, v) {
+        if (store_exec(ctx->store,
+                       "UPDATE cbs_disks SET state = '" DISK_DETACHING
+                       "', error = '', updated = ? WHERE disk_id = ? AND owner_uin = ?",
                        "iss", now, json_string_value(v), ctx->who.owner_uin) != 1)
             return api_fail(ctx, E_INTERNAL_ERROR, "The disk could not be updated.");
     }
@@ -552,27 +578,33 @@ static int terminate_disks(struct api_ctx *ctx)
         return -1;
     size_t i;
     json_t *v;
-    json_array_foreach(ids, i, v) {
+    json_array_foreach (ids, i, v) {
         struct disk_row d;
         if (load_for(ctx, json_string_value(v), BOP_TERMINATE, NULL, &d))
             return -1;
-        struct store_stmt *q = store_query(ctx->store, "SELECT 1 FROM cbs_disks WHERE source_snapshot IN"
-                                                       " (SELECT snapshot_id FROM cbs_snapshots WHERE disk_id = ?) AND state = 'DUMPING'",
-                                           "s", d.disk_id);
+        struct store_stmt *q =
+            store_query(ctx->store,
+                        "SELECT 1 FROM cbs_disks WHERE source_snapshot IN"
+                        " (SELECT snapshot_id FROM cbs_snapshots WHERE disk_id = ?) AND state = 'DUMPING'",
+                        "s", d.disk_id);
         int busy = q ? store_step(q) : -1;
         store_done(q);
         if (busy == 1 && api_int(ctx, "DeleteSnapshot", 0) == 1)
             return api_fail(ctx, E_RESOURCE_IN_USE, "A disk is being restored from a snapshot of `%s`.", d.disk_id);
     }
     int64_t now = time_now();
-    json_array_foreach(ids, i, v) {
+    json_array_foreach (ids, i, v) {
         const char *id = json_string_value(v);
-        if (store_exec(ctx->store, "UPDATE cbs_disks SET state = '" DISK_TERMINATING "', updated = ? WHERE disk_id = ? AND owner_uin = ?", "iss",
-                       now, id, ctx->who.owner_uin) != 1)
+        if (store_exec(ctx->store,
+                       "UPDATE cbs_disks SET state = '" DISK_TERMINATING
+                       "', updated = ? WHERE disk_id = ? AND owner_uin = ?",
+                       "iss", now, id, ctx->who.owner_uin) != 1)
             return api_fail(ctx, E_INTERNAL_ERROR, "The disk could not be updated.");
-        if (api_int(ctx, "DeleteSnapshot", 0) == 1 &&
-            store_exec(ctx->store, "UPDATE cbs_snapshots SET state = '" SNAPSHOT_DELETING "', updated = ? WHERE disk_id = ? AND owner_uin = ?"
-                                   " AND state = '" SNAPSHOT_NORMAL "'", "iss", now, id, ctx->who.owner_uin) < 0)
+        if (api_int(ctx, "DeleteSnapshot", 0) == 1 && store_exec(ctx->store,
+                                                                 "UPDATE cbs_snapshots SET state = '" SNAPSHOT_DELETING
+                                                                 "', updated = ? WHERE disk_id = ? AND owner_uin = ?"
+                                                                 " AND state = '" SNAPSHOT_NORMAL "'",
+                                                                 "iss", now, id, ctx->who.owner_uin) < 0)
             return api_fail(ctx, E_INTERNAL_ERROR, "The disk's snapshots could not be updated.");
     }
     set_resource(ctx, ids);
@@ -593,17 +625,21 @@ static int resize_disk(struct api_ctx *ctx)
     if (!block_size_range(d.disk_type, &min, &max))
         max = 32000;
     if (size <= d.size_gib)
-        return api_fail(ctx, E_INVALID_PARAMETER_VALUE, "DiskSize must be larger than the disk's %lld GiB; disks only grow.",
-                        (long long)d.size_gib);
+        return api_fail(ctx, E_INVALID_PARAMETER_VALUE,
+                        "DiskSize must be larger than the disk's %lld GiB; disks only grow.", (long long)d.size_gib);
     if (size > max)
-        return api_fail(ctx, E_INVALID_PARAMETER_VALUE, "DiskSize of a %s disk is at most %lld GiB.", d.disk_type, (long long)max);
+        return api_fail(ctx, E_INVALID_PARAMETER_VALUE, "DiskSize of a %s disk is at most %lld GiB.", d.disk_type,
+                        (long long)max);
     int64_t have_disks, have_gib;
     if (usage_of(ctx, &have_disks, &have_gib) != 0)
         return api_fail(ctx, E_INTERNAL_ERROR, "The disk quota could not be checked.");
     const char *quota = block_quota_refused(have_disks, have_gib, 0, size - d.size_gib);
     if (quota)
-        return api_fail(ctx, quota, "The account may have %d GiB of disks; it has %lld GiB.", BLOCK_GIB_QUOTA, (long long)have_gib);
-    if (store_exec(ctx->store, "UPDATE cbs_disks SET state = '" DISK_EXPANDING "', pending_size = ?, error = '', updated = ? WHERE disk_id = ?",
+        return api_fail(ctx, quota, "The account may have %d GiB of disks; it has %lld GiB.", BLOCK_GIB_QUOTA,
+                        (long long)have_gib);
+    if (store_exec(ctx->store,
+                   "UPDATE cbs_disks SET state = '" DISK_EXPANDING
+                   "', pending_size = ?, error = '', updated = ? WHERE disk_id = ?",
                    "iis", size, time_now(), id) != 1)
         return api_fail(ctx, E_INTERNAL_ERROR, "The disk could not be updated.");
     snprintf(ctx->resource, sizeof ctx->resource, "qcs::cbs:%s:uin/%s:volume/%s", ctx->region, ctx->who.owner_uin, id);
@@ -613,38 +649,63 @@ static int resize_disk(struct api_ctx *ctx)
 
 /* ---- the action table ---- */
 
-const char *const disk_types_all[] = {"CLOUD_BASIC", "CLOUD_PREMIUM", "CLOUD_BSSD", "CLOUD_SSD", "CLOUD_HSSD", "CLOUD_TSSD", NULL};
+const char *const disk_types_all[] = {"CLOUD_BASIC", "CLOUD_PREMIUM", "CLOUD_BSSD", "CLOUD_SSD",
+                                      "CLOUD_HSSD",  "CLOUD_TSSD",    NULL};
 static const char *const charge_types[] = {"PREPAID", "POSTPAID_BY_HOUR", "CDCPAID", NULL};
-static const char *const renew_flags[] = {"NOTIFY_AND_AUTO_RENEW", "NOTIFY_AND_MANUAL_RENEW", "DISABLE_NOTIFY_AND_MANUAL_RENEW", NULL};
+static const char *const renew_flags[] = {"NOTIFY_AND_AUTO_RENEW", "NOTIFY_AND_MANUAL_RENEW",
+                                          "DISABLE_NOTIFY_AND_MANUAL_RENEW", NULL};
 static const char *const orders[] = {"ASC", "DESC", NULL};
 static const char *const order_fields[] = {"CREATE_TIME", "DEADLINE", NULL};
 static const char *const attach_modes[] = {"PF", "VF", NULL};
 static const char *const encrypt_values[] = {"ENCRYPT", NULL};
 static const char *const encrypt_types[] = {"ENCRYPT_V1", "ENCRYPT_V2", NULL};
 
-static const struct param p_placement[] = {P_STR("Zone", P_REQUIRED, 1, 64), P_STR("CageId", 0, 0, 64), P_STR("CdcId", 0, 0, 64),
-                                           P_STR("CdcName", 0, 0, 128), P_STR("DedicatedClusterId", 0, 0, 64),
-                                           P_INT("ProjectId", 0, 0, INT32_MAX), P_STR("ProjectName", 0, 0, 128), P_END};
-static const struct param p_prepaid[] = {P_INT("Period", P_REQUIRED, 1, 60), P_ENUM("RenewFlag", 0, renew_flags), P_STR("CurInstanceDeadline", 0, 0, 64),
-                                         P_END};
+static const struct param p_placement[] = {P_STR("Zone", P_REQUIRED, 1, 64),
+                                           P_STR("CageId", 0, 0, 64),
+                                           P_STR("CdcId", 0, 0, 64),
+                                           P_STR("CdcName", 0, 0, 128),
+                                           P_STR("DedicatedClusterId", 0, 0, 64),
+                                           P_INT("ProjectId", 0, 0, INT32_MAX),
+                                           P_STR("ProjectName", 0, 0, 128),
+                                           P_END};
+static const struct param p_prepaid[] = {P_INT("Period", P_REQUIRED, 1, 60), P_ENUM("RenewFlag", 0, renew_flags),
+                                         P_STR("CurInstanceDeadline", 0, 0, 64), P_END};
 static const struct param p_automount[] = {P_STR("InstanceId", P_REQUIRED, 1, 32), P_STRS("MountPoint", 0, 10, 256),
                                            P_STR("FileSystemType", 0, 0, 16), P_END};
 
-static const struct param p_create[] = {
-    P_OBJ("Placement", P_REQUIRED, p_placement), P_ENUM("DiskChargeType", P_REQUIRED, charge_types),
-    P_ENUM("DiskType", P_REQUIRED, disk_types_all), P_STR("DiskName", 0, 1, 60), P_OBJS("Tags", 0, 50, tag_fields),
-    P_STR("SnapshotId", 0, 1, 32), P_INT("DiskCount", 0, 1, BLOCK_DISK_QUOTA), P_INT("ThroughputPerformance", 0, 0, 0),
-    P_STR("KmsKeyId", 0, 0, 128), P_INT("DiskSize", 0, 1, 65536), P_BOOL("Shareable", 0), P_STR("ClientToken", 0, 1, 64),
-    P_ENUM("Encrypt", 0, encrypt_values), P_OBJ("DiskChargePrepaid", 0, p_prepaid),
-    P_INT("DeleteSnapshot", 0, 0, 1), P_OBJ("AutoMountConfiguration", 0, p_automount), P_INT("DiskBackupQuota", 0, 0, 0),
-    P_BOOL("BurstPerformance", 0), P_ENUM("EncryptType", 0, encrypt_types), P_END};
-static const struct param p_describe[] = {P_FILTERS, P_INT("Limit", 0, 1, 100), P_ENUM("OrderField", 0, order_fields),
-                                          P_INT("Offset", 0, 0, INT32_MAX), P_BOOL("ReturnBindAutoSnapshotPolicy", 0),
-                                          P_STRS("DiskIds", 0, 100, 32), P_ENUM("Order", 0, orders), P_END};
+static const struct param p_create[] = {P_OBJ("Placement", P_REQUIRED, p_placement),
+                                        P_ENUM("DiskChargeType", P_REQUIRED, charge_types),
+                                        P_ENUM("DiskType", P_REQUIRED, disk_types_all),
+                                        P_STR("DiskName", 0, 1, 60),
+                                        P_OBJS("Tags", 0, 50, tag_fields),
+                                        P_STR("SnapshotId", 0, 1, 32),
+                                        P_INT("DiskCount", 0, 1, BLOCK_DISK_QUOTA),
+                                        P_INT("ThroughputPerformance", 0, 0, 0),
+                                        P_STR("KmsKeyId", 0, 0, 128),
+                                        P_INT("DiskSize", 0, 1, 65536),
+                                        P_BOOL("Shareable", 0),
+                                        P_STR("ClientToken", 0, 1, 64),
+                                        P_ENUM("Encrypt", 0, encrypt_values),
+                                        P_OBJ("DiskChargePrepaid", 0, p_prepaid),
+                                        P_INT("DeleteSnapshot", 0, 0, 1),
+                                        P_OBJ("AutoMountConfiguration", 0, p_automount),
+                                        P_INT("DiskBackupQuota", 0, 0, 0),
+                                        P_BOOL("BurstPerformance", 0),
+                                        P_ENUM("EncryptType", 0, encrypt_types),
+                                        P_END};
+static const struct param p_describe[] = {P_FILTERS,
+                                          P_INT("Limit", 0, 1, 100),
+                                          P_ENUM("OrderField", 0, order_fields),
+                                          P_INT("Offset", 0, 0, INT32_MAX),
+                                          P_BOOL("ReturnBindAutoSnapshotPolicy", 0),
+                                          P_STRS("DiskIds", 0, 100, 32),
+                                          P_ENUM("Order", 0, orders),
+                                          P_END};
 static const struct param p_attach[] = {P_STR("InstanceId", P_REQUIRED, 1, 32), P_STRS("DiskIds", P_REQUIRED, 10, 32),
                                         P_BOOL("DeleteWithInstance", 0), P_ENUM("AttachMode", 0, attach_modes), P_END};
 static const struct param p_detach[] = {P_STRS("DiskIds", P_REQUIRED, 10, 32), P_STR("InstanceId", 0, 1, 32), P_END};
-static const struct param p_terminate[] = {P_STRS("DiskIds", P_REQUIRED, 100, 32), P_INT("DeleteSnapshot", 0, 0, 1), P_END};
+static const struct param p_terminate[] = {P_STRS("DiskIds", P_REQUIRED, 100, 32), P_INT("DeleteSnapshot", 0, 0, 1),
+                                           P_END};
 static const struct param p_resize[] = {P_INT("DiskSize", P_REQUIRED, 1, 65536), P_STR("DiskId", 0, 1, 32), P_END};
 
 static const struct action disk_actions[] = {

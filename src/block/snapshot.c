@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "block/block_int.h"
-#include "api/filters.h"
 #include "api/codes.h"
+#include "api/filters.h"
+#include "block/block_int.h"
 #include "block/codes.h"
 #include "block/states.h"
 
@@ -25,11 +25,13 @@ static int create_snapshot(struct api_ctx *ctx)
     if (rc < 0)
         return api_fail(ctx, E_INTERNAL_ERROR, "The disk could not be read.");
     if (rc == STORE_NOT_FOUND)
-        return api_fail(ctx, E_INVALID_DISK_ID_NOT_FOUND, "The disk `%s` does not exist (system disks cannot be snapshotted yet).", disk_id);
+        return api_fail(ctx, E_INVALID_DISK_ID_NOT_FOUND,
+                        "The disk `%s` does not exist (system disks cannot be snapshotted yet).", disk_id);
     const char *refused = block_op_refused(BOP_SNAPSHOT, d.state, 0);
     if (refused)
         return api_fail(ctx, refused, "The disk `%s` is %s.", disk_id, d.state);
-    struct store_stmt *q = store_query(ctx->store, "SELECT 1 FROM cbs_snapshots WHERE disk_id = ? AND state = '" SNAPSHOT_CREATING "'", "s", disk_id);
+    struct store_stmt *q = store_query(
+        ctx->store, "SELECT 1 FROM cbs_snapshots WHERE disk_id = ? AND state = '" SNAPSHOT_CREATING "'", "s", disk_id);
     rc = q ? store_step(q) : -1;
     store_done(q);
     if (rc == 1)
@@ -43,11 +45,13 @@ static int create_snapshot(struct api_ctx *ctx)
     char id[24];
     random_id("snap-", id, sizeof id);
     int64_t now = time_now();
-    rc = store_exec(ctx->store,
-                    "INSERT INTO cbs_snapshots (snapshot_id, owner_uin, zone, project_id, disk_id, disk_size, disk_usage, name,"
-                    " state, percent, deadline, tags, created, updated) VALUES (?, ?, ?, ?, ?, ?, 'DATA_DISK', ?, '" SNAPSHOT_CREATING "', 0, ?, ?, ?, ?)",
-                    "sssisisisii", id, ctx->who.owner_uin, d.zone, d.project_id, disk_id, d.size_gib,
-                    api_str(ctx, "SnapshotName", "未命名"), deadline, tags_text, now, now);
+    rc = store_exec(
+        ctx->store,
+        "INSERT INTO cbs_snapshots (snapshot_id, owner_uin, zone, project_id, disk_id, disk_size, disk_usage, name,"
+        " state, percent, deadline, tags, created, updated) VALUES (?, ?, ?, ?, ?, ?, 'DATA_DISK', ?, "
+        "'" SNAPSHOT_CREATING "', 0, ?, ?, ?, ?)",
+        "sssisisisii", id, ctx->who.owner_uin, d.zone, d.project_id, disk_id, d.size_gib,
+        api_str(ctx, "SnapshotName", "未命名"), deadline, tags_text, now, now);
     free(tags_text);
     if (rc != 1)
         return api_fail(ctx, E_INTERNAL_ERROR, "The snapshot could not be recorded: %s", store_errmsg(ctx->store));
@@ -59,8 +63,9 @@ static int create_snapshot(struct api_ctx *ctx)
 
 static int describe_snapshots(struct api_ctx *ctx)
 {
-    static const char *const allowed[] = {"snapshot-id", "snapshot-name", "snapshot-state", "disk-usage", "project-id",
-                                          "disk-id", "zone", "encrypt", "snapshot-type", NULL};
+    static const char *const allowed[] = {
+        "snapshot-id", "snapshot-name", "snapshot-state", "disk-usage",    "project-id",
+        "disk-id",     "zone",          "encrypt",        "snapshot-type", NULL};
     if (filters_exclusive(ctx, "SnapshotIds"))
         return -1;
     if (filters_validate(ctx, allowed))
@@ -68,10 +73,12 @@ static int describe_snapshots(struct api_ctx *ctx)
     json_t *ids = json_object_get(ctx->params, "SnapshotIds");
     int desc = !strcmp(api_str(ctx, "Order", "ASC"), "DESC");
     char sql[320];
-    snprintf(sql, sizeof sql,
-             "SELECT snapshot_id, zone, project_id, disk_id, disk_size, disk_usage, name, state, percent, deadline, tags,"
-             " created, updated FROM cbs_snapshots WHERE owner_uin = ? AND state != '" SNAPSHOT_DELETING "'"
-             " ORDER BY created%s, rowid%s", desc ? " DESC" : "", desc ? " DESC" : "");
+    snprintf(
+        sql, sizeof sql,
+        "SELECT snapshot_id, zone, project_id, disk_id, disk_size, disk_usage, name, state, percent, deadline, tags,"
+        " created, updated FROM cbs_snapshots WHERE owner_uin = ? AND state != '" SNAPSHOT_DELETING "'"
+        " ORDER BY created%s, rowid%s",
+        desc ? " DESC" : "", desc ? " DESC" : "");
     struct store_stmt *q = store_query(ctx->store, sql, "s", ctx->who.owner_uin);
     if (!q)
         return api_fail(ctx, E_INTERNAL_ERROR, "The snapshots are unavailable.");
@@ -83,11 +90,12 @@ static int describe_snapshots(struct api_ctx *ctx)
         char project[24];
         snprintf(project, sizeof project, "%lld", (long long)store_int(q, 2));
         const char *id = store_text(q, 0);
-        if ((ids && !values_contain(ids, id)) || !filter_match(ctx, "snapshot-id", id) || !filter_match(ctx, "snapshot-name", store_text(q, 6)) ||
-            !filter_match(ctx, "snapshot-state", store_text(q, 7)) || !filter_match(ctx, "disk-usage", store_text(q, 5)) ||
-            !filter_match(ctx, "project-id", project) || !filter_match(ctx, "disk-id", store_text(q, 3)) ||
-            !filter_match(ctx, "zone", store_text(q, 1)) || !filter_match(ctx, "encrypt", "false") ||
-            !filter_match(ctx, "snapshot-type", "PRIVATE_SNAPSHOT"))
+        if ((ids && !values_contain(ids, id)) || !filter_match(ctx, "snapshot-id", id) ||
+            !filter_match(ctx, "snapshot-name", store_text(q, 6)) ||
+            !filter_match(ctx, "snapshot-state", store_text(q, 7)) ||
+            !filter_match(ctx, "disk-usage", store_text(q, 5)) || !filter_match(ctx, "project-id", project) ||
+            !filter_match(ctx, "disk-id", store_text(q, 3)) || !filter_match(ctx, "zone", store_text(q, 1)) ||
+            !filter_match(ctx, "encrypt", "false") || !filter_match(ctx, "snapshot-type", "PRIVATE_SNAPSHOT"))
             continue;
         if (!page_take(&pg))
             continue;
@@ -98,9 +106,10 @@ static int describe_snapshots(struct api_ctx *ctx)
             time_cam(store_int(q, 9), deadline);
         json_t *tags = json_loads(store_text(q, 10), 0, NULL);
         json_t *s = json_object();
-        json_object_set_new(s, "Placement", json_pack("{s:s,s:I,s:s,s:s,s:s,s:s}", "Zone", store_text(q, 1), "ProjectId",
-                                                      (json_int_t)store_int(q, 2), "CageId", "", "CdcId", "", "CdcName", "",
-                                                      "DedicatedClusterId", ""));
+        json_object_set_new(s, "Placement",
+                            json_pack("{s:s,s:I,s:s,s:s,s:s,s:s}", "Zone", store_text(q, 1), "ProjectId",
+                                      (json_int_t)store_int(q, 2), "CageId", "", "CdcId", "", "CdcName", "",
+                                      "DedicatedClusterId", ""));
         json_object_set_new(s, "CopyFromRemote", json_false());
         json_object_set_new(s, "SnapshotState", json_string(store_text(q, 7)));
         json_object_set_new(s, "IsPermanent", json_boolean(store_int(q, 9) == 0));
@@ -136,13 +145,14 @@ static int delete_snapshots(struct api_ctx *ctx)
     json_t *ids = json_object_get(ctx->params, "SnapshotIds");
     size_t i;
     json_t *v;
-    json_array_foreach(ids, i, v) {
+    json_array_foreach (ids, i, v) {
         const char *id = json_string_value(v);
-        struct store_stmt *q = store_query(ctx->store,
-                                           "SELECT state, (SELECT count(*) FROM cbs_disks d WHERE d.source_snapshot = s.snapshot_id"
-                                           " AND d.state = 'DUMPING') FROM cbs_snapshots s WHERE snapshot_id = ? AND owner_uin = ?"
-                                           " AND state != '" SNAPSHOT_DELETING "'",
-                                           "ss", id, ctx->who.owner_uin);
+        struct store_stmt *q =
+            store_query(ctx->store,
+                        "SELECT state, (SELECT count(*) FROM cbs_disks d WHERE d.source_snapshot = s.snapshot_id"
+                        " AND d.state = 'DUMPING') FROM cbs_snapshots s WHERE snapshot_id = ? AND owner_uin = ?"
+                        " AND state != '" SNAPSHOT_DELETING "'",
+                        "ss", id, ctx->who.owner_uin);
         int rc = q ? store_step(q) : -1;
         char state[24] = "";
         int64_t restoring = 0;
@@ -154,13 +164,16 @@ static int delete_snapshots(struct api_ctx *ctx)
         if (rc != 1)
             return api_fail(ctx, E_INVALID_SNAPSHOT_ID_NOT_FOUND, "The snapshot `%s` does not exist.", id);
         if (!strcmp(state, SNAPSHOT_CREATING))
-            return api_fail(ctx, E_RESOURCE_UNAVAILABLE_SNAPSHOT_CREATING, "The snapshot `%s` is still being created.", id);
+            return api_fail(ctx, E_RESOURCE_UNAVAILABLE_SNAPSHOT_CREATING, "The snapshot `%s` is still being created.",
+                            id);
         if (restoring)
             return api_fail(ctx, E_RESOURCE_IN_USE, "A disk is being created from the snapshot `%s`.", id);
     }
     int64_t now = time_now();
-    json_array_foreach(ids, i, v) {
-        if (store_exec(ctx->store, "UPDATE cbs_snapshots SET state = '" SNAPSHOT_DELETING "', updated = ? WHERE snapshot_id = ? AND owner_uin = ?",
+    json_array_foreach (ids, i, v) {
+        if (store_exec(ctx->store,
+                       "UPDATE cbs_snapshots SET state = '" SNAPSHOT_DELETING
+                       "', updated = ? WHERE snapshot_id = ? AND owner_uin = ?",
                        "iss", now, json_string_value(v), ctx->who.owner_uin) != 1)
             return api_fail(ctx, E_INTERNAL_ERROR, "The snapshot could not be updated.");
     }
@@ -173,13 +186,19 @@ static int delete_snapshots(struct api_ctx *ctx)
 static const char *const orders[] = {"ASC", "DESC", NULL};
 static const char *const order_fields[] = {"CREATE_TIME", NULL};
 static const char *const usages[] = {"SYSTEM_DISK", "DATA_DISK", NULL};
-static const struct param p_create[] = {P_STR("DiskId", 0, 1, 32), P_STR("SnapshotName", 0, 1, 60), P_STR("Deadline", 0, 1, 64),
-                                        P_STR("DiskBackupId", 0, 1, 32), P_OBJS("Tags", 0, 50, tag_fields), P_BOOL("LocalSnap", 0),
-                                        P_ENUM("DiskUsage", 0, usages), P_END};
-static const struct param p_describe[] = {P_STRS("SnapshotIds", 0, 100, 32), P_FILTERS, P_INT("Limit", 0, 1, 100),
-                                          P_ENUM("OrderField", 0, order_fields), P_INT("Offset", 0, 0, INT32_MAX),
-                                          P_ENUM("Order", 0, orders), P_END};
-static const struct param p_delete[] = {P_STRS("SnapshotIds", P_REQUIRED, 100, 32), P_BOOL("DeleteBindImages", 0), P_END};
+static const struct param p_create[] = {P_STR("DiskId", 0, 1, 32),         P_STR("SnapshotName", 0, 1, 60),
+                                        P_STR("Deadline", 0, 1, 64),       P_STR("DiskBackupId", 0, 1, 32),
+                                        P_OBJS("Tags", 0, 50, tag_fields), P_BOOL("LocalSnap", 0),
+                                        P_ENUM("DiskUsage", 0, usages),    P_END};
+static const struct param p_describe[] = {P_STRS("SnapshotIds", 0, 100, 32),
+                                          P_FILTERS,
+                                          P_INT("Limit", 0, 1, 100),
+                                          P_ENUM("OrderField", 0, order_fields),
+                                          P_INT("Offset", 0, 0, INT32_MAX),
+                                          P_ENUM("Order", 0, orders),
+                                          P_END};
+static const struct param p_delete[] = {P_STRS("SnapshotIds", P_REQUIRED, 100, 32), P_BOOL("DeleteBindImages", 0),
+                                        P_END};
 
 static const struct action snapshot_actions[] = {
     {"cbs", CBS, "CreateSnapshot", create_snapshot, p_create, A_MUTATES | A_REGIONAL, "volume/${DiskId}"},

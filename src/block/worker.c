@@ -13,11 +13,11 @@
 #include <unistd.h>
 
 #include "block/block_int.h"
+#include "block/states.h"
 #include "compute/instance_view.h"
 #include "host/hypervisor.h"
-#include "block/states.h"
 
-#define GIB (1024LL * 1024 * 1024)
+#define GIB   (1024LL * 1024 * 1024)
 #define BATCH 64
 
 static int exists(const char *path)
@@ -36,8 +36,11 @@ static int64_t file_bytes(const char *path)
 static int load_any(struct store *s, const char *disk_id, char state[24], char instance_id[24], int64_t *size,
                     int64_t *pending, char snapshot[24])
 {
-    struct store_stmt *q = store_query(s, "SELECT state, instance_id, size_gib, pending_size, source_snapshot FROM cbs_disks"
-                                          " WHERE disk_id = ?", "s", disk_id);
+    struct store_stmt *q =
+        store_query(s,
+                    "SELECT state, instance_id, size_gib, pending_size, source_snapshot FROM cbs_disks"
+                    " WHERE disk_id = ?",
+                    "s", disk_id);
     int rc = q ? store_step(q) : -1;
     if (rc == 1) {
         snprintf(state, 24, "%s", store_text(q, 0));
@@ -52,7 +55,8 @@ static int load_any(struct store *s, const char *disk_id, char state[24], char i
 
 static void set_error(struct store *s, const char *disk_id, const char *err)
 {
-    if (store_exec(s, "UPDATE cbs_disks SET error = ?, updated = ? WHERE disk_id = ?", "sis", err, time_now(), disk_id) < 0)
+    if (store_exec(s, "UPDATE cbs_disks SET error = ?, updated = ? WHERE disk_id = ?", "sis", err, time_now(),
+                   disk_id) < 0)
         log_error("disk %s: cannot record its error (%s): %s", disk_id, store_errmsg(s), err);
 }
 
@@ -75,17 +79,20 @@ static void job_disk(struct store *s, const char *disk_id)
         if (!ok && block_snapshot_path(block_data_dir, snapshot, snap_path, sizeof snap_path) == 0) {
             unlink(tmp);
             ok = hv->copy_disk(snap_path, tmp, err, sizeof err) == HV_OK &&
-                 hv->resize_disk_file(tmp, size * GIB, err, sizeof err) == HV_OK &&
-                 bio_commit_file(tmp, path) == 0;
+                 hv->resize_disk_file(tmp, size * GIB, err, sizeof err) == HV_OK && bio_commit_file(tmp, path) == 0;
             if (!ok)
                 unlink(tmp);
         }
         if (ok) {
-            store_exec(s, "UPDATE cbs_disks SET state = '" DISK_UNATTACHED "', updated = ? WHERE disk_id = ? AND state = 'DUMPING'", "is",
-                       now, disk_id);
+            store_exec(s,
+                       "UPDATE cbs_disks SET state = '" DISK_UNATTACHED
+                       "', updated = ? WHERE disk_id = ? AND state = 'DUMPING'",
+                       "is", now, disk_id);
         } else {
             log_warn("disk %s: restore from %s failed: %s", disk_id, snapshot, err);
-            store_exec(s, "UPDATE cbs_disks SET state = '" DISK_TERMINATING "', error = ?, updated = ? WHERE disk_id = ? AND state = 'DUMPING'",
+            store_exec(s,
+                       "UPDATE cbs_disks SET state = '" DISK_TERMINATING
+                       "', error = ?, updated = ? WHERE disk_id = ? AND state = 'DUMPING'",
                        "sis", err, now, disk_id);
         }
     } else if (!strcmp(state, DISK_ATTACHING)) {
@@ -97,35 +104,49 @@ static void job_disk(struct store *s, const char *disk_id)
             rc = hv->attach_disk(in.run_dir, disk_id, path, err, sizeof err);
         }
         if (rc == 0)
-            store_exec(s, "UPDATE cbs_disks SET state = '" DISK_ATTACHED "', updated = ? WHERE disk_id = ? AND state = '" DISK_ATTACHING "'", "is", now,
-                       disk_id);
+            store_exec(s,
+                       "UPDATE cbs_disks SET state = '" DISK_ATTACHED
+                       "', updated = ? WHERE disk_id = ? AND state = '" DISK_ATTACHING "'",
+                       "is", now, disk_id);
         else {
             log_warn("disk %s: attach to %s failed: %s", disk_id, instance_id, err);
-            store_exec(s, "UPDATE cbs_disks SET state = '" DISK_UNATTACHED "', instance_id = '', last_instance_id = ?, error = ?, updated = ?"
-                          " WHERE disk_id = ? AND state = '" DISK_ATTACHING "'", "ssis", instance_id, err, now, disk_id);
+            store_exec(s,
+                       "UPDATE cbs_disks SET state = '" DISK_UNATTACHED
+                       "', instance_id = '', last_instance_id = ?, error = ?, updated = ?"
+                       " WHERE disk_id = ? AND state = '" DISK_ATTACHING "'",
+                       "ssis", instance_id, err, now, disk_id);
         }
     } else if (!strcmp(state, DISK_DETACHING)) {
         int rc = plugged == 1 ? hv->detach_disk(in.run_dir, disk_id, err, sizeof err) : HV_OK;
         if (rc == 0)
-            store_exec(s, "UPDATE cbs_disks SET state = '" DISK_UNATTACHED "', last_instance_id = instance_id, instance_id = '', updated = ?"
-                          " WHERE disk_id = ? AND state = '" DISK_DETACHING "'", "is", now, disk_id);
+            store_exec(s,
+                       "UPDATE cbs_disks SET state = '" DISK_UNATTACHED
+                       "', last_instance_id = instance_id, instance_id = '', updated = ?"
+                       " WHERE disk_id = ? AND state = '" DISK_DETACHING "'",
+                       "is", now, disk_id);
         else {
             log_warn("disk %s: detach from %s failed: %s", disk_id, instance_id, err);
-            store_exec(s, "UPDATE cbs_disks SET state = '" DISK_ATTACHED "', error = ?, updated = ? WHERE disk_id = ? AND state = '" DISK_DETACHING "'",
+            store_exec(s,
+                       "UPDATE cbs_disks SET state = '" DISK_ATTACHED
+                       "', error = ?, updated = ? WHERE disk_id = ? AND state = '" DISK_DETACHING "'",
                        "sis", err, now, disk_id);
         }
     } else if (!strcmp(state, DISK_EXPANDING)) {
         int rc = plugged == 1 ? hv->resize_disk(in.run_dir, disk_id, pending * GIB, err, sizeof err)
                               : hv->resize_disk_file(path, pending * GIB, err, sizeof err);
         if (rc == 0)
-            store_exec(s, "UPDATE cbs_disks SET size_gib = pending_size, pending_size = 0, updated = ?,"
-                          " state = CASE WHEN instance_id = '' THEN '" DISK_UNATTACHED "' ELSE '" DISK_ATTACHED "' END"
-                          " WHERE disk_id = ? AND state = '" DISK_EXPANDING "'", "is", now, disk_id);
+            store_exec(s,
+                       "UPDATE cbs_disks SET size_gib = pending_size, pending_size = 0, updated = ?,"
+                       " state = CASE WHEN instance_id = '' THEN '" DISK_UNATTACHED "' ELSE '" DISK_ATTACHED "' END"
+                       " WHERE disk_id = ? AND state = '" DISK_EXPANDING "'",
+                       "is", now, disk_id);
         else {
             log_warn("disk %s: resize failed: %s", disk_id, err);
-            store_exec(s, "UPDATE cbs_disks SET pending_size = 0, error = ?, updated = ?,"
-                          " state = CASE WHEN instance_id = '' THEN '" DISK_UNATTACHED "' ELSE '" DISK_ATTACHED "' END"
-                          " WHERE disk_id = ? AND state = '" DISK_EXPANDING "'", "sis", err, now, disk_id);
+            store_exec(s,
+                       "UPDATE cbs_disks SET pending_size = 0, error = ?, updated = ?,"
+                       " state = CASE WHEN instance_id = '' THEN '" DISK_UNATTACHED "' ELSE '" DISK_ATTACHED "' END"
+                       " WHERE disk_id = ? AND state = '" DISK_EXPANDING "'",
+                       "sis", err, now, disk_id);
         }
     } else if (!strcmp(state, DISK_TERMINATING)) {
         if (plugged == 1 && hv->detach_disk(in.run_dir, disk_id, err, sizeof err) != HV_OK) {
@@ -140,7 +161,8 @@ static void job_disk(struct store *s, const char *disk_id)
 
 static void job_snapshot(struct store *s, const char *snapshot_id)
 {
-    struct store_stmt *q = store_query(s, "SELECT state, disk_id FROM cbs_snapshots WHERE snapshot_id = ?", "s", snapshot_id);
+    struct store_stmt *q =
+        store_query(s, "SELECT state, disk_id FROM cbs_snapshots WHERE snapshot_id = ?", "s", snapshot_id);
     char state[24] = "", disk_id[24] = "";
     if (q && store_step(q) == 1) {
         snprintf(state, sizeof state, "%s", store_text(q, 0));
@@ -155,7 +177,8 @@ static void job_snapshot(struct store *s, const char *snapshot_id)
     if (!strcmp(state, SNAPSHOT_DELETING)) {
         unlink(tmp);
         if (unlink(path) == 0 || errno == ENOENT)
-            store_exec(s, "DELETE FROM cbs_snapshots WHERE snapshot_id = ? AND state = '" SNAPSHOT_DELETING "'", "s", snapshot_id);
+            store_exec(s, "DELETE FROM cbs_snapshots WHERE snapshot_id = ? AND state = '" SNAPSHOT_DELETING "'", "s",
+                       snapshot_id);
         return;
     }
     if (strcmp(state, SNAPSHOT_CREATING) != 0)
@@ -181,11 +204,15 @@ static void job_snapshot(struct store *s, const char *snapshot_id)
         }
     }
     if (ok) {
-        store_exec(s, "UPDATE cbs_snapshots SET state = '" SNAPSHOT_NORMAL "', percent = 100, file_bytes = ?, updated = ?"
-                      " WHERE snapshot_id = ? AND state = '" SNAPSHOT_CREATING "'", "iis", file_bytes(path), now, snapshot_id);
+        store_exec(s,
+                   "UPDATE cbs_snapshots SET state = '" SNAPSHOT_NORMAL "', percent = 100, file_bytes = ?, updated = ?"
+                   " WHERE snapshot_id = ? AND state = '" SNAPSHOT_CREATING "'",
+                   "iis", file_bytes(path), now, snapshot_id);
     } else {
         log_warn("snapshot %s of %s failed: %s", snapshot_id, disk_id, err);
-        store_exec(s, "UPDATE cbs_snapshots SET state = '" SNAPSHOT_DELETING "', error = ?, updated = ? WHERE snapshot_id = ? AND state = '" SNAPSHOT_CREATING "'",
+        store_exec(s,
+                   "UPDATE cbs_snapshots SET state = '" SNAPSHOT_DELETING
+                   "', error = ?, updated = ? WHERE snapshot_id = ? AND state = '" SNAPSHOT_CREATING "'",
                    "sis", err, now, snapshot_id);
         char msg[600];
         snprintf(msg, sizeof msg, "snapshot %.24s failed: %.500s", snapshot_id, err);
@@ -197,13 +224,19 @@ int block_worker_pass(struct store *s)
 {
     char snaps[BATCH][24], disks[BATCH][24];
     int ns = 0, nd = 0;
-    struct store_stmt *q = store_query(s, "SELECT snapshot_id FROM cbs_snapshots WHERE state IN ('" SNAPSHOT_CREATING "', '" SNAPSHOT_DELETING "')"
-                                          " ORDER BY updated, rowid", "");
+    struct store_stmt *q = store_query(s,
+                                       "SELECT snapshot_id FROM cbs_snapshots WHERE state IN ('" SNAPSHOT_CREATING
+                                       "', '" SNAPSHOT_DELETING "')"
+                                       " ORDER BY updated, rowid",
+                                       "");
     while (q && ns < BATCH && store_step(q) == 1)
         snprintf(snaps[ns++], 24, "%s", store_text(q, 0));
     store_done(q);
-    q = store_query(s, "SELECT disk_id FROM cbs_disks WHERE state IN ('DUMPING', '" DISK_ATTACHING "', '" DISK_DETACHING "', '" DISK_EXPANDING "', '" DISK_TERMINATING "')"
-                       " ORDER BY updated, rowid", "");
+    q = store_query(s,
+                    "SELECT disk_id FROM cbs_disks WHERE state IN ('DUMPING', '" DISK_ATTACHING "', '" DISK_DETACHING
+                    "', '" DISK_EXPANDING "', '" DISK_TERMINATING "')"
+                    " ORDER BY updated, rowid",
+                    "");
     while (q && nd < BATCH && store_step(q) == 1)
         snprintf(disks[nd++], 24, "%s", store_text(q, 0));
     store_done(q);

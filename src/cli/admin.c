@@ -8,9 +8,9 @@
 
 #include "cli/cli.h"
 #include "compute/compute.h"
+#include "compute/states.h"
 #include "daemon/daemon.h"
 #include "identity/identity.h"
-#include "compute/states.h"
 
 static const char *opt(int argc, char **argv, const char *name, const char *dflt)
 {
@@ -46,8 +46,8 @@ static int create_account(int argc, char **argv)
         store_close(s);
         return 1;
     }
-    json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:s}", "Uin", a.uin, "AppId", a.app_id, "Name", name, "SecretId", a.secret_id,
-                          "SecretKey", a.secret_key);
+    json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:s}", "Uin", a.uin, "AppId", a.app_id, "Name", name, "SecretId",
+                          a.secret_id, "SecretKey", a.secret_key);
     char *text = json_dumps(j, JSON_INDENT(2));
     printf("%s\n", text);
     free(text);
@@ -63,10 +63,11 @@ static int audit(int argc, char **argv)
     if (open_data(argc, argv, &cfg, &s) != 0)
         return 1;
     int64_t limit = strtoll(opt(argc, argv, "--limit", "100"), NULL, 10);
-    struct store_stmt *q = store_query(s,
-                                       "SELECT time, owner_uin, user_uin, source_ip, service, action, resource, result, request_id"
-                                       " FROM (SELECT * FROM audit_log ORDER BY id DESC LIMIT ?) ORDER BY id",
-                                       "i", limit);
+    struct store_stmt *q =
+        store_query(s,
+                    "SELECT time, owner_uin, user_uin, source_ip, service, action, resource, result, request_id"
+                    " FROM (SELECT * FROM audit_log ORDER BY id DESC LIMIT ?) ORDER BY id",
+                    "i", limit);
     int rc;
     while (q && (rc = store_step(q)) == 1) {
         char t[32];
@@ -108,14 +109,17 @@ static int hosts(int argc, char **argv)
     struct store *s;
     if (open_data(argc, argv, &cfg, &s) != 0)
         return 1;
-    static const char *const names[] = {"HostId", "Zone", "Hostname", "Cores", "VCpus", "MemoryMiB", "Accelerator",
-                                        "AcceleratorReason", "State", "VCpusUsed", "Instances", NULL};
-    struct store_stmt *q = store_query(s,
-                                       "SELECT h.host_id, h.zone, h.hostname, h.cores, h.vcpus, h.memory_mib, h.accel, h.accel_reason,"
-                                       " h.state, (SELECT coalesce(sum(cpu), 0) FROM instances i WHERE i.host_id = h.host_id AND"
-                                       " " INSTANCE_HOLDS_RESOURCES("i.state") "), (SELECT count(*) FROM instances i WHERE"
-                                       " i.host_id = h.host_id AND " INSTANCE_HOLDS_RESOURCES("i.state") ") FROM hosts h",
-                                       "");
+    static const char *const names[] = {"HostId", "Zone",      "Hostname",    "Cores",
+                                        "VCpus",  "MemoryMiB", "Accelerator", "AcceleratorReason",
+                                        "State",  "VCpusUsed", "Instances",   NULL};
+    struct store_stmt *q =
+        store_query(s,
+                    "SELECT h.host_id, h.zone, h.hostname, h.cores, h.vcpus, h.memory_mib, h.accel, h.accel_reason,"
+                    " h.state, (SELECT coalesce(sum(cpu), 0) FROM instances i WHERE i.host_id = h.host_id AND"
+                    " " INSTANCE_HOLDS_RESOURCES("i.state") "), (SELECT count(*) FROM instances i WHERE"
+                                                            " i.host_id = h.host_id AND " INSTANCE_HOLDS_RESOURCES(
+                                                                "i.state") ") FROM hosts h",
+                    "");
     int rc = print_rows(q, names);
     store_close(s);
     return rc;
@@ -129,7 +133,8 @@ static int import_image(int argc, char **argv)
     const char *file = opt(argc, argv, "--file", NULL), *name = opt(argc, argv, "--name", NULL);
     const char *owner = opt(argc, argv, "--owner", ""), *os = opt(argc, argv, "--os-name", "Linux");
     if (!file || !name) {
-        fprintf(stderr, "usage: yun admin import-image --data DIR --file PATH --name NAME [--os-name OS] [--owner UIN]\n");
+        fprintf(stderr,
+                "usage: yun admin import-image --data DIR --file PATH --name NAME [--os-name OS] [--owner UIN]\n");
         return 2;
     }
     struct config cfg;

@@ -197,8 +197,10 @@ int cli_call(int argc, char **argv)
     free(cr);
 
     char hdr[6][512];
-    snprintf(hdr[0], sizeof hdr[0], "Authorization: TC3-HMAC-SHA256 Credential=%s/%s/%s/tc3_request, SignedHeaders=content-type;host, Signature=%s",
-             sid, date, service, sig);
+    snprintf(
+        hdr[0], sizeof hdr[0],
+        "Authorization: TC3-HMAC-SHA256 Credential=%s/%s/%s/tc3_request, SignedHeaders=content-type;host, Signature=%s",
+        sid, date, service, sig);
     snprintf(hdr[1], sizeof hdr[1], "X-TC-Action: %s", action_name);
     snprintf(hdr[2], sizeof hdr[2], "X-TC-Version: %s", version);
     snprintf(hdr[3], sizeof hdr[3], "X-TC-Timestamp: %lld", (long long)now);

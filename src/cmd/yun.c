@@ -41,7 +41,8 @@ static int up(int argc, char **argv)
         else if (i + 1 < argc && !strcmp(argv[i], "--object-listen"))
             object_listen = argv[++i];
         else {
-            fprintf(stderr, "usage: yun up [--data DIR] [--listen HOST:PORT] [--object-listen HOST:PORT] [--config FILE]\n");
+            fprintf(stderr,
+                    "usage: yun up [--data DIR] [--listen HOST:PORT] [--object-listen HOST:PORT] [--config FILE]\n");
             return 2;
         }
     }
@@ -52,7 +53,8 @@ static int up(int argc, char **argv)
     if (data)
         snprintf(cfg.data_dir, sizeof cfg.data_dir, "%s", data);
     if ((listen && parse_listen(listen, cfg.listen_host, sizeof cfg.listen_host, &cfg.listen_port) != 0) ||
-        (object_listen && parse_listen(object_listen, cfg.object_host, sizeof cfg.object_host, &cfg.object_port) != 0)) {
+        (object_listen &&
+         parse_listen(object_listen, cfg.object_host, sizeof cfg.object_host, &cfg.object_port) != 0)) {
         fprintf(stderr, "yun: --listen and --object-listen want HOST:PORT\n");
         return 2;
     }

@@ -8,16 +8,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "compute/compute.h"
-#include "api/filters.h"
-#include "host/hypervisor.h"
 #include "api/codes.h"
+#include "api/filters.h"
+#include "compute/compute.h"
 #include "compute/states.h"
+#include "host/hypervisor.h"
 
 const struct instance_type instance_types[] = {
-    {"S5.SMALL1", "S5", 1, 1},   {"S5.SMALL2", "S5", 1, 2},   {"S5.SMALL4", "S5", 1, 4},
-    {"S5.MEDIUM2", "S5", 2, 2},  {"S5.MEDIUM4", "S5", 2, 4},  {"S5.MEDIUM8", "S5", 2, 8},
-    {"S5.LARGE8", "S5", 4, 8},   {"S5.LARGE16", "S5", 4, 16}, {"S5.2XLARGE16", "S5", 8, 16},
+    {"S5.SMALL1", "S5", 1, 1},     {"S5.SMALL2", "S5", 1, 2},   {"S5.SMALL4", "S5", 1, 4},
+    {"S5.MEDIUM2", "S5", 2, 2},    {"S5.MEDIUM4", "S5", 2, 4},  {"S5.MEDIUM8", "S5", 2, 8},
+    {"S5.LARGE8", "S5", 4, 8},     {"S5.LARGE16", "S5", 4, 16}, {"S5.2XLARGE16", "S5", 8, 16},
     {"S5.2XLARGE32", "S5", 8, 32}, {NULL, NULL, 0, 0},
 };
 
@@ -56,11 +56,12 @@ static json_t *image_json(struct store_stmt *q)
     /* image_id, name, image_type, os_name, platform, architecture, size_gib, state, source, created, description */
     char t[32];
     time_iso8601(store_int(q, 9), t);
-    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:s,s:s,s:s,s:s,s:s,s:b,s:[]}", "ImageId", store_text(q, 0), "ImageName",
-                     store_text(q, 1), "ImageType", store_text(q, 2), "OsName", store_text(q, 3), "Platform",
-                     store_text(q, 4), "Architecture", store_text(q, 5), "ImageSize", (json_int_t)store_int(q, 6),
-                     "ImageState", store_text(q, 7), "ImageSource", store_text(q, 8), "CreatedTime", t,
-                     "ImageDescription", store_text(q, 10), "ImageCreator", "", "IsSupportCloudinit", 1, "Tags");
+    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:s,s:s,s:s,s:s,s:s,s:b,s:[]}", "ImageId", store_text(q, 0),
+                     "ImageName", store_text(q, 1), "ImageType", store_text(q, 2), "OsName", store_text(q, 3),
+                     "Platform", store_text(q, 4), "Architecture", store_text(q, 5), "ImageSize",
+                     (json_int_t)store_int(q, 6), "ImageState", store_text(q, 7), "ImageSource", store_text(q, 8),
+                     "CreatedTime", t, "ImageDescription", store_text(q, 10), "ImageCreator", "", "IsSupportCloudinit",
+                     1, "Tags");
 }
 
 static int describe_images(struct api_ctx *ctx)
@@ -72,11 +73,12 @@ static int describe_images(struct api_ctx *ctx)
         return -1;
     json_t *ids = json_object_get(ctx->params, "ImageIds");
     int64_t offset = api_int(ctx, "Offset", 0), limit = api_int(ctx, "Limit", 20);
-    struct store_stmt *q = store_query(ctx->store,
-                                       "SELECT image_id, name, image_type, os_name, platform, architecture, size_gib, state,"
-                                       " source, created, description FROM images WHERE owner_uin = '' OR owner_uin = ?"
-                                       " ORDER BY created, image_id",
-                                       "s", ctx->who.owner_uin);
+    struct store_stmt *q =
+        store_query(ctx->store,
+                    "SELECT image_id, name, image_type, os_name, platform, architecture, size_gib, state,"
+                    " source, created, description FROM images WHERE owner_uin = '' OR owner_uin = ?"
+                    " ORDER BY created, image_id",
+                    "s", ctx->who.owner_uin);
     if (!q)
         return api_fail(ctx, E_INTERNAL_ERROR, "The image catalogue is unavailable.");
     struct page pg;
@@ -109,14 +111,16 @@ int catalog_register_builtin(struct store *s, const char *image_dir)
     const char *state = stat(kernel, &st) == 0 && stat(initrd, &st) == 0 ? IMAGE_NORMAL : "UNAVAILABLE";
     char id[20];
     random_id("img-", id, sizeof id);
-    int rc = store_exec(s,
-                        "INSERT INTO images (image_id, owner_uin, name, image_type, os_name, platform, architecture, size_gib,"
-                        " kernel, initrd, disk, state, source, created, description, builtin)"
-                        " VALUES (?, '', 'yun-tiny', 'PUBLIC_IMAGE', 'Yun Tiny Linux (Debian 12 kernel, busybox)', 'Linux',"
-                        " 'x86_64', 1, ?, ?, ?, ?, 'OFFICIAL', ?, 'Small Linux built from Debian packages: SSH, metadata, user data', 'tiny')"
-                        " ON CONFLICT (builtin) DO UPDATE SET kernel = excluded.kernel, initrd = excluded.initrd,"
-                        " disk = excluded.disk, state = excluded.state",
-                        "sssssi", id, kernel, initrd, stat(disk, &st) == 0 ? disk : NULL, state, time_now());
+    int rc = store_exec(
+        s,
+        "INSERT INTO images (image_id, owner_uin, name, image_type, os_name, platform, architecture, size_gib,"
+        " kernel, initrd, disk, state, source, created, description, builtin)"
+        " VALUES (?, '', 'yun-tiny', 'PUBLIC_IMAGE', 'Yun Tiny Linux (Debian 12 kernel, busybox)', 'Linux',"
+        " 'x86_64', 1, ?, ?, ?, ?, 'OFFICIAL', ?, 'Small Linux built from Debian packages: SSH, metadata, user data', "
+        "'tiny')"
+        " ON CONFLICT (builtin) DO UPDATE SET kernel = excluded.kernel, initrd = excluded.initrd,"
+        " disk = excluded.disk, state = excluded.state",
+        "sssssi", id, kernel, initrd, stat(disk, &st) == 0 ? disk : NULL, state, time_now());
     return rc < 0 ? -1 : 0;
 }
 
@@ -140,12 +144,13 @@ int catalog_import_image(struct store *s, const char *data_dir, const char *file
     }
     int64_t gib = (int64_t)((bytes + (1ll << 30) - 1) >> 30);
     /* the description is the tenant's to read: never the host path the image came from */
-    if (store_exec(s,
-                   "INSERT INTO images (image_id, owner_uin, name, image_type, os_name, platform, architecture, size_gib,"
-                   " kernel, initrd, disk, state, source, created, description) VALUES (?, ?, ?, ?, ?, 'Linux', 'x86_64', ?,"
-                   " NULL, NULL, ?, '" IMAGE_NORMAL "', 'IMPORT', ?, '')",
-                   "sssssisi", id, owner_uin, name, owner_uin[0] ? "PRIVATE_IMAGE" : "PUBLIC_IMAGE", os_name, gib ? gib : 1,
-                   dest, time_now()) != 1) {
+    if (store_exec(
+            s,
+            "INSERT INTO images (image_id, owner_uin, name, image_type, os_name, platform, architecture, size_gib,"
+            " kernel, initrd, disk, state, source, created, description) VALUES (?, ?, ?, ?, ?, 'Linux', 'x86_64', ?,"
+            " NULL, NULL, ?, '" IMAGE_NORMAL "', 'IMPORT', ?, '')",
+            "sssssisi", id, owner_uin, name, owner_uin[0] ? "PRIVATE_IMAGE" : "PUBLIC_IMAGE", os_name, gib ? gib : 1,
+            dest, time_now()) != 1) {
         snprintf(err, errlen, "%s", store_errmsg(s));
         unlink(dest);
         rmdir(dir);
@@ -155,8 +160,9 @@ int catalog_import_image(struct store *s, const char *data_dir, const char *file
 }
 
 static const struct param p_describe_types[] = {P_FILTERS, P_END};
-static const struct param p_describe_images[] = {P_STRS("ImageIds", 0, 100, 32), P_FILTERS, P_INT("Offset", 0, 0, INT32_MAX),
-                                                 P_INT("Limit", 0, 1, 100), P_STR("InstanceType", 0, 0, 64), P_END};
+static const struct param p_describe_images[] = {P_STRS("ImageIds", 0, 100, 32),   P_FILTERS,
+                                                 P_INT("Offset", 0, 0, INT32_MAX), P_INT("Limit", 0, 1, 100),
+                                                 P_STR("InstanceType", 0, 0, 64),  P_END};
 
 static const struct action catalog_actions[] = {
     {"cvm", CVM, "DescribeInstanceTypeConfigs", describe_instance_type_configs, p_describe_types, A_REGIONAL, NULL},

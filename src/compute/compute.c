@@ -14,40 +14,41 @@
 #include <unistd.h>
 
 #include "compute/compute.h"
+#include "compute/states.h"
 #include "host/hypervisor.h"
 #include "network/network.h"
-#include "compute/states.h"
 
 struct compute_env compute_env;
 
 static const struct migration compute_migrations[] = {
-    {1, "CREATE TABLE hosts (host_id TEXT PRIMARY KEY, zone TEXT NOT NULL, hostname TEXT NOT NULL, cores INTEGER NOT NULL,"
-        " vcpus INTEGER NOT NULL, memory_mib INTEGER NOT NULL, accel TEXT NOT NULL, accel_reason TEXT NOT NULL,"
-        " state TEXT NOT NULL, updated INTEGER NOT NULL);"
-        "CREATE TABLE images (image_id TEXT PRIMARY KEY, owner_uin TEXT NOT NULL DEFAULT '', name TEXT NOT NULL,"
-        " image_type TEXT NOT NULL, os_name TEXT NOT NULL, platform TEXT NOT NULL, architecture TEXT NOT NULL,"
-        " size_gib INTEGER NOT NULL, kernel TEXT, initrd TEXT, disk TEXT, state TEXT NOT NULL, source TEXT NOT NULL,"
-        " created INTEGER NOT NULL, description TEXT NOT NULL DEFAULT '', builtin TEXT UNIQUE);"
-        "CREATE TABLE key_pairs (key_id TEXT PRIMARY KEY, owner_uin TEXT NOT NULL, name TEXT NOT NULL,"
-        " project_id INTEGER NOT NULL, public_key TEXT NOT NULL, created INTEGER NOT NULL, UNIQUE (owner_uin, name));"
-        "CREATE TABLE instances (instance_id TEXT PRIMARY KEY, owner_uin TEXT NOT NULL, uuid TEXT NOT NULL,"
-        " zone TEXT NOT NULL, host_id TEXT NOT NULL, instance_type TEXT NOT NULL, cpu INTEGER NOT NULL,"
-        " memory_gib INTEGER NOT NULL, image_id TEXT NOT NULL, name TEXT NOT NULL, hostname TEXT NOT NULL,"
-        " charge_type TEXT NOT NULL, state TEXT NOT NULL, latest_op TEXT, latest_op_state TEXT, latest_op_request TEXT,"
-        " stop_type TEXT, reason TEXT NOT NULL DEFAULT '', private_ip TEXT NOT NULL, mac TEXT NOT NULL,"
-        " system_disk_size INTEGER NOT NULL, system_disk_type TEXT NOT NULL, system_disk_id TEXT NOT NULL,"
-        " key_ids TEXT NOT NULL DEFAULT '[]', password_hash TEXT, user_data BLOB, tags TEXT NOT NULL DEFAULT '[]',"
-        " project_id INTEGER NOT NULL DEFAULT 0, security_groups TEXT NOT NULL DEFAULT '[]',"
-        " created INTEGER NOT NULL, updated INTEGER NOT NULL);"
-        "CREATE INDEX instances_owner ON instances (owner_uin, state);"
-        "CREATE INDEX instances_host ON instances (host_id, state);"
-        "CREATE TABLE instance_events (id INTEGER PRIMARY KEY AUTOINCREMENT, instance_id TEXT NOT NULL,"
-        " owner_uin TEXT NOT NULL, time INTEGER NOT NULL, state TEXT NOT NULL, instance_type TEXT NOT NULL,"
-        " zone TEXT NOT NULL, charge_type TEXT NOT NULL, detail TEXT NOT NULL DEFAULT '');"
-        "CREATE INDEX instance_events_instance ON instance_events (instance_id, id);"
-        "CREATE TABLE client_tokens (owner_uin TEXT NOT NULL, token TEXT NOT NULL, instance_ids TEXT NOT NULL,"
-        " created INTEGER NOT NULL, PRIMARY KEY (owner_uin, token));"
-        "CREATE TABLE host_addresses (ip TEXT PRIMARY KEY, instance_id TEXT NOT NULL UNIQUE);"},
+    {1,
+     "CREATE TABLE hosts (host_id TEXT PRIMARY KEY, zone TEXT NOT NULL, hostname TEXT NOT NULL, cores INTEGER NOT NULL,"
+     " vcpus INTEGER NOT NULL, memory_mib INTEGER NOT NULL, accel TEXT NOT NULL, accel_reason TEXT NOT NULL,"
+     " state TEXT NOT NULL, updated INTEGER NOT NULL);"
+     "CREATE TABLE images (image_id TEXT PRIMARY KEY, owner_uin TEXT NOT NULL DEFAULT '', name TEXT NOT NULL,"
+     " image_type TEXT NOT NULL, os_name TEXT NOT NULL, platform TEXT NOT NULL, architecture TEXT NOT NULL,"
+     " size_gib INTEGER NOT NULL, kernel TEXT, initrd TEXT, disk TEXT, state TEXT NOT NULL, source TEXT NOT NULL,"
+     " created INTEGER NOT NULL, description TEXT NOT NULL DEFAULT '', builtin TEXT UNIQUE);"
+     "CREATE TABLE key_pairs (key_id TEXT PRIMARY KEY, owner_uin TEXT NOT NULL, name TEXT NOT NULL,"
+     " project_id INTEGER NOT NULL, public_key TEXT NOT NULL, created INTEGER NOT NULL, UNIQUE (owner_uin, name));"
+     "CREATE TABLE instances (instance_id TEXT PRIMARY KEY, owner_uin TEXT NOT NULL, uuid TEXT NOT NULL,"
+     " zone TEXT NOT NULL, host_id TEXT NOT NULL, instance_type TEXT NOT NULL, cpu INTEGER NOT NULL,"
+     " memory_gib INTEGER NOT NULL, image_id TEXT NOT NULL, name TEXT NOT NULL, hostname TEXT NOT NULL,"
+     " charge_type TEXT NOT NULL, state TEXT NOT NULL, latest_op TEXT, latest_op_state TEXT, latest_op_request TEXT,"
+     " stop_type TEXT, reason TEXT NOT NULL DEFAULT '', private_ip TEXT NOT NULL, mac TEXT NOT NULL,"
+     " system_disk_size INTEGER NOT NULL, system_disk_type TEXT NOT NULL, system_disk_id TEXT NOT NULL,"
+     " key_ids TEXT NOT NULL DEFAULT '[]', password_hash TEXT, user_data BLOB, tags TEXT NOT NULL DEFAULT '[]',"
+     " project_id INTEGER NOT NULL DEFAULT 0, security_groups TEXT NOT NULL DEFAULT '[]',"
+     " created INTEGER NOT NULL, updated INTEGER NOT NULL);"
+     "CREATE INDEX instances_owner ON instances (owner_uin, state);"
+     "CREATE INDEX instances_host ON instances (host_id, state);"
+     "CREATE TABLE instance_events (id INTEGER PRIMARY KEY AUTOINCREMENT, instance_id TEXT NOT NULL,"
+     " owner_uin TEXT NOT NULL, time INTEGER NOT NULL, state TEXT NOT NULL, instance_type TEXT NOT NULL,"
+     " zone TEXT NOT NULL, charge_type TEXT NOT NULL, detail TEXT NOT NULL DEFAULT '');"
+     "CREATE INDEX instance_events_instance ON instance_events (instance_id, id);"
+     "CREATE TABLE client_tokens (owner_uin TEXT NOT NULL, token TEXT NOT NULL, instance_ids TEXT NOT NULL,"
+     " created INTEGER NOT NULL, PRIMARY KEY (owner_uin, token));"
+     "CREATE TABLE host_addresses (ip TEXT PRIMARY KEY, instance_id TEXT NOT NULL UNIQUE);"},
     /* instances live in VPC subnets; addresses come from the network service's IPAM */
     {2, "ALTER TABLE instances ADD COLUMN vpc_id TEXT NOT NULL DEFAULT '';"
         "ALTER TABLE instances ADD COLUMN subnet_id TEXT NOT NULL DEFAULT '';"
@@ -58,17 +59,19 @@ static const struct migration compute_migrations[] = {
 
 int compute_migrate(struct store *s, char *err, size_t errlen)
 {
-    return store_migrate(s, "compute", compute_migrations, sizeof compute_migrations / sizeof compute_migrations[0], err,
-                         errlen);
+    return store_migrate(s, "compute", compute_migrations, sizeof compute_migrations / sizeof compute_migrations[0],
+                         err, errlen);
 }
 
 /* For AssociateAddress: an instance of the account, its primary address and VPC. */
-static int instance_lookup(struct store *s, const char *owner_uin, const char *instance_id, char private_ip[16], char vpc_id[24])
+static int instance_lookup(struct store *s, const char *owner_uin, const char *instance_id, char private_ip[16],
+                           char vpc_id[24])
 {
-    struct store_stmt *q = store_query(s,
-                                       "SELECT private_ip, vpc_id FROM instances WHERE instance_id = ? AND owner_uin = ?"
-                                       " AND state NOT IN ('" INSTANCE_TERMINATED "', '" INSTANCE_TERMINATING "')",
-                                       "ss", instance_id, owner_uin);
+    struct store_stmt *q =
+        store_query(s,
+                    "SELECT private_ip, vpc_id FROM instances WHERE instance_id = ? AND owner_uin = ?"
+                    " AND state NOT IN ('" INSTANCE_TERMINATED "', '" INSTANCE_TERMINATING "')",
+                    "ss", instance_id, owner_uin);
     if (!q)
         return -1;
     int rc = store_step(q);
@@ -93,15 +96,17 @@ void compute_register(void)
 int compute_events_record(struct store *s, const char *instance_id, const char *state, const char *detail)
 {
     return store_exec(s,
-                      "INSERT INTO instance_events (instance_id, owner_uin, time, state, instance_type, zone, charge_type, detail)"
-                      " SELECT instance_id, owner_uin, ?, ?, instance_type, zone, charge_type, ? FROM instances WHERE instance_id = ?",
+                      "INSERT INTO instance_events (instance_id, owner_uin, time, state, instance_type, zone, "
+                      "charge_type, detail)"
+                      " SELECT instance_id, owner_uin, ?, ?, instance_type, zone, charge_type, ? FROM instances WHERE "
+                      "instance_id = ?",
                       "isss", time_now(), state, detail ? detail : "", instance_id) < 0
                ? -1
                : 0;
 }
 
-int instance_set_state(struct store *s, const char *instance_id, const char *from, const char *state, const char *op_state,
-                       const char *reason)
+int instance_set_state(struct store *s, const char *instance_id, const char *from, const char *state,
+                       const char *op_state, const char *reason)
 {
     if (store_begin(s) != STORE_OK) {
         log_error("instance %s: cannot record %s: the store is busy (%s)", instance_id, state, store_errmsg(s));
@@ -109,10 +114,11 @@ int instance_set_state(struct store *s, const char *instance_id, const char *fro
     }
     /* only from the state the step started in: an action recorded meanwhile (a terminate while the
      * launch ran) must not be overwritten; the controller takes it up next */
-    int rc = store_exec(s,
-                        "UPDATE instances SET state = ?, latest_op_state = coalesce(?, latest_op_state), reason = ?, updated = ?"
-                        " WHERE instance_id = ? AND (? IS NULL OR state = ?)",
-                        "sssisss", state, op_state, reason ? reason : "", time_now(), instance_id, from, from);
+    int rc = store_exec(
+        s,
+        "UPDATE instances SET state = ?, latest_op_state = coalesce(?, latest_op_state), reason = ?, updated = ?"
+        " WHERE instance_id = ? AND (? IS NULL OR state = ?)",
+        "sssisss", state, op_state, reason ? reason : "", time_now(), instance_id, from, from);
     if (rc == 0) {
         store_rollback(s);
         return 1;
@@ -196,21 +202,22 @@ int compute_host_start(const struct config *cfg, struct store *s, char *err, siz
     }
     compute_env.host_ready = why[0] == 0;
     snprintf(compute_env.host_error, sizeof compute_env.host_error, "%s", why);
-    int rc = store_exec(s,
-                        "INSERT INTO hosts (host_id, zone, hostname, cores, vcpus, memory_mib, accel, accel_reason, state, updated)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (host_id) DO UPDATE SET zone = excluded.zone,"
-                        " hostname = excluded.hostname, cores = excluded.cores, vcpus = excluded.vcpus,"
-                        " memory_mib = excluded.memory_mib, accel = excluded.accel, accel_reason = excluded.accel_reason,"
-                        " state = excluded.state, updated = excluded.updated",
-                        "sssiiisssi", compute_env.host_id, zone, hostname, (int64_t)cores, (int64_t)vcpus,
-                        (int64_t)memory_mib(), compute_env.accel, compute_env.accel_reason,
-                        compute_env.host_ready ? HOST_AVAILABLE : HOST_UNAVAILABLE, time_now());
+    int rc = store_exec(
+        s,
+        "INSERT INTO hosts (host_id, zone, hostname, cores, vcpus, memory_mib, accel, accel_reason, state, updated)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (host_id) DO UPDATE SET zone = excluded.zone,"
+        " hostname = excluded.hostname, cores = excluded.cores, vcpus = excluded.vcpus,"
+        " memory_mib = excluded.memory_mib, accel = excluded.accel, accel_reason = excluded.accel_reason,"
+        " state = excluded.state, updated = excluded.updated",
+        "sssiiisssi", compute_env.host_id, zone, hostname, (int64_t)cores, (int64_t)vcpus, (int64_t)memory_mib(),
+        compute_env.accel, compute_env.accel_reason, compute_env.host_ready ? HOST_AVAILABLE : HOST_UNAVAILABLE,
+        time_now());
     if (rc < 0) {
         snprintf(err, errlen, "cannot register the host: %s", store_errmsg(s));
         return -1;
     }
-    printf("  host         : %s in %s, %ld cores (%d vCPUs to sell), %ld MiB, accelerator %s (%s)\n", compute_env.host_id,
-           zone, cores, vcpus, memory_mib(), compute_env.accel, compute_env.accel_reason);
+    printf("  host         : %s in %s, %ld cores (%d vCPUs to sell), %ld MiB, accelerator %s (%s)\n",
+           compute_env.host_id, zone, cores, vcpus, memory_mib(), compute_env.accel, compute_env.accel_reason);
     if (!compute_env.host_ready) {
         snprintf(err, errlen, "%s", why);
         printf("  host role    : UNAVAILABLE: %s\n", why);

@@ -24,7 +24,7 @@ int instance_state_transitional(const char *state);
 struct host_capacity {
     char host_id[40];
     char zone[64];
-    int vcpus_total;   /* cores x overcommit */
+    int vcpus_total; /* cores x overcommit */
     int vcpus_used;
     int64_t memory_mib_total, memory_mib_used;
 };
@@ -65,14 +65,12 @@ extern struct compute_env compute_env;
 
 int compute_events_record(struct store *s, const char *instance_id, const char *state, const char *detail);
 /* Moves an instance from `from` (NULL = whatever it is) to state; 0 done, 1 it was no longer in `from`, -1 error. */
-int instance_set_state(struct store *s, const char *instance_id, const char *from, const char *state, const char *op_state,
-                       const char *reason);
+int instance_set_state(struct store *s, const char *instance_id, const char *from, const char *state,
+                       const char *op_state, const char *reason);
 
 /* metadata.c: one listener per VPC with instances on this host, inside the VPC's router
  * namespace; plan = the host's network plan (NULL stops every listener). */
 void metadata_sync(json_t *plan);
-
-
 
 /* catalog.c, keypair.c, instance.c */
 void catalog_register(void);

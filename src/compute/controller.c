@@ -10,8 +10,8 @@
  * marked STOPPED with the reason, never left hanging.
  */
 #define _XOPEN_SOURCE 700
-#include <errno.h>
 #include <dirent.h>
+#include <errno.h>
 #include <ftw.h>
 #include <limits.h>
 #include <pthread.h>
@@ -21,17 +21,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "compute/compute.h"
 #include "block/block.h"
+#include "compute/compute.h"
+#include "compute/states.h"
 #include "host/hypervisor.h"
 #include "network/network.h"
-#include "compute/states.h"
 
-#define WORKERS 4
-#define MAX_INFLIGHT 128
-#define SOFT_STOP_MS 30000
+#define WORKERS        4
+#define MAX_INFLIGHT   128
+#define SOFT_STOP_MS   30000
 #define BOOT_WINDOW_MS 30000 /* a guest without a ready marker counts as booting this long */
-#define LIVENESS_MS 2000
+#define LIVENESS_MS    2000
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t work_cv = PTHREAD_COND_INITIALIZER, kick_cv = PTHREAD_COND_INITIALIZER;
@@ -73,9 +73,10 @@ static char uplink[16];
 
 static int on_this_host(const char *instance_id, void *arg)
 {
-    struct store_stmt *q = store_query((struct store *)arg,
-                                       "SELECT 1 FROM instances WHERE instance_id = ? AND host_id = ? AND state != '" INSTANCE_TERMINATED "'",
-                                       "ss", instance_id, compute_env.host_id);
+    struct store_stmt *q = store_query(
+        (struct store *)arg,
+        "SELECT 1 FROM instances WHERE instance_id = ? AND host_id = ? AND state != '" INSTANCE_TERMINATED "'", "ss",
+        instance_id, compute_env.host_id);
     int rc = q ? store_step(q) : 0;
     store_done(q);
     return rc == 1;
@@ -88,7 +89,8 @@ static void find_uplink(void)
     char line[256], dev[32];
     unsigned dest, flags;
     while (f && fgets(line, sizeof line, f))
-        if (sscanf(line, "%31s %x %*x %x", dev, &dest, &flags) == 3 && dest == 0 && (flags & 1) && strlen(dev) < sizeof uplink) {
+        if (sscanf(line, "%31s %x %*x %x", dev, &dest, &flags) == 3 && dest == 0 && (flags & 1) &&
+            strlen(dev) < sizeof uplink) {
             snprintf(uplink, sizeof uplink, "%.15s", dev);
             break;
         }
@@ -220,13 +222,14 @@ struct inst {
 
 static int load(struct store *s, const char *id, struct inst *in)
 {
-    struct store_stmt *q = store_query(s,
-                                       "SELECT i.state, coalesce(i.latest_op, ''), coalesce(i.stop_type, ''), i.private_ip, i.mac,"
-                                       " i.image_id, coalesce(m.kernel, ''), coalesce(m.initrd, ''), coalesce(m.disk, ''), i.cpu,"
-                                       " i.memory_gib, i.system_disk_size, i.owner_uin, i.subnet_id FROM instances i"
-                                       " LEFT JOIN images m ON m.image_id = i.image_id"
-                                       " WHERE i.instance_id = ?",
-                                       "s", id);
+    struct store_stmt *q =
+        store_query(s,
+                    "SELECT i.state, coalesce(i.latest_op, ''), coalesce(i.stop_type, ''), i.private_ip, i.mac,"
+                    " i.image_id, coalesce(m.kernel, ''), coalesce(m.initrd, ''), coalesce(m.disk, ''), i.cpu,"
+                    " i.memory_gib, i.system_disk_size, i.owner_uin, i.subnet_id FROM instances i"
+                    " LEFT JOIN images m ON m.image_id = i.image_id"
+                    " WHERE i.instance_id = ?",
+                    "s", id);
     if (!q || store_step(q) != 1) {
         store_done(q);
         return -1;
@@ -291,17 +294,25 @@ static int boot(struct store *s, struct inst *in, char *err, size_t errlen)
         return -1;
     char vpc[24], zone[64], cidr_text[20], gw[16], extra[128];
     struct cidr subnet;
-    if (network_subnet_info(s, in->owner, in->subnet_id, vpc, zone, cidr_text) != 1 || cidr_parse(cidr_text, &subnet) != 0) {
+    if (network_subnet_info(s, in->owner, in->subnet_id, vpc, zone, cidr_text) != 1 ||
+        cidr_parse(cidr_text, &subnet) != 0) {
         snprintf(err, errlen, "the instance's subnet %s is gone", in->subnet_id);
         return -1;
     }
     ip_format(subnet_gateway(&subnet), gw);
     snprintf(extra, sizeof extra, "yun.ip=%s/%d yun.gw=%s", in->ip, subnet.prefix, gw);
-    struct hv_spec spec = {.instance_id = in->id, .vcpus = in->cpu, .memory_mib = in->memory_gib * 1024,
-                           .kernel = in->kernel[0] ? in->kernel : NULL, .initrd = in->initrd[0] ? in->initrd : NULL,
-                           .cmdline_extra = extra, .system_disk = in->disk,
-                           .system_disk_base = in->base_disk[0] ? in->base_disk : NULL, .tap_ifname = in->tap,
-                           .mac = in->mac, .run_dir = in->run_dir, .accel = compute_env.accel};
+    struct hv_spec spec = {.instance_id = in->id,
+                           .vcpus = in->cpu,
+                           .memory_mib = in->memory_gib * 1024,
+                           .kernel = in->kernel[0] ? in->kernel : NULL,
+                           .initrd = in->initrd[0] ? in->initrd : NULL,
+                           .cmdline_extra = extra,
+                           .system_disk = in->disk,
+                           .system_disk_base = in->base_disk[0] ? in->base_disk : NULL,
+                           .tap_ifname = in->tap,
+                           .mac = in->mac,
+                           .run_dir = in->run_dir,
+                           .accel = compute_env.accel};
     size_t offset = 0; /* QEMU truncates the log on start */
     if (hv_driver()->start(&spec, err, errlen) != HV_OK)
         return -1;
@@ -352,11 +363,13 @@ static void job(struct store *s, const char *id)
         }
         instance_set_state(s, id, in.state, INSTANCE_RUNNING, "SUCCESS", NULL);
     } else if (!strcmp(in.state, INSTANCE_STOPPING)) {
-        enum hv_stop_mode mode = !strcmp(in.stop_type, "HARD") ? HV_STOP_HARD
-                                 : !strcmp(in.stop_type, "SOFT_FIRST") ? HV_STOP_SOFT_FIRST : HV_STOP_SOFT;
+        enum hv_stop_mode mode = !strcmp(in.stop_type, "HARD")         ? HV_STOP_HARD
+                                 : !strcmp(in.stop_type, "SOFT_FIRST") ? HV_STOP_SOFT_FIRST
+                                                                       : HV_STOP_SOFT;
         int rc = hv_driver()->stop(in.run_dir, mode, SOFT_STOP_MS, err, sizeof err);
         if (rc != HV_OK) {
-            fail(s, &in, INSTANCE_RUNNING, rc == HV_ETIMEDOUT ? "the guest did not shut down; use StopType HARD or SOFT_FIRST" : err);
+            fail(s, &in, INSTANCE_RUNNING,
+                 rc == HV_ETIMEDOUT ? "the guest did not shut down; use StopType HARD or SOFT_FIRST" : err);
             return;
         }
         release(s, &in);
@@ -386,7 +399,8 @@ static void job(struct store *s, const char *id)
             }
         }
         if (rc != HV_OK) {
-            fail(s, &in, hv_driver()->status(in.run_dir, NULL, 0) == HV_RUNNING ? INSTANCE_RUNNING : INSTANCE_STOPPED, err);
+            fail(s, &in, hv_driver()->status(in.run_dir, NULL, 0) == HV_RUNNING ? INSTANCE_RUNNING : INSTANCE_STOPPED,
+                 err);
             return;
         }
         instance_set_state(s, id, in.state, INSTANCE_RUNNING, "SUCCESS", NULL);
@@ -394,10 +408,12 @@ static void job(struct store *s, const char *id)
         release(s, &in);
         nftw(in.run_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
         if (store_begin(s) == STORE_OK) {
-            int ok = network_release_instance_ips(s, in.owner, id) >= 0 &&
-                     block_instance_terminated(s, id) == 0 &&
-                     store_exec(s, "UPDATE instances SET state = '" INSTANCE_TERMINATED "', latest_op_state = 'SUCCESS', updated = ?"
-                                   " WHERE instance_id = ?", "is", time_now(), id) == 1 &&
+            int ok = network_release_instance_ips(s, in.owner, id) >= 0 && block_instance_terminated(s, id) == 0 &&
+                     store_exec(s,
+                                "UPDATE instances SET state = '" INSTANCE_TERMINATED
+                                "', latest_op_state = 'SUCCESS', updated = ?"
+                                " WHERE instance_id = ?",
+                                "is", time_now(), id) == 1 &&
                      compute_events_record(s, id, INSTANCE_TERMINATED, NULL) == 0;
             if (!ok || store_commit(s) != STORE_OK) {
                 log_error("instance %s: the termination could not be recorded (%s); retried on the next pass", id,
@@ -450,14 +466,16 @@ static void dispatch(struct store *s)
 {
     struct store_stmt *q = store_query(s,
                                        "SELECT instance_id, state FROM instances WHERE host_id = ? AND state IN"
-                                       " ('" INSTANCE_PENDING "','" INSTANCE_STARTING "','" INSTANCE_STOPPING "','" INSTANCE_REBOOTING "','" INSTANCE_TERMINATING "') ORDER BY updated, rowid",
+                                       " ('" INSTANCE_PENDING "','" INSTANCE_STARTING "','" INSTANCE_STOPPING
+                                       "','" INSTANCE_REBOOTING "','" INSTANCE_TERMINATING "') ORDER BY updated, rowid",
                                        "s", compute_env.host_id);
     if (!q)
         return;
     int limit = boot_limit();
     while (store_step(q) == 1) {
         const char *id = store_text(q, 0), *state = store_text(q, 1);
-        int boots = !strcmp(state, INSTANCE_PENDING) || !strcmp(state, INSTANCE_STARTING) || !strcmp(state, INSTANCE_REBOOTING);
+        int boots =
+            !strcmp(state, INSTANCE_PENDING) || !strcmp(state, INSTANCE_STARTING) || !strcmp(state, INSTANCE_REBOOTING);
         pthread_mutex_lock(&mu);
         if (!is_claimed(id) && nclaimed < MAX_INFLIGHT && (!boots || nbooting + boots_in_flight < limit)) {
             snprintf(claimed[nclaimed++], sizeof claimed[0], "%s", id);
@@ -476,8 +494,9 @@ static void dispatch(struct store *s)
 /* Running guests whose QEMU died (or hit an emulation error) become STOPPED with the reason. */
 static void check_liveness(struct store *s)
 {
-    struct store_stmt *q = store_query(s, "SELECT instance_id FROM instances WHERE host_id = ? AND state = '" INSTANCE_RUNNING "'", "s",
-                                       compute_env.host_id);
+    struct store_stmt *q =
+        store_query(s, "SELECT instance_id FROM instances WHERE host_id = ? AND state = '" INSTANCE_RUNNING "'", "s",
+                    compute_env.host_id);
     char ids[256][24];
     int n = 0;
     while (q && n < 256 && store_step(q) == 1)
@@ -543,8 +562,9 @@ static void *dispatcher_main(void *arg)
 /* Makes what runs agree with the store before any new work: dead guests marked, orphans removed. */
 static void reconcile(struct store *s)
 {
-    struct store_stmt *q = store_query(s, "SELECT instance_id, state FROM instances WHERE host_id = ? AND state != '" INSTANCE_TERMINATED "'",
-                                       "s", compute_env.host_id);
+    struct store_stmt *q = store_query(
+        s, "SELECT instance_id, state FROM instances WHERE host_id = ? AND state != '" INSTANCE_TERMINATED "'", "s",
+        compute_env.host_id);
     char ids[1024][24], states[1024][24];
     int n = 0;
     while (q && n < 1024 && store_step(q) == 1) {
@@ -562,7 +582,8 @@ static void reconcile(struct store *s)
         if (!strcmp(states[i], INSTANCE_RUNNING)) {
             if (!alive) {
                 release(s, &in);
-                instance_set_state(s, in.id, INSTANCE_RUNNING, INSTANCE_STOPPED, NULL, "the virtual machine was not running when yund started");
+                instance_set_state(s, in.id, INSTANCE_RUNNING, INSTANCE_STOPPED, NULL,
+                                   "the virtual machine was not running when yund started");
                 log_warn("instance %s: found stopped at start; marked STOPPED", in.id);
             }
         } else if ((!strcmp(states[i], INSTANCE_STOPPED) || !strcmp(states[i], INSTANCE_LAUNCH_FAILED)) && alive) {

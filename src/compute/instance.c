@@ -10,23 +10,23 @@
 
 #include <argon2.h>
 
-#include "compute/compute.h"
+#include "api/codes.h"
 #include "api/filters.h"
+#include "compute/codes.h"
+#include "compute/compute.h"
+#include "compute/states.h"
 #include "host/hypervisor.h"
 #include "identity/sealed.h"
 #include "network/network.h"
-#include "api/codes.h"
-#include "compute/codes.h"
-#include "compute/states.h"
 
-#define MAX_HOSTS 64
+#define MAX_HOSTS     64
 #define USER_DATA_MAX (16 * 1024)
 
 /* ---- reading instances ---- */
 
-#define INSTANCE_COLUMNS                                                                                           \
-    "instance_id, zone, instance_type, cpu, memory_gib, name, charge_type, uuid, state, latest_op, latest_op_state," \
-    " latest_op_request, created, updated, system_disk_type, system_disk_id, system_disk_size, private_ip, image_id," \
+#define INSTANCE_COLUMNS                                                                                               \
+    "instance_id, zone, instance_type, cpu, memory_gib, name, charge_type, uuid, state, latest_op, latest_op_state,"   \
+    " latest_op_request, created, updated, system_disk_type, system_disk_id, system_disk_size, private_ip, image_id,"  \
     " key_ids, tags, project_id, reason, hostname, security_groups, vpc_id, subnet_id"
 
 static json_t *instance_json(struct store_stmt *q, const char *os_name)
@@ -51,8 +51,8 @@ static json_t *instance_json(struct store_stmt *q, const char *os_name)
         "CreatedTime", created, "SecurityGroupIds", sgs ? sgs : json_array(), "LoginSettings",
         json_pack("{s:o}", "KeyIds", keys ? keys : json_array()), "InstanceState", store_text(q, 8), "StopChargingMode",
         "NOT_APPLICABLE", "Uuid", store_text(q, 7), "LatestOperation", store_text(q, 9), "LatestOperationState",
-        store_text(q, 10), "Tags", tags ? tags : json_array(), "LatestOperationRequestId", store_text(q, 11), "HostName",
-        store_text(q, 23));
+        store_text(q, 10), "Tags", tags ? tags : json_array(), "LatestOperationRequestId", store_text(q, 11),
+        "HostName", store_text(q, 23));
     if (store_text(q, 22)[0])
         json_object_set_new(j, "LatestOperationErrorMsg", json_string(store_text(q, 22)));
     return j;
@@ -60,20 +60,35 @@ static json_t *instance_json(struct store_stmt *q, const char *os_name)
 
 static int describe_instances(struct api_ctx *ctx)
 {
-    static const char *const allowed[] = {"zone", "project-id", "vpc-id", "subnet-id", "instance-id", "uuid",
-                                          "security-group-id", "instance-name", "instance-charge-type", "instance-state",
-                                          "private-ip-address", "public-ip-address", "tag-key", "tag-value", "tag:",
-                                          "instance-type", "image-id", NULL};
+    static const char *const allowed[] = {"zone",
+                                          "project-id",
+                                          "vpc-id",
+                                          "subnet-id",
+                                          "instance-id",
+                                          "uuid",
+                                          "security-group-id",
+                                          "instance-name",
+                                          "instance-charge-type",
+                                          "instance-state",
+                                          "private-ip-address",
+                                          "public-ip-address",
+                                          "tag-key",
+                                          "tag-value",
+                                          "tag:",
+                                          "instance-type",
+                                          "image-id",
+                                          NULL};
     if (filters_exclusive(ctx, "InstanceIds"))
         return -1;
     if (filters_validate(ctx, allowed))
         return -1;
     json_t *ids = json_object_get(ctx->params, "InstanceIds");
     int64_t offset = api_int(ctx, "Offset", 0), limit = api_int(ctx, "Limit", 20);
-    struct store_stmt *q = store_query(ctx->store,
-                                       "SELECT " INSTANCE_COLUMNS ", (SELECT os_name FROM images m WHERE m.image_id = i.image_id)"
-                                       " FROM instances i WHERE owner_uin = ? AND state != '" INSTANCE_TERMINATED "' ORDER BY rowid",
-                                       "s", ctx->who.owner_uin);
+    struct store_stmt *q =
+        store_query(ctx->store,
+                    "SELECT " INSTANCE_COLUMNS ", (SELECT os_name FROM images m WHERE m.image_id = i.image_id)"
+                    " FROM instances i WHERE owner_uin = ? AND state != '" INSTANCE_TERMINATED "' ORDER BY rowid",
+                    "s", ctx->who.owner_uin);
     if (!q)
         return api_fail(ctx, E_INTERNAL_ERROR, "The instances are unavailable: %s", store_errmsg(ctx->store));
     struct page pg;
@@ -89,7 +104,8 @@ static int describe_instances(struct api_ctx *ctx)
             sg_ok = 0;
             size_t k;
             json_t *v;
-            json_array_foreach(sg_filter, k, v) sg_ok |= values_contain(sgs, json_string_value(v));
+            json_array_foreach (sg_filter, k, v)
+                sg_ok |= values_contain(sgs, json_string_value(v));
         }
         json_decref(sgs);
         if ((ids && !values_contain(ids, store_text(q, 0))) || !sg_ok || !filter_match(ctx, "zone", store_text(q, 1)) ||
@@ -97,10 +113,11 @@ static int describe_instances(struct api_ctx *ctx)
             !filter_match(ctx, "uuid", store_text(q, 7)) || !filter_match(ctx, "instance-name", store_text(q, 5)) ||
             !filter_match(ctx, "instance-charge-type", store_text(q, 6)) ||
             !filter_match(ctx, "instance-state", store_text(q, 8)) ||
-            !filter_match(ctx, "private-ip-address", store_text(q, 17)) || !filter_match(ctx, "public-ip-address", NULL) ||
-            !filter_match(ctx, "vpc-id", store_text(q, 25)) || !filter_match(ctx, "subnet-id", store_text(q, 26)) ||
-            !filter_match(ctx, "instance-type", store_text(q, 2)) || !filter_match(ctx, "image-id", store_text(q, 18)) ||
-            !filter_tags_match(ctx, store_text(q, 20)))
+            !filter_match(ctx, "private-ip-address", store_text(q, 17)) ||
+            !filter_match(ctx, "public-ip-address", NULL) || !filter_match(ctx, "vpc-id", store_text(q, 25)) ||
+            !filter_match(ctx, "subnet-id", store_text(q, 26)) ||
+            !filter_match(ctx, "instance-type", store_text(q, 2)) ||
+            !filter_match(ctx, "image-id", store_text(q, 18)) || !filter_tags_match(ctx, store_text(q, 20)))
             continue;
         if (page_take(&pg))
             json_array_append_new(pg.set, instance_json(q, store_text(q, 27)));
@@ -114,10 +131,11 @@ static int describe_instances_status(struct api_ctx *ctx)
 {
     json_t *ids = json_object_get(ctx->params, "InstanceIds");
     int64_t offset = api_int(ctx, "Offset", 0), limit = api_int(ctx, "Limit", 20);
-    struct store_stmt *q = store_query(ctx->store,
-                                       "SELECT instance_id, state FROM instances WHERE owner_uin = ? AND state != '" INSTANCE_TERMINATED "'"
-                                       " ORDER BY rowid",
-                                       "s", ctx->who.owner_uin);
+    struct store_stmt *q = store_query(
+        ctx->store,
+        "SELECT instance_id, state FROM instances WHERE owner_uin = ? AND state != '" INSTANCE_TERMINATED "'"
+        " ORDER BY rowid",
+        "s", ctx->who.owner_uin);
     if (!q)
         return api_fail(ctx, E_INTERNAL_ERROR, "The instances are unavailable.");
     struct page pg;
@@ -127,7 +145,8 @@ static int describe_instances_status(struct api_ctx *ctx)
         if (ids && !values_contain(ids, store_text(q, 0)))
             continue;
         if (page_take(&pg))
-            json_array_append_new(pg.set, json_pack("{s:s,s:s}", "InstanceId", store_text(q, 0), "InstanceState", store_text(q, 1)));
+            json_array_append_new(
+                pg.set, json_pack("{s:s,s:s}", "InstanceId", store_text(q, 0), "InstanceState", store_text(q, 1)));
     }
     store_done(q);
     page_finish(ctx, &pg, "InstanceStatusSet");
@@ -144,11 +163,16 @@ static int password_complex(const char *pw)
         return 0;
     int lower = 0, upper = 0, digit = 0, special = 0;
     for (const char *p = pw; *p; p++) {
-        if (*p >= 'a' && *p <= 'z') lower = 1;
-        else if (*p >= 'A' && *p <= 'Z') upper = 1;
-        else if (*p >= '0' && *p <= '9') digit = 1;
-        else if (strchr("()`~!@#$%^&*-+=_|{}[]:;'<>,.?/", *p)) special = 1;
-        else return 0;
+        if (*p >= 'a' && *p <= 'z')
+            lower = 1;
+        else if (*p >= 'A' && *p <= 'Z')
+            upper = 1;
+        else if (*p >= '0' && *p <= '9')
+            digit = 1;
+        else if (strchr("()`~!@#$%^&*-+=_|{}[]:;'<>,.?/", *p))
+            special = 1;
+        else
+            return 0;
     }
     return lower + upper + digit + special >= 3;
 }
@@ -183,9 +207,12 @@ static int load_capacity(struct store *s, struct host_capacity *hosts, int max)
     struct store_stmt *q = store_query(
         s,
         "SELECT h.host_id, h.zone, h.vcpus, h.memory_mib,"
-        " (SELECT coalesce(sum(cpu), 0) FROM instances i WHERE i.host_id = h.host_id AND " INSTANCE_HOLDS_RESOURCES("i.state") "),"
-        " (SELECT coalesce(sum(memory_gib), 0) * 1024 FROM instances i WHERE i.host_id = h.host_id AND " INSTANCE_HOLDS_RESOURCES("i.state") ")"
-        " FROM hosts h WHERE h.state = 'AVAILABLE' ORDER BY h.host_id",
+        " (SELECT coalesce(sum(cpu), 0) FROM instances i WHERE i.host_id = h.host_id AND " INSTANCE_HOLDS_RESOURCES(
+            "i.state") "),"
+                       " (SELECT coalesce(sum(memory_gib), 0) * 1024 FROM instances i WHERE i.host_id = h.host_id "
+                       "AND " INSTANCE_HOLDS_RESOURCES(
+                           "i.state") ")"
+                                      " FROM hosts h WHERE h.state = 'AVAILABLE' ORDER BY h.host_id",
         "");
     if (!q)
         return -1;
@@ -207,13 +234,14 @@ static int check_keys(struct api_ctx *ctx, json_t *key_ids)
 {
     size_t i;
     json_t *v;
-    json_array_foreach(key_ids, i, v) {
-        struct store_stmt *q = store_query(ctx->store, "SELECT 1 FROM key_pairs WHERE key_id = ? AND owner_uin = ?", "ss",
-                                           json_string_value(v), ctx->who.owner_uin);
+    json_array_foreach (key_ids, i, v) {
+        struct store_stmt *q = store_query(ctx->store, "SELECT 1 FROM key_pairs WHERE key_id = ? AND owner_uin = ?",
+                                           "ss", json_string_value(v), ctx->who.owner_uin);
         int rc = q ? store_step(q) : -1;
         store_done(q);
         if (rc != 1)
-            return api_fail(ctx, E_INVALID_KEY_PAIR_ID_NOT_FOUND, "The key pair `%s` does not exist.", json_string_value(v));
+            return api_fail(ctx, E_INVALID_KEY_PAIR_ID_NOT_FOUND, "The key pair `%s` does not exist.",
+                            json_string_value(v));
     }
     return 0;
 }
@@ -240,15 +268,16 @@ static int launch_validate(struct api_ctx *ctx, struct launch *l, int64_t count)
     for (int i = 0; r && i < r->nzones; i++)
         zone_ok |= strcmp(r->zones[i].zone, l->zone) == 0;
     if (!zone_ok)
-        return api_fail(ctx, E_INVALID_ZONE_MISMATCH_REGION, "The zone `%s` is not in region %s.", l->zone, ctx->region);
+        return api_fail(ctx, E_INVALID_ZONE_MISMATCH_REGION, "The zone `%s` is not in region %s.", l->zone,
+                        ctx->region);
     l->type = instance_type_find(api_str(ctx, "InstanceType", "S5.SMALL1"));
     if (!l->type)
-        return api_fail(ctx, E_INVALID_PARAMETER_VALUE_INSTANCE_TYPE_NOT_FOUND, "The instance type `%s` does not exist.",
-                        api_str(ctx, "InstanceType", ""));
+        return api_fail(ctx, E_INVALID_PARAMETER_VALUE_INSTANCE_TYPE_NOT_FOUND,
+                        "The instance type `%s` does not exist.", api_str(ctx, "InstanceType", ""));
     l->image_id = api_str(ctx, "ImageId", "");
-    struct store_stmt *q = store_query(ctx->store,
-                                       "SELECT state, size_gib FROM images WHERE image_id = ? AND (owner_uin = '' OR owner_uin = ?)",
-                                       "ss", l->image_id, ctx->who.owner_uin);
+    struct store_stmt *q = store_query(
+        ctx->store, "SELECT state, size_gib FROM images WHERE image_id = ? AND (owner_uin = '' OR owner_uin = ?)", "ss",
+        l->image_id, ctx->who.owner_uin);
     int rc = q ? store_step(q) : -1;
     char image_state[32] = "";
     int64_t image_size = 0;
@@ -262,20 +291,23 @@ static int launch_validate(struct api_ctx *ctx, struct launch *l, int64_t count)
     if (strcmp(image_state, "NORMAL") != 0)
         return api_fail(ctx, E_INVALID_IMAGE_STATE, "The image `%s` is %s.", l->image_id, image_state);
     json_t *sd = json_object_get(ctx->params, "SystemDisk");
-    l->disk_type = sd && json_object_get(sd, "DiskType") ? json_string_value(json_object_get(sd, "DiskType")) : "CLOUD_PREMIUM";
+    l->disk_type =
+        sd && json_object_get(sd, "DiskType") ? json_string_value(json_object_get(sd, "DiskType")) : "CLOUD_PREMIUM";
     l->disk_size = sd && json_object_get(sd, "DiskSize") ? json_integer_value(json_object_get(sd, "DiskSize")) : 20;
     if (l->disk_size < image_size)
-        return api_fail(ctx, E_INVALID_PARAMETER_VALUE_SYSTEM_DISK_SIZE_TOO_SMALL, "SystemDisk.DiskSize must be at least %lld GiB.",
-                        (long long)image_size);
+        return api_fail(ctx, E_INVALID_PARAMETER_VALUE_SYSTEM_DISK_SIZE_TOO_SMALL,
+                        "SystemDisk.DiskSize must be at least %lld GiB.", (long long)image_size);
     if (api_has(ctx, "DataDisks"))
-        return api_fail(ctx, E_UNSUPPORTED_OPERATION, "DataDisks at launch are not supported yet; attach cloud disks after launch.");
+        return api_fail(ctx, E_UNSUPPORTED_OPERATION,
+                        "DataDisks at launch are not supported yet; attach cloud disks after launch.");
     /* the network: the account's default VPC and subnet in the zone, or the subnet asked for */
     json_t *vpc = json_object_get(ctx->params, "VirtualPrivateCloud");
     const char *want_vpc = vpc ? json_string_value(json_object_get(vpc, "VpcId")) : "DEFAULT";
     const char *want_subnet = vpc ? json_string_value(json_object_get(vpc, "SubnetId")) : "DEFAULT";
     l->wanted_ips = vpc ? json_object_get(vpc, "PrivateIpAddresses") : NULL;
     if (l->wanted_ips && (int64_t)json_array_size(l->wanted_ips) != count)
-        return api_fail(ctx, E_INVALID_PARAMETER_VALUE, "VirtualPrivateCloud.PrivateIpAddresses must give one address per instance.");
+        return api_fail(ctx, E_INVALID_PARAMETER_VALUE,
+                        "VirtualPrivateCloud.PrivateIpAddresses must give one address per instance.");
     char code[96] = "";
     if (!strcmp(want_vpc, "DEFAULT") || !strcmp(want_subnet, "DEFAULT")) {
         if (network_default_vpc(ctx->store, ctx->who.owner_uin, ctx->region, l->zone, l->vpc_id, l->subnet_id, code,
@@ -287,13 +319,14 @@ static int launch_validate(struct api_ctx *ctx, struct launch *l, int64_t count)
         if (rc2 < 0)
             return api_fail(ctx, E_INTERNAL_ERROR, "The subnet could not be read.");
         if (rc2 == 0)
-            return api_fail(ctx, E_INVALID_PARAMETER_VALUE_SUBNET_NOT_EXIST, "The subnet `%s` does not exist.", want_subnet);
+            return api_fail(ctx, E_INVALID_PARAMETER_VALUE_SUBNET_NOT_EXIST, "The subnet `%s` does not exist.",
+                            want_subnet);
         if (strcmp(l->vpc_id, want_vpc) != 0)
-            return api_fail(ctx, E_INVALID_PARAMETER_VALUE_VPC_ID_NOT_MATCH_SUBNET_ID, "The subnet `%s` is not in VPC `%s`.",
-                            want_subnet, want_vpc);
+            return api_fail(ctx, E_INVALID_PARAMETER_VALUE_VPC_ID_NOT_MATCH_SUBNET_ID,
+                            "The subnet `%s` is not in VPC `%s`.", want_subnet, want_vpc);
         if (strcmp(zone, l->zone) != 0)
-            return api_fail(ctx, E_INVALID_PARAMETER_VALUE_VPC_ID_ZONE_ID_NOT_MATCH, "The subnet `%s` is in zone %s, not %s.",
-                            want_subnet, zone, l->zone);
+            return api_fail(ctx, E_INVALID_PARAMETER_VALUE_VPC_ID_ZONE_ID_NOT_MATCH,
+                            "The subnet `%s` is in zone %s, not %s.", want_subnet, zone, l->zone);
         snprintf(l->subnet_id, sizeof l->subnet_id, "%s", want_subnet);
     }
     json_t *ia = json_object_get(ctx->params, "InternetAccessible");
@@ -309,7 +342,9 @@ static int launch_validate(struct api_ctx *ctx, struct launch *l, int64_t count)
     l->password_hash[0] = 0;
     if (pw) {
         if (!password_complex(pw))
-            return api_fail(ctx, E_INVALID_PASSWORD, "The password must be 8-30 characters from at least three of: lower case, upper case, digits, symbols.");
+            return api_fail(ctx, E_INVALID_PASSWORD,
+                            "The password must be 8-30 characters from at least three of: lower case, upper case, "
+                            "digits, symbols.");
         uint8_t salt[16];
         random_bytes(salt, sizeof salt);
         if (argon2id_hash_encoded(2, 19 * 1024, 1, pw, strlen(pw), salt, sizeof salt, 32, l->password_hash,
@@ -326,7 +361,8 @@ static int launch_validate(struct api_ctx *ctx, struct launch *l, int64_t count)
             l->user_data_len > USER_DATA_MAX) {
             free(l->user_data);
             l->user_data = NULL;
-            return api_fail(ctx, E_INVALID_PARAMETER_VALUE_INVALID_USER_DATA_FORMAT, "UserData must be base64 of at most 16 KiB.");
+            return api_fail(ctx, E_INVALID_PARAMETER_VALUE_INVALID_USER_DATA_FORMAT,
+                            "UserData must be base64 of at most 16 KiB.");
         }
     }
     l->charge = api_str(ctx, "InstanceChargeType", "POSTPAID_BY_HOUR");
@@ -343,19 +379,22 @@ static int launch_validate(struct api_ctx *ctx, struct launch *l, int64_t count)
     json_t *tags = json_array();
     size_t i;
     json_t *spec;
-    json_array_foreach(json_object_get(ctx->params, "TagSpecification"), i, spec)
-        if (!strcmp(json_string_value(json_object_get(spec, "ResourceType")), "instance")) json_array_extend(tags, json_object_get(spec, "Tags"));
+    json_array_foreach (json_object_get(ctx->params, "TagSpecification"), i, spec)
+        if (!strcmp(json_string_value(json_object_get(spec, "ResourceType")), "instance"))
+            json_array_extend(tags, json_object_get(spec, "Tags"));
     l->tags = tags;
 
     /* quota, then capacity */
-    q = store_query(ctx->store, "SELECT count(*) FROM instances WHERE owner_uin = ? AND " INSTANCE_HOLDS_RESOURCES("state"),
-                    "s", ctx->who.owner_uin);
+    q = store_query(ctx->store,
+                    "SELECT count(*) FROM instances WHERE owner_uin = ? AND " INSTANCE_HOLDS_RESOURCES("state"), "s",
+                    ctx->who.owner_uin);
     int64_t have = (q && store_step(q) == 1) ? store_int(q, 0) : -1;
     store_done(q);
     if (have < 0)
         return api_fail(ctx, E_INTERNAL_ERROR, "The instance quota could not be checked.");
     if (have + count > ctx->config->instance_quota)
-        return api_fail(ctx, E_LIMIT_EXCEEDED_INSTANCE_QUOTA, "The account may run %d instances; it has %lld and asked for %lld more.",
+        return api_fail(ctx, E_LIMIT_EXCEEDED_INSTANCE_QUOTA,
+                        "The account may run %d instances; it has %lld and asked for %lld more.",
                         ctx->config->instance_quota, (long long)have, (long long)count);
     return 0;
 }
@@ -365,8 +404,9 @@ static int run_instances(struct api_ctx *ctx)
     int64_t count = api_int(ctx, "InstanceCount", 1);
     const char *token = api_str(ctx, "ClientToken", NULL);
     if (token) {
-        struct store_stmt *q = store_query(ctx->store, "SELECT instance_ids FROM client_tokens WHERE owner_uin = ? AND token = ?",
-                                           "ss", ctx->who.owner_uin, token);
+        struct store_stmt *q =
+            store_query(ctx->store, "SELECT instance_ids FROM client_tokens WHERE owner_uin = ? AND token = ?", "ss",
+                        ctx->who.owner_uin, token);
         int rc = q ? store_step(q) : -1;
         json_t *ids = rc == 1 ? json_loads(store_text(q, 0), 0, NULL) : NULL;
         store_done(q);
@@ -387,10 +427,11 @@ static int run_instances(struct api_ctx *ctx)
     }
     int placed[100];
     for (int64_t i = 0; i < count; i++) {
-        int h = scheduler_pick(hosts, nhosts, l.zone, l.type->cpu, (int64_t)l.type->memory_gib * 1024, ctx->config->scheduler);
+        int h = scheduler_pick(hosts, nhosts, l.zone, l.type->cpu, (int64_t)l.type->memory_gib * 1024,
+                               ctx->config->scheduler);
         if (h < 0) {
-            api_fail(ctx, E_RESOURCE_INSUFFICIENT_SPECIFIED_INSTANCE_TYPE,
-                     "Not enough capacity for %lld x %s in %s.", (long long)count, l.type->name, l.zone);
+            api_fail(ctx, E_RESOURCE_INSUFFICIENT_SPECIFIED_INSTANCE_TYPE, "Not enough capacity for %lld x %s in %s.",
+                     (long long)count, l.type->name, l.zone);
             goto fail;
         }
         hosts[h].vcpus_used += l.type->cpu;
@@ -421,7 +462,9 @@ static int run_instances(struct api_ctx *ctx)
         int nsg = 0;
         size_t k;
         json_t *sv;
-        json_array_foreach(l.sgs, k, sv) if (nsg < 5) sg_ids[nsg++] = json_string_value(sv);
+        json_array_foreach (l.sgs, k, sv)
+            if (nsg < 5)
+                sg_ids[nsg++] = json_string_value(sv);
         if (network_set_nic_security_groups(ctx->store, ctx->who.owner_uin, id, sg_ids, nsg, code, sizeof code) != 0) {
             rc = api_fail(ctx, code[0] ? code : E_INTERNAL_ERROR, "The security groups could not be bound.");
             break;
@@ -432,25 +475,29 @@ static int run_instances(struct api_ctx *ctx)
             rc = api_fail(ctx, E_INTERNAL_ERROR, "The user data could not be sealed.");
             break;
         }
-        int inserted = store_exec(ctx->store,
-                       "INSERT INTO instances (instance_id, owner_uin, uuid, zone, host_id, instance_type, cpu, memory_gib,"
-                       " image_id, name, hostname, charge_type, state, latest_op, latest_op_state, latest_op_request,"
-                       " private_ip, mac, system_disk_size, system_disk_type, system_disk_id, key_ids, password_hash,"
-                       " user_data, tags, project_id, security_groups, created, updated, vpc_id, subnet_id)"
-                       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '" INSTANCE_PENDING "', 'RunInstances', 'OPERATING', ?, ?, ?, ?, ?, ?,"
-                       " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                       "ssssssiisssssssissssbsisiiss", id, ctx->who.owner_uin, uuid, l.zone, hosts[placed[i]].host_id,
-                       l.type->name, (int64_t)l.type->cpu, (int64_t)l.type->memory_gib, l.image_id, name,
-                       l.hostname ? l.hostname : id, l.charge, ctx->request_id, ip, mac, l.disk_size, l.disk_type, disk_id,
-                       keys_text, l.password_hash[0] ? l.password_hash : NULL, ud_sealed ? (const void *)ud_sealed : (const void *)"",
-                       ud_sealed_len, tags_text, l.project_id, sgs_text, now, now, l.vpc_id, l.subnet_id);
+        int inserted = store_exec(
+            ctx->store,
+            "INSERT INTO instances (instance_id, owner_uin, uuid, zone, host_id, instance_type, cpu, memory_gib,"
+            " image_id, name, hostname, charge_type, state, latest_op, latest_op_state, latest_op_request,"
+            " private_ip, mac, system_disk_size, system_disk_type, system_disk_id, key_ids, password_hash,"
+            " user_data, tags, project_id, security_groups, created, updated, vpc_id, subnet_id)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '" INSTANCE_PENDING
+            "', 'RunInstances', 'OPERATING', ?, ?, ?, ?, ?, ?,"
+            " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "ssssssiisssssssissssbsisiiss", id, ctx->who.owner_uin, uuid, l.zone, hosts[placed[i]].host_id,
+            l.type->name, (int64_t)l.type->cpu, (int64_t)l.type->memory_gib, l.image_id, name,
+            l.hostname ? l.hostname : id, l.charge, ctx->request_id, ip, mac, l.disk_size, l.disk_type, disk_id,
+            keys_text, l.password_hash[0] ? l.password_hash : NULL,
+            ud_sealed ? (const void *)ud_sealed : (const void *)"", ud_sealed_len, tags_text, l.project_id, sgs_text,
+            now, now, l.vpc_id, l.subnet_id);
         free(ud_sealed);
         if (inserted != 1) {
             rc = api_fail(ctx, E_INTERNAL_ERROR, "The instance could not be recorded: %s", store_errmsg(ctx->store));
             break;
         }
         if (compute_events_record(ctx->store, id, INSTANCE_PENDING, "RunInstances") != 0) {
-            rc = api_fail(ctx, E_INTERNAL_ERROR, "The instance's history could not be recorded: %s", store_errmsg(ctx->store));
+            rc = api_fail(ctx, E_INTERNAL_ERROR, "The instance's history could not be recorded: %s",
+                          store_errmsg(ctx->store));
             break;
         }
         json_array_append_new(ids, json_string(id));
@@ -475,12 +522,14 @@ static int run_instances(struct api_ctx *ctx)
     }
     if (token) {
         char *text = json_dumps(ids, JSON_COMPACT);
-        int trc = store_exec(ctx->store, "INSERT INTO client_tokens (owner_uin, token, instance_ids, created) VALUES (?, ?, ?, ?)",
+        int trc = store_exec(ctx->store,
+                             "INSERT INTO client_tokens (owner_uin, token, instance_ids, created) VALUES (?, ?, ?, ?)",
                              "sssi", ctx->who.owner_uin, token, text, now);
         free(text);
         if (trc != 1) {
             json_decref(ids);
-            return api_fail(ctx, E_INTERNAL_ERROR, "The client token could not be recorded: %s", store_errmsg(ctx->store));
+            return api_fail(ctx, E_INTERNAL_ERROR, "The client token could not be recorded: %s",
+                            store_errmsg(ctx->store));
         }
     }
     snprintf(ctx->resource, sizeof ctx->resource, "qcs::cvm:%s:uin/%s:instance/%s", ctx->region, ctx->who.owner_uin,
@@ -503,11 +552,13 @@ static int transition(struct api_ctx *ctx, json_t *ids, enum op op, const char *
 {
     size_t i;
     json_t *v;
-    json_array_foreach(ids, i, v) {
+    json_array_foreach (ids, i, v) {
         const char *id = json_string_value(v);
-        struct store_stmt *q = store_query(ctx->store,
-                                           "SELECT state FROM instances WHERE instance_id = ? AND owner_uin = ? AND state != '" INSTANCE_TERMINATED "'",
-                                           "ss", id, ctx->who.owner_uin);
+        struct store_stmt *q = store_query(
+            ctx->store,
+            "SELECT state FROM instances WHERE instance_id = ? AND owner_uin = ? AND state != '" INSTANCE_TERMINATED
+            "'",
+            "ss", id, ctx->who.owner_uin);
         int rc = q ? store_step(q) : -1;
         char state[32] = "";
         if (rc == 1)
@@ -519,12 +570,13 @@ static int transition(struct api_ctx *ctx, json_t *ids, enum op op, const char *
         if (refused)
             return api_fail(ctx, refused, "The instance `%s` is %s; %s is not possible now.", id, state, op_name);
     }
-    json_array_foreach(ids, i, v) {
+    json_array_foreach (ids, i, v) {
         const char *id = json_string_value(v);
-        if (store_exec(ctx->store,
-                       "UPDATE instances SET state = ?, latest_op = ?, latest_op_state = 'OPERATING', latest_op_request = ?,"
-                       " stop_type = ?, reason = '', updated = ? WHERE instance_id = ? AND owner_uin = ?",
-                       "ssssiss", new_state, op_name, ctx->request_id, stop_type, time_now(), id, ctx->who.owner_uin) != 1)
+        if (store_exec(
+                ctx->store,
+                "UPDATE instances SET state = ?, latest_op = ?, latest_op_state = 'OPERATING', latest_op_request = ?,"
+                " stop_type = ?, reason = '', updated = ? WHERE instance_id = ? AND owner_uin = ?",
+                "ssssiss", new_state, op_name, ctx->request_id, stop_type, time_now(), id, ctx->who.owner_uin) != 1)
             return api_fail(ctx, E_INTERNAL_ERROR, "The instance `%s` could not be updated.", id);
         if (compute_events_record(ctx->store, id, new_state, op_name) != 0)
             return api_fail(ctx, E_INTERNAL_ERROR, "The history of `%s` could not be recorded.", id);
@@ -537,17 +589,22 @@ static int transition(struct api_ctx *ctx, json_t *ids, enum op op, const char *
 
 static json_t *ids_param(struct api_ctx *ctx) { return json_object_get(ctx->params, "InstanceIds"); }
 
-static int start_instances(struct api_ctx *ctx) { return transition(ctx, ids_param(ctx), OP_START, INSTANCE_STARTING, "StartInstances", NULL); }
+static int start_instances(struct api_ctx *ctx)
+{
+    return transition(ctx, ids_param(ctx), OP_START, INSTANCE_STARTING, "StartInstances", NULL);
+}
 
 static int stop_instances(struct api_ctx *ctx)
 {
-    const char *type = api_str(ctx, "StopType", json_is_true(json_object_get(ctx->params, "ForceStop")) ? "HARD" : "SOFT");
+    const char *type =
+        api_str(ctx, "StopType", json_is_true(json_object_get(ctx->params, "ForceStop")) ? "HARD" : "SOFT");
     return transition(ctx, ids_param(ctx), OP_STOP, INSTANCE_STOPPING, "StopInstances", type);
 }
 
 static int reboot_instances(struct api_ctx *ctx)
 {
-    const char *type = api_str(ctx, "StopType", json_is_true(json_object_get(ctx->params, "ForceReboot")) ? "HARD" : "SOFT");
+    const char *type =
+        api_str(ctx, "StopType", json_is_true(json_object_get(ctx->params, "ForceReboot")) ? "HARD" : "SOFT");
     return transition(ctx, ids_param(ctx), OP_REBOOT, INSTANCE_REBOOTING, "RebootInstances", type);
 }
 
@@ -559,10 +616,11 @@ static int terminate_instances(struct api_ctx *ctx)
 static int reset_instance(struct api_ctx *ctx)
 {
     const char *id = api_str(ctx, "InstanceId", "");
-    struct store_stmt *q = store_query(ctx->store,
-                                       "SELECT image_id, system_disk_size FROM instances WHERE instance_id = ? AND owner_uin = ?"
-                                       " AND state != '" INSTANCE_TERMINATED "'",
-                                       "ss", id, ctx->who.owner_uin);
+    struct store_stmt *q =
+        store_query(ctx->store,
+                    "SELECT image_id, system_disk_size FROM instances WHERE instance_id = ? AND owner_uin = ?"
+                    " AND state != '" INSTANCE_TERMINATED "'",
+                    "ss", id, ctx->who.owner_uin);
     int rc = q ? store_step(q) : -1;
     char image[32] = "";
     int64_t size = 0;
@@ -574,18 +632,22 @@ static int reset_instance(struct api_ctx *ctx)
     if (rc != 1)
         return api_fail(ctx, E_INVALID_INSTANCE_ID_NOT_FOUND, "The instance `%s` does not exist.", id);
     const char *new_image = api_str(ctx, "ImageId", image);
-    q = store_query(ctx->store, "SELECT state, size_gib FROM images WHERE image_id = ? AND (owner_uin = '' OR owner_uin = ?)", "ss",
+    q = store_query(ctx->store,
+                    "SELECT state, size_gib FROM images WHERE image_id = ? AND (owner_uin = '' OR owner_uin = ?)", "ss",
                     new_image, ctx->who.owner_uin);
     rc = q ? store_step(q) : -1;
     int ok = rc == 1 && strcmp(store_text(q, 0), "NORMAL") == 0;
     int64_t image_size = rc == 1 ? store_int(q, 1) : 0;
     store_done(q);
     if (!ok)
-        return api_fail(ctx, E_INVALID_IMAGE_ID_NOT_FOUND, "The image `%s` does not exist or is not available.", new_image);
+        return api_fail(ctx, E_INVALID_IMAGE_ID_NOT_FOUND, "The image `%s` does not exist or is not available.",
+                        new_image);
     json_t *sd = json_object_get(ctx->params, "SystemDisk");
-    int64_t new_size = sd && json_object_get(sd, "DiskSize") ? json_integer_value(json_object_get(sd, "DiskSize")) : size;
+    int64_t new_size =
+        sd && json_object_get(sd, "DiskSize") ? json_integer_value(json_object_get(sd, "DiskSize")) : size;
     if (new_size < size || new_size < image_size)
-        return api_fail(ctx, E_INVALID_PARAMETER_VALUE, "SystemDisk.DiskSize can only grow (now %lld GiB).", (long long)size);
+        return api_fail(ctx, E_INVALID_PARAMETER_VALUE, "SystemDisk.DiskSize can only grow (now %lld GiB).",
+                        (long long)size);
     json_t *login = json_object_get(ctx->params, "LoginSettings");
     json_t *keys = json_object_get(login, "KeyIds");
     if (keys && check_keys(ctx, keys))
@@ -603,7 +665,8 @@ static int reset_instance(struct api_ctx *ctx)
         ud_raw = malloc(n + 1);
         if (!ud_raw || base64_decode(ud, n, ud_raw, n + 1, &ud_len) != 0 || ud_len > USER_DATA_MAX) {
             free(ud_raw);
-            return api_fail(ctx, E_INVALID_PARAMETER_VALUE_INVALID_USER_DATA_FORMAT, "UserData must be base64 of at most 16 KiB.");
+            return api_fail(ctx, E_INVALID_PARAMETER_VALUE_INVALID_USER_DATA_FORMAT,
+                            "UserData must be base64 of at most 16 KiB.");
         }
     }
     uint8_t *ud_sealed = NULL;
@@ -616,11 +679,12 @@ static int reset_instance(struct api_ctx *ctx)
     ud_raw = ud_sealed;
     ud_len = ud_sealed_len;
     char *keys_text = keys ? json_dumps(keys, JSON_COMPACT) : NULL;
-    rc = store_exec(ctx->store,
-                    "UPDATE instances SET image_id = ?, system_disk_size = ?, key_ids = coalesce(?, key_ids),"
-                    " hostname = coalesce(?, hostname), user_data = CASE WHEN ? THEN ? ELSE user_data END WHERE instance_id = ?",
-                    "sissibs", new_image, new_size, keys_text, api_str(ctx, "HostName", NULL), (int64_t)(ud != NULL),
-                    ud_raw ? (const void *)ud_raw : (const void *)"", ud_len, id);
+    rc = store_exec(
+        ctx->store,
+        "UPDATE instances SET image_id = ?, system_disk_size = ?, key_ids = coalesce(?, key_ids),"
+        " hostname = coalesce(?, hostname), user_data = CASE WHEN ? THEN ? ELSE user_data END WHERE instance_id = ?",
+        "sissibs", new_image, new_size, keys_text, api_str(ctx, "HostName", NULL), (int64_t)(ud != NULL),
+        ud_raw ? (const void *)ud_raw : (const void *)"", ud_len, id);
     free(keys_text);
     free(ud_raw);
     return rc == 1 ? 0 : api_fail(ctx, E_INTERNAL_ERROR, "The instance could not be updated.");
@@ -630,10 +694,11 @@ static int modify_instances_attribute(struct api_ctx *ctx)
 {
     json_t *ids = ids_param(ctx);
     if (!api_has(ctx, "InstanceName") && !api_has(ctx, "SecurityGroups") && !api_has(ctx, "HostName"))
-        return api_fail(ctx, E_MISSING_PARAMETER, "Give at least one attribute to change (InstanceName, HostName, SecurityGroups).");
+        return api_fail(ctx, E_MISSING_PARAMETER,
+                        "Give at least one attribute to change (InstanceName, HostName, SecurityGroups).");
     size_t i;
     json_t *v;
-    json_array_foreach(ids, i, v) {
+    json_array_foreach (ids, i, v) {
         const char *id = json_string_value(v);
         json_t *sg_list = json_object_get(ctx->params, "SecurityGroups");
         char *sgs = sg_list ? json_dumps(sg_list, JSON_COMPACT) : NULL;
@@ -643,10 +708,15 @@ static int modify_instances_attribute(struct api_ctx *ctx)
             size_t k;
             json_t *sv;
             char code[96] = "";
-            json_array_foreach(sg_list, k, sv) if (nsg < 5) sg_ids[nsg++] = json_string_value(sv);
-            int owned = store_exec(ctx->store, "UPDATE instances SET updated = updated WHERE instance_id = ? AND owner_uin = ?"
-                                   " AND state NOT IN ('" INSTANCE_TERMINATED "', '" INSTANCE_TERMINATING "')", "ss", id, ctx->who.owner_uin);
-            if (owned == 1 && network_set_nic_security_groups(ctx->store, ctx->who.owner_uin, id, sg_ids, nsg, code, sizeof code) != 0) {
+            json_array_foreach (sg_list, k, sv)
+                if (nsg < 5)
+                    sg_ids[nsg++] = json_string_value(sv);
+            int owned = store_exec(ctx->store,
+                                   "UPDATE instances SET updated = updated WHERE instance_id = ? AND owner_uin = ?"
+                                   " AND state NOT IN ('" INSTANCE_TERMINATED "', '" INSTANCE_TERMINATING "')",
+                                   "ss", id, ctx->who.owner_uin);
+            if (owned == 1 && network_set_nic_security_groups(ctx->store, ctx->who.owner_uin, id, sg_ids, nsg, code,
+                                                              sizeof code) != 0) {
                 free(sgs);
                 return api_fail(ctx, code[0] ? code : E_INTERNAL_ERROR, "The security groups could not be bound.");
             }
@@ -654,9 +724,10 @@ static int modify_instances_attribute(struct api_ctx *ctx)
         int rc = store_exec(ctx->store,
                             "UPDATE instances SET name = coalesce(?, name), hostname = coalesce(?, hostname),"
                             " security_groups = coalesce(?, security_groups), updated = ?"
-                            " WHERE instance_id = ? AND owner_uin = ? AND state NOT IN ('" INSTANCE_TERMINATED "', '" INSTANCE_TERMINATING "')",
-                            "sssiss", api_str(ctx, "InstanceName", NULL), api_str(ctx, "HostName", NULL), sgs, time_now(), id,
-                            ctx->who.owner_uin);
+                            " WHERE instance_id = ? AND owner_uin = ? AND state NOT IN ('" INSTANCE_TERMINATED
+                            "', '" INSTANCE_TERMINATING "')",
+                            "sssiss", api_str(ctx, "InstanceName", NULL), api_str(ctx, "HostName", NULL), sgs,
+                            time_now(), id, ctx->who.owner_uin);
         free(sgs);
         if (rc < 0)
             return api_fail(ctx, E_INTERNAL_ERROR, "The instance could not be updated.");
@@ -672,9 +743,10 @@ static int modify_instances_attribute(struct api_ctx *ctx)
 static int get_instance_console_output(struct api_ctx *ctx)
 {
     const char *id = api_str(ctx, "InstanceId", "");
-    struct store_stmt *q = store_query(ctx->store,
-                                       "SELECT state FROM instances WHERE instance_id = ? AND owner_uin = ? AND state != '" INSTANCE_TERMINATED "'",
-                                       "ss", id, ctx->who.owner_uin);
+    struct store_stmt *q = store_query(
+        ctx->store,
+        "SELECT state FROM instances WHERE instance_id = ? AND owner_uin = ? AND state != '" INSTANCE_TERMINATED "'",
+        "ss", id, ctx->who.owner_uin);
     int rc = q ? store_step(q) : -1;
     store_done(q);
     if (rc != 1)
@@ -700,25 +772,31 @@ static int get_instance_console_output(struct api_ctx *ctx)
 /* ---- the action table ---- */
 
 static const char *const charge_types[] = {"PREPAID", "POSTPAID_BY_HOUR", "SPOTPAID", "CDHPAID", "CDCPAID", NULL};
-static const char *const disk_types[] = {"LOCAL_BASIC", "LOCAL_SSD", "CLOUD_BASIC", "CLOUD_SSD", "CLOUD_PREMIUM",
-                                         "CLOUD_BSSD", "CLOUD_HSSD", "CLOUD_TSSD", NULL};
+static const char *const disk_types[] = {"LOCAL_BASIC", "LOCAL_SSD",  "CLOUD_BASIC", "CLOUD_SSD", "CLOUD_PREMIUM",
+                                         "CLOUD_BSSD",  "CLOUD_HSSD", "CLOUD_TSSD",  NULL};
 static const char *const stop_types[] = {"SOFT", "HARD", "SOFT_FIRST", NULL};
 static const char *const stopped_modes[] = {"KEEP_CHARGING", "STOP_CHARGING", NULL};
-static const char *const renew_flags[] = {"NOTIFY_AND_AUTO_RENEW", "NOTIFY_AND_MANUAL_RENEW", "DISABLE_NOTIFY_AND_MANUAL_RENEW", NULL};
+static const char *const renew_flags[] = {"NOTIFY_AND_AUTO_RENEW", "NOTIFY_AND_MANUAL_RENEW",
+                                          "DISABLE_NOTIFY_AND_MANUAL_RENEW", NULL};
 
 static const struct param p_placement[] = {P_STR("Zone", P_REQUIRED, 1, 64), P_INT("ProjectId", 0, 0, INT32_MAX),
                                            P_STRS("HostIds", 0, 100, 64), P_END};
-static const struct param p_prepaid[] = {P_INT("Period", P_REQUIRED, 1, 60), P_ENUM("RenewFlag", 0, renew_flags), P_END};
+static const struct param p_prepaid[] = {P_INT("Period", P_REQUIRED, 1, 60), P_ENUM("RenewFlag", 0, renew_flags),
+                                         P_END};
 static const struct param p_system_disk[] = {P_ENUM("DiskType", 0, disk_types), P_STR("DiskId", 0, 0, 32),
                                              P_INT("DiskSize", 0, 1, 2048), P_END};
-static const struct param p_data_disk[] = {P_INT("DiskSize", P_REQUIRED, 10, 32000), P_ENUM("DiskType", 0, disk_types),
-                                           P_STR("DiskId", 0, 0, 32), P_BOOL("DeleteWithInstance", 0),
-                                           P_STR("SnapshotId", 0, 0, 32), P_BOOL("Encrypt", 0), P_END};
-static const struct param p_vpc[] = {P_STR("VpcId", P_REQUIRED, 1, 32), P_STR("SubnetId", P_REQUIRED, 1, 32),
-                                     P_BOOL("AsVpcGateway", 0), P_STRS("PrivateIpAddresses", 0, 100, 16),
+static const struct param p_data_disk[] = {P_INT("DiskSize", P_REQUIRED, 10, 32000),
+                                           P_ENUM("DiskType", 0, disk_types),
+                                           P_STR("DiskId", 0, 0, 32),
+                                           P_BOOL("DeleteWithInstance", 0),
+                                           P_STR("SnapshotId", 0, 0, 32),
+                                           P_BOOL("Encrypt", 0),
+                                           P_END};
+static const struct param p_vpc[] = {P_STR("VpcId", P_REQUIRED, 1, 32),   P_STR("SubnetId", P_REQUIRED, 1, 32),
+                                     P_BOOL("AsVpcGateway", 0),           P_STRS("PrivateIpAddresses", 0, 100, 16),
                                      P_INT("Ipv6AddressCount", 0, 0, 10), P_END};
-static const char *const internet_charge[] = {"BANDWIDTH_PREPAID", "TRAFFIC_POSTPAID_BY_HOUR", "BANDWIDTH_POSTPAID_BY_HOUR",
-                                              "BANDWIDTH_PACKAGE", NULL};
+static const char *const internet_charge[] = {"BANDWIDTH_PREPAID", "TRAFFIC_POSTPAID_BY_HOUR",
+                                              "BANDWIDTH_POSTPAID_BY_HOUR", "BANDWIDTH_PACKAGE", NULL};
 static const struct param p_internet[] = {P_ENUM("InternetChargeType", 0, internet_charge),
                                           P_INT("InternetMaxBandwidthOut", 0, 0, 100000), P_BOOL("PublicIpAssigned", 0),
                                           P_STR("BandwidthPackageId", 0, 0, 64), P_END};
@@ -728,50 +806,67 @@ static const struct param p_enabled[] = {P_BOOL("Enabled", 0), P_END};
 static const struct param p_enhanced[] = {P_OBJ("SecurityService", 0, p_enabled), P_OBJ("MonitorService", 0, p_enabled),
                                           P_OBJ("AutomationService", 0, p_enabled), P_END};
 
-static const struct param p_run[] = {
-    P_OBJ("Placement", P_REQUIRED, p_placement), P_STR("InstanceType", 0, 1, 64), P_STR("ImageId", P_REQUIRED, 1, 32),
-    P_ENUM("InstanceChargeType", 0, charge_types), P_OBJ("InstanceChargePrepaid", 0, p_prepaid),
-    P_OBJ("SystemDisk", 0, p_system_disk), P_OBJS("DataDisks", 0, 20, p_data_disk), P_OBJ("VirtualPrivateCloud", 0, p_vpc),
-    P_OBJ("InternetAccessible", 0, p_internet), P_INT("InstanceCount", 0, 1, 100), P_STR("InstanceName", 0, 1, 128),
-    P_OBJ("LoginSettings", 0, p_login), P_STRS("SecurityGroupIds", 0, 5, 32), P_OBJ("EnhancedService", 0, p_enhanced),
-    P_STR("ClientToken", 0, 1, 64), P_STR("HostName", 0, 2, 60), P_TAG_SPEC, P_STR("UserData", 0, 0, 22000),
-    P_BOOL("DryRun", 0), P_END};
-static const struct param p_describe[] = {P_STRS("InstanceIds", 0, 100, 32), P_FILTERS, P_INT("Offset", 0, 0, INT32_MAX),
-                                          P_INT("Limit", 0, 1, 100), P_END};
+static const struct param p_run[] = {P_OBJ("Placement", P_REQUIRED, p_placement),
+                                     P_STR("InstanceType", 0, 1, 64),
+                                     P_STR("ImageId", P_REQUIRED, 1, 32),
+                                     P_ENUM("InstanceChargeType", 0, charge_types),
+                                     P_OBJ("InstanceChargePrepaid", 0, p_prepaid),
+                                     P_OBJ("SystemDisk", 0, p_system_disk),
+                                     P_OBJS("DataDisks", 0, 20, p_data_disk),
+                                     P_OBJ("VirtualPrivateCloud", 0, p_vpc),
+                                     P_OBJ("InternetAccessible", 0, p_internet),
+                                     P_INT("InstanceCount", 0, 1, 100),
+                                     P_STR("InstanceName", 0, 1, 128),
+                                     P_OBJ("LoginSettings", 0, p_login),
+                                     P_STRS("SecurityGroupIds", 0, 5, 32),
+                                     P_OBJ("EnhancedService", 0, p_enhanced),
+                                     P_STR("ClientToken", 0, 1, 64),
+                                     P_STR("HostName", 0, 2, 60),
+                                     P_TAG_SPEC,
+                                     P_STR("UserData", 0, 0, 22000),
+                                     P_BOOL("DryRun", 0),
+                                     P_END};
+static const struct param p_describe[] = {P_STRS("InstanceIds", 0, 100, 32), P_FILTERS,
+                                          P_INT("Offset", 0, 0, INT32_MAX), P_INT("Limit", 0, 1, 100), P_END};
 static const struct param p_status[] = {P_STRS("InstanceIds", 0, 100, 32), P_INT("Offset", 0, 0, INT32_MAX),
                                         P_INT("Limit", 0, 1, 100), P_END};
 static const struct param p_ids[] = {P_STRS("InstanceIds", P_REQUIRED, 100, 32), P_END};
 static const struct param p_stop[] = {P_STRS("InstanceIds", P_REQUIRED, 100, 32), P_BOOL("ForceStop", 0),
-                                      P_ENUM("StopType", 0, stop_types), P_ENUM("StoppedMode", 0, stopped_modes), P_END};
+                                      P_ENUM("StopType", 0, stop_types), P_ENUM("StoppedMode", 0, stopped_modes),
+                                      P_END};
 static const struct param p_reboot[] = {P_STRS("InstanceIds", P_REQUIRED, 100, 32), P_BOOL("ForceReboot", 0),
                                         P_ENUM("StopType", 0, stop_types), P_END};
 static const struct param p_terminate[] = {P_STRS("InstanceIds", P_REQUIRED, 100, 32), P_BOOL("ReleaseAddress", 0),
                                            P_BOOL("ReleasePrepaidDataDisks", 0), P_END};
 static const struct param p_reset_disk[] = {P_ENUM("DiskType", 0, disk_types), P_STR("DiskId", 0, 0, 32),
                                             P_INT("DiskSize", 0, 1, 2048), P_END};
-static const struct param p_reset[] = {P_STR("InstanceId", P_REQUIRED, 1, 32), P_STR("ImageId", 0, 1, 32),
-                                       P_OBJ("SystemDisk", 0, p_reset_disk), P_OBJ("LoginSettings", 0, p_login),
+static const struct param p_reset[] = {P_STR("InstanceId", P_REQUIRED, 1, 32),  P_STR("ImageId", 0, 1, 32),
+                                       P_OBJ("SystemDisk", 0, p_reset_disk),    P_OBJ("LoginSettings", 0, p_login),
                                        P_OBJ("EnhancedService", 0, p_enhanced), P_STR("HostName", 0, 2, 60),
-                                       P_STR("UserData", 0, 0, 22000), P_END};
+                                       P_STR("UserData", 0, 0, 22000),          P_END};
 static const struct param p_modify[] = {P_STRS("InstanceIds", P_REQUIRED, 100, 32), P_STR("InstanceName", 0, 1, 128),
                                         P_STRS("SecurityGroups", 0, 5, 32), P_STR("HostName", 0, 2, 60), P_END};
 static const struct param p_console[] = {P_STR("InstanceId", P_REQUIRED, 1, 32), P_END};
 
 static const struct action instance_actions[] = {
     {"cvm", CVM, "RunInstances", run_instances, p_run, A_MUTATES | A_REGIONAL, "instance/*", NULL,
-     TOUCHES("cvm:image/${ImageId}", "vpc:vpc/${VirtualPrivateCloud.VpcId}", "vpc:subnet/${VirtualPrivateCloud.SubnetId}",
-             "vpc:sg/${SecurityGroupIds}", "cvm:keypair/${LoginSettings.KeyIds}", "cbs:snap/${DataDisks.SnapshotId}")},
+     TOUCHES("cvm:image/${ImageId}", "vpc:vpc/${VirtualPrivateCloud.VpcId}",
+             "vpc:subnet/${VirtualPrivateCloud.SubnetId}", "vpc:sg/${SecurityGroupIds}",
+             "cvm:keypair/${LoginSettings.KeyIds}", "cbs:snap/${DataDisks.SnapshotId}")},
     {"cvm", CVM, "DescribeInstances", describe_instances, p_describe, A_REGIONAL, "instance/${InstanceIds|*}"},
-    {"cvm", CVM, "DescribeInstancesStatus", describe_instances_status, p_status, A_REGIONAL, "instance/${InstanceIds|*}"},
+    {"cvm", CVM, "DescribeInstancesStatus", describe_instances_status, p_status, A_REGIONAL,
+     "instance/${InstanceIds|*}"},
     {"cvm", CVM, "StartInstances", start_instances, p_ids, A_MUTATES | A_REGIONAL, "instance/${InstanceIds}"},
     {"cvm", CVM, "StopInstances", stop_instances, p_stop, A_MUTATES | A_REGIONAL, "instance/${InstanceIds}"},
     {"cvm", CVM, "RebootInstances", reboot_instances, p_reboot, A_MUTATES | A_REGIONAL, "instance/${InstanceIds}"},
-    {"cvm", CVM, "TerminateInstances", terminate_instances, p_terminate, A_MUTATES | A_REGIONAL, "instance/${InstanceIds}"},
+    {"cvm", CVM, "TerminateInstances", terminate_instances, p_terminate, A_MUTATES | A_REGIONAL,
+     "instance/${InstanceIds}"},
     {"cvm", CVM, "ResetInstance", reset_instance, p_reset, A_MUTATES | A_REGIONAL, "instance/${InstanceId}", NULL,
      TOUCHES("cvm:image/${ImageId}", "cvm:keypair/${LoginSettings.KeyIds}")},
-    {"cvm", CVM, "ModifyInstancesAttribute", modify_instances_attribute, p_modify, A_MUTATES | A_REGIONAL, "instance/${InstanceIds}",
-     NULL, TOUCHES("vpc:sg/${SecurityGroups}")},
-    {"cvm", CVM, "GetInstanceConsoleOutput", get_instance_console_output, p_console, A_REGIONAL, "instance/${InstanceId}"},
+    {"cvm", CVM, "ModifyInstancesAttribute", modify_instances_attribute, p_modify, A_MUTATES | A_REGIONAL,
+     "instance/${InstanceIds}", NULL, TOUCHES("vpc:sg/${SecurityGroups}")},
+    {"cvm", CVM, "GetInstanceConsoleOutput", get_instance_console_output, p_console, A_REGIONAL,
+     "instance/${InstanceId}"},
 };
 
 void instance_register(void) { api_register(instance_actions, sizeof instance_actions / sizeof instance_actions[0]); }

@@ -10,8 +10,8 @@
 #include "compute/instance_view.h"
 #include "compute/states.h"
 
-#define INFO_COLUMNS                                                                                                 \
-    "instance_id, owner_uin, state, zone, name, charge_type, project_id, created, system_disk_id, system_disk_type," \
+#define INFO_COLUMNS                                                                                                   \
+    "instance_id, owner_uin, state, zone, name, charge_type, project_id, created, system_disk_id, system_disk_type,"   \
     " system_disk_size"
 
 static void fill(struct store_stmt *q, struct instance_info *out)
@@ -46,7 +46,8 @@ static int one(struct store_stmt *q, struct instance_info *out)
 int compute_instance_info(struct store *s, const char *owner_uin, const char *instance_id, struct instance_info *out)
 {
     return one(store_query(s,
-                           "SELECT " INFO_COLUMNS " FROM instances WHERE instance_id = ? AND (? IS NULL OR owner_uin = ?)"
+                           "SELECT " INFO_COLUMNS
+                           " FROM instances WHERE instance_id = ? AND (? IS NULL OR owner_uin = ?)"
                            " AND state != '" INSTANCE_TERMINATED "'",
                            "sss", instance_id, owner_uin, owner_uin),
                out);
@@ -55,7 +56,8 @@ int compute_instance_info(struct store *s, const char *owner_uin, const char *in
 int compute_system_disk_owner(struct store *s, const char *owner_uin, const char *disk_id, struct instance_info *out)
 {
     return one(store_query(s,
-                           "SELECT " INFO_COLUMNS " FROM instances WHERE system_disk_id = ? AND (? IS NULL OR owner_uin = ?)"
+                           "SELECT " INFO_COLUMNS
+                           " FROM instances WHERE system_disk_id = ? AND (? IS NULL OR owner_uin = ?)"
                            " AND state != '" INSTANCE_TERMINATED "'",
                            "sss", disk_id, owner_uin, owner_uin),
                out);
@@ -64,10 +66,11 @@ int compute_system_disk_owner(struct store *s, const char *owner_uin, const char
 int compute_each_instance(struct store *s, const char *owner_uin, int (*fn)(const struct instance_info *in, void *arg),
                           void *arg)
 {
-    struct store_stmt *q = store_query(s,
-                                       "SELECT " INFO_COLUMNS " FROM instances WHERE owner_uin = ? AND state != '" INSTANCE_TERMINATED "'"
-                                       " ORDER BY rowid",
-                                       "s", owner_uin);
+    struct store_stmt *q =
+        store_query(s,
+                    "SELECT " INFO_COLUMNS " FROM instances WHERE owner_uin = ? AND state != '" INSTANCE_TERMINATED "'"
+                    " ORDER BY rowid",
+                    "s", owner_uin);
     if (!q)
         return -1;
     int rc, ret = 0;

@@ -13,16 +13,16 @@
 struct instance_info {
     char instance_id[24];
     char owner_uin[24];
-    char state[24];        /* PENDING, RUNNING, STOPPED, ... (never TERMINATED: those are "not found") */
+    char state[24]; /* PENDING, RUNNING, STOPPED, ... (never TERMINATED: those are "not found") */
     char zone[64];
     char name[130];
     char charge_type[32];
     int64_t project_id;
-    int64_t created;       /* unix seconds */
-    char run_dir[700];     /* DATA/instances/<id>: the hypervisor driver's run directory */
+    int64_t created;   /* unix seconds */
+    char run_dir[700]; /* DATA/instances/<id>: the hypervisor driver's run directory */
     char system_disk_id[24];
     char system_disk_type[32];
-    int64_t system_disk_size; /* GiB */
+    int64_t system_disk_size;   /* GiB */
     char system_disk_path[720]; /* run_dir/system.qcow2 */
 };
 

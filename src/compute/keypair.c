@@ -14,10 +14,10 @@
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 
-#include "compute/compute.h"
-#include "api/filters.h"
 #include "api/codes.h"
+#include "api/filters.h"
 #include "compute/codes.h"
+#include "compute/compute.h"
 #include "compute/states.h"
 
 struct blob {
@@ -57,7 +57,8 @@ static int generate_rsa(const char *comment, char *public_line, size_t plen, cha
         return -1;
     BIGNUM *n = NULL, *e = NULL;
     int rc = -1;
-    if (EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_N, &n) != 1 || EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_E, &e) != 1)
+    if (EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_N, &n) != 1 ||
+        EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_E, &e) != 1)
         goto out;
     struct blob b = {.n = 0};
     put_string(&b, "ssh-rsa", 7);
@@ -86,8 +87,8 @@ out:
 /* Accepts "type base64 [comment]" for the key types OpenSSH and dropbear use; the blob must name its type. */
 static int valid_public_key(const char *line)
 {
-    static const char *types[] = {"ssh-rsa", "ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384",
-                                  "ecdsa-sha2-nistp521", NULL};
+    static const char *types[] = {
+        "ssh-rsa", "ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", NULL};
     char type[32], b64[4096];
     if (strlen(line) > 4000 || sscanf(line, "%31s %4095s", type, b64) != 2)
         return 0;
@@ -115,14 +116,16 @@ static int insert_key(struct api_ctx *ctx, const char *name, const char *public_
     if (!valid_key_name(name))
         return api_fail(ctx, E_INVALID_KEY_PAIR_NAME, "KeyName may contain only letters, digits and underscores.");
     random_id("skey-", key_id, 20);
-    int rc = store_exec(ctx->store,
-                        "INSERT INTO key_pairs (key_id, owner_uin, name, project_id, public_key, created) VALUES (?, ?, ?, ?, ?, ?)",
-                        "sssisi", key_id, ctx->who.owner_uin, name, api_int(ctx, "ProjectId", 0), public_key, time_now());
+    int rc = store_exec(
+        ctx->store,
+        "INSERT INTO key_pairs (key_id, owner_uin, name, project_id, public_key, created) VALUES (?, ?, ?, ?, ?, ?)",
+        "sssisi", key_id, ctx->who.owner_uin, name, api_int(ctx, "ProjectId", 0), public_key, time_now());
     if (rc == STORE_CONSTRAINT)
         return api_fail(ctx, E_INVALID_KEY_PAIR_NAME_DUPLICATE, "A key pair named `%s` already exists.", name);
     if (rc != 1)
         return api_fail(ctx, E_INTERNAL_ERROR, "The key pair could not be stored.");
-    snprintf(ctx->resource, sizeof ctx->resource, "qcs::cvm:%s:uin/%s:keypair/%s", ctx->region, ctx->who.owner_uin, key_id);
+    snprintf(ctx->resource, sizeof ctx->resource, "qcs::cvm:%s:uin/%s:keypair/%s", ctx->region, ctx->who.owner_uin,
+             key_id);
     return 0;
 }
 
@@ -139,9 +142,9 @@ static int create_key_pair(struct api_ctx *ctx)
     }
     time_iso8601(time_now(), t);
     json_object_set_new(ctx->out, "KeyPair",
-                        json_pack("{s:s,s:s,s:I,s:s,s:s,s:[],s:s,s:s,s:[]}", "KeyId", key_id, "KeyName", name, "ProjectId",
-                                  (json_int_t)api_int(ctx, "ProjectId", 0), "PublicKey", pub, "PrivateKey", priv,
-                                  "AssociatedInstanceIds", "CreatedTime", t, "Description", "", "Tags"));
+                        json_pack("{s:s,s:s,s:I,s:s,s:s,s:[],s:s,s:s,s:[]}", "KeyId", key_id, "KeyName", name,
+                                  "ProjectId", (json_int_t)api_int(ctx, "ProjectId", 0), "PublicKey", pub, "PrivateKey",
+                                  priv, "AssociatedInstanceIds", "CreatedTime", t, "Description", "", "Tags"));
     free(priv);
     return 0;
 }
@@ -167,13 +170,13 @@ static int describe_key_pairs(struct api_ctx *ctx)
         return -1;
     json_t *ids = json_object_get(ctx->params, "KeyIds");
     int64_t offset = api_int(ctx, "Offset", 0), limit = api_int(ctx, "Limit", 20);
-    struct store_stmt *q = store_query(
-        ctx->store,
-        "SELECT k.key_id, k.name, k.project_id, k.public_key, k.created,"
-        " (SELECT json_group_array(i.instance_id) FROM instances i WHERE i.owner_uin = k.owner_uin AND i.state != '" INSTANCE_TERMINATED "'"
-        "  AND EXISTS (SELECT 1 FROM json_each(i.key_ids) WHERE value = k.key_id))"
-        " FROM key_pairs k WHERE k.owner_uin = ? ORDER BY k.created, k.key_id",
-        "s", ctx->who.owner_uin);
+    struct store_stmt *q = store_query(ctx->store,
+                                       "SELECT k.key_id, k.name, k.project_id, k.public_key, k.created,"
+                                       " (SELECT json_group_array(i.instance_id) FROM instances i WHERE i.owner_uin = "
+                                       "k.owner_uin AND i.state != '" INSTANCE_TERMINATED "'"
+                                       "  AND EXISTS (SELECT 1 FROM json_each(i.key_ids) WHERE value = k.key_id))"
+                                       " FROM key_pairs k WHERE k.owner_uin = ? ORDER BY k.created, k.key_id",
+                                       "s", ctx->who.owner_uin);
     if (!q)
         return api_fail(ctx, E_INTERNAL_ERROR, "The key pairs are unavailable: %s", store_errmsg(ctx->store));
     struct page pg;
@@ -192,10 +195,11 @@ static int describe_key_pairs(struct api_ctx *ctx)
             char t[32];
             time_iso8601(store_int(q, 4), t);
             json_t *assoc = json_loads(store_text(q, 5), 0, NULL);
-            json_array_append_new(pg.set, json_pack("{s:s,s:s,s:I,s:s,s:o,s:s,s:s,s:[]}", "KeyId", id, "KeyName",
-                                                 store_text(q, 1), "ProjectId", (json_int_t)store_int(q, 2), "PublicKey",
-                                                 store_text(q, 3), "AssociatedInstanceIds", assoc ? assoc : json_array(),
-                                                 "CreatedTime", t, "Description", "", "Tags"));
+            json_array_append_new(pg.set,
+                                  json_pack("{s:s,s:s,s:I,s:s,s:o,s:s,s:s,s:[]}", "KeyId", id, "KeyName",
+                                            store_text(q, 1), "ProjectId", (json_int_t)store_int(q, 2), "PublicKey",
+                                            store_text(q, 3), "AssociatedInstanceIds", assoc ? assoc : json_array(),
+                                            "CreatedTime", t, "Description", "", "Tags"));
         }
     }
     store_done(q);
@@ -208,9 +212,10 @@ static int delete_key_pairs(struct api_ctx *ctx)
     json_t *ids = json_object_get(ctx->params, "KeyIds");
     size_t i;
     json_t *v;
-    json_array_foreach(ids, i, v) {
+    json_array_foreach (ids, i, v) {
         const char *id = json_string_value(v);
-        int rc = store_exec(ctx->store, "DELETE FROM key_pairs WHERE key_id = ? AND owner_uin = ?", "ss", id, ctx->who.owner_uin);
+        int rc = store_exec(ctx->store, "DELETE FROM key_pairs WHERE key_id = ? AND owner_uin = ?", "ss", id,
+                            ctx->who.owner_uin);
         if (rc < 0)
             return api_fail(ctx, E_INTERNAL_ERROR, "The key pair could not be deleted.");
         if (rc == 0)
@@ -221,9 +226,10 @@ static int delete_key_pairs(struct api_ctx *ctx)
     return 0;
 }
 
-static const struct param p_create[] = {P_STR("KeyName", P_REQUIRED, 1, 25), P_INT("ProjectId", P_REQUIRED, 0, INT32_MAX),
-                                        P_TAG_SPEC, P_END};
-static const struct param p_import[] = {P_STR("KeyName", P_REQUIRED, 1, 25), P_INT("ProjectId", P_REQUIRED, 0, INT32_MAX),
+static const struct param p_create[] = {P_STR("KeyName", P_REQUIRED, 1, 25),
+                                        P_INT("ProjectId", P_REQUIRED, 0, INT32_MAX), P_TAG_SPEC, P_END};
+static const struct param p_import[] = {P_STR("KeyName", P_REQUIRED, 1, 25),
+                                        P_INT("ProjectId", P_REQUIRED, 0, INT32_MAX),
                                         P_STR("PublicKey", P_REQUIRED, 1, 4096), P_TAG_SPEC, P_END};
 static const struct param p_describe[] = {P_STRS("KeyIds", 0, 100, 32), P_FILTERS, P_INT("Offset", 0, 0, INT32_MAX),
                                           P_INT("Limit", 0, 1, 100), P_END};

@@ -13,17 +13,17 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <sched.h>
-#include <sys/socket.h>
-#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <microhttpd.h>
 
 #include "compute/compute.h"
-#include "identity/sealed.h"
 #include "compute/states.h"
+#include "identity/sealed.h"
 
 #define MAX_VPC_LISTENERS 256
 
@@ -67,10 +67,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     struct store *s = store_thread();
     if (!s)
         return answer(c, 500, "store unavailable\n", 18);
-    struct store_stmt *q = store_query(s,
-                                       "SELECT instance_id, hostname, private_ip, mac, uuid, zone, key_ids, user_data FROM instances"
-                                       " WHERE host_id = ? AND vpc_id = ? AND private_ip = ? AND " INSTANCE_HOLDS_RESOURCES("state"),
-                                       "sss", compute_env.host_id, l->vpc_id, ip);
+    struct store_stmt *q =
+        store_query(s,
+                    "SELECT instance_id, hostname, private_ip, mac, uuid, zone, key_ids, user_data FROM instances"
+                    " WHERE host_id = ? AND vpc_id = ? AND private_ip = ? AND " INSTANCE_HOLDS_RESOURCES("state"),
+                    "sss", compute_env.host_id, l->vpc_id, ip);
     if (!q || store_step(q) != 1) {
         store_done(q);
         return answer(c, 403, "unknown instance\n", 17); /* not one of ours */
@@ -125,7 +126,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         size_t i, used = 0;
         json_t *k;
         buf[0] = 0;
-        json_array_foreach(keys, i, k) used += (size_t)snprintf(buf + used, sizeof buf - used, "%zu=%s\n", i, json_string_value(k));
+        json_array_foreach (keys, i, k)
+            used += (size_t)snprintf(buf + used, sizeof buf - used, "%zu=%s\n", i, json_string_value(k));
         ret = json_array_size(keys) ? text(c, buf) : not_found(c);
     } else {
         unsigned idx;
@@ -199,8 +201,8 @@ static int start_listener(struct listener *l)
     for (int i = 0; i < 2; i++) {
         int fd = listen_in_namespace(ns, addrs[i]);
         if (fd >= 0)
-            l->daemons[i] = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, 0, NULL, NULL, on_request, l,
-                                             MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_TIMEOUT, 10u,
+            l->daemons[i] = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, 0, NULL, NULL, on_request,
+                                             l, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_TIMEOUT, 10u,
                                              MHD_OPTION_CONNECTION_LIMIT, 256u, MHD_OPTION_END);
         if (!l->daemons[i]) {
             if (fd >= 0)
@@ -221,7 +223,8 @@ void metadata_sync(json_t *plan)
         int keep = 0;
         size_t k;
         json_t *v;
-        json_array_foreach(vpcs, k, v) keep |= !strcmp(json_string_value(json_object_get(v, "VpcId")), listeners[i]->vpc_id);
+        json_array_foreach (vpcs, k, v)
+            keep |= !strcmp(json_string_value(json_object_get(v, "VpcId")), listeners[i]->vpc_id);
         if (keep) {
             i++;
             continue;
@@ -232,7 +235,7 @@ void metadata_sync(json_t *plan)
     }
     size_t k;
     json_t *v;
-    json_array_foreach(vpcs, k, v) {
+    json_array_foreach (vpcs, k, v) {
         const char *id = json_string_value(json_object_get(v, "VpcId"));
         int have = 0;
         for (int i = 0; i < nlisteners; i++)

@@ -9,8 +9,8 @@ static int describe_regions(struct api_ctx *ctx)
     json_t *set = json_array();
     for (int i = 0; i < ctx->config->nregions; i++) {
         const struct region_conf *r = &ctx->config->regions[i];
-        json_array_append_new(set, json_pack("{s:s,s:s,s:s}", "Region", r->region, "RegionName", r->name[0] ? r->name : r->region,
-                                             "RegionState", "AVAILABLE"));
+        json_array_append_new(set, json_pack("{s:s,s:s,s:s}", "Region", r->region, "RegionName",
+                                             r->name[0] ? r->name : r->region, "RegionState", "AVAILABLE"));
     }
     json_object_set_new(ctx->out, "TotalCount", json_integer((json_int_t)json_array_size(set)));
     json_object_set_new(ctx->out, "RegionSet", set);
@@ -23,8 +23,9 @@ static int describe_zones(struct api_ctx *ctx)
     json_t *set = json_array();
     for (int i = 0; r && i < r->nzones; i++) {
         const struct zone_conf *z = &r->zones[i];
-        json_array_append_new(set, json_pack("{s:s,s:s,s:s,s:s}", "Zone", z->zone, "ZoneName", z->name[0] ? z->name : z->zone,
-                                             "ZoneId", z->zone_id, "ZoneState", "AVAILABLE"));
+        json_array_append_new(set, json_pack("{s:s,s:s,s:s,s:s}", "Zone", z->zone, "ZoneName",
+                                             z->name[0] ? z->name : z->zone, "ZoneId", z->zone_id, "ZoneState",
+                                             "AVAILABLE"));
     }
     json_object_set_new(ctx->out, "TotalCount", json_integer((json_int_t)json_array_size(set)));
     json_object_set_new(ctx->out, "ZoneSet", set);

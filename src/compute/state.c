@@ -4,8 +4,8 @@
  */
 #include <string.h>
 
-#include "compute/compute.h"
 #include "compute/codes.h"
+#include "compute/compute.h"
 #include "compute/states.h"
 
 struct state_row {
@@ -21,7 +21,8 @@ static const struct state_row states[] = {
     {INSTANCE_LAUNCH_FAILED, E_UNSUPPORTED_OPERATION_INSTANCE_STATE_LAUNCH_FAILED, B(OP_TERMINATE) | B(OP_MODIFY)},
     {INSTANCE_RUNNING, E_UNSUPPORTED_OPERATION_INSTANCE_STATE_RUNNING,
      B(OP_STOP) | B(OP_REBOOT) | B(OP_TERMINATE) | B(OP_RESET) | B(OP_MODIFY)},
-    {INSTANCE_STOPPED, E_UNSUPPORTED_OPERATION_INSTANCE_STATE_STOPPED, B(OP_START) | B(OP_TERMINATE) | B(OP_RESET) | B(OP_MODIFY)},
+    {INSTANCE_STOPPED, E_UNSUPPORTED_OPERATION_INSTANCE_STATE_STOPPED,
+     B(OP_START) | B(OP_TERMINATE) | B(OP_RESET) | B(OP_MODIFY)},
     {INSTANCE_STARTING, E_UNSUPPORTED_OPERATION_INSTANCE_STATE_STARTING, B(OP_MODIFY)},
     {INSTANCE_STOPPING, E_UNSUPPORTED_OPERATION_INSTANCE_STATE_STOPPING, B(OP_MODIFY)},
     {INSTANCE_REBOOTING, E_UNSUPPORTED_OPERATION_INSTANCE_STATE_REBOOTING, B(OP_MODIFY)},
@@ -39,7 +40,8 @@ const char *instance_op_refused(enum op op, const char *state)
 
 int instance_state_transitional(const char *state)
 {
-    static const char *t[] = {INSTANCE_PENDING, INSTANCE_STARTING, INSTANCE_STOPPING, INSTANCE_REBOOTING, INSTANCE_TERMINATING, NULL};
+    static const char *t[] = {INSTANCE_PENDING,   INSTANCE_STARTING,    INSTANCE_STOPPING,
+                              INSTANCE_REBOOTING, INSTANCE_TERMINATING, NULL};
     for (int i = 0; t[i]; i++)
         if (strcmp(t[i], state) == 0)
             return 1;

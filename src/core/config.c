@@ -127,7 +127,8 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen)
         {"rate_limit", {"per_second", "burst"}},
         {"http", {"per_ip_connections", "header_timeout", "body_memory_mib"}},
         {"object", {"host", "port", "domain"}},
-        {"compute", {"host_zone", "cpu_overcommit_percent", "instance_quota", "boot_concurrency", "scheduler", "accel"}},
+        {"compute",
+         {"host_zone", "cpu_overcommit_percent", "instance_quota", "boot_concurrency", "scheduler", "accel"}},
     };
     for (size_t s = 0; s < sizeof known / sizeof known[0]; s++) {
         json_t *obj = *known[s].section ? json_object_get(root, known[s].section) : root;
@@ -137,7 +138,7 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen)
         }
         const char *key;
         json_t *v;
-        json_object_foreach(obj, key, v) {
+        json_object_foreach (obj, key, v) {
             int ok = 0;
             for (int i = 0; i < 12 && known[s].keys[i]; i++)
                 ok |= strcmp(known[s].keys[i], key) == 0;

@@ -18,26 +18,26 @@ enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
 void log_set_level(enum log_level level);
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void log_json(json_t *record); /* one structured line; steals the reference */
-void log_start_batching(void);  /* from now on a logger thread writes lines in batches */
+void log_start_batching(void); /* from now on a logger thread writes lines in batches */
 void log_flush(void);
-#define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)
-#define log_warn(...) log_msg(LOG_WARN, __VA_ARGS__)
+#define log_info(...)  log_msg(LOG_INFO, __VA_ARGS__)
+#define log_warn(...)  log_msg(LOG_WARN, __VA_ARGS__)
 #define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)
 
 /* time.c */
-int64_t time_now(void);                /* unix seconds */
-int64_t time_now_ms(void);             /* monotonic milliseconds */
-int64_t time_now_us(void);             /* monotonic microseconds */
-void time_iso8601(int64_t t, char out[32]);  /* 2026-11-22T12:00:00Z */
-void time_cam(int64_t t, char out[32]);      /* 2026-11-22 12:00:00 (CAM's format) */
-void time_date(int64_t t, char out[16]);     /* 2026-11-22 (UTC) */
+int64_t time_now(void);                              /* unix seconds */
+int64_t time_now_ms(void);                           /* monotonic milliseconds */
+int64_t time_now_us(void);                           /* monotonic microseconds */
+void time_iso8601(int64_t t, char out[32]);          /* 2026-11-22T12:00:00Z */
+void time_cam(int64_t t, char out[32]);              /* 2026-11-22 12:00:00 (CAM's format) */
+void time_date(int64_t t, char out[16]);             /* 2026-11-22 (UTC) */
 int time_parse_iso8601(const char *s, int64_t *out); /* accepts ...Z, ...+08:00, and "YYYY-MM-DD hh:mm:ss" */
 
 /* random.c */
-int random_bytes(void *buf, size_t len);     /* CSPRNG; 0 on success */
+int random_bytes(void *buf, size_t len);                      /* CSPRNG; 0 on success */
 void random_id(const char *prefix, char *out, size_t outlen); /* prefix + 8 [a-z0-9] */
-void random_alnum(char *out, size_t n);      /* n chars [A-Za-z0-9] + NUL */
-uint64_t random_digits(int ndigits);         /* a number with exactly ndigits digits */
+void random_alnum(char *out, size_t n);                       /* n chars [A-Za-z0-9] + NUL */
+uint64_t random_digits(int ndigits);                          /* a number with exactly ndigits digits */
 void random_uuid(char out[37]);
 
 /* crypto.c */
@@ -70,27 +70,27 @@ struct config {
     char data_dir[512];
     char listen_host[128];
     int listen_port;
-    char region[64];              /* the region this control plane serves */
+    char region[64]; /* the region this control plane serves */
     struct region_conf regions[16];
     int nregions;
-    int rate_per_second;          /* per account; 0 = unlimited */
+    int rate_per_second; /* per account; 0 = unlimited */
     int rate_burst;
     size_t max_body_bytes;
-    int threads;                  /* HTTP worker threads; 0 = number of cores */
-    int per_ip_connections;       /* API connections per client address; 0 = no limit */
-    int header_timeout;           /* seconds a client has to send its request headers */
-    size_t body_memory_bytes;     /* request bodies held at once, all API connections together */
+    int threads;              /* HTTP worker threads; 0 = number of cores */
+    int per_ip_connections;   /* API connections per client address; 0 = no limit */
+    int header_timeout;       /* seconds a client has to send its request headers */
+    size_t body_memory_bytes; /* request bodies held at once, all API connections together */
     /* object store listener (S3/COS); port 0 = API port + 1, -1 = disabled */
     char object_host[128];
     int object_port;
-    char object_domain[128];      /* base domain for virtual-host buckets: BUCKET.<domain> */
+    char object_domain[128]; /* base domain for virtual-host buckets: BUCKET.<domain> */
     /* compute */
-    char host_zone[64];           /* zone of this machine's host; "" = the region's first zone */
-    double cpu_overcommit;        /* vCPUs sold per host core */
-    int instance_quota;           /* instances per account */
-    int boot_concurrency;         /* guests booting at once per host; 0 = number of cores */
-    char scheduler[16];           /* "spread" or "pack" */
-    char accel[8];                /* "auto", "kvm" or "tcg" */
+    char host_zone[64];    /* zone of this machine's host; "" = the region's first zone */
+    double cpu_overcommit; /* vCPUs sold per host core */
+    int instance_quota;    /* instances per account */
+    int boot_concurrency;  /* guests booting at once per host; 0 = number of cores */
+    char scheduler[16];    /* "spread" or "pack" */
+    char accel[8];         /* "auto", "kvm" or "tcg" */
 };
 void config_defaults(struct config *c);
 int config_load(struct config *c, const char *path, char *err, size_t errlen);

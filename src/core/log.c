@@ -16,7 +16,7 @@
 #include "core/core.h"
 
 #define LOG_BUFFER (256 * 1024)
-#define FLUSH_MS 5
+#define FLUSH_MS   5
 
 static enum log_level min_level = LOG_INFO;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;

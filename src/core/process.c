@@ -17,7 +17,8 @@
 int run_command(char *const argv[], const char *input, char *out, size_t outlen, char *err, size_t errlen)
 {
     int in_pipe[2] = {-1, -1}, out_pipe[2], err_pipe[2];
-    if ((input && pipe2(in_pipe, O_CLOEXEC) != 0) || pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0) {
+    if ((input && pipe2(in_pipe, O_CLOEXEC) != 0) || pipe2(out_pipe, O_CLOEXEC) != 0 ||
+        pipe2(err_pipe, O_CLOEXEC) != 0) {
         snprintf(err, errlen, "pipe: %s", strerror(errno));
         return -1;
     }
@@ -67,7 +68,8 @@ int run_command(char *const argv[], const char *input, char *out, size_t outlen,
     char ebuf[1024];
     size_t en = 0;
     for (;;) {
-        ssize_t r = read(err_pipe[0], en + 1 < sizeof ebuf ? ebuf + en : sink, en + 1 < sizeof ebuf ? sizeof ebuf - en - 1 : sizeof sink);
+        ssize_t r = read(err_pipe[0], en + 1 < sizeof ebuf ? ebuf + en : sink,
+                         en + 1 < sizeof ebuf ? sizeof ebuf - en - 1 : sizeof sink);
         if (r <= 0)
             break;
         if (en + 1 < sizeof ebuf)

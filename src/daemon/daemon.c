@@ -4,6 +4,7 @@
  * services' action tables, and serves until SIGTERM, then stops accepting, lets in-flight
  * requests finish, and exits 0. A lock on DIR/yund.lock keeps two daemons off one directory.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -11,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -47,7 +47,8 @@ int daemon_open_data(const struct config *cfg, struct store **out, char *err, si
     if (!s)
         return -1;
     if (identity_migrate(s, err, errlen) != 0 || compute_migrate(s, err, errlen) != 0 ||
-        network_migrate(s, err, errlen) != 0 || block_migrate(s, err, errlen) != 0 || object_migrate(s, err, errlen) != 0) {
+        network_migrate(s, err, errlen) != 0 || block_migrate(s, err, errlen) != 0 ||
+        object_migrate(s, err, errlen) != 0) {
         store_close(s);
         return -1;
     }
@@ -155,7 +156,7 @@ int daemon_run(struct config *cfg)
     }
     /* Absolute from here on: disk files, sockets and QEMU arguments below it must not depend on the cwd. */
     char abs[PATH_MAX];
-    const char *why = !realpath(cfg->data_dir, abs)                ? strerror(errno)
+    const char *why = !realpath(cfg->data_dir, abs)         ? strerror(errno)
                       : strlen(abs) >= sizeof cfg->data_dir ? "path too long"
                                                             : NULL;
     if (why) {

@@ -17,34 +17,34 @@
 
 #include <stddef.h>
 
-struct hv_spec {               /* what to run; all paths absolute */
-    const char *instance_id;   /* "ins-xxxxxxxx" */
+struct hv_spec {             /* what to run; all paths absolute */
+    const char *instance_id; /* "ins-xxxxxxxx" */
     int vcpus;
     int memory_mib;
     const char *kernel, *initrd, *cmdline_extra; /* direct boot; kernel NULL = firmware boots system_disk */
-    const char *system_disk;   /* qcow2 (or raw) path; may be NULL */
+    const char *system_disk;                     /* qcow2 (or raw) path; may be NULL */
     const char *system_disk_base; /* the image system_disk is an overlay of (create_disk); NULL = standalone */
-    const char *tap_ifname;    /* may be NULL = no NIC */
-    const char *mac;           /* "52:54:00:xx:xx:xx"; NULL = QEMU picks one */
-    const char *run_dir;       /* per-instance dir: qmp socket, serial log, pidfile; created if missing */
-    const char *accel;         /* "kvm" or "tcg" */
+    const char *tap_ifname;       /* may be NULL = no NIC */
+    const char *mac;              /* "52:54:00:xx:xx:xx"; NULL = QEMU picks one */
+    const char *run_dir;          /* per-instance dir: qmp socket, serial log, pidfile; created if missing */
+    const char *accel;            /* "kvm" or "tcg" */
 };
 
 enum hv_state { HV_ABSENT, HV_RUNNING, HV_PAUSED, HV_SHUTDOWN, HV_ERROR, HV_UNKNOWN };
 
 enum hv_result {
     HV_OK = 0,
-    HV_EFAIL = -1,        /* generic failure, see err */
-    HV_ETIMEDOUT = -2,    /* the guest did not do what was asked in time (e.g. soft stop) */
-    HV_ENOTRUNNING = -3,  /* no live hypervisor process for this run_dir */
-    HV_EINVAL = -4,       /* bad argument */
-    HV_PENDING = 1,       /* not an error: the job goes on (backup_poll) */
+    HV_EFAIL = -1,       /* generic failure, see err */
+    HV_ETIMEDOUT = -2,   /* the guest did not do what was asked in time (e.g. soft stop) */
+    HV_ENOTRUNNING = -3, /* no live hypervisor process for this run_dir */
+    HV_EINVAL = -4,      /* bad argument */
+    HV_PENDING = 1,      /* not an error: the job goes on (backup_poll) */
 };
 
-enum hv_stop_mode {        /* mirrors the cloud API's StopType */
-    HV_STOP_SOFT,          /* ACPI power button; HV_ETIMEDOUT if the guest ignores it */
-    HV_STOP_HARD,          /* QMP quit, then SIGKILL */
-    HV_STOP_SOFT_FIRST,    /* soft, then hard after timeout_ms */
+enum hv_stop_mode {                     /* mirrors the cloud API's StopType */
+                    HV_STOP_SOFT,       /* ACPI power button; HV_ETIMEDOUT if the guest ignores it */
+                    HV_STOP_HARD,       /* QMP quit, then SIGKILL */
+                    HV_STOP_SOFT_FIRST, /* soft, then hard after timeout_ms */
 };
 
 struct hypervisor_ops {
@@ -58,7 +58,7 @@ struct hypervisor_ops {
     int (*start)(const struct hv_spec *spec, char *err, size_t errlen);
     /* already stopped = HV_OK; timeout_ms bounds the soft phase */
     int (*stop)(const char *run_dir, enum hv_stop_mode mode, int timeout_ms, char *err, size_t errlen);
-    int (*reboot)(const char *run_dir, char *err, size_t errlen); /* hard reset of the virtual machine */
+    int (*reboot)(const char *run_dir, char *err, size_t errlen);  /* hard reset of the virtual machine */
     int (*destroy)(const char *run_dir, char *err, size_t errlen); /* kill, remove sockets + pid files; idempotent */
     /* HV_ABSENT: never started or destroyed; HV_SHUTDOWN: started, process gone; HV_ERROR: e.g. KVM internal-error */
     enum hv_state (*status)(const char *run_dir, char *detail, size_t len);

@@ -31,7 +31,7 @@
 #include <unistd.h>
 
 #define HV_HOTPLUG_PORTS 8
-#define QMP_TIMEOUT_MS 3000
+#define QMP_TIMEOUT_MS   3000
 
 static void seterr(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void seterr(char *err, size_t errlen, const char *fmt, ...)
@@ -256,8 +256,8 @@ static int qemu_import_image(const char *src, const char *dest, long long *virtu
     else if (json_object_get(j, "backing-filename") || json_object_get(j, "full-backing-filename"))
         seterr(err, errlen, "import_image: %s names a backing file; import a standalone image (qemu-img convert)", src);
     else if (data)
-        seterr(err, errlen, "import_image: %s names an external data file; import a standalone image (qemu-img convert)",
-               src);
+        seterr(err, errlen,
+               "import_image: %s names an external data file; import a standalone image (qemu-img convert)", src);
     else
         rc = HV_OK;
     if (rc == HV_OK) {
@@ -288,8 +288,18 @@ static int qemu_create_disk(const char *base, const char *overlay, long long siz
     }
     char size[32];
     snprintf(size, sizeof size, "%lld", size_bytes);
-    char *argv[] = {"qemu-img", "create", "-q", "-f", "qcow2", "-F", (char *)fmt, "-b", (char *)base,
-                    (char *)overlay, size_bytes ? size : NULL, NULL};
+    char *argv[] = {"qemu-img",
+                    "create",
+                    "-q",
+                    "-f",
+                    "qcow2",
+                    "-F",
+                    (char *)fmt,
+                    "-b",
+                    (char *)base,
+                    (char *)overlay,
+                    size_bytes ? size : NULL,
+                    NULL};
     return run_tool(argv, err, errlen);
 }
 
@@ -339,16 +349,12 @@ static void arg(struct argv_builder *b, const char *fmt, ...)
 }
 
 /* QEMU option values are comma-separated; a comma in a path would inject options */
-static int option_safe(const char *s)
-{
-    return !s || !strchr(s, ',');
-}
+static int option_safe(const char *s) { return !s || !strchr(s, ','); }
 
 static int qemu_start(const struct hv_spec *s, char *err, size_t errlen)
 {
     if (!s || !s->instance_id || (s->kernel && !s->initrd) || (!s->kernel && !s->system_disk) || !s->run_dir ||
-        !s->accel || s->vcpus < 1 ||
-        s->memory_mib < 16 || s->run_dir[0] != '/') {
+        !s->accel || s->vcpus < 1 || s->memory_mib < 16 || s->run_dir[0] != '/') {
         seterr(err, errlen, "start: incomplete spec");
         return HV_EINVAL;
     }
@@ -586,11 +592,11 @@ static const struct {
     const char *qmp_status;
     enum hv_state state;
 } status_table[] = {
-    {"running", HV_RUNNING},       {"paused", HV_PAUSED},         {"prelaunch", HV_PAUSED},
-    {"suspended", HV_PAUSED},      {"debug", HV_PAUSED},          {"inmigrate", HV_PAUSED},
-    {"postmigrate", HV_PAUSED},    {"finish-migrate", HV_PAUSED}, {"save-vm", HV_PAUSED},
-    {"restore-vm", HV_PAUSED},     {"colo", HV_PAUSED},           {"shutdown", HV_SHUTDOWN},
-    {"internal-error", HV_ERROR},  {"io-error", HV_ERROR},        {"guest-panicked", HV_ERROR},
+    {"running", HV_RUNNING},      {"paused", HV_PAUSED},         {"prelaunch", HV_PAUSED},
+    {"suspended", HV_PAUSED},     {"debug", HV_PAUSED},          {"inmigrate", HV_PAUSED},
+    {"postmigrate", HV_PAUSED},   {"finish-migrate", HV_PAUSED}, {"save-vm", HV_PAUSED},
+    {"restore-vm", HV_PAUSED},    {"colo", HV_PAUSED},           {"shutdown", HV_SHUTDOWN},
+    {"internal-error", HV_ERROR}, {"io-error", HV_ERROR},        {"guest-panicked", HV_ERROR},
     {"watchdog", HV_ERROR},
 };
 
@@ -621,8 +627,7 @@ static enum hv_state qemu_status(const char *run_dir, char *detail, size_t len)
     return state;
 }
 
-static int qemu_console_from(const char *run_dir, long long from, char *buf, size_t len, size_t *outlen,
-                             long long *end)
+static int qemu_console_from(const char *run_dir, long long from, char *buf, size_t len, size_t *outlen, long long *end)
 {
     char path[4096];
     if (outlen)
@@ -733,8 +738,7 @@ static int device_present(struct qmp *q, const char *id, char *err, size_t errle
     int found = 0;
     size_t i;
     json_t *item;
-    json_array_foreach(ret, i, item)
-    {
+    json_array_foreach (ret, i, item) {
         const char *name = json_string_value(json_object_get(item, "name"));
         if (name && !strcmp(name, id))
             found = 1;
@@ -858,8 +862,7 @@ static int qemu_disk_plugged(const char *run_dir, const char *disk_id, char *err
     int found = 0;
     size_t i;
     json_t *n;
-    json_array_foreach(ret, i, n)
-    {
+    json_array_foreach (ret, i, n) {
         const char *name = json_string_value(json_object_get(n, "node-name"));
         if (name && !strcmp(name, disk_id))
             found = 1;
@@ -881,8 +884,8 @@ static int qemu_resize_disk(const char *run_dir, const char *disk_id, long long 
 }
 
 /* The job's status ("concluded" once it ended either way) and its error; status NULL = no such job. */
-static int job_status(struct qmp *q, const char *job_id, char *status, size_t slen, char *jerr, size_t elen,
-                      char *err, size_t errlen)
+static int job_status(struct qmp *q, const char *job_id, char *status, size_t slen, char *jerr, size_t elen, char *err,
+                      size_t errlen)
 {
     json_t *ret = NULL;
     if (qmp_execute(q, "query-jobs", NULL, QMP_TIMEOUT_MS, &ret, err, errlen) != 0)
@@ -890,8 +893,7 @@ static int job_status(struct qmp *q, const char *job_id, char *status, size_t sl
     status[0] = jerr[0] = 0;
     size_t k;
     json_t *j;
-    json_array_foreach(ret, k, j)
-    {
+    json_array_foreach (ret, k, j) {
         if (strcmp(json_string_value(json_object_get(j, "id")) ?: "", job_id))
             continue;
         snprintf(status, slen, "%s", json_string_value(json_object_get(j, "status")) ?: "unknown");
@@ -1021,10 +1023,7 @@ const struct hypervisor_ops qemu_ops = {
     .backup_cancel = qemu_backup_cancel,
 };
 
-const struct hypervisor_ops *hv_driver(void)
-{
-    return &qemu_ops;
-}
+const struct hypervisor_ops *hv_driver(void) { return &qemu_ops; }
 
 const char *hv_state_name(enum hv_state state)
 {
@@ -1053,8 +1052,9 @@ const char *hv_detect_accel(char *why, size_t len)
         return "tcg";
     }
     if (access("/sys/module/kvm_pvm", F_OK) == 0) {
-        seterr(why, len, "/dev/kvm is provided by kvm_pvm (PVM, pagetable-based virtualisation, no VT-x/AMD-V): "
-                         "stock guest kernels fail in its instruction emulator, so using TCG");
+        seterr(why, len,
+               "/dev/kvm is provided by kvm_pvm (PVM, pagetable-based virtualisation, no VT-x/AMD-V): "
+               "stock guest kernels fail in its instruction emulator, so using TCG");
         return "tcg";
     }
     if (!cpu_has_hw_virt()) {

@@ -10,7 +10,7 @@
 
 struct qmp {
     int fd;
-    char *buf;     /* bytes received but not yet parsed into a message */
+    char *buf; /* bytes received but not yet parsed into a message */
     size_t len, cap;
 };
 
@@ -18,8 +18,8 @@ struct qmp {
 int qmp_open(struct qmp *q, const char *socket_path, int timeout_ms, char *err, size_t errlen);
 /* run one command (arguments borrowed, may be NULL); asynchronous events are skipped.
  * On success *ret (if not NULL) owns the "return" value. On a QMP error err holds its desc. */
-int qmp_execute(struct qmp *q, const char *command, json_t *arguments, int timeout_ms, json_t **ret,
-                char *err, size_t errlen);
+int qmp_execute(struct qmp *q, const char *command, json_t *arguments, int timeout_ms, json_t **ret, char *err,
+                size_t errlen);
 void qmp_close(struct qmp *q);
 
 #endif

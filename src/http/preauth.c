@@ -5,9 +5,9 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/codes.h"
 #include "http/preauth.h"
 #include "identity/identity.h"
-#include "api/codes.h"
 
 int http_preauth_tc3(const char *authorization, const char **code, const char **message)
 {

@@ -6,8 +6,8 @@
  * a hard cap so clients still read our RequestSizeLimitExceeded envelope instead of a reset.
  */
 #include <arpa/inet.h>
-#include <stdatomic.h>
 #include <netinet/in.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,14 +17,14 @@
 #include <microhttpd.h>
 
 #include "api/api.h"
+#include "api/codes.h"
 #include "http/http.h"
 #include "http/preauth.h"
-#include "api/codes.h"
 
-#define DRAIN_CAP (64u << 20) /* past this an oversized body gets the answer and a closed connection */
-#define PREAUTH_BODY (64u << 10) /* bodies larger than this (or of unknown size) wait for the key check */
-#define UNSIGNED_BODY (1u << 20) /* without an Authorization header (v1 signs inside the body): at most this */
-#define BODY_TIMEOUT 120u        /* seconds of silence allowed once the headers are in */
+#define DRAIN_CAP     (64u << 20) /* past this an oversized body gets the answer and a closed connection */
+#define PREAUTH_BODY  (64u << 10) /* bodies larger than this (or of unknown size) wait for the key check */
+#define UNSIGNED_BODY (1u << 20)  /* without an Authorization header (v1 signs inside the body): at most this */
+#define BODY_TIMEOUT  120u        /* seconds of silence allowed once the headers are in */
 
 /* Bytes reserved for request bodies by all connections; bounded by config.body_memory_bytes. */
 static atomic_size_t bodies_in_flight;
@@ -173,7 +173,8 @@ static enum MHD_Result on_headers(struct http_server *srv, struct MHD_Connection
         }
     }
     if (declared && !cc->too_large && reserve(cc, (size_t)declared + 1, cfg->body_memory_bytes) != 0)
-        return early_error(c, E_REQUEST_LIMIT_EXCEEDED, "The server is receiving too many request bodies; retry later.");
+        return early_error(c, E_REQUEST_LIMIT_EXCEEDED,
+                           "The server is receiving too many request bodies; retry later.");
     return MHD_YES;
 }
 
@@ -226,7 +227,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (strcmp(url, "/healthz") == 0 && strcmp(method, "GET") == 0)
         return reply(c, srv->ready ? 200 : 503, strdup(srv->ready ? "ok\n" : "starting\n"), "text/plain");
     if (cc->busy && !cc->too_large)
-        return early_error(c, E_REQUEST_LIMIT_EXCEEDED, "The server is receiving too many request bodies; retry later.");
+        return early_error(c, E_REQUEST_LIMIT_EXCEEDED,
+                           "The server is receiving too many request bodies; retry later.");
 
     const char *q = strchr(cc->uri, '?');
     char ip[64];
@@ -288,10 +290,9 @@ static struct MHD_Daemon *start_mhd(struct http_server *srv, unsigned flags, str
      * and silently take half of the connections.
      */
     return MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)ss,
-                            MHD_OPTION_THREAD_POOL_SIZE, threads,
-                            MHD_OPTION_URI_LOG_CALLBACK, uri_log, NULL, MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
-                            MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
-                            MHD_OPTION_CONNECTION_LIMIT, 4096u, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+                            MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_URI_LOG_CALLBACK, uri_log, NULL,
+                            MHD_OPTION_NOTIFY_COMPLETED, completed, NULL, MHD_OPTION_NOTIFY_CONNECTION, on_connection,
+                            NULL, MHD_OPTION_CONNECTION_LIMIT, 4096u, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
                             (unsigned)cfg->per_ip_connections, MHD_OPTION_CONNECTION_TIMEOUT,
                             (unsigned)cfg->header_timeout, MHD_OPTION_END);
 }

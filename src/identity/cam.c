@@ -8,11 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "identity/identity.h"
 #include "identity/codes.h"
+#include "identity/identity.h"
 
-#define CAM "2019-01-16"
-#define MAX_KEYS_PER_USER 2
+#define CAM                 "2019-01-16"
+#define MAX_KEYS_PER_USER   2
 #define MAX_POLICY_DOCUMENT 6144
 
 /* ---- helpers ---- */
@@ -24,7 +24,8 @@ static void cam_time(int64_t t, char out[32]) { time_cam(t, out); }
 static int valid_user_name(const char *n)
 {
     for (; *n; n++)
-        if (!((*n >= 'a' && *n <= 'z') || (*n >= 'A' && *n <= 'Z') || (*n >= '0' && *n <= '9') || strchr("+=,.@-_", *n)))
+        if (!((*n >= 'a' && *n <= 'z') || (*n >= 'A' && *n <= 'Z') || (*n >= '0' && *n <= '9') ||
+              strchr("+=,.@-_", *n)))
             return 0;
     return 1;
 }
@@ -35,7 +36,8 @@ static int hash_password(const char *pw, char *out, size_t len)
     if (random_bytes(salt, sizeof salt) != 0)
         return -1;
     /* argon2id, 19 MiB, t=2: the OWASP minimum for interactive logins */
-    return argon2id_hash_encoded(2, 19 * 1024, 1, pw, strlen(pw), salt, sizeof salt, 32, out, len) == ARGON2_OK ? 0 : -1;
+    return argon2id_hash_encoded(2, 19 * 1024, 1, pw, strlen(pw), salt, sizeof salt, 32, out, len) == ARGON2_OK ? 0
+                                                                                                                : -1;
 }
 
 static int password_ok(const char *pw) { return strlen(pw) >= 8 && strlen(pw) <= 32; }
@@ -90,7 +92,8 @@ static int add_user(struct api_ctx *ctx)
 {
     const char *name = api_str(ctx, "Name", "");
     if (!valid_user_name(name))
-        return api_fail(ctx, E_INVALID_PARAMETER_USER_NAME_ILLEGAL, "The user name `%s` may contain only letters, digits and +=,.@-_.", name);
+        return api_fail(ctx, E_INVALID_PARAMETER_USER_NAME_ILLEGAL,
+                        "The user name `%s` may contain only letters, digits and +=,.@-_.", name);
     int console = (int)api_int(ctx, "ConsoleLogin", 0), use_api = (int)api_int(ctx, "UseApi", 0);
     const char *pw = api_str(ctx, "Password", NULL);
     char generated[24] = "", hash[128] = "";
@@ -99,7 +102,8 @@ static int add_user(struct api_ctx *ctx)
         pw = generated;
     }
     if (pw && !password_ok(pw))
-        return api_fail(ctx, E_INVALID_PARAMETER_PASSWORD_VIOLATED_RULES, "The password must be 8 to 32 characters long.");
+        return api_fail(ctx, E_INVALID_PARAMETER_PASSWORD_VIOLATED_RULES,
+                        "The password must be 8 to 32 characters long.");
     if (pw && hash_password(pw, hash, sizeof hash) != 0)
         return api_fail(ctx, E_INTERNAL_ERROR_SYSTEM_ERROR, "The password could not be hashed.");
     char uin[24];
@@ -108,13 +112,15 @@ static int add_user(struct api_ctx *ctx)
     for (int attempt = 0; attempt < 10 && rc == STORE_CONSTRAINT; attempt++) {
         snprintf(uin, sizeof uin, "%llu", (unsigned long long)random_digits(12));
         if (find_user(ctx, name, (char[24]){0}) == 1)
-            return api_fail(ctx, E_INVALID_PARAMETER_SUB_USER_NAME_IN_USE, "A sub-user named `%s` already exists.", name);
-        rc = store_exec(ctx->store,
-                        "INSERT INTO users (uin, owner_uin, uid, name, remark, console_login, password_hash, need_reset,"
-                        " phone, country_code, email, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        "ssissisisssi", uin, ctx->who.owner_uin, uid, name, api_str(ctx, "Remark", ""), (int64_t)console,
-                        pw ? hash : NULL, api_int(ctx, "NeedResetPassword", 0), api_str(ctx, "PhoneNum", ""),
-                        api_str(ctx, "CountryCode", ""), api_str(ctx, "Email", ""), time_now());
+            return api_fail(ctx, E_INVALID_PARAMETER_SUB_USER_NAME_IN_USE, "A sub-user named `%s` already exists.",
+                            name);
+        rc =
+            store_exec(ctx->store,
+                       "INSERT INTO users (uin, owner_uin, uid, name, remark, console_login, password_hash, need_reset,"
+                       " phone, country_code, email, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       "ssissisisssi", uin, ctx->who.owner_uin, uid, name, api_str(ctx, "Remark", ""), (int64_t)console,
+                       pw ? hash : NULL, api_int(ctx, "NeedResetPassword", 0), api_str(ctx, "PhoneNum", ""),
+                       api_str(ctx, "CountryCode", ""), api_str(ctx, "Email", ""), time_now());
     }
     if (rc != 1)
         return store_failed(ctx);
@@ -155,10 +161,11 @@ static json_t *user_json(struct store_stmt *q, int full)
 static int get_user(struct api_ctx *ctx)
 {
     const char *name = api_str(ctx, "Name", "");
-    struct store_stmt *q = store_query(ctx->store,
-                                       "SELECT uin, uid, name, remark, console_login, phone, country_code, email, created"
-                                       " FROM users WHERE owner_uin = ? AND name = ?",
-                                       "ss", ctx->who.owner_uin, name);
+    struct store_stmt *q =
+        store_query(ctx->store,
+                    "SELECT uin, uid, name, remark, console_login, phone, country_code, email, created"
+                    " FROM users WHERE owner_uin = ? AND name = ?",
+                    "ss", ctx->who.owner_uin, name);
     if (!q)
         return store_failed(ctx);
     int rc = store_step(q);
@@ -176,10 +183,11 @@ static int get_user(struct api_ctx *ctx)
 
 static int list_users(struct api_ctx *ctx)
 {
-    struct store_stmt *q = store_query(ctx->store,
-                                       "SELECT uin, uid, name, remark, console_login, phone, country_code, email, created"
-                                       " FROM users WHERE owner_uin = ? ORDER BY created, name",
-                                       "s", ctx->who.owner_uin);
+    struct store_stmt *q =
+        store_query(ctx->store,
+                    "SELECT uin, uid, name, remark, console_login, phone, country_code, email, created"
+                    " FROM users WHERE owner_uin = ? ORDER BY created, name",
+                    "s", ctx->who.owner_uin);
     if (!q)
         return store_failed(ctx);
     json_t *data = json_array();
@@ -211,17 +219,18 @@ static int update_user(struct api_ctx *ctx)
         if (api_has(ctx, text_fields[i].param) &&
             store_exec(ctx->store, text_fields[i].sql, "ss", api_str(ctx, text_fields[i].param, ""), uin) < 0)
             return store_failed(ctx);
-    if (api_has(ctx, "ConsoleLogin") &&
-        store_exec(ctx->store, "UPDATE users SET console_login = ? WHERE uin = ?", "is", api_int(ctx, "ConsoleLogin", 0), uin) < 0)
+    if (api_has(ctx, "ConsoleLogin") && store_exec(ctx->store, "UPDATE users SET console_login = ? WHERE uin = ?", "is",
+                                                   api_int(ctx, "ConsoleLogin", 0), uin) < 0)
         return store_failed(ctx);
-    if (api_has(ctx, "NeedResetPassword") &&
-        store_exec(ctx->store, "UPDATE users SET need_reset = ? WHERE uin = ?", "is", api_int(ctx, "NeedResetPassword", 0), uin) < 0)
+    if (api_has(ctx, "NeedResetPassword") && store_exec(ctx->store, "UPDATE users SET need_reset = ? WHERE uin = ?",
+                                                        "is", api_int(ctx, "NeedResetPassword", 0), uin) < 0)
         return store_failed(ctx);
     const char *pw = api_str(ctx, "Password", NULL);
     if (pw) {
         char hash[128];
         if (!password_ok(pw))
-            return api_fail(ctx, E_INVALID_PARAMETER_PASSWORD_VIOLATED_RULES, "The password must be 8 to 32 characters long.");
+            return api_fail(ctx, E_INVALID_PARAMETER_PASSWORD_VIOLATED_RULES,
+                            "The password must be 8 to 32 characters long.");
         if (hash_password(pw, hash, sizeof hash) != 0 ||
             store_exec(ctx->store, "UPDATE users SET password_hash = ? WHERE uin = ?", "ss", hash, uin) < 0)
             return store_failed(ctx);
@@ -238,16 +247,20 @@ static int delete_user(struct api_ctx *ctx)
     if (rc != 1)
         return rc == 0 ? api_fail(ctx, E_RESOURCE_NOT_FOUND_USER_NOT_EXIST, "The sub-user `%s` does not exist.", name)
                        : store_failed(ctx);
-    struct store_stmt *q = store_query(ctx->store, "SELECT count(*) FROM access_keys WHERE owner_uin = ? AND user_uin = ?",
-                                       "ss", ctx->who.owner_uin, uin);
+    struct store_stmt *q =
+        store_query(ctx->store, "SELECT count(*) FROM access_keys WHERE owner_uin = ? AND user_uin = ?", "ss",
+                    ctx->who.owner_uin, uin);
     int64_t keys = (q && store_step(q) == 1) ? store_int(q, 0) : -1;
     store_done(q);
     if (keys < 0)
         return store_failed(ctx);
     if (keys > 0 && !api_int(ctx, "Force", 0))
-        return api_fail(ctx, E_OPERATION_DENIED_HAVE_KEYS, "The sub-user `%s` still has API keys; delete them or pass Force=1.", name);
-    if (store_exec(ctx->store, "DELETE FROM access_keys WHERE owner_uin = ? AND user_uin = ?", "ss", ctx->who.owner_uin, uin) < 0 ||
-        store_exec(ctx->store, "DELETE FROM user_policies WHERE owner_uin = ? AND user_uin = ?", "ss", ctx->who.owner_uin, uin) < 0 ||
+        return api_fail(ctx, E_OPERATION_DENIED_HAVE_KEYS,
+                        "The sub-user `%s` still has API keys; delete them or pass Force=1.", name);
+    if (store_exec(ctx->store, "DELETE FROM access_keys WHERE owner_uin = ? AND user_uin = ?", "ss", ctx->who.owner_uin,
+                   uin) < 0 ||
+        store_exec(ctx->store, "DELETE FROM user_policies WHERE owner_uin = ? AND user_uin = ?", "ss",
+                   ctx->who.owner_uin, uin) < 0 ||
         store_exec(ctx->store, "DELETE FROM users WHERE owner_uin = ? AND uin = ?", "ss", ctx->who.owner_uin, uin) != 1)
         return store_failed(ctx);
     snprintf(ctx->resource, sizeof ctx->resource, "qcs::cam::uin/%s:uin/%s", ctx->who.owner_uin, uin);
@@ -262,22 +275,25 @@ static int create_access_key(struct api_ctx *ctx)
     target_uin(ctx, target);
     int in = uin_in_account(ctx, target);
     if (in != 1)
-        return in == 0 ? api_fail(ctx, E_RESOURCE_NOT_FOUND_USER_NOT_EXIST, "The user %s does not exist.", target) : store_failed(ctx);
-    struct store_stmt *q = store_query(ctx->store, "SELECT count(*) FROM access_keys WHERE owner_uin = ? AND user_uin = ?",
-                                       "ss", ctx->who.owner_uin, target);
+        return in == 0 ? api_fail(ctx, E_RESOURCE_NOT_FOUND_USER_NOT_EXIST, "The user %s does not exist.", target)
+                       : store_failed(ctx);
+    struct store_stmt *q =
+        store_query(ctx->store, "SELECT count(*) FROM access_keys WHERE owner_uin = ? AND user_uin = ?", "ss",
+                    ctx->who.owner_uin, target);
     int64_t n = (q && store_step(q) == 1) ? store_int(q, 0) : -1;
     store_done(q);
     if (n < 0)
         return store_failed(ctx);
     if (n >= MAX_KEYS_PER_USER)
-        return api_fail(ctx, E_OPERATION_DENIED_ACCESS_KEY_OVER_LIMIT, "Each user can have at most %d API keys.", MAX_KEYS_PER_USER);
+        return api_fail(ctx, E_OPERATION_DENIED_ACCESS_KEY_OVER_LIMIT, "Each user can have at most %d API keys.",
+                        MAX_KEYS_PER_USER);
     char sid[64], skey[64], t[32];
     if (identity_create_key(ctx->store, ctx->who.owner_uin, target, api_str(ctx, "Description", ""), sid, skey) != 0)
         return store_failed(ctx);
     cam_time(time_now(), t);
     json_object_set_new(ctx->out, "AccessKey",
-                        json_pack("{s:s,s:s,s:s,s:s,s:s}", "AccessKeyId", sid, "SecretAccessKey", skey, "Status", "Active",
-                                  "CreateTime", t, "Description", api_str(ctx, "Description", "")));
+                        json_pack("{s:s,s:s,s:s,s:s,s:s}", "AccessKeyId", sid, "SecretAccessKey", skey, "Status",
+                                  "Active", "CreateTime", t, "Description", api_str(ctx, "Description", "")));
     snprintf(ctx->resource, sizeof ctx->resource, "qcs::cam::uin/%s:uin/%s", ctx->who.owner_uin, target);
     return 0;
 }
@@ -288,7 +304,8 @@ static int list_access_keys(struct api_ctx *ctx)
     target_uin(ctx, target);
     int in = uin_in_account(ctx, target);
     if (in != 1)
-        return in == 0 ? api_fail(ctx, E_RESOURCE_NOT_FOUND_USER_NOT_EXIST, "The user %s does not exist.", target) : store_failed(ctx);
+        return in == 0 ? api_fail(ctx, E_RESOURCE_NOT_FOUND_USER_NOT_EXIST, "The user %s does not exist.", target)
+                       : store_failed(ctx);
     struct store_stmt *q = store_query(ctx->store,
                                        "SELECT secret_id, status, created, description FROM access_keys"
                                        " WHERE owner_uin = ? AND user_uin = ? ORDER BY created, secret_id",
@@ -311,8 +328,9 @@ static int list_access_keys(struct api_ctx *ctx)
 /* The key must belong to the caller's account, and to TargetUin when one is given. */
 static int find_key(struct api_ctx *ctx, const char *key_id, char user_uin[24])
 {
-    struct store_stmt *q = store_query(ctx->store, "SELECT user_uin FROM access_keys WHERE secret_id = ? AND owner_uin = ?",
-                                       "ss", key_id, ctx->who.owner_uin);
+    struct store_stmt *q =
+        store_query(ctx->store, "SELECT user_uin FROM access_keys WHERE secret_id = ? AND owner_uin = ?", "ss", key_id,
+                    ctx->who.owner_uin);
     if (!q)
         return store_failed(ctx);
     int rc = store_step(q);
@@ -367,7 +385,8 @@ static int create_policy(struct api_ctx *ctx)
     json_t *doc = json_loads(text, JSON_REJECT_DUPLICATES, &je);
     char why[256];
     if (!doc)
-        return api_fail(ctx, E_INVALID_PARAMETER_POLICY_DOCUMENT_ERROR, "PolicyDocument is not valid JSON: %s", je.text);
+        return api_fail(ctx, E_INVALID_PARAMETER_POLICY_DOCUMENT_ERROR, "PolicyDocument is not valid JSON: %s",
+                        je.text);
     int bad = policy_validate(doc, why, sizeof why);
     json_decref(doc);
     if (bad)
@@ -397,10 +416,11 @@ static int create_policy(struct api_ctx *ctx)
     if (!id)
         return api_fail(ctx, E_INTERNAL_ERROR_SYSTEM_ERROR, "No free policy id was found; retry.");
     int64_t now = time_now();
-    int rc = store_exec(ctx->store,
-                        "INSERT INTO policies (policy_id, owner_uin, name, document, description, type, created, updated)"
-                        " VALUES (?, ?, ?, ?, ?, 1, ?, ?)",
-                        "issssii", id, ctx->who.owner_uin, name, text, api_str(ctx, "Description", ""), now, now);
+    int rc =
+        store_exec(ctx->store,
+                   "INSERT INTO policies (policy_id, owner_uin, name, document, description, type, created, updated)"
+                   " VALUES (?, ?, ?, ?, ?, 1, ?, ?)",
+                   "issssii", id, ctx->who.owner_uin, name, text, api_str(ctx, "Description", ""), now, now);
     if (rc != 1)
         return store_failed(ctx);
     json_object_set_new(ctx->out, "PolicyId", json_integer(id));
@@ -422,15 +442,17 @@ static int get_policy(struct api_ctx *ctx)
         char a[32], u[32];
         cam_time(store_int(q, 3), a);
         cam_time(store_int(q, 4), u);
-        json_t *r = json_pack("{s:s,s:s,s:I,s:s,s:s,s:s,s:s,s:i,s:[]}", "PolicyName", store_text(q, 0), "Description",
-                              store_text(q, 1), "Type", (json_int_t)store_int(q, 2), "AddTime", a, "UpdateTime", u,
-                              "PolicyDocument", store_text(q, 5), "PresetAlias", "", "IsServiceLinkedRolePolicy", 0, "Tags");
+        json_t *r =
+            json_pack("{s:s,s:s,s:I,s:s,s:s,s:s,s:s,s:i,s:[]}", "PolicyName", store_text(q, 0), "Description",
+                      store_text(q, 1), "Type", (json_int_t)store_int(q, 2), "AddTime", a, "UpdateTime", u,
+                      "PolicyDocument", store_text(q, 5), "PresetAlias", "", "IsServiceLinkedRolePolicy", 0, "Tags");
         json_object_update(ctx->out, r);
         json_decref(r);
     }
     store_done(q);
     if (rc != 1)
-        return rc == 0 ? api_fail(ctx, E_RESOURCE_NOT_FOUND_POLICY_ID_NOT_FOUND, "The policy %lld does not exist.", (long long)id)
+        return rc == 0 ? api_fail(ctx, E_RESOURCE_NOT_FOUND_POLICY_ID_NOT_FOUND, "The policy %lld does not exist.",
+                                  (long long)id)
                        : store_failed(ctx);
     return 0;
 }
@@ -453,8 +475,9 @@ static int list_policies(struct api_ctx *ctx)
     if (strcmp(scope, "QCS") != 0) { /* yun has no preset (QCS) policies yet: Local == All */
         char like[160];
         snprintf(like, sizeof like, "%%%s%%", kw);
-        struct store_stmt *c = store_query(ctx->store, "SELECT count(*) FROM policies WHERE owner_uin = ? AND name LIKE ?",
-                                           "ss", ctx->who.owner_uin, like);
+        struct store_stmt *c =
+            store_query(ctx->store, "SELECT count(*) FROM policies WHERE owner_uin = ? AND name LIKE ?", "ss",
+                        ctx->who.owner_uin, like);
         total = (c && store_step(c) == 1) ? store_int(c, 0) : -1;
         store_done(c);
         struct store_stmt *q = store_query(
@@ -469,11 +492,12 @@ static int list_policies(struct api_ctx *ctx)
             cam_time(store_int(q, 2), a);
             cam_time(store_int(q, 5), u);
             json_int_t att = (json_int_t)store_int(q, 6);
-            json_array_append_new(list, json_pack("{s:I,s:s,s:s,s:I,s:s,s:i,s:I,s:s,s:I,s:s,s:i}", "PolicyId",
-                                                  (json_int_t)store_int(q, 0), "PolicyName", store_text(q, 1), "AddTime", a,
-                                                  "Type", (json_int_t)store_int(q, 3), "Description", store_text(q, 4),
-                                                  "CreateMode", 1, "Attachments", att, "ServiceType", "",
-                                                  "AttachEntityCount", att, "UpdateTime", u, "IsAttached", att > 0));
+            json_array_append_new(list,
+                                  json_pack("{s:I,s:s,s:s,s:I,s:s,s:i,s:I,s:s,s:I,s:s,s:i}", "PolicyId",
+                                            (json_int_t)store_int(q, 0), "PolicyName", store_text(q, 1), "AddTime", a,
+                                            "Type", (json_int_t)store_int(q, 3), "Description", store_text(q, 4),
+                                            "CreateMode", 1, "Attachments", att, "ServiceType", "", "AttachEntityCount",
+                                            att, "UpdateTime", u, "IsAttached", att > 0));
         }
         store_done(q);
         if (rc < 0 || total < 0) {
@@ -489,8 +513,8 @@ static int list_policies(struct api_ctx *ctx)
 
 static int policy_owned(struct api_ctx *ctx, int64_t id)
 {
-    struct store_stmt *q = store_query(ctx->store, "SELECT 1 FROM policies WHERE policy_id = ? AND owner_uin = ?", "is", id,
-                                       ctx->who.owner_uin);
+    struct store_stmt *q = store_query(ctx->store, "SELECT 1 FROM policies WHERE policy_id = ? AND owner_uin = ?", "is",
+                                       id, ctx->who.owner_uin);
     int rc = q ? store_step(q) : -1;
     store_done(q);
     return rc;
@@ -501,14 +525,16 @@ static int delete_policy(struct api_ctx *ctx)
     json_t *ids = json_object_get(ctx->params, "PolicyId");
     size_t i;
     json_t *e;
-    json_array_foreach(ids, i, e) {
+    json_array_foreach (ids, i, e) {
         int64_t id = json_integer_value(e);
         int rc = policy_owned(ctx, id);
         if (rc != 1)
-            return rc == 0 ? api_fail(ctx, E_RESOURCE_NOT_FOUND_POLICY_ID_NOT_FOUND, "The policy %lld does not exist.", (long long)id)
+            return rc == 0 ? api_fail(ctx, E_RESOURCE_NOT_FOUND_POLICY_ID_NOT_FOUND, "The policy %lld does not exist.",
+                                      (long long)id)
                            : store_failed(ctx);
         if (store_exec(ctx->store, "DELETE FROM user_policies WHERE policy_id = ?", "i", id) < 0 ||
-            store_exec(ctx->store, "DELETE FROM policies WHERE policy_id = ? AND owner_uin = ?", "is", id, ctx->who.owner_uin) != 1)
+            store_exec(ctx->store, "DELETE FROM policies WHERE policy_id = ? AND owner_uin = ?", "is", id,
+                       ctx->who.owner_uin) != 1)
             return store_failed(ctx);
     }
     snprintf(ctx->resource, sizeof ctx->resource, "qcs::cam::uin/%s:policyid/%lld", ctx->who.owner_uin,
@@ -523,7 +549,8 @@ static int policy_and_user(struct api_ctx *ctx, const char *uin_param, int64_t *
     snprintf(uin, 24, "%lld", (long long)api_int(ctx, uin_param, 0));
     int rc = policy_owned(ctx, *id);
     if (rc != 1)
-        return rc == 0 ? api_fail(ctx, E_RESOURCE_NOT_FOUND_POLICY_ID_NOT_FOUND, "The policy %lld does not exist.", (long long)*id)
+        return rc == 0 ? api_fail(ctx, E_RESOURCE_NOT_FOUND_POLICY_ID_NOT_FOUND, "The policy %lld does not exist.",
+                                  (long long)*id)
                        : store_failed(ctx);
     if (!is_sub_user(ctx, uin))
         return api_fail(ctx, E_RESOURCE_NOT_FOUND_USER_NOT_EXIST, "The sub-user %s does not exist.", uin);
@@ -551,8 +578,8 @@ static int detach_user_policy(struct api_ctx *ctx)
     char uin[24];
     if (policy_and_user(ctx, "DetachUin", &id, uin) != 0)
         return -1;
-    if (store_exec(ctx->store, "DELETE FROM user_policies WHERE owner_uin = ? AND user_uin = ? AND policy_id = ?", "ssi",
-                   ctx->who.owner_uin, uin, id) < 0)
+    if (store_exec(ctx->store, "DELETE FROM user_policies WHERE owner_uin = ? AND user_uin = ? AND policy_id = ?",
+                   "ssi", ctx->who.owner_uin, uin, id) < 0)
         return store_failed(ctx);
     return 0;
 }
@@ -565,15 +592,17 @@ static int list_attached_user_policies(struct api_ctx *ctx)
         return api_fail(ctx, E_RESOURCE_NOT_FOUND_USER_NOT_EXIST, "The sub-user %s does not exist.", uin);
     int64_t offset, limit;
     paging(ctx, &offset, &limit);
-    struct store_stmt *c = store_query(ctx->store, "SELECT count(*) FROM user_policies WHERE owner_uin = ? AND user_uin = ?",
-                                       "ss", ctx->who.owner_uin, uin);
+    struct store_stmt *c =
+        store_query(ctx->store, "SELECT count(*) FROM user_policies WHERE owner_uin = ? AND user_uin = ?", "ss",
+                    ctx->who.owner_uin, uin);
     int64_t total = (c && store_step(c) == 1) ? store_int(c, 0) : -1;
     store_done(c);
-    struct store_stmt *q = store_query(ctx->store,
-                                       "SELECT p.policy_id, p.name, up.attached, p.description FROM user_policies up"
-                                       " JOIN policies p ON p.policy_id = up.policy_id"
-                                       " WHERE up.owner_uin = ? AND up.user_uin = ? ORDER BY p.policy_id LIMIT ? OFFSET ?",
-                                       "ssii", ctx->who.owner_uin, uin, limit, offset);
+    struct store_stmt *q =
+        store_query(ctx->store,
+                    "SELECT p.policy_id, p.name, up.attached, p.description FROM user_policies up"
+                    " JOIN policies p ON p.policy_id = up.policy_id"
+                    " WHERE up.owner_uin = ? AND up.user_uin = ? ORDER BY p.policy_id LIMIT ? OFFSET ?",
+                    "ssii", ctx->who.owner_uin, uin, limit, offset);
     json_t *list = json_array();
     int rc = q ? 0 : -1;
     while (q && (rc = store_step(q)) == 1) {
@@ -610,8 +639,9 @@ static void user_resource(struct api_ctx *ctx, char *tail, size_t len)
 static void key_resource(struct api_ctx *ctx, char *tail, size_t len)
 {
     char uin[24] = "";
-    struct store_stmt *q = store_query(ctx->store, "SELECT user_uin FROM access_keys WHERE secret_id = ? AND owner_uin = ?",
-                                       "ss", api_str(ctx, "AccessKeyId", ""), ctx->who.owner_uin);
+    struct store_stmt *q =
+        store_query(ctx->store, "SELECT user_uin FROM access_keys WHERE secret_id = ? AND owner_uin = ?", "ss",
+                    api_str(ctx, "AccessKeyId", ""), ctx->who.owner_uin);
     if (q && store_step(q) == 1)
         snprintf(uin, sizeof uin, "%s", store_text(q, 0));
     store_done(q);
@@ -625,22 +655,26 @@ static void key_resource(struct api_ctx *ctx, char *tail, size_t len)
 static const char *const key_status[] = {"Active", "Inactive", NULL};
 static const char *const policy_scope[] = {"All", "QCS", "Local", NULL};
 
-static const struct param p_add_user[] = {
-    P_STR("Name", P_REQUIRED, 1, 64), P_STR("Remark", 0, 0, 255), P_INT("ConsoleLogin", 0, 0, 1),
-    P_INT("UseApi", 0, 0, 1), P_STR("Password", 0, 0, 64), P_INT("NeedResetPassword", 0, 0, 1),
-    P_STR("PhoneNum", 0, 0, 32), P_STR("CountryCode", 0, 0, 8), P_STR("Email", 0, 0, 128), P_END};
+static const struct param p_add_user[] = {P_STR("Name", P_REQUIRED, 1, 64), P_STR("Remark", 0, 0, 255),
+                                          P_INT("ConsoleLogin", 0, 0, 1),   P_INT("UseApi", 0, 0, 1),
+                                          P_STR("Password", 0, 0, 64),      P_INT("NeedResetPassword", 0, 0, 1),
+                                          P_STR("PhoneNum", 0, 0, 32),      P_STR("CountryCode", 0, 0, 8),
+                                          P_STR("Email", 0, 0, 128),        P_END};
 static const struct param p_name[] = {P_STR("Name", P_REQUIRED, 1, 64), P_END};
 static const struct param p_none[] = {P_END};
 static const struct param p_update_user[] = {
-    P_STR("Name", P_REQUIRED, 1, 64), P_STR("Remark", 0, 0, 255), P_INT("ConsoleLogin", 0, 0, 1),
-    P_STR("Password", 0, 0, 64), P_INT("NeedResetPassword", 0, 0, 1), P_STR("PhoneNum", 0, 0, 32),
-    P_STR("CountryCode", 0, 0, 8), P_STR("Email", 0, 0, 128), P_END};
+    P_STR("Name", P_REQUIRED, 1, 64), P_STR("Remark", 0, 0, 255),          P_INT("ConsoleLogin", 0, 0, 1),
+    P_STR("Password", 0, 0, 64),      P_INT("NeedResetPassword", 0, 0, 1), P_STR("PhoneNum", 0, 0, 32),
+    P_STR("CountryCode", 0, 0, 8),    P_STR("Email", 0, 0, 128),           P_END};
 static const struct param p_delete_user[] = {P_STR("Name", P_REQUIRED, 1, 64), P_INT("Force", 0, 0, 1), P_END};
-static const struct param p_create_key[] = {P_INT("TargetUin", 0, 1, INT64_MAX), P_STR("Description", 0, 0, 255), P_END};
+static const struct param p_create_key[] = {P_INT("TargetUin", 0, 1, INT64_MAX), P_STR("Description", 0, 0, 255),
+                                            P_END};
 static const struct param p_list_keys[] = {P_INT("TargetUin", 0, 1, INT64_MAX), P_END};
-static const struct param p_update_key[] = {P_STR("AccessKeyId", P_REQUIRED, 1, 64), P_ENUM("Status", P_REQUIRED, key_status),
+static const struct param p_update_key[] = {P_STR("AccessKeyId", P_REQUIRED, 1, 64),
+                                            P_ENUM("Status", P_REQUIRED, key_status),
                                             P_INT("TargetUin", 0, 1, INT64_MAX), P_END};
-static const struct param p_delete_key[] = {P_STR("AccessKeyId", P_REQUIRED, 1, 64), P_INT("TargetUin", 0, 1, INT64_MAX), P_END};
+static const struct param p_delete_key[] = {P_STR("AccessKeyId", P_REQUIRED, 1, 64),
+                                            P_INT("TargetUin", 0, 1, INT64_MAX), P_END};
 static const struct param p_tag[] = {P_STR("Key", P_REQUIRED, 1, 128), P_STR("Value", P_REQUIRED, 0, 256), P_END};
 static const struct param p_create_policy[] = {P_STR("PolicyName", P_REQUIRED, 1, 128),
                                                P_STR("PolicyDocument", P_REQUIRED, 1, MAX_POLICY_DOCUMENT),
@@ -649,10 +683,12 @@ static const struct param p_policy_id[] = {P_INT("PolicyId", P_REQUIRED, 1, INT6
 static const struct param p_list_policies[] = {P_INT("Rp", 0, 1, 200), P_INT("Page", 0, 1, 100000),
                                                P_ENUM("Scope", 0, policy_scope), P_STR("Keyword", 0, 0, 128), P_END};
 static const struct param p_delete_policy[] = {P_INTS("PolicyId", P_REQUIRED, 100), P_END};
-static const struct param p_attach[] = {P_INT("PolicyId", P_REQUIRED, 1, INT64_MAX), P_INT("AttachUin", P_REQUIRED, 1, INT64_MAX), P_END};
-static const struct param p_detach[] = {P_INT("PolicyId", P_REQUIRED, 1, INT64_MAX), P_INT("DetachUin", P_REQUIRED, 1, INT64_MAX), P_END};
-static const struct param p_list_attached[] = {P_INT("TargetUin", P_REQUIRED, 1, INT64_MAX), P_INT("Page", 0, 1, 100000),
-                                               P_INT("Rp", 0, 1, 200), P_END};
+static const struct param p_attach[] = {P_INT("PolicyId", P_REQUIRED, 1, INT64_MAX),
+                                        P_INT("AttachUin", P_REQUIRED, 1, INT64_MAX), P_END};
+static const struct param p_detach[] = {P_INT("PolicyId", P_REQUIRED, 1, INT64_MAX),
+                                        P_INT("DetachUin", P_REQUIRED, 1, INT64_MAX), P_END};
+static const struct param p_list_attached[] = {P_INT("TargetUin", P_REQUIRED, 1, INT64_MAX),
+                                               P_INT("Page", 0, 1, 100000), P_INT("Rp", 0, 1, 200), P_END};
 
 const struct action cam_actions[] = {
     {"cam", CAM, "AddUser", add_user, p_add_user, A_MUTATES, NULL, user_resource},

@@ -3,9 +3,9 @@
  * and the two hooks the request path calls on every request (key lookup, authorisation).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -102,11 +102,12 @@ int identity_create_key(struct store *s, const char *owner_uin, const char *user
     size_t sealed_len;
     if (identity_seal_secret(secret_id, secret_key, sealed, &sealed_len) != 0)
         return -1;
-    return store_exec(s,
-                      "INSERT INTO access_keys (secret_id, owner_uin, user_uin, secret_enc, status, description, created)"
-                      " VALUES (?, ?, ?, ?, 'Active', ?, ?)",
-                      "sssbsi", secret_id, owner_uin, user_uin, sealed, sealed_len, description ? description : "",
-                      time_now()) == 1
+    return store_exec(
+               s,
+               "INSERT INTO access_keys (secret_id, owner_uin, user_uin, secret_enc, status, description, created)"
+               " VALUES (?, ?, ?, ?, 'Active', ?, ?)",
+               "sssbsi", secret_id, owner_uin, user_uin, sealed, sealed_len, description ? description : "",
+               time_now()) == 1
                ? 0
                : -1;
 }
@@ -120,8 +121,8 @@ int identity_create_account(struct store *s, const char *name, struct new_accoun
     for (int attempt = 0; attempt < 10; attempt++) {
         snprintf(out->uin, sizeof out->uin, "%llu", (unsigned long long)random_digits(12));
         snprintf(out->app_id, sizeof out->app_id, "%llu", (unsigned long long)(1250000000ull + random_digits(8)));
-        int rc = store_exec(s, "INSERT INTO accounts (uin, app_id, name, created) VALUES (?, ?, ?, ?)", "sssi", out->uin,
-                            out->app_id, name, time_now());
+        int rc = store_exec(s, "INSERT INTO accounts (uin, app_id, name, created) VALUES (?, ?, ?, ?)", "sssi",
+                            out->uin, out->app_id, name, time_now());
         if (rc == 1)
             break;
         if (rc != STORE_CONSTRAINT || attempt == 9) {
@@ -153,7 +154,7 @@ int identity_account_count(struct store *s)
  * generation (identity_changed, called by the request path after each commit), which empties the
  * cache at once; the TTL bounds staleness against writes made by other processes.
  */
-#define KEY_CACHE 1024
+#define KEY_CACHE        1024
 #define KEY_CACHE_TTL_MS 5000
 
 struct cached_key {
@@ -224,10 +225,11 @@ int identity_find_key(struct store *s, const char *secret_id, struct principal *
 
 static int find_key_store(struct store *s, const char *secret_id, struct principal *who, char *secret, size_t len)
 {
-    struct store_stmt *q = store_query(s,
-                                       "SELECT k.owner_uin, k.user_uin, k.secret_enc, k.status, a.app_id"
-                                       " FROM access_keys k JOIN accounts a ON a.uin = k.owner_uin WHERE k.secret_id = ?",
-                                       "s", secret_id);
+    struct store_stmt *q =
+        store_query(s,
+                    "SELECT k.owner_uin, k.user_uin, k.secret_enc, k.status, a.app_id"
+                    " FROM access_keys k JOIN accounts a ON a.uin = k.owner_uin WHERE k.secret_id = ?",
+                    "s", secret_id);
     if (!q)
         return STORE_ERROR;
     int rc = store_step(q);
@@ -266,10 +268,11 @@ int identity_authorize(struct store *s, struct authz_request *req)
     req->denied = -1;
     if (req->who->is_root)
         return 1;
-    struct store_stmt *q = store_query(s,
-                                       "SELECT p.document FROM user_policies up JOIN policies p ON p.policy_id = up.policy_id"
-                                       " WHERE up.user_uin = ? AND up.owner_uin = ?",
-                                       "ss", req->who->user_uin, req->who->owner_uin);
+    struct store_stmt *q =
+        store_query(s,
+                    "SELECT p.document FROM user_policies up JOIN policies p ON p.policy_id = up.policy_id"
+                    " WHERE up.user_uin = ? AND up.owner_uin = ?",
+                    "ss", req->who->user_uin, req->who->owner_uin);
     if (!q)
         return -1;
     json_t *docs = json_array();
@@ -289,13 +292,17 @@ int identity_authorize(struct store *s, struct authz_request *req)
     int n = req->nresources > 0 ? req->nresources : 1;
     int result = 1, first_unallowed = -1;
     for (int r = 0; r < n && result != 0; r++) {
-        struct policy_context pc = {.action = req->action, .resource = names[r], .source_ip = req->source_ip,
-                                    .now = req->now, .uin = req->who->user_uin, .owner_uin = req->who->owner_uin,
+        struct policy_context pc = {.action = req->action,
+                                    .resource = names[r],
+                                    .source_ip = req->source_ip,
+                                    .now = req->now,
+                                    .uin = req->who->user_uin,
+                                    .owner_uin = req->who->owner_uin,
                                     .app_id = req->who->app_id};
         enum policy_effect effect = POLICY_NONE;
         size_t i;
         json_t *doc;
-        json_array_foreach(docs, i, doc) {
+        json_array_foreach (docs, i, doc) {
             enum policy_effect e = policy_evaluate(doc, &pc);
             if (e == POLICY_DENY) {
                 effect = POLICY_DENY;
@@ -319,8 +326,8 @@ int identity_authorize(struct store *s, struct authz_request *req)
     return result;
 }
 
-static const struct identity_hooks hooks = {.find_key = identity_find_key, .authorize = identity_authorize,
-                                            .changed = identity_changed};
+static const struct identity_hooks hooks = {
+    .find_key = identity_find_key, .authorize = identity_authorize, .changed = identity_changed};
 
 extern const struct action cam_actions[];
 extern const int cam_action_count;

@@ -31,10 +31,10 @@ void identity_changed(void); /* after any committed change: cached keys are read
 /* policy.c: evaluation, pure functions over a parsed document. */
 enum policy_effect { POLICY_NONE = 0, POLICY_ALLOW = 1, POLICY_DENY = 2 };
 struct policy_context {
-    const char *action;     /* "cvm:DescribeZones" */
-    const char *resource;   /* qcs six-segment name or "*" */
-    const char *source_ip;  /* qcs:ip */
-    int64_t now;            /* qcs:current_time */
+    const char *action;                   /* "cvm:DescribeZones" */
+    const char *resource;                 /* qcs six-segment name or "*" */
+    const char *source_ip;                /* qcs:ip */
+    int64_t now;                          /* qcs:current_time */
     const char *uin, *owner_uin, *app_id; /* for ${uin} ${owner_uin} ${app_id} */
 };
 /* Validates a document's grammar; 0 or -1 with a reason. */

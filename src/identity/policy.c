@@ -143,7 +143,9 @@ static int any_string(json_t *v, int (*fn)(const char *, const void *), const vo
         return fn(json_string_value(v), arg);
     size_t i;
     json_t *e;
-    json_array_foreach(v, i, e) if (json_is_string(e) && fn(json_string_value(e), arg)) return 1;
+    json_array_foreach (v, i, e)
+        if (json_is_string(e) && fn(json_string_value(e), arg))
+            return 1;
     return 0;
 }
 
@@ -188,12 +190,18 @@ static int cmp_values(const char *op, const char *have, const char *want)
         if (time_parse_iso8601(have, &a) || time_parse_iso8601(want, &b))
             return 0;
         base = op + 5;
-        if (!strcmp(base, "equal")) return a == b;
-        if (!strcmp(base, "not_equal")) return a != b;
-        if (!strcmp(base, "less_than")) return a < b;
-        if (!strcmp(base, "less_than_equal")) return a <= b;
-        if (!strcmp(base, "greater_than")) return a > b;
-        if (!strcmp(base, "greater_than_equal")) return a >= b;
+        if (!strcmp(base, "equal"))
+            return a == b;
+        if (!strcmp(base, "not_equal"))
+            return a != b;
+        if (!strcmp(base, "less_than"))
+            return a < b;
+        if (!strcmp(base, "less_than_equal"))
+            return a <= b;
+        if (!strcmp(base, "greater_than"))
+            return a > b;
+        if (!strcmp(base, "greater_than_equal"))
+            return a >= b;
         return 0;
     }
     if (!strncmp(op, "numeric_", 8)) {
@@ -202,19 +210,30 @@ static int cmp_values(const char *op, const char *have, const char *want)
         if (*e1 || *e2)
             return 0;
         base = op + 8;
-        if (!strcmp(base, "equal")) return a == b;
-        if (!strcmp(base, "not_equal")) return a != b;
-        if (!strcmp(base, "less_than")) return a < b;
-        if (!strcmp(base, "less_than_equal")) return a <= b;
-        if (!strcmp(base, "greater_than")) return a > b;
-        if (!strcmp(base, "greater_than_equal")) return a >= b;
+        if (!strcmp(base, "equal"))
+            return a == b;
+        if (!strcmp(base, "not_equal"))
+            return a != b;
+        if (!strcmp(base, "less_than"))
+            return a < b;
+        if (!strcmp(base, "less_than_equal"))
+            return a <= b;
+        if (!strcmp(base, "greater_than"))
+            return a > b;
+        if (!strcmp(base, "greater_than_equal"))
+            return a >= b;
         return 0;
     }
-    if (!strcmp(op, "ip_equal")) return policy_ip_in(want, have);
-    if (!strcmp(op, "string_equal")) return strcmp(have, want) == 0;
-    if (!strcmp(op, "string_equal_ignore_case")) return strcasecmp(have, want) == 0;
-    if (!strcmp(op, "string_like")) return policy_glob(want, have, 0);
-    if (!strcmp(op, "bool_equal")) return strcasecmp(have, want) == 0;
+    if (!strcmp(op, "ip_equal"))
+        return policy_ip_in(want, have);
+    if (!strcmp(op, "string_equal"))
+        return strcmp(have, want) == 0;
+    if (!strcmp(op, "string_equal_ignore_case"))
+        return strcasecmp(have, want) == 0;
+    if (!strcmp(op, "string_like"))
+        return policy_glob(want, have, 0);
+    if (!strcmp(op, "bool_equal"))
+        return strcasecmp(have, want) == 0;
     return 0;
 }
 
@@ -233,13 +252,28 @@ static const char *positive_of(const char *op, char *buf, size_t len)
     return NULL;
 }
 
-static const char *known_ops[] = {"string_equal", "string_not_equal", "string_equal_ignore_case",
-                                  "string_not_equal_ignore_case", "string_like", "string_not_like",
-                                  "numeric_equal", "numeric_not_equal", "numeric_less_than",
-                                  "numeric_less_than_equal", "numeric_greater_than", "numeric_greater_than_equal",
-                                  "date_equal", "date_not_equal", "date_less_than", "date_less_than_equal",
-                                  "date_greater_than", "date_greater_than_equal", "bool_equal", "ip_equal",
-                                  "ip_not_equal", NULL};
+static const char *known_ops[] = {"string_equal",
+                                  "string_not_equal",
+                                  "string_equal_ignore_case",
+                                  "string_not_equal_ignore_case",
+                                  "string_like",
+                                  "string_not_like",
+                                  "numeric_equal",
+                                  "numeric_not_equal",
+                                  "numeric_less_than",
+                                  "numeric_less_than_equal",
+                                  "numeric_greater_than",
+                                  "numeric_greater_than_equal",
+                                  "date_equal",
+                                  "date_not_equal",
+                                  "date_less_than",
+                                  "date_less_than_equal",
+                                  "date_greater_than",
+                                  "date_greater_than_equal",
+                                  "bool_equal",
+                                  "ip_equal",
+                                  "ip_not_equal",
+                                  NULL};
 
 static int known_op(const char *op)
 {
@@ -277,7 +311,7 @@ static enum cond_result condition_holds(json_t *cond, const struct policy_contex
     enum cond_result result = COND_HOLDS;
     const char *op;
     json_t *keys;
-    json_object_foreach(cond, op, keys) {
+    json_object_foreach (cond, op, keys) {
         char opb[64];
         snprintf(opb, sizeof opb, "%s", op);
         size_t n = strlen(opb);
@@ -286,7 +320,7 @@ static enum cond_result condition_holds(json_t *cond, const struct policy_contex
             opb[n - 9] = 0;
         const char *key;
         json_t *want;
-        json_object_foreach(keys, key, want) {
+        json_object_foreach (keys, key, want) {
             char tbuf[32], vbuf[256], posb[64];
             const char *have = context_value(key, c, tbuf, sizeof tbuf);
             if (!have || !*have) {
@@ -299,8 +333,9 @@ static enum cond_result condition_holds(json_t *cond, const struct policy_contex
             size_t i;
             json_t *e;
             if (json_is_array(want)) {
-                json_array_foreach(want, i, e) if (value_str(e, vbuf, sizeof vbuf) == 0 &&
-                                                   cmp_values(pos ? pos : opb, have, vbuf)) any = 1;
+                json_array_foreach (want, i, e)
+                    if (value_str(e, vbuf, sizeof vbuf) == 0 && cmp_values(pos ? pos : opb, have, vbuf))
+                        any = 1;
             } else if (value_str(want, vbuf, sizeof vbuf) == 0) {
                 any = cmp_values(pos ? pos : opb, have, vbuf);
             }
@@ -370,14 +405,15 @@ static int validate_clause(const char *op, json_t *keys, size_t stmt, char *why,
 {
     const char *key;
     json_t *want;
-    json_object_foreach(keys, key, want) {
+    json_object_foreach (keys, key, want) {
         const char *families = NULL;
         for (size_t k = 0; k < sizeof known_keys / sizeof known_keys[0]; k++)
             if (!strcasecmp(known_keys[k].key, key))
                 families = known_keys[k].families;
         if (!families) {
-            snprintf(why, len, "statement %zu: condition key \"%s\" is not supported (supported: qcs:ip, qcs:current_time)",
-                     stmt, key);
+            snprintf(why, len,
+                     "statement %zu: condition key \"%s\" is not supported (supported: qcs:ip, qcs:current_time)", stmt,
+                     key);
             return -1;
         }
         int fits = 0;
@@ -388,7 +424,8 @@ static int validate_clause(const char *op, json_t *keys, size_t stmt, char *why,
             f += n + (f[n] == ' ');
         }
         if (!fits) {
-            snprintf(why, len, "statement %zu: condition key \"%s\" cannot be used with operator \"%s\"", stmt, key, op);
+            snprintf(why, len, "statement %zu: condition key \"%s\" cannot be used with operator \"%s\"", stmt, key,
+                     op);
             return -1;
         }
         size_t i, nvals = json_is_array(want) ? json_array_size(want) : 1;
@@ -450,7 +487,9 @@ static int string_or_strings(json_t *v)
         return 0;
     size_t i;
     json_t *e;
-    json_array_foreach(v, i, e) if (!json_is_string(e) || json_string_length(e) == 0) return 0;
+    json_array_foreach (v, i, e)
+        if (!json_is_string(e) || json_string_length(e) == 0)
+            return 0;
     return 1;
 }
 
@@ -494,7 +533,7 @@ int policy_validate(json_t *doc, char *why, size_t len)
                 snprintf(why, len, "statement %zu: \"condition\" must be an object", i);
                 return -1;
             }
-            json_object_foreach(cond, op, keys) {
+            json_object_foreach (cond, op, keys) {
                 if (!known_op(op) || !json_is_object(keys)) {
                     snprintf(why, len, "statement %zu: unknown condition operator \"%s\"", i, op);
                     return -1;
@@ -505,7 +544,7 @@ int policy_validate(json_t *doc, char *why, size_t len)
         }
         const char *key;
         json_t *v;
-        json_object_foreach(s, key, v) {
+        json_object_foreach (s, key, v) {
             if (strcmp(key, "effect") && strcmp(key, "action") && strcmp(key, "resource") && strcmp(key, "condition") &&
                 strcmp(key, "principal")) {
                 snprintf(why, len, "statement %zu: unknown element \"%s\"", i, key);

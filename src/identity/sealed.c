@@ -7,7 +7,7 @@
 #include "core/core.h"
 #include "identity/sealed.h"
 
-#define MAGIC "YS1"
+#define MAGIC     "YS1"
 #define MAGIC_LEN 3
 
 int sealed_seal(const char *context, const void *plain, size_t plen, uint8_t **out, size_t *outlen)

@@ -10,10 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/filters.h"
-#include "network/network_int.h"
 #include "api/codes.h"
+#include "api/filters.h"
 #include "network/codes.h"
+#include "network/network_int.h"
 
 #define ADDRESS_COLUMNS                                                                                                \
     "address_id, name, status, ip, instance_id, private_ip, charge_type, bandwidth, isp, tags, created"
@@ -26,16 +26,17 @@ static json_t *address_json(struct store_stmt *q)
     net_time_us(store_int(q, 10), t);
     json_t *tags = json_loads(store_text(q, 9), 0, NULL);
     const char *instance = store_text(q, 4);
-    return json_pack("{s:s,s:s,s:s,s:s,s:o,s:s,s:o,s:o,s:b,s:b,s:b,s:s,s:b,s:{s:b,s:b},s:s,s:b,s:I,s:s,s:o,s:n,s:o,s:s,s:s,"
-                     "s:s,s:s,s:s,s:s}",
-                     "AddressId", store_text(q, 0), "AddressName", store_text(q, 1), "AddressStatus", store_text(q, 2),
-                     "AddressIp", store_text(q, 3), "InstanceId", nullable(instance), "CreatedTime", t,
-                     "NetworkInterfaceId", json_null(), "PrivateAddressIp", nullable(store_text(q, 5)), "IsArrears", 0,
-                     "IsBlocked", 0, "IsEipDirectConnection", 0, "AddressType", "EIP", "CascadeRelease", 0, "EipAlgType",
-                     "Ftp", 0, "Sip", 0, "InternetServiceProvider", store_text(q, 8), "LocalBgp", 0, "Bandwidth",
-                     (json_int_t)store_int(q, 7), "InternetChargeType", store_text(q, 6), "TagSet", tags ? tags : json_array(),
-                     "DeadlineDate", "InstanceType", *instance ? json_string("CVM") : json_null(), "Egress", "center_egress1",
-                     "AntiDDoSPackageId", "", "RenewFlag", "", "BandwidthPackageId", "", "UnVpcId", "", "DedicatedClusterId", "");
+    return json_pack(
+        "{s:s,s:s,s:s,s:s,s:o,s:s,s:o,s:o,s:b,s:b,s:b,s:s,s:b,s:{s:b,s:b},s:s,s:b,s:I,s:s,s:o,s:n,s:o,s:s,s:s,"
+        "s:s,s:s,s:s,s:s}",
+        "AddressId", store_text(q, 0), "AddressName", store_text(q, 1), "AddressStatus", store_text(q, 2), "AddressIp",
+        store_text(q, 3), "InstanceId", nullable(instance), "CreatedTime", t, "NetworkInterfaceId", json_null(),
+        "PrivateAddressIp", nullable(store_text(q, 5)), "IsArrears", 0, "IsBlocked", 0, "IsEipDirectConnection", 0,
+        "AddressType", "EIP", "CascadeRelease", 0, "EipAlgType", "Ftp", 0, "Sip", 0, "InternetServiceProvider",
+        store_text(q, 8), "LocalBgp", 0, "Bandwidth", (json_int_t)store_int(q, 7), "InternetChargeType",
+        store_text(q, 6), "TagSet", tags ? tags : json_array(), "DeadlineDate", "InstanceType",
+        *instance ? json_string("CVM") : json_null(), "Egress", "center_egress1", "AntiDDoSPackageId", "", "RenewFlag",
+        "", "BandwidthPackageId", "", "UnVpcId", "", "DedicatedClusterId", "");
 }
 
 static void task_id(struct api_ctx *ctx)
@@ -79,8 +80,8 @@ static int free_pool_address(struct store *s, char out[16])
 static int allocate_addresses(struct api_ctx *ctx)
 {
     int64_t count = api_int(ctx, "AddressCount", 1);
-    struct store_stmt *c = store_query(ctx->store, "SELECT count(*) FROM addresses WHERE owner_uin = ? AND region = ?", "ss",
-                                       ctx->who.owner_uin, ctx->region);
+    struct store_stmt *c = store_query(ctx->store, "SELECT count(*) FROM addresses WHERE owner_uin = ? AND region = ?",
+                                       "ss", ctx->who.owner_uin, ctx->region);
     int64_t have = (c && store_step(c) == 1) ? store_int(c, 0) : -1;
     store_done(c);
     if (have < 0)
@@ -100,17 +101,20 @@ static int allocate_addresses(struct api_ctx *ctx)
         char ip[16], id[24];
         int found = free_pool_address(ctx->store, ip);
         if (found != STORE_FOUND) {
-            rc = found == STORE_NOT_FOUND ? api_fail(ctx, E_RESOURCE_INSUFFICIENT, "The public address pool %s is exhausted.", NETWORK_EIP_POOL)
-                           : net_store_failed(ctx);
+            rc = found == STORE_NOT_FOUND ? api_fail(ctx, E_RESOURCE_INSUFFICIENT,
+                                                     "The public address pool %s is exhausted.", NETWORK_EIP_POOL)
+                                          : net_store_failed(ctx);
             break;
         }
         int ins = STORE_CONSTRAINT;
         for (int attempt = 0; attempt < 5 && ins == STORE_CONSTRAINT; attempt++) {
             random_id("eip-", id, sizeof id);
-            ins = store_exec(ctx->store, "INSERT INTO addresses (address_id, owner_uin, region, ip, name, status, charge_type,"
-                                         " bandwidth, isp, tags, created) VALUES (?, ?, ?, ?, ?, 'UNBIND', ?, ?, ?, ?, ?)",
-                             "ssssssissi", id, ctx->who.owner_uin, ctx->region, ip, api_str(ctx, "AddressName", ""), charge,
-                             bandwidth, api_str(ctx, "InternetServiceProvider", "BGP"), tags_s ? tags_s : "[]", net_now_us());
+            ins = store_exec(ctx->store,
+                             "INSERT INTO addresses (address_id, owner_uin, region, ip, name, status, charge_type,"
+                             " bandwidth, isp, tags, created) VALUES (?, ?, ?, ?, ?, 'UNBIND', ?, ?, ?, ?, ?)",
+                             "ssssssissi", id, ctx->who.owner_uin, ctx->region, ip, api_str(ctx, "AddressName", ""),
+                             charge, bandwidth, api_str(ctx, "InternetServiceProvider", "BGP"), tags_s ? tags_s : "[]",
+                             net_now_us());
         }
         if (ins != 1)
             rc = net_store_failed(ctx);
@@ -129,8 +133,9 @@ static int allocate_addresses(struct api_ctx *ctx)
     return 0;
 }
 
-static const char *const address_filters[] = {"address-id", "address-name", "address-ip", "address-status", "instance-id",
-                                              "private-ip-address", "address-type", "address-isp", "tag-key", NULL};
+static const char *const address_filters[] = {
+    "address-id",         "address-name", "address-ip",  "address-status", "instance-id",
+    "private-ip-address", "address-type", "address-isp", "tag-key",        NULL};
 
 static int describe_addresses(struct api_ctx *ctx)
 {
@@ -140,7 +145,7 @@ static int describe_addresses(struct api_ctx *ctx)
     json_t *ids = json_object_get(ctx->params, "AddressIds");
     size_t i;
     json_t *v;
-    json_array_foreach(ids, i, v) {
+    json_array_foreach (ids, i, v) {
         if (!net_valid_id(json_string_value(v), "eip-"))
             return api_fail(ctx, E_INVALID_PARAMETER_VALUE_ADDRESS_ID_MALFORMED, "The address id `%s` is malformed.",
                             json_string_value(v));
@@ -154,9 +159,10 @@ static int describe_addresses(struct api_ctx *ctx)
         json_object_set_new(ctx->out, "AddressSet", json_array());
         return 0;
     }
-    struct store_stmt *q = store_query(ctx->store,
-                                       "SELECT " ADDRESS_COLUMNS " FROM addresses WHERE owner_uin = ? AND region = ? ORDER BY created, address_id",
-                                       "ss", ctx->who.owner_uin, ctx->region);
+    struct store_stmt *q = store_query(
+        ctx->store,
+        "SELECT " ADDRESS_COLUMNS " FROM addresses WHERE owner_uin = ? AND region = ? ORDER BY created, address_id",
+        "ss", ctx->who.owner_uin, ctx->region);
     if (!q)
         return net_store_failed(ctx);
     struct page pg;
@@ -165,7 +171,8 @@ static int describe_addresses(struct api_ctx *ctx)
     while ((rc = store_step(q)) == 1) {
         const char *id = store_text(q, 0);
         if ((json_array_size(ids) && !values_contain(ids, id)) || (f_id && !values_contain(f_id, id)) ||
-            (f_name && !values_contain(f_name, store_text(q, 1))) || (f_status && !values_contain(f_status, store_text(q, 2))) ||
+            (f_name && !values_contain(f_name, store_text(q, 1))) ||
+            (f_status && !values_contain(f_status, store_text(q, 2))) ||
             (f_ip && !values_contain(f_ip, store_text(q, 3))) || (f_ins && !values_contain(f_ins, store_text(q, 4))) ||
             (f_pip && !values_contain(f_pip, store_text(q, 5))) || (f_isp && !values_contain(f_isp, store_text(q, 8))))
             continue;
@@ -188,8 +195,9 @@ static int address_status(struct api_ctx *ctx, const char *id, char status[16])
         api_fail(ctx, E_INVALID_PARAMETER_VALUE_ADDRESS_ID_MALFORMED, "The address id `%s` is malformed.", id);
         return 0;
     }
-    struct store_stmt *q = store_query(ctx->store, "SELECT status FROM addresses WHERE address_id = ? AND owner_uin = ?", "ss", id,
-                                       ctx->who.owner_uin);
+    struct store_stmt *q =
+        store_query(ctx->store, "SELECT status FROM addresses WHERE address_id = ? AND owner_uin = ?", "ss", id,
+                    ctx->who.owner_uin);
     int rc = q ? store_step(q) : -1;
     if (rc == 1)
         snprintf(status, 16, "%s", store_text(q, 0));
@@ -208,7 +216,7 @@ static int release_addresses(struct api_ctx *ctx)
         return api_fail(ctx, E_INVALID_PARAMETER_VALUE_EMPTY, "AddressIds is empty.");
     size_t i;
     json_t *v;
-    json_array_foreach(ids, i, v) {
+    json_array_foreach (ids, i, v) {
         char status[16];
         const char *id = json_string_value(v);
         if (address_status(ctx, id, status) != 1)
@@ -216,7 +224,8 @@ static int release_addresses(struct api_ctx *ctx)
         if (strcmp(status, "UNBIND") != 0)
             return api_fail(ctx, E_UNSUPPORTED_OPERATION_ADDRESS_STATUS_NOT_PERMIT,
                             "The address `%s` is %s; disassociate it before releasing.", id, status);
-        if (store_exec(ctx->store, "DELETE FROM addresses WHERE address_id = ? AND owner_uin = ?", "ss", id, ctx->who.owner_uin) != 1)
+        if (store_exec(ctx->store, "DELETE FROM addresses WHERE address_id = ? AND owner_uin = ?", "ss", id,
+                       ctx->who.owner_uin) != 1)
             return net_store_failed(ctx);
     }
     snprintf(ctx->resource, sizeof ctx->resource, "qcs::vpc:%s:uin/%s:eip/%s", ctx->region, ctx->who.owner_uin,
@@ -233,13 +242,17 @@ static int associate_address(struct api_ctx *ctx)
         return -1;
     if (!instance || !*instance) {
         if (api_has(ctx, "NetworkInterfaceId"))
-            return api_fail(ctx, E_INVALID_NETWORK_INTERFACE_ID_NOT_FOUND, "Elastic network interfaces are not supported; bind to an instance.");
-        return api_fail(ctx, E_INVALID_PARAMETER_VALUE_MISSING_ASSOCIATE_ENTITY, "Give the InstanceId to bind the address to.");
+            return api_fail(ctx, E_INVALID_NETWORK_INTERFACE_ID_NOT_FOUND,
+                            "Elastic network interfaces are not supported; bind to an instance.");
+        return api_fail(ctx, E_INVALID_PARAMETER_VALUE_MISSING_ASSOCIATE_ENTITY,
+                        "Give the InstanceId to bind the address to.");
     }
     if (api_has(ctx, "NetworkInterfaceId"))
-        return api_fail(ctx, E_INVALID_PARAMETER_CONFLICT, "InstanceId and NetworkInterfaceId cannot be given together.");
+        return api_fail(ctx, E_INVALID_PARAMETER_CONFLICT,
+                        "InstanceId and NetworkInterfaceId cannot be given together.");
     if (strcmp(status, "UNBIND") != 0)
-        return api_fail(ctx, E_INVALID_ADDRESS_ID_STATUS_NOT_PERMIT, "The address `%s` is %s; only an UNBIND address can be bound.", id, status);
+        return api_fail(ctx, E_INVALID_ADDRESS_ID_STATUS_NOT_PERMIT,
+                        "The address `%s` is %s; only an UNBIND address can be bound.", id, status);
     network_instance_lookup_fn lookup = network_instance_lookup();
     char private_ip[16] = "", vpc_id[24] = "";
     int rc = lookup ? lookup(ctx->store, ctx->who.owner_uin, instance, private_ip, vpc_id) : 0;
@@ -247,15 +260,18 @@ static int associate_address(struct api_ctx *ctx)
         return net_store_failed(ctx);
     if (rc == 0)
         return api_fail(ctx, E_INVALID_INSTANCE_ID_NOT_FOUND, "The instance `%s` does not exist.", instance);
-    struct store_stmt *q = store_query(ctx->store, "SELECT count(*) FROM addresses WHERE instance_id = ? AND owner_uin = ?", "ss",
-                                       instance, ctx->who.owner_uin);
+    struct store_stmt *q =
+        store_query(ctx->store, "SELECT count(*) FROM addresses WHERE instance_id = ? AND owner_uin = ?", "ss",
+                    instance, ctx->who.owner_uin);
     int64_t bound = (q && store_step(q) == 1) ? store_int(q, 0) : -1;
     store_done(q);
     if (bound < 0)
         return net_store_failed(ctx);
     if (bound > 0)
         return api_fail(ctx, E_INVALID_INSTANCE_ID_ALREADY_BIND_EIP, "The instance `%s` already has an EIP.", instance);
-    if (store_exec(ctx->store, "UPDATE addresses SET status = 'BIND', instance_id = ?, private_ip = ? WHERE address_id = ? AND owner_uin = ?",
+    if (store_exec(ctx->store,
+                   "UPDATE addresses SET status = 'BIND', instance_id = ?, private_ip = ? WHERE address_id = ? AND "
+                   "owner_uin = ?",
                    "ssss", instance, private_ip, id, ctx->who.owner_uin) != 1)
         return net_store_failed(ctx);
     task_id(ctx);
@@ -269,8 +285,11 @@ static int disassociate_address(struct api_ctx *ctx)
     if (address_status(ctx, id, status) != 1)
         return -1;
     if (strcmp(status, "BIND") != 0)
-        return api_fail(ctx, E_UNSUPPORTED_OPERATION_ADDRESS_STATUS_NOT_PERMIT, "The address `%s` is %s, not bound.", id, status);
-    if (store_exec(ctx->store, "UPDATE addresses SET status = 'UNBIND', instance_id = '', private_ip = '' WHERE address_id = ? AND owner_uin = ?",
+        return api_fail(ctx, E_UNSUPPORTED_OPERATION_ADDRESS_STATUS_NOT_PERMIT, "The address `%s` is %s, not bound.",
+                        id, status);
+    if (store_exec(ctx->store,
+                   "UPDATE addresses SET status = 'UNBIND', instance_id = '', private_ip = '' WHERE address_id = ? AND "
+                   "owner_uin = ?",
                    "ss", id, ctx->who.owner_uin) != 1)
         return net_store_failed(ctx);
     task_id(ctx);
@@ -279,33 +298,49 @@ static int disassociate_address(struct api_ctx *ctx)
 
 /* ---- the action table ---- */
 
-static const char *const charge_types[] = {"BANDWIDTH_PACKAGE", "BANDWIDTH_POSTPAID_BY_HOUR", "BANDWIDTH_PREPAID_BY_MONTH",
-                                           "TRAFFIC_POSTPAID_BY_HOUR", NULL};
+static const char *const charge_types[] = {"BANDWIDTH_PACKAGE", "BANDWIDTH_POSTPAID_BY_HOUR",
+                                           "BANDWIDTH_PREPAID_BY_MONTH", "TRAFFIC_POSTPAID_BY_HOUR", NULL};
 static const struct param p_prepaid[] = {P_INT("Period", P_REQUIRED, 1, 60), P_INT("AutoRenewFlag", 0, 0, 1), P_END};
-static const struct param p_allocate[] = {
-    P_INT("AddressCount", 0, 1, NETWORK_MAX_ADDRESSES), P_STR("InternetServiceProvider", 0, 0, 16),
-    P_ENUM("InternetChargeType", 0, charge_types),      P_STR("IPChargeType", 0, 0, 32),
-    P_INT("InternetMaxBandwidthOut", 0, 1, 10000),      P_OBJ("AddressChargePrepaid", 0, p_prepaid),
-    P_STR("AddressType", 0, 0, 32),                     P_STR("AnycastZone", 0, 0, 32),
-    P_STRS("VipCluster", 0, 10, 32),                    P_BOOL("ApplicableForCLB", 0),
-    P_OBJS("Tags", 0, 50, tag_fields_optional_value),                       P_STR("BandwidthPackageId", 0, 0, 64),
-    P_STR("AddressName", 0, 0, 128),                    P_STR("DedicatedClusterId", 0, 0, 64),
-    P_BOOL("IsDedicatedAddressPool", 0),                P_STR("Egress", 0, 0, 64),
-    P_STR("AntiDDoSPackageId", 0, 0, 64),               P_STR("ClientToken", 0, 0, 64), P_END};
+static const struct param p_allocate[] = {P_INT("AddressCount", 0, 1, NETWORK_MAX_ADDRESSES),
+                                          P_STR("InternetServiceProvider", 0, 0, 16),
+                                          P_ENUM("InternetChargeType", 0, charge_types),
+                                          P_STR("IPChargeType", 0, 0, 32),
+                                          P_INT("InternetMaxBandwidthOut", 0, 1, 10000),
+                                          P_OBJ("AddressChargePrepaid", 0, p_prepaid),
+                                          P_STR("AddressType", 0, 0, 32),
+                                          P_STR("AnycastZone", 0, 0, 32),
+                                          P_STRS("VipCluster", 0, 10, 32),
+                                          P_BOOL("ApplicableForCLB", 0),
+                                          P_OBJS("Tags", 0, 50, tag_fields_optional_value),
+                                          P_STR("BandwidthPackageId", 0, 0, 64),
+                                          P_STR("AddressName", 0, 0, 128),
+                                          P_STR("DedicatedClusterId", 0, 0, 64),
+                                          P_BOOL("IsDedicatedAddressPool", 0),
+                                          P_STR("Egress", 0, 0, 64),
+                                          P_STR("AntiDDoSPackageId", 0, 0, 64),
+                                          P_STR("ClientToken", 0, 0, 64),
+                                          P_END};
 static const struct param p_describe[] = {P_STRS("AddressIds", 0, 100, 64), P_FILTERS_WIDE,
                                           P_INT("Offset", 0, 0, INT32_MAX), P_INT("Limit", 0, 0, 100), P_END};
 static const struct param p_release[] = {P_STRS("AddressIds", P_REQUIRED, 100, 64), P_END};
-static const struct param p_associate[] = {P_STR("AddressId", P_REQUIRED, 1, 64), P_STR("InstanceId", 0, 0, 64),
-                                           P_STR("NetworkInterfaceId", 0, 0, 64), P_STR("PrivateIpAddress", 0, 0, 16),
-                                           P_BOOL("EipDirectConnection", 0), P_STR("InstanceRegion", 0, 0, 64), P_END};
-static const struct param p_disassociate[] = {P_STR("AddressId", P_REQUIRED, 1, 64), P_BOOL("ReallocateNormalPublicIp", 0), P_END};
+static const struct param p_associate[] = {P_STR("AddressId", P_REQUIRED, 1, 64),
+                                           P_STR("InstanceId", 0, 0, 64),
+                                           P_STR("NetworkInterfaceId", 0, 0, 64),
+                                           P_STR("PrivateIpAddress", 0, 0, 16),
+                                           P_BOOL("EipDirectConnection", 0),
+                                           P_STR("InstanceRegion", 0, 0, 64),
+                                           P_END};
+static const struct param p_disassociate[] = {P_STR("AddressId", P_REQUIRED, 1, 64),
+                                              P_BOOL("ReallocateNormalPublicIp", 0), P_END};
 
 const struct action address_actions[] = {
     {"vpc", VPC_VERSION, "AllocateAddresses", allocate_addresses, p_allocate, A_MUTATES | A_REGIONAL, "eip/*", NULL},
     {"vpc", VPC_VERSION, "DescribeAddresses", describe_addresses, p_describe, A_REGIONAL, "eip/${AddressIds|*}", NULL},
-    {"vpc", VPC_VERSION, "ReleaseAddresses", release_addresses, p_release, A_MUTATES | A_REGIONAL, "eip/${AddressIds}", NULL},
-    {"vpc", VPC_VERSION, "AssociateAddress", associate_address, p_associate, A_MUTATES | A_REGIONAL, "eip/${AddressId}", NULL,
-     TOUCHES("cvm:instance/${InstanceId}", "vpc:eni/${NetworkInterfaceId}")},
-    {"vpc", VPC_VERSION, "DisassociateAddress", disassociate_address, p_disassociate, A_MUTATES | A_REGIONAL, "eip/${AddressId}", NULL},
+    {"vpc", VPC_VERSION, "ReleaseAddresses", release_addresses, p_release, A_MUTATES | A_REGIONAL, "eip/${AddressIds}",
+     NULL},
+    {"vpc", VPC_VERSION, "AssociateAddress", associate_address, p_associate, A_MUTATES | A_REGIONAL, "eip/${AddressId}",
+     NULL, TOUCHES("cvm:instance/${InstanceId}", "vpc:eni/${NetworkInterfaceId}")},
+    {"vpc", VPC_VERSION, "DisassociateAddress", disassociate_address, p_disassociate, A_MUTATES | A_REGIONAL,
+     "eip/${AddressId}", NULL},
 };
 const int address_action_count = sizeof address_actions / sizeof address_actions[0];

@@ -31,9 +31,9 @@
 
 #include "network/network.h"
 
-#define MARK_OURS 0x80000000u
-#define TRANSIT_BASE 0x64400000u /* 100.64.0.0/10, /30 per VPC slot */
-#define MAX_SLOT 32000 /* conntrack zones: slot for guest legs, slot + ZONE_ROUTER_LEG for router legs */
+#define MARK_OURS       0x80000000u
+#define TRANSIT_BASE    0x64400000u /* 100.64.0.0/10, /30 per VPC slot */
+#define MAX_SLOT        32000       /* conntrack zones: slot for guest legs, slot + ZONE_ROUTER_LEG for router legs */
 #define ZONE_ROUTER_LEG 32768
 #define MARK_ROUTER_LEG 0x40000000u
 
@@ -42,10 +42,10 @@
 #define run run_command /* core/process.c */
 
 #define RUN(err, errlen, ...) run((char *const[]){__VA_ARGS__, NULL}, NULL, NULL, 0, err, errlen)
-#define QUIET(...)                                                                                                    \
-    do {                                                                                                              \
-        char ignored_[256];                                                                                           \
-        run((char *const[]){__VA_ARGS__, NULL}, NULL, NULL, 0, ignored_, sizeof ignored_);                            \
+#define QUIET(...)                                                                                                     \
+    do {                                                                                                               \
+        char ignored_[256];                                                                                            \
+        run((char *const[]){__VA_ARGS__, NULL}, NULL, NULL, 0, ignored_, sizeof ignored_);                             \
     } while (0)
 
 static int link_exists(const char *dev)
@@ -170,7 +170,8 @@ static void assign_slots(struct vpc_state *v, int n)
 
 static void add_policy_rule(struct buf *b, json_t *p, int ingress, json_t *groups, const char *vpc_id)
 {
-    const char *proto = jstr(p, "Protocol"), *port = jstr(p, "Port"), *cidr = jstr(p, "CidrBlock"), *peer = jstr(p, "SecurityGroupId");
+    const char *proto = jstr(p, "Protocol"), *port = jstr(p, "Port"), *cidr = jstr(p, "CidrBlock"),
+               *peer = jstr(p, "SecurityGroupId");
     const char *verdict = strcmp(jstr(p, "Action"), "ACCEPT") == 0 ? (ingress ? "accept" : "return") : "drop";
     const char *dir = ingress ? "saddr" : "daddr";
     struct buf m = {0};
@@ -188,12 +189,12 @@ static void add_policy_rule(struct buf *b, json_t *p, int ingress, json_t *group
     } else if (*peer) {
         json_t *g = NULL, *x;
         size_t i;
-        json_array_foreach(groups, i, x) {
+        json_array_foreach (groups, i, x) {
             if (strcmp(jstr(x, "SecurityGroupId"), peer) == 0)
                 g = x;
         }
         int n = 0;
-        json_array_foreach(json_object_get(g, "Members"), i, x) {
+        json_array_foreach (json_object_get(g, "Members"), i, x) {
             uint32_t a;
             if (strcmp(jstr(x, "VpcId"), vpc_id) != 0 || ip_parse(jstr(x, "Ip"), &a) != 0)
                 continue;
@@ -252,14 +253,15 @@ static void add_nic_chains(struct buf *b, int idx, json_t *nic, json_t *groups)
         } else {
             size_t i;
             json_t *sg;
-            json_array_foreach(sgs, i, sg) {
+            json_array_foreach (sgs, i, sg) {
                 json_t *g = NULL, *x;
                 size_t j;
-                json_array_foreach(groups, j, x) {
+                json_array_foreach (groups, j, x) {
                     if (strcmp(jstr(x, "SecurityGroupId"), json_string_value(sg) ? json_string_value(sg) : "") == 0)
                         g = x;
                 }
-                json_array_foreach(json_object_get(g, ingress ? "Ingress" : "Egress"), j, x) add_policy_rule(b, x, ingress, groups, vpc_id);
+                json_array_foreach (json_object_get(g, ingress ? "Ingress" : "Egress"), j, x)
+                    add_policy_rule(b, x, ingress, groups, vpc_id);
             }
             add(b, "\t\tdrop\n");
         }
@@ -371,8 +373,8 @@ static int apply_vpc(struct vpc_state *v, json_t *vpc, json_t *nics, char *err, 
     snprintf(arp, sizeof arp, "net.ipv4.conf.%s.arp_ignore=8", v->bridge);
     if (RUN(err, errlen, "sysctl", "-qw", arp) != 0)
         return -1;
-    if (!link_exists(v->router_port) &&
-        RUN(err, errlen, "ip", "link", "add", v->router_port, "type", "veth", "peer", "name", "gw0", "netns", v->netns) != 0)
+    if (!link_exists(v->router_port) && RUN(err, errlen, "ip", "link", "add", v->router_port, "type", "veth", "peer",
+                                            "name", "gw0", "netns", v->netns) != 0)
         return -1;
     if (host_ipv6_off(v->router_port, err, errlen) != 0 ||
         RUN(err, errlen, "ip", "link", "set", v->router_port, "master", v->bridge, "up") != 0 ||
@@ -382,7 +384,7 @@ static int apply_vpc(struct vpc_state *v, json_t *vpc, json_t *nics, char *err, 
     /* subnet gateways (every subnet of the VPC, up to its quota) and the metadata service's link-local
      * addresses, on which it answers guests inside the namespace */
     json_t *subnets = json_object_get(vpc, "Subnets");
-    char (*wanted)[20] = calloc(json_array_size(subnets) + 2, sizeof *wanted);
+    char(*wanted)[20] = calloc(json_array_size(subnets) + 2, sizeof *wanted);
     if (!wanted) {
         snprintf(err, errlen, "out of memory");
         return -1;
@@ -391,7 +393,7 @@ static int apply_vpc(struct vpc_state *v, json_t *vpc, json_t *nics, char *err, 
     snprintf(wanted[nwanted++], 20, "169.254.169.254/32");
     snprintf(wanted[nwanted++], 20, "169.254.0.23/32");
     json_t *s;
-    json_array_foreach(subnets, i, s) {
+    json_array_foreach (subnets, i, s) {
         struct cidr c;
         if (cidr_parse(jstr(s, "CidrBlock"), &c) != 0 || !cidr_contains(&v->block, &c))
             continue;
@@ -409,8 +411,8 @@ static int apply_vpc(struct vpc_state *v, json_t *vpc, json_t *nics, char *err, 
     snprintf(host_side, sizeof host_side, "%s/30", a);
     ip_format(v->transit + 1, ns_ip);
     snprintf(ns_side, sizeof ns_side, "%s/30", ns_ip);
-    if (!link_exists(v->uplink_port) &&
-        RUN(err, errlen, "ip", "link", "add", v->uplink_port, "type", "veth", "peer", "name", "up0", "netns", v->netns) != 0)
+    if (!link_exists(v->uplink_port) && RUN(err, errlen, "ip", "link", "add", v->uplink_port, "type", "veth", "peer",
+                                            "name", "up0", "netns", v->netns) != 0)
         return -1;
     if (host_ipv6_off(v->uplink_port, err, errlen) != 0 ||
         RUN(err, errlen, "ip", "addr", "replace", host_side, "dev", v->uplink_port) != 0 ||
@@ -426,9 +428,10 @@ static int apply_vpc(struct vpc_state *v, json_t *vpc, json_t *nics, char *err, 
     char routes[64][20];
     int nroutes = 0;
     json_t *nic;
-    json_array_foreach(nics, i, nic) {
+    json_array_foreach (nics, i, nic) {
         uint32_t eip, pip;
-        if (strcmp(jstr(nic, "VpcId"), v->vpc_id) != 0 || ip_parse(jstr(nic, "Eip"), &eip) != 0 || ip_parse(jstr(nic, "Ip"), &pip) != 0)
+        if (strcmp(jstr(nic, "VpcId"), v->vpc_id) != 0 || ip_parse(jstr(nic, "Eip"), &eip) != 0 ||
+            ip_parse(jstr(nic, "Ip"), &pip) != 0)
             continue;
         char e[16], p[16];
         ip_format(eip, e);
@@ -438,9 +441,10 @@ static int apply_vpc(struct vpc_state *v, json_t *vpc, json_t *nics, char *err, 
             snprintf(routes[nroutes++], 20, "%s", e);
     }
     add(&nat, "\t}\n\tchain postrouting {\n\t\ttype nat hook postrouting priority srcnat; policy accept;\n");
-    json_array_foreach(nics, i, nic) {
+    json_array_foreach (nics, i, nic) {
         uint32_t eip, pip;
-        if (strcmp(jstr(nic, "VpcId"), v->vpc_id) != 0 || ip_parse(jstr(nic, "Eip"), &eip) != 0 || ip_parse(jstr(nic, "Ip"), &pip) != 0)
+        if (strcmp(jstr(nic, "VpcId"), v->vpc_id) != 0 || ip_parse(jstr(nic, "Eip"), &eip) != 0 ||
+            ip_parse(jstr(nic, "Ip"), &pip) != 0)
             continue;
         char e[16], p[16];
         ip_format(eip, e);
@@ -450,7 +454,9 @@ static int apply_vpc(struct vpc_state *v, json_t *vpc, json_t *nics, char *err, 
     char block[20];
     cidr_format(&v->block, block);
     add(&nat, "\t\toifname \"up0\" ip saddr %s masquerade\n\t}\n}\n", block);
-    int rc = nat.oom ? -1 : run((char *const[]){"ip", "netns", "exec", v->netns, "nft", "-f", "-", NULL}, nat.s, NULL, 0, err, errlen);
+    int rc = nat.oom ? -1
+                     : run((char *const[]){"ip", "netns", "exec", v->netns, "nft", "-f", "-", NULL}, nat.s, NULL, 0,
+                           err, errlen);
     free(nat.s);
     if (rc != 0)
         return -1;
@@ -459,7 +465,8 @@ static int apply_vpc(struct vpc_state *v, json_t *vpc, json_t *nics, char *err, 
             return -1;
     /* routes for EIPs that moved away */
     char list[4096] = "";
-    run((char *const[]){"ip", "-o", "-4", "route", "show", "dev", v->uplink_port, NULL}, NULL, list, sizeof list, a, sizeof a);
+    run((char *const[]){"ip", "-o", "-4", "route", "show", "dev", v->uplink_port, NULL}, NULL, list, sizeof list, a,
+        sizeof a);
     for (char *line = strtok(list, "\n"); line; line = strtok(NULL, "\n")) {
         char dst[40];
         if (sscanf(line, "%39s", dst) != 1 || !strstr(line, " via "))
@@ -494,18 +501,20 @@ static char *host_rules(struct vpc_state *v, int nv, json_t *nics, json_t *group
      * same addresses; one conntrack zone for both legs saw the second as out of window and dropped it
      * as invalid (TCP stalled after a few KiB). Frames from the router port are tagged here, before
      * conntrack, and tracked in their own zone. */
-    add(&b, "table bridge yun {\n\tchain prerouting {\n\t\ttype filter hook prerouting priority -300; policy accept;\n");
+    add(&b,
+        "table bridge yun {\n\tchain prerouting {\n\t\ttype filter hook prerouting priority -300; policy accept;\n");
     for (int k = 0; k < nv; k++)
         add(&b, "\t\tiifname \"%s\" meta mark set 0x%08x\n", v[k].router_port, MARK_ROUTER_LEG);
     /* a guest speaks IPv4 and ARP only, to whoever it is (the other guests, the router, the host
      * behind the bridge): IPv6 would pass no security group and no anti-spoofing */
     size_t i;
     json_t *nic;
-    json_array_foreach(nics, i, nic) add(&b, "\t\tiifname \"%s\" ether type != { ip, arp } drop\n", jstr(nic, "Device"));
+    json_array_foreach (nics, i, nic)
+        add(&b, "\t\tiifname \"%s\" ether type != { ip, arp } drop\n", jstr(nic, "Device"));
     add(&b, "\t}\n");
     add(&b, "\tchain forward {\n\t\ttype filter hook forward priority -200; policy accept;\n"
             "\t\tiifname \"yt-*\" meta mark set 0\n\t\tiifname \"yv-*\" meta mark set 0\n");
-    json_array_foreach(nics, i, nic) {
+    json_array_foreach (nics, i, nic) {
         int idx = (int)i + 1;
         uint32_t ip;
         const char *dev = jstr(nic, "Device"), *mac = jstr(nic, "Mac");
@@ -533,7 +542,8 @@ static char *host_rules(struct vpc_state *v, int nv, json_t *nics, json_t *group
     add(&b, "\t}\n\tchain input {\n\t\ttype filter hook input priority filter; policy accept;\n");
     if (json_array_size(nics)) {
         add(&b, "\t\tiifname {");
-        json_array_foreach(nics, i, nic) add(&b, "%s \"%s\"", i ? "," : "", jstr(nic, "Device"));
+        json_array_foreach (nics, i, nic)
+            add(&b, "%s \"%s\"", i ? "," : "", jstr(nic, "Device"));
         add(&b, " } drop\n");
     }
     add(&b, "\t\tiifname {");
@@ -542,27 +552,33 @@ static char *host_rules(struct vpc_state *v, int nv, json_t *nics, json_t *group
     add(&b, " } ct state established,related accept\n\t\tiifname \"yv-*\" drop\n\t}\n");
     /* nor do the router namespaces serve anything on their transit side (to guests of other VPCs, to
      * the LAN); replies to their masqueraded traffic come back to that address */
-    add(&b, "\tchain forward {\n\t\ttype filter hook forward priority filter; policy accept;\n\t\tct state new ip daddr {");
+    add(&b,
+        "\tchain forward {\n\t\ttype filter hook forward priority filter; policy accept;\n\t\tct state new ip daddr {");
     for (int k = 0; k < nv; k++) {
         char t[16];
         ip_format(v[k].transit + 1, t);
         add(&b, "%s %s", k ? "," : "", t);
     }
-    add(&b, " } drop\n"
-            "\t\tmeta mark and 0x%08x == 0 accept\n"
-            "\t\tct state established,related accept\n\t\tct state invalid drop\n"
-            /* the metadata service is not the customer's traffic: security groups do not filter it
-             * (as in the real cloud), so a group without egress rules still lets a guest boot */
-            "\t\tip daddr { 169.254.169.254, 169.254.0.23 } tcp dport 80 accept\n", MARK_OURS);
+    add(&b,
+        " } drop\n"
+        "\t\tmeta mark and 0x%08x == 0 accept\n"
+        "\t\tct state established,related accept\n\t\tct state invalid drop\n"
+        /* the metadata service is not the customer's traffic: security groups do not filter it
+         * (as in the real cloud), so a group without egress rules still lets a guest boot */
+        "\t\tip daddr { 169.254.169.254, 169.254.0.23 } tcp dport 80 accept\n",
+        MARK_OURS);
     if (json_array_size(nics)) {
         add(&b, "\t\tmeta mark and 0x7fff0000 vmap {");
-        json_array_foreach(nics, i, nic) add(&b, "%s 0x%08x : jump out_%zu", i ? "," : "", (unsigned)((i + 1) << 16), i + 1);
+        json_array_foreach (nics, i, nic)
+            add(&b, "%s 0x%08x : jump out_%zu", i ? "," : "", (unsigned)((i + 1) << 16), i + 1);
         add(&b, " }\n\t\tmeta mark and 0x0000ffff vmap {");
-        json_array_foreach(nics, i, nic) add(&b, "%s 0x%08x : jump in_%zu", i ? "," : "", (unsigned)(i + 1), i + 1);
+        json_array_foreach (nics, i, nic)
+            add(&b, "%s 0x%08x : jump in_%zu", i ? "," : "", (unsigned)(i + 1), i + 1);
         add(&b, " }\n");
     }
     add(&b, "\t}\n");
-    json_array_foreach(nics, i, nic) add_nic_chains(&b, (int)i + 1, nic, groups);
+    json_array_foreach (nics, i, nic)
+        add_nic_chains(&b, (int)i + 1, nic, groups);
     /* A VPC's private addresses exist only inside it: the host reaches a guest through its EIP or
      * from the router namespace. Without this, a connection from the host to a private address
      * follows the default route and hangs until it times out; refused at once, the user is told. */
@@ -575,12 +591,15 @@ static char *host_rules(struct vpc_state *v, int nv, json_t *nics, json_t *group
             continue;
         char net[16];
         ip_format(v[k].block.addr, net);
-        add(&b, "\t\toifname != \"yv-*\" ip daddr %s/%d reject with icmp type host-unreachable\n", net, v[k].block.prefix);
+        add(&b, "\t\toifname != \"yv-*\" ip daddr %s/%d reject with icmp type host-unreachable\n", net,
+            v[k].block.prefix);
     }
     add(&b, "\t}\n");
     if (uplink && *uplink)
-        add(&b, "\tchain postrouting {\n\t\ttype nat hook postrouting priority srcnat; policy accept;\n"
-                "\t\toifname \"%s\" ip saddr 100.64.0.0/10 masquerade\n\t}\n", uplink);
+        add(&b,
+            "\tchain postrouting {\n\t\ttype nat hook postrouting priority srcnat; policy accept;\n"
+            "\t\toifname \"%s\" ip saddr 100.64.0.0/10 masquerade\n\t}\n",
+            uplink);
     add(&b, "}\n");
     if (b.oom) {
         free(b.s);
@@ -608,7 +627,8 @@ static void remove_stale(struct vpc_state *v, int nv, json_t *nics)
             keep = !strcmp(name, v[k].bridge) || !strcmp(name, v[k].router_port) || !strcmp(name, v[k].uplink_port);
         size_t i;
         json_t *nic;
-        json_array_foreach(nics, i, nic) keep |= strcmp(name, jstr(nic, "Device")) == 0;
+        json_array_foreach (nics, i, nic)
+            keep |= strcmp(name, jstr(nic, "Device")) == 0;
         if (!keep && nd < 256)
             snprintf(doomed[nd++], 64, "%s", name);
     }
@@ -633,14 +653,16 @@ static void remove_stale(struct vpc_state *v, int nv, json_t *nics)
 
 int host_net_apply(json_t *plan, char *err, size_t errlen)
 {
-    json_t *vpcs = json_object_get(plan, "Vpcs"), *nics = json_object_get(plan, "Nics"), *groups = json_object_get(plan, "SecurityGroups");
+    json_t *vpcs = json_object_get(plan, "Vpcs"), *nics = json_object_get(plan, "Nics"),
+           *groups = json_object_get(plan, "SecurityGroups");
     const char *uplink = jstr(plan, "Uplink");
     size_t nv = json_array_size(vpcs), i;
     if (nv > 4096 || json_array_size(nics) > 32767) {
         snprintf(err, errlen, "plan too large");
         return -1;
     }
-    if (*uplink && (strlen(uplink) > 15 || strspn(uplink, "abcdefghijklmnopqrstuvwxyz0123456789.-_") != strlen(uplink))) {
+    if (*uplink &&
+        (strlen(uplink) > 15 || strspn(uplink, "abcdefghijklmnopqrstuvwxyz0123456789.-_") != strlen(uplink))) {
         snprintf(err, errlen, "bad uplink device name");
         return -1;
     }
@@ -651,7 +673,7 @@ int host_net_apply(json_t *plan, char *err, size_t errlen)
     }
     int rc = 0;
     json_t *vpc;
-    json_array_foreach(vpcs, i, vpc) {
+    json_array_foreach (vpcs, i, vpc) {
         struct vpc_state *s = &v[i];
         s->vpc_id = jstr(vpc, "VpcId");
         if (safe_tail(s->vpc_id, s->tail) != 0 || cidr_parse(jstr(vpc, "CidrBlock"), &s->block) != 0) {
@@ -665,7 +687,7 @@ int host_net_apply(json_t *plan, char *err, size_t errlen)
         snprintf(s->uplink_port, sizeof s->uplink_port, "yv-%s-u", s->tail);
     }
     json_t *nic;
-    json_array_foreach(nics, i, nic) {
+    json_array_foreach (nics, i, nic) {
         if (rc == 0 && (!device_ok(jstr(nic, "Device")) || !find_vpc(v, (int)nv, jstr(nic, "VpcId")))) {
             snprintf(err, errlen, "bad NIC in plan: %.20s", jstr(nic, "Device"));
             rc = -1;
@@ -676,7 +698,7 @@ int host_net_apply(json_t *plan, char *err, size_t errlen)
         remove_stale(v, (int)nv, nics);
         for (size_t k = 0; k < nv && rc == 0; k++)
             rc = apply_vpc(&v[k], json_array_get(vpcs, k), nics, err, errlen);
-        json_array_foreach(nics, i, nic) {
+        json_array_foreach (nics, i, nic) {
             if (rc == 0)
                 rc = apply_nic(nic, find_vpc(v, (int)nv, jstr(nic, "VpcId")), err, errlen);
         }

@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "network/network_int.h"
 #include "api/codes.h"
 #include "network/codes.h"
+#include "network/network_int.h"
 
 static void set_code(char *code, size_t codelen, const char *c)
 {
@@ -21,8 +21,8 @@ static void set_code(char *code, size_t codelen, const char *c)
 int network_allocate_ip(struct store *s, const char *owner_uin, const char *subnet_id, const char *wanted,
                         const char *instance_id, char out[16], char *code, size_t codelen)
 {
-    struct store_stmt *q = store_query(s, "SELECT vpc_id, cidr FROM subnets WHERE subnet_id = ? AND owner_uin = ?", "ss",
-                                       subnet_id, owner_uin);
+    struct store_stmt *q = store_query(s, "SELECT vpc_id, cidr FROM subnets WHERE subnet_id = ? AND owner_uin = ?",
+                                       "ss", subnet_id, owner_uin);
     if (!q) {
         set_code(code, codelen, E_INTERNAL_ERROR);
         return -1;
@@ -52,7 +52,9 @@ int network_allocate_ip(struct store *s, const char *owner_uin, const char *subn
             return -1;
         }
         ip_format(a, out);
-        rc = store_exec(s, "INSERT INTO ip_allocations (vpc_id, subnet_id, ip, owner_uin, instance_id, created) VALUES (?, ?, ?, ?, ?, ?)",
+        rc = store_exec(s,
+                        "INSERT INTO ip_allocations (vpc_id, subnet_id, ip, owner_uin, instance_id, created) VALUES "
+                        "(?, ?, ?, ?, ?, ?)",
                         "sssssi", vpc_id, subnet_id, out, owner_uin, ins, time_now());
         if (rc == 1)
             return 0;
@@ -81,8 +83,9 @@ int network_allocate_ip(struct store *s, const char *owner_uin, const char *subn
         if (used[i] || subnet_ip_reserved(&c, a))
             continue;
         ip_format(a, out);
-        int ins_rc = store_exec(s, "INSERT INTO ip_allocations (vpc_id, subnet_id, ip, owner_uin, instance_id, created)"
-                                   " VALUES (?, ?, ?, ?, ?, ?)",
+        int ins_rc = store_exec(s,
+                                "INSERT INTO ip_allocations (vpc_id, subnet_id, ip, owner_uin, instance_id, created)"
+                                " VALUES (?, ?, ?, ?, ?, ?)",
                                 "sssssi", vpc_id, subnet_id, out, owner_uin, ins, time_now());
         if (ins_rc == 1) {
             result = 0;
@@ -101,16 +104,20 @@ int network_allocate_ip(struct store *s, const char *owner_uin, const char *subn
 
 int network_release_ip(struct store *s, const char *owner_uin, const char *subnet_id, const char *ip)
 {
-    int rc = store_exec(s, "DELETE FROM ip_allocations WHERE subnet_id = ? AND ip = ? AND owner_uin = ?", "sss", subnet_id, ip,
-                        owner_uin);
+    int rc = store_exec(s, "DELETE FROM ip_allocations WHERE subnet_id = ? AND ip = ? AND owner_uin = ?", "sss",
+                        subnet_id, ip, owner_uin);
     return rc < 0 ? -1 : rc == 0 ? 1 : 0;
 }
 
 int network_release_instance_ips(struct store *s, const char *owner_uin, const char *instance_id)
 {
-    if (store_exec(s, "DELETE FROM ip_allocations WHERE instance_id = ? AND owner_uin = ?", "ss", instance_id, owner_uin) < 0 ||
-        store_exec(s, "DELETE FROM nic_security_groups WHERE instance_id = ? AND owner_uin = ?", "ss", instance_id, owner_uin) < 0 ||
-        store_exec(s, "UPDATE addresses SET status = 'UNBIND', instance_id = '', private_ip = '' WHERE instance_id = ? AND owner_uin = ?",
+    if (store_exec(s, "DELETE FROM ip_allocations WHERE instance_id = ? AND owner_uin = ?", "ss", instance_id,
+                   owner_uin) < 0 ||
+        store_exec(s, "DELETE FROM nic_security_groups WHERE instance_id = ? AND owner_uin = ?", "ss", instance_id,
+                   owner_uin) < 0 ||
+        store_exec(s,
+                   "UPDATE addresses SET status = 'UNBIND', instance_id = '', private_ip = '' WHERE instance_id = ? "
+                   "AND owner_uin = ?",
                    "ss", instance_id, owner_uin) < 0)
         return -1;
     return 0;

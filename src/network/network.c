@@ -12,8 +12,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "network/network_int.h"
 #include "api/codes.h"
+#include "network/network_int.h"
 
 static const struct migration network_migrations[] = {
     {1, "CREATE TABLE vpcs ("
@@ -113,10 +113,12 @@ static int paging_value(struct api_ctx *ctx, const char *name, int64_t dflt, int
         const char *s = json_string_value(v), *p = s;
         char *end;
         if (!s || !*s)
-            return api_fail(ctx, E_INVALID_PARAMETER_VALUE, "The value of parameter `%s` must be a non-negative integer.", name);
+            return api_fail(ctx, E_INVALID_PARAMETER_VALUE,
+                            "The value of parameter `%s` must be a non-negative integer.", name);
         for (; *p; p++)
             if (*p < '0' || *p > '9')
-                return api_fail(ctx, E_INVALID_PARAMETER_VALUE, "The value of parameter `%s` must be a non-negative integer.", name);
+                return api_fail(ctx, E_INVALID_PARAMETER_VALUE,
+                                "The value of parameter `%s` must be a non-negative integer.", name);
         x = strtoll(s, &end, 10);
     }
     if (x < 0 || x > max)
@@ -149,10 +151,10 @@ json_t *net_tags(json_t *tags)
     json_t *out = json_array();
     size_t i;
     json_t *t;
-    json_array_foreach(tags, i, t) {
+    json_array_foreach (tags, i, t) {
         const char *v = json_string_value(json_object_get(t, "Value"));
-        json_array_append_new(out, json_pack("{s:s,s:s}", "Key", json_string_value(json_object_get(t, "Key")), "Value",
-                                             v ? v : ""));
+        json_array_append_new(
+            out, json_pack("{s:s,s:s}", "Key", json_string_value(json_object_get(t, "Key")), "Value", v ? v : ""));
     }
     return out;
 }

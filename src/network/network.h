@@ -21,11 +21,11 @@ int network_migrate(struct store *s, char *err, size_t errlen);
 void network_register(void);
 
 /* Quotas per account and region (per VPC for subnets), as the real cloud's defaults. */
-#define NETWORK_MAX_VPCS 20
-#define NETWORK_MAX_SUBNETS_PER_VPC 100
-#define NETWORK_MAX_SECURITY_GROUPS 50
+#define NETWORK_MAX_VPCS                   20
+#define NETWORK_MAX_SUBNETS_PER_VPC        100
+#define NETWORK_MAX_SECURITY_GROUPS        50
 #define NETWORK_MAX_POLICIES_PER_DIRECTION 100
-#define NETWORK_MAX_ADDRESSES 20
+#define NETWORK_MAX_ADDRESSES              20
 
 /* The operator's public address pool for EIPs. Until the configuration carries one, a fixed
  * documentation range (RFC 5737 TEST-NET-2): addresses are allocated and NATed on the host, but
@@ -45,12 +45,12 @@ struct cidr {
     uint32_t addr; /* host order, host bits zero */
     int prefix;    /* 0..32 */
 };
-int ip_parse(const char *s, uint32_t *out);           /* dotted quad, strict; 0 or -1 */
+int ip_parse(const char *s, uint32_t *out); /* dotted quad, strict; 0 or -1 */
 void ip_format(uint32_t addr, char out[16]);
-int cidr_parse(const char *s, struct cidr *out);      /* "a.b.c.d/n" with host bits zero; 0 or -1 */
+int cidr_parse(const char *s, struct cidr *out); /* "a.b.c.d/n" with host bits zero; 0 or -1 */
 void cidr_format(const struct cidr *c, char out[20]);
 uint32_t cidr_mask(int prefix);
-uint64_t cidr_size(const struct cidr *c);             /* number of addresses */
+uint64_t cidr_size(const struct cidr *c); /* number of addresses */
 int cidr_contains(const struct cidr *outer, const struct cidr *inner);
 int cidr_overlaps(const struct cidr *a, const struct cidr *b);
 int cidr_contains_ip(const struct cidr *c, uint32_t ip);
@@ -88,8 +88,8 @@ int network_set_nic_security_groups(struct store *s, const char *owner_uin, cons
 
 /* The account's default VPC (172.16.0.0/16) in region, its default subnet in zone (a /20 per zone)
  * and its default security group, created on first use. Returns 0, or -1 with code set. */
-int network_default_vpc(struct store *s, const char *owner_uin, const char *region, const char *zone,
-                        char vpc_id[24], char subnet_id[24], char *code, size_t codelen);
+int network_default_vpc(struct store *s, const char *owner_uin, const char *region, const char *zone, char vpc_id[24],
+                        char subnet_id[24], char *code, size_t codelen);
 int network_default_security_group(struct store *s, const char *owner_uin, const char *region, char sg_id[24]);
 /* A subnet of the account: its VPC, zone and CIDR block. 1 found, 0 not (or another account's), -1 error. */
 int network_subnet_info(struct store *s, const char *owner_uin, const char *subnet_id, char vpc_id[24], char zone[64],

@@ -27,7 +27,7 @@ static int add_vpc(struct store *s, json_t *vpcs, const char *vpc_id)
 {
     size_t i;
     json_t *v;
-    json_array_foreach(vpcs, i, v) {
+    json_array_foreach (vpcs, i, v) {
         if (strcmp(json_string_value(json_object_get(v, "VpcId")), vpc_id) == 0)
             return 0;
     }
@@ -52,7 +52,7 @@ static int add_group(struct store *s, json_t *groups, const char *sg_id)
 {
     size_t i;
     json_t *g;
-    json_array_foreach(groups, i, g) {
+    json_array_foreach (groups, i, g) {
         if (strcmp(json_string_value(json_object_get(g, "SecurityGroupId")), sg_id) == 0)
             return 0;
     }
@@ -69,8 +69,9 @@ static int add_group(struct store *s, json_t *groups, const char *sg_id)
     while (q && (rc = store_step(q)) == 1)
         json_array_append_new(members, json_pack("{s:s,s:s}", "VpcId", store_text(q, 0), "Ip", store_text(q, 1)));
     store_done(q);
-    json_array_append_new(groups, json_pack("{s:s,s:O,s:O,s:o}", "SecurityGroupId", sg_id, "Ingress", json_object_get(set, "Ingress"),
-                                            "Egress", json_object_get(set, "Egress"), "Members", members));
+    json_array_append_new(groups, json_pack("{s:s,s:O,s:O,s:o}", "SecurityGroupId", sg_id, "Ingress",
+                                            json_object_get(set, "Ingress"), "Egress", json_object_get(set, "Egress"),
+                                            "Members", members));
     json_decref(set);
     return rc < 0 ? -1 : 0;
 }
@@ -78,12 +79,14 @@ static int add_group(struct store *s, json_t *groups, const char *sg_id)
 json_t *network_host_plan(struct store *s, int (*on_host)(const char *instance_id, void *arg), void *arg)
 {
     json_t *plan = json_pack("{s:[],s:[],s:[],s:s}", "Vpcs", "Nics", "SecurityGroups", "Uplink", "");
-    json_t *vpcs = json_object_get(plan, "Vpcs"), *nics = json_object_get(plan, "Nics"), *groups = json_object_get(plan, "SecurityGroups");
-    struct store_stmt *q = store_query(s,
-                                       "SELECT a.instance_id, a.vpc_id, a.subnet_id, a.ip,"
-                                       " (SELECT e.ip FROM addresses e WHERE e.instance_id = a.instance_id AND e.status = 'BIND')"
-                                       " FROM ip_allocations a WHERE a.instance_id <> '' ORDER BY a.instance_id, a.ip",
-                                       "");
+    json_t *vpcs = json_object_get(plan, "Vpcs"), *nics = json_object_get(plan, "Nics"),
+           *groups = json_object_get(plan, "SecurityGroups");
+    struct store_stmt *q =
+        store_query(s,
+                    "SELECT a.instance_id, a.vpc_id, a.subnet_id, a.ip,"
+                    " (SELECT e.ip FROM addresses e WHERE e.instance_id = a.instance_id AND e.status = 'BIND')"
+                    " FROM ip_allocations a WHERE a.instance_id <> '' ORDER BY a.instance_id, a.ip",
+                    "");
     int rc = q ? 0 : -1;
     while (q && (rc = store_step(q)) == 1) {
         const char *instance = store_text(q, 0);
@@ -92,14 +95,15 @@ json_t *network_host_plan(struct store *s, int (*on_host)(const char *instance_i
         char dev[16], mac[18];
         network_nic_device(instance, dev);
         network_nic_mac(instance, mac);
-        json_array_append_new(nics, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:[]}", "Device", dev, "InstanceId", instance,
-                                              "VpcId", store_text(q, 1), "SubnetId", store_text(q, 2), "Ip", store_text(q, 3),
-                                              "Mac", mac, "Eip", store_text(q, 4), "SecurityGroupIds"));
+        json_array_append_new(nics,
+                              json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:[]}", "Device", dev, "InstanceId", instance,
+                                        "VpcId", store_text(q, 1), "SubnetId", store_text(q, 2), "Ip", store_text(q, 3),
+                                        "Mac", mac, "Eip", store_text(q, 4), "SecurityGroupIds"));
     }
     store_done(q);
     size_t i;
     json_t *nic;
-    json_array_foreach(nics, i, nic) {
+    json_array_foreach (nics, i, nic) {
         if (rc < 0)
             break;
         if (add_vpc(s, vpcs, json_string_value(json_object_get(nic, "VpcId"))) != 0) {

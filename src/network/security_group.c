@@ -14,10 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/filters.h"
-#include "network/network_int.h"
 #include "api/codes.h"
+#include "api/filters.h"
 #include "network/codes.h"
+#include "network/network_int.h"
 
 static const char *const directions[] = {"Ingress", "Egress"};
 
@@ -30,9 +30,11 @@ int sg_create(struct store *s, const char *owner, const char *region, const char
     int64_t now = net_now_us();
     for (int attempt = 0; attempt < 5 && rc == STORE_CONSTRAINT; attempt++) {
         random_id("sg-", sg_id, 24);
-        rc = store_exec(s, "INSERT INTO security_groups (sg_id, owner_uin, region, name, description, project_id, is_default,"
-                           " created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        "ssssssiii", sg_id, owner, region, name, desc, project, (int64_t)is_default, now, now);
+        rc = store_exec(
+            s,
+            "INSERT INTO security_groups (sg_id, owner_uin, region, name, description, project_id, is_default,"
+            " created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "ssssssiii", sg_id, owner, region, name, desc, project, (int64_t)is_default, now, now);
         if (rc == STORE_CONSTRAINT && is_default)
             return rc;
     }
@@ -42,7 +44,8 @@ int sg_create(struct store *s, const char *owner, const char *region, const char
 /* 1 = the group exists and belongs to owner (its version copied out), 0 = not, -1 = error. */
 static int sg_lookup(struct store *s, const char *owner, const char *sg_id, int64_t *version)
 {
-    struct store_stmt *q = store_query(s, "SELECT version FROM security_groups WHERE sg_id = ? AND owner_uin = ?", "ss", sg_id, owner);
+    struct store_stmt *q =
+        store_query(s, "SELECT version FROM security_groups WHERE sg_id = ? AND owner_uin = ?", "ss", sg_id, owner);
     if (!q)
         return -1;
     int rc = store_step(q);
@@ -60,25 +63,26 @@ static json_t *policy_json(int index, const char *protocol, const char *port, co
     char t[32];
     net_time(modified, t);
     return json_pack("{s:i,s:s,s:s,s:{s:s,s:s},s:s,s:s,s:s,s:{s:s,s:s},s:s,s:s,s:s}", "PolicyIndex", index, "Protocol",
-                     protocol, "Port", port, "ServiceTemplate", "ServiceId", "", "ServiceGroupId", "", "CidrBlock", cidr,
-                     "Ipv6CidrBlock", "", "SecurityGroupId", peer_sg, "AddressTemplate", "AddressId", "", "AddressGroupId", "",
-                     "Action", action, "PolicyDescription", desc, "ModifyTime", t);
+                     protocol, "Port", port, "ServiceTemplate", "ServiceId", "", "ServiceGroupId", "", "CidrBlock",
+                     cidr, "Ipv6CidrBlock", "", "SecurityGroupId", peer_sg, "AddressTemplate", "AddressId", "",
+                     "AddressGroupId", "", "Action", action, "PolicyDescription", desc, "ModifyTime", t);
 }
 
 /* The direction's policies in order, as SDK objects (new reference), or NULL on store error. */
 static json_t *load_policies(struct store *s, const char *sg_id, const char *direction)
 {
-    struct store_stmt *q = store_query(s,
-                                       "SELECT protocol, port, cidr, peer_sg, action, description, modified FROM security_group_policies"
-                                       " WHERE sg_id = ? AND direction = ? ORDER BY position",
-                                       "ss", sg_id, direction);
+    struct store_stmt *q =
+        store_query(s,
+                    "SELECT protocol, port, cidr, peer_sg, action, description, modified FROM security_group_policies"
+                    " WHERE sg_id = ? AND direction = ? ORDER BY position",
+                    "ss", sg_id, direction);
     if (!q)
         return NULL;
     json_t *list = json_array();
     int rc, i = 0;
     while ((rc = store_step(q)) == 1)
-        json_array_append_new(list, policy_json(i++, store_text(q, 0), store_text(q, 1), store_text(q, 2), store_text(q, 3),
-                                                store_text(q, 4), store_text(q, 5), store_int(q, 6)));
+        json_array_append_new(list, policy_json(i++, store_text(q, 0), store_text(q, 1), store_text(q, 2),
+                                                store_text(q, 3), store_text(q, 4), store_text(q, 5), store_int(q, 6)));
     store_done(q);
     if (rc < 0) {
         json_decref(list);
@@ -89,21 +93,25 @@ static json_t *load_policies(struct store *s, const char *sg_id, const char *dir
 
 static int save_policies(struct store *s, const char *sg_id, const char *direction, json_t *list)
 {
-    if (store_exec(s, "DELETE FROM security_group_policies WHERE sg_id = ? AND direction = ?", "ss", sg_id, direction) < 0)
+    if (store_exec(s, "DELETE FROM security_group_policies WHERE sg_id = ? AND direction = ?", "ss", sg_id, direction) <
+        0)
         return -1;
     size_t i;
     json_t *p;
     int64_t now = time_now();
-    json_array_foreach(list, i, p) {
+    json_array_foreach (list, i, p) {
         json_t *mt = json_object_get(p, "ModifyTime");
         int64_t modified = now;
         if (json_is_string(mt))
             time_parse_iso8601(json_string_value(mt), &modified);
-        if (store_exec(s, "INSERT INTO security_group_policies (sg_id, direction, position, protocol, port, cidr, peer_sg,"
-                          " action, description, modified) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        if (store_exec(s,
+                       "INSERT INTO security_group_policies (sg_id, direction, position, protocol, port, cidr, peer_sg,"
+                       " action, description, modified) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        "ssissssssi", sg_id, direction, (int64_t)i, json_string_value(json_object_get(p, "Protocol")),
-                       json_string_value(json_object_get(p, "Port")), json_string_value(json_object_get(p, "CidrBlock")),
-                       json_string_value(json_object_get(p, "SecurityGroupId")), json_string_value(json_object_get(p, "Action")),
+                       json_string_value(json_object_get(p, "Port")),
+                       json_string_value(json_object_get(p, "CidrBlock")),
+                       json_string_value(json_object_get(p, "SecurityGroupId")),
+                       json_string_value(json_object_get(p, "Action")),
                        json_string_value(json_object_get(p, "PolicyDescription")), modified) != 1)
             return -1;
     }
@@ -112,7 +120,8 @@ static int save_policies(struct store *s, const char *sg_id, const char *directi
 
 static int bump_version(struct store *s, const char *sg_id)
 {
-    return store_exec(s, "UPDATE security_groups SET version = version + 1, updated = ? WHERE sg_id = ?", "is", net_now_us(), sg_id) == 1
+    return store_exec(s, "UPDATE security_groups SET version = version + 1, updated = ? WHERE sg_id = ?", "is",
+                      net_now_us(), sg_id) == 1
                ? 0
                : -1;
 }
@@ -140,7 +149,8 @@ static json_t *policy_from_request(struct api_ctx *ctx, json_t *in, const char *
     const char *v6 = json_string_value(json_object_get(in, "Ipv6CidrBlock"));
     json_t *st = json_object_get(in, "ServiceTemplate"), *at = json_object_get(in, "AddressTemplate");
     if ((st && json_object_size(st)) || (at && json_object_size(at)) || (v6 && *v6)) {
-        api_fail(ctx, E_UNSUPPORTED_OPERATION, "%s: service/address templates and IPv6 peers are not supported here.", path);
+        api_fail(ctx, E_UNSUPPORTED_OPERATION, "%s: service/address templates and IPv6 peers are not supported here.",
+                 path);
         return NULL;
     }
     if (!protocol || !*protocol) {
@@ -149,7 +159,8 @@ static json_t *policy_from_request(struct api_ctx *ctx, json_t *in, const char *
     }
     const char *proto = canonical_protocol(protocol);
     if (!proto) {
-        api_fail(ctx, E_INVALID_PARAMETER_VALUE, "%s.Protocol `%s` must be one of TCP, UDP, ICMP, ICMPv6, GRE, ALL.", path, protocol);
+        api_fail(ctx, E_INVALID_PARAMETER_VALUE, "%s.Protocol `%s` must be one of TCP, UDP, ICMP, ICMPv6, GRE, ALL.",
+                 path, protocol);
         return NULL;
     }
     int l4ports = strcmp(proto, "TCP") == 0 || strcmp(proto, "UDP") == 0;
@@ -157,11 +168,12 @@ static json_t *policy_from_request(struct api_ctx *ctx, json_t *in, const char *
     if (!port || !*port || strcasecmp(port, "all") == 0) {
         port = "ALL";
     } else if (!l4ports) {
-        api_fail(ctx, E_INVALID_PARAMETER_VALUE, "%s.Port is only accepted with TCP or UDP (got protocol %s).", path, proto);
+        api_fail(ctx, E_INVALID_PARAMETER_VALUE, "%s.Port is only accepted with TCP or UDP (got protocol %s).", path,
+                 proto);
         return NULL;
     } else if (port_spec_parse(port, ranges, 64) < 0) {
-        api_fail(ctx, E_INVALID_PARAMETER_VALUE, "%s.Port `%s` must be all, a port, a list like 80,443 or a range like 8000-9000.",
-                 path, port);
+        api_fail(ctx, E_INVALID_PARAMETER_VALUE,
+                 "%s.Port `%s` must be all, a port, a list like 80,443 or a range like 8000-9000.", path, port);
         return NULL;
     }
     if (!action || (strcasecmp(action, "ACCEPT") != 0 && strcasecmp(action, "DROP") != 0)) {
@@ -170,7 +182,8 @@ static json_t *policy_from_request(struct api_ctx *ctx, json_t *in, const char *
     }
     int has_cidr = cidr && *cidr, has_peer = peer && *peer;
     if (has_cidr && has_peer) {
-        api_fail(ctx, E_INVALID_PARAMETER_COEXIST, "%s: CidrBlock and SecurityGroupId cannot be specified together.", path);
+        api_fail(ctx, E_INVALID_PARAMETER_COEXIST, "%s: CidrBlock and SecurityGroupId cannot be specified together.",
+                 path);
         return NULL;
     }
     if (!has_cidr && !has_peer) {
@@ -182,7 +195,8 @@ static json_t *policy_from_request(struct api_ctx *ctx, json_t *in, const char *
         struct cidr c;
         const char *src = strcmp(cidr, "MY_PUBLIC_IP") == 0 ? ctx->source_ip : cidr;
         if (cidr_parse_peer(src, &c) != 0) {
-            api_fail(ctx, E_INVALID_PARAMETER_VALUE_MALFORMED, "%s.CidrBlock `%s` is not an IPv4 address or CIDR block.", path, cidr);
+            api_fail(ctx, E_INVALID_PARAMETER_VALUE_MALFORMED,
+                     "%s.CidrBlock `%s` is not an IPv4 address or CIDR block.", path, cidr);
             return NULL;
         }
         if (c.prefix == 32 && strchr(src, '/') == NULL)
@@ -197,7 +211,8 @@ static json_t *policy_from_request(struct api_ctx *ctx, json_t *in, const char *
             if (rc < 0)
                 net_store_failed(ctx);
             else
-                api_fail(ctx, E_INVALID_SECURITY_GROUP_CAPITAL_ID_NOT_FOUND, "%s.SecurityGroupId `%s` does not exist.", path, peer);
+                api_fail(ctx, E_INVALID_SECURITY_GROUP_CAPITAL_ID_NOT_FOUND, "%s.SecurityGroupId `%s` does not exist.",
+                         path, peer);
             return NULL;
         }
     }
@@ -205,15 +220,16 @@ static json_t *policy_from_request(struct api_ctx *ctx, json_t *in, const char *
     snprintf(act, sizeof act, "%s", action);
     for (char *p = act; *p; p++)
         *p = (char)toupper((unsigned char)*p);
-    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "Protocol", proto, "Port", port, "CidrBlock", cidr_text, "SecurityGroupId",
-                     has_peer ? peer : "", "Action", act, "PolicyDescription", desc ? desc : "");
+    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "Protocol", proto, "Port", port, "CidrBlock", cidr_text,
+                     "SecurityGroupId", has_peer ? peer : "", "Action", act, "PolicyDescription", desc ? desc : "");
 }
 
 static int same_policy(json_t *a, json_t *b)
 {
     static const char *const keys[] = {"Protocol", "Port", "CidrBlock", "SecurityGroupId", "Action"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
-        const char *x = json_string_value(json_object_get(a, keys[i])), *y = json_string_value(json_object_get(b, keys[i]));
+        const char *x = json_string_value(json_object_get(a, keys[i])),
+                   *y = json_string_value(json_object_get(b, keys[i]));
         if (strcasecmp(x ? x : "", y ? y : "") != 0)
             return 0;
     }
@@ -228,7 +244,8 @@ static int policy_prologue(struct api_ctx *ctx, const char **sg_id, json_t **set
     int64_t version;
     int rc = sg_lookup(ctx->store, ctx->who.owner_uin, *sg_id, &version);
     if (rc != 1)
-        return rc == 0 ? api_fail(ctx, E_RESOURCE_NOT_FOUND, "The security group `%s` does not exist.", *sg_id) : net_store_failed(ctx);
+        return rc == 0 ? api_fail(ctx, E_RESOURCE_NOT_FOUND, "The security group `%s` does not exist.", *sg_id)
+                       : net_store_failed(ctx);
     const char *v = json_string_value(json_object_get(*set, "Version"));
     if (v && *v && strcmp(ctx->action->name, "ModifySecurityGroupPolicies") != 0) {
         char cur[24];
@@ -249,11 +266,13 @@ static int create_policies(struct api_ctx *ctx)
         return -1;
     json_t *in_list = json_object_get(set, "Ingress"), *eg_list = json_object_get(set, "Egress");
     if (json_array_size(in_list) && json_array_size(eg_list))
-        return api_fail(ctx, E_INVALID_PARAMETER_COEXIST, "One request creates policies of one direction only (Ingress or Egress).");
+        return api_fail(ctx, E_INVALID_PARAMETER_COEXIST,
+                        "One request creates policies of one direction only (Ingress or Egress).");
     int d = json_array_size(eg_list) > 0;
     json_t *reqs = d ? eg_list : in_list;
     if (json_array_size(reqs) == 0)
-        return api_fail(ctx, E_INVALID_PARAMETER_VALUE_EMPTY, "SecurityGroupPolicySet has no Ingress or Egress policy.");
+        return api_fail(ctx, E_INVALID_PARAMETER_VALUE_EMPTY,
+                        "SecurityGroupPolicySet has no Ingress or Egress policy.");
     json_t *list = load_policies(ctx->store, sg_id, d ? "egress" : "ingress");
     if (!list)
         return net_store_failed(ctx);
@@ -261,24 +280,25 @@ static int create_policies(struct api_ctx *ctx)
     size_t i;
     json_t *r;
     int rc = 0;
-    json_array_foreach(reqs, i, r) {
+    json_array_foreach (reqs, i, r) {
         json_t *pi = json_object_get(r, "PolicyIndex");
         if (pi) {
             if (at >= 0 && json_integer_value(pi) != at) {
-                rc = api_fail(ctx, E_INVALID_PARAMETER_VALUE, "All policies of one request must carry the same PolicyIndex.");
+                rc = api_fail(ctx, E_INVALID_PARAMETER_VALUE,
+                              "All policies of one request must carry the same PolicyIndex.");
                 break;
             }
             at = json_integer_value(pi);
         }
     }
     if (rc == 0 && at > (int64_t)json_array_size(list))
-        rc = api_fail(ctx, E_INVALID_PARAMETER_VALUE_RANGE, "PolicyIndex %lld is beyond the %zu existing policies.", (long long)at,
-                      json_array_size(list));
+        rc = api_fail(ctx, E_INVALID_PARAMETER_VALUE_RANGE, "PolicyIndex %lld is beyond the %zu existing policies.",
+                      (long long)at, json_array_size(list));
     if (rc == 0 && json_array_size(list) + json_array_size(reqs) > NETWORK_MAX_POLICIES_PER_DIRECTION)
         rc = api_fail(ctx, E_LIMIT_EXCEEDED_SECURITY_GROUP_POLICY_SET, "A direction holds at most %d policies.",
                       NETWORK_MAX_POLICIES_PER_DIRECTION);
     size_t pos = at >= 0 ? (size_t)at : json_array_size(list);
-    json_array_foreach(reqs, i, r) {
+    json_array_foreach (reqs, i, r) {
         if (rc != 0)
             break;
         char path[96];
@@ -290,7 +310,7 @@ static int create_policies(struct api_ctx *ctx)
         }
         size_t j;
         json_t *e;
-        json_array_foreach(list, j, e) {
+        json_array_foreach (list, j, e) {
             if (same_policy(e, p)) {
                 rc = api_fail(ctx, E_UNSUPPORTED_OPERATION_DUPLICATE_POLICY, "%s duplicates policy %zu.", path, j);
                 break;
@@ -301,7 +321,8 @@ static int create_policies(struct api_ctx *ctx)
         else
             json_decref(p);
     }
-    if (rc == 0 && (save_policies(ctx->store, sg_id, d ? "egress" : "ingress", list) != 0 || bump_version(ctx->store, sg_id) != 0))
+    if (rc == 0 &&
+        (save_policies(ctx->store, sg_id, d ? "egress" : "ingress", list) != 0 || bump_version(ctx->store, sg_id) != 0))
         rc = net_store_failed(ctx);
     json_decref(list);
     return rc;
@@ -321,20 +342,22 @@ json_t *sg_policy_set(struct store *s, const char *sg_id)
         return NULL;
     }
     size_t nin = json_array_size(in), neg = json_array_size(eg);
-    return json_pack("{s:s,s:o,s:o,s:{s:I,s:I,s:I,s:I}}", "Version", version, "Egress", eg, "Ingress", in, "PolicyStatistics",
-                     "IngressIPv4TotalCount", (json_int_t)nin, "IngressIPv6TotalCount", (json_int_t)0, "EgressIPv4TotalCount",
-                     (json_int_t)neg, "EgressIPv6TotalCount", (json_int_t)0);
+    return json_pack("{s:s,s:o,s:o,s:{s:I,s:I,s:I,s:I}}", "Version", version, "Egress", eg, "Ingress", in,
+                     "PolicyStatistics", "IngressIPv4TotalCount", (json_int_t)nin, "IngressIPv6TotalCount",
+                     (json_int_t)0, "EgressIPv4TotalCount", (json_int_t)neg, "EgressIPv6TotalCount", (json_int_t)0);
 }
 
-static const char *const policy_filters[] = {"security-group-id", "ip", "address-module", "service-module", "protocol", "port",
-                                             "poly", "direction", "description", NULL};
+static const char *const policy_filters[] = {"security-group-id", "ip",   "address-module", "service-module",
+                                             "protocol",          "port", "poly",           "direction",
+                                             "description",       NULL};
 
 static int describe_policies(struct api_ctx *ctx)
 {
     const char *sg_id = api_str(ctx, "SecurityGroupId", "");
     int rc = sg_lookup(ctx->store, ctx->who.owner_uin, sg_id, NULL);
     if (rc != 1)
-        return rc == 0 ? api_fail(ctx, E_RESOURCE_NOT_FOUND, "The security group `%s` does not exist.", sg_id) : net_store_failed(ctx);
+        return rc == 0 ? api_fail(ctx, E_RESOURCE_NOT_FOUND, "The security group `%s` does not exist.", sg_id)
+                       : net_store_failed(ctx);
     if (filters_validate(ctx, policy_filters) != 0)
         return -1;
     json_t *set = sg_policy_set(ctx->store, sg_id);
@@ -353,10 +376,12 @@ static int describe_policies(struct api_ctx *ctx)
         for (size_t i = json_array_size(list); i-- > 0;) {
             json_t *p = json_array_get(list, i);
 #define FIELD(k) json_string_value(json_object_get(p, k))
-            if ((f_proto && !values_contain(f_proto, FIELD("Protocol"))) || (f_port && !values_contain(f_port, FIELD("Port"))) ||
+            if ((f_proto && !values_contain(f_proto, FIELD("Protocol"))) ||
+                (f_port && !values_contain(f_port, FIELD("Port"))) ||
                 (f_poly && !values_contain(f_poly, FIELD("Action"))) ||
                 (f_desc && !values_contain(f_desc, FIELD("PolicyDescription"))) ||
-                (f_ip && !values_contain(f_ip, FIELD("CidrBlock"))) || (f_sg && !values_contain(f_sg, FIELD("SecurityGroupId"))))
+                (f_ip && !values_contain(f_ip, FIELD("CidrBlock"))) ||
+                (f_sg && !values_contain(f_sg, FIELD("SecurityGroupId"))))
                 json_array_remove(list, i);
 #undef FIELD
         }
@@ -384,12 +409,13 @@ static int delete_policies(struct api_ctx *ctx)
         char *doomed = calloc(n + 1, 1);
         size_t i;
         json_t *r;
-        json_array_foreach(reqs, i, r) {
+        json_array_foreach (reqs, i, r) {
             json_t *pi = json_object_get(r, "PolicyIndex");
             if (pi) {
                 int64_t k = json_integer_value(pi);
                 if (k < 0 || k >= (int64_t)n) {
-                    rc = api_fail(ctx, E_RESOURCE_NOT_FOUND, "%s policy %lld does not exist.", directions[d], (long long)k);
+                    rc = api_fail(ctx, E_RESOURCE_NOT_FOUND, "%s policy %lld does not exist.", directions[d],
+                                  (long long)k);
                     break;
                 }
                 doomed[k] = 1;
@@ -423,7 +449,8 @@ static int delete_policies(struct api_ctx *ctx)
         json_decref(list);
     }
     if (rc == 0 && !any)
-        return api_fail(ctx, E_INVALID_PARAMETER_VALUE_EMPTY, "SecurityGroupPolicySet has no Ingress or Egress policy.");
+        return api_fail(ctx, E_INVALID_PARAMETER_VALUE_EMPTY,
+                        "SecurityGroupPolicySet has no Ingress or Egress policy.");
     if (rc == 0 && bump_version(ctx->store, sg_id) != 0)
         rc = net_store_failed(ctx);
     return rc;
@@ -437,11 +464,12 @@ static int policies_from_list(struct api_ctx *ctx, json_t *reqs, int d, json_t *
                         NETWORK_MAX_POLICIES_PER_DIRECTION);
     size_t i;
     json_t *r;
-    json_array_foreach(reqs, i, r) {
+    json_array_foreach (reqs, i, r) {
         char path[96];
         snprintf(path, sizeof path, "SecurityGroupPolicySet.%s.%zu", directions[d], i);
         if (json_object_get(r, "PolicyIndex"))
-            return api_fail(ctx, E_INVALID_PARAMETER, "%s.PolicyIndex cannot be given to ModifySecurityGroupPolicies.", path);
+            return api_fail(ctx, E_INVALID_PARAMETER, "%s.PolicyIndex cannot be given to ModifySecurityGroupPolicies.",
+                            path);
         json_t *p = policy_from_request(ctx, r, path);
         if (!p)
             return -1;
@@ -492,7 +520,8 @@ static int replace_policy(struct api_ctx *ctx)
     if (pi) {
         at = json_integer_value(pi);
     } else if (json_array_size(json_object_get(orig, directions[d])) == 1) {
-        json_t *o = policy_from_request(ctx, json_array_get(json_object_get(orig, directions[d]), 0), "OriginalSecurityGroupPolicySet");
+        json_t *o = policy_from_request(ctx, json_array_get(json_object_get(orig, directions[d]), 0),
+                                        "OriginalSecurityGroupPolicySet");
         if (!o)
             rc = -1;
         for (size_t j = 0; o && j < json_array_size(list); j++)
@@ -500,7 +529,8 @@ static int replace_policy(struct api_ctx *ctx)
                 at = (int64_t)j;
         json_decref(o);
     } else {
-        rc = api_fail(ctx, E_INVALID_PARAMETER_VALUE, "Give the policy's PolicyIndex or the original policy to replace.");
+        rc = api_fail(ctx, E_INVALID_PARAMETER_VALUE,
+                      "Give the policy's PolicyIndex or the original policy to replace.");
     }
     if (rc == 0 && (at < 0 || at >= (int64_t)json_array_size(list)))
         rc = api_fail(ctx, E_RESOURCE_NOT_FOUND, "The policy to replace does not exist.");
@@ -509,7 +539,8 @@ static int replace_policy(struct api_ctx *ctx)
         rc = -1;
     if (rc == 0) {
         json_array_set_new(list, (size_t)at, p);
-        if (save_policies(ctx->store, sg_id, d ? "egress" : "ingress", list) != 0 || bump_version(ctx->store, sg_id) != 0)
+        if (save_policies(ctx->store, sg_id, d ? "egress" : "ingress", list) != 0 ||
+            bump_version(ctx->store, sg_id) != 0)
             rc = net_store_failed(ctx);
     }
     json_decref(list);
@@ -527,8 +558,9 @@ static json_t *sg_json(struct store_stmt *q)
     net_time_us(store_int(q, 7), u);
     json_t *tags = json_loads(store_text(q, 5), 0, NULL);
     return json_pack("{s:s,s:s,s:s,s:s,s:b,s:s,s:o,s:s}", "SecurityGroupId", store_text(q, 0), "SecurityGroupName",
-                     store_text(q, 1), "SecurityGroupDesc", store_text(q, 2), "ProjectId", store_text(q, 3), "IsDefault",
-                     (int)store_int(q, 4), "CreatedTime", c, "TagSet", tags ? tags : json_array(), "UpdateTime", u);
+                     store_text(q, 1), "SecurityGroupDesc", store_text(q, 2), "ProjectId", store_text(q, 3),
+                     "IsDefault", (int)store_int(q, 4), "CreatedTime", c, "TagSet", tags ? tags : json_array(),
+                     "UpdateTime", u);
 }
 
 static int create_security_group(struct api_ctx *ctx)
@@ -537,8 +569,9 @@ static int create_security_group(struct api_ctx *ctx)
     for (const char *p = project; *p; p++)
         if (*p < '0' || *p > '9')
             return api_fail(ctx, E_INVALID_PARAMETER_VALUE, "ProjectId `%s` must be a number.", project);
-    struct store_stmt *c = store_query(ctx->store, "SELECT count(*) FROM security_groups WHERE owner_uin = ? AND region = ?", "ss",
-                                       ctx->who.owner_uin, ctx->region);
+    struct store_stmt *c =
+        store_query(ctx->store, "SELECT count(*) FROM security_groups WHERE owner_uin = ? AND region = ?", "ss",
+                    ctx->who.owner_uin, ctx->region);
     int64_t n = (c && store_step(c) == 1) ? store_int(c, 0) : -1;
     store_done(c);
     if (n < 0)
@@ -547,15 +580,18 @@ static int create_security_group(struct api_ctx *ctx)
         return api_fail(ctx, E_LIMIT_EXCEEDED, "The account already has %d security groups in %s, the quota.",
                         NETWORK_MAX_SECURITY_GROUPS, ctx->region);
     char sg_id[24];
-    if (sg_create(ctx->store, ctx->who.owner_uin, ctx->region, api_str(ctx, "GroupName", ""), api_str(ctx, "GroupDescription", ""),
-                  *project ? project : "0", 0, sg_id) != 0)
+    if (sg_create(ctx->store, ctx->who.owner_uin, ctx->region, api_str(ctx, "GroupName", ""),
+                  api_str(ctx, "GroupDescription", ""), *project ? project : "0", 0, sg_id) != 0)
         return net_store_failed(ctx);
     json_t *tags = net_tags(json_object_get(ctx->params, "Tags"));
     char *tags_s = json_dumps(tags, JSON_COMPACT);
     json_decref(tags);
-    int rc = store_exec(ctx->store, "UPDATE security_groups SET tags = ? WHERE sg_id = ?", "ss", tags_s ? tags_s : "[]", sg_id);
+    int rc = store_exec(ctx->store, "UPDATE security_groups SET tags = ? WHERE sg_id = ?", "ss", tags_s ? tags_s : "[]",
+                        sg_id);
     free(tags_s);
-    struct store_stmt *q = rc == 1 ? store_query(ctx->store, "SELECT " SG_COLUMNS " FROM security_groups WHERE sg_id = ?", "s", sg_id) : NULL;
+    struct store_stmt *q =
+        rc == 1 ? store_query(ctx->store, "SELECT " SG_COLUMNS " FROM security_groups WHERE sg_id = ?", "s", sg_id)
+                : NULL;
     if (!q || store_step(q) != 1) {
         store_done(q);
         return net_store_failed(ctx);
@@ -577,9 +613,10 @@ static int describe_security_groups(struct api_ctx *ctx)
     json_t *ids = json_object_get(ctx->params, "SecurityGroupIds");
     size_t i;
     json_t *v;
-    json_array_foreach(ids, i, v) {
+    json_array_foreach (ids, i, v) {
         if (!net_valid_id(json_string_value(v), "sg-"))
-            return api_fail(ctx, E_INVALID_PARAMETER_VALUE_MALFORMED, "The id `%s` is malformed.", json_string_value(v));
+            return api_fail(ctx, E_INVALID_PARAMETER_VALUE_MALFORMED, "The id `%s` is malformed.",
+                            json_string_value(v));
     }
     json_t *f_id = filter_get(ctx, "security-group-id"), *f_proj = filter_get(ctx, "project-id"),
            *f_name = filter_get(ctx, "security-group-name"), *f_tag = filter_get(ctx, "tag-key");
@@ -587,7 +624,8 @@ static int describe_security_groups(struct api_ctx *ctx)
     int by_update = strcmp(api_str(ctx, "OrderField", ""), "UpdateTime") == 0;
     struct store_stmt *q;
     char sql[256];
-    snprintf(sql, sizeof sql, "SELECT " SG_COLUMNS " FROM security_groups WHERE owner_uin = ? AND region = ? ORDER BY %s%s, sg_id",
+    snprintf(sql, sizeof sql,
+             "SELECT " SG_COLUMNS " FROM security_groups WHERE owner_uin = ? AND region = ? ORDER BY %s%s, sg_id",
              by_update ? "updated" : "created", desc ? " DESC" : ""); /* the store caches statements by their text */
     q = store_query(ctx->store, sql, "ss", ctx->who.owner_uin, ctx->region);
     if (!q)
@@ -598,14 +636,16 @@ static int describe_security_groups(struct api_ctx *ctx)
     while ((rc = store_step(q)) == 1) {
         const char *id = store_text(q, 0);
         if ((json_array_size(ids) && !values_contain(ids, id)) || (f_id && !values_contain(f_id, id)) ||
-            (f_proj && !values_contain(f_proj, store_text(q, 3))) || (f_name && !values_contain(f_name, store_text(q, 1))))
+            (f_proj && !values_contain(f_proj, store_text(q, 3))) ||
+            (f_name && !values_contain(f_name, store_text(q, 1))))
             continue;
         if (f_tag) {
             json_t *tags = json_loads(store_text(q, 5), 0, NULL);
             int hit = 0;
             size_t j;
             json_t *t;
-            json_array_foreach(tags, j, t) hit |= values_contain(f_tag, json_string_value(json_object_get(t, "Key")));
+            json_array_foreach (tags, j, t)
+                hit |= values_contain(f_tag, json_string_value(json_object_get(t, "Key")));
             json_decref(tags);
             if (!hit)
                 continue;
@@ -627,11 +667,13 @@ static int delete_security_group(struct api_ctx *ctx)
     const char *sg_id = api_str(ctx, "SecurityGroupId", "");
     int rc = sg_lookup(ctx->store, ctx->who.owner_uin, sg_id, NULL);
     if (rc != 1)
-        return rc == 0 ? api_fail(ctx, E_RESOURCE_NOT_FOUND, "The security group `%s` does not exist.", sg_id) : net_store_failed(ctx);
-    struct store_stmt *q = store_query(ctx->store,
-                                       "SELECT (SELECT count(*) FROM nic_security_groups WHERE sg_id = ?),"
-                                       " (SELECT count(*) FROM security_group_policies WHERE peer_sg = ? AND sg_id <> ?)",
-                                       "sss", sg_id, sg_id, sg_id);
+        return rc == 0 ? api_fail(ctx, E_RESOURCE_NOT_FOUND, "The security group `%s` does not exist.", sg_id)
+                       : net_store_failed(ctx);
+    struct store_stmt *q =
+        store_query(ctx->store,
+                    "SELECT (SELECT count(*) FROM nic_security_groups WHERE sg_id = ?),"
+                    " (SELECT count(*) FROM security_group_policies WHERE peer_sg = ? AND sg_id <> ?)",
+                    "sss", sg_id, sg_id, sg_id);
     if (!q || store_step(q) != 1) {
         store_done(q);
         return net_store_failed(ctx);
@@ -639,12 +681,15 @@ static int delete_security_group(struct api_ctx *ctx)
     int64_t nics = store_int(q, 0), refs = store_int(q, 1);
     store_done(q);
     if (nics > 0)
-        return api_fail(ctx, E_RESOURCE_IN_USE, "The security group `%s` is bound to %lld instance(s).", sg_id, (long long)nics);
+        return api_fail(ctx, E_RESOURCE_IN_USE, "The security group `%s` is bound to %lld instance(s).", sg_id,
+                        (long long)nics);
     if (refs > 0)
-        return api_fail(ctx, E_RESOURCE_IN_USE, "The security group `%s` is referenced by %lld policy(ies) of other groups.", sg_id,
+        return api_fail(ctx, E_RESOURCE_IN_USE,
+                        "The security group `%s` is referenced by %lld policy(ies) of other groups.", sg_id,
                         (long long)refs);
     if (store_exec(ctx->store, "DELETE FROM security_group_policies WHERE sg_id = ?", "s", sg_id) < 0 ||
-        store_exec(ctx->store, "DELETE FROM security_groups WHERE sg_id = ? AND owner_uin = ?", "ss", sg_id, ctx->who.owner_uin) != 1)
+        store_exec(ctx->store, "DELETE FROM security_groups WHERE sg_id = ? AND owner_uin = ?", "ss", sg_id,
+                   ctx->who.owner_uin) != 1)
         return net_store_failed(ctx);
     return 0;
 }
@@ -659,7 +704,9 @@ int sg_add_default_policies(struct store *s, const char *sg_id)
                            "SecurityGroupId", "", "Action", "ACCEPT", "PolicyDescription", "all IPv4 ingress");
     json_t *eg = json_pack("[{s:s,s:s,s:s,s:s,s:s,s:s}]", "Protocol", "ALL", "Port", "ALL", "CidrBlock", "0.0.0.0/0",
                            "SecurityGroupId", "", "Action", "ACCEPT", "PolicyDescription", "all egress");
-    int rc = (in && eg && save_policies(s, sg_id, "ingress", in) == 0 && save_policies(s, sg_id, "egress", eg) == 0) ? 0 : -1;
+    int rc = (in && eg && save_policies(s, sg_id, "ingress", in) == 0 && save_policies(s, sg_id, "egress", eg) == 0)
+                 ? 0
+                 : -1;
     json_decref(in);
     json_decref(eg);
     return rc;
@@ -667,8 +714,9 @@ int sg_add_default_policies(struct store *s, const char *sg_id)
 
 int network_default_security_group(struct store *s, const char *owner_uin, const char *region, char sg_id[24])
 {
-    struct store_stmt *q = store_query(s, "SELECT sg_id FROM security_groups WHERE owner_uin = ? AND region = ? AND is_default = 1",
-                                       "ss", owner_uin, region);
+    struct store_stmt *q =
+        store_query(s, "SELECT sg_id FROM security_groups WHERE owner_uin = ? AND region = ? AND is_default = 1", "ss",
+                    owner_uin, region);
     if (!q)
         return -1;
     int rc = store_step(q);
@@ -682,8 +730,8 @@ int network_default_security_group(struct store *s, const char *owner_uin, const
     return sg_add_default_policies(s, sg_id);
 }
 
-int network_set_nic_security_groups(struct store *s, const char *owner_uin, const char *instance_id, const char *const *sg_ids,
-                                    int n, char *code, size_t codelen)
+int network_set_nic_security_groups(struct store *s, const char *owner_uin, const char *instance_id,
+                                    const char *const *sg_ids, int n, char *code, size_t codelen)
 {
     for (int i = 0; i < n; i++) {
         int rc = sg_lookup(s, owner_uin, sg_ids[i], NULL);
@@ -692,11 +740,13 @@ int network_set_nic_security_groups(struct store *s, const char *owner_uin, cons
             return -1;
         }
     }
-    if (store_exec(s, "DELETE FROM nic_security_groups WHERE instance_id = ? AND owner_uin = ?", "ss", instance_id, owner_uin) < 0)
+    if (store_exec(s, "DELETE FROM nic_security_groups WHERE instance_id = ? AND owner_uin = ?", "ss", instance_id,
+                   owner_uin) < 0)
         goto fail;
     for (int i = 0; i < n; i++)
-        if (store_exec(s, "INSERT INTO nic_security_groups (instance_id, sg_id, owner_uin, position) VALUES (?, ?, ?, ?)"
-                          " ON CONFLICT (instance_id, sg_id) DO NOTHING",
+        if (store_exec(s,
+                       "INSERT INTO nic_security_groups (instance_id, sg_id, owner_uin, position) VALUES (?, ?, ?, ?)"
+                       " ON CONFLICT (instance_id, sg_id) DO NOTHING",
                        "sssi", instance_id, sg_ids[i], owner_uin, (int64_t)i) < 0)
             goto fail;
     return 0;
@@ -709,22 +759,37 @@ fail:
 
 static const struct param p_template_svc[] = {P_STR("ServiceId", 0, 0, 64), P_STR("ServiceGroupId", 0, 0, 64), P_END};
 static const struct param p_template_addr[] = {P_STR("AddressId", 0, 0, 64), P_STR("AddressGroupId", 0, 0, 64), P_END};
-static const struct param p_policy[] = {
-    P_INT("PolicyIndex", 0, 0, 1000),       P_STR("Protocol", 0, 0, 16),       P_STR("Port", 0, 0, 512),
-    P_OBJ("ServiceTemplate", 0, p_template_svc), P_STR("CidrBlock", 0, 0, 64), P_STR("Ipv6CidrBlock", 0, 0, 64),
-    P_STR("SecurityGroupId", 0, 0, 64),     P_OBJ("AddressTemplate", 0, p_template_addr), P_STR("Action", 0, 0, 16),
-    P_STR("PolicyDescription", 0, 0, 100),  P_STR("ModifyTime", 0, 0, 32),     P_INT("Priority", 0, 0, 1000), P_END};
+static const struct param p_policy[] = {P_INT("PolicyIndex", 0, 0, 1000),
+                                        P_STR("Protocol", 0, 0, 16),
+                                        P_STR("Port", 0, 0, 512),
+                                        P_OBJ("ServiceTemplate", 0, p_template_svc),
+                                        P_STR("CidrBlock", 0, 0, 64),
+                                        P_STR("Ipv6CidrBlock", 0, 0, 64),
+                                        P_STR("SecurityGroupId", 0, 0, 64),
+                                        P_OBJ("AddressTemplate", 0, p_template_addr),
+                                        P_STR("Action", 0, 0, 16),
+                                        P_STR("PolicyDescription", 0, 0, 100),
+                                        P_STR("ModifyTime", 0, 0, 32),
+                                        P_INT("Priority", 0, 0, 1000),
+                                        P_END};
 static const struct param p_stats[] = {P_INT("IngressIPv4TotalCount", 0, 0, 0), P_INT("IngressIPv6TotalCount", 0, 0, 0),
-                                       P_INT("EgressIPv4TotalCount", 0, 0, 0), P_INT("EgressIPv6TotalCount", 0, 0, 0), P_END};
+                                       P_INT("EgressIPv4TotalCount", 0, 0, 0), P_INT("EgressIPv6TotalCount", 0, 0, 0),
+                                       P_END};
 static const struct param p_policy_set[] = {P_STR("Version", 0, 0, 24), P_OBJS("Egress", 0, 100, p_policy),
-                                            P_OBJS("Ingress", 0, 100, p_policy), P_OBJ("PolicyStatistics", 0, p_stats), P_END};
-static const struct param p_create_sg[] = {P_STR("GroupName", P_REQUIRED, 1, 60), P_STR("GroupDescription", P_REQUIRED, 0, 100),
-                                           P_STR("ProjectId", 0, 0, 20), P_OBJS("Tags", 0, 50, tag_fields_optional_value), P_END};
+                                            P_OBJS("Ingress", 0, 100, p_policy), P_OBJ("PolicyStatistics", 0, p_stats),
+                                            P_END};
+static const struct param p_create_sg[] = {P_STR("GroupName", P_REQUIRED, 1, 60),
+                                           P_STR("GroupDescription", P_REQUIRED, 0, 100), P_STR("ProjectId", 0, 0, 20),
+                                           P_OBJS("Tags", 0, 50, tag_fields_optional_value), P_END};
 static const char *const order_fields[] = {"CreatedTime", "UpdateTime", NULL};
 static const char *const order_dirs[] = {"ASC", "DESC", NULL};
-static const struct param p_describe_sgs[] = {P_STRS("SecurityGroupIds", 0, 100, 64), P_FILTERS_WIDE,
-                                              P_STR("Offset", P_NUMSTR, 0, 12), P_STR("Limit", P_NUMSTR, 0, 12),
-                                              P_ENUM("OrderField", 0, order_fields), P_ENUM("OrderDirection", 0, order_dirs), P_END};
+static const struct param p_describe_sgs[] = {P_STRS("SecurityGroupIds", 0, 100, 64),
+                                              P_FILTERS_WIDE,
+                                              P_STR("Offset", P_NUMSTR, 0, 12),
+                                              P_STR("Limit", P_NUMSTR, 0, 12),
+                                              P_ENUM("OrderField", 0, order_fields),
+                                              P_ENUM("OrderDirection", 0, order_dirs),
+                                              P_END};
 static const struct param p_sg_id[] = {P_STR("SecurityGroupId", P_REQUIRED, 1, 64), P_END};
 static const struct param p_policies[] = {P_STR("SecurityGroupId", P_REQUIRED, 1, 64),
                                           P_OBJ("SecurityGroupPolicySet", P_REQUIRED, p_policy_set), P_END};
@@ -734,21 +799,27 @@ static const struct param p_modify_policies[] = {P_STR("SecurityGroupId", P_REQU
 static const struct param p_replace_policy[] = {P_STR("SecurityGroupId", P_REQUIRED, 1, 64),
                                                 P_OBJ("SecurityGroupPolicySet", P_REQUIRED, p_policy_set),
                                                 P_OBJ("OriginalSecurityGroupPolicySet", 0, p_policy_set), P_END};
-static const struct param p_describe_policies[] = {P_STR("SecurityGroupId", P_REQUIRED, 1, 64),
-                                                   P_FILTERS_WIDE, P_END};
+static const struct param p_describe_policies[] = {P_STR("SecurityGroupId", P_REQUIRED, 1, 64), P_FILTERS_WIDE, P_END};
 
 #define SGR "sg/${SecurityGroupId}"
 /* A rule may name another group as its source or destination: that group is touched too. */
-#define SG_PEERS TOUCHES("vpc:sg/${SecurityGroupPolicySet.Ingress.SecurityGroupId}", \
-                         "vpc:sg/${SecurityGroupPolicySet.Egress.SecurityGroupId}")
+#define SG_PEERS                                                                                                       \
+    TOUCHES("vpc:sg/${SecurityGroupPolicySet.Ingress.SecurityGroupId}",                                                \
+            "vpc:sg/${SecurityGroupPolicySet.Egress.SecurityGroupId}")
 const struct action security_group_actions[] = {
-    {"vpc", VPC_VERSION, "CreateSecurityGroup", create_security_group, p_create_sg, A_MUTATES | A_REGIONAL, "sg/*", NULL},
-    {"vpc", VPC_VERSION, "DescribeSecurityGroups", describe_security_groups, p_describe_sgs, A_REGIONAL, "sg/${SecurityGroupIds|*}", NULL},
+    {"vpc", VPC_VERSION, "CreateSecurityGroup", create_security_group, p_create_sg, A_MUTATES | A_REGIONAL, "sg/*",
+     NULL},
+    {"vpc", VPC_VERSION, "DescribeSecurityGroups", describe_security_groups, p_describe_sgs, A_REGIONAL,
+     "sg/${SecurityGroupIds|*}", NULL},
     {"vpc", VPC_VERSION, "DeleteSecurityGroup", delete_security_group, p_sg_id, A_MUTATES | A_REGIONAL, SGR, NULL},
-    {"vpc", VPC_VERSION, "CreateSecurityGroupPolicies", create_policies, p_policies, A_MUTATES | A_REGIONAL, SGR, NULL, SG_PEERS},
-    {"vpc", VPC_VERSION, "DescribeSecurityGroupPolicies", describe_policies, p_describe_policies, A_REGIONAL, SGR, NULL},
+    {"vpc", VPC_VERSION, "CreateSecurityGroupPolicies", create_policies, p_policies, A_MUTATES | A_REGIONAL, SGR, NULL,
+     SG_PEERS},
+    {"vpc", VPC_VERSION, "DescribeSecurityGroupPolicies", describe_policies, p_describe_policies, A_REGIONAL, SGR,
+     NULL},
     {"vpc", VPC_VERSION, "DeleteSecurityGroupPolicies", delete_policies, p_policies, A_MUTATES | A_REGIONAL, SGR, NULL},
-    {"vpc", VPC_VERSION, "ModifySecurityGroupPolicies", modify_policies, p_modify_policies, A_MUTATES | A_REGIONAL, SGR, NULL, SG_PEERS},
-    {"vpc", VPC_VERSION, "ReplaceSecurityGroupPolicy", replace_policy, p_replace_policy, A_MUTATES | A_REGIONAL, SGR, NULL, SG_PEERS},
+    {"vpc", VPC_VERSION, "ModifySecurityGroupPolicies", modify_policies, p_modify_policies, A_MUTATES | A_REGIONAL, SGR,
+     NULL, SG_PEERS},
+    {"vpc", VPC_VERSION, "ReplaceSecurityGroupPolicy", replace_policy, p_replace_policy, A_MUTATES | A_REGIONAL, SGR,
+     NULL, SG_PEERS},
 };
 const int security_group_action_count = sizeof security_group_actions / sizeof security_group_actions[0];

@@ -15,14 +15,15 @@
 
 /*
  * Prepared statements are cached per connection, keyed by the SQL text (equal texts at two
- * addresses share one entry; a reused buffer holding new text does not alias the old). When the cache is full the least recently used statement that is not mid-iteration is
- * finalized; if every one is, the statement is prepared uncached and finalized at store_done().
+ * addresses share one entry; a reused buffer holding new text does not alias the old). When the cache is full the least
+ * recently used statement that is not mid-iteration is finalized; if every one is, the statement is prepared uncached
+ * and finalized at store_done().
  */
 #define STMT_CACHE 256
 
 struct store_stmt {
     sqlite3_stmt *stmt;
-    char *sql;            /* owned copy of the text */
+    char *sql; /* owned copy of the text */
     uint64_t hash, used;
     int transient;
     struct store *owner;
@@ -102,10 +103,7 @@ static int map_rc(int rc)
     }
 }
 
-static int exec_plain(struct store *s, const char *sql)
-{
-    return map_rc(sqlite3_exec(s->db, sql, NULL, NULL, NULL));
-}
+static int exec_plain(struct store *s, const char *sql) { return map_rc(sqlite3_exec(s->db, sql, NULL, NULL, NULL)); }
 
 int store_begin(struct store *s)
 {
@@ -166,7 +164,8 @@ static struct store_stmt *prepare(struct store *s, const char *sql)
     }
     entry_clear(victim);
     victim->sql = strdup(sql);
-    if (!victim->sql || sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &victim->stmt, NULL) != SQLITE_OK) {
+    if (!victim->sql ||
+        sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &victim->stmt, NULL) != SQLITE_OK) {
         entry_clear(victim);
         return NULL;
     }
@@ -269,8 +268,9 @@ int64_t store_last_id(struct store *s) { return sqlite3_last_insert_rowid(s->db)
 
 int store_migrate(struct store *s, const char *component, const struct migration *m, int n, char *err, size_t errlen)
 {
-    static const char *create = "CREATE TABLE IF NOT EXISTS schema_migrations (component TEXT NOT NULL, "
-                                "version INTEGER NOT NULL, applied_at INTEGER NOT NULL, PRIMARY KEY (component, version))";
+    static const char *create =
+        "CREATE TABLE IF NOT EXISTS schema_migrations (component TEXT NOT NULL, "
+        "version INTEGER NOT NULL, applied_at INTEGER NOT NULL, PRIMARY KEY (component, version))";
     if (exec_plain(s, create) != STORE_OK) {
         snprintf(err, errlen, "schema_migrations: %s", sqlite3_errmsg(s->db));
         return -1;
@@ -280,9 +280,8 @@ int store_migrate(struct store *s, const char *component, const struct migration
             snprintf(err, errlen, "%s migration %d: %s", component, m[i].version, sqlite3_errmsg(s->db));
             return -1;
         }
-        struct store_stmt *q =
-            store_query(s, "SELECT 1 FROM schema_migrations WHERE component = ? AND version = ?", "si", component,
-                        (int64_t)m[i].version);
+        struct store_stmt *q = store_query(s, "SELECT 1 FROM schema_migrations WHERE component = ? AND version = ?",
+                                           "si", component, (int64_t)m[i].version);
         int have = q ? store_step(q) : -1;
         store_done(q);
         if (have < 0) {
@@ -293,9 +292,12 @@ int store_migrate(struct store *s, const char *component, const struct migration
         if (have == 0) {
             char *msg = NULL;
             if (sqlite3_exec(s->db, m[i].sql, NULL, NULL, &msg) != SQLITE_OK ||
-                store_exec(s, "INSERT INTO schema_migrations (component, version, applied_at) VALUES (?, ?, strftime('%s','now'))",
+                store_exec(s,
+                           "INSERT INTO schema_migrations (component, version, applied_at) VALUES (?, ?, "
+                           "strftime('%s','now'))",
                            "si", component, (int64_t)m[i].version) < 0) {
-                snprintf(err, errlen, "%s migration %d: %s", component, m[i].version, msg ? msg : sqlite3_errmsg(s->db));
+                snprintf(err, errlen, "%s migration %d: %s", component, m[i].version,
+                         msg ? msg : sqlite3_errmsg(s->db));
                 sqlite3_free(msg);
                 store_rollback(s);
                 return -1;

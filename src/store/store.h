@@ -38,7 +38,7 @@ int store_in_transaction(struct store *s);
 /* Parameters are described by fmt, one letter each: s = const char* (NULL binds NULL),
  * i = int64_t, b = (const void*, size_t) blob. Returns NULL on error (see store_errmsg). */
 struct store_stmt *store_query(struct store *s, const char *sql, const char *fmt, ...);
-int store_step(struct store_stmt *st); /* 1 = row, 0 = done, <0 = STORE_* error */
+int store_step(struct store_stmt *st);                  /* 1 = row, 0 = done, <0 = STORE_* error */
 const char *store_text(struct store_stmt *st, int col); /* "" for NULL */
 int64_t store_int(struct store_stmt *st, int col);
 const void *store_blob(struct store_stmt *st, int col, size_t *len);
@@ -51,8 +51,7 @@ int64_t store_last_id(struct store *s);
 
 /* Applies the component's migrations not yet recorded in schema_migrations, each in its own
  * transaction. */
-int store_migrate(struct store *s, const char *component, const struct migration *m, int n, char *err,
-                  size_t errlen);
+int store_migrate(struct store *s, const char *component, const struct migration *m, int n, char *err, size_t errlen);
 
 /* The calling thread's connection to the daemon's store (opened on first use). */
 void store_set_path(const char *path);

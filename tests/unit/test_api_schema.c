@@ -11,10 +11,14 @@
 static const char *const charge[] = {"PREPAID", "POSTPAID_BY_HOUR", NULL};
 static const struct param p_filter[] = {P_STR("Name", P_REQUIRED, 1, 32), P_STRS("Values", P_REQUIRED, 5, 64), P_END};
 static const struct param p_place[] = {P_STR("Zone", P_REQUIRED, 1, 64), P_INT("ProjectId", 0, 0, 1000), P_END};
-static const struct param schema[] = {
-    P_STR("Name", P_REQUIRED, 1, 8),  P_INT("Limit", 0, 1, 100),       P_BOOL("DryRun", 0),
-    P_ENUM("ChargeType", 0, charge), P_OBJ("Placement", 0, p_place),  P_OBJS("Filters", 0, 10, p_filter),
-    P_INTS("Ids", 0, 3),             P_END};
+static const struct param schema[] = {P_STR("Name", P_REQUIRED, 1, 8),
+                                      P_INT("Limit", 0, 1, 100),
+                                      P_BOOL("DryRun", 0),
+                                      P_ENUM("ChargeType", 0, charge),
+                                      P_OBJ("Placement", 0, p_place),
+                                      P_OBJS("Filters", 0, 10, p_filter),
+                                      P_INTS("Ids", 0, 3),
+                                      P_END};
 
 struct row {
     const char *json; /* request body */
@@ -41,8 +45,10 @@ static const struct row rows[] = {
     {"{\"Name\":\"a\",\"Placement\":{}}", 0, "MissingParameter", "`Placement.Zone`"},
     {"{\"Name\":\"a\",\"Placement\":{\"Zone\":\"z\",\"X\":1}}", 0, "UnknownParameter", "`Placement.X`"},
     {"{\"Name\":\"a\",\"Placement\":[]}", 0, "InvalidParameter", "`Placement`"},
-    {"{\"Name\":\"a\",\"Filters\":[{\"Name\":\"zone\",\"Values\":[\"x\",3]}]}", 0, "InvalidParameter", "`Filters.0.Values.1`"},
-    {"{\"Name\":\"a\",\"Filters\":[{\"Name\":\"zone\",\"Values\":[\"1\",\"2\",\"3\",\"4\",\"5\",\"6\"]}]}", 0, "InvalidParameterValue", "`Filters.0.Values`"},
+    {"{\"Name\":\"a\",\"Filters\":[{\"Name\":\"zone\",\"Values\":[\"x\",3]}]}", 0, "InvalidParameter",
+     "`Filters.0.Values.1`"},
+    {"{\"Name\":\"a\",\"Filters\":[{\"Name\":\"zone\",\"Values\":[\"1\",\"2\",\"3\",\"4\",\"5\",\"6\"]}]}", 0,
+     "InvalidParameterValue", "`Filters.0.Values`"},
     {"{\"Name\":\"a\",\"Filters\":[{\"Values\":[]}]}", 0, "MissingParameter", "`Filters.0.Name`"},
     {"{\"Name\":\"a\",\"Ids\":[1,2,3,4]}", 0, "InvalidParameterValue", "`Ids`"},
     {"[]", 0, "InvalidParameter", NULL},
@@ -66,7 +72,8 @@ static void table(void **state)
                 fail_msg("row %zu (%s): unexpected %s: %s", i, rows[i].json, code, msg);
         } else {
             if (rc == 0 || strcmp(code, rows[i].code) != 0)
-                fail_msg("row %zu (%s): want %s, got %s (%s)", i, rows[i].json, rows[i].code, rc ? code : "success", msg);
+                fail_msg("row %zu (%s): want %s, got %s (%s)", i, rows[i].json, rows[i].code, rc ? code : "success",
+                         msg);
             if (rows[i].in_message && !strstr(msg, rows[i].in_message))
                 fail_msg("row %zu: message `%s` does not name %s", i, msg, rows[i].in_message);
         }

@@ -29,8 +29,8 @@ static int verify(const char *sig, const char *sid, const char *date, const char
 {
     char auth[512];
     snprintf(auth, sizeof auth,
-             "TC3-HMAC-SHA256 Credential=%s/%s/%s/tc3_request, SignedHeaders=content-type;host, Signature=%s", sid, date,
-             service, sig);
+             "TC3-HMAC-SHA256 Credential=%s/%s/%s/tc3_request, SignedHeaders=content-type;host, Signature=%s", sid,
+             date, service, sig);
     struct tc3_auth a;
     assert_int_equal(tc3_parse_authorization(auth, &a), 0);
     return tc3_verify(&a, secret, method, query, lookup, h, body, strlen(body));
@@ -39,7 +39,8 @@ static int verify(const char *sig, const char *sid, const char *date, const char
 static void vector_a_official_doc(void **state)
 {
     (void)state;
-    const char *body = "{\"Limit\": 1, \"Filters\": [{\"Values\": [\"\\u672a\\u547d\\u540d\"], \"Name\": \"instance-name\"}]}";
+    const char *body =
+        "{\"Limit\": 1, \"Filters\": [{\"Values\": [\"\\u672a\\u547d\\u540d\"], \"Name\": \"instance-name\"}]}";
     struct hdrs h = {{"host", "content-type", "x-tc-timestamp"},
                      {"cvm.tencentcloudapi.com", "application/json; charset=utf-8", "1551113065"}};
     char hash[65];
@@ -69,7 +70,8 @@ static void vector_b_node_sdk_ip_endpoint(void **state)
     assert_int_equal(verify(sig, "AKIDEXAMPLE", "2023-11-14", "127", "SECRETEXAMPLE", "POST", "", &h, body_b), 0);
     /* wrong secret, tampered body, wrong date, other service all fail */
     assert_int_not_equal(verify(sig, "AKIDEXAMPLE", "2023-11-14", "127", "SECRETEXAMPLF", "POST", "", &h, body_b), 0);
-    assert_int_not_equal(verify(sig, "AKIDEXAMPLE", "2023-11-14", "127", "SECRETEXAMPLE", "POST", "", &h, "{\"Limit\":2}"), 0);
+    assert_int_not_equal(
+        verify(sig, "AKIDEXAMPLE", "2023-11-14", "127", "SECRETEXAMPLE", "POST", "", &h, "{\"Limit\":2}"), 0);
     assert_int_not_equal(verify(sig, "AKIDEXAMPLE", "2023-11-15", "127", "SECRETEXAMPLE", "POST", "", &h, body_b), 0);
     assert_int_not_equal(verify(sig, "AKIDEXAMPLE", "2023-11-14", "cvm", "SECRETEXAMPLE", "POST", "", &h, body_b), 0);
 }
@@ -100,7 +102,8 @@ static void python_sdk_signs_host_with_port(void **state)
     (void)state;
     /* Sign with the port in the host, as the Python SDK does; the server must accept it too. */
     struct hdrs h = {{"host", "content-type", "x-tc-timestamp"}, {"127.0.0.1:8080", "application/json", "1700000000"}};
-    char *cr = tc3_canonical_request("POST", "", "content-type;host", lookup, &h, "127.0.0.1:8080", 0, body_b, strlen(body_b));
+    char *cr =
+        tc3_canonical_request("POST", "", "content-type;host", lookup, &h, "127.0.0.1:8080", 0, body_b, strlen(body_b));
     char sig[65];
     tc3_sign("SECRETEXAMPLE", "2023-11-14", "127", 1700000000, cr, sig);
     free(cr);
@@ -115,18 +118,24 @@ static void malformed_authorization(void **state)
         "",
         "TC3-HMAC-SHA256",
         "TC3-HMAC-SHA1 Credential=A/2023-11-14/cvm/tc3_request, SignedHeaders=host, Signature=00",
-        "TC3-HMAC-SHA256 Credential=A/2023-11-14/cvm, SignedHeaders=host, Signature=e8dc5159c1b013a8c3ea1c2bf20747cea5ed5a4ac2865b2cb91a62caaf6f4bfc",
-        "TC3-HMAC-SHA256 Credential=A/2023-11-14/cvm/tc3_request, Signature=e8dc5159c1b013a8c3ea1c2bf20747cea5ed5a4ac2865b2cb91a62caaf6f4bfc",
+        "TC3-HMAC-SHA256 Credential=A/2023-11-14/cvm, SignedHeaders=host, "
+        "Signature=e8dc5159c1b013a8c3ea1c2bf20747cea5ed5a4ac2865b2cb91a62caaf6f4bfc",
+        "TC3-HMAC-SHA256 Credential=A/2023-11-14/cvm/tc3_request, "
+        "Signature=e8dc5159c1b013a8c3ea1c2bf20747cea5ed5a4ac2865b2cb91a62caaf6f4bfc",
         "TC3-HMAC-SHA256 Credential=A/2023-11-14/cvm/tc3_request, SignedHeaders=host, Signature=short",
-        "TC3-HMAC-SHA256 Credential=A/2023-11-14/cvm/tc3_request/x, SignedHeaders=host, Signature=e8dc5159c1b013a8c3ea1c2bf20747cea5ed5a4ac2865b2cb91a62caaf6f4bfc",
-        "TC3-HMAC-SHA256 Credential=A/2023-11-14/cvm/tc3_request, SignedHeaders=ho st, Signature=e8dc5159c1b013a8c3ea1c2bf20747cea5ed5a4ac2865b2cb91a62caaf6f4bfc",
+        "TC3-HMAC-SHA256 Credential=A/2023-11-14/cvm/tc3_request/x, SignedHeaders=host, "
+        "Signature=e8dc5159c1b013a8c3ea1c2bf20747cea5ed5a4ac2865b2cb91a62caaf6f4bfc",
+        "TC3-HMAC-SHA256 Credential=A/2023-11-14/cvm/tc3_request, SignedHeaders=ho st, "
+        "Signature=e8dc5159c1b013a8c3ea1c2bf20747cea5ed5a4ac2865b2cb91a62caaf6f4bfc",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         assert_int_not_equal(tc3_parse_authorization(bad[i], &a), 0);
-    assert_int_equal(tc3_parse_authorization("TC3-HMAC-SHA256 Credential=AKIDEXAMPLE/2023-11-14/127/tc3_request, "
-                                             "SignedHeaders=content-type;host, Signature=e8dc5159c1b013a8c3ea1c2bf20747cea5ed5a4ac2865b2cb91a62caaf6f4bfc",
-                                             &a),
-                     0);
+    assert_int_equal(
+        tc3_parse_authorization("TC3-HMAC-SHA256 Credential=AKIDEXAMPLE/2023-11-14/127/tc3_request, "
+                                "SignedHeaders=content-type;host, "
+                                "Signature=e8dc5159c1b013a8c3ea1c2bf20747cea5ed5a4ac2865b2cb91a62caaf6f4bfc",
+                                &a),
+        0);
     assert_string_equal(a.secret_id, "AKIDEXAMPLE");
     assert_string_equal(a.service, "127");
     assert_string_equal(a.signed_headers, "content-type;host");
@@ -135,9 +144,10 @@ static void malformed_authorization(void **state)
 static void v1_vector(void **state)
 {
     (void)state;
-    const char *form = "Action=DescribeInstances&InstanceIds.0=ins-abc&Limit=1&Nonce=11886&Region=ap-guangzhou"
-                       "&RequestClient=SDK_NODEJS_4.1.313&SecretId=AKIDEXAMPLE&SignatureMethod=HmacSHA256"
-                       "&Timestamp=1700000000&Version=2017-03-12&Signature=pryxAVxB90ubZ2eycoStw2VfbR1PhBIanYmDFNJSrMY%3D";
+    const char *form =
+        "Action=DescribeInstances&InstanceIds.0=ins-abc&Limit=1&Nonce=11886&Region=ap-guangzhou"
+        "&RequestClient=SDK_NODEJS_4.1.313&SecretId=AKIDEXAMPLE&SignatureMethod=HmacSHA256"
+        "&Timestamp=1700000000&Version=2017-03-12&Signature=pryxAVxB90ubZ2eycoStw2VfbR1PhBIanYmDFNJSrMY%3D";
     struct kv *kv;
     int n;
     assert_int_equal(kv_parse(form, strlen(form), &kv, &n), 0);
@@ -153,9 +163,12 @@ static void v1_vector(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(vector_a_official_doc),   cmocka_unit_test(vector_b_node_sdk_ip_endpoint),
-        cmocka_unit_test(vector_c_hostname_endpoint), cmocka_unit_test(vector_d_get),
-        cmocka_unit_test(python_sdk_signs_host_with_port), cmocka_unit_test(malformed_authorization),
+        cmocka_unit_test(vector_a_official_doc),
+        cmocka_unit_test(vector_b_node_sdk_ip_endpoint),
+        cmocka_unit_test(vector_c_hostname_endpoint),
+        cmocka_unit_test(vector_d_get),
+        cmocka_unit_test(python_sdk_signs_host_with_port),
+        cmocka_unit_test(malformed_authorization),
         cmocka_unit_test(v1_vector),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

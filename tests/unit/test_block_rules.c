@@ -47,11 +47,12 @@ static void test_quota(void **state)
 {
     (void)state;
     assert_null(block_quota_refused(0, 0, 1, 10));
-    assert_null(block_quota_refused(49, 9990, 1, 10));               /* exactly at both limits */
+    assert_null(block_quota_refused(49, 9990, 1, 10)); /* exactly at both limits */
     assert_string_equal(block_quota_refused(50, 100, 1, 10), "LimitExceeded.DiskQuota");
     assert_string_equal(block_quota_refused(0, 0, 51, 10), "LimitExceeded.DiskQuota");
     assert_string_equal(block_quota_refused(1, 9990, 1, 11), "LimitExceeded.DiskSizeQuota");
-    assert_string_equal(block_quota_refused(0, 0, 0, BLOCK_GIB_QUOTA + 1), "LimitExceeded.DiskSizeQuota"); /* a resize */
+    assert_string_equal(block_quota_refused(0, 0, 0, BLOCK_GIB_QUOTA + 1),
+                        "LimitExceeded.DiskSizeQuota"); /* a resize */
     assert_string_equal(block_quota_refused(0, 0, -1, 10), "InvalidParameterValue");
 }
 

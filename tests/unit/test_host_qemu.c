@@ -6,9 +6,10 @@
  * reboot -> soft stop -> restart -> hard stop -> destroy,
  * checking the guest's own view (console markers, persistent boot counter on the overlay disk) at each step.
  */
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
+
 #include <cmocka.h>
 
 #include <fcntl.h>
@@ -116,7 +117,10 @@ static void test_bad_spec_and_absent(void **state)
 {
     (void)state;
     char err[256] = "", detail[256];
-    struct hv_spec spec = {.instance_id = "ins-bad", .vcpus = 1, .memory_mib = 128, .accel = "tcg",
+    struct hv_spec spec = {.instance_id = "ins-bad",
+                           .vcpus = 1,
+                           .memory_mib = 128,
+                           .accel = "tcg",
                            .run_dir = "/tmp/yun-test-nonexistent-dir"};
     assert_int_equal(qemu_ops.start(&spec, err, sizeof err), HV_EINVAL); /* no kernel */
     assert_true(err[0]);
@@ -210,7 +214,8 @@ static void test_console_from(void **state)
 static long long virtual_size(const char *path)
 {
     char cmd[PATH_MAX + 64], out[64] = "";
-    snprintf(cmd, sizeof cmd, "qemu-img info --output=json '%s' | sed -n 's/.*\"virtual-size\": \\([0-9]*\\).*/\\1/p'", path);
+    snprintf(cmd, sizeof cmd, "qemu-img info --output=json '%s' | sed -n 's/.*\"virtual-size\": \\([0-9]*\\).*/\\1/p'",
+             path);
     FILE *f = popen(cmd, "r");
     assert_non_null(f);
     if (!fgets(out, sizeof out, f))
@@ -268,8 +273,8 @@ static void test_disk_files(void **state)
 static void test_lifecycle(void **state)
 {
     (void)state;
-    char kernel[PATH_MAX + 16], initrd[PATH_MAX + 32], base[PATH_MAX + 16], overlay[PATH_MAX + 32],
-        data[PATH_MAX + 32], err[1024] = "", detail[256];
+    char kernel[PATH_MAX + 16], initrd[PATH_MAX + 32], base[PATH_MAX + 16], overlay[PATH_MAX + 32], data[PATH_MAX + 32],
+        err[1024] = "", detail[256];
     snprintf(kernel, sizeof kernel, "%s/vmlinux", image_dir);
     snprintf(initrd, sizeof initrd, "%s/initramfs.cpio.gz", image_dir);
     snprintf(base, sizeof base, "%s/disk.qcow2", image_dir);
@@ -287,9 +292,16 @@ static void test_lifecycle(void **state)
     assert_int_equal(qemu_ops.create_disk(base, overlay, 256LL << 20, err, sizeof err), HV_OK);
     assert_int_equal(qemu_ops.create_disk(base, data, 32LL << 20, err, sizeof err), HV_OK);
 
-    struct hv_spec spec = {.instance_id = "ins-test0001", .vcpus = 1, .memory_mib = 128, .kernel = kernel,
-                           .initrd = initrd, .cmdline_extra = "yun.shell=1", .system_disk = overlay,
-                           .system_disk_base = base, .run_dir = run_dir, .accel = "tcg"};
+    struct hv_spec spec = {.instance_id = "ins-test0001",
+                           .vcpus = 1,
+                           .memory_mib = 128,
+                           .kernel = kernel,
+                           .initrd = initrd,
+                           .cmdline_extra = "yun.shell=1",
+                           .system_disk = overlay,
+                           .system_disk_base = base,
+                           .run_dir = run_dir,
+                           .accel = "tcg"};
     long long t0 = now_ms();
     int rc = qemu_ops.start(&spec, err, sizeof err);
     if (rc)
@@ -338,12 +350,13 @@ static void test_lifecycle(void **state)
     assert_true(wait_console("W=42", 1, 10000));
     assert_int_equal(qemu_ops.backup_poll(run_dir, "snap-test0001", err, sizeof err), HV_EFAIL); /* dismissed */
     assert_int_equal(sh("qemu-img convert -O raw '%s' '%s' && head -c 13 '%s' | grep -qx BEFORE-BACKUP", backup,
-                        backup_raw, backup_raw), 0);
+                        backup_raw, backup_raw),
+                     0);
     /* a job of the same id left running is replaced by a new start */
-    assert_int_equal(qemu_ops.backup_start(run_dir, "disk-test0001", "snap-test0001", backup, 32LL << 20, err,
-                                           sizeof err), HV_OK);
-    assert_int_equal(qemu_ops.backup_start(run_dir, "disk-test0001", "snap-test0001", backup, 32LL << 20, err,
-                                           sizeof err), HV_OK);
+    assert_int_equal(
+        qemu_ops.backup_start(run_dir, "disk-test0001", "snap-test0001", backup, 32LL << 20, err, sizeof err), HV_OK);
+    assert_int_equal(
+        qemu_ops.backup_start(run_dir, "disk-test0001", "snap-test0001", backup, 32LL << 20, err, sizeof err), HV_OK);
     assert_int_equal(qemu_ops.backup_cancel(run_dir, "snap-test0001", err, sizeof err), HV_OK);
     assert_int_equal(qemu_ops.disk_plugged(run_dir, "snap-test0001", err, sizeof err), 0); /* target closed */
 
@@ -361,8 +374,9 @@ static void test_lifecycle(void **state)
     guest_type("echo NVDB=$(ls /sys/block | grep -c vdb)\n");
     assert_true(wait_console("NVDB=0", 1, 10000));
     /* the disk itself went on: the guest's later write is there, and the resize */
-    assert_int_equal(sh("qemu-img convert -O raw '%s' '%s' && head -c 13 '%s' | grep -qx AFTER--BACKUP", data,
-                        data_raw, data_raw), 0);
+    assert_int_equal(
+        sh("qemu-img convert -O raw '%s' '%s' && head -c 13 '%s' | grep -qx AFTER--BACKUP", data, data_raw, data_raw),
+        0);
     assert_int_equal(virtual_size(data), 64LL << 20);
 
     /* a disk file whose header names a host file: QEMU is told it has no backing, the guest reads zeros */
@@ -421,8 +435,14 @@ static void test_start_error_is_reported(void **state)
     if (access(kernel, R_OK) || system("command -v qemu-system-x86_64 >/dev/null") != 0)
         skip();
     snprintf(rd, sizeof rd, "%s/bad", work_dir);
-    struct hv_spec spec = {.instance_id = "ins-test0002", .vcpus = 1, .memory_mib = 128, .kernel = kernel,
-                           .initrd = initrd, .system_disk = "/nonexistent/disk.qcow2", .run_dir = rd, .accel = "tcg"};
+    struct hv_spec spec = {.instance_id = "ins-test0002",
+                           .vcpus = 1,
+                           .memory_mib = 128,
+                           .kernel = kernel,
+                           .initrd = initrd,
+                           .system_disk = "/nonexistent/disk.qcow2",
+                           .run_dir = rd,
+                           .accel = "tcg"};
     assert_int_equal(qemu_ops.start(&spec, err, sizeof err), HV_EFAIL);
     assert_non_null(strstr(err, "/nonexistent/disk.qcow2"));
     spec.system_disk = NULL;

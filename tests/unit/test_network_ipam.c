@@ -81,8 +81,12 @@ static void test_default_vpc(void **state)
     json_t *set = sg_policy_set(s, sg);
     assert_non_null(set);
     assert_int_equal(json_array_size(json_object_get(set, "Ingress")), 1);
-    assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(set, "Ingress"), 0), "CidrBlock")), "0.0.0.0/0");
-    assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(set, "Egress"), 0), "CidrBlock")), "0.0.0.0/0");
+    assert_string_equal(
+        json_string_value(json_object_get(json_array_get(json_object_get(set, "Ingress"), 0), "CidrBlock")),
+        "0.0.0.0/0");
+    assert_string_equal(
+        json_string_value(json_object_get(json_array_get(json_object_get(set, "Egress"), 0), "CidrBlock")),
+        "0.0.0.0/0");
     json_decref(set);
     /* another account gets its own default VPC with the same block */
     char other[24], other_sub[24];
@@ -138,7 +142,7 @@ static void test_allocate_release(void **state)
     store_done(q);
 }
 
-#define WORKERS 6
+#define WORKERS    6
 #define PER_WORKER 40
 
 static void test_concurrent(void **state)
@@ -168,7 +172,8 @@ static void test_concurrent(void **state)
                 }
                 if (store_begin(c) != STORE_OK)
                     _exit(3);
-                if (network_allocate_ip(c, "400", sub, NULL, ins, ip, code, sizeof code) == 0 && store_commit(c) == STORE_OK)
+                if (network_allocate_ip(c, "400", sub, NULL, ins, ip, code, sizeof code) == 0 &&
+                    store_commit(c) == STORE_OK)
                     ok++;
                 else
                     store_rollback(c);
@@ -183,13 +188,16 @@ static void test_concurrent(void **state)
         assert_true(WIFEXITED(status));
         assert_int_equal(WEXITSTATUS(status), 0);
     }
-    struct store_stmt *q = store_query(s, "SELECT count(*), count(DISTINCT ip) FROM ip_allocations WHERE subnet_id = ?", "s", sub);
+    struct store_stmt *q =
+        store_query(s, "SELECT count(*), count(DISTINCT ip) FROM ip_allocations WHERE subnet_id = ?", "s", sub);
     assert_int_equal(store_step(q), 1);
     assert_int_equal(store_int(q, 0), WORKERS * PER_WORKER);
     assert_int_equal(store_int(q, 1), WORKERS * PER_WORKER);
     store_done(q);
     /* and without the transaction the UNIQUE constraint alone refuses a duplicate */
-    int rc = store_exec(s, "INSERT INTO ip_allocations (vpc_id, subnet_id, ip, owner_uin, instance_id, created) VALUES (?, ?, '10.20.0.2', '400', 'x', 0)",
+    int rc = store_exec(s,
+                        "INSERT INTO ip_allocations (vpc_id, subnet_id, ip, owner_uin, instance_id, created) VALUES "
+                        "(?, ?, '10.20.0.2', '400', 'x', 0)",
                         "ss", vpc, sub);
     assert_int_equal(rc, STORE_CONSTRAINT);
 }
@@ -221,10 +229,11 @@ static void test_host_plan(void **state)
     int found_group = 0;
     json_t *g;
     size_t i;
-    json_array_foreach(json_object_get(plan, "SecurityGroups"), i, g) {
+    json_array_foreach (json_object_get(plan, "SecurityGroups"), i, g) {
         if (strcmp(json_string_value(json_object_get(g, "SecurityGroupId")), sg) == 0) {
             found_group = 1;
-            assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(g, "Members"), 0), "Ip")), ip);
+            assert_string_equal(
+                json_string_value(json_object_get(json_array_get(json_object_get(g, "Members"), 0), "Ip")), ip);
         }
     }
     assert_true(found_group);

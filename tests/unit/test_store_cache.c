@@ -89,7 +89,7 @@ static void statements_mid_iteration_survive_turnover(void **state)
     char buf[128];
     for (int i = 0; i < 50; i++)
         assert_int_equal(select_n(s, buf, sizeof buf, 5000 + i), 5000 + i); /* uncached, still answered */
-    for (int i = 0; i < OPEN; i++) { /* each one continues where it was */
+    for (int i = 0; i < OPEN; i++) {                                        /* each one continues where it was */
         assert_int_equal(store_int(open[i], 1), i);
         assert_int_equal(store_step(open[i]), 1);
         assert_int_equal(store_int(open[i], 0), 1);
