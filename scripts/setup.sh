@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PKGS=(
-  build-essential clang pkg-config
+  build-essential clang clang-format pkg-config
   libmicrohttpd-dev libjansson-dev libsqlite3-dev libssl-dev libargon2-dev libcurl4-openssl-dev
   libexpat1-dev zlib1g-dev libcmocka-dev
   wrk curl sqlite3
