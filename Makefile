@@ -83,6 +83,8 @@ test: deps all asan images
 bench: all
 	./bench/run.sh
 
+s3-tests: all ; bash scripts/s3-tests.sh $(or $(TIER),core wide)
+
 format:
 	clang-format -i src/*/*.c src/*/*.h tests/unit/*.c fuzz/*.c
 
