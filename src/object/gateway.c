@@ -72,7 +72,6 @@ enum body_mode { SINK_NONE, SINK_BUFFER, SINK_FILE, SINK_DISCARD };
 #define OP_PUBLIC_WRITE 2u /* allowed to anyone on a public-read-write bucket */
 #define OP_NEEDS_BUCKET 4u /* the bucket must exist */
 #define OP_COPY 8u         /* selected only with x-amz-copy-source */
-#define OP_OBJECT_ACL 16u  /* the existing object's ACL takes part in authorising a caller who does not own the bucket */
 
 struct bucket {
     char name[64], owner_uin[24], app_id[24], region[64], acl[24];
@@ -613,6 +612,9 @@ static int header_tags(struct rq *r, char **out)
 static const char *const canned_acls[] = {"private", "public-read", "public-read-write", "authenticated-read",
                                           "bucket-owner-read", "bucket-owner-full-control", "default", NULL};
 
+/* The ACL of an object written without one: S3's objects are private, COS's inherit the bucket's. */
+static const char *object_default_acl(const struct rq *r) { return r->auth == AUTH_COS || r->cos_style ? "default" : "private"; }
+
 /* x-amz-acl -> canned ACL name (default "private"); NULL if unknown. */
 static const char *request_acl(struct rq *r, const char *dflt)
 {
@@ -682,16 +684,17 @@ static int authorize(struct rq *r, const char *action, const struct bucket *b, c
         if (ok)
             return 1;
     } else if (b) {
-        /* An object's own canned ACL decides for it; "default" (none given) inherits the bucket's, as
-         * COS does. So a private object in a public-read(-write) bucket is neither read nor
-         * replaced nor deleted by others; a public-read object in a private bucket is read. */
+        /* As S3: reading an object is decided by the object's own ACL alone (the bucket's
+         * public-read grants listing, not the objects), so a private object in a public bucket is
+         * not read by others; "default", what COS requests store when no ACL is given, inherits
+         * the bucket's as COS does. Writes (new, replaced and deleted objects) are the bucket's
+         * WRITE grant: public-read-write lets anyone write, as on S3. */
         const char *acl = object_acl && strcmp(object_acl, "default") != 0 ? object_acl : b->acl;
         bool pub_read = strcmp(acl, "public-read") == 0 || strcmp(acl, "public-read-write") == 0;
         bool auth_read = r->auth != AUTH_ANON && strcmp(acl, "authenticated-read") == 0;
         if ((flags & OP_PUBLIC_READ) && (pub_read || auth_read))
             return 1;
-        if ((flags & OP_PUBLIC_WRITE) && strcmp(b->acl, "public-read-write") == 0 &&
-            (acl == b->acl || strcmp(acl, "public-read-write") == 0))
+        if ((flags & OP_PUBLIC_WRITE) && strcmp(b->acl, "public-read-write") == 0)
             return 1;
     } else if (r->auth != AUTH_ANON) {
         /* service-level or CreateBucket: the caller acts inside their own account */
@@ -710,20 +713,6 @@ static int authorize(struct rq *r, const char *action, const struct bucket *b, c
     }
     fail(r, 403, "AccessDenied", "Access Denied");
     return 0;
-}
-
-/* The canned ACL of the object the request names, NULL if there is none. 0, or -1 (failure recorded). */
-static int object_acl_of(struct rq *r, char **acl)
-{
-    struct store_stmt *q = store_query(store_thread(), "SELECT acl FROM obj_objects WHERE bucket = ? AND key = ?",
-                                       "ss", r->bucket, r->key);
-    int rc = q ? store_step(q) : -1;
-    if (rc == 1 && !store_is_null(q, 0) && !(*acl = strdup(store_text(q, 0))))
-        rc = -1;
-    store_done(q);
-    if (rc < 0)
-        fail_store(r, store_thread());
-    return rc < 0 ? -1 : 0;
 }
 
 /* ---------------------------------------------------------------- audit */
@@ -1898,7 +1887,7 @@ static void op_put_object(struct rq *r)
     if (body_finish(r, etag, raw, ck, sizeof ck) != 0)
         return;
     char *meta = NULL, *headers = NULL, *tags = NULL;
-    const char *acl = request_acl(r, "default");
+    const char *acl = request_acl(r, object_default_acl(r));
     if (!acl) {
         fail(r, 400, "InvalidArgument", "The canned ACL is not valid.");
         return;
@@ -2052,9 +2041,9 @@ static void op_copy_object(struct rq *r)
     } else if (o.tags) {
         tags = strdup(o.tags);
     }
-    const char *acl = request_acl(r, "default");
+    const char *acl = request_acl(r, object_default_acl(r));
     if (!acl)
-        acl = "default";
+        acl = object_default_acl(r);
     if (engine_tmp_create(&r->file) != 0 || engine_copy_range(&r->file, o.file, 0, (uint64_t)o.size) != 0 ||
         engine_tmp_sync(&r->file) != 0) {
         log_error("object store: copy: %s", strerror(errno));
@@ -2549,7 +2538,7 @@ static void op_put_object_acl(struct rq *r)
 static void op_create_multipart(struct rq *r)
 {
     char *meta = NULL, *headers = NULL, *tags = NULL;
-    const char *acl = request_acl(r, "default");
+    const char *acl = request_acl(r, object_default_acl(r));
     if (!acl) {
         fail(r, 400, "InvalidArgument", "The canned ACL is not valid.");
         return;
@@ -3115,12 +3104,12 @@ static const struct op ops[] = {
     {"UploadPartCopy", "PUT", SCOPE_OBJECT, "partNumber", "uploadId", NULL, "cos:UploadPart", BODY_NONE, B | OP_COPY, op_upload_part_copy, NULL, 0},
     {"UploadPart", "PUT", SCOPE_OBJECT, "partNumber", "uploadId", NULL, "cos:UploadPart", BODY_STREAM, B | OP_PUBLIC_WRITE, op_upload_part, NULL, 0},
     {"CopyObject", "PUT", SCOPE_OBJECT, NULL, NULL, NULL, "cos:PutObject", BODY_NONE, B | OP_COPY, op_copy_object, NULL, 0},
-    {"PutObject", "PUT", SCOPE_OBJECT, NULL, NULL, NULL, "cos:PutObject", BODY_STREAM, B | OP_PUBLIC_WRITE | OP_OBJECT_ACL, op_put_object, NULL, 0},
+    {"PutObject", "PUT", SCOPE_OBJECT, NULL, NULL, NULL, "cos:PutObject", BODY_STREAM, B | OP_PUBLIC_WRITE, op_put_object, NULL, 0},
     {"CreateMultipartUpload", "POST", SCOPE_OBJECT, "uploads", NULL, NULL, "cos:InitiateMultipartUpload", BODY_NONE, B | OP_PUBLIC_WRITE, op_create_multipart, NULL, 0},
     {"CompleteMultipartUpload", "POST", SCOPE_OBJECT, "uploadId", NULL, NULL, "cos:CompleteMultipartUpload", BODY_XML, B | OP_PUBLIC_WRITE, op_complete_multipart, NULL, 0},
     {"DeleteObjectTagging", "DELETE", SCOPE_OBJECT, "tagging", NULL, NULL, "cos:DeleteObjectTagging", BODY_NONE, B, op_delete_object_tagging, NULL, 0},
     {"AbortMultipartUpload", "DELETE", SCOPE_OBJECT, "uploadId", NULL, NULL, "cos:AbortMultipartUpload", BODY_NONE, B | OP_PUBLIC_WRITE, op_abort_multipart, NULL, 0},
-    {"DeleteObject", "DELETE", SCOPE_OBJECT, NULL, NULL, NULL, "cos:DeleteObject", BODY_NONE, B | OP_PUBLIC_WRITE | OP_OBJECT_ACL, op_delete_object, NULL, 0},
+    {"DeleteObject", "DELETE", SCOPE_OBJECT, NULL, NULL, NULL, "cos:DeleteObject", BODY_NONE, B | OP_PUBLIC_WRITE, op_delete_object, NULL, 0},
 };
 #undef B
 
@@ -3328,12 +3317,7 @@ static void begin(struct rq *r)
         r->have_bucket = true;
         if (wrong_bucket_owner(r))
             return;
-        char *oacl = NULL;
-        if ((r->op->flags & OP_OBJECT_ACL) && (r->auth == AUTH_ANON || strcmp(r->b.owner_uin, r->who.owner_uin) != 0) &&
-            object_acl_of(r, &oacl) != 0)
-            return;
-        int ok = authorize(r, r->op->action, &r->b, r->key, r->op->flags, oacl);
-        free(oacl);
+        int ok = authorize(r, r->op->action, &r->b, r->key, r->op->flags, NULL);
         r->meter = ok == 1 ? METER_ALLOWED : ok == 0 ? METER_DENIED : METER_NONE;
         if (ok != 1)
             return;

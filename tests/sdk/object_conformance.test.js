@@ -108,37 +108,44 @@ test("every sub-resource with every method leaves bucket and object as they were
   assert.deepEqual(list.Contents.map((o) => o.Key), ["obj"]);
 });
 
-test("object ACLs decide for their object in public-read and public-read-write buckets", async () => {
+test("object ACLs decide reads of their object in public-read and public-read-write buckets (S3)", async () => {
   const other = client(d.createAccount("acl-other"));
   for (const bucketAcl of ["public-read", "public-read-write"]) {
     const b = `acl-${bucketAcl}`;
     await s3.send(new S3.CreateBucketCommand({ Bucket: b, ACL: bucketAcl }));
     await s3.send(new S3.PutObjectCommand({ Bucket: b, Key: "private", Body: "secret", ACL: "private" }));
-    await s3.send(new S3.PutObjectCommand({ Bucket: b, Key: "inherits", Body: "open" }));
-    let r = await H.rawRequest(d, { path: `/${b}/private` });
-    assert.equal(r.status, 403, `${bucketAcl}: anonymous read of a private object`);
-    r = await H.rawRequest(d, { method: "HEAD", path: `/${b}/private` });
-    assert.equal(r.status, 403);
-    await expectS3Error(other.send(new S3.GetObjectCommand({ Bucket: b, Key: "private" })), "AccessDenied");
-    r = await H.rawRequest(d, { path: `/${b}/inherits` });
-    assert.deepEqual([r.status, r.body.toString()], [200, "open"], "an object without an ACL of its own inherits the bucket's");
-    r = await H.rawRequest(d, { method: "DELETE", path: `/${b}/private` });
-    assert.equal(r.status, 403, `${bucketAcl}: anonymous delete of a private object`);
-    r = await H.rawRequest(d, { method: "PUT", path: `/${b}/private`, body: "overwritten" });
-    assert.equal(r.status, 403, `${bucketAcl}: anonymous overwrite of a private object`);
-    await expectS3Error(other.send(new S3.DeleteObjectCommand({ Bucket: b, Key: "private" })), "AccessDenied");
+    await s3.send(new S3.PutObjectCommand({ Bucket: b, Key: "noacl", Body: "secret too" }));
+    await s3.send(new S3.PutObjectCommand({ Bucket: b, Key: "open", Body: "open", ACL: "public-read" }));
+    for (const key of ["private", "noacl"]) {
+      let r = await H.rawRequest(d, { path: `/${b}/${key}` });
+      assert.equal(r.status, 403, `${bucketAcl}: anonymous read of ${key}`);
+      r = await H.rawRequest(d, { method: "HEAD", path: `/${b}/${key}` });
+      assert.equal(r.status, 403, `${bucketAcl}: anonymous HEAD of ${key}`);
+      await expectS3Error(other.send(new S3.GetObjectCommand({ Bucket: b, Key: key })), "AccessDenied");
+    }
+    const r = await H.rawRequest(d, { path: `/${b}/open` });
+    assert.deepEqual([r.status, r.body.toString()], [200, "open"]);
+    const l = await H.rawRequest(d, { path: `/${b}?list-type=2` });
+    assert.equal(l.status, 200, "the bucket's public-read grants listing");
+    if (bucketAcl === "public-read") {
+      const w = await H.rawRequest(d, { method: "DELETE", path: `/${b}/private` });
+      assert.equal(w.status, 403);
+    }
     const g = await s3.send(new S3.GetObjectCommand({ Bucket: b, Key: "private" }));
-    assert.equal(await g.Body.transformToString(), "secret", "the owner's private object is intact");
+    assert.equal(await g.Body.transformToString(), "secret", "the owner reads it");
   }
-  // public-read-write still lets anyone write new objects and delete ones that inherit
+  // public-read-write is the bucket's WRITE grant, as on S3: anyone may write and delete there
   let r = await H.rawRequest(d, { method: "PUT", path: "/acl-public-read-write/anon", body: "x" });
   assert.equal(r.status, 200);
-  r = await H.rawRequest(d, { method: "DELETE", path: "/acl-public-read-write/inherits" });
+  r = await H.rawRequest(d, { path: "/acl-public-read-write/anon" });
+  assert.equal(r.status, 403, "what anonymous writes is private too");
+  r = await H.rawRequest(d, { method: "DELETE", path: "/acl-public-read-write/anon" });
   assert.equal(r.status, 204);
-  // and an object made public-read-write may be replaced by anyone
-  await s3.send(new S3.PutObjectCommand({ Bucket: "acl-public-read-write", Key: "shared", Body: "a", ACL: "public-read-write" }));
-  r = await H.rawRequest(d, { method: "PUT", path: "/acl-public-read-write/shared", body: "b" });
-  assert.equal(r.status, 200);
+  // a private bucket with a public-read object: the object is read, the bucket is not listed
+  await s3.send(new S3.CreateBucketCommand({ Bucket: "acl-private" }));
+  await s3.send(new S3.PutObjectCommand({ Bucket: "acl-private", Key: "o", Body: "o", ACL: "public-read" }));
+  assert.equal((await H.rawRequest(d, { path: "/acl-private/o" })).status, 200);
+  assert.equal((await H.rawRequest(d, { path: "/acl-private?list-type=2" })).status, 403);
 });
 
 test("server-side encryption requests are refused with NotImplemented, nothing stored", async () => {

@@ -362,6 +362,9 @@ test("canned ACLs: public-read bucket and object readable anonymously; private b
   await s3.send(new S3.CreateBucketCommand({ Bucket: "public-site", ACL: "public-read" }));
   await s3.send(new S3.PutObjectCommand({ Bucket: "public-site", Key: "index.html", Body: "<h1>hi</h1>" }));
   let r = await H.rawRequest(d, { path: "/public-site/index.html" });
+  assert.equal(r.status, 403, "as on S3, an object's own ACL decides (private when none is given)");
+  await s3.send(new S3.PutObjectAclCommand({ Bucket: "public-site", Key: "index.html", ACL: "public-read" }));
+  r = await H.rawRequest(d, { path: "/public-site/index.html" });
   assert.equal(r.status, 200);
   assert.equal(r.body.toString(), "<h1>hi</h1>");
   r = await H.rawRequest(d, { path: "/public-site?list-type=2" });
