@@ -926,7 +926,11 @@ static int body_begin(struct rq *r, enum body_mode mode, uint64_t max_bytes)
     const char *cl = hdr_in(r, "Content-Length");
     const char *decoded = hdr_amz(r, "decoded-content-length");
     const char *ce = hdr_in(r, "Content-Encoding");
-    bool aws_chunked = is_streaming(r) || (ce && strcasestr(ce, "aws-chunked"));
+    /* the framing is announced by a STREAMING-* payload hash, or by Content-Encoding with the
+     * decoded length; a body whose SHA-256 is signed is the bytes themselves, whatever
+     * Content-Encoding says ("gzip, aws-chunked" from a client that did not frame it) */
+    bool aws_chunked = is_streaming(r) || (ce && strcasestr(ce, "aws-chunked") && decoded &&
+                                           !(r->auth == AUTH_V4 && r->v4.payload == SIGV4_PAYLOAD_SHA256));
     if (aws_chunked && decoded)
         r->expected = strtoll(decoded, NULL, 10);
     else if (!aws_chunked && cl)
@@ -3066,7 +3070,7 @@ static const struct op ops[] = {
     {"GetBucketLocation", "GET", SCOPE_BUCKET, "location", NULL, NULL, "cos:GetBucketLocation", BODY_NONE, B, op_get_bucket_location, NULL, 0},
     {"GetBucketVersioning", "GET", SCOPE_BUCKET, "versioning", NULL, NULL, "cos:GetBucketVersioning", BODY_NONE, B, op_get_bucket_versioning, NULL, 0},
     {"ListObjectVersions", "GET", SCOPE_BUCKET, "versions", NULL, NULL, "cos:GetBucketObjectVersions", BODY_NONE, B, op_list_object_versions, NULL, 0},
-    {"ListMultipartUploads", "GET", SCOPE_BUCKET, "uploads", NULL, NULL, "cos:ListMultipartUploads", BODY_NONE, B, op_list_multipart_uploads, NULL, 0},
+    {"ListMultipartUploads", "GET", SCOPE_BUCKET, "uploads", NULL, NULL, "cos:ListMultipartUploads", BODY_NONE, B | OP_PUBLIC_READ, op_list_multipart_uploads, NULL, 0},
     {"GetBucketTagging", "GET", SCOPE_BUCKET, "tagging", NULL, NULL, "cos:GetBucketTagging", BODY_NONE, B, op_get_bucket_tagging, NULL, 0},
     {"GetBucketAcl", "GET", SCOPE_BUCKET, "acl", NULL, NULL, "cos:GetBucketACL", BODY_NONE, B, op_get_bucket_acl, NULL, 0},
     {"GetBucketPolicy", "GET", SCOPE_BUCKET, "policy", NULL, NULL, "cos:GetBucketPolicy", BODY_NONE, B, op_fixed, "NoSuchBucketPolicy", 404},
