@@ -93,10 +93,10 @@ test("every sub-resource with every method leaves bucket and object as they were
   }
   // the ones the issue names, and the object's tags/ACL untouched by refused requests
   for (const what of ["DELETE /walk?publicAccessBlock", "DELETE /walk?website", "DELETE /walk?encryption",
-    "DELETE /walk?ownershipControls", "PUT /walk/obj?legal-hold", "PUT /walk/obj?retention", "GET /walk/obj?attributes",
+    "DELETE /walk?ownershipControls", "PUT /walk/obj?legal-hold", "PUT /walk/obj?retention", "GET /walk/obj?retention",
     "PUT /walk?website", "PUT /walk/obj?uploads", "DELETE /walk/obj?restore", "POST /walk/obj?select"])
     assert.equal(answers[what], 501, `${what} answered ${answers[what]}`);
-  const r = await signed({ method: "GET", path: "/walk/obj", query: { attributes: "" } });
+  const r = await signed({ method: "GET", path: "/walk/obj", query: { "legal-hold": "" } });
   assert.equal(H.errorCode(r.body), "NotImplemented");
   // selecting parameters beyond the named sub-resources: a part number without an upload is no PutObject
   const pn = await signed({ method: "PUT", path: "/walk/obj", query: { partNumber: "1" }, body: "x" });
@@ -232,7 +232,7 @@ async function presignedWithExpires(p, expires) {
   const signer = new SignatureV4({ service: "s3", region: "us-east-1", sha256: Sha256,
     credentials: { accessKeyId: d.creds.SecretId, secretAccessKey: d.creds.SecretKey } });
   const req = await signer.presign({ method: "GET", protocol: "http:", hostname: "127.0.0.1", port: d.objectPort, path: p,
-    query: {}, headers: { host: `127.0.0.1:${d.objectPort}` } }, { expiresIn: 60 });
+    query: {}, headers: { host: `127.0.0.1:${d.objectPort}`, "x-amz-content-sha256": "UNSIGNED-PAYLOAD" } }, { expiresIn: 60 });
   const q = { ...req.query, "X-Amz-Expires": String(expires) };
   const qs = Object.entries(q).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join("&");
   return H.rawRequest(d, { path: `${p}?${qs}` });
@@ -361,4 +361,35 @@ test("OPTIONS (a CORS preflight) is 400 without Origin, 403 with one: no bucket 
   r = await H.rawRequest(d, { method: "OPTIONS", path: "/preflight/k", headers: { origin: "http://example.test",
     "access-control-request-method": "PUT" } });
   assert.equal(r.status, 403);
+});
+
+test("GetObjectAttributes: ETag, ObjectSize, StorageClass, ObjectParts of a multipart object", async () => {
+  await s3.send(new S3.CreateBucketCommand({ Bucket: "attrs" }));
+  const put = await s3.send(new S3.PutObjectCommand({ Bucket: "attrs", Key: "one", Body: "foo" }));
+  const all = ["ETag", "Checksum", "ObjectParts", "StorageClass", "ObjectSize"];
+  let a = await s3.send(new S3.GetObjectAttributesCommand({ Bucket: "attrs", Key: "one", ObjectAttributes: all }));
+  assert.equal(a.ETag, put.ETag.replace(/"/g, ""));
+  assert.equal(a.ObjectSize, 3, JSON.stringify(a));
+  assert.equal(a.StorageClass, "STANDARD");
+  assert.equal(a.ObjectParts, undefined, "a single PUT has no parts");
+  const { UploadId } = await s3.send(new S3.CreateMultipartUploadCommand({ Bucket: "attrs", Key: "mp" }));
+  const Parts = [];
+  for (let i = 1; i <= 3; i++) {
+    const u = await s3.send(new S3.UploadPartCommand({ Bucket: "attrs", Key: "mp", UploadId, PartNumber: i,
+      Body: Buffer.alloc(i < 3 ? 5 << 20 : 100, i) }));
+    Parts.push({ PartNumber: i, ETag: u.ETag });
+  }
+  await s3.send(new S3.CompleteMultipartUploadCommand({ Bucket: "attrs", Key: "mp", UploadId, MultipartUpload: { Parts } }));
+  a = await s3.send(new S3.GetObjectAttributesCommand({ Bucket: "attrs", Key: "mp", ObjectAttributes: all }));
+  assert.equal(a.ObjectSize, (10 << 20) + 100);
+  assert.equal(a.ObjectParts.TotalPartsCount, 3);
+  assert.deepEqual(a.ObjectParts.Parts.map((p) => [p.PartNumber, p.Size]), [[1, 5 << 20], [2, 5 << 20], [3, 100]]);
+  a = await s3.send(new S3.GetObjectAttributesCommand({ Bucket: "attrs", Key: "mp", ObjectAttributes: ["ObjectParts"],
+    MaxParts: 1, PartNumberMarker: "1" }));
+  assert.deepEqual(a.ObjectParts.Parts.map((p) => p.PartNumber), [2]);
+  assert.equal(a.ObjectParts.IsTruncated, true);
+  const r = await signed({ path: "/attrs/one", query: { attributes: "" } });
+  assert.equal(r.status, 400, "the attributes header is required");
+  const anon = await H.rawRequest(d, { path: "/attrs/one?attributes", headers: { "x-amz-object-attributes": "ETag" } });
+  assert.equal(anon.status, 403);
 });
