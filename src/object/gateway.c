@@ -76,6 +76,7 @@ enum body_mode { SINK_NONE, SINK_BUFFER, SINK_FILE, SINK_DISCARD };
 struct bucket {
     char name[64], owner_uin[24], app_id[24], region[64], acl[24];
     char id[24]; /* set at creation: the same name created again is another bucket */
+    char public_block[8]; /* obj_buckets.public_block, "" if none */
     int64_t created, objects, bytes, quota_objects, quota_bytes;
 };
 
@@ -403,7 +404,7 @@ static int load_bucket(struct store *s, const char *name, struct bucket *b)
 {
     struct store_stmt *q = store_query(s,
                                        "SELECT name, owner_uin, app_id, region, acl, created, objects, bytes,"
-                                       " quota_objects, quota_bytes, bucket_id FROM obj_buckets WHERE name = ?",
+                                       " quota_objects, quota_bytes, bucket_id, public_block FROM obj_buckets WHERE name = ?",
                                        "s", name);
     if (!q)
         return -1;
@@ -420,6 +421,7 @@ static int load_bucket(struct store *s, const char *name, struct bucket *b)
         b->quota_objects = store_int(q, 8);
         b->quota_bytes = store_int(q, 9);
         snprintf(b->id, sizeof b->id, "%s", store_text(q, 10));
+        snprintf(b->public_block, sizeof b->public_block, "%s", store_is_null(q, 11) ? "" : store_text(q, 11));
     }
     store_done(q);
     return rc < 0 ? -1 : rc;
@@ -657,6 +659,21 @@ static bool wrong_bucket_owner(struct rq *r)
     return true;
 }
 
+static bool public_acl(const char *acl)
+{
+    return acl && (strcmp(acl, "public-read") == 0 || strcmp(acl, "public-read-write") == 0 ||
+                   strcmp(acl, "authenticated-read") == 0);
+}
+
+/* The bucket's BlockPublicAcls refuses a public canned ACL: true (answer recorded). */
+static bool blocks_public_acl(struct rq *r, const char *acl)
+{
+    if (r->b.public_block[0] != '1' || !public_acl(acl))
+        return false;
+    fail(r, 403, "AccessDenied", "Access Denied");
+    return true;
+}
+
 /* ---------------------------------------------------------------- authorisation */
 
 static void cam_resource(struct rq *r, const struct bucket *b, const char *bucket, const char *key, char *out,
@@ -690,11 +707,14 @@ static int authorize(struct rq *r, const char *action, const struct bucket *b, c
          * the bucket's as COS does. Writes (new, replaced and deleted objects) are the bucket's
          * WRITE grant: public-read-write lets anyone write, as on S3. */
         const char *acl = object_acl && strcmp(object_acl, "default") != 0 ? object_acl : b->acl;
+        bool ignore = b->public_block[0] && b->public_block[1] == '1'; /* IgnorePublicAcls: they grant nothing */
+        if (ignore)
+            acl = "private";
         bool pub_read = strcmp(acl, "public-read") == 0 || strcmp(acl, "public-read-write") == 0;
         bool auth_read = r->auth != AUTH_ANON && strcmp(acl, "authenticated-read") == 0;
         if ((flags & OP_PUBLIC_READ) && (pub_read || auth_read))
             return 1;
-        if ((flags & OP_PUBLIC_WRITE) && strcmp(b->acl, "public-read-write") == 0)
+        if ((flags & OP_PUBLIC_WRITE) && !ignore && strcmp(b->acl, "public-read-write") == 0)
             return 1;
     } else if (r->auth != AUTH_ANON) {
         /* service-level or CreateBucket: the caller acts inside their own account */
@@ -1357,6 +1377,10 @@ static void set_bucket_column(struct rq *r, const char *column, const char *valu
     int rc = strcmp(column, "acl") == 0
                  ? store_exec(s, "UPDATE obj_buckets SET acl = ? WHERE name = ? AND bucket_id = ? AND owner_uin = ?",
                               "ssss", value, r->bucket, r->b.id, r->b.owner_uin)
+             : strcmp(column, "public_block") == 0
+                 ? store_exec(s,
+                              "UPDATE obj_buckets SET public_block = ? WHERE name = ? AND bucket_id = ? AND owner_uin = ?",
+                              "ssss", value, r->bucket, r->b.id, r->b.owner_uin)
                  : store_exec(s, "UPDATE obj_buckets SET tags = ? WHERE name = ? AND bucket_id = ? AND owner_uin = ?",
                               "ssss", value, r->bucket, r->b.id, r->b.owner_uin);
     if (rc > 0 && commit_audited(r, s) != 0)
@@ -1379,8 +1403,57 @@ static void op_put_bucket_acl(struct rq *r)
              r->body.len ? "Only canned ACLs (x-amz-acl) are supported." : "The canned ACL is missing or not valid.");
         return;
     }
+    if (blocks_public_acl(r, acl))
+        return;
     set_bucket_column(r, "acl", acl, 200);
 }
+
+/* PublicAccessBlockConfiguration: four booleans; "1"/"0" in obj_buckets.public_block. Only the
+ * ACL ones act (there are no bucket policies): BlockPublicAcls refuses public canned ACLs,
+ * IgnorePublicAcls makes existing ones grant nothing. */
+static const char *const public_block_fields[] = {"BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy",
+                                                  "RestrictPublicBuckets"};
+
+static void op_put_public_block(struct rq *r)
+{
+    const char *body = obj_buf_str(&r->body);
+    if (!body || !strstr(body, "<PublicAccessBlockConfiguration")) {
+        fail(r, 400, "MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema.");
+        return;
+    }
+    char v[5] = "0000";
+    for (int i = 0; i < 4; i++) {
+        char open[64];
+        snprintf(open, sizeof open, "<%s>", public_block_fields[i]);
+        const char *a = strstr(body, open);
+        if (!a)
+            continue;
+        a += strlen(open);
+        if (strncasecmp(a, "true<", 5) == 0)
+            v[i] = '1';
+        else if (strncasecmp(a, "false<", 6) != 0) {
+            fail(r, 400, "MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema.");
+            return;
+        }
+    }
+    set_bucket_column(r, "public_block", v, 200);
+}
+
+static void op_get_public_block(struct rq *r)
+{
+    if (!r->b.public_block[0]) {
+        fail(r, 404, "NoSuchPublicAccessBlockConfiguration", "The public access block configuration was not found");
+        return;
+    }
+    struct xmlw w;
+    xmlw_init(&w, 4096);
+    xmlw_open_ns(&w, "PublicAccessBlockConfiguration", S3_NS);
+    for (int i = 0; i < 4; i++)
+        xmlw_element_bool(&w, public_block_fields[i], r->b.public_block[i] == '1');
+    send_xml(r, 200, &w);
+}
+
+static void op_delete_public_block(struct rq *r) { set_bucket_column(r, "public_block", NULL, 204); }
 
 static void write_tagging(struct rq *r, const char *json_tags)
 {
@@ -1896,6 +1969,8 @@ static void op_put_object(struct rq *r)
         fail(r, 400, "InvalidArgument", "The canned ACL is not valid.");
         return;
     }
+    if (blocks_public_acl(r, acl))
+        return;
     if (request_metadata(r, &meta, &headers) != 0) {
         fail(r, 400, "MetadataTooLarge", "Your metadata headers exceed the maximum allowed metadata size.");
         return;
@@ -2048,6 +2123,12 @@ static void op_copy_object(struct rq *r)
     const char *acl = request_acl(r, object_default_acl(r));
     if (!acl)
         acl = object_default_acl(r);
+    if (blocks_public_acl(r, acl)) {
+        free(meta);
+        free(headers);
+        free(tags);
+        goto out;
+    }
     if (engine_tmp_create(&r->file) != 0 || engine_copy_range(&r->file, o.file, 0, (uint64_t)o.size) != 0 ||
         engine_tmp_sync(&r->file) != 0) {
         log_error("object store: copy: %s", strerror(errno));
@@ -2609,6 +2690,8 @@ static void op_put_object_acl(struct rq *r)
              r->body.len ? "Only canned ACLs (x-amz-acl) are supported." : "The canned ACL is missing or not valid.");
         return;
     }
+    if (blocks_public_acl(r, acl))
+        return;
     set_object_column(r, acl, true);
 }
 
@@ -2622,6 +2705,8 @@ static void op_create_multipart(struct rq *r)
         fail(r, 400, "InvalidArgument", "The canned ACL is not valid.");
         return;
     }
+    if (blocks_public_acl(r, acl))
+        return;
     if (request_metadata(r, &meta, &headers) != 0) {
         fail(r, 400, "MetadataTooLarge", "Your metadata headers exceed the maximum allowed metadata size.");
         return;
@@ -3155,7 +3240,9 @@ static const struct op ops[] = {
     {"GetBucketWebsite", "GET", SCOPE_BUCKET, "website", NULL, NULL, "cos:GetBucketWebsite", BODY_NONE, B, op_fixed, "NoSuchWebsiteConfiguration", 404},
     {"GetBucketEncryption", "GET", SCOPE_BUCKET, "encryption", NULL, NULL, "cos:GetBucketEncryption", BODY_NONE, B, op_fixed, "ServerSideEncryptionConfigurationNotFoundError", 404},
     {"GetObjectLockConfiguration", "GET", SCOPE_BUCKET, "object-lock", NULL, NULL, "cos:GetBucketObjectLock", BODY_NONE, B, op_fixed, "ObjectLockConfigurationNotFoundError", 404},
-    {"GetPublicAccessBlock", "GET", SCOPE_BUCKET, "publicAccessBlock", NULL, NULL, "cos:GetBucket", BODY_NONE, B, op_fixed, "NoSuchPublicAccessBlockConfiguration", 404},
+    {"GetPublicAccessBlock", "GET", SCOPE_BUCKET, "publicAccessBlock", NULL, NULL, "cos:GetBucket", BODY_NONE, B, op_get_public_block, NULL, 0},
+    {"PutPublicAccessBlock", "PUT", SCOPE_BUCKET, "publicAccessBlock", NULL, NULL, "cos:PutBucket", BODY_XML, B, op_put_public_block, NULL, 0},
+    {"DeletePublicAccessBlock", "DELETE", SCOPE_BUCKET, "publicAccessBlock", NULL, NULL, "cos:PutBucket", BODY_NONE, B, op_delete_public_block, NULL, 0},
     {"GetBucketOwnershipControls", "GET", SCOPE_BUCKET, "ownershipControls", NULL, NULL, "cos:GetBucket", BODY_NONE, B, op_fixed, "OwnershipControlsNotFoundError", 404},
     {"ListObjectsV2", "GET", SCOPE_BUCKET, "list-type", NULL, NULL, "cos:GetBucket", BODY_NONE, B | OP_PUBLIC_READ, op_list_objects_v2, NULL, 0},
     {"ListObjects", "GET", SCOPE_BUCKET, NULL, NULL, NULL, "cos:GetBucket", BODY_NONE, B | OP_PUBLIC_READ, op_list_objects, NULL, 0},

@@ -92,7 +92,7 @@ test("every sub-resource with every method leaves bucket and object as they were
     }
   }
   // the ones the issue names, and the object's tags/ACL untouched by refused requests
-  for (const what of ["DELETE /walk?publicAccessBlock", "DELETE /walk?website", "DELETE /walk?encryption",
+  for (const what of ["DELETE /walk?replication", "DELETE /walk?website", "DELETE /walk?encryption",
     "DELETE /walk?ownershipControls", "PUT /walk/obj?legal-hold", "PUT /walk/obj?retention", "GET /walk/obj?retention",
     "PUT /walk?website", "PUT /walk/obj?uploads", "DELETE /walk/obj?restore", "POST /walk/obj?select"])
     assert.equal(answers[what], 501, `${what} answered ${answers[what]}`);
@@ -391,5 +391,37 @@ test("GetObjectAttributes: ETag, ObjectSize, StorageClass, ObjectParts of a mult
   const r = await signed({ path: "/attrs/one", query: { attributes: "" } });
   assert.equal(r.status, 400, "the attributes header is required");
   const anon = await H.rawRequest(d, { path: "/attrs/one?attributes", headers: { "x-amz-object-attributes": "ETag" } });
+  assert.equal(anon.status, 403);
+});
+
+test("PublicAccessBlock: put/get/delete; BlockPublicAcls refuses public ACLs, IgnorePublicAcls voids them", async () => {
+  await s3.send(new S3.CreateBucketCommand({ Bucket: "blocked", ACL: "public-read" }));
+  await s3.send(new S3.PutObjectCommand({ Bucket: "blocked", Key: "o", Body: "x", ACL: "public-read" }));
+  await expectS3Error(s3.send(new S3.GetPublicAccessBlockCommand({ Bucket: "blocked" })), "NoSuchPublicAccessBlockConfiguration");
+  assert.equal((await H.rawRequest(d, { path: "/blocked/o" })).status, 200);
+  const conf = { BlockPublicAcls: true, IgnorePublicAcls: false, BlockPublicPolicy: true, RestrictPublicBuckets: false };
+  await s3.send(new S3.PutPublicAccessBlockCommand({ Bucket: "blocked", PublicAccessBlockConfiguration: conf }));
+  const got = await s3.send(new S3.GetPublicAccessBlockCommand({ Bucket: "blocked" }));
+  assert.deepEqual(got.PublicAccessBlockConfiguration, conf);
+  for (const ACL of ["public-read", "public-read-write", "authenticated-read"]) {
+    await expectS3Error(s3.send(new S3.PutBucketAclCommand({ Bucket: "blocked", ACL })), "AccessDenied");
+    await expectS3Error(s3.send(new S3.PutObjectCommand({ Bucket: "blocked", Key: `n-${ACL}`, Body: "x", ACL })), "AccessDenied");
+    await expectS3Error(s3.send(new S3.PutObjectAclCommand({ Bucket: "blocked", Key: "o", ACL })), "AccessDenied");
+    await expectS3Error(s3.send(new S3.CreateMultipartUploadCommand({ Bucket: "blocked", Key: "m", ACL })), "AccessDenied");
+  }
+  await s3.send(new S3.PutObjectCommand({ Bucket: "blocked", Key: "p", Body: "x", ACL: "private" }));
+  assert.equal((await H.rawRequest(d, { path: "/blocked/o" })).status, 200, "BlockPublicAcls leaves existing ACLs");
+  await s3.send(new S3.PutPublicAccessBlockCommand({ Bucket: "blocked",
+    PublicAccessBlockConfiguration: { ...conf, IgnorePublicAcls: true } }));
+  assert.equal((await H.rawRequest(d, { path: "/blocked/o" })).status, 403, "IgnorePublicAcls: they grant nothing");
+  assert.equal((await H.rawRequest(d, { path: "/blocked?list-type=2" })).status, 403);
+  const del = await s3.send(new S3.DeletePublicAccessBlockCommand({ Bucket: "blocked" }));
+  assert.equal(del.$metadata.httpStatusCode, 204);
+  await expectS3Error(s3.send(new S3.GetPublicAccessBlockCommand({ Bucket: "blocked" })), "NoSuchPublicAccessBlockConfiguration");
+  assert.equal((await H.rawRequest(d, { path: "/blocked/o" })).status, 200);
+  const bad = await signed({ method: "PUT", path: "/blocked", query: { publicAccessBlock: "" },
+    body: "<PublicAccessBlockConfiguration><BlockPublicAcls>maybe</BlockPublicAcls></PublicAccessBlockConfiguration>" });
+  assert.equal(bad.status, 400);
+  const anon = await H.rawRequest(d, { method: "DELETE", path: "/blocked?publicAccessBlock" });
   assert.equal(anon.status, 403);
 });
