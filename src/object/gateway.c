@@ -72,6 +72,7 @@ enum body_mode { SINK_NONE, SINK_BUFFER, SINK_FILE, SINK_DISCARD };
 #define OP_PUBLIC_WRITE 2u /* allowed to anyone on a public-read-write bucket */
 #define OP_NEEDS_BUCKET 4u /* the bucket must exist */
 #define OP_COPY 8u         /* selected only with x-amz-copy-source */
+#define OP_READS_TOGETHER 16u /* the operation reads bucket and object in one read transaction and authorises itself */
 
 struct bucket {
     char name[64], owner_uin[24], app_id[24], region[64], acl[24];
@@ -96,6 +97,7 @@ struct op {
     op_fn run;          /* runs when the whole request (body included) is in */
     const char *code;   /* for fixed answers to unsupported sub-resources: error code */
     int status;
+    op_fn begin;        /* runs when the headers are in and the request is authorised: opens the body sink */
 };
 
 struct hdr {
@@ -3265,14 +3267,14 @@ static const struct op ops[] = {
     {"GetObjectAttributes", "GET", SCOPE_OBJECT, "attributes", NULL, NULL, "cos:GetObject", BODY_NONE, B, op_get_object_attributes, NULL, 0},
     {"GetObjectAcl", "GET", SCOPE_OBJECT, "acl", NULL, NULL, "cos:GetObjectACL", BODY_NONE, B, op_get_object_acl, NULL, 0},
     {"ListParts", "GET", SCOPE_OBJECT, "uploadId", NULL, NULL, "cos:ListParts", BODY_NONE, B, op_list_parts, NULL, 0},
-    {"GetObject", "GET", SCOPE_OBJECT, NULL, NULL, "partNumber", "cos:GetObject", BODY_NONE, B | OP_PUBLIC_READ, op_get_object, NULL, 0},
-    {"HeadObject", "HEAD", SCOPE_OBJECT, NULL, NULL, "partNumber", "cos:HeadObject", BODY_NONE, B | OP_PUBLIC_READ, op_get_object, NULL, 0},
+    {"GetObject", "GET", SCOPE_OBJECT, NULL, NULL, "partNumber", "cos:GetObject", BODY_NONE, B | OP_PUBLIC_READ | OP_READS_TOGETHER, op_get_object, NULL, 0, NULL},
+    {"HeadObject", "HEAD", SCOPE_OBJECT, NULL, NULL, "partNumber", "cos:HeadObject", BODY_NONE, B | OP_PUBLIC_READ | OP_READS_TOGETHER, op_get_object, NULL, 0, NULL},
     {"PutObjectTagging", "PUT", SCOPE_OBJECT, "tagging", NULL, NULL, "cos:PutObjectTagging", BODY_XML, B, op_put_object_tagging, NULL, 0},
     {"PutObjectAcl", "PUT", SCOPE_OBJECT, "acl", NULL, NULL, "cos:PutObjectACL", BODY_XML, B, op_put_object_acl, NULL, 0},
     {"UploadPartCopy", "PUT", SCOPE_OBJECT, "partNumber", "uploadId", NULL, "cos:UploadPart", BODY_NONE, B | OP_COPY, op_upload_part_copy, NULL, 0},
-    {"UploadPart", "PUT", SCOPE_OBJECT, "partNumber", "uploadId", NULL, "cos:UploadPart", BODY_STREAM, B | OP_PUBLIC_WRITE, op_upload_part, NULL, 0},
+    {"UploadPart", "PUT", SCOPE_OBJECT, "partNumber", "uploadId", NULL, "cos:UploadPart", BODY_STREAM, B | OP_PUBLIC_WRITE, op_upload_part, NULL, 0, upload_part_begin},
     {"CopyObject", "PUT", SCOPE_OBJECT, NULL, NULL, NULL, "cos:PutObject", BODY_NONE, B | OP_COPY, op_copy_object, NULL, 0},
-    {"PutObject", "PUT", SCOPE_OBJECT, NULL, NULL, NULL, "cos:PutObject", BODY_STREAM, B | OP_PUBLIC_WRITE, op_put_object, NULL, 0},
+    {"PutObject", "PUT", SCOPE_OBJECT, NULL, NULL, NULL, "cos:PutObject", BODY_STREAM, B | OP_PUBLIC_WRITE, op_put_object, NULL, 0, put_object_begin},
     {"CreateMultipartUpload", "POST", SCOPE_OBJECT, "uploads", NULL, NULL, "cos:InitiateMultipartUpload", BODY_NONE, B | OP_PUBLIC_WRITE, op_create_multipart, NULL, 0},
     {"CompleteMultipartUpload", "POST", SCOPE_OBJECT, "uploadId", NULL, NULL, "cos:CompleteMultipartUpload", BODY_XML, B | OP_PUBLIC_WRITE, op_complete_multipart, NULL, 0},
     {"DeleteObjectTagging", "DELETE", SCOPE_OBJECT, "tagging", NULL, NULL, "cos:DeleteObjectTagging", BODY_NONE, B, op_delete_object_tagging, NULL, 0},
@@ -3471,8 +3473,8 @@ static void begin(struct rq *r)
         authorize(r, r->op->action, NULL, NULL, 0, NULL);
         return;
     }
-    if (r->op->run == op_get_object) {
-        /* GET/HEAD read the bucket and the object together in op_get_object */
+    if (r->op->flags & OP_READS_TOGETHER) {
+        /* authorised in the operation, once the bucket and object rows are read */
     } else if (r->op->flags & OP_NEEDS_BUCKET) {
         int rc = load_bucket(store_thread(), r->bucket, &r->b);
         if (rc != 1) {
@@ -3499,10 +3501,8 @@ static void begin(struct rq *r)
     }
     if (r->op->body == BODY_XML)
         body_begin(r, SINK_BUFFER, S3XML_MAX_BODY);
-    else if (r->op->run == op_put_object)
-        put_object_begin(r);
-    else if (r->op->run == op_upload_part)
-        upload_part_begin(r);
+    else if (r->op->begin)
+        r->op->begin(r);
 }
 
 /* ---------------------------------------------------------------- libmicrohttpd glue */
