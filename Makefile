@@ -17,7 +17,7 @@ TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
 
-.PHONY: all run test test-built unit sdk fuzz fuzz-long asan deps clean bench format format-check images fresh-check
+.PHONY: all run test test-built unit sdk fuzz fuzz-long asan deps clean bench format format-check images fresh-check s3-tests
 all: $(BUILD)/yun $(BUILD)/yund
 
 # The built-in guest image, from Debian packages; rebuilt only when its recipe changes.
@@ -95,6 +95,10 @@ fresh-check:
 
 bench: all
 	./bench/run.sh
+
+# ceph/s3-tests against a fresh yund (fetched into build/s3-tests, never committed); TIER=core|wide|all. Not in make test.
+s3-tests: all
+	bash scripts/s3-tests.sh $(or $(TIER),core wide)
 
 FORMAT_SRC = $(wildcard src/*/*.c src/*/*.h tests/unit/*.c fuzz/*.c)
 format:

@@ -49,6 +49,13 @@ static const struct migration engine_migrations[] = {
      * requests are counted apart from the billable ones */
     {2, "ALTER TABLE obj_buckets ADD COLUMN bucket_id TEXT NOT NULL DEFAULT '';"
         "ALTER TABLE obj_usage ADD COLUMN refused_requests INTEGER NOT NULL DEFAULT 0;"},
+    /* parts: the sizes of a completed multipart upload's parts, comma-separated (GET ?partNumber);
+     * upload_id: the upload it completed (a repeated CompleteMultipartUpload answers 200 again);
+     * public_block: the bucket's PublicAccessBlockConfiguration, four '0'/'1' (BlockPublicAcls,
+     * IgnorePublicAcls, BlockPublicPolicy, RestrictPublicBuckets), NULL if none */
+    {3, "ALTER TABLE obj_objects ADD COLUMN parts TEXT;"
+        "ALTER TABLE obj_objects ADD COLUMN upload_id TEXT;"
+        "ALTER TABLE obj_buckets ADD COLUMN public_block TEXT;"},
 };
 
 int engine_migrate(struct store *s, char *err, size_t errlen)

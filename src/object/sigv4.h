@@ -21,7 +21,7 @@ enum sigv4_status {
 	SIGV4_ABSENT,                 /* no SigV4 credentials: try another scheme or anonymous */
 	SIGV4_HEADER_MALFORMED,       /* AuthorizationHeaderMalformed */
 	SIGV4_QUERY_MALFORMED,        /* AuthorizationQueryParametersError */
-	SIGV4_EXPIRES_TOO_LARGE,      /* AuthorizationQueryParametersError (> 604800) */
+	SIGV4_EXPIRES_OUT_OF_RANGE,   /* AccessDenied: X-Amz-Expires < 1 or > 604800 */
 	SIGV4_MULTIPLE_AUTH,          /* InvalidArgument: header and query auth together */
 	SIGV4_MISSING_DATE,           /* AccessDenied: no x-amz-date */
 	SIGV4_MISSING_CONTENT_SHA256, /* InvalidRequest: header auth without x-amz-content-sha256 */

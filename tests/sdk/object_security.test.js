@@ -384,7 +384,7 @@ test("metering: only allowed requests on existing buckets are billable; refused 
 
 test("Range with a leading blank or a sign is ignored, never a 500", async () => {
   await s3.send(new S3.CreateBucketCommand({ Bucket: "ranges", ACL: "public-read" }));
-  await s3.send(new S3.PutObjectCommand({ Bucket: "ranges", Key: "o", Body: "0123456789abcdef" }));
+  await s3.send(new S3.PutObjectCommand({ Bucket: "ranges", Key: "o", Body: "0123456789abcdef", ACL: "public-read" }));
   for (const range of ["bytes= -5-10", "bytes=-5-10", "bytes=+1-3", "bytes=1- 3", "bytes= 1-3", "bytes=1-+3", "bytes=--3",
     "bytes=99999999999999999999-"]) {
     const r = await H.rawRequest(d, { path: "/ranges/o", headers: { range } });
@@ -397,7 +397,7 @@ test("Range with a leading blank or a sign is ignored, never a 500", async () =>
 
 test("response-* overrides need a signed request", async () => {
   await s3.send(new S3.CreateBucketCommand({ Bucket: "overrides", ACL: "public-read" }));
-  await s3.send(new S3.PutObjectCommand({ Bucket: "overrides", Key: "page", Body: "<script>x</script>", ContentType: "text/plain" }));
+  await s3.send(new S3.PutObjectCommand({ Bucket: "overrides", Key: "page", Body: "<script>x</script>", ContentType: "text/plain", ACL: "public-read" }));
   for (const p of ["response-content-type=text%2Fhtml", "response-content-disposition=inline", "response-cache-control=x",
     "response-expires=0", "response-content-language=en", "response-content-encoding=gzip"]) {
     const r = await H.rawRequest(d, { path: `/overrides/page?${p}` });
