@@ -82,7 +82,7 @@ sdk: all
 test: deps
 	$(MAKE) test-built
 
-test-built: all asan images
+test-built: format-check all asan images
 	@set -e; for t in $(patsubst $(BUILD)/%,build-asan/%,$(TEST_BIN)); do echo "== $$t"; \
 	  YUN_TEST_IMAGE_DIR=$(CURDIR)/build/images/tiny $$t; done
 	$(MAKE) fuzz

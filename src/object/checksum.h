@@ -10,21 +10,21 @@
 #include <stdint.h>
 
 enum checksum_algo {
-	CHECKSUM_NONE = 0,
-	CHECKSUM_CRC32,
-	CHECKSUM_CRC32C,
-	CHECKSUM_CRC64NVME,
-	CHECKSUM_SHA1,
-	CHECKSUM_SHA256,
+    CHECKSUM_NONE = 0,
+    CHECKSUM_CRC32,
+    CHECKSUM_CRC32C,
+    CHECKSUM_CRC64NVME,
+    CHECKSUM_SHA1,
+    CHECKSUM_SHA256,
 };
 
 #define CHECKSUM_MAX_DIGEST 32
 #define CHECKSUM_MAX_BASE64 45 /* 44 chars for SHA-256 + NUL */
 
 struct checksum {
-	enum checksum_algo algo;
-	uint64_t crc;
-	void *md; /* EVP_MD_CTX for the SHA algorithms, owned */
+    enum checksum_algo algo;
+    uint64_t crc;
+    void *md; /* EVP_MD_CTX for the SHA algorithms, owned */
 };
 
 /* "x-amz-checksum-crc32" (any case) -> CHECKSUM_CRC32; CHECKSUM_NONE if unknown. */

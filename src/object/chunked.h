@@ -22,44 +22,44 @@
 #include "sigv4.h"
 
 enum chunked_variant {
-	CHUNKED_SIGNED,
-	CHUNKED_SIGNED_TRAILER,
-	CHUNKED_UNSIGNED_TRAILER,
+    CHUNKED_SIGNED,
+    CHUNKED_SIGNED_TRAILER,
+    CHUNKED_UNSIGNED_TRAILER,
 };
 
 enum chunked_status {
-	CHUNKED_OK = 0,
-	CHUNKED_BAD_FRAMING,       /* malformed chunk header / CRLF / trailer line */
-	CHUNKED_LINE_TOO_LONG,     /* chunk header or trailer line over CHUNKED_MAX_LINE */
-	CHUNKED_CHUNK_TOO_LARGE,   /* chunk size over the configured maximum */
-	CHUNKED_BAD_SIGNATURE,     /* chunk or trailer signature does not verify */
-	CHUNKED_BAD_CHECKSUM,      /* trailer checksum does not match the data */
-	CHUNKED_BAD_TRAILER,       /* missing, unexpected, repeated or undeclared trailer */
-	CHUNKED_LENGTH_MISMATCH,   /* decoded size differs from x-amz-decoded-content-length */
-	CHUNKED_TRUNCATED,         /* body ended before the final chunk/trailer */
-	CHUNKED_TRAILING_DATA,     /* bytes after the end of the encoding */
-	CHUNKED_ABORTED,           /* on_data returned non-zero */
-	CHUNKED_INTERNAL,          /* out of memory, bad configuration */
+    CHUNKED_OK = 0,
+    CHUNKED_BAD_FRAMING,     /* malformed chunk header / CRLF / trailer line */
+    CHUNKED_LINE_TOO_LONG,   /* chunk header or trailer line over CHUNKED_MAX_LINE */
+    CHUNKED_CHUNK_TOO_LARGE, /* chunk size over the configured maximum */
+    CHUNKED_BAD_SIGNATURE,   /* chunk or trailer signature does not verify */
+    CHUNKED_BAD_CHECKSUM,    /* trailer checksum does not match the data */
+    CHUNKED_BAD_TRAILER,     /* missing, unexpected, repeated or undeclared trailer */
+    CHUNKED_LENGTH_MISMATCH, /* decoded size differs from x-amz-decoded-content-length */
+    CHUNKED_TRUNCATED,       /* body ended before the final chunk/trailer */
+    CHUNKED_TRAILING_DATA,   /* bytes after the end of the encoding */
+    CHUNKED_ABORTED,         /* on_data returned non-zero */
+    CHUNKED_INTERNAL,        /* out of memory, bad configuration */
 };
 
-#define CHUNKED_MAX_LINE 256
+#define CHUNKED_MAX_LINE          256
 #define CHUNKED_DEFAULT_MAX_CHUNK (16u * 1024 * 1024)
-#define CHUNKED_MAX_TRAILERS 4
+#define CHUNKED_MAX_TRAILERS      4
 
 struct chunked_config {
-	enum chunked_variant variant;
-	/* Signed variants: the chain from sigv4_seed_signature(); copied. */
-	const struct sigv4_chain *chain;
-	/* The x-amz-trailer header value (e.g. "x-amz-checksum-crc32"), or NULL
-	 * if none was declared. Only checksum trailers are accepted. */
-	const char *declared_trailer;
-	/* x-amz-decoded-content-length, or -1 if unknown. */
-	int64_t decoded_length;
-	/* Largest chunk accepted; 0 means CHUNKED_DEFAULT_MAX_CHUNK. */
-	uint64_t max_chunk;
-	/* Receives decoded payload; return non-zero to abort. */
-	int (*on_data)(void *ctx, const uint8_t *data, size_t len);
-	void *ctx;
+    enum chunked_variant variant;
+    /* Signed variants: the chain from sigv4_seed_signature(); copied. */
+    const struct sigv4_chain *chain;
+    /* The x-amz-trailer header value (e.g. "x-amz-checksum-crc32"), or NULL
+     * if none was declared. Only checksum trailers are accepted. */
+    const char *declared_trailer;
+    /* x-amz-decoded-content-length, or -1 if unknown. */
+    int64_t decoded_length;
+    /* Largest chunk accepted; 0 means CHUNKED_DEFAULT_MAX_CHUNK. */
+    uint64_t max_chunk;
+    /* Receives decoded payload; return non-zero to abort. */
+    int (*on_data)(void *ctx, const uint8_t *data, size_t len);
+    void *ctx;
 };
 
 struct chunked_decoder;
@@ -79,9 +79,9 @@ void chunked_free(struct chunked_decoder *d);
 
 /* S3 error code / HTTP status / message for a status. */
 struct chunked_error {
-	const char *code;
-	int http_status;
-	const char *message;
+    const char *code;
+    int http_status;
+    const char *message;
 };
 const struct chunked_error *chunked_error_of(enum chunked_status st);
 

@@ -245,17 +245,18 @@ void engine_meter_flush(void)
             if (!any && store_begin(s) != STORE_OK)
                 return;
             any = 1;
-            store_exec(s,
-                       "INSERT INTO obj_usage (bucket, day, get_requests, put_requests, other_requests, bytes_in, bytes_out,"
-                       " refused_requests) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (bucket, day) DO UPDATE SET"
-                       " get_requests = get_requests + excluded.get_requests,"
-                       " put_requests = put_requests + excluded.put_requests,"
-                       " other_requests = other_requests + excluded.other_requests,"
-                       " bytes_in = bytes_in + excluded.bytes_in, bytes_out = bytes_out + excluded.bytes_out,"
-                       " refused_requests = refused_requests + excluded.refused_requests",
-                       "ssiiiiii", snap[i].bucket, day, (int64_t)snap[i].req[METER_GET], (int64_t)snap[i].req[METER_PUT],
-                       (int64_t)snap[i].req[METER_OTHER], (int64_t)snap[i].in, (int64_t)snap[i].out,
-                       (int64_t)snap[i].req[METER_REFUSED]);
+            store_exec(
+                s,
+                "INSERT INTO obj_usage (bucket, day, get_requests, put_requests, other_requests, bytes_in, bytes_out,"
+                " refused_requests) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (bucket, day) DO UPDATE SET"
+                " get_requests = get_requests + excluded.get_requests,"
+                " put_requests = put_requests + excluded.put_requests,"
+                " other_requests = other_requests + excluded.other_requests,"
+                " bytes_in = bytes_in + excluded.bytes_in, bytes_out = bytes_out + excluded.bytes_out,"
+                " refused_requests = refused_requests + excluded.refused_requests",
+                "ssiiiiii", snap[i].bucket, day, (int64_t)snap[i].req[METER_GET], (int64_t)snap[i].req[METER_PUT],
+                (int64_t)snap[i].req[METER_OTHER], (int64_t)snap[i].in, (int64_t)snap[i].out,
+                (int64_t)snap[i].req[METER_REFUSED]);
         }
     if (any && store_commit(s) != STORE_OK)
         log_warn("object meters: flush failed: %s", store_errmsg(s));

@@ -31,10 +31,10 @@ struct engine_file {
     int fd;
     char id[ENGINE_ID_LEN + 1];
 };
-int engine_tmp_create(struct engine_file *f);               /* 0, or -1 with errno */
+int engine_tmp_create(struct engine_file *f); /* 0, or -1 with errno */
 int engine_tmp_write(struct engine_file *f, const void *p, size_t n);
-int engine_tmp_sync(struct engine_file *f);                 /* fsync file + tmp dir, closes fd */
-void engine_tmp_discard(struct engine_file *f);             /* closes and unlinks */
+int engine_tmp_sync(struct engine_file *f);     /* fsync file + tmp dir, closes fd */
+void engine_tmp_discard(struct engine_file *f); /* closes and unlinks */
 /* After the commit that references id: move it to data/. Failure is repaired at next start. */
 void engine_publish(const char *id);
 /* Opens a committed file for reading (data/, falling back to tmp/ during publish). */

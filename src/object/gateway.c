@@ -39,21 +39,22 @@
 #include "object/sigv2.h"
 #include "object/sigv4.h"
 
-#define S3_NS "http://s3.amazonaws.com/doc/2006-03-01/"
-#define MAX_KEY_BYTES 1024
-#define MAX_META_BYTES 2048
-#define MAX_PUT_BYTES (5ull << 30)
-#define MAX_PART_BYTES (5ull << 30)
-#define MIN_PART_S3 (5u << 20)
-#define MIN_PART_COS (1u << 20)
-#define LIST_MAX 1000
-#define MAX_RESP_HEADERS 48
-#define SMALL_OBJECT (32 * 1024)
+#define S3_NS              "http://s3.amazonaws.com/doc/2006-03-01/"
+#define MAX_KEY_BYTES      1024
+#define MAX_META_BYTES     2048
+#define MAX_PUT_BYTES      (5ull << 30)
+#define MAX_PART_BYTES     (5ull << 30)
+#define MIN_PART_S3        (5u << 20)
+#define MIN_PART_COS       (1u << 20)
+#define LIST_MAX           1000
+#define MAX_RESP_HEADERS   48
+#define SMALL_OBJECT       (32 * 1024)
 /* Resource bounds against one client holding everyone else out (see the listener's start). */
-#define PER_IP_CONNECTIONS 128u    /* open connections from one source address */
-#define HEADER_TIMEOUT 10u         /* seconds of silence before a request's headers are complete (and between requests) */
-#define REQUEST_TIMEOUT 300u       /* seconds of silence while a request's body or answer is moving (or a long commit runs) */
-#define BODY_MEMORY (32u << 20)    /* bytes of request bodies held in memory (XML documents), all requests together */
+#define PER_IP_CONNECTIONS 128u /* open connections from one source address */
+#define HEADER_TIMEOUT     10u  /* seconds of silence before a request's headers are complete (and between requests) */
+/* seconds of silence while a request's body or answer is moving (or a long commit runs) */
+#define REQUEST_TIMEOUT    300u
+#define BODY_MEMORY        (32u << 20) /* bytes of request bodies held in memory (XML documents), all requests together */
 
 struct object_gateway {
     struct MHD_Daemon *mhd;
@@ -68,15 +69,16 @@ enum scope { SCOPE_SERVICE, SCOPE_BUCKET, SCOPE_OBJECT };
 enum body_kind { BODY_NONE, BODY_XML, BODY_STREAM };
 enum body_mode { SINK_NONE, SINK_BUFFER, SINK_FILE, SINK_DISCARD };
 
-#define OP_PUBLIC_READ 1u  /* allowed to anyone on a public-read(-write) bucket (or object, for GET/HEAD) */
-#define OP_PUBLIC_WRITE 2u /* allowed to anyone on a public-read-write bucket */
-#define OP_NEEDS_BUCKET 4u /* the bucket must exist */
-#define OP_COPY 8u         /* selected only with x-amz-copy-source */
-#define OP_READS_TOGETHER 16u /* the operation reads bucket and object in one read transaction and authorises itself */
+#define OP_PUBLIC_READ    1u /* allowed to anyone on a public-read(-write) bucket (or object, for GET/HEAD) */
+#define OP_PUBLIC_WRITE   2u /* allowed to anyone on a public-read-write bucket */
+#define OP_NEEDS_BUCKET   4u /* the bucket must exist */
+#define OP_COPY           8u /* selected only with x-amz-copy-source */
+/* the operation reads bucket and object in one read transaction and authorises itself */
+#define OP_READS_TOGETHER 16u
 
 struct bucket {
     char name[64], owner_uin[24], app_id[24], region[64], acl[24];
-    char id[24]; /* set at creation: the same name created again is another bucket */
+    char id[24];          /* set at creation: the same name created again is another bucket */
     char public_block[8]; /* obj_buckets.public_block, "" if none */
     int64_t created, objects, bytes, quota_objects, quota_bytes;
 };
@@ -85,7 +87,7 @@ struct rq;
 typedef void (*op_fn)(struct rq *r);
 
 struct op {
-    const char *name;   /* S3 operation name */
+    const char *name; /* S3 operation name */
     const char *method;
     enum scope scope;
     const char *sub;    /* query parameter that selects this row; NULL = default row */
@@ -94,10 +96,10 @@ struct op {
     const char *action; /* CAM action */
     enum body_kind body;
     unsigned flags;
-    op_fn run;          /* runs when the whole request (body included) is in */
-    const char *code;   /* for fixed answers to unsupported sub-resources: error code */
+    op_fn run;        /* runs when the whole request (body included) is in */
+    const char *code; /* for fixed answers to unsupported sub-resources: error code */
     int status;
-    op_fn begin;        /* runs when the headers are in and the request is authorised: opens the body sink */
+    op_fn begin; /* runs when the headers are in and the request is authorised: opens the body sink */
 };
 
 struct hdr {
@@ -130,9 +132,9 @@ struct rq {
     const struct op *op;
     struct bucket b;
     bool have_bucket;
-    bool auth_failed;  /* the signature or its key was refused: audited whatever the method */
+    bool auth_failed; /* the signature or its key was refused: audited whatever the method */
     char unknown_key[72];
-    bool audited;      /* the audit record was committed with the change itself */
+    bool audited;                                           /* the audit record was committed with the change itself */
     enum { METER_NONE, METER_ALLOWED, METER_DENIED } meter; /* set where the bucket's authorisation is decided */
     bool read_txn; /* GET/HEAD: bucket and object rows read in one SQLite read transaction */
     /* a failure found while the body streams in is answered at the end */
@@ -155,8 +157,8 @@ struct rq {
     struct hdr hdrs[MAX_RESP_HEADERS];
     int nhdrs;
     uint64_t bytes_out;
-    unsigned status;     /* of the answer queued, 0 if none */
-    char result[64];     /* its S3 error code, "" for success */
+    unsigned status; /* of the answer queued, 0 if none */
+    char result[64]; /* its S3 error code, "" for success */
 };
 
 /* Per connection (MHD_OPTION_NOTIFY_CONNECTION): the peer's address, and the request context
@@ -404,10 +406,11 @@ static bool valid_bucket_name(const char *n)
 
 static int load_bucket(struct store *s, const char *name, struct bucket *b)
 {
-    struct store_stmt *q = store_query(s,
-                                       "SELECT name, owner_uin, app_id, region, acl, created, objects, bytes,"
-                                       " quota_objects, quota_bytes, bucket_id, public_block FROM obj_buckets WHERE name = ?",
-                                       "s", name);
+    struct store_stmt *q =
+        store_query(s,
+                    "SELECT name, owner_uin, app_id, region, acl, created, objects, bytes,"
+                    " quota_objects, quota_bytes, bucket_id, public_block FROM obj_buckets WHERE name = ?",
+                    "s", name);
     if (!q)
         return -1;
     int rc = store_step(q);
@@ -478,7 +481,10 @@ static void objrow_free(struct objrow *o)
     o->headers = o->meta = o->tags = NULL;
 }
 
-static char *dup_or_null(struct store_stmt *q, int col) { return store_is_null(q, col) ? NULL : strdup(store_text(q, col)); }
+static char *dup_or_null(struct store_stmt *q, int col)
+{
+    return store_is_null(q, col) ? NULL : strdup(store_text(q, col));
+}
 
 static int load_object(struct store *s, const char *bucket, const char *key, struct objrow *o)
 {
@@ -509,8 +515,8 @@ static int load_object(struct store *s, const char *bucket, const char *key, str
 }
 
 /* System headers stored with an object and returned on GET/HEAD. */
-static const char *const stored_headers[] = {"Content-Encoding", "Content-Disposition", "Cache-Control",
-                                             "Content-Language", "Expires", NULL};
+static const char *const stored_headers[] = {
+    "Content-Encoding", "Content-Disposition", "Cache-Control", "Content-Language", "Expires", NULL};
 
 struct meta_visit {
     json_t *meta;
@@ -613,11 +619,16 @@ static int header_tags(struct rq *r, char **out)
     return rc;
 }
 
-static const char *const canned_acls[] = {"private", "public-read", "public-read-write", "authenticated-read",
-                                          "bucket-owner-read", "bucket-owner-full-control", "default", NULL};
+static const char *const canned_acls[] = {"private",           "public-read",
+                                          "public-read-write", "authenticated-read",
+                                          "bucket-owner-read", "bucket-owner-full-control",
+                                          "default",           NULL};
 
 /* The ACL of an object written without one: S3's objects are private, COS's inherit the bucket's. */
-static const char *object_default_acl(const struct rq *r) { return r->auth == AUTH_COS || r->cos_style ? "default" : "private"; }
+static const char *object_default_acl(const struct rq *r)
+{
+    return r->auth == AUTH_COS || r->cos_style ? "default" : "private";
+}
 
 /* x-amz-acl -> canned ACL name (default "private"); NULL if unknown. */
 static const char *request_acl(struct rq *r, const char *dflt)
@@ -635,7 +646,8 @@ static enum MHD_Result sse_iter(void *cls, enum MHD_ValueKind kind, const char *
 {
     (void)kind;
     (void)value;
-    if (strncasecmp(key, "x-amz-server-side-encryption", 28) == 0 || strncasecmp(key, "x-cos-server-side-encryption", 28) == 0) {
+    if (strncasecmp(key, "x-amz-server-side-encryption", 28) == 0 ||
+        strncasecmp(key, "x-cos-server-side-encryption", 28) == 0) {
         *(bool *)cls = true;
         return MHD_NO;
     }
@@ -694,7 +706,8 @@ static int authorize(struct rq *r, const char *action, const struct bucket *b, c
             return 1;
         char res[1400];
         cam_resource(r, b, b->name, key, res, sizeof res);
-        struct authz_request az = {.who = &r->who, .action = action, .resource = res, .source_ip = r->source_ip, .now = time_now()};
+        struct authz_request az = {
+            .who = &r->who, .action = action, .resource = res, .source_ip = r->source_ip, .now = time_now()};
         int ok = identity_authorize(store_thread(), &az);
         if (ok < 0) {
             fail_store(r, store_thread());
@@ -724,7 +737,8 @@ static int authorize(struct rq *r, const char *action, const struct bucket *b, c
             return 1;
         char res[1400];
         cam_resource(r, NULL, r->bucket[0] ? r->bucket : NULL, NULL, res, sizeof res);
-        struct authz_request az = {.who = &r->who, .action = action, .resource = res, .source_ip = r->source_ip, .now = time_now()};
+        struct authz_request az = {
+            .who = &r->who, .action = action, .resource = res, .source_ip = r->source_ip, .now = time_now()};
         int ok = identity_authorize(store_thread(), &az);
         if (ok < 0) {
             fail_store(r, store_thread());
@@ -762,8 +776,13 @@ static int audit(struct rq *r, struct store *s, const char *result)
     cam_resource(r, r->have_bucket ? &r->b : NULL, r->bucket[0] ? r->bucket : NULL, r->key, res, sizeof res);
     const char *owner = r->who.owner_uin[0] ? r->who.owner_uin : r->have_bucket ? r->b.owner_uin : "";
     const char *user = r->who.user_uin[0] ? r->who.user_uin : r->unknown_key[0] ? r->unknown_key : "anonymous";
-    struct audit_entry e = {.owner_uin = owner, .user_uin = user, .source_ip = r->source_ip, .service = "cos",
-                            .action = o ? o->name : r->method, .resource = res, .result = result,
+    struct audit_entry e = {.owner_uin = owner,
+                            .user_uin = user,
+                            .source_ip = r->source_ip,
+                            .service = "cos",
+                            .action = o ? o->name : r->method,
+                            .resource = res,
+                            .result = result,
                             .request_id = r->request_id};
     return audit_write(s, &e);
 }
@@ -823,8 +842,12 @@ static int lookup_secret(struct rq *r, const char *access_key)
 
 static int authenticate(struct rq *r)
 {
-    struct obj_request orq = {.method = r->method, .raw_path = r->raw_path, .raw_query = r->raw_query,
-                              .header = orq_header, .each_header = orq_each, .ctx = r->c};
+    struct obj_request orq = {.method = r->method,
+                              .raw_path = r->raw_path,
+                              .raw_query = r->raw_query,
+                              .header = orq_header,
+                              .each_header = orq_each,
+                              .ctx = r->c};
     int64_t now = time_now();
     enum sigv4_status s4 = sigv4_parse(&orq, &r->v4);
     if (s4 == SIGV4_OK) {
@@ -919,7 +942,8 @@ static int sink_data(void *ctx, const uint8_t *data, size_t len)
         r->body_held += len;
         obj_buf_put(&r->body, data, len);
         if (r->body.failed) {
-            fail(r, 400, "MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema.");
+            fail(r, 400, "MalformedXML",
+                 "The XML you provided was not well-formed or did not validate against our published schema.");
             return -1;
         }
     } else if (r->sink == SINK_FILE) {
@@ -965,8 +989,8 @@ static int body_begin(struct rq *r, enum body_mode mode, uint64_t max_bytes)
         return -1;
     }
     if (aws_chunked) {
-        struct chunked_config cc = {.decoded_length = r->expected, .on_data = sink_data, .ctx = r,
-                                    .declared_trailer = hdr_amz(r, "trailer")};
+        struct chunked_config cc = {
+            .decoded_length = r->expected, .on_data = sink_data, .ctx = r, .declared_trailer = hdr_amz(r, "trailer")};
         struct sigv4_chain chain;
         if (r->auth == AUTH_V4 && r->v4.payload == SIGV4_PAYLOAD_STREAMING_SIGNED) {
             cc.variant = CHUNKED_SIGNED;
@@ -1070,7 +1094,8 @@ static int body_finish(struct rq *r, char etag[33], uint8_t md5raw[16], char *ch
             snprintf(checksum, cklen, "%s:%s", checksum_header_name(a) + 15, b64);
     }
     if (r->expected >= 0 && r->decoded != (uint64_t)r->expected) {
-        fail(r, 400, "IncompleteBody", "You did not provide the number of bytes specified by the Content-Length HTTP header.");
+        fail(r, 400, "IncompleteBody",
+             "You did not provide the number of bytes specified by the Content-Length HTTP header.");
         return -1;
     }
     md5_hex(r->md5, etag, md5raw);
@@ -1094,7 +1119,8 @@ static int body_finish(struct rq *r, char etag[33], uint8_t md5raw[16], char *ch
         EVP_DigestFinal_ex(r->sha256, d, &n);
         hex_encode(d, 32, hex);
         if (strcmp(hex, r->v4.payload_hash) != 0) {
-            fail(r, 400, "XAmzContentSHA256Mismatch", "The provided 'x-amz-content-sha256' header does not match what was computed.");
+            fail(r, 400, "XAmzContentSHA256Mismatch",
+                 "The provided 'x-amz-content-sha256' header does not match what was computed.");
             return -1;
         }
     }
@@ -1153,12 +1179,11 @@ static void op_list_buckets(struct rq *r)
         }
     }
     struct store *s = store_thread();
-    struct store_stmt *q =
-        store_query(s,
-                    "SELECT name, created, region FROM obj_buckets WHERE owner_uin = ? AND name > ?"
-                    " AND substr(name, 1, ?) = ? ORDER BY name LIMIT ?",
-                    "ssisi", r->who.owner_uin, token ? token : "", (int64_t)strlen(prefix ? prefix : ""),
-                    prefix ? prefix : "", (int64_t)max + 1);
+    struct store_stmt *q = store_query(s,
+                                       "SELECT name, created, region FROM obj_buckets WHERE owner_uin = ? AND name > ?"
+                                       " AND substr(name, 1, ?) = ? ORDER BY name LIMIT ?",
+                                       "ssisi", r->who.owner_uin, token ? token : "",
+                                       (int64_t)strlen(prefix ? prefix : ""), prefix ? prefix : "", (int64_t)max + 1);
     if (!q) {
         fail_store(r, s);
         return;
@@ -1252,11 +1277,14 @@ static void op_create_bucket(struct rq *r)
             add_header(r, "Location", "/%s", r->bucket);
             send_empty(r, 200);
         } else if (east) /* asking for another ACL: refused rather than reset (s3-tests test_bucket_recreate_*_acl) */
-            fail(r, 409, "BucketAlreadyExists", "The requested bucket name is not available. Please select a different name and try again.");
+            fail(r, 409, "BucketAlreadyExists",
+                 "The requested bucket name is not available. Please select a different name and try again.");
         else if (own)
-            fail(r, 409, "BucketAlreadyOwnedByYou", "Your previous request to create the named bucket succeeded and you already own it.");
+            fail(r, 409, "BucketAlreadyOwnedByYou",
+                 "Your previous request to create the named bucket succeeded and you already own it.");
         else
-            fail(r, 409, "BucketAlreadyExists", "The requested bucket name is not available. Please select a different name and try again.");
+            fail(r, 409, "BucketAlreadyExists",
+                 "The requested bucket name is not available. Please select a different name and try again.");
         return;
     }
     if (rc < 0) {
@@ -1291,14 +1319,15 @@ static void op_delete_bucket(struct rq *r)
         return;
     }
     /* uploads in progress go with the bucket */
-    int bad = store_exec(s,
-                         "INSERT OR IGNORE INTO obj_garbage (file) SELECT p.file FROM obj_parts p JOIN obj_uploads u"
-                         " ON u.upload_id = p.upload_id WHERE u.bucket = ?",
-                         "s", r->bucket) < 0 ||
-              store_exec(s, "DELETE FROM obj_parts WHERE upload_id IN (SELECT upload_id FROM obj_uploads WHERE bucket = ?)",
-                         "s", r->bucket) < 0 ||
-              store_exec(s, "DELETE FROM obj_uploads WHERE bucket = ?", "s", r->bucket) < 0 ||
-              store_exec(s, "DELETE FROM obj_buckets WHERE name = ?", "s", r->bucket) < 0;
+    int bad =
+        store_exec(s,
+                   "INSERT OR IGNORE INTO obj_garbage (file) SELECT p.file FROM obj_parts p JOIN obj_uploads u"
+                   " ON u.upload_id = p.upload_id WHERE u.bucket = ?",
+                   "s", r->bucket) < 0 ||
+        store_exec(s, "DELETE FROM obj_parts WHERE upload_id IN (SELECT upload_id FROM obj_uploads WHERE bucket = ?)",
+                   "s", r->bucket) < 0 ||
+        store_exec(s, "DELETE FROM obj_uploads WHERE bucket = ?", "s", r->bucket) < 0 ||
+        store_exec(s, "DELETE FROM obj_buckets WHERE name = ?", "s", r->bucket) < 0;
     if (bad || commit_audited(r, s) != 0) {
         store_rollback(s);
         fail_store(r, s);
@@ -1380,9 +1409,9 @@ static void set_bucket_column(struct rq *r, const char *column, const char *valu
                  ? store_exec(s, "UPDATE obj_buckets SET acl = ? WHERE name = ? AND bucket_id = ? AND owner_uin = ?",
                               "ssss", value, r->bucket, r->b.id, r->b.owner_uin)
              : strcmp(column, "public_block") == 0
-                 ? store_exec(s,
-                              "UPDATE obj_buckets SET public_block = ? WHERE name = ? AND bucket_id = ? AND owner_uin = ?",
-                              "ssss", value, r->bucket, r->b.id, r->b.owner_uin)
+                 ? store_exec(
+                       s, "UPDATE obj_buckets SET public_block = ? WHERE name = ? AND bucket_id = ? AND owner_uin = ?",
+                       "ssss", value, r->bucket, r->b.id, r->b.owner_uin)
                  : store_exec(s, "UPDATE obj_buckets SET tags = ? WHERE name = ? AND bucket_id = ? AND owner_uin = ?",
                               "ssss", value, r->bucket, r->b.id, r->b.owner_uin);
     if (rc > 0 && commit_audited(r, s) != 0)
@@ -1420,7 +1449,8 @@ static void op_put_public_block(struct rq *r)
 {
     const char *body = obj_buf_str(&r->body);
     if (!body || !strstr(body, "<PublicAccessBlockConfiguration")) {
-        fail(r, 400, "MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema.");
+        fail(r, 400, "MalformedXML",
+             "The XML you provided was not well-formed or did not validate against our published schema.");
         return;
     }
     char v[5] = "0000";
@@ -1434,7 +1464,8 @@ static void op_put_public_block(struct rq *r)
         if (strncasecmp(a, "true<", 5) == 0)
             v[i] = '1';
         else if (strncasecmp(a, "false<", 6) != 0) {
-            fail(r, 400, "MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema.");
+            fail(r, 400, "MalformedXML",
+                 "The XML you provided was not well-formed or did not validate against our published schema.");
             return;
         }
     }
@@ -1466,8 +1497,7 @@ static void write_tagging(struct rq *r, const char *json_tags)
     json_t *t = json_tags ? json_loads(json_tags, 0, NULL) : NULL;
     const char *k;
     json_t *v;
-    json_object_foreach(t, k, v)
-    {
+    json_object_foreach (t, k, v) {
         xmlw_open(&w, "Tag");
         xmlw_element(&w, "Key", k);
         xmlw_element(&w, "Value", json_string_value(v));
@@ -1508,7 +1538,8 @@ static void op_put_bucket_tagging(struct rq *r)
 static void op_get_bucket_tagging(struct rq *r)
 {
     struct store *s = store_thread();
-    struct store_stmt *q = store_query(s, "SELECT tags FROM obj_buckets WHERE name = ? AND tags IS NOT NULL", "s", r->bucket);
+    struct store_stmt *q =
+        store_query(s, "SELECT tags FROM obj_buckets WHERE name = ? AND tags IS NOT NULL", "s", r->bucket);
     if (!q) {
         fail_store(r, s);
         return;
@@ -1532,7 +1563,8 @@ static void op_fixed(struct rq *r)
         send_empty(r, (unsigned)r->op->status);
     else
         fail(r, r->op->status, r->op->code,
-             r->op->status == 501 ? "This operation is not implemented." : "The specified configuration does not exist.");
+             r->op->status == 501 ? "This operation is not implemented."
+                                  : "The specified configuration does not exist.");
 }
 
 /* ---------------------------------------------------------------- listing */
@@ -1620,15 +1652,14 @@ static int list_keys(struct store *s, const char *bucket, const char *prefix, co
         int64_t batch = (int64_t)(max - out->n) + 1;
         if (batch > 1001)
             batch = 1001;
-        struct store_stmt *q =
-            inclusive ? store_query(s,
-                                    "SELECT key, size, etag, mtime, owner_uin FROM obj_objects"
-                                    " WHERE bucket = ? AND key >= ? ORDER BY key LIMIT ?",
-                                    "ssi", bucket, cursor, batch)
-                      : store_query(s,
-                                    "SELECT key, size, etag, mtime, owner_uin FROM obj_objects"
-                                    " WHERE bucket = ? AND key > ? ORDER BY key LIMIT ?",
-                                    "ssi", bucket, cursor, batch);
+        struct store_stmt *q = inclusive ? store_query(s,
+                                                       "SELECT key, size, etag, mtime, owner_uin FROM obj_objects"
+                                                       " WHERE bucket = ? AND key >= ? ORDER BY key LIMIT ?",
+                                                       "ssi", bucket, cursor, batch)
+                                         : store_query(s,
+                                                       "SELECT key, size, etag, mtime, owner_uin FROM obj_objects"
+                                                       " WHERE bucket = ? AND key > ? ORDER BY key LIMIT ?",
+                                                       "ssi", bucket, cursor, batch);
         if (!q) {
             free(cursor);
             return -1;
@@ -1835,7 +1866,7 @@ struct new_object {
     const char *etag, *content_type, *headers, *meta, *tags, *acl, *checksum;
     const char *parts;     /* objrow.parts */
     const char *upload_id; /* of the multipart upload it completes */
-    bool conditional; /* If-Match / If-None-Match of the request apply to the object replaced */
+    bool conditional;      /* If-Match / If-None-Match of the request apply to the object replaced */
 };
 
 /* PutObject's conditional write, decided in the transaction that replaces the row: If-Match needs
@@ -1864,8 +1895,8 @@ static int put_row(struct rq *r, struct store *s, const struct new_object *n)
         return -1;
     int64_t old_size = 0, had = 0;
     char old_file[ENGINE_ID_LEN + 8] = "", old_etag[80] = "";
-    struct store_stmt *q = store_query(s, "SELECT size, file, etag FROM obj_objects WHERE bucket = ? AND key = ?",
-                                       "ss", r->bucket, r->key);
+    struct store_stmt *q = store_query(s, "SELECT size, file, etag FROM obj_objects WHERE bucket = ? AND key = ?", "ss",
+                                       r->bucket, r->key);
     if (!q) {
         fail_store(r, s);
         return -1;
@@ -1987,9 +2018,16 @@ static void op_put_object(struct rq *r)
         log_error("object store: fsync: %s", strerror(errno));
         fail(r, 500, "InternalError", "We encountered an internal error. Please try again.");
     } else {
-        struct new_object n = {.file = r->file.id, .size = (int64_t)r->decoded, .etag = etag,
-                               .content_type = content_type_of(r), .headers = headers, .meta = meta, .tags = tags,
-                               .acl = acl, .checksum = ck[0] ? ck : NULL, .conditional = true};
+        struct new_object n = {.file = r->file.id,
+                               .size = (int64_t)r->decoded,
+                               .etag = etag,
+                               .content_type = content_type_of(r),
+                               .headers = headers,
+                               .meta = meta,
+                               .tags = tags,
+                               .acl = acl,
+                               .checksum = ck[0] ? ck : NULL,
+                               .conditional = true};
         if (commit_object(r, &n) == 0) {
             r->file.id[0] = 0; /* committed: no longer ours to discard */
             add_header(r, "ETag", "\"%s\"", etag);
@@ -2103,7 +2141,8 @@ static void op_copy_object(struct rq *r)
     }
     if (!replace && strcmp(sbucket, r->bucket) == 0 && strcmp(skey, r->key) == 0) {
         fail(r, 400, "InvalidRequest",
-             "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.");
+             "This copy request is illegal because it is trying to copy an object to itself without changing the "
+             "object's metadata, storage class, website redirect location or encryption attributes.");
         goto out;
     }
     char *meta = NULL, *headers = NULL, *tags = NULL;
@@ -2136,10 +2175,15 @@ static void op_copy_object(struct rq *r)
         log_error("object store: copy: %s", strerror(errno));
         fail(r, 500, "InternalError", "We encountered an internal error. Please try again.");
     } else {
-        struct new_object n = {.file = r->file.id, .size = o.size, .etag = o.etag,
+        struct new_object n = {.file = r->file.id,
+                               .size = o.size,
+                               .etag = o.etag,
                                .content_type = replace ? content_type_of(r) : o.content_type,
-                               .headers = replace ? headers : o.headers, .meta = replace ? meta : o.meta,
-                               .tags = tags, .acl = acl, .checksum = o.checksum[0] ? o.checksum : NULL};
+                               .headers = replace ? headers : o.headers,
+                               .meta = replace ? meta : o.meta,
+                               .tags = tags,
+                               .acl = acl,
+                               .checksum = o.checksum[0] ? o.checksum : NULL};
         if (commit_object(r, &n) == 0) {
             r->file.id[0] = 0;
             struct xmlw w;
@@ -2167,8 +2211,10 @@ out:
  * (otherwise anyone could serve a public object as, say, text/html). */
 static const struct {
     const char *param, *header;
-} overrides[] = {{"response-content-type", "Content-Type"},         {"response-content-language", "Content-Language"},
-                 {"response-expires", "Expires"},                   {"response-cache-control", "Cache-Control"},
+} overrides[] = {{"response-content-type", "Content-Type"},
+                 {"response-content-language", "Content-Language"},
+                 {"response-expires", "Expires"},
+                 {"response-cache-control", "Cache-Control"},
                  {"response-content-disposition", "Content-Disposition"},
                  {"response-content-encoding", "Content-Encoding"}};
 
@@ -2193,8 +2239,7 @@ static void object_headers(struct rq *r, const struct objrow *o, bool whole)
     json_t *m = o->meta ? json_loads(o->meta, 0, NULL) : NULL;
     const char *k;
     json_t *v;
-    json_object_foreach(m, k, v)
-    {
+    json_object_foreach (m, k, v) {
         char name[300];
         snprintf(name, sizeof name, "%s%s", r->cos_style ? "x-cos-meta-" : "x-amz-meta-", k);
         add_header(r, name, "%s", json_string_value(v));
@@ -2278,8 +2323,7 @@ static int parse_range(const char *h, int64_t size, int64_t *from, int64_t *len)
 
 /* GET/HEAD ?partNumber=N: the byte span of part N and the object's part count (0 for an object
  * not uploaded in parts, whose only part is the whole object). 0, or -1 (failure recorded). */
-static int part_span(struct rq *r, const struct objrow *o, const char *pn, int64_t *from, int64_t *len,
-                     int64_t *nparts)
+static int part_span(struct rq *r, const struct objrow *o, const char *pn, int64_t *from, int64_t *len, int64_t *nparts)
 {
     char *end = NULL;
     long n = strtol(pn, &end, 10);
@@ -2330,7 +2374,8 @@ static void op_get_object(struct rq *r)
     if (r->auth == AUTH_ANON)
         for (size_t i = 0; i < sizeof overrides / sizeof overrides[0]; i++)
             if (qhas(r, overrides[i].param)) {
-                fail(r, 400, "InvalidRequest", "Request specific response headers cannot be used for anonymous GET requests.");
+                fail(r, 400, "InvalidRequest",
+                     "Request specific response headers cannot be used for anonymous GET requests.");
                 return;
             }
     struct store *s = store_thread();
@@ -2456,7 +2501,8 @@ static void op_get_object_attributes(struct rq *r)
 {
     const char *want = hdr_amz(r, "object-attributes");
     if (!want || !*want) {
-        fail(r, 400, "InvalidArgument", "The x-amz-object-attributes header specifying the attributes to be retrieved is either missing or empty");
+        fail(r, 400, "InvalidArgument",
+             "The x-amz-object-attributes header specifying the attributes to be retrieved is either missing or empty");
         return;
     }
     const char *mp = hdr_amz(r, "max-parts"), *marker = hdr_amz(r, "part-number-marker");
@@ -2530,18 +2576,19 @@ static void op_delete_object(struct rq *r)
     struct store *s = store_thread();
     if (begin_bucket_change(r, s) != 0)
         return;
-    struct store_stmt *q = store_query(s, "SELECT size, file FROM obj_objects WHERE bucket = ? AND key = ?", "ss",
-                                       r->bucket, r->key);
+    struct store_stmt *q =
+        store_query(s, "SELECT size, file FROM obj_objects WHERE bucket = ? AND key = ?", "ss", r->bucket, r->key);
     int rc = q ? store_step(q) : -1;
     int64_t size = rc == 1 ? store_int(q, 0) : 0;
     char file[ENGINE_ID_LEN + 8] = "";
     if (rc == 1)
         snprintf(file, sizeof file, "%s", store_text(q, 1));
     store_done(q);
-    if (rc == 1 && (store_exec(s, "DELETE FROM obj_objects WHERE bucket = ? AND key = ?", "ss", r->bucket, r->key) < 0 ||
-                    store_exec(s, "UPDATE obj_buckets SET bytes = bytes - ?, objects = objects - 1 WHERE name = ?",
-                               "is", size, r->bucket) < 0 ||
-                    engine_garbage(s, file) != 0))
+    if (rc == 1 &&
+        (store_exec(s, "DELETE FROM obj_objects WHERE bucket = ? AND key = ?", "ss", r->bucket, r->key) < 0 ||
+         store_exec(s, "UPDATE obj_buckets SET bytes = bytes - ?, objects = objects - 1 WHERE name = ?", "is", size,
+                    r->bucket) < 0 ||
+         engine_garbage(s, file) != 0))
         rc = -1;
     if (rc < 0 || commit_audited(r, s) != 0) {
         store_rollback(s);
@@ -2586,8 +2633,8 @@ static void op_delete_objects(struct rq *r)
             xmlw_close(&w);
             continue;
         }
-        struct store_stmt *q = store_query(s, "SELECT size, file FROM obj_objects WHERE bucket = ? AND key = ?", "ss",
-                                           r->bucket, key);
+        struct store_stmt *q =
+            store_query(s, "SELECT size, file FROM obj_objects WHERE bucket = ? AND key = ?", "ss", r->bucket, key);
         int rc = q ? store_step(q) : -1;
         int64_t size = rc == 1 ? store_int(q, 0) : 0;
         char file[ENGINE_ID_LEN + 8] = "";
@@ -2596,8 +2643,8 @@ static void op_delete_objects(struct rq *r)
         store_done(q);
         if (rc == 1 &&
             (store_exec(s, "DELETE FROM obj_objects WHERE bucket = ? AND key = ?", "ss", r->bucket, key) < 0 ||
-             store_exec(s, "UPDATE obj_buckets SET bytes = bytes - ?, objects = objects - 1 WHERE name = ?", "is",
-                        size, r->bucket) < 0 ||
+             store_exec(s, "UPDATE obj_buckets SET bytes = bytes - ?, objects = objects - 1 WHERE name = ?", "is", size,
+                        r->bucket) < 0 ||
              engine_garbage(s, file) != 0))
             rc = -1;
         if (rc < 0) {
@@ -2645,8 +2692,8 @@ static void set_object_column(struct rq *r, const char *tags_or_acl, bool is_acl
         return;
     int rc = is_acl ? store_exec(s, "UPDATE obj_objects SET acl = ? WHERE bucket = ? AND key = ?", "sss", tags_or_acl,
                                  r->bucket, r->key)
-                    : store_exec(s, "UPDATE obj_objects SET tags = ? WHERE bucket = ? AND key = ?", "sss",
-                                 tags_or_acl, r->bucket, r->key);
+                    : store_exec(s, "UPDATE obj_objects SET tags = ? WHERE bucket = ? AND key = ?", "sss", tags_or_acl,
+                                 r->bucket, r->key);
     if (rc > 0 && commit_audited(r, s) != 0)
         rc = -1;
     if (rc <= 0)
@@ -2727,11 +2774,12 @@ static void op_create_multipart(struct rq *r)
     struct store *s = store_thread();
     if (begin_bucket_change(r, s) != 0) {
         /* failure recorded */
-    } else if (store_exec(s,
-                          "INSERT INTO obj_uploads (upload_id, bucket, key, initiated, content_type, headers, meta, tags,"
-                          " acl, owner_uin, initiator, checksum_algo) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                          "sssissssssss", id, r->bucket, r->key, now_ms(), content_type_of(r), headers, meta, tags,
-                          acl, r->b.owner_uin, r->auth == AUTH_ANON ? "anonymous" : r->who.user_uin, algo) < 0 ||
+    } else if (store_exec(
+                   s,
+                   "INSERT INTO obj_uploads (upload_id, bucket, key, initiated, content_type, headers, meta, tags,"
+                   " acl, owner_uin, initiator, checksum_algo) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   "sssissssssss", id, r->bucket, r->key, now_ms(), content_type_of(r), headers, meta, tags, acl,
+                   r->b.owner_uin, r->auth == AUTH_ANON ? "anonymous" : r->who.user_uin, algo) < 0 ||
                commit_audited(r, s) != 0) {
         store_rollback(s);
         fail_store(r, s);
@@ -2768,7 +2816,8 @@ static int check_upload(struct rq *r, struct store *s)
     }
     if (rc == 0)
         fail(r, 404, "NoSuchUpload",
-             "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.");
+             "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted "
+             "or completed.");
     return rc;
 }
 
@@ -2802,8 +2851,8 @@ static int commit_part(struct rq *r, int number, int64_t size, const char *etag,
         return -1;
     }
     const char *uid = qget(r, "uploadId");
-    struct store_stmt *q = store_query(s, "SELECT file FROM obj_parts WHERE upload_id = ? AND part = ?", "si", uid,
-                                       (int64_t)number);
+    struct store_stmt *q =
+        store_query(s, "SELECT file FROM obj_parts WHERE upload_id = ? AND part = ?", "si", uid, (int64_t)number);
     char old[ENGINE_ID_LEN + 8] = "";
     if (q && store_step(q) == 1)
         snprintf(old, sizeof old, "%s", store_text(q, 0));
@@ -2857,7 +2906,9 @@ static void op_upload_part_copy(struct rq *r)
             /* unlike a GET's Range, a copy range is not cut to the object: it must lie inside it */
             fail(r, 416, "InvalidRange", "The requested range is not satisfiable");
         } else if (range && parse_range(range, o.size, &from, &len) != 1) {
-            fail(r, 400, "InvalidArgument", "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy");
+            fail(r, 400, "InvalidArgument",
+                 "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the "
+                 "zero-based offsets of the first and last bytes to copy");
         } else if (engine_tmp_create(&r->file) != 0) {
             fail(r, 500, "InternalError", "We encountered an internal error. Please try again.");
         } else {
@@ -2938,7 +2989,8 @@ static void op_complete_multipart(struct rq *r)
     char *content_type = NULL, *headers = NULL, *meta = NULL, *tags = NULL, acl[24] = "private";
     char *part_sizes = NULL;
     if (cm.n == 0) {
-        fail(r, 400, "MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema.");
+        fail(r, 400, "MalformedXML",
+             "The XML you provided was not well-formed or did not validate against our published schema.");
         goto out;
     }
     /* S3 answers a CompleteMultipartUpload repeated after success (a client retrying a lost
@@ -2960,8 +3012,8 @@ static void op_complete_multipart(struct rq *r)
     }
     if (check_upload(r, s) != 1)
         goto out;
-    q = store_query(s, "SELECT content_type, headers, meta, tags, acl FROM obj_uploads WHERE upload_id = ?",
-                                       "s", qget(r, "uploadId"));
+    q = store_query(s, "SELECT content_type, headers, meta, tags, acl FROM obj_uploads WHERE upload_id = ?", "s",
+                    qget(r, "uploadId"));
     if (!q || store_step(q) != 1) {
         store_done(q);
         fail_store(r, s);
@@ -2998,7 +3050,8 @@ static void op_complete_multipart(struct rq *r)
         }
         if (rc == 0 || strcmp(want, parts[i].etag) != 0) {
             fail(r, 400, "InvalidPart",
-                 "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.");
+                 "One or more of the specified parts could not be found. The part may not have been uploaded, or the "
+                 "specified entity tag may not match the part's entity tag.");
             goto out;
         }
         if (i + 1 < cm.n && (uint64_t)parts[i].size < min_part) {
@@ -3048,9 +3101,17 @@ static void op_complete_multipart(struct rq *r)
         store_rollback(s);
         goto out;
     }
-    struct new_object n = {.file = r->file.id, .size = total, .etag = etag, .content_type = content_type,
-                           .headers = headers, .meta = meta, .tags = tags, .acl = acl, .conditional = true,
-                           .parts = part_sizes, .upload_id = qget(r, "uploadId")};
+    struct new_object n = {.file = r->file.id,
+                           .size = total,
+                           .etag = etag,
+                           .content_type = content_type,
+                           .headers = headers,
+                           .meta = meta,
+                           .tags = tags,
+                           .acl = acl,
+                           .conditional = true,
+                           .parts = part_sizes,
+                           .upload_id = qget(r, "uploadId")};
     if (put_row(r, s, &n) != 0) {
         store_rollback(s);
         goto out;
@@ -3168,11 +3229,12 @@ static void op_list_multipart_uploads(struct rq *r)
     const char *um = qget(r, "upload-id-marker") ? qget(r, "upload-id-marker") : "";
     bool url = url_encoding(r);
     char *hi = prefix[0] ? successor(prefix) : NULL;
-    struct store_stmt *q = store_query(s,
-                                       "SELECT key, upload_id, initiated, initiator FROM obj_uploads WHERE bucket = ?"
-                                       " AND key >= ? AND (? IS NULL OR key < ?) AND (key > ? OR (key = ? AND upload_id > ?))"
-                                       " ORDER BY key, upload_id LIMIT ?",
-                                       "sssssssi", r->bucket, prefix, hi, hi, km, km, um, (int64_t)max + 1);
+    struct store_stmt *q =
+        store_query(s,
+                    "SELECT key, upload_id, initiated, initiator FROM obj_uploads WHERE bucket = ?"
+                    " AND key >= ? AND (? IS NULL OR key < ?) AND (key > ? OR (key = ? AND upload_id > ?))"
+                    " ORDER BY key, upload_id LIMIT ?",
+                    "sssssssi", r->bucket, prefix, hi, hi, km, km, um, (int64_t)max + 1);
     free(hi);
     if (!q) {
         fail_store(r, s);
@@ -3230,56 +3292,103 @@ static const struct op ops[] = {
     {"ListBuckets", "GET", SCOPE_SERVICE, NULL, NULL, NULL, "cos:GetService", BODY_NONE, 0, op_list_buckets, NULL, 0},
     {"ListBuckets", "HEAD", SCOPE_SERVICE, NULL, NULL, NULL, "cos:GetService", BODY_NONE, 0, op_list_buckets, NULL, 0},
 
-    {"GetBucketLocation", "GET", SCOPE_BUCKET, "location", NULL, NULL, "cos:GetBucketLocation", BODY_NONE, B, op_get_bucket_location, NULL, 0},
-    {"GetBucketVersioning", "GET", SCOPE_BUCKET, "versioning", NULL, NULL, "cos:GetBucketVersioning", BODY_NONE, B, op_get_bucket_versioning, NULL, 0},
-    {"ListObjectVersions", "GET", SCOPE_BUCKET, "versions", NULL, NULL, "cos:GetBucketObjectVersions", BODY_NONE, B, op_list_object_versions, NULL, 0},
-    {"ListMultipartUploads", "GET", SCOPE_BUCKET, "uploads", NULL, NULL, "cos:ListMultipartUploads", BODY_NONE, B | OP_PUBLIC_READ, op_list_multipart_uploads, NULL, 0},
-    {"GetBucketTagging", "GET", SCOPE_BUCKET, "tagging", NULL, NULL, "cos:GetBucketTagging", BODY_NONE, B, op_get_bucket_tagging, NULL, 0},
-    {"GetBucketAcl", "GET", SCOPE_BUCKET, "acl", NULL, NULL, "cos:GetBucketACL", BODY_NONE, B, op_get_bucket_acl, NULL, 0},
-    {"GetBucketPolicy", "GET", SCOPE_BUCKET, "policy", NULL, NULL, "cos:GetBucketPolicy", BODY_NONE, B, op_fixed, "NoSuchBucketPolicy", 404},
-    {"GetBucketCors", "GET", SCOPE_BUCKET, "cors", NULL, NULL, "cos:GetBucketCORS", BODY_NONE, B, op_fixed, "NoSuchCORSConfiguration", 404},
-    {"GetBucketLifecycle", "GET", SCOPE_BUCKET, "lifecycle", NULL, NULL, "cos:GetBucketLifecycle", BODY_NONE, B, op_fixed, "NoSuchLifecycleConfiguration", 404},
-    {"GetBucketWebsite", "GET", SCOPE_BUCKET, "website", NULL, NULL, "cos:GetBucketWebsite", BODY_NONE, B, op_fixed, "NoSuchWebsiteConfiguration", 404},
-    {"GetBucketEncryption", "GET", SCOPE_BUCKET, "encryption", NULL, NULL, "cos:GetBucketEncryption", BODY_NONE, B, op_fixed, "ServerSideEncryptionConfigurationNotFoundError", 404},
-    {"GetObjectLockConfiguration", "GET", SCOPE_BUCKET, "object-lock", NULL, NULL, "cos:GetBucketObjectLock", BODY_NONE, B, op_fixed, "ObjectLockConfigurationNotFoundError", 404},
-    {"GetPublicAccessBlock", "GET", SCOPE_BUCKET, "publicAccessBlock", NULL, NULL, "cos:GetBucket", BODY_NONE, B, op_get_public_block, NULL, 0},
-    {"PutPublicAccessBlock", "PUT", SCOPE_BUCKET, "publicAccessBlock", NULL, NULL, "cos:PutBucket", BODY_XML, B, op_put_public_block, NULL, 0},
-    {"DeletePublicAccessBlock", "DELETE", SCOPE_BUCKET, "publicAccessBlock", NULL, NULL, "cos:PutBucket", BODY_NONE, B, op_delete_public_block, NULL, 0},
-    {"GetBucketOwnershipControls", "GET", SCOPE_BUCKET, "ownershipControls", NULL, NULL, "cos:GetBucket", BODY_NONE, B, op_fixed, "OwnershipControlsNotFoundError", 404},
-    {"ListObjectsV2", "GET", SCOPE_BUCKET, "list-type", NULL, NULL, "cos:GetBucket", BODY_NONE, B | OP_PUBLIC_READ, op_list_objects_v2, NULL, 0},
-    {"ListObjects", "GET", SCOPE_BUCKET, NULL, NULL, NULL, "cos:GetBucket", BODY_NONE, B | OP_PUBLIC_READ, op_list_objects, NULL, 0},
-    {"HeadBucket", "HEAD", SCOPE_BUCKET, NULL, NULL, NULL, "cos:HeadBucket", BODY_NONE, B | OP_PUBLIC_READ, op_head_bucket, NULL, 0},
-    {"PutBucketTagging", "PUT", SCOPE_BUCKET, "tagging", NULL, NULL, "cos:PutBucketTagging", BODY_XML, B, op_put_bucket_tagging, NULL, 0},
-    {"PutBucketAcl", "PUT", SCOPE_BUCKET, "acl", NULL, NULL, "cos:PutBucketACL", BODY_XML, B, op_put_bucket_acl, NULL, 0},
-    {"PutBucketVersioning", "PUT", SCOPE_BUCKET, "versioning", NULL, NULL, "cos:PutBucketVersioning", BODY_XML, B, op_fixed, "NotImplemented", 501},
-    {"PutBucketPolicy", "PUT", SCOPE_BUCKET, "policy", NULL, NULL, "cos:PutBucketPolicy", BODY_XML, B, op_fixed, "NotImplemented", 501},
-    {"PutBucketCors", "PUT", SCOPE_BUCKET, "cors", NULL, NULL, "cos:PutBucketCORS", BODY_XML, B, op_fixed, "NotImplemented", 501},
-    {"PutBucketLifecycle", "PUT", SCOPE_BUCKET, "lifecycle", NULL, NULL, "cos:PutBucketLifecycle", BODY_XML, B, op_fixed, "NotImplemented", 501},
+    {"GetBucketLocation", "GET", SCOPE_BUCKET, "location", NULL, NULL, "cos:GetBucketLocation", BODY_NONE, B,
+     op_get_bucket_location, NULL, 0},
+    {"GetBucketVersioning", "GET", SCOPE_BUCKET, "versioning", NULL, NULL, "cos:GetBucketVersioning", BODY_NONE, B,
+     op_get_bucket_versioning, NULL, 0},
+    {"ListObjectVersions", "GET", SCOPE_BUCKET, "versions", NULL, NULL, "cos:GetBucketObjectVersions", BODY_NONE, B,
+     op_list_object_versions, NULL, 0},
+    {"ListMultipartUploads", "GET", SCOPE_BUCKET, "uploads", NULL, NULL, "cos:ListMultipartUploads", BODY_NONE,
+     B | OP_PUBLIC_READ, op_list_multipart_uploads, NULL, 0},
+    {"GetBucketTagging", "GET", SCOPE_BUCKET, "tagging", NULL, NULL, "cos:GetBucketTagging", BODY_NONE, B,
+     op_get_bucket_tagging, NULL, 0},
+    {"GetBucketAcl", "GET", SCOPE_BUCKET, "acl", NULL, NULL, "cos:GetBucketACL", BODY_NONE, B, op_get_bucket_acl, NULL,
+     0},
+    {"GetBucketPolicy", "GET", SCOPE_BUCKET, "policy", NULL, NULL, "cos:GetBucketPolicy", BODY_NONE, B, op_fixed,
+     "NoSuchBucketPolicy", 404},
+    {"GetBucketCors", "GET", SCOPE_BUCKET, "cors", NULL, NULL, "cos:GetBucketCORS", BODY_NONE, B, op_fixed,
+     "NoSuchCORSConfiguration", 404},
+    {"GetBucketLifecycle", "GET", SCOPE_BUCKET, "lifecycle", NULL, NULL, "cos:GetBucketLifecycle", BODY_NONE, B,
+     op_fixed, "NoSuchLifecycleConfiguration", 404},
+    {"GetBucketWebsite", "GET", SCOPE_BUCKET, "website", NULL, NULL, "cos:GetBucketWebsite", BODY_NONE, B, op_fixed,
+     "NoSuchWebsiteConfiguration", 404},
+    {"GetBucketEncryption", "GET", SCOPE_BUCKET, "encryption", NULL, NULL, "cos:GetBucketEncryption", BODY_NONE, B,
+     op_fixed, "ServerSideEncryptionConfigurationNotFoundError", 404},
+    {"GetObjectLockConfiguration", "GET", SCOPE_BUCKET, "object-lock", NULL, NULL, "cos:GetBucketObjectLock", BODY_NONE,
+     B, op_fixed, "ObjectLockConfigurationNotFoundError", 404},
+    {"GetPublicAccessBlock", "GET", SCOPE_BUCKET, "publicAccessBlock", NULL, NULL, "cos:GetBucket", BODY_NONE, B,
+     op_get_public_block, NULL, 0},
+    {"PutPublicAccessBlock", "PUT", SCOPE_BUCKET, "publicAccessBlock", NULL, NULL, "cos:PutBucket", BODY_XML, B,
+     op_put_public_block, NULL, 0},
+    {"DeletePublicAccessBlock", "DELETE", SCOPE_BUCKET, "publicAccessBlock", NULL, NULL, "cos:PutBucket", BODY_NONE, B,
+     op_delete_public_block, NULL, 0},
+    {"GetBucketOwnershipControls", "GET", SCOPE_BUCKET, "ownershipControls", NULL, NULL, "cos:GetBucket", BODY_NONE, B,
+     op_fixed, "OwnershipControlsNotFoundError", 404},
+    {"ListObjectsV2", "GET", SCOPE_BUCKET, "list-type", NULL, NULL, "cos:GetBucket", BODY_NONE, B | OP_PUBLIC_READ,
+     op_list_objects_v2, NULL, 0},
+    {"ListObjects", "GET", SCOPE_BUCKET, NULL, NULL, NULL, "cos:GetBucket", BODY_NONE, B | OP_PUBLIC_READ,
+     op_list_objects, NULL, 0},
+    {"HeadBucket", "HEAD", SCOPE_BUCKET, NULL, NULL, NULL, "cos:HeadBucket", BODY_NONE, B | OP_PUBLIC_READ,
+     op_head_bucket, NULL, 0},
+    {"PutBucketTagging", "PUT", SCOPE_BUCKET, "tagging", NULL, NULL, "cos:PutBucketTagging", BODY_XML, B,
+     op_put_bucket_tagging, NULL, 0},
+    {"PutBucketAcl", "PUT", SCOPE_BUCKET, "acl", NULL, NULL, "cos:PutBucketACL", BODY_XML, B, op_put_bucket_acl, NULL,
+     0},
+    {"PutBucketVersioning", "PUT", SCOPE_BUCKET, "versioning", NULL, NULL, "cos:PutBucketVersioning", BODY_XML, B,
+     op_fixed, "NotImplemented", 501},
+    {"PutBucketPolicy", "PUT", SCOPE_BUCKET, "policy", NULL, NULL, "cos:PutBucketPolicy", BODY_XML, B, op_fixed,
+     "NotImplemented", 501},
+    {"PutBucketCors", "PUT", SCOPE_BUCKET, "cors", NULL, NULL, "cos:PutBucketCORS", BODY_XML, B, op_fixed,
+     "NotImplemented", 501},
+    {"PutBucketLifecycle", "PUT", SCOPE_BUCKET, "lifecycle", NULL, NULL, "cos:PutBucketLifecycle", BODY_XML, B,
+     op_fixed, "NotImplemented", 501},
     {"CreateBucket", "PUT", SCOPE_BUCKET, NULL, NULL, NULL, "cos:PutBucket", BODY_XML, 0, op_create_bucket, NULL, 0},
-    {"DeleteObjects", "POST", SCOPE_BUCKET, "delete", NULL, NULL, "cos:DeleteMultipleObjects", BODY_XML, B, op_delete_objects, NULL, 0},
-    {"DeleteBucketTagging", "DELETE", SCOPE_BUCKET, "tagging", NULL, NULL, "cos:DeleteBucketTagging", BODY_NONE, B, op_delete_bucket_tagging, NULL, 0},
-    {"DeleteBucketPolicy", "DELETE", SCOPE_BUCKET, "policy", NULL, NULL, "cos:DeleteBucketPolicy", BODY_NONE, B, op_fixed, NULL, 204},
-    {"DeleteBucketCors", "DELETE", SCOPE_BUCKET, "cors", NULL, NULL, "cos:DeleteBucketCORS", BODY_NONE, B, op_fixed, NULL, 204},
-    {"DeleteBucketLifecycle", "DELETE", SCOPE_BUCKET, "lifecycle", NULL, NULL, "cos:DeleteBucketLifecycle", BODY_NONE, B, op_fixed, NULL, 204},
-    {"DeleteBucket", "DELETE", SCOPE_BUCKET, NULL, NULL, NULL, "cos:DeleteBucket", BODY_NONE, B, op_delete_bucket, NULL, 0},
+    {"DeleteObjects", "POST", SCOPE_BUCKET, "delete", NULL, NULL, "cos:DeleteMultipleObjects", BODY_XML, B,
+     op_delete_objects, NULL, 0},
+    {"DeleteBucketTagging", "DELETE", SCOPE_BUCKET, "tagging", NULL, NULL, "cos:DeleteBucketTagging", BODY_NONE, B,
+     op_delete_bucket_tagging, NULL, 0},
+    {"DeleteBucketPolicy", "DELETE", SCOPE_BUCKET, "policy", NULL, NULL, "cos:DeleteBucketPolicy", BODY_NONE, B,
+     op_fixed, NULL, 204},
+    {"DeleteBucketCors", "DELETE", SCOPE_BUCKET, "cors", NULL, NULL, "cos:DeleteBucketCORS", BODY_NONE, B, op_fixed,
+     NULL, 204},
+    {"DeleteBucketLifecycle", "DELETE", SCOPE_BUCKET, "lifecycle", NULL, NULL, "cos:DeleteBucketLifecycle", BODY_NONE,
+     B, op_fixed, NULL, 204},
+    {"DeleteBucket", "DELETE", SCOPE_BUCKET, NULL, NULL, NULL, "cos:DeleteBucket", BODY_NONE, B, op_delete_bucket, NULL,
+     0},
 
-    {"GetObjectTagging", "GET", SCOPE_OBJECT, "tagging", NULL, NULL, "cos:GetObjectTagging", BODY_NONE, B, op_get_object_tagging, NULL, 0},
-    {"GetObjectAttributes", "GET", SCOPE_OBJECT, "attributes", NULL, NULL, "cos:GetObject", BODY_NONE, B, op_get_object_attributes, NULL, 0},
-    {"GetObjectAcl", "GET", SCOPE_OBJECT, "acl", NULL, NULL, "cos:GetObjectACL", BODY_NONE, B, op_get_object_acl, NULL, 0},
+    {"GetObjectTagging", "GET", SCOPE_OBJECT, "tagging", NULL, NULL, "cos:GetObjectTagging", BODY_NONE, B,
+     op_get_object_tagging, NULL, 0},
+    {"GetObjectAttributes", "GET", SCOPE_OBJECT, "attributes", NULL, NULL, "cos:GetObject", BODY_NONE, B,
+     op_get_object_attributes, NULL, 0},
+    {"GetObjectAcl", "GET", SCOPE_OBJECT, "acl", NULL, NULL, "cos:GetObjectACL", BODY_NONE, B, op_get_object_acl, NULL,
+     0},
     {"ListParts", "GET", SCOPE_OBJECT, "uploadId", NULL, NULL, "cos:ListParts", BODY_NONE, B, op_list_parts, NULL, 0},
-    {"GetObject", "GET", SCOPE_OBJECT, NULL, NULL, "partNumber", "cos:GetObject", BODY_NONE, B | OP_PUBLIC_READ | OP_READS_TOGETHER, op_get_object, NULL, 0, NULL},
-    {"HeadObject", "HEAD", SCOPE_OBJECT, NULL, NULL, "partNumber", "cos:HeadObject", BODY_NONE, B | OP_PUBLIC_READ | OP_READS_TOGETHER, op_get_object, NULL, 0, NULL},
-    {"PutObjectTagging", "PUT", SCOPE_OBJECT, "tagging", NULL, NULL, "cos:PutObjectTagging", BODY_XML, B, op_put_object_tagging, NULL, 0},
-    {"PutObjectAcl", "PUT", SCOPE_OBJECT, "acl", NULL, NULL, "cos:PutObjectACL", BODY_XML, B, op_put_object_acl, NULL, 0},
-    {"UploadPartCopy", "PUT", SCOPE_OBJECT, "partNumber", "uploadId", NULL, "cos:UploadPart", BODY_NONE, B | OP_COPY, op_upload_part_copy, NULL, 0},
-    {"UploadPart", "PUT", SCOPE_OBJECT, "partNumber", "uploadId", NULL, "cos:UploadPart", BODY_STREAM, B | OP_PUBLIC_WRITE, op_upload_part, NULL, 0, upload_part_begin},
-    {"CopyObject", "PUT", SCOPE_OBJECT, NULL, NULL, NULL, "cos:PutObject", BODY_NONE, B | OP_COPY, op_copy_object, NULL, 0},
-    {"PutObject", "PUT", SCOPE_OBJECT, NULL, NULL, NULL, "cos:PutObject", BODY_STREAM, B | OP_PUBLIC_WRITE, op_put_object, NULL, 0, put_object_begin},
-    {"CreateMultipartUpload", "POST", SCOPE_OBJECT, "uploads", NULL, NULL, "cos:InitiateMultipartUpload", BODY_NONE, B | OP_PUBLIC_WRITE, op_create_multipart, NULL, 0},
-    {"CompleteMultipartUpload", "POST", SCOPE_OBJECT, "uploadId", NULL, NULL, "cos:CompleteMultipartUpload", BODY_XML, B | OP_PUBLIC_WRITE, op_complete_multipart, NULL, 0},
-    {"DeleteObjectTagging", "DELETE", SCOPE_OBJECT, "tagging", NULL, NULL, "cos:DeleteObjectTagging", BODY_NONE, B, op_delete_object_tagging, NULL, 0},
-    {"AbortMultipartUpload", "DELETE", SCOPE_OBJECT, "uploadId", NULL, NULL, "cos:AbortMultipartUpload", BODY_NONE, B | OP_PUBLIC_WRITE, op_abort_multipart, NULL, 0},
-    {"DeleteObject", "DELETE", SCOPE_OBJECT, NULL, NULL, NULL, "cos:DeleteObject", BODY_NONE, B | OP_PUBLIC_WRITE, op_delete_object, NULL, 0},
+    {"GetObject", "GET", SCOPE_OBJECT, NULL, NULL, "partNumber", "cos:GetObject", BODY_NONE,
+     B | OP_PUBLIC_READ | OP_READS_TOGETHER, op_get_object, NULL, 0, NULL},
+    {"HeadObject", "HEAD", SCOPE_OBJECT, NULL, NULL, "partNumber", "cos:HeadObject", BODY_NONE,
+     B | OP_PUBLIC_READ | OP_READS_TOGETHER, op_get_object, NULL, 0, NULL},
+    {"PutObjectTagging", "PUT", SCOPE_OBJECT, "tagging", NULL, NULL, "cos:PutObjectTagging", BODY_XML, B,
+     op_put_object_tagging, NULL, 0},
+    {"PutObjectAcl", "PUT", SCOPE_OBJECT, "acl", NULL, NULL, "cos:PutObjectACL", BODY_XML, B, op_put_object_acl, NULL,
+     0},
+    {"UploadPartCopy", "PUT", SCOPE_OBJECT, "partNumber", "uploadId", NULL, "cos:UploadPart", BODY_NONE, B | OP_COPY,
+     op_upload_part_copy, NULL, 0},
+    {"UploadPart", "PUT", SCOPE_OBJECT, "partNumber", "uploadId", NULL, "cos:UploadPart", BODY_STREAM,
+     B | OP_PUBLIC_WRITE, op_upload_part, NULL, 0, upload_part_begin},
+    {"CopyObject", "PUT", SCOPE_OBJECT, NULL, NULL, NULL, "cos:PutObject", BODY_NONE, B | OP_COPY, op_copy_object, NULL,
+     0},
+    {"PutObject", "PUT", SCOPE_OBJECT, NULL, NULL, NULL, "cos:PutObject", BODY_STREAM, B | OP_PUBLIC_WRITE,
+     op_put_object, NULL, 0, put_object_begin},
+    {"CreateMultipartUpload", "POST", SCOPE_OBJECT, "uploads", NULL, NULL, "cos:InitiateMultipartUpload", BODY_NONE,
+     B | OP_PUBLIC_WRITE, op_create_multipart, NULL, 0},
+    {"CompleteMultipartUpload", "POST", SCOPE_OBJECT, "uploadId", NULL, NULL, "cos:CompleteMultipartUpload", BODY_XML,
+     B | OP_PUBLIC_WRITE, op_complete_multipart, NULL, 0},
+    {"DeleteObjectTagging", "DELETE", SCOPE_OBJECT, "tagging", NULL, NULL, "cos:DeleteObjectTagging", BODY_NONE, B,
+     op_delete_object_tagging, NULL, 0},
+    {"AbortMultipartUpload", "DELETE", SCOPE_OBJECT, "uploadId", NULL, NULL, "cos:AbortMultipartUpload", BODY_NONE,
+     B | OP_PUBLIC_WRITE, op_abort_multipart, NULL, 0},
+    {"DeleteObject", "DELETE", SCOPE_OBJECT, NULL, NULL, NULL, "cos:DeleteObject", BODY_NONE, B | OP_PUBLIC_WRITE,
+     op_delete_object, NULL, 0},
 };
 #undef B
 
@@ -3289,11 +3398,44 @@ static const struct op ops[] = {
  * and is answered 501 NotImplemented with nothing changed, instead of running the plain operation
  * of its method. */
 static const char *const subresources[] = {
-    "accelerate", "acl", "analytics", "append", "attributes", "cors", "delete", "domain", "encryption",
-    "intelligent-tiering", "intelligenttiering", "inventory", "legal-hold", "lifecycle", "location", "logging",
-    "metrics", "notification", "object-lock", "origin", "ownershipControls", "partNumber", "policy",
-    "policyStatus", "publicAccessBlock", "referer", "replication", "requestPayment", "restore", "retention",
-    "select", "tagging", "torrent", "uploadId", "uploads", "versioning", "versions", "website",
+    "accelerate",
+    "acl",
+    "analytics",
+    "append",
+    "attributes",
+    "cors",
+    "delete",
+    "domain",
+    "encryption",
+    "intelligent-tiering",
+    "intelligenttiering",
+    "inventory",
+    "legal-hold",
+    "lifecycle",
+    "location",
+    "logging",
+    "metrics",
+    "notification",
+    "object-lock",
+    "origin",
+    "ownershipControls",
+    "partNumber",
+    "policy",
+    "policyStatus",
+    "publicAccessBlock",
+    "referer",
+    "replication",
+    "requestPayment",
+    "restore",
+    "retention",
+    "select",
+    "tagging",
+    "torrent",
+    "uploadId",
+    "uploads",
+    "versioning",
+    "versions",
+    "website",
 };
 
 static bool row_names(const struct op *o, const char *param)
@@ -3324,7 +3466,8 @@ static const struct op *route(struct rq *r, enum scope scope)
             continue;
         if (!names_every_subresource(r, o))
             continue;
-        if (scope == SCOPE_OBJECT && strcmp(r->method, "PUT") == 0 && !o->sub2 && !o->sub && copy != !!(o->flags & OP_COPY))
+        if (scope == SCOPE_OBJECT && strcmp(r->method, "PUT") == 0 && !o->sub2 && !o->sub &&
+            copy != !!(o->flags & OP_COPY))
             continue;
         if (o->sub2 && copy != !!(o->flags & OP_COPY))
             continue;
@@ -3448,10 +3591,11 @@ static void begin(struct rq *r)
     enum scope scope = scope_of(r);
     r->op = route(r, scope);
     if (!r->op) {
-        fail(r, strcmp(r->method, "GET") == 0 || strcmp(r->method, "PUT") == 0 || strcmp(r->method, "HEAD") == 0 ||
-                        strcmp(r->method, "DELETE") == 0 || strcmp(r->method, "POST") == 0
-                    ? 501
-                    : 405,
+        fail(r,
+             strcmp(r->method, "GET") == 0 || strcmp(r->method, "PUT") == 0 || strcmp(r->method, "HEAD") == 0 ||
+                     strcmp(r->method, "DELETE") == 0 || strcmp(r->method, "POST") == 0
+                 ? 501
+                 : 405,
              "NotImplemented", "A header or query you provided implies functionality that is not implemented.");
         return;
     }
@@ -3686,14 +3830,14 @@ struct object_gateway *object_gateway_start(const struct config *cfg, char *err,
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     /* fsync and SQLite commits block a worker: more workers than cores keep GETs flowing meanwhile */
     unsigned threads = cfg->threads > 0 ? (unsigned)cfg->threads : (unsigned)(cores > 0 ? cores : 2) * 2;
-    g->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-                              on_request, g, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-                              MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_URI_LOG_CALLBACK, uri_log, NULL,
-                              MHD_OPTION_NOTIFY_COMPLETED, completed, NULL, MHD_OPTION_NOTIFY_CONNECTION,
-                              on_connection, NULL, MHD_OPTION_CONNECTION_TIMEOUT, HEADER_TIMEOUT,
-                              MHD_OPTION_CONNECTION_LIMIT, 4096u, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-                              PER_IP_CONNECTIONS, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64u << 10),
-                              MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
+    g->mhd =
+        MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request,
+                         g, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE, threads,
+                         MHD_OPTION_URI_LOG_CALLBACK, uri_log, NULL, MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+                         MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL, MHD_OPTION_CONNECTION_TIMEOUT,
+                         HEADER_TIMEOUT, MHD_OPTION_CONNECTION_LIMIT, 4096u, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+                         PER_IP_CONNECTIONS, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64u << 10),
+                         MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
     if (!g->mhd) {
         snprintf(err, errlen, "cannot listen on %s:%d (in use or not permitted)", cfg->object_host, cfg->object_port);
         free(g);

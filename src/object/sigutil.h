@@ -28,19 +28,19 @@
 typedef void (*obj_header_visit_fn)(void *arg, const char *name, const char *value);
 
 struct obj_request {
-	const char *method;
-	const char *raw_path;
-	const char *raw_query;
-	const char *(*header)(void *ctx, const char *name);
-	void (*each_header)(void *ctx, obj_header_visit_fn visit, void *arg);
-	void *ctx;
+    const char *method;
+    const char *raw_path;
+    const char *raw_query;
+    const char *(*header)(void *ctx, const char *name);
+    void (*each_header)(void *ctx, obj_header_visit_fn visit, void *arg);
+    void *ctx;
 };
 
 /* Growable byte buffer that refuses to grow past `limit` (sets `failed`). */
 struct obj_buf {
-	char *p;
-	size_t len, cap, limit;
-	bool failed;
+    char *p;
+    size_t len, cap, limit;
+    bool failed;
 };
 
 void obj_buf_init(struct obj_buf *b, size_t limit);
@@ -61,18 +61,18 @@ size_t obj_pct_decode(const char *in, size_t len, char *out);
 
 /* One decoded query parameter; has_eq tells "k" from "k=". */
 struct obj_qparam {
-	char *name;
-	char *value;
-	bool has_eq;
+    char *name;
+    char *value;
+    bool has_eq;
 };
 
 struct obj_query {
-	struct obj_qparam *v;
-	size_t n;
+    struct obj_qparam *v;
+    size_t n;
 };
 
 #define OBJ_QUERY_MAX_PARAMS 256
-#define OBJ_QUERY_MAX_LEN 16384
+#define OBJ_QUERY_MAX_LEN    16384
 
 /* Parse a raw query ("a=1&b&c=%2F"); empty pieces ("a=1&&b") are skipped.
  * Returns 0, or -1 if too long / too many parameters / out of memory. */
