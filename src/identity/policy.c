@@ -182,47 +182,34 @@ static const char *context_value(const char *key, const struct policy_context *c
     return NULL;
 }
 
+/* An ordering operator's suffix ("equal", "less_than"...) applied to the sign of have - want. */
+static int ordered(const char *base, int sign)
+{
+    static const struct {
+        const char *name;
+        int lt, eq, gt;
+    } ops[] = {{"equal", 0, 1, 0},           {"not_equal", 1, 0, 1},    {"less_than", 1, 0, 0},
+               {"less_than_equal", 1, 1, 0}, {"greater_than", 0, 0, 1}, {"greater_than_equal", 0, 1, 1}};
+    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
+        if (!strcmp(base, ops[i].name))
+            return sign < 0 ? ops[i].lt : sign > 0 ? ops[i].gt : ops[i].eq;
+    return 0;
+}
+
 static int cmp_values(const char *op, const char *have, const char *want)
 {
-    const char *base = op;
     if (!strncmp(op, "date_", 5)) {
         int64_t a, b;
         if (time_parse_iso8601(have, &a) || time_parse_iso8601(want, &b))
             return 0;
-        base = op + 5;
-        if (!strcmp(base, "equal"))
-            return a == b;
-        if (!strcmp(base, "not_equal"))
-            return a != b;
-        if (!strcmp(base, "less_than"))
-            return a < b;
-        if (!strcmp(base, "less_than_equal"))
-            return a <= b;
-        if (!strcmp(base, "greater_than"))
-            return a > b;
-        if (!strcmp(base, "greater_than_equal"))
-            return a >= b;
-        return 0;
+        return ordered(op + 5, (a > b) - (a < b));
     }
     if (!strncmp(op, "numeric_", 8)) {
         char *e1, *e2;
         double a = strtod(have, &e1), b = strtod(want, &e2);
         if (*e1 || *e2)
             return 0;
-        base = op + 8;
-        if (!strcmp(base, "equal"))
-            return a == b;
-        if (!strcmp(base, "not_equal"))
-            return a != b;
-        if (!strcmp(base, "less_than"))
-            return a < b;
-        if (!strcmp(base, "less_than_equal"))
-            return a <= b;
-        if (!strcmp(base, "greater_than"))
-            return a > b;
-        if (!strcmp(base, "greater_than_equal"))
-            return a >= b;
-        return 0;
+        return ordered(op + 8, (a > b) - (a < b));
     }
     if (!strcmp(op, "ip_equal"))
         return policy_ip_in(want, have);

@@ -78,6 +78,25 @@ static const struct row rows[] = {
     {"{\"version\":\"2.0\",\"statement\":{\"effect\":\"allow\",\"action\":\"*\",\"resource\":\"*\",\"condition\":{"
      "\"date_greater_than\":{\"qcs:current_time\":\"2030-01-01T00:00:00+08:00\"}}}}",
      "cvm:DescribeZones", "*", "1.1.1.1", POLICY_NONE},
+    /* every ordering operator, on the clock */
+    {"{\"version\":\"2.0\",\"statement\":{\"effect\":\"allow\",\"action\":\"*\",\"resource\":\"*\",\"condition\":{"
+     "\"date_less_than_equal\":{\"qcs:current_time\":\"2030-01-01T00:00:00Z\"}}}}",
+     "cvm:DescribeZones", "*", "1.1.1.1", POLICY_ALLOW},
+    {"{\"version\":\"2.0\",\"statement\":{\"effect\":\"allow\",\"action\":\"*\",\"resource\":\"*\",\"condition\":{"
+     "\"date_greater_than_equal\":{\"qcs:current_time\":\"2030-01-01T00:00:00Z\"}}}}",
+     "cvm:DescribeZones", "*", "1.1.1.1", POLICY_NONE},
+    {"{\"version\":\"2.0\",\"statement\":{\"effect\":\"allow\",\"action\":\"*\",\"resource\":\"*\",\"condition\":{"
+     "\"date_not_equal\":{\"qcs:current_time\":\"2030-01-01T00:00:00Z\"}}}}",
+     "cvm:DescribeZones", "*", "1.1.1.1", POLICY_ALLOW},
+    {"{\"version\":\"2.0\",\"statement\":{\"effect\":\"allow\",\"action\":\"*\",\"resource\":\"*\",\"condition\":{"
+     "\"date_equal\":{\"qcs:current_time\":\"2030-01-01T00:00:00Z\"}}}}",
+     "cvm:DescribeZones", "*", "1.1.1.1", POLICY_NONE},
+    {"{\"version\":\"2.0\",\"statement\":{\"effect\":\"allow\",\"action\":\"*\",\"resource\":\"*\",\"condition\":{"
+     "\"date_greater_than\":{\"qcs:current_time\":\"2020-01-01T00:00:00Z\"}}}}",
+     "cvm:DescribeZones", "*", "1.1.1.1", POLICY_ALLOW},
+    {"{\"version\":\"2.0\",\"statement\":{\"effect\":\"allow\",\"action\":\"*\",\"resource\":\"*\",\"condition\":{"
+     "\"date_less_than\":{\"qcs:current_time\":\"2020-01-01T00:00:00Z\"}}}}",
+     "cvm:DescribeZones", "*", "1.1.1.1", POLICY_NONE},
     /* a condition that cannot be evaluated (no source address known): a deny applies, an allow does not */
     {"{\"version\":\"2.0\",\"statement\":[{\"effect\":\"allow\",\"action\":\"*\",\"resource\":\"*\"},"
      "{\"effect\":\"deny\",\"action\":\"*\",\"resource\":\"*\",\"condition\":{\"ip_equal\":{\"qcs:ip\":\"127.0.0.0/"
