@@ -1397,6 +1397,23 @@ static void write_acl(struct rq *r, const char *owner, const char *acl)
 
 static void op_get_bucket_acl(struct rq *r) { write_acl(r, r->b.owner_uin, r->b.acl); }
 
+/* The end of a one-row update (rc: rows changed, or a STORE_* error): commit with its audit record,
+ * or roll back and answer the store failure or the missing row. */
+static void finish_column_update(struct rq *r, struct store *s, int rc, const char *missing_code,
+                                 const char *missing_message, unsigned status)
+{
+    if (rc > 0 && commit_audited(r, s) != 0)
+        rc = -1;
+    if (rc <= 0)
+        store_rollback(s);
+    if (rc < 0)
+        fail_store(r, s);
+    else if (rc == 0)
+        fail(r, 404, missing_code, missing_message);
+    else
+        send_empty(r, status);
+}
+
 /* Sets the bucket's acl or tags column, on the bucket the request was authorised on only. */
 static void set_bucket_column(struct rq *r, const char *column, const char *value, unsigned status)
 {
@@ -1414,16 +1431,7 @@ static void set_bucket_column(struct rq *r, const char *column, const char *valu
                        "ssss", value, r->bucket, r->b.id, r->b.owner_uin)
                  : store_exec(s, "UPDATE obj_buckets SET tags = ? WHERE name = ? AND bucket_id = ? AND owner_uin = ?",
                               "ssss", value, r->bucket, r->b.id, r->b.owner_uin);
-    if (rc > 0 && commit_audited(r, s) != 0)
-        rc = -1;
-    if (rc <= 0)
-        store_rollback(s);
-    if (rc < 0)
-        fail_store(r, s);
-    else if (rc == 0)
-        fail(r, 404, "NoSuchBucket", "The specified bucket does not exist");
-    else
-        send_empty(r, status);
+    finish_column_update(r, s, rc, "NoSuchBucket", "The specified bucket does not exist", status);
 }
 
 static void op_put_bucket_acl(struct rq *r)
@@ -2694,16 +2702,8 @@ static void set_object_column(struct rq *r, const char *tags_or_acl, bool is_acl
                                  r->bucket, r->key)
                     : store_exec(s, "UPDATE obj_objects SET tags = ? WHERE bucket = ? AND key = ?", "sss", tags_or_acl,
                                  r->bucket, r->key);
-    if (rc > 0 && commit_audited(r, s) != 0)
-        rc = -1;
-    if (rc <= 0)
-        store_rollback(s);
-    if (rc < 0)
-        fail_store(r, s);
-    else if (rc == 0)
-        fail(r, 404, "NoSuchKey", "The specified key does not exist.");
-    else
-        send_empty(r, is_acl ? 200 : (strcmp(r->method, "DELETE") == 0 ? 204 : 200));
+    finish_column_update(r, s, rc, "NoSuchKey", "The specified key does not exist.",
+                         is_acl ? 200 : (strcmp(r->method, "DELETE") == 0 ? 204 : 200));
 }
 
 static void op_put_object_tagging(struct rq *r)

@@ -22,21 +22,9 @@ class Sha256 {
   async digest() { return new Uint8Array(this.h.digest()); }
 }
 
-function client(creds = d.creds, region = "us-east-1") {
-  return new S3.S3Client({ region, endpoint: d.objectEndpoint, forcePathStyle: true, maxAttempts: 1,
-    credentials: { accessKeyId: creds.SecretId, secretAccessKey: creds.SecretKey } });
-}
+const client = (creds = d.creds, region = "us-east-1") => H.s3Client(d, creds, { region });
 
-async function expectS3Error(p, code) {
-  try {
-    await p;
-  } catch (e) {
-    const status = String(e.$metadata?.httpStatusCode);
-    assert.ok(e.name === code || e.Code === code || status === code, `expected ${code}, got ${e.name} (HTTP ${status}): ${e.message}`);
-    return e;
-  }
-  assert.fail(`expected ${code}, the call succeeded`);
-}
+const { expectS3Error } = H;
 
 /* A SigV4-signed raw request (clients refuse to send most of these); resolves {status, headers, body}. */
 async function signed({ creds = d.creds, method = "GET", path: p, query = {}, headers = {}, body = "" }) {

@@ -15,11 +15,7 @@ const H = require("./lib/object_harness");
 let d;
 after(async () => { if (d) await d.destroy(); });
 
-function client() {
-  return new S3.S3Client({ region: "us-east-1", endpoint: d.objectEndpoint, forcePathStyle: true, maxAttempts: 1,
-    requestChecksumCalculation: "WHEN_REQUIRED",
-    credentials: { accessKeyId: d.creds.SecretId, secretAccessKey: d.creds.SecretKey } });
-}
+const client = () => H.s3Client(d, d.creds, { requestChecksumCalculation: "WHEN_REQUIRED" });
 
 test("kill -9 during concurrent uploads: acknowledged objects intact, nothing partial listed", async () => {
   d = await H.startObjectDaemon();

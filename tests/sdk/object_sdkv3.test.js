@@ -48,17 +48,7 @@ function client({ creds = d.creds, vhost = false, checksums = true } = {}) {
   return new S3.S3Client(cfg);
 }
 
-async function expectS3Error(p, code) {
-  try {
-    await p;
-  } catch (e) {
-    const status = String(e.$metadata?.httpStatusCode);
-    const ok = e.name === code || e.Code === code || (/^\d+$/.test(code) && status === code);
-    assert.ok(ok, `expected ${code}, got ${e.name} (HTTP ${status}): ${e.message}`);
-    return e;
-  }
-  assert.fail(`expected ${code}, the call succeeded`);
-}
+const { expectS3Error } = H;
 
 before(async () => {
   d = await H.startObjectDaemon();

@@ -37,21 +37,9 @@ class Sha256 {
 let d;
 let s3;
 
-function client(creds = d.creds) {
-  return new S3.S3Client({ region: "us-east-1", endpoint: d.objectEndpoint, forcePathStyle: true, maxAttempts: 1,
-    credentials: { accessKeyId: creds.SecretId, secretAccessKey: creds.SecretKey } });
-}
+const client = (creds = d.creds) => H.s3Client(d, creds);
 
-async function expectS3Error(p, code) {
-  try {
-    await p;
-  } catch (e) {
-    const status = String(e.$metadata?.httpStatusCode);
-    assert.ok(e.name === code || e.Code === code || status === code, `expected ${code}, got ${e.name} (HTTP ${status}): ${e.message}`);
-    return e;
-  }
-  assert.fail(`expected ${code}, the call succeeded`);
-}
+const { expectS3Error } = H;
 
 /* SigV4 header signature for a raw request; body (Buffer/string) is what will be sent in total. */
 async function sign({ creds = d.creds, method, path: p, query = {}, headers = {}, body = "" }) {

@@ -85,6 +85,26 @@ function fetchUrl(url, opts = {}) {
   return rawRequest({ objectPort: Number(u.port) }, { path: u.pathname + u.search, ...opts });
 }
 
+/* @aws-sdk/client-s3 against the daemon, path-style, no retries. extra: more client options. */
+function s3Client(d, creds = d.creds, { region = "us-east-1", ...extra } = {}) {
+  const S3 = require("@aws-sdk/client-s3");
+  return new S3.S3Client({ region, endpoint: d.objectEndpoint, forcePathStyle: true, maxAttempts: 1,
+    credentials: { accessKeyId: creds.SecretId, secretAccessKey: creds.SecretKey }, ...extra });
+}
+
+/* Awaits p, which must fail with the S3 error code (or the HTTP status, given as digits). */
+async function expectS3Error(p, code) {
+  try {
+    await p;
+  } catch (e) {
+    const status = String(e.$metadata?.httpStatusCode);
+    const ok = e.name === code || e.Code === code || (/^\d+$/.test(code) && status === code);
+    assert.ok(ok, `expected ${code}, got ${e.name} (HTTP ${status}): ${e.message}`);
+    return e;
+  }
+  assert.fail(`expected ${code}, the call succeeded`);
+}
+
 /* The S3 error code in an XML error body. */
 function errorCode(body) {
   const m = /<Code>([^<]*)<\/Code>/.exec(body.toString());
@@ -103,5 +123,5 @@ function rssKiB(pid) {
 
 module.exports = {
   DOMAIN, COS_DOMAIN, startObjectDaemon, tmpdir, randomFile, md5File, run, awsCli, rawRequest, fetchUrl, errorCode,
-  peakRssKiB, rssKiB, spawn,
+  peakRssKiB, rssKiB, spawn, s3Client, expectS3Error,
 };
