@@ -12,7 +12,7 @@
 #include "daemon/daemon.h"
 #include "identity/identity.h"
 
-static const char *opt(int argc, char **argv, const char *name, const char *dflt)
+const char *cli_opt(int argc, char **argv, const char *name, const char *dflt)
 {
     for (int i = 0; i + 1 < argc; i++)
         if (!strcmp(argv[i], name))
@@ -20,11 +20,11 @@ static const char *opt(int argc, char **argv, const char *name, const char *dflt
     return dflt;
 }
 
-static int open_data(int argc, char **argv, struct config *cfg, struct store **s)
+int cli_open_data(int argc, char **argv, struct config *cfg, struct store **s)
 {
     char err[512];
     config_defaults(cfg);
-    snprintf(cfg->data_dir, sizeof cfg->data_dir, "%s", opt(argc, argv, "--data", "./data"));
+    snprintf(cfg->data_dir, sizeof cfg->data_dir, "%s", cli_opt(argc, argv, "--data", "./data"));
     if (daemon_open_data(cfg, s, err, sizeof err) != 0) {
         fprintf(stderr, "yun admin: %s\n", err);
         return -1;
@@ -36,11 +36,11 @@ static int create_account(int argc, char **argv)
 {
     struct config cfg;
     struct store *s;
-    if (open_data(argc, argv, &cfg, &s) != 0)
+    if (cli_open_data(argc, argv, &cfg, &s) != 0)
         return 1;
     struct new_account a;
     char err[512];
-    const char *name = opt(argc, argv, "--name", "account");
+    const char *name = cli_opt(argc, argv, "--name", "account");
     if (identity_create_account(s, name, &a, err, sizeof err) != 0) {
         fprintf(stderr, "yun admin: %s\n", err);
         store_close(s);
@@ -60,9 +60,9 @@ static int audit(int argc, char **argv)
 {
     struct config cfg;
     struct store *s;
-    if (open_data(argc, argv, &cfg, &s) != 0)
+    if (cli_open_data(argc, argv, &cfg, &s) != 0)
         return 1;
-    int64_t limit = strtoll(opt(argc, argv, "--limit", "100"), NULL, 10);
+    int64_t limit = strtoll(cli_opt(argc, argv, "--limit", "100"), NULL, 10);
     struct store_stmt *q =
         store_query(s,
                     "SELECT time, owner_uin, user_uin, source_ip, service, action, resource, result, request_id"
@@ -107,7 +107,7 @@ static int hosts(int argc, char **argv)
 {
     struct config cfg;
     struct store *s;
-    if (open_data(argc, argv, &cfg, &s) != 0)
+    if (cli_open_data(argc, argv, &cfg, &s) != 0)
         return 1;
     static const char *const names[] = {"HostId", "Zone",      "Hostname",    "Cores",
                                         "VCpus",  "MemoryMiB", "Accelerator", "AcceleratorReason",
@@ -130,8 +130,8 @@ static int hosts(int argc, char **argv)
  * as a standalone qcow2; images naming a backing or external data file are refused. */
 static int import_image(int argc, char **argv)
 {
-    const char *file = opt(argc, argv, "--file", NULL), *name = opt(argc, argv, "--name", NULL);
-    const char *owner = opt(argc, argv, "--owner", ""), *os = opt(argc, argv, "--os-name", "Linux");
+    const char *file = cli_opt(argc, argv, "--file", NULL), *name = cli_opt(argc, argv, "--name", NULL);
+    const char *owner = cli_opt(argc, argv, "--owner", ""), *os = cli_opt(argc, argv, "--os-name", "Linux");
     if (!file || !name) {
         fprintf(stderr,
                 "usage: yun admin import-image --data DIR --file PATH --name NAME [--os-name OS] [--owner UIN]\n");
@@ -139,7 +139,7 @@ static int import_image(int argc, char **argv)
     }
     struct config cfg;
     struct store *s;
-    if (open_data(argc, argv, &cfg, &s) != 0)
+    if (cli_open_data(argc, argv, &cfg, &s) != 0)
         return 1;
     char id[20], err[600];
     int rc = 1;
@@ -163,9 +163,21 @@ int cli_admin(int argc, char **argv)
         return create_account(argc - 1, argv + 1);
     if (argc >= 1 && !strcmp(argv[0], "audit"))
         return audit(argc - 1, argv + 1);
+    if (argc >= 1 && !strcmp(argv[0], "recharge"))
+        return cli_admin_recharge(argc - 1, argv + 1);
+    if (argc >= 1 && !strcmp(argv[0], "price"))
+        return cli_admin_price(argc - 1, argv + 1);
+    if (argc >= 1 && !strcmp(argv[0], "discount"))
+        return cli_admin_discount(argc - 1, argv + 1);
+    if (argc >= 1 && !strcmp(argv[0], "clock"))
+        return cli_admin_clock(argc - 1, argv + 1);
     fprintf(stderr, "usage: yun admin create-account --data DIR [--name NAME]\n"
                     "       yun admin audit --data DIR [--limit N]\n"
                     "       yun admin hosts --data DIR\n"
+                    "       yun admin recharge --data DIR --uin UIN --cents N\n"
+                    "       yun admin price --data DIR list|set|import FILE ...\n"
+                    "       yun admin discount --data DIR --uin UIN --product cvm --rate 0.8\n"
+                    "       yun admin clock --data DIR [--advance 90m|3h|2d]\n"
                     "       yun admin import-image --data DIR --file PATH --name NAME [--os-name OS] [--owner UIN]\n");
     return 2;
 }

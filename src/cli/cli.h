@@ -4,5 +4,18 @@
 
 int cli_call(int argc, char **argv);  /* yun <service> <Action> [--Param value ...] */
 int cli_admin(int argc, char **argv); /* yun admin <command> ... */
+int cli_bill(int argc, char **argv);  /* yun bill --month 2026-12: a table per product */
+
+/* admin.c: what operator commands share */
+struct config;
+struct store;
+const char *cli_opt(int argc, char **argv, const char *name, const char *dflt);
+int cli_open_data(int argc, char **argv, struct config *cfg, struct store **s);
+
+/* admin_billing.c */
+int cli_admin_recharge(int argc, char **argv);
+int cli_admin_price(int argc, char **argv);
+int cli_admin_discount(int argc, char **argv);
+int cli_admin_clock(int argc, char **argv);
 
 #endif

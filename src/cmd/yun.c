@@ -31,6 +31,7 @@ static int up(int argc, char **argv)
     char err[512];
     config_defaults(&cfg);
     const char *config_path = NULL, *data = NULL, *listen = NULL, *object_listen = NULL;
+    int test_clock = 0;
     for (int i = 0; i < argc; i++) {
         if (i + 1 < argc && !strcmp(argv[i], "--config"))
             config_path = argv[++i];
@@ -40,9 +41,12 @@ static int up(int argc, char **argv)
             listen = argv[++i];
         else if (i + 1 < argc && !strcmp(argv[i], "--object-listen"))
             object_listen = argv[++i];
+        else if (!strcmp(argv[i], "--test-clock"))
+            test_clock = 1;
         else {
             fprintf(stderr,
-                    "usage: yun up [--data DIR] [--listen HOST:PORT] [--object-listen HOST:PORT] [--config FILE]\n");
+                    "usage: yun up [--data DIR] [--listen HOST:PORT] [--object-listen HOST:PORT] [--config FILE]"
+                    " [--test-clock]\n");
             return 2;
         }
     }
@@ -50,6 +54,7 @@ static int up(int argc, char **argv)
         fprintf(stderr, "yun: %s\n", err);
         return 2;
     }
+    cfg.test_clock = test_clock;
     if (data)
         snprintf(cfg.data_dir, sizeof cfg.data_dir, "%s", data);
     if ((listen && parse_listen(listen, cfg.listen_host, sizeof cfg.listen_host, &cfg.listen_port) != 0) ||

@@ -40,6 +40,8 @@ void config_defaults(struct config *c)
     c->boot_concurrency = 0;
     snprintf(c->scheduler, sizeof c->scheduler, "spread");
     snprintf(c->accel, sizeof c->accel, "auto");
+    c->arrears_grace_s = 2 * 3600;       /* Tencent: 2 h for hourly-settled products */
+    c->arrears_retention_s = 15 * 86400; /* then 15 days shut down before release */
 }
 
 static int copy_str(json_t *o, const char *key, char *dst, size_t len, char *err, size_t errlen)
@@ -123,7 +125,8 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen)
         const char *section;
         const char *keys[12];
     } known[] = {
-        {"", {"region", "regions", "rate_limit", "max_body_bytes", "threads", "http", "object", "compute"}},
+        {"", {"region", "regions", "rate_limit", "max_body_bytes", "threads", "http", "object", "compute", "billing"}},
+        {"billing", {"arrears_grace_seconds", "arrears_retention_seconds"}},
         {"rate_limit", {"per_second", "burst"}},
         {"http", {"per_ip_connections", "header_timeout", "body_memory_mib"}},
         {"object", {"host", "port", "domain"}},
@@ -178,6 +181,13 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen)
                get_int(ob, "port", &c->object_port, -1, 65535, err, errlen) ||
                copy_str(ob, "domain", c->object_domain, sizeof c->object_domain, err, errlen)))
         goto out;
+    json_t *bp = json_object_get(root, "billing");
+    int grace = (int)c->arrears_grace_s, retention = (int)c->arrears_retention_s;
+    if (bp && (get_int(bp, "arrears_grace_seconds", &grace, 0, 30 * 86400, err, errlen) ||
+               get_int(bp, "arrears_retention_seconds", &retention, 0, 365 * 86400, err, errlen)))
+        goto out;
+    c->arrears_grace_s = grace;
+    c->arrears_retention_s = retention;
     json_t *cp = json_object_get(root, "compute");
     if (cp) {
         int pct = (int)(c->cpu_overcommit * 100);

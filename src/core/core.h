@@ -33,6 +33,14 @@ void time_cam(int64_t t, char out[32]);              /* 2026-11-22 12:00:00 (CAM
 void time_date(int64_t t, char out[16]);             /* 2026-11-22 (UTC) */
 int time_parse_iso8601(const char *s, int64_t *out); /* accepts ...Z, ...+08:00, and "YYYY-MM-DD hh:mm:ss" */
 
+/* clock.c: the business clock (wall time + an offset only a --test-clock daemon moves forward) */
+int64_t clock_now(void);
+int64_t clock_offset(void);
+void clock_set_offset(int64_t seconds); /* never moves the clock back */
+void clock_set_test(int on);
+int clock_is_test(void);
+int clock_parse_duration(const char *s, int64_t *out); /* "90m", "3h", "2d", "30s", "45" (seconds) */
+
 /* random.c */
 int random_bytes(void *buf, size_t len);                      /* CSPRNG; 0 on success */
 void random_id(const char *prefix, char *out, size_t outlen); /* prefix + 8 [a-z0-9] */
@@ -91,6 +99,10 @@ struct config {
     int boot_concurrency;  /* guests booting at once per host; 0 = number of cores */
     char scheduler[16];    /* "spread" or "pack" */
     char accel[8];         /* "auto", "kvm" or "tcg" */
+    /* billing */
+    int test_clock;              /* yun up --test-clock: `yun admin clock --advance` may move the clock */
+    int64_t arrears_grace_s;     /* postpaid resources run this long after the balance goes negative */
+    int64_t arrears_retention_s; /* then stay isolated this long before they are released */
 };
 void config_defaults(struct config *c);
 int config_load(struct config *c, const char *path, char *err, size_t errlen);

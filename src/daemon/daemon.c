@@ -16,11 +16,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "billing/billing.h"
 #include "block/block.h"
 #include "compute/compute.h"
 #include "daemon/daemon.h"
 #include "http/http.h"
 #include "identity/identity.h"
+#include "meter/meter.h"
 #include "network/network.h"
 #include "object/gateway.h"
 
@@ -30,6 +32,7 @@ void daemon_register_services(void)
     compute_register();
     block_register();
     network_register();
+    billing_register();
 }
 
 int daemon_open_data(const struct config *cfg, struct store **out, char *err, size_t errlen)
@@ -48,7 +51,8 @@ int daemon_open_data(const struct config *cfg, struct store **out, char *err, si
         return -1;
     if (identity_migrate(s, err, errlen) != 0 || compute_migrate(s, err, errlen) != 0 ||
         network_migrate(s, err, errlen) != 0 || block_migrate(s, err, errlen) != 0 ||
-        object_migrate(s, err, errlen) != 0) {
+        object_migrate(s, err, errlen) != 0 || meter_migrate(s, err, errlen) != 0 ||
+        billing_migrate(s, err, errlen) != 0) {
         store_close(s);
         return -1;
     }
@@ -91,6 +95,11 @@ static int bootstrap_admin(const struct config *cfg, struct store *s, json_t **c
         struct new_account a;
         if (identity_create_account(s, "admin", &a, err, errlen) != 0)
             return -1;
+        /* the operator's own account is never shut down for arrears */
+        if (billing_exempt(s, a.uin, 1) != 0) {
+            snprintf(err, errlen, "store: %s", store_errmsg(s));
+            return -1;
+        }
         if (write_credentials(cfg, a.secret_id, a.secret_key, a.uin) != 0) {
             snprintf(err, errlen, "cannot write %.400s: %s", path, strerror(errno));
             return -1;
@@ -213,6 +222,10 @@ int daemon_run(struct config *cfg)
     if (compute_host_start(cfg, s, err, sizeof err) != 0)
         log_warn("host role unavailable, instances cannot run here: %s", err);
     block_start(cfg->data_dir); /* the disk worker: resumes half-done jobs, removes unowned files */
+    if (billing_start(cfg, cfg->test_clock, err, sizeof err) != 0) {
+        fprintf(stderr, "yund: %s\n", err);
+        return 1;
+    }
     http_set_ready(srv, 1);
     const char *sid = json_string_value(json_object_get(creds, "SecretId"));
     const char *skey = json_string_value(json_object_get(creds, "SecretKey"));
@@ -226,6 +239,8 @@ int daemon_run(struct config *cfg)
     if (objects)
         printf("  object store : http://%s:%d  (S3 and COS; path style, or virtual-host BUCKET.%s)\n", cfg->object_host,
                cfg->object_port, cfg->object_domain);
+    if (cfg->test_clock)
+        printf("  test clock   : on (yun admin clock --data %s --advance 2h)\n", cfg->data_dir);
     printf("Try:\n  build/yun cvm DescribeZones --data %s\n", cfg->data_dir);
     printf("  TENCENTCLOUD_SECRET_ID=%s TENCENTCLOUD_SECRET_KEY=... build/yun cam ListUsers --endpoint %s:%d\n",
            sid ? sid : "AKID...", cfg->listen_host, cfg->listen_port);
@@ -238,6 +253,7 @@ int daemon_run(struct config *cfg)
     log_info("yund stopping (signal %d)", sig);
     http_set_ready(srv, 0);
     http_stop(srv);
+    billing_stop();
     compute_host_stop();
     block_stop();
     object_gateway_stop(objects);

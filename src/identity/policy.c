@@ -154,7 +154,14 @@ static int action_matches(const char *pattern, const void *arg)
     const char *slash = strchr(pattern, '/'); /* "name/cvm:Describe*" */
     if (slash && (!strchr(pattern, ':') || slash < strchr(pattern, ':')))
         pattern = slash + 1;
-    return policy_glob(pattern, (const char *)arg, 1);
+    const char *action = arg;
+    /* Tencent's preset billing policies name the service "finance": the same actions as "billing" */
+    if (!strncasecmp(pattern, "finance:", 8) && !strncmp(action, "billing:", 8)) {
+        char alias[256];
+        snprintf(alias, sizeof alias, "billing:%s", pattern + 8);
+        return policy_glob(alias, action, 1);
+    }
+    return policy_glob(pattern, action, 1);
 }
 
 struct res_arg {

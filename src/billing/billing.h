@@ -1,0 +1,97 @@
+/*
+ * billing (service billing, 2018-07-09): the price book, rating, hourly settlement, balances and
+ * their ledger, prepaid orders with expiry and renewal, and arrears. Money is integers: bills and
+ * prices in the fine unit (1e-8 yuan, BILLING_FINE_PER_YUAN), balances and the ledger shown in cents.
+ *
+ * Usage comes from the meter (src/meter), which services write; billing writes only its own
+ * tables. What billing does to a product's resources (shut them down in arrears, stop them when a
+ * prepaid period ends, release them) goes through the hooks each product registers.
+ */
+#ifndef YUN_BILLING_H
+#define YUN_BILLING_H
+
+#include <stdint.h>
+
+#include "api/api.h"
+
+#define BILLING "2018-07-09"
+
+#define BILLING_FINE_PER_YUAN 100000000LL
+#define BILLING_FINE_PER_CENT 1000000LL
+#define BILLING_PPM           1000000LL /* discounts: parts per million of list price */
+
+int billing_migrate(struct store *s, char *err, size_t errlen);
+void billing_register(void);
+/* The settlement controller (settlement, expiry, arrears on the business clock). */
+int billing_start(const struct config *cfg, int test_clock, char *err, size_t errlen);
+void billing_stop(void);
+void billing_kick(void);
+
+/* What billing may ask of a product (any hook may be NULL). Each runs inside billing's transaction. */
+struct billing_product {
+    const char *product;                                                 /* cvm, cbs ... */
+    int (*isolate)(struct store *s, const char *owner_uin, int64_t t);   /* arrears: shut down postpaid */
+    int (*restore)(struct store *s, const char *owner_uin, int64_t t);   /* paid again: may start again */
+    int (*release)(struct store *s, const char *owner_uin, int64_t t);   /* retention over: release postpaid */
+    int (*expire)(struct store *s, const char *resource_id, int64_t t);  /* prepaid period over: stop */
+    int (*renewed)(struct store *s, const char *resource_id, int64_t t); /* renewed after it expired */
+    int (*reclaim)(struct store *s, const char *resource_id, int64_t t); /* expired beyond retention: release */
+    void (*after_commit)(void);                                          /* e.g. wake the product's controller */
+};
+void billing_register_product(const struct billing_product *p);
+
+/* One priced part of a resource (a price book component and item, in its unit). */
+struct billing_item {
+    const char *component, *item;
+    int64_t quantity;
+};
+struct billing_price {
+    int64_t list;         /* fine units, before discount */
+    int64_t real;         /* after the account's discount */
+    int64_t discount_ppm; /* BILLING_PPM = no discount */
+    int64_t unit_list;    /* list price of one hour (postpaid) or one month (prepaid) */
+};
+/* Prices items for owner: postpaid per hour (months = 0) or prepaid for `months`. 0, or -1 with
+ * code/msg (an item the price book does not price). */
+int billing_quote(struct store *s, const char *owner_uin, const char *region, const char *product,
+                  const struct billing_item *items, int nitems, int months, int64_t t, struct billing_price *out,
+                  char *code, size_t clen, char *msg, size_t mlen);
+
+/* A prepaid purchase: priced, paid from the owner's balance and recorded (order, bill row,
+ * ledger entry) in the caller's transaction; refused with InsufficientBalance when the balance
+ * does not cover it. */
+struct billing_order {
+    const char *owner_uin, *operator_uin, *product, *region, *zone, *resource_id, *resource_name;
+    const struct billing_item *items;
+    int nitems;
+    int months;
+    const char *renew_flag; /* NOTIFY_AND_MANUAL_RENEW, NOTIFY_AND_AUTO_RENEW, DISABLE_NOTIFY_AND_MANUAL_RENEW */
+};
+int billing_prepay(struct store *s, const struct billing_order *o, int64_t t, char order_id[40], int64_t *expire,
+                   char *code, size_t clen, char *msg, size_t mlen);
+/* Renews a prepaid resource for months from its current expiry; 0 or -1 with code/msg. */
+int billing_renew(struct store *s, const char *owner_uin, const char *operator_uin, const char *resource_id, int months,
+                  int64_t t, int64_t *expire, char *code, size_t clen, char *msg, size_t mlen);
+/* The resource is released before its period ends: the unused part is refunded (see docs/billing.md). */
+int billing_refund(struct store *s, const char *owner_uin, const char *resource_id, int64_t t);
+/* Prepaid state of a resource: 1 found (expire, renew_flag set), 0 not prepaid, -1 error. */
+int billing_prepaid_info(struct store *s, const char *resource_id, int64_t *expire, char renew_flag[40]);
+int billing_set_renew_flag(struct store *s, const char *owner_uin, const char *resource_id, const char *flag);
+/* 1 when the owner may not buy or start postpaid resources now (in arrears), 0 if it may, -1 error. */
+int billing_in_arrears(struct store *s, const char *owner_uin);
+
+/* Operator side (yun admin). */
+int rate_parse_yuan(const char *s, int64_t *fine); /* "0.12" -> 12000000; at most 8 places, >= 0 */
+int rate_parse_ratio(const char *s, int64_t *ppm); /* "0.8" -> 800000; 0 < r <= 1 */
+void rate_yuan(int64_t fine, char out[32]);        /* "0.35000000" (8 places) */
+int64_t billing_now(struct store *s);              /* the business clock as the store has it */
+int billing_recharge(struct store *s, const char *uin, int64_t cents, const char *channel, int64_t *balance_cents,
+                     char *err, size_t errlen);
+int billing_set_discount(struct store *s, const char *uin, const char *product, int64_t ppm, int64_t from, char *err,
+                         size_t errlen);
+int billing_exempt(struct store *s, const char *uin, int on); /* no arrears enforcement (the operator's own) */
+/* Moves a --test-clock daemon's clock forward and waits until it has processed the new time. */
+int billing_clock_advance(struct store *s, const char *data_dir, int64_t seconds, int64_t *now, char *err,
+                          size_t errlen);
+
+#endif

@@ -1,0 +1,196 @@
+/*
+ * controller: one thread on the business clock. Each pass settles every hour that has ended
+ * since the last settled one (oldest first), and after each hour and at the current time moves
+ * prepaid resources (expiry, auto-renewal, release) and accounts (arrears) along; then it records
+ * the time it has processed, which `yun admin clock --advance` waits for.
+ *
+ * The clock's offset lives in billing_state ("clock_offset"), so an operator's advance reaches
+ * the running daemon (read on every pass) and survives restarts; only a daemon started with
+ * --test-clock ("test_clock" = 1) accepts one.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "billing/billing_int.h"
+
+static pthread_t thread;
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+static int running, kicked;
+
+int billing_state_get(struct store *s, const char *name, int64_t *v)
+{
+    struct store_stmt *q = store_query(s, "SELECT value FROM billing_state WHERE name = ?", "s", name);
+    if (!q)
+        return -1;
+    int rc = store_step(q);
+    if (rc == STORE_FOUND)
+        *v = store_int(q, 0);
+    store_done(q);
+    return rc;
+}
+
+int billing_state_set(struct store *s, const char *name, int64_t v)
+{
+    return store_exec(s,
+                      "INSERT INTO billing_state (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value ="
+                      " excluded.value",
+                      "si", name, v) < 0
+               ? -1
+               : 0;
+}
+
+int64_t billing_now(struct store *s)
+{
+    int64_t off = 0;
+    billing_state_get(s, "clock_offset", &off);
+    return time_now() + off;
+}
+
+void billing_kick(void)
+{
+    pthread_mutex_lock(&mu);
+    kicked = 1;
+    pthread_cond_signal(&cv);
+    pthread_mutex_unlock(&mu);
+}
+
+static void refresh_clock(struct store *s)
+{
+    int64_t off = 0;
+    if (clock_is_test() && billing_state_get(s, "clock_offset", &off) == STORE_FOUND)
+        clock_set_offset(off);
+}
+
+static int pass(struct store *s)
+{
+    refresh_clock(s);
+    int64_t now = clock_now(), through;
+    int rc = billing_state_get(s, "settled_through", &through);
+    if (rc < 0)
+        return -1;
+    if (rc == STORE_NOT_FOUND) { /* a new cloud: nothing ran before this hour */
+        through = now / 3600 * 3600;
+        if (billing_state_set(s, "settled_through", through) != 0)
+            return -1;
+    }
+    while (through + 3600 <= now && running) {
+        if (settle_hour(s, through) != 0)
+            return -1;
+        int64_t end = through + 3600;
+        prepaid_pass(s, end);
+        arrears_pass(s, end);
+        if (billing_state_set(s, "settled_through", end) != 0)
+            return -1;
+        through = end;
+    }
+    prepaid_pass(s, now);
+    arrears_pass(s, now);
+    return billing_state_set(s, "processed", now);
+}
+
+static void *main_loop(void *arg)
+{
+    (void)arg;
+    struct store *s = store_thread();
+    while (s) {
+        if (pass(s) != 0)
+            log_warn("billing: a pass did not complete (%s); it is retried", store_errmsg(s));
+        pthread_mutex_lock(&mu);
+        if (!running) {
+            pthread_mutex_unlock(&mu);
+            break;
+        }
+        if (!kicked) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_nsec += 250 * 1000000L; /* an advance of the test clock is seen within this */
+            if (ts.tv_nsec >= 1000000000L) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000L;
+            }
+            pthread_cond_timedwait(&cv, &mu, &ts);
+        }
+        kicked = 0;
+        int stop = !running;
+        pthread_mutex_unlock(&mu);
+        if (stop)
+            break;
+    }
+    return NULL;
+}
+
+int billing_start(const struct config *cfg, int test_clock, char *err, size_t errlen)
+{
+    arrears_grace_s = cfg->arrears_grace_s;
+    arrears_retention_s = cfg->arrears_retention_s;
+    struct store *s = store_thread();
+    if (!s || billing_state_set(s, "test_clock", test_clock ? 1 : 0) != 0) {
+        snprintf(err, errlen, "billing: %s", s ? store_errmsg(s) : "no store");
+        return -1;
+    }
+    clock_set_test(test_clock);
+    refresh_clock(s);
+    running = 1;
+    if (pthread_create(&thread, NULL, main_loop, NULL) != 0) {
+        running = 0;
+        snprintf(err, errlen, "billing: cannot start the controller");
+        return -1;
+    }
+    return 0;
+}
+
+void billing_stop(void)
+{
+    pthread_mutex_lock(&mu);
+    int was = running;
+    running = 0;
+    pthread_cond_signal(&cv);
+    pthread_mutex_unlock(&mu);
+    if (was)
+        pthread_join(thread, NULL);
+}
+
+int billing_clock_advance(struct store *s, const char *data_dir, int64_t seconds, int64_t *now, char *err,
+                          size_t errlen)
+{
+    int64_t test = 0, off = 0;
+    char lock[1100];
+    snprintf(lock, sizeof lock, "%s/yund.lock", data_dir);
+    int fd = open(lock, O_RDWR | O_CLOEXEC);
+    int free_lock = fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0; /* nobody holds it: no yund runs here */
+    if (fd >= 0)
+        close(fd);
+    if (fd < 0 || free_lock) {
+        snprintf(err, errlen, "no yund is running on %s: the clock belongs to a running daemon", data_dir);
+        return -1;
+    }
+    if (billing_state_get(s, "test_clock", &test) < 0 || !test) {
+        snprintf(err, errlen, "the clock of this cloud is wall time: start yund with `yun up --test-clock` to move it");
+        return -1;
+    }
+    if (store_begin(s) != STORE_OK || billing_state_get(s, "clock_offset", &off) < 0 ||
+        billing_state_set(s, "clock_offset", off + seconds) != 0 || store_commit(s) != STORE_OK) {
+        store_rollback(s);
+        snprintf(err, errlen, "store: %s", store_errmsg(s));
+        return -1;
+    }
+    int64_t target = time_now() + off + seconds, processed = 0;
+    for (int i = 0; i < 6000; i++) { /* 10 minutes: settling many days of a big cloud takes a while */
+        if (billing_state_get(s, "processed", &processed) == STORE_FOUND && processed >= target) {
+            *now = processed;
+            return 0;
+        }
+        usleep(100 * 1000);
+    }
+    snprintf(err, errlen,
+             "the clock moved to %lld but the daemon has not caught up yet; `yun admin clock --data %s` shows "
+             "its progress",
+             (long long)target, data_dir);
+    return -1;
+}
