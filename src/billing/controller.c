@@ -47,8 +47,9 @@ int billing_state_set(struct store *s, const char *name, int64_t v)
 
 int64_t billing_now(struct store *s)
 {
-    int64_t off = 0;
-    billing_state_get(s, "clock_offset", &off);
+    int64_t off = 0, test = 0;
+    if (billing_state_get(s, "test_clock", &test) == STORE_FOUND && test)
+        billing_state_get(s, "clock_offset", &off);
     return time_now() + off;
 }
 

@@ -183,6 +183,24 @@ void block_stop(void)
         pthread_join(worker, NULL);
 }
 
+/* The meters of the disks that go with an instance. */
+static int meter_disks_of(struct store *s, const char *instance_id)
+{
+    struct store_stmt *q = store_query(
+        s, "SELECT disk_id FROM cbs_disks WHERE instance_id = ? AND state = '" DISK_TERMINATING "'", "s", instance_id);
+    if (!q)
+        return -1;
+    char ids[64][24];
+    int n = 0, rc;
+    while ((rc = store_step(q)) == STORE_FOUND && n < 64)
+        snprintf(ids[n++], 24, "%s", store_text(q, 0));
+    store_done(q);
+    for (int i = 0; rc >= 0 && i < n; i++)
+        if (block_meter_disk(s, ids[i]) != 0)
+            rc = -1;
+    return rc < 0 ? -1 : 0;
+}
+
 int block_instance_terminated(struct store *s, const char *instance_id)
 {
     int own = !store_in_transaction(s);
@@ -193,6 +211,7 @@ int block_instance_terminated(struct store *s, const char *instance_id)
                         "UPDATE cbs_disks SET state = '" DISK_TERMINATING "', updated = ? WHERE instance_id = ?"
                         " AND delete_with_instance = 1 AND state != '" DISK_TERMINATING "'",
                         "is", now, instance_id) >= 0 &&
+             meter_disks_of(s, instance_id) == 0 &&
              store_exec(
                  s,
                  "UPDATE cbs_disks SET state = CASE WHEN state IN ('" DISK_ATTACHING "', '" DISK_ATTACHED

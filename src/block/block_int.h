@@ -35,4 +35,8 @@ int bio_backup_online(const char *run_dir, const char *disk_id, const char *targ
                       char *err, size_t errlen);
 int bio_commit_file(const char *tmp, const char *final); /* fsync, rename, fsync the directory */
 
+/* usage.c: sets a disk's or snapshot's meter from its row (run in the change's transaction) */
+int block_meter_disk(struct store *s, const char *disk_id);
+int block_meter_snapshot(struct store *s, const char *snapshot_id);
+
 #endif

@@ -388,6 +388,10 @@ static int create_disks(struct api_ctx *ctx)
             rc = api_fail(ctx, E_INTERNAL_ERROR, "The disk could not be recorded: %s", store_errmsg(ctx->store));
             break;
         }
+        if (block_meter_disk(ctx->store, id) != 0) {
+            rc = api_fail(ctx, E_INTERNAL_ERROR, "The disk's usage could not be recorded.");
+            break;
+        }
         if (!snap && make_empty(id, size, err, sizeof err) != 0) {
             rc = api_fail(ctx, E_INTERNAL_ERROR_RESOURCE_OP_FAILED, "The disk could not be created: %s", err);
             break;
@@ -598,7 +602,8 @@ static int terminate_disks(struct api_ctx *ctx)
         if (store_exec(ctx->store,
                        "UPDATE cbs_disks SET state = '" DISK_TERMINATING
                        "', updated = ? WHERE disk_id = ? AND owner_uin = ?",
-                       "iss", now, id, ctx->who.owner_uin) != 1)
+                       "iss", now, id, ctx->who.owner_uin) != 1 ||
+            block_meter_disk(ctx->store, id) != 0)
             return api_fail(ctx, E_INTERNAL_ERROR, "The disk could not be updated.");
         if (api_int(ctx, "DeleteSnapshot", 0) == 1 && store_exec(ctx->store,
                                                                  "UPDATE cbs_snapshots SET state = '" SNAPSHOT_DELETING

@@ -174,7 +174,8 @@ static int delete_snapshots(struct api_ctx *ctx)
         if (store_exec(ctx->store,
                        "UPDATE cbs_snapshots SET state = '" SNAPSHOT_DELETING
                        "', updated = ? WHERE snapshot_id = ? AND owner_uin = ?",
-                       "iss", now, json_string_value(v), ctx->who.owner_uin) != 1)
+                       "iss", now, json_string_value(v), ctx->who.owner_uin) != 1 ||
+            block_meter_snapshot(ctx->store, json_string_value(v)) != 0)
             return api_fail(ctx, E_INTERNAL_ERROR, "The snapshot could not be updated.");
     }
     snprintf(ctx->resource, sizeof ctx->resource, "qcs::cbs:%s:uin/%s:snap/%s", ctx->region, ctx->who.owner_uin,

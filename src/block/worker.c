@@ -134,13 +134,17 @@ static void job_disk(struct store *s, const char *disk_id)
     } else if (!strcmp(state, DISK_EXPANDING)) {
         int rc = plugged == 1 ? hv->resize_disk(in.run_dir, disk_id, pending * GIB, err, sizeof err)
                               : hv->resize_disk_file(path, pending * GIB, err, sizeof err);
-        if (rc == 0)
-            store_exec(s,
-                       "UPDATE cbs_disks SET size_gib = pending_size, pending_size = 0, updated = ?,"
-                       " state = CASE WHEN instance_id = '' THEN '" DISK_UNATTACHED "' ELSE '" DISK_ATTACHED "' END"
-                       " WHERE disk_id = ? AND state = '" DISK_EXPANDING "'",
-                       "is", now, disk_id);
-        else {
+        if (rc == 0) {
+            if (store_begin(s) != STORE_OK)
+                return; /* retried on the next pass */
+            if (store_exec(s,
+                           "UPDATE cbs_disks SET size_gib = pending_size, pending_size = 0, updated = ?,"
+                           " state = CASE WHEN instance_id = '' THEN '" DISK_UNATTACHED "' ELSE '" DISK_ATTACHED
+                           "' END WHERE disk_id = ? AND state = '" DISK_EXPANDING "'",
+                           "is", now, disk_id) < 0 ||
+                block_meter_disk(s, disk_id) != 0 || store_commit(s) != STORE_OK)
+                store_rollback(s);
+        } else {
             log_warn("disk %s: resize failed: %s", disk_id, err);
             store_exec(s,
                        "UPDATE cbs_disks SET pending_size = 0, error = ?, updated = ?,"
@@ -154,8 +158,12 @@ static void job_disk(struct store *s, const char *disk_id)
             return; /* retried on the next pass */
         }
         unlink(tmp);
-        if (unlink(path) == 0 || errno == ENOENT)
-            store_exec(s, "DELETE FROM cbs_disks WHERE disk_id = ? AND state = '" DISK_TERMINATING "'", "s", disk_id);
+        if ((unlink(path) == 0 || errno == ENOENT) && store_begin(s) == STORE_OK) {
+            if (store_exec(s, "DELETE FROM cbs_disks WHERE disk_id = ? AND state = '" DISK_TERMINATING "'", "s",
+                           disk_id) < 0 ||
+                block_meter_disk(s, disk_id) != 0 || store_commit(s) != STORE_OK)
+                store_rollback(s);
+        }
     }
 }
 
@@ -176,9 +184,12 @@ static void job_snapshot(struct store *s, const char *snapshot_id)
     int64_t now = time_now();
     if (!strcmp(state, SNAPSHOT_DELETING)) {
         unlink(tmp);
-        if (unlink(path) == 0 || errno == ENOENT)
-            store_exec(s, "DELETE FROM cbs_snapshots WHERE snapshot_id = ? AND state = '" SNAPSHOT_DELETING "'", "s",
-                       snapshot_id);
+        if ((unlink(path) == 0 || errno == ENOENT) && store_begin(s) == STORE_OK) {
+            if (store_exec(s, "DELETE FROM cbs_snapshots WHERE snapshot_id = ? AND state = '" SNAPSHOT_DELETING "'",
+                           "s", snapshot_id) < 0 ||
+                block_meter_snapshot(s, snapshot_id) != 0 || store_commit(s) != STORE_OK)
+                store_rollback(s);
+        }
         return;
     }
     if (strcmp(state, SNAPSHOT_CREATING) != 0)
@@ -204,10 +215,15 @@ static void job_snapshot(struct store *s, const char *snapshot_id)
         }
     }
     if (ok) {
-        store_exec(s,
-                   "UPDATE cbs_snapshots SET state = '" SNAPSHOT_NORMAL "', percent = 100, file_bytes = ?, updated = ?"
-                   " WHERE snapshot_id = ? AND state = '" SNAPSHOT_CREATING "'",
-                   "iis", file_bytes(path), now, snapshot_id);
+        if (store_begin(s) != STORE_OK)
+            return;
+        if (store_exec(s,
+                       "UPDATE cbs_snapshots SET state = '" SNAPSHOT_NORMAL
+                       "', percent = 100, file_bytes = ?, updated = ?"
+                       " WHERE snapshot_id = ? AND state = '" SNAPSHOT_CREATING "'",
+                       "iis", file_bytes(path), now, snapshot_id) < 0 ||
+            block_meter_snapshot(s, snapshot_id) != 0 || store_commit(s) != STORE_OK)
+            store_rollback(s);
     } else {
         log_warn("snapshot %s of %s failed: %s", snapshot_id, disk_id, err);
         store_exec(s,

@@ -5,6 +5,7 @@
 #ifndef YUN_COMPUTE_CODES_H
 #define YUN_COMPUTE_CODES_H
 
+#define E_INVALID_ACCOUNT_INSUFFICIENT_BALANCE               "InvalidAccount.InsufficientBalance"
 #define E_INVALID_IMAGE_ID_NOT_FOUND                         "InvalidImageId.NotFound"
 #define E_INVALID_IMAGE_STATE                                "InvalidImageState"
 #define E_INVALID_KEY_PAIR_ID_NOT_FOUND                      "InvalidKeyPairId.NotFound"
@@ -27,8 +28,10 @@
 #define E_UNSUPPORTED_OPERATION_INSTANCE_STATE_RUNNING       "UnsupportedOperation.InstanceStateRunning"
 #define E_UNSUPPORTED_OPERATION_INSTANCE_STATE_SHUTDOWN      "UnsupportedOperation.InstanceStateShutdown"
 #define E_UNSUPPORTED_OPERATION_INSTANCE_STATE_STARTING      "UnsupportedOperation.InstanceStateStarting"
+#define E_UNSUPPORTED_OPERATION_INSTANCE_CHARGE_TYPE         "UnsupportedOperation.InstanceChargeType"
 #define E_UNSUPPORTED_OPERATION_INSTANCE_STATE_STOPPED       "UnsupportedOperation.InstanceStateStopped"
 #define E_UNSUPPORTED_OPERATION_INSTANCE_STATE_STOPPING      "UnsupportedOperation.InstanceStateStopping"
+#define E_UNSUPPORTED_OPERATION_INSTANCE_STATE_ISOLATING     "UnsupportedOperation.InstanceStateIsolating"
 #define E_UNSUPPORTED_OPERATION_INSTANCE_STATE_TERMINATING   "UnsupportedOperation.InstanceStateTerminating"
 
 #endif

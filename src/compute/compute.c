@@ -55,6 +55,9 @@ static const struct migration compute_migrations[] = {
         "DROP TABLE host_addresses;"},
     /* imported images were described by the host path they came from, which tenants read */
     {3, "UPDATE images SET description = '' WHERE source = 'IMPORT';"},
+    /* billing: how a stop charges (StopInstances StoppedMode), and what billing restricts */
+    {4, "ALTER TABLE instances ADD COLUMN stopped_mode TEXT NOT NULL DEFAULT 'KEEP_CHARGING';"
+        "ALTER TABLE instances ADD COLUMN restrict_state TEXT NOT NULL DEFAULT 'NORMAL';"},
 };
 
 int compute_migrate(struct store *s, char *err, size_t errlen)
@@ -90,9 +93,10 @@ void compute_register(void)
     catalog_register();
     keypair_register();
     instance_register();
+    compute_usage_register();
 }
 
-/* The state history billing rates: one row per state change, with what the price depends on. */
+/* The state history, one row per state change; and the meter billing reads (usage.c). */
 int compute_events_record(struct store *s, const char *instance_id, const char *state, const char *detail)
 {
     return store_exec(s,
@@ -100,7 +104,8 @@ int compute_events_record(struct store *s, const char *instance_id, const char *
                       "charge_type, detail)"
                       " SELECT instance_id, owner_uin, ?, ?, instance_type, zone, charge_type, ? FROM instances WHERE "
                       "instance_id = ?",
-                      "isss", time_now(), state, detail ? detail : "", instance_id) < 0
+                      "isss", time_now(), state, detail ? detail : "", instance_id) < 0 ||
+                   compute_meter(s, instance_id) != 0
                ? -1
                : 0;
 }

@@ -64,6 +64,9 @@ struct compute_env {
 extern struct compute_env compute_env;
 
 int compute_events_record(struct store *s, const char *instance_id, const char *state, const char *detail);
+/* usage.c: sets the instance's meter from its row; registers what billing may do to instances */
+int compute_meter(struct store *s, const char *instance_id);
+void compute_usage_register(void);
 /* Moves an instance from `from` (NULL = whatever it is) to state; 0 done, 1 it was no longer in `from`, -1 error. */
 int instance_set_state(struct store *s, const char *instance_id, const char *from, const char *state,
                        const char *op_state, const char *reason);

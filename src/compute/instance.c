@@ -12,6 +12,7 @@
 
 #include "api/codes.h"
 #include "api/filters.h"
+#include "billing/billing.h"
 #include "compute/codes.h"
 #include "compute/compute.h"
 #include "compute/states.h"
@@ -27,9 +28,9 @@
 #define INSTANCE_COLUMNS                                                                                               \
     "instance_id, zone, instance_type, cpu, memory_gib, name, charge_type, uuid, state, latest_op, latest_op_state,"   \
     " latest_op_request, created, updated, system_disk_type, system_disk_id, system_disk_size, private_ip, image_id,"  \
-    " key_ids, tags, project_id, reason, hostname, security_groups, vpc_id, subnet_id"
+    " key_ids, tags, project_id, reason, hostname, security_groups, vpc_id, subnet_id, stopped_mode, restrict_state"
 
-static json_t *instance_json(struct store_stmt *q, const char *os_name)
+static json_t *instance_json(struct store *s, struct store_stmt *q, const char *os_name)
 {
     char created[32];
     time_iso8601(store_int(q, 12), created);
@@ -55,6 +56,21 @@ static json_t *instance_json(struct store_stmt *q, const char *os_name)
         "HostName", store_text(q, 23));
     if (store_text(q, 22)[0])
         json_object_set_new(j, "LatestOperationErrorMsg", json_string(store_text(q, 22)));
+    /* billing's view: how a stop charges, what billing restricts, the prepaid period */
+    int prepaid = !strcmp(store_text(q, 6), "PREPAID");
+    json_object_set_new(j, "RestrictState", json_string(store_text(q, 28)));
+    json_object_set_new(j, "StopChargingMode",
+                        json_string(prepaid || strcmp(store_text(q, 8), INSTANCE_STOPPED) ? "NOT_APPLICABLE"
+                                    : !strcmp(store_text(q, 27), "STOP_CHARGING")         ? "STOP_CHARGING"
+                                                                                          : "KEEP_CHARGING"));
+    int64_t expire;
+    char flag[40];
+    if (prepaid && billing_prepaid_info(s, store_text(q, 0), &expire, flag) == STORE_FOUND) {
+        char t[32];
+        time_iso8601(expire, t);
+        json_object_set_new(j, "ExpiredTime", json_string(t));
+        json_object_set_new(j, "RenewFlag", json_string(flag));
+    }
     return j;
 }
 
@@ -120,7 +136,7 @@ static int describe_instances(struct api_ctx *ctx)
             !filter_match(ctx, "image-id", store_text(q, 18)) || !filter_tags_match(ctx, store_text(q, 20)))
             continue;
         if (page_take(&pg))
-            json_array_append_new(pg.set, instance_json(q, store_text(q, 27)));
+            json_array_append_new(pg.set, instance_json(ctx->store, q, store_text(q, 29)));
     }
     store_done(q);
     page_finish(ctx, &pg, "InstanceSet");
@@ -438,6 +454,24 @@ static int run_instances(struct api_ctx *ctx)
         hosts[h].memory_mib_used += (int64_t)l.type->memory_gib * 1024;
         placed[i] = h;
     }
+    /* billing: a prepaid launch is paid now, a postpaid one needs an account not in arrears */
+    int prepaid = !strcmp(l.charge, "PREPAID");
+    if (!prepaid && strcmp(l.charge, "POSTPAID_BY_HOUR")) {
+        api_fail(ctx, E_UNSUPPORTED_OPERATION_INSTANCE_CHARGE_TYPE,
+                 "InstanceChargeType %s is not supported here (PREPAID and POSTPAID_BY_HOUR are).", l.charge);
+        goto fail;
+    }
+    json_t *prepay = json_object_get(ctx->params, "InstanceChargePrepaid");
+    if (prepaid && !prepay) {
+        api_fail(ctx, E_MISSING_PARAMETER, "InstanceChargePrepaid is required when InstanceChargeType is PREPAID.");
+        goto fail;
+    }
+    int arrears = billing_in_arrears(ctx->store, ctx->who.owner_uin);
+    if (arrears != 0) {
+        api_fail(ctx, arrears < 0 ? E_INTERNAL_ERROR : E_INVALID_ACCOUNT_INSUFFICIENT_BALANCE,
+                 "The account is in arrears: recharge it before buying.");
+        goto fail;
+    }
     json_t *ids = json_array();
     int64_t now = time_now();
     char *keys_text = json_dumps(l.key_ids ? l.key_ids : json_array(), JSON_COMPACT);
@@ -500,6 +534,29 @@ static int run_instances(struct api_ctx *ctx)
                           store_errmsg(ctx->store));
             break;
         }
+        if (prepaid) {
+            const struct billing_item items[] = {{"v_cvm_cpu", l.type->family, l.type->cpu},
+                                                 {"v_cvm_mem", l.type->family, l.type->memory_gib},
+                                                 {"v_cvm_rootdisk", l.disk_type, l.disk_size}};
+            struct billing_order o = {ctx->who.owner_uin,
+                                      ctx->who.user_uin,
+                                      "cvm",
+                                      ctx->region,
+                                      l.zone,
+                                      id,
+                                      name,
+                                      items,
+                                      3,
+                                      (int)json_integer_value(json_object_get(prepay, "Period")),
+                                      json_string_value(json_object_get(prepay, "RenewFlag"))};
+            char order[40], bcode[96], bmsg[256];
+            int64_t expire;
+            if (billing_prepay(ctx->store, &o, clock_now(), order, &expire, bcode, sizeof bcode, bmsg, sizeof bmsg) !=
+                0) {
+                rc = api_fail(ctx, bcode, "%s", bmsg);
+                break;
+            }
+        }
         json_array_append_new(ids, json_string(id));
     }
     free(keys_text);
@@ -548,36 +605,50 @@ fail:
 
 /* Checks that every id exists for the caller and allows op; then moves each to new_state. */
 static int transition(struct api_ctx *ctx, json_t *ids, enum op op, const char *new_state, const char *op_name,
-                      const char *stop_type)
+                      const char *stop_type, const char *stopped_mode)
 {
     size_t i;
     json_t *v;
     json_array_foreach (ids, i, v) {
         const char *id = json_string_value(v);
-        struct store_stmt *q = store_query(
-            ctx->store,
-            "SELECT state FROM instances WHERE instance_id = ? AND owner_uin = ? AND state != '" INSTANCE_TERMINATED
-            "'",
-            "ss", id, ctx->who.owner_uin);
+        struct store_stmt *q = store_query(ctx->store,
+                                           "SELECT state, restrict_state, charge_type FROM instances WHERE"
+                                           " instance_id = ? AND owner_uin = ? AND state != '" INSTANCE_TERMINATED "'",
+                                           "ss", id, ctx->who.owner_uin);
         int rc = q ? store_step(q) : -1;
-        char state[32] = "";
-        if (rc == 1)
+        char state[32] = "", restrict_[32] = "";
+        if (rc == 1) {
             snprintf(state, sizeof state, "%s", store_text(q, 0));
+            snprintf(restrict_, sizeof restrict_, "%s", store_text(q, 1));
+        }
         store_done(q);
         if (rc != 1)
             return api_fail(ctx, E_INVALID_INSTANCE_ID_NOT_FOUND, "The instance `%s` does not exist.", id);
         const char *refused = instance_op_refused(op, state);
         if (refused)
             return api_fail(ctx, refused, "The instance `%s` is %s; %s is not possible now.", id, state, op_name);
+        /* billing's restrictions: isolated for arrears until the account is paid, expired until renewed */
+        if ((op == OP_START || op == OP_REBOOT || op == OP_RESET) && strcmp(restrict_, "NORMAL"))
+            return api_fail(ctx,
+                            !strcmp(restrict_, "EXPIRED") ? E_UNSUPPORTED_OPERATION_INSTANCE_STATE_ISOLATING
+                                                          : E_INVALID_ACCOUNT_INSUFFICIENT_BALANCE,
+                            "The instance `%s` is %s: %s.", id, restrict_,
+                            !strcmp(restrict_, "EXPIRED") ? "renew it (RenewInstances) first"
+                                                          : "recharge the account first");
     }
     json_array_foreach (ids, i, v) {
         const char *id = json_string_value(v);
         if (store_exec(
                 ctx->store,
                 "UPDATE instances SET state = ?, latest_op = ?, latest_op_state = 'OPERATING', latest_op_request = ?,"
-                " stop_type = ?, reason = '', updated = ? WHERE instance_id = ? AND owner_uin = ?",
-                "ssssiss", new_state, op_name, ctx->request_id, stop_type, time_now(), id, ctx->who.owner_uin) != 1)
+                " stop_type = ?, stopped_mode = coalesce(?, stopped_mode), reason = '', updated = ?"
+                " WHERE instance_id = ? AND owner_uin = ?",
+                "sssssiss", new_state, op_name, ctx->request_id, stop_type, stopped_mode, time_now(), id,
+                ctx->who.owner_uin) != 1)
             return api_fail(ctx, E_INTERNAL_ERROR, "The instance `%s` could not be updated.", id);
+        /* a prepaid instance released early gets the unused part of its period back */
+        if (op == OP_TERMINATE && billing_refund(ctx->store, ctx->who.owner_uin, id, clock_now()) != 0)
+            return api_fail(ctx, E_INTERNAL_ERROR, "The refund of `%s` could not be recorded.", id);
         if (compute_events_record(ctx->store, id, new_state, op_name) != 0)
             return api_fail(ctx, E_INTERNAL_ERROR, "The history of `%s` could not be recorded.", id);
     }
@@ -591,26 +662,27 @@ static json_t *ids_param(struct api_ctx *ctx) { return json_object_get(ctx->para
 
 static int start_instances(struct api_ctx *ctx)
 {
-    return transition(ctx, ids_param(ctx), OP_START, INSTANCE_STARTING, "StartInstances", NULL);
+    return transition(ctx, ids_param(ctx), OP_START, INSTANCE_STARTING, "StartInstances", NULL, "KEEP_CHARGING");
 }
 
 static int stop_instances(struct api_ctx *ctx)
 {
     const char *type =
         api_str(ctx, "StopType", json_is_true(json_object_get(ctx->params, "ForceStop")) ? "HARD" : "SOFT");
-    return transition(ctx, ids_param(ctx), OP_STOP, INSTANCE_STOPPING, "StopInstances", type);
+    return transition(ctx, ids_param(ctx), OP_STOP, INSTANCE_STOPPING, "StopInstances", type,
+                      api_str(ctx, "StoppedMode", "KEEP_CHARGING"));
 }
 
 static int reboot_instances(struct api_ctx *ctx)
 {
     const char *type =
         api_str(ctx, "StopType", json_is_true(json_object_get(ctx->params, "ForceReboot")) ? "HARD" : "SOFT");
-    return transition(ctx, ids_param(ctx), OP_REBOOT, INSTANCE_REBOOTING, "RebootInstances", type);
+    return transition(ctx, ids_param(ctx), OP_REBOOT, INSTANCE_REBOOTING, "RebootInstances", type, NULL);
 }
 
 static int terminate_instances(struct api_ctx *ctx)
 {
-    return transition(ctx, ids_param(ctx), OP_TERMINATE, INSTANCE_TERMINATING, "TerminateInstances", NULL);
+    return transition(ctx, ids_param(ctx), OP_TERMINATE, INSTANCE_TERMINATING, "TerminateInstances", NULL, NULL);
 }
 
 static int reset_instance(struct api_ctx *ctx)
@@ -653,7 +725,7 @@ static int reset_instance(struct api_ctx *ctx)
     if (keys && check_keys(ctx, keys))
         return -1;
     json_t *one = json_pack("[s]", id);
-    rc = transition(ctx, one, OP_RESET, INSTANCE_STOPPING, "ResetInstance", "HARD");
+    rc = transition(ctx, one, OP_RESET, INSTANCE_STOPPING, "ResetInstance", "HARD", NULL);
     json_decref(one);
     if (rc)
         return rc;
@@ -769,6 +841,71 @@ static int get_instance_console_output(struct api_ctx *ctx)
     return 0;
 }
 
+/* ---- prepaid periods (the orders are billing's) ---- */
+
+static int prepaid_ids(struct api_ctx *ctx, json_t *ids)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach (ids, i, v) {
+        struct store_stmt *q = store_query(ctx->store,
+                                           "SELECT charge_type FROM instances WHERE instance_id = ? AND owner_uin = ?"
+                                           " AND " INSTANCE_HOLDS_RESOURCES("state"),
+                                           "ss", json_string_value(v), ctx->who.owner_uin);
+        int rc = q ? store_step(q) : -1;
+        int prepaid = rc == 1 && !strcmp(store_text(q, 0), "PREPAID");
+        store_done(q);
+        if (rc != 1)
+            return api_fail(ctx, rc < 0 ? E_INTERNAL_ERROR : E_INVALID_INSTANCE_ID_NOT_FOUND,
+                            "The instance `%s` does not exist.", json_string_value(v));
+        if (!prepaid)
+            return api_fail(ctx, E_UNSUPPORTED_OPERATION_INSTANCE_CHARGE_TYPE,
+                            "The instance `%s` is not prepaid: there is no period to renew.", json_string_value(v));
+    }
+    return 0;
+}
+
+static int renew_instances(struct api_ctx *ctx)
+{
+    json_t *ids = ids_param(ctx), *prepay = json_object_get(ctx->params, "InstanceChargePrepaid");
+    if (prepaid_ids(ctx, ids) != 0)
+        return -1;
+    int months = (int)json_integer_value(json_object_get(prepay, "Period"));
+    const char *flag = json_string_value(json_object_get(prepay, "RenewFlag"));
+    size_t i;
+    json_t *v;
+    json_array_foreach (ids, i, v) {
+        const char *id = json_string_value(v);
+        char code[96], msg[256];
+        int64_t expire;
+        if (billing_renew(ctx->store, ctx->who.owner_uin, ctx->who.user_uin, id, months, clock_now(), &expire, code,
+                          sizeof code, msg, sizeof msg) != 0)
+            return api_fail(ctx, code, "%s", msg);
+        if (flag && billing_set_renew_flag(ctx->store, ctx->who.owner_uin, id, flag) < 0)
+            return api_fail(ctx, E_INTERNAL_ERROR, "The renew flag of `%s` could not be set.", id);
+    }
+    snprintf(ctx->resource, sizeof ctx->resource, "qcs::cvm:%s:uin/%s:instance/%s", ctx->region, ctx->who.owner_uin,
+             json_string_value(json_array_get(ids, 0)));
+    ctx->after_commit = compute_kick;
+    return 0;
+}
+
+static int modify_renew_flag(struct api_ctx *ctx)
+{
+    json_t *ids = ids_param(ctx);
+    if (prepaid_ids(ctx, ids) != 0)
+        return -1;
+    size_t i;
+    json_t *v;
+    json_array_foreach (ids, i, v)
+        if (billing_set_renew_flag(ctx->store, ctx->who.owner_uin, json_string_value(v),
+                                   api_str(ctx, "RenewFlag", "")) < 0)
+            return api_fail(ctx, E_INTERNAL_ERROR, "The renew flag could not be set.");
+    snprintf(ctx->resource, sizeof ctx->resource, "qcs::cvm:%s:uin/%s:instance/%s", ctx->region, ctx->who.owner_uin,
+             json_string_value(json_array_get(ids, 0)));
+    return 0;
+}
+
 /* ---- the action table ---- */
 
 static const char *const charge_types[] = {"PREPAID", "POSTPAID_BY_HOUR", "SPOTPAID", "CDHPAID", "CDCPAID", NULL};
@@ -826,6 +963,13 @@ static const struct param p_run[] = {P_OBJ("Placement", P_REQUIRED, p_placement)
                                      P_STR("UserData", 0, 0, 22000),
                                      P_BOOL("DryRun", 0),
                                      P_END};
+static const struct param p_renew_prepaid[] = {P_INT("Period", P_REQUIRED, 1, 60), P_ENUM("RenewFlag", 0, renew_flags),
+                                               P_END};
+static const struct param p_renew[] = {P_STRS("InstanceIds", P_REQUIRED, 100, 32),
+                                       P_OBJ("InstanceChargePrepaid", P_REQUIRED, p_renew_prepaid),
+                                       P_BOOL("RenewPortableDataDisk", 0), P_END};
+static const struct param p_renew_flag[] = {P_STRS("InstanceIds", P_REQUIRED, 100, 32),
+                                            P_ENUM("RenewFlag", P_REQUIRED, renew_flags), P_END};
 static const struct param p_describe[] = {P_STRS("InstanceIds", 0, 100, 32), P_FILTERS,
                                           P_INT("Offset", 0, 0, INT32_MAX), P_INT("Limit", 0, 1, 100), P_END};
 static const struct param p_status[] = {P_STRS("InstanceIds", 0, 100, 32), P_INT("Offset", 0, 0, INT32_MAX),
@@ -867,6 +1011,9 @@ static const struct action instance_actions[] = {
      "instance/${InstanceIds}", NULL, TOUCHES("vpc:sg/${SecurityGroups}")},
     {"cvm", CVM, "GetInstanceConsoleOutput", get_instance_console_output, p_console, A_REGIONAL,
      "instance/${InstanceId}"},
+    {"cvm", CVM, "RenewInstances", renew_instances, p_renew, A_MUTATES | A_REGIONAL, "instance/${InstanceIds}"},
+    {"cvm", CVM, "ModifyInstancesRenewFlag", modify_renew_flag, p_renew_flag, A_MUTATES | A_REGIONAL,
+     "instance/${InstanceIds}"},
 };
 
 void instance_register(void) { api_register(instance_actions, sizeof instance_actions / sizeof instance_actions[0]); }

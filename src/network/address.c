@@ -12,6 +12,7 @@
 
 #include "api/codes.h"
 #include "api/filters.h"
+#include "meter/meter.h"
 #include "network/codes.h"
 #include "network/network_int.h"
 
@@ -77,6 +78,30 @@ static int free_pool_address(struct store *s, char out[16])
     return rc < 0 ? STORE_ERROR : found;
 }
 
+/* What billing sees of an address (the meter): an EIP that is not bound to an instance costs an
+ * idle fee per hour, as in Tencent; a released one costs nothing. */
+int address_meter(struct store *s, const char *address_id)
+{
+    struct store_stmt *q = store_query(
+        s, "SELECT owner_uin, name, region, status, tags FROM addresses WHERE address_id = ?", "s", address_id);
+    if (!q)
+        return -1;
+    int rc = store_step(q);
+    if (rc != STORE_FOUND) {
+        store_done(q);
+        return rc < 0 ? -1 : meter_stop(s, address_id, NULL, clock_now());
+    }
+    char owner[24], name[160], region[64], tags[4096];
+    snprintf(owner, sizeof owner, "%s", store_text(q, 0));
+    snprintf(name, sizeof name, "%s", store_text(q, 1));
+    snprintf(region, sizeof region, "%s", store_text(q, 2));
+    int idle = strcmp(store_text(q, 3), "BIND") != 0;
+    snprintf(tags, sizeof tags, "%s", store_text(q, 4));
+    store_done(q);
+    struct meter_use u = {owner, address_id, name, "vpc", "v_eip_idle", "*", region, "", tags, idle ? 1 : 0, 0};
+    return meter_set(s, &u, clock_now());
+}
+
 static int allocate_addresses(struct api_ctx *ctx)
 {
     int64_t count = api_int(ctx, "AddressCount", 1);
@@ -116,7 +141,7 @@ static int allocate_addresses(struct api_ctx *ctx)
                              charge, bandwidth, api_str(ctx, "InternetServiceProvider", "BGP"), tags_s ? tags_s : "[]",
                              net_now_us());
         }
-        if (ins != 1)
+        if (ins != 1 || address_meter(ctx->store, id) != 0)
             rc = net_store_failed(ctx);
         else
             json_array_append_new(ids, json_string(id));
@@ -225,7 +250,8 @@ static int release_addresses(struct api_ctx *ctx)
             return api_fail(ctx, E_UNSUPPORTED_OPERATION_ADDRESS_STATUS_NOT_PERMIT,
                             "The address `%s` is %s; disassociate it before releasing.", id, status);
         if (store_exec(ctx->store, "DELETE FROM addresses WHERE address_id = ? AND owner_uin = ?", "ss", id,
-                       ctx->who.owner_uin) != 1)
+                       ctx->who.owner_uin) != 1 ||
+            address_meter(ctx->store, id) != 0)
             return net_store_failed(ctx);
     }
     snprintf(ctx->resource, sizeof ctx->resource, "qcs::vpc:%s:uin/%s:eip/%s", ctx->region, ctx->who.owner_uin,
@@ -272,7 +298,8 @@ static int associate_address(struct api_ctx *ctx)
     if (store_exec(ctx->store,
                    "UPDATE addresses SET status = 'BIND', instance_id = ?, private_ip = ? WHERE address_id = ? AND "
                    "owner_uin = ?",
-                   "ssss", instance, private_ip, id, ctx->who.owner_uin) != 1)
+                   "ssss", instance, private_ip, id, ctx->who.owner_uin) != 1 ||
+        address_meter(ctx->store, id) != 0)
         return net_store_failed(ctx);
     task_id(ctx);
     return 0;
@@ -290,7 +317,8 @@ static int disassociate_address(struct api_ctx *ctx)
     if (store_exec(ctx->store,
                    "UPDATE addresses SET status = 'UNBIND', instance_id = '', private_ip = '' WHERE address_id = ? AND "
                    "owner_uin = ?",
-                   "ss", id, ctx->who.owner_uin) != 1)
+                   "ss", id, ctx->who.owner_uin) != 1 ||
+        address_meter(ctx->store, id) != 0)
         return net_store_failed(ctx);
     task_id(ctx);
     return 0;

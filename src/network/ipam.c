@@ -111,6 +111,13 @@ int network_release_ip(struct store *s, const char *owner_uin, const char *subne
 
 int network_release_instance_ips(struct store *s, const char *owner_uin, const char *instance_id)
 {
+    /* the instance's EIP becomes idle (and is billed as such) */
+    char eip[32] = "";
+    struct store_stmt *q = store_query(s, "SELECT address_id FROM addresses WHERE instance_id = ? AND owner_uin = ?",
+                                       "ss", instance_id, owner_uin);
+    if (q && store_step(q) == STORE_FOUND)
+        snprintf(eip, sizeof eip, "%s", store_text(q, 0));
+    store_done(q);
     if (store_exec(s, "DELETE FROM ip_allocations WHERE instance_id = ? AND owner_uin = ?", "ss", instance_id,
                    owner_uin) < 0 ||
         store_exec(s, "DELETE FROM nic_security_groups WHERE instance_id = ? AND owner_uin = ?", "ss", instance_id,
@@ -118,7 +125,8 @@ int network_release_instance_ips(struct store *s, const char *owner_uin, const c
         store_exec(s,
                    "UPDATE addresses SET status = 'UNBIND', instance_id = '', private_ip = '' WHERE instance_id = ? "
                    "AND owner_uin = ?",
-                   "ss", instance_id, owner_uin) < 0)
+                   "ss", instance_id, owner_uin) < 0 ||
+        (eip[0] && address_meter(s, eip) != 0))
         return -1;
     return 0;
 }

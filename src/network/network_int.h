@@ -18,6 +18,8 @@ extern const int address_action_count;
 
 /* network.c */
 int net_store_failed(struct api_ctx *ctx);
+/* address.c: sets an EIP's meter (idle fee while unbound) from its row */
+int address_meter(struct store *s, const char *address_id);
 /* Offset/Limit arrive as strings in most VPC actions (the SDK's model) and as numbers in others;
  * both are accepted. Returns 0 or -1 (InvalidParameterValue set). */
 int net_paging(struct api_ctx *ctx, int64_t *offset, int64_t *limit);

@@ -59,7 +59,8 @@ function credOf(c) {
 }
 
 class Daemon {
-  constructor({ config, dataDir, port, relativeData }) {
+  constructor({ config, dataDir, port, relativeData, args }) {
+    this.extraArgs = args || []; // e.g. ["--test-clock"]
     this.config = config;
     this.dataDir = dataDir;
     this.relativeData = relativeData; // pass --data relative to a cwd of its parent directory
@@ -79,6 +80,7 @@ class Daemon {
     const data = this.relativeData ? path.join(".", path.basename(this.dataDir)) : this.dataDir;
     const args = ["up", "--data", data, "--listen", this.endpoint];
     if (this.configFile) args.push("--config", this.configFile);
+    args.push(...this.extraArgs);
     const cwd = this.relativeData ? path.dirname(this.dataDir) : undefined;
     const child = spawn(BIN, args, { stdio: ["ignore", "pipe", "pipe"], cwd });
     this.child = child;
@@ -148,6 +150,7 @@ class Daemon {
     const Ctor = {
       cvm: tencentcloud.cvm.v20170312.Client, cam: tencentcloud.cam.v20190116.Client,
       cbs: tencentcloud.cbs.v20170312.Client, vpc: tencentcloud.vpc.v20170312.Client,
+      billing: tencentcloud.billing.v20180709.Client,
     }[product];
     assert.ok(Ctor, `no client for ${product}`);
     const profile = { httpProfile: { endpoint: this.endpoint, protocol: "http://", reqMethod, reqTimeout: timeout } };
@@ -160,6 +163,7 @@ class Daemon {
   cam(creds, opts) { return this.client("cam", creds, opts); }
   cbs(creds, opts) { return this.client("cbs", creds, opts); }
   vpc(creds, opts) { return this.client("vpc", creds, opts); }
+  billing(creds, opts) { return this.client("billing", creds, opts); }
 
   /* Generic client for actions that the typed clients lack. */
   common(version, creds = this.creds, { region = "ap-local" } = {}) {
@@ -270,13 +274,13 @@ class Daemon {
 
 /*
  * Starts a fresh daemon. opts: {config} (object written as the config file), {relativeData} (`--data ./NAME`
- * from the data dir's parent as cwd, as `make run` does). Daemons with the host
+ * from the data dir's parent as cwd, as `make run` does), {args} (more `yun up` arguments). Daemons with the host
  * role share this machine's network (VPC namespaces, nftables tables): run one at a time.
  */
 async function startDaemon(opts = {}) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "yun-sdk-"));
   const port = await freePort();
-  const d = new Daemon({ config: opts.config, dataDir, port, relativeData: opts.relativeData });
+  const d = new Daemon({ config: opts.config, dataDir, port, relativeData: opts.relativeData, args: opts.args });
   return d.start();
 }
 
