@@ -93,8 +93,12 @@ test-built: format-check all asan images
 fresh-check:
 	./scripts/fresh-check.sh
 
-bench: all
+bench: all $(BUILD)/bench/billing_settle $(BUILD)/bench/billing_rows
 	./bench/run.sh
+
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libyun.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $< $(BUILD)/libyun.a $(LDLIBS) -o $@
 
 # ceph/s3-tests against a fresh yund (fetched into build/s3-tests, never committed); TIER=core|wide|all. Not in make test.
 s3-tests: all

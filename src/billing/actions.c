@@ -182,7 +182,7 @@ static int describe_deals(struct api_ctx *ctx)
         json_t *info = json_loads(store_text(q, 18), 0, NULL);
         json_t *d = json_pack(
             "{s:s,s:I,s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:o,s:f,s:s,s:s,s:f,s:f,s:f,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,"
-            "s:[s],s:s}",
+            "s:s,s:[s],s:s}",
             "OrderId", store_text(q, 0), "Status", (json_int_t)st, "Payer", store_text(q, 3), "CreateTime", t,
             "Creator", store_text(q, 4), "RealTotalCost", (json_int_t)rate_cents_floor(store_int(q, 6)),
             "VoucherDecline", (json_int_t)0, "ProjectId", (json_int_t)0, "GoodsCategoryId", (json_int_t)0,

@@ -34,7 +34,7 @@ static const struct migration billing_migrations[] = {
      " discount_ppm INTEGER NOT NULL, cost INTEGER NOT NULL, real_cost INTEGER NOT NULL, cash INTEGER NOT NULL,"
      " voucher INTEGER NOT NULL DEFAULT 0, incentive INTEGER NOT NULL DEFAULT 0,"
      " transfer INTEGER NOT NULL DEFAULT 0);"
-     "CREATE INDEX billing_details_month ON billing_details (owner_uin, month, fee_begin);"
+     "CREATE INDEX billing_details_time ON billing_details (owner_uin, fee_begin, detail_id);"
      "CREATE INDEX billing_details_resource ON billing_details (owner_uin, resource_id, fee_begin);"
      "CREATE TABLE billing_components (detail_id TEXT NOT NULL, component TEXT NOT NULL, item TEXT NOT NULL,"
      " price INTEGER NOT NULL, unit_qty INTEGER NOT NULL, period_s INTEGER NOT NULL, unit TEXT NOT NULL,"

@@ -242,7 +242,7 @@ static json_t *detail_json(struct api_ctx *ctx, struct store_stmt *q)
     snprintf(ratio, sizeof ratio, "%g", (double)ppm / BILLING_PPM);
     json_t *d = json_pack(
         "{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:s,s:s,s:s,s:o,s:s,s:s,s:s,s:s,s:I,s:[],s:s,"
-        "s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}",
+        "s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}",
         "BusinessCodeName", price_product_name(product), "ProductCodeName", price_product_name(product), "PayModeName",
         !strcmp(pay_mode, "prePay") ? "包年包月" : "按量计费", "ProjectName", "默认项目", "RegionName",
         store_text(q, 5), "ZoneName", store_text(q, 6), "ResourceId", store_text(q, 8), "ResourceName",
@@ -332,8 +332,8 @@ static int describe_bill_resource_summary(struct api_ctx *ctx)
         snprintf(month + 7, sizeof month - 7, "-01 00:00:00");
         const char *product = store_text(q, 2), *at = store_text(q, 5);
         json_t *r = json_pack(
-            "{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:s,s:s,s:o,s:o,s:o,s:o,"
-            "s:o,s:s,s:s,s:s,s:s,s:o,s:s,s:s,s:s,s:s,s:s,s:I,s:s,s:s,s:s,s:s}",
+            "{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:s"
+            ",s:s,s:s,s:s,s:o,s:s,s:s,s:s,s:s,s:s,s:I,s:s,s:s,s:s,s:s}",
             "BusinessCodeName", price_product_name(product), "ProductCodeName", price_product_name(product),
             "PayModeName", !strcmp(store_text(q, 4), "prePay") ? "包年包月" : "按量计费", "ProjectName", "默认项目",
             "RegionName", store_text(q, 6), "ZoneName", store_text(q, 7), "ResourceId", store_text(q, 0),

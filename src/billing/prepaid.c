@@ -298,7 +298,7 @@ int billing_refund(struct store *s, const char *owner_uin, const char *resource_
                        " sub_product, pay_mode, action_type, region, zone, resource_id, resource_name, order_id,"
                        " bill_id, pay_time, fee_begin, fee_end, discount_ppm, cost, real_cost, cash) VALUES (?, ?, ?,"
                        " ?, ?, ?, ?, 'prePay', 'prepay_return', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                       "ssssssssssssiiiiiii", detail_id, owner_uin, owner_uin, owner_uin, month, p.product,
+                       "sssssssssssssiiiiiii", detail_id, owner_uin, owner_uin, owner_uin, month, p.product,
                        "sp_prepaid", p.region, p.zone, resource_id, p.name, order_id, bill_id, t, t, p.expire,
                        BILLING_PPM, -refund, -refund, -refund) != 1 ||
             store_exec(s,

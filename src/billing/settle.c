@@ -1,8 +1,10 @@
 /*
- * settle: turns one ended hour of metered usage into rated bill rows and deducts them, one
- * account at a time, each in one transaction whose first write is the (account, hour) key of
+ * settle: turns one ended hour of metered usage into rated bill rows and deducts them. An
+ * account's hour is written in one transaction together with its (account, hour) key in
  * billing_settled: a settlement interrupted by a crash is rolled back whole and done again, and
  * one that committed is never done twice.
+ *
+ * Accounts are settled in batches (see settle_batch).
  *
  * Per account and hour: each (resource, component, item) becomes one component row priced with
  * the price of that hour: cost = price x quantity-seconds / (unit x period), rounded half up once;
@@ -28,6 +30,7 @@ struct acc {
     int failed;
 };
 
+/* Adds one interval's part inside the hour (unordered; lines are sorted and merged afterwards). */
 static int collect(const struct meter_interval *iv, void *arg)
 {
     struct acc *a = arg;
@@ -35,38 +38,69 @@ static int collect(const struct meter_interval *iv, void *arg)
     int64_t e = iv->end == 0 || iv->end > a->to ? a->to : iv->end;
     if (e <= b)
         return 0;
-    struct line *l = a->n ? &a->lines[a->n - 1] : NULL;
-    if (!l || strcmp(l->resource_id, iv->resource_id) || strcmp(l->component, iv->component) ||
-        strcmp(l->item, iv->item)) {
-        if (a->n == a->cap) {
-            int cap = a->cap ? a->cap * 2 : 64;
-            struct line *nl = realloc(a->lines, (size_t)cap * sizeof *nl);
-            if (!nl)
-                return -1;
-            a->lines = nl;
-            a->cap = cap;
-        }
-        l = &a->lines[a->n++];
-        memset(l, 0, sizeof *l);
-        snprintf(l->resource_id, sizeof l->resource_id, "%s", iv->resource_id);
-        snprintf(l->resource_name, sizeof l->resource_name, "%s", iv->resource_name);
-        snprintf(l->product, sizeof l->product, "%s", iv->product);
-        snprintf(l->component, sizeof l->component, "%s", iv->component);
-        snprintf(l->item, sizeof l->item, "%s", iv->item);
-        snprintf(l->region, sizeof l->region, "%s", iv->region);
-        snprintf(l->zone, sizeof l->zone, "%s", iv->zone);
-        l->tags = strdup(iv->tags);
-        l->project_id = iv->project_id;
-        l->begin = b;
-        l->quantity = iv->quantity;
+    if (a->n == a->cap) {
+        int cap = a->cap ? a->cap * 2 : 64;
+        struct line *nl = realloc(a->lines, (size_t)cap * sizeof *nl);
+        if (!nl)
+            return -1;
+        a->lines = nl;
+        a->cap = cap;
     }
-    l->qty_seconds += iv->quantity * (e - b);
-    l->seconds += e - b;
-    if (b < l->begin)
-        l->begin = b;
-    if (e > l->end)
-        l->end = e;
+    struct line *l = &a->lines[a->n++];
+    memset(l, 0, sizeof *l);
+    snprintf(l->resource_id, sizeof l->resource_id, "%s", iv->resource_id);
+    snprintf(l->resource_name, sizeof l->resource_name, "%s", iv->resource_name);
+    snprintf(l->product, sizeof l->product, "%s", iv->product);
+    snprintf(l->component, sizeof l->component, "%s", iv->component);
+    snprintf(l->item, sizeof l->item, "%s", iv->item);
+    snprintf(l->region, sizeof l->region, "%s", iv->region);
+    snprintf(l->zone, sizeof l->zone, "%s", iv->zone);
+    l->tags = strdup(iv->tags);
+    l->project_id = iv->project_id;
+    l->quantity = iv->quantity;
+    l->begin = b;
+    l->end = e;
+    l->qty_seconds = iv->quantity * (e - b);
+    l->seconds = e - b;
     return 0;
+}
+
+static int line_cmp(const void *x, const void *y)
+{
+    const struct line *a = x, *b = y;
+    int c = strcmp(a->resource_id, b->resource_id);
+    if (!c)
+        c = strcmp(a->component, b->component);
+    if (!c)
+        c = strcmp(a->item, b->item);
+    return c ? c : (a->begin > b->begin) - (a->begin < b->begin);
+}
+
+/* Sorts the lines by resource, component, item and time, and merges each (resource, component,
+ * item) into one; the latest interval's name and tags describe the resource. */
+static void merge(struct acc *a)
+{
+    qsort(a->lines, (size_t)a->n, sizeof *a->lines, line_cmp);
+    int out = 0;
+    for (int i = 0; i < a->n; i++) {
+        struct line *l = &a->lines[i];
+        struct line *m = out ? &a->lines[out - 1] : NULL;
+        if (m && !strcmp(m->resource_id, l->resource_id) && !strcmp(m->component, l->component) &&
+            !strcmp(m->item, l->item)) {
+            m->qty_seconds += l->qty_seconds;
+            m->seconds += l->seconds;
+            if (l->end > m->end)
+                m->end = l->end;
+            memmove(m->resource_name, l->resource_name, sizeof m->resource_name);
+            free(m->tags);
+            m->tags = l->tags;
+            continue;
+        }
+        if (i != out)
+            a->lines[out] = *l;
+        out++;
+    }
+    a->n = out;
 }
 
 static void acc_clear(struct acc *a)
@@ -80,6 +114,60 @@ struct totals {
     int64_t cost, real;
 };
 
+/* The prices of one hour, looked up once (a lookup is an ordered query). */
+struct price_cache {
+    struct {
+        char key[160];
+        int found;
+        struct price_row p;
+    } e[128];
+    int n;
+    int64_t hour;
+};
+static __thread struct price_cache prices;
+
+static int price_of(struct store *s, const struct line *l, int64_t hour, struct price_row *p)
+{
+    char key[160];
+    snprintf(key, sizeof key, "%s|%s|%s|%s", l->region, l->product, l->component, l->item);
+    if (prices.hour != hour)
+        prices.n = 0, prices.hour = hour;
+    for (int i = 0; i < prices.n; i++)
+        if (!strcmp(prices.e[i].key, key)) {
+            *p = prices.e[i].p;
+            return prices.e[i].found;
+        }
+    int rc = price_find(s, l->region, l->product, l->component, l->item, "postPay", hour, p);
+    if (rc >= 0 && prices.n < (int)(sizeof prices.e / sizeof prices.e[0])) {
+        snprintf(prices.e[prices.n].key, sizeof prices.e[0].key, "%s", key);
+        prices.e[prices.n].found = rc;
+        prices.e[prices.n++].p = *p;
+    }
+    return rc;
+}
+
+/* An account's discounts for the hour, looked up once per product. */
+static __thread struct {
+    char owner[32], product[16];
+    int64_t hour, ppm;
+} discounts[8];
+
+static int64_t discount_of(struct store *s, const char *owner, const char *product, int64_t hour)
+{
+    unsigned slot = hash_fnv1a(product) % 8;
+    if (discounts[slot].hour == hour && !strcmp(discounts[slot].owner, owner) &&
+        !strcmp(discounts[slot].product, product))
+        return discounts[slot].ppm;
+    int64_t ppm = discount_ppm(s, owner, product, hour);
+    if (ppm >= 0) {
+        snprintf(discounts[slot].owner, sizeof discounts[slot].owner, "%s", owner);
+        snprintf(discounts[slot].product, sizeof discounts[slot].product, "%s", product);
+        discounts[slot].hour = hour;
+        discounts[slot].ppm = ppm;
+    }
+    return ppm;
+}
+
 /* Writes the L3 row of lines[from, to) (one resource) and its components. */
 static int write_detail(struct store *s, const char *owner, int64_t hour, const struct line *lines, int n,
                         const char *bill_id, int64_t t, struct totals *sum)
@@ -90,14 +178,14 @@ static int write_detail(struct store *s, const char *owner, int64_t hour, const 
     time_date(hour, month);
     month[7] = 0;
     snprintf(sub, sizeof sub, "sp_%s", r->product);
-    int64_t ppm = discount_ppm(s, owner, r->product, hour);
+    int64_t ppm = discount_of(s, owner, r->product, hour);
     if (ppm < 0)
         return -1;
     int64_t cost = 0, real = 0, begin = r->begin, end = r->end;
     for (int i = 0; i < n; i++) {
         const struct line *l = &lines[i];
         struct price_row p;
-        int rc = price_find(s, l->region, l->product, l->component, l->item, "postPay", hour, &p);
+        int rc = price_of(s, l, hour, &p);
         if (rc < 0)
             return -1;
         if (rc == STORE_NOT_FOUND) { /* an unpriced component is free, and said so */
@@ -131,7 +219,7 @@ static int write_detail(struct store *s, const char *owner, int64_t hour, const 
                    " bill_id, pay_time, fee_begin, fee_end, tags, discount_ppm, cost, real_cost, cash)"
                    " VALUES (?, ?, ?, ?, ?, ?, ?, 'postPay', 'postpay_deduct_h', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
                    " ?, ?)",
-                   "sssssssssississiiisiiii", detail_id, owner, owner, owner, month, r->product, sub, r->region,
+                   "sssssssssisssiiisiiii", detail_id, owner, owner, owner, month, r->product, sub, r->region,
                    r->zone, r->project_id, r->resource_id, r->resource_name, bill_id, t, begin, end,
                    r->tags ? r->tags : "[]", ppm, cost, real, real) != 1)
         return -1;
@@ -161,23 +249,21 @@ static int add_owner(const struct meter_interval *iv, void *arg)
     return 0;
 }
 
+/* Settles one account's hour inside the caller's transaction; 0 also when it was settled before. */
 static int settle_account(struct store *s, const char *owner, int64_t hour, struct acc *a)
 {
     acc_clear(a);
     if (meter_each(s, owner, a->from, a->to, collect, a) != 0)
         return -1;
-    if (store_begin(s) != STORE_OK)
-        return -1;
+    merge(a);
     int rc = store_exec(s,
                         "INSERT INTO billing_settled (owner_uin, hour, amount) VALUES (?, ?, 0)"
                         " ON CONFLICT (owner_uin, hour) DO NOTHING",
                         "si", owner, hour);
-    if (rc == 0) { /* settled before a crash or by another process: nothing to do */
-        store_rollback(s);
+    if (rc == 0) /* settled before a crash, or by another process: nothing to do */
         return 0;
-    }
     if (rc != 1)
-        goto fail;
+        return -1;
     int64_t t = hour + 3600; /* the bill is dated when the hour ended, whatever the clock says now */
     char bill_id[40];
     billing_new_id(bill_id, t);
@@ -187,7 +273,7 @@ static int settle_account(struct store *s, const char *owner, int64_t hour, stru
         while (j < a->n && !strcmp(a->lines[j].resource_id, a->lines[i].resource_id))
             j++;
         if (write_detail(s, owner, hour, &a->lines[i], j - i, bill_id, t, &sum) != 0)
-            goto fail;
+            return -1;
         i = j;
     }
     if (sum.real != 0) {
@@ -195,17 +281,38 @@ static int settle_account(struct store *s, const char *owner, int64_t hour, stru
         time_cam(hour, info);
         snprintf(info + strlen(info), sizeof info - strlen(info), " 按量计费扣费");
         if (ledger_move(s, owner, -sum.real, "deduct", "hourh", "", info, t, bill_id, NULL) != 0)
-            goto fail;
+            return -1;
     }
-    if (store_exec(s, "UPDATE billing_settled SET amount = ? WHERE owner_uin = ? AND hour = ?", "isi", sum.real, owner,
-                   hour) != 1 ||
-        store_commit(s) != STORE_OK)
-        goto fail;
-    return 0;
-fail:
-    log_error("billing: settling hour %lld of %s failed: %s", (long long)hour, owner, store_errmsg(s));
-    store_rollback(s);
-    return -1;
+    return store_exec(s, "UPDATE billing_settled SET amount = ? WHERE owner_uin = ? AND hour = ?", "isi", sum.real,
+                      owner, hour) == 1
+               ? 0
+               : -1;
+}
+
+/* Accounts are settled SETTLE_BATCH to a transaction (a commit is an fsync); when one of them
+ * fails the batch is rolled back and its accounts are settled one per transaction, so one bad
+ * account does not hold up the others. */
+#define SETTLE_BATCH 256
+
+static int settle_batch(struct store *s, char (*uin)[32], int n, int64_t hour, struct acc *a)
+{
+    if (store_begin(s) == STORE_OK) {
+        int i = 0;
+        while (i < n && settle_account(s, uin[i], hour, a) == 0)
+            i++;
+        if (i == n && store_commit(s) == STORE_OK)
+            return 0;
+        store_rollback(s);
+    }
+    int out = 0;
+    for (int i = 0; i < n; i++) {
+        if (store_begin(s) == STORE_OK && settle_account(s, uin[i], hour, a) == 0 && store_commit(s) == STORE_OK)
+            continue;
+        log_error("billing: settling hour %lld of %s failed: %s", (long long)hour, uin[i], store_errmsg(s));
+        store_rollback(s);
+        out = -1;
+    }
+    return out;
 }
 
 int settle_hour(struct store *s, int64_t hour)
@@ -213,8 +320,8 @@ int settle_hour(struct store *s, int64_t hour)
     struct owners o = {0};
     struct acc a = {.from = hour, .to = hour + 3600};
     int rc = meter_owners(s, hour, hour + 3600, add_owner, &o);
-    for (int i = 0; rc == 0 && i < o.n; i++)
-        rc = settle_account(s, o.uin[i], hour, &a);
+    for (int i = 0; rc == 0 && i < o.n; i += SETTLE_BATCH)
+        rc = settle_batch(s, o.uin + i, o.n - i < SETTLE_BATCH ? o.n - i : SETTLE_BATCH, hour, &a);
     acc_clear(&a);
     free(a.lines);
     free(o.uin);

@@ -71,7 +71,7 @@ int meter_set(struct store *s, const struct meter_use *u, int64_t t)
                       " ?, ?, ?) ON CONFLICT (resource_id, component, start_time) DO UPDATE SET end_time = 0,"
                       " item = excluded.item, quantity = excluded.quantity, resource_name = excluded.resource_name,"
                       " tags = excluded.tags",
-                      "ssissssssssii", u->resource_id, u->component, t, u->owner_uin, nz(u->resource_name), u->product,
+                      "ssisssssssii", u->resource_id, u->component, t, u->owner_uin, nz(u->resource_name), u->product,
                       nz(u->item), nz(u->region), nz(u->zone), u->tags ? u->tags : "[]", u->quantity, u->project_id) < 0
                ? -1
                : 0;
@@ -106,7 +106,7 @@ int meter_each(struct store *s, const char *owner_uin, int64_t from, int64_t to,
         s,
         "SELECT owner_uin, resource_id, resource_name, product, component, item, region, zone, tags, quantity,"
         " project_id, start_time, end_time FROM meter_usage WHERE owner_uin = ? AND (end_time = 0 OR end_time > ?)"
-        " AND start_time < ? ORDER BY resource_id, component, start_time",
+        " AND start_time < ?",
         "sii", owner_uin, from, to);
     if (!q)
         return -1;

@@ -44,8 +44,8 @@ struct meter_interval {
 typedef int (*meter_fn)(const struct meter_interval *iv, void *arg);
 /* Calls fn for each account with intervals overlapping [from, to) (iv has only owner_uin set). */
 int meter_owners(struct store *s, int64_t from, int64_t to, meter_fn fn, void *arg);
-/* Calls fn for every interval of owner overlapping [from, to), ordered by resource, component,
- * start. A non-zero return from fn stops the walk and is returned. */
+/* Calls fn for every interval of owner overlapping [from, to), in no particular order. A non-zero
+ * return from fn stops the walk and is returned. */
 int meter_each(struct store *s, const char *owner_uin, int64_t from, int64_t to, meter_fn fn, void *arg);
 
 #endif
