@@ -1,8 +1,7 @@
 /*
  * engine: object bytes on disk, their durable hand-over to the metadata store, start-up recovery,
  * and the background thread that unlinks unreferenced files and flushes the meters. See engine.h
- * for the write protocol; the tables of every obj_* fact are created here (one migration list for
- * the object store).
+ * for the write protocol; the obj_* tables are created by meta.c.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -16,53 +15,6 @@
 
 #include "core/core.h"
 #include "object/engine.h"
-
-static const struct migration engine_migrations[] = {
-    {1, "CREATE TABLE obj_buckets (name TEXT PRIMARY KEY, owner_uin TEXT NOT NULL, app_id TEXT NOT NULL,"
-        " region TEXT NOT NULL, acl TEXT NOT NULL DEFAULT 'private', tags TEXT, created INTEGER NOT NULL,"
-        " objects INTEGER NOT NULL DEFAULT 0, bytes INTEGER NOT NULL DEFAULT 0,"
-        " quota_objects INTEGER NOT NULL DEFAULT 0, quota_bytes INTEGER NOT NULL DEFAULT 0);"
-        "CREATE INDEX obj_buckets_owner ON obj_buckets (owner_uin, name);"
-        /* WITHOUT ROWID: rows are stored in (bucket, key) order, so listing is a range scan. */
-        "CREATE TABLE obj_objects (bucket TEXT NOT NULL, key TEXT NOT NULL, size INTEGER NOT NULL,"
-        " etag TEXT NOT NULL, mtime INTEGER NOT NULL, content_type TEXT NOT NULL, headers TEXT, meta TEXT,"
-        " tags TEXT, acl TEXT NOT NULL DEFAULT 'private', file TEXT NOT NULL, checksum TEXT,"
-        " owner_uin TEXT NOT NULL, PRIMARY KEY (bucket, key)) WITHOUT ROWID;"
-        "CREATE INDEX obj_objects_file ON obj_objects (file);"
-        "CREATE TABLE obj_uploads (upload_id TEXT PRIMARY KEY, bucket TEXT NOT NULL, key TEXT NOT NULL,"
-        " initiated INTEGER NOT NULL, content_type TEXT NOT NULL, headers TEXT, meta TEXT, tags TEXT,"
-        " acl TEXT NOT NULL DEFAULT 'private', owner_uin TEXT NOT NULL, initiator TEXT NOT NULL,"
-        " checksum_algo TEXT);"
-        "CREATE INDEX obj_uploads_key ON obj_uploads (bucket, key, initiated);"
-        "CREATE TABLE obj_parts (upload_id TEXT NOT NULL, part INTEGER NOT NULL, size INTEGER NOT NULL,"
-        " etag TEXT NOT NULL, mtime INTEGER NOT NULL, file TEXT NOT NULL, checksum TEXT,"
-        " PRIMARY KEY (upload_id, part));"
-        "CREATE INDEX obj_parts_file ON obj_parts (file);"
-        "CREATE TABLE obj_garbage (file TEXT PRIMARY KEY);"
-        "CREATE TABLE obj_usage (bucket TEXT NOT NULL, day TEXT NOT NULL,"
-        " get_requests INTEGER NOT NULL DEFAULT 0, put_requests INTEGER NOT NULL DEFAULT 0,"
-        " other_requests INTEGER NOT NULL DEFAULT 0, bytes_in INTEGER NOT NULL DEFAULT 0,"
-        " bytes_out INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (bucket, day));"
-        "CREATE TABLE obj_account_quota (owner_uin TEXT PRIMARY KEY, quota_objects INTEGER NOT NULL DEFAULT 0,"
-        " quota_bytes INTEGER NOT NULL DEFAULT 0);"},
-    /* bucket_id: a bucket deleted and created again under its name is another bucket; refused
-     * requests are counted apart from the billable ones */
-    {2, "ALTER TABLE obj_buckets ADD COLUMN bucket_id TEXT NOT NULL DEFAULT '';"
-        "ALTER TABLE obj_usage ADD COLUMN refused_requests INTEGER NOT NULL DEFAULT 0;"},
-    /* parts: the sizes of a completed multipart upload's parts, comma-separated (GET ?partNumber);
-     * upload_id: the upload it completed (a repeated CompleteMultipartUpload answers 200 again);
-     * public_block: the bucket's PublicAccessBlockConfiguration, four '0'/'1' (BlockPublicAcls,
-     * IgnorePublicAcls, BlockPublicPolicy, RestrictPublicBuckets), NULL if none */
-    {3, "ALTER TABLE obj_objects ADD COLUMN parts TEXT;"
-        "ALTER TABLE obj_objects ADD COLUMN upload_id TEXT;"
-        "ALTER TABLE obj_buckets ADD COLUMN public_block TEXT;"},
-};
-
-int engine_migrate(struct store *s, char *err, size_t errlen)
-{
-    return store_migrate(s, "object", engine_migrations, sizeof engine_migrations / sizeof engine_migrations[0], err,
-                         errlen);
-}
 
 static char root_dir[600];
 static int tmp_dirfd = -1;
@@ -194,7 +146,8 @@ int engine_copy_range(struct engine_file *f, const char *src_id, uint64_t offset
 
 int engine_garbage(struct store *s, const char *id)
 {
-    return store_exec(s, "INSERT OR IGNORE INTO obj_garbage (file) VALUES (?)", "s", id) < 0 ? -1 : 0;
+    return store_exec(s, "INSERT INTO obj_garbage (file) VALUES (?) ON CONFLICT (file) DO NOTHING", "s", id) < 0 ? -1
+                                                                                                                 : 0;
 }
 
 /* ---- metering ---- */

@@ -21,7 +21,6 @@
 
 #define ENGINE_ID_LEN 24
 
-int engine_migrate(struct store *s, char *err, size_t errlen);
 /* Creates the directories, recovers tmp/ against the store, starts the background thread. */
 int engine_start(const char *data_dir, struct store *s, char *err, size_t errlen);
 void engine_stop(void);

@@ -1,0 +1,177 @@
+/*
+ * auth: who is asking, and may they. Authentication tries SigV4, SigV2 and the COS signature in
+ * turn against identity's keys (its generation-checked lookup alone: a key disabled through the
+ * API stops working here at once); a request carrying none is anonymous. Authorisation is S3's:
+ * the bucket owner's account decides through CAM (root allowed, sub-users by policy, with the
+ * peer address for qcs:ip), everyone else through the canned ACLs of bucket and object.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "object/object_int.h"
+#include "object/sigv2.h"
+
+/* The caller's own account: root may do anything, a sub-user what its policies allow on the
+ * resource. 1 yes, 0 no (nothing recorded), -1 error (recorded). */
+static int cam_allows(struct rq *r, const char *action, const struct bucket *b, const char *bucket, const char *key)
+{
+    if (r->who.is_root)
+        return 1;
+    char res[1400];
+    cam_resource(r, b, bucket, key, res, sizeof res);
+    struct authz_request az = {
+        .who = &r->who, .action = action, .resource = res, .source_ip = r->source_ip, .now = time_now()};
+    int ok = identity_authorize(store_thread(), &az);
+    if (ok < 0)
+        fail_store(r);
+    return ok < 0 ? -1 : ok ? 1 : 0;
+}
+
+/* Is the caller allowed `action` on bucket/key? Returns 1 yes, 0 no (answer recorded), -1 error. */
+int authorize(struct rq *r, const char *action, const struct bucket *b, const char *key, unsigned flags,
+              const char *object_acl)
+{
+    if (r->auth != AUTH_ANON && b && strcmp(b->owner_uin, r->who.owner_uin) == 0) {
+        int ok = cam_allows(r, action, b, b->name, key);
+        if (ok != 0)
+            return ok;
+    } else if (b) {
+        /* As S3: reading an object is decided by the object's own ACL alone (the bucket's
+         * public-read grants listing, not the objects), so a private object in a public bucket is
+         * not read by others; "default", what COS requests store when no ACL is given, inherits
+         * the bucket's as COS does. Writes (new, replaced and deleted objects) are the bucket's
+         * WRITE grant: public-read-write lets anyone write, as on S3. */
+        const char *acl = object_acl && strcmp(object_acl, "default") != 0 ? object_acl : b->acl;
+        bool ignore = b->public_block[0] && b->public_block[1] == '1'; /* IgnorePublicAcls: they grant nothing */
+        if (ignore)
+            acl = "private";
+        bool pub_read = strcmp(acl, "public-read") == 0 || strcmp(acl, "public-read-write") == 0;
+        bool auth_read = r->auth != AUTH_ANON && strcmp(acl, "authenticated-read") == 0;
+        if ((flags & OP_PUBLIC_READ) && (pub_read || auth_read))
+            return 1;
+        if ((flags & OP_PUBLIC_WRITE) && !ignore && strcmp(b->acl, "public-read-write") == 0)
+            return 1;
+    } else if (r->auth != AUTH_ANON) {
+        /* service-level or CreateBucket: the caller acts inside their own account */
+        int ok = cam_allows(r, action, NULL, r->bucket[0] ? r->bucket : NULL, NULL);
+        if (ok != 0)
+            return ok;
+    }
+    fail(r, 403, "AccessDenied", "Access Denied");
+    return 0;
+}
+
+static const char *orq_header(void *ctx, const char *name)
+{
+    return MHD_lookup_connection_value((struct MHD_Connection *)ctx, MHD_HEADER_KIND, name);
+}
+
+struct visit_ctx {
+    obj_header_visit_fn fn;
+    void *arg;
+};
+
+static enum MHD_Result orq_iter(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind;
+    struct visit_ctx *v = cls;
+    v->fn(v->arg, key, value ? value : "");
+    return MHD_YES;
+}
+
+static void orq_each(void *ctx, obj_header_visit_fn visit, void *arg)
+{
+    struct visit_ctx v = {visit, arg};
+    MHD_get_connection_values((struct MHD_Connection *)ctx, MHD_HEADER_KIND, orq_iter, &v);
+}
+
+/* Identity's generation-checked lookup alone: a key disabled or deleted through the API stops
+ * working here at once (no cache of our own to outlive it). */
+static int lookup_secret(struct rq *r, const char *access_key)
+{
+    struct store *s = store_thread();
+    int rc = s ? identity_find_key(s, access_key, &r->who, r->secret, sizeof r->secret) : STORE_ERROR;
+    if (rc == STORE_NOT_FOUND) {
+        snprintf(r->unknown_key, sizeof r->unknown_key, "%s", access_key); /* the audit record names it */
+        fail(r, 403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.");
+        return -1;
+    }
+    if (rc != STORE_FOUND) {
+        fail_store(r);
+        return -1;
+    }
+    return 0;
+}
+
+int authenticate(struct rq *r)
+{
+    struct obj_request orq = {.method = r->method,
+                              .raw_path = r->raw_path,
+                              .raw_query = r->raw_query,
+                              .header = orq_header,
+                              .each_header = orq_each,
+                              .ctx = r->c};
+    int64_t now = time_now();
+    enum sigv4_status s4 = sigv4_parse(&orq, &r->v4);
+    if (s4 == SIGV4_OK) {
+        if (lookup_secret(r, r->v4.access_key))
+            return -1;
+        s4 = sigv4_verify(&orq, &r->v4, r->secret, now);
+        if (s4 != SIGV4_OK) {
+            const struct sigv4_error *e = sigv4_error_of(s4);
+            fail(r, e->http_status, e->code, e->message);
+            return -1;
+        }
+        r->auth = AUTH_V4;
+        r->presigned = r->v4.presigned;
+        return 0;
+    }
+    if (s4 != SIGV4_ABSENT) {
+        const struct sigv4_error *e = sigv4_error_of(s4);
+        fail(r, e->http_status, e->code, e->message);
+        return -1;
+    }
+    struct sigv2_auth v2;
+    enum sigv2_status s2 = sigv2_parse(&orq, &v2);
+    if (s2 == SIGV2_OK) {
+        if (lookup_secret(r, v2.access_key))
+            return -1;
+        s2 = sigv2_verify(&orq, &v2, r->vhost ? r->bucket : NULL, r->secret, now);
+        if (s2 != SIGV2_OK) {
+            const struct sigv2_error *e = sigv2_error_of(s2);
+            fail(r, e->http_status, e->code, e->message);
+            return -1;
+        }
+        r->auth = AUTH_V2;
+        r->presigned = v2.presigned;
+        return 0;
+    }
+    if (s2 != SIGV2_ABSENT) {
+        const struct sigv2_error *e = sigv2_error_of(s2);
+        fail(r, e->http_status, e->code, e->message);
+        return -1;
+    }
+    enum cossig_status sc = cossig_parse(&orq, &r->cos);
+    if (sc == COSSIG_OK) {
+        r->cos_style = true;
+        if (lookup_secret(r, r->cos.access_key))
+            return -1;
+        sc = cossig_verify(&orq, &r->cos, r->secret, now);
+        if (sc != COSSIG_OK) {
+            const struct cossig_error *e = cossig_error_of(sc);
+            fail(r, e->http_status, e->code, e->message);
+            return -1;
+        }
+        r->auth = AUTH_COS;
+        r->presigned = r->cos.presigned;
+        return 0;
+    }
+    if (sc != COSSIG_ABSENT) {
+        r->cos_style = true;
+        const struct cossig_error *e = cossig_error_of(sc);
+        fail(r, e->http_status, e->code, e->message);
+        return -1;
+    }
+    r->auth = AUTH_ANON;
+    return 0;
+}

@@ -1,0 +1,262 @@
+/*
+ * object: the object writes: PutObject (its body streamed by body.c), CopyObject, DeleteObject(s),
+ * and an object's tags and canned ACL.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "object/object_int.h"
+
+void put_object_begin(struct rq *r) { body_begin(r, SINK_FILE, MAX_PUT_BYTES); }
+
+void op_put_object(struct rq *r)
+{
+    char etag[33], ck[128];
+    uint8_t raw[16];
+    if (body_finish(r, etag, raw, ck, sizeof ck) != 0)
+        return;
+    struct object_settings set;
+    if (request_settings(r, &set) != 0)
+        return;
+    if (engine_tmp_sync(&r->file) != 0) {
+        log_error("object store: fsync: %s", strerror(errno));
+        fail(r, 500, "InternalError", "We encountered an internal error. Please try again.");
+    } else {
+        struct new_object n = {.file = r->file.id,
+                               .size = (int64_t)r->decoded,
+                               .etag = etag,
+                               .content_type = content_type_of(r),
+                               .headers = set.headers,
+                               .meta = set.meta,
+                               .tags = set.tags,
+                               .acl = set.acl,
+                               .checksum = ck[0] ? ck : NULL,
+                               .conditional = true};
+        if (commit_object(r, &n) == 0) {
+            r->file.id[0] = 0; /* committed: no longer ours to discard */
+            add_header(r, "ETag", "\"%s\"", etag);
+            checksum_header(r, n.checksum);
+            send_empty(r, 200);
+        }
+    }
+    object_settings_free(&set);
+}
+
+/* Loads the copy source the caller may read; 0 or -1 (recorded). */
+int copy_source(struct rq *r, struct objrow *o, char *sbucket, size_t blen, char **skey)
+{
+    if (parse_copy_source(r, sbucket, blen, skey) != 0)
+        return -1;
+    struct bucket sb;
+    int rc = load_bucket(sbucket, &sb);
+    if (rc != 1) {
+        if (rc == 0)
+            fail(r, 404, "NoSuchBucket", "The specified bucket does not exist");
+        else
+            fail_store(r);
+        return -1;
+    }
+    rc = load_object(sbucket, *skey, o);
+    if (rc != 1) {
+        if (rc == 0)
+            fail(r, 404, "NoSuchKey", "The specified key does not exist.");
+        else
+            fail_store(r);
+        return -1;
+    }
+    if (authorize(r, "cos:GetObject", &sb, *skey, OP_PUBLIC_READ, o->acl) != 1)
+        return -1;
+    return copy_conditions(r, o);
+}
+
+void op_copy_object(struct rq *r)
+{
+    struct objrow o = {0};
+    char sbucket[64];
+    char *skey = NULL;
+    if (copy_source(r, &o, sbucket, sizeof sbucket, &skey) != 0) {
+        free(skey);
+        objrow_free(&o);
+        return;
+    }
+    const char *directive = hdr_amz(r, "metadata-directive");
+    bool replace = directive && strcasecmp(directive, "REPLACE") == 0;
+    if (directive && !replace && strcasecmp(directive, "COPY") != 0) {
+        fail(r, 400, "InvalidArgument", "Unknown metadata directive.");
+        goto out;
+    }
+    if (!replace && strcmp(sbucket, r->bucket) == 0 && strcmp(skey, r->key) == 0) {
+        fail(r, 400, "InvalidRequest",
+             "This copy request is illegal because it is trying to copy an object to itself without changing the "
+             "object's metadata, storage class, website redirect location or encryption attributes.");
+        goto out;
+    }
+    char *meta = NULL, *headers = NULL, *tags = NULL;
+    if (replace && request_metadata(r, &meta, &headers) != 0) {
+        fail(r, 400, "MetadataTooLarge", "Your metadata headers exceed the maximum allowed metadata size.");
+        goto out;
+    }
+    const char *tdir = hdr_amz(r, "tagging-directive");
+    if (tdir && strcasecmp(tdir, "REPLACE") == 0) {
+        if (header_tags(r, &tags) != 0) {
+            fail(r, 400, "InvalidTag", "The tag provided was not a valid tag.");
+            free(meta);
+            free(headers);
+            goto out;
+        }
+    } else if (o.tags) {
+        tags = strdup(o.tags);
+    }
+    const char *acl = request_acl(r, object_default_acl(r));
+    if (!acl)
+        acl = object_default_acl(r);
+    if (blocks_public_acl(r, acl)) {
+        free(meta);
+        free(headers);
+        free(tags);
+        goto out;
+    }
+    if (engine_tmp_create(&r->file) != 0 || engine_copy_range(&r->file, o.file, 0, (uint64_t)o.size) != 0 ||
+        engine_tmp_sync(&r->file) != 0) {
+        log_error("object store: copy: %s", strerror(errno));
+        fail(r, 500, "InternalError", "We encountered an internal error. Please try again.");
+    } else {
+        struct new_object n = {.file = r->file.id,
+                               .size = o.size,
+                               .etag = o.etag,
+                               .content_type = replace ? content_type_of(r) : o.content_type,
+                               .headers = replace ? headers : o.headers,
+                               .meta = replace ? meta : o.meta,
+                               .tags = tags,
+                               .acl = acl,
+                               .checksum = o.checksum[0] ? o.checksum : NULL};
+        if (commit_object(r, &n) == 0) {
+            r->file.id[0] = 0;
+            struct xmlw w;
+            char t[40], etag[90];
+            iso_ms(now_ms(), t);
+            snprintf(etag, sizeof etag, "\"%s\"", o.etag);
+            xmlw_init(&w, 4096);
+            xmlw_open_ns(&w, "CopyObjectResult", S3_NS);
+            xmlw_element(&w, "LastModified", t);
+            xmlw_element(&w, "ETag", etag);
+            send_xml(r, 200, &w);
+        }
+    }
+    free(meta);
+    free(headers);
+    free(tags);
+out:
+    free(skey);
+    objrow_free(&o);
+}
+
+void op_delete_object(struct rq *r)
+{
+    if (meta_delete_object(r) == 0)
+        send_empty(r, 204);
+}
+
+void op_delete_objects(struct rq *r)
+{
+    struct s3xml_delete d;
+    enum s3xml_status st = s3xml_parse_delete(r->body.p ? r->body.p : "", r->body.len, &d);
+    if (st != S3XML_OK) {
+        const struct s3xml_error *e = s3xml_error_of(st);
+        fail(r, e->http_status, e->code, e->message);
+        return;
+    }
+    struct xmlw w;
+    xmlw_init(&w, 16u << 20);
+    xmlw_open_ns(&w, "DeleteResult", S3_NS);
+    if (meta_begin_bucket_change(r) != 0) {
+        s3xml_delete_free(&d);
+        xmlw_free(&w);
+        return;
+    }
+    bool broken = false;
+    for (size_t i = 0; i < d.n && !broken; i++) {
+        const char *key = d.objects[i].key;
+        r->err_status = 0;
+        int ok = authorize(r, "cos:DeleteObject", &r->b, key, OP_PUBLIC_WRITE, NULL);
+        if (ok < 0) {
+            broken = true;
+            break;
+        }
+        if (ok == 0) {
+            xmlw_open(&w, "Error");
+            xmlw_element(&w, "Key", key);
+            xmlw_element(&w, "Code", "AccessDenied");
+            xmlw_element(&w, "Message", "Access Denied");
+            xmlw_close(&w);
+            continue;
+        }
+        int rc = meta_drop_object(r, key);
+        if (rc < 0) {
+            broken = true;
+            break;
+        }
+        if (!d.quiet) {
+            xmlw_open(&w, "Deleted");
+            xmlw_element(&w, "Key", key);
+            if (d.objects[i].version_id)
+                xmlw_element(&w, "VersionId", d.objects[i].version_id);
+            xmlw_close(&w);
+        }
+    }
+    r->err_status = 0;
+    s3xml_delete_free(&d);
+    if (broken) {
+        meta_rollback();
+        fail_store(r);
+    }
+    if (broken || meta_commit(r) != 0) {
+        xmlw_free(&w);
+        return;
+    }
+    send_xml(r, 200, &w);
+}
+
+void op_get_object_tagging(struct rq *r)
+{
+    struct objrow o = {0};
+    if (load_request_object(r, &o) != 0)
+        return;
+    write_tagging(r, o.tags);
+    objrow_free(&o);
+}
+
+void op_put_object_tagging(struct rq *r)
+{
+    char *tags = parse_tagging_body(r, S3XML_MAX_OBJECT_TAGS);
+    if (tags)
+        answer_update(r, meta_set_object_column(r, OBJECT_TAGS, tags), "NoSuchKey", "The specified key does not exist.",
+                      200);
+    free(tags);
+}
+
+void op_delete_object_tagging(struct rq *r)
+{
+    answer_update(r, meta_set_object_column(r, OBJECT_TAGS, NULL), "NoSuchKey", "The specified key does not exist.",
+                  204);
+}
+
+void op_get_object_acl(struct rq *r)
+{
+    struct objrow o = {0};
+    if (load_request_object(r, &o) != 0)
+        return;
+    write_acl(r, o.owner, o.acl);
+    objrow_free(&o);
+}
+
+void op_put_object_acl(struct rq *r)
+{
+    const char *acl = request_new_acl(r);
+    if (!acl)
+        return;
+    answer_update(r, meta_set_object_column(r, OBJECT_ACL, acl), "NoSuchKey", "The specified key does not exist.", 200);
+}

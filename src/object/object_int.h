@@ -1,0 +1,372 @@
+/*
+ * object_int.h: what the files of the S3/COS gateway share, and nobody else sees (as SQLite's
+ * whereInt.h). A request (struct rq) goes one way through them:
+ *
+ *   gateway.c   the listener: libmicrohttpd glue, request set-up, begin() and completion
+ *   routes.c    the route table: every per-operation fact is a column of its row
+ *   auth.c      signatures (SigV4, SigV2, COS) against identity's keys; ACL and CAM authorisation
+ *   body.c      the request body sink: decoding, hashing, integrity checks
+ *   request.c   what a request's headers ask for: metadata, tags, ACL, conditions, ranges
+ *   reply.c     answers: headers, XML documents, errors
+ *   meta.c      every statement on the obj_* tables and their schema; the audit record
+ *   meta_upload.c  the same for multipart uploads (obj_uploads, obj_parts)
+ *   bucket.c, listing.c, object.c, object_read.c, multipart.c: the operations, one family each
+ *
+ * Only meta.c and engine.c touch the store. Handlers record a failure with fail() and return;
+ * the listener answers it.
+ */
+#ifndef YUN_OBJECT_INT_H
+#define YUN_OBJECT_INT_H
+
+#include <arpa/inet.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <microhttpd.h>
+#include <openssl/evp.h>
+
+#include "core/core.h"
+#include "identity/identity.h"
+#include "object/checksum.h"
+#include "object/chunked.h"
+#include "object/cossig.h"
+#include "object/engine.h"
+#include "object/s3xml.h"
+#include "object/sigutil.h"
+#include "object/sigv4.h"
+
+#define S3_NS            "http://s3.amazonaws.com/doc/2006-03-01/"
+#define MAX_KEY_BYTES    1024
+#define MAX_META_BYTES   2048
+#define MAX_PUT_BYTES    (5ull << 30)
+#define MAX_PART_BYTES   (5ull << 30)
+#define MIN_PART_S3      (5u << 20)
+#define MIN_PART_COS     (1u << 20)
+#define LIST_MAX         1000
+#define MAX_RESP_HEADERS 48
+#define SMALL_OBJECT     (32 * 1024)
+#define BODY_MEMORY      (32u << 20) /* bytes of request bodies held in memory (XML documents), all requests together */
+
+extern const struct config *object_config; /* set once at start, read-only afterwards */
+
+enum auth_kind { AUTH_ANON, AUTH_V4, AUTH_V2, AUTH_COS };
+enum scope { SCOPE_SERVICE, SCOPE_BUCKET, SCOPE_OBJECT };
+enum body_kind { BODY_NONE, BODY_XML, BODY_STREAM };
+enum body_mode { SINK_NONE, SINK_BUFFER, SINK_FILE, SINK_DISCARD };
+
+#define OP_PUBLIC_READ    1u /* allowed to anyone on a public-read(-write) bucket (or object, for GET/HEAD) */
+#define OP_PUBLIC_WRITE   2u /* allowed to anyone on a public-read-write bucket */
+#define OP_NEEDS_BUCKET   4u /* the bucket must exist */
+#define OP_COPY           8u /* selected only with x-amz-copy-source */
+/* the operation reads bucket and object in one read transaction and authorises itself */
+#define OP_READS_TOGETHER 16u
+
+struct bucket {
+    char name[64], owner_uin[24], app_id[24], region[64], acl[24];
+    char id[24];          /* set at creation: the same name created again is another bucket */
+    char public_block[8]; /* obj_buckets.public_block, "" if none */
+    int64_t created, objects, bytes, quota_objects, quota_bytes;
+};
+
+struct rq;
+typedef void (*op_fn)(struct rq *r);
+
+/* One S3 operation: a row of routes.c's table. */
+struct op {
+    const char *name; /* S3 operation name */
+    const char *method;
+    enum scope scope;
+    const char *subresource; /* query parameter that selects this row; NULL = default row */
+    const char *sub2;        /* a second one that must also be present */
+    const char *also;        /* a sub-resource parameter the row accepts without requiring it */
+    const char *action;      /* CAM action */
+    bool mutates;            /* asks for a change: audited, allowed or refused */
+    enum body_kind body;
+    unsigned flags;
+    op_fn run;        /* runs when the whole request (body included) is in */
+    const char *code; /* for fixed answers to unsupported sub-resources: error code */
+    int status;
+    op_fn begin; /* runs when the headers are in and the request is authorised: opens the body sink */
+};
+
+struct hdr {
+    char name[64];
+    char *value;
+};
+
+struct conn;
+
+struct rq {
+    struct MHD_Connection *c;
+    struct conn *conn;
+    const char *source_ip; /* the TCP peer (conn->ip): CAM's qcs:ip and the audit record */
+    char *uri;
+    char *raw_path;
+    const char *raw_query;
+    struct obj_query q;
+    const char *method;
+    char request_id[32];
+    char bucket[64];
+    char *key;
+    bool vhost;
+    bool started, answered, cos_style;
+    enum auth_kind auth;
+    bool presigned;
+    struct principal who;
+    char secret[128];
+    struct sigv4_auth v4;
+    struct cossig_auth cos;
+    const struct op *op;
+    struct bucket b;
+    bool have_bucket;
+    bool auth_failed; /* the signature or its key was refused: audited whatever the method */
+    char unknown_key[72];
+    bool audited;                                           /* the audit record was committed with the change itself */
+    enum { METER_NONE, METER_ALLOWED, METER_DENIED } meter; /* set where the bucket's authorisation is decided */
+    bool read_txn; /* GET/HEAD: bucket and object rows read in one SQLite read transaction */
+    /* a failure found while the body streams in is answered at the end */
+    int err_status;
+    char err_code[64];
+    char err_message[300];
+    /* body */
+    enum body_mode sink;
+    struct obj_buf body;
+    struct engine_file file;
+    EVP_MD_CTX *md5, *sha256;
+    struct checksum ck;
+    char ck_expect[CHECKSUM_MAX_BASE64 + 8];
+    struct chunked_decoder *dec;
+    uint64_t decoded;
+    int64_t expected;
+    uint64_t max_bytes;
+    size_t body_held; /* share of BODY_MEMORY this request holds */
+    /* response */
+    struct hdr hdrs[MAX_RESP_HEADERS];
+    int nhdrs;
+    uint64_t bytes_out;
+    unsigned status; /* of the answer queued, 0 if none */
+    char result[64]; /* its S3 error code, "" for success */
+};
+
+/* An object's row (obj_objects). */
+struct objrow {
+    int64_t size, mtime;
+    char etag[80], content_type[256], acl[24], file[ENGINE_ID_LEN + 8], owner[24], checksum[96];
+    char *headers, *meta, *tags;
+    char *parts; /* a multipart object's part sizes, "s1,s2,..."; NULL otherwise */
+};
+
+/* What a write stores: PutObject, CopyObject, CompleteMultipartUpload (and an upload's settings). */
+struct new_object {
+    const char *file;
+    int64_t size;
+    const char *etag, *content_type, *headers, *meta, *tags, *acl, *checksum;
+    const char *parts;     /* objrow.parts */
+    const char *upload_id; /* of the multipart upload it completes */
+    bool conditional;      /* If-Match / If-None-Match of the request apply to the object replaced */
+};
+
+/* A listing: keys and common prefixes, in order. */
+struct entry {
+    char *key;
+    bool prefix;
+    int64_t size, mtime;
+    char etag[80], owner[24];
+};
+struct listing {
+    struct entry *v;
+    size_t n;
+    bool truncated;
+};
+
+/* Rows handed to the visitors of meta_each_*: valid during the call only. A visitor returns
+ * true to go on, false to stop. */
+struct bucket_entry {
+    const char *name, *region;
+    int64_t created;
+};
+struct part_entry {
+    int64_t number, size, mtime;
+    const char *etag, *file;
+};
+struct upload_entry {
+    const char *key, *upload_id, *initiator;
+    int64_t initiated;
+};
+/* An upload's settings, as CreateMultipartUpload stored them. */
+struct upload_row {
+    char *content_type, *headers, *meta, *tags;
+    char acl[24];
+};
+/* What a new object takes from its request (request_settings). */
+struct object_settings {
+    const char *acl;
+    char *meta, *headers, *tags;
+};
+enum bucket_column { BUCKET_ACL, BUCKET_TAGS, BUCKET_PUBLIC_BLOCK };
+enum object_column { OBJECT_ACL, OBJECT_TAGS };
+
+/* routes.c */
+enum scope scope_of(const struct rq *r);
+const struct op *route(struct rq *r, enum scope scope);
+
+/* auth.c */
+int authenticate(struct rq *r);
+int authorize(struct rq *r, const char *action, const struct bucket *b, const char *key, unsigned flags,
+              const char *object_acl);
+
+/* body.c */
+int body_begin(struct rq *r, enum body_mode mode, uint64_t max_bytes);
+void body_feed(struct rq *r, const char *data, size_t len);
+int body_finish(struct rq *r, char etag[33], uint8_t md5raw[16], char *checksum, size_t cklen);
+void body_release(struct rq *r);
+void md5_hex(EVP_MD_CTX *md, char out[33], uint8_t raw[16]);
+
+/* request.c */
+const char *hdr_in(struct rq *r, const char *name);
+const char *hdr_amz(struct rq *r, const char *name);
+const char *qget(struct rq *r, const char *name);
+bool qhas(struct rq *r, const char *name);
+void strip_quotes(const char *in, char *out, size_t len);
+bool etag_listed(const char *list, const char *etag);
+int request_metadata(struct rq *r, char **meta, char **headers);
+int header_tags(struct rq *r, char **out);
+const char *object_default_acl(const struct rq *r);
+const char *request_acl(struct rq *r, const char *dflt);
+bool asks_for_encryption(struct rq *r);
+bool wrong_bucket_owner(struct rq *r);
+bool blocks_public_acl(struct rq *r, const char *acl);
+int write_conditions(struct rq *r, bool had, const char *etag);
+int read_conditions(struct rq *r, const struct objrow *o);
+int copy_conditions(struct rq *r, const struct objrow *o);
+const char *content_type_of(struct rq *r);
+int parse_range(const char *h, int64_t size, int64_t *from, int64_t *len);
+int parse_copy_source(struct rq *r, char *bucket, size_t blen, char **key);
+char *parse_tagging_body(struct rq *r, size_t max_tags);
+void cam_resource(struct rq *r, const struct bucket *b, const char *bucket, const char *key, char *out, size_t len);
+int request_settings(struct rq *r, struct object_settings *s);
+void object_settings_free(struct object_settings *s);
+const char *request_new_acl(struct rq *r);
+
+/* reply.c */
+void add_header(struct rq *r, const char *name, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void free_headers(struct rq *r);
+void http_date(int64_t t, char out[40]);
+void iso_ms(int64_t ms, char out[40]);
+int64_t now_ms(void);
+enum MHD_Result queue(struct rq *r, unsigned status, struct MHD_Response *resp);
+enum MHD_Result send_error(struct rq *r, int status, const char *code, const char *message);
+enum MHD_Result send_xml(struct rq *r, unsigned status, struct xmlw *w);
+enum MHD_Result send_empty(struct rq *r, unsigned status);
+void fail(struct rq *r, int status, const char *code, const char *message);
+void fail_malformed(struct rq *r);
+void xml_owner(struct xmlw *w, const char *uin);
+void xml_key(struct xmlw *w, const char *name, const char *v, bool url);
+void write_acl(struct rq *r, const char *owner, const char *acl);
+void write_tagging(struct rq *r, const char *json_tags);
+void checksum_header(struct rq *r, const char *stored);
+void answer_update(struct rq *r, int rows, const char *missing_code, const char *missing_message, unsigned status);
+
+/* meta.c */
+int meta_migrate(struct store *s, char *err, size_t errlen);
+void fail_store(struct rq *r);
+char *dup_or_null(struct store_stmt *q, int col);
+int load_bucket(const char *name, struct bucket *b);
+int load_object(const char *bucket, const char *key, struct objrow *o);
+int load_request_object(struct rq *r, struct objrow *o);
+void objrow_free(struct objrow *o);
+void meta_read_begin(struct rq *r);
+void end_read_txn(struct rq *r);
+int audit(struct rq *r, const char *result);
+int meta_begin_bucket_change(struct rq *r);
+int meta_begin(struct rq *r);
+int meta_commit(struct rq *r);
+void meta_rollback(void);
+int meta_each_bucket(const char *owner, const char *after, const char *prefix, int64_t limit,
+                     bool (*visit)(void *arg, const struct bucket_entry *e), void *arg);
+int meta_create_bucket(struct rq *r, const char *region, const char *acl, const char *id);
+int meta_delete_bucket(struct rq *r);
+int meta_set_bucket_column(struct rq *r, enum bucket_column column, const char *value);
+int meta_bucket_tags(const char *bucket, char **tags);
+int meta_each_key(const char *bucket, const char *from, bool inclusive, int64_t limit,
+                  bool (*visit)(void *arg, const struct entry *e), void *arg);
+int put_row(struct rq *r, const struct new_object *n);
+int commit_object(struct rq *r, const struct new_object *n);
+int meta_drop_object(struct rq *r, const char *key);
+int meta_delete_object(struct rq *r);
+int meta_set_object_column(struct rq *r, enum object_column column, const char *value);
+
+int drop_uploads(const char *upload_id, const char *bucket);
+
+/* meta_upload.c */
+int meta_create_upload(struct rq *r, const char *id, const struct new_object *n, const char *initiator,
+                       const char *algo);
+int check_upload(struct rq *r);
+int commit_part(struct rq *r, int number, int64_t size, const char *etag, const char *checksum);
+int meta_completed_etag(struct rq *r, char etag[80]);
+int meta_upload_settings(struct rq *r, struct upload_row *u);
+void upload_row_free(struct upload_row *u);
+int meta_part(const char *upload_id, int number, int64_t *size, char etag[40], char file[ENGINE_ID_LEN + 8]);
+int meta_complete_upload(struct rq *r, const struct new_object *n);
+int meta_abort_upload(struct rq *r);
+int meta_each_part(const char *upload_id, int64_t after, int64_t limit,
+                   bool (*visit)(void *arg, const struct part_entry *e), void *arg);
+int meta_each_upload(const char *bucket, const char *prefix, const char *key_marker, const char *id_marker,
+                     int64_t limit, bool (*visit)(void *arg, const struct upload_entry *e), void *arg);
+
+/* bucket.c */
+void op_list_buckets(struct rq *r);
+void op_create_bucket(struct rq *r);
+void op_head_bucket(struct rq *r);
+void op_delete_bucket(struct rq *r);
+void op_get_bucket_location(struct rq *r);
+void op_get_bucket_versioning(struct rq *r);
+void op_get_bucket_acl(struct rq *r);
+void op_put_bucket_acl(struct rq *r);
+void op_put_public_block(struct rq *r);
+void op_get_public_block(struct rq *r);
+void op_delete_public_block(struct rq *r);
+void op_put_bucket_tagging(struct rq *r);
+void op_get_bucket_tagging(struct rq *r);
+void op_delete_bucket_tagging(struct rq *r);
+void op_fixed(struct rq *r);
+
+/* listing.c */
+char *successor(const char *s);
+size_t max_keys_param(struct rq *r, const char *name, size_t dflt);
+bool url_encoding(struct rq *r);
+void listing_free(struct listing *l);
+char *common_prefix(const char *key, const char *prefix, const char *delim);
+void op_list_objects(struct rq *r);
+void op_list_objects_v2(struct rq *r);
+void op_list_object_versions(struct rq *r);
+
+/* object.c */
+int copy_source(struct rq *r, struct objrow *o, char *sbucket, size_t blen, char **skey);
+void put_object_begin(struct rq *r);
+void op_put_object(struct rq *r);
+void op_copy_object(struct rq *r);
+void op_delete_object(struct rq *r);
+void op_delete_objects(struct rq *r);
+void op_get_object_tagging(struct rq *r);
+void op_put_object_tagging(struct rq *r);
+void op_delete_object_tagging(struct rq *r);
+void op_get_object_acl(struct rq *r);
+void op_put_object_acl(struct rq *r);
+
+/* object_read.c */
+void op_get_object(struct rq *r);
+void op_get_object_attributes(struct rq *r);
+
+/* multipart.c */
+void op_create_multipart(struct rq *r);
+void upload_part_begin(struct rq *r);
+void op_upload_part(struct rq *r);
+void op_upload_part_copy(struct rq *r);
+void op_complete_multipart(struct rq *r);
+void op_abort_multipart(struct rq *r);
+void op_list_parts(struct rq *r);
+void op_list_multipart_uploads(struct rq *r);
+
+#endif

@@ -1,0 +1,295 @@
+/*
+ * object_read: GetObject and HeadObject (conditions, Range, partNumber, the response-* overrides;
+ * small bodies sent with the headers, larger ones by sendfile from the object's file) and
+ * GetObjectAttributes.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "object/object_int.h"
+
+/* Query parameters that override an answer's headers; S3 accepts them on signed requests only
+ * (otherwise anyone could serve a public object as, say, text/html). */
+static const struct {
+    const char *param, *header;
+} overrides[] = {{"response-content-type", "Content-Type"},
+                 {"response-content-language", "Content-Language"},
+                 {"response-expires", "Expires"},
+                 {"response-cache-control", "Cache-Control"},
+                 {"response-content-disposition", "Content-Disposition"},
+                 {"response-content-encoding", "Content-Encoding"}};
+
+static void object_headers(struct rq *r, const struct objrow *o, bool whole)
+{
+    char lm[40];
+    http_date(o->mtime / 1000, lm);
+    add_header(r, "ETag", "\"%s\"", o->etag);
+    add_header(r, "Last-Modified", "%s", lm);
+    add_header(r, "Accept-Ranges", "bytes");
+    json_t *h = o->headers ? json_loads(o->headers, 0, NULL) : NULL;
+    for (size_t i = 0; i < sizeof overrides / sizeof overrides[0]; i++) {
+        const char *v = qget(r, overrides[i].param);
+        if (!v)
+            v = json_string_value(json_object_get(h, overrides[i].header));
+        if (!v && strcmp(overrides[i].header, "Content-Type") == 0)
+            v = o->content_type;
+        if (v)
+            add_header(r, overrides[i].header, "%s", v);
+    }
+    json_decref(h);
+    json_t *m = o->meta ? json_loads(o->meta, 0, NULL) : NULL;
+    const char *k;
+    json_t *v;
+    json_object_foreach (m, k, v) {
+        char name[300];
+        snprintf(name, sizeof name, "%s%s", r->cos_style ? "x-cos-meta-" : "x-amz-meta-", k);
+        add_header(r, name, "%s", json_string_value(v));
+    }
+    json_decref(m);
+    json_t *t = o->tags ? json_loads(o->tags, 0, NULL) : NULL;
+    if (json_object_size(t))
+        add_header(r, "x-amz-tagging-count", "%zu", json_object_size(t));
+    json_decref(t);
+    const char *mode = hdr_amz(r, "checksum-mode");
+    if (whole && mode && strcasecmp(mode, "ENABLED") == 0 && o->checksum[0]) /* a range has no full-object checksum */
+        checksum_header(r, o->checksum);
+}
+
+/* GET/HEAD ?partNumber=N: the byte span of part N and the object's part count (0 for an object
+ * not uploaded in parts, whose only part is the whole object). 0, or -1 (failure recorded). */
+static int part_span(struct rq *r, const struct objrow *o, const char *pn, int64_t *from, int64_t *len, int64_t *nparts)
+{
+    char *end = NULL;
+    long n = strtol(pn, &end, 10);
+    if (!*pn || *end || n < 1 || n > 10000) {
+        fail(r, 400, "InvalidArgument", "Part number must be an integer between 1 and 10000, inclusive");
+        return -1;
+    }
+    if (hdr_in(r, "Range")) {
+        fail(r, 400, "InvalidRequest", "Cannot specify both Range header and partNumber query parameter");
+        return -1;
+    }
+    int64_t off = 0, count = 0, at = -1, size = 0;
+    if (o->parts) {
+        for (const char *p = o->parts; *p;) {
+            int64_t v = strtoll(p, &end, 10);
+            if (++count == n) {
+                at = off;
+                size = v;
+            }
+            off += v;
+            p = *end == ',' ? end + 1 : end;
+            if (end == p && *p)
+                break;
+        }
+    } else if (n == 1) {
+        at = 0;
+        size = o->size;
+    }
+    if (at < 0) {
+        fail(r, 400, "InvalidPart", "The requested partnumber is not satisfiable");
+        return -1;
+    }
+    *from = at;
+    *len = size;
+    *nparts = count;
+    return 0;
+}
+
+void op_get_object(struct rq *r)
+{
+    if (r->auth == AUTH_ANON)
+        for (size_t i = 0; i < sizeof overrides / sizeof overrides[0]; i++)
+            if (qhas(r, overrides[i].param)) {
+                fail(r, 400, "InvalidRequest",
+                     "Request specific response headers cannot be used for anonymous GET requests.");
+                return;
+            }
+    struct objrow o = {0};
+    meta_read_begin(r); /* the bucket and object rows from one snapshot */
+    int brc = load_bucket(r->bucket, &r->b);
+    if (brc != 1) {
+        end_read_txn(r);
+        if (brc == 0)
+            fail(r, 404, "NoSuchBucket", "The specified bucket does not exist");
+        else
+            fail_store(r);
+        return;
+    }
+    r->have_bucket = true;
+    if (wrong_bucket_owner(r)) {
+        end_read_txn(r);
+        return;
+    }
+    for (int attempt = 0; attempt < 3; attempt++) {
+        int rc = load_object(r->bucket, r->key, &o);
+        end_read_txn(r); /* a retry reads the row again outside it */
+        if (rc < 0) {
+            fail_store(r);
+            return;
+        }
+        /* a missing key is told only to who may read the bucket: to anyone else it is AccessDenied */
+        int ok = authorize(r, r->op->action, &r->b, r->key, r->op->flags, rc == 1 ? o.acl : NULL);
+        r->meter = ok == 1 ? METER_ALLOWED : ok == 0 ? METER_DENIED : METER_NONE;
+        if (ok != 1) {
+            objrow_free(&o);
+            return;
+        }
+        if (rc == 0) {
+            fail(r, 404, "NoSuchKey", "The specified key does not exist.");
+            return;
+        }
+        const char *vid = qget(r, "versionId");
+        if (vid && strcmp(vid, "null") != 0) {
+            objrow_free(&o);
+            fail(r, 404, "NoSuchVersion", "The specified version does not exist.");
+            return;
+        }
+        int cond = read_conditions(r, &o);
+        if (cond) {
+            if (cond == 304) {
+                add_header(r, "ETag", "\"%s\"", o.etag);
+                char lm[40];
+                http_date(o.mtime / 1000, lm);
+                add_header(r, "Last-Modified", "%s", lm);
+                send_empty(r, 304);
+            } else {
+                fail(r, 412, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold");
+            }
+            objrow_free(&o);
+            return;
+        }
+        int64_t from = 0, len = o.size, nparts = 0;
+        int pr = parse_range(hdr_in(r, "Range"), o.size, &from, &len);
+        const char *pn = qget(r, "partNumber");
+        if (pn) {
+            int bad = part_span(r, &o, pn, &from, &len, &nparts);
+            if (bad) {
+                objrow_free(&o);
+                return;
+            }
+            pr = o.parts ? 1 : 0; /* a part of a multipart object is answered as a range */
+        }
+        if (pr < 0) {
+            add_header(r, "Content-Range", "bytes */%lld", (long long)o.size);
+            objrow_free(&o);
+            fail(r, 416, "InvalidRange", "The requested range is not satisfiable");
+            return;
+        }
+        int fd = engine_open(o.file);
+        if (fd < 0) {
+            objrow_free(&o);
+            if (errno == ENOENT)
+                continue; /* replaced in between: read the row again */
+            log_error("object store: open %s: %s", o.file, strerror(errno));
+            fail(r, 500, "InternalError", "We encountered an internal error. Please try again.");
+            return;
+        }
+        object_headers(r, &o, pr != 1);
+        if (nparts)
+            add_header(r, "x-amz-mp-parts-count", "%lld", (long long)nparts);
+        if (pr == 1)
+            add_header(r, "Content-Range", "bytes %lld-%lld/%lld", (long long)from, (long long)(from + len - 1),
+                       (long long)o.size);
+        objrow_free(&o);
+        struct MHD_Response *resp = NULL;
+        if (len <= SMALL_OBJECT && strcmp(r->method, "HEAD") != 0) {
+            /* small bodies go out with the headers in one send; sendfile pays off above this */
+            char *buf = malloc(len ? (size_t)len : 1);
+            ssize_t got = buf ? pread(fd, buf, (size_t)len, from) : -1;
+            close(fd);
+            if (got != len) {
+                free(buf);
+                fail(r, 500, "InternalError", "We encountered an internal error reading the object.");
+                return;
+            }
+            resp = MHD_create_response_from_buffer((size_t)len, buf, MHD_RESPMEM_MUST_FREE);
+            if (!resp)
+                free(buf);
+        } else {
+            resp = MHD_create_response_from_fd_at_offset64((uint64_t)len, fd, (uint64_t)from);
+            if (!resp)
+                close(fd);
+        }
+        if (strcmp(r->method, "HEAD") != 0)
+            r->bytes_out += (uint64_t)len;
+        queue(r, pr == 1 ? 206 : 200, resp);
+        return;
+    }
+    fail(r, 503, "SlowDown", "The object is being replaced; please retry.");
+}
+
+/* GetObjectAttributes: the attributes x-amz-object-attributes names (ETag, Checksum, ObjectParts,
+ * StorageClass, ObjectSize); parts paged by x-amz-max-parts / x-amz-part-number-marker. */
+void op_get_object_attributes(struct rq *r)
+{
+    const char *want = hdr_amz(r, "object-attributes");
+    if (!want || !*want) {
+        fail(r, 400, "InvalidArgument",
+             "The x-amz-object-attributes header specifying the attributes to be retrieved is either missing or empty");
+        return;
+    }
+    const char *mp = hdr_amz(r, "max-parts"), *marker = hdr_amz(r, "part-number-marker");
+    long max = mp ? strtol(mp, NULL, 10) : 1000, after = marker ? strtol(marker, NULL, 10) : 0;
+    if (max < 0 || max > 1000)
+        max = 1000;
+    if (after < 0)
+        after = 0;
+    struct objrow o = {0};
+    if (load_request_object(r, &o) != 0)
+        return;
+    struct xmlw w;
+    xmlw_init(&w, 1u << 20);
+    xmlw_open_ns(&w, "GetObjectAttributesResponse", S3_NS);
+    if (strcasestr(want, "ETag"))
+        xmlw_element(&w, "ETag", o.etag);
+    const char *colon = strchr(o.checksum, ':');
+    if (strcasestr(want, "Checksum") && colon) {
+        char name[48] = "Checksum";
+        for (size_t i = 0; o.checksum + i < colon && i < 30; i++)
+            name[8 + i] = (char)toupper((unsigned char)o.checksum[i]), name[9 + i] = 0;
+        xmlw_open(&w, "Checksum");
+        xmlw_element(&w, name, colon + 1);
+        xmlw_close(&w);
+    }
+    if (strcasestr(want, "ObjectParts") && o.parts) {
+        xmlw_open(&w, "ObjectParts");
+        long n = 1, shown = 0, last = after;
+        for (const char *p = o.parts; *p; n++) {
+            char *end = NULL;
+            long long size = strtoll(p, &end, 10);
+            if (n > after && shown < max) {
+                xmlw_open(&w, "Part");
+                xmlw_element_u64(&w, "PartNumber", (uint64_t)n);
+                xmlw_element_u64(&w, "Size", (uint64_t)size);
+                xmlw_close(&w);
+                shown++;
+                last = n;
+            }
+            if (end == p)
+                break;
+            p = *end == ',' ? end + 1 : end;
+        }
+        long total = n - 1;
+        xmlw_element_u64(&w, "PartsCount", (uint64_t)total); /* the SDKs read TotalPartsCount from this */
+        xmlw_element_u64(&w, "PartNumberMarker", (uint64_t)after);
+        xmlw_element_u64(&w, "NextPartNumberMarker", (uint64_t)last);
+        xmlw_element_u64(&w, "MaxParts", (uint64_t)max);
+        xmlw_element_bool(&w, "IsTruncated", last < total);
+        xmlw_close(&w);
+    }
+    if (strcasestr(want, "StorageClass"))
+        xmlw_element(&w, "StorageClass", "STANDARD");
+    if (strcasestr(want, "ObjectSize"))
+        xmlw_element_u64(&w, "ObjectSize", (uint64_t)o.size);
+    char lm[40];
+    http_date(o.mtime / 1000, lm);
+    add_header(r, "Last-Modified", "%s", lm);
+    objrow_free(&o);
+    send_xml(r, 200, &w);
+}

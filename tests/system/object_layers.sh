@@ -1,0 +1,31 @@
+#!/bin/bash
+# The object gateway's shape (issue 10; src/object/object_int.h): only meta.c, meta_upload.c and
+# engine.c run SQL or hold store statements (auth.c passes the thread's store to identity, the
+# listener to the engine at start); the route table is the whole truth, so no code compares
+# handlers to decide behaviour; no file of src/object is over 650 lines. No yund runs.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+status=0
+pattern='\bstore_(query|exec|step|begin|commit|rollback|text|int|done|is_null|errmsg)\b|\bstruct store_stmt\b'
+bad=$(grep -nE "$pattern" src/object/*.c | grep -vE '^src/object/(meta|meta_upload|engine)\.c:')
+if [ -n "$bad" ]; then
+    echo "FAIL: the store is touched outside meta.c/engine.c:"
+    echo "$bad"
+    status=1
+fi
+grep -qE "$pattern" src/object/meta.c || { echo "FAIL: the pattern no longer matches meta.c"; status=1; }
+bad=$(grep -nE 'op->(run|begin) *[!=]=' src/object/*.c)
+if [ -n "$bad" ]; then
+    echo "FAIL: behaviour picked by comparing handlers instead of a column of the route table:"
+    echo "$bad"
+    status=1
+fi
+for f in src/object/*.c src/object/*.h; do
+    n=$(wc -l < "$f")
+    if [ "$n" -gt 650 ]; then
+        echo "FAIL: $f has $n lines (split it behind object_int.h)"
+        status=1
+    fi
+done
+[ $status -ne 0 ] || echo "ok: only meta/engine touch the store, the route table decides, no file over 650 lines"
+exit $status
