@@ -103,7 +103,7 @@ int main(int argc, char **argv)
            per, resources * each, each, gen);
     printf("settled %lld hours: %.2f s, %.0f intervals/s, %lld bill rows, peak RSS %ld MiB\n", each + 1, secs,
            resources * each / secs, rows, ru.ru_maxrss / 1024);
-    printf("check: %lld accounts charged %lld fine units; independent sum %lld: %s\n", accts, total,
-           (long long)want, (__int128)total == want && rows == resources * each ? "OK" : "MISMATCH");
+    printf("check: %lld accounts charged %lld fine units; independent sum %lld: %s\n", accts, total, (long long)want,
+           (__int128)total == want && rows == resources * each ? "OK" : "MISMATCH");
     return (__int128)total == want && rows == resources * each ? 0 : 1;
 }

@@ -219,9 +219,9 @@ static int write_detail(struct store *s, const char *owner, int64_t hour, const 
                    " bill_id, pay_time, fee_begin, fee_end, tags, discount_ppm, cost, real_cost, cash)"
                    " VALUES (?, ?, ?, ?, ?, ?, ?, 'postPay', 'postpay_deduct_h', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
                    " ?, ?)",
-                   "sssssssssisssiiisiiii", detail_id, owner, owner, owner, month, r->product, sub, r->region,
-                   r->zone, r->project_id, r->resource_id, r->resource_name, bill_id, t, begin, end,
-                   r->tags ? r->tags : "[]", ppm, cost, real, real) != 1)
+                   "sssssssssisssiiisiiii", detail_id, owner, owner, owner, month, r->product, sub, r->region, r->zone,
+                   r->project_id, r->resource_id, r->resource_name, bill_id, t, begin, end, r->tags ? r->tags : "[]",
+                   ppm, cost, real, real) != 1)
         return -1;
     sum->cost += cost;
     sum->real += real;
