@@ -21,6 +21,7 @@ struct line {
     char resource_id[64], resource_name[128], product[16], component[32], item[40], region[32], zone[32];
     char *tags;
     int64_t project_id, qty_seconds, seconds, begin, end, quantity;
+    int is_count; /* qty_seconds holds a count (requests, bytes), priced per use */
 };
 
 struct acc {
@@ -48,6 +49,7 @@ static int collect(const struct meter_interval *iv, void *arg)
     }
     struct line *l = &a->lines[a->n++];
     memset(l, 0, sizeof *l);
+    l->is_count = iv->is_count;
     snprintf(l->resource_id, sizeof l->resource_id, "%s", iv->resource_id);
     snprintf(l->resource_name, sizeof l->resource_name, "%s", iv->resource_name);
     snprintf(l->product, sizeof l->product, "%s", iv->product);
@@ -60,7 +62,7 @@ static int collect(const struct meter_interval *iv, void *arg)
     l->quantity = iv->quantity;
     l->begin = b;
     l->end = e;
-    l->qty_seconds = iv->quantity * (e - b);
+    l->qty_seconds = iv->is_count ? iv->quantity : iv->quantity * (e - b); /* a count is used as counted */
     l->seconds = e - b;
     return 0;
 }
@@ -195,9 +197,8 @@ static int write_detail(struct store *s, const char *owner, int64_t hour, const 
             p.unit_qty = 1;
             p.period_s = 3600;
         }
-        int64_t c = p.period_s > 0
-                        ? rate_cost(p.price, l->qty_seconds, p.unit_qty, 1, p.period_s)
-                        : rate_cost(p.price, l->qty_seconds / (l->seconds ? l->seconds : 1), p.unit_qty, 0, 0);
+        int64_t c = p.period_s > 0 && !l->is_count ? rate_cost(p.price, l->qty_seconds, p.unit_qty, 1, p.period_s)
+                                                   : rate_cost(p.price, l->qty_seconds, p.unit_qty, 0, 0);
         int64_t rc2 = rate_discount(c, ppm);
         cost += c;
         real += rc2;
@@ -210,7 +211,7 @@ static int write_detail(struct store *s, const char *owner, int64_t hour, const 
                        " used, time_span, cost, discount_ppm, real_cost, cash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
                        " ?, ?, ?)",
                        "sssiiisiiiiii", detail_id, l->component, l->item, p.price, p.unit_qty, p.period_s, p.unit,
-                       l->qty_seconds, l->seconds, c, ppm, rc2, rc2) != 1)
+                       l->qty_seconds, l->is_count ? (int64_t)1 : l->seconds, c, ppm, rc2, rc2) != 1)
             return -1;
     }
     if (store_exec(s,

@@ -11,7 +11,13 @@ static const struct migration meter_migrations[] = {
         " tags TEXT NOT NULL DEFAULT '[]', quantity INTEGER NOT NULL, project_id INTEGER NOT NULL DEFAULT 0,"
         " PRIMARY KEY (resource_id, component, start_time));"
         "CREATE INDEX meter_usage_end ON meter_usage (end_time, start_time);"
-        "CREATE INDEX meter_usage_owner ON meter_usage (owner_uin, end_time, start_time);"},
+        "CREATE INDEX meter_usage_owner ON meter_usage (owner_uin, end_time, start_time);"
+        "CREATE TABLE meter_counts (resource_id TEXT NOT NULL, component TEXT NOT NULL, hour INTEGER NOT NULL,"
+        " owner_uin TEXT NOT NULL, resource_name TEXT NOT NULL DEFAULT '', product TEXT NOT NULL,"
+        " item TEXT NOT NULL, region TEXT NOT NULL, zone TEXT NOT NULL DEFAULT '', tags TEXT NOT NULL DEFAULT '[]',"
+        " quantity INTEGER NOT NULL, project_id INTEGER NOT NULL DEFAULT 0,"
+        " PRIMARY KEY (resource_id, component, hour));"
+        "CREATE INDEX meter_counts_hour ON meter_counts (hour, owner_uin);"},
 };
 
 int meter_migrate(struct store *s, char *err, size_t errlen)
@@ -82,12 +88,29 @@ int meter_stop(struct store *s, const char *resource_id, const char *component, 
     return close_open(s, resource_id, component, t);
 }
 
+int meter_count(struct store *s, const struct meter_use *u, int64_t t)
+{
+    if (u->quantity <= 0)
+        return 0;
+    return store_exec(s,
+                      "INSERT INTO meter_counts (resource_id, component, hour, owner_uin, resource_name, product, item,"
+                      " region, zone, tags, quantity, project_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                      " ON CONFLICT (resource_id, component, hour) DO UPDATE SET quantity = meter_counts.quantity +"
+                      " excluded.quantity",
+                      "ssisssssssii", u->resource_id, u->component, t / 3600 * 3600, u->owner_uin, nz(u->resource_name),
+                      u->product, nz(u->item), nz(u->region), nz(u->zone), u->tags ? u->tags : "[]", u->quantity,
+                      u->project_id) < 0
+               ? -1
+               : 0;
+}
+
 int meter_owners(struct store *s, int64_t from, int64_t to, meter_fn fn, void *arg)
 {
     struct store_stmt *q = store_query(s,
-                                       "SELECT DISTINCT owner_uin FROM meter_usage WHERE (end_time = 0 OR end_time > ?)"
-                                       " AND start_time < ? ORDER BY owner_uin",
-                                       "ii", from, to);
+                                       "SELECT owner_uin FROM meter_usage WHERE (end_time = 0 OR end_time > ?)"
+                                       " AND start_time < ? UNION SELECT owner_uin FROM meter_counts WHERE hour >= ?"
+                                       " AND hour < ? ORDER BY owner_uin",
+                                       "iiii", from, to, from, to);
     if (!q)
         return -1;
     int rc, out = 0;
@@ -116,6 +139,26 @@ int meter_each(struct store *s, const char *owner_uin, int64_t from, int64_t to,
                                     store_text(q, 4), store_text(q, 5), store_text(q, 6), store_text(q, 7),
                                     store_text(q, 8), store_int(q, 9),  store_int(q, 10), store_int(q, 11),
                                     store_int(q, 12)};
+        if ((out = fn(&iv, arg)) != 0)
+            break;
+    }
+    store_done(q);
+    if (rc < 0 || out)
+        return rc < 0 ? -1 : out;
+    q = store_query(s,
+                    "SELECT owner_uin, resource_id, resource_name, product, component, item, region, zone, tags,"
+                    " quantity, project_id, hour FROM meter_counts WHERE owner_uin = ? AND hour >= ? AND hour < ?",
+                    "sii", owner_uin, from, to);
+    if (!q)
+        return -1;
+    while ((rc = store_step(q)) == STORE_FOUND) {
+        struct meter_interval iv = {store_text(q, 0),        store_text(q, 1),
+                                    store_text(q, 2),        store_text(q, 3),
+                                    store_text(q, 4),        store_text(q, 5),
+                                    store_text(q, 6),        store_text(q, 7),
+                                    store_text(q, 8),        store_int(q, 9),
+                                    store_int(q, 10),        store_int(q, 11),
+                                    store_int(q, 11) + 3600, 1};
         if ((out = fn(&iv, arg)) != 0)
             break;
     }

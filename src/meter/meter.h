@@ -36,16 +36,23 @@ int meter_set(struct store *s, const struct meter_use *u, int64_t t);
 /* From t on, nothing of resource_id is metered (component NULL = every component). */
 int meter_stop(struct store *s, const char *resource_id, const char *component, int64_t t);
 
-/* One interval, as settlement reads it: [start, end) with end 0 while still open. */
+/* Adds u->quantity to what u->resource_id's u->component counted (requests, bytes sent) in the
+ * hour holding t; counts are priced per use. Runs in the caller's transaction. */
+int meter_count(struct store *s, const struct meter_use *u, int64_t t);
+
+/* One interval, as settlement reads it: [start, end) with end 0 while still open; or a count
+ * (is_count) of the hour [start, end). */
 struct meter_interval {
     const char *owner_uin, *resource_id, *resource_name, *product, *component, *item, *region, *zone, *tags;
     int64_t quantity, project_id, start, end;
+    int is_count;
 };
 typedef int (*meter_fn)(const struct meter_interval *iv, void *arg);
-/* Calls fn for each account with intervals overlapping [from, to) (iv has only owner_uin set). */
+/* Calls fn for each account with intervals overlapping [from, to) or counts in it (iv has only
+ * owner_uin set). */
 int meter_owners(struct store *s, int64_t from, int64_t to, meter_fn fn, void *arg);
-/* Calls fn for every interval of owner overlapping [from, to), in no particular order. A non-zero
- * return from fn stops the walk and is returned. */
+/* Calls fn for every interval of owner overlapping [from, to), then for every count of the hours
+ * in it, in no particular order. A non-zero return from fn stops the walk and is returned. */
 int meter_each(struct store *s, const char *owner_uin, int64_t from, int64_t to, meter_fn fn, void *arg);
 
 #endif

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "core/core.h"
+#include "meter/meter.h"
 #include "object/engine.h"
 
 static char root_dir[600];
@@ -180,6 +181,76 @@ void engine_meter(const char *bucket, enum meter_kind kind, uint64_t bytes_in, u
     pthread_mutex_unlock(&meter_lock);
 }
 
+/* The bucket's billable counts of one flush, for billing's meter. */
+static int meter_bucket_counts(struct store *s, const struct meter_slot *m, int64_t t)
+{
+    struct store_stmt *q = store_query(s, "SELECT owner_uin, region FROM obj_buckets WHERE name = ?", "s", m->bucket);
+    if (!q)
+        return -1;
+    int rc = store_step(q);
+    if (rc != STORE_FOUND) {
+        store_done(q);
+        return rc < 0 ? -1 : 0; /* deleted meanwhile: nothing to bill it to */
+    }
+    char owner[24], region[64];
+    snprintf(owner, sizeof owner, "%s", store_text(q, 0));
+    snprintf(region, sizeof region, "%s", store_text(q, 1));
+    store_done(q);
+    struct meter_use u = {
+        owner, m->bucket, m->bucket, "cos", "v_cos_requests",
+        "*",   region,    "",        NULL,  (int64_t)(m->req[METER_GET] + m->req[METER_PUT] + m->req[METER_OTHER]),
+        0};
+    if (meter_count(s, &u, t) != 0)
+        return -1;
+    u.component = "v_cos_egress";
+    u.quantity = (int64_t)m->out;
+    return meter_count(s, &u, t);
+}
+
+/* Every bucket's stored bytes: meter_set changes nothing for a bucket whose size did not change. */
+static int meter_storage(struct store *s, int64_t t)
+{
+    struct store_stmt *q = store_query(s, "SELECT name, owner_uin, region, bytes FROM obj_buckets", "");
+    if (!q)
+        return -1;
+    struct row {
+        char name[64], owner[24], region[64];
+        int64_t bytes;
+    } *rows = NULL;
+    int n = 0, cap = 0, rc;
+    while ((rc = store_step(q)) == STORE_FOUND) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 64;
+            struct row *nr = realloc(rows, (size_t)cap * sizeof *rows);
+            if (!nr)
+                break;
+            rows = nr;
+        }
+        snprintf(rows[n].name, sizeof rows[n].name, "%s", store_text(q, 0));
+        snprintf(rows[n].owner, sizeof rows[n].owner, "%s", store_text(q, 1));
+        snprintf(rows[n].region, sizeof rows[n].region, "%s", store_text(q, 2));
+        rows[n++].bytes = store_int(q, 3);
+    }
+    store_done(q);
+    int out = rc < 0 ? -1 : 0;
+    for (int i = 0; out == 0 && i < n; i++) {
+        struct meter_use u = {rows[i].owner,
+                              rows[i].name,
+                              rows[i].name,
+                              "cos",
+                              "v_cos_storage",
+                              "*",
+                              rows[i].region,
+                              "",
+                              NULL,
+                              rows[i].bytes,
+                              0};
+        out = meter_set(s, &u, t);
+    }
+    free(rows);
+    return out;
+}
+
 void engine_meter_flush(void)
 {
     static struct meter_slot snap[METER_SLOTS];
@@ -211,8 +282,20 @@ void engine_meter_flush(void)
                 (int64_t)snap[i].req[METER_OTHER], (int64_t)snap[i].in, (int64_t)snap[i].out,
                 (int64_t)snap[i].req[METER_REFUSED]);
         }
-    if (any && store_commit(s) != STORE_OK)
+    /* what billing sees: each bucket's requests and bytes sent in the hour, and what it stores
+     * (sampled at every flush: a change is metered from the flush after it) */
+    if (!any && store_begin(s) != STORE_OK)
+        return;
+    int64_t t = clock_now();
+    for (int i = 0; i < METER_SLOTS; i++)
+        if (snap[i].bucket[0] && meter_bucket_counts(s, &snap[i], t) != 0)
+            log_warn("object meters: billing counts of %s: %s", snap[i].bucket, store_errmsg(s));
+    if (meter_storage(s, t) != 0)
+        log_warn("object meters: storage: %s", store_errmsg(s));
+    if (store_commit(s) != STORE_OK) {
         log_warn("object meters: flush failed: %s", store_errmsg(s));
+        store_rollback(s);
+    }
 }
 
 /* ---- garbage collection and recovery ---- */

@@ -13,6 +13,7 @@
 #include "api/api.h"
 #include "object/object_int.h"
 
+#include "meter/meter.h"
 #include "object/engine.h"
 
 static const struct migration object_migrations[] = {
@@ -279,7 +280,8 @@ int meta_delete_bucket(struct rq *r)
         return -1;
     }
     if (drop_uploads(NULL, r->bucket) != 0 ||
-        store_exec(s, "DELETE FROM obj_buckets WHERE name = ?", "s", r->bucket) < 0) {
+        store_exec(s, "DELETE FROM obj_buckets WHERE name = ?", "s", r->bucket) < 0 ||
+        meter_stop(s, r->bucket, NULL, clock_now()) != 0) { /* an empty bucket stores nothing more */
         meta_rollback();
         fail_store(r);
         return -1;

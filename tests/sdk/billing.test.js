@@ -151,7 +151,7 @@ test("postpaid: an instance and a data disk are billed per second and settled on
 
 test("StoppedMode STOP_CHARGING stops compute billing, disks go on", async () => {
   const a = st.a;
-  await a.cvm.StopInstances({ InstanceIds: [st.inst], StoppedMode: "STOP_CHARGING" });
+  await a.cvm.StopInstances({ InstanceIds: [st.inst], StopType: "HARD", StoppedMode: "STOP_CHARGING" });
   const i = await waitInstance(a, st.inst, (x) => x.InstanceState === "STOPPED", "stopped");
   assert.equal(i.StopChargingMode, "STOP_CHARGING");
   const before = clock();
