@@ -90,6 +90,7 @@ void compute_register(void)
     catalog_register();
     keypair_register();
     instance_register();
+    inquiry_register();
 }
 
 /* The state history billing rates: one row per state change, with what the price depends on. */

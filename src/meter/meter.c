@@ -71,7 +71,7 @@ int meter_set(struct store *s, const struct meter_use *u, int64_t t)
                       " ?, ?, ?) ON CONFLICT (resource_id, component, start_time) DO UPDATE SET end_time = 0,"
                       " item = excluded.item, quantity = excluded.quantity, resource_name = excluded.resource_name,"
                       " tags = excluded.tags",
-                      "ssissssssssii", u->resource_id, u->component, t, u->owner_uin, nz(u->resource_name), u->product,
+                      "ssisssssssii", u->resource_id, u->component, t, u->owner_uin, nz(u->resource_name), u->product,
                       nz(u->item), nz(u->region), nz(u->zone), u->tags ? u->tags : "[]", u->quantity, u->project_id) < 0
                ? -1
                : 0;

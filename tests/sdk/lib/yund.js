@@ -59,8 +59,9 @@ function credOf(c) {
 }
 
 class Daemon {
-  constructor({ config, dataDir, port, relativeData }) {
+  constructor({ config, dataDir, port, relativeData, args }) {
     this.config = config;
+    this.extraArgs = args || []; // more `yun up` flags, e.g. ["--test-clock"]
     this.dataDir = dataDir;
     this.relativeData = relativeData; // pass --data relative to a cwd of its parent directory
     this.port = port;
@@ -79,6 +80,7 @@ class Daemon {
     const data = this.relativeData ? path.join(".", path.basename(this.dataDir)) : this.dataDir;
     const args = ["up", "--data", data, "--listen", this.endpoint];
     if (this.configFile) args.push("--config", this.configFile);
+    args.push(...this.extraArgs);
     const cwd = this.relativeData ? path.dirname(this.dataDir) : undefined;
     const child = spawn(BIN, args, { stdio: ["ignore", "pipe", "pipe"], cwd });
     this.child = child;
@@ -269,14 +271,14 @@ class Daemon {
 }
 
 /*
- * Starts a fresh daemon. opts: {config} (object written as the config file), {relativeData} (`--data ./NAME`
+ * Starts a fresh daemon. opts: {config} (object written as the config file), {args} (more `yun up` flags), {relativeData} (`--data ./NAME`
  * from the data dir's parent as cwd, as `make run` does). Daemons with the host
  * role share this machine's network (VPC namespaces, nftables tables): run one at a time.
  */
 async function startDaemon(opts = {}) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "yun-sdk-"));
   const port = await freePort();
-  const d = new Daemon({ config: opts.config, dataDir, port, relativeData: opts.relativeData });
+  const d = new Daemon({ config: opts.config, dataDir, port, relativeData: opts.relativeData, args: opts.args });
   return d.start();
 }
 
