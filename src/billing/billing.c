@@ -82,6 +82,7 @@ void billing_register(void)
 {
     billing_actions_register();
     bills_register();
+    summary_register();
 }
 
 static const struct billing_product *products[16];

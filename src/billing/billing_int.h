@@ -3,7 +3,8 @@
  *   price.c       the price book and quotes            ledger.c   balances and the money ledger
  *   settle.c      hourly settlement of metered usage   prepaid.c  orders, renewal, expiry, refunds
  *   arrears.c     the overdue state table              controller.c  the thread on the business clock
- *   actions.c     balance, ledger and order actions    bills.c    bill views (L3, L2, L1 summaries)
+ *   actions.c     balance, ledger and order actions    bills.c    bill views (L3 details, L2 resources)
+ *   summary.c     L1 summaries by product, region, pay mode and tag, and the cost summary
  */
 #ifndef YUN_BILLING_INT_H
 #define YUN_BILLING_INT_H
@@ -72,8 +73,30 @@ void billing_note(struct store *s, const char *uin, const char *kind, const char
 int billing_state_get(struct store *s, const char *name, int64_t *v); /* 1 found, 0 not, -1 error */
 int billing_state_set(struct store *s, const char *name, int64_t v);
 
-/* actions.c, bills.c */
+/* bills.c: the period of a bill and the WHERE of an account's L3 rows in it */
+struct period {
+    int64_t from, to; /* [from, to] on fee_begin */
+    char month[8];    /* "" when a time range was given */
+};
+struct detail_filter {
+    char sql[512];
+    const char *args[8];
+    int64_t from, to;
+    int nargs;
+    char project[24];
+};
+int month_range(const char *m, int64_t *from, int64_t *to); /* "yyyy-mm" -> [first second, last second] */
+/* Month or BeginTime/EndTime (yyyy-mm-dd hh:mm:ss) of the request; -1 with the error set. */
+int bills_period(struct api_ctx *ctx, struct period *p, int64_t max_span);
+/* The request's optional filters (PayMode, ResourceId, ActionType, BusinessCode, ProjectId, PayerUin). */
+int detail_filter(struct api_ctx *ctx, const struct period *p, struct detail_filter *f);
+/* "SELECT cols FROM billing_details WHERE <filter> tail" with the filter's parameters. */
+struct store_stmt *detail_query(struct api_ctx *ctx, const struct detail_filter *f, const char *cols, const char *tail);
+const char *action_type_name(const char *code); /* postpay_deduct_h -> 按量计费扣费 */
+
+/* actions.c, bills.c, summary.c */
 void billing_actions_register(void);
 void bills_register(void);
+void summary_register(void);
 
 #endif

@@ -10,13 +10,7 @@
 
 #include "billing/billing_int.h"
 
-/* The bill's period: Month (yyyy-mm) or BeginTime/EndTime (which win when both are given). */
-struct period {
-    int64_t from, to; /* [from, to] on fee_begin */
-    char month[8];    /* "" when a time range was given */
-};
-
-static int month_range(const char *m, int64_t *from, int64_t *to)
+int month_range(const char *m, int64_t *from, int64_t *to)
 {
     int y, mo;
     char tail;
@@ -55,7 +49,7 @@ int bills_period(struct api_ctx *ctx, struct period *p, int64_t max_span)
     return 0;
 }
 
-static const char *action_type_name(const char *code)
+const char *action_type_name(const char *code)
 {
     return !strcmp(code, "postpay_deduct_h")  ? "按量计费扣费"
            : !strcmp(code, "prepay_purchase") ? "包年包月新购"
@@ -149,16 +143,7 @@ static json_t *components(struct api_ctx *ctx, const char *detail_id)
     return set;
 }
 
-/* The WHERE of an account's L3 rows in a period, with the optional filters of the request. */
-struct detail_filter {
-    char sql[512];
-    const char *args[8];
-    int64_t from, to;
-    int nargs;
-    char project[24];
-};
-
-static int detail_filter(struct api_ctx *ctx, const struct period *p, struct detail_filter *f)
+int detail_filter(struct api_ctx *ctx, const struct period *p, struct detail_filter *f)
 {
     memset(f, 0, sizeof *f);
     f->from = p->from;
@@ -200,8 +185,7 @@ static int detail_filter(struct api_ctx *ctx, const struct period *p, struct det
 }
 
 /* Runs "SELECT cols FROM billing_details WHERE <filter> tail" with the filter's parameters. */
-static struct store_stmt *detail_query(struct api_ctx *ctx, const struct detail_filter *f, const char *cols,
-                                       const char *tail)
+struct store_stmt *detail_query(struct api_ctx *ctx, const struct detail_filter *f, const char *cols, const char *tail)
 {
     char sql[1200], fmt[16] = "sii";
     snprintf(sql, sizeof sql, "SELECT %s FROM billing_details WHERE %s %s", cols, f->sql, tail);
@@ -332,8 +316,8 @@ static int describe_bill_resource_summary(struct api_ctx *ctx)
         snprintf(month + 7, sizeof month - 7, "-01 00:00:00");
         const char *product = store_text(q, 2), *at = store_text(q, 5);
         json_t *r = json_pack(
-            "{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:s"
-            ",s:s,s:s,s:s,s:o,s:s,s:s,s:s,s:s,s:s,s:I,s:s,s:s,s:s,s:s}",
+            "{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:s,"
+            "s:s,s:s,s:s,s:o,s:s,s:s,s:s,s:s,s:s,s:I,s:s,s:s,s:s,s:s}",
             "BusinessCodeName", price_product_name(product), "ProductCodeName", price_product_name(product),
             "PayModeName", !strcmp(store_text(q, 4), "prePay") ? "包年包月" : "按量计费", "ProjectName", "默认项目",
             "RegionName", store_text(q, 6), "ZoneName", store_text(q, 7), "ResourceId", store_text(q, 0),

@@ -60,6 +60,7 @@ void block_register(void)
 {
     disk_register();
     snapshot_register();
+    disk_inquiry_register();
 }
 
 void block_kick(void)

@@ -114,6 +114,81 @@ static int load_credentials(const char *data_dir, char *sid, char *skey, char *e
     return 0;
 }
 
+int cli_api(const char *service, const char *version, const char *action_name, json_t *params, const char *data_dir,
+            const char *endpoint_in, const char *region_in, json_t **response)
+{
+    char sid[128], skey[128], endpoint[200], region[64];
+    snprintf(endpoint, sizeof endpoint, "%s", endpoint_in ? endpoint_in : "");
+    snprintf(region, sizeof region, "%s", region_in ? region_in : "");
+    *response = NULL;
+    if (load_credentials(data_dir, sid, skey, endpoint, region) != 0) {
+        fprintf(stderr, "yun: no credentials: set TENCENTCLOUD_SECRET_ID/TENCENTCLOUD_SECRET_KEY or pass --data DIR\n");
+        return -1;
+    }
+    if (!endpoint[0]) {
+        fprintf(stderr, "yun: no endpoint: pass --endpoint HOST:PORT\n");
+        return -1;
+    }
+    char *body = json_dumps(params, JSON_COMPACT);
+    char host[200];
+    snprintf(host, sizeof host, "%s", endpoint);
+    char *colon = strrchr(host, ':');
+    if (colon)
+        *colon = 0;
+    int64_t now = time_now();
+    char date[16], sig[65];
+    time_date(now, date);
+    struct sign_headers sh = {"application/json"};
+    char *cr = tc3_canonical_request("POST", "", "content-type;host", sign_header, &sh, host, 0, body, strlen(body));
+    tc3_sign(skey, date, service, now, cr, sig);
+    free(cr);
+
+    char hdr[6][512];
+    snprintf(
+        hdr[0], sizeof hdr[0],
+        "Authorization: TC3-HMAC-SHA256 Credential=%s/%s/%s/tc3_request, SignedHeaders=content-type;host, Signature=%s",
+        sid, date, service, sig);
+    snprintf(hdr[1], sizeof hdr[1], "X-TC-Action: %s", action_name);
+    snprintf(hdr[2], sizeof hdr[2], "X-TC-Version: %s", version);
+    snprintf(hdr[3], sizeof hdr[3], "X-TC-Timestamp: %lld", (long long)now);
+    snprintf(hdr[4], sizeof hdr[4], "X-TC-Region: %s", region);
+    snprintf(hdr[5], sizeof hdr[5], "Content-Type: application/json");
+    struct curl_slist *hl = NULL;
+    for (int i = 0; i < 6; i++)
+        if (i != 4 || region[0])
+            hl = curl_slist_append(hl, hdr[i]);
+    char url[256], *resp = NULL;
+    size_t resplen = 0;
+    snprintf(url, sizeof url, "http://%s/", endpoint);
+    FILE *mf = open_memstream(&resp, &resplen);
+    CURL *curl = curl_easy_init();
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hl);
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, mf);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT, 120L);
+    CURLcode cc = curl_easy_perform(curl);
+    fclose(mf);
+    curl_easy_cleanup(curl);
+    curl_slist_free_all(hl);
+    free(body);
+    if (cc != CURLE_OK) {
+        fprintf(stderr, "yun: %s: %s\n", url, curl_easy_strerror(cc));
+        free(resp);
+        return -1;
+    }
+    json_t *r = json_loads(resp ? resp : "", 0, NULL);
+    json_t *inner = json_object_get(r, "Response");
+    if (!inner)
+        fprintf(stderr, "yun: unexpected answer: %s\n", resp ? resp : "");
+    else
+        *response = json_incref(inner);
+    json_decref(r);
+    free(resp);
+    return inner ? 0 : -1;
+}
+
 int cli_call(int argc, char **argv)
 {
     if (argc < 2) {
@@ -173,77 +248,14 @@ int cli_call(int argc, char **argv)
         fprintf(stderr, "yun: unknown action %s %s (pass --version to call it anyway)\n", service, action_name);
         goto out;
     }
-    char sid[128], skey[128];
-    if (load_credentials(data_dir, sid, skey, endpoint, region) != 0) {
-        fprintf(stderr, "yun: no credentials: set TENCENTCLOUD_SECRET_ID/TENCENTCLOUD_SECRET_KEY or pass --data DIR\n");
+    json_t *inner = NULL;
+    if (cli_api(service, version, action_name, params, data_dir, endpoint, region, &inner) != 0)
         goto out;
-    }
-    if (!endpoint[0]) {
-        fprintf(stderr, "yun: no endpoint: pass --endpoint HOST:PORT\n");
-        goto out;
-    }
-    char *body = json_dumps(params, JSON_COMPACT);
-    char host[200];
-    snprintf(host, sizeof host, "%s", endpoint);
-    char *colon = strrchr(host, ':');
-    if (colon)
-        *colon = 0;
-    int64_t now = time_now();
-    char date[16], sig[65];
-    time_date(now, date);
-    struct sign_headers sh = {"application/json"};
-    char *cr = tc3_canonical_request("POST", "", "content-type;host", sign_header, &sh, host, 0, body, strlen(body));
-    tc3_sign(skey, date, service, now, cr, sig);
-    free(cr);
-
-    char hdr[6][512];
-    snprintf(
-        hdr[0], sizeof hdr[0],
-        "Authorization: TC3-HMAC-SHA256 Credential=%s/%s/%s/tc3_request, SignedHeaders=content-type;host, Signature=%s",
-        sid, date, service, sig);
-    snprintf(hdr[1], sizeof hdr[1], "X-TC-Action: %s", action_name);
-    snprintf(hdr[2], sizeof hdr[2], "X-TC-Version: %s", version);
-    snprintf(hdr[3], sizeof hdr[3], "X-TC-Timestamp: %lld", (long long)now);
-    snprintf(hdr[4], sizeof hdr[4], "X-TC-Region: %s", region);
-    snprintf(hdr[5], sizeof hdr[5], "Content-Type: application/json");
-    struct curl_slist *hl = NULL;
-    for (int i = 0; i < 6; i++)
-        if (i != 4 || region[0])
-            hl = curl_slist_append(hl, hdr[i]);
-    char url[256], *resp = NULL;
-    size_t resplen = 0;
-    snprintf(url, sizeof url, "http://%s/", endpoint);
-    FILE *mf = open_memstream(&resp, &resplen);
-    CURL *curl = curl_easy_init();
-    curl_easy_setopt(curl, CURLOPT_URL, url);
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hl);
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, mf);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT, 120L);
-    CURLcode cc = curl_easy_perform(curl);
-    fclose(mf);
-    curl_easy_cleanup(curl);
-    curl_slist_free_all(hl);
-    free(body);
-    if (cc != CURLE_OK) {
-        fprintf(stderr, "yun: %s: %s\n", url, curl_easy_strerror(cc));
-        free(resp);
-        goto out;
-    }
-    json_t *r = json_loads(resp ? resp : "", 0, NULL);
-    json_t *inner = json_object_get(r, "Response");
-    if (!inner) {
-        fprintf(stderr, "yun: unexpected answer: %s\n", resp ? resp : "");
-        rc = 1;
-    } else {
-        char *pretty = json_dumps(inner, JSON_INDENT(2) | JSON_ENSURE_ASCII * 0);
-        printf("%s\n", pretty);
-        free(pretty);
-        rc = json_object_get(inner, "Error") ? 1 : 0;
-    }
-    json_decref(r);
-    free(resp);
+    char *pretty = json_dumps(inner, JSON_INDENT(2) | JSON_ENSURE_ASCII * 0);
+    printf("%s\n", pretty);
+    free(pretty);
+    rc = json_object_get(inner, "Error") ? 1 : 0;
+    json_decref(inner);
 out:
     json_decref(params);
     return rc;

@@ -6,6 +6,12 @@ int cli_call(int argc, char **argv);  /* yun <service> <Action> [--Param value .
 int cli_admin(int argc, char **argv); /* yun admin <command> ... */
 int cli_bill(int argc, char **argv);  /* yun bill --month 2026-12: a table per product */
 
+/* call.c: one signed API call; *response is the answer's Response object (an Error one too), the
+ * caller's to free. -1 when there is no answer (no credentials or endpoint, transport failure). */
+struct json_t;
+int cli_api(const char *service, const char *version, const char *action, struct json_t *params, const char *data_dir,
+            const char *endpoint, const char *region, struct json_t **response);
+
 /* admin.c: what operator commands share */
 struct config;
 struct store;

@@ -74,6 +74,7 @@ int main(int argc, char **argv)
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
         fprintf(stderr, "usage: yun up [--data DIR] [--listen HOST:PORT] [--config FILE]\n"
                         "       yun admin <create-account|audit> --data DIR ...\n"
+                        "       yun bill --month yyyy-mm [--data DIR]\n"
                         "       yun <service> <Action> [--Param value ...]\n");
         return argc < 2 ? 2 : 0;
     }
@@ -81,5 +82,7 @@ int main(int argc, char **argv)
         return up(argc - 2, argv + 2);
     if (!strcmp(argv[1], "admin"))
         return cli_admin(argc - 2, argv + 2);
+    if (!strcmp(argv[1], "bill"))
+        return cli_bill(argc - 2, argv + 2);
     return cli_call(argc - 1, argv + 1);
 }

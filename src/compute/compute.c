@@ -94,6 +94,7 @@ void compute_register(void)
     keypair_register();
     instance_register();
     compute_usage_register();
+    inquiry_register();
 }
 
 /* The state history, one row per state change; and the meter billing reads (usage.c). */

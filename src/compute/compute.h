@@ -84,4 +84,5 @@ int catalog_import_image(struct store *s, const char *data_dir, const char *file
                          const char *owner_uin, char id[20], char *err, size_t errlen);
 void keypair_register(void);
 void instance_register(void);
+void inquiry_register(void); /* inquiry.c: InquiryPriceRunInstances */
 #endif

@@ -72,6 +72,7 @@ void network_register(void)
     api_register(vpc_actions, vpc_action_count);
     api_register(security_group_actions, security_group_action_count);
     api_register(address_actions, address_action_count);
+    address_inquiry_register();
 }
 
 /* Written once at start (before the HTTP threads), read by handlers. */

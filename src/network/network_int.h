@@ -15,6 +15,7 @@ extern const struct action security_group_actions[];
 extern const int security_group_action_count;
 extern const struct action address_actions[];
 extern const int address_action_count;
+void address_inquiry_register(void); /* address_inquiry.c: InquiryPriceAllocateAddresses */
 
 /* network.c */
 int net_store_failed(struct api_ctx *ctx);

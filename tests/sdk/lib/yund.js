@@ -60,8 +60,8 @@ function credOf(c) {
 
 class Daemon {
   constructor({ config, dataDir, port, relativeData, args }) {
-    this.extraArgs = args || []; // e.g. ["--test-clock"]
     this.config = config;
+    this.extraArgs = args || []; // more `yun up` flags, e.g. ["--test-clock"]
     this.dataDir = dataDir;
     this.relativeData = relativeData; // pass --data relative to a cwd of its parent directory
     this.port = port;
@@ -273,8 +273,8 @@ class Daemon {
 }
 
 /*
- * Starts a fresh daemon. opts: {config} (object written as the config file), {relativeData} (`--data ./NAME`
- * from the data dir's parent as cwd, as `make run` does), {args} (more `yun up` arguments). Daemons with the host
+ * Starts a fresh daemon. opts: {config} (object written as the config file), {args} (more `yun up` flags), {relativeData} (`--data ./NAME`
+ * from the data dir's parent as cwd, as `make run` does). Daemons with the host
  * role share this machine's network (VPC namespaces, nftables tables): run one at a time.
  */
 async function startDaemon(opts = {}) {
