@@ -48,6 +48,8 @@ static const struct migration block_migrations[] = {
      "CREATE INDEX cbs_snapshots_disk ON cbs_snapshots (disk_id, state);"
      "CREATE TABLE cbs_client_tokens (owner_uin TEXT NOT NULL, token TEXT NOT NULL, disk_ids TEXT NOT NULL,"
      " created INTEGER NOT NULL, PRIMARY KEY (owner_uin, token));"},
+    /* billing: a prepaid disk whose period ended and was not renewed */
+    {2, "ALTER TABLE cbs_disks ADD COLUMN restrict_state TEXT NOT NULL DEFAULT 'NORMAL';"},
 };
 
 int block_migrate(struct store *s, char *err, size_t errlen)
@@ -60,6 +62,7 @@ void block_register(void)
 {
     disk_register();
     snapshot_register();
+    block_usage_register();
     disk_inquiry_register();
 }
 

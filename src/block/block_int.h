@@ -18,6 +18,7 @@ struct disk_row {
     char instance_id[24], last_instance_id[24], source_snapshot[24], error[256], tags[2048];
     int64_t size_gib, pending_size, project_id, created, attached_at;
     int delete_with_instance;
+    char restrict_state[16]; /* NORMAL, or EXPIRED: a prepaid period ended and was not renewed */
 };
 /* STORE_FOUND, STORE_NOT_FOUND (also TERMINATING) or STORE_ERROR. owner NULL = any owner. */
 int disk_load(struct store *s, const char *owner_uin, const char *disk_id, struct disk_row *out);
@@ -39,5 +40,6 @@ int bio_commit_file(const char *tmp, const char *final); /* fsync, rename, fsync
 /* usage.c: sets a disk's or snapshot's meter from its row (run in the change's transaction) */
 int block_meter_disk(struct store *s, const char *disk_id);
 int block_meter_snapshot(struct store *s, const char *snapshot_id);
+void block_usage_register(void); /* what billing may do to disks */
 
 #endif

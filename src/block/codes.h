@@ -6,8 +6,10 @@
 #define YUN_BLOCK_CODES_H
 
 #define E_INTERNAL_ERROR_RESOURCE_OP_FAILED           "InternalError.ResourceOpFailed"
+#define E_INVALID_ACCOUNT_INSUFFICIENT_BALANCE        "InvalidAccount.InsufficientBalance"
 #define E_INVALID_DISK_ATTACHED                       "InvalidDisk.Attached"
 #define E_INVALID_DISK_BUSY                           "InvalidDisk.Busy"
+#define E_INVALID_DISK_EXPIRE                         "InvalidDisk.Expire"
 #define E_INVALID_DISK_SNAPSHOT_CREATING              "InvalidDisk.SnapshotCreating"
 #define E_INVALID_DISK_ID_NOT_FOUND                   "InvalidDiskId.NotFound"
 #define E_INVALID_PARAMETER_DISK_CONFIG_NOT_SUPPORTED "InvalidParameter.DiskConfigNotSupported"

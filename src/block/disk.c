@@ -11,6 +11,7 @@
 
 #include "api/codes.h"
 #include "api/filters.h"
+#include "billing/billing.h"
 #include "block/block_int.h"
 #include "block/codes.h"
 #include "block/states.h"
@@ -24,7 +25,7 @@
 
 #define DISK_COLUMNS                                                                                                   \
     "disk_id, owner_uin, zone, name, disk_type, charge_type, state, instance_id, last_instance_id, source_snapshot,"   \
-    " error, tags, size_gib, pending_size, project_id, created, attached_at, delete_with_instance"
+    " error, tags, size_gib, pending_size, project_id, created, attached_at, delete_with_instance, restrict_state"
 
 static void disk_fill(struct store_stmt *q, struct disk_row *d)
 {
@@ -47,6 +48,7 @@ static void disk_fill(struct store_stmt *q, struct disk_row *d)
     d->created = store_int(q, 15);
     d->attached_at = store_int(q, 16);
     d->delete_with_instance = (int)store_int(q, 17);
+    snprintf(d->restrict_state, sizeof d->restrict_state, "%s", store_text(q, 18));
 }
 
 int disk_load(struct store *s, const char *owner_uin, const char *disk_id, struct disk_row *out)
@@ -158,6 +160,26 @@ static int matches(struct listing *l, const char *disk_id, const char *name, con
            filter_tags_match(ctx, tags);
 }
 
+/* DeadlineTime, RenewFlag and the days left of a prepaid disk; a system disk has its instance's. */
+static void prepaid_view(struct api_ctx *ctx, json_t *j)
+{
+    if (strcmp(json_string_value(json_object_get(j, "DiskChargeType")), "PREPAID"))
+        return;
+    const char *usage = json_string_value(json_object_get(j, "DiskUsage"));
+    const char *id = json_string_value(json_object_get(j, !strcmp(usage, "SYSTEM_DISK") ? "InstanceId" : "DiskId"));
+    int64_t expire;
+    char flag[40], t[32];
+    if (billing_prepaid_info(ctx->store, id, &expire, flag) != STORE_FOUND)
+        return;
+    cbs_time(expire, t);
+    int64_t left = expire - clock_now();
+    json_object_set_new(j, "DeadlineTime", json_string(t));
+    json_object_set_new(j, "RenewFlag", json_string(flag));
+    json_object_set_new(j, "DeadlineError", json_boolean(left <= 0));
+    json_object_set_new(j, "DifferDaysOfDeadline", json_integer(left > 0 ? (left + 86399) / 86400 : 0));
+    json_object_set_new(j, "IsReturnable", json_boolean(left > 0));
+}
+
 static int add_system_disk(const struct instance_info *in, void *arg)
 {
     struct listing *l = arg;
@@ -216,7 +238,7 @@ static int describe_disks(struct api_ctx *ctx)
         json_t *j =
             disk_json(d.disk_id, d.name, d.disk_type, d.state, d.instance_id, d.last_instance_id, d.zone, d.project_id,
                       d.size_gib, "DATA_DISK", d.charge_type, d.delete_with_instance, d.created, d.tags, d.error,
-                      store_int(q, 18), (store_int(q, 19) + 1024 * 1024 - 1) / (1024 * 1024), l.with_policies);
+                      store_int(q, 19), (store_int(q, 20) + 1024 * 1024 - 1) / (1024 * 1024), l.with_policies);
         json_array_append_new(l.all, json_pack("[I,o]", (json_int_t)d.created, j));
     }
     store_done(q);
@@ -224,8 +246,11 @@ static int describe_disks(struct api_ctx *ctx)
         json_decref(l.all);
         return api_fail(ctx, E_INTERNAL_ERROR, "The disks are unavailable.");
     }
-    /* order by creation time (the only order fields are CREATE_TIME and DEADLINE, and no disk has a deadline) */
+    /* prepaid disks (and the system disks of prepaid instances) show their period's end */
     size_t n = json_array_size(l.all);
+    for (size_t i = 0; i < n; i++)
+        prepaid_view(ctx, json_array_get(json_array_get(l.all, i), 1));
+    /* order by creation time (the only order fields are CREATE_TIME and DEADLINE) */
     json_t **items = calloc(n ? n : 1, sizeof *items);
     for (size_t i = 0; i < n; i++)
         items[i] = json_array_get(l.all, i);
@@ -315,6 +340,10 @@ static int create_disks(struct api_ctx *ctx)
     if (!strcmp(charge, "CDCPAID"))
         return api_fail(ctx, E_INVALID_PARAMETER_DISK_CONFIG_NOT_SUPPORTED,
                         "Dedicated clusters are not available here.");
+    int arrears = !strcmp(charge, "POSTPAID_BY_HOUR") ? billing_in_arrears(ctx->store, ctx->who.owner_uin) : 0;
+    if (arrears)
+        return api_fail(ctx, arrears < 0 ? E_INTERNAL_ERROR : E_INVALID_ACCOUNT_INSUFFICIENT_BALANCE,
+                        "The account is in arrears: recharge it before buying.");
     const char *type = api_str(ctx, "DiskType", "");
     int64_t min, max;
     if (!block_size_range(type, &min, &max))
@@ -392,6 +421,28 @@ static int create_disks(struct api_ctx *ctx)
             rc = api_fail(ctx, E_INTERNAL_ERROR, "The disk's usage could not be recorded.");
             break;
         }
+        if (!strcmp(charge, "PREPAID")) { /* paid now, from the balance, or nothing is created */
+            json_t *pp = json_object_get(ctx->params, "DiskChargePrepaid");
+            const struct billing_item item = {"v_cbs_disk", type, size};
+            struct billing_order o = {ctx->who.owner_uin,
+                                      ctx->who.user_uin,
+                                      "cbs",
+                                      ctx->region,
+                                      zone,
+                                      id,
+                                      name,
+                                      &item,
+                                      1,
+                                      (int)json_integer_value(json_object_get(pp, "Period")),
+                                      json_string_value(json_object_get(pp, "RenewFlag"))};
+            char order[40], bcode[96], bmsg[256];
+            int64_t expire;
+            if (billing_prepay(ctx->store, &o, clock_now(), order, &expire, bcode, sizeof bcode, bmsg, sizeof bmsg) !=
+                0) {
+                rc = api_fail(ctx, bcode, "%s", bmsg);
+                break;
+            }
+        }
         if (!snap && make_empty(id, size, err, sizeof err) != 0) {
             rc = api_fail(ctx, E_INTERNAL_ERROR_RESOURCE_OP_FAILED, "The disk could not be created: %s", err);
             break;
@@ -454,6 +505,8 @@ static int load_for(struct api_ctx *ctx, const char *disk_id, enum block_op op, 
                             op == BOP_RESIZE ? "resized with ResizeDisk" : "attached, detached or terminated");
         return api_fail(ctx, E_INVALID_DISK_ID_NOT_FOUND, "The disk `%s` does not exist.", disk_id);
     }
+    if (strcmp(d->restrict_state, "NORMAL") && op != BOP_TERMINATE && op != BOP_DETACH)
+        return api_fail(ctx, E_INVALID_DISK_EXPIRE, "The disk `%s` has expired: renew it (RenewDisk) first.", disk_id);
     const char *refused = block_op_refused(op, d->state, instance_id && !strcmp(d->instance_id, instance_id));
     if (refused)
         return api_fail(ctx, refused, "The disk `%s` is %s%s%s.", disk_id, d->state, d->instance_id[0] ? " on " : "",
@@ -603,7 +656,8 @@ static int terminate_disks(struct api_ctx *ctx)
                        "UPDATE cbs_disks SET state = '" DISK_TERMINATING
                        "', updated = ? WHERE disk_id = ? AND owner_uin = ?",
                        "iss", now, id, ctx->who.owner_uin) != 1 ||
-            block_meter_disk(ctx->store, id) != 0)
+            block_meter_disk(ctx->store, id) != 0 ||
+            billing_refund(ctx->store, ctx->who.owner_uin, id, clock_now()) != 0)
             return api_fail(ctx, E_INTERNAL_ERROR, "The disk could not be updated.");
         if (api_int(ctx, "DeleteSnapshot", 0) == 1 && store_exec(ctx->store,
                                                                  "UPDATE cbs_snapshots SET state = '" SNAPSHOT_DELETING
@@ -652,6 +706,33 @@ static int resize_disk(struct api_ctx *ctx)
     return 0;
 }
 
+/* ---- RenewDisk ---- */
+
+static int renew_disk(struct api_ctx *ctx)
+{
+    const char *id = api_str(ctx, "DiskId", "");
+    struct disk_row d;
+    int rc = disk_load(ctx->store, ctx->who.owner_uin, id, &d);
+    if (rc != STORE_FOUND)
+        return api_fail(ctx, rc < 0 ? E_INTERNAL_ERROR : E_INVALID_DISK_ID_NOT_FOUND, "The disk `%s` does not exist.",
+                        id);
+    if (strcmp(d.charge_type, "PREPAID"))
+        return api_fail(ctx, E_INVALID_PARAMETER_DISK_CONFIG_NOT_SUPPORTED,
+                        "The disk `%s` is not prepaid: there is no period to renew.", id);
+    json_t *pp = json_object_get(ctx->params, "DiskChargePrepaid");
+    char code[96], msg[256];
+    int64_t expire;
+    if (billing_renew(ctx->store, ctx->who.owner_uin, ctx->who.user_uin, id,
+                      (int)json_integer_value(json_object_get(pp, "Period")), clock_now(), &expire, code, sizeof code,
+                      msg, sizeof msg) != 0)
+        return api_fail(ctx, code, "%s", msg);
+    const char *flag = json_string_value(json_object_get(pp, "RenewFlag"));
+    if (flag && billing_set_renew_flag(ctx->store, ctx->who.owner_uin, id, flag) < 0)
+        return api_fail(ctx, E_INTERNAL_ERROR, "The renew flag could not be set.");
+    snprintf(ctx->resource, sizeof ctx->resource, "qcs::cbs:%s:uin/%s:volume/%s", ctx->region, ctx->who.owner_uin, id);
+    return 0;
+}
+
 /* ---- the action table ---- */
 
 const char *const disk_types_all[] = {"CLOUD_BASIC", "CLOUD_PREMIUM", "CLOUD_BSSD", "CLOUD_SSD",
@@ -675,6 +756,10 @@ static const struct param p_placement[] = {P_STR("Zone", P_REQUIRED, 1, 64),
                                            P_END};
 static const struct param p_prepaid[] = {P_INT("Period", P_REQUIRED, 1, 60), P_ENUM("RenewFlag", 0, renew_flags),
                                          P_STR("CurInstanceDeadline", 0, 0, 64), P_END};
+static const struct param p_renew_prepaid[] = {P_INT("Period", P_REQUIRED, 1, 60), P_ENUM("RenewFlag", 0, renew_flags),
+                                               P_STR("CurInstanceDeadline", 0, 0, 64), P_END};
+static const struct param p_renew[] = {P_OBJ("DiskChargePrepaid", P_REQUIRED, p_renew_prepaid),
+                                       P_STR("DiskId", P_REQUIRED, 1, 32), P_END};
 static const struct param p_automount[] = {P_STR("InstanceId", P_REQUIRED, 1, 32), P_STRS("MountPoint", 0, 10, 256),
                                            P_STR("FileSystemType", 0, 0, 16), P_END};
 
@@ -723,6 +808,7 @@ static const struct action disk_actions[] = {
      TOUCHES("cvm:instance/${InstanceId}")},
     {"cbs", CBS, "TerminateDisks", terminate_disks, p_terminate, A_MUTATES | A_REGIONAL, "volume/${DiskIds}"},
     {"cbs", CBS, "ResizeDisk", resize_disk, p_resize, A_MUTATES | A_REGIONAL, "volume/${DiskId}"},
+    {"cbs", CBS, "RenewDisk", renew_disk, p_renew, A_MUTATES | A_REGIONAL, "volume/${DiskId}"},
 };
 
 void disk_register(void) { api_register(disk_actions, sizeof disk_actions / sizeof disk_actions[0]); }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "billing/billing.h"
 #include "block/block_int.h"
 #include "block/states.h"
 #include "meter/meter.h"
@@ -75,3 +76,35 @@ int block_meter_snapshot(struct store *s, const char *snapshot_id)
                           project};
     return meter_set(s, &u, clock_now());
 }
+
+/* What billing may do to disks (struct billing_product "cbs"): a prepaid disk whose period ended is
+ * EXPIRED (kept with its data, but not attached, resized or snapshotted again) until renewed, and
+ * released (deleted with its data) when the retention passes. Postpaid disks are not touched by
+ * arrears: they are kept, and billed, while their instances are isolated. */
+static int expire(struct store *s, const char *id, int64_t t)
+{
+    (void)t;
+    return store_exec(s, "UPDATE cbs_disks SET restrict_state = 'EXPIRED' WHERE disk_id = ?", "s", id) < 0 ? -1 : 0;
+}
+
+static int renewed(struct store *s, const char *id, int64_t t)
+{
+    (void)t;
+    return store_exec(s, "UPDATE cbs_disks SET restrict_state = 'NORMAL' WHERE disk_id = ?", "s", id) < 0 ? -1 : 0;
+}
+
+static int reclaim(struct store *s, const char *id, int64_t t)
+{
+    (void)t;
+    return store_exec(s,
+                      "UPDATE cbs_disks SET state = '" DISK_TERMINATING "', updated = ? WHERE disk_id = ?"
+                      " AND state != '" DISK_TERMINATING "'",
+                      "is", time_now(), id) < 0 ||
+                   block_meter_disk(s, id) != 0
+               ? -1
+               : 0;
+}
+
+static const struct billing_product cbs_product = {"cbs", NULL, NULL, NULL, expire, renewed, reclaim, block_kick};
+
+void block_usage_register(void) { billing_register_product(&cbs_product); }
