@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "billing/billing_int.h"
+#include "identity/identity.h"
 
 static int describe_account_balance(struct api_ctx *ctx)
 {
@@ -234,6 +235,27 @@ static int describe_notifications(struct api_ctx *ctx)
     return 0;
 }
 
+/* yun extension, the operator's: credits another account's cash balance (the console's recharge). */
+static int recharge_account(struct api_ctx *ctx)
+{
+    int op = identity_is_operator(ctx->store, ctx->who.owner_uin);
+    if (op != 1)
+        return api_fail(ctx, op < 0 ? E_INTERNAL_ERROR : E_UNAUTHORIZED_OPERATION,
+                        "Only the operator of this cloud may recharge accounts.");
+    const char *uin = api_str(ctx, "Uin", "");
+    int64_t balance;
+    char bill_id[40], err[256] = "";
+    if (billing_credit(ctx->store, uin, api_int(ctx, "Amount", 0), api_str(ctx, "PayChannel", "运营商充值"), &balance,
+                       bill_id, err, sizeof err) != 0)
+        return api_fail(ctx, strstr(err, "no root account") ? E_RESOURCE_NOT_FOUND : E_INTERNAL_ERROR, "%s", err);
+    json_object_set_new(ctx->out, "Uin", json_string(uin));
+    json_object_set_new(ctx->out, "Balance", json_integer(balance));
+    json_object_set_new(ctx->out, "BillId", json_string(bill_id));
+    snprintf(ctx->resource, sizeof ctx->resource, "qcs::billing::uin/%s:account/%s", ctx->who.owner_uin, uin);
+    ctx->after_commit = billing_kick; /* an account in arrears may be whole again */
+    return 0;
+}
+
 static const struct param p_balance[] = {P_BOOL("TempCredit", 0), P_END};
 static const struct param p_bill_list[] = {
     P_STR("StartTime", P_REQUIRED, 19, 19),
@@ -254,6 +276,9 @@ static const struct param p_deals[] = {P_STR("StartTime", P_REQUIRED, 19, 19),
                                        P_STR("ResourceId", 0, 1, 64),
                                        P_INTS("StatusSet", 0, 9),
                                        P_END};
+static const struct param p_recharge[] = {P_STR("Uin", P_REQUIRED, 1, 24),
+                                          P_INT("Amount", P_REQUIRED, 1, 1000000000000), P_STR("PayChannel", 0, 1, 64),
+                                          P_END};
 static const struct param p_notes[] = {P_INT("Offset", 0, 0, INT32_MAX), P_INT("Limit", 0, 1, 100), P_END};
 
 static const struct action actions[] = {
@@ -261,6 +286,7 @@ static const struct action actions[] = {
     {"billing", BILLING, "DescribeBillList", describe_bill_list, p_bill_list, 0, NULL},
     {"billing", BILLING, "DescribeDealsByCond", describe_deals, p_deals, 0, NULL},
     {"billing", BILLING, "DescribeNotifications", describe_notifications, p_notes, 0, NULL},
+    {"billing", BILLING, "RechargeAccount", recharge_account, p_recharge, A_MUTATES, "account/${Uin}"},
 };
 
 void billing_actions_register(void) { api_register(actions, sizeof actions / sizeof actions[0]); }

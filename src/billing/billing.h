@@ -87,6 +87,9 @@ void rate_yuan(int64_t fine, char out[32]);        /* "0.35000000" (8 places) */
 int64_t billing_now(struct store *s);              /* the business clock as the store has it */
 int billing_recharge(struct store *s, const char *uin, int64_t cents, const char *channel, int64_t *balance_cents,
                      char *err, size_t errlen);
+/* The same inside the caller's transaction; bill_id (may be NULL) receives the ledger row's id. */
+int billing_credit(struct store *s, const char *uin, int64_t cents, const char *channel, int64_t *balance_cents,
+                   char bill_id[40], char *err, size_t errlen);
 int billing_set_discount(struct store *s, const char *uin, const char *product, int64_t ppm, int64_t from, char *err,
                          size_t errlen);
 int billing_exempt(struct store *s, const char *uin, int on); /* no arrears enforcement (the operator's own) */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "billing/billing_int.h"
+#include "identity/identity.h"
 
 void billing_new_id(char out[40], int64_t t)
 {
@@ -57,37 +58,45 @@ int ledger_move(struct store *s, const char *uin, int64_t amount, const char *ac
     return 0;
 }
 
-/* (see billing.h) */
-int billing_recharge(struct store *s, const char *uin, int64_t cents, const char *channel, int64_t *balance_cents,
-                     char *err, size_t errlen)
+int billing_credit(struct store *s, const char *uin, int64_t cents, const char *channel, int64_t *balance_cents,
+                   char bill_id[40], char *err, size_t errlen)
 {
     if (cents <= 0 || cents > (int64_t)1e12) {
         snprintf(err, errlen, "a recharge is a positive number of cents (at most 10,000,000,000 yuan)");
         return -1;
     }
+    int rc = identity_account_exists(s, uin);
+    if (rc != STORE_FOUND) {
+        snprintf(err, errlen, rc < 0 ? "store: %s" : "no root account has Uin %s", rc < 0 ? store_errmsg(s) : uin);
+        return -1;
+    }
+    int64_t after;
+    char info[64];
+    snprintf(info, sizeof info, "充值 %lld 分", (long long)cents);
+    if (bill_id)
+        bill_id[0] = 0;
+    if (ledger_move(s, uin, cents * BILLING_FINE_PER_CENT, "recharge", "", channel, info, clock_now(), bill_id,
+                    &after) != 0) {
+        snprintf(err, errlen, "store: %s", store_errmsg(s));
+        return -1;
+    }
+    *balance_cents = rate_cents_floor(after);
+    return 0;
+}
+
+int billing_recharge(struct store *s, const char *uin, int64_t cents, const char *channel, int64_t *balance_cents,
+                     char *err, size_t errlen)
+{
     if (store_begin(s) != STORE_OK) {
         snprintf(err, errlen, "store busy: %s", store_errmsg(s));
         return -1;
     }
-    struct store_stmt *q = store_query(s, "SELECT 1 FROM accounts WHERE uin = ?", "s", uin);
-    int rc = q ? store_step(q) : -1;
-    store_done(q);
-    if (rc != STORE_FOUND) {
-        store_rollback(s);
-        snprintf(err, errlen, rc < 0 ? "store: %s" : "no root account has Uin %s", rc < 0 ? store_errmsg(s) : uin);
-        return -1;
-    }
-    int64_t after, t = clock_now();
-    char info[64];
-    snprintf(info, sizeof info, "充值 %lld 分", (long long)cents);
-    if (ledger_move(s, uin, cents * BILLING_FINE_PER_CENT, "recharge", "", channel, info, t, NULL, &after) != 0 ||
-        store_commit(s) != STORE_OK) {
-        snprintf(err, errlen, "store: %s", store_errmsg(s));
+    if (billing_credit(s, uin, cents, channel, balance_cents, NULL, err, errlen) != 0 || store_commit(s) != STORE_OK) {
+        if (!err[0])
+            snprintf(err, errlen, "store: %s", store_errmsg(s));
         store_rollback(s);
         return -1;
     }
-    *balance_cents = rate_cents_floor(after);
-    billing_kick(); /* an account in arrears may be whole again */
     return 0;
 }
 

@@ -95,8 +95,8 @@ static int bootstrap_admin(const struct config *cfg, struct store *s, json_t **c
         struct new_account a;
         if (identity_create_account(s, "admin", &a, err, errlen) != 0)
             return -1;
-        /* the operator's own account is never shut down for arrears */
-        if (billing_exempt(s, a.uin, 1) != 0) {
+        /* the operator's own account runs the cloud, and is never shut down for arrears */
+        if (identity_set_operator(s, a.uin) != 0 || billing_exempt(s, a.uin, 1) != 0) {
             snprintf(err, errlen, "store: %s", store_errmsg(s));
             return -1;
         }

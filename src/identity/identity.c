@@ -34,6 +34,10 @@ static const struct migration identity_migrations[] = {
         "CREATE TABLE user_policies (owner_uin TEXT NOT NULL, user_uin TEXT NOT NULL,"
         " policy_id INTEGER NOT NULL REFERENCES policies(policy_id) ON DELETE CASCADE,"
         " attached INTEGER NOT NULL, PRIMARY KEY (user_uin, policy_id));"},
+    /* the operator: the account that runs the cloud (the first one, made at the first start) may
+     * act on other accounts through operator actions (recharges) */
+    {2, "ALTER TABLE accounts ADD COLUMN operator INTEGER NOT NULL DEFAULT 0;"
+        "UPDATE accounts SET operator = 1 WHERE uin = (SELECT uin FROM accounts ORDER BY created, uin LIMIT 1);"},
 };
 
 int identity_migrate(struct store *s, char *err, size_t errlen)
@@ -138,6 +142,30 @@ int identity_create_account(struct store *s, const char *name, struct new_accoun
         return -1;
     }
     return 0;
+}
+
+int identity_set_operator(struct store *s, const char *uin)
+{
+    return store_exec(s, "UPDATE accounts SET operator = 1 WHERE uin = ?", "s", uin) == 1 ? 0 : -1;
+}
+
+int identity_is_operator(struct store *s, const char *uin)
+{
+    struct store_stmt *q = store_query(s, "SELECT operator FROM accounts WHERE uin = ?", "s", uin);
+    if (!q)
+        return -1;
+    int rc = store_step(q);
+    int out = rc == STORE_FOUND && store_int(q, 0) == 1;
+    store_done(q);
+    return rc < 0 ? -1 : out;
+}
+
+int identity_account_exists(struct store *s, const char *uin)
+{
+    struct store_stmt *q = store_query(s, "SELECT 1 FROM accounts WHERE uin = ?", "s", uin);
+    int rc = q ? store_step(q) : -1;
+    store_done(q);
+    return rc;
 }
 
 int identity_account_count(struct store *s)

@@ -18,6 +18,10 @@ struct new_account {
 };
 int identity_create_account(struct store *s, const char *name, struct new_account *out, char *err, size_t errlen);
 int identity_account_count(struct store *s);
+/* The operator account (the first, made at the first start): 1 yes, 0 no, -1 error. */
+int identity_set_operator(struct store *s, const char *uin);
+int identity_is_operator(struct store *s, const char *uin);
+int identity_account_exists(struct store *s, const char *uin); /* STORE_FOUND, STORE_NOT_FOUND, STORE_ERROR */
 int identity_create_key(struct store *s, const char *owner_uin, const char *user_uin, const char *description,
                         char secret_id[64], char secret_key[64]);
 

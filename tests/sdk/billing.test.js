@@ -33,6 +33,7 @@ const cam = (t) => { // unix seconds -> "yyyy-mm-dd hh:mm:ss" (UTC)
   const s = new Date(t * 1000).toISOString();
   return `${s.slice(0, 10)} ${s.slice(11, 19)}`;
 };
+const cam_ = cam;
 const unixOf = (s) => Date.parse(s.replace(" ", "T") + "Z") / 1000;
 
 const clock = (dur) => JSON.parse(dur ? d.admin("clock", "--advance", dur) : d.admin("clock")).Unix;
@@ -297,4 +298,133 @@ test("kill -9 during the settlement of many resources: after a restart every hou
   }
   assert.equal(got, want, "the rows add up to the independent sum");
   assert.equal(BigInt(await balance(k)), floorDiv(10000000n * CENT - got, CENT), "deducted exactly once");
+});
+
+test("prepaid disks: paid at creation, renewed, refunded when released early, expired, then released", async () => {
+  const q = account("disks", 10000);
+  q.since = clock() - 1;
+  const create = () => q.cbs.CreateDisks({ Placement: { Zone: ZONE }, DiskType: "CLOUD_PREMIUM", DiskSize: 20,
+    DiskChargeType: "PREPAID", DiskChargePrepaid: { Period: 1, RenewFlag: "NOTIFY_AND_MANUAL_RENEW" } });
+  const id = (await create()).DiskIdSet[0];
+  const want = price("cbs", "v_cbs_disk", "CLOUD_PREMIUM", "prePay").price * 20n;
+  assert.equal(BigInt(await balance(q)), floorDiv(10000n * CENT - want, CENT), "one month paid at once");
+  const d1 = (await q.cbs.DescribeDisks({ DiskIds: [id] })).DiskSet[0];
+  assert.equal(d1.DiskChargeType, "PREPAID");
+  assert.equal(d1.RenewFlag, "NOTIFY_AND_MANUAL_RENEW");
+  const dl1 = unixOf(d1.DeadlineTime);
+  assert.ok(dl1 - clock() > 27 * 86400, `deadline ${d1.DeadlineTime}`);
+  await q.cbs.RenewDisk({ DiskId: id, DiskChargePrepaid: { Period: 1 } });
+  const dl2 = unixOf((await q.cbs.DescribeDisks({ DiskIds: [id] })).DiskSet[0].DeadlineTime);
+  assert.ok(dl2 - dl1 >= 28 * 86400, "renewed from the old deadline");
+  // too poor for another: refused, nothing created
+  const before = (await q.cbs.DescribeDisks({})).TotalCount;
+  await rejectsWith(q.cbs.CreateDisks({ Placement: { Zone: ZONE }, DiskType: "CLOUD_PREMIUM", DiskSize: 2000,
+    DiskChargeType: "PREPAID", DiskChargePrepaid: { Period: 12 } }), "InvalidAccount.InsufficientBalance");
+  assert.equal((await q.cbs.DescribeDisks({})).TotalCount, before);
+  // released early: the unused part comes back
+  const id2 = (await create()).DiskIdSet[0];
+  const paid = await balance(q);
+  await q.cbs.TerminateDisks({ DiskIds: [id2] });
+  assert.ok(await balance(q) > paid, "refunded");
+  // past the deadline: EXPIRED refusals, then gone after the retention
+  clock(`${Math.ceil((dl2 - clock()) / 3600) + 1}h`);
+  await rejectsWith(q.cbs.ResizeDisk({ DiskId: id, DiskSize: 30 }), "InvalidDisk.Expire");
+  assert.equal((await q.cbs.DescribeDisks({ DiskIds: [id] })).DiskSet[0].DeadlineError, true);
+  clock("8d");
+  await waitFor(() => q.cbs.DescribeDisks({ DiskIds: [id] }), (r) => r.TotalCount === 0, 30000, "released");
+});
+
+test("object storage: stored GiB-hours, requests and bytes sent are billed to the bucket's owner", async () => {
+  const S3 = require("@aws-sdk/client-s3");
+  const o = account("objects", 10000);
+  const s3 = new S3.S3Client({ region: "ap-local", endpoint: d.creds.ObjectEndpoint, forcePathStyle: true, maxAttempts: 1,
+    credentials: { accessKeyId: o.SecretId, secretAccessKey: o.SecretKey } });
+  const bucket = `bill-${o.AppId}`;
+  await s3.send(new S3.CreateBucketCommand({ Bucket: bucket }));
+  const body = Buffer.alloc(1 << 20, 7);
+  for (const k of ["a", "b", "c"]) await s3.send(new S3.PutObjectCommand({ Bucket: bucket, Key: k, Body: body }));
+  for (let i = 0; i < 5; i++) await (await s3.send(new S3.GetObjectCommand({ Bucket: bucket, Key: "a" }))).Body.transformToByteArray();
+  await new Promise((r) => setTimeout(r, 3000)); // the gateway flushes its counters every 2 s
+  o.since = clock() - 7200;
+  clock("2h");
+  const rows = (await details(o, { BusinessCode: "p_cos" })).filter((r) => r.ResourceId === bucket);
+  assert.ok(rows.length >= 2, `rows for the bucket: ${rows.length}`);
+  const comp = (code) => rows.flatMap((r) => r.ComponentSet.filter((c) => c.ComponentCode === code));
+  // requests: 1 create + 3 PUT + 5 GET (at least), priced per 10,000
+  const req = comp("v_cos_requests");
+  const nreq = req.reduce((n, c) => n + BigInt(Math.round(Number(c.UsedAmount) * 10000)), 0n);
+  assert.ok(nreq >= 9n, `requests counted: ${nreq}`);
+  const pr = price("cos", "v_cos_requests", "*");
+  for (const c of req) assert.equal(fine(c.Cost), halfUp(pr.price * BigInt(Math.round(Number(c.UsedAmount) * 10000)), pr.unitQty));
+  // egress: the five GETs' bytes
+  const eg = comp("v_cos_egress");
+  const pe = price("cos", "v_cos_egress", "*");
+  const egCost = eg.reduce((x, c) => x + fine(c.Cost), 0n);
+  assert.ok(egCost >= halfUp(pe.price * 5n * BigInt(body.length), pe.unitQty), "bytes sent are billed");
+  // storage: 3 MiB for every second of the hours after the upload
+  const ps = price("cos", "v_cos_storage", "*");
+  for (const c of comp("v_cos_storage")) {
+    const secs = BigInt(Math.round(Number(c.TimeSpan) * 3600));
+    assert.equal(fine(c.Cost), halfUp(ps.price * 3n * BigInt(body.length) * secs, ps.unitQty * 3600n), "GiB-hours");
+  }
+  assert.ok(comp("v_cos_storage").length >= 1);
+  // the balance paid all of it
+  let real = 0n;
+  for (const r of await details(o)) for (const c of r.ComponentSet) real += fine(c.RealCost);
+  assert.equal(BigInt(await balance(o)), floorDiv(10000n * CENT - real, CENT));
+});
+
+test("sub-users need a policy on billing: finance:* and billing:* are the same", async () => {
+  const a = st.a;
+  const cam = d.cam(a);
+  const u = await cam.AddUser({ Name: "accountant", UseApi: 1 });
+  const ub = d.billing({ SecretId: u.SecretId, SecretKey: u.SecretKey });
+  await rejectsWith(ub.DescribeAccountBalance({}), "UnauthorizedOperation");
+  const p = await cam.CreatePolicy({ PolicyName: "finance-read", PolicyDocument: JSON.stringify({ version: "2.0",
+    statement: [{ effect: "allow", action: ["finance:DescribeAccountBalance", "billing:DescribeBillList"], resource: "*" }] }) });
+  await cam.AttachUserPolicy({ PolicyId: p.PolicyId, AttachUin: u.Uin });
+  assert.equal((await ub.DescribeAccountBalance({})).Balance, await balance(a), "the root account's balance");
+  await ub.DescribeBillList({ StartTime: cam_(clock() - 86400), EndTime: cam_(clock()), Offset: 0, Limit: 10 });
+  await rejectsWith(ub.DescribeDealsByCond({ StartTime: cam_(clock() - 86400), EndTime: cam_(clock()), Limit: 10 }),
+    "UnauthorizedOperation");
+});
+
+test("the price book is effective-dated: a new price applies from its time on, earlier hours keep theirs", async () => {
+  const e = account("prices", 100000);
+  e.since = clock() - 1;
+  const past = d.run(["admin", "price", "set", "--data", d.dataDir, "--product", "cbs", "--component", "v_cbs_disk",
+    "--item", "CLOUD_HSSD", "--price", "0.002", "--from", cam_(clock() - 3600)]);
+  assert.notEqual(past.status, 0, "a price in the past is refused");
+  const disk = (await e.cbs.CreateDisks({ Placement: { Zone: ZONE }, DiskType: "CLOUD_HSSD", DiskSize: 100,
+    DiskChargeType: "POSTPAID_BY_HOUR" })).DiskIdSet[0];
+  const from = (Math.floor(clock() / 3600) + 2) * 3600; // two hour boundaries from now
+  d.admin("price", "set", "--product", "cbs", "--component", "v_cbs_disk", "--item", "CLOUD_HSSD", "--price", "0.002",
+    "--from", cam_(from));
+  clock("4h");
+  const rows = (await details(e)).filter((r) => r.ResourceId === disk);
+  const old = price("cbs", "v_cbs_disk", "CLOUD_HSSD").price;
+  assert.ok(rows.length >= 4);
+  for (const r of rows) {
+    const want = unixOf(r.FeeBeginTime) >= from ? fine("0.002") : old;
+    assert.equal(fine(r.ComponentSet[0].SinglePrice), want, `${r.FeeBeginTime}: the price in force then`);
+  }
+  assert.ok(rows.some((r) => unixOf(r.FeeBeginTime) >= from) && rows.some((r) => unixOf(r.FeeBeginTime) < from));
+});
+
+test("the operator recharges an account through the API (RechargeAccount); nobody else may", async () => {
+  const c = account("topup", 0);
+  const op = d.common("2018-07-09");
+  const r = await op.request("RechargeAccount", { Uin: c.Uin, Amount: 1234 });
+  assert.equal(r.Balance, 1234);
+  assert.equal(await balance(c), 1234);
+  const list = await c.billing.DescribeBillList({ StartTime: cam_(clock() - 60), EndTime: cam_(clock() + 60), Offset: 0,
+    Limit: 10, PayType: ["recharge"] });
+  assert.equal(list.TransactionList[0].Amount, 1234);
+  assert.equal(list.TransactionList[0].BillId, r.BillId);
+  await rejectsWith(c.common.request("RechargeAccount", { Uin: c.Uin, Amount: 100 }), "UnauthorizedOperation");
+  await rejectsWith(op.request("RechargeAccount", { Uin: "999999999999", Amount: 100 }), "ResourceNotFound");
+  await rejectsWith(op.request("RechargeAccount", { Uin: c.Uin, Amount: -5 }), /InvalidParameter/);
+  assert.equal(await balance(c), 1234, "the refusals changed nothing");
+  const audit = d.audit(200).filter((e) => e.Action === "RechargeAccount");
+  assert.ok(audit.length >= 4, "every recharge and refusal is audited");
 });
