@@ -92,7 +92,9 @@ static int pass(struct store *s)
     }
     prepaid_pass(s, now);
     arrears_pass(s, now);
-    return billing_state_set(s, "processed", now);
+    /* what `yun admin clock --advance` waits for; a wall-clock cloud has no one waiting (and no
+     * fsync every pass) */
+    return clock_is_test() ? billing_state_set(s, "processed", now) : 0;
 }
 
 static void *main_loop(void *arg)
@@ -110,10 +112,16 @@ static void *main_loop(void *arg)
         if (!kicked) {
             struct timespec ts;
             clock_gettime(CLOCK_REALTIME, &ts);
-            ts.tv_nsec += 250 * 1000000L; /* an advance of the test clock is seen within this */
-            if (ts.tv_nsec >= 1000000000L) {
-                ts.tv_sec++;
-                ts.tv_nsec -= 1000000000L;
+            /* an advance of the test clock is seen within 250 ms; on wall time a pass every 5 s
+             * moves arrears and expiry along soon enough (settlement waits for the hour anyway) */
+            if (clock_is_test()) {
+                ts.tv_nsec += 250 * 1000000L;
+                if (ts.tv_nsec >= 1000000000L) {
+                    ts.tv_sec++;
+                    ts.tv_nsec -= 1000000000L;
+                }
+            } else {
+                ts.tv_sec += 5;
             }
             pthread_cond_timedwait(&cv, &mu, &ts);
         }
