@@ -61,6 +61,16 @@ static int parse_time(struct api_ctx *ctx, const char *name, int64_t *t)
     return 0;
 }
 
+/* StartTime and EndTime, in order. */
+static int time_range(struct api_ctx *ctx, int64_t *from, int64_t *to)
+{
+    if (parse_time(ctx, "StartTime", from) || parse_time(ctx, "EndTime", to))
+        return -1;
+    if (*to < *from)
+        return api_fail(ctx, E_INVALID_PARAMETER_VALUE, "EndTime is before StartTime.");
+    return 0;
+}
+
 static const char *const pay_types[] = {"all",      "recharge",  "return",     "unblock",    "agentin",
                                         "advanced", "cash",      "deduct",     "block",      "agentout",
                                         "repay",    "repayment", "adj_refund", "adj_deduct", NULL};
@@ -70,10 +80,8 @@ static const char *const sub_pay_types[] = {"all",          "trade", "hour_h", "
 static int describe_bill_list(struct api_ctx *ctx)
 {
     int64_t from, to;
-    if (parse_time(ctx, "StartTime", &from) || parse_time(ctx, "EndTime", &to))
+    if (time_range(ctx, &from, &to) != 0)
         return -1;
-    if (to < from)
-        return api_fail(ctx, E_INVALID_PARAMETER_VALUE, "EndTime is before StartTime.");
     if (to - from > 186 * 86400)
         return api_fail(ctx, E_INVALID_PARAMETER_VALUE, "The span of StartTime and EndTime is at most 6 months.");
     json_t *types = json_object_get(ctx->params, "PayType"), *subs = json_object_get(ctx->params, "SubPayType");
@@ -137,10 +145,8 @@ static const char *const product_names_zh[][2] = {{"cvm", "云服务器"}, {"cbs
 static int describe_deals(struct api_ctx *ctx)
 {
     int64_t from, to;
-    if (parse_time(ctx, "StartTime", &from) || parse_time(ctx, "EndTime", &to))
+    if (time_range(ctx, &from, &to) != 0)
         return -1;
-    if (to < from)
-        return api_fail(ctx, E_INVALID_PARAMETER_VALUE, "EndTime is before StartTime.");
     json_t *statuses = json_object_get(ctx->params, "StatusSet");
     int64_t status = api_int(ctx, "Status", 0);
     const char *order = api_str(ctx, "OrderId", NULL), *big = api_str(ctx, "BigDealId", NULL);

@@ -56,56 +56,40 @@ void rate_yuan2(int64_t fine, char out[32]) { fixed(rate_div_half_up(fine, BILLI
 
 void rate_ratio(int64_t ppm, char out[32]) { fixed(ppm * 100, BILLING_FINE_PER_YUAN, 8, out); }
 
-int rate_parse_yuan(const char *s, int64_t *fine)
+/* A non-negative decimal "12.345" as an integer in 1/scale units; at most max_whole before the
+ * point and no digits finer than 1/scale. */
+static int parse_fixed(const char *s, int64_t scale, int64_t max_whole, int64_t *out)
 {
-    int64_t whole = 0, frac = 0, scale = BILLING_FINE_PER_YUAN;
+    int64_t whole = 0, frac = 0, unit = scale;
     const char *p = s;
     if (!p || !*p)
         return -1;
     for (; *p >= '0' && *p <= '9'; p++)
-        if ((whole = whole * 10 + (*p - '0')) > 10000000000LL)
+        if ((whole = whole * 10 + (*p - '0')) > max_whole)
             return -1;
     if (*p == '.') {
         p++;
         if (!(*p >= '0' && *p <= '9'))
             return -1;
         for (; *p >= '0' && *p <= '9'; p++) {
-            if (scale == 1)
-                return -1; /* finer than the fine unit */
-            scale /= 10;
-            frac += (*p - '0') * scale;
+            if (unit == 1)
+                return -1;
+            unit /= 10;
+            frac += (*p - '0') * unit;
         }
     }
     if (*p || p == s)
         return -1;
-    *fine = whole * BILLING_FINE_PER_YUAN + frac;
+    *out = whole * scale + frac;
     return 0;
 }
 
+int rate_parse_yuan(const char *s, int64_t *fine) { return parse_fixed(s, BILLING_FINE_PER_YUAN, 10000000000LL, fine); }
+
 int rate_parse_ratio(const char *s, int64_t *ppm)
 {
-    int64_t whole = 0, frac = 0, scale = BILLING_PPM;
-    const char *p = s;
-    if (!p || !*p)
-        return -1;
-    for (; *p >= '0' && *p <= '9'; p++)
-        if ((whole = whole * 10 + (*p - '0')) > 1)
-            return -1;
-    if (*p == '.') {
-        p++;
-        if (!(*p >= '0' && *p <= '9'))
-            return -1;
-        for (; *p >= '0' && *p <= '9'; p++) {
-            if (scale == 1)
-                return -1; /* finer than a millionth */
-            scale /= 10;
-            frac += (*p - '0') * scale;
-        }
-    }
-    if (*p || p == s)
-        return -1;
-    int64_t v = whole * BILLING_PPM + frac;
-    if (v <= 0 || v > BILLING_PPM)
+    int64_t v;
+    if (parse_fixed(s, BILLING_PPM, 1, &v) != 0 || v <= 0 || v > BILLING_PPM)
         return -1;
     *ppm = v;
     return 0;

@@ -14,14 +14,6 @@
 
 #define GIB_BYTES (1024LL * 1024 * 1024)
 
-static void zone_region(const char *zone, char out[64])
-{
-    snprintf(out, 64, "%s", zone);
-    char *dash = strrchr(out, '-');
-    if (dash && dash != out)
-        *dash = 0;
-}
-
 int block_meter_disk(struct store *s, const char *disk_id)
 {
     struct store_stmt *q = store_query(s,

@@ -85,4 +85,20 @@ int catalog_import_image(struct store *s, const char *data_dir, const char *file
 void keypair_register(void);
 void instance_register(void);
 void inquiry_register(void); /* inquiry.c: InquiryPriceRunInstances */
+
+/* launch_schema.c: the fields RunInstances and InquiryPriceRunInstances share */
+extern const char *const launch_charge_types[];
+extern const char *const launch_disk_types[];
+extern const char *const launch_renew_flags[];
+extern const char *const launch_internet_charge[];
+extern const struct param launch_placement[];
+extern const struct param launch_prepaid[];
+extern const struct param launch_system_disk[];
+extern const struct param launch_data_disk[];
+extern const struct param launch_vpc[];
+extern const struct param launch_internet[];
+extern const struct param launch_login[];
+extern const struct param launch_enabled[];
+extern const struct param launch_enhanced[];
+
 #endif

@@ -96,51 +96,20 @@ static int inquiry_price_run_instances(struct api_ctx *ctx)
     return 0;
 }
 
-static const char *const charge_types[] = {"PREPAID", "POSTPAID_BY_HOUR", "SPOTPAID", "CDHPAID", "CDCPAID", NULL};
-static const char *const disk_types[] = {"LOCAL_BASIC", "LOCAL_SSD",  "CLOUD_BASIC", "CLOUD_SSD", "CLOUD_PREMIUM",
-                                         "CLOUD_BSSD",  "CLOUD_HSSD", "CLOUD_TSSD",  NULL};
-static const char *const renew_flags[] = {"NOTIFY_AND_AUTO_RENEW", "NOTIFY_AND_MANUAL_RENEW",
-                                          "DISABLE_NOTIFY_AND_MANUAL_RENEW", NULL};
-static const char *const internet_charge[] = {"BANDWIDTH_PREPAID", "TRAFFIC_POSTPAID_BY_HOUR",
-                                              "BANDWIDTH_POSTPAID_BY_HOUR", "BANDWIDTH_PACKAGE", NULL};
-static const struct param p_placement[] = {P_STR("Zone", P_REQUIRED, 1, 64), P_INT("ProjectId", 0, 0, INT32_MAX),
-                                           P_STRS("HostIds", 0, 100, 64), P_END};
-static const struct param p_prepaid[] = {P_INT("Period", P_REQUIRED, 1, 60), P_ENUM("RenewFlag", 0, renew_flags),
-                                         P_END};
-static const struct param p_system_disk[] = {P_ENUM("DiskType", 0, disk_types), P_STR("DiskId", 0, 0, 32),
-                                             P_INT("DiskSize", 0, 1, 2048), P_END};
-static const struct param p_data_disk[] = {P_INT("DiskSize", P_REQUIRED, 10, 32000),
-                                           P_ENUM("DiskType", 0, disk_types),
-                                           P_STR("DiskId", 0, 0, 32),
-                                           P_BOOL("DeleteWithInstance", 0),
-                                           P_STR("SnapshotId", 0, 0, 32),
-                                           P_BOOL("Encrypt", 0),
-                                           P_END};
-static const struct param p_vpc[] = {P_STR("VpcId", P_REQUIRED, 1, 32),   P_STR("SubnetId", P_REQUIRED, 1, 32),
-                                     P_BOOL("AsVpcGateway", 0),           P_STRS("PrivateIpAddresses", 0, 100, 16),
-                                     P_INT("Ipv6AddressCount", 0, 0, 10), P_END};
-static const struct param p_internet[] = {P_ENUM("InternetChargeType", 0, internet_charge),
-                                          P_INT("InternetMaxBandwidthOut", 0, 0, 100000), P_BOOL("PublicIpAssigned", 0),
-                                          P_STR("BandwidthPackageId", 0, 0, 64), P_END};
-static const struct param p_login[] = {P_STR("Password", 0, 0, 64), P_STRS("KeyIds", 0, 1, 32),
-                                       P_STR("KeepImageLogin", 0, 0, 8), P_END};
-static const struct param p_enabled[] = {P_BOOL("Enabled", 0), P_END};
-static const struct param p_enhanced[] = {P_OBJ("SecurityService", 0, p_enabled), P_OBJ("MonitorService", 0, p_enabled),
-                                          P_OBJ("AutomationService", 0, p_enabled), P_END};
-static const struct param p_inquiry[] = {P_OBJ("Placement", P_REQUIRED, p_placement),
+static const struct param p_inquiry[] = {P_OBJ("Placement", P_REQUIRED, launch_placement),
                                          P_STR("ImageId", P_REQUIRED, 1, 32),
-                                         P_ENUM("InstanceChargeType", 0, charge_types),
-                                         P_OBJ("InstanceChargePrepaid", 0, p_prepaid),
+                                         P_ENUM("InstanceChargeType", 0, launch_charge_types),
+                                         P_OBJ("InstanceChargePrepaid", 0, launch_prepaid),
                                          P_STR("InstanceType", 0, 1, 64),
-                                         P_OBJ("SystemDisk", 0, p_system_disk),
-                                         P_OBJS("DataDisks", 0, 20, p_data_disk),
-                                         P_OBJ("VirtualPrivateCloud", 0, p_vpc),
-                                         P_OBJ("InternetAccessible", 0, p_internet),
+                                         P_OBJ("SystemDisk", 0, launch_system_disk),
+                                         P_OBJS("DataDisks", 0, 20, launch_data_disk),
+                                         P_OBJ("VirtualPrivateCloud", 0, launch_vpc),
+                                         P_OBJ("InternetAccessible", 0, launch_internet),
                                          P_INT("InstanceCount", 0, 1, 100),
                                          P_STR("InstanceName", 0, 1, 128),
-                                         P_OBJ("LoginSettings", 0, p_login),
+                                         P_OBJ("LoginSettings", 0, launch_login),
                                          P_STRS("SecurityGroupIds", 0, 5, 32),
-                                         P_OBJ("EnhancedService", 0, p_enhanced),
+                                         P_OBJ("EnhancedService", 0, launch_enhanced),
                                          P_STR("ClientToken", 0, 1, 64),
                                          P_STR("HostName", 0, 2, 60),
                                          P_TAG_SPEC,

@@ -18,15 +18,6 @@
 #include "compute/states.h"
 #include "meter/meter.h"
 
-/* The region of a zone: "ap-guangzhou-3" is in "ap-guangzhou". */
-static void zone_region(const char *zone, char out[64])
-{
-    snprintf(out, 64, "%s", zone);
-    char *dash = strrchr(out, '-');
-    if (dash && dash != out)
-        *dash = 0;
-}
-
 int compute_meter(struct store *s, const char *instance_id)
 {
     struct store_stmt *q = store_query(s,

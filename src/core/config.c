@@ -225,3 +225,11 @@ const struct region_conf *config_find_region(const struct config *c, const char 
             return &c->regions[i];
     return NULL;
 }
+
+void zone_region(const char *zone, char out[64])
+{
+    snprintf(out, 64, "%s", zone);
+    char *dash = strrchr(out, '-');
+    if (dash && dash != out)
+        *dash = 0;
+}

@@ -107,6 +107,8 @@ struct config {
 void config_defaults(struct config *c);
 int config_load(struct config *c, const char *path, char *err, size_t errlen);
 const struct region_conf *config_find_region(const struct config *c, const char *region);
+/* The region a zone name is in: "ap-guangzhou-3" is in "ap-guangzhou". */
+void zone_region(const char *zone, char out[64]);
 
 /* process.c: runs argv (no shell); stdin from input (may be NULL), stdout into out (may be NULL);
  * 0 if the exit status is 0, else -1 with the command and its stderr in err. */
