@@ -253,7 +253,8 @@ test("arrears: grace, isolation, recharge and restart; without a recharge, relea
   clock("20d");
   await waitFor(() => b.cvm.DescribeInstances({ InstanceIds: [id] }), (r) => r.TotalCount === 0, 60000, "released");
   const kinds = (await b.common.request("DescribeNotifications", { Limit: 100 })).NotificationSet.map((n) => n.Type);
-  for (const k of ["GRACE", "ISOLATED", "ARREARS_CLEARED", "RELEASED"]) assert.ok(kinds.includes(k), `notified ${k}: ${kinds}`);
+  for (const k of ["BALANCE_ALERT", "GRACE", "ISOLATED", "ARREARS_CLEARED", "RELEASED"])
+    assert.ok(kinds.includes(k), `notified ${k}: ${kinds}`);
   const audit = d.audit(500).filter((e) => e.Action === "OverdueStateChange" && e.Uin === b.Uin).map((e) => e.Result);
   for (const k of ["GRACE", "ISOLATED", "NORMAL", "RELEASED"]) assert.ok(audit.includes(k), `audited ${k}: ${audit}`);
 });
@@ -321,6 +322,10 @@ test("prepaid disks: paid at creation, renewed, refunded when released early, ex
   await rejectsWith(q.cbs.CreateDisks({ Placement: { Zone: ZONE }, DiskType: "CLOUD_PREMIUM", DiskSize: 2000,
     DiskChargeType: "PREPAID", DiskChargePrepaid: { Period: 12 } }), "InvalidAccount.InsufficientBalance");
   assert.equal((await q.cbs.DescribeDisks({})).TotalCount, before);
+  // auto-renewal: at the deadline one more month is paid from the balance
+  const auto = (await q.cbs.CreateDisks({ Placement: { Zone: ZONE }, DiskType: "CLOUD_PREMIUM", DiskSize: 10,
+    DiskChargeType: "PREPAID", DiskChargePrepaid: { Period: 1, RenewFlag: "NOTIFY_AND_AUTO_RENEW" } })).DiskIdSet[0];
+  const autoDl = unixOf((await q.cbs.DescribeDisks({ DiskIds: [auto] })).DiskSet[0].DeadlineTime);
   // released early: the unused part comes back
   const id2 = (await create()).DiskIdSet[0];
   const paid = await balance(q);
@@ -329,6 +334,13 @@ test("prepaid disks: paid at creation, renewed, refunded when released early, ex
   // past the deadline: EXPIRED refusals, then gone after the retention
   clock(`${Math.ceil((dl2 - clock()) / 3600) + 1}h`);
   await rejectsWith(q.cbs.ResizeDisk({ DiskId: id, DiskSize: 30 }), "InvalidDisk.Expire");
+  const renewed = (await q.cbs.DescribeDisks({ DiskIds: [auto] })).DiskSet[0];
+  assert.ok(unixOf(renewed.DeadlineTime) > autoDl, "the auto-renewing disk was renewed at its deadline");
+  assert.equal(renewed.DeadlineError, false);
+  const deals = await q.billing.DescribeDealsByCond({ StartTime: cam(q.since), EndTime: cam(clock() + 60), Limit: 100 });
+  assert.ok(deals.Deals.filter((x) => x.Action === "renew").length >= 2, "the manual and the automatic renewals");
+  const notes = (await q.common.request("DescribeNotifications", { Limit: 100 })).NotificationSet.map((n) => n.Type);
+  assert.ok(notes.includes("AUTO_RENEWED") && notes.includes("EXPIRED"), `notified: ${notes}`);
   assert.equal((await q.cbs.DescribeDisks({ DiskIds: [id] })).DiskSet[0].DeadlineError, true);
   clock("8d");
   await waitFor(() => q.cbs.DescribeDisks({ DiskIds: [id] }), (r) => r.TotalCount === 0, 30000, "released");

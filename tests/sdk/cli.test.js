@@ -151,3 +151,27 @@ test("yun up refuses a configuration key it does not read, in any section", () =
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("admin clock refuses to move the clock of a daemon without --test-clock; admin price import is all or nothing", () => {
+  const r = d.run(["admin", "clock", "--advance", "1h", "--data", d.dataDir]);
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /--test-clock/);
+  const now = JSON.parse(d.admin("clock")).Unix;
+  assert.ok(Math.abs(now - Date.now() / 1000) < 5, "wall time");
+  const fs = require("node:fs");
+  const file = `${d.dataDir}.prices.json`;
+  const rows = (l) => d.admin("price", "list").split("\n").filter((x) => x.trim()).length;
+  const before = rows();
+  fs.writeFileSync(file, JSON.stringify([{ Product: "cvm", Component: "v_cvm_cpu", Item: "S9", Price: "0.5" },
+    { Product: "cvm", Component: "v_cvm_mem", Item: "S9", Price: "0.1.2" }]));
+  const bad = d.run(["admin", "price", "import", file, "--data", d.dataDir]);
+  assert.notEqual(bad.status, 0, "a bad row refuses the file");
+  assert.equal(rows(), before, "nothing imported");
+  fs.writeFileSync(file, JSON.stringify([{ Product: "cvm", Component: "v_cvm_cpu", Item: "S9", Price: "0.5" },
+    { Product: "cvm", Component: "v_cvm_mem", Item: "S9", Price: "0.25", PayMode: "postPay" }]));
+  d.admin("price", "import", file);
+  const list = d.admin("price", "list").split("\n").filter((x) => x.trim()).map((x) => JSON.parse(x));
+  assert.equal(list.length, before + 2);
+  assert.ok(list.some((p) => p.Item === "S9" && p.Component === "v_cvm_mem" && p.Price === "0.25000000"));
+  fs.rmSync(file);
+});
