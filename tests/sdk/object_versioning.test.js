@@ -168,9 +168,8 @@ test("suspended: writes and deletes are the null version, older versions kept", 
   const v1 = await put(B, "k", "v1");
   await versioning(B, "Suspended");
   const n1 = await put(B, "k", "null-1");
-  assert.equal(n1.VersionId, "null");
-  const n2 = await put(B, "k", "null-2"); // replaces the null version
-  assert.equal(n2.VersionId, "null");
+  assert.equal(n1.VersionId, undefined, "a null version is not told on writes (as s3-tests expect)");
+  await put(B, "k", "null-2"); // replaces the null version
   let lv = await listVersions(B);
   assert.deepEqual(lv.Versions.map((v) => [v.VersionId, v.IsLatest]), [["null", true], [v1.VersionId, false]]);
   assert.equal(await get(B, "k", "null"), "null-2");
