@@ -179,14 +179,6 @@ void op_get_bucket_location(struct rq *r)
     send_xml(r, 200, &w);
 }
 
-void op_get_bucket_versioning(struct rq *r)
-{
-    struct xmlw w;
-    xmlw_init(&w, 4096);
-    xmlw_open_ns(&w, "VersioningConfiguration", S3_NS);
-    send_xml(r, 200, &w);
-}
-
 void op_get_bucket_acl(struct rq *r) { write_acl(r, r->b.owner_uin, r->b.acl); }
 
 void op_put_bucket_acl(struct rq *r)

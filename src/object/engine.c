@@ -310,6 +310,8 @@ static void unlink_file(const char *id)
     }
 }
 
+static int referenced(struct store *s, const char *id);
+
 static int collect_garbage(struct store *s)
 {
     char ids[256][ENGINE_ID_LEN + 8];
@@ -320,8 +322,10 @@ static int collect_garbage(struct store *s)
     while (n < 256 && store_step(q) == 1)
         snprintf(ids[n++], sizeof ids[0], "%s", store_text(q, 0));
     store_done(q);
+    /* a file still named by a version (or part) stays: only unreferenced bytes are freed */
     for (int i = 0; i < n; i++)
-        unlink_file(ids[i]);
+        if (referenced(s, ids[i]) == 0)
+            unlink_file(ids[i]);
     if (n && store_begin(s) == STORE_OK) {
         for (int i = 0; i < n; i++)
             store_exec(s, "DELETE FROM obj_garbage WHERE file = ?", "s", ids[i]);
@@ -333,9 +337,10 @@ static int collect_garbage(struct store *s)
 static int referenced(struct store *s, const char *id)
 {
     struct store_stmt *q = store_query(s,
-                                       "SELECT 1 FROM obj_objects WHERE file = ?1 UNION ALL"
-                                       " SELECT 1 FROM obj_parts WHERE file = ?1 LIMIT 1",
-                                       "s", id);
+                                       "SELECT 1 FROM obj_objects WHERE file = ? UNION ALL"
+                                       " SELECT 1 FROM obj_versions WHERE file = ? UNION ALL"
+                                       " SELECT 1 FROM obj_parts WHERE file = ? LIMIT 1",
+                                       "sss", id, id, id);
     if (!q)
         return -1;
     int rc = store_step(q);

@@ -1,6 +1,7 @@
 /*
- * listing: ListObjects (v1), ListObjectsV2 and ListObjectVersions, one walk over the key index
- * with S3's prefix, delimiter roll-up, markers and continuation tokens.
+ * listing: ListObjects (v1) and ListObjectsV2, one walk over the key index with S3's prefix,
+ * delimiter roll-up, markers and continuation tokens (ListObjectVersions is versioning.c's).
+ * A key whose current version is a delete marker is not listed.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,16 +160,12 @@ bool url_encoding(struct rq *r)
     return e && strcasecmp(e, "url") == 0;
 }
 
-static void write_contents(struct xmlw *w, const struct entry *e, bool url, bool owner, bool version)
+static void write_contents(struct xmlw *w, const struct entry *e, bool url, bool owner)
 {
     char t[40];
     iso_ms(e->mtime, t);
-    xmlw_open(w, version ? "Version" : "Contents");
+    xmlw_open(w, "Contents");
     xml_key(w, "Key", e->key, url);
-    if (version) {
-        xmlw_element(w, "VersionId", "null");
-        xmlw_element_bool(w, "IsLatest", true);
-    }
     xmlw_element(w, "LastModified", t);
     char etag[90];
     snprintf(etag, sizeof etag, "\"%s\"", e->etag);
@@ -191,8 +188,8 @@ static void write_prefixes(struct xmlw *w, const struct listing *l, bool url)
     }
 }
 
-/* ListObjects (v1), ListObjectsV2 and ListObjectVersions share the walk. */
-static void list_objects(struct rq *r, int kind /* 1, 2, or 3 = versions */)
+/* ListObjects (v1) and ListObjectsV2 share the walk. */
+static void list_objects(struct rq *r, int kind /* 1 or 2 */)
 {
     const char *prefix = qget(r, "prefix") ? qget(r, "prefix") : "";
     const char *delim = qget(r, "delimiter");
@@ -206,8 +203,6 @@ static void list_objects(struct rq *r, int kind /* 1, 2, or 3 = versions */)
     const char *token = qget(r, "continuation-token");
     if (kind == 1)
         marker = qget(r, "marker") ? strdup(qget(r, "marker")) : NULL;
-    else if (kind == 3)
-        marker = qget(r, "key-marker") ? strdup(qget(r, "key-marker")) : NULL;
     else if (token) {
         uint8_t dec[MAX_KEY_BYTES + 8];
         long n = obj_base64_decode(token, strlen(token), dec, sizeof dec - 1);
@@ -228,7 +223,7 @@ static void list_objects(struct rq *r, int kind /* 1, 2, or 3 = versions */)
     }
     struct xmlw w;
     xmlw_init(&w, 64u << 20);
-    xmlw_open_ns(&w, kind == 3 ? "ListVersionsResult" : "ListBucketResult", S3_NS);
+    xmlw_open_ns(&w, "ListBucketResult", S3_NS);
     xmlw_element(&w, "Name", r->bucket);
     xml_key(&w, "Prefix", prefix, url);
     const char *last = l.n ? l.v[l.n - 1].key : NULL;
@@ -236,7 +231,7 @@ static void list_objects(struct rq *r, int kind /* 1, 2, or 3 = versions */)
         xml_key(&w, "Marker", qget(r, "marker") ? qget(r, "marker") : "", url);
         if (l.truncated && delim && last)
             xml_key(&w, "NextMarker", last, url);
-    } else if (kind == 2) {
+    } else {
         if (token)
             xmlw_element(&w, "ContinuationToken", token);
         if (qget(r, "start-after"))
@@ -246,13 +241,6 @@ static void list_objects(struct rq *r, int kind /* 1, 2, or 3 = versions */)
             char tok[((MAX_KEY_BYTES + 2) / 3) * 4 + 8];
             obj_base64_encode((const uint8_t *)last, strlen(last), tok);
             xmlw_element(&w, "NextContinuationToken", tok);
-        }
-    } else {
-        xml_key(&w, "KeyMarker", qget(r, "key-marker") ? qget(r, "key-marker") : "", url);
-        xmlw_element(&w, "VersionIdMarker", qget(r, "version-id-marker") ? qget(r, "version-id-marker") : "");
-        if (l.truncated && last) {
-            xml_key(&w, "NextKeyMarker", last, url);
-            xmlw_element(&w, "NextVersionIdMarker", "null");
         }
     }
     xmlw_element_u64(&w, "MaxKeys", max);
@@ -264,7 +252,7 @@ static void list_objects(struct rq *r, int kind /* 1, 2, or 3 = versions */)
     bool owner = kind != 2 || (qget(r, "fetch-owner") && strcmp(qget(r, "fetch-owner"), "true") == 0);
     for (size_t i = 0; i < l.n; i++)
         if (!l.v[i].prefix)
-            write_contents(&w, &l.v[i], url, owner, kind == 3);
+            write_contents(&w, &l.v[i], url, owner);
     write_prefixes(&w, &l, url);
     listing_free(&l);
     send_xml(r, 200, &w);
@@ -281,5 +269,3 @@ void op_list_objects_v2(struct rq *r)
     }
     list_objects(r, 2);
 }
-
-void op_list_object_versions(struct rq *r) { list_objects(r, 3); }

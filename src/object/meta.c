@@ -55,6 +55,21 @@ static const struct migration object_migrations[] = {
     {3, "ALTER TABLE obj_objects ADD COLUMN parts TEXT;"
         "ALTER TABLE obj_objects ADD COLUMN upload_id TEXT;"
         "ALTER TABLE obj_buckets ADD COLUMN public_block TEXT;"},
+    /* versioning: '', 'Enabled' or 'Suspended'. obj_objects holds each key's current version (a
+     * delete marker, marker = 1, included), obj_versions the older ones; seq orders a key's
+     * versions (the current one has the highest), version_id is what S3 clients see ('null' for
+     * what was written while the bucket was unversioned or suspended). */
+    {4, "ALTER TABLE obj_buckets ADD COLUMN versioning TEXT NOT NULL DEFAULT '';"
+        "ALTER TABLE obj_objects ADD COLUMN version_id TEXT NOT NULL DEFAULT 'null';"
+        "ALTER TABLE obj_objects ADD COLUMN marker INTEGER NOT NULL DEFAULT 0;"
+        "ALTER TABLE obj_objects ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;"
+        "CREATE TABLE obj_versions (bucket TEXT NOT NULL, key TEXT NOT NULL, seq INTEGER NOT NULL,"
+        " version_id TEXT NOT NULL, marker INTEGER NOT NULL DEFAULT 0, size INTEGER NOT NULL,"
+        " etag TEXT NOT NULL, mtime INTEGER NOT NULL, content_type TEXT NOT NULL, headers TEXT, meta TEXT,"
+        " tags TEXT, acl TEXT NOT NULL DEFAULT 'private', file TEXT NOT NULL, checksum TEXT,"
+        " owner_uin TEXT NOT NULL, parts TEXT, upload_id TEXT, PRIMARY KEY (bucket, key, seq));"
+        "CREATE UNIQUE INDEX obj_versions_id ON obj_versions (bucket, key, version_id);"
+        "CREATE INDEX obj_versions_file ON obj_versions (file);"},
 };
 
 int meta_migrate(struct store *s, char *err, size_t errlen)
@@ -141,7 +156,7 @@ int load_bucket(const char *name, struct bucket *b)
     struct store_stmt *q =
         store_query(store_thread(),
                     "SELECT name, owner_uin, app_id, region, acl, created, objects, bytes,"
-                    " quota_objects, quota_bytes, bucket_id, public_block FROM obj_buckets WHERE name = ?",
+                    " quota_objects, quota_bytes, bucket_id, public_block, versioning FROM obj_buckets WHERE name = ?",
                     "s", name);
     if (!q)
         return -1;
@@ -159,6 +174,7 @@ int load_bucket(const char *name, struct bucket *b)
         b->quota_bytes = store_int(q, 9);
         snprintf(b->id, sizeof b->id, "%s", store_text(q, 10));
         snprintf(b->public_block, sizeof b->public_block, "%s", store_is_null(q, 11) ? "" : store_text(q, 11));
+        snprintf(b->versioning, sizeof b->versioning, "%s", store_text(q, 12));
     }
     store_done(q);
     return rc < 0 ? -1 : rc;
@@ -167,7 +183,7 @@ int load_bucket(const char *name, struct bucket *b)
 /* Inside the caller's transaction: is the bucket named r->bucket still the one the request was
  * authorised on (owner and creation id)? A bucket deleted and created again while a body streamed
  * in is another bucket. 0 yes (its current row in *now if given), -1 no (failure recorded). */
-static int same_bucket(struct rq *r, struct bucket *now)
+int same_bucket(struct rq *r, struct bucket *now)
 {
     struct bucket b;
     int rc = load_bucket(r->bucket, &b);
@@ -183,12 +199,13 @@ static int same_bucket(struct rq *r, struct bucket *now)
     return -1;
 }
 
-/* Opens the transaction a change to the authorised bucket runs in. 0, or -1 (recorded, nothing open). */
+/* Opens the transaction a change to the authorised bucket runs in; r->b is its row as the
+ * transaction sees it (versioning state, counters). 0, or -1 (recorded, nothing open). */
 int meta_begin_bucket_change(struct rq *r)
 {
     if (meta_begin(r) != 0)
         return -1;
-    if (same_bucket(r, NULL) != 0) {
+    if (same_bucket(r, &r->b) != 0) {
         meta_rollback();
         return -1;
     }
@@ -268,7 +285,11 @@ int meta_delete_bucket(struct rq *r)
     if (meta_begin_bucket_change(r) != 0)
         return -1;
     struct store *s = store_thread();
-    struct store_stmt *q = store_query(s, "SELECT 1 FROM obj_objects WHERE bucket = ? LIMIT 1", "s", r->bucket);
+    /* a bucket holding only old versions or delete markers is not empty either (S3) */
+    struct store_stmt *q = store_query(s,
+                                       "SELECT 1 FROM obj_objects WHERE bucket = ? UNION ALL"
+                                       " SELECT 1 FROM obj_versions WHERE bucket = ? LIMIT 1",
+                                       "ss", r->bucket, r->bucket);
     int has = q ? store_step(q) : -1;
     store_done(q);
     if (has != 0) {
@@ -291,7 +312,7 @@ int meta_delete_bucket(struct rq *r)
 
 /* The end of a one-row update (rc: rows changed, or a STORE_* error): committed with its audit
  * record if it changed a row, rolled back otherwise. Rows changed, or -1 (recorded). */
-static int finish_update(struct rq *r, int rc)
+int finish_update(struct rq *r, int rc)
 {
     if (rc <= 0) {
         meta_rollback();
@@ -311,6 +332,8 @@ int meta_set_bucket_column(struct rq *r, enum bucket_column column, const char *
         [BUCKET_TAGS] = "UPDATE obj_buckets SET tags = ? WHERE name = ? AND bucket_id = ? AND owner_uin = ?",
         [BUCKET_PUBLIC_BLOCK] =
             "UPDATE obj_buckets SET public_block = ? WHERE name = ? AND bucket_id = ? AND owner_uin = ?",
+        [BUCKET_VERSIONING] =
+            "UPDATE obj_buckets SET versioning = ? WHERE name = ? AND bucket_id = ? AND owner_uin = ?",
     };
     if (meta_begin(r) != 0)
         return -1;
@@ -344,58 +367,53 @@ void objrow_free(struct objrow *o)
     o->headers = o->meta = o->tags = o->parts = NULL;
 }
 
-/* 1 found (*o filled; objrow_free it), 0 not, -1 error (not recorded). */
+/* Fills *o from a row whose first columns are OBJROW_COLUMNS. */
+void objrow_fill(struct store_stmt *q, struct objrow *o)
+{
+    o->size = store_int(q, 0);
+    o->mtime = store_int(q, 1);
+    snprintf(o->etag, sizeof o->etag, "%s", store_text(q, 2));
+    snprintf(o->content_type, sizeof o->content_type, "%s", store_text(q, 3));
+    snprintf(o->acl, sizeof o->acl, "%s", store_text(q, 4));
+    snprintf(o->file, sizeof o->file, "%s", store_text(q, 5));
+    snprintf(o->owner, sizeof o->owner, "%s", store_text(q, 6));
+    snprintf(o->checksum, sizeof o->checksum, "%s", store_text(q, 7));
+    o->headers = dup_or_null(q, 8);
+    o->meta = dup_or_null(q, 9);
+    o->tags = dup_or_null(q, 10);
+    o->parts = dup_or_null(q, 11);
+    snprintf(o->version_id, sizeof o->version_id, "%s", store_text(q, 12));
+    o->marker = store_int(q, 13) != 0;
+    o->seq = store_int(q, 14);
+}
+
+/* The key's current version, a delete marker included. 1 found (*o filled; objrow_free it), 0
+ * not, -1 error (not recorded). */
 int load_object(const char *bucket, const char *key, struct objrow *o)
 {
-    struct store_stmt *q =
-        store_query(store_thread(),
-                    "SELECT size, mtime, etag, content_type, acl, file, owner_uin, checksum, headers, meta, tags, parts"
-                    " FROM obj_objects WHERE bucket = ? AND key = ?",
-                    "ss", bucket, key);
+    struct store_stmt *q = store_query(
+        store_thread(), "SELECT " OBJROW_COLUMNS " FROM obj_objects WHERE bucket = ? AND key = ?", "ss", bucket, key);
     if (!q)
         return -1;
     int rc = store_step(q);
-    if (rc == 1) {
-        o->size = store_int(q, 0);
-        o->mtime = store_int(q, 1);
-        snprintf(o->etag, sizeof o->etag, "%s", store_text(q, 2));
-        snprintf(o->content_type, sizeof o->content_type, "%s", store_text(q, 3));
-        snprintf(o->acl, sizeof o->acl, "%s", store_text(q, 4));
-        snprintf(o->file, sizeof o->file, "%s", store_text(q, 5));
-        snprintf(o->owner, sizeof o->owner, "%s", store_text(q, 6));
-        snprintf(o->checksum, sizeof o->checksum, "%s", store_text(q, 7));
-        o->headers = dup_or_null(q, 8);
-        o->meta = dup_or_null(q, 9);
-        o->tags = dup_or_null(q, 10);
-        o->parts = dup_or_null(q, 11);
-    }
+    if (rc == 1)
+        objrow_fill(q, o);
     store_done(q);
     return rc < 0 ? -1 : rc;
 }
 
-/* The object the request names. 0 (*o filled), or -1 (recorded: NoSuchKey or a store failure). */
-int load_request_object(struct rq *r, struct objrow *o)
-{
-    int rc = load_object(r->bucket, r->key, o);
-    if (rc == 0)
-        fail(r, 404, "NoSuchKey", "The specified key does not exist.");
-    else if (rc < 0)
-        fail_store(r);
-    return rc == 1 ? 0 : -1;
-}
-
 /* Keys of a bucket in key order from `from` (included or not), at most limit rows, each handed to
- * visit until it returns false. 0, or -1. */
+ * visit until it returns false; a key whose current version is a delete marker is not there. 0, or -1. */
 int meta_each_key(const char *bucket, const char *from, bool inclusive, int64_t limit,
                   bool (*visit)(void *arg, const struct entry *e), void *arg)
 {
     struct store_stmt *q = inclusive ? store_query(store_thread(),
                                                    "SELECT key, size, etag, mtime, owner_uin FROM obj_objects"
-                                                   " WHERE bucket = ? AND key >= ? ORDER BY key LIMIT ?",
+                                                   " WHERE bucket = ? AND key >= ? AND marker = 0 ORDER BY key LIMIT ?",
                                                    "ssi", bucket, from, limit)
                                      : store_query(store_thread(),
                                                    "SELECT key, size, etag, mtime, owner_uin FROM obj_objects"
-                                                   " WHERE bucket = ? AND key > ? ORDER BY key LIMIT ?",
+                                                   " WHERE bucket = ? AND key > ? AND marker = 0 ORDER BY key LIMIT ?",
                                                    "ssi", bucket, from, limit);
     if (!q)
         return -1;
@@ -409,136 +427,4 @@ int meta_each_key(const char *bucket, const char *from, bool inclusive, int64_t 
     }
     store_done(q);
     return rc < 0 ? -1 : 0;
-}
-
-/* Within a transaction: checks quotas, replaces the row, moves the old file to garbage, updates
- * the bucket's counters. Returns 0, or -1 (failure recorded; caller rolls back). */
-int put_row(struct rq *r, const struct new_object *n)
-{
-    struct store *s = store_thread();
-    struct bucket b;
-    if (same_bucket(r, &b) != 0)
-        return -1;
-    int64_t old_size = 0, had = 0;
-    char old_file[ENGINE_ID_LEN + 8] = "", old_etag[80] = "";
-    struct store_stmt *q = store_query(s, "SELECT size, file, etag FROM obj_objects WHERE bucket = ? AND key = ?", "ss",
-                                       r->bucket, r->key);
-    if (!q) {
-        fail_store(r);
-        return -1;
-    }
-    if (store_step(q) == 1) {
-        had = 1;
-        old_size = store_int(q, 0);
-        snprintf(old_file, sizeof old_file, "%s", store_text(q, 1));
-        snprintf(old_etag, sizeof old_etag, "%s", store_text(q, 2));
-    }
-    store_done(q);
-    if (n->conditional && write_conditions(r, had, old_etag) != 0)
-        return -1;
-    int64_t bytes = b.bytes - old_size + n->size, objects = b.objects + (had ? 0 : 1);
-    if ((b.quota_bytes > 0 && bytes > b.quota_bytes) || (b.quota_objects > 0 && objects > b.quota_objects)) {
-        fail(r, 403, "QuotaExceeded", "The bucket's storage quota would be exceeded.");
-        return -1;
-    }
-    q = store_query(s,
-                    "SELECT q.quota_bytes, q.quota_objects, COALESCE(SUM(b.bytes), 0), COALESCE(SUM(b.objects), 0)"
-                    " FROM obj_account_quota q LEFT JOIN obj_buckets b ON b.owner_uin = q.owner_uin"
-                    " WHERE q.owner_uin = ? GROUP BY q.owner_uin",
-                    "s", b.owner_uin);
-    if (!q) {
-        fail_store(r);
-        return -1;
-    }
-    if (store_step(q) == 1) {
-        int64_t qb = store_int(q, 0), qo = store_int(q, 1);
-        int64_t ab = store_int(q, 2) - old_size + n->size, ao = store_int(q, 3) + (had ? 0 : 1);
-        if ((qb > 0 && ab > qb) || (qo > 0 && ao > qo)) {
-            store_done(q);
-            fail(r, 403, "QuotaExceeded", "The account's storage quota would be exceeded.");
-            return -1;
-        }
-    }
-    store_done(q);
-    if (store_exec(s,
-                   "INSERT INTO obj_objects (bucket, key, size, etag, mtime, content_type, headers, meta,"
-                   " tags, acl, file, checksum, owner_uin, parts, upload_id)"
-                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                   " ON CONFLICT (bucket, key) DO UPDATE SET size = excluded.size, etag = excluded.etag,"
-                   " mtime = excluded.mtime, content_type = excluded.content_type, headers = excluded.headers,"
-                   " meta = excluded.meta, tags = excluded.tags, acl = excluded.acl, file = excluded.file,"
-                   " checksum = excluded.checksum, owner_uin = excluded.owner_uin, parts = excluded.parts,"
-                   " upload_id = excluded.upload_id",
-                   "ssisissssssssss", r->bucket, r->key, n->size, n->etag, now_ms(), n->content_type, n->headers,
-                   n->meta, n->tags, n->acl, n->file, n->checksum, b.owner_uin, n->parts, n->upload_id) < 0 ||
-        store_exec(s, "UPDATE obj_buckets SET bytes = ?, objects = ? WHERE name = ?", "iis", bytes, objects,
-                   r->bucket) < 0 ||
-        (old_file[0] && engine_garbage(s, old_file) != 0)) {
-        fail_store(r);
-        return -1;
-    }
-    return 0;
-}
-
-/* Commits a new object whose bytes are synced in tmp/<file>, then publishes the file. 0, or -1
- * (recorded). */
-int commit_object(struct rq *r, const struct new_object *n)
-{
-    if (meta_begin(r) != 0)
-        return -1;
-    if (put_row(r, n) != 0) {
-        meta_rollback();
-        return -1;
-    }
-    if (meta_commit(r) != 0)
-        return -1;
-    engine_publish(n->file);
-    return 0;
-}
-
-/* In the open transaction: the object `key` of the request's bucket is gone (if it was there),
- * its file queued for unlinking, the bucket's counters updated. 0, or -1 (store failure). */
-int meta_drop_object(struct rq *r, const char *key)
-{
-    struct store *s = store_thread();
-    struct store_stmt *q =
-        store_query(s, "SELECT size, file FROM obj_objects WHERE bucket = ? AND key = ?", "ss", r->bucket, key);
-    int rc = q ? store_step(q) : -1;
-    int64_t size = rc == 1 ? store_int(q, 0) : 0;
-    char file[ENGINE_ID_LEN + 8] = "";
-    if (rc == 1)
-        snprintf(file, sizeof file, "%s", store_text(q, 1));
-    store_done(q);
-    if (rc == 1 && (store_exec(s, "DELETE FROM obj_objects WHERE bucket = ? AND key = ?", "ss", r->bucket, key) < 0 ||
-                    store_exec(s, "UPDATE obj_buckets SET bytes = bytes - ?, objects = objects - 1 WHERE name = ?",
-                               "is", size, r->bucket) < 0 ||
-                    engine_garbage(s, file) != 0))
-        rc = -1;
-    return rc < 0 ? -1 : 0;
-}
-
-/* DeleteObject: the request's key is gone (whether it was there or not). 0, or -1 (recorded). */
-int meta_delete_object(struct rq *r)
-{
-    if (meta_begin_bucket_change(r) != 0)
-        return -1;
-    if (meta_drop_object(r, r->key) != 0) {
-        meta_rollback();
-        fail_store(r);
-        return -1;
-    }
-    return meta_commit(r);
-}
-
-/* Sets the object's acl or tags. Rows changed (0: no such key), or -1 (recorded). */
-int meta_set_object_column(struct rq *r, enum object_column column, const char *value)
-{
-    static const char *const sql[] = {
-        [OBJECT_ACL] = "UPDATE obj_objects SET acl = ? WHERE bucket = ? AND key = ?",
-        [OBJECT_TAGS] = "UPDATE obj_objects SET tags = ? WHERE bucket = ? AND key = ?",
-    };
-    if (meta_begin_bucket_change(r) != 0)
-        return -1;
-    int rc = store_exec(store_thread(), sql[column], "sss", value, r->bucket, r->key);
-    return finish_update(r, rc);
 }

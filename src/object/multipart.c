@@ -158,6 +158,7 @@ static void complete_result(struct rq *r, const char *etag)
     xmlw_element(&w, "Bucket", r->bucket);
     xmlw_element(&w, "Key", r->key);
     xmlw_element(&w, "ETag", q2);
+    version_headers(r);
     send_xml(r, 200, &w);
 }
 

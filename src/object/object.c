@@ -1,6 +1,7 @@
 /*
- * object: the object writes: PutObject (its body streamed by body.c), CopyObject, DeleteObject(s),
- * and an object's tags and canned ACL.
+ * object: the object writes: PutObject (its body streamed by body.c), CopyObject (from a version
+ * too), DeleteObject(s) (a version, or a delete marker in a versioned bucket), and the tags and
+ * canned ACL of an object or one of its versions.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -39,16 +40,19 @@ void op_put_object(struct rq *r)
             r->file.id[0] = 0; /* committed: no longer ours to discard */
             add_header(r, "ETag", "\"%s\"", etag);
             checksum_header(r, n.checksum);
+            version_headers(r);
             send_empty(r, 200);
         }
     }
     object_settings_free(&set);
 }
 
-/* Loads the copy source the caller may read; 0 or -1 (recorded). */
+/* Loads the copy source (its current version, or the one ?versionId names) the caller may read,
+ * and tells its version id if it has one; 0 or -1 (recorded). */
 int copy_source(struct rq *r, struct objrow *o, char *sbucket, size_t blen, char **skey)
 {
-    if (parse_copy_source(r, sbucket, blen, skey) != 0)
+    char vid[VERSION_ID_LEN + 8] = "";
+    if (parse_copy_source(r, sbucket, blen, skey, vid, sizeof vid) != 0)
         return -1;
     struct bucket sb;
     int rc = load_bucket(sbucket, &sb);
@@ -59,16 +63,25 @@ int copy_source(struct rq *r, struct objrow *o, char *sbucket, size_t blen, char
             fail_store(r);
         return -1;
     }
-    rc = load_object(sbucket, *skey, o);
-    if (rc != 1) {
-        if (rc == 0)
+    rc = load_version(sbucket, *skey, vid[0] ? vid : NULL, o);
+    if (rc != 1 || (o->marker && !vid[0])) {
+        if (rc == 0 && vid[0])
+            fail(r, 404, "NoSuchVersion", "The specified version does not exist.");
+        else if (rc >= 0)
             fail(r, 404, "NoSuchKey", "The specified key does not exist.");
         else
             fail_store(r);
         return -1;
     }
+    if (o->marker) {
+        fail(r, 400, "InvalidRequest",
+             "The source of a copy request may not specifically refer to a delete marker by version id.");
+        return -1;
+    }
     if (authorize(r, "cos:GetObject", &sb, *skey, OP_PUBLIC_READ, o->acl) != 1)
         return -1;
+    if (vid[0] || sb.versioning[0])
+        add_header(r, "x-amz-copy-source-version-id", "%s", o->version_id);
     return copy_conditions(r, o);
 }
 
@@ -88,7 +101,9 @@ void op_copy_object(struct rq *r)
         fail(r, 400, "InvalidArgument", "Unknown metadata directive.");
         goto out;
     }
-    if (!replace && strcmp(sbucket, r->bucket) == 0 && strcmp(skey, r->key) == 0) {
+    /* copying an older version onto its key restores it: that is no copy to itself */
+    if (!replace && strcmp(sbucket, r->bucket) == 0 && strcmp(skey, r->key) == 0 &&
+        !strstr(hdr_amz(r, "copy-source"), "versionId=")) {
         fail(r, 400, "InvalidRequest",
              "This copy request is illegal because it is trying to copy an object to itself without changing the "
              "object's metadata, storage class, website redirect location or encryption attributes.");
@@ -135,6 +150,7 @@ void op_copy_object(struct rq *r)
                                .checksum = o.checksum[0] ? o.checksum : NULL};
         if (commit_object(r, &n) == 0) {
             r->file.id[0] = 0;
+            version_headers(r);
             struct xmlw w;
             char t[40], etag[90];
             iso_ms(now_ms(), t);
@@ -156,8 +172,10 @@ out:
 
 void op_delete_object(struct rq *r)
 {
-    if (meta_delete_object(r) == 0)
+    if (meta_delete_object(r) == 0) {
+        version_headers(r);
         send_empty(r, 204);
+    }
 }
 
 void op_delete_objects(struct rq *r)
@@ -194,16 +212,21 @@ void op_delete_objects(struct rq *r)
             xmlw_close(&w);
             continue;
         }
-        int rc = meta_drop_object(r, key);
-        if (rc < 0) {
+        const char *vid = d.objects[i].version_id;
+        if (meta_remove(r, key, vid) != 0) {
             broken = true;
             break;
         }
         if (!d.quiet) {
             xmlw_open(&w, "Deleted");
             xmlw_element(&w, "Key", key);
-            if (d.objects[i].version_id)
-                xmlw_element(&w, "VersionId", d.objects[i].version_id);
+            if (vid)
+                xmlw_element(&w, "VersionId", vid);
+            if (r->delete_marker) {
+                xmlw_element_bool(&w, "DeleteMarker", true);
+                if (!vid)
+                    xmlw_element(&w, "DeleteMarkerVersionId", r->version_id);
+            }
             xmlw_close(&w);
         }
     }
@@ -220,11 +243,29 @@ void op_delete_objects(struct rq *r)
     send_xml(r, 200, &w);
 }
 
+/* What an update of one version's tags or ACL answers when it changed nothing. */
+static void answer_version_update(struct rq *r, int rows, unsigned status)
+{
+    bool by_version = qhas(r, "versionId");
+    if (rows > 0)
+        version_headers(r);
+    answer_update(r, rows, by_version ? "NoSuchVersion" : "NoSuchKey",
+                  by_version ? "The specified version does not exist." : "The specified key does not exist.", status);
+}
+
+/* A read of one version's tags or ACL tells which version it read. */
+static void read_version_header(struct rq *r, const struct objrow *o)
+{
+    if (qhas(r, "versionId") || r->b.versioning[0])
+        add_header(r, "x-amz-version-id", "%s", o->version_id);
+}
+
 void op_get_object_tagging(struct rq *r)
 {
     struct objrow o = {0};
     if (load_request_object(r, &o) != 0)
         return;
+    read_version_header(r, &o);
     write_tagging(r, o.tags);
     objrow_free(&o);
 }
@@ -233,15 +274,13 @@ void op_put_object_tagging(struct rq *r)
 {
     char *tags = parse_tagging_body(r, S3XML_MAX_OBJECT_TAGS);
     if (tags)
-        answer_update(r, meta_set_object_column(r, OBJECT_TAGS, tags), "NoSuchKey", "The specified key does not exist.",
-                      200);
+        answer_version_update(r, meta_set_object_column(r, OBJECT_TAGS, tags), 200);
     free(tags);
 }
 
 void op_delete_object_tagging(struct rq *r)
 {
-    answer_update(r, meta_set_object_column(r, OBJECT_TAGS, NULL), "NoSuchKey", "The specified key does not exist.",
-                  204);
+    answer_version_update(r, meta_set_object_column(r, OBJECT_TAGS, NULL), 204);
 }
 
 void op_get_object_acl(struct rq *r)
@@ -249,6 +288,7 @@ void op_get_object_acl(struct rq *r)
     struct objrow o = {0};
     if (load_request_object(r, &o) != 0)
         return;
+    read_version_header(r, &o);
     write_acl(r, o.owner, o.acl);
     objrow_free(&o);
 }
@@ -258,5 +298,5 @@ void op_put_object_acl(struct rq *r)
     const char *acl = request_new_acl(r);
     if (!acl)
         return;
-    answer_update(r, meta_set_object_column(r, OBJECT_ACL, acl), "NoSuchKey", "The specified key does not exist.", 200);
+    answer_version_update(r, meta_set_object_column(r, OBJECT_ACL, acl), 200);
 }

@@ -10,10 +10,13 @@
  *   reply.c     answers: headers, XML documents, errors
  *   meta.c      every statement on the obj_* tables and their schema; the audit record
  *   meta_upload.c  the same for multipart uploads (obj_uploads, obj_parts)
- *   bucket.c, listing.c, object.c, object_read.c, multipart.c: the operations, one family each
+ *   meta_version.c the same for an object's versions (obj_objects, obj_versions): writes, deletes,
+ *               delete markers, the version listing
+ *   bucket.c, listing.c, object.c, object_read.c, multipart.c, versioning.c: the operations, one
+ *               family each
  *
- * Only meta.c and engine.c touch the store. Handlers record a failure with fail() and return;
- * the listener answers it.
+ * Only meta.c, meta_upload.c, meta_version.c and engine.c touch the store. Handlers record a failure with fail() and
+ * return; the listener answers it.
  */
 #ifndef YUN_OBJECT_INT_H
 #define YUN_OBJECT_INT_H
@@ -46,6 +49,7 @@
 #define LIST_MAX         1000
 #define MAX_RESP_HEADERS 48
 #define SMALL_OBJECT     (32 * 1024)
+#define VERSION_ID_LEN   32
 #define BODY_MEMORY      (32u << 20) /* bytes of request bodies held in memory (XML documents), all requests together */
 
 extern const struct config *object_config; /* set once at start, read-only afterwards */
@@ -66,6 +70,7 @@ struct bucket {
     char name[64], owner_uin[24], app_id[24], region[64], acl[24];
     char id[24];          /* set at creation: the same name created again is another bucket */
     char public_block[8]; /* obj_buckets.public_block, "" if none */
+    char versioning[12];  /* "", "Enabled" or "Suspended": once set, never "" again */
     int64_t created, objects, bytes, quota_objects, quota_bytes;
 };
 
@@ -125,6 +130,10 @@ struct rq {
     bool audited;                                           /* the audit record was committed with the change itself */
     enum { METER_NONE, METER_ALLOWED, METER_DENIED } meter; /* set where the bucket's authorisation is decided */
     bool read_txn; /* GET/HEAD: bucket and object rows read in one SQLite read transaction */
+    /* the version a write made, a delete removed or made (a delete marker), "" if none to tell */
+    char version_id[VERSION_ID_LEN + 8];
+    bool delete_marker; /* ... and it is a delete marker */
+    bool keep_headers;  /* the error answer carries the headers added (x-amz-delete-marker) */
     /* a failure found while the body streams in is answered at the end */
     int err_status;
     char err_code[64];
@@ -149,12 +158,25 @@ struct rq {
     char result[64]; /* its S3 error code, "" for success */
 };
 
-/* An object's row (obj_objects). */
+/* A version of an object: the current one (obj_objects) or an older one (obj_versions). */
 struct objrow {
     int64_t size, mtime;
     char etag[80], content_type[256], acl[24], file[ENGINE_ID_LEN + 8], owner[24], checksum[96];
     char *headers, *meta, *tags;
-    char *parts; /* a multipart object's part sizes, "s1,s2,..."; NULL otherwise */
+    char *parts;                         /* a multipart object's part sizes, "s1,s2,..."; NULL otherwise */
+    char version_id[VERSION_ID_LEN + 8]; /* "null" for one written while the bucket was unversioned or suspended */
+    bool marker;                         /* a delete marker: no bytes, no file */
+    int64_t seq;                         /* orders an object's versions: the current one has the highest */
+};
+/* The columns objrow_fill reads, in its order. */
+#define OBJROW_COLUMNS                                                                                                 \
+    "size, mtime, etag, content_type, acl, file, owner_uin, checksum, headers, meta, tags, parts, version_id, marker," \
+    " seq"
+/* A version in a version listing: valid during the visit only. */
+struct version_entry {
+    const char *key, *version_id, *etag, *owner;
+    bool marker, latest;
+    int64_t size, mtime, seq;
 };
 
 /* What a write stores: PutObject, CopyObject, CompleteMultipartUpload (and an upload's settings). */
@@ -204,7 +226,7 @@ struct object_settings {
     const char *acl;
     char *meta, *headers, *tags;
 };
-enum bucket_column { BUCKET_ACL, BUCKET_TAGS, BUCKET_PUBLIC_BLOCK };
+enum bucket_column { BUCKET_ACL, BUCKET_TAGS, BUCKET_PUBLIC_BLOCK, BUCKET_VERSIONING };
 enum object_column { OBJECT_ACL, OBJECT_TAGS };
 
 /* routes.c */
@@ -242,7 +264,7 @@ int read_conditions(struct rq *r, const struct objrow *o);
 int copy_conditions(struct rq *r, const struct objrow *o);
 const char *content_type_of(struct rq *r);
 int parse_range(const char *h, int64_t size, int64_t *from, int64_t *len);
-int parse_copy_source(struct rq *r, char *bucket, size_t blen, char **key);
+int parse_copy_source(struct rq *r, char *bucket, size_t blen, char **key, char *vid, size_t vlen);
 char *parse_tagging_body(struct rq *r, size_t max_tags);
 void cam_resource(struct rq *r, const struct bucket *b, const char *bucket, const char *key, char *out, size_t len);
 int request_settings(struct rq *r, struct object_settings *s);
@@ -273,8 +295,8 @@ int meta_migrate(struct store *s, char *err, size_t errlen);
 void fail_store(struct rq *r);
 char *dup_or_null(struct store_stmt *q, int col);
 int load_bucket(const char *name, struct bucket *b);
+void objrow_fill(struct store_stmt *q, struct objrow *o);
 int load_object(const char *bucket, const char *key, struct objrow *o);
-int load_request_object(struct rq *r, struct objrow *o);
 void objrow_free(struct objrow *o);
 void meta_read_begin(struct rq *r);
 void end_read_txn(struct rq *r);
@@ -291,13 +313,20 @@ int meta_set_bucket_column(struct rq *r, enum bucket_column column, const char *
 int meta_bucket_tags(const char *bucket, char **tags);
 int meta_each_key(const char *bucket, const char *from, bool inclusive, int64_t limit,
                   bool (*visit)(void *arg, const struct entry *e), void *arg);
+int same_bucket(struct rq *r, struct bucket *now);
+int finish_update(struct rq *r, int rc);
+int drop_uploads(const char *upload_id, const char *bucket);
+
+/* meta_version.c */
+int load_version(const char *bucket, const char *key, const char *version_id, struct objrow *o);
+int load_request_object(struct rq *r, struct objrow *o);
 int put_row(struct rq *r, const struct new_object *n);
 int commit_object(struct rq *r, const struct new_object *n);
-int meta_drop_object(struct rq *r, const char *key);
+int meta_remove(struct rq *r, const char *key, const char *version_id);
 int meta_delete_object(struct rq *r);
 int meta_set_object_column(struct rq *r, enum object_column column, const char *value);
-
-int drop_uploads(const char *upload_id, const char *bucket);
+int meta_each_version(const char *bucket, const char *key, int64_t below_seq, int64_t limit,
+                      bool (*visit)(void *arg, const struct version_entry *e), void *arg);
 
 /* meta_upload.c */
 int meta_create_upload(struct rq *r, const char *id, const struct new_object *n, const char *initiator,
@@ -321,7 +350,6 @@ void op_create_bucket(struct rq *r);
 void op_head_bucket(struct rq *r);
 void op_delete_bucket(struct rq *r);
 void op_get_bucket_location(struct rq *r);
-void op_get_bucket_versioning(struct rq *r);
 void op_get_bucket_acl(struct rq *r);
 void op_put_bucket_acl(struct rq *r);
 void op_put_public_block(struct rq *r);
@@ -340,7 +368,6 @@ void listing_free(struct listing *l);
 char *common_prefix(const char *key, const char *prefix, const char *delim);
 void op_list_objects(struct rq *r);
 void op_list_objects_v2(struct rq *r);
-void op_list_object_versions(struct rq *r);
 
 /* object.c */
 int copy_source(struct rq *r, struct objrow *o, char *sbucket, size_t blen, char **skey);
@@ -358,6 +385,13 @@ void op_put_object_acl(struct rq *r);
 /* object_read.c */
 void op_get_object(struct rq *r);
 void op_get_object_attributes(struct rq *r);
+
+/* versioning.c */
+void op_put_bucket_versioning(struct rq *r);
+void op_get_bucket_versioning(struct rq *r);
+void op_list_object_versions(struct rq *r);
+void version_headers(struct rq *r);
+void fail_delete_marker(struct rq *r, const struct objrow *o, bool by_version);
 
 /* multipart.c */
 void op_create_multipart(struct rq *r);

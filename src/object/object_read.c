@@ -126,8 +126,9 @@ void op_get_object(struct rq *r)
         end_read_txn(r);
         return;
     }
+    const char *vid = qget(r, "versionId");
     for (int attempt = 0; attempt < 3; attempt++) {
-        int rc = load_object(r->bucket, r->key, &o);
+        int rc = load_version(r->bucket, r->key, vid, &o);
         end_read_txn(r); /* a retry reads the row again outside it */
         if (rc < 0) {
             fail_store(r);
@@ -141,15 +142,19 @@ void op_get_object(struct rq *r)
             return;
         }
         if (rc == 0) {
-            fail(r, 404, "NoSuchKey", "The specified key does not exist.");
+            if (vid)
+                fail(r, 404, "NoSuchVersion", "The specified version does not exist.");
+            else
+                fail(r, 404, "NoSuchKey", "The specified key does not exist.");
             return;
         }
-        const char *vid = qget(r, "versionId");
-        if (vid && strcmp(vid, "null") != 0) {
+        if (o.marker) {
+            fail_delete_marker(r, &o, vid != NULL);
             objrow_free(&o);
-            fail(r, 404, "NoSuchVersion", "The specified version does not exist.");
             return;
         }
+        if (vid || r->b.versioning[0])
+            snprintf(r->version_id, sizeof r->version_id, "%s", o.version_id);
         int cond = read_conditions(r, &o);
         if (cond) {
             if (cond == 304) {
@@ -191,6 +196,7 @@ void op_get_object(struct rq *r)
             return;
         }
         object_headers(r, &o, pr != 1);
+        version_headers(r);
         if (nparts)
             add_header(r, "x-amz-mp-parts-count", "%lld", (long long)nparts);
         if (pr == 1)
@@ -243,6 +249,8 @@ void op_get_object_attributes(struct rq *r)
     struct objrow o = {0};
     if (load_request_object(r, &o) != 0)
         return;
+    if (qhas(r, "versionId") || r->b.versioning[0])
+        add_header(r, "x-amz-version-id", "%s", o.version_id);
     struct xmlw w;
     xmlw_init(&w, 1u << 20);
     xmlw_open_ns(&w, "GetObjectAttributesResponse", S3_NS);

@@ -113,7 +113,8 @@ enum MHD_Result send_error(struct rq *r, int status, const char *code, const cha
     resource_of(r, &res);
     size_t len = 0;
     const char *doc = s3xml_error_document(&w, code, message, obj_buf_str(&res), r->request_id, &len);
-    free_headers(r); /* headers meant for a success answer don't belong on an error */
+    if (!r->keep_headers)
+        free_headers(r); /* headers meant for a success answer don't belong on an error */
     snprintf(r->result, sizeof r->result, "%s", code);
     enum MHD_Result rc = send_buffer(r, (unsigned)status, doc ? doc : "", doc ? len : 0, "application/xml");
     xmlw_free(&w);

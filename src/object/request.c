@@ -333,7 +333,7 @@ int parse_range(const char *h, int64_t size, int64_t *from, int64_t *len)
 
 /* x-amz-copy-source: "/bucket/key", "bucket/key" or COS "bucket.cos.region.myqcloud.com/key",
  * URL-encoded, optionally "?versionId=". */
-int parse_copy_source(struct rq *r, char *bucket, size_t blen, char **key)
+int parse_copy_source(struct rq *r, char *bucket, size_t blen, char **key, char *vid, size_t vlen)
 {
     const char *src = hdr_amz(r, "copy-source");
     size_t n = strlen(src);
@@ -359,9 +359,13 @@ int parse_copy_source(struct rq *r, char *bucket, size_t blen, char **key)
     snprintf(bucket, blen, "%s", p);
     *key = strdup(slash + 1);
     free(dec);
-    if (qm && strncmp(qm, "?versionId=", 11) == 0 && strcmp(qm + 11, "null") != 0) {
-        fail(r, 404, "NoSuchVersion", "The specified version does not exist.");
-        return -1;
+    vid[0] = 0;
+    if (qm && strncmp(qm, "?versionId=", 11) == 0) {
+        if (strlen(qm + 11) >= vlen) {
+            fail(r, 404, "NoSuchVersion", "The specified version does not exist.");
+            return -1;
+        }
+        snprintf(vid, vlen, "%s", qm + 11);
     }
     return *key ? 0 : -1;
 }

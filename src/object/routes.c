@@ -59,7 +59,7 @@ static const struct op ops[] = {
      op_put_bucket_tagging},
     {"PutBucketAcl", "PUT", SCOPE_BUCKET, "acl", NULL, NULL, "cos:PutBucketACL", true, BODY_XML, B, op_put_bucket_acl},
     {"PutBucketVersioning", "PUT", SCOPE_BUCKET, "versioning", NULL, NULL, "cos:PutBucketVersioning", true, BODY_XML, B,
-     op_fixed, "NotImplemented", 501},
+     op_put_bucket_versioning},
     {"PutBucketPolicy", "PUT", SCOPE_BUCKET, "policy", NULL, NULL, "cos:PutBucketPolicy", true, BODY_XML, B, op_fixed,
      "NotImplemented", 501},
     {"PutBucketCors", "PUT", SCOPE_BUCKET, "cors", NULL, NULL, "cos:PutBucketCORS", true, BODY_XML, B, op_fixed,
