@@ -20,6 +20,11 @@ int main(int argc, char **argv)
     snprintf(db, sizeof db, "%s/yun.db", argv[1]);
     store_set_path(db);
     struct store *s = store_thread();
+    char err[256];
+    if (!s || billing_migrate(s, err, sizeof err) != 0) { /* a daemon's store has them already */
+        fprintf(stderr, "store: %s\n", s ? err : "cannot open");
+        return 1;
+    }
     long long n = atoll(argv[3]);
     const char *uin = argv[2];
     /* rows end at the start of the current hour, one resource per 1,000 rows, 1,000 hours back */
