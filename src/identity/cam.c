@@ -261,6 +261,7 @@ static int delete_user(struct api_ctx *ctx)
                    uin) < 0 ||
         store_exec(ctx->store, "DELETE FROM user_policies WHERE owner_uin = ? AND user_uin = ?", "ss",
                    ctx->who.owner_uin, uin) < 0 ||
+        sts_revoke_assumed_by(ctx->store, ctx->who.owner_uin, uin) != 0 || /* its role sessions end with it */
         store_exec(ctx->store, "DELETE FROM users WHERE owner_uin = ? AND uin = ?", "ss", ctx->who.owner_uin, uin) != 1)
         return store_failed(ctx);
     snprintf(ctx->resource, sizeof ctx->resource, "qcs::cam::uin/%s:uin/%s", ctx->who.owner_uin, uin);

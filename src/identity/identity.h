@@ -69,5 +69,7 @@ extern const int sts_action_count;
 int sts_find_session(struct store *s, const char *secret_id, struct principal *who, char *secret, size_t len);
 /* The session's narrowing policy (AssumeRole's Policy), parsed, or NULL if it has none; -1 on error. */
 int sts_session_policy(struct store *s, const char *secret_id, json_t **policy);
+/* Ends every session that account's user assumed (it is being deleted); 0 or -1. */
+int sts_revoke_assumed_by(struct store *s, const char *account, const char *user);
 
 #endif

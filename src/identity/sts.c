@@ -286,6 +286,14 @@ int sts_session_policy(struct store *s, const char *secret_id, json_t **policy)
     return bad ? -1 : 0;
 }
 
+int sts_revoke_assumed_by(struct store *s, const char *account, const char *user)
+{
+    return store_exec(s, "DELETE FROM role_sessions WHERE assumed_by_uin = ? AND assumed_by_sub_uin = ?", "ss", account,
+                      user) < 0
+               ? -1
+               : 0;
+}
+
 static const struct param p_assume_role[] = {
     P_STR("RoleArn", P_REQUIRED, 1, 512), P_STR("RoleSessionName", P_REQUIRED, 1, 128),
     P_INT("DurationSeconds", 0, DURATION_MIN, DURATION_MAX), P_STR("Policy", 0, 1, MAX_SESSION_POLICY * 3), P_END};

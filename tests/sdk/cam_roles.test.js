@@ -196,6 +196,9 @@ test("a sub-user of the partner needs sts:AssumeRole on the role in its own poli
   // a trust policy naming one sub-user admits it and not the partner's root
   await cust.UpdateAssumeRolePolicy({ RoleName: "empty", PolicyDocument: trusting(`qcs::cam::uin/${partner.Uin}:uin/${u.Uin}`) });
   await rejectsWith(assume(partner, "empty"), "ResourceNotFound.RoleNotFound");
+  // the sessions a sub-user assumed end when the partner deletes the user
+  await pcam.DeleteUser({ Name: "operator", Force: 1 });
+  await rejectsWith(d.cvm(s.Credentials).DescribeKeyPairs({}), "AuthFailure.SecretIdNotFound");
 });
 
 test("the audit log names the role session and the assuming account", async () => {
