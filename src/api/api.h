@@ -93,6 +93,13 @@ struct principal {
     char user_uin[24];  /* the caller: == owner_uin for the root account */
     char app_id[24];
     int is_root;
+    /* A role session (temporary credentials from sts AssumeRole): owner_uin is the role's account,
+     * user_uin the role id, and it acts under the role's policies. */
+    int is_role;
+    char role_name[132], session_name[132];
+    char assumed_by_uin[24], assumed_by_sub_uin[24]; /* the account (and its user) that assumed the role */
+    char token_hash[65];                             /* sha256 of the session token, hex */
+    int64_t expires;                                 /* business clock (clock_now) */
 };
 
 /* ---- handlers ---- */
@@ -131,7 +138,8 @@ struct action {
      * dotted paths and alternatives). NULL means "*". */
     const char *resource;
     /* When the resource needs a lookup (e.g. a user's uin from its name): writes the tail like
-     * `resource` would. Takes precedence over `resource`. */
+     * `resource` would, or a whole qcs name ("qcs:...") for a resource of another account. Takes
+     * precedence over `resource`. */
     void (*resource_fn)(struct api_ctx *ctx, char *tail, size_t len);
     /* The other resources the action touches, "service:tail" templates (NULL-terminated, see
      * TOUCHES); each one named in the request is authorised like the primary resource. */
@@ -215,6 +223,7 @@ void audit_record(struct store *s, const struct api_ctx *ctx, const char *result
  * Inside the caller's transaction if one is open. 0, or -1 (logged). */
 struct audit_entry {
     const char *owner_uin, *user_uin, *source_ip, *service, *action, *resource, *result, *request_id;
+    const struct principal *who; /* optional: a role session's also records the session and who assumed it */
 };
 int audit_write(struct store *s, const struct audit_entry *e);
 extern const struct migration audit_migrations[];
@@ -237,9 +246,13 @@ struct authz_request {
 #ifndef YUN_API_HOOKS
 #define YUN_API_HOOKS
 /* Identity plugs into the request path through these hooks (api does not depend on services). */
+/* What find_key answers for a temporary key whose token (X-TC-Token, v1 Token) does not do. */
+enum { KEY_TOKEN_MISSING = -20, KEY_TOKEN_WRONG = -21, KEY_TOKEN_EXPIRED = -22 };
 struct identity_hooks {
-    /* STORE_FOUND (active; secret copied out), STORE_NOT_FOUND (unknown or disabled), STORE_ERROR */
-    int (*find_key)(struct store *s, const char *secret_id, struct principal *who, char *secret, size_t len);
+    /* STORE_FOUND (active; secret copied out), STORE_NOT_FOUND (unknown or disabled), STORE_ERROR,
+     * or KEY_TOKEN_* for a temporary key; token is the request's session token or NULL. */
+    int (*find_key)(struct store *s, const char *secret_id, const char *token, struct principal *who, char *secret,
+                    size_t len);
     /* 1 = allowed (every resource of the request), 0 = denied (req->denied names which), -1 = store error */
     int (*authorize)(struct store *s, struct authz_request *req);
     void (*changed)(void); /* a state change was committed */

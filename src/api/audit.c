@@ -16,17 +16,27 @@ const struct migration audit_migrations[] = {
         "append-only'); END;"
         "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is "
         "append-only'); END;"},
+    /* role sessions: which one acted, and which account (and user of it) had assumed the role */
+    {2, "ALTER TABLE audit_log ADD COLUMN role_session TEXT NOT NULL DEFAULT '';"
+        "ALTER TABLE audit_log ADD COLUMN assumed_by_uin TEXT NOT NULL DEFAULT '';"
+        "ALTER TABLE audit_log ADD COLUMN assumed_by_sub_uin TEXT NOT NULL DEFAULT '';"},
 };
-const int audit_migration_count = 1;
+const int audit_migration_count = sizeof audit_migrations / sizeof audit_migrations[0];
 
 int audit_write(struct store *s, const struct audit_entry *e)
 {
+    const struct principal *role = e->who && e->who->is_role ? e->who : NULL;
+    char session[272] = "";
+    if (role)
+        snprintf(session, sizeof session, "%s/%s", role->role_name, role->session_name);
     int rc =
         store_exec(s,
                    "INSERT INTO audit_log (time, owner_uin, user_uin, source_ip, service, action, resource, result, "
-                   "request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                   "issssssss", time_now(), e->owner_uin, e->user_uin, e->source_ip, e->service, e->action,
-                   e->resource && *e->resource ? e->resource : "*", e->result, e->request_id);
+                   "request_id, role_session, assumed_by_uin, assumed_by_sub_uin)"
+                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   "isssssssssss", time_now(), e->owner_uin, e->user_uin, e->source_ip, e->service, e->action,
+                   e->resource && *e->resource ? e->resource : "*", e->result, e->request_id, session,
+                   role ? role->assumed_by_uin : "", role ? role->assumed_by_sub_uin : "");
     if (rc < 0)
         log_error("audit: cannot record %s %s: %s", e->action, e->request_id, store_errmsg(s));
     return rc < 0 ? -1 : 0;
@@ -41,6 +51,7 @@ void audit_record(struct store *s, const struct api_ctx *ctx, const char *result
                             .action = ctx->action->name,
                             .resource = ctx->resource[0] ? ctx->resource : "*",
                             .result = result,
-                            .request_id = ctx->request_id};
+                            .request_id = ctx->request_id,
+                            .who = &ctx->who};
     audit_write(s, &e);
 }

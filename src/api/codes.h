@@ -10,6 +10,7 @@
 #define E_AUTH_FAILURE_SECRET_ID_NOT_FOUND         "AuthFailure.SecretIdNotFound"
 #define E_AUTH_FAILURE_SIGNATURE_EXPIRE            "AuthFailure.SignatureExpire"
 #define E_AUTH_FAILURE_SIGNATURE_FAILURE           "AuthFailure.SignatureFailure"
+#define E_AUTH_FAILURE_TOKEN_FAILURE               "AuthFailure.TokenFailure"
 #define E_INTERNAL_ERROR                           "InternalError"
 #define E_INVALID_ACTION                           "InvalidAction"
 #define E_INVALID_FILTER                           "InvalidFilter"

@@ -98,13 +98,20 @@ static int check_timestamp(const char *ts_s, struct outcome *o)
     return 0;
 }
 
-/* 0 when the key is known and active (its secret copied out), else -1 with the outcome set. */
-static int lookup_key(struct store *s, const char *secret_id, struct api_ctx *ctx, char *secret, size_t len,
-                      struct outcome *o)
+/* 0 when the key is known and active (its secret copied out) and, for a temporary key, its token
+ * is the session's and has not expired; else -1 with the outcome set. */
+static int lookup_key(struct store *s, const char *secret_id, const char *token, struct api_ctx *ctx, char *secret,
+                      size_t len, struct outcome *o)
 {
-    int rc = identity ? identity->find_key(s, secret_id, &ctx->who, secret, len) : STORE_ERROR;
+    int rc = identity ? identity->find_key(s, secret_id, token, &ctx->who, secret, len) : STORE_ERROR;
     if (rc == STORE_NOT_FOUND)
         set_err(o, E_AUTH_FAILURE_SECRET_ID_NOT_FOUND, "The SecretId is not found or is disabled.");
+    else if (rc == KEY_TOKEN_MISSING)
+        set_err(o, E_AUTH_FAILURE_TOKEN_FAILURE, "Temporary credentials need their token (X-TC-Token).");
+    else if (rc == KEY_TOKEN_WRONG)
+        set_err(o, E_AUTH_FAILURE_TOKEN_FAILURE, "The token does not belong to these temporary credentials.");
+    else if (rc == KEY_TOKEN_EXPIRED)
+        set_err(o, E_AUTH_FAILURE_TOKEN_FAILURE, "The temporary credentials have expired.");
     else if (rc < 0)
         set_err(o, E_INTERNAL_ERROR, "The identity store is unavailable.");
     return rc == STORE_FOUND ? 0 : -1;
@@ -164,7 +171,7 @@ char *api_handle(const struct config *cfg, const struct api_http *req)
         const char *region = req->header(req->hctx, "x-tc-region");
         ctx.region = region ? region : "";
         ctx.language = req->header(req->hctx, "x-tc-language");
-        if (lookup_key(s, a.secret_id, &ctx, secret, sizeof secret, &o) != 0)
+        if (lookup_key(s, a.secret_id, req->header(req->hctx, "x-tc-token"), &ctx, secret, sizeof secret, &o) != 0)
             goto answer;
         if (check_timestamp(req->header(req->hctx, "x-tc-timestamp"), &o) != 0)
             goto answer;
@@ -211,7 +218,7 @@ char *api_handle(const struct config *cfg, const struct api_http *req)
         version = kv_get(form, nform, "Version");
         ctx.region = kv_get(form, nform, "Region") ? kv_get(form, nform, "Region") : "";
         ctx.language = kv_get(form, nform, "Language");
-        if (lookup_key(s, sid, &ctx, secret, sizeof secret, &o) != 0)
+        if (lookup_key(s, sid, kv_get(form, nform, "Token"), &ctx, secret, sizeof secret, &o) != 0)
             goto answer;
         if (check_timestamp(kv_get(form, nform, "Timestamp"), &o) != 0)
             goto answer;
@@ -340,7 +347,8 @@ answer:
                                                  .action = action_name ? action_name : "",
                                                  .resource = "*",
                                                  .result = o.code,
-                                                 .request_id = rid});
+                                                 .request_id = rid,
+                                                 .who = &ctx.who});
     }
     char *body;
     if (o.code) {

@@ -142,8 +142,11 @@ json_t *api_resources(struct api_ctx *ctx)
     if (a->resource_fn) {
         char tail[192], full[256];
         a->resource_fn(ctx, tail, sizeof tail);
-        snprintf(full, sizeof full, "qcs::%s:%s:uin/%s:%s", a->service, (a->flags & A_REGIONAL) ? ctx->region : "",
-                 ctx->who.owner_uin, tail);
+        if (!strncmp(tail, "qcs:", 4)) /* a whole name: another account's resource (the role AssumeRole names) */
+            snprintf(full, sizeof full, "%s", tail);
+        else
+            snprintf(full, sizeof full, "qcs::%s:%s:uin/%s:%s", a->service, (a->flags & A_REGIONAL) ? ctx->region : "",
+                     ctx->who.owner_uin, tail);
         add(out, full);
     } else if (!a->resource) {
         add(out, "*");

@@ -65,7 +65,8 @@ static int audit(int argc, char **argv)
     int64_t limit = strtoll(cli_opt(argc, argv, "--limit", "100"), NULL, 10);
     struct store_stmt *q =
         store_query(s,
-                    "SELECT time, owner_uin, user_uin, source_ip, service, action, resource, result, request_id"
+                    "SELECT time, owner_uin, user_uin, source_ip, service, action, resource, result, request_id,"
+                    " role_session, assumed_by_uin, assumed_by_sub_uin"
                     " FROM (SELECT * FROM audit_log ORDER BY id DESC LIMIT ?) ORDER BY id",
                     "i", limit);
     int rc;
@@ -76,6 +77,11 @@ static int audit(int argc, char **argv)
                               store_text(q, 2), "SourceIp", store_text(q, 3), "Service", store_text(q, 4), "Action",
                               store_text(q, 5), "Resource", store_text(q, 6), "Result", store_text(q, 7), "RequestId",
                               store_text(q, 8));
+        if (*store_text(q, 9)) { /* a role session: both identities */
+            json_object_set_new(j, "RoleSession", json_string(store_text(q, 9)));
+            json_object_set_new(j, "AssumedByUin", json_string(store_text(q, 10)));
+            json_object_set_new(j, "AssumedBySubUin", json_string(store_text(q, 11)));
+        }
         char *line = json_dumps(j, JSON_COMPACT);
         printf("%s\n", line);
         free(line);

@@ -22,7 +22,7 @@ int http_preauth_tc3(const char *authorization, const char **code, const char **
         return 0;
     struct principal who;
     char secret[128];
-    int rc = identity_find_key(s, a.secret_id, &who, secret, sizeof secret);
+    int rc = identity_find_key(s, a.secret_id, NULL, &who, secret, sizeof secret); /* the token is checked later */
     memset(secret, 0, sizeof secret);
     if (rc == STORE_NOT_FOUND) {
         *code = E_AUTH_FAILURE_SECRET_ID_NOT_FOUND;

@@ -261,6 +261,7 @@ static int delete_user(struct api_ctx *ctx)
                    uin) < 0 ||
         store_exec(ctx->store, "DELETE FROM user_policies WHERE owner_uin = ? AND user_uin = ?", "ss",
                    ctx->who.owner_uin, uin) < 0 ||
+        sts_revoke_assumed_by(ctx->store, ctx->who.owner_uin, uin) != 0 || /* its role sessions end with it */
         store_exec(ctx->store, "DELETE FROM users WHERE owner_uin = ? AND uin = ?", "ss", ctx->who.owner_uin, uin) != 1)
         return store_failed(ctx);
     snprintf(ctx->resource, sizeof ctx->resource, "qcs::cam::uin/%s:uin/%s", ctx->who.owner_uin, uin);
@@ -484,6 +485,7 @@ static int list_policies(struct api_ctx *ctx)
             ctx->store,
             "SELECT p.policy_id, p.name, p.created, p.type, p.description, p.updated,"
             " (SELECT count(*) FROM user_policies up WHERE up.policy_id = p.policy_id)"
+            " + (SELECT count(*) FROM role_policies rp WHERE rp.policy_id = p.policy_id)"
             " FROM policies p WHERE p.owner_uin = ? AND p.name LIKE ? ORDER BY p.policy_id LIMIT ? OFFSET ?",
             "ssii", ctx->who.owner_uin, like, limit, offset);
         int rc = q ? 0 : -1;
@@ -533,6 +535,7 @@ static int delete_policy(struct api_ctx *ctx)
                                       (long long)id)
                            : store_failed(ctx);
         if (store_exec(ctx->store, "DELETE FROM user_policies WHERE policy_id = ?", "i", id) < 0 ||
+            store_exec(ctx->store, "DELETE FROM role_policies WHERE policy_id = ?", "i", id) < 0 ||
             store_exec(ctx->store, "DELETE FROM policies WHERE policy_id = ? AND owner_uin = ?", "is", id,
                        ctx->who.owner_uin) != 1)
             return store_failed(ctx);

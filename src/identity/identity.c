@@ -38,6 +38,22 @@ static const struct migration identity_migrations[] = {
      * act on other accounts through operator actions (recharges) */
     {2, "ALTER TABLE accounts ADD COLUMN operator INTEGER NOT NULL DEFAULT 0;"
         "UPDATE accounts SET operator = 1 WHERE uin = (SELECT uin FROM accounts ORDER BY created, uin LIMIT 1);"},
+    /* roles (role.c), the custom policies attached to them, and the sessions sts issues (sts.c) */
+    {3, "CREATE TABLE roles (role_id TEXT PRIMARY KEY, owner_uin TEXT NOT NULL REFERENCES accounts(uin),"
+        " name TEXT NOT NULL, document TEXT NOT NULL, description TEXT NOT NULL DEFAULT '',"
+        " console_login INTEGER NOT NULL DEFAULT 0, session_duration INTEGER NOT NULL,"
+        " created INTEGER NOT NULL, updated INTEGER NOT NULL, UNIQUE (owner_uin, name));"
+        "CREATE TABLE role_policies (owner_uin TEXT NOT NULL,"
+        " role_id TEXT NOT NULL REFERENCES roles(role_id) ON DELETE CASCADE,"
+        " policy_id INTEGER NOT NULL REFERENCES policies(policy_id) ON DELETE CASCADE,"
+        " attached INTEGER NOT NULL, PRIMARY KEY (role_id, policy_id));"
+        "CREATE TABLE role_sessions (secret_id TEXT PRIMARY KEY,"
+        " role_id TEXT NOT NULL REFERENCES roles(role_id) ON DELETE CASCADE, owner_uin TEXT NOT NULL,"
+        " session_name TEXT NOT NULL, assumed_by_uin TEXT NOT NULL, assumed_by_sub_uin TEXT NOT NULL,"
+        " secret_enc BLOB NOT NULL, token_hash TEXT NOT NULL, policy TEXT NOT NULL DEFAULT '',"
+        " created INTEGER NOT NULL, expires INTEGER NOT NULL);"
+        "CREATE INDEX role_sessions_role ON role_sessions (role_id);"
+        "CREATE INDEX role_sessions_expires ON role_sessions (expires);"},
 };
 
 int identity_migrate(struct store *s, char *err, size_t errlen)
@@ -240,14 +256,39 @@ static void cache_put(const char *secret_id, const struct principal *who, const 
 
 static int find_key_store(struct store *s, const char *secret_id, struct principal *who, char *secret, size_t len);
 
-int identity_find_key(struct store *s, const char *secret_id, struct principal *who, char *secret, size_t len)
+/* A temporary key is good only with its session's token, until its expiry (on the business clock,
+ * so a --test-clock daemon can be moved past it). Checked on every request, cached or not. */
+static int check_token(const struct principal *who, const char *token)
 {
-    if (cache_get(secret_id, who, secret, len))
-        return STORE_FOUND;
-    uint64_t gen = generation; /* read before the store: a change committed meanwhile makes this entry stale */
-    int rc = find_key_store(s, secret_id, who, secret, len);
+    if (!who->is_role)
+        return STORE_FOUND; /* a token beside a permanent key is ignored */
+    if (!token || !*token)
+        return KEY_TOKEN_MISSING;
+    char hash[65];
+    sha256_hex(token, strlen(token), hash);
+    if (!const_time_eq(hash, who->token_hash, 64))
+        return KEY_TOKEN_WRONG;
+    if (clock_now() >= who->expires)
+        return KEY_TOKEN_EXPIRED;
+    return STORE_FOUND;
+}
+
+int identity_find_key(struct store *s, const char *secret_id, const char *token, struct principal *who, char *secret,
+                      size_t len)
+{
+    int rc = STORE_FOUND;
+    if (!cache_get(secret_id, who, secret, len)) {
+        uint64_t gen = generation; /* read before the store: a change committed meanwhile makes this entry stale */
+        rc = find_key_store(s, secret_id, who, secret, len);
+        if (rc == STORE_NOT_FOUND)
+            rc = sts_find_session(s, secret_id, who, secret, len);
+        if (rc == STORE_FOUND)
+            cache_put(secret_id, who, secret, gen);
+    }
     if (rc == STORE_FOUND)
-        cache_put(secret_id, who, secret, gen);
+        rc = check_token(who, token);
+    if (rc != STORE_FOUND)
+        memset(secret, 0, len);
     return rc;
 }
 
@@ -273,6 +314,7 @@ static int find_key_store(struct store *s, const char *secret_id, struct princip
         if (blen <= sizeof plain && aead_open(master_key, secret_id, blob, blen, plain, &plen) == 0 && plen < len) {
             memcpy(secret, plain, plen);
             secret[plen] = 0;
+            memset(who, 0, sizeof *who);
             snprintf(who->secret_id, sizeof who->secret_id, "%s", secret_id);
             snprintf(who->owner_uin, sizeof who->owner_uin, "%s", store_text(q, 0));
             snprintf(who->user_uin, sizeof who->user_uin, "%s", store_text(q, 1));
@@ -289,20 +331,12 @@ static int find_key_store(struct store *s, const char *secret_id, struct princip
     return result;
 }
 
-/* Allowed only if every resource the request names is allowed by some statement and none is
- * denied by any: a specific deny on one of several resources refuses the whole request. */
-int identity_authorize(struct store *s, struct authz_request *req)
+/* The policy documents of one query (a user's or a role's attachments), parsed; NULL on error. */
+static json_t *attached_documents(struct store *s, const char *sql, const char *id, const char *owner)
 {
-    req->denied = -1;
-    if (req->who->is_root)
-        return 1;
-    struct store_stmt *q =
-        store_query(s,
-                    "SELECT p.document FROM user_policies up JOIN policies p ON p.policy_id = up.policy_id"
-                    " WHERE up.user_uin = ? AND up.owner_uin = ?",
-                    "ss", req->who->user_uin, req->who->owner_uin);
+    struct store_stmt *q = store_query(s, sql, "ss", id, owner);
     if (!q)
-        return -1;
+        return NULL;
     json_t *docs = json_array();
     int rc;
     while ((rc = store_step(q)) == 1) {
@@ -313,8 +347,56 @@ int identity_authorize(struct store *s, struct authz_request *req)
     store_done(q);
     if (rc < 0) {
         json_decref(docs);
-        return -1;
+        return NULL;
     }
+    return docs;
+}
+
+/* The combined effect of docs on one resource: a deny in any wins, else an allow in any. */
+static enum policy_effect effect_of(json_t *docs, const struct policy_context *pc)
+{
+    enum policy_effect effect = POLICY_NONE;
+    size_t i;
+    json_t *doc;
+    json_array_foreach (docs, i, doc) {
+        enum policy_effect e = policy_evaluate(doc, pc);
+        if (e == POLICY_DENY)
+            return POLICY_DENY;
+        if (e == POLICY_ALLOW)
+            effect = POLICY_ALLOW;
+    }
+    return effect;
+}
+
+/* Allowed only if every resource the request names is allowed by some statement and none is
+ * denied by any: a specific deny on one of several resources refuses the whole request. A role
+ * session is evaluated like a sub-user, with its role's policies, and then also needs its
+ * session's narrowing Policy (if AssumeRole gave one) to allow each resource. */
+int identity_authorize(struct store *s, struct authz_request *req)
+{
+    req->denied = -1;
+    if (req->who->is_root)
+        return 1;
+    json_t *docs, *boundary = NULL;
+    if (req->who->is_role) {
+        docs =
+            attached_documents(s,
+                               "SELECT p.document FROM role_policies rp JOIN policies p ON p.policy_id = rp.policy_id"
+                               " WHERE rp.role_id = ? AND rp.owner_uin = ?",
+                               req->who->user_uin, req->who->owner_uin);
+        if (docs && sts_session_policy(s, req->who->secret_id, &boundary) != 0) {
+            json_decref(docs);
+            return -1;
+        }
+    } else {
+        docs =
+            attached_documents(s,
+                               "SELECT p.document FROM user_policies up JOIN policies p ON p.policy_id = up.policy_id"
+                               " WHERE up.user_uin = ? AND up.owner_uin = ?",
+                               req->who->user_uin, req->who->owner_uin);
+    }
+    if (!docs)
+        return -1;
     const char *one[1] = {req->resource ? req->resource : "*"};
     const char *const *names = req->nresources > 0 ? req->resources : one;
     int n = req->nresources > 0 ? req->nresources : 1;
@@ -327,17 +409,9 @@ int identity_authorize(struct store *s, struct authz_request *req)
                                     .uin = req->who->user_uin,
                                     .owner_uin = req->who->owner_uin,
                                     .app_id = req->who->app_id};
-        enum policy_effect effect = POLICY_NONE;
-        size_t i;
-        json_t *doc;
-        json_array_foreach (docs, i, doc) {
-            enum policy_effect e = policy_evaluate(doc, &pc);
-            if (e == POLICY_DENY) {
-                effect = POLICY_DENY;
-                break;
-            }
-            if (e == POLICY_ALLOW)
-                effect = POLICY_ALLOW;
+        enum policy_effect effect = effect_of(docs, &pc);
+        if (boundary && effect == POLICY_ALLOW) {
+            effect = policy_evaluate(boundary, &pc);
         }
         if (effect == POLICY_DENY) {
             result = 0;
@@ -347,6 +421,7 @@ int identity_authorize(struct store *s, struct authz_request *req)
         }
     }
     json_decref(docs);
+    json_decref(boundary);
     if (result && first_unallowed >= 0) {
         result = 0;
         req->denied = first_unallowed;
@@ -363,5 +438,7 @@ extern const int cam_action_count;
 void identity_register(void)
 {
     api_register(cam_actions, cam_action_count);
+    api_register(role_actions, role_action_count);
+    api_register(sts_actions, sts_action_count);
     api_set_identity(&hooks);
 }

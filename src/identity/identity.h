@@ -28,7 +28,8 @@ int identity_create_key(struct store *s, const char *owner_uin, const char *user
 /* The request-path hooks, for other listeners (the object gateway) that authenticate with the same
  * keys and policies: STORE_FOUND (active; secret copied out), STORE_NOT_FOUND (unknown or
  * disabled) or STORE_ERROR. */
-int identity_find_key(struct store *s, const char *secret_id, struct principal *who, char *secret, size_t len);
+int identity_find_key(struct store *s, const char *secret_id, const char *token, struct principal *who, char *secret,
+                      size_t len);
 int identity_authorize(struct store *s, struct authz_request *req); /* 1 allow, 0 deny, -1 error */
 void identity_changed(void); /* after any committed change: cached keys are read again */
 
@@ -48,5 +49,27 @@ enum policy_effect policy_evaluate(json_t *doc, const struct policy_context *ctx
 int policy_glob(const char *pattern, const char *text, int ignore_case);
 int policy_resource_match(const char *pattern, const char *resource);
 int policy_ip_in(const char *cidr, const char *ip);
+
+/* trust.c: a role's trust policy. validate: 0, or TRUST_* with a reason. */
+enum { TRUST_DOCUMENT_ERROR = -1, TRUST_PRINCIPAL_ERROR = -2 };
+int trust_validate(json_t *doc, char *why, size_t len);
+/* 1 if the (validated) trust policy lets account's user (== account for its root) assume the role. */
+int trust_allows(json_t *doc, const char *account, const char *user);
+/* "qcs::cam::uin/A:root" (user "") or "qcs::cam::uin/A:uin/U"; 0 or -1. */
+int trust_parse_principal(const char *principal, char account[24], char user[24]);
+
+/* role.c: the CAM role actions; a role's id and name within its account. */
+extern const struct action role_actions[];
+extern const int role_action_count;
+
+/* sts.c: AssumeRole, and the temporary keys it issues: STORE_FOUND (who filled, secret copied
+ * out, the token still to check), STORE_NOT_FOUND (unknown, or its role deleted), STORE_ERROR. */
+extern const struct action sts_actions[];
+extern const int sts_action_count;
+int sts_find_session(struct store *s, const char *secret_id, struct principal *who, char *secret, size_t len);
+/* The session's narrowing policy (AssumeRole's Policy), parsed, or NULL if it has none; -1 on error. */
+int sts_session_policy(struct store *s, const char *secret_id, json_t **policy);
+/* Ends every session that account's user assumed (it is being deleted); 0 or -1. */
+int sts_revoke_assumed_by(struct store *s, const char *account, const char *user);
 
 #endif

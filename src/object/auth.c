@@ -90,7 +90,18 @@ static void orq_each(void *ctx, obj_header_visit_fn visit, void *arg)
 static int lookup_secret(struct rq *r, const char *access_key)
 {
     struct store *s = store_thread();
-    int rc = s ? identity_find_key(s, access_key, &r->who, r->secret, sizeof r->secret) : STORE_ERROR;
+    const char *token = MHD_lookup_connection_value(r->c, MHD_HEADER_KIND, "x-amz-security-token");
+    if (!token)
+        token = MHD_lookup_connection_value(r->c, MHD_HEADER_KIND, "x-cos-security-token");
+    int rc = s ? identity_find_key(s, access_key, token, &r->who, r->secret, sizeof r->secret) : STORE_ERROR;
+    if (rc == KEY_TOKEN_EXPIRED) {
+        fail(r, 403, "ExpiredToken", "The provided token has expired.");
+        return -1;
+    }
+    if (rc == KEY_TOKEN_MISSING || rc == KEY_TOKEN_WRONG) {
+        fail(r, 403, "InvalidToken", "The provided token is malformed or otherwise invalid.");
+        return -1;
+    }
     if (rc == STORE_NOT_FOUND) {
         snprintf(r->unknown_key, sizeof r->unknown_key, "%s", access_key); /* the audit record names it */
         fail(r, 403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.");

@@ -50,12 +50,18 @@ function httpGet(port, urlPath, host = "127.0.0.1") {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/* Normalises {SecretId,SecretKey} or {secretId,secretKey} or {AccessKeyId,SecretAccessKey}. */
+/*
+ * Normalises {SecretId,SecretKey}, {secretId,secretKey}, {AccessKeyId,SecretAccessKey} or sts
+ * AssumeRole's Credentials {TmpSecretId,TmpSecretKey,Token} (the token goes as X-TC-Token).
+ */
 function credOf(c) {
-  return {
-    secretId: c.secretId || c.SecretId || c.AccessKeyId,
-    secretKey: c.secretKey || c.SecretKey || c.SecretAccessKey,
+  const cred = {
+    secretId: c.secretId || c.SecretId || c.AccessKeyId || c.TmpSecretId,
+    secretKey: c.secretKey || c.SecretKey || c.SecretAccessKey || c.TmpSecretKey,
   };
+  const token = c.token || c.Token;
+  if (token) cred.token = token;
+  return cred;
 }
 
 class Daemon {
@@ -150,7 +156,7 @@ class Daemon {
     const Ctor = {
       cvm: tencentcloud.cvm.v20170312.Client, cam: tencentcloud.cam.v20190116.Client,
       cbs: tencentcloud.cbs.v20170312.Client, vpc: tencentcloud.vpc.v20170312.Client,
-      billing: tencentcloud.billing.v20180709.Client,
+      billing: tencentcloud.billing.v20180709.Client, sts: tencentcloud.sts.v20180813.Client,
     }[product];
     assert.ok(Ctor, `no client for ${product}`);
     const profile = { httpProfile: { endpoint: this.endpoint, protocol: "http://", reqMethod, reqTimeout: timeout } };
@@ -164,6 +170,7 @@ class Daemon {
   cbs(creds, opts) { return this.client("cbs", creds, opts); }
   vpc(creds, opts) { return this.client("vpc", creds, opts); }
   billing(creds, opts) { return this.client("billing", creds, opts); }
+  sts(creds, opts) { return this.client("sts", creds, opts); }
 
   /* Generic client for actions that the typed clients lack. */
   common(version, creds = this.creds, { region = "ap-local" } = {}) {
