@@ -249,10 +249,16 @@ int pstore_clients(struct store *s, const char *partner, const char *status, int
 {
     *out = NULL;
     *n = 0;
-    const char *sql = descending ? "SELECT " CLIENT_COLS " FROM partner_clients WHERE partner_uin = ? AND status = ?"
-                                   " ORDER BY apply_time + agent_time DESC, client_uin DESC"
-                                 : "SELECT " CLIENT_COLS " FROM partner_clients WHERE partner_uin = ? AND status = ?"
-                                   " ORDER BY apply_time + agent_time, client_uin";
+    /* applications by the time they were made, customers by the time they were bound */
+    int pending = !strcmp(status, CLIENT_PENDING);
+    const char *sql = pending ? (descending ? "SELECT " CLIENT_COLS " FROM partner_clients WHERE partner_uin = ? AND"
+                                              " status = ? ORDER BY apply_time DESC, client_uin DESC"
+                                            : "SELECT " CLIENT_COLS " FROM partner_clients WHERE partner_uin = ? AND"
+                                              " status = ? ORDER BY apply_time, client_uin")
+                              : (descending ? "SELECT " CLIENT_COLS " FROM partner_clients WHERE partner_uin = ? AND"
+                                              " status = ? ORDER BY agent_time DESC, client_uin DESC"
+                                            : "SELECT " CLIENT_COLS " FROM partner_clients WHERE partner_uin = ? AND"
+                                              " status = ? ORDER BY agent_time, client_uin");
     struct store_stmt *q = store_query(s, sql, "ss", partner, status);
     if (!q)
         return -1;

@@ -212,8 +212,12 @@ test("a customer's postpaid disk for 3 h is billed at the partner's discount; De
   const since = clock() - 1;
   const disk = (await c1.cbs.CreateDisks({ Placement: { Zone: ZONE }, DiskType: "CLOUD_PREMIUM", DiskSize: 100,
     DiskChargeType: "POSTPAID_BY_HOUR" })).DiskIdSet[0];
+  // c2 has no money: its disk puts it in arrears
+  const disk2 = (await st.c2.cbs.CreateDisks({ Placement: { Zone: ZONE }, DiskType: "CLOUD_PREMIUM", DiskSize: 10,
+    DiskChargeType: "POSTPAID_BY_HOUR" })).DiskIdSet[0];
   clock("3h");
   await c1.cbs.TerminateDisks({ DiskIds: [disk] });
+  await st.c2.cbs.TerminateDisks({ DiskIds: [disk2] });
   clock("1h"); // the last partial hour is settled
   const rows = (await c1.billing.DescribeBillDetail({ Offset: 0, Limit: 100, BeginTime: cam(since), EndTime: cam(clock() + 1) }))
     .DetailSet.filter((r) => r.ResourceId === disk);
@@ -248,6 +252,15 @@ test("a customer's postpaid disk for 3 h is billed at the partner's discount; De
   assert.equal((await res.partners.DescribeAgentBills({ SettleMonth: st.month, ClientUin: c1.Uin, PayMode: "prepay" })).TotalCount, 0);
   assert.equal((await dist.partners.DescribeAgentBills({ SettleMonth: st.month })).TotalCount, 0, "not the distributor's");
   await rejectsWith(res.partners.DescribeAgentBills({ SettleMonth: "2026-13" }), "InvalidParameterValue");
+  const c2rows = (await st.c2.billing.DescribeBillDetail({ Offset: 0, Limit: 100, BeginTime: cam(since),
+    EndTime: cam(clock() + 1) })).DetailSet.filter((r) => r.ResourceId === disk2 && monthOf(unixOf(r.FeeBeginTime)) === st.month);
+  st.c2Spend = 0n;
+  for (const r of c2rows) for (const c of r.ComponentSet) st.c2Spend += fine(c.RealCost);
+  assert.ok(st.c2Spend > 0n);
+  assert.ok((await balance(st.c2)) < 0, "c2 owes");
+  const owing = await res.partners.DescribeAgentAuditedClients({ HasOverdueBill: 1 });
+  assert.deepEqual(owing.AgentClientSet.map((c) => [c.ClientUin, c.HasOverdueBill]), [[st.c2.Uin, 1]]);
+  assert.ok((await res.partners.DescribeAgentBills({ SettleMonth: st.month, ClientUin: st.c2.Uin })).TotalCount >= 1);
   if (monthOf(clock()) === st.month) {
     const b1 = (await res.partners.DescribeAgentAuditedClients({ ClientUin: c1.Uin })).AgentClientSet[0];
     assert.equal(BigInt(b1.ThisMonthAmt), floorDiv(st.monthSpend, CENT));
@@ -263,8 +276,12 @@ test("month end: the rebate of the customers' paid spend, per class, paid into t
   const hours = Math.ceil((end - clock()) / 3600) + 1;
   clock(`${hours}h`);
   const r = await res.partners.DescribeRebateInfosNew({ RebateMonth: st.month, Offset: 0, Limit: 10 });
-  assert.equal(r.TotalCount, 1, "class B (cbs) only");
-  const row = r.RebateInfoSet[0];
+  assert.equal(r.TotalCount, 2, "class B (cbs) only: the customers in good standing, and c2 in arrears");
+  const row = r.RebateInfoSet.find((x) => x.ExceptionFlag === "NORMAL");
+  const owed = r.RebateInfoSet.find((x) => x.ExceptionFlag === "HAS_OVERDUE_BILL");
+  assert.equal(owed.PolicyClass, "B");
+  assert.equal(BigInt(owed.MonthSales), floorDiv(st.c2Spend, CENT));
+  assert.equal(BigInt(owed.Amt), st.c2Spend * 30000n / (PPM * CENT), "computed, but not paid (below)");
   const want = st.monthSpend * 30000n / (PPM * CENT); // 3 %, floored to the cent
   assert.deepEqual([row.Uin, row.RebateMonth, row.ExceptionFlag, row.PolicyClass], [res.Uin, st.month, "NORMAL", "B"]);
   assert.equal(BigInt(row.Amt), want);
@@ -278,5 +295,6 @@ test("month end: the rebate of the customers' paid spend, per class, paid into t
   assert.equal(income[0].ActionType, "recharge");
   assert.equal((await dist.partners.DescribeRebateInfosNew({})).TotalCount, 0, "the distributor's customers spent nothing");
   clock("1h");
-  assert.equal((await res.partners.DescribeRebateInfosNew({})).TotalCount, 1, "paid once");
+  assert.equal((await res.partners.DescribeRebateInfosNew({})).TotalCount, 2, "made once");
+  assert.equal(BigInt(await balance(res)), BigInt(before) + want, "paid once");
 });
