@@ -92,9 +92,33 @@ int billing_credit(struct store *s, const char *uin, int64_t cents, const char *
                    char bill_id[40], char *err, size_t errlen);
 int billing_set_discount(struct store *s, const char *uin, const char *product, int64_t ppm, int64_t from, char *err,
                          size_t errlen);
+/* The same with who set it: "operator" (yun admin discount) or "partner" (a partner's customer discount). */
+int billing_set_discount_source(struct store *s, const char *uin, const char *product, int64_t ppm, int64_t from,
+                                const char *source, char *err, size_t errlen);
 int billing_exempt(struct store *s, const char *uin, int on); /* no arrears enforcement (the operator's own) */
 /* Moves a --test-clock daemon's clock forward and waits until it has processed the new time. */
 int billing_clock_advance(struct store *s, const char *data_dir, int64_t seconds, int64_t *now, char *err,
                           size_t errlen);
+
+/* A job run by the controller on the business clock after each settled hour and each pass, outside
+ * any transaction (e.g. the partner channel's month-end rebates). At most 8. */
+void billing_register_job(int (*job)(struct store *s, int64_t t));
+
+/* channel.c: what the partner channel asks of billing, each in the caller's transaction. */
+/* Moves cents from one account's cash to another's: one agentout and one agentin ledger row;
+ * refused (InsufficientBalance) when from's cash does not cover it. 0, or -1 with code/msg. */
+int billing_transfer(struct store *s, const char *from_uin, const char *to_uin, int64_t cents, int64_t t,
+                     char out_id[40], char in_id[40], char *code, size_t clen, char *msg, size_t mlen);
+/* Credits income (a rebate) to uin's cash as one ledger row (ActionType recharge, PayChannel channel). */
+int billing_income(struct store *s, const char *uin, int64_t cents, const char *channel, const char *info, int64_t t,
+                   char bill_id[40]);
+int billing_balance_cents(struct store *s, const char *uin, int64_t *cents); /* floored, 0 for no ledger */
+/* An account's bill rows with fee_begin in [from, to), summed per product, pay mode and order. */
+struct billing_spend_row {
+    const char *product, *pay_mode, *order_id; /* order_id "" for postpaid */
+    int64_t pay_time, cost, real_cost, cash;   /* fine units */
+};
+int billing_spend(struct store *s, const char *owner_uin, int64_t from, int64_t to,
+                  int (*row)(void *arg, const struct billing_spend_row *r), void *arg);
 
 #endif

@@ -68,6 +68,25 @@ static void refresh_clock(struct store *s)
         clock_set_offset(off);
 }
 
+static int (*jobs[8])(struct store *s, int64_t t);
+static int njobs;
+
+void billing_register_job(int (*job)(struct store *s, int64_t t))
+{
+    for (int i = 0; i < njobs; i++)
+        if (jobs[i] == job)
+            return;
+    if (njobs < (int)(sizeof jobs / sizeof jobs[0]))
+        jobs[njobs++] = job;
+}
+
+static void run_jobs(struct store *s, int64_t t)
+{
+    for (int i = 0; i < njobs; i++)
+        if (jobs[i](s, t) != 0)
+            log_warn("billing: a job at %lld did not complete (%s); it is retried", (long long)t, store_errmsg(s));
+}
+
 static int pass(struct store *s)
 {
     refresh_clock(s);
@@ -86,12 +105,14 @@ static int pass(struct store *s)
         int64_t end = through + 3600;
         prepaid_pass(s, end);
         arrears_pass(s, end);
+        run_jobs(s, end);
         if (billing_state_set(s, "settled_through", end) != 0)
             return -1;
         through = end;
     }
     prepaid_pass(s, now);
     arrears_pass(s, now);
+    run_jobs(s, now);
     /* what `yun admin clock --advance` waits for; a wall-clock cloud has no one waiting (and no
      * fsync every pass) */
     return clock_is_test() ? billing_state_set(s, "processed", now) : 0;

@@ -49,14 +49,21 @@ int64_t discount_ppm(struct store *s, const char *uin, const char *product, int6
 int billing_set_discount(struct store *s, const char *uin, const char *product, int64_t ppm, int64_t from, char *err,
                          size_t errlen)
 {
+    return billing_set_discount_source(s, uin, product, ppm, from, "operator", err, errlen);
+}
+
+int billing_set_discount_source(struct store *s, const char *uin, const char *product, int64_t ppm, int64_t from,
+                                const char *source, char *err, size_t errlen)
+{
     if (ppm <= 0 || ppm > BILLING_PPM) {
         snprintf(err, errlen, "a discount rate is a multiplier in (0, 1]");
         return -1;
     }
     if (store_exec(s,
                    "INSERT INTO billing_discounts (uin, product, effective_from, rate_ppm, source) VALUES (?, ?, ?, ?,"
-                   " 'operator') ON CONFLICT (uin, product, effective_from) DO UPDATE SET rate_ppm = excluded.rate_ppm",
-                   "ssii", uin, product, from, ppm) < 0) {
+                   " ?) ON CONFLICT (uin, product, effective_from) DO UPDATE SET rate_ppm = excluded.rate_ppm,"
+                   " source = excluded.source",
+                   "ssiis", uin, product, from, ppm, source) < 0) {
         snprintf(err, errlen, "store: %s", store_errmsg(s));
         return -1;
     }

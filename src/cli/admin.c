@@ -177,6 +177,12 @@ int cli_admin(int argc, char **argv)
         return cli_admin_discount(argc - 1, argv + 1);
     if (argc >= 1 && !strcmp(argv[0], "clock"))
         return cli_admin_clock(argc - 1, argv + 1);
+    if (argc >= 1 && !strcmp(argv[0], "partner"))
+        return cli_admin_partner(argc - 1, argv + 1);
+    if (argc >= 1 && !strcmp(argv[0], "bind"))
+        return cli_admin_bind(argc - 1, argv + 1);
+    if (argc >= 1 && !strcmp(argv[0], "tier"))
+        return cli_admin_tier(argc - 1, argv + 1);
     fprintf(stderr, "usage: yun admin create-account --data DIR [--name NAME]\n"
                     "       yun admin audit --data DIR [--limit N]\n"
                     "       yun admin hosts --data DIR\n"
@@ -184,6 +190,9 @@ int cli_admin(int argc, char **argv)
                     "       yun admin price --data DIR list|set|import FILE ...\n"
                     "       yun admin discount --data DIR --uin UIN --product cvm --rate 0.8\n"
                     "       yun admin clock --data DIR [--advance 90m|3h|2d]\n"
+                    "       yun admin partner --data DIR --uin UIN --kind distributor|reseller|second-level ...\n"
+                    "       yun admin bind --data DIR --partner UIN --client UIN [--flag a|b|c]\n"
+                    "       yun admin tier --data DIR --uin UIN --tier key|growth|longtail\n"
                     "       yun admin import-image --data DIR --file PATH --name NAME [--os-name OS] [--owner UIN]\n");
     return 2;
 }

@@ -25,6 +25,7 @@
 #include "meter/meter.h"
 #include "network/network.h"
 #include "object/gateway.h"
+#include "partner/partner.h"
 
 void daemon_register_services(void)
 {
@@ -33,6 +34,7 @@ void daemon_register_services(void)
     block_register();
     network_register();
     billing_register();
+    partner_register();
 }
 
 int daemon_open_data(const struct config *cfg, struct store **out, char *err, size_t errlen)
@@ -52,7 +54,7 @@ int daemon_open_data(const struct config *cfg, struct store **out, char *err, si
     if (identity_migrate(s, err, errlen) != 0 || compute_migrate(s, err, errlen) != 0 ||
         network_migrate(s, err, errlen) != 0 || block_migrate(s, err, errlen) != 0 ||
         object_migrate(s, err, errlen) != 0 || meter_migrate(s, err, errlen) != 0 ||
-        billing_migrate(s, err, errlen) != 0) {
+        billing_migrate(s, err, errlen) != 0 || partner_migrate(s, err, errlen) != 0) {
         store_close(s);
         return -1;
     }

@@ -1,0 +1,108 @@
+/* partner's private header: what its files share. One file per concern:
+ *   store.c    every partner_* statement (the only file that speaks SQL), migrations
+ *   rebate.c   the rebate arithmetic (pure, unit tested), months, and the month-end job
+ *   admin.c    the operator's commands (make a partner, bind, tier)
+ *   actions.c  the partners actions and yun's extensions
+ */
+#ifndef YUN_PARTNER_INT_H
+#define YUN_PARTNER_INT_H
+
+#include "api/filters.h"
+#include "billing/billing.h"
+#include "partner/codes.h"
+#include "partner/partner.h"
+
+/* store.c */
+struct partner {
+    char uin[24], kind[16], parent[24], code[24];
+    int64_t credit_cents, created;
+};
+struct client {
+    char partner[24], client[24], status[12], flag[8], type[16], project[16], remark[256], sales[24], note[256];
+    int64_t apply_time, agent_time;
+};
+#define CLIENT_PENDING  "pending"
+#define CLIENT_BOUND    "bound"
+#define CLIENT_REJECTED "rejected"
+
+int pstore_partner_get(struct store *s, const char *uin, struct partner *p); /* STORE_FOUND, STORE_NOT_FOUND, <0 */
+int pstore_partner_by_code(struct store *s, const char *code, struct partner *p);
+int pstore_partner_put(struct store *s, const struct partner *p);
+int pstore_partners(struct store *s, char (**uins)[24], int *n); /* every partner; *uins malloc'd */
+int pstore_own_discount_put(struct store *s, const char *partner, const char *product, int64_t ppm);
+int64_t pstore_own_discount(struct store *s, const char *partner, const char *product); /* -1 error */
+int pstore_rebate_rate_put(struct store *s, const char *partner, int cls, int64_t ppm);
+struct rebate_policy;
+int pstore_rebate_policy(struct store *s, const char *partner, struct rebate_policy *p);
+int pstore_client_get(struct store *s, const char *client_uin, struct client *c); /* any partner */
+int pstore_client_apply(struct store *s, const char *partner, const char *client, const char *flag, int64_t t);
+int pstore_client_audit(struct store *s, const char *partner, const char *client, const char *status, const char *note,
+                        int64_t t);
+int pstore_client_remark(struct store *s, const char *partner, const char *client, const char *remark);
+/* The partner's customers in a status, ordered by apply_time (pending) or agent_time; malloc'd. */
+int pstore_clients(struct store *s, const char *partner, const char *status, int descending, struct client **out,
+                   int *n);
+int pstore_rebate_claim(struct store *s, const char *partner, const char *month, int64_t t); /* 1, 0 done, -1 */
+struct rebate_row;
+int pstore_rebate_put(struct store *s, const char *partner, const char *month, const struct rebate_row *r,
+                      int64_t quarter_sales, const char *bill_id, int64_t t);
+/* Month sales (cents) of the class and flag in the given earlier months of the quarter. */
+int64_t pstore_quarter_before(struct store *s, const char *partner, int cls, int overdue, const char *quarter_from,
+                              const char *month);
+struct rebate_view {
+    char month[8], cls[2], flag[24];
+    int64_t amt, month_sales, quarter_sales;
+};
+int pstore_rebates(struct store *s, const char *partner, const char *month, struct rebate_view **out, int *n);
+int pstore_state_get(struct store *s, const char *name, int64_t *v); /* STORE_FOUND, STORE_NOT_FOUND, <0 */
+int pstore_state_set(struct store *s, const char *name, int64_t v);
+struct tier {
+    char tier[16], grade[8], support[32];
+    int64_t max_instances, max_disk_gib;
+};
+int pstore_tier_find(struct store *s, const char *tier, struct tier *t);   /* a tier of the table */
+int pstore_account_tier(struct store *s, const char *uin, struct tier *t); /* longtail when none is set */
+int pstore_account_tier_set(struct store *s, const char *uin, const char *tier, int64_t t);
+
+/* rebate.c: policy classes A/B/C; each product falls in one (exact, else the "*" row). */
+#define REBATE_CLASSES 3
+struct rebate_policy {
+    struct {
+        char product[16];
+        int cls;
+    } map[16];
+    int nmap;
+    int64_t rate_ppm[REBATE_CLASSES];
+};
+extern const int64_t rebate_default_ppm[REBATE_CLASSES];
+extern const char *const rebate_default_map[][2];                        /* {product, class} ..., {NULL, NULL} */
+int rebate_class_of(const struct rebate_policy *p, const char *product); /* 0..2, -1 in no class */
+int rebate_class_index(const char *name);                                /* "A" -> 0, -1 */
+struct rebate_line {
+    const char *product;
+    int64_t cash; /* fine units paid in the month */
+    int overdue;  /* the customer is in arrears at month end */
+};
+struct rebate_row {
+    int cls, overdue, used;
+    int64_t sales_fine, sales_cents, amt_cents;
+};
+/* Sums lines per (class, overdue) and prices each sum at the class's rate: cents floored, never
+ * negative. out[cls][overdue]. */
+void rebate_compute(const struct rebate_policy *p, const struct rebate_line *lines, int n,
+                    struct rebate_row out[REBATE_CLASSES][2]);
+int64_t month_start(int64_t t);                 /* the first second of t's month (UTC) */
+int64_t month_next(int64_t start);              /* the first second of the next month */
+int64_t quarter_start(int64_t start);           /* the first second of the quarter */
+void month_name(int64_t t, char out[8]);        /* "2026-12" */
+int month_parse(const char *m, int64_t *start); /* "yyyy-mm" -> its first second; -1 */
+int64_t fine_to_cents(int64_t fine);            /* floored towards negative infinity */
+
+/* admin.c: a pending application of client to partner in the caller's transaction; -1 with *code. */
+int partner_apply(struct store *s, const char *partner_uin, const char *client_uin, const char *flag, int64_t t,
+                  const char **code, char *err, size_t errlen);
+
+/* actions.c */
+void partner_actions_register(void);
+
+#endif
