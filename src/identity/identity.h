@@ -43,6 +43,8 @@ struct policy_context {
     const char *uin, *owner_uin, *app_id; /* for ${uin} ${owner_uin} ${app_id} */
 };
 /* Validates a document's grammar; 0 or -1 with a reason. */
+/* A non-empty string, or a non-empty array of non-empty strings (action, resource, principal values). */
+int policy_string_or_strings(json_t *v);
 int policy_validate(json_t *doc, char *why, size_t len);
 /* Effect of one document on the request: NONE (no statement applies), ALLOW or DENY. */
 enum policy_effect policy_evaluate(json_t *doc, const struct policy_context *ctx);

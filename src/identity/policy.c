@@ -473,7 +473,7 @@ enum policy_effect policy_evaluate(json_t *doc, const struct policy_context *c)
     return result;
 }
 
-static int string_or_strings(json_t *v)
+int policy_string_or_strings(json_t *v)
 {
     if (json_is_string(v))
         return json_string_length(v) > 0;
@@ -511,11 +511,11 @@ int policy_validate(json_t *doc, char *why, size_t len)
             snprintf(why, len, "statement %zu: \"effect\" must be \"allow\" or \"deny\"", i);
             return -1;
         }
-        if (!string_or_strings(json_object_get(s, "action"))) {
+        if (!policy_string_or_strings(json_object_get(s, "action"))) {
             snprintf(why, len, "statement %zu: \"action\" must be a string or an array of strings", i);
             return -1;
         }
-        if (!string_or_strings(json_object_get(s, "resource"))) {
+        if (!policy_string_or_strings(json_object_get(s, "resource"))) {
             snprintf(why, len, "statement %zu: \"resource\" must be a string or an array of strings", i);
             return -1;
         }

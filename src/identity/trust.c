@@ -61,20 +61,6 @@ static int any_of(json_t *v, int (*fn)(const char *, const void *), const void *
     return 0;
 }
 
-static int strings_only(json_t *v)
-{
-    if (json_is_string(v))
-        return json_string_length(v) > 0;
-    if (!json_is_array(v) || json_array_size(v) == 0)
-        return 0;
-    size_t i;
-    json_t *e;
-    json_array_foreach (v, i, e)
-        if (!json_is_string(e) || json_string_length(e) == 0)
-            return 0;
-    return 1;
-}
-
 static int assume_action(const char *pattern, const void *unused)
 {
     (void)unused;
@@ -124,7 +110,7 @@ int trust_validate(json_t *doc, char *why, size_t len)
             return TRUST_DOCUMENT_ERROR;
         }
         json_t *action = json_object_get(s, "action");
-        if (!strings_only(action) || !any_of(action, assume_action, NULL)) {
+        if (!policy_string_or_strings(action) || !any_of(action, assume_action, NULL)) {
             snprintf(why, len, "statement %zu: \"action\" must name sts:AssumeRole", i);
             return TRUST_DOCUMENT_ERROR;
         }
@@ -150,7 +136,7 @@ int trust_validate(json_t *doc, char *why, size_t len)
                 snprintf(why, len, "statement %zu: unknown principal kind \"%s\" (qcs, service, federated)", i, key);
                 return TRUST_PRINCIPAL_ERROR;
             }
-            if (!strings_only(v)) {
+            if (!policy_string_or_strings(v)) {
                 snprintf(why, len, "statement %zu: principal \"%s\" must be a string or an array of strings", i, key);
                 return TRUST_PRINCIPAL_ERROR;
             }
