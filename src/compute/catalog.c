@@ -124,6 +124,21 @@ int catalog_register_builtin(struct store *s, const char *image_dir)
     return rc < 0 ? -1 : 0;
 }
 
+/* The id of the public image registered under a built-in name ("tiny", a blueprint's name):
+ * STORE_FOUND with id set, STORE_NOT_FOUND, or STORE_ERROR. */
+int catalog_builtin_id(struct store *s, const char *builtin, char id[20])
+{
+    struct store_stmt *q =
+        store_query(s, "SELECT image_id FROM images WHERE owner_uin = '' AND builtin = ?", "s", builtin);
+    if (!q)
+        return STORE_ERROR;
+    int rc = store_step(q);
+    if (rc == 1)
+        snprintf(id, 20, "%s", store_text(q, 0));
+    store_done(q);
+    return rc < 0 ? STORE_ERROR : rc == 1 ? STORE_FOUND : STORE_NOT_FOUND;
+}
+
 int catalog_import_image(struct store *s, const char *data_dir, const char *file, const char *name, const char *os_name,
                          const char *owner_uin, char id[20], char *err, size_t errlen)
 {

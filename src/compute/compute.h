@@ -78,6 +78,8 @@ void metadata_sync(json_t *plan);
 /* catalog.c, keypair.c, instance.c */
 void catalog_register(void);
 int catalog_register_builtin(struct store *s, const char *image_dir);
+/* STORE_FOUND with the id of the public image registered as `builtin` ("tiny", a blueprint's name) */
+int catalog_builtin_id(struct store *s, const char *builtin, char id[20]);
 /* Copies the image file at `file` into DATA/images/<id>/disk as a standalone qcow2 and registers it
  * (public, or private to owner_uin when not empty); refuses images that name other host files. */
 int catalog_import_image(struct store *s, const char *data_dir, const char *file, const char *name, const char *os_name,
