@@ -58,6 +58,8 @@ static void object_headers(struct rq *r, const struct objrow *o, bool whole)
     const char *mode = hdr_amz(r, "checksum-mode");
     if (whole && mode && strcasecmp(mode, "ENABLED") == 0 && o->checksum[0]) /* a range has no full-object checksum */
         checksum_header(r, o->checksum);
+    if (!qhas(r, "versionId"))
+        lifecycle_header(r, r->b.id, o->mtime, o->size, o->tags);
 }
 
 /* GET/HEAD ?partNumber=N: the byte span of part N and the object's part count (0 for an object

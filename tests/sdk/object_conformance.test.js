@@ -342,7 +342,7 @@ test("UploadPartCopy: a copy range past the source's end is InvalidRange", async
   assert.ok(ok.CopyPartResult.ETag);
 });
 
-test("OPTIONS (a CORS preflight) is 400 without Origin, 403 with one: no bucket has CORS", async () => {
+test("OPTIONS (a CORS preflight) is 400 without Origin, 403 with one on a bucket without CORS", async () => {
   await s3.send(new S3.CreateBucketCommand({ Bucket: "preflight" }));
   let r = await H.rawRequest(d, { method: "OPTIONS", path: "/preflight/k" });
   assert.equal(r.status, 400);
