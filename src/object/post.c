@@ -123,6 +123,17 @@ static int file_start(struct rq *r)
     r->meter = ok == 1 ? METER_ALLOWED : ok == 0 ? METER_DENIED : METER_NONE;
     if (ok != 1)
         return -1;
+    /* an x-amz-checksum-<algo> field is checked against the file, as the header is on PutObject */
+    for (int i = 0; i < f->nf && r->ck.algo == CHECKSUM_NONE; i++) {
+        enum checksum_algo a = checksum_algo_from_header(f->name[i]);
+        if (a != CHECKSUM_NONE) {
+            if (checksum_init(&r->ck, a) != 0) {
+                fail(r, 500, "InternalError", "out of memory");
+                return -1;
+            }
+            snprintf(r->ck_expect, sizeof r->ck_expect, "%s", f->value[i]);
+        }
+    }
     r->md5 = EVP_MD_CTX_new();
     if (!r->md5 || EVP_DigestInit_ex(r->md5, EVP_md5(), NULL) != 1 || engine_tmp_create(&r->file) != 0) {
         fail(r, 500, "InternalError", "We encountered an internal error. Please try again.");
@@ -174,6 +185,8 @@ static int file_data(struct rq *r, const char *p, size_t n)
         return -1;
     }
     EVP_DigestUpdate(r->md5, p, n);
+    if (r->ck.algo != CHECKSUM_NONE)
+        checksum_update(&r->ck, p, n);
     if (engine_tmp_write(&r->file, p, n) != 0) {
         log_error("object store: write: %s", strerror(errno));
         fail(r, 500, "InternalError", "We encountered an internal error writing your data.");
@@ -414,10 +427,21 @@ void op_post_object(struct rq *r)
     char *meta = form_json(f, true), *headers = form_json(f, false);
     const char *tagging = post_field(f, "tagging");
     char *tags = tagging ? form_tags(r, tagging) : NULL;
-    char etag[33];
+    char etag[33], ck[CHECKSUM_MAX_BASE64 + 16] = "";
     uint8_t raw[16];
     md5_hex(r->md5, etag, raw);
-    if (meta && strlen(meta) > MAX_META_BYTES)
+    if (r->ck.algo != CHECKSUM_NONE) {
+        uint8_t dg[CHECKSUM_MAX_DIGEST];
+        char b64[CHECKSUM_MAX_BASE64];
+        obj_base64_encode(dg, checksum_final(&r->ck, dg), b64);
+        if (strcmp(b64, r->ck_expect) == 0)
+            snprintf(ck, sizeof ck, "%s:%s", checksum_header_name(r->ck.algo) + 15, b64);
+        else
+            fail(r, 400, "BadDigest", "The checksum you specified did not match the calculated checksum.");
+    }
+    if (r->err_status) {
+        /* recorded */
+    } else if (meta && strlen(meta) > MAX_META_BYTES)
         fail(r, 400, "MetadataTooLarge", "Your metadata headers exceed the maximum allowed metadata size.");
     else if (tagging && !tags) {
         /* recorded */
@@ -433,10 +457,12 @@ void op_post_object(struct rq *r)
                                .headers = headers,
                                .meta = meta,
                                .tags = tags,
-                               .acl = acl};
+                               .acl = acl,
+                               .checksum = ck[0] ? ck : NULL};
         if (commit_object(r, &n) == 0) {
             r->file.id[0] = 0;
             version_headers(r);
+            checksum_header(r, n.checksum);
             answer(r, etag);
         }
     }

@@ -139,7 +139,8 @@ static int check_conditions(struct rq *r, json_t *conds)
     }
     static const char *const exempt[] = {"awsaccesskeyid", "signature", "policy", "x-amz-signature", "file"};
     for (int k = 0; k < f->nf; k++) {
-        bool skip = strncasecmp(f->name[k], "x-ignore-", 9) == 0;
+        bool skip = strncasecmp(f->name[k], "x-ignore-", 9) == 0 ||
+                    checksum_algo_from_header(f->name[k]) != CHECKSUM_NONE; /* checked against the file */
         for (size_t e = 0; e < sizeof exempt / sizeof exempt[0]; e++)
             skip |= strcasecmp(f->name[k], exempt[e]) == 0;
         if (!skip && !covered[k]) {

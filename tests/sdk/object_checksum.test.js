@@ -19,7 +19,7 @@ const { expectS3Error } = H;
 before(async () => {
   d = await H.startObjectDaemon();
   s3 = H.s3Client(d);
-  await s3.send(new S3.CreateBucketCommand({ Bucket: "ck" }));
+  await s3.send(new S3.CreateBucketCommand({ Bucket: "cksum" }));
 });
 after(async () => { if (d) await d.destroy(); });
 
@@ -48,19 +48,19 @@ test("PutObject with each algorithm: verified, stored, returned on GET/HEAD with
   assert.equal(want.CRC32C, "ImIEBA==");
   for (const algo of Object.keys(want)) {
     const Key = `obj-${algo}`;
-    const put = await s3.send(new S3.PutObjectCommand({ Bucket: "ck", Key, Body: body, ChecksumAlgorithm: algo }));
+    const put = await s3.send(new S3.PutObjectCommand({ Bucket: "cksum", Key, Body: body, ChecksumAlgorithm: algo }));
     assert.equal(put[`Checksum${algo}`], want[algo], `${algo} on PUT`);
-    const get = await s3.send(new S3.GetObjectCommand({ Bucket: "ck", Key, ChecksumMode: "ENABLED" }));
+    const get = await s3.send(new S3.GetObjectCommand({ Bucket: "cksum", Key, ChecksumMode: "ENABLED" }));
     assert.equal(get[`Checksum${algo}`], want[algo], `${algo} on GET`);
     await get.Body.transformToByteArray();
-    const head = await s3.send(new S3.HeadObjectCommand({ Bucket: "ck", Key, ChecksumMode: "ENABLED" }));
+    const head = await s3.send(new S3.HeadObjectCommand({ Bucket: "cksum", Key, ChecksumMode: "ENABLED" }));
     assert.equal(head[`Checksum${algo}`], want[algo], `${algo} on HEAD`);
-    const plain = await s3.send(new S3.HeadObjectCommand({ Bucket: "ck", Key }));
+    const plain = await s3.send(new S3.HeadObjectCommand({ Bucket: "cksum", Key }));
     assert.equal(plain[`Checksum${algo}`], undefined, "only when asked for");
-    const range = await s3.send(new S3.GetObjectCommand({ Bucket: "ck", Key, Range: "bytes=0-3", ChecksumMode: "ENABLED" }));
+    const range = await s3.send(new S3.GetObjectCommand({ Bucket: "cksum", Key, Range: "bytes=0-3", ChecksumMode: "ENABLED" }));
     assert.equal(range[`Checksum${algo}`], undefined, "a range has no whole-object checksum");
     await range.Body.transformToByteArray();
-    const attrs = await s3.send(new S3.GetObjectAttributesCommand({ Bucket: "ck", Key, ObjectAttributes: ["Checksum"] }));
+    const attrs = await s3.send(new S3.GetObjectAttributesCommand({ Bucket: "cksum", Key, ObjectAttributes: ["Checksum"] }));
     assert.equal(attrs.Checksum[`Checksum${algo}`], want[algo], `${algo} in GetObjectAttributes`);
   }
 });
@@ -68,25 +68,25 @@ test("PutObject with each algorithm: verified, stored, returned on GET/HEAD with
 test("a wrong checksum is BadDigest and nothing is stored; a stream's trailer checksum is kept", async () => {
   for (const algo of Object.keys(want)) {
     const wrong = algo === "SHA256" ? want.SHA1 : want.SHA256;
-    await expectS3Error(s3.send(new S3.PutObjectCommand({ Bucket: "ck", Key: "bad", Body: body,
+    await expectS3Error(s3.send(new S3.PutObjectCommand({ Bucket: "cksum", Key: "bad", Body: body,
       [`Checksum${algo}`]: algo.startsWith("CRC") ? "AAAAAA==" : wrong })), algo === "SHA256" || algo === "SHA1" ? "400" : "BadDigest");
   }
-  await expectS3Error(s3.send(new S3.HeadObjectCommand({ Bucket: "ck", Key: "bad" })), "NotFound");
-  const put = await s3.send(new S3.PutObjectCommand({ Bucket: "ck", Key: "stream", Body: Readable.from([body]),
+  await expectS3Error(s3.send(new S3.HeadObjectCommand({ Bucket: "cksum", Key: "bad" })), "NotFound");
+  const put = await s3.send(new S3.PutObjectCommand({ Bucket: "cksum", Key: "stream", Body: Readable.from([body]),
     ContentLength: body.length, ChecksumAlgorithm: "CRC32C" }));
   assert.equal(put.ChecksumCRC32C, want.CRC32C);
-  const head = await s3.send(new S3.HeadObjectCommand({ Bucket: "ck", Key: "stream", ChecksumMode: "ENABLED" }));
+  const head = await s3.send(new S3.HeadObjectCommand({ Bucket: "cksum", Key: "stream", ChecksumMode: "ENABLED" }));
   assert.equal(head.ChecksumCRC32C, want.CRC32C, "the aws-chunked trailer's checksum");
 });
 
 test("UploadPart checksums: verified, returned, listed", async () => {
-  const up = await s3.send(new S3.CreateMultipartUploadCommand({ Bucket: "ck", Key: "mp", ChecksumAlgorithm: "SHA256" }));
-  const part = await s3.send(new S3.UploadPartCommand({ Bucket: "ck", Key: "mp", UploadId: up.UploadId, PartNumber: 1,
+  const up = await s3.send(new S3.CreateMultipartUploadCommand({ Bucket: "cksum", Key: "mp", ChecksumAlgorithm: "SHA256" }));
+  const part = await s3.send(new S3.UploadPartCommand({ Bucket: "cksum", Key: "mp", UploadId: up.UploadId, PartNumber: 1,
     Body: body, ChecksumAlgorithm: "SHA256" }));
   assert.equal(part.ChecksumSHA256, want.SHA256);
-  await expectS3Error(s3.send(new S3.UploadPartCommand({ Bucket: "ck", Key: "mp", UploadId: up.UploadId, PartNumber: 2,
+  await expectS3Error(s3.send(new S3.UploadPartCommand({ Bucket: "cksum", Key: "mp", UploadId: up.UploadId, PartNumber: 2,
     Body: body, ChecksumSHA256: want.SHA1 })), "400");
-  const parts = await s3.send(new S3.ListPartsCommand({ Bucket: "ck", Key: "mp", UploadId: up.UploadId }));
+  const parts = await s3.send(new S3.ListPartsCommand({ Bucket: "cksum", Key: "mp", UploadId: up.UploadId }));
   assert.deepEqual(parts.Parts.map((p) => p.PartNumber), [1], "the refused part is not there");
-  await s3.send(new S3.AbortMultipartUploadCommand({ Bucket: "ck", Key: "mp", UploadId: up.UploadId }));
+  await s3.send(new S3.AbortMultipartUploadCommand({ Bucket: "cksum", Key: "mp", UploadId: up.UploadId }));
 });

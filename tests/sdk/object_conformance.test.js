@@ -413,3 +413,10 @@ test("PublicAccessBlock: put/get/delete; BlockPublicAcls refuses public ACLs, Ig
   const anon = await H.rawRequest(d, { method: "DELETE", path: "/blocked?publicAccessBlock" });
   assert.equal(anon.status, 403);
 });
+
+test("CreateBucket asking for object lock is 501 NotImplemented and creates nothing", async () => {
+  await expectS3Error(s3.send(new S3.CreateBucketCommand({ Bucket: "locked", ObjectLockEnabledForBucket: true })),
+    "NotImplemented");
+  const h = await signed({ method: "HEAD", path: "/locked" });
+  assert.equal(h.status, 404);
+});
