@@ -108,13 +108,12 @@ static int parse_expiration(const struct xnode *e, struct lc_rule *r, const char
 {
     const char *days = xtree_text(e, "Days"), *date = xtree_text(e, "Date"),
                *marker = xtree_text(e, "ExpiredObjectDeleteMarker");
-    if (!!days + !!date + !!marker != 1 ||
-        (int)(!!days + !!date + !!marker) !=
-            xtree_count(e, "Days") + xtree_count(e, "Date") + xtree_count(e, "ExpiredObjectDeleteMarker"))
-        return bad(code, msg, "MalformedXML", MALFORMED);
-    for (const struct xnode *c = e->first; c; c = c->next)
+    int children = 0;
+    for (const struct xnode *c = e->first; c; c = c->next, children++)
         if (strcmp(c->name, "Days") && strcmp(c->name, "Date") && strcmp(c->name, "ExpiredObjectDeleteMarker"))
             return bad(code, msg, "MalformedXML", MALFORMED);
+    if (children != 1) /* exactly one of Days, Date, ExpiredObjectDeleteMarker */
+        return bad(code, msg, "MalformedXML", MALFORMED);
     if (days && !positive(days, &r->exp_days))
         return bad(code, msg, "InvalidArgument", "'Days' for Expiration action must be a positive integer");
     if (date && !midnight_date(date, &r->exp_date))

@@ -225,6 +225,7 @@ struct upload_entry {
 struct upload_row {
     char *content_type, *headers, *meta, *tags;
     char acl[24];
+    char algo[16]; /* x-amz-checksum-algorithm of CreateMultipartUpload, "" if none */
 };
 /* What a new object takes from its request (request_settings). */
 struct object_settings {
@@ -361,7 +362,8 @@ int meta_create_upload(struct rq *r, const char *id, const struct new_object *n,
                        const char *algo);
 int check_upload(struct rq *r);
 int commit_part(struct rq *r, int number, int64_t size, const char *etag, const char *checksum);
-int meta_completed_etag(struct rq *r, char etag[80]);
+int meta_completed_etag(struct rq *r, char etag[80], char checksum[96]);
+int meta_part_checksum(const char *upload_id, int number, char checksum[96]);
 int meta_upload_settings(struct rq *r, struct upload_row *u);
 void upload_row_free(struct upload_row *u);
 int meta_part(const char *upload_id, int number, int64_t *size, char etag[40], char file[ENGINE_ID_LEN + 8]);

@@ -300,3 +300,21 @@ test("POST object with an x-amz-checksum-sha256 field: checked against the file,
   assert.equal(H.errorCode(r.body), "BadDigest");
   await expectS3Error(s3.send(new S3.HeadObjectCommand({ Bucket: "postb", Key: "up/ck2.txt" })), "NotFound");
 });
+
+test("POST object with boto3's generate_presigned_post (SigV4 policy) and python requests", () => {
+  const script = `
+import boto3, requests, sys
+from botocore.config import Config
+s3 = boto3.client('s3', endpoint_url=sys.argv[1], region_name='us-east-1', aws_access_key_id=sys.argv[2],
+                  aws_secret_access_key=sys.argv[3], config=Config(signature_version='s3v4', s3={'addressing_style': 'path'}))
+p = s3.generate_presigned_post('postb', 'boto/\${filename}', Fields={'acl': 'private'},
+    Conditions=[{'acl': 'private'}, ['starts-with', '$key', 'boto/'], ['content-length-range', 1, 100]], ExpiresIn=300)
+r = requests.post(p['url'], data=p['fields'], files={'file': ('hello.txt', b'from boto')})
+print(r.status_code)
+r = requests.post(p['url'], data=p['fields'], files={'file': ('big.txt', b'x' * 101)})
+print(r.status_code)
+`;
+  const r = H.run("/usr/bin/python3", ["-c", script, d.objectEndpoint, d.creds.SecretId, d.creds.SecretKey]);
+  assert.deepEqual(r.stdout.trim().split("\n"), ["204", "400"], r.stderr);
+  return text("postb", "boto/hello.txt").then((t) => assert.equal(t, "from boto"));
+});

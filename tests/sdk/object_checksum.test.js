@@ -90,3 +90,31 @@ test("UploadPart checksums: verified, returned, listed", async () => {
   assert.deepEqual(parts.Parts.map((p) => p.PartNumber), [1], "the refused part is not there");
   await s3.send(new S3.AbortMultipartUploadCommand({ Bucket: "cksum", Key: "mp", UploadId: up.UploadId }));
 });
+
+test("an upload created with a checksum algorithm: parts must name theirs; the object gets S3's composite", async () => {
+  const p1 = Buffer.alloc(5 << 20, "a"), p2 = Buffer.from("tail");
+  const sha = (b) => crypto.createHash("sha256").update(b).digest();
+  const composite = `${crypto.createHash("sha256").update(Buffer.concat([sha(p1), sha(p2)])).digest("base64")}-2`;
+  const up = await s3.send(new S3.CreateMultipartUploadCommand({ Bucket: "cksum", Key: "comp", ChecksumAlgorithm: "SHA256" }));
+  const parts = [];
+  for (const [i, b] of [[1, p1], [2, p2]]) {
+    const r = await s3.send(new S3.UploadPartCommand({ Bucket: "cksum", Key: "comp", UploadId: up.UploadId, PartNumber: i,
+      Body: b, ChecksumAlgorithm: "SHA256" }));
+    parts.push({ PartNumber: i, ETag: r.ETag, ChecksumSHA256: r.ChecksumSHA256 });
+  }
+  await expectS3Error(s3.send(new S3.CompleteMultipartUploadCommand({ Bucket: "cksum", Key: "comp", UploadId: up.UploadId,
+    MultipartUpload: { Parts: [parts[0], { PartNumber: 2, ETag: parts[1].ETag }] } })), "BadDigest");
+  await expectS3Error(s3.send(new S3.CompleteMultipartUploadCommand({ Bucket: "cksum", Key: "comp", UploadId: up.UploadId,
+    ChecksumSHA256: `${sha(Buffer.from("x")).toString("base64")}-2`, MultipartUpload: { Parts: parts } })), "BadDigest");
+  const done = await s3.send(new S3.CompleteMultipartUploadCommand({ Bucket: "cksum", Key: "comp", UploadId: up.UploadId,
+    MultipartUpload: { Parts: parts } }));
+  assert.equal(done.ChecksumSHA256, composite);
+  const again = await s3.send(new S3.CompleteMultipartUploadCommand({ Bucket: "cksum", Key: "comp", UploadId: up.UploadId,
+    MultipartUpload: { Parts: parts } }));
+  assert.equal(again.ChecksumSHA256, composite, "a repeated Complete answers the same");
+  const head = await s3.send(new S3.HeadObjectCommand({ Bucket: "cksum", Key: "comp", ChecksumMode: "ENABLED" }));
+  assert.equal(head.ChecksumSHA256, composite);
+  const attrs = await s3.send(new S3.GetObjectAttributesCommand({ Bucket: "cksum", Key: "comp",
+    ObjectAttributes: ["Checksum"] }));
+  assert.equal(attrs.Checksum.ChecksumSHA256, composite);
+});
