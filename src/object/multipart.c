@@ -174,7 +174,8 @@ static void complete_result(struct rq *r, const char *etag, const char *checksum
 /* An upload created with x-amz-checksum-algorithm: every listed part must name the checksum its
  * UploadPart stored, and the object's is S3's composite one, the algorithm over the parts' digests
  * with "-N" (checked against the request's x-amz-checksum-<algo> if sent). 0, or -1 (recorded). */
-static int composite_checksum(struct rq *r, const struct upload_row *u, const struct s3xml_complete *cm, char out[96])
+static int composite_checksum(struct rq *r, const struct upload_row *u, const struct s3xml_complete *cm, char out[96],
+                              char (*each)[CHECKSUM_MAX_BASE64])
 {
     enum checksum_algo algo = checksum_algo_from_name(u->algo);
     const char *hname = checksum_header_name(algo);
@@ -197,6 +198,7 @@ static int composite_checksum(struct rq *r, const struct upload_row *u, const st
             rc = -1;
         } else {
             checksum_update(&c, raw, (size_t)n);
+            snprintf(each[i], CHECKSUM_MAX_BASE64, "%s", colon + 1);
         }
     }
     if (rc == 0) {
@@ -224,6 +226,7 @@ void op_complete_multipart(struct rq *r)
         return;
     }
     struct part_row *parts = NULL;
+    char(*part_cks)[CHECKSUM_MAX_BASE64] = NULL; /* the parts' checksums, of an upload with an algorithm */
     struct upload_row u = {.acl = "private"};
     char *part_sizes = NULL;
     if (cm.n == 0) {
@@ -264,17 +267,22 @@ void op_complete_multipart(struct rq *r)
             goto out;
         }
     }
-    if (u.algo[0] && composite_checksum(r, &u, &cm, composite) != 0)
+    if (u.algo[0] &&
+        (!(part_cks = calloc(cm.n, sizeof *part_cks)) || composite_checksum(r, &u, &cm, composite, part_cks) != 0)) {
+        if (!part_cks)
+            fail(r, 500, "InternalError", "out of memory");
         goto out;
+    }
     /* assemble: the object is one file, so GETs stay a single sendfile */
     EVP_MD_CTX *md = EVP_MD_CTX_new();
     int bad = !md || EVP_DigestInit_ex(md, EVP_md5(), NULL) != 1 || engine_tmp_create(&r->file) != 0;
     int64_t total = 0;
     struct obj_buf sizes;
-    obj_buf_init(&sizes, (size_t)cm.n * 21 + 1);
+    obj_buf_init(&sizes, (size_t)cm.n * (21 + CHECKSUM_MAX_BASE64) + 1);
     for (size_t i = 0; !bad && i < cm.n; i++) {
-        char num[24];
-        snprintf(num, sizeof num, "%s%lld", i ? "," : "", (long long)parts[i].size);
+        char num[24 + CHECKSUM_MAX_BASE64];
+        snprintf(num, sizeof num, "%s%lld%s%s", i ? "," : "", (long long)parts[i].size, part_cks ? "/" : "",
+                 part_cks ? part_cks[i] : "");
         obj_buf_puts(&sizes, num);
         uint8_t raw[16];
         if (hex_decode(parts[i].etag, raw, 16) != 0 ||
@@ -317,6 +325,7 @@ void op_complete_multipart(struct rq *r)
     r->file.id[0] = 0;
     complete_result(r, etag, n.checksum);
 out:
+    free(part_cks);
     free(part_sizes);
     free(parts);
     upload_row_free(&u);

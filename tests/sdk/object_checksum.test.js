@@ -117,4 +117,10 @@ test("an upload created with a checksum algorithm: parts must name theirs; the o
   const attrs = await s3.send(new S3.GetObjectAttributesCommand({ Bucket: "cksum", Key: "comp",
     ObjectAttributes: ["Checksum"] }));
   assert.equal(attrs.Checksum.ChecksumSHA256, composite);
+  const a2 = await s3.send(new S3.GetObjectAttributesCommand({ Bucket: "cksum", Key: "comp",
+    ObjectAttributes: ["ObjectParts"] }));
+  assert.deepEqual(a2.ObjectParts.Parts.map((p) => [p.PartNumber, p.Size, p.ChecksumSHA256]),
+    [[1, 5 << 20, parts[0].ChecksumSHA256], [2, 4, parts[1].ChecksumSHA256]], "each part with its checksum");
+  const g = await s3.send(new S3.GetObjectCommand({ Bucket: "cksum", Key: "comp", PartNumber: 2 }));
+  assert.equal(Buffer.from(await g.Body.transformToByteArray()).toString(), "tail", "GET ?partNumber still finds part 2");
 });
