@@ -171,9 +171,9 @@ static void complete_result(struct rq *r, const char *etag, const char *checksum
     send_xml(r, 200, &w);
 }
 
-/* An upload created with x-amz-checksum-algorithm: every listed part must name the checksum its
- * UploadPart stored, and the object's is S3's composite one, the algorithm over the parts' digests
- * with "-N" (checked against the request's x-amz-checksum-<algo> if sent). 0, or -1 (recorded). */
+/* An upload created with x-amz-checksum-algorithm: every listed part must have been uploaded with
+ * a checksum, and one the Complete names must be that one, and the object's is S3's composite one, the algorithm over
+ * the parts' digests with "-N" (checked against the request's x-amz-checksum-<algo> if sent). 0, or -1 (recorded). */
 static int composite_checksum(struct rq *r, const struct upload_row *u, const struct s3xml_complete *cm, char out[96],
                               char (*each)[CHECKSUM_MAX_BASE64])
 {
@@ -192,7 +192,8 @@ static int composite_checksum(struct rq *r, const struct upload_row *u, const st
         if (found < 0) {
             fail_store(r);
             rc = -1;
-        } else if (n <= 0 || !cm->parts[i].checksum_value || strcmp(cm->parts[i].checksum_value, colon + 1) != 0) {
+        } else if (n <= 0 || (cm->parts[i].checksum_value && strcmp(cm->parts[i].checksum_value, colon + 1) != 0)) {
+            /* a part listed without its checksum is taken with the one it was uploaded with */
             fail(r, 400, "BadDigest",
                  "The checksum of a part is missing or does not match the one it was uploaded with.");
             rc = -1;

@@ -103,11 +103,12 @@ test("an upload created with a checksum algorithm: parts must name theirs; the o
     parts.push({ PartNumber: i, ETag: r.ETag, ChecksumSHA256: r.ChecksumSHA256 });
   }
   await expectS3Error(s3.send(new S3.CompleteMultipartUploadCommand({ Bucket: "cksum", Key: "comp", UploadId: up.UploadId,
-    MultipartUpload: { Parts: [parts[0], { PartNumber: 2, ETag: parts[1].ETag }] } })), "BadDigest");
+    MultipartUpload: { Parts: [parts[0], { ...parts[1], ChecksumSHA256: parts[0].ChecksumSHA256 }] } })), "BadDigest");
   await expectS3Error(s3.send(new S3.CompleteMultipartUploadCommand({ Bucket: "cksum", Key: "comp", UploadId: up.UploadId,
     ChecksumSHA256: `${sha(Buffer.from("x")).toString("base64")}-2`, MultipartUpload: { Parts: parts } })), "BadDigest");
+  // a part listed without its checksum is taken with the one it was uploaded with
   const done = await s3.send(new S3.CompleteMultipartUploadCommand({ Bucket: "cksum", Key: "comp", UploadId: up.UploadId,
-    MultipartUpload: { Parts: parts } }));
+    MultipartUpload: { Parts: [parts[0], { PartNumber: 2, ETag: parts[1].ETag }] } }));
   assert.equal(done.ChecksumSHA256, composite);
   const again = await s3.send(new S3.CompleteMultipartUploadCommand({ Bucket: "cksum", Key: "comp", UploadId: up.UploadId,
     MultipartUpload: { Parts: parts } }));
