@@ -114,6 +114,9 @@ static int lookup_secret(struct rq *r, const char *access_key)
     return 0;
 }
 
+/* The caller a key names (POST object's form names it in a field). 0, or -1 (recorded). */
+int auth_lookup_key(struct rq *r, const char *access_key) { return lookup_secret(r, access_key); }
+
 int authenticate(struct rq *r)
 {
     struct obj_request orq = {.method = r->method,

@@ -166,6 +166,10 @@ void body_release(struct rq *r)
 
 void body_feed(struct rq *r, const char *data, size_t len)
 {
+    if (r->form && !r->err_status) {
+        post_feed(r, data, len);
+        return;
+    }
     if (r->err_status || r->sink == SINK_DISCARD || r->sink == SINK_NONE)
         return;
     if (r->dec) {

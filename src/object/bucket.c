@@ -119,6 +119,11 @@ void op_create_bucket(struct rq *r)
         fail(r, 400, "InvalidArgument", "The canned ACL is not valid.");
         return;
     }
+    const char *lock = hdr_amz(r, "bucket-object-lock-enabled");
+    if (lock && strcasecmp(lock, "true") == 0) { /* never a bucket the client believes locked */
+        fail(r, 501, "NotImplemented", "Object lock is not implemented.");
+        return;
+    }
     char region[64];
     location_constraint(obj_buf_str(&r->body), r->body.len, region, sizeof region);
     if (!region[0])

@@ -22,7 +22,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "billing/billing.h"
 #include "object/gateway.h"
+#include "object/lifecycle.h"
 #include "object/object_int.h"
 
 /* Resource bounds against one client holding everyone else out (see the listener's start). */
@@ -157,11 +159,7 @@ void begin(struct rq *r)
         return;
     }
     if (strcmp(r->method, "OPTIONS") == 0) {
-        /* a CORS preflight is never signed; no bucket has a CORS configuration (S3's answers) */
-        if (!hdr_in(r, "Origin"))
-            fail(r, 400, "BadRequest", "Insufficient information. Origin request header needed.");
-        else
-            fail(r, 403, "AccessForbidden", "CORSResponse: CORS is not enabled for this bucket.");
+        cors_preflight(r); /* a CORS preflight is never signed: the bucket's rules decide */
         return;
     }
     if (authenticate(r) != 0) {
@@ -212,6 +210,10 @@ void begin(struct rq *r)
         r->have_bucket = true;
         if (wrong_bucket_owner(r))
             return;
+        if (r->op->flags & OP_FORM) { /* the form names the caller: post.c authorises */
+            r->op->begin(r);
+            return;
+        }
         int ok = authorize(r, r->op->action, &r->b, r->key, r->op->flags, NULL);
         r->meter = ok == 1 ? METER_ALLOWED : ok == 0 ? METER_DENIED : METER_NONE;
         if (ok != 1)
@@ -241,6 +243,7 @@ static void rq_free(struct rq *r)
     EVP_MD_CTX_free(r->md5);
     EVP_MD_CTX_free(r->sha256);
     checksum_free(&r->ck);
+    post_form_free(r);
     body_release(r);
     obj_query_free(&r->q);
     free_headers(r);
@@ -392,6 +395,7 @@ struct object_gateway *object_gateway_start(const struct config *cfg, char *err,
     }
     if (engine_start(cfg->data_dir, s, err, errlen) != 0)
         return NULL;
+    billing_register_job(lifecycle_job); /* before billing's controller starts */
     struct object_gateway *g = calloc(1, sizeof *g);
     if (!g) {
         engine_stop();

@@ -74,8 +74,10 @@ static const struct migration object_migrations[] = {
 
 int meta_migrate(struct store *s, char *err, size_t errlen)
 {
-    return store_migrate(s, "object", object_migrations, sizeof object_migrations / sizeof object_migrations[0], err,
-                         errlen);
+    if (store_migrate(s, "object", object_migrations, sizeof object_migrations / sizeof object_migrations[0], err,
+                      errlen) != 0)
+        return -1;
+    return meta_config_migrate(s, err, errlen);
 }
 
 void fail_store(struct rq *r)

@@ -82,14 +82,16 @@ int commit_part(struct rq *r, int number, int64_t size, const char *etag, const 
 }
 
 /* The object this upload already completed, if it is still there: 1 (its ETag), 0, -1 (recorded). */
-int meta_completed_etag(struct rq *r, char etag[80])
+int meta_completed_etag(struct rq *r, char etag[80], char checksum[96])
 {
-    struct store_stmt *q =
-        store_query(store_thread(), "SELECT etag FROM obj_objects WHERE bucket = ? AND key = ? AND upload_id = ?",
-                    "sss", r->bucket, r->key, qget(r, "uploadId"));
+    struct store_stmt *q = store_query(
+        store_thread(), "SELECT etag, checksum FROM obj_objects WHERE bucket = ? AND key = ? AND upload_id = ?", "sss",
+        r->bucket, r->key, qget(r, "uploadId"));
     int rc = q ? store_step(q) : -1;
-    if (rc == 1)
+    if (rc == 1) {
         snprintf(etag, 80, "%s", store_text(q, 0));
+        snprintf(checksum, 96, "%s", store_is_null(q, 1) ? "" : store_text(q, 1));
+    }
     store_done(q);
     if (rc < 0)
         fail_store(r);
@@ -108,9 +110,10 @@ void upload_row_free(struct upload_row *u)
 /* The settings of the upload named by ?uploadId. 0, or -1 (recorded). */
 int meta_upload_settings(struct rq *r, struct upload_row *u)
 {
-    struct store_stmt *q = store_query(
-        store_thread(), "SELECT content_type, headers, meta, tags, acl FROM obj_uploads WHERE upload_id = ?", "s",
-        qget(r, "uploadId"));
+    struct store_stmt *q =
+        store_query(store_thread(),
+                    "SELECT content_type, headers, meta, tags, acl, checksum_algo FROM obj_uploads WHERE upload_id = ?",
+                    "s", qget(r, "uploadId"));
     int rc = q ? store_step(q) : -1;
     if (rc == 1) {
         u->content_type = strdup(store_text(q, 0));
@@ -118,6 +121,7 @@ int meta_upload_settings(struct rq *r, struct upload_row *u)
         u->meta = dup_or_null(q, 2);
         u->tags = dup_or_null(q, 3);
         snprintf(u->acl, sizeof u->acl, "%s", store_text(q, 4));
+        snprintf(u->algo, sizeof u->algo, "%s", store_is_null(q, 5) ? "" : store_text(q, 5));
     }
     store_done(q);
     if (rc != 1 || !u->content_type) {
@@ -139,6 +143,20 @@ int meta_part(const char *upload_id, int number, int64_t *size, char etag[40], c
         snprintf(etag, 40, "%s", store_text(q, 1));
         snprintf(file, ENGINE_ID_LEN + 8, "%s", store_text(q, 2));
     }
+    store_done(q);
+    return rc < 0 ? -1 : rc;
+}
+
+/* The checksum stored with part `number` ("sha256:<base64>"; "" if none). 1, 0 no such part, -1 error. */
+int meta_part_checksum(const char *upload_id, int number, char checksum[96])
+{
+    struct store_stmt *q =
+        store_query(store_thread(), "SELECT checksum FROM obj_parts WHERE upload_id = ? AND part = ?", "si", upload_id,
+                    (int64_t)number);
+    int rc = q ? store_step(q) : -1;
+    checksum[0] = 0;
+    if (rc == 1 && !store_is_null(q, 0))
+        snprintf(checksum, 96, "%s", store_text(q, 0));
     store_done(q);
     return rc < 0 ? -1 : rc;
 }

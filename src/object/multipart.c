@@ -3,6 +3,7 @@
  * CompleteMultipartUpload (the parts assembled into one file, so a GET stays one sendfile; the
  * ETag is S3's MD5 of the parts' MD5s), Abort, ListParts and ListMultipartUploads.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -146,7 +147,7 @@ void op_upload_part_copy(struct rq *r)
     objrow_free(&o);
 }
 
-static void complete_result(struct rq *r, const char *etag)
+static void complete_result(struct rq *r, const char *etag, const char *checksum)
 {
     struct xmlw w;
     char q2[96], loc[1200];
@@ -158,8 +159,62 @@ static void complete_result(struct rq *r, const char *etag)
     xmlw_element(&w, "Bucket", r->bucket);
     xmlw_element(&w, "Key", r->key);
     xmlw_element(&w, "ETag", q2);
+    const char *colon = checksum ? strchr(checksum, ':') : NULL;
+    if (colon && colon - checksum < 16) { /* "sha256:..." -> <ChecksumSHA256> */
+        char name[32] = "Checksum";
+        for (size_t i = 0; checksum + i < colon; i++)
+            name[8 + i] = (char)toupper((unsigned char)checksum[i]);
+        xmlw_element(&w, name, colon + 1);
+        checksum_header(r, checksum);
+    }
     version_headers(r);
     send_xml(r, 200, &w);
+}
+
+/* An upload created with x-amz-checksum-algorithm: every listed part must have been uploaded with
+ * a checksum, and one the Complete names must be that one, and the object's is S3's composite one, the algorithm over
+ * the parts' digests with "-N" (checked against the request's x-amz-checksum-<algo> if sent). 0, or -1 (recorded). */
+static int composite_checksum(struct rq *r, const struct upload_row *u, const struct s3xml_complete *cm, char out[96],
+                              char (*each)[CHECKSUM_MAX_BASE64])
+{
+    enum checksum_algo algo = checksum_algo_from_name(u->algo);
+    const char *hname = checksum_header_name(algo);
+    struct checksum c;
+    if (!hname || checksum_init(&c, algo) != 0)
+        return 0; /* an algorithm the upload named but this store does not compute: no checksum */
+    int rc = 0;
+    for (size_t i = 0; i < cm->n && rc == 0; i++) {
+        char stored[96];
+        uint8_t raw[CHECKSUM_MAX_DIGEST];
+        int found = meta_part_checksum(qget(r, "uploadId"), cm->parts[i].number, stored);
+        const char *colon = strchr(stored, ':');
+        long n = colon ? obj_base64_decode(colon + 1, strlen(colon + 1), raw, sizeof raw) : -1;
+        if (found < 0) {
+            fail_store(r);
+            rc = -1;
+        } else if (n <= 0 || (cm->parts[i].checksum_value && strcmp(cm->parts[i].checksum_value, colon + 1) != 0)) {
+            /* a part listed without its checksum is taken with the one it was uploaded with */
+            fail(r, 400, "BadDigest",
+                 "The checksum of a part is missing or does not match the one it was uploaded with.");
+            rc = -1;
+        } else {
+            checksum_update(&c, raw, (size_t)n);
+            snprintf(each[i], CHECKSUM_MAX_BASE64, "%s", colon + 1);
+        }
+    }
+    if (rc == 0) {
+        uint8_t d[CHECKSUM_MAX_DIGEST];
+        char b64[CHECKSUM_MAX_BASE64];
+        obj_base64_encode(d, checksum_final(&c, d), b64);
+        snprintf(out, 96, "%s:%s-%zu", hname + 15, b64, cm->n);
+        const char *want = hdr_in(r, hname);
+        if (want && strcmp(want, strchr(out, ':') + 1) != 0) {
+            fail(r, 400, "BadDigest", "The checksum you specified did not match the calculated checksum.");
+            rc = -1;
+        }
+    }
+    checksum_free(&c);
+    return rc;
 }
 
 void op_complete_multipart(struct rq *r)
@@ -172,6 +227,7 @@ void op_complete_multipart(struct rq *r)
         return;
     }
     struct part_row *parts = NULL;
+    char(*part_cks)[CHECKSUM_MAX_BASE64] = NULL; /* the parts' checksums, of an upload with an algorithm */
     struct upload_row u = {.acl = "private"};
     char *part_sizes = NULL;
     if (cm.n == 0) {
@@ -180,10 +236,10 @@ void op_complete_multipart(struct rq *r)
     }
     /* S3 answers a CompleteMultipartUpload repeated after success (a client retrying a lost
      * answer) with the same result, as long as the object it made is still there */
-    char prev[80];
-    int done = meta_completed_etag(r, prev);
+    char prev[80], prev_ck[96], composite[96] = "";
+    int done = meta_completed_etag(r, prev, prev_ck);
     if (done == 1)
-        complete_result(r, prev);
+        complete_result(r, prev, prev_ck);
     if (done != 0 || check_upload(r) != 1 || meta_upload_settings(r, &u) != 0)
         goto out;
     parts = calloc(cm.n, sizeof *parts);
@@ -212,15 +268,22 @@ void op_complete_multipart(struct rq *r)
             goto out;
         }
     }
+    if (u.algo[0] &&
+        (!(part_cks = calloc(cm.n, sizeof *part_cks)) || composite_checksum(r, &u, &cm, composite, part_cks) != 0)) {
+        if (!part_cks)
+            fail(r, 500, "InternalError", "out of memory");
+        goto out;
+    }
     /* assemble: the object is one file, so GETs stay a single sendfile */
     EVP_MD_CTX *md = EVP_MD_CTX_new();
     int bad = !md || EVP_DigestInit_ex(md, EVP_md5(), NULL) != 1 || engine_tmp_create(&r->file) != 0;
     int64_t total = 0;
     struct obj_buf sizes;
-    obj_buf_init(&sizes, (size_t)cm.n * 21 + 1);
+    obj_buf_init(&sizes, (size_t)cm.n * (21 + CHECKSUM_MAX_BASE64) + 1);
     for (size_t i = 0; !bad && i < cm.n; i++) {
-        char num[24];
-        snprintf(num, sizeof num, "%s%lld", i ? "," : "", (long long)parts[i].size);
+        char num[24 + CHECKSUM_MAX_BASE64];
+        snprintf(num, sizeof num, "%s%lld%s%s", i ? "," : "", (long long)parts[i].size, part_cks ? "/" : "",
+                 part_cks ? part_cks[i] : "");
         obj_buf_puts(&sizes, num);
         uint8_t raw[16];
         if (hex_decode(parts[i].etag, raw, 16) != 0 ||
@@ -256,12 +319,14 @@ void op_complete_multipart(struct rq *r)
                            .acl = u.acl,
                            .conditional = true,
                            .parts = part_sizes,
+                           .checksum = composite[0] ? composite : NULL,
                            .upload_id = qget(r, "uploadId")};
     if (meta_complete_upload(r, &n) != 0)
         goto out;
     r->file.id[0] = 0;
-    complete_result(r, etag);
+    complete_result(r, etag, n.checksum);
 out:
+    free(part_cks);
     free(part_sizes);
     free(parts);
     upload_row_free(&u);

@@ -41,6 +41,7 @@ void op_put_object(struct rq *r)
             add_header(r, "ETag", "\"%s\"", etag);
             checksum_header(r, n.checksum);
             version_headers(r);
+            lifecycle_header(r, r->b.id, now_ms(), n.size, n.tags);
             send_empty(r, 200);
         }
     }

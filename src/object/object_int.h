@@ -12,11 +12,13 @@
  *   meta_upload.c  the same for multipart uploads (obj_uploads, obj_parts)
  *   meta_version.c the same for an object's versions (obj_objects, obj_versions): writes, deletes,
  *               delete markers, the version listing
- *   bucket.c, listing.c, object.c, object_read.c, multipart.c, versioning.c: the operations, one
- *               family each
+ *   meta_config.c  the same for a bucket's configuration documents (obj_bucket_config) and the
+ *               lifecycle job's scans
+ *   bucket.c, listing.c, object.c, object_read.c, multipart.c, versioning.c, lifecycle.c, cors.c:
+ *               the operations, one family each; lifecycle_job.c the expiry on the business clock
  *
- * Only meta.c, meta_upload.c, meta_version.c and engine.c touch the store. Handlers record a failure with fail() and
- * return; the listener answers it.
+ * Only meta.c, meta_upload.c, meta_version.c, meta_config.c and engine.c touch the store. Handlers record a failure
+ * with fail() and return; the listener answers it.
  */
 #ifndef YUN_OBJECT_INT_H
 #define YUN_OBJECT_INT_H
@@ -65,6 +67,8 @@ enum body_mode { SINK_NONE, SINK_BUFFER, SINK_FILE, SINK_DISCARD };
 #define OP_COPY           8u /* selected only with x-amz-copy-source */
 /* the operation reads bucket and object in one read transaction and authorises itself */
 #define OP_READS_TOGETHER 16u
+/* the caller is known only from the body (POST object's form): authenticated and authorised there */
+#define OP_FORM           32u
 
 struct bucket {
     char name[64], owner_uin[24], app_id[24], region[64], acl[24];
@@ -146,6 +150,7 @@ struct rq {
     struct checksum ck;
     char ck_expect[CHECKSUM_MAX_BASE64 + 8];
     struct chunked_decoder *dec;
+    struct post_form *form; /* POST object: the form parser (post.c) */
     uint64_t decoded;
     int64_t expected;
     uint64_t max_bytes;
@@ -220,6 +225,7 @@ struct upload_entry {
 struct upload_row {
     char *content_type, *headers, *meta, *tags;
     char acl[24];
+    char algo[16]; /* x-amz-checksum-algorithm of CreateMultipartUpload, "" if none */
 };
 /* What a new object takes from its request (request_settings). */
 struct object_settings {
@@ -229,12 +235,21 @@ struct object_settings {
 enum bucket_column { BUCKET_ACL, BUCKET_TAGS, BUCKET_PUBLIC_BLOCK, BUCKET_VERSIONING };
 enum object_column { OBJECT_ACL, OBJECT_TAGS };
 
+/* A version as the lifecycle job scans it: valid during the visit only. since: the current
+ * version's mtime, or when an older one became noncurrent (ms). */
+struct lc_entry {
+    const char *key, *version_id, *tags;
+    int64_t size, since, seq, noncurrent;
+    bool marker;
+};
+
 /* routes.c */
 enum scope scope_of(const struct rq *r);
 const struct op *route(struct rq *r, enum scope scope);
 
 /* auth.c */
 int authenticate(struct rq *r);
+int auth_lookup_key(struct rq *r, const char *access_key);
 int authorize(struct rq *r, const char *action, const struct bucket *b, const char *key, unsigned flags,
               const char *object_acl);
 
@@ -281,6 +296,7 @@ enum MHD_Result queue(struct rq *r, unsigned status, struct MHD_Response *resp);
 enum MHD_Result send_error(struct rq *r, int status, const char *code, const char *message);
 enum MHD_Result send_xml(struct rq *r, unsigned status, struct xmlw *w);
 enum MHD_Result send_empty(struct rq *r, unsigned status);
+enum MHD_Result send_document(struct rq *r, const char *xml);
 void fail(struct rq *r, int status, const char *code, const char *message);
 void fail_malformed(struct rq *r);
 void xml_owner(struct xmlw *w, const char *uin);
@@ -328,12 +344,26 @@ int meta_set_object_column(struct rq *r, enum object_column column, const char *
 int meta_each_version(const char *bucket, const char *key, int64_t below_seq, int64_t limit,
                       bool (*visit)(void *arg, const struct version_entry *e), void *arg);
 
+/* meta_config.c */
+int meta_config_migrate(struct store *s, char *err, size_t errlen);
+int meta_bucket_config(const char *bucket_id, const char *kind, char **doc);
+int meta_bucket_config_by_name(const char *bucket, const char *kind, char **doc);
+int meta_set_bucket_config(struct rq *r, const char *kind, const char *doc);
+int meta_each_configured_bucket(const char *kind, bool (*visit)(void *arg, const char *bucket, const char *doc),
+                                void *arg);
+int meta_each_current(const char *bucket, const char *after, int64_t limit,
+                      bool (*visit)(void *arg, const struct lc_entry *e), void *arg);
+int meta_each_noncurrent(const char *bucket, const char *key, int64_t below_seq, int64_t limit,
+                         bool (*visit)(void *arg, const struct lc_entry *e), void *arg);
+int meta_current_is(const char *bucket, const char *key, int64_t seq);
+
 /* meta_upload.c */
 int meta_create_upload(struct rq *r, const char *id, const struct new_object *n, const char *initiator,
                        const char *algo);
 int check_upload(struct rq *r);
 int commit_part(struct rq *r, int number, int64_t size, const char *etag, const char *checksum);
-int meta_completed_etag(struct rq *r, char etag[80]);
+int meta_completed_etag(struct rq *r, char etag[80], char checksum[96]);
+int meta_part_checksum(const char *upload_id, int number, char checksum[96]);
 int meta_upload_settings(struct rq *r, struct upload_row *u);
 void upload_row_free(struct upload_row *u);
 int meta_part(const char *upload_id, int number, int64_t *size, char etag[40], char file[ENGINE_ID_LEN + 8]);
@@ -392,6 +422,25 @@ void op_get_bucket_versioning(struct rq *r);
 void op_list_object_versions(struct rq *r);
 void version_headers(struct rq *r);
 void fail_delete_marker(struct rq *r, const struct objrow *o, bool by_version);
+
+/* lifecycle.c (the job: lifecycle.h) */
+void op_put_bucket_lifecycle(struct rq *r);
+void op_get_bucket_lifecycle(struct rq *r);
+void op_delete_bucket_lifecycle(struct rq *r);
+void lifecycle_header(struct rq *r, const char *bucket_id, int64_t mtime_ms, int64_t size, const char *tags);
+
+/* cors.c */
+void op_put_bucket_cors(struct rq *r);
+void op_get_bucket_cors(struct rq *r);
+void op_delete_bucket_cors(struct rq *r);
+void cors_preflight(struct rq *r);
+void cors_response_headers(struct rq *r, struct MHD_Response *resp);
+
+/* post.c */
+void post_object_begin(struct rq *r);
+void post_feed(struct rq *r, const char *data, size_t len);
+void post_form_free(struct rq *r);
+void op_post_object(struct rq *r);
 
 /* multipart.c */
 void op_create_multipart(struct rq *r);

@@ -58,6 +58,8 @@ static void object_headers(struct rq *r, const struct objrow *o, bool whole)
     const char *mode = hdr_amz(r, "checksum-mode");
     if (whole && mode && strcasecmp(mode, "ENABLED") == 0 && o->checksum[0]) /* a range has no full-object checksum */
         checksum_header(r, o->checksum);
+    if (!qhas(r, "versionId"))
+        lifecycle_header(r, r->b.id, o->mtime, o->size, o->tags);
 }
 
 /* GET/HEAD ?partNumber=N: the byte span of part N and the object's part count (0 for an object
@@ -83,9 +85,10 @@ static int part_span(struct rq *r, const struct objrow *o, const char *pn, int64
                 size = v;
             }
             off += v;
-            p = *end == ',' ? end + 1 : end;
-            if (end == p && *p)
+            if (end == p)
                 break;
+            end += strcspn(end, ","); /* "size" or "size/checksum" */
+            p = *end == ',' ? end + 1 : end;
         }
     } else if (n == 1) {
         at = 0;
@@ -275,12 +278,20 @@ void op_get_object_attributes(struct rq *r)
                 xmlw_open(&w, "Part");
                 xmlw_element_u64(&w, "PartNumber", (uint64_t)n);
                 xmlw_element_u64(&w, "Size", (uint64_t)size);
+                if (*end == '/' && colon) { /* the part's checksum, of an upload with an algorithm */
+                    char name[48] = "Checksum", ck[CHECKSUM_MAX_BASE64];
+                    for (size_t i = 0; o.checksum + i < colon && i < 30; i++)
+                        name[8 + i] = (char)toupper((unsigned char)o.checksum[i]);
+                    snprintf(ck, sizeof ck, "%.*s", (int)strcspn(end + 1, ","), end + 1);
+                    xmlw_element(&w, name, ck);
+                }
                 xmlw_close(&w);
                 shown++;
                 last = n;
             }
             if (end == p)
                 break;
+            end += strcspn(end, ",");
             p = *end == ',' ? end + 1 : end;
         }
         long total = n - 1;

@@ -55,7 +55,8 @@ int64_t now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    /* on the business clock: a --test-clock daemon's objects age as its clock advances (lifecycle) */
+    return ((int64_t)ts.tv_sec + clock_offset()) * 1000 + ts.tv_nsec / 1000000;
 }
 
 void free_headers(struct rq *r)
@@ -74,6 +75,7 @@ enum MHD_Result queue(struct rq *r, unsigned status, struct MHD_Response *resp)
     MHD_add_response_header(resp, "x-amz-request-id", r->request_id);
     MHD_add_response_header(resp, "x-cos-request-id", r->request_id);
     MHD_add_response_header(resp, "Server", "yun");
+    cors_response_headers(r, resp);
     /* libmicrohttpd refuses a header with an empty value; a single blank reads as empty to every
      * HTTP parser (optional white space), so x-amz-meta-x with an empty value survives */
     for (int i = 0; i < r->nhdrs; i++)
@@ -152,6 +154,12 @@ enum MHD_Result send_xml(struct rq *r, unsigned status, struct xmlw *w)
 }
 
 enum MHD_Result send_empty(struct rq *r, unsigned status) { return send_buffer(r, status, "", 0, NULL); }
+
+/* A stored XML document (a bucket's lifecycle or CORS configuration), as it is. */
+enum MHD_Result send_document(struct rq *r, const char *xml)
+{
+    return send_buffer(r, 200, xml, strlen(xml), "application/xml");
+}
 
 void xml_owner(struct xmlw *w, const char *uin)
 {

@@ -311,8 +311,19 @@ static enum s3xml_status complete_end(struct parser *p, const char *name, const 
     if (p->depth == 1) { /* </Part> */
         if (!p->seen[1] || !pt->etag)
             return S3XML_MALFORMED;
-        if (c->n > 1 && pt->number <= c->parts[c->n - 2].number)
+        if (c->n > 1 && pt->number < c->parts[c->n - 2].number)
             return S3XML_INVALID_PART_ORDER;
+        if (c->n > 1 && pt->number == c->parts[c->n - 2].number) {
+            /* a part listed twice in a row: the later entry counts (a part uploaded again while the
+             * first upload was still running; RGW's answer, s3-tests' resend_first_finishes_last) */
+            struct s3xml_part *prev = &c->parts[c->n - 2];
+            free(prev->etag);
+            free(prev->checksum_name);
+            free(prev->checksum_value);
+            *prev = *pt;
+            memset(pt, 0, sizeof *pt);
+            c->n--;
+        }
         return S3XML_OK;
     }
     if (!text || len > 1024)

@@ -342,7 +342,7 @@ test("UploadPartCopy: a copy range past the source's end is InvalidRange", async
   assert.ok(ok.CopyPartResult.ETag);
 });
 
-test("OPTIONS (a CORS preflight) is 400 without Origin, 403 with one: no bucket has CORS", async () => {
+test("OPTIONS (a CORS preflight) is 400 without Origin, 403 with one on a bucket without CORS", async () => {
   await s3.send(new S3.CreateBucketCommand({ Bucket: "preflight" }));
   let r = await H.rawRequest(d, { method: "OPTIONS", path: "/preflight/k" });
   assert.equal(r.status, 400);
@@ -412,4 +412,11 @@ test("PublicAccessBlock: put/get/delete; BlockPublicAcls refuses public ACLs, Ig
   assert.equal(bad.status, 400);
   const anon = await H.rawRequest(d, { method: "DELETE", path: "/blocked?publicAccessBlock" });
   assert.equal(anon.status, 403);
+});
+
+test("CreateBucket asking for object lock is 501 NotImplemented and creates nothing", async () => {
+  await expectS3Error(s3.send(new S3.CreateBucketCommand({ Bucket: "locked", ObjectLockEnabledForBucket: true })),
+    "NotImplemented");
+  const h = await signed({ method: "HEAD", path: "/locked" });
+  assert.equal(h.status, 404);
 });

@@ -111,6 +111,16 @@ static void test_complete(void **state)
     assert_int_equal(c.parts[2].number, 10000);
     s3xml_complete_free(&c);
 
+    /* a part listed twice in a row: the later entry counts */
+    const char *dup = "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>x</ETag></Part>"
+                      "<Part><PartNumber>1</PartNumber><ETag>y</ETag></Part>"
+                      "<Part><PartNumber>2</PartNumber><ETag>z</ETag></Part></CompleteMultipartUpload>";
+    assert_int_equal(s3xml_parse_complete(dup, strlen(dup), &c), S3XML_OK);
+    assert_int_equal(c.n, 2);
+    assert_string_equal(c.parts[0].etag, "y");
+    assert_string_equal(c.parts[1].etag, "z");
+    s3xml_complete_free(&c);
+
     const struct {
         const char *xml;
         enum s3xml_status want;
@@ -119,8 +129,9 @@ static void test_complete(void **state)
          "<Part><PartNumber>1</PartNumber><ETag>y</ETag></Part></CompleteMultipartUpload>",
          S3XML_INVALID_PART_ORDER},
         {"<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>x</ETag></Part>"
-         "<Part><PartNumber>1</PartNumber><ETag>y</ETag></Part></CompleteMultipartUpload>",
-         S3XML_INVALID_PART_ORDER},
+         "<Part><PartNumber>1</PartNumber><ETag>y</ETag></Part><Part><PartNumber>0</PartNumber><ETag>z</ETag></Part>"
+         "</CompleteMultipartUpload>",
+         S3XML_INVALID_PART_NUMBER},
         {"<CompleteMultipartUpload><Part><PartNumber>0</PartNumber><ETag>x</ETag></Part></CompleteMultipartUpload>",
          S3XML_INVALID_PART_NUMBER},
         {"<CompleteMultipartUpload><Part><PartNumber>10001</PartNumber><ETag>x</ETag></Part></CompleteMultipartUpload>",

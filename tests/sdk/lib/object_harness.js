@@ -16,10 +16,11 @@ const { startDaemon, freePort } = require("./yund");
 const DOMAIN = "s3.yun.test";
 const COS_DOMAIN = "cos.yun.test";
 
-/* A daemon whose object store listens on its own free port. domain: virtual-host base domain. */
-async function startObjectDaemon({ domain = DOMAIN } = {}) {
+/* A daemon whose object store listens on its own free port. domain: virtual-host base domain;
+ * args: more `yun up` flags (e.g. ["--test-clock"]). */
+async function startObjectDaemon({ domain = DOMAIN, args } = {}) {
   const objectPort = await freePort();
-  const d = await startDaemon({ config: { object: { host: "127.0.0.1", port: objectPort, domain } } });
+  const d = await startDaemon({ config: { object: { host: "127.0.0.1", port: objectPort, domain } }, args });
   d.objectPort = objectPort;
   d.objectEndpoint = `http://127.0.0.1:${objectPort}`;
   assert.equal(d.creds.ObjectEndpoint, d.objectEndpoint, "credentials.json names the object endpoint");
