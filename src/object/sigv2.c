@@ -318,13 +318,32 @@ static enum sigv2_status check(const struct obj_request *req, const struct sigv2
     return st;
 }
 
+/* A path-style request to a bucket itself ("/bucket", no key) is signed by some clients (botocore's
+ * HmacV1 among them) over "/bucket/", the resource as S3 spells a bucket; both name the same
+ * bucket, so both are accepted. */
+static enum sigv2_status check_resource(const struct obj_request *req, const struct sigv2_auth *auth,
+                                        const char *vhost_bucket, const char *secret, const char *date_line)
+{
+    enum sigv2_status st = check(req, auth, vhost_bucket, secret, date_line);
+    const char *p = req->raw_path;
+    if (st != SIGV2_SIGNATURE_MISMATCH || (vhost_bucket && *vhost_bucket) || !p || p[0] != '/' || !p[1] ||
+        strchr(p + 1, '/'))
+        return st;
+    char slashed[1100];
+    if (snprintf(slashed, sizeof slashed, "%s/", p) >= (int)sizeof slashed)
+        return st;
+    struct obj_request alt = *req;
+    alt.raw_path = slashed;
+    return check(&alt, auth, vhost_bucket, secret, date_line);
+}
+
 enum sigv2_status sigv2_verify(const struct obj_request *req, const struct sigv2_auth *auth, const char *vhost_bucket,
                                const char *secret, int64_t now)
 {
     if (auth->presigned) {
         if (now > auth->expires)
             return SIGV2_EXPIRED;
-        return check(req, auth, vhost_bucket, secret, NULL);
+        return check_resource(req, auth, vhost_bucket, secret, NULL);
     }
     const char *xdate = header(req, "x-amz-date");
     const char *date = header(req, "date");
@@ -333,10 +352,10 @@ enum sigv2_status sigv2_verify(const struct obj_request *req, const struct sigv2
         return SIGV2_MISSING_DATE;
     if (t > now + SIGV2_MAX_SKEW_SECONDS || t < now - SIGV2_MAX_SKEW_SECONDS)
         return SIGV2_TIME_SKEWED;
-    enum sigv2_status st = check(req, auth, vhost_bucket, secret, NULL);
+    enum sigv2_status st = check_resource(req, auth, vhost_bucket, secret, NULL);
     /* With x-amz-date the Date line is empty (AWS docs, boto); some signers
      * put the Date header there anyway, so try that too. */
     if (st == SIGV2_SIGNATURE_MISMATCH && xdate && date)
-        st = check(req, auth, vhost_bucket, secret, date);
+        st = check_resource(req, auth, vhost_bucket, secret, date);
     return st;
 }

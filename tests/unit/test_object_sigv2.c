@@ -17,6 +17,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/core.h"
+#include "object/checksum.h"
 #include "object/sigv2.h"
 
 #define SECRET "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
@@ -223,12 +225,43 @@ static void test_subresources_and_errors(void **state)
     assert_int_equal(sigv2_verify(&r, &a, NULL, SECRET, 0), SIGV2_MISSING_DATE);
 }
 
+/* The signature a client computes over string_to_sign of req. */
+static void sign(const struct obj_request *req, struct sigv2_auth *a, char out[32])
+{
+    struct obj_buf b;
+    uint8_t mac[20];
+    assert_int_equal(sigv2_string_to_sign(req, a, NULL, NULL, &b), SIGV2_OK);
+    hmac_sha1(SECRET, strlen(SECRET), b.p, b.len, mac);
+    obj_base64_encode(mac, 20, out);
+    obj_buf_free(&b);
+}
+
+/* botocore's HmacV1 signs a path-style bucket request "PUT /b" over "/b/": accepted, and only for
+ * the bucket itself (an object path with a slash added is another resource). */
+static void test_bucket_resource_trailing_slash(void **state)
+{
+    (void)state;
+    struct hdrs h = {{{"Host", "h"}, {"Date", "Tue, 27 Mar 2007 19:36:42 +0000"}, {"Authorization", "AWS AK:sig"}}};
+    int64_t now = at("Tue, 27 Mar 2007 19:36:42 +0000");
+    struct obj_request r = {"PUT", "/b/", NULL, lookup, each, &h};
+    struct sigv2_auth a;
+    assert_int_equal(sigv2_parse(&r, &a), SIGV2_OK);
+    sign(&r, &a, a.signature);
+    r.raw_path = "/b";
+    assert_int_equal(sigv2_verify(&r, &a, NULL, SECRET, now), SIGV2_OK);
+    assert_int_equal(sigv2_verify(&r, &a, NULL, "wrong", now), SIGV2_SIGNATURE_MISMATCH);
+    r.raw_path = "/b/k/";
+    sign(&r, &a, a.signature);
+    r.raw_path = "/b/k";
+    assert_int_equal(sigv2_verify(&r, &a, NULL, SECRET, now), SIGV2_SIGNATURE_MISMATCH);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_object_get_put_delete),   cmocka_unit_test(test_list_and_acl),
         cmocka_unit_test(test_upload_amz_headers),      cmocka_unit_test(test_query_form),
-        cmocka_unit_test(test_subresources_and_errors),
+        cmocka_unit_test(test_subresources_and_errors), cmocka_unit_test(test_bucket_resource_trailing_slash),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
