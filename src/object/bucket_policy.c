@@ -687,7 +687,7 @@ static enum bp_effect evaluate(struct rq *r, json_t *doc, const struct bucket *b
                            .cos_action = cosa,
                            .bucket = b->name,
                            .key = key,
-                           .region = object_config->region,
+                           .region = b->region[0] ? b->region : object_config->region,
                            .app_id = b->app_id,
                            .owner = b->owner_uin,
                            .anonymous = anon,
