@@ -20,9 +20,12 @@
 
 /* ---------------------------------------------------------------- actions */
 
-/* Each operation's s3: action; the second when the request names a version (versionId). */
+/* Each operation's s3: action; the second when the request names a version (versionId); per_key:
+ * authorised key by key once the body is in (DeleteObjects), so the bucket-level check asks only
+ * whether the policy could grant some key. */
 static const struct {
     const char *operation, *action, *version_action;
+    bool per_key;
 } s3_actions[] = {
     {"ListBuckets", "s3:ListAllMyBuckets", NULL},
     {"GetBucketLocation", "s3:GetBucketLocation", NULL},
@@ -52,7 +55,7 @@ static const struct {
     {"PutBucketCors", "s3:PutBucketCORS", NULL},
     {"PutBucketLifecycle", "s3:PutLifecycleConfiguration", NULL},
     {"CreateBucket", "s3:CreateBucket", NULL},
-    {"DeleteObjects", "s3:DeleteObject", NULL},
+    {"DeleteObjects", "s3:DeleteObject", NULL, true},
     {"PostObject", "s3:PutObject", NULL},
     {"DeleteBucketTagging", "s3:PutBucketTagging", NULL},
     {"DeleteBucketPolicy", "s3:DeleteBucketPolicy", NULL},
@@ -78,6 +81,14 @@ static const struct {
     {"DeleteObject", "s3:DeleteObject", "s3:DeleteObjectVersion"},
 };
 #define NACTIONS (sizeof s3_actions / sizeof s3_actions[0])
+
+bool bucket_policy_per_key(const char *operation)
+{
+    for (size_t i = 0; i < NACTIONS; i++)
+        if (!strcmp(s3_actions[i].operation, operation))
+            return s3_actions[i].per_key;
+    return false;
+}
 
 const char *bucket_policy_s3_action(const char *operation, bool version)
 {
@@ -456,9 +467,18 @@ static bool resource_matches(const char *pattern, const void *arg)
         return true;
     char target[1400];
     if (!strncmp(pattern, "arn:aws:s3:::", 13)) {
+        const char *path = pattern + 13;
+        if (q->any_key) { /* some key of the bucket: its bucket part names it and it names objects */
+            size_t n = strcspn(path, "/");
+            char bpat[1100];
+            snprintf(bpat, sizeof bpat, "%.*s", (int)n, path);
+            return path[n] ? policy_glob(bpat, q->bucket, 0) : strchr(path, '*') && policy_glob(path, q->bucket, 0);
+        }
         snprintf(target, sizeof target, "%s%s%s", q->bucket, q->key ? "/" : "", q->key ? q->key : "");
-        return policy_glob(pattern + 13, target, 0);
+        return policy_glob(path, target, 0);
     }
+    if (q->any_key)
+        return false; /* qcs resources: CAM's cos:DeleteMultipleObjects names the bucket itself */
     snprintf(target, sizeof target, "qcs::cos:%s:uid/%s:%s/%s", q->region ? q->region : "", q->app_id ? q->app_id : "",
              q->bucket, q->key ? q->key : "");
     return policy_resource_match(pattern, target) == 1;
@@ -545,8 +565,8 @@ enum bp_effect bucket_policy_evaluate(json_t *doc, const struct bp_request *q)
         json_t *s = json_is_object(st) ? st : json_array_get(st, i);
         const char *effect = json_string_value(member(s, "Effect"));
         bool deny = effect && !strcasecmp(effect, "Deny");
-        if (!effect || (!deny && (restricted || result == BP_ALLOW)))
-            continue;
+        if (!effect || (!deny && (restricted || result == BP_ALLOW)) || (deny && q->any_key))
+            continue; /* any_key: a Deny is for the keys it names, asked one by one */
         json_t *p = member(s, "Principal"), *np = member(s, "NotPrincipal");
         if (p ? !principal_block_names(p, q) : !np || principal_block_names(np, q))
             continue;
@@ -679,7 +699,7 @@ static json_t *load_policy(struct rq *r, const struct bucket *b, int *err)
 }
 
 static enum bp_effect evaluate(struct rq *r, json_t *doc, const struct bucket *b, const char *s3a, const char *cosa,
-                               const char *key, const char *prefix, int *err)
+                               const char *key, const char *prefix, bool any_key, int *err)
 {
     struct key_ctx k = {.r = r, .b = b, .key = key, .prefix = prefix};
     bool anon = r->auth == AUTH_ANON;
@@ -695,6 +715,7 @@ static enum bp_effect evaluate(struct rq *r, json_t *doc, const struct bucket *b
                            .user = anon ? "" : r->who.user_uin,
                            .role = !anon && r->who.is_role ? r->who.role_name : NULL,
                            .restrict_public = b->public_block[0] && b->public_block[3] == '1',
+                           .any_key = any_key,
                            .lookup = s3_key_value,
                            .arg = &k};
     enum bp_effect e = bucket_policy_evaluate(doc, &q);
@@ -734,7 +755,8 @@ int bucket_policy_check(struct rq *r, const char *action, const struct bucket *b
     if (!doc)
         return err ? -1 : BUCKET_POLICY_NO_SAY;
     const char *s3a = s3_action_of(r, action);
-    enum bp_effect e = evaluate(r, doc, b, s3a, action, key, NULL, &err);
+    bool any_key = !key && r->op && !strcmp(action, r->op->action) && bucket_policy_per_key(r->op->name);
+    enum bp_effect e = evaluate(r, doc, b, s3a, action, key, NULL, any_key, &err);
     json_decref(doc);
     if (err)
         return -1;
@@ -770,7 +792,7 @@ int bucket_policy_lists(struct rq *r, const struct bucket *b, const char *prefix
     json_t *doc = load_policy(r, b, &err);
     if (!doc)
         return err ? -1 : 0;
-    enum bp_effect e = evaluate(r, doc, b, "s3:ListBucket", "cos:GetBucket", NULL, prefix, &err);
+    enum bp_effect e = evaluate(r, doc, b, "s3:ListBucket", "cos:GetBucket", NULL, prefix, false, &err);
     json_decref(doc);
     return err ? -1 : e == BP_ALLOW;
 }

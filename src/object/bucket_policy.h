@@ -28,6 +28,8 @@ struct bp_request {
     const char *account, *user;  /* the caller's account and user (== account for its root) */
     const char *role;            /* a role session's role name, NULL otherwise */
     bool restrict_public;        /* RestrictPublicBuckets: a public policy grants only the owner's account */
+    bool any_key;                /* some key, not known yet: Allows whose S3 resource names objects of the bucket apply,
+                                    Denies are left to the per-key checks */
     policy_key_fn lookup;        /* condition keys' values */
     void *arg;
 };
@@ -43,5 +45,7 @@ enum bp_effect bucket_policy_evaluate(json_t *doc, const struct bp_request *q);
 bool bucket_policy_is_public(json_t *doc);
 /* The s3: action of an S3 operation (routes.c's row name), with versionId when it names a version. */
 const char *bucket_policy_s3_action(const char *operation, bool version);
+/* Is the operation authorised key by key (DeleteObjects)? */
+bool bucket_policy_per_key(const char *operation);
 
 #endif

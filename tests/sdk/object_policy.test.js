@@ -77,6 +77,16 @@ test("another account is granted what the policy names, nothing more", async () 
   assert.equal((await H.rawRequest(d, { path: "/pol-cross" })).status, 403, "an account principal is not anonymous");
   // a missing key: 404 to who may list, as S3
   await expectS3Error(other.send(new S3.HeadObjectCommand({ Bucket: "pol-cross", Key: "missing" })), "404");
+  // DeleteObjects is decided key by key
+  await s3.send(new S3.PutObjectCommand({ Bucket: "pol-cross", Key: "tmp/a", Body: "scratch" }));
+  await put("pol-cross", policyOf([{ Effect: "Allow", Principal: { AWS: alt.Uin }, Action: "s3:DeleteObject",
+    Resource: "arn:aws:s3:::pol-cross/tmp/*" }]));
+  const del = await other.send(new S3.DeleteObjectsCommand({ Bucket: "pol-cross",
+    Delete: { Objects: [{ Key: "tmp/a" }, { Key: "k" }] } }));
+  assert.deepEqual(del.Deleted.map((x) => x.Key), ["tmp/a"]);
+  assert.deepEqual(del.Errors.map((x) => [x.Key, x.Code]), [["k", "AccessDenied"]]);
+  const left = await s3.send(new S3.ListObjectsV2Command({ Bucket: "pol-cross" }));
+  assert.deepEqual(left.Contents.map((c) => c.Key), ["k"]);
 });
 
 test("an explicit Deny beats the owner's sub-user's CAM allow, and CAM's Deny beats the policy's Allow", async () => {

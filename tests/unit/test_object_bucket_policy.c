@@ -185,6 +185,43 @@ static void evaluation_table(void **state)
     }
 }
 
+/* DeleteObjects before its body: an Allow on some keys of the bucket lets the per-key checks run;
+ * an Allow on the bucket alone, another bucket's keys or a Deny does not decide there. */
+static void any_key(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *doc;
+        enum bp_effect want;
+    } rows2[] = {
+        {S3(ALLOW_ANY("s3:DeleteObject", "arn:aws:s3:::b/tmp/*")), BP_ALLOW},
+        {S3(ALLOW_ANY("s3:DeleteObject", "arn:aws:s3:::*")), BP_ALLOW},
+        {S3(ALLOW_ANY("s3:DeleteObject", "arn:aws:s3:::b")), BP_NONE},
+        {S3(ALLOW_ANY("s3:GetObject", "arn:aws:s3:::b/*")), BP_NONE},
+        {S3("{\"Effect\":\"Deny\",\"Principal\":\"*\",\"Action\":\"s3:*\",\"Resource\":\"arn:aws:s3:::b/*\"}"),
+         BP_NONE},
+    };
+    for (size_t i = 0; i < sizeof rows2 / sizeof rows2[0]; i++) {
+        char why[300] = "";
+        json_t *doc = bucket_policy_parse(rows2[i].doc, strlen(rows2[i].doc), why, sizeof why);
+        if (!doc || bucket_policy_validate(doc, "b", why, sizeof why) != 0)
+            fail_msg("any_key row %zu refused: %s", i, why);
+        struct bp_request q = {.s3_action = "s3:DeleteObject",
+                               .bucket = "b",
+                               .owner = OWNER,
+                               .account = ALT,
+                               .user = ALT,
+                               .any_key = true,
+                               .lookup = lookup,
+                               .arg = (void *)""};
+        if (bucket_policy_evaluate(doc, &q) != rows2[i].want)
+            fail_msg("any_key row %zu", i);
+        json_decref(doc);
+    }
+    assert_true(bucket_policy_per_key("DeleteObjects"));
+    assert_false(bucket_policy_per_key("DeleteObject"));
+}
+
 static void refused_documents(void **state)
 {
     (void)state;
@@ -288,7 +325,8 @@ static void action_names(void **state)
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(evaluation_table), cmocka_unit_test(refused_documents),
-                                       cmocka_unit_test(public_or_not), cmocka_unit_test(action_names)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(evaluation_table), cmocka_unit_test(any_key),
+                                       cmocka_unit_test(refused_documents), cmocka_unit_test(public_or_not),
+                                       cmocka_unit_test(action_names)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
