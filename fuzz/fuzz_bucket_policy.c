@@ -38,6 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                    .account = anon ? "" : "100000000002",
                                    .user = anon ? "" : "100000000002",
                                    .restrict_public = anon,
+                                   .any_key = !anon,
                                    .lookup = lookup};
             enum bp_effect e = bucket_policy_evaluate(doc, &q);
             if (e != BP_NONE && e != BP_ALLOW && e != BP_DENY)
