@@ -237,6 +237,7 @@ struct authz_request {
     const char *const *resources; /* every resource the request names: allowed only if all are */
     int nresources;
     int denied;            /* out: index of the resource refused, -1 if none in particular */
+    int explicit_deny;     /* out: a statement denied it (not only nothing allowed it) */
     const char *source_ip; /* "" when unknown: conditions on qcs:ip then cannot be evaluated */
     int64_t now;
 };

@@ -375,6 +375,7 @@ static enum policy_effect effect_of(json_t *docs, const struct policy_context *p
 int identity_authorize(struct store *s, struct authz_request *req)
 {
     req->denied = -1;
+    req->explicit_deny = 0;
     if (req->who->is_root)
         return 1;
     json_t *docs, *boundary = NULL;
@@ -416,6 +417,7 @@ int identity_authorize(struct store *s, struct authz_request *req)
         if (effect == POLICY_DENY) {
             result = 0;
             req->denied = r;
+            req->explicit_deny = 1;
         } else if (effect != POLICY_ALLOW && first_unallowed < 0) {
             first_unallowed = r;
         }

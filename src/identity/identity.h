@@ -51,6 +51,22 @@ enum policy_effect policy_evaluate(json_t *doc, const struct policy_context *ctx
 int policy_glob(const char *pattern, const char *text, int ignore_case);
 int policy_resource_match(const char *pattern, const char *resource);
 int policy_ip_in(const char *cidr, const char *ip);
+/* Condition blocks over another service's keys (the object store's aws:/s3: ones). A lookup gives
+ * the request's value of a key (buf may hold it), NULL or "" when the request has none. */
+typedef const char *(*policy_key_fn)(void *arg, const char *key, char *buf, size_t len);
+/* A condition key a caller evaluates: name (a trailing '*' takes any suffix) and the operator
+ * families it takes ("string_ ip_": prefixes of CAM's operator names). */
+struct policy_key {
+    const char *key, *families;
+};
+/* AWS's operator name ("StringLikeIfExists") as CAM's ("string_like_if_exist"); others unchanged. */
+const char *policy_operator(const char *op, char *buf, size_t len);
+/* 0, or -1 with a reason naming statement stmt; supported lists the keys for the message. */
+int policy_conditions_validate(json_t *cond, const struct policy_key *keys, size_t nkeys, const char *supported,
+                               size_t stmt, char *why, size_t len);
+/* 1 if every clause holds, under AWS's rule for absent keys: a positive operator fails, a negated
+ * one holds, "IfExists" holds, "Null" tests presence. */
+int policy_conditions_hold(json_t *cond, policy_key_fn lookup, void *arg);
 
 /* trust.c: a role's trust policy. validate: 0, or TRUST_* with a reason. */
 enum { TRUST_DOCUMENT_ERROR = -1, TRUST_PRINCIPAL_ERROR = -2 };

@@ -11,6 +11,7 @@
  * (an unknown source address, say) makes an allow not apply and a deny apply.
  */
 #include <arpa/inet.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -176,17 +177,65 @@ static int resource_matches(const char *pattern, const void *arg)
     return policy_resource_match(exp, c->resource);
 }
 
-/* Context value for a condition key; NULL when the key is unknown. */
-static const char *context_value(const char *key, const struct policy_context *c, char *buf, size_t len)
+/* Context value for a CAM condition key; NULL when the key is unknown. */
+static const char *context_value(void *arg, const char *key, char *buf, size_t len)
 {
+    const struct policy_context *c = arg;
     if (!strcasecmp(key, "qcs:ip"))
         return c->source_ip;
-    if (!strcasecmp(key, "qcs:current_time")) {
+    if (!strcasecmp(key, "qcs:current_time") && len >= 32) {
         time_iso8601(c->now, buf);
-        (void)len;
         return buf;
     }
     return NULL;
+}
+
+/* AWS's operator names, spelled as CAM's (the names cmp_values knows). "IfExists" is the
+ * "_if_exist" suffix; "Null" stays "null" (it tests presence, not a value). */
+static const char *const aws_ops[][2] = {
+    {"StringEquals", "string_equal"},
+    {"StringNotEquals", "string_not_equal"},
+    {"StringEqualsIgnoreCase", "string_equal_ignore_case"},
+    {"StringNotEqualsIgnoreCase", "string_not_equal_ignore_case"},
+    {"StringLike", "string_like"},
+    {"StringNotLike", "string_not_like"},
+    {"ArnEquals", "string_equal"},
+    {"ArnNotEquals", "string_not_equal"},
+    {"ArnLike", "string_like"},
+    {"ArnNotLike", "string_not_like"},
+    {"NumericEquals", "numeric_equal"},
+    {"NumericNotEquals", "numeric_not_equal"},
+    {"NumericLessThan", "numeric_less_than"},
+    {"NumericLessThanEquals", "numeric_less_than_equal"},
+    {"NumericGreaterThan", "numeric_greater_than"},
+    {"NumericGreaterThanEquals", "numeric_greater_than_equal"},
+    {"DateEquals", "date_equal"},
+    {"DateNotEquals", "date_not_equal"},
+    {"DateLessThan", "date_less_than"},
+    {"DateLessThanEquals", "date_less_than_equal"},
+    {"DateGreaterThan", "date_greater_than"},
+    {"DateGreaterThanEquals", "date_greater_than_equal"},
+    {"Bool", "bool_equal"},
+    {"IpAddress", "ip_equal"},
+    {"NotIpAddress", "ip_not_equal"},
+    {"Null", "null"},
+};
+
+const char *policy_operator(const char *op, char *buf, size_t len)
+{
+    char base[64];
+    snprintf(base, sizeof base, "%s", op);
+    size_t n = strlen(base);
+    bool if_exists = n > 8 && !strcmp(base + n - 8, "IfExists");
+    if (if_exists)
+        base[n - 8] = 0;
+    for (size_t i = 0; i < sizeof aws_ops / sizeof aws_ops[0]; i++)
+        if (!strcmp(aws_ops[i][0], base)) {
+            snprintf(buf, len, "%s%s", aws_ops[i][1], if_exists ? "_if_exist" : "");
+            return buf;
+        }
+    snprintf(buf, len, "%s", op);
+    return buf;
 }
 
 /* An ordering operator's suffix ("equal", "less_than"...) applied to the sign of have - want. */
@@ -279,7 +328,7 @@ static int known_op(const char *op)
     for (int i = 0; known_ops[i]; i++)
         if (!strcmp(known_ops[i], base))
             return 1;
-    return 0;
+    return !strcmp(base, "null") && n == 4;
 }
 
 static int value_str(json_t *v, char *buf, size_t len)
@@ -299,15 +348,18 @@ static int value_str(json_t *v, char *buf, size_t len)
 
 enum cond_result { COND_FAILS = 0, COND_HOLDS = 1, COND_UNKNOWN = 2 };
 
-/* Every clause must hold; one that fails decides, one that cannot be evaluated leaves it open. */
-static enum cond_result condition_holds(json_t *cond, const struct policy_context *c)
+/* Every clause must hold; one that fails decides. A key without a value in the request: under
+ * CAM's rule (aws == false) the clause cannot be evaluated and leaves the result open; under
+ * AWS's a positive operator fails and a negated one holds. "_if_exist" holds for an absent key;
+ * "null" tests presence. Operators are AWS's or CAM's names (policy_operator). */
+static enum cond_result conditions_eval(json_t *cond, policy_key_fn lookup, void *arg, bool aws)
 {
     enum cond_result result = COND_HOLDS;
     const char *op;
     json_t *keys;
     json_object_foreach (cond, op, keys) {
         char opb[64];
-        snprintf(opb, sizeof opb, "%s", op);
+        policy_operator(op, opb, sizeof opb);
         size_t n = strlen(opb);
         int if_exist = n > 9 && !strcmp(opb + n - 9, "_if_exist");
         if (if_exist)
@@ -315,14 +367,26 @@ static enum cond_result condition_holds(json_t *cond, const struct policy_contex
         const char *key;
         json_t *want;
         json_object_foreach (keys, key, want) {
-            char tbuf[32], vbuf[256], posb[64];
-            const char *have = context_value(key, c, tbuf, sizeof tbuf);
-            if (!have || !*have) {
-                if (!if_exist)
-                    result = COND_UNKNOWN;
+            char tbuf[512], vbuf[256], posb[64];
+            const char *have = lookup(arg, key, tbuf, sizeof tbuf);
+            const char *pos = positive_of(opb, posb, sizeof posb);
+            if (!strcmp(opb, "null")) {
+                char w[8];
+                bool absent = !have || !*have;
+                if (value_str(json_is_array(want) ? json_array_get(want, 0) : want, w, sizeof w) != 0 ||
+                    absent != !strcasecmp(w, "true"))
+                    return COND_FAILS;
                 continue;
             }
-            const char *pos = positive_of(opb, posb, sizeof posb);
+            if (!have || !*have) {
+                if (if_exist)
+                    continue;
+                if (!aws)
+                    result = COND_UNKNOWN;
+                else if (!pos)
+                    return COND_FAILS;
+                continue;
+            }
             int any = 0;
             size_t i;
             json_t *e;
@@ -340,11 +404,13 @@ static enum cond_result condition_holds(json_t *cond, const struct policy_contex
     return result;
 }
 
+int policy_conditions_hold(json_t *cond, policy_key_fn lookup, void *arg)
+{
+    return conditions_eval(cond, lookup, arg, true) == COND_HOLDS;
+}
+
 /* The condition keys yun evaluates, and the operator family each takes. */
-static const struct {
-    const char *key;
-    const char *families; /* operator prefixes, space-separated */
-} known_keys[] = {
+static const struct policy_key known_keys[] = {
     {"qcs:ip", "ip_ string_"},
     {"qcs:current_time", "date_"},
 };
@@ -394,23 +460,34 @@ static int valid_value(const char *op, json_t *v)
     return 1;
 }
 
-/* One operator's {key: value(s)} object: keys yun knows, with values the operator can compare. */
-static int validate_clause(const char *op, json_t *keys, size_t stmt, char *why, size_t len)
+/* A key of the table: exactly, or by prefix for a name ending in '*'. */
+static const char *key_families(const char *key, const struct policy_key *keys, size_t nkeys)
+{
+    for (size_t k = 0; k < nkeys; k++) {
+        size_t n = strlen(keys[k].key);
+        /* a "tag/" or "grant-" prefix needs a suffix; "encryption" and the like also take the bare name */
+        bool sep = n > 1 && (keys[k].key[n - 2] == '/' || keys[k].key[n - 2] == '-');
+        if (n && keys[k].key[n - 1] == '*' ? !strncasecmp(keys[k].key, key, n - 1) && (key[n - 1] || !sep)
+                                           : !strcasecmp(keys[k].key, key))
+            return keys[k].families;
+    }
+    return NULL;
+}
+
+/* One operator's {key: value(s)} object: keys of the table, with values the operator can compare. */
+static int validate_clause(const char *op, json_t *keys, const struct policy_key *table, size_t ntable,
+                           const char *supported, size_t stmt, char *why, size_t len)
 {
     const char *key;
     json_t *want;
     json_object_foreach (keys, key, want) {
-        const char *families = NULL;
-        for (size_t k = 0; k < sizeof known_keys / sizeof known_keys[0]; k++)
-            if (!strcasecmp(known_keys[k].key, key))
-                families = known_keys[k].families;
+        const char *families = key_families(key, table, ntable);
         if (!families) {
-            snprintf(why, len,
-                     "statement %zu: condition key \"%s\" is not supported (supported: qcs:ip, qcs:current_time)", stmt,
-                     key);
+            snprintf(why, len, "statement %zu: condition key \"%s\" is not supported (supported: %s)", stmt, key,
+                     supported);
             return -1;
         }
-        int fits = 0;
+        int fits = !strcmp(op, "null");
         for (const char *f = families; *f;) {
             size_t n = strcspn(f, " ");
             if (!strncmp(op, f, n))
@@ -428,12 +505,38 @@ static int validate_clause(const char *op, json_t *keys, size_t stmt, char *why,
             return -1;
         }
         for (i = 0; i < nvals; i++) {
-            if (!valid_value(op, json_is_array(want) ? json_array_get(want, i) : want)) {
+            json_t *v = json_is_array(want) ? json_array_get(want, i) : want;
+            if (!strcmp(op, "null") ? !json_is_boolean(v) && !json_is_string(v) : !valid_value(op, v)) {
                 snprintf(why, len, "statement %zu: condition \"%s\" on \"%s\" has a value it cannot compare", stmt, op,
                          key);
                 return -1;
             }
         }
+    }
+    return 0;
+}
+
+int policy_conditions_validate(json_t *cond, const struct policy_key *keys, size_t nkeys, const char *supported,
+                               size_t stmt, char *why, size_t len)
+{
+    if (!json_is_object(cond)) {
+        snprintf(why, len, "statement %zu: \"condition\" must be an object", stmt);
+        return -1;
+    }
+    const char *op;
+    json_t *clause;
+    json_object_foreach (cond, op, clause) {
+        char opb[64];
+        policy_operator(op, opb, sizeof opb);
+        if (!known_op(opb) || !json_is_object(clause)) {
+            snprintf(why, len, "statement %zu: unknown condition operator \"%s\"", stmt, op);
+            return -1;
+        }
+        size_t n = strlen(opb);
+        if (n > 9 && !strcmp(opb + n - 9, "_if_exist"))
+            opb[n - 9] = 0;
+        if (validate_clause(opb, clause, keys, nkeys, supported, stmt, why, len) != 0)
+            return -1;
     }
     return 0;
 }
@@ -462,7 +565,7 @@ enum policy_effect policy_evaluate(json_t *doc, const struct policy_context *c)
             continue;
         json_t *cond = json_object_get(s, "condition");
         int deny = !strcasecmp(effect, "deny");
-        enum cond_result cr = cond ? condition_holds(cond, c) : COND_HOLDS;
+        enum cond_result cr = cond ? conditions_eval(cond, context_value, (void *)c, false) : COND_HOLDS;
         if (cr == COND_FAILS || (cr == COND_UNKNOWN && !deny))
             continue;
         if (deny)
@@ -520,22 +623,9 @@ int policy_validate(json_t *doc, char *why, size_t len)
             return -1;
         }
         json_t *cond = json_object_get(s, "condition");
-        if (cond) {
-            const char *op;
-            json_t *keys;
-            if (!json_is_object(cond)) {
-                snprintf(why, len, "statement %zu: \"condition\" must be an object", i);
-                return -1;
-            }
-            json_object_foreach (cond, op, keys) {
-                if (!known_op(op) || !json_is_object(keys)) {
-                    snprintf(why, len, "statement %zu: unknown condition operator \"%s\"", i, op);
-                    return -1;
-                }
-                if (validate_clause(op, keys, i, why, len) != 0)
-                    return -1;
-            }
-        }
+        if (cond && policy_conditions_validate(cond, known_keys, sizeof known_keys / sizeof known_keys[0],
+                                               "qcs:ip, qcs:current_time", i, why, len) != 0)
+            return -1;
         const char *key;
         json_t *v;
         json_object_foreach (s, key, v) {

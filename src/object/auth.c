@@ -3,7 +3,8 @@
  * turn against identity's keys (its generation-checked lookup alone: a key disabled through the
  * API stops working here at once); a request carrying none is anonymous. Authorisation is S3's:
  * the bucket owner's account decides through CAM (root allowed, sub-users by policy, with the
- * peer address for qcs:ip), everyone else through the canned ACLs of bucket and object.
+ * peer address for qcs:ip), everyone else through the canned ACLs of bucket and object; the
+ * bucket's policy (bucket_policy.c) is asked first and can deny anyone or grant anyone.
  */
 #include <stdio.h>
 #include <string.h>
@@ -31,6 +32,10 @@ static int cam_allows(struct rq *r, const char *action, const struct bucket *b, 
 int authorize(struct rq *r, const char *action, const struct bucket *b, const char *key, unsigned flags,
               const char *object_acl)
 {
+    /* the bucket's policy first: its explicit Deny (or CAM's, when it allows) wins, its Allow grants */
+    int by_policy = bucket_policy_check(r, action, b, key);
+    if (by_policy != BUCKET_POLICY_NO_SAY)
+        return by_policy;
     if (r->auth != AUTH_ANON && b && strcmp(b->owner_uin, r->who.owner_uin) == 0) {
         int ok = cam_allows(r, action, b, b->name, key);
         if (ok != 0)

@@ -108,6 +108,11 @@ static int parse_target(struct rq *r)
         enc[bl] = 0;
         char dec[256];
         obj_pct_decode(enc, bl, dec);
+        /* RGW's "tenant:bucket" (s3-tests' tenant client): yun's bucket names are one namespace, so
+         * the qualifier names nothing more than the bucket */
+        const char *colon = strrchr(dec, ':');
+        if (colon)
+            memmove(dec, colon + 1, strlen(colon + 1) + 1);
         if (strlen(dec) >= sizeof r->bucket) {
             fail(r, 400, "InvalidBucketName", "The specified bucket is not valid.");
             return -1;

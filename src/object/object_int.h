@@ -253,6 +253,17 @@ int auth_lookup_key(struct rq *r, const char *access_key);
 int authorize(struct rq *r, const char *action, const struct bucket *b, const char *key, unsigned flags,
               const char *object_acl);
 
+/* bucket_policy.c: the decision authorize() asks for (1 allowed, 0 denied and recorded, -1
+ * error, or BUCKET_POLICY_NO_SAY: CAM and the ACLs decide), whether the policy lets the caller
+ * list the bucket under a prefix (the 404-or-403 of a missing key; 1, 0, -1), the operations. */
+#define BUCKET_POLICY_NO_SAY 2
+int bucket_policy_check(struct rq *r, const char *action, const struct bucket *b, const char *key);
+int bucket_policy_lists(struct rq *r, const struct bucket *b, const char *prefix);
+void op_put_bucket_policy(struct rq *r);
+void op_get_bucket_policy(struct rq *r);
+void op_delete_bucket_policy(struct rq *r);
+void op_get_bucket_policy_status(struct rq *r);
+
 /* body.c */
 int body_begin(struct rq *r, enum body_mode mode, uint64_t max_bytes);
 void body_feed(struct rq *r, const char *data, size_t len);
@@ -297,6 +308,7 @@ enum MHD_Result send_error(struct rq *r, int status, const char *code, const cha
 enum MHD_Result send_xml(struct rq *r, unsigned status, struct xmlw *w);
 enum MHD_Result send_empty(struct rq *r, unsigned status);
 enum MHD_Result send_document(struct rq *r, const char *xml);
+enum MHD_Result send_body(struct rq *r, unsigned status, const char *body, const char *ctype);
 void fail(struct rq *r, int status, const char *code, const char *message);
 void fail_malformed(struct rq *r);
 void xml_owner(struct xmlw *w, const char *uin);

@@ -138,7 +138,10 @@ void op_get_object(struct rq *r)
             return;
         }
         /* a missing key is told only to who may read the bucket: to anyone else it is AccessDenied */
-        int ok = authorize(r, r->op->action, &r->b, r->key, r->op->flags, rc == 1 ? o.acl : NULL);
+        /* ... or to who the bucket's policy lets list it under the key (s3:ListBucket, as S3) */
+        int ok = rc == 0 && !vid && bucket_policy_lists(r, &r->b, r->key) == 1
+                     ? 1
+                     : authorize(r, r->op->action, &r->b, r->key, r->op->flags, rc == 1 ? o.acl : NULL);
         r->meter = ok == 1 ? METER_ALLOWED : ok == 0 ? METER_DENIED : METER_NONE;
         if (ok != 1) {
             objrow_free(&o);

@@ -156,6 +156,11 @@ enum MHD_Result send_xml(struct rq *r, unsigned status, struct xmlw *w)
 enum MHD_Result send_empty(struct rq *r, unsigned status) { return send_buffer(r, status, "", 0, NULL); }
 
 /* A stored XML document (a bucket's lifecycle or CORS configuration), as it is. */
+enum MHD_Result send_body(struct rq *r, unsigned status, const char *body, const char *ctype)
+{
+    return send_buffer(r, status, body, strlen(body), ctype);
+}
+
 enum MHD_Result send_document(struct rq *r, const char *xml)
 {
     return send_buffer(r, 200, xml, strlen(xml), "application/xml");

@@ -119,6 +119,19 @@ static const struct row rows[] = {
      "8\"},"
      "\"date_greater_than\":{\"qcs:current_time\":\"2099-01-01T00:00:00Z\"}}}]}",
      "cos:PutObject", "*", "", POLICY_ALLOW},
+    /* AWS's operator names are CAM's; CAM's fail-closed rule for absent values still holds */
+    {"{\"version\":\"2.0\",\"statement\":{\"effect\":\"allow\",\"action\":\"*\",\"resource\":\"*\",\"condition\":{"
+     "\"IpAddress\":{\"qcs:ip\":\"10.0.0.0/8\"}}}}",
+     "cos:PutObject", "*", "10.1.1.1", POLICY_ALLOW},
+    {"{\"version\":\"2.0\",\"statement\":{\"effect\":\"allow\",\"action\":\"*\",\"resource\":\"*\",\"condition\":{"
+     "\"NotIpAddress\":{\"qcs:ip\":\"10.0.0.0/8\"}}}}",
+     "cos:PutObject", "*", "10.1.1.1", POLICY_NONE},
+    {"{\"version\":\"2.0\",\"statement\":{\"effect\":\"allow\",\"action\":\"*\",\"resource\":\"*\",\"condition\":{"
+     "\"NotIpAddress\":{\"qcs:ip\":\"10.0.0.0/8\"}}}}",
+     "cos:PutObject", "*", "", POLICY_NONE},
+    {"{\"version\":\"2.0\",\"statement\":{\"effect\":\"allow\",\"action\":\"*\",\"resource\":\"*\",\"condition\":{"
+     "\"IpAddressIfExists\":{\"qcs:ip\":\"10.0.0.0/8\"}}}}",
+     "cos:PutObject", "*", "", POLICY_ALLOW},
 };
 
 static void evaluation_table(void **state)

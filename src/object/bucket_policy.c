@@ -1,0 +1,858 @@
+/*
+ * bucket_policy: S3 bucket policies and COS policy documents: the grammar, the evaluation and
+ * "is it public" (pure, bucket_policy.h), then the request's side: the condition keys' values,
+ * the decision authorize() asks for, and the ?policy / ?policyStatus operations.
+ *
+ * Both spellings are one grammar: S3's {"Version","Statement":[{"Effect","Principal","Action",
+ * "Resource","Condition"}]} and COS's lowercase {"version":"2.0","statement":[{"principal":
+ * {"qcs":[..]},"effect":"allow","action":["name/cos:GetObject"],"resource":["qcs::cos:..."]}]}.
+ * Conditions are identity's engine (policy.c) with the object store's keys. The decision is
+ * S3's: an explicit Deny (here or in the caller's CAM) wins, an Allow here grants, otherwise CAM
+ * and the ACLs decide as before (auth.c).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "object/bucket_policy.h"
+#include "object/object_int.h"
+
+/* ---------------------------------------------------------------- actions */
+
+/* Each operation's s3: action; the second when the request names a version (versionId); per_key:
+ * authorised key by key once the body is in (DeleteObjects), so the bucket-level check asks only
+ * whether the policy could grant some key. */
+static const struct {
+    const char *operation, *action, *version_action;
+    bool per_key;
+} s3_actions[] = {
+    {"ListBuckets", "s3:ListAllMyBuckets", NULL},
+    {"GetBucketLocation", "s3:GetBucketLocation", NULL},
+    {"GetBucketVersioning", "s3:GetBucketVersioning", NULL},
+    {"ListObjectVersions", "s3:ListBucketVersions", NULL},
+    {"ListMultipartUploads", "s3:ListBucketMultipartUploads", NULL},
+    {"GetBucketTagging", "s3:GetBucketTagging", NULL},
+    {"GetBucketAcl", "s3:GetBucketAcl", NULL},
+    {"GetBucketPolicy", "s3:GetBucketPolicy", NULL},
+    {"GetBucketPolicyStatus", "s3:GetBucketPolicyStatus", NULL},
+    {"GetBucketCors", "s3:GetBucketCORS", NULL},
+    {"GetBucketLifecycle", "s3:GetLifecycleConfiguration", NULL},
+    {"GetBucketWebsite", "s3:GetBucketWebsite", NULL},
+    {"GetBucketEncryption", "s3:GetEncryptionConfiguration", NULL},
+    {"GetObjectLockConfiguration", "s3:GetBucketObjectLockConfiguration", NULL},
+    {"GetPublicAccessBlock", "s3:GetBucketPublicAccessBlock", NULL},
+    {"PutPublicAccessBlock", "s3:PutBucketPublicAccessBlock", NULL},
+    {"DeletePublicAccessBlock", "s3:PutBucketPublicAccessBlock", NULL},
+    {"GetBucketOwnershipControls", "s3:GetBucketOwnershipControls", NULL},
+    {"ListObjectsV2", "s3:ListBucket", NULL},
+    {"ListObjects", "s3:ListBucket", NULL},
+    {"HeadBucket", "s3:ListBucket", NULL},
+    {"PutBucketTagging", "s3:PutBucketTagging", NULL},
+    {"PutBucketAcl", "s3:PutBucketAcl", NULL},
+    {"PutBucketVersioning", "s3:PutBucketVersioning", NULL},
+    {"PutBucketPolicy", "s3:PutBucketPolicy", NULL},
+    {"PutBucketCors", "s3:PutBucketCORS", NULL},
+    {"PutBucketLifecycle", "s3:PutLifecycleConfiguration", NULL},
+    {"CreateBucket", "s3:CreateBucket", NULL},
+    {"DeleteObjects", "s3:DeleteObject", NULL, true},
+    {"PostObject", "s3:PutObject", NULL},
+    {"DeleteBucketTagging", "s3:PutBucketTagging", NULL},
+    {"DeleteBucketPolicy", "s3:DeleteBucketPolicy", NULL},
+    {"DeleteBucketCors", "s3:PutBucketCORS", NULL},
+    {"DeleteBucketLifecycle", "s3:PutLifecycleConfiguration", NULL},
+    {"DeleteBucket", "s3:DeleteBucket", NULL},
+    {"GetObjectTagging", "s3:GetObjectTagging", "s3:GetObjectVersionTagging"},
+    {"GetObjectAttributes", "s3:GetObjectAttributes", "s3:GetObjectVersionAttributes"},
+    {"GetObjectAcl", "s3:GetObjectAcl", "s3:GetObjectVersionAcl"},
+    {"ListParts", "s3:ListMultipartUploadParts", NULL},
+    {"GetObject", "s3:GetObject", "s3:GetObjectVersion"},
+    {"HeadObject", "s3:GetObject", "s3:GetObjectVersion"},
+    {"PutObjectTagging", "s3:PutObjectTagging", "s3:PutObjectVersionTagging"},
+    {"PutObjectAcl", "s3:PutObjectAcl", "s3:PutObjectVersionAcl"},
+    {"UploadPartCopy", "s3:PutObject", NULL},
+    {"UploadPart", "s3:PutObject", NULL},
+    {"CopyObject", "s3:PutObject", NULL},
+    {"PutObject", "s3:PutObject", NULL},
+    {"CreateMultipartUpload", "s3:PutObject", NULL},
+    {"CompleteMultipartUpload", "s3:PutObject", NULL},
+    {"DeleteObjectTagging", "s3:DeleteObjectTagging", "s3:DeleteObjectVersionTagging"},
+    {"AbortMultipartUpload", "s3:AbortMultipartUpload", NULL},
+    {"DeleteObject", "s3:DeleteObject", "s3:DeleteObjectVersion"},
+};
+#define NACTIONS (sizeof s3_actions / sizeof s3_actions[0])
+
+bool bucket_policy_per_key(const char *operation)
+{
+    for (size_t i = 0; i < NACTIONS; i++)
+        if (!strcmp(s3_actions[i].operation, operation))
+            return s3_actions[i].per_key;
+    return false;
+}
+
+const char *bucket_policy_s3_action(const char *operation, bool version)
+{
+    for (size_t i = 0; i < NACTIONS; i++)
+        if (!strcmp(s3_actions[i].operation, operation))
+            return version && s3_actions[i].version_action ? s3_actions[i].version_action : s3_actions[i].action;
+    return NULL;
+}
+
+/* ---------------------------------------------------------------- grammar */
+
+/* A member by name, case-insensitively (S3's "Effect" is COS's "effect"). */
+static json_t *member(json_t *o, const char *name)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach (o, k, v)
+        if (!strcasecmp(k, name))
+            return v;
+    return NULL;
+}
+
+/* fn over a string-or-array value; 1 if any call returned 1. */
+static bool any_of(json_t *v, bool (*fn)(const char *, const void *), const void *arg)
+{
+    if (json_is_string(v))
+        return fn(json_string_value(v), arg);
+    size_t i;
+    json_t *e;
+    json_array_foreach (v, i, e)
+        if (json_is_string(e) && fn(json_string_value(e), arg))
+            return true;
+    return false;
+}
+
+static bool every_of(json_t *v, bool (*fn)(const char *, const void *), const void *arg)
+{
+    if (json_is_string(v))
+        return fn(json_string_value(v), arg);
+    size_t i;
+    json_t *e;
+    json_array_foreach (v, i, e)
+        if (!json_is_string(e) || !fn(json_string_value(e), arg))
+            return false;
+    return true;
+}
+
+/* "name/cos:GetObject" is "cos:GetObject" (CAM's spelling with the product name). */
+static const char *action_name(const char *a)
+{
+    const char *slash = strchr(a, '/'), *colon = strchr(a, ':');
+    return slash && (!colon || slash < colon) ? slash + 1 : a;
+}
+
+static bool valid_action(const char *a, const void *unused)
+{
+    (void)unused;
+    a = action_name(a);
+    if (!strcmp(a, "*") || !strncasecmp(a, "cos:", 4))
+        return a[0] == '*' || a[4] != 0;
+    if (strncasecmp(a, "s3:", 3) != 0 || !a[3])
+        return false;
+    for (size_t i = 0; i < NACTIONS; i++)
+        if (policy_glob(a, s3_actions[i].action, 1) ||
+            (s3_actions[i].version_action && policy_glob(a, s3_actions[i].version_action, 1)))
+            return true;
+    /* S3's actions yun has no operation for (s3:PutReplicationConfiguration...) are accepted */
+    return strchr(a, '*') == NULL;
+}
+
+/* The bucket pattern of a resource ("arn:aws:s3:::B/K", "qcs::cos:R:uid/A:B/K", "*"); NULL when
+ * the resource is neither form. */
+static const char *resource_path(const char *r, char *buf, size_t len)
+{
+    if (!strcmp(r, "*"))
+        return "*";
+    if (!strncmp(r, "arn:aws:s3:::", 13))
+        return r + 13;
+    char seg[6][256];
+    const char *p = r;
+    for (int i = 0; i < 5; i++) {
+        const char *c = strchr(p, ':');
+        if (!c || c - p >= 256)
+            return NULL;
+        snprintf(seg[i], sizeof seg[i], "%.*s", (int)(c - p), p);
+        p = c + 1;
+    }
+    if (strcmp(seg[0], "qcs") != 0 || strcasecmp(seg[2], "cos") != 0 || !*p)
+        return NULL;
+    snprintf(buf, len, "%s", p);
+    return buf;
+}
+
+/* Can the resource name the bucket or something in it? */
+static bool resource_in_bucket(const char *r, const void *bucket)
+{
+    char buf[1100];
+    const char *path = resource_path(r, buf, sizeof buf);
+    if (!path || !*path)
+        return false;
+    if (!strcmp(path, "*"))
+        return true;
+    char bpat[1100];
+    size_t n = strcspn(path, "/");
+    snprintf(bpat, sizeof bpat, "%.*s", (int)n, path);
+    /* "*" in the bucket part reaches across '/': "arn:aws:s3:::*" covers every object too */
+    return policy_glob(bpat, bucket, 0) || (strchr(bpat, '*') && n == strlen(path));
+}
+
+/* Principal values: "*", an account ("123", "arn:aws:iam::123:root"), a user or role ARN, or
+ * CAM's "qcs::cam::uin/A:uin/U", "qcs::cam::uin/A:root", "qcs::cam::anyone:anyone". */
+static bool valid_principal(const char *p, const void *unused)
+{
+    (void)unused;
+    if (!strcmp(p, "*") || !strcmp(p, "qcs::cam::anyone:anyone"))
+        return true;
+    if (!strncmp(p, "arn:aws:iam::", 13)) {
+        const char *c = strchr(p + 13, ':');
+        return c && c > p + 13 &&
+               (!strcmp(c + 1, "root") || (!strncmp(c + 1, "user/", 5) && c[6]) ||
+                (!strncmp(c + 1, "role/", 5) && c[6]));
+    }
+    if (!strncmp(p, "qcs::cam::uin/", 14)) {
+        const char *c = strchr(p + 14, ':');
+        return c && c > p + 14 && (!strcmp(c + 1, "root") || (!strncmp(c + 1, "uin/", 4) && c[5]));
+    }
+    if (!*p || strlen(p) > 64)
+        return false;
+    for (const char *c = p; *c; c++)
+        if (!(*c >= '0' && *c <= '9') && !(*c >= 'a' && *c <= 'z') && !(*c >= 'A' && *c <= 'Z') && *c != '-' &&
+            *c != '_')
+            return false;
+    return true;
+}
+
+static bool strings(json_t *v) { return policy_string_or_strings(v); }
+
+static int valid_principal_block(json_t *p)
+{
+    if (json_is_string(p))
+        return !strcmp(json_string_value(p), "*");
+    if (!json_is_object(p) || json_object_size(p) == 0)
+        return 0;
+    const char *k;
+    json_t *v;
+    json_object_foreach (p, k, v) {
+        /* Service and Federated principals are accepted and name no yun caller */
+        if (strcmp(k, "AWS") && strcmp(k, "CanonicalUser") && strcasecmp(k, "qcs") && strcmp(k, "Service") &&
+            strcmp(k, "Federated"))
+            return 0;
+        if (!strings(v) || !every_of(v, valid_principal, NULL))
+            return 0;
+    }
+    return 1;
+}
+
+/* The condition keys yun gives a value. */
+static const struct policy_key s3_keys[] = {
+    {"aws:SourceIp", "ip_ string_"},
+    {"aws:SecureTransport", "bool_ string_"},
+    {"aws:Referer", "string_"},
+    {"aws:UserAgent", "string_"},
+    {"aws:CurrentTime", "date_ string_"},
+    {"aws:EpochTime", "numeric_ date_"},
+    {"aws:PrincipalAccount", "string_"},
+    {"aws:SourceAccount", "string_"},
+    {"aws:username", "string_"},
+    {"aws:userid", "string_"},
+    {"qcs:ip", "ip_ string_"},
+    {"s3:prefix", "string_"},
+    {"s3:delimiter", "string_"},
+    {"s3:max-keys", "numeric_ string_"},
+    {"s3:x-amz-acl", "string_"},
+    {"s3:x-amz-grant-*", "string_"},
+    {"s3:x-amz-server-side-encryption*", "string_"},
+    {"s3:x-amz-copy-source", "string_"},
+    {"s3:x-amz-metadata-directive", "string_"},
+    {"s3:x-amz-storage-class", "string_"},
+    {"s3:ExistingObjectTag/*", "string_"},
+    {"s3:RequestObjectTag/*", "string_"},
+    {"s3:RequestObjectTagKeys", "string_"},
+    {"s3:VersionId", "string_"},
+    {"s3:signatureversion", "string_"},
+    {"s3:authType", "string_"},
+};
+#define S3_KEYS_SUPPORTED "the aws: and s3: keys docs/object-storage.md lists"
+
+json_t *bucket_policy_parse(const char *text, size_t len, char *why, size_t wlen)
+{
+    if (len > BUCKET_POLICY_MAX_BYTES) {
+        snprintf(why, wlen, "Policies must be no larger than %d bytes", BUCKET_POLICY_MAX_BYTES);
+        return NULL;
+    }
+    json_error_t err;
+    json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err);
+    if (!doc) {
+        snprintf(why, wlen, "This policy contains invalid Json (%s)", err.text);
+        return NULL;
+    }
+    return doc;
+}
+
+static int statement_valid(json_t *s, size_t i, const char *bucket, char *why, size_t len)
+{
+    static const char *const fields[] = {"Sid",       "Effect",   "Principal",   "NotPrincipal", "Action",
+                                         "NotAction", "Resource", "NotResource", "Condition"};
+    if (!json_is_object(s)) {
+        snprintf(why, len, "Statement %zu is not an object", i);
+        return -1;
+    }
+    const char *k;
+    json_t *v;
+    json_object_foreach (s, k, v) {
+        size_t f = 0;
+        while (f < sizeof fields / sizeof fields[0] && strcasecmp(fields[f], k))
+            f++;
+        if (f == sizeof fields / sizeof fields[0]) {
+            snprintf(why, len, "Statement %zu: unknown field %s", i, k);
+            return -1;
+        }
+    }
+    const char *effect = json_string_value(member(s, "Effect"));
+    if (!effect || (strcasecmp(effect, "Allow") && strcasecmp(effect, "Deny"))) {
+        snprintf(why, len, "Statement %zu: Effect must be Allow or Deny", i);
+        return -1;
+    }
+    json_t *p = member(s, "Principal"), *np = member(s, "NotPrincipal");
+    if (!p == !np) {
+        snprintf(why, len, "Statement %zu: %s", i,
+                 p ? "Principal and NotPrincipal cannot both be given" : "Missing required field Principal");
+        return -1;
+    }
+    if (np && strcasecmp(effect, "Deny")) {
+        snprintf(why, len, "Statement %zu: NotPrincipal is allowed only with Effect Deny", i);
+        return -1;
+    }
+    if (!valid_principal_block(p ? p : np)) {
+        snprintf(why, len, "Statement %zu: Invalid principal in policy", i);
+        return -1;
+    }
+    json_t *a = member(s, "Action"), *na = member(s, "NotAction");
+    if (!a == !na) {
+        snprintf(why, len, "Statement %zu: %s", i,
+                 a ? "Action and NotAction cannot both be given" : "Missing required field Action");
+        return -1;
+    }
+    if (!strings(a ? a : na) || !every_of(a ? a : na, valid_action, NULL)) {
+        snprintf(why, len, "Statement %zu: Policy has invalid action", i);
+        return -1;
+    }
+    json_t *r = member(s, "Resource"), *nr = member(s, "NotResource");
+    if (!r == !nr) {
+        snprintf(why, len, "Statement %zu: %s", i,
+                 r ? "Resource and NotResource cannot both be given" : "Missing required field Resource");
+        return -1;
+    }
+    if (!strings(r ? r : nr) || !every_of(r ? r : nr, resource_in_bucket, bucket)) {
+        snprintf(why, len, "Statement %zu: Policy has invalid resource", i);
+        return -1;
+    }
+    json_t *c = member(s, "Condition");
+    if (c &&
+        policy_conditions_validate(c, s3_keys, sizeof s3_keys / sizeof s3_keys[0], S3_KEYS_SUPPORTED, i, why, len) != 0)
+        return -1;
+    json_t *sid = member(s, "Sid");
+    if (sid && !json_is_string(sid)) {
+        snprintf(why, len, "Statement %zu: Sid must be a string", i);
+        return -1;
+    }
+    return 0;
+}
+
+int bucket_policy_validate(json_t *doc, const char *bucket, char *why, size_t len)
+{
+    if (!json_is_object(doc)) {
+        snprintf(why, len, "The policy must be a JSON object");
+        return -1;
+    }
+    const char *k;
+    json_t *v;
+    json_object_foreach (doc, k, v) {
+        if (strcasecmp(k, "Version") && strcasecmp(k, "Id") && strcasecmp(k, "Statement")) {
+            snprintf(why, len, "Unknown field %s", k);
+            return -1;
+        }
+    }
+    json_t *ver = member(doc, "Version");
+    const char *version = json_string_value(ver);
+    if (ver &&
+        (!version || (strcmp(version, "2012-10-17") && strcmp(version, "2008-10-17") && strcmp(version, "2.0")))) {
+        snprintf(why, len, "Version must be \"2012-10-17\" or \"2008-10-17\" (COS: \"2.0\")");
+        return -1;
+    }
+    json_t *st = member(doc, "Statement");
+    if (!json_is_object(st) && !(json_is_array(st) && json_array_size(st) > 0)) {
+        snprintf(why, len, "Missing required field Statement");
+        return -1;
+    }
+    size_t n = json_is_object(st) ? 1 : json_array_size(st);
+    for (size_t i = 0; i < n; i++)
+        if (statement_valid(json_is_object(st) ? st : json_array_get(st, i), i, bucket, why, len) != 0)
+            return -1;
+    return 0;
+}
+
+/* ---------------------------------------------------------------- evaluation */
+
+static bool is_anyone(const char *p) { return !strcmp(p, "*") || !strcmp(p, "qcs::cam::anyone:anyone"); }
+
+/* Does one principal value name the caller? Account forms name the account's root, and the
+ * account's users only when it is another account than the bucket's (S3's delegation: their own
+ * account's CAM must then allow too, which the caller checks); the owner's own users are granted
+ * by user ARNs or by CAM. */
+static bool principal_names(const char *p, const void *arg)
+{
+    const struct bp_request *q = arg;
+    if (is_anyone(p))
+        return true;
+    if (q->anonymous)
+        return false;
+    char account[72], rest[200];
+    rest[0] = 0;
+    if (!strncmp(p, "arn:aws:iam::", 13) || !strncmp(p, "qcs::cam::uin/", 14)) {
+        const char *a = p + (p[0] == 'a' ? 13 : 14), *c = strchr(a, ':');
+        if (!c || (size_t)(c - a) >= sizeof account)
+            return false;
+        snprintf(account, sizeof account, "%.*s", (int)(c - a), a);
+        snprintf(rest, sizeof rest, "%s", c + 1);
+    } else {
+        snprintf(account, sizeof account, "%s", p);
+        snprintf(rest, sizeof rest, "root");
+    }
+    if (strcmp(account, q->account) != 0)
+        return false;
+    bool root = !q->role && !strcmp(q->user, q->account);
+    if (!strcmp(rest, "root"))
+        return root || strcmp(q->account, q->owner) != 0;
+    if (!strncmp(rest, "user/", 5)) {
+        const char *name = strrchr(rest, '/') + 1; /* a user ARN may carry a path */
+        return !q->role && !strcmp(name, q->user);
+    }
+    if (!strncmp(rest, "uin/", 4))
+        return !q->role && !strcmp(rest + 4, q->user);
+    if (!strncmp(rest, "role/", 5))
+        return q->role && !strcmp(strrchr(rest, '/') + 1, q->role);
+    return false;
+}
+
+static bool principal_block_names(json_t *p, const struct bp_request *q)
+{
+    if (json_is_string(p))
+        return principal_names(json_string_value(p), q);
+    const char *k;
+    json_t *v;
+    json_object_foreach (p, k, v)
+        if (strcmp(k, "Service") && strcmp(k, "Federated") && any_of(v, principal_names, q))
+            return true;
+    return false;
+}
+
+static bool action_matches(const char *pattern, const void *arg)
+{
+    const struct bp_request *q = arg;
+    pattern = action_name(pattern);
+    if (!strcmp(pattern, "*"))
+        return true;
+    if (!strncasecmp(pattern, "s3:", 3))
+        return q->s3_action && policy_glob(pattern, q->s3_action, 1);
+    return q->cos_action && policy_glob(pattern, q->cos_action, 1);
+}
+
+static bool resource_matches(const char *pattern, const void *arg)
+{
+    const struct bp_request *q = arg;
+    if (!strcmp(pattern, "*"))
+        return true;
+    char target[1400];
+    if (!strncmp(pattern, "arn:aws:s3:::", 13)) {
+        const char *path = pattern + 13;
+        if (q->any_key) { /* some key of the bucket: its bucket part names it and it names objects */
+            size_t n = strcspn(path, "/");
+            char bpat[1100];
+            snprintf(bpat, sizeof bpat, "%.*s", (int)n, path);
+            return path[n] ? policy_glob(bpat, q->bucket, 0) : strchr(path, '*') && policy_glob(path, q->bucket, 0);
+        }
+        snprintf(target, sizeof target, "%s%s%s", q->bucket, q->key ? "/" : "", q->key ? q->key : "");
+        return policy_glob(path, target, 0);
+    }
+    if (q->any_key)
+        return false; /* qcs resources: CAM's cos:DeleteMultipleObjects names the bucket itself */
+    snprintf(target, sizeof target, "qcs::cos:%s:uid/%s:%s/%s", q->region ? q->region : "", q->app_id ? q->app_id : "",
+             q->bucket, q->key ? q->key : "");
+    return policy_resource_match(pattern, target) == 1;
+}
+
+/* Keys that fix who or where the caller is: a statement conditioned on one is not public. */
+static const char *const narrowing_keys[] = {"aws:SourceIp",     "aws:SourceAccount",    "aws:SourceArn",
+                                             "aws:SourceVpc",    "aws:SourceVpce",       "aws:SourceOwner",
+                                             "aws:PrincipalArn", "aws:PrincipalAccount", "aws:PrincipalOrgID",
+                                             "aws:userid",       "aws:username",         "qcs:ip"};
+
+static bool narrows(json_t *cond)
+{
+    const char *op;
+    json_t *keys;
+    json_object_foreach (cond, op, keys) {
+        char cam[64];
+        policy_operator(op, cam, sizeof cam);
+        if (strstr(cam, "not_") || !strncmp(cam, "null", 4) || strstr(cam, "_if_exist"))
+            continue; /* "not from this address", "if it is there" fix nothing */
+        const char *key;
+        json_t *v;
+        json_object_foreach (keys, key, v) {
+            for (size_t i = 0; i < sizeof narrowing_keys / sizeof narrowing_keys[0]; i++) {
+                if (strcasecmp(key, narrowing_keys[i]))
+                    continue;
+                char s[64] = "";
+                json_t *one = json_is_array(v) ? json_array_get(v, 0) : v;
+                if (json_is_string(one))
+                    snprintf(s, sizeof s, "%s", json_string_value(one));
+                /* an address range of everything, or a wildcard, fixes nothing either */
+                if (strcmp(s, "0.0.0.0/0") && strcmp(s, "::/0") && strcmp(s, "*"))
+                    return true;
+            }
+        }
+    }
+    return false;
+}
+
+static bool anyone_value(const char *p, const void *unused)
+{
+    (void)unused;
+    return is_anyone(p);
+}
+
+static bool principal_is_anyone(json_t *p)
+{
+    if (json_is_string(p))
+        return is_anyone(json_string_value(p));
+    const char *k;
+    json_t *v;
+    json_object_foreach (p, k, v)
+        if (strcmp(k, "Service") && strcmp(k, "Federated") && any_of(v, anyone_value, NULL))
+            return true;
+    return false;
+}
+
+static bool public_statement(json_t *s)
+{
+    const char *effect = json_string_value(member(s, "Effect"));
+    json_t *p = member(s, "Principal"), *c = member(s, "Condition");
+    return effect && !strcasecmp(effect, "Allow") && p && principal_is_anyone(p) && !(c && narrows(c));
+}
+
+bool bucket_policy_is_public(json_t *doc)
+{
+    json_t *st = member(doc, "Statement");
+    size_t n = json_is_object(st) ? 1 : json_array_size(st);
+    for (size_t i = 0; i < n; i++)
+        if (public_statement(json_is_object(st) ? st : json_array_get(st, i)))
+            return true;
+    return false;
+}
+
+enum bp_effect bucket_policy_evaluate(json_t *doc, const struct bp_request *q)
+{
+    json_t *st = member(doc, "Statement");
+    size_t n = json_is_object(st) ? 1 : json_array_size(st);
+    /* RestrictPublicBuckets: a public policy's Allows reach only the owner's account */
+    bool restricted =
+        q->restrict_public && (q->anonymous || strcmp(q->account, q->owner) != 0) && bucket_policy_is_public(doc);
+    enum bp_effect result = BP_NONE;
+    for (size_t i = 0; i < n; i++) {
+        json_t *s = json_is_object(st) ? st : json_array_get(st, i);
+        const char *effect = json_string_value(member(s, "Effect"));
+        bool deny = effect && !strcasecmp(effect, "Deny");
+        if (!effect || (!deny && (restricted || result == BP_ALLOW)) || (deny && q->any_key))
+            continue; /* any_key: a Deny is for the keys it names, asked one by one */
+        json_t *p = member(s, "Principal"), *np = member(s, "NotPrincipal");
+        if (p ? !principal_block_names(p, q) : !np || principal_block_names(np, q))
+            continue;
+        json_t *a = member(s, "Action"), *na = member(s, "NotAction");
+        if (a ? !any_of(a, action_matches, q) : !na || any_of(na, action_matches, q))
+            continue;
+        json_t *r = member(s, "Resource"), *nr = member(s, "NotResource");
+        if (r ? !any_of(r, resource_matches, q) : !nr || any_of(nr, resource_matches, q))
+            continue;
+        json_t *c = member(s, "Condition");
+        if (c && !(q->lookup && policy_conditions_hold(c, q->lookup, q->arg)))
+            continue;
+        if (deny)
+            return BP_DENY;
+        result = BP_ALLOW;
+    }
+    return result;
+}
+
+/* ---------------------------------------------------------------- the request's side */
+
+/* What the condition keys read: the request, and the object's tags when a key asks for them. */
+struct key_ctx {
+    struct rq *r;
+    const struct bucket *b;
+    const char *key;
+    const char *prefix; /* s3:prefix: NULL for the listing's own parameter */
+    bool tags_read, failed;
+    json_t *tags, *request_tags;
+};
+
+static const char *tag_value(json_t *tags, const char *name) { return json_string_value(json_object_get(tags, name)); }
+
+static const char *s3_key_value(void *arg, const char *key, char *buf, size_t len)
+{
+    struct key_ctx *k = arg;
+    struct rq *r = k->r;
+    bool signed_in = r->auth != AUTH_ANON;
+    if (!strcasecmp(key, "aws:SourceIp") || !strcasecmp(key, "qcs:ip"))
+        return r->source_ip;
+    if (!strcasecmp(key, "aws:SecureTransport"))
+        return "false"; /* the object listener speaks plain HTTP; TLS ends in front of it, if anywhere */
+    if (!strcasecmp(key, "aws:Referer"))
+        return hdr_in(r, "Referer");
+    if (!strcasecmp(key, "aws:UserAgent"))
+        return hdr_in(r, "User-Agent");
+    if (!strcasecmp(key, "aws:CurrentTime") && len >= 32) {
+        time_iso8601(time_now(), buf);
+        return buf;
+    }
+    if (!strcasecmp(key, "aws:EpochTime")) {
+        snprintf(buf, len, "%lld", (long long)time_now());
+        return buf;
+    }
+    if (!strcasecmp(key, "aws:PrincipalAccount"))
+        return signed_in ? r->who.owner_uin : NULL;
+    if (!strcasecmp(key, "aws:username") || !strcasecmp(key, "aws:userid"))
+        return signed_in ? r->who.user_uin : NULL;
+    if (!strcasecmp(key, "s3:prefix"))
+        return k->prefix ? k->prefix : qget(r, "prefix");
+    if (!strcasecmp(key, "s3:delimiter"))
+        return qget(r, "delimiter");
+    if (!strcasecmp(key, "s3:max-keys"))
+        return qget(r, "max-keys");
+    if (!strcasecmp(key, "s3:VersionId"))
+        return qget(r, "versionId");
+    if (!strcasecmp(key, "s3:signatureversion"))
+        return r->auth == AUTH_V4 ? "AWS4-HMAC-SHA256" : r->auth == AUTH_V2 ? "AWS" : NULL;
+    if (!strcasecmp(key, "s3:authType"))
+        return !signed_in ? NULL : r->presigned ? "REST-QUERY-STRING" : "REST-HEADER";
+    if (!strncasecmp(key, "s3:ExistingObjectTag/", 21)) {
+        if (!k->tags_read && k->key) {
+            struct objrow o = {0};
+            int rc = load_object(k->b->name, k->key, &o);
+            if (rc < 0)
+                k->failed = true;
+            if (rc == 1 && o.tags)
+                k->tags = json_loads(o.tags, 0, NULL);
+            if (rc == 1)
+                objrow_free(&o);
+        }
+        k->tags_read = true;
+        return tag_value(k->tags, key + 21);
+    }
+    if (!strncasecmp(key, "s3:RequestObjectTag/", 20)) {
+        if (!k->request_tags) {
+            char *t = NULL;
+            if (header_tags(r, &t) == 0 && t)
+                k->request_tags = json_loads(t, 0, NULL);
+            free(t);
+        }
+        return tag_value(k->request_tags, key + 20);
+    }
+    if (!strncasecmp(key, "s3:x-amz-", 9)) {
+        const char *v = hdr_in(r, key + 3);
+        if (!v) { /* COS's spelling of the same header */
+            snprintf(buf, len, "x-cos-%s", key + 9);
+            v = hdr_in(r, buf);
+        }
+        return v;
+    }
+    return NULL;
+}
+
+/* The s3: action of the operation authorize() is asked about: the row's, or for the checks an
+ * operation makes on the side (a copy's source, each key of DeleteObjects) the row named by the
+ * CAM action ("cos:GetObject" is GetObject's). */
+static const char *s3_action_of(struct rq *r, const char *action)
+{
+    const char *op =
+        r->op && !strcmp(action, r->op->action) ? r->op->name : action + (strncmp(action, "cos:", 4) ? 0 : 4);
+    bool version = strcmp(r->method, "PUT") != 0 && qget(r, "versionId") != NULL;
+    return bucket_policy_s3_action(op, version);
+}
+
+/* The bucket's policy, parsed; NULL if it has none (*err: a store failure, recorded). */
+static json_t *load_policy(struct rq *r, const struct bucket *b, int *err)
+{
+    char *text = NULL;
+    *err = 0;
+    int rc = meta_bucket_config(b->id, "policy", &text);
+    if (rc < 0) {
+        fail_store(r);
+        *err = -1;
+        return NULL;
+    }
+    json_t *doc = rc == 1 ? json_loads(text, 0, NULL) : NULL;
+    free(text);
+    return doc;
+}
+
+static enum bp_effect evaluate(struct rq *r, json_t *doc, const struct bucket *b, const char *s3a, const char *cosa,
+                               const char *key, const char *prefix, bool any_key, int *err)
+{
+    struct key_ctx k = {.r = r, .b = b, .key = key, .prefix = prefix};
+    bool anon = r->auth == AUTH_ANON;
+    struct bp_request q = {.s3_action = s3a,
+                           .cos_action = cosa,
+                           .bucket = b->name,
+                           .key = key,
+                           .region = b->region[0] ? b->region : object_config->region,
+                           .app_id = b->app_id,
+                           .owner = b->owner_uin,
+                           .anonymous = anon,
+                           .account = anon ? "" : r->who.owner_uin,
+                           .user = anon ? "" : r->who.user_uin,
+                           .role = !anon && r->who.is_role ? r->who.role_name : NULL,
+                           .restrict_public = b->public_block[0] && b->public_block[3] == '1',
+                           .any_key = any_key,
+                           .lookup = s3_key_value,
+                           .arg = &k};
+    enum bp_effect e = bucket_policy_evaluate(doc, &q);
+    json_decref(k.tags);
+    json_decref(k.request_tags);
+    if (k.failed) {
+        fail_store(r);
+        *err = -1;
+    }
+    return e;
+}
+
+/* The caller's own CAM on the bucket's resource: *allowed, *denied (an explicit Deny). 0 or -1. */
+static int caller_cam(struct rq *r, const char *action, const struct bucket *b, const char *key, bool *allowed,
+                      bool *denied)
+{
+    char res[1400];
+    cam_resource(r, b, b->name, key, res, sizeof res);
+    struct authz_request az = {
+        .who = &r->who, .action = action, .resource = res, .source_ip = r->source_ip, .now = time_now()};
+    int ok = identity_authorize(store_thread(), &az);
+    if (ok < 0) {
+        fail_store(r);
+        return -1;
+    }
+    *allowed = ok == 1;
+    *denied = az.explicit_deny != 0;
+    return 0;
+}
+
+int bucket_policy_check(struct rq *r, const char *action, const struct bucket *b, const char *key)
+{
+    if (!b)
+        return BUCKET_POLICY_NO_SAY;
+    int err;
+    json_t *doc = load_policy(r, b, &err);
+    if (!doc)
+        return err ? -1 : BUCKET_POLICY_NO_SAY;
+    const char *s3a = s3_action_of(r, action);
+    bool any_key = !key && r->op && !strcmp(action, r->op->action) && bucket_policy_per_key(r->op->name);
+    enum bp_effect e = evaluate(r, doc, b, s3a, action, key, NULL, any_key, &err);
+    json_decref(doc);
+    if (err)
+        return -1;
+    bool anon = r->auth == AUTH_ANON, owner = !anon && !strcmp(r->who.owner_uin, b->owner_uin);
+    bool root = !anon && r->who.is_root;
+    if (e == BP_DENY) {
+        /* as S3: the owner's root can always mend the policy that locks everyone out */
+        if (owner && root && s3a &&
+            (!strcmp(s3a, "s3:GetBucketPolicy") || !strcmp(s3a, "s3:PutBucketPolicy") ||
+             !strcmp(s3a, "s3:DeleteBucketPolicy")))
+            return BUCKET_POLICY_NO_SAY;
+        fail(r, 403, "AccessDenied", "Access Denied");
+        return 0;
+    }
+    if (e != BP_ALLOW)
+        return BUCKET_POLICY_NO_SAY;
+    if (anon || root)
+        return 1;
+    bool allowed, denied;
+    if (caller_cam(r, action, b, key, &allowed, &denied) != 0)
+        return -1;
+    if (denied) { /* an explicit Deny in the caller's CAM wins over the policy's Allow */
+        fail(r, 403, "AccessDenied", "Access Denied");
+        return 0;
+    }
+    /* another account's user is granted only if its own account's CAM allows it too */
+    return owner || allowed ? 1 : BUCKET_POLICY_NO_SAY;
+}
+
+int bucket_policy_lists(struct rq *r, const struct bucket *b, const char *prefix)
+{
+    int err;
+    json_t *doc = load_policy(r, b, &err);
+    if (!doc)
+        return err ? -1 : 0;
+    enum bp_effect e = evaluate(r, doc, b, "s3:ListBucket", "cos:GetBucket", NULL, prefix, false, &err);
+    json_decref(doc);
+    return err ? -1 : e == BP_ALLOW;
+}
+
+/* ---------------------------------------------------------------- ?policy, ?policyStatus */
+
+void op_put_bucket_policy(struct rq *r)
+{
+    char why[300];
+    const char *text = obj_buf_str(&r->body);
+    json_t *doc = bucket_policy_parse(text ? text : "", text ? r->body.len : 0, why, sizeof why);
+    if (!doc || bucket_policy_validate(doc, r->b.name, why, sizeof why) != 0) {
+        fail(r, 400, "MalformedPolicy", why);
+        json_decref(doc);
+        return;
+    }
+    bool public = bucket_policy_is_public(doc);
+    json_decref(doc);
+    if (public && r->b.public_block[0] && r->b.public_block[2] == '1') {
+        fail(r, 403, "AccessDenied", "Access Denied: the bucket's BlockPublicPolicy refuses a public policy.");
+        return;
+    }
+    if (meta_set_bucket_config(r, "policy", text) == 1)
+        send_empty(r, 204);
+}
+
+void op_get_bucket_policy(struct rq *r)
+{
+    char *doc = NULL;
+    int rc = meta_bucket_config(r->b.id, "policy", &doc);
+    if (rc < 0)
+        fail_store(r);
+    else if (rc == 0)
+        fail(r, 404, "NoSuchBucketPolicy", "The bucket policy does not exist");
+    else
+        send_body(r, 200, doc, "application/json");
+    free(doc);
+}
+
+void op_delete_bucket_policy(struct rq *r)
+{
+    if (meta_set_bucket_config(r, "policy", NULL) == 1)
+        send_empty(r, 204);
+}
+
+/* IsPublic: the policy is public, or the bucket's ACL grants everyone or every signed-in caller. */
+void op_get_bucket_policy_status(struct rq *r)
+{
+    int err;
+    json_t *doc = load_policy(r, &r->b, &err);
+    if (err)
+        return;
+    bool public = doc && bucket_policy_is_public(doc);
+    json_decref(doc);
+    const char *acl = r->b.acl;
+    public = public || !strcmp(acl, "public-read") || !strcmp(acl, "public-read-write") ||
+             !strcmp(acl, "authenticated-read");
+    struct xmlw w;
+    xmlw_init(&w, 1024);
+    xmlw_open_ns(&w, "PolicyStatus", S3_NS);
+    xmlw_element_bool(&w, "IsPublic", public);
+    send_xml(r, 200, &w);
+}
