@@ -15,8 +15,10 @@
  *   meta_config.c  the same for a bucket's configuration documents (obj_bucket_config) and the
  *               lifecycle job's scans
  *   meta_lock.c the same for object lock: each version's retention and legal hold (obj_lock)
- *   bucket.c, listing.c, object.c, object_read.c, multipart.c, versioning.c, lifecycle.c, cors.c, lock.c:
- *               the operations, one family each; lifecycle_job.c the expiry on the business clock
+ *   bucket.c, listing.c, object.c, object_read.c, multipart.c, versioning.c, lifecycle.c, cors.c, lock.c,
+ *   logging.c, torrent.c:
+ *               the operations, one family each; lifecycle_job.c the expiry on the business clock,
+ *               logging.c's job the access logs' delivery
  *
  * Only meta.c, meta_upload.c, meta_version.c, meta_config.c, meta_lock.c and engine.c touch the store. Handlers record
  * a failure with fail() and return; the listener answers it.
@@ -132,7 +134,8 @@ struct rq {
     bool have_bucket;
     bool auth_failed; /* the signature or its key was refused: audited whatever the method */
     char unknown_key[72];
-    bool audited;                                           /* the audit record was committed with the change itself */
+    bool audited;       /* the audit record was committed with the change itself */
+    int64_t started_us; /* when its headers were in (monotonic): the access log's total time */
     enum { METER_NONE, METER_ALLOWED, METER_DENIED } meter; /* set where the bucket's authorisation is decided */
     bool read_txn; /* GET/HEAD: bucket and object rows read in one SQLite read transaction */
     /* the version a write made, a delete removed or made (a delete marker), "" if none to tell */
@@ -462,6 +465,15 @@ void op_put_object_retention(struct rq *r);
 void op_get_object_retention(struct rq *r);
 void op_put_object_legal_hold(struct rq *r);
 void op_get_object_legal_hold(struct rq *r);
+
+/* torrent.c */
+void op_get_object_torrent(struct rq *r);
+
+/* logging.c */
+void op_put_bucket_logging(struct rq *r);
+void op_get_bucket_logging(struct rq *r);
+void logging_record(struct rq *r);
+int logging_job(struct store *s, int64_t t);
 
 /* cors.c */
 void op_put_bucket_cors(struct rq *r);

@@ -428,3 +428,19 @@ test("CreateBucket asking for object lock makes a versioned lock bucket; a bad h
   const h = await signed({ method: "HEAD", path: "/locked-bad" });
   assert.equal(h.status, 404);
 });
+
+test("GetObjectTorrent: a BitTorrent metainfo file of 256 KiB SHA-1 pieces with the object as web seed", async () => {
+  await s3.send(new S3.CreateBucketCommand({ Bucket: "torrent", ACL: "public-read" }));
+  const data = crypto.randomBytes(600 * 1024);
+  await s3.send(new S3.PutObjectCommand({ Bucket: "torrent", Key: "dir/movie.mpg", Body: data }));
+  const got = await s3.send(new S3.GetObjectTorrentCommand({ Bucket: "torrent", Key: "dir/movie.mpg" }));
+  const t = Buffer.from(await got.Body.transformToByteArray());
+  const pieces = [0, 1, 2].map((i) => crypto.createHash("sha1").update(data.subarray(i * 262144, (i + 1) * 262144)).digest());
+  const info = Buffer.concat([Buffer.from(`d4:infod6:lengthi${data.length}e4:name9:movie.mpg12:piece lengthi262144e6:pieces60:`),
+    ...pieces, Buffer.from("e8:url-list")]);
+  assert.deepEqual(t.subarray(0, info.length), info);
+  assert.match(t.subarray(info.length).toString(), /^\d+:http:\/\/127\.0\.0\.1:\d+\/torrent\/dir\/movie\.mpge$/);
+  await expectS3Error(s3.send(new S3.GetObjectTorrentCommand({ Bucket: "torrent", Key: "none" })), "NoSuchKey");
+  const anon = await H.rawRequest(d, { path: "/torrent/dir/movie.mpg?torrent" });
+  assert.equal(anon.status, 403, "a public bucket does not give away its objects' hashes");
+});
