@@ -399,6 +399,7 @@ struct object_gateway *object_gateway_start(const struct config *cfg, char *err,
         return NULL;
     billing_register_job(lifecycle_job); /* before billing's controller starts */
     billing_register_job(logging_job);
+    logging_start();
     struct object_gateway *g = calloc(1, sizeof *g);
     if (!g) {
         engine_stop();
@@ -437,6 +438,7 @@ void object_gateway_stop(struct object_gateway *g)
     if (!g)
         return;
     MHD_stop_daemon(g->mhd);
+    logging_stop(); /* what is held goes out while the store and the engine are still there */
     engine_stop();
     free(g);
 }

@@ -6,8 +6,9 @@
  * access log format, held in memory per (source, target) and delivered as one object into the
  * target bucket by a job on billing's controller (the business clock) once its first line is
  * LOG_FLUSH_SECONDS old or it holds LOG_FLUSH_BYTES; the delivery is a PutObject of the target's
- * owner (user "logging"), audited, and not itself logged. Delivery is best effort, as S3's: lines
- * held when the daemon stops are lost, and a target gone or changed hands meanwhile gets nothing.
+ * owner (user "logging"), audited, and not itself logged; a clean stop delivers what is held.
+ * Delivery is best effort, as S3's: lines held at a crash are lost, and a target gone or changed
+ * hands meanwhile gets nothing.
  * Only the same-account delivery is done: the logging.s3.amazonaws.com bucket-policy principal and
  * LogDelivery grants are not evaluated here.
  */
@@ -472,15 +473,15 @@ static int deliver(struct log_buffer *lb, int64_t t)
     return rc;
 }
 
-int logging_job(struct store *s, int64_t t)
+/* Delivers the buffers that are due at t (every one: all). 0, or -1. */
+static int flush(int64_t t, bool all)
 {
-    (void)s;
-    int rc = logging_refresh();
+    int rc = 0;
     struct log_buffer *due = NULL, **pp;
     pthread_mutex_lock(&mu);
     for (pp = &buffers; *pp;) {
         struct log_buffer *lb = *pp;
-        if (lb->first + LOG_FLUSH_SECONDS <= t || lb->lines.len >= LOG_FLUSH_BYTES) {
+        if (all || lb->first + LOG_FLUSH_SECONDS <= t || lb->lines.len >= LOG_FLUSH_BYTES) {
             *pp = lb->next;
             lb->next = due;
             due = lb;
@@ -498,4 +499,28 @@ int logging_job(struct store *s, int64_t t)
         free(lb);
     }
     return rc;
+}
+
+int logging_job(struct store *s, int64_t t)
+{
+    (void)s;
+    int rc = logging_refresh();
+    return flush(t, false) != 0 ? -1 : rc;
+}
+
+void logging_start(void)
+{
+    if (logging_refresh() != 0)
+        log_warn("object store: bucket logging: the logged buckets were not read; the job reads them again");
+}
+
+void logging_stop(void)
+{
+    atomic_store(&nlogged, 0);
+    flush(clock_now(), true);
+    pthread_mutex_lock(&mu);
+    free(confs);
+    confs = NULL;
+    nconfs = 0;
+    pthread_mutex_unlock(&mu);
 }

@@ -474,6 +474,8 @@ void op_put_bucket_logging(struct rq *r);
 void op_get_bucket_logging(struct rq *r);
 void logging_record(struct rq *r);
 int logging_job(struct store *s, int64_t t);
+void logging_start(void);
+void logging_stop(void);
 
 /* cors.c */
 void op_put_bucket_cors(struct rq *r);

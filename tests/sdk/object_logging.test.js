@@ -137,3 +137,20 @@ test("delivery: S3's log lines, batched on the business clock into the target, a
   const all = await keys("lg-sink");
   assert.equal(all.length, 2, JSON.stringify(all));
 });
+
+test("a clean stop delivers the lines held; a restart keeps logging the configured buckets", async () => {
+  await s3.send(new S3.CreateBucketCommand({ Bucket: "lg-stop" }));
+  await putLogging("lg-stop", { TargetBucket: "lg-stop", TargetPrefix: "self/" }); // source = target
+  await s3.send(new S3.PutObjectCommand({ Bucket: "lg-stop", Key: "before-stop", Body: "x" }));
+  await d.restart();
+  let logs = await keys("lg-stop", "self/");
+  assert.equal(logs.length, 1, "delivered at the stop, not lost");
+  assert.match(await body("lg-stop", logs[0]), /REST\.PUT\.OBJECT before-stop /);
+  await s3.send(new S3.PutObjectCommand({ Bucket: "lg-stop", Key: "after-restart", Body: "x" }));
+  advance("6m");
+  logs = await keys("lg-stop", "self/");
+  assert.equal(logs.length, 2);
+  const text = (await Promise.all(logs.map((k) => body("lg-stop", k)))).join("");
+  assert.match(text, /REST\.PUT\.OBJECT after-restart /, "logged right after the restart");
+  assert.ok(!/REST\.PUT\.OBJECT self\//.test(text), "deliveries into the source bucket are not logged");
+});
