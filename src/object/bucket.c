@@ -120,8 +120,8 @@ void op_create_bucket(struct rq *r)
         return;
     }
     const char *lock = hdr_amz(r, "bucket-object-lock-enabled");
-    if (lock && strcasecmp(lock, "true") == 0) { /* never a bucket the client believes locked */
-        fail(r, 501, "NotImplemented", "Object lock is not implemented.");
+    if (lock && strcasecmp(lock, "true") != 0 && strcasecmp(lock, "false") != 0) {
+        fail(r, 400, "InvalidArgument", "x-amz-bucket-object-lock-enabled must be true or false");
         return;
     }
     char region[64];
@@ -134,7 +134,7 @@ void op_create_bucket(struct rq *r)
     char id[17];
     random_bytes(raw, sizeof raw);
     hex_encode(raw, sizeof raw, id);
-    int rc = meta_create_bucket(r, region, acl, id);
+    int rc = meta_create_bucket(r, region, acl, id, lock && strcasecmp(lock, "true") == 0);
     if (rc == STORE_CONSTRAINT) {
         struct bucket b;
         int own = load_bucket(r->bucket, &b) == 1 && strcmp(b.owner_uin, r->who.owner_uin) == 0;

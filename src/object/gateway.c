@@ -329,6 +329,7 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum 
     if (r->started && r->request_id[0] && !r->audited && (mutating(r) || r->auth_failed)) {
         audit(r, r->status && r->status < 400 ? "Success" : r->result[0] ? r->result : "Incomplete");
     }
+    logging_record(r);
     /* between requests, the connection waits for the next one's headers */
     if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
         MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, HEADER_TIMEOUT);
@@ -357,6 +358,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     }
     if (!r->started) {
         r->started = true;
+        r->started_us = time_now_us();
         r->method = method;
         /* the headers are in: a body or an answer may take longer to move */
         MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, REQUEST_TIMEOUT);
@@ -401,6 +403,8 @@ struct object_gateway *object_gateway_start(const struct config *cfg, char *err,
     if (engine_start(cfg->data_dir, s, err, errlen) != 0)
         return NULL;
     billing_register_job(lifecycle_job); /* before billing's controller starts */
+    billing_register_job(logging_job);
+    logging_start();
     struct object_gateway *g = calloc(1, sizeof *g);
     if (!g) {
         engine_stop();
@@ -439,6 +443,7 @@ void object_gateway_stop(struct object_gateway *g)
     if (!g)
         return;
     MHD_stop_daemon(g->mhd);
+    logging_stop(); /* what is held goes out while the store and the engine are still there */
     engine_stop();
     free(g);
 }

@@ -161,8 +161,9 @@ static int expire(const struct bucket *bk, const struct victim *v)
     int rc = meta_begin_bucket_change(r);
     if (rc == 0) {
         int still = v->upload_id ? 1 : v->vid ? 1 : meta_current_is(bk->name, v->key, v->seq);
-        if (still == 1 && (v->upload_id ? drop_uploads(v->upload_id, NULL) : meta_remove(r, v->key, v->vid)) != 0)
-            still = -1;
+        int done = still != 1 ? 0 : v->upload_id ? drop_uploads(v->upload_id, NULL) : meta_remove(r, v->key, v->vid);
+        if (done != 0)
+            still = done < 0 ? -1 : 0; /* 1: a locked version stays (object lock) */
         if (still == 1)
             rc = meta_commit(r);
         else

@@ -77,7 +77,9 @@ int meta_migrate(struct store *s, char *err, size_t errlen)
     if (store_migrate(s, "object", object_migrations, sizeof object_migrations / sizeof object_migrations[0], err,
                       errlen) != 0)
         return -1;
-    return meta_config_migrate(s, err, errlen);
+    if (meta_config_migrate(s, err, errlen) != 0)
+        return -1;
+    return meta_lock_migrate(s, err, errlen);
 }
 
 void fail_store(struct rq *r)
@@ -234,16 +236,21 @@ int meta_each_bucket(const char *owner, const char *after, const char *prefix, i
     return rc < 0 ? -1 : 0;
 }
 
-/* A new bucket owned by the caller, with its audit record. 0, STORE_CONSTRAINT (the name is taken;
- * nothing recorded), or -1 (recorded). */
-int meta_create_bucket(struct rq *r, const char *region, const char *acl, const char *id)
+/* A new bucket owned by the caller, with its audit record; a lock bucket (lock) is versioned from
+ * the start and has its ObjectLockConfiguration. 0, STORE_CONSTRAINT (the name is taken; nothing
+ * recorded), or -1 (recorded). */
+int meta_create_bucket(struct rq *r, const char *region, const char *acl, const char *id, bool lock)
 {
     if (meta_begin(r) != 0)
         return -1;
     int rc = store_exec(store_thread(),
-                        "INSERT INTO obj_buckets (name, owner_uin, app_id, region, acl, created, bucket_id)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        "sssssis", r->bucket, r->who.owner_uin, r->who.app_id, region, acl, time_now(), id);
+                        "INSERT INTO obj_buckets (name, owner_uin, app_id, region, acl, created, bucket_id, versioning)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        "sssssiss", r->bucket, r->who.owner_uin, r->who.app_id, region, acl, time_now(), id,
+                        lock ? "Enabled" : "");
+    if (rc >= 0 && lock)
+        rc = store_exec(store_thread(), "INSERT INTO obj_bucket_config (bucket_id, kind, doc) VALUES (?, ?, ?)", "sss",
+                        id, "object-lock", lock_bucket_document());
     if (rc < 0) {
         meta_rollback();
         if (rc == STORE_CONSTRAINT)
@@ -270,6 +277,9 @@ int drop_uploads(const char *upload_id, const char *bucket)
     if (store_exec(s, sql, "s", v) < 0)
         return -1;
     snprintf(sql, sizeof sql, "DELETE FROM obj_parts WHERE upload_id IN (%s)", in);
+    if (store_exec(s, sql, "s", v) < 0)
+        return -1;
+    snprintf(sql, sizeof sql, "DELETE FROM obj_upload_lock WHERE upload_id IN (%s)", in); /* meta_lock.c's */
     if (store_exec(s, sql, "s", v) < 0)
         return -1;
     return store_exec(s,

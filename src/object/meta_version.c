@@ -78,7 +78,8 @@ static int forget(struct store *s, const char *file, int64_t size, bool marker, 
 static int drop_current(struct store *s, const char *bucket, const char *key, const struct current *c, int64_t *bytes,
                         int64_t *objects)
 {
-    if (store_exec(s, "DELETE FROM obj_objects WHERE bucket = ? AND key = ?", "ss", bucket, key) < 0)
+    if (store_exec(s, "DELETE FROM obj_objects WHERE bucket = ? AND key = ?", "ss", bucket, key) < 0 ||
+        meta_lock_forget(s, bucket, key, c->vid) != 0)
         return -1;
     return forget(s, c->file, c->size, c->marker, bytes, objects);
 }
@@ -113,7 +114,7 @@ static int drop_older(struct store *s, const char *bucket, const char *key, cons
         return rc;
     if (store_exec(s, "DELETE FROM obj_versions WHERE bucket = ? AND key = ? AND version_id = ?", "sss", bucket, key,
                    vid) < 0 ||
-        forget(s, file, size, *marker, bytes, objects) != 0)
+        meta_lock_forget(s, bucket, key, vid) != 0 || forget(s, file, size, *marker, bytes, objects) != 0)
         return -1;
     return 1;
 }
@@ -227,6 +228,8 @@ int put_row(struct rq *r, const struct new_object *n)
         fail_store(r);
         return -1;
     }
+    if (lock_new_version(r, &b, vid, n) != 0)
+        return -1;
     /* a "null" version is not told on writes (s3-tests' test_versioning_bucket_*_return_version_id) */
     snprintf(r->version_id, sizeof r->version_id, "%s", strcmp(vid, "null") != 0 ? vid : "");
     return 0;
@@ -251,7 +254,8 @@ int commit_object(struct rq *r, const struct new_object *n)
 /* In the open transaction (r->b as it sees the bucket): DeleteObject of `key`. With a version id,
  * that version is removed (the newest older one becomes current if it was); without, an
  * unversioned bucket drops the object and a versioned one gets a delete marker as the current
- * version. r->version_id and r->delete_marker say what was removed or made. 0, or -1 (store failure). */
+ * version. r->version_id and r->delete_marker say what was removed or made. 0, 1 (the version is
+ * locked: 403 AccessDenied recorded, nothing changed), or -1 (store failure). */
 int meta_remove(struct rq *r, const char *key, const char *vid)
 {
     struct store *s = store_thread();
@@ -262,6 +266,9 @@ int meta_remove(struct rq *r, const char *key, const char *vid)
     if (read_current(s, r->bucket, key, &c) != 0)
         return -1;
     if (vid) {
+        int locked = lock_refuses_removal(r, key, vid);
+        if (locked != 0)
+            return locked;
         bool marker = false;
         int rc = 0;
         if (c.have && strcmp(c.vid, vid) == 0) {
@@ -300,9 +307,11 @@ int meta_delete_object(struct rq *r)
 {
     if (meta_begin_bucket_change(r) != 0)
         return -1;
-    if (meta_remove(r, r->key, qget(r, "versionId")) != 0) {
+    int rc = meta_remove(r, r->key, qget(r, "versionId"));
+    if (rc != 0) {
         meta_rollback();
-        fail_store(r);
+        if (rc < 0)
+            fail_store(r);
         return -1;
     }
     return meta_commit(r);

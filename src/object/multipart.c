@@ -21,15 +21,20 @@ struct part_row {
 void op_create_multipart(struct rq *r)
 {
     struct object_settings set;
-    if (request_settings(r, &set) != 0)
+    struct lock_settings lock;
+    if (lock_from_headers(r, &lock) != 0 || lock_check_request(r, &lock) != 0 || request_settings(r, &set) != 0)
         return;
     uint8_t raw[16];
     char id[33];
     random_bytes(raw, sizeof raw);
     hex_encode(raw, sizeof raw, id);
     const char *algo = hdr_amz(r, "checksum-algorithm");
-    struct new_object n = {
-        .content_type = content_type_of(r), .headers = set.headers, .meta = set.meta, .tags = set.tags, .acl = set.acl};
+    struct new_object n = {.content_type = content_type_of(r),
+                           .headers = set.headers,
+                           .meta = set.meta,
+                           .tags = set.tags,
+                           .acl = set.acl,
+                           .lock = &lock};
     if (meta_create_upload(r, id, &n, r->auth == AUTH_ANON ? "anonymous" : r->who.user_uin, algo) != 0) {
         /* failure recorded */
     } else {

@@ -20,7 +20,8 @@ void op_put_object(struct rq *r)
     if (body_finish(r, etag, raw, ck, sizeof ck) != 0)
         return;
     struct object_settings set;
-    if (request_settings(r, &set) != 0)
+    struct lock_settings lock;
+    if (lock_from_headers(r, &lock) != 0 || request_settings(r, &set) != 0)
         return;
     if (engine_tmp_sync(&r->file) != 0) {
         log_error("object store: fsync: %s", strerror(errno));
@@ -35,7 +36,8 @@ void op_put_object(struct rq *r)
                                .tags = set.tags,
                                .acl = set.acl,
                                .checksum = ck[0] ? ck : NULL,
-                               .conditional = true};
+                               .conditional = true,
+                               .lock = &lock};
         if (commit_object(r, &n) == 0) {
             r->file.id[0] = 0; /* committed: no longer ours to discard */
             add_header(r, "ETag", "\"%s\"", etag);
@@ -129,7 +131,8 @@ void op_copy_object(struct rq *r)
     const char *acl = request_acl(r, object_default_acl(r));
     if (!acl)
         acl = object_default_acl(r);
-    if (blocks_public_acl(r, acl)) {
+    struct lock_settings lock;
+    if (blocks_public_acl(r, acl) || lock_from_headers(r, &lock) != 0) {
         free(meta);
         free(headers);
         free(tags);
@@ -148,7 +151,8 @@ void op_copy_object(struct rq *r)
                                .meta = replace ? meta : o.meta,
                                .tags = tags,
                                .acl = acl,
-                               .checksum = o.checksum[0] ? o.checksum : NULL};
+                               .checksum = o.checksum[0] ? o.checksum : NULL,
+                               .lock = &lock};
         if (commit_object(r, &n) == 0) {
             r->file.id[0] = 0;
             version_headers(r);
@@ -214,9 +218,19 @@ void op_delete_objects(struct rq *r)
             continue;
         }
         const char *vid = d.objects[i].version_id;
-        if (meta_remove(r, key, vid) != 0) {
+        int rc = meta_remove(r, key, vid);
+        if (rc < 0) {
             broken = true;
             break;
+        }
+        if (rc == 1) { /* a locked version */
+            xmlw_open(&w, "Error");
+            xmlw_element(&w, "Key", key);
+            xmlw_element(&w, "VersionId", vid);
+            xmlw_element(&w, "Code", "AccessDenied");
+            xmlw_element(&w, "Message", "Access Denied because object protected by object lock.");
+            xmlw_close(&w);
+            continue;
         }
         if (!d.quiet) {
             xmlw_open(&w, "Deleted");

@@ -14,11 +14,14 @@
  *               delete markers, the version listing
  *   meta_config.c  the same for a bucket's configuration documents (obj_bucket_config) and the
  *               lifecycle job's scans
- *   bucket.c, listing.c, object.c, object_read.c, multipart.c, versioning.c, lifecycle.c, cors.c:
- *               the operations, one family each; lifecycle_job.c the expiry on the business clock
+ *   meta_lock.c the same for object lock: each version's retention and legal hold (obj_lock)
+ *   bucket.c, listing.c, object.c, object_read.c, multipart.c, versioning.c, lifecycle.c, cors.c, lock.c,
+ *   logging.c, torrent.c:
+ *               the operations, one family each; lifecycle_job.c the expiry on the business clock,
+ *               logging.c's job the access logs' delivery
  *
- * Only meta.c, meta_upload.c, meta_version.c, meta_config.c and engine.c touch the store. Handlers record a failure
- * with fail() and return; the listener answers it.
+ * Only meta.c, meta_upload.c, meta_version.c, meta_config.c, meta_lock.c and engine.c touch the store. Handlers record
+ * a failure with fail() and return; the listener answers it.
  */
 #ifndef YUN_OBJECT_INT_H
 #define YUN_OBJECT_INT_H
@@ -131,7 +134,8 @@ struct rq {
     bool have_bucket;
     bool auth_failed; /* the signature or its key was refused: audited whatever the method */
     char unknown_key[72];
-    bool audited;                                           /* the audit record was committed with the change itself */
+    bool audited;       /* the audit record was committed with the change itself */
+    int64_t started_us; /* when its headers were in (monotonic): the access log's total time */
     enum { METER_NONE, METER_ALLOWED, METER_DENIED } meter; /* set where the bucket's authorisation is decided */
     bool read_txn; /* GET/HEAD: bucket and object rows read in one SQLite read transaction */
     /* the version a write made, a delete removed or made (a delete marker), "" if none to tell */
@@ -184,14 +188,23 @@ struct version_entry {
     int64_t size, mtime, seq;
 };
 
+/* A version's object lock: mode "" (no retention), "GOVERNANCE" or "COMPLIANCE" until `until` (ms,
+ * business clock); legal hold "", "ON" or "OFF". */
+struct lock_settings {
+    char mode[12];
+    int64_t until;
+    char hold[4];
+};
+
 /* What a write stores: PutObject, CopyObject, CompleteMultipartUpload (and an upload's settings). */
 struct new_object {
     const char *file;
     int64_t size;
     const char *etag, *content_type, *headers, *meta, *tags, *acl, *checksum;
-    const char *parts;     /* objrow.parts */
-    const char *upload_id; /* of the multipart upload it completes */
-    bool conditional;      /* If-Match / If-None-Match of the request apply to the object replaced */
+    const char *parts;                /* objrow.parts */
+    const char *upload_id;            /* of the multipart upload it completes */
+    bool conditional;                 /* If-Match / If-None-Match of the request apply to the object replaced */
+    const struct lock_settings *lock; /* the x-amz-object-lock-* headers of the request, NULL if none */
 };
 
 /* A listing: keys and common prefixes, in order. */
@@ -244,6 +257,7 @@ struct lc_entry {
 };
 
 /* routes.c */
+const struct op *route_table(size_t *n); /* every row, for tests that walk the table */
 enum scope scope_of(const struct rq *r);
 const struct op *route(struct rq *r, enum scope scope);
 
@@ -335,7 +349,7 @@ int meta_commit(struct rq *r);
 void meta_rollback(void);
 int meta_each_bucket(const char *owner, const char *after, const char *prefix, int64_t limit,
                      bool (*visit)(void *arg, const struct bucket_entry *e), void *arg);
-int meta_create_bucket(struct rq *r, const char *region, const char *acl, const char *id);
+int meta_create_bucket(struct rq *r, const char *region, const char *acl, const char *id, bool lock);
 int meta_delete_bucket(struct rq *r);
 int meta_set_bucket_column(struct rq *r, enum bucket_column column, const char *value);
 int meta_bucket_tags(const char *bucket, char **tags);
@@ -368,6 +382,14 @@ int meta_each_current(const char *bucket, const char *after, int64_t limit,
 int meta_each_noncurrent(const char *bucket, const char *key, int64_t below_seq, int64_t limit,
                          bool (*visit)(void *arg, const struct lc_entry *e), void *arg);
 int meta_current_is(const char *bucket, const char *key, int64_t seq);
+
+/* meta_lock.c */
+int meta_lock_migrate(struct store *s, char *err, size_t errlen);
+int meta_lock_read(const char *bucket, const char *key, const char *vid, struct lock_settings *l);
+int meta_lock_write(const char *bucket, const char *key, const char *vid, const struct lock_settings *l);
+int meta_lock_forget(struct store *s, const char *bucket, const char *key, const char *vid);
+int meta_lock_upload_write(const char *upload_id, const struct lock_settings *l);
+int meta_lock_upload_read(const char *upload_id, struct lock_settings *l);
 
 /* meta_upload.c */
 int meta_create_upload(struct rq *r, const char *id, const struct new_object *n, const char *initiator,
@@ -440,6 +462,33 @@ void op_put_bucket_lifecycle(struct rq *r);
 void op_get_bucket_lifecycle(struct rq *r);
 void op_delete_bucket_lifecycle(struct rq *r);
 void lifecycle_header(struct rq *r, const char *bucket_id, int64_t mtime_ms, int64_t size, const char *tags);
+
+/* lock.c */
+int64_t lock_parse_date(const char *s);
+int lock_enabled(struct rq *r);
+const char *lock_bucket_document(void);
+int lock_from_headers(struct rq *r, struct lock_settings *l);
+int lock_check_request(struct rq *r, const struct lock_settings *l);
+int lock_new_version(struct rq *r, const struct bucket *b, const char *vid, const struct new_object *n);
+void lock_headers(struct rq *r, const char *vid);
+int lock_refuses_removal(struct rq *r, const char *key, const char *vid);
+void op_put_object_lock_config(struct rq *r);
+void op_get_object_lock_config(struct rq *r);
+void op_put_object_retention(struct rq *r);
+void op_get_object_retention(struct rq *r);
+void op_put_object_legal_hold(struct rq *r);
+void op_get_object_legal_hold(struct rq *r);
+
+/* torrent.c */
+void op_get_object_torrent(struct rq *r);
+
+/* logging.c */
+void op_put_bucket_logging(struct rq *r);
+void op_get_bucket_logging(struct rq *r);
+void logging_record(struct rq *r);
+int logging_job(struct store *s, int64_t t);
+void logging_start(void);
+void logging_stop(void);
 
 /* cors.c */
 void op_put_bucket_cors(struct rq *r);

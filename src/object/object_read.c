@@ -203,6 +203,7 @@ void op_get_object(struct rq *r)
         }
         object_headers(r, &o, pr != 1);
         version_headers(r);
+        lock_headers(r, o.version_id);
         if (nparts)
             add_header(r, "x-amz-mp-parts-count", "%lld", (long long)nparts);
         if (pr == 1)

@@ -42,7 +42,13 @@ static const struct op ops[] = {
     {"GetBucketEncryption", "GET", SCOPE_BUCKET, "encryption", NULL, NULL, "cos:GetBucketEncryption", false, BODY_NONE,
      B, op_fixed, "ServerSideEncryptionConfigurationNotFoundError", 404},
     {"GetObjectLockConfiguration", "GET", SCOPE_BUCKET, "object-lock", NULL, NULL, "cos:GetBucketObjectLock", false,
-     BODY_NONE, B, op_fixed, "ObjectLockConfigurationNotFoundError", 404},
+     BODY_NONE, B, op_get_object_lock_config},
+    {"PutObjectLockConfiguration", "PUT", SCOPE_BUCKET, "object-lock", NULL, NULL, "cos:PutBucketObjectLock", true,
+     BODY_XML, B, op_put_object_lock_config},
+    {"GetBucketLogging", "GET", SCOPE_BUCKET, "logging", NULL, NULL, "cos:GetBucketLogging", false, BODY_NONE, B,
+     op_get_bucket_logging},
+    {"PutBucketLogging", "PUT", SCOPE_BUCKET, "logging", NULL, NULL, "cos:PutBucketLogging", true, BODY_XML, B,
+     op_put_bucket_logging},
     {"GetPublicAccessBlock", "GET", SCOPE_BUCKET, "publicAccessBlock", NULL, NULL, "cos:GetBucket", false, BODY_NONE, B,
      op_get_public_block},
     {"PutPublicAccessBlock", "PUT", SCOPE_BUCKET, "publicAccessBlock", NULL, NULL, "cos:PutBucket", true, BODY_XML, B,
@@ -88,6 +94,16 @@ static const struct op ops[] = {
      op_get_object_tagging},
     {"GetObjectAttributes", "GET", SCOPE_OBJECT, "attributes", NULL, NULL, "cos:GetObject", false, BODY_NONE, B,
      op_get_object_attributes},
+    {"GetObjectTorrent", "GET", SCOPE_OBJECT, "torrent", NULL, NULL, "cos:GetObject", false, BODY_NONE, B,
+     op_get_object_torrent},
+    {"GetObjectRetention", "GET", SCOPE_OBJECT, "retention", NULL, NULL, "cos:GetObjectRetention", false, BODY_NONE, B,
+     op_get_object_retention},
+    {"GetObjectLegalHold", "GET", SCOPE_OBJECT, "legal-hold", NULL, NULL, "cos:GetObjectLegalHold", false, BODY_NONE, B,
+     op_get_object_legal_hold},
+    {"PutObjectRetention", "PUT", SCOPE_OBJECT, "retention", NULL, NULL, "cos:PutObjectRetention", true, BODY_XML, B,
+     op_put_object_retention},
+    {"PutObjectLegalHold", "PUT", SCOPE_OBJECT, "legal-hold", NULL, NULL, "cos:PutObjectLegalHold", true, BODY_XML, B,
+     op_put_object_legal_hold},
     {"GetObjectAcl", "GET", SCOPE_OBJECT, "acl", NULL, NULL, "cos:GetObjectACL", false, BODY_NONE, B,
      op_get_object_acl},
     {"ListParts", "GET", SCOPE_OBJECT, "uploadId", NULL, NULL, "cos:ListParts", false, BODY_NONE, B, op_list_parts},
@@ -178,6 +194,12 @@ static bool names_every_subresource(const struct rq *r, const struct op *o)
             if (strcmp(r->q.v[i].name, subresources[j]) == 0 && !row_names(o, subresources[j]))
                 return false;
     return true;
+}
+
+const struct op *route_table(size_t *n)
+{
+    *n = sizeof ops / sizeof ops[0];
+    return ops;
 }
 
 enum scope scope_of(const struct rq *r) { return !r->bucket[0] ? SCOPE_SERVICE : r->key ? SCOPE_OBJECT : SCOPE_BUCKET; }

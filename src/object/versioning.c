@@ -31,6 +31,13 @@ void op_put_bucket_versioning(struct rq *r)
         fail_malformed(r);
         return;
     }
+    int locked = strcmp(status, "Suspended") == 0 ? lock_enabled(r) : 0;
+    if (locked != 0) {
+        if (locked > 0)
+            fail(r, 409, "InvalidBucketState",
+                 "An Object Lock configuration is present on this bucket, so the versioning state cannot be changed.");
+        return;
+    }
     answer_update(r, meta_set_bucket_column(r, BUCKET_VERSIONING, status), "NoSuchBucket",
                   "The specified bucket does not exist", 200);
 }

@@ -81,11 +81,14 @@ test("every sub-resource with every method leaves bucket and object as they were
   }
   // the ones the issue names, and the object's tags/ACL untouched by refused requests
   for (const what of ["DELETE /walk?replication", "DELETE /walk?website", "DELETE /walk?encryption",
-    "DELETE /walk?ownershipControls", "PUT /walk/obj?legal-hold", "PUT /walk/obj?retention", "GET /walk/obj?retention",
+    "DELETE /walk?ownershipControls", "DELETE /walk/obj?retention", "DELETE /walk?object-lock",
     "PUT /walk?website", "PUT /walk/obj?uploads", "DELETE /walk/obj?restore", "POST /walk/obj?select"])
     assert.equal(answers[what], 501, `${what} answered ${answers[what]}`);
+  // object lock's operations on a bucket without object lock: 400 InvalidRequest, as S3
+  for (const what of ["PUT /walk/obj?legal-hold", "PUT /walk/obj?retention", "GET /walk/obj?retention"])
+    assert.equal(answers[what], 400, `${what} answered ${answers[what]}`);
   const r = await signed({ method: "GET", path: "/walk/obj", query: { "legal-hold": "" } });
-  assert.equal(H.errorCode(r.body), "NotImplemented");
+  assert.equal(H.errorCode(r.body), "InvalidRequest");
   // selecting parameters beyond the named sub-resources: a part number without an upload is no PutObject
   const pn = await signed({ method: "PUT", path: "/walk/obj", query: { partNumber: "1" }, body: "x" });
   assert.equal(pn.status, 501);
@@ -414,9 +417,30 @@ test("PublicAccessBlock: put/get/delete; BlockPublicAcls refuses public ACLs, Ig
   assert.equal(anon.status, 403);
 });
 
-test("CreateBucket asking for object lock is 501 NotImplemented and creates nothing", async () => {
-  await expectS3Error(s3.send(new S3.CreateBucketCommand({ Bucket: "locked", ObjectLockEnabledForBucket: true })),
-    "NotImplemented");
-  const h = await signed({ method: "HEAD", path: "/locked" });
+test("CreateBucket asking for object lock makes a versioned lock bucket; a bad header value creates nothing", async () => {
+  await s3.send(new S3.CreateBucketCommand({ Bucket: "locked", ObjectLockEnabledForBucket: true }));
+  const v = await s3.send(new S3.GetBucketVersioningCommand({ Bucket: "locked" }));
+  assert.equal(v.Status, "Enabled");
+  const c = await s3.send(new S3.GetObjectLockConfigurationCommand({ Bucket: "locked" }));
+  assert.equal(c.ObjectLockConfiguration.ObjectLockEnabled, "Enabled");
+  const bad = await signed({ method: "PUT", path: "/locked-bad", headers: { "x-amz-bucket-object-lock-enabled": "yes" } });
+  assert.equal(H.errorCode(bad.body), "InvalidArgument");
+  const h = await signed({ method: "HEAD", path: "/locked-bad" });
   assert.equal(h.status, 404);
+});
+
+test("GetObjectTorrent: a BitTorrent metainfo file of 256 KiB SHA-1 pieces with the object as web seed", async () => {
+  await s3.send(new S3.CreateBucketCommand({ Bucket: "torrent", ACL: "public-read" }));
+  const data = crypto.randomBytes(600 * 1024);
+  await s3.send(new S3.PutObjectCommand({ Bucket: "torrent", Key: "dir/movie.mpg", Body: data }));
+  const got = await s3.send(new S3.GetObjectTorrentCommand({ Bucket: "torrent", Key: "dir/movie.mpg" }));
+  const t = Buffer.from(await got.Body.transformToByteArray());
+  const pieces = [0, 1, 2].map((i) => crypto.createHash("sha1").update(data.subarray(i * 262144, (i + 1) * 262144)).digest());
+  const info = Buffer.concat([Buffer.from(`d4:infod6:lengthi${data.length}e4:name9:movie.mpg12:piece lengthi262144e6:pieces60:`),
+    ...pieces, Buffer.from("e8:url-list")]);
+  assert.deepEqual(t.subarray(0, info.length), info);
+  assert.match(t.subarray(info.length).toString(), /^\d+:http:\/\/127\.0\.0\.1:\d+\/torrent\/dir\/movie\.mpge$/);
+  await expectS3Error(s3.send(new S3.GetObjectTorrentCommand({ Bucket: "torrent", Key: "none" })), "NoSuchKey");
+  const anon = await H.rawRequest(d, { path: "/torrent/dir/movie.mpg?torrent" });
+  assert.equal(anon.status, 403, "a public bucket does not give away its objects' hashes");
 });
