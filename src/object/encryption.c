@@ -27,11 +27,27 @@
 
 #include "identity/sealed.h"
 #include "object/object_int.h"
+#include "object/post.h"
 #include "object/sse.h"
 #include "object/xmltree.h"
 
 #define KEK_LABEL   "yun-sse-c-kek-v1"
 #define CHECK_LABEL "yun-sse-c-check-v1"
+
+/* x-amz-<name> (or x-cos-<name>) of a request: its header, or for POST object its form field. */
+static const char *value_of(struct rq *r, const char *name)
+{
+    if (!r->form)
+        return hdr_amz(r, name);
+    char f[112];
+    snprintf(f, sizeof f, "x-amz-%s", name);
+    const char *v = post_field(r->form, f);
+    if (!v) {
+        snprintf(f, sizeof f, "x-cos-%s", name);
+        v = post_field(r->form, f);
+    }
+    return v;
+}
 
 static const char *kind_alg(enum sse_kind k)
 {
@@ -86,11 +102,11 @@ static int customer_key(struct rq *r, const char *prefix, struct sse_mode *m)
 {
     char h[96];
     snprintf(h, sizeof h, "%sserver-side-encryption-customer-algorithm", prefix);
-    const char *alg = hdr_amz(r, h);
+    const char *alg = value_of(r, h);
     snprintf(h, sizeof h, "%sserver-side-encryption-customer-key", prefix);
-    const char *key = hdr_amz(r, h);
+    const char *key = value_of(r, h);
     snprintf(h, sizeof h, "%sserver-side-encryption-customer-key-MD5", prefix);
-    const char *md5 = hdr_amz(r, h);
+    const char *md5 = value_of(r, h);
     if (!alg && !key && !md5)
         return 0;
     if (!alg) {
@@ -141,10 +157,10 @@ static int customer_key(struct rq *r, const char *prefix, struct sse_mode *m)
 int sse_request_write(struct rq *r, struct sse_mode *m)
 {
     memset(m, 0, sizeof *m);
-    const char *sse = hdr_amz(r, "server-side-encryption");
-    const char *kid = hdr_amz(r, "server-side-encryption-aws-kms-key-id");
+    const char *sse = value_of(r, "server-side-encryption");
+    const char *kid = value_of(r, "server-side-encryption-aws-kms-key-id");
     if (!kid)
-        kid = hdr_in(r, "x-cos-server-side-encryption-cos-kms-key-id");
+        kid = value_of(r, "server-side-encryption-cos-kms-key-id");
     struct sse_mode c = {0};
     int given = customer_key(r, "", &c);
     if (given < 0)
@@ -180,7 +196,7 @@ int sse_request_write(struct rq *r, struct sse_mode *m)
         *m = c;
     }
     OPENSSL_cleanse(&c, sizeof c);
-    if (hdr_amz(r, "server-side-encryption-context")) {
+    if (value_of(r, "server-side-encryption-context")) {
         fail(r, 501, "NotImplemented",
              "x-amz-server-side-encryption-context (a KMS encryption context) is not implemented.");
         return -1;
@@ -197,7 +213,7 @@ int sse_request_customer(struct rq *r, const char *prefix, struct sse_mode *m)
 int sse_request_read(struct rq *r, const char *prefix, struct sse_mode *m)
 {
     memset(m, 0, sizeof *m);
-    if (!*prefix && (hdr_amz(r, "server-side-encryption") || hdr_amz(r, "server-side-encryption-aws-kms-key-id"))) {
+    if (!*prefix && (value_of(r, "server-side-encryption") || value_of(r, "server-side-encryption-aws-kms-key-id"))) {
         fail(r, 400, "InvalidArgument",
              "x-amz-server-side-encryption is not valid on a read: the object's encryption is the one it was "
              "written with (an SSE-C key aside).");
@@ -269,7 +285,7 @@ static int new_key(struct rq *r, const struct sse_mode *m, uint8_t dk[32], char 
 {
     uint8_t wrapped[32 + AEAD_OVERHEAD];
     size_t wl = 0;
-    char aad[96], b64[80], kc[97] = "";
+    char aad[96], b64[4 * ((32 + AEAD_OVERHEAD + 2) / 3) + 1], kc[97] = "";
     aad_of(m->kind, m->kid, aad);
     int bad = random_bytes(dk, 32) != 0;
     if (!bad && m->kind == SSE_C) {
@@ -481,6 +497,14 @@ struct sse_reader *sse_open_object(struct rq *r, const struct objrow *o, const s
     return rd;
 }
 
+int sse_check_desc(struct rq *r, const char *desc, const struct sse_mode *given)
+{
+    uint8_t dk[32];
+    int rc = open_key(r, desc, given, dk, NULL);
+    OPENSSL_cleanse(dk, sizeof dk);
+    return rc;
+}
+
 int sse_check_object(struct rq *r, const struct objrow *o, const struct sse_mode *given)
 {
     if (!o->sse) {
@@ -490,10 +514,7 @@ int sse_check_object(struct rq *r, const struct objrow *o, const struct sse_mode
         }
         return 0;
     }
-    uint8_t dk[32];
-    int rc = open_key(r, o->sse, given, dk, NULL);
-    OPENSSL_cleanse(dk, sizeof dk);
-    return rc;
+    return sse_check_desc(r, o->sse, given);
 }
 
 char *sse_with_runs(const char *desc, const int *parts, size_t n)

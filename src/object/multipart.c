@@ -300,7 +300,9 @@ void op_complete_multipart(struct rq *r)
     }
     /* an encrypted upload's parts are runs of their own: the object's descriptor lists their part
      * numbers, each run keeps the salt it was written with */
-    if (meta_upload_sse(r, &upload_sse) != 0)
+    struct sse_mode given; /* an SSE-C upload is completed by who has its key (as AWS now asks) */
+    if (sse_request_customer(r, "", &given) != 0 || meta_upload_sse(r, &upload_sse) != 0 ||
+        (upload_sse && sse_check_desc(r, upload_sse, &given) != 0))
         goto out;
     if (upload_sse) {
         int *numbers = calloc(cm.n, sizeof *numbers);
@@ -365,7 +367,7 @@ void op_complete_multipart(struct rq *r)
     if (meta_complete_upload(r, &n) != 0)
         goto out;
     r->file.id[0] = 0;
-    sse_headers(r, object_sse, NULL);
+    sse_headers(r, object_sse, &given);
     complete_result(r, etag, n.checksum);
 out:
     free(upload_sse);

@@ -288,6 +288,7 @@ int sse_finish(struct rq *r);
 void sse_release(struct rq *r);
 struct sse_reader *sse_open_object(struct rq *r, const struct objrow *o, const struct sse_mode *given, int fd);
 int sse_check_object(struct rq *r, const struct objrow *o, const struct sse_mode *given);
+int sse_check_desc(struct rq *r, const char *desc, const struct sse_mode *given);
 char *sse_with_runs(const char *desc, const int *parts, size_t n);
 void sse_headers(struct rq *r, const char *desc, const struct sse_mode *given);
 int sse_copy(struct rq *r, struct sse_reader *rd, uint64_t from, uint64_t len, EVP_MD_CTX *md);

@@ -230,10 +230,6 @@ void op_get_object(struct rq *r)
         }
         if (vid || r->b.versioning[0])
             snprintf(r->version_id, sizeof r->version_id, "%s", o.version_id);
-        if (sse_check_object(r, &o, &given) != 0) { /* an SSE-C object only to who has its key */
-            objrow_free(&o);
-            return;
-        }
         int cond = read_conditions(r, &o);
         if (cond) {
             if (cond == 304) {
@@ -263,6 +259,10 @@ void op_get_object(struct rq *r)
             add_header(r, "Content-Range", "bytes */%lld", (long long)o.size);
             objrow_free(&o);
             fail(r, 416, "InvalidRange", "The requested range is not satisfiable");
+            return;
+        }
+        if (sse_check_object(r, &o, &given) != 0) { /* an SSE-C object only to who has its key */
+            objrow_free(&o);
             return;
         }
         int fd = engine_open(o.file);
@@ -336,8 +336,13 @@ void op_get_object_attributes(struct rq *r)
     if (after < 0)
         after = 0;
     struct objrow o = {0};
-    if (load_request_object(r, &o) != 0)
+    struct sse_mode given;
+    if (sse_request_read(r, "", &given) != 0 || load_request_object(r, &o) != 0)
         return;
+    if (sse_check_object(r, &o, &given) != 0) { /* an SSE-C object's attributes need its key too */
+        objrow_free(&o);
+        return;
+    }
     if (qhas(r, "versionId") || r->b.versioning[0])
         add_header(r, "x-amz-version-id", "%s", o.version_id);
     struct xmlw w;

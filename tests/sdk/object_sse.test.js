@@ -134,8 +134,11 @@ test("multipart: parts encrypted as they stream, the object read whole, by PartN
     if (mode.SSECustomerKey)
       await H.expectS3Error(s3.send(new S3.UploadPartCommand({ Bucket: "enc", Key: key, UploadId: up.UploadId, PartNumber: 3,
         Body: "x", ...ssec(KEY_B) })), "InvalidArgument");
+    if (mode.SSECustomerKey) // an SSE-C upload is completed with its key
+      await H.expectS3Error(s3.send(new S3.CompleteMultipartUploadCommand({ Bucket: "enc", Key: key, UploadId: up.UploadId,
+        MultipartUpload: { Parts: etags } })), "InvalidRequest");
     await s3.send(new S3.CompleteMultipartUploadCommand({ Bucket: "enc", Key: key, UploadId: up.UploadId,
-      MultipartUpload: { Parts: etags } }));
+      MultipartUpload: { Parts: etags }, ...partMode }));
     const g = await get(key, partMode);
     assert.equal(g.ContentLength, whole.length);
     assert.ok((await bytes(g)).equals(whole), key);
