@@ -218,6 +218,19 @@ test("bucket default encryption: Put/Get/Delete, applied to writes that name non
   assert.ok((await bytes(await s3.send(new S3.GetObjectCommand({ Bucket: "dflt", Key: "k" })))).equals(b));
 });
 
+test("versions keep their encryption: an older SSE-C version is read by VersionId with its key", async () => {
+  await s3.send(new S3.CreateBucketCommand({ Bucket: "encver" }));
+  await s3.send(new S3.PutBucketVersioningCommand({ Bucket: "encver", VersioningConfiguration: { Status: "Enabled" } }));
+  const { b, marker } = body(70000);
+  const v1 = await s3.send(new S3.PutObjectCommand({ Bucket: "encver", Key: "k", Body: b, ...ssec(KEY_A) }));
+  await s3.send(new S3.PutObjectCommand({ Bucket: "encver", Key: "k", Body: "plain now" }));
+  const old = (extra) => s3.send(new S3.GetObjectCommand({ Bucket: "encver", Key: "k", VersionId: v1.VersionId, ...extra }));
+  await H.expectS3Error(old({}), "InvalidRequest");
+  assert.ok((await bytes(await old(ssec(KEY_A)))).equals(b));
+  assert.equal((await bytes(await s3.send(new S3.GetObjectCommand({ Bucket: "encver", Key: "k" })))).toString(), "plain now");
+  assert.equal(onDisk(marker), false);
+});
+
 test("a changed byte of an encrypted file is detected, not served", async () => {
   const { b } = body(1000);
   await s3.send(new S3.PutObjectCommand({ Bucket: "enc", Key: "tamper", Body: b, ServerSideEncryption: "AES256" }));
