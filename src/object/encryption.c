@@ -345,6 +345,12 @@ static int open_key(struct rq *r, const char *desc, const struct sse_mode *given
         fail(r, 400, "InvalidRequest", "The encryption parameters are not applicable to this object.");
         return -1;
     }
+    if (kind == SSE_KMS && (!kid || !kms_known(kid))) {
+        json_decref(o);
+        /* the operator took the key id out of object.kms_keys: its objects are not served */
+        fail(r, 400, "KMS.DisabledException", "The KMS key of this object is no longer one of this store's keys.");
+        return -1;
+    }
     char aad[96];
     size_t n = 0;
     int rc;

@@ -264,3 +264,23 @@ test("COS SDK: x-cos-server-side-encryption AES256 round trip", async () => {
   assert.equal(kms.headers["x-cos-server-side-encryption"], "cos/kms");
   assert.equal(kms.headers["x-cos-server-side-encryption-cos-kms-key-id"], "app-key");
 });
+
+test("after a restart: data keys still open (master key); a key id taken out of the config is disabled", async () => {
+  const config = JSON.parse(fs.readFileSync(d.configFile, "utf8"));
+  const restartWith = async (keys) => {
+    config.object.kms_keys = keys;
+    fs.writeFileSync(d.configFile, JSON.stringify(config));
+    await d.restart();
+  };
+  await restartWith(["app-key"]);
+  try {
+    assert.ok((await bytes(await get("c", ssec(KEY_A)))).length > 0);
+    assert.equal((await get("s3")).ServerSideEncryption, "AES256");
+    await H.expectS3Error(get("kms"), "KMS.DisabledException");
+    await H.expectS3Error(s3.send(new S3.PutObjectCommand({ Bucket: "enc", Key: "kms3", Body: "x",
+      ServerSideEncryption: "aws:kms", SSEKMSKeyId: "other-key" })), "KMS.NotFoundException");
+  } finally {
+    await restartWith(["app-key", "other-key"]);
+  }
+  assert.equal((await get("kms")).SSEKMSKeyId, "other-key");
+});
