@@ -167,7 +167,7 @@ static struct MHD_Response *decrypted_response(struct rq *r, struct sse_reader *
     d->rd = rd;
     d->from = (uint64_t)from;
     snprintf(d->file_note, sizeof d->file_note, "%.40s (encrypted)", r->bucket);
-    resp = MHD_create_response_from_callback((uint64_t)len, SSE_SEGMENT, decrypt_some, d, decrypting_free);
+    resp = MHD_create_response_from_callback((uint64_t)len, 4 * SSE_SEGMENT, decrypt_some, d, decrypting_free);
     if (!resp)
         decrypting_free(d);
     return resp;

@@ -38,14 +38,22 @@ static void nonce_of(uint64_t segment, uint8_t nonce[12])
         nonce[4 + i] = (uint8_t)(segment >> (56 - 8 * i));
 }
 
-/* One segment: encrypt (tag written) or decrypt (tag checked). 0 or -1. */
-static int segment_crypt(EVP_CIPHER_CTX *c, bool enc, const uint8_t key[32], uint64_t segment, const uint8_t *in,
-                         size_t n, uint8_t *out, uint8_t tag[SSE_TAG])
+/* Sets c up for a run key (the key schedule once per run, not per segment). 0 or -1. */
+static int set_key(EVP_CIPHER_CTX *c, bool enc, const uint8_t key[32])
+{
+    return EVP_CIPHER_CTX_reset(c) == 1 && EVP_CipherInit_ex(c, EVP_aes_256_gcm(), NULL, key, NULL, enc ? 1 : 0) == 1
+               ? 0
+               : -1;
+}
+
+/* One segment under the key set_key gave c: encrypt (tag written) or decrypt (tag checked). 0 or -1. */
+static int segment_crypt(EVP_CIPHER_CTX *c, bool enc, uint64_t segment, const uint8_t *in, size_t n, uint8_t *out,
+                         uint8_t tag[SSE_TAG])
 {
     uint8_t nonce[12];
     int len = 0, fin = 0;
     nonce_of(segment, nonce);
-    if (EVP_CIPHER_CTX_reset(c) != 1 || EVP_CipherInit_ex(c, EVP_aes_256_gcm(), NULL, key, nonce, enc ? 1 : 0) != 1)
+    if (EVP_CipherInit_ex(c, NULL, NULL, NULL, nonce, enc ? 1 : 0) != 1)
         return -1;
     if (n && EVP_CipherUpdate(c, out, &len, in, (int)n) != 1)
         return -1;
@@ -79,6 +87,10 @@ struct sse_writer *sse_writer_new(const uint8_t data_key[32], uint32_t part,
         return NULL;
     }
     run_key(data_key, salt, part, w->key);
+    if (set_key(w->ctx, true, w->key) != 0) {
+        sse_writer_free(w);
+        return NULL;
+    }
     w->out = out;
     w->arg = arg;
     if (out(arg, salt, sizeof salt) != 0) {
@@ -90,7 +102,7 @@ struct sse_writer *sse_writer_new(const uint8_t data_key[32], uint32_t part,
 
 static int flush_segment(struct sse_writer *w)
 {
-    if (segment_crypt(w->ctx, true, w->key, w->segment, w->plain, w->fill, w->sealed, w->sealed + w->fill) != 0 ||
+    if (segment_crypt(w->ctx, true, w->segment, w->plain, w->fill, w->sealed, w->sealed + w->fill) != 0 ||
         w->out(w->arg, w->sealed, w->fill + SSE_TAG) != 0)
         return -1;
     w->segment++;
@@ -208,6 +220,8 @@ static int load_segment(struct sse_reader *rd, size_t i, uint64_t k)
         if (full_pread(rd->fd, salt, sizeof salt, run->file_off) != 0)
             return -1;
         run_key(rd->dk, salt, run->part, rd->key);
+        if (set_key(rd->ctx, false, rd->key) != 0)
+            return -1;
         rd->have_key = true;
         rd->key_run = i;
     }
@@ -215,7 +229,7 @@ static int load_segment(struct sse_reader *rd, size_t i, uint64_t k)
     size_t n = run->plain_size - start < SSE_SEGMENT ? (size_t)(run->plain_size - start) : SSE_SEGMENT;
     if (full_pread(rd->fd, rd->sealed, n + SSE_TAG, run->file_off + SSE_SALT + k * (SSE_SEGMENT + SSE_TAG)) != 0)
         return -1;
-    if (segment_crypt(rd->ctx, false, rd->key, k, rd->sealed, n, rd->plain, rd->sealed + n) != 0) {
+    if (segment_crypt(rd->ctx, false, k, rd->sealed, n, rd->plain, rd->sealed + n) != 0) {
         errno = EBADMSG;
         return -1;
     }
