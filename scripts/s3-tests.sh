@@ -51,7 +51,7 @@ API_PORT=${PORT% *}
 OBJ_PORT=${PORT#* }
 # the suite makes thousands of requests from one address: no API rate limit in the way
 cat > "$W/config.json" <<EOF
-{"object": {"host": "127.0.0.1", "port": $OBJ_PORT, "domain": "s3.yun.test"},
+{"object": {"host": "127.0.0.1", "port": $OBJ_PORT, "domain": "s3.yun.test", "kms_keys": ["testkey-1", "testkey-2"]},
  "rate_limit": {"per_second": 1000000, "burst": 1000000}}
 EOF
 "$BIN" up --data "$W/data" --listen "127.0.0.1:$API_PORT" --config "$W/config.json" > "$W/yund.log" 2>&1 &
@@ -89,6 +89,9 @@ bucket prefix = yun-{random}-
 EOF
     section main "$W/main.json"
     echo "api_name ="
+    # SSE-KMS: key ids the daemon's config above holds (object.kms_keys)
+    echo "kms_keyid = testkey-1"
+    echo "kms_keyid2 = testkey-2"
     section alt "$W/alt.json"
     section tenant "$W/tenant.json"
     echo "tenant = testx"

@@ -2,6 +2,8 @@
  * config: the daemon configuration. A JSON file (all keys optional) over built-in defaults that
  * give a working single-node cloud: one region, two zones, a per-account rate limit.
  */
+#include <ctype.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -129,7 +131,7 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen)
         {"billing", {"arrears_grace_seconds", "arrears_retention_seconds"}},
         {"rate_limit", {"per_second", "burst"}},
         {"http", {"per_ip_connections", "header_timeout", "body_memory_mib"}},
-        {"object", {"host", "port", "domain"}},
+        {"object", {"host", "port", "domain", "kms_keys", "kms_default_key"}},
         {"compute",
          {"host_zone", "cpu_overcommit_percent", "instance_quota", "boot_concurrency", "scheduler", "accel"}},
     };
@@ -179,8 +181,27 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen)
     json_t *ob = json_object_get(root, "object");
     if (ob && (copy_str(ob, "host", c->object_host, sizeof c->object_host, err, errlen) ||
                get_int(ob, "port", &c->object_port, -1, 65535, err, errlen) ||
-               copy_str(ob, "domain", c->object_domain, sizeof c->object_domain, err, errlen)))
+               copy_str(ob, "domain", c->object_domain, sizeof c->object_domain, err, errlen) ||
+               copy_str(ob, "kms_default_key", c->object_kms_default, sizeof c->object_kms_default, err, errlen)))
         goto out;
+    json_t *kms = ob ? json_object_get(ob, "kms_keys") : NULL;
+    if (kms && (!json_is_array(kms) || json_array_size(kms) > 16)) {
+        snprintf(err, errlen, "config: \"object.kms_keys\" must be an array of at most 16 key ids");
+        goto out;
+    }
+    for (size_t i = 0; kms && i < json_array_size(kms); i++) {
+        json_t *k = json_array_get(kms, i);
+        const char *id = json_string_value(k);
+        size_t n = id ? strlen(id) : 0;
+        bool ok = n > 0 && n < sizeof c->object_kms_keys[0];
+        for (size_t j = 0; ok && j < n; j++)
+            ok = isalnum((unsigned char)id[j]) || strchr("-_/:.", id[j]);
+        if (!ok) {
+            snprintf(err, errlen, "config: object.kms_keys: each key id is 1-63 of [A-Za-z0-9-_/:.]");
+            goto out;
+        }
+        memcpy(c->object_kms_keys[c->object_nkms_keys++], id, n + 1);
+    }
     json_t *bp = json_object_get(root, "billing");
     int grace = (int)c->arrears_grace_s, retention = (int)c->arrears_retention_s;
     if (bp && (get_int(bp, "arrears_grace_seconds", &grace, 0, 30 * 86400, err, errlen) ||

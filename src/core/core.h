@@ -92,6 +92,11 @@ struct config {
     char object_host[128];
     int object_port;
     char object_domain[128]; /* base domain for virtual-host buckets: BUCKET.<domain> */
+    /* SSE-KMS: the key ids yun holds (keys derived under DATA/master.key), and the one aws:kms
+     * without a key id uses ("" = such a request is refused) */
+    char object_kms_keys[16][64];
+    int object_nkms_keys;
+    char object_kms_default[64];
     /* compute */
     char host_zone[64];    /* zone of this machine's host; "" = the region's first zone */
     double cpu_overcommit; /* vCPUs sold per host core */

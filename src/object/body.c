@@ -54,7 +54,7 @@ static int sink_data(void *ctx, const uint8_t *data, size_t len)
             return -1;
         }
     } else if (r->sink == SINK_FILE) {
-        if (engine_tmp_write(&r->file, data, len) != 0) {
+        if (sse_write(r, data, len) != 0) { /* encrypted on the way when the object is */
             log_error("object store: write: %s", strerror(errno));
             fail(r, 500, "InternalError", "We encountered an internal error writing your data.");
             return -1;

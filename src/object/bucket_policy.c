@@ -40,6 +40,8 @@ static const struct {
     {"GetBucketLifecycle", "s3:GetLifecycleConfiguration", NULL},
     {"GetBucketWebsite", "s3:GetBucketWebsite", NULL},
     {"GetBucketEncryption", "s3:GetEncryptionConfiguration", NULL},
+    {"PutBucketEncryption", "s3:PutEncryptionConfiguration", NULL},
+    {"DeleteBucketEncryption", "s3:PutEncryptionConfiguration", NULL},
     {"GetObjectLockConfiguration", "s3:GetBucketObjectLockConfiguration", NULL},
     {"PutObjectLockConfiguration", "s3:PutBucketObjectLockConfiguration", NULL},
     {"GetBucketLogging", "s3:GetBucketLogging", NULL},

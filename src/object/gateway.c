@@ -189,10 +189,6 @@ void begin(struct rq *r)
         fail(r, 403, "AccessDenied", "The query parameter that selects this operation is not signed.");
         return;
     }
-    if (asks_for_encryption(r)) {
-        fail(r, 501, "NotImplemented", "Server-side encryption is not implemented.");
-        return;
-    }
     if (scope == SCOPE_SERVICE) {
         if (r->auth == AUTH_ANON) {
             fail(r, 403, "AccessDenied", "Access Denied");
@@ -249,6 +245,7 @@ static void rq_free(struct rq *r)
     EVP_MD_CTX_free(r->sha256);
     checksum_free(&r->ck);
     post_form_free(r);
+    sse_release(r);
     body_release(r);
     obj_query_free(&r->q);
     free_headers(r);

@@ -79,7 +79,9 @@ int meta_migrate(struct store *s, char *err, size_t errlen)
         return -1;
     if (meta_config_migrate(s, err, errlen) != 0)
         return -1;
-    return meta_lock_migrate(s, err, errlen);
+    if (meta_lock_migrate(s, err, errlen) != 0)
+        return -1;
+    return meta_sse_migrate(s, err, errlen);
 }
 
 void fail_store(struct rq *r)
@@ -376,7 +378,8 @@ void objrow_free(struct objrow *o)
     free(o->headers);
     free(o->meta);
     free(o->tags);
-    o->headers = o->meta = o->tags = o->parts = NULL;
+    free(o->sse);
+    o->headers = o->meta = o->tags = o->parts = o->sse = NULL;
 }
 
 /* Fills *o from a row whose first columns are OBJROW_COLUMNS. */
@@ -397,6 +400,7 @@ void objrow_fill(struct store_stmt *q, struct objrow *o)
     snprintf(o->version_id, sizeof o->version_id, "%s", store_text(q, 12));
     o->marker = store_int(q, 13) != 0;
     o->seq = store_int(q, 14);
+    o->sse = dup_or_null(q, 15);
 }
 
 /* The key's current version, a delete marker included. 1 found (*o filled; objrow_free it), 0

@@ -16,9 +16,9 @@ int meta_create_upload(struct rq *r, const char *id, const struct new_object *n,
         return -1;
     if (store_exec(store_thread(),
                    "INSERT INTO obj_uploads (upload_id, bucket, key, initiated, content_type, headers, meta, tags,"
-                   " acl, owner_uin, initiator, checksum_algo) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                   "sssissssssss", id, r->bucket, r->key, now_ms(), n->content_type, n->headers, n->meta, n->tags,
-                   n->acl, r->b.owner_uin, initiator, algo) < 0 ||
+                   " acl, owner_uin, initiator, checksum_algo, sse) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   "sssisssssssss", id, r->bucket, r->key, now_ms(), n->content_type, n->headers, n->meta, n->tags,
+                   n->acl, r->b.owner_uin, initiator, algo, n->sse) < 0 ||
         ((n->lock && (n->lock->mode[0] || n->lock->hold[0])) && meta_lock_upload_write(id, n->lock) != 0)) {
         meta_rollback();
         fail_store(r);

@@ -17,7 +17,7 @@
 /* The columns a version keeps when it moves between obj_objects and obj_versions. */
 #define MOVE_COLUMNS                                                                                                   \
     "bucket, key, seq, version_id, marker, size, etag, mtime, content_type, headers, meta, tags, acl, file,"           \
-    " checksum, owner_uin, parts, upload_id"
+    " checksum, owner_uin, parts, upload_id, sse"
 
 /* What a change needs of a key's current version. */
 struct current {
@@ -220,10 +220,11 @@ int put_row(struct rq *r, const struct new_object *n)
         return -1;
     if (store_exec(s,
                    "INSERT INTO obj_objects (bucket, key, size, etag, mtime, content_type, headers, meta,"
-                   " tags, acl, file, checksum, owner_uin, parts, upload_id, version_id, marker, seq)"
-                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)",
-                   "ssisisssssssssssi", r->bucket, r->key, n->size, n->etag, now_ms(), n->content_type, n->headers,
-                   n->meta, n->tags, n->acl, n->file, n->checksum, b.owner_uin, n->parts, n->upload_id, vid, seq) < 0 ||
+                   " tags, acl, file, checksum, owner_uin, parts, upload_id, version_id, marker, seq, sse)"
+                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
+                   "ssisisssssssssssis", r->bucket, r->key, n->size, n->etag, now_ms(), n->content_type, n->headers,
+                   n->meta, n->tags, n->acl, n->file, n->checksum, b.owner_uin, n->parts, n->upload_id, vid, seq,
+                   n->sse) < 0 ||
         add_counters(s, r->bucket, bytes, objects) != 0) {
         fail_store(r);
         return -1;

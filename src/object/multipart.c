@@ -20,6 +20,10 @@ struct part_row {
 
 void op_create_multipart(struct rq *r)
 {
+    struct sse_mode m; /* the upload's data key is made now; each part is encrypted with it */
+    if (sse_request_write(r, &m) != 0 || sse_bucket_default(r, &m) != 0 ||
+        (m.kind != SSE_NONE && sse_start_new(r, &m, false) != 0))
+        return;
     struct object_settings set;
     struct lock_settings lock;
     if (lock_from_headers(r, &lock) != 0 || lock_check_request(r, &lock) != 0 || request_settings(r, &set) != 0)
@@ -34,6 +38,7 @@ void op_create_multipart(struct rq *r)
                            .meta = set.meta,
                            .tags = set.tags,
                            .acl = set.acl,
+                           .sse = r->sse_desc,
                            .lock = &lock};
     if (meta_create_upload(r, id, &n, r->auth == AUTH_ANON ? "anonymous" : r->who.user_uin, algo) != 0) {
         /* failure recorded */
@@ -46,6 +51,7 @@ void op_create_multipart(struct rq *r)
         xmlw_element(&w, "UploadId", id);
         if (algo)
             add_header(r, "x-amz-checksum-algorithm", "%s", algo);
+        sse_headers(r, r->sse_desc, &r->sse);
         send_xml(r, 200, &w);
     }
     object_settings_free(&set);
@@ -63,18 +69,37 @@ static int part_number(struct rq *r)
     return (int)n;
 }
 
+/* A part of an encrypted upload is encrypted with the upload's data key as a run of its own (an
+ * SSE-C upload's parts each carry the customer key). The SSE-S3/KMS headers of an UploadPart are
+ * not read: the upload's encryption is the one CreateMultipartUpload chose. 0, or -1 (recorded). */
+static int part_encryption(struct rq *r, int number)
+{
+    struct sse_mode given;
+    char *desc = NULL;
+    int rc = -1;
+    if (sse_request_customer(r, "", &given) != 0 || meta_upload_sse(r, &desc) != 0)
+        return -1;
+    if (!desc && given.kind == SSE_C)
+        fail(r, 400, "InvalidRequest", "The multipart upload was not created with a customer-provided key.");
+    else
+        rc = desc ? sse_start_part(r, desc, &given, (uint32_t)number) : 0;
+    free(desc);
+    return rc;
+}
+
 void upload_part_begin(struct rq *r)
 {
-    if (part_number(r) < 0 || check_upload(r) != 1)
+    int number = part_number(r);
+    if (number < 0 || check_upload(r) != 1 || body_begin(r, SINK_FILE, MAX_PART_BYTES) != 0)
         return;
-    body_begin(r, SINK_FILE, MAX_PART_BYTES);
+    part_encryption(r, number);
 }
 
 void op_upload_part(struct rq *r)
 {
     char etag[33], ck[128];
     uint8_t raw[16];
-    if (body_finish(r, etag, raw, ck, sizeof ck) != 0)
+    if (body_finish(r, etag, raw, ck, sizeof ck) != 0 || sse_finish(r) != 0)
         return;
     if (engine_tmp_sync(&r->file) != 0) {
         fail(r, 500, "InternalError", "We encountered an internal error. Please try again.");
@@ -82,6 +107,7 @@ void op_upload_part(struct rq *r)
     }
     if (commit_part(r, part_number(r), (int64_t)r->decoded, etag, ck[0] ? ck : NULL) == 0) {
         add_header(r, "ETag", "\"%s\"", etag);
+        sse_headers(r, r->sse_desc, &r->sse);
         checksum_header(r, ck[0] ? ck : NULL);
         send_empty(r, 200);
     }
@@ -95,6 +121,7 @@ void op_upload_part_copy(struct rq *r)
     struct objrow o = {0};
     char sbucket[64];
     char *skey = NULL;
+    struct sse_mode src_key;
     if (copy_source(r, &o, sbucket, sizeof sbucket, &skey) == 0) {
         int64_t from = 0, len = o.size;
         const char *range = hdr_amz(r, "copy-source-range");
@@ -109,37 +136,31 @@ void op_upload_part_copy(struct rq *r)
                  "zero-based offsets of the first and last bytes to copy");
         } else if (engine_tmp_create(&r->file) != 0) {
             fail(r, 500, "InternalError", "We encountered an internal error. Please try again.");
+        } else if (sse_request_read(r, "copy-source-", &src_key) != 0 || part_encryption(r, number) != 0) {
+            /* recorded: the source's SSE-C key, or the upload's */
         } else {
-            /* the part's ETag is the MD5 of its bytes: read them back while copying */
+            /* the part's ETag is the MD5 of its bytes: read them back (decrypted) while copying */
             int fd = engine_open(o.file);
+            struct sse_reader *rd = fd < 0 ? NULL : sse_open_object(r, &o, &src_key, fd);
             EVP_MD_CTX *md = EVP_MD_CTX_new();
-            int bad = fd < 0 || !md || EVP_DigestInit_ex(md, EVP_md5(), NULL) != 1;
-            char buf[1 << 16];
-            int64_t off = from, left = len;
-            while (!bad && left > 0) {
-                ssize_t n = pread(fd, buf, left < (int64_t)sizeof buf ? (size_t)left : sizeof buf, off);
-                if (n <= 0 || engine_tmp_write(&r->file, buf, (size_t)n) != 0) {
-                    bad = 1;
-                    break;
-                }
-                EVP_DigestUpdate(md, buf, (size_t)n);
-                off += n;
-                left -= n;
-            }
-            if (fd >= 0)
-                close(fd);
+            int bad = !rd || !md || EVP_DigestInit_ex(md, EVP_md5(), NULL) != 1 ||
+                      sse_copy(r, rd, (uint64_t)from, (uint64_t)len, md) != 0;
+            sse_reader_free(rd);
             char etag[33];
             uint8_t raw[16];
             if (!bad)
                 md5_hex(md, etag, raw);
             EVP_MD_CTX_free(md);
-            if (bad || engine_tmp_sync(&r->file) != 0) {
+            if (r->err_status) {
+                /* recorded */
+            } else if (bad || engine_tmp_sync(&r->file) != 0) {
                 fail(r, 500, "InternalError", "We encountered an internal error. Please try again.");
             } else if (commit_part(r, number, len, etag, NULL) == 0) {
                 struct xmlw w;
                 char t[40], q[40];
                 iso_ms(now_ms(), t);
                 snprintf(q, sizeof q, "\"%s\"", etag);
+                sse_headers(r, r->sse_desc, &r->sse);
                 xmlw_init(&w, 4096);
                 xmlw_open_ns(&w, "CopyPartResult", S3_NS);
                 xmlw_element(&w, "LastModified", t);
@@ -234,7 +255,7 @@ void op_complete_multipart(struct rq *r)
     struct part_row *parts = NULL;
     char(*part_cks)[CHECKSUM_MAX_BASE64] = NULL; /* the parts' checksums, of an upload with an algorithm */
     struct upload_row u = {.acl = "private"};
-    char *part_sizes = NULL;
+    char *part_sizes = NULL, *upload_sse = NULL, *object_sse = NULL;
     if (cm.n == 0) {
         fail_malformed(r);
         goto out;
@@ -279,7 +300,24 @@ void op_complete_multipart(struct rq *r)
             fail(r, 500, "InternalError", "out of memory");
         goto out;
     }
-    /* assemble: the object is one file, so GETs stay a single sendfile */
+    /* an encrypted upload's parts are runs of their own: the object's descriptor lists their part
+     * numbers, each run keeps the salt it was written with */
+    struct sse_mode given; /* an SSE-C upload is completed by who has its key (as AWS now asks) */
+    if (sse_request_customer(r, "", &given) != 0 || meta_upload_sse(r, &upload_sse) != 0 ||
+        (upload_sse && sse_check_desc(r, upload_sse, &given) != 0))
+        goto out;
+    if (upload_sse) {
+        int *numbers = calloc(cm.n, sizeof *numbers);
+        for (size_t i = 0; numbers && i < cm.n; i++)
+            numbers[i] = parts[i].number;
+        object_sse = numbers ? sse_with_runs(upload_sse, numbers, cm.n) : NULL;
+        free(numbers);
+        if (!object_sse) {
+            fail(r, 500, "InternalError", "out of memory");
+            goto out;
+        }
+    }
+    /* assemble: the object is one file, so GETs stay a single sendfile (or one decrypting read) */
     EVP_MD_CTX *md = EVP_MD_CTX_new();
     int bad = !md || EVP_DigestInit_ex(md, EVP_md5(), NULL) != 1 || engine_tmp_create(&r->file) != 0;
     int64_t total = 0;
@@ -292,7 +330,8 @@ void op_complete_multipart(struct rq *r)
         obj_buf_puts(&sizes, num);
         uint8_t raw[16];
         if (hex_decode(parts[i].etag, raw, 16) != 0 ||
-            engine_copy_range(&r->file, parts[i].file, 0, (uint64_t)parts[i].size) != 0)
+            engine_copy_range(&r->file, parts[i].file, 0,
+                              upload_sse ? sse_run_stored((uint64_t)parts[i].size) : (uint64_t)parts[i].size) != 0)
             bad = 1;
         EVP_DigestUpdate(md, raw, 16);
         total += parts[i].size;
@@ -325,12 +364,16 @@ void op_complete_multipart(struct rq *r)
                            .conditional = true,
                            .parts = part_sizes,
                            .checksum = composite[0] ? composite : NULL,
+                           .sse = object_sse,
                            .upload_id = qget(r, "uploadId")};
     if (meta_complete_upload(r, &n) != 0)
         goto out;
     r->file.id[0] = 0;
+    sse_headers(r, object_sse, &given);
     complete_result(r, etag, n.checksum);
 out:
+    free(upload_sse);
+    free(object_sse);
     free(part_cks);
     free(part_sizes);
     free(parts);

@@ -11,13 +11,22 @@
 
 #include "object/object_int.h"
 
-void put_object_begin(struct rq *r) { body_begin(r, SINK_FILE, MAX_PUT_BYTES); }
+/* The encryption the request asks for, or the bucket's default, is set up before the first byte:
+ * the body is encrypted as it streams into the temp file. */
+void put_object_begin(struct rq *r)
+{
+    struct sse_mode m;
+    if (sse_request_write(r, &m) != 0 || sse_bucket_default(r, &m) != 0 || body_begin(r, SINK_FILE, MAX_PUT_BYTES) != 0)
+        return;
+    if (m.kind != SSE_NONE)
+        sse_start_new(r, &m, true);
+}
 
 void op_put_object(struct rq *r)
 {
     char etag[33], ck[128];
     uint8_t raw[16];
-    if (body_finish(r, etag, raw, ck, sizeof ck) != 0)
+    if (body_finish(r, etag, raw, ck, sizeof ck) != 0 || sse_finish(r) != 0)
         return;
     struct object_settings set;
     struct lock_settings lock;
@@ -36,11 +45,13 @@ void op_put_object(struct rq *r)
                                .tags = set.tags,
                                .acl = set.acl,
                                .checksum = ck[0] ? ck : NULL,
+                               .sse = r->sse_desc,
                                .conditional = true,
                                .lock = &lock};
         if (commit_object(r, &n) == 0) {
             r->file.id[0] = 0; /* committed: no longer ours to discard */
             add_header(r, "ETag", "\"%s\"", etag);
+            sse_headers(r, r->sse_desc, &r->sse);
             checksum_header(r, n.checksum);
             version_headers(r);
             lifecycle_header(r, r->b.id, now_ms(), n.size, n.tags);
@@ -104,8 +115,17 @@ void op_copy_object(struct rq *r)
         fail(r, 400, "InvalidArgument", "Unknown metadata directive.");
         goto out;
     }
+    /* the source is read with its SSE-C key (x-amz-copy-source-server-side-encryption-customer-*);
+     * the copy is encrypted as the request (or the bucket's default) says, not as the source was */
+    struct sse_mode src_key, dst;
+    if (sse_request_read(r, "copy-source-", &src_key) != 0 || sse_check_object(r, &o, &src_key) != 0 ||
+        sse_request_write(r, &dst) != 0)
+        goto out;
+    bool asks_encryption = dst.kind != SSE_NONE;
+    if (sse_bucket_default(r, &dst) != 0)
+        goto out;
     /* copying an older version onto its key restores it: that is no copy to itself */
-    if (!replace && strcmp(sbucket, r->bucket) == 0 && strcmp(skey, r->key) == 0 &&
+    if (!replace && !asks_encryption && strcmp(sbucket, r->bucket) == 0 && strcmp(skey, r->key) == 0 &&
         !strstr(hdr_amz(r, "copy-source"), "versionId=")) {
         fail(r, 400, "InvalidRequest",
              "This copy request is illegal because it is trying to copy an object to itself without changing the "
@@ -138,8 +158,21 @@ void op_copy_object(struct rq *r)
         free(tags);
         goto out;
     }
-    if (engine_tmp_create(&r->file) != 0 || engine_copy_range(&r->file, o.file, 0, (uint64_t)o.size) != 0 ||
-        engine_tmp_sync(&r->file) != 0) {
+    int copied = engine_tmp_create(&r->file);
+    if (copied == 0 && !o.sse && dst.kind == SSE_NONE) {
+        copied = engine_copy_range(&r->file, o.file, 0, (uint64_t)o.size); /* plain to plain: no bytes through us */
+    } else if (copied == 0) {
+        int fd = engine_open(o.file);
+        struct sse_reader *rd = fd < 0 ? NULL : sse_open_object(r, &o, &src_key, fd);
+        copied = !rd || (dst.kind != SSE_NONE && sse_start_new(r, &dst, true) != 0) ||
+                         sse_copy(r, rd, 0, (uint64_t)o.size, NULL) != 0
+                     ? -1
+                     : 0;
+        sse_reader_free(rd);
+    }
+    if (r->err_status) {
+        /* recorded */
+    } else if (copied != 0 || engine_tmp_sync(&r->file) != 0) {
         log_error("object store: copy: %s", strerror(errno));
         fail(r, 500, "InternalError", "We encountered an internal error. Please try again.");
     } else {
@@ -152,10 +185,12 @@ void op_copy_object(struct rq *r)
                                .tags = tags,
                                .acl = acl,
                                .checksum = o.checksum[0] ? o.checksum : NULL,
+                               .sse = r->sse_desc,
                                .lock = &lock};
         if (commit_object(r, &n) == 0) {
             r->file.id[0] = 0;
             version_headers(r);
+            sse_headers(r, r->sse_desc, &r->sse);
             struct xmlw w;
             char t[40], etag[90];
             iso_ms(now_ms(), t);

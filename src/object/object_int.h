@@ -43,6 +43,7 @@
 #include "object/s3xml.h"
 #include "object/sigutil.h"
 #include "object/sigv4.h"
+#include "object/sse.h"
 
 #define S3_NS            "http://s3.amazonaws.com/doc/2006-03-01/"
 #define MAX_KEY_BYTES    1024
@@ -72,6 +73,15 @@ enum body_mode { SINK_NONE, SINK_BUFFER, SINK_FILE, SINK_DISCARD };
 #define OP_READS_TOGETHER 16u
 /* the caller is known only from the body (POST object's form): authenticated and authorised there */
 #define OP_FORM           32u
+
+/* Server-side encryption a request asks for or gives (encryption.c). */
+enum sse_kind { SSE_NONE, SSE_S3, SSE_KMS, SSE_C };
+struct sse_mode {
+    enum sse_kind kind;
+    char kid[64];      /* SSE-KMS: the key id */
+    uint8_t ckey[32];  /* SSE-C: the customer's key, for this request only */
+    char ckey_md5[32]; /* ... and its MD5, base64 */
+};
 
 struct bucket {
     char name[64], owner_uin[24], app_id[24], region[64], acl[24];
@@ -157,6 +167,10 @@ struct rq {
     struct post_form *form; /* POST object: the form parser (post.c) */
     uint64_t decoded;
     int64_t expected;
+    /* server-side encryption of the object or part being written (encryption.c) */
+    struct sse_writer *enc; /* NULL: written plain */
+    char *sse_desc;         /* the descriptor the new object, upload or part belongs to */
+    struct sse_mode sse;    /* the mode applied (the SSE-C key of the request) */
     uint64_t max_bytes;
     size_t body_held; /* share of BODY_MEMORY this request holds */
     /* response */
@@ -176,11 +190,12 @@ struct objrow {
     char version_id[VERSION_ID_LEN + 8]; /* "null" for one written while the bucket was unversioned or suspended */
     bool marker;                         /* a delete marker: no bytes, no file */
     int64_t seq;                         /* orders an object's versions: the current one has the highest */
+    char *sse;                           /* the encryption descriptor (encryption.c), NULL if stored plain */
 };
 /* The columns objrow_fill reads, in its order. */
 #define OBJROW_COLUMNS                                                                                                 \
     "size, mtime, etag, content_type, acl, file, owner_uin, checksum, headers, meta, tags, parts, version_id, marker," \
-    " seq"
+    " seq, sse"
 /* A version in a version listing: valid during the visit only. */
 struct version_entry {
     const char *key, *version_id, *etag, *owner;
@@ -203,6 +218,7 @@ struct new_object {
     const char *etag, *content_type, *headers, *meta, *tags, *acl, *checksum;
     const char *parts;                /* objrow.parts */
     const char *upload_id;            /* of the multipart upload it completes */
+    const char *sse;                  /* the encryption descriptor, NULL if stored plain */
     bool conditional;                 /* If-Match / If-None-Match of the request apply to the object replaced */
     const struct lock_settings *lock; /* the x-amz-object-lock-* headers of the request, NULL if none */
 };
@@ -285,6 +301,30 @@ int body_finish(struct rq *r, char etag[33], uint8_t md5raw[16], char *checksum,
 void body_release(struct rq *r);
 void md5_hex(EVP_MD_CTX *md, char out[33], uint8_t raw[16]);
 
+/* encryption.c */
+int sse_request_write(struct rq *r, struct sse_mode *m);
+int sse_request_read(struct rq *r, const char *prefix, struct sse_mode *m);
+int sse_request_customer(struct rq *r, const char *prefix, struct sse_mode *m);
+int sse_bucket_default(struct rq *r, struct sse_mode *m);
+int sse_start_new(struct rq *r, const struct sse_mode *m, bool writer);
+int sse_start_part(struct rq *r, const char *upload_desc, const struct sse_mode *given, uint32_t part);
+int sse_write(struct rq *r, const void *p, size_t n);
+int sse_finish(struct rq *r);
+void sse_release(struct rq *r);
+struct sse_reader *sse_open_object(struct rq *r, const struct objrow *o, const struct sse_mode *given, int fd);
+int sse_check_object(struct rq *r, const struct objrow *o, const struct sse_mode *given);
+int sse_check_desc(struct rq *r, const char *desc, const struct sse_mode *given);
+char *sse_with_runs(const char *desc, const int *parts, size_t n);
+void sse_headers(struct rq *r, const char *desc, const struct sse_mode *given);
+int sse_copy(struct rq *r, struct sse_reader *rd, uint64_t from, uint64_t len, EVP_MD_CTX *md);
+void op_put_bucket_encryption(struct rq *r);
+void op_get_bucket_encryption(struct rq *r);
+void op_delete_bucket_encryption(struct rq *r);
+
+/* meta_sse.c */
+int meta_sse_migrate(struct store *s, char *err, size_t errlen);
+int meta_upload_sse(struct rq *r, char **sse);
+
 /* request.c */
 const char *hdr_in(struct rq *r, const char *name);
 const char *hdr_amz(struct rq *r, const char *name);
@@ -296,7 +336,6 @@ int request_metadata(struct rq *r, char **meta, char **headers);
 int header_tags(struct rq *r, char **out);
 const char *object_default_acl(const struct rq *r);
 const char *request_acl(struct rq *r, const char *dflt);
-bool asks_for_encryption(struct rq *r);
 bool wrong_bucket_owner(struct rq *r);
 bool blocks_public_acl(struct rq *r, const char *acl);
 int write_conditions(struct rq *r, bool had, const char *etag);

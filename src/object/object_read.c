@@ -104,6 +104,75 @@ static int part_span(struct rq *r, const struct objrow *o, const char *pn, int64
     return 0;
 }
 
+/* An encrypted object's bytes, decrypted as they go out (only the segments the range touches). */
+struct decrypting {
+    struct sse_reader *rd;
+    uint64_t from;
+    char file_note[64];
+};
+
+static ssize_t decrypt_some(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    struct decrypting *d = cls;
+    ssize_t n = sse_reader_read(d->rd, d->from + pos, buf, max);
+    if (n <= 0) {
+        log_error("object store: %s: %s", d->file_note,
+                  n < 0 && errno == EBADMSG ? "an encrypted segment fails its tag (the file was changed)"
+                                            : "the file is shorter than its object");
+        return MHD_CONTENT_READER_END_WITH_ERROR;
+    }
+    return n;
+}
+
+static void decrypting_free(void *cls)
+{
+    struct decrypting *d = cls;
+    sse_reader_free(d->rd);
+    free(d);
+}
+
+/* The answer of an encrypted object's range: small ones decrypted at once (so a tampered file
+ * gets a 500 rather than a cut body), larger ones as they are sent. Takes rd. */
+static struct MHD_Response *decrypted_response(struct rq *r, struct sse_reader *rd, int64_t from, int64_t len)
+{
+    struct MHD_Response *resp = NULL;
+    if (strcmp(r->method, "HEAD") == 0) {
+        sse_reader_free(rd);
+        /* a HEAD's answer has the Content-Length of the GET, and no body */
+        return MHD_create_response_from_callback((uint64_t)len, 1, decrypt_some, NULL, NULL);
+    }
+    if (len <= SMALL_OBJECT) {
+        char *buf = malloc(len ? (size_t)len : 1);
+        ssize_t got = buf ? sse_reader_read(rd, (uint64_t)from, buf, (size_t)len) : -1;
+        int e = errno;
+        sse_reader_free(rd);
+        if (got != len) {
+            free(buf);
+            log_error("object store: %s/%s: %s", r->bucket, r->key,
+                      got < 0 && e == EBADMSG ? "an encrypted segment fails its tag (the file was changed)"
+                                              : "cannot read the object");
+            fail(r, 500, "InternalError", "We encountered an internal error reading the object.");
+            return NULL;
+        }
+        resp = MHD_create_response_from_buffer((size_t)len, buf, MHD_RESPMEM_MUST_FREE);
+        if (!resp)
+            free(buf);
+        return resp;
+    }
+    struct decrypting *d = calloc(1, sizeof *d);
+    if (!d) {
+        sse_reader_free(rd);
+        return NULL;
+    }
+    d->rd = rd;
+    d->from = (uint64_t)from;
+    snprintf(d->file_note, sizeof d->file_note, "%.40s (encrypted)", r->bucket);
+    resp = MHD_create_response_from_callback((uint64_t)len, 4 * SSE_SEGMENT, decrypt_some, d, decrypting_free);
+    if (!resp)
+        decrypting_free(d);
+    return resp;
+}
+
 void op_get_object(struct rq *r)
 {
     if (r->auth == AUTH_ANON)
@@ -113,6 +182,9 @@ void op_get_object(struct rq *r)
                      "Request specific response headers cannot be used for anonymous GET requests.");
                 return;
             }
+    struct sse_mode given; /* an SSE-C key; naming SSE-S3/KMS on a read is refused */
+    if (sse_request_read(r, "", &given) != 0)
+        return;
     struct objrow o = {0};
     meta_read_begin(r); /* the bucket and object rows from one snapshot */
     int brc = load_bucket(r->bucket, &r->b);
@@ -192,6 +264,10 @@ void op_get_object(struct rq *r)
             fail(r, 416, "InvalidRange", "The requested range is not satisfiable");
             return;
         }
+        if (sse_check_object(r, &o, &given) != 0) { /* an SSE-C object only to who has its key */
+            objrow_free(&o);
+            return;
+        }
         int fd = engine_open(o.file);
         if (fd < 0) {
             objrow_free(&o);
@@ -201,9 +277,15 @@ void op_get_object(struct rq *r)
             fail(r, 500, "InternalError", "We encountered an internal error. Please try again.");
             return;
         }
+        struct sse_reader *rd = NULL;
+        if (o.sse && !(rd = sse_open_object(r, &o, &given, fd))) { /* fd closed */
+            objrow_free(&o);
+            return;
+        }
         object_headers(r, &o, pr != 1);
         version_headers(r);
         lock_headers(r, o.version_id);
+        sse_headers(r, o.sse, &given);
         if (nparts)
             add_header(r, "x-amz-mp-parts-count", "%lld", (long long)nparts);
         if (pr == 1)
@@ -211,7 +293,11 @@ void op_get_object(struct rq *r)
                        (long long)o.size);
         objrow_free(&o);
         struct MHD_Response *resp = NULL;
-        if (len <= SMALL_OBJECT && strcmp(r->method, "HEAD") != 0) {
+        if (rd) {
+            resp = decrypted_response(r, rd, from, len);
+            if (!resp && r->err_status)
+                return;
+        } else if (len <= SMALL_OBJECT && strcmp(r->method, "HEAD") != 0) {
             /* small bodies go out with the headers in one send; sendfile pays off above this */
             char *buf = malloc(len ? (size_t)len : 1);
             ssize_t got = buf ? pread(fd, buf, (size_t)len, from) : -1;
@@ -254,8 +340,13 @@ void op_get_object_attributes(struct rq *r)
     if (after < 0)
         after = 0;
     struct objrow o = {0};
-    if (load_request_object(r, &o) != 0)
+    struct sse_mode given;
+    if (sse_request_read(r, "", &given) != 0 || load_request_object(r, &o) != 0)
         return;
+    if (sse_check_object(r, &o, &given) != 0) { /* an SSE-C object's attributes need its key too */
+        objrow_free(&o);
+        return;
+    }
     if (qhas(r, "versionId") || r->b.versioning[0])
         add_header(r, "x-amz-version-id", "%s", o.version_id);
     struct xmlw w;

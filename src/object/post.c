@@ -135,11 +135,14 @@ static int file_start(struct rq *r)
         }
     }
     r->md5 = EVP_MD_CTX_new();
+    struct sse_mode m; /* the form's x-amz-server-side-encryption* fields, or the bucket's default */
+    if (sse_request_write(r, &m) != 0 || sse_bucket_default(r, &m) != 0)
+        return -1;
     if (!r->md5 || EVP_DigestInit_ex(r->md5, EVP_md5(), NULL) != 1 || engine_tmp_create(&r->file) != 0) {
         fail(r, 500, "InternalError", "We encountered an internal error. Please try again.");
         return -1;
     }
-    return 0;
+    return m.kind != SSE_NONE ? sse_start_new(r, &m, true) : 0;
 }
 
 /* ---------------------------------------------------------------- the form, as it streams */
@@ -187,7 +190,7 @@ static int file_data(struct rq *r, const char *p, size_t n)
     EVP_DigestUpdate(r->md5, p, n);
     if (r->ck.algo != CHECKSUM_NONE)
         checksum_update(&r->ck, p, n);
-    if (engine_tmp_write(&r->file, p, n) != 0) {
+    if (sse_write(r, p, n) != 0) {
         log_error("object store: write: %s", strerror(errno));
         fail(r, 500, "InternalError", "We encountered an internal error writing your data.");
         return -1;
@@ -445,6 +448,8 @@ void op_post_object(struct rq *r)
         fail(r, 400, "MetadataTooLarge", "Your metadata headers exceed the maximum allowed metadata size.");
     else if (tagging && !tags) {
         /* recorded */
+    } else if (sse_finish(r) != 0) {
+        /* recorded */
     } else if (engine_tmp_sync(&r->file) != 0) {
         log_error("object store: fsync: %s", strerror(errno));
         fail(r, 500, "InternalError", "We encountered an internal error. Please try again.");
@@ -458,11 +463,13 @@ void op_post_object(struct rq *r)
                                .meta = meta,
                                .tags = tags,
                                .acl = acl,
-                               .checksum = ck[0] ? ck : NULL};
+                               .checksum = ck[0] ? ck : NULL,
+                               .sse = r->sse_desc};
         if (commit_object(r, &n) == 0) {
             r->file.id[0] = 0;
             version_headers(r);
             checksum_header(r, n.checksum);
+            sse_headers(r, r->sse_desc, &r->sse);
             answer(r, etag);
         }
     }

@@ -123,11 +123,14 @@ static int check_conditions(struct rq *r, json_t *conds)
         const char *got = cond_value(r, name, covered);
         char why[200];
         snprintf(why, sizeof why, "Policy Condition failed: [\"%s\", \"$%.60s\", \"%.60s\"]", op, n, want);
-        if (!got) {
+        /* ["starts-with", "$field", ""] allows anything, the field's absence too (s3-tests'
+         * test_sse_s3_default_post_object_authenticated_request) */
+        bool any = strcasecmp(op, "starts-with") == 0 && !*want;
+        if (!got && !any) {
             policy_refused(r, why);
             return -1;
         }
-        bool ok = strcasecmp(op, "eq") == 0 ? strcmp(got, want) == 0 : strncmp(got, want, strlen(want)) == 0;
+        bool ok = any || (strcasecmp(op, "eq") == 0 ? strcmp(got, want) == 0 : strncmp(got, want, strlen(want)) == 0);
         if (!ok) {
             policy_refused(r, why);
             return -1;

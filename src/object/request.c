@@ -1,6 +1,6 @@
 /*
  * request: what a request's headers and query ask for, read once where a handler needs it: user
- * metadata and stored system headers, tags, the canned ACL, encryption (refused), the expected
+ * metadata and stored system headers, tags, the canned ACL, the expected
  * bucket owner, conditional reads and writes, Range and x-amz-copy-source.
  */
 #include <ctype.h>
@@ -193,27 +193,6 @@ const char *request_acl(struct rq *r, const char *dflt)
         if (strcmp(a, canned_acls[i]) == 0)
             return canned_acls[i];
     return NULL;
-}
-
-static enum MHD_Result sse_iter(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
-{
-    (void)kind;
-    (void)value;
-    if (strncasecmp(key, "x-amz-server-side-encryption", 28) == 0 ||
-        strncasecmp(key, "x-cos-server-side-encryption", 28) == 0) {
-        *(bool *)cls = true;
-        return MHD_NO;
-    }
-    return MHD_YES;
-}
-
-/* Server-side encryption (SSE-S3, SSE-KMS, SSE-C) is not implemented: a request that asks for it is
- * refused, never stored in plain form while the client believes it encrypted. */
-bool asks_for_encryption(struct rq *r)
-{
-    bool found = false;
-    MHD_get_connection_values(r->c, MHD_HEADER_KIND, sse_iter, &found);
-    return found;
 }
 
 /* x-amz-expected-bucket-owner names another account than the bucket's: true (answer recorded). */
