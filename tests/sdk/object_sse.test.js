@@ -46,7 +46,16 @@ function dataFiles() {
   return out;
 }
 
-const onDisk = (marker) => dataFiles().some((f) => fs.readFileSync(f).includes(marker));
+/* A file removed between the listing and the read (the garbage of a replaced object) holds nothing. */
+const readIfThere = (f) => {
+  try {
+    return fs.readFileSync(f);
+  } catch (e) {
+    if (e.code === "ENOENT") return Buffer.alloc(0);
+    throw e;
+  }
+};
+const onDisk = (marker) => dataFiles().some((f) => readIfThere(f).includes(marker));
 const bytes = async (r) => Buffer.from(await r.Body.transformToByteArray());
 const get = (Key, extra = {}) => s3.send(new S3.GetObjectCommand({ Bucket: "enc", Key, ...extra }));
 
