@@ -114,11 +114,11 @@ void op_create_bucket(struct rq *r)
         fail(r, 400, "InvalidBucketName", "The specified bucket is not valid.");
         return;
     }
-    const char *acl = request_acl(r, "private");
-    if (!acl) {
-        fail(r, 400, "InvalidArgument", "The canned ACL is not valid.");
+    const char *ownership;
+    char acl[ACL_TEXT_MAX];
+    if (acl_create_ownership(r, &ownership) != 0 ||
+        acl_request(r, "private", ownership ? ownership : "", acl, sizeof acl) < 0)
         return;
-    }
     const char *lock = hdr_amz(r, "bucket-object-lock-enabled");
     if (lock && strcasecmp(lock, "true") == 0) { /* never a bucket the client believes locked */
         fail(r, 501, "NotImplemented", "Object lock is not implemented.");
@@ -134,7 +134,7 @@ void op_create_bucket(struct rq *r)
     char id[17];
     random_bytes(raw, sizeof raw);
     hex_encode(raw, sizeof raw, id);
-    int rc = meta_create_bucket(r, region, acl, id);
+    int rc = meta_create_bucket(r, region, acl, id, ownership);
     if (rc == STORE_CONSTRAINT) {
         struct bucket b;
         int own = load_bucket(r->bucket, &b) == 1 && strcmp(b.owner_uin, r->who.owner_uin) == 0;
@@ -184,12 +184,12 @@ void op_get_bucket_location(struct rq *r)
     send_xml(r, 200, &w);
 }
 
-void op_get_bucket_acl(struct rq *r) { write_acl(r, r->b.owner_uin, r->b.acl); }
+void op_get_bucket_acl(struct rq *r) { write_acl(r, &r->b, r->b.owner_uin, r->b.acl); }
 
 void op_put_bucket_acl(struct rq *r)
 {
-    const char *acl = request_new_acl(r);
-    if (!acl)
+    char acl[ACL_TEXT_MAX];
+    if (acl_request_new(r, acl, sizeof acl) != 0)
         return;
     answer_update(r, meta_set_bucket_column(r, BUCKET_ACL, acl), "NoSuchBucket", "The specified bucket does not exist",
                   200);

@@ -236,7 +236,7 @@ int meta_each_bucket(const char *owner, const char *after, const char *prefix, i
 
 /* A new bucket owned by the caller, with its audit record. 0, STORE_CONSTRAINT (the name is taken;
  * nothing recorded), or -1 (recorded). */
-int meta_create_bucket(struct rq *r, const char *region, const char *acl, const char *id)
+int meta_create_bucket(struct rq *r, const char *region, const char *acl, const char *id, const char *ownership)
 {
     if (meta_begin(r) != 0)
         return -1;
@@ -244,6 +244,11 @@ int meta_create_bucket(struct rq *r, const char *region, const char *acl, const 
                         "INSERT INTO obj_buckets (name, owner_uin, app_id, region, acl, created, bucket_id)"
                         " VALUES (?, ?, ?, ?, ?, ?, ?)",
                         "sssssis", r->bucket, r->who.owner_uin, r->who.app_id, region, acl, time_now(), id);
+    /* x-amz-object-ownership: the bucket's ownership controls (meta_config.c's obj_bucket_config) */
+    if (rc >= 0 && ownership)
+        rc = store_exec(store_thread(),
+                        "INSERT INTO obj_bucket_config (bucket_id, kind, doc) VALUES (?, 'ownership', ?)", "ss", id,
+                        ownership);
     if (rc < 0) {
         meta_rollback();
         if (rc == STORE_CONSTRAINT)

@@ -309,6 +309,9 @@ void op_complete_multipart(struct rq *r)
         fail(r, 500, "InternalError", "We encountered an internal error. Please try again.");
         goto out;
     }
+    const char *owner = NULL;
+    if (acl_object_owner(r, u.acl, &owner) != 0)
+        goto out;
     struct new_object n = {.file = r->file.id,
                            .size = total,
                            .etag = etag,
@@ -317,6 +320,7 @@ void op_complete_multipart(struct rq *r)
                            .meta = u.meta,
                            .tags = u.tags,
                            .acl = u.acl,
+                           .owner = owner,
                            .conditional = true,
                            .parts = part_sizes,
                            .checksum = composite[0] ? composite : NULL,

@@ -20,9 +20,12 @@ void op_put_object(struct rq *r)
     if (body_finish(r, etag, raw, ck, sizeof ck) != 0)
         return;
     struct object_settings set;
+    const char *owner = NULL;
     if (request_settings(r, &set) != 0)
         return;
-    if (engine_tmp_sync(&r->file) != 0) {
+    if (acl_object_owner(r, set.acl, &owner) != 0) {
+        /* recorded */
+    } else if (engine_tmp_sync(&r->file) != 0) {
         log_error("object store: fsync: %s", strerror(errno));
         fail(r, 500, "InternalError", "We encountered an internal error. Please try again.");
     } else {
@@ -34,6 +37,7 @@ void op_put_object(struct rq *r)
                                .meta = set.meta,
                                .tags = set.tags,
                                .acl = set.acl,
+                               .owner = owner,
                                .checksum = ck[0] ? ck : NULL,
                                .conditional = true};
         if (commit_object(r, &n) == 0) {
@@ -79,7 +83,7 @@ int copy_source(struct rq *r, struct objrow *o, char *sbucket, size_t blen, char
              "The source of a copy request may not specifically refer to a delete marker by version id.");
         return -1;
     }
-    if (authorize(r, "cos:GetObject", &sb, *skey, OP_PUBLIC_READ, o->acl) != 1)
+    if (authorize(r, "cos:GetObject", &sb, *skey, OP_PUBLIC_READ, o) != 1)
         return -1;
     if (vid[0] || sb.versioning[0])
         add_header(r, "x-amz-copy-source-version-id", "%s", o->version_id);
@@ -126,10 +130,9 @@ void op_copy_object(struct rq *r)
     } else if (o.tags) {
         tags = strdup(o.tags);
     }
-    const char *acl = request_acl(r, object_default_acl(r));
-    if (!acl)
-        acl = object_default_acl(r);
-    if (blocks_public_acl(r, acl)) {
+    char acl[ACL_TEXT_MAX];
+    const char *owner = NULL;
+    if (acl_request(r, object_default_acl(r), NULL, acl, sizeof acl) < 0 || acl_object_owner(r, acl, &owner) != 0) {
         free(meta);
         free(headers);
         free(tags);
@@ -148,6 +151,7 @@ void op_copy_object(struct rq *r)
                                .meta = replace ? meta : o.meta,
                                .tags = tags,
                                .acl = acl,
+                               .owner = owner,
                                .checksum = o.checksum[0] ? o.checksum : NULL};
         if (commit_object(r, &n) == 0) {
             r->file.id[0] = 0;
@@ -290,14 +294,20 @@ void op_get_object_acl(struct rq *r)
     if (load_request_object(r, &o) != 0)
         return;
     read_version_header(r, &o);
-    write_acl(r, o.owner, o.acl);
+    if (authorize(r, r->op->action, &r->b, r->key, r->op->flags, &o) == 1)
+        write_acl(r, &r->b, o.owner, o.acl);
     objrow_free(&o);
 }
 
 void op_put_object_acl(struct rq *r)
 {
-    const char *acl = request_new_acl(r);
-    if (!acl)
+    struct objrow o = {0};
+    if (load_request_object(r, &o) != 0)
+        return;
+    int ok = authorize(r, r->op->action, &r->b, r->key, r->op->flags, &o);
+    objrow_free(&o);
+    char acl[ACL_TEXT_MAX];
+    if (ok != 1 || acl_request_new(r, acl, sizeof acl) != 0)
         return;
     answer_version_update(r, meta_set_object_column(r, OBJECT_ACL, acl), 200);
 }

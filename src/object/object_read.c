@@ -138,7 +138,7 @@ void op_get_object(struct rq *r)
             return;
         }
         /* a missing key is told only to who may read the bucket: to anyone else it is AccessDenied */
-        int ok = authorize(r, r->op->action, &r->b, r->key, r->op->flags, rc == 1 ? o.acl : NULL);
+        int ok = authorize(r, r->op->action, &r->b, r->key, r->op->flags, rc == 1 ? &o : NULL);
         r->meter = ok == 1 ? METER_ALLOWED : ok == 0 ? METER_DENIED : METER_NONE;
         if (ok != 1) {
             objrow_free(&o);

@@ -424,6 +424,7 @@ void op_post_object(struct rq *r)
     }
     if (blocks_public_acl(r, acl))
         return;
+    const char *owner = NULL;
     char *meta = form_json(f, true), *headers = form_json(f, false);
     const char *tagging = post_field(f, "tagging");
     char *tags = tagging ? form_tags(r, tagging) : NULL;
@@ -445,6 +446,8 @@ void op_post_object(struct rq *r)
         fail(r, 400, "MetadataTooLarge", "Your metadata headers exceed the maximum allowed metadata size.");
     else if (tagging && !tags) {
         /* recorded */
+    } else if (acl_object_owner(r, acl, &owner) != 0) {
+        /* recorded */
     } else if (engine_tmp_sync(&r->file) != 0) {
         log_error("object store: fsync: %s", strerror(errno));
         fail(r, 500, "InternalError", "We encountered an internal error. Please try again.");
@@ -458,6 +461,7 @@ void op_post_object(struct rq *r)
                                .meta = meta,
                                .tags = tags,
                                .acl = acl,
+                               .owner = owner,
                                .checksum = ck[0] ? ck : NULL};
         if (commit_object(r, &n) == 0) {
             r->file.id[0] = 0;
