@@ -300,6 +300,36 @@ int acl_object_owner(struct rq *r, const char *acl, const char **owner)
     return 0;
 }
 
+/* Get/PutObjectAcl: the version asked for, authorised by its ACL. A missing key (or a delete
+ * marker) is told only to the bucket owner's account; to anyone else it is AccessDenied. 0 (*o
+ * filled; objrow_free it), or -1 (recorded). */
+int acl_load_object(struct rq *r, struct objrow *o)
+{
+    int rc = load_version(r->bucket, r->key, qget(r, "versionId"), o);
+    if (rc < 0) {
+        fail_store(r);
+        return -1;
+    }
+    if (rc == 1 && !o->marker) {
+        if (authorize(r, r->op->action, &r->b, r->key, r->op->flags, o) == 1)
+            return 0;
+        objrow_free(o);
+        return -1;
+    }
+    if (rc == 1)
+        objrow_free(o);
+    if (r->auth == AUTH_ANON || strcmp(r->who.owner_uin, r->b.owner_uin) != 0) {
+        fail(r, 403, "AccessDenied", "Access Denied");
+        return -1;
+    }
+    if (load_request_object(r, o) != 0) /* records NoSuchKey, NoSuchVersion or the delete marker's answer */
+        return -1;
+    if (authorize(r, r->op->action, &r->b, r->key, r->op->flags, o) == 1)
+        return 0;
+    objrow_free(o);
+    return -1;
+}
+
 /* ---------------------------------------------------------------- the ACL document */
 
 static void grantee_id(struct rq *r, const char *uin, char *out, size_t len)

@@ -291,23 +291,21 @@ void op_delete_object_tagging(struct rq *r)
 void op_get_object_acl(struct rq *r)
 {
     struct objrow o = {0};
-    if (load_request_object(r, &o) != 0)
+    if (acl_load_object(r, &o) != 0)
         return;
     read_version_header(r, &o);
-    if (authorize(r, r->op->action, &r->b, r->key, r->op->flags, &o) == 1)
-        write_acl(r, &r->b, o.owner, o.acl);
+    write_acl(r, &r->b, o.owner, o.acl);
     objrow_free(&o);
 }
 
 void op_put_object_acl(struct rq *r)
 {
     struct objrow o = {0};
-    if (load_request_object(r, &o) != 0)
+    if (acl_load_object(r, &o) != 0)
         return;
-    int ok = authorize(r, r->op->action, &r->b, r->key, r->op->flags, &o);
     objrow_free(&o);
     char acl[ACL_TEXT_MAX];
-    if (ok != 1 || acl_request_new(r, acl, sizeof acl) != 0)
+    if (acl_request_new(r, acl, sizeof acl) != 0)
         return;
     answer_version_update(r, meta_set_object_column(r, OBJECT_ACL, acl), 200);
 }

@@ -263,6 +263,7 @@ int acl_allows(struct rq *r, const char *action, const struct bucket *b, unsigne
 int acl_request(struct rq *r, const char *dflt, const char *creating, char *out, size_t len);
 int acl_request_new(struct rq *r, char *out, size_t len);
 int acl_object_owner(struct rq *r, const char *acl, const char **owner);
+int acl_load_object(struct rq *r, struct objrow *o);
 int acl_create_ownership(struct rq *r, const char **mode);
 void write_acl(struct rq *r, const struct bucket *b, const char *owner, const char *acl);
 void op_put_ownership(struct rq *r);

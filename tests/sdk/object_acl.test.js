@@ -49,6 +49,10 @@ test("x-amz-grant-read by header: the grantee reads the object, nobody else; the
   assert.deepEqual(grantsOf(await s3o.send(new S3.GetBucketAclCommand({ Bucket: "listed" }))),
     [`CanonicalUser:${other.Uin}:READ`, `CanonicalUser:${other.Uin}:READ_ACP`]);
   await H.expectS3Error(s3t.send(new S3.ListObjectsV2Command({ Bucket: "listed" })), "AccessDenied");
+  // a missing key's ACL: NoSuchKey to the owner, AccessDenied to anyone else
+  await H.expectS3Error(s3.send(new S3.GetObjectAclCommand({ Bucket: "granted", Key: "nope" })), "NoSuchKey");
+  await H.expectS3Error(s3o.send(new S3.GetObjectAclCommand({ Bucket: "granted", Key: "nope" })), "AccessDenied");
+  await H.expectS3Error(s3o.send(new S3.PutObjectAclCommand({ Bucket: "granted", Key: "nope", ACL: "private" })), "AccessDenied");
 });
 
 test("AccessControlPolicy body: READ to another account, WRITE to it on the bucket, revoking it", async () => {
