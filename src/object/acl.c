@@ -115,30 +115,36 @@ int acl_allows(struct rq *r, const char *action, const struct bucket *b, unsigne
         return 1; /* the owner's account: CAM decides */
     if (!need)
         return 0;
+    bool ok;
+    bool ignore = b->public_block[0] && b->public_block[1] == '1';
+    const char *caller = r->auth != AUTH_ANON ? r->who.owner_uin : "";
+    if (of_object && caller[0] && strcmp(o->owner, caller) == 0 && !(need & (ACL_READ | ACL_WRITE))) {
+        ok = true; /* an object's owner may always read and write its ACL */
+    } else {
+        struct acl_list *l = list_new();
+        if (!l) {
+            fail_store(r);
+            return -1;
+        }
+        if (of_object && strcmp(o->acl, "default") != 0)
+            effective(o->acl, o->owner, b->owner_uin, l);
+        else if (of_object) /* COS's "default": the bucket's ACL */
+            effective(b->acl, o->owner, b->owner_uin, l);
+        else
+            effective(b->acl, b->owner_uin, NULL, l);
+        ok = (granted(r, l, ignore) & need) == need;
+        free(l);
+    }
+    if (!ok && !bucket_owner)
+        return 0;
+    /* read only when it matters: BucketOwnerEnforced disables ACLs, the bucket owner owns every object */
     char mode[32];
     if (ownership_of(b, mode, sizeof mode) != 0) {
         fail_store(r);
         return -1;
     }
-    if (enforced(mode)) /* ACLs disabled: the bucket owner owns every object, nobody else is granted */
+    if (enforced(mode))
         return bucket_owner ? 1 : 0;
-    bool ignore = b->public_block[0] && b->public_block[1] == '1';
-    const char *caller = r->auth != AUTH_ANON ? r->who.owner_uin : "";
-    if (of_object && caller[0] && strcmp(o->owner, caller) == 0 && !(need & (ACL_READ | ACL_WRITE)))
-        return 1; /* an object's owner may always read and write its ACL */
-    struct acl_list *l = list_new();
-    if (!l) {
-        fail_store(r);
-        return -1;
-    }
-    if (of_object && strcmp(o->acl, "default") != 0)
-        effective(o->acl, o->owner, b->owner_uin, l);
-    else if (of_object) /* COS's "default": the bucket's ACL */
-        effective(b->acl, o->owner, b->owner_uin, l);
-    else
-        effective(b->acl, b->owner_uin, NULL, l);
-    bool ok = (granted(r, l, ignore) & need) == need;
-    free(l);
     return ok ? 1 : 0;
 }
 
