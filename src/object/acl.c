@@ -82,7 +82,7 @@ static bool public_grants(const struct acl_list *l)
 /* What the operation asks of an ACL: a permission of the bucket, or of the object (*of_object);
  * 0 if ACLs grant nothing for it (only the bucket owner's account may). As S3: READ of a bucket
  * lists it, WRITE writes and deletes its objects, READ of an object reads it, READ_ACP/WRITE_ACP
- * read and write the ACL. */
+ * read and write the ACL (ListParts goes with WRITE). */
 static unsigned needed(const char *action, unsigned flags, bool have_object, bool *of_object)
 {
     *of_object = false;
@@ -99,8 +99,8 @@ static unsigned needed(const char *action, unsigned flags, bool have_object, boo
         return ACL_READ;
     }
     if ((flags & OP_PUBLIC_WRITE) || strcmp(action, "cos:PutObject") == 0 || strcmp(action, "cos:UploadPart") == 0 ||
-        strcmp(action, "cos:DeleteMultipleObjects") == 0)
-        return ACL_WRITE;
+        strcmp(action, "cos:DeleteMultipleObjects") == 0 || strcmp(action, "cos:ListParts") == 0)
+        return ACL_WRITE; /* ListParts: who may upload parts may list them */
     return 0;
 }
 
@@ -191,8 +191,10 @@ static int resolve(struct rq *r, enum acl_status st, const struct acl_list *l)
     return 0;
 }
 
-/* Under BucketOwnerEnforced only private and bucket-owner-full-control are taken. creating: the
- * x-amz-object-ownership of CreateBucket (the bucket has no setting yet), else NULL. 0, or -1. */
+/* Under BucketOwnerEnforced an ACL is refused unless it is bucket-owner-full-control (on
+ * CreateBucket private too) or, as a document, the owner's FULL_CONTROL alone (the caller tells
+ * which by calling). creating: the x-amz-object-ownership of CreateBucket (the bucket has no
+ * setting yet), else NULL. 0, or -1. */
 static int ownership_allows(struct rq *r, const char *creating)
 {
     char mode[32] = "";
@@ -212,9 +214,19 @@ static int ownership_allows(struct rq *r, const char *creating)
     return -1;
 }
 
-static int finish_list(struct rq *r, struct acl_list *l, const char *creating, char *out, size_t len)
+static bool owner_full_control_alone(const struct acl_list *l, const char *owner)
 {
-    if (ownership_allows(r, creating) != 0)
+    for (size_t i = 0; i < l->n; i++)
+        if (l->g[i].type != ACL_USER || strcmp(l->g[i].who, owner) != 0 || l->g[i].perm != ACL_FULL_CONTROL)
+            return false;
+    return true;
+}
+
+/* document: the list is an AccessControlPolicy's (the owner's FULL_CONTROL alone passes BucketOwnerEnforced). */
+static int finish_list(struct rq *r, struct acl_list *l, const char *creating, bool document, char *out, size_t len)
+{
+    if (!(document && r->have_bucket && owner_full_control_alone(l, r->b.owner_uin)) &&
+        ownership_allows(r, creating) != 0)
         return -1;
     if (r->have_bucket && r->b.public_block[0] == '1' && public_grants(l)) { /* BlockPublicAcls */
         fail(r, 403, "AccessDenied", "Access Denied");
@@ -246,8 +258,8 @@ int acl_request(struct rq *r, const char *dflt, const char *creating, char *out,
         snprintf(out, len, "%s", canned ? canned : "");
         if (!canned_hdr)
             return 1;
-        if (strcmp(canned, "private") != 0 && strcmp(canned, "bucket-owner-full-control") != 0 &&
-            ownership_allows(r, creating) != 0)
+        bool taken = strcmp(canned, "bucket-owner-full-control") == 0 || (creating && strcmp(canned, "private") == 0);
+        if (!taken && ownership_allows(r, creating) != 0)
             return -1;
         return r->have_bucket && blocks_public_acl(r, canned) ? -1 : 0;
     }
@@ -262,7 +274,7 @@ int acl_request(struct rq *r, const char *dflt, const char *creating, char *out,
         if (v)
             st = acl_parse_header(v, grant_headers[i].perm, l);
     }
-    int rc = resolve(r, st, l) == 0 && finish_list(r, l, creating, out, len) == 0 ? 0 : -1;
+    int rc = resolve(r, st, l) == 0 && finish_list(r, l, creating, false, out, len) == 0 ? 0 : -1;
     free(l);
     return rc;
 }
@@ -285,7 +297,7 @@ int acl_request_new(struct rq *r, char *out, size_t len)
     }
     const char *body = obj_buf_str(&r->body);
     enum acl_status st = acl_parse_xml(body, body ? r->body.len : 0, l);
-    rc = resolve(r, st, l) == 0 && finish_list(r, l, NULL, out, len) == 0 ? 0 : -1;
+    rc = resolve(r, st, l) == 0 && finish_list(r, l, NULL, true, out, len) == 0 ? 0 : -1;
     free(l);
     return rc;
 }

@@ -21,15 +21,24 @@ struct part_row {
 void op_create_multipart(struct rq *r)
 {
     struct object_settings set;
+    const char *owner = NULL;
     if (request_settings(r, &set) != 0)
         return;
+    if (acl_object_owner(r, set.acl, &owner) != 0) {
+        object_settings_free(&set);
+        return;
+    }
     uint8_t raw[16];
     char id[33];
     random_bytes(raw, sizeof raw);
     hex_encode(raw, sizeof raw, id);
     const char *algo = hdr_amz(r, "checksum-algorithm");
-    struct new_object n = {
-        .content_type = content_type_of(r), .headers = set.headers, .meta = set.meta, .tags = set.tags, .acl = set.acl};
+    struct new_object n = {.content_type = content_type_of(r),
+                           .headers = set.headers,
+                           .meta = set.meta,
+                           .tags = set.tags,
+                           .acl = set.acl,
+                           .owner = owner};
     if (meta_create_upload(r, id, &n, r->auth == AUTH_ANON ? "anonymous" : r->who.user_uin, algo) != 0) {
         /* failure recorded */
     } else {
@@ -309,9 +318,6 @@ void op_complete_multipart(struct rq *r)
         fail(r, 500, "InternalError", "We encountered an internal error. Please try again.");
         goto out;
     }
-    const char *owner = NULL;
-    if (acl_object_owner(r, u.acl, &owner) != 0)
-        goto out;
     struct new_object n = {.file = r->file.id,
                            .size = total,
                            .etag = etag,
@@ -320,7 +326,7 @@ void op_complete_multipart(struct rq *r)
                            .meta = u.meta,
                            .tags = u.tags,
                            .acl = u.acl,
-                           .owner = owner,
+                           .owner = u.owner[0] ? u.owner : NULL,
                            .conditional = true,
                            .parts = part_sizes,
                            .checksum = composite[0] ? composite : NULL,
@@ -375,8 +381,12 @@ static bool part_entry(void *arg, const struct part_entry *e)
 
 void op_list_parts(struct rq *r)
 {
-    if (check_upload(r) != 1)
+    struct upload_row u = {0};
+    if (check_upload(r) != 1 || meta_upload_settings(r, &u) != 0)
         return;
+    char owner[24];
+    snprintf(owner, sizeof owner, "%s", u.owner[0] ? u.owner : r->b.owner_uin);
+    upload_row_free(&u);
     size_t max = max_keys_param(r, "max-parts", LIST_MAX);
     if (max == (size_t)-1)
         return;
@@ -391,10 +401,10 @@ void op_list_parts(struct rq *r)
     xmlw_element_u64(&w, "PartNumberMarker", (uint64_t)marker);
     xmlw_element_u64(&w, "MaxParts", max);
     xmlw_element(&w, "StorageClass", "STANDARD");
-    xml_owner(&w, r->b.owner_uin);
+    xml_owner(&w, owner);
     xmlw_open(&w, "Initiator");
-    xmlw_element(&w, "ID", r->b.owner_uin);
-    xmlw_element(&w, "DisplayName", r->b.owner_uin);
+    xmlw_element(&w, "ID", owner);
+    xmlw_element(&w, "DisplayName", owner);
     xmlw_close(&w);
     struct upload_page p = {.w = &w, .max = max};
     if (meta_each_part(qget(r, "uploadId"), marker, (int64_t)max + 1, part_entry, &p) != 0) {

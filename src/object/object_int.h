@@ -228,7 +228,8 @@ struct upload_entry {
 struct upload_row {
     char *content_type, *headers, *meta, *tags;
     char acl[ACL_TEXT_MAX];
-    char algo[16]; /* x-amz-checksum-algorithm of CreateMultipartUpload, "" if none */
+    char owner[24]; /* the object's owner-to-be (acl_object_owner at CreateMultipartUpload) */
+    char algo[16];  /* x-amz-checksum-algorithm of CreateMultipartUpload, "" if none */
 };
 /* What a new object takes from its request (request_settings). */
 struct object_settings {

@@ -133,6 +133,16 @@ test("an object written by another account is its writer's: the bucket owner rea
   // the writer grants the bucket owner READ later
   await s3o.send(new S3.PutObjectAclCommand({ Bucket: "shared", Key: "theirs", ACL: "bucket-owner-read" }));
   assert.equal(await text(s3.send(new S3.GetObjectCommand({ Bucket: "shared", Key: "theirs" }))), "mine");
+  // a multipart upload by the other account: its owner from the start (ListParts), and the object's
+  const mpu = await s3o.send(new S3.CreateMultipartUploadCommand({ Bucket: "shared", Key: "parts" }));
+  const part = await s3o.send(new S3.UploadPartCommand({ Bucket: "shared", Key: "parts", UploadId: mpu.UploadId,
+    PartNumber: 1, Body: "only part" }));
+  assert.equal((await s3o.send(new S3.ListPartsCommand({ Bucket: "shared", Key: "parts", UploadId: mpu.UploadId }))).Owner.ID,
+    other.Uin);
+  await s3o.send(new S3.CompleteMultipartUploadCommand({ Bucket: "shared", Key: "parts", UploadId: mpu.UploadId,
+    MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] } }));
+  assert.equal((await s3o.send(new S3.GetObjectAclCommand({ Bucket: "shared", Key: "parts" }))).Owner.ID, other.Uin);
+  await H.expectS3Error(s3.send(new S3.GetObjectCommand({ Bucket: "shared", Key: "parts" })), "AccessDenied");
   // the bucket owner may still delete what is in its bucket
   await s3.send(new S3.DeleteObjectCommand({ Bucket: "shared", Key: "theirs" }));
   await H.expectS3Error(s3.send(new S3.HeadObjectCommand({ Bucket: "shared", Key: "theirs" })), "NotFound");
@@ -146,7 +156,12 @@ test("ownership controls: put/get/delete; BucketOwnerEnforced disables ACLs and 
     "AccessControlListNotSupported");
   await H.expectS3Error(s3.send(new S3.PutBucketAclCommand({ Bucket: "enforced", GrantWrite: `id="${other.Uin}"` })),
     "AccessControlListNotSupported");
+  await H.expectS3Error(s3.send(new S3.PutObjectCommand({ Bucket: "enforced", Key: "o", Body: "x", ACL: "private" })),
+    "AccessControlListNotSupported"); // as S3 (s3-tests _test_object_ownership_bucket_owner_enforced)
   await s3.send(new S3.PutObjectCommand({ Bucket: "enforced", Key: "o", Body: "x", ACL: "bucket-owner-full-control" }));
+  // a document granting the owner FULL_CONTROL alone is taken
+  await s3.send(new S3.PutObjectAclCommand({ Bucket: "enforced", Key: "o", AccessControlPolicy: { Owner: { ID: owner() },
+    Grants: [{ Grantee: { Type: "CanonicalUser", ID: owner() }, Permission: "FULL_CONTROL" }] } }));
   await H.expectS3Error(s3.send(new S3.CreateBucketCommand({ Bucket: "enforced-acl", ObjectOwnership: "BucketOwnerEnforced",
     ACL: "public-read" })), "InvalidBucketAclWithObjectOwnership");
   // a bucket with another account's object: enforcing makes it the bucket owner's
