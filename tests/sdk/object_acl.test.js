@@ -49,6 +49,16 @@ test("x-amz-grant-read by header: the grantee reads the object, nobody else; the
   assert.deepEqual(grantsOf(await s3o.send(new S3.GetBucketAclCommand({ Bucket: "listed" }))),
     [`CanonicalUser:${other.Uin}:READ`, `CanonicalUser:${other.Uin}:READ_ACP`]);
   await H.expectS3Error(s3t.send(new S3.ListObjectsV2Command({ Bucket: "listed" })), "AccessDenied");
+  // CopyObject and CreateMultipartUpload take grant headers too
+  await s3.send(new S3.CopyObjectCommand({ Bucket: "granted", Key: "copied", CopySource: "granted/o", GrantRead: `id="${third.Uin}"` }));
+  assert.equal(await text(s3t.send(new S3.GetObjectCommand({ Bucket: "granted", Key: "copied" }))), "hello");
+  await H.expectS3Error(s3o.send(new S3.GetObjectCommand({ Bucket: "granted", Key: "copied" })), "AccessDenied");
+  const mpu = await s3.send(new S3.CreateMultipartUploadCommand({ Bucket: "granted", Key: "mp", GrantFullControl: `id="${third.Uin}"` }));
+  const part = await s3.send(new S3.UploadPartCommand({ Bucket: "granted", Key: "mp", UploadId: mpu.UploadId, PartNumber: 1, Body: "mp" }));
+  await s3.send(new S3.CompleteMultipartUploadCommand({ Bucket: "granted", Key: "mp", UploadId: mpu.UploadId,
+    MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] } }));
+  assert.deepEqual(grantsOf(await s3t.send(new S3.GetObjectAclCommand({ Bucket: "granted", Key: "mp" }))),
+    [`CanonicalUser:${third.Uin}:FULL_CONTROL`]);
   // a missing key's ACL: NoSuchKey to the owner, AccessDenied to anyone else
   await H.expectS3Error(s3.send(new S3.GetObjectAclCommand({ Bucket: "granted", Key: "nope" })), "NoSuchKey");
   await H.expectS3Error(s3o.send(new S3.GetObjectAclCommand({ Bucket: "granted", Key: "nope" })), "AccessDenied");
@@ -110,7 +120,15 @@ test("unknown id, email grantee, canned ACL with grants, bad grant header: refus
   await H.expectS3Error(s3.send(new S3.PutBucketAclCommand({ Bucket: "refused", AccessControlPolicy: {
     Owner: { ID: owner() }, Grants: [{ Grantee: { Type: "AmazonCustomerByEmail", EmailAddress: "a@b.c" }, Permission: "READ" }] } })),
   "UnresolvableGrantByEmailAddress");
+  await H.expectS3Error(s3.send(new S3.PutBucketAclCommand({ Bucket: "refused", AccessControlPolicy: {
+    Owner: { ID: owner() }, Grants: [{ Grantee: { Type: "CanonicalUser", ID: other.Uin }, Permission: "EVERYTHING" }] } })),
+  "MalformedACLError");
+  await H.expectS3Error(s3.send(new S3.PutObjectAclCommand({ Bucket: "refused", Key: "o", AccessControlPolicy: {
+    Owner: { ID: owner() }, Grants: [{ Grantee: { Type: "Group", URI: "http://example.com/mine" }, Permission: "READ" }] } })),
+  "InvalidArgument");
   assert.deepEqual(grantsOf(await s3.send(new S3.GetBucketAclCommand({ Bucket: "refused" }))), before);
+  assert.deepEqual(grantsOf(await s3.send(new S3.GetObjectAclCommand({ Bucket: "refused", Key: "o" }))),
+    [`CanonicalUser:${owner()}:FULL_CONTROL`]);
   assert.equal(await text(s3.send(new S3.GetObjectCommand({ Bucket: "refused", Key: "o" }))), "v1");
   await H.expectS3Error(s3.send(new S3.HeadBucketCommand({ Bucket: "refused-new" })), "NotFound");
 });
