@@ -226,4 +226,14 @@ test("COS: x-cos-grant-read with a qcs::cam id, the ACL in COS's form", async ()
     (e) => e.code === "InvalidArgument" || e.error?.Code === "InvalidArgument");
   await call(cos, "putBucketAcl", { GrantRead: `id="${qcs}"` });
   await call(coso, "getBucket", {});
+  // COS's AccessControlPolicy document: qcs ids, the anyone group
+  const me = `qcs::cam::uin/${d.creds.Uin}:uin/${d.creds.Uin}`;
+  await call(cos, "putObject", { Key: "doc", Body: "by document" });
+  await call(cos, "putObjectAcl", { Key: "doc", Headers: {}, AccessControlPolicy: { Owner: { ID: me },
+    Grants: [{ Grantee: { ID: me }, Permission: "FULL_CONTROL" }, { Grantee: { ID: "qcs::cam::anyone:anyone" }, Permission: "READ" }] } });
+  const doc = await call(cos, "getObjectAcl", { Key: "doc" });
+  assert.equal(doc.ACL, "public-read"); // the SDK reads COS's AllUsers URI
+  const r = await H.fetchUrl(`http://127.0.0.1:${d.objectPort}/doc`, { headers: { host: `${Bucket}.${H.DOMAIN}` } });
+  assert.equal(r.status, 200);
+  assert.equal(r.body.toString(), "by document");
 });
