@@ -40,8 +40,11 @@ int authorize(struct rq *r, const char *action, const struct bucket *b, const ch
         if (ok != 0)
             return ok;
     } else if (b) {
-        /* everyone else: the grants of the bucket's and the object's ACLs (acl.c) */
+        /* everyone else: the grants of the bucket's and the object's ACLs (acl.c); a sub-user of
+         * another account also needs its own account's CAM to allow the action (S3: IAM and ACL) */
         int ok = acl_allows(r, action, b, flags, o, false);
+        if (ok == 1 && r->auth != AUTH_ANON)
+            ok = cam_allows(r, action, b, b->name, key);
         if (ok != 0)
             return ok;
     } else if (r->auth != AUTH_ANON) {

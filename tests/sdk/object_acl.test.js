@@ -65,6 +65,22 @@ test("x-amz-grant-read by header: the grantee reads the object, nobody else; the
   await H.expectS3Error(s3o.send(new S3.PutObjectAclCommand({ Bucket: "granted", Key: "nope", ACL: "private" })), "AccessDenied");
 });
 
+test("a grant to another account: its sub-users also need their own CAM policy", async () => {
+  await s3.send(new S3.CreateBucketCommand({ Bucket: "subs" }));
+  await s3.send(new S3.PutObjectCommand({ Bucket: "subs", Key: "o", Body: "for the account", GrantRead: `id="${other.Uin}"` }));
+  const cam = d.cam(other);
+  const u = await cam.AddUser({ Name: "acl-sub", ConsoleLogin: 0, UseApi: 1 });
+  const sub = H.s3Client(d, { SecretId: u.SecretId, SecretKey: u.SecretKey });
+  await H.expectS3Error(sub.send(new S3.GetObjectCommand({ Bucket: "subs", Key: "o" })), "AccessDenied");
+  const p = await cam.CreatePolicy({ PolicyName: "read-any-cos", PolicyDocument: JSON.stringify({ version: "2.0",
+    statement: [{ effect: "allow", action: ["cos:GetObject"], resource: ["*"] }] }) });
+  await cam.AttachUserPolicy({ PolicyId: p.PolicyId, AttachUin: u.Uin });
+  assert.equal(await text(sub.send(new S3.GetObjectCommand({ Bucket: "subs", Key: "o" }))), "for the account");
+  // the policy allows, the ACL does not: still refused
+  await s3.send(new S3.PutObjectCommand({ Bucket: "subs", Key: "closed", Body: "x" }));
+  await H.expectS3Error(sub.send(new S3.GetObjectCommand({ Bucket: "subs", Key: "closed" })), "AccessDenied");
+});
+
 test("AccessControlPolicy body: READ to another account, WRITE to it on the bucket, revoking it", async () => {
   await s3.send(new S3.CreateBucketCommand({ Bucket: "bodyacl" }));
   await s3.send(new S3.PutObjectCommand({ Bucket: "bodyacl", Key: "o", Body: "data" }));
