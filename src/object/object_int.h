@@ -5,6 +5,9 @@
  *   gateway.c   the listener: libmicrohttpd glue, request set-up, begin() and completion
  *   routes.c    the route table: every per-operation fact is a column of its row
  *   auth.c      signatures (SigV4, SigV2, COS) against identity's keys; ACL and CAM authorisation
+ *   acl.c       ACLs on requests: what one sets (canned, grant headers, AccessControlPolicy), what
+ *               grants allow (acl_allows), the ACL documents, object ownership and its controls;
+ *               aclgrants.c the pure grant parsers and the stored form
  *   body.c      the request body sink: decoding, hashing, integrity checks
  *   request.c   what a request's headers ask for: metadata, tags, ACL, conditions, ranges
  *   reply.c     answers: headers, XML documents, errors
