@@ -3,7 +3,7 @@
  * turn against identity's keys (its generation-checked lookup alone: a key disabled through the
  * API stops working here at once); a request carrying none is anonymous. Authorisation is S3's:
  * the bucket owner's account decides through CAM (root allowed, sub-users by policy, with the
- * peer address for qcs:ip), everyone else through the canned ACLs of bucket and object; the
+ * peer address for qcs:ip), everyone else through the ACLs of bucket and object (acl.c); the
  * bucket's policy (bucket_policy.c) is asked first and can deny anyone or grant anyone.
  */
 #include <stdio.h>
@@ -28,34 +28,33 @@ static int cam_allows(struct rq *r, const char *action, const struct bucket *b, 
     return ok < 0 ? -1 : ok ? 1 : 0;
 }
 
-/* Is the caller allowed `action` on bucket/key? Returns 1 yes, 0 no (answer recorded), -1 error. */
+/* Is the caller allowed `action` on bucket/key (o: the object's version, when the operation
+ * reads one)? Returns 1 yes, 0 no (answer recorded), -1 error. */
 int authorize(struct rq *r, const char *action, const struct bucket *b, const char *key, unsigned flags,
-              const char *object_acl)
+              const struct objrow *o)
 {
-    /* the bucket's policy first: its explicit Deny (or CAM's, when it allows) wins, its Allow grants */
+    /* the bucket's policy first: its explicit Deny (or CAM's, when it allows) wins, its Allow
+     * grants, except on an object another account owns: the bucket owner cannot give away what is
+     * not its own (S3), so there the object's ACL decides */
     int by_policy = bucket_policy_check(r, action, b, key);
-    if (by_policy != BUCKET_POLICY_NO_SAY)
+    bool foreign_object = o && b && o->owner[0] && strcmp(o->owner, b->owner_uin) != 0;
+    if (by_policy != BUCKET_POLICY_NO_SAY && !(by_policy == 1 && foreign_object))
         return by_policy;
     if (r->auth != AUTH_ANON && b && strcmp(b->owner_uin, r->who.owner_uin) == 0) {
-        int ok = cam_allows(r, action, b, b->name, key);
+        /* another account's object in the owner's bucket is read by its ACL alone (acl.c) */
+        int ok = acl_allows(r, action, b, flags, o, true);
+        if (ok == 1)
+            ok = cam_allows(r, action, b, b->name, key);
         if (ok != 0)
             return ok;
     } else if (b) {
-        /* As S3: reading an object is decided by the object's own ACL alone (the bucket's
-         * public-read grants listing, not the objects), so a private object in a public bucket is
-         * not read by others; "default", what COS requests store when no ACL is given, inherits
-         * the bucket's as COS does. Writes (new, replaced and deleted objects) are the bucket's
-         * WRITE grant: public-read-write lets anyone write, as on S3. */
-        const char *acl = object_acl && strcmp(object_acl, "default") != 0 ? object_acl : b->acl;
-        bool ignore = b->public_block[0] && b->public_block[1] == '1'; /* IgnorePublicAcls: they grant nothing */
-        if (ignore)
-            acl = "private";
-        bool pub_read = strcmp(acl, "public-read") == 0 || strcmp(acl, "public-read-write") == 0;
-        bool auth_read = r->auth != AUTH_ANON && strcmp(acl, "authenticated-read") == 0;
-        if ((flags & OP_PUBLIC_READ) && (pub_read || auth_read))
-            return 1;
-        if ((flags & OP_PUBLIC_WRITE) && !ignore && strcmp(b->acl, "public-read-write") == 0)
-            return 1;
+        /* everyone else: the grants of the bucket's and the object's ACLs (acl.c); a sub-user of
+         * another account also needs its own account's CAM to allow the action (S3: IAM and ACL) */
+        int ok = acl_allows(r, action, b, flags, o, false);
+        if (ok == 1 && r->auth != AUTH_ANON)
+            ok = cam_allows(r, action, b, b->name, key);
+        if (ok != 0)
+            return ok;
     } else if (r->auth != AUTH_ANON) {
         /* service-level or CreateBucket: the caller acts inside their own account */
         int ok = cam_allows(r, action, NULL, r->bucket[0] ? r->bucket : NULL, NULL);

@@ -114,11 +114,11 @@ void op_create_bucket(struct rq *r)
         fail(r, 400, "InvalidBucketName", "The specified bucket is not valid.");
         return;
     }
-    const char *acl = request_acl(r, "private");
-    if (!acl) {
-        fail(r, 400, "InvalidArgument", "The canned ACL is not valid.");
+    const char *ownership;
+    char acl[ACL_TEXT_MAX];
+    if (acl_create_ownership(r, &ownership) != 0 ||
+        acl_request(r, "private", ownership ? ownership : "", acl, sizeof acl) < 0)
         return;
-    }
     const char *lock = hdr_amz(r, "bucket-object-lock-enabled");
     if (lock && strcasecmp(lock, "true") != 0 && strcasecmp(lock, "false") != 0) {
         fail(r, 400, "InvalidArgument", "x-amz-bucket-object-lock-enabled must be true or false");
@@ -134,7 +134,7 @@ void op_create_bucket(struct rq *r)
     char id[17];
     random_bytes(raw, sizeof raw);
     hex_encode(raw, sizeof raw, id);
-    int rc = meta_create_bucket(r, region, acl, id, lock && strcasecmp(lock, "true") == 0);
+    int rc = meta_create_bucket(r, region, acl, id, lock && strcasecmp(lock, "true") == 0, ownership);
     if (rc == STORE_CONSTRAINT) {
         struct bucket b;
         int own = load_bucket(r->bucket, &b) == 1 && strcmp(b.owner_uin, r->who.owner_uin) == 0;
@@ -184,20 +184,20 @@ void op_get_bucket_location(struct rq *r)
     send_xml(r, 200, &w);
 }
 
-void op_get_bucket_acl(struct rq *r) { write_acl(r, r->b.owner_uin, r->b.acl); }
+void op_get_bucket_acl(struct rq *r) { write_acl(r, &r->b, r->b.owner_uin, r->b.acl); }
 
 void op_put_bucket_acl(struct rq *r)
 {
-    const char *acl = request_new_acl(r);
-    if (!acl)
+    char acl[ACL_TEXT_MAX];
+    if (acl_request_new(r, acl, sizeof acl) != 0)
         return;
     answer_update(r, meta_set_bucket_column(r, BUCKET_ACL, acl), "NoSuchBucket", "The specified bucket does not exist",
                   200);
 }
 
 /* PublicAccessBlockConfiguration: four booleans; "1"/"0" in obj_buckets.public_block. Only the
- * ACL ones act (there are no bucket policies): BlockPublicAcls refuses public canned ACLs,
- * IgnorePublicAcls makes existing ones grant nothing. */
+ * ACL ones act here: BlockPublicAcls refuses public ACLs,
+ * IgnorePublicAcls makes existing ones grant nothing; the policy ones act in bucket_policy.c. */
 static const char *const public_block_fields[] = {"BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy",
                                                   "RestrictPublicBuckets"};
 

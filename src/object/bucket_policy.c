@@ -50,6 +50,8 @@ static const struct {
     {"PutPublicAccessBlock", "s3:PutBucketPublicAccessBlock", NULL},
     {"DeletePublicAccessBlock", "s3:PutBucketPublicAccessBlock", NULL},
     {"GetBucketOwnershipControls", "s3:GetBucketOwnershipControls", NULL},
+    {"PutBucketOwnershipControls", "s3:PutBucketOwnershipControls", NULL},
+    {"DeleteBucketOwnershipControls", "s3:PutBucketOwnershipControls", NULL},
     {"ListObjectsV2", "s3:ListBucket", NULL},
     {"ListObjects", "s3:ListBucket", NULL},
     {"HeadBucket", "s3:ListBucket", NULL},

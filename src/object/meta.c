@@ -239,9 +239,10 @@ int meta_each_bucket(const char *owner, const char *after, const char *prefix, i
 }
 
 /* A new bucket owned by the caller, with its audit record; a lock bucket (lock) is versioned from
- * the start and has its ObjectLockConfiguration. 0, STORE_CONSTRAINT (the name is taken; nothing
- * recorded), or -1 (recorded). */
-int meta_create_bucket(struct rq *r, const char *region, const char *acl, const char *id, bool lock)
+ * the start and has its ObjectLockConfiguration; ownership: its x-amz-object-ownership, NULL if
+ * none. 0, STORE_CONSTRAINT (the name is taken; nothing recorded), or -1 (recorded). */
+int meta_create_bucket(struct rq *r, const char *region, const char *acl, const char *id, bool lock,
+                       const char *ownership)
 {
     if (meta_begin(r) != 0)
         return -1;
@@ -253,6 +254,11 @@ int meta_create_bucket(struct rq *r, const char *region, const char *acl, const 
     if (rc >= 0 && lock)
         rc = store_exec(store_thread(), "INSERT INTO obj_bucket_config (bucket_id, kind, doc) VALUES (?, ?, ?)", "sss",
                         id, "object-lock", lock_bucket_document());
+    /* x-amz-object-ownership: the bucket's ownership controls (meta_config.c's obj_bucket_config) */
+    if (rc >= 0 && ownership)
+        rc = store_exec(store_thread(),
+                        "INSERT INTO obj_bucket_config (bucket_id, kind, doc) VALUES (?, 'ownership', ?)", "ss", id,
+                        ownership);
     if (rc < 0) {
         meta_rollback();
         if (rc == STORE_CONSTRAINT)

@@ -18,7 +18,7 @@ int meta_create_upload(struct rq *r, const char *id, const struct new_object *n,
                    "INSERT INTO obj_uploads (upload_id, bucket, key, initiated, content_type, headers, meta, tags,"
                    " acl, owner_uin, initiator, checksum_algo, sse) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                    "sssisssssssss", id, r->bucket, r->key, now_ms(), n->content_type, n->headers, n->meta, n->tags,
-                   n->acl, r->b.owner_uin, initiator, algo, n->sse) < 0 ||
+                   n->acl, n->owner ? n->owner : r->b.owner_uin, initiator, algo, n->sse) < 0 ||
         ((n->lock && (n->lock->mode[0] || n->lock->hold[0])) && meta_lock_upload_write(id, n->lock) != 0)) {
         meta_rollback();
         fail_store(r);
@@ -113,7 +113,8 @@ int meta_upload_settings(struct rq *r, struct upload_row *u)
 {
     struct store_stmt *q =
         store_query(store_thread(),
-                    "SELECT content_type, headers, meta, tags, acl, checksum_algo FROM obj_uploads WHERE upload_id = ?",
+                    "SELECT content_type, headers, meta, tags, acl, checksum_algo, owner_uin FROM obj_uploads"
+                    " WHERE upload_id = ?",
                     "s", qget(r, "uploadId"));
     int rc = q ? store_step(q) : -1;
     if (rc == 1) {
@@ -123,6 +124,7 @@ int meta_upload_settings(struct rq *r, struct upload_row *u)
         u->tags = dup_or_null(q, 3);
         snprintf(u->acl, sizeof u->acl, "%s", store_text(q, 4));
         snprintf(u->algo, sizeof u->algo, "%s", store_is_null(q, 5) ? "" : store_text(q, 5));
+        snprintf(u->owner, sizeof u->owner, "%s", store_text(q, 6));
     }
     store_done(q);
     if (rc != 1 || !u->content_type) {

@@ -223,8 +223,8 @@ int put_row(struct rq *r, const struct new_object *n)
                    " tags, acl, file, checksum, owner_uin, parts, upload_id, version_id, marker, seq, sse)"
                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
                    "ssisisssssssssssis", r->bucket, r->key, n->size, n->etag, now_ms(), n->content_type, n->headers,
-                   n->meta, n->tags, n->acl, n->file, n->checksum, b.owner_uin, n->parts, n->upload_id, vid, seq,
-                   n->sse) < 0 ||
+                   n->meta, n->tags, n->acl, n->file, n->checksum, n->owner ? n->owner : b.owner_uin, n->parts,
+                   n->upload_id, vid, seq, n->sse) < 0 ||
         add_counters(s, r->bucket, bytes, objects) != 0) {
         fail_store(r);
         return -1;

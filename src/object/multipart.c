@@ -26,8 +26,13 @@ void op_create_multipart(struct rq *r)
         return;
     struct object_settings set;
     struct lock_settings lock;
+    const char *owner = NULL;
     if (lock_from_headers(r, &lock) != 0 || lock_check_request(r, &lock) != 0 || request_settings(r, &set) != 0)
         return;
+    if (acl_object_owner(r, set.acl, &owner) != 0) {
+        object_settings_free(&set);
+        return;
+    }
     uint8_t raw[16];
     char id[33];
     random_bytes(raw, sizeof raw);
@@ -39,7 +44,8 @@ void op_create_multipart(struct rq *r)
                            .tags = set.tags,
                            .acl = set.acl,
                            .sse = r->sse_desc,
-                           .lock = &lock};
+                           .lock = &lock,
+                           .owner = owner};
     if (meta_create_upload(r, id, &n, r->auth == AUTH_ANON ? "anonymous" : r->who.user_uin, algo) != 0) {
         /* failure recorded */
     } else {
@@ -361,6 +367,7 @@ void op_complete_multipart(struct rq *r)
                            .meta = u.meta,
                            .tags = u.tags,
                            .acl = u.acl,
+                           .owner = u.owner[0] ? u.owner : NULL,
                            .conditional = true,
                            .parts = part_sizes,
                            .checksum = composite[0] ? composite : NULL,
@@ -419,8 +426,12 @@ static bool part_entry(void *arg, const struct part_entry *e)
 
 void op_list_parts(struct rq *r)
 {
-    if (check_upload(r) != 1)
+    struct upload_row u = {0};
+    if (check_upload(r) != 1 || meta_upload_settings(r, &u) != 0)
         return;
+    char owner[24];
+    snprintf(owner, sizeof owner, "%s", u.owner[0] ? u.owner : r->b.owner_uin);
+    upload_row_free(&u);
     size_t max = max_keys_param(r, "max-parts", LIST_MAX);
     if (max == (size_t)-1)
         return;
@@ -435,10 +446,10 @@ void op_list_parts(struct rq *r)
     xmlw_element_u64(&w, "PartNumberMarker", (uint64_t)marker);
     xmlw_element_u64(&w, "MaxParts", max);
     xmlw_element(&w, "StorageClass", "STANDARD");
-    xml_owner(&w, r->b.owner_uin);
+    xml_owner(&w, owner);
     xmlw_open(&w, "Initiator");
-    xmlw_element(&w, "ID", r->b.owner_uin);
-    xmlw_element(&w, "DisplayName", r->b.owner_uin);
+    xmlw_element(&w, "ID", owner);
+    xmlw_element(&w, "DisplayName", owner);
     xmlw_close(&w);
     struct upload_page p = {.w = &w, .max = max};
     if (meta_each_part(qget(r, "uploadId"), marker, (int64_t)max + 1, part_entry, &p) != 0) {

@@ -30,9 +30,12 @@ void op_put_object(struct rq *r)
         return;
     struct object_settings set;
     struct lock_settings lock;
+    const char *owner = NULL;
     if (lock_from_headers(r, &lock) != 0 || request_settings(r, &set) != 0)
         return;
-    if (engine_tmp_sync(&r->file) != 0) {
+    if (acl_object_owner(r, set.acl, &owner) != 0) {
+        /* recorded */
+    } else if (engine_tmp_sync(&r->file) != 0) {
         log_error("object store: fsync: %s", strerror(errno));
         fail(r, 500, "InternalError", "We encountered an internal error. Please try again.");
     } else {
@@ -44,6 +47,7 @@ void op_put_object(struct rq *r)
                                .meta = set.meta,
                                .tags = set.tags,
                                .acl = set.acl,
+                               .owner = owner,
                                .checksum = ck[0] ? ck : NULL,
                                .sse = r->sse_desc,
                                .conditional = true,
@@ -92,7 +96,7 @@ int copy_source(struct rq *r, struct objrow *o, char *sbucket, size_t blen, char
              "The source of a copy request may not specifically refer to a delete marker by version id.");
         return -1;
     }
-    if (authorize(r, "cos:GetObject", &sb, *skey, OP_PUBLIC_READ, o->acl) != 1)
+    if (authorize(r, "cos:GetObject", &sb, *skey, OP_PUBLIC_READ, o) != 1)
         return -1;
     if (vid[0] || sb.versioning[0])
         add_header(r, "x-amz-copy-source-version-id", "%s", o->version_id);
@@ -148,11 +152,11 @@ void op_copy_object(struct rq *r)
     } else if (o.tags) {
         tags = strdup(o.tags);
     }
-    const char *acl = request_acl(r, object_default_acl(r));
-    if (!acl)
-        acl = object_default_acl(r);
+    char acl[ACL_TEXT_MAX];
+    const char *owner = NULL;
     struct lock_settings lock;
-    if (blocks_public_acl(r, acl) || lock_from_headers(r, &lock) != 0) {
+    if (acl_request(r, object_default_acl(r), NULL, acl, sizeof acl) < 0 || acl_object_owner(r, acl, &owner) != 0 ||
+        lock_from_headers(r, &lock) != 0) {
         free(meta);
         free(headers);
         free(tags);
@@ -184,6 +188,7 @@ void op_copy_object(struct rq *r)
                                .meta = replace ? meta : o.meta,
                                .tags = tags,
                                .acl = acl,
+                               .owner = owner,
                                .checksum = o.checksum[0] ? o.checksum : NULL,
                                .sse = r->sse_desc,
                                .lock = &lock};
@@ -336,17 +341,21 @@ void op_delete_object_tagging(struct rq *r)
 void op_get_object_acl(struct rq *r)
 {
     struct objrow o = {0};
-    if (load_request_object(r, &o) != 0)
+    if (acl_load_object(r, &o) != 0)
         return;
     read_version_header(r, &o);
-    write_acl(r, o.owner, o.acl);
+    write_acl(r, &r->b, o.owner, o.acl);
     objrow_free(&o);
 }
 
 void op_put_object_acl(struct rq *r)
 {
-    const char *acl = request_new_acl(r);
-    if (!acl)
+    struct objrow o = {0};
+    if (acl_load_object(r, &o) != 0)
+        return;
+    objrow_free(&o);
+    char acl[ACL_TEXT_MAX];
+    if (acl_request_new(r, acl, sizeof acl) != 0)
         return;
     answer_version_update(r, meta_set_object_column(r, OBJECT_ACL, acl), 200);
 }

@@ -5,6 +5,9 @@
  *   gateway.c   the listener: libmicrohttpd glue, request set-up, begin() and completion
  *   routes.c    the route table: every per-operation fact is a column of its row
  *   auth.c      signatures (SigV4, SigV2, COS) against identity's keys; ACL and CAM authorisation
+ *   acl.c       ACLs on requests: what one sets (canned, grant headers, AccessControlPolicy), what
+ *               grants allow (acl_allows), the ACL documents, object ownership and its controls;
+ *               aclgrants.c the pure grant parsers and the stored form
  *   body.c      the request body sink: decoding, hashing, integrity checks
  *   request.c   what a request's headers ask for: metadata, tags, ACL, conditions, ranges
  *   reply.c     answers: headers, XML documents, errors
@@ -36,6 +39,7 @@
 
 #include "core/core.h"
 #include "identity/identity.h"
+#include "object/aclgrants.h"
 #include "object/checksum.h"
 #include "object/chunked.h"
 #include "object/cossig.h"
@@ -84,10 +88,11 @@ struct sse_mode {
 };
 
 struct bucket {
-    char name[64], owner_uin[24], app_id[24], region[64], acl[24];
-    char id[24];          /* set at creation: the same name created again is another bucket */
-    char public_block[8]; /* obj_buckets.public_block, "" if none */
-    char versioning[12];  /* "", "Enabled" or "Suspended": once set, never "" again */
+    char name[64], owner_uin[24], app_id[24], region[64];
+    char acl[ACL_TEXT_MAX]; /* a canned name, or a grant list (aclgrants.h) */
+    char id[24];            /* set at creation: the same name created again is another bucket */
+    char public_block[8];   /* obj_buckets.public_block, "" if none */
+    char versioning[12];    /* "", "Enabled" or "Suspended": once set, never "" again */
     int64_t created, objects, bytes, quota_objects, quota_bytes;
 };
 
@@ -184,7 +189,7 @@ struct rq {
 /* A version of an object: the current one (obj_objects) or an older one (obj_versions). */
 struct objrow {
     int64_t size, mtime;
-    char etag[80], content_type[256], acl[24], file[ENGINE_ID_LEN + 8], owner[24], checksum[96];
+    char etag[80], content_type[256], acl[ACL_TEXT_MAX], file[ENGINE_ID_LEN + 8], owner[24], checksum[96];
     char *headers, *meta, *tags;
     char *parts;                         /* a multipart object's part sizes, "s1,s2,..."; NULL otherwise */
     char version_id[VERSION_ID_LEN + 8]; /* "null" for one written while the bucket was unversioned or suspended */
@@ -218,6 +223,7 @@ struct new_object {
     const char *etag, *content_type, *headers, *meta, *tags, *acl, *checksum;
     const char *parts;                /* objrow.parts */
     const char *upload_id;            /* of the multipart upload it completes */
+    const char *owner;                /* the object's owner (acl_object_owner), NULL: the bucket's */
     const char *sse;                  /* the encryption descriptor, NULL if stored plain */
     bool conditional;                 /* If-Match / If-None-Match of the request apply to the object replaced */
     const struct lock_settings *lock; /* the x-amz-object-lock-* headers of the request, NULL if none */
@@ -253,12 +259,14 @@ struct upload_entry {
 /* An upload's settings, as CreateMultipartUpload stored them. */
 struct upload_row {
     char *content_type, *headers, *meta, *tags;
-    char acl[24];
-    char algo[16]; /* x-amz-checksum-algorithm of CreateMultipartUpload, "" if none */
+    char acl[ACL_TEXT_MAX];
+    char owner[24]; /* the object's owner-to-be (acl_object_owner at CreateMultipartUpload) */
+    char algo[16];  /* x-amz-checksum-algorithm of CreateMultipartUpload, "" if none */
 };
 /* What a new object takes from its request (request_settings). */
 struct object_settings {
     const char *acl;
+    char aclbuf[ACL_TEXT_MAX];
     char *meta, *headers, *tags;
 };
 enum bucket_column { BUCKET_ACL, BUCKET_TAGS, BUCKET_PUBLIC_BLOCK, BUCKET_VERSIONING };
@@ -281,7 +289,20 @@ const struct op *route(struct rq *r, enum scope scope);
 int authenticate(struct rq *r);
 int auth_lookup_key(struct rq *r, const char *access_key);
 int authorize(struct rq *r, const char *action, const struct bucket *b, const char *key, unsigned flags,
-              const char *object_acl);
+              const struct objrow *o);
+
+/* acl.c */
+int acl_allows(struct rq *r, const char *action, const struct bucket *b, unsigned flags, const struct objrow *o,
+               bool bucket_owner);
+int acl_request(struct rq *r, const char *dflt, const char *creating, char *out, size_t len);
+int acl_request_new(struct rq *r, char *out, size_t len);
+int acl_object_owner(struct rq *r, const char *acl, const char **owner);
+int acl_load_object(struct rq *r, struct objrow *o);
+int acl_create_ownership(struct rq *r, const char **mode);
+void write_acl(struct rq *r, const struct bucket *b, const char *owner, const char *acl);
+void op_put_ownership(struct rq *r);
+void op_get_ownership(struct rq *r);
+void op_delete_ownership(struct rq *r);
 
 /* bucket_policy.c: the decision authorize() asks for (1 allowed, 0 denied and recorded, -1
  * error, or BUCKET_POLICY_NO_SAY: CAM and the ACLs decide), whether the policy lets the caller
@@ -348,7 +369,6 @@ char *parse_tagging_body(struct rq *r, size_t max_tags);
 void cam_resource(struct rq *r, const struct bucket *b, const char *bucket, const char *key, char *out, size_t len);
 int request_settings(struct rq *r, struct object_settings *s);
 void object_settings_free(struct object_settings *s);
-const char *request_new_acl(struct rq *r);
 
 /* reply.c */
 void add_header(struct rq *r, const char *name, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -366,7 +386,6 @@ void fail(struct rq *r, int status, const char *code, const char *message);
 void fail_malformed(struct rq *r);
 void xml_owner(struct xmlw *w, const char *uin);
 void xml_key(struct xmlw *w, const char *name, const char *v, bool url);
-void write_acl(struct rq *r, const char *owner, const char *acl);
 void write_tagging(struct rq *r, const char *json_tags);
 void checksum_header(struct rq *r, const char *stored);
 void answer_update(struct rq *r, int rows, const char *missing_code, const char *missing_message, unsigned status);
@@ -388,7 +407,8 @@ int meta_commit(struct rq *r);
 void meta_rollback(void);
 int meta_each_bucket(const char *owner, const char *after, const char *prefix, int64_t limit,
                      bool (*visit)(void *arg, const struct bucket_entry *e), void *arg);
-int meta_create_bucket(struct rq *r, const char *region, const char *acl, const char *id, bool lock);
+int meta_create_bucket(struct rq *r, const char *region, const char *acl, const char *id, bool lock,
+                       const char *ownership);
 int meta_delete_bucket(struct rq *r);
 int meta_set_bucket_column(struct rq *r, enum bucket_column column, const char *value);
 int meta_bucket_tags(const char *bucket, char **tags);

@@ -213,7 +213,7 @@ void op_get_object(struct rq *r)
         /* ... or to who the bucket's policy lets list it under the key (s3:ListBucket, as S3) */
         int ok = rc == 0 && !vid && bucket_policy_lists(r, &r->b, r->key) == 1
                      ? 1
-                     : authorize(r, r->op->action, &r->b, r->key, r->op->flags, rc == 1 ? o.acl : NULL);
+                     : authorize(r, r->op->action, &r->b, r->key, r->op->flags, rc == 1 ? &o : NULL);
         r->meter = ok == 1 ? METER_ALLOWED : ok == 0 ? METER_DENIED : METER_NONE;
         if (ok != 1) {
             objrow_free(&o);

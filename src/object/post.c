@@ -427,6 +427,7 @@ void op_post_object(struct rq *r)
     }
     if (blocks_public_acl(r, acl))
         return;
+    const char *owner = NULL;
     char *meta = form_json(f, true), *headers = form_json(f, false);
     const char *tagging = post_field(f, "tagging");
     char *tags = tagging ? form_tags(r, tagging) : NULL;
@@ -448,7 +449,7 @@ void op_post_object(struct rq *r)
         fail(r, 400, "MetadataTooLarge", "Your metadata headers exceed the maximum allowed metadata size.");
     else if (tagging && !tags) {
         /* recorded */
-    } else if (sse_finish(r) != 0) {
+    } else if (sse_finish(r) != 0 || acl_object_owner(r, acl, &owner) != 0) {
         /* recorded */
     } else if (engine_tmp_sync(&r->file) != 0) {
         log_error("object store: fsync: %s", strerror(errno));
@@ -463,6 +464,7 @@ void op_post_object(struct rq *r)
                                .meta = meta,
                                .tags = tags,
                                .acl = acl,
+                               .owner = owner,
                                .checksum = ck[0] ? ck : NULL,
                                .sse = r->sse_desc};
         if (commit_object(r, &n) == 0) {

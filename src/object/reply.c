@@ -190,45 +190,6 @@ void xml_key(struct xmlw *w, const char *name, const char *v, bool url)
 
 /* AccessControlPolicy for a canned ACL. Written by hand: Grantee needs xsi:type attributes,
  * which s3cmd insists on and the XML writer does not do. Owner ids are digits, URIs constants. */
-void write_acl(struct rq *r, const char *owner, const char *acl)
-{
-    static const struct {
-        const char *acl, *group, *perm;
-    } grants[] = {
-        {"public-read", "http://acs.amazonaws.com/groups/global/AllUsers", "READ"},
-        {"public-read-write", "http://acs.amazonaws.com/groups/global/AllUsers", "READ"},
-        {"public-read-write", "http://acs.amazonaws.com/groups/global/AllUsers", "WRITE"},
-        {"authenticated-read", "http://acs.amazonaws.com/groups/global/AuthenticatedUsers", "READ"},
-    };
-    struct obj_buf b;
-    obj_buf_init(&b, 8192);
-    char tmp[1024];
-    snprintf(tmp, sizeof tmp,
-             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<AccessControlPolicy xmlns=\"" S3_NS "\">"
-             "<Owner><ID>%s</ID><DisplayName>%s</DisplayName></Owner><AccessControlList>",
-             owner, owner);
-    obj_buf_puts(&b, tmp);
-    /* group grants first, then the owner's, in the order S3 (and s3-tests' check_grants) lists them */
-    for (size_t i = 0; i < sizeof grants / sizeof grants[0]; i++) {
-        if (strcmp(grants[i].acl, acl) != 0)
-            continue;
-        snprintf(tmp, sizeof tmp,
-                 "<Grant><Grantee xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:type=\"Group\">"
-                 "<URI>%s</URI></Grantee><Permission>%s</Permission></Grant>",
-                 grants[i].group, grants[i].perm);
-        obj_buf_puts(&b, tmp);
-    }
-    snprintf(tmp, sizeof tmp,
-             "<Grant><Grantee xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:type=\"CanonicalUser\">"
-             "<ID>%s</ID><DisplayName>%s</DisplayName></Grantee><Permission>FULL_CONTROL</Permission></Grant>",
-             owner, owner);
-    obj_buf_puts(&b, tmp);
-    obj_buf_puts(&b, "</AccessControlList></AccessControlPolicy>");
-    const char *doc = obj_buf_str(&b);
-    send_buffer(r, 200, doc ? doc : "", doc ? b.len : 0, "application/xml");
-    obj_buf_free(&b);
-}
-
 void write_tagging(struct rq *r, const char *json_tags)
 {
     struct xmlw w;

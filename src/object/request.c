@@ -172,10 +172,15 @@ int header_tags(struct rq *r, char **out)
     return rc;
 }
 
-static const char *const canned_acls[] = {"private",           "public-read",
-                                          "public-read-write", "authenticated-read",
-                                          "bucket-owner-read", "bucket-owner-full-control",
-                                          "default",           NULL};
+static const char *const canned_acls[] = {"private",
+                                          "public-read",
+                                          "public-read-write",
+                                          "authenticated-read",
+                                          "bucket-owner-read",
+                                          "bucket-owner-full-control",
+                                          "log-delivery-write",
+                                          "default",
+                                          NULL};
 
 /* The ACL of an object written without one: S3's objects are private, COS's inherit the bucket's. */
 const char *object_default_acl(const struct rq *r)
@@ -393,13 +398,9 @@ char *parse_tagging_body(struct rq *r, size_t max_tags)
 int request_settings(struct rq *r, struct object_settings *s)
 {
     memset(s, 0, sizeof *s);
-    s->acl = request_acl(r, object_default_acl(r));
-    if (!s->acl) {
-        fail(r, 400, "InvalidArgument", "The canned ACL is not valid.");
+    if (acl_request(r, object_default_acl(r), NULL, s->aclbuf, sizeof s->aclbuf) < 0)
         return -1;
-    }
-    if (blocks_public_acl(r, s->acl))
-        return -1;
+    s->acl = s->aclbuf;
     if (request_metadata(r, &s->meta, &s->headers) != 0) {
         fail(r, 400, "MetadataTooLarge", "Your metadata headers exceed the maximum allowed metadata size.");
         return -1;
@@ -418,19 +419,6 @@ void object_settings_free(struct object_settings *s)
     free(s->headers);
     free(s->tags);
     s->meta = s->headers = s->tags = NULL;
-}
-
-/* PutBucketAcl / PutObjectAcl: the canned ACL to set, or NULL (recorded). AccessControlPolicy
- * documents are not implemented; a public ACL on a bucket that blocks them is refused. */
-const char *request_new_acl(struct rq *r)
-{
-    const char *acl = request_acl(r, NULL);
-    if (!acl) {
-        fail(r, 400, r->body.len ? "NotImplemented" : "InvalidArgument",
-             r->body.len ? "Only canned ACLs (x-amz-acl) are supported." : "The canned ACL is missing or not valid.");
-        return NULL;
-    }
-    return blocks_public_acl(r, acl) ? NULL : acl;
 }
 
 /* The qcs name of bucket/key (CAM policies and the audit record). */

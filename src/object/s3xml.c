@@ -508,6 +508,17 @@ void xmlw_open(struct xmlw *w, const char *name) { open_tag(w, name, NULL); }
 
 void xmlw_open_ns(struct xmlw *w, const char *name, const char *xmlns) { open_tag(w, name, xmlns); }
 
+void xmlw_open_attrs(struct xmlw *w, const char *name, const char *attrs)
+{
+    open_tag(w, name, NULL);
+    if (w->failed || w->b.failed || !w->b.len)
+        return;
+    w->b.len--; /* the '>' just written */
+    obj_buf_putc(&w->b, ' ');
+    obj_buf_puts(&w->b, attrs);
+    obj_buf_putc(&w->b, '>');
+}
+
 void xmlw_close(struct xmlw *w)
 {
     if (w->depth == 0) {

@@ -97,6 +97,8 @@ void xmlw_init(struct xmlw *w, size_t limit);
 void xmlw_open(struct xmlw *w, const char *name);
 /* <name xmlns="..."> (e.g. "http://s3.amazonaws.com/doc/2006-03-01/"). */
 void xmlw_open_ns(struct xmlw *w, const char *name, const char *xmlns);
+/* <name attrs>: attrs is literal markup (a constant of the caller's, never request text). */
+void xmlw_open_attrs(struct xmlw *w, const char *name, const char *attrs);
 void xmlw_close(struct xmlw *w);
 void xmlw_text(struct xmlw *w, const char *text, size_t len);
 void xmlw_element(struct xmlw *w, const char *name, const char *text);
