@@ -77,6 +77,37 @@ test("the console is served with a strict CSP, immutable assets and an index tha
   assert.equal(big.status, 413);
 });
 
+/* Bytes the page transferred (HTML + assets, by the Resource Timing API) and when it was interactive. */
+async function loadFigures(p) {
+  return p.evaluate(() => {
+    const nav = performance.getEntriesByType("navigation")[0];
+    const res = performance.getEntriesByType("resource").filter((r) => r.name.includes("/console/assets/"));
+    return {
+      transferred: nav.transferSize + res.reduce((a, r) => a + r.transferSize, 0),
+      interactiveMs: Math.round(nav.domInteractive),
+      assetsFromCache: res.filter((r) => r.transferSize === 0).length,
+      assets: res.length,
+    };
+  });
+}
+
+test("first load, cold and warm: bytes transferred and time to the sign-in form", async (t) => {
+  const c = await browser.newContext({ locale: "en-US" });
+  const p = await c.newPage();
+  let t0 = Date.now();
+  await p.goto(base);
+  await p.waitForSelector("[data-testid=signin]");
+  const cold = { ...(await loadFigures(p)), formMs: Date.now() - t0 };
+  t0 = Date.now();
+  await p.reload();
+  await p.waitForSelector("[data-testid=signin]");
+  const warm = { ...(await loadFigures(p)), formMs: Date.now() - t0 };
+  await c.close();
+  t.diagnostic(`console first load: cold ${JSON.stringify(cold)}, warm ${JSON.stringify(warm)}`);
+  assert.ok(cold.transferred < 200 * 1024, `cold load ${cold.transferred} bytes`);
+  assert.equal(warm.assetsFromCache, warm.assets, "immutable assets come from the cache when warm");
+});
+
 test("a wrong password is refused and audited; the right one signs in", async () => {
   await page.goto(base);
   await signIn(page, { Uin: uin, Password: "not-the-password" });
@@ -111,7 +142,10 @@ test("the launch wizard quotes a price; the instance reaches RUNNING in the list
   await page.click("[data-testid=launch]");
   const notice = await page.waitForSelector("[data-testid=notice]");
   instanceId = (await notice.textContent()).match(/ins-[a-z0-9]{8}/)[0];
-  await page.waitForSelector(`tr[data-id=${instanceId}] [data-state=RUNNING]`, { timeout: BOOT_MS });
+  await page.waitForSelector(`tr[data-id=${instanceId}] [data-state=RUNNING]`, { timeout: BOOT_MS }).catch(async (e) => {
+    const i = (await d.cvm().DescribeInstances({ InstanceIds: [instanceId] })).InstanceSet[0];
+    throw new Error(`${e.message}\n${i.InstanceState}: ${i.LatestOperationErrorMsg}\n${d.output.slice(-3000)}`);
+  });
   assert.equal(await page.evaluate(() => window.__noReload), 1, "the list updated in place");
   await page.click(`tr[data-id=${instanceId}] >> text=Console output`);
   await page.waitForSelector("[data-testid=console-output] pre >> text=/YUN-READY/", { timeout: BOOT_MS });
