@@ -66,7 +66,7 @@ static void api_route(const struct config *cfg, const struct console_request *re
 void console_handle(const struct config *cfg, const struct console_request *req, struct console_reply *out)
 {
     memset(out, 0, sizeof *out);
-    reply_security_headers(out, cfg);
+    reply_security_headers(out, cfg, req->header(req->hctx, "host"));
     if (req->body_too_large)
         return reply_error(out, 413, E_CONSOLE_TOO_LARGE, "Console request bodies are limited to %u bytes.",
                            CONSOLE_MAX_BODY);

@@ -20,7 +20,7 @@ void reply_json(struct console_reply *r, unsigned status, json_t *body); /* stea
 /* {"Response":{"Error":{"Code","Message"},"RequestId"}} like the API's, with status */
 void reply_error(struct console_reply *r, unsigned status, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-void reply_security_headers(struct console_reply *r, const struct config *cfg);
+void reply_security_headers(struct console_reply *r, const struct config *cfg, const char *host);
 
 /* parse.c: the untrusted bytes of a request (fuzzed by fuzz/fuzz_console_parse.c) */
 /* The value of cookie `name` in a Cookie header: 0 and out set, or -1 (absent, too long, bad bytes). */

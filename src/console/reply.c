@@ -47,12 +47,19 @@ void reply_error(struct console_reply *r, unsigned status, const char *code, con
                json_pack("{s:{s:{s:s,s:s},s:s}}", "Response", "Error", "Code", code, "Message", msg, "RequestId", rid));
 }
 
-void reply_security_headers(struct console_reply *r, const struct config *cfg)
+void reply_security_headers(struct console_reply *r, const struct config *cfg, const char *host)
 {
-    char objects[256] = "";
+    /* the object store as the browser reaches it: on the host name it reached the console on */
+    char objects[400] = "", name[200];
+    snprintf(name, sizeof name, "%s", host ? host : "127.0.0.1");
+    char *colon = name[0] == '[' ? strstr(name, "]:") : strrchr(name, ':');
+    if (colon)
+        colon[name[0] == '[' ? 1 : 0] = 0;
+    if (strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-[]:") != strlen(name))
+        snprintf(name, sizeof name, "127.0.0.1"); /* nothing of a Host header but a host name goes into the policy */
     if (cfg->object_port > 0)
-        snprintf(objects, sizeof objects, " http://127.0.0.1:%d http://localhost:%d http://%s:%d", cfg->object_port,
-                 cfg->object_port, cfg->object_host, cfg->object_port);
+        snprintf(objects, sizeof objects, " http://%s:%d http://%s:%d", name, cfg->object_port, cfg->object_host,
+                 cfg->object_port);
     reply_header(r, "Content-Security-Policy",
                  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:;"
                  " font-src 'self'; connect-src 'self'%s; form-action 'self'; frame-ancestors 'none';"

@@ -108,6 +108,13 @@ test("first load, cold and warm: bytes transferred and time to the sign-in form"
   assert.equal(warm.assetsFromCache, warm.assets, "immutable assets come from the cache when warm");
 });
 
+test("the zh-CN and en-US catalogues have the same keys, none empty", async () => {
+  const load = async (l) => (await import(path.join(REPO, "console", "src", "locales", `${l}.js`))).default;
+  const en = await load("en-US"), zh = await load("zh-CN");
+  assert.deepEqual(Object.keys(zh).sort(), Object.keys(en).sort());
+  for (const [k, v] of [...Object.entries(en), ...Object.entries(zh)]) assert.ok(v.trim(), `${k} is empty`);
+});
+
 test("a wrong password is refused and audited; the right one signs in", async () => {
   await page.goto(base);
   await signIn(page, { Uin: uin, Password: "not-the-password" });
@@ -149,6 +156,12 @@ test("the launch wizard quotes a price; the instance reaches RUNNING in the list
   assert.equal(await page.evaluate(() => window.__noReload), 1, "the list updated in place");
   await page.click(`tr[data-id=${instanceId}] >> text=Console output`);
   await page.waitForSelector("[data-testid=console-output] pre >> text=/YUN-READY/", { timeout: BOOT_MS });
+  await page.click(`tr[data-id=${instanceId}] >> text=Bind EIP`);
+  await page.waitForSelector(`tr[data-id=${instanceId}] [data-testid=public-ip] >> text=/\\d+\\.\\d+\\.\\d+\\.\\d+/`, { timeout: 20000 })
+    .catch(async (e) => { throw new Error(`${e.message}\nthe page shows: ${await page.textContent("main")}`); });
+  const eips = (await d.vpc().DescribeAddresses({})).AddressSet;
+  assert.equal(eips.length, 1);
+  assert.equal(eips[0].InstanceId, instanceId);
   await shot("instances");
 });
 

@@ -244,11 +244,41 @@ static void failed_sign_ins(void **state)
     limit_reset();
 }
 
+static const char *csp_of(struct console_reply *r)
+{
+    for (int i = 0; i < r->nheaders; i++)
+        if (!strcmp(r->headers[i].name, "Content-Security-Policy"))
+            return r->headers[i].value;
+    return NULL;
+}
+
+/* The policy names the object store on the host the browser used, and nothing else from the Host header. */
+static void security_headers(void **state)
+{
+    (void)state;
+    struct config cfg;
+    config_defaults(&cfg);
+    cfg.object_port = 9501;
+    struct console_reply r;
+    memset(&r, 0, sizeof r);
+    reply_security_headers(&r, &cfg, "192.168.1.5:9500");
+    assert_non_null(strstr(csp_of(&r), "connect-src 'self' http://192.168.1.5:9501"));
+    assert_non_null(strstr(csp_of(&r), "script-src 'self';"));
+    assert_null(strstr(csp_of(&r), "unsafe"));
+    memset(&r, 0, sizeof r);
+    reply_security_headers(&r, &cfg, "x; script-src *:1");
+    assert_null(strstr(csp_of(&r), "script-src *"));
+    assert_non_null(strstr(csp_of(&r), "http://127.0.0.1:9501"));
+    memset(&r, 0, sizeof r);
+    reply_security_headers(&r, &cfg, "[::1]:9500");
+    assert_non_null(strstr(csp_of(&r), "http://[::1]:9501"));
+}
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(totp_vectors),   cmocka_unit_test(totp_window_and_replay),
-                                       cmocka_unit_test(base32),         cmocka_unit_test(cookies),
-                                       cmocka_unit_test(login_bodies),   cmocka_unit_test(sessions_and_csrf),
-                                       cmocka_unit_test(failed_sign_ins)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(totp_vectors),    cmocka_unit_test(totp_window_and_replay),
+                                       cmocka_unit_test(base32),          cmocka_unit_test(cookies),
+                                       cmocka_unit_test(login_bodies),    cmocka_unit_test(sessions_and_csrf),
+                                       cmocka_unit_test(failed_sign_ins), cmocka_unit_test(security_headers)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
