@@ -17,8 +17,18 @@ TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
 
-.PHONY: all run test test-built unit sdk fuzz fuzz-long asan deps clean bench format format-check images fresh-check s3-tests
+.PHONY: all run test test-built unit sdk fuzz fuzz-long asan deps clean bench format format-check images fresh-check s3-tests console
 all: $(BUILD)/yun $(BUILD)/yund
+
+# The web console's front end (console/): npm packages pinned by console/package-lock.json, built by
+# Vite into console/dist, which yund serves under /console/. Rebuilt only when its sources change.
+CONSOLE_SRC := console/index.html console/vite.config.js console/package-lock.json $(wildcard console/src/*.js console/src/*/*.js console/src/*.css)
+console: console/dist/index.html
+console/dist/index.html: $(CONSOLE_SRC)
+	@if [ ! -d console/node_modules ] || [ console/package-lock.json -nt console/node_modules/.package-lock.json ]; then \
+	  cd console && npm ci --no-audit --no-fund --loglevel=error; fi
+	cd console && npx --no-install vite build --logLevel warn
+	@touch $@
 
 # The built-in guest image, from Debian packages; rebuilt only when its recipe changes.
 images:
@@ -73,16 +83,16 @@ deps:
 # deps runs before a separate make, which parses this file again: the pkg-config flags above are
 # computed at parse time, so on a fresh machine they exist only once deps has installed the -dev packages.
 run: deps
-	$(MAKE) all images
+	$(MAKE) all images console
 	$(YUN_UP_WRAP) $(BUILD)/yun up --data $(DATA) --listen $(LISTEN)
 
-sdk: all
+sdk: all console
 	node --test --test-concurrency=1 tests/sdk/
 
 test: deps
 	$(MAKE) test-built
 
-test-built: format-check all asan images
+test-built: format-check all asan images console
 	@set -e; for t in $(patsubst $(BUILD)/%,build-asan/%,$(TEST_BIN)); do echo "== $$t"; \
 	  YUN_TEST_IMAGE_DIR=$(CURDIR)/build/images/tiny $$t; done
 	$(MAKE) fuzz

@@ -12,6 +12,7 @@ PKGS=(
   wrk curl sqlite3
   qemu-system-x86 qemu-utils lz4 cpio kmod e2fsprogs binutils openssh-client iproute2 nftables iputils-ping procps
   awscli s3cmd rclone python3-boto3 nginx-light jq
+  chromium fonts-wqy-microhei
 )
 missing=()
 for p in "${PKGS[@]}"; do
@@ -30,4 +31,8 @@ fi
 # npm packages of the test clients, pinned by package-lock.json
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund --loglevel=error
+fi
+# the web console's build tools and libraries, pinned by console/package-lock.json (make console builds it)
+if [ ! -d console/node_modules ] || [ console/package-lock.json -nt console/node_modules/.package-lock.json ]; then
+  (cd console && npm ci --no-audit --no-fund --loglevel=error)
 fi

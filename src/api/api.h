@@ -176,6 +176,10 @@ struct api_http {
     const char *body;
     size_t body_len;
     int body_too_large;
+    /* A console call (src/console): the caller signed in with a session instead of a signature.
+     * Then body is the action's Params (a JSON object) and the fields below name the action. */
+    const struct principal *session;
+    const char *service, *action, *version, *region, *language;
 };
 
 /* Returns the JSON response body (malloc'd). Never fails to produce an envelope. */

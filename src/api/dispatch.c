@@ -158,7 +158,24 @@ char *api_handle(const struct config *cfg, const struct api_http *req)
     int form_body =
         strcmp(req->method, "POST") == 0 && strncasecmp(ctype, "application/x-www-form-urlencoded", 33) == 0;
 
-    if (authz && *authz) {
+    if (req->session) {
+        /* the console: the session's identity, checked by the console before it calls */
+        ctx.who = *req->session;
+        action_name = req->action;
+        version = req->version;
+        ctx.region = req->region ? req->region : "";
+        ctx.language = req->language;
+        json_error_t je;
+        params = req->body_len ? json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &je) : json_object();
+        if (!params) {
+            set_err(&o, E_INVALID_PARAMETER, "The request parameters are not valid JSON: %s.", je.text);
+            goto answer;
+        }
+        if (!json_is_object(params)) {
+            set_err(&o, E_INVALID_PARAMETER, "The request parameters must be a JSON object.");
+            goto answer;
+        }
+    } else if (authz && *authz) {
         /* TC3-HMAC-SHA256 */
         struct tc3_auth a;
         if (tc3_parse_authorization(authz, &a) != 0) {
@@ -246,6 +263,8 @@ char *api_handle(const struct config *cfg, const struct api_http *req)
         goto answer;
     }
     ctx.action = api_find(version, action_name);
+    if (ctx.action && req->session && req->service && strcmp(req->service, ctx.action->service) != 0)
+        ctx.action = NULL; /* the console names the service too: it must be the action's */
     if (!ctx.action) {
         set_err(&o, E_INVALID_ACTION, "The action `%s` (version %s) does not exist.", action_name, version);
         goto answer;

@@ -159,8 +159,58 @@ static int import_image(int argc, char **argv)
     return rc;
 }
 
+/* yun admin password --data DIR --uin UIN: the console password of a root account or sub-user, from stdin. */
+static int set_password(int argc, char **argv)
+{
+    const char *uin = cli_opt(argc, argv, "--uin", NULL);
+    if (!uin || !*uin || strspn(uin, "0123456789") != strlen(uin)) {
+        fprintf(stderr, "usage: yun admin password --data DIR --uin UIN  (the password is read from standard input)\n");
+        return 2;
+    }
+    char pw[128] = "";
+    if (!fgets(pw, sizeof pw, stdin)) {
+        fprintf(stderr, "yun admin: no password on standard input\n");
+        return 1;
+    }
+    pw[strcspn(pw, "\r\n")] = 0;
+    if (!identity_password_ok(pw)) {
+        memset(pw, 0, sizeof pw);
+        fprintf(stderr, "yun admin: the password must be 8 to 32 characters long\n");
+        return 1;
+    }
+    struct config cfg;
+    struct store *s;
+    if (cli_open_data(argc, argv, &cfg, &s) != 0)
+        return 1;
+    int rc = identity_set_password(s, uin, pw);
+    memset(pw, 0, sizeof pw);
+    char rid[37];
+    random_uuid(rid);
+    audit_write(s, &(struct audit_entry){.owner_uin = uin,
+                                         .user_uin = uin,
+                                         .source_ip = "yun admin",
+                                         .service = "console",
+                                         .action = "SetConsolePassword",
+                                         .resource = uin,
+                                         .result = rc == STORE_FOUND ? "Success" : "ResourceNotFound",
+                                         .request_id = rid});
+    store_close(s);
+    if (rc == STORE_NOT_FOUND) {
+        fprintf(stderr, "yun admin: no root account or sub-user has Uin %s\n", uin);
+        return 1;
+    }
+    if (rc != STORE_FOUND) {
+        fprintf(stderr, "yun admin: the password could not be stored\n");
+        return 1;
+    }
+    printf("console password set for %s\n", uin);
+    return 0;
+}
+
 int cli_admin(int argc, char **argv)
 {
+    if (argc >= 1 && !strcmp(argv[0], "password"))
+        return set_password(argc - 1, argv + 1);
     if (argc >= 1 && !strcmp(argv[0], "hosts"))
         return hosts(argc - 1, argv + 1);
     if (argc >= 1 && !strcmp(argv[0], "import-image"))
@@ -185,6 +235,7 @@ int cli_admin(int argc, char **argv)
         return cli_admin_tier(argc - 1, argv + 1);
     fprintf(stderr, "usage: yun admin create-account --data DIR [--name NAME]\n"
                     "       yun admin audit --data DIR [--limit N]\n"
+                    "       yun admin password --data DIR --uin UIN   (password on standard input)\n"
                     "       yun admin hosts --data DIR\n"
                     "       yun admin recharge --data DIR --uin UIN --cents N\n"
                     "       yun admin price --data DIR list|set|import FILE ...\n"

@@ -19,6 +19,7 @@
 #include "billing/billing.h"
 #include "block/block.h"
 #include "compute/compute.h"
+#include "console/console.h"
 #include "daemon/daemon.h"
 #include "http/http.h"
 #include "identity/identity.h"
@@ -54,7 +55,8 @@ int daemon_open_data(const struct config *cfg, struct store **out, char *err, si
     if (identity_migrate(s, err, errlen) != 0 || compute_migrate(s, err, errlen) != 0 ||
         network_migrate(s, err, errlen) != 0 || block_migrate(s, err, errlen) != 0 ||
         object_migrate(s, err, errlen) != 0 || meter_migrate(s, err, errlen) != 0 ||
-        billing_migrate(s, err, errlen) != 0 || partner_migrate(s, err, errlen) != 0) {
+        billing_migrate(s, err, errlen) != 0 || partner_migrate(s, err, errlen) != 0 ||
+        console_migrate(s, err, errlen) != 0) {
         store_close(s);
         return -1;
     }
@@ -208,6 +210,7 @@ int daemon_run(struct config *cfg)
     signal(SIGPIPE, SIG_IGN);
 
     log_start_batching();
+    console_init(cfg);
     struct http_server *srv = http_start(cfg, err, sizeof err);
     if (!srv) {
         fprintf(stderr, "yund: %s\n", err);
@@ -238,6 +241,9 @@ int daemon_run(struct config *cfg)
         printf("  SecretId     : %s\n  SecretKey    : %s\n", sid, skey);
         printf("  credentials  : %s/credentials.json\n", cfg->data_dir);
     }
+    printf("  web console  : http://%s:%d/console/  (sign in with the Uin and a password from `yun admin password "
+           "--data %s --uin UIN`)\n",
+           strcmp(cfg->listen_host, "0.0.0.0") ? cfg->listen_host : "127.0.0.1", cfg->listen_port, cfg->data_dir);
     if (objects)
         printf("  object store : http://%s:%d  (S3 and COS; path style, or virtual-host BUCKET.%s)\n", cfg->object_host,
                cfg->object_port, cfg->object_domain);

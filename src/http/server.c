@@ -18,6 +18,7 @@
 
 #include "api/api.h"
 #include "api/codes.h"
+#include "console/console.h"
 #include "http/http.h"
 #include "http/preauth.h"
 
@@ -48,6 +49,7 @@ struct conn {
     size_t len, cap, seen;
     size_t reserved; /* this request's share of bodies_in_flight */
     int started, too_large, busy;
+    int console; /* a /console/ request: its own small body bound, answered by src/console */
 };
 
 static void conn_reset(struct conn *cc)
@@ -137,6 +139,40 @@ static void client_ip(struct MHD_Connection *c, char *out, size_t len)
         inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, (socklen_t)len);
 }
 
+/* The console's answer, with its headers (cookies, CSP, caching). */
+static enum MHD_Result console_reply(struct MHD_Connection *c, struct console_reply *out)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(
+        out->len, out->body ? out->body : (void *)"", out->body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+    if (!r) {
+        free(out->body);
+        return MHD_NO;
+    }
+    for (int i = 0; i < out->nheaders; i++)
+        MHD_add_response_header(r, out->headers[i].name, out->headers[i].value);
+    enum MHD_Result ret = MHD_queue_response(c, out->status ? out->status : 500, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static enum MHD_Result console_answer(struct http_server *srv, struct MHD_Connection *c, struct conn *cc,
+                                      const char *url, const char *method, int too_large)
+{
+    char ip[64];
+    client_ip(c, ip, sizeof ip);
+    struct console_request req = {.method = method,
+                                  .path = url,
+                                  .source_ip = ip,
+                                  .header = header_of,
+                                  .hctx = c,
+                                  .body = cc->body ? cc->body : "",
+                                  .body_len = cc->len,
+                                  .body_too_large = too_large};
+    struct console_reply out;
+    console_handle(srv->cfg, &req, &out);
+    return console_reply(c, &out);
+}
+
 static enum MHD_Result early_error(struct MHD_Connection *c, const char *code, const char *message)
 {
     char rid[37];
@@ -150,14 +186,26 @@ static enum MHD_Result early_error(struct MHD_Connection *c, const char *code, c
  * A body over PREAUTH_BODY (or of unknown length) is read only for a known SecretId, or, without
  * an Authorization header, up to UNSIGNED_BODY; its size is reserved against the global bound.
  */
-static enum MHD_Result on_headers(struct http_server *srv, struct MHD_Connection *c, struct conn *cc)
+static enum MHD_Result on_headers(struct http_server *srv, struct MHD_Connection *c, struct conn *cc, const char *url,
+                                  const char *method)
 {
     const struct config *cfg = srv->cfg;
-    MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, BODY_TIMEOUT); /* past the short header timeout */
     const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
     const char *te = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Transfer-Encoding");
     unsigned long long declared = cl ? strtoull(cl, NULL, 10) : 0;
     int unknown = !cl && te;
+    if (console_path(url)) {
+        /* console bodies are small JSON: a larger (or unsized) one is refused before a byte is read,
+         * and the connection keeps the short header timeout */
+        cc->console = 1;
+        if (declared > CONSOLE_MAX_BODY || unknown)
+            return console_answer(srv, c, cc, url, method, 1);
+        if (declared && reserve(cc, (size_t)declared + 1, cfg->body_memory_bytes) != 0)
+            return early_error(c, E_REQUEST_LIMIT_EXCEEDED,
+                               "The server is receiving too many request bodies; retry later.");
+        return MHD_YES;
+    }
+    MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, BODY_TIMEOUT); /* past the short header timeout */
     if (declared > cfg->max_body_bytes)
         cc->too_large = 1;
     if (declared > PREAUTH_BODY || unknown) {
@@ -208,11 +256,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return MHD_NO;
     if (!cc->started) {
         cc->started = 1;
-        return on_headers(srv, c, cc);
+        return on_headers(srv, c, cc, url, method);
     }
     if (*upload_size) {
         cc->seen += *upload_size;
-        if (!cc->too_large && cc->len + *upload_size > srv->cfg->max_body_bytes)
+        if (!cc->too_large && cc->len + *upload_size > (cc->console ? CONSOLE_MAX_BODY : srv->cfg->max_body_bytes))
             cc->too_large = 1;
         if (!cc->too_large && !cc->busy && append_body(srv, cc, upload_data, *upload_size) != 0) {
             cc->busy = 1;
@@ -226,6 +274,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     }
     if (strcmp(url, "/healthz") == 0 && strcmp(method, "GET") == 0)
         return reply(c, srv->ready ? 200 : 503, strdup(srv->ready ? "ok\n" : "starting\n"), "text/plain");
+    if (cc->console && !cc->busy)
+        return console_answer(srv, c, cc, url, method, cc->too_large);
     if (cc->busy && !cc->too_large)
         return early_error(c, E_REQUEST_LIMIT_EXCEEDED,
                            "The server is receiving too many request bodies; retry later.");

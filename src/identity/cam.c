@@ -3,7 +3,6 @@
  * their attachments. Every query is scoped by the caller's root account (owner_uin), so one
  * account can never read or change another's: a foreign id is simply "not found".
  */
-#include <argon2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,17 +29,9 @@ static int valid_user_name(const char *n)
     return 1;
 }
 
-static int hash_password(const char *pw, char *out, size_t len)
-{
-    uint8_t salt[16];
-    if (random_bytes(salt, sizeof salt) != 0)
-        return -1;
-    /* argon2id, 19 MiB, t=2: the OWASP minimum for interactive logins */
-    return argon2id_hash_encoded(2, 19 * 1024, 1, pw, strlen(pw), salt, sizeof salt, 32, out, len) == ARGON2_OK ? 0
-                                                                                                                : -1;
-}
+static int hash_password(const char *pw, char *out, size_t len) { return identity_hash_password(pw, out, len); }
 
-static int password_ok(const char *pw) { return strlen(pw) >= 8 && strlen(pw) <= 32; }
+static int password_ok(const char *pw) { return identity_password_ok(pw); }
 
 /* Resolves a sub-user by name within the caller's account; 1 found, 0 not, -1 error. */
 static int find_user(struct api_ctx *ctx, const char *name, char uin[24])

@@ -54,6 +54,8 @@ static const struct migration identity_migrations[] = {
         " created INTEGER NOT NULL, expires INTEGER NOT NULL);"
         "CREATE INDEX role_sessions_role ON role_sessions (role_id);"
         "CREATE INDEX role_sessions_expires ON role_sessions (expires);"},
+    /* the root account's console password (sub-users keep theirs in users.password_hash) */
+    {4, "ALTER TABLE accounts ADD COLUMN password_hash TEXT;"},
 };
 
 int identity_migrate(struct store *s, char *err, size_t errlen)

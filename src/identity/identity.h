@@ -33,6 +33,21 @@ int identity_find_key(struct store *s, const char *secret_id, const char *token,
 int identity_authorize(struct store *s, struct authz_request *req); /* 1 allow, 0 deny, -1 error */
 void identity_changed(void); /* after any committed change: cached keys are read again */
 
+/* password.c: console passwords (argon2id), for root accounts and sub-users. */
+enum { LOGIN_OK = 0, LOGIN_BAD = 1, LOGIN_NO_CONSOLE = 2, LOGIN_ERROR = -1 };
+int identity_hash_password(const char *pw, char *out, size_t len); /* encoded argon2id; 0 or -1 */
+int identity_password_ok(const char *pw);                          /* 8 to 32 characters */
+/* Sets the password of a root account or a sub-user by uin: STORE_FOUND, STORE_NOT_FOUND, STORE_ERROR. */
+int identity_set_password(struct store *s, const char *uin, const char *pw);
+/* Signs in a root account (uin, user_name "" or NULL), a sub-user by its uin, or a sub-user by the
+ * root account's uin and its name. LOGIN_OK fills who; an unknown user and a wrong password are
+ * both LOGIN_BAD (nothing tells them apart); LOGIN_NO_CONSOLE: the sub-user's ConsoleLogin is 0. */
+int identity_console_login(struct store *s, const char *uin, const char *user_name, const char *pw,
+                           struct principal *who);
+/* An active API key of the user (for the presigned links the console makes): STORE_FOUND, ... */
+int identity_user_key(struct store *s, const char *owner_uin, const char *user_uin, char secret_id[64], char *secret,
+                      size_t len);
+
 /* policy.c: evaluation, pure functions over a parsed document. */
 enum policy_effect { POLICY_NONE = 0, POLICY_ALLOW = 1, POLICY_DENY = 2 };
 struct policy_context {

@@ -198,10 +198,44 @@ static void rule_headers(struct MHD_Response *resp, const struct xnode *rule, co
     obj_buf_free(&e);
 }
 
+/*
+ * The web console (served by the API listener, src/console) uploads and downloads with presigned
+ * URLs from its own origin: that origin is allowed on every bucket, whatever the bucket's rules,
+ * since a presigned URL is already the user's authority; other origins still need a rule.
+ */
+static bool console_origin(const char *origin)
+{
+    if (!origin || !object_config)
+        return false;
+    char own[3][200];
+    snprintf(own[0], sizeof own[0], "http://%s:%d", object_config->listen_host, object_config->listen_port);
+    snprintf(own[1], sizeof own[1], "http://127.0.0.1:%d", object_config->listen_port);
+    snprintf(own[2], sizeof own[2], "http://localhost:%d", object_config->listen_port);
+    for (int i = 0; i < 3; i++)
+        if (strcmp(origin, own[i]) == 0)
+            return true;
+    return false;
+}
+
+static void console_headers(struct MHD_Response *resp, const char *origin, const char *req_headers)
+{
+    MHD_add_response_header(resp, "Access-Control-Allow-Origin", origin);
+    MHD_add_response_header(resp, "Access-Control-Allow-Methods", "GET, PUT, POST, DELETE, HEAD");
+    MHD_add_response_header(resp, "Access-Control-Expose-Headers", "ETag, Content-Length, x-amz-version-id");
+    MHD_add_response_header(resp, "Access-Control-Max-Age", "600");
+    if (req_headers && *req_headers)
+        MHD_add_response_header(resp, "Access-Control-Allow-Headers", req_headers);
+    MHD_add_response_header(resp, "Vary", "Origin");
+}
+
 /* Called by queue() for every answer: the CORS headers of an actual request with an Origin. */
 void cors_response_headers(struct rq *r, struct MHD_Response *resp)
 {
     const char *origin = hdr_in(r, "Origin");
+    if (console_origin(origin) && r->method && strcmp(r->method, "OPTIONS") != 0) {
+        console_headers(resp, origin, NULL);
+        return;
+    }
     if (!origin || !r->bucket[0] || !r->method || strcmp(r->method, "OPTIONS") == 0)
         return;
     const char *acrm = hdr_in(r, "Access-Control-Request-Method");
@@ -218,6 +252,13 @@ static void op_preflight(struct rq *r)
 {
     const char *origin = hdr_in(r, "Origin"), *method = hdr_in(r, "Access-Control-Request-Method");
     const char *req_headers = hdr_in(r, "Access-Control-Request-Headers");
+    if (console_origin(origin)) {
+        struct MHD_Response *resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+        if (resp)
+            console_headers(resp, origin, req_headers);
+        queue(r, 200, resp);
+        return;
+    }
     struct xnode *root;
     bool star = false;
     int configured;

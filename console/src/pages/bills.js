@@ -1,0 +1,46 @@
+// Bills: a month picker, the month's cost by product (table and chart), the daily spend, and a
+// CSV of the month's detail rows.
+import { useEffect, useState } from "preact/hooks";
+import { t } from "../i18n.js";
+import { DailyChart, ErrorBox, dailyCosts, download, html, rowCost, yuan } from "../ui.js";
+import { byProduct, monthDetail, monthOf } from "../bills_data.js";
+
+const CSV_COLUMNS = ["BillMonth", "BusinessCodeName", "ProductCodeName", "ResourceId", "ResourceName", "RegionName",
+  "ZoneName", "PayModeName", "ActionTypeName", "FeeBeginTime", "FeeEndTime"];
+const csvCell = (v) => `"${String(v ?? "").replaceAll('"', '""')}"`;
+
+export function Bills({ me }) {
+  const [month, setMonth] = useState(monthOf(me.Now));
+  const [data, setData] = useState(null);
+  const [error, setError] = useState(null);
+  useEffect(() => {
+    setData(null);
+    setError(null);
+    Promise.all([byProduct(month), monthDetail(month)]).then(([sum, rows]) =>
+      setData({ sum, rows, daily: dailyCosts(month, rows, me.Now) }), setError);
+  }, [month]);
+  const exportCsv = () => {
+    const lines = [[...CSV_COLUMNS, "RealCost"].join(",")];
+    for (const r of data.rows) lines.push([...CSV_COLUMNS.map((c) => csvCell(r[c])), rowCost(r).toFixed(8)].join(","));
+    download(new Blob(["\ufeff" + lines.join("\r\n") + "\r\n"], { type: "text/csv" }), `yun-bill-${month}.csv`);
+  };
+  const products = data?.sum.SummaryOverview || [];
+  return html`<div>
+    <div class="row"><h2>${t("bills.title")}</h2>
+      <label class="inline">${t("bills.month")} <input type="month" name="month" data-testid="month" value=${month}
+        onChange=${(e) => e.target.value && setMonth(e.target.value)} /></label>
+      <button disabled=${!data} onClick=${exportCsv} data-testid="export">${t("bills.export")}</button></div>
+    <${ErrorBox} error=${error} />
+    ${!data && !error && html`<div class="muted">${t("common.loading")}</div>`}
+    ${data && html`
+      <section class="card"><h3>${t("bills.total")}: <span data-testid="bill-total">¥${yuan(data.sum.SummaryTotal?.RealTotalCost)}</span></h3>
+        <table data-testid="by-product"><thead><tr><th>${t("bills.product")}</th><th>${t("bills.cost")}</th><th>${t("bills.ratio")}</th></tr></thead>
+          <tbody>${products.length === 0 ? html`<tr><td colspan="3" class="muted">${t("bills.empty")}</td></tr>` : products.map((p) => html`
+            <tr><td>${p.BusinessCodeName}</td><td>${yuan(p.RealTotalCost)}</td><td>${p.RealTotalCostRatio}%</td></tr>`)}</tbody></table>
+        <div class="bars">${products.map((p) => html`<div class="bar"><span>${p.BusinessCodeName}</span>
+          <meter min="0" max="100" value=${Number(p.RealTotalCostRatio)}></meter></div>`)}</div>
+      </section>
+      <section class="card"><h3>${t("bills.daily")}</h3>
+        <${DailyChart} xs=${data.daily.xs} ys=${data.daily.ys} label=${t("bills.daily")} testid="bill-chart" /></section>`}
+  </div>`;
+}

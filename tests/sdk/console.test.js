@@ -1,0 +1,343 @@
+/*
+ * The web console in a real browser: Debian's chromium, headless, driven by playwright-core,
+ * against one real yund (--test-clock) with real guests. Sign-in (a wrong password refused and
+ * audited), a sub-user's denial shown as a denial, the launch wizard with its price, the instance
+ * reaching RUNNING in the list without a reload, its console output, stop and terminate; a bucket,
+ * an upload with its progress bar, the download compared byte for byte, a shared link opened
+ * without credentials; the bill of the month with its chart; Chinese; a cross-site form post
+ * refused; the idle timeout and sign-out ending the session. Screenshots go to docs/console/.
+ */
+"use strict";
+const { test, before, after } = require("node:test");
+const assert = require("node:assert/strict");
+const crypto = require("node:crypto");
+const fs = require("node:fs");
+const http = require("node:http");
+const path = require("node:path");
+const { chromium } = require("playwright-core");
+const { startDaemon, freePort, REPO } = require("./lib/yund");
+
+const BOOT_MS = 60000;
+const SHOTS = path.join(REPO, "docs", "console");
+const CHROMIUM = ["/usr/lib/chromium/chromium", "/usr/bin/chromium"].find((p) => fs.existsSync(p));
+const PASSWORD = "console-pass-1";
+
+let d, browser, ctx, page, base, uin;
+
+function setPassword(who, pw) {
+  const r = d.run(["admin", "password", "--data", d.dataDir, "--uin", who], { input: `${pw}\n` });
+  assert.equal(r.status, 0, r.stderr);
+}
+
+async function shot(name) {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
+}
+
+async function signIn(p, { Uin, UserName = "", Password }) {
+  await p.fill("input[name=uin]", Uin);
+  await p.fill("input[name=user]", UserName);
+  await p.fill("input[name=password]", Password);
+  await p.click("button[type=submit]");
+}
+
+before(async () => {
+  d = await startDaemon({ args: ["--test-clock"] });
+  uin = d.creds.Uin;
+  setPassword(uin, PASSWORD);
+  d.admin("recharge", "--uin", uin, "--cents", "1000000");
+  base = `http://127.0.0.1:${d.port}/console/`;
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox", "--lang=en-US"] });
+  ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "en-US", acceptDownloads: true });
+  page = await ctx.newPage();
+  page.on("dialog", (dlg) => dlg.accept());
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (d) await d.destroy();
+});
+
+test("the console is served with a strict CSP, immutable assets and an index that is revalidated", async () => {
+  const r = await fetch(base);
+  assert.equal(r.status, 200);
+  const csp = r.headers.get("content-security-policy");
+  assert.match(csp, /script-src 'self';/);
+  assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
+  assert.equal(r.headers.get("cache-control"), "no-cache");
+  const htmlText = await r.text();
+  assert.doesNotMatch(htmlText, /<script>(?!<\/script>)|<script(?![^>]*src=)[^>]*>/, "no inline script");
+  const asset = htmlText.match(/\/console\/assets\/[^"]+\.js/)[0];
+  const a = await fetch(`http://127.0.0.1:${d.port}${asset}`);
+  assert.equal(a.status, 200);
+  assert.match(a.headers.get("cache-control"), /immutable/);
+  assert.equal((await fetch(`http://127.0.0.1:${d.port}/console/assets/..%2f..%2fyun.db`)).status, 404);
+  // a console body over the bound is refused before it is read
+  const big = await fetch(`${base}api/login`, { method: "POST", body: "x".repeat(70000), headers: { Origin: base.slice(0, -9) } });
+  assert.equal(big.status, 413);
+});
+
+/* Bytes the page transferred (HTML + assets, by the Resource Timing API) and when it was interactive. */
+async function loadFigures(p) {
+  return p.evaluate(() => {
+    const nav = performance.getEntriesByType("navigation")[0];
+    const res = performance.getEntriesByType("resource").filter((r) => r.name.includes("/console/assets/"));
+    return {
+      transferred: nav.transferSize + res.reduce((a, r) => a + r.transferSize, 0),
+      interactiveMs: Math.round(nav.domInteractive),
+      assetsFromCache: res.filter((r) => r.transferSize === 0).length,
+      assets: res.length,
+    };
+  });
+}
+
+test("first load, cold and warm: bytes transferred and time to the sign-in form", async (t) => {
+  const c = await browser.newContext({ locale: "en-US" });
+  const p = await c.newPage();
+  let t0 = Date.now();
+  await p.goto(base);
+  await p.waitForSelector("[data-testid=signin]");
+  const cold = { ...(await loadFigures(p)), formMs: Date.now() - t0 };
+  t0 = Date.now();
+  await p.reload();
+  await p.waitForSelector("[data-testid=signin]");
+  const warm = { ...(await loadFigures(p)), formMs: Date.now() - t0 };
+  await c.close();
+  t.diagnostic(`console first load: cold ${JSON.stringify(cold)}, warm ${JSON.stringify(warm)}`);
+  assert.ok(cold.transferred < 200 * 1024, `cold load ${cold.transferred} bytes`);
+  assert.equal(warm.assetsFromCache, warm.assets, "immutable assets come from the cache when warm");
+});
+
+test("the zh-CN and en-US catalogues have the same keys, none empty", async () => {
+  const load = async (l) => (await import(path.join(REPO, "console", "src", "locales", `${l}.js`))).default;
+  const en = await load("en-US"), zh = await load("zh-CN");
+  assert.deepEqual(Object.keys(zh).sort(), Object.keys(en).sort());
+  for (const [k, v] of [...Object.entries(en), ...Object.entries(zh)]) assert.ok(v.trim(), `${k} is empty`);
+});
+
+test("a wrong password is refused and audited; the right one signs in", async () => {
+  await page.goto(base);
+  await signIn(page, { Uin: uin, Password: "not-the-password" });
+  await page.waitForSelector("[data-testid=error]");
+  assert.match(await page.textContent("[data-testid=error]"), /AuthFailure\.LoginFailed/);
+  const refused = d.audit(50).filter((e) => e.Service === "console" && e.Action === "ConsoleLogin" && e.Result === "AuthFailure.LoginFailed");
+  assert.equal(refused.length, 1);
+  assert.equal(refused[0].Uin, uin);
+  await shot("signin");
+  await signIn(page, { Uin: uin, Password: PASSWORD });
+  await page.waitForSelector("[data-testid=nav-instances]");
+  const cookies = await ctx.cookies();
+  const session = cookies.find((c) => c.name === "yun_session");
+  assert.ok(session.httpOnly);
+  assert.equal(session.sameSite, "Strict");
+  assert.ok(d.audit(50).some((e) => e.Action === "ConsoleLogin" && e.Result === "Success"));
+  // the store holds a hash of the session id, never the id
+  const rows = d.exec("sqlite3", [path.join(d.dataDir, "yun.db"), "SELECT id_hash FROM console_sessions"]).stdout;
+  assert.ok(!rows.includes(session.value));
+  assert.ok(rows.includes(crypto.createHash("sha256").update(session.value).digest("hex")));
+});
+
+let instanceId;
+test("the launch wizard quotes a price; the instance reaches RUNNING in the list without a reload; its console output", async () => {
+  await page.click("[data-testid=nav-instances]");
+  await page.waitForSelector("[data-testid=instances]");
+  await page.evaluate(() => { window.__noReload = 1; });
+  await page.click("[data-testid=open-wizard]");
+  await page.waitForSelector("[data-testid=price] >> text=/¥[0-9.]+ per hour/");
+  await page.fill("input[name=name]", "web-1");
+  await shot("launch-wizard");
+  await page.click("[data-testid=launch]");
+  const notice = await page.waitForSelector("[data-testid=notice]");
+  instanceId = (await notice.textContent()).match(/ins-[a-z0-9]{8}/)[0];
+  await page.waitForSelector(`tr[data-id=${instanceId}] [data-state=RUNNING]`, { timeout: BOOT_MS }).catch(async (e) => {
+    const i = (await d.cvm().DescribeInstances({ InstanceIds: [instanceId] })).InstanceSet[0];
+    throw new Error(`${e.message}\n${i.InstanceState}: ${i.LatestOperationErrorMsg}\n${d.output.slice(-3000)}`);
+  });
+  assert.equal(await page.evaluate(() => window.__noReload), 1, "the list updated in place");
+  await page.click(`tr[data-id=${instanceId}] >> text=Console output`);
+  await page.waitForSelector("[data-testid=console-output] pre >> text=/YUN-READY/", { timeout: BOOT_MS });
+  await page.click(`tr[data-id=${instanceId}] >> text=Bind EIP`);
+  await page.waitForSelector(`tr[data-id=${instanceId}] [data-testid=public-ip] >> text=/\\d+\\.\\d+\\.\\d+\\.\\d+/`, { timeout: 20000 })
+    .catch(async (e) => { throw new Error(`${e.message}\nthe page shows: ${await page.textContent("main")}`); });
+  const eips = (await d.vpc().DescribeAddresses({})).AddressSet;
+  assert.equal(eips.length, 1);
+  assert.equal(eips[0].InstanceId, instanceId);
+  await shot("instances");
+});
+
+test("the idle timeout (business clock) ends the session; the bill of the month has its chart", async () => {
+  d.admin("clock", "--advance", "2h"); // the instance runs two hours: a bill; the session idles out
+  await page.waitForSelector("[data-testid=signin]", { timeout: 10000 });
+  await signIn(page, { Uin: uin, Password: PASSWORD });
+  await page.waitForSelector("[data-testid=nav-bills]");
+  await page.click("[data-testid=nav-bills]");
+  for (let i = 0; i < 40; i++) { // settlement of the moved hours runs on billing's controller
+    await page.waitForSelector("[data-testid=bill-total]");
+    if (!/¥0\.00/.test(await page.textContent("[data-testid=bill-total]"))) break;
+    await new Promise((r) => setTimeout(r, 500));
+    await page.click("[data-testid=nav-overview]");
+    await page.click("[data-testid=nav-bills]");
+  }
+  assert.doesNotMatch(await page.textContent("[data-testid=bill-total]"), /¥0\.00/);
+  assert.match(await page.textContent("[data-testid=by-product]"), /云服务器|CVM/);
+  await page.waitForSelector("[data-testid=bill-chart] canvas");
+  const dl = page.waitForEvent("download");
+  await page.click("[data-testid=export]");
+  const csv = fs.readFileSync(await (await dl).path(), "utf8");
+  assert.match(csv, new RegExp(instanceId));
+  await shot("bills");
+  await page.click("[data-testid=nav-overview]");
+  await page.waitForSelector("[data-testid=overview-chart] canvas");
+  await page.waitForSelector("[data-testid=count-instances] .big");
+  assert.equal((await page.textContent("[data-testid=count-instances] .big")).trim(), "1");
+  await shot("overview");
+});
+
+test("stop, then terminate, from the list", async () => {
+  await page.click("[data-testid=nav-instances]");
+  await page.waitForSelector(`tr[data-id=${instanceId}] [data-state=RUNNING]`);
+  await page.click(`tr[data-id=${instanceId}] >> text=Stop`);
+  await page.waitForSelector(`tr[data-id=${instanceId}] [data-state=STOPPED]`, { timeout: BOOT_MS });
+  await page.click(`tr[data-id=${instanceId}] >> text=Terminate`);
+  await page.waitForFunction((id) => {
+    const s = document.querySelector(`tr[data-id=${id}] [data-state]`);
+    return !s || ["TERMINATING", "SHUTDOWN"].includes(s.dataset.state);
+  }, instanceId, { timeout: 20000 }).catch(async (e) => {
+    throw new Error(`${e.message}\nthe page shows: ${await page.textContent("main")}`);
+  });
+  const left = await d.cvm().DescribeInstances({ InstanceIds: [instanceId] });
+  assert.ok(left.TotalCount === 0 || left.InstanceSet[0].InstanceState === "TERMINATING");
+});
+
+test("a bucket: upload with progress, download byte for byte, a shared link opened anonymously", async () => {
+  await page.click("[data-testid=nav-storage]");
+  await page.fill("input[name=bucket]", "console-files");
+  await page.click("[data-testid=create-bucket]");
+  await page.click("tr[data-bucket=console-files] >> text=Open");
+  const bytes = crypto.randomBytes(3 << 20);
+  await page.setInputFiles("[data-testid=upload]", { name: "data.bin", mimeType: "application/octet-stream", buffer: bytes });
+  await page.waitForSelector("[data-testid=upload-progress][data-done='1']", { timeout: 30000 });
+  const progress = await page.$eval("[data-testid=upload-progress] progress", (p) => [p.value, p.max]);
+  assert.equal(progress[0], progress[1]);
+  await page.waitForSelector("tr[data-key='data.bin']");
+  const dl = page.waitForEvent("download");
+  await page.click("tr[data-key='data.bin'] >> text=Download");
+  const got = fs.readFileSync(await (await dl).path());
+  assert.ok(got.equals(bytes), "the download is the upload");
+  await page.click("tr[data-key='data.bin'] >> text=Share link");
+  const url = await page.inputValue("[data-testid=share-url]");
+  await shot("storage");
+  const anon = await fetch(url); // no cookie, no key: the link alone
+  assert.equal(anon.status, 200);
+  assert.ok(Buffer.from(await anon.arrayBuffer()).equals(bytes));
+  const tampered = await fetch(url.replace(/X-Amz-Expires=\d+/, "X-Amz-Expires=604800"));
+  assert.equal(tampered.status, 403);
+});
+
+test("a sub-user sees the denial; one without console access cannot sign in", async () => {
+  const cam = d.cam();
+  await cam.AddUser({ Name: "viewer", ConsoleLogin: 1, Password: "viewer-pass-1" });
+  await cam.AddUser({ Name: "api-only", ConsoleLogin: 0, Password: "apionly-pass-1" });
+  const c2 = await browser.newContext({ locale: "en-US" });
+  const p2 = await c2.newPage();
+  await p2.goto(base);
+  await signIn(p2, { Uin: uin, UserName: "api-only", Password: "apionly-pass-1" });
+  await p2.waitForSelector("[data-testid=error]");
+  assert.match(await p2.textContent("[data-testid=error]"), /ConsoleLoginDisabled/);
+  await signIn(p2, { Uin: uin, UserName: "viewer", Password: "viewer-pass-1" });
+  await p2.waitForSelector("[data-testid=nav-instances]");
+  await p2.click("[data-testid=nav-instances]");
+  await p2.waitForSelector("[data-testid=denied]");
+  const text = await p2.textContent("[data-testid=denied]");
+  assert.match(text, /UnauthorizedOperation/);
+  assert.match(text, /cvm:DescribeInstances/);
+  await p2.screenshot({ path: path.join(SHOTS, "denied.png") });
+  await c2.close();
+  assert.ok(d.audit(100).some((e) => e.Action === "DescribeInstances" && e.Result === "UnauthorizedOperation"));
+});
+
+test("switching to Chinese translates the page", async () => {
+  await page.click("[data-testid=nav-instances]");
+  await page.click("[data-testid=lang]");
+  await page.waitForSelector("[data-testid=nav-bills] >> text=费用账单");
+  assert.match(await page.textContent("h2"), /云服务器实例/);
+  assert.equal(await page.getAttribute("html", "lang"), "zh-CN");
+  await shot("instances-zh");
+  await page.click("[data-testid=lang]");
+  await page.waitForSelector("[data-testid=nav-bills] >> text=Bills");
+});
+
+test("a cross-site form post is refused and audited", async () => {
+  const port = await freePort();
+  const evil = http.createServer((req, res) => {
+    res.setHeader("Content-Type", "text/html");
+    res.end(`<form id=f method=POST enctype=text/plain action="${base}api/call">
+      <input name='{"Service":"cvm","Version":"2017-03-12","Action":"TerminateInstances","Params":{"InstanceIds":["${instanceId}"]},"x":"' value='"}'></form>
+      <script>document.getElementById("f").submit()</script>`);
+  }).listen(port, "127.0.0.1");
+  try {
+    const p = await ctx.newPage();
+    await p.goto(`http://127.0.0.1:${port}/`);
+    await p.waitForURL(/\/console\/api\/call/);
+    const body = await p.textContent("body");
+    assert.match(body, /AuthFailure\.(CSRFTokenInvalid|NotSignedIn)/);
+    await p.close();
+  } finally { evil.close(); }
+  assert.ok(d.audit(100).some((e) => e.Action === "ConsoleRequest" && e.Result === "AuthFailure.CSRFTokenInvalid"));
+});
+
+/* RFC 6238 as an authenticator app computes it, from the base32 key the console showed. */
+function totp(b32, unix) {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = "";
+  for (const c of b32) bits += alphabet.indexOf(c).toString(2).padStart(5, "0");
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const msg = Buffer.alloc(8);
+  msg.writeBigUInt64BE(BigInt(Math.floor(unix / 30)));
+  const mac = crypto.createHmac("sha1", key).update(msg).digest();
+  const off = mac[19] & 15;
+  return String((mac.readUInt32BE(off) & 0x7fffffff) % 1000000).padStart(6, "0");
+}
+const serverNow = async (p) => (await p.evaluate(() => fetch("/console/api/session").then((r) => r.json()))).Response.Now;
+
+test("an authenticator bound by its QR code; then sign-in asks for its code", async () => {
+  await page.click("[data-testid=nav-security]");
+  await page.click("[data-testid=mfa-bind]");
+  await page.waitForSelector("[data-testid=mfa-qr]");
+  assert.match(await page.getAttribute("[data-testid=mfa-qr]", "src"), /^data:image\/png;base64,/);
+  const secret = (await page.textContent("[data-testid=mfa-secret]")).trim();
+  await shot("security-mfa");
+  await page.fill("input[name=code]", totp(secret, await serverNow(page)));
+  await page.click("button[type=submit]");
+  await page.waitForSelector("[data-testid=mfa-state] >> text=/is bound/");
+  d.admin("clock", "--advance", "60s"); // the next code: each one is taken once
+  await page.click("[data-testid=signout]");
+  await page.waitForSelector("[data-testid=signin]");
+  await signIn(page, { Uin: uin, Password: PASSWORD });
+  await page.waitForSelector("input[name=code]");
+  await page.fill("input[name=code]", "000000" === totp(secret, await serverNow(page)) ? "111111" : "000000");
+  await page.click("button[type=submit]");
+  await page.waitForSelector("[data-testid=error] >> text=/MFACodeWrong/");
+  await page.fill("input[name=code]", totp(secret, await serverNow(page)));
+  await page.click("button[type=submit]");
+  await page.waitForSelector("[data-testid=nav-instances]");
+  assert.ok(d.audit(100).some((e) => e.Action === "ConsoleMfaBind" && e.Result === "Success"));
+  assert.ok(d.audit(100).some((e) => e.Action === "ConsoleMfaVerify" && e.Result === "AuthFailure.MFACodeWrong"));
+});
+
+test("after sign-out the session's cookie and token call nothing", async () => {
+  const cookies = await ctx.cookies();
+  const jar = cookies.map((c) => `${c.name}=${c.value}`).join("; ");
+  const csrf = cookies.find((c) => c.name === "yun_csrf").value;
+  const callWith = () => fetch(`${base}api/call`, {
+    method: "POST",
+    headers: { Cookie: jar, "X-CSRF-Token": csrf, Origin: `http://127.0.0.1:${d.port}`, "Content-Type": "application/json" },
+    body: JSON.stringify({ Service: "cvm", Version: "2017-03-12", Action: "DescribeZones", Params: {} }),
+  });
+  assert.equal((await callWith()).status, 200); // the same request works before
+  await page.click("[data-testid=signout]");
+  await page.waitForSelector("[data-testid=signin]");
+  const r = await callWith();
+  assert.equal(r.status, 401);
+  assert.equal((await r.json()).Response.Error.Code, "AuthFailure.NotSignedIn");
+});
