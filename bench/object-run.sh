@@ -20,7 +20,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$BIN" up --data "$W/data" --listen "127.0.0.1:$API" --object-listen "127.0.0.1:$OBJ" > "$W/yund.log" 2>&1 &
+# the object gateway's rate limit off: the benchmark measures the pipeline, not the limiter's refusals
+echo '{"object": {"rate_per_second": 0}}' > "$W/config.json"
+"$BIN" up --data "$W/data" --listen "127.0.0.1:$API" --object-listen "127.0.0.1:$OBJ" --config "$W/config.json" > "$W/yund.log" 2>&1 &
 YUN_PID=$!
 for _ in $(seq 100); do [ -s "$W/data/credentials.json" ] && curl -s "http://127.0.0.1:$OBJ/" >/dev/null && break; sleep 0.1; done
 export AK=$(jq -r .SecretId "$W/data/credentials.json") SK=$(jq -r .SecretKey "$W/data/credentials.json")

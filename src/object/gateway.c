@@ -15,6 +15,7 @@
  */
 #include <ctype.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -148,7 +149,22 @@ static enum meter_kind meter_kind_of(const struct rq *r)
     return METER_OTHER;
 }
 
-/* Headers arrived: authenticate, route, authorise, open the body sink. */
+/* The object door of the shared rate limiter: per account, or per peer address for anonymous
+ * requests. Over the limit: S3's SlowDown, before anything is read or changed. */
+static bool rate_allowed(struct rq *r)
+{
+    char key[INET6_ADDRSTRLEN + 32];
+    if (r->auth == AUTH_ANON)
+        snprintf(key, sizeof key, "ip:%s", r->source_ip);
+    else
+        snprintf(key, sizeof key, "%s", r->who.owner_uin);
+    if (rate_allow(RATE_OBJECT, key))
+        return true;
+    fail(r, 503, "SlowDown", "Please reduce your request rate.");
+    return false;
+}
+
+/* Headers arrived: authenticate, route, rate-limit, authorise, open the body sink. */
 void begin(struct rq *r)
 {
     new_request_id(r);
@@ -168,6 +184,8 @@ void begin(struct rq *r)
     }
     enum scope scope = scope_of(r);
     r->op = route(r, scope);
+    if (!rate_allowed(r))
+        return;
     if (!r->op) {
         fail(r,
              strcmp(r->method, "GET") == 0 || strcmp(r->method, "PUT") == 0 || strcmp(r->method, "HEAD") == 0 ||
@@ -298,6 +316,7 @@ static void *uri_log(void *cls, const char *uri, struct MHD_Connection *c)
     r->conn = cn;
     r->source_ip = cn->ip;
     r->file.fd = -1;
+    r->t0_us = time_now_us();
     r->uri = strdup(uri ? uri : "/");
     char *qm = r->uri ? strchr(r->uri, '?') : NULL;
     r->raw_path = !r->uri ? NULL : qm ? strndup(r->uri, (size_t)(qm - r->uri)) : strdup(r->uri);
@@ -308,6 +327,28 @@ static void *uri_log(void *cls, const char *uri, struct MHD_Connection *c)
     }
     cn->pending = r;
     return r;
+}
+
+/* The request log: the line the API writes too, with the S3 operation, bucket and key. */
+static void log_line(const struct rq *r)
+{
+    bool anon = r->auth == AUTH_ANON || !r->who.owner_uin[0];
+    struct request_line l = {.service = "object",
+                             .rid = r->request_id,
+                             .account = anon ? "" : r->who.owner_uin,
+                             .user = anon ? "" : r->who.user_uin,
+                             .ip = r->source_ip,
+                             .action = r->op ? r->op->name : "",
+                             .bucket = r->bucket,
+                             .key = r->key ? r->key : "",
+                             .code = r->result[0]                   ? r->result
+                                     : r->status && r->status < 400 ? ""
+                                                                    : r->err_code,
+                             .status = r->status ? (int)r->status : 499,
+                             .bytes_in = (int64_t)r->decoded,
+                             .bytes_out = (int64_t)r->bytes_out,
+                             .ms = (double)(time_now_us() - r->t0_us) / 1000.0};
+    log_request(&l);
 }
 
 static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
@@ -324,6 +365,8 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum 
     if (r->started && r->request_id[0] && !r->audited && (mutating(r) || r->auth_failed)) {
         audit(r, r->status && r->status < 400 ? "Success" : r->result[0] ? r->result : "Incomplete");
     }
+    if (r->started)
+        log_line(r);
     /* between requests, the connection waits for the next one's headers */
     if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
         MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, HEADER_TIMEOUT);

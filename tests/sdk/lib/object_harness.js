@@ -17,10 +17,11 @@ const DOMAIN = "s3.yun.test";
 const COS_DOMAIN = "cos.yun.test";
 
 /* A daemon whose object store listens on its own free port. domain: virtual-host base domain;
- * args: more `yun up` flags (e.g. ["--test-clock"]). */
-async function startObjectDaemon({ domain = DOMAIN, args } = {}) {
+ * args: more `yun up` flags (e.g. ["--test-clock"]); object: more keys of the config's "object"
+ * section (e.g. {rate_per_second: 5}). */
+async function startObjectDaemon({ domain = DOMAIN, args, object = {} } = {}) {
   const objectPort = await freePort();
-  const d = await startDaemon({ config: { object: { host: "127.0.0.1", port: objectPort, domain } }, args });
+  const d = await startDaemon({ config: { object: { host: "127.0.0.1", port: objectPort, domain, ...object } }, args });
   d.objectPort = objectPort;
   d.objectEndpoint = `http://127.0.0.1:${objectPort}`;
   assert.equal(d.creds.ObjectEndpoint, d.objectEndpoint, "credentials.json names the object endpoint");
