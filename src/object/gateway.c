@@ -33,6 +33,10 @@
 #define HEADER_TIMEOUT     10u  /* seconds of silence before a request's headers are complete (and between requests) */
 /* seconds of silence while a request's body or answer is moving (or a long commit runs) */
 #define REQUEST_TIMEOUT    300u
+/* a connection's buffer (request line and headers, body chunks as they are read): libmicrohttpd
+ * zeroes all of it between requests, so it costs on every small GET; 32 KiB holds S3's 8 KiB of
+ * headers with room to spare */
+#define CONNECTION_MEMORY  ((size_t)(32u << 10))
 
 struct object_gateway {
     struct MHD_Daemon *mhd;
@@ -451,17 +455,19 @@ struct object_gateway *object_gateway_start(const struct config *cfg, char *err,
         engine_stop();
         return NULL;
     }
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    /* the cores this process may run on (taskset, cgroup cpusets), not all the machine's: workers
+     * beyond them only add context switches between epoll loops */
+    cpu_set_t cpus;
+    long cores = sched_getaffinity(0, sizeof cpus, &cpus) == 0 ? CPU_COUNT(&cpus) : sysconf(_SC_NPROCESSORS_ONLN);
     /* fsync and SQLite commits block a worker: more workers than cores keep GETs flowing meanwhile */
     unsigned threads = cfg->threads > 0 ? (unsigned)cfg->threads : (unsigned)(cores > 0 ? cores : 2) * 2;
-    g->mhd =
-        MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request,
-                         g, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE, threads,
-                         MHD_OPTION_URI_LOG_CALLBACK, uri_log, NULL, MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
-                         MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL, MHD_OPTION_CONNECTION_TIMEOUT,
-                         HEADER_TIMEOUT, MHD_OPTION_CONNECTION_LIMIT, 4096u, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-                         PER_IP_CONNECTIONS, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64u << 10),
-                         MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
+    g->mhd = MHD_start_daemon(
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, g,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE, threads,
+        MHD_OPTION_URI_LOG_CALLBACK, uri_log, NULL, MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL, MHD_OPTION_CONNECTION_TIMEOUT, HEADER_TIMEOUT,
+        MHD_OPTION_CONNECTION_LIMIT, 4096u, MHD_OPTION_PER_IP_CONNECTION_LIMIT, PER_IP_CONNECTIONS,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONNECTION_MEMORY, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
     if (!g->mhd) {
         snprintf(err, errlen, "cannot listen on %s:%d (in use or not permitted)", cfg->object_host, cfg->object_port);
         free(g);
