@@ -137,5 +137,7 @@ int run_command(char *const argv[], const char *input, char *out, size_t outlen,
 int file_write_atomic(const char *path, const void *data, size_t len, int mode); /* tmp + fsync + rename + dir fsync */
 int file_read_all(const char *path, char **out, size_t *len);
 int mkdir_p(const char *path, int mode);
+/* snprintf(dst, size, "%s", src) without the formatting machinery (hot paths); NULL copies "" */
+void str_copy(char *dst, size_t size, const char *src);
 
 #endif
