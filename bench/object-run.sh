@@ -2,7 +2,7 @@
 # Object store benchmark: pre-signed requests replayed by wrk against yund's object listener and,
 # as the ceiling, against nginx serving the same bytes from its own temp config (never the system
 # one). Server pinned to CPU 0, wrk to CPU 1. Writes a Markdown table to bench/object-results.md.
-#   DUR=10 bench/object-run.sh          (YUN_BIN overrides build/yun; LIST_KEYS=1000000)
+#   DUR=10 bench/object-run.sh          (YUN_BIN overrides build/yun; LIST_KEYS=1000000; YUN_CONFIG_JSON)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${YUN_BIN:-build/yun}
@@ -21,7 +21,9 @@ cleanup() {
 trap cleanup EXIT
 
 # the object gateway's rate limit off: the benchmark measures the pipeline, not the limiter's refusals
-echo '{"object": {"rate_per_second": 0}}' > "$W/config.json"
+# (YUN_CONFIG_JSON replaces the config, e.g. '{}' for a build from before the limiter)
+NO_LIMIT='{"object": {"rate_per_second": 0}}'
+echo "${YUN_CONFIG_JSON:-$NO_LIMIT}" > "$W/config.json"
 # pinned from the start, as nginx is: yund sizes its worker pool from the cores it may use
 taskset -c 0 "$BIN" up --data "$W/data" --listen "127.0.0.1:$API" --object-listen "127.0.0.1:$OBJ" --config "$W/config.json" > "$W/yund.log" 2>&1 &
 YUN_PID=$!
