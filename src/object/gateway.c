@@ -179,7 +179,9 @@ void begin(struct rq *r)
         return;
     }
     if (strcmp(r->method, "OPTIONS") == 0) {
-        cors_preflight(r); /* a CORS preflight is never signed: the bucket's rules decide */
+        /* a CORS preflight is never signed: the bucket's rules decide, once the address may ask */
+        if (rate_allowed(r))
+            cors_preflight(r);
         return;
     }
     if (authenticate(r) != 0) {

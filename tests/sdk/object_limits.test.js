@@ -81,6 +81,14 @@ test("rate limit: anonymous requests are limited by address, apart from the acco
   assert.ok(ok >= BURST - 1 && ok <= BURST + 2, `${ok} anonymous GETs allowed with a burst of ${BURST}`);
   assert.equal(ok + slow.length, first.length);
   assert.equal(H.errorCode(slow[0].body), "SlowDown");
+  // CORS preflights are unsigned: limited by address as well (the address is still out of tokens)
+  const pre = await new Promise((resolve, reject) => {
+    const req = http.request({ host: "127.0.0.1", port: d.objectPort, method: "OPTIONS", path: "/limits/public", agent: false,
+      headers: { Origin: "http://example.com", "Access-Control-Request-Method": "GET" } }, (res) => { res.resume(); resolve(res.statusCode); });
+    req.on("error", reject);
+    req.end();
+  });
+  assert.equal(pre, 503, "a preflight flood is refused like any anonymous request");
   // another address has its own bucket; so has the account
   const other = await anonGet("/limits/public", "127.0.0.2");
   assert.equal(other.status, 200, "127.0.0.2 is not limited by 127.0.0.1's requests");
