@@ -17,7 +17,6 @@
 enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
 void log_set_level(enum log_level level);
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void log_json(json_t *record); /* one structured line; steals the reference */
 /* The request line both pipelines (API, object gateway) write: one JSON object per request.
  * NULL strings are left out; status 0 leaves out status and bytes. */
 struct request_line {

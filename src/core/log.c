@@ -1,6 +1,7 @@
 /*
- * log: one line per event on stderr. Requests are logged as one JSON object per line so
- * operators can grep and parse them; other messages are plain text with a level.
+ * log: one line per event on stderr. Requests (the API's and the object gateway's) are logged
+ * as one JSON object per line by log_request(), so operators can grep and parse them; other
+ * messages are plain text with a level.
  *
  * Lines are appended to a shared buffer that a logger thread writes out every few milliseconds
  * (or at once when it fills): one write(2) per batch instead of one per request, because under
@@ -115,17 +116,6 @@ void log_msg(enum log_level level, const char *fmt, ...)
         len = sizeof line - 2;
     line[len++] = '\n';
     emit(line, len);
-}
-
-void log_json(json_t *record)
-{
-    char line[2048];
-    size_t n = json_dumpb(record, line, sizeof line - 1, JSON_COMPACT);
-    json_decref(record);
-    if (n == 0 || n > sizeof line - 1)
-        return; /* a request line never gets this long: every field is bounded */
-    line[n++] = '\n';
-    emit(line, n);
 }
 
 /* A JSON string of at most max bytes of s: quotes, backslashes and control bytes escaped, bytes
