@@ -2,7 +2,7 @@
 # Object store benchmark: pre-signed requests replayed by wrk against yund's object listener and,
 # as the ceiling, against nginx serving the same bytes from its own temp config (never the system
 # one). Server pinned to CPU 0, wrk to CPU 1. Writes a Markdown table to bench/object-results.md.
-#   DUR=10 bench/object-run.sh          (YUN_BIN overrides build/yun; LIST_KEYS=1000000)
+#   DUR=10 bench/object-run.sh          (YUN_BIN overrides build/yun; LIST_KEYS=1000000; YUN_CONFIG_JSON)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${YUN_BIN:-build/yun}
@@ -20,7 +20,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$BIN" up --data "$W/data" --listen "127.0.0.1:$API" --object-listen "127.0.0.1:$OBJ" > "$W/yund.log" 2>&1 &
+# the object gateway's rate limit off: the benchmark measures the pipeline, not the limiter's refusals
+# (YUN_CONFIG_JSON replaces the config, e.g. '{}' for a build from before the limiter)
+NO_LIMIT='{"object": {"rate_per_second": 0}}'
+echo "${YUN_CONFIG_JSON:-$NO_LIMIT}" > "$W/config.json"
+# pinned from the start, as nginx is: yund sizes its worker pool from the cores it may use
+taskset -c 0 "$BIN" up --data "$W/data" --listen "127.0.0.1:$API" --object-listen "127.0.0.1:$OBJ" --config "$W/config.json" > "$W/yund.log" 2>&1 &
 YUN_PID=$!
 for _ in $(seq 100); do [ -s "$W/data/credentials.json" ] && curl -s "http://127.0.0.1:$OBJ/" >/dev/null && break; sleep 0.1; done
 export AK=$(jq -r .SecretId "$W/data/credentials.json") SK=$(jq -r .SecretKey "$W/data/credentials.json")
@@ -68,9 +73,21 @@ row() { # name size result
   printf '| %s | %s | %s | %s | %s | %s |\n' "$1" "$(/usr/bin/python3 -c "print(f'{$3:,.0f}')")" "$mbs" "$4" "$5" "$6"
 }
 
+# CPU seconds (user+system, all threads) a set of pids has used, in clock ticks
+ticks() { local t=0; for p in "$@"; do t=$((t + $(awk '{print $14+$15+$16+$17}' /proc/$p/stat))); done; echo $t; }
+# µs of server CPU per request over a run: ticks before, ticks after, requests/s
+us_per_req() { /usr/bin/python3 -c "print(f'{($2-$1)/$(getconf CLK_TCK)*1e6/($3*$DUR):.1f}')"; }
+NGX_PIDS="$NGINX_PID $(pgrep -P "$NGINX_PID" | xargs)"
+
 echo "== runs ($DUR s each)"
+T0=$(ticks "$YUN_PID")
 R_G4=$(run_wrk "$EP" "$W/r4k.get" get 0 16)
+T1=$(ticks "$YUN_PID")
+CPU_G4=$(us_per_req "$T0" "$T1" "${R_G4%% *}")
+T0=$(ticks $NGX_PIDS)
 R_N4=$(run_wrk "http://127.0.0.1:$NGX" "$W/r4k.get" get 0 16)
+T1=$(ticks $NGX_PIDS)
+CPU_N4=$(us_per_req "$T0" "$T1" "${R_N4%% *}")
 R_G1=$(run_wrk "$EP" "$W/r1m.get" get 0 8)
 R_N1=$(run_wrk "http://127.0.0.1:$NGX" "$W/r1m.get" get 0 8)
 R_P4=$(run_wrk "$EP" "$W/r4k.put" put 4096 16)
@@ -117,6 +134,8 @@ RSS=$(awk '/VmHWM/ {print $2}' /proc/$YUN_PID/status)
   row "nginx 1 MiB GET (c=8, ceiling)" 1048576 "$R_N1"
   row "yund 4 KiB PUT, fsync (c=16)" 4096 "$R_P4"
   row "yund 1 MiB PUT, fsync (c=8)" 1048576 "$R_P1"
+  echo
+  echo "Server CPU per 4 KiB GET (user+system of all its threads over the run / requests): yund $CPU_G4 µs, nginx $CPU_N4 µs."
   set -- $R_L
   echo
   echo "Listing $LIST_KEYS keys (loaded into obj_objects in ${LOAD_S} s), ListObjectsV2 pages of 1000:"

@@ -49,9 +49,10 @@ s=[socket.socket() for _ in range(2)]
 print(*[x.getsockname()[1] for x in s])')
 API_PORT=${PORT% *}
 OBJ_PORT=${PORT#* }
-# the suite makes thousands of requests from one address: no API rate limit in the way
+# the suite makes thousands of requests from one address: no API or object rate limit in the way
 cat > "$W/config.json" <<EOF
-{"object": {"host": "127.0.0.1", "port": $OBJ_PORT, "domain": "s3.yun.test", "kms_keys": ["testkey-1", "testkey-2"]},
+{"object": {"host": "127.0.0.1", "port": $OBJ_PORT, "domain": "s3.yun.test", "kms_keys": ["testkey-1", "testkey-2"],
+            "rate_per_second": 0},
  "rate_limit": {"per_second": 1000000, "burst": 1000000}}
 EOF
 "$BIN" up --data "$W/data" --listen "127.0.0.1:$API_PORT" --config "$W/config.json" > "$W/yund.log" 2>&1 &

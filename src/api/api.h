@@ -217,10 +217,6 @@ int kv_parse(const char *s, size_t len, struct kv **out, int *n); /* decoded pai
 void kv_free(struct kv *p, int n);
 const char *kv_get(struct kv *p, int n, const char *k);
 
-/* rate.c: per-account token buckets. */
-void rate_init(int per_second, int burst);
-int rate_allow(const char *account); /* 1 = allowed */
-
 /* audit.c */
 void audit_record(struct store *s, const struct api_ctx *ctx, const char *result);
 /* The same record from explicit fields, for listeners without an api_ctx (the object gateway).

@@ -269,7 +269,7 @@ char *api_handle(const struct config *cfg, const struct api_http *req)
         set_err(&o, E_INVALID_ACTION, "The action `%s` (version %s) does not exist.", action_name, version);
         goto answer;
     }
-    if (!rate_allow(ctx.who.owner_uin)) {
+    if (!rate_allow(RATE_API, ctx.who.owner_uin)) {
         set_err(&o, E_REQUEST_LIMIT_EXCEEDED, "Too many requests for this account; retry later.");
         goto answer;
     }
@@ -378,12 +378,16 @@ answer:
         body = json_dumps(env, JSON_COMPACT);
         json_decref(env);
     }
-    json_t *line =
-        json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:f}", "rid", rid, "action", action_name ? action_name : "", "version",
-                  version ? version : "", "account", ctx.who.owner_uin, "user", ctx.who.user_uin, "ip", ctx.source_ip,
-                  "code", o.code ? o.code : "", "ms", (double)(time_now_us() - t0) / 1000.0);
-    if (line)
-        log_json(line);
+    struct request_line line = {.service = "api",
+                                .rid = rid,
+                                .account = ctx.who.owner_uin,
+                                .user = ctx.who.user_uin,
+                                .ip = ctx.source_ip,
+                                .action = action_name ? action_name : "",
+                                .version = version ? version : "",
+                                .code = o.code ? o.code : "",
+                                .ms = (double)(time_now_us() - t0) / 1000.0};
+    log_request(&line);
     json_decref(ctx.out);
     json_decref(resources);
     json_decref(params);

@@ -17,7 +17,18 @@
 enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
 void log_set_level(enum log_level level);
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void log_json(json_t *record); /* one structured line; steals the reference */
+/* The request line both pipelines (API, object gateway) write: one JSON object per request.
+ * NULL strings are left out; status 0 leaves out status and bytes. */
+struct request_line {
+    const char *service; /* "api" or "object" */
+    const char *rid, *account, *user, *ip;
+    const char *action; /* the API action, or the S3 operation (the route row's name) */
+    const char *version, *bucket, *key, *code;
+    int status;
+    int64_t bytes_in, bytes_out;
+    double ms;
+};
+void log_request(const struct request_line *l);
 void log_start_batching(void); /* from now on a logger thread writes lines in batches */
 void log_flush(void);
 #define log_info(...)  log_msg(LOG_INFO, __VA_ARGS__)
@@ -65,6 +76,11 @@ int aead_seal(const uint8_t key[32], const char *aad, const void *plain, size_t 
 int aead_open(const uint8_t key[32], const char *aad, const uint8_t *in, size_t inlen, void *plain, size_t *plen);
 #define AEAD_OVERHEAD 28
 
+/* rate.c: token buckets, one fixed-size table per door (memory bounded whatever the keys). */
+enum rate_door { RATE_API, RATE_OBJECT, RATE_DOORS };
+void rate_init(enum rate_door door, int per_second, int burst); /* per_second 0 = no limit */
+int rate_allow(enum rate_door door, const char *key);           /* 1 = allowed */
+
 /* config.c: the daemon's configuration, parsed once. */
 struct zone_conf {
     char zone[64], name[128], zone_id[32];
@@ -91,6 +107,8 @@ struct config {
     /* object store listener (S3/COS); port 0 = API port + 1, -1 = disabled */
     char object_host[128];
     int object_port;
+    int object_rate_per_second; /* per account, or per address for anonymous requests; 0 = unlimited */
+    int object_rate_burst;
     char object_domain[128]; /* base domain for virtual-host buckets: BUCKET.<domain> */
     /* SSE-KMS: the key ids yun holds (keys derived under DATA/master.key), and the one aws:kms
      * without a key id uses ("" = such a request is refused) */
@@ -123,5 +141,7 @@ int run_command(char *const argv[], const char *input, char *out, size_t outlen,
 int file_write_atomic(const char *path, const void *data, size_t len, int mode); /* tmp + fsync + rename + dir fsync */
 int file_read_all(const char *path, char **out, size_t *len);
 int mkdir_p(const char *path, int mode);
+/* snprintf(dst, size, "%s", src) without the formatting machinery (hot paths); NULL copies "" */
+void str_copy(char *dst, size_t size, const char *src);
 
 #endif

@@ -2,8 +2,11 @@
  * crypto: thin wrappers over OpenSSL for the primitives the protocols need (SHA-256, HMAC,
  * AES-256-GCM for secrets at rest) plus hex/base64 and a constant-time compare.
  */
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -11,25 +14,106 @@
 
 #include "core/core.h"
 
-void sha256(const void *data, size_t len, uint8_t out[32]) { SHA256(data, len, out); }
+/* OpenSSL 3 looks an algorithm up (a provider fetch, locks included) on every one-shot call:
+ * SHA256() and HMAC() cost several times the hashing itself on a short message. The algorithms
+ * are fetched once; each thread keeps its own contexts and re-keys them per call (a context is
+ * never shared between threads, so no lock). A thread's contexts are freed when it exits. */
+static pthread_once_t fetch_once = PTHREAD_ONCE_INIT;
+static EVP_MAC *hmac_alg;
+static EVP_MD *sha256_alg, *sha1_alg;
+static pthread_key_t ctx_key;
+
+struct crypto_ctxs {
+    EVP_MD_CTX *sha256;
+    EVP_MAC_CTX *hmac256, *hmac1;
+};
+
+static void ctxs_free(void *p)
+{
+    struct crypto_ctxs *c = p;
+    EVP_MD_CTX_free(c->sha256);
+    EVP_MAC_CTX_free(c->hmac256);
+    EVP_MAC_CTX_free(c->hmac1);
+    free(c);
+}
+
+static void fetch_algorithms(void)
+{
+    hmac_alg = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    sha256_alg = EVP_MD_fetch(NULL, "SHA256", NULL);
+    sha1_alg = EVP_MD_fetch(NULL, "SHA1", NULL);
+    if (pthread_key_create(&ctx_key, ctxs_free) != 0) {
+        EVP_MAC_free(hmac_alg);
+        hmac_alg = NULL; /* no per-thread contexts: the one-shot calls below */
+    }
+}
+
+static struct crypto_ctxs *thread_ctxs(void)
+{
+    pthread_once(&fetch_once, fetch_algorithms);
+    if (!hmac_alg || !sha256_alg || !sha1_alg)
+        return NULL;
+    struct crypto_ctxs *c = pthread_getspecific(ctx_key);
+    if (c)
+        return c;
+    c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->sha256 = EVP_MD_CTX_new();
+    c->hmac256 = EVP_MAC_CTX_new(hmac_alg);
+    c->hmac1 = EVP_MAC_CTX_new(hmac_alg);
+    OSSL_PARAM p256[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, "SHA256", 0), OSSL_PARAM_END};
+    OSSL_PARAM p1[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, "SHA1", 0), OSSL_PARAM_END};
+    if (!c->sha256 || !c->hmac256 || !c->hmac1 || EVP_MAC_CTX_set_params(c->hmac256, p256) != 1 ||
+        EVP_MAC_CTX_set_params(c->hmac1, p1) != 1 || pthread_setspecific(ctx_key, c) != 0) {
+        ctxs_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+void sha256(const void *data, size_t len, uint8_t out[32])
+{
+    struct crypto_ctxs *c = thread_ctxs();
+    unsigned int n = 32;
+    if (!c || EVP_DigestInit_ex2(c->sha256, sha256_alg, NULL) != 1 || EVP_DigestUpdate(c->sha256, data, len) != 1 ||
+        EVP_DigestFinal_ex(c->sha256, out, &n) != 1)
+        SHA256(data, len, out);
+}
 
 void sha256_hex(const void *data, size_t len, char out[65])
 {
     uint8_t d[32];
-    SHA256(data, len, d);
+    sha256(data, len, d);
     hex_encode(d, 32, out);
+}
+
+/* One HMAC on the thread's context, re-keyed: 0, or -1 (the caller falls back to HMAC()). */
+static int hmac_on(EVP_MAC_CTX *m, const void *key, size_t klen, const void *msg, size_t mlen, uint8_t *out,
+                   size_t outlen)
+{
+    static const uint8_t none = 0; /* EVP_MAC_init takes an empty key only as a non-NULL pointer */
+    size_t n = 0;
+    if (EVP_MAC_init(m, klen ? key : &none, klen, NULL) != 1 || EVP_MAC_update(m, msg, mlen) != 1 ||
+        EVP_MAC_final(m, out, &n, outlen) != 1 || n != outlen)
+        return -1;
+    return 0;
 }
 
 void hmac_sha256(const void *key, size_t klen, const void *msg, size_t mlen, uint8_t out[32])
 {
+    struct crypto_ctxs *c = thread_ctxs();
     unsigned int n = 32;
-    HMAC(EVP_sha256(), key, (int)klen, msg, mlen, out, &n);
+    if (!c || hmac_on(c->hmac256, key, klen, msg, mlen, out, 32) != 0)
+        HMAC(EVP_sha256(), key, (int)klen, msg, mlen, out, &n);
 }
 
 void hmac_sha1(const void *key, size_t klen, const void *msg, size_t mlen, uint8_t out[20])
 {
+    struct crypto_ctxs *c = thread_ctxs();
     unsigned int n = 20;
-    HMAC(EVP_sha1(), key, (int)klen, msg, mlen, out, &n);
+    if (!c || hmac_on(c->hmac1, key, klen, msg, mlen, out, 20) != 0)
+        HMAC(EVP_sha1(), key, (int)klen, msg, mlen, out, &n);
 }
 
 void hex_encode(const uint8_t *in, size_t len, char *out)

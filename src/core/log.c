@@ -1,6 +1,7 @@
 /*
- * log: one line per event on stderr. Requests are logged as one JSON object per line so
- * operators can grep and parse them; other messages are plain text with a level.
+ * log: one line per event on stderr. Requests (the API's and the object gateway's) are logged
+ * as one JSON object per line by log_request(), so operators can grep and parse them; other
+ * messages are plain text with a level.
  *
  * Lines are appended to a shared buffer that a logger thread writes out every few milliseconds
  * (or at once when it fills): one write(2) per batch instead of one per request, because under
@@ -8,6 +9,7 @@
  * lose the last few milliseconds of log lines, never audit records (those are in the store).
  */
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -116,13 +118,106 @@ void log_msg(enum log_level level, const char *fmt, ...)
     emit(line, len);
 }
 
-void log_json(json_t *record)
+/* A JSON string of at most max bytes of s: quotes, backslashes and control bytes escaped, bytes
+ * that are not UTF-8 as U+FFFD, so no value (an object key is any bytes) can end the line, forge
+ * a field or make the line unparsable. Returns the new length of out, 0 if out is full. */
+static size_t json_str(char *out, size_t at, size_t cap, const char *s, size_t max)
 {
-    char line[2048];
-    size_t n = json_dumpb(record, line, sizeof line - 1, JSON_COMPACT);
-    json_decref(record);
-    if (n == 0 || n > sizeof line - 1)
-        return; /* a request line never gets this long: every field is bounded */
-    line[n++] = '\n';
-    emit(line, n);
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *p = (const unsigned char *)s, *end = p + strnlen(s, max);
+    if (at + 2 > cap)
+        return 0;
+    out[at++] = '"';
+    while (p < end) {
+        unsigned c = *p;
+        size_t seq = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
+        bool valid = seq > 0 && (size_t)(end - p) >= seq;
+        for (size_t i = 1; valid && i < seq; i++)
+            valid = (p[i] & 0xc0) == 0x80;
+        if (valid && seq == 2 && c < 0xc2)
+            valid = false; /* overlong */
+        if (valid && seq == 3 && ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] >= 0xa0)))
+            valid = false; /* overlong, surrogate */
+        if (valid && seq == 4 && ((c == 0xf0 && p[1] < 0x90) || c > 0xf4 || (c == 0xf4 && p[1] >= 0x90)))
+            valid = false;
+        if (at + 8 > cap)
+            return 0;
+        if (!valid) {
+            memcpy(out + at, "\\ufffd", 6);
+            at += 6;
+            p++;
+        } else if (seq > 1) {
+            memcpy(out + at, p, seq);
+            at += seq;
+            p += seq;
+        } else if (c == '"' || c == '\\') {
+            out[at++] = '\\';
+            out[at++] = (char)c;
+            p++;
+        } else if (c < 0x20 || c == 0x7f) {
+            memcpy(out + at, "\\u00", 4);
+            out[at + 4] = hex[c >> 4];
+            out[at + 5] = hex[c & 15];
+            at += 6;
+            p++;
+        } else {
+            out[at++] = (char)c;
+            p++;
+        }
+    }
+    out[at++] = '"';
+    return at;
+}
+
+void log_request(const struct request_line *l)
+{
+    /* the second's timestamp, formatted once per second per thread */
+    static _Thread_local int64_t ts_second = -1;
+    static _Thread_local char ts[32];
+    int64_t now = time_now();
+    if (now != ts_second) {
+        time_iso8601(now, ts);
+        ts_second = now;
+    }
+    const struct {
+        const char *name, *value;
+        size_t max;
+    } strs[] = {
+        {"time", ts, 32},           {"service", l->service, 16},
+        {"rid", l->rid, 64},        {"account", l->account, 64},
+        {"user", l->user, 64},      {"ip", l->ip, 64},
+        {"action", l->action, 128}, {"version", l->version, 32},
+        {"bucket", l->bucket, 128}, {"key", l->key, 1024},
+        {"code", l->code, 128},
+    };
+    char line[8192];
+    size_t at = 0;
+    line[at++] = '{';
+    for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
+        if (!strs[i].value)
+            continue;
+        size_t nl = strlen(strs[i].name);
+        if (at + nl + 4 > sizeof line)
+            return;
+        if (at > 1)
+            line[at++] = ',';
+        line[at++] = '"';
+        memcpy(line + at, strs[i].name, nl);
+        at += nl;
+        line[at++] = '"';
+        line[at++] = ':';
+        at = json_str(line, at, sizeof line, strs[i].value, strs[i].max);
+        if (!at)
+            return;
+    }
+    int n = l->status ? snprintf(line + at, sizeof line - at, ",\"status\":%d,\"bytes_in\":%lld,\"bytes_out\":%lld",
+                                 l->status, (long long)l->bytes_in, (long long)l->bytes_out)
+                      : 0;
+    if (n < 0 || (size_t)n >= sizeof line - at)
+        return;
+    at += (size_t)n;
+    n = snprintf(line + at, sizeof line - at, ",\"ms\":%.3f}\n", l->ms);
+    if (n < 0 || (size_t)n >= sizeof line - at)
+        return;
+    emit(line, at + (size_t)n);
 }

@@ -93,3 +93,12 @@ int file_read_all(const char *path, char **out, size_t *len)
         *len = n;
     return 0;
 }
+
+void str_copy(char *dst, size_t size, const char *src)
+{
+    if (!size)
+        return;
+    size_t n = src ? strnlen(src, size - 1) : 0;
+    memcpy(dst, src ? src : "", n);
+    dst[n] = 0;
+}

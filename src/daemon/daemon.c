@@ -200,7 +200,8 @@ int daemon_run(struct config *cfg)
         fprintf(stderr, "yund: %s\n", err);
         return 1;
     }
-    rate_init(cfg->rate_per_second, cfg->rate_burst);
+    rate_init(RATE_API, cfg->rate_per_second, cfg->rate_burst);
+    rate_init(RATE_OBJECT, cfg->object_rate_per_second, cfg->object_rate_burst);
 
     sigset_t set;
     sigemptyset(&set);

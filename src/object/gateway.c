@@ -15,6 +15,7 @@
  */
 #include <ctype.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,10 @@
 #define HEADER_TIMEOUT     10u  /* seconds of silence before a request's headers are complete (and between requests) */
 /* seconds of silence while a request's body or answer is moving (or a long commit runs) */
 #define REQUEST_TIMEOUT    300u
+/* a connection's buffer (request line and headers, body chunks as they are read): libmicrohttpd
+ * zeroes all of it between requests, so it costs on every small GET; 32 KiB holds S3's 8 KiB of
+ * headers with room to spare */
+#define CONNECTION_MEMORY  ((size_t)(32u << 10))
 
 struct object_gateway {
     struct MHD_Daemon *mhd;
@@ -153,7 +158,22 @@ static enum meter_kind meter_kind_of(const struct rq *r)
     return METER_OTHER;
 }
 
-/* Headers arrived: authenticate, route, authorise, open the body sink. */
+/* The object door of the shared rate limiter: per account, or per peer address for anonymous
+ * requests. Over the limit: S3's SlowDown, before anything is read or changed. */
+static bool rate_allowed(struct rq *r)
+{
+    char key[INET6_ADDRSTRLEN + 32];
+    if (r->auth == AUTH_ANON)
+        snprintf(key, sizeof key, "ip:%s", r->source_ip);
+    else
+        snprintf(key, sizeof key, "%s", r->who.owner_uin);
+    if (rate_allow(RATE_OBJECT, key))
+        return true;
+    fail(r, 503, "SlowDown", "Please reduce your request rate.");
+    return false;
+}
+
+/* Headers arrived: authenticate, route, rate-limit, authorise, open the body sink. */
 void begin(struct rq *r)
 {
     new_request_id(r);
@@ -164,7 +184,9 @@ void begin(struct rq *r)
         return;
     }
     if (strcmp(r->method, "OPTIONS") == 0) {
-        cors_preflight(r); /* a CORS preflight is never signed: the bucket's rules decide */
+        /* a CORS preflight is never signed: the bucket's rules decide, once the address may ask */
+        if (rate_allowed(r))
+            cors_preflight(r);
         return;
     }
     if (authenticate(r) != 0) {
@@ -173,6 +195,8 @@ void begin(struct rq *r)
     }
     enum scope scope = scope_of(r);
     r->op = route(r, scope);
+    if (!rate_allowed(r))
+        return;
     if (!r->op) {
         fail(r,
              strcmp(r->method, "GET") == 0 || strcmp(r->method, "PUT") == 0 || strcmp(r->method, "HEAD") == 0 ||
@@ -300,6 +324,7 @@ static void *uri_log(void *cls, const char *uri, struct MHD_Connection *c)
     r->conn = cn;
     r->source_ip = cn->ip;
     r->file.fd = -1;
+    r->t0_us = time_now_us();
     r->uri = strdup(uri ? uri : "/");
     char *qm = r->uri ? strchr(r->uri, '?') : NULL;
     r->raw_path = !r->uri ? NULL : qm ? strndup(r->uri, (size_t)(qm - r->uri)) : strdup(r->uri);
@@ -310,6 +335,28 @@ static void *uri_log(void *cls, const char *uri, struct MHD_Connection *c)
     }
     cn->pending = r;
     return r;
+}
+
+/* The request log: the line the API writes too, with the S3 operation, bucket and key. */
+static void log_line(const struct rq *r)
+{
+    bool anon = r->auth == AUTH_ANON || !r->who.owner_uin[0];
+    struct request_line l = {.service = "object",
+                             .rid = r->request_id,
+                             .account = anon ? "" : r->who.owner_uin,
+                             .user = anon ? "" : r->who.user_uin,
+                             .ip = r->source_ip,
+                             .action = r->op ? r->op->name : "",
+                             .bucket = r->bucket,
+                             .key = r->key ? r->key : "",
+                             .code = r->result[0]                   ? r->result
+                                     : r->status && r->status < 400 ? ""
+                                                                    : r->err_code,
+                             .status = r->status ? (int)r->status : 499,
+                             .bytes_in = (int64_t)r->decoded,
+                             .bytes_out = (int64_t)r->bytes_out,
+                             .ms = (double)(time_now_us() - r->t0_us) / 1000.0};
+    log_request(&l);
 }
 
 static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
@@ -327,6 +374,8 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum 
         audit(r, r->status && r->status < 400 ? "Success" : r->result[0] ? r->result : "Incomplete");
     }
     logging_record(r);
+    if (r->started)
+        log_line(r);
     /* between requests, the connection waits for the next one's headers */
     if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
         MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, HEADER_TIMEOUT);
@@ -414,17 +463,19 @@ struct object_gateway *object_gateway_start(const struct config *cfg, char *err,
         engine_stop();
         return NULL;
     }
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    /* the cores this process may run on (taskset, cgroup cpusets), not all the machine's: workers
+     * beyond them only add context switches between epoll loops */
+    cpu_set_t cpus;
+    long cores = sched_getaffinity(0, sizeof cpus, &cpus) == 0 ? CPU_COUNT(&cpus) : sysconf(_SC_NPROCESSORS_ONLN);
     /* fsync and SQLite commits block a worker: more workers than cores keep GETs flowing meanwhile */
     unsigned threads = cfg->threads > 0 ? (unsigned)cfg->threads : (unsigned)(cores > 0 ? cores : 2) * 2;
-    g->mhd =
-        MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request,
-                         g, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE, threads,
-                         MHD_OPTION_URI_LOG_CALLBACK, uri_log, NULL, MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
-                         MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL, MHD_OPTION_CONNECTION_TIMEOUT,
-                         HEADER_TIMEOUT, MHD_OPTION_CONNECTION_LIMIT, 4096u, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-                         PER_IP_CONNECTIONS, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64u << 10),
-                         MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
+    g->mhd = MHD_start_daemon(
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, g,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE, threads,
+        MHD_OPTION_URI_LOG_CALLBACK, uri_log, NULL, MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL, MHD_OPTION_CONNECTION_TIMEOUT, HEADER_TIMEOUT,
+        MHD_OPTION_CONNECTION_LIMIT, 4096u, MHD_OPTION_PER_IP_CONNECTION_LIMIT, PER_IP_CONNECTIONS,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONNECTION_MEMORY, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
     if (!g->mhd) {
         snprintf(err, errlen, "cannot listen on %s:%d (in use or not permitted)", cfg->object_host, cfg->object_port);
         free(g);

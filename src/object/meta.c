@@ -168,19 +168,19 @@ int load_bucket(const char *name, struct bucket *b)
         return -1;
     int rc = store_step(q);
     if (rc == 1) {
-        snprintf(b->name, sizeof b->name, "%s", store_text(q, 0));
-        snprintf(b->owner_uin, sizeof b->owner_uin, "%s", store_text(q, 1));
-        snprintf(b->app_id, sizeof b->app_id, "%s", store_text(q, 2));
-        snprintf(b->region, sizeof b->region, "%s", store_text(q, 3));
-        snprintf(b->acl, sizeof b->acl, "%s", store_text(q, 4));
+        str_copy(b->name, sizeof b->name, store_text(q, 0));
+        str_copy(b->owner_uin, sizeof b->owner_uin, store_text(q, 1));
+        str_copy(b->app_id, sizeof b->app_id, store_text(q, 2));
+        str_copy(b->region, sizeof b->region, store_text(q, 3));
+        str_copy(b->acl, sizeof b->acl, store_text(q, 4));
         b->created = store_int(q, 5);
         b->objects = store_int(q, 6);
         b->bytes = store_int(q, 7);
         b->quota_objects = store_int(q, 8);
         b->quota_bytes = store_int(q, 9);
-        snprintf(b->id, sizeof b->id, "%s", store_text(q, 10));
-        snprintf(b->public_block, sizeof b->public_block, "%s", store_is_null(q, 11) ? "" : store_text(q, 11));
-        snprintf(b->versioning, sizeof b->versioning, "%s", store_text(q, 12));
+        str_copy(b->id, sizeof b->id, store_text(q, 10));
+        str_copy(b->public_block, sizeof b->public_block, store_is_null(q, 11) ? "" : store_text(q, 11));
+        str_copy(b->versioning, sizeof b->versioning, store_text(q, 12));
     }
     store_done(q);
     return rc < 0 ? -1 : rc;
@@ -393,12 +393,12 @@ void objrow_fill(struct store_stmt *q, struct objrow *o)
 {
     o->size = store_int(q, 0);
     o->mtime = store_int(q, 1);
-    snprintf(o->etag, sizeof o->etag, "%s", store_text(q, 2));
-    snprintf(o->content_type, sizeof o->content_type, "%s", store_text(q, 3));
-    snprintf(o->acl, sizeof o->acl, "%s", store_text(q, 4));
-    snprintf(o->file, sizeof o->file, "%s", store_text(q, 5));
-    snprintf(o->owner, sizeof o->owner, "%s", store_text(q, 6));
-    snprintf(o->checksum, sizeof o->checksum, "%s", store_text(q, 7));
+    str_copy(o->etag, sizeof o->etag, store_text(q, 2));
+    str_copy(o->content_type, sizeof o->content_type, store_text(q, 3));
+    str_copy(o->acl, sizeof o->acl, store_text(q, 4));
+    str_copy(o->file, sizeof o->file, store_text(q, 5));
+    str_copy(o->owner, sizeof o->owner, store_text(q, 6));
+    str_copy(o->checksum, sizeof o->checksum, store_text(q, 7));
     o->headers = dup_or_null(q, 8);
     o->meta = dup_or_null(q, 9);
     o->tags = dup_or_null(q, 10);

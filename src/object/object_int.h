@@ -184,6 +184,7 @@ struct rq {
     uint64_t bytes_out;
     unsigned status; /* of the answer queued, 0 if none */
     char result[64]; /* its S3 error code, "" for success */
+    int64_t t0_us;   /* when the request line arrived: the request log's duration */
 };
 
 /* A version of an object: the current one (obj_objects) or an older one (obj_versions). */

@@ -29,7 +29,7 @@ void add_header(struct rq *r, const char *name, const char *fmt, ...)
     if (!v)
         return;
     struct hdr *h = &r->hdrs[r->nhdrs++];
-    snprintf(h->name, sizeof h->name, "%s", name);
+    str_copy(h->name, sizeof h->name, name);
     h->value = v;
 }
 

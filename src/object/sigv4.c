@@ -15,10 +15,14 @@
 #include "sigv4.h"
 
 #include <ctype.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include <openssl/crypto.h>
 
 #define ALGORITHM "AWS4-HMAC-SHA256"
 
@@ -438,7 +442,8 @@ enum sigv4_status sigv4_string_to_sign(const struct obj_request *req, const stru
     return out->failed ? SIGV4_INTERNAL : SIGV4_OK;
 }
 
-void sigv4_signing_key(const char *secret, const char *date, const char *region, const char *service, uint8_t out[32])
+static void derive_signing_key(const char *secret, const char *date, const char *region, const char *service,
+                               uint8_t out[32])
 {
     size_t slen = strlen(secret);
     char *k = malloc(slen + 5);
@@ -453,8 +458,53 @@ void sigv4_signing_key(const char *secret, const char *date, const char *region,
     hmac_sha256(a, 32, region, strlen(region), b);
     hmac_sha256(b, 32, service, strlen(service), a);
     hmac_sha256(a, 32, "aws4_request", 12, out);
-    memset(k, 0, slen + 4);
+    OPENSSL_cleanse(k, slen + 4);
+    OPENSSL_cleanse(a, sizeof a);
+    OPENSSL_cleanse(b, sizeof b);
     free(k);
+}
+
+/* The signing key depends only on (secret, date, region, service): each thread keeps the last few
+ * it derived, so a client's requests of one day cost one HMAC each instead of five. The secret is
+ * the one identity's lookup returned for this request (the lookup, generation-checked, runs every
+ * time: a disabled or rotated key never reaches this cache), compared in constant time over the
+ * whole slot so a probe learns nothing about another account's secret. */
+#define SIGNING_KEYS 8
+struct signing_key_slot {
+    char secret[128], date[16], region[64], service[16];
+    uint8_t key[32];
+    bool used;
+};
+static _Thread_local struct signing_key_slot signing_keys[SIGNING_KEYS];
+static _Thread_local unsigned signing_key_next;
+
+void sigv4_signing_key(const char *secret, const char *date, const char *region, const char *service, uint8_t out[32])
+{
+    struct signing_key_slot probe;
+    memset(&probe, 0, sizeof probe);
+    if (strlen(secret) >= sizeof probe.secret || strlen(date) >= sizeof probe.date ||
+        strlen(region) >= sizeof probe.region || strlen(service) >= sizeof probe.service) {
+        derive_signing_key(secret, date, region, service, out);
+        return;
+    }
+    strcpy(probe.secret, secret); /* lengths checked above */
+    strcpy(probe.date, date);
+    strcpy(probe.region, region);
+    strcpy(probe.service, service);
+    size_t cmp = offsetof(struct signing_key_slot, key);
+    for (int i = 0; i < SIGNING_KEYS; i++) {
+        if (signing_keys[i].used && CRYPTO_memcmp(&signing_keys[i], &probe, cmp) == 0) {
+            memcpy(out, signing_keys[i].key, 32);
+            OPENSSL_cleanse(&probe, sizeof probe);
+            return;
+        }
+    }
+    derive_signing_key(secret, date, region, service, out);
+    struct signing_key_slot *slot = &signing_keys[signing_key_next++ % SIGNING_KEYS];
+    memcpy(slot, &probe, cmp);
+    memcpy(slot->key, out, 32);
+    slot->used = true;
+    OPENSSL_cleanse(&probe, sizeof probe);
 }
 
 enum sigv4_status sigv4_verify(const struct obj_request *req, const struct sigv4_auth *auth, const char *secret,

@@ -80,9 +80,29 @@ static void time_formats(void **state)
     assert_int_not_equal(time_parse_iso8601("yesterday", &t), 0);
 }
 
+static void string_copy(void **state)
+{
+    (void)state;
+    char b[8];
+    str_copy(b, sizeof b, "abc");
+    assert_string_equal(b, "abc");
+    str_copy(b, sizeof b, "abcdefghij"); /* truncated as snprintf would */
+    assert_string_equal(b, "abcdefg");
+    str_copy(b, sizeof b, "");
+    assert_string_equal(b, "");
+    str_copy(b, sizeof b, NULL);
+    assert_string_equal(b, "");
+    b[0] = 'x';
+    str_copy(b, 0, "abc"); /* nothing written */
+    assert_int_equal(b[0], 'x');
+    str_copy(b, 1, "abc");
+    assert_string_equal(b, "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test(resource_ids), cmocka_unit_test(uins_and_keys),
-                                       cmocka_unit_test(aead_round_trip), cmocka_unit_test(time_formats)};
+                                       cmocka_unit_test(aead_round_trip), cmocka_unit_test(time_formats),
+                                       cmocka_unit_test(string_copy)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/core.h"
 #include "object/sigv4.h"
 
 #define SECRET    "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
@@ -367,6 +368,55 @@ static void test_canonical_uri_and_query(void **state)
     obj_buf_free(&b);
 }
 
+/* The per-thread signing-key cache answers what the HMAC chain gives, for more (secret, date,
+ * region, service) tuples than it holds, asked in an order that evicts and hits; secrets that
+ * differ only in their last byte or in length never share a key. */
+static void chain_key(const char *secret, const char *date, const char *region, const char *service, uint8_t out[32])
+{
+    char k[200];
+    uint8_t a[32], b[32];
+    snprintf(k, sizeof k, "AWS4%s", secret);
+    hmac_sha256(k, strlen(k), date, strlen(date), a);
+    hmac_sha256(a, 32, region, strlen(region), b);
+    hmac_sha256(b, 32, service, strlen(service), a);
+    hmac_sha256(a, 32, "aws4_request", 12, out);
+}
+
+static void test_signing_key_cache(void **state)
+{
+    (void)state;
+    static const char *secrets[] = {"secretA", "secretB", "secretA2", "secret", "secretC", ""};
+    static const char *dates[] = {"20261202", "20261203"};
+    static const char *regions[] = {"us-east-1", "ap-guangzhou"};
+    static const char *services[] = {"s3", "cos"};
+    for (int round = 0; round < 3; round++)
+        for (int s = 0; s < 6; s++)
+            for (int d = 0; d < 2; d++)
+                for (int g = 0; g < 2; g++)
+                    for (int v = 0; v < 2; v++) {
+                        uint8_t got[32], want[32];
+                        sigv4_signing_key(secrets[s], dates[d], regions[g], services[v], got);
+                        chain_key(secrets[s], dates[d], regions[g], services[v], want);
+                        assert_memory_equal(got, want, 32);
+                        sigv4_signing_key(secrets[s], dates[d], regions[g], services[v], got); /* a hit */
+                        assert_memory_equal(got, want, 32);
+                    }
+    /* longer than a cache slot holds: derived every time, still right */
+    char longsecret[300];
+    memset(longsecret, 'k', sizeof longsecret - 1);
+    longsecret[sizeof longsecret - 1] = 0;
+    uint8_t got[32], want[32];
+    sigv4_signing_key(longsecret, "20261202", "us-east-1", "s3", got);
+    char k[320];
+    uint8_t a[32], b[32];
+    snprintf(k, sizeof k, "AWS4%s", longsecret);
+    hmac_sha256(k, strlen(k), "20261202", 8, a);
+    hmac_sha256(a, 32, "us-east-1", 9, b);
+    hmac_sha256(b, 32, "s3", 2, a);
+    hmac_sha256(a, 32, "aws4_request", 12, want);
+    assert_memory_equal(got, want, 32);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -374,7 +424,7 @@ int main(void)
         cmocka_unit_test(test_get_lifecycle),           cmocka_unit_test(test_list_objects),
         cmocka_unit_test(test_presigned_get),           cmocka_unit_test(test_presign_limits),
         cmocka_unit_test(test_header_errors),           cmocka_unit_test(test_chunked_seed),
-        cmocka_unit_test(test_canonical_uri_and_query),
+        cmocka_unit_test(test_canonical_uri_and_query), cmocka_unit_test(test_signing_key_cache),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

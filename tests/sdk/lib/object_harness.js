@@ -18,7 +18,7 @@ const COS_DOMAIN = "cos.yun.test";
 
 /* A daemon whose object store listens on its own free port. domain: virtual-host base domain;
  * args: more `yun up` flags (e.g. ["--test-clock"]); object: more keys of the config's "object"
- * section (e.g. kms_keys). */
+ * section (e.g. kms_keys, {rate_per_second: 5}). */
 async function startObjectDaemon({ domain = DOMAIN, args, object = {} } = {}) {
   const objectPort = await freePort();
   const d = await startDaemon({ config: { object: { host: "127.0.0.1", port: objectPort, domain, ...object } }, args });
