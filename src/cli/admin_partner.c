@@ -1,6 +1,7 @@
 /*
  * admin_partner: the operator's channel commands on a data directory: make an account a partner
- * (printing its invitation code), file a customer's pending application, set an account's tier.
+ * (printing its invitation code), file a customer's pending application, set an account's tier,
+ * read the outbox of mails the channel would have sent.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,6 +110,19 @@ int cli_admin_tier(int argc, char **argv)
         fprintf(stderr, "yun admin tier: %s\n", err);
     else
         printf("{\"Uin\": \"%s\", \"Tier\": \"%s\"}\n", uin, tier);
+    store_close(s);
+    return rc ? 1 : 0;
+}
+
+int cli_admin_outbox(int argc, char **argv)
+{
+    struct config cfg;
+    struct store *s;
+    if (cli_open_data(argc, argv, &cfg, &s) != 0)
+        return 1;
+    int rc = partner_outbox_print(s, atoll(cli_opt(argc, argv, "--limit", "100")));
+    if (rc)
+        fprintf(stderr, "yun admin outbox: store: %s\n", store_errmsg(s));
     store_close(s);
     return rc ? 1 : 0;
 }
