@@ -126,3 +126,35 @@ int cli_admin_outbox(int argc, char **argv)
     store_close(s);
     return rc ? 1 : 0;
 }
+
+int cli_admin_voucher(int argc, char **argv)
+{
+    const char *uin = cli_opt(argc, argv, "--uin", NULL), *kind = cli_opt(argc, argv, "--kind", "platform");
+    const char *cents = cli_opt(argc, argv, "--cents", NULL);
+    if (!uin || !cents) {
+        fprintf(stderr, "usage: yun admin voucher --data DIR --uin UIN --cents N [--kind platform|trial]"
+                        " [--product cvm|cbs|vpc|cos] [--days 30] [--note TEXT]\n");
+        return 2;
+    }
+    char *end;
+    long long c = strtoll(cents, &end, 10), days = strtoll(cli_opt(argc, argv, "--days", "30"), NULL, 10);
+    if (*end || c <= 0) {
+        fprintf(stderr, "yun admin voucher: --cents is a positive number of cents\n");
+        return 2;
+    }
+    struct config cfg;
+    struct store *s;
+    if (cli_open_data(argc, argv, &cfg, &s) != 0)
+        return 1;
+    char id[24], err[512];
+    const char *product = cli_opt(argc, argv, "--product", "*");
+    int rc =
+        partner_voucher_admin(s, uin, kind, c, product, days, cli_opt(argc, argv, "--note", ""), id, err, sizeof err);
+    if (rc)
+        fprintf(stderr, "yun admin voucher: %s\n", err);
+    else
+        printf("{\"VoucherId\": \"%s\", \"Uin\": \"%s\", \"Kind\": \"%s\", \"Cents\": %lld, \"Product\": \"%s\"}\n", id,
+               uin, kind, c, product);
+    store_close(s);
+    return rc ? 1 : 0;
+}

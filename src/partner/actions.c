@@ -472,5 +472,6 @@ void partner_register(void)
 {
     partner_actions_register();
     intl_register();
+    voucher_register();
     billing_register_job(partner_month_end);
 }

@@ -482,6 +482,83 @@ static int allocate_credit_pool(struct api_ctx *ctx)
     return 0;
 }
 
+struct bill_detail_acc {
+    struct page *pg;
+    const char *pay_mode, *owner;
+};
+static json_t *yuan8(int64_t fine)
+{
+    char b[32];
+    rate_yuan(fine, b);
+    return json_string(b);
+}
+static int add_bill_detail(void *arg, const struct billing_component_row *r)
+{
+    struct bill_detail_acc *a = arg;
+    if (a->pay_mode && strcmp(a->pay_mode, r->pay_mode))
+        return 0;
+    if (!page_take(a->pg))
+        return 0;
+    char id[160], disc[32], when[32], b[32], e[32], unit[64];
+    snprintf(id, sizeof id, "%s:%s:%s", r->detail_id, r->component, r->item);
+    snprintf(disc, sizeof disc, "%lld.%06lld", (long long)(r->discount_ppm / BILLING_PPM),
+             (long long)(r->discount_ppm % BILLING_PPM));
+    time_cam(r->pay_time, when);
+    time_cam(r->fee_begin, b);
+    time_cam(r->fee_end, e);
+    snprintf(unit, sizeof unit, "%s%s%s", r->unit_qty == 10000 ? "10k " : "", r->unit, r->hourly ? "/hour" : "");
+    json_t *o =
+        json_pack("{s:o,s:o,s:o,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "PayerAccountId",
+                  uin_num(r->payer_uin), "OwnerAccountId", uin_num(a->owner), "OperatorAccountId",
+                  uin_num(r->operate_uin), "ProductName", r->product, "BillingMode",
+                  strcmp(r->pay_mode, "prePay") ? "Pay-As-You-Go resources" : "Monthly subscription", "ProjectName",
+                  "Default project", "Region", r->region, "AvailabilityZone", r->zone, "InstanceId", r->resource_id,
+                  "InstanceName", r->resource_name, "SubProductName", r->sub_product, "TransactionType", r->action_type,
+                  "TransactionId", r->bill_id, "TransactionTime", when, "UsageStartTime", b, "UsageEndTime", e,
+                  "ComponentType", r->component);
+    json_object_set_new(o, "ComponentName", json_string(r->item));
+    json_object_set_new(o, "ComponentListPrice", yuan8(r->price));
+    json_object_set_new(o, "ComponentPriceMeasurementUnit", json_string(unit));
+    json_object_set_new(o, "ComponentUsage", yuan8(r->used));
+    json_object_set_new(o, "ComponentUsageUnit", json_string(r->unit));
+    json_object_set_new(o, "UsageDuration", yuan8(r->hours));
+    json_object_set_new(o, "DurationUnit", json_string(r->hourly ? "hour" : "month"));
+    json_object_set_new(o, "OriginalCost", yuan8(r->cost));
+    json_object_set_new(o, "DiscountRate", json_string("1"));
+    json_object_set_new(o, "Currency", json_string("CNY"));
+    json_object_set_new(o, "TotalAmountAfterDiscount", yuan8(r->real_cost));
+    json_object_set_new(o, "VoucherDeduction", yuan8(r->voucher));
+    json_object_set_new(o, "TotalCost", yuan8(r->real_cost - r->voucher));
+    json_object_set_new(o, "Id", json_string(id));
+    json_object_set_new(o, "CustomerDiscountRate", json_string(disc));
+    json_object_set_new(o, "Tags", json_array());
+    json_array_append_new(a->pg->set, o);
+    return 0;
+}
+
+static int describe_customer_bill_detail(struct api_ctx *ctx)
+{
+    struct partner p;
+    struct client c;
+    if (caller_partner(ctx, &p) != 0 || own_client(ctx, &p, "CustomerUin", 0, &c) != 0)
+        return -1;
+    const char *month = api_str(ctx, "Month", "");
+    int64_t from;
+    if (month_parse(month, &from) != 0)
+        return api_fail(ctx, E_INVALID_PARAMETER_VALUE, "Month `%s` is not a month as yyyy-mm.", month);
+    int64_t to = month_next(from), since = c.agent_time > from ? c.agent_time : from;
+    struct page pg;
+    page_of(ctx, &pg, 20);
+    struct bill_detail_acc a = {&pg, api_str(ctx, "PayMode", NULL), c.client};
+    if (since < to && billing_components_each(ctx->store, c.client, since, to, add_bill_detail, &a) != 0) {
+        page_drop(&pg);
+        return api_fail(ctx, E_INTERNAL_ERROR, "The bills are unavailable.");
+    }
+    json_object_set_new(ctx->out, "Total", json_integer(pg.total));
+    json_object_set_new(ctx->out, "DetailSet", pg.set);
+    return 0;
+}
+
 static const char *const account_types[] = {"personal", "company", "business", NULL};
 static const char *const roles[] = {"Client", "SubAgent", NULL};
 static const char *const approve_types[] = {"pass", "reject", NULL};
@@ -522,6 +599,16 @@ static const struct param p_pool[] = {P_STR("SubAgentUin", P_REQUIRED | P_NUMSTR
                                       {.name = "Credit", .type = PT_FLOAT, .flags = P_REQUIRED},
                                       P_END};
 
+static const char *const bill_pay_modes[] = {"prePay", "postPay", NULL};
+static const struct param p_bill_detail[] = {P_STR("CustomerUin", P_REQUIRED | P_NUMSTR, 1, 24),
+                                             P_STR("Month", P_REQUIRED, 1, 16),
+                                             P_INT("PageSize", P_REQUIRED, 1, 200),
+                                             P_INT("Page", P_REQUIRED, 1, INT32_MAX),
+                                             P_ENUM("PayMode", 0, bill_pay_modes),
+                                             P_STR("ActionType", 0, 0, 64),
+                                             P_STR("IsConfirmed", 0, 0, 4),
+                                             P_END};
+
 #define INTL "intlpartnersmgt", INTLPARTNERSMGT
 static const struct action actions[] = {
     {INTL, "CreateAccount", create_account, p_create, A_MUTATES, NULL},
@@ -533,6 +620,7 @@ static const struct action actions[] = {
     {INTL, "AllocateCustomerCredit", allocate_customer_credit, p_allocate, A_MUTATES, "client/${ClientUin}"},
     {INTL, "QueryCreditAllocationHistory", query_credit_allocation_history, p_history, 0, "client/${ClientUin}"},
     {INTL, "AllocateCreditPool", allocate_credit_pool, p_pool, A_MUTATES, "subagent/${SubAgentUin}"},
+    {INTL, "DescribeCustomerBillDetail", describe_customer_bill_detail, p_bill_detail, 0, "client/${CustomerUin}"},
 };
 
 void intl_register(void) { api_register(actions, sizeof actions / sizeof actions[0]); }

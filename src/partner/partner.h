@@ -39,5 +39,9 @@ int partner_set_tier(struct store *s, const char *uin, const char *tier, char *e
 int partner_month_end(struct store *s, int64_t t);
 /* The mails the channel would have sent (yun admin outbox), newest first, opened. */
 int partner_outbox_print(struct store *s, int64_t limit);
+/* yun admin voucher: a platform-funded voucher (kind platform: for a partner; trial: for a customer)
+ * of cents, for product ("*" or NULL: any), valid for days from now on the business clock. */
+int partner_voucher_admin(struct store *s, const char *uin, const char *kind, int64_t cents, const char *product,
+                          int64_t days, const char *note, char id[24], char *err, size_t errlen);
 
 #endif

@@ -136,5 +136,6 @@ int istore_outbox_each(struct store *s, int64_t limit,
  * finite. 0, or -1. */
 int intl_amount_fine(double d, int64_t *fine);
 void intl_register(void);
+void voucher_register(void); /* voucher.c */
 
 #endif
