@@ -9,7 +9,8 @@
  * Per account and hour: each (resource, component, item) becomes one component row priced with
  * the price of that hour: cost = price x quantity-seconds / (unit x period), rounded half up once;
  * real cost = cost x the account's discount for the product, rounded half up once. A resource's
- * components make its L3 row; the account's rows are paid by one ledger deduction.
+ * components make its L3 row; the owner's vouchers pay each row first (voucher.c), and the rest,
+ * the cash part, of the account's rows is paid by one ledger deduction.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -295,8 +296,9 @@ static int settle_account(struct store *s, const char *owner, int64_t hour, stru
         if (ledger_move(s, owner, -(sum.real - sum.voucher), "deduct", "hourh", "", info, t, bill_id, NULL) != 0)
             return -1;
     }
-    return store_exec(s, "UPDATE billing_settled SET amount = ? WHERE owner_uin = ? AND hour = ?", "isi", sum.real,
-                      owner, hour) == 1
+    /* amount: what the balance paid (balance alerts compare it with the balance) */
+    return store_exec(s, "UPDATE billing_settled SET amount = ? WHERE owner_uin = ? AND hour = ?", "isi",
+                      sum.real - sum.voucher, owner, hour) == 1
                ? 0
                : -1;
 }
