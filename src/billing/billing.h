@@ -132,6 +132,7 @@ struct billing_component_row {
 };
 int billing_components_each(struct store *s, const char *owner, int64_t from, int64_t to,
                             int (*fn)(void *arg, const struct billing_component_row *r), void *arg);
+const char *billing_business_code(const char *product); /* p_cvm, as the bills' BusinessCode */
 
 /* voucher.c: vouchers, paid out first in rating (docs/billing.md). Kinds: */
 #define BILLING_VOUCHER_PLATFORM "platform" /* the operator's, for a partner */

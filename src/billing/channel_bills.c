@@ -63,3 +63,5 @@ int billing_components_each(struct store *s, const char *owner, int64_t from, in
     store_done(q);
     return rc == 0 ? 0 : -1;
 }
+
+const char *billing_business_code(const char *product) { return price_business_code(product); }

@@ -559,6 +559,92 @@ static int describe_customer_bill_detail(struct api_ctx *ctx)
     return 0;
 }
 
+/* Sums per product (or all) of a set of customers' components in a month. */
+struct product_sum {
+    char product[16];
+    int64_t cost, real, voucher;
+};
+struct sums_acc {
+    struct product_sum p[16];
+    int n;
+    const char *pay_mode;
+};
+static int add_sum(void *arg, const struct billing_component_row *r)
+{
+    struct sums_acc *a = arg;
+    if (a->pay_mode && strcmp(a->pay_mode, r->pay_mode))
+        return 0;
+    int i = 0;
+    while (i < a->n && strcmp(a->p[i].product, r->product))
+        i++;
+    if (i == a->n) {
+        if (a->n == (int)(sizeof a->p / sizeof a->p[0]))
+            return -1;
+        snprintf(a->p[a->n++].product, sizeof a->p[0].product, "%s", r->product);
+    }
+    a->p[i].cost += r->cost;
+    a->p[i].real += r->real_cost;
+    a->p[i].voucher += r->voucher;
+    return 0;
+}
+
+/* name (CustomerUin) as the caller's bound customer, or every bound customer when absent; their
+ * components of the month (since each was bound) summed per product. */
+static int month_sums(struct api_ctx *ctx, const char *month_param, struct sums_acc *a)
+{
+    struct partner p;
+    if (caller_partner(ctx, &p) != 0)
+        return -1;
+    const char *month = api_str(ctx, month_param, "");
+    int64_t from;
+    if (month_parse(month, &from) != 0)
+        return api_fail(ctx, E_INVALID_PARAMETER_VALUE, "%s `%s` is not a month as yyyy-mm.", month_param, month);
+    int64_t to = month_next(from);
+    struct client one, *cs = &one;
+    int n = 1;
+    if (api_str(ctx, "CustomerUin", NULL)) {
+        if (own_client(ctx, &p, "CustomerUin", 0, &one) != 0)
+            return -1;
+    } else if (pstore_clients(ctx->store, p.uin, CLIENT_BOUND, 0, &cs, &n) != 0)
+        return api_fail(ctx, E_INTERNAL_ERROR, "The customers are unavailable.");
+    int rc = 0;
+    for (int i = 0; rc == 0 && i < n; i++) {
+        int64_t since = cs[i].agent_time > from ? cs[i].agent_time : from;
+        if (since < to)
+            rc = billing_components_each(ctx->store, cs[i].client, since, to, add_sum, a);
+    }
+    if (cs != &one)
+        free(cs);
+    return rc == 0 ? 0 : api_fail(ctx, E_INTERNAL_ERROR, "The bills are unavailable.");
+}
+
+static int describe_bill_summary_by_product(struct api_ctx *ctx)
+{
+    struct sums_acc a = {.n = 0};
+    if (month_sums(ctx, "BillMonth", &a) != 0)
+        return -1;
+    json_t *set = json_array();
+    for (int i = 0; i < a.n; i++)
+        json_array_append_new(set, json_pack("{s:s,s:s,s:o,s:o,s:o}", "BusinessCode",
+                                             billing_business_code(a.p[i].product), "BusinessCodeName", a.p[i].product,
+                                             "OriginalCost", yuan8(a.p[i].cost), "VoucherPayAmount",
+                                             yuan8(a.p[i].voucher), "TotalCost", yuan8(a.p[i].real - a.p[i].voucher)));
+    json_object_set_new(ctx->out, "SummaryOverview", set);
+    return 0;
+}
+
+static int describe_customer_bill_summary(struct api_ctx *ctx)
+{
+    struct sums_acc a = {.n = 0, .pay_mode = api_str(ctx, "PayMode", NULL)};
+    if (month_sums(ctx, "Month", &a) != 0)
+        return -1;
+    int64_t total = 0;
+    for (int i = 0; i < a.n; i++)
+        total += a.p[i].real - a.p[i].voucher;
+    json_object_set_new(ctx->out, "TotalCost", amount_json(total));
+    return 0;
+}
+
 static const char *const account_types[] = {"personal", "company", "business", NULL};
 static const char *const roles[] = {"Client", "SubAgent", NULL};
 static const char *const approve_types[] = {"pass", "reject", NULL};
@@ -609,6 +695,15 @@ static const struct param p_bill_detail[] = {P_STR("CustomerUin", P_REQUIRED | P
                                              P_STR("IsConfirmed", 0, 0, 4),
                                              P_END};
 
+static const struct param p_by_product[] = {P_STR("BillMonth", P_REQUIRED, 1, 16),
+                                            P_STR("CustomerUin", P_NUMSTR, 1, 24), P_END};
+static const struct param p_bill_summary[] = {P_STR("CustomerUin", P_REQUIRED | P_NUMSTR, 1, 24),
+                                              P_STR("Month", P_REQUIRED, 1, 16),
+                                              P_ENUM("PayMode", 0, bill_pay_modes),
+                                              P_STR("ActionType", 0, 0, 64),
+                                              P_STR("IsConfirmed", 0, 0, 4),
+                                              P_END};
+
 #define INTL "intlpartnersmgt", INTLPARTNERSMGT
 static const struct action actions[] = {
     {INTL, "CreateAccount", create_account, p_create, A_MUTATES, NULL},
@@ -621,6 +716,8 @@ static const struct action actions[] = {
     {INTL, "QueryCreditAllocationHistory", query_credit_allocation_history, p_history, 0, "client/${ClientUin}"},
     {INTL, "AllocateCreditPool", allocate_credit_pool, p_pool, A_MUTATES, "subagent/${SubAgentUin}"},
     {INTL, "DescribeCustomerBillDetail", describe_customer_bill_detail, p_bill_detail, 0, "client/${CustomerUin}"},
+    {INTL, "DescribeBillSummaryByProduct", describe_bill_summary_by_product, p_by_product, 0, NULL},
+    {INTL, "DescribeCustomerBillSummary", describe_customer_bill_summary, p_bill_summary, 0, "client/${CustomerUin}"},
 };
 
 void intl_register(void) { api_register(actions, sizeof actions / sizeof actions[0]); }

@@ -224,7 +224,7 @@ test("the intl queries: a partner sees its customers' vouchers only", async () =
   await rejectsWith(c.intl.DescribeCustomerVoucherList({ Page: 1, PageSize: 20 }), "UnauthorizedOperation");
 });
 
-test("DescribeCustomerBillDetail: the customer's components with the discount it set and what vouchers paid", async () => {
+test("DescribeCustomerBillDetail and the summaries: the customer's components with the discount it set and what vouchers paid", async () => {
   const { res, other, c } = st;
   const month = new Date(st.since * 1000).toISOString().slice(0, 7);
   const all = [];
@@ -249,4 +249,18 @@ test("DescribeCustomerBillDetail: the customer's components with the discount it
     "InvalidParameterValue");
   await rejectsWith(c.intl.DescribeCustomerBillDetail({ CustomerUin: Number(c.Uin), Month: month, Page: 1, PageSize: 10 }),
     "UnauthorizedOperation");
+
+  // the summaries are the sums of the same rows
+  const byProduct = (await res.intl.DescribeBillSummaryByProduct({ BillMonth: month, CustomerUin: Number(c.Uin) })).SummaryOverview;
+  assert.deepEqual(byProduct.map((x) => [x.BusinessCode, x.BusinessCodeName]), [["p_cbs", "cbs"]]);
+  assert.equal(fine(byProduct[0].OriginalCost), sum(all, "OriginalCost"));
+  assert.equal(fine(byProduct[0].VoucherPayAmount), sum(all, "VoucherDeduction"));
+  assert.equal(fine(byProduct[0].TotalCost), sum(all, "TotalCost"));
+  const everyone = (await res.intl.DescribeBillSummaryByProduct({ BillMonth: month })).SummaryOverview;
+  assert.deepEqual(everyone.map((x) => x.TotalCost), byProduct.map((x) => x.TotalCost), "its only customer with bills");
+  assert.deepEqual((await other.intl.DescribeBillSummaryByProduct({ BillMonth: month })).SummaryOverview, [],
+    "nothing of another partner's customers");
+  const total = await res.intl.DescribeCustomerBillSummary({ CustomerUin: Number(c.Uin), Month: month });
+  assert.equal(BigInt(Math.round(total.TotalCost * 1e8)), sum(all, "TotalCost"));
+  await rejectsWith(other.intl.DescribeCustomerBillSummary({ CustomerUin: Number(c.Uin), Month: month }), "ResourceNotFound");
 });
