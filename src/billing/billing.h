@@ -155,7 +155,8 @@ struct billing_voucher {
     int64_t amount, balance, begin, end, created;
 };
 int billing_vouchers(struct store *s, const char *owner, struct billing_voucher **out, int *n); /* malloc'd */
-const char *billing_voucher_status(const struct billing_voucher *v, int64_t now);               /* unUsed ... */
+int billing_vouchers_issued(struct store *s, const char *issuer, int64_t *n);     /* how many issuer issued */
+const char *billing_voucher_status(const struct billing_voucher *v, int64_t now); /* unUsed ... */
 struct billing_voucher_use {
     char detail_id[96], product[16], pay_mode[16];
     int64_t used, time;

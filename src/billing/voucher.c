@@ -224,3 +224,12 @@ int voucher_consume(struct store *s, const char *owner, const char *product, int
     free(v);
     return rc != 0 || amount != 0 ? -1 : 0;
 }
+
+int billing_vouchers_issued(struct store *s, const char *issuer, int64_t *n)
+{
+    struct store_stmt *q = store_query(s, "SELECT count(*) FROM billing_vouchers WHERE issuer_uin = ?", "s", issuer);
+    int rc = q ? store_step(q) : -1;
+    *n = rc == STORE_FOUND ? store_int(q, 0) : 0;
+    store_done(q);
+    return rc == STORE_FOUND ? 0 : -1;
+}

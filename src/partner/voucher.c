@@ -281,6 +281,37 @@ static int describe_customer_voucher_list(struct api_ctx *ctx)
     return 0;
 }
 
+/* The partner's pool: the platform vouchers the operator gave it (which pay its own spend) and how
+ * many vouchers it issued to its customers. */
+static int query_voucher_pool(struct api_ctx *ctx)
+{
+    struct partner p;
+    if (caller_partner(ctx, &p) != 0)
+        return -1;
+    struct billing_voucher *v;
+    int n;
+    int64_t issued, total = 0, remaining = 0, now = clock_now();
+    if (billing_vouchers(ctx->store, p.uin, &v, &n) != 0 || billing_vouchers_issued(ctx->store, p.uin, &issued) != 0)
+        return api_fail(ctx, E_INTERNAL_ERROR, "The vouchers are unavailable.");
+    for (int i = 0; i < n; i++)
+        if (!strcmp(v[i].kind, BILLING_VOUCHER_PLATFORM)) {
+            total += v[i].amount;
+            if (now < v[i].end)
+                remaining += v[i].balance;
+        }
+    free(v);
+    json_object_set_new(ctx->out, "AgentName", json_string(p.uin));
+    json_object_set_new(ctx->out, "AccountType",
+                        json_integer(!strcmp(p.kind, "reseller")      ? 1
+                                     : !strcmp(p.kind, "distributor") ? 2
+                                                                      : 3));
+    json_object_set_new(ctx->out, "TotalQuota", amount(total));
+    json_object_set_new(ctx->out, "RemainingQuota", amount(remaining));
+    json_object_set_new(ctx->out, "IssuedNum", json_integer(issued));
+    return 0;
+}
+
+static const struct param p_none[] = {P_END};
 static const struct param p_issue[] = {P_STR("ClientUin", P_REQUIRED | P_NUMSTR, 1, 24),
                                        P_INT("Amount", P_REQUIRED, 1, 100000000000),
                                        P_ENUM("Product", 0, voucher_products),
@@ -306,6 +337,7 @@ static const struct param p_customer_list[] = {P_INT("Page", P_REQUIRED, 1, INT3
 
 static const struct action actions[] = {
     {"partners", PARTNERS, "IssueClientVoucher", issue_client_voucher, p_issue, A_MUTATES, "client/${ClientUin}"},
+    {"intlpartnersmgt", INTLPARTNERSMGT, "QueryVoucherPool", query_voucher_pool, p_none, 0, NULL},
     {"intlpartnersmgt", INTLPARTNERSMGT, "QueryVoucherAmountByUin", query_voucher_amount_by_uin, p_amount, 0, NULL},
     {"intlpartnersmgt", INTLPARTNERSMGT, "QueryVoucherListByUin", query_voucher_list_by_uin, p_list, 0, NULL},
     {"intlpartnersmgt", INTLPARTNERSMGT, "DescribeCustomerVoucherList", describe_customer_voucher_list, p_customer_list,

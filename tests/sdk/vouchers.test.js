@@ -222,6 +222,13 @@ test("the intl queries: a partner sees its customers' vouchers only", async () =
   assert.equal((await res.intl.DescribeCustomerVoucherList({ Page: 1, PageSize: 20, VoucherStatus: "Expired" })).TotalCount, 2);
   assert.equal((await other.intl.DescribeCustomerVoucherList({ Page: 1, PageSize: 20 })).TotalCount, 0);
   await rejectsWith(c.intl.DescribeCustomerVoucherList({ Page: 1, PageSize: 20 }), "UnauthorizedOperation");
+  const pool = await res.intl.QueryVoucherPool({});
+  const own = (await vouchersOf(res)).VoucherInfos[0];
+  assert.deepEqual([pool.AccountType, pool.TotalQuota, pool.IssuedNum], [1, 5, 1]);
+  assert.equal(Math.round(pool.RemainingQuota * 1e8), Number(own.Balance), "its platform voucher's balance");
+  const none = await other.intl.QueryVoucherPool({});
+  assert.deepEqual([none.TotalQuota, none.RemainingQuota, none.IssuedNum], [0, 0, 0]);
+  await rejectsWith(c.intl.QueryVoucherPool({}), "UnauthorizedOperation");
 });
 
 test("DescribeCustomerBillDetail and the summaries: the customer's components with the discount it set and what vouchers paid", async () => {
