@@ -48,6 +48,31 @@ static const char *type_name(enum ptype t)
     return "?";
 }
 
+/* [-+]digits[.digits][e[-+]digits], with a digit before or after the point. */
+static int decimal_text(const char *s)
+{
+    int digits = 0;
+    if (*s == '-' || *s == '+')
+        s++;
+    for (; *s >= '0' && *s <= '9'; s++)
+        digits++;
+    if (*s == '.')
+        for (s++; *s >= '0' && *s <= '9'; s++)
+            digits++;
+    if (!digits)
+        return 0;
+    if (*s == 'e' || *s == 'E') {
+        s++;
+        if (*s == '-' || *s == '+')
+            s++;
+        if (*s < '0' || *s > '9')
+            return 0;
+        while (*s >= '0' && *s <= '9')
+            s++;
+    }
+    return *s == 0;
+}
+
 static int check_value(struct vstate *v, const struct param *p, enum ptype type, json_t **slot, const char *path);
 
 /* "0","1",... -> array, for flattened input. */
@@ -117,8 +142,9 @@ static int check_value(struct vstate *v, const struct param *p, enum ptype type,
             if (*s && !*end && errno == 0)
                 nv = json_integer(x);
         } else if (type == PT_FLOAT) {
+            /* a decimal number only: strtod also reads hex, "nan" and "inf" */
             double d = strtod(s, &end);
-            if (*s && !*end && errno == 0)
+            if (*s && !*end && errno == 0 && decimal_text(s))
                 nv = json_real(d);
         } else if (type == PT_BOOL) {
             if (!strcmp(s, "true") || !strcmp(s, "1"))

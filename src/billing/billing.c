@@ -69,7 +69,8 @@ static const struct migration billing_migrations[] = {
 int billing_migrate(struct store *s, char *err, size_t errlen)
 {
     if (store_migrate(s, "billing", billing_migrations, sizeof billing_migrations / sizeof billing_migrations[0], err,
-                      errlen) != 0)
+                      errlen) != 0 ||
+        voucher_migrate(s, err, errlen) != 0)
         return -1;
     if (price_seed(s) != 0) {
         snprintf(err, errlen, "billing: cannot seed the price book: %s", store_errmsg(s));
@@ -83,6 +84,7 @@ void billing_register(void)
     billing_actions_register();
     bills_register();
     summary_register();
+    voucher_api_register();
 }
 
 static const struct billing_product *products[16];

@@ -121,4 +121,46 @@ struct billing_spend_row {
 int billing_spend(struct store *s, const char *owner_uin, int64_t from, int64_t to,
                   int (*row)(void *arg, const struct billing_spend_row *r), void *arg);
 
+/* channel_bills.c: an account's bill components with fee_begin in [from, to), oldest first. */
+struct billing_component_row {
+    const char *detail_id, *product, *sub_product, *pay_mode, *action_type, *region, *zone, *resource_id,
+        *resource_name, *bill_id, *payer_uin, *operate_uin, *component, *item, *unit;
+    int64_t pay_time, fee_begin, fee_end, discount_ppm, price, unit_qty;
+    int hourly;                             /* priced per hour (else per month or per use) */
+    int64_t used, hours;                    /* fine units of the quantity per unit, and of hours */
+    int64_t cost, real_cost, voucher, cash; /* fine units */
+};
+int billing_components_each(struct store *s, const char *owner, int64_t from, int64_t to,
+                            int (*fn)(void *arg, const struct billing_component_row *r), void *arg);
+const char *billing_business_code(const char *product); /* p_cvm, as the bills' BusinessCode */
+
+/* voucher.c: vouchers, paid out first in rating (docs/billing.md). Kinds: */
+#define BILLING_VOUCHER_PLATFORM "platform" /* the operator's, for a partner */
+#define BILLING_VOUCHER_TRIAL    "trial"    /* the operator's, a trial for a named customer */
+#define BILLING_VOUCHER_PARTNER  "partner"  /* a partner's, for its customer, paid from its cash at issue */
+#define BILLING_VOUCHER_UNUSED   "unUsed"
+#define BILLING_VOUCHER_USED     "used"
+#define BILLING_VOUCHER_EXPIRED  "overdue"
+struct billing_voucher_spec {
+    const char *owner_uin, *issuer_uin, *kind, *product, *note; /* product "*": any */
+    int64_t amount;                                             /* fine units */
+    int64_t begin, end;                                         /* valid over [begin, end), business clock */
+};
+/* In the caller's transaction: a partner voucher is paid from the issuer's cash (one ledger row;
+ * InsufficientBalance when it does not cover it). 0 with id, or -1 with code/msg. */
+int billing_voucher_issue(struct store *s, const struct billing_voucher_spec *v, int64_t t, char id[24], char *code,
+                          size_t clen, char *msg, size_t mlen);
+struct billing_voucher {
+    char id[24], owner[24], issuer[24], kind[16], product[16], note[128];
+    int64_t amount, balance, begin, end, created;
+};
+int billing_vouchers(struct store *s, const char *owner, struct billing_voucher **out, int *n); /* malloc'd */
+int billing_vouchers_issued(struct store *s, const char *issuer, int64_t *n);     /* how many issuer issued */
+const char *billing_voucher_status(const struct billing_voucher *v, int64_t now); /* unUsed ... */
+struct billing_voucher_use {
+    char detail_id[96], product[16], pay_mode[16];
+    int64_t used, time;
+};
+int billing_voucher_usage(struct store *s, const char *voucher_id, struct billing_voucher_use **out, int *n);
+
 #endif

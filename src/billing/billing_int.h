@@ -48,6 +48,14 @@ int ledger_move(struct store *s, const char *uin, int64_t amount, const char *ac
 int ledger_cash(struct store *s, const char *uin, int64_t *cash); /* 0 (cash 0 for an unknown account) or -1 */
 void billing_new_id(char out[40], int64_t t);                     /* 20261202 + 15 random digits */
 
+/* voucher.c: what rating asks of vouchers, in the caller's transaction */
+int voucher_migrate(struct store *s, char *err, size_t errlen);
+void voucher_api_register(void); /* voucher_api.c */
+int voucher_available(struct store *s, const char *owner, const char *product, int64_t at, int64_t *avail);
+/* Takes amount from the owner's usable vouchers (soonest expiring first), one usage row each. */
+int voucher_consume(struct store *s, const char *owner, const char *product, int64_t at, int64_t amount,
+                    const char *detail_id, const char *pay_mode, int64_t t);
+
 /* settle.c: settles [hour, hour+3600) for every account, each account exactly once */
 int settle_hour(struct store *s, int64_t hour);
 

@@ -9,7 +9,8 @@
  * Per account and hour: each (resource, component, item) becomes one component row priced with
  * the price of that hour: cost = price x quantity-seconds / (unit x period), rounded half up once;
  * real cost = cost x the account's discount for the product, rounded half up once. A resource's
- * components make its L3 row; the account's rows are paid by one ledger deduction.
+ * components make its L3 row; the owner's vouchers pay each row first (voucher.c), and the rest,
+ * the cash part, of the account's rows is paid by one ledger deduction.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,7 +114,7 @@ static void acc_clear(struct acc *a)
 }
 
 struct totals {
-    int64_t cost, real;
+    int64_t cost, real, voucher;
 };
 
 /* The prices of one hour, looked up once (a lookup is an ordered query). */
@@ -183,6 +184,11 @@ static int write_detail(struct store *s, const char *owner, int64_t hour, const 
     int64_t ppm = discount_of(s, owner, r->product, hour);
     if (ppm < 0)
         return -1;
+    /* vouchers first: what the owner's usable vouchers hold for the product pays the components in
+     * order, each up to its real cost; the rest is cash */
+    int64_t voucher_left = 0, voucher = 0;
+    if (voucher_available(s, owner, r->product, hour, &voucher_left) != 0)
+        return -1;
     int64_t cost = 0, real = 0, begin = r->begin, end = r->end;
     for (int i = 0; i < n; i++) {
         const struct line *l = &lines[i];
@@ -200,6 +206,9 @@ static int write_detail(struct store *s, const char *owner, int64_t hour, const 
         int64_t c = p.period_s > 0 && !l->is_count ? rate_cost(p.price, l->qty_seconds, p.unit_qty, 1, p.period_s)
                                                    : rate_cost(p.price, l->qty_seconds, p.unit_qty, 0, 0);
         int64_t rc2 = rate_discount(c, ppm);
+        int64_t v = rc2 > 0 ? (rc2 < voucher_left ? rc2 : voucher_left) : 0;
+        voucher_left -= v;
+        voucher += v;
         cost += c;
         real += rc2;
         if (l->begin < begin)
@@ -208,24 +217,27 @@ static int write_detail(struct store *s, const char *owner, int64_t hour, const 
             end = l->end;
         if (store_exec(s,
                        "INSERT INTO billing_components (detail_id, component, item, price, unit_qty, period_s, unit,"
-                       " used, time_span, cost, discount_ppm, real_cost, cash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-                       " ?, ?, ?)",
-                       "sssiiisiiiiii", detail_id, l->component, l->item, p.price, p.unit_qty, p.period_s, p.unit,
-                       l->qty_seconds, l->is_count ? (int64_t)1 : l->seconds, c, ppm, rc2, rc2) != 1)
+                       " used, time_span, cost, discount_ppm, real_cost, cash, voucher) VALUES (?, ?, ?, ?, ?, ?, ?, ?,"
+                       " ?, ?, ?, ?, ?, ?)",
+                       "sssiiisiiiiiii", detail_id, l->component, l->item, p.price, p.unit_qty, p.period_s, p.unit,
+                       l->qty_seconds, l->is_count ? (int64_t)1 : l->seconds, c, ppm, rc2, rc2 - v, v) != 1)
             return -1;
     }
     if (store_exec(s,
                    "INSERT INTO billing_details (detail_id, owner_uin, payer_uin, operate_uin, month, product,"
                    " sub_product, pay_mode, action_type, region, zone, project_id, resource_id, resource_name,"
-                   " bill_id, pay_time, fee_begin, fee_end, tags, discount_ppm, cost, real_cost, cash)"
+                   " bill_id, pay_time, fee_begin, fee_end, tags, discount_ppm, cost, real_cost, cash, voucher)"
                    " VALUES (?, ?, ?, ?, ?, ?, ?, 'postPay', 'postpay_deduct_h', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-                   " ?, ?)",
-                   "sssssssssisssiiisiiii", detail_id, owner, owner, owner, month, r->product, sub, r->region, r->zone,
+                   " ?, ?, ?)",
+                   "sssssssssisssiiisiiiii", detail_id, owner, owner, owner, month, r->product, sub, r->region, r->zone,
                    r->project_id, r->resource_id, r->resource_name, bill_id, t, begin, end, r->tags ? r->tags : "[]",
-                   ppm, cost, real, real) != 1)
+                   ppm, cost, real, real - voucher, voucher) != 1)
+        return -1;
+    if (voucher_consume(s, owner, r->product, hour, voucher, detail_id, "postPay", t) != 0)
         return -1;
     sum->cost += cost;
     sum->real += real;
+    sum->voucher += voucher;
     return 0;
 }
 
@@ -268,7 +280,7 @@ static int settle_account(struct store *s, const char *owner, int64_t hour, stru
     int64_t t = hour + 3600; /* the bill is dated when the hour ended, whatever the clock says now */
     char bill_id[40];
     billing_new_id(bill_id, t);
-    struct totals sum = {0, 0};
+    struct totals sum = {0, 0, 0};
     for (int i = 0; i < a->n;) {
         int j = i + 1;
         while (j < a->n && !strcmp(a->lines[j].resource_id, a->lines[i].resource_id))
@@ -277,15 +289,16 @@ static int settle_account(struct store *s, const char *owner, int64_t hour, stru
             return -1;
         i = j;
     }
-    if (sum.real != 0) {
+    if (sum.real - sum.voucher != 0) {
         char info[64];
         time_cam(hour, info);
         snprintf(info + strlen(info), sizeof info - strlen(info), " 按量计费扣费");
-        if (ledger_move(s, owner, -sum.real, "deduct", "hourh", "", info, t, bill_id, NULL) != 0)
+        if (ledger_move(s, owner, -(sum.real - sum.voucher), "deduct", "hourh", "", info, t, bill_id, NULL) != 0)
             return -1;
     }
-    return store_exec(s, "UPDATE billing_settled SET amount = ? WHERE owner_uin = ? AND hour = ?", "isi", sum.real,
-                      owner, hour) == 1
+    /* amount: what the balance paid (balance alerts compare it with the balance) */
+    return store_exec(s, "UPDATE billing_settled SET amount = ? WHERE owner_uin = ? AND hour = ?", "isi",
+                      sum.real - sum.voucher, owner, hour) == 1
                ? 0
                : -1;
 }

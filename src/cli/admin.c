@@ -233,6 +233,10 @@ int cli_admin(int argc, char **argv)
         return cli_admin_bind(argc - 1, argv + 1);
     if (argc >= 1 && !strcmp(argv[0], "tier"))
         return cli_admin_tier(argc - 1, argv + 1);
+    if (argc >= 1 && !strcmp(argv[0], "voucher"))
+        return cli_admin_voucher(argc - 1, argv + 1);
+    if (argc >= 1 && !strcmp(argv[0], "outbox"))
+        return cli_admin_outbox(argc - 1, argv + 1);
     fprintf(stderr, "usage: yun admin create-account --data DIR [--name NAME]\n"
                     "       yun admin audit --data DIR [--limit N]\n"
                     "       yun admin password --data DIR --uin UIN   (password on standard input)\n"
@@ -244,6 +248,9 @@ int cli_admin(int argc, char **argv)
                     "       yun admin partner --data DIR --uin UIN --kind distributor|reseller|second-level ...\n"
                     "       yun admin bind --data DIR --partner UIN --client UIN [--flag a|b|c]\n"
                     "       yun admin tier --data DIR --uin UIN --tier key|growth|longtail\n"
+                    "       yun admin outbox --data DIR [--limit N]\n"
+                    "       yun admin voucher --data DIR --uin UIN --cents N [--kind platform|trial] [--product P]"
+                    " [--days N]\n"
                     "       yun admin import-image --data DIR --file PATH --name NAME [--os-name OS] [--owner UIN]\n");
     return 2;
 }

@@ -1,6 +1,7 @@
 /*
  * admin_partner: the operator's channel commands on a data directory: make an account a partner
- * (printing its invitation code), file a customer's pending application, set an account's tier.
+ * (printing its invitation code), file a customer's pending application, set an account's tier,
+ * read the outbox of mails the channel would have sent.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,6 +110,51 @@ int cli_admin_tier(int argc, char **argv)
         fprintf(stderr, "yun admin tier: %s\n", err);
     else
         printf("{\"Uin\": \"%s\", \"Tier\": \"%s\"}\n", uin, tier);
+    store_close(s);
+    return rc ? 1 : 0;
+}
+
+int cli_admin_outbox(int argc, char **argv)
+{
+    struct config cfg;
+    struct store *s;
+    if (cli_open_data(argc, argv, &cfg, &s) != 0)
+        return 1;
+    int rc = partner_outbox_print(s, atoll(cli_opt(argc, argv, "--limit", "100")));
+    if (rc)
+        fprintf(stderr, "yun admin outbox: store: %s\n", store_errmsg(s));
+    store_close(s);
+    return rc ? 1 : 0;
+}
+
+int cli_admin_voucher(int argc, char **argv)
+{
+    const char *uin = cli_opt(argc, argv, "--uin", NULL), *kind = cli_opt(argc, argv, "--kind", "platform");
+    const char *cents = cli_opt(argc, argv, "--cents", NULL);
+    if (!uin || !cents) {
+        fprintf(stderr, "usage: yun admin voucher --data DIR --uin UIN --cents N [--kind platform|trial]"
+                        " [--product cvm|cbs|vpc|cos] [--days 30] [--note TEXT]\n");
+        return 2;
+    }
+    char *end;
+    long long c = strtoll(cents, &end, 10), days = strtoll(cli_opt(argc, argv, "--days", "30"), NULL, 10);
+    if (*end || c <= 0) {
+        fprintf(stderr, "yun admin voucher: --cents is a positive number of cents\n");
+        return 2;
+    }
+    struct config cfg;
+    struct store *s;
+    if (cli_open_data(argc, argv, &cfg, &s) != 0)
+        return 1;
+    char id[24], err[512];
+    const char *product = cli_opt(argc, argv, "--product", "*");
+    int rc =
+        partner_voucher_admin(s, uin, kind, c, product, days, cli_opt(argc, argv, "--note", ""), id, err, sizeof err);
+    if (rc)
+        fprintf(stderr, "yun admin voucher: %s\n", err);
+    else
+        printf("{\"VoucherId\": \"%s\", \"Uin\": \"%s\", \"Kind\": \"%s\", \"Cents\": %lld, \"Product\": \"%s\"}\n", id,
+               uin, kind, c, product);
     store_close(s);
     return rc ? 1 : 0;
 }

@@ -28,5 +28,7 @@ int cli_admin_clock(int argc, char **argv);
 int cli_admin_partner(int argc, char **argv);
 int cli_admin_bind(int argc, char **argv);
 int cli_admin_tier(int argc, char **argv);
+int cli_admin_voucher(int argc, char **argv); /* a platform-funded voucher */
+int cli_admin_outbox(int argc, char **argv);  /* the mails the channel would have sent */
 
 #endif

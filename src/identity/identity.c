@@ -134,12 +134,8 @@ int identity_create_key(struct store *s, const char *owner_uin, const char *user
                : -1;
 }
 
-int identity_create_account(struct store *s, const char *name, struct new_account *out, char *err, size_t errlen)
+int identity_create_account_tx(struct store *s, const char *name, struct new_account *out, char *err, size_t errlen)
 {
-    if (store_begin(s) != STORE_OK) {
-        snprintf(err, errlen, "store busy: %s", store_errmsg(s));
-        return -1;
-    }
     for (int attempt = 0; attempt < 10; attempt++) {
         snprintf(out->uin, sizeof out->uin, "%llu", (unsigned long long)random_digits(12));
         snprintf(out->app_id, sizeof out->app_id, "%llu", (unsigned long long)(1250000000ull + random_digits(8)));
@@ -149,13 +145,26 @@ int identity_create_account(struct store *s, const char *name, struct new_accoun
             break;
         if (rc != STORE_CONSTRAINT || attempt == 9) {
             snprintf(err, errlen, "create account: %s", store_errmsg(s));
-            store_rollback(s);
             return -1;
         }
     }
-    if (identity_create_key(s, out->uin, out->uin, "root key", out->secret_id, out->secret_key) != 0 ||
-        store_commit(s) != STORE_OK) {
+    if (identity_create_key(s, out->uin, out->uin, "root key", out->secret_id, out->secret_key) != 0) {
         snprintf(err, errlen, "create key: %s", store_errmsg(s));
+        return -1;
+    }
+    return 0;
+}
+
+int identity_create_account(struct store *s, const char *name, struct new_account *out, char *err, size_t errlen)
+{
+    err[0] = 0;
+    if (store_begin(s) != STORE_OK) {
+        snprintf(err, errlen, "store busy: %s", store_errmsg(s));
+        return -1;
+    }
+    if (identity_create_account_tx(s, name, out, err, errlen) != 0 || store_commit(s) != STORE_OK) {
+        if (!err[0])
+            snprintf(err, errlen, "commit: %s", store_errmsg(s));
         store_rollback(s);
         return -1;
     }

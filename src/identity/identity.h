@@ -17,6 +17,8 @@ struct new_account {
     char uin[24], app_id[24], secret_id[64], secret_key[64];
 };
 int identity_create_account(struct store *s, const char *name, struct new_account *out, char *err, size_t errlen);
+/* The same inside the caller's transaction (a partner's CreateAccount). */
+int identity_create_account_tx(struct store *s, const char *name, struct new_account *out, char *err, size_t errlen);
 int identity_account_count(struct store *s);
 /* The operator account (the first, made at the first start): 1 yes, 0 no, -1 error. */
 int identity_set_operator(struct store *s, const char *uin);

@@ -471,5 +471,7 @@ void partner_actions_register(void) { api_register(actions, sizeof actions / siz
 void partner_register(void)
 {
     partner_actions_register();
+    intl_register();
+    voucher_register();
     billing_register_job(partner_month_end);
 }

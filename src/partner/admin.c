@@ -4,9 +4,11 @@
  * customer's pending application; set an account's tier. Each is one transaction.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "identity/identity.h"
+#include "identity/sealed.h"
 #include "partner/partner_int.h"
 
 static int begin(struct store *s, char *err, size_t errlen)
@@ -193,4 +195,35 @@ int partner_set_tier(struct store *s, const char *uin, const char *tier, char *e
     if (rc == 0)
         rc = pstore_account_tier_set(s, uin, tier, billing_now(s));
     return finish(s, rc, err, errlen);
+}
+
+struct outbox_print {
+    int rc;
+};
+static int print_mail(void *arg, int64_t id, int64_t t, const char *from, const char *to, const char *subject,
+                      const void *body, size_t len)
+{
+    uint8_t *plain = NULL;
+    size_t plen;
+    if (sealed_open(INTL_OUTBOX_CONTEXT, body, len, &plain, &plen) != 0) {
+        ((struct outbox_print *)arg)->rc = -1;
+        return -1;
+    }
+    json_t *j = json_pack("{s:I,s:I,s:s,s:s,s:s,s:s%}", "Id", (json_int_t)id, "Time", (json_int_t)t, "From", from, "To",
+                          to, "Subject", subject, "Body", (const char *)plain, plen);
+    char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    if (text)
+        printf("%s\n", text);
+    free(text);
+    json_decref(j);
+    free(plain);
+    return 0;
+}
+
+int partner_outbox_print(struct store *s, int64_t limit)
+{
+    struct outbox_print op = {0};
+    if (istore_outbox_each(s, limit, print_mail, &op) != 0 || op.rc != 0)
+        return -1;
+    return 0;
 }

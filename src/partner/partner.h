@@ -13,7 +13,8 @@
 
 #include "api/api.h"
 
-#define PARTNERS "2018-03-21"
+#define PARTNERS        "2018-03-21"
+#define INTLPARTNERSMGT "2022-09-28"
 
 int partner_migrate(struct store *s, char *err, size_t errlen);
 void partner_register(void); /* the partners actions and the month-end rebate job */
@@ -36,5 +37,11 @@ int partner_bind(struct store *s, const char *partner_uin, const char *client_ui
 int partner_set_tier(struct store *s, const char *uin, const char *tier, char *err, size_t errlen);
 /* The month-end job (run by billing's controller): rebates of every month ended before t. */
 int partner_month_end(struct store *s, int64_t t);
+/* The mails the channel would have sent (yun admin outbox), newest first, opened. */
+int partner_outbox_print(struct store *s, int64_t limit);
+/* yun admin voucher: a platform-funded voucher (kind platform: for a partner; trial: for a customer)
+ * of cents, for product ("*" or NULL: any), valid for days from now on the business clock. */
+int partner_voucher_admin(struct store *s, const char *uin, const char *kind, int64_t cents, const char *product,
+                          int64_t days, const char *note, char id[24], char *err, size_t errlen);
 
 #endif

@@ -105,4 +105,37 @@ int partner_apply(struct store *s, const char *partner_uin, const char *client_u
 /* actions.c */
 void partner_actions_register(void);
 
+/* intl_store.c: the international channel's tables (migrations of their own, "partner_intl") */
+int intl_migrate(struct store *s, char *err, size_t errlen);
+struct intl_client {
+    char client[24], partner[24], mail[129], mobile[33], name[201], type[16];
+    int64_t created;
+};
+int istore_client_put(struct store *s, const struct intl_client *c);
+int istore_client_get(struct store *s, const char *uin, struct intl_client *c); /* zeroed when none */
+/* The credit (fine units) granted to holder, and by whom: STORE_FOUND, STORE_NOT_FOUND (0), <0. */
+int istore_credit_get(struct store *s, const char *holder, char grantor[24], int64_t *fine);
+int istore_credit_set(struct store *s, const char *grantor, const char *holder, int64_t fine, int64_t t);
+int istore_credit_granted(struct store *s, const char *grantor, int64_t *fine); /* the sum of its grants */
+struct credit_entry {
+    char grantor[24], holder[24], operator_uin[24], remark[257];
+    int64_t delta, total_after, remaining_after, time;
+};
+int istore_history_add(struct store *s, const struct credit_entry *e);
+int istore_history(struct store *s, const char *grantor, const char *holder, struct credit_entry **out, int *n);
+#define INTL_OUTBOX_CONTEXT "partner-outbox"
+int istore_outbox_add(struct store *s, const char *from, const char *to, const char *subject, const void *body,
+                      size_t len, int64_t t);
+int istore_outbox_each(struct store *s, int64_t limit,
+                       int (*fn)(void *arg, int64_t id, int64_t t, const char *from, const char *to,
+                                 const char *subject, const void *body, size_t len),
+                       void *arg);
+
+/* intl.c: the intlpartnersmgt actions */
+/* A JSON number (the SDK's float) to fine units exactly: at most 8 places and 1e10 in magnitude,
+ * finite. 0, or -1. */
+int intl_amount_fine(double d, int64_t *fine);
+void intl_register(void);
+void voucher_register(void); /* voucher.c */
+
 #endif

@@ -48,8 +48,10 @@ static const struct migration partner_migrations[] = {
 
 int partner_migrate(struct store *s, char *err, size_t errlen)
 {
-    return store_migrate(s, "partner", partner_migrations, sizeof partner_migrations / sizeof partner_migrations[0],
-                         err, errlen);
+    if (store_migrate(s, "partner", partner_migrations, sizeof partner_migrations / sizeof partner_migrations[0], err,
+                      errlen) != 0)
+        return -1;
+    return intl_migrate(s, err, errlen);
 }
 
 #define PARTNER_COLS "uin, kind, parent_uin, invitation_code, credit_cents, created"

@@ -310,6 +310,78 @@ static void settle_hour_charges_exactly_once(void **state)
     store_close(s);
 }
 
+static void voucher(struct store *s, const char *product, int64_t amount, int64_t begin, int64_t end)
+{
+    char id[24], code[64], msg[256];
+    struct billing_voucher_spec v = {.owner_uin = "300",
+                                     .issuer_uin = "operator",
+                                     .kind = BILLING_VOUCHER_TRIAL,
+                                     .product = product,
+                                     .amount = amount,
+                                     .begin = begin,
+                                     .end = end};
+    if (billing_voucher_issue(s, &v, begin - 10, id, code, sizeof code, msg, sizeof msg) != 0)
+        fail_msg("issue: %s %s", code, msg);
+}
+
+static int64_t voucher_left(struct store *s, int64_t amount)
+{
+    return one_int(
+        s,
+        amount == 10000000    ? "SELECT balance FROM billing_vouchers WHERE owner_uin = ? AND amount = 10000000"
+        : amount == 50000000  ? "SELECT balance FROM billing_vouchers WHERE owner_uin = ? AND amount = 50000000"
+        : amount == 5000000   ? "SELECT balance FROM billing_vouchers WHERE owner_uin = ? AND amount = 5000000"
+        : amount == 100000000 ? "SELECT sum(balance) FROM billing_vouchers WHERE owner_uin = ? AND amount = 100000000"
+                              : "SELECT 0",
+        "300");
+}
+
+static void settle_pays_vouchers_first(void **state)
+{
+    (void)state;
+    struct store *s = billing_store();
+    const int64_t H = utc(2026, 12, 2, 4);
+    /* 2 vCPUs all along: 0.24 yuan an hour */
+    struct meter_use cpu = {"300", "ins-3", "i", "cvm", "v_cvm_cpu", "S5", "ap-local", "ap-local-1", "[]", 2, 0};
+    assert_int_equal(meter_set(s, &cpu, H - 100), 0);
+    const int64_t hour = 24000000;
+    voucher(s, "cvm", 10000000, H - 5, H + 7200);    /* expires first */
+    voucher(s, "*", 50000000, H - 5, H + 100000);    /* any product, expires last */
+    voucher(s, "cbs", 100000000, H - 5, H + 100000); /* another product: never used here */
+    voucher(s, "cvm", 100000000, H - 500, H);        /* expired at the hour's start */
+    voucher(s, "cvm", 5000000, H + 1, H + 50000);    /* begins after the first hour started */
+    for (int round = 0; round < 2; round++) {
+        assert_int_equal(settle_hour(s, H), 0);
+        assert_int_equal(one_int(s, "SELECT sum(voucher) FROM billing_details WHERE owner_uin = ?", "300"), hour);
+        assert_int_equal(one_int(s, "SELECT sum(cash) FROM billing_details WHERE owner_uin = ?", "300"), 0);
+        assert_int_equal(one_int(s,
+                                 "SELECT sum(voucher) + sum(cash) - sum(real_cost) FROM billing_components"
+                                 " WHERE detail_id IN (SELECT detail_id FROM billing_details WHERE owner_uin = ?)",
+                                 "300"),
+                         0);
+        assert_int_equal(one_int(s, "SELECT count(*) FROM billing_ledger WHERE uin = ?", "300"), 0); /* no cash */
+        assert_int_equal(voucher_left(s, 10000000), 0);
+        assert_int_equal(voucher_left(s, 50000000), 50000000 - (hour - 10000000));
+        assert_int_equal(voucher_left(s, 5000000), 5000000);
+    }
+    assert_int_equal(settle_hour(s, H + 3600), 0); /* the late one (expires sooner) first, then the '*' one */
+    assert_int_equal(voucher_left(s, 5000000), 0);
+    assert_int_equal(voucher_left(s, 50000000), 50000000 - (hour - 10000000) - (hour - 5000000));
+    assert_int_equal(settle_hour(s, H + 7200), 0); /* what is left, and cash for the rest */
+    const int64_t cash_part = hour - (50000000 - (hour - 10000000) - (hour - 5000000));
+    assert_int_equal(voucher_left(s, 50000000), 0);
+    assert_int_equal(voucher_left(s, 100000000), 200000000); /* the cbs and the expired ones are untouched */
+    int64_t cash;
+    assert_int_equal(ledger_cash(s, "300", &cash), 0);
+    assert_int_equal(cash, -cash_part);
+    assert_int_equal(one_int(s, "SELECT sum(amount) FROM billing_settled WHERE owner_uin = ?", "300"), cash_part);
+    assert_int_equal(one_int(s, "SELECT sum(used) FROM billing_voucher_usage WHERE owner_uin = ?", "300"),
+                     3 * hour - cash_part);
+    assert_int_equal(one_int(s, "SELECT sum(voucher) FROM billing_details WHERE owner_uin = ?", "300"),
+                     3 * hour - cash_part);
+    store_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -321,6 +393,7 @@ int main(void)
         cmocka_unit_test(months_end_on_the_last_day),
         cmocka_unit_test(price_find_is_effective_dated_with_star_fallback),
         cmocka_unit_test(settle_hour_charges_exactly_once),
+        cmocka_unit_test(settle_pays_vouchers_first),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
