@@ -25,6 +25,7 @@ int cli_open_data(int argc, char **argv, struct config *cfg, struct store **s)
     char err[512];
     config_defaults(cfg);
     snprintf(cfg->data_dir, sizeof cfg->data_dir, "%s", cli_opt(argc, argv, "--data", "./data"));
+    snprintf(cfg->store, sizeof cfg->store, "%s", cli_opt(argc, argv, "--store", ""));
     if (daemon_open_data(cfg, s, err, sizeof err) != 0) {
         fprintf(stderr, "yun admin: %s\n", err);
         return -1;
@@ -67,7 +68,7 @@ static int audit(int argc, char **argv)
         store_query(s,
                     "SELECT time, owner_uin, user_uin, source_ip, service, action, resource, result, request_id,"
                     " role_session, assumed_by_uin, assumed_by_sub_uin"
-                    " FROM (SELECT * FROM audit_log ORDER BY id DESC LIMIT ?) ORDER BY id",
+                    " FROM (SELECT * FROM audit_log ORDER BY id DESC LIMIT ?) AS recent ORDER BY id",
                     "i", limit);
     int rc;
     while (q && (rc = store_step(q)) == 1) {

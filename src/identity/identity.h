@@ -31,7 +31,8 @@ int identity_create_key(struct store *s, const char *owner_uin, const char *user
 int identity_find_key(struct store *s, const char *secret_id, const char *token, struct principal *who, char *secret,
                       size_t len);
 int identity_authorize(struct store *s, struct authz_request *req); /* 1 allow, 0 deny, -1 error */
-void identity_changed(void); /* after any committed change: cached keys are read again */
+void identity_changed(void);               /* after any committed change: cached keys are read again */
+int identity_note_change(struct store *s); /* in a change's transaction: other processes on the store notice it */
 
 /* policy.c: evaluation, pure functions over a parsed document. */
 enum policy_effect { POLICY_NONE = 0, POLICY_ALLOW = 1, POLICY_DENY = 2 };
