@@ -17,7 +17,7 @@ TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
 
-.PHONY: all run test test-built unit sdk fuzz fuzz-long asan deps clean bench format format-check images fresh-check s3-tests
+.PHONY: all run test test-built unit sdk sdk-pg fuzz fuzz-long asan deps clean bench format format-check images fresh-check s3-tests
 all: $(BUILD)/yun $(BUILD)/yund
 
 # The built-in guest image, from Debian packages; rebuilt only when its recipe changes.
@@ -79,6 +79,10 @@ run: deps
 sdk: all
 	node --test --test-concurrency=1 tests/sdk/
 
+# The core SDK scenarios again with every daemon on a private PostgreSQL (part of make test).
+sdk-pg: all $(BUILD)/tests/test_store_pg
+	UNIT=$(CURDIR)/$(BUILD)/tests/test_store_pg tests/pg/run.sh
+
 test: deps
 	$(MAKE) test-built
 
@@ -87,6 +91,7 @@ test-built: format-check all asan images
 	  YUN_TEST_IMAGE_DIR=$(CURDIR)/build/images/tiny $$t; done
 	$(MAKE) fuzz
 	YUN_BIN=$(CURDIR)/build-asan/yun ASAN_OPTIONS=detect_leaks=0 node --test --test-concurrency=1 tests/sdk/
+	UNIT=$(CURDIR)/build-asan/tests/test_store_pg YUN_BIN=$(CURDIR)/build-asan/yun ASAN_OPTIONS=detect_leaks=0 tests/pg/run.sh
 	@set -e; for s in tests/system/*.sh; do echo "== $$s"; bash $$s; done
 
 # Proves the README's commands on a clean Debian 12 root (debootstrap; needs root and the network). Not in make test.

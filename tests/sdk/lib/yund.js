@@ -304,7 +304,8 @@ class Daemon {
 }
 
 /*
- * Starts a fresh daemon. opts: {config} (object written as the config file), {args} (more `yun up` flags), {relativeData} (`--data ./NAME`
+ * Starts a fresh daemon. opts: {config} (object written as the config file), {sqlite} (SQLite even
+ * with YUN_TEST_STORE), {args} (more `yun up` flags), {relativeData} (`--data ./NAME`
  * from the data dir's parent as cwd, as `make run` does). Daemons with the host
  * role share this machine's network (VPC namespaces, nftables tables): run one at a time.
  */
@@ -312,7 +313,7 @@ async function startDaemon(opts = {}) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "yun-sdk-"));
   const port = await freePort();
   const d = new Daemon({ config: opts.config, dataDir, port, relativeData: opts.relativeData, args: opts.args,
-    store: testStore(dataDir) });
+    store: opts.sqlite ? "" : testStore(dataDir) });
   return d.start();
 }
 
@@ -346,4 +347,4 @@ async function rejectsWith(p, code, msg) {
   assert.fail(`${msg ? msg + ": " : ""}expected error ${code}, but the call succeeded: ${JSON.stringify(res)}`);
 }
 
-module.exports = { TEST_STORE, startDaemon, rejectsWith, waitFor, freePort, sleep, credOf, BIN, REPO };
+module.exports = { Daemon, TEST_STORE, startDaemon, rejectsWith, waitFor, freePort, sleep, credOf, BIN, REPO };
