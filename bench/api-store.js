@@ -1,10 +1,11 @@
 /*
- * Store benchmark: the same API load on SQLite and on PostgreSQL, in one run.
+ * Store benchmark, the mutating half: the same API load on SQLite and on PostgreSQL, in one run.
  *   node bench/api-store.js          (env: YUN_BIN, SECONDS_EACH=5, CONNS=16, YUN_TEST_STORE for PostgreSQL)
  * bench/api-store.sh starts a private PostgreSQL and runs this inside it. For each store: a fresh
- * yund (rate limit lifted), then for SECONDS_EACH each: cvm DescribeZones (read path: TC3, key
- * lookup, authorisation, handler) and vpc CreateVpc + DeleteVpc pairs (two write transactions with
- * their audit records), from CONNS concurrent official-SDK clients; on PostgreSQL also the same
+ * yund (rate limit lifted), then for SECONDS_EACH each: cvm DescribeZones and vpc CreateVpc +
+ * DeleteVpc pairs (two write transactions with their audit records), from CONNS concurrent
+ * official-SDK clients (the client's signing in node bounds these figures: wrk's DescribeZones
+ * figures come from bench/api-describe-zones.sh); on PostgreSQL also the same
  * split over two processes (the host yund and a `--no-host` one on the same database).
  * Client cost (node, the SDK's signing) is part of every figure, equally for both stores.
  */
@@ -44,7 +45,7 @@ async function run(label, store) {
   row(label, 1, "DescribeZones req/s", await load(clients, zones));
   row(label, 1, "CreateVpc+DeleteVpc req/s", await load(clients, vpcs));
   if (a.store) {
-    const b = new Daemon({ dataDir: a.dataDir, port: await freePort(), store: a.store,
+    const b = new Daemon({ config, dataDir: a.dataDir, port: await freePort(), store: a.store,
       args: ["--no-host", "--object-listen", `127.0.0.1:${await freePort()}`] });
     await b.start();
     clients.push({ cvm: b.cvm(), vpc: b.vpc() });
