@@ -184,6 +184,8 @@ int cli_admin(int argc, char **argv)
         return cli_admin_bind(argc - 1, argv + 1);
     if (argc >= 1 && !strcmp(argv[0], "tier"))
         return cli_admin_tier(argc - 1, argv + 1);
+    if (argc >= 1 && !strcmp(argv[0], "store"))
+        return cli_admin_store(argc - 1, argv + 1);
     fprintf(stderr, "usage: yun admin create-account --data DIR [--name NAME]\n"
                     "       yun admin audit --data DIR [--limit N]\n"
                     "       yun admin hosts --data DIR\n"
@@ -194,6 +196,8 @@ int cli_admin(int argc, char **argv)
                     "       yun admin partner --data DIR --uin UIN --kind distributor|reseller|second-level ...\n"
                     "       yun admin bind --data DIR --partner UIN --client UIN [--flag a|b|c]\n"
                     "       yun admin tier --data DIR --uin UIN --tier key|growth|longtail\n"
+                    "       yun admin store migrate --from DIR --to postgres://USER@HOST:PORT/DB\n"
+                    "       yun admin store check --from DIR|URL --to DIR|URL\n"
                     "       yun admin import-image --data DIR --file PATH --name NAME [--os-name OS] [--owner UIN]\n");
     return 2;
 }

@@ -28,5 +28,6 @@ int cli_admin_clock(int argc, char **argv);
 int cli_admin_partner(int argc, char **argv);
 int cli_admin_bind(int argc, char **argv);
 int cli_admin_tier(int argc, char **argv);
+int cli_admin_store(int argc, char **argv); /* admin_store.c */
 
 #endif

@@ -675,6 +675,16 @@ static int pg_script(struct store *s, const char *sql, char *err, size_t errlen)
     return rc;
 }
 
+static int pg_raw(struct store *s, const char *sql, char *err, size_t errlen)
+{
+    int rc = exec_plain(s, sql);
+    if (rc != STORE_OK) {
+        snprintf(err, errlen, "%s", s->err);
+        s->aborted = s->in_tx;
+    }
+    return rc;
+}
+
 const struct store_ops store_pg_ops = {
     .name = "postgres",
     .open = pg_open,
@@ -694,4 +704,5 @@ const struct store_ops store_pg_ops = {
     .exec = pg_exec,
     .last_id = pg_last_id,
     .script = pg_script,
+    .raw = pg_raw,
 };

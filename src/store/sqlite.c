@@ -287,4 +287,5 @@ const struct store_ops store_sqlite_ops = {
     .exec = lite_exec,
     .last_id = lite_last_id,
     .script = lite_script,
+    .raw = lite_script,
 };

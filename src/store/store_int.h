@@ -31,6 +31,8 @@ struct store_ops {
     int64_t (*last_id)(struct store *s);
     /* Runs a migration's statements (DDL and DML, several separated by ';') in the open transaction. */
     int (*script)(struct store *s, const char *sql, char *err, size_t errlen);
+    /* Runs statements exactly as given (no placeholders, no translation): the store tools (copy.c). */
+    int (*raw)(struct store *s, const char *sql, char *err, size_t errlen);
 };
 
 struct store_base {
