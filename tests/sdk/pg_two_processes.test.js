@@ -3,21 +3,25 @@
  * `yun up` with the host role, B is `yun up --no-host` on the same store and data directory.
  * A key disabled through B is refused by A on its very next request (A had it cached); a state
  * change made through one is seen through the other; two processes racing for the last places of
- * a quota never both take more than there is.
+ * a quota, or for the host's last vCPUs, never together take more than there is.
  */
 "use strict";
 const { test, before, after } = require("node:test");
 const assert = require("node:assert/strict");
+const os = require("node:os");
 const { Daemon, TEST_STORE, startDaemon, freePort, rejectsWith } = require("./lib/yund");
+
+// one vCPU sold per core: the host has os.cpus().length vCPUs to race for
+const config = { compute: { cpu_overcommit_percent: 100 } };
 
 const skip = !TEST_STORE && "needs YUN_TEST_STORE (a PostgreSQL; make test starts one)";
 let a, b;
 
 before(async () => {
   if (skip) return;
-  a = await startDaemon();
+  a = await startDaemon({ config });
   const port = await freePort();
-  b = new Daemon({ dataDir: a.dataDir, port, store: a.store, args: ["--no-host", "--object-listen", `127.0.0.1:${await freePort()}`] });
+  b = new Daemon({ config, dataDir: a.dataDir, port, store: a.store, args: ["--no-host", "--object-listen", `127.0.0.1:${await freePort()}`] });
   await b.start();
 });
 
@@ -57,4 +61,25 @@ test("racing through A and B for the last 2 of the 20 VPCs of the quota: exactly
   assert.equal(refused, 14);
   assert.equal((await va.DescribeVpcs({ Limit: 100 })).TotalCount, 20);
   assert.equal((await vb.DescribeVpcs({ Limit: 100 })).TotalCount, 20);
+});
+
+test("racing through A and B for the host's last vCPUs: exactly as many launches win as there are vCPUs", { skip }, async () => {
+  const acct = a.createAccount("cpu-racer");
+  const vcpus = os.cpus().length;
+  const ca = a.cvm(acct), cb = b.cvm(acct);
+  const image = (await ca.DescribeImages({ Filters: [{ Name: "image-name", Values: ["yun-tiny"] }] })).ImageSet[0].ImageId;
+  const launch = (c) => c.RunInstances({ Placement: { Zone: "ap-local-1" }, ImageId: image, InstanceType: "S5.SMALL1" });
+  const tries = [];
+  for (let i = 0; i < vcpus; i++) tries.push(launch(ca), launch(cb));
+  const results = await Promise.allSettled(tries);
+  const won = results.filter((r) => r.status === "fulfilled").flatMap((r) => r.value.InstanceIdSet);
+  const refused = results.filter((r) => r.status === "rejected" && r.reason.code === "ResourceInsufficient.SpecifiedInstanceType");
+  try {
+    assert.equal(won.length, vcpus, JSON.stringify(results.filter((r) => r.status === "rejected").map((r) => r.reason.code)));
+    assert.equal(refused.length, vcpus);
+    const all = await cb.DescribeInstances({ Limit: 100 });
+    assert.equal(all.TotalCount, vcpus, "no process sold a vCPU the other had sold");
+  } finally {
+    if (won.length) await ca.TerminateInstances({ InstanceIds: won });
+  }
 });
