@@ -1,7 +1,7 @@
 # yun build. `make` builds build/yun (CLI and daemon) and build/yund (same binary).
 # `make run` installs what is missing, builds and starts a single-node cloud; `make test` runs everything.
 CC      ?= cc
-PKGS    := libmicrohttpd jansson sqlite3 openssl libcurl expat zlib libisal
+PKGS    := libmicrohttpd jansson sqlite3 libpq openssl libcurl expat zlib libisal
 CFLAGS  ?= -O2 -g
 ALL_CFLAGS := $(CFLAGS) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-missing-field-initializers -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -17,7 +17,7 @@ TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
 
-.PHONY: all run test test-built unit sdk fuzz fuzz-long asan deps clean bench format format-check images fresh-check s3-tests console
+.PHONY: all run test test-built unit sdk sdk-pg fuzz fuzz-long asan deps clean bench format format-check images fresh-check s3-tests console
 all: $(BUILD)/yun $(BUILD)/yund
 
 # The web console's front end (console/): npm packages pinned by console/package-lock.json, built by
@@ -89,6 +89,10 @@ run: deps
 sdk: all console
 	node --test --test-concurrency=1 tests/sdk/
 
+# The core SDK scenarios again with every daemon on a private PostgreSQL (part of make test).
+sdk-pg: all $(BUILD)/tests/test_store_pg
+	UNIT=$(CURDIR)/$(BUILD)/tests/test_store_pg tests/pg/run.sh
+
 test: deps
 	$(MAKE) test-built
 
@@ -97,6 +101,7 @@ test-built: format-check all asan images console
 	  YUN_TEST_IMAGE_DIR=$(CURDIR)/build/images/tiny $$t; done
 	$(MAKE) fuzz
 	YUN_BIN=$(CURDIR)/build-asan/yun ASAN_OPTIONS=detect_leaks=0 node --test --test-concurrency=1 tests/sdk/
+	UNIT=$(CURDIR)/build-asan/tests/test_store_pg YUN_BIN=$(CURDIR)/build-asan/yun ASAN_OPTIONS=detect_leaks=0 tests/pg/run.sh
 	@set -e; for s in tests/system/*.sh; do echo "== $$s"; bash $$s; done
 
 # Proves the README's commands on a clean Debian 12 root (debootstrap; needs root and the network). Not in make test.

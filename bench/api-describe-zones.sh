@@ -2,7 +2,8 @@
 # API benchmark: one pre-signed cvm DescribeZones request (full path: TC3
 # verification, key lookup, authorisation, handler, envelope) replayed with wrk
 # at 1, 16 and 64 connections against a fresh daemon with the rate limit lifted.
-# Usage: bench/api-describe-zones.sh            (DURATION=10s CONNS="1 16 64" YUN_BIN=build/yun)
+# Usage: bench/api-describe-zones.sh            (DURATION=10s CONNS="1 16 64" YUN_BIN=build/yun
+#        STORE=postgresql://... : the daemon's store, `yun up --store`; default SQLite)
 # Not meant for the sanitizer build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,7 +18,9 @@ port=$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=
 cat >"$tmp/config.json" <<JSON
 {"rate_limit":{"per_second":10000000,"burst":10000000}}
 JSON
-"$BIN" up --data "$tmp/data" --listen "127.0.0.1:$port" --config "$tmp/config.json" >"$tmp/yund.log" 2>&1 &
+store_args=()
+[ -n "${STORE:-}" ] && store_args=(--store "$STORE")
+"$BIN" up --data "$tmp/data" --listen "127.0.0.1:$port" --config "$tmp/config.json" "${store_args[@]}" >"$tmp/yund.log" 2>&1 &
 pid=$!
 cleanup() { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$tmp"; }
 trap cleanup EXIT

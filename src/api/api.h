@@ -257,6 +257,8 @@ struct identity_hooks {
     /* 1 = allowed (every resource of the request), 0 = denied (req->denied names which), -1 = store error */
     int (*authorize)(struct store *s, struct authz_request *req);
     void (*changed)(void); /* a state change was committed */
+    /* in the transaction of every state change, so other processes on the store notice it */
+    int (*note_change)(struct store *s);
 };
 void api_set_identity(const struct identity_hooks *hooks);
 #endif

@@ -6,16 +6,29 @@
 #include "api/api.h"
 
 const struct migration audit_migrations[] = {
-    {1, "CREATE TABLE audit_log ("
-        " id INTEGER PRIMARY KEY AUTOINCREMENT,"
-        " time INTEGER NOT NULL, owner_uin TEXT NOT NULL, user_uin TEXT NOT NULL, source_ip TEXT NOT NULL,"
-        " service TEXT NOT NULL, action TEXT NOT NULL, resource TEXT NOT NULL, result TEXT NOT NULL,"
-        " request_id TEXT NOT NULL);"
-        "CREATE INDEX audit_owner ON audit_log(owner_uin, id);"
-        "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is "
-        "append-only'); END;"
-        "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is "
-        "append-only'); END;"},
+    {1,
+     "CREATE TABLE audit_log ("
+     " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+     " time INTEGER NOT NULL, owner_uin TEXT NOT NULL, user_uin TEXT NOT NULL, source_ip TEXT NOT NULL,"
+     " service TEXT NOT NULL, action TEXT NOT NULL, resource TEXT NOT NULL, result TEXT NOT NULL,"
+     " request_id TEXT NOT NULL);"
+     "CREATE INDEX audit_owner ON audit_log(owner_uin, id);"
+     "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is "
+     "append-only'); END;"
+     "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is "
+     "append-only'); END;",
+     /* PostgreSQL's triggers call a function */
+     "CREATE TABLE audit_log ("
+     " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+     " time INTEGER NOT NULL, owner_uin TEXT NOT NULL, user_uin TEXT NOT NULL, source_ip TEXT NOT NULL,"
+     " service TEXT NOT NULL, action TEXT NOT NULL, resource TEXT NOT NULL, result TEXT NOT NULL,"
+     " request_id TEXT NOT NULL);"
+     "CREATE INDEX audit_owner ON audit_log(owner_uin, id);"
+     "CREATE FUNCTION audit_append_only() RETURNS trigger LANGUAGE plpgsql AS"
+     " $$BEGIN RAISE EXCEPTION 'audit_log is append-only'; END$$;"
+     "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_append_only();"
+     "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_append_only();"
+     "CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit_log EXECUTE FUNCTION audit_append_only();"},
     /* role sessions: which one acted, and which account (and user of it) had assumed the role */
     {2, "ALTER TABLE audit_log ADD COLUMN role_session TEXT NOT NULL DEFAULT '';"
         "ALTER TABLE audit_log ADD COLUMN assumed_by_uin TEXT NOT NULL DEFAULT '';"

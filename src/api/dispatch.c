@@ -334,7 +334,8 @@ char *api_handle(const struct config *cfg, const struct api_http *req)
     } else if (mutates) {
         if (rc == 0) {
             audit_record(s, &ctx, "Success");
-            if (store_commit(s) != STORE_OK) {
+            if ((identity && identity->note_change && identity->note_change(s) != 0) || store_commit(s) != STORE_OK) {
+                store_rollback(s);
                 rc = -1;
                 api_fail(&ctx, E_INTERNAL_ERROR, "The change could not be committed.");
             } else {

@@ -13,7 +13,7 @@
 static int describe_account_balance(struct api_ctx *ctx)
 {
     struct store_stmt *q =
-        store_query(ctx->store, "SELECT cash, present, freeze, credit FROM billing_accounts WHERE uin = ?", "s",
+        store_query(ctx->store, "SELECT cash, present, \"freeze\", credit FROM billing_accounts WHERE uin = ?", "s",
                     ctx->who.owner_uin);
     if (!q)
         return api_fail(ctx, E_INTERNAL_ERROR, "The balance is unavailable.");

@@ -15,7 +15,7 @@ static const struct migration billing_migrations[] = {
      " rate_ppm INTEGER NOT NULL, source TEXT NOT NULL, PRIMARY KEY (uin, product, effective_from));"
      /* balances, exact in fine units; the overdue state the arrears table moves */
      "CREATE TABLE billing_accounts (uin TEXT PRIMARY KEY, cash INTEGER NOT NULL DEFAULT 0,"
-     " present INTEGER NOT NULL DEFAULT 0, freeze INTEGER NOT NULL DEFAULT 0, credit INTEGER NOT NULL DEFAULT 0,"
+     " present INTEGER NOT NULL DEFAULT 0, \"freeze\" INTEGER NOT NULL DEFAULT 0, credit INTEGER NOT NULL DEFAULT 0,"
      " overdue_state TEXT NOT NULL DEFAULT 'NORMAL', overdue_since INTEGER NOT NULL DEFAULT 0,"
      " exempt INTEGER NOT NULL DEFAULT 0, alerted INTEGER NOT NULL DEFAULT 0, updated INTEGER NOT NULL DEFAULT 0);"
      /* the money ledger: one row per movement; amount and balance in cents, the exact values in fine */

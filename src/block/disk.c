@@ -53,11 +53,11 @@ static void disk_fill(struct store_stmt *q, struct disk_row *d)
 
 int disk_load(struct store *s, const char *owner_uin, const char *disk_id, struct disk_row *out)
 {
-    struct store_stmt *q =
-        store_query(s,
-                    "SELECT " DISK_COLUMNS " FROM cbs_disks WHERE disk_id = ? AND (? IS NULL OR owner_uin = ?)"
-                    " AND state != '" DISK_TERMINATING "'",
-                    "sss", disk_id, owner_uin, owner_uin);
+    struct store_stmt *q = store_query(
+        s,
+        "SELECT " DISK_COLUMNS " FROM cbs_disks WHERE disk_id = ? AND (CAST(? AS TEXT) IS NULL OR owner_uin = ?)"
+        " AND state != '" DISK_TERMINATING "'",
+        "sss", disk_id, owner_uin, owner_uin);
     if (!q)
         return -1;
     int rc = store_step(q);
@@ -281,7 +281,8 @@ static int zone_valid(struct api_ctx *ctx, const char *zone)
 static int usage_of(struct api_ctx *ctx, int64_t *disks, int64_t *gib)
 {
     struct store_stmt *q = store_query(ctx->store,
-                                       "SELECT count(*), coalesce(sum(max(size_gib, pending_size)), 0) FROM cbs_disks"
+                                       "SELECT count(*), coalesce(sum(CASE WHEN size_gib > pending_size THEN size_gib "
+                                       "ELSE pending_size END), 0) FROM cbs_disks"
                                        " WHERE owner_uin = ? AND state != '" DISK_TERMINATING "'",
                                        "s", ctx->who.owner_uin);
     int rc = q ? store_step(q) : -1;
@@ -579,7 +580,7 @@ static int attach_disks(struct api_ctx *ctx)
         /* a stopped instance has no QEMU to plug into: the disk is attached at once and plugged when it starts */
         if (store_exec(ctx->store,
                        "UPDATE cbs_disks SET state = ?, instance_id = ?, attached_at = ?, error = '',"
-                       " delete_with_instance = CASE WHEN ? THEN 1 ELSE delete_with_instance END, updated = ?"
+                       " delete_with_instance = CASE WHEN ? = 1 THEN 1 ELSE delete_with_instance END, updated = ?"
                        " WHERE disk_id = ? AND owner_uin = ?",
                        "ssiiiss", running ? DISK_ATTACHING : DISK_ATTACHED, instance_id, now, (int64_t)dwi, now,
                        json_string_value(v), ctx->who.owner_uin) != 1)

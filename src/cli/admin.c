@@ -25,6 +25,7 @@ int cli_open_data(int argc, char **argv, struct config *cfg, struct store **s)
     char err[512];
     config_defaults(cfg);
     snprintf(cfg->data_dir, sizeof cfg->data_dir, "%s", cli_opt(argc, argv, "--data", "./data"));
+    snprintf(cfg->store, sizeof cfg->store, "%s", cli_opt(argc, argv, "--store", ""));
     if (daemon_open_data(cfg, s, err, sizeof err) != 0) {
         fprintf(stderr, "yun admin: %s\n", err);
         return -1;
@@ -67,7 +68,7 @@ static int audit(int argc, char **argv)
         store_query(s,
                     "SELECT time, owner_uin, user_uin, source_ip, service, action, resource, result, request_id,"
                     " role_session, assumed_by_uin, assumed_by_sub_uin"
-                    " FROM (SELECT * FROM audit_log ORDER BY id DESC LIMIT ?) ORDER BY id",
+                    " FROM (SELECT * FROM audit_log ORDER BY id DESC LIMIT ?) AS recent ORDER BY id",
                     "i", limit);
     int rc;
     while (q && (rc = store_step(q)) == 1) {
@@ -237,6 +238,8 @@ int cli_admin(int argc, char **argv)
         return cli_admin_voucher(argc - 1, argv + 1);
     if (argc >= 1 && !strcmp(argv[0], "outbox"))
         return cli_admin_outbox(argc - 1, argv + 1);
+    if (argc >= 1 && !strcmp(argv[0], "store"))
+        return cli_admin_store(argc - 1, argv + 1);
     fprintf(stderr, "usage: yun admin create-account --data DIR [--name NAME]\n"
                     "       yun admin audit --data DIR [--limit N]\n"
                     "       yun admin password --data DIR --uin UIN   (password on standard input)\n"
@@ -251,6 +254,8 @@ int cli_admin(int argc, char **argv)
                     "       yun admin outbox --data DIR [--limit N]\n"
                     "       yun admin voucher --data DIR --uin UIN --cents N [--kind platform|trial] [--product P]"
                     " [--days N]\n"
+                    "       yun admin store migrate --from DIR --to postgres://USER@HOST:PORT/DB\n"
+                    "       yun admin store check --from DIR|URL --to DIR|URL\n"
                     "       yun admin import-image --data DIR --file PATH --name NAME [--os-name OS] [--owner UIN]\n");
     return 2;
 }

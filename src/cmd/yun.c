@@ -30,23 +30,27 @@ static int up(int argc, char **argv)
     struct config cfg;
     char err[512];
     config_defaults(&cfg);
-    const char *config_path = NULL, *data = NULL, *listen = NULL, *object_listen = NULL;
+    const char *config_path = NULL, *data = NULL, *store = NULL, *listen = NULL, *object_listen = NULL;
     int test_clock = 0;
     for (int i = 0; i < argc; i++) {
         if (i + 1 < argc && !strcmp(argv[i], "--config"))
             config_path = argv[++i];
         else if (i + 1 < argc && !strcmp(argv[i], "--data"))
             data = argv[++i];
+        else if (i + 1 < argc && !strcmp(argv[i], "--store"))
+            store = argv[++i];
         else if (i + 1 < argc && !strcmp(argv[i], "--listen"))
             listen = argv[++i];
         else if (i + 1 < argc && !strcmp(argv[i], "--object-listen"))
             object_listen = argv[++i];
         else if (!strcmp(argv[i], "--test-clock"))
             test_clock = 1;
+        else if (!strcmp(argv[i], "--no-host"))
+            cfg.no_host = 1;
         else {
-            fprintf(stderr,
-                    "usage: yun up [--data DIR] [--listen HOST:PORT] [--object-listen HOST:PORT] [--config FILE]"
-                    " [--test-clock]\n");
+            fprintf(stderr, "usage: yun up [--data DIR] [--store postgres://USER@HOST:PORT/DB] [--listen HOST:PORT] "
+                            "[--object-listen HOST:PORT] [--config FILE]"
+                            " [--test-clock] [--no-host]\n");
             return 2;
         }
     }
@@ -55,6 +59,8 @@ static int up(int argc, char **argv)
         return 2;
     }
     cfg.test_clock = test_clock;
+    if (store)
+        snprintf(cfg.store, sizeof cfg.store, "%s", store);
     if (data)
         snprintf(cfg.data_dir, sizeof cfg.data_dir, "%s", data);
     if ((listen && parse_listen(listen, cfg.listen_host, sizeof cfg.listen_host, &cfg.listen_port) != 0) ||

@@ -123,7 +123,7 @@ int instance_set_state(struct store *s, const char *instance_id, const char *fro
     int rc = store_exec(
         s,
         "UPDATE instances SET state = ?, latest_op_state = coalesce(?, latest_op_state), reason = ?, updated = ?"
-        " WHERE instance_id = ? AND (? IS NULL OR state = ?)",
+        " WHERE instance_id = ? AND (CAST(? AS TEXT) IS NULL OR state = ?)",
         "sssisss", state, op_state, reason ? reason : "", time_now(), instance_id, from, from);
     if (rc == 0) {
         store_rollback(s);
@@ -177,11 +177,16 @@ static int build_image(char *err, size_t errlen)
 int controller_start(struct store *s);
 void controller_stop(void);
 
-int compute_host_start(const struct config *cfg, struct store *s, char *err, size_t errlen)
+void compute_api_start(const struct config *cfg)
 {
     compute_env.cfg = cfg;
     snprintf(compute_env.data_dir, sizeof compute_env.data_dir, "%s", cfg->data_dir);
     snprintf(compute_env.image_dir, sizeof compute_env.image_dir, "%s/images/tiny", cfg->data_dir);
+}
+
+int compute_host_start(const struct config *cfg, struct store *s, char *err, size_t errlen)
+{
+    compute_api_start(cfg);
     char hostname[128] = "localhost";
     gethostname(hostname, sizeof hostname - 1);
     snprintf(compute_env.host_id, sizeof compute_env.host_id, "host-local");

@@ -46,6 +46,8 @@ void compute_register(void);
 /* Host role on this machine: registers the host, prepares its network, reconciles and starts the
  * controller and the metadata service. Returns 0, or -1 with err when instances cannot run here
  * (the API still answers; launches fail with a reason). */
+/* What the API needs of the host's configuration, without the host role (yun up --no-host). */
+void compute_api_start(const struct config *cfg);
 int compute_host_start(const struct config *cfg, struct store *s, char *err, size_t errlen);
 void compute_host_stop(void);
 void compute_kick(void); /* wake the controller: an action recorded new desired state */

@@ -751,12 +751,12 @@ static int reset_instance(struct api_ctx *ctx)
     ud_raw = ud_sealed;
     ud_len = ud_sealed_len;
     char *keys_text = keys ? json_dumps(keys, JSON_COMPACT) : NULL;
-    rc = store_exec(
-        ctx->store,
-        "UPDATE instances SET image_id = ?, system_disk_size = ?, key_ids = coalesce(?, key_ids),"
-        " hostname = coalesce(?, hostname), user_data = CASE WHEN ? THEN ? ELSE user_data END WHERE instance_id = ?",
-        "sissibs", new_image, new_size, keys_text, api_str(ctx, "HostName", NULL), (int64_t)(ud != NULL),
-        ud_raw ? (const void *)ud_raw : (const void *)"", ud_len, id);
+    rc = store_exec(ctx->store,
+                    "UPDATE instances SET image_id = ?, system_disk_size = ?, key_ids = coalesce(?, key_ids),"
+                    " hostname = coalesce(?, hostname), user_data = CASE WHEN ? = 1 THEN ? ELSE user_data END WHERE "
+                    "instance_id = ?",
+                    "sissibs", new_image, new_size, keys_text, api_str(ctx, "HostName", NULL), (int64_t)(ud != NULL),
+                    ud_raw ? (const void *)ud_raw : (const void *)"", ud_len, id);
     free(keys_text);
     free(ud_raw);
     return rc == 1 ? 0 : api_fail(ctx, E_INTERNAL_ERROR, "The instance could not be updated.");

@@ -47,7 +47,7 @@ int compute_instance_info(struct store *s, const char *owner_uin, const char *in
 {
     return one(store_query(s,
                            "SELECT " INFO_COLUMNS
-                           " FROM instances WHERE instance_id = ? AND (? IS NULL OR owner_uin = ?)"
+                           " FROM instances WHERE instance_id = ? AND (CAST(? AS TEXT) IS NULL OR owner_uin = ?)"
                            " AND state != '" INSTANCE_TERMINATED "'",
                            "sss", instance_id, owner_uin, owner_uin),
                out);
@@ -57,7 +57,7 @@ int compute_system_disk_owner(struct store *s, const char *owner_uin, const char
 {
     return one(store_query(s,
                            "SELECT " INFO_COLUMNS
-                           " FROM instances WHERE system_disk_id = ? AND (? IS NULL OR owner_uin = ?)"
+                           " FROM instances WHERE system_disk_id = ? AND (CAST(? AS TEXT) IS NULL OR owner_uin = ?)"
                            " AND state != '" INSTANCE_TERMINATED "'",
                            "sss", disk_id, owner_uin, owner_uin),
                out);

@@ -161,6 +161,23 @@ static int import_key_pair(struct api_ctx *ctx)
     return 0;
 }
 
+/* The live instances that hold key `id` (key_ids is a JSON array of ids, which hold no '"'). */
+static json_t *key_instances(struct api_ctx *ctx, const char *id)
+{
+    char pattern[160];
+    snprintf(pattern, sizeof pattern, "%%\"%s\"%%", id);
+    json_t *set = json_array();
+    struct store_stmt *q =
+        store_query(ctx->store,
+                    "SELECT instance_id FROM instances WHERE owner_uin = ? AND state != '" INSTANCE_TERMINATED
+                    "' AND key_ids LIKE ? ORDER BY rowid",
+                    "ss", ctx->who.owner_uin, pattern);
+    while (q && store_step(q) == 1)
+        json_array_append_new(set, json_string(store_text(q, 0)));
+    store_done(q);
+    return set;
+}
+
 static int describe_key_pairs(struct api_ctx *ctx)
 {
     static const char *const allowed[] = {"key-id", "key-name", "project-id", NULL};
@@ -171,10 +188,7 @@ static int describe_key_pairs(struct api_ctx *ctx)
     json_t *ids = json_object_get(ctx->params, "KeyIds");
     int64_t offset = api_int(ctx, "Offset", 0), limit = api_int(ctx, "Limit", 20);
     struct store_stmt *q = store_query(ctx->store,
-                                       "SELECT k.key_id, k.name, k.project_id, k.public_key, k.created,"
-                                       " (SELECT json_group_array(i.instance_id) FROM instances i WHERE i.owner_uin = "
-                                       "k.owner_uin AND i.state != '" INSTANCE_TERMINATED "'"
-                                       "  AND EXISTS (SELECT 1 FROM json_each(i.key_ids) WHERE value = k.key_id))"
+                                       "SELECT k.key_id, k.name, k.project_id, k.public_key, k.created"
                                        " FROM key_pairs k WHERE k.owner_uin = ? ORDER BY k.created, k.key_id",
                                        "s", ctx->who.owner_uin);
     if (!q)
@@ -194,7 +208,7 @@ static int describe_key_pairs(struct api_ctx *ctx)
         if (page_take(&pg)) {
             char t[32];
             time_iso8601(store_int(q, 4), t);
-            json_t *assoc = json_loads(store_text(q, 5), 0, NULL);
+            json_t *assoc = key_instances(ctx, id);
             json_array_append_new(pg.set,
                                   json_pack("{s:s,s:s,s:I,s:s,s:o,s:s,s:s,s:[]}", "KeyId", id, "KeyName",
                                             store_text(q, 1), "ProjectId", (json_int_t)store_int(q, 2), "PublicKey",

@@ -129,7 +129,9 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen)
         const char *section;
         const char *keys[12];
     } known[] = {
-        {"", {"region", "regions", "rate_limit", "max_body_bytes", "threads", "http", "object", "compute", "billing"}},
+        {"",
+         {"store", "region", "regions", "rate_limit", "max_body_bytes", "threads", "http", "object", "compute",
+          "billing"}},
         {"billing", {"arrears_grace_seconds", "arrears_retention_seconds"}},
         {"rate_limit", {"per_second", "burst"}},
         {"http", {"per_ip_connections", "header_timeout", "body_memory_mib"}},
@@ -158,7 +160,8 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen)
     }
     if (json_object_get(root, "regions") && load_regions(c, json_object_get(root, "regions"), err, errlen))
         goto out;
-    if (copy_str(root, "region", c->region, sizeof c->region, err, errlen))
+    if (copy_str(root, "region", c->region, sizeof c->region, err, errlen) ||
+        copy_str(root, "store", c->store, sizeof c->store, err, errlen))
         goto out;
     json_t *rl = json_object_get(root, "rate_limit");
     if (rl && (get_int(rl, "per_second", &c->rate_per_second, 0, 10000000, err, errlen) ||

@@ -92,6 +92,8 @@ struct region_conf {
 };
 struct config {
     char data_dir[512];
+    char store[512]; /* "" = SQLite in DATA/yun.db; postgres://... = PostgreSQL (the data dir keeps keys, images, disks)
+                      */
     char listen_host[128];
     int listen_port;
     char region[64]; /* the region this control plane serves */
@@ -123,6 +125,7 @@ struct config {
     char scheduler[16];    /* "spread" or "pack" */
     char accel[8];         /* "auto", "kvm" or "tcg" */
     /* billing */
+    int no_host;                 /* yun up --no-host: API and object listeners only (a second control-plane process) */
     int test_clock;              /* yun up --test-clock: `yun admin clock --advance` may move the clock */
     int64_t arrears_grace_s;     /* postpaid resources run this long after the balance goes negative */
     int64_t arrears_retention_s; /* then stay isolated this long before they are released */

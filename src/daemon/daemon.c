@@ -47,7 +47,10 @@ int daemon_open_data(const struct config *cfg, struct store **out, char *err, si
     if (identity_init(cfg->data_dir, err, errlen) != 0)
         return -1;
     char path[1100];
-    snprintf(path, sizeof path, "%s/yun.db", cfg->data_dir);
+    if (cfg->store[0])
+        snprintf(path, sizeof path, "%s", cfg->store);
+    else
+        snprintf(path, sizeof path, "%s/yun.db", cfg->data_dir);
     store_set_path(path);
     struct store *s = store_open(path, err, errlen);
     if (!s)
@@ -183,8 +186,9 @@ int daemon_run(struct config *cfg)
     }
     char lockpath[1100];
     snprintf(lockpath, sizeof lockpath, "%s/yund.lock", cfg->data_dir);
-    int lockfd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (lockfd < 0 || flock(lockfd, LOCK_EX | LOCK_NB) != 0) {
+    /* an API-only process shares the host's data directory (its master key) and touches no file in it */
+    int lockfd = cfg->no_host ? -1 : open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (!cfg->no_host && (lockfd < 0 || flock(lockfd, LOCK_EX | LOCK_NB) != 0)) {
         fprintf(stderr, "yund: another yund is using %s\n", cfg->data_dir);
         return 1;
     }
@@ -225,10 +229,17 @@ int daemon_run(struct config *cfg)
             cfg->object_port = -1;
         }
     }
-    if (compute_host_start(cfg, s, err, sizeof err) != 0)
-        log_warn("host role unavailable, instances cannot run here: %s", err);
-    block_start(cfg->data_dir); /* the disk worker: resumes half-done jobs, removes unowned files */
-    if (billing_start(cfg, cfg->test_clock, err, sizeof err) != 0) {
+    if (cfg->no_host) {
+        /* the controllers (compute, disks, billing's periodic jobs) run in the host process */
+        compute_api_start(cfg);
+        clock_set_test(cfg->test_clock);
+        printf("  host role    : none (--no-host: API and object store only; controllers run in the host's yund)\n");
+    } else {
+        if (compute_host_start(cfg, s, err, sizeof err) != 0)
+            log_warn("host role unavailable, instances cannot run here: %s", err);
+        block_start(cfg->data_dir); /* the disk worker: resumes half-done jobs, removes unowned files */
+    }
+    if (!cfg->no_host && billing_start(cfg, cfg->test_clock, err, sizeof err) != 0) {
         fprintf(stderr, "yund: %s\n", err);
         return 1;
     }
@@ -262,12 +273,15 @@ int daemon_run(struct config *cfg)
     log_info("yund stopping (signal %d)", sig);
     http_set_ready(srv, 0);
     http_stop(srv);
-    billing_stop();
-    compute_host_stop();
-    block_stop();
+    if (!cfg->no_host) {
+        billing_stop();
+        compute_host_stop();
+        block_stop();
+    }
     object_gateway_stop(objects);
     store_close(s);
-    close(lockfd);
+    if (lockfd >= 0)
+        close(lockfd);
     log_flush();
     return 0;
 }

@@ -56,6 +56,9 @@ static const struct migration identity_migrations[] = {
         "CREATE INDEX role_sessions_expires ON role_sessions (expires);"},
     /* the root account's console password (sub-users keep theirs in users.password_hash) */
     {4, "ALTER TABLE accounts ADD COLUMN password_hash TEXT;"},
+    /* the change generation every process on a shared store (PostgreSQL) checks per request */
+    {5, "CREATE TABLE identity_generation (name TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+        "INSERT INTO identity_generation (name, value) VALUES ('changes', 0);"},
 };
 
 int identity_migrate(struct store *s, char *err, size_t errlen)
@@ -230,6 +233,40 @@ static _Atomic uint64_t generation = 1;
 
 void identity_changed(void) { generation++; }
 
+/*
+ * Across processes: on a store other processes write too (PostgreSQL; a SQLite file has one yund,
+ * see yund.lock), every committed state change also bumps the row identity_generation, in its own
+ * transaction, and every key lookup reads that row first: a change committed by another yund
+ * (a key disabled through process B) empties this process's cache on its next request.
+ */
+static _Atomic int64_t store_generation_seen = -1;
+
+static int shared_store(struct store *s) { return strcmp(store_backend(s), "sqlite") != 0; }
+
+int identity_note_change(struct store *s)
+{
+    if (!shared_store(s))
+        return 0;
+    return store_exec(s, "UPDATE identity_generation SET value = value + 1 WHERE name = 'changes'", NULL) < 0 ? -1 : 0;
+}
+
+static int check_store_generation(struct store *s)
+{
+    if (!shared_store(s))
+        return 0;
+    struct store_stmt *q = store_query(s, "SELECT value FROM identity_generation WHERE name = 'changes'", NULL);
+    int rc = q ? store_step(q) : STORE_ERROR;
+    if (rc == 1) {
+        int64_t v = store_int(q, 0);
+        if (v != store_generation_seen) {
+            store_generation_seen = v;
+            generation++;
+        }
+    }
+    store_done(q);
+    return rc < 0 ? -1 : 0;
+}
+
 static unsigned key_slot(const char *id) { return hash_fnv1a(id) % KEY_CACHE; }
 
 static int cache_get(const char *secret_id, struct principal *who, char *secret, size_t len)
@@ -288,6 +325,8 @@ int identity_find_key(struct store *s, const char *secret_id, const char *token,
                       size_t len)
 {
     int rc = STORE_FOUND;
+    if (check_store_generation(s) != 0)
+        return STORE_ERROR;
     if (!cache_get(secret_id, who, secret, len)) {
         uint64_t gen = generation; /* read before the store: a change committed meanwhile makes this entry stale */
         rc = find_key_store(s, secret_id, who, secret, len);
@@ -442,8 +481,10 @@ int identity_authorize(struct store *s, struct authz_request *req)
     return result;
 }
 
-static const struct identity_hooks hooks = {
-    .find_key = identity_find_key, .authorize = identity_authorize, .changed = identity_changed};
+static const struct identity_hooks hooks = {.find_key = identity_find_key,
+                                            .authorize = identity_authorize,
+                                            .changed = identity_changed,
+                                            .note_change = identity_note_change};
 
 extern const struct action cam_actions[];
 extern const int cam_action_count;

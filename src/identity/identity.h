@@ -33,7 +33,8 @@ int identity_create_key(struct store *s, const char *owner_uin, const char *user
 int identity_find_key(struct store *s, const char *secret_id, const char *token, struct principal *who, char *secret,
                       size_t len);
 int identity_authorize(struct store *s, struct authz_request *req); /* 1 allow, 0 deny, -1 error */
-void identity_changed(void); /* after any committed change: cached keys are read again */
+void identity_changed(void);               /* after any committed change: cached keys are read again */
+int identity_note_change(struct store *s); /* in a change's transaction: other processes on the store notice it */
 
 /* password.c: console passwords (argon2id), for root accounts and sub-users. */
 enum { LOGIN_OK = 0, LOGIN_BAD = 1, LOGIN_NO_CONSOLE = 2, LOGIN_ERROR = -1 };

@@ -273,11 +273,12 @@ void engine_meter_flush(void)
                 s,
                 "INSERT INTO obj_usage (bucket, day, get_requests, put_requests, other_requests, bytes_in, bytes_out,"
                 " refused_requests) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (bucket, day) DO UPDATE SET"
-                " get_requests = get_requests + excluded.get_requests,"
-                " put_requests = put_requests + excluded.put_requests,"
-                " other_requests = other_requests + excluded.other_requests,"
-                " bytes_in = bytes_in + excluded.bytes_in, bytes_out = bytes_out + excluded.bytes_out,"
-                " refused_requests = refused_requests + excluded.refused_requests",
+                " get_requests = obj_usage.get_requests + excluded.get_requests,"
+                " put_requests = obj_usage.put_requests + excluded.put_requests,"
+                " other_requests = obj_usage.other_requests + excluded.other_requests,"
+                " bytes_in = obj_usage.bytes_in + excluded.bytes_in, bytes_out = obj_usage.bytes_out + "
+                "excluded.bytes_out,"
+                " refused_requests = obj_usage.refused_requests + excluded.refused_requests",
                 "ssiiiiii", snap[i].bucket, day, (int64_t)snap[i].req[METER_GET], (int64_t)snap[i].req[METER_PUT],
                 (int64_t)snap[i].req[METER_OTHER], (int64_t)snap[i].in, (int64_t)snap[i].out,
                 (int64_t)snap[i].req[METER_REFUSED]);

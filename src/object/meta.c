@@ -224,7 +224,7 @@ int meta_each_bucket(const char *owner, const char *after, const char *prefix, i
 {
     struct store_stmt *q = store_query(store_thread(),
                                        "SELECT name, created, region FROM obj_buckets WHERE owner_uin = ? AND name > ?"
-                                       " AND substr(name, 1, ?) = ? ORDER BY name LIMIT ?",
+                                       " AND substr(name, 1, CAST(? AS INTEGER)) = ? ORDER BY name LIMIT ?",
                                        "ssisi", owner, after, (int64_t)strlen(prefix), prefix, limit);
     if (!q)
         return -1;

@@ -229,12 +229,12 @@ int meta_each_upload(const char *bucket, const char *prefix, const char *key_mar
                      int64_t limit, bool (*visit)(void *arg, const struct upload_entry *e), void *arg)
 {
     char *hi = prefix[0] ? successor(prefix) : NULL;
-    struct store_stmt *q =
-        store_query(store_thread(),
-                    "SELECT key, upload_id, initiated, initiator FROM obj_uploads WHERE bucket = ?"
-                    " AND key >= ? AND (? IS NULL OR key < ?) AND (key > ? OR (key = ? AND upload_id > ?))"
-                    " ORDER BY key, upload_id LIMIT ?",
-                    "sssssssi", bucket, prefix, hi, hi, key_marker, key_marker, id_marker, limit);
+    struct store_stmt *q = store_query(
+        store_thread(),
+        "SELECT key, upload_id, initiated, initiator FROM obj_uploads WHERE bucket = ?"
+        " AND key >= ? AND (CAST(? AS TEXT) IS NULL OR key < ?) AND (key > ? OR (key = ? AND upload_id > ?))"
+        " ORDER BY key, upload_id LIMIT ?",
+        "sssssssi", bucket, prefix, hi, hi, key_marker, key_marker, id_marker, limit);
     free(hi);
     if (!q)
         return -1;

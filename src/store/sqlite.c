@@ -3,15 +3,15 @@
  * WAL lets readers run beside the single writer; BEGIN IMMEDIATE takes the write lock up front so
  * two writers queue on busy_timeout instead of failing half-way through an action.
  */
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <pthread.h>
 #include <sqlite3.h>
 
-#include "store/store.h"
+#include "store/store_int.h"
 
 /*
  * Prepared statements are cached per connection, keyed by the SQL text (equal texts at two
@@ -22,19 +22,24 @@
 #define STMT_CACHE 256
 
 struct store_stmt {
+    struct store_stmt_base base; /* first: the owner */
     sqlite3_stmt *stmt;
     char *sql; /* owned copy of the text */
     uint64_t hash, used;
     int transient;
-    struct store *owner;
 };
 
 struct store {
+    struct store_base base; /* first: the backend table */
     sqlite3 *db;
     int in_tx;
     uint64_t tick;
     struct store_stmt cache[STMT_CACHE];
 };
+
+static void lite_close(struct store *s);
+static void lite_rollback(struct store *s);
+static void lite_done(struct store_stmt *st);
 
 static uint64_t sql_hash(const char *s)
 {
@@ -57,19 +62,20 @@ static void entry_clear(struct store_stmt *e)
  * refused harmlessly). */
 static void configure_sqlite(void) { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); }
 
-struct store *store_open(const char *path, char *err, size_t errlen)
+static struct store *lite_open(const char *path, char *err, size_t errlen)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, configure_sqlite);
     struct store *s = calloc(1, sizeof *s);
     if (!s)
         return NULL;
+    s->base.ops = &store_sqlite_ops;
     /* a connection is one thread's (store_thread(); the daemon's start-up connection stays on the
      * main thread), so SQLite's per-call connection mutex would only be locked and unlocked */
     int rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
         snprintf(err, errlen, "open %s: %s", path, s->db ? sqlite3_errmsg(s->db) : "out of memory");
-        store_close(s);
+        lite_close(s);
         return NULL;
     }
     sqlite3_busy_timeout(s->db, 10000);
@@ -81,23 +87,21 @@ struct store *store_open(const char *path, char *err, size_t errlen)
     if (sqlite3_exec(s->db, pragmas, NULL, NULL, &msg) != SQLITE_OK) {
         snprintf(err, errlen, "configure %s: %s", path, msg ? msg : "?");
         sqlite3_free(msg);
-        store_close(s);
+        lite_close(s);
         return NULL;
     }
     return s;
 }
 
-void store_close(struct store *s)
+static void lite_close(struct store *s)
 {
-    if (!s)
-        return;
     for (int i = 0; i < STMT_CACHE; i++)
         entry_clear(&s->cache[i]);
     sqlite3_close(s->db);
     free(s);
 }
 
-const char *store_errmsg(struct store *s) { return sqlite3_errmsg(s->db); }
+static const char *lite_errmsg(struct store *s) { return sqlite3_errmsg(s->db); }
 
 static int map_rc(int rc)
 {
@@ -117,7 +121,7 @@ static int map_rc(int rc)
 
 static int exec_plain(struct store *s, const char *sql) { return map_rc(sqlite3_exec(s->db, sql, NULL, NULL, NULL)); }
 
-int store_begin(struct store *s)
+static int lite_begin(struct store *s)
 {
     int rc = exec_plain(s, "BEGIN IMMEDIATE");
     if (rc == STORE_OK)
@@ -125,24 +129,24 @@ int store_begin(struct store *s)
     return rc;
 }
 
-int store_commit(struct store *s)
+static int lite_commit(struct store *s)
 {
     int rc = exec_plain(s, "COMMIT");
     if (rc == STORE_OK)
         s->in_tx = 0;
     else
-        store_rollback(s);
+        lite_rollback(s);
     return rc;
 }
 
-void store_rollback(struct store *s)
+static void lite_rollback(struct store *s)
 {
     if (!sqlite3_get_autocommit(s->db))
         exec_plain(s, "ROLLBACK");
     s->in_tx = 0;
 }
 
-int store_in_transaction(struct store *s) { return s->in_tx; }
+static int lite_in_transaction(struct store *s) { return s->in_tx; }
 
 static struct store_stmt *prepare(struct store *s, const char *sql)
 {
@@ -171,7 +175,7 @@ static struct store_stmt *prepare(struct store *s, const char *sql)
             return NULL;
         }
         t->transient = 1;
-        t->owner = s;
+        t->base.owner = s;
         return t;
     }
     entry_clear(victim);
@@ -183,7 +187,7 @@ static struct store_stmt *prepare(struct store *s, const char *sql)
     }
     victim->hash = h;
     victim->used = s->tick;
-    victim->owner = s;
+    victim->base.owner = s;
     return victim;
 }
 
@@ -209,23 +213,14 @@ static struct store_stmt *bindv(struct store *s, const char *sql, const char *fm
             rc = SQLITE_MISUSE;
         }
         if (rc != SQLITE_OK) {
-            store_done(st);
+            lite_done(st);
             return NULL;
         }
     }
     return st;
 }
 
-struct store_stmt *store_query(struct store *s, const char *sql, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    struct store_stmt *st = bindv(s, sql, fmt, ap);
-    va_end(ap);
-    return st;
-}
-
-int store_step(struct store_stmt *st)
+static int lite_step(struct store_stmt *st)
 {
     int rc = sqlite3_step(st->stmt);
     if (rc == SQLITE_ROW)
@@ -233,26 +228,24 @@ int store_step(struct store_stmt *st)
     return map_rc(rc);
 }
 
-const char *store_text(struct store_stmt *st, int col)
+static const char *lite_text(struct store_stmt *st, int col)
 {
     const unsigned char *t = sqlite3_column_text(st->stmt, col);
     return t ? (const char *)t : "";
 }
 
-int64_t store_int(struct store_stmt *st, int col) { return sqlite3_column_int64(st->stmt, col); }
+static int64_t lite_int(struct store_stmt *st, int col) { return sqlite3_column_int64(st->stmt, col); }
 
-const void *store_blob(struct store_stmt *st, int col, size_t *len)
+static const void *lite_blob(struct store_stmt *st, int col, size_t *len)
 {
     *len = (size_t)sqlite3_column_bytes(st->stmt, col);
     return sqlite3_column_blob(st->stmt, col);
 }
 
-int store_is_null(struct store_stmt *st, int col) { return sqlite3_column_type(st->stmt, col) == SQLITE_NULL; }
+static int lite_is_null(struct store_stmt *st, int col) { return sqlite3_column_type(st->stmt, col) == SQLITE_NULL; }
 
-void store_done(struct store_stmt *st)
+static void lite_done(struct store_stmt *st)
 {
-    if (!st)
-        return;
     if (st->transient) {
         sqlite3_finalize(st->stmt);
         free(st);
@@ -262,89 +255,47 @@ void store_done(struct store_stmt *st)
     sqlite3_clear_bindings(st->stmt);
 }
 
-int store_exec(struct store *s, const char *sql, const char *fmt, ...)
+static int lite_exec(struct store *s, const char *sql, const char *fmt, va_list ap)
 {
-    va_list ap;
-    va_start(ap, fmt);
     struct store_stmt *st = bindv(s, sql, fmt, ap);
-    va_end(ap);
     if (!st)
         return STORE_ERROR;
     int rc = sqlite3_step(st->stmt);
     int out = (rc == SQLITE_DONE || rc == SQLITE_ROW) ? sqlite3_changes(s->db) : map_rc(rc);
-    store_done(st);
+    lite_done(st);
     return out;
 }
 
-int64_t store_last_id(struct store *s) { return sqlite3_last_insert_rowid(s->db); }
+static int64_t lite_last_id(struct store *s) { return sqlite3_last_insert_rowid(s->db); }
 
-int store_migrate(struct store *s, const char *component, const struct migration *m, int n, char *err, size_t errlen)
+static int lite_script(struct store *s, const char *sql, char *err, size_t errlen)
 {
-    static const char *create =
-        "CREATE TABLE IF NOT EXISTS schema_migrations (component TEXT NOT NULL, "
-        "version INTEGER NOT NULL, applied_at INTEGER NOT NULL, PRIMARY KEY (component, version))";
-    if (exec_plain(s, create) != STORE_OK) {
-        snprintf(err, errlen, "schema_migrations: %s", sqlite3_errmsg(s->db));
-        return -1;
-    }
-    for (int i = 0; i < n; i++) {
-        if (store_begin(s) != STORE_OK) {
-            snprintf(err, errlen, "%s migration %d: %s", component, m[i].version, sqlite3_errmsg(s->db));
-            return -1;
-        }
-        struct store_stmt *q = store_query(s, "SELECT 1 FROM schema_migrations WHERE component = ? AND version = ?",
-                                           "si", component, (int64_t)m[i].version);
-        int have = q ? store_step(q) : -1;
-        store_done(q);
-        if (have < 0) {
-            store_rollback(s);
-            snprintf(err, errlen, "%s migration %d: %s", component, m[i].version, sqlite3_errmsg(s->db));
-            return -1;
-        }
-        if (have == 0) {
-            char *msg = NULL;
-            if (sqlite3_exec(s->db, m[i].sql, NULL, NULL, &msg) != SQLITE_OK ||
-                store_exec(s,
-                           "INSERT INTO schema_migrations (component, version, applied_at) VALUES (?, ?, "
-                           "strftime('%s','now'))",
-                           "si", component, (int64_t)m[i].version) < 0) {
-                snprintf(err, errlen, "%s migration %d: %s", component, m[i].version,
-                         msg ? msg : sqlite3_errmsg(s->db));
-                sqlite3_free(msg);
-                store_rollback(s);
-                return -1;
-            }
-        }
-        if (store_commit(s) != STORE_OK) {
-            snprintf(err, errlen, "%s migration %d: commit failed", component, m[i].version);
-            return -1;
-        }
-    }
-    return 0;
+    char *msg = NULL;
+    int rc = map_rc(sqlite3_exec(s->db, sql, NULL, NULL, &msg));
+    if (rc != STORE_OK)
+        snprintf(err, errlen, "%s", msg ? msg : sqlite3_errmsg(s->db));
+    sqlite3_free(msg);
+    return rc;
 }
 
-static char thread_store_path[1024];
-static __thread struct store *thread_store;
-
-void store_set_path(const char *path) { snprintf(thread_store_path, sizeof thread_store_path, "%s", path); }
-
-/* A thread's connection is closed when the thread exits (worker pools stop at shutdown). */
-static pthread_key_t thread_store_key;
-static pthread_once_t thread_store_once = PTHREAD_ONCE_INIT;
-
-static void thread_store_exit(void *s) { store_close(s); }
-static void thread_store_init(void) { pthread_key_create(&thread_store_key, thread_store_exit); }
-
-struct store *store_thread(void)
-{
-    if (!thread_store) {
-        char err[256];
-        pthread_once(&thread_store_once, thread_store_init);
-        thread_store = store_open(thread_store_path, err, sizeof err);
-        if (!thread_store)
-            fprintf(stderr, "store: %s\n", err);
-        else
-            pthread_setspecific(thread_store_key, thread_store);
-    }
-    return thread_store;
-}
+const struct store_ops store_sqlite_ops = {
+    .name = "sqlite",
+    .open = lite_open,
+    .close = lite_close,
+    .errmsg = lite_errmsg,
+    .begin = lite_begin,
+    .commit = lite_commit,
+    .rollback = lite_rollback,
+    .in_transaction = lite_in_transaction,
+    .query = bindv,
+    .step = lite_step,
+    .text = lite_text,
+    .integer = lite_int,
+    .blob = lite_blob,
+    .is_null = lite_is_null,
+    .done = lite_done,
+    .exec = lite_exec,
+    .last_id = lite_last_id,
+    .script = lite_script,
+    .raw = lite_script,
+};

@@ -23,7 +23,9 @@ enum { STORE_NOT_FOUND = 0, STORE_FOUND = 1 };
 
 struct migration {
     int version;     /* 1, 2, 3 ... applied in order, each once */
-    const char *sql; /* one or more statements */
+    const char *sql; /* one or more statements, in SQLite's DDL (pg.c maps its types) */
+    /* what PostgreSQL runs instead, only where no text means the same on both (triggers); NULL = sql */
+    const char *postgres;
 };
 
 struct store *store_open(const char *path, char *err, size_t errlen);
@@ -52,6 +54,11 @@ int64_t store_last_id(struct store *s);
 /* Applies the component's migrations not yet recorded in schema_migrations, each in its own
  * transaction. */
 int store_migrate(struct store *s, const char *component, const struct migration *m, int n, char *err, size_t errlen);
+
+/* "sqlite" or "postgres": for the few statements that must differ (none in services). */
+const char *store_backend(struct store *s);
+/* The path store_set_path() was given. */
+const char *store_path(void);
 
 /* The calling thread's connection to the daemon's store (opened on first use). */
 void store_set_path(const char *path);

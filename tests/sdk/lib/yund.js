@@ -3,6 +3,9 @@
  * data dir, waits for GET /healthz, exposes the root credentials, and builds
  * official tencentcloud-sdk-nodejs clients pointed at it.
  * YUN_BIN overrides the binary (make test uses the sanitizer build).
+ * YUN_TEST_STORE=postgresql://... (a PostgreSQL the tests may create databases on, e.g. the one
+ * tests/pg/pg-up.sh prints) runs each daemon on a fresh database there (`yun up --store`), dropped
+ * when the daemon is destroyed.
  */
 "use strict";
 const { spawn, spawnSync } = require("node:child_process");
@@ -22,6 +25,24 @@ delete process.env.http_proxy;
 const REPO = path.resolve(__dirname, "..", "..", "..");
 const BIN = process.env.YUN_BIN || path.join(REPO, "build", "yun");
 const READY_TIMEOUT_MS = Number(process.env.YUN_READY_TIMEOUT_MS || 15000);
+
+const TEST_STORE = process.env.YUN_TEST_STORE || "";
+
+/* The URL of database `name` on the server of `base` (the path of the URL is the database). */
+function storeUrl(base, name) { return base.replace(/\/[A-Za-z0-9_]*(?=\?|$)/, "/" + name); }
+
+function psql(sql) {
+  const r = spawnSync("psql", ["-q", "-v", "ON_ERROR_STOP=1", TEST_STORE, "-c", sql], { encoding: "utf8", timeout: 30000 });
+  assert.equal(r.status, 0, `psql ${sql}: ${r.stderr}${r.error || ""}`);
+}
+
+/* A fresh database for one daemon on the YUN_TEST_STORE server, or "" (SQLite in the data dir). */
+function testStore(dataDir) {
+  if (!TEST_STORE) return "";
+  const name = "t_" + path.basename(dataDir).replace(/[^A-Za-z0-9]/g, "_").toLowerCase();
+  psql(`CREATE DATABASE ${name}`);
+  return storeUrl(TEST_STORE, name);
+}
 
 const SANITIZER_REPORT = /ERROR: (Address|Leak|Thread|Memory)Sanitizer|runtime error:/;
 
@@ -65,8 +86,9 @@ function credOf(c) {
 }
 
 class Daemon {
-  constructor({ config, dataDir, port, relativeData, args }) {
+  constructor({ config, dataDir, port, relativeData, args, store }) {
     this.config = config;
+    this.store = store || ""; // --store URL ("" = SQLite in the data dir)
     this.extraArgs = args || []; // more `yun up` flags, e.g. ["--test-clock"]
     this.dataDir = dataDir;
     this.relativeData = relativeData; // pass --data relative to a cwd of its parent directory
@@ -86,6 +108,7 @@ class Daemon {
     const data = this.relativeData ? path.join(".", path.basename(this.dataDir)) : this.dataDir;
     const args = ["up", "--data", data, "--listen", this.endpoint];
     if (this.configFile) args.push("--config", this.configFile);
+    if (this.store) args.push("--store", this.store);
     args.push(...this.extraArgs);
     const cwd = this.relativeData ? path.dirname(this.dataDir) : undefined;
     const child = spawn(BIN, args, { stdio: ["ignore", "pipe", "pipe"], cwd });
@@ -148,6 +171,7 @@ class Daemon {
     if (!process.env.YUN_KEEP_DATA) {
       fs.rmSync(this.dataDir, { recursive: true, force: true });
       if (this.configFile) fs.rmSync(this.configFile, { force: true });
+      if (this.store) psql(`DROP DATABASE IF EXISTS ${this.store.match(/\/([A-Za-z0-9_]*)(?=\?|$)/)[1]} WITH (FORCE)`);
     }
   }
 
@@ -189,7 +213,7 @@ class Daemon {
   }
 
   admin(...args) {
-    const r = this.run(["admin", ...args, "--data", this.dataDir]);
+    const r = this.run(["admin", ...args, "--data", this.dataDir, ...(this.store ? ["--store", this.store] : [])]);
     assert.equal(r.status, 0, `yun admin ${args.join(" ")} failed: ${r.stderr}${r.stdout}`);
     return r.stdout;
   }
@@ -280,14 +304,16 @@ class Daemon {
 }
 
 /*
- * Starts a fresh daemon. opts: {config} (object written as the config file), {args} (more `yun up` flags), {relativeData} (`--data ./NAME`
+ * Starts a fresh daemon. opts: {config} (object written as the config file), {sqlite} (SQLite even
+ * with YUN_TEST_STORE), {args} (more `yun up` flags), {relativeData} (`--data ./NAME`
  * from the data dir's parent as cwd, as `make run` does). Daemons with the host
  * role share this machine's network (VPC namespaces, nftables tables): run one at a time.
  */
 async function startDaemon(opts = {}) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "yun-sdk-"));
   const port = await freePort();
-  const d = new Daemon({ config: opts.config, dataDir, port, relativeData: opts.relativeData, args: opts.args });
+  const d = new Daemon({ config: opts.config, dataDir, port, relativeData: opts.relativeData, args: opts.args,
+    store: opts.sqlite ? "" : testStore(dataDir) });
   return d.start();
 }
 
@@ -321,4 +347,4 @@ async function rejectsWith(p, code, msg) {
   assert.fail(`${msg ? msg + ": " : ""}expected error ${code}, but the call succeeded: ${JSON.stringify(res)}`);
 }
 
-module.exports = { startDaemon, rejectsWith, waitFor, freePort, sleep, credOf, BIN, REPO };
+module.exports = { Daemon, TEST_STORE, startDaemon, rejectsWith, waitFor, freePort, sleep, credOf, BIN, REPO };
