@@ -301,6 +301,27 @@ static int describe_agent_bills(struct api_ctx *ctx)
             rc = billing_spend(ctx->store, cs[i].client, since, to, add_bill, &a);
     }
     free(cs);
+    /* former customers: their bills of the window they were bound stay the partner's */
+    struct unbind *ws = NULL;
+    int nw = 0;
+    if (rc == 0 && pstore_unbound_windows(ctx->store, p.uin, from, to, &ws, &nw) != 0)
+        rc = -1;
+    for (int i = 0; rc == 0 && i < nw; i++) {
+        if (uin && strcmp(uin, ws[i].client))
+            continue;
+        struct client former = {0};
+        snprintf(former.client, sizeof former.client, "%s", ws[i].client);
+        snprintf(former.type, sizeof former.type, "new");
+        snprintf(former.project, sizeof former.project, "self");
+        if (remark && *remark)
+            continue;
+        a.c = &former;
+        int64_t since = ws[i].agent_time > from ? ws[i].agent_time : from;
+        int64_t until = ws[i].action_time < to ? ws[i].action_time : to;
+        if (since < until)
+            rc = billing_spend(ctx->store, ws[i].client, since, until, add_bill, &a);
+    }
+    free(ws);
     if (rc != 0) {
         page_drop(&pg);
         return api_fail(ctx, E_INTERNAL_ERROR, "The bills are unavailable.");
@@ -471,5 +492,6 @@ void partner_actions_register(void) { api_register(actions, sizeof actions / siz
 void partner_register(void)
 {
     partner_actions_register();
+    partner_unbind_register();
     billing_register_job(partner_month_end);
 }

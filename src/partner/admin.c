@@ -61,7 +61,8 @@ int partner_make(struct store *s, const struct partner_spec *sp, char code[24], 
     }
     struct partner p = {0}, parent, old;
     struct client c;
-    if (rc == 0 && pstore_client_get(s, sp->uin, &c) == STORE_FOUND && strcmp(c.status, CLIENT_REJECTED)) {
+    if (rc == 0 && pstore_client_get(s, sp->uin, &c) == STORE_FOUND && strcmp(c.status, CLIENT_REJECTED) &&
+        strcmp(c.status, CLIENT_UNBOUND)) {
         snprintf(err, errlen, "%s is a customer of partner %s", sp->uin, c.partner);
         rc = -1;
     }
@@ -141,7 +142,8 @@ int partner_apply(struct store *s, const char *partner_uin, const char *client_u
         snprintf(err, errlen, "%s is a partner or the operator: it cannot be a customer", client_uin);
         return -1;
     }
-    if (pstore_client_get(s, client_uin, &c) == STORE_FOUND && strcmp(c.status, CLIENT_REJECTED)) {
+    if (pstore_client_get(s, client_uin, &c) == STORE_FOUND && strcmp(c.status, CLIENT_REJECTED) &&
+        strcmp(c.status, CLIENT_UNBOUND)) {
         *code = E_PARTNER_ALREADY_BOUND;
         snprintf(err, errlen, "%s has applied to or is bound to a partner already", client_uin);
         return -1;

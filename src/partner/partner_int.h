@@ -24,6 +24,7 @@ struct client {
 #define CLIENT_PENDING  "pending"
 #define CLIENT_BOUND    "bound"
 #define CLIENT_REJECTED "rejected"
+#define CLIENT_UNBOUND  "unbound" /* it left the partner: it may apply to another */
 
 int pstore_partner_get(struct store *s, const char *uin, struct partner *p); /* STORE_FOUND, STORE_NOT_FOUND, <0 */
 int pstore_partner_by_code(struct store *s, const char *code, struct partner *p);
@@ -63,6 +64,29 @@ struct tier {
 int pstore_tier_find(struct store *s, const char *tier, struct tier *t);   /* a tier of the table */
 int pstore_account_tier(struct store *s, const char *uin, struct tier *t); /* longtail when none is set */
 int pstore_account_tier_set(struct store *s, const char *uin, const char *tier, int64_t t);
+
+/* store_channel.c: unbinding, salespeople, pay-on-behalf */
+int pstore_channel_migrate(struct store *s, char *err, size_t errlen);
+#define UNBIND_REVIEWING      0
+#define UNBIND_DONE           1
+#define UNBIND_REJECTED       4
+#define UNBIND_REVIEW_SECONDS (10 * 86400) /* the partner reviews a customer's request within 10 days */
+struct unbind {
+    char id[40], partner[24], client[24], by[12], note[256];
+    int status;
+    int64_t agent_time, apply_time, due_time, action_time;
+};
+int pstore_unbind_put(struct store *s, const struct unbind *u);
+int pstore_unbind_pending(struct store *s, const char *client, struct unbind *u);                  /* STORE_FOUND ... */
+int pstore_unbind_close(struct store *s, const char *id, int status, const char *note, int64_t t); /* rows */
+int pstore_client_unbound(struct store *s, const char *partner, const char *client);               /* rows */
+int pstore_unbinds(struct store *s, const char *partner, int descending, struct unbind **out, int *n);
+int pstore_unbinds_due(struct store *s, int64_t t, struct unbind **out, int *n);
+int pstore_unbound_windows(struct store *s, const char *partner, int64_t from, int64_t to, struct unbind **out, int *n);
+
+/* unbind.c: the actions and the job approving requests the partner did not review in time */
+void partner_unbind_register(void);
+int partner_unbind_job(struct store *s, int64_t t);
 
 /* rebate.c: policy classes A/B/C; each product falls in one (exact, else the "*" row). */
 #define REBATE_CLASSES 3

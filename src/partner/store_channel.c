@@ -1,0 +1,142 @@
+/*
+ * store_channel: the channel's later tables and every statement on them — unbinding requests and
+ * their review, the partner's salespeople, pay-on-behalf relations. A migration set of its own
+ * ("partner-channel") so that it grows apart from store.c's.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "partner/partner_int.h"
+
+static const struct migration channel_migrations[] = {
+    {1,
+     /* an unbinding: requested by the customer (reviewed by the partner until due_time, then
+      * approved) or by the partner (at once); status 0 reviewing, 1 unbound, 4 rejected. The bound
+      * window [agent_time, action_time) stays the partner's (its bills, its rebates). */
+     "CREATE TABLE partner_unbinds (id TEXT PRIMARY KEY, partner_uin TEXT NOT NULL, client_uin TEXT NOT NULL,"
+     " requested_by TEXT NOT NULL, status INTEGER NOT NULL, agent_time INTEGER NOT NULL, apply_time INTEGER"
+     " NOT NULL, due_time INTEGER NOT NULL, action_time INTEGER NOT NULL DEFAULT 0, note TEXT NOT NULL DEFAULT"
+     " '');"
+     "CREATE INDEX partner_unbinds_partner ON partner_unbinds (partner_uin, apply_time);"
+     "CREATE INDEX partner_unbinds_due ON partner_unbinds (status, due_time);"},
+};
+
+int pstore_channel_migrate(struct store *s, char *err, size_t errlen)
+{
+    return store_migrate(s, "partner-channel", channel_migrations,
+                         sizeof channel_migrations / sizeof channel_migrations[0], err, errlen);
+}
+
+#define UNBIND_COLS                                                                                                    \
+    "id, partner_uin, client_uin, requested_by, status, agent_time, apply_time, due_time, action_time, note"
+
+static void unbind_of(struct store_stmt *q, struct unbind *u)
+{
+    snprintf(u->id, sizeof u->id, "%s", store_text(q, 0));
+    snprintf(u->partner, sizeof u->partner, "%s", store_text(q, 1));
+    snprintf(u->client, sizeof u->client, "%s", store_text(q, 2));
+    snprintf(u->by, sizeof u->by, "%s", store_text(q, 3));
+    u->status = (int)store_int(q, 4);
+    u->agent_time = store_int(q, 5);
+    u->apply_time = store_int(q, 6);
+    u->due_time = store_int(q, 7);
+    u->action_time = store_int(q, 8);
+    snprintf(u->note, sizeof u->note, "%s", store_text(q, 9));
+}
+
+int pstore_unbind_put(struct store *s, const struct unbind *u)
+{
+    return store_exec(s, "INSERT INTO partner_unbinds (" UNBIND_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                      "ssssiiiiis", u->id, u->partner, u->client, u->by, (int64_t)u->status, u->agent_time,
+                      u->apply_time, u->due_time, u->action_time, u->note) < 0
+               ? -1
+               : 0;
+}
+
+int pstore_unbind_pending(struct store *s, const char *client, struct unbind *u)
+{
+    struct store_stmt *q = store_query(s,
+                                       "SELECT " UNBIND_COLS " FROM partner_unbinds WHERE client_uin = ? AND"
+                                       " status = 0 ORDER BY apply_time DESC LIMIT 1",
+                                       "s", client);
+    int rc = q ? store_step(q) : -1;
+    if (rc == STORE_FOUND)
+        unbind_of(q, u);
+    store_done(q);
+    return rc;
+}
+
+int pstore_unbind_close(struct store *s, const char *id, int status, const char *note, int64_t t)
+{
+    return store_exec(s, "UPDATE partner_unbinds SET status = ?, note = ?, action_time = ? WHERE id = ? AND status = 0",
+                      "isis", (int64_t)status, note, t, id);
+}
+
+/* The customer leaves the partner: its row becomes unbound (it may apply to another partner). */
+int pstore_client_unbound(struct store *s, const char *partner, const char *client)
+{
+    return store_exec(s,
+                      "UPDATE partner_clients SET status = '" CLIENT_UNBOUND "', sales_uin = '' WHERE client_uin = ?"
+                      " AND partner_uin = ? AND status = '" CLIENT_BOUND "'",
+                      "ss", client, partner);
+}
+
+static int unbinds_of(struct store_stmt *q, struct unbind **out, int *n)
+{
+    *out = NULL;
+    *n = 0;
+    if (!q)
+        return -1;
+    int rc, cap = 0;
+    while ((rc = store_step(q)) == STORE_FOUND) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            void *nu = realloc(*out, (size_t)cap * sizeof **out);
+            if (!nu) {
+                rc = -1;
+                break;
+            }
+            *out = nu;
+        }
+        unbind_of(q, &(*out)[(*n)++]);
+    }
+    store_done(q);
+    if (rc < 0) {
+        free(*out);
+        *out = NULL;
+        *n = 0;
+        return -1;
+    }
+    return 0;
+}
+
+int pstore_unbinds(struct store *s, const char *partner, int descending, struct unbind **out, int *n)
+{
+    return unbinds_of(store_query(s,
+                                  descending ? "SELECT " UNBIND_COLS " FROM partner_unbinds WHERE partner_uin = ?"
+                                               " ORDER BY apply_time DESC, id DESC"
+                                             : "SELECT " UNBIND_COLS " FROM partner_unbinds WHERE partner_uin = ?"
+                                               " ORDER BY apply_time, id",
+                                  "s", partner),
+                      out, n);
+}
+
+int pstore_unbinds_due(struct store *s, int64_t t, struct unbind **out, int *n)
+{
+    return unbinds_of(store_query(s,
+                                  "SELECT " UNBIND_COLS " FROM partner_unbinds WHERE status = 0 AND due_time <= ?"
+                                  " ORDER BY due_time, id",
+                                  "i", t),
+                      out, n);
+}
+
+/* The partner's former customers' bound windows that overlap [from, to). */
+int pstore_unbound_windows(struct store *s, const char *partner, int64_t from, int64_t to, struct unbind **out, int *n)
+{
+    return unbinds_of(store_query(s,
+                                  "SELECT " UNBIND_COLS " FROM partner_unbinds WHERE partner_uin = ? AND status = 1"
+                                  " AND action_time > ? AND agent_time < ? ORDER BY action_time, id",
+                                  "sii", partner, from, to),
+                      out, n);
+}
