@@ -85,12 +85,14 @@ static int describe_agent_clients(struct api_ctx *ctx)
         if (!page_take(&pg))
             continue;
         int arrears = billing_in_arrears(ctx->store, c->client);
+        char sname[128];
         json_array_append_new(pg.set,
                               json_pack("{s:o,s:o,s:I,s:s,s:s,s:s,s:I,s:I,s:s,s:s,s:s,s:s}", "Uin", uin_text(p.uin),
                                         "ClientUin", uin_text(c->client), "ApplyTime", (json_int_t)c->apply_time,
                                         "ClientFlag", c->flag, "Mail", "", "Phone", "", "HasOverdueBill",
                                         (json_int_t)(arrears == 1), "Status", (json_int_t)1, "SalesUin", c->sales,
-                                        "SalesName", "", "ClientName", c->client, "IncreaseGoal", "0"));
+                                        "SalesName", partner_sales_name(ctx->store, p.uin, c->sales, sname),
+                                        "ClientName", c->client, "IncreaseGoal", "0"));
     }
     free(cs);
     json_object_set_new(ctx->out, "AgentClientSet", pg.set);
@@ -165,15 +167,16 @@ static int describe_agent_audited_clients(struct api_ctx *ctx)
             failed = 1;
             break;
         }
-        char agent_time[24];
+        char agent_time[24], sname[128];
         snprintf(agent_time, sizeof agent_time, "%lld", (long long)c->agent_time);
         json_array_append_new(
-            pg.set, json_pack("{s:o,s:o,s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:s,s:s,s:s,s:s,s:s,s:s}", "Uin",
-                              uin_text(p.uin), "ClientUin", uin_text(c->client), "AgentTime", agent_time, "ClientFlag",
-                              c->flag, "ClientRemark", c->remark, "ClientName", c->client, "AuthType", "-1", "AppId",
-                              "", "LastMonthAmt", (json_int_t)last, "ThisMonthAmt", (json_int_t)cur, "HasOverdueBill",
-                              (json_int_t)arrears, "ClientType", c->type, "ProjectType", c->project, "SalesUin",
-                              c->sales, "SalesName", "", "Mail", "", "TransactionType", "2"));
+            pg.set,
+            json_pack("{s:o,s:o,s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:s,s:s,s:s,s:s,s:s,s:s}", "Uin", uin_text(p.uin),
+                      "ClientUin", uin_text(c->client), "AgentTime", agent_time, "ClientFlag", c->flag, "ClientRemark",
+                      c->remark, "ClientName", c->client, "AuthType", "-1", "AppId", "", "LastMonthAmt",
+                      (json_int_t)last, "ThisMonthAmt", (json_int_t)cur, "HasOverdueBill", (json_int_t)arrears,
+                      "ClientType", c->type, "ProjectType", c->project, "SalesUin", c->sales, "SalesName",
+                      partner_sales_name(ctx->store, p.uin, c->sales, sname), "Mail", "", "TransactionType", "2"));
     }
     free(cs);
     if (failed) {
@@ -493,5 +496,6 @@ void partner_register(void)
 {
     partner_actions_register();
     partner_unbind_register();
+    partner_sales_register();
     billing_register_job(partner_month_end);
 }

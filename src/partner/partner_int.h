@@ -84,6 +84,21 @@ int pstore_unbinds(struct store *s, const char *partner, int descending, struct 
 int pstore_unbinds_due(struct store *s, int64_t t, struct unbind **out, int *n);
 int pstore_unbound_windows(struct store *s, const char *partner, int64_t from, int64_t to, struct unbind **out, int *n);
 
+struct salesman {
+    char partner[24], uin[24], name[128];
+    int64_t created;
+};
+int pstore_salesman_put(struct store *s, const struct salesman *m);                /* 1 added, 0 there, -1 */
+int pstore_salesman_delete(struct store *s, const char *partner, const char *uin); /* 1, 0 none, -1 */
+int pstore_salesman_get(struct store *s, const char *partner, const char *uin, struct salesman *m);
+int pstore_salesmen(struct store *s, const char *partner, int descending, struct salesman **out, int *n);
+int pstore_client_sales(struct store *s, const char *partner, const char *client, const char *status, const char *sales,
+                        const char *was);
+
+/* sales.c: the partner's salespeople and their customers */
+void partner_sales_register(void);
+const char *partner_sales_name(struct store *s, const char *partner, const char *sales, char out[128]); /* "" */
+
 /* unbind.c: the actions and the job approving requests the partner did not review in time */
 void partner_unbind_register(void);
 int partner_unbind_job(struct store *s, int64_t t);

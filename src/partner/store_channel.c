@@ -19,7 +19,10 @@ static const struct migration channel_migrations[] = {
      " NOT NULL, due_time INTEGER NOT NULL, action_time INTEGER NOT NULL DEFAULT 0, note TEXT NOT NULL DEFAULT"
      " '');"
      "CREATE INDEX partner_unbinds_partner ON partner_unbinds (partner_uin, apply_time);"
-     "CREATE INDEX partner_unbinds_due ON partner_unbinds (status, due_time);"},
+     "CREATE INDEX partner_unbinds_due ON partner_unbinds (status, due_time);"
+     /* the partner's salespeople: CAM sub-users of its account it registered as such */
+     "CREATE TABLE partner_salesmen (partner_uin TEXT NOT NULL, sales_uin TEXT NOT NULL, sales_name TEXT NOT"
+     " NULL, created INTEGER NOT NULL, PRIMARY KEY (partner_uin, sales_uin));"},
 };
 
 int pstore_channel_migrate(struct store *s, char *err, size_t errlen)
@@ -139,4 +142,99 @@ int pstore_unbound_windows(struct store *s, const char *partner, int64_t from, i
                                   " AND action_time > ? AND agent_time < ? ORDER BY action_time, id",
                                   "sii", partner, from, to),
                       out, n);
+}
+
+int pstore_salesman_put(struct store *s, const struct salesman *m)
+{
+    int rc = store_exec(s,
+                        "INSERT INTO partner_salesmen (partner_uin, sales_uin, sales_name, created) VALUES (?, ?, ?, ?)"
+                        " ON CONFLICT (partner_uin, sales_uin) DO NOTHING",
+                        "sssi", m->partner, m->uin, m->name, m->created);
+    return rc < 0 ? -1 : rc > 0;
+}
+
+int pstore_salesman_delete(struct store *s, const char *partner, const char *uin)
+{
+    int rc = store_exec(s, "DELETE FROM partner_salesmen WHERE partner_uin = ? AND sales_uin = ?", "ss", partner, uin);
+    if (rc <= 0)
+        return rc;
+    /* its customers and applicants are no longer assigned */
+    return store_exec(s, "UPDATE partner_clients SET sales_uin = '' WHERE partner_uin = ? AND sales_uin = ?", "ss",
+                      partner, uin) < 0
+               ? -1
+               : 1;
+}
+
+int pstore_salesman_get(struct store *s, const char *partner, const char *uin, struct salesman *m)
+{
+    struct store_stmt *q = store_query(s,
+                                       "SELECT partner_uin, sales_uin, sales_name, created FROM partner_salesmen"
+                                       " WHERE partner_uin = ? AND sales_uin = ?",
+                                       "ss", partner, uin);
+    int rc = q ? store_step(q) : -1;
+    if (rc == STORE_FOUND) {
+        snprintf(m->partner, sizeof m->partner, "%s", store_text(q, 0));
+        snprintf(m->uin, sizeof m->uin, "%s", store_text(q, 1));
+        snprintf(m->name, sizeof m->name, "%s", store_text(q, 2));
+        m->created = store_int(q, 3);
+    }
+    store_done(q);
+    return rc;
+}
+
+int pstore_salesmen(struct store *s, const char *partner, int descending, struct salesman **out, int *n)
+{
+    *out = NULL;
+    *n = 0;
+    struct store_stmt *q = store_query(s,
+                                       descending ? "SELECT partner_uin, sales_uin, sales_name, created FROM"
+                                                    " partner_salesmen WHERE partner_uin = ? ORDER BY created DESC,"
+                                                    " sales_uin DESC"
+                                                  : "SELECT partner_uin, sales_uin, sales_name, created FROM"
+                                                    " partner_salesmen WHERE partner_uin = ? ORDER BY created,"
+                                                    " sales_uin",
+                                       "s", partner);
+    if (!q)
+        return -1;
+    int rc, cap = 0;
+    while ((rc = store_step(q)) == STORE_FOUND) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            void *nu = realloc(*out, (size_t)cap * sizeof **out);
+            if (!nu) {
+                rc = -1;
+                break;
+            }
+            *out = nu;
+        }
+        struct salesman *m = &(*out)[(*n)++];
+        snprintf(m->partner, sizeof m->partner, "%s", store_text(q, 0));
+        snprintf(m->uin, sizeof m->uin, "%s", store_text(q, 1));
+        snprintf(m->name, sizeof m->name, "%s", store_text(q, 2));
+        m->created = store_int(q, 3);
+    }
+    store_done(q);
+    if (rc < 0) {
+        free(*out);
+        *out = NULL;
+        *n = 0;
+        return -1;
+    }
+    return 0;
+}
+
+/* Assigns (sales non-empty) or unassigns (sales empty: only when assigned to was) one customer in
+ * a status: 1 done, 0 not the partner's customer in that status, -1 error. */
+int pstore_client_sales(struct store *s, const char *partner, const char *client, const char *status, const char *sales,
+                        const char *was)
+{
+    int rc = was ? store_exec(s,
+                              "UPDATE partner_clients SET sales_uin = '' WHERE client_uin = ? AND partner_uin = ? AND"
+                              " status = ? AND sales_uin = ?",
+                              "ssss", client, partner, status, was)
+                 : store_exec(s,
+                              "UPDATE partner_clients SET sales_uin = ? WHERE client_uin = ? AND partner_uin = ? AND"
+                              " status = ?",
+                              "ssss", sales, client, partner, status);
+    return rc < 0 ? -1 : rc > 0;
 }
