@@ -116,9 +116,29 @@ int billing_balance_cents(struct store *s, const char *uin, int64_t *cents); /* 
 /* An account's bill rows with fee_begin in [from, to), summed per product, pay mode and order. */
 struct billing_spend_row {
     const char *product, *pay_mode, *order_id; /* order_id "" for postpaid */
+    const char *payer;                         /* who paid: the owner, or its partner paying on its behalf */
     int64_t pay_time, cost, real_cost, cash;   /* fine units */
 };
 int billing_spend(struct store *s, const char *owner_uin, int64_t from, int64_t to,
                   int (*row)(void *arg, const struct billing_spend_row *r), void *arg);
+
+/* Pay-on-behalf: the partner channel names who pays an owner's charges (1 with payer set, 0 the
+ * owner itself, -1 error). Every charge (hourly settlement, prepaid order, renewal) and refund is
+ * then debited or credited to the payer, with a row of 0 on the owner's ledger naming the payer,
+ * and the bill rows and deals record the payer. */
+void billing_register_payer(int (*payer)(struct store *s, const char *owner_uin, char payer[24]));
+int billing_payer_of(struct store *s, const char *owner_uin, char payer[24]); /* the owner when none */
+/* One charge (amount < 0) or refund (> 0) of the owner's, in the caller's transaction. */
+int billing_charge(struct store *s, const char *owner_uin, const char *payer, int64_t amount, const char *action,
+                   const char *deduct_mode, const char *info, int64_t t, char bill_id[40]);
+/* An owner's prepaid deals created in [from, to). Amounts in fine units; status as Tencent's
+ * (4 delivered, 6 refunded). */
+struct billing_deal_row {
+    const char *order_id, *big_deal_id, *owner, *payer, *creator, *product, *action, *resource_id, *bill_id;
+    int status;
+    int64_t months, total_cost, real_total_cost, create_time, discount_ppm;
+};
+int billing_deals(struct store *s, const char *owner_uin, int64_t from, int64_t to,
+                  int (*row)(void *arg, const struct billing_deal_row *r), void *arg);
 
 #endif

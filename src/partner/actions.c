@@ -264,12 +264,13 @@ static int add_bill(void *arg, const struct billing_spend_row *r)
         return 0;
     char pay[32];
     time_cam(r->pay_time, pay);
-    json_array_append_new(
-        a->pg->set, json_pack("{s:o,s:s,s:o,s:s,s:s,s:s,s:s,s:s,s:I,s:s,s:s,s:s,s:s}", "Uin", uin_text(a->p->uin),
-                              "OrderId", r->order_id, "ClientUin", uin_text(a->c->client), "ClientRemark", a->c->remark,
-                              "PayTime", pay, "GoodsType", r->product, "PayMode", mode, "SettleMonth", a->month, "Amt",
-                              (json_int_t)fine_to_cents(r->real_cost), "PayerMode", "selfpay", "ClientType", a->c->type,
-                              "ProjectType", a->c->project, "ActivityId", "0"));
+    json_array_append_new(a->pg->set,
+                          json_pack("{s:o,s:s,s:o,s:s,s:s,s:s,s:s,s:s,s:I,s:s,s:s,s:s,s:s}", "Uin", uin_text(a->p->uin),
+                                    "OrderId", r->order_id, "ClientUin", uin_text(a->c->client), "ClientRemark",
+                                    a->c->remark, "PayTime", pay, "GoodsType", r->product, "PayMode", mode,
+                                    "SettleMonth", a->month, "Amt", (json_int_t)fine_to_cents(r->real_cost),
+                                    "PayerMode", strcmp(r->payer, a->c->client) ? "agentpay" : "selfpay", "ClientType",
+                                    a->c->type, "ProjectType", a->c->project, "ActivityId", "0"));
     return 0;
 }
 
@@ -497,5 +498,6 @@ void partner_register(void)
     partner_actions_register();
     partner_unbind_register();
     partner_sales_register();
+    partner_pay_register();
     billing_register_job(partner_month_end);
 }

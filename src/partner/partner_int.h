@@ -95,6 +95,13 @@ int pstore_salesmen(struct store *s, const char *partner, int descending, struct
 int pstore_client_sales(struct store *s, const char *partner, const char *client, const char *status, const char *sales,
                         const char *was);
 
+int pstore_pay_relation_put(struct store *s, const char *partner, const char *client, int64_t t); /* 1, 0 there */
+int pstore_pay_relation_delete(struct store *s, const char *partner, const char *client);         /* rows */
+int pstore_pay_relation_get(struct store *s, const char *client, char partner[24]);               /* STORE_FOUND */
+
+/* pay.c: pay-on-behalf and the deal views */
+void partner_pay_register(void);
+
 /* sales.c: the partner's salespeople and their customers */
 void partner_sales_register(void);
 const char *partner_sales_name(struct store *s, const char *partner, const char *sales, char out[128]); /* "" */

@@ -22,7 +22,10 @@ static const struct migration channel_migrations[] = {
      "CREATE INDEX partner_unbinds_due ON partner_unbinds (status, due_time);"
      /* the partner's salespeople: CAM sub-users of its account it registered as such */
      "CREATE TABLE partner_salesmen (partner_uin TEXT NOT NULL, sales_uin TEXT NOT NULL, sales_name TEXT NOT"
-     " NULL, created INTEGER NOT NULL, PRIMARY KEY (partner_uin, sales_uin));"},
+     " NULL, created INTEGER NOT NULL, PRIMARY KEY (partner_uin, sales_uin));"
+     /* pay-on-behalf: the partner pays everything the customer spends while the row exists */
+     "CREATE TABLE partner_pay_relations (client_uin TEXT PRIMARY KEY, partner_uin TEXT NOT NULL,"
+     " created INTEGER NOT NULL);"},
 };
 
 int pstore_channel_migrate(struct store *s, char *err, size_t errlen)
@@ -79,10 +82,14 @@ int pstore_unbind_close(struct store *s, const char *id, int status, const char 
 /* The customer leaves the partner: its row becomes unbound (it may apply to another partner). */
 int pstore_client_unbound(struct store *s, const char *partner, const char *client)
 {
-    return store_exec(s,
-                      "UPDATE partner_clients SET status = '" CLIENT_UNBOUND "', sales_uin = '' WHERE client_uin = ?"
-                      " AND partner_uin = ? AND status = '" CLIENT_BOUND "'",
-                      "ss", client, partner);
+    int rc = store_exec(s,
+                        "UPDATE partner_clients SET status = '" CLIENT_UNBOUND "', sales_uin = '' WHERE client_uin = ?"
+                        " AND partner_uin = ? AND status = '" CLIENT_BOUND "'",
+                        "ss", client, partner);
+    /* it no longer pays on the customer's behalf */
+    if (rc == 1 && pstore_pay_relation_delete(s, partner, client) < 0)
+        return -1;
+    return rc;
 }
 
 static int unbinds_of(struct store_stmt *q, struct unbind **out, int *n)
@@ -237,4 +244,30 @@ int pstore_client_sales(struct store *s, const char *partner, const char *client
                               " status = ?",
                               "ssss", sales, client, partner, status);
     return rc < 0 ? -1 : rc > 0;
+}
+
+int pstore_pay_relation_put(struct store *s, const char *partner, const char *client, int64_t t)
+{
+    int rc = store_exec(s,
+                        "INSERT INTO partner_pay_relations (client_uin, partner_uin, created) VALUES (?, ?, ?)"
+                        " ON CONFLICT (client_uin) DO NOTHING",
+                        "ssi", client, partner, t);
+    return rc < 0 ? -1 : rc > 0;
+}
+
+int pstore_pay_relation_delete(struct store *s, const char *partner, const char *client)
+{
+    return store_exec(s, "DELETE FROM partner_pay_relations WHERE client_uin = ? AND partner_uin = ?", "ss", client,
+                      partner);
+}
+
+int pstore_pay_relation_get(struct store *s, const char *client, char partner[24])
+{
+    struct store_stmt *q =
+        store_query(s, "SELECT partner_uin FROM partner_pay_relations WHERE client_uin = ?", "s", client);
+    int rc = q ? store_step(q) : -1;
+    if (rc == STORE_FOUND)
+        snprintf(partner, 24, "%s", store_text(q, 0));
+    store_done(q);
+    return rc;
 }
