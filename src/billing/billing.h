@@ -131,6 +131,16 @@ int billing_payer_of(struct store *s, const char *owner_uin, char payer[24]); /*
 /* One charge (amount < 0) or refund (> 0) of the owner's, in the caller's transaction. */
 int billing_charge(struct store *s, const char *owner_uin, const char *payer, int64_t amount, const char *action,
                    const char *deduct_mode, const char *info, int64_t t, char bill_id[40]);
+/* Credit: an account's credit (allocated by its partner) counts as balance for orders and for
+ * the arrears path (cash + credit < 0 is arrears). The partner channel checks its partners'
+ * credit when an order eats into a customer's (cash before, amount in fine units): 0 allowed, -1
+ * refused with code and msg. */
+int billing_credit_of(struct store *s, const char *uin, int64_t *credit);           /* fine units, 0 for none */
+int billing_set_credit(struct store *s, const char *uin, int64_t cents, int64_t t); /* in the caller's tx */
+void billing_register_credit_check(int (*check)(struct store *s, const char *uin, int64_t cash, int64_t amount,
+                                                char *code, size_t clen, char *msg, size_t mlen));
+int billing_check_credit(struct store *s, const char *uin, int64_t cash, int64_t amount, char *code, size_t clen,
+                         char *msg, size_t mlen);
 /* An owner's prepaid deals created in [from, to). Amounts in fine units; status as Tencent's
  * (4 delivered, 6 refunded). */
 struct billing_deal_row {

@@ -163,3 +163,37 @@ int billing_deals(struct store *s, const char *owner_uin, int64_t from, int64_t 
     store_done(q);
     return rc < 0 ? -1 : 0;
 }
+
+int billing_credit_of(struct store *s, const char *uin, int64_t *credit)
+{
+    struct store_stmt *q = store_query(s, "SELECT credit FROM billing_accounts WHERE uin = ?", "s", uin);
+    int rc = q ? store_step(q) : -1;
+    *credit = rc == STORE_FOUND ? store_int(q, 0) : 0;
+    store_done(q);
+    return rc < 0 ? -1 : 0;
+}
+
+int billing_set_credit(struct store *s, const char *uin, int64_t cents, int64_t t)
+{
+    return store_exec(s,
+                      "INSERT INTO billing_accounts (uin, credit, updated) VALUES (?, ?, ?)"
+                      " ON CONFLICT (uin) DO UPDATE SET credit = excluded.credit",
+                      "sii", uin, cents * BILLING_FINE_PER_CENT, t) < 0
+               ? -1
+               : 0;
+}
+
+static int (*credit_hook)(struct store *s, const char *uin, int64_t cash, int64_t amount, char *code, size_t clen,
+                          char *msg, size_t mlen);
+
+void billing_register_credit_check(int (*check)(struct store *s, const char *uin, int64_t cash, int64_t amount,
+                                                char *code, size_t clen, char *msg, size_t mlen))
+{
+    credit_hook = check;
+}
+
+int billing_check_credit(struct store *s, const char *uin, int64_t cash, int64_t amount, char *code, size_t clen,
+                         char *msg, size_t mlen)
+{
+    return credit_hook ? credit_hook(s, uin, cash, amount, code, clen, msg, mlen) : 0;
+}

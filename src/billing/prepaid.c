@@ -114,8 +114,15 @@ static int price_and_check(struct store *s, const struct order_ctx *o, struct bi
         return -1;
     int64_t cash;
     char payer[24]; /* the owner, or the partner paying on its behalf */
-    if (billing_payer_of(s, o->owner, payer) != 0 || ledger_cash(s, payer, &cash) != 0)
+    int64_t credit; /* a customer's credit from its partner counts as balance */
+    if (billing_payer_of(s, o->owner, payer) != 0 || ledger_cash(s, payer, &cash) != 0 ||
+        billing_credit_of(s, payer, &credit) != 0)
         return set_fail(code, clen, msg, mlen, E_INTERNAL_ERROR, "The balance could not be read.");
+    /* an order that eats into the credit: the partner channel checks its partners' credit too */
+    if (cash < p->real && cash + credit >= p->real &&
+        billing_check_credit(s, payer, cash, p->real, code, clen, msg, mlen))
+        return -1;
+    cash += credit;
     if (cash < p->real) {
         char need[32], have[32];
         rate_yuan2(p->real, need);

@@ -499,5 +499,6 @@ void partner_register(void)
     partner_unbind_register();
     partner_sales_register();
     partner_pay_register();
+    partner_credit_register();
     billing_register_job(partner_month_end);
 }

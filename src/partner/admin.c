@@ -86,6 +86,8 @@ int partner_make(struct store *s, const struct partner_spec *sp, char code[24], 
             random_alnum(p.code, 10);
         rc = f < 0 || pstore_partner_put(s, &p) != 0 ? -1 : 0;
     }
+    if (rc == 0 && sp->on_credit_exhausted)
+        rc = pstore_credit_mode_put(s, sp->uin, sp->on_credit_exhausted);
     for (int i = 0; rc == 0 && i < sp->ndiscounts; i++)
         rc = pstore_own_discount_put(s, sp->uin, sp->discount_product[i], sp->discount_ppm[i]);
     for (int i = 0; rc == 0 && i < sp->nrebates; i++) {

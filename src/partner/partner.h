@@ -28,6 +28,7 @@ struct partner_spec {
     int64_t rebate_ppm[3]; /* overrides of the default rebate rates per policy class A/B/C */
     int nrebates;
     int64_t credit_cents;
+    const char *on_credit_exhausted; /* suspend (default) or keep; NULL keeps the current setting */
 };
 int partner_make(struct store *s, const struct partner_spec *p, char code[24], char *err, size_t errlen);
 /* A pending application of client to partner (flag a/b/c, or NULL: b when the client has spent before). */

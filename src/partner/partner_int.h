@@ -99,6 +99,24 @@ int pstore_pay_relation_put(struct store *s, const char *partner, const char *cl
 int pstore_pay_relation_delete(struct store *s, const char *partner, const char *client);         /* rows */
 int pstore_pay_relation_get(struct store *s, const char *client, char partner[24]);               /* STORE_FOUND */
 
+int pstore_credit_mode_put(struct store *s, const char *partner, const char *mode);
+int pstore_credit_mode(struct store *s, const char *partner, char mode[12]); /* "suspend" when unset */
+int pstore_client_credit_put(struct store *s, const char *partner, const char *client, int64_t cents, int64_t t);
+int64_t pstore_client_credit(struct store *s, const char *partner, const char *client); /* cents, 0 none, -1 */
+int pstore_second_levels(struct store *s, const char *distributor, char (**uins)[24], int *n);
+int pstore_credit_alert_put(struct store *s, const char *uin, const char *month, int level, const char *role,
+                            const char *partner, int64_t used, int64_t credit, int64_t t); /* 1 new, 0 had */
+struct credit_alert {
+    char uin[24], month[8], role[12], partner[24];
+    int level;
+    int64_t used, credit, time;
+};
+int pstore_credit_alerts(struct store *s, const char *uin, int as_partner, const char *month, struct credit_alert **out,
+                         int *n);
+
+/* credit.c: credit allocation, the checks billing asks for, the alerts job */
+void partner_credit_register(void);
+
 /* pay.c: pay-on-behalf and the deal views */
 void partner_pay_register(void);
 

@@ -25,7 +25,16 @@ static const struct migration channel_migrations[] = {
      " NULL, created INTEGER NOT NULL, PRIMARY KEY (partner_uin, sales_uin));"
      /* pay-on-behalf: the partner pays everything the customer spends while the row exists */
      "CREATE TABLE partner_pay_relations (client_uin TEXT PRIMARY KEY, partner_uin TEXT NOT NULL,"
-     " created INTEGER NOT NULL);"},
+     " created INTEGER NOT NULL);"
+     /* credit: what each partner allocated to each customer (billing holds it as the account's
+      * credit), what happens when credit runs out, and the alerts recorded at 75/90/100 % used */
+     "CREATE TABLE partner_client_credit (client_uin TEXT PRIMARY KEY, partner_uin TEXT NOT NULL,"
+     " credit_cents INTEGER NOT NULL, updated INTEGER NOT NULL);"
+     "CREATE TABLE partner_credit_modes (partner_uin TEXT PRIMARY KEY, on_exhausted TEXT NOT NULL);"
+     "CREATE TABLE partner_credit_alerts (uin TEXT NOT NULL, month TEXT NOT NULL, level INTEGER NOT NULL,"
+     " role TEXT NOT NULL, partner_uin TEXT NOT NULL, used_cents INTEGER NOT NULL, credit_cents INTEGER NOT NULL,"
+     " time INTEGER NOT NULL, PRIMARY KEY (uin, month, level));"
+     "CREATE INDEX partner_credit_alerts_partner ON partner_credit_alerts (partner_uin, month);"},
 };
 
 int pstore_channel_migrate(struct store *s, char *err, size_t errlen)
@@ -270,4 +279,128 @@ int pstore_pay_relation_get(struct store *s, const char *client, char partner[24
         snprintf(partner, 24, "%s", store_text(q, 0));
     store_done(q);
     return rc;
+}
+
+int pstore_credit_mode_put(struct store *s, const char *partner, const char *mode)
+{
+    return store_exec(s,
+                      "INSERT INTO partner_credit_modes (partner_uin, on_exhausted) VALUES (?, ?)"
+                      " ON CONFLICT (partner_uin) DO UPDATE SET on_exhausted = excluded.on_exhausted",
+                      "ss", partner, mode) < 0
+               ? -1
+               : 0;
+}
+
+int pstore_credit_mode(struct store *s, const char *partner, char mode[12])
+{
+    struct store_stmt *q =
+        store_query(s, "SELECT on_exhausted FROM partner_credit_modes WHERE partner_uin = ?", "s", partner);
+    int rc = q ? store_step(q) : -1;
+    snprintf(mode, 12, "%s", rc == STORE_FOUND ? store_text(q, 0) : "suspend");
+    store_done(q);
+    return rc < 0 ? -1 : 0;
+}
+
+int pstore_client_credit_put(struct store *s, const char *partner, const char *client, int64_t cents, int64_t t)
+{
+    return store_exec(s,
+                      "INSERT INTO partner_client_credit (client_uin, partner_uin, credit_cents, updated) VALUES (?, ?,"
+                      " ?, ?) ON CONFLICT (client_uin) DO UPDATE SET partner_uin = excluded.partner_uin, credit_cents"
+                      " = excluded.credit_cents, updated = excluded.updated",
+                      "ssii", client, partner, cents, t) < 0
+               ? -1
+               : 0;
+}
+
+int64_t pstore_client_credit(struct store *s, const char *partner, const char *client)
+{
+    struct store_stmt *q =
+        store_query(s, "SELECT credit_cents FROM partner_client_credit WHERE client_uin = ? AND partner_uin = ?", "ss",
+                    client, partner);
+    int rc = q ? store_step(q) : -1;
+    int64_t v = rc == STORE_FOUND ? store_int(q, 0) : 0;
+    store_done(q);
+    return rc < 0 ? -1 : v;
+}
+
+int pstore_second_levels(struct store *s, const char *distributor, char (**uins)[24], int *n)
+{
+    *uins = NULL;
+    *n = 0;
+    struct store_stmt *q =
+        store_query(s, "SELECT uin FROM partner_accounts WHERE parent_uin = ? ORDER BY uin", "s", distributor);
+    if (!q)
+        return -1;
+    int rc, cap = 0;
+    while ((rc = store_step(q)) == STORE_FOUND) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 8;
+            void *nu = realloc(*uins, (size_t)cap * sizeof **uins);
+            if (!nu) {
+                rc = -1;
+                break;
+            }
+            *uins = nu;
+        }
+        snprintf((*uins)[(*n)++], 24, "%s", store_text(q, 0));
+    }
+    store_done(q);
+    return rc < 0 ? -1 : 0;
+}
+
+int pstore_credit_alert_put(struct store *s, const char *uin, const char *month, int level, const char *role,
+                            const char *partner, int64_t used, int64_t credit, int64_t t)
+{
+    int rc = store_exec(s,
+                        "INSERT INTO partner_credit_alerts (uin, month, level, role, partner_uin, used_cents,"
+                        " credit_cents, time) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (uin, month, level) DO"
+                        " NOTHING",
+                        "ssissiii", uin, month, (int64_t)level, role, partner, used, credit, t);
+    return rc < 0 ? -1 : rc > 0;
+}
+
+/* Alerts about uin itself, or (partner set) those of the partner and its customers. */
+int pstore_credit_alerts(struct store *s, const char *uin, int as_partner, const char *month, struct credit_alert **out,
+                         int *n)
+{
+    *out = NULL;
+    *n = 0;
+    const char *sql = as_partner ? "SELECT uin, month, level, role, partner_uin, used_cents, credit_cents, time FROM"
+                                   " partner_credit_alerts WHERE (partner_uin = ? OR uin = ?) AND (? = '' OR month ="
+                                   " ?) ORDER BY time, uin, level"
+                                 : "SELECT uin, month, level, role, partner_uin, used_cents, credit_cents, time FROM"
+                                   " partner_credit_alerts WHERE (uin = ? AND uin = ?) AND (? = '' OR month = ?)"
+                                   " ORDER BY time, uin, level";
+    struct store_stmt *q = store_query(s, sql, "ssss", uin, uin, month, month);
+    if (!q)
+        return -1;
+    int rc, cap = 0;
+    while ((rc = store_step(q)) == STORE_FOUND) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            void *nu = realloc(*out, (size_t)cap * sizeof **out);
+            if (!nu) {
+                rc = -1;
+                break;
+            }
+            *out = nu;
+        }
+        struct credit_alert *a = &(*out)[(*n)++];
+        snprintf(a->uin, sizeof a->uin, "%s", store_text(q, 0));
+        snprintf(a->month, sizeof a->month, "%s", store_text(q, 1));
+        a->level = (int)store_int(q, 2);
+        snprintf(a->role, sizeof a->role, "%s", store_text(q, 3));
+        snprintf(a->partner, sizeof a->partner, "%s", store_text(q, 4));
+        a->used = store_int(q, 5);
+        a->credit = store_int(q, 6);
+        a->time = store_int(q, 7);
+    }
+    store_done(q);
+    if (rc < 0) {
+        free(*out);
+        *out = NULL;
+        *n = 0;
+        return -1;
+    }
+    return 0;
 }
