@@ -133,7 +133,7 @@ static int describe_agent_audited_clients(struct api_ctx *ctx)
         return -1;
     struct client *cs;
     int n;
-    if (pstore_clients(ctx->store, p.uin, CLIENT_BOUND, descending(ctx), &cs, &n) != 0)
+    if (partner_tree_clients(ctx->store, &p, descending(ctx), &cs, &n) != 0)
         return api_fail(ctx, E_INTERNAL_ERROR, "The customers are unavailable.");
     const char *uin = api_str(ctx, "ClientUin", NULL), *flag = api_str(ctx, "ClientFlag", NULL);
     const char *remark = api_str(ctx, "ClientRemark", NULL), *type = api_str(ctx, "ClientType", NULL);
@@ -169,14 +169,15 @@ static int describe_agent_audited_clients(struct api_ctx *ctx)
         }
         char agent_time[24], sname[128];
         snprintf(agent_time, sizeof agent_time, "%lld", (long long)c->agent_time);
-        json_array_append_new(
-            pg.set,
-            json_pack("{s:o,s:o,s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:s,s:s,s:s,s:s,s:s,s:s}", "Uin", uin_text(p.uin),
-                      "ClientUin", uin_text(c->client), "AgentTime", agent_time, "ClientFlag", c->flag, "ClientRemark",
-                      c->remark, "ClientName", c->client, "AuthType", "-1", "AppId", "", "LastMonthAmt",
-                      (json_int_t)last, "ThisMonthAmt", (json_int_t)cur, "HasOverdueBill", (json_int_t)arrears,
-                      "ClientType", c->type, "ProjectType", c->project, "SalesUin", c->sales, "SalesName",
-                      partner_sales_name(ctx->store, p.uin, c->sales, sname), "Mail", "", "TransactionType", "2"));
+        json_array_append_new(pg.set,
+                              json_pack("{s:o,s:o,s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:s,s:s,s:s,s:s,s:s,s:s}", "Uin",
+                                        uin_text(c->partner), "ClientUin", uin_text(c->client), "AgentTime", agent_time,
+                                        "ClientFlag", c->flag, "ClientRemark", c->remark, "ClientName", c->client,
+                                        "AuthType", "-1", "AppId", "", "LastMonthAmt", (json_int_t)last, "ThisMonthAmt",
+                                        (json_int_t)cur, "HasOverdueBill", (json_int_t)arrears, "ClientType", c->type,
+                                        "ProjectType", c->project, "SalesUin", c->sales, "SalesName",
+                                        partner_sales_name(ctx->store, c->partner, c->sales, sname), "Mail", "",
+                                        "TransactionType", "2"));
     }
     free(cs);
     if (failed) {

@@ -114,6 +114,8 @@ struct credit_alert {
 int pstore_credit_alerts(struct store *s, const char *uin, int as_partner, const char *month, struct credit_alert **out,
                          int *n);
 
+int partner_tree_clients(struct store *s, const struct partner *p, int descending, struct client **out, int *n);
+
 /* credit.c: credit allocation, the checks billing asks for, the alerts job */
 void partner_credit_register(void);
 

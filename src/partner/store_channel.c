@@ -404,3 +404,73 @@ int pstore_credit_alerts(struct store *s, const char *uin, int as_partner, const
     }
     return 0;
 }
+
+int partner_account_quota(struct store *s, const char *uin, int64_t *max_instances, int64_t *max_disk_gib)
+{
+    struct store_stmt *q = store_query(s,
+                                       "SELECT t.max_instances, t.max_disk_gib FROM partner_account_tiers a JOIN"
+                                       " partner_tiers t ON t.tier = a.tier WHERE a.uin = ?",
+                                       "s", uin);
+    int rc = q ? store_step(q) : -1;
+    if (rc == STORE_FOUND) {
+        *max_instances = store_int(q, 0);
+        *max_disk_gib = store_int(q, 1);
+    }
+    store_done(q);
+    return rc < 0 ? -1 : rc == STORE_FOUND;
+}
+
+/* The partner's bound customers, and a distributor's also its second-level resellers' (read
+ * only: every other action names the customer's own partner), ordered by binding time. */
+static int by_agent_time(const void *a, const void *b)
+{
+    const struct client *x = a, *y = b;
+    return x->agent_time < y->agent_time ? -1 : x->agent_time > y->agent_time ? 1 : strcmp(x->client, y->client);
+}
+
+int partner_tree_clients(struct store *s, const struct partner *p, int descending, struct client **out, int *n)
+{
+    if (pstore_clients(s, p->uin, CLIENT_BOUND, descending, out, n) != 0)
+        return -1;
+    if (strcmp(p->kind, "distributor"))
+        return 0;
+    char(*subs)[24];
+    int m;
+    if (pstore_second_levels(s, p->uin, &subs, &m) != 0)
+        goto fail;
+    int rc = 0;
+    for (int i = 0; rc == 0 && i < m; i++) {
+        struct client *more;
+        int k;
+        if (pstore_clients(s, subs[i], CLIENT_BOUND, descending, &more, &k) != 0) {
+            rc = -1;
+            break;
+        }
+        void *nu = k ? realloc(*out, (size_t)(*n + k) * sizeof **out) : *out;
+        if (k && !nu)
+            rc = -1;
+        else if (k) {
+            *out = nu;
+            memcpy(*out + *n, more, (size_t)k * sizeof *more);
+            *n += k;
+        }
+        free(more);
+    }
+    free(subs);
+    if (rc != 0)
+        goto fail;
+    if (*n > 1) {
+        qsort(*out, (size_t)*n, sizeof **out, by_agent_time);
+        for (int i = 0; descending && i < *n / 2; i++) {
+            struct client t = (*out)[i];
+            (*out)[i] = (*out)[*n - 1 - i];
+            (*out)[*n - 1 - i] = t;
+        }
+    }
+    return 0;
+fail:
+    free(*out);
+    *out = NULL;
+    *n = 0;
+    return -1;
+}
