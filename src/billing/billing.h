@@ -141,6 +141,9 @@ void billing_register_credit_check(int (*check)(struct store *s, const char *uin
                                                 char *code, size_t clen, char *msg, size_t mlen));
 int billing_check_credit(struct store *s, const char *uin, int64_t cash, int64_t amount, char *code, size_t clen,
                          char *msg, size_t mlen);
+/* Ends the discounts source set for uin from t on (an unbinding): rows dated later are removed,
+ * and where source's is in force, the latest of anyone else's (or none) applies again. */
+int billing_end_discounts(struct store *s, const char *uin, const char *source, int64_t t);
 /* An owner's prepaid deals created in [from, to). Amounts in fine units; status as Tencent's
  * (4 delivered, 6 refunded). */
 struct billing_deal_row {

@@ -197,3 +197,48 @@ int billing_check_credit(struct store *s, const char *uin, int64_t cash, int64_t
 {
     return credit_hook ? credit_hook(s, uin, cash, amount, code, clen, msg, mlen) : 0;
 }
+
+int billing_end_discounts(struct store *s, const char *uin, const char *source, int64_t t)
+{
+    if (store_exec(s, "DELETE FROM billing_discounts WHERE uin = ? AND source = ? AND effective_from > ?", "ssi", uin,
+                   source, t) < 0)
+        return -1;
+    struct store_stmt *q = store_query(s, "SELECT DISTINCT product FROM billing_discounts WHERE uin = ?", "s", uin);
+    if (!q)
+        return -1;
+    char products[32][16];
+    int n = 0, rc;
+    while ((rc = store_step(q)) == STORE_FOUND && n < 32)
+        snprintf(products[n++], sizeof products[0], "%s", store_text(q, 0));
+    store_done(q);
+    if (rc < 0)
+        return -1;
+    for (int i = 0; i < n; i++) {
+        /* the row in force now, and the latest of anyone else's before it */
+        q = store_query(s,
+                        "SELECT source FROM billing_discounts WHERE uin = ? AND product = ? AND effective_from <= ?"
+                        " ORDER BY effective_from DESC LIMIT 1",
+                        "ssi", uin, products[i], t);
+        rc = q ? store_step(q) : -1;
+        int theirs = rc == STORE_FOUND && !strcmp(store_text(q, 0), source);
+        store_done(q);
+        if (rc < 0)
+            return -1;
+        if (!theirs)
+            continue;
+        q = store_query(s,
+                        "SELECT rate_ppm FROM billing_discounts WHERE uin = ? AND product = ? AND effective_from <= ?"
+                        " AND source != ? ORDER BY effective_from DESC LIMIT 1",
+                        "ssis", uin, products[i], t, source);
+        rc = q ? store_step(q) : -1;
+        int64_t ppm = rc == STORE_FOUND ? store_int(q, 0) : BILLING_PPM;
+        store_done(q);
+        if (rc < 0 || store_exec(s,
+                                 "INSERT INTO billing_discounts (uin, product, effective_from, rate_ppm, source) VALUES"
+                                 " (?, ?, ?, ?, 'ended') ON CONFLICT (uin, product, effective_from) DO UPDATE SET"
+                                 " rate_ppm = excluded.rate_ppm, source = excluded.source",
+                                 "ssii", uin, products[i], t, ppm) < 0)
+            return -1;
+    }
+    return 0;
+}

@@ -30,7 +30,8 @@ static int caller_partner(struct api_ctx *ctx, struct partner *p)
 static int unbind_now(struct store *s, const struct unbind *u, const char *note, int64_t t)
 {
     return pstore_unbind_close(s, u->id, UNBIND_DONE, note, t) == 1 &&
-                   pstore_client_unbound(s, u->partner, u->client) == 1
+                   pstore_client_unbound(s, u->partner, u->client) == 1 &&
+                   billing_end_discounts(s, u->client, "partner", t) == 0 /* the partner's discounts end */
                ? 0
                : -1;
 }

@@ -100,6 +100,8 @@ test("a customer asks to leave; the partner rejects it, or unbinds at once; refu
 
 test("unreviewed for 10 business days: approved; the bills of the bound window stay the partner's", async () => {
   const { p1, p2, c1 } = st;
+  await p1.ext.request("SetClientDiscount", { ClientUin: c1.Uin, Product: "cbs", Discount: "0.9" });
+  clock("1h"); // the discount applies from the next hour
   const disk = (await c1.cbs.CreateDisks({ Placement: { Zone: ZONE }, DiskType: "CLOUD_PREMIUM", DiskSize: 10,
     DiskChargeType: "POSTPAID_BY_HOUR" })).DiskIdSet[0];
   clock("2h");
@@ -136,14 +138,22 @@ test("unreviewed for 10 business days: approved; the bills of the bound window s
   };
   const agentBills = async (p, month) => (await p.partners.DescribeAgentBills({ SettleMonth: month, ClientUin: c1.Uin,
     Offset: 0, Limit: 100 })).AgentBillSet.reduce((x, b) => x + BigInt(b.Amt), 0n);
-  const p1Months = sums(0, due), p2Months = sums(agent2, Infinity), between = sums(due, agent2);
+  for (const r of rows) {
+    const t = unixOf(r.FeeBeginTime);
+    for (const x of r.ComponentSet) {
+      const cost = fine(x.Cost), real = fine(x.RealCost);
+      if (t < due) assert.equal(real, (cost * 9n + 5n) / 10n, "p1's discount while bound");
+      else if (t >= due + 3600) assert.equal(real, cost, "p1's discount ended with the binding");
+    }
+  }
+  const p1Months = sums(0, due), p2Months = sums(agent2, Infinity);
   assert.ok(p1Months.size >= 1 && p2Months.size >= 1);
   let p1Total = 0n;
   for (const [m, v] of p1Months) {
     assert.equal(await agentBills(p1, m), v / CENT, `p1's bills of ${m}: the bound window`);
     p1Total += v;
   }
-  assert.ok(p1Total >= 240n * 8n * FINE / 10n, `about 241 h at 1 yuan x 0.8 (${p1Total})`);
+  assert.ok(p1Total >= 240n * 9n * FINE / 10n, `about 241 h at 1 yuan x 0.9 (${p1Total})`);
   for (const [m, v] of p2Months) assert.equal(await agentBills(p2, m), v / CENT, `p2's bills of ${m}: since it bound c1`);
   const lastMonth = monthOf(clock());
   if (!p1Months.has(lastMonth)) assert.equal(await agentBills(p1, lastMonth), 0n, "none after the unbinding");
