@@ -165,8 +165,9 @@ static void alerts(struct store *s, int64_t t)
 int arrears_pass(struct store *s, int64_t t)
 {
     struct store_stmt *q = store_query(s,
-                                       "SELECT uin, overdue_state, cash + present, overdue_since FROM billing_accounts"
-                                       " WHERE exempt = 0 AND (cash + present < 0 OR overdue_state != 'NORMAL')",
+                                       "SELECT uin, overdue_state, cash + present + credit, overdue_since FROM"
+                                       " billing_accounts WHERE exempt = 0 AND (cash + present + credit < 0 OR"
+                                       " overdue_state != 'NORMAL')",
                                        "");
     if (!q)
         return -1;
@@ -195,7 +196,7 @@ int arrears_pass(struct store *s, int64_t t)
 int billing_in_arrears(struct store *s, const char *owner_uin)
 {
     struct store_stmt *q = store_query(
-        s, "SELECT cash + present, exempt, overdue_state FROM billing_accounts WHERE uin = ?", "s", owner_uin);
+        s, "SELECT cash + present + credit, exempt, overdue_state FROM billing_accounts WHERE uin = ?", "s", owner_uin);
     if (!q)
         return -1;
     int rc = store_step(q);

@@ -116,6 +116,7 @@ int billing_balance_cents(struct store *s, const char *uin, int64_t *cents); /* 
 /* An account's bill rows with fee_begin in [from, to), summed per product, pay mode and order. */
 struct billing_spend_row {
     const char *product, *pay_mode, *order_id; /* order_id "" for postpaid */
+    const char *payer;                         /* who paid: the owner, or its partner paying on its behalf */
     int64_t pay_time, cost, real_cost, cash;   /* fine units */
 };
 int billing_spend(struct store *s, const char *owner_uin, int64_t from, int64_t to,
@@ -162,5 +163,36 @@ struct billing_voucher_use {
     int64_t used, time;
 };
 int billing_voucher_usage(struct store *s, const char *voucher_id, struct billing_voucher_use **out, int *n);
+/* Pay-on-behalf: the partner channel names who pays an owner's charges (1 with payer set, 0 the
+ * owner itself, -1 error). Every charge (hourly settlement, prepaid order, renewal) and refund is
+ * then debited or credited to the payer, with a row of 0 on the owner's ledger naming the payer,
+ * and the bill rows and deals record the payer. */
+void billing_register_payer(int (*payer)(struct store *s, const char *owner_uin, char payer[24]));
+int billing_payer_of(struct store *s, const char *owner_uin, char payer[24]); /* the owner when none */
+/* One charge (amount < 0) or refund (> 0) of the owner's, in the caller's transaction. */
+int billing_charge(struct store *s, const char *owner_uin, const char *payer, int64_t amount, const char *action,
+                   const char *deduct_mode, const char *info, int64_t t, char bill_id[40]);
+/* Credit: an account's credit (allocated by its partner) counts as balance for orders and for
+ * the arrears path (cash + credit < 0 is arrears). The partner channel checks its partners'
+ * credit when an order eats into a customer's (cash before, amount in fine units): 0 allowed, -1
+ * refused with code and msg. */
+int billing_credit_of(struct store *s, const char *uin, int64_t *credit);           /* fine units, 0 for none */
+int billing_set_credit(struct store *s, const char *uin, int64_t cents, int64_t t); /* in the caller's tx */
+void billing_register_credit_check(int (*check)(struct store *s, const char *uin, int64_t cash, int64_t amount,
+                                                char *code, size_t clen, char *msg, size_t mlen));
+int billing_check_credit(struct store *s, const char *uin, int64_t cash, int64_t amount, char *code, size_t clen,
+                         char *msg, size_t mlen);
+/* Ends the discounts source set for uin from t on (an unbinding): rows dated later are removed,
+ * and where source's is in force, the latest of anyone else's (or none) applies again. */
+int billing_end_discounts(struct store *s, const char *uin, const char *source, int64_t t);
+/* An owner's prepaid deals created in [from, to). Amounts in fine units; status as Tencent's
+ * (4 delivered, 6 refunded). */
+struct billing_deal_row {
+    const char *order_id, *big_deal_id, *owner, *payer, *creator, *product, *action, *resource_id, *bill_id;
+    int status;
+    int64_t months, total_cost, real_total_cost, create_time, discount_ppm;
+};
+int billing_deals(struct store *s, const char *owner_uin, int64_t from, int64_t to,
+                  int (*row)(void *arg, const struct billing_deal_row *r), void *arg);
 
 #endif

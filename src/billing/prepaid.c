@@ -45,7 +45,9 @@ struct order_ctx {
 /* Records a paid order: the deal, its L3 row and components, and the deduction. */
 static int write_order(struct store *s, const struct order_ctx *o, const struct billing_price *p, char order_id[40])
 {
-    char big[40], detail_id[96], month[16], sub[32], info[96];
+    char big[40], detail_id[96], month[16], sub[32], info[96], payer[24];
+    if (billing_payer_of(s, o->owner, payer) != 0)
+        return -1;
     billing_new_id(order_id, o->t);
     billing_new_id(big, o->t);
     snprintf(detail_id, sizeof detail_id, "o%s:%s", order_id, o->resource_id);
@@ -61,7 +63,7 @@ static int write_order(struct store *s, const struct order_ctx *o, const struct 
                         " product, sub_product, action, resource_id, region, zone, months, unit_price, total_cost,"
                         " real_total_cost, discount_ppm, create_time, product_info) VALUES (?, ?, ?, ?, ?, 4, ?, ?, ?,"
                         " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        "sssssssssssiiiiiis", order_id, big, o->owner, o->owner, o->operator_uin, o->product, sub,
+                        "sssssssssssiiiiiis", order_id, big, o->owner, payer, o->operator_uin, o->product, sub,
                         o->action, o->resource_id, o->region, o->zone, (int64_t)o->months, p->unit_list, p->list,
                         p->real, p->discount_ppm, o->t, pinfo ? pinfo : "[]");
     free(pinfo);
@@ -93,12 +95,12 @@ static int write_order(struct store *s, const struct order_ctx *o, const struct 
                    " pay_time, fee_begin, fee_end, discount_ppm, cost, real_cost, cash) SELECT ?, ?, ?, ?, ?, ?, ?,"
                    " 'prePay', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, sum(cost), sum(real_cost), sum(cash)"
                    " FROM billing_components WHERE detail_id = ?",
-                   "ssssssssssssssiiiis", detail_id, o->owner, o->owner, o->operator_uin, month, o->product, sub,
+                   "ssssssssssssssiiiis", detail_id, o->owner, payer, o->operator_uin, month, o->product, sub,
                    action_type, o->region, o->zone, o->resource_id, o->resource_name, order_id, bill_id, o->t, o->begin,
                    o->end, p->discount_ppm, detail_id) != 1)
         return -1;
     snprintf(info, sizeof info, "%s %s", !strcmp(o->action, "renew") ? "包年包月续费" : "包年包月新购", order_id);
-    return ledger_move(s, o->owner, -p->real, "deduct", "trade", "", info, o->t, bill_id, NULL);
+    return billing_charge(s, o->owner, payer, -p->real, "deduct", "trade", info, o->t, bill_id);
 }
 
 /* Prices and checks the balance; 0, or -1 with the refusal in code/msg and nothing written. */
@@ -111,14 +113,27 @@ static int price_and_check(struct store *s, const struct order_ctx *o, struct bi
                       mlen) != 0)
         return -1;
     int64_t cash;
-    if (ledger_cash(s, o->owner, &cash) != 0)
+    char payer[24]; /* the owner, or the partner paying on its behalf */
+    int64_t credit; /* a customer's credit from its partner counts as balance */
+    if (billing_payer_of(s, o->owner, payer) != 0 || ledger_cash(s, payer, &cash) != 0 ||
+        billing_credit_of(s, payer, &credit) != 0)
         return set_fail(code, clen, msg, mlen, E_INTERNAL_ERROR, "The balance could not be read.");
+    /* an order that eats into the credit: the partner channel checks its partners' credit too */
+    if (cash < p->real && cash + credit >= p->real &&
+        billing_check_credit(s, payer, cash, p->real, code, clen, msg, mlen))
+        return -1;
+    cash += credit;
     if (cash < p->real) {
         char need[32], have[32];
         rate_yuan2(p->real, need);
         rate_yuan2(cash, have);
         snprintf(code, clen, "%s", E_INSUFFICIENT_BALANCE);
-        snprintf(msg, mlen, "The order costs %s yuan and the available balance is %s yuan.", need, have);
+        if (strcmp(payer, o->owner))
+            snprintf(msg, mlen,
+                     "The order costs %s yuan and the available balance of %s, paying on behalf, is %s yuan.", need,
+                     payer, have);
+        else
+            snprintf(msg, mlen, "The order costs %s yuan and the available balance is %s yuan.", need, have);
         return -1;
     }
     return 0;
@@ -259,24 +274,45 @@ int billing_refund(struct store *s, const char *owner_uin, const char *resource_
         return 0;
     /* the unused part of each paid period */
     struct store_stmt *q = store_query(s,
-                                       "SELECT real_cost, fee_begin, fee_end FROM billing_details WHERE owner_uin = ?"
+                                       "SELECT real_cost, fee_begin, fee_end, payer_uin FROM billing_details WHERE"
+                                       " owner_uin = ?"
                                        " AND resource_id = ? AND pay_mode = 'prePay' AND action_type IN"
                                        " ('prepay_purchase', 'prepay_renew') AND fee_end > ?",
                                        "ssi", owner_uin, resource_id, t);
     if (!q)
         return -1;
-    int64_t refund = 0;
+    /* each period's unused part goes back to whoever paid it (the owner, or its partner) */
+    struct {
+        char payer[24];
+        int64_t refund;
+    } back[8];
+    int nback = 0;
     while ((rc = store_step(q)) == STORE_FOUND) {
         int64_t real = store_int(q, 0), b = store_int(q, 1), e = store_int(q, 2);
         int64_t from = t > b ? t : b;
+        const char *payer = store_text(q, 3);
+        int k = 0;
+        while (k < nback && strcmp(back[k].payer, payer))
+            k++;
+        if (k == nback) {
+            if (nback == 8)
+                k = 0; /* more payers than that for one resource: the first gets the rest */
+            else {
+                snprintf(back[nback].payer, sizeof back[nback].payer, "%s", payer);
+                back[nback++].refund = 0;
+            }
+        }
         if (e > b)
-            refund += (int64_t)((__int128)real * (e - from) / (e - b));
+            back[k].refund += (int64_t)((__int128)real * (e - from) / (e - b));
     }
     store_done(q);
     if (rc < 0)
         return -1;
-    refund = refund / BILLING_FINE_PER_CENT * BILLING_FINE_PER_CENT; /* down to the cent */
-    if (refund > 0) {
+    for (int k = 0; k < nback; k++) {
+        const char *payer = back[k].payer;
+        int64_t refund = back[k].refund / BILLING_FINE_PER_CENT * BILLING_FINE_PER_CENT; /* down to the cent */
+        if (refund <= 0)
+            continue;
         char order_id[40], big[40], bill_id[40], detail_id[96], month[16], info[96];
         billing_new_id(order_id, t);
         billing_new_id(big, t);
@@ -290,7 +326,7 @@ int billing_refund(struct store *s, const char *owner_uin, const char *resource_
                        " product, sub_product, action, resource_id, region, zone, months, unit_price, total_cost,"
                        " real_total_cost, discount_ppm, create_time, formula, ref_order) VALUES (?, ?, ?, ?, ?, 6, ?,"
                        " ?, 'refund', ?, ?, ?, 0, 0, ?, ?, ?, ?, ?, ?)",
-                       "ssssssssssiiiiss", order_id, big, owner_uin, owner_uin, owner_uin, p.product, "sp_prepaid",
+                       "ssssssssssiiiiss", order_id, big, owner_uin, payer, owner_uin, p.product, "sp_prepaid",
                        resource_id, p.region, p.zone, -refund, -refund, BILLING_PPM, t,
                        "unused seconds of each period / its seconds x its real cost, down to the cent", "") != 1 ||
             store_exec(s,
@@ -298,15 +334,15 @@ int billing_refund(struct store *s, const char *owner_uin, const char *resource_
                        " sub_product, pay_mode, action_type, region, zone, resource_id, resource_name, order_id,"
                        " bill_id, pay_time, fee_begin, fee_end, discount_ppm, cost, real_cost, cash) VALUES (?, ?, ?,"
                        " ?, ?, ?, ?, 'prePay', 'prepay_return', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                       "sssssssssssssiiiiiii", detail_id, owner_uin, owner_uin, owner_uin, month, p.product,
-                       "sp_prepaid", p.region, p.zone, resource_id, p.name, order_id, bill_id, t, t, p.expire,
-                       BILLING_PPM, -refund, -refund, -refund) != 1 ||
+                       "sssssssssssssiiiiiii", detail_id, owner_uin, payer, owner_uin, month, p.product, "sp_prepaid",
+                       p.region, p.zone, resource_id, p.name, order_id, bill_id, t, t, p.expire, BILLING_PPM, -refund,
+                       -refund, -refund) != 1 ||
             store_exec(s,
                        "INSERT INTO billing_components (detail_id, component, item, price, unit_qty, period_s, unit,"
                        " used, time_span, cost, discount_ppm, real_cost, cash) VALUES (?, 'v_refund', ?, 0, 1, 0,"
                        " '', 1, ?, ?, ?, ?, ?)",
                        "ssiiiii", detail_id, p.product, p.expire - t, -refund, BILLING_PPM, -refund, -refund) != 1 ||
-            ledger_move(s, owner_uin, refund, "return", "trade", "", info, t, bill_id, NULL) != 0)
+            billing_charge(s, owner_uin, payer, refund, "return", "trade", info, t, bill_id) != 0)
             return -1;
     }
     return store_exec(s, "UPDATE billing_prepaid SET state = 'RELEASED' WHERE resource_id = ?", "s", resource_id) < 0

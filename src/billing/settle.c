@@ -172,8 +172,8 @@ static int64_t discount_of(struct store *s, const char *owner, const char *produ
 }
 
 /* Writes the L3 row of lines[from, to) (one resource) and its components. */
-static int write_detail(struct store *s, const char *owner, int64_t hour, const struct line *lines, int n,
-                        const char *bill_id, int64_t t, struct totals *sum)
+static int write_detail(struct store *s, const char *owner, const char *payer, int64_t hour, const struct line *lines,
+                        int n, const char *bill_id, int64_t t, struct totals *sum)
 {
     const struct line *r = &lines[0];
     char detail_id[96], month[16], sub[32];
@@ -229,7 +229,7 @@ static int write_detail(struct store *s, const char *owner, int64_t hour, const 
                    " bill_id, pay_time, fee_begin, fee_end, tags, discount_ppm, cost, real_cost, cash, voucher)"
                    " VALUES (?, ?, ?, ?, ?, ?, ?, 'postPay', 'postpay_deduct_h', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
                    " ?, ?, ?)",
-                   "sssssssssisssiiisiiiii", detail_id, owner, owner, owner, month, r->product, sub, r->region, r->zone,
+                   "sssssssssisssiiisiiiii", detail_id, owner, payer, owner, month, r->product, sub, r->region, r->zone,
                    r->project_id, r->resource_id, r->resource_name, bill_id, t, begin, end, r->tags ? r->tags : "[]",
                    ppm, cost, real, real - voucher, voucher) != 1)
         return -1;
@@ -278,14 +278,16 @@ static int settle_account(struct store *s, const char *owner, int64_t hour, stru
     if (rc != 1)
         return -1;
     int64_t t = hour + 3600; /* the bill is dated when the hour ended, whatever the clock says now */
-    char bill_id[40];
+    char bill_id[40], payer[24];
     billing_new_id(bill_id, t);
+    if (billing_payer_of(s, owner, payer) != 0) /* a partner paying on the owner's behalf */
+        return -1;
     struct totals sum = {0, 0, 0};
     for (int i = 0; i < a->n;) {
         int j = i + 1;
         while (j < a->n && !strcmp(a->lines[j].resource_id, a->lines[i].resource_id))
             j++;
-        if (write_detail(s, owner, hour, &a->lines[i], j - i, bill_id, t, &sum) != 0)
+        if (write_detail(s, owner, payer, hour, &a->lines[i], j - i, bill_id, t, &sum) != 0)
             return -1;
         i = j;
     }
@@ -293,7 +295,8 @@ static int settle_account(struct store *s, const char *owner, int64_t hour, stru
         char info[64];
         time_cam(hour, info);
         snprintf(info + strlen(info), sizeof info - strlen(info), " 按量计费扣费");
-        if (ledger_move(s, owner, -(sum.real - sum.voucher), "deduct", "hourh", "", info, t, bill_id, NULL) != 0)
+        /* what vouchers did not pay, from the balance of whoever pays for the owner */
+        if (billing_charge(s, owner, payer, -(sum.real - sum.voucher), "deduct", "hourh", info, t, bill_id) != 0)
             return -1;
     }
     /* amount: what the balance paid (balance alerts compare it with the balance) */

@@ -51,6 +51,9 @@ const char *block_state_public(const char *state);
 /* Quota check: NULL if `add_disks` disks of `add_gib` GiB more fit next to have_disks/have_gib,
  * else the LimitExceeded.* code. */
 const char *block_quota_refused(int64_t have_disks, int64_t have_gib, int64_t add_disks, int64_t add_gib);
+/* The same with the account's GiB quota (its tier's, or BLOCK_GIB_QUOTA). */
+const char *block_quota_refused_within(int64_t have_disks, int64_t have_gib, int64_t add_disks, int64_t add_gib,
+                                       int64_t max_gib);
 /* DATA/disks/<id>.qcow2 and DATA/snapshots/<id>.qcow2; -1 if the id is not a safe file name. */
 int block_disk_path(const char *data_dir, const char *disk_id, char *out, size_t len);
 int block_snapshot_path(const char *data_dir, const char *snapshot_id, char *out, size_t len);

@@ -18,6 +18,7 @@
 #include "compute/instance_view.h"
 #include "compute/states.h"
 #include "host/hypervisor.h"
+#include "partner/partner.h"
 
 #define GIB (1024LL * 1024 * 1024)
 
@@ -278,6 +279,14 @@ static int zone_valid(struct api_ctx *ctx, const char *zone)
     return 0;
 }
 
+/* The account's GiB quota: its tier's (partner_tiers) when one was set, else the platform's. */
+static int64_t gib_quota(struct api_ctx *ctx)
+{
+    int64_t instances, gib;
+    int rc = partner_account_quota(ctx->store, ctx->who.owner_uin, &instances, &gib);
+    return rc < 0 ? -1 : rc == 1 ? gib : BLOCK_GIB_QUOTA;
+}
+
 static int usage_of(struct api_ctx *ctx, int64_t *disks, int64_t *gib)
 {
     struct store_stmt *q = store_query(ctx->store,
@@ -388,16 +397,16 @@ static int create_disks(struct api_ctx *ctx)
     if (size < min || size > max)
         return api_fail(ctx, E_INVALID_PARAMETER_VALUE, "DiskSize of a %s disk must be %lld-%lld GiB.", type,
                         (long long)min, (long long)max);
-    int64_t count = api_int(ctx, "DiskCount", 1), have_disks, have_gib;
-    if (usage_of(ctx, &have_disks, &have_gib) != 0)
+    int64_t count = api_int(ctx, "DiskCount", 1), have_disks, have_gib, max_gib = gib_quota(ctx);
+    if (max_gib < 0 || usage_of(ctx, &have_disks, &have_gib) != 0)
         return api_fail(ctx, E_INTERNAL_ERROR, "The disk quota could not be checked.");
-    const char *quota = block_quota_refused(have_disks, have_gib, count, count * size);
+    const char *quota = block_quota_refused_within(have_disks, have_gib, count, count * size, max_gib);
     if (quota)
         return api_fail(ctx, quota,
-                        "The account may have %d disks of %d GiB in all; it has %lld disks of %lld GiB and asked for "
+                        "The account may have %d disks of %lld GiB in all; it has %lld disks of %lld GiB and asked for "
                         "%lld x %lld GiB.",
-                        BLOCK_DISK_QUOTA, BLOCK_GIB_QUOTA, (long long)have_disks, (long long)have_gib, (long long)count,
-                        (long long)size);
+                        BLOCK_DISK_QUOTA, (long long)max_gib, (long long)have_disks, (long long)have_gib,
+                        (long long)count, (long long)size);
     if (!block_data_dir[0])
         return api_fail(ctx, E_RESOURCE_INSUFFICIENT, "This cloud has no storage host.");
     const char *name = api_str(ctx, "DiskName", "未命名");
@@ -690,12 +699,12 @@ static int resize_disk(struct api_ctx *ctx)
     if (size > max)
         return api_fail(ctx, E_INVALID_PARAMETER_VALUE, "DiskSize of a %s disk is at most %lld GiB.", d.disk_type,
                         (long long)max);
-    int64_t have_disks, have_gib;
-    if (usage_of(ctx, &have_disks, &have_gib) != 0)
+    int64_t have_disks, have_gib, max_gib = gib_quota(ctx);
+    if (max_gib < 0 || usage_of(ctx, &have_disks, &have_gib) != 0)
         return api_fail(ctx, E_INTERNAL_ERROR, "The disk quota could not be checked.");
-    const char *quota = block_quota_refused(have_disks, have_gib, 0, size - d.size_gib);
+    const char *quota = block_quota_refused_within(have_disks, have_gib, 0, size - d.size_gib, max_gib);
     if (quota)
-        return api_fail(ctx, quota, "The account may have %d GiB of disks; it has %lld GiB.", BLOCK_GIB_QUOTA,
+        return api_fail(ctx, quota, "The account may have %lld GiB of disks; it has %lld GiB.", (long long)max_gib,
                         (long long)have_gib);
     if (store_exec(ctx->store,
                    "UPDATE cbs_disks SET state = '" DISK_EXPANDING

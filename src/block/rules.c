@@ -53,15 +53,21 @@ const char *block_state_public(const char *state)
     return state && strcmp(state, DISK_TERMINATING) != 0 ? state : NULL;
 }
 
-const char *block_quota_refused(int64_t have_disks, int64_t have_gib, int64_t add_disks, int64_t add_gib)
+const char *block_quota_refused_within(int64_t have_disks, int64_t have_gib, int64_t add_disks, int64_t add_gib,
+                                       int64_t max_gib)
 {
     if (add_disks < 0 || add_gib < 0)
         return E_INVALID_PARAMETER_VALUE;
     if (have_disks + add_disks > BLOCK_DISK_QUOTA)
         return E_LIMIT_EXCEEDED_DISK_QUOTA;
-    if (have_gib + add_gib > BLOCK_GIB_QUOTA)
+    if (have_gib + add_gib > max_gib)
         return E_LIMIT_EXCEEDED_DISK_SIZE_QUOTA;
     return NULL;
+}
+
+const char *block_quota_refused(int64_t have_disks, int64_t have_gib, int64_t add_disks, int64_t add_gib)
+{
+    return block_quota_refused_within(have_disks, have_gib, add_disks, add_gib, BLOCK_GIB_QUOTA);
 }
 
 int block_id_valid(const char *prefix, const char *id)

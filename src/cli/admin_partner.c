@@ -50,12 +50,16 @@ int cli_admin_partner(int argc, char **argv)
         i++;
     }
     const char *credit = cli_opt(argc, argv, "--credit-cents", "0");
+    sp.on_credit_exhausted = cli_opt(argc, argv, "--on-credit-exhausted", NULL);
+    if (sp.on_credit_exhausted && strcmp(sp.on_credit_exhausted, "suspend") && strcmp(sp.on_credit_exhausted, "keep"))
+        bad = 1;
     char *end;
     sp.credit_cents = strtoll(credit, &end, 10);
     if (bad || *end || sp.credit_cents < 0) {
         fprintf(stderr, "usage: yun admin partner --data DIR --uin UIN --kind distributor|reseller|second-level\n"
                         "             [--parent UIN] [--discount PRODUCT=RATE ...] [--credit-cents N]\n"
-                        "             [--rebate A|B|C=RATE ...]   (PRODUCT cvm|cbs|vpc|cos|*, 0 < RATE <= 1)\n");
+                        "             [--rebate A|B|C=RATE ...]   (PRODUCT cvm|cbs|vpc|cos|*, 0 < RATE <= 1)\n"
+                        "             [--on-credit-exhausted suspend|keep]\n");
         return 2;
     }
     struct config cfg;

@@ -19,6 +19,7 @@
 #include "host/hypervisor.h"
 #include "identity/sealed.h"
 #include "network/network.h"
+#include "partner/partner.h"
 
 #define MAX_HOSTS     64
 #define USER_DATA_MAX (16 * 1024)
@@ -406,12 +407,16 @@ static int launch_validate(struct api_ctx *ctx, struct launch *l, int64_t count)
                     ctx->who.owner_uin);
     int64_t have = (q && store_step(q) == 1) ? store_int(q, 0) : -1;
     store_done(q);
-    if (have < 0)
+    int64_t limit = ctx->config->instance_quota, tier_instances, tier_gib;
+    int tiered = partner_account_quota(ctx->store, ctx->who.owner_uin, &tier_instances, &tier_gib);
+    if (have < 0 || tiered < 0)
         return api_fail(ctx, E_INTERNAL_ERROR, "The instance quota could not be checked.");
-    if (have + count > ctx->config->instance_quota)
+    if (tiered == 1) /* the account's tier sets its quota (partner_tiers) */
+        limit = tier_instances;
+    if (have + count > limit)
         return api_fail(ctx, E_LIMIT_EXCEEDED_INSTANCE_QUOTA,
-                        "The account may run %d instances; it has %lld and asked for %lld more.",
-                        ctx->config->instance_quota, (long long)have, (long long)count);
+                        "The account may run %lld instances; it has %lld and asked for %lld more.", (long long)limit,
+                        (long long)have, (long long)count);
     return 0;
 }
 

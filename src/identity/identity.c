@@ -198,6 +198,17 @@ int identity_account_exists(struct store *s, const char *uin)
     return rc;
 }
 
+int identity_sub_user(struct store *s, const char *owner_uin, const char *uin, char *name, size_t namelen)
+{
+    struct store_stmt *q =
+        store_query(s, "SELECT name FROM users WHERE owner_uin = ? AND uin = ?", "ss", owner_uin, uin);
+    int rc = q ? store_step(q) : -1;
+    if (rc == STORE_FOUND)
+        snprintf(name, namelen, "%s", store_text(q, 0));
+    store_done(q);
+    return rc;
+}
+
 int identity_account_count(struct store *s)
 {
     struct store_stmt *q = store_query(s, "SELECT count(*) FROM accounts", "");

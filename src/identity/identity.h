@@ -24,6 +24,8 @@ int identity_account_count(struct store *s);
 int identity_set_operator(struct store *s, const char *uin);
 int identity_is_operator(struct store *s, const char *uin);
 int identity_account_exists(struct store *s, const char *uin); /* STORE_FOUND, STORE_NOT_FOUND, STORE_ERROR */
+/* A CAM sub-user uin of owner_uin's, with its name: STORE_FOUND, STORE_NOT_FOUND, STORE_ERROR. */
+int identity_sub_user(struct store *s, const char *owner_uin, const char *uin, char *name, size_t namelen);
 int identity_create_key(struct store *s, const char *owner_uin, const char *user_uin, const char *description,
                         char secret_id[64], char secret_key[64]);
 

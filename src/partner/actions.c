@@ -85,12 +85,14 @@ static int describe_agent_clients(struct api_ctx *ctx)
         if (!page_take(&pg))
             continue;
         int arrears = billing_in_arrears(ctx->store, c->client);
+        char sname[128];
         json_array_append_new(pg.set,
                               json_pack("{s:o,s:o,s:I,s:s,s:s,s:s,s:I,s:I,s:s,s:s,s:s,s:s}", "Uin", uin_text(p.uin),
                                         "ClientUin", uin_text(c->client), "ApplyTime", (json_int_t)c->apply_time,
                                         "ClientFlag", c->flag, "Mail", "", "Phone", "", "HasOverdueBill",
                                         (json_int_t)(arrears == 1), "Status", (json_int_t)1, "SalesUin", c->sales,
-                                        "SalesName", "", "ClientName", c->client, "IncreaseGoal", "0"));
+                                        "SalesName", partner_sales_name(ctx->store, p.uin, c->sales, sname),
+                                        "ClientName", c->client, "IncreaseGoal", "0"));
     }
     free(cs);
     json_object_set_new(ctx->out, "AgentClientSet", pg.set);
@@ -131,7 +133,7 @@ static int describe_agent_audited_clients(struct api_ctx *ctx)
         return -1;
     struct client *cs;
     int n;
-    if (pstore_clients(ctx->store, p.uin, CLIENT_BOUND, descending(ctx), &cs, &n) != 0)
+    if (partner_tree_clients(ctx->store, &p, descending(ctx), &cs, &n) != 0)
         return api_fail(ctx, E_INTERNAL_ERROR, "The customers are unavailable.");
     const char *uin = api_str(ctx, "ClientUin", NULL), *flag = api_str(ctx, "ClientFlag", NULL);
     const char *remark = api_str(ctx, "ClientRemark", NULL), *type = api_str(ctx, "ClientType", NULL);
@@ -165,15 +167,17 @@ static int describe_agent_audited_clients(struct api_ctx *ctx)
             failed = 1;
             break;
         }
-        char agent_time[24];
+        char agent_time[24], sname[128];
         snprintf(agent_time, sizeof agent_time, "%lld", (long long)c->agent_time);
-        json_array_append_new(
-            pg.set, json_pack("{s:o,s:o,s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:s,s:s,s:s,s:s,s:s,s:s}", "Uin",
-                              uin_text(p.uin), "ClientUin", uin_text(c->client), "AgentTime", agent_time, "ClientFlag",
-                              c->flag, "ClientRemark", c->remark, "ClientName", c->client, "AuthType", "-1", "AppId",
-                              "", "LastMonthAmt", (json_int_t)last, "ThisMonthAmt", (json_int_t)cur, "HasOverdueBill",
-                              (json_int_t)arrears, "ClientType", c->type, "ProjectType", c->project, "SalesUin",
-                              c->sales, "SalesName", "", "Mail", "", "TransactionType", "2"));
+        json_array_append_new(pg.set,
+                              json_pack("{s:o,s:o,s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:s,s:s,s:s,s:s,s:s,s:s}", "Uin",
+                                        uin_text(c->partner), "ClientUin", uin_text(c->client), "AgentTime", agent_time,
+                                        "ClientFlag", c->flag, "ClientRemark", c->remark, "ClientName", c->client,
+                                        "AuthType", "-1", "AppId", "", "LastMonthAmt", (json_int_t)last, "ThisMonthAmt",
+                                        (json_int_t)cur, "HasOverdueBill", (json_int_t)arrears, "ClientType", c->type,
+                                        "ProjectType", c->project, "SalesUin", c->sales, "SalesName",
+                                        partner_sales_name(ctx->store, c->partner, c->sales, sname), "Mail", "",
+                                        "TransactionType", "2"));
     }
     free(cs);
     if (failed) {
@@ -261,12 +265,13 @@ static int add_bill(void *arg, const struct billing_spend_row *r)
         return 0;
     char pay[32];
     time_cam(r->pay_time, pay);
-    json_array_append_new(
-        a->pg->set, json_pack("{s:o,s:s,s:o,s:s,s:s,s:s,s:s,s:s,s:I,s:s,s:s,s:s,s:s}", "Uin", uin_text(a->p->uin),
-                              "OrderId", r->order_id, "ClientUin", uin_text(a->c->client), "ClientRemark", a->c->remark,
-                              "PayTime", pay, "GoodsType", r->product, "PayMode", mode, "SettleMonth", a->month, "Amt",
-                              (json_int_t)fine_to_cents(r->real_cost), "PayerMode", "selfpay", "ClientType", a->c->type,
-                              "ProjectType", a->c->project, "ActivityId", "0"));
+    json_array_append_new(a->pg->set,
+                          json_pack("{s:o,s:s,s:o,s:s,s:s,s:s,s:s,s:s,s:I,s:s,s:s,s:s,s:s}", "Uin", uin_text(a->p->uin),
+                                    "OrderId", r->order_id, "ClientUin", uin_text(a->c->client), "ClientRemark",
+                                    a->c->remark, "PayTime", pay, "GoodsType", r->product, "PayMode", mode,
+                                    "SettleMonth", a->month, "Amt", (json_int_t)fine_to_cents(r->real_cost),
+                                    "PayerMode", strcmp(r->payer, a->c->client) ? "agentpay" : "selfpay", "ClientType",
+                                    a->c->type, "ProjectType", a->c->project, "ActivityId", "0"));
     return 0;
 }
 
@@ -301,6 +306,27 @@ static int describe_agent_bills(struct api_ctx *ctx)
             rc = billing_spend(ctx->store, cs[i].client, since, to, add_bill, &a);
     }
     free(cs);
+    /* former customers: their bills of the window they were bound stay the partner's */
+    struct unbind *ws = NULL;
+    int nw = 0;
+    if (rc == 0 && pstore_unbound_windows(ctx->store, p.uin, from, to, &ws, &nw) != 0)
+        rc = -1;
+    for (int i = 0; rc == 0 && i < nw; i++) {
+        if (uin && strcmp(uin, ws[i].client))
+            continue;
+        struct client former = {0};
+        snprintf(former.client, sizeof former.client, "%s", ws[i].client);
+        snprintf(former.type, sizeof former.type, "new");
+        snprintf(former.project, sizeof former.project, "self");
+        if (remark && *remark)
+            continue;
+        a.c = &former;
+        int64_t since = ws[i].agent_time > from ? ws[i].agent_time : from;
+        int64_t until = ws[i].action_time < to ? ws[i].action_time : to;
+        if (since < until)
+            rc = billing_spend(ctx->store, ws[i].client, since, until, add_bill, &a);
+    }
+    free(ws);
     if (rc != 0) {
         page_drop(&pg);
         return api_fail(ctx, E_INTERNAL_ERROR, "The bills are unavailable.");
@@ -473,5 +499,9 @@ void partner_register(void)
     partner_actions_register();
     intl_register();
     voucher_register();
+    partner_unbind_register();
+    partner_sales_register();
+    partner_pay_register();
+    partner_credit_register();
     billing_register_job(partner_month_end);
 }

@@ -63,7 +63,8 @@ int partner_make(struct store *s, const struct partner_spec *sp, char code[24], 
     }
     struct partner p = {0}, parent, old;
     struct client c;
-    if (rc == 0 && pstore_client_get(s, sp->uin, &c) == STORE_FOUND && strcmp(c.status, CLIENT_REJECTED)) {
+    if (rc == 0 && pstore_client_get(s, sp->uin, &c) == STORE_FOUND && strcmp(c.status, CLIENT_REJECTED) &&
+        strcmp(c.status, CLIENT_UNBOUND)) {
         snprintf(err, errlen, "%s is a customer of partner %s", sp->uin, c.partner);
         rc = -1;
     }
@@ -87,6 +88,8 @@ int partner_make(struct store *s, const struct partner_spec *sp, char code[24], 
             random_alnum(p.code, 10);
         rc = f < 0 || pstore_partner_put(s, &p) != 0 ? -1 : 0;
     }
+    if (rc == 0 && sp->on_credit_exhausted)
+        rc = pstore_credit_mode_put(s, sp->uin, sp->on_credit_exhausted);
     for (int i = 0; rc == 0 && i < sp->ndiscounts; i++)
         rc = pstore_own_discount_put(s, sp->uin, sp->discount_product[i], sp->discount_ppm[i]);
     for (int i = 0; rc == 0 && i < sp->nrebates; i++) {
@@ -143,7 +146,8 @@ int partner_apply(struct store *s, const char *partner_uin, const char *client_u
         snprintf(err, errlen, "%s is a partner or the operator: it cannot be a customer", client_uin);
         return -1;
     }
-    if (pstore_client_get(s, client_uin, &c) == STORE_FOUND && strcmp(c.status, CLIENT_REJECTED)) {
+    if (pstore_client_get(s, client_uin, &c) == STORE_FOUND && strcmp(c.status, CLIENT_REJECTED) &&
+        strcmp(c.status, CLIENT_UNBOUND)) {
         *code = E_PARTNER_ALREADY_BOUND;
         snprintf(err, errlen, "%s has applied to or is bound to a partner already", client_uin);
         return -1;

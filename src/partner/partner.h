@@ -29,12 +29,16 @@ struct partner_spec {
     int64_t rebate_ppm[3]; /* overrides of the default rebate rates per policy class A/B/C */
     int nrebates;
     int64_t credit_cents;
+    const char *on_credit_exhausted; /* suspend (default) or keep; NULL keeps the current setting */
 };
 int partner_make(struct store *s, const struct partner_spec *p, char code[24], char *err, size_t errlen);
 /* A pending application of client to partner (flag a/b/c, or NULL: b when the client has spent before). */
 int partner_bind(struct store *s, const char *partner_uin, const char *client_uin, const char *flag, char *err,
                  size_t errlen);
 int partner_set_tier(struct store *s, const char *uin, const char *tier, char *err, size_t errlen);
+/* The quotas of uin's tier (partner_tiers) when a tier was set for it: 1 with both set, 0 when
+ * none was (the platform's defaults apply), -1 error. Compute and block ask at creation. */
+int partner_account_quota(struct store *s, const char *uin, int64_t *max_instances, int64_t *max_disk_gib);
 /* The month-end job (run by billing's controller): rebates of every month ended before t. */
 int partner_month_end(struct store *s, int64_t t);
 /* The mails the channel would have sent (yun admin outbox), newest first, opened. */

@@ -24,6 +24,7 @@ struct client {
 #define CLIENT_PENDING  "pending"
 #define CLIENT_BOUND    "bound"
 #define CLIENT_REJECTED "rejected"
+#define CLIENT_UNBOUND  "unbound" /* it left the partner: it may apply to another */
 
 int pstore_partner_get(struct store *s, const char *uin, struct partner *p); /* STORE_FOUND, STORE_NOT_FOUND, <0 */
 int pstore_partner_by_code(struct store *s, const char *code, struct partner *p);
@@ -63,6 +64,71 @@ struct tier {
 int pstore_tier_find(struct store *s, const char *tier, struct tier *t);   /* a tier of the table */
 int pstore_account_tier(struct store *s, const char *uin, struct tier *t); /* longtail when none is set */
 int pstore_account_tier_set(struct store *s, const char *uin, const char *tier, int64_t t);
+
+/* store_channel.c: unbinding, salespeople, pay-on-behalf */
+int pstore_channel_migrate(struct store *s, char *err, size_t errlen);
+#define UNBIND_REVIEWING      0
+#define UNBIND_DONE           1
+#define UNBIND_REJECTED       4
+#define UNBIND_REVIEW_SECONDS (10 * 86400) /* the partner reviews a customer's request within 10 days */
+struct unbind {
+    char id[40], partner[24], client[24], by[12], note[256];
+    int status;
+    int64_t agent_time, apply_time, due_time, action_time;
+};
+int pstore_unbind_put(struct store *s, const struct unbind *u);
+int pstore_unbind_pending(struct store *s, const char *client, struct unbind *u);                  /* STORE_FOUND ... */
+int pstore_unbind_close(struct store *s, const char *id, int status, const char *note, int64_t t); /* rows */
+int pstore_client_unbound(struct store *s, const char *partner, const char *client);               /* rows */
+int pstore_unbinds(struct store *s, const char *partner, int descending, struct unbind **out, int *n);
+int pstore_unbinds_due(struct store *s, int64_t t, struct unbind **out, int *n);
+int pstore_unbound_windows(struct store *s, const char *partner, int64_t from, int64_t to, struct unbind **out, int *n);
+
+struct salesman {
+    char partner[24], uin[24], name[128];
+    int64_t created;
+};
+int pstore_salesman_put(struct store *s, const struct salesman *m);                /* 1 added, 0 there, -1 */
+int pstore_salesman_delete(struct store *s, const char *partner, const char *uin); /* 1, 0 none, -1 */
+int pstore_salesman_get(struct store *s, const char *partner, const char *uin, struct salesman *m);
+int pstore_salesmen(struct store *s, const char *partner, int descending, struct salesman **out, int *n);
+int pstore_client_sales(struct store *s, const char *partner, const char *client, const char *status, const char *sales,
+                        const char *was);
+
+int pstore_pay_relation_put(struct store *s, const char *partner, const char *client, int64_t t); /* 1, 0 there */
+int pstore_pay_relation_delete(struct store *s, const char *partner, const char *client);         /* rows */
+int pstore_pay_relation_get(struct store *s, const char *client, char partner[24]);               /* STORE_FOUND */
+
+int pstore_credit_mode_put(struct store *s, const char *partner, const char *mode);
+int pstore_credit_mode(struct store *s, const char *partner, char mode[12]); /* "suspend" when unset */
+int pstore_client_credit_put(struct store *s, const char *partner, const char *client, int64_t cents, int64_t t);
+int64_t pstore_client_credit(struct store *s, const char *partner, const char *client); /* cents, 0 none, -1 */
+int pstore_second_levels(struct store *s, const char *distributor, char (**uins)[24], int *n);
+int pstore_credit_alert_put(struct store *s, const char *uin, const char *month, int level, const char *role,
+                            const char *partner, int64_t used, int64_t credit, int64_t t); /* 1 new, 0 had */
+struct credit_alert {
+    char uin[24], month[8], role[12], partner[24];
+    int level;
+    int64_t used, credit, time;
+};
+int pstore_credit_alerts(struct store *s, const char *uin, int as_partner, const char *month, struct credit_alert **out,
+                         int *n);
+
+int partner_tree_clients(struct store *s, const struct partner *p, int descending, struct client **out, int *n);
+
+/* credit.c: credit allocation, the checks billing asks for, the alerts job */
+void partner_credit_register(void);
+
+/* pay.c: pay-on-behalf and the deal views */
+void partner_pay_register(void);
+
+/* sales.c: the partner's salespeople and their customers */
+void partner_sales_register(void);
+const char *partner_sales_name(struct store *s, const char *partner, const char *sales, char out[128]); /* "" */
+
+/* unbind.c: the actions and the job approving requests the partner did not review in time */
+void partner_unbind_register(void);
+int partner_unbind_job(struct store *s, int64_t t);
 
 /* rebate.c: policy classes A/B/C; each product falls in one (exact, else the "*" row). */
 #define REBATE_CLASSES 3

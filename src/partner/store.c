@@ -51,7 +51,9 @@ int partner_migrate(struct store *s, char *err, size_t errlen)
     if (store_migrate(s, "partner", partner_migrations, sizeof partner_migrations / sizeof partner_migrations[0], err,
                       errlen) != 0)
         return -1;
-    return intl_migrate(s, err, errlen);
+    if (intl_migrate(s, err, errlen) != 0)
+        return -1;
+    return pstore_channel_migrate(s, err, errlen);
 }
 
 #define PARTNER_COLS "uin, kind, parent_uin, invitation_code, credit_cents, created"
@@ -224,7 +226,7 @@ int pstore_client_apply(struct store *s, const char *partner, const char *client
                         " VALUES (?, ?, '" CLIENT_PENDING "', ?, ?) ON CONFLICT (client_uin) DO UPDATE SET"
                         " partner_uin = excluded.partner_uin, status = excluded.status, client_flag ="
                         " excluded.client_flag, apply_time = excluded.apply_time, note = '', agent_time = 0"
-                        " WHERE partner_clients.status = '" CLIENT_REJECTED "'",
+                        " WHERE partner_clients.status IN ('" CLIENT_REJECTED "', '" CLIENT_UNBOUND "')",
                         "sssi", client, partner, flag, t);
     return rc < 0 ? -1 : rc > 0;
 }
