@@ -1,8 +1,8 @@
 /*
  * fuzz_bucket_policy.c - libFuzzer target for bucket policy documents (PutBucketPolicy's body,
  * untrusted): parse, validate, and for a document that validates, evaluate it for an anonymous
- * and a signed-in caller and for the log delivery's service principal, and ask whether it is public. Nothing may crash, and a validated
- * document's answer must be one of the three effects.
+ * and a signed-in caller and for the log delivery's service principal, and ask whether it is
+ * public. Nothing may crash, and a validated document's answer must be one of the three effects.
  */
 #include <stdint.h>
 #include <stdlib.h>
