@@ -178,7 +178,9 @@ static int logging_refresh(void)
 /* The legacy permission: the target's ACL grants the LogDelivery group
  * (http://acs.amazonaws.com/groups/s3/LogDelivery) WRITE, the canned log-delivery-write among them.
  * Grant ACLs are on branch grants, not merged: yun's canned ACLs grant the group nothing, so no
- * target has it yet. That branch answers here from the bucket's grants. */
+ * target has it yet. When it is merged, this reads t->acl as that branch stores it (aclgrants.h:
+ * acl_parse_stored() for a grant list, acl_canned() for a canned name) and answers whether an
+ * ACL_GROUP "LogDelivery" grant carries ACL_WRITE. */
 static bool log_delivery_group_writes(const struct bucket *t)
 {
     (void)t;
