@@ -1,8 +1,8 @@
 /*
  * fuzz_bucket_policy.c - libFuzzer target for bucket policy documents (PutBucketPolicy's body,
  * untrusted): parse, validate, and for a document that validates, evaluate it for an anonymous
- * and a signed-in caller and ask whether it is public. Nothing may crash, and a validated
- * document's answer must be one of the three effects.
+ * and a signed-in caller and for the log delivery's service principal, and ask whether it is
+ * public. Nothing may crash, and a validated document's answer must be one of the three effects.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -44,6 +44,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (e != BP_NONE && e != BP_ALLOW && e != BP_DENY)
                 abort();
         }
+        struct bp_request svc = {.s3_action = "s3:PutObject",
+                                 .cos_action = "cos:PutObject",
+                                 .bucket = "bucket",
+                                 .key = "log/",
+                                 .region = "ap-local",
+                                 .app_id = "1250000000",
+                                 .owner = "100000000001",
+                                 .account = "",
+                                 .user = "",
+                                 .service = BUCKET_POLICY_LOG_SERVICE,
+                                 .lookup = lookup};
+        enum bp_effect e = bucket_policy_evaluate(doc, &svc);
+        if (e != BP_NONE && e != BP_ALLOW && e != BP_DENY)
+            abort();
         (void)bucket_policy_is_public(doc);
     }
     json_decref(doc);

@@ -55,6 +55,19 @@ static void effective(const char *acl, const char *owner, const char *bucket_own
         acl_canned("private", owner, bucket_owner, l);
 }
 
+bool acl_group_granted(const struct bucket *b, const char *group, unsigned perm)
+{
+    struct acl_list *l = list_new();
+    if (!l)
+        return false;
+    effective(b->acl, b->owner_uin, b->owner_uin, l);
+    bool ok = false;
+    for (size_t i = 0; i < l->n && !ok; i++)
+        ok = l->g[i].type == ACL_GROUP && strcmp(l->g[i].who, group) == 0 && (l->g[i].perm & perm) == perm;
+    free(l);
+    return ok;
+}
+
 /* The permissions the list grants the caller; group grants count for nothing under IgnorePublicAcls. */
 static unsigned granted(const struct rq *r, const struct acl_list *l, bool ignore_public)
 {

@@ -237,6 +237,32 @@ static bool valid_principal(const char *p, const void *unused)
     return true;
 }
 
+/* A Service principal's name ("logging.s3.amazonaws.com", any other service's too: the grammar is
+ * accepted, only yun's log delivery is ever such a caller). */
+static bool valid_service(const char *p, const void *unused)
+{
+    (void)unused;
+    if (!*p || strlen(p) > 128)
+        return false;
+    for (const char *c = p; *c; c++)
+        if (!(*c >= '0' && *c <= '9') && !(*c >= 'a' && *c <= 'z') && !(*c >= 'A' && *c <= 'Z') && *c != '-' &&
+            *c != '.' && *c != '*')
+            return false;
+    return true;
+}
+
+/* A Federated principal (an identity provider's name or ARN): accepted, and it names no yun caller. */
+static bool valid_federated(const char *p, const void *unused)
+{
+    (void)unused;
+    if (!*p || strlen(p) > 256)
+        return false;
+    for (const char *c = p; *c; c++)
+        if ((unsigned char)*c <= ' ' || *c == 0x7f)
+            return false;
+    return true;
+}
+
 static bool strings(json_t *v) { return policy_string_or_strings(v); }
 
 static int valid_principal_block(json_t *p)
@@ -248,11 +274,12 @@ static int valid_principal_block(json_t *p)
     const char *k;
     json_t *v;
     json_object_foreach (p, k, v) {
-        /* Service and Federated principals are accepted and name no yun caller */
-        if (strcmp(k, "AWS") && strcmp(k, "CanonicalUser") && strcasecmp(k, "qcs") && strcmp(k, "Service") &&
-            strcmp(k, "Federated"))
+        /* Service principals name only yun's own log delivery (BUCKET_POLICY_LOG_SERVICE); Federated
+         * ones are accepted and name no yun caller */
+        bool service = !strcmp(k, "Service"), federated = !strcmp(k, "Federated");
+        if (strcmp(k, "AWS") && strcmp(k, "CanonicalUser") && strcasecmp(k, "qcs") && !service && !federated)
             return 0;
-        if (!strings(v) || !every_of(v, valid_principal, NULL))
+        if (!strings(v) || !every_of(v, service ? valid_service : federated ? valid_federated : valid_principal, NULL))
             return 0;
     }
     return 1;
@@ -268,6 +295,7 @@ static const struct policy_key s3_keys[] = {
     {"aws:EpochTime", "numeric_ date_"},
     {"aws:PrincipalAccount", "string_"},
     {"aws:SourceAccount", "string_"},
+    {"aws:SourceArn", "string_"},
     {"aws:username", "string_"},
     {"aws:userid", "string_"},
     {"qcs:ip", "ip_ string_"},
@@ -450,8 +478,32 @@ static bool principal_names(const char *p, const void *arg)
     return false;
 }
 
-static bool principal_block_names(json_t *p, const struct bp_request *q)
+static bool service_named(const char *p, const void *arg)
 {
+    const struct bp_request *q = arg;
+    return !strcmp(p, q->service);
+}
+
+static bool anyone_value(const char *p, const void *unused);
+
+/* Does the principal block name the caller? A service's request (q->service) is named by a Service
+ * principal with its name, and, for a Deny (deny), by "*" too: a bucket that denies everyone
+ * denies the log delivery as well. */
+static bool principal_block_names(json_t *p, const struct bp_request *q, bool deny)
+{
+    if (q->service) {
+        if (json_is_string(p))
+            return deny && is_anyone(json_string_value(p));
+        const char *k;
+        json_t *v;
+        json_object_foreach (p, k, v) {
+            if (!strcmp(k, "Service") && any_of(v, service_named, q))
+                return true;
+            if (deny && strcmp(k, "Service") && strcmp(k, "Federated") && any_of(v, anyone_value, NULL))
+                return true;
+        }
+        return false;
+    }
     if (json_is_string(p))
         return principal_names(json_string_value(p), q);
     const char *k;
@@ -581,7 +633,7 @@ enum bp_effect bucket_policy_evaluate(json_t *doc, const struct bp_request *q)
         if (!effect || (!deny && (restricted || result == BP_ALLOW)) || (deny && q->any_key))
             continue; /* any_key: a Deny is for the keys it names, asked one by one */
         json_t *p = member(s, "Principal"), *np = member(s, "NotPrincipal");
-        if (p ? !principal_block_names(p, q) : !np || principal_block_names(np, q))
+        if (p ? !principal_block_names(p, q, deny) : !np || principal_block_names(np, q, true))
             continue;
         json_t *a = member(s, "Action"), *na = member(s, "NotAction");
         if (a ? !any_of(a, action_matches, q) : !na || any_of(na, action_matches, q))
@@ -808,6 +860,60 @@ int bucket_policy_lists(struct rq *r, const struct bucket *b, const char *prefix
     enum bp_effect e = evaluate(r, doc, b, "s3:ListBucket", "cos:GetBucket", NULL, prefix, false, &err);
     json_decref(doc);
     return err ? -1 : e == BP_ALLOW;
+}
+
+/* The condition keys of a service's request: the source it acts for, and the time. */
+struct service_ctx {
+    const char *account, *arn;
+};
+
+static const char *service_key_value(void *arg, const char *key, char *buf, size_t len)
+{
+    const struct service_ctx *c = arg;
+    if (!strcasecmp(key, "aws:SourceAccount"))
+        return c->account;
+    if (!strcasecmp(key, "aws:SourceArn"))
+        return c->arn;
+    if (!strcasecmp(key, "aws:CurrentTime") && len >= 32) {
+        time_iso8601(time_now(), buf);
+        return buf;
+    }
+    if (!strcasecmp(key, "aws:EpochTime")) {
+        snprintf(buf, len, "%lld", (long long)time_now());
+        return buf;
+    }
+    return NULL; /* the caller's address, agent, user...: a service's request has none */
+}
+
+int bucket_policy_service_allows(const struct bucket *b, const char *s3_action, const char *cos_action, const char *key,
+                                 const char *service, const char *source_account, const char *source_bucket)
+{
+    char *text = NULL;
+    int rc = meta_bucket_config(b->id, "policy", &text);
+    if (rc < 0)
+        return -1;
+    json_t *doc = rc == 1 ? json_loads(text, 0, NULL) : NULL;
+    free(text);
+    if (!doc)
+        return BP_NONE;
+    char arn[128];
+    snprintf(arn, sizeof arn, "arn:aws:s3:::%s", source_bucket);
+    struct service_ctx c = {.account = source_account, .arn = arn};
+    struct bp_request q = {.s3_action = s3_action,
+                           .cos_action = cos_action,
+                           .bucket = b->name,
+                           .key = key,
+                           .region = b->region[0] ? b->region : object_config->region,
+                           .app_id = b->app_id,
+                           .owner = b->owner_uin,
+                           .account = "",
+                           .user = "",
+                           .service = service,
+                           .lookup = service_key_value,
+                           .arg = &c};
+    enum bp_effect e = bucket_policy_evaluate(doc, &q);
+    json_decref(doc);
+    return (int)e;
 }
 
 /* ---------------------------------------------------------------- ?policy, ?policyStatus */

@@ -27,6 +27,9 @@ struct bp_request {
     bool anonymous;              /* no signature: only "*" principals match */
     const char *account, *user;  /* the caller's account and user (== account for its root) */
     const char *role;            /* a role session's role name, NULL otherwise */
+    const char *service;         /* a service principal's request (yun's own log delivery,
+                                    "logging.s3.amazonaws.com"), NULL for a user's: an Allow applies only if
+                                    its {"Service": ...} principal names it, a Deny also if it names "*" */
     bool restrict_public;        /* RestrictPublicBuckets: a public policy grants only the owner's account */
     bool any_key;                /* some key, not known yet: Allows whose S3 resource names objects of the bucket apply,
                                     Denies are left to the per-key checks */
@@ -45,6 +48,8 @@ enum bp_effect bucket_policy_evaluate(json_t *doc, const struct bp_request *q);
 bool bucket_policy_is_public(json_t *doc);
 /* The s3: action of an S3 operation (routes.c's row name), with versionId when it names a version. */
 const char *bucket_policy_s3_action(const char *operation, bool version);
+/* The service principal of yun's server access log delivery. */
+#define BUCKET_POLICY_LOG_SERVICE "logging.s3.amazonaws.com"
 /* Is the operation authorised key by key (DeleteObjects)? */
 bool bucket_policy_per_key(const char *operation);
 

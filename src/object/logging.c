@@ -9,8 +9,12 @@
  * owner (user "logging"), audited, and not itself logged; a clean stop delivers what is held.
  * Delivery is best effort, as S3's: lines held at a crash are lost, and a target gone or changed
  * hands meanwhile gets nothing.
- * Only the same-account delivery is done: the logging.s3.amazonaws.com bucket-policy principal and
- * LogDelivery grants are not evaluated here.
+ * Permission, as S3 asks it today: the target's bucket policy must let the logging service
+ * principal (logging.s3.amazonaws.com) s3:PutObject on the target prefix, with aws:SourceAccount and
+ * aws:SourceArn the source bucket's; or, the legacy way, the target's ACL grants the LogDelivery
+ * group WRITE (a hook: grant ACLs are not here yet). PutBucketLogging refuses without it
+ * (AccessDenied), and each delivery asks again: a policy taken away stops delivery (audited).
+ * Only the same-account delivery is done, as S3.
  */
 #include <ctype.h>
 #include <pthread.h>
@@ -23,6 +27,7 @@
 
 #include <openssl/evp.h>
 
+#include "object/bucket_policy.h"
 #include "object/object_int.h"
 #include "object/xmltree.h"
 
@@ -170,6 +175,24 @@ static int logging_refresh(void)
     return 0;
 }
 
+/* The legacy permission: the target's ACL grants the LogDelivery group
+ * (http://acs.amazonaws.com/groups/s3/LogDelivery) WRITE, the canned log-delivery-write among them. */
+static bool log_delivery_group_writes(const struct bucket *t) { return acl_group_granted(t, "LogDelivery", ACL_WRITE); }
+
+/* May the log delivery write into target t under prefix for source bucket (of account owner)? The
+ * target's policy decides (a Deny refuses, an Allow grants), then the LogDelivery grant. 1, 0, or
+ * -1 (the store failed). */
+static int delivery_permitted(const struct bucket *t, const char *prefix, const char *owner, const char *bucket)
+{
+    int e = bucket_policy_service_allows(t, "s3:PutObject", "cos:PutObject", prefix, BUCKET_POLICY_LOG_SERVICE, owner,
+                                         bucket);
+    if (e < 0)
+        return -1;
+    if (e != BP_NONE)
+        return e == BP_ALLOW;
+    return log_delivery_group_writes(t);
+}
+
 void op_put_bucket_logging(struct rq *r)
 {
     /* S3: only the bucket owner sets its logging status, whatever a policy grants */
@@ -201,6 +224,17 @@ void op_put_bucket_logging(struct rq *r)
         if (strcmp(t.owner_uin, r->b.owner_uin) != 0) {
             fail(r, 400, "InvalidTargetBucketForLogging",
                  "The owner for the bucket to be logged and the target bucket must be the same.");
+            return;
+        }
+        rc = delivery_permitted(&t, c.prefix, r->b.owner_uin, r->b.name);
+        if (rc < 0) {
+            fail_store(r);
+            return;
+        }
+        if (rc == 0) {
+            fail(r, 403, "AccessDenied",
+                 "Access Denied: the target bucket's policy must allow the logging.s3.amazonaws.com service "
+                 "s3:PutObject on the target prefix for this source bucket and account.");
             return;
         }
     }
@@ -425,6 +459,9 @@ static int deliver(struct log_buffer *lb, int64_t t)
     const char *body = obj_buf_str(&lb->lines);
     if (!body)
         return 0;
+    int allowed = delivery_permitted(&tb, lb->c.prefix, lb->c.owner, lb->c.bucket);
+    if (allowed < 0)
+        return -1;
     struct rq *r = calloc(1, sizeof *r);
     char key[MAX_KEY_BYTES + 64];
     if (!r)
@@ -445,6 +482,14 @@ static int deliver(struct log_buffer *lb, int64_t t)
     random_bytes(raw, 8);
     hex_encode(raw, 8, hex);
     snprintf(r->request_id, sizeof r->request_id, "LG%.16s", hex);
+    if (!allowed) { /* the permission was taken away since PutBucketLogging: refused, audited, dropped */
+        log_warn("object store: bucket logging: %s's target %s no longer lets the log delivery write; its lines are "
+                 "dropped",
+                 lb->c.bucket, tb.name);
+        rc = audit(r, "AccessDenied") == 0 ? 0 : -1;
+        free(r);
+        return rc;
+    }
     unsigned int mdlen = 0;
     rc = -1;
     if (EVP_Digest(body, lb->lines.len, raw, &mdlen, EVP_md5(), NULL) == 1 && engine_tmp_create(&r->file) == 0) {

@@ -293,6 +293,8 @@ int authorize(struct rq *r, const char *action, const struct bucket *b, const ch
               const struct objrow *o);
 
 /* acl.c */
+/* Does the bucket's ACL grant the group ("LogDelivery", "AllUsers", ...) every bit of perm? */
+bool acl_group_granted(const struct bucket *b, const char *group, unsigned perm);
 int acl_allows(struct rq *r, const char *action, const struct bucket *b, unsigned flags, const struct objrow *o,
                bool bucket_owner);
 int acl_request(struct rq *r, const char *dflt, const char *creating, char *out, size_t len);
@@ -311,6 +313,11 @@ void op_delete_ownership(struct rq *r);
 #define BUCKET_POLICY_NO_SAY 2
 int bucket_policy_check(struct rq *r, const char *action, const struct bucket *b, const char *key);
 int bucket_policy_lists(struct rq *r, const struct bucket *b, const char *prefix);
+/* Does b's policy let the service principal (BUCKET_POLICY_LOG_SERVICE) do s3_action on key, acting
+ * for source_bucket of source_account (aws:SourceArn, aws:SourceAccount)? BP_ALLOW, BP_DENY, BP_NONE
+ * (no statement applies, or no policy), or -1 (the store failed). */
+int bucket_policy_service_allows(const struct bucket *b, const char *s3_action, const char *cos_action, const char *key,
+                                 const char *service, const char *source_account, const char *source_bucket);
 void op_put_bucket_policy(struct rq *r);
 void op_get_bucket_policy(struct rq *r);
 void op_delete_bucket_policy(struct rq *r);

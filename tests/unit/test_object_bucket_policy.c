@@ -46,6 +46,13 @@ struct row {
 #define ALLOW_ANY(action, res)                                                                                         \
     "{\"Effect\":\"Allow\",\"Principal\":\"*\",\"Action\":\"" action "\",\"Resource\":\"" res "\"}"
 
+/* S3's documented policy for server access logs, for the service principal(s) given */
+#define LOG_ALLOW(service)                                                                                             \
+    "{\"Sid\":\"S3ServerAccessLogsPolicy\",\"Effect\":\"Allow\",\"Principal\":{\"Service\":" service                   \
+    "},\"Action\":[\"s3:PutObject\"],\"Resource\":\"arn:aws:s3:::b/log/*\",\"Condition\":{\"ArnLike\":{\"aws:"         \
+    "SourceArn\":\"arn:aws:s3:::src\"},\"StringEquals\":{\"aws:SourceAccount\":\"" OWNER "\"}}}"
+#define LOG_SRC "aws:SourceAccount=" OWNER ";aws:SourceArn=arn:aws:s3:::src"
+
 static const struct row rows[] = {
     /* principals */
     {S3(ALLOW_ANY("s3:GetObject", "arn:aws:s3:::b/*")), "s3:GetObject", "k", "", "", false, BP_ALLOW},
@@ -150,6 +157,37 @@ static const struct row rows[] = {
     {S3(ALLOW_ANY("s3:GetObject", "arn:aws:s3:::b/*") ",{\"Effect\":\"Deny\",\"Principal\":\"*\",\"Action\":\"s3:"
                                                       "GetObject\",\"Resource\":\"arn:aws:s3:::b/x\"}"),
      "s3:GetObject", "x", "", "", true, BP_DENY},
+    /* the Service principal: only yun's log delivery ("svc") is logging.s3.amazonaws.com, with the
+     * source bucket's account and ARN as aws:SourceAccount, aws:SourceArn; no user request is a service */
+    {S3(LOG_ALLOW("\"logging.s3.amazonaws.com\"")), "s3:PutObject", "log/", "svc", LOG_SRC, false, BP_ALLOW},
+    {S3(LOG_ALLOW("[\"cloudtrail.amazonaws.com\",\"logging.s3.amazonaws.com\"]")), "s3:PutObject", "log/", "svc",
+     LOG_SRC, false, BP_ALLOW},
+    {S3(LOG_ALLOW("\"logging.s3.amazonaws.com\"")), "s3:PutObject", "log/", "svc",
+     "aws:SourceAccount=" OWNER ";aws:SourceArn=arn:aws:s3:::other", false, BP_NONE},
+    {S3(LOG_ALLOW("\"logging.s3.amazonaws.com\"")), "s3:PutObject", "log/", "svc",
+     "aws:SourceAccount=" ALT ";aws:SourceArn=arn:aws:s3:::src", false, BP_NONE},
+    {S3(LOG_ALLOW("\"logging.s3.amazonaws.com\"")), "s3:PutObject", "elsewhere/", "svc", LOG_SRC, false, BP_NONE},
+    {S3(LOG_ALLOW("\"logging.s3.amazonaws.com\"")), "s3:GetObject", "log/", "svc", LOG_SRC, false, BP_NONE},
+    {S3(LOG_ALLOW("\"logging.s3.amazonaws.com\"")), "s3:PutObject", "log/", "owner", LOG_SRC, false, BP_NONE},
+    {S3(LOG_ALLOW("\"logging.s3.amazonaws.com\"")), "s3:PutObject", "log/", "alt", LOG_SRC, false, BP_NONE},
+    {S3(LOG_ALLOW("\"logging.s3.amazonaws.com\"")), "s3:PutObject", "log/", "", LOG_SRC, false, BP_NONE},
+    {S3(LOG_ALLOW("\"logging.s3.amazonaws.comkaboom\"")), "s3:PutObject", "log/", "svc", LOG_SRC, false, BP_NONE},
+    {S3(LOG_ALLOW("\"cloudtrail.amazonaws.com\"")), "s3:PutObject", "log/", "svc", LOG_SRC, false, BP_NONE},
+    /* "*" and {"AWS":"*"} grant a service nothing, but their Deny reaches it */
+    {S3(ALLOW_ANY("s3:PutObject", "arn:aws:s3:::b/*")), "s3:PutObject", "log/", "svc", LOG_SRC, false, BP_NONE},
+    {S3("{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"*\"},\"Action\":\"s3:PutObject\",\"Resource\":\"arn:"
+        "aws:s3:::b/*\"}"),
+     "s3:PutObject", "log/", "svc", LOG_SRC, false, BP_NONE},
+    {S3(LOG_ALLOW("\"logging.s3.amazonaws.com\"") ",{\"Effect\":\"Deny\",\"Principal\":\"*\",\"Action\":\"s3:"
+                                                  "PutObject\",\"Resource\":\"arn:aws:s3:::b/*\"}"),
+     "s3:PutObject", "log/", "svc", LOG_SRC, false, BP_DENY},
+    {S3(LOG_ALLOW("\"logging.s3.amazonaws.com\"") ",{\"Effect\":\"Deny\",\"NotPrincipal\":{\"AWS\":\"" OWNER
+                                                  "\"},\"Action\":\"s3:PutObject\",\"Resource\":\"arn:aws:s3:::b/*\"}"),
+     "s3:PutObject", "log/", "svc", LOG_SRC, false, BP_DENY},
+    {S3(LOG_ALLOW("\"logging.s3.amazonaws.com\"") ",{\"Effect\":\"Deny\",\"NotPrincipal\":{\"Service\":"
+                                                  "\"logging.s3.amazonaws.com\"},\"Action\":\"s3:PutObject\","
+                                                  "\"Resource\":\"arn:aws:s3:::b/*\"}"),
+     "s3:PutObject", "log/", "svc", LOG_SRC, false, BP_ALLOW},
 };
 
 static void evaluation_table(void **state)
@@ -162,6 +200,7 @@ static void evaluation_table(void **state)
         if (!doc || bucket_policy_validate(doc, "b", why, sizeof why) != 0)
             fail_msg("row %zu refused: %s", i, why);
         bool anon = !*w->who, sub = !strcmp(w->who, "owner/sub"), alt = !strcmp(w->who, "alt");
+        bool svc = !strcmp(w->who, "svc");
         struct bp_request q = {.s3_action = w->s3_action,
                                .cos_action = "cos:GetObject",
                                .bucket = "b",
@@ -170,14 +209,15 @@ static void evaluation_table(void **state)
                                .app_id = "1250000000",
                                .owner = OWNER,
                                .anonymous = anon,
-                               .account = anon  ? ""
-                                          : alt ? ALT
-                                                : OWNER,
-                               .user = anon  ? ""
-                                       : alt ? ALT
-                                       : sub ? "200"
-                                             : OWNER,
+                               .account = anon || svc ? ""
+                                          : alt       ? ALT
+                                                      : OWNER,
+                               .user = anon || svc ? ""
+                                       : alt       ? ALT
+                                       : sub       ? "200"
+                                                   : OWNER,
                                .restrict_public = w->restrict_public,
+                               .service = svc ? BUCKET_POLICY_LOG_SERVICE : NULL,
                                .lookup = lookup,
                                .arg = (void *)w->keys};
         enum bp_effect got = bucket_policy_evaluate(doc, &q);
@@ -260,6 +300,12 @@ static void refused_documents(void **state)
             "\"Extra\":1}"),
          "unknown field"},
         {"{\"Statement\":[],\"Statement\":[]}", "invalid Json"},
+        {S3("{\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"logging s3\"},\"Action\":\"s3:PutObject\","
+            "\"Resource\":\"arn:aws:s3:::b/*\"}"),
+         "principal"},
+        {S3("{\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"\"},\"Action\":\"s3:PutObject\","
+            "\"Resource\":\"arn:aws:s3:::b/*\"}"),
+         "principal"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char why[300] = "";
@@ -291,6 +337,7 @@ static void public_or_not(void **state)
          "\"allow\",\"action\":[\"name/cos:GetObject\"],\"resource\":[\"qcs::cos:ap-local:uid/1:b/*\"]}]}",
          true},
         {S3("{\"Effect\":\"Deny\",\"Principal\":\"*\",\"Action\":\"s3:*\",\"Resource\":\"arn:aws:s3:::b\"}"), false},
+        {S3(LOG_ALLOW("\"logging.s3.amazonaws.com\"")), false},
         {S3("{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"arn:aws:iam::s3tenant1:root\"},\"Action\":\"s3:GetObject\","
             "\"Resource\":\"arn:aws:s3:::b/*\"}"),
          false},
