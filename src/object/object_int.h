@@ -18,13 +18,16 @@
  *   meta_config.c  the same for a bucket's configuration documents (obj_bucket_config) and the
  *               lifecycle job's scans
  *   meta_lock.c the same for object lock: each version's retention and legal hold (obj_lock)
+ *   meta_sse.c  the same for server-side encryption's descriptors (the sse columns)
+ *   bucket_policy.c the policy grammar and evaluation (pure); bucket_policy_gate.c the request's side
+ *   encryption.c, sse.c  SSE-S3/KMS/C on requests, and the segment format of encrypted files
  *   bucket.c, listing.c, object.c, object_read.c, multipart.c, versioning.c, lifecycle.c, cors.c, lock.c,
- *   logging.c, torrent.c:
+ *   logging.c, torrent.c, post.c:
  *               the operations, one family each; lifecycle_job.c the expiry on the business clock,
  *               logging.c's job the access logs' delivery
  *
- * Only meta.c, meta_upload.c, meta_version.c, meta_config.c, meta_lock.c and engine.c touch the store. Handlers record
- * a failure with fail() and return; the listener answers it.
+ * Only meta.c, meta_upload.c, meta_version.c, meta_config.c, meta_lock.c, meta_sse.c and engine.c touch the store.
+ * Handlers record a failure with fail() and return; the listener answers it.
  */
 #ifndef YUN_OBJECT_INT_H
 #define YUN_OBJECT_INT_H
@@ -307,7 +310,7 @@ void op_put_ownership(struct rq *r);
 void op_get_ownership(struct rq *r);
 void op_delete_ownership(struct rq *r);
 
-/* bucket_policy.c: the decision authorize() asks for (1 allowed, 0 denied and recorded, -1
+/* bucket_policy_gate.c: the decision authorize() asks for (1 allowed, 0 denied and recorded, -1
  * error, or BUCKET_POLICY_NO_SAY: CAM and the ACLs decide), whether the policy lets the caller
  * list the bucket under a prefix (the 404-or-403 of a missing key; 1, 0, -1), the operations. */
 #define BUCKET_POLICY_NO_SAY 2
