@@ -12,8 +12,13 @@ import { Instances } from "./pages/instances.js";
 import { Storage } from "./pages/storage.js";
 import { Bills } from "./pages/bills.js";
 import { Security } from "./pages/security.js";
+import { Network } from "./pages/network.js";
+import { DisksPage } from "./pages/disks.js";
+import { Keys } from "./pages/keys.js";
+import { Cam } from "./pages/cam.js";
 
-const PAGES = { overview: Overview, instances: Instances, storage: Storage, bills: Bills, security: Security };
+const PAGES = { overview: Overview, instances: Instances, network: Network, disks: DisksPage, keys: Keys, storage: Storage,
+  cam: Cam, bills: Bills, security: Security };
 
 function route() {
   const r = location.hash.replace(/^#\/?/, "").split("/")[0];

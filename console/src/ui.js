@@ -1,7 +1,7 @@
 // Shared pieces: htm bound to Preact, the error box (Tencent's code and message, and what to do),
 // a uPlot chart, money and size formatting, a file download from a Blob.
 import { h } from "preact";
-import { useEffect, useRef } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import htm from "htm";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
@@ -87,3 +87,29 @@ export function dailyCosts(month, rows, now) {
   }
   return { xs, ys };
 }
+
+// A list loaded once (and again by reload()): { v, error, reload }. A failure keeps the error,
+// so a denial is shown as a denial and not as an empty list.
+export function useLoad(fn, deps = []) {
+  const [s, set] = useState({ loading: true });
+  const [n, setN] = useState(0);
+  useEffect(() => {
+    let alive = true;
+    fn().then((v) => alive && set({ v }), (error) => alive && set({ error }));
+    return () => { alive = false; };
+  }, [...deps, n]);
+  return { ...s, reload: () => setN((x) => x + 1) };
+}
+
+// Tabs as buttons in a tablist (keyboard: Tab to reach them, Enter or Space to choose).
+export function Tabs({ tabs, value, onChange }) {
+  return html`<div class="tabs" role="tablist">${tabs.map(([k, label]) => html`<button role="tab" type="button"
+    aria-selected=${k === value ? "true" : "false"} class=${k === value ? "tab active" : "tab"} data-testid=${`tab-${k}`}
+    onClick=${() => onChange(k)}>${label}</button>`)}</div>`;
+}
+
+// Runs an action; its failure goes to setError, its success to then().
+export const runner = (setError) => async (fn, then) => {
+  setError(null);
+  try { const r = await fn(); if (then) then(r); return r; } catch (e) { setError(e); return undefined; }
+};

@@ -165,6 +165,43 @@ test("the launch wizard quotes a price; the instance reaches RUNNING in the list
   await shot("instances");
 });
 
+test("disks: create one, attach it to the instance, detach, snapshot it, and a new disk from the snapshot", async () => {
+  await page.click("[data-testid=nav-disks]");
+  await page.click("[data-testid=open-disk-form]");
+  await page.fill("input[name=diskName]", "data-1");
+  await page.fill("input[name=diskSize]", "10");
+  await page.click("[data-testid=create-disk]");
+  const notice = await page.waitForSelector("[data-testid=notice] >> text=/disk-/");
+  const diskId = (await notice.textContent()).match(/disk-[a-z0-9]{8}/)[0];
+  await page.waitForSelector(`tr[data-id=${diskId}] [data-state=UNATTACHED]`, { timeout: 20000 });
+  await page.selectOption(`tr[data-id=${diskId}] select[name=attachTo]`, instanceId);
+  await page.click(`tr[data-id=${diskId}] button:text-is("Attach")`);
+  await page.waitForSelector(`tr[data-id=${diskId}] [data-state=ATTACHED]`, { timeout: 30000 }).catch(async (e) => {
+    throw new Error(`${e.message}\nthe page shows: ${await page.textContent("main")}`);
+  });
+  let disk = (await d.cbs().DescribeDisks({ DiskIds: [diskId] })).DiskSet[0];
+  assert.equal(disk.InstanceId, instanceId);
+  await shot("disks");
+  await page.click(`tr[data-id=${diskId}] button:text-is("Detach")`);
+  await page.waitForSelector(`tr[data-id=${diskId}] [data-state=UNATTACHED]`, { timeout: 30000 });
+  disk = (await d.cbs().DescribeDisks({ DiskIds: [diskId] })).DiskSet[0];
+  assert.equal(disk.Attached, false);
+  await page.click(`tr[data-id=${diskId}] button:text-is("Snapshot")`);
+  const snapId = (await (await page.waitForSelector("[data-testid=notice] >> text=/snap-/")).textContent()).match(/snap-[a-z0-9]{8}/)[0];
+  await page.click("[data-testid=tab-snapshots]");
+  await page.waitForSelector(`tr[data-id=${snapId}] [data-state=NORMAL]`, { timeout: 30000 });
+  await page.click(`tr[data-id=${snapId}] >> text=New disk from it`);
+  await page.click("[data-testid=create-disk]");
+  await page.waitForSelector("[data-testid=tab-disks][aria-selected=true]");
+  await page.waitForFunction((n) => document.querySelectorAll("[data-testid=disks] tr[data-id]").length >= n, 3, { timeout: 20000 });
+  const all = (await d.cbs().DescribeDisks({})).DiskSet;
+  assert.ok(all.some((x) => x.SnapshotId === snapId || (x.DiskId !== diskId && x.DiskUsage === "DATA_DISK")), JSON.stringify(all));
+  // deleting the attached system disk is not offered; an unattached data disk is deleted
+  await page.click(`tr[data-id=${diskId}] >> text=Delete`);
+  await page.waitForFunction((id) => !document.querySelector(`tr[data-id=${id}]`), diskId, { timeout: 20000 });
+  assert.equal((await d.cbs().DescribeDisks({ DiskIds: [diskId] })).TotalCount, 0);
+});
+
 test("the idle timeout (business clock) ends the session; the bill of the month has its chart", async () => {
   d.admin("clock", "--advance", "2h"); // the instance runs two hours: a bill; the session idles out
   await page.waitForSelector("[data-testid=signin]", { timeout: 10000 });
@@ -181,6 +218,8 @@ test("the idle timeout (business clock) ends the session; the bill of the month 
   assert.doesNotMatch(await page.textContent("[data-testid=bill-total]"), /¥0\.00/);
   assert.match(await page.textContent("[data-testid=by-product]"), /云服务器|CVM/);
   await page.waitForSelector("[data-testid=bill-chart] canvas");
+  const bal = await d.billing().DescribeAccountBalance({});
+  assert.equal((await page.textContent("[data-testid=balance-cash]")).trim(), `¥${(bal.RealBalance / 100).toFixed(2)}`);
   const dl = page.waitForEvent("download");
   await page.click("[data-testid=export]");
   const csv = fs.readFileSync(await (await dl).path(), "utf8");
@@ -191,6 +230,119 @@ test("the idle timeout (business clock) ends the session; the bill of the month 
   await page.waitForSelector("[data-testid=count-instances] .big");
   assert.equal((await page.textContent("[data-testid=count-instances] .big")).trim(), "1");
   await shot("overview");
+});
+
+test("networking: a VPC, a subnet, a security group and an inbound rule added and removed", async () => {
+  await page.click("[data-testid=nav-network]");
+  await page.fill("input[name=vpcName]", "web-net");
+  await page.fill("input[name=vpcCidr]", "10.20.0.0/16");
+  await page.click("[data-testid=create-vpc]");
+  const vpcRow = await page.waitForSelector("[data-testid=vpcs] tr:has-text('web-net')");
+  const vpcId = await vpcRow.getAttribute("data-id");
+  assert.equal((await d.vpc().DescribeVpcs({ VpcIds: [vpcId] })).VpcSet[0].CidrBlock, "10.20.0.0/16");
+  // a bad CIDR: Tencent's code and what to do, nothing made
+  await page.fill("input[name=vpcName]", "bad-net");
+  await page.fill("input[name=vpcCidr]", "10.20.0.0/33");
+  await page.click("[data-testid=create-vpc]");
+  const err = await page.waitForSelector("[data-testid=error]");
+  assert.match(await err.textContent(), /InvalidParameter/);
+  assert.ok(!(await d.vpc().DescribeVpcs({})).VpcSet.some((v) => v.VpcName === "bad-net"));
+  await page.click("[data-testid=tab-subnets]");
+  await page.selectOption("select[name=subnetVpc]", vpcId);
+  await page.fill("input[name=subnetName]", "web-a");
+  await page.fill("input[name=subnetCidr]", "10.20.1.0/24");
+  await page.click("[data-testid=create-subnet]");
+  await page.waitForSelector("[data-testid=subnets] tr:has-text('web-a')");
+  assert.ok((await d.vpc().DescribeSubnets({})).SubnetSet.some((x) => x.VpcId === vpcId && x.CidrBlock === "10.20.1.0/24"));
+  await page.click("[data-testid=tab-sgs]");
+  await page.fill("input[name=sgName]", "web-sg");
+  await page.click("[data-testid=create-sg]");
+  const sgRow = await page.waitForSelector("[data-testid=sgs] tr:has-text('web-sg')");
+  const sgId = await sgRow.getAttribute("data-id");
+  await page.click(`tr[data-id=${sgId}] >> text=Rules`);
+  await page.waitForSelector("[data-testid=rules-Ingress]");
+  // by keyboard: the port field, then Tab through the source to the description, Enter submits
+  await page.fill("input[name=rulePort]", "443");
+  await page.fill("input[name=ruleCidr]", "192.0.2.0/24");
+  await page.focus("input[name=ruleDesc]");
+  await page.keyboard.type("https");
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("[data-testid=rules-Ingress] tr[data-index='0'] >> text=443");
+  let set = (await d.vpc().DescribeSecurityGroupPolicies({ SecurityGroupId: sgId })).SecurityGroupPolicySet;
+  assert.equal(set.Ingress.length, 1);
+  assert.equal(set.Ingress[0].Port, "443");
+  assert.equal(set.Ingress[0].CidrBlock, "192.0.2.0/24");
+  await page.click("[data-testid=tab-Egress]");
+  await page.selectOption("select[name=ruleProtocol]", "ALL");
+  await page.click("[data-testid=add-rule]");
+  await page.waitForSelector("[data-testid=rules-Egress] tr[data-index='0']");
+  await shot("network-rules");
+  await page.click("[data-testid=tab-Ingress]");
+  await page.click("[data-testid=rules-Ingress] tr[data-index='0'] >> text=Delete");
+  await page.waitForSelector("[data-testid=rules-Ingress] >> text=Nothing here yet.");
+  set = (await d.vpc().DescribeSecurityGroupPolicies({ SecurityGroupId: sgId })).SecurityGroupPolicySet;
+  assert.equal(set.Ingress.length, 0);
+  assert.equal(set.Egress.length, 1);
+  await page.click(`tr[data-id=${sgId}] >> text=Delete`);
+  await page.waitForFunction((id) => !document.querySelector(`[data-testid=sgs] tr[data-id=${id}]`), sgId);
+  assert.ok(!(await d.vpc().DescribeSecurityGroups({})).SecurityGroupSet.some((g) => g.SecurityGroupId === sgId));
+});
+
+test("a key pair: created, its private key downloaded once, deleted", async () => {
+  await page.click("[data-testid=nav-keys]");
+  await page.fill("input[name=keyName]", "console_key");
+  const dl = page.waitForEvent("download");
+  await page.click("[data-testid=create-key]");
+  const pem = fs.readFileSync(await (await dl).path(), "utf8");
+  assert.match(pem, /^-----BEGIN (RSA )?PRIVATE KEY-----/);
+  const made = await page.textContent("[data-testid=key-made]");
+  const keyId = made.match(/skey-[a-z0-9]{8}/)[0];
+  const k = (await d.cvm().DescribeKeyPairs({ KeyIds: [keyId] })).KeyPairSet[0];
+  assert.equal(k.KeyName, "console_key");
+  assert.equal(k.PrivateKey ?? "", "", "the private key is not kept");
+  // the public key matches the downloaded private key
+  const pub = crypto.createPublicKey(pem).export({ type: "spki", format: "der" });
+  assert.ok(pub.length > 200);
+  await shot("keys");
+  await page.click(`tr[data-id=${keyId}] >> text=Delete`);
+  await page.waitForFunction((id) => !document.querySelector(`tr[data-id=${id}]`), keyId);
+  assert.equal((await d.cvm().DescribeKeyPairs({ KeyIds: [keyId] })).KeyPairSet.length, 0);
+});
+
+test("CAM: a sub-user, an API key shown once, a policy checked before it is sent and attached", async () => {
+  await page.click("[data-testid=nav-cam]");
+  await page.fill("input[name=userName]", "ops");
+  await page.click("[data-testid=create-user]");
+  await page.waitForSelector("[data-testid=users] tr[data-name=ops]");
+  const ops = (await d.cam().GetUser({ Name: "ops" }));
+  await page.click("[data-testid=tab-apikeys]");
+  await page.selectOption("select[name=keyUser]", String(ops.Uin));
+  await page.click("[data-testid=create-apikey]");
+  const secret = (await page.textContent("[data-testid=secret-key]")).trim();
+  const keys = (await d.cam().ListAccessKeys({ TargetUin: ops.Uin })).AccessKeys;
+  assert.equal(keys.length, 1);
+  // the key works: the sub-user has no policy yet, so a call through it is denied (not refused as a bad key)
+  const opsCvm = d.cvm({ SecretId: keys[0].AccessKeyId, SecretKey: secret });
+  await assert.rejects(opsCvm.DescribeInstances({}), (e) => /UnauthorizedOperation/.test(e.code));
+  await page.click("[data-testid=tab-policies]");
+  await page.fill("input[name=policyName]", "cvm-readonly");
+  await page.fill("textarea[name=policyDocument]", '{"version":"2.0","statement":[{"effect":"permit","action":["cvm:Describe*"],"resource":["*"]}]}');
+  assert.match(await page.textContent("[data-testid=policy-problem]"), /effect/);
+  assert.equal(await page.isDisabled("[data-testid=create-policy]"), true);
+  await page.fill("textarea[name=policyDocument]", '{"version":"2.0","statement":[{"effect":"allow",');
+  assert.match(await page.textContent("[data-testid=policy-problem]"), /Not JSON/);
+  await page.fill("textarea[name=policyDocument]", '{"version":"2.0","statement":[{"effect":"allow","action":["cvm:Describe*"],"resource":["*"]}]}');
+  assert.match(await page.textContent("[data-testid=policy-problem]"), /well formed/);
+  await page.click("[data-testid=create-policy]");
+  const policyId = (await (await page.waitForSelector("[data-testid=notice] >> text=/Policy \\d+ created/")).textContent()).match(/\d+/)[0];
+  assert.equal((await d.cam().GetPolicy({ PolicyId: Number(policyId) })).PolicyName, "cvm-readonly");
+  await page.selectOption(`tr[data-id='${policyId}'] select[name=attachUser]`, String(ops.Uin));
+  await page.click(`tr[data-id='${policyId}'] >> text=Attach`);
+  await page.waitForSelector("[data-testid=notice] >> text=/attached/");
+  await shot("cam-policies");
+  assert.equal(typeof (await opsCvm.DescribeInstances({})).TotalCount, "number", "the attached policy allows it");
+  // no CreatePolicy was sent for the two bad documents
+  assert.equal(d.audit(200).filter((e) => e.Action === "CreatePolicy").length, 1);
 });
 
 test("stop, then terminate, from the list", async () => {
@@ -252,6 +404,12 @@ test("a sub-user sees the denial; one without console access cannot sign in", as
   assert.match(text, /UnauthorizedOperation/);
   assert.match(text, /cvm:DescribeInstances/);
   await p2.screenshot({ path: path.join(SHOTS, "denied.png") });
+  await p2.click("[data-testid=nav-network]");
+  await p2.waitForSelector("[data-testid=denied]");
+  assert.match(await p2.textContent("[data-testid=denied]"), /vpc:DescribeVpcs/);
+  await p2.click("[data-testid=nav-cam]");
+  await p2.waitForSelector("[data-testid=denied]");
+  assert.match(await p2.textContent("[data-testid=denied]"), /cam:ListUsers/);
   await c2.close();
   assert.ok(d.audit(100).some((e) => e.Action === "DescribeInstances" && e.Result === "UnauthorizedOperation"));
 });
