@@ -113,3 +113,22 @@ export const runner = (setError) => async (fn, then) => {
   setError(null);
   try { const r = await fn(); if (then) then(r); return r; } catch (e) { setError(e); return undefined; }
 };
+
+// A bar chart of values by label (months, say): ys in yuan.
+export function BarChart({ labels, ys, label, testid }) {
+  const el = useRef(null);
+  useEffect(() => {
+    if (!el.current) return undefined;
+    const width = Math.max(320, Math.min(1100, el.current.clientWidth || 640));
+    const plot = new uPlot({
+      width, height: 220,
+      scales: { x: { time: false, range: [-0.5, Math.max(labels.length - 0.5, 0.5)] }, y: { range: (u, min, max) => [0, max > 0 ? max * 1.2 : 1] } },
+      axes: [{ values: (u, v) => v.map((i) => (Number.isInteger(i) && labels[i] ? labels[i] : "")), incrs: [1] },
+        { size: 64, values: (u, v) => v.map((y) => `¥${y.toFixed(2)}`) }],
+      series: [{}, { label, fill: "rgba(0,160,90,0.45)", stroke: "#00a05a", paths: uPlot.paths.bars({ size: [0.6, 60] }), points: { show: false } }],
+      legend: { show: false },
+    }, [labels.map((_, i) => i), ys], el.current);
+    return () => plot.destroy();
+  }, [JSON.stringify(labels), JSON.stringify(ys), label]);
+  return html`<div class="chart" ref=${el} data-testid=${testid || "chart"}></div>`;
+}

@@ -361,6 +361,83 @@ test("stop, then terminate, from the list", async () => {
   assert.ok(left.TotalCount === 0 || left.InstanceSet[0].InstanceState === "TERMINATING");
 });
 
+let customer;
+test("operator view: hosts with their capacity, an account recharged, the audit log searched", async () => {
+  customer = d.createAccount("customer-co");
+  await page.reload();
+  await page.waitForSelector("[data-testid=nav-operator]");
+  await page.click("[data-testid=nav-operator]");
+  await page.waitForSelector("[data-testid=hosts] tr[data-id]");
+  const hosts = (await d.common("2017-03-12").request("DescribeOperatorHosts", {})).HostSet;
+  assert.ok(hosts.length >= 1);
+  assert.equal(await page.$$eval("[data-testid=hosts] tr[data-id] meter", (m) => m.length), hosts.length * 2);
+  assert.match(await page.textContent(`[data-testid=hosts] tr[data-id=${hosts[0].HostId}]`), new RegExp(`/ ${hosts[0].VcpuTotal} vCPU`));
+  await shot("operator-hosts");
+  await page.click("[data-testid=tab-accounts]");
+  await page.fill(`tr[data-uin='${customer.Uin}'] input[name=amount]`, "12.34");
+  await page.press(`tr[data-uin='${customer.Uin}'] input[name=amount]`, "Enter");
+  await page.waitForSelector("[data-testid=notice] >> text=/recharged/");
+  assert.equal((await d.billing(customer).DescribeAccountBalance({})).Balance, 1234);
+  await page.waitForSelector(`tr[data-uin='${customer.Uin}'] [data-testid=account-balance] >> text=¥12.34`);
+  await page.click("[data-testid=tab-audit]");
+  await page.fill("input[name=eventName]", "RechargeAccount");
+  await page.click("[data-testid=audit-go]");
+  await page.waitForSelector("[data-testid=audit] tr[data-event=RechargeAccount]");
+  assert.equal(await page.$$eval("[data-testid=audit] tr[data-event]", (r) => r.filter((x) => x.dataset.event !== "RechargeAccount").length), 0);
+  await shot("operator-audit");
+});
+
+test("the operator view is refused to a customer: not offered, and denied when typed", async () => {
+  setPassword(customer.Uin, "customer-pass-1");
+  const c3 = await browser.newContext({ locale: "en-US" });
+  const p3 = await c3.newPage();
+  await p3.goto(base);
+  await signIn(p3, { Uin: customer.Uin, Password: "customer-pass-1" });
+  await p3.waitForSelector("[data-testid=nav-instances]");
+  assert.equal(await p3.$("[data-testid=nav-operator]"), null);
+  await p3.goto(`${base}#/operator`);
+  await p3.waitForSelector("[data-testid=denied]");
+  assert.match(await p3.textContent("[data-testid=denied]"), /UnauthorizedOperation/);
+  await p3.click("[data-testid=tab-audit]");
+  await p3.waitForSelector("[data-testid=audit]"); // its own account's events only
+  const accounts = await p3.$$eval("[data-testid=audit] tr[data-event] td:nth-child(2)", (c) => [...new Set(c.map((x) => x.textContent))]);
+  assert.ok(accounts.every((a) => a === customer.Uin), accounts.join());
+  await c3.close();
+  assert.ok(d.audit(300).some((e) => e.Action === "DescribeOperatorHosts" && e.Result === "UnauthorizedOperation" && e.Uin === customer.Uin));
+});
+
+test("partner view: an application approved, a customer's discount, bills and rebates with a chart", async () => {
+  const partner = d.createAccount("partner-co");
+  const client = d.createAccount("client-co");
+  d.admin("partner", "--uin", partner.Uin, "--kind", "reseller", "--discount", "*=0.8");
+  d.admin("bind", "--partner", partner.Uin, "--client", client.Uin);
+  setPassword(partner.Uin, "partner-pass-1");
+  const c4 = await browser.newContext({ locale: "en-US" });
+  const p4 = await c4.newPage();
+  p4.on("dialog", (dlg) => dlg.accept());
+  await p4.goto(base);
+  await signIn(p4, { Uin: partner.Uin, Password: "partner-pass-1" });
+  await p4.waitForSelector("[data-testid=nav-partner]");
+  assert.equal(await p4.$("[data-testid=nav-operator]"), null);
+  await p4.click("[data-testid=nav-partner]");
+  await p4.click(`[data-testid=pending] tr[data-uin='${client.Uin}'] >> text=Approve`);
+  await p4.waitForSelector(`[data-testid=bound] tr[data-uin='${client.Uin}']`);
+  const api = d.common("2018-03-21", partner);
+  const audited = await api.request("DescribeAgentAuditedClients", {});
+  assert.deepEqual(audited.AgentClientSet.map((c) => c.ClientUin), [client.Uin]);
+  await p4.selectOption(`[data-testid=bound] tr[data-uin='${client.Uin}'] select[name=product]`, "cvm");
+  await p4.fill(`[data-testid=bound] tr[data-uin='${client.Uin}'] input[name=discount]`, "0.9");
+  await p4.click(`[data-testid=bound] tr[data-uin='${client.Uin}'] button[type=submit]`);
+  await p4.waitForSelector("[data-testid=notice] >> text=/0.9 on cvm/");
+  assert.ok(d.audit(300).some((e) => e.Action === "SetClientDiscount" && e.Result === "Success" && e.Uin === partner.Uin));
+  await p4.screenshot({ path: path.join(SHOTS, "partner-customers.png") });
+  await p4.click("[data-testid=tab-agentbills]");
+  await p4.waitForSelector("[data-testid=agent-bills]");
+  await p4.click("[data-testid=tab-rebates]");
+  await p4.waitForSelector("[data-testid=rebate-chart] canvas");
+  await c4.close();
+});
+
 test("a bucket: upload with progress, download byte for byte, a shared link opened anonymously", async () => {
   await page.click("[data-testid=nav-storage]");
   await page.fill("input[name=bucket]", "console-files");
