@@ -445,6 +445,32 @@ test("the operator view is refused to a customer: not offered, and denied when t
   assert.ok(d.audit(300).some((e) => e.Action === "DescribeOperatorHosts" && e.Result === "UnauthorizedOperation" && e.Uin === customer.Uin));
 });
 
+test("LookUpEvents through the SDK: paged by NextToken, filtered, an unknown key refused; the operator's actions refused to a customer", async () => {
+  const audit = d.common("2019-03-19");
+  const now = Math.floor(Date.now() / 1000) + 86400 * 2; // the business clock is ahead of the wall clock here
+  const range = { StartTime: 0, EndTime: now + 86400 };
+  const first = await audit.request("LookUpEvents", { ...range, MaxResults: 2 });
+  assert.equal(first.Events.length, 2);
+  assert.equal(first.ListOver, false);
+  const second = await audit.request("LookUpEvents", { ...range, MaxResults: 2, NextToken: first.NextToken });
+  assert.ok(Number(second.Events[0].EventId) < Number(first.Events[1].EventId), "older events after the token");
+  const recharges = await audit.request("LookUpEvents", { ...range, LookupAttributes: [{ AttributeKey: "EventName", AttributeValue: "RechargeAccount" }] });
+  assert.ok(recharges.Events.length >= 1 && recharges.Events.every((e) => e.EventName === "RechargeAccount"));
+  assert.equal(recharges.Events[0].EventSource, "billing.tencentcloudapi.com");
+  await assert.rejects(audit.request("LookUpEvents", { ...range, LookupAttributes: [{ AttributeKey: "Colour", AttributeValue: "x" }] }),
+    (e) => e.code === "InvalidParameterValue");
+  const mine = d.common("2019-03-19", customer);
+  await assert.rejects(mine.request("LookUpEvents", { ...range, LookupAttributes: [{ AttributeKey: "AccountId", AttributeValue: uin }] }),
+    (e) => e.code === "InvalidParameterValue", "only the operator searches other accounts");
+  const own = await mine.request("LookUpEvents", { ...range, MaxResults: 50 });
+  assert.ok(own.Events.length >= 1 && own.Events.every((e) => e.AccountID === customer.Uin));
+  await assert.rejects(d.common("2018-07-09", customer).request("DescribeOperatorAccounts", {}), (e) => e.code === "UnauthorizedOperation");
+  await assert.rejects(d.common("2018-07-09", customer).request("RechargeAccount", { Uin: customer.Uin, Amount: 100 }), (e) => e.code === "UnauthorizedOperation");
+  const accounts = (await d.common("2018-07-09").request("DescribeOperatorAccounts", {})).AccountSet;
+  assert.equal(accounts.find((a) => a.Uin === customer.Uin).Balance, 1234);
+  assert.equal(accounts.find((a) => a.Uin === uin).IsOperator, true);
+});
+
 test("partner view: an application approved, a customer's discount, bills and rebates with a chart", async () => {
   const partner = d.createAccount("partner-co");
   const client = d.createAccount("client-co");
