@@ -563,6 +563,11 @@ test("switching to Chinese translates the page", async () => {
   assert.match(await page.textContent("h2"), /云服务器实例/);
   assert.equal(await page.getAttribute("html", "lang"), "zh-CN");
   await shot("instances-zh");
+  await page.click("[data-testid=nav-cam]");
+  await page.click("[data-testid=tab-policies]");
+  await page.waitForSelector("[data-testid=policy-problem] >> text=策略语法正确。");
+  assert.match(await page.textContent("h2"), /访问管理/);
+  await shot("cam-zh");
   await page.click("[data-testid=lang]");
   await page.waitForSelector("[data-testid=nav-bills] >> text=Bills");
 });

@@ -40,7 +40,7 @@ function CreateDisk({ zones, snapshots, from, onDone }) {
   </form>`;
 }
 
-function Disks({ onSnapshot }) {
+function Disks() {
   const list = useLoad(() => Promise.all([api.call("cbs", "DescribeDisks", { Limit: 100 }), api.call("cvm", "DescribeZones"),
     api.call("cbs", "DescribeSnapshots", { Limit: 100 }).then((r) => r.SnapshotSet || [], () => []),
     api.call("cvm", "DescribeInstances", { Limit: 100 }).then((r) => r.InstanceSet || [], () => [])])
@@ -55,10 +55,10 @@ function Disks({ onSnapshot }) {
   const detach = (d) => run(() => api.call("cbs", "DetachDisks", { DiskIds: [d.DiskId] }), list.reload);
   const terminate = (d) => confirm(t("common.confirm")) && run(() => api.call("cbs", "TerminateDisks", { DiskIds: [d.DiskId] }), list.reload);
   const snapshot = (d) => run(() => api.call("cbs", "CreateSnapshot", { DiskId: d.DiskId, SnapshotName: `${d.DiskName || d.DiskId}-snap` }),
-    (r) => { setNotice(t("disks.snapshotted", { id: r.SnapshotId })); onSnapshot(); });
+    (r) => setNotice(t("disks.snapshotted", { id: r.SnapshotId })));
   const candidates = (d) => (list.v?.instances || []).filter((i) => i.Placement?.Zone === d.Placement?.Zone && ["RUNNING", "STOPPED"].includes(i.InstanceState));
   const data = list.v;
-  const disks = (data?.disks || []).filter((d) => d.DiskUsage !== "SYSTEM_DISK" || true);
+  const disks = data?.disks || [];
   return html`<div>
     <div class="row"><button data-testid="open-disk-form" onClick=${() => setForm(true)} disabled=${!data}>${t("disks.create")}</button></div>
     ${form && data && html`<${CreateDisk} zones=${data.zones} snapshots=${data.snapshots.filter((s) => s.SnapshotState === "NORMAL")}
@@ -119,6 +119,6 @@ export function DisksPage() {
     <${Tabs} tabs=${[["disks", t("disks.disks")], ["snapshots", t("disks.snapshots")]]} value=${tab} onChange=${(k) => { setTab(k); setRestore(null); }} />
     ${restore && html`<${Restore} snapshotId=${restore} onDone=${(ids) => { setRestore(null); if (ids) { setNotice(t("disks.created", { ids: ids.join(", ") })); setTab("disks"); } }} />`}
     ${notice && tab === "snapshots" && html`<div class="notice">${notice}</div>`}
-    ${tab === "disks" ? html`<${Disks} key="d" onSnapshot=${() => {}} />` : html`<${Snapshots} key="s" onRestore=${setRestore} />`}
+    ${tab === "disks" ? html`<${Disks} key="d" />` : html`<${Snapshots} key="s" onRestore=${setRestore} />`}
   </div>`;
 }
