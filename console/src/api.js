@@ -1,7 +1,8 @@
 // The console's one way to the cloud: yund's /console/api endpoints. Every POST carries the
 // CSRF token (the yun_csrf cookie repeated in a header); API calls go through /console/api/call
 // and come back in the API's own envelope, so errors are Tencent's {Code, Message}.
-export const VERSIONS = { cvm: "2017-03-12", cbs: "2017-03-12", vpc: "2017-03-12", billing: "2018-07-09", cam: "2019-01-16" };
+export const VERSIONS = { cvm: "2017-03-12", cbs: "2017-03-12", vpc: "2017-03-12", billing: "2018-07-09", cam: "2019-01-16",
+  partners: "2018-03-21", cloudaudit: "2019-03-19" };
 
 export class ApiError extends Error {
   constructor(code, message, requestId, status) {

@@ -12,8 +12,18 @@ import { Instances } from "./pages/instances.js";
 import { Storage } from "./pages/storage.js";
 import { Bills } from "./pages/bills.js";
 import { Security } from "./pages/security.js";
+import { Network } from "./pages/network.js";
+import { DisksPage } from "./pages/disks.js";
+import { Keys } from "./pages/keys.js";
+import { Cam } from "./pages/cam.js";
+import { Operator } from "./pages/operator.js";
+import { Partner } from "./pages/partner.js";
 
-const PAGES = { overview: Overview, instances: Instances, storage: Storage, bills: Bills, security: Security };
+const PAGES = { overview: Overview, instances: Instances, network: Network, disks: DisksPage, keys: Keys, storage: Storage,
+  cam: Cam, bills: Bills, security: Security, partner: Partner, operator: Operator };
+// offered in the navigation only to the accounts they are for (their actions check again: a
+// customer who types #/operator sees the denial)
+const SHOWN = { partner: (me) => me.IsPartner, operator: (me) => me.IsOperator };
 
 function route() {
   const r = location.hash.replace(/^#\/?/, "").split("/")[0];
@@ -47,7 +57,7 @@ function App() {
     <header>
       <span class="brand">${t("app.title")}</span>
       <nav>
-        ${Object.keys(PAGES).map((p) => html`<a href=${`#/${p}`} class=${p === page ? "active" : ""} data-testid=${`nav-${p}`}>${t(`nav.${p}`)}</a>`)}
+        ${Object.keys(PAGES).filter((p) => !SHOWN[p] || SHOWN[p](me)).map((p) => html`<a href=${`#/${p}`} class=${p === page ? "active" : ""} data-testid=${`nav-${p}`}>${t(`nav.${p}`)}</a>`)}
       </nav>
       <span class="who" data-testid="who">${me.Uin}</span>
       ${langButton}

@@ -1,7 +1,7 @@
 // Shared pieces: htm bound to Preact, the error box (Tencent's code and message, and what to do),
 // a uPlot chart, money and size formatting, a file download from a Blob.
 import { h } from "preact";
-import { useEffect, useRef } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import htm from "htm";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
@@ -86,4 +86,49 @@ export function dailyCosts(month, rows, now) {
     if (i >= 0 && i < ys.length) ys[i] += rowCost(r);
   }
   return { xs, ys };
+}
+
+// A list loaded once (and again by reload()): { v, error, reload }. A failure keeps the error,
+// so a denial is shown as a denial and not as an empty list.
+export function useLoad(fn, deps = []) {
+  const [s, set] = useState({ loading: true });
+  const [n, setN] = useState(0);
+  useEffect(() => {
+    let alive = true;
+    fn().then((v) => alive && set({ v }), (error) => alive && set({ error }));
+    return () => { alive = false; };
+  }, [...deps, n]);
+  return { ...s, reload: () => setN((x) => x + 1) };
+}
+
+// Tabs as buttons in a tablist (keyboard: Tab to reach them, Enter or Space to choose).
+export function Tabs({ tabs, value, onChange }) {
+  return html`<div class="tabs" role="tablist">${tabs.map(([k, label]) => html`<button role="tab" type="button"
+    aria-selected=${k === value ? "true" : "false"} class=${k === value ? "tab active" : "tab"} data-testid=${`tab-${k}`}
+    onClick=${() => onChange(k)}>${label}</button>`)}</div>`;
+}
+
+// Runs an action; its failure goes to setError, its success to then().
+export const runner = (setError) => async (fn, then) => {
+  setError(null);
+  try { const r = await fn(); if (then) then(r); return r; } catch (e) { setError(e); return undefined; }
+};
+
+// A bar chart of values by label (months, say): ys in yuan.
+export function BarChart({ labels, ys, label, testid }) {
+  const el = useRef(null);
+  useEffect(() => {
+    if (!el.current) return undefined;
+    const width = Math.max(320, Math.min(1100, el.current.clientWidth || 640));
+    const plot = new uPlot({
+      width, height: 220,
+      scales: { x: { time: false, range: [-0.5, Math.max(labels.length - 0.5, 0.5)] }, y: { range: (u, min, max) => [0, max > 0 ? max * 1.2 : 1] } },
+      axes: [{ values: (u, v) => v.map((i) => (Number.isInteger(i) && labels[i] ? labels[i] : "")), incrs: [1] },
+        { size: 64, values: (u, v) => v.map((y) => `¥${y.toFixed(2)}`) }],
+      series: [{}, { label, fill: "rgba(0,160,90,0.45)", stroke: "#00a05a", paths: uPlot.paths.bars({ size: [0.6, 60] }), points: { show: false } }],
+      legend: { show: false },
+    }, [labels.map((_, i) => i), ys], el.current);
+    return () => plot.destroy();
+  }, [JSON.stringify(labels), JSON.stringify(ys), label]);
+  return html`<div class="chart" ref=${el} data-testid=${testid || "chart"}></div>`;
 }

@@ -262,6 +262,40 @@ static int recharge_account(struct api_ctx *ctx)
     return 0;
 }
 
+/* yun extension, the operator's: every account with its balance (cents) and arrears state. */
+static int describe_operator_accounts(struct api_ctx *ctx)
+{
+    int op = identity_is_operator(ctx->store, ctx->who.owner_uin);
+    if (op != 1)
+        return api_fail(ctx, op < 0 ? E_INTERNAL_ERROR : E_UNAUTHORIZED_OPERATION,
+                        "Only the operator of this cloud may list its accounts.");
+    struct store_stmt *q =
+        store_query(ctx->store,
+                    "SELECT a.uin, a.name, a.created, a.operator, coalesce(b.cash, 0), coalesce(b.present, 0),"
+                    " coalesce(b.freeze, 0), coalesce(b.overdue_state, 'NORMAL')"
+                    " FROM accounts a LEFT JOIN billing_accounts b ON b.uin = a.uin ORDER BY a.created, a.uin",
+                    "");
+    if (!q)
+        return api_fail(ctx, E_INTERNAL_ERROR, "The accounts are unavailable: %s", store_errmsg(ctx->store));
+    struct page pg;
+    page_start(&pg, api_int(ctx, "Offset", 0), api_int(ctx, "Limit", 100));
+    int rc;
+    while ((rc = store_step(q)) == 1) {
+        if (!page_take(&pg))
+            continue;
+        char t[32];
+        time_iso8601(store_int(q, 2), t);
+        int64_t real =
+            rate_cents_floor(store_int(q, 4)) + rate_cents_floor(store_int(q, 5)) - rate_cents_floor(store_int(q, 6));
+        json_array_append_new(pg.set, json_pack("{s:s,s:s,s:s,s:b,s:I,s:s}", "Uin", store_text(q, 0), "Name",
+                                                store_text(q, 1), "CreatedTime", t, "IsOperator", store_int(q, 3) != 0,
+                                                "Balance", (json_int_t)real, "OverdueState", store_text(q, 7)));
+    }
+    store_done(q);
+    page_finish(ctx, &pg, "AccountSet");
+    return rc < 0 ? api_fail(ctx, E_INTERNAL_ERROR, "The accounts are unavailable.") : 0;
+}
+
 static const struct param p_balance[] = {P_BOOL("TempCredit", 0), P_END};
 static const struct param p_bill_list[] = {
     P_STR("StartTime", P_REQUIRED, 19, 19),
@@ -285,6 +319,7 @@ static const struct param p_deals[] = {P_STR("StartTime", P_REQUIRED, 19, 19),
 static const struct param p_recharge[] = {P_STR("Uin", P_REQUIRED, 1, 24),
                                           P_INT("Amount", P_REQUIRED, 1, 1000000000000), P_STR("PayChannel", 0, 1, 64),
                                           P_END};
+static const struct param p_accounts[] = {P_INT("Offset", 0, 0, INT32_MAX), P_INT("Limit", 0, 1, 100), P_END};
 static const struct param p_notes[] = {P_INT("Offset", 0, 0, INT32_MAX), P_INT("Limit", 0, 1, 100), P_END};
 
 static const struct action actions[] = {
@@ -293,6 +328,7 @@ static const struct action actions[] = {
     {"billing", BILLING, "DescribeDealsByCond", describe_deals, p_deals, 0, NULL},
     {"billing", BILLING, "DescribeNotifications", describe_notifications, p_notes, 0, NULL},
     {"billing", BILLING, "RechargeAccount", recharge_account, p_recharge, A_MUTATES, "account/${Uin}"},
+    {"billing", BILLING, "DescribeOperatorAccounts", describe_operator_accounts, p_accounts, 0, "account/*"},
 };
 
 void billing_actions_register(void) { api_register(actions, sizeof actions / sizeof actions[0]); }

@@ -92,6 +92,7 @@ void compute_register(void)
     compute_register_regions();
     catalog_register();
     keypair_register();
+    operator_hosts_register();
     instance_register();
     compute_usage_register();
     inquiry_register();

@@ -87,6 +87,7 @@ int catalog_builtin_id(struct store *s, const char *builtin, char id[20]);
 int catalog_import_image(struct store *s, const char *data_dir, const char *file, const char *name, const char *os_name,
                          const char *owner_uin, char id[20], char *err, size_t errlen);
 void keypair_register(void);
+void operator_hosts_register(void); /* operator_hosts.c: DescribeOperatorHosts (the operator only) */
 void instance_register(void);
 void inquiry_register(void); /* inquiry.c: InquiryPriceRunInstances */
 

@@ -11,6 +11,7 @@
 #include "console/codes.h"
 #include "console/console_int.h"
 #include "identity/identity.h"
+#include "partner/partner.h"
 
 void console_audit(struct store *s, const struct principal *who, const char *ip, const char *action,
                    const char *resource, const char *result)
@@ -262,6 +263,9 @@ void whoami_handle(const struct config *cfg, const struct session *sess, struct 
     json_object_set_new(r, "Uin", json_string(sess->who.user_uin));
     json_object_set_new(r, "AppId", json_string(sess->who.app_id));
     json_object_set_new(r, "IsRoot", json_boolean(sess->who.is_root));
+    /* which views the console offers (the actions themselves check again) */
+    json_object_set_new(r, "IsOperator", json_boolean(s && identity_is_operator(s, sess->who.owner_uin) == 1));
+    json_object_set_new(r, "IsPartner", json_boolean(s && partner_is_partner(s, sess->who.owner_uin) == 1));
     json_object_set_new(r, "MfaPending", json_boolean(sess->mfa_pending));
     json_object_set_new(r, "MfaBound", json_boolean(s && mfa_bound(s, sess->who.user_uin) == 1));
     json_object_set_new(r, "Region", json_string(cfg->region));

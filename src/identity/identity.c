@@ -505,5 +505,6 @@ void identity_register(void)
     api_register(cam_actions, cam_action_count);
     api_register(role_actions, role_action_count);
     api_register(sts_actions, sts_action_count);
+    audit_query_register();
     api_set_identity(&hooks);
 }

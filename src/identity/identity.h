@@ -11,7 +11,8 @@
 /* identity.c */
 int identity_init(const char *data_dir, char *err, size_t errlen); /* loads or creates the master key */
 int identity_migrate(struct store *s, char *err, size_t errlen);
-void identity_register(void); /* cam actions + request-path hooks */
+void identity_register(void);    /* cam actions + request-path hooks */
+void audit_query_register(void); /* audit_query.c: cloudaudit LookUpEvents */
 
 struct new_account {
     char uin[24], app_id[24], secret_id[64], secret_key[64];

@@ -17,7 +17,8 @@
 #define INTLPARTNERSMGT "2022-09-28"
 
 int partner_migrate(struct store *s, char *err, size_t errlen);
-void partner_register(void); /* the partners actions and the month-end rebate job */
+int partner_is_partner(struct store *s, const char *uin); /* 1, 0, <0 error (the console shows its partner view) */
+void partner_register(void);                              /* the partners actions and the month-end rebate job */
 
 /* Operator side (yun admin), each in its own transaction. */
 struct partner_spec {

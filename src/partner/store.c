@@ -425,3 +425,10 @@ int pstore_account_tier_set(struct store *s, const char *uin, const char *tier, 
                ? -1
                : 0;
 }
+
+int partner_is_partner(struct store *s, const char *uin)
+{
+    struct partner p;
+    int rc = pstore_partner_get(s, uin, &p);
+    return rc == STORE_FOUND ? 1 : rc == STORE_NOT_FOUND ? 0 : -1;
+}

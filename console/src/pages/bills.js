@@ -1,6 +1,7 @@
 // Bills: a month picker, the month's cost by product (table and chart), the daily spend, and a
-// CSV of the month's detail rows.
+// CSV of the month's detail rows; the account's balance above them (DescribeAccountBalance).
 import { useEffect, useState } from "preact/hooks";
+import * as api from "../api.js";
 import { t } from "../i18n.js";
 import { DailyChart, ErrorBox, dailyCosts, download, html, rowCost, yuan } from "../ui.js";
 import { byProduct, monthDetail, monthOf } from "../bills_data.js";
@@ -13,6 +14,8 @@ export function Bills({ me }) {
   const [month, setMonth] = useState(monthOf(me.Now));
   const [data, setData] = useState(null);
   const [error, setError] = useState(null);
+  const [balance, setBalance] = useState(null);
+  useEffect(() => { api.call("billing", "DescribeAccountBalance").then(setBalance, (e) => setBalance({ error: e })); }, []);
   useEffect(() => {
     setData(null);
     setError(null);
@@ -30,6 +33,12 @@ export function Bills({ me }) {
       <label class="inline">${t("bills.month")} <input type="month" name="month" data-testid="month" value=${month}
         onChange=${(e) => e.target.value && setMonth(e.target.value)} /></label>
       <button disabled=${!data} onClick=${exportCsv} data-testid="export">${t("bills.export")}</button></div>
+    <section class="card" data-testid="balance"><h3>${t("bills.balance")}</h3>
+      ${balance === null ? html`<div class="muted">${t("common.loading")}</div>` : balance.error ? html`<${ErrorBox} error=${balance.error} />` : html`
+        <div class="row"><span class="big" data-testid="balance-cash">¥${yuan(balance.RealBalance / 100)}</span>
+          <span class="muted">${t("bills.balance.detail", { cash: yuan(balance.CashAccountBalance / 100), present: yuan(balance.PresentAccountBalance / 100), frozen: yuan(balance.FreezeAmount / 100) })}</span>
+          ${balance.OweAmount > 0 ? html`<span class="error" data-testid="owe">${t("bills.balance.owe", { owe: yuan(balance.OweAmount / 100) })}</span>` : ""}</div>`}
+    </section>
     <${ErrorBox} error=${error} />
     ${!data && !error && html`<div class="muted">${t("common.loading")}</div>`}
     ${data && html`

@@ -24,6 +24,17 @@ function usePoll(fn, ms, deps = []) {
   return s;
 }
 
+// Every instance of the account: DescribeInstances answers at most 100 a call, so the pages after
+// the first are asked for together once the first has told how many there are.
+async function allInstances() {
+  const first = await api.call("cvm", "DescribeInstances", { Limit: 100 });
+  const total = first.TotalCount || 0;
+  const rest = [];
+  for (let off = 100; off < total; off += 100) rest.push(api.call("cvm", "DescribeInstances", { Limit: 100, Offset: off }));
+  const pages = await Promise.all(rest);
+  return { ...first, InstanceSet: [...(first.InstanceSet || []), ...pages.flatMap((p) => p.InstanceSet || [])] };
+}
+
 function ConsoleOutput({ id, onClose }) {
   const out = usePoll(async () => (await api.call("cvm", "GetInstanceConsoleOutput", { InstanceId: id })).Output, POLL_MS, [id]);
   const pre = useRef(null);
@@ -126,7 +137,7 @@ export function Instances() {
   const [, bump] = useState(0);
   // public addresses are the elastic IPs bound to each instance (vpc DescribeAddresses; optional)
   const list = usePoll(async () => {
-    const [inst, eips] = await Promise.all([api.call("cvm", "DescribeInstances", { Limit: 100 }),
+    const [inst, eips] = await Promise.all([allInstances(),
       api.call("vpc", "DescribeAddresses", { Limit: 100 }).then((r) => r.AddressSet || [], () => [])]);
     const pub = {};
     for (const a of eips) if (a.InstanceId) (pub[a.InstanceId] ||= []).push(a.AddressIp);

@@ -1,0 +1,97 @@
+// The operator's view (offered when the session's account is the operator's; every action checks
+// again): hosts with their capacity and what is used of it (cvm DescribeOperatorHosts), accounts
+// with their balances and a recharge (billing DescribeOperatorAccounts, RechargeAccount), and the
+// audit log searched by action, account, user, result and time (cloudaudit LookUpEvents).
+import { useState } from "preact/hooks";
+import * as api from "../api.js";
+import { t } from "../i18n.js";
+import { ErrorBox, Tabs, html, runner, useLoad, yuan } from "../ui.js";
+
+const none = (n) => html`<tr><td colspan=${n} class="muted">${t("common.none")}</td></tr>`;
+
+function Usage({ used, total, unit, label }) {
+  const pct = total > 0 ? Math.round((used / total) * 100) : 0;
+  return html`<div class="usage"><meter min="0" max=${total || 1} value=${used} high=${total * 0.8} optimum="0" aria-label=${label}></meter>
+    <span> ${used} / ${total} ${unit} (${pct}%)</span></div>`;
+}
+
+function Hosts() {
+  const list = useLoad(() => api.call("cvm", "DescribeOperatorHosts").then((r) => r.HostSet || []));
+  return html`<div>
+    <${ErrorBox} error=${list.error} />
+    ${list.v && html`<table data-testid="hosts"><thead><tr><th>${t("op.host")}</th><th>${t("net.zone")}</th><th>${t("disks.state")}</th>
+      <th>${t("op.vcpu")}</th><th>${t("op.memory")}</th><th>${t("op.instances")}</th></tr></thead>
+      <tbody>${list.v.length === 0 ? none(6) : list.v.map((h) => html`<tr data-id=${h.HostId}>
+        <td><div>${h.HostName}</div><div class="muted">${h.HostId} · ${h.Accelerator}</div></td><td>${h.Zone}</td><td>${h.HostState}</td>
+        <td><${Usage} used=${h.VcpuUsed} total=${h.VcpuTotal} unit="vCPU" label=${t("op.vcpu")} /></td>
+        <td><${Usage} used=${Math.round(h.MemoryMiBUsed / 1024)} total=${Math.round(h.MemoryMiBTotal / 1024)} unit="GiB" label=${t("op.memory")} /></td>
+        <td data-testid="host-instances">${h.InstanceCount}</td></tr>`)}</tbody></table>`}
+  </div>`;
+}
+
+function Accounts() {
+  const list = useLoad(() => api.call("billing", "DescribeOperatorAccounts", { Limit: 100 }).then((r) => r.AccountSet || []));
+  const [amount, setAmount] = useState({});
+  const [notice, setNotice] = useState("");
+  const [error, setError] = useState(null);
+  const run = runner(setError);
+  const recharge = (e, a) => {
+    e.preventDefault();
+    const cents = Math.round(Number(amount[a.Uin] || 0) * 100);
+    run(() => api.call("billing", "RechargeAccount", { Uin: a.Uin, Amount: cents }),
+      (r) => { setNotice(t("op.recharged", { uin: a.Uin, balance: yuan(r.Balance / 100) })); setAmount({ ...amount, [a.Uin]: "" }); list.reload(); });
+  };
+  return html`<div>
+    ${notice && html`<div class="notice" data-testid="notice">${notice}</div>`}
+    <${ErrorBox} error=${error || (!list.v && list.error)} />
+    ${list.v && html`<table data-testid="accounts"><thead><tr><th>Uin</th><th>${t("net.name")}</th><th>${t("cam.created")}</th>
+      <th>${t("bills.balance")}</th><th>${t("op.overdue")}</th><th>${t("op.recharge")}</th></tr></thead>
+      <tbody>${list.v.length === 0 ? none(6) : list.v.map((a) => html`<tr data-uin=${a.Uin}>
+        <td>${a.Uin}${a.IsOperator ? html` <span class="muted">(${t("op.operator")})</span>` : ""}</td><td>${a.Name}</td><td>${a.CreatedTime}</td>
+        <td data-testid="account-balance">¥${yuan(a.Balance / 100)}</td><td>${a.OverdueState}</td>
+        <td><form class="row" onSubmit=${(e) => recharge(e, a)}>
+          <input name="amount" type="number" min="0.01" step="0.01" aria-label=${t("op.amount", { uin: a.Uin })} placeholder=${t("op.yuan")}
+            value=${amount[a.Uin] || ""} onInput=${(e) => setAmount({ ...amount, [a.Uin]: e.target.value })} required />
+          <button type="submit" class="secondary">${t("op.recharge")}</button></form></td></tr>`)}</tbody></table>`}
+  </div>`;
+}
+
+function Audit({ me }) {
+  const now = me.Now;
+  const [f, setF] = useState({ EventName: "", AccountId: "", Username: "", ErrorCode: "", hours: "24" });
+  const [q, setQ] = useState({ ...f, token: "" });
+  const list = useLoad(() => {
+    const attrs = ["EventName", "AccountId", "Username", "ErrorCode"].filter((k) => q[k].trim()).map((k) => ({ AttributeKey: k, AttributeValue: q[k].trim() }));
+    return api.call("cloudaudit", "LookUpEvents", { StartTime: now - Number(q.hours) * 3600, EndTime: now + 3600, LookupAttributes: attrs, MaxResults: 50, ...(q.token ? { NextToken: q.token } : {}) });
+  }, [JSON.stringify(q)]);
+  const set = (k) => (e) => setF({ ...f, [k]: e.target.value });
+  const search = (e) => { e.preventDefault(); setQ({ ...f, token: "" }); };
+  const events = list.v?.Events || [];
+  return html`<div>
+    <form class="row" onSubmit=${search} data-testid="audit-search">
+      <input name="eventName" aria-label=${t("op.event")} placeholder=${t("op.event")} value=${f.EventName} onInput=${set("EventName")} />
+      <input name="accountId" aria-label=${t("op.account")} placeholder=${t("op.account")} value=${f.AccountId} onInput=${set("AccountId")} />
+      <input name="username" aria-label=${t("op.user")} placeholder=${t("op.user")} value=${f.Username} onInput=${set("Username")} />
+      <input name="errorCode" aria-label=${t("op.result")} placeholder=${t("op.result")} value=${f.ErrorCode} onInput=${set("ErrorCode")} />
+      <select name="hours" aria-label=${t("op.since")} value=${f.hours} onChange=${set("hours")}>
+        ${["1", "24", "168", "720"].map((h) => html`<option value=${h}>${t(`op.since.${h}`)}</option>`)}</select>
+      <button type="submit" data-testid="audit-go">${t("op.search")}</button></form>
+    <${ErrorBox} error=${list.error} />
+    ${list.v && html`<table data-testid="audit"><thead><tr><th>${t("op.time")}</th><th>${t("op.account")}</th><th>${t("op.user")}</th><th>${t("op.event")}</th>
+      <th>${t("op.resource")}</th><th>${t("op.result")}</th><th>IP</th></tr></thead>
+      <tbody>${events.length === 0 ? none(7) : events.map((e) => html`<tr data-event=${e.EventName}>
+        <td>${new Date(Number(e.EventTime) * 1000).toISOString().replace("T", " ").slice(0, 19)}</td><td>${e.AccountID}</td><td>${e.Username}</td>
+        <td>${e.EventSource.split(".")[0]}:${e.EventName}</td><td class="mono">${e.Resources?.ResourceName}</td>
+        <td class=${e.ErrorCode === "0" ? "" : "danger"}>${e.ErrorCode === "0" ? t("op.success") : e.ErrorCode}</td><td>${e.SourceIPAddress}</td></tr>`)}</tbody></table>
+      ${!list.v.ListOver && html`<button class="secondary" onClick=${() => setQ({ ...q, token: list.v.NextToken })}>${t("op.more")}</button>`}`}
+  </div>`;
+}
+
+export function Operator({ me }) {
+  const [tab, setTab] = useState("hosts");
+  return html`<div>
+    <div class="row"><h2>${t("op.title")}</h2></div>
+    <${Tabs} tabs=${[["hosts", t("op.hosts")], ["accounts", t("op.accounts")], ["audit", t("op.audit")]]} value=${tab} onChange=${setTab} />
+    ${tab === "hosts" ? html`<${Hosts} />` : tab === "accounts" ? html`<${Accounts} />` : html`<${Audit} me=${me} />`}
+  </div>`;
+}

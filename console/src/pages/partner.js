@@ -1,0 +1,88 @@
+// The partner's view (offered when the session's account is a partner; the partners actions check
+// again): pending applications approved or rejected (AuditApplyClient), bound customers with a
+// discount per product (SetClientDiscount), the customers' bills of a month (DescribeAgentBills)
+// and the rebates by month with a chart (DescribeRebateInfosNew). Amounts are in cents.
+import { useState } from "preact/hooks";
+import * as api from "../api.js";
+import { t } from "../i18n.js";
+import { BarChart, ErrorBox, Tabs, html, runner, useLoad, yuan } from "../ui.js";
+import { monthOf } from "../bills_data.js";
+
+const none = (n) => html`<tr><td colspan=${n} class="muted">${t("common.none")}</td></tr>`;
+const PRODUCTS = ["*", "cvm", "cbs", "vpc", "cos"];
+
+function Customers() {
+  const pending = useLoad(() => api.call("partners", "DescribeAgentClients", { Limit: 100 }).then((r) => r.AgentClientSet || []));
+  const bound = useLoad(() => api.call("partners", "DescribeAgentAuditedClients", { Limit: 100 }).then((r) => r.AgentClientSet || []));
+  const [note, setNote] = useState({});
+  const [disc, setDisc] = useState({});
+  const [notice, setNotice] = useState("");
+  const [error, setError] = useState(null);
+  const run = runner(setError);
+  const audit = (c, AuditResult) => run(() => api.call("partners", "AuditApplyClient", { ClientUin: c.ClientUin, AuditResult, Note: note[c.ClientUin] || "" }),
+    () => { setNotice(t(`partner.${AuditResult}ed`, { uin: c.ClientUin })); pending.reload(); bound.reload(); });
+  const discount = (e, c) => {
+    e.preventDefault();
+    const d = disc[c.ClientUin] || {};
+    run(() => api.call("partners", "SetClientDiscount", { ClientUin: c.ClientUin, Product: d.Product || "*", Discount: String(d.Discount || "") }),
+      () => setNotice(t("partner.discounted", { uin: c.ClientUin, product: d.Product || "*", discount: d.Discount })));
+  };
+  const setD = (uin, k) => (e) => setDisc({ ...disc, [uin]: { ...(disc[uin] || {}), [k]: e.target.value } });
+  return html`<div>
+    ${notice && html`<div class="notice" data-testid="notice">${notice}</div>`}
+    <${ErrorBox} error=${error || pending.error || bound.error} />
+    <h3>${t("partner.pending")}</h3>
+    ${pending.v && html`<table data-testid="pending"><thead><tr><th>${t("partner.client")}</th><th>${t("partner.flag")}</th><th>${t("partner.applied")}</th><th>${t("partner.note")}</th><th></th></tr></thead>
+      <tbody>${pending.v.length === 0 ? none(5) : pending.v.map((c) => html`<tr data-uin=${c.ClientUin}><td>${c.ClientUin}<div class="muted">${c.ClientName}</div></td>
+        <td>${t(`partner.flag.${c.ClientFlag}`)}</td><td>${new Date(c.ApplyTime * 1000).toISOString().slice(0, 10)}</td>
+        <td><input name="note" aria-label=${t("partner.note")} value=${note[c.ClientUin] || ""} onInput=${(e) => setNote({ ...note, [c.ClientUin]: e.target.value })} maxlength="256" /></td>
+        <td class="actions"><button class="link" onClick=${() => audit(c, "accept")}>${t("partner.accept")}</button>
+          <button class="link danger" onClick=${() => audit(c, "reject")}>${t("partner.reject")}</button></td></tr>`)}</tbody></table>`}
+    <h3>${t("partner.bound")}</h3>
+    ${bound.v && html`<table data-testid="bound"><thead><tr><th>${t("partner.client")}</th><th>${t("partner.flag")}</th><th>${t("partner.thisMonth")}</th><th>${t("partner.overdue")}</th><th>${t("partner.discount")}</th></tr></thead>
+      <tbody>${bound.v.length === 0 ? none(5) : bound.v.map((c) => html`<tr data-uin=${c.ClientUin}><td>${c.ClientUin}<div class="muted">${c.ClientRemark || c.ClientName}</div></td>
+        <td>${t(`partner.flag.${c.ClientFlag}`)}</td><td>¥${yuan((c.ThisMonthAmt || 0) / 100)}</td><td>${c.HasOverdueBill ? t("common.yes") : t("common.no")}</td>
+        <td><form class="row" onSubmit=${(e) => discount(e, c)}>
+          <select name="product" aria-label=${t("partner.product")} value=${disc[c.ClientUin]?.Product || "*"} onChange=${setD(c.ClientUin, "Product")}>
+            ${PRODUCTS.map((p) => html`<option value=${p}>${p === "*" ? t("partner.allProducts") : p}</option>`)}</select>
+          <input name="discount" aria-label=${t("partner.discount")} placeholder="0.8" size="5" value=${disc[c.ClientUin]?.Discount || ""} onInput=${setD(c.ClientUin, "Discount")} required />
+          <button type="submit" class="secondary">${t("partner.setDiscount")}</button></form></td></tr>`)}</tbody></table>`}
+  </div>`;
+}
+
+function Bills({ me }) {
+  const [month, setMonth] = useState(monthOf(me.Now));
+  const list = useLoad(() => api.call("partners", "DescribeAgentBills", { SettleMonth: month, Limit: 1000 }).then((r) => r.AgentBillSet || []), [month]);
+  const total = (list.v || []).reduce((a, b) => a + Number(b.Amt || 0), 0);
+  return html`<div>
+    <label class="inline">${t("bills.month")} <input type="month" name="partnerMonth" value=${month} onChange=${(e) => e.target.value && setMonth(e.target.value)} /></label>
+    <${ErrorBox} error=${list.error} />
+    ${list.v && html`<p>${t("bills.total")}: <strong data-testid="agent-total">¥${yuan(total / 100)}</strong></p>
+      <table data-testid="agent-bills"><thead><tr><th>${t("partner.client")}</th><th>${t("partner.order")}</th><th>${t("bills.product")}</th><th>${t("partner.payMode")}</th><th>${t("bills.cost")}</th></tr></thead>
+      <tbody>${list.v.length === 0 ? none(5) : list.v.map((b) => html`<tr><td>${b.ClientUin}</td><td class="mono">${b.OrderId}</td><td>${b.GoodsType}</td><td>${b.PayMode}</td><td>${yuan(b.Amt / 100)}</td></tr>`)}</tbody></table>`}
+  </div>`;
+}
+
+function Rebates() {
+  const list = useLoad(() => api.call("partners", "DescribeRebateInfosNew", { Limit: 1000 }).then((r) => r.RebateInfoSet || []));
+  const byMonth = {};
+  for (const r of list.v || []) byMonth[r.RebateMonth] = (byMonth[r.RebateMonth] || 0) + Number(r.Amt || 0) / 100;
+  const months = Object.keys(byMonth).sort();
+  return html`<div>
+    <${ErrorBox} error=${list.error} />
+    ${list.v && html`<section class="card"><h3>${t("partner.rebates.chart")}</h3>
+      <${BarChart} labels=${months} ys=${months.map((m) => byMonth[m])} label=${t("partner.rebates")} testid="rebate-chart" /></section>
+      <table data-testid="rebates"><thead><tr><th>${t("bills.month")}</th><th>${t("partner.class")}</th><th>${t("partner.monthSales")}</th><th>${t("partner.quarterSales")}</th><th>${t("partner.rebate")}</th></tr></thead>
+      <tbody>${list.v.length === 0 ? none(5) : list.v.map((r) => html`<tr><td>${r.RebateMonth}</td><td>${r.PolicyClass}</td><td>${yuan(r.MonthSales / 100)}</td>
+        <td>${yuan(r.QuarterSales / 100)}</td><td>${yuan(r.Amt / 100)}${r.ExceptionFlag && r.ExceptionFlag !== "0" ? html` <span class="muted">(${r.ExceptionFlag})</span>` : ""}</td></tr>`)}</tbody></table>`}
+  </div>`;
+}
+
+export function Partner({ me }) {
+  const [tab, setTab] = useState("customers");
+  return html`<div>
+    <div class="row"><h2>${t("partner.title")}</h2></div>
+    <${Tabs} tabs=${[["customers", t("partner.customers")], ["agentbills", t("partner.bills")], ["rebates", t("partner.rebates")]]} value=${tab} onChange=${setTab} />
+    ${tab === "customers" ? html`<${Customers} />` : tab === "agentbills" ? html`<${Bills} me=${me} />` : html`<${Rebates} />`}
+  </div>`;
+}
