@@ -33,6 +33,9 @@ static const struct migration channel_migrations[] = {
      " role TEXT NOT NULL, partner_uin TEXT NOT NULL, used_cents INTEGER NOT NULL, credit_cents INTEGER NOT NULL,"
      " time INTEGER NOT NULL, PRIMARY KEY (uin, month, level));"
      "CREATE INDEX partner_credit_alerts_partner ON partner_credit_alerts (partner_uin, month);"},
+    /* a store that ran migration 1 before it lost partner_client_credit (the grants are
+     * partner_credits now): the empty table goes, so that a copy to a new store finds no orphan */
+    {2, "DROP TABLE IF EXISTS partner_client_credit;"},
 };
 
 int pstore_channel_migrate(struct store *s, char *err, size_t errlen)
