@@ -176,8 +176,8 @@ int billing_charge(struct store *s, const char *owner_uin, const char *payer, in
  * the arrears path (cash + credit < 0 is arrears). The partner channel checks its partners'
  * credit when an order eats into a customer's (cash before, amount in fine units): 0 allowed, -1
  * refused with code and msg. */
-int billing_credit_of(struct store *s, const char *uin, int64_t *credit);           /* fine units, 0 for none */
-int billing_set_credit(struct store *s, const char *uin, int64_t cents, int64_t t); /* in the caller's tx */
+int billing_credit_of(struct store *s, const char *uin, int64_t *credit);          /* fine units, 0 for none */
+int billing_set_credit(struct store *s, const char *uin, int64_t fine, int64_t t); /* fine units, caller's tx */
 void billing_register_credit_check(int (*check)(struct store *s, const char *uin, int64_t cash, int64_t amount,
                                                 char *code, size_t clen, char *msg, size_t mlen));
 int billing_check_credit(struct store *s, const char *uin, int64_t cash, int64_t amount, char *code, size_t clen,

@@ -173,12 +173,12 @@ int billing_credit_of(struct store *s, const char *uin, int64_t *credit)
     return rc < 0 ? -1 : 0;
 }
 
-int billing_set_credit(struct store *s, const char *uin, int64_t cents, int64_t t)
+int billing_set_credit(struct store *s, const char *uin, int64_t fine, int64_t t)
 {
     return store_exec(s,
                       "INSERT INTO billing_accounts (uin, credit, updated) VALUES (?, ?, ?)"
                       " ON CONFLICT (uin) DO UPDATE SET credit = excluded.credit",
-                      "sii", uin, cents * BILLING_FINE_PER_CENT, t) < 0
+                      "sii", uin, fine, t) < 0
                ? -1
                : 0;
 }

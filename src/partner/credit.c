@@ -1,7 +1,12 @@
 /*
- * credit: a partner allocates credit to a bound customer (yun's AllocateClientCredit, at most the
- * partner's own credit from the operator); billing holds it as the account's credit, which counts
- * as balance for orders and for the arrears path. A customer's credit used is what it owes (its
+ * credit: the one credit model of both channels. A grant (partner_credits, intl_store.c: holder,
+ * grantor, amount in billing's fine unit, with a history row for each change) is made by
+ * credit_grant alone: a partner's to a bound customer (yun's AllocateClientCredit, intl's
+ * AllocateCustomerCredit) or a distributor's pool to its second-level reseller (AllocateCreditPool).
+ * A partner's total credit is its credit from the operator plus the pool it was given; the sum of
+ * its grants never exceeds it. A customer's grant is billing's credit column too
+ * (billing_set_credit, same transaction), which counts as balance for orders and for the arrears
+ * path. A customer's credit used is what it owes (its
  * balance below zero); a partner's is the sum of its credit customers' (a distributor's also its
  * second-level resellers' customers'). An order that eats into a customer's credit is checked
  * against its partner's credit and, for a second-level reseller's customer, the distributor's
@@ -22,18 +27,87 @@
 
 static const int levels[] = {75, 90, 100};
 
-/* A customer's credit used, in cents (what it owes). */
-static int client_used(struct store *s, const char *client, int64_t *used)
+/* A customer's credit used, in fine units (what it owes). */
+int credit_used(struct store *s, const char *client, int64_t *used)
 {
     int64_t bal;
     if (billing_balance_cents(s, client, &bal) != 0)
         return -1;
-    *used = bal < 0 ? -bal : 0;
+    *used = bal < 0 ? -bal * BILLING_FINE_PER_CENT : 0;
+    return 0;
+}
+
+int credit_held(struct store *s, const char *grantor, const char *holder, int64_t *fine)
+{
+    char by[24];
+    int rc = istore_credit_get(s, holder, by, fine);
+    if (rc < 0)
+        return -1;
+    if (rc != STORE_FOUND || strcmp(by, grantor))
+        *fine = 0; /* none, or a former partner's: not this grantor's */
+    return 0;
+}
+
+int credit_partner_total(struct store *s, const struct partner *p, int64_t *total, int64_t *allocated)
+{
+    int64_t pool = 0;
+    if (p->parent[0] && credit_held(s, p->parent, p->uin, &pool) != 0)
+        return -1;
+    if (allocated && istore_credit_granted(s, p->uin, allocated) != 0)
+        return -1;
+    *total = p->credit_cents * BILLING_FINE_PER_CENT + pool;
+    return 0;
+}
+
+int credit_grant(struct store *s, const struct partner *grantor, const char *holder, int customer, int64_t total,
+                 const char *operator_uin, const char *remark, int64_t t, char *code, size_t clen, char *msg,
+                 size_t mlen)
+{
+    int64_t had, ptotal, allocated, used = 0;
+    if (credit_held(s, grantor->uin, holder, &had) != 0 || credit_partner_total(s, grantor, &ptotal, &allocated) != 0 ||
+        (customer && credit_used(s, holder, &used) != 0)) {
+        snprintf(code, clen, "%s", E_INTERNAL_ERROR);
+        snprintf(msg, mlen, "The credit is unavailable.");
+        return -1;
+    }
+    int64_t delta = total - had;
+    if (total < 0 || (delta > 0 && delta > ptotal - allocated)) {
+        snprintf(code, clen, "%s", E_PARTNER_CREDIT);
+        snprintf(msg, mlen,
+                 "The partner's credit is %lld fine units of which %lld are left: it cannot allocate %lld more.",
+                 (long long)ptotal, (long long)(ptotal - allocated), (long long)delta);
+        return -1;
+    }
+    struct credit_entry e = {.delta = delta, .total_after = total, .time = t};
+    if (customer)
+        e.remaining_after = total > used ? total - used : 0;
+    else { /* a pool: what the reseller has not passed on */
+        struct partner sub;
+        int64_t stotal, sallocated;
+        if (pstore_partner_get(s, holder, &sub) != STORE_FOUND ||
+            credit_partner_total(s, &sub, &stotal, &sallocated) != 0) {
+            snprintf(code, clen, "%s", E_INTERNAL_ERROR);
+            snprintf(msg, mlen, "The credit is unavailable.");
+            return -1;
+        }
+        e.remaining_after = stotal + delta - sallocated;
+    }
+    snprintf(e.grantor, sizeof e.grantor, "%s", grantor->uin);
+    snprintf(e.holder, sizeof e.holder, "%s", holder);
+    snprintf(e.operator_uin, sizeof e.operator_uin, "%s", operator_uin);
+    snprintf(e.remark, sizeof e.remark, "%s", remark);
+    if (istore_credit_set(s, grantor->uin, holder, total, t) != 0 || istore_history_add(s, &e) != 0 ||
+        (customer && billing_set_credit(s, holder, total, t) != 0) ||
+        (customer && total == 0 && billing_exempt(s, holder, 0) != 0)) {
+        snprintf(code, clen, "%s", E_INTERNAL_ERROR);
+        snprintf(msg, mlen, "The credit could not be recorded.");
+        return -1;
+    }
     return 0;
 }
 
 /* The credit customers of partner (and, for a distributor, of its second-level resellers):
- * malloc'd; each with its allocation and what it uses. */
+ * malloc'd; each with its allocation and what it uses (fine units), its balance (cents). */
 struct credit_client {
     char client[24], partner[24];
     int64_t credit, used, balance;
@@ -47,8 +121,8 @@ static int add_clients_of(struct store *s, const char *partner, struct credit_cl
         return -1;
     int rc = 0;
     for (int i = 0; rc == 0 && i < m; i++) {
-        int64_t credit = pstore_client_credit(s, partner, cs[i].client);
-        if (credit < 0) {
+        int64_t credit;
+        if (credit_held(s, partner, cs[i].client, &credit) != 0) {
             rc = -1;
             break;
         }
@@ -69,7 +143,7 @@ static int add_clients_of(struct store *s, const char *partner, struct credit_cl
         c->credit = credit;
         if (billing_balance_cents(s, c->client, &c->balance) != 0)
             rc = -1;
-        c->used = c->balance < 0 ? -c->balance : 0;
+        c->used = c->balance < 0 ? -c->balance * BILLING_FINE_PER_CENT : 0;
     }
     free(cs);
     return rc;
@@ -126,28 +200,28 @@ static int check(struct store *s, const char *uin, int64_t cash, int64_t amount,
         goto failed;
     if (rc != STORE_FOUND || strcmp(c.status, CLIENT_BOUND))
         return 0;
-    int64_t own = pstore_client_credit(s, c.partner, uin);
-    if (own < 0)
+    int64_t own;
+    if (credit_held(s, c.partner, uin, &own) != 0)
         goto failed;
     if (own == 0)
         return 0;
-    int64_t extra_fine = amount - (cash > 0 ? cash : 0);
-    int64_t extra = (extra_fine + BILLING_FINE_PER_CENT - 1) / BILLING_FINE_PER_CENT;
+    int64_t extra = amount - (cash > 0 ? cash : 0); /* fine units */
     struct partner p;
     char who[24];
     snprintf(who, sizeof who, "%s", c.partner);
     for (int depth = 0; depth < 2 && who[0]; depth++) {
         if (pstore_partner_get(s, who, &p) != STORE_FOUND)
             goto failed;
-        int64_t used;
-        if (partner_used(s, &p, &used) != 0)
+        int64_t used, total;
+        if (partner_used(s, &p, &used) != 0 || credit_partner_total(s, &p, &total, NULL) != 0)
             goto failed;
-        if (used + extra > p.credit_cents) {
+        if (used + extra > total) {
+            int64_t fpc = BILLING_FINE_PER_CENT;
             snprintf(code, clen, "%s", E_INSUFFICIENT_BALANCE);
             snprintf(msg, mlen,
                      "The order needs %lld cents of credit and the credit of %s %s has %lld of %lld cents left.",
-                     (long long)extra, depth ? "distributor" : "partner", p.uin,
-                     (long long)(p.credit_cents > used ? p.credit_cents - used : 0), (long long)p.credit_cents);
+                     (long long)((extra + fpc - 1) / fpc), depth ? "distributor" : "partner", p.uin,
+                     (long long)(total > used ? (total - used) / fpc : 0), (long long)(total / fpc));
             return -1;
         }
         if (!strcmp(p.kind, "second-level")) /* and its distributor's */
@@ -165,9 +239,11 @@ failed:
 static int alert(struct store *s, const char *uin, const char *role, const char *partner, int64_t used, int64_t credit,
                  const char *month, int64_t t)
 {
+    /* used and credit in fine units; the alert records them in cents */
     for (size_t i = 0; credit > 0 && i < sizeof levels / sizeof levels[0]; i++)
         if (used * 100 >= (int64_t)levels[i] * credit &&
-            pstore_credit_alert_put(s, uin, month, levels[i], role, partner, used, credit, t) < 0)
+            pstore_credit_alert_put(s, uin, month, levels[i], role, partner, used / BILLING_FINE_PER_CENT,
+                                    credit / BILLING_FINE_PER_CENT, t) < 0)
             return -1;
     return 0;
 }
@@ -189,7 +265,11 @@ static int credit_partner(struct store *s, const struct partner *p, const char *
     if (pstore_credit_mode(s, p->uin, mode) != 0 || tree_clients(s, p, &cs, &n) != 0)
         return -1;
     int keep = !strcmp(mode, "keep"), rc = 0;
-    int64_t used = 0;
+    int64_t used = 0, total;
+    if (credit_partner_total(s, p, &total, NULL) != 0) {
+        free(cs);
+        return -1;
+    }
     for (int i = 0; i < n; i++)
         used += cs[i].used;
     for (int i = 0; rc == 0 && i < n; i++) {
@@ -200,15 +280,21 @@ static int credit_partner(struct store *s, const struct partner *p, const char *
         if (rc == 0 && keep) /* past its credit: its resources keep running */
             rc = billing_exempt(s, c->client, c->used >= c->credit);
     }
-    if (rc == 0 && p->credit_cents > 0)
-        rc = alert(s, p->uin, "partner", p->uin, used, p->credit_cents, month, t);
-    /* the partner's own credit is used up: suspend withdraws its indebted customers' credit */
-    if (rc == 0 && !keep && p->credit_cents > 0 && used >= p->credit_cents)
+    if (rc == 0 && total > 0)
+        rc = alert(s, p->uin, "partner", p->uin, used, total, month, t);
+    /* the partner's own credit is used up: suspend withdraws its indebted customers' credit (the
+     * grant goes to 0 through credit_grant, with its history row, and billing's with it) */
+    if (rc == 0 && !keep && total > 0 && used >= total)
         for (int i = 0; rc == 0 && i < n; i++) {
-            int64_t credit;
-            if (cs[i].balance >= 0 || billing_credit_of(s, cs[i].client, &credit) != 0 || credit == 0)
+            if (cs[i].balance >= 0 || cs[i].credit == 0)
                 continue;
-            rc = billing_set_credit(s, cs[i].client, 0, t);
+            struct partner owner;
+            char code[64], msg[256];
+            rc = pstore_partner_get(s, cs[i].partner, &owner) == STORE_FOUND &&
+                         credit_grant(s, &owner, cs[i].client, 1, 0, p->uin, "CreditExhausted", t, code, sizeof code,
+                                      msg, sizeof msg) == 0
+                     ? 0
+                     : -1;
             if (rc == 0)
                 audit_credit(s, p->uin, cs[i].client, "Suspended");
         }
@@ -246,7 +332,8 @@ static int caller_partner(struct api_ctx *ctx, struct partner *p)
                     rc < 0 ? "The partner is unavailable." : "The account %s is not a partner.", ctx->who.owner_uin);
 }
 
-/* yun extension, the partner's: a bound customer's credit in cents (0 withdraws it). */
+/* yun extension, the partner's: a bound customer's credit in cents (0 withdraws it), as a grant of
+ * the one model (so intl's QueryCustomersCredit and history show it). */
 static int allocate_client_credit(struct api_ctx *ctx)
 {
     struct partner p;
@@ -260,16 +347,14 @@ static int allocate_client_credit(struct api_ctx *ctx)
     if (rc != STORE_FOUND || strcmp(c.partner, p.uin) || strcmp(c.status, CLIENT_BOUND))
         return api_fail(ctx, E_PARTNER_CLIENT_UNKNOWN, "The customer %s is not found.", uin);
     int64_t credit = api_int(ctx, "Credit", 0), t = clock_now();
-    if (credit > p.credit_cents)
-        return api_fail(ctx, E_PARTNER_CREDIT, "The partner's credit is %lld cents: it cannot allocate %lld.",
-                        (long long)p.credit_cents, (long long)credit);
-    if (pstore_client_credit_put(ctx->store, p.uin, c.client, credit, t) != 0 ||
-        billing_set_credit(ctx->store, c.client, credit, t) != 0 ||
-        (credit == 0 && billing_exempt(ctx->store, c.client, 0) != 0))
-        return api_fail(ctx, E_INTERNAL_ERROR, "The credit could not be recorded.");
+    char code[64], msg[256];
+    if (credit_grant(ctx->store, &p, c.client, 1, credit * BILLING_FINE_PER_CENT, ctx->who.user_uin,
+                     "AllocateClientCredit", t, code, sizeof code, msg, sizeof msg) != 0)
+        return api_fail(ctx, code, "%s", msg);
     int64_t used;
-    if (client_used(ctx->store, c.client, &used) != 0)
+    if (credit_used(ctx->store, c.client, &used) != 0)
         return api_fail(ctx, E_INTERNAL_ERROR, "The balance is unavailable.");
+    used /= BILLING_FINE_PER_CENT;
     json_object_set_new(ctx->out, "ClientUin", json_string(c.client));
     json_object_set_new(ctx->out, "Credit", json_integer(credit));
     json_object_set_new(ctx->out, "UsedCredit", json_integer(used));

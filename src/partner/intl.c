@@ -100,38 +100,25 @@ static void page_of(struct api_ctx *ctx, struct page *pg, int64_t dflt_size)
     page_start(pg, (page - 1) * size, size);
 }
 
-/* What a customer has used of its credit: what its balance is below zero, in fine units. */
-static int credit_used(struct store *s, const char *uin, int64_t *used)
-{
-    int64_t cents;
-    if (billing_balance_cents(s, uin, &cents) != 0)
-        return -1;
-    *used = cents < 0 ? -cents * BILLING_FINE_PER_CENT : 0;
-    return 0;
-}
-
 struct holder_credit {
     int64_t total, used, remaining;
 };
-static int customer_credit(struct store *s, const char *uin, struct holder_credit *h)
+static int customer_credit(struct store *s, const char *partner, const char *uin, struct holder_credit *h)
 {
-    if (istore_credit_get(s, uin, NULL, &h->total) < 0 || credit_used(s, uin, &h->used) != 0)
+    if (credit_held(s, partner, uin, &h->total) != 0 || credit_used(s, uin, &h->used) != 0)
         return -1;
     h->remaining = h->total > h->used ? h->total - h->used : 0;
     return 0;
 }
 
-/* A partner's credit: the operator's limit plus the pool its distributor gave it; what it granted. */
+/* A partner's credit (credit.c's model): the operator's limit plus the pool its distributor gave
+ * it; what it granted. */
 struct partner_credit {
     int64_t total, allocated;
 };
 static int partner_credit_of(struct store *s, const struct partner *p, struct partner_credit *pc)
 {
-    int64_t pool = 0;
-    if (istore_credit_get(s, p->uin, NULL, &pool) < 0 || istore_credit_granted(s, p->uin, &pc->allocated) != 0)
-        return -1;
-    pc->total = p->credit_cents * BILLING_FINE_PER_CENT + pool;
-    return 0;
+    return credit_partner_total(s, p, &pc->total, &pc->allocated);
 }
 
 static int outbox(struct api_ctx *ctx, const char *to, const char *subject, const char *body)
@@ -311,7 +298,7 @@ static int query_customers_credit(struct api_ctx *ctx)
         if (!page_take(&pg))
             continue;
         struct holder_credit h;
-        if (customer_credit(ctx->store, cs[i].client, &h) != 0) {
+        if (customer_credit(ctx->store, p.uin, cs[i].client, &h) != 0) {
             rc = -1;
             break;
         }
@@ -349,7 +336,7 @@ static int query_partner_credit(struct api_ctx *ctx)
     int rc = 0;
     for (int i = 0; rc == 0 && i < n; i++) {
         struct holder_credit h;
-        rc = customer_credit(ctx->store, cs[i].client, &h);
+        rc = customer_credit(ctx->store, p.uin, cs[i].client, &h);
         ctotal += h.total;
         cremaining += h.remaining;
     }
@@ -373,33 +360,21 @@ static int amount_param(struct api_ctx *ctx, const char *name, int64_t *fine)
     return 0;
 }
 
-/* Moves credit from grantor (whose own credit is pc) to holder, whose grant is now `had` and of
- * which `free_part` is not used: more is capped by what the grantor has left, less by free_part.
- * The new grant, in the caller's transaction, with its history row. */
-static int move_credit(struct api_ctx *ctx, const struct partner *grantor, const char *holder, int64_t delta,
-                       int64_t had, int64_t free_part, const char *remark, int64_t *total_after)
+/* Moves credit from grantor to holder, whose grant is now `had` and of which `free_part` is not
+ * used: more is capped by what the grantor has left (credit_grant), less by free_part. The new
+ * grant, in the caller's transaction, through credit.c's credit_grant (history row; a customer's
+ * reaches billing's credit column). */
+static int move_credit(struct api_ctx *ctx, const struct partner *grantor, const char *holder, int customer,
+                       int64_t delta, int64_t had, int64_t free_part, const char *remark, int64_t *total_after)
 {
-    struct partner_credit pc;
-    if (partner_credit_of(ctx->store, grantor, &pc) != 0)
-        return api_fail(ctx, E_INTERNAL_ERROR, "The credit is unavailable.");
-    if (delta > 0 && delta > pc.total - pc.allocated)
-        return api_fail(ctx, E_INTL_INSUFFICIENT_CREDIT,
-                        "The partner's remaining credit (%lld fine units) does not cover the allocation.",
-                        (long long)(pc.total - pc.allocated));
     if (delta < 0 && -delta > free_part)
         return api_fail(ctx, E_INTL_INSUFFICIENT_CREDIT,
                         "Only the available credit (%lld fine units) can be reclaimed.", (long long)free_part);
-    int64_t t = clock_now();
+    char code[64], msg[256];
     *total_after = had + delta;
-    struct credit_entry e = {
-        .delta = delta, .total_after = *total_after, .remaining_after = free_part + delta, .time = t};
-    snprintf(e.grantor, sizeof e.grantor, "%s", grantor->uin);
-    snprintf(e.holder, sizeof e.holder, "%s", holder);
-    snprintf(e.operator_uin, sizeof e.operator_uin, "%s", ctx->who.user_uin);
-    snprintf(e.remark, sizeof e.remark, "%s", remark);
-    if (istore_credit_set(ctx->store, grantor->uin, holder, *total_after, t) != 0 ||
-        istore_history_add(ctx->store, &e) != 0)
-        return api_fail(ctx, E_INTERNAL_ERROR, "The allocation could not be recorded.");
+    if (credit_grant(ctx->store, grantor, holder, customer, *total_after, ctx->who.user_uin, remark, clock_now(), code,
+                     sizeof code, msg, sizeof msg) != 0)
+        return api_fail(ctx, code, "%s", msg);
     return 0;
 }
 
@@ -412,13 +387,14 @@ static int allocate_customer_credit(struct api_ctx *ctx)
         amount_param(ctx, "AddedCredit", &delta) != 0)
         return -1;
     struct holder_credit h;
-    if (customer_credit(ctx->store, c.client, &h) != 0)
+    if (customer_credit(ctx->store, p.uin, c.client, &h) != 0)
         return api_fail(ctx, E_INTERNAL_ERROR, "The credit is unavailable.");
-    if (move_credit(ctx, &p, c.client, delta, h.total, h.remaining, api_str(ctx, "Remark", ""), &after) != 0)
+    if (move_credit(ctx, &p, c.client, 1, delta, h.total, h.remaining, api_str(ctx, "Remark", ""), &after) != 0)
         return -1;
     json_object_set_new(ctx->out, "TotalCredit", amount_json(after));
     json_object_set_new(ctx->out, "RemainingCredit", amount_json(h.remaining + delta));
     snprintf(ctx->resource, sizeof ctx->resource, "qcs::intlpartnersmgt::uin/%s:client/%s", p.uin, c.client);
+    ctx->after_commit = billing_kick; /* an account in arrears may be whole again */
     return 0;
 }
 
@@ -468,13 +444,13 @@ static int allocate_credit_pool(struct api_ctx *ctx)
         return -1;
     int64_t pool;
     struct partner_credit sc;
-    if (istore_credit_get(ctx->store, sub.uin, NULL, &pool) < 0 || partner_credit_of(ctx->store, &sub, &sc) != 0)
+    if (credit_held(ctx->store, p.uin, sub.uin, &pool) != 0 || partner_credit_of(ctx->store, &sub, &sc) != 0)
         return api_fail(ctx, E_INTERNAL_ERROR, "The credit is unavailable.");
     /* what the reseller has not passed on to its customers can be taken back, up to the pool */
     int64_t unallocated = sc.total - sc.allocated, free_part = unallocated < pool ? unallocated : pool;
     if (free_part < 0)
         free_part = 0;
-    if (move_credit(ctx, &p, sub.uin, delta, pool, free_part, "AllocateCreditPool", &after) != 0)
+    if (move_credit(ctx, &p, sub.uin, 0, delta, pool, free_part, "AllocateCreditPool", &after) != 0)
         return -1;
     json_object_set_new(ctx->out, "RemainingCredit", amount_json(sc.total - sc.allocated + delta));
     json_object_set_new(ctx->out, "TotalCredit", amount_json(sc.total + delta));

@@ -101,8 +101,6 @@ int pstore_pay_relation_get(struct store *s, const char *client, char partner[24
 
 int pstore_credit_mode_put(struct store *s, const char *partner, const char *mode);
 int pstore_credit_mode(struct store *s, const char *partner, char mode[12]); /* "suspend" when unset */
-int pstore_client_credit_put(struct store *s, const char *partner, const char *client, int64_t cents, int64_t t);
-int64_t pstore_client_credit(struct store *s, const char *partner, const char *client); /* cents, 0 none, -1 */
 int pstore_second_levels(struct store *s, const char *distributor, char (**uins)[24], int *n);
 int pstore_credit_alert_put(struct store *s, const char *uin, const char *month, int level, const char *role,
                             const char *partner, int64_t used, int64_t credit, int64_t t); /* 1 new, 0 had */
@@ -116,8 +114,22 @@ int pstore_credit_alerts(struct store *s, const char *uin, int as_partner, const
 
 int partner_tree_clients(struct store *s, const struct partner *p, int descending, struct client **out, int *n);
 
-/* credit.c: credit allocation, the checks billing asks for, the alerts job */
+/* credit.c: the one credit model (grants in partner_credits, fine units), the checks billing asks
+ * for, the alerts job */
 void partner_credit_register(void);
+int credit_used(struct store *s, const char *client, int64_t *used); /* fine units: what it owes */
+/* What grantor granted holder (fine units; 0 when none or granted by another). */
+int credit_held(struct store *s, const char *grantor, const char *holder, int64_t *fine);
+/* A partner's total credit (the operator's plus the pool its distributor gave it) and, unless
+ * NULL, the sum of its grants. */
+int credit_partner_total(struct store *s, const struct partner *p, int64_t *total, int64_t *allocated);
+/* Sets grantor's grant to holder (a bound customer when customer, else a second-level reseller's
+ * pool) to total fine units, in the caller's transaction: an increase is capped by what the grantor
+ * has left (FailedOperation.InsufficientCredit); a history row; a customer's reaches billing's
+ * credit column. 0, or -1 with code and msg. */
+int credit_grant(struct store *s, const struct partner *grantor, const char *holder, int customer, int64_t total,
+                 const char *operator_uin, const char *remark, int64_t t, char *code, size_t clen, char *msg,
+                 size_t mlen);
 
 /* pay.c: pay-on-behalf and the deal views */
 void partner_pay_register(void);

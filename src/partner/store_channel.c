@@ -26,15 +26,16 @@ static const struct migration channel_migrations[] = {
      /* pay-on-behalf: the partner pays everything the customer spends while the row exists */
      "CREATE TABLE partner_pay_relations (client_uin TEXT PRIMARY KEY, partner_uin TEXT NOT NULL,"
      " created INTEGER NOT NULL);"
-     /* credit: what each partner allocated to each customer (billing holds it as the account's
-      * credit), what happens when credit runs out, and the alerts recorded at 75/90/100 % used */
-     "CREATE TABLE partner_client_credit (client_uin TEXT PRIMARY KEY, partner_uin TEXT NOT NULL,"
-     " credit_cents INTEGER NOT NULL, updated INTEGER NOT NULL);"
+     /* credit (the grants themselves are partner_credits, intl_store.c): what happens when credit
+      * runs out, and the alerts recorded at 75/90/100 % used */
      "CREATE TABLE partner_credit_modes (partner_uin TEXT PRIMARY KEY, on_exhausted TEXT NOT NULL);"
      "CREATE TABLE partner_credit_alerts (uin TEXT NOT NULL, month TEXT NOT NULL, level INTEGER NOT NULL,"
      " role TEXT NOT NULL, partner_uin TEXT NOT NULL, used_cents INTEGER NOT NULL, credit_cents INTEGER NOT NULL,"
      " time INTEGER NOT NULL, PRIMARY KEY (uin, month, level));"
      "CREATE INDEX partner_credit_alerts_partner ON partner_credit_alerts (partner_uin, month);"},
+    /* a store that ran migration 1 before it lost partner_client_credit (the grants are
+     * partner_credits now): the empty table goes, so that a copy to a new store finds no orphan */
+    {2, "DROP TABLE IF EXISTS partner_client_credit;"},
 };
 
 int pstore_channel_migrate(struct store *s, char *err, size_t errlen)
@@ -299,28 +300,6 @@ int pstore_credit_mode(struct store *s, const char *partner, char mode[12])
     snprintf(mode, 12, "%s", rc == STORE_FOUND ? store_text(q, 0) : "suspend");
     store_done(q);
     return rc < 0 ? -1 : 0;
-}
-
-int pstore_client_credit_put(struct store *s, const char *partner, const char *client, int64_t cents, int64_t t)
-{
-    return store_exec(s,
-                      "INSERT INTO partner_client_credit (client_uin, partner_uin, credit_cents, updated) VALUES (?, ?,"
-                      " ?, ?) ON CONFLICT (client_uin) DO UPDATE SET partner_uin = excluded.partner_uin, credit_cents"
-                      " = excluded.credit_cents, updated = excluded.updated",
-                      "ssii", client, partner, cents, t) < 0
-               ? -1
-               : 0;
-}
-
-int64_t pstore_client_credit(struct store *s, const char *partner, const char *client)
-{
-    struct store_stmt *q =
-        store_query(s, "SELECT credit_cents FROM partner_client_credit WHERE client_uin = ? AND partner_uin = ?", "ss",
-                    client, partner);
-    int rc = q ? store_step(q) : -1;
-    int64_t v = rc == STORE_FOUND ? store_int(q, 0) : 0;
-    store_done(q);
-    return rc < 0 ? -1 : v;
 }
 
 int pstore_second_levels(struct store *s, const char *distributor, char (**uins)[24], int *n)
