@@ -53,4 +53,7 @@ const char *bucket_policy_s3_action(const char *operation, bool version);
 /* Is the operation authorised key by key (DeleteObjects)? */
 bool bucket_policy_per_key(const char *operation);
 
+/* bucket_policy_actions.c: does an s3: pattern name some operation yun has? */
+bool bucket_policy_names_known_action(const char *pattern);
+
 #endif

@@ -1,8 +1,8 @@
 /*
  * bucket_policy_gate: the request's side of bucket policies (bucket_policy.c is the grammar and
- * the evaluation): the condition keys' values a request gives, the decision authorize() asks for
- * (S3's: an explicit Deny here or in the caller's CAM wins, an Allow here grants, otherwise CAM
- * and the ACLs decide), the log delivery's own check, and the ?policy / ?policyStatus operations.
+ * the evaluation): the condition keys' values a request gives, the decision authorize()
+ * asks for (S3's: an explicit Deny here or in the caller's CAM wins, an Allow here grants, otherwise CAM and the ACLs
+ * decide), the log delivery's own check, and the ?policy / ?policyStatus operations.
  */
 #include <stdio.h>
 #include <stdlib.h>

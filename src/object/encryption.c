@@ -74,9 +74,7 @@ static bool kms_known(const char *kid)
     return false;
 }
 
-/* The KMS key a request or a bucket default names (NULL or "": the configured default). 0, or
- * -1 (recorded). */
-static int kms_key(struct rq *r, const char *kid, struct sse_mode *m)
+int sse_kms_key(struct rq *r, const char *kid, struct sse_mode *m)
 {
     if (!kid || !*kid)
         kid = object_config->object_kms_default;
@@ -182,7 +180,7 @@ int sse_request_write(struct rq *r, struct sse_mode *m)
             }
             m->kind = SSE_S3;
         } else if (strcmp(sse, "aws:kms") == 0 || strcmp(sse, "cos/kms") == 0) {
-            if (kms_key(r, kid, m) != 0)
+            if (sse_kms_key(r, kid, m) != 0)
                 return -1;
         } else {
             fail(r, 400, "InvalidArgument", "The encryption method specified is not supported.");
@@ -258,7 +256,7 @@ int sse_bucket_default(struct rq *r, struct sse_mode *m)
         m->kind = SSE_S3;
         return 0;
     }
-    return kms_key(r, kid, m);
+    return sse_kms_key(r, kid, m);
 }
 
 static void kek_of(const uint8_t ckey[32], uint8_t kek[32])
@@ -590,76 +588,4 @@ int sse_copy(struct rq *r, struct sse_reader *rd, uint64_t from, uint64_t len, E
     if (rc == 0)
         rc = sse_finish(r);
     return rc;
-}
-
-/* ---------------------------------------------------------------- bucket default encryption */
-
-#define MALFORMED "The XML you provided was not well-formed or did not validate against our published schema."
-
-void op_put_bucket_encryption(struct rq *r)
-{
-    struct xnode *root = xtree_parse(r->body.p, r->body.len);
-    struct xnode *rule = root ? xtree_child(root, "Rule") : NULL;
-    struct xnode *by = rule ? xtree_child(rule, "ApplyServerSideEncryptionByDefault") : NULL;
-    const char *alg = by ? xtree_text(by, "SSEAlgorithm") : NULL;
-    const char *kid = by ? xtree_text(by, "KMSMasterKeyID") : NULL;
-    const char *bke = rule ? xtree_text(rule, "BucketKeyEnabled") : NULL;
-    struct sse_mode m = {0};
-    if (!root || strcmp(root->name, "ServerSideEncryptionConfiguration") != 0 || xtree_count(root, "Rule") != 1 ||
-        !alg) {
-        fail(r, 400, "MalformedXML", MALFORMED);
-    } else if (strcmp(alg, "AES256") == 0) {
-        if (kid && *kid)
-            fail(r, 400, "InvalidArgument", "KMSMasterKeyID is only valid with SSEAlgorithm aws:kms.");
-    } else if (strcmp(alg, "aws:kms") == 0 || strcmp(alg, "cos/kms") == 0) {
-        kms_key(r, kid, &m);
-    } else {
-        fail(r, 400, "InvalidArgument", "The SSEAlgorithm must be AES256 or aws:kms.");
-    }
-    if (!r->err_status && bke && strcmp(bke, "true") != 0 && strcmp(bke, "false") != 0)
-        fail(r, 400, "MalformedXML", MALFORMED);
-    if (r->err_status) {
-        xtree_free(root);
-        return;
-    }
-    struct xmlw w;
-    xmlw_init(&w, 4096);
-    xmlw_open_ns(&w, "ServerSideEncryptionConfiguration", S3_NS);
-    xmlw_open(&w, "Rule");
-    xmlw_open(&w, "ApplyServerSideEncryptionByDefault");
-    xmlw_element(&w, "SSEAlgorithm", strcmp(alg, "AES256") == 0 ? "AES256" : "aws:kms");
-    if (kid && *kid)
-        xmlw_element(&w, "KMSMasterKeyID", kid);
-    xmlw_close(&w);
-    if (bke)
-        xmlw_element(&w, "BucketKeyEnabled", bke);
-    xmlw_close(&w);
-    xtree_free(root);
-    size_t len;
-    const char *doc = xmlw_finish(&w, &len);
-    if (!doc)
-        fail(r, 500, "InternalError", "We encountered an internal error. Please try again.");
-    else if (meta_set_bucket_config(r, "encryption", doc) == 1)
-        send_empty(r, 200);
-    xmlw_free(&w);
-}
-
-void op_get_bucket_encryption(struct rq *r)
-{
-    char *doc = NULL;
-    int rc = meta_bucket_config(r->b.id, "encryption", &doc);
-    if (rc < 0)
-        fail_store(r);
-    else if (rc == 0)
-        fail(r, 404, "ServerSideEncryptionConfigurationNotFoundError",
-             "The server side encryption configuration was not found");
-    else
-        send_document(r, doc);
-    free(doc);
-}
-
-void op_delete_bucket_encryption(struct rq *r)
-{
-    if (meta_set_bucket_config(r, "encryption", NULL) == 1)
-        send_empty(r, 204);
 }

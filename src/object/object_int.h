@@ -19,8 +19,10 @@
  *               lifecycle job's scans
  *   meta_lock.c the same for object lock: each version's retention and legal hold (obj_lock)
  *   meta_sse.c  the same for server-side encryption's descriptors (the sse columns)
- *   bucket_policy.c the policy grammar and evaluation (pure); bucket_policy_gate.c the request's side
- *   encryption.c, sse.c  SSE-S3/KMS/C on requests, and the segment format of encrypted files
+ *   bucket_policy.c the policy grammar and evaluation (pure); bucket_policy_actions.c each operation's
+ *               s3: action; bucket_policy_gate.c the request's side
+ *   encryption.c, sse.c  SSE-S3/KMS/C on requests, and the segment format of encrypted files;
+ *               bucket_encryption.c a bucket's default encryption (Put/Get/DeleteBucketEncryption)
  *   bucket.c, listing.c, object.c, object_read.c, multipart.c, versioning.c, lifecycle.c, cors.c, lock.c,
  *   logging.c, torrent.c, post.c:
  *               the operations, one family each; lifecycle_job.c the expiry on the business clock,
@@ -338,6 +340,9 @@ int sse_request_write(struct rq *r, struct sse_mode *m);
 int sse_request_read(struct rq *r, const char *prefix, struct sse_mode *m);
 int sse_request_customer(struct rq *r, const char *prefix, struct sse_mode *m);
 int sse_bucket_default(struct rq *r, struct sse_mode *m);
+/* The KMS key a request or a bucket default names (NULL or "": the configured default) into m.
+ * 0, or -1 (recorded). */
+int sse_kms_key(struct rq *r, const char *kid, struct sse_mode *m);
 int sse_start_new(struct rq *r, const struct sse_mode *m, bool writer);
 int sse_start_part(struct rq *r, const char *upload_desc, const struct sse_mode *given, uint32_t part);
 int sse_write(struct rq *r, const void *p, size_t n);
