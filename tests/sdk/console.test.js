@@ -418,10 +418,36 @@ test("operator view: hosts with their capacity, an account recharged, the audit 
   await page.waitForSelector("[data-testid=notice] >> text=/recharged/");
   assert.equal((await d.billing(customer).DescribeAccountBalance({})).Balance, 1234);
   await page.waitForSelector(`tr[data-uin='${customer.Uin}'] [data-testid=account-balance] >> text=¥12.34`);
+  // an account created, given a tier and made a partner, each checked through the API
+  await page.fill("input[name=accountName]", "console-made-co");
+  await page.click("[data-testid=create-account] button");
+  await page.waitForSelector("[data-testid=new-account]");
+  const made = (await d.common("2018-07-09").request("DescribeOperatorAccounts", {})).AccountSet.find((a) => a.Name === "console-made-co");
+  assert.ok(made, "the account exists");
+  assert.match(await page.textContent("[data-testid=new-account]"), new RegExp(`Uin ${made.Uin} .*SecretId \\S+`));
+  const row = `tr[data-uin='${made.Uin}']`;
+  await page.waitForSelector(`${row} [data-testid=channel][data-tier=longtail]`);
+  await page.selectOption(`${row} select[name=tier]`, "key");
+  await page.click(`${row} [data-testid=set-tier]`);
+  await page.waitForSelector(`${row} [data-testid=channel][data-tier=key]`);
+  await page.selectOption(`${row} select[name=kind]`, "distributor");
+  await page.click(`${row} [data-testid=make-partner]`);
+  await page.waitForSelector(`${row} [data-testid=channel][data-kind=distributor]`);
+  assert.match(await page.textContent("[data-testid=notice]"), /Distributor partner; invitation code [A-Za-z0-9]{10}/);
+  const ch = await d.common("2018-07-09").request("DescribeOperatorAccountChannel", { Uin: made.Uin });
+  assert.deepEqual([ch.Tier, ch.PartnerKind], ["key", "distributor"]);
+  await assert.rejects(d.common("2018-07-09").request("ModifyOperatorAccountTier", { Uin: made.Uin, Tier: "gold" }), (e) => e.code === "InvalidParameterValue");
+  await assert.rejects(d.common("2018-07-09").request("ModifyOperatorAccountTier", { Uin: "100999999999", Tier: "key" }), (e) => e.code === "ResourceNotFound");
+  await assert.rejects(d.common("2018-07-09").request("ModifyOperatorAccountPartner", { Uin: uin, Kind: "reseller" }), (e) => e.code === "InvalidParameterValue");
+  assert.ok(["CreateOperatorAccount", "ModifyOperatorAccountTier", "ModifyOperatorAccountPartner"].every((a) => d.audit(300).some((e) => e.Action === a && e.Result === "Success")));
+  await shot("operator-accounts");
   await page.click("[data-testid=tab-audit]");
   await page.fill("input[name=eventName]", "RechargeAccount");
   await page.click("[data-testid=audit-go]");
   await page.waitForSelector("[data-testid=audit] tr[data-event=RechargeAccount]");
+  // the unfiltered first page may show a RechargeAccount row too: wait for the filtered answer
+  await page.waitForFunction(() => [...document.querySelectorAll("[data-testid=audit] tr[data-event]")].every((x) => x.dataset.event === "RechargeAccount"),
+    null, { timeout: 5000 }).catch(() => {});
   assert.equal(await page.$$eval("[data-testid=audit] tr[data-event]", (r) => r.filter((x) => x.dataset.event !== "RechargeAccount").length), 0);
   await shot("operator-audit");
 });
@@ -466,6 +492,12 @@ test("LookUpEvents through the SDK: paged by NextToken, filtered, an unknown key
   assert.ok(own.Events.length >= 1 && own.Events.every((e) => e.AccountID === customer.Uin));
   await assert.rejects(d.common("2018-07-09", customer).request("DescribeOperatorAccounts", {}), (e) => e.code === "UnauthorizedOperation");
   await assert.rejects(d.common("2018-07-09", customer).request("RechargeAccount", { Uin: customer.Uin, Amount: 100 }), (e) => e.code === "UnauthorizedOperation");
+  for (const [action, params] of [["CreateOperatorAccount", {}], ["ModifyOperatorAccountTier", { Uin: customer.Uin, Tier: "key" }],
+    ["ModifyOperatorAccountPartner", { Uin: customer.Uin, Kind: "reseller" }], ["DescribeOperatorAccountChannel", { Uin: customer.Uin }]]) {
+    await assert.rejects(d.common("2018-07-09", customer).request(action, params), (e) => e.code === "UnauthorizedOperation", action);
+    assert.ok(d.audit(300).some((e) => e.Action === action && e.Result === "UnauthorizedOperation" && e.Uin === customer.Uin), action);
+  }
+  assert.equal((await d.common("2018-07-09").request("DescribeOperatorAccountChannel", { Uin: customer.Uin })).PartnerKind, "", "nothing changed");
   const accounts = (await d.common("2018-07-09").request("DescribeOperatorAccounts", {})).AccountSet;
   assert.equal(accounts.find((a) => a.Uin === customer.Uin).Balance, 1234);
   assert.equal(accounts.find((a) => a.Uin === uin).IsOperator, true);
