@@ -441,6 +441,20 @@ test("operator view: hosts with their capacity, an account recharged, the audit 
   await assert.rejects(d.common("2018-07-09").request("ModifyOperatorAccountPartner", { Uin: uin, Kind: "reseller" }), (e) => e.code === "InvalidParameterValue");
   assert.ok(["CreateOperatorAccount", "ModifyOperatorAccountTier", "ModifyOperatorAccountPartner"].every((a) => d.audit(300).some((e) => e.Action === a && e.Result === "Success")));
   await shot("operator-accounts");
+  // the price book: a price changed in its table, checked through the API, then put back
+  const billingApi = d.common("2018-07-09");
+  await page.click("[data-testid=tab-prices]");
+  const prow = "[data-testid=prices] tr[data-key='*|cos|v_cos_requests|*|postPay']";
+  await page.waitForSelector(prow);
+  await page.fill(`${prow} input[name=price]`, "0.02");
+  await page.press(`${prow} input[name=price]`, "Enter");
+  await page.waitForSelector("[data-testid=notice] >> text=/now costs ¥0.02/");
+  const newest = () => billingApi.request("DescribeOperatorPrices", {}).then((r) => r.PriceSet.filter((p) => p.Product === "cos" && p.Component === "v_cos_requests").pop());
+  assert.equal(Number((await newest()).Price), 0.02);
+  await assert.rejects(billingApi.request("ModifyOperatorPrice", { Product: "cos", Component: "v_cos_requests", Price: "cheap" }), (e) => e.code === "InvalidParameterValue");
+  await billingApi.request("ModifyOperatorPrice", { Product: "cos", Component: "v_cos_requests", Price: "0.01" });
+  assert.equal(Number((await newest()).Price), 0.01);
+  assert.ok(d.audit(300).some((e) => e.Action === "ModifyOperatorPrice" && e.Result === "Success"));
   await page.click("[data-testid=tab-audit]");
   await page.fill("input[name=eventName]", "RechargeAccount");
   await page.click("[data-testid=audit-go]");
@@ -493,11 +507,13 @@ test("LookUpEvents through the SDK: paged by NextToken, filtered, an unknown key
   await assert.rejects(d.common("2018-07-09", customer).request("DescribeOperatorAccounts", {}), (e) => e.code === "UnauthorizedOperation");
   await assert.rejects(d.common("2018-07-09", customer).request("RechargeAccount", { Uin: customer.Uin, Amount: 100 }), (e) => e.code === "UnauthorizedOperation");
   for (const [action, params] of [["CreateOperatorAccount", {}], ["ModifyOperatorAccountTier", { Uin: customer.Uin, Tier: "key" }],
-    ["ModifyOperatorAccountPartner", { Uin: customer.Uin, Kind: "reseller" }], ["DescribeOperatorAccountChannel", { Uin: customer.Uin }]]) {
+    ["ModifyOperatorAccountPartner", { Uin: customer.Uin, Kind: "reseller" }], ["DescribeOperatorAccountChannel", { Uin: customer.Uin }], ["DescribeOperatorPrices", {}],
+    ["ModifyOperatorPrice", { Product: "cos", Component: "v_cos_requests", Price: "0" }]]) {
     await assert.rejects(d.common("2018-07-09", customer).request(action, params), (e) => e.code === "UnauthorizedOperation", action);
     assert.ok(d.audit(300).some((e) => e.Action === action && e.Result === "UnauthorizedOperation" && e.Uin === customer.Uin), action);
   }
   assert.equal((await d.common("2018-07-09").request("DescribeOperatorAccountChannel", { Uin: customer.Uin })).PartnerKind, "", "nothing changed");
+  assert.equal(Number((await d.common("2018-07-09").request("DescribeOperatorPrices", {})).PriceSet.filter((p) => p.Component === "v_cos_requests").pop().Price), 0.01);
   const accounts = (await d.common("2018-07-09").request("DescribeOperatorAccounts", {})).AccountSet;
   assert.equal(accounts.find((a) => a.Uin === customer.Uin).Balance, 1234);
   assert.equal(accounts.find((a) => a.Uin === uin).IsOperator, true);

@@ -102,6 +102,40 @@ function Accounts() {
   </div>`;
 }
 
+// The price book (billing DescribeOperatorPrices): the newest row of each region, product, component,
+// item and pay mode, its price edited in place (ModifyOperatorPrice, as yun admin price set: from now on).
+function Prices() {
+  const list = useLoad(() => api.call("billing", "DescribeOperatorPrices").then((r) => {
+    const last = new Map();
+    for (const p of r.PriceSet || []) last.set([p.Region, p.Product, p.Component, p.Item, p.PayMode].join("|"), p);
+    return [...last.values()];
+  }));
+  const [edit, setEdit] = useState({});
+  const [notice, setNotice] = useState("");
+  const [error, setError] = useState(null);
+  const run = runner(setError);
+  const key = (p) => [p.Region, p.Product, p.Component, p.Item, p.PayMode].join("|");
+  const save = (e, p) => {
+    e.preventDefault();
+    const price = String(edit[key(p)] ?? p.Price).trim();
+    run(() => api.call("billing", "ModifyOperatorPrice", { Region: p.Region, Product: p.Product, Component: p.Component, Item: p.Item, PayMode: p.PayMode, Price: price }),
+      () => { setNotice(t("op.priceSet", { what: `${p.Product} ${p.Component} ${p.Item}`, price })); setEdit({ ...edit, [key(p)]: undefined }); list.reload(); });
+  };
+  return html`<div>
+    ${notice && html`<div class="notice" data-testid="notice">${notice}</div>`}
+    <${ErrorBox} error=${error || (!list.v && list.error)} />
+    ${list.v && html`<table data-testid="prices"><thead><tr><th>${t("op.product")}</th><th>${t("op.component")}</th><th>${t("op.item")}</th>
+      <th>${t("op.region")}</th><th>${t("op.payMode")}</th><th>${t("op.from")}</th><th>${t("op.price")}</th></tr></thead>
+      <tbody>${list.v.length === 0 ? none(7) : list.v.map((p) => html`<tr data-key=${key(p)}>
+        <td>${p.Product}</td><td>${p.Component}</td><td>${p.Item}</td><td>${p.Region}</td><td>${p.PayMode}</td><td>${p.EffectiveFrom}</td>
+        <td><form class="row" onSubmit=${(e) => save(e, p)}>
+          <input name="price" inputmode="decimal" pattern="[0-9]+(\\.[0-9]{1,8})?" aria-label=${t("op.priceOf", { what: `${p.Product} ${p.Component} ${p.Item}` })}
+            value=${edit[key(p)] ?? p.Price} onInput=${(e) => setEdit({ ...edit, [key(p)]: e.target.value })} required />
+          <span class="muted">${t("op.yuanPer", { qty: p.UnitQty, unit: p.Unit, period: p.PeriodSeconds >= 86400 ? t("op.month") : t("op.hour") })}</span>
+          <button type="submit" class="secondary">${t("op.save")}</button></form></td></tr>`)}</tbody></table>`}
+  </div>`;
+}
+
 function Audit({ me }) {
   const now = me.Now;
   const [f, setF] = useState({ EventName: "", AccountId: "", Username: "", ErrorCode: "", hours: "24" });
@@ -137,7 +171,7 @@ export function Operator({ me }) {
   const [tab, setTab] = useState("hosts");
   return html`<div>
     <div class="row"><h2>${t("op.title")}</h2></div>
-    <${Tabs} tabs=${[["hosts", t("op.hosts")], ["accounts", t("op.accounts")], ["audit", t("op.audit")]]} value=${tab} onChange=${setTab} />
-    ${tab === "hosts" ? html`<${Hosts} />` : tab === "accounts" ? html`<${Accounts} />` : html`<${Audit} me=${me} />`}
+    <${Tabs} tabs=${[["hosts", t("op.hosts")], ["accounts", t("op.accounts")], ["prices", t("op.prices")], ["audit", t("op.audit")]]} value=${tab} onChange=${setTab} />
+    ${tab === "hosts" ? html`<${Hosts} />` : tab === "accounts" ? html`<${Accounts} />` : tab === "prices" ? html`<${Prices} />` : html`<${Audit} me=${me} />`}
   </div>`;
 }
