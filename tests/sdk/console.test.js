@@ -217,6 +217,13 @@ test("the idle timeout (business clock) ends the session; the bill of the month 
   }
   assert.doesNotMatch(await page.textContent("[data-testid=bill-total]"), /¥0\.00/);
   assert.match(await page.textContent("[data-testid=by-product]"), /云服务器|CVM/);
+  // by resource beside by product: the instance's row, its cost as the API's
+  const month = await page.inputValue("[data-testid=month]");
+  const res = (await d.billing().DescribeBillResourceSummary({ Month: month, Offset: 0, Limit: 1000 })).ResourceSummarySet;
+  const mine = res.find((r) => r.ResourceId === instanceId);
+  assert.ok(mine, "the instance has a resource row");
+  await page.waitForSelector(`[data-testid=by-resource] tr[data-id='${instanceId}']`);
+  assert.equal(Number(await page.textContent(`[data-testid=by-resource] tr[data-id='${instanceId}'] [data-testid=resource-cost]`)), Number(Number(mine.RealTotalCost).toFixed(2)));
   await page.waitForSelector("[data-testid=bill-chart] canvas");
   const bal = await d.billing().DescribeAccountBalance({});
   assert.equal((await page.textContent("[data-testid=balance-cash]")).trim(), `¥${(bal.RealBalance / 100).toFixed(2)}`);
