@@ -529,7 +529,7 @@ test("LookUpEvents through the SDK: paged by NextToken, filtered, an unknown key
 test("partner view: an application approved, a customer's discount, bills and rebates with a chart", async () => {
   const partner = d.createAccount("partner-co");
   const client = d.createAccount("client-co");
-  d.admin("partner", "--uin", partner.Uin, "--kind", "reseller", "--discount", "*=0.8");
+  d.admin("partner", "--uin", partner.Uin, "--kind", "reseller", "--discount", "*=0.8", "--credit-cents", "100000");
   d.admin("bind", "--partner", partner.Uin, "--client", client.Uin);
   setPassword(partner.Uin, "partner-pass-1");
   const c4 = await browser.newContext({ locale: "en-US" });
@@ -547,9 +547,21 @@ test("partner view: an application approved, a customer's discount, bills and re
   assert.deepEqual(audited.AgentClientSet.map((c) => c.ClientUin), [client.Uin]);
   await p4.selectOption(`[data-testid=bound] tr[data-uin='${client.Uin}'] select[name=product]`, "cvm");
   await p4.fill(`[data-testid=bound] tr[data-uin='${client.Uin}'] input[name=discount]`, "0.9");
-  await p4.click(`[data-testid=bound] tr[data-uin='${client.Uin}'] button[type=submit]`);
+  await p4.click(`[data-testid=bound] tr[data-uin='${client.Uin}'] [data-testid=set-discount]`);
   await p4.waitForSelector("[data-testid=notice] >> text=/0.9 on cvm/");
   assert.ok(d.audit(300).some((e) => e.Action === "SetClientDiscount" && e.Result === "Success" && e.Uin === partner.Uin));
+  // the customer's credit set in the table, read back through both credit APIs (one model)
+  const crow = `[data-testid=bound] tr[data-uin='${client.Uin}']`;
+  await p4.fill(`${crow} input[name=credit]`, "5000"); // more than the partner's own ¥1000: refused, shown
+  await p4.click(`${crow} [data-testid=allocate-credit]`);
+  await p4.waitForSelector("[role=alert] >> text=FailedOperation.InsufficientCredit");
+  await p4.fill(`${crow} input[name=credit]`, "50");
+  await p4.click(`${crow} [data-testid=allocate-credit]`);
+  await p4.waitForSelector("[data-testid=notice] >> text=/credit is now ¥50.00/");
+  await p4.waitForSelector(`${crow} [data-testid=credit] >> text=/¥50.00/`);
+  const qc = await d.common("2022-09-28", partner).request("QueryCustomersCredit", {});
+  assert.equal(qc.Data.find((c) => String(c.ClientUin) === client.Uin).Credit, 50);
+  assert.ok(d.audit(300).some((e) => e.Action === "AllocateClientCredit" && e.Result === "Success" && e.Uin === partner.Uin));
   await p4.screenshot({ path: path.join(SHOTS, "partner-customers.png") });
   await p4.click("[data-testid=tab-agentbills]");
   await p4.waitForSelector("[data-testid=agent-bills]");
