@@ -565,6 +565,17 @@ test("partner view: an application approved, a customer's discount, bills and re
   await p4.screenshot({ path: path.join(SHOTS, "partner-customers.png") });
   await p4.click("[data-testid=tab-agentbills]");
   await p4.waitForSelector("[data-testid=agent-bills]");
+  // a voucher issued to the customer, paid from the partner's cash, listed and read back through the API
+  d.admin("recharge", "--uin", partner.Uin, "--cents", "10000");
+  await p4.click("[data-testid=tab-vouchers]");
+  await p4.waitForSelector(`[data-testid=issue-voucher] option[value='${client.Uin}']`, { state: "attached" });
+  await p4.fill("input[name=voucherAmount]", "20");
+  await p4.click("[data-testid=issue-voucher] button");
+  await p4.waitForSelector("[data-testid=notice] >> text=/of ¥20.00 issued to/");
+  const vl = (await d.common("2022-09-28", partner).request("DescribeCustomerVoucherList", { Page: 1, PageSize: 100 })).Data;
+  assert.equal(vl.length, 1);
+  assert.equal(String(vl[0].CustomerUin), client.Uin);
+  await p4.waitForSelector(`[data-testid=vouchers] tr[data-id='${vl[0].VoucherId}']`);
   await p4.click("[data-testid=tab-rebates]");
   await p4.waitForSelector("[data-testid=rebate-chart] canvas");
   await c4.close();

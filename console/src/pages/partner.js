@@ -94,11 +94,42 @@ function Rebates() {
   </div>`;
 }
 
+// Vouchers the partner issues to its customers (partners IssueClientVoucher, paid from the partner's
+// cash) and the list of them (intlpartnersmgt DescribeCustomerVoucherList).
+function Vouchers() {
+  const bound = useLoad(() => api.call("partners", "DescribeAgentAuditedClients", { Limit: 100 }).then((r) => r.AgentClientSet || []));
+  const list = useLoad(() => api.call("intlpartnersmgt", "DescribeCustomerVoucherList", { Page: 1, PageSize: 100 }).then((r) => r.Data || []));
+  const [f, setF] = useState({ ClientUin: "", amount: "", ValidDays: "30" });
+  const [notice, setNotice] = useState("");
+  const [error, setError] = useState(null);
+  const run = runner(setError);
+  const issue = (e) => {
+    e.preventDefault();
+    const uin = f.ClientUin || bound.v?.[0]?.ClientUin || "";
+    run(() => api.call("partners", "IssueClientVoucher", { ClientUin: uin, Amount: Math.round(Number(f.amount) * 100), ValidDays: Number(f.ValidDays) }),
+      (r) => { setNotice(t("partner.issued", { uin: r.ClientUin, amount: yuan(r.Amount / 100), id: r.VoucherId })); list.reload(); });
+  };
+  const set = (k) => (e) => setF({ ...f, [k]: e.target.value });
+  return html`<div>
+    ${notice && html`<div class="notice" data-testid="notice">${notice}</div>`}
+    <${ErrorBox} error=${error || bound.error || list.error} />
+    <form class="row" onSubmit=${issue} data-testid="issue-voucher">
+      <select name="client" aria-label=${t("partner.client")} value=${f.ClientUin} onChange=${set("ClientUin")}>
+        ${(bound.v || []).map((c) => html`<option value=${c.ClientUin}>${c.ClientUin}</option>`)}</select>
+      <input name="voucherAmount" type="number" min="0.01" step="0.01" aria-label=${t("partner.voucherAmount")} placeholder=${t("partner.voucherAmount")} value=${f.amount} onInput=${set("amount")} required />
+      <input name="validDays" type="number" min="1" max="3650" aria-label=${t("partner.validDays")} value=${f.ValidDays} onInput=${set("ValidDays")} required />
+      <button type="submit">${t("partner.issue")}</button></form>
+    ${list.v && html`<table data-testid="vouchers"><thead><tr><th>ID</th><th>${t("partner.client")}</th><th>${t("disks.state")}</th><th>${t("partner.voucherAmount")}</th><th>${t("partner.remaining")}</th><th>${t("partner.expires")}</th></tr></thead>
+      <tbody>${list.v.length === 0 ? none(6) : list.v.map((v) => html`<tr data-id=${v.VoucherId}><td>${v.VoucherId}</td><td>${v.CustomerUin}</td><td>${v.VoucherStatus}</td>
+        <td>${yuan(v.TotalAmount)}</td><td>${yuan(v.RemainingAmount)}</td><td>${v.ExpireTime}</td></tr>`)}</tbody></table>`}
+  </div>`;
+}
+
 export function Partner({ me }) {
   const [tab, setTab] = useState("customers");
   return html`<div>
     <div class="row"><h2>${t("partner.title")}</h2></div>
-    <${Tabs} tabs=${[["customers", t("partner.customers")], ["agentbills", t("partner.bills")], ["rebates", t("partner.rebates")]]} value=${tab} onChange=${setTab} />
-    ${tab === "customers" ? html`<${Customers} />` : tab === "agentbills" ? html`<${Bills} me=${me} />` : html`<${Rebates} />`}
+    <${Tabs} tabs=${[["customers", t("partner.customers")], ["agentbills", t("partner.bills")], ["rebates", t("partner.rebates")], ["vouchers", t("partner.vouchers")]]} value=${tab} onChange=${setTab} />
+    ${tab === "customers" ? html`<${Customers} />` : tab === "agentbills" ? html`<${Bills} me=${me} />` : tab === "vouchers" ? html`<${Vouchers} />` : html`<${Rebates} />`}
   </div>`;
 }
