@@ -2,7 +2,7 @@
 // CSRF token (the yun_csrf cookie repeated in a header); API calls go through /console/api/call
 // and come back in the API's own envelope, so errors are Tencent's {Code, Message}.
 export const VERSIONS = { cvm: "2017-03-12", cbs: "2017-03-12", vpc: "2017-03-12", billing: "2018-07-09", cam: "2019-01-16",
-  partners: "2018-03-21", cloudaudit: "2019-03-19" };
+  partners: "2018-03-21", intlpartnersmgt: "2022-09-28", cloudaudit: "2019-03-19" };
 
 export class ApiError extends Error {
   constructor(code, message, requestId, status) {

@@ -16,3 +16,8 @@ export async function monthDetail(month) {
 
 export const byProduct = (month) =>
   api.call("billing", "DescribeBillSummaryByProduct", { BeginTime: month, EndTime: month });
+
+// The month's cost by resource (billing L2), the costliest first.
+export const byResource = (month) =>
+  api.call("billing", "DescribeBillResourceSummary", { Month: month, Offset: 0, Limit: 1000 })
+    .then((r) => (r.ResourceSummarySet || []).sort((a, b) => Number(b.RealTotalCost) - Number(a.RealTotalCost)));

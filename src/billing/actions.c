@@ -296,6 +296,46 @@ static int describe_operator_accounts(struct api_ctx *ctx)
     return rc < 0 ? api_fail(ctx, E_INTERNAL_ERROR, "The accounts are unavailable.") : 0;
 }
 
+/* yun extension, the operator's: the price book, every effective-dated row (yun admin price list). */
+static int describe_operator_prices(struct api_ctx *ctx)
+{
+    int op = identity_is_operator(ctx->store, ctx->who.owner_uin);
+    if (op != 1)
+        return api_fail(ctx, op < 0 ? E_INTERNAL_ERROR : E_UNAUTHORIZED_OPERATION,
+                        "Only the operator of this cloud may read the price book.");
+    json_t *rows = billing_price_list(ctx->store);
+    if (!rows)
+        return api_fail(ctx, E_INTERNAL_ERROR, "The price book is unavailable.");
+    json_object_set_new(ctx->out, "TotalCount", json_integer((json_int_t)json_array_size(rows)));
+    json_object_set_new(ctx->out, "PriceSet", rows);
+    return 0;
+}
+
+/* yun extension, the operator's: one price set from now on (yun admin price set); past bills keep theirs. */
+static int modify_operator_price(struct api_ctx *ctx)
+{
+    int op = identity_is_operator(ctx->store, ctx->who.owner_uin);
+    if (op != 1)
+        return api_fail(ctx, op < 0 ? E_INTERNAL_ERROR : E_UNAUTHORIZED_OPERATION,
+                        "Only the operator of this cloud may change prices.");
+    json_t *row = json_object();
+    static const char *const keys[] = {"Region", "Product", "Component", "Item", "PayMode", "Price", "Unit"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (json_object_get(ctx->params, keys[i]))
+            json_object_set(row, keys[i], json_object_get(ctx->params, keys[i]));
+    char err[512] = "";
+    int rc = billing_price_put(ctx->store, row, billing_now(ctx->store), err, sizeof err);
+    json_decref(row);
+    if (rc != 0)
+        return api_fail(ctx, strstr(err, "store") == err ? E_INTERNAL_ERROR : E_INVALID_PARAMETER_VALUE, "%s", err);
+    static const char *const back[] = {"Product", "Component", "Price"};
+    for (size_t i = 0; i < sizeof back / sizeof back[0]; i++)
+        json_object_set_new(ctx->out, back[i], json_string(api_str(ctx, back[i], "")));
+    snprintf(ctx->resource, sizeof ctx->resource, "qcs::billing::uin/%s:price/%s/%s", ctx->who.owner_uin,
+             api_str(ctx, "Product", ""), api_str(ctx, "Component", ""));
+    return 0;
+}
+
 static const struct param p_balance[] = {P_BOOL("TempCredit", 0), P_END};
 static const struct param p_bill_list[] = {
     P_STR("StartTime", P_REQUIRED, 19, 19),
@@ -320,6 +360,16 @@ static const struct param p_recharge[] = {P_STR("Uin", P_REQUIRED, 1, 24),
                                           P_INT("Amount", P_REQUIRED, 1, 1000000000000), P_STR("PayChannel", 0, 1, 64),
                                           P_END};
 static const struct param p_accounts[] = {P_INT("Offset", 0, 0, INT32_MAX), P_INT("Limit", 0, 1, 100), P_END};
+static const char *const price_modes[] = {"postPay", "prePay", NULL};
+static const struct param p_prices[] = {P_END};
+static const struct param p_price[] = {P_STR("Product", P_REQUIRED, 1, 32),
+                                       P_STR("Component", P_REQUIRED, 1, 64),
+                                       P_STR("Price", P_REQUIRED, 1, 32),
+                                       P_STR("Item", 0, 1, 64),
+                                       P_STR("Region", 0, 1, 32),
+                                       P_ENUM("PayMode", 0, price_modes),
+                                       P_STR("Unit", 0, 1, 31),
+                                       P_END};
 static const struct param p_notes[] = {P_INT("Offset", 0, 0, INT32_MAX), P_INT("Limit", 0, 1, 100), P_END};
 
 static const struct action actions[] = {
@@ -329,6 +379,8 @@ static const struct action actions[] = {
     {"billing", BILLING, "DescribeNotifications", describe_notifications, p_notes, 0, NULL},
     {"billing", BILLING, "RechargeAccount", recharge_account, p_recharge, A_MUTATES, "account/${Uin}"},
     {"billing", BILLING, "DescribeOperatorAccounts", describe_operator_accounts, p_accounts, 0, "account/*"},
+    {"billing", BILLING, "DescribeOperatorPrices", describe_operator_prices, p_prices, 0, "price/*"},
+    {"billing", BILLING, "ModifyOperatorPrice", modify_operator_price, p_price, A_MUTATES, "price/${Product}"},
 };
 
 void billing_actions_register(void) { api_register(actions, sizeof actions / sizeof actions[0]); }

@@ -195,4 +195,10 @@ struct billing_deal_row {
 int billing_deals(struct store *s, const char *owner_uin, int64_t from, int64_t to,
                   int (*row)(void *arg, const struct billing_deal_row *r), void *arg);
 
+/* The price book (yun admin price list|set, the operator's DescribeOperatorPrices/ModifyOperatorPrice):
+ * every row as JSON (NULL: error); one row put from its JSON fields, effective from now or later,
+ * what is not given kept from the row in force (in the caller's transaction). */
+json_t *billing_price_list(struct store *s);
+int billing_price_put(struct store *s, json_t *row, int64_t now, char *err, size_t errlen);
+
 #endif

@@ -195,3 +195,106 @@ int billing_quote(struct store *s, const char *owner_uin, const char *region, co
     }
     return 0;
 }
+
+/* The whole price book, every effective-dated row, as yun admin price list prints it (NULL: error). */
+json_t *billing_price_list(struct store *s)
+{
+    struct store_stmt *q = store_query(s,
+                                       "SELECT region, product, component, item, pay_mode, effective_from, price,"
+                                       " unit_qty, period_s, unit FROM billing_prices ORDER BY product, component,"
+                                       " item, pay_mode, region, effective_from",
+                                       "");
+    if (!q)
+        return NULL;
+    json_t *rows = json_array();
+    int rc;
+    while ((rc = store_step(q)) == 1) {
+        char from[32], price[32];
+        time_cam(store_int(q, 5), from);
+        rate_yuan(store_int(q, 6), price);
+        json_array_append_new(rows, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:s}", "Region", store_text(q, 0),
+                                              "Product", store_text(q, 1), "Component", store_text(q, 2), "Item",
+                                              store_text(q, 3), "PayMode", store_text(q, 4), "EffectiveFrom", from,
+                                              "Price", price, "UnitQty", (json_int_t)store_int(q, 7), "PeriodSeconds",
+                                              (json_int_t)store_int(q, 8), "Unit", store_text(q, 9)));
+    }
+    store_done(q);
+    if (rc < 0) {
+        json_decref(rows);
+        return NULL;
+    }
+    return rows;
+}
+
+/* One price row from its fields (a JSON object as `list` prints, or built from options). */
+int billing_price_put(struct store *s, json_t *row, int64_t now, char *err, size_t errlen)
+{
+    const char *region = json_string_value(json_object_get(row, "Region"));
+    const char *product = json_string_value(json_object_get(row, "Product"));
+    const char *component = json_string_value(json_object_get(row, "Component"));
+    const char *item = json_string_value(json_object_get(row, "Item"));
+    const char *mode = json_string_value(json_object_get(row, "PayMode"));
+    const char *price_s = json_string_value(json_object_get(row, "Price"));
+    const char *from_s = json_string_value(json_object_get(row, "EffectiveFrom"));
+    const char *unit = json_string_value(json_object_get(row, "Unit"));
+    json_t *uq = json_object_get(row, "UnitQty"), *ps = json_object_get(row, "PeriodSeconds");
+    int64_t price, from = now;
+    if (!product || !component || !price_s) {
+        snprintf(err, errlen, "a price needs Product, Component and Price (yuan as a decimal string)");
+        return -1;
+    }
+    if (rate_parse_yuan(price_s, &price) != 0) {
+        snprintf(err, errlen, "Price `%s` is not an amount in yuan with at most 8 decimals", price_s);
+        return -1;
+    }
+    if (mode && strcmp(mode, "postPay") && strcmp(mode, "prePay")) {
+        snprintf(err, errlen, "PayMode is postPay or prePay");
+        return -1;
+    }
+    if (from_s && time_parse_iso8601(from_s, &from) != 0) {
+        snprintf(err, errlen, "EffectiveFrom `%s` is not a time as yyyy-mm-dd hh:mm:ss", from_s);
+        return -1;
+    }
+    if (from < now - 60) {
+        snprintf(err, errlen,
+                 "EffectiveFrom is in the past: a new price applies from now on, bills already made keep theirs");
+        return -1;
+    }
+    if ((uq && (!json_is_integer(uq) || json_integer_value(uq) < 1)) ||
+        (ps && (!json_is_integer(ps) || json_integer_value(ps) < 0))) {
+        snprintf(err, errlen, "UnitQty is an integer >= 1 and PeriodSeconds an integer >= 0");
+        return -1;
+    }
+    mode = mode ? mode : "postPay";
+    region = region ? region : "*";
+    item = item ? item : "*";
+    /* what is not given is kept from the row in force */
+    int64_t unit_qty = 1, period = !strcmp(mode, "prePay") ? 30 * 86400 : 3600;
+    char unit_buf[32] = "";
+    struct store_stmt *q = store_query(s,
+                                       "SELECT unit_qty, period_s, unit FROM billing_prices WHERE region = ? AND"
+                                       " product = ? AND component = ? AND item = ? AND pay_mode = ?"
+                                       " ORDER BY effective_from DESC LIMIT 1",
+                                       "sssss", region, product, component, item, mode);
+    if (q && store_step(q) == 1) {
+        unit_qty = store_int(q, 0);
+        period = store_int(q, 1);
+        snprintf(unit_buf, sizeof unit_buf, "%s", store_text(q, 2));
+    }
+    store_done(q);
+    if (uq)
+        unit_qty = json_integer_value(uq);
+    if (ps)
+        period = json_integer_value(ps);
+    if (store_exec(s,
+                   "INSERT INTO billing_prices (region, product, component, item, pay_mode, effective_from, price,"
+                   " unit_qty, period_s, unit) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (region, product,"
+                   " component, item, pay_mode, effective_from) DO UPDATE SET price = excluded.price, unit_qty ="
+                   " excluded.unit_qty, period_s = excluded.period_s, unit = excluded.unit",
+                   "sssssiiiis", region, product, component, item, mode, from, price, unit_qty, period,
+                   unit ? unit : unit_buf) < 0) {
+        snprintf(err, errlen, "store: %s", store_errmsg(s));
+        return -1;
+    }
+    return 0;
+}

@@ -501,6 +501,7 @@ void partner_register(void)
     voucher_register();
     partner_unbind_register();
     partner_sales_register();
+    partner_operator_register();
     partner_pay_register();
     partner_credit_register();
     billing_register_job(partner_month_end);

@@ -38,7 +38,7 @@ static int account_exists(struct store *s, const char *uin, char *err, size_t er
     return -1;
 }
 
-int partner_make(struct store *s, const struct partner_spec *sp, char code[24], char *err, size_t errlen)
+int partner_make_tx(struct store *s, const struct partner_spec *sp, char code[24], char *err, size_t errlen)
 {
     err[0] = 0;
     const char *kind = sp->kind ? sp->kind : "";
@@ -54,8 +54,6 @@ int partner_make(struct store *s, const struct partner_spec *sp, char code[24], 
         snprintf(err, errlen, "--credit-cents is a number of cents >= 0");
         return -1;
     }
-    if (begin(s, err, errlen) != 0)
-        return -1;
     int rc = account_exists(s, sp->uin, err, errlen);
     if (rc == 0 && identity_is_operator(s, sp->uin) == 1) {
         snprintf(err, errlen, "the operator's own account cannot be a partner");
@@ -100,10 +98,21 @@ int partner_make(struct store *s, const struct partner_spec *sp, char code[24], 
         } else
             rc = pstore_rebate_rate_put(s, sp->uin, cls, sp->rebate_ppm[i]);
     }
-    if (finish(s, rc, err, errlen) != 0)
+    if (rc != 0) {
+        if (!err[0])
+            snprintf(err, errlen, "store: %s", store_errmsg(s));
         return -1;
+    }
     memcpy(code, p.code, 24);
     return 0;
+}
+
+int partner_make(struct store *s, const struct partner_spec *sp, char code[24], char *err, size_t errlen)
+{
+    err[0] = 0;
+    if (begin(s, err, errlen) != 0)
+        return -1;
+    return finish(s, partner_make_tx(s, sp, code, err, errlen), err, errlen);
 }
 
 struct spent {
@@ -185,12 +194,10 @@ int partner_bind(struct store *s, const char *partner_uin, const char *client_ui
     return finish(s, rc, err, errlen);
 }
 
-int partner_set_tier(struct store *s, const char *uin, const char *tier, char *err, size_t errlen)
+int partner_set_tier_tx(struct store *s, const char *uin, const char *tier, char *err, size_t errlen)
 {
     err[0] = 0;
     struct tier t;
-    if (begin(s, err, errlen) != 0)
-        return -1;
     int rc = account_exists(s, uin, err, errlen);
     if (rc == 0 && pstore_tier_find(s, tier, &t) != STORE_FOUND) {
         snprintf(err, errlen, "--tier is key, growth or longtail (the rows of partner_tiers)");
@@ -198,7 +205,17 @@ int partner_set_tier(struct store *s, const char *uin, const char *tier, char *e
     }
     if (rc == 0)
         rc = pstore_account_tier_set(s, uin, tier, billing_now(s));
-    return finish(s, rc, err, errlen);
+    if (rc != 0 && !err[0])
+        snprintf(err, errlen, "store: %s", store_errmsg(s));
+    return rc;
+}
+
+int partner_set_tier(struct store *s, const char *uin, const char *tier, char *err, size_t errlen)
+{
+    err[0] = 0;
+    if (begin(s, err, errlen) != 0)
+        return -1;
+    return finish(s, partner_set_tier_tx(s, uin, tier, err, errlen), err, errlen);
 }
 
 struct outbox_print {

@@ -37,6 +37,9 @@ int partner_make(struct store *s, const struct partner_spec *p, char code[24], c
 int partner_bind(struct store *s, const char *partner_uin, const char *client_uin, const char *flag, char *err,
                  size_t errlen);
 int partner_set_tier(struct store *s, const char *uin, const char *tier, char *err, size_t errlen);
+/* The same two inside the caller's transaction (the operator's console actions). */
+int partner_make_tx(struct store *s, const struct partner_spec *p, char code[24], char *err, size_t errlen);
+int partner_set_tier_tx(struct store *s, const char *uin, const char *tier, char *err, size_t errlen);
 /* The quotas of uin's tier (partner_tiers) when a tier was set for it: 1 with both set, 0 when
  * none was (the platform's defaults apply), -1 error. Compute and block ask at creation. */
 int partner_account_quota(struct store *s, const char *uin, int64_t *max_instances, int64_t *max_disk_gib);

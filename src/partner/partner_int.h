@@ -136,6 +136,7 @@ void partner_pay_register(void);
 
 /* sales.c: the partner's salespeople and their customers */
 void partner_sales_register(void);
+void partner_operator_register(void);
 const char *partner_sales_name(struct store *s, const char *partner, const char *sales, char out[128]); /* "" */
 
 /* unbind.c: the actions and the job approving requests the partner did not review in time */

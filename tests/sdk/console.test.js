@@ -217,6 +217,13 @@ test("the idle timeout (business clock) ends the session; the bill of the month 
   }
   assert.doesNotMatch(await page.textContent("[data-testid=bill-total]"), /¥0\.00/);
   assert.match(await page.textContent("[data-testid=by-product]"), /云服务器|CVM/);
+  // by resource beside by product: the instance's row, its cost as the API's
+  const month = await page.inputValue("[data-testid=month]");
+  const res = (await d.billing().DescribeBillResourceSummary({ Month: month, Offset: 0, Limit: 1000 })).ResourceSummarySet;
+  const mine = res.find((r) => r.ResourceId === instanceId);
+  assert.ok(mine, "the instance has a resource row");
+  await page.waitForSelector(`[data-testid=by-resource] tr[data-id='${instanceId}']`);
+  assert.equal(Number(await page.textContent(`[data-testid=by-resource] tr[data-id='${instanceId}'] [data-testid=resource-cost]`)), Number(Number(mine.RealTotalCost).toFixed(2)));
   await page.waitForSelector("[data-testid=bill-chart] canvas");
   const bal = await d.billing().DescribeAccountBalance({});
   assert.equal((await page.textContent("[data-testid=balance-cash]")).trim(), `¥${(bal.RealBalance / 100).toFixed(2)}`);
@@ -418,10 +425,50 @@ test("operator view: hosts with their capacity, an account recharged, the audit 
   await page.waitForSelector("[data-testid=notice] >> text=/recharged/");
   assert.equal((await d.billing(customer).DescribeAccountBalance({})).Balance, 1234);
   await page.waitForSelector(`tr[data-uin='${customer.Uin}'] [data-testid=account-balance] >> text=¥12.34`);
+  // an account created, given a tier and made a partner, each checked through the API
+  await page.fill("input[name=accountName]", "console-made-co");
+  await page.click("[data-testid=create-account] button");
+  await page.waitForSelector("[data-testid=new-account]");
+  const made = (await d.common("2018-07-09").request("DescribeOperatorAccounts", {})).AccountSet.find((a) => a.Name === "console-made-co");
+  assert.ok(made, "the account exists");
+  assert.match(await page.textContent("[data-testid=new-account]"), new RegExp(`Uin ${made.Uin} .*SecretId \\S+`));
+  const row = `tr[data-uin='${made.Uin}']`;
+  await page.waitForSelector(`${row} [data-testid=channel][data-tier=longtail]`);
+  await page.selectOption(`${row} select[name=tier]`, "key");
+  await page.click(`${row} [data-testid=set-tier]`);
+  await page.waitForSelector(`${row} [data-testid=channel][data-tier=key]`);
+  await page.selectOption(`${row} select[name=kind]`, "distributor");
+  await page.click(`${row} [data-testid=make-partner]`);
+  await page.waitForSelector(`${row} [data-testid=channel][data-kind=distributor]`);
+  assert.match(await page.textContent("[data-testid=notice]"), /Distributor partner; invitation code [A-Za-z0-9]{10}/);
+  const ch = await d.common("2018-07-09").request("DescribeOperatorAccountChannel", { Uin: made.Uin });
+  assert.deepEqual([ch.Tier, ch.PartnerKind], ["key", "distributor"]);
+  await assert.rejects(d.common("2018-07-09").request("ModifyOperatorAccountTier", { Uin: made.Uin, Tier: "gold" }), (e) => e.code === "InvalidParameterValue");
+  await assert.rejects(d.common("2018-07-09").request("ModifyOperatorAccountTier", { Uin: "100999999999", Tier: "key" }), (e) => e.code === "ResourceNotFound");
+  await assert.rejects(d.common("2018-07-09").request("ModifyOperatorAccountPartner", { Uin: uin, Kind: "reseller" }), (e) => e.code === "InvalidParameterValue");
+  assert.ok(["CreateOperatorAccount", "ModifyOperatorAccountTier", "ModifyOperatorAccountPartner"].every((a) => d.audit(300).some((e) => e.Action === a && e.Result === "Success")));
+  await shot("operator-accounts");
+  // the price book: a price changed in its table, checked through the API, then put back
+  const billingApi = d.common("2018-07-09");
+  await page.click("[data-testid=tab-prices]");
+  const prow = "[data-testid=prices] tr[data-key='*|cos|v_cos_requests|*|postPay']";
+  await page.waitForSelector(prow);
+  await page.fill(`${prow} input[name=price]`, "0.02");
+  await page.press(`${prow} input[name=price]`, "Enter");
+  await page.waitForSelector("[data-testid=notice] >> text=/now costs ¥0.02/");
+  const newest = () => billingApi.request("DescribeOperatorPrices", {}).then((r) => r.PriceSet.filter((p) => p.Product === "cos" && p.Component === "v_cos_requests").pop());
+  assert.equal(Number((await newest()).Price), 0.02);
+  await assert.rejects(billingApi.request("ModifyOperatorPrice", { Product: "cos", Component: "v_cos_requests", Price: "cheap" }), (e) => e.code === "InvalidParameterValue");
+  await billingApi.request("ModifyOperatorPrice", { Product: "cos", Component: "v_cos_requests", Price: "0.01" });
+  assert.equal(Number((await newest()).Price), 0.01);
+  assert.ok(d.audit(300).some((e) => e.Action === "ModifyOperatorPrice" && e.Result === "Success"));
   await page.click("[data-testid=tab-audit]");
   await page.fill("input[name=eventName]", "RechargeAccount");
   await page.click("[data-testid=audit-go]");
   await page.waitForSelector("[data-testid=audit] tr[data-event=RechargeAccount]");
+  // the unfiltered first page may show a RechargeAccount row too: wait for the filtered answer
+  await page.waitForFunction(() => [...document.querySelectorAll("[data-testid=audit] tr[data-event]")].every((x) => x.dataset.event === "RechargeAccount"),
+    null, { timeout: 5000 }).catch(() => {});
   assert.equal(await page.$$eval("[data-testid=audit] tr[data-event]", (r) => r.filter((x) => x.dataset.event !== "RechargeAccount").length), 0);
   await shot("operator-audit");
 });
@@ -466,6 +513,14 @@ test("LookUpEvents through the SDK: paged by NextToken, filtered, an unknown key
   assert.ok(own.Events.length >= 1 && own.Events.every((e) => e.AccountID === customer.Uin));
   await assert.rejects(d.common("2018-07-09", customer).request("DescribeOperatorAccounts", {}), (e) => e.code === "UnauthorizedOperation");
   await assert.rejects(d.common("2018-07-09", customer).request("RechargeAccount", { Uin: customer.Uin, Amount: 100 }), (e) => e.code === "UnauthorizedOperation");
+  for (const [action, params] of [["CreateOperatorAccount", {}], ["ModifyOperatorAccountTier", { Uin: customer.Uin, Tier: "key" }],
+    ["ModifyOperatorAccountPartner", { Uin: customer.Uin, Kind: "reseller" }], ["DescribeOperatorAccountChannel", { Uin: customer.Uin }], ["DescribeOperatorPrices", {}],
+    ["ModifyOperatorPrice", { Product: "cos", Component: "v_cos_requests", Price: "0" }]]) {
+    await assert.rejects(d.common("2018-07-09", customer).request(action, params), (e) => e.code === "UnauthorizedOperation", action);
+    assert.ok(d.audit(300).some((e) => e.Action === action && e.Result === "UnauthorizedOperation" && e.Uin === customer.Uin), action);
+  }
+  assert.equal((await d.common("2018-07-09").request("DescribeOperatorAccountChannel", { Uin: customer.Uin })).PartnerKind, "", "nothing changed");
+  assert.equal(Number((await d.common("2018-07-09").request("DescribeOperatorPrices", {})).PriceSet.filter((p) => p.Component === "v_cos_requests").pop().Price), 0.01);
   const accounts = (await d.common("2018-07-09").request("DescribeOperatorAccounts", {})).AccountSet;
   assert.equal(accounts.find((a) => a.Uin === customer.Uin).Balance, 1234);
   assert.equal(accounts.find((a) => a.Uin === uin).IsOperator, true);
@@ -474,7 +529,7 @@ test("LookUpEvents through the SDK: paged by NextToken, filtered, an unknown key
 test("partner view: an application approved, a customer's discount, bills and rebates with a chart", async () => {
   const partner = d.createAccount("partner-co");
   const client = d.createAccount("client-co");
-  d.admin("partner", "--uin", partner.Uin, "--kind", "reseller", "--discount", "*=0.8");
+  d.admin("partner", "--uin", partner.Uin, "--kind", "reseller", "--discount", "*=0.8", "--credit-cents", "100000");
   d.admin("bind", "--partner", partner.Uin, "--client", client.Uin);
   setPassword(partner.Uin, "partner-pass-1");
   const c4 = await browser.newContext({ locale: "en-US" });
@@ -492,12 +547,35 @@ test("partner view: an application approved, a customer's discount, bills and re
   assert.deepEqual(audited.AgentClientSet.map((c) => c.ClientUin), [client.Uin]);
   await p4.selectOption(`[data-testid=bound] tr[data-uin='${client.Uin}'] select[name=product]`, "cvm");
   await p4.fill(`[data-testid=bound] tr[data-uin='${client.Uin}'] input[name=discount]`, "0.9");
-  await p4.click(`[data-testid=bound] tr[data-uin='${client.Uin}'] button[type=submit]`);
+  await p4.click(`[data-testid=bound] tr[data-uin='${client.Uin}'] [data-testid=set-discount]`);
   await p4.waitForSelector("[data-testid=notice] >> text=/0.9 on cvm/");
   assert.ok(d.audit(300).some((e) => e.Action === "SetClientDiscount" && e.Result === "Success" && e.Uin === partner.Uin));
+  // the customer's credit set in the table, read back through both credit APIs (one model)
+  const crow = `[data-testid=bound] tr[data-uin='${client.Uin}']`;
+  await p4.fill(`${crow} input[name=credit]`, "5000"); // more than the partner's own ¥1000: refused, shown
+  await p4.click(`${crow} [data-testid=allocate-credit]`);
+  await p4.waitForSelector("[role=alert] >> text=FailedOperation.InsufficientCredit");
+  await p4.fill(`${crow} input[name=credit]`, "50");
+  await p4.click(`${crow} [data-testid=allocate-credit]`);
+  await p4.waitForSelector("[data-testid=notice] >> text=/credit is now ¥50.00/");
+  await p4.waitForSelector(`${crow} [data-testid=credit] >> text=/¥50.00/`);
+  const qc = await d.common("2022-09-28", partner).request("QueryCustomersCredit", {});
+  assert.equal(qc.Data.find((c) => String(c.ClientUin) === client.Uin).Credit, 50);
+  assert.ok(d.audit(300).some((e) => e.Action === "AllocateClientCredit" && e.Result === "Success" && e.Uin === partner.Uin));
   await p4.screenshot({ path: path.join(SHOTS, "partner-customers.png") });
   await p4.click("[data-testid=tab-agentbills]");
   await p4.waitForSelector("[data-testid=agent-bills]");
+  // a voucher issued to the customer, paid from the partner's cash, listed and read back through the API
+  d.admin("recharge", "--uin", partner.Uin, "--cents", "10000");
+  await p4.click("[data-testid=tab-vouchers]");
+  await p4.waitForSelector(`[data-testid=issue-voucher] option[value='${client.Uin}']`, { state: "attached" });
+  await p4.fill("input[name=voucherAmount]", "20");
+  await p4.click("[data-testid=issue-voucher] button");
+  await p4.waitForSelector("[data-testid=notice] >> text=/of ¥20.00 issued to/");
+  const vl = (await d.common("2022-09-28", partner).request("DescribeCustomerVoucherList", { Page: 1, PageSize: 100 })).Data;
+  assert.equal(vl.length, 1);
+  assert.equal(String(vl[0].CustomerUin), client.Uin);
+  await p4.waitForSelector(`[data-testid=vouchers] tr[data-id='${vl[0].VoucherId}']`);
   await p4.click("[data-testid=tab-rebates]");
   await p4.waitForSelector("[data-testid=rebate-chart] canvas");
   await c4.close();

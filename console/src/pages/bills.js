@@ -1,10 +1,11 @@
-// Bills: a month picker, the month's cost by product (table and chart), the daily spend, and a
+// Bills: a month picker, the month's cost by product (table and chart) and by resource
+// (DescribeBillResourceSummary), the daily spend, and a
 // CSV of the month's detail rows; the account's balance above them (DescribeAccountBalance).
 import { useEffect, useState } from "preact/hooks";
 import * as api from "../api.js";
 import { t } from "../i18n.js";
 import { DailyChart, ErrorBox, dailyCosts, download, html, rowCost, yuan } from "../ui.js";
-import { byProduct, monthDetail, monthOf } from "../bills_data.js";
+import { byProduct, byResource, monthDetail, monthOf } from "../bills_data.js";
 
 const CSV_COLUMNS = ["BillMonth", "BusinessCodeName", "ProductCodeName", "ResourceId", "ResourceName", "RegionName",
   "ZoneName", "PayModeName", "ActionTypeName", "FeeBeginTime", "FeeEndTime"];
@@ -19,8 +20,8 @@ export function Bills({ me }) {
   useEffect(() => {
     setData(null);
     setError(null);
-    Promise.all([byProduct(month), monthDetail(month)]).then(([sum, rows]) =>
-      setData({ sum, rows, daily: dailyCosts(month, rows, me.Now) }), setError);
+    Promise.all([byProduct(month), monthDetail(month), byResource(month)]).then(([sum, rows, resources]) =>
+      setData({ sum, rows, resources, daily: dailyCosts(month, rows, me.Now) }), setError);
   }, [month]);
   const exportCsv = () => {
     const lines = [[...CSV_COLUMNS, "RealCost"].join(",")];
@@ -48,6 +49,12 @@ export function Bills({ me }) {
             <tr><td>${p.BusinessCodeName}</td><td>${yuan(p.RealTotalCost)}</td><td>${p.RealTotalCostRatio}%</td></tr>`)}</tbody></table>
         <div class="bars">${products.map((p) => html`<div class="bar"><span>${p.BusinessCodeName}</span>
           <meter min="0" max="100" value=${Number(p.RealTotalCostRatio)}></meter></div>`)}</div>
+      </section>
+      <section class="card"><h3>${t("bills.byResource")}</h3>
+        <table data-testid="by-resource"><thead><tr><th>${t("bills.resource")}</th><th>${t("bills.product")}</th><th>${t("bills.region")}</th><th>${t("bills.cost")}</th></tr></thead>
+          <tbody>${data.resources.length === 0 ? html`<tr><td colspan="4" class="muted">${t("bills.empty")}</td></tr>` : data.resources.map((r) => html`
+            <tr data-id=${r.ResourceId}><td><div>${r.ResourceName || r.ResourceId}</div><div class="muted mono">${r.ResourceId}</div></td>
+              <td>${r.BusinessCodeName}</td><td>${r.RegionName}</td><td data-testid="resource-cost">${yuan(r.RealTotalCost)}</td></tr>`)}</tbody></table>
       </section>
       <section class="card"><h3>${t("bills.daily")}</h3>
         <${DailyChart} xs=${data.daily.xs} ys=${data.daily.ys} label=${t("bills.daily")} testid="bill-chart" /></section>`}
