@@ -352,6 +352,24 @@ test("CAM: a sub-user, an API key shown once, a policy checked before it is sent
   assert.equal(d.audit(200).filter((e) => e.Action === "CreatePolicy").length, 1);
 });
 
+test("a phone (390x844): the overview and instances pages do not overflow sideways; the navigation is reachable", async () => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  try {
+    for (const nav of ["nav-overview", "nav-instances"]) {
+      const link = page.locator(`[data-testid=${nav}]`);
+      await link.scrollIntoViewIfNeeded();
+      assert.ok(await link.isVisible(), `${nav} is visible`);
+      await link.click();
+      await page.waitForLoadState("networkidle");
+      await page.waitForTimeout(300);
+      const [sw, iw] = await page.evaluate(() => [document.scrollingElement.scrollWidth, window.innerWidth]);
+      assert.ok(sw <= iw, `${nav}: scrollWidth ${sw} <= innerWidth ${iw}`);
+    }
+  } finally {
+    await page.setViewportSize({ width: 1280, height: 800 });
+  }
+});
+
 test("stop, then terminate, from the list", async () => {
   await page.click("[data-testid=nav-instances]");
   await page.waitForSelector(`tr[data-id=${instanceId}] [data-state=RUNNING]`);
