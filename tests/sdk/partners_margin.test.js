@@ -77,5 +77,7 @@ test("the margin per customer and product adds up and agrees with the bills", as
 
 test("a customer is refused; a bad month is refused", async () => {
   await rejectsWith(st.c.ext.request("DescribeAgentMargin", { SettleMonth: monthOf(clock()) }), "UnauthorizedOperation");
+  assert.ok(d.audit(50).some((e) => e.Action === "DescribeAgentMargin" && e.Result === "UnauthorizedOperation" &&
+    e.Uin === st.c.Uin), "the refusal is audited");
   await rejectsWith(st.p.ext.request("DescribeAgentMargin", { SettleMonth: "2026-13" }), "InvalidParameterValue");
 });
