@@ -336,6 +336,116 @@ static int describe_agent_bills(struct api_ctx *ctx)
     return 0;
 }
 
+/* yun extension DescribeAgentMargin: per customer and product of the month, from the bills of the
+ * bound window (as DescribeAgentBills): list cost, what the customer pays, the partner's cost (list
+ * cost at its own discount from the operator) and the margin, in cents. */
+struct margin_row {
+    char client[24], remark[256], product[16];
+    int64_t cost, real_cost; /* fine units */
+};
+struct margin_acc {
+    const struct client *c;
+    struct margin_row *rows;
+    int n, cap;
+};
+
+static int add_margin(void *arg, const struct billing_spend_row *r)
+{
+    struct margin_acc *a = arg;
+    int i = 0;
+    while (i < a->n && (strcmp(a->rows[i].client, a->c->client) || strcmp(a->rows[i].product, r->product)))
+        i++;
+    if (i == a->n) {
+        if (a->n == a->cap) {
+            int cap = a->cap ? a->cap * 2 : 16;
+            struct margin_row *m = realloc(a->rows, (size_t)cap * sizeof *m);
+            if (!m)
+                return -1;
+            a->rows = m;
+            a->cap = cap;
+        }
+        struct margin_row *m = &a->rows[a->n++];
+        memset(m, 0, sizeof *m);
+        snprintf(m->client, sizeof m->client, "%s", a->c->client);
+        snprintf(m->remark, sizeof m->remark, "%s", a->c->remark);
+        snprintf(m->product, sizeof m->product, "%s", r->product);
+    }
+    a->rows[i].cost += r->cost;
+    a->rows[i].real_cost += r->real_cost;
+    return 0;
+}
+
+static int describe_agent_margin(struct api_ctx *ctx)
+{
+    struct partner p;
+    if (caller_partner(ctx, &p) != 0)
+        return -1;
+    const char *month = api_str(ctx, "SettleMonth", "");
+    int64_t from;
+    if (month_parse(month, &from) != 0)
+        return api_fail(ctx, E_INVALID_PARAMETER_VALUE, "SettleMonth `%s` is not a month as yyyy-mm.", month);
+    int64_t to = month_next(from);
+    struct client *cs;
+    int n;
+    if (pstore_clients(ctx->store, p.uin, CLIENT_BOUND, 0, &cs, &n) != 0)
+        return api_fail(ctx, E_INTERNAL_ERROR, "The customers are unavailable.");
+    struct margin_acc a = {0};
+    int rc = 0;
+    for (int i = 0; rc == 0 && i < n; i++) {
+        a.c = &cs[i];
+        int64_t since = cs[i].agent_time > from ? cs[i].agent_time : from;
+        if (since < to)
+            rc = billing_spend(ctx->store, cs[i].client, since, to, add_margin, &a);
+    }
+    free(cs);
+    struct unbind *ws = NULL;
+    int nw = 0;
+    if (rc == 0 && pstore_unbound_windows(ctx->store, p.uin, from, to, &ws, &nw) != 0)
+        rc = -1;
+    for (int i = 0; rc == 0 && i < nw; i++) {
+        struct client former = {0};
+        snprintf(former.client, sizeof former.client, "%s", ws[i].client);
+        a.c = &former;
+        int64_t since = ws[i].agent_time > from ? ws[i].agent_time : from;
+        int64_t until = ws[i].action_time < to ? ws[i].action_time : to;
+        if (since < until)
+            rc = billing_spend(ctx->store, ws[i].client, since, until, add_margin, &a);
+    }
+    free(ws);
+    json_t *set = json_array();
+    int64_t t_cost = 0, t_real = 0, t_partner = 0;
+    for (int i = 0; rc == 0 && i < a.n; i++) {
+        struct margin_row *m = &a.rows[i];
+        int64_t own = pstore_own_discount(ctx->store, p.uin, m->product);
+        if (own < 0) {
+            rc = -1;
+            break;
+        }
+        int64_t cost = fine_to_cents(m->cost), real = fine_to_cents(m->real_cost);
+        int64_t partner = fine_to_cents(m->cost / BILLING_PPM * own + m->cost % BILLING_PPM * own / BILLING_PPM);
+        t_cost += cost;
+        t_real += real;
+        t_partner += partner;
+        json_array_append_new(set, json_pack("{s:o,s:s,s:s,s:I,s:I,s:I,s:I,s:I}", "ClientUin", uin_text(m->client),
+                                             "ClientRemark", m->remark, "GoodsType", m->product, "ListCost",
+                                             (json_int_t)cost, "RealCost", (json_int_t)real, "PartnerDiscount",
+                                             (json_int_t)own, "PartnerCost", (json_int_t)partner, "Margin",
+                                             (json_int_t)(real - partner)));
+    }
+    free(a.rows);
+    if (rc != 0) {
+        json_decref(set);
+        return api_fail(ctx, E_INTERNAL_ERROR, "The bills are unavailable.");
+    }
+    json_object_set_new(ctx->out, "MarginSet", set);
+    json_object_set_new(ctx->out, "SettleMonth", json_string(month));
+    json_object_set_new(ctx->out, "TotalListCost", json_integer(t_cost));
+    json_object_set_new(ctx->out, "TotalRealCost", json_integer(t_real));
+    json_object_set_new(ctx->out, "TotalPartnerCost", json_integer(t_partner));
+    json_object_set_new(ctx->out, "TotalMargin", json_integer(t_real - t_partner));
+    return 0;
+}
+
 static int describe_rebate_infos_new(struct api_ctx *ctx)
 {
     struct partner p;
@@ -473,6 +583,7 @@ static const struct param p_bills[] = {P_STR("SettleMonth", P_REQUIRED, 1, 16),
                                        P_END};
 static const struct param p_rebates[] = {P_STR("RebateMonth", 0, 1, 16), P_INT("Offset", 0, 0, INT32_MAX),
                                          P_INT("Limit", 0, 1, 1000), P_END};
+static const struct param p_margin[] = {P_STR("SettleMonth", P_REQUIRED, 1, 16), P_END};
 static const struct param p_apply[] = {P_STR("InvitationCode", P_REQUIRED, 1, 64), P_END};
 static const struct param p_discount[] = {
     P_STR("ClientUin", P_REQUIRED, 1, 24), P_ENUM("Product", P_REQUIRED, discount_products),
@@ -487,6 +598,7 @@ static const struct action actions[] = {
     {"partners", PARTNERS, "DescribeClientBalanceNew", describe_client_balance_new, p_client, 0, "client/${ClientUin}"},
     {"partners", PARTNERS, "AgentTransferMoney", agent_transfer_money, p_transfer, A_MUTATES, "client/${ClientUin}"},
     {"partners", PARTNERS, "DescribeAgentBills", describe_agent_bills, p_bills, 0, NULL},
+    {"partners", PARTNERS, "DescribeAgentMargin", describe_agent_margin, p_margin, 0, NULL},
     {"partners", PARTNERS, "DescribeRebateInfosNew", describe_rebate_infos_new, p_rebates, 0, NULL},
     {"partners", PARTNERS, "ApplyClientBinding", apply_client_binding, p_apply, A_MUTATES, NULL},
     {"partners", PARTNERS, "SetClientDiscount", set_client_discount, p_discount, A_MUTATES, "client/${ClientUin}"},

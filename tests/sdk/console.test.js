@@ -352,6 +352,24 @@ test("CAM: a sub-user, an API key shown once, a policy checked before it is sent
   assert.equal(d.audit(200).filter((e) => e.Action === "CreatePolicy").length, 1);
 });
 
+test("a phone (390x844): the overview and instances pages do not overflow sideways; the navigation is reachable", async () => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  try {
+    for (const nav of ["nav-overview", "nav-instances"]) {
+      const link = page.locator(`[data-testid=${nav}]`);
+      await link.scrollIntoViewIfNeeded();
+      assert.ok(await link.isVisible(), `${nav} is visible`);
+      await link.click();
+      await page.waitForLoadState("networkidle");
+      await page.waitForTimeout(300);
+      const [sw, iw] = await page.evaluate(() => [document.scrollingElement.scrollWidth, window.innerWidth]);
+      assert.ok(sw <= iw, `${nav}: scrollWidth ${sw} <= innerWidth ${iw}`);
+    }
+  } finally {
+    await page.setViewportSize({ width: 1280, height: 800 });
+  }
+});
+
 test("stop, then terminate, from the list", async () => {
   await page.click("[data-testid=nav-instances]");
   await page.waitForSelector(`tr[data-id=${instanceId}] [data-state=RUNNING]`);
@@ -563,8 +581,18 @@ test("partner view: an application approved, a customer's discount, bills and re
   assert.equal(qc.Data.find((c) => String(c.ClientUin) === client.Uin).Credit, 50);
   assert.ok(d.audit(300).some((e) => e.Action === "AllocateClientCredit" && e.Result === "Success" && e.Uin === partner.Uin));
   await p4.screenshot({ path: path.join(SHOTS, "partner-customers.png") });
+  // the customer's spend (a prepaid disk), its margin per customer and the month's total as the API has it
+  d.admin("recharge", "--uin", client.Uin, "--cents", "100000");
+  await d.cbs(client).CreateDisks({ Placement: { Zone: "ap-local-1" }, DiskType: "CLOUD_PREMIUM", DiskSize: 10,
+    DiskChargeType: "PREPAID", DiskChargePrepaid: { Period: 1, RenewFlag: "NOTIFY_AND_MANUAL_RENEW" } });
+  const mg = await api.request("DescribeAgentMargin", { SettleMonth: new Date(Number(JSON.parse(d.admin("clock")).Unix) * 1000).toISOString().slice(0, 7) });
+  const mrow = mg.MarginSet.find((r) => r.ClientUin === client.Uin && r.GoodsType === "cbs");
+  assert.ok(mrow && mrow.ListCost > 0 && mrow.Margin === mrow.RealCost - mrow.PartnerCost, JSON.stringify(mg));
   await p4.click("[data-testid=tab-agentbills]");
   await p4.waitForSelector("[data-testid=agent-bills]");
+  await p4.waitForSelector(`[data-testid=margin-total] >> text="¥${(mg.TotalMargin / 100).toFixed(2)}"`);
+  const shown = await p4.textContent(`[data-testid=agent-margin] tr[data-uin='${client.Uin}'] [data-testid=margin]`);
+  assert.equal(shown, (mg.MarginSet.filter((r) => r.ClientUin === client.Uin).reduce((x, r) => x + r.Margin, 0) / 100).toFixed(2));
   // a voucher issued to the customer, paid from the partner's cash, listed and read back through the API
   d.admin("recharge", "--uin", partner.Uin, "--cents", "10000");
   await p4.click("[data-testid=tab-vouchers]");

@@ -70,12 +70,27 @@ function Bills({ me }) {
   const [month, setMonth] = useState(monthOf(me.Now));
   const list = useLoad(() => api.call("partners", "DescribeAgentBills", { SettleMonth: month, Limit: 1000 }).then((r) => r.AgentBillSet || []), [month]);
   const total = (list.v || []).reduce((a, b) => a + Number(b.Amt || 0), 0);
+  // the margin per customer (partners DescribeAgentMargin, yun extension): the customer's real cost
+  // less the partner's cost at its own discount from the operator, summed over the products
+  const margin = useLoad(() => api.call("partners", "DescribeAgentMargin", { SettleMonth: month }), [month]);
+  const perClient = {};
+  for (const r of margin.v?.MarginSet || []) {
+    const c = perClient[r.ClientUin] || (perClient[r.ClientUin] = { ListCost: 0, RealCost: 0, PartnerCost: 0, Margin: 0 });
+    for (const k of Object.keys(c)) c[k] += Number(r[k] || 0);
+  }
+  const clients = Object.keys(perClient);
   return html`<div>
     <label class="inline">${t("bills.month")} <input type="month" name="partnerMonth" value=${month} onChange=${(e) => e.target.value && setMonth(e.target.value)} /></label>
     <${ErrorBox} error=${list.error} />
     ${list.v && html`<p>${t("bills.total")}: <strong data-testid="agent-total">¥${yuan(total / 100)}</strong></p>
       <table data-testid="agent-bills"><thead><tr><th>${t("partner.client")}</th><th>${t("partner.order")}</th><th>${t("bills.product")}</th><th>${t("partner.payMode")}</th><th>${t("bills.cost")}</th></tr></thead>
       <tbody>${list.v.length === 0 ? none(5) : list.v.map((b) => html`<tr><td>${b.ClientUin}</td><td class="mono">${b.OrderId}</td><td>${b.GoodsType}</td><td>${b.PayMode}</td><td>${yuan(b.Amt / 100)}</td></tr>`)}</tbody></table>`}
+    <${ErrorBox} error=${margin.error} />
+    ${margin.v && html`<h3>${t("partner.margin")}</h3>
+      <p>${t("partner.marginTotal")}: <strong data-testid="margin-total">¥${yuan(margin.v.TotalMargin / 100)}</strong></p>
+      <table data-testid="agent-margin"><thead><tr><th>${t("partner.client")}</th><th>${t("partner.listCost")}</th><th>${t("partner.realCost")}</th><th>${t("partner.partnerCost")}</th><th>${t("partner.margin")}</th></tr></thead>
+      <tbody>${clients.length === 0 ? none(5) : clients.map((u) => html`<tr data-uin=${u}><td>${u}</td><td>${yuan(perClient[u].ListCost / 100)}</td><td>${yuan(perClient[u].RealCost / 100)}</td>
+        <td>${yuan(perClient[u].PartnerCost / 100)}</td><td data-testid="margin">${yuan(perClient[u].Margin / 100)}</td></tr>`)}</tbody></table>`}
   </div>`;
 }
 
