@@ -107,8 +107,10 @@ test("restart: no lost, duplicated or orphaned instances; every instance ends RU
   const pids = pidsById();
   assert.deepEqual(Object.keys(pids).sort(), [...st.ids].sort(), `QEMUs: ${JSON.stringify(pids)}`);
   for (const id of st.ids) assert.equal(pids[id].length, 1, `${id} has ${pids[id].length} QEMU processes`);
-  // guests that were running before the crash are the same processes
-  for (const [id, p] of Object.entries(st.pidsBefore)) assert.deepEqual(pids[id], p, `${id} was restarted by the recovery`);
+  // guests that were RUNNING before the crash are the same processes (a QEMU of a PENDING instance,
+  // started but not yet recorded when yund died, may be replaced by the recovery: one QEMU still, above)
+  for (const [id, p] of Object.entries(st.pidsBefore))
+    if (id === st.first || st.before[id] === "RUNNING") assert.deepEqual(pids[id], p, `${id} was restarted by the recovery`);
   // run dirs: one per instance, the orphan is gone
   assert.deepEqual(runDirs(), [...st.ids].sort());
   // addresses stay unique
