@@ -7,6 +7,11 @@
  * The clock's offset lives in billing_state ("clock_offset"), so an operator's advance reaches
  * the running daemon (read on every pass) and survives restarts; only a daemon started with
  * --test-clock ("test_clock" = 1) accepts one.
+ *
+ * Every yund runs this thread, but only the holder of the lease "billing" (store/lease.c: a
+ * PostgreSQL advisory lock; on SQLite the host-role process) makes passes, so settlement, expiry,
+ * arrears and the registered jobs run once at a time across processes; the others poll for the
+ * lease and keep their clock's offset fresh for the API requests they answer.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,11 +22,13 @@
 #include <unistd.h>
 
 #include "billing/billing_int.h"
+#include "store/lease.h"
 
 static pthread_t thread;
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 static int running, kicked;
+static struct lease *lease; /* "billing": this process makes passes only while it holds it */
 
 int billing_state_get(struct store *s, const char *name, int64_t *v)
 {
@@ -100,6 +107,8 @@ static int pass(struct store *s)
             return -1;
     }
     while (through + 3600 <= now && running) {
+        if (!lease_hold(lease)) /* lost between two hours: the new holder goes on from settled_through */
+            return 0;
         if (settle_hour(s, through) != 0)
             return -1;
         int64_t end = through + 3600;
@@ -123,8 +132,11 @@ static void *main_loop(void *arg)
     (void)arg;
     struct store *s = store_thread();
     while (s) {
-        if (pass(s) != 0)
+        int lead = lease_hold(lease);
+        if (lead && pass(s) != 0)
             log_warn("billing: a pass did not complete (%s); it is retried", store_errmsg(s));
+        else if (!lead)
+            refresh_clock(s); /* the leader moves the test clock; this process's requests read it too */
         pthread_mutex_lock(&mu);
         if (!running) {
             pthread_mutex_unlock(&mu);
@@ -135,7 +147,7 @@ static void *main_loop(void *arg)
             clock_gettime(CLOCK_REALTIME, &ts);
             /* an advance of the test clock is seen within 250 ms; on wall time a pass every 5 s
              * moves arrears and expiry along soon enough (settlement waits for the hour anyway) */
-            if (clock_is_test()) {
+            if (clock_is_test() || !lead) { /* a follower polls for the lease about every 250 ms */
                 ts.tv_nsec += 250 * 1000000L;
                 if (ts.tv_nsec >= 1000000000L) {
                     ts.tv_sec++;
@@ -166,6 +178,7 @@ int billing_start(const struct config *cfg, int test_clock, char *err, size_t er
     }
     clock_set_test(test_clock);
     refresh_clock(s);
+    lease = lease_open("billing", !cfg->no_host);
     running = 1;
     if (pthread_create(&thread, NULL, main_loop, NULL) != 0) {
         running = 0;
@@ -184,21 +197,31 @@ void billing_stop(void)
     pthread_mutex_unlock(&mu);
     if (was)
         pthread_join(thread, NULL);
+    lease_close(lease);
+    lease = NULL;
 }
 
 int billing_clock_advance(struct store *s, const char *data_dir, int64_t seconds, int64_t *now, char *err,
                           size_t errlen)
 {
     int64_t test = 0, off = 0;
-    char lock[1100];
-    snprintf(lock, sizeof lock, "%s/yund.lock", data_dir);
-    int fd = open(lock, O_RDWR | O_CLOEXEC);
-    int free_lock = fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0; /* nobody holds it: no yund runs here */
-    if (fd >= 0)
-        close(fd);
-    if (fd < 0 || free_lock) {
-        snprintf(err, errlen, "no yund is running on %s: the clock belongs to a running daemon", data_dir);
-        return -1;
+    if (!strcmp(store_backend(s), "postgres")) { /* the clock moves when a billing leader runs, in any process */
+        if (lease_probe(s, "billing") != 1) {
+            snprintf(err, errlen,
+                     "no yund holds the billing lease on this store: the clock belongs to a running daemon");
+            return -1;
+        }
+    } else {
+        char lock[1100];
+        snprintf(lock, sizeof lock, "%s/yund.lock", data_dir);
+        int fd = open(lock, O_RDWR | O_CLOEXEC);
+        int free_lock = fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0; /* nobody holds it: no yund runs here */
+        if (fd >= 0)
+            close(fd);
+        if (fd < 0 || free_lock) {
+            snprintf(err, errlen, "no yund is running on %s: the clock belongs to a running daemon", data_dir);
+            return -1;
+        }
     }
     if (billing_state_get(s, "test_clock", &test) < 0 || !test) {
         snprintf(err, errlen, "the clock of this cloud is wall time: start yund with `yun up --test-clock` to move it");

@@ -230,16 +230,17 @@ int daemon_run(struct config *cfg)
         }
     }
     if (cfg->no_host) {
-        /* the controllers (compute, disks, billing's periodic jobs) run in the host process */
+        /* compute and disks are driven by the host process; billing's controller runs here when
+         * this process holds its lease (store/lease.c) */
         compute_api_start(cfg);
         clock_set_test(cfg->test_clock);
-        printf("  host role    : none (--no-host: API and object store only; controllers run in the host's yund)\n");
+        printf("  host role    : none (--no-host: API, object store, and billing while it holds the lease)\n");
     } else {
         if (compute_host_start(cfg, s, err, sizeof err) != 0)
             log_warn("host role unavailable, instances cannot run here: %s", err);
         block_start(cfg->data_dir); /* the disk worker: resumes half-done jobs, removes unowned files */
     }
-    if (!cfg->no_host && billing_start(cfg, cfg->test_clock, err, sizeof err) != 0) {
+    if (billing_start(cfg, cfg->test_clock, err, sizeof err) != 0) {
         fprintf(stderr, "yund: %s\n", err);
         return 1;
     }
@@ -273,8 +274,8 @@ int daemon_run(struct config *cfg)
     log_info("yund stopping (signal %d)", sig);
     http_set_ready(srv, 0);
     http_stop(srv);
+    billing_stop();
     if (!cfg->no_host) {
-        billing_stop();
         compute_host_stop();
         block_stop();
     }

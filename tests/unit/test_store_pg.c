@@ -1,7 +1,8 @@
 /* The PostgreSQL backend: the migration DDL it translates (always), and, when YUN_TEST_STORE names a
  * PostgreSQL (make test starts one with tests/pg/pg-up.sh), what store.h promises on it: placeholders,
  * blobs, booleans, constraint codes, a failed statement that undoes only itself, the write lock two
- * connections queue on, and migrations applied once. */
+ * connections queue on, migrations applied once, and leases (store/lease.c): one holder at a time,
+ * taken over when the holder lets go or its session is killed. */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "store/lease.h"
 #include "store/store.h"
 
 char *store_pg_translate_ddl(const char *sql);
@@ -158,12 +160,50 @@ static void write_lock_across_connections(void **state)
     store_close(s);
 }
 
+/* Two processes' leases on one name, as two leases of this one (each has its own session). */
+static void leases(void **state)
+{
+    (void)state;
+    if (!url() || !*url())
+        skip();
+    store_set_path(url());
+    struct store *s = open_pg();
+    struct lease *a = lease_open("unit", 0), *b = lease_open("unit", 0), *other = lease_open("unit-other", 0);
+    assert_int_equal(lease_probe(s, "unit"), 0);
+    assert_int_equal(lease_hold(a), 1);
+    assert_int_equal(lease_hold(a), 1); /* held: checked, not taken twice */
+    assert_int_equal(lease_hold(b), 0);
+    assert_int_equal(lease_hold(other), 1); /* names are independent */
+    assert_int_equal(lease_probe(s, "unit"), 1);
+    lease_close(a);
+    assert_int_equal(lease_hold(b), 1);
+    assert_int_equal(lease_hold(b), 1);
+    /* the holder's session dies (as when its process is killed): the lock goes with it */
+    a = lease_open("unit", 0);
+    assert_int_equal(lease_hold(a), 0);
+    assert_true(store_exec(s,
+                           "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE "
+                           "'yund-lease unit pid %' AND pid IN (SELECT pid FROM pg_locks WHERE locktype = 'advisory' "
+                           "AND granted)",
+                           NULL) >= 0);
+    for (int i = 0; i < 50 && lease_hold(a) != 1; i++)
+        usleep(100 * 1000);
+    assert_int_equal(lease_hold(a), 1);
+    assert_int_equal(lease_hold(b), 0); /* b finds out its session is gone and does not lead */
+    lease_close(a);
+    lease_close(b);
+    lease_close(other);
+    assert_int_equal(lease_probe(s, "unit"), 0);
+    store_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(ddl_translation),
         cmocka_unit_test(semantics),
         cmocka_unit_test(write_lock_across_connections),
+        cmocka_unit_test(leases),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
