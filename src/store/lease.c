@@ -11,7 +11,8 @@
  * holder checks its session on every lease_hold, so a holder cut off from the database stops
  * within one loop turn; TCP keepalives on the session (5 s idle, 1 s interval, 3 probes, both
  * sides) bound how long a dead peer keeps the lock over TCP. The session's application_name
- * ("yund-lease NAME pid PID") names the holder in pg_stat_activity.
+ * ("yund-lease NAME pid PID") names the holder in pg_stat_activity. Advisory locks are per
+ * database: the clouds of two databases on one server have leases of their own.
  *
  * The window in which two processes both believe they lead is bounded but not zero (a holder
  * whose connection breaks mid-pass finishes that unit of work): what runs under a lease must be
@@ -155,6 +156,7 @@ int lease_probe(struct store *s, const char *name)
     struct store_stmt *q =
         store_query(s,
                     "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1 AND "
+                    "database = (SELECT oid FROM pg_database WHERE datname = current_database()) AND "
                     "((classid::bigint << 32) | objid::bigint) = ?",
                     "i", key);
     int rc = q ? store_step(q) : STORE_ERROR;
