@@ -7,11 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "api/api.h"
 #include "api/codes.h"
 
 #define SIGNATURE_WINDOW 300
+#define STORE_ATTEMPTS   4 /* a mutating action whose transaction the store lost (STORE_BUSY) runs up to this often */
 
 static const struct identity_hooks *identity;
 
@@ -321,11 +323,34 @@ char *api_handle(const struct config *cfg, const struct api_http *req)
 
     ctx.out = json_object();
     int mutates = ctx.action->flags & A_MUTATES;
-    if (mutates && store_begin(s) != STORE_OK) {
-        set_err(&o, E_INTERNAL_ERROR, "The state store is busy; retry later.");
-        goto answer;
+    int rc;
+    char resource0[sizeof ctx.resource];
+    memcpy(resource0, ctx.resource, sizeof resource0);
+    /* A transaction the store lost to another (STORE_BUSY: a busy SQLite file, a PostgreSQL
+     * serialization failure, deadlock or lock timeout) is run again from the start, a few times:
+     * nothing of it was committed, and handlers act outside the store only in after_commit. */
+    for (int attempt = 1;; attempt++) {
+        if (mutates && store_begin(s) != STORE_OK) {
+            if (store_busy(s) && attempt < STORE_ATTEMPTS) {
+                usleep(attempt * 20000);
+                continue;
+            }
+            set_err(&o, E_INTERNAL_ERROR, "The state store is busy; retry later.");
+            goto answer;
+        }
+        rc = ctx.action->handler(&ctx);
+        if (!mutates || rc == 0 || !store_busy(s) || attempt >= STORE_ATTEMPTS)
+            break;
+        store_rollback(s);
+        log_warn("api: %s lost its transaction to another (%s); running it again", action_name, store_errmsg(s));
+        json_decref(ctx.out);
+        ctx.out = json_object();
+        ctx.code[0] = ctx.message[0] = 0;
+        ctx.after_commit = NULL;
+        ctx.discard = 0;
+        memcpy(ctx.resource, resource0, sizeof resource0);
+        usleep(attempt * 20000);
     }
-    int rc = ctx.action->handler(&ctx);
     if (rc != 0 && !ctx.code[0])
         api_fail(&ctx, E_INTERNAL_ERROR, "The action failed unexpectedly.");
     if (mutates && rc == 0 && ctx.discard) {

@@ -87,8 +87,10 @@ static int map_result(struct store *s, PGresult *r)
     const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
     if (state && !strncmp(state, "23", 2))
         return STORE_CONSTRAINT;
-    if (state && (!strcmp(state, "40001") || !strcmp(state, "40P01") || !strcmp(state, "55P03")))
+    if (state && (!strcmp(state, "40001") || !strcmp(state, "40P01") || !strcmp(state, "55P03"))) {
+        s->base.busy = 1; /* also when the caller sees only a NULL statement */
         return STORE_BUSY;
+    }
     return STORE_ERROR;
 }
 

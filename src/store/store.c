@@ -15,6 +15,14 @@
 #define OPS(s)       (((struct store_base *)(s))->ops)
 #define STMT_OPS(st) OPS(((struct store_stmt_base *)(st))->owner)
 
+/* Remembers a STORE_BUSY answer on the connection, for store_busy(). */
+static int note(struct store *s, int rc)
+{
+    if (rc == STORE_BUSY)
+        ((struct store_base *)s)->busy = 1;
+    return rc;
+}
+
 int store_pg_path(const char *path)
 {
     return path && (!strncmp(path, "postgres://", 11) || !strncmp(path, "postgresql://", 13));
@@ -33,8 +41,13 @@ void store_close(struct store *s)
 }
 
 const char *store_errmsg(struct store *s) { return OPS(s)->errmsg(s); }
-int store_begin(struct store *s) { return OPS(s)->begin(s); }
-int store_commit(struct store *s) { return OPS(s)->commit(s); }
+int store_begin(struct store *s)
+{
+    ((struct store_base *)s)->busy = 0;
+    return note(s, OPS(s)->begin(s));
+}
+int store_commit(struct store *s) { return note(s, OPS(s)->commit(s)); }
+int store_busy(struct store *s) { return ((struct store_base *)s)->busy; }
 void store_rollback(struct store *s) { OPS(s)->rollback(s); }
 int store_in_transaction(struct store *s) { return OPS(s)->in_transaction(s); }
 
@@ -47,7 +60,7 @@ struct store_stmt *store_query(struct store *s, const char *sql, const char *fmt
     return st;
 }
 
-int store_step(struct store_stmt *st) { return STMT_OPS(st)->step(st); }
+int store_step(struct store_stmt *st) { return note(((struct store_stmt_base *)st)->owner, STMT_OPS(st)->step(st)); }
 const char *store_text(struct store_stmt *st, int col) { return STMT_OPS(st)->text(st, col); }
 int64_t store_int(struct store_stmt *st, int col) { return STMT_OPS(st)->integer(st, col); }
 const void *store_blob(struct store_stmt *st, int col, size_t *len) { return STMT_OPS(st)->blob(st, col, len); }
@@ -65,7 +78,7 @@ int store_exec(struct store *s, const char *sql, const char *fmt, ...)
     va_start(ap, fmt);
     int rc = OPS(s)->exec(s, sql, fmt, ap);
     va_end(ap);
-    return rc;
+    return note(s, rc);
 }
 
 int64_t store_last_id(struct store *s) { return OPS(s)->last_id(s); }

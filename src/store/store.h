@@ -36,6 +36,10 @@ int store_begin(struct store *s); /* a write transaction (takes the write lock a
 int store_commit(struct store *s);
 void store_rollback(struct store *s);
 int store_in_transaction(struct store *s);
+/* 1 when a call on this connection since its last store_begin answered STORE_BUSY (SQLite busy;
+ * PostgreSQL serialization failure, deadlock, lock timeout): the transaction is lost, and running
+ * the whole of it again may succeed. */
+int store_busy(struct store *s);
 
 /* Parameters are described by fmt, one letter each: s = const char* (NULL binds NULL),
  * i = int64_t, b = (const void*, size_t) blob. Returns NULL on error (see store_errmsg). */

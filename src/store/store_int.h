@@ -37,6 +37,7 @@ struct store_ops {
 
 struct store_base {
     const struct store_ops *ops;
+    int busy; /* a call since the last store_begin failed with STORE_BUSY (store_busy) */
 };
 struct store_stmt_base {
     struct store *owner;

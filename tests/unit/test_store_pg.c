@@ -160,6 +160,33 @@ static void write_lock_across_connections(void **state)
     store_close(s);
 }
 
+/* A lock wait that times out is STORE_BUSY, and store_busy says so until the next store_begin (what
+ * the request path retries a mutating action on). */
+static void busy_is_reported(void **state)
+{
+    (void)state;
+    if (!url() || !*url())
+        skip();
+    struct store *s1 = open_pg(), *s2 = open_pg();
+    store_exec(s1, "DROP TABLE IF EXISTS unit_busy", NULL);
+    assert_int_equal(store_exec(s1, "CREATE TABLE unit_busy (k TEXT PRIMARY KEY, n BIGINT NOT NULL)", NULL), 0);
+    assert_int_equal(store_exec(s1, "INSERT INTO unit_busy VALUES ('x', 0)", NULL), 1);
+    assert_int_equal(store_exec(s2, "SET lock_timeout = 100", NULL), 0);
+    assert_int_equal(store_begin(s1), STORE_OK);
+    assert_int_equal(store_exec(s1, "UPDATE unit_busy SET n = 1 WHERE k = 'x'", NULL), 1);
+    assert_int_equal(store_busy(s2), 0);
+    assert_int_equal(store_exec(s2, "UPDATE unit_busy SET n = 2 WHERE k = 'x'", NULL), STORE_BUSY);
+    assert_int_equal(store_busy(s2), 1);
+    assert_int_equal(store_commit(s1), STORE_OK);
+    assert_int_equal(store_begin(s2), STORE_OK);
+    assert_int_equal(store_busy(s2), 0);
+    assert_int_equal(store_exec(s2, "UPDATE unit_busy SET n = 2 WHERE k = 'x'", NULL), 1);
+    assert_int_equal(store_commit(s2), STORE_OK);
+    store_exec(s1, "DROP TABLE unit_busy", NULL);
+    store_close(s1);
+    store_close(s2);
+}
+
 /* Two processes' leases on one name, as two leases of this one (each has its own session). */
 static void leases(void **state)
 {
@@ -203,6 +230,7 @@ int main(void)
         cmocka_unit_test(ddl_translation),
         cmocka_unit_test(semantics),
         cmocka_unit_test(write_lock_across_connections),
+        cmocka_unit_test(busy_is_reported),
         cmocka_unit_test(leases),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
