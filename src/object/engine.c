@@ -11,11 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/core.h"
 #include "meter/meter.h"
 #include "object/engine.h"
+#include "store/lease.h"
 
 static char root_dir[600];
 static int tmp_dirfd = -1;
@@ -350,8 +352,13 @@ static int referenced(struct store *s, const char *id)
 }
 
 /* Every file in tmp/ is an upload cut short (delete) or a committed file not yet moved (move). */
+/* A partial upload younger than this is kept at start while other processes share the store. */
+#define PEER_UPLOAD_S 86400
+
 static int recover_tmp(struct store *s, char *err, size_t errlen)
 {
+    /* other yund processes on this store (PostgreSQL) may be writing their uploads here right now */
+    int peers = lease_peers(s) > 0, kept = 0;
     DIR *d = fdopendir(dup(tmp_dirfd));
     if (!d) {
         snprintf(err, errlen, "%s/tmp: %s", root_dir, strerror(errno));
@@ -368,9 +375,12 @@ static int recover_tmp(struct store *s, char *err, size_t errlen)
             closedir(d);
             return -1;
         }
+        struct stat st;
         if (r) {
             engine_publish(e->d_name);
             moved++;
+        } else if (peers && fstatat(tmp_dirfd, e->d_name, &st, 0) == 0 && st.st_mtime > time(NULL) - PEER_UPLOAD_S) {
+            kept++;
         } else {
             unlinkat(tmp_dirfd, e->d_name, 0);
             dropped++;
@@ -378,8 +388,10 @@ static int recover_tmp(struct store *s, char *err, size_t errlen)
     }
     closedir(d);
     fsync(tmp_dirfd);
-    if (moved || dropped)
-        log_info("object store recovery: %d committed file(s) moved, %d partial upload(s) removed", moved, dropped);
+    if (moved || dropped || kept)
+        log_info("object store recovery: %d committed file(s) moved, %d partial upload(s) removed, %d of other "
+                 "processes kept",
+                 moved, dropped, kept);
     return 0;
 }
 

@@ -164,3 +164,20 @@ int lease_probe(struct store *s, const char *name)
     store_done(q);
     return n < 0 ? -1 : n > 0;
 }
+
+int lease_peers(struct store *s)
+{
+    if (strcmp(store_backend(s), "postgres"))
+        return -1;
+    char mine[64];
+    snprintf(mine, sizeof mine, "%% pid %ld", (long)getpid());
+    struct store_stmt *q = store_query(s,
+                                       "SELECT count(DISTINCT application_name) FROM pg_stat_activity WHERE datname = "
+                                       "current_database() AND application_name LIKE 'yund-lease %' AND "
+                                       "application_name NOT LIKE ?",
+                                       "s", mine);
+    int rc = q ? store_step(q) : STORE_ERROR;
+    int n = rc == STORE_FOUND ? (int)store_int(q, 0) : -1;
+    store_done(q);
+    return n;
+}

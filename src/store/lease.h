@@ -23,4 +23,8 @@ void lease_close(struct lease *l); /* releases it (NULL is fine) */
 /* 1 if a process holds NAME on this store, 0 if none, -1 on error (PostgreSQL only; on SQLite -1). */
 int lease_probe(struct store *s, const char *name);
 
+/* How many other yund processes use this store (each keeps a lease session, leader or not):
+ * 0 or more on PostgreSQL, -1 on SQLite or on error. */
+int lease_peers(struct store *s);
+
 #endif
