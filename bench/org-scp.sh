@@ -26,6 +26,7 @@ for _ in $(seq 1 200); do
   sleep 0.05
 done
 node bench/org-scp.js "127.0.0.1:$port" "$tmp" setup
+[ -x build/bench/scp_eval ] && build/bench/scp_eval # the evaluator alone, without HTTP or the store
 
 # req/s of the pre-signed DescribeZones of the credentials in dir $1
 measure() {

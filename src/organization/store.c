@@ -190,10 +190,11 @@ static int64_t count_of(struct store_stmt *q)
 json_t *ostore_nodes(struct store *s, int64_t org, int64_t limit, int64_t offset, int64_t *total)
 {
     *total = count_of(store_query(s, "SELECT count(*) FROM org_nodes WHERE org_id = ?", "i", org));
-    struct store_stmt *q = store_query(s,
-                                       "SELECT node_id, name, parent_node_id, remark, created, updated FROM org_nodes"
-                                       " WHERE org_id = ? ORDER BY created, node_id LIMIT ? OFFSET ?",
-                                       "iii", org, limit, offset);
+    struct store_stmt *q =
+        store_query(s,
+                    "SELECT node_id, name, parent_node_id, remark, created, updated FROM org_nodes"
+                    " WHERE org_id = ? ORDER BY parent_node_id <> 0, created, node_id LIMIT ? OFFSET ?",
+                    "iii", org, limit, offset);
     json_t *out = json_array();
     int rc = q ? 0 : -1;
     while (q && (rc = store_step(q)) == 1) {
