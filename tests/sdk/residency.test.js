@@ -15,9 +15,16 @@ const S3 = require("@aws-sdk/client-s3");
 const { startDaemon, rejectsWith, waitFor, freePort } = require("./lib/yund");
 const { s3Client, expectS3Error, awsCli, fetchUrl } = require("./lib/object_harness");
 const { setupMember, ALLOW_ALL } = require("./lib/org");
+const COS = require("cos-nodejs-sdk-v5");
 
 const LOCAL = "ap-local", LAB = "eu-lab";
-let d, m, s3Local, s3Lab, residency, allowAll, labLocation;
+let d, m, s3Local, s3Lab, residency, allowAll, labLocation, cosLabLocation;
+/* The COS SDK with its default host, BUCKET.cos.REGION.myqcloud.com (sent to the listener). */
+const cosCall = (method, params) => new Promise((resolve, reject) => {
+  const cos = new COS({ SecretId: m.admin.SecretId, SecretKey: m.admin.SecretKey, Protocol: "http:",
+    Ip: `127.0.0.1:${d.objectEndpoint.split(":")[2]}`, AutoSwitchHost: false });
+  cos[method](params, (err, data) => (err ? reject(err) : resolve(data)));
+});
 const doc = (...statement) => JSON.stringify({ version: "2.0", statement });
 const named = (e) => assert.match(e.message, /service control policy `ResidencyApLocal` \(PolicyId \d+\) denies it/);
 
@@ -45,6 +52,8 @@ before(async () => {
   await s3Lab.send(new S3.PutObjectCommand({ Bucket: "lab-src", Key: "obj", Body: "lab data" }));
   await s3Local.send(new S3.PutObjectCommand({ Bucket: "local-src", Key: "obj", Body: "local data" }));
   labLocation = (await s3Local.send(new S3.GetBucketLocationCommand({ Bucket: "lab-src" }))).LocationConstraint;
+  await cosCall("putBucket", { Bucket: "coslab-1250000000", Region: LAB }); // the region is the host's
+  cosLabLocation = (await s3Local.send(new S3.GetBucketLocationCommand({ Bucket: "coslab-1250000000" }))).LocationConstraint;
   const org = m.org;
   await org.EnablePolicyType({ OrganizationId: m.info.OrgId, PolicyType: "SERVICE_CONTROL_POLICY" });
   allowAll = (await org.CreatePolicy({ Name: "AllowAll", Type: "SERVICE_CONTROL_POLICY", Content: JSON.stringify(ALLOW_ALL) })).PolicyId;
@@ -66,6 +75,16 @@ test("CreateBucket in eu-lab is refused naming the policy (signed there, or by L
   named(await expectS3Error(s3Local.send(new S3.CreateBucketCommand({ Bucket: "lab-new", CreateBucketConfiguration: { LocationConstraint: LAB } })), "AccessDenied"));
   await s3Local.send(new S3.CreateBucketCommand({ Bucket: "local-new", CreateBucketConfiguration: { LocationConstraint: LOCAL } }));
   await expectS3Error(s3Local.send(new S3.HeadBucketCommand({ Bucket: "lab-new" })), "NotFound");
+});
+
+test("COS's region-in-host: a bucket made at BUCKET.cos.eu-lab.myqcloud.com is in eu-lab; now refused there, made in ap-local", async () => {
+  assert.equal(cosLabLocation, LAB);
+  const e = await cosCall("putBucket", { Bucket: "coslab2-1250000000", Region: LAB }).then(() => null, (x) => x);
+  assert.ok(e, "putBucket in eu-lab must be refused");
+  assert.equal(e.statusCode, 403);
+  assert.match(JSON.stringify(e), /ResidencyApLocal/);
+  await cosCall("putBucket", { Bucket: "coslocal-1250000000", Region: LOCAL });
+  assert.equal((await s3Local.send(new S3.GetBucketLocationCommand({ Bucket: "coslocal-1250000000" }))).LocationConstraint, LOCAL);
 });
 
 test("writes and reads in an eu-lab bucket made before the policy are refused; presigned URLs do not bypass it", async () => {
