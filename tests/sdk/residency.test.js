@@ -149,6 +149,18 @@ test("each decision is in the audit log with the policy that decided", () => {
   assert.match(allowed[0].Reason, /allowed by service control policies `AllowAll` \(PolicyId \d+\)/);
 });
 
+test("cloudaudit LookUpEvents shows the member its refusals with the policy (CloudAuditEvent)", async () => {
+  const audit = d.common("2019-03-19", m.admin);
+  const r = await audit.request("LookUpEvents", { StartTime: 0, EndTime: Math.floor(Date.now() / 1000) + 86400, MaxResults: 50,
+    LookupAttributes: [{ AttributeKey: "EventName", AttributeValue: "CreateDisks" }] });
+  const refused = r.Events.filter((e) => e.ErrorCode === "UnauthorizedOperation");
+  assert.equal(refused.length, 1);
+  assert.match(JSON.parse(refused[0].CloudAuditEvent).reason, /`ResidencyApLocal` \(PolicyId \d+\) denies it/);
+  const allowed = r.Events.filter((e) => e.ErrorCode === "0");
+  assert.equal(allowed.length, 1);
+  assert.match(JSON.parse(allowed[0].CloudAuditEvent).reason, /allowed by service control policies `AllowAll`/);
+});
+
 test("a cross-region copy an SCP allows is audited with the policy that allowed it", async () => {
   await m.org.DetachPolicy({ TargetId: Number(m.memberUin), TargetType: "MEMBER", PolicyId: residency });
   await s3Local.send(new S3.CopyObjectCommand({ Bucket: "local-dst", Key: "from-lab", CopySource: "lab-src/obj" }));
