@@ -30,7 +30,7 @@ int api_authorize_in_region(struct api_ctx *ctx, const char *region)
                                .region = region};
     int allowed = identity ? identity->authorize(ctx->store, &ar) : -1;
     if (allowed < 0)
-        return api_fail(ctx, E_INTERNAL_ERROR, "Policy evaluation failed."), -1;
+        return api_fail(ctx, E_INTERNAL_ERROR, "Policy evaluation failed.");
     snprintf(ctx->reason, sizeof ctx->reason, "%s", ar.why);
     if (allowed == 0) {
         api_fail(ctx, E_UNAUTHORIZED_OPERATION, "You are not authorized to perform operation (%s) in region (%s)%s%s.",

@@ -708,8 +708,7 @@ enum policy_effect policy_scp_evaluate(json_t *levels, const struct policy_conte
         char names[400] = "";
         json_array_foreach (unallowed_policies, j, p)
             add_name(names, sizeof names, p);
-        snprintf(why, len, "no service control policy attached to %s allows it (%s)", unallowed ? unallowed : "",
-                 names);
+        snprintf(why, len, "no service control policy attached to %s allows it (%s)", unallowed, names);
         return POLICY_NONE;
     }
     snprintf(why, len, "allowed by service control policies %s", allowed_by[0] ? allowed_by : "(none deny it)");

@@ -416,6 +416,22 @@ static int create_policy(struct api_ctx *ctx)
     return 0;
 }
 
+/* The checks of UpdatePolicy's new name and content; 0 or -1 (error set). */
+static int check_update(struct api_ctx *ctx, const struct org *o, const struct org_policy *p, const char *name,
+                        const char *content)
+{
+    if (!valid_name(name, 128, "_"))
+        return api_fail(ctx, E_INVALID_PARAMETER_VALUE, "Name `%s` must be 1 to 128 letters, digits or _.", name);
+    if (check_content(ctx, content) != 0)
+        return -1;
+    int used = ostore_policy_name_used(ctx->store, o->id, name, p->id);
+    if (used < 0)
+        return store_failed(ctx);
+    if (used)
+        return api_fail(ctx, E_ORG_POLICY_NAME_USED, "A policy named `%s` already exists.", name);
+    return 0;
+}
+
 static int update_policy(struct api_ctx *ctx)
 {
     struct org o;
@@ -424,15 +440,9 @@ static int update_policy(struct api_ctx *ctx)
         find_policy(ctx, &o, api_int(ctx, "PolicyId", 0), &p) != 0)
         return -1;
     const char *name = api_str(ctx, "Name", p.name), *content = api_str(ctx, "Content", p.content);
-    int rc = -1;
-    if (!valid_name(name, 128, "_"))
-        api_fail(ctx, E_INVALID_PARAMETER_VALUE, "Name `%s` must be 1 to 128 letters, digits or _.", name);
-    else if (check_content(ctx, content) != 0)
-        ;
-    else if ((rc = ostore_policy_name_used(ctx->store, o.id, name, p.id)) != 0)
-        rc < 0 ? store_failed(ctx) : api_fail(ctx, E_ORG_POLICY_NAME_USED, "A policy named `%s` already exists.", name),
-            rc = -1;
-    else if (ostore_policy_update(ctx->store, o.id, p.id, name, content, api_str(ctx, "Description", p.description)))
+    int rc = check_update(ctx, &o, &p, name, content);
+    if (rc == 0 &&
+        ostore_policy_update(ctx->store, o.id, p.id, name, content, api_str(ctx, "Description", p.description)) != 0)
         rc = store_failed(ctx);
     ostore_policy_free(&p);
     return rc;
