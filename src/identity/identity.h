@@ -45,6 +45,8 @@ void identity_set_scp_source(identity_scp_fn fn);
 /* identity_create_account_tx's account made an organization member: a role
  * OrganizationAccessControlRole its management account's root may assume, with every right (role.c). */
 int identity_create_org_access_role(struct store *s, const char *member_uin, const char *host_uin);
+/* The member leaves: that role and its sessions are deleted (role.c). 0 or -1. */
+int identity_remove_org_access_role(struct store *s, const char *member_uin);
 void identity_changed(void);               /* after any committed change: cached keys are read again */
 int identity_note_change(struct store *s); /* in a change's transaction: other processes on the store notice it */
 

@@ -433,3 +433,18 @@ int identity_create_org_access_role(struct store *s, const char *member_uin, con
         return -1;
     return 0;
 }
+
+/* An account leaving its organization: the management account's role in it goes, and with it
+ * every session of that role (the role's policy stays, attached to nothing). 0 or -1. */
+int identity_remove_org_access_role(struct store *s, const char *member_uin)
+{
+    const char *in = "(SELECT role_id FROM roles WHERE owner_uin = ? AND name = 'OrganizationAccessControlRole')";
+    char sessions[160], policies[160];
+    snprintf(sessions, sizeof sessions, "DELETE FROM role_sessions WHERE role_id IN %s", in);
+    snprintf(policies, sizeof policies, "DELETE FROM role_policies WHERE role_id IN %s", in);
+    if (store_exec(s, sessions, "s", member_uin) < 0 || store_exec(s, policies, "s", member_uin) < 0 ||
+        store_exec(s, "DELETE FROM roles WHERE owner_uin = ? AND name = 'OrganizationAccessControlRole'", "s",
+                   member_uin) < 0)
+        return -1;
+    return 0;
+}

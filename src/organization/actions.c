@@ -341,6 +341,8 @@ static int move_one(struct api_ctx *ctx, const struct org *o, const char *uin, i
 static int delete_one(struct api_ctx *ctx, const struct org *o, const char *uin, int64_t unused)
 {
     (void)unused;
+    if (identity_remove_org_access_role(ctx->store, uin) != 0)
+        return -1;
     return ostore_member_delete(ctx->store, o->id, uin);
 }
 

@@ -177,6 +177,10 @@ test("DisablePolicyType lifts every bound; DeleteOrganizationMembers takes the a
   await rejectsWith(c.instances(), "UnauthorizedOperation");
   await org.DeleteOrganizationMembers({ MemberUin: [Number(m.memberUin)] });
   await c.instances();
+  // the management account's role in the account is gone, and its session with it
+  await rejectsWith(d.cvm(m.session).DescribeZones({}), /^AuthFailure/);
+  await rejectsWith(d.sts().AssumeRole({ RoleArn: `qcs::cam::uin/${m.memberUin}:roleName/OrganizationAccessControlRole`,
+    RoleSessionName: "again" }), /./);
   assert.equal((await org.DescribeOrganizationMembers({ Offset: 0, Limit: 10 })).Total, 0);
   await rejectsWith(orgClient(d, m.admin).DescribeOrganization({}), "ResourceNotFound.OrganizationNotExist");
   await rejectsWith(org.DeleteOrganizationMembers({ MemberUin: [Number(m.memberUin)] }),
