@@ -11,7 +11,7 @@
 const { test, before, after } = require("node:test");
 const assert = require("node:assert/strict");
 const { startDaemon, rejectsWith } = require("./lib/yund");
-const { orgClient, setupMember, ALLOW_ALL } = require("./lib/org");
+const { orgClient, setupMember, memberRoot, ALLOW_ALL } = require("./lib/org");
 
 let d, org, m;
 const pol = {};
@@ -113,13 +113,19 @@ test("before EnablePolicyType attached SCPs bound nothing; then a member with fu
   assert.match(e.message, new RegExp(`PolicyId ${pol.noInstances}`));
   // the management account's own session in the member is an identity of the member too
   await refused(c.sessionInstances(), /NoDescribeInstances/);
+  // and so is the member's root (signed in to the console, whose calls take the API's path)
+  const root = await memberRoot(d, m.memberUin);
+  const byRoot = await root("cvm", "2017-03-12", "DescribeInstances");
+  assert.equal(byRoot.Error?.Code, "UnauthorizedOperation", JSON.stringify(byRoot));
+  assert.match(byRoot.Error.Message, /NoDescribeInstances/);
+  assert.ok((await root("cvm", "2017-03-12", "DescribeZones")).ZoneSet, "the root's other calls work");
   await c.zones();
   await c.users();
   // the management account itself is bounded by nothing
   await d.cvm().DescribeInstances({});
   // the refusal is audited with the policy that decided
   const rec = d.audit(50).filter((x) => x.Action === "DescribeInstances" && x.Uin === m.memberUin);
-  assert.ok(rec.length >= 2, "both refusals audited");
+  assert.ok(rec.length >= 3, "the three refusals audited");
   assert.ok(rec.every((x) => x.Result === "UnauthorizedOperation" && /NoDescribeInstances/.test(x.Reason)), JSON.stringify(rec));
 });
 

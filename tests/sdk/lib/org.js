@@ -40,4 +40,25 @@ async function setupMember(d, { memberName = "member1", nodeName = "prod", creat
   return { org, info, rootNode: info.RootNodeId, node, memberUin, session, admin };
 }
 
-module.exports = { orgClient, setupMember, ALLOW_ALL };
+/* The member's root account, signed in to the console with a password the operator sets (its
+ * API key is never handed out): returns call(service, version, action, params) -> the envelope. */
+async function memberRoot(d, uin) {
+  const password = "Member-root-pw1";
+  const r = d.run(["admin", "password", "--data", d.dataDir, "--uin", uin, ...(d.store ? ["--store", d.store] : [])],
+    { input: password + "\n" });
+  assert.equal(r.status, 0, r.stderr);
+  const origin = `http://127.0.0.1:${d.port}`;
+  const login = await fetch(`${origin}/console/api/login`, { method: "POST",
+    headers: { Origin: origin, "Content-Type": "application/json" }, body: JSON.stringify({ Uin: uin, Password: password }) });
+  assert.equal(login.status, 200, await login.clone().text());
+  const cookies = login.headers.getSetCookie().map((c) => c.split(";")[0]);
+  const csrf = cookies.find((c) => c.startsWith("yun_csrf=")).slice("yun_csrf=".length);
+  return async (service, version, action, params = {}) => {
+    const res = await fetch(`${origin}/console/api/call`, { method: "POST",
+      headers: { Cookie: cookies.join("; "), "X-CSRF-Token": csrf, Origin: origin, "Content-Type": "application/json" },
+      body: JSON.stringify({ Service: service, Version: version, Action: action, Region: "ap-local", Params: params }) });
+    return (await res.json()).Response;
+  };
+}
+
+module.exports = { orgClient, setupMember, memberRoot, ALLOW_ALL };
