@@ -119,6 +119,7 @@ struct api_ctx {
     char resource[1024];        /* what the action touched, for the audit record */
     void (*after_commit)(void); /* runs once the action's changes are committed (e.g. wake a controller) */
     int discard;                /* success, but roll back what the handler wrote (DryRun) */
+    char reason[256];           /* for the audit record: the service control policy that decided */
 };
 
 typedef int (*action_fn)(struct api_ctx *ctx);
@@ -165,6 +166,9 @@ int api_fail(struct api_ctx *ctx, const char *code, const char *fmt, ...) __attr
 const char *api_str(struct api_ctx *ctx, const char *name, const char *dflt);
 int64_t api_int(struct api_ctx *ctx, const char *name, int64_t dflt);
 int api_has(struct api_ctx *ctx, const char *name);
+/* Authorises the request's action once more as made in region (a copy's destination): 1 allowed,
+ * 0 refused (UnauthorizedOperation set, naming the policy), -1 error (set). */
+int api_authorize_in_region(struct api_ctx *ctx, const char *region);
 
 /* ---- the HTTP side's view of a request (dispatch.c) ---- */
 struct api_http {
@@ -224,6 +228,7 @@ void audit_record(struct store *s, const struct api_ctx *ctx, const char *result
 struct audit_entry {
     const char *owner_uin, *user_uin, *source_ip, *service, *action, *resource, *result, *request_id;
     const struct principal *who; /* optional: a role session's also records the session and who assumed it */
+    const char *reason;          /* optional: the policy that decided (service control policies) */
 };
 int audit_write(struct store *s, const struct audit_entry *e);
 extern const struct migration audit_migrations[];
@@ -240,6 +245,8 @@ struct authz_request {
     int explicit_deny;     /* out: a statement denied it (not only nothing allowed it) */
     const char *source_ip; /* "" when unknown: conditions on qcs:ip then cannot be evaluated */
     int64_t now;
+    const char *region; /* the region the request acts in (qcs:requested_region); "" or NULL: none */
+    char why[256];      /* out: the service control policy that decided, when one bounds the caller */
 };
 
 #endif

@@ -33,6 +33,8 @@ const struct migration audit_migrations[] = {
     {2, "ALTER TABLE audit_log ADD COLUMN role_session TEXT NOT NULL DEFAULT '';"
         "ALTER TABLE audit_log ADD COLUMN assumed_by_uin TEXT NOT NULL DEFAULT '';"
         "ALTER TABLE audit_log ADD COLUMN assumed_by_sub_uin TEXT NOT NULL DEFAULT '';"},
+    /* the policy that decided, when a service control policy bounds the caller */
+    {3, "ALTER TABLE audit_log ADD COLUMN reason TEXT NOT NULL DEFAULT '';"},
 };
 const int audit_migration_count = sizeof audit_migrations / sizeof audit_migrations[0];
 
@@ -45,11 +47,11 @@ int audit_write(struct store *s, const struct audit_entry *e)
     int rc =
         store_exec(s,
                    "INSERT INTO audit_log (time, owner_uin, user_uin, source_ip, service, action, resource, result, "
-                   "request_id, role_session, assumed_by_uin, assumed_by_sub_uin)"
-                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                   "isssssssssss", time_now(), e->owner_uin, e->user_uin, e->source_ip, e->service, e->action,
+                   "request_id, role_session, assumed_by_uin, assumed_by_sub_uin, reason)"
+                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   "issssssssssss", time_now(), e->owner_uin, e->user_uin, e->source_ip, e->service, e->action,
                    e->resource && *e->resource ? e->resource : "*", e->result, e->request_id, session,
-                   role ? role->assumed_by_uin : "", role ? role->assumed_by_sub_uin : "");
+                   role ? role->assumed_by_uin : "", role ? role->assumed_by_sub_uin : "", e->reason ? e->reason : "");
     if (rc < 0)
         log_error("audit: cannot record %s %s: %s", e->action, e->request_id, store_errmsg(s));
     return rc < 0 ? -1 : 0;
@@ -65,6 +67,7 @@ void audit_record(struct store *s, const struct api_ctx *ctx, const char *result
                             .resource = ctx->resource[0] ? ctx->resource : "*",
                             .result = result,
                             .request_id = ctx->request_id,
-                            .who = &ctx->who};
+                            .who = &ctx->who,
+                            .reason = ctx->reason};
     audit_write(s, &e);
 }

@@ -19,6 +19,29 @@ static const struct identity_hooks *identity;
 
 void api_set_identity(const struct identity_hooks *hooks) { identity = hooks; }
 
+int api_authorize_in_region(struct api_ctx *ctx, const char *region)
+{
+    char act[160], res[256];
+    snprintf(act, sizeof act, "%s:%s", ctx->action->service, ctx->action->name);
+    snprintf(res, sizeof res, "qcs::%s:%s:uin/%s:*", ctx->action->service, region, ctx->who.owner_uin);
+    struct authz_request ar = {.who = &ctx->who,
+                               .action = act,
+                               .resource = res,
+                               .source_ip = ctx->source_ip,
+                               .now = time_now(),
+                               .region = region};
+    int allowed = identity ? identity->authorize(ctx->store, &ar) : -1;
+    if (allowed < 0)
+        return api_fail(ctx, E_INTERNAL_ERROR, "Policy evaluation failed.");
+    snprintf(ctx->reason, sizeof ctx->reason, "%s", ar.why);
+    if (allowed == 0) {
+        api_fail(ctx, E_UNAUTHORIZED_OPERATION, "You are not authorized to perform operation (%s) in region (%s)%s%s.",
+                 act, region, ar.why[0] ? ": " : "", ar.why);
+        return 0;
+    }
+    return 1;
+}
+
 int api_fail(struct api_ctx *ctx, const char *code, const char *fmt, ...)
 {
     snprintf(ctx->code, sizeof ctx->code, "%s", code);
@@ -295,7 +318,8 @@ char *api_handle(const struct config *cfg, const struct api_http *req)
     ctx.store = s;
     resources = api_resources(&ctx);
     api_resources_summary(resources, ctx.resource, sizeof ctx.resource);
-    if (!ctx.who.is_root) {
+    {
+        /* root too: a service control policy bounds every identity of a member account */
         char act[160];
         snprintf(act, sizeof act, "%s:%s", ctx.action->service, ctx.action->name);
         size_t nres = json_array_size(resources);
@@ -308,15 +332,18 @@ char *api_handle(const struct config *cfg, const struct api_http *req)
                                    .resources = names,
                                    .nresources = (int)nres,
                                    .source_ip = ctx.source_ip,
-                                   .now = time_now()};
+                                   .now = time_now(),
+                                   .region = ctx.region};
         int allowed = identity ? identity->authorize(s, &ar) : -1;
+        snprintf(ctx.reason, sizeof ctx.reason, "%s", ar.why);
         if (allowed != 1) {
             if (allowed < 0)
                 set_err(&o, E_INTERNAL_ERROR, "Policy evaluation failed.");
             else
                 set_err(&o, E_UNAUTHORIZED_OPERATION,
-                        "You are not authorized to perform operation (%s) on resource (%s).", act,
-                        ar.denied >= 0 && (size_t)ar.denied < nres ? names[ar.denied] : ctx.resource);
+                        "You are not authorized to perform operation (%s) on resource (%s)%s%s.", act,
+                        ar.denied >= 0 && (size_t)ar.denied < nres ? names[ar.denied] : ctx.resource,
+                        ar.why[0] ? ": " : "", ar.why);
             goto answer;
         }
     }

@@ -2,6 +2,9 @@
  * snapshot: CreateSnapshot, DescribeSnapshots, DeleteSnapshots. A snapshot is a full,
  * standalone qcow2 copy of a data disk (so deleting the disk or other snapshots never breaks
  * it); the worker makes it (CREATING -> NORMAL) and removes it (DELETING -> gone).
+ * CopySnapshotCrossRegions is not implemented: it answers the residency decision of each
+ * destination (a service control policy may refuse it, naming the policy) and then
+ * UnsupportedOperation, so no copy leaves its region unseen.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -184,6 +187,34 @@ static int delete_snapshots(struct api_ctx *ctx)
     return 0;
 }
 
+static int copy_snapshot_cross_regions(struct api_ctx *ctx)
+{
+    const char *id = api_str(ctx, "SnapshotId", "");
+    struct store_stmt *q =
+        store_query(ctx->store, "SELECT 1 FROM cbs_snapshots WHERE snapshot_id = ? AND owner_uin = ?", "ss", id,
+                    ctx->who.owner_uin);
+    int rc = q ? store_step(q) : -1;
+    store_done(q);
+    if (rc < 0)
+        return api_fail(ctx, E_INTERNAL_ERROR, "The snapshot could not be read.");
+    if (rc == 0)
+        return api_fail(ctx, E_INVALID_SNAPSHOT_ID_NOT_FOUND, "The snapshot `%s` does not exist.", id);
+    snprintf(ctx->resource, sizeof ctx->resource, "qcs::cbs:%s:uin/%s:snap/%s", ctx->region, ctx->who.owner_uin, id);
+    size_t i;
+    json_t *v;
+    json_array_foreach (json_object_get(ctx->params, "DestinationRegions"), i, v) {
+        const char *region = json_string_value(v);
+        if (!config_find_region(ctx->config, region))
+            return api_fail(ctx, E_INVALID_PARAMETER_VALUE, "DestinationRegions: the region `%s` is not supported.",
+                            region);
+        if (api_authorize_in_region(ctx, region) != 1) /* the copy would create the snapshot there */
+            return -1;
+    }
+    return api_fail(ctx, E_UNSUPPORTED_OPERATION,
+                    "Copying snapshots across regions is not implemented in yun (the copy was allowed%s%s).",
+                    ctx->reason[0] ? ": " : "", ctx->reason);
+}
+
 static const char *const orders[] = {"ASC", "DESC", NULL};
 static const char *const order_fields[] = {"CREATE_TIME", NULL};
 static const char *const usages[] = {"SYSTEM_DISK", "DATA_DISK", NULL};
@@ -201,7 +232,13 @@ static const struct param p_describe[] = {P_STRS("SnapshotIds", 0, 100, 32),
 static const struct param p_delete[] = {P_STRS("SnapshotIds", P_REQUIRED, 100, 32), P_BOOL("DeleteBindImages", 0),
                                         P_END};
 
+static const struct param p_copy_regions[] = {P_STR("SnapshotId", P_REQUIRED, 1, 32),
+                                              P_STRS("DestinationRegions", P_REQUIRED, 16, 64),
+                                              P_STR("SnapshotName", 0, 1, 60), P_END};
+
 static const struct action snapshot_actions[] = {
+    {"cbs", CBS, "CopySnapshotCrossRegions", copy_snapshot_cross_regions, p_copy_regions, A_MUTATES | A_REGIONAL,
+     "snap/${SnapshotId}"},
     {"cbs", CBS, "CreateSnapshot", create_snapshot, p_create, A_MUTATES | A_REGIONAL, "volume/${DiskId}"},
     {"cbs", CBS, "DescribeSnapshots", describe_snapshots, p_describe, A_REGIONAL, "snap/${SnapshotIds|*}"},
     {"cbs", CBS, "DeleteSnapshots", delete_snapshots, p_delete, A_MUTATES | A_REGIONAL, "snap/${SnapshotIds}"},

@@ -67,7 +67,7 @@ static int audit(int argc, char **argv)
     struct store_stmt *q =
         store_query(s,
                     "SELECT time, owner_uin, user_uin, source_ip, service, action, resource, result, request_id,"
-                    " role_session, assumed_by_uin, assumed_by_sub_uin"
+                    " role_session, assumed_by_uin, assumed_by_sub_uin, reason"
                     " FROM (SELECT * FROM audit_log ORDER BY id DESC LIMIT ?) AS recent ORDER BY id",
                     "i", limit);
     int rc;
@@ -83,6 +83,8 @@ static int audit(int argc, char **argv)
             json_object_set_new(j, "AssumedByUin", json_string(store_text(q, 10)));
             json_object_set_new(j, "AssumedBySubUin", json_string(store_text(q, 11)));
         }
+        if (*store_text(q, 12)) /* the service control policy that decided */
+            json_object_set_new(j, "Reason", json_string(store_text(q, 12)));
         char *line = json_dumps(j, JSON_COMPACT);
         printf("%s\n", line);
         free(line);

@@ -60,15 +60,16 @@ static int lookup_events(struct api_ctx *ctx)
     const char *owner = op == 1 ? account : ctx->who.owner_uin;
     char like[300];
     snprintf(like, sizeof like, "%%%s%%", resource);
-    struct store_stmt *q = store_query(
-        ctx->store,
-        "SELECT id, time, owner_uin, user_uin, source_ip, service, action, resource, result, request_id, role_session"
-        " FROM audit_log WHERE id < ? AND time >= ? AND time <= ? AND (? = '' OR owner_uin = ?)"
-        " AND (? = '' OR action = ?) AND (? = '' OR service = ?) AND (? = '' OR user_uin = ?)"
-        " AND (? = '' OR request_id = ?) AND (? = '' OR resource LIKE ?) AND (? = '' OR result = ?)"
-        " ORDER BY id DESC LIMIT ?",
-        "iiissssssssssssssi", below, start, end, owner, owner, event, event, service, service, user, user, request,
-        request, resource, like, result, result, max + 1);
+    struct store_stmt *q =
+        store_query(ctx->store,
+                    "SELECT id, time, owner_uin, user_uin, source_ip, service, action, resource, result, request_id, "
+                    "role_session, reason"
+                    " FROM audit_log WHERE id < ? AND time >= ? AND time <= ? AND (? = '' OR owner_uin = ?)"
+                    " AND (? = '' OR action = ?) AND (? = '' OR service = ?) AND (? = '' OR user_uin = ?)"
+                    " AND (? = '' OR request_id = ?) AND (? = '' OR resource LIKE ?) AND (? = '' OR result = ?)"
+                    " ORDER BY id DESC LIMIT ?",
+                    "iiissssssssssssssi", below, start, end, owner, owner, event, event, service, service, user, user,
+                    request, request, resource, like, result, result, max + 1);
     if (!q)
         return api_fail(ctx, E_INTERNAL_ERROR, "The audit log is unavailable: %s", store_errmsg(ctx->store));
     json_t *events = json_array();
@@ -95,6 +96,14 @@ static int lookup_events(struct api_ctx *ctx)
                                         strcmp(res, "Success") ? res : "0", "ResourceTypeCn", "", "Resources",
                                         "ResourceType", store_text(q, 5), "ResourceName", store_text(q, 7), "SecretId",
                                         store_text(q, 10), "Status", (json_int_t)(strcmp(res, "Success") ? 1 : 0)));
+        if (*store_text(q, 11)) { /* the service control policy that decided, in the raw event */
+            json_t *raw = json_pack("{s:s}", "reason", store_text(q, 11));
+            char *text = json_dumps(raw, JSON_COMPACT);
+            json_object_set_new(json_array_get(events, json_array_size(events) - 1), "CloudAuditEvent",
+                                json_string(text ? text : ""));
+            free(text);
+            json_decref(raw);
+        }
     }
     store_done(q);
     if (rc < 0) {

@@ -429,18 +429,82 @@ static enum policy_effect effect_of(json_t *docs, const struct policy_context *p
     return effect;
 }
 
+/*
+ * Service control policies: the organization service tells which SCPs lie on an account's path
+ * (identity_set_scp_source). The answer, parsed, is cached per account like keys are: an entry
+ * is good for the generation it was read in, so the commit of an AttachPolicy/DetachPolicy
+ * (identity_changed) makes every cached path stale at once, and on a shared store the
+ * per-request generation row does the same for changes made by other processes.
+ */
+#define SCP_CACHE        256
+#define SCP_CACHE_TTL_MS 5000
+
+struct cached_scp {
+    char uin[24];
+    json_t *levels; /* NULL: nothing bounds the account */
+    uint64_t generation;
+    int64_t expires_ms;
+};
+
+static identity_scp_fn scp_source;
+static struct cached_scp scp_cache[SCP_CACHE];
+static pthread_mutex_t scp_cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void identity_set_scp_source(identity_scp_fn fn) { scp_source = fn; }
+
+/* The SCP levels bounding account (a new reference, or NULL for none); 0, or -1 on a store error. */
+static int scp_levels(struct store *s, const char *account, json_t **out)
+{
+    *out = NULL;
+    if (!scp_source || strlen(account) >= sizeof scp_cache[0].uin)
+        return 0;
+    struct cached_scp *c = &scp_cache[hash_fnv1a(account) % SCP_CACHE];
+    int hit = 0;
+    pthread_mutex_lock(&scp_cache_lock);
+    if (c->generation == generation && c->expires_ms > time_now_ms() && !strcmp(c->uin, account)) {
+        *out = json_incref(c->levels);
+        hit = 1;
+    }
+    pthread_mutex_unlock(&scp_cache_lock);
+    if (hit)
+        return 0;
+    uint64_t gen = generation; /* read before the store: a change committed meanwhile makes this entry stale */
+    int err = 0;
+    json_t *levels = scp_source(s, account, &err);
+    if (err)
+        return -1;
+    pthread_mutex_lock(&scp_cache_lock);
+    json_t *old = c->levels;
+    snprintf(c->uin, sizeof c->uin, "%s", account);
+    c->levels = json_incref(levels);
+    c->generation = gen;
+    c->expires_ms = time_now_ms() + SCP_CACHE_TTL_MS;
+    pthread_mutex_unlock(&scp_cache_lock);
+    json_decref(old);
+    *out = levels;
+    return 0;
+}
+
 /* Allowed only if every resource the request names is allowed by some statement and none is
  * denied by any: a specific deny on one of several resources refuses the whole request. A role
  * session is evaluated like a sub-user, with its role's policies, and then also needs its
- * session's narrowing Policy (if AssumeRole gave one) to allow each resource. */
+ * session's narrowing Policy (if AssumeRole gave one) to allow each resource. Root may do
+ * anything its account may. Then, for every identity of an organization's member account, root
+ * included, the SCPs on the account's path must allow it too (policy_scp_evaluate). */
 int identity_authorize(struct store *s, struct authz_request *req)
 {
     req->denied = -1;
     req->explicit_deny = 0;
-    if (req->who->is_root)
+    req->why[0] = 0;
+    json_t *scp;
+    if (scp_levels(s, req->who->owner_uin, &scp) != 0)
+        return -1;
+    if (req->who->is_root && !scp)
         return 1;
-    json_t *docs, *boundary = NULL;
-    if (req->who->is_role) {
+    json_t *docs = NULL, *boundary = NULL;
+    if (req->who->is_root) {
+        docs = json_array(); /* root: its own account allows everything */
+    } else if (req->who->is_role) {
         docs =
             attached_documents(s,
                                "SELECT p.document FROM role_policies rp JOIN policies p ON p.policy_id = rp.policy_id"
@@ -448,6 +512,7 @@ int identity_authorize(struct store *s, struct authz_request *req)
                                req->who->user_uin, req->who->owner_uin);
         if (docs && sts_session_policy(s, req->who->secret_id, &boundary) != 0) {
             json_decref(docs);
+            json_decref(scp);
             return -1;
         }
     } else {
@@ -457,12 +522,15 @@ int identity_authorize(struct store *s, struct authz_request *req)
                                " WHERE up.user_uin = ? AND up.owner_uin = ?",
                                req->who->user_uin, req->who->owner_uin);
     }
-    if (!docs)
+    if (!docs) {
+        json_decref(scp);
         return -1;
+    }
     const char *one[1] = {req->resource ? req->resource : "*"};
     const char *const *names = req->nresources > 0 ? req->resources : one;
     int n = req->nresources > 0 ? req->nresources : 1;
     int result = 1, first_unallowed = -1;
+    char first_why[sizeof req->why] = "";
     for (int r = 0; r < n && result != 0; r++) {
         struct policy_context pc = {.action = req->action,
                                     .resource = names[r],
@@ -470,24 +538,32 @@ int identity_authorize(struct store *s, struct authz_request *req)
                                     .now = req->now,
                                     .uin = req->who->user_uin,
                                     .owner_uin = req->who->owner_uin,
-                                    .app_id = req->who->app_id};
-        enum policy_effect effect = effect_of(docs, &pc);
+                                    .app_id = req->who->app_id,
+                                    .region = req->region ? req->region : ""};
+        enum policy_effect effect = req->who->is_root ? POLICY_ALLOW : effect_of(docs, &pc);
         if (boundary && effect == POLICY_ALLOW) {
             effect = policy_evaluate(boundary, &pc);
         }
+        if (scp && effect == POLICY_ALLOW)
+            effect = policy_scp_evaluate(scp, &pc, req->why, sizeof req->why);
+        else
+            req->why[0] = 0; /* the account's own policies decided */
         if (effect == POLICY_DENY) {
             result = 0;
             req->denied = r;
             req->explicit_deny = 1;
         } else if (effect != POLICY_ALLOW && first_unallowed < 0) {
             first_unallowed = r;
+            memcpy(first_why, req->why, sizeof first_why);
         }
     }
     json_decref(docs);
     json_decref(boundary);
+    json_decref(scp);
     if (result && first_unallowed >= 0) {
         result = 0;
         req->denied = first_unallowed;
+        memcpy(req->why, first_why, sizeof req->why);
     }
     return result;
 }

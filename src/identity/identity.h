@@ -36,6 +36,17 @@ int identity_create_key(struct store *s, const char *owner_uin, const char *user
 int identity_find_key(struct store *s, const char *secret_id, const char *token, struct principal *who, char *secret,
                       size_t len);
 int identity_authorize(struct store *s, struct authz_request *req); /* 1 allow, 0 deny, -1 error */
+/* The source of the service control policies bounding an account (src/organization/scp.c): the
+ * levels policy_scp_evaluate takes, or NULL when nothing bounds the account (no organization, a
+ * management account, SCPs not enabled); NULL with *err = 1 on a store failure. Identity caches
+ * the answer per account until the next committed change (the key cache's generation). */
+typedef json_t *(*identity_scp_fn)(struct store *s, const char *account_uin, int *err);
+void identity_set_scp_source(identity_scp_fn fn);
+/* identity_create_account_tx's account made an organization member: a role
+ * OrganizationAccessControlRole its management account's root may assume, with every right (role.c). */
+int identity_create_org_access_role(struct store *s, const char *member_uin, const char *host_uin);
+/* The member leaves: that role and its sessions are deleted (role.c). 0 or -1. */
+int identity_remove_org_access_role(struct store *s, const char *member_uin);
 void identity_changed(void);               /* after any committed change: cached keys are read again */
 int identity_note_change(struct store *s); /* in a change's transaction: other processes on the store notice it */
 
@@ -62,7 +73,11 @@ struct policy_context {
     const char *source_ip;                /* qcs:ip */
     int64_t now;                          /* qcs:current_time */
     const char *uin, *owner_uin, *app_id; /* for ${uin} ${owner_uin} ${app_id} */
+    const char *region;                   /* REQUESTED_REGION_KEY: where the request creates or writes; "" none */
 };
+/* The condition key on the region a request acts in (a copy: its destination). Tencent's CAM
+ * documents no such global key; yun names it after AWS's aws:RequestedRegion. */
+#define REQUESTED_REGION_KEY "qcs:requested_region"
 /* Validates a document's grammar; 0 or -1 with a reason. */
 /* A non-empty string, or a non-empty array of non-empty strings (action, resource, principal values). */
 int policy_string_or_strings(json_t *v);
@@ -72,6 +87,10 @@ enum policy_effect policy_evaluate(json_t *doc, const struct policy_context *ctx
 int policy_glob(const char *pattern, const char *text, int ignore_case);
 int policy_resource_match(const char *pattern, const char *resource);
 int policy_ip_in(const char *cidr, const char *ip);
+/* Service control policies: levels [{"target": "node `Root` (NodeId 1)", "policies": [{"id", "name",
+ * "doc" (parsed)}]}], root node first. DENY (an SCP denies), NONE (a level allows nothing) or
+ * ALLOW; why names the policy (or level) that decided. */
+enum policy_effect policy_scp_evaluate(json_t *levels, const struct policy_context *ctx, char *why, size_t len);
 /* Condition blocks over another service's keys (the object store's aws:/s3: ones). A lookup gives
  * the request's value of a key (buf may hold it), NULL or "" when the request has none. */
 typedef const char *(*policy_key_fn)(void *arg, const char *key, char *buf, size_t len);

@@ -9,6 +9,10 @@
  * the implicit deny. Conditions fail closed: policies naming condition keys yun cannot evaluate
  * are refused when they are created, and a condition whose key has no value in the request
  * (an unknown source address, say) makes an allow not apply and a deny apply.
+ *
+ * Service control policies (an organization's, src/organization) are documents of the same
+ * grammar evaluated by the same policy_evaluate, combined by policy_scp_evaluate: they bound what
+ * an account's own policies allow, and never grant anything.
  */
 #include <arpa/inet.h>
 #include <stdbool.h>
@@ -183,6 +187,8 @@ static const char *context_value(void *arg, const char *key, char *buf, size_t l
     const struct policy_context *c = arg;
     if (!strcasecmp(key, "qcs:ip"))
         return c->source_ip;
+    if (!strcasecmp(key, REQUESTED_REGION_KEY))
+        return c->region;
     if (!strcasecmp(key, "qcs:current_time") && len >= 32) {
         time_iso8601(c->now, buf);
         return buf;
@@ -413,6 +419,7 @@ int policy_conditions_hold(json_t *cond, policy_key_fn lookup, void *arg)
 static const struct policy_key known_keys[] = {
     {"qcs:ip", "ip_ string_"},
     {"qcs:current_time", "date_"},
+    {REQUESTED_REGION_KEY, "string_"},
 };
 
 static int valid_ip_or_cidr(const char *v)
@@ -624,7 +631,7 @@ int policy_validate(json_t *doc, char *why, size_t len)
         }
         json_t *cond = json_object_get(s, "condition");
         if (cond && policy_conditions_validate(cond, known_keys, sizeof known_keys / sizeof known_keys[0],
-                                               "qcs:ip, qcs:current_time", i, why, len) != 0)
+                                               "qcs:ip, qcs:current_time, " REQUESTED_REGION_KEY, i, why, len) != 0)
             return -1;
         const char *key;
         json_t *v;
@@ -637,4 +644,73 @@ int policy_validate(json_t *doc, char *why, size_t len)
         }
     }
     return 0;
+}
+
+/* Appends "`name` (PolicyId id)" of one SCP to a list of names. */
+static void add_name(char *out, size_t len, json_t *p)
+{
+    size_t n = strlen(out);
+    if (n + 1 >= len)
+        return;
+    snprintf(out + n, len - n, "%s`%s` (PolicyId %lld)", n ? ", " : "", json_string_value(json_object_get(p, "name")),
+             (long long)json_integer_value(json_object_get(p, "id")));
+}
+
+/* Does the document hold an allow statement at all? */
+static int has_allow(json_t *doc)
+{
+    json_t *st = statements(doc);
+    size_t n = json_is_object(st) ? 1 : json_array_size(st);
+    for (size_t i = 0; i < n; i++) {
+        const char *e = json_string_value(json_object_get(json_is_object(st) ? st : json_array_get(st, i), "effect"));
+        if (e && !strcasecmp(e, "allow"))
+            return 1;
+    }
+    return 0;
+}
+
+/* The levels of a member account's path (root node first, the member last), each with the SCPs
+ * attached there. An explicit deny in any SCP wins. A level whose SCPs hold allow statements is
+ * a whitelist (AWS's rule): one of them must allow the request; a level of deny-only SCPs is a
+ * deny list and bounds nothing else (so no preset FullAccess policy needs attaching beside it).
+ * why names the policy that decided: the denying one, the level that allows nothing, or the
+ * allowing ones. */
+enum policy_effect policy_scp_evaluate(json_t *levels, const struct policy_context *ctx, char *why, size_t len)
+{
+    char allowed_by[512] = "";
+    const char *unallowed = NULL;
+    json_t *unallowed_policies = NULL;
+    size_t i, j;
+    json_t *level, *p;
+    json_array_foreach (levels, i, level) {
+        json_t *first_allow = NULL;
+        int whitelist = 0;
+        json_array_foreach (json_object_get(level, "policies"), j, p) {
+            whitelist |= has_allow(json_object_get(p, "doc"));
+            enum policy_effect e = policy_evaluate(json_object_get(p, "doc"), ctx);
+            if (e == POLICY_DENY) {
+                char name[300] = "";
+                add_name(name, sizeof name, p);
+                snprintf(why, len, "service control policy %s denies it", name);
+                return POLICY_DENY;
+            }
+            if (e == POLICY_ALLOW && !first_allow)
+                first_allow = p;
+        }
+        if (first_allow)
+            add_name(allowed_by, sizeof allowed_by, first_allow);
+        else if (whitelist && !unallowed) {
+            unallowed = json_string_value(json_object_get(level, "target"));
+            unallowed_policies = json_object_get(level, "policies");
+        }
+    }
+    if (unallowed) {
+        char names[400] = "";
+        json_array_foreach (unallowed_policies, j, p)
+            add_name(names, sizeof names, p);
+        snprintf(why, len, "no service control policy attached to %s allows it (%s)", unallowed, names);
+        return POLICY_NONE;
+    }
+    snprintf(why, len, "allowed by service control policies %s", allowed_by[0] ? allowed_by : "(none deny it)");
+    return POLICY_ALLOW;
 }

@@ -406,3 +406,45 @@ const struct action role_actions[] = {
     {"cam", CAM, "ListAttachedRolePolicies", list_attached_role_policies, p_list_attached, 0, NULL, role_by_id_or_name},
 };
 const int role_action_count = sizeof role_actions / sizeof role_actions[0];
+
+/* Tencent's organization makes, in each member account it creates, a role its management account
+ * assumes to administer the member (OrganizationAccessControlRole with a full-access policy). */
+int identity_create_org_access_role(struct store *s, const char *member_uin, const char *host_uin)
+{
+    char role_id[24], trust[256];
+    snprintf(role_id, sizeof role_id, "%llu", (unsigned long long)(ROLE_ID_BASE + random_digits(12)));
+    snprintf(trust, sizeof trust,
+             "{\"version\":\"2.0\",\"statement\":[{\"effect\":\"allow\",\"action\":\"name/sts:AssumeRole\","
+             "\"principal\":{\"qcs\":[\"qcs::cam::uin/%s:root\"]}}]}",
+             host_uin);
+    int64_t now = time_now(), policy_id = (int64_t)random_digits(9);
+    if (store_exec(s, "INSERT INTO roles (" ROLE_COLUMNS ", owner_uin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", "ssssiiiis",
+                   role_id, "OrganizationAccessControlRole", trust,
+                   "The organization's management account administers this member", now, now, (int64_t)0,
+                   (int64_t)SESSION_DURATION_MAX, member_uin) != 1 ||
+        store_exec(s,
+                   "INSERT INTO policies (policy_id, owner_uin, name, document, description, type, created, updated)"
+                   " VALUES (?, ?, ?, ?, ?, 1, ?, ?)",
+                   "issssii", policy_id, member_uin, "OrganizationAccessControlPolicy",
+                   "{\"version\":\"2.0\",\"statement\":[{\"effect\":\"allow\",\"action\":\"*\",\"resource\":\"*\"}]}",
+                   "Every right, for the organization's management account", now, now) != 1 ||
+        store_exec(s, "INSERT INTO role_policies (owner_uin, role_id, policy_id, attached) VALUES (?, ?, ?, ?)", "ssii",
+                   member_uin, role_id, policy_id, now) != 1)
+        return -1;
+    return 0;
+}
+
+/* An account leaving its organization: the management account's role in it goes, and with it
+ * every session of that role (the role's policy stays, attached to nothing). 0 or -1. */
+int identity_remove_org_access_role(struct store *s, const char *member_uin)
+{
+    const char *in = "(SELECT role_id FROM roles WHERE owner_uin = ? AND name = 'OrganizationAccessControlRole')";
+    char sessions[160], policies[160];
+    snprintf(sessions, sizeof sessions, "DELETE FROM role_sessions WHERE role_id IN %s", in);
+    snprintf(policies, sizeof policies, "DELETE FROM role_policies WHERE role_id IN %s", in);
+    if (store_exec(s, sessions, "s", member_uin) < 0 || store_exec(s, policies, "s", member_uin) < 0 ||
+        store_exec(s, "DELETE FROM roles WHERE owner_uin = ? AND name = 'OrganizationAccessControlRole'", "s",
+                   member_uin) < 0)
+        return -1;
+    return 0;
+}

@@ -12,20 +12,66 @@
 #include "object/object_int.h"
 #include "object/sigv2.h"
 
-/* The caller's own account: root may do anything, a sub-user what its policies allow on the
- * resource. 1 yes, 0 no (nothing recorded), -1 error (recorded). */
-static int cam_allows(struct rq *r, const char *action, const struct bucket *b, const char *bucket, const char *key)
+void request_region(struct rq *r, char *out, size_t len)
 {
-    if (r->who.is_root)
-        return 1;
-    char res[1400];
-    cam_resource(r, b, bucket, key, res, sizeof res);
-    struct authz_request az = {
-        .who = &r->who, .action = action, .resource = res, .source_ip = r->source_ip, .now = time_now()};
+    const char *host = hdr_in(r, "Host");
+    const char *cos = r->cos_style && host ? strstr(host, ".cos.") : NULL;
+    if (cos) { /* bucket.cos.<region>.myqcloud.com */
+        cos += 5;
+        size_t n = strcspn(cos, ".:");
+        snprintf(out, len, "%.*s", (int)n, cos);
+    } else {
+        snprintf(out, len, "%s", r->auth == AUTH_V4 && r->v4.region[0] ? r->v4.region : object_config->region);
+    }
+}
+
+/* Identity's decision on action over the qcs name res, in region: 1 yes, 0 no (a refusal a
+ * service control policy made is recorded naming it), -1 error (recorded). */
+static int identity_allows(struct rq *r, const char *action, const char *res, const char *region)
+{
+    struct authz_request az = {.who = &r->who,
+                               .action = action,
+                               .resource = res,
+                               .source_ip = r->source_ip,
+                               .now = time_now(),
+                               .region = region};
     int ok = identity_authorize(store_thread(), &az);
     if (ok < 0)
         fail_store(r);
+    if (az.why[0])
+        snprintf(r->reason, sizeof r->reason, "%s", az.why);
+    if (ok == 0 && az.why[0]) {
+        char msg[300];
+        snprintf(msg, sizeof msg, "Access Denied: %s", az.why);
+        fail(r, 403, "AccessDenied", msg);
+    }
     return ok < 0 ? -1 : ok ? 1 : 0;
+}
+
+/* The caller's own account: root may do anything (within its organization's service control
+ * policies), a sub-user what its policies allow on the resource. 1 yes, 0 no, -1 error
+ * (recorded). The region is the bucket's, or for a bucket still to be made the request's. */
+static int cam_allows(struct rq *r, const char *action, const struct bucket *b, const char *bucket, const char *key)
+{
+    char res[1400], region[64];
+    cam_resource(r, b, bucket, key, res, sizeof res);
+    if (b)
+        snprintf(region, sizeof region, "%s", b->region);
+    else
+        request_region(r, region, sizeof region);
+    return identity_allows(r, action, res, region);
+}
+
+int auth_region_allows(struct rq *r, const char *action, const char *region)
+{
+    if (r->auth == AUTH_ANON)
+        return 1;
+    char res[1400];
+    cam_resource(r, NULL, r->bucket[0] ? r->bucket : NULL, NULL, res, sizeof res);
+    int ok = identity_allows(r, action, res, region);
+    if (ok == 0)
+        fail(r, 403, "AccessDenied", "Access Denied");
+    return ok;
 }
 
 /* Is the caller allowed `action` on bucket/key (o: the object's version, when the operation

@@ -127,9 +127,12 @@ void op_create_bucket(struct rq *r)
     char region[64];
     location_constraint(obj_buf_str(&r->body), r->body.len, region, sizeof region);
     if (!region[0])
-        snprintf(region, sizeof region, "%s", r->auth == AUTH_V4 ? r->v4.region : object_config->region);
+        request_region(r, region, sizeof region);
     if (!region[0])
         snprintf(region, sizeof region, "us-east-1");
+    /* the bucket's final region (its LocationConstraint) is where it is made: checked again */
+    if (auth_region_allows(r, r->op ? r->op->action : "cos:PutBucket", region) != 1)
+        return;
     uint8_t raw[8];
     char id[17];
     random_bytes(raw, sizeof raw);

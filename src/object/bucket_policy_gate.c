@@ -160,8 +160,12 @@ static int caller_cam(struct rq *r, const char *action, const struct bucket *b, 
 {
     char res[1400];
     cam_resource(r, b, b->name, key, res, sizeof res);
-    struct authz_request az = {
-        .who = &r->who, .action = action, .resource = res, .source_ip = r->source_ip, .now = time_now()};
+    struct authz_request az = {.who = &r->who,
+                               .action = action,
+                               .resource = res,
+                               .source_ip = r->source_ip,
+                               .now = time_now(),
+                               .region = b->region};
     int ok = identity_authorize(store_thread(), &az);
     if (ok < 0) {
         fail_store(r);
@@ -169,6 +173,11 @@ static int caller_cam(struct rq *r, const char *action, const struct bucket *b, 
     }
     *allowed = ok == 1;
     *denied = az.explicit_deny != 0;
+    if (az.why[0]) { /* a service control policy bounds the caller: it decided */
+        snprintf(r->reason, sizeof r->reason, "%s", az.why);
+        if (!*allowed)
+            *denied = true;
+    }
     return 0;
 }
 
@@ -199,15 +208,19 @@ int bucket_policy_check(struct rq *r, const char *action, const struct bucket *b
     }
     if (e != BP_ALLOW)
         return BUCKET_POLICY_NO_SAY;
-    if (anon || root)
+    if (anon)
         return 1;
     bool allowed, denied;
     if (caller_cam(r, action, b, key, &allowed, &denied) != 0)
         return -1;
-    if (denied) { /* an explicit Deny in the caller's CAM wins over the policy's Allow */
-        fail(r, 403, "AccessDenied", "Access Denied");
+    if (denied) { /* an explicit Deny in the caller's CAM (or its SCPs) wins over the policy's Allow */
+        char msg[600];
+        snprintf(msg, sizeof msg, "Access Denied%s%s", r->reason[0] ? ": " : "", r->reason);
+        fail(r, 403, "AccessDenied", msg);
         return 0;
     }
+    if (root)
+        return 1;
     /* another account's user is granted only if its own account's CAM allows it too */
     return owner || allowed ? 1 : BUCKET_POLICY_NO_SAY;
 }

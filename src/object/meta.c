@@ -115,7 +115,8 @@ int audit(struct rq *r, const char *result)
                             .action = o ? o->name : r->method,
                             .resource = res,
                             .result = result,
-                            .request_id = r->request_id};
+                            .request_id = r->request_id,
+                            .reason = r->reason};
     return audit_write(s, &e);
 }
 

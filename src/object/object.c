@@ -96,8 +96,16 @@ int copy_source(struct rq *r, struct objrow *o, char *sbucket, size_t blen, char
              "The source of a copy request may not specifically refer to a delete marker by version id.");
         return -1;
     }
+    char write_why[sizeof r->reason]; /* the destination write's decision (gateway), before the read's */
+    memcpy(write_why, r->reason, sizeof write_why);
     if (authorize(r, "cos:GetObject", &sb, *skey, OP_PUBLIC_READ, o) != 1)
         return -1;
+    if (strcmp(sb.region, r->b.region) != 0) { /* data leaving its region: the audit record says who allowed it */
+        char line[1400];
+        snprintf(line, sizeof line, "cross-region copy from %s (%s) into %s (%s): %s", sbucket, sb.region, r->b.name,
+                 r->b.region, write_why[0] ? write_why : "no service control policy bounds the caller");
+        str_copy(r->reason, sizeof r->reason, line);
+    }
     if (vid[0] || sb.versioning[0])
         add_header(r, "x-amz-copy-source-version-id", "%s", o->version_id);
     return copy_conditions(r, o);

@@ -187,9 +187,10 @@ struct rq {
     struct hdr hdrs[MAX_RESP_HEADERS];
     int nhdrs;
     uint64_t bytes_out;
-    unsigned status; /* of the answer queued, 0 if none */
-    char result[64]; /* its S3 error code, "" for success */
-    int64_t t0_us;   /* when the request line arrived: the request log's duration */
+    unsigned status;  /* of the answer queued, 0 if none */
+    char result[64];  /* its S3 error code, "" for success */
+    int64_t t0_us;    /* when the request line arrived: the request log's duration */
+    char reason[512]; /* the service control policy that decided (the audit record) */
 };
 
 /* A version of an object: the current one (obj_objects) or an older one (obj_versions). */
@@ -399,6 +400,11 @@ enum MHD_Result send_empty(struct rq *r, unsigned status);
 enum MHD_Result send_document(struct rq *r, const char *xml);
 enum MHD_Result send_body(struct rq *r, unsigned status, const char *body, const char *ctype);
 void fail(struct rq *r, int status, const char *code, const char *message);
+/* auth.c: the region a request acts in before its bucket exists (CreateBucket): the COS host's,
+ * the SigV4 scope's, else this store's; and the check a bucket's creation in its final region
+ * (LocationConstraint) makes: 1 allowed, 0 refused (recorded), -1 error (recorded). */
+void request_region(struct rq *r, char *out, size_t len);
+int auth_region_allows(struct rq *r, const char *action, const char *region);
 void fail_malformed(struct rq *r);
 void xml_owner(struct xmlw *w, const char *uin);
 void xml_key(struct xmlw *w, const char *name, const char *v, bool url);
