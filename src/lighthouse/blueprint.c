@@ -225,6 +225,39 @@ static int describe_blueprint_instances(struct api_ctx *ctx)
     return 0;
 }
 
+/* Every blueprint, and whether the instance's bundle may take it. */
+static int describe_reset_blueprints(struct api_ctx *ctx)
+{
+    static const char *const allowed[] = {"blueprint-id",   "blueprint-type",  "platform-type",
+                                          "blueprint-name", "blueprint-state", NULL};
+    if (filters_validate(ctx, allowed))
+        return -1;
+    struct lh_instance in;
+    if (lh_instance_of(ctx, api_str(ctx, "InstanceId", ""), &in) != 1)
+        return -1;
+    const struct lh_bundle *bundle = lh_bundle_find(in.bundle_id);
+    struct lh_blueprint *set;
+    int n;
+    if (!bundle || lh_blueprints(ctx, &set, &n) != 0)
+        return bundle ? -1 : api_fail(ctx, E_INTERNAL_ERROR, "The bundle of `%s` is unknown.", in.id);
+    struct page p;
+    page_start(&p, api_int(ctx, "Offset", 0), api_int(ctx, "Limit", 20));
+    for (int i = 0; i < n; i++) {
+        const struct lh_blueprint *b = &set[i];
+        if (!filter_match(ctx, "blueprint-id", b->id) || !filter_match(ctx, "blueprint-type", b->type) ||
+            !filter_match(ctx, "platform-type", b->platform_type) || !filter_match(ctx, "blueprint-name", b->name) ||
+            !filter_match(ctx, "blueprint-state", b->state) || !page_take(&p))
+            continue;
+        int fits = bundle->memory_gib >= b->required_memory_gib && bundle->disk_gib >= b->required_disk_gib;
+        json_array_append_new(p.set, json_pack("{s:o,s:b,s:s}", "BlueprintInfo", lh_blueprint_json(b), "IsResettable",
+                                               fits, "NonResettableMessage",
+                                               fits ? "" : "The bundle is too small for the blueprint."));
+    }
+    free(set);
+    page_finish(ctx, &p, "ResetInstanceBlueprintSet");
+    return 0;
+}
+
 /* Scenes: the built-in set, then what manifests name beyond it. */
 static int scenes(struct api_ctx *ctx, const char *set_name)
 {
@@ -286,6 +319,9 @@ static int describe_all_scenes(struct api_ctx *ctx) { return scenes(ctx, "SceneI
 static const struct param p_blueprints[] = {P_STRS("BlueprintIds", 0, 100, 64), P_INT("Offset", 0, 0, INT32_MAX),
                                             P_INT("Limit", 0, 1, 100), P_FILTERS_WIDE, P_END};
 static const struct param p_ids[] = {P_STRS("InstanceIds", P_REQUIRED, 100, 64), P_END};
+static const struct param p_reset_blueprints[] = {P_STR("InstanceId", P_REQUIRED, 1, 64),
+                                                  P_INT("Offset", 0, 0, INT32_MAX), P_INT("Limit", 0, 1, 100),
+                                                  P_FILTERS, P_END};
 static const struct param p_scenes[] = {P_STRS("SceneIds", 0, 100, 64), P_INT("Offset", 0, 0, INT32_MAX),
                                         P_INT("Limit", 0, 1, 100), P_END};
 
@@ -293,6 +329,8 @@ static const struct action blueprint_actions[] = {
     {"lighthouse", LIGHTHOUSE, "DescribeBlueprints", describe_blueprints, p_blueprints, A_REGIONAL, NULL},
     {"lighthouse", LIGHTHOUSE, "DescribeBlueprintInstances", describe_blueprint_instances, p_ids, A_REGIONAL,
      "instance/${InstanceIds}"},
+    {"lighthouse", LIGHTHOUSE, "DescribeResetInstanceBlueprints", describe_reset_blueprints, p_reset_blueprints,
+     A_REGIONAL, "instance/${InstanceId}"},
     {"lighthouse", LIGHTHOUSE, "DescribeScenes", describe_scenes, p_scenes, A_REGIONAL, NULL},
     {"lighthouse", LIGHTHOUSE, "DescribeAllScenes", describe_all_scenes, p_scenes, 0, NULL},
 };

@@ -169,6 +169,31 @@ static int save_group(struct api_ctx *ctx, const struct lh_instance *in, json_t 
     return rc;
 }
 
+int lh_firewall_allow_app(struct api_ctx *ctx, const struct lh_instance *in, int64_t port)
+{
+    json_t *ingress, *egress;
+    int64_t version;
+    if (port <= 0 || load_group(ctx, in, &ingress, &egress, &version) != 0)
+        return port <= 0 ? 0 : -1;
+    char text_port[24];
+    snprintf(text_port, sizeof text_port, "%lld", (long long)port);
+    json_t *rule = json_pack("{s:s,s:s,s:s,s:s,s:s}", "Protocol", "TCP", "Port", text_port, "CidrBlock", "0.0.0.0/0",
+                             "Action", "ACCEPT", "PolicyDescription", "application");
+    int have = 0, rc = 0;
+    size_t i;
+    json_t *v;
+    json_array_foreach (ingress, i, v)
+        have |= same_rule(v, rule);
+    if (!have) {
+        json_array_append(ingress, rule);
+        rc = save_group(ctx, in, ingress, egress);
+    }
+    json_decref(rule);
+    json_decref(ingress);
+    json_decref(egress);
+    return rc;
+}
+
 static int describe_firewall_rules(struct api_ctx *ctx)
 {
     struct lh_instance in;

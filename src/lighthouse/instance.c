@@ -12,7 +12,8 @@
  * Readiness: a PURE_OS instance is RUNNING when its cvm instance is. An APP_OS instance stays
  * STARTING (LatestOperationState OPERATING) until its application answers: the control plane
  * connects to the blueprint's app_port on the public address when the instance is described,
- * and records the first success (a reset makes it wait again).
+ * and records the first success (a reset makes it wait again). The firewall opens app_port when
+ * the instance is made or reset with an application blueprint.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -224,6 +225,8 @@ static int create_one(struct api_ctx *ctx, const struct lh_bundle *b, const stru
     if (billing_prepay(ctx->store, &o, clock_now(), order, &expire, code, sizeof code, msg, sizeof msg) != 0)
         return api_fail(ctx, !strcmp(code, "InvalidAccount.InsufficientBalance") ? E_LH_INSUFFICIENT_BALANCE : code,
                         "%s", msg);
+    if (!strcmp(bp->type, LH_TYPE_APP) && lh_firewall_allow_app(ctx, &in, bp->app_port) != 0)
+        return -1;
     if (lh_store_instance_insert(ctx->store, &in) != 0)
         return api_fail(ctx, E_INTERNAL_ERROR, "The instance could not be recorded: %s", store_errmsg(ctx->store));
     json_array_append_new(ids, json_string(in.id));
@@ -522,7 +525,22 @@ static int operate(struct api_ctx *ctx, const char *action, json_t *extra)
     return rc;
 }
 
-static int start_instances(struct api_ctx *ctx) { return operate(ctx, "StartInstances", NULL); }
+static int start_instances(struct api_ctx *ctx)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach (json_object_get(ctx->params, "InstanceIds"), i, v) {
+        struct lh_instance in;
+        if (lh_instance_of(ctx, json_string_value(v), &in) != 1)
+            return -1;
+        int64_t expire;
+        char flag[40];
+        if (billing_prepaid_info(ctx->store, in.id, &expire, flag) == STORE_FOUND && expire <= clock_now())
+            return api_fail(ctx, "UnsupportedOperation.InstanceExpired",
+                            "The instance `%s` has expired: renew it (RenewInstances) first.", in.id);
+    }
+    return operate(ctx, "StartInstances", NULL);
+}
 
 static int stop_instances(struct api_ctx *ctx)
 {
@@ -619,6 +637,8 @@ static int reset_instance(struct api_ctx *ctx)
         snprintf(ctx->code, sizeof ctx->code, "%s", E_LH_INVALID_INSTANCE_STATE);
     if (rc)
         return -1;
+    if (!strcmp(bp.type, LH_TYPE_APP) && lh_firewall_allow_app(ctx, &in, bp.app_port) != 0)
+        return -1;
     if (lh_store_instance_reset(ctx->store, ctx->who.owner_uin, in.id, bp.id) != 0 ||
         lh_store_instance_op(ctx->store, ctx->who.owner_uin, in.id, "ResetInstance", ctx->request_id) != 0)
         return api_fail(ctx, E_INTERNAL_ERROR, "The instance `%s` could not be updated.", in.id);
@@ -666,6 +686,20 @@ static int renew_instances(struct api_ctx *ctx)
         else if (flag && billing_set_renew_flag(ctx->store, ctx->who.owner_uin, set[i].id, flag) < 0)
             rc = api_fail(ctx, E_INTERNAL_ERROR, "The renew flag of `%s` could not be set.", set[i].id);
     }
+    free(set);
+    return rc;
+}
+
+static int modify_renew_flag(struct api_ctx *ctx)
+{
+    struct lh_instance *set;
+    int n;
+    if (load_named(ctx, json_object_get(ctx->params, "InstanceIds"), &set, &n) != 0)
+        return -1;
+    int rc = 0;
+    for (int i = 0; rc == 0 && i < n; i++)
+        if (billing_set_renew_flag(ctx->store, ctx->who.owner_uin, set[i].id, api_str(ctx, "RenewFlag", "")) < 0)
+            rc = api_fail(ctx, E_INTERNAL_ERROR, "The renew flag of `%s` could not be set.", set[i].id);
     free(set);
     return rc;
 }
@@ -769,6 +803,8 @@ static const struct param p_reset[] = {P_STR("InstanceId", P_REQUIRED, 1, 64), P
                                        P_END};
 static const struct param p_modify[] = {P_STRS("InstanceIds", P_REQUIRED, 100, 64), P_STR("InstanceName", 0, 1, 60),
                                         P_END};
+static const struct param p_renew_flag[] = {P_STRS("InstanceIds", P_REQUIRED, 100, 64),
+                                            P_ENUM("RenewFlag", P_REQUIRED, renew_flags), P_END};
 static const struct param p_renew[] = {P_STRS("InstanceIds", P_REQUIRED, 100, 64),
                                        P_OBJ("InstanceChargePrepaid", P_REQUIRED, p_prepaid),
                                        P_BOOL("RenewDataDisk", 0), P_BOOL("AutoVoucher", 0), P_END};
@@ -787,6 +823,8 @@ static const struct action instance_actions[] = {
     {"lighthouse", LIGHTHOUSE, "ModifyInstancesAttribute", modify_instances_attribute, p_modify, A_MUTATES | A_REGIONAL,
      LH_IDS},
     {"lighthouse", LIGHTHOUSE, "RenewInstances", renew_instances, p_renew, A_MUTATES | A_REGIONAL, LH_IDS},
+    {"lighthouse", LIGHTHOUSE, "ModifyInstancesRenewFlag", modify_renew_flag, p_renew_flag, A_MUTATES | A_REGIONAL,
+     LH_IDS},
     {"lighthouse", LIGHTHOUSE, "DescribeInstancesDeniedActions", describe_denied_actions, p_ids, A_REGIONAL, LH_IDS},
 };
 

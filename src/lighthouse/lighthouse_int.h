@@ -49,6 +49,8 @@ int lh_store_blueprint_id(struct store *s, const char *image_id, char id[24]);
 int lh_store_instance_insert(struct store *s, const struct lh_instance *in);
 /* 1 found (out filled), 0 not the owner's or terminated, -1 error */
 int lh_store_instance_get(struct store *s, const char *owner, const char *id, struct lh_instance *out);
+/* The same for billing's hooks, whoever owns it. */
+int lh_store_instance_by_id(struct store *s, const char *id, struct lh_instance *out);
 /* The owner's live instances, oldest first (malloc'd array). */
 int lh_store_instances(struct store *s, const char *owner, struct lh_instance **out, int *n);
 int lh_store_instance_op(struct store *s, const char *owner, const char *id, const char *op, const char *request_id);
@@ -93,9 +95,14 @@ void lh_instance_register(void);
 /* The instance of the caller's (1), or not found with the error set (0), or -1. */
 int lh_instance_of(struct api_ctx *ctx, const char *id, struct lh_instance *out);
 
+/* region.c */
+void lh_region_register(void);
+
 /* firewall.c */
 void lh_firewall_register(void);
 /* The default rules (SSH, HTTP, HTTPS, RDP, ping from anywhere) as vpc Ingress policies. */
 json_t *lh_default_ingress(void);
+/* An application blueprint's port is open from anywhere (added unless a rule already opens it). */
+int lh_firewall_allow_app(struct api_ctx *ctx, const struct lh_instance *in, int64_t port);
 
 #endif

@@ -123,6 +123,21 @@ int lh_store_instance_get(struct store *s, const char *owner, const char *id, st
     return rc < 0 ? -1 : rc == STORE_FOUND;
 }
 
+int lh_store_instance_by_id(struct store *s, const char *id, struct lh_instance *out)
+{
+    struct store_stmt *q = store_query(s,
+                                       "SELECT " INSTANCE_COLUMNS " FROM lighthouse_instances WHERE instance_id = ?"
+                                       " AND state = 'ACTIVE'",
+                                       "s", id);
+    if (!q)
+        return -1;
+    int rc = store_step(q);
+    if (rc == STORE_FOUND)
+        instance_row(q, out);
+    store_done(q);
+    return rc < 0 ? -1 : rc == STORE_FOUND;
+}
+
 int lh_store_instances(struct store *s, const char *owner, struct lh_instance **out, int *n)
 {
     *out = NULL;

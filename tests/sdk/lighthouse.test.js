@@ -191,7 +191,8 @@ let id, ip, key;
 
 test("CreateInstances with the tiny blueprint: RUNNING, reachable on its public address; idempotent token", async () => {
   key = (await a.cvm.CreateKeyPair({ KeyName: "lhkey", ProjectId: 0 })).KeyPair;
-  const req = { BundleId: "bundle_starter_01", BlueprintId: tiny.BlueprintId, InstanceName: "shop",
+  // a bundle the application blueprint fits too, so that the reset below can switch to it
+  const req = { BundleId: "bundle_gen_03", BlueprintId: tiny.BlueprintId, InstanceName: "shop",
     InstanceChargePrepaid: { Period: 1, RenewFlag: "NOTIFY_AND_MANUAL_RENEW" }, LoginConfiguration: { KeyIds: [key.KeyId] },
     ClientToken: "lh-token-1" };
   const r = await lhA.CreateInstances(req);
@@ -201,13 +202,13 @@ test("CreateInstances with the tiny blueprint: RUNNING, reachable on its public 
   assert.deepEqual((await lhA.CreateInstances(req)).InstanceIdSet, [id], "the same token answers the same instance");
   const first = (await lhA.DescribeInstances({ InstanceIds: [id] })).InstanceSet[0];
   assert.equal(first.LatestOperation, "CreateInstances");
-  assert.equal(first.BundleId, "bundle_starter_01");
+  assert.equal(first.BundleId, "bundle_gen_03");
   assert.equal(first.BlueprintId, tiny.BlueprintId);
   assert.equal(first.InstanceChargeType, "PREPAID");
   assert.equal(first.InstanceName, "shop");
-  assert.equal(first.CPU, 1);
-  assert.equal(first.Memory, 1);
-  assert.equal(first.SystemDisk.DiskSize, 20);
+  assert.equal(first.CPU, 2);
+  assert.equal(first.Memory, 4);
+  assert.equal(first.SystemDisk.DiskSize, 60);
   assert.ok(first.ExpiredTime, "prepaid: it expires");
   assert.equal(first.PublicAddresses.length, 1);
   assert.equal(first.PrivateAddresses.length, 1);
@@ -230,13 +231,13 @@ test("the bill shows one prepaid lighthouse order with the bundle and the softwa
   assert.equal(deals.TotalCount, 1);
   assert.equal(deals.Deals[0].PayMode, "prePay");
   assert.equal(deals.Deals[0].ProductCode, "p_lighthouse");
-  assert.equal(Number(deals.Deals[0].RealTotalCost), 3000, "30 yuan, in cents");
+  assert.equal(Number(deals.Deals[0].RealTotalCost), 9000, "90 yuan, in cents");
   const bills = await a.billing.DescribeBillDetail({ Offset: 0, Limit: 100, BeginTime: cam(a.since), EndTime: cam(now() + 60) });
   const row = bills.DetailSet.find((x) => x.ResourceId === id);
   assert.ok(row, "a bill row names the lighthouse instance");
   assert.equal(row.BusinessCode, "p_lighthouse");
   assert.deepEqual(row.ComponentSet.map((c) => c.ComponentCode).sort(), ["v_lighthouse_bundle", "v_lighthouse_software"]);
-  assert.equal(Number((await a.billing.DescribeAccountBalance({})).Balance), 100000 - 3000);
+  assert.equal(Number((await a.billing.DescribeAccountBalance({})).Balance), 100000 - 9000);
 });
 
 test("firewall rules are the instance's security group: a new rule opens a port from the host", async () => {
@@ -277,22 +278,35 @@ test("another account sees and touches nothing", async () => {
   assert.equal((await lhA.DescribeInstances({ InstanceIds: [id] })).InstanceSet[0].InstanceName, "shop");
 });
 
-test("ModifyInstancesAttribute, denied actions, ResetInstance re-images and boots again", async () => {
+test("ModifyInstancesAttribute, denied actions; ResetInstance to an application blueprint: STARTING until the app answers", async () => {
   await lhA.ModifyInstancesAttribute({ InstanceIds: [id], InstanceName: "shop-2" });
   assert.equal((await lhA.DescribeInstances({ InstanceIds: [id] })).InstanceSet[0].InstanceName, "shop-2");
   const denied = (await lhA.DescribeInstancesDeniedActions({ InstanceIds: [id] })).InstanceDeniedActionSet[0];
   assert.ok(denied.DeniedActions.some((x) => x.Action === "StartInstances"), "a running instance cannot be started");
   assert.ok(!denied.DeniedActions.some((x) => x.Action === "StopInstances"));
-  await rejectsWith(lhA.ResetInstance({ InstanceId: id, BlueprintId: bigApp.BlueprintId }),
-    "InvalidParameterValue.BundleAndBlueprintNotMatch");
-  await lhA.ResetInstance({ InstanceId: id, BlueprintId: tiny.BlueprintId });
+  await rejectsWith(lhA.ResetInstance({ InstanceId: id, BlueprintId: "lhbp-zzzzzzzz" }), "ResourceNotFound.BlueprintIdNotFound");
+  await lhA.ResetInstance({ InstanceId: id, BlueprintId: bigApp.BlueprintId });
   const busy = (await lhA.DescribeInstances({ InstanceIds: [id] })).InstanceSet[0];
   assert.equal(busy.LatestOperation, "ResetInstance");
-  const back = await waitFor(async () => (await lhA.DescribeInstances({ InstanceIds: [id] })).InstanceSet[0],
-    (i) => i.InstanceState === "RUNNING" && i.LatestOperationState === "SUCCESS", BOOT_MS, "RUNNING after the reset", 1000);
-  assert.equal(back.PublicAddresses[0], ip, "the public address stays");
+  assert.equal(busy.BlueprintId, bigApp.BlueprintId);
+  // the application's port is opened by the reset
+  const rules = (await lhA.DescribeFirewallRules({ InstanceId: id })).FirewallRuleSet;
+  assert.ok(rules.some((r) => r.Protocol === "TCP" && r.Port === "8080"), JSON.stringify(rules));
+  // cvm has re-imaged and booted the guest (ssh answers) but the application is not up: STARTING
+  await waitFor(async () => (await a.cvm.DescribeInstances({})).InstanceSet[0],
+    (i) => i.LatestOperation === "ResetInstance" && i.LatestOperationState === "SUCCESS" && i.InstanceState === "RUNNING",
+    BOOT_MS, "cvm's reset done", 1000);
   await waitFor(async () => d.ssh(ip, key.PrivateKey, "echo again", { timeout: 20000 }),
     (x) => x.stdout.trim() === "again", BOOT_MS, "ssh after the reset", 2000);
+  const starting = (await lhA.DescribeInstances({ InstanceIds: [id] })).InstanceSet[0];
+  assert.equal(starting.InstanceState, "STARTING");
+  assert.equal(starting.LatestOperationState, "OPERATING");
+  d.ssh(ip, key.PrivateKey, "(yun-guest listen 8080 >/dev/null 2>&1 &)", { timeout: 20000 });
+  const up = await waitFor(async () => (await lhA.DescribeInstances({ InstanceIds: [id] })).InstanceSet[0],
+    (i) => i.InstanceState === "RUNNING", 30000, "RUNNING once the application answers", 1000);
+  assert.equal(up.LatestOperationState, "SUCCESS");
+  assert.equal(up.PublicAddresses[0], ip, "the public address stays");
+  assert.equal(up.OsName, "Debian 12");
 });
 
 test("TerminateInstances: gone, refunded, its address and firewall released", async () => {
