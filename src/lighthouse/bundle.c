@@ -69,16 +69,34 @@ static int put_price(struct store *s, json_t *book, const char *component, const
     return rc;
 }
 
+/* 1 when the book prices every bundle and software item already. */
+static int book_complete(json_t *book)
+{
+    for (const struct lh_bundle *b = lh_bundles; b->id; b++)
+        if (!has_price(book, BUNDLE_COMPONENT, b->id))
+            return 0;
+    for (size_t i = 0; i < sizeof software_prices / sizeof software_prices[0]; i++)
+        if (!has_price(book, SOFTWARE_COMPONENT, software_prices[i].blueprint))
+            return 0;
+    return 1;
+}
+
 int lh_seed_prices(struct store *s, char *err, size_t errlen)
 {
+    json_t *seen = billing_price_list(s); /* every start after the first: nothing to write, no lock */
+    int complete = seen && book_complete(seen);
+    json_decref(seen);
+    if (complete)
+        return 0;
+    /* read and written under the write lock: two processes starting at once seed once */
+    if (store_begin(s) != STORE_OK) {
+        snprintf(err, errlen, "store: %s", store_errmsg(s));
+        return -1;
+    }
     json_t *book = billing_price_list(s);
     if (!book) {
         snprintf(err, errlen, "the price book could not be read: %s", store_errmsg(s));
-        return -1;
-    }
-    if (store_begin(s) != STORE_OK) {
-        json_decref(book);
-        snprintf(err, errlen, "store: %s", store_errmsg(s));
+        store_rollback(s);
         return -1;
     }
     int rc = 0;

@@ -50,25 +50,30 @@ int lh_store_builtin_images(struct store *s,
 
 int lh_store_blueprint_id(struct store *s, const char *image_id, char id[24])
 {
-    static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
-    uint8_t h[32];
-    sha256(image_id, strlen(image_id), h);
-    char derived[24] = "lhbp-";
-    for (int i = 0; i < 8; i++)
-        derived[5 + i] = alphabet[h[i] % 36];
-    derived[13] = 0;
-    if (store_exec(s,
-                   "INSERT INTO lighthouse_blueprints (blueprint_id, image_id, created) VALUES (?, ?, ?)"
-                   " ON CONFLICT (image_id) DO NOTHING",
-                   "ssi", derived, image_id, time_now()) < 0)
-        return -1;
     struct store_stmt *q =
         store_query(s, "SELECT blueprint_id FROM lighthouse_blueprints WHERE image_id = ?", "s", image_id);
     int rc = q ? store_step(q) : -1;
     if (rc == STORE_FOUND)
         snprintf(id, 24, "%s", store_text(q, 0));
     store_done(q);
-    return rc == STORE_FOUND ? 0 : -1;
+    if (rc == STORE_FOUND)
+        return 0;
+    if (rc < 0)
+        return -1;
+    static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+    uint8_t h[32];
+    sha256(image_id, strlen(image_id), h);
+    snprintf(id, 24, "lhbp-");
+    for (int i = 0; i < 8; i++)
+        id[5 + i] = alphabet[h[i] % 36];
+    id[13] = 0;
+    /* Kept on first sight. Describe actions run outside a transaction and may meet a busy store:
+     * the derived id is what any process would record, so a failed write loses nothing. */
+    store_exec(s,
+               "INSERT INTO lighthouse_blueprints (blueprint_id, image_id, created) VALUES (?, ?, ?)"
+               " ON CONFLICT (image_id) DO NOTHING",
+               "ssi", id, image_id, time_now());
+    return 0;
 }
 
 int lh_store_instance_insert(struct store *s, const struct lh_instance *in)

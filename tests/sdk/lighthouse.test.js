@@ -55,7 +55,7 @@ async function nothingCreated(acct, lh) {
 }
 
 before(async () => {
-  d = await startDaemon({ sqlite: true });
+  d = await startDaemon({ sqlite: true, args: ["--test-clock"] });
   a = account("lh-customer", 100000); // 1000 yuan
   b = account("lh-other", 0);
   lhA = lighthouse(a);
@@ -284,6 +284,9 @@ test("ModifyInstancesAttribute, denied actions; ResetInstance to an application 
   const denied = (await lhA.DescribeInstancesDeniedActions({ InstanceIds: [id] })).InstanceDeniedActionSet[0];
   assert.ok(denied.DeniedActions.some((x) => x.Action === "StartInstances"), "a running instance cannot be started");
   assert.ok(!denied.DeniedActions.some((x) => x.Action === "StopInstances"));
+  const resettable = (await lhA.DescribeResetInstanceBlueprints({ InstanceId: id })).ResetInstanceBlueprintSet;
+  assert.ok(resettable.find((x) => x.BlueprintInfo.BlueprintId === bigApp.BlueprintId).IsResettable, "gen_03 fits bigapp");
+  await lhA.ModifyInstancesRenewFlag({ InstanceIds: [id], RenewFlag: "NOTIFY_AND_MANUAL_RENEW" });
   await rejectsWith(lhA.ResetInstance({ InstanceId: id, BlueprintId: "lhbp-zzzzzzzz" }), "ResourceNotFound.BlueprintIdNotFound");
   await lhA.ResetInstance({ InstanceId: id, BlueprintId: bigApp.BlueprintId });
   const busy = (await lhA.DescribeInstances({ InstanceIds: [id] })).InstanceSet[0];
@@ -307,6 +310,29 @@ test("ModifyInstancesAttribute, denied actions; ResetInstance to an application 
   assert.equal(up.LatestOperationState, "SUCCESS");
   assert.equal(up.PublicAddresses[0], ip, "the public address stays");
   assert.equal(up.OsName, "Debian 12");
+});
+
+test("the prepaid period ends: billing stops the instance; StartInstances is refused until it is renewed", async () => {
+  const expired0 = (await lhA.DescribeInstances({ InstanceIds: [id] })).InstanceSet[0].ExpiredTime;
+  d.admin("clock", "--advance", "32d");
+  const stopped = await waitFor(async () => (await lhA.DescribeInstances({ InstanceIds: [id] })).InstanceSet[0],
+    (i) => i.InstanceState === "STOPPED", 120000, "stopped at expiry", 1000);
+  assert.equal(stopped.ExpiredTime, expired0);
+  await rejectsWith(lhA.StartInstances({ InstanceIds: [id] }), "UnsupportedOperation.InstanceExpired");
+  const q = await lhA.InquirePriceRenewInstances({ InstanceIds: [id], InstanceChargePrepaid: { Period: 1 } });
+  assert.equal(q.Price.InstancePrice.OriginalPrice, 90 + 0, "the bundle and bigapp's software (the '*' row: 0)");
+  const before = Number((await a.billing.DescribeAccountBalance({})).Balance);
+  await lhA.RenewInstances({ InstanceIds: [id], InstanceChargePrepaid: { Period: 1 } });
+  assert.equal(Number((await a.billing.DescribeAccountBalance({})).Balance), before - 9000);
+  const renewed = (await lhA.DescribeInstances({ InstanceIds: [id] })).InstanceSet[0];
+  assert.ok(Date.parse(renewed.ExpiredTime) > Date.parse(expired0), "the period moved on");
+});
+
+test("DescribeRegions and DescribeZones", async () => {
+  const regions = await lhA.DescribeRegions({});
+  assert.ok(regions.RegionSet.some((r) => r.Region === "ap-local" && r.RegionState === "AVAILABLE"));
+  const zones = await lhA.DescribeZones({});
+  assert.ok(zones.TotalCount >= 1 && zones.ZoneInfoSet.every((z) => z.Zone.startsWith("ap-local-")));
 });
 
 test("TerminateInstances: gone, refunded, its address and firewall released", async () => {
