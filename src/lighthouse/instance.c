@@ -390,24 +390,22 @@ static json_t *instance_json(struct api_ctx *ctx, const struct lh_instance *in, 
     const char *cvm_op = json_string_value(json_object_get(cvm, "LatestOperation"));
     const char *op = in->latest_op[0] ? in->latest_op : cvm_op_name(cvm_op ? cvm_op : "");
     json_t *sd = json_object_get(cvm, "SystemDisk");
+    json_t *priv = json_object_get(cvm, "PrivateIpAddresses");
+    json_t *keys = json_object_get(json_object_get(cvm, "LoginSettings"), "KeyIds");
+    priv = priv ? json_incref(priv) : json_array();
+    keys = keys ? json_incref(keys) : json_array();
     json_t *j = json_pack(
-        "{s:s,s:s,s:s,s:I,s:I,s:s,s:s,s:{s:s,s:I,s:s},s:O,s:o,s:{s:s,s:i,s:b},s:s,s:{s:O},s:s,s:s,s:s,s:s,s:s,"
+        "{s:s,s:s,s:s,s:I,s:I,s:s,s:s,s:{s:s,s:I,s:s},s:o,s:o,s:{s:s,s:i,s:b},s:s,s:{s:o},s:s,s:s,s:s,s:s,s:s,"
         "s:s,s:s,s:n,s:s,s:s,s:s,s:s,s:s,s:[],s:s,s:{s:b,s:s,s:s},s:[],s:s}",
         "InstanceId", in->id, "BundleId", in->bundle_id, "BlueprintId", in->blueprint_id, "CPU",
         json_integer_value(json_object_get(cvm, "CPU")), "Memory", json_integer_value(json_object_get(cvm, "Memory")),
         "InstanceName", in->name, "InstanceChargeType", "PREPAID", "SystemDisk", "DiskType", "CLOUD_SSD", "DiskSize",
         json_integer_value(json_object_get(sd, "DiskSize")), "DiskId",
         json_string_value(json_object_get(sd, "DiskId")) ? json_string_value(json_object_get(sd, "DiskId")) : "",
-        "PrivateAddresses",
-        json_object_get(cvm, "PrivateIpAddresses") ? json_object_get(cvm, "PrivateIpAddresses") : json_array(),
-        "PublicAddresses", ip ? json_pack("[s]", ip) : json_array(), "InternetAccessible", "InternetChargeType",
-        "TRAFFIC_POSTPAID_BY_HOUR", "InternetMaxBandwidthOut", b ? b->bandwidth_mbps : 0, "PublicIpAssigned",
-        ip != NULL, "RenewFlag", flag, "LoginSettings", "KeyIds",
-        json_object_get(json_object_get(cvm, "LoginSettings"), "KeyIds")
-            ? json_object_get(json_object_get(cvm, "LoginSettings"), "KeyIds")
-            : json_array(),
-        "InstanceState", state, "Uuid",
-        json_string_value(json_object_get(cvm, "Uuid")) ? json_string_value(json_object_get(cvm, "Uuid")) : "",
+        "PrivateAddresses", priv, "PublicAddresses", ip ? json_pack("[s]", ip) : json_array(), "InternetAccessible",
+        "InternetChargeType", "TRAFFIC_POSTPAID_BY_HOUR", "InternetMaxBandwidthOut", b ? b->bandwidth_mbps : 0,
+        "PublicIpAssigned", ip != NULL, "RenewFlag", flag, "LoginSettings", "KeyIds", keys, "InstanceState", state,
+        "Uuid", json_string_value(json_object_get(cvm, "Uuid")) ? json_string_value(json_object_get(cvm, "Uuid")) : "",
         "LatestOperation", op, "LatestOperationState", op_state, "LatestOperationRequestId", in->latest_op_request,
         "LatestOperationStartedTime", op_time, "CreatedTime", created, "IsolatedTime", "ExpiredTime", expired,
         "PlatformType", have_bp ? bp.platform_type : "LINUX_UNIX", "Platform", have_bp ? bp.platform : "", "OsName",
