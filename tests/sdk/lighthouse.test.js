@@ -149,6 +149,10 @@ test("DescribeBundles: plans priced from billing's price book; discounts and inq
   assert.equal(q.Price.InstancePrice.OriginalPrice, 180);
   assert.equal(q.Price.InstancePrice.DiscountPrice, 180);
   await rejectsWith(lhA.DescribeBundleDiscount({ BundleId: "bundle_nope" }), "InvalidParameter.BundleIdNotFound");
+  // the yun CLI reaches lighthouse like every product (the operator's account)
+  const cli = d.run(["lighthouse", "DescribeBundles", "--data", d.dataDir, "--BundleIds", '["bundle_gen_01"]']);
+  assert.equal(cli.status, 0, cli.stderr + cli.stdout);
+  assert.equal(JSON.parse(cli.stdout).BundleSet[0].BundleId, "bundle_gen_01");
 });
 
 test("scenes: a built-in set, and each blueprint names one of them", async () => {
