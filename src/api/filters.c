@@ -14,6 +14,7 @@ static const struct {
 } filter_codes[] = {
     {"", E_INVALID_FILTER, E_INVALID_PARAMETER}, /* cvm, cbs */
     {"vpc", E_INVALID_PARAMETER_FILTER_INVALID_KEY, E_INVALID_PARAMETER_COEXIST},
+    {"lighthouse", "InvalidParameter.InvalidFilterNotSupportedName", "InvalidParameter.ParameterConflict"},
 };
 
 static int codes_of(struct api_ctx *ctx)

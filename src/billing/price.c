@@ -130,6 +130,7 @@ static const struct {
     {"cbs", "p_cbs", "云硬盘CBS"},
     {"vpc", "p_eip", "弹性公网IP"},
     {"cos", "p_cos", "对象存储COS"},
+    {"lighthouse", "p_lighthouse", "轻量应用服务器Lighthouse"},
 };
 
 const char *price_product_name(const char *product)

@@ -539,7 +539,8 @@ static int run_instances(struct api_ctx *ctx)
                           store_errmsg(ctx->store));
             break;
         }
-        if (prepaid) {
+        /* an instance another product sells (lighthouse) is paid by that product's order */
+        if (prepaid && !api_has(ctx, "PaidBy")) {
             const struct billing_item items[] = {{"v_cvm_cpu", l.type->family, l.type->cpu},
                                                  {"v_cvm_mem", l.type->family, l.type->memory_gib},
                                                  {"v_cvm_rootdisk", l.disk_type, l.disk_size}};

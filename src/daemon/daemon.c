@@ -23,6 +23,7 @@
 #include "daemon/daemon.h"
 #include "http/http.h"
 #include "identity/identity.h"
+#include "lighthouse/lighthouse.h"
 #include "meter/meter.h"
 #include "network/network.h"
 #include "object/gateway.h"
@@ -38,6 +39,7 @@ void daemon_register_services(void)
     billing_register();
     partner_register();
     organization_register();
+    lighthouse_register();
 }
 
 int daemon_open_data(const struct config *cfg, struct store **out, char *err, size_t errlen)
@@ -61,7 +63,8 @@ int daemon_open_data(const struct config *cfg, struct store **out, char *err, si
         network_migrate(s, err, errlen) != 0 || block_migrate(s, err, errlen) != 0 ||
         object_migrate(s, err, errlen) != 0 || meter_migrate(s, err, errlen) != 0 ||
         billing_migrate(s, err, errlen) != 0 || partner_migrate(s, err, errlen) != 0 ||
-        console_migrate(s, err, errlen) != 0 || organization_migrate(s, err, errlen) != 0) {
+        console_migrate(s, err, errlen) != 0 || organization_migrate(s, err, errlen) != 0 ||
+        lighthouse_migrate(s, err, errlen) != 0) {
         store_close(s);
         return -1;
     }
