@@ -125,6 +125,8 @@ static int pass_make(struct store *s, struct deployment *d, json_t *tpl, struct 
                 waiting = 1;
                 continue;
             }
+            json_decref(attrs); /* what this pass made ready counts */
+            attrs = attrs_of(steps, n);
             json_t *res = json_object_get(json_object_get(tpl, "resources"), st->resource);
             json_t *props = tpl_resolve(json_object_get(res, "properties"), d->params, attrs, c.msg, sizeof c.msg);
             int rc = -1;
