@@ -259,11 +259,14 @@ test("the license read inside the guest verifies with the region's published Ed2
   assert.ok(!crypto.verify(null, forged, pub, Buffer.from(lic.Signature, "base64")), "a changed document does not");
 });
 
-test("scale the web role out and in: applied as a diff", async () => {
+test("scale the web role out and in, applied as a diff, resumed after a yund kill -9", async () => {
   await refused(m(cust, "UpdateDeployment", { DeploymentId: st.dep, Parameters: [{ Name: "web_count", Value: "7" }] }),
     "InvalidParameterValue", /above its maximum/);
   const r = await m(cust, "UpdateDeployment", { DeploymentId: st.dep, Parameters: [{ Name: "web_count", Value: "2" }] });
   assert.deepEqual([r.State, r.ChangedResources], ["UPDATING", 1]);
+  // yund dies mid-update: the controller resumes from the persisted steps
+  await d.kill9();
+  await d.start();
   const web1 = await reportReady(st.dep, 1);
   let x = await waitFor(() => dep(st.dep), (y) => y.State !== "UPDATING", 180000, "updated", 1000);
   assert.equal(x.State, "DEPLOYED");
