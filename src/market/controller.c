@@ -109,6 +109,12 @@ static void fail(struct store *s, struct deployment *d, struct step *st, const s
     finish(s, d, d->state, DEP_ROLLING, "ERROR", msg, NULL, 0);
 }
 
+/* Errors that say "again later", not "this cannot be made": the step is retried. */
+static int transient(const char *code)
+{
+    return !strcmp(code, E_REQUEST_LIMIT_EXCEEDED) || !strcmp(code, E_INTERNAL_ERROR);
+}
+
 /* One pass over a deployment being made or updated: 1 when something moved. */
 static int pass_make(struct store *s, struct deployment *d, json_t *tpl, struct step *steps, int n)
 {
@@ -135,6 +141,11 @@ static int pass_make(struct store *s, struct deployment *d, json_t *tpl, struct 
             else
                 snprintf(c.code, sizeof c.code, "%s", E_INVALID_PARAMETER);
             json_decref(props);
+            if (rc != 0 && transient(c.code) && ++st->attempts < STEP_READY_TIMEOUT) {
+                mstore_step_update(s, st); /* keeps what part of it was made (a group before its rules) */
+                waiting = 1;
+                continue;
+            }
             if (rc != 0) {
                 fail(s, d, st, &c);
                 json_decref(attrs);
