@@ -2,7 +2,9 @@
  * Driven by bench/market-deploy.sh: the operator makes an ISV, the ISV publishes a solution of N
  * instances, the operator approves it, a customer deploys it. Times: DeployPackage -> DEPLOYED
  * (the controller made every resource and every member is RUNNING), -> every guest YUN-READY on
- * its serial console, DeleteDeployment -> DELETED (every instance terminated, the network gone).
+ * its serial console, DeleteDeployment -> DELETED (every instance terminated, the network gone);
+ * then the same N instances launched by hand with one RunInstances in the same run (-> RUNNING,
+ * -> YUN-READY), so the ratio shows what the template costs beyond the boots themselves.
  */
 "use strict";
 const { startDaemon, waitFor } = require("../tests/sdk/lib/yund");
@@ -30,6 +32,7 @@ const TEMPLATE = {
     const op = d.common("2026-01-01", d.creds);
     const isv = d.createAccount("isv"), cust = d.createAccount("cust");
     const mi = d.common("2026-01-01", isv), mc = d.common("2026-01-01", cust), cvm = d.cvm(cust);
+    const image = (await cvm.DescribeImages({})).ImageSet[0].ImageId;
     await op.request("CreateIsv", { Uin: isv.Uin, SharePercent: 70 });
     const p = await mi.request("CreatePackage", { Name: `stack-${N}`, Kind: "solution", PricePerHour: 1000000,
       Template: JSON.stringify(TEMPLATE) });
@@ -60,6 +63,27 @@ const TEMPLATE = {
       const tDeleted = performance.now() - t1;
       const r = { accepted_ms: Math.round(tAccepted), deployed_ms: Math.round(tDeployed),
         all_guests_ready_ms: Math.round(tReady), deleted_ms: Math.round(tDeleted), instances: ids.length };
+      // the same N instances by hand in one RunInstances, for the ratio: template overhead vs. boots
+      const t2 = performance.now();
+      const direct = (await cvm.RunInstances({ Placement: { Zone: "ap-local-1" }, ImageId: image, InstanceType: "S5.SMALL1",
+        InstanceCount: ids.length })).InstanceIdSet;
+      await waitFor(async () => (await cvm.DescribeInstances({ InstanceIds: direct, Limit: 100 })).InstanceSet,
+        (set) => set.length === direct.length && set.every((i) => i.InstanceState === "RUNNING"), 900000, "direct RUNNING", 200);
+      r.direct_running_ms = Math.round(performance.now() - t2);
+      const seen = new Set();
+      await waitFor(async () => {
+        for (const i of direct) {
+          if (!seen.has(i) && (await cvm.request("GetInstanceConsoleOutput", { InstanceId: i })).Output.includes("YUN-READY")) seen.add(i);
+        }
+        return seen.size;
+      }, (k) => k === direct.length, 900000, "direct YUN-READY", 500);
+      r.direct_ready_ms = Math.round(performance.now() - t2);
+      await cvm.TerminateInstances({ InstanceIds: direct });
+      await waitFor(async () => (await cvm.DescribeInstances({ InstanceIds: direct })).InstanceSet,
+        (set) => set.every((i) => i.InstanceState === "TERMINATED"), 300000, "direct terminated", 500);
+      r.ratio_deployed_vs_direct_running = Number((r.deployed_ms / r.direct_running_ms).toFixed(2));
+      r.ratio_ready_vs_direct_ready = Number((r.all_guests_ready_ms / r.direct_ready_ms).toFixed(2));
+      r.loadavg_1m = Number(require("node:os").loadavg()[0].toFixed(1));
       log(JSON.stringify(r));
       out.runs.push(r);
     }

@@ -87,10 +87,11 @@ static int finish(struct store *s, struct deployment *d, const char *from, const
 {
     if (store_begin(s) != STORE_OK)
         return -1;
-    int ok = mstore_deployment_state(s, d->id, from, to, !strcmp(level, "ERROR") ? msg : NULL, now_s()) >= 0 &&
-             mstore_event(s, d->id, level, "", msg, now_s()) == 0 &&
-             (!outputs || mstore_deployment_outputs(s, d->id, outputs, now_s()) == 0) &&
-             (meter < 0 || revenue_meter(s, d, meter, now_s()) == 0);
+    /* only from the state this pass saw: a DeleteDeployment in between wins, and nothing else is written */
+    int moved = mstore_deployment_state(s, d->id, from, to, !strcmp(level, "ERROR") ? msg : NULL, now_s());
+    int ok = moved >= 0 && (moved == 0 || (mstore_event(s, d->id, level, "", msg, now_s()) == 0 &&
+                                           (!outputs || mstore_deployment_outputs(s, d->id, outputs, now_s()) == 0) &&
+                                           (meter < 0 || revenue_meter(s, d, meter, now_s()) == 0)));
     if (!ok) {
         store_rollback(s);
         return -1;
