@@ -341,6 +341,19 @@ test("a deployment whose second step fails rolls back completely", async () => {
   assert.ok(!sgs.includes(x.Resources.find((r) => r.Name === "sg").ResourceId));
 });
 
+test("an image package: an image and a price, its bundles the allowed instance types", async () => {
+  await refused(m(isv, "CreatePackage", { Name: "img", Kind: "image", ImageId: "nope" }), "InvalidParameterValue", /ImageId/);
+  const p = await m(isv, "CreatePackage", { Name: "tiny app", Kind: "image", ImageId: image, PricePerHour: 1000000,
+    Bundles: ["S5.SMALL1", "S5.MEDIUM2"] });
+  await m(isv, "SubmitPackageVersion", { PackageId: p.PackageId, Version: 1 });
+  await m(op, "ReviewPackage", { PackageId: p.PackageId, Version: 1, Result: "approve" });
+  const seen = (await m(cust, "DescribePackages", { PackageId: p.PackageId })).PackageSet[0];
+  assert.deepEqual([seen.Kind, seen.ImageId, seen.Parameters.instance_type.allowed], ["image", image, ["S5.SMALL1", "S5.MEDIUM2"]]);
+  await refused(m(cust, "DeployPackage", { PackageId: p.PackageId, Parameters: [{ Name: "instance_type", Value: "S5.LARGE8" }] }),
+    "InvalidParameterValue", /`instance_type` is not one of its allowed values/);
+  assert.equal((await m(cust, "DescribeDeployments")).DeploymentSet.filter((x) => x.PackageId === p.PackageId).length, 0);
+});
+
 test("month end credits the ISV its share of what its packages billed, sums checked", async () => {
   const bal0 = (await isv.billing.DescribeAccountBalance({})).Balance;
   const now = clock();
