@@ -232,6 +232,8 @@ int cli_admin(int argc, char **argv)
         return cli_admin_clock(argc - 1, argv + 1);
     if (argc >= 1 && !strcmp(argv[0], "partner"))
         return cli_admin_partner(argc - 1, argv + 1);
+    if (argc >= 1 && !strcmp(argv[0], "isv"))
+        return cli_admin_isv(argc - 1, argv + 1);
     if (argc >= 1 && !strcmp(argv[0], "bind"))
         return cli_admin_bind(argc - 1, argv + 1);
     if (argc >= 1 && !strcmp(argv[0], "tier"))
@@ -251,6 +253,7 @@ int cli_admin(int argc, char **argv)
                     "       yun admin discount --data DIR --uin UIN --product cvm --rate 0.8\n"
                     "       yun admin clock --data DIR [--advance 90m|3h|2d]\n"
                     "       yun admin partner --data DIR --uin UIN --kind distributor|reseller|second-level ...\n"
+                    "       yun admin isv --data DIR --uin UIN [--share PERCENT]\n"
                     "       yun admin bind --data DIR --partner UIN --client UIN [--flag a|b|c]\n"
                     "       yun admin tier --data DIR --uin UIN --tier key|growth|longtail\n"
                     "       yun admin outbox --data DIR [--limit N]\n"

@@ -24,6 +24,8 @@ int cli_admin_price(int argc, char **argv);
 int cli_admin_discount(int argc, char **argv);
 int cli_admin_clock(int argc, char **argv);
 
+/* admin_market.c */
+int cli_admin_isv(int argc, char **argv);
 /* admin_partner.c */
 int cli_admin_partner(int argc, char **argv);
 int cli_admin_bind(int argc, char **argv);

@@ -76,6 +76,12 @@ int instance_set_state(struct store *s, const char *instance_id, const char *fro
 /* metadata.c: one listener per VPC with instances on this host, inside the VPC's router
  * namespace; plan = the host's network plan (NULL stops every listener). */
 void metadata_sync(json_t *plan);
+/* What another service answers under /latest/meta-data/yun/ (GET) and /latest/yun/ (POST, e.g. a
+ * guest reporting readiness) for the instance the metadata service identified: an HTTP status,
+ * *body malloc'd (or NULL). Set by market at start; unset, those paths are 404. */
+typedef int (*metadata_ext_fn)(struct store *s, const char *instance_id, const char *method, const char *path,
+                               char **body);
+void metadata_set_extension(metadata_ext_fn fn);
 
 /* catalog.c, keypair.c, instance.c */
 void catalog_register(void);

@@ -50,15 +50,26 @@ static enum MHD_Result text(struct MHD_Connection *c, const char *s) { return an
 
 static enum MHD_Result not_found(struct MHD_Connection *c) { return answer(c, 404, "not found\n", 10); }
 
+static metadata_ext_fn extension;
+void metadata_set_extension(metadata_ext_fn fn) { extension = fn; }
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                                   const char *version, const char *upload, size_t *upload_size, void **con_cls)
 {
     const struct listener *l = cls;
     (void)version;
     (void)upload;
-    (void)upload_size;
-    (void)con_cls;
-    if (strcmp(method, "GET") != 0)
+    int post = !strcmp(method, "POST") && !strncmp(url, "/latest/yun/", 12);
+    if (post) { /* a body is read and dropped: the path is the whole message */
+        if (!*con_cls) {
+            *con_cls = (void *)1;
+            return MHD_YES;
+        }
+        if (*upload_size) {
+            *upload_size = 0;
+            return MHD_YES;
+        }
+    } else if (strcmp(method, "GET") != 0)
         return answer(c, 405, "method not allowed\n", 19);
     const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     char ip[64] = "";
@@ -101,11 +112,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return ret;
     }
     store_done(q);
+    if (post || !strncmp(p, "/latest/meta-data/yun/", 22)) {
+        json_decref(keys);
+        char *body = NULL;
+        int status = extension ? extension(s, id, method, p, &body) : 404;
+        ret = body            ? answer(c, (unsigned)status, body, strlen(body))
+              : status == 404 ? not_found(c)
+                              : answer(c, (unsigned)status, "", 0);
+        free(body);
+        return ret;
+    }
     char buf[4096];
     if (!strcmp(p, "/") || !strcmp(p, "/latest") || !strcmp(p, "/latest/"))
         ret = text(c, "meta-data/\nuser-data\n");
     else if (!strcmp(p, "/latest/meta-data") || !strcmp(p, "/latest/meta-data/"))
-        ret = text(c, "instance-id\nhostname\nlocal-hostname\nlocal-ipv4\nmac\nuuid\nplacement/\npublic-keys/\n");
+        ret = text(c, "instance-id\nhostname\nlocal-hostname\nlocal-ipv4\nmac\nuuid\nplacement/\npublic-keys/\nyun/\n");
     else if (!strcmp(p, "/latest/meta-data/instance-id"))
         ret = text(c, id);
     else if (!strcmp(p, "/latest/meta-data/hostname") || !strcmp(p, "/latest/meta-data/local-hostname"))

@@ -24,6 +24,7 @@
 #include "http/http.h"
 #include "identity/identity.h"
 #include "lighthouse/lighthouse.h"
+#include "market/market.h"
 #include "meter/meter.h"
 #include "network/network.h"
 #include "object/gateway.h"
@@ -40,6 +41,7 @@ void daemon_register_services(void)
     partner_register();
     organization_register();
     lighthouse_register();
+    market_register();
 }
 
 int daemon_open_data(const struct config *cfg, struct store **out, char *err, size_t errlen)
@@ -63,8 +65,8 @@ int daemon_open_data(const struct config *cfg, struct store **out, char *err, si
         network_migrate(s, err, errlen) != 0 || block_migrate(s, err, errlen) != 0 ||
         object_migrate(s, err, errlen) != 0 || meter_migrate(s, err, errlen) != 0 ||
         billing_migrate(s, err, errlen) != 0 || partner_migrate(s, err, errlen) != 0 ||
-        console_migrate(s, err, errlen) != 0 || organization_migrate(s, err, errlen) != 0 ||
-        lighthouse_migrate(s, err, errlen) != 0) {
+        market_migrate(s, err, errlen) != 0 || console_migrate(s, err, errlen) != 0 ||
+        organization_migrate(s, err, errlen) != 0 || lighthouse_migrate(s, err, errlen) != 0) {
         store_close(s);
         return -1;
     }
@@ -249,6 +251,8 @@ int daemon_run(struct config *cfg)
         fprintf(stderr, "yund: %s\n", err);
         return 1;
     }
+    if (!cfg->no_host && market_start(cfg, err, sizeof err) != 0) /* deployments: resumes what was in flight */
+        log_warn("%s", err);
     http_set_ready(srv, 1);
     const char *sid = json_string_value(json_object_get(creds, "SecretId"));
     const char *skey = json_string_value(json_object_get(creds, "SecretKey"));
@@ -279,6 +283,8 @@ int daemon_run(struct config *cfg)
     log_info("yund stopping (signal %d)", sig);
     http_set_ready(srv, 0);
     http_stop(srv);
+    if (!cfg->no_host)
+        market_stop();
     billing_stop();
     if (!cfg->no_host) {
         compute_host_stop();
