@@ -195,6 +195,12 @@ int arrears_pass(struct store *s, int64_t t)
 
 int billing_in_arrears(struct store *s, const char *owner_uin)
 {
+    int rc = billing_overdue(s, owner_uin);
+    return rc != 0 ? rc : channel_postpaid_refused(s, owner_uin);
+}
+
+int billing_overdue(struct store *s, const char *owner_uin)
+{
     struct store_stmt *q = store_query(
         s, "SELECT cash + present + credit, exempt, overdue_state FROM billing_accounts WHERE uin = ?", "s", owner_uin);
     if (!q)

@@ -168,7 +168,7 @@ static int rebate_partner(struct store *s, const char *partner, int64_t from, in
     for (int i = 0; rc == 0 && i < n; i++) {
         if (clients[i].agent_time >= to)
             continue;
-        int arrears = billing_in_arrears(s, clients[i].client);
+        int arrears = billing_overdue(s, clients[i].client);
         if (arrears < 0) {
             rc = -1;
             break;
@@ -183,7 +183,7 @@ static int rebate_partner(struct store *s, const char *partner, int64_t from, in
     if (rc == 0 && pstore_unbound_windows(s, partner, from, to, &ws, &nw) != 0)
         rc = -1;
     for (int i = 0; rc == 0 && i < nw; i++) {
-        int arrears = billing_in_arrears(s, ws[i].client);
+        int arrears = billing_overdue(s, ws[i].client);
         if (arrears < 0) {
             rc = -1;
             break;

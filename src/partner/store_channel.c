@@ -37,6 +37,9 @@ static const struct migration channel_migrations[] = {
     /* a store that ran migration 1 before it lost partner_client_credit (the grants are
      * partner_credits now): the empty table goes, so that a copy to a new store finds no orphan */
     {2, "DROP TABLE IF EXISTS partner_client_credit;"},
+    /* ForceQN: the customers their partner suspended (type 2); the row goes with type 0 */
+    {3, "CREATE TABLE partner_force_qn (client_uin TEXT PRIMARY KEY, partner_uin TEXT NOT NULL, time INTEGER NOT"
+        " NULL);"},
 };
 
 int pstore_channel_migrate(struct store *s, char *err, size_t errlen)
@@ -383,4 +386,27 @@ fail:
     *out = NULL;
     *n = 0;
     return -1;
+}
+
+int pstore_force_qn_put(struct store *s, const char *partner, const char *client, int64_t t)
+{
+    int rc = store_exec(s,
+                        "INSERT INTO partner_force_qn (client_uin, partner_uin, time) VALUES (?, ?, ?) ON CONFLICT"
+                        " (client_uin) DO NOTHING",
+                        "ssi", client, partner, t);
+    return rc < 0 ? -1 : rc > 0;
+}
+
+int pstore_force_qn_delete(struct store *s, const char *client)
+{
+    int rc = store_exec(s, "DELETE FROM partner_force_qn WHERE client_uin = ?", "s", client);
+    return rc < 0 ? -1 : rc > 0;
+}
+
+int pstore_force_qn_get(struct store *s, const char *client)
+{
+    struct store_stmt *q = store_query(s, "SELECT 1 FROM partner_force_qn WHERE client_uin = ?", "s", client);
+    int rc = q ? store_step(q) : -1;
+    store_done(q);
+    return rc < 0 ? -1 : rc == STORE_FOUND;
 }
