@@ -42,14 +42,14 @@ static void rows(void **state)
     assert_null(out);
     assert_int_equal(n, 0);
     for (int i = 0; i < 40; i++) { /* past the first capacity (16) twice */
-        char v[8];
+        char v[16];
         snprintf(v, sizeof v, "u%d", i);
         assert_int_equal(store_exec(s, "INSERT INTO t (k, v) VALUES (?, ?)", "is", (int64_t)i, v), 1);
     }
     assert_int_equal(store_rows(store_query(s, "SELECT k, v FROM t ORDER BY k", NULL), sizeof *out, fill, &out, &n), 0);
     assert_int_equal(n, 40);
     for (int i = 0; i < 40; i++) {
-        char v[8];
+        char v[16];
         snprintf(v, sizeof v, "u%d", i);
         assert_int_equal(out[i].k, i);
         assert_string_equal(out[i].v, v);
