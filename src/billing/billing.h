@@ -125,6 +125,10 @@ struct billing_spend_row {
 };
 int billing_spend(struct store *s, const char *owner_uin, int64_t from, int64_t to,
                   int (*row)(void *arg, const struct billing_spend_row *r), void *arg);
+/* The same rows' cash summed per product only (the month-end rebate: cheaper than billing_spend);
+ * row gets product and cash (fine units) with the other fields empty. */
+int billing_cash_by_product(struct store *s, const char *owner_uin, int64_t from, int64_t to,
+                            int (*row)(void *arg, const struct billing_spend_row *r), void *arg);
 
 /* channel_bills.c: an account's bill components with fee_begin in [from, to), oldest first. */
 struct billing_component_row {

@@ -89,6 +89,28 @@ int billing_spend(struct store *s, const char *owner_uin, int64_t from, int64_t 
     return rc < 0 ? -1 : 0;
 }
 
+int billing_cash_by_product(struct store *s, const char *owner_uin, int64_t from, int64_t to,
+                            int (*row)(void *arg, const struct billing_spend_row *r), void *arg)
+{
+    struct store_stmt *q = store_query(s,
+                                       "SELECT product, sum(cash) FROM billing_details WHERE owner_uin = ? AND"
+                                       " fee_begin >= ? AND fee_begin < ? GROUP BY product ORDER BY product",
+                                       "sii", owner_uin, from, to);
+    if (!q)
+        return -1;
+    int rc;
+    while ((rc = store_step(q)) == STORE_FOUND) {
+        struct billing_spend_row r = {
+            .product = store_text(q, 0), .pay_mode = "", .order_id = "", .payer = "", .cash = store_int(q, 1)};
+        if (row(arg, &r) != 0) {
+            rc = -1;
+            break;
+        }
+    }
+    store_done(q);
+    return rc < 0 ? -1 : 0;
+}
+
 static int (*payer_hook)(struct store *s, const char *owner_uin, char payer[24]);
 
 void billing_register_payer(int (*payer)(struct store *s, const char *owner_uin, char payer[24]))

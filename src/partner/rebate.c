@@ -175,7 +175,7 @@ static int rebate_partner(struct store *s, const char *partner, int64_t from, in
         }
         sp.overdue = arrears;
         int64_t since = clients[i].agent_time > from ? clients[i].agent_time : from;
-        rc = billing_spend(s, clients[i].client, since, to, add_spend, &sp);
+        rc = billing_cash_by_product(s, clients[i].client, since, to, add_spend, &sp);
     }
     free(clients);
     struct unbind *ws = NULL; /* former customers: the spend of the window they were bound */
@@ -192,7 +192,7 @@ static int rebate_partner(struct store *s, const char *partner, int64_t from, in
         int64_t since = ws[i].agent_time > from ? ws[i].agent_time : from;
         int64_t until = ws[i].action_time < to ? ws[i].action_time : to;
         if (since < until)
-            rc = billing_spend(s, ws[i].client, since, until, add_spend, &sp);
+            rc = billing_cash_by_product(s, ws[i].client, since, until, add_spend, &sp);
     }
     free(ws);
     for (int i = 0; i < sp.n; i++)
