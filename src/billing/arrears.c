@@ -78,7 +78,8 @@ static void audit_transition(struct store *s, const char *uin, const char *state
 static int move(struct store *s, const char *uin, int from, int to, int64_t since, int64_t t)
 {
     /* back to NORMAL from ISOLATED: the resources may start again (RELEASED ones are gone) */
-    if (to == 0 && from == 2 && each_product(s, uin, t, HOOK_RESTORE) != 0)
+    int held = to == 0 && from == 2 ? channel_suspended(s, uin) : 0; /* its partner's ForceQN holds it */
+    if (held < 0 || (to == 0 && from == 2 && !held && each_product(s, uin, t, HOOK_RESTORE) != 0))
         return -1;
     for (int i = from + 1; to > from && i <= to; i++)
         if (table[i].apply && table[i].apply(s, uin, since + state_after(i)) != 0)

@@ -241,6 +241,12 @@ void billing_register_suspended(int (*suspended)(struct store *s, const char *ow
     suspended_hook = suspended;
 }
 
+int channel_suspended(struct store *s, const char *owner_uin)
+{
+    int rc = suspended_hook ? suspended_hook(s, owner_uin) : 0;
+    return rc < 0 ? -1 : rc > 0;
+}
+
 int billing_suspend(struct store *s, const char *uin, int on, int64_t t)
 {
     if (!on && billing_overdue(s, uin) != 0) /* in arrears (or unknown): its own path restores it */
@@ -265,9 +271,9 @@ int billing_suspend(struct store *s, const char *uin, int on, int64_t t)
  * credit has nothing left for even one fine unit more. */
 int channel_postpaid_refused(struct store *s, const char *owner_uin)
 {
-    int rc = suspended_hook ? suspended_hook(s, owner_uin) : 0;
+    int rc = channel_suspended(s, owner_uin);
     if (rc != 0)
-        return rc < 0 ? -1 : 1;
+        return rc;
     struct store_stmt *q =
         store_query(s, "SELECT cash + present, credit FROM billing_accounts WHERE uin = ?", "s", owner_uin);
     rc = q ? store_step(q) : -1;
