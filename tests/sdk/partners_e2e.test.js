@@ -111,6 +111,8 @@ test("the customers run disks; the bills show the partner's discount; the distri
   st.month = monthOf(st.since);
   st.prepaid = (await disk(c, 10, "PREPAID")).DiskIdSet[0];
   assert.equal(await balance(c), 5000 - 1600, "10 GiB x 2 yuan a month at 0.8");
+  st.prepaid2 = (await disk(c2, 10, "PREPAID")).DiskIdSet[0];
+  assert.equal(await balance(c2), 10000 - 2000, "no customer discount under a second-level reseller");
   const p1 = (await disk(c, 100)).DiskIdSet[0];
   const p2 = (await disk(c2, 10)).DiskIdSet[0];
   clock("3h");
@@ -137,7 +139,10 @@ test("the customers run disks; the bills show the partner's discount; the distri
   assert.deepEqual([...new Set(sBills.map((b) => b.ClientUin))], [c2.Uin], "the second-level reseller sees its own");
   assert.deepEqual(sBills.map((b) => b.Amt), dBills.filter((b) => b.ClientUin === c2.Uin).map((b) => b.Amt));
   const deals = await dist.partners.DescribeAgentDealsByCache({ Offset: 0, Limit: 100 });
-  assert.deepEqual(deals.AgentDealSet.map((x) => [x.OwnerUin, x.Status, x.PayerMode]), [[c.Uin, "4", "0"]]);
+  assert.deepEqual(deals.AgentDealSet.map((x) => [x.OwnerUin, x.Status, x.PayerMode]).sort(),
+    [[c.Uin, "4", "0"], [c2.Uin, "4", "0"]].sort(), "its own customer's and, read only, the second-level's");
+  assert.deepEqual((await sec.partners.DescribeAgentDealsByCache({ Offset: 0, Limit: 100 })).AgentDealSet
+    .map((x) => x.OwnerUin), [c2.Uin]);
   await rejectsWith(sec.partners.DescribeAgentSelfPayDealsV2({ OwnerUin: c.Uin, Offset: 0, Limit: 10 }), "ResourceNotFound");
 });
 
@@ -225,6 +230,24 @@ test("an unrenewed prepaid disk leaves an unpaid renewal; the partner pays it wi
   assert.ok(unixOf(dk.DeadlineTime) > dl + 27 * 86400, "one month from the old deadline");
   const cl = await ledger(c);
   assert.ok(cl.some((t) => t.PayChannel === "代理商代付" && t.Amount === 0), "a row of 0 on the customer's side");
+
+  // the second-level reseller's customer pays its own renewal: AgentPay 0
+  const c2 = st.c2;
+  const dl2 = unixOf((await c2.cbs.DescribeDisks({ DiskIds: [st.prepaid2] })).DiskSet[0].DeadlineTime);
+  if (dl2 > clock()) clock(`${Math.ceil((dl2 - clock()) / 3600) + 1}h`);
+  const u2 = await sec.partners.DescribeAgentPayDealsV2({ Offset: 0, Limit: 100, Status: 1 });
+  assert.deepEqual(u2.AgentPayDealSet.map((x) => [x.OwnerUin, x.Payer, x.Status]), [[c2.Uin, sec.Uin, "1"]]);
+  const name2 = u2.AgentPayDealSet[0].DealName;
+  assert.ok((await dist.partners.DescribeAgentPayDealsV2({ Offset: 0, Limit: 100, Status: 1 })).AgentPayDealSet
+    .some((x) => x.DealName === name2), "the distributor sees it, read only");
+  await rejectsWith(dist.partners.AgentPayDeals({ OwnerUin: c2.Uin, AgentPay: 1, DealNames: [name2] }), "ResourceNotFound");
+  const s0 = await balance(sec), c0 = await balance(c2);
+  await sec.partners.AgentPayDeals({ OwnerUin: c2.Uin, AgentPay: 0, DealNames: [name2] });
+  assert.equal(await balance(c2), c0 - 2000, "the customer paid from its own balance");
+  assert.equal(await balance(sec), s0);
+  const paid2 = (await sec.partners.DescribeAgentDealsByCache({ Offset: 0, Limit: 100, DealNames: [name2] })).AgentDealSet;
+  assert.deepEqual(paid2.map((x) => [x.Status, x.Payer, x.PayerMode]), [["4", c2.Uin, "0"]]);
+  assert.equal((await c2.cbs.DescribeDisks({ DiskIds: [st.prepaid2] })).DiskSet[0].DeadlineError, false);
 });
 
 test("every cent is accounted for across the ledgers", async () => {
