@@ -78,7 +78,8 @@ static void audit_transition(struct store *s, const char *uin, const char *state
 static int move(struct store *s, const char *uin, int from, int to, int64_t since, int64_t t)
 {
     /* back to NORMAL from ISOLATED: the resources may start again (RELEASED ones are gone) */
-    if (to == 0 && from == 2 && each_product(s, uin, t, HOOK_RESTORE) != 0)
+    int held = to == 0 && from == 2 ? channel_suspended(s, uin) : 0; /* its partner's ForceQN holds it */
+    if (held < 0 || (to == 0 && from == 2 && !held && each_product(s, uin, t, HOOK_RESTORE) != 0))
         return -1;
     for (int i = from + 1; to > from && i <= to; i++)
         if (table[i].apply && table[i].apply(s, uin, since + state_after(i)) != 0)
@@ -194,6 +195,12 @@ int arrears_pass(struct store *s, int64_t t)
 }
 
 int billing_in_arrears(struct store *s, const char *owner_uin)
+{
+    int rc = billing_overdue(s, owner_uin);
+    return rc != 0 ? rc : channel_postpaid_refused(s, owner_uin);
+}
+
+int billing_overdue(struct store *s, const char *owner_uin)
 {
     struct store_stmt *q = store_query(
         s, "SELECT cash + present + credit, exempt, overdue_state FROM billing_accounts WHERE uin = ?", "s", owner_uin);

@@ -77,8 +77,12 @@ int billing_refund(struct store *s, const char *owner_uin, const char *resource_
 /* Prepaid state of a resource: 1 found (expire, renew_flag set), 0 not prepaid, -1 error. */
 int billing_prepaid_info(struct store *s, const char *resource_id, int64_t *expire, char renew_flag[40]);
 int billing_set_renew_flag(struct store *s, const char *owner_uin, const char *resource_id, const char *flag);
-/* 1 when the owner may not buy or start postpaid resources now (in arrears), 0 if it may, -1 error. */
+/* 1 when the owner may not buy or start postpaid resources now, 0 if it may, -1 error: it is in
+ * arrears, or it lives on credit from a partner that is used up (its own grant, or its partner's
+ * or distributor's credit: asked through the credit check hook). Compute and block ask it. */
 int billing_in_arrears(struct store *s, const char *owner_uin);
+/* 1 when the owner is in arrears (overdue), 0 if not, -1 error: what the partner views show. */
+int billing_overdue(struct store *s, const char *owner_uin);
 
 /* Operator side (yun admin). */
 int rate_parse_yuan(const char *s, int64_t *fine); /* "0.12" -> 12000000; at most 8 places, >= 0 */
@@ -121,6 +125,10 @@ struct billing_spend_row {
 };
 int billing_spend(struct store *s, const char *owner_uin, int64_t from, int64_t to,
                   int (*row)(void *arg, const struct billing_spend_row *r), void *arg);
+/* The same rows' cash summed per product only (the month-end rebate: cheaper than billing_spend);
+ * row gets product and cash (fine units) with the other fields empty. */
+int billing_cash_by_product(struct store *s, const char *owner_uin, int64_t from, int64_t to,
+                            int (*row)(void *arg, const struct billing_spend_row *r), void *arg);
 
 /* channel_bills.c: an account's bill components with fee_begin in [from, to), oldest first. */
 struct billing_component_row {
@@ -185,8 +193,26 @@ int billing_check_credit(struct store *s, const char *uin, int64_t cash, int64_t
 /* Ends the discounts source set for uin from t on (an unbinding): rows dated later are removed,
  * and where source's is in force, the latest of anyone else's (or none) applies again. */
 int billing_end_discounts(struct store *s, const char *uin, const char *source, int64_t t);
+/* Unpaid deals: when a prepaid resource of a partner's bound customer expires unrenewed, a
+ * one-month renewal is left unpaid (deal status 1, payer the partner named by the agent hook; 8
+ * when the resource is released first, 7 when it is renewed otherwise). Paying it renews the
+ * resource from its expiry (restoring it), paid by payer (the partner, or the owner itself), in
+ * the caller's transaction: the deal keeps its name and becomes 4. 0 (*wake: the product's after_commit,
+ * to run once committed), or -1 with code/msg (ResourceNotFound, FailedOperation.DealPaid/DealExpired,
+ * InvalidAccount.InsufficientBalance). */
+void billing_register_agent(int (*agent)(struct store *s, const char *owner_uin, char partner[24]));
+int billing_agent_of(struct store *s, const char *owner_uin, char partner[24]); /* 1 bound, 0 not, -1 */
+int billing_pay_deal(struct store *s, const char *owner_uin, const char *order_id, const char *payer,
+                     const char *operator_uin, int64_t t, void (**wake)(void), char *code, size_t clen, char *msg,
+                     size_t mlen);
+/* Forced suspension (the partner channel's ForceQN): the hook answers 1 when owner is suspended
+ * (then billing_in_arrears refuses its postpaid purchases); billing_suspend shuts down (on) or lets
+ * start again (off, unless in arrears) the account's postpaid resources through the products'
+ * isolate/restore hooks, in the caller's transaction, with a note for the customer. */
+void billing_register_suspended(int (*suspended)(struct store *s, const char *owner_uin));
+int billing_suspend(struct store *s, const char *uin, int on, int64_t t);
 /* An owner's prepaid deals created in [from, to). Amounts in fine units; status as Tencent's
- * (4 delivered, 6 refunded). */
+ * (1 unpaid, 4 delivered, 6 refunded, 7 closed, 8 expired). */
 struct billing_deal_row {
     const char *order_id, *big_deal_id, *owner, *payer, *creator, *product, *action, *resource_id, *bill_id;
     int status;

@@ -46,7 +46,11 @@ const char *price_component_name(const char *component);
 int ledger_move(struct store *s, const char *uin, int64_t amount, const char *action, const char *deduct_mode,
                 const char *channel, const char *info, int64_t t, char bill_id[40], int64_t *cash_after);
 int ledger_cash(struct store *s, const char *uin, int64_t *cash); /* 0 (cash 0 for an unknown account) or -1 */
-void billing_new_id(char out[40], int64_t t);                     /* 20261202 + 15 random digits */
+/* channel.c: 1 when owner, on a partner's credit, has none left to start postpaid resources; and
+ * whether its partner suspended it (ForceQN): 1, 0, -1 each. */
+int channel_postpaid_refused(struct store *s, const char *owner_uin);
+int channel_suspended(struct store *s, const char *owner_uin);
+void billing_new_id(char out[40], int64_t t); /* 20261202 + 15 random digits */
 
 /* voucher.c: what rating asks of vouchers, in the caller's transaction */
 int voucher_migrate(struct store *s, char *err, size_t errlen);

@@ -89,6 +89,28 @@ int billing_spend(struct store *s, const char *owner_uin, int64_t from, int64_t 
     return rc < 0 ? -1 : 0;
 }
 
+int billing_cash_by_product(struct store *s, const char *owner_uin, int64_t from, int64_t to,
+                            int (*row)(void *arg, const struct billing_spend_row *r), void *arg)
+{
+    struct store_stmt *q = store_query(s,
+                                       "SELECT product, sum(cash) FROM billing_details WHERE owner_uin = ? AND"
+                                       " fee_begin >= ? AND fee_begin < ? GROUP BY product ORDER BY product",
+                                       "sii", owner_uin, from, to);
+    if (!q)
+        return -1;
+    int rc;
+    while ((rc = store_step(q)) == STORE_FOUND) {
+        struct billing_spend_row r = {
+            .product = store_text(q, 0), .pay_mode = "", .order_id = "", .payer = "", .cash = store_int(q, 1)};
+        if (row(arg, &r) != 0) {
+            rc = -1;
+            break;
+        }
+    }
+    store_done(q);
+    return rc < 0 ? -1 : 0;
+}
+
 static int (*payer_hook)(struct store *s, const char *owner_uin, char payer[24]);
 
 void billing_register_payer(int (*payer)(struct store *s, const char *owner_uin, char payer[24]))
@@ -106,6 +128,20 @@ int billing_payer_of(struct store *s, const char *owner_uin, char payer[24])
     if (rc == 1 && p[0])
         snprintf(payer, 24, "%s", p);
     return 0;
+}
+
+static int (*agent_hook)(struct store *s, const char *owner_uin, char partner[24]);
+
+void billing_register_agent(int (*agent)(struct store *s, const char *owner_uin, char partner[24]))
+{
+    agent_hook = agent;
+}
+
+int billing_agent_of(struct store *s, const char *owner_uin, char partner[24])
+{
+    partner[0] = 0;
+    int rc = agent_hook ? agent_hook(s, owner_uin, partner) : 0;
+    return rc < 0 ? -1 : rc == 1 && partner[0];
 }
 
 int billing_charge(struct store *s, const char *owner_uin, const char *payer, int64_t amount, const char *action,
@@ -196,6 +232,63 @@ int billing_check_credit(struct store *s, const char *uin, int64_t cash, int64_t
                          char *msg, size_t mlen)
 {
     return credit_hook ? credit_hook(s, uin, cash, amount, code, clen, msg, mlen) : 0;
+}
+
+static int (*suspended_hook)(struct store *s, const char *owner_uin);
+
+void billing_register_suspended(int (*suspended)(struct store *s, const char *owner_uin))
+{
+    suspended_hook = suspended;
+}
+
+int channel_suspended(struct store *s, const char *owner_uin)
+{
+    int rc = suspended_hook ? suspended_hook(s, owner_uin) : 0;
+    return rc < 0 ? -1 : rc > 0;
+}
+
+int billing_suspend(struct store *s, const char *uin, int on, int64_t t)
+{
+    if (!on && billing_overdue(s, uin) != 0) /* in arrears (or unknown): its own path restores it */
+        return 0;
+    for (int i = 0; i < billing_product_count(); i++) {
+        const struct billing_product *p = billing_product_at(i);
+        int (*fn)(struct store *, const char *, int64_t) = on ? p->isolate : p->restore;
+        if (fn && fn(s, uin, t) != 0)
+            return -1;
+    }
+    billing_note(
+        s, uin, on ? "FORCE_SUSPENDED" : "FORCE_SUSPENSION_LIFTED",
+        on ? "代理商已对账户强制停服，按量计费资源已停止 (your partner suspended the account; postpaid resources"
+             " are stopped)"
+           : "代理商已解除强制停服 (your partner lifted the suspension; resources may be started again)",
+        t);
+    return 0;
+}
+
+/* A postpaid resource accrues on credit when the owner has no cash left: refused when its own grant
+ * is used up (cash + credit <= 0), or when the partner channel says its partner's (or distributor's)
+ * credit has nothing left for even one fine unit more. */
+int channel_postpaid_refused(struct store *s, const char *owner_uin)
+{
+    int rc = channel_suspended(s, owner_uin);
+    if (rc != 0)
+        return rc;
+    struct store_stmt *q =
+        store_query(s, "SELECT cash + present, credit FROM billing_accounts WHERE uin = ?", "s", owner_uin);
+    rc = q ? store_step(q) : -1;
+    int64_t cash = rc == STORE_FOUND ? store_int(q, 0) : 0, credit = rc == STORE_FOUND ? store_int(q, 1) : 0;
+    store_done(q);
+    if (rc < 0)
+        return -1;
+    if (credit <= 0 || cash > 0)
+        return 0; /* not on credit, or it still has cash */
+    if (cash + credit <= 0)
+        return 1;
+    char code[64], msg[256];
+    if (billing_check_credit(s, owner_uin, cash, 1, code, sizeof code, msg, sizeof msg) != 0)
+        return strcmp(code, E_INSUFFICIENT_BALANCE) ? -1 : 1;
+    return 0;
 }
 
 int billing_end_discounts(struct store *s, const char *uin, const char *source, int64_t t)

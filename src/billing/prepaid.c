@@ -40,15 +40,21 @@ struct order_ctx {
     const struct billing_item *items;
     int nitems, months;
     int64_t begin, end, t;
+    const char *payer, *deal; /* set when an unpaid deal is paid: who pays it, and its name */
 };
 
 /* Records a paid order: the deal, its L3 row and components, and the deduction. */
 static int write_order(struct store *s, const struct order_ctx *o, const struct billing_price *p, char order_id[40])
 {
     char big[40], detail_id[96], month[16], sub[32], info[96], payer[24];
-    if (billing_payer_of(s, o->owner, payer) != 0)
+    if (o->payer)
+        snprintf(payer, sizeof payer, "%s", o->payer);
+    else if (billing_payer_of(s, o->owner, payer) != 0)
         return -1;
-    billing_new_id(order_id, o->t);
+    if (o->deal)
+        snprintf(order_id, 40, "%s", o->deal);
+    else
+        billing_new_id(order_id, o->t);
     billing_new_id(big, o->t);
     snprintf(detail_id, sizeof detail_id, "o%s:%s", order_id, o->resource_id);
     snprintf(sub, sizeof sub, "sp_%s", o->product);
@@ -58,14 +64,22 @@ static int write_order(struct store *s, const struct order_ctx *o, const struct 
                                "Value", o->months);
     char *pinfo = json_dumps(info_j, JSON_COMPACT);
     json_decref(info_j);
-    int rc = store_exec(s,
-                        "INSERT INTO billing_deals (order_id, big_deal_id, owner_uin, payer_uin, creator, status,"
-                        " product, sub_product, action, resource_id, region, zone, months, unit_price, total_cost,"
-                        " real_total_cost, discount_ppm, create_time, product_info) VALUES (?, ?, ?, ?, ?, 4, ?, ?, ?,"
-                        " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        "sssssssssssiiiiiis", order_id, big, o->owner, payer, o->operator_uin, o->product, sub,
-                        o->action, o->resource_id, o->region, o->zone, (int64_t)o->months, p->unit_list, p->list,
-                        p->real, p->discount_ppm, o->t, pinfo ? pinfo : "[]");
+    int rc =
+        o->deal
+            ? store_exec(s,
+                         "UPDATE billing_deals SET payer_uin = ?, creator = ?, status = 4, unit_price = ?,"
+                         " total_cost = ?, real_total_cost = ?, discount_ppm = ?, product_info = ? WHERE"
+                         " order_id = ? AND status = 1",
+                         "ssiiiiss", payer, o->operator_uin, p->unit_list, p->list, p->real, p->discount_ppm,
+                         pinfo ? pinfo : "[]", order_id)
+            : store_exec(s,
+                         "INSERT INTO billing_deals (order_id, big_deal_id, owner_uin, payer_uin, creator, status,"
+                         " product, sub_product, action, resource_id, region, zone, months, unit_price, total_cost,"
+                         " real_total_cost, discount_ppm, create_time, product_info) VALUES (?, ?, ?, ?, ?, 4, ?, ?, ?,"
+                         " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                         "sssssssssssiiiiiis", order_id, big, o->owner, payer, o->operator_uin, o->product, sub,
+                         o->action, o->resource_id, o->region, o->zone, (int64_t)o->months, p->unit_list, p->list,
+                         p->real, p->discount_ppm, o->t, pinfo ? pinfo : "[]");
     free(pinfo);
     if (rc != 1)
         return -1;
@@ -115,8 +129,11 @@ static int price_and_check(struct store *s, const struct order_ctx *o, struct bi
     int64_t cash;
     char payer[24]; /* the owner, or the partner paying on its behalf */
     int64_t credit; /* a customer's credit from its partner counts as balance */
-    if (billing_payer_of(s, o->owner, payer) != 0 || ledger_cash(s, payer, &cash) != 0 ||
-        billing_credit_of(s, payer, &credit) != 0)
+    if (o->payer)
+        snprintf(payer, sizeof payer, "%s", o->payer);
+    else if (billing_payer_of(s, o->owner, payer) != 0)
+        return set_fail(code, clen, msg, mlen, E_INTERNAL_ERROR, "The balance could not be read.");
+    if (ledger_cash(s, payer, &cash) != 0 || billing_credit_of(s, payer, &credit) != 0)
         return set_fail(code, clen, msg, mlen, E_INTERNAL_ERROR, "The balance could not be read.");
     /* an order that eats into the credit: the partner channel checks its partners' credit too */
     if (cash < p->real && cash + credit >= p->real &&
@@ -227,11 +244,11 @@ static int load(struct store *s, const char *resource_id, struct prepaid *p)
 }
 
 static int renew(struct store *s, struct prepaid *p, const char *operator_uin, int months, int64_t t, int64_t *expire,
-                 char *code, size_t clen, char *msg, size_t mlen)
+                 const char *payer, const char *deal, char *code, size_t clen, char *msg, size_t mlen)
 {
-    struct order_ctx o = {p->owner,       operator_uin, p->product, p->region, p->zone,
-                          p->resource_id, p->name,      "renew",    p->items,  p->nitems,
-                          months,         p->expire,    0,          t};
+    struct order_ctx o = {
+        p->owner,  operator_uin, p->product, p->region, p->zone, p->resource_id, p->name, "renew", p->items,
+        p->nitems, months,       p->expire,  0,         t,       payer,          deal};
     struct billing_price pr;
     if (price_and_check(s, &o, &pr, code, clen, msg, mlen) != 0)
         return -1;
@@ -242,6 +259,10 @@ static int renew(struct store *s, struct prepaid *p, const char *operator_uin, i
                    "UPDATE billing_prepaid SET expire_time = ?, state = 'ACTIVE', last_order = ?, paid = paid + ?"
                    " WHERE resource_id = ?",
                    "isis", o.end, order_id, pr.real, p->resource_id) != 1)
+        return set_fail(code, clen, msg, mlen, E_INTERNAL_ERROR, "The renewal could not be recorded.");
+    if (!deal &&
+        store_exec(s, "UPDATE billing_deals SET status = 7 WHERE owner_uin = ? AND resource_id = ? AND status = 1",
+                   "ss", p->owner, p->resource_id) < 0) /* renewed otherwise: an unpaid renewal is closed */
         return set_fail(code, clen, msg, mlen, E_INTERNAL_ERROR, "The renewal could not be recorded.");
     if (!strcmp(p->state, "EXPIRED")) {
         const struct billing_product *bp = billing_product_find(p->product);
@@ -261,7 +282,7 @@ int billing_renew(struct store *s, const char *owner_uin, const char *operator_u
         return set_fail(code, clen, msg, mlen, E_INTERNAL_ERROR, "The order could not be read.");
     if (rc == STORE_NOT_FOUND || strcmp(p.owner, owner_uin) || !strcmp(p.state, "RELEASED"))
         return set_fail(code, clen, msg, mlen, E_UNSUPPORTED_OPERATION, "The resource is not a prepaid resource.");
-    return renew(s, &p, operator_uin, months, t, expire, code, clen, msg, mlen);
+    return renew(s, &p, operator_uin, months, t, expire, NULL, NULL, code, clen, msg, mlen);
 }
 
 int billing_refund(struct store *s, const char *owner_uin, const char *resource_id, int64_t t)
@@ -371,6 +392,73 @@ int billing_set_renew_flag(struct store *s, const char *owner_uin, const char *r
                       flag, resource_id, owner_uin);
 }
 
+/* A partner's customer's resource expired unrenewed: a renewal of one month is left as an unpaid
+ * deal (status 1) that its partner may pay on its behalf (AgentPayDeals), as Tencent's channel
+ * does; nothing is charged until then. */
+static int unpaid_renewal(struct store *s, const struct prepaid *p, int64_t t)
+{
+    char agent[24], code[64], msg[256];
+    int rc = billing_agent_of(s, p->owner, agent);
+    if (rc <= 0)
+        return rc;
+    struct billing_price pr;
+    if (billing_quote(s, p->owner, p->region, p->product, p->items, p->nitems, 1, t, &pr, code, sizeof code, msg,
+                      sizeof msg) != 0)
+        return 0; /* no longer priced: nothing to offer */
+    char order_id[40], big[40], sub[32];
+    billing_new_id(order_id, t);
+    billing_new_id(big, t);
+    snprintf(sub, sizeof sub, "sp_%s", p->product);
+    return store_exec(s,
+                      "INSERT INTO billing_deals (order_id, big_deal_id, owner_uin, payer_uin, creator, status,"
+                      " product, sub_product, action, resource_id, region, zone, months, unit_price, total_cost,"
+                      " real_total_cost, discount_ppm, create_time, product_info) VALUES (?, ?, ?, ?, ?, 1, ?, ?,"
+                      " 'renew', ?, ?, ?, 1, ?, ?, ?, ?, ?, '[]')",
+                      "ssssssssssiiiii", order_id, big, p->owner, agent, p->owner, p->product, sub, p->resource_id,
+                      p->region, p->zone, pr.unit_list, pr.list, pr.real, pr.discount_ppm, t) == 1
+               ? 0
+               : -1;
+}
+
+int billing_pay_deal(struct store *s, const char *owner_uin, const char *order_id, const char *payer,
+                     const char *operator_uin, int64_t t, void (**wake)(void), char *code, size_t clen, char *msg,
+                     size_t mlen)
+{
+    struct store_stmt *q = store_query(s,
+                                       "SELECT status, action, resource_id, months FROM billing_deals WHERE"
+                                       " order_id = ? AND owner_uin = ?",
+                                       "ss", order_id, owner_uin);
+    int rc = q ? store_step(q) : -1;
+    int status = rc == STORE_FOUND ? (int)store_int(q, 0) : 0;
+    char action[16] = "", resource_id[64] = "";
+    int months = rc == STORE_FOUND ? (int)store_int(q, 3) : 0;
+    if (rc == STORE_FOUND) {
+        snprintf(action, sizeof action, "%s", store_text(q, 1));
+        snprintf(resource_id, sizeof resource_id, "%s", store_text(q, 2));
+    }
+    store_done(q);
+    if (rc < 0)
+        return set_fail(code, clen, msg, mlen, E_INTERNAL_ERROR, "The deal could not be read.");
+    if (rc != STORE_FOUND)
+        return set_fail(code, clen, msg, mlen, E_BILLING_DEAL_NOT_FOUND, "The deal is not found.");
+    if (status != 1)
+        return set_fail(code, clen, msg, mlen, status == 8 ? E_BILLING_DEAL_EXPIRED : E_BILLING_DEAL_PAID,
+                        status == 8 ? "The deal expired with its resource." : "The deal is paid already.");
+    struct prepaid p;
+    rc = load(s, resource_id, &p);
+    if (rc < 0)
+        return set_fail(code, clen, msg, mlen, E_INTERNAL_ERROR, "The order could not be read.");
+    if (rc != STORE_FOUND || strcmp(action, "renew") || !strcmp(p.state, "RELEASED"))
+        return set_fail(code, clen, msg, mlen, E_BILLING_DEAL_EXPIRED, "The deal's resource is released.");
+    int64_t expire;
+    if (renew(s, &p, operator_uin, months, t, &expire, payer, order_id, code, clen, msg, mlen) != 0)
+        return -1;
+    const struct billing_product *bp = billing_product_find(p.product);
+    if (wake)
+        *wake = bp ? bp->after_commit : NULL;
+    return 0;
+}
+
 /* One due resource: renewed, expired, or reclaimed, in its own transaction. */
 static int due_one(struct store *s, const char *resource_id, int64_t t)
 {
@@ -384,13 +472,13 @@ static int due_one(struct store *s, const char *resource_id, int64_t t)
     if (rc != STORE_FOUND)
         goto fail;
     if (!strcmp(p.state, "ACTIVE") && !strcmp(p.renew_flag, "NOTIFY_AND_AUTO_RENEW") &&
-        renew(s, &p, p.owner, 1, at, &expire, code, sizeof code, msg, sizeof msg) == 0) {
+        renew(s, &p, p.owner, 1, at, &expire, NULL, NULL, code, sizeof code, msg, sizeof msg) == 0) {
         snprintf(note, sizeof note, "%s 已自动续费一个月 (renewed automatically for one month)", p.resource_id);
         billing_note(s, p.owner, "AUTO_RENEWED", note, at);
     } else if (!strcmp(p.state, "ACTIVE")) {
         if (store_exec(s, "UPDATE billing_prepaid SET state = 'EXPIRED' WHERE resource_id = ?", "s", resource_id) !=
                 1 ||
-            (bp && bp->expire && bp->expire(s, resource_id, at) != 0))
+            (bp && bp->expire && bp->expire(s, resource_id, at) != 0) || unpaid_renewal(s, &p, at) != 0)
             goto fail;
         snprintf(note, sizeof note, "%s 已到期并停服，%lld 天内续费可恢复 (expired; renew within %lld days)",
                  p.resource_id, (long long)(prepaid_retention_s / 86400), (long long)(prepaid_retention_s / 86400));
@@ -399,7 +487,9 @@ static int due_one(struct store *s, const char *resource_id, int64_t t)
         at = p.expire + prepaid_retention_s;
         if (store_exec(s, "UPDATE billing_prepaid SET state = 'RELEASED' WHERE resource_id = ?", "s", resource_id) !=
                 1 ||
-            (bp && bp->reclaim && bp->reclaim(s, resource_id, at) != 0))
+            (bp && bp->reclaim && bp->reclaim(s, resource_id, at) != 0) ||
+            store_exec(s, "UPDATE billing_deals SET status = 8 WHERE owner_uin = ? AND resource_id = ? AND status = 1",
+                       "ss", p.owner, resource_id) < 0) /* an unpaid renewal of it has expired with it */
             goto fail;
         snprintf(note, sizeof note, "%s 到期未续费，已释放 (not renewed; released)", p.resource_id);
         billing_note(s, p.owner, "RELEASED", note, at);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "billing/billing_int.h"
+#include "store/rows.h"
 
 static const struct migration voucher_migrations[] = {
     {1,
@@ -79,45 +80,27 @@ int billing_voucher_issue(struct store *s, const struct billing_voucher_spec *v,
 #define VOUCHER_COLS                                                                                                   \
     "voucher_id, owner_uin, issuer_uin, kind, product, amount, balance, begin_time, end_time, note, created"
 
+static void voucher_row(struct store_stmt *q, void *elem)
+{
+    struct billing_voucher *v = elem;
+    snprintf(v->id, sizeof v->id, "%s", store_text(q, 0));
+    snprintf(v->owner, sizeof v->owner, "%s", store_text(q, 1));
+    snprintf(v->issuer, sizeof v->issuer, "%s", store_text(q, 2));
+    snprintf(v->kind, sizeof v->kind, "%s", store_text(q, 3));
+    snprintf(v->product, sizeof v->product, "%s", store_text(q, 4));
+    v->amount = store_int(q, 5);
+    v->balance = store_int(q, 6);
+    v->begin = store_int(q, 7);
+    v->end = store_int(q, 8);
+    snprintf(v->note, sizeof v->note, "%s", store_text(q, 9));
+    v->created = store_int(q, 10);
+}
+
 static int voucher_rows(struct store_stmt *q, struct billing_voucher **out, int *n)
 {
     *out = NULL;
     *n = 0;
-    if (!q)
-        return -1;
-    int rc, cap = 0;
-    while ((rc = store_step(q)) == STORE_FOUND) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 16;
-            struct billing_voucher *g = realloc(*out, (size_t)cap * sizeof **out);
-            if (!g) {
-                rc = -1;
-                break;
-            }
-            *out = g;
-        }
-        struct billing_voucher *v = &(*out)[(*n)++];
-        memset(v, 0, sizeof *v);
-        snprintf(v->id, sizeof v->id, "%s", store_text(q, 0));
-        snprintf(v->owner, sizeof v->owner, "%s", store_text(q, 1));
-        snprintf(v->issuer, sizeof v->issuer, "%s", store_text(q, 2));
-        snprintf(v->kind, sizeof v->kind, "%s", store_text(q, 3));
-        snprintf(v->product, sizeof v->product, "%s", store_text(q, 4));
-        v->amount = store_int(q, 5);
-        v->balance = store_int(q, 6);
-        v->begin = store_int(q, 7);
-        v->end = store_int(q, 8);
-        snprintf(v->note, sizeof v->note, "%s", store_text(q, 9));
-        v->created = store_int(q, 10);
-    }
-    store_done(q);
-    if (rc != 0) {
-        free(*out);
-        *out = NULL;
-        *n = 0;
-        return -1;
-    }
-    return 0;
+    return store_rows(q, sizeof **out, voucher_row, out, n);
 }
 
 int billing_vouchers(struct store *s, const char *owner, struct billing_voucher **out, int *n)
@@ -137,6 +120,16 @@ const char *billing_voucher_status(const struct billing_voucher *v, int64_t now)
     return BILLING_VOUCHER_UNUSED;
 }
 
+static void voucher_use_row(struct store_stmt *q, void *elem)
+{
+    struct billing_voucher_use *u = elem;
+    snprintf(u->detail_id, sizeof u->detail_id, "%s", store_text(q, 0));
+    snprintf(u->product, sizeof u->product, "%s", store_text(q, 1));
+    snprintf(u->pay_mode, sizeof u->pay_mode, "%s", store_text(q, 2));
+    u->used = store_int(q, 3);
+    u->time = store_int(q, 4);
+}
+
 int billing_voucher_usage(struct store *s, const char *voucher_id, struct billing_voucher_use **out, int *n)
 {
     *out = NULL;
@@ -145,34 +138,7 @@ int billing_voucher_usage(struct store *s, const char *voucher_id, struct billin
                                        "SELECT detail_id, product, pay_mode, used, time FROM billing_voucher_usage"
                                        " WHERE voucher_id = ? ORDER BY id",
                                        "s", voucher_id);
-    if (!q)
-        return -1;
-    int rc, cap = 0;
-    while ((rc = store_step(q)) == STORE_FOUND) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 16;
-            struct billing_voucher_use *g = realloc(*out, (size_t)cap * sizeof **out);
-            if (!g) {
-                rc = -1;
-                break;
-            }
-            *out = g;
-        }
-        struct billing_voucher_use *u = &(*out)[(*n)++];
-        snprintf(u->detail_id, sizeof u->detail_id, "%s", store_text(q, 0));
-        snprintf(u->product, sizeof u->product, "%s", store_text(q, 1));
-        snprintf(u->pay_mode, sizeof u->pay_mode, "%s", store_text(q, 2));
-        u->used = store_int(q, 3);
-        u->time = store_int(q, 4);
-    }
-    store_done(q);
-    if (rc != 0) {
-        free(*out);
-        *out = NULL;
-        *n = 0;
-        return -1;
-    }
-    return 0;
+    return store_rows(q, sizeof **out, voucher_use_row, out, n);
 }
 
 /* The owner's vouchers usable for product at time `at`, soonest expiring first. */

@@ -84,7 +84,7 @@ static int describe_agent_clients(struct api_ctx *ctx)
             continue;
         if (!page_take(&pg))
             continue;
-        int arrears = billing_in_arrears(ctx->store, c->client);
+        int arrears = billing_overdue(ctx->store, c->client);
         char sname[128];
         json_array_append_new(pg.set,
                               json_pack("{s:o,s:o,s:I,s:s,s:s,s:s,s:I,s:I,s:s,s:s,s:s,s:s}", "Uin", uin_text(p.uin),
@@ -151,7 +151,7 @@ static int describe_agent_audited_clients(struct api_ctx *ctx)
             (project && strcmp(project, c->project)) || (sales && strcmp(sales, c->sales)) ||
             (json_array_size(uins) && !values_contain(uins, c->client)))
             continue;
-        int arrears = billing_in_arrears(ctx->store, c->client);
+        int arrears = billing_overdue(ctx->store, c->client);
         if (arrears < 0) {
             failed = 1;
             break;
@@ -266,12 +266,13 @@ static int add_bill(void *arg, const struct billing_spend_row *r)
     char pay[32];
     time_cam(r->pay_time, pay);
     json_array_append_new(a->pg->set,
-                          json_pack("{s:o,s:s,s:o,s:s,s:s,s:s,s:s,s:s,s:I,s:s,s:s,s:s,s:s}", "Uin", uin_text(a->p->uin),
-                                    "OrderId", r->order_id, "ClientUin", uin_text(a->c->client), "ClientRemark",
-                                    a->c->remark, "PayTime", pay, "GoodsType", r->product, "PayMode", mode,
-                                    "SettleMonth", a->month, "Amt", (json_int_t)fine_to_cents(r->real_cost),
-                                    "PayerMode", strcmp(r->payer, a->c->client) ? "agentpay" : "selfpay", "ClientType",
-                                    a->c->type, "ProjectType", a->c->project, "ActivityId", "0"));
+                          json_pack("{s:o,s:s,s:o,s:s,s:s,s:s,s:s,s:s,s:I,s:s,s:s,s:s,s:s}", "Uin",
+                                    uin_text(a->c->partner[0] ? a->c->partner : a->p->uin), "OrderId", r->order_id,
+                                    "ClientUin", uin_text(a->c->client), "ClientRemark", a->c->remark, "PayTime", pay,
+                                    "GoodsType", r->product, "PayMode", mode, "SettleMonth", a->month, "Amt",
+                                    (json_int_t)fine_to_cents(r->real_cost), "PayerMode",
+                                    strcmp(r->payer, a->c->client) ? "agentpay" : "selfpay", "ClientType", a->c->type,
+                                    "ProjectType", a->c->project, "ActivityId", "0"));
     return 0;
 }
 
@@ -290,7 +291,7 @@ static int describe_agent_bills(struct api_ctx *ctx)
         return api_fail(ctx, E_INVALID_PARAMETER_VALUE, "PayMode is prepay or postpay.");
     struct client *cs;
     int n;
-    if (pstore_clients(ctx->store, p.uin, CLIENT_BOUND, 0, &cs, &n) != 0)
+    if (partner_tree_clients(ctx->store, &p, 0, &cs, &n) != 0)
         return api_fail(ctx, E_INTERNAL_ERROR, "The customers are unavailable.");
     const char *uin = api_str(ctx, "ClientUin", NULL), *remark = api_str(ctx, "ClientRemark", NULL);
     struct page pg;
@@ -611,6 +612,7 @@ void partner_register(void)
     partner_actions_register();
     intl_register();
     voucher_register();
+    partner_forceqn_register();
     partner_unbind_register();
     partner_sales_register();
     partner_operator_register();

@@ -307,7 +307,7 @@ static int query_customers_credit(struct api_ctx *ctx)
         json_array_append_new(pg.set,
                               json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:i,s:s,s:i}", "Name", name, "Type",
                                         ic.type[0] ? ic.type : "personal", "Mobile", ic.mobile, "Email", ic.mail,
-                                        "Arrears", billing_in_arrears(ctx->store, cs[i].client) == 1 ? "1" : "-",
+                                        "Arrears", billing_overdue(ctx->store, cs[i].client) == 1 ? "1" : "-",
                                         "AssociationTime", t, "RecentExpiry", "-", "ClientUin", uin_num(cs[i].client),
                                         "Credit", amount_json(h.total), "RemainingCredit", amount_json(h.remaining),
                                         "IdentifyType", 0, "Remark", cs[i].remark, "Force", 0));

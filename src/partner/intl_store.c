@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "partner/partner_int.h"
+#include "store/rows.h"
 
 static const struct migration intl_migrations[] = {
     {1,
@@ -116,6 +117,19 @@ int istore_history_add(struct store *s, const struct credit_entry *e)
     return rc == 1 ? 0 : -1;
 }
 
+static void credit_entry_row(struct store_stmt *q, void *elem)
+{
+    struct credit_entry *e = elem;
+    snprintf(e->grantor, sizeof e->grantor, "%s", store_text(q, 0));
+    snprintf(e->holder, sizeof e->holder, "%s", store_text(q, 1));
+    snprintf(e->operator_uin, sizeof e->operator_uin, "%s", store_text(q, 2));
+    e->delta = store_int(q, 3);
+    e->total_after = store_int(q, 4);
+    e->remaining_after = store_int(q, 5);
+    snprintf(e->remark, sizeof e->remark, "%s", store_text(q, 6));
+    e->time = store_int(q, 7);
+}
+
 int istore_history(struct store *s, const char *grantor, const char *holder, struct credit_entry **out, int *n)
 {
     *out = NULL;
@@ -125,38 +139,7 @@ int istore_history(struct store *s, const char *grantor, const char *holder, str
                                        " remaining_after, remark, time FROM partner_credit_history WHERE"
                                        " grantor_uin = ? AND holder_uin = ? ORDER BY id DESC",
                                        "ss", grantor, holder);
-    if (!q)
-        return -1;
-    int rc, cap = 0;
-    while ((rc = store_step(q)) == STORE_FOUND) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 16;
-            struct credit_entry *g = realloc(*out, (size_t)cap * sizeof **out);
-            if (!g) {
-                rc = -1;
-                break;
-            }
-            *out = g;
-        }
-        struct credit_entry *e = &(*out)[(*n)++];
-        memset(e, 0, sizeof *e);
-        snprintf(e->grantor, sizeof e->grantor, "%s", store_text(q, 0));
-        snprintf(e->holder, sizeof e->holder, "%s", store_text(q, 1));
-        snprintf(e->operator_uin, sizeof e->operator_uin, "%s", store_text(q, 2));
-        e->delta = store_int(q, 3);
-        e->total_after = store_int(q, 4);
-        e->remaining_after = store_int(q, 5);
-        snprintf(e->remark, sizeof e->remark, "%s", store_text(q, 6));
-        e->time = store_int(q, 7);
-    }
-    store_done(q);
-    if (rc != 0) {
-        free(*out);
-        *out = NULL;
-        *n = 0;
-        return -1;
-    }
-    return 0;
+    return store_rows(q, sizeof **out, credit_entry_row, out, n);
 }
 
 int istore_outbox_add(struct store *s, const char *from, const char *to, const char *subject, const void *body,

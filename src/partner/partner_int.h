@@ -112,6 +112,12 @@ struct credit_alert {
 int pstore_credit_alerts(struct store *s, const char *uin, int as_partner, const char *month, struct credit_alert **out,
                          int *n);
 
+/* ForceQN: 1 changed, 0 as it was, -1; _get: 1 suspended by its partner, 0 not, -1 */
+int pstore_force_qn_put(struct store *s, const char *partner, const char *client, int64_t t);
+int pstore_force_qn_delete(struct store *s, const char *client);
+int pstore_force_qn_get(struct store *s, const char *client);
+void partner_forceqn_register(void); /* forceqn.c */
+
 int partner_tree_clients(struct store *s, const struct partner *p, int descending, struct client **out, int *n);
 
 /* credit.c: the one credit model (grants in partner_credits, fine units), the checks billing asks

@@ -5,8 +5,8 @@
  * settlement, order, renewal and refund, debits the partner and writes a row of 0 on the
  * customer's ledger naming it, in the same transaction; bills and deals record the partner as
  * payer (DescribeAgentBills PayerMode agentpay). RemovePayRelationForClient, or an unbinding, ends
- * it. The deal views read billing's deals of the partner's bound customers. yun's orders are paid
- * when they are placed (by the payer), so there are never unpaid deals for AgentPayDeals to pay.
+ * it. The deal views read billing's deals of the partner's bound customers, unpaid ones included
+ * (a renewal left unpaid when a customer's prepaid resource expired), which AgentPayDeals pays.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +16,6 @@
 #include "partner/partner_int.h"
 
 #define E_PARTNER_NO_RELATION "FailedOperation.NoPayRelation"
-#define E_PARTNER_DEAL_PAID   "FailedOperation.DealPaid"
 
 static int caller_partner(struct api_ctx *ctx, struct partner *p)
 {
@@ -43,6 +42,19 @@ static int payer_of(struct store *s, const char *owner, char payer[24])
 {
     int rc = pstore_pay_relation_get(s, owner, payer);
     return rc < 0 ? -1 : rc == STORE_FOUND;
+}
+
+/* billing's question for unpaid deals: whose bound customer is owner? */
+static int agent_of(struct store *s, const char *owner, char partner[24])
+{
+    struct client c;
+    int rc = pstore_client_get(s, owner, &c);
+    if (rc < 0)
+        return -1;
+    if (rc != STORE_FOUND || strcmp(c.status, CLIENT_BOUND))
+        return 0;
+    snprintf(partner, 24, "%s", c.partner);
+    return 1;
 }
 
 static int create_pay_relation(struct api_ctx *ctx)
@@ -127,8 +139,8 @@ static json_t *deal_elem(const struct client *c, const struct billing_deal_row *
 static int add_deal(void *arg, const struct billing_deal_row *r)
 {
     struct deals_q *q = arg;
-    int agent = !strcmp(r->payer, q->p->uin);
-    if (q->payer_mode == 0 && strcmp(r->payer, r->owner))
+    int agent = strcmp(r->payer, r->owner) != 0; /* a partner pays (or is to pay) it */
+    if (q->payer_mode == 0 && agent)
         return 0;
     if (q->payer_mode == 1 && !agent)
         return 0;
@@ -174,7 +186,7 @@ static int deals(struct api_ctx *ctx, const char *owner, int payer_mode, int day
             return api_fail(ctx, E_INTERNAL_ERROR, "Out of memory.");
         cs[0] = one;
         n = 1;
-    } else if (pstore_clients(ctx->store, p.uin, CLIENT_BOUND, 0, &cs, &n) != 0)
+    } else if (partner_tree_clients(ctx->store, &p, 0, &cs, &n) != 0) /* a distributor's: read only */
         return api_fail(ctx, E_INTERNAL_ERROR, "The customers are unavailable.");
     json_t *owners = json_object_get(ctx->params, "OwnerUins");
     struct page pg;
@@ -273,7 +285,7 @@ static int describe_deals_price_detail(struct api_ctx *ctx)
     const char *owner = api_str(ctx, "OwnerUin", NULL);
     struct client *cs;
     int n;
-    if (pstore_clients(ctx->store, p.uin, CLIENT_BOUND, 0, &cs, &n) != 0)
+    if (partner_tree_clients(ctx->store, &p, 0, &cs, &n) != 0)
         return api_fail(ctx, E_INTERNAL_ERROR, "The customers are unavailable.");
     struct find_q q = {json_object_get(ctx->params, "DealNames"), json_array()};
     int rc = 0;
@@ -293,15 +305,8 @@ static int describe_deals_price_detail(struct api_ctx *ctx)
     return 0;
 }
 
-static int find_deal(void *arg, const struct billing_deal_row *r)
-{
-    struct find_q *q = arg;
-    if (in_list(q->names, r->order_id))
-        json_array_append_new(q->out, json_string(r->order_id));
-    return 0;
-}
-
-/* yun's orders are paid when placed: a deal of the customer is paid already, any other unknown. */
+/* AgentPayDeals: pays the owner's unpaid deals named (AgentPay 1: the partner pays; 0: the
+ * customer from its own balance), all or none, in the action's transaction. */
 static int agent_pay_deals(struct api_ctx *ctx)
 {
     struct partner p;
@@ -309,18 +314,23 @@ static int agent_pay_deals(struct api_ctx *ctx)
     if (caller_partner(ctx, &p) != 0 || bound_client(ctx, &p, api_str(ctx, "OwnerUin", ""), &c) != 0)
         return -1;
     json_t *names = json_object_get(ctx->params, "DealNames");
-    struct find_q q = {names, json_array()};
-    if (billing_deals(ctx->store, c.client, c.agent_time, INT64_MAX, find_deal, &q) != 0) {
-        json_decref(q.out);
-        return api_fail(ctx, E_INTERNAL_ERROR, "The deals are unavailable.");
+    const char *payer = api_int(ctx, "AgentPay", 1) ? p.uin : c.client;
+    int64_t t = clock_now();
+    size_t i;
+    json_t *e;
+    json_array_foreach (names, i, e) {
+        char code[64], msg[256], name[64];
+        snprintf(name, sizeof name, "%s", json_string_value(e)); /* Tencent's example ends names with "\n" */
+        name[strcspn(name, "\r\n ")] = 0;
+        void (*wake)(void) = NULL;
+        if (billing_pay_deal(ctx->store, c.client, name, payer, ctx->who.user_uin, t, &wake, code, sizeof code, msg,
+                             sizeof msg) != 0)
+            return api_fail(ctx, code, "%s: %s", name, msg);
+        if (wake)
+            ctx->after_commit = wake;
     }
-    size_t found = json_array_size(q.out);
-    json_decref(q.out);
-    if (found < json_array_size(names))
-        return api_fail(ctx, E_RESOURCE_NOT_FOUND, "A deal named is not an order of %s.", c.client);
-    return api_fail(ctx, E_PARTNER_DEAL_PAID,
-                    "The deals are paid already: yun's orders are paid when placed (by the partner when it pays on"
-                    " the customer's behalf).");
+    snprintf(ctx->resource, sizeof ctx->resource, "qcs::partners::uin/%s:client/%s", p.uin, c.client);
+    return 0;
 }
 
 static const struct param p_client[] = {P_STR("ClientUin", P_REQUIRED, 1, 24), P_END};
@@ -356,4 +366,5 @@ void partner_pay_register(void)
 {
     api_register(actions, sizeof actions / sizeof actions[0]);
     billing_register_payer(payer_of);
+    billing_register_agent(agent_of);
 }

@@ -168,14 +168,14 @@ static int rebate_partner(struct store *s, const char *partner, int64_t from, in
     for (int i = 0; rc == 0 && i < n; i++) {
         if (clients[i].agent_time >= to)
             continue;
-        int arrears = billing_in_arrears(s, clients[i].client);
+        int arrears = billing_overdue(s, clients[i].client);
         if (arrears < 0) {
             rc = -1;
             break;
         }
         sp.overdue = arrears;
         int64_t since = clients[i].agent_time > from ? clients[i].agent_time : from;
-        rc = billing_spend(s, clients[i].client, since, to, add_spend, &sp);
+        rc = billing_cash_by_product(s, clients[i].client, since, to, add_spend, &sp);
     }
     free(clients);
     struct unbind *ws = NULL; /* former customers: the spend of the window they were bound */
@@ -183,7 +183,7 @@ static int rebate_partner(struct store *s, const char *partner, int64_t from, in
     if (rc == 0 && pstore_unbound_windows(s, partner, from, to, &ws, &nw) != 0)
         rc = -1;
     for (int i = 0; rc == 0 && i < nw; i++) {
-        int arrears = billing_in_arrears(s, ws[i].client);
+        int arrears = billing_overdue(s, ws[i].client);
         if (arrears < 0) {
             rc = -1;
             break;
@@ -192,7 +192,7 @@ static int rebate_partner(struct store *s, const char *partner, int64_t from, in
         int64_t since = ws[i].agent_time > from ? ws[i].agent_time : from;
         int64_t until = ws[i].action_time < to ? ws[i].action_time : to;
         if (since < until)
-            rc = billing_spend(s, ws[i].client, since, until, add_spend, &sp);
+            rc = billing_cash_by_product(s, ws[i].client, since, until, add_spend, &sp);
     }
     free(ws);
     for (int i = 0; i < sp.n; i++)

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "partner/partner_int.h"
+#include "store/rows.h"
 
 static const struct migration partner_migrations[] = {
     {1,
@@ -100,23 +101,7 @@ int pstore_partners(struct store *s, char (**uins)[24], int *n)
     *uins = NULL;
     *n = 0;
     struct store_stmt *q = store_query(s, "SELECT uin FROM partner_accounts ORDER BY uin", "");
-    if (!q)
-        return -1;
-    int rc, cap = 0;
-    while ((rc = store_step(q)) == STORE_FOUND) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 16;
-            void *nu = realloc(*uins, (size_t)cap * sizeof **uins);
-            if (!nu) {
-                rc = -1;
-                break;
-            }
-            *uins = nu;
-        }
-        snprintf((*uins)[(*n)++], 24, "%s", store_text(q, 0));
-    }
-    store_done(q);
-    return rc < 0 ? -1 : 0;
+    return store_rows_uin(q, uins, n);
 }
 
 int pstore_own_discount_put(struct store *s, const char *partner, const char *product, int64_t ppm)
@@ -207,6 +192,8 @@ static void client_of(struct store_stmt *q, struct client *c)
     c->agent_time = store_int(q, 10);
 }
 
+static void client_row(struct store_stmt *q, void *e) { client_of(q, e); }
+
 int pstore_client_get(struct store *s, const char *client_uin, struct client *c)
 {
     struct store_stmt *q =
@@ -264,29 +251,7 @@ int pstore_clients(struct store *s, const char *partner, const char *status, int
                                             : "SELECT " CLIENT_COLS " FROM partner_clients WHERE partner_uin = ? AND"
                                               " status = ? ORDER BY agent_time, client_uin");
     struct store_stmt *q = store_query(s, sql, "ss", partner, status);
-    if (!q)
-        return -1;
-    int rc, cap = 0;
-    while ((rc = store_step(q)) == STORE_FOUND) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 16;
-            void *nu = realloc(*out, (size_t)cap * sizeof **out);
-            if (!nu) {
-                rc = -1;
-                break;
-            }
-            *out = nu;
-        }
-        client_of(q, &(*out)[(*n)++]);
-    }
-    store_done(q);
-    if (rc < 0) {
-        free(*out);
-        *out = NULL;
-        *n = 0;
-        return -1;
-    }
-    return 0;
+    return store_rows(q, sizeof **out, client_row, out, n);
 }
 
 int pstore_rebate_claim(struct store *s, const char *partner, const char *month, int64_t t)
@@ -323,6 +288,17 @@ int64_t pstore_quarter_before(struct store *s, const char *partner, int cls, int
     return rc < 0 ? -1 : v;
 }
 
+static void rebate_row_of(struct store_stmt *q, void *e)
+{
+    struct rebate_view *v = e;
+    snprintf(v->month, sizeof v->month, "%s", store_text(q, 0));
+    snprintf(v->cls, sizeof v->cls, "%c", (char)('A' + store_int(q, 1)));
+    snprintf(v->flag, sizeof v->flag, "%s", store_int(q, 2) ? "HAS_OVERDUE_BILL" : "NORMAL");
+    v->amt = store_int(q, 3);
+    v->month_sales = store_int(q, 4);
+    v->quarter_sales = store_int(q, 5);
+}
+
 int pstore_rebates(struct store *s, const char *partner, const char *month, struct rebate_view **out, int *n)
 {
     *out = NULL;
@@ -332,35 +308,7 @@ int pstore_rebates(struct store *s, const char *partner, const char *month, stru
                                        " partner_rebates WHERE partner_uin = ? AND (? = '' OR month = ?)"
                                        " ORDER BY month DESC, class, overdue",
                                        "sss", partner, month ? month : "", month ? month : "");
-    if (!q)
-        return -1;
-    int rc, cap = 0;
-    while ((rc = store_step(q)) == STORE_FOUND) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 16;
-            void *nu = realloc(*out, (size_t)cap * sizeof **out);
-            if (!nu) {
-                rc = -1;
-                break;
-            }
-            *out = nu;
-        }
-        struct rebate_view *v = &(*out)[(*n)++];
-        snprintf(v->month, sizeof v->month, "%s", store_text(q, 0));
-        snprintf(v->cls, sizeof v->cls, "%c", (char)('A' + store_int(q, 1)));
-        snprintf(v->flag, sizeof v->flag, "%s", store_int(q, 2) ? "HAS_OVERDUE_BILL" : "NORMAL");
-        v->amt = store_int(q, 3);
-        v->month_sales = store_int(q, 4);
-        v->quarter_sales = store_int(q, 5);
-    }
-    store_done(q);
-    if (rc < 0) {
-        free(*out);
-        *out = NULL;
-        *n = 0;
-        return -1;
-    }
-    return 0;
+    return store_rows(q, sizeof **out, rebate_row_of, out, n);
 }
 
 int pstore_state_get(struct store *s, const char *name, int64_t *v)

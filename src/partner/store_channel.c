@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "partner/partner_int.h"
+#include "store/rows.h"
 
 static const struct migration channel_migrations[] = {
     {1,
@@ -36,6 +37,9 @@ static const struct migration channel_migrations[] = {
     /* a store that ran migration 1 before it lost partner_client_credit (the grants are
      * partner_credits now): the empty table goes, so that a copy to a new store finds no orphan */
     {2, "DROP TABLE IF EXISTS partner_client_credit;"},
+    /* ForceQN: the customers their partner suspended (type 2); the row goes with type 0 */
+    {3, "CREATE TABLE partner_force_qn (client_uin TEXT PRIMARY KEY, partner_uin TEXT NOT NULL, time INTEGER NOT"
+        " NULL);"},
 };
 
 int pstore_channel_migrate(struct store *s, char *err, size_t errlen)
@@ -102,33 +106,13 @@ int pstore_client_unbound(struct store *s, const char *partner, const char *clie
     return rc;
 }
 
+static void unbind_row(struct store_stmt *q, void *elem) { unbind_of(q, elem); }
+
 static int unbinds_of(struct store_stmt *q, struct unbind **out, int *n)
 {
     *out = NULL;
     *n = 0;
-    if (!q)
-        return -1;
-    int rc, cap = 0;
-    while ((rc = store_step(q)) == STORE_FOUND) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 16;
-            void *nu = realloc(*out, (size_t)cap * sizeof **out);
-            if (!nu) {
-                rc = -1;
-                break;
-            }
-            *out = nu;
-        }
-        unbind_of(q, &(*out)[(*n)++]);
-    }
-    store_done(q);
-    if (rc < 0) {
-        free(*out);
-        *out = NULL;
-        *n = 0;
-        return -1;
-    }
-    return 0;
+    return store_rows(q, sizeof **out, unbind_row, out, n);
 }
 
 int pstore_unbinds(struct store *s, const char *partner, int descending, struct unbind **out, int *n)
@@ -199,6 +183,15 @@ int pstore_salesman_get(struct store *s, const char *partner, const char *uin, s
     return rc;
 }
 
+static void salesman_row(struct store_stmt *q, void *elem)
+{
+    struct salesman *m = elem;
+    snprintf(m->partner, sizeof m->partner, "%s", store_text(q, 0));
+    snprintf(m->uin, sizeof m->uin, "%s", store_text(q, 1));
+    snprintf(m->name, sizeof m->name, "%s", store_text(q, 2));
+    m->created = store_int(q, 3);
+}
+
 int pstore_salesmen(struct store *s, const char *partner, int descending, struct salesman **out, int *n)
 {
     *out = NULL;
@@ -211,33 +204,7 @@ int pstore_salesmen(struct store *s, const char *partner, int descending, struct
                                                     " partner_salesmen WHERE partner_uin = ? ORDER BY created,"
                                                     " sales_uin",
                                        "s", partner);
-    if (!q)
-        return -1;
-    int rc, cap = 0;
-    while ((rc = store_step(q)) == STORE_FOUND) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 16;
-            void *nu = realloc(*out, (size_t)cap * sizeof **out);
-            if (!nu) {
-                rc = -1;
-                break;
-            }
-            *out = nu;
-        }
-        struct salesman *m = &(*out)[(*n)++];
-        snprintf(m->partner, sizeof m->partner, "%s", store_text(q, 0));
-        snprintf(m->uin, sizeof m->uin, "%s", store_text(q, 1));
-        snprintf(m->name, sizeof m->name, "%s", store_text(q, 2));
-        m->created = store_int(q, 3);
-    }
-    store_done(q);
-    if (rc < 0) {
-        free(*out);
-        *out = NULL;
-        *n = 0;
-        return -1;
-    }
-    return 0;
+    return store_rows(q, sizeof **out, salesman_row, out, n);
 }
 
 /* Assigns (sales non-empty) or unassigns (sales empty: only when assigned to was) one customer in
@@ -308,23 +275,7 @@ int pstore_second_levels(struct store *s, const char *distributor, char (**uins)
     *n = 0;
     struct store_stmt *q =
         store_query(s, "SELECT uin FROM partner_accounts WHERE parent_uin = ? ORDER BY uin", "s", distributor);
-    if (!q)
-        return -1;
-    int rc, cap = 0;
-    while ((rc = store_step(q)) == STORE_FOUND) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 8;
-            void *nu = realloc(*uins, (size_t)cap * sizeof **uins);
-            if (!nu) {
-                rc = -1;
-                break;
-            }
-            *uins = nu;
-        }
-        snprintf((*uins)[(*n)++], 24, "%s", store_text(q, 0));
-    }
-    store_done(q);
-    return rc < 0 ? -1 : 0;
+    return store_rows_uin(q, uins, n);
 }
 
 int pstore_credit_alert_put(struct store *s, const char *uin, const char *month, int level, const char *role,
@@ -339,6 +290,19 @@ int pstore_credit_alert_put(struct store *s, const char *uin, const char *month,
 }
 
 /* Alerts about uin itself, or (partner set) those of the partner and its customers. */
+static void credit_alert_row(struct store_stmt *q, void *elem)
+{
+    struct credit_alert *a = elem;
+    snprintf(a->uin, sizeof a->uin, "%s", store_text(q, 0));
+    snprintf(a->month, sizeof a->month, "%s", store_text(q, 1));
+    a->level = (int)store_int(q, 2);
+    snprintf(a->role, sizeof a->role, "%s", store_text(q, 3));
+    snprintf(a->partner, sizeof a->partner, "%s", store_text(q, 4));
+    a->used = store_int(q, 5);
+    a->credit = store_int(q, 6);
+    a->time = store_int(q, 7);
+}
+
 int pstore_credit_alerts(struct store *s, const char *uin, int as_partner, const char *month, struct credit_alert **out,
                          int *n)
 {
@@ -351,37 +315,7 @@ int pstore_credit_alerts(struct store *s, const char *uin, int as_partner, const
                                    " partner_credit_alerts WHERE (uin = ? AND uin = ?) AND (? = '' OR month = ?)"
                                    " ORDER BY time, uin, level";
     struct store_stmt *q = store_query(s, sql, "ssss", uin, uin, month, month);
-    if (!q)
-        return -1;
-    int rc, cap = 0;
-    while ((rc = store_step(q)) == STORE_FOUND) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 16;
-            void *nu = realloc(*out, (size_t)cap * sizeof **out);
-            if (!nu) {
-                rc = -1;
-                break;
-            }
-            *out = nu;
-        }
-        struct credit_alert *a = &(*out)[(*n)++];
-        snprintf(a->uin, sizeof a->uin, "%s", store_text(q, 0));
-        snprintf(a->month, sizeof a->month, "%s", store_text(q, 1));
-        a->level = (int)store_int(q, 2);
-        snprintf(a->role, sizeof a->role, "%s", store_text(q, 3));
-        snprintf(a->partner, sizeof a->partner, "%s", store_text(q, 4));
-        a->used = store_int(q, 5);
-        a->credit = store_int(q, 6);
-        a->time = store_int(q, 7);
-    }
-    store_done(q);
-    if (rc < 0) {
-        free(*out);
-        *out = NULL;
-        *n = 0;
-        return -1;
-    }
-    return 0;
+    return store_rows(q, sizeof **out, credit_alert_row, out, n);
 }
 
 int partner_account_quota(struct store *s, const char *uin, int64_t *max_instances, int64_t *max_disk_gib)
@@ -452,4 +386,27 @@ fail:
     *out = NULL;
     *n = 0;
     return -1;
+}
+
+int pstore_force_qn_put(struct store *s, const char *partner, const char *client, int64_t t)
+{
+    int rc = store_exec(s,
+                        "INSERT INTO partner_force_qn (client_uin, partner_uin, time) VALUES (?, ?, ?) ON CONFLICT"
+                        " (client_uin) DO NOTHING",
+                        "ssi", client, partner, t);
+    return rc < 0 ? -1 : rc > 0;
+}
+
+int pstore_force_qn_delete(struct store *s, const char *client)
+{
+    int rc = store_exec(s, "DELETE FROM partner_force_qn WHERE client_uin = ?", "s", client);
+    return rc < 0 ? -1 : rc > 0;
+}
+
+int pstore_force_qn_get(struct store *s, const char *client)
+{
+    struct store_stmt *q = store_query(s, "SELECT 1 FROM partner_force_qn WHERE client_uin = ?", "s", client);
+    int rc = q ? store_step(q) : -1;
+    store_done(q);
+    return rc < 0 ? -1 : rc == STORE_FOUND;
 }

@@ -163,7 +163,11 @@ static int client_uins(struct api_ctx *ctx, const struct partner *p, char (*uins
     return 0;
 }
 
-static int query_voucher_amount_by_uin(struct api_ctx *ctx)
+/* One element of Data per customer named (QueryVoucherAmountByUin, QueryVoucherListByUin): elem
+ * builds it from the customer's vouchers. */
+static int per_client(struct api_ctx *ctx, const char *status,
+                      json_t *(*elem)(const char *uin, const struct billing_voucher *v, int nv, const char *status,
+                                      int64_t now))
 {
     struct partner p;
     char uins[20][24];
@@ -179,52 +183,46 @@ static int query_voucher_amount_by_uin(struct api_ctx *ctx)
             json_decref(data);
             return api_fail(ctx, E_INTERNAL_ERROR, "The vouchers are unavailable.");
         }
-        int64_t total = 0, remain = 0;
-        for (int j = 0; j < nv; j++) {
-            total += v[j].amount;
-            if (now < v[j].end)
-                remain += v[j].balance;
-        }
+        json_array_append_new(data, elem(uins[i], v, nv, status, now));
         free(v);
-        json_array_append_new(data, json_pack("{s:I,s:o,s:o}", "ClientUin", (json_int_t)strtoll(uins[i], NULL, 10),
-                                              "TotalAmount", amount(total), "RemainAmount", amount(remain)));
     }
     json_object_set_new(ctx->out, "Data", data);
     return 0;
 }
 
+static json_t *amount_elem(const char *uin, const struct billing_voucher *v, int nv, const char *status, int64_t now)
+{
+    (void)status;
+    int64_t total = 0, remain = 0;
+    for (int j = 0; j < nv; j++) {
+        total += v[j].amount;
+        if (now < v[j].end)
+            remain += v[j].balance;
+    }
+    return json_pack("{s:I,s:o,s:o}", "ClientUin", (json_int_t)strtoll(uin, NULL, 10), "TotalAmount", amount(total),
+                     "RemainAmount", amount(remain));
+}
+
+static json_t *list_elem(const char *uin, const struct billing_voucher *v, int nv, const char *status, int64_t now)
+{
+    json_t *list = json_array();
+    for (int j = 0; j < nv; j++) {
+        const char *st = intl_status(&v[j], now, 1);
+        if (status && strcmp(status, st))
+            continue;
+        json_array_append_new(list,
+                              json_pack("{s:s,s:s,s:o,s:o}", "VoucherId", v[j].id, "VoucherStatus", st, "TotalAmount",
+                                        amount(v[j].amount), "RemainAmount", amount(v[j].balance)));
+    }
+    return json_pack("{s:I,s:I,s:o}", "ClientUin", (json_int_t)strtoll(uin, NULL, 10), "TotalCount",
+                     (json_int_t)json_array_size(list), "Data", list);
+}
+
+static int query_voucher_amount_by_uin(struct api_ctx *ctx) { return per_client(ctx, NULL, amount_elem); }
+
 static int query_voucher_list_by_uin(struct api_ctx *ctx)
 {
-    struct partner p;
-    char uins[20][24];
-    int n;
-    if (caller_partner(ctx, &p) != 0 || client_uins(ctx, &p, uins, &n) != 0)
-        return -1;
-    const char *status = api_str(ctx, "Status", NULL);
-    json_t *data = json_array();
-    int64_t now = clock_now();
-    for (int i = 0; i < n; i++) {
-        struct billing_voucher *v;
-        int nv;
-        if (billing_vouchers(ctx->store, uins[i], &v, &nv) != 0) {
-            json_decref(data);
-            return api_fail(ctx, E_INTERNAL_ERROR, "The vouchers are unavailable.");
-        }
-        json_t *list = json_array();
-        for (int j = 0; j < nv; j++) {
-            const char *st = intl_status(&v[j], now, 1);
-            if (status && strcmp(status, st))
-                continue;
-            json_array_append_new(list,
-                                  json_pack("{s:s,s:s,s:o,s:o}", "VoucherId", v[j].id, "VoucherStatus", st,
-                                            "TotalAmount", amount(v[j].amount), "RemainAmount", amount(v[j].balance)));
-        }
-        free(v);
-        json_array_append_new(data, json_pack("{s:I,s:I,s:o}", "ClientUin", (json_int_t)strtoll(uins[i], NULL, 10),
-                                              "TotalCount", (json_int_t)json_array_size(list), "Data", list));
-    }
-    json_object_set_new(ctx->out, "Data", data);
-    return 0;
+    return per_client(ctx, api_str(ctx, "Status", NULL), list_elem);
 }
 
 static int describe_customer_voucher_list(struct api_ctx *ctx)

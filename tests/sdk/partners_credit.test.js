@@ -104,7 +104,11 @@ test("suspend: a customer past its credit goes billing's arrears path; keep: it 
   const { r, k, a, b } = st;
   await k.ext.request("AllocateClientCredit", { ClientUin: b.Uin, Credit: 1000 });
   assert.equal((await alerts(b)).length, 0);
-  const da = (await postpaid(a, 100)).DiskIdSet[0]; // 10 yuan an hour, past its credit
+  const n = (await a.cbs.DescribeDisks({})).TotalCount;
+  await rejectsWith(postpaid(a, 100), "InvalidAccount.InsufficientBalance", "its credit is used up: no new postpaid");
+  assert.equal((await a.cbs.DescribeDisks({})).TotalCount, n, "nothing created");
+  await r.ext.request("AllocateClientCredit", { ClientUin: a.Uin, Credit: 5000 }); // 10 yuan left
+  const da = (await postpaid(a, 100)).DiskIdSet[0]; // 10 yuan an hour, soon past its credit
   const db = (await postpaid(b, 100)).DiskIdSet[0];
   clock("3h");
   assert.equal((await r.partners.DescribeAgentAuditedClients({ ClientUin: a.Uin })).AgentClientSet[0].HasOverdueBill, 1,
