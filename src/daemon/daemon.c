@@ -21,6 +21,7 @@
 #include "compute/compute.h"
 #include "console/console.h"
 #include "daemon/daemon.h"
+#include "dedicated/dedicated.h"
 #include "http/http.h"
 #include "identity/identity.h"
 #include "meter/meter.h"
@@ -36,6 +37,7 @@ void daemon_register_services(void)
     network_register();
     billing_register();
     partner_register();
+    dedicated_register();
 }
 
 int daemon_open_data(const struct config *cfg, struct store **out, char *err, size_t errlen)
@@ -59,7 +61,7 @@ int daemon_open_data(const struct config *cfg, struct store **out, char *err, si
         network_migrate(s, err, errlen) != 0 || block_migrate(s, err, errlen) != 0 ||
         object_migrate(s, err, errlen) != 0 || meter_migrate(s, err, errlen) != 0 ||
         billing_migrate(s, err, errlen) != 0 || partner_migrate(s, err, errlen) != 0 ||
-        console_migrate(s, err, errlen) != 0) {
+        console_migrate(s, err, errlen) != 0 || dedicated_migrate(s, err, errlen) != 0) {
         store_close(s);
         return -1;
     }
