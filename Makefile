@@ -108,7 +108,7 @@ test-built: format-check all asan images console
 fresh-check:
 	./scripts/fresh-check.sh
 
-bench: all $(BUILD)/bench/billing_settle $(BUILD)/bench/billing_rows
+bench: all $(BUILD)/bench/billing_settle $(BUILD)/bench/billing_rows $(BUILD)/bench/scheduler_sim
 	./bench/run.sh
 
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libyun.a

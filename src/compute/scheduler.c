@@ -45,9 +45,9 @@ int scheduler_place(const struct host_capacity *hosts, int n, const struct place
     int pack = p->policy && strcmp(p->policy, "pack") == 0;
     for (int i = 0; i < n; i++) {
         const struct host_capacity *h = &hosts[i];
-        if (h->vcpus_used + p->cpu > h->vcpus_total || h->memory_mib_used + p->memory_mib > h->memory_mib_total)
-            continue;
-        if (!scheduler_eligible(h, p))
+        /* cheapest test first: the pool, then room, then the rest of the filter */
+        if (h->pool != p->pool || h->vcpus_used + p->cpu > h->vcpus_total ||
+            h->memory_mib_used + p->memory_mib > h->memory_mib_total || !scheduler_eligible(h, p))
             continue;
         /* free share after placing: the larger resource pressure decides */
         double cpu_free = (double)(h->vcpus_total - h->vcpus_used - p->cpu) / (h->vcpus_total ? h->vcpus_total : 1);
