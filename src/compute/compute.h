@@ -82,6 +82,9 @@ struct instance_type {
     int cpu, memory_gib;
 };
 const struct instance_type *instance_type_find(const char *name);
+/* CDH_<n>C<m>G, the size a CDHPAID instance takes of its dedicated host: 1 with out filled (its
+ * name is the caller's string), 0 if name is not one. */
+int instance_type_cdh(const char *name, struct instance_type *out);
 extern const struct instance_type instance_types[];
 
 /* service life cycle (compute.c) */

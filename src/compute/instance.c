@@ -310,12 +310,9 @@ static int launch_validate(struct api_ctx *ctx, struct launch *l, int64_t count)
         return api_fail(ctx, E_INVALID_ZONE_MISMATCH_REGION, "The zone `%s` is not in region %s.", l->zone,
                         ctx->region);
     l->type = instance_type_find(api_str(ctx, "InstanceType", "S5.SMALL1"));
-    int cdh_cpu = 0, cdh_gib = 0, used = 0;
-    const char *tname = api_str(ctx, "InstanceType", "");
-    if (!l->type && sscanf(tname, "CDH_%dC%dG%n", &cdh_cpu, &cdh_gib, &used) == 2 && tname[used] == 0 && cdh_cpu >= 1 &&
-        cdh_cpu <= 256 && cdh_gib >= 1 && cdh_gib <= 2048) {
-        snprintf(l->cdh_name, sizeof l->cdh_name, "%s", tname);
-        l->cdh_type = (struct instance_type){l->cdh_name, "CDH", cdh_cpu, cdh_gib};
+    if (!l->type && instance_type_cdh(api_str(ctx, "InstanceType", ""), &l->cdh_type)) {
+        snprintf(l->cdh_name, sizeof l->cdh_name, "%s", l->cdh_type.name);
+        l->cdh_type.name = l->cdh_name;
         l->type = &l->cdh_type;
     }
     if (!l->type)

@@ -3,7 +3,8 @@
  * modify, delete), a dedicated cluster bound to a zone, the operator assigning the built-in host to
  * it (`yun admin hosts assign host-local --cluster ID`, audited), its hosts and overview; only the
  * cluster's owner launches there (RunInstances DedicatedClusterId, CDCPAID), nobody lands there
- * from the shared pool; what holds hosts or clusters is not deleted. One guest boots.
+ * from the shared pool; CDCPAID is priced by the cluster's own price book rows; what holds hosts
+ * or clusters is not deleted. One guest boots.
  */
 "use strict";
 const { test, before, after } = require("node:test");
@@ -105,6 +106,16 @@ test("the operator assigns the built-in host to the cluster (audited); only its 
   await rejectsWith(run(cvmB, { InstanceChargeType: "CDCPAID", DedicatedClusterId: clusterId }), "InvalidParameterValue");
   await rejectsWith(run(cvmB), "ResourceInsufficient.SpecifiedInstanceType");
   await rejectsWith(run(cvmA), "ResourceInsufficient.SpecifiedInstanceType", "A's shared-pool launch neither");
+
+  // CDC pricing: the price book's cdc rows, the cluster's own row once the operator sets one
+  const quote = async () => (await cvmA.InquiryPriceRunInstances({ Placement: { Zone: ZONE }, ImageId: image,
+    InstanceType: "S5.SMALL1", InstanceChargeType: "CDCPAID", DedicatedClusterId: clusterId })).Price.InstancePrice.UnitPrice;
+  const near = (x, y) => assert.ok(Math.abs(x - y) < 1e-6, `${x} != ${y}`);
+  near(await quote(), 0.08 + 0.04 + 20 * 0.0005); // 1 vCPU, 1 GiB at the default cdc rows, a 20 GiB system disk
+  d.admin("price", "set", "--product", "cdc", "--component", "v_cdc_cpu", "--item", clusterId, "--price", "0.5");
+  near(await quote(), 0.5 + 0.04 + 20 * 0.0005);
+  await rejectsWith(cvmB.InquiryPriceRunInstances({ Placement: { Zone: ZONE }, ImageId: image, InstanceChargeType: "CDCPAID",
+    DedicatedClusterId: clusterId }), "InvalidParameterValue");
 
   instanceId = (await run(cvmA, { InstanceChargeType: "CDCPAID", DedicatedClusterId: clusterId })).InstanceIdSet[0];
   const ins = (await cvmA.DescribeInstances({ InstanceIds: [instanceId] })).InstanceSet[0];

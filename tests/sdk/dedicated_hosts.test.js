@@ -87,6 +87,10 @@ test("RunInstances CDHPAID onto the host; DescribeHosts shows it with the resour
   await rejectsWith(run(cvmA, { Placement: { Zone: ZONE, HostIds: [hostId] } }), "InvalidParameter",
     "HostIds needs CDHPAID");
   await rejectsWith(run(cvmA, { InstanceChargeType: "CDHPAID", InstanceType: "CDH_1C1G" }), "MissingParameter");
+  // the host is billed, its instances are not: a CDHPAID quote is the system disk alone
+  const q = await cvmA.InquiryPriceRunInstances({ Placement: { Zone: ZONE, HostIds: [hostId] }, ImageId: image,
+    InstanceType: "CDH_1C1G", InstanceChargeType: "CDHPAID" });
+  assert.ok(Math.abs(q.Price.InstancePrice.UnitPrice - 20 * 0.0005) < 1e-6, JSON.stringify(q.Price));
   const r = await run(cvmA, { InstanceChargeType: "CDHPAID", InstanceType: "CDH_1C1G", Placement: { Zone: ZONE, HostIds: [hostId] } });
   instanceId = r.InstanceIdSet[0];
   const hosts = await cvmA.DescribeHosts({ Filters: [{ Name: "host-id", Values: [hostId] }] });
