@@ -68,6 +68,8 @@ int host_pool_set(struct store *s, const char *host_id, enum host_pool pool, con
                   const char *zone, char *err, size_t errlen);
 /* The hosts of one pool id (a cluster), each as the cdc HostInfo object; NULL on error. */
 json_t *host_pool_hosts(struct store *s, enum host_pool pool, const char *pool_id);
+/* The pool of the host instance_id is placed on (pool_id: the cluster id for a cluster, else ""); -1 error. */
+int host_pool_of_instance(struct store *s, const char *instance_id, char pool_id[40]);
 /* Instances holding resources on the hosts of pool_id: count; -1 error. */
 int64_t host_pool_instances(struct store *s, enum host_pool pool, const char *pool_id);
 

@@ -161,3 +161,21 @@ int64_t host_pool_instances(struct store *s, enum host_pool pool, const char *po
     store_done(q);
     return n;
 }
+
+int host_pool_of_instance(struct store *s, const char *instance_id, char pool_id[40])
+{
+    struct store_stmt *q = store_query(s,
+                                       "SELECT h.pool, h.pool_id FROM instances i JOIN hosts h ON h.host_id = i.host_id"
+                                       " WHERE i.instance_id = ?",
+                                       "s", instance_id);
+    int rc = q ? store_step(q) : -1;
+    int pool = HOST_POOL_SHARED;
+    pool_id[0] = 0;
+    if (rc == 1) {
+        pool = host_pool_parse(store_text(q, 0));
+        if (pool == HOST_POOL_CLUSTER)
+            snprintf(pool_id, 40, "%s", store_text(q, 1));
+    }
+    store_done(q);
+    return rc < 0 ? -1 : pool;
+}

@@ -3,7 +3,7 @@
  * modify, delete), a dedicated cluster bound to a zone, the operator assigning the built-in host to
  * it (`yun admin hosts assign host-local --cluster ID`, audited), its hosts and overview; only the
  * cluster's owner launches there (RunInstances DedicatedClusterId, CDCPAID), nobody lands there
- * from the shared pool; CDCPAID is priced by the cluster's own price book rows; what holds hosts
+ * from the shared pool; cbs CreateDisks in the cluster (its owner only); CDCPAID is priced by the cluster's own price book rows; what holds hosts
  * or clusters is not deleted. One guest boots.
  */
 "use strict";
@@ -12,7 +12,7 @@ const assert = require("node:assert/strict");
 const { startDaemon, rejectsWith, waitFor } = require("./lib/yund");
 
 const ZONE = "ap-local-1";
-let d, a, b, cdcA, cdcB, cvmA, cvmB, image, siteId, clusterId, instanceId;
+let d, a, b, cdcA, cdcB, cvmA, cvmB, cbsA, cbsB, image, siteId, clusterId, instanceId;
 
 before(async () => {
   d = await startDaemon({ config: { compute: { boot_concurrency: 1 } } });
@@ -22,6 +22,8 @@ before(async () => {
   cdcB = d.cdc(b);
   cvmA = d.cvm(a);
   cvmB = d.cvm(b);
+  cbsA = d.cbs(a);
+  cbsB = d.cbs(b);
   image = (await cvmA.DescribeImages({ Filters: [{ Name: "image-name", Values: ["yun-tiny"] }] })).ImageSet[0].ImageId;
 });
 
@@ -81,6 +83,8 @@ test("a dedicated cluster bound to a zone, PENDING with no host; nobody can laun
   await rejectsWith(run(cvmA, { InstanceChargeType: "CDCPAID", DedicatedClusterId: clusterId }),
     "ResourceInsufficient.SpecifiedInstanceType");
   await rejectsWith(run(cvmA, { InstanceChargeType: "CDCPAID" }), "MissingParameter");
+  await rejectsWith(cbsA.CreateDisks({ Placement: { Zone: ZONE, DedicatedClusterId: clusterId }, DiskChargeType: "CDCPAID",
+    DiskType: "CLOUD_PREMIUM", DiskSize: 20 }), "ResourceInsufficient", "no host to keep a disk on yet");
   await rejectsWith(run(cvmA, { DedicatedClusterId: clusterId }), "InvalidParameter");
   await cdcA.ModifyDedicatedClusterInfo({ DedicatedClusterId: clusterId, Name: "cluster-one" });
   assert.equal((await cdcA.DescribeDedicatedClusters({ Name: "one" })).DedicatedClusterSet[0].Name, "cluster-one");
@@ -126,6 +130,18 @@ test("the operator assigns the built-in host to the cluster (audited); only its 
   assert.equal(ov.HostNormalCount, 1);
   assert.equal(ov.HostDetailInfo[0].CpuAvailable, ov.HostDetailInfo[0].CpuTotal - 1);
   assert.equal((await cvmB.DescribeInstances({})).TotalCount, 0);
+
+  // cbs: a disk in the cluster, for its owner only
+  const disk = (await cbsA.CreateDisks({ Placement: { Zone: ZONE, DedicatedClusterId: clusterId }, DiskChargeType: "CDCPAID",
+    DiskType: "CLOUD_PREMIUM", DiskSize: 20 })).DiskIdSet[0];
+  const shown = (await cbsA.DescribeDisks({ DiskIds: [disk] })).DiskSet[0];
+  assert.equal(shown.Placement.DedicatedClusterId, clusterId);
+  assert.equal(shown.DiskChargeType, "CDCPAID");
+  await rejectsWith(cbsB.CreateDisks({ Placement: { Zone: ZONE, DedicatedClusterId: clusterId }, DiskChargeType: "CDCPAID",
+    DiskType: "CLOUD_PREMIUM", DiskSize: 20 }), "InvalidParameterValue");
+  await rejectsWith(cbsA.CreateDisks({ Placement: { Zone: ZONE }, DiskChargeType: "CDCPAID", DiskType: "CLOUD_PREMIUM",
+    DiskSize: 20 }), "MissingParameter");
+  await cbsA.TerminateDisks({ DiskIds: [disk] });
 });
 
 test("what holds hosts, instances or clusters is not deleted; then everything goes", async () => {
