@@ -48,11 +48,13 @@ test("the shared pool takes anyone until the host is made sellable; nothing is s
   assert.equal((await cvmA.DescribeHosts({})).TotalCount, 0);
 });
 
-test("the operator makes the host sellable as a dedicated host; the change is audited", () => {
+test("the operator makes the host sellable as a dedicated host; the change is audited", async () => {
   const out = JSON.parse(d.admin("hosts", "sellable", "host-local", "--dedicated"));
   assert.equal(out.Pool, "dedicated");
   const rows = JSON.parse("[" + d.admin("hosts").trim().split("\n").join(",") + "]");
   assert.equal(rows.find((h) => h.HostId === "host-local").Pool, "dedicated");
+  const op = (await d.common("2017-03-12").request("DescribeOperatorHosts", {})).HostSet.find((h) => h.HostId === "host-local");
+  assert.deepEqual([op.Pool, op.PoolOwner, op.PoolId], ["dedicated", "", ""]);
   const audit = d.audit(20).filter((e) => e.Action === "HostSellableDedicated");
   assert.equal(audit.length, 1);
   assert.equal(audit[0].Result, "Success");
@@ -71,6 +73,8 @@ test("AllocateHosts reserves the whole host for A, paid through billing; there i
   assert.equal(r.HostIdSet.length, 1);
   hostId = r.HostIdSet[0];
   assert.match(hostId, /^host-[a-z0-9]{8}$/);
+  const op = (await d.common("2017-03-12").request("DescribeOperatorHosts", {})).HostSet.find((h) => h.HostId === "host-local");
+  assert.deepEqual([op.Pool, op.PoolOwner, op.PoolId], ["dedicated", a.Uin, hostId]);
   const after = (await d.billing(a).DescribeAccountBalance({})).Balance;
   assert.equal(before - after, 300000, "one host-month at the default 3000 yuan list price, in cents");
   await rejectsWith(cvmA.AllocateHosts({ Placement: { Zone: ZONE }, HostChargePrepaid: { Period: 1 } }), "ResourceInsufficient");
