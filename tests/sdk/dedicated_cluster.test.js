@@ -36,6 +36,8 @@ after(async () => {
   }
 });
 
+/* `yun admin ...` that may fail (d.admin asserts success), on the daemon's store */
+const adminRun = (...args) => d.run(["admin", ...args, "--data", d.dataDir, ...(d.store ? ["--store", d.store] : [])]);
 const run = (cvm, extra = {}) => cvm.RunInstances({ Placement: { Zone: ZONE }, ImageId: image, InstanceType: "S5.SMALL1", ...extra });
 
 test("sites: create, describe, detail, modify; other accounts see none", async () => {
@@ -91,7 +93,7 @@ test("a dedicated cluster bound to a zone, PENDING with no host; nobody can laun
 });
 
 test("the operator assigns the built-in host to the cluster (audited); only its owner launches there", async () => {
-  const bad = d.run(["admin", "hosts", "--data", d.dataDir, "assign", "host-local", "--cluster", "cluster-nothere"]);
+  const bad = adminRun("hosts", "assign", "host-local", "--cluster", "cluster-nothere");
   assert.equal(bad.status, 1);
   const out = JSON.parse(d.admin("hosts", "assign", "host-local", "--cluster", clusterId));
   assert.equal(out.DedicatedClusterId, clusterId);
@@ -148,7 +150,7 @@ test("what holds hosts, instances or clusters is not deleted; then everything go
   await rejectsWith(cdcA.DeleteSites({ SiteIds: [siteId] }), "ResourceInUse");
   await rejectsWith(cdcA.DeleteDedicatedClusters({ DedicatedClusterIds: [clusterId] }), "ResourceInUse");
   await rejectsWith(cdcA.ModifyDedicatedClusterInfo({ DedicatedClusterId: clusterId, Zone: "ap-local-2" }), "UnsupportedOperation");
-  const held = d.run(["admin", "hosts", "--data", d.dataDir, "assign", "host-local", "--shared"]);
+  const held = adminRun("hosts", "assign", "host-local", "--shared");
   assert.equal(held.status, 1);
   assert.match(held.stderr, /holds 1 instances/);
   await cvmA.TerminateInstances({ InstanceIds: [instanceId] });

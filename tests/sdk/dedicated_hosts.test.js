@@ -38,6 +38,8 @@ after(async () => {
   }
 });
 
+/* `yun admin ...` that may fail (d.admin asserts success), on the daemon's store */
+const adminRun = (...args) => d.run(["admin", ...args, "--data", d.dataDir, ...(d.store ? ["--store", d.store] : [])]);
 const run = (cvm, extra = {}) => cvm.RunInstances({ Placement: { Zone: ZONE }, ImageId: image, InstanceType: "S5.SMALL1", ...extra });
 
 test("the shared pool takes anyone until the host is made sellable; nothing is sellable yet", async () => {
@@ -60,7 +62,7 @@ test("the operator makes the host sellable as a dedicated host; the change is au
   assert.equal(audit[0].Result, "Success");
   assert.match(audit[0].Resource, /host\/host-local/);
   // an unknown host is refused, and that refusal is audited too
-  const r = d.run(["admin", "hosts", "--data", d.dataDir, "sellable", "host-nothere", "--dedicated"]);
+  const r = adminRun("hosts", "sellable", "host-nothere", "--dedicated");
   assert.equal(r.status, 1);
   assert.match(r.stderr, /no host host-nothere/);
   assert.equal(d.audit(20).filter((e) => e.Action === "HostSellableDedicated" && e.Result !== "Success").length, 1);
@@ -80,7 +82,7 @@ test("AllocateHosts reserves the whole host for A, paid through billing; there i
   await rejectsWith(cvmA.AllocateHosts({ Placement: { Zone: ZONE }, HostChargePrepaid: { Period: 1 } }), "ResourceInsufficient");
   await rejectsWith(cvmB.AllocateHosts({ Placement: { Zone: ZONE }, HostChargePrepaid: { Period: 1 } }), "ResourceInsufficient");
   // an allocated host does not go back to the shared pool under its owner's feet
-  const back = d.run(["admin", "hosts", "--data", d.dataDir, "sellable", "host-local", "--shared"]);
+  const back = adminRun("hosts", "sellable", "host-local", "--shared");
   assert.equal(back.status, 1);
   assert.match(back.stderr, /allocated as dedicated host/);
 });
