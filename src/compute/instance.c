@@ -102,11 +102,12 @@ static int describe_instances(struct api_ctx *ctx)
         return -1;
     json_t *ids = json_object_get(ctx->params, "InstanceIds");
     int64_t offset = api_int(ctx, "Offset", 0), limit = api_int(ctx, "Limit", 20);
-    struct store_stmt *q =
-        store_query(ctx->store,
-                    "SELECT " INSTANCE_COLUMNS ", (SELECT os_name FROM images m WHERE m.image_id = i.image_id)"
-                    " FROM instances i WHERE owner_uin = ? AND state != '" INSTANCE_TERMINATED "' ORDER BY rowid",
-                    "s", ctx->who.owner_uin);
+    struct store_stmt *q = store_query(
+        ctx->store,
+        "SELECT " INSTANCE_COLUMNS ", (SELECT os_name FROM images m WHERE m.image_id = i.image_id),"
+        " (SELECT h.pool_id FROM hosts h WHERE h.host_id = i.host_id AND h.pool = '" HOST_POOL_DEDICATED_NAME "')"
+        " FROM instances i WHERE owner_uin = ? AND state != '" INSTANCE_TERMINATED "' ORDER BY rowid",
+        "s", ctx->who.owner_uin);
     if (!q)
         return api_fail(ctx, E_INTERNAL_ERROR, "The instances are unavailable: %s", store_errmsg(ctx->store));
     struct page pg;
@@ -137,8 +138,12 @@ static int describe_instances(struct api_ctx *ctx)
             !filter_match(ctx, "instance-type", store_text(q, 2)) ||
             !filter_match(ctx, "image-id", store_text(q, 18)) || !filter_tags_match(ctx, store_text(q, 20)))
             continue;
-        if (page_take(&pg))
-            json_array_append_new(pg.set, instance_json(ctx->store, q, store_text(q, 29)));
+        if (page_take(&pg)) {
+            json_t *j = instance_json(ctx->store, q, store_text(q, 29));
+            if (store_text(q, 30)[0]) /* on a dedicated host: its CDH id, as Tencent's output-only Placement.HostId */
+                json_object_set_new(json_object_get(j, "Placement"), "HostId", json_string(store_text(q, 30)));
+            json_array_append_new(pg.set, j);
+        }
     }
     store_done(q);
     page_finish(ctx, &pg, "InstanceSet");

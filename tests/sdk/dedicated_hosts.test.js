@@ -116,6 +116,7 @@ test("RunInstances CDHPAID onto the host; DescribeHosts shows it with the resour
   const ins = (await cvmA.DescribeInstances({ InstanceIds: [instanceId] })).InstanceSet[0];
   assert.equal(ins.InstanceChargeType, "CDHPAID");
   assert.equal(ins.InstanceType, "CDH_1C1G");
+  assert.equal(ins.Placement.HostId, hostId, "on its dedicated host");
   assert.equal(ins.CPU, 1);
   assert.equal(ins.Memory, 1);
   assert.equal((await cvmA.DescribeHosts({ Filters: [{ Name: "host-state", Values: ["EXPIRED"] }] })).TotalCount, 0);
