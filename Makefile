@@ -108,7 +108,8 @@ test-built: format-check all asan images console
 fresh-check:
 	./scripts/fresh-check.sh
 
-bench: all $(BUILD)/bench/billing_settle $(BUILD)/bench/billing_rows $(BUILD)/bench/scp_eval $(BUILD)/bench/partner_rebate
+bench: all $(BUILD)/bench/billing_settle $(BUILD)/bench/billing_rows $(BUILD)/bench/scp_eval $(BUILD)/bench/partner_rebate \
+	$(BUILD)/bench/scheduler_sim
 	./bench/run.sh
 
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libyun.a

@@ -6,9 +6,9 @@ cd "$(dirname "$0")/.."
 declare -A scripts=(
   [api]=bench/api-describe-zones.sh [store]=bench/api-store.sh [cvm]=bench/cvm-boot.sh [vpc]=bench/vpc-net.sh
   [object]=bench/object-run.sh [settle]=bench/billing-settle.sh [bills]=bench/billing-detail.sh
-  [scp]=bench/org-scp.sh [rebate]=bench/partner-rebate.sh
+  [scp]=bench/org-scp.sh [rebate]=bench/partner-rebate.sh [sched]=build/bench/scheduler_sim
 )
-order=(api store cvm vpc object settle bills scp rebate)
+order=(api store cvm vpc object settle bills scp rebate sched)
 which=("$@")
 [ ${#which[@]} -gt 0 ] || which=("${order[@]}")
 echo "# $(date -u +%FT%TZ) commit $(git log -1 --format=%h) on $(nproc) cpus, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"

@@ -99,27 +99,45 @@ static const struct {
     {"cos", "v_cos_storage", "*", "postPay", 16400, GIB, H, "GB"},        /* 0.118 yuan per GB-month */
     {"cos", "v_cos_requests", "*", "postPay", 1000000, 10000, 0, "万次"}, /* 0.01 yuan per 10,000 */
     {"cos", "v_cos_egress", "*", "postPay", 50000000, GIB, 0, "GB"},      /* 0.50 yuan per GB out */
+    /* a dedicated host (CDH) is billed whole, its CDHPAID instances not at all */
+    {"cdh", "v_cdh_host", "*", "prePay", 300000000000, 1, M, "台"}, /* 3000 yuan per host-month */
+    {"cdh", "v_cdh_host", "*", "postPay", 600000000, 1, H, "台"},   /* 6 yuan per host-hour */
+    /* CDCPAID instances: item is the dedicated cluster, so a cluster's own rows price it */
+    {"cdc", "v_cdc_cpu", "*", "postPay", 8000000, 1, H, "核"}, /* 0.08 yuan per vCPU-hour */
+    {"cdc", "v_cdc_mem", "*", "postPay", 4000000, 1, H, "GB"}, /* 0.04 yuan per GiB-hour */
 };
 
+/* Seeds the default rows of each product that has none yet (a product added by a later release
+ * gets its defaults in an existing price book; what the operator set is never touched). */
 int price_seed(struct store *s)
 {
-    struct store_stmt *q = store_query(s, "SELECT count(*) FROM billing_prices", "");
-    int rc = q ? store_step(q) : -1;
-    int64_t n = rc == STORE_FOUND ? store_int(q, 0) : -1;
-    store_done(q);
-    if (n != 0)
-        return n < 0 ? -1 : 0;
     if (store_begin(s) != STORE_OK)
         return -1;
-    for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++)
-        if (store_exec(s,
-                       "INSERT INTO billing_prices (region, product, component, item, pay_mode, effective_from,"
-                       " price, unit_qty, period_s, unit) VALUES ('*', ?, ?, ?, ?, 0, ?, ?, ?, ?)",
-                       "ssssiiis", defaults[i].product, defaults[i].component, defaults[i].item, defaults[i].pay_mode,
-                       defaults[i].price, defaults[i].unit_qty, defaults[i].period_s, defaults[i].unit) != 1) {
+    for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++) {
+        if (i > 0 && !strcmp(defaults[i].product, defaults[i - 1].product))
+            continue; /* each product's rows are adjacent: decide once per product */
+        struct store_stmt *q =
+            store_query(s, "SELECT count(*) FROM billing_prices WHERE product = ?", "s", defaults[i].product);
+        int rc = q ? store_step(q) : -1;
+        int64_t n = rc == STORE_FOUND ? store_int(q, 0) : -1;
+        store_done(q);
+        if (n < 0) {
             store_rollback(s);
             return -1;
         }
+        for (size_t j = i;
+             n == 0 && j < sizeof defaults / sizeof defaults[0] && !strcmp(defaults[j].product, defaults[i].product);
+             j++)
+            if (store_exec(s,
+                           "INSERT INTO billing_prices (region, product, component, item, pay_mode, effective_from,"
+                           " price, unit_qty, period_s, unit) VALUES ('*', ?, ?, ?, ?, 0, ?, ?, ?, ?)",
+                           "ssssiiis", defaults[j].product, defaults[j].component, defaults[j].item,
+                           defaults[j].pay_mode, defaults[j].price, defaults[j].unit_qty, defaults[j].period_s,
+                           defaults[j].unit) != 1) {
+                store_rollback(s);
+                return -1;
+            }
+    }
     return store_commit(s) == STORE_OK ? 0 : -1;
 }
 
@@ -131,6 +149,8 @@ static const struct {
     {"vpc", "p_eip", "弹性公网IP"},
     {"cos", "p_cos", "对象存储COS"},
     {"lighthouse", "p_lighthouse", "轻量应用服务器Lighthouse"},
+    {"cdh", "p_cdh", "专用宿主机CDH"},
+    {"cdc", "p_cdc", "本地专用集群CDC"},
 };
 
 const char *price_product_name(const char *product)
@@ -155,6 +175,7 @@ static const struct {
     {"v_cvm_cpu", "CPU"},          {"v_cvm_mem", "内存"},      {"v_cvm_rootdisk", "系统盘"},
     {"v_cbs_disk", "云硬盘"},      {"v_cbs_snapshot", "快照"}, {"v_eip_idle", "IP资源费"},
     {"v_cos_storage", "存储容量"}, {"v_cos_requests", "请求"}, {"v_cos_egress", "外网下行流量"},
+    {"v_cdh_host", "宿主机"},      {"v_cdc_cpu", "CPU"},       {"v_cdc_mem", "内存"},
 };
 
 const char *price_component_name(const char *component)

@@ -52,10 +52,18 @@ static const struct migration block_migrations[] = {
     {2, "ALTER TABLE cbs_disks ADD COLUMN restrict_state TEXT NOT NULL DEFAULT 'NORMAL';"},
 };
 
+/* disks in a dedicated cluster (cbs CreateDisks Placement.DedicatedClusterId): their own chain */
+static const struct migration block_cdc_migrations[] = {
+    {1, "ALTER TABLE cbs_disks ADD COLUMN dedicated_cluster_id TEXT NOT NULL DEFAULT '';"},
+};
+
 int block_migrate(struct store *s, char *err, size_t errlen)
 {
     return store_migrate(s, "block", block_migrations, sizeof block_migrations / sizeof block_migrations[0], err,
-                         errlen);
+                         errlen) != 0
+               ? -1
+               : store_migrate(s, "block_cdc", block_cdc_migrations,
+                               sizeof block_cdc_migrations / sizeof block_cdc_migrations[0], err, errlen);
 }
 
 void block_register(void)

@@ -19,6 +19,7 @@ struct disk_row {
     int64_t size_gib, pending_size, project_id, created, attached_at;
     int delete_with_instance;
     char restrict_state[16]; /* NORMAL, or EXPIRED: a prepaid period ended and was not renewed */
+    char cluster_id[40];     /* the dedicated cluster it lives in, or "" */
 };
 /* STORE_FOUND, STORE_NOT_FOUND (also TERMINATING) or STORE_ERROR. owner NULL = any owner. */
 int disk_load(struct store *s, const char *owner_uin, const char *disk_id, struct disk_row *out);

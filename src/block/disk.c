@@ -15,8 +15,10 @@
 #include "block/block_int.h"
 #include "block/codes.h"
 #include "block/states.h"
+#include "compute/compute.h"
 #include "compute/instance_view.h"
 #include "compute/states.h"
+#include "dedicated/dedicated.h"
 #include "host/hypervisor.h"
 #include "partner/partner.h"
 
@@ -26,7 +28,8 @@
 
 #define DISK_COLUMNS                                                                                                   \
     "disk_id, owner_uin, zone, name, disk_type, charge_type, state, instance_id, last_instance_id, source_snapshot,"   \
-    " error, tags, size_gib, pending_size, project_id, created, attached_at, delete_with_instance, restrict_state"
+    " error, tags, size_gib, pending_size, project_id, created, attached_at, delete_with_instance, restrict_state,"    \
+    " dedicated_cluster_id"
 
 static void disk_fill(struct store_stmt *q, struct disk_row *d)
 {
@@ -50,6 +53,7 @@ static void disk_fill(struct store_stmt *q, struct disk_row *d)
     d->attached_at = store_int(q, 16);
     d->delete_with_instance = (int)store_int(q, 17);
     snprintf(d->restrict_state, sizeof d->restrict_state, "%s", store_text(q, 18));
+    snprintf(d->cluster_id, sizeof d->cluster_id, "%s", store_text(q, 19));
 }
 
 int disk_load(struct store *s, const char *owner_uin, const char *disk_id, struct disk_row *out)
@@ -239,7 +243,9 @@ static int describe_disks(struct api_ctx *ctx)
         json_t *j =
             disk_json(d.disk_id, d.name, d.disk_type, d.state, d.instance_id, d.last_instance_id, d.zone, d.project_id,
                       d.size_gib, "DATA_DISK", d.charge_type, d.delete_with_instance, d.created, d.tags, d.error,
-                      store_int(q, 19), (store_int(q, 20) + 1024 * 1024 - 1) / (1024 * 1024), l.with_policies);
+                      store_int(q, 20), (store_int(q, 21) + 1024 * 1024 - 1) / (1024 * 1024), l.with_policies);
+        if (d.cluster_id[0])
+            json_object_set_new(json_object_get(j, "Placement"), "DedicatedClusterId", json_string(d.cluster_id));
         json_array_append_new(l.all, json_pack("[I,o]", (json_int_t)d.created, j));
     }
     store_done(q);
@@ -347,10 +353,32 @@ static int create_disks(struct api_ctx *ctx)
     const char *charge = api_str(ctx, "DiskChargeType", "");
     if (!strcmp(charge, "PREPAID") && !api_has(ctx, "DiskChargePrepaid"))
         return api_fail(ctx, E_MISSING_PARAMETER, "DiskChargePrepaid is required for PREPAID disks.");
-    if (!strcmp(charge, "CDCPAID"))
-        return api_fail(ctx, E_INVALID_PARAMETER_DISK_CONFIG_NOT_SUPPORTED,
-                        "Dedicated clusters are not available here.");
-    int arrears = !strcmp(charge, "POSTPAID_BY_HOUR") ? billing_in_arrears(ctx->store, ctx->who.owner_uin) : 0;
+    /* a disk in a dedicated cluster lives on the cluster's hosts: the owner's cluster, in its zone, with hosts */
+    const char *cluster = json_string_value(json_object_get(placement, "DedicatedClusterId"));
+    if (!cluster || !*cluster)
+        cluster = json_string_value(json_object_get(placement, "CdcId"));
+    if (cluster && !*cluster)
+        cluster = NULL;
+    if (!strcmp(charge, "CDCPAID") && !cluster)
+        return api_fail(ctx, E_MISSING_PARAMETER, "DiskChargeType CDCPAID needs Placement.DedicatedClusterId.");
+    if (cluster) {
+        char czone[64];
+        int found = dedicated_cluster_zone(ctx->store, ctx->who.owner_uin, cluster, czone);
+        if (found < 0)
+            return api_fail(ctx, E_INTERNAL_ERROR, "The dedicated cluster could not be read.");
+        if (found == 0)
+            return api_fail(ctx, E_INVALID_PARAMETER_VALUE, "The dedicated cluster `%s` does not exist.", cluster);
+        if (strcmp(czone, zone))
+            return api_fail(ctx, E_INVALID_PARAMETER_VALUE, "The dedicated cluster `%s` is in zone %s, not %s.",
+                            cluster, czone, zone);
+        json_t *hosts = host_pool_hosts(ctx->store, HOST_POOL_CLUSTER, cluster);
+        size_t nh = hosts ? json_array_size(hosts) : 0;
+        json_decref(hosts);
+        if (nh == 0)
+            return api_fail(ctx, E_RESOURCE_INSUFFICIENT, "The dedicated cluster `%s` has no host to store disks on.",
+                            cluster);
+    }
+    int arrears = strcmp(charge, "PREPAID") ? billing_in_arrears(ctx->store, ctx->who.owner_uin) : 0;
     if (arrears)
         return api_fail(ctx, arrears < 0 ? E_INTERNAL_ERROR : E_INVALID_ACCOUNT_INSUFFICIENT_BALANCE,
                         "The account is in arrears: recharge it before buying.");
@@ -418,12 +446,13 @@ static int create_disks(struct api_ctx *ctx)
     for (int64_t i = 0; i < count && rc == 0; i++) {
         char id[24], err[512];
         random_id("disk-", id, sizeof id);
-        if (store_exec(
-                ctx->store,
-                "INSERT INTO cbs_disks (disk_id, owner_uin, zone, name, disk_type, charge_type, state, size_gib,"
-                " project_id, source_snapshot, tags, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                "sssssssiissii", id, ctx->who.owner_uin, zone, name, type, charge, snap ? "DUMPING" : DISK_UNATTACHED,
-                size, project, snap ? snap : "", tags_text, now, now) != 1) {
+        if (store_exec(ctx->store,
+                       "INSERT INTO cbs_disks (disk_id, owner_uin, zone, name, disk_type, charge_type, state, size_gib,"
+                       " project_id, source_snapshot, tags, created, updated, dedicated_cluster_id)"
+                       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       "sssssssiissiis", id, ctx->who.owner_uin, zone, name, type, charge,
+                       snap ? "DUMPING" : DISK_UNATTACHED, size, project, snap ? snap : "", tags_text, now, now,
+                       cluster ? cluster : "") != 1) {
             rc = api_fail(ctx, E_INTERNAL_ERROR, "The disk could not be recorded: %s", store_errmsg(ctx->store));
             break;
         }
@@ -571,6 +600,13 @@ static int attach_disks(struct api_ctx *ctx)
         if (strcmp(d.zone, in.zone) != 0)
             return api_fail(ctx, "ZoneNotMatch", "The disk `%s` is in %s and the instance in %s.", d.disk_id, d.zone,
                             in.zone);
+        char in_cluster[40] = "";
+        if (host_pool_of_instance(ctx->store, instance_id, in_cluster) < 0)
+            return api_fail(ctx, E_INTERNAL_ERROR, "The instance's host could not be read.");
+        if (strcmp(d.cluster_id, in_cluster) != 0) /* a cluster's disks stay on its hosts, and theirs on them */
+            return api_fail(ctx, E_INVALID_PARAMETER_VALUE, "The disk `%s` is in %s and the instance in %s.", d.disk_id,
+                            d.cluster_id[0] ? d.cluster_id : "no dedicated cluster",
+                            in_cluster[0] ? in_cluster : "no dedicated cluster");
     }
     struct store_stmt *q = store_query(
         ctx->store, "SELECT count(*) FROM cbs_disks WHERE instance_id = ? AND state != '" DISK_TERMINATING "'", "s",

@@ -32,7 +32,9 @@ int block_meter_disk(struct store *s, const char *disk_id)
     snprintf(name, sizeof name, "%s", store_text(q, 1));
     snprintf(zone, sizeof zone, "%s", store_text(q, 2));
     snprintf(type, sizeof type, "%s", store_text(q, 3));
-    int on = !strcmp(store_text(q, 4), "POSTPAID_BY_HOUR") && strcmp(store_text(q, 5), DISK_TERMINATING);
+    /* a dedicated cluster's CDCPAID disk is metered like a postpaid one */
+    int on = (!strcmp(store_text(q, 4), "POSTPAID_BY_HOUR") || !strcmp(store_text(q, 4), "CDCPAID")) &&
+             strcmp(store_text(q, 5), DISK_TERMINATING);
     int64_t size = store_int(q, 6), project = store_int(q, 8);
     snprintf(tags, sizeof tags, "%s", store_text(q, 7));
     store_done(q);

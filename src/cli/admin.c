@@ -114,21 +114,32 @@ static int print_rows(struct store_stmt *q, const char *const *names)
 /* The hosts of the region: zone, capacity, and which accelerator each uses and why. */
 static int hosts(int argc, char **argv)
 {
+    for (int i = 0; i < argc; i++) /* the verb may follow --data DIR */
+        if (!strcmp(argv[i], "sellable") || !strcmp(argv[i], "assign")) {
+            char *args[64];
+            int n = 0;
+            args[n++] = argv[i];
+            for (int j = i + 1; j < argc && n < 63; j++)
+                args[n++] = argv[j];
+            for (int j = 0; j < i && n < 63; j++)
+                args[n++] = argv[j];
+            return cli_admin_hosts_pool(n, args);
+        }
     struct config cfg;
     struct store *s;
     if (cli_open_data(argc, argv, &cfg, &s) != 0)
         return 1;
-    static const char *const names[] = {"HostId", "Zone",      "Hostname",    "Cores",
-                                        "VCpus",  "MemoryMiB", "Accelerator", "AcceleratorReason",
-                                        "State",  "VCpusUsed", "Instances",   NULL};
-    struct store_stmt *q =
-        store_query(s,
-                    "SELECT h.host_id, h.zone, h.hostname, h.cores, h.vcpus, h.memory_mib, h.accel, h.accel_reason,"
-                    " h.state, (SELECT coalesce(sum(cpu), 0) FROM instances i WHERE i.host_id = h.host_id AND"
-                    " " INSTANCE_HOLDS_RESOURCES("i.state") "), (SELECT count(*) FROM instances i WHERE"
-                                                            " i.host_id = h.host_id AND " INSTANCE_HOLDS_RESOURCES(
-                                                                "i.state") ") FROM hosts h",
-                    "");
+    static const char *const names[] = {"HostId",    "Zone",        "Hostname",          "Cores",  "VCpus",
+                                        "MemoryMiB", "Accelerator", "AcceleratorReason", "State",  "VCpusUsed",
+                                        "Instances", "Pool",        "PoolOwner",         "PoolId", NULL};
+    struct store_stmt *q = store_query(
+        s,
+        "SELECT h.host_id, h.zone, h.hostname, h.cores, h.vcpus, h.memory_mib, h.accel, h.accel_reason,"
+        " h.state, (SELECT coalesce(sum(cpu), 0) FROM instances i WHERE i.host_id = h.host_id AND"
+        " " INSTANCE_HOLDS_RESOURCES("i.state") "), (SELECT count(*) FROM instances i WHERE"
+                                                " i.host_id = h.host_id AND " INSTANCE_HOLDS_RESOURCES(
+                                                    "i.state") "), h.pool, h.pool_owner, h.pool_id FROM hosts h",
+        "");
     int rc = print_rows(q, names);
     store_close(s);
     return rc;
@@ -248,6 +259,8 @@ int cli_admin(int argc, char **argv)
                     "       yun admin audit --data DIR [--limit N]\n"
                     "       yun admin password --data DIR --uin UIN   (password on standard input)\n"
                     "       yun admin hosts --data DIR\n"
+                    "       yun admin hosts --data DIR sellable HOST --dedicated|--shared\n"
+                    "       yun admin hosts --data DIR assign HOST --cluster CLUSTER_ID|--shared\n"
                     "       yun admin recharge --data DIR --uin UIN --cents N\n"
                     "       yun admin price --data DIR list|set|import FILE ...\n"
                     "       yun admin discount --data DIR --uin UIN --product cvm --rate 0.8\n"

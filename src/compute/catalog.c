@@ -21,6 +21,16 @@ const struct instance_type instance_types[] = {
     {"S5.2XLARGE32", "S5", 8, 32}, {NULL, NULL, 0, 0},
 };
 
+int instance_type_cdh(const char *name, struct instance_type *out)
+{
+    int cpu = 0, gib = 0, used = 0;
+    if (!name || sscanf(name, "CDH_%dC%dG%n", &cpu, &gib, &used) != 2 || name[used] != 0 || cpu < 1 || cpu > 256 ||
+        gib < 1 || gib > 2048)
+        return 0;
+    *out = (struct instance_type){name, "CDH", cpu, gib};
+    return 1;
+}
+
 const struct instance_type *instance_type_find(const char *name)
 {
     for (const struct instance_type *t = instance_types; name && t->name; t++)

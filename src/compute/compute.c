@@ -63,7 +63,9 @@ static const struct migration compute_migrations[] = {
 int compute_migrate(struct store *s, char *err, size_t errlen)
 {
     return store_migrate(s, "compute", compute_migrations, sizeof compute_migrations / sizeof compute_migrations[0],
-                         err, errlen);
+                         err, errlen) != 0
+               ? -1
+               : host_pool_migrate(s, err, errlen);
 }
 
 /* For AssociateAddress: an instance of the account, its primary address and VPC. */
@@ -96,6 +98,7 @@ void compute_register(void)
     instance_register();
     compute_usage_register();
     inquiry_register();
+    dedicated_host_register();
 }
 
 /* The state history, one row per state change; and the meter billing reads (usage.c). */

@@ -20,17 +20,63 @@ enum op { OP_START, OP_STOP, OP_REBOOT, OP_TERMINATE, OP_RESET, OP_MODIFY, OP_CO
 const char *instance_op_refused(enum op op, const char *state);
 int instance_state_transitional(const char *state);
 
-/* scheduler.c */
+/* scheduler.c: hosts are rows with capacity, each in one pool. Dedication is data: a host of the
+ * shared pool takes any account's instances; a dedicated host (CDH) only its owner's, launched onto
+ * it by id; a host of a dedicated cluster (CDC) only the cluster owner's, launched into the cluster.
+ * A sellable host not yet allocated (pool dedicated, no owner) takes none. */
+enum host_pool { HOST_POOL_SHARED, HOST_POOL_DEDICATED, HOST_POOL_CLUSTER };
+#define HOST_POOL_SHARED_NAME    "shared"
+#define HOST_POOL_DEDICATED_NAME "dedicated"
+#define HOST_POOL_CLUSTER_NAME   "cluster"
 struct host_capacity {
     char host_id[40];
     char zone[64];
     int vcpus_total; /* cores x overcommit */
     int vcpus_used;
     int64_t memory_mib_total, memory_mib_used;
+    enum host_pool pool;
+    char pool_owner[24]; /* the CDH's or the cluster's account; "" for shared or unsold */
+    char pool_id[40];    /* the CDH id (host-...) or the cluster id (cluster-...) */
 };
-/* Index of the host for (cpu, memory) among n, or -1: "spread" takes the emptiest, "pack" the fullest that fits. */
+/* What one instance asks of placement. */
+struct placement {
+    const char *zone; /* NULL or "": any */
+    int cpu;
+    int64_t memory_mib;
+    enum host_pool pool;
+    const char *owner_uin;       /* the launching account (dedicated pools: must own the host) */
+    const char *const *pool_ids; /* dedicated: the CDH ids asked for; cluster: the one cluster id */
+    int npool_ids;               /* 0 = any of the owner's in the pool */
+    const char *policy;          /* "spread" (default) or "pack" */
+};
+/* 1 if an instance of p may ever be placed on h (the pool filter, before capacity). */
+int scheduler_eligible(const struct host_capacity *h, const struct placement *p);
+/* Index of the host for p among n, or -1: "spread" takes the emptiest, "pack" the fullest that fits. */
+int scheduler_place(const struct host_capacity *hosts, int n, const struct placement *p);
+/* The shared pool: scheduler_place for any account's instance of (cpu, memory). */
 int scheduler_pick(const struct host_capacity *hosts, int n, const char *zone, int cpu, int64_t memory_mib,
                    const char *policy);
+enum host_pool host_pool_parse(const char *name); /* unknown names are the shared pool */
+
+/* host_pool.c: the hosts' pools in the store (component "hosts") */
+int host_pool_migrate(struct store *s, char *err, size_t errlen);
+/* Capacity and pool of every available host, in the caller's transaction; n, or -1. */
+int host_pool_capacity(struct store *s, struct host_capacity *hosts, int max);
+/* Moves host_id to pool (owner, pool_id for a cluster); refused (-1 with err) when it holds
+ * instances of another pool, is an allocated CDH, or the zone does not match. 0 done. */
+int host_pool_set(struct store *s, const char *host_id, enum host_pool pool, const char *owner_uin, const char *pool_id,
+                  const char *zone, char *err, size_t errlen);
+/* The hosts of one pool id (a cluster), each as the cdc HostInfo object; NULL on error. */
+json_t *host_pool_hosts(struct store *s, enum host_pool pool, const char *pool_id);
+/* The pool of the host instance_id is placed on (pool_id: the cluster id for a cluster, else ""); -1 error. */
+int host_pool_of_instance(struct store *s, const char *instance_id, char pool_id[40]);
+/* Instances holding resources on the hosts of pool_id: count; -1 error. */
+int64_t host_pool_instances(struct store *s, enum host_pool pool, const char *pool_id);
+
+/* dedicated_host.c: cvm AllocateHosts, DescribeHosts, and what billing may do to a CDH */
+void dedicated_host_register(void);
+/* 0 if every id is a RUNNING CDH of owner in zone, else -1 with the code answered on ctx. */
+int dedicated_host_check(struct api_ctx *ctx, json_t *host_ids, const char *zone);
 
 /* catalog.c */
 struct instance_type {
@@ -38,6 +84,9 @@ struct instance_type {
     int cpu, memory_gib;
 };
 const struct instance_type *instance_type_find(const char *name);
+/* CDH_<n>C<m>G, the size a CDHPAID instance takes of its dedicated host: 1 with out filled (its
+ * name is the caller's string), 0 if name is not one. */
+int instance_type_cdh(const char *name, struct instance_type *out);
 extern const struct instance_type instance_types[];
 
 /* service life cycle (compute.c) */
@@ -69,6 +118,8 @@ int compute_events_record(struct store *s, const char *instance_id, const char *
 /* usage.c: sets the instance's meter from its row; registers what billing may do to instances */
 int compute_meter(struct store *s, const char *instance_id);
 void compute_usage_register(void);
+/* Terminates every instance holding resources on host_id (a reclaimed CDH), in the caller's transaction. */
+int compute_release_on_host(struct store *s, const char *host_id, const char *reason);
 /* Moves an instance from `from` (NULL = whatever it is) to state; 0 done, 1 it was no longer in `from`, -1 error. */
 int instance_set_state(struct store *s, const char *instance_id, const char *from, const char *state,
                        const char *op_state, const char *reason);

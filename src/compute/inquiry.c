@@ -16,6 +16,7 @@
 #include "billing/billing.h"
 #include "compute/codes.h"
 #include "compute/compute.h"
+#include "dedicated/dedicated.h"
 
 static double yuan(int64_t fine) { return (double)fine / BILLING_FINE_PER_YUAN; }
 
@@ -29,7 +30,23 @@ static int inquiry_price_run_instances(struct api_ctx *ctx)
         zone_ok |= strcmp(r->zones[i].zone, zone) == 0;
     if (!zone_ok)
         return api_fail(ctx, E_INVALID_ZONE_MISMATCH_REGION, "The zone `%s` is not in region %s.", zone, ctx->region);
+    const char *charge = api_str(ctx, "InstanceChargeType", "POSTPAID_BY_HOUR");
+    int cdh = !strcmp(charge, "CDHPAID"), cdc = !strcmp(charge, "CDCPAID");
     const struct instance_type *type = instance_type_find(api_str(ctx, "InstanceType", "S5.SMALL1"));
+    struct instance_type cdh_type;
+    if (!type && cdh && instance_type_cdh(api_str(ctx, "InstanceType", ""), &cdh_type))
+        type = &cdh_type;
+    const char *cluster = api_str(ctx, "DedicatedClusterId", NULL);
+    if (cdc) { /* priced by the cluster's own rows of the price book (item: the cluster id) */
+        char czone[64];
+        int found = cluster ? dedicated_cluster_zone(ctx->store, ctx->who.owner_uin, cluster, czone) : 0;
+        if (found < 0)
+            return api_fail(ctx, E_INTERNAL_ERROR, "The dedicated cluster could not be read.");
+        if (!cluster)
+            return api_fail(ctx, E_MISSING_PARAMETER, "InstanceChargeType CDCPAID needs DedicatedClusterId.");
+        if (found == 0)
+            return api_fail(ctx, E_INVALID_PARAMETER_VALUE, "The dedicated cluster `%s` does not exist.", cluster);
+    }
     if (!type)
         return api_fail(ctx, E_INVALID_PARAMETER_VALUE_INSTANCE_TYPE_NOT_FOUND,
                         "The instance type `%s` does not exist.", api_str(ctx, "InstanceType", ""));
@@ -51,24 +68,33 @@ static int inquiry_price_run_instances(struct api_ctx *ctx)
     if (disk_size < image_size)
         return api_fail(ctx, E_INVALID_PARAMETER_VALUE_SYSTEM_DISK_SIZE_TOO_SMALL,
                         "SystemDisk.DiskSize must be at least %lld GiB.", (long long)image_size);
-    const char *charge = api_str(ctx, "InstanceChargeType", "POSTPAID_BY_HOUR");
     int months = 0;
     if (!strcmp(charge, "PREPAID")) {
         json_t *pp = json_object_get(ctx->params, "InstanceChargePrepaid");
         if (!pp)
             return api_fail(ctx, E_MISSING_PARAMETER, "InstanceChargePrepaid is required for PREPAID instances.");
         months = (int)json_integer_value(json_object_get(pp, "Period"));
-    } else if (strcmp(charge, "POSTPAID_BY_HOUR"))
+    } else if (strcmp(charge, "POSTPAID_BY_HOUR") && !cdh && !cdc)
         return api_fail(ctx, E_INVALID_PARAMETER_VALUE, "InstanceChargeType %s is not sold here.", charge);
     int64_t count = api_int(ctx, "InstanceCount", 1), t = billing_now(ctx->store);
     char code[96], msg[256];
-    const struct billing_item items[] = {{"v_cvm_cpu", type->family, type->cpu},
-                                         {"v_cvm_mem", type->family, type->memory_gib},
-                                         {"v_cvm_rootdisk", disk_type ? disk_type : "CLOUD_PREMIUM", disk_size}};
+    const struct billing_item items[] = {{"v_cvm_rootdisk", disk_type ? disk_type : "CLOUD_PREMIUM", disk_size},
+                                         {"v_cvm_cpu", type->family, type->cpu},
+                                         {"v_cvm_mem", type->family, type->memory_gib}};
+    const struct billing_item cdc_items[] = {{"v_cdc_cpu", cluster, type->cpu},
+                                             {"v_cdc_mem", cluster, type->memory_gib}};
     struct billing_price p, d;
-    if (billing_quote(ctx->store, ctx->who.owner_uin, ctx->region, "cvm", items, 3, months, t, &p, code, sizeof code,
-                      msg, sizeof msg) != 0)
+    /* CDHPAID: only the system disk (the dedicated host is billed, not its instances) */
+    if (billing_quote(ctx->store, ctx->who.owner_uin, ctx->region, "cvm", items, cdh || cdc ? 1 : 3, months, t, &p,
+                      code, sizeof code, msg, sizeof msg) != 0)
         return api_fail(ctx, code, "%s", msg);
+    if (cdc) {
+        if (billing_quote(ctx->store, ctx->who.owner_uin, ctx->region, "cdc", cdc_items, 2, months, t, &d, code,
+                          sizeof code, msg, sizeof msg) != 0)
+            return api_fail(ctx, code, "%s", msg);
+        p.list += d.list;
+        p.real += d.real;
+    }
     json_t *data = json_object_get(ctx->params, "DataDisks"), *dd;
     size_t i;
     json_array_foreach (data, i, dd) {
@@ -114,6 +140,7 @@ static const struct param p_inquiry[] = {P_OBJ("Placement", P_REQUIRED, launch_p
                                          P_STR("HostName", 0, 2, 60),
                                          P_TAG_SPEC,
                                          P_STR("HpcClusterId", 0, 0, 64),
+                                         P_STR("DedicatedClusterId", 0, 1, 64),
                                          P_END};
 
 static const struct action inquiry_actions[] = {

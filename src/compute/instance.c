@@ -16,6 +16,7 @@
 #include "compute/codes.h"
 #include "compute/compute.h"
 #include "compute/states.h"
+#include "dedicated/dedicated.h"
 #include "host/hypervisor.h"
 #include "identity/sealed.h"
 #include "network/network.h"
@@ -101,11 +102,12 @@ static int describe_instances(struct api_ctx *ctx)
         return -1;
     json_t *ids = json_object_get(ctx->params, "InstanceIds");
     int64_t offset = api_int(ctx, "Offset", 0), limit = api_int(ctx, "Limit", 20);
-    struct store_stmt *q =
-        store_query(ctx->store,
-                    "SELECT " INSTANCE_COLUMNS ", (SELECT os_name FROM images m WHERE m.image_id = i.image_id)"
-                    " FROM instances i WHERE owner_uin = ? AND state != '" INSTANCE_TERMINATED "' ORDER BY rowid",
-                    "s", ctx->who.owner_uin);
+    struct store_stmt *q = store_query(
+        ctx->store,
+        "SELECT " INSTANCE_COLUMNS ", (SELECT os_name FROM images m WHERE m.image_id = i.image_id),"
+        " (SELECT h.pool_id FROM hosts h WHERE h.host_id = i.host_id AND h.pool = '" HOST_POOL_DEDICATED_NAME "')"
+        " FROM instances i WHERE owner_uin = ? AND state != '" INSTANCE_TERMINATED "' ORDER BY rowid",
+        "s", ctx->who.owner_uin);
     if (!q)
         return api_fail(ctx, E_INTERNAL_ERROR, "The instances are unavailable: %s", store_errmsg(ctx->store));
     struct page pg;
@@ -136,8 +138,12 @@ static int describe_instances(struct api_ctx *ctx)
             !filter_match(ctx, "instance-type", store_text(q, 2)) ||
             !filter_match(ctx, "image-id", store_text(q, 18)) || !filter_tags_match(ctx, store_text(q, 20)))
             continue;
-        if (page_take(&pg))
-            json_array_append_new(pg.set, instance_json(ctx->store, q, store_text(q, 29)));
+        if (page_take(&pg)) {
+            json_t *j = instance_json(ctx->store, q, store_text(q, 29));
+            if (store_text(q, 30)[0]) /* on a dedicated host: its CDH id, as Tencent's output-only Placement.HostId */
+                json_object_set_new(json_object_get(j, "Placement"), "HostId", json_string(store_text(q, 30)));
+            json_array_append_new(pg.set, j);
+        }
     }
     store_done(q);
     page_finish(ctx, &pg, "InstanceSet");
@@ -218,35 +224,6 @@ static void instance_name(const char *pattern, int index, int count, char *out, 
         snprintf(out + o, len - o, "%d", index + 1);
 }
 
-/* Capacity of every host, from the store, in the caller's transaction. */
-static int load_capacity(struct store *s, struct host_capacity *hosts, int max)
-{
-    struct store_stmt *q = store_query(
-        s,
-        "SELECT h.host_id, h.zone, h.vcpus, h.memory_mib,"
-        " (SELECT coalesce(sum(cpu), 0) FROM instances i WHERE i.host_id = h.host_id AND " INSTANCE_HOLDS_RESOURCES(
-            "i.state") "),"
-                       " (SELECT coalesce(sum(memory_gib), 0) * 1024 FROM instances i WHERE i.host_id = h.host_id "
-                       "AND " INSTANCE_HOLDS_RESOURCES(
-                           "i.state") ")"
-                                      " FROM hosts h WHERE h.state = 'AVAILABLE' ORDER BY h.host_id",
-        "");
-    if (!q)
-        return -1;
-    int n = 0, rc;
-    while (n < max && (rc = store_step(q)) == 1) {
-        struct host_capacity *h = &hosts[n++];
-        snprintf(h->host_id, sizeof h->host_id, "%s", store_text(q, 0));
-        snprintf(h->zone, sizeof h->zone, "%s", store_text(q, 1));
-        h->vcpus_total = (int)store_int(q, 2);
-        h->memory_mib_total = store_int(q, 3);
-        h->vcpus_used = (int)store_int(q, 4);
-        h->memory_mib_used = store_int(q, 5);
-    }
-    store_done(q);
-    return n;
-}
-
 static int check_keys(struct api_ctx *ctx, json_t *key_ids)
 {
     size_t i;
@@ -265,6 +242,11 @@ static int check_keys(struct api_ctx *ctx, json_t *key_ids)
 
 struct launch {
     const struct instance_type *type;
+    struct instance_type cdh_type; /* CDH_<n>C<m>G: sized by the caller, on its dedicated host */
+    char cdh_name[32];
+    enum host_pool pool; /* where the scheduler may place it */
+    const char *pool_ids[100];
+    int npool_ids;
     const char *zone, *image_id, *charge, *disk_type, *name, *hostname;
     int64_t disk_size, project_id;
     json_t *key_ids, *tags, *sgs, *wanted_ips;
@@ -273,6 +255,51 @@ struct launch {
     uint8_t *user_data;
     size_t user_data_len;
 };
+
+/* The pool the charge type and placement ask for: the shared pool, the caller's dedicated hosts
+ * (CDHPAID, Placement.HostIds) or the caller's dedicated cluster (CDCPAID, DedicatedClusterId). */
+static int launch_pool(struct api_ctx *ctx, struct launch *l)
+{
+    json_t *host_ids = json_object_get(json_object_get(ctx->params, "Placement"), "HostIds");
+    const char *cluster = api_str(ctx, "DedicatedClusterId", NULL);
+    int cdh = !strcmp(l->charge, "CDHPAID"), cdc = !strcmp(l->charge, "CDCPAID");
+    l->pool = HOST_POOL_SHARED;
+    l->npool_ids = 0;
+    if (l->type == &l->cdh_type && !cdh)
+        return api_fail(ctx, E_INVALID_PARAMETER_VALUE_INSTANCE_TYPE_NOT_FOUND,
+                        "The instance type `%s` exists only for InstanceChargeType CDHPAID.", l->type->name);
+    if (cdh) {
+        if (json_array_size(host_ids) == 0)
+            return api_fail(ctx, E_MISSING_PARAMETER, "InstanceChargeType CDHPAID needs Placement.HostIds.");
+        if (dedicated_host_check(ctx, host_ids, l->zone) != 0)
+            return -1;
+        l->pool = HOST_POOL_DEDICATED;
+        size_t i;
+        json_t *v;
+        json_array_foreach (host_ids, i, v)
+            if (l->npool_ids < 100)
+                l->pool_ids[l->npool_ids++] = json_string_value(v);
+    } else if (json_array_size(host_ids) > 0)
+        return api_fail(ctx, E_INVALID_PARAMETER, "Placement.HostIds needs InstanceChargeType CDHPAID.");
+    if (cdc) {
+        if (!cluster)
+            return api_fail(ctx, E_MISSING_PARAMETER, "InstanceChargeType CDCPAID needs DedicatedClusterId.");
+        char zone[64];
+        int rc = dedicated_cluster_zone(ctx->store, ctx->who.owner_uin, cluster, zone);
+        if (rc < 0)
+            return api_fail(ctx, E_INTERNAL_ERROR, "The dedicated cluster could not be read.");
+        if (rc == 0) /* another account's cluster is not found, like any foreign id */
+            return api_fail(ctx, E_INVALID_PARAMETER_VALUE, "The dedicated cluster `%s` does not exist.", cluster);
+        if (strcmp(zone, l->zone) != 0)
+            return api_fail(ctx, E_INVALID_PARAMETER_VALUE, "The dedicated cluster `%s` is in zone %s, not %s.",
+                            cluster, zone, l->zone);
+        l->pool = HOST_POOL_CLUSTER;
+        l->pool_ids[0] = cluster;
+        l->npool_ids = 1;
+    } else if (cluster)
+        return api_fail(ctx, E_INVALID_PARAMETER, "DedicatedClusterId needs InstanceChargeType CDCPAID.");
+    return 0;
+}
 
 /* Validates everything RunInstances (and its DryRun) needs; fills l. */
 static int launch_validate(struct api_ctx *ctx, struct launch *l, int64_t count)
@@ -288,6 +315,11 @@ static int launch_validate(struct api_ctx *ctx, struct launch *l, int64_t count)
         return api_fail(ctx, E_INVALID_ZONE_MISMATCH_REGION, "The zone `%s` is not in region %s.", l->zone,
                         ctx->region);
     l->type = instance_type_find(api_str(ctx, "InstanceType", "S5.SMALL1"));
+    if (!l->type && instance_type_cdh(api_str(ctx, "InstanceType", ""), &l->cdh_type)) {
+        snprintf(l->cdh_name, sizeof l->cdh_name, "%s", l->cdh_type.name);
+        l->cdh_type.name = l->cdh_name;
+        l->type = &l->cdh_type;
+    }
     if (!l->type)
         return api_fail(ctx, E_INVALID_PARAMETER_VALUE_INSTANCE_TYPE_NOT_FOUND,
                         "The instance type `%s` does not exist.", api_str(ctx, "InstanceType", ""));
@@ -401,6 +433,9 @@ static int launch_validate(struct api_ctx *ctx, struct launch *l, int64_t count)
             json_array_extend(tags, json_object_get(spec, "Tags"));
     l->tags = tags;
 
+    if (launch_pool(ctx, l) != 0)
+        return -1;
+
     /* quota, then capacity */
     q = store_query(ctx->store,
                     "SELECT count(*) FROM instances WHERE owner_uin = ? AND " INSTANCE_HOLDS_RESOURCES("state"), "s",
@@ -441,18 +476,23 @@ static int run_instances(struct api_ctx *ctx)
     if (launch_validate(ctx, &l, count) != 0)
         goto fail;
     struct host_capacity hosts[MAX_HOSTS];
-    int nhosts = load_capacity(ctx->store, hosts, MAX_HOSTS);
+    int nhosts = host_pool_capacity(ctx->store, hosts, MAX_HOSTS);
     if (nhosts < 0) {
         api_fail(ctx, E_INTERNAL_ERROR, "Host capacity is unavailable.");
         goto fail;
     }
     int placed[100];
     for (int64_t i = 0; i < count; i++) {
-        int h = scheduler_pick(hosts, nhosts, l.zone, l.type->cpu, (int64_t)l.type->memory_gib * 1024,
-                               ctx->config->scheduler);
+        struct placement want = {l.zone,      l.type->cpu,           (int64_t)l.type->memory_gib * 1024,
+                                 l.pool,      ctx->who.owner_uin,    l.pool_ids,
+                                 l.npool_ids, ctx->config->scheduler};
+        int h = scheduler_place(hosts, nhosts, &want);
         if (h < 0) {
-            api_fail(ctx, E_RESOURCE_INSUFFICIENT_SPECIFIED_INSTANCE_TYPE, "Not enough capacity for %lld x %s in %s.",
-                     (long long)count, l.type->name, l.zone);
+            api_fail(ctx, E_RESOURCE_INSUFFICIENT_SPECIFIED_INSTANCE_TYPE, "Not enough capacity for %lld x %s in %s%s.",
+                     (long long)count, l.type->name, l.zone,
+                     l.pool == HOST_POOL_DEDICATED ? " on the dedicated hosts asked for"
+                     : l.pool == HOST_POOL_CLUSTER ? " in the dedicated cluster"
+                                                   : "");
             goto fail;
         }
         hosts[h].vcpus_used += l.type->cpu;
@@ -461,9 +501,11 @@ static int run_instances(struct api_ctx *ctx)
     }
     /* billing: a prepaid launch is paid now, a postpaid one needs an account not in arrears */
     int prepaid = !strcmp(l.charge, "PREPAID");
-    if (!prepaid && strcmp(l.charge, "POSTPAID_BY_HOUR")) {
+    if (!prepaid && strcmp(l.charge, "POSTPAID_BY_HOUR") && strcmp(l.charge, "CDHPAID") &&
+        strcmp(l.charge, "CDCPAID")) {
         api_fail(ctx, E_UNSUPPORTED_OPERATION_INSTANCE_CHARGE_TYPE,
-                 "InstanceChargeType %s is not supported here (PREPAID and POSTPAID_BY_HOUR are).", l.charge);
+                 "InstanceChargeType %s is not supported here (PREPAID, POSTPAID_BY_HOUR, CDHPAID and CDCPAID are).",
+                 l.charge);
         goto fail;
     }
     json_t *prepay = json_object_get(ctx->params, "InstanceChargePrepaid");
@@ -936,6 +978,7 @@ static const struct param p_run[] = {P_OBJ("Placement", P_REQUIRED, launch_place
                                      P_TAG_SPEC,
                                      P_STR("UserData", 0, 0, 22000),
                                      P_BOOL("DryRun", 0),
+                                     P_STR("DedicatedClusterId", 0, 1, 64),
                                      P_END};
 static const struct param p_renew_prepaid[] = {P_INT("Period", P_REQUIRED, 1, 60),
                                                P_ENUM("RenewFlag", 0, launch_renew_flags), P_END};
@@ -972,9 +1015,9 @@ static const struct param p_console[] = {P_STR("InstanceId", P_REQUIRED, 1, 32),
 
 static const struct action instance_actions[] = {
     {"cvm", CVM, "RunInstances", run_instances, p_run, A_MUTATES | A_REGIONAL, "instance/*", NULL,
-     TOUCHES("cvm:image/${ImageId}", "vpc:vpc/${VirtualPrivateCloud.VpcId}",
-             "vpc:subnet/${VirtualPrivateCloud.SubnetId}", "vpc:sg/${SecurityGroupIds}",
-             "cvm:keypair/${LoginSettings.KeyIds}", "cbs:snap/${DataDisks.SnapshotId}")},
+     TOUCHES("cvm:image/${ImageId}", "cvm:host/${Placement.HostIds}", "cdc:dedicatedCluster/${DedicatedClusterId}",
+             "vpc:vpc/${VirtualPrivateCloud.VpcId}", "vpc:subnet/${VirtualPrivateCloud.SubnetId}",
+             "vpc:sg/${SecurityGroupIds}", "cvm:keypair/${LoginSettings.KeyIds}", "cbs:snap/${DataDisks.SnapshotId}")},
     {"cvm", CVM, "DescribeInstances", describe_instances, p_describe, A_REGIONAL, "instance/${InstanceIds|*}"},
     {"cvm", CVM, "DescribeInstancesStatus", describe_instances_status, p_status, A_REGIONAL,
      "instance/${InstanceIds|*}"},

@@ -1,6 +1,7 @@
 /*
  * operator_hosts: DescribeOperatorHosts, a yun extension for the operator's account only: each
- * host with its zone, state, what it sells (vCPUs, memory) and what its instances hold of it.
+ * host with its zone, state, pool (shared, dedicated, cluster), what it sells (vCPUs, memory) and
+ * what its instances hold of it.
  * Read-only; a refusal is audited like any other.
  */
 #include "api/api.h"
@@ -25,8 +26,9 @@ static int describe_operator_hosts(struct api_ctx *ctx)
                        "" INSTANCE_HOLDS_RESOURCES("i.state") "),"
                                                               " (SELECT count(*) FROM instances i WHERE i.host_id = "
                                                               "h.host_id AND " INSTANCE_HOLDS_RESOURCES(
-                                                                  "i.state") ")"
-                                                                             " FROM hosts h ORDER BY h.zone, h.host_id",
+                                                                  "i.state") "),"
+                                                                             " h.pool, h.pool_owner, h.pool_id FROM "
+                                                                             "hosts h ORDER BY h.zone, h.host_id",
         "");
     if (!q)
         return api_fail(ctx, E_INTERNAL_ERROR, "The hosts are unavailable: %s", store_errmsg(ctx->store));
@@ -42,6 +44,11 @@ static int describe_operator_hosts(struct api_ctx *ctx)
                            "Accelerator", store_text(q, 6), "HostState", store_text(q, 7), "UpdatedTime", t, "VcpuUsed",
                            (json_int_t)store_int(q, 9), "MemoryMiBUsed", (json_int_t)store_int(q, 10), "InstanceCount",
                            (json_int_t)store_int(q, 11)));
+        /* its pool: shared, dedicated (sellable, or a CDH of PoolOwner) or a dedicated cluster's */
+        json_t *h = json_array_get(set, json_array_size(set) - 1);
+        json_object_set_new(h, "Pool", json_string(store_text(q, 12)));
+        json_object_set_new(h, "PoolOwner", json_string(store_text(q, 13)));
+        json_object_set_new(h, "PoolId", json_string(store_text(q, 14)));
     }
     store_done(q);
     if (rc < 0) {

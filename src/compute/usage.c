@@ -23,7 +23,8 @@ int compute_meter(struct store *s, const char *instance_id)
     struct store_stmt *q = store_query(s,
                                        "SELECT owner_uin, name, zone, instance_type, cpu, memory_gib, charge_type,"
                                        " state, stopped_mode, restrict_state, system_disk_type, system_disk_size,"
-                                       " tags, project_id FROM instances WHERE instance_id = ?",
+                                       " tags, project_id, (SELECT pool_id FROM hosts h WHERE h.host_id ="
+                                       " instances.host_id) FROM instances WHERE instance_id = ?",
                                        "s", instance_id);
     if (!q)
         return -1;
@@ -33,7 +34,7 @@ int compute_meter(struct store *s, const char *instance_id)
         return rc < 0 ? -1 : 0;
     }
     char owner[24], name[160], zone[64], region[64], type[32], charge[24], state[24], stopped[24], restrict_[32];
-    char disk_type[32], family[32], *tags;
+    char disk_type[32], family[32], cluster[40], *tags;
     snprintf(owner, sizeof owner, "%s", store_text(q, 0));
     snprintf(name, sizeof name, "%s", store_text(q, 1));
     snprintf(zone, sizeof zone, "%s", store_text(q, 2));
@@ -45,26 +46,37 @@ int compute_meter(struct store *s, const char *instance_id)
     snprintf(restrict_, sizeof restrict_, "%s", store_text(q, 9));
     snprintf(disk_type, sizeof disk_type, "%s", store_text(q, 10));
     tags = strdup(store_text(q, 12));
+    snprintf(cluster, sizeof cluster, "%s", store_text(q, 14));
     store_done(q);
     zone_region(zone, region);
     const struct instance_type *it = instance_type_find(type);
     snprintf(family, sizeof family, "%s", it ? it->family : type);
 
-    int postpaid = !strcmp(charge, "POSTPAID_BY_HOUR");
+    /* CDHPAID instances rate zero (their dedicated host is billed); CDCPAID ones are rated by their
+     * cluster's own price book rows (product cdc, item the cluster id, '*' rows otherwise) */
+    int cdh = !strcmp(charge, "CDHPAID"), cdc = !strcmp(charge, "CDCPAID");
+    int postpaid = !strcmp(charge, "POSTPAID_BY_HOUR") || cdc;
     int launched = strcmp(state, INSTANCE_PENDING) && strcmp(state, INSTANCE_LAUNCH_FAILED) &&
                    strcmp(state, INSTANCE_TERMINATING) && strcmp(state, INSTANCE_TERMINATED);
     int down =
         !strcmp(state, INSTANCE_STOPPED) || !strcmp(state, INSTANCE_SHUTDOWN) || !strcmp(state, INSTANCE_STOPPING);
     int compute_on =
         postpaid && launched && strcmp(restrict_, "NORMAL") == 0 && !(down && !strcmp(stopped, "STOP_CHARGING"));
-    int disk_on = postpaid && launched;
+    int disk_on = (postpaid || cdh) && launched;
     int64_t t = clock_now();
     struct meter_use u = {owner, instance_id, name, "cvm", "v_cvm_cpu", family, region, zone, tags, 0, project};
+    int out = 0;
+    if (cdc) {
+        u.product = "cdc";
+        u.item = cluster;
+        u.component = "v_cdc_cpu";
+    }
     u.quantity = compute_on ? cpu : 0;
-    int out = meter_set(s, &u, t);
-    u.component = "v_cvm_mem";
+    out |= meter_set(s, &u, t);
+    u.component = cdc ? "v_cdc_mem" : "v_cvm_mem";
     u.quantity = compute_on ? mem : 0;
     out |= meter_set(s, &u, t);
+    u.product = "cvm";
     u.component = "v_cvm_rootdisk";
     u.item = disk_type;
     u.quantity = disk_on ? disk : 0;
@@ -136,7 +148,12 @@ static int release_where(struct store *s, const char *where, const char *arg, co
     return 0;
 }
 
-#define POSTPAID_OF "owner_uin = ? AND charge_type = 'POSTPAID_BY_HOUR'"
+int compute_release_on_host(struct store *s, const char *host_id, const char *reason)
+{
+    return release_where(s, "host_id = ?", host_id, reason);
+}
+
+#define POSTPAID_OF "owner_uin = ? AND charge_type IN ('POSTPAID_BY_HOUR', 'CDCPAID')"
 
 static int isolate(struct store *s, const char *owner, int64_t t)
 {

@@ -21,6 +21,7 @@
 #include "compute/compute.h"
 #include "console/console.h"
 #include "daemon/daemon.h"
+#include "dedicated/dedicated.h"
 #include "http/http.h"
 #include "identity/identity.h"
 #include "lighthouse/lighthouse.h"
@@ -42,6 +43,7 @@ void daemon_register_services(void)
     organization_register();
     lighthouse_register();
     market_register();
+    dedicated_register();
 }
 
 int daemon_open_data(const struct config *cfg, struct store **out, char *err, size_t errlen)
@@ -66,7 +68,8 @@ int daemon_open_data(const struct config *cfg, struct store **out, char *err, si
         object_migrate(s, err, errlen) != 0 || meter_migrate(s, err, errlen) != 0 ||
         billing_migrate(s, err, errlen) != 0 || partner_migrate(s, err, errlen) != 0 ||
         market_migrate(s, err, errlen) != 0 || console_migrate(s, err, errlen) != 0 ||
-        organization_migrate(s, err, errlen) != 0 || lighthouse_migrate(s, err, errlen) != 0) {
+        organization_migrate(s, err, errlen) != 0 || lighthouse_migrate(s, err, errlen) != 0 ||
+        dedicated_migrate(s, err, errlen) != 0) {
         store_close(s);
         return -1;
     }

@@ -1,6 +1,7 @@
 /*
  * scheduler_pick: spread (emptiest host that fits) vs pack (fullest host that fits), the zone
- * filter, and the capacity edges (exact fit, one over, memory vs CPU pressure, empty host lists).
+ * filter, and the capacity edges (exact fit, one over, memory vs CPU pressure, empty host lists);
+ * scheduler_place: the host pools (shared, dedicated hosts, dedicated clusters) as a filter.
  * Table-driven: each row is a set of hosts, a request and the host index each policy must pick.
  */
 #include <setjmp.h>
@@ -192,12 +193,123 @@ static void batch_sequences(void **state)
     }
 }
 
+/* Pools: an instance lands only on hosts of the pool it asked for; a dedicated host only takes its
+ * owner's instances naming it, a cluster host only its owner's launching into that cluster, an
+ * unsold dedicated host nobody's; and the shared pool never spills onto dedicated hosts. */
+struct pool_case {
+    const char *name;
+    enum host_pool host_pool;
+    const char *host_owner, *host_pool_id;
+    enum host_pool want_pool;
+    const char *owner;
+    const char *ids[2];
+    int nids;
+    int eligible;
+};
+
+static const struct pool_case pool_cases[] = {
+    {"shared host, shared launch", HOST_POOL_SHARED, "", "", HOST_POOL_SHARED, "100", {0}, 0, 1},
+    {"shared host, CDH launch", HOST_POOL_SHARED, "", "", HOST_POOL_DEDICATED, "100", {"host-a"}, 1, 0},
+    {"CDH, its owner naming it", HOST_POOL_DEDICATED, "100", "host-a", HOST_POOL_DEDICATED, "100", {"host-a"}, 1, 1},
+    {"CDH, its owner naming another",
+     HOST_POOL_DEDICATED,
+     "100",
+     "host-a",
+     HOST_POOL_DEDICATED,
+     "100",
+     {"host-b"},
+     1,
+     0},
+    {"CDH, its owner among two",
+     HOST_POOL_DEDICATED,
+     "100",
+     "host-a",
+     HOST_POOL_DEDICATED,
+     "100",
+     {"host-b", "host-a"},
+     2,
+     1},
+    {"CDH, another account naming it",
+     HOST_POOL_DEDICATED,
+     "100",
+     "host-a",
+     HOST_POOL_DEDICATED,
+     "200",
+     {"host-a"},
+     1,
+     0},
+    {"CDH, a shared launch of its owner", HOST_POOL_DEDICATED, "100", "host-a", HOST_POOL_SHARED, "100", {0}, 0, 0},
+    {"CDH, a shared launch of another", HOST_POOL_DEDICATED, "100", "host-a", HOST_POOL_SHARED, "200", {0}, 0, 0},
+    {"unsold dedicated host", HOST_POOL_DEDICATED, "", "", HOST_POOL_DEDICATED, "", {""}, 1, 0},
+    {"unsold dedicated host, shared launch", HOST_POOL_DEDICATED, "", "", HOST_POOL_SHARED, "100", {0}, 0, 0},
+    {"cluster host, its owner", HOST_POOL_CLUSTER, "100", "cluster-1", HOST_POOL_CLUSTER, "100", {"cluster-1"}, 1, 1},
+    {"cluster host, another cluster",
+     HOST_POOL_CLUSTER,
+     "100",
+     "cluster-1",
+     HOST_POOL_CLUSTER,
+     "100",
+     {"cluster-2"},
+     1,
+     0},
+    {"cluster host, another account",
+     HOST_POOL_CLUSTER,
+     "100",
+     "cluster-1",
+     HOST_POOL_CLUSTER,
+     "200",
+     {"cluster-1"},
+     1,
+     0},
+    {"cluster host, a shared launch", HOST_POOL_CLUSTER, "100", "cluster-1", HOST_POOL_SHARED, "100", {0}, 0, 0},
+    {"cluster host, a CDH launch of its owner",
+     HOST_POOL_CLUSTER,
+     "100",
+     "cluster-1",
+     HOST_POOL_DEDICATED,
+     "100",
+     {"cluster-1"},
+     1,
+     0},
+};
+
+static void pool_table(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof pool_cases / sizeof pool_cases[0]; i++) {
+        const struct pool_case *c = &pool_cases[i];
+        struct host_capacity h = {"host-0", "z1", 4, 0, 8 * GIB, 0, c->host_pool, "", ""};
+        snprintf(h.pool_owner, sizeof h.pool_owner, "%s", c->host_owner);
+        snprintf(h.pool_id, sizeof h.pool_id, "%s", c->host_pool_id);
+        struct placement p = {"z1", 1, GIB, c->want_pool, c->owner, c->ids, c->nids, "spread"};
+        if (scheduler_eligible(&h, &p) != c->eligible)
+            fail_msg("%s: eligible %d, want %d", c->name, !c->eligible, c->eligible);
+        if (scheduler_place(&h, 1, &p) != (c->eligible ? 0 : -1))
+            fail_msg("%s: placed where it must not be (or not where it must)", c->name);
+    }
+}
+
+/* A full shared pool answers -1 although a dedicated host beside it has room. */
+static void shared_full_dedicated_free(void **state)
+{
+    (void)state;
+    struct host_capacity h[2] = {{"host-0", "z1", 2, 2, 8 * GIB, 2 * GIB, HOST_POOL_SHARED, "", ""},
+                                 {"host-1", "z1", 64, 0, 256 * GIB, 0, HOST_POOL_DEDICATED, "100", "host-a"}};
+    assert_int_equal(scheduler_pick(h, 2, "z1", 1, GIB, "spread"), -1);
+    const char *ids[] = {"host-a"};
+    struct placement other = {"z1", 1, GIB, HOST_POOL_DEDICATED, "200", ids, 1, "spread"};
+    assert_int_equal(scheduler_place(h, 2, &other), -1);
+    struct placement owner = {"z1", 1, GIB, HOST_POOL_DEDICATED, "100", ids, 1, "spread"};
+    assert_int_equal(scheduler_place(h, 2, &owner), 1);
+    struct placement any_own = {"z1", 1, GIB, HOST_POOL_DEDICATED, "100", NULL, 0, "pack"};
+    assert_int_equal(scheduler_place(h, 2, &any_own), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(pick_table),
-        cmocka_unit_test(default_policy_is_spread),
-        cmocka_unit_test(batch_sequences),
+        cmocka_unit_test(pick_table), cmocka_unit_test(default_policy_is_spread),   cmocka_unit_test(batch_sequences),
+        cmocka_unit_test(pool_table), cmocka_unit_test(shared_full_dedicated_free),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -181,6 +181,7 @@ class Daemon {
       cvm: tencentcloud.cvm.v20170312.Client, cam: tencentcloud.cam.v20190116.Client,
       cbs: tencentcloud.cbs.v20170312.Client, vpc: tencentcloud.vpc.v20170312.Client,
       billing: tencentcloud.billing.v20180709.Client, sts: tencentcloud.sts.v20180813.Client,
+      cdc: tencentcloud.cdc.v20201214.Client,
     }[product];
     assert.ok(Ctor, `no client for ${product}`);
     const profile = { httpProfile: { endpoint: this.endpoint, protocol: "http://", reqMethod, reqTimeout: timeout } };
@@ -195,6 +196,7 @@ class Daemon {
   vpc(creds, opts) { return this.client("vpc", creds, opts); }
   billing(creds, opts) { return this.client("billing", creds, opts); }
   sts(creds, opts) { return this.client("sts", creds, opts); }
+  cdc(creds, opts) { return this.client("cdc", creds, opts); }
 
   /* Generic client for actions that the typed clients lack. */
   common(version, creds = this.creds, { region = "ap-local" } = {}) {
