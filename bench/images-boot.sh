@@ -2,7 +2,7 @@
 # bench/images-boot.sh [DIR] NAME...: boots each built blueprint image by hand with qemu-system-x86_64
 # (the same machine yun uses: q35, TCG, direct kernel boot, virtio, 1 vCPU, 1 GiB, a qcow2 overlay) with
 # user-mode networking forwarding the application port, and prints the seconds from launching QEMU to
-# the application answering (manifest.json ready_path: an HTTP path answering 200/30x, or tcp:PORT).
+# the application answering and the CPU seconds QEMU used until then (manifest.json ready_path: an HTTP path answering 200/30x, or tcp:PORT).
 # DIR defaults to build/images. No metadata service here: cloud-init finds no seed, which does not gate
 # the application. Compare with the RunInstances figures of tests/sdk/images_*.test.js.
 set -eu
@@ -29,16 +29,19 @@ for name in "$@"; do
     for _ in $(seq 1 600); do
         case "$ready" in
         tcp:*) python3 -c 'import socket,sys; s=socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1); s.settimeout(1); s.recv(1)' "$port" 2>/dev/null && ok=1;;
-        *) code=$(curl -s -o /dev/null -m 2 -w '%{http_code}' "http://127.0.0.1:$port$ready" || true)
+        *) code=$(curl -s -o /dev/null -m 60 -w '%{http_code}' "http://127.0.0.1:$port$ready" || true)
            case "$code" in 200|30?) ok=1;; esac;;
         esac
         [ -n "$ok" ] && break
         sleep 0.5
     done
     t1=$(date +%s.%N)
+    # CPU seconds QEMU used until then: on a shared machine the load-independent figure
+    cpu=$(awk -v hz="$(getconf CLK_TCK)" '{printf "%.1f", ($14 + $15) / hz}' "/proc/$(cat "$tmp/$name.pid")/stat")
     marker=$(grep -ao 'YUN-READY uptime=[0-9.]*' "$tmp/$name.log" | head -1 || true)
     if [ -n "$ok" ]; then
-        printf '%-11s %6.1f s to %s answering (%s)\n' "$name" "$(echo "$t1 - $t0" | bc)" "$ready" "${marker:-no marker}"
+        printf '%-11s %6.1f s to %s answering, QEMU CPU %s s, load %s (%s)\n' "$name" "$(echo "$t1 - $t0" | bc)" \
+            "$ready" "$cpu" "$(cut -d' ' -f1 /proc/loadavg)" "${marker:-no marker}"
     else
         echo "$name: no answer on $ready after 300 s"; tail -20 "$tmp/$name.log"
     fi
