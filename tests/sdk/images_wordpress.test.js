@@ -52,7 +52,7 @@ test("a WordPress instance answers its install page over its EIP", async () => {
   const secs = (Date.now() - guest.t0) / 1000;
   console.log(`# RunInstances to install page: ${secs.toFixed(1)} s`);
   assert.match(page.text, /WordPress/);
-  assert.match(page.text, /install\.php\?step=1/);
+  assert.match(page.text, /<form id="setup" method="post" action="install\.php\?step=2"/);
   const out = (await cvm.request("GetInstanceConsoleOutput", { InstanceId: guest.id })).Output;
   assert.match(out, /YUN-NET-UP ip=/);
 });
