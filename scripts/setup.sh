@@ -11,6 +11,7 @@ PKGS=(
   libexpat1-dev zlib1g-dev libcmocka-dev libisal-dev libpq-dev postgresql-15
   wrk curl sqlite3
   qemu-system-x86 qemu-utils lz4 cpio kmod e2fsprogs binutils openssh-client iproute2 nftables iputils-ping procps
+  debootstrap util-linux bc
   awscli s3cmd rclone python3-boto3 nginx-light jq
   chromium fonts-wqy-microhei
 )

@@ -255,6 +255,8 @@ int cli_admin(int argc, char **argv)
         return cli_admin_outbox(argc - 1, argv + 1);
     if (argc >= 1 && !strcmp(argv[0], "store"))
         return cli_admin_store(argc - 1, argv + 1);
+    if (argc >= 1 && !strcmp(argv[0], "images"))
+        return cli_admin_images(argc - 1, argv + 1);
     fprintf(stderr, "usage: yun admin create-account --data DIR [--name NAME]\n"
                     "       yun admin audit --data DIR [--limit N]\n"
                     "       yun admin password --data DIR --uin UIN   (password on standard input)\n"
@@ -274,6 +276,7 @@ int cli_admin(int argc, char **argv)
                     " [--days N]\n"
                     "       yun admin store migrate --from DIR --to postgres://USER@HOST:PORT/DB\n"
                     "       yun admin store check --from DIR|URL --to DIR|URL\n"
+                    "       yun admin images --data DIR build NAME [--verbose] | list\n"
                     "       yun admin import-image --data DIR --file PATH --name NAME [--os-name OS] [--owner UIN]\n");
     return 2;
 }

@@ -34,5 +34,6 @@ int cli_admin_voucher(int argc, char **argv);    /* a platform-funded voucher */
 int cli_admin_outbox(int argc, char **argv);     /* the mails the channel would have sent */
 int cli_admin_store(int argc, char **argv);      /* admin_store.c */
 int cli_admin_hosts_pool(int argc, char **argv); /* admin_hosts.c: hosts sellable|assign */
+int cli_admin_images(int argc, char **argv);     /* admin_images.c: build | list blueprint images */
 
 #endif

@@ -3,7 +3,9 @@
  * comes with billing); images live in the store: the built-in public image (built from Debian
  * packages by images/build-tiny.sh, kept in DATA/images/tiny) and images operators import.
  */
+#include <dirent.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -110,28 +112,123 @@ static int describe_images(struct api_ctx *ctx)
     return rc < 0 ? api_fail(ctx, E_INTERNAL_ERROR, "The image catalogue is unavailable.") : 0;
 }
 
-/* Registers (or refreshes) the built-in public image; its id is made once and kept. */
-int catalog_register_builtin(struct store *s, const char *image_dir)
+static int name_ok(const char *name)
 {
-    char kernel[700], initrd[700], disk[700];
+    size_t n = strlen(name);
+    return n > 0 && n <= 40 && strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789-") == n;
+}
+
+int catalog_register_image(struct store *s, const char *name, const char *image_dir, char id[20], char *err,
+                           size_t errlen)
+{
+    char kernel[700], initrd[700], disk[700], mpath[700];
+    if (!name_ok(name)) {
+        snprintf(err, errlen, "image name `%s` must be 1 to 40 of a-z, 0-9 and -", name);
+        return -1;
+    }
     snprintf(kernel, sizeof kernel, "%s/vmlinux", image_dir);
     snprintf(initrd, sizeof initrd, "%s/initramfs.cpio.gz", image_dir);
     snprintf(disk, sizeof disk, "%s/disk.qcow2", image_dir);
+    snprintf(mpath, sizeof mpath, "%s/manifest.json", image_dir);
     struct stat st;
+    int have_disk = stat(disk, &st) == 0;
     const char *state = stat(kernel, &st) == 0 && stat(initrd, &st) == 0 ? IMAGE_NORMAL : "UNAVAILABLE";
-    char id[20];
-    random_id("img-", id, sizeof id);
+    /* the tiny image has no manifest: its fixed description */
+    const char *iname = "yun-tiny", *os = "Yun Tiny Linux (Debian 12 kernel, busybox)", *platform = "Linux";
+    const char *desc = "Small Linux built from Debian packages: SSH, metadata, user data", *cmdline = "";
+    int64_t size = 1, min_mem = 0;
+    char *mtext = NULL;
+    json_error_t jerr;
+    json_t *m = NULL;
+    if (stat(mpath, &st) == 0) {
+        m = json_load_file(mpath, 0, &jerr);
+        if (!json_is_object(m)) {
+            snprintf(err, errlen, "%s: %s", mpath, jerr.text);
+            json_decref(m);
+            return -1;
+        }
+        const char *mname = json_string_value(json_object_get(m, "name"));
+        if (!mname || strcmp(mname, name)) {
+            snprintf(err, errlen, "%s names `%s`, not `%s`", mpath, mname ? mname : "", name);
+            json_decref(m);
+            return -1;
+        }
+#define MSTR(key, var)                                                                                                 \
+    if (json_is_string(json_object_get(m, key)) && *json_string_value(json_object_get(m, key)))                        \
+    var = json_string_value(json_object_get(m, key))
+        MSTR("display_name", iname);
+        MSTR("os_name", os);
+        MSTR("platform", platform);
+        MSTR("description", desc);
+        MSTR("kernel_cmdline", cmdline);
+#undef MSTR
+        if (json_integer_value(json_object_get(m, "required_disk_gib")) > 0)
+            size = json_integer_value(json_object_get(m, "required_disk_gib"));
+        min_mem = json_integer_value(json_object_get(m, "required_memory_mib"));
+        mtext = json_dumps(m, JSON_COMPACT | JSON_SORT_KEYS);
+    }
+    char new_id[20];
+    random_id("img-", new_id, sizeof new_id);
     int rc = store_exec(
         s,
         "INSERT INTO images (image_id, owner_uin, name, image_type, os_name, platform, architecture, size_gib,"
-        " kernel, initrd, disk, state, source, created, description, builtin)"
-        " VALUES (?, '', 'yun-tiny', 'PUBLIC_IMAGE', 'Yun Tiny Linux (Debian 12 kernel, busybox)', 'Linux',"
-        " 'x86_64', 1, ?, ?, ?, ?, 'OFFICIAL', ?, 'Small Linux built from Debian packages: SSH, metadata, user data', "
-        "'tiny')"
-        " ON CONFLICT (builtin) DO UPDATE SET kernel = excluded.kernel, initrd = excluded.initrd,"
-        " disk = excluded.disk, state = excluded.state",
-        "sssssi", id, kernel, initrd, stat(disk, &st) == 0 ? disk : NULL, state, time_now());
-    return rc < 0 ? -1 : 0;
+        " kernel, initrd, disk, state, source, created, description, builtin, cmdline, min_memory_mib, manifest)"
+        " VALUES (?, '', ?, 'PUBLIC_IMAGE', ?, ?, 'x86_64', ?, ?, ?, ?, ?, 'OFFICIAL', ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (builtin) DO UPDATE SET name = excluded.name, os_name = excluded.os_name,"
+        " platform = excluded.platform, size_gib = excluded.size_gib, kernel = excluded.kernel,"
+        " initrd = excluded.initrd, disk = excluded.disk, state = excluded.state,"
+        " description = excluded.description, cmdline = excluded.cmdline,"
+        " min_memory_mib = excluded.min_memory_mib, manifest = excluded.manifest",
+        "ssssissssisssis", new_id, iname, os, platform, size, kernel, initrd, have_disk ? disk : NULL, state,
+        time_now(), desc, name, cmdline, min_mem, mtext ? mtext : "");
+    free(mtext);
+    json_decref(m);
+    if (rc < 0) {
+        snprintf(err, errlen, "cannot register image %s: %s", name, store_errmsg(s));
+        return -1;
+    }
+    if (catalog_builtin_id(s, name, id) != STORE_FOUND) {
+        snprintf(err, errlen, "image %s did not register: %s", name, store_errmsg(s));
+        return -1;
+    }
+    return 0;
+}
+
+/* Registers (or refreshes) the built-in public image; its id is made once and kept. */
+int catalog_register_builtin(struct store *s, const char *image_dir)
+{
+    char id[20], err[300];
+    if (catalog_register_image(s, "tiny", image_dir, id, err, sizeof err) != 0) {
+        log_error("%s", err);
+        return -1;
+    }
+    return 0;
+}
+
+int catalog_register_built(struct store *s, const char *data_dir)
+{
+    char dir[600];
+    snprintf(dir, sizeof dir, "%s/images", data_dir);
+    DIR *d = opendir(dir);
+    int n = 0;
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        char idir[900], mpath[1000], id[20], err[300];
+        struct stat st;
+        if (!name_ok(e->d_name) || !strcmp(e->d_name, "tiny"))
+            continue;
+        snprintf(idir, sizeof idir, "%s/%s", dir, e->d_name);
+        snprintf(mpath, sizeof mpath, "%s/manifest.json", idir);
+        if (stat(mpath, &st) != 0)
+            continue;
+        if (catalog_register_image(s, e->d_name, idir, id, err, sizeof err) == 0)
+            n++;
+        else
+            log_warn("%s", err);
+    }
+    if (d)
+        closedir(d);
+    return n;
 }
 
 /* The id of the public image registered under a built-in name ("tiny", a blueprint's name):

@@ -12,6 +12,7 @@
 #define E_INVALID_KEY_PAIR_NAME                              "InvalidKeyPairName"
 #define E_INVALID_KEY_PAIR_NAME_DUPLICATE                    "InvalidKeyPairName.Duplicate"
 #define E_INVALID_PARAMETER_VALUE_INSTANCE_TYPE_NOT_FOUND    "InvalidParameterValue.InstanceTypeNotFound"
+#define E_INVALID_IMAGE_FOR_INSTANCE_TYPE                    "InvalidParameterValue.InvalidImageForGivenInstanceType"
 #define E_INVALID_PARAMETER_VALUE_INVALID_USER_DATA_FORMAT   "InvalidParameterValue.InvalidUserDataFormat"
 #define E_INVALID_PARAMETER_VALUE_SYSTEM_DISK_SIZE_TOO_SMALL "InvalidParameterValue.SystemDiskSizeTooSmall"
 #define E_INVALID_PARAMETER_VALUE_VPC_ID_NOT_MATCH_SUBNET_ID "InvalidParameterValue.VpcIdNotMatchSubnetId"

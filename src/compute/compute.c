@@ -58,6 +58,11 @@ static const struct migration compute_migrations[] = {
     /* billing: how a stop charges (StopInstances StoppedMode), and what billing restricts */
     {4, "ALTER TABLE instances ADD COLUMN stopped_mode TEXT NOT NULL DEFAULT 'KEEP_CHARGING';"
         "ALTER TABLE instances ADD COLUMN restrict_state TEXT NOT NULL DEFAULT 'NORMAL';"},
+    /* application images (images/recipes): the kernel command line and memory minimum from the
+     * image's manifest.json, and the manifest itself (blueprint fields the lighthouse service reads) */
+    {5, "ALTER TABLE images ADD COLUMN cmdline TEXT NOT NULL DEFAULT '';"
+        "ALTER TABLE images ADD COLUMN min_memory_mib INTEGER NOT NULL DEFAULT 0;"
+        "ALTER TABLE images ADD COLUMN manifest TEXT NOT NULL DEFAULT '';"},
 };
 
 int compute_migrate(struct store *s, char *err, size_t errlen)
@@ -215,6 +220,7 @@ int compute_host_start(const struct config *cfg, struct store *s, char *err, siz
         if (!why[0])
             snprintf(why, sizeof why, "cannot register the built-in image: %s", store_errmsg(s));
     }
+    catalog_register_built(s, compute_env.data_dir); /* blueprint images built by `yun admin images build` */
     compute_env.host_ready = why[0] == 0;
     snprintf(compute_env.host_error, sizeof compute_env.host_error, "%s", why);
     int rc = store_exec(

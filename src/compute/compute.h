@@ -137,6 +137,17 @@ void metadata_set_extension(metadata_ext_fn fn);
 /* catalog.c, keypair.c, instance.c */
 void catalog_register(void);
 int catalog_register_builtin(struct store *s, const char *image_dir);
+/* Registers (or refreshes) the image built in image_dir as the PUBLIC_IMAGE whose `builtin` is name
+ * (one row per name, its ImageId made once and kept across rebuilds). With image_dir/manifest.json
+ * (images/lib/base.sh writes it) the row takes ImageName = display_name, OsName = os_name, Platform,
+ * ImageDescription = description, ImageSize = required_disk_gib, the kernel command line
+ * (kernel_cmdline), min_memory_mib (required_memory_mib) and the whole manifest text; without one
+ * (the tiny image) yun-tiny's fixed fields. State NORMAL when kernel, initrd and disk exist, else
+ * UNAVAILABLE. 0 and id set, or -1 with err. Safe beside a running yund (one upsert). */
+int catalog_register_image(struct store *s, const char *name, const char *image_dir, char id[20], char *err,
+                           size_t errlen);
+/* Registers every DATA/images/NAME holding a manifest.json (yund start); returns how many. */
+int catalog_register_built(struct store *s, const char *data_dir);
 /* STORE_FOUND with the id of the public image registered as `builtin` ("tiny", a blueprint's name) */
 int catalog_builtin_id(struct store *s, const char *builtin, char id[20]);
 /* Copies the image file at `file` into DATA/images/<id>/disk as a standalone qcow2 and registers it

@@ -214,7 +214,7 @@ static void booting_refresh(void)
 
 struct inst {
     char id[24], state[24], op[40], stop_type[16], ip[16], mac[24], image_id[32], owner[24], subnet_id[24];
-    char kernel[700], initrd[700], base_disk[700];
+    char kernel[700], initrd[700], base_disk[700], cmdline[256];
     int cpu, memory_gib;
     int64_t disk_size;
     char run_dir[700], disk[800], tap[24];
@@ -222,14 +222,14 @@ struct inst {
 
 static int load(struct store *s, const char *id, struct inst *in)
 {
-    struct store_stmt *q =
-        store_query(s,
-                    "SELECT i.state, coalesce(i.latest_op, ''), coalesce(i.stop_type, ''), i.private_ip, i.mac,"
-                    " i.image_id, coalesce(m.kernel, ''), coalesce(m.initrd, ''), coalesce(m.disk, ''), i.cpu,"
-                    " i.memory_gib, i.system_disk_size, i.owner_uin, i.subnet_id FROM instances i"
-                    " LEFT JOIN images m ON m.image_id = i.image_id"
-                    " WHERE i.instance_id = ?",
-                    "s", id);
+    struct store_stmt *q = store_query(
+        s,
+        "SELECT i.state, coalesce(i.latest_op, ''), coalesce(i.stop_type, ''), i.private_ip, i.mac,"
+        " i.image_id, coalesce(m.kernel, ''), coalesce(m.initrd, ''), coalesce(m.disk, ''), i.cpu,"
+        " i.memory_gib, i.system_disk_size, i.owner_uin, i.subnet_id, coalesce(m.cmdline, '') FROM instances i"
+        " LEFT JOIN images m ON m.image_id = i.image_id"
+        " WHERE i.instance_id = ?",
+        "s", id);
     if (!q || store_step(q) != 1) {
         store_done(q);
         return -1;
@@ -250,6 +250,7 @@ static int load(struct store *s, const char *id, struct inst *in)
     in->disk_size = store_int(q, 11);
     snprintf(in->owner, sizeof in->owner, "%s", store_text(q, 12));
     snprintf(in->subnet_id, sizeof in->subnet_id, "%s", store_text(q, 13));
+    snprintf(in->cmdline, sizeof in->cmdline, "%s", store_text(q, 14)); /* the image manifest's kernel_cmdline */
     store_done(q);
     run_dir_of(id, in->run_dir, sizeof in->run_dir);
     snprintf(in->disk, sizeof in->disk, "%s/system.qcow2", in->run_dir);
@@ -292,7 +293,7 @@ static int boot(struct store *s, struct inst *in, char *err, size_t errlen)
         hv_driver()->destroy(in->run_dir, NULL, 0);
     if (net_apply(s, 1, err, errlen) != 0) /* creates the instance's tap in its VPC */
         return -1;
-    char vpc[24], zone[64], cidr_text[20], gw[16], extra[128];
+    char vpc[24], zone[64], cidr_text[20], gw[16], extra[400];
     struct cidr subnet;
     if (network_subnet_info(s, in->owner, in->subnet_id, vpc, zone, cidr_text) != 1 ||
         cidr_parse(cidr_text, &subnet) != 0) {
@@ -300,7 +301,8 @@ static int boot(struct store *s, struct inst *in, char *err, size_t errlen)
         return -1;
     }
     ip_format(subnet_gateway(&subnet), gw);
-    snprintf(extra, sizeof extra, "yun.ip=%s/%d yun.gw=%s", in->ip, subnet.prefix, gw);
+    snprintf(extra, sizeof extra, "yun.ip=%s/%d yun.gw=%s%s%s", in->ip, subnet.prefix, gw, in->cmdline[0] ? " " : "",
+             in->cmdline);
     struct hv_spec spec = {.instance_id = in->id,
                            .vcpus = in->cpu,
                            .memory_mib = in->memory_gib * 1024,

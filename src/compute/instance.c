@@ -325,20 +325,26 @@ static int launch_validate(struct api_ctx *ctx, struct launch *l, int64_t count)
                         "The instance type `%s` does not exist.", api_str(ctx, "InstanceType", ""));
     l->image_id = api_str(ctx, "ImageId", "");
     struct store_stmt *q = store_query(
-        ctx->store, "SELECT state, size_gib FROM images WHERE image_id = ? AND (owner_uin = '' OR owner_uin = ?)", "ss",
-        l->image_id, ctx->who.owner_uin);
+        ctx->store,
+        "SELECT state, size_gib, min_memory_mib FROM images WHERE image_id = ? AND (owner_uin = '' OR owner_uin = ?)",
+        "ss", l->image_id, ctx->who.owner_uin);
     int rc = q ? store_step(q) : -1;
     char image_state[32] = "";
-    int64_t image_size = 0;
+    int64_t image_size = 0, image_mem = 0;
     if (rc == 1) {
         snprintf(image_state, sizeof image_state, "%s", store_text(q, 0));
         image_size = store_int(q, 1);
+        image_mem = store_int(q, 2);
     }
     store_done(q);
     if (rc != 1)
         return api_fail(ctx, E_INVALID_IMAGE_ID_NOT_FOUND, "The image `%s` does not exist.", l->image_id);
     if (strcmp(image_state, "NORMAL") != 0)
         return api_fail(ctx, E_INVALID_IMAGE_STATE, "The image `%s` is %s.", l->image_id, image_state);
+    if ((int64_t)l->type->memory_gib * 1024 < image_mem)
+        return api_fail(ctx, E_INVALID_IMAGE_FOR_INSTANCE_TYPE,
+                        "The image `%s` needs at least %lld MiB of memory; `%s` has %d GiB.", l->image_id,
+                        (long long)image_mem, l->type->name, l->type->memory_gib);
     json_t *sd = json_object_get(ctx->params, "SystemDisk");
     l->disk_type =
         sd && json_object_get(sd, "DiskType") ? json_string_value(json_object_get(sd, "DiskType")) : "CLOUD_PREMIUM";

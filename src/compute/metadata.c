@@ -1,6 +1,7 @@
 /*
  * metadata: the instance metadata service guests reach at 169.254.169.254 (EC2 layout, which
- * cloud-init reads) and 169.254.0.23 (Tencent's).
+ * cloud-init reads) and 169.254.0.23 (Tencent's). /nocloud/{meta-data,user-data,vendor-data} is the
+ * same data in cloud-init's NoCloud layout, which the Debian images (images/lib) seed from.
  *
  * One listener per VPC with instances on this host, its sockets opened inside the VPC's router
  * namespace (where the network plan puts both addresses on the guests' gateway interface). The
@@ -52,6 +53,54 @@ static enum MHD_Result not_found(struct MHD_Connection *c) { return answer(c, 40
 
 static metadata_ext_fn extension;
 void metadata_set_extension(metadata_ext_fn fn) { extension = fn; }
+/* cloud-init's NoCloud meta-data (YAML; JSON strings are YAML scalars): what the images of
+ * images/lib/base.sh seed from (seedfrom http://169.254.169.254/nocloud/). */
+static enum MHD_Result nocloud_meta_data(struct MHD_Connection *c, struct store *s, const char *id,
+                                         const char *hostname, json_t *keys)
+{
+    json_t *jid = json_string(id), *jhost = json_string(hostname);
+    char *qid = json_dumps(jid, JSON_ENCODE_ANY), *qhost = json_dumps(jhost, JSON_ENCODE_ANY);
+    size_t cap = 1024, used = 0;
+    char *buf = malloc(cap);
+    enum MHD_Result ret;
+    if (!buf || !qid || !qhost) {
+        ret = answer(c, 500, "out of memory\n", 14);
+        goto out;
+    }
+    used = (size_t)snprintf(buf, cap, "instance-id: %s\nlocal-hostname: %s\npublic-keys:%s\n", qid, qhost,
+                            json_array_size(keys) ? "" : " []");
+    size_t i;
+    json_t *k;
+    json_array_foreach (keys, i, k) {
+        struct store_stmt *q =
+            store_query(s, "SELECT public_key FROM key_pairs WHERE key_id = ?", "s", json_string_value(k));
+        if (q && store_step(q) == 1) {
+            json_t *jk = json_string(store_text(q, 0));
+            char *qk = jk ? json_dumps(jk, JSON_ENCODE_ANY) : NULL;
+            size_t need = used + (qk ? strlen(qk) : 0) + 8;
+            if (qk && need > cap) {
+                char *nb = realloc(buf, need * 2);
+                if (nb) {
+                    buf = nb;
+                    cap = need * 2;
+                }
+            }
+            if (qk && need <= cap)
+                used += (size_t)snprintf(buf + used, cap - used, "  - %s\n", qk);
+            free(qk);
+            json_decref(jk);
+        }
+        store_done(q);
+    }
+    ret = answer(c, 200, buf, used);
+out:
+    free(buf);
+    free(qid);
+    free(qhost);
+    json_decref(jid);
+    json_decref(jhost);
+    return ret;
+}
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                                   const char *version, const char *upload, size_t *upload_size, void **con_cls)
@@ -99,13 +148,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     const void *ud = store_blob(q, 7, &ud_len);
     enum MHD_Result ret;
     const char *p = url;
-    if (!strcmp(p, "/latest/user-data")) {
+    int nocloud_ud = !strcmp(p, "/nocloud/user-data");
+    if (!strcmp(p, "/latest/user-data") || nocloud_ud) {
         uint8_t *plain = NULL;
         size_t plen = 0;
         if (ud_len && sealed_open(id, ud, ud_len, &plain, &plen) != 0)
             ret = answer(c, 500, "user data cannot be opened\n", 27);
         else
-            ret = plen ? answer(c, 200, plain, plen) : not_found(c);
+            ret = plen ? answer(c, 200, plain, plen) : nocloud_ud ? text(c, "") : not_found(c);
         free(plain);
         store_done(q);
         json_decref(keys);
@@ -127,6 +177,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         ret = text(c, "meta-data/\nuser-data\n");
     else if (!strcmp(p, "/latest/meta-data") || !strcmp(p, "/latest/meta-data/"))
         ret = text(c, "instance-id\nhostname\nlocal-hostname\nlocal-ipv4\nmac\nuuid\nplacement/\npublic-keys/\nyun/\n");
+    else if (!strcmp(p, "/nocloud/") || !strcmp(p, "/nocloud"))
+        ret = text(c, "meta-data\nuser-data\nvendor-data\n");
+    else if (!strcmp(p, "/nocloud/vendor-data"))
+        ret = text(c, ""); /* NoCloud reads all three; yun has no vendor data */
+    else if (!strcmp(p, "/nocloud/meta-data"))
+        ret = nocloud_meta_data(c, s, id, hostname, keys);
     else if (!strcmp(p, "/latest/meta-data/instance-id"))
         ret = text(c, id);
     else if (!strcmp(p, "/latest/meta-data/hostname") || !strcmp(p, "/latest/meta-data/local-hostname"))
