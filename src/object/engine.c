@@ -309,6 +309,7 @@ static void unlink_file(const char *id)
         tmp_path(id, p, sizeof p);
         unlink(p);
     }
+    engine_forget(id); /* after the unlink: see filecache.c */
 }
 
 static int referenced(struct store *s, const char *id);
@@ -426,6 +427,7 @@ int engine_start(const char *data_dir, struct store *s, char *err, size_t errlen
     }
     if (recover_tmp(s, err, errlen) != 0)
         return -1;
+    log_info("object store: up to %zu small files kept open", filecache_start());
     while (collect_garbage(s) == 256)
         ;
     bg_running = 1;
@@ -446,6 +448,7 @@ void engine_stop(void)
         pthread_mutex_unlock(&bg_lock);
         pthread_join(bg_thread, NULL);
     }
+    filecache_stop();
     if (tmp_dirfd >= 0)
         close(tmp_dirfd);
     tmp_dirfd = -1;

@@ -16,6 +16,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "store/store.h"
 
@@ -38,6 +39,13 @@ void engine_tmp_discard(struct engine_file *f); /* closes and unlinks */
 void engine_publish(const char *id);
 /* Opens a committed file for reading (data/, falling back to tmp/ during publish). */
 int engine_open(const char *id);
+/* Reads len bytes of a committed file from off (a small object's body) through filecache.c's open
+ * descriptors: the count read, or -1 with errno (ENOENT: the file is gone). */
+ssize_t engine_read(const char *id, void *buf, size_t len, int64_t off);
+/* The file was unlinked: drop its cached descriptor (filecache.c). */
+void engine_forget(const char *id);
+size_t filecache_start(void); /* the slots it keeps (0: off) */
+void filecache_stop(void);
 /* Appends len bytes of src_id from offset into f (copy_file_range, read/write fallback). */
 int engine_copy_range(struct engine_file *f, const char *src_id, uint64_t offset, uint64_t len);
 /* Inside the caller's transaction: the file is no longer referenced once it commits. */
