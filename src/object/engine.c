@@ -427,7 +427,6 @@ int engine_start(const char *data_dir, struct store *s, char *err, size_t errlen
     }
     if (recover_tmp(s, err, errlen) != 0)
         return -1;
-    log_info("object store: up to %zu small files kept open", filecache_start());
     while (collect_garbage(s) == 256)
         ;
     bg_running = 1;

@@ -177,7 +177,7 @@ static struct MHD_Response *decrypted_response(struct rq *r, struct sse_reader *
 static struct MHD_Response *small_response(struct rq *r, const struct objrow *o, int64_t from, int64_t len)
 {
     char *buf = malloc(len ? (size_t)len : 1);
-    ssize_t got = buf ? engine_read(o->file, buf, (size_t)len, from) : -1;
+    ssize_t got = buf ? engine_read(o->file, (size_t)o->size, buf, (size_t)len, from) : -1;
     if (got != len) {
         int e = got < 0 ? errno : EIO;
         free(buf);
@@ -275,7 +275,7 @@ static int get_once(struct rq *r, struct sse_mode *given)
         return 1;
     }
     bool head = strcmp(r->method, "HEAD") == 0;
-    /* a plain small body is read now (through the engine's cache of open files); anything else
+    /* a plain small body is read now (through the engine's cache of small files); anything else
      * is answered from a descriptor of its own */
     bool small = !o.sse && !head && len <= SMALL_OBJECT;
     struct MHD_Response *resp = NULL;
