@@ -9,16 +9,18 @@
  * never reused. The request's read transaction says which id is current and how large it is, and
  * the cache is asked only for that id, so what it holds is what reading the file now would give.
  * When the background thread unlinks an id, engine_forget() drops its entry; an entry is only
- * installed for a file that still has a link, checked under the cache's lock (which
+ * installed for a file that still has a link, checked under its set's lock (which
  * engine_forget takes after the unlink), so no bytes of an unlinked file linger in memory.
  *
  * FILECACHE_SLOTS entries of at most ENGINE_CACHED_MAX bytes each, FILECACHE_BUDGET bytes in all;
  * WAYS-way set associative by the id's leading hex digits (ids are random), least recently used
- * out. Encrypted objects never come here (object_read.c reads them through sse.c).
+ * out, a lock per set (one lock for all made every other GET wait on a futex between two
+ * workers). Encrypted objects never come here (object_read.c reads them through sse.c).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,41 +40,54 @@ struct slot {
     uint64_t used;
 };
 
-static struct slot slots[FILECACHE_SLOTS];
-static size_t held; /* bytes in all slots */
-static uint64_t tick;
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+struct set {
+    pthread_mutex_t lock;
+    uint64_t tick;
+    struct slot s[WAYS];
+};
+
+static struct set sets[FILECACHE_SLOTS / WAYS];
+static atomic_size_t held; /* bytes in all slots */
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+static void init_locks(void)
+{
+    for (size_t i = 0; i < FILECACHE_SLOTS / WAYS; i++)
+        pthread_mutex_init(&sets[i].lock, NULL);
+}
 
 static void slot_clear(struct slot *s)
 {
-    held -= s->size;
+    atomic_fetch_sub(&held, s->size);
     free(s->bytes);
     memset(s, 0, sizeof *s);
 }
 
 void filecache_stop(void)
 {
-    pthread_mutex_lock(&lock);
-    for (size_t i = 0; i < FILECACHE_SLOTS; i++)
-        slot_clear(&slots[i]);
-    pthread_mutex_unlock(&lock);
+    pthread_once(&once, init_locks);
+    for (size_t i = 0; i < FILECACHE_SLOTS / WAYS; i++) {
+        pthread_mutex_lock(&sets[i].lock);
+        for (size_t k = 0; k < WAYS; k++)
+            slot_clear(&sets[i].s[k]);
+        pthread_mutex_unlock(&sets[i].lock);
+    }
 }
 
-/* The first of the WAYS slots an id may take. */
-static size_t set_of(const char *id)
+/* The set an id belongs to. */
+static struct set *set_of(const char *id)
 {
     size_t h = 0;
     for (int i = 0; i < 8 && id[i]; i++)
         h = h * 16 + (size_t)(id[i] >= 'a' ? id[i] - 'a' + 10 : id[i] >= 'A' ? id[i] - 'A' + 10 : id[i] - '0');
-    return (h * WAYS) & (FILECACHE_SLOTS - 1);
+    return &sets[h & (FILECACHE_SLOTS / WAYS - 1)];
 }
 
-static struct slot *find(const char *id)
+static struct slot *find(struct set *set, const char *id)
 {
-    struct slot *set = &slots[set_of(id)];
     for (size_t k = 0; k < WAYS; k++)
-        if (set[k].bytes && strcmp(set[k].id, id) == 0)
-            return &set[k];
+        if (set->s[k].bytes && strcmp(set->s[k].id, id) == 0)
+            return &set->s[k];
     return NULL;
 }
 
@@ -93,23 +108,23 @@ static ssize_t pread_all(int fd, char *buf, size_t len, int64_t off)
 }
 
 /* Takes the file's bytes as id's entry if the file still has a link and the budget allows
- * (evicting the set's least recently used entry). Under the lock; true if taken. */
-static bool keep(const char *id, int fd, char *bytes, size_t size)
+ * (evicting the set's least recently used entry). Under the set's lock; true if taken. */
+static bool keep(struct set *set, const char *id, int fd, char *bytes, size_t size)
 {
-    struct slot *set = &slots[set_of(id)], *s = NULL;
+    struct slot *s = NULL;
     for (size_t k = 0; k < WAYS && (!s || s->bytes); k++)
-        if (!s || !set[k].bytes || set[k].used < s->used)
-            s = &set[k];
+        if (!s || !set->s[k].bytes || set->s[k].used < s->used)
+            s = &set->s[k];
     struct stat st;
-    if (find(id) || held - s->size + size > FILECACHE_BUDGET || fstat(fd, &st) != 0 || st.st_nlink == 0 ||
-        (size_t)st.st_size != size)
+    if (find(set, id) || atomic_load(&held) - s->size + size > FILECACHE_BUDGET || fstat(fd, &st) != 0 ||
+        st.st_nlink == 0 || (size_t)st.st_size != size)
         return false;
     slot_clear(s);
     memcpy(s->id, id, ENGINE_ID_LEN + 1);
     s->bytes = bytes;
     s->size = size;
-    s->used = ++tick;
-    held += size;
+    s->used = ++set->tick;
+    atomic_fetch_add(&held, size);
     return true;
 }
 
@@ -117,14 +132,17 @@ ssize_t engine_read(const char *id, size_t whole, void *buf, size_t len, int64_t
 {
     bool cacheable = strlen(id) == ENGINE_ID_LEN && whole <= ENGINE_CACHED_MAX && off >= 0 && (size_t)off <= whole &&
                      len <= whole - (size_t)off;
+    struct set *set = NULL;
     if (cacheable) {
-        pthread_mutex_lock(&lock);
-        struct slot *s = find(id);
+        pthread_once(&once, init_locks);
+        set = set_of(id);
+        pthread_mutex_lock(&set->lock);
+        struct slot *s = find(set, id);
         if (s) {
-            s->used = ++tick;
+            s->used = ++set->tick;
             memcpy(buf, s->bytes + off, len);
         }
-        pthread_mutex_unlock(&lock);
+        pthread_mutex_unlock(&set->lock);
         if (s)
             return (ssize_t)len;
     }
@@ -138,10 +156,10 @@ ssize_t engine_read(const char *id, size_t whole, void *buf, size_t len, int64_t
         if (n == (ssize_t)whole) {
             memcpy(buf, all + off, len);
             n = (ssize_t)len;
-            pthread_mutex_lock(&lock);
-            if (keep(id, fd, all, whole))
+            pthread_mutex_lock(&set->lock);
+            if (keep(set, id, fd, all, whole))
                 all = NULL;
-            pthread_mutex_unlock(&lock);
+            pthread_mutex_unlock(&set->lock);
         } else if (n >= 0) {
             n = n > off ? (n - off < (ssize_t)len ? n - off : (ssize_t)len) : 0;
             if (n > 0)
@@ -161,9 +179,11 @@ void engine_forget(const char *id)
 {
     if (strlen(id) != ENGINE_ID_LEN)
         return;
-    pthread_mutex_lock(&lock);
-    struct slot *s = find(id);
+    pthread_once(&once, init_locks);
+    struct set *set = set_of(id);
+    pthread_mutex_lock(&set->lock);
+    struct slot *s = find(set, id);
     if (s)
         slot_clear(s);
-    pthread_mutex_unlock(&lock);
+    pthread_mutex_unlock(&set->lock);
 }
