@@ -113,6 +113,8 @@ static json_t *load_policy(struct rq *r, const struct bucket *b, int *err)
 {
     char *text = NULL;
     *err = 0;
+    if (b->no_config) /* read with the row: a bucket without any document has no policy */
+        return NULL;
     int rc = meta_bucket_config(b->id, "policy", &text);
     if (rc < 0) {
         fail_store(r);

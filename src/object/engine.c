@@ -311,6 +311,7 @@ static void unlink_file(const char *id)
         tmp_path(id, p, sizeof p);
         unlink(p);
     }
+    engine_forget(id); /* after the unlink: see filecache.c */
 }
 
 static int referenced(struct store *s, const char *id);
@@ -458,6 +459,7 @@ void engine_stop(void)
         pthread_mutex_unlock(&bg_lock);
         pthread_join(bg_thread, NULL);
     }
+    filecache_stop();
     if (tmp_dirfd >= 0)
         close(tmp_dirfd);
     tmp_dirfd = -1;

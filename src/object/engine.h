@@ -16,6 +16,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "store/store.h"
 
@@ -38,6 +39,14 @@ void engine_tmp_discard(struct engine_file *f); /* closes and unlinks */
 void engine_publish(const char *id);
 /* Opens a committed file for reading (data/, falling back to tmp/ during publish). */
 int engine_open(const char *id);
+/* Reads len bytes from off of a committed file of `whole` bytes (its row's size): files of at
+ * most ENGINE_CACHED_MAX bytes through filecache.c's memory. The count read, or -1 with errno
+ * (ENOENT: the file is gone). */
+#define ENGINE_CACHED_MAX ((size_t)32 << 10)
+ssize_t engine_read(const char *id, size_t whole, void *buf, size_t len, int64_t off);
+/* The file was unlinked: drop what filecache.c holds of it. */
+void engine_forget(const char *id);
+void filecache_stop(void);
 /* Appends len bytes of src_id from offset into f (copy_file_range, read/write fallback). */
 int engine_copy_range(struct engine_file *f, const char *src_id, uint64_t offset, uint64_t len);
 /* Inside the caller's transaction: the file is no longer referenced once it commits. */

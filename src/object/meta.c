@@ -163,7 +163,9 @@ int load_bucket(const char *name, struct bucket *b)
     struct store_stmt *q =
         store_query(store_thread(),
                     "SELECT name, owner_uin, app_id, region, acl, created, objects, bytes,"
-                    " quota_objects, quota_bytes, bucket_id, public_block, versioning FROM obj_buckets WHERE name = ?",
+                    " quota_objects, quota_bytes, bucket_id, public_block, versioning,"
+                    " (SELECT COUNT(*) FROM obj_bucket_config c WHERE c.bucket_id = obj_buckets.bucket_id)"
+                    " FROM obj_buckets WHERE name = ?",
                     "s", name);
     if (!q)
         return -1;
@@ -182,6 +184,7 @@ int load_bucket(const char *name, struct bucket *b)
         str_copy(b->id, sizeof b->id, store_text(q, 10));
         str_copy(b->public_block, sizeof b->public_block, store_is_null(q, 11) ? "" : store_text(q, 11));
         str_copy(b->versioning, sizeof b->versioning, store_text(q, 12));
+        b->no_config = store_int(q, 13) == 0;
     }
     store_done(q);
     return rc < 0 ? -1 : rc;

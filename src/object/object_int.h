@@ -99,6 +99,9 @@ struct bucket {
     char public_block[8];   /* obj_buckets.public_block, "" if none */
     char versioning[12];    /* "", "Enabled" or "Suspended": once set, never "" again */
     int64_t created, objects, bytes, quota_objects, quota_bytes;
+    /* load_bucket found no configuration document (policy, lifecycle, CORS...) in the snapshot it
+     * read: who reads one for this row may skip the query. false (zeroed): not known. */
+    bool no_config;
 };
 
 struct rq;

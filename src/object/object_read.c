@@ -173,6 +173,163 @@ static struct MHD_Response *decrypted_response(struct rq *r, struct sse_reader *
     return resp;
 }
 
+/* A small body read whole (sent with the headers in one send; sendfile pays off above this). */
+static struct MHD_Response *small_response(struct rq *r, const struct objrow *o, int64_t from, int64_t len)
+{
+    char *buf = malloc(len ? (size_t)len : 1);
+    ssize_t got = buf ? engine_read(o->file, (size_t)o->size, buf, (size_t)len, from) : -1;
+    if (got != len) {
+        int e = got < 0 ? errno : EIO;
+        free(buf);
+        errno = e;
+        if (e == ENOENT) /* replaced after its row was read: the caller reads the row again */
+            return NULL;
+        fail(r, 500, "InternalError", "We encountered an internal error reading the object.");
+        return NULL;
+    }
+    errno = 0; /* a failure below is not the file's */
+    struct MHD_Response *resp = MHD_create_response_from_buffer((size_t)len, buf, MHD_RESPMEM_MUST_FREE);
+    if (!resp)
+        free(buf);
+    return resp;
+}
+
+/* One attempt of GetObject/HeadObject inside the read transaction: 1 answered or failed (recorded),
+ * 0 the object's file was gone when it was opened (replaced after its row was read: read again). */
+static int get_once(struct rq *r, struct sse_mode *given)
+{
+    int brc = load_bucket(r->bucket, &r->b);
+    if (brc != 1) {
+        if (brc == 0)
+            fail(r, 404, "NoSuchBucket", "The specified bucket does not exist");
+        else
+            fail_store(r);
+        return 1;
+    }
+    r->have_bucket = true;
+    if (wrong_bucket_owner(r))
+        return 1;
+    const char *vid = qget(r, "versionId");
+    struct objrow o = {0};
+    int rc = load_version(r->bucket, r->key, vid, &o);
+    if (rc < 0) {
+        fail_store(r);
+        return 1;
+    }
+    /* a missing key is told only to who may read the bucket: to anyone else it is AccessDenied */
+    /* ... or to who the bucket's policy lets list it under the key (s3:ListBucket, as S3) */
+    int ok = rc == 0 && !vid && bucket_policy_lists(r, &r->b, r->key) == 1
+                 ? 1
+                 : authorize(r, r->op->action, &r->b, r->key, r->op->flags, rc == 1 ? &o : NULL);
+    r->meter = ok == 1 ? METER_ALLOWED : ok == 0 ? METER_DENIED : METER_NONE;
+    if (ok != 1) {
+        objrow_free(&o);
+        return 1;
+    }
+    if (rc == 0) {
+        if (vid)
+            fail(r, 404, "NoSuchVersion", "The specified version does not exist.");
+        else
+            fail(r, 404, "NoSuchKey", "The specified key does not exist.");
+        return 1;
+    }
+    if (o.marker) {
+        fail_delete_marker(r, &o, vid != NULL);
+        objrow_free(&o);
+        return 1;
+    }
+    if (vid || r->b.versioning[0])
+        str_copy(r->version_id, sizeof r->version_id, o.version_id);
+    int cond = read_conditions(r, &o);
+    if (cond) {
+        if (cond == 304) {
+            add_header(r, "ETag", "\"%s\"", o.etag);
+            char lm[40];
+            http_date(o.mtime / 1000, lm);
+            add_header(r, "Last-Modified", "%s", lm);
+            send_empty(r, 304);
+        } else {
+            fail(r, 412, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold");
+        }
+        objrow_free(&o);
+        return 1;
+    }
+    int64_t from = 0, len = o.size, nparts = 0;
+    int pr = parse_range(hdr_in(r, "Range"), o.size, &from, &len);
+    const char *pn = qget(r, "partNumber");
+    if (pn) {
+        if (part_span(r, &o, pn, &from, &len, &nparts) != 0) {
+            objrow_free(&o);
+            return 1;
+        }
+        pr = o.parts ? 1 : 0; /* a part of a multipart object is answered as a range */
+    }
+    if (pr < 0) {
+        add_header(r, "Content-Range", "bytes */%lld", (long long)o.size);
+        objrow_free(&o);
+        fail(r, 416, "InvalidRange", "The requested range is not satisfiable");
+        return 1;
+    }
+    if (sse_check_object(r, &o, given) != 0) { /* an SSE-C object only to who has its key */
+        objrow_free(&o);
+        return 1;
+    }
+    bool head = strcmp(r->method, "HEAD") == 0;
+    /* a plain small body is read now (through the engine's cache of small files); anything else
+     * is answered from a descriptor of its own */
+    bool small = !o.sse && !head && len <= SMALL_OBJECT;
+    struct MHD_Response *resp = NULL;
+    int fd = -1;
+    if (small) {
+        resp = small_response(r, &o, from, len);
+        if (!resp && errno == ENOENT && !r->err_status) {
+            objrow_free(&o);
+            return 0;
+        }
+    } else if ((fd = engine_open(o.file)) < 0) {
+        objrow_free(&o);
+        if (errno == ENOENT)
+            return 0;
+        log_error("object store: open %s: %s", o.file, strerror(errno));
+        fail(r, 500, "InternalError", "We encountered an internal error. Please try again.");
+        return 1;
+    }
+    struct sse_reader *rd = NULL;
+    if (o.sse && !(rd = sse_open_object(r, &o, given, fd))) { /* fd closed */
+        objrow_free(&o);
+        return 1;
+    }
+    object_headers(r, &o, pr != 1);
+    version_headers(r);
+    lock_headers(r, o.version_id);
+    sse_headers(r, o.sse, given);
+    if (nparts)
+        add_header(r, "x-amz-mp-parts-count", "%lld", (long long)nparts);
+    if (pr == 1)
+        add_header(r, "Content-Range", "bytes %lld-%lld/%lld", (long long)from, (long long)(from + len - 1),
+                   (long long)o.size);
+    objrow_free(&o);
+    if (rd) {
+        resp = decrypted_response(r, rd, from, len);
+        if (!resp && r->err_status)
+            return 1;
+    } else if (small) {
+        if (!resp) {
+            if (!r->err_status)
+                fail(r, 500, "InternalError", "We encountered an internal error reading the object.");
+            return 1;
+        }
+    } else {
+        resp = MHD_create_response_from_fd_at_offset64((uint64_t)len, fd, (uint64_t)from);
+        if (!resp)
+            close(fd);
+    }
+    if (!head)
+        r->bytes_out += (uint64_t)len;
+    queue(r, pr == 1 ? 206 : 200, resp);
+    return 1;
+}
+
 void op_get_object(struct rq *r)
 {
     if (r->auth == AUTH_ANON)
@@ -185,140 +342,16 @@ void op_get_object(struct rq *r)
     struct sse_mode given; /* an SSE-C key; naming SSE-S3/KMS on a read is refused */
     if (sse_request_read(r, "", &given) != 0)
         return;
-    struct objrow o = {0};
-    meta_read_begin(r); /* the bucket and object rows from one snapshot */
-    int brc = load_bucket(r->bucket, &r->b);
-    if (brc != 1) {
-        end_read_txn(r);
-        if (brc == 0)
-            fail(r, 404, "NoSuchBucket", "The specified bucket does not exist");
-        else
-            fail_store(r);
-        return;
-    }
-    r->have_bucket = true;
-    if (wrong_bucket_owner(r)) {
-        end_read_txn(r);
-        return;
-    }
-    const char *vid = qget(r, "versionId");
+    /* Everything a GET reads from the store (the bucket and object rows, the bucket's policy,
+     * lifecycle and lock settings) comes from one read transaction: one snapshot, one round of
+     * locks. A file gone when it is opened (replaced after its row was read) is read again in a
+     * new one. */
     for (int attempt = 0; attempt < 3; attempt++) {
-        int rc = load_version(r->bucket, r->key, vid, &o);
-        end_read_txn(r); /* a retry reads the row again outside it */
-        if (rc < 0) {
-            fail_store(r);
+        meta_read_begin(r);
+        int done = get_once(r, &given);
+        end_read_txn(r);
+        if (done)
             return;
-        }
-        /* a missing key is told only to who may read the bucket: to anyone else it is AccessDenied */
-        /* ... or to who the bucket's policy lets list it under the key (s3:ListBucket, as S3) */
-        int ok = rc == 0 && !vid && bucket_policy_lists(r, &r->b, r->key) == 1
-                     ? 1
-                     : authorize(r, r->op->action, &r->b, r->key, r->op->flags, rc == 1 ? &o : NULL);
-        r->meter = ok == 1 ? METER_ALLOWED : ok == 0 ? METER_DENIED : METER_NONE;
-        if (ok != 1) {
-            objrow_free(&o);
-            return;
-        }
-        if (rc == 0) {
-            if (vid)
-                fail(r, 404, "NoSuchVersion", "The specified version does not exist.");
-            else
-                fail(r, 404, "NoSuchKey", "The specified key does not exist.");
-            return;
-        }
-        if (o.marker) {
-            fail_delete_marker(r, &o, vid != NULL);
-            objrow_free(&o);
-            return;
-        }
-        if (vid || r->b.versioning[0])
-            snprintf(r->version_id, sizeof r->version_id, "%s", o.version_id);
-        int cond = read_conditions(r, &o);
-        if (cond) {
-            if (cond == 304) {
-                add_header(r, "ETag", "\"%s\"", o.etag);
-                char lm[40];
-                http_date(o.mtime / 1000, lm);
-                add_header(r, "Last-Modified", "%s", lm);
-                send_empty(r, 304);
-            } else {
-                fail(r, 412, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold");
-            }
-            objrow_free(&o);
-            return;
-        }
-        int64_t from = 0, len = o.size, nparts = 0;
-        int pr = parse_range(hdr_in(r, "Range"), o.size, &from, &len);
-        const char *pn = qget(r, "partNumber");
-        if (pn) {
-            int bad = part_span(r, &o, pn, &from, &len, &nparts);
-            if (bad) {
-                objrow_free(&o);
-                return;
-            }
-            pr = o.parts ? 1 : 0; /* a part of a multipart object is answered as a range */
-        }
-        if (pr < 0) {
-            add_header(r, "Content-Range", "bytes */%lld", (long long)o.size);
-            objrow_free(&o);
-            fail(r, 416, "InvalidRange", "The requested range is not satisfiable");
-            return;
-        }
-        if (sse_check_object(r, &o, &given) != 0) { /* an SSE-C object only to who has its key */
-            objrow_free(&o);
-            return;
-        }
-        int fd = engine_open(o.file);
-        if (fd < 0) {
-            objrow_free(&o);
-            if (errno == ENOENT)
-                continue; /* replaced in between: read the row again */
-            log_error("object store: open %s: %s", o.file, strerror(errno));
-            fail(r, 500, "InternalError", "We encountered an internal error. Please try again.");
-            return;
-        }
-        struct sse_reader *rd = NULL;
-        if (o.sse && !(rd = sse_open_object(r, &o, &given, fd))) { /* fd closed */
-            objrow_free(&o);
-            return;
-        }
-        object_headers(r, &o, pr != 1);
-        version_headers(r);
-        lock_headers(r, o.version_id);
-        sse_headers(r, o.sse, &given);
-        if (nparts)
-            add_header(r, "x-amz-mp-parts-count", "%lld", (long long)nparts);
-        if (pr == 1)
-            add_header(r, "Content-Range", "bytes %lld-%lld/%lld", (long long)from, (long long)(from + len - 1),
-                       (long long)o.size);
-        objrow_free(&o);
-        struct MHD_Response *resp = NULL;
-        if (rd) {
-            resp = decrypted_response(r, rd, from, len);
-            if (!resp && r->err_status)
-                return;
-        } else if (len <= SMALL_OBJECT && strcmp(r->method, "HEAD") != 0) {
-            /* small bodies go out with the headers in one send; sendfile pays off above this */
-            char *buf = malloc(len ? (size_t)len : 1);
-            ssize_t got = buf ? pread(fd, buf, (size_t)len, from) : -1;
-            close(fd);
-            if (got != len) {
-                free(buf);
-                fail(r, 500, "InternalError", "We encountered an internal error reading the object.");
-                return;
-            }
-            resp = MHD_create_response_from_buffer((size_t)len, buf, MHD_RESPMEM_MUST_FREE);
-            if (!resp)
-                free(buf);
-        } else {
-            resp = MHD_create_response_from_fd_at_offset64((uint64_t)len, fd, (uint64_t)from);
-            if (!resp)
-                close(fd);
-        }
-        if (strcmp(r->method, "HEAD") != 0)
-            r->bytes_out += (uint64_t)len;
-        queue(r, pr == 1 ? 206 : 200, resp);
-        return;
     }
     fail(r, 503, "SlowDown", "The object is being replaced; please retry.");
 }

@@ -17,10 +17,15 @@ const char *hdr_in(struct rq *r, const char *name) { return MHD_lookup_connectio
 const char *hdr_amz(struct rq *r, const char *name)
 {
     char h[96];
-    snprintf(h, sizeof h, "x-amz-%s", name);
+    size_t n = strlen(name);
+    if (n > sizeof h - 7)
+        n = sizeof h - 7;
+    memcpy(h, "x-amz-", 6);
+    memcpy(h + 6, name, n);
+    h[6 + n] = 0;
     const char *v = hdr_in(r, h);
     if (!v) {
-        snprintf(h, sizeof h, "x-cos-%s", name);
+        memcpy(h + 2, "cos", 3);
         v = hdr_in(r, h);
         if (v)
             r->cos_style = true;

@@ -195,12 +195,32 @@ static bool row_names(const struct op *o, const char *param)
            (o->also && strcmp(o->also, param) == 0);
 }
 
-static bool names_every_subresource(const struct rq *r, const struct op *o)
+/* The sub-resources the query names (found once per request, the rows are many). */
+struct named {
+    const char *v[OBJ_QUERY_MAX_PARAMS];
+    size_t n;
+};
+
+static void named_subresources(const struct rq *r, struct named *out)
 {
-    for (size_t i = 0; i < r->q.n; i++)
+    out->n = 0;
+    for (size_t i = 0; i < r->q.n; i++) {
+        const char *name = r->q.v[i].name;
+        if (name[0] < 'a' || name[0] > 'z') /* every sub-resource starts so; X-Amz-* never does */
+            continue;
         for (size_t j = 0; j < sizeof subresources / sizeof subresources[0]; j++)
-            if (strcmp(r->q.v[i].name, subresources[j]) == 0 && !row_names(o, subresources[j]))
-                return false;
+            if (strcmp(name, subresources[j]) == 0) {
+                out->v[out->n++] = subresources[j];
+                break;
+            }
+    }
+}
+
+static bool names_every_subresource(const struct named *s, const struct op *o)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (!row_names(o, s->v[i]))
+            return false;
     return true;
 }
 
@@ -215,6 +235,8 @@ enum scope scope_of(const struct rq *r) { return !r->bucket[0] ? SCOPE_SERVICE :
 const struct op *route(struct rq *r, enum scope scope)
 {
     bool copy = hdr_amz(r, "copy-source") != NULL;
+    struct named named;
+    named_subresources(r, &named);
     for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
         const struct op *o = &ops[i];
         if (o->scope != scope || strcmp(o->method, r->method) != 0)
@@ -223,7 +245,7 @@ const struct op *route(struct rq *r, enum scope scope)
             continue;
         if (o->sub2 && !qhas(r, o->sub2))
             continue;
-        if (!names_every_subresource(r, o))
+        if (!names_every_subresource(&named, o))
             continue;
         if (scope == SCOPE_OBJECT && strcmp(r->method, "PUT") == 0 && !o->sub2 && !o->subresource &&
             copy != !!(o->flags & OP_COPY))

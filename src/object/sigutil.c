@@ -58,7 +58,15 @@ void obj_buf_put(struct obj_buf *b, const void *data, size_t len)
 
 void obj_buf_puts(struct obj_buf *b, const char *s) { obj_buf_put(b, s, strlen(s)); }
 
-void obj_buf_putc(struct obj_buf *b, char c) { obj_buf_put(b, &c, 1); }
+void obj_buf_putc(struct obj_buf *b, char c)
+{
+    if (!b->failed && b->len + 2 <= b->cap && b->len + 1 <= b->limit) { /* room for it and the NUL */
+        b->p[b->len++] = c;
+        b->p[b->len] = '\0';
+        return;
+    }
+    obj_buf_put(b, &c, 1);
+}
 
 const char *obj_buf_str(struct obj_buf *b)
 {
@@ -85,15 +93,19 @@ static bool unreserved(unsigned char c)
 void obj_buf_uri_encode(struct obj_buf *b, const char *s, size_t len, bool keep_slash)
 {
     static const char hexd[] = "0123456789ABCDEF";
+    size_t run = 0; /* bytes kept as they are, copied in one piece */
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
         if (unreserved(c) || (keep_slash && c == '/')) {
-            obj_buf_putc(b, (char)c);
-        } else {
-            char e[3] = {'%', hexd[c >> 4], hexd[c & 15]};
-            obj_buf_put(b, e, 3);
+            run++;
+            continue;
         }
+        obj_buf_put(b, s + i - run, run);
+        run = 0;
+        char e[3] = {'%', hexd[c >> 4], hexd[c & 15]};
+        obj_buf_put(b, e, 3);
     }
+    obj_buf_put(b, s + len - run, run);
 }
 
 size_t obj_pct_decode(const char *in, size_t len, char *out)
@@ -116,34 +128,37 @@ int obj_query_parse(const char *raw, struct obj_query *q)
 {
     q->v = NULL;
     q->n = 0;
+    q->arena = NULL;
     if (!raw || !*raw)
         return 0;
-    size_t rawlen = strlen(raw);
+    size_t rawlen = strlen(raw), count = 1;
     if (rawlen > OBJ_QUERY_MAX_LEN)
         return -1;
-    q->v = calloc(OBJ_QUERY_MAX_PARAMS, sizeof(*q->v));
-    if (!q->v)
-        return -1;
+    for (const char *p = raw; (p = strchr(p, '&')); p++)
+        count++;
+    if (count > OBJ_QUERY_MAX_PARAMS)
+        count = OBJ_QUERY_MAX_PARAMS + 1; /* enough to tell "too many" below */
+    /* one array and one arena: decoding never lengthens, each name and value takes its NUL */
+    q->v = calloc(count, sizeof(*q->v));
+    q->arena = malloc(rawlen + 2 * count);
+    if (!q->v || !q->arena)
+        goto fail;
+    char *at = q->arena;
     const char *p = raw;
     while (*p) {
         const char *end = strchr(p, '&');
         size_t plen = end ? (size_t)(end - p) : strlen(p);
         if (plen > 0) {
-            if (q->n == OBJ_QUERY_MAX_PARAMS)
+            if (q->n == OBJ_QUERY_MAX_PARAMS || q->n == count)
                 goto fail;
             const char *eq = memchr(p, '=', plen);
             size_t nlen = eq ? (size_t)(eq - p) : plen;
             size_t vlen = eq ? plen - nlen - 1 : 0;
             struct obj_qparam *qp = &q->v[q->n];
-            qp->name = malloc(nlen + 1);
-            qp->value = malloc(vlen + 1);
-            if (!qp->name || !qp->value) {
-                free(qp->name);
-                free(qp->value);
-                goto fail;
-            }
-            obj_pct_decode(p, nlen, qp->name);
-            obj_pct_decode(eq ? eq + 1 : "", vlen, qp->value);
+            qp->name = at;
+            at += obj_pct_decode(p, nlen, qp->name) + 1;
+            qp->value = at;
+            at += obj_pct_decode(eq ? eq + 1 : "", vlen, qp->value) + 1;
             qp->has_eq = eq != NULL;
             q->n++;
         }
@@ -167,12 +182,10 @@ const char *obj_query_get(const struct obj_query *q, const char *name)
 
 void obj_query_free(struct obj_query *q)
 {
-    for (size_t i = 0; q->v && i < q->n; i++) {
-        free(q->v[i].name);
-        free(q->v[i].value);
-    }
+    free(q->arena);
     free(q->v);
     q->v = NULL;
+    q->arena = NULL;
     q->n = 0;
 }
 

@@ -69,6 +69,7 @@ struct obj_qparam {
 struct obj_query {
     struct obj_qparam *v;
     size_t n;
+    char *arena; /* the decoded names and values (v[i].name/value point into it) */
 };
 
 #define OBJ_QUERY_MAX_PARAMS 256

@@ -153,12 +153,16 @@ static struct store_stmt *prepare(struct store *s, const char *sql)
     struct store_stmt *victim = NULL;
     s->tick++;
     uint64_t h = sql_hash(sql);
+    /* a hit compares hashes only; the victim is chosen (stmt_busy per entry) on a miss */
     for (size_t i = 0; i < STMT_CACHE; i++) {
         struct store_stmt *e = &s->cache[i];
-        if (e->sql && e->hash == h && strcmp(e->sql, sql) == 0) {
+        if (e->hash == h && e->sql && strcmp(e->sql, sql) == 0) {
             e->used = s->tick;
             return e;
         }
+    }
+    for (size_t i = 0; i < STMT_CACHE; i++) {
+        struct store_stmt *e = &s->cache[i];
         if (!e->sql) {
             if (!victim || victim->sql)
                 victim = e;

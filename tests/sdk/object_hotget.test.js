@@ -1,0 +1,91 @@
+/*
+ * The 4 KiB GET fast path (object_read.c, filecache.c): small bodies come from an in-memory copy of
+ * their immutable file once read, and a GET reads the bucket's policy and lifecycle only when the
+ * bucket row (same read transaction) says it has a configuration document. Each step warms the
+ * cache first, then changes what the next GET must see: an overwrite, a delete, an older version,
+ * a range, a policy or a lifecycle rule added to a bucket that had none.
+ */
+"use strict";
+const { test, before, after } = require("node:test");
+const assert = require("node:assert/strict");
+const crypto = require("node:crypto");
+const S3 = require("@aws-sdk/client-s3");
+const H = require("./lib/object_harness");
+
+let d;
+let s3;
+
+const body = async (r) => Buffer.from(await r.Body.transformToByteArray());
+const get = async (Bucket, Key, extra = {}) => body(await s3.send(new S3.GetObjectCommand({ Bucket, Key, ...extra })));
+/* GETs the key a few times so its bytes are cached; each must be `want`. */
+async function warm(Bucket, Key, want) {
+  for (let i = 0; i < 3; i++) assert.deepEqual(await get(Bucket, Key), want, `GET ${i + 1} of ${Key}`);
+}
+
+before(async () => {
+  d = await H.startObjectDaemon();
+  s3 = H.s3Client(d);
+});
+after(async () => { if (d) await d.destroy(); });
+
+test("a cached small object: overwrite, range, delete and re-create are seen at once", async () => {
+  await s3.send(new S3.CreateBucketCommand({ Bucket: "hot" }));
+  const a = crypto.randomBytes(4096), b = crypto.randomBytes(4096), c = crypto.randomBytes(1000);
+  await s3.send(new S3.PutObjectCommand({ Bucket: "hot", Key: "k", Body: a }));
+  await warm("hot", "k", a);
+  await s3.send(new S3.PutObjectCommand({ Bucket: "hot", Key: "k", Body: b }));
+  assert.deepEqual(await get("hot", "k"), b, "the overwrite is served, not the cached bytes");
+  await warm("hot", "k", b);
+  assert.deepEqual(await get("hot", "k", { Range: "bytes=100-199" }), b.subarray(100, 200), "a range of cached bytes");
+  assert.deepEqual(await get("hot", "k", { Range: "bytes=-10" }), b.subarray(4086), "a suffix range");
+  const head = await s3.send(new S3.HeadObjectCommand({ Bucket: "hot", Key: "k" }));
+  assert.equal(head.ContentLength, 4096);
+  await s3.send(new S3.DeleteObjectCommand({ Bucket: "hot", Key: "k" }));
+  await H.expectS3Error(get("hot", "k"), "NoSuchKey");
+  await s3.send(new S3.PutObjectCommand({ Bucket: "hot", Key: "k", Body: c }));
+  assert.deepEqual(await get("hot", "k"), c, "the key created again has its new bytes");
+  // an empty object and one at the cache's limit (32 KiB) and just above it
+  for (const size of [0, 32 << 10, (32 << 10) + 1]) {
+    const x = crypto.randomBytes(size);
+    await s3.send(new S3.PutObjectCommand({ Bucket: "hot", Key: `s${size}`, Body: x }));
+    await warm("hot", `s${size}`, x);
+  }
+});
+
+test("versions of one key are cached apart: each versionId gets its own bytes", async () => {
+  await s3.send(new S3.CreateBucketCommand({ Bucket: "hotver" }));
+  await s3.send(new S3.PutBucketVersioningCommand({ Bucket: "hotver", VersioningConfiguration: { Status: "Enabled" } }));
+  const a = crypto.randomBytes(2048), b = crypto.randomBytes(2048);
+  const v1 = (await s3.send(new S3.PutObjectCommand({ Bucket: "hotver", Key: "k", Body: a }))).VersionId;
+  await warm("hotver", "k", a);
+  const v2 = (await s3.send(new S3.PutObjectCommand({ Bucket: "hotver", Key: "k", Body: b }))).VersionId;
+  assert.notEqual(v1, v2);
+  assert.deepEqual(await get("hotver", "k"), b);
+  assert.deepEqual(await get("hotver", "k", { VersionId: v1 }), a);
+  assert.deepEqual(await get("hotver", "k", { VersionId: v2 }), b);
+  await s3.send(new S3.DeleteObjectCommand({ Bucket: "hotver", Key: "k", VersionId: v2 }));
+  assert.deepEqual(await get("hotver", "k"), a, "the older version is current again");
+});
+
+test("a policy or a lifecycle rule added to a bucket without configuration applies to the next GET", async () => {
+  await s3.send(new S3.CreateBucketCommand({ Bucket: "hotcfg", ACL: "public-read" }));
+  await s3.send(new S3.PutObjectCommand({ Bucket: "hotcfg", Key: "logs/p", Body: "public bytes", ACL: "public-read" }));
+  const anon = () => H.rawRequest(d, { path: "/hotcfg/logs/p" });
+  for (let i = 0; i < 3; i++) assert.equal((await anon()).status, 200, "public-read object, no policy");
+  const first = await s3.send(new S3.GetObjectCommand({ Bucket: "hotcfg", Key: "logs/p" }));
+  assert.equal(first.Expiration, undefined, "no lifecycle rule yet");
+  await first.Body.transformToString();
+  await s3.send(new S3.PutBucketPolicyCommand({ Bucket: "hotcfg", Policy: JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [{ Effect: "Deny", Principal: "*", Action: "s3:GetObject", Resource: "arn:aws:s3:::hotcfg/*" }],
+  }) }));
+  assert.equal((await anon()).status, 403, "the new policy's Deny is applied");
+  await s3.send(new S3.DeleteBucketPolicyCommand({ Bucket: "hotcfg" }));
+  assert.equal((await anon()).status, 200, "and lifted again");
+  await s3.send(new S3.PutBucketLifecycleConfigurationCommand({ Bucket: "hotcfg", LifecycleConfiguration: {
+    Rules: [{ ID: "logs", Status: "Enabled", Filter: { Prefix: "logs/" }, Expiration: { Days: 30 } }],
+  } }));
+  const r = await s3.send(new S3.GetObjectCommand({ Bucket: "hotcfg", Key: "logs/p" }));
+  assert.match(r.Expiration || "", /rule-id="logs"/, "x-amz-expiration of the new rule");
+  assert.equal(await r.Body.transformToString(), "public bytes");
+});
