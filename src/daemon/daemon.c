@@ -254,7 +254,7 @@ int daemon_run(struct config *cfg)
         fprintf(stderr, "yund: %s\n", err);
         return 1;
     }
-    if (!cfg->no_host && market_start(cfg, err, sizeof err) != 0) /* deployments: resumes what was in flight */
+    if (market_start(cfg, err, sizeof err) != 0) /* deployments, under lease "market": resumes what was in flight */
         log_warn("%s", err);
     http_set_ready(srv, 1);
     const char *sid = json_string_value(json_object_get(creds, "SecretId"));
@@ -286,8 +286,7 @@ int daemon_run(struct config *cfg)
     log_info("yund stopping (signal %d)", sig);
     http_set_ready(srv, 0);
     http_stop(srv);
-    if (!cfg->no_host)
-        market_stop();
+    market_stop();
     billing_stop();
     if (!cfg->no_host) {
         compute_host_stop();

@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "market/market_int.h"
+#include "store/lease.h"
 
 #define STEP_READY_TIMEOUT 900 /* passes (about seconds) a made resource may take to be ready */
 
@@ -279,6 +280,11 @@ static int advance(struct store *s, const char *id)
     return moved;
 }
 
+/* Every yund runs the controller; only the holder of the lease "market" (store/lease.c) drives
+ * deployments, so a deployment is advanced by one process at a time and another takes over
+ * within about a second of the holder's death, from the persisted steps. */
+static struct lease *lease;
+
 static void *run(void *arg)
 {
     (void)arg;
@@ -289,7 +295,7 @@ static void *run(void *arg)
             break;
         }
         pthread_mutex_unlock(&mu);
-        struct store *s = store_thread();
+        struct store *s = lease_hold(lease) ? store_thread() : NULL; /* followers only wait */
         char(*ids)[24] = NULL;
         int n = 0, moved = 0;
         if (s && mstore_deployments_active(s, &ids, &n) == 0)
@@ -312,9 +318,12 @@ static void *run(void *arg)
 int market_start(const struct config *cfg, char *err, size_t errlen)
 {
     config = cfg;
+    lease = lease_open("market", !cfg->no_host);
     running = 1;
     if (pthread_create(&thread, NULL, run, NULL) != 0) {
         running = 0;
+        lease_close(lease);
+        lease = NULL;
         snprintf(err, errlen, "market: cannot start the deployment controller");
         return -1;
     }
@@ -332,4 +341,6 @@ void market_stop(void)
     pthread_mutex_unlock(&mu);
     pthread_join(thread, NULL);
     started = 0;
+    lease_close(lease);
+    lease = NULL;
 }
