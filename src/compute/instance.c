@@ -480,7 +480,7 @@ static int run_instances(struct api_ctx *ctx)
     }
     json_t *ids = json_array();
     int64_t now = time_now();
-    char *keys_text = json_dumps(l.key_ids ? l.key_ids : json_array(), JSON_COMPACT);
+    char *keys_text = l.key_ids ? json_dumps(l.key_ids, JSON_COMPACT) : strdup("[]");
     char *tags_text = json_dumps(l.tags, JSON_COMPACT);
     char *sgs_text = json_dumps(l.sgs, JSON_COMPACT);
     int rc = 0;
