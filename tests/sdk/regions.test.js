@@ -3,7 +3,7 @@
 const { test, before, after } = require("node:test");
 const assert = require("node:assert/strict");
 const fs = require("node:fs");
-const { startDaemon, rejectsWith } = require("./lib/yund");
+const { startDaemon, rejectsWith, waitFor } = require("./lib/yund");
 
 let d;
 before(async () => { d = await startDaemon(); });
@@ -77,7 +77,8 @@ test("regions and zones come from the config file", async () => {
 
 /* One control plane, two regions: ap-local has the built-in host, eu-lab has none. Each regional
  * resource lives in the region it was made in; from the other region its id is "not found", and
- * deleting it from there changes nothing. No guest boots here. */
+ * deleting it from there changes nothing. One guest is launched (and terminated without waiting
+ * for its boot); run inside /work/wt/netns-run.sh like every test with the host role. */
 test("resources belong to their region: lists, ids and deletes from the other region", async () => {
   const config = {
     region: "ap-local",
@@ -160,6 +161,28 @@ test("resources belong to their region: lists, ids and deletes from the other re
     await rejectsWith(local.cvm.RunInstances({ Placement: { Zone: "ap-local-1" }, ImageId: image, InstanceType: "S5.SMALL1",
       LoginSettings: { KeyIds: [keyId] } }), "InvalidKeyPairId.NotFound");
     assert.equal((await local.cvm.DescribeInstances({})).TotalCount, 0, "nothing was launched");
+
+    // a snapshot (of the ap-local disk) and an instance (the one guest this file starts) are in the
+    // region of their zone
+    const snapId = (await local.cbs.CreateSnapshot({ DiskId: diskId, SnapshotName: "local-snap" })).SnapshotId;
+    await waitFor(async () => (await local.cbs.DescribeSnapshots({ SnapshotIds: [snapId] })).SnapshotSet[0],
+      (x) => x && x.SnapshotState === "NORMAL", 60000, "snapshot NORMAL");
+    assert.equal((await lab.cbs.DescribeSnapshots({})).TotalCount, 0, "eu-lab does not list ap-local's snapshot");
+    await rejectsWith(lab.cbs.DescribeSnapshots({ SnapshotIds: [snapId] }), "InvalidSnapshotId.NotFound");
+    await rejectsWith(lab.cbs.DeleteSnapshots({ SnapshotIds: [snapId] }), "InvalidSnapshotId.NotFound");
+    assert.equal((await local.cbs.DescribeSnapshots({ SnapshotIds: [snapId] })).TotalCount, 1, "the snapshot is still there");
+    await local.cbs.DeleteSnapshots({ SnapshotIds: [snapId] });
+    const insId = (await local.cvm.RunInstances({ Placement: { Zone: "ap-local-1" }, ImageId: image, InstanceType: "S5.SMALL1" }))
+      .InstanceIdSet[0];
+    assert.equal((await lab.cvm.DescribeInstances({})).TotalCount, 0, "eu-lab does not list ap-local's instance");
+    assert.equal((await lab.cvm.DescribeInstancesStatus({})).TotalCount, 0);
+    await rejectsWith(lab.cvm.DescribeInstances({ InstanceIds: [insId] }), "InvalidInstanceId.NotFound");
+    await rejectsWith(lab.cvm.TerminateInstances({ InstanceIds: [insId] }), "InvalidInstanceId.NotFound");
+    await rejectsWith(lab.cbs.AttachDisks({ DiskIds: [diskId], InstanceId: insId }), "InvalidDiskId.NotFound");
+    const mine = (await local.cvm.DescribeInstances({ InstanceIds: [insId] })).InstanceSet[0];
+    assert.notEqual(mine.InstanceState, "TERMINATING", "the refused terminate changed nothing");
+    await local.cvm.TerminateInstances({ InstanceIds: [insId] });
+    await waitFor(() => local.cvm.DescribeInstances({}), (x) => x.TotalCount === 0, 90000, "instance gone", 250);
 
     // in their own region the same ids work
     await lab.vpc.CreateSecurityGroupPolicies({ SecurityGroupId: sgId, SecurityGroupPolicySet: { Ingress: [{ Protocol: "TCP", Port: "22", CidrBlock: "0.0.0.0/0", Action: "ACCEPT" }] } });
