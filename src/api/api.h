@@ -170,6 +170,22 @@ int api_has(struct api_ctx *ctx, const char *name);
  * 0 refused (UnauthorizedOperation set, naming the policy), -1 error (set). */
 int api_authorize_in_region(struct api_ctx *ctx, const char *region);
 
+/* regions.c: resources of one region. A service registers, per resource type of its qcs names
+ * ("cvm" "instance"), how to find the region of one of the caller's resources. */
+struct regional_kind {
+    const char *service, *type; /* as in "qcs::cvm:REGION:uin/OWNER:instance/ins-..." */
+    const char *what;           /* for the message: "instance" */
+    const char *not_found;      /* the service's code for an unknown id: "InvalidInstanceId.NotFound" */
+    /* 1 with region set (the caller's resource), 0 not the caller's or unknown (the handler
+     * answers), -1 store error */
+    int (*region_of)(struct api_ctx *ctx, const char *id, char region[64]);
+};
+void api_register_regional(const struct regional_kind *kinds, int n);
+/* Before a regional action runs: any named resource of another region is "not found" (set), -1. */
+int api_region_check(struct api_ctx *ctx, json_t *resources);
+/* 1 if zone is a zone of the request's region (the region a zone-placed resource belongs to). */
+int api_zone_in_region(const struct api_ctx *ctx, const char *zone);
+
 /* ---- the HTTP side's view of a request (dispatch.c) ---- */
 struct api_http {
     const char *method;

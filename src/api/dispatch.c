@@ -365,7 +365,9 @@ char *api_handle(const struct config *cfg, const struct api_http *req)
             set_err(&o, E_INTERNAL_ERROR, "The state store is busy; retry later.");
             goto answer;
         }
-        rc = ctx.action->handler(&ctx);
+        rc = api_region_check(&ctx, resources);
+        if (rc == 0)
+            rc = ctx.action->handler(&ctx);
         if (!mutates || rc == 0 || !store_busy(s) || attempt >= STORE_ATTEMPTS)
             break;
         store_rollback(s);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "block/block_int.h"
+#include "block/codes.h"
 #include "block/states.h"
 #include "host/hypervisor.h"
 
@@ -66,8 +67,37 @@ int block_migrate(struct store *s, char *err, size_t errlen)
                                sizeof block_cdc_migrations / sizeof block_cdc_migrations[0], err, errlen);
 }
 
+/* The region of a disk or snapshot is the region of its zone (api/regions.c asks). */
+static int zone_row_region(struct api_ctx *ctx, const char *sql, const char *id, char region[64])
+{
+    struct store_stmt *q = store_query(ctx->store, sql, "ss", id, ctx->who.owner_uin);
+    if (!q)
+        return -1;
+    int rc = store_step(q);
+    if (rc == 1)
+        config_zone_region(ctx->config, store_text(q, 0), region);
+    store_done(q);
+    return rc < 0 ? -1 : rc;
+}
+
+static int disk_region(struct api_ctx *ctx, const char *id, char region[64])
+{
+    return zone_row_region(ctx, "SELECT zone FROM cbs_disks WHERE disk_id = ? AND owner_uin = ?", id, region);
+}
+
+static int snapshot_region(struct api_ctx *ctx, const char *id, char region[64])
+{
+    return zone_row_region(ctx, "SELECT zone FROM cbs_snapshots WHERE snapshot_id = ? AND owner_uin = ?", id, region);
+}
+
+static const struct regional_kind cbs_kinds[] = {
+    {"cbs", "volume", "disk", E_INVALID_DISK_ID_NOT_FOUND, disk_region},
+    {"cbs", "snap", "snapshot", E_INVALID_SNAPSHOT_ID_NOT_FOUND, snapshot_region},
+};
+
 void block_register(void)
 {
+    api_register_regional(cbs_kinds, sizeof cbs_kinds / sizeof cbs_kinds[0]);
     disk_register();
     snapshot_register();
     block_usage_register();

@@ -156,11 +156,12 @@ static int matches(struct listing *l, const char *disk_id, const char *name, con
     struct api_ctx *ctx = l->ctx;
     char proj[24];
     snprintf(proj, sizeof proj, "%lld", (long long)project);
-    return (!l->ids || values_contain(l->ids, disk_id)) && filter_match(ctx, "disk-id", disk_id) &&
-           filter_match(ctx, "disk-name", name) && filter_match(ctx, "disk-type", type) &&
-           filter_match(ctx, "disk-state", state) && filter_match(ctx, "instance-id", instance_id) &&
-           filter_match(ctx, "zone", zone) && filter_match(ctx, "disk-usage", usage) &&
-           filter_match(ctx, "disk-charge-type", charge) && filter_match(ctx, "project-id", proj) &&
+    return (!l->ids || values_contain(l->ids, disk_id)) && api_zone_in_region(ctx, zone) &&
+           filter_match(ctx, "disk-id", disk_id) && filter_match(ctx, "disk-name", name) &&
+           filter_match(ctx, "disk-type", type) && filter_match(ctx, "disk-state", state) &&
+           filter_match(ctx, "instance-id", instance_id) && filter_match(ctx, "zone", zone) &&
+           filter_match(ctx, "disk-usage", usage) && filter_match(ctx, "disk-charge-type", charge) &&
+           filter_match(ctx, "project-id", proj) &&
            filter_match(ctx, "portable", !strcmp(usage, "DATA_DISK") ? "TRUE" : "FALSE") &&
            filter_tags_match(ctx, tags);
 }
@@ -350,6 +351,11 @@ static int create_disks(struct api_ctx *ctx)
     int64_t project = json_integer_value(json_object_get(placement, "ProjectId"));
     if (!zone_valid(ctx, zone))
         return api_fail(ctx, E_INVALID_PARAMETER_VALUE, "The zone `%s` is not in region %s.", zone, ctx->region);
+    int hosted = compute_region_has_host(ctx->store, ctx->config, ctx->region);
+    if (hosted < 0)
+        return api_fail(ctx, E_INTERNAL_ERROR, "The hosts could not be read.");
+    if (!hosted) /* a disk is storage on a host: a region without hosts has none to give */
+        return api_fail(ctx, E_RESOURCE_INSUFFICIENT, "Region %s has no host to store disks on.", ctx->region);
     const char *charge = api_str(ctx, "DiskChargeType", "");
     if (!strcmp(charge, "PREPAID") && !api_has(ctx, "DiskChargePrepaid"))
         return api_fail(ctx, E_MISSING_PARAMETER, "DiskChargePrepaid is required for PREPAID disks.");
@@ -439,7 +445,7 @@ static int create_disks(struct api_ctx *ctx)
         return api_fail(ctx, E_RESOURCE_INSUFFICIENT, "This cloud has no storage host.");
     const char *name = api_str(ctx, "DiskName", "未命名");
     json_t *tags = json_object_get(ctx->params, "Tags");
-    char *tags_text = json_dumps(tags ? tags : json_array(), JSON_COMPACT);
+    char *tags_text = tags ? json_dumps(tags, JSON_COMPACT) : strdup("[]");
     json_t *ids = json_array();
     int64_t now = time_now();
     int rc = 0;

@@ -44,7 +44,7 @@ static int create_snapshot(struct api_ctx *ctx)
     if (dl && time_parse_iso8601(dl, &deadline) != 0)
         return api_fail(ctx, E_INVALID_PARAMETER_VALUE, "Deadline must be an ISO-8601 time.");
     json_t *tags = json_object_get(ctx->params, "Tags");
-    char *tags_text = json_dumps(tags ? tags : json_array(), JSON_COMPACT);
+    char *tags_text = tags ? json_dumps(tags, JSON_COMPACT) : strdup("[]");
     char id[24];
     random_id("snap-", id, sizeof id);
     int64_t now = time_now();
@@ -93,8 +93,8 @@ static int describe_snapshots(struct api_ctx *ctx)
         char project[24];
         snprintf(project, sizeof project, "%lld", (long long)store_int(q, 2));
         const char *id = store_text(q, 0);
-        if ((ids && !values_contain(ids, id)) || !filter_match(ctx, "snapshot-id", id) ||
-            !filter_match(ctx, "snapshot-name", store_text(q, 6)) ||
+        if ((ids && !values_contain(ids, id)) || !api_zone_in_region(ctx, store_text(q, 1)) ||
+            !filter_match(ctx, "snapshot-id", id) || !filter_match(ctx, "snapshot-name", store_text(q, 6)) ||
             !filter_match(ctx, "snapshot-state", store_text(q, 7)) ||
             !filter_match(ctx, "disk-usage", store_text(q, 5)) || !filter_match(ctx, "project-id", project) ||
             !filter_match(ctx, "disk-id", store_text(q, 3)) || !filter_match(ctx, "zone", store_text(q, 1)) ||

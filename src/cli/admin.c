@@ -152,9 +152,10 @@ static int import_image(int argc, char **argv)
 {
     const char *file = cli_opt(argc, argv, "--file", NULL), *name = cli_opt(argc, argv, "--name", NULL);
     const char *owner = cli_opt(argc, argv, "--owner", ""), *os = cli_opt(argc, argv, "--os-name", "Linux");
+    const char *region = cli_opt(argc, argv, "--region", NULL);
     if (!file || !name) {
-        fprintf(stderr,
-                "usage: yun admin import-image --data DIR --file PATH --name NAME [--os-name OS] [--owner UIN]\n");
+        fprintf(stderr, "usage: yun admin import-image --data DIR --file PATH --name NAME [--os-name OS] [--owner UIN]"
+                        " [--region REGION]\n");
         return 2;
     }
     struct config cfg;
@@ -163,7 +164,12 @@ static int import_image(int argc, char **argv)
         return 1;
     char id[20], err[600];
     int rc = 1;
-    if (catalog_import_image(s, cfg.data_dir, file, name, os, owner, id, err, sizeof err) != 0)
+    if (region && !config_find_region(&cfg, region))
+        snprintf(err, sizeof err, "region %s is not among the configured regions", region);
+    else if (catalog_import_image(s, cfg.data_dir, file, name, os, owner, region ? region : cfg.region, id, err,
+                                  sizeof err) == 0)
+        err[0] = 0;
+    if (err[0])
         fprintf(stderr, "yun admin: %s\n", err);
     else {
         printf("{\"ImageId\": \"%s\", \"ImageType\": \"%s\"}\n", id, owner[0] ? "PRIVATE_IMAGE" : "PUBLIC_IMAGE");

@@ -88,9 +88,9 @@ static int describe_images(struct api_ctx *ctx)
     struct store_stmt *q =
         store_query(ctx->store,
                     "SELECT image_id, name, image_type, os_name, platform, architecture, size_gib, state,"
-                    " source, created, description FROM images WHERE owner_uin = '' OR owner_uin = ?"
-                    " ORDER BY created, image_id",
-                    "s", ctx->who.owner_uin);
+                    " source, created, description FROM images WHERE owner_uin = ''"
+                    " OR (owner_uin = ? AND region = ?) ORDER BY created, image_id",
+                    "ss", ctx->who.owner_uin, ctx->region);
     if (!q)
         return api_fail(ctx, E_INTERNAL_ERROR, "The image catalogue is unavailable.");
     struct page pg;
@@ -247,7 +247,7 @@ int catalog_builtin_id(struct store *s, const char *builtin, char id[20])
 }
 
 int catalog_import_image(struct store *s, const char *data_dir, const char *file, const char *name, const char *os_name,
-                         const char *owner_uin, char id[20], char *err, size_t errlen)
+                         const char *owner_uin, const char *region, char id[20], char *err, size_t errlen)
 {
     char dir[700], dest[800], tmp[820];
     random_id("img-", id, 20);
@@ -269,10 +269,10 @@ int catalog_import_image(struct store *s, const char *data_dir, const char *file
     if (store_exec(
             s,
             "INSERT INTO images (image_id, owner_uin, name, image_type, os_name, platform, architecture, size_gib,"
-            " kernel, initrd, disk, state, source, created, description) VALUES (?, ?, ?, ?, ?, 'Linux', 'x86_64', ?,"
-            " NULL, NULL, ?, '" IMAGE_NORMAL "', 'IMPORT', ?, '')",
-            "sssssisi", id, owner_uin, name, owner_uin[0] ? "PRIVATE_IMAGE" : "PUBLIC_IMAGE", os_name, gib ? gib : 1,
-            dest, time_now()) != 1) {
+            " kernel, initrd, disk, state, source, created, description, region) VALUES (?, ?, ?, ?, ?, 'Linux',"
+            " 'x86_64', ?, NULL, NULL, ?, '" IMAGE_NORMAL "', 'IMPORT', ?, '', ?)",
+            "sssssisis", id, owner_uin, name, owner_uin[0] ? "PRIVATE_IMAGE" : "PUBLIC_IMAGE", os_name, gib ? gib : 1,
+            dest, time_now(), owner_uin[0] ? region : "") != 1) {
         snprintf(err, errlen, "%s", store_errmsg(s));
         unlink(dest);
         rmdir(dir);

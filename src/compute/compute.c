@@ -65,12 +65,30 @@ static const struct migration compute_migrations[] = {
         "ALTER TABLE images ADD COLUMN manifest TEXT NOT NULL DEFAULT '';"},
 };
 
+/* Regions (a chain of its own): key pairs and private images are regional and record theirs;
+ * instances do not, their zone says it (config_zone_region). Rows made before are in the
+ * daemon's default region (compute_regions_backfill). */
+static const struct migration compute_region_migrations[] = {
+    {1, "ALTER TABLE key_pairs ADD COLUMN region TEXT NOT NULL DEFAULT '';"
+        "ALTER TABLE images ADD COLUMN region TEXT NOT NULL DEFAULT '';"},
+};
+
 int compute_migrate(struct store *s, char *err, size_t errlen)
 {
     return store_migrate(s, "compute", compute_migrations, sizeof compute_migrations / sizeof compute_migrations[0],
-                         err, errlen) != 0
+                         err, errlen) ||
+                   store_migrate(s, "compute_regions", compute_region_migrations,
+                                 sizeof compute_region_migrations / sizeof compute_region_migrations[0], err, errlen)
                ? -1
                : host_pool_migrate(s, err, errlen);
+}
+
+int compute_regions_backfill(struct store *s, const char *region)
+{
+    return store_exec(s, "UPDATE key_pairs SET region = ? WHERE region = ''", "s", region) < 0 ||
+                   store_exec(s, "UPDATE images SET region = ? WHERE region = '' AND owner_uin != ''", "s", region) < 0
+               ? -1
+               : 0;
 }
 
 /* For AssociateAddress: an instance of the account, its primary address and VPC. */

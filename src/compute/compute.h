@@ -13,6 +13,8 @@
 
 /* region.c */
 void compute_register_regions(void);
+/* 1 if a host (any state) is in a zone of region: where disks can be stored; 0 none, -1 error */
+int compute_region_has_host(struct store *s, const struct config *cfg, const char *region);
 
 /* state.c: the instance state machine, as data. */
 enum op { OP_START, OP_STOP, OP_REBOOT, OP_TERMINATE, OP_RESET, OP_MODIFY, OP_COUNT };
@@ -91,6 +93,8 @@ extern const struct instance_type instance_types[];
 
 /* service life cycle (compute.c) */
 int compute_migrate(struct store *s, char *err, size_t errlen);
+/* Key pairs and private images stored before regions were recorded belong to region. */
+int compute_regions_backfill(struct store *s, const char *region);
 void compute_register(void);
 /* Host role on this machine: registers the host, prepares its network, reconciles and starts the
  * controller and the metadata service. Returns 0, or -1 with err when instances cannot run here
@@ -151,9 +155,10 @@ int catalog_register_built(struct store *s, const char *data_dir);
 /* STORE_FOUND with the id of the public image registered as `builtin` ("tiny", a blueprint's name) */
 int catalog_builtin_id(struct store *s, const char *builtin, char id[20]);
 /* Copies the image file at `file` into DATA/images/<id>/disk as a standalone qcow2 and registers it
- * (public, or private to owner_uin when not empty); refuses images that name other host files. */
+ * (public, in every region; or private to owner_uin when not empty, in region); refuses images that
+ * name other host files. */
 int catalog_import_image(struct store *s, const char *data_dir, const char *file, const char *name, const char *os_name,
-                         const char *owner_uin, char id[20], char *err, size_t errlen);
+                         const char *owner_uin, const char *region, char id[20], char *err, size_t errlen);
 void keypair_register(void);
 void operator_hosts_register(void); /* operator_hosts.c: DescribeOperatorHosts (the operator only) */
 void instance_register(void);

@@ -127,9 +127,10 @@ static int describe_instances(struct api_ctx *ctx)
                 sg_ok |= values_contain(sgs, json_string_value(v));
         }
         json_decref(sgs);
-        if ((ids && !values_contain(ids, store_text(q, 0))) || !sg_ok || !filter_match(ctx, "zone", store_text(q, 1)) ||
-            !filter_match(ctx, "project-id", project) || !filter_match(ctx, "instance-id", store_text(q, 0)) ||
-            !filter_match(ctx, "uuid", store_text(q, 7)) || !filter_match(ctx, "instance-name", store_text(q, 5)) ||
+        if ((ids && !values_contain(ids, store_text(q, 0))) || !sg_ok || !api_zone_in_region(ctx, store_text(q, 1)) ||
+            !filter_match(ctx, "zone", store_text(q, 1)) || !filter_match(ctx, "project-id", project) ||
+            !filter_match(ctx, "instance-id", store_text(q, 0)) || !filter_match(ctx, "uuid", store_text(q, 7)) ||
+            !filter_match(ctx, "instance-name", store_text(q, 5)) ||
             !filter_match(ctx, "instance-charge-type", store_text(q, 6)) ||
             !filter_match(ctx, "instance-state", store_text(q, 8)) ||
             !filter_match(ctx, "private-ip-address", store_text(q, 17)) ||
@@ -156,7 +157,7 @@ static int describe_instances_status(struct api_ctx *ctx)
     int64_t offset = api_int(ctx, "Offset", 0), limit = api_int(ctx, "Limit", 20);
     struct store_stmt *q = store_query(
         ctx->store,
-        "SELECT instance_id, state FROM instances WHERE owner_uin = ? AND state != '" INSTANCE_TERMINATED "'"
+        "SELECT instance_id, state, zone FROM instances WHERE owner_uin = ? AND state != '" INSTANCE_TERMINATED "'"
         " ORDER BY rowid",
         "s", ctx->who.owner_uin);
     if (!q)
@@ -165,7 +166,7 @@ static int describe_instances_status(struct api_ctx *ctx)
     page_start(&pg, offset, limit);
     int rc;
     while ((rc = store_step(q)) == 1) {
-        if (ids && !values_contain(ids, store_text(q, 0)))
+        if ((ids && !values_contain(ids, store_text(q, 0))) || !api_zone_in_region(ctx, store_text(q, 2)))
             continue;
         if (page_take(&pg))
             json_array_append_new(
@@ -527,7 +528,7 @@ static int run_instances(struct api_ctx *ctx)
     }
     json_t *ids = json_array();
     int64_t now = time_now();
-    char *keys_text = json_dumps(l.key_ids ? l.key_ids : json_array(), JSON_COMPACT);
+    char *keys_text = l.key_ids ? json_dumps(l.key_ids, JSON_COMPACT) : strdup("[]");
     char *tags_text = json_dumps(l.tags, JSON_COMPACT);
     char *sgs_text = json_dumps(l.sgs, JSON_COMPACT);
     int rc = 0;

@@ -116,10 +116,11 @@ static int insert_key(struct api_ctx *ctx, const char *name, const char *public_
     if (!valid_key_name(name))
         return api_fail(ctx, E_INVALID_KEY_PAIR_NAME, "KeyName may contain only letters, digits and underscores.");
     random_id("skey-", key_id, 20);
-    int rc = store_exec(
-        ctx->store,
-        "INSERT INTO key_pairs (key_id, owner_uin, name, project_id, public_key, created) VALUES (?, ?, ?, ?, ?, ?)",
-        "sssisi", key_id, ctx->who.owner_uin, name, api_int(ctx, "ProjectId", 0), public_key, time_now());
+    int rc = store_exec(ctx->store,
+                        "INSERT INTO key_pairs (key_id, owner_uin, name, project_id, public_key, created, region)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        "sssisis", key_id, ctx->who.owner_uin, name, api_int(ctx, "ProjectId", 0), public_key,
+                        time_now(), ctx->region);
     if (rc == STORE_CONSTRAINT)
         return api_fail(ctx, E_INVALID_KEY_PAIR_NAME_DUPLICATE, "A key pair named `%s` already exists.", name);
     if (rc != 1)
@@ -189,8 +190,9 @@ static int describe_key_pairs(struct api_ctx *ctx)
     int64_t offset = api_int(ctx, "Offset", 0), limit = api_int(ctx, "Limit", 20);
     struct store_stmt *q = store_query(ctx->store,
                                        "SELECT k.key_id, k.name, k.project_id, k.public_key, k.created"
-                                       " FROM key_pairs k WHERE k.owner_uin = ? ORDER BY k.created, k.key_id",
-                                       "s", ctx->who.owner_uin);
+                                       " FROM key_pairs k WHERE k.owner_uin = ? AND k.region = ?"
+                                       " ORDER BY k.created, k.key_id",
+                                       "ss", ctx->who.owner_uin, ctx->region);
     if (!q)
         return api_fail(ctx, E_INTERNAL_ERROR, "The key pairs are unavailable: %s", store_errmsg(ctx->store));
     struct page pg;

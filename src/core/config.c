@@ -254,6 +254,17 @@ const struct region_conf *config_find_region(const struct config *c, const char 
     return NULL;
 }
 
+void config_zone_region(const struct config *c, const char *zone, char out[64])
+{
+    for (int i = 0; c && zone && i < c->nregions; i++)
+        for (int j = 0; j < c->regions[i].nzones; j++)
+            if (strcmp(c->regions[i].zones[j].zone, zone) == 0) {
+                snprintf(out, 64, "%s", c->regions[i].region);
+                return;
+            }
+    zone_region(zone ? zone : "", out);
+}
+
 void zone_region(const char *zone, char out[64])
 {
     snprintf(out, 64, "%s", zone);

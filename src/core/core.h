@@ -135,6 +135,9 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen);
 const struct region_conf *config_find_region(const struct config *c, const char *region);
 /* The region a zone name is in: "ap-guangzhou-3" is in "ap-guangzhou". */
 void zone_region(const char *zone, char out[64]);
+/* The configured region that lists zone (the one owner of the zone -> region fact); a zone no
+ * region lists (or c NULL) falls back to zone_region's naming rule. */
+void config_zone_region(const struct config *c, const char *zone, char out[64]);
 
 /* process.c: runs argv (no shell); stdin from input (may be NULL), stdout into out (may be NULL);
  * 0 if the exit status is 0, else -1 with the command and its stderr in err. */

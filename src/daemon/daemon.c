@@ -73,6 +73,11 @@ int daemon_open_data(const struct config *cfg, struct store **out, char *err, si
         store_close(s);
         return -1;
     }
+    if (compute_regions_backfill(s, cfg->region) != 0) {
+        snprintf(err, errlen, "cannot record the region of earlier key pairs: %s", store_errmsg(s));
+        store_close(s);
+        return -1;
+    }
     daemon_register_services();
     *out = s;
     return 0;

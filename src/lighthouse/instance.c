@@ -452,7 +452,7 @@ static int describe_instances(struct api_ctx *ctx)
         json_t *cvm = json_object_get(by_cvm, set[i].cvm_id);
         if (!cvm) /* terminated: cvm no longer lists it */
             continue;
-        if (json_array_size(ids) && !values_contain(ids, set[i].id))
+        if ((json_array_size(ids) && !values_contain(ids, set[i].id)) || !api_zone_in_region(ctx, set[i].zone))
             continue;
         json_t *j = instance_json(ctx, &set[i], cvm, json_object_get(by_eip, set[i].eip_id));
         const char *pub = json_string_value(json_array_get(json_object_get(j, "PublicAddresses"), 0));

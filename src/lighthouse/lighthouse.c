@@ -22,7 +22,7 @@ static int on_billing(struct store *s, const char *id, const char *action)
     struct api_ctx ctx;
     memset(&ctx, 0, sizeof ctx);
     char region[64];
-    zone_region(in.zone, region);
+    config_zone_region(NULL, in.zone, region); /* billing's hook has no config: the naming rule */
     ctx.store = s;
     ctx.request_id = "billing";
     ctx.region = region;

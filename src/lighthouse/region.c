@@ -1,11 +1,13 @@
 /*
  * region: DescribeRegions and DescribeZones, from the configuration (the regions and zones cvm
- * answers too), in lighthouse's shapes.
+ * answers too), in lighthouse's shapes; and the region of a lighthouse instance (its zone's), for
+ * the request path's check (api/regions.c).
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "api/codes.h"
+#include "lighthouse/codes.h"
 #include "lighthouse/lighthouse_int.h"
 
 static int describe_regions(struct api_ctx *ctx)
@@ -47,4 +49,21 @@ static const struct action region_actions[] = {
     {"lighthouse", LIGHTHOUSE, "DescribeZones", describe_zones, p_zones, A_REGIONAL, NULL},
 };
 
-void lh_region_register(void) { api_register(region_actions, sizeof region_actions / sizeof region_actions[0]); }
+static int instance_region(struct api_ctx *ctx, const char *id, char region[64])
+{
+    struct lh_instance in;
+    int rc = lh_store_instance_get(ctx->store, ctx->who.owner_uin, id, &in);
+    if (rc == 1)
+        config_zone_region(ctx->config, in.zone, region);
+    return rc < 0 ? -1 : rc;
+}
+
+static const struct regional_kind lh_kinds[] = {
+    {"lighthouse", "instance", "instance", E_LH_INSTANCE_NOT_FOUND, instance_region},
+};
+
+void lh_region_register(void)
+{
+    api_register(region_actions, sizeof region_actions / sizeof region_actions[0]);
+    api_register_regional(lh_kinds, sizeof lh_kinds / sizeof lh_kinds[0]);
+}

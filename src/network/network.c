@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "api/codes.h"
+#include "network/codes.h"
 #include "network/network_int.h"
 
 static const struct migration network_migrations[] = {
@@ -67,8 +68,53 @@ int network_migrate(struct store *s, char *err, size_t errlen)
                          err, errlen);
 }
 
+/* The region of each regional vpc resource, for the request path (api/regions.c): VPCs,
+ * security groups and EIPs record theirs; a subnet is in its VPC's. */
+static int row_region(struct api_ctx *ctx, const char *sql, const char *id, char region[64])
+{
+    struct store_stmt *q = store_query(ctx->store, sql, "ss", id, ctx->who.owner_uin);
+    if (!q)
+        return -1;
+    int rc = store_step(q);
+    if (rc == 1)
+        snprintf(region, 64, "%s", store_text(q, 0));
+    store_done(q);
+    return rc < 0 ? -1 : rc;
+}
+
+static int vpc_region(struct api_ctx *ctx, const char *id, char region[64])
+{
+    return row_region(ctx, "SELECT region FROM vpcs WHERE vpc_id = ? AND owner_uin = ?", id, region);
+}
+
+static int subnet_region(struct api_ctx *ctx, const char *id, char region[64])
+{
+    return row_region(ctx,
+                      "SELECT v.region FROM subnets s JOIN vpcs v ON v.vpc_id = s.vpc_id"
+                      " WHERE s.subnet_id = ? AND s.owner_uin = ?",
+                      id, region);
+}
+
+static int sg_region(struct api_ctx *ctx, const char *id, char region[64])
+{
+    return row_region(ctx, "SELECT region FROM security_groups WHERE sg_id = ? AND owner_uin = ?", id, region);
+}
+
+static int address_region(struct api_ctx *ctx, const char *id, char region[64])
+{
+    return row_region(ctx, "SELECT region FROM addresses WHERE address_id = ? AND owner_uin = ?", id, region);
+}
+
+static const struct regional_kind vpc_kinds[] = {
+    {"vpc", "vpc", "VPC", E_RESOURCE_NOT_FOUND, vpc_region},
+    {"vpc", "subnet", "subnet", E_RESOURCE_NOT_FOUND, subnet_region},
+    {"vpc", "sg", "security group", E_RESOURCE_NOT_FOUND, sg_region},
+    {"vpc", "eip", "address", E_INVALID_ADDRESS_ID_NOT_FOUND, address_region},
+};
+
 void network_register(void)
 {
+    api_register_regional(vpc_kinds, sizeof vpc_kinds / sizeof vpc_kinds[0]);
     api_register(vpc_actions, vpc_action_count);
     api_register(security_group_actions, security_group_action_count);
     api_register(address_actions, address_action_count);

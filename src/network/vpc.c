@@ -154,7 +154,7 @@ static int create_vpc(struct api_ctx *ctx)
     if (vpc_create(ctx->store, ctx->who.owner_uin, ctx->region, name, cidr_text, 0, vpc_id) != 0)
         return net_store_failed(ctx);
     json_t *tags = net_tags(json_object_get(ctx->params, "Tags"));
-    char *tags_s = json_dumps(tags, JSON_COMPACT), *dns_s = json_dumps(dns ? dns : json_array(), JSON_COMPACT);
+    char *tags_s = json_dumps(tags, JSON_COMPACT), *dns_s = dns ? json_dumps(dns, JSON_COMPACT) : NULL;
     json_decref(tags);
     int rc = store_exec(ctx->store,
                         "UPDATE vpcs SET dns_servers = ?, domain_name = ?, multicast = ?, tags = ? WHERE vpc_id = ?",
