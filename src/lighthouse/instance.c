@@ -13,8 +13,8 @@
  * STARTING (LatestOperationState OPERATING) until its application answers: the control plane
  * asks on the public address when the instance is described (probe.c: an HTTP GET of the
  * manifest's ready_path, or a TCP connection for "tcp:PORT"), and records the first success (a
- * reset makes it wait again). The firewall opens app_port when
- * the instance is made or reset with an application blueprint.
+ * reset makes it wait again). The firewall opens app_port when the instance is made or reset
+ * with an application blueprint.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -299,7 +299,6 @@ static int create_instances(struct api_ctx *ctx)
 
 /* ---- DescribeInstances ---- */
 
-/* 1 when a TCP connection to ip:port is accepted within timeout_ms. */
 /* cvm's view of the instances named (InstanceSet keyed by cvm id) and their EIPs (AddressSet by id). */
 static int cvm_view(struct api_ctx *ctx, const struct lh_instance *set, int n, json_t **by_cvm, json_t **by_eip)
 {
