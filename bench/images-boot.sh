@@ -3,10 +3,11 @@
 # (the same machine yun uses: q35, TCG, direct kernel boot, virtio, 1 vCPU, 1 GiB, a qcow2 overlay) with
 # user-mode networking forwarding the application port, and prints the seconds from launching QEMU to
 # the application answering and the CPU seconds QEMU used until then (manifest.json ready_path: an HTTP path answering 200/30x, or tcp:PORT).
-# DIR defaults to build/images. No metadata service here: cloud-init finds no seed, which does not gate
+# DIR defaults to the shared image cache's built/ (docs/images.md), else build/images. No metadata service here: cloud-init finds no seed, which does not gate
 # the application. Compare with the RunInstances figures of tests/sdk/images_*.test.js.
 set -eu
-dir=build/images
+dir=${YUN_IMAGE_CACHE:-/var/cache/yun/images}/built
+[ -d "$dir" ] || dir=build/images
 [ -d "${1:-}" ] && { dir=$1; shift; }
 [ $# -gt 0 ] || set -- debian wordpress lamp postgresql gitserver
 tmp=$(mktemp -d)

@@ -1,7 +1,8 @@
 /*
  * admin_images: yun admin images --data DIR build NAME | list. Blueprint images are built by
  * images/recipes/NAME.sh (sharing images/lib/base.sh) into DATA/images/NAME; a build whose recipe
- * hash matches the repository's cache (build/images/NAME) is hard-linked from it, not rebuilt. The
+ * hash matches the shared cache's copy (image_cache below: CACHE/built/NAME) is hard-linked from
+ * it, not rebuilt. The
  * result is registered in the compute images table as the PUBLIC_IMAGE with builtin = NAME, written
  * straight to the store (SQLite WAL, safe beside a running yund): DescribeImages shows it and
  * RunInstances boots it at once. Progress: the recipe's "yun-image: phase I/N: TEXT" lines, with the
@@ -23,6 +24,8 @@
 #include "compute/compute.h"
 #include "daemon/daemon.h"
 
+#define YUN_IMAGE_CACHE_DEFAULT "/var/cache/yun/images"
+
 /* The repository (or install) directory: the binary lives in DIR/build/yun. */
 static int repo_dir(char *out, size_t len)
 {
@@ -36,6 +39,25 @@ static int repo_dir(char *out, size_t len)
     if (realpath(out, real))
         snprintf(out, len, "%s", real);
     return 0;
+}
+
+/* The shared image cache: the .debs, the kernel package, the base tarball (CACHE/) and the built
+ * images every data dir links (CACHE/built/NAME). Outside the clone so that a fresh clone on the
+ * same machine reuses it: $YUN_IMAGE_CACHE, else /var/cache/yun/images when it can be made and
+ * written (root), else the clone's own build/images/cache with the built images in build/images. */
+static void image_cache(const char *repo, char *cache, size_t clen, char *built, size_t blen)
+{
+    const char *env = getenv("YUN_IMAGE_CACHE");
+    if (env && env[0]) {
+        snprintf(cache, clen, "%s", env);
+        snprintf(built, blen, "%s/built", env);
+    } else if (mkdir_p(YUN_IMAGE_CACHE_DEFAULT, 0755) == 0 && access(YUN_IMAGE_CACHE_DEFAULT, W_OK) == 0) {
+        snprintf(cache, clen, "%s", YUN_IMAGE_CACHE_DEFAULT);
+        snprintf(built, blen, "%s/built", YUN_IMAGE_CACHE_DEFAULT);
+    } else {
+        snprintf(cache, clen, "%s/build/images/cache", repo);
+        snprintf(built, blen, "%s/build/images", repo);
+    }
 }
 
 static int name_ok(const char *name)
@@ -107,9 +129,10 @@ static int build(int argc, char **argv, const char *name)
         store_close(s);
         return 1;
     }
-    char cache[PATH_MAX + 32];
-    snprintf(cache, sizeof cache, "%s/build/images/cache", repo);
-    printf("building image %s (%s, log %s)\n", name, recipe, logpath);
+    char cache[PATH_MAX + 32], built[PATH_MAX + 32], seed[2 * PATH_MAX];
+    image_cache(repo, cache, sizeof cache, built, sizeof built);
+    snprintf(seed, sizeof seed, "%s/%s", built, name);
+    printf("building image %s (%s, cache %s, log %s)\n", name, recipe, cache, logpath);
     fflush(stdout);
     double t0 = now_s();
     pid_t pid = fork();
@@ -118,7 +141,9 @@ static int build(int argc, char **argv, const char *name)
         dup2(fds[1], 2);
         close(fds[0]);
         close(fds[1]);
-        setenv("YUN_IMAGE_CACHE", getenv("YUN_IMAGE_CACHE") ? getenv("YUN_IMAGE_CACHE") : cache, 1);
+        setenv("YUN_IMAGE_CACHE", cache, 1);
+        if (!getenv("YUN_IMAGE_SEED"))
+            setenv("YUN_IMAGE_SEED", seed, 1);
         execl(recipe, recipe, out, (char *)NULL);
         fprintf(stderr, "exec %s: %s\n", recipe, strerror(errno));
         _exit(127);

@@ -11,9 +11,10 @@
  *
  * Readiness: a PURE_OS instance is RUNNING when its cvm instance is. An APP_OS instance stays
  * STARTING (LatestOperationState OPERATING) until its application answers: the control plane
- * connects to the blueprint's app_port on the public address when the instance is described,
- * and records the first success (a reset makes it wait again). The firewall opens app_port when
- * the instance is made or reset with an application blueprint.
+ * asks on the public address when the instance is described (probe.c: an HTTP GET of the
+ * manifest's ready_path, or a TCP connection for "tcp:PORT"), and records the first success (a
+ * reset makes it wait again). The firewall opens app_port when the instance is made or reset
+ * with an application blueprint.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -24,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "api/codes.h"
@@ -297,29 +299,6 @@ static int create_instances(struct api_ctx *ctx)
 
 /* ---- DescribeInstances ---- */
 
-/* 1 when a TCP connection to ip:port is accepted within timeout_ms. */
-static int port_answers(const char *ip, int port, int timeout_ms)
-{
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    if (port <= 0 || port > 65535 || inet_pton(AF_INET, ip, &a.sin_addr) != 1)
-        return 0;
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return 0;
-    int ok = 0;
-    if (connect(fd, (struct sockaddr *)&a, sizeof a) == 0)
-        ok = 1;
-    else if (errno == EINPROGRESS) {
-        struct pollfd p = {.fd = fd, .events = POLLOUT};
-        int err = 0;
-        socklen_t len = sizeof err;
-        if (poll(&p, 1, timeout_ms) == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0)
-            ok = 1;
-    }
-    close(fd);
-    return ok;
-}
-
 /* cvm's view of the instances named (InstanceSet keyed by cvm id) and their EIPs (AddressSet by id). */
 static int cvm_view(struct api_ctx *ctx, const struct lh_instance *set, int n, json_t **by_cvm, json_t **by_eip)
 {
@@ -357,7 +336,16 @@ static int cvm_view(struct api_ctx *ctx, const struct lh_instance *set, int n, j
 
 static const char *cvm_op_name(const char *op) { return !strcmp(op, "RunInstances") ? "CreateInstances" : op; }
 
-static json_t *instance_json(struct api_ctx *ctx, const struct lh_instance *in, json_t *cvm, json_t *eip)
+static int64_t mono_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* *probe_budget_ms: what is left of the request's time for readiness probes (probe.c) */
+static json_t *instance_json(struct api_ctx *ctx, const struct lh_instance *in, json_t *cvm, json_t *eip,
+                             int *probe_budget_ms)
 {
     struct lh_blueprint bp;
     int have_bp = lh_blueprint_find(ctx, in->blueprint_id, &bp) == 1;
@@ -372,7 +360,12 @@ static json_t *instance_json(struct api_ctx *ctx, const struct lh_instance *in, 
         state = "STOPPED";
     /* an application blueprint is starting until its application answers */
     if (have_bp && !strcmp(bp.type, LH_TYPE_APP) && !in->ready && !strcmp(state, "RUNNING") && bp.app_port > 0) {
-        if (ip && port_answers(ip, (int)bp.app_port, 300))
+        int64_t t0 = mono_ms();
+        int up = ip && lh_probe_app(in->id, in->latest_op_time, ip, &bp, *probe_budget_ms);
+        *probe_budget_ms -= (int)(mono_ms() - t0);
+        if (*probe_budget_ms < 0)
+            *probe_budget_ms = 0;
+        if (up)
             lh_store_instance_ready(ctx->store, in->id);
         else {
             state = "STARTING";
@@ -448,13 +441,14 @@ static int describe_instances(struct api_ctx *ctx)
     }
     struct page p;
     page_start(&p, api_int(ctx, "Offset", 0), api_int(ctx, "Limit", 20));
+    int probe_budget_ms = 500; /* readiness probes of the whole request; an unanswered one waits for the next */
     for (int i = 0; i < n; i++) {
         json_t *cvm = json_object_get(by_cvm, set[i].cvm_id);
         if (!cvm) /* terminated: cvm no longer lists it */
             continue;
         if ((json_array_size(ids) && !values_contain(ids, set[i].id)) || !api_zone_in_region(ctx, set[i].zone))
             continue;
-        json_t *j = instance_json(ctx, &set[i], cvm, json_object_get(by_eip, set[i].eip_id));
+        json_t *j = instance_json(ctx, &set[i], cvm, json_object_get(by_eip, set[i].eip_id), &probe_budget_ms);
         const char *pub = json_string_value(json_array_get(json_object_get(j, "PublicAddresses"), 0));
         const char *priv = json_string_value(json_array_get(json_object_get(j, "PrivateAddresses"), 0));
         if (!filter_match(ctx, "instance-id", set[i].id) || !filter_match(ctx, "instance-name", set[i].name) ||

@@ -75,6 +75,13 @@ int lh_call_as(struct api_ctx *ctx, const char *service, const char *action, jso
 int lh_blueprints(struct api_ctx *ctx, struct lh_blueprint **out, int *n);
 /* 1 found, 0 not (or not a blueprint), -1 error (set on ctx). */
 int lh_blueprint_find(struct api_ctx *ctx, const char *id, struct lh_blueprint *out);
+
+/* probe.c: 1 when the blueprint's application answers on ip (its manifest's ready_path: an HTTP GET
+ * of a path answered 2xx/3xx, or a TCP connection to "tcp:PORT"), waiting at most wait_ms (and
+ * never more than 250 ms); an unfinished probe stays in flight for the next call of the same
+ * instance and generation (its latest operation's time). */
+int lh_probe_app(const char *instance_id, int64_t generation, const char *ip, const struct lh_blueprint *bp,
+                 int wait_ms);
 json_t *lh_blueprint_json(const struct lh_blueprint *b);
 void lh_blueprint_register(void);
 

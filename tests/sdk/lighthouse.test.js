@@ -69,7 +69,7 @@ before(async () => {
   fs.writeFileSync(path.join(dir, "manifest.json"), JSON.stringify({
     name: "bigapp", blueprint_type: "APP_OS", display_name: "Big App", os_name: "Debian 12", platform: "DEBIAN",
     description: "a test application", required_memory_mib: 4096, required_disk_gib: 60, app_port: 8080,
-    ready_path: "/", scene: "website", version: "1.0",
+    ready_path: "tcp:8080", scene: "website", version: "1.0",
   }));
   const sql = `INSERT INTO images (image_id, owner_uin, name, image_type, os_name, platform, architecture, size_gib,
     kernel, initrd, disk, state, source, created, description, builtin) VALUES ('img-bigapp01', '', 'bigapp',
