@@ -124,6 +124,12 @@ int compute_meter(struct store *s, const char *instance_id);
 void compute_usage_register(void);
 /* Terminates every instance holding resources on host_id (a reclaimed CDH), in the caller's transaction. */
 int compute_release_on_host(struct store *s, const char *host_id, const char *reason);
+
+/* ClientToken idempotence (client_token.c): the ids an earlier call of the account with this token made (NULL:
+ * none), and recording a first use in the caller's transaction. scope names the action ("" for RunInstances). */
+json_t *client_token_ids(struct store *s, const char *owner_uin, const char *scope, const char *token);
+int client_token_record(struct store *s, const char *owner_uin, const char *scope, const char *token, json_t *ids,
+                        int64_t now);
 /* Moves an instance from `from` (NULL = whatever it is) to state; 0 done, 1 it was no longer in `from`, -1 error. */
 int instance_set_state(struct store *s, const char *instance_id, const char *from, const char *state,
                        const char *op_state, const char *reason);

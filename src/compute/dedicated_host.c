@@ -68,6 +68,14 @@ static int allocate_hosts(struct api_ctx *ctx)
     int64_t count = api_int(ctx, "HostCount", 1);
     json_t *prepay = json_object_get(ctx->params, "HostChargePrepaid");
     int prepaid = !strcmp(charge, "PREPAID");
+    const char *token = api_str(ctx, "ClientToken", NULL);
+    if (token) {
+        json_t *ids = client_token_ids(ctx->store, ctx->who.owner_uin, "AllocateHosts", token);
+        if (ids) { /* a retry of a call that was made: the same hosts, nothing bought twice */
+            json_object_set_new(ctx->out, "HostIdSet", ids);
+            return 0;
+        }
+    }
     const struct region_conf *r = config_find_region(ctx->config, ctx->region);
     int zone_ok = 0;
     for (int i = 0; r && i < r->nzones; i++)
@@ -162,6 +170,9 @@ static int allocate_hosts(struct api_ctx *ctx)
         json_array_append_new(ids, json_string(id));
     }
     free(tags_text);
+    if (rc == 0 && token &&
+        client_token_record(ctx->store, ctx->who.owner_uin, "AllocateHosts", token, ids, time_now()) != 0)
+        rc = api_fail(ctx, E_INTERNAL_ERROR, "The client token could not be recorded: %s", store_errmsg(ctx->store));
     if (rc != 0) {
         json_decref(ids);
         return -1;

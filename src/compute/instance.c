@@ -467,12 +467,7 @@ static int run_instances(struct api_ctx *ctx)
     int64_t count = api_int(ctx, "InstanceCount", 1);
     const char *token = api_str(ctx, "ClientToken", NULL);
     if (token) {
-        struct store_stmt *q =
-            store_query(ctx->store, "SELECT instance_ids FROM client_tokens WHERE owner_uin = ? AND token = ?", "ss",
-                        ctx->who.owner_uin, token);
-        int rc = q ? store_step(q) : -1;
-        json_t *ids = rc == 1 ? json_loads(store_text(q, 0), 0, NULL) : NULL;
-        store_done(q);
+        json_t *ids = client_token_ids(ctx->store, ctx->who.owner_uin, "", token);
         if (ids) { /* the same token returns the same instances, whatever else changed */
             json_object_set_new(ctx->out, "InstanceIdSet", ids);
             return 0;
@@ -632,17 +627,9 @@ static int run_instances(struct api_ctx *ctx)
         ctx->discard = 1;
         return 0;
     }
-    if (token) {
-        char *text = json_dumps(ids, JSON_COMPACT);
-        int trc = store_exec(ctx->store,
-                             "INSERT INTO client_tokens (owner_uin, token, instance_ids, created) VALUES (?, ?, ?, ?)",
-                             "sssi", ctx->who.owner_uin, token, text, now);
-        free(text);
-        if (trc != 1) {
-            json_decref(ids);
-            return api_fail(ctx, E_INTERNAL_ERROR, "The client token could not be recorded: %s",
-                            store_errmsg(ctx->store));
-        }
+    if (token && client_token_record(ctx->store, ctx->who.owner_uin, "", token, ids, now) != 0) {
+        json_decref(ids);
+        return api_fail(ctx, E_INTERNAL_ERROR, "The client token could not be recorded: %s", store_errmsg(ctx->store));
     }
     snprintf(ctx->resource, sizeof ctx->resource, "qcs::cvm:%s:uin/%s:instance/%s", ctx->region, ctx->who.owner_uin,
              json_string_value(json_array_get(ids, 0)));

@@ -70,8 +70,11 @@ test("the operator makes the host sellable as a dedicated host; the change is au
 
 test("AllocateHosts reserves the whole host for A, paid through billing; there is no second one", async () => {
   const before = (await d.billing(a).DescribeAccountBalance({})).Balance;
-  const r = await cvmA.AllocateHosts({ Placement: { Zone: ZONE }, HostChargeType: "PREPAID", HostChargePrepaid: { Period: 1 },
-    HostType: "HS1" });
+  const buy = { Placement: { Zone: ZONE }, HostChargeType: "PREPAID", HostChargePrepaid: { Period: 1 }, HostType: "HS1",
+    ClientToken: "alloc-retry-1" };
+  const r = await cvmA.AllocateHosts(buy);
+  // a client's retry with the same token gets the same host and pays nothing more
+  assert.deepEqual((await cvmA.AllocateHosts(buy)).HostIdSet, r.HostIdSet);
   assert.equal(r.HostIdSet.length, 1);
   hostId = r.HostIdSet[0];
   assert.match(hostId, /^host-[a-z0-9]{8}$/);
