@@ -120,7 +120,14 @@ struct api_ctx {
     void (*after_commit)(void); /* runs once the action's changes are committed (e.g. wake a controller) */
     int discard;                /* success, but roll back what the handler wrote (DryRun) */
     char reason[256];           /* for the audit record: the service control policy that decided */
+    /* The product on whose behalf a handler runs another product's action row (lighthouse runs cvm's and vpc's);
+     * NULL on the wire. What is made that way is that product's: its own calls see it, the wire does not
+     * (api_sold_by, and region_of answering 2). */
+    const char *sold_by;
 };
+
+/* The seller a resource made by this request records ("" when the customer made it through the wire). */
+static inline const char *api_sold_by(const struct api_ctx *ctx) { return ctx->sold_by ? ctx->sold_by : ""; }
 
 typedef int (*action_fn)(struct api_ctx *ctx);
 
@@ -177,7 +184,7 @@ struct regional_kind {
     const char *what;           /* for the message: "instance" */
     const char *not_found;      /* the service's code for an unknown id: "InvalidInstanceId.NotFound" */
     /* 1 with region set (the caller's resource), 0 not the caller's or unknown (the handler
-     * answers), -1 store error */
+     * answers), 2 the caller's but another product's to manage (sold through it: not found here), -1 store error */
     int (*region_of)(struct api_ctx *ctx, const char *id, char region[64]);
 };
 void api_register_regional(const struct regional_kind *kinds, int n);

@@ -78,6 +78,8 @@ int api_region_check(struct api_ctx *ctx, json_t *resources)
         int rc = k->region_of(ctx, id, region);
         if (rc < 0)
             return api_fail(ctx, E_INTERNAL_ERROR, "The %s `%s` could not be looked up.", k->what, id);
+        if (rc == 2)
+            return api_fail(ctx, k->not_found, "The %s `%s` does not exist.", k->what, id);
         if (rc == 1 && strcmp(region, ctx->region) != 0)
             return api_fail(ctx, k->not_found, "The %s `%s` does not exist in region %s.", k->what, id, ctx->region);
     }

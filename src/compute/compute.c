@@ -63,6 +63,8 @@ static const struct migration compute_migrations[] = {
     {5, "ALTER TABLE images ADD COLUMN cmdline TEXT NOT NULL DEFAULT '';"
         "ALTER TABLE images ADD COLUMN min_memory_mib INTEGER NOT NULL DEFAULT 0;"
         "ALTER TABLE images ADD COLUMN manifest TEXT NOT NULL DEFAULT '';"},
+    /* instances another product sells (lighthouse): only that product sees and drives them */
+    {6, "ALTER TABLE instances ADD COLUMN sold_by TEXT NOT NULL DEFAULT '';"},
 };
 
 /* Regions (a chain of its own): key pairs and private images are regional and record theirs;

@@ -106,8 +106,8 @@ static int describe_instances(struct api_ctx *ctx)
         ctx->store,
         "SELECT " INSTANCE_COLUMNS ", (SELECT os_name FROM images m WHERE m.image_id = i.image_id),"
         " (SELECT h.pool_id FROM hosts h WHERE h.host_id = i.host_id AND h.pool = '" HOST_POOL_DEDICATED_NAME "')"
-        " FROM instances i WHERE owner_uin = ? AND state != '" INSTANCE_TERMINATED "' ORDER BY rowid",
-        "s", ctx->who.owner_uin);
+        " FROM instances i WHERE owner_uin = ? AND sold_by = ? AND state != '" INSTANCE_TERMINATED "' ORDER BY rowid",
+        "ss", ctx->who.owner_uin, api_sold_by(ctx));
     if (!q)
         return api_fail(ctx, E_INTERNAL_ERROR, "The instances are unavailable: %s", store_errmsg(ctx->store));
     struct page pg;
@@ -155,11 +155,11 @@ static int describe_instances_status(struct api_ctx *ctx)
 {
     json_t *ids = json_object_get(ctx->params, "InstanceIds");
     int64_t offset = api_int(ctx, "Offset", 0), limit = api_int(ctx, "Limit", 20);
-    struct store_stmt *q = store_query(
-        ctx->store,
-        "SELECT instance_id, state, zone FROM instances WHERE owner_uin = ? AND state != '" INSTANCE_TERMINATED "'"
-        " ORDER BY rowid",
-        "s", ctx->who.owner_uin);
+    struct store_stmt *q =
+        store_query(ctx->store,
+                    "SELECT instance_id, state, zone FROM instances WHERE owner_uin = ? AND sold_by = ?"
+                    " AND state != '" INSTANCE_TERMINATED "' ORDER BY rowid",
+                    "ss", ctx->who.owner_uin, api_sold_by(ctx));
     if (!q)
         return api_fail(ctx, E_INTERNAL_ERROR, "The instances are unavailable.");
     struct page pg;
@@ -563,16 +563,16 @@ static int run_instances(struct api_ctx *ctx)
             "INSERT INTO instances (instance_id, owner_uin, uuid, zone, host_id, instance_type, cpu, memory_gib,"
             " image_id, name, hostname, charge_type, state, latest_op, latest_op_state, latest_op_request,"
             " private_ip, mac, system_disk_size, system_disk_type, system_disk_id, key_ids, password_hash,"
-            " user_data, tags, project_id, security_groups, created, updated, vpc_id, subnet_id)"
+            " user_data, tags, project_id, security_groups, created, updated, vpc_id, subnet_id, sold_by)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '" INSTANCE_PENDING
             "', 'RunInstances', 'OPERATING', ?, ?, ?, ?, ?, ?,"
-            " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            "ssssssiisssssssissssbsisiiss", id, ctx->who.owner_uin, uuid, l.zone, hosts[placed[i]].host_id,
+            " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "ssssssiisssssssissssbsisiisss", id, ctx->who.owner_uin, uuid, l.zone, hosts[placed[i]].host_id,
             l.type->name, (int64_t)l.type->cpu, (int64_t)l.type->memory_gib, l.image_id, name,
             l.hostname ? l.hostname : id, l.charge, ctx->request_id, ip, mac, l.disk_size, l.disk_type, disk_id,
             keys_text, l.password_hash[0] ? l.password_hash : NULL,
             ud_sealed ? (const void *)ud_sealed : (const void *)"", ud_sealed_len, tags_text, l.project_id, sgs_text,
-            now, now, l.vpc_id, l.subnet_id);
+            now, now, l.vpc_id, l.subnet_id, api_sold_by(ctx));
         free(ud_sealed);
         if (inserted != 1) {
             rc = api_fail(ctx, E_INTERNAL_ERROR, "The instance could not be recorded: %s", store_errmsg(ctx->store));
@@ -584,7 +584,7 @@ static int run_instances(struct api_ctx *ctx)
             break;
         }
         /* an instance another product sells (lighthouse) is paid by that product's order */
-        if (prepaid && !api_has(ctx, "PaidBy")) {
+        if (prepaid && !ctx->sold_by) {
             const struct billing_item items[] = {{"v_cvm_cpu", l.type->family, l.type->cpu},
                                                  {"v_cvm_mem", l.type->family, l.type->memory_gib},
                                                  {"v_cvm_rootdisk", l.disk_type, l.disk_size}};

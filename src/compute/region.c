@@ -27,14 +27,17 @@ static int one_text(struct api_ctx *ctx, const char *sql, const char *id, char o
 
 static int instance_region(struct api_ctx *ctx, const char *id, char region[64])
 {
-    char zone[64];
-    int rc = one_text(ctx,
-                      "SELECT zone FROM instances WHERE instance_id = ? AND owner_uin = ?"
-                      " AND state != '" INSTANCE_TERMINATED "'",
-                      id, zone);
-    if (rc == 1)
-        config_zone_region(ctx->config, zone, region);
-    return rc;
+    struct store_stmt *q = store_query(ctx->store,
+                                       "SELECT zone, sold_by FROM instances WHERE instance_id = ? AND owner_uin = ?"
+                                       " AND state != '" INSTANCE_TERMINATED "'",
+                                       "ss", id, ctx->who.owner_uin);
+    int rc = q ? store_step(q) : -1;
+    if (rc == 1 && strcmp(store_text(q, 1), api_sold_by(ctx)) != 0)
+        rc = 2;
+    else if (rc == 1)
+        config_zone_region(ctx->config, store_text(q, 0), region);
+    store_done(q);
+    return rc < 0 ? -1 : rc;
 }
 
 static int keypair_region(struct api_ctx *ctx, const char *id, char region[64])

@@ -33,6 +33,7 @@ int lh_call_as(struct api_ctx *ctx, const char *service, const char *action, jso
     sub.message[0] = 0;
     sub.after_commit = NULL;
     sub.discard = 0;
+    sub.sold_by = "lighthouse"; /* what cvm and vpc make here is lighthouse's, not in their own views */
     int rc = a->handler(&sub);
     if (sub.after_commit) /* e.g. wake compute's controller once the rows are committed */
         ctx->after_commit = sub.after_commit;

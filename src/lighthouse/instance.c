@@ -185,9 +185,7 @@ static int create_one(struct api_ctx *ctx, const struct lh_bundle *b, const stru
     const char *init = json_string_value(json_object_get(json_object_get(ctx->params, "InitCommand"), "Content"));
     if (init) /* the guest's first-boot user data runs it */
         json_object_set_new(p, "UserData", json_string(init));
-    json_t *internal = json_pack("{s:s}", "PaidBy", "lighthouse");
-    rc = lh_call_as(ctx, "cvm", "RunInstances", p, internal, &out);
-    json_decref(internal);
+    rc = lh_call(ctx, "cvm", "RunInstances", p, &out); /* paid by the lighthouse order: cvm bills nothing */
     json_decref(p);
     if (rc)
         return -1;

@@ -66,7 +66,7 @@ int lh_store_token_put(struct store *s, const char *owner, const char *token, js
  * params is validated against the row's schema (borrowed); *out (may be NULL) receives the
  * response fields. 0, or -1 with the other service's code and message set on ctx. */
 int lh_call(struct api_ctx *ctx, const char *service, const char *action, json_t *params, json_t **out);
-/* The same with fields merged in after validation (RunInstances' PaidBy: the order is lighthouse's). */
+/* The same with fields merged in after validation (fields only another service may give, never from the wire). */
 int lh_call_as(struct api_ctx *ctx, const char *service, const char *action, json_t *params, json_t *internal,
                json_t **out);
 

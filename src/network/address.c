@@ -134,12 +134,13 @@ static int allocate_addresses(struct api_ctx *ctx)
         int ins = STORE_CONSTRAINT;
         for (int attempt = 0; attempt < 5 && ins == STORE_CONSTRAINT; attempt++) {
             random_id("eip-", id, sizeof id);
-            ins = store_exec(ctx->store,
-                             "INSERT INTO addresses (address_id, owner_uin, region, ip, name, status, charge_type,"
-                             " bandwidth, isp, tags, created) VALUES (?, ?, ?, ?, ?, 'UNBIND', ?, ?, ?, ?, ?)",
-                             "ssssssissi", id, ctx->who.owner_uin, ctx->region, ip, api_str(ctx, "AddressName", ""),
-                             charge, bandwidth, api_str(ctx, "InternetServiceProvider", "BGP"), tags_s ? tags_s : "[]",
-                             net_now_us());
+            ins = store_exec(
+                ctx->store,
+                "INSERT INTO addresses (address_id, owner_uin, region, ip, name, status, charge_type,"
+                " bandwidth, isp, tags, created, sold_by) VALUES (?, ?, ?, ?, ?, 'UNBIND', ?, ?, ?, ?, ?, ?)",
+                "ssssssissis", id, ctx->who.owner_uin, ctx->region, ip, api_str(ctx, "AddressName", ""), charge,
+                bandwidth, api_str(ctx, "InternetServiceProvider", "BGP"), tags_s ? tags_s : "[]", net_now_us(),
+                api_sold_by(ctx));
         }
         if (ins != 1 || address_meter(ctx->store, id) != 0)
             rc = net_store_failed(ctx);
@@ -184,10 +185,11 @@ static int describe_addresses(struct api_ctx *ctx)
         json_object_set_new(ctx->out, "AddressSet", json_array());
         return 0;
     }
-    struct store_stmt *q = store_query(
-        ctx->store,
-        "SELECT " ADDRESS_COLUMNS " FROM addresses WHERE owner_uin = ? AND region = ? ORDER BY created, address_id",
-        "ss", ctx->who.owner_uin, ctx->region);
+    struct store_stmt *q =
+        store_query(ctx->store,
+                    "SELECT " ADDRESS_COLUMNS " FROM addresses WHERE owner_uin = ? AND region = ? AND sold_by = ?"
+                    " ORDER BY created, address_id",
+                    "sss", ctx->who.owner_uin, ctx->region, api_sold_by(ctx));
     if (!q)
         return net_store_failed(ctx);
     struct page pg;

@@ -60,6 +60,10 @@ static const struct migration network_migrations[] = {
         " private_ip TEXT NOT NULL DEFAULT '', charge_type TEXT NOT NULL, bandwidth INTEGER NOT NULL,"
         " isp TEXT NOT NULL DEFAULT 'BGP', tags TEXT NOT NULL DEFAULT '[]', created INTEGER NOT NULL);"
         "CREATE INDEX addresses_owner ON addresses (owner_uin, region);"},
+    /* groups and addresses another product sells (a lighthouse firewall, its public address): only that product
+     * sees and changes them (api_sold_by) */
+    {2, "ALTER TABLE security_groups ADD COLUMN sold_by TEXT NOT NULL DEFAULT '';"
+        "ALTER TABLE addresses ADD COLUMN sold_by TEXT NOT NULL DEFAULT '';"},
 };
 
 int network_migrate(struct store *s, char *err, size_t errlen)
@@ -69,14 +73,17 @@ int network_migrate(struct store *s, char *err, size_t errlen)
 }
 
 /* The region of each regional vpc resource, for the request path (api/regions.c): VPCs,
- * security groups and EIPs record theirs; a subnet is in its VPC's. */
-static int row_region(struct api_ctx *ctx, const char *sql, const char *id, char region[64])
+ * security groups and EIPs record theirs; a subnet is in its VPC's. sold: the statement's second
+ * column is the product that sells the row (2 when it is not the request's, api_sold_by). */
+static int row_region(struct api_ctx *ctx, const char *sql, const char *id, char region[64], int sold)
 {
     struct store_stmt *q = store_query(ctx->store, sql, "ss", id, ctx->who.owner_uin);
     if (!q)
         return -1;
     int rc = store_step(q);
-    if (rc == 1)
+    if (rc == 1 && sold && strcmp(store_text(q, 1), api_sold_by(ctx)) != 0)
+        rc = 2;
+    else if (rc == 1)
         snprintf(region, 64, "%s", store_text(q, 0));
     store_done(q);
     return rc < 0 ? -1 : rc;
@@ -84,7 +91,7 @@ static int row_region(struct api_ctx *ctx, const char *sql, const char *id, char
 
 static int vpc_region(struct api_ctx *ctx, const char *id, char region[64])
 {
-    return row_region(ctx, "SELECT region FROM vpcs WHERE vpc_id = ? AND owner_uin = ?", id, region);
+    return row_region(ctx, "SELECT region FROM vpcs WHERE vpc_id = ? AND owner_uin = ?", id, region, 0);
 }
 
 static int subnet_region(struct api_ctx *ctx, const char *id, char region[64])
@@ -92,17 +99,19 @@ static int subnet_region(struct api_ctx *ctx, const char *id, char region[64])
     return row_region(ctx,
                       "SELECT v.region FROM subnets s JOIN vpcs v ON v.vpc_id = s.vpc_id"
                       " WHERE s.subnet_id = ? AND s.owner_uin = ?",
-                      id, region);
+                      id, region, 0);
 }
 
 static int sg_region(struct api_ctx *ctx, const char *id, char region[64])
 {
-    return row_region(ctx, "SELECT region FROM security_groups WHERE sg_id = ? AND owner_uin = ?", id, region);
+    return row_region(ctx, "SELECT region, sold_by FROM security_groups WHERE sg_id = ? AND owner_uin = ?", id, region,
+                      1);
 }
 
 static int address_region(struct api_ctx *ctx, const char *id, char region[64])
 {
-    return row_region(ctx, "SELECT region FROM addresses WHERE address_id = ? AND owner_uin = ?", id, region);
+    return row_region(ctx, "SELECT region, sold_by FROM addresses WHERE address_id = ? AND owner_uin = ?", id, region,
+                      1);
 }
 
 static const struct regional_kind vpc_kinds[] = {

@@ -586,8 +586,8 @@ static int create_security_group(struct api_ctx *ctx)
     json_t *tags = net_tags(json_object_get(ctx->params, "Tags"));
     char *tags_s = json_dumps(tags, JSON_COMPACT);
     json_decref(tags);
-    int rc = store_exec(ctx->store, "UPDATE security_groups SET tags = ? WHERE sg_id = ?", "ss", tags_s ? tags_s : "[]",
-                        sg_id);
+    int rc = store_exec(ctx->store, "UPDATE security_groups SET tags = ?, sold_by = ? WHERE sg_id = ?", "sss",
+                        tags_s ? tags_s : "[]", api_sold_by(ctx), sg_id);
     free(tags_s);
     struct store_stmt *q =
         rc == 1 ? store_query(ctx->store, "SELECT " SG_COLUMNS " FROM security_groups WHERE sg_id = ?", "s", sg_id)
@@ -625,9 +625,10 @@ static int describe_security_groups(struct api_ctx *ctx)
     struct store_stmt *q;
     char sql[256];
     snprintf(sql, sizeof sql,
-             "SELECT " SG_COLUMNS " FROM security_groups WHERE owner_uin = ? AND region = ? ORDER BY %s%s, sg_id",
+             "SELECT " SG_COLUMNS " FROM security_groups WHERE owner_uin = ? AND region = ? AND sold_by = ?"
+             " ORDER BY %s%s, sg_id",
              by_update ? "updated" : "created", desc ? " DESC" : ""); /* the store caches statements by their text */
-    q = store_query(ctx->store, sql, "ss", ctx->who.owner_uin, ctx->region);
+    q = store_query(ctx->store, sql, "sss", ctx->who.owner_uin, ctx->region, api_sold_by(ctx));
     if (!q)
         return net_store_failed(ctx);
     struct page pg;

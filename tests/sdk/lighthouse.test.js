@@ -45,13 +45,22 @@ function probe(ip, port, timeout = 3000) {
   });
 }
 
+/* One value of a query on the store (lighthouse's cvm instance, group and address are not in cvm's and vpc's
+ * own views, so the store says whether they exist). */
+function sqlValue(sql) {
+  const r = spawnSync("sqlite3", [path.join(d.dataDir, "yun.db"), sql], { encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout.trim();
+}
+
 /* Nothing of lighthouse's exists for the account: instances, guests, firewalls, addresses. */
 async function nothingCreated(acct, lh) {
   assert.equal((await lh.DescribeInstances({})).TotalCount, 0, "no lighthouse instance");
-  assert.equal((await acct.cvm.DescribeInstances({})).TotalCount, 0, "no cvm instance");
-  const groups = (await acct.vpc.DescribeSecurityGroups({})).SecurityGroupSet;
-  assert.equal(groups.filter((g) => g.SecurityGroupName.startsWith("lighthouse-")).length, 0, "no firewall group");
-  assert.equal((await acct.vpc.DescribeAddresses({})).TotalCount, 0, "no EIP");
+  assert.equal(sqlValue(`SELECT count(*) FROM instances WHERE owner_uin = '${acct.Uin}' AND state <> 'TERMINATED'`), "0",
+    "no cvm instance");
+  assert.equal(sqlValue(`SELECT count(*) FROM security_groups WHERE owner_uin = '${acct.Uin}' AND name LIKE 'lighthouse-%'`),
+    "0", "no firewall group");
+  assert.equal(sqlValue(`SELECT count(*) FROM addresses WHERE owner_uin = '${acct.Uin}'`), "0", "no EIP");
 }
 
 before(async () => {
@@ -230,6 +239,28 @@ test("CreateInstances with the tiny blueprint: RUNNING, reachable on its public 
   assert.ok(vpcs.some((v) => v.IsDefault), "a default VPC was made");
 });
 
+test("what lighthouse runs on is lighthouse's: cvm and vpc neither list nor touch it", async () => {
+  const cvmId = sqlValue(`SELECT cvm_instance_id FROM lighthouse_instances WHERE instance_id = '${id}'`);
+  const [sg, eip] = sqlValue(`SELECT security_group_id || ' ' || eip_id FROM lighthouse_instances WHERE instance_id = '${id}'`)
+    .split(" ");
+  assert.match(cvmId, /^ins-/);
+  assert.equal(sqlValue(`SELECT sold_by FROM instances WHERE instance_id = '${cvmId}'`), "lighthouse");
+  assert.equal((await a.cvm.DescribeInstances({})).TotalCount, 0, "not in cvm's list");
+  // by id it is unknown, as an instance of another region is
+  await rejectsWith(a.cvm.DescribeInstances({ InstanceIds: [cvmId] }), "InvalidInstanceId.NotFound");
+  assert.equal((await a.cvm.DescribeInstancesStatus({})).TotalCount, 0);
+  await rejectsWith(a.cvm.StopInstances({ InstanceIds: [cvmId] }), "InvalidInstanceId.NotFound");
+  await rejectsWith(a.cvm.TerminateInstances({ InstanceIds: [cvmId] }), "InvalidInstanceId.NotFound");
+  const groups = (await a.vpc.DescribeSecurityGroups({})).SecurityGroupSet;
+  assert.ok(!groups.some((g) => g.SecurityGroupId === sg), "the firewall is not a vpc security group");
+  await rejectsWith(a.vpc.DeleteSecurityGroup({ SecurityGroupId: sg }), "ResourceNotFound");
+  assert.equal((await a.vpc.DescribeAddresses({})).TotalCount, 0, "its public address is not a vpc EIP");
+  await rejectsWith(a.vpc.DisassociateAddress({ AddressId: eip }), "InvalidAddressId.NotFound");
+  await rejectsWith(a.vpc.ReleaseAddresses({ AddressIds: [eip] }), "InvalidAddressId.NotFound");
+  // and all of it still works: lighthouse sees its instance running
+  assert.equal((await lhA.DescribeInstances({ InstanceIds: [id] })).InstanceSet[0].InstanceState, "RUNNING");
+});
+
 test("the bill shows one prepaid lighthouse order with the bundle and the software components", async () => {
   const deals = await a.billing.DescribeDealsByCond({ StartTime: cam(a.since), EndTime: cam(now() + 60), Limit: 100 });
   assert.equal(deals.TotalCount, 1);
@@ -300,9 +331,9 @@ test("ModifyInstancesAttribute, denied actions; ResetInstance to an application 
   const rules = (await lhA.DescribeFirewallRules({ InstanceId: id })).FirewallRuleSet;
   assert.ok(rules.some((r) => r.Protocol === "TCP" && r.Port === "8080"), JSON.stringify(rules));
   // cvm has re-imaged and booted the guest (ssh answers) but the application is not up: STARTING
-  await waitFor(async () => (await a.cvm.DescribeInstances({})).InstanceSet[0],
-    (i) => i.LatestOperation === "ResetInstance" && i.LatestOperationState === "SUCCESS" && i.InstanceState === "RUNNING",
-    BOOT_MS, "cvm's reset done", 1000);
+  await waitFor(async () => sqlValue(`SELECT latest_op || ' ' || latest_op_state || ' ' || state FROM instances WHERE
+    instance_id = (SELECT cvm_instance_id FROM lighthouse_instances WHERE instance_id = '${id}')`),
+  (x) => x === "ResetInstance SUCCESS RUNNING", BOOT_MS, "cvm's reset done", 1000);
   await waitFor(async () => d.ssh(ip, key.PrivateKey, "echo again", { timeout: 20000 }),
     (x) => x.stdout.trim() === "again", BOOT_MS, "ssh after the reset", 2000);
   const starting = (await lhA.DescribeInstances({ InstanceIds: [id] })).InstanceSet[0];
@@ -345,7 +376,8 @@ test("TerminateInstances: gone, refunded, its address and firewall released", as
   await waitFor(async () => (await lhA.DescribeInstances({})).TotalCount, (n) => n === 0, 60000, "terminated", 1000);
   const afterBalance = Number((await a.billing.DescribeAccountBalance({})).Balance);
   assert.ok(afterBalance > before, `the unused part is refunded (${before} -> ${afterBalance})`);
-  await waitFor(async () => (await a.cvm.DescribeInstances({})).TotalCount, (n) => n === 0, 60000, "cvm instance gone", 1000);
+  await waitFor(async () => sqlValue(`SELECT count(*) FROM instances WHERE owner_uin = '${a.Uin}' AND state <> 'TERMINATED'`),
+    (n) => n === "0", 60000, "cvm instance gone", 1000);
   await nothingCreated(a, lhA);
   await rejectsWith(lhA.StartInstances({ InstanceIds: [id] }), "ResourceNotFound.InstanceIdNotFound");
 });
