@@ -47,11 +47,7 @@ function probe(ip, port, timeout = 3000) {
 
 /* One value of a query on the store (lighthouse's cvm instance, group and address are not in cvm's and vpc's
  * own views, so the store says whether they exist). */
-function sqlValue(sql) {
-  const r = spawnSync("sqlite3", [path.join(d.dataDir, "yun.db"), sql], { encoding: "utf8" });
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout.trim();
-}
+const sqlValue = (sql) => d.sql(sql).join("\n");
 
 /* Nothing of lighthouse's exists for the account: instances, guests, firewalls, addresses. */
 async function nothingCreated(acct, lh) {

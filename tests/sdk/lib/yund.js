@@ -298,6 +298,16 @@ class Daemon {
       "-o", "BatchMode=yes", "-o", "ConnectTimeout=5", "-o", "LogLevel=ERROR", `root@${ip}`, command], { timeout });
   }
 
+  /* The first column of a query's rows on the daemon's store (SQLite or PostgreSQL), one string per row:
+   * for checking what exists behind views that hide it. */
+  sql(query) {
+    const r = this.store
+      ? spawnSync("psql", ["-qAt", "-v", "ON_ERROR_STOP=1", this.store, "-c", query], { encoding: "utf8", timeout: 30000 })
+      : spawnSync("sqlite3", [path.join(this.dataDir, "yun.db"), query], { encoding: "utf8", timeout: 30000 });
+    assert.equal(r.status, 0, `${query}: ${r.stderr}${r.error || ""}`);
+    return r.stdout.split("\n").filter((l) => l !== "");
+  }
+
   audit(limit) {
     const args = ["audit"];
     if (limit) args.push("--limit", String(limit));
