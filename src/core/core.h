@@ -80,6 +80,9 @@ int aead_open(const uint8_t key[32], const char *aad, const uint8_t *in, size_t 
 enum rate_door { RATE_API, RATE_OBJECT, RATE_DOORS };
 void rate_init(enum rate_door door, int per_second, int burst); /* per_second 0 = no limit */
 int rate_allow(enum rate_door door, const char *key);           /* 1 = allowed */
+/* How many yund processes serve the region (1 or more): each process allows its share of every limit, so the
+ * region as a whole allows what the configuration says (src/daemon/peers.c keeps it current). */
+void rate_share(int processes);
 
 /* config.c: the daemon's configuration, parsed once. */
 struct zone_conf {

@@ -4,6 +4,11 @@
  * anonymous object request). Each table has a fixed size: keys hash into it and a collision just
  * shares a bucket, which errs on the strict side, so a flood from any number of keys or addresses
  * never grows memory. Striped locks keep worker threads from contending.
+ *
+ * Several yund processes serve one region on PostgreSQL, each with its own tables: each allows
+ * 1/N of the configured rate and burst (N the processes, rate_share), so behind a load balancer
+ * that spreads a client's requests the region allows what the configuration says, and a client
+ * pinned to one process gets less, never more (the strict side, as with collisions).
  */
 #include <pthread.h>
 #include <string.h>
@@ -26,6 +31,12 @@ struct door {
 };
 
 static struct door doors[RATE_DOORS];
+static _Atomic int share = 1;
+
+void rate_share(int processes)
+{
+    share = processes > 1 ? processes : 1;
+}
 
 void rate_init(enum rate_door door, int per_second, int burst_size)
 {
@@ -46,14 +57,18 @@ int rate_allow(enum rate_door door, const char *key)
     uint32_t h = hash_fnv1a(key) % BUCKETS;
     pthread_mutex_t *l = &d->locks[h % STRIPES];
     int64_t now = time_now_us();
+    int n = share;
+    double rate = d->rate / n, burst = d->burst / n;
+    if (burst < 1.0)
+        burst = 1.0;
     pthread_mutex_lock(l);
     struct bucket *b = &d->buckets[h];
     if (b->last_us == 0) {
-        b->tokens = d->burst;
+        b->tokens = burst;
     } else {
-        b->tokens += (double)(now - b->last_us) * d->rate / 1e6;
-        if (b->tokens > d->burst)
-            b->tokens = d->burst;
+        b->tokens += (double)(now - b->last_us) * rate / 1e6;
+        if (b->tokens > burst)
+            b->tokens = burst;
     }
     b->last_us = now;
     int ok = b->tokens >= 1.0;

@@ -261,6 +261,8 @@ int daemon_run(struct config *cfg)
     }
     if (market_start(cfg, err, sizeof err) != 0) /* deployments, under lease "market": resumes what was in flight */
         log_warn("%s", err);
+    if (peers_start(s) != 0) /* the other processes of the region: each limits its share */
+        log_warn("the other yund processes cannot be counted: rate limits stay per process");
     http_set_ready(srv, 1);
     const char *sid = json_string_value(json_object_get(creds, "SecretId"));
     const char *skey = json_string_value(json_object_get(creds, "SecretKey"));
@@ -291,6 +293,7 @@ int daemon_run(struct config *cfg)
     log_info("yund stopping (signal %d)", sig);
     http_set_ready(srv, 0);
     http_stop(srv);
+    peers_stop();
     market_stop();
     billing_stop();
     if (!cfg->no_host) {

@@ -11,5 +11,8 @@ int daemon_open_data(const struct config *cfg, struct store **out, char *err, si
 void daemon_register_services(void);
 /* Runs in the foreground until SIGTERM/SIGINT; returns the exit status. */
 int daemon_run(struct config *cfg);
+/* peers.c: keeps rate_share() at the number of yund processes on the store (PostgreSQL only). */
+int peers_start(struct store *s);
+void peers_stop(void);
 
 #endif

@@ -172,7 +172,9 @@ int lease_peers(struct store *s)
     char mine[64];
     snprintf(mine, sizeof mine, "%% pid %ld", (long)getpid());
     struct store_stmt *q = store_query(s,
-                                       "SELECT count(DISTINCT application_name) FROM pg_stat_activity WHERE datname = "
+                                       /* one session per lease and process: count the pids */
+                                       "SELECT count(DISTINCT substring(application_name from ' pid [0-9]+$'))"
+                                       " FROM pg_stat_activity WHERE datname = "
                                        "current_database() AND application_name LIKE 'yund-lease %' AND "
                                        "application_name NOT LIKE ?",
                                        "s", mine);
