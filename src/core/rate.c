@@ -33,10 +33,7 @@ struct door {
 static struct door doors[RATE_DOORS];
 static _Atomic int share = 1;
 
-void rate_share(int processes)
-{
-    share = processes > 1 ? processes : 1;
-}
+void rate_share(int processes) { share = processes > 1 ? processes : 1; }
 
 void rate_init(enum rate_door door, int per_second, int burst_size)
 {
