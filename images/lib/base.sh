@@ -165,8 +165,7 @@ EOF
     mounts_up
     in_root apt-get -q update
     chroot_install cloud-init openssh-server ca-certificates less procps
-    # no `apt-get clean`: the chroot's archive dir is the builder's shared .deb cache (bind mount), which the
-    # next recipe reuses; the image itself keeps none (its own dir under the mount is empty)
+    in_root apt-get -q clean
     rm -f "$R/usr/sbin/policy-rc.d" "$R/etc/resolv.conf"
     umount_all
     # yun's guest side: network from the kernel command line, cloud-init from the metadata service, first boot, ready
@@ -254,9 +253,9 @@ image_end() {
     [ -n "$M_NAME" ] || M_NAME=$NAME
     [ "$M_NAME" = "$NAME" ] || die "manifest name $M_NAME differs from the recipe's $NAME"
     phase "clean up"
+    in_root apt-get -q clean >/dev/null 2>&1 || true
     rm -f "$R/usr/sbin/policy-rc.d" "$R/etc/resolv.conf"
-    umount_all # the shared .deb cache stays for the next recipe; the image's own archive dir is empty
-    rm -f "$R"/var/cache/apt/archives/*.deb
+    umount_all
     rm -rf "$R"/var/lib/apt/lists/* "$R"/usr/share/doc/* "$R"/usr/share/man/* "$R"/var/log/*.log \
            "$R"/var/log/apt/* "$R"/tmp/* "$R"/var/tmp/* "$R"/var/lib/cloud/*
     rm -f "$R"/etc/ssh/ssh_host_*
