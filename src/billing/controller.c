@@ -172,6 +172,18 @@ int billing_start(const struct config *cfg, int test_clock, char *err, size_t er
     arrears_grace_s = cfg->arrears_grace_s;
     arrears_retention_s = cfg->arrears_retention_s;
     struct store *s = store_thread();
+    /* The business clock is the region's: a process may not start on another clock than the running ones'
+     * (one with --test-clock beside wall-time ones would move, or stop, everybody's). With nobody else
+     * running, this start decides. */
+    int64_t region_test = 0;
+    int peers = s ? lease_peers(s) : -1;
+    if (s && peers > 0 && billing_state_get(s, "test_clock", &region_test) == STORE_FOUND &&
+        !region_test != !test_clock) {
+        snprintf(err, errlen,
+                 "billing: the region's other %d yund process%s run%s %s --test-clock: start this one the same way",
+                 peers, peers == 1 ? "" : "es", peers == 1 ? "s" : "", region_test ? "with" : "without");
+        return -1;
+    }
     if (!s || billing_state_set(s, "test_clock", test_clock ? 1 : 0) != 0) {
         snprintf(err, errlen, "billing: %s", s ? store_errmsg(s) : "no store");
         return -1;

@@ -4,7 +4,8 @@
  * A key disabled through B is refused by A on its very next request (A had it cached); a state
  * change made through one is seen through the other; two processes racing for the last places of
  * a quota, or for the host's last vCPUs, never together take more than there is; a process that
- * starts beside the others leaves their uploads in progress alone.
+ * starts beside the others leaves their uploads in progress alone; one on another business clock
+ * (--test-clock or not) than the running ones is refused.
  */
 "use strict";
 const { test, before, after } = require("node:test");
@@ -102,4 +103,14 @@ test("a process starting beside others keeps their uploads in progress (DATA/obj
     await c.stop();
     fs.rmSync(partial, { force: true });
   }
+});
+
+test("a process on another business clock than the region's is refused at start, and changes nothing", { skip }, async () => {
+  const c = new Daemon({ config, dataDir: a.dataDir, port: await freePort(), store: a.store,
+    args: ["--no-host", "--test-clock", "--object-listen", `127.0.0.1:${await freePort()}`] });
+  await assert.rejects(c.start(), /run without --test-clock: start this one the same way/);
+  // the region's clock is still wall time: it does not move
+  const moved = a.run(["admin", "clock", "--advance", "1h", "--data", a.dataDir, "--store", a.store]);
+  assert.notEqual(moved.status, 0, "the clock of a wall-time region does not move");
+  assert.match(moved.stderr, /wall time/);
 });
