@@ -189,7 +189,7 @@ static void prepaid_view(struct api_ctx *ctx, json_t *j)
 static int add_system_disk(const struct instance_info *in, void *arg)
 {
     struct listing *l = arg;
-    if (!in->system_disk_id[0])
+    if (!in->system_disk_id[0] || in->sold_by[0]) /* a lighthouse instance's disk is lighthouse's */
         return 0;
     const char *charge = !strcmp(in->charge_type, "PREPAID") ? "PREPAID" : "POSTPAID_BY_HOUR";
     if (!matches(l, in->system_disk_id, in->name, in->system_disk_type, DISK_ATTACHED, in->instance_id, in->zone,
@@ -544,7 +544,7 @@ static int load_for(struct api_ctx *ctx, const char *disk_id, enum block_op op, 
         int sys = compute_system_disk_owner(ctx->store, ctx->who.owner_uin, disk_id, &in);
         if (sys < 0)
             return api_fail(ctx, E_INTERNAL_ERROR, "The disk `%s` could not be read.", disk_id);
-        if (sys == STORE_FOUND)
+        if (sys == STORE_FOUND && !in.sold_by[0])
             return api_fail(ctx, E_RESOURCE_UNAVAILABLE_NOT_PORTABLE, "`%s` is the system disk of %s; it cannot be %s.",
                             disk_id, in.instance_id,
                             op == BOP_RESIZE ? "resized with ResizeDisk" : "attached, detached or terminated");

@@ -12,7 +12,7 @@
 
 #define INFO_COLUMNS                                                                                                   \
     "instance_id, owner_uin, state, zone, name, charge_type, project_id, created, system_disk_id, system_disk_type,"   \
-    " system_disk_size"
+    " system_disk_size, sold_by"
 
 static void fill(struct store_stmt *q, struct instance_info *out)
 {
@@ -28,6 +28,7 @@ static void fill(struct store_stmt *q, struct instance_info *out)
     snprintf(out->system_disk_id, sizeof out->system_disk_id, "%s", store_text(q, 8));
     snprintf(out->system_disk_type, sizeof out->system_disk_type, "%s", store_text(q, 9));
     out->system_disk_size = store_int(q, 10);
+    snprintf(out->sold_by, sizeof out->sold_by, "%s", store_text(q, 11));
     snprintf(out->run_dir, sizeof out->run_dir, "%.480s/instances/%.24s", compute_env.data_dir, out->instance_id);
     snprintf(out->system_disk_path, sizeof out->system_disk_path, "%s/system.qcow2", out->run_dir);
 }

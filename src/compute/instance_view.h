@@ -24,6 +24,7 @@ struct instance_info {
     char system_disk_type[32];
     int64_t system_disk_size;   /* GiB */
     char system_disk_path[720]; /* run_dir/system.qcow2 */
+    char sold_by[24];           /* "" or the product that sells it (lighthouse): other products' views skip it */
 };
 
 /* STORE_FOUND (out filled), STORE_NOT_FOUND (no such live instance for owner_uin), STORE_ERROR.

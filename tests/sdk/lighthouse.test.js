@@ -253,6 +253,10 @@ test("what lighthouse runs on is lighthouse's: cvm and vpc neither list nor touc
   assert.equal((await a.vpc.DescribeAddresses({})).TotalCount, 0, "its public address is not a vpc EIP");
   await rejectsWith(a.vpc.DisassociateAddress({ AddressId: eip }), "InvalidAddressId.NotFound");
   await rejectsWith(a.vpc.ReleaseAddresses({ AddressIds: [eip] }), "InvalidAddressId.NotFound");
+  const disk = sqlValue(`SELECT system_disk_id FROM instances WHERE instance_id = '${cvmId}'`);
+  const disks = (await d.cbs(a).DescribeDisks({})).DiskSet;
+  assert.ok(!disks.some((x) => x.DiskId === disk || x.InstanceId === cvmId), "its system disk is not a cbs disk");
+  await rejectsWith(d.cbs(a).ResizeDisk({ DiskId: disk, DiskSize: 100 }), "InvalidDiskId.NotFound");
   // and all of it still works: lighthouse sees its instance running
   assert.equal((await lhA.DescribeInstances({ InstanceIds: [id] })).InstanceSet[0].InstanceState, "RUNNING");
 });
