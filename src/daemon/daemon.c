@@ -199,6 +199,13 @@ int daemon_run(struct config *cfg)
         fprintf(stderr, "yund: cannot restrict %s to its owner: %s\n", cfg->data_dir, strerror(errno));
         return 1;
     }
+    /* SQLite is one process's store: the caches that trust it (the identity key cache, the object
+     * store's hot rows) see only this process's writes, so a second process needs PostgreSQL */
+    if (cfg->no_host && !store_is_postgres(cfg->store)) {
+        fprintf(stderr, "yund: --no-host shares a region's store with other processes: it needs --store "
+                        "postgres://... (the embedded SQLite store serves one process)\n");
+        return 1;
+    }
     char lockpath[1100];
     snprintf(lockpath, sizeof lockpath, "%s/yund.lock", cfg->data_dir);
     /* an API-only process shares the host's data directory (its master key) and touches no file in it */

@@ -431,7 +431,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     return MHD_YES;
 }
 
-int object_migrate(struct store *s, char *err, size_t errlen) { return meta_migrate(s, err, errlen); }
+int object_migrate(struct store *s, char *err, size_t errlen)
+{
+    /* hotrows keeps rows of these tables while none changes (the meter's and the collector's
+     * bookkeeping changes nothing a GET reads) */
+    static const char *const bookkeeping[] = {"obj_usage", "obj_garbage", NULL};
+    store_watch("obj_", bookkeeping);
+    return meta_migrate(s, err, errlen);
+}
 
 struct object_gateway *object_gateway_start(const struct config *cfg, char *err, size_t errlen)
 {

@@ -380,8 +380,8 @@ void op_delete_bucket_lifecycle(struct rq *r)
 void lifecycle_header(struct rq *r, const char *bucket_id, int64_t mtime_ms, int64_t size, const char *tags)
 {
     char *doc = NULL;
-    /* in a GET's read transaction, the bucket row of the same snapshot tells if there is any document */
-    if (!r->key || (r->read_txn && r->b.no_config && strcmp(bucket_id, r->b.id) == 0) ||
+    /* in a GET, the bucket row of the same snapshot tells if there is any document */
+    if (!r->key || (r->snapshot && r->b.no_config && strcmp(bucket_id, r->b.id) == 0) ||
         meta_bucket_config(bucket_id, "lifecycle", &doc) != 1)
         return;
     struct lc_config c;

@@ -157,34 +157,66 @@ void end_read_txn(struct rq *r)
 
 /* ---------------------------------------------------------------- buckets */
 
+/* The columns bucket_fill reads, in its order (named by table: they are read beside other tables'). */
+#define BUCKET_COLUMNS                                                                                                 \
+    "obj_buckets.name, obj_buckets.owner_uin, obj_buckets.app_id, obj_buckets.region, obj_buckets.acl,"                \
+    " obj_buckets.created, obj_buckets.objects, obj_buckets.bytes, obj_buckets.quota_objects,"                         \
+    " obj_buckets.quota_bytes, obj_buckets.bucket_id, obj_buckets.public_block, obj_buckets.versioning,"               \
+    " (SELECT COUNT(*) FROM obj_bucket_config c WHERE c.bucket_id = obj_buckets.bucket_id)"
+#define BUCKET_NCOLUMNS 14
+
+static void bucket_fill(struct store_stmt *q, struct bucket *b)
+{
+    str_copy(b->name, sizeof b->name, store_text(q, 0));
+    str_copy(b->owner_uin, sizeof b->owner_uin, store_text(q, 1));
+    str_copy(b->app_id, sizeof b->app_id, store_text(q, 2));
+    str_copy(b->region, sizeof b->region, store_text(q, 3));
+    str_copy(b->acl, sizeof b->acl, store_text(q, 4));
+    b->created = store_int(q, 5);
+    b->objects = store_int(q, 6);
+    b->bytes = store_int(q, 7);
+    b->quota_objects = store_int(q, 8);
+    b->quota_bytes = store_int(q, 9);
+    str_copy(b->id, sizeof b->id, store_text(q, 10));
+    str_copy(b->public_block, sizeof b->public_block, store_is_null(q, 11) ? "" : store_text(q, 11));
+    str_copy(b->versioning, sizeof b->versioning, store_text(q, 12));
+    b->no_config = store_int(q, 13) == 0;
+}
+
 /* 1 found, 0 not, -1 error (not recorded). */
 int load_bucket(const char *name, struct bucket *b)
 {
     struct store_stmt *q =
-        store_query(store_thread(),
-                    "SELECT name, owner_uin, app_id, region, acl, created, objects, bytes,"
-                    " quota_objects, quota_bytes, bucket_id, public_block, versioning,"
-                    " (SELECT COUNT(*) FROM obj_bucket_config c WHERE c.bucket_id = obj_buckets.bucket_id)"
-                    " FROM obj_buckets WHERE name = ?",
-                    "s", name);
+        store_query(store_thread(), "SELECT " BUCKET_COLUMNS " FROM obj_buckets WHERE name = ?", "s", name);
     if (!q)
         return -1;
     int rc = store_step(q);
+    if (rc == 1)
+        bucket_fill(q, b);
+    store_done(q);
+    return rc < 0 ? -1 : rc;
+}
+
+/* The bucket's row and its key's current version (a delete marker included) in one statement, so
+ * one snapshot without a transaction around it. 1 bucket found (*object 1 with *o filled, objrow_free
+ * it, or 0), 0 no bucket, -1 error (not recorded). */
+int load_bucket_object(const char *name, const char *key, struct bucket *b, struct objrow *o, int *object)
+{
+    struct store_stmt *q = store_query(store_thread(),
+                                       "SELECT " BUCKET_COLUMNS ", o.* FROM obj_buckets LEFT JOIN (SELECT bucket AS"
+                                       " o_bucket, key AS o_key, " OBJROW_COLUMNS " FROM obj_objects) o"
+                                       " ON o.o_bucket = obj_buckets.name AND o.o_key = ? WHERE obj_buckets.name = ?",
+                                       "ss", key, name);
+    if (!q)
+        return -1;
+    int rc = store_step(q);
+    *object = 0;
     if (rc == 1) {
-        str_copy(b->name, sizeof b->name, store_text(q, 0));
-        str_copy(b->owner_uin, sizeof b->owner_uin, store_text(q, 1));
-        str_copy(b->app_id, sizeof b->app_id, store_text(q, 2));
-        str_copy(b->region, sizeof b->region, store_text(q, 3));
-        str_copy(b->acl, sizeof b->acl, store_text(q, 4));
-        b->created = store_int(q, 5);
-        b->objects = store_int(q, 6);
-        b->bytes = store_int(q, 7);
-        b->quota_objects = store_int(q, 8);
-        b->quota_bytes = store_int(q, 9);
-        str_copy(b->id, sizeof b->id, store_text(q, 10));
-        str_copy(b->public_block, sizeof b->public_block, store_is_null(q, 11) ? "" : store_text(q, 11));
-        str_copy(b->versioning, sizeof b->versioning, store_text(q, 12));
-        b->no_config = store_int(q, 13) == 0;
+        bucket_fill(q, b);
+        if (!store_is_null(q, BUCKET_NCOLUMNS)) {
+            objrow_fill_at(q, BUCKET_NCOLUMNS + 2, o);
+            *object = 1;
+        }
     }
     store_done(q);
     return rc < 0 ? -1 : rc;
@@ -392,26 +424,29 @@ void objrow_free(struct objrow *o)
     o->headers = o->meta = o->tags = o->parts = o->sse = NULL;
 }
 
-/* Fills *o from a row whose first columns are OBJROW_COLUMNS. */
-void objrow_fill(struct store_stmt *q, struct objrow *o)
+/* Fills *o from a row whose columns from base on are OBJROW_COLUMNS. */
+void objrow_fill_at(struct store_stmt *q, int base, struct objrow *o)
 {
-    o->size = store_int(q, 0);
-    o->mtime = store_int(q, 1);
-    str_copy(o->etag, sizeof o->etag, store_text(q, 2));
-    str_copy(o->content_type, sizeof o->content_type, store_text(q, 3));
-    str_copy(o->acl, sizeof o->acl, store_text(q, 4));
-    str_copy(o->file, sizeof o->file, store_text(q, 5));
-    str_copy(o->owner, sizeof o->owner, store_text(q, 6));
-    str_copy(o->checksum, sizeof o->checksum, store_text(q, 7));
-    o->headers = dup_or_null(q, 8);
-    o->meta = dup_or_null(q, 9);
-    o->tags = dup_or_null(q, 10);
-    o->parts = dup_or_null(q, 11);
-    snprintf(o->version_id, sizeof o->version_id, "%s", store_text(q, 12));
-    o->marker = store_int(q, 13) != 0;
-    o->seq = store_int(q, 14);
-    o->sse = dup_or_null(q, 15);
+    o->size = store_int(q, base);
+    o->mtime = store_int(q, base + 1);
+    str_copy(o->etag, sizeof o->etag, store_text(q, base + 2));
+    str_copy(o->content_type, sizeof o->content_type, store_text(q, base + 3));
+    str_copy(o->acl, sizeof o->acl, store_text(q, base + 4));
+    str_copy(o->file, sizeof o->file, store_text(q, base + 5));
+    str_copy(o->owner, sizeof o->owner, store_text(q, base + 6));
+    str_copy(o->checksum, sizeof o->checksum, store_text(q, base + 7));
+    o->headers = dup_or_null(q, base + 8);
+    o->meta = dup_or_null(q, base + 9);
+    o->tags = dup_or_null(q, base + 10);
+    o->parts = dup_or_null(q, base + 11);
+    snprintf(o->version_id, sizeof o->version_id, "%s", store_text(q, base + 12));
+    o->marker = store_int(q, base + 13) != 0;
+    o->seq = store_int(q, base + 14);
+    o->sse = dup_or_null(q, base + 15);
 }
+
+/* Fills *o from a row whose first columns are OBJROW_COLUMNS. */
+void objrow_fill(struct store_stmt *q, struct objrow *o) { objrow_fill_at(q, 0, o); }
 
 /* The key's current version, a delete marker included. 1 found (*o filled; objrow_free it), 0
  * not, -1 error (not recorded). */

@@ -160,7 +160,8 @@ struct rq {
     bool audited;       /* the audit record was committed with the change itself */
     int64_t started_us; /* when its headers were in (monotonic): the access log's total time */
     enum { METER_NONE, METER_ALLOWED, METER_DENIED } meter; /* set where the bucket's authorisation is decided */
-    bool read_txn; /* GET/HEAD: bucket and object rows read in one SQLite read transaction */
+    bool read_txn; /* GET/HEAD: in a read transaction (BEGIN), ended by end_read_txn */
+    bool snapshot; /* GET/HEAD: r->b and the object row were read in one snapshot (statement or transaction) */
     /* the version a write made, a delete removed or made (a delete marker), "" if none to tell */
     char version_id[VERSION_ID_LEN + 8];
     bool delete_marker; /* ... and it is a delete marker */
@@ -421,6 +422,11 @@ void fail_store(struct rq *r);
 char *dup_or_null(struct store_stmt *q, int col);
 int load_bucket(const char *name, struct bucket *b);
 void objrow_fill(struct store_stmt *q, struct objrow *o);
+void objrow_fill_at(struct store_stmt *q, int base, struct objrow *o);
+int hotrows_count(uint64_t *count);
+int hotrows_get(const char *bucket, const char *key, struct bucket *b, struct objrow *o);
+void hotrows_put(uint64_t count, const struct bucket *b, const char *key, const struct objrow *o);
+int load_bucket_object(const char *name, const char *key, struct bucket *b, struct objrow *o, int *object);
 int load_object(const char *bucket, const char *key, struct objrow *o);
 void objrow_free(struct objrow *o);
 void meta_read_begin(struct rq *r);

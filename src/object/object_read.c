@@ -196,9 +196,23 @@ static struct MHD_Response *small_response(struct rq *r, const struct objrow *o,
 
 /* One attempt of GetObject/HeadObject inside the read transaction: 1 answered or failed (recorded),
  * 0 the object's file was gone when it was opened (replaced after its row was read: read again). */
-static int get_once(struct rq *r, struct sse_mode *given)
+static int get_serve(struct rq *r, struct sse_mode *given, const char *vid, int rc, struct objrow *o0);
+
+/* joined: the bucket and object rows come from one statement, which is the whole snapshot only
+ * for the current version in a bucket without versioning or any document (policy, lifecycle,
+ * lock...): otherwise -1, nothing recorded, and the caller asks again in a read transaction. Rows
+ * read so are kept in hotrows when cache (count: the store's change count from before the read). */
+static int get_once(struct rq *r, struct sse_mode *given, bool joined, uint64_t count, bool cache)
 {
-    int brc = load_bucket(r->bucket, &r->b);
+    const char *vid = qget(r, "versionId");
+    struct objrow o = {0};
+    int rc = 0;
+    int brc = joined ? load_bucket_object(r->bucket, r->key, &r->b, &o, &rc) : load_bucket(r->bucket, &r->b);
+    if (joined && brc == 1 && (vid || !r->b.no_config || r->b.versioning[0])) {
+        if (rc == 1)
+            objrow_free(&o);
+        return -1;
+    }
     if (brc != 1) {
         if (brc == 0)
             fail(r, 404, "NoSuchBucket", "The specified bucket does not exist");
@@ -207,15 +221,26 @@ static int get_once(struct rq *r, struct sse_mode *given)
         return 1;
     }
     r->have_bucket = true;
-    if (wrong_bucket_owner(r))
+    r->snapshot = joined || r->read_txn;
+    if (wrong_bucket_owner(r)) {
+        if (rc == 1)
+            objrow_free(&o);
         return 1;
-    const char *vid = qget(r, "versionId");
-    struct objrow o = {0};
-    int rc = load_version(r->bucket, r->key, vid, &o);
-    if (rc < 0) {
+    }
+    if (!joined && (rc = load_version(r->bucket, r->key, vid, &o)) < 0) {
         fail_store(r);
         return 1;
     }
+    if (joined && cache && rc == 1)
+        hotrows_put(count, &r->b, r->key, &o);
+    return get_serve(r, given, vid, rc, &o);
+}
+
+/* The rest of a GET/HEAD once its rows are read (r->b, and *o when rc is 1): 1 answered or failed
+ * (recorded), 0 the object's file was gone when it was opened (replaced after its row was read). */
+static int get_serve(struct rq *r, struct sse_mode *given, const char *vid, int rc, struct objrow *o0)
+{
+    struct objrow o = *o0;
     /* a missing key is told only to who may read the bucket: to anyone else it is AccessDenied */
     /* ... or to who the bucket's policy lets list it under the key (s3:ListBucket, as S3) */
     int ok = rc == 0 && !vid && bucket_policy_lists(r, &r->b, r->key) == 1
@@ -343,13 +368,33 @@ void op_get_object(struct rq *r)
     if (sse_request_read(r, "", &given) != 0)
         return;
     /* Everything a GET reads from the store (the bucket and object rows, the bucket's policy,
-     * lifecycle and lock settings) comes from one read transaction: one snapshot, one round of
-     * locks. A file gone when it is opened (replaced after its row was read) is read again in a
-     * new one. */
+     * lifecycle and lock settings) comes from one snapshot: one statement when that is all there is
+     * to read, else one read transaction, one round of locks. A file gone when it is opened (replaced after its row was
+     * read) is read again in a new one. */
+    int done = -1;
+    uint64_t count = 0;
+    bool cache = !qhas(r, "versionId") && hotrows_count(&count);
+    struct objrow o;
+    if (cache && hotrows_get(r->bucket, r->key, &r->b, &o) == 1) {
+        r->have_bucket = r->snapshot = true;
+        if (wrong_bucket_owner(r)) {
+            objrow_free(&o);
+            return;
+        }
+        done = get_serve(r, &given, NULL, 1, &o);
+    }
+    if (done == -1 || done == 0) {
+        r->snapshot = false;
+        done = get_once(r, &given, true, count, cache);
+    }
+    r->snapshot = false;
+    if (done == 1)
+        return;
     for (int attempt = 0; attempt < 3; attempt++) {
         meta_read_begin(r);
-        int done = get_once(r, &given);
+        done = get_once(r, &given, false, 0, false);
         end_read_txn(r);
+        r->snapshot = false;
         if (done)
             return;
     }

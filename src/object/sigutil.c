@@ -110,14 +110,21 @@ void obj_buf_uri_encode(struct obj_buf *b, const char *s, size_t len, bool keep_
 
 size_t obj_pct_decode(const char *in, size_t len, char *out)
 {
-    size_t o = 0;
-    for (size_t i = 0; i < len; i++) {
+    size_t o = 0, i = 0;
+    while (i < len) {
+        /* the run up to the next '%' is copied whole (memmove: a caller may decode in place) */
+        const char *pc = memchr(in + i, '%', len - i);
+        size_t run = (pc ? (size_t)(pc - in) : len) - i;
+        memmove(out + o, in + i, run);
+        o += run, i += run;
+        if (!pc)
+            break;
         int hi, lo;
-        if (in[i] == '%' && i + 2 < len && (hi = hex_digit(in[i + 1])) >= 0 && (lo = hex_digit(in[i + 2])) >= 0) {
+        if (i + 2 < len && (hi = hex_digit(in[i + 1])) >= 0 && (lo = hex_digit(in[i + 2])) >= 0) {
             out[o++] = (char)(hi << 4 | lo);
-            i += 2;
+            i += 3;
         } else {
-            out[o++] = in[i];
+            out[o++] = in[i++];
         }
     }
     out[o] = '\0';

@@ -4,11 +4,15 @@
  * two writers queue on busy_timeout instead of failing half-way through an action.
  */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <pthread.h>
+#include <stdatomic.h>
+/* Debian's libsqlite3 is built with the pre-update hook (the session extension needs it) */
+#define SQLITE_ENABLE_PREUPDATE_HOOK 1
 #include <sqlite3.h>
 
 #include "store/store_int.h"
@@ -33,6 +37,7 @@ struct store {
     struct store_base base; /* first: the backend table */
     sqlite3 *db;
     int in_tx;
+    int watched; /* a watched table's row changed since the last publish (store_watch) */
     uint64_t tick;
     struct store_stmt cache[STMT_CACHE];
 };
@@ -62,6 +67,55 @@ static void entry_clear(struct store_stmt *e)
  * refused harmlessly). */
 static void configure_sqlite(void) { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); }
 
+/*
+ * The change watch (store_watch): every connection's pre-update hook marks it when a row of a
+ * watched table changes (WITHOUT ROWID tables included, which the plain update hook skips); once
+ * the connection is back in autocommit mode (its transaction committed or rolled back) a marked
+ * connection bumps the process-wide count. One daemon owns the file (yund.lock), so every writer
+ * is one of these connections.
+ */
+static char watch_prefix[32];
+static size_t watch_len;
+static const char *const *watch_except;
+static _Atomic uint64_t watch_count;
+
+void sqlite_watch(const char *prefix, const char *const *except)
+{
+    snprintf(watch_prefix, sizeof watch_prefix, "%s", prefix);
+    watch_len = strlen(watch_prefix);
+    watch_except = except;
+}
+
+static bool watched(const char *table)
+{
+    if (!watch_len || strncmp(table, watch_prefix, watch_len) != 0)
+        return false;
+    for (const char *const *e = watch_except; e && *e; e++)
+        if (strcmp(table, *e) == 0)
+            return false;
+    return true;
+}
+
+uint64_t sqlite_watch_count(void) { return atomic_load(&watch_count); }
+
+static void preupdate(void *arg, sqlite3 *db, int op, const char *dbname, const char *table, sqlite3_int64 k1,
+                      sqlite3_int64 k2)
+{
+    (void)db, (void)op, (void)dbname, (void)k1, (void)k2;
+    if (watched(table))
+        ((struct store *)arg)->watched = 1;
+}
+
+/* After a statement or transaction ended: a committed change to a watched table is counted (a
+ * rolled-back one too, which costs a reader one more read and nothing else). */
+static void publish(struct store *s)
+{
+    if (s->watched && sqlite3_get_autocommit(s->db)) {
+        s->watched = 0;
+        atomic_fetch_add(&watch_count, 1);
+    }
+}
+
 static struct store *lite_open(const char *path, char *err, size_t errlen)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -79,6 +133,7 @@ static struct store *lite_open(const char *path, char *err, size_t errlen)
         return NULL;
     }
     sqlite3_busy_timeout(s->db, 10000);
+    sqlite3_preupdate_hook(s->db, preupdate, s);
     /* cache_size: up to 16 MiB of pages per connection (the default 2 MiB rereads the meter and bill
      * tables from the file during a settlement) */
     static const char *pragmas =
@@ -119,7 +174,12 @@ static int map_rc(int rc)
     }
 }
 
-static int exec_plain(struct store *s, const char *sql) { return map_rc(sqlite3_exec(s->db, sql, NULL, NULL, NULL)); }
+static int exec_plain(struct store *s, const char *sql)
+{
+    int rc = map_rc(sqlite3_exec(s->db, sql, NULL, NULL, NULL));
+    publish(s);
+    return rc;
+}
 
 static int lite_begin(struct store *s)
 {
@@ -229,6 +289,7 @@ static int lite_step(struct store_stmt *st)
     int rc = sqlite3_step(st->stmt);
     if (rc == SQLITE_ROW)
         return 1;
+    publish(st->base.owner);
     return map_rc(rc);
 }
 
@@ -251,12 +312,15 @@ static int lite_is_null(struct store_stmt *st, int col) { return sqlite3_column_
 static void lite_done(struct store_stmt *st)
 {
     if (st->transient) {
+        struct store *s = st->base.owner;
         sqlite3_finalize(st->stmt);
         free(st);
+        publish(s);
         return;
     }
     sqlite3_reset(st->stmt);
     sqlite3_clear_bindings(st->stmt);
+    publish(st->base.owner);
 }
 
 static int lite_exec(struct store *s, const char *sql, const char *fmt, va_list ap)

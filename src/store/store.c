@@ -47,6 +47,18 @@ int store_begin(struct store *s)
     return note(s, OPS(s)->begin(s));
 }
 int store_commit(struct store *s) { return note(s, OPS(s)->commit(s)); }
+int store_is_postgres(const char *path) { return store_pg_path(path); }
+
+void store_watch(const char *prefix, const char *const *except) { sqlite_watch(prefix, except); }
+
+int store_watch_count(struct store *s, uint64_t *count)
+{
+    if (!s || OPS(s) != &store_sqlite_ops)
+        return 0;
+    *count = sqlite_watch_count();
+    return 1;
+}
+
 int store_busy(struct store *s) { return ((struct store_base *)s)->busy; }
 void store_rollback(struct store *s) { OPS(s)->rollback(s); }
 int store_in_transaction(struct store *s) { return OPS(s)->in_transaction(s); }

@@ -59,6 +59,18 @@ int64_t store_last_id(struct store *s);
  * transaction. */
 int store_migrate(struct store *s, const char *component, const struct migration *m, int n, char *err, size_t errlen);
 
+/* The change watch, for caches of rows: a count, process-wide, of the committed transactions (and
+ * statements outside one) that changed a row of a table whose name starts with the prefix given
+ * to store_watch, but for the NULL-ended list of tables it excepts (one watch per process, set at
+ * start, the list static). Rows read after the count was c are
+ * still the store's while it is c. store_watch_count answers 0 when the backend cannot see every
+ * writer (PostgreSQL: other yund processes share it): nothing may be cached then. */
+void store_watch(const char *prefix, const char *const *except);
+int store_watch_count(struct store *s, uint64_t *count);
+
+/* The path names a PostgreSQL store (postgres:// or postgresql://). */
+int store_is_postgres(const char *path);
+
 /* "sqlite" or "postgres": for the few statements that must differ (none in services). */
 const char *store_backend(struct store *s);
 /* The path store_set_path() was given. */

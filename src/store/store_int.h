@@ -45,6 +45,8 @@ struct store_stmt_base {
 
 /* sqlite.c */
 extern const struct store_ops store_sqlite_ops;
+void sqlite_watch(const char *prefix, const char *const *except);
+uint64_t sqlite_watch_count(void);
 /* pg.c */
 extern const struct store_ops store_pg_ops;
 int store_pg_path(const char *path); /* postgres:// or postgresql:// */

@@ -3,7 +3,9 @@
  * their immutable file once read, and a GET reads the bucket's policy and lifecycle only when the
  * bucket row (same read transaction) says it has a configuration document. Each step warms the
  * cache first, then changes what the next GET must see: an overwrite, a delete, an older version,
- * a range, a policy or a lifecycle rule added to a bucket that had none.
+ * a range, a policy or a lifecycle rule added to a bucket that had none. The bucket and object rows
+ * of a hot key are kept in memory too (hotrows.c) until any object table changes: each change a
+ * GET reads from those rows (object and bucket ACLs, metadata, versioning) is seen at once.
  */
 "use strict";
 const { test, before, after } = require("node:test");
@@ -11,6 +13,8 @@ const assert = require("node:assert/strict");
 const crypto = require("node:crypto");
 const S3 = require("@aws-sdk/client-s3");
 const H = require("./lib/object_harness");
+const { spawnSync } = require("node:child_process");
+const { BIN, TEST_STORE, freePort } = require("./lib/yund");
 
 let d;
 let s3;
@@ -88,4 +92,49 @@ test("a policy or a lifecycle rule added to a bucket without configuration appli
   const r = await s3.send(new S3.GetObjectCommand({ Bucket: "hotcfg", Key: "logs/p" }));
   assert.match(r.Expiration || "", /rule-id="logs"/, "x-amz-expiration of the new rule");
   assert.equal(await r.Body.transformToString(), "public bytes");
+});
+
+test("the rows of a hot key: ACL, metadata and versioning changes are seen by the next GET", async () => {
+  await s3.send(new S3.CreateBucketCommand({ Bucket: "hotrows" }));
+  await s3.send(new S3.PutObjectCommand({ Bucket: "hotrows", Key: "k", Body: "row bytes", Metadata: { m: "one" } }));
+  const anon = async () => (await H.rawRequest(d, { path: "/hotrows/k" })).status;
+  const warmHead = async (want) => {
+    for (let i = 0; i < 3; i++) {
+      const h = await s3.send(new S3.HeadObjectCommand({ Bucket: "hotrows", Key: "k" }));
+      assert.equal(h.Metadata.m, want, `HEAD ${i + 1}`);
+    }
+  };
+  await warmHead("one");
+  for (let i = 0; i < 3; i++) assert.equal(await anon(), 403, "a private object in a private bucket");
+  await s3.send(new S3.PutObjectAclCommand({ Bucket: "hotrows", Key: "k", ACL: "public-read" }));
+  assert.equal(await anon(), 200, "the object made public-read is readable anonymously at once");
+  assert.equal(await anon(), 200);
+  await s3.send(new S3.PutObjectAclCommand({ Bucket: "hotrows", Key: "k", ACL: "private" }));
+  assert.equal(await anon(), 403, "and private again at once");
+  // the bucket's own row: public-read-write lets nobody read a private object, private bucket ACL back
+  await s3.send(new S3.PutBucketAclCommand({ Bucket: "hotrows", ACL: "public-read" }));
+  assert.equal(await anon(), 403, "a private object stays private in a public-read bucket");
+  await s3.send(new S3.PutBucketAclCommand({ Bucket: "hotrows", ACL: "private" }));
+  // metadata replaced by a copy onto itself
+  await s3.send(new S3.CopyObjectCommand({ Bucket: "hotrows", Key: "k", CopySource: "hotrows/k",
+    MetadataDirective: "REPLACE", Metadata: { m: "two" } }));
+  await warmHead("two");
+  // versioning turned on: the current object now answers with its version id ("null")
+  await s3.send(new S3.PutBucketVersioningCommand({ Bucket: "hotrows", VersioningConfiguration: { Status: "Enabled" } }));
+  const r = await s3.send(new S3.GetObjectCommand({ Bucket: "hotrows", Key: "k" }));
+  assert.equal(r.VersionId, "null", "the version id of the object written before versioning");
+  assert.equal(await r.Body.transformToString(), "row bytes");
+  await s3.send(new S3.DeleteObjectCommand({ Bucket: "hotrows", Key: "k" }));
+  await H.expectS3Error(s3.send(new S3.GetObjectCommand({ Bucket: "hotrows", Key: "k" })), "NoSuchKey");
+});
+
+test("the hot rows trust one process's store: a --no-host process beside it on SQLite is refused", { skip: TEST_STORE && "SQLite only" }, async () => {
+  await s3.send(new S3.CreateBucketCommand({ Bucket: "hotsole" }));
+  await s3.send(new S3.PutObjectCommand({ Bucket: "hotsole", Key: "k", Body: "sole" }));
+  await warm("hotsole", "k", Buffer.from("sole"));
+  const r = spawnSync(BIN, ["up", "--data", d.dataDir, "--no-host", "--listen", `127.0.0.1:${await freePort()}`,
+    "--object-listen", `127.0.0.1:${await freePort()}`], { encoding: "utf8", timeout: 20000 });
+  assert.equal(r.status, 1, r.stdout + r.stderr);
+  assert.match(r.stderr, /--no-host .* needs --store postgres:\/\//);
+  assert.deepEqual(await get("hotsole", "k"), Buffer.from("sole"), "the running daemon still serves");
 });
