@@ -1,7 +1,7 @@
 # yun build. `make` builds build/yun (CLI and daemon) and build/yund (same binary).
 # `make run` installs what is missing, builds and starts a single-node cloud; `make test` runs everything.
 CC      ?= cc
-PKGS    := libmicrohttpd jansson sqlite3 libpq openssl libcurl expat zlib libisal
+PKGS    := libmicrohttpd jansson sqlite3 libpq openssl libcurl expat zlib libisal libmnl libnftables
 CFLAGS  ?= -O2 -g
 ALL_CFLAGS := $(CFLAGS) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-missing-field-initializers -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)

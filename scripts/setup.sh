@@ -8,9 +8,9 @@ cd "$(dirname "$0")/.."
 PKGS=(
   build-essential clang clang-format pkg-config
   libmicrohttpd-dev libjansson-dev libsqlite3-dev libssl-dev libargon2-dev libcurl4-openssl-dev
-  libexpat1-dev zlib1g-dev libcmocka-dev libisal-dev libpq-dev postgresql-15
+  libexpat1-dev zlib1g-dev libcmocka-dev libisal-dev libpq-dev postgresql-15 libmnl-dev libnftables-dev
   wrk curl sqlite3
-  qemu-system-x86 qemu-utils lz4 cpio kmod e2fsprogs binutils openssh-client iproute2 nftables iputils-ping procps
+  qemu-system-x86 qemu-utils lz4 cpio kmod e2fsprogs binutils openssh-client iproute2 nftables iputils-ping procps strace
   debootstrap util-linux bc
   awscli s3cmd rclone python3-boto3 nginx-light jq
   chromium fonts-wqy-microhei

@@ -25,6 +25,7 @@
 #include "compute/compute.h"
 #include "compute/states.h"
 #include "host/hypervisor.h"
+#include "host/net.h"
 #include "network/network.h"
 
 #define WORKERS        4

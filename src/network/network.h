@@ -1,8 +1,8 @@
 /*
  * network (service vpc, 2017-03-12): VPCs, subnets, security groups and their policies, elastic
  * IPs, private IP allocation (IPAM), the account's default VPC, and the plan a host realises
- * (bridges, router namespaces, taps, nftables). Every query is scoped by the caller's root
- * account: another tenant's id is simply "not found".
+ * (bridges, router namespaces, taps, nftables: realised by src/host/net_*.c). Every query is scoped by the caller's
+ * root account: another tenant's id is simply "not found".
  *
  * Other services use only this header: compute asks for addresses (network_allocate_ip),
  * tells which security groups a NIC belongs to (network_set_nic_security_groups), and
@@ -105,12 +105,6 @@ json_t *network_host_plan(struct store *s, int (*on_host)(const char *instance_i
 void network_nic_device(const char *instance_id, char out[16]); /* "yt-" + the id's 8-char tail */
 void network_nic_mac(const char *instance_id, char out[18]);    /* stable locally administered MAC */
 
-/* ---- host_net.c: make this host's Linux state match a plan (needs CAP_NET_ADMIN) ----
- * Idempotent: creates what is missing, replaces the nftables state atomically, and removes
- * yv- and yt- devices, router namespaces and nft tables that the plan no longer names. Taps are
- * created if absent (a device of another kind with the right name, e.g. a veth, is used as is). */
-int host_net_apply(json_t *plan, char *err, size_t errlen);
-/* Removes everything yun created on this host (devices, namespaces, nft tables). */
-int host_net_teardown(char *err, size_t errlen);
+/* The host applies the plan: host/net.h (host_net_apply). */
 
 #endif

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Host network realisation (src/network/host_net.c) on this machine, with network namespaces
+# Host network realisation (src/host/net_*.c: rtnetlink + libnftables, no ip/nft process) on this machine, with network namespaces
 # standing in for guests (a veth per guest instead of a tap):
 #   1. same-VPC reachability across two subnets (through the VPC's router namespace)
 #   2. isolation between two VPCs with the same CIDR (10.0.0.0/16 twice)
@@ -56,7 +56,7 @@ pass() { echo "ok: $*"; }
 cat >"$WORK/driver.c" <<'EOF'
 #include <stdio.h>
 #include <string.h>
-#include "network/network.h"
+#include "host/net.h"
 int main(int argc, char **argv)
 {
     char err[512];
@@ -71,10 +71,11 @@ int main(int argc, char **argv)
     int rc = host_net_apply(plan, err, sizeof err);
     json_decref(plan);
     if (rc != 0) { fprintf(stderr, "%s\n", err); return 1; }
+    printf("%u\n", host_net_changes()); /* kernel changes this apply made */
     return 0;
 }
 EOF
-PKGS="libmicrohttpd jansson sqlite3 openssl libcurl expat zlib"
+PKGS="libmicrohttpd jansson sqlite3 openssl libcurl expat zlib libmnl libnftables"
 # shellcheck disable=SC2046
 cc -std=c11 -D_GNU_SOURCE -I"$SRC" $(pkg-config --cflags $PKGS) "$WORK/driver.c" "$LIB" $(pkg-config --libs $PKGS) -largon2 -lpthread -lm -o "$WORK/driver"
 DRIVER="$WORK/driver"
@@ -122,9 +123,11 @@ guest yuntest-g2 yt-tsta0002 $MAC2 10.0.2.10/24 10.0.2.1
 guest yuntest-g3 yt-tstb0001 $MAC3 10.0.1.11/24 10.0.1.1
 
 plan "$WEB_BLOCKED" 1 >"$WORK/plan.json"
-"$DRIVER" apply "$WORK/plan.json" || fail "apply"
-"$DRIVER" apply "$WORK/plan.json" || fail "apply is not idempotent"
-pass "plan applied (twice)"
+n1=$("$DRIVER" apply "$WORK/plan.json") || fail "apply"
+n2=$(YUN_NET_TRACE=1 "$DRIVER" apply "$WORK/plan.json") || fail "apply is not idempotent"
+[ "$n1" -gt 20 ] || fail "the first apply made only $n1 changes"
+[ "$n2" = 0 ] || fail "an apply of an unchanged plan made $n2 kernel changes, not 0"
+pass "plan applied ($n1 changes), then again with nothing changed (0 changes)"
 
 ping1() { ip netns exec "$1" ping -c1 -W1 "$2" >/dev/null 2>&1; }
 # first packets may race the bridge's learning; retry briefly
@@ -155,7 +158,7 @@ for _ in $(seq 50); do ip netns exec yuntest-g2 sh -c 'exec 3<>/dev/tcp/10.0.2.1
 ip netns exec yuntest-g1 curl -s -m 2 -o /dev/null http://10.0.2.10:8080/ && fail "TCP 8080 passed while the policy drops it"
 pass "security group drops TCP 8080"
 plan "$WEB_ALLOWED" 1 >"$WORK/plan.json"
-"$DRIVER" apply "$WORK/plan.json" || fail "apply (allow)"
+"$DRIVER" apply "$WORK/plan.json" >/dev/null || fail "apply (allow)"
 code=$(ip netns exec yuntest-g1 curl -s -m 3 -o /dev/null -w '%{http_code}' http://10.0.2.10:8080/ || true)
 [ "$code" = 200 ] || fail "TCP 8080 still blocked after the ACCEPT policy (got '$code')"
 pass "security group allows TCP 8080 after the policy change (replies pass)"
@@ -226,7 +229,7 @@ pass "the host still reaches EIPs"
 
 # 6. a VPC with as many subnets as its quota (100): every one gets its gateway
 plan "$WEB_ALLOWED" 1 98 >"$WORK/plan.json"
-"$DRIVER" apply "$WORK/plan.json" || fail "apply with 100 subnets"
+"$DRIVER" apply "$WORK/plan.json" >/dev/null || fail "apply with 100 subnets"
 n=$(ip -n yv-yuntsta1 -4 -o addr show dev gw0 | grep -c ' inet 10\.0\.')
 [ "$n" = 100 ] || fail "VPC A has $n subnet gateways, not 100"
 reach yuntest-g1 10.0.100.1 || fail "g1 cannot reach the gateway of the 100th subnet"
@@ -234,7 +237,7 @@ pass "100 subnets, 100 gateways"
 
 # 7. reconcile: VPC B leaves the plan, and so do VPC A's extra subnets
 plan "$WEB_ALLOWED" 0 >"$WORK/plan.json"
-"$DRIVER" apply "$WORK/plan.json" || fail "apply without VPC B"
+"$DRIVER" apply "$WORK/plan.json" >/dev/null || fail "apply without VPC B"
 ip link show yv-yuntstb1 >/dev/null 2>&1 && fail "VPC B's bridge survived"
 ip netns list | grep -q '^yv-yuntstb1' && fail "VPC B's router namespace survived"
 ip link show yt-tstb0001 >/dev/null 2>&1 && fail "VPC B's NIC device survived"

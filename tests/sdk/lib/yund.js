@@ -86,8 +86,9 @@ function credOf(c) {
 }
 
 class Daemon {
-  constructor({ config, dataDir, port, relativeData, args, store }) {
+  constructor({ config, dataDir, port, relativeData, args, store, wrap }) {
     this.config = config;
+    this.wrap = wrap || []; // a command that runs yun, e.g. ["strace", "-f", "-o", FILE]
     this.store = store || ""; // --store URL ("" = SQLite in the data dir)
     this.extraArgs = args || []; // more `yun up` flags, e.g. ["--test-clock"]
     this.dataDir = dataDir;
@@ -111,7 +112,9 @@ class Daemon {
     if (this.store) args.push("--store", this.store);
     args.push(...this.extraArgs);
     const cwd = this.relativeData ? path.dirname(this.dataDir) : undefined;
-    const child = spawn(BIN, args, { stdio: ["ignore", "pipe", "pipe"], cwd });
+    const child = this.wrap.length
+      ? spawn(this.wrap[0], [...this.wrap.slice(1), BIN, ...args], { stdio: ["ignore", "pipe", "pipe"], cwd })
+      : spawn(BIN, args, { stdio: ["ignore", "pipe", "pipe"], cwd });
     this.child = child;
     live.add(child);
     const keep = (d) => { this.output = (this.output + d.toString()).slice(-65536); };
@@ -142,8 +145,16 @@ class Daemon {
   /* SIGTERM and wait for exit; returns {code, signal}. */
   async stop() {
     if (!this.child || this.child.exitCode !== null || this.child.signalCode !== null) return null;
-    this.child.kill("SIGTERM");
-    const t = setTimeout(() => this.child.kill("SIGKILL"), 10000);
+    // wrapped: signal yun itself (the wrapper's child); the wrapper ends with it
+    let yun = null;
+    if (this.wrap.length) {
+      try {
+        yun = Number(fs.readFileSync(`/proc/${this.child.pid}/task/${this.child.pid}/children`, "utf8").trim().split(/\s+/)[0]) || null;
+      } catch { /* gone */ }
+    }
+    if (yun) process.kill(yun, "SIGTERM");
+    else this.child.kill("SIGTERM");
+    const t = setTimeout(() => { if (yun) try { process.kill(yun, "SIGKILL"); } catch { /* gone */ } this.child.kill("SIGKILL"); }, 10000);
     const r = await this.exited;
     clearTimeout(t);
     return r;
@@ -317,7 +328,7 @@ class Daemon {
 
 /*
  * Starts a fresh daemon. opts: {config} (object written as the config file), {sqlite} (SQLite even
- * with YUN_TEST_STORE), {args} (more `yun up` flags), {relativeData} (`--data ./NAME`
+ * with YUN_TEST_STORE), {args} (more `yun up` flags), {wrap} (a command prefix, e.g. strace), {relativeData} (`--data ./NAME`
  * from the data dir's parent as cwd, as `make run` does). Daemons with the host
  * role share this machine's network (VPC namespaces, nftables tables): run one at a time.
  */
@@ -325,7 +336,7 @@ async function startDaemon(opts = {}) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "yun-sdk-"));
   const port = await freePort();
   const d = new Daemon({ config: opts.config, dataDir, port, relativeData: opts.relativeData, args: opts.args,
-    store: opts.sqlite ? "" : testStore(dataDir) });
+    store: opts.sqlite ? "" : testStore(dataDir), wrap: opts.wrap });
   return d.start();
 }
 

@@ -1,0 +1,279 @@
+/*
+ * net_apply: makes the host match a plan, in the order the kernel needs, sending only differences:
+ *
+ *   1. host links: read; remove stale yv-/yt- links, then stale router namespaces
+ *   2. router namespaces: create the missing ones; inside each (its own thread): lo up, forwarding,
+ *      no redirects, no IPv6 (for devices present and future)
+ *   3. host links: create missing bridges, veth pairs (far end straight into the namespace) and taps;
+ *      IPv6 off and ARP only for their own addresses; then masters and up
+ *   4. inside each namespace: read; gw0/up0 up, gateways + metadata addresses, transit, default route;
+ *      its NAT table
+ *   5. host: read again; transit addresses, EIP routes; the host's tables; forwarding for the uplink
+ *
+ * Every step compares with what the kernel holds (rtnl_read, sysctl values, the nft generation), so a
+ * second apply of the same plan reads and sends nothing: host_net_changes() is then 0.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "host/net_int.h"
+
+static unsigned last_changes;
+
+/* YUN_NET_TRACE=1 prints every change to stderr (what an apply did, when a test says it did too much). */
+static void trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void trace(const char *fmt, ...)
+{
+    static int on = -1;
+    if (on < 0)
+        on = getenv("YUN_NET_TRACE") != NULL;
+    if (!on)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "net: ");
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+unsigned host_net_changes(void) { return last_changes; }
+
+/* Runs the ops of one kind (all kinds if kind < 0); counts them into *changes. */
+static int run_ops(struct rtnl *r, const struct net_ops *ops, int kind, unsigned *changes, char *err, size_t errlen)
+{
+    if (ops->oom) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    for (int i = 0; i < ops->n; i++) {
+        if (kind >= 0 && ops->v[i].kind != kind)
+            continue;
+        if (rtnl_exec(r, &ops->v[i], err, errlen) != 0)
+            return -1;
+        trace("%s %s", net_op_name(ops->v[i].kind), ops->v[i].dev);
+        (*changes)++;
+    }
+    return 0;
+}
+
+static int sysctl(const char *path, const char *value, int optional, unsigned *changes, char *err, size_t errlen)
+{
+    int rc = sysctl_ensure(path, value, optional);
+    if (rc < 0) {
+        snprintf(err, errlen, "cannot set %s", path);
+        return -1;
+    }
+    if (rc)
+        trace("sysctl %s = %s", path, value);
+    *changes += (unsigned)rc;
+    return 0;
+}
+
+static int dev_sysctl(const char *family, const char *dev, const char *key, const char *value, unsigned *changes,
+                      char *err, size_t errlen)
+{
+    char path[128];
+    snprintf(path, sizeof path, "/proc/sys/net/%s/conf/%s/%s", family, dev, key);
+    return sysctl(path, value, strcmp(family, "ipv6") == 0, changes, err, errlen);
+}
+
+struct vpc_job {
+    const struct net_plan *p;
+    const struct vpc_state *v;
+    char err[256];
+    unsigned changes;
+};
+
+/* Step 2, inside the namespace: the namespace is yun's alone. */
+static int vpc_prepare(void *arg)
+{
+    struct vpc_job *j = arg;
+    static const char *const set[][2] = {
+        {"/proc/sys/net/ipv4/ip_forward", "1"},
+        {"/proc/sys/net/ipv4/conf/all/send_redirects", "0"},
+        {"/proc/sys/net/ipv6/conf/default/disable_ipv6", "1"},
+        {"/proc/sys/net/ipv6/conf/all/disable_ipv6", "1"},
+    };
+    for (size_t i = 0; i < sizeof set / sizeof *set; i++)
+        if (sysctl(set[i][0], set[i][1], strstr(set[i][0], "ipv6") != NULL, &j->changes, j->err, sizeof j->err) != 0)
+            return -1;
+    return 0;
+}
+
+/* Step 4, inside the namespace. */
+static int vpc_configure(void *arg)
+{
+    struct vpc_job *j = arg;
+    struct rtnl *r = rtnl_open(j->err, sizeof j->err);
+    if (!r)
+        return -1;
+    struct ns_want w;
+    struct ns_have h = {0};
+    struct net_ops ops = {0};
+    int rc = net_want_vpc(j->p, j->v, &w) == 0 && rtnl_read(r, &h, j->err, sizeof j->err) == 0 ? 0 : -1;
+    if (rc == 0) {
+        net_diff_links(&w, &h, &ops);
+        net_diff_addrs(&w, &h, &ops);
+        net_diff_routes(&w, &h, &ops);
+        /* link ups first: the kernel adds no route via a device that is down */
+        rc = run_ops(r, &ops, OP_LINK_SET, &j->changes, j->err, sizeof j->err);
+        for (int k = OP_ADDR_DEL; rc == 0 && k <= OP_ROUTE_SET; k++)
+            rc = run_ops(r, &ops, k, &j->changes, j->err, sizeof j->err);
+    }
+    if (rc == 0)
+        rc = dev_sysctl("ipv4", "gw0", "send_redirects", "0", &j->changes, j->err, sizeof j->err);
+    if (rc == 0) {
+        char *text = net_rules_vpc(j->p, j->v);
+        int n = text ? nft_apply(j->v->netns, text, j->err, sizeof j->err) : -1;
+        if (!text)
+            snprintf(j->err, sizeof j->err, "out of memory");
+        free(text);
+        rc = n < 0 ? -1 : 0;
+        if (n > 0)
+            trace("nft batch in %s", j->v->netns);
+        j->changes += n > 0;
+    }
+    if (w.oom && rc == 0) {
+        snprintf(j->err, sizeof j->err, "out of memory");
+        rc = -1;
+    }
+    net_ops_free(&ops);
+    ns_have_free(&h);
+    ns_want_free(&w);
+    rtnl_close(r);
+    return rc;
+}
+
+static int in_vpc(const struct net_plan *p, const struct vpc_state *v, int (*fn)(void *), unsigned *changes, char *err,
+                  size_t errlen)
+{
+    struct vpc_job j = {.p = p, .v = v};
+    int rc = netns_run(v->netns, fn, &j);
+    *changes += j.changes;
+    if (rc != 0)
+        snprintf(err, errlen, "in namespace %s: %s", v->netns, *j.err ? j.err : "cannot enter");
+    return rc;
+}
+
+/* Steps 1 and 3, and the namespaces in between. */
+static int apply_links(struct rtnl *r, const struct net_plan *p, unsigned *changes, char *err, size_t errlen)
+{
+    struct ns_want w;
+    struct ns_have h;
+    struct net_ops ops = {0};
+    if (net_want_host_links(p, &w) != 0) {
+        ns_want_free(&w);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    if (rtnl_read(r, &h, err, errlen) != 0) {
+        ns_want_free(&w);
+        return -1;
+    }
+    net_diff_links(&w, &h, &ops);
+    int rc = run_ops(r, &ops, OP_LINK_DEL, changes, err, errlen);
+    char have[256][NET_NAME];
+    int nhave = rc == 0 ? netns_list_ours(have, 256) : 0;
+    for (int i = 0; i < nhave; i++) {
+        int keep = 0;
+        for (int k = 0; k < p->nv && !keep; k++)
+            keep = strcmp(have[i], p->v[k].netns) == 0;
+        if (!keep) {
+            netns_del(have[i]);
+            trace("netns del %s", have[i]);
+            (*changes)++;
+        }
+    }
+    for (int k = 0; rc == 0 && k < p->nv; k++) {
+        if (!netns_exists(p->v[k].netns)) {
+            rc = netns_add(p->v[k].netns, err, errlen);
+            trace("netns add %s", p->v[k].netns);
+            (*changes)++;
+        }
+        if (rc == 0)
+            rc = in_vpc(p, &p->v[k], vpc_prepare, changes, err, errlen);
+    }
+    if (rc == 0)
+        rc = run_ops(r, &ops, OP_LINK_ADD, changes, err, errlen);
+    /* IPv6 is not a feature yet: yun's devices in the host namespace carry no IPv6 address, so a guest
+     * cannot reach the host over link-local (the bridge is the guest's layer-2 neighbour). The bridge
+     * must never answer a guest's ARP with one of the host's own addresses (a host holding
+     * 169.254.169.254 would steal the metadata traffic). Both before the devices go up. */
+    for (int i = 0; rc == 0 && i < w.nlinks; i++) {
+        rc = dev_sysctl("ipv6", w.links[i].name, "disable_ipv6", "1", changes, err, errlen);
+        if (rc == 0 && w.links[i].kind == LINK_BRIDGE)
+            rc = dev_sysctl("ipv4", w.links[i].name, "arp_ignore", "8", changes, err, errlen);
+    }
+    if (rc == 0)
+        rc = run_ops(r, &ops, OP_LINK_SET, changes, err, errlen);
+    net_ops_free(&ops);
+    ns_have_free(&h);
+    ns_want_free(&w);
+    return rc;
+}
+
+/* Step 5. */
+static int apply_host_l3(struct rtnl *r, const struct net_plan *p, unsigned *changes, char *err, size_t errlen)
+{
+    struct ns_want w;
+    struct ns_have h;
+    struct net_ops ops = {0};
+    if (net_want_host_l3(p, &w) != 0) {
+        ns_want_free(&w);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    if (rtnl_read(r, &h, err, errlen) != 0) {
+        ns_want_free(&w);
+        return -1;
+    }
+    net_diff_addrs(&w, &h, &ops);
+    net_diff_routes(&w, &h, &ops);
+    int rc = run_ops(r, &ops, -1, changes, err, errlen);
+    net_ops_free(&ops);
+    ns_have_free(&h);
+    ns_want_free(&w);
+    if (rc != 0)
+        return -1;
+    char *rules = net_rules_host(p);
+    int n = rules ? nft_apply("", rules, err, errlen) : -1;
+    if (!rules)
+        snprintf(err, errlen, "out of memory");
+    free(rules);
+    if (n < 0)
+        return -1;
+    if (n > 0)
+        trace("nft batch on the host");
+    *changes += n > 0;
+    /* forwarding between the transit links and the uplink */
+    return *p->uplink ? sysctl("/proc/sys/net/ipv4/ip_forward", "1", 0, changes, err, errlen) : 0;
+}
+
+int host_net_apply(json_t *doc, char *err, size_t errlen)
+{
+    struct net_plan p;
+    unsigned changes = 0;
+    if (net_plan_load(doc, &p, err, errlen) != 0)
+        return -1;
+    struct rtnl *r = rtnl_open(err, errlen);
+    int rc = r ? apply_links(r, &p, &changes, err, errlen) : -1;
+    for (int k = 0; rc == 0 && k < p.nv; k++)
+        rc = in_vpc(&p, &p.v[k], vpc_configure, &changes, err, errlen);
+    if (rc == 0)
+        rc = apply_host_l3(r, &p, &changes, err, errlen);
+    rtnl_close(r);
+    net_plan_free(&p);
+    last_changes = changes;
+    return rc;
+}
+
+int host_net_teardown(char *err, size_t errlen)
+{
+    json_t *empty = json_pack("{s:[],s:[],s:[]}", "Vpcs", "Nics", "SecurityGroups");
+    int rc = host_net_apply(empty, err, errlen);
+    json_decref(empty);
+    return rc;
+}
