@@ -66,11 +66,15 @@ static const struct migration compute_migrations[] = {
     /* instances another product sells (lighthouse): only that product sees and drives them */
     {6, "ALTER TABLE instances ADD COLUMN sold_by TEXT NOT NULL DEFAULT '';"},
     /* hosts that join over the host channel (host_channel.h): joined, whether they can realise
-     * instances yet, their heartbeat and revocation; the single-use join tokens, secret hashed */
+     * instances yet, their heartbeat, revocation and disk; the region CA (key sealed); the
+     * single-use join tokens, secret hashed */
     {7, "ALTER TABLE hosts ADD COLUMN joined INTEGER NOT NULL DEFAULT 0;"
         "ALTER TABLE hosts ADD COLUMN realises INTEGER NOT NULL DEFAULT 1;"
         "ALTER TABLE hosts ADD COLUMN last_heartbeat INTEGER NOT NULL DEFAULT 0;"
         "ALTER TABLE hosts ADD COLUMN revoked INTEGER NOT NULL DEFAULT 0;"
+        "ALTER TABLE hosts ADD COLUMN disk_gib INTEGER NOT NULL DEFAULT 0;"
+        "CREATE TABLE host_ca (region TEXT PRIMARY KEY, cert_pem TEXT NOT NULL, key_sealed BLOB NOT NULL,"
+        " created INTEGER NOT NULL);"
         "CREATE TABLE host_join_tokens (token_id TEXT PRIMARY KEY, secret_sha256 TEXT NOT NULL,"
         " expires INTEGER NOT NULL, created INTEGER NOT NULL, used_by TEXT NOT NULL DEFAULT '',"
         " used_at INTEGER NOT NULL DEFAULT 0);"},

@@ -2,11 +2,13 @@
  * host_channel: how hosts join a region and stay in it. A join token (`yun admin hosts token`)
  * is `<id>.<secret>.<sha256 of the region CA certificate>`; the host pins the CA by that hash,
  * sends the token, a CSR and its facts, and gets a certificate (CN = its host id) signed by the
- * region CA; from then on it connects with mutual TLS and heartbeats. Index of the files:
+ * region CA; from then on it connects with mutual TLS and heartbeats. The wire is TLS 1.3
+ * carrying one JSON object per line each way (request, answer). Index of the files:
  *   join_token.c   the token's text form and its check (pure)
- *   host_store.c   every statement on tokens, joined hosts and heartbeats (compute's hosts table)
- *   host_channel.c the listener (TLS 1.3, one thread, epoll) and the heartbeat monitor
- * The host's side is src/host/agent.c.
+ *   host_store.c   every statement on the CA, tokens, joined hosts and heartbeats
+ *   host_channel.c the listener (a thread per connection) and the leased heartbeat monitor
+ * The host's side is src/host/agent.c. Joined hosts do not realise instances yet (no document
+ * channel for instance specs): they register with realises = 0 and the scheduler skips them.
  */
 #ifndef YUN_HOST_CHANNEL_H
 #define YUN_HOST_CHANNEL_H
@@ -17,10 +19,11 @@
 #include "core/core.h"
 #include "store/store.h"
 
-#define HOST_HEARTBEAT_SECONDS 2       /* a joined host sends one this often */
-#define HOST_DOWN_SECONDS      10      /* and is down when none came for this long */
-#define JOIN_TOKEN_TTL_DEFAULT (86400) /* seconds */
-#define JOIN_TOKEN_MAX         200     /* characters of a token's text */
+#define HOST_HEARTBEAT_SECONDS 2     /* a joined host sends one this often */
+#define HOST_DOWN_SECONDS      10    /* and is down when none came for this long */
+#define JOIN_TOKEN_TTL_DEFAULT 3600  /* seconds */
+#define HOST_LINE_MAX          65536 /* bytes of one message on the wire */
+#define JOIN_TOKEN_MAX         200   /* characters of a token's text */
 
 /* join_token.c */
 struct join_token {
@@ -37,18 +40,21 @@ void join_token_format(const struct join_token *t, char *out, size_t len);
 /* What the store keeps of the secret: sha256 hex. */
 void join_token_secret_hash(const char *secret, char out[65]);
 /* The verdict on a presented secret against a stored token (stored_hash, expires, used 0/1). */
-enum join_verdict join_token_check(const char *secret, const char *stored_hash, int64_t expires, int used,
-                                   int64_t now);
+enum join_verdict join_token_check(const char *secret, const char *stored_hash, int64_t expires, int used, int64_t now);
 const char *join_verdict_text(enum join_verdict v);
 
 /* host_store.c */
 struct host_facts {
     char hostname[128];
     char zone[64];
-    int64_t cores, memory_mib;
+    int64_t cores, memory_mib, disk_gib;
     char accel[8];
     char accel_reason[256];
 };
+struct tls_ca;
+/* The region CA (certificate and key), made and stored (key sealed under the master key) when
+ * there is none yet; concurrent first starts agree on the row that was inserted first. 0 or -1. */
+int host_ca_get(struct store *s, const char *region, struct tls_ca *ca, char *err, size_t errlen);
 int host_token_insert(struct store *s, const char *id, const char *secret_hash, int64_t expires, int64_t now);
 /* Checks the token and marks it used by host_id, in one step that only one join can win. */
 enum join_verdict host_token_take(struct store *s, const char *id, const char *secret, const char *host_id,
@@ -64,10 +70,9 @@ int host_monitor_pass(struct store *s, int64_t now, int64_t window);
 /* Revokes a joined host's certificate: 1 done, 0 no such joined host, -1 error. */
 int host_revoke(struct store *s, const char *host_id, int64_t now);
 
-/* host_channel.c: the listener and the monitor, in every yund with a host_listen */
-int host_channel_start(const struct config *cfg, char *err, size_t errlen);
+/* host_channel.c: the listener (in every yund whose host_listen is not "off") and the monitor
+ * (in every yund, working while it holds the lease "hosts") */
+int host_channel_start(const struct config *cfg, struct store *s, char *err, size_t errlen);
 void host_channel_stop(void);
-/* The region CA's hash (for tokens): 0, or -1 with err. */
-int host_channel_ca_sha256(const char *data_dir, const char *region, char out[65], char *err, size_t errlen);
 
 #endif

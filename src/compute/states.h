@@ -24,8 +24,8 @@
 #define HOST_AVAILABLE   "AVAILABLE"
 #define HOST_UNAVAILABLE "UNAVAILABLE"
 /* a joined host (host_channel.h): heartbeating, or silent for longer than the window */
-#define HOST_UP   "UP"
-#define HOST_DOWN "DOWN"
+#define HOST_UP          "UP"
+#define HOST_DOWN        "DOWN"
 
 #define IMAGE_NORMAL "NORMAL"
 

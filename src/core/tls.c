@@ -1,17 +1,12 @@
 /*
- * tls: the region CA and the host channel's certificates. The CA is one file, DATA/host-ca.pem
- * (private key then certificate, 0600 under the data directory's 0700), made at the first start:
- * every process sharing the data directory signs with it, and several first starts at once agree
- * on one because the file appears by link(2), which fails for all but the first. Certificates are
- * short-lived in nothing but their validity (10 years for the CA, 1 year for the leaves): revoking
- * a host is a column of its row, checked on every connection, not a CRL.
+ * tls: the region CA and the host channel's certificates (pure OpenSSL, no storage: the CA's
+ * certificate and sealed key are a row of the store, see compute/host_store.c). Validity is 10
+ * years for the CA and 1 year for the leaves; revoking a host is a column of its row, checked on
+ * every connection, not a CRL.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <openssl/bio.h>
 #include <openssl/err.h>
@@ -60,8 +55,8 @@ static X509 *make_cert(EVP_PKEY *pub, const char *cn, int days, X509 *issuer, EV
         X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1, 0) != 1 ||
         X509_set_subject_name(c, name) != 1 ||
         X509_set_issuer_name(c, issuer ? X509_get_subject_name(issuer) : name) != 1 ||
-        !X509_gmtime_adj(X509_getm_notBefore(c), -300) ||
-        !X509_gmtime_adj(X509_getm_notAfter(c), (long)days * 86400) || X509_set_pubkey(c, pub) != 1) {
+        !X509_gmtime_adj(X509_getm_notBefore(c), -300) || !X509_gmtime_adj(X509_getm_notAfter(c), (long)days * 86400) ||
+        X509_set_pubkey(c, pub) != 1) {
         X509_NAME_free(name);
         goto fail;
     }
@@ -199,64 +194,33 @@ EVP_PKEY *tls_csr_key(const char *pem, char *err, size_t errlen)
     return k;
 }
 
-static int ca_load(const char *path, struct tls_ca *ca)
+int tls_ca_make(const char *region, char **cert_pem, char **key_pem)
 {
-    char *text = NULL;
-    size_t len;
-    if (file_read_all(path, &text, &len) != 0)
-        return -1;
-    ca->key = tls_key_parse(text);
-    ca->cert = tls_cert_parse(text);
-    free(text);
-    if (!ca->key || !ca->cert || X509_check_private_key(ca->cert, ca->key) != 1 ||
-        tls_cert_sha256(ca->cert, ca->sha256) != 0) {
-        tls_ca_close(ca);
-        return -1;
-    }
-    return 0;
-}
-
-int tls_ca_open(const char *data_dir, const char *region, struct tls_ca *ca, char *err, size_t errlen)
-{
-    memset(ca, 0, sizeof *ca);
-    char path[1100], tmp[1200];
-    snprintf(path, sizeof path, "%s/host-ca.pem", data_dir);
-    if (access(path, F_OK) == 0) {
-        if (ca_load(path, ca) == 0)
-            return 0;
-        snprintf(err, errlen, "%s is not a key and certificate of the region CA", path);
-        return -1;
-    }
     char cn[128];
     snprintf(cn, sizeof cn, "yun region CA %s", region);
     EVP_PKEY *key = tls_key_new();
     X509 *cert = key ? make_cert(key, cn, 3650, NULL, key, 0) : NULL;
-    char *kp = cert ? tls_key_pem(key) : NULL, *cp = cert ? tls_cert_pem(cert) : NULL;
+    *key_pem = cert ? tls_key_pem(key) : NULL;
+    *cert_pem = cert ? tls_cert_pem(cert) : NULL;
     EVP_PKEY_free(key);
     X509_free(cert);
-    if (!kp || !cp) {
-        free(kp);
-        free(cp);
-        tls_error(err, errlen);
-        return -1;
-    }
-    snprintf(tmp, sizeof tmp, "%s.%d.tmp", path, (int)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    size_t kl = strlen(kp), cl = strlen(cp);
-    int ok = fd >= 0 && write(fd, kp, kl) == (ssize_t)kl && write(fd, cp, cl) == (ssize_t)cl && fsync(fd) == 0;
-    OPENSSL_cleanse(kp, kl);
-    free(kp);
-    free(cp);
-    if (fd >= 0)
-        close(fd);
-    if (!ok || (link(tmp, path) != 0 && errno != EEXIST)) {
-        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-        unlink(tmp);
-        return -1;
-    }
-    unlink(tmp);
-    if (ca_load(path, ca) != 0) { /* ours, or the one another first start linked before us */
-        snprintf(err, errlen, "%s is not a key and certificate of the region CA", path);
+    if (*key_pem && *cert_pem)
+        return 0;
+    free(*key_pem);
+    free(*cert_pem);
+    *key_pem = *cert_pem = NULL;
+    return -1;
+}
+
+int tls_ca_load(const char *cert_pem, const char *key_pem, struct tls_ca *ca)
+{
+    memset(ca, 0, sizeof *ca);
+    ca->cert = tls_cert_parse(cert_pem);
+    ca->key = key_pem ? tls_key_parse(key_pem) : NULL;
+    if (!ca->cert || (key_pem && (!ca->key || X509_check_private_key(ca->cert, ca->key) != 1)) ||
+        tls_cert_sha256(ca->cert, ca->sha256) != 0) {
+        tls_ca_close(ca);
+        ERR_clear_error();
         return -1;
     }
     return 0;
@@ -283,4 +247,34 @@ SSL_CTX *tls_ctx_new(int server)
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
     SSL_CTX_set_num_tickets(ctx, 0);
     return ctx;
+}
+
+int tls_write_line(SSL *ssl, const char *line)
+{
+    size_t n = strlen(line);
+    char *buf = malloc(n + 1);
+    if (!buf)
+        return -1;
+    memcpy(buf, line, n);
+    buf[n] = '\n';
+    size_t written = 0;
+    int ok = SSL_write_ex(ssl, buf, n + 1, &written) == 1 && written == n + 1;
+    free(buf);
+    return ok ? 0 : -1;
+}
+
+int tls_read_line(SSL *ssl, char *buf, size_t cap)
+{
+    size_t n = 0;
+    while (n + 1 < cap) {
+        size_t got = 0;
+        if (SSL_read_ex(ssl, buf + n, 1, &got) != 1 || got != 1)
+            return -1;
+        if (buf[n] == '\n') {
+            buf[n] = 0;
+            return (int)n;
+        }
+        n++;
+    }
+    return -1;
 }

@@ -12,15 +12,17 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
-/* The region CA: made at the first start in DATA/host-ca.pem (key and certificate, 0600). */
+/* The region CA (made at the first start, kept by compute's host store with its key sealed). */
 struct tls_ca {
     EVP_PKEY *key;
     X509 *cert;
     char sha256[65]; /* sha256 of the certificate's DER, hex: what join tokens pin */
 };
 
-/* Loads DATA/host-ca.pem, or makes it (concurrent first starts agree on one: link(2) decides). */
-int tls_ca_open(const char *data_dir, const char *region, struct tls_ca *ca, char *err, size_t errlen);
+/* A new self-signed CA for region: its certificate and key as PEM (malloc'd). 0 or -1. */
+int tls_ca_make(const char *region, char **cert_pem, char **key_pem);
+/* The CA from its PEM; key_pem NULL = the certificate only (a host's view). 0 or -1. */
+int tls_ca_load(const char *cert_pem, const char *key_pem, struct tls_ca *ca);
 void tls_ca_close(struct tls_ca *ca);
 
 EVP_PKEY *tls_key_new(void); /* a fresh P-256 key */
@@ -43,6 +45,10 @@ EVP_PKEY *tls_csr_key(const char *pem, char *err, size_t errlen);
 
 /* An SSL_CTX restricted to TLS 1.3. */
 SSL_CTX *tls_ctx_new(int server);
+/* One line (a JSON object and "\n") each way over a TLS connection: 0 sent; the length read
+ * (the newline dropped), or -1 on EOF, error, timeout or a line longer than cap - 1. */
+int tls_write_line(SSL *ssl, const char *line);
+int tls_read_line(SSL *ssl, char *buf, size_t cap);
 /* The OpenSSL error queue as one line (and cleared). */
 void tls_error(char *out, size_t len);
 
