@@ -63,7 +63,7 @@ int host_ca_get(struct store *s, const char *region, struct tls_ca *ca, char *er
     } else if (store_exec(s,
                           "INSERT INTO host_ca (region, cert_pem, key_sealed, created) VALUES (?, ?, ?, ?)"
                           " ON CONFLICT (region) DO NOTHING",
-                          "sbi", region, cert, sealed, slen, time_now()) < 0) {
+                          "ssbi", region, cert, sealed, slen, time_now()) < 0) {
         snprintf(err, errlen, "cannot store the region CA: %s", store_errmsg(s));
         rc = -1;
     }
