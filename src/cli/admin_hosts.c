@@ -74,22 +74,21 @@ int cli_admin_hosts_list(int argc, char **argv)
     struct store *s;
     if (cli_open_data(argc, argv, &cfg, &s) != 0)
         return 1;
-    struct store_stmt *q =
-        store_query(
-            s,
-            "SELECT h.host_id, h.zone, h.hostname, h.cores, h.vcpus, h.memory_mib, h.accel, h.accel_reason, h.state,"
-            " (SELECT coalesce(sum(cpu), 0) FROM instances i WHERE i.host_id = h.host_id AND " INSTANCE_HOLDS_RESOURCES(
-                "i.state") "), (SELECT count(*) FROM instances i WHERE i.host_id = h.host_id "
-                           "AND " INSTANCE_HOLDS_RESOURCES("i.state") "), h.pool, h.pool_owner, h.pool_id, h.joined, "
-                                                                      "h.realises, h.last_heartbeat, h.disk_gib,"
-                                                                      " (SELECT coalesce(sum(memory_gib), 0) * 1024 "
-                                                                      "FROM instances i WHERE i.host_id = h.host_id "
-                                                                      "AND "
-                                                                      "" INSTANCE_HOLDS_RESOURCES(
-                                                                          "i.state") ")"
-                                                                                     " FROM hosts h ORDER BY h.joined, "
-                                                                                     "h.host_id",
-            "");
+    struct store_stmt *q = store_query(
+        s,
+        "SELECT h.host_id, h.zone, h.hostname, h.cores, h.vcpus, h.memory_mib, h.accel, h.accel_reason, h.state,"
+        " (SELECT coalesce(sum(cpu), 0) FROM instances i WHERE i.host_id = h.host_id AND " INSTANCE_HOLDS_RESOURCES(
+            "i.state") "), (SELECT count(*) FROM instances i WHERE i.host_id = h.host_id "
+                       "AND " INSTANCE_HOLDS_RESOURCES("i.state") "), h.pool, h.pool_owner, h.pool_id, h.joined, "
+                                                                  "h.realises, h.last_heartbeat, h.disk_gib,"
+                                                                  " (SELECT coalesce(sum(memory_gib), 0) * 1024 "
+                                                                  "FROM instances i WHERE i.host_id = h.host_id "
+                                                                  "AND "
+                                                                  "" INSTANCE_HOLDS_RESOURCES(
+                                                                      "i.state") ")"
+                                                                                 " FROM hosts h ORDER BY h.joined, "
+                                                                                 "h.host_id",
+        "");
     int rc;
     while (q && (rc = store_step(q)) == 1) {
         char beat[32] = "";
