@@ -2,6 +2,7 @@
  * admin_hosts: the region's hosts, their join tokens, and their pools.
  *   yun admin hosts --data DIR                              every host: zone, state, heartbeat, capacity, use
  *   yun admin hosts --data DIR token [--ttl 1h]             a single-use join token for `yun host join`
+ *   yun admin hosts --data DIR revoke HOST                  a joined host's certificate is no longer accepted
  *   yun admin hosts --data DIR sellable HOST --dedicated   sellable as a dedicated host (AllocateHosts)
  *   yun admin hosts --data DIR sellable HOST --shared      back to the shared pool
  *   yun admin hosts --data DIR assign HOST --cluster ID    into a dedicated cluster (its owner's only)
@@ -63,6 +64,42 @@ int cli_admin_hosts_token(int argc, char **argv)
     printf("%s\n", text);
     fprintf(stderr, "single use, expires %s; on the host: yun host join --control HOST:PORT --token TOKEN --data DIR\n",
             expires);
+    return 0;
+}
+
+int cli_admin_hosts_revoke(int argc, char **argv)
+{
+    const char *host = NULL;
+    for (int i = 0; i + 1 < argc; i++)
+        if (!strcmp(argv[i], "revoke"))
+            host = argv[i + 1];
+    if (!host || host[0] == '-') {
+        fprintf(stderr, "usage: yun admin hosts --data DIR revoke HOST\n");
+        return 2;
+    }
+    struct config cfg;
+    struct store *s;
+    if (cli_open_data(argc, argv, &cfg, &s) != 0)
+        return 1;
+    char rid[37], resource[200];
+    random_uuid(rid);
+    snprintf(resource, sizeof resource, "qcs::cvm:%s::host/%s", cfg.region, host);
+    int n = store_begin(s) == STORE_OK ? host_revoke(s, host, time_now()) : -1;
+    int rc = n >= 0 &&
+                     audit_write(s, &(struct audit_entry){"", "", "yun admin", "cvm", "RevokeHost", resource,
+                                                          n == 1 ? "Success" : "ResourceNotFound", rid}) == 0 &&
+                     store_commit(s) == STORE_OK
+                 ? 0
+                 : -1;
+    if (rc != 0 && store_in_transaction(s))
+        store_rollback(s);
+    store_close(s);
+    if (rc != 0 || n != 1) {
+        fprintf(stderr, "yun admin hosts revoke: %s\n",
+                rc != 0 ? "the change could not be stored" : "no such joined host");
+        return 1;
+    }
+    printf("{\"HostId\": \"%s\", \"State\": \"" HOST_DOWN "\", \"Revoked\": true}\n", host);
     return 0;
 }
 

@@ -8,8 +8,9 @@
 #      malformed token (sent raw over TLS); a wrong CA pin is refused by the host before it sends the token
 #   4. the scheduler ignores the joined host: with the built-in host out of the shared pool, RunInstances
 #      (DryRun) finds no capacity although the joined host is UP
-#   5. heartbeats advance; kill -9 of the host: DOWN within 13 s (not before 6), the API still answers; restarted without a token (its
-#      certificate in its data dir) it is UP again
+#   5. heartbeats advance; kill -9 of the host: DOWN within 13 s (not before 6), the API still answers;
+#      restarted without a token (its certificate in its data dir) it is UP again
+#   6. `yun admin hosts revoke`: the host's next heartbeat is refused, it stops, DOWN, audited
 # Runs in a private network + mount namespace (as /work/wt/netns-run.sh) so its listeners and the
 # host role touch nothing of the machine's. Needs root, unshare, openssl, sqlite3 (or skips 1's check).
 set -euo pipefail
@@ -157,4 +158,14 @@ PIDS+=($!)
 for _ in $(seq 50); do [ "$(host_field "$HID" State)" = UP ] && break; sleep 0.1; done
 [ "$(host_field "$HID" State)" = UP ] || fail "the restarted host is not UP again"
 pass "restarted from its data dir (no token): UP again"
+
+# ---- 6. revoked: its certificate is refused at the next heartbeat, the agent stops ----
+"$YUN" admin hosts --data "$CP" revoke "$HID" | grep -q '"Revoked": true' || fail "revoke"
+for _ in $(seq 40); do kill -0 "${PIDS[1]}" 2>/dev/null || break; sleep 0.1; done
+! kill -0 "${PIDS[1]}" 2>/dev/null || fail "a revoked host keeps running"
+grep -q "no longer) joined" "$WORK/h1b.log" || fail "revoked: $(cat "$WORK/h1b.log")"
+[ "$(host_field "$HID" State)" = DOWN ] || fail "a revoked host is not DOWN"
+"$YUN" admin audit --data "$CP" | grep '"Action":"RevokeHost"' | grep -q "host/$HID" || fail "revocation not audited"
+if "$YUN" admin hosts --data "$CP" revoke host-local 2>/dev/null; then fail "the built-in host is not a joined host"; fi
+pass "revoked: refused at its next heartbeat, DOWN, audited"
 echo "host_join: all passed"
