@@ -290,6 +290,8 @@ static void *listen_loop(void *arg)
             continue;
         struct conn *c = calloc(1, sizeof *c);
         char port[16];
+        if (c)
+            c->fd = fd;
         if (!c || getnameinfo((struct sockaddr *)&sa, salen, c->peer, sizeof c->peer, port, sizeof port,
                               NI_NUMERICHOST | NI_NUMERICSERV) != 0)
             snprintf(c ? c->peer : port, c ? sizeof c->peer : sizeof port, "unknown");

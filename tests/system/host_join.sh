@@ -18,7 +18,7 @@ cd "$(dirname "$0")/../.."
 YUN=${YUN_BIN:-$PWD/build/yun}
 if [ -z "${YUNTEST_IN_NS:-}" ]; then
   [ "$(id -u)" -eq 0 ] || { echo "host_join: needs root"; exit 1; }
-  exec unshare --net --mount --propagation private -- env YUNTEST_IN_NS=1 YUN_BIN="$YUN" sh -c '
+  exec unshare --net --mount --propagation private -- env YUNTEST_IN_NS=1 YUN_BIN="$YUN" YUN_TEST_STORE="${YUN_TEST_STORE:-}" sh -c '
     ip link set lo up
     mount -t sysfs sysfs /sys 2>/dev/null || true
     mkdir -p /run/netns && mount -t tmpfs tmpfs /run/netns
@@ -42,34 +42,37 @@ fail() {
 }
 pass() { echo "ok: $*"; }
 CONTROL=127.0.0.1:9510
+# YUN_TEST_STORE=postgres://... runs it all on PostgreSQL (as tests/pg/run.sh does for the SDK tests)
+STORE=()
+[ -n "${YUN_TEST_STORE:-}" ] && STORE=(--store "$YUN_TEST_STORE")
 host_field() { # host_field HOST FIELD: a field of HOST's line in `yun admin hosts`
-  "$YUN" admin hosts --data "$CP" | python3 -c '
+  "$YUN" admin hosts --data "$CP" "${STORE[@]}" | python3 -c '
 import json, sys
 for l in sys.stdin:
     h = json.loads(l)
     if h["HostId"] == sys.argv[1]: print(h[sys.argv[2]])' "$1" "$2"
 }
-audit_count() { "$YUN" admin audit --data "$CP" --limit 1000 | grep '"Action":"HostJoin"' | grep -c -- "$1" || true; }
+audit_count() { "$YUN" admin audit --data "$CP" "${STORE[@]}" --limit 1000 | grep '"Action":"HostJoin"' | grep -c -- "$1" || true; }
 
-"$YUN" up --data "$CP" --listen 127.0.0.1:9600 >"$WORK/yund.log" 2>&1 &
+"$YUN" up --data "$CP" "${STORE[@]}" --listen 127.0.0.1:9600 >"$WORK/yund.log" 2>&1 &
 YUND=$!
 for _ in $(seq 150); do grep -q "yun is running" "$WORK/yund.log" && break; sleep 0.1; done
 grep -q "host channel : $CONTROL" "$WORK/yund.log" || fail "yund does not announce its host channel"
 
 # ---- 1. the CA and a token ----
-TOKEN=$("$YUN" admin hosts --data "$CP" token 2>/dev/null)
+TOKEN=$("$YUN" admin hosts --data "$CP" "${STORE[@]}" token 2>/dev/null)
 [[ "$TOKEN" =~ ^([a-z0-9]{8})\.([A-Za-z0-9]{32})\.([0-9a-f]{64})$ ]] || fail "token format: $TOKEN"
 TID=${BASH_REMATCH[1]} SECRET=${BASH_REMATCH[2]} PIN=${BASH_REMATCH[3]}
-"$YUN" admin audit --data "$CP" | grep '"Action":"CreateHostJoinToken"' | grep -q "hosttoken/$TID" ||
+"$YUN" admin audit --data "$CP" "${STORE[@]}" | grep '"Action":"CreateHostJoinToken"' | grep -q "hosttoken/$TID" ||
   fail "token issuance not audited"
-if command -v sqlite3 >/dev/null; then
+if [ ${#STORE[@]} -eq 0 ] && command -v sqlite3 >/dev/null; then
   [ "$(sqlite3 "$CP/yun.db" "SELECT count(*) FROM host_join_tokens WHERE token_id = '$TID'")" = 1 ] || fail "token not stored"
   [ "$(sqlite3 "$CP/yun.db" "SELECT secret_sha256 FROM host_join_tokens WHERE token_id = '$TID'")" = \
     "$(printf %s "$SECRET" | sha256sum | cut -d' ' -f1)" ] || fail "the stored token is not the secret's sha256"
   [ "$(sqlite3 "$CP/yun.db" "SELECT count(*) FROM host_ca WHERE cert_pem LIKE '%BEGIN CERTIFICATE%'")" = 1 ] ||
     fail "no region CA certificate"
 fi
-! grep -qa -e "$SECRET" -e "PRIVATE KEY" "$CP"/yun.db* || fail "the token's secret or the CA key is in the store in clear"
+[ ${#STORE[@]} -gt 0 ] || ! grep -qa -e "$SECRET" -e "PRIVATE KEY" "$CP"/yun.db* || fail "the token's secret or the CA key is in the store in clear"
 pass "token <id>.<secret>.<pin> issued, audited, stored hashed; CA key sealed"
 
 # ---- 2. join ----
@@ -81,7 +84,7 @@ HID=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["HostId"])
 [ -s "$H1/host.crt" ] && [ -s "$H1/ca.crt" ] && [ "$(stat -c %a "$H1/host.key")" = 600 ] || fail "host files"
 [ "$(openssl x509 -in "$H1/ca.crt" -outform DER | sha256sum | cut -d' ' -f1)" = "$PIN" ] || fail "ca.crt is not the pinned CA"
 openssl verify -CAfile "$H1/ca.crt" "$H1/host.crt" >/dev/null || fail "the host certificate is not the CA's"
-[ "$(host_field "$HID" State)" = UP ] || fail "joined host not UP: $("$YUN" admin hosts --data "$CP")"
+[ "$(host_field "$HID" State)" = UP ] || fail "joined host not UP: $("$YUN" admin hosts --data "$CP" "${STORE[@]}")"
 [ "$(host_field "$HID" Realises)" = none ] || fail "a joined host must not realise instances yet"
 [ "$(host_field "$HID" Zone)" = ap-local-1 ] && [ "$(host_field "$HID" Cores)" -ge 1 ] &&
   [ "$(host_field "$HID" MemoryMiB)" -ge 64 ] && [ "$(host_field "$HID" DiskGiB)" -ge 1 ] || fail "capacity not registered"
@@ -92,13 +95,15 @@ BEAT0=$(host_field "$HID" LastHeartbeat)
 pass "host $HID joined: UP, capacity, accelerator, realises none, audited"
 
 # ---- 3. refusals ----
+# each connection's socket (and nothing else) is closed when it ends: count yund's descriptors
+FDS0=$(ls /proc/$YUND/fd | wc -l) STDIN0=$(readlink /proc/$YUND/fd/0)
 if "$YUN" host join --control $CONTROL --token "$TOKEN" --data "$WORK/h2" >"$WORK/h2.log" 2>&1; then fail "token reused"; fi
 grep -q "already used" "$WORK/h2.log" || fail "reuse: $(cat "$WORK/h2.log")"
 [ ! -e "$WORK/h2/host.crt" ] || fail "a refused host got a certificate"
-[ "$("$YUN" admin audit --data "$CP" --limit 1000 | grep '"Action":"HostJoin"' | grep -c 'already used')" = 1 ] ||
+[ "$("$YUN" admin audit --data "$CP" "${STORE[@]}" --limit 1000 | grep '"Action":"HostJoin"' | grep -c 'already used')" = 1 ] ||
   fail "reuse not audited"
 
-SHORT=$("$YUN" admin hosts --data "$CP" token --ttl 1s 2>/dev/null)
+SHORT=$("$YUN" admin hosts --data "$CP" "${STORE[@]}" token --ttl 1s 2>/dev/null)
 sleep 1.2
 if "$YUN" host join --control $CONTROL --token "$SHORT" --data "$WORK/h3" >"$WORK/h3.log" 2>&1; then fail "expired token accepted"; fi
 grep -q "expired" "$WORK/h3.log" || fail "expiry: $(cat "$WORK/h3.log")"
@@ -107,7 +112,7 @@ grep -q "expired" "$WORK/h3.log" || fail "expiry: $(cat "$WORK/h3.log")"
 UNKNOWN="zzzzzzzz.$(printf 'A%.0s' $(seq 32)).$PIN"
 if "$YUN" host join --control $CONTROL --token "$UNKNOWN" --data "$WORK/h4" >"$WORK/h4.log" 2>&1; then fail "unknown token accepted"; fi
 grep -q "not known" "$WORK/h4.log" || fail "unknown: $(cat "$WORK/h4.log")"
-OTHER=$("$YUN" admin hosts --data "$CP" token 2>/dev/null)
+OTHER=$("$YUN" admin hosts --data "$CP" "${STORE[@]}" token 2>/dev/null)
 WRONG="${OTHER%%.*}.$(printf 'B%.0s' $(seq 32)).$PIN"
 if "$YUN" host join --control $CONTROL --token "$WRONG" --data "$WORK/h5" >"$WORK/h5.log" 2>&1; then fail "wrong secret accepted"; fi
 grep -q "secret is wrong" "$WORK/h5.log" || fail "wrong secret: $(cat "$WORK/h5.log")"
@@ -123,14 +128,18 @@ BADPIN="${OTHER%.*}.$(printf '0%.0s' $(seq 64))"
 if "$YUN" host join --control $CONTROL --token "$BADPIN" --data "$WORK/h6" >"$WORK/h6.log" 2>&1; then fail "wrong pin accepted"; fi
 grep -q "not the one the token pins" "$WORK/h6.log" || fail "wrong pin: $(cat "$WORK/h6.log")"
 [ "$(audit_count "hosttoken/${OTHER%%.*}\"")" = 1 ] || fail "the token behind a wrong pin reached the control plane"
+sleep 0.3 # the last connection's thread closes after its answer
+FDS1=$(ls /proc/$YUND/fd | wc -l)
+[ "$FDS1" -le $((FDS0 + 1)) ] && [ "$(readlink /proc/$YUND/fd/0)" = "$STDIN0" ] ||
+  fail "yund's descriptors after 8 refused connections: $FDS0 -> $FDS1 (fd 0: $STDIN0 -> $(readlink /proc/$YUND/fd/0))"
 pass "refused and audited: reuse, expired, unknown, wrong secret, malformed, no certificate; wrong CA pin refused by the host"
 
 # ---- 4. the scheduler never places on the joined host ----
 IMG=$("$YUN" cvm DescribeImages --data "$CP" | python3 -c 'import json,sys; print(json.load(sys.stdin)["ImageSet"][0]["ImageId"])')
 run_dry() { "$YUN" cvm RunInstances --data "$CP" --Placement.Zone ap-local-1 --ImageId "$IMG" --InstanceType S5.SMALL1 --DryRun true; }
-"$YUN" admin hosts --data "$CP" sellable host-local --dedicated >/dev/null
+"$YUN" admin hosts --data "$CP" "${STORE[@]}" sellable host-local --dedicated >/dev/null
 OUT=$(run_dry 2>&1 || true)
-"$YUN" admin hosts --data "$CP" sellable host-local --shared >/dev/null
+"$YUN" admin hosts --data "$CP" "${STORE[@]}" sellable host-local --shared >/dev/null
 echo "$OUT" | grep -q ResourceInsufficient || fail "placed with only the joined host schedulable: $OUT"
 run_dry >/dev/null || fail "RunInstances (DryRun) with the built-in host back in the shared pool"
 pass "RunInstances does not count an UP joined host (realises none)"
@@ -160,12 +169,13 @@ for _ in $(seq 50); do [ "$(host_field "$HID" State)" = UP ] && break; sleep 0.1
 pass "restarted from its data dir (no token): UP again"
 
 # ---- 6. revoked: its certificate is refused at the next heartbeat, the agent stops ----
-"$YUN" admin hosts --data "$CP" revoke "$HID" | grep -q '"Revoked": true' || fail "revoke"
+"$YUN" admin hosts --data "$CP" "${STORE[@]}" revoke "$HID" | grep -q '"Revoked": true' || fail "revoke"
 for _ in $(seq 40); do kill -0 "${PIDS[1]}" 2>/dev/null || break; sleep 0.1; done
 ! kill -0 "${PIDS[1]}" 2>/dev/null || fail "a revoked host keeps running"
 grep -q "no longer) joined" "$WORK/h1b.log" || fail "revoked: $(cat "$WORK/h1b.log")"
 [ "$(host_field "$HID" State)" = DOWN ] || fail "a revoked host is not DOWN"
-"$YUN" admin audit --data "$CP" | grep '"Action":"RevokeHost"' | grep -q "host/$HID" || fail "revocation not audited"
-if "$YUN" admin hosts --data "$CP" revoke host-local 2>/dev/null; then fail "the built-in host is not a joined host"; fi
+"$YUN" admin audit --data "$CP" "${STORE[@]}" | grep '"Action":"RevokeHost"' | grep -q "host/$HID" || fail "revocation not audited"
+if "$YUN" admin hosts --data "$CP" "${STORE[@]}" revoke host-local 2>/dev/null; then fail "the built-in host is not a joined host"; fi
 pass "revoked: refused at its next heartbeat, DOWN, audited"
+kill -0 "$YUND" || fail "yund died"
 echo "host_join: all passed"
