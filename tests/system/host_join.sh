@@ -11,6 +11,8 @@
 #   5. heartbeats advance; kill -9 of the host: DOWN within 13 s (not before 6), the API still answers;
 #      restarted without a token (its certificate in its data dir) it is UP again
 #   6. `yun admin hosts revoke`: the host's next heartbeat is refused, it stops, DOWN, audited
+#   7. (YUN_TEST_STORE=postgres://... only) a --no-host yund serves a join; kill -9 of the lease holder:
+#      the other yund marks the silent host down
 # Runs in a private network + mount namespace (as /work/wt/netns-run.sh) so its listeners and the
 # host role touch nothing of the machine's. Needs root, unshare, openssl, sqlite3 (or skips 1's check).
 set -euo pipefail
@@ -178,4 +180,25 @@ grep -q "no longer) joined" "$WORK/h1b.log" || fail "revoked: $(cat "$WORK/h1b.l
 if "$YUN" admin hosts --data "$CP" "${STORE[@]}" revoke host-local 2>/dev/null; then fail "the built-in host is not a joined host"; fi
 pass "revoked: refused at its next heartbeat, DOWN, audited"
 kill -0 "$YUND" || fail "yund died"
+
+# ---- 7. PostgreSQL only: a second yund serves the channel; the lease holder dies, the other monitors ----
+if [ ${#STORE[@]} -gt 0 ]; then
+  "$YUN" up --data "$CP" "${STORE[@]}" --no-host --listen 127.0.0.1:9700 --object-listen 127.0.0.1:9701 \
+    --host-listen 127.0.0.1:9511 >"$WORK/yund2.log" 2>&1 &
+  PIDS+=($!)
+  for _ in $(seq 150); do grep -q "yun is running" "$WORK/yund2.log" && break; sleep 0.1; done
+  T2=$("$YUN" admin hosts --data "$CP" "${STORE[@]}" token 2>/dev/null)
+  "$YUN" host join --control 127.0.0.1:9511 --token "$T2" --data "$WORK/h7" >"$WORK/h7.log" 2>&1 &
+  PIDS+=($!)
+  for _ in $(seq 50); do grep -q '"State": "UP"' "$WORK/h7.log" && break; sleep 0.1; done
+  H7=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["HostId"])' "$WORK/h7/host.json") || fail "h7 did not join"
+  kill -9 "$YUND"; wait "$YUND" 2>/dev/null || true; YUND=
+  sleep 2
+  [ "$(host_field "$H7" State)" = UP ] || fail "h7 not UP through the second yund"
+  kill -9 "${PIDS[-1]}"
+  for _ in $(seq 150); do [ "$(host_field "$H7" State)" = DOWN ] && break; sleep 0.1; done
+  [ "$(host_field "$H7" State)" = DOWN ] || fail "with the lease holder dead, nobody marked h7 down"
+  grep -q "lease hosts: taken" "$WORK/yund2.log" || fail "the second yund did not take the lease"
+  pass "PostgreSQL: the second yund serves joins and, the first dead, marks hosts down"
+fi
 echo "host_join: all passed"
