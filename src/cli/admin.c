@@ -95,23 +95,7 @@ static int audit(int argc, char **argv)
     return 0;
 }
 
-static int print_rows(struct store_stmt *q, const char *const *names)
-{
-    int rc;
-    while (q && (rc = store_step(q)) == 1) {
-        json_t *j = json_object();
-        for (int i = 0; names[i]; i++)
-            json_object_set_new(j, names[i], json_string(store_text(q, i)));
-        char *line = json_dumps(j, JSON_COMPACT);
-        printf("%s\n", line);
-        free(line);
-        json_decref(j);
-    }
-    store_done(q);
-    return q ? 0 : 1;
-}
-
-/* The hosts of the region: zone, capacity, and which accelerator each uses and why. */
+/* The hosts of the region (zone, state, heartbeat, capacity, use, accelerator), join tokens, pools. */
 static int hosts(int argc, char **argv)
 {
     for (int i = 0; i < argc; i++) /* the verb may follow --data DIR */
@@ -125,24 +109,12 @@ static int hosts(int argc, char **argv)
                 args[n++] = argv[j];
             return cli_admin_hosts_pool(n, args);
         }
-    struct config cfg;
-    struct store *s;
-    if (cli_open_data(argc, argv, &cfg, &s) != 0)
-        return 1;
-    static const char *const names[] = {"HostId",    "Zone",        "Hostname",          "Cores",  "VCpus",
-                                        "MemoryMiB", "Accelerator", "AcceleratorReason", "State",  "VCpusUsed",
-                                        "Instances", "Pool",        "PoolOwner",         "PoolId", NULL};
-    struct store_stmt *q = store_query(
-        s,
-        "SELECT h.host_id, h.zone, h.hostname, h.cores, h.vcpus, h.memory_mib, h.accel, h.accel_reason,"
-        " h.state, (SELECT coalesce(sum(cpu), 0) FROM instances i WHERE i.host_id = h.host_id AND"
-        " " INSTANCE_HOLDS_RESOURCES("i.state") "), (SELECT count(*) FROM instances i WHERE"
-                                                " i.host_id = h.host_id AND " INSTANCE_HOLDS_RESOURCES(
-                                                    "i.state") "), h.pool, h.pool_owner, h.pool_id FROM hosts h",
-        "");
-    int rc = print_rows(q, names);
-    store_close(s);
-    return rc;
+    for (int i = 0; i < argc; i++)
+        if (!strcmp(argv[i], "token"))
+            return cli_admin_hosts_token(argc, argv);
+        else if (!strcmp(argv[i], "revoke"))
+            return cli_admin_hosts_revoke(argc, argv);
+    return cli_admin_hosts_list(argc, argv);
 }
 
 /* Registers a local qcow2/raw disk image (booted by the firmware, e.g. a cloud image with
@@ -266,7 +238,7 @@ int cli_admin(int argc, char **argv)
     fprintf(stderr, "usage: yun admin create-account --data DIR [--name NAME]\n"
                     "       yun admin audit --data DIR [--limit N]\n"
                     "       yun admin password --data DIR --uin UIN   (password on standard input)\n"
-                    "       yun admin hosts --data DIR\n"
+                    "       yun admin hosts --data DIR [token [--ttl 1h] | revoke HOST]\n"
                     "       yun admin hosts --data DIR sellable HOST --dedicated|--shared\n"
                     "       yun admin hosts --data DIR assign HOST --cluster CLUSTER_ID|--shared\n"
                     "       yun admin recharge --data DIR --uin UIN --cents N\n"

@@ -1,18 +1,153 @@
 /*
- * admin_hosts: the operator moves a host between pools.
+ * admin_hosts: the region's hosts, their join tokens, and their pools.
+ *   yun admin hosts --data DIR                              every host: zone, state, heartbeat, capacity, use
+ *   yun admin hosts --data DIR token [--ttl 1h]             a single-use join token for `yun host join`
+ *   yun admin hosts --data DIR revoke HOST                  a joined host's certificate is no longer accepted
  *   yun admin hosts --data DIR sellable HOST --dedicated   sellable as a dedicated host (AllocateHosts)
  *   yun admin hosts --data DIR sellable HOST --shared      back to the shared pool
  *   yun admin hosts --data DIR assign HOST --cluster ID    into a dedicated cluster (its owner's only)
  *   yun admin hosts --data DIR assign HOST --shared        out of its cluster
  * A host holding instances does not change pool, nor does a host allocated to an account. Each
- * change, and each refusal, is one audit record (source "yun admin").
+ * change, each refusal and each token issued is one audit record (source "yun admin").
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "compute/compute.h"
+#include "compute/host_channel.h"
+#include "compute/states.h"
+#include "core/tls.h"
 #include "dedicated/dedicated.h"
+
+int cli_admin_hosts_token(int argc, char **argv)
+{
+    int64_t ttl = JOIN_TOKEN_TTL_DEFAULT;
+    const char *ttl_text = cli_opt(argc, argv, "--ttl", NULL);
+    if (ttl_text && (clock_parse_duration(ttl_text, &ttl) != 0 || ttl < 1 || ttl > 7 * 86400)) {
+        fprintf(stderr, "usage: yun admin hosts --data DIR token [--ttl 1h]  (from 1s to 7d)\n");
+        return 2;
+    }
+    struct config cfg;
+    struct store *s;
+    if (cli_open_data(argc, argv, &cfg, &s) != 0)
+        return 1;
+    char err[400] = "the token could not be stored", hash[65], text[JOIN_TOKEN_MAX], rid[37], resource[200];
+    struct tls_ca ca = {0};
+    struct join_token t;
+    int64_t now = time_now();
+    int rc = store_begin(s) == STORE_OK && host_ca_get(s, cfg.region, &ca, err, sizeof err) == 0 ? 0 : -1;
+    if (rc == 0) {
+        join_token_new(ca.sha256, &t);
+        join_token_secret_hash(t.secret, hash);
+        join_token_format(&t, text, sizeof text);
+        snprintf(resource, sizeof resource, "qcs::cvm:%s::hosttoken/%s", cfg.region, t.id);
+        random_uuid(rid);
+        rc = host_token_insert(s, t.id, hash, now + ttl, now) == 0 &&
+                     audit_write(s, &(struct audit_entry){"", "", "yun admin", "cvm", "CreateHostJoinToken", resource,
+                                                          "Success", rid}) == 0 &&
+                     store_commit(s) == STORE_OK
+                 ? 0
+                 : -1;
+    }
+    if (rc != 0 && store_in_transaction(s))
+        store_rollback(s);
+    tls_ca_close(&ca);
+    store_close(s);
+    if (rc != 0) {
+        fprintf(stderr, "yun admin hosts token: %s\n", err);
+        return 1;
+    }
+    char expires[32];
+    time_iso8601(now + ttl, expires);
+    printf("%s\n", text);
+    fprintf(stderr, "single use, expires %s; on the host: yun host join --control HOST:PORT --token TOKEN --data DIR\n",
+            expires);
+    return 0;
+}
+
+int cli_admin_hosts_revoke(int argc, char **argv)
+{
+    const char *host = NULL;
+    for (int i = 0; i + 1 < argc; i++)
+        if (!strcmp(argv[i], "revoke"))
+            host = argv[i + 1];
+    if (!host || host[0] == '-') {
+        fprintf(stderr, "usage: yun admin hosts --data DIR revoke HOST\n");
+        return 2;
+    }
+    struct config cfg;
+    struct store *s;
+    if (cli_open_data(argc, argv, &cfg, &s) != 0)
+        return 1;
+    char rid[37], resource[200];
+    random_uuid(rid);
+    snprintf(resource, sizeof resource, "qcs::cvm:%s::host/%s", cfg.region, host);
+    int n = store_begin(s) == STORE_OK ? host_revoke(s, host, time_now()) : -1;
+    int rc = n >= 0 &&
+                     audit_write(s, &(struct audit_entry){"", "", "yun admin", "cvm", "RevokeHost", resource,
+                                                          n == 1 ? "Success" : "ResourceNotFound", rid}) == 0 &&
+                     store_commit(s) == STORE_OK
+                 ? 0
+                 : -1;
+    if (rc != 0 && store_in_transaction(s))
+        store_rollback(s);
+    store_close(s);
+    if (rc != 0 || n != 1) {
+        fprintf(stderr, "yun admin hosts revoke: %s\n",
+                rc != 0 ? "the change could not be stored" : "no such joined host");
+        return 1;
+    }
+    printf("{\"HostId\": \"%s\", \"State\": \"" HOST_DOWN "\", \"Revoked\": true}\n", host);
+    return 0;
+}
+
+/* Every host: the built-in one ("realises instances") and the joined ones ("realises none" until
+ * the channel carries instance specs), with zone, state, heartbeat, capacity and use. */
+int cli_admin_hosts_list(int argc, char **argv)
+{
+    struct config cfg;
+    struct store *s;
+    if (cli_open_data(argc, argv, &cfg, &s) != 0)
+        return 1;
+    struct store_stmt *q = store_query(
+        s,
+        "SELECT h.host_id, h.zone, h.hostname, h.cores, h.vcpus, h.memory_mib, h.accel, h.accel_reason, h.state,"
+        " (SELECT coalesce(sum(cpu), 0) FROM instances i WHERE i.host_id = h.host_id AND " INSTANCE_HOLDS_RESOURCES(
+            "i.state") "), (SELECT count(*) FROM instances i WHERE i.host_id = h.host_id "
+                       "AND " INSTANCE_HOLDS_RESOURCES("i.state") "), h.pool, h.pool_owner, h.pool_id, h.joined, "
+                                                                  "h.realises, h.last_heartbeat, h.disk_gib,"
+                                                                  " (SELECT coalesce(sum(memory_gib), 0) * 1024 "
+                                                                  "FROM instances i WHERE i.host_id = h.host_id "
+                                                                  "AND "
+                                                                  "" INSTANCE_HOLDS_RESOURCES(
+                                                                      "i.state") ")"
+                                                                                 " FROM hosts h ORDER BY h.joined, "
+                                                                                 "h.host_id",
+        "");
+    int rc;
+    while (q && (rc = store_step(q)) == 1) {
+        char beat[32] = "";
+        if (store_int(q, 16) > 0)
+            time_iso8601(store_int(q, 16), beat);
+        json_t *j = json_pack(
+            "{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:s,s:s,s:I,s:I}", "HostId", store_text(q, 0),
+            "Zone", store_text(q, 1), "Hostname", store_text(q, 2), "Cores", store_text(q, 3), "VCpus",
+            store_text(q, 4), "MemoryMiB", store_text(q, 5), "Accelerator", store_text(q, 6), "AcceleratorReason",
+            store_text(q, 7), "State", store_text(q, 8), "VCpusUsed", store_text(q, 9), "Instances", store_text(q, 10),
+            "Pool", store_text(q, 11), "PoolOwner", store_text(q, 12), "PoolId", store_text(q, 13), "Joined",
+            (int)store_int(q, 14), "Realises", store_int(q, 15) ? "instances" : "none", "LastHeartbeat", beat,
+            "DiskGiB", (json_int_t)store_int(q, 17), "MemoryMiBUsed", (json_int_t)store_int(q, 18));
+        char *line = json_dumps(j, JSON_COMPACT);
+        printf("%s\n", line);
+        free(line);
+        json_decref(j);
+    }
+    store_done(q);
+    store_close(s);
+    return q ? 0 : 1;
+}
 
 static int has_flag(int argc, char **argv, const char *flag)
 {

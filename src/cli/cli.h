@@ -5,6 +5,7 @@
 int cli_call(int argc, char **argv);  /* yun <service> <Action> [--Param value ...] */
 int cli_admin(int argc, char **argv); /* yun admin <command> ... */
 int cli_bill(int argc, char **argv);  /* yun bill --month 2026-12: a table per product */
+int cli_host(int argc, char **argv);  /* host.c: yun host join ... (the host role of a joined host) */
 
 /* call.c: one signed API call; *response is the answer's Response object (an Error one too), the
  * caller's to free. -1 when there is no answer (no credentials or endpoint, transport failure). */
@@ -30,10 +31,13 @@ int cli_admin_isv(int argc, char **argv);
 int cli_admin_partner(int argc, char **argv);
 int cli_admin_bind(int argc, char **argv);
 int cli_admin_tier(int argc, char **argv);
-int cli_admin_voucher(int argc, char **argv);    /* a platform-funded voucher */
-int cli_admin_outbox(int argc, char **argv);     /* the mails the channel would have sent */
-int cli_admin_store(int argc, char **argv);      /* admin_store.c */
-int cli_admin_hosts_pool(int argc, char **argv); /* admin_hosts.c: hosts sellable|assign */
-int cli_admin_images(int argc, char **argv);     /* admin_images.c: build | list blueprint images */
+int cli_admin_voucher(int argc, char **argv);      /* a platform-funded voucher */
+int cli_admin_outbox(int argc, char **argv);       /* the mails the channel would have sent */
+int cli_admin_store(int argc, char **argv);        /* admin_store.c */
+int cli_admin_hosts_pool(int argc, char **argv);   /* admin_hosts.c: hosts sellable|assign */
+int cli_admin_hosts_token(int argc, char **argv);  /* admin_hosts.c: hosts token (a join token) */
+int cli_admin_hosts_list(int argc, char **argv);   /* admin_hosts.c: every host */
+int cli_admin_hosts_revoke(int argc, char **argv); /* admin_hosts.c: hosts revoke HOST */
+int cli_admin_images(int argc, char **argv);       /* admin_images.c: build | list blueprint images */
 
 #endif

@@ -30,7 +30,8 @@ static int up(int argc, char **argv)
     struct config cfg;
     char err[512];
     config_defaults(&cfg);
-    const char *config_path = NULL, *data = NULL, *store = NULL, *listen = NULL, *object_listen = NULL;
+    const char *config_path = NULL, *data = NULL, *store = NULL, *listen = NULL, *object_listen = NULL,
+               *host_listen = NULL;
     int test_clock = 0;
     for (int i = 0; i < argc; i++) {
         if (i + 1 < argc && !strcmp(argv[i], "--config"))
@@ -43,13 +44,15 @@ static int up(int argc, char **argv)
             listen = argv[++i];
         else if (i + 1 < argc && !strcmp(argv[i], "--object-listen"))
             object_listen = argv[++i];
+        else if (i + 1 < argc && !strcmp(argv[i], "--host-listen"))
+            host_listen = argv[++i];
         else if (!strcmp(argv[i], "--test-clock"))
             test_clock = 1;
         else if (!strcmp(argv[i], "--no-host"))
             cfg.no_host = 1;
         else {
             fprintf(stderr, "usage: yun up [--data DIR] [--store postgres://USER@HOST:PORT/DB] [--listen HOST:PORT] "
-                            "[--object-listen HOST:PORT] [--config FILE]"
+                            "[--object-listen HOST:PORT] [--host-listen HOST:PORT|off] [--config FILE]"
                             " [--test-clock] [--no-host]\n");
             return 2;
         }
@@ -63,6 +66,8 @@ static int up(int argc, char **argv)
         snprintf(cfg.store, sizeof cfg.store, "%s", store);
     if (data)
         snprintf(cfg.data_dir, sizeof cfg.data_dir, "%s", data);
+    if (host_listen)
+        snprintf(cfg.host_listen, sizeof cfg.host_listen, "%s", host_listen);
     if ((listen && parse_listen(listen, cfg.listen_host, sizeof cfg.listen_host, &cfg.listen_port) != 0) ||
         (object_listen &&
          parse_listen(object_listen, cfg.object_host, sizeof cfg.object_host, &cfg.object_port) != 0)) {
@@ -81,6 +86,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: yun up [--data DIR] [--listen HOST:PORT] [--config FILE]\n"
                         "       yun admin <create-account|audit> --data DIR ...\n"
                         "       yun bill --month yyyy-mm [--data DIR]\n"
+                        "       yun host join --control HOST:PORT --token TOKEN --data DIR [--zone ZONE]\n"
                         "       yun <service> <Action> [--Param value ...]\n");
         return argc < 2 ? 2 : 0;
     }
@@ -88,6 +94,8 @@ int main(int argc, char **argv)
         return up(argc - 2, argv + 2);
     if (!strcmp(argv[1], "admin"))
         return cli_admin(argc - 2, argv + 2);
+    if (!strcmp(argv[1], "host"))
+        return cli_host(argc - 2, argv + 2);
     if (!strcmp(argv[1], "bill"))
         return cli_bill(argc - 2, argv + 2);
     return cli_call(argc - 1, argv + 1);

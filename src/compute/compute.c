@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -65,6 +66,19 @@ static const struct migration compute_migrations[] = {
         "ALTER TABLE images ADD COLUMN manifest TEXT NOT NULL DEFAULT '';"},
     /* instances another product sells (lighthouse): only that product sees and drives them */
     {6, "ALTER TABLE instances ADD COLUMN sold_by TEXT NOT NULL DEFAULT '';"},
+    /* hosts that join over the host channel (host_channel.h): joined, whether they can realise
+     * instances yet, their heartbeat, revocation and disk; the region CA (key sealed); the
+     * single-use join tokens, secret hashed */
+    {7, "ALTER TABLE hosts ADD COLUMN joined INTEGER NOT NULL DEFAULT 0;"
+        "ALTER TABLE hosts ADD COLUMN realises INTEGER NOT NULL DEFAULT 1;"
+        "ALTER TABLE hosts ADD COLUMN last_heartbeat INTEGER NOT NULL DEFAULT 0;"
+        "ALTER TABLE hosts ADD COLUMN revoked INTEGER NOT NULL DEFAULT 0;"
+        "ALTER TABLE hosts ADD COLUMN disk_gib INTEGER NOT NULL DEFAULT 0;"
+        "CREATE TABLE host_ca (region TEXT PRIMARY KEY, cert_pem TEXT NOT NULL, key_sealed BLOB NOT NULL,"
+        " created INTEGER NOT NULL);"
+        "CREATE TABLE host_join_tokens (token_id TEXT PRIMARY KEY, secret_sha256 TEXT NOT NULL,"
+        " expires INTEGER NOT NULL, created INTEGER NOT NULL, used_by TEXT NOT NULL DEFAULT '',"
+        " used_at INTEGER NOT NULL DEFAULT 0);"},
 };
 
 /* Regions (a chain of its own): key pairs and private images are regional and record theirs;
@@ -173,6 +187,13 @@ static long memory_mib(void)
     return pages > 0 && size > 0 ? (long)((long long)pages * size / (1024 * 1024)) : 0;
 }
 
+/* The size of the file system holding the data directory (disks and images live there). */
+static int64_t disk_gib(const char *dir)
+{
+    struct statvfs v;
+    return statvfs(dir, &v) == 0 ? (int64_t)(((unsigned long long)v.f_blocks * v.f_frsize) >> 30) : 0;
+}
+
 /* Runs images/build-tiny.sh next to the binary (or a seed it finds) into DATA/images/tiny. */
 static int build_image(char *err, size_t errlen)
 {
@@ -245,14 +266,14 @@ int compute_host_start(const struct config *cfg, struct store *s, char *err, siz
     snprintf(compute_env.host_error, sizeof compute_env.host_error, "%s", why);
     int rc = store_exec(
         s,
-        "INSERT INTO hosts (host_id, zone, hostname, cores, vcpus, memory_mib, accel, accel_reason, state, updated)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (host_id) DO UPDATE SET zone = excluded.zone,"
+        "INSERT INTO hosts (host_id, zone, hostname, cores, vcpus, memory_mib, disk_gib, accel, accel_reason, state,"
+        " updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (host_id) DO UPDATE SET zone = excluded.zone,"
         " hostname = excluded.hostname, cores = excluded.cores, vcpus = excluded.vcpus,"
-        " memory_mib = excluded.memory_mib, accel = excluded.accel, accel_reason = excluded.accel_reason,"
-        " state = excluded.state, updated = excluded.updated",
-        "sssiiisssi", compute_env.host_id, zone, hostname, (int64_t)cores, (int64_t)vcpus, (int64_t)memory_mib(),
-        compute_env.accel, compute_env.accel_reason, compute_env.host_ready ? HOST_AVAILABLE : HOST_UNAVAILABLE,
-        time_now());
+        " memory_mib = excluded.memory_mib, disk_gib = excluded.disk_gib, accel = excluded.accel,"
+        " accel_reason = excluded.accel_reason, state = excluded.state, updated = excluded.updated",
+        "sssiiiisssi", compute_env.host_id, zone, hostname, (int64_t)cores, (int64_t)vcpus, (int64_t)memory_mib(),
+        disk_gib(compute_env.data_dir), compute_env.accel, compute_env.accel_reason,
+        compute_env.host_ready ? HOST_AVAILABLE : HOST_UNAVAILABLE, time_now());
     if (rc < 0) {
         snprintf(err, errlen, "cannot register the host: %s", store_errmsg(s));
         return -1;

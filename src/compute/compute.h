@@ -62,7 +62,9 @@ enum host_pool host_pool_parse(const char *name); /* unknown names are the share
 
 /* host_pool.c: the hosts' pools in the store (component "hosts") */
 int host_pool_migrate(struct store *s, char *err, size_t errlen);
-/* Capacity and pool of every available host, in the caller's transaction; n, or -1. */
+/* Capacity and pool of every host that is available (or a joined host up) and can realise
+ * instances (joined hosts cannot yet: realisation over the host channel is not built), in the
+ * caller's transaction; n, or -1. */
 int host_pool_capacity(struct store *s, struct host_capacity *hosts, int max);
 /* Moves host_id to pool (owner, pool_id for a cluster); refused (-1 with err) when it holds
  * instances of another pool, is an allocated CDH, or the zone does not match. 0 done. */

@@ -38,11 +38,12 @@ int host_pool_migrate(struct store *s, char *err, size_t errlen)
 
 int host_pool_capacity(struct store *s, struct host_capacity *hosts, int max)
 {
-    struct store_stmt *q = store_query(s,
-                                       "SELECT h.host_id, h.zone, h.vcpus, h.memory_mib, " USED_CPU ", " USED_MIB
-                                       ", h.pool, h.pool_owner, h.pool_id"
-                                       " FROM hosts h WHERE h.state = '" HOST_AVAILABLE "' ORDER BY h.host_id",
-                                       "");
+    struct store_stmt *q = store_query(
+        s,
+        "SELECT h.host_id, h.zone, h.vcpus, h.memory_mib, " USED_CPU ", " USED_MIB ", h.pool, h.pool_owner, h.pool_id"
+        " FROM hosts h WHERE h.state IN ('" HOST_AVAILABLE "', '" HOST_UP "') AND h.realises = 1"
+        " ORDER BY h.host_id",
+        "");
     if (!q)
         return -1;
     int n = 0, rc = 0;
@@ -134,13 +135,14 @@ json_t *host_pool_hosts(struct store *s, enum host_pool pool, const char *pool_i
         time_iso8601(store_int(q, 4), t);
         int64_t cpu = store_int(q, 1), gib = store_int(q, 2) / 1024;
         int64_t cpu_free = cpu - store_int(q, 5), gib_free = gib - (store_int(q, 6) + 1023) / 1024;
-        json_array_append_new(set,
-                              json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:s,s:s,s:s}", "HostId", store_text(q, 0),
-                                        "HostIp", "", "ServiceType", "云服务器宿主机", "HostStatus",
-                                        strcmp(store_text(q, 3), HOST_AVAILABLE) ? "OFFLINE" : "ONLINE", "CpuAvailable",
-                                        (json_int_t)(cpu_free < 0 ? 0 : cpu_free), "CpuTotal", (json_int_t)cpu,
-                                        "MemAvailable", (json_int_t)(gib_free < 0 ? 0 : gib_free), "MemTotal",
-                                        (json_int_t)gib, "HostType", "yun", "RunTime", t, "ExpireTime", ""));
+        json_array_append_new(
+            set, json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:s,s:s,s:s}", "HostId", store_text(q, 0), "HostIp", "",
+                           "ServiceType", "云服务器宿主机", "HostStatus",
+                           strcmp(store_text(q, 3), HOST_AVAILABLE) && strcmp(store_text(q, 3), HOST_UP) ? "OFFLINE"
+                                                                                                         : "ONLINE",
+                           "CpuAvailable", (json_int_t)(cpu_free < 0 ? 0 : cpu_free), "CpuTotal", (json_int_t)cpu,
+                           "MemAvailable", (json_int_t)(gib_free < 0 ? 0 : gib_free), "MemTotal", (json_int_t)gib,
+                           "HostType", "yun", "RunTime", t, "ExpireTime", ""));
     }
     store_done(q);
     if (rc < 0) {

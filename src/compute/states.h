@@ -23,6 +23,9 @@
 
 #define HOST_AVAILABLE   "AVAILABLE"
 #define HOST_UNAVAILABLE "UNAVAILABLE"
+/* a joined host (host_channel.h): heartbeating, or silent for longer than the window */
+#define HOST_UP          "UP"
+#define HOST_DOWN        "DOWN"
 
 #define IMAGE_NORMAL "NORMAL"
 

@@ -44,6 +44,7 @@ void config_defaults(struct config *c)
     c->boot_concurrency = 0;
     snprintf(c->scheduler, sizeof c->scheduler, "spread");
     snprintf(c->accel, sizeof c->accel, "auto");
+    snprintf(c->host_listen, sizeof c->host_listen, "127.0.0.1:9510");
     c->arrears_grace_s = 2 * 3600;       /* Tencent: 2 h for hourly-settled products */
     c->arrears_retention_s = 15 * 86400; /* then 15 days shut down before release */
 }
@@ -131,7 +132,7 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen)
     } known[] = {
         {"",
          {"store", "region", "regions", "rate_limit", "max_body_bytes", "threads", "http", "object", "compute",
-          "billing"}},
+          "billing", "host_listen"}},
         {"billing", {"arrears_grace_seconds", "arrears_retention_seconds"}},
         {"rate_limit", {"per_second", "burst"}},
         {"http", {"per_ip_connections", "header_timeout", "body_memory_mib"}},
@@ -161,7 +162,8 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen)
     if (json_object_get(root, "regions") && load_regions(c, json_object_get(root, "regions"), err, errlen))
         goto out;
     if (copy_str(root, "region", c->region, sizeof c->region, err, errlen) ||
-        copy_str(root, "store", c->store, sizeof c->store, err, errlen))
+        copy_str(root, "store", c->store, sizeof c->store, err, errlen) ||
+        copy_str(root, "host_listen", c->host_listen, sizeof c->host_listen, err, errlen))
         goto out;
     json_t *rl = json_object_get(root, "rate_limit");
     if (rl && (get_int(rl, "per_second", &c->rate_per_second, 0, 10000000, err, errlen) ||

@@ -127,6 +127,8 @@ struct config {
     int boot_concurrency;  /* guests booting at once per host; 0 = number of cores */
     char scheduler[16];    /* "spread" or "pack" */
     char accel[8];         /* "auto", "kvm" or "tcg" */
+    /* the host channel: where joined hosts connect (TLS 1.3, region CA); "off" = no listener */
+    char host_listen[160]; /* "HOST:PORT" */
     /* billing */
     int no_host;                 /* yun up --no-host: API and object listeners only (a second control-plane process) */
     int test_clock;              /* yun up --test-clock: `yun admin clock --advance` may move the clock */

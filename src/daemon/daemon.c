@@ -19,6 +19,7 @@
 #include "billing/billing.h"
 #include "block/block.h"
 #include "compute/compute.h"
+#include "compute/host_channel.h"
 #include "console/console.h"
 #include "daemon/daemon.h"
 #include "dedicated/dedicated.h"
@@ -266,6 +267,11 @@ int daemon_run(struct config *cfg)
         fprintf(stderr, "yund: %s\n", err);
         return 1;
     }
+    /* the host channel: joined hosts' listener, and the monitor under lease "hosts" */
+    if (host_channel_start(cfg, s, err, sizeof err) != 0) {
+        log_warn("host channel: %s", err);
+        snprintf(cfg->host_listen, sizeof cfg->host_listen, "off");
+    }
     if (market_start(cfg, err, sizeof err) != 0) /* deployments, under lease "market": resumes what was in flight */
         log_warn("%s", err);
     if (peers_start(s) != 0) /* the other processes of the region: each limits its share */
@@ -286,6 +292,9 @@ int daemon_run(struct config *cfg)
     if (objects)
         printf("  object store : http://%s:%d  (S3 and COS; path style, or virtual-host BUCKET.%s)\n", cfg->object_host,
                cfg->object_port, cfg->object_domain);
+    if (strcmp(cfg->host_listen, "off"))
+        printf("  host channel : %s  (TLS, region CA; `yun admin hosts --data %s token`, then `yun host join`)\n",
+               cfg->host_listen, cfg->data_dir);
     if (cfg->test_clock)
         printf("  test clock   : on (yun admin clock --data %s --advance 2h)\n", cfg->data_dir);
     printf("Try:\n  build/yun cvm DescribeZones --data %s\n", cfg->data_dir);
@@ -301,6 +310,7 @@ int daemon_run(struct config *cfg)
     http_set_ready(srv, 0);
     http_stop(srv);
     peers_stop();
+    host_channel_stop();
     market_stop();
     billing_stop();
     if (!cfg->no_host) {

@@ -1,0 +1,454 @@
+/*
+ * host_channel: the control plane's end of the host channel (see host_channel.h). A listener
+ * thread accepts TCP connections on host_listen and gives each its own thread (hosts are few per
+ * control-plane process, and a connection does one blocking exchange at a time; reads time out
+ * after the down window, so a silent peer costs a thread for seconds, not for ever). The TLS
+ * server certificate is made at start, signed by the region CA, and sent with the CA so a joining
+ * host can check the CA against its token's pin. A connection without a client certificate may
+ * only join; one with a certificate the CA signed is the host its CN names and may only say hello
+ * and heartbeat. The monitor marks joined hosts down after HOST_DOWN_SECONDS of silence, in every
+ * yund but working only while it holds the lease "hosts", on the control plane's clock.
+ */
+#include <errno.h>
+#include <netdb.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
+
+#include "api/api.h"
+#include "compute/host_channel.h"
+#include "compute/states.h"
+#include "core/tls.h"
+#include "store/lease.h"
+
+#define MAX_CONNECTIONS 4096
+
+static const struct config *config;
+static struct tls_ca ca;
+static SSL_CTX *ctx;
+static int listen_fd = -1;
+static pthread_t listener, monitor;
+static int listening, monitoring;
+static struct lease *lease;
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+static int running;
+static int connections; /* under mu */
+
+struct conn {
+    int fd;
+    SSL *ssl;
+    char peer[64];
+};
+
+static void reply(SSL *ssl, json_t *j)
+{
+    char *text = json_dumps(j, JSON_COMPACT);
+    if (text)
+        tls_write_line(ssl, text);
+    free(text);
+    json_decref(j);
+}
+
+static void refuse(SSL *ssl, const char *why) { reply(ssl, json_pack("{s:b,s:s}", "ok", 0, "error", why)); }
+
+static void facts_read(json_t *j, struct host_facts *f)
+{
+    memset(f, 0, sizeof *f);
+    const char *s;
+    if ((s = json_string_value(json_object_get(j, "hostname"))))
+        snprintf(f->hostname, sizeof f->hostname, "%s", s);
+    if ((s = json_string_value(json_object_get(j, "zone"))))
+        snprintf(f->zone, sizeof f->zone, "%s", s);
+    if ((s = json_string_value(json_object_get(j, "accel"))))
+        snprintf(f->accel, sizeof f->accel, "%s", s);
+    if ((s = json_string_value(json_object_get(j, "accel_reason"))))
+        snprintf(f->accel_reason, sizeof f->accel_reason, "%s", s);
+    f->cores = json_integer_value(json_object_get(j, "cores"));
+    f->memory_mib = json_integer_value(json_object_get(j, "memory_mib"));
+    f->disk_gib = json_integer_value(json_object_get(j, "disk_gib"));
+}
+
+/* What a host says of itself is checked before it is stored: the host is told, not trusted. */
+static const char *facts_check(struct host_facts *f, int joining)
+{
+    if (f->cores < 1 || f->cores > 4096 || f->memory_mib < 64 || f->memory_mib > ((int64_t)64 << 20) ||
+        f->disk_gib < 0 || f->disk_gib > ((int64_t)1 << 30))
+        return "the host's capacity is out of range";
+    if (strcmp(f->accel, "kvm") && strcmp(f->accel, "tcg"))
+        return "the host's accelerator must be kvm or tcg";
+    if (!f->hostname[0])
+        snprintf(f->hostname, sizeof f->hostname, "unnamed");
+    if (joining) {
+        const struct region_conf *r = config_find_region(config, config->region);
+        if (!f->zone[0] && r && r->nzones)
+            snprintf(f->zone, sizeof f->zone, "%s", r->zones[0].zone);
+        int known = 0;
+        for (int i = 0; r && i < r->nzones; i++)
+            known |= !strcmp(r->zones[i].zone, f->zone);
+        if (!known)
+            return "the zone is not one of this region's";
+    }
+    return NULL;
+}
+
+static void audit_join(struct store *s, const char *peer, const char *resource, const char *result, const char *why)
+{
+    char rid[37];
+    random_uuid(rid);
+    if (audit_write(s, &(struct audit_entry){.owner_uin = "",
+                                             .user_uin = "",
+                                             .source_ip = peer,
+                                             .service = "cvm",
+                                             .action = "HostJoin",
+                                             .resource = resource,
+                                             .result = result,
+                                             .request_id = rid,
+                                             .reason = why}) != 0)
+        log_warn("host channel: the audit record of a join from %s could not be written", peer);
+}
+
+static int64_t vcpus_of(const struct host_facts *f) { return (int64_t)((double)f->cores * config->cpu_overcommit); }
+
+/* A join: the token is taken, the host recorded and its certificate signed in one transaction. */
+static void join(struct conn *c, struct store *s, json_t *msg)
+{
+    struct join_token t;
+    struct host_facts f;
+    char resource[200], host_id[24], why[256] = "";
+    const char *csr = json_string_value(json_object_get(msg, "csr"));
+    if (join_token_parse(json_string_value(json_object_get(msg, "token")), &t) != 0) {
+        snprintf(resource, sizeof resource, "qcs::cvm:%s::hosttoken/", config->region);
+        audit_join(s, c->peer, resource, "AuthFailure", "the join token is malformed");
+        refuse(c->ssl, "the join token is malformed");
+        return;
+    }
+    snprintf(resource, sizeof resource, "qcs::cvm:%s::hosttoken/%s", config->region, t.id);
+    if (strcmp(t.ca_sha256, ca.sha256) != 0) {
+        audit_join(s, c->peer, resource, "AuthFailure", "the join token pins another CA");
+        refuse(c->ssl, "the join token pins another CA");
+        return;
+    }
+    facts_read(json_object_get(msg, "facts"), &f);
+    const char *bad = facts_check(&f, 1);
+    EVP_PKEY *pub = bad ? NULL : tls_csr_key(csr ? csr : "", why, sizeof why);
+    if (!pub) {
+        snprintf(why, sizeof why, "%s", bad ? bad : why);
+        audit_join(s, c->peer, resource, "InvalidParameter", why);
+        refuse(c->ssl, why);
+        return;
+    }
+    random_id("host-", host_id, sizeof host_id);
+    int64_t now = time_now();
+    X509 *cert = NULL;
+    char *pem = NULL;
+    int verdict = store_begin(s) == STORE_OK ? (int)host_token_take(s, t.id, t.secret, host_id, now) : -1;
+    if (verdict == JOIN_OK) {
+        cert = tls_ca_sign(&ca, pub, host_id, 365, 1);
+        pem = cert ? tls_cert_pem(cert) : NULL;
+        char hres[300];
+        snprintf(hres, sizeof hres, "%s host/%s", resource, host_id);
+        if (!pem || host_joined_insert(s, host_id, &f, vcpus_of(&f), now) != 0) {
+            verdict = -1;
+        } else {
+            audit_join(s, c->peer, hres, "Success", NULL);
+            if (store_commit(s) != STORE_OK)
+                verdict = -1;
+        }
+    }
+    if (verdict != JOIN_OK) {
+        if (store_in_transaction(s))
+            store_rollback(s);
+        const char *text = verdict < 0 ? "the join could not be stored" : join_verdict_text((enum join_verdict)verdict);
+        audit_join(s, c->peer, resource, verdict < 0 ? "InternalError" : "AuthFailure", text);
+        refuse(c->ssl, text);
+        log_warn("host channel: join from %s refused: %s", c->peer, text);
+    } else {
+        log_info("host channel: %s (%s) joined in %s from %s, %lld cores, %lld MiB, %lld GiB, %s", host_id, f.hostname,
+                 f.zone, c->peer, (long long)f.cores, (long long)f.memory_mib, (long long)f.disk_gib, f.accel);
+        char *ca_pem = tls_cert_pem(ca.cert);
+        reply(c->ssl,
+              json_pack("{s:b,s:s,s:s,s:s}", "ok", 1, "host_id", host_id, "cert", pem, "ca", ca_pem ? ca_pem : ""));
+        free(ca_pem);
+    }
+    free(pem);
+    X509_free(cert);
+    EVP_PKEY_free(pub);
+}
+
+/* A joined host's session: hello (its facts), then heartbeats, until it goes or falls silent. */
+static void session(struct conn *c, struct store *s, const char *host_id, json_t *first)
+{
+    char *line = malloc(HOST_LINE_MAX);
+    json_t *msg = first;
+    int said_hello = 0;
+    while (msg && line) {
+        const char *op = json_string_value(json_object_get(msg, "op"));
+        int rc = -1;
+        int64_t now = time_now();
+        if (op && !strcmp(op, "hello")) {
+            struct host_facts f;
+            facts_read(json_object_get(msg, "facts"), &f);
+            const char *bad = facts_check(&f, 0);
+            if (bad) {
+                refuse(c->ssl, bad);
+                break;
+            }
+            rc = host_joined_hello(s, host_id, &f, vcpus_of(&f), now);
+            said_hello = rc == 1;
+        } else if (op && !strcmp(op, "heartbeat") && said_hello) {
+            rc = host_heartbeat(s, host_id, now);
+        } else {
+            refuse(c->ssl, "expected hello, then heartbeats");
+            break;
+        }
+        if (rc == 0) {
+            refuse(c->ssl, "this host is not (or no longer) joined to the region");
+            log_warn("host channel: %s from %s is not a joined host (or revoked)", host_id, c->peer);
+            break;
+        }
+        if (rc < 0) {
+            refuse(c->ssl, "the control plane's store is unavailable");
+            break;
+        }
+        reply(c->ssl, json_pack("{s:b}", "ok", 1));
+        if (msg != first)
+            json_decref(msg);
+        msg = NULL;
+        int n = tls_read_line(c->ssl, line, HOST_LINE_MAX);
+        msg = n >= 0 ? json_loads(line, 0, NULL) : NULL;
+    }
+    if (msg != first)
+        json_decref(msg);
+    free(line);
+}
+
+static void *serve(void *arg)
+{
+    struct conn *c = arg;
+    struct store *s = store_thread();
+    char *line = malloc(HOST_LINE_MAX);
+    if (s && line && SSL_accept(c->ssl) == 1) {
+        X509 *peer = SSL_get0_peer_certificate(c->ssl);
+        int n = tls_read_line(c->ssl, line, HOST_LINE_MAX);
+        json_t *msg = n >= 0 ? json_loads(line, 0, NULL) : NULL;
+        const char *op = json_string_value(json_object_get(msg, "op"));
+        if (!msg) {
+            /* nothing, or not JSON: the connection simply ends */
+        } else if (!peer) {
+            if (op && !strcmp(op, "join"))
+                join(c, s, msg);
+            else
+                refuse(c->ssl, "a host without a certificate may only join");
+        } else {
+            char cn[64];
+            tls_cert_cn(peer, cn, sizeof cn);
+            /* OpenSSL verified the chain to the CA (SSL_VERIFY_PEER); a host certificate is a client one */
+            if (SSL_get_verify_result(c->ssl) != X509_V_OK ||
+                X509_check_purpose(peer, X509_PURPOSE_SSL_CLIENT, 0) != 1 || strncmp(cn, "host-", 5) != 0)
+                refuse(c->ssl, "the certificate is not a host certificate of this region");
+            else
+                session(c, s, cn, msg);
+        }
+        json_decref(msg);
+        SSL_shutdown(c->ssl);
+    }
+    ERR_clear_error();
+    free(line);
+    SSL_free(c->ssl);
+    close(c->fd);
+    free(c);
+    pthread_mutex_lock(&mu);
+    connections--;
+    pthread_mutex_unlock(&mu);
+    return NULL;
+}
+
+static void *listen_loop(void *arg)
+{
+    (void)arg;
+    while (1) {
+        pthread_mutex_lock(&mu);
+        int go = running;
+        pthread_mutex_unlock(&mu);
+        if (!go)
+            break;
+        struct pollfd p = {.fd = listen_fd, .events = POLLIN};
+        if (poll(&p, 1, 250) <= 0)
+            continue;
+        struct sockaddr_storage sa;
+        socklen_t salen = sizeof sa;
+        int fd = accept4(listen_fd, (struct sockaddr *)&sa, &salen, SOCK_CLOEXEC);
+        if (fd < 0)
+            continue;
+        struct conn *c = calloc(1, sizeof *c);
+        char port[16];
+        if (c)
+            c->fd = fd;
+        if (!c || getnameinfo((struct sockaddr *)&sa, salen, c->peer, sizeof c->peer, port, sizeof port,
+                              NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+            snprintf(c ? c->peer : port, c ? sizeof c->peer : sizeof port, "unknown");
+        struct timeval tv = {.tv_sec = HOST_DOWN_SECONDS};
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+        pthread_mutex_lock(&mu);
+        int room = connections < MAX_CONNECTIONS;
+        if (room)
+            connections++;
+        pthread_mutex_unlock(&mu);
+        pthread_t t;
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        if (c && room && (c->ssl = SSL_new(ctx)) && SSL_set_fd(c->ssl, fd) == 1 &&
+            pthread_create(&t, &attr, serve, c) == 0) {
+            c = NULL;
+        } else {
+            if (room) {
+                pthread_mutex_lock(&mu);
+                connections--;
+                pthread_mutex_unlock(&mu);
+            }
+            if (c)
+                SSL_free(c->ssl);
+            free(c);
+            close(fd);
+        }
+        pthread_attr_destroy(&attr);
+    }
+    return NULL;
+}
+
+static void *monitor_loop(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&mu);
+    while (running) {
+        pthread_mutex_unlock(&mu);
+        struct store *s = lease_hold(lease) ? store_thread() : NULL; /* followers only wait */
+        int n = s ? host_monitor_pass(s, time_now(), HOST_DOWN_SECONDS) : 0;
+        if (n > 0)
+            log_info("host monitor: %d joined host(s) changed state (down after %d s without a heartbeat)", n,
+                     HOST_DOWN_SECONDS);
+        pthread_mutex_lock(&mu);
+        if (running) {
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_nsec += 500 * 1000000L;
+            if (until.tv_nsec >= 1000000000L) {
+                until.tv_sec++;
+                until.tv_nsec -= 1000000000L;
+            }
+            pthread_cond_timedwait(&cv, &mu, &until);
+        }
+    }
+    pthread_mutex_unlock(&mu);
+    return NULL;
+}
+
+static int open_listener(const char *spec, char *err, size_t errlen)
+{
+    char host[160];
+    snprintf(host, sizeof host, "%s", spec);
+    char *colon = strrchr(host, ':');
+    if (!colon) {
+        snprintf(err, errlen, "host_listen %s is not HOST:PORT", spec);
+        return -1;
+    }
+    *colon = 0;
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE}, *ai = NULL;
+    int rc = getaddrinfo(host[0] ? host : NULL, colon + 1, &hints, &ai);
+    if (rc != 0) {
+        snprintf(err, errlen, "host_listen %s: %s", spec, gai_strerror(rc));
+        return -1;
+    }
+    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, 0), one = 1;
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+        bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 128) != 0) {
+        snprintf(err, errlen, "host channel cannot listen on %s: %s", spec, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        fd = -1;
+    }
+    freeaddrinfo(ai);
+    return fd;
+}
+
+/* The TLS context: a server certificate of this process signed by the CA, sent with the CA;
+ * client certificates verified against the CA, optional (a joining host has none yet). */
+static SSL_CTX *server_ctx(char *err, size_t errlen)
+{
+    SSL_CTX *c = tls_ctx_new(1);
+    EVP_PKEY *key = tls_key_new();
+    char cn[128];
+    snprintf(cn, sizeof cn, "yun control plane %s", config->region);
+    X509 *cert = key ? tls_ca_sign(&ca, key, cn, 365, 0) : NULL;
+    X509_STORE *trust = c ? SSL_CTX_get_cert_store(c) : NULL;
+    int ok = c && cert && SSL_CTX_use_certificate(c, cert) == 1 && SSL_CTX_use_PrivateKey(c, key) == 1 &&
+             SSL_CTX_add1_chain_cert(c, ca.cert) == 1 && trust && X509_STORE_add_cert(trust, ca.cert) == 1;
+    X509_free(cert);
+    EVP_PKEY_free(key);
+    if (!ok) {
+        tls_error(err, errlen);
+        SSL_CTX_free(c);
+        return NULL;
+    }
+    SSL_CTX_set_verify(c, SSL_VERIFY_PEER, NULL);
+    SSL_CTX_set_verify_depth(c, 2);
+    return c;
+}
+
+int host_channel_start(const struct config *cfg, struct store *s, char *err, size_t errlen)
+{
+    config = cfg;
+    if (host_ca_get(s, cfg->region, &ca, err, errlen) != 0)
+        return -1;
+    running = 1;
+    lease = lease_open("hosts", !cfg->no_host);
+    monitoring = pthread_create(&monitor, NULL, monitor_loop, NULL) == 0;
+    if (!monitoring) {
+        snprintf(err, errlen, "cannot start the host monitor");
+        return -1;
+    }
+    if (!strcmp(cfg->host_listen, "off") || !cfg->host_listen[0])
+        return 0;
+    ctx = server_ctx(err, errlen);
+    if (!ctx)
+        return -1;
+    listen_fd = open_listener(cfg->host_listen, err, errlen);
+    if (listen_fd < 0)
+        return -1;
+    listening = pthread_create(&listener, NULL, listen_loop, NULL) == 0;
+    if (!listening) {
+        snprintf(err, errlen, "cannot start the host channel listener");
+        return -1;
+    }
+    return 0;
+}
+
+void host_channel_stop(void)
+{
+    pthread_mutex_lock(&mu);
+    running = 0;
+    pthread_cond_broadcast(&cv);
+    pthread_mutex_unlock(&mu);
+    if (listening)
+        pthread_join(listener, NULL);
+    if (monitoring)
+        pthread_join(monitor, NULL);
+    listening = monitoring = 0;
+    if (listen_fd >= 0)
+        close(listen_fd);
+    listen_fd = -1;
+    lease_close(lease);
+    lease = NULL;
+    SSL_CTX_free(ctx); /* connections still open hold a reference of their own (SSL_new) */
+    ctx = NULL;
+}

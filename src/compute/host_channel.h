@@ -1,0 +1,78 @@
+/*
+ * host_channel: how hosts join a region and stay in it. A join token (`yun admin hosts token`)
+ * is `<id>.<secret>.<sha256 of the region CA certificate>`; the host pins the CA by that hash,
+ * sends the token, a CSR and its facts, and gets a certificate (CN = its host id) signed by the
+ * region CA; from then on it connects with mutual TLS and heartbeats. The wire is TLS 1.3
+ * carrying one JSON object per line each way (request, answer). Index of the files:
+ *   join_token.c   the token's text form and its check (pure)
+ *   host_store.c   every statement on the CA, tokens, joined hosts and heartbeats
+ *   host_channel.c the listener (a thread per connection) and the leased heartbeat monitor
+ * The host's side is src/host/agent.c. Joined hosts do not realise instances yet (no document
+ * channel for instance specs): they register with realises = 0 and the scheduler skips them.
+ */
+#ifndef YUN_HOST_CHANNEL_H
+#define YUN_HOST_CHANNEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/core.h"
+#include "store/store.h"
+
+#define HOST_HEARTBEAT_SECONDS 2     /* a joined host sends one this often */
+#define HOST_DOWN_SECONDS      10    /* and is down when none came for this long */
+#define JOIN_TOKEN_TTL_DEFAULT 3600  /* seconds */
+#define HOST_LINE_MAX          65536 /* bytes of one message on the wire */
+#define JOIN_TOKEN_MAX         200   /* characters of a token's text */
+
+/* join_token.c */
+struct join_token {
+    char id[16];        /* 8 [a-z0-9] */
+    char secret[40];    /* 32 [A-Za-z0-9] */
+    char ca_sha256[65]; /* 64 lowercase hex */
+};
+enum join_verdict { JOIN_OK, JOIN_UNKNOWN, JOIN_WRONG_SECRET, JOIN_EXPIRED, JOIN_USED };
+/* 0 and t filled when text is a well-formed token, else -1. */
+int join_token_parse(const char *text, struct join_token *t);
+/* A new token (random id and secret) for a CA of hash ca_sha256. */
+void join_token_new(const char *ca_sha256, struct join_token *t);
+void join_token_format(const struct join_token *t, char *out, size_t len);
+/* What the store keeps of the secret: sha256 hex. */
+void join_token_secret_hash(const char *secret, char out[65]);
+/* The verdict on a presented secret against a stored token (stored_hash, expires, used 0/1). */
+enum join_verdict join_token_check(const char *secret, const char *stored_hash, int64_t expires, int used, int64_t now);
+const char *join_verdict_text(enum join_verdict v);
+
+/* host_store.c */
+struct host_facts {
+    char hostname[128];
+    char zone[64];
+    int64_t cores, memory_mib, disk_gib;
+    char accel[8];
+    char accel_reason[256];
+};
+struct tls_ca;
+/* The region CA (certificate and key), made and stored (key sealed under the master key) when
+ * there is none yet; concurrent first starts agree on the row that was inserted first. 0 or -1. */
+int host_ca_get(struct store *s, const char *region, struct tls_ca *ca, char *err, size_t errlen);
+int host_token_insert(struct store *s, const char *id, const char *secret_hash, int64_t expires, int64_t now);
+/* Checks the token and marks it used by host_id, in one step that only one join can win. */
+enum join_verdict host_token_take(struct store *s, const char *id, const char *secret, const char *host_id,
+                                  int64_t now);
+/* Records a joined host: zone, capacity (vcpus sold), accelerator; up, not yet able to realise. */
+int host_joined_insert(struct store *s, const char *host_id, const struct host_facts *f, int64_t vcpus, int64_t now);
+/* A joined host's facts on reconnecting; 1 updated, 0 no such (or a revoked) joined host, -1 error. */
+int host_joined_hello(struct store *s, const char *host_id, const struct host_facts *f, int64_t vcpus, int64_t now);
+/* 1 recorded, 0 no such joined host or revoked, -1 error. */
+int host_heartbeat(struct store *s, const char *host_id, int64_t now);
+/* Marks joined hosts down (no heartbeat since now - window) and up again; how many changed, or -1. */
+int host_monitor_pass(struct store *s, int64_t now, int64_t window);
+/* Revokes a joined host's certificate: 1 done, 0 no such joined host, -1 error. */
+int host_revoke(struct store *s, const char *host_id, int64_t now);
+
+/* host_channel.c: the listener (in every yund whose host_listen is not "off") and the monitor
+ * (in every yund, working while it holds the lease "hosts") */
+int host_channel_start(const struct config *cfg, struct store *s, char *err, size_t errlen);
+void host_channel_stop(void);
+
+#endif

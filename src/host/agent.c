@@ -1,0 +1,285 @@
+/*
+ * agent: the host's end of the host channel (`yun host join`, see compute/host_channel.h). The
+ * first run joins: it connects without checking the server's certificate chain in OpenSSL, then
+ * accepts the server only if the chain it sent holds a CA whose sha256 is the token's pin and
+ * that CA signed the server's certificate, and only then sends the token (a wrong pin never sees
+ * it). It sends a CSR of a key made here, and keeps in DIR: host.key (0600), host.crt, ca.crt
+ * and host.json. Every run then connects with mutual TLS against ca.crt, says hello with the
+ * machine's facts (cores, memory, the disk under DIR, accelerator) and heartbeats every
+ * HOST_HEARTBEAT_SECONDS, reconnecting after a lost connection, in the foreground.
+ * Realising documents (instance specs, network plans) is not built yet: this host only reports.
+ */
+#include <errno.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
+
+#include "compute/host_channel.h"
+#include "core/tls.h"
+#include "host/agent.h"
+#include "host/hypervisor.h"
+
+struct paths {
+    char key[1100], cert[1100], ca[1100], state[1100];
+};
+
+static int dial(const char *control, char *err, size_t errlen)
+{
+    char host[256];
+    snprintf(host, sizeof host, "%s", control);
+    char *colon = strrchr(host, ':');
+    if (!colon) {
+        snprintf(err, errlen, "--control %s is not HOST:PORT", control);
+        return -1;
+    }
+    *colon = 0;
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *ai = NULL;
+    int rc = getaddrinfo(host, colon + 1, &hints, &ai);
+    if (rc != 0) {
+        snprintf(err, errlen, "%s: %s", control, gai_strerror(rc));
+        return -1;
+    }
+    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, 0);
+    struct timeval tv = {.tv_sec = HOST_DOWN_SECONDS};
+    if (fd >= 0) {
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    }
+    if (fd < 0 || connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
+        snprintf(err, errlen, "cannot connect to %s: %s", control, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        fd = -1;
+    }
+    freeaddrinfo(ai);
+    return fd;
+}
+
+static void facts(const char *data, const char *zone, json_t **out)
+{
+    char hostname[128] = "", why[256] = "";
+    gethostname(hostname, sizeof hostname - 1);
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    long long mib = (long long)sysconf(_SC_PHYS_PAGES) * sysconf(_SC_PAGESIZE) / (1024 * 1024);
+    struct statvfs vfs;
+    long long gib = statvfs(data, &vfs) == 0 ? (long long)vfs.f_blocks * (long long)vfs.f_frsize >> 30 : 0;
+    const char *accel = hv_detect_accel(why, sizeof why);
+    *out = json_pack("{s:s,s:s,s:I,s:I,s:I,s:s,s:s}", "hostname", hostname, "zone", zone ? zone : "", "cores",
+                     (json_int_t)(cores < 1 ? 1 : cores), "memory_mib", (json_int_t)mib, "disk_gib", (json_int_t)gib,
+                     "accel", accel, "accel_reason", why);
+}
+
+/* One request, one answer; the answer (the caller's) is NULL when the connection failed. */
+static json_t *exchange(SSL *ssl, json_t *req)
+{
+    char *text = json_dumps(req, JSON_COMPACT);
+    json_decref(req);
+    char *line = malloc(HOST_LINE_MAX);
+    json_t *ans = NULL;
+    if (text && line && tls_write_line(ssl, text) == 0 && tls_read_line(ssl, line, HOST_LINE_MAX) >= 0)
+        ans = json_loads(line, 0, NULL);
+    free(text);
+    free(line);
+    return ans;
+}
+
+/* The server is the region's when the chain it sent holds the pinned CA and that CA issued its certificate. */
+static int pinned(SSL *ssl, const char *pin, char *err, size_t errlen)
+{
+    X509 *leaf = SSL_get0_peer_certificate(ssl);
+    STACK_OF(X509) *chain = SSL_get_peer_cert_chain(ssl);
+    char seen[65] = "none";
+    for (int i = 0; leaf && chain && i < sk_X509_num(chain); i++) {
+        X509 *c = sk_X509_value(chain, i);
+        char h[65];
+        if (tls_cert_sha256(c, h) != 0)
+            continue;
+        if (c != leaf && X509_check_ca(c))
+            snprintf(seen, sizeof seen, "%s", h);
+        if (strcmp(h, pin) == 0 && X509_check_ca(c) && X509_check_issued(c, leaf) == X509_V_OK &&
+            X509_verify(leaf, X509_get0_pubkey(c)) == 1 && X509_check_purpose(leaf, X509_PURPOSE_SSL_SERVER, 0) == 1)
+            return 0;
+    }
+    ERR_clear_error();
+    snprintf(err, errlen, "the control plane's CA (sha256 %s) is not the one the token pins (%s): refused", seen, pin);
+    return -1;
+}
+
+static int write_file(const char *path, const char *text, int mode, char *err, size_t errlen)
+{
+    if (file_write_atomic(path, text, strlen(text), mode) == 0)
+        return 0;
+    snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+    return -1;
+}
+
+static int join(const char *control, const char *token_text, const char *data, const char *zone, const struct paths *p,
+                char *err, size_t errlen)
+{
+    struct join_token t;
+    if (join_token_parse(token_text, &t) != 0) {
+        snprintf(err, errlen, "the token is not <id>.<secret>.<ca sha256>");
+        return -1;
+    }
+    EVP_PKEY *key = tls_key_new();
+    char *csr = key ? tls_csr_pem(key, "host") : NULL, *key_pem = key ? tls_key_pem(key) : NULL;
+    SSL_CTX *ctx = tls_ctx_new(0);
+    int fd = -1, rc = -1;
+    SSL *ssl = NULL;
+    json_t *ans = NULL, *f = NULL;
+    if (!csr || !key_pem || !ctx) {
+        snprintf(err, errlen, "cannot make the host's key");
+        goto out;
+    }
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL); /* checked by the pin below, before anything is sent */
+    if ((fd = dial(control, err, errlen)) < 0)
+        goto out;
+    ssl = SSL_new(ctx);
+    if (!ssl || SSL_set_fd(ssl, fd) != 1 || SSL_connect(ssl) != 1) {
+        char why[256];
+        tls_error(why, sizeof why);
+        snprintf(err, errlen, "TLS with %s failed: %s", control, why);
+        goto out;
+    }
+    if (pinned(ssl, t.ca_sha256, err, errlen) != 0)
+        goto out;
+    facts(data, zone, &f);
+    ans = exchange(ssl, json_pack("{s:s,s:s,s:s,s:O}", "op", "join", "token", token_text, "csr", csr, "facts", f));
+    if (!ans) {
+        snprintf(err, errlen, "the control plane closed the connection without an answer");
+        goto out;
+    }
+    const char *id = json_string_value(json_object_get(ans, "host_id"));
+    const char *cert = json_string_value(json_object_get(ans, "cert"));
+    const char *ca = json_string_value(json_object_get(ans, "ca"));
+    if (!json_is_true(json_object_get(ans, "ok")) || !id || !cert || !ca) {
+        const char *why = json_string_value(json_object_get(ans, "error"));
+        snprintf(err, errlen, "the control plane refused the join: %s", why ? why : "no reason given");
+        goto out;
+    }
+    char state[512];
+    snprintf(state, sizeof state, "{\"HostId\": \"%s\", \"Control\": \"%s\"}\n", id, control);
+    if (write_file(p->key, key_pem, 0600, err, errlen) || write_file(p->ca, ca, 0600, err, errlen) ||
+        write_file(p->state, state, 0600, err, errlen) || write_file(p->cert, cert, 0600, err, errlen))
+        goto out;
+    printf("{\"HostId\": \"%s\", \"Joined\": true}\n", id);
+    fflush(stdout);
+    rc = 0;
+out:
+    json_decref(ans);
+    json_decref(f);
+    if (ssl) {
+        SSL_shutdown(ssl);
+        SSL_free(ssl);
+    }
+    if (fd >= 0)
+        close(fd);
+    SSL_CTX_free(ctx);
+    if (key_pem)
+        OPENSSL_cleanse(key_pem, strlen(key_pem));
+    free(key_pem);
+    free(csr);
+    EVP_PKEY_free(key);
+    return rc;
+}
+
+/* One mutual-TLS session: hello, then heartbeats until it fails. 1 = refused for good (not joined, revoked). */
+static int session(SSL_CTX *ctx, const char *control, const char *data, const char *host_id, int *announced)
+{
+    char err[512];
+    int fd = dial(control, err, sizeof err), gone = 0;
+    SSL *ssl = fd >= 0 ? SSL_new(ctx) : NULL;
+    if (!ssl || SSL_set_fd(ssl, fd) != 1 || SSL_connect(ssl) != 1 ||
+        X509_check_purpose(SSL_get0_peer_certificate(ssl), X509_PURPOSE_SSL_SERVER, 0) != 1) {
+        if (fd >= 0)
+            tls_error(err, sizeof err);
+        fprintf(stderr, "yun host: %s: %s (retrying)\n", control, err);
+        goto out;
+    }
+    json_t *f;
+    facts(data, NULL, &f);
+    json_t *ans = exchange(ssl, json_pack("{s:s,s:o}", "op", "hello", "facts", f));
+    while (ans && json_is_true(json_object_get(ans, "ok"))) {
+        json_decref(ans);
+        if (!*announced) {
+            printf("{\"HostId\": \"%s\", \"State\": \"UP\", \"HeartbeatSeconds\": %d}\n", host_id,
+                   HOST_HEARTBEAT_SECONDS);
+            fflush(stdout);
+            *announced = 1;
+        }
+        sleep(HOST_HEARTBEAT_SECONDS);
+        ans = exchange(ssl, json_pack("{s:s}", "op", "heartbeat"));
+    }
+    if (ans) {
+        const char *why = json_string_value(json_object_get(ans, "error"));
+        fprintf(stderr, "yun host: the control plane refused %s: %s\n", host_id, why ? why : "no reason given");
+        gone = why && strstr(why, "not (or no longer) joined");
+        json_decref(ans);
+    } else {
+        fprintf(stderr, "yun host: lost the connection to %s (reconnecting)\n", control);
+    }
+    *announced = 0;
+out:
+    if (ssl) {
+        SSL_shutdown(ssl);
+        SSL_free(ssl);
+    }
+    if (fd >= 0)
+        close(fd);
+    ERR_clear_error();
+    return gone;
+}
+
+int host_agent_run(const char *control, const char *token, const char *data, const char *zone)
+{
+    char err[600];
+    struct paths p;
+    signal(SIGPIPE, SIG_IGN);
+    if (mkdir_p(data, 0700) != 0) {
+        fprintf(stderr, "yun host join: cannot create %s: %s\n", data, strerror(errno));
+        return 1;
+    }
+    snprintf(p.key, sizeof p.key, "%s/host.key", data);
+    snprintf(p.cert, sizeof p.cert, "%s/host.crt", data);
+    snprintf(p.ca, sizeof p.ca, "%s/ca.crt", data);
+    snprintf(p.state, sizeof p.state, "%s/host.json", data);
+    if (access(p.cert, F_OK) != 0) {
+        if (!token) {
+            fprintf(stderr, "yun host join: %s holds no host certificate yet: --token is needed\n", data);
+            return 2;
+        }
+        if (join(control, token, data, zone, &p, err, sizeof err) != 0) {
+            fprintf(stderr, "yun host join: %s\n", err);
+            return 1;
+        }
+    }
+    json_t *state = json_load_file(p.state, 0, NULL);
+    char host_id[64] = "";
+    const char *id = json_string_value(json_object_get(state, "HostId"));
+    if (id)
+        snprintf(host_id, sizeof host_id, "%s", id);
+    json_decref(state);
+    SSL_CTX *ctx = tls_ctx_new(0);
+    if (!host_id[0] || !ctx || SSL_CTX_use_certificate_file(ctx, p.cert, SSL_FILETYPE_PEM) != 1 ||
+        SSL_CTX_use_PrivateKey_file(ctx, p.key, SSL_FILETYPE_PEM) != 1 ||
+        SSL_CTX_load_verify_locations(ctx, p.ca, NULL) != 1) {
+        tls_error(err, sizeof err);
+        fprintf(stderr, "yun host join: %s does not hold a usable host identity: %s\n", data, err);
+        SSL_CTX_free(ctx);
+        return 1;
+    }
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+    int announced = 0;
+    while (session(ctx, control, data, host_id, &announced) == 0)
+        sleep(1);
+    SSL_CTX_free(ctx);
+    return 1;
+}
