@@ -87,7 +87,7 @@ run: deps
 	$(YUN_UP_WRAP) $(BUILD)/yun up --data $(DATA) --listen $(LISTEN)
 
 sdk: all console
-	node --test --test-concurrency=1 tests/sdk/
+	node tests/run-sdk.js
 
 # The core SDK scenarios again with every daemon on a private PostgreSQL (part of make test).
 sdk-pg: all $(BUILD)/tests/test_store_pg
@@ -96,13 +96,21 @@ sdk-pg: all $(BUILD)/tests/test_store_pg
 test: deps
 	$(MAKE) test-built
 
-test-built: format-check all asan images console
-	@set -e; for t in $(patsubst $(BUILD)/%,build-asan/%,$(TEST_BIN)); do echo "== $$t"; \
-	  YUN_TEST_IMAGE_DIR=$(CURDIR)/build/images/tiny $$t; done
-	$(MAKE) fuzz
-	YUN_BIN=$(CURDIR)/build-asan/yun ASAN_OPTIONS=detect_leaks=0 node --test --test-concurrency=1 tests/sdk/
-	UNIT=$(CURDIR)/build-asan/tests/test_store_pg YUN_BIN=$(CURDIR)/build-asan/yun ASAN_OPTIONS=detect_leaks=0 tests/pg/run.sh
-	@set -e; for s in tests/system/*.sh; do echo "== $$s"; bash $$s; done
+# make test's phases, each timed by tests/timed.sh into build/test-times (the SDK and system tests per
+# file too), summed up at the end with the ten slowest files.
+TEST_TIMES := $(CURDIR)/build/test-times
+TIMED := YUN_TEST_TIMES=$(TEST_TIMES) tests/timed.sh
+test-built:
+	@mkdir -p build && rm -f $(TEST_TIMES)
+	@$(TIMED) build $(MAKE) format-check all asan images console
+	@$(TIMED) unit sh -c 'set -e; for t in $(patsubst $(BUILD)/%,build-asan/%,$(TEST_BIN)); do echo "== $$t"; \
+	  YUN_TEST_IMAGE_DIR=$(CURDIR)/build/images/tiny $$t; done'
+	@$(TIMED) fuzz $(MAKE) fuzz
+	@$(TIMED) sdk env YUN_BIN=$(CURDIR)/build-asan/yun ASAN_OPTIONS=detect_leaks=0 node tests/run-sdk.js
+	@$(TIMED) pg env UNIT=$(CURDIR)/build-asan/tests/test_store_pg YUN_BIN=$(CURDIR)/build-asan/yun \
+	  ASAN_OPTIONS=detect_leaks=0 YUN_TEST_LABEL=pg: tests/pg/run.sh
+	@$(TIMED) system sh -c 'set -e; for s in tests/system/*.sh; do $(TIMED) $$s bash $$s; done'
+	@$(TIMED) --report
 
 # Proves the README's commands on a clean Debian 12 root (debootstrap; needs root and the network). Not in make test.
 fresh-check:
