@@ -17,7 +17,7 @@ TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
 
-.PHONY: all run test test-built unit sdk sdk-pg fuzz fuzz-long asan deps clean bench format format-check images fresh-check s3-tests console
+.PHONY: all run test test-built unit sdk sdk-pg fuzz fuzz-build fuzz-long asan deps clean bench format format-check images fresh-check s3-tests console
 all: $(BUILD)/yun $(BUILD)/yund
 
 # The web console's front end (console/): npm packages pinned by console/package-lock.json, built by
@@ -62,20 +62,34 @@ SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined
 asan:
 	$(MAKE) BUILD=build-asan CFLAGS="$(SAN_FLAGS)" all $(patsubst $(BUILD)/%,build-asan/%,$(TEST_BIN))
 
+# The fuzzers: the library compiled once with libFuzzer's coverage (fuzzer-no-link) and ASan + UBSan
+# into build-fuzz/libyun.a, each fuzzer linked against it. `make -j2 fuzz` runs two fuzzers at a time.
 FUZZ_SECONDS ?= 10
-fuzz: $(FUZZ_SRC:fuzz/%.c=build-fuzz/%)
-	@set -e; for f in $^; do n=$$(basename $$f); echo "== $$f ($(FUZZ_SECONDS)s)"; mkdir -p build-fuzz/corpus/$$n; \
+FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=build-fuzz/%)
+FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -Isrc -g -O1 -fsanitize=fuzzer-no-link,address,undefined \
+  $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+fuzz: $(FUZZ_BIN:build-fuzz/%=fuzz-run-%)
+fuzz-build: $(FUZZ_BIN)
+fuzz-run-%: build-fuzz/%
+	@f=$<; n=$*; mkdir -p build-fuzz/corpus/$$n; \
 	  if [ -d fuzz/corpus/$$n ]; then cp -n fuzz/corpus/$$n/* build-fuzz/corpus/$$n/ 2>/dev/null || true; fi; \
 	  if ! $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -print_final_stats=0 -artifact_prefix=build-fuzz/ \
-	       build-fuzz/corpus/$$n > build-fuzz/$$n.log 2>&1; then tail -40 build-fuzz/$$n.log; exit 1; fi; \
-	  tail -1 build-fuzz/$$n.log; done
+	       build-fuzz/corpus/$$n > build-fuzz/$$n.log 2>&1; then echo "== $$f ($(FUZZ_SECONDS)s) FAILED"; tail -40 build-fuzz/$$n.log; exit 1; fi; \
+	  echo "== $$f ($(FUZZ_SECONDS)s): $$(tail -1 build-fuzz/$$n.log)"
 fuzz-long:
 	$(MAKE) fuzz FUZZ_SECONDS=600
 
-build-fuzz/%: fuzz/%.c $(LIB_SRC)
-	@mkdir -p build-fuzz
-	clang -std=c11 -D_GNU_SOURCE -Isrc -g -O1 -fsanitize=fuzzer,address,undefined $(shell pkg-config --cflags $(PKGS)) \
-	  $< $(LIB_SRC) $(LDLIBS) -o $@
+build-fuzz/obj/%.o: %.c $(wildcard src/*/*.h)
+	@mkdir -p $(dir $@)
+	@echo "CC(fuzz) $<"
+	@clang $(FUZZ_CFLAGS) -c $< -o $@
+
+build-fuzz/libyun.a: $(LIB_SRC:%.c=build-fuzz/obj/%.o)
+	@rm -f $@
+	ar rcs $@ $^
+
+build-fuzz/%: fuzz/%.c build-fuzz/libyun.a
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer $< build-fuzz/libyun.a $(LDLIBS) -o $@
 
 deps:
 	./scripts/setup.sh
@@ -87,7 +101,7 @@ run: deps
 	$(YUN_UP_WRAP) $(BUILD)/yun up --data $(DATA) --listen $(LISTEN)
 
 sdk: all console
-	node --test --test-concurrency=1 tests/sdk/
+	node tests/run-sdk.js
 
 # The core SDK scenarios again with every daemon on a private PostgreSQL (part of make test).
 sdk-pg: all $(BUILD)/tests/test_store_pg
@@ -96,13 +110,29 @@ sdk-pg: all $(BUILD)/tests/test_store_pg
 test: deps
 	$(MAKE) test-built
 
-test-built: format-check all asan images console
-	@set -e; for t in $(patsubst $(BUILD)/%,build-asan/%,$(TEST_BIN)); do echo "== $$t"; \
-	  YUN_TEST_IMAGE_DIR=$(CURDIR)/build/images/tiny $$t; done
-	$(MAKE) fuzz
-	YUN_BIN=$(CURDIR)/build-asan/yun ASAN_OPTIONS=detect_leaks=0 node --test --test-concurrency=1 tests/sdk/
-	UNIT=$(CURDIR)/build-asan/tests/test_store_pg YUN_BIN=$(CURDIR)/build-asan/yun ASAN_OPTIONS=detect_leaks=0 tests/pg/run.sh
-	@set -e; for s in tests/system/*.sh; do echo "== $$s"; bash $$s; done
+# make test's phases, each timed by tests/timed.sh into build/test-times (the SDK and system tests per
+# file too), summed up at the end with the ten slowest files. A failing test phase does not stop the
+# later ones (one run shows every failure); make test fails at the end, naming the phases.
+TEST_TIMES := $(CURDIR)/build/test-times
+TIMED := YUN_TEST_TIMES=$(TEST_TIMES) tests/timed.sh
+TEST_FAILED := $(CURDIR)/build/test-failed
+JOBS ?= $(shell nproc 2>/dev/null || echo 1)
+# SDK files two at a time, each in its own network namespace (tests/run-sdk.js), which needs root
+SDK_JOBS ?= $(if $(filter 0,$(shell id -u)),2,1)
+test-built:
+	@mkdir -p build && rm -f $(TEST_TIMES) $(TEST_FAILED)
+	@$(TIMED) build $(MAKE) -j$(JOBS) format-check all asan images console fuzz-build
+	@$(TIMED) unit sh -c 'set -e; for t in $(patsubst $(BUILD)/%,build-asan/%,$(TEST_BIN)); do echo "== $$t"; \
+	  YUN_TEST_IMAGE_DIR=$(CURDIR)/build/images/tiny $$t; done' || echo unit >>$(TEST_FAILED)
+	@$(TIMED) fuzz $(MAKE) -j$(JOBS) fuzz || echo fuzz >>$(TEST_FAILED)
+	@$(TIMED) sdk env YUN_BIN=$(CURDIR)/build-asan/yun ASAN_OPTIONS=detect_leaks=0 YUN_TEST_JOBS=$(SDK_JOBS) \
+	  node tests/run-sdk.js || echo sdk >>$(TEST_FAILED)
+	@$(TIMED) pg env UNIT=$(CURDIR)/build-asan/tests/test_store_pg YUN_BIN=$(CURDIR)/build-asan/yun \
+	  ASAN_OPTIONS=detect_leaks=0 YUN_TEST_LABEL=pg: tests/pg/run.sh || echo pg >>$(TEST_FAILED)
+	@$(TIMED) system sh -c 'st=0; for s in tests/system/*.sh; do $(TIMED) $$s bash $$s || st=1; done; exit $$st' \
+	  || echo system >>$(TEST_FAILED)
+	@$(TIMED) --report
+	@if [ -s $(TEST_FAILED) ]; then echo "make test: FAILED in: $$(cat $(TEST_FAILED) | tr '\n' ' ')"; exit 1; fi
 
 # Proves the README's commands on a clean Debian 12 root (debootstrap; needs root and the network). Not in make test.
 fresh-check:

@@ -22,4 +22,4 @@ fi
 # PostgreSQL too (61 s more at 1d64a9e): PG_SDK_TESTS="tests/sdk/cvm_launch.test.js ..." runs any selection
 tests=${PG_SDK_TESTS:-tests/sdk/cam.test.js tests/sdk/vpc.test.js tests/sdk/pg_two_processes.test.js tests/sdk/pg_leader.test.js tests/sdk/pg_kill_batch.test.js tests/sdk/pg_retry.test.js tests/sdk/pg_rate.test.js tests/sdk/pg_market_lease.test.js tests/sdk/pg_migrate.test.js tests/sdk/object_clients.test.js tests/sdk/cvm_lifecycle.test.js}
 # shellcheck disable=SC2086
-node --test --test-concurrency=1 $tests
+node tests/run-sdk.js $tests
