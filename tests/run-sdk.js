@@ -31,9 +31,14 @@ function childCpu(text) {
 }
 
 const JOBS = Math.max(1, Number(process.env.YUN_TEST_JOBS || 1));
-// a private network + mount namespace per file (what /work/wt/netns-run.sh does for a whole run)
+// a private network + mount namespace per file (what /work/wt/netns-run.sh does for a whole run),
+// with an uplink and a default route as a host has (a veth whose far end leads nowhere, TEST-NET-1):
+// traffic to an address the host does not serve is routed and meets yund's nftables, which refuse
+// it, instead of failing as unroutable before them (vpc_guests checks the refusal)
 const NETNS = ["unshare", "--net", "--mount", "--propagation", "private", "--", "sh", "-c",
-  'ip link set lo up && { mount -t sysfs sysfs /sys 2>/dev/null || true; } && mkdir -p /run/netns && ' +
+  'ip link set lo up && ip link add yun-up0 type veth peer name yun-up1 && ip link set yun-up1 up && ' +
+  'ip link set yun-up0 up && ip addr add 192.0.2.2/24 dev yun-up0 && ip route add default via 192.0.2.1 && ' +
+  '{ mount -t sysfs sysfs /sys 2>/dev/null || true; } && mkdir -p /run/netns && ' +
   'mount -t tmpfs tmpfs /run/netns && exec "$@"', "sh"];
 
 function runFile(file) {
