@@ -469,9 +469,11 @@ int netns_list_ours(char (*out)[NET_NAME], int max)
     DIR *d = opendir(NETNS_DIR);
     int n = 0;
     struct dirent *e;
-    while (d && (e = readdir(d)))
-        if (strncmp(e->d_name, "yv-", 3) == 0 && strlen(e->d_name) < NET_NAME && n < max)
-            snprintf(out[n++], NET_NAME, "%s", e->d_name);
+    while (d && (e = readdir(d))) {
+        size_t len = strlen(e->d_name);
+        if (strncmp(e->d_name, "yv-", 3) == 0 && len < NET_NAME && n < max)
+            memcpy(out[n++], e->d_name, len + 1);
+    }
     if (d)
         closedir(d);
     return n;
