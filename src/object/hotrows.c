@@ -16,7 +16,7 @@
 #include "object/object_int.h"
 #include "store/store.h"
 
-#define HOT_OBJECTS 2048 /* direct-mapped by bucket and key */
+#define HOT_OBJECTS 4096 /* two-way: a key lives in one of the slot pair its hash names */
 #define HOT_BUCKETS 64   /* direct-mapped by name */
 
 struct hot_bucket {
@@ -73,6 +73,17 @@ static void object_clear(struct hot_object *h)
     h->used = false;
 }
 
+/* The slot holding the key, or NULL. */
+static struct hot_object *find(const char *bucket, const char *key, uint64_t hv)
+{
+    for (size_t w = 0; w < 2; w++) {
+        struct hot_object *h = &objects[(hv % HOT_OBJECTS) ^ w];
+        if (h->used && strcmp(h->bucket, bucket) == 0 && strcmp(h->key, key) == 0)
+            return h;
+    }
+    return NULL;
+}
+
 int hotrows_count(uint64_t *count) { return store_watch_count(store_thread(), count); }
 
 int hotrows_get(const char *bucket, const char *key, struct bucket *b, struct objrow *o)
@@ -81,11 +92,11 @@ int hotrows_get(const char *bucket, const char *key, struct bucket *b, struct ob
     if (!hotrows_count(&now))
         return 0;
     struct hot_bucket *hb = &buckets[hash(bucket, NULL) % HOT_BUCKETS];
-    struct hot_object *h = &objects[hash(bucket, key) % HOT_OBJECTS];
+    uint64_t hv = hash(bucket, key);
     int hit = 0;
     pthread_mutex_lock(&lock);
-    if (hb->used && hb->count == now && h->used && h->count == now && strcmp(hb->b.name, bucket) == 0 &&
-        strcmp(h->bucket, bucket) == 0 && strcmp(h->key, key) == 0) {
+    struct hot_object *h = find(bucket, key, hv);
+    if (h && h->count == now && hb->used && hb->count == now && strcmp(hb->b.name, bucket) == 0) {
         char *from[7] = {h->headers, h->meta, h->tags, h->parts, h->sse, NULL, NULL}, *to[7] = {0};
         if (copy_strings(from, to)) {
             *b = hb->b;
@@ -127,8 +138,13 @@ void hotrows_put(uint64_t count, const struct bucket *b, const char *key, const 
     str_copy(fresh.checksum, sizeof fresh.checksum, o->checksum);
     str_copy(fresh.version_id, sizeof fresh.version_id, o->version_id);
     struct hot_bucket *hb = &buckets[hash(b->name, NULL) % HOT_BUCKETS];
-    struct hot_object *h = &objects[hash(b->name, key) % HOT_OBJECTS];
+    uint64_t hv = hash(b->name, key);
     pthread_mutex_lock(&lock);
+    struct hot_object *h = find(b->name, key, hv);
+    if (!h) { /* a free slot of the pair, else the one stamped longer ago */
+        struct hot_object *x = &objects[hv % HOT_OBJECTS], *y = &objects[(hv % HOT_OBJECTS) ^ 1];
+        h = !x->used ? x : !y->used ? y : x->count <= y->count ? x : y;
+    }
     /* an entry stamped earlier than the slot's own is older news */
     if (!hb->used || hb->count <= count)
         *hb = (struct hot_bucket){.count = count, .used = true, .b = *b};
