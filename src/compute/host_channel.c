@@ -42,11 +42,19 @@ static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 static int running;
 static int connections; /* under mu */
 
+/* A connection that has not shown a host certificate by then (a join, or a handshake or first
+ * line trickled in a byte at a time) is cut: nothing unauthenticated holds a thread for long. */
+#define UNTRUSTED_SECONDS 10
+
 struct conn {
     int fd;
     SSL *ssl;
     char peer[64];
+    int64_t opened_ms;        /* monotonic */
+    int trusted;              /* a host certificate opened a session; under mu */
+    struct conn *prev, *next; /* the open connections, under mu */
 };
+static struct conn *open_conns;
 
 static void reply(SSL *ssl, json_t *j)
 {
@@ -233,6 +241,12 @@ static void session(struct conn *c, struct store *s, const char *host_id, json_t
 static void *serve(void *arg)
 {
     struct conn *c = arg;
+    pthread_mutex_lock(&mu);
+    c->next = open_conns;
+    if (open_conns)
+        open_conns->prev = c;
+    open_conns = c;
+    pthread_mutex_unlock(&mu);
     struct store *s = store_thread();
     char *line = malloc(HOST_LINE_MAX);
     if (s && line && SSL_accept(c->ssl) == 1) {
@@ -254,8 +268,12 @@ static void *serve(void *arg)
             if (SSL_get_verify_result(c->ssl) != X509_V_OK ||
                 X509_check_purpose(peer, X509_PURPOSE_SSL_CLIENT, 0) != 1 || strncmp(cn, "host-", 5) != 0)
                 refuse(c->ssl, "the certificate is not a host certificate of this region");
-            else
+            else {
+                pthread_mutex_lock(&mu);
+                c->trusted = 1;
+                pthread_mutex_unlock(&mu);
                 session(c, s, cn, msg);
+            }
         }
         json_decref(msg);
         SSL_shutdown(c->ssl);
@@ -263,11 +281,17 @@ static void *serve(void *arg)
     ERR_clear_error();
     free(line);
     SSL_free(c->ssl);
-    close(c->fd);
-    free(c);
-    pthread_mutex_lock(&mu);
+    pthread_mutex_lock(&mu); /* out of the list before its descriptor is closed and maybe reused */
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        open_conns = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
     connections--;
     pthread_mutex_unlock(&mu);
+    close(c->fd);
+    free(c);
     return NULL;
 }
 
@@ -290,8 +314,10 @@ static void *listen_loop(void *arg)
             continue;
         struct conn *c = calloc(1, sizeof *c);
         char port[16];
-        if (c)
+        if (c) {
             c->fd = fd;
+            c->opened_ms = time_now_ms();
+        }
         if (!c || getnameinfo((struct sockaddr *)&sa, salen, c->peer, sizeof c->peer, port, sizeof port,
                               NI_NUMERICHOST | NI_NUMERICSERV) != 0)
             snprintf(c ? c->peer : port, c ? sizeof c->peer : sizeof port, "unknown");
@@ -338,6 +364,10 @@ static void *monitor_loop(void *arg)
             log_info("host monitor: %d joined host(s) changed state (down after %d s without a heartbeat)", n,
                      HOST_DOWN_SECONDS);
         pthread_mutex_lock(&mu);
+        int64_t now_ms = time_now_ms();
+        for (struct conn *c = open_conns; c; c = c->next)
+            if (!c->trusted && now_ms - c->opened_ms > UNTRUSTED_SECONDS * 1000)
+                shutdown(c->fd, SHUT_RDWR); /* its thread's read returns, and it ends */
         if (running) {
             struct timespec until;
             clock_gettime(CLOCK_REALTIME, &until);
