@@ -8,7 +8,7 @@
  * a yv- bridge (a yt- tap of someone else stays); it owns the whole address set of every device its
  * want names, and the gateway routes of the devices named in route_devs (connected routes are the
  * kernel's), and the whole FDB (entries with a remote) and permanent neighbours of the devices named in
- * fdb_devs (the vxlan links). A vxlan link whose id differs from the plan's is made anew.
+ * fdb_devs (the vxlan links). A vxlan link whose id or local address differs from the plan's is made anew.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,10 +85,10 @@ static const struct want_link *wanted_link(const struct ns_want *w, const char *
 }
 
 /* Stale links first (a name may be reused), then missing links, then masters and up flags. */
-/* A link present under a wanted name that must be made anew: a vxlan link with another id. */
+/* A link present under a wanted name that must be made anew: a vxlan link with another id or local address. */
 static int remake(const struct want_link *l, const struct have_link *have)
 {
-    return have && l->kind == LINK_VXLAN && have->vni != l->vni;
+    return have && l->kind == LINK_VXLAN && (have->vni != l->vni || have->local != l->local);
 }
 
 void net_diff_links(const struct ns_want *w, const struct ns_have *h, struct net_ops *ops)

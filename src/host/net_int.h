@@ -127,7 +127,7 @@ struct have_link {
     int ifindex, master;
     unsigned flags; /* IFF_* */
     int mtu;
-    uint32_t vni; /* a vxlan link's id, 0 for other kinds */
+    uint32_t vni, local; /* a vxlan link's id and local address, 0 for other kinds */
 };
 struct have_addr {
     int ifindex;

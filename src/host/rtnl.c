@@ -140,6 +140,8 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
             mnl_attr_parse_nested(info.tb[IFLA_INFO_DATA], attr_cb, &data);
             if (data.tb[IFLA_VXLAN_ID])
                 l.vni = mnl_attr_get_u32(data.tb[IFLA_VXLAN_ID]);
+            if (data.tb[IFLA_VXLAN_LOCAL])
+                l.local = ntohl(mnl_attr_get_u32(data.tb[IFLA_VXLAN_LOCAL]));
         }
     }
     APPEND(h, links, nlinks, l);

@@ -258,7 +258,7 @@ static void test_overlay_diff(void **state)
         {.ifindex = 2, .flags = IFF_UP, .mtu = 1450},
         {.ifindex = 3, .master = 2, .flags = IFF_UP, .mtu = 1500},
         {.ifindex = 4, .flags = IFF_UP, .mtu = 1500},
-        {.ifindex = 5, .master = 2, .flags = IFF_UP, .mtu = 1450, .vni = 7},
+        {.ifindex = 5, .master = 2, .flags = IFF_UP, .mtu = 1450, .vni = 7, .local = 0xc0000201},
     };
     snprintf(hl[0].name, NET_NAME, "%s", v->bridge);
     snprintf(hl[1].name, NET_NAME, "%s", v->router_port);
@@ -301,6 +301,12 @@ static void test_overlay_diff(void **state)
     assert_string_equal(ops.v[2].master, v->bridge);
     net_ops_free(&ops);
     hl[3].vni = 7;
+    hl[3].local = 0; /* made before the plan named the underlay address */
+    net_diff_links(&links, &h, &ops);
+    assert_int_equal(count(&ops, OP_LINK_DEL), 1);
+    assert_int_equal(count(&ops, OP_LINK_ADD), 1);
+    net_ops_free(&ops);
+    hl[3].local = 0xc0000201;
     /* the first remote left, and a neighbour's MAC changed on the second */
     json_t *remotes = json_object_get(json_array_get(json_object_get(doc, "Vpcs"), 0), "Remotes");
     json_array_remove(remotes, 0);
