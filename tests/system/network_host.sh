@@ -12,7 +12,8 @@
 #   6. a VPC with 100 subnets (the quota) gets 100 gateways
 #   8. a VPC across hosts: each VPC's vxlan link (its VNI, port 4789, no learning, local = the underlay
 #      address, MTU 1450, on the VPC's bridge), the FDB entries and neighbours of the plan's Remotes;
-#      re-applying changes nothing, removing a remote removes its entries, a bad remote is refused
+#      VXLAN accepted only from the remotes; re-applying changes nothing, removing a remote removes its
+#      entries, a bad remote is refused
 #   7. reconcile: a VPC dropped from the plan disappears (bridge, namespace, devices), and so do
 #      subnets; teardown leaves no yv-/yt- device, namespace or `yun` nft table
 # Needs root, iproute2, nftables, python3, curl, ping. The test runs in its own network namespace
@@ -266,22 +267,45 @@ for want in "00:00:00:00:00:00 dst 192.0.2.2 self permanent" "52:54:00:dd:00:01 
   grep -q "$want" <<<"$fdb_b" || { echo "$fdb_b"; fail "VPC B's FDB lacks '$want'"; }
 done
 grep -q "192.0.2.3" <<<"$fdb_b" && fail "VPC B's FDB names VPC A's remote 192.0.2.3"
-ip neigh show dev yv-yuntsta1-x | grep -q "10.0.1.20 lladdr 52:54:00:cc:00:01 PERMANENT" || fail "no neighbour 10.0.1.20 on VPC A"
-ip neigh show dev yv-yuntstb1-x | grep -q "10.0.1.20 lladdr 52:54:00:dd:00:01 PERMANENT" || fail "no neighbour 10.0.1.20 on VPC B"
+# (the output is read whole first: `ip ... | grep -q` under pipefail fails when grep quits before ip is done)
+neigh_a=$(ip neigh show dev yv-yuntsta1-x); neigh_b=$(ip neigh show dev yv-yuntstb1-x)
+grep -q "10.0.1.20 lladdr 52:54:00:cc:00:01 PERMANENT" <<<"$neigh_a" || { echo "$neigh_a"; fail "no neighbour 10.0.1.20 on VPC A"; }
+grep -q "10.0.1.20 lladdr 52:54:00:dd:00:01 PERMANENT" <<<"$neigh_b" || { echo "$neigh_b"; fail "no neighbour 10.0.1.20 on VPC B"; }
 pass "FDB entries (flooding + each remote NIC) and ARP-suppressing neighbours from the plan's Remotes"
 n=$(YUN_NET_TRACE=1 "$DRIVER" apply "$WORK/plan.json") || fail "re-apply with remotes"
 [ "$n" = 0 ] || fail "re-applying the plan with remotes made $n changes, not 0"
+# VXLAN only from the plan's remotes: a frame for VNI 101 sent from the LAN (203.0.113.1) is dropped,
+# the same frame from remote 192.0.2.2 (routed over the LAN) reaches VPC A's vxlan link
+vxlan_send() { # source address
+  ip netns exec yuntest-inet python3 -c '
+import socket, sys
+arp = bytes.fromhex("0001080006040001" "525400cc0001" "0a000114" "000000000000" "0a00010a")
+frame = b"\xff" * 6 + bytes.fromhex("525400cc0001") + b"\x08\x06" + arp + bytes(18)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], 0))
+s.sendto(b"\x08\x00\x00\x00" + (101 << 8).to_bytes(4, "big") + frame, ("203.0.113.254", 4789))' "$1"
+}
+vx_rx() { cat /sys/class/net/yv-yuntsta1-x/statistics/rx_packets; }
+ip -n yuntest-inet addr add 192.0.2.2/32 dev eth0
+ip route add 192.0.2.2/32 via 203.0.113.1
+before=$(vx_rx); vxlan_send 203.0.113.1; sleep 0.3
+[ "$(vx_rx)" = "$before" ] || fail "a VXLAN frame from the LAN (not a remote) reached VPC A"
+vxlan_send 192.0.2.2; sleep 0.3
+[ "$(vx_rx)" -gt "$before" ] || fail "a VXLAN frame from remote 192.0.2.2 did not reach VPC A's vxlan link"
+ip route del 192.0.2.2/32 via 203.0.113.1
+pass "VXLAN is accepted only from the plan's remotes"
 REMOTES_A='[{"Ip":"192.0.2.2","Nics":[{"Mac":"52:54:00:cc:00:01","Ip":"10.0.1.20"}]}]'
 plan "$WEB_ALLOWED" 1 >"$WORK/plan.json"
 n=$("$DRIVER" apply "$WORK/plan.json") || fail "apply without remote 192.0.2.3"
-[ "$n" = 3 ] || fail "removing a remote made $n changes, not 3 (2 FDB entries, 1 neighbour)"
+[ "$n" = 4 ] || fail "removing a remote made $n changes, not 4 (2 FDB entries, 1 neighbour, the host nft table)"
 fdb_a=$(bridge fdb show dev yv-yuntsta1-x)
 grep -q "192.0.2.3" <<<"$fdb_a" && { echo "$fdb_a"; fail "remote 192.0.2.3's entries survived"; }
 grep -q "52:54:00:cc:00:01 dst 192.0.2.2" <<<"$fdb_a" || fail "remote 192.0.2.2's entries went too"
-ip neigh show dev yv-yuntsta1-x | grep -q "10.0.2.20" && fail "the neighbour of remote 192.0.2.3's NIC survived"
+neigh_a=$(ip neigh show dev yv-yuntsta1-x)
+grep -q "10.0.2.20" <<<"$neigh_a" && fail "the neighbour of remote 192.0.2.3's NIC survived"
 n=$("$DRIVER" apply "$WORK/plan.json") || fail "re-apply"
 [ "$n" = 0 ] || fail "re-applying made $n changes, not 0"
-pass "re-applying changes nothing (0); removing a remote removes its entries (3 changes)"
+pass "re-applying changes nothing (0); removing a remote removes its entries (4 changes)"
 REMOTES_A='[{"Ip":"192.0.2.2","Nics":[{"Mac":"52:54:00:cc:00:zz","Ip":"10.0.1.20"}]}]'
 plan "$WEB_ALLOWED" 1 >"$WORK/bad.json"
 REMOTES_A='[{"Ip":"192.0.2.2","Nics":[{"Mac":"52:54:00:cc:00:01","Ip":"10.0.1.20"}]}]'

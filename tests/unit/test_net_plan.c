@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -76,6 +77,10 @@ static void test_from_empty(void **state)
     assert_int_equal(ops.v[0].addr, 0xc6336407);
     assert_int_equal(ops.v[0].gw, p.v[0].transit + 1);
     net_ops_free(&ops);
+    char *rules = net_rules_host(&p); /* no remotes: no VXLAN at all */
+    assert_non_null(rules);
+    assert_non_null(strstr(rules, "\t\tudp dport 4789 drop\n"));
+    free(rules);
     ns_want_free(&links);
     ns_want_free(&l3);
     ns_want_free(&vpc);
@@ -228,6 +233,10 @@ static void test_overlay_diff(void **state)
     assert_int_equal(v->vni, 7);
     assert_string_equal(v->vxlan, "yv-aaaa0001-x");
     assert_int_equal(p.underlay, 0xc0000201);
+    char *rules = net_rules_host(&p); /* VXLAN only from the remotes */
+    assert_non_null(rules);
+    assert_non_null(strstr(rules, "udp dport 4789 ip saddr != { 192.0.2.2, 192.0.2.3 } drop"));
+    free(rules);
     struct ns_want links, l3;
     struct ns_have none = {0};
     struct net_ops ops = {0};
