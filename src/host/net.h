@@ -4,7 +4,8 @@
  *
  * The control plane only tells; this side re-checks the document (names, addresses, sizes) and makes the
  * host's Linux state match it through the kernel's own interfaces: rtnetlink (rtnl.c, libmnl) for
- * namespaces, links, addresses and routes, and libnftables (nft.c) for the rules, one atomic batch per
+ * namespaces, links (a vxlan link per VPC with a Vni), addresses, routes, and the vxlan links' FDB entries and
+ * neighbours (the plan's Remotes), and libnftables (nft.c) for the rules, one atomic batch per
  * namespace. No process is spawned. Only differences are sent: an apply of an unchanged plan reads the
  * kernel's state and changes nothing (host_net_changes() says how many changes the last apply made).
  * Needs CAP_NET_ADMIN (and CAP_SYS_ADMIN for the namespaces' mounts under /run/netns).

@@ -4,11 +4,13 @@
  *   1. host links: read; remove stale yv-/yt- links, then stale router namespaces
  *   2. router namespaces: create the missing ones; inside each (its own thread): lo up, forwarding,
  *      no redirects, no IPv6 (for devices present and future)
- *   3. host links: create missing bridges, veth pairs (far end straight into the namespace) and taps;
+ *   3. host links: create missing bridges, veth pairs (far end straight into the namespace), taps and
+ *      vxlan links (a VPC's overlay, remade if its id changed);
  *      IPv6 off and ARP only for their own addresses; then masters and up
  *   4. inside each namespace: read; gw0/up0 up, gateways + metadata addresses, transit, default route;
  *      its NAT table
- *   5. host: read again; transit addresses, EIP routes; the host's tables; forwarding for the uplink
+ *   5. host: read again; transit addresses, EIP routes, the vxlan links' FDB entries and neighbours (the
+ *      plan's Remotes); the host's tables; forwarding for the uplink
  *
  * Every step compares with what the kernel holds (rtnl_read, sysctl values, the nft generation), so a
  * second apply of the same plan reads and sends nothing: host_net_changes() is then 0.
@@ -232,6 +234,7 @@ static int apply_host_l3(struct rtnl *r, const struct net_plan *p, unsigned *cha
     }
     net_diff_addrs(&w, &h, &ops);
     net_diff_routes(&w, &h, &ops);
+    net_diff_fdb(&w, &h, &ops);
     int rc = run_ops(r, &ops, -1, changes, err, errlen);
     net_ops_free(&ops);
     ns_have_free(&h);

@@ -7,7 +7,8 @@
  * Ownership: in a pruned namespace (the host's) yun owns every yv- link and the yt- links enslaved to
  * a yv- bridge (a yt- tap of someone else stays); it owns the whole address set of every device its
  * want names, and the gateway routes of the devices named in route_devs (connected routes are the
- * kernel's).
+ * kernel's), and the whole FDB (entries with a remote) and permanent neighbours of the devices named in
+ * fdb_devs (the vxlan links). A vxlan link whose id or local address differs from the plan's is made anew.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +39,8 @@ void ns_have_free(struct ns_have *h)
     free(h->links);
     free(h->addrs);
     free(h->routes);
+    free(h->fdb);
+    free(h->neigh);
     memset(h, 0, sizeof *h);
 }
 
@@ -49,8 +52,8 @@ void net_ops_free(struct net_ops *ops)
 
 const char *net_op_name(int kind)
 {
-    static const char *const names[] = {"link del",    "link add",  "link set", "address del",
-                                        "address add", "route del", "route set"};
+    static const char *const names[] = {"link del",  "link add", "link set", "address del", "address add", "route del",
+                                        "route set", "fdb del",  "fdb add",  "neigh del",   "neigh set"};
     return kind >= 0 && kind < (int)(sizeof names / sizeof *names) ? names[kind] : "?";
 }
 
@@ -82,6 +85,12 @@ static const struct want_link *wanted_link(const struct ns_want *w, const char *
 }
 
 /* Stale links first (a name may be reused), then missing links, then masters and up flags. */
+/* A link present under a wanted name that must be made anew: a vxlan link with another id or local address. */
+static int remake(const struct want_link *l, const struct have_link *have)
+{
+    return have && l->kind == LINK_VXLAN && (have->vni != l->vni || have->local != l->local);
+}
+
 void net_diff_links(const struct ns_want *w, const struct ns_have *h, struct net_ops *ops)
 {
     for (int i = 0; w->prune && i < h->nlinks; i++) {
@@ -89,18 +98,23 @@ void net_diff_links(const struct ns_want *w, const struct ns_have *h, struct net
         const struct have_link *m = l->master ? ns_have_index(h, l->master) : NULL;
         int ours = strncmp(l->name, "yv-", 3) == 0 ||
                    (strncmp(l->name, "yt-", 3) == 0 && m && strncmp(m->name, "yv-", 3) == 0);
-        if (ours && !wanted_link(w, l->name))
+        const struct want_link *want = wanted_link(w, l->name);
+        if ((ours && !want) || (want && remake(want, l)))
             push(ops, OP_LINK_DEL, l->name);
     }
     for (int i = 0; i < w->nlinks; i++) {
         const struct want_link *l = &w->links[i];
-        if (l->kind == LINK_ANY || ns_have_link(h, l->name))
+        const struct have_link *have = ns_have_link(h, l->name);
+        if (l->kind == LINK_ANY || (have && !remake(l, have)))
             continue;
         struct net_op *o = push(ops, OP_LINK_ADD, l->name);
         if (o) {
             o->link_kind = l->kind;
             snprintf(o->peer, sizeof o->peer, "%s", l->peer);
             snprintf(o->peer_ns, sizeof o->peer_ns, "%s", l->peer_ns);
+            o->vni = l->vni;
+            o->local = l->local;
+            o->mtu = l->mtu;
         }
     }
     for (int i = 0; i < w->nlinks; i++) {
@@ -108,13 +122,18 @@ void net_diff_links(const struct ns_want *w, const struct ns_have *h, struct net
         const struct have_link *have = ns_have_link(h, l->name);
         if (!have && l->kind == LINK_ANY)
             continue; /* not ours to create */
+        if (remake(l, have))
+            have = NULL;
         const struct have_link *master = *l->master ? ns_have_link(h, l->master) : NULL;
         int right_master = !*l->master || (have && master && have->master == master->ifindex);
-        if (have && right_master && (have->flags & IFF_UP))
+        int right_mtu = !l->mtu || (have && have->mtu == l->mtu);
+        if (have && right_master && right_mtu && (have->flags & IFF_UP))
             continue;
         struct net_op *o = push(ops, OP_LINK_SET, l->name);
-        if (o)
+        if (o) {
             snprintf(o->master, sizeof o->master, "%s", l->master);
+            o->mtu = l->mtu;
+        }
     }
 }
 
@@ -198,6 +217,69 @@ void net_diff_routes(const struct ns_want *w, const struct ns_have *h, struct ne
                 o->prefix = r->prefix;
                 o->gw = r->gw;
             }
+        }
+    }
+}
+
+static int fdb_dev(const struct ns_want *w, const char *dev)
+{
+    for (int k = 0; k < w->nfdb_devs; k++)
+        if (strcmp(w->fdb_devs[k], dev) == 0)
+            return 1;
+    return 0;
+}
+
+/* Stale entries first (a neighbour whose MAC changed is replaced in place), then missing ones. */
+void net_diff_fdb(const struct ns_want *w, const struct ns_have *h, struct net_ops *ops)
+{
+    for (int i = 0; i < h->nfdb; i++) {
+        const struct have_fdb *f = &h->fdb[i];
+        const struct have_link *l = ns_have_index(h, f->ifindex);
+        if (!l || !fdb_dev(w, l->name))
+            continue;
+        int keep = 0;
+        for (int k = 0; k < w->nfdb && !keep; k++)
+            keep = strcmp(w->fdb[k].dev, l->name) == 0 && w->fdb[k].dst == f->dst && !memcmp(w->fdb[k].mac, f->mac, 6);
+        struct net_op *o = keep ? NULL : push(ops, OP_FDB_DEL, l->name);
+        if (o) {
+            memcpy(o->mac, f->mac, 6);
+            o->gw = f->dst;
+        }
+    }
+    for (int i = 0; i < h->nneigh; i++) {
+        const struct have_neigh *n = &h->neigh[i];
+        const struct have_link *l = ns_have_index(h, n->ifindex);
+        if (!l || !fdb_dev(w, l->name))
+            continue;
+        int wanted = 0;
+        for (int k = 0; k < w->nneigh && !wanted; k++)
+            wanted = strcmp(w->neigh[k].dev, l->name) == 0 && w->neigh[k].ip == n->ip;
+        struct net_op *o = wanted ? NULL : push(ops, OP_NEIGH_DEL, l->name);
+        if (o)
+            o->addr = n->ip;
+    }
+    for (int k = 0; k < w->nfdb; k++) {
+        const struct want_fdb *f = &w->fdb[k];
+        const struct have_link *l = ns_have_link(h, f->dev);
+        int found = 0;
+        for (int i = 0; l && i < h->nfdb && !found; i++)
+            found = h->fdb[i].ifindex == l->ifindex && h->fdb[i].dst == f->dst && !memcmp(h->fdb[i].mac, f->mac, 6);
+        struct net_op *o = found ? NULL : push(ops, OP_FDB_ADD, f->dev);
+        if (o) {
+            memcpy(o->mac, f->mac, 6);
+            o->gw = f->dst;
+        }
+    }
+    for (int k = 0; k < w->nneigh; k++) {
+        const struct want_neigh *n = &w->neigh[k];
+        const struct have_link *l = ns_have_link(h, n->dev);
+        int found = 0;
+        for (int i = 0; l && i < h->nneigh && !found; i++)
+            found = h->neigh[i].ifindex == l->ifindex && h->neigh[i].ip == n->ip && !memcmp(h->neigh[i].mac, n->mac, 6);
+        struct net_op *o = found ? NULL : push(ops, OP_NEIGH_SET, n->dev);
+        if (o) {
+            o->addr = n->ip;
+            memcpy(o->mac, n->mac, 6);
         }
     }
 }

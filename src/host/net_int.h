@@ -25,6 +25,8 @@ struct vpc_state {
     char bridge[NET_NAME], router_port[NET_NAME], uplink_port[NET_NAME], netns[NET_NAME];
     int slot;
     uint32_t transit; /* host side; the namespace side is transit + 1 */
+    uint32_t vni;     /* 0 = the plan gives none: no VXLAN link */
+    char vxlan[NET_NAME];
     struct cidr block;
     json_t *doc; /* the plan's VPC object (borrowed) */
 };
@@ -32,6 +34,7 @@ struct vpc_state {
 struct net_plan {
     json_t *vpcs, *nics, *groups; /* borrowed from the document */
     const char *uplink;
+    uint32_t underlay; /* this host's VTEP address (the vxlan links' local), 0 = none */
     struct vpc_state *v;
     int nv;
 };
@@ -41,6 +44,11 @@ struct net_plan {
 #define MAX_SLOT        32000       /* conntrack zones: slot for guest legs, slot + ZONE_ROUTER_LEG for router legs */
 #define ZONE_ROUTER_LEG 32768
 #define MARK_ROUTER_LEG 0x40000000u
+#define VXLAN_PORT      4789
+#define VXLAN_MTU       1450 /* 1500 less the 50 bytes of VXLAN over IPv4 */
+#define MAX_VNI         16777215u
+#define MAX_REMOTES     1024  /* per VPC */
+#define MAX_FDB         65536 /* FDB entries of a whole plan */
 
 int net_plan_load(json_t *doc, struct net_plan *p, char *err, size_t errlen);
 void net_plan_free(struct net_plan *p);
@@ -48,12 +56,24 @@ struct vpc_state *net_plan_vpc(const struct net_plan *p, const char *vpc_id);
 const char *net_jstr(json_t *o, const char *k); /* "" when absent */
 
 /* What one namespace should hold. Links of kind LINK_ANY are only brought up (a veth's far end, lo). */
-enum link_kind { LINK_ANY, LINK_BRIDGE, LINK_VETH, LINK_TAP };
+enum link_kind { LINK_ANY, LINK_BRIDGE, LINK_VETH, LINK_TAP, LINK_VXLAN };
 struct want_link {
     char name[NET_NAME];
     int kind;
     char peer[NET_NAME], peer_ns[NET_NAME]; /* LINK_VETH: the other end, created in peer_ns ("" = here) */
     char master[NET_NAME];                  /* "" = none wanted (left as it is) */
+    uint32_t vni, local;                    /* LINK_VXLAN: id and local address (0 = none) */
+    int mtu;                                /* 0 = left as it is */
+};
+struct want_fdb { /* a static VXLAN forwarding entry: frames for mac go to the VTEP dst (00:..:00 = flooding) */
+    char dev[NET_NAME];
+    uint8_t mac[6];
+    uint32_t dst;
+};
+struct want_neigh { /* a permanent neighbour on a VXLAN link (answered locally: ARP suppression) */
+    char dev[NET_NAME];
+    uint32_t ip;
+    uint8_t mac[6];
 };
 struct want_addr {
     char dev[NET_NAME];
@@ -76,6 +96,12 @@ struct ns_want {
     int nroutes;
     char (*route_devs)[NET_NAME];
     int nroute_devs;
+    struct want_fdb *fdb; /* the whole FDB (entries with a dst) and permanent neighbours of every fdb_devs device */
+    int nfdb;
+    struct want_neigh *neigh;
+    int nneigh;
+    char (*fdb_devs)[NET_NAME];
+    int nfdb_devs;
     int oom;
 };
 void ns_want_link(struct ns_want *w, const char *name, int kind, const char *peer, const char *peer_ns,
@@ -83,8 +109,13 @@ void ns_want_link(struct ns_want *w, const char *name, int kind, const char *pee
 void ns_want_addr(struct ns_want *w, const char *dev, uint32_t addr, int prefix);
 void ns_want_route(struct ns_want *w, const char *dev, uint32_t dst, int prefix, uint32_t gw);
 void ns_want_route_dev(struct ns_want *w, const char *dev);
+void ns_want_fdb(struct ns_want *w, const char *dev, const uint8_t mac[6], uint32_t dst);
+void ns_want_neigh(struct ns_want *w, const char *dev, uint32_t ip, const uint8_t mac[6]);
+void ns_want_fdb_dev(struct ns_want *w, const char *dev);
+int net_mac_parse(const char *s, uint8_t mac[6]); /* "52:54:00:ab:cd:ef"; 0 or -1 */
 void ns_want_free(struct ns_want *w);
-/* The host's links (bridges, ports, taps) and the host's addresses and routes (transit links, EIPs). */
+/* The host's links (bridges, ports, taps, vxlan links) and the host's addresses and routes (transit links, EIPs)
+ * and the vxlan links' forwarding entries and neighbours (the plan's Remotes). */
 int net_want_host_links(const struct net_plan *p, struct ns_want *w);
 int net_want_host_l3(const struct net_plan *p, struct ns_want *w);
 /* A VPC's router namespace: lo, gw0 (gateways + metadata addresses), up0 (transit, default route). */
@@ -95,6 +126,8 @@ struct have_link {
     char name[NET_NAME];
     int ifindex, master;
     unsigned flags; /* IFF_* */
+    int mtu;
+    uint32_t vni, local; /* a vxlan link's id and local address, 0 for other kinds */
 };
 struct have_addr {
     int ifindex;
@@ -105,6 +138,16 @@ struct have_route { /* IPv4, main table, unicast */
     uint32_t dst, gw;
     int prefix, oif;
 };
+struct have_fdb { /* a VXLAN FDB entry with a remote (NTF_SELF, NDA_DST) */
+    int ifindex;
+    uint8_t mac[6];
+    uint32_t dst;
+};
+struct have_neigh { /* a permanent IPv4 neighbour */
+    int ifindex;
+    uint32_t ip;
+    uint8_t mac[6];
+};
 struct ns_have {
     struct have_link *links;
     int nlinks;
@@ -112,6 +155,10 @@ struct ns_have {
     int naddrs;
     struct have_route *routes;
     int nroutes;
+    struct have_fdb *fdb;
+    int nfdb;
+    struct have_neigh *neigh;
+    int nneigh;
     int oom;
 };
 void ns_have_free(struct ns_have *h);
@@ -119,7 +166,19 @@ const struct have_link *ns_have_link(const struct ns_have *h, const char *name);
 const struct have_link *ns_have_index(const struct ns_have *h, int ifindex);
 
 /* ---- net_diff.c: the changes that make `have` into `want` (pure) ---- */
-enum op_kind { OP_LINK_DEL, OP_LINK_ADD, OP_LINK_SET, OP_ADDR_DEL, OP_ADDR_ADD, OP_ROUTE_DEL, OP_ROUTE_SET };
+enum op_kind {
+    OP_LINK_DEL,
+    OP_LINK_ADD,
+    OP_LINK_SET,
+    OP_ADDR_DEL,
+    OP_ADDR_ADD,
+    OP_ROUTE_DEL,
+    OP_ROUTE_SET,
+    OP_FDB_DEL,
+    OP_FDB_ADD,
+    OP_NEIGH_DEL,
+    OP_NEIGH_SET
+};
 struct net_op {
     int kind;
     char dev[NET_NAME];
@@ -128,6 +187,9 @@ struct net_op {
     char master[NET_NAME];                  /* OP_LINK_SET: "" = leave the master alone; always sets up */
     uint32_t addr, gw;                      /* OP_ADDR_*: addr/prefix; OP_ROUTE_*: dst/prefix via gw */
     int prefix;
+    uint32_t vni, local; /* OP_LINK_ADD of a vxlan link */
+    int mtu;             /* OP_LINK_ADD, OP_LINK_SET: 0 = leave it */
+    uint8_t mac[6];      /* OP_FDB_*: mac -> dst (in gw); OP_NEIGH_*: addr -> mac */
 };
 struct net_ops {
     struct net_op *v;
@@ -137,6 +199,7 @@ struct net_ops {
 void net_diff_links(const struct ns_want *w, const struct ns_have *h, struct net_ops *ops);
 void net_diff_addrs(const struct ns_want *w, const struct ns_have *h, struct net_ops *ops);
 void net_diff_routes(const struct ns_want *w, const struct ns_have *h, struct net_ops *ops);
+void net_diff_fdb(const struct ns_want *w, const struct ns_have *h, struct net_ops *ops); /* and neighbours */
 void net_ops_free(struct net_ops *ops);
 const char *net_op_name(int kind);
 
@@ -150,9 +213,6 @@ struct rtnl *rtnl_open(char *err, size_t errlen);
 void rtnl_close(struct rtnl *r);
 int rtnl_read(struct rtnl *r, struct ns_have *h, char *err, size_t errlen);
 int rtnl_exec(struct rtnl *r, const struct net_op *op, char *err, size_t errlen);
-/* Bridge FDB and neighbour entries (for VXLAN's remote VTEPs): append dst for mac on dev. */
-int rtnl_fdb_append(struct rtnl *r, const char *dev, const uint8_t mac[6], uint32_t dst, char *err, size_t errlen);
-int rtnl_neigh_set(struct rtnl *r, const char *dev, uint32_t ip, const uint8_t mac[6], char *err, size_t errlen);
 /* Named network namespaces, as iproute2 keeps them (a bind mount under /run/netns). */
 int netns_exists(const char *name);
 int netns_add(const char *name, char *err, size_t errlen);

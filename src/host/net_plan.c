@@ -5,6 +5,12 @@
  *   (one per NIC)      ├─ bridge yv-SSSSSSSS ── yv-S-r ═ gw0  (every subnet's gateway .1)
  *                      │                                 up0 ═ yv-S-u  (100.64.x.y/30 transit to the host)
  *
+ * A VPC with a Vni also has a vxlan link yv-SSSSSSSS-x (that id, UDP 4789, no learning, MTU 1450) on its
+ * bridge: its overlay to the other hosts carrying the VPC. The plan's Remotes (each another host's underlay
+ * address and the NICs there) become static forwarding entries (00:00:00:00:00:00 -> every remote, for
+ * broadcast and unknown unicast; each remote NIC's MAC -> its host) and permanent neighbours on the vxlan
+ * link, which answers ARP for them itself (proxy): no flooding, no learning.
+ *
  * Subnets of a VPC share its bridge and route through the namespace; VPCs are isolated by having
  * nothing in common (overlapping CIDRs are fine). The namespace masquerades VPC traffic to its
  * transit address and maps EIPs (DNAT in, SNAT out); the host routes each EIP to the namespace.
@@ -34,6 +40,89 @@ static int safe_tail(const char *id, char tail[9])
         if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9')))
             return -1;
     memcpy(tail, id + n - 8, 9);
+    return 0;
+}
+
+static int hexval(char c)
+{
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+}
+
+int net_mac_parse(const char *s, uint8_t mac[6])
+{
+    if (!s || strlen(s) != 17)
+        return -1;
+    for (int i = 0; i < 6; i++) {
+        int hi = hexval(s[i * 3]), lo = hexval(s[i * 3 + 1]);
+        if (hi < 0 || lo < 0 || (i < 5 && s[i * 3 + 2] != ':'))
+            return -1;
+        mac[i] = (uint8_t)(hi << 4 | lo);
+    }
+    return 0;
+}
+
+/* A unicast IPv4 address another host can be reached at: not 0/8, loopback, multicast or broadcast. */
+static int underlay_ok(uint32_t a)
+{
+    return (a >> 24) != 0 && (a >> 24) != 127 && (a >> 28) != 0xe && (a >> 28) != 0xf;
+}
+
+/* A VPC's Vni and Remotes: the id in range and unique in the plan, each remote a distinct unicast address
+ * (not this host's), each remote NIC a unicast MAC and an address inside the VPC. *nfdb counts entries. */
+static int check_overlay(const struct net_plan *p, struct vpc_state *s, json_t *vpc, int *nfdb, char *err,
+                         size_t errlen)
+{
+    json_t *vni = json_object_get(vpc, "Vni"), *remotes = json_object_get(vpc, "Remotes");
+    if (!vni && !remotes)
+        return 0;
+    if (!json_is_integer(vni) || json_integer_value(vni) < 1 || json_integer_value(vni) > MAX_VNI) {
+        snprintf(err, errlen, "bad Vni of VPC %.40s", s->vpc_id);
+        return -1;
+    }
+    s->vni = (uint32_t)json_integer_value(vni);
+    for (const struct vpc_state *o = p->v; o < s; o++)
+        if (o->vni == s->vni) {
+            snprintf(err, errlen, "Vni %u of VPC %.40s is not unique", s->vni, s->vpc_id);
+            return -1;
+        }
+    if (remotes && (!json_is_array(remotes) || json_array_size(remotes) > MAX_REMOTES)) {
+        snprintf(err, errlen, "bad Remotes of VPC %.40s", s->vpc_id);
+        return -1;
+    }
+    size_t i, k;
+    json_t *r, *n;
+    json_array_foreach (remotes, i, r) {
+        uint32_t ip, other;
+        json_t *nics = json_object_get(r, "Nics");
+        if (ip_parse(net_jstr(r, "Ip"), &ip) != 0 || !underlay_ok(ip) || ip == p->underlay ||
+            (nics && !json_is_array(nics))) {
+            snprintf(err, errlen, "bad remote %.20s of VPC %.40s", net_jstr(r, "Ip"), s->vpc_id);
+            return -1;
+        }
+        for (k = 0; k < i; k++)
+            if (ip_parse(net_jstr(json_array_get(remotes, k), "Ip"), &other) == 0 && other == ip) {
+                snprintf(err, errlen, "remote %.20s twice in VPC %.40s", net_jstr(r, "Ip"), s->vpc_id);
+                return -1;
+            }
+        *nfdb += 1 + (int)json_array_size(nics);
+        if (*nfdb > MAX_FDB) {
+            snprintf(err, errlen, "plan too large");
+            return -1;
+        }
+        json_array_foreach (nics, k, n) {
+            uint8_t mac[6];
+            uint32_t a;
+            if (net_mac_parse(net_jstr(n, "Mac"), mac) != 0 || (mac[0] & 1) ||
+                !(mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]) || ip_parse(net_jstr(n, "Ip"), &a) != 0 ||
+                !cidr_contains(&s->block, &(struct cidr){a, 32})) {
+                snprintf(err, errlen, "bad remote NIC %.20s of VPC %.40s", net_jstr(n, "Mac"), s->vpc_id);
+                return -1;
+            }
+        }
+    }
     return 0;
 }
 
@@ -91,6 +180,11 @@ int net_plan_load(json_t *doc, struct net_plan *p, char *err, size_t errlen)
         snprintf(err, errlen, "bad uplink device name");
         return -1;
     }
+    const char *underlay = net_jstr(doc, "Underlay");
+    if (*underlay && (ip_parse(underlay, &p->underlay) != 0 || !underlay_ok(p->underlay))) {
+        snprintf(err, errlen, "bad underlay address");
+        return -1;
+    }
     p->v = calloc(nv ? nv : 1, sizeof *p->v);
     if (!p->v) {
         snprintf(err, errlen, "out of memory");
@@ -98,6 +192,7 @@ int net_plan_load(json_t *doc, struct net_plan *p, char *err, size_t errlen)
     }
     p->nv = (int)nv;
     json_t *vpc, *nic;
+    int nfdb = 0;
     json_array_foreach (p->vpcs, i, vpc) {
         struct vpc_state *s = &p->v[i];
         s->doc = vpc;
@@ -112,6 +207,11 @@ int net_plan_load(json_t *doc, struct net_plan *p, char *err, size_t errlen)
         snprintf(s->netns, sizeof s->netns, "yv-%s", s->tail);
         snprintf(s->router_port, sizeof s->router_port, "yv-%s-r", s->tail);
         snprintf(s->uplink_port, sizeof s->uplink_port, "yv-%s-u", s->tail);
+        snprintf(s->vxlan, sizeof s->vxlan, "yv-%s-x", s->tail);
+        if (check_overlay(p, s, vpc, &nfdb, err, errlen) != 0) {
+            net_plan_free(p);
+            return -1;
+        }
     }
     json_array_foreach (p->nics, i, nic) {
         if (!device_ok(net_jstr(nic, "Device")) || !net_plan_vpc(p, net_jstr(nic, "VpcId"))) {
@@ -183,12 +283,39 @@ void ns_want_route_dev(struct ns_want *w, const char *dev)
     snprintf(w->route_devs[w->nroute_devs++], NET_NAME, "%s", dev);
 }
 
+void ns_want_fdb(struct ns_want *w, const char *dev, const uint8_t mac[6], uint32_t dst)
+{
+    GROW(w, fdb, w->nfdb);
+    struct want_fdb *f = &w->fdb[w->nfdb++];
+    snprintf(f->dev, sizeof f->dev, "%s", dev);
+    memcpy(f->mac, mac, 6);
+    f->dst = dst;
+}
+
+void ns_want_neigh(struct ns_want *w, const char *dev, uint32_t ip, const uint8_t mac[6])
+{
+    GROW(w, neigh, w->nneigh);
+    struct want_neigh *n = &w->neigh[w->nneigh++];
+    snprintf(n->dev, sizeof n->dev, "%s", dev);
+    n->ip = ip;
+    memcpy(n->mac, mac, 6);
+}
+
+void ns_want_fdb_dev(struct ns_want *w, const char *dev)
+{
+    GROW(w, fdb_devs, w->nfdb_devs);
+    snprintf(w->fdb_devs[w->nfdb_devs++], NET_NAME, "%s", dev);
+}
+
 void ns_want_free(struct ns_want *w)
 {
     free(w->links);
     free(w->addrs);
     free(w->routes);
     free(w->route_devs);
+    free(w->fdb);
+    free(w->neigh);
+    free(w->fdb_devs);
     memset(w, 0, sizeof *w);
 }
 
@@ -201,6 +328,14 @@ int net_want_host_links(const struct net_plan *p, struct ns_want *w)
         ns_want_link(w, v->bridge, LINK_BRIDGE, NULL, NULL, NULL);
         ns_want_link(w, v->router_port, LINK_VETH, "gw0", v->netns, v->bridge);
         ns_want_link(w, v->uplink_port, LINK_VETH, "up0", v->netns, NULL);
+        if (v->vni) {
+            ns_want_link(w, v->vxlan, LINK_VXLAN, NULL, NULL, v->bridge);
+            if (!w->oom) {
+                w->links[w->nlinks - 1].vni = v->vni;
+                w->links[w->nlinks - 1].local = p->underlay;
+                w->links[w->nlinks - 1].mtu = VXLAN_MTU;
+            }
+        }
     }
     size_t i;
     json_t *nic;
@@ -229,6 +364,24 @@ int net_want_host_l3(const struct net_plan *p, struct ns_want *w)
         ns_want_addr(w, v->uplink_port, v->transit, 30);
         ns_want_route_dev(w, v->uplink_port);
         want_eips(p, v, w); /* EIPs: routed to the namespace, NATed inside it */
+        if (!v->vni)
+            continue;
+        ns_want_fdb_dev(w, v->vxlan);
+        size_t i, k;
+        json_t *r, *n;
+        json_array_foreach (json_object_get(v->doc, "Remotes"), i, r) {
+            static const uint8_t any[6];
+            uint32_t dst, ip;
+            uint8_t mac[6];
+            ip_parse(net_jstr(r, "Ip"), &dst); /* checked by net_plan_load */
+            ns_want_fdb(w, v->vxlan, any, dst);
+            json_array_foreach (json_object_get(r, "Nics"), k, n) {
+                net_mac_parse(net_jstr(n, "Mac"), mac);
+                ip_parse(net_jstr(n, "Ip"), &ip);
+                ns_want_fdb(w, v->vxlan, mac, dst);
+                ns_want_neigh(w, v->vxlan, ip, mac);
+            }
+        }
     }
     return w->oom ? -1 : 0;
 }

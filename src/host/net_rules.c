@@ -270,7 +270,36 @@ char *net_rules_host(const struct net_plan *p)
     add(&b, "\t\tiifname {");
     for (int k = 0; k < nv; k++)
         add(&b, "%s \"%s\"", k ? "," : "", v[k].uplink_port);
-    add(&b, " } ct state established,related accept\n\t\tiifname \"yv-*\" drop\n\t}\n");
+    add(&b, " } ct state established,related accept\n\t\tiifname \"yv-*\" drop\n");
+    /* VXLAN (the VPCs' overlay, UDP 4789 on every address of the host) only from the hosts the plan names
+     * as remotes: anyone else on the underlay could otherwise put frames into a VPC by its VNI */
+    int nremote = 0;
+    size_t total = 1;
+    for (int k = 0; k < nv; k++)
+        total += json_array_size(json_object_get(v[k].doc, "Remotes"));
+    uint32_t *seen = malloc(sizeof *seen * total);
+    for (int k = 0; seen && k < nv; k++) {
+        size_t r;
+        json_t *rem;
+        json_array_foreach (json_object_get(v[k].doc, "Remotes"), r, rem) {
+            uint32_t ip;
+            int dup = 0;
+            if (ip_parse(jstr(rem, "Ip"), &ip) != 0)
+                continue;
+            for (int j = 0; j < nremote && !dup; j++)
+                dup = seen[j] == ip;
+            if (dup)
+                continue;
+            char t[16];
+            ip_format(ip, t);
+            add(&b, "%s%s", nremote ? ", " : "\t\tudp dport 4789 ip saddr != { ", t);
+            seen[nremote++] = ip;
+        }
+    }
+    if (!seen)
+        b.oom = 1;
+    free(seen);
+    add(&b, nremote ? " } drop\n\t}\n" : "\t\tudp dport 4789 drop\n\t}\n");
     /* nor do the router namespaces serve anything on their transit side (to guests of other VPCs, to
      * the LAN); replies to their masqueraded traffic come back to that address */
     add(&b,

@@ -1,10 +1,10 @@
 /*
  * rtnl: the host's kernel networking through rtnetlink (libmnl), as libvirt does for bridges: reads a
- * namespace's links, IPv4 addresses and routes in three dumps, and carries out one change per request
- * (links incl. bridge, veth with its peer in another namespace, tap, vxlan; master and up; addresses;
- * routes; neighbours; bridge FDB), each acknowledged, so an error names the change that failed.
- * Named namespaces are kept as iproute2 keeps them (a bind mount of the namespace under /run/netns),
- * so `ip netns` and the metadata listeners (compute/metadata.c) see the same ones.
+ * namespace's links, IPv4 addresses, routes, VXLAN FDB entries and permanent neighbours in five dumps, and carries out
+ * one change per request (links incl. bridge, veth with its peer in another namespace, tap, vxlan; master and up;
+ * addresses; routes; neighbours; bridge FDB), each acknowledged, so an error names the change that failed. Named
+ * namespaces are kept as iproute2 keeps them (a bind mount of the namespace under /run/netns), so `ip netns` and the
+ * metadata listeners (compute/metadata.c) see the same ones.
  *
  * A socket works in the namespace of the thread that opened it: work inside a router namespace runs in
  * a thread of its own that entered it (netns_run), so the caller's thread never changes namespace.
@@ -130,6 +130,20 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
     snprintf(l.name, sizeof l.name, "%s", mnl_attr_get_str(t.tb[IFLA_IFNAME]));
     if (t.tb[IFLA_MASTER])
         l.master = (int)mnl_attr_get_u32(t.tb[IFLA_MASTER]);
+    if (t.tb[IFLA_MTU])
+        l.mtu = (int)mnl_attr_get_u32(t.tb[IFLA_MTU]);
+    if (t.tb[IFLA_LINKINFO]) {
+        struct attrs info = {.max = IFLA_INFO_MAX}, data = {.max = IFLA_VXLAN_MAX};
+        mnl_attr_parse_nested(t.tb[IFLA_LINKINFO], attr_cb, &info);
+        if (info.tb[IFLA_INFO_KIND] && strcmp(mnl_attr_get_str(info.tb[IFLA_INFO_KIND]), "vxlan") == 0 &&
+            info.tb[IFLA_INFO_DATA]) {
+            mnl_attr_parse_nested(info.tb[IFLA_INFO_DATA], attr_cb, &data);
+            if (data.tb[IFLA_VXLAN_ID])
+                l.vni = mnl_attr_get_u32(data.tb[IFLA_VXLAN_ID]);
+            if (data.tb[IFLA_VXLAN_LOCAL])
+                l.local = ntohl(mnl_attr_get_u32(data.tb[IFLA_VXLAN_LOCAL]));
+        }
+    }
     APPEND(h, links, nlinks, l);
     return MNL_CB_OK;
 }
@@ -167,6 +181,28 @@ static int route_cb(const struct nlmsghdr *nlh, void *data)
     return MNL_CB_OK;
 }
 
+/* AF_BRIDGE: a vxlan link's own entries with a remote; AF_INET: permanent neighbours. */
+static int neigh_cb(const struct nlmsghdr *nlh, void *data)
+{
+    struct ns_have *h = data;
+    const struct ndmsg *nd = mnl_nlmsg_get_payload(nlh);
+    struct attrs t = {.max = NDA_MAX};
+    mnl_attr_parse(nlh, sizeof *nd, attr_cb, &t);
+    const struct nlattr *dst = t.tb[NDA_DST], *ll = t.tb[NDA_LLADDR];
+    if (!dst || mnl_attr_get_payload_len(dst) != 4 || !ll || mnl_attr_get_payload_len(ll) != 6)
+        return MNL_CB_OK;
+    if (nd->ndm_family == AF_BRIDGE && (nd->ndm_flags & NTF_SELF)) {
+        struct have_fdb x = {.ifindex = nd->ndm_ifindex, .dst = ntohl(mnl_attr_get_u32(dst))};
+        memcpy(x.mac, mnl_attr_get_payload(ll), 6);
+        APPEND(h, fdb, nfdb, x);
+    } else if (nd->ndm_family == AF_INET && (nd->ndm_state & NUD_PERMANENT)) {
+        struct have_neigh x = {.ifindex = nd->ndm_ifindex, .ip = ntohl(mnl_attr_get_u32(dst))};
+        memcpy(x.mac, mnl_attr_get_payload(ll), 6);
+        APPEND(h, neigh, nneigh, x);
+    }
+    return MNL_CB_OK;
+}
+
 int rtnl_read(struct rtnl *r, struct ns_have *h, char *err, size_t errlen)
 {
     memset(h, 0, sizeof *h);
@@ -185,6 +221,12 @@ int rtnl_read(struct rtnl *r, struct ns_have *h, char *err, size_t errlen)
         struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof *rtm);
         rtm->rtm_family = AF_INET;
         rc = talk(r, nlh, route_cb, h);
+    }
+    for (int k = 0; rc == 0 && k < 2; k++) {
+        nlh = request(r, RTM_GETNEIGH, NLM_F_DUMP);
+        struct ndmsg *nd = mnl_nlmsg_put_extra_header(nlh, sizeof *nd);
+        nd->ndm_family = k == 0 ? AF_BRIDGE : AF_INET;
+        rc = talk(r, nlh, neigh_cb, h);
     }
     if (rc != 0 || h->oom) {
         snprintf(err, errlen, "reading the network state: %s", h->oom ? "out of memory" : strerror(errno));
@@ -226,8 +268,24 @@ static int link_add(struct rtnl *r, const struct net_op *op)
     struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof *ifi);
     ifi->ifi_family = AF_UNSPEC;
     mnl_attr_put_strz(nlh, IFLA_IFNAME, op->dev);
+    if (op->mtu)
+        mnl_attr_put_u32(nlh, IFLA_MTU, (uint32_t)op->mtu);
     struct nlattr *info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
-    mnl_attr_put_strz(nlh, IFLA_INFO_KIND, op->link_kind == LINK_BRIDGE ? "bridge" : "veth");
+    mnl_attr_put_strz(nlh, IFLA_INFO_KIND,
+                      op->link_kind == LINK_BRIDGE  ? "bridge"
+                      : op->link_kind == LINK_VXLAN ? "vxlan"
+                                                    : "veth");
+    if (op->link_kind == LINK_VXLAN) {
+        /* `ip link add DEV type vxlan id VNI dstport 4789 nolearning proxy [local IP]` */
+        struct nlattr *data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+        mnl_attr_put_u32(nlh, IFLA_VXLAN_ID, op->vni);
+        mnl_attr_put_u16(nlh, IFLA_VXLAN_PORT, htons(VXLAN_PORT));
+        mnl_attr_put_u8(nlh, IFLA_VXLAN_LEARNING, 0);
+        mnl_attr_put_u8(nlh, IFLA_VXLAN_PROXY, 1);
+        if (op->local)
+            mnl_attr_put_u32(nlh, IFLA_VXLAN_LOCAL, htonl(op->local));
+        mnl_attr_nest_end(nlh, data);
+    }
     if (op->link_kind == LINK_VETH) {
         struct nlattr *data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
         struct nlattr *peer = mnl_attr_nest_start(nlh, VETH_INFO_PEER);
@@ -269,6 +327,8 @@ static int link_set(struct rtnl *r, const struct net_op *op)
     ifi->ifi_change = IFF_UP;
     if (master)
         mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)master);
+    if (op->mtu)
+        mnl_attr_put_u32(nlh, IFLA_MTU, (uint32_t)op->mtu);
     return talk(r, nlh, NULL, NULL);
 }
 
@@ -326,6 +386,29 @@ static int route_change(struct rtnl *r, const struct net_op *op)
     return talk(r, nlh, NULL, NULL);
 }
 
+/* `bridge fdb append|del MAC dev DEV dst IP`: where a vxlan link sends frames for mac (00:.. = flooding);
+ * `ip neigh replace|del IP lladdr MAC dev DEV nud permanent`: what it answers ARP with (proxy). */
+static int neigh_change(struct rtnl *r, const struct net_op *op)
+{
+    int idx = link_index(op->dev);
+    if (!idx)
+        return op->kind == OP_FDB_DEL || op->kind == OP_NEIGH_DEL ? 0 : -1;
+    int add = op->kind == OP_FDB_ADD || op->kind == OP_NEIGH_SET,
+        fdb = op->kind == OP_FDB_ADD || op->kind == OP_FDB_DEL;
+    struct nlmsghdr *nlh = request(r, add ? RTM_NEWNEIGH : RTM_DELNEIGH,
+                                   NLM_F_ACK | (add ? NLM_F_CREATE | (fdb ? NLM_F_APPEND : NLM_F_REPLACE) : 0));
+    struct ndmsg *nd = mnl_nlmsg_put_extra_header(nlh, sizeof *nd);
+    nd->ndm_family = fdb ? AF_BRIDGE : AF_INET;
+    nd->ndm_ifindex = idx;
+    nd->ndm_state = fdb ? NUD_NOARP | NUD_PERMANENT : NUD_PERMANENT;
+    nd->ndm_flags = fdb ? NTF_SELF : 0;
+    if (fdb || add)
+        mnl_attr_put(nlh, NDA_LLADDR, 6, op->mac);
+    mnl_attr_put_u32(nlh, NDA_DST, htonl(fdb ? op->gw : op->addr));
+    int rc = talk(r, nlh, NULL, NULL);
+    return rc != 0 && !add && errno == ENOENT ? 0 : rc;
+}
+
 int rtnl_exec(struct rtnl *r, const struct net_op *op, char *err, size_t errlen)
 {
     int rc;
@@ -343,54 +426,26 @@ int rtnl_exec(struct rtnl *r, const struct net_op *op, char *err, size_t errlen)
     case OP_ADDR_DEL:
         rc = addr_change(r, op);
         break;
+    case OP_FDB_ADD:
+    case OP_FDB_DEL:
+    case OP_NEIGH_SET:
+    case OP_NEIGH_DEL:
+        rc = neigh_change(r, op);
+        break;
     default:
         rc = route_change(r, op);
         break;
     }
     if (rc != 0) {
-        char a[16] = "";
-        if (op->kind >= OP_ADDR_DEL)
+        char a[18] = "";
+        if (op->kind >= OP_FDB_DEL)
+            snprintf(a, sizeof a, "%02x:%02x:%02x:%02x:%02x:%02x", op->mac[0], op->mac[1], op->mac[2], op->mac[3],
+                     op->mac[4], op->mac[5]);
+        else if (op->kind >= OP_ADDR_DEL)
             ip_format(op->addr, a);
         snprintf(err, errlen, "%s %s%s%s: %s", net_op_name(op->kind), op->dev, *a ? " " : "", a, strerror(errno));
     }
     return rc;
-}
-
-/* `bridge fdb append MAC dev DEV dst IP`: where a VXLAN device sends frames for mac (00:.. = flooding). */
-int rtnl_fdb_append(struct rtnl *r, const char *dev, const uint8_t mac[6], uint32_t dst, char *err, size_t errlen)
-{
-    int idx = link_index(dev);
-    struct nlmsghdr *nlh = request(r, RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_APPEND | NLM_F_ACK);
-    struct ndmsg *nd = mnl_nlmsg_put_extra_header(nlh, sizeof *nd);
-    nd->ndm_family = AF_BRIDGE;
-    nd->ndm_ifindex = idx;
-    nd->ndm_state = NUD_NOARP | NUD_PERMANENT;
-    nd->ndm_flags = NTF_SELF;
-    mnl_attr_put(nlh, NDA_LLADDR, 6, mac);
-    mnl_attr_put_u32(nlh, NDA_DST, htonl(dst));
-    if (!idx || talk(r, nlh, NULL, NULL) != 0) {
-        snprintf(err, errlen, "fdb append on %s: %s", dev, strerror(errno));
-        return -1;
-    }
-    return 0;
-}
-
-/* `ip neigh replace IP lladdr MAC dev DEV nud permanent`. */
-int rtnl_neigh_set(struct rtnl *r, const char *dev, uint32_t ip, const uint8_t mac[6], char *err, size_t errlen)
-{
-    int idx = link_index(dev);
-    struct nlmsghdr *nlh = request(r, RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_REPLACE | NLM_F_ACK);
-    struct ndmsg *nd = mnl_nlmsg_put_extra_header(nlh, sizeof *nd);
-    nd->ndm_family = AF_INET;
-    nd->ndm_ifindex = idx;
-    nd->ndm_state = NUD_PERMANENT;
-    mnl_attr_put_u32(nlh, NDA_DST, htonl(ip));
-    mnl_attr_put(nlh, NDA_LLADDR, 6, mac);
-    if (!idx || talk(r, nlh, NULL, NULL) != 0) {
-        snprintf(err, errlen, "neighbour on %s: %s", dev, strerror(errno));
-        return -1;
-    }
-    return 0;
 }
 
 /* ---- named namespaces ---- */

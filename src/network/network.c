@@ -64,6 +64,12 @@ static const struct migration network_migrations[] = {
      * sees and changes them (api_sold_by) */
     {2, "ALTER TABLE security_groups ADD COLUMN sold_by TEXT NOT NULL DEFAULT '';"
         "ALTER TABLE addresses ADD COLUMN sold_by TEXT NOT NULL DEFAULT '';"},
+    /* the VXLAN network identifier of each VPC (its overlay across hosts, src/host/net_plan.c): unique among the
+     * VPCs that exist, allocated with the VPC (vpc_create); existing VPCs are numbered 1.. in creation order */
+    {3, "ALTER TABLE vpcs ADD COLUMN vni INTEGER;"
+        "UPDATE vpcs SET vni = (SELECT COUNT(*) FROM vpcs o WHERE o.created < vpcs.created"
+        " OR (o.created = vpcs.created AND o.vpc_id <= vpcs.vpc_id));"
+        "CREATE UNIQUE INDEX vpcs_vni ON vpcs (vni);"},
 };
 
 int network_migrate(struct store *s, char *err, size_t errlen)

@@ -96,10 +96,12 @@ int network_subnet_info(struct store *s, const char *owner_uin, const char *subn
                         char cidr[20]);
 
 /* ---- plan.c: what one host must realise, as JSON (the control plane tells, the host does) ----
- * {"Vpcs":[{"VpcId","CidrBlock","Subnets":[{"SubnetId","CidrBlock"}]}],
+ * {"Vpcs":[{"VpcId","CidrBlock","Vni","Subnets":[{"SubnetId","CidrBlock"}],
+ *           "Remotes":[{"Ip" (another host's underlay address),"Nics":[{"Mac","Ip"}]}]}],
  *  "Nics":[{"Device","InstanceId","VpcId","SubnetId","Ip","Mac","Eip","SecurityGroupIds":[]}],
  *  "SecurityGroups":[{"SecurityGroupId","Ingress":[policy],"Egress":[policy]}],
- *  "Uplink":""}   policy = the SDK's SecurityGroupPolicy fields.
+ *  "Uplink":"", "Underlay":"" (optional: this host's VTEP address)}   policy = the SDK's SecurityGroupPolicy
+ * fields. Remotes are empty for now: nothing yet tells the control plane which NICs live on other hosts.
  * on_host (may be NULL = every NIC) selects the instances placed on this host. */
 json_t *network_host_plan(struct store *s, int (*on_host)(const char *instance_id, void *arg), void *arg);
 void network_nic_device(const char *instance_id, char out[16]); /* "yt-" + the id's 8-char tail */

@@ -31,12 +31,15 @@ static int add_vpc(struct store *s, json_t *vpcs, const char *vpc_id)
         if (strcmp(json_string_value(json_object_get(v, "VpcId")), vpc_id) == 0)
             return 0;
     }
-    struct store_stmt *q = store_query(s, "SELECT cidr FROM vpcs WHERE vpc_id = ?", "s", vpc_id);
+    struct store_stmt *q = store_query(s, "SELECT cidr, vni FROM vpcs WHERE vpc_id = ?", "s", vpc_id);
     if (!q || store_step(q) != 1) {
         store_done(q);
         return -1;
     }
-    json_t *vpc = json_pack("{s:s,s:s,s:[]}", "VpcId", vpc_id, "CidrBlock", store_text(q, 0), "Subnets");
+    /* Remotes: the other hosts carrying this VPC and the NICs on each (their VXLAN forwarding entries); empty
+     * until hosts join and instance specs travel to them (one host holds every NIC today) */
+    json_t *vpc = json_pack("{s:s,s:s,s:I,s:[],s:[]}", "VpcId", vpc_id, "CidrBlock", store_text(q, 0), "Vni",
+                            (json_int_t)store_int(q, 1), "Subnets", "Remotes");
     store_done(q);
     q = store_query(s, "SELECT subnet_id, cidr FROM subnets WHERE vpc_id = ? ORDER BY subnet_id", "s", vpc_id);
     int rc = q ? 0 : -1;

@@ -25,8 +25,10 @@ int vpc_create(struct store *s, const char *owner, const char *region, const cha
     for (int attempt = 0; attempt < 5 && rc == STORE_CONSTRAINT; attempt++) {
         random_id("vpc-", vpc_id, 24);
         rc = store_exec(s,
-                        "INSERT INTO vpcs (vpc_id, owner_uin, region, name, cidr, is_default, created)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        /* the VNI in the same statement: one past the largest in use (vpcs_vni is unique, so
+                         * two concurrent creations cannot share one: the loser retries) */
+                        "INSERT INTO vpcs (vpc_id, owner_uin, region, name, cidr, is_default, created, vni)"
+                        " SELECT ?, ?, ?, ?, ?, ?, ?, COALESCE(MAX(vni), 0) + 1 FROM vpcs",
                         "sssssii", vpc_id, owner, region, name, cidr, (int64_t)is_default, net_now_us());
         if (rc == STORE_CONSTRAINT && is_default)
             return rc; /* another request made the default first */

@@ -1,7 +1,7 @@
 /*
  * VPC (vpc 2017-03-12) through the official node SDK: VPCs, subnets, security groups and their
  * policies, EIPs; the documented errors (CIDR rules, overlaps, quotas, in-use deletes), string
- * and number Offset/Limit, and two-tenant isolation (a foreign id is simply not found).
+ * and number Offset/Limit, each VPC's VNI (unique, allocated with it), and two-tenant isolation (a foreign id is simply not found).
  * Tests run in order and share state.
  */
 "use strict";
@@ -238,6 +238,22 @@ test("VPC quota: the 21st VPC is LimitExceeded", async () => {
   const have = (await vpc.DescribeVpcs({})).TotalCount;
   for (let i = have; i < 20; i++) await vpc.CreateVpc({ VpcName: `q${i}`, CidrBlock: `10.${i}.0.0/16` });
   await rejectsWith(vpc.CreateVpc({ VpcName: "q20", CidrBlock: "10.200.0.0/16" }), "LimitExceeded");
+});
+
+test("every VPC has its own VNI (its VXLAN id across hosts), allocated with it and unique among the living", async () => {
+  const rows = () => d.sql("SELECT vpc_id || ' ' || vni FROM vpcs").map((l) => l.split(" "));
+  let all = rows();
+  assert.ok(all.length >= 20);
+  const vnis = all.map(([, v]) => Number(v));
+  assert.ok(vnis.every((v) => Number.isInteger(v) && v >= 1 && v <= 16777215), `VNIs: ${vnis}`);
+  assert.equal(new Set(vnis).size, vnis.length, `VNIs repeat: ${vnis}`);
+  /* the VPC with the highest VNI goes; the next VPC gets a VNI no living VPC has */
+  const [top] = all.sort((x, y) => Number(y[1]) - Number(x[1]))[0];
+  await vpc.DeleteVpc({ VpcId: top });
+  const made = (await vpc.CreateVpc({ VpcName: "vni", CidrBlock: "10.201.0.0/16" })).Vpc.VpcId;
+  all = rows();
+  const mine = Number(all.find(([id]) => id === made)[1]);
+  assert.equal(all.filter(([, v]) => Number(v) === mine).length, 1);
 });
 
 test("two tenants: B sees none of A's resources, A's ids are not found for B, same CIDRs are fine", async () => {

@@ -10,6 +10,10 @@
 #      neither on a transit link (the guest's own VPC's or another's) nor on the host's LAN address;
 #      no IPv6 on yun's devices and none between guests on a bridge; the host still reaches EIPs
 #   6. a VPC with 100 subnets (the quota) gets 100 gateways
+#   8. a VPC across hosts: each VPC's vxlan link (its VNI, port 4789, no learning, local = the underlay
+#      address, MTU 1450, on the VPC's bridge), the FDB entries and neighbours of the plan's Remotes;
+#      VXLAN accepted only from the remotes; re-applying changes nothing, removing a remote removes its
+#      entries, a bad remote is refused
 #   7. reconcile: a VPC dropped from the plan disappears (bridge, namespace, devices), and so do
 #      subnets; teardown leaves no yv-/yt- device, namespace or `yun` nft table
 # Needs root, iproute2, nftables, python3, curl, ping. The test runs in its own network namespace
@@ -80,18 +84,21 @@ PKGS="libmicrohttpd jansson sqlite3 openssl libcurl expat zlib libmnl libnftable
 cc -std=c11 -D_GNU_SOURCE -I"$SRC" $(pkg-config --cflags $PKGS) "$WORK/driver.c" "$LIB" $(pkg-config --libs $PKGS) -largon2 -lpthread -lm -o "$WORK/driver"
 DRIVER="$WORK/driver"
 
-# ---- the plan: VPC A (two subnets, g1 + g2), VPC B (same CIDR, g3) ----
+# ---- the plan: VPC A (two subnets, g1 + g2), VPC B (same CIDR, g3); VNIs 101 and 102, the other hosts'
+#      NICs in REMOTES_A / REMOTES_B (none until section 8) ----
+REMOTES_A='[]'; REMOTES_B='[]'; UNDERLAY=''
+
 MAC1=52:54:00:aa:00:01; MAC2=52:54:00:aa:00:02; MAC3=52:54:00:bb:00:01
 plan() { # $1 = ingress policies of sg-yuntweb (JSON array), $2 = include VPC B (1/0), $3 = VPC A's extra subnets
   local vpcb="" nicb="" more=""
   for n in $(seq 3 $((2 + ${3:-0}))); do more="$more,{\"SubnetId\":\"subnet-yuntmore$n\",\"CidrBlock\":\"10.0.$n.0/24\"}"; done
   if [ "$2" = 1 ]; then
-    vpcb=',{"VpcId":"vpc-yuntstb1","CidrBlock":"10.0.0.0/16","Subnets":[{"SubnetId":"subnet-yuntstb1","CidrBlock":"10.0.1.0/24"}]}'
+    vpcb=',{"VpcId":"vpc-yuntstb1","CidrBlock":"10.0.0.0/16","Vni":102,"Remotes":'$REMOTES_B',"Subnets":[{"SubnetId":"subnet-yuntstb1","CidrBlock":"10.0.1.0/24"}]}'
     nicb=',{"Device":"yt-tstb0001","InstanceId":"ins-tstb0001","VpcId":"vpc-yuntstb1","SubnetId":"subnet-yuntstb1","Ip":"10.0.1.11","Mac":"'$MAC3'","Eip":"","SecurityGroupIds":["sg-yuntopen"]}'
   fi
   cat <<EOF
-{"Uplink":"",
- "Vpcs":[{"VpcId":"vpc-yuntsta1","CidrBlock":"10.0.0.0/16","Subnets":[
+{"Uplink":"","Underlay":"$UNDERLAY",
+ "Vpcs":[{"VpcId":"vpc-yuntsta1","CidrBlock":"10.0.0.0/16","Vni":101,"Remotes":$REMOTES_A,"Subnets":[
           {"SubnetId":"subnet-yuntsta1","CidrBlock":"10.0.1.0/24"},{"SubnetId":"subnet-yuntsta2","CidrBlock":"10.0.2.0/24"}$more]}$vpcb],
  "Nics":[{"Device":"yt-tsta0001","InstanceId":"ins-tsta0001","VpcId":"vpc-yuntsta1","SubnetId":"subnet-yuntsta1","Ip":"10.0.1.10","Mac":"$MAC1","Eip":"198.51.100.10","SecurityGroupIds":["sg-yuntopen"]},
          {"Device":"yt-tsta0002","InstanceId":"ins-tsta0002","VpcId":"vpc-yuntsta1","SubnetId":"subnet-yuntsta2","Ip":"10.0.2.10","Mac":"$MAC2","Eip":"","SecurityGroupIds":["sg-yuntweb"]}$nicb],
@@ -235,10 +242,83 @@ n=$(ip -n yv-yuntsta1 -4 -o addr show dev gw0 | grep -c ' inet 10\.0\.')
 reach yuntest-g1 10.0.100.1 || fail "g1 cannot reach the gateway of the 100th subnet"
 pass "100 subnets, 100 gateways"
 
+# 8. a VPC across hosts: two VPCs with remote hosts (192.0.2.2 and .3; this host is 192.0.2.1)
+ip addr add 192.0.2.1/32 dev lo
+UNDERLAY=192.0.2.1
+REMOTES_A='[{"Ip":"192.0.2.2","Nics":[{"Mac":"52:54:00:cc:00:01","Ip":"10.0.1.20"}]},
+            {"Ip":"192.0.2.3","Nics":[{"Mac":"52:54:00:cc:00:02","Ip":"10.0.2.20"}]}]'
+REMOTES_B='[{"Ip":"192.0.2.2","Nics":[{"Mac":"52:54:00:dd:00:01","Ip":"10.0.1.20"}]}]'
+plan "$WEB_ALLOWED" 1 >"$WORK/plan.json"
+"$DRIVER" apply "$WORK/plan.json" >/dev/null || fail "apply with remotes"
+for v in "yv-yuntsta1-x 101 yv-yuntsta1" "yv-yuntstb1-x 102 yv-yuntstb1"; do
+  set -- $v
+  d=$(ip -d link show dev "$1") || fail "no vxlan link $1"
+  for want in "mtu 1450" "master $3" "vxlan id $2 " "local 192.0.2.1" "dstport 4789" "nolearning" "proxy"; do
+    grep -q "$want" <<<"$d" || { echo "$d"; fail "$1: no '$want'"; }
+  done
+done
+pass "a vxlan link per VPC: VNIs 101 and 102, port 4789, no learning, local 192.0.2.1, MTU 1450, on the bridge"
+fdb_a=$(bridge fdb show dev yv-yuntsta1-x); fdb_b=$(bridge fdb show dev yv-yuntstb1-x)
+for want in "00:00:00:00:00:00 dst 192.0.2.2 self permanent" "00:00:00:00:00:00 dst 192.0.2.3 self permanent" \
+            "52:54:00:cc:00:01 dst 192.0.2.2 self permanent" "52:54:00:cc:00:02 dst 192.0.2.3 self permanent"; do
+  grep -q "$want" <<<"$fdb_a" || { echo "$fdb_a"; fail "VPC A's FDB lacks '$want'"; }
+done
+for want in "00:00:00:00:00:00 dst 192.0.2.2 self permanent" "52:54:00:dd:00:01 dst 192.0.2.2 self permanent"; do
+  grep -q "$want" <<<"$fdb_b" || { echo "$fdb_b"; fail "VPC B's FDB lacks '$want'"; }
+done
+grep -q "192.0.2.3" <<<"$fdb_b" && fail "VPC B's FDB names VPC A's remote 192.0.2.3"
+# (the output is read whole first: `ip ... | grep -q` under pipefail fails when grep quits before ip is done)
+neigh_a=$(ip neigh show dev yv-yuntsta1-x); neigh_b=$(ip neigh show dev yv-yuntstb1-x)
+grep -q "10.0.1.20 lladdr 52:54:00:cc:00:01 PERMANENT" <<<"$neigh_a" || { echo "$neigh_a"; fail "no neighbour 10.0.1.20 on VPC A"; }
+grep -q "10.0.1.20 lladdr 52:54:00:dd:00:01 PERMANENT" <<<"$neigh_b" || { echo "$neigh_b"; fail "no neighbour 10.0.1.20 on VPC B"; }
+pass "FDB entries (flooding + each remote NIC) and ARP-suppressing neighbours from the plan's Remotes"
+n=$(YUN_NET_TRACE=1 "$DRIVER" apply "$WORK/plan.json") || fail "re-apply with remotes"
+[ "$n" = 0 ] || fail "re-applying the plan with remotes made $n changes, not 0"
+# VXLAN only from the plan's remotes: a frame for VNI 101 sent from the LAN (203.0.113.1) is dropped,
+# the same frame from remote 192.0.2.2 (routed over the LAN) reaches VPC A's vxlan link
+vxlan_send() { # source address
+  ip netns exec yuntest-inet python3 -c '
+import socket, sys
+arp = bytes.fromhex("0001080006040001" "525400cc0001" "0a000114" "000000000000" "0a00010a")
+frame = b"\xff" * 6 + bytes.fromhex("525400cc0001") + b"\x08\x06" + arp + bytes(18)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], 0))
+s.sendto(b"\x08\x00\x00\x00" + (101 << 8).to_bytes(4, "big") + frame, ("203.0.113.254", 4789))' "$1"
+}
+vx_rx() { cat /sys/class/net/yv-yuntsta1-x/statistics/rx_packets; }
+ip -n yuntest-inet addr add 192.0.2.2/32 dev eth0
+ip route add 192.0.2.2/32 via 203.0.113.1
+before=$(vx_rx); vxlan_send 203.0.113.1; sleep 0.3
+[ "$(vx_rx)" = "$before" ] || fail "a VXLAN frame from the LAN (not a remote) reached VPC A"
+vxlan_send 192.0.2.2; sleep 0.3
+[ "$(vx_rx)" -gt "$before" ] || fail "a VXLAN frame from remote 192.0.2.2 did not reach VPC A's vxlan link"
+ip route del 192.0.2.2/32 via 203.0.113.1
+pass "VXLAN is accepted only from the plan's remotes"
+REMOTES_A='[{"Ip":"192.0.2.2","Nics":[{"Mac":"52:54:00:cc:00:01","Ip":"10.0.1.20"}]}]'
+plan "$WEB_ALLOWED" 1 >"$WORK/plan.json"
+n=$("$DRIVER" apply "$WORK/plan.json") || fail "apply without remote 192.0.2.3"
+[ "$n" = 4 ] || fail "removing a remote made $n changes, not 4 (2 FDB entries, 1 neighbour, the host nft table)"
+fdb_a=$(bridge fdb show dev yv-yuntsta1-x)
+grep -q "192.0.2.3" <<<"$fdb_a" && { echo "$fdb_a"; fail "remote 192.0.2.3's entries survived"; }
+grep -q "52:54:00:cc:00:01 dst 192.0.2.2" <<<"$fdb_a" || fail "remote 192.0.2.2's entries went too"
+neigh_a=$(ip neigh show dev yv-yuntsta1-x)
+grep -q "10.0.2.20" <<<"$neigh_a" && fail "the neighbour of remote 192.0.2.3's NIC survived"
+n=$("$DRIVER" apply "$WORK/plan.json") || fail "re-apply"
+[ "$n" = 0 ] || fail "re-applying made $n changes, not 0"
+pass "re-applying changes nothing (0); removing a remote removes its entries (4 changes)"
+REMOTES_A='[{"Ip":"192.0.2.2","Nics":[{"Mac":"52:54:00:cc:00:zz","Ip":"10.0.1.20"}]}]'
+plan "$WEB_ALLOWED" 1 >"$WORK/bad.json"
+REMOTES_A='[{"Ip":"192.0.2.2","Nics":[{"Mac":"52:54:00:cc:00:01","Ip":"10.0.1.20"}]}]'
+"$DRIVER" apply "$WORK/bad.json" 2>/dev/null && fail "a plan with a bad remote MAC was applied"
+n=$("$DRIVER" apply "$WORK/plan.json") || fail "apply after the refused plan"
+[ "$n" = 0 ] || fail "the refused plan changed something ($n changes to undo)"
+pass "a plan with a bad remote is refused and changes nothing"
+
 # 7. reconcile: VPC B leaves the plan, and so do VPC A's extra subnets
 plan "$WEB_ALLOWED" 0 >"$WORK/plan.json"
 "$DRIVER" apply "$WORK/plan.json" >/dev/null || fail "apply without VPC B"
 ip link show yv-yuntstb1 >/dev/null 2>&1 && fail "VPC B's bridge survived"
+ip link show yv-yuntstb1-x >/dev/null 2>&1 && fail "VPC B's vxlan link survived"
 ip netns list | grep -q '^yv-yuntstb1' && fail "VPC B's router namespace survived"
 ip link show yt-tstb0001 >/dev/null 2>&1 && fail "VPC B's NIC device survived"
 reach yuntest-g1 10.0.2.10 || fail "VPC A broke while VPC B was removed"
