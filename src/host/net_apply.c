@@ -160,21 +160,31 @@ static int in_vpc(const struct net_plan *p, const struct vpc_state *v, int (*fn)
     return rc;
 }
 
+/* What the host namespace should hold (want) and what it holds: 0, or -1 (err set, nothing held). */
+static int want_and_have(struct rtnl *r, const struct net_plan *p,
+                         int (*want)(const struct net_plan *, struct ns_want *), struct ns_want *w, struct ns_have *h,
+                         char *err, size_t errlen)
+{
+    if (want(p, w) != 0) {
+        ns_want_free(w);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    if (rtnl_read(r, h, err, errlen) != 0) {
+        ns_want_free(w);
+        return -1;
+    }
+    return 0;
+}
+
 /* Steps 1 and 3, and the namespaces in between. */
 static int apply_links(struct rtnl *r, const struct net_plan *p, unsigned *changes, char *err, size_t errlen)
 {
     struct ns_want w;
     struct ns_have h;
     struct net_ops ops = {0};
-    if (net_want_host_links(p, &w) != 0) {
-        ns_want_free(&w);
-        snprintf(err, errlen, "out of memory");
+    if (want_and_have(r, p, net_want_host_links, &w, &h, err, errlen) != 0)
         return -1;
-    }
-    if (rtnl_read(r, &h, err, errlen) != 0) {
-        ns_want_free(&w);
-        return -1;
-    }
     net_diff_links(&w, &h, &ops);
     int rc = run_ops(r, &ops, OP_LINK_DEL, changes, err, errlen);
     char have[256][NET_NAME];
@@ -223,15 +233,8 @@ static int apply_host_l3(struct rtnl *r, const struct net_plan *p, unsigned *cha
     struct ns_want w;
     struct ns_have h;
     struct net_ops ops = {0};
-    if (net_want_host_l3(p, &w) != 0) {
-        ns_want_free(&w);
-        snprintf(err, errlen, "out of memory");
+    if (want_and_have(r, p, net_want_host_l3, &w, &h, err, errlen) != 0)
         return -1;
-    }
-    if (rtnl_read(r, &h, err, errlen) != 0) {
-        ns_want_free(&w);
-        return -1;
-    }
     net_diff_addrs(&w, &h, &ops);
     net_diff_routes(&w, &h, &ops);
     net_diff_fdb(&w, &h, &ops);
