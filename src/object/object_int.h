@@ -64,6 +64,7 @@
 #define LIST_MAX         1000
 #define MAX_RESP_HEADERS 48
 #define SMALL_OBJECT     (32 * 1024)
+#define MAPPED_OBJECT    (256 * 1024) /* a plain GET body at least this large is sent from a mapping */
 #define VERSION_ID_LEN   32
 #define BODY_MEMORY      (32u << 20) /* bytes of request bodies held in memory (XML documents), all requests together */
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "object/object_int.h"
@@ -197,6 +198,7 @@ static struct MHD_Response *small_response(struct rq *r, const struct objrow *o,
 /* One attempt of GetObject/HeadObject inside the read transaction: 1 answered or failed (recorded),
  * 0 the object's file was gone when it was opened (replaced after its row was read: read again). */
 static int get_serve(struct rq *r, struct sse_mode *given, const char *vid, int rc, struct objrow *o0);
+static struct MHD_Response *mapped_response(int fd, int64_t from, int64_t len);
 
 /* joined: the bucket and object rows come from one statement, which is the whole snapshot only
  * for the current version in a bucket without versioning or any document (policy, lifecycle,
@@ -344,6 +346,8 @@ static int get_serve(struct rq *r, struct sse_mode *given, const char *vid, int 
                 fail(r, 500, "InternalError", "We encountered an internal error reading the object.");
             return 1;
         }
+    } else if (!head && len >= MAPPED_OBJECT) {
+        resp = mapped_response(fd, from, len);
     } else {
         resp = MHD_create_response_from_fd_at_offset64((uint64_t)len, fd, (uint64_t)from);
         if (!resp)
@@ -353,6 +357,45 @@ static int get_serve(struct rq *r, struct sse_mode *given, const char *vid, int 
         r->bytes_out += (uint64_t)len;
     queue(r, pr == 1 ? 206 : 200, resp);
     return 1;
+}
+
+/* A large plain body is sent from a mapping of its file: libmicrohttpd then writes it in as few
+ * calls as the socket takes, where its sendfile path stops at 128 KiB a call (its epoll mode).
+ * Object files are never changed in place (a new version is a new file renamed over), so the
+ * mapping stays the object's bytes even if the file is replaced or removed meanwhile. */
+struct mapping {
+    void *addr;
+    size_t len;
+};
+
+static void unmap(void *cls)
+{
+    struct mapping *m = cls;
+    munmap(m->addr, m->len);
+    free(m);
+}
+
+static struct MHD_Response *mapped_response(int fd, int64_t from, int64_t len)
+{
+    long page = sysconf(_SC_PAGESIZE);
+    int64_t start = from - from % page;
+    struct mapping *m = malloc(sizeof *m);
+    void *addr = m ? mmap(NULL, (size_t)(len + (from - start)), PROT_READ, MAP_SHARED, fd, (off_t)start) : MAP_FAILED;
+    if (addr == MAP_FAILED) { /* the descriptor path always works */
+        free(m);
+        struct MHD_Response *resp = MHD_create_response_from_fd_at_offset64((uint64_t)len, fd, (uint64_t)from);
+        if (!resp)
+            close(fd);
+        return resp;
+    }
+    close(fd);
+    m->addr = addr;
+    m->len = (size_t)(len + (from - start));
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer_with_free_callback_cls((size_t)len, (char *)addr + (from - start), unmap, m);
+    if (!resp)
+        unmap(m);
+    return resp;
 }
 
 void op_get_object(struct rq *r)
