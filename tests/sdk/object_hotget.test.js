@@ -56,6 +56,30 @@ test("a cached small object: overwrite, range, delete and re-create are seen at 
   }
 });
 
+test("a large body is sent from a mapping of its file: whole, unaligned ranges, overwritten", async () => {
+  await s3.send(new S3.CreateBucketCommand({ Bucket: "mapped" }));
+  // 256 KiB is where the mapping starts (MAPPED_OBJECT); one byte below is sent from the descriptor
+  for (const size of [(256 << 10) - 1, 256 << 10, (1 << 20) + 4097]) {
+    const x = crypto.randomBytes(size);
+    await s3.send(new S3.PutObjectCommand({ Bucket: "mapped", Key: `m${size}`, Body: x }));
+    assert.deepEqual(await get("mapped", `m${size}`), x, `the whole ${size}-byte body`);
+  }
+  const big = crypto.randomBytes((1 << 20) + 4097);
+  await s3.send(new S3.PutObjectCommand({ Bucket: "mapped", Key: "k", Body: big }));
+  // ranges that start off a page boundary, on one, and run to the end
+  for (const [from, to] of [[1, 300000], [4095, 4096], [4096, 8191], [5000, 700000], [big.length - 300000, big.length - 1]])
+    assert.deepEqual(await get("mapped", "k", { Range: `bytes=${from}-${to}` }), big.subarray(from, to + 1), `bytes ${from}-${to}`);
+  assert.deepEqual(await get("mapped", "k", { Range: "bytes=-262145" }), big.subarray(big.length - 262145), "a suffix range");
+  // a GET streaming the old file while the key is overwritten gets the old bytes whole
+  const r = await s3.send(new S3.GetObjectCommand({ Bucket: "mapped", Key: "k" }));
+  const next = crypto.randomBytes(1 << 20);
+  await s3.send(new S3.PutObjectCommand({ Bucket: "mapped", Key: "k", Body: next }));
+  assert.deepEqual(await body(r), big, "the GET begun before the overwrite");
+  assert.deepEqual(await get("mapped", "k"), next, "a GET after it");
+  const head = await s3.send(new S3.HeadObjectCommand({ Bucket: "mapped", Key: "k" }));
+  assert.equal(head.ContentLength, 1 << 20);
+});
+
 test("versions of one key are cached apart: each versionId gets its own bytes", async () => {
   await s3.send(new S3.CreateBucketCommand({ Bucket: "hotver" }));
   await s3.send(new S3.PutBucketVersioningCommand({ Bucket: "hotver", VersioningConfiguration: { Status: "Enabled" } }));
