@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "object/object_int.h"
@@ -321,6 +322,15 @@ static int get_serve(struct rq *r, struct sse_mode *given, const char *vid, int 
         fail(r, 500, "InternalError", "We encountered an internal error. Please try again.");
         return 1;
     }
+    struct stat st; /* a plain file of another size than its row (damaged) would end a body early or fault a mapping */
+    if (fd >= 0 && !o.sse && fstat(fd, &st) == 0 && st.st_size != o.size) {
+        log_error("object store: %s holds %lld bytes, its row says %lld: damaged, not served", o.file,
+                  (long long)st.st_size, (long long)o.size);
+        close(fd);
+        objrow_free(&o);
+        fail(r, 500, "InternalError", "The object's data is damaged on this server.");
+        return 1;
+    }
     struct sse_reader *rd = NULL;
     if (o.sse && !(rd = sse_open_object(r, &o, given, fd))) { /* fd closed */
         objrow_free(&o);
@@ -362,7 +372,8 @@ static int get_serve(struct rq *r, struct sse_mode *given, const char *vid, int 
 /* A large plain body is sent from a mapping of its file: libmicrohttpd then writes it in as few
  * calls as the socket takes, where its sendfile path stops at 128 KiB a call (its epoll mode).
  * Object files are never changed in place (a new version is a new file renamed over), so the
- * mapping stays the object's bytes even if the file is replaced or removed meanwhile. */
+ * mapping stays the object's bytes even if the file is replaced or removed meanwhile (a file
+ * shorter than its row, damaged, is refused before: get_serve). */
 struct mapping {
     void *addr;
     size_t len;

@@ -11,6 +11,8 @@
 const { test, before, after } = require("node:test");
 const assert = require("node:assert/strict");
 const crypto = require("node:crypto");
+const fs = require("node:fs");
+const path = require("node:path");
 const S3 = require("@aws-sdk/client-s3");
 const H = require("./lib/object_harness");
 const { spawnSync } = require("node:child_process");
@@ -78,6 +80,24 @@ test("a large body is sent from a mapping of its file: whole, unaligned ranges, 
   assert.deepEqual(await get("mapped", "k"), next, "a GET after it");
   const head = await s3.send(new S3.HeadObjectCommand({ Bucket: "mapped", Key: "k" }));
   assert.equal(head.ContentLength, 1 << 20);
+});
+
+test("a damaged (short) large file is refused with InternalError, not sent short or faulted; yund lives on", async () => {
+  await s3.send(new S3.CreateBucketCommand({ Bucket: "damaged" }));
+  await s3.send(new S3.PutObjectCommand({ Bucket: "damaged", Key: "k", Body: crypto.randomBytes(1 << 20) }));
+  const r = spawnSync("sqlite3", ["-readonly", path.join(d.dataDir, "yun.db"), "SELECT file FROM obj_objects WHERE bucket = 'damaged'"], { encoding: "utf8" });
+  const f = r.stdout.trim();
+  assert.ok(f, r.stderr);
+  fs.truncateSync(path.join(d.dataDir, "objects", "data", f.slice(0, 2), f), 300000); // mapped, it would fault past here
+  for (const Range of [undefined, "bytes=0-299999", "bytes=299999-", "bytes=500000-600000"]) {
+    const t0 = Date.now();
+    await assert.rejects(s3.send(new S3.GetObjectCommand({ Bucket: "damaged", Key: "k", Range })),
+      (e) => e.name === "InternalError" && e.$metadata.httpStatusCode === 500, `range ${Range}`);
+    assert.ok(Date.now() - t0 < 5000, "refused at once, not after a timeout");
+  }
+  const ok = crypto.randomBytes(300 << 10);
+  await s3.send(new S3.PutObjectCommand({ Bucket: "damaged", Key: "next", Body: ok }));
+  assert.deepEqual(await get("damaged", "next"), ok, "yund still serves");
 });
 
 test("versions of one key are cached apart: each versionId gets its own bytes", async () => {
