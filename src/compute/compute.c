@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "block/block.h"
 #include "compute/compute.h"
 #include "compute/states.h"
 #include "host/hypervisor.h"
@@ -175,6 +176,27 @@ int instance_set_state(struct store *s, const char *instance_id, const char *fro
     if (rc != 1 || compute_events_record(s, instance_id, state, reason) != 0 || store_commit(s) != STORE_OK) {
         /* every caller is a controller step, retried on its next pass: say why it did not stick */
         log_error("instance %s: cannot record %s: %s", instance_id, state, store_errmsg(s));
+        store_rollback(s);
+        return -1;
+    }
+    return 0;
+}
+
+int instance_terminated(struct store *s, const char *instance_id, const char *owner_uin)
+{
+    if (store_begin(s) != STORE_OK)
+        return -1;
+    int ok =
+        network_release_instance_ips(s, owner_uin, instance_id) >= 0 &&
+        block_instance_terminated(s, instance_id) == 0 &&
+        store_exec(s,
+                   "UPDATE instances SET state = '" INSTANCE_TERMINATED "', latest_op_state = 'SUCCESS', updated = ?"
+                   " WHERE instance_id = ? AND state = '" INSTANCE_TERMINATING "'",
+                   "is", time_now(), instance_id) == 1 &&
+        compute_events_record(s, instance_id, INSTANCE_TERMINATED, NULL) == 0;
+    if (!ok || store_commit(s) != STORE_OK) {
+        log_error("instance %s: the termination could not be recorded (%s); retried on the next pass", instance_id,
+                  store_errmsg(s));
         store_rollback(s);
         return -1;
     }

@@ -74,6 +74,9 @@ int host_pool_set(struct store *s, const char *host_id, enum host_pool pool, con
 json_t *host_pool_hosts(struct store *s, enum host_pool pool, const char *pool_id);
 /* The pool of the host instance_id is placed on (pool_id: the cluster id for a cluster, else ""); -1 error. */
 int host_pool_of_instance(struct store *s, const char *instance_id, char pool_id[40]);
+/* 1 the instance runs on a joined host (src/host/realise.c realises it), 0 on the built-in one, -1 error: what
+ * only the built-in host does yet (console output, reinstall, cloud disks) is refused for the first. */
+int host_is_joined_of_instance(struct store *s, const char *instance_id);
 /* Instances holding resources on the hosts of pool_id: count; -1 error. */
 int64_t host_pool_instances(struct store *s, enum host_pool pool, const char *pool_id);
 
@@ -135,6 +138,9 @@ int client_token_record(struct store *s, const char *owner_uin, const char *scop
 /* Moves an instance from `from` (NULL = whatever it is) to state; 0 done, 1 it was no longer in `from`, -1 error. */
 int instance_set_state(struct store *s, const char *instance_id, const char *from, const char *state,
                        const char *op_state, const char *reason);
+/* A TERMINATING instance whose host no longer runs it: its addresses and disks given back, TERMINATED, in one
+ * transaction; 0, or -1 (logged; the caller's next pass tries again). */
+int instance_terminated(struct store *s, const char *instance_id, const char *owner_uin);
 
 /* metadata.c: one listener per VPC with instances on this host, inside the VPC's router
  * namespace; plan = the host's network plan (NULL stops every listener). */

@@ -410,20 +410,7 @@ static void job(struct store *s, const char *id)
     } else if (!strcmp(in.state, INSTANCE_TERMINATING)) {
         release(s, &in);
         nftw(in.run_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-        if (store_begin(s) == STORE_OK) {
-            int ok = network_release_instance_ips(s, in.owner, id) >= 0 && block_instance_terminated(s, id) == 0 &&
-                     store_exec(s,
-                                "UPDATE instances SET state = '" INSTANCE_TERMINATED
-                                "', latest_op_state = 'SUCCESS', updated = ?"
-                                " WHERE instance_id = ?",
-                                "is", time_now(), id) == 1 &&
-                     compute_events_record(s, id, INSTANCE_TERMINATED, NULL) == 0;
-            if (!ok || store_commit(s) != STORE_OK) {
-                log_error("instance %s: the termination could not be recorded (%s); retried on the next pass", id,
-                          store_errmsg(s));
-                store_rollback(s);
-            }
-        }
+        instance_terminated(s, id, in.owner);
         char nerr[256];
         net_apply(s, 0, nerr, sizeof nerr); /* its tap and rules go */
     }
