@@ -22,7 +22,6 @@
 #include <unistd.h>
 
 #include <openssl/err.h>
-#include <openssl/evp.h>
 #include <openssl/x509v3.h>
 
 #include "api/api.h"
@@ -216,29 +215,29 @@ static json_t *heartbeat_answer(struct store *s, const char *host_id, json_t *ms
     return ans;
 }
 
-/* One chunk of an image part an instance of this host runs (the host fetches what it is told to run). */
-static json_t *image_chunk(struct store *s, const char *host_id, json_t *msg)
+/* One chunk of an image part an instance of this host runs (the host fetches what it is told to
+ * run): the answer {Size, Length} and *bytes, the Length bytes that follow it on the wire. */
+static json_t *image_chunk(struct store *s, const char *host_id, json_t *msg, unsigned char **bytes)
 {
     const char *image = json_string_value(json_object_get(msg, "ImageId"));
     const char *part = json_string_value(json_object_get(msg, "Part"));
     json_int_t offset = json_integer_value(json_object_get(msg, "Offset"));
     char path[1024];
+    *bytes = NULL;
     int rc = image && part && offset >= 0 ? host_doc_image_part(s, host_id, image, part, path, sizeof path) : 0;
     if (rc != 1)
         return json_pack("{s:b,s:s}", "ok", 0, "error",
-                         rc < 0 ? "the control plane's store is unavailable"
-                                : "no instance of this host runs that image part");
+                         rc < 0 ? "the control plane's store is unavailable" : "no instance of this host runs that image part");
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     struct stat st;
     unsigned char *buf = malloc(HOST_IMAGE_CHUNK);
-    char *b64 = malloc(4 * (HOST_IMAGE_CHUNK / 3 + 1) + 1);
     json_t *ans = NULL;
-    ssize_t got = -1;
-    if (fd >= 0 && buf && b64 && fstat(fd, &st) == 0) {
-        got = offset >= st.st_size ? 0 : pread(fd, buf, HOST_IMAGE_CHUNK, (off_t)offset);
+    if (fd >= 0 && buf && fstat(fd, &st) == 0) {
+        ssize_t got = offset >= st.st_size ? 0 : pread(fd, buf, HOST_IMAGE_CHUNK, (off_t)offset);
         if (got >= 0) {
-            EVP_EncodeBlock((unsigned char *)b64, buf, (int)got);
-            ans = json_pack("{s:b,s:I,s:s}", "ok", 1, "Size", (json_int_t)st.st_size, "Data", b64);
+            ans = json_pack("{s:b,s:I,s:I}", "ok", 1, "Size", (json_int_t)st.st_size, "Length", (json_int_t)got);
+            *bytes = buf;
+            buf = NULL;
         }
     }
     if (!ans) {
@@ -248,7 +247,6 @@ static json_t *image_chunk(struct store *s, const char *host_id, json_t *msg)
     if (fd >= 0)
         close(fd);
     free(buf);
-    free(b64);
     return ans;
 }
 
@@ -280,8 +278,20 @@ static void session(struct conn *c, struct store *s, const char *host_id, json_t
                 rc = -1;
         } else if (op && !strcmp(op, "image")) {
             rc = host_is_joined(s, host_id);
-            if (rc == 1)
-                ans = image_chunk(s, host_id, msg);
+            unsigned char *bytes = NULL;
+            if (rc == 1 && (ans = image_chunk(s, host_id, msg, &bytes)) && bytes) {
+                size_t len = (size_t)json_integer_value(json_object_get(ans, "Length"));
+                reply(c->ssl, ans); /* the line, then its bytes */
+                int sent = tls_write_all(c->ssl, bytes, len);
+                free(bytes);
+                if (sent != 0)
+                    break;
+                if (msg != first)
+                    json_decref(msg);
+                int n = tls_read_line(c->ssl, line, HOST_LINE_MAX);
+                msg = n >= 0 ? json_loads(line, 0, NULL) : NULL;
+                continue;
+            }
         } else {
             refuse(c->ssl, "expected hello, then heartbeats (or image chunks)");
             break;

@@ -12,7 +12,7 @@
  * Messages on a host's session: hello {facts} once, then heartbeat {Have: the document version it
  * holds, Report} every HOST_HEARTBEAT_SECONDS, answered with {Version, Document} when its version is
  * not the one held; image {ImageId, Part, Offset} (on any session of the host) answers one chunk
- * {Size, Data (base64)} of an image part an instance placed on the host runs.
+ * of an image part an instance placed on the host runs: {Size, Length}, then Length raw bytes.
  */
 #ifndef YUN_HOST_CHANNEL_H
 #define YUN_HOST_CHANNEL_H
@@ -28,7 +28,7 @@
 #define JOIN_TOKEN_TTL_DEFAULT 3600      /* seconds */
 #define HOST_LINE_MAX          65536     /* bytes of one message a host sends */
 #define HOST_ANSWER_MAX        (4 << 20) /* bytes of one answer the control plane sends (a document, an image chunk) */
-#define HOST_IMAGE_CHUNK       (1 << 20) /* bytes of an image part per answer (base64 on the wire) */
+#define HOST_IMAGE_CHUNK       (4 << 20) /* bytes of an image part per answer (raw, after its line) */
 #define HOST_DOC_VERSION_LEN   17        /* hex characters of a document's version, and the NUL */
 #define HOST_DOC_MAX_INSTANCES 128       /* instances one host's document names */
 #define JOIN_TOKEN_MAX         200       /* characters of a token's text */

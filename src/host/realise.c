@@ -21,9 +21,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
 #include "compute/host_channel.h"
+#include "core/tls.h"
 #include "host/agent.h"
 #include "host/hypervisor.h"
 #include "host/net.h"
@@ -122,24 +121,21 @@ static int fetch_part(const char *image, const char *part, char *path, size_t le
     SSL *ssl = out ? agent_connect(ctx, control, err, errlen) : NULL;
     long long offset = 0, size = -1;
     int rc = -1;
-    unsigned char *raw = malloc(HOST_IMAGE_CHUNK + 4);
+    unsigned char *raw = malloc(HOST_IMAGE_CHUNK);
     while (ssl && raw) {
         json_t *ans = agent_exchange(ssl, json_pack("{s:s,s:s,s:s,s:I}", "op", "image", "ImageId", image, "Part", part,
                                                     "Offset", (json_int_t)offset));
-        const char *data = json_string_value(json_object_get(ans, "Data"));
-        if (!ans || !json_is_true(json_object_get(ans, "ok")) || !data) {
+        json_int_t n = json_integer_value(json_object_get(ans, "Length"));
+        if (!ans || !json_is_true(json_object_get(ans, "ok")) || !json_is_integer(json_object_get(ans, "Length"))) {
             const char *why = json_string_value(json_object_get(ans, "error"));
             snprintf(err, errlen, "image %s %s: %s", image, part, why ? why : "the connection failed");
             json_decref(ans);
             break;
         }
         size = json_integer_value(json_object_get(ans, "Size"));
-        size_t n64 = strlen(data);
-        int n = n64 ? EVP_DecodeBlock(raw, (const unsigned char *)data, (int)n64) : 0;
-        if (n >= 0 && n64 >= 2) /* DecodeBlock counts the padding as bytes */
-            n -= (data[n64 - 1] == '=') + (data[n64 - 2] == '=');
         json_decref(ans);
-        if (n < 0 || n > HOST_IMAGE_CHUNK || (n > 0 && fwrite(raw, 1, (size_t)n, out) != (size_t)n)) {
+        if (n < 0 || n > HOST_IMAGE_CHUNK || tls_read_all(ssl, raw, (size_t)n) != 0 ||
+            (n > 0 && fwrite(raw, 1, (size_t)n, out) != (size_t)n)) {
             snprintf(err, errlen, "image %s %s: a bad chunk at %lld", image, part, offset);
             break;
         }
