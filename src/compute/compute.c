@@ -80,6 +80,8 @@ static const struct migration compute_migrations[] = {
         "CREATE TABLE host_join_tokens (token_id TEXT PRIMARY KEY, secret_sha256 TEXT NOT NULL,"
         " expires INTEGER NOT NULL, created INTEGER NOT NULL, used_by TEXT NOT NULL DEFAULT '',"
         " used_at INTEGER NOT NULL DEFAULT 0);"},
+    /* the address other hosts reach a host's VXLAN endpoint at (the network plan's Underlay and Remotes) */
+    {8, "ALTER TABLE hosts ADD COLUMN underlay TEXT NOT NULL DEFAULT '';"},
 };
 
 /* Regions (a chain of its own): key pairs and private images are regional and record theirs;
@@ -216,6 +218,23 @@ static int64_t disk_gib(const char *dir)
     return statvfs(dir, &v) == 0 ? (int64_t)(((unsigned long long)v.f_blocks * v.f_frsize) >> 30) : 0;
 }
 
+/* The built-in host's VXLAN endpoint: the host channel's listen address, when it is one other hosts
+ * can reach (not a wildcard or loopback); "" keeps its VPCs on this host alone. */
+static const char *builtin_underlay(void)
+{
+    static char addr[sizeof compute_env.cfg->host_listen];
+    snprintf(addr, sizeof addr, "%s", compute_env.cfg->host_listen);
+    char *colon = strrchr(addr, ':');
+    if (colon)
+        *colon = 0;
+    unsigned a, b, c, d;
+    char extra;
+    if (sscanf(addr, "%u.%u.%u.%u%c", &a, &b, &c, &d, &extra) != 4 || a == 0 || a == 127 || a >= 224 || b > 255 ||
+        c > 255 || d > 255)
+        addr[0] = 0;
+    return addr;
+}
+
 /* Runs images/build-tiny.sh next to the binary (or a seed it finds) into DATA/images/tiny. */
 static int build_image(char *err, size_t errlen)
 {
@@ -289,13 +308,14 @@ int compute_host_start(const struct config *cfg, struct store *s, char *err, siz
     int rc = store_exec(
         s,
         "INSERT INTO hosts (host_id, zone, hostname, cores, vcpus, memory_mib, disk_gib, accel, accel_reason, state,"
-        " updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (host_id) DO UPDATE SET zone = excluded.zone,"
-        " hostname = excluded.hostname, cores = excluded.cores, vcpus = excluded.vcpus,"
+        " updated, underlay) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (host_id) DO UPDATE SET"
+        " zone = excluded.zone, hostname = excluded.hostname, cores = excluded.cores, vcpus = excluded.vcpus,"
         " memory_mib = excluded.memory_mib, disk_gib = excluded.disk_gib, accel = excluded.accel,"
-        " accel_reason = excluded.accel_reason, state = excluded.state, updated = excluded.updated",
-        "sssiiiisssi", compute_env.host_id, zone, hostname, (int64_t)cores, (int64_t)vcpus, (int64_t)memory_mib(),
+        " accel_reason = excluded.accel_reason, state = excluded.state, updated = excluded.updated,"
+        " underlay = excluded.underlay",
+        "sssiiiisssis", compute_env.host_id, zone, hostname, (int64_t)cores, (int64_t)vcpus, (int64_t)memory_mib(),
         disk_gib(compute_env.data_dir), compute_env.accel, compute_env.accel_reason,
-        compute_env.host_ready ? HOST_AVAILABLE : HOST_UNAVAILABLE, time_now());
+        compute_env.host_ready ? HOST_AVAILABLE : HOST_UNAVAILABLE, time_now(), builtin_underlay());
     if (rc < 0) {
         snprintf(err, errlen, "cannot register the host: %s", store_errmsg(s));
         return -1;

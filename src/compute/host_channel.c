@@ -227,7 +227,8 @@ static json_t *image_chunk(struct store *s, const char *host_id, json_t *msg, un
     int rc = image && part && offset >= 0 ? host_doc_image_part(s, host_id, image, part, path, sizeof path) : 0;
     if (rc != 1)
         return json_pack("{s:b,s:s}", "ok", 0, "error",
-                         rc < 0 ? "the control plane's store is unavailable" : "no instance of this host runs that image part");
+                         rc < 0 ? "the control plane's store is unavailable"
+                                : "no instance of this host runs that image part");
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     struct stat st;
     unsigned char *buf = malloc(HOST_IMAGE_CHUNK);
@@ -270,7 +271,7 @@ static void session(struct conn *c, struct store *s, const char *host_id, json_t
                 refuse(c->ssl, bad);
                 break;
             }
-            rc = host_joined_hello(s, host_id, &f, vcpus_of(&f), now);
+            rc = host_joined_hello(s, host_id, &f, vcpus_of(&f), strchr(c->peer, ':') ? "" : c->peer, now);
             said_hello = rc == 1;
         } else if (op && !strcmp(op, "heartbeat") && said_hello) {
             rc = host_heartbeat(s, host_id, now);

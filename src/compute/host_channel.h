@@ -70,8 +70,14 @@ enum join_verdict host_token_take(struct store *s, const char *id, const char *s
                                   int64_t now);
 /* Records a joined host: zone, capacity (vcpus sold), accelerator, whether it realises instances; up. */
 int host_joined_insert(struct store *s, const char *host_id, const struct host_facts *f, int64_t vcpus, int64_t now);
-/* A joined host's facts on reconnecting; 1 updated, 0 no such (or a revoked) joined host, -1 error. */
-int host_joined_hello(struct store *s, const char *host_id, const struct host_facts *f, int64_t vcpus, int64_t now);
+/* A joined host's facts on reconnecting, and its underlay address (where its session comes from: its VXLAN
+ * endpoint, seen by the control plane, not said by the host); 1 updated, 0 no such (or a revoked) joined
+ * host, -1 error. */
+int host_joined_hello(struct store *s, const char *host_id, const struct host_facts *f, int64_t vcpus,
+                      const char *underlay, int64_t now);
+/* The network plan of host_id: its NICs, their VPCs with the other hosts carrying each (Remotes), its Underlay;
+ * NULL on a store error. The built-in host's controller and the joined hosts' documents both use it. */
+json_t *host_network_plan(struct store *s, const char *host_id);
 /* 1 recorded, 0 no such joined host or revoked, -1 error. */
 int host_heartbeat(struct store *s, const char *host_id, int64_t now);
 /* 1 host_id is a joined host not revoked, 0 not, -1 error. */

@@ -4,7 +4,9 @@
  * A host's document is every instance placed on it that is not being terminated, each with the
  * state the store records and what running it takes (vCPUs, memory, the image's parts, the
  * system disk's size, MAC, tap, kernel command line), and the host's network plan
- * (network_host_plan for its instances). Its version is a hash of its text, so a host that holds
+ * (host_network_plan: its NICs, and for each of its VPCs the other hosts carrying it, by their
+ * underlay addresses: the address a joined host's session comes from, the built-in host's channel
+ * listen address). Its version is a hash of its text, so a host that holds
  * the current one is sent nothing. The host acts on each instance by that state, as the
  * built-in host's controller does (PENDING/STARTING boot, STOPPING stops, REBOOTING reboots,
  * RUNNING is watched), and reports per instance what it saw and for which state it acted; a
@@ -21,21 +23,55 @@
 #include "compute/states.h"
 #include "network/network.h"
 
+/* An underlay address other hosts can reach (not loopback, 0/8, multicast or broadcast: the host side
+ * refuses a plan naming one): a host seen connecting from loopback shares no VPC with others. */
+static int underlay_usable(const char *a)
+{
+    unsigned x, y, z, w;
+    char extra;
+    return sscanf(a, "%u.%u.%u.%u%c", &x, &y, &z, &w, &extra) == 4 && x > 0 && x != 127 && x < 224 && y < 256 &&
+           z < 256 && w < 256;
+}
+
 struct host_arg {
     struct store *s;
     const char *host_id;
+    int ok; /* this host has a usable underlay: remote NICs are of use to it */
 };
 
-static int on_host(const char *instance_id, void *arg)
+static int nic_where(const char *instance_id, void *arg, char underlay[16])
 {
     struct host_arg *a = arg;
-    struct store_stmt *q = store_query(a->s,
-                                       "SELECT 1 FROM instances WHERE instance_id = ? AND host_id = ? AND state NOT IN"
-                                       " ('" INSTANCE_TERMINATED "', '" INSTANCE_TERMINATING "')",
-                                       "ss", instance_id, a->host_id);
-    int rc = q ? store_step(q) : 0;
+    struct store_stmt *q =
+        store_query(a->s,
+                    "SELECT i.host_id, h.underlay FROM instances i JOIN hosts h ON h.host_id = i.host_id"
+                    " WHERE i.instance_id = ? AND i.state != '" INSTANCE_TERMINATED "'",
+                    "s", instance_id);
+    int at = NIC_NOT_PLACED;
+    if (q && store_step(q) == 1) {
+        if (!strcmp(store_text(q, 0), a->host_id))
+            at = NIC_HERE;
+        else if (a->ok && underlay_usable(store_text(q, 1)) && strlen(store_text(q, 1)) < 16) {
+            snprintf(underlay, 16, "%s", store_text(q, 1));
+            at = NIC_REMOTE;
+        }
+    }
     store_done(q);
-    return rc == 1;
+    return at;
+}
+
+json_t *host_network_plan(struct store *s, const char *host_id)
+{
+    struct store_stmt *q = store_query(s, "SELECT underlay FROM hosts WHERE host_id = ?", "s", host_id);
+    char underlay[64] = "";
+    if (q && store_step(q) == 1)
+        snprintf(underlay, sizeof underlay, "%s", store_text(q, 0));
+    store_done(q);
+    struct host_arg a = {s, host_id, underlay_usable(underlay)};
+    json_t *plan = network_host_plan(s, nic_where, &a);
+    if (plan && a.ok)
+        json_object_set_new(plan, "Underlay", json_string(underlay));
+    return plan;
 }
 
 /* The kernel command line the guest gets: its address and gateway, then the image's own. */
@@ -98,8 +134,7 @@ json_t *host_doc_build(struct store *s, const char *host_id, char version[HOST_D
             json_object_set_new(rows[i].spec, "Cmdline", json_string(line));
         json_array_append_new(instances, rows[i].spec);
     }
-    struct host_arg a = {s, host_id};
-    json_t *plan = rc < 0 ? NULL : network_host_plan(s, on_host, &a);
+    json_t *plan = rc < 0 ? NULL : host_network_plan(s, host_id);
     if (!plan) {
         json_decref(instances);
         return NULL;

@@ -122,16 +122,16 @@ int host_joined_insert(struct store *s, const char *host_id, const struct host_f
                : -1;
 }
 
-int host_joined_hello(struct store *s, const char *host_id, const struct host_facts *f, int64_t vcpus, int64_t now)
+int host_joined_hello(struct store *s, const char *host_id, const struct host_facts *f, int64_t vcpus,
+                      const char *underlay, int64_t now)
 {
     /* the zone is the one it joined in; what the machine has may have changed since */
     return store_exec(s,
                       "UPDATE hosts SET hostname = ?, cores = ?, vcpus = ?, memory_mib = ?, disk_gib = ?, accel = ?,"
-                      " accel_reason = ?, realises = ?, last_heartbeat = ?, state = '" HOST_UP
-                      "' WHERE host_id = ? AND joined = 1"
-                      " AND revoked = 0",
-                      "siiiissiis", f->hostname, f->cores, vcpus, f->memory_mib, f->disk_gib, f->accel, f->accel_reason,
-                      (int64_t)(f->realises != 0), now, host_id);
+                      " accel_reason = ?, realises = ?, underlay = ?, last_heartbeat = ?, state = '" HOST_UP
+                      "' WHERE host_id = ? AND joined = 1 AND revoked = 0",
+                      "siiiissisis", f->hostname, f->cores, vcpus, f->memory_mib, f->disk_gib, f->accel,
+                      f->accel_reason, (int64_t)(f->realises != 0), underlay, now, host_id);
 }
 
 int host_heartbeat(struct store *s, const char *host_id, int64_t now)

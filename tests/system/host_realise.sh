@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # Instances on a joined host (src/compute/host_doc.c, src/host/realise.c). A control plane (yund with its
-# built-in host, taken out of the shared pool) and a second host in a network namespace of its own, joined
-# over an underlay veth (10.77.0.0/24), with its own data dir, bridges, nftables and QEMUs:
-#   1. RunInstances lands on host 2: it fetches the image's parts over the channel (byte for byte the
-#      control plane's), makes the system disk and the VPC's network there, boots the guest (YUN-READY in
-#      its serial log on host 2), and the instance is RUNNING by host 2's report; nothing runs on host 1
-#   2. the guest answers ping from its VPC's router namespace on host 2
+# built-in host, host 1, its channel and VXLAN endpoint on 10.77.0.1) and a second host in a network namespace
+# of its own, joined over an underlay veth (10.77.0.2), with its own data dir, bridges, nftables and QEMUs:
+#   1. guest A boots on host 1 before host 2 joins; then RunInstances spreads guest B to host 2: it fetches the
+#      image's parts over the channel (byte for byte the control plane's), makes the system disk and the VPC's
+#      network there, boots the guest (YUN-READY in its serial log on host 2), RUNNING by host 2's report
+#   2. one VPC across the two hosts: each host's plan has the other as a remote (vxlan FDB entry to its
+#      underlay address); A (on host 1, reached over SSH) pings B on host 2 and reads B's SSH banner over TCP;
+#      guests' NICs have MTU 1450 (VXLAN's overhead) and a full-size packet crosses
 #   3. what only the built-in host does yet is refused, changing nothing: console output, ResetInstance,
 #      AttachDisks (UnsupportedOperation)
 #   4. StopInstances: STOPPED, no QEMU left; StartInstances: RUNNING, booted again; RebootInstances (HARD):
 #      RUNNING, a new boot in the log
 #   5. its QEMU killed on host 2: STOPPED with the reason, by host 2's report
-#   6. TerminateInstances: TERMINATED once host 2 no longer has it (its directory gone), address released
+#   6. TerminateInstances: TERMINATED once host 2 no longer has it (its directory gone), address released,
+#      and host 1's plan drops it from its remotes
 # Needs root, unshare, nsenter, iproute2, python3.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -65,8 +68,28 @@ ip addr add 10.77.0.1/24 dev u-cp && ip link set u-cp up
 YUND=$!
 for _ in $(seq 300); do grep -q "yun is running" "$WORK/yund.log" && break; sleep 0.1; done
 grep -q "yun is running" "$WORK/yund.log" || fail "yund did not start"
-"$YUN" admin hosts --data "$CP" sellable host-local --dedicated >/dev/null # only host 2 takes shared instances
 TOKEN=$("$YUN" admin hosts --data "$CP" token 2>/dev/null)
+
+# guest A on host 1 (the only host yet), reachable over SSH from its VPC's router namespace
+api cvm CreateKeyPair --KeyName k --ProjectId 0 | field KeyPair.PrivateKey >"$WORK/key" && chmod 600 "$WORK/key"
+KEY=$(api cvm DescribeKeyPairs | field KeyPairSet.0.KeyId)
+SG=$(api vpc CreateSecurityGroup --GroupName ssh --GroupDescription "ssh and ping" | field SecurityGroup.SecurityGroupId)
+api vpc CreateSecurityGroupPolicies --SecurityGroupId "$SG" --SecurityGroupPolicySet \
+  '{"Ingress":[{"Protocol":"TCP","Port":"22","CidrBlock":"0.0.0.0/0","Action":"ACCEPT"},{"Protocol":"ICMP","CidrBlock":"0.0.0.0/0","Action":"ACCEPT"}]}' >/dev/null
+api vpc CreateSecurityGroupPolicies --SecurityGroupId "$SG" --SecurityGroupPolicySet \
+  '{"Egress":[{"Protocol":"ALL","CidrBlock":"0.0.0.0/0","Action":"ACCEPT"}]}' >/dev/null
+IMG=$(api cvm DescribeImages | field ImageSet.0.ImageId)
+run() { api cvm RunInstances --Placement.Zone ap-local-1 --ImageId "$IMG" --InstanceType S5.SMALL1 \
+  --SecurityGroupIds "[\"$SG\"]" --LoginSettings "{\"KeyIds\":[\"$KEY\"]}" | field InstanceIdSet.0; }
+A=$(run)
+ID=$A wait_state RUNNING 60
+IPA=$(ID=$A inst PrivateIpAddresses.0)
+VPC=$(ID=$A inst VirtualPrivateCloud.VpcId)
+NS=yv-${VPC: -8}
+ssh_a() { ip netns exec "$NS" ssh -i "$WORK/key" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+  -o BatchMode=yes -o ConnectTimeout=5 -o LogLevel=ERROR "root@$IPA" "$@"; }
+for _ in $(seq 60); do ssh_a true 2>/dev/null && break; sleep 1; done
+ssh_a true || fail "no SSH to guest A ($IPA) on host 1"
 
 # host 2: its own network namespace (the underlay link and a default route), mount namespace (its /run/netns)
 unshare --net --mount --propagation private -- sh -c '
@@ -86,9 +109,8 @@ HID=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["HostId"])
   fail "host 2 does not realise instances: $("$YUN" admin hosts --data "$CP")"
 
 # ---- 1. an instance on host 2 ----
-IMG=$(api cvm DescribeImages | field ImageSet.0.ImageId)
 T0=$(date +%s.%N)
-ID=$(api cvm RunInstances --Placement.Zone ap-local-1 --ImageId "$IMG" --InstanceType S5.SMALL1 | field InstanceIdSet.0)
+ID=$(run)
 wait_state RUNNING 60
 T1=$(date +%s.%N)
 for _ in $(seq 300); do [ "$(ready_count)" -ge 1 ] && break; sleep 0.1; done
@@ -104,14 +126,21 @@ done
 [ -s "$H2/instances/$ID/system.qcow2" ] || fail "no system disk on host 2"
 pass "RunInstances on host 2: image fetched over the channel, RUNNING in $(python3 -c "print(round($T1 - $T0, 1))") s, booted"
 
-# ---- 2. its network on host 2 ----
+# ---- 2. one VPC on two hosts ----
 IP=$(inst PrivateIpAddresses.0)
-VPC=$(inst VirtualPrivateCloud.VpcId)
-NS=yv-${VPC: -8}
+[ "$(inst VirtualPrivateCloud.VpcId)" = "$VPC" ] || fail "B is in another VPC"
 h2 ip netns exec "$NS" ping -c 1 -W 5 "$IP" >/dev/null || fail "the guest $IP does not answer in $NS on host 2"
-h2 ip link show "$(inst InstanceId | python3 -c 'import sys; print("yt-" + sys.stdin.read().strip()[-8:])')" >/dev/null ||
-  fail "no tap on host 2"
-pass "the guest ($IP) answers from its VPC's router on host 2"
+MACB=$(sqlite3 "$CP/yun.db" "SELECT mac FROM instances WHERE instance_id = '$ID'")
+MACA=$(sqlite3 "$CP/yun.db" "SELECT mac FROM instances WHERE instance_id = '$A'")
+for _ in $(seq 50); do bridge fdb show dev "$NS-x" | grep -q "$MACB dst 10.77.0.2" && break; sleep 0.1; done
+bridge fdb show dev "$NS-x" | grep -q "$MACB dst 10.77.0.2" || fail "host 1 has no FDB entry of B: $(bridge fdb show dev "$NS-x")"
+h2 bridge fdb show dev "$NS-x" | grep -q "$MACA dst 10.77.0.1" || fail "host 2 has no FDB entry of A: $(h2 bridge fdb show dev "$NS-x")"
+OUT=$(ssh_a "ping -c 3 -W 2 $IP" 2>&1) || fail "A ($IPA, host 1) cannot ping B ($IP, host 2): $OUT"
+OUT=$(ssh_a "nc -w 5 $IP 22 </dev/null | head -c 8" 2>&1 || true)
+[ "${OUT:0:7}" = SSH-2.0 ] || fail "A cannot open TCP to B's port 22 across hosts: $OUT"
+[ "$(ssh_a "cat /sys/class/net/eth0/mtu")" = 1450 ] || fail "guest MTU is not 1450"
+OUT=$(ssh_a "ping -c 2 -W 3 -s 1422 $IP" 2>&1) || fail "a full 1450-byte packet from A does not reach B: $OUT"
+pass "one VPC on two hosts: FDB entries both ways, A pings B and reads its SSH banner over TCP, MTU 1450"
 
 # ---- 3. refused for a joined host's instance ----
 for call in "cvm GetInstanceConsoleOutput --InstanceId $ID" "cvm ResetInstance --InstanceId $ID --ImageId $IMG"; do
@@ -153,6 +182,9 @@ api cvm TerminateInstances --InstanceIds "[\"$ID\"]" >/dev/null
 for _ in $(seq 150); do [ "$(sqlite3 "$CP/yun.db" "SELECT state FROM instances WHERE instance_id = '$ID'")" = TERMINATED ] && break; sleep 0.1; done
 [ "$(sqlite3 "$CP/yun.db" "SELECT state FROM instances WHERE instance_id = '$ID'")" = TERMINATED ] || fail "not TERMINATED"
 [ ! -e "$H2/instances/$ID" ] || fail "host 2 kept the instance's directory"
-[ "$(sqlite3 "$CP/yun.db" "SELECT count(*) FROM ip_allocations WHERE ip = '$IP'" 2>/dev/null || echo 0)" = 0 ] ||
+[ "$(sqlite3 "$CP/yun.db" "SELECT count(*) FROM ip_allocations WHERE ip = '$IP' AND instance_id = '$ID'")" = 0 ] ||
   fail "the address $IP was not released"
-pass "TerminateInstances: TERMINATED once host 2 removed it"
+# (the bridge's own learned entry of B's MAC on that port ages out as any does: only the vxlan entry is the plan's)
+for _ in $(seq 30); do bridge fdb show dev "$NS-x" | grep -q "$MACB dst" || break; sleep 0.1; done
+! bridge fdb show dev "$NS-x" | grep -q "$MACB dst" || fail "host 1 keeps B's vxlan FDB entry"
+pass "TerminateInstances: TERMINATED once host 2 removed it; host 1 forgot it"
