@@ -92,12 +92,26 @@ static const struct migration compute_region_migrations[] = {
         "ALTER TABLE images ADD COLUMN region TEXT NOT NULL DEFAULT '';"},
 };
 
+/* Placement groups (DisasterRecoverGroup, placement_group.c), a chain of its own so it never
+ * races another branch for compute's next number: regional, per account; an instance names the
+ * group it was launched into and is a member while it holds resources. */
+static const struct migration compute_placement_migrations[] = {
+    {1, "CREATE TABLE placement_groups (group_id TEXT PRIMARY KEY, owner_uin TEXT NOT NULL, region TEXT NOT NULL,"
+        " name TEXT NOT NULL, type TEXT NOT NULL, created INTEGER NOT NULL);"
+        "CREATE INDEX placement_groups_owner ON placement_groups (owner_uin, region);"
+        "ALTER TABLE instances ADD COLUMN placement_group_id TEXT NOT NULL DEFAULT '';"
+        "CREATE INDEX instances_placement_group ON instances (placement_group_id, state);"},
+};
+
 int compute_migrate(struct store *s, char *err, size_t errlen)
 {
     return store_migrate(s, "compute", compute_migrations, sizeof compute_migrations / sizeof compute_migrations[0],
                          err, errlen) ||
                    store_migrate(s, "compute_regions", compute_region_migrations,
-                                 sizeof compute_region_migrations / sizeof compute_region_migrations[0], err, errlen)
+                                 sizeof compute_region_migrations / sizeof compute_region_migrations[0], err, errlen) ||
+                   store_migrate(s, "compute_placement", compute_placement_migrations,
+                                 sizeof compute_placement_migrations / sizeof compute_placement_migrations[0], err,
+                                 errlen)
                ? -1
                : host_pool_migrate(s, err, errlen);
 }
@@ -141,6 +155,7 @@ void compute_register(void)
     compute_usage_register();
     inquiry_register();
     dedicated_host_register();
+    placement_group_register();
 }
 
 /* The state history, one row per state change; and the meter billing reads (usage.c). */

@@ -50,10 +50,17 @@ struct placement {
     const char *const *pool_ids; /* dedicated: the CDH ids asked for; cluster: the one cluster id */
     int npool_ids;               /* 0 = any of the owner's in the pool */
     const char *policy;          /* "spread" (default) or "pack" */
+    /* A placement group (DisasterRecoverGroup): the hosts already holding one of its instances;
+     * the new one goes to none of them (one instance of a group per host). */
+    const char *const *group_hosts;
+    int ngroup_hosts;
 };
 /* 1 if an instance of p may ever be placed on h (the pool filter, before capacity). */
 int scheduler_eligible(const struct host_capacity *h, const struct placement *p);
-/* Index of the host for p among n, or -1: "spread" takes the emptiest, "pack" the fullest that fits. */
+/* 1 unless h already holds an instance of p's placement group. */
+int scheduler_group_allows(const struct host_capacity *h, const struct placement *p);
+/* Index of the host for p among n, or -1: "spread" takes the emptiest, "pack" the fullest that fits,
+ * among the eligible hosts its placement group allows. */
 int scheduler_place(const struct host_capacity *hosts, int n, const struct placement *p);
 /* The shared pool: scheduler_place for any account's instance of (cpu, memory). */
 int scheduler_pick(const struct host_capacity *hosts, int n, const char *zone, int cpu, int64_t memory_mib,
@@ -84,6 +91,13 @@ int64_t host_pool_instances(struct store *s, enum host_pool pool, const char *po
 void dedicated_host_register(void);
 /* 0 if every id is a RUNNING CDH of owner in zone, else -1 with the code answered on ctx. */
 int dedicated_host_check(struct api_ctx *ctx, json_t *host_ids, const char *zone);
+
+/* placement_group.c: placement groups (DisasterRecoverGroup), their actions */
+void placement_group_register(void);
+/* RunInstances of count more instances into group_id: the group must be the caller's in the
+ * request's region with room for them. n, the hosts (up to max) its members are on, or -1 with the
+ * code answered on ctx. */
+int placement_group_hosts(struct api_ctx *ctx, const char *group_id, int64_t count, char hosts[][40], int max);
 
 /* catalog.c */
 struct instance_type {
