@@ -7,7 +7,8 @@
 #      network there, boots the guest (YUN-READY in its serial log on host 2), RUNNING by host 2's report
 #   2. one VPC across the two hosts: each host's plan has the other as a remote (vxlan FDB entry to its
 #      underlay address); A (on host 1, reached over SSH) pings B on host 2 and reads B's SSH banner over TCP;
-#      guests' NICs have MTU 1450 (VXLAN's overhead) and a full-size packet crosses
+#      guests' NICs have MTU 1450 (VXLAN's overhead) and a full-size packet crosses; a placement group
+#      puts its two instances on the two hosts and refuses a third
 #   3. what only the built-in host does yet is refused, changing nothing: console output, ResetInstance,
 #      AttachDisks (UnsupportedOperation)
 #   4. StopInstances: STOPPED, no QEMU left; StartInstances: RUNNING, booted again; RebootInstances (HARD):
@@ -141,6 +142,19 @@ OUT=$(ssh_a "nc -w 5 $IP 22 </dev/null | head -c 8" 2>&1 || true)
 [ "$(ssh_a "cat /sys/class/net/eth0/mtu")" = 1450 ] || fail "guest MTU is not 1450"
 OUT=$(ssh_a "ping -c 2 -W 3 -s 1422 $IP" 2>&1) || fail "a full 1450-byte packet from A does not reach B: $OUT"
 pass "one VPC on two hosts: FDB entries both ways, A pings B and reads its SSH banner over TCP, MTU 1450"
+
+# ---- 2b. a placement group across the two hosts ----
+PS=$(api cvm CreateDisasterRecoverGroup --Name spread --Type HOST | field DisasterRecoverGroupId)
+G=$(api cvm RunInstances --Placement.Zone ap-local-1 --ImageId "$IMG" --InstanceType S5.SMALL1 --InstanceCount 2 \
+  --DisasterRecoverGroupIds "[\"$PS\"]" | python3 -c 'import json,sys; print(" ".join(json.load(sys.stdin)["InstanceIdSet"]))')
+HOSTS=$(for g in $G; do sqlite3 "$CP/yun.db" "SELECT host_id FROM instances WHERE instance_id = '$g'"; done | sort -u | wc -l)
+[ "$HOSTS" = 2 ] || fail "the placement group's two instances share a host"
+OUT=$(api cvm RunInstances --Placement.Zone ap-local-1 --ImageId "$IMG" --InstanceType S5.SMALL1 \
+  --DisasterRecoverGroupIds "[\"$PS\"]" 2>&1 || true)
+echo "$OUT" | grep -q ResourceInsufficient.DisasterRecoverGroupCvmQuota || fail "a third instance in the group: $OUT"
+for g in $G; do ID=$g wait_state RUNNING 60; done
+api cvm TerminateInstances --InstanceIds "$(python3 -c 'import json,sys; print(json.dumps(sys.argv[1:]))' $G)" >/dev/null
+pass "a placement group puts its two instances on the two hosts; a third is refused"
 
 # ---- 3. refused for a joined host's instance ----
 for call in "cvm GetInstanceConsoleOutput --InstanceId $ID" "cvm ResetInstance --InstanceId $ID --ImageId $IMG"; do
