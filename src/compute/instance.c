@@ -106,7 +106,8 @@ static int describe_instances(struct api_ctx *ctx)
         ctx->store,
         "SELECT " INSTANCE_COLUMNS ", (SELECT os_name FROM images m WHERE m.image_id = i.image_id),"
         " (SELECT h.pool_id FROM hosts h WHERE h.host_id = i.host_id AND h.pool = '" HOST_POOL_DEDICATED_NAME "'),"
-        " placement_group_id FROM instances i WHERE owner_uin = ? AND sold_by = ? AND state != '" INSTANCE_TERMINATED
+        " placement_group_id, (SELECT h.state FROM hosts h WHERE h.host_id = i.host_id AND h.joined = 1)"
+        " FROM instances i WHERE owner_uin = ? AND sold_by = ? AND state != '" INSTANCE_TERMINATED
         "' ORDER BY rowid",
         "ss", ctx->who.owner_uin, api_sold_by(ctx));
     if (!q)
@@ -148,6 +149,9 @@ static int describe_instances(struct api_ctx *ctx)
             const char *group = store_text(q, 31);
             json_object_set_new(j, "DisasterRecoverGroupIds", group[0] ? json_pack("[s]", group) : json_array());
             json_object_set_new(j, "DisasterRecoverGroupId", json_string(group));
+            /* yun extension: DOWN while the joined host it runs on is silent (its state is the last one known) */
+            json_object_set_new(j, "HostStatus",
+                                json_string(!strcmp(store_text(q, 32), HOST_DOWN) ? HOST_DOWN : HOST_UP));
             json_array_append_new(pg.set, j);
         }
     }

@@ -16,6 +16,8 @@
 #   5. its QEMU killed on host 2: STOPPED with the reason, by host 2's report
 #   6. TerminateInstances: TERMINATED once host 2 no longer has it (its directory gone), address released,
 #      and host 1's plan drops it from its remotes
+#   7. host 2 killed with an instance on it: host 2 DOWN and the instance's HostStatus DOWN within the heartbeat
+#      window; A on host 1 undisturbed
 # Needs root, unshare, nsenter, iproute2, python3.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -135,7 +137,9 @@ MACB=$(sqlite3 "$CP/yun.db" "SELECT mac FROM instances WHERE instance_id = '$ID'
 MACA=$(sqlite3 "$CP/yun.db" "SELECT mac FROM instances WHERE instance_id = '$A'")
 for _ in $(seq 50); do bridge fdb show dev "$NS-x" | grep -q "$MACB dst 10.77.0.2" && break; sleep 0.1; done
 bridge fdb show dev "$NS-x" | grep -q "$MACB dst 10.77.0.2" || fail "host 1 has no FDB entry of B: $(bridge fdb show dev "$NS-x")"
-h2 bridge fdb show dev "$NS-x" | grep -q "$MACA dst 10.77.0.1" || fail "host 2 has no FDB entry of A: $(h2 bridge fdb show dev "$NS-x")"
+for _ in $(seq 50); do h2 bridge fdb show dev "$NS-x" | grep -q "$MACA dst 10.77.0.1" && break; sleep 0.1; done
+h2 bridge fdb show dev "$NS-x" | grep -q "$MACA dst 10.77.0.1" ||
+  fail "host 2 has no FDB entry of A ($MACA): $(h2 bridge fdb show dev "$NS-x")"
 OUT=$(ssh_a "ping -c 3 -W 2 $IP" 2>&1) || fail "A ($IPA, host 1) cannot ping B ($IP, host 2): $OUT"
 OUT=$(ssh_a "nc -w 5 $IP 22 </dev/null | head -c 8" 2>&1 || true)
 [ "${OUT:0:7}" = SSH-2.0 ] || fail "A cannot open TCP to B's port 22 across hosts: $OUT"
@@ -202,3 +206,19 @@ for _ in $(seq 150); do [ "$(sqlite3 "$CP/yun.db" "SELECT state FROM instances W
 for _ in $(seq 30); do bridge fdb show dev "$NS-x" | grep -q "$MACB dst" || break; sleep 0.1; done
 ! bridge fdb show dev "$NS-x" | grep -q "$MACB dst" || fail "host 1 keeps B's vxlan FDB entry"
 pass "TerminateInstances: TERMINATED once host 2 removed it; host 1 forgot it"
+
+# ---- 7. host 2 dies ----
+ID=$(run)
+wait_state RUNNING 60
+[ "$(inst HostStatus)" = UP ] || fail "HostStatus $(inst HostStatus) on a live host"
+kill -9 "$H2PID"
+wait "$H2PID" 2>/dev/null || true
+pkill -9 -f -- "$H2/instances/" || true # its guests go with it: the namespace is torn down
+T0=$(date +%s.%N)
+for _ in $(seq 150); do [ "$(inst HostStatus)" = DOWN ] && break; sleep 0.1; done
+T1=$(date +%s.%N)
+[ "$(inst HostStatus)" = DOWN ] || fail "an instance of a dead host is not reported DOWN"
+"$YUN" admin hosts --data "$CP" | grep "\"$HID\"" | grep -q '"State":"DOWN"\|"State": "DOWN"' || fail "host 2 not DOWN"
+[ "$(ID=$A inst HostStatus)" = UP ] && [ "$(ID=$A inst InstanceState)" = RUNNING ] || fail "A was disturbed"
+ssh_a true || fail "A is unreachable after host 2 died"
+pass "host 2 killed: DOWN and its instance reported so after $(python3 -c "print(round($T1 - $T0, 1))") s; A on host 1 undisturbed"
