@@ -107,8 +107,7 @@ static int describe_instances(struct api_ctx *ctx)
         "SELECT " INSTANCE_COLUMNS ", (SELECT os_name FROM images m WHERE m.image_id = i.image_id),"
         " (SELECT h.pool_id FROM hosts h WHERE h.host_id = i.host_id AND h.pool = '" HOST_POOL_DEDICATED_NAME "'),"
         " placement_group_id, (SELECT h.state FROM hosts h WHERE h.host_id = i.host_id AND h.joined = 1)"
-        " FROM instances i WHERE owner_uin = ? AND sold_by = ? AND state != '" INSTANCE_TERMINATED
-        "' ORDER BY rowid",
+        " FROM instances i WHERE owner_uin = ? AND sold_by = ? AND state != '" INSTANCE_TERMINATED "' ORDER BY rowid",
         "ss", ctx->who.owner_uin, api_sold_by(ctx));
     if (!q)
         return api_fail(ctx, E_INTERNAL_ERROR, "The instances are unavailable: %s", store_errmsg(ctx->store));
