@@ -63,6 +63,7 @@ wait_state() { # wait_state STATE SECONDS
 }
 h2() { nsenter -t "$H2PID" -n -m -- "$@"; } # a command on host 2 (its network and its /run/netns)
 qemu_of() { pgrep -f -- "$1/instances/$ID" >/dev/null; }
+has() { local out; out=$("${@:2}" 2>&1) || true; grep -q -- "$1" <<<"$out"; } # has PATTERN CMD...: read whole, then grep
 ready_count() { grep -c YUN-READY "$H2/instances/$ID/serial.log" 2>/dev/null || true; }
 
 echo '{"host_listen": "10.77.0.1:9510"}' >"$WORK/cp.json"
@@ -109,7 +110,7 @@ ip link set u-h2 netns "$H2PID"
 for _ in $(seq 100); do grep -q '"State": "UP"' "$WORK/h2.log" && break; sleep 0.1; done
 grep -q '"State": "UP"' "$WORK/h2.log" || fail "host 2 did not join"
 HID=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["HostId"])' "$H2/host.json")
-"$YUN" admin hosts --data "$CP" | grep "\"$HID\"" | grep -q '"Realises":"instances"\|"Realises": "instances"' ||
+has "\"HostId\": *\"$HID\".*\"Realises\": *\"instances\"" "$YUN" admin hosts --data "$CP" ||
   fail "host 2 does not realise instances: $("$YUN" admin hosts --data "$CP")"
 
 # ---- 1. an instance on host 2 ----
@@ -136,10 +137,10 @@ IP=$(inst PrivateIpAddresses.0)
 h2 ip netns exec "$NS" ping -c 1 -W 5 "$IP" >/dev/null || fail "the guest $IP does not answer in $NS on host 2"
 MACB=$(sqlite3 "$CP/yun.db" "SELECT mac FROM instances WHERE instance_id = '$ID'")
 MACA=$(sqlite3 "$CP/yun.db" "SELECT mac FROM instances WHERE instance_id = '$A'")
-for _ in $(seq 50); do bridge fdb show dev "$NS-x" | grep -q "$MACB dst 10.77.0.2" && break; sleep 0.1; done
-bridge fdb show dev "$NS-x" | grep -q "$MACB dst 10.77.0.2" || fail "host 1 has no FDB entry of B: $(bridge fdb show dev "$NS-x")"
-for _ in $(seq 50); do h2 bridge fdb show dev "$NS-x" | grep -q "$MACA dst 10.77.0.1" && break; sleep 0.1; done
-h2 bridge fdb show dev "$NS-x" | grep -q "$MACA dst 10.77.0.1" ||
+for _ in $(seq 50); do has "$MACB dst 10.77.0.2" bridge fdb show dev "$NS-x" && break; sleep 0.1; done
+has "$MACB dst 10.77.0.2" bridge fdb show dev "$NS-x" || fail "host 1 has no FDB entry of B: $(bridge fdb show dev "$NS-x")"
+for _ in $(seq 50); do has "$MACA dst 10.77.0.1" h2 bridge fdb show dev "$NS-x" && break; sleep 0.1; done
+has "$MACA dst 10.77.0.1" h2 bridge fdb show dev "$NS-x" ||
   fail "host 2 has no FDB entry of A ($MACA): $(h2 bridge fdb show dev "$NS-x")"
 OUT=$(ssh_a "ping -c 3 -W 2 $IP" 2>&1) || fail "A ($IPA, host 1) cannot ping B ($IP, host 2): $OUT"
 OUT=$(ssh_a "nc -w 5 $IP 22 </dev/null | head -c 8" 2>&1 || true)
@@ -209,8 +210,8 @@ for _ in $(seq 150); do [ "$(sqlite3 "$CP/yun.db" "SELECT state FROM instances W
 [ "$(sqlite3 "$CP/yun.db" "SELECT count(*) FROM ip_allocations WHERE ip = '$IP' AND instance_id = '$ID'")" = 0 ] ||
   fail "the address $IP was not released"
 # (the bridge's own learned entry of B's MAC on that port ages out as any does: only the vxlan entry is the plan's)
-for _ in $(seq 30); do bridge fdb show dev "$NS-x" | grep -q "$MACB dst" || break; sleep 0.1; done
-! bridge fdb show dev "$NS-x" | grep -q "$MACB dst" || fail "host 1 keeps B's vxlan FDB entry"
+for _ in $(seq 30); do has "$MACB dst" bridge fdb show dev "$NS-x" || break; sleep 0.1; done
+! has "$MACB dst" bridge fdb show dev "$NS-x" || fail "host 1 keeps B's vxlan FDB entry"
 pass "TerminateInstances: TERMINATED once host 2 removed it; host 1 forgot it"
 
 # ---- 7. host 2 dies ----
@@ -224,7 +225,7 @@ T0=$(date +%s.%N)
 for _ in $(seq 150); do [ "$(inst HostStatus)" = DOWN ] && break; sleep 0.1; done
 T1=$(date +%s.%N)
 [ "$(inst HostStatus)" = DOWN ] || fail "an instance of a dead host is not reported DOWN"
-"$YUN" admin hosts --data "$CP" | grep "\"$HID\"" | grep -q '"State":"DOWN"\|"State": "DOWN"' || fail "host 2 not DOWN"
+has "\"HostId\": *\"$HID\".*\"State\": *\"DOWN\"" "$YUN" admin hosts --data "$CP" || fail "host 2 not DOWN"
 [ "$(ID=$A inst HostStatus)" = UP ] && [ "$(ID=$A inst InstanceState)" = RUNNING ] || fail "A was disturbed"
 ssh_a true || fail "A is unreachable after host 2 died"
 pass "host 2 killed: DOWN and its instance reported so after $(python3 -c "print(round($T1 - $T0, 1))") s; A on host 1 undisturbed"
