@@ -607,8 +607,14 @@ static int attach_disks(struct api_ctx *ctx)
             return api_fail(ctx, "ZoneNotMatch", "The disk `%s` is in %s and the instance in %s.", d.disk_id, d.zone,
                             in.zone);
         char in_cluster[40] = "";
-        if (host_pool_of_instance(ctx->store, instance_id, in_cluster) < 0)
+        int joined = host_is_joined_of_instance(ctx->store, instance_id);
+        if (host_pool_of_instance(ctx->store, instance_id, in_cluster) < 0 || joined < 0)
             return api_fail(ctx, E_INTERNAL_ERROR, "The instance's host could not be read.");
+        if (joined)
+            return api_fail(ctx, E_UNSUPPORTED_OPERATION,
+                            "The instance `%s` runs on a joined host; cloud disks attach only to instances of the"
+                            " control plane's own host yet.",
+                            instance_id);
         if (strcmp(d.cluster_id, in_cluster) != 0) /* a cluster's disks stay on its hosts, and theirs on them */
             return api_fail(ctx, E_INVALID_PARAMETER_VALUE, "The disk `%s` is in %s and the instance in %s.", d.disk_id,
                             d.cluster_id[0] ? d.cluster_id : "no dedicated cluster",

@@ -103,8 +103,8 @@ int cli_admin_hosts_revoke(int argc, char **argv)
     return 0;
 }
 
-/* Every host: the built-in one ("realises instances") and the joined ones ("realises none" until
- * the channel carries instance specs), with zone, state, heartbeat, capacity and use. */
+/* Every host: the built-in one ("realises instances") and the joined ones (what they said: "instances" or "none"
+ * in their facts), with zone, state, heartbeat, capacity and use. */
 int cli_admin_hosts_list(int argc, char **argv)
 {
     struct config cfg;

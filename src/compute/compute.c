@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "block/block.h"
 #include "compute/compute.h"
 #include "compute/states.h"
 #include "host/hypervisor.h"
@@ -79,6 +80,8 @@ static const struct migration compute_migrations[] = {
         "CREATE TABLE host_join_tokens (token_id TEXT PRIMARY KEY, secret_sha256 TEXT NOT NULL,"
         " expires INTEGER NOT NULL, created INTEGER NOT NULL, used_by TEXT NOT NULL DEFAULT '',"
         " used_at INTEGER NOT NULL DEFAULT 0);"},
+    /* the address other hosts reach a host's VXLAN endpoint at (the network plan's Underlay and Remotes) */
+    {8, "ALTER TABLE hosts ADD COLUMN underlay TEXT NOT NULL DEFAULT '';"},
 };
 
 /* Regions (a chain of its own): key pairs and private images are regional and record theirs;
@@ -89,12 +92,26 @@ static const struct migration compute_region_migrations[] = {
         "ALTER TABLE images ADD COLUMN region TEXT NOT NULL DEFAULT '';"},
 };
 
+/* Placement groups (DisasterRecoverGroup, placement_group.c), a chain of its own so it never
+ * races another branch for compute's next number: regional, per account; an instance names the
+ * group it was launched into and is a member while it holds resources. */
+static const struct migration compute_placement_migrations[] = {
+    {1, "CREATE TABLE placement_groups (group_id TEXT PRIMARY KEY, owner_uin TEXT NOT NULL, region TEXT NOT NULL,"
+        " name TEXT NOT NULL, type TEXT NOT NULL, created INTEGER NOT NULL);"
+        "CREATE INDEX placement_groups_owner ON placement_groups (owner_uin, region);"
+        "ALTER TABLE instances ADD COLUMN placement_group_id TEXT NOT NULL DEFAULT '';"
+        "CREATE INDEX instances_placement_group ON instances (placement_group_id, state);"},
+};
+
 int compute_migrate(struct store *s, char *err, size_t errlen)
 {
     return store_migrate(s, "compute", compute_migrations, sizeof compute_migrations / sizeof compute_migrations[0],
                          err, errlen) ||
                    store_migrate(s, "compute_regions", compute_region_migrations,
-                                 sizeof compute_region_migrations / sizeof compute_region_migrations[0], err, errlen)
+                                 sizeof compute_region_migrations / sizeof compute_region_migrations[0], err, errlen) ||
+                   store_migrate(s, "compute_placement", compute_placement_migrations,
+                                 sizeof compute_placement_migrations / sizeof compute_placement_migrations[0], err,
+                                 errlen)
                ? -1
                : host_pool_migrate(s, err, errlen);
 }
@@ -138,6 +155,7 @@ void compute_register(void)
     compute_usage_register();
     inquiry_register();
     dedicated_host_register();
+    placement_group_register();
 }
 
 /* The state history, one row per state change; and the meter billing reads (usage.c). */
@@ -181,6 +199,27 @@ int instance_set_state(struct store *s, const char *instance_id, const char *fro
     return 0;
 }
 
+int instance_terminated(struct store *s, const char *instance_id, const char *owner_uin)
+{
+    if (store_begin(s) != STORE_OK)
+        return -1;
+    int ok =
+        network_release_instance_ips(s, owner_uin, instance_id) >= 0 &&
+        block_instance_terminated(s, instance_id) == 0 &&
+        store_exec(s,
+                   "UPDATE instances SET state = '" INSTANCE_TERMINATED "', latest_op_state = 'SUCCESS', updated = ?"
+                   " WHERE instance_id = ? AND state = '" INSTANCE_TERMINATING "'",
+                   "is", time_now(), instance_id) == 1 &&
+        compute_events_record(s, instance_id, INSTANCE_TERMINATED, NULL) == 0;
+    if (!ok || store_commit(s) != STORE_OK) {
+        log_error("instance %s: the termination could not be recorded (%s); retried on the next pass", instance_id,
+                  store_errmsg(s));
+        store_rollback(s);
+        return -1;
+    }
+    return 0;
+}
+
 static long memory_mib(void)
 {
     long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGE_SIZE);
@@ -192,6 +231,23 @@ static int64_t disk_gib(const char *dir)
 {
     struct statvfs v;
     return statvfs(dir, &v) == 0 ? (int64_t)(((unsigned long long)v.f_blocks * v.f_frsize) >> 30) : 0;
+}
+
+/* The built-in host's VXLAN endpoint: the host channel's listen address, when it is one other hosts
+ * can reach (not a wildcard or loopback); "" keeps its VPCs on this host alone. */
+static const char *builtin_underlay(void)
+{
+    static char addr[sizeof compute_env.cfg->host_listen];
+    snprintf(addr, sizeof addr, "%s", compute_env.cfg->host_listen);
+    char *colon = strrchr(addr, ':');
+    if (colon)
+        *colon = 0;
+    unsigned a, b, c, d;
+    char extra;
+    if (sscanf(addr, "%u.%u.%u.%u%c", &a, &b, &c, &d, &extra) != 4 || a == 0 || a == 127 || a >= 224 || b > 255 ||
+        c > 255 || d > 255)
+        addr[0] = 0;
+    return addr;
 }
 
 /* Runs images/build-tiny.sh next to the binary (or a seed it finds) into DATA/images/tiny. */
@@ -267,13 +323,14 @@ int compute_host_start(const struct config *cfg, struct store *s, char *err, siz
     int rc = store_exec(
         s,
         "INSERT INTO hosts (host_id, zone, hostname, cores, vcpus, memory_mib, disk_gib, accel, accel_reason, state,"
-        " updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (host_id) DO UPDATE SET zone = excluded.zone,"
-        " hostname = excluded.hostname, cores = excluded.cores, vcpus = excluded.vcpus,"
+        " updated, underlay) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (host_id) DO UPDATE SET"
+        " zone = excluded.zone, hostname = excluded.hostname, cores = excluded.cores, vcpus = excluded.vcpus,"
         " memory_mib = excluded.memory_mib, disk_gib = excluded.disk_gib, accel = excluded.accel,"
-        " accel_reason = excluded.accel_reason, state = excluded.state, updated = excluded.updated",
-        "sssiiiisssi", compute_env.host_id, zone, hostname, (int64_t)cores, (int64_t)vcpus, (int64_t)memory_mib(),
+        " accel_reason = excluded.accel_reason, state = excluded.state, updated = excluded.updated,"
+        " underlay = excluded.underlay",
+        "sssiiiisssis", compute_env.host_id, zone, hostname, (int64_t)cores, (int64_t)vcpus, (int64_t)memory_mib(),
         disk_gib(compute_env.data_dir), compute_env.accel, compute_env.accel_reason,
-        compute_env.host_ready ? HOST_AVAILABLE : HOST_UNAVAILABLE, time_now());
+        compute_env.host_ready ? HOST_AVAILABLE : HOST_UNAVAILABLE, time_now(), builtin_underlay());
     if (rc < 0) {
         snprintf(err, errlen, "cannot register the host: %s", store_errmsg(s));
         return -1;

@@ -50,10 +50,17 @@ struct placement {
     const char *const *pool_ids; /* dedicated: the CDH ids asked for; cluster: the one cluster id */
     int npool_ids;               /* 0 = any of the owner's in the pool */
     const char *policy;          /* "spread" (default) or "pack" */
+    /* A placement group (DisasterRecoverGroup): the hosts already holding one of its instances;
+     * the new one goes to none of them (one instance of a group per host). */
+    const char *const *group_hosts;
+    int ngroup_hosts;
 };
 /* 1 if an instance of p may ever be placed on h (the pool filter, before capacity). */
 int scheduler_eligible(const struct host_capacity *h, const struct placement *p);
-/* Index of the host for p among n, or -1: "spread" takes the emptiest, "pack" the fullest that fits. */
+/* 1 unless h already holds an instance of p's placement group. */
+int scheduler_group_allows(const struct host_capacity *h, const struct placement *p);
+/* Index of the host for p among n, or -1: "spread" takes the emptiest, "pack" the fullest that fits,
+ * among the eligible hosts its placement group allows. */
 int scheduler_place(const struct host_capacity *hosts, int n, const struct placement *p);
 /* The shared pool: scheduler_place for any account's instance of (cpu, memory). */
 int scheduler_pick(const struct host_capacity *hosts, int n, const char *zone, int cpu, int64_t memory_mib,
@@ -74,6 +81,9 @@ int host_pool_set(struct store *s, const char *host_id, enum host_pool pool, con
 json_t *host_pool_hosts(struct store *s, enum host_pool pool, const char *pool_id);
 /* The pool of the host instance_id is placed on (pool_id: the cluster id for a cluster, else ""); -1 error. */
 int host_pool_of_instance(struct store *s, const char *instance_id, char pool_id[40]);
+/* 1 the instance runs on a joined host (src/host/realise.c realises it), 0 on the built-in one, -1 error: what
+ * only the built-in host does yet (console output, reinstall, cloud disks) is refused for the first. */
+int host_is_joined_of_instance(struct store *s, const char *instance_id);
 /* Instances holding resources on the hosts of pool_id: count; -1 error. */
 int64_t host_pool_instances(struct store *s, enum host_pool pool, const char *pool_id);
 
@@ -81,6 +91,13 @@ int64_t host_pool_instances(struct store *s, enum host_pool pool, const char *po
 void dedicated_host_register(void);
 /* 0 if every id is a RUNNING CDH of owner in zone, else -1 with the code answered on ctx. */
 int dedicated_host_check(struct api_ctx *ctx, json_t *host_ids, const char *zone);
+
+/* placement_group.c: placement groups (DisasterRecoverGroup), their actions */
+void placement_group_register(void);
+/* RunInstances of count more instances into group_id: the group must be the caller's in the
+ * request's region with room for them. n, the hosts (up to max) its members are on, or -1 with the
+ * code answered on ctx. */
+int placement_group_hosts(struct api_ctx *ctx, const char *group_id, int64_t count, char hosts[][40], int max);
 
 /* catalog.c */
 struct instance_type {
@@ -135,6 +152,9 @@ int client_token_record(struct store *s, const char *owner_uin, const char *scop
 /* Moves an instance from `from` (NULL = whatever it is) to state; 0 done, 1 it was no longer in `from`, -1 error. */
 int instance_set_state(struct store *s, const char *instance_id, const char *from, const char *state,
                        const char *op_state, const char *reason);
+/* A TERMINATING instance whose host no longer runs it: its addresses and disks given back, TERMINATED, in one
+ * transaction; 0, or -1 (logged; the caller's next pass tries again). */
+int instance_terminated(struct store *s, const char *instance_id, const char *owner_uin);
 
 /* metadata.c: one listener per VPC with instances on this host, inside the VPC's router
  * namespace; plan = the host's network plan (NULL stops every listener). */

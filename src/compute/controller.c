@@ -23,6 +23,7 @@
 
 #include "block/block.h"
 #include "compute/compute.h"
+#include "compute/host_channel.h"
 #include "compute/states.h"
 #include "host/hypervisor.h"
 #include "host/net.h"
@@ -72,17 +73,6 @@ static pthread_mutex_t net_mu = PTHREAD_MUTEX_INITIALIZER;
 static char *applied_plan; /* last plan applied, as JSON text (owned here) */
 static char uplink[16];
 
-static int on_this_host(const char *instance_id, void *arg)
-{
-    struct store_stmt *q = store_query(
-        (struct store *)arg,
-        "SELECT 1 FROM instances WHERE instance_id = ? AND host_id = ? AND state != '" INSTANCE_TERMINATED "'", "ss",
-        instance_id, compute_env.host_id);
-    int rc = q ? store_step(q) : 0;
-    store_done(q);
-    return rc == 1;
-}
-
 /* The interface of the default route: where VPC traffic leaves the host (masqueraded). */
 static void find_uplink(void)
 {
@@ -104,7 +94,7 @@ static void find_uplink(void)
 static int net_apply(struct store *s, int force, char *err, size_t errlen)
 {
     pthread_mutex_lock(&net_mu);
-    json_t *plan = network_host_plan(s, on_this_host, s);
+    json_t *plan = host_network_plan(s, compute_env.host_id);
     int rc = -1;
     if (!plan) {
         snprintf(err, errlen, "the network plan could not be computed");
@@ -410,20 +400,7 @@ static void job(struct store *s, const char *id)
     } else if (!strcmp(in.state, INSTANCE_TERMINATING)) {
         release(s, &in);
         nftw(in.run_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-        if (store_begin(s) == STORE_OK) {
-            int ok = network_release_instance_ips(s, in.owner, id) >= 0 && block_instance_terminated(s, id) == 0 &&
-                     store_exec(s,
-                                "UPDATE instances SET state = '" INSTANCE_TERMINATED
-                                "', latest_op_state = 'SUCCESS', updated = ?"
-                                " WHERE instance_id = ?",
-                                "is", time_now(), id) == 1 &&
-                     compute_events_record(s, id, INSTANCE_TERMINATED, NULL) == 0;
-            if (!ok || store_commit(s) != STORE_OK) {
-                log_error("instance %s: the termination could not be recorded (%s); retried on the next pass", id,
-                          store_errmsg(s));
-                store_rollback(s);
-            }
-        }
+        instance_terminated(s, id, in.owner);
         char nerr[256];
         net_apply(s, 0, nerr, sizeof nerr); /* its tap and rules go */
     }

@@ -10,6 +10,7 @@
  * yund but working only while it holds the lease "hosts", on the control plane's clock.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
 #include <pthread.h>
@@ -17,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
@@ -82,6 +84,7 @@ static void facts_read(json_t *j, struct host_facts *f)
     f->cores = json_integer_value(json_object_get(j, "cores"));
     f->memory_mib = json_integer_value(json_object_get(j, "memory_mib"));
     f->disk_gib = json_integer_value(json_object_get(j, "disk_gib"));
+    f->realises = json_is_true(json_object_get(j, "realises"));
 }
 
 /* What a host says of itself is checked before it is stored: the host is told, not trusted. */
@@ -191,7 +194,65 @@ static void join(struct conn *c, struct store *s, json_t *msg)
     EVP_PKEY_free(pub);
 }
 
-/* A joined host's session: hello (its facts), then heartbeats, until it goes or falls silent. */
+/* A heartbeat's answer: the host's report applied, then the current version, and the document
+ * when the host holds another. */
+static json_t *heartbeat_answer(struct store *s, const char *host_id, json_t *msg)
+{
+    char version[HOST_DOC_VERSION_LEN];
+    json_t *doc = host_doc_build(s, host_id, version);
+    json_t *report = json_object_get(msg, "Report");
+    if (doc && json_is_object(report) && host_doc_report(s, host_id, report, version) > 0) {
+        json_decref(doc); /* instances moved on: they are told their new states at once */
+        doc = host_doc_build(s, host_id, version);
+    }
+    if (!doc)
+        return NULL;
+    const char *have = json_string_value(json_object_get(msg, "Have"));
+    json_t *ans = json_pack("{s:b,s:s}", "ok", 1, "Version", version);
+    if (!have || strcmp(have, version) != 0)
+        json_object_set(ans, "Document", doc);
+    json_decref(doc);
+    return ans;
+}
+
+/* One chunk of an image part an instance of this host runs (the host fetches what it is told to
+ * run): the answer {Size, Length} and *bytes, the Length bytes that follow it on the wire. */
+static json_t *image_chunk(struct store *s, const char *host_id, json_t *msg, unsigned char **bytes)
+{
+    const char *image = json_string_value(json_object_get(msg, "ImageId"));
+    const char *part = json_string_value(json_object_get(msg, "Part"));
+    json_int_t offset = json_integer_value(json_object_get(msg, "Offset"));
+    char path[1024];
+    *bytes = NULL;
+    int rc = image && part && offset >= 0 ? host_doc_image_part(s, host_id, image, part, path, sizeof path) : 0;
+    if (rc != 1)
+        return json_pack("{s:b,s:s}", "ok", 0, "error",
+                         rc < 0 ? "the control plane's store is unavailable"
+                                : "no instance of this host runs that image part");
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    unsigned char *buf = malloc(HOST_IMAGE_CHUNK);
+    json_t *ans = NULL;
+    if (fd >= 0 && buf && fstat(fd, &st) == 0) {
+        ssize_t got = offset >= st.st_size ? 0 : pread(fd, buf, HOST_IMAGE_CHUNK, (off_t)offset);
+        if (got >= 0) {
+            ans = json_pack("{s:b,s:I,s:I}", "ok", 1, "Size", (json_int_t)st.st_size, "Length", (json_int_t)got);
+            *bytes = buf;
+            buf = NULL;
+        }
+    }
+    if (!ans) {
+        log_error("host channel: image %s %s for %s: %s: %s", image, part, host_id, path, strerror(errno));
+        ans = json_pack("{s:b,s:s}", "ok", 0, "error", "the image part cannot be read on the control plane");
+    }
+    if (fd >= 0)
+        close(fd);
+    free(buf);
+    return ans;
+}
+
+/* A joined host's session: hello (its facts), then heartbeats, until it goes or falls silent; image
+ * chunks on any of its sessions. */
 static void session(struct conn *c, struct store *s, const char *host_id, json_t *first)
 {
     char *line = malloc(HOST_LINE_MAX);
@@ -201,6 +262,7 @@ static void session(struct conn *c, struct store *s, const char *host_id, json_t
         const char *op = json_string_value(json_object_get(msg, "op"));
         int rc = -1;
         int64_t now = time_now();
+        json_t *ans = NULL;
         if (op && !strcmp(op, "hello")) {
             struct host_facts f;
             facts_read(json_object_get(msg, "facts"), &f);
@@ -209,12 +271,30 @@ static void session(struct conn *c, struct store *s, const char *host_id, json_t
                 refuse(c->ssl, bad);
                 break;
             }
-            rc = host_joined_hello(s, host_id, &f, vcpus_of(&f), now);
+            rc = host_joined_hello(s, host_id, &f, vcpus_of(&f), strchr(c->peer, ':') ? "" : c->peer, now);
             said_hello = rc == 1;
         } else if (op && !strcmp(op, "heartbeat") && said_hello) {
             rc = host_heartbeat(s, host_id, now);
+            if (rc == 1 && !(ans = heartbeat_answer(s, host_id, msg)))
+                rc = -1;
+        } else if (op && !strcmp(op, "image")) {
+            rc = host_is_joined(s, host_id);
+            unsigned char *bytes = NULL;
+            if (rc == 1 && (ans = image_chunk(s, host_id, msg, &bytes)) && bytes) {
+                size_t len = (size_t)json_integer_value(json_object_get(ans, "Length"));
+                reply(c->ssl, ans); /* the line, then its bytes */
+                int sent = tls_write_all(c->ssl, bytes, len);
+                free(bytes);
+                if (sent != 0)
+                    break;
+                if (msg != first)
+                    json_decref(msg);
+                int n = tls_read_line(c->ssl, line, HOST_LINE_MAX);
+                msg = n >= 0 ? json_loads(line, 0, NULL) : NULL;
+                continue;
+            }
         } else {
-            refuse(c->ssl, "expected hello, then heartbeats");
+            refuse(c->ssl, "expected hello, then heartbeats (or image chunks)");
             break;
         }
         if (rc == 0) {
@@ -223,10 +303,11 @@ static void session(struct conn *c, struct store *s, const char *host_id, json_t
             break;
         }
         if (rc < 0) {
+            json_decref(ans);
             refuse(c->ssl, "the control plane's store is unavailable");
             break;
         }
-        reply(c->ssl, json_pack("{s:b}", "ok", 1));
+        reply(c->ssl, ans ? ans : json_pack("{s:b}", "ok", 1));
         if (msg != first)
             json_decref(msg);
         msg = NULL;

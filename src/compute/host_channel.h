@@ -7,8 +7,12 @@
  *   join_token.c   the token's text form and its check (pure)
  *   host_store.c   every statement on the CA, tokens, joined hosts and heartbeats
  *   host_channel.c the listener (a thread per connection) and the leased heartbeat monitor
- * The host's side is src/host/agent.c. Joined hosts do not realise instances yet (no document
- * channel for instance specs): they register with realises = 0 and the scheduler skips them.
+ *   host_doc.c     the documents a host is told (its instances, its network plan) and its reports
+ * The host's side is src/host/agent.c (the session) and src/host/realise.c (acting on documents).
+ * Messages on a host's session: hello {facts} once, then heartbeat {Have: the document version it
+ * holds, Report} every HOST_HEARTBEAT_SECONDS, answered with {Version, Document} when its version is
+ * not the one held; image {ImageId, Part, Offset} (on any session of the host) answers one chunk
+ * of an image part an instance placed on the host runs: {Size, Length}, then Length raw bytes.
  */
 #ifndef YUN_HOST_CHANNEL_H
 #define YUN_HOST_CHANNEL_H
@@ -19,11 +23,15 @@
 #include "core/core.h"
 #include "store/store.h"
 
-#define HOST_HEARTBEAT_SECONDS 2     /* a joined host sends one this often */
-#define HOST_DOWN_SECONDS      10    /* and is down when none came for this long */
-#define JOIN_TOKEN_TTL_DEFAULT 3600  /* seconds */
-#define HOST_LINE_MAX          65536 /* bytes of one message on the wire */
-#define JOIN_TOKEN_MAX         200   /* characters of a token's text */
+#define HOST_HEARTBEAT_SECONDS 2         /* a joined host sends one this often */
+#define HOST_DOWN_SECONDS      10        /* and is down when none came for this long */
+#define JOIN_TOKEN_TTL_DEFAULT 3600      /* seconds */
+#define HOST_LINE_MAX          65536     /* bytes of one message a host sends */
+#define HOST_ANSWER_MAX        (4 << 20) /* bytes of one answer the control plane sends (a document, an image chunk) */
+#define HOST_IMAGE_CHUNK       (4 << 20) /* bytes of an image part per answer (raw, after its line) */
+#define HOST_DOC_VERSION_LEN   17        /* hex characters of a document's version, and the NUL */
+#define HOST_DOC_MAX_INSTANCES 128       /* instances one host's document names */
+#define JOIN_TOKEN_MAX         200       /* characters of a token's text */
 
 /* join_token.c */
 struct join_token {
@@ -50,6 +58,7 @@ struct host_facts {
     int64_t cores, memory_mib, disk_gib;
     char accel[8];
     char accel_reason[256];
+    int realises; /* the host runs instances (it says so in its facts) */
 };
 struct tls_ca;
 /* The region CA (certificate and key), made and stored (key sealed under the master key) when
@@ -59,16 +68,33 @@ int host_token_insert(struct store *s, const char *id, const char *secret_hash, 
 /* Checks the token and marks it used by host_id, in one step that only one join can win. */
 enum join_verdict host_token_take(struct store *s, const char *id, const char *secret, const char *host_id,
                                   int64_t now);
-/* Records a joined host: zone, capacity (vcpus sold), accelerator; up, not yet able to realise. */
+/* Records a joined host: zone, capacity (vcpus sold), accelerator, whether it realises instances; up. */
 int host_joined_insert(struct store *s, const char *host_id, const struct host_facts *f, int64_t vcpus, int64_t now);
-/* A joined host's facts on reconnecting; 1 updated, 0 no such (or a revoked) joined host, -1 error. */
-int host_joined_hello(struct store *s, const char *host_id, const struct host_facts *f, int64_t vcpus, int64_t now);
+/* A joined host's facts on reconnecting, and its underlay address (where its session comes from: its VXLAN
+ * endpoint, seen by the control plane, not said by the host); 1 updated, 0 no such (or a revoked) joined
+ * host, -1 error. */
+int host_joined_hello(struct store *s, const char *host_id, const struct host_facts *f, int64_t vcpus,
+                      const char *underlay, int64_t now);
+/* The network plan of host_id: its NICs, their VPCs with the other hosts carrying each (Remotes), its Underlay;
+ * NULL on a store error. The built-in host's controller and the joined hosts' documents both use it. */
+json_t *host_network_plan(struct store *s, const char *host_id);
 /* 1 recorded, 0 no such joined host or revoked, -1 error. */
 int host_heartbeat(struct store *s, const char *host_id, int64_t now);
+/* 1 host_id is a joined host not revoked, 0 not, -1 error. */
+int host_is_joined(struct store *s, const char *host_id);
 /* Marks joined hosts down (no heartbeat since now - window) and up again; how many changed, or -1. */
 int host_monitor_pass(struct store *s, int64_t now, int64_t window);
 /* Revokes a joined host's certificate: 1 done, 0 no such joined host, -1 error. */
 int host_revoke(struct store *s, const char *host_id, int64_t now);
+
+/* host_doc.c: the document of host_id (its instances and network plan) and its version; NULL on a store error */
+json_t *host_doc_build(struct store *s, const char *host_id, char version[HOST_DOC_VERSION_LEN]);
+/* What the host reports: {Done: the version it last realised, Instances: [{InstanceId, For (the state it acted
+ * for), Seen (RUNNING, STOPPED or FAILED), Request, Detail}]}; moves instances on; how many changed. */
+int host_doc_report(struct store *s, const char *host_id, json_t *report, const char *version);
+/* The file of an image part (kernel, initrd, disk) the host may read: 1 (path set), 0 not its, -1 error */
+int host_doc_image_part(struct store *s, const char *host_id, const char *image_id, const char *part, char *path,
+                        size_t len);
 
 /* host_channel.c: the listener (in every yund whose host_listen is not "off") and the monitor
  * (in every yund, working while it holds the lease "hosts") */

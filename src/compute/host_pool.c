@@ -181,3 +181,15 @@ int host_pool_of_instance(struct store *s, const char *instance_id, char pool_id
     store_done(q);
     return rc < 0 ? -1 : pool;
 }
+
+int host_is_joined_of_instance(struct store *s, const char *instance_id)
+{
+    struct store_stmt *q = store_query(s,
+                                       "SELECT h.joined FROM instances i JOIN hosts h ON h.host_id = i.host_id"
+                                       " WHERE i.instance_id = ?",
+                                       "s", instance_id);
+    int rc = q ? store_step(q) : -1;
+    int joined = rc == 1 && store_int(q, 0) == 1;
+    store_done(q);
+    return rc < 0 ? -1 : joined;
+}

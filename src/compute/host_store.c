@@ -115,21 +115,23 @@ int host_joined_insert(struct store *s, const char *host_id, const struct host_f
     return store_exec(
                s,
                "INSERT INTO hosts (host_id, zone, hostname, cores, vcpus, memory_mib, disk_gib, accel, accel_reason,"
-               " state, updated, joined, realises, last_heartbeat) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 0, ?)",
-               "sssiiiisssii", host_id, f->zone, f->hostname, f->cores, vcpus, f->memory_mib, f->disk_gib, f->accel,
-               f->accel_reason, HOST_UP, now, now) == 1
+               " state, updated, joined, realises, last_heartbeat) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)",
+               "sssiiiisssiii", host_id, f->zone, f->hostname, f->cores, vcpus, f->memory_mib, f->disk_gib, f->accel,
+               f->accel_reason, HOST_UP, now, (int64_t)(f->realises != 0), now) == 1
                ? 0
                : -1;
 }
 
-int host_joined_hello(struct store *s, const char *host_id, const struct host_facts *f, int64_t vcpus, int64_t now)
+int host_joined_hello(struct store *s, const char *host_id, const struct host_facts *f, int64_t vcpus,
+                      const char *underlay, int64_t now)
 {
     /* the zone is the one it joined in; what the machine has may have changed since */
-    return store_exec(
-        s,
-        "UPDATE hosts SET hostname = ?, cores = ?, vcpus = ?, memory_mib = ?, disk_gib = ?, accel = ?,"
-        " accel_reason = ?, last_heartbeat = ?, state = '" HOST_UP "' WHERE host_id = ? AND joined = 1 AND revoked = 0",
-        "siiiissis", f->hostname, f->cores, vcpus, f->memory_mib, f->disk_gib, f->accel, f->accel_reason, now, host_id);
+    return store_exec(s,
+                      "UPDATE hosts SET hostname = ?, cores = ?, vcpus = ?, memory_mib = ?, disk_gib = ?, accel = ?,"
+                      " accel_reason = ?, realises = ?, underlay = ?, last_heartbeat = ?, state = '" HOST_UP
+                      "' WHERE host_id = ? AND joined = 1 AND revoked = 0",
+                      "siiiissisis", f->hostname, f->cores, vcpus, f->memory_mib, f->disk_gib, f->accel,
+                      f->accel_reason, (int64_t)(f->realises != 0), underlay, now, host_id);
 }
 
 int host_heartbeat(struct store *s, const char *host_id, int64_t now)
@@ -138,6 +140,15 @@ int host_heartbeat(struct store *s, const char *host_id, int64_t now)
                       "UPDATE hosts SET last_heartbeat = ?, state = '" HOST_UP "' WHERE host_id = ? AND joined = 1"
                       " AND revoked = 0",
                       "is", now, host_id);
+}
+
+int host_is_joined(struct store *s, const char *host_id)
+{
+    struct store_stmt *q =
+        store_query(s, "SELECT 1 FROM hosts WHERE host_id = ? AND joined = 1 AND revoked = 0", "s", host_id);
+    int rc = q ? store_step(q) : -1;
+    store_done(q);
+    return rc;
 }
 
 int host_monitor_pass(struct store *s, int64_t now, int64_t window)

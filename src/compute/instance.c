@@ -105,7 +105,8 @@ static int describe_instances(struct api_ctx *ctx)
     struct store_stmt *q = store_query(
         ctx->store,
         "SELECT " INSTANCE_COLUMNS ", (SELECT os_name FROM images m WHERE m.image_id = i.image_id),"
-        " (SELECT h.pool_id FROM hosts h WHERE h.host_id = i.host_id AND h.pool = '" HOST_POOL_DEDICATED_NAME "')"
+        " (SELECT h.pool_id FROM hosts h WHERE h.host_id = i.host_id AND h.pool = '" HOST_POOL_DEDICATED_NAME "'),"
+        " placement_group_id, (SELECT h.state FROM hosts h WHERE h.host_id = i.host_id AND h.joined = 1)"
         " FROM instances i WHERE owner_uin = ? AND sold_by = ? AND state != '" INSTANCE_TERMINATED "' ORDER BY rowid",
         "ss", ctx->who.owner_uin, api_sold_by(ctx));
     if (!q)
@@ -143,6 +144,13 @@ static int describe_instances(struct api_ctx *ctx)
             json_t *j = instance_json(ctx->store, q, store_text(q, 29));
             if (store_text(q, 30)[0]) /* on a dedicated host: its CDH id, as Tencent's output-only Placement.HostId */
                 json_object_set_new(json_object_get(j, "Placement"), "HostId", json_string(store_text(q, 30)));
+            /* the placement group: the list Tencent answers now, and the single id it answered before */
+            const char *group = store_text(q, 31);
+            json_object_set_new(j, "DisasterRecoverGroupIds", group[0] ? json_pack("[s]", group) : json_array());
+            json_object_set_new(j, "DisasterRecoverGroupId", json_string(group));
+            /* yun extension: DOWN while the joined host it runs on is silent (its state is the last one known) */
+            json_object_set_new(j, "HostStatus",
+                                json_string(!strcmp(store_text(q, 32), HOST_DOWN) ? HOST_DOWN : HOST_UP));
             json_array_append_new(pg.set, j);
         }
     }
@@ -483,12 +491,42 @@ static int run_instances(struct api_ctx *ctx)
         api_fail(ctx, E_INTERNAL_ERROR, "Host capacity is unavailable.");
         goto fail;
     }
+    /* a placement group: the hosts its members are on, and those this batch takes, take no other */
+    const char *group = json_string_value(json_array_get(json_object_get(ctx->params, "DisasterRecoverGroupIds"), 0));
+    char member_hosts[MAX_HOSTS][40];
+    const char *group_hosts[MAX_HOSTS + 100];
+    int ngroup_hosts = 0;
+    if (group) {
+        ngroup_hosts = placement_group_hosts(ctx, group, count, member_hosts, MAX_HOSTS);
+        if (ngroup_hosts < 0)
+            goto fail;
+        for (int i = 0; i < ngroup_hosts; i++)
+            group_hosts[i] = member_hosts[i];
+    }
     int placed[100];
     for (int64_t i = 0; i < count; i++) {
-        struct placement want = {l.zone,      l.type->cpu,           (int64_t)l.type->memory_gib * 1024,
-                                 l.pool,      ctx->who.owner_uin,    l.pool_ids,
-                                 l.npool_ids, ctx->config->scheduler};
+        struct placement want = {l.zone,
+                                 l.type->cpu,
+                                 (int64_t)l.type->memory_gib * 1024,
+                                 l.pool,
+                                 ctx->who.owner_uin,
+                                 l.pool_ids,
+                                 l.npool_ids,
+                                 ctx->config->scheduler,
+                                 group_hosts,
+                                 ngroup_hosts};
         int h = scheduler_place(hosts, nhosts, &want);
+        if (h < 0 && group) {
+            want.ngroup_hosts = 0; /* would it fit but for the group? then the group is what is short */
+            if (scheduler_place(hosts, nhosts, &want) >= 0) {
+                api_fail(ctx, E_RESOURCE_INSUFFICIENT_DR_GROUP_CVM_QUOTA,
+                         "The placement group `%s` keeps its instances on distinct hosts: %d host%s already hold%s "
+                         "one and no other eligible host in %s has room for %s.",
+                         group, ngroup_hosts, ngroup_hosts == 1 ? "" : "s", ngroup_hosts == 1 ? "s" : "", l.zone,
+                         l.type->name);
+                goto fail;
+            }
+        }
         if (h < 0) {
             api_fail(ctx, E_RESOURCE_INSUFFICIENT_SPECIFIED_INSTANCE_TYPE, "Not enough capacity for %lld x %s in %s%s.",
                      (long long)count, l.type->name, l.zone,
@@ -500,6 +538,8 @@ static int run_instances(struct api_ctx *ctx)
         hosts[h].vcpus_used += l.type->cpu;
         hosts[h].memory_mib_used += (int64_t)l.type->memory_gib * 1024;
         placed[i] = h;
+        if (group)
+            group_hosts[ngroup_hosts++] = hosts[h].host_id;
     }
     /* billing: a prepaid launch is paid now, a postpaid one needs an account not in arrears */
     int prepaid = !strcmp(l.charge, "PREPAID");
@@ -563,16 +603,16 @@ static int run_instances(struct api_ctx *ctx)
             "INSERT INTO instances (instance_id, owner_uin, uuid, zone, host_id, instance_type, cpu, memory_gib,"
             " image_id, name, hostname, charge_type, state, latest_op, latest_op_state, latest_op_request,"
             " private_ip, mac, system_disk_size, system_disk_type, system_disk_id, key_ids, password_hash,"
-            " user_data, tags, project_id, security_groups, created, updated, vpc_id, subnet_id, sold_by)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '" INSTANCE_PENDING
+            " user_data, tags, project_id, security_groups, created, updated, vpc_id, subnet_id, sold_by,"
+            " placement_group_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '" INSTANCE_PENDING
             "', 'RunInstances', 'OPERATING', ?, ?, ?, ?, ?, ?,"
-            " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            "ssssssiisssssssissssbsisiisss", id, ctx->who.owner_uin, uuid, l.zone, hosts[placed[i]].host_id,
+            " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "ssssssiisssssssissssbsisiissss", id, ctx->who.owner_uin, uuid, l.zone, hosts[placed[i]].host_id,
             l.type->name, (int64_t)l.type->cpu, (int64_t)l.type->memory_gib, l.image_id, name,
             l.hostname ? l.hostname : id, l.charge, ctx->request_id, ip, mac, l.disk_size, l.disk_type, disk_id,
             keys_text, l.password_hash[0] ? l.password_hash : NULL,
             ud_sealed ? (const void *)ud_sealed : (const void *)"", ud_sealed_len, tags_text, l.project_id, sgs_text,
-            now, now, l.vpc_id, l.subnet_id, api_sold_by(ctx));
+            now, now, l.vpc_id, l.subnet_id, api_sold_by(ctx), group ? group : "");
         free(ud_sealed);
         if (inserted != 1) {
             rc = api_fail(ctx, E_INTERNAL_ERROR, "The instance could not be recorded: %s", store_errmsg(ctx->store));
@@ -766,6 +806,10 @@ static int reset_instance(struct api_ctx *ctx)
     json_t *keys = json_object_get(login, "KeyIds");
     if (keys && check_keys(ctx, keys))
         return -1;
+    if ((rc = host_is_joined_of_instance(ctx->store, id)) != 0)
+        return rc < 0 ? api_fail(ctx, E_INTERNAL_ERROR, "The instance's host could not be read.")
+                      : api_fail(ctx, E_UNSUPPORTED_OPERATION,
+                                 "The instance `%s` runs on a joined host, where a reinstall is not built yet.", id);
     json_t *one = json_pack("[s]", id);
     rc = transition(ctx, one, OP_RESET, INSTANCE_STOPPING, "ResetInstance", "HARD", NULL);
     json_decref(one);
@@ -865,6 +909,11 @@ static int get_instance_console_output(struct api_ctx *ctx)
     store_done(q);
     if (rc != 1)
         return api_fail(ctx, E_INVALID_INSTANCE_ID_NOT_FOUND, "The instance `%s` does not exist.", id);
+    if ((rc = host_is_joined_of_instance(ctx->store, id)) != 0)
+        return rc < 0
+                   ? api_fail(ctx, E_INTERNAL_ERROR, "The instance's host could not be read.")
+                   : api_fail(ctx, E_UNSUPPORTED_OPERATION,
+                              "The instance `%s` runs on a joined host, whose console output is not served yet.", id);
     char run_dir[700], *buf = malloc(65536);
     size_t n = 0;
     snprintf(run_dir, sizeof run_dir, "%s/instances/%s", compute_env.data_dir, id);
@@ -973,6 +1022,7 @@ static const struct param p_run[] = {P_OBJ("Placement", P_REQUIRED, launch_place
                                      P_STR("UserData", 0, 0, 22000),
                                      P_BOOL("DryRun", 0),
                                      P_STR("DedicatedClusterId", 0, 1, 64),
+                                     P_STRS("DisasterRecoverGroupIds", 0, 1, 32),
                                      P_END};
 static const struct param p_renew_prepaid[] = {P_INT("Period", P_REQUIRED, 1, 60),
                                                P_ENUM("RenewFlag", 0, launch_renew_flags), P_END};
@@ -1011,7 +1061,8 @@ static const struct action instance_actions[] = {
     {"cvm", CVM, "RunInstances", run_instances, p_run, A_MUTATES | A_REGIONAL, "instance/*", NULL,
      TOUCHES("cvm:image/${ImageId}", "cvm:host/${Placement.HostIds}", "cdc:dedicatedCluster/${DedicatedClusterId}",
              "vpc:vpc/${VirtualPrivateCloud.VpcId}", "vpc:subnet/${VirtualPrivateCloud.SubnetId}",
-             "vpc:sg/${SecurityGroupIds}", "cvm:keypair/${LoginSettings.KeyIds}", "cbs:snap/${DataDisks.SnapshotId}")},
+             "vpc:sg/${SecurityGroupIds}", "cvm:keypair/${LoginSettings.KeyIds}", "cbs:snap/${DataDisks.SnapshotId}",
+             "cvm:ps/${DisasterRecoverGroupIds}")},
     {"cvm", CVM, "DescribeInstances", describe_instances, p_describe, A_REGIONAL, "instance/${InstanceIds|*}"},
     {"cvm", CVM, "DescribeInstancesStatus", describe_instances_status, p_status, A_REGIONAL,
      "instance/${InstanceIds|*}"},

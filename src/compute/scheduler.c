@@ -4,7 +4,9 @@
  * launches), so two concurrent launches can never both take the last free vCPU. One code path
  * for one host or many: a region is just a longer list. Dedication is a filter on the host's
  * pool (shared, a dedicated host of one account, a dedicated cluster), never a special case in
- * the handlers: an instance is placed only on hosts of the pool it asked for.
+ * the handlers: an instance is placed only on hosts of the pool it asked for. A placement group
+ * (DisasterRecoverGroup) is one more filter: a host already holding one of the group's instances
+ * takes no other.
  */
 #include <string.h>
 
@@ -38,6 +40,14 @@ int scheduler_eligible(const struct host_capacity *h, const struct placement *p)
     return 0;
 }
 
+int scheduler_group_allows(const struct host_capacity *h, const struct placement *p)
+{
+    for (int i = 0; i < p->ngroup_hosts; i++)
+        if (p->group_hosts[i] && !strcmp(p->group_hosts[i], h->host_id))
+            return 0;
+    return 1;
+}
+
 int scheduler_place(const struct host_capacity *hosts, int n, const struct placement *p)
 {
     int best = -1;
@@ -47,7 +57,8 @@ int scheduler_place(const struct host_capacity *hosts, int n, const struct place
         const struct host_capacity *h = &hosts[i];
         /* cheapest test first: the pool, then room, then the rest of the filter */
         if (h->pool != p->pool || h->vcpus_used + p->cpu > h->vcpus_total ||
-            h->memory_mib_used + p->memory_mib > h->memory_mib_total || !scheduler_eligible(h, p))
+            h->memory_mib_used + p->memory_mib > h->memory_mib_total || !scheduler_eligible(h, p) ||
+            !scheduler_group_allows(h, p))
             continue;
         /* free share after placing: the larger resource pressure decides */
         double cpu_free = (double)(h->vcpus_total - h->vcpus_used - p->cpu) / (h->vcpus_total ? h->vcpus_total : 1);

@@ -263,6 +263,20 @@ int tls_write_line(SSL *ssl, const char *line)
     return ok ? 0 : -1;
 }
 
+int tls_write_all(SSL *ssl, const void *buf, size_t len)
+{
+    size_t written = 0;
+    return len == 0 || (SSL_write_ex(ssl, buf, len, &written) == 1 && written == len) ? 0 : -1;
+}
+
+int tls_read_all(SSL *ssl, void *buf, size_t len)
+{
+    for (size_t n = 0, got = 0; n < len; n += got)
+        if (SSL_read_ex(ssl, (char *)buf + n, len - n, &got) != 1 || got == 0)
+            return -1;
+    return 0;
+}
+
 int tls_read_line(SSL *ssl, char *buf, size_t cap)
 {
     size_t n = 0;

@@ -49,6 +49,9 @@ SSL_CTX *tls_ctx_new(int server);
  * (the newline dropped), or -1 on EOF, error, timeout or a line longer than cap - 1. */
 int tls_write_line(SSL *ssl, const char *line);
 int tls_read_line(SSL *ssl, char *buf, size_t cap);
+/* Exactly len bytes each way (after a line that announced them); 0 or -1. */
+int tls_write_all(SSL *ssl, const void *buf, size_t len);
+int tls_read_all(SSL *ssl, void *buf, size_t len);
 /* The OpenSSL error queue as one line (and cleared). */
 void tls_error(char *out, size_t len);
 

@@ -6,11 +6,12 @@
  * it). It sends a CSR of a key made here, and keeps in DIR: host.key (0600), host.crt, ca.crt
  * and host.json. Every run then connects with mutual TLS against ca.crt, says hello with the
  * machine's facts (cores, memory, the disk under DIR, accelerator) and heartbeats every
- * HOST_HEARTBEAT_SECONDS, reconnecting after a lost connection, in the foreground.
- * Realising documents (instance specs, network plans) is not built yet: this host only reports.
+ * HOST_HEARTBEAT_SECONDS, reconnecting after a lost connection, in the foreground. Each heartbeat
+ * carries the realiser's report (realise.c) and its answer the document when it changed.
  */
 #include <errno.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,19 +73,19 @@ static void facts(const char *data, const char *zone, json_t **out)
     struct statvfs vfs;
     long long gib = statvfs(data, &vfs) == 0 ? (long long)vfs.f_blocks * (long long)vfs.f_frsize >> 30 : 0;
     const char *accel = hv_detect_accel(why, sizeof why);
-    *out = json_pack("{s:s,s:s,s:I,s:I,s:I,s:s,s:s}", "hostname", hostname, "zone", zone ? zone : "", "cores",
+    *out = json_pack("{s:s,s:s,s:I,s:I,s:I,s:s,s:s,s:b}", "hostname", hostname, "zone", zone ? zone : "", "cores",
                      (json_int_t)(cores < 1 ? 1 : cores), "memory_mib", (json_int_t)mib, "disk_gib", (json_int_t)gib,
-                     "accel", accel, "accel_reason", why);
+                     "accel", accel, "accel_reason", why, "realises", 1);
 }
 
-/* One request, one answer; the answer (the caller's) is NULL when the connection failed. */
-static json_t *exchange(SSL *ssl, json_t *req)
+json_t *agent_exchange(SSL *ssl, json_t *req)
 {
     char *text = json_dumps(req, JSON_COMPACT);
     json_decref(req);
-    char *line = malloc(HOST_LINE_MAX);
+    char *line = malloc(HOST_ANSWER_MAX);
     json_t *ans = NULL;
-    if (text && line && tls_write_line(ssl, text) == 0 && tls_read_line(ssl, line, HOST_LINE_MAX) >= 0)
+    if (text && line && strlen(text) < HOST_LINE_MAX && tls_write_line(ssl, text) == 0 &&
+        tls_read_line(ssl, line, HOST_ANSWER_MAX) >= 0)
         ans = json_loads(line, 0, NULL);
     free(text);
     free(line);
@@ -152,7 +153,8 @@ static int join(const char *control, const char *token_text, const char *data, c
     if (pinned(ssl, t.ca_sha256, err, errlen) != 0)
         goto out;
     facts(data, zone, &f);
-    ans = exchange(ssl, json_pack("{s:s,s:s,s:s,s:O}", "op", "join", "token", token_text, "csr", csr, "facts", f));
+    ans =
+        agent_exchange(ssl, json_pack("{s:s,s:s,s:s,s:O}", "op", "join", "token", token_text, "csr", csr, "facts", f));
     if (!ans) {
         snprintf(err, errlen, "the control plane closed the connection without an answer");
         goto out;
@@ -191,23 +193,89 @@ out:
     return rc;
 }
 
-/* One mutual-TLS session: hello, then heartbeats until it fails. 1 = refused for good (not joined, revoked). */
-static int session(SSL_CTX *ctx, const char *control, const char *data, const char *host_id, int *announced)
+SSL *agent_connect(SSL_CTX *ctx, const char *control, char *err, size_t errlen)
 {
-    char err[512];
-    int fd = dial(control, err, sizeof err), gone = 0;
+    int fd = dial(control, err, errlen);
     SSL *ssl = fd >= 0 ? SSL_new(ctx) : NULL;
     if (!ssl || SSL_set_fd(ssl, fd) != 1 || SSL_connect(ssl) != 1 ||
         X509_check_purpose(SSL_get0_peer_certificate(ssl), X509_PURPOSE_SSL_SERVER, 0) != 1) {
         if (fd >= 0)
-            tls_error(err, sizeof err);
+            tls_error(err, errlen);
+        SSL_free(ssl);
+        if (fd >= 0)
+            close(fd);
+        return NULL;
+    }
+    return ssl;
+}
+
+void agent_close(SSL *ssl)
+{
+    if (!ssl)
+        return;
+    int fd = SSL_get_fd(ssl);
+    SSL_shutdown(ssl);
+    SSL_free(ssl);
+    if (fd >= 0)
+        close(fd);
+    ERR_clear_error();
+}
+
+/* The session waits a heartbeat's time, or less when the realiser has something to report. */
+static pthread_mutex_t beat_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t beat_cv = PTHREAD_COND_INITIALIZER;
+static int beat_now;
+
+static void wake(void)
+{
+    pthread_mutex_lock(&beat_mu);
+    beat_now = 1;
+    pthread_cond_signal(&beat_cv);
+    pthread_mutex_unlock(&beat_mu);
+}
+
+static void beat_wait(void)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += HOST_HEARTBEAT_SECONDS;
+    pthread_mutex_lock(&beat_mu);
+    while (!beat_now && pthread_cond_timedwait(&beat_cv, &beat_mu, &until) == 0)
+        ;
+    beat_now = 0;
+    pthread_mutex_unlock(&beat_mu);
+}
+
+static json_t *heartbeat(void)
+{
+    char have[HOST_DOC_VERSION_LEN];
+    json_t *r = realise_report(have);
+    json_t *msg = json_pack("{s:s,s:s}", "op", "heartbeat", "Have", have);
+    if (r)
+        json_object_set_new(msg, "Report", r);
+    return msg;
+}
+
+/* One mutual-TLS session: hello, then heartbeats until it fails, each answer's document handed to
+ * the realiser. 1 = refused for good (not joined, revoked). */
+static int session(SSL_CTX *ctx, const char *control, const char *data, const char *host_id, int *announced)
+{
+    char err[512];
+    int gone = 0;
+    SSL *ssl = agent_connect(ctx, control, err, sizeof err);
+    if (!ssl) {
         fprintf(stderr, "yun host: %s: %s (retrying)\n", control, err);
-        goto out;
+        return 0;
     }
     json_t *f;
     facts(data, NULL, &f);
-    json_t *ans = exchange(ssl, json_pack("{s:s,s:o}", "op", "hello", "facts", f));
+    json_t *ans = agent_exchange(ssl, json_pack("{s:s,s:o}", "op", "hello", "facts", f));
+    int first = 1;
     while (ans && json_is_true(json_object_get(ans, "ok"))) {
+        const char *version = json_string_value(json_object_get(ans, "Version"));
+        json_t *doc = json_object_get(ans, "Document");
+        if (version && strlen(version) == HOST_DOC_VERSION_LEN - 1 && json_is_object(doc))
+            realise_offer(doc, version);
         json_decref(ans);
         if (!*announced) {
             printf("{\"HostId\": \"%s\", \"State\": \"UP\", \"HeartbeatSeconds\": %d}\n", host_id,
@@ -215,8 +283,10 @@ static int session(SSL_CTX *ctx, const char *control, const char *data, const ch
             fflush(stdout);
             *announced = 1;
         }
-        sleep(HOST_HEARTBEAT_SECONDS);
-        ans = exchange(ssl, json_pack("{s:s}", "op", "heartbeat"));
+        if (!first)
+            beat_wait();
+        first = 0; /* the first heartbeat fetches the document at once */
+        ans = agent_exchange(ssl, heartbeat());
     }
     if (ans) {
         const char *why = json_string_value(json_object_get(ans, "error"));
@@ -227,14 +297,7 @@ static int session(SSL_CTX *ctx, const char *control, const char *data, const ch
         fprintf(stderr, "yun host: lost the connection to %s (reconnecting)\n", control);
     }
     *announced = 0;
-out:
-    if (ssl) {
-        SSL_shutdown(ssl);
-        SSL_free(ssl);
-    }
-    if (fd >= 0)
-        close(fd);
-    ERR_clear_error();
+    agent_close(ssl);
     return gone;
 }
 
@@ -277,9 +340,15 @@ int host_agent_run(const char *control, const char *token, const char *data, con
         return 1;
     }
     SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+    if (realise_start(data, ctx, control, wake) != 0) {
+        fprintf(stderr, "yun host join: cannot start realising documents\n");
+        SSL_CTX_free(ctx);
+        return 1;
+    }
     int announced = 0;
     while (session(ctx, control, data, host_id, &announced) == 0)
         sleep(1);
+    realise_stop();
     SSL_CTX_free(ctx);
     return 1;
 }

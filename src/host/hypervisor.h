@@ -17,6 +17,8 @@
 
 #include <stddef.h>
 
+#define HV_GUEST_MTU 1450 /* a guest NIC's MTU (virtio-net host_mtu): 1500 less VXLAN's encapsulation */
+
 struct hv_spec {             /* what to run; all paths absolute */
     const char *instance_id; /* "ins-xxxxxxxx" */
     int vcpus;

@@ -456,10 +456,11 @@ static int qemu_start(const struct hv_spec *s, char *err, size_t errlen)
         arg(&b, "-netdev");
         arg(&b, "tap,id=n0,ifname=%s,script=no,downscript=no,vhost=off", s->tap_ifname);
         arg(&b, "-device");
+        /* host_mtu: the guest's MTU leaves room for VXLAN's 50 bytes when its VPC spans hosts */
         if (s->mac)
-            arg(&b, "virtio-net-pci,netdev=n0,id=nic0,mac=%s", s->mac);
+            arg(&b, "virtio-net-pci,netdev=n0,id=nic0,host_mtu=%d,mac=%s", HV_GUEST_MTU, s->mac);
         else
-            arg(&b, "virtio-net-pci,netdev=n0,id=nic0");
+            arg(&b, "virtio-net-pci,netdev=n0,id=nic0,host_mtu=%d", HV_GUEST_MTU);
     }
     for (int i = 0; i < HV_HOTPLUG_PORTS; i++) {
         arg(&b, "-device");

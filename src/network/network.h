@@ -101,9 +101,12 @@ int network_subnet_info(struct store *s, const char *owner_uin, const char *subn
  *  "Nics":[{"Device","InstanceId","VpcId","SubnetId","Ip","Mac","Eip","SecurityGroupIds":[]}],
  *  "SecurityGroups":[{"SecurityGroupId","Ingress":[policy],"Egress":[policy]}],
  *  "Uplink":"", "Underlay":"" (optional: this host's VTEP address)}   policy = the SDK's SecurityGroupPolicy
- * fields. Remotes are empty for now: nothing yet tells the control plane which NICs live on other hosts.
- * on_host (may be NULL = every NIC) selects the instances placed on this host. */
-json_t *network_host_plan(struct store *s, int (*on_host)(const char *instance_id, void *arg), void *arg);
+ * fields. where (may be NULL = every NIC is here) says where each instance's NIC lives: NIC_HERE, NIC_REMOTE
+ * (on another host, whose underlay address it fills: the NIC joins its VPC's Remotes when this host carries
+ * the VPC) or NIC_NOT_PLACED. */
+enum { NIC_NOT_PLACED, NIC_HERE, NIC_REMOTE };
+json_t *network_host_plan(struct store *s, int (*where)(const char *instance_id, void *arg, char underlay[16]),
+                          void *arg);
 void network_nic_device(const char *instance_id, char out[16]); /* "yt-" + the id's 8-char tail */
 void network_nic_mac(const char *instance_id, char out[18]);    /* stable locally administered MAC */
 

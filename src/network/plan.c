@@ -36,8 +36,7 @@ static int add_vpc(struct store *s, json_t *vpcs, const char *vpc_id)
         store_done(q);
         return -1;
     }
-    /* Remotes: the other hosts carrying this VPC and the NICs on each (their VXLAN forwarding entries); empty
-     * until hosts join and instance specs travel to them (one host holds every NIC today) */
+    /* Remotes: the other hosts carrying this VPC and the NICs on each (their VXLAN forwarding entries) */
     json_t *vpc = json_pack("{s:s,s:s,s:I,s:[],s:[]}", "VpcId", vpc_id, "CidrBlock", store_text(q, 0), "Vni",
                             (json_int_t)store_int(q, 1), "Subnets", "Remotes");
     store_done(q);
@@ -79,7 +78,32 @@ static int add_group(struct store *s, json_t *groups, const char *sg_id)
     return rc < 0 ? -1 : 0;
 }
 
-json_t *network_host_plan(struct store *s, int (*on_host)(const char *instance_id, void *arg), void *arg)
+/* A NIC on another host joins its VPC's Remotes, under that host's underlay address. */
+static void add_remote(json_t *vpcs, json_t *nic)
+{
+    const char *vpc_id = json_string_value(json_object_get(nic, "VpcId"));
+    const char *at = json_string_value(json_object_get(nic, "Underlay"));
+    size_t i, k;
+    json_t *v, *r;
+    json_array_foreach (vpcs, i, v) {
+        if (strcmp(json_string_value(json_object_get(v, "VpcId")), vpc_id) != 0)
+            continue;
+        json_t *remotes = json_object_get(v, "Remotes"), *host = NULL;
+        json_array_foreach (remotes, k, r)
+            if (!strcmp(json_string_value(json_object_get(r, "Ip")), at))
+                host = r;
+        if (!host) {
+            host = json_pack("{s:s,s:[]}", "Ip", at, "Nics");
+            json_array_append_new(remotes, host);
+        }
+        json_array_append_new(json_object_get(host, "Nics"), json_pack("{s:O,s:O}", "Mac", json_object_get(nic, "Mac"),
+                                                                       "Ip", json_object_get(nic, "Ip")));
+        return;
+    }
+}
+
+json_t *network_host_plan(struct store *s, int (*where)(const char *instance_id, void *arg, char underlay[16]),
+                          void *arg)
 {
     json_t *plan = json_pack("{s:[],s:[],s:[],s:s}", "Vpcs", "Nics", "SecurityGroups", "Uplink", "");
     json_t *vpcs = json_object_get(plan, "Vpcs"), *nics = json_object_get(plan, "Nics"),
@@ -91,13 +115,20 @@ json_t *network_host_plan(struct store *s, int (*on_host)(const char *instance_i
                     " FROM ip_allocations a WHERE a.instance_id <> '' ORDER BY a.instance_id, a.ip",
                     "");
     int rc = q ? 0 : -1;
+    json_t *remote_nics = json_array();
     while (q && (rc = store_step(q)) == 1) {
         const char *instance = store_text(q, 0);
-        if (on_host && !on_host(instance, arg))
+        char dev[16], mac[18], underlay[16] = "";
+        int at = where ? where(instance, arg, underlay) : NIC_HERE;
+        if (at == NIC_NOT_PLACED)
             continue;
-        char dev[16], mac[18];
         network_nic_device(instance, dev);
         network_nic_mac(instance, mac);
+        if (at == NIC_REMOTE) {
+            json_array_append_new(remote_nics, json_pack("{s:s,s:s,s:s,s:s}", "VpcId", store_text(q, 1), "Ip",
+                                                         store_text(q, 3), "Mac", mac, "Underlay", underlay));
+            continue;
+        }
         json_array_append_new(nics,
                               json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:[]}", "Device", dev, "InstanceId", instance,
                                         "VpcId", store_text(q, 1), "SubnetId", store_text(q, 2), "Ip", store_text(q, 3),
@@ -126,6 +157,9 @@ json_t *network_host_plan(struct store *s, int (*on_host)(const char *instance_i
         if (failed)
             rc = -1;
     }
+    json_array_foreach (remote_nics, i, nic) /* once this host's VPCs are known */
+        add_remote(vpcs, nic);
+    json_decref(remote_nics);
     if (rc < 0) {
         json_decref(plan);
         return NULL;

@@ -3,11 +3,11 @@
 #   1. yund makes the region CA at its first start (key sealed in the store, never in clear) and
 #      `yun admin hosts token` prints <id>.<secret>.<ca sha256>, stored hashed, audited
 #   2. `yun host join` (another data dir) pins the CA, gets its certificate, is UP in `yun admin hosts`
-#      with capacity and accelerator, "Realises": "none" (not schedulable yet)
+#      with capacity and accelerator, "Realises": "instances" (schedulable; host_realise.sh boots one there)
 #   3. refused and audited: the token reused, an expired token, an unknown token, a wrong secret, a
 #      malformed token (sent raw over TLS); a wrong CA pin is refused by the host before it sends the token
-#   4. the scheduler ignores the joined host: with the built-in host out of the shared pool, RunInstances
-#      (DryRun) finds no capacity although the joined host is UP
+#   4. the scheduler counts the joined host: with the built-in host out of the shared pool, RunInstances
+#      (DryRun) is placed while the joined host is UP, and finds no capacity once it is DOWN (step 5)
 #   5. heartbeats advance; kill -9 of the host: DOWN within 13 s (not before 6), the API still answers;
 #      restarted without a token (its certificate in its data dir) it is UP again
 #   6. `yun admin hosts revoke`: the host's next heartbeat is refused, it stops, DOWN, audited
@@ -87,14 +87,14 @@ HID=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["HostId"])
 [ "$(openssl x509 -in "$H1/ca.crt" -outform DER | sha256sum | cut -d' ' -f1)" = "$PIN" ] || fail "ca.crt is not the pinned CA"
 openssl verify -CAfile "$H1/ca.crt" "$H1/host.crt" >/dev/null || fail "the host certificate is not the CA's"
 [ "$(host_field "$HID" State)" = UP ] || fail "joined host not UP: $("$YUN" admin hosts --data "$CP" "${STORE[@]}")"
-[ "$(host_field "$HID" Realises)" = none ] || fail "a joined host must not realise instances yet"
+[ "$(host_field "$HID" Realises)" = instances ] || fail "a joined host says it realises instances"
 [ "$(host_field "$HID" Zone)" = ap-local-1 ] && [ "$(host_field "$HID" Cores)" -ge 1 ] &&
   [ "$(host_field "$HID" MemoryMiB)" -ge 64 ] && [ "$(host_field "$HID" DiskGiB)" -ge 1 ] || fail "capacity not registered"
 case "$(host_field "$HID" Accelerator)" in kvm | tcg) ;; *) fail "accelerator not registered" ;; esac
 BEAT0=$(host_field "$HID" LastHeartbeat)
 [ -n "$BEAT0" ] || fail "no heartbeat"
 [ "$(audit_count "host/$HID")" = 1 ] || fail "the join is not audited"
-pass "host $HID joined: UP, capacity, accelerator, realises none, audited"
+pass "host $HID joined: UP, capacity, accelerator, realises instances, audited"
 
 # ---- 3. refusals ----
 # each connection's socket (and nothing else) is closed when it ends: count yund's sockets (its other
@@ -165,15 +165,16 @@ PY
 python3 -c "import sys; sys.exit(0 if 9 <= $CUT <= 14 else 1)" || fail "a trickling unauthenticated client held its connection ${CUT} s"
 pass "a trickling client without a certificate is cut after ${CUT} s"
 
-# ---- 4. the scheduler never places on the joined host ----
+# ---- 4. the scheduler places on the joined host while it is UP ----
 IMG=$("$YUN" cvm DescribeImages --data "$CP" | python3 -c 'import json,sys; print(json.load(sys.stdin)["ImageSet"][0]["ImageId"])')
 run_dry() { "$YUN" cvm RunInstances --data "$CP" --Placement.Zone ap-local-1 --ImageId "$IMG" --InstanceType S5.SMALL1 --DryRun true; }
 "$YUN" admin hosts --data "$CP" "${STORE[@]}" sellable host-local --dedicated >/dev/null
-OUT=$(run_dry 2>&1 || true)
+RC=0
+OUT=$(run_dry 2>&1) || RC=$?
 "$YUN" admin hosts --data "$CP" "${STORE[@]}" sellable host-local --shared >/dev/null
-echo "$OUT" | grep -q ResourceInsufficient || fail "placed with only the joined host schedulable: $OUT"
+[ "$RC" = 0 ] || fail "not placed with only the joined host schedulable: $OUT"
 run_dry >/dev/null || fail "RunInstances (DryRun) with the built-in host back in the shared pool"
-pass "RunInstances does not count an UP joined host (realises none)"
+pass "RunInstances (DryRun) counts an UP joined host that realises instances"
 
 # ---- 5. the host dies ----
 [ "$(host_field "$HID" LastHeartbeat)" != "$BEAT0" ] || sleep 2.5 # steps 3-4 take a few seconds
@@ -191,7 +192,11 @@ python3 -c "import sys; sys.exit(0 if 6 <= $T1 - $T0 <= 13 else 1)" || fail "mar
 "$YUN" cvm DescribeInstances --data "$CP" >/dev/null || fail "DescribeInstances with a host down"
 "$YUN" cvm DescribeZones --data "$CP" >/dev/null || fail "DescribeZones with a host down"
 run_dry >/dev/null || fail "RunInstances (DryRun) with a host down"
-pass "kill -9 of the host: DOWN after ${SECS} s; the API answers"
+"$YUN" admin hosts --data "$CP" "${STORE[@]}" sellable host-local --dedicated >/dev/null
+OUT=$(run_dry 2>&1 || true)
+"$YUN" admin hosts --data "$CP" "${STORE[@]}" sellable host-local --shared >/dev/null
+echo "$OUT" | grep -q ResourceInsufficient || fail "placed on a DOWN joined host: $OUT"
+pass "kill -9 of the host: DOWN after ${SECS} s; the API answers; nothing is placed on it"
 
 "$YUN" host join --control $CONTROL --data "$H1" >"$WORK/h1b.log" 2>&1 &
 PIDS+=($!)

@@ -1,7 +1,8 @@
 /*
  * scheduler_pick: spread (emptiest host that fits) vs pack (fullest host that fits), the zone
  * filter, and the capacity edges (exact fit, one over, memory vs CPU pressure, empty host lists);
- * scheduler_place: the host pools (shared, dedicated hosts, dedicated clusters) as a filter.
+ * scheduler_place: the host pools (shared, dedicated hosts, dedicated clusters) as a filter, and the
+ * placement groups' spread filter (one instance of a group per host) on top of the others.
  * Table-driven: each row is a set of hosts, a request and the host index each policy must pick.
  */
 #include <setjmp.h>
@@ -305,11 +306,72 @@ static void shared_full_dedicated_free(void **state)
     assert_int_equal(scheduler_place(h, 2, &any_own), 1);
 }
 
+/* A placement group spreads its instances: one per host. Three shared hosts of z1 take one each,
+ * in the order each policy prefers; a fourth instance is refused though they have room (without
+ * the group it fits); the hosts the zone and pool filters exclude (z2, the owner's CDH) are never
+ * what the group spreads onto. Members on hosts not in the list change nothing. */
+static void placement_group_spread(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *policy, *want;
+    } runs[] = {{"spread", "012-"}, {"pack", "210-"}};
+    for (size_t r = 0; r < sizeof runs / sizeof runs[0]; r++) {
+        struct host_capacity h[5] = {{"host-0", "z1", 16, 0, 32 * GIB, 0, HOST_POOL_SHARED, "", ""},
+                                     {"host-1", "z1", 16, 8, 32 * GIB, 16 * GIB, HOST_POOL_SHARED, "", ""},
+                                     {"host-2", "z1", 16, 12, 32 * GIB, 24 * GIB, HOST_POOL_SHARED, "", ""},
+                                     {"host-3", "z2", 16, 0, 32 * GIB, 0, HOST_POOL_SHARED, "", ""},
+                                     {"host-4", "z1", 64, 0, 256 * GIB, 0, HOST_POOL_DEDICATED, "100", "host-a"}};
+        const char *members[8] = {"host-9"}; /* a member on a host that is down: not in the list */
+        int n = 1;
+        char got[8] = "";
+        for (int i = 0; i < 4; i++) {
+            struct placement p = {"z1", 1, GIB, HOST_POOL_SHARED, "100", NULL, 0, runs[r].policy, members, n};
+            int k = scheduler_place(h, 5, &p);
+            got[i] = k < 0 ? '-' : (char)('0' + k);
+            if (k < 0) {
+                /* refused for the group alone: the same request without it fits */
+                p.ngroup_hosts = 0;
+                assert_true(scheduler_place(h, 5, &p) >= 0);
+                continue;
+            }
+            assert_true(k <= 2 && scheduler_group_allows(&h[k], &p)); /* z1, shared, no member yet */
+            members[n++] = h[k].host_id;
+            h[k].vcpus_used += 1;
+            h[k].memory_mib_used += GIB;
+        }
+        if (strcmp(got, runs[r].want) != 0)
+            fail_msg("%s: placed %s, want %s", runs[r].policy, got, runs[r].want);
+        /* the group filter: every host holding a member says no, the others yes */
+        struct placement p = {"z1", 1, GIB, HOST_POOL_SHARED, "100", NULL, 0, "spread", members, n};
+        for (int i = 0; i < 5; i++)
+            assert_int_equal(scheduler_group_allows(&h[i], &p), i >= 3);
+        /* zone: z2's host has room and no member, but the group's instance asked for z1 */
+        struct placement any_zone = p;
+        any_zone.zone = NULL;
+        assert_int_equal(scheduler_place(h, 5, &any_zone), 3);
+        /* pool: the owner's CDH has no member; a CDHPAID launch naming it may go there, once */
+        const char *ids[] = {"host-a"};
+        struct placement cdh = {"z1", 1, GIB, HOST_POOL_DEDICATED, "100", ids, 1, "spread", members, n};
+        assert_int_equal(scheduler_place(h, 5, &cdh), 4);
+        members[n++] = h[4].host_id;
+        cdh.ngroup_hosts = n;
+        assert_int_equal(scheduler_place(h, 5, &cdh), -1);
+        /* another account's CDH launch never spreads onto it, group or not */
+        struct placement other = {"z1", 1, GIB, HOST_POOL_DEDICATED, "200", ids, 1, "spread", NULL, 0};
+        assert_int_equal(scheduler_place(h, 5, &other), -1);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(pick_table), cmocka_unit_test(default_policy_is_spread),   cmocka_unit_test(batch_sequences),
-        cmocka_unit_test(pool_table), cmocka_unit_test(shared_full_dedicated_free),
+        cmocka_unit_test(pick_table),
+        cmocka_unit_test(default_policy_is_spread),
+        cmocka_unit_test(batch_sequences),
+        cmocka_unit_test(pool_table),
+        cmocka_unit_test(shared_full_dedicated_free),
+        cmocka_unit_test(placement_group_spread),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,275 @@
+/*
+ * host_doc: the documents a joined host is told and what it reports back (host_channel.h).
+ *
+ * A host's document is every instance placed on it that is not being terminated, each with the
+ * state the store records and what running it takes (vCPUs, memory, the image's parts, the
+ * system disk's size, MAC, tap, kernel command line), and the host's network plan
+ * (host_network_plan: its NICs, and for each of its VPCs the other hosts carrying it, by their
+ * underlay addresses: the address a joined host's session comes from, the built-in host's channel
+ * listen address). Its version is a hash of its text, so a host that holds
+ * the current one is sent nothing. The host acts on each instance by that state, as the
+ * built-in host's controller does (PENDING/STARTING boot, STOPPING stops, REBOOTING reboots,
+ * RUNNING is watched), and reports per instance what it saw and for which state it acted; a
+ * report moves the instance on only from that state, so a report overtaken by a newer API call
+ * changes nothing. An instance being terminated is finished once the host reports, for the
+ * current version, that it no longer has it. Every statement of these documents is here.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compute/compute.h"
+#include "compute/host_channel.h"
+#include "compute/states.h"
+#include "network/network.h"
+
+/* An underlay address other hosts can reach (not loopback, 0/8, multicast or broadcast: the host side
+ * refuses a plan naming one): a host seen connecting from loopback shares no VPC with others. */
+static int underlay_usable(const char *a)
+{
+    unsigned x, y, z, w;
+    char extra;
+    return sscanf(a, "%u.%u.%u.%u%c", &x, &y, &z, &w, &extra) == 4 && x > 0 && x != 127 && x < 224 && y < 256 &&
+           z < 256 && w < 256;
+}
+
+struct host_arg {
+    struct store *s;
+    const char *host_id;
+    int ok; /* this host has a usable underlay: remote NICs are of use to it */
+};
+
+static int nic_where(const char *instance_id, void *arg, char underlay[16])
+{
+    struct host_arg *a = arg;
+    struct store_stmt *q =
+        store_query(a->s,
+                    "SELECT i.host_id, h.underlay FROM instances i JOIN hosts h ON h.host_id = i.host_id"
+                    " WHERE i.instance_id = ? AND i.state != '" INSTANCE_TERMINATED "'",
+                    "s", instance_id);
+    int at = NIC_NOT_PLACED;
+    if (q && store_step(q) == 1) {
+        if (!strcmp(store_text(q, 0), a->host_id))
+            at = NIC_HERE;
+        else if (a->ok && underlay_usable(store_text(q, 1)) && strlen(store_text(q, 1)) < 16) {
+            snprintf(underlay, 16, "%s", store_text(q, 1));
+            at = NIC_REMOTE;
+        }
+    }
+    store_done(q);
+    return at;
+}
+
+json_t *host_network_plan(struct store *s, const char *host_id)
+{
+    struct store_stmt *q = store_query(s, "SELECT underlay FROM hosts WHERE host_id = ?", "s", host_id);
+    char underlay[64] = "";
+    if (q && store_step(q) == 1)
+        snprintf(underlay, sizeof underlay, "%s", store_text(q, 0));
+    store_done(q);
+    struct host_arg a = {s, host_id, underlay_usable(underlay)};
+    json_t *plan = network_host_plan(s, nic_where, &a);
+    if (plan && a.ok)
+        json_object_set_new(plan, "Underlay", json_string(underlay));
+    return plan;
+}
+
+/* The kernel command line the guest gets: its address and gateway, then the image's own. */
+static int cmdline_of(struct store *s, const char *owner, const char *subnet_id, const char *ip, const char *image,
+                      char *out, size_t len)
+{
+    char vpc[24], zone[64], cidr_text[20], gw[16];
+    struct cidr subnet;
+    if (network_subnet_info(s, owner, subnet_id, vpc, zone, cidr_text) != 1 || cidr_parse(cidr_text, &subnet) != 0)
+        return -1;
+    ip_format(subnet_gateway(&subnet), gw);
+    snprintf(out, len, "yun.ip=%s/%d yun.gw=%s%s%s", ip, subnet.prefix, gw, image[0] ? " " : "", image);
+    return 0;
+}
+
+json_t *host_doc_build(struct store *s, const char *host_id, char version[HOST_DOC_VERSION_LEN])
+{
+    struct store_stmt *q = store_query(
+        s,
+        "SELECT i.instance_id, i.state, coalesce(i.stop_type, ''), coalesce(i.latest_op_request, ''), i.cpu,"
+        " i.memory_gib, i.system_disk_size, i.mac, i.private_ip, i.owner_uin, i.subnet_id, i.image_id,"
+        " coalesce(m.kernel, ''), coalesce(m.initrd, ''), coalesce(m.disk, ''), coalesce(m.cmdline, '')"
+        " FROM instances i LEFT JOIN images m ON m.image_id = i.image_id"
+        " WHERE i.host_id = ? AND i.state NOT IN ('" INSTANCE_TERMINATED "', '" INSTANCE_TERMINATING "')"
+        " ORDER BY i.instance_id",
+        "s", host_id);
+    if (!q)
+        return NULL;
+    json_t *instances = json_array();
+    int rc;
+    struct {
+        char owner[24], subnet[24], ip[16], cmdline[256];
+        json_t *spec;
+    } rows[HOST_DOC_MAX_INSTANCES];
+    int n = 0;
+    while ((rc = store_step(q)) == 1 && n < HOST_DOC_MAX_INSTANCES) {
+        char tap[16];
+        network_nic_device(store_text(q, 0), tap);
+        json_t *parts = json_object();
+        static const char *const names[] = {"kernel", "initrd", "disk"};
+        for (int k = 0; k < 3; k++)
+            if (store_text(q, 12 + k)[0])
+                json_object_set_new(parts, names[k], json_true());
+        rows[n].spec = json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:s,s:s,s:{s:s,s:o}}", "InstanceId", store_text(q, 0),
+                                 "State", store_text(q, 1), "StopType", store_text(q, 2), "Request", store_text(q, 3),
+                                 "Cpu", (json_int_t)store_int(q, 4), "MemoryMiB", (json_int_t)store_int(q, 5) * 1024,
+                                 "DiskGiB", (json_int_t)store_int(q, 6), "Mac", store_text(q, 7), "Tap", tap, "Image",
+                                 "ImageId", store_text(q, 11), "Parts", parts);
+        snprintf(rows[n].ip, sizeof rows[n].ip, "%s", store_text(q, 8));
+        snprintf(rows[n].owner, sizeof rows[n].owner, "%s", store_text(q, 9));
+        snprintf(rows[n].subnet, sizeof rows[n].subnet, "%s", store_text(q, 10));
+        snprintf(rows[n].cmdline, sizeof rows[n].cmdline, "%s", store_text(q, 15));
+        n++;
+    }
+    store_done(q);
+    for (int i = 0; i < n; i++) { /* the subnet is read once the instances' statement is done */
+        char line[400];
+        if (rc >= 0 &&
+            cmdline_of(s, rows[i].owner, rows[i].subnet, rows[i].ip, rows[i].cmdline, line, sizeof line) == 0)
+            json_object_set_new(rows[i].spec, "Cmdline", json_string(line));
+        json_array_append_new(instances, rows[i].spec);
+    }
+    json_t *plan = rc < 0 ? NULL : host_network_plan(s, host_id);
+    if (!plan) {
+        json_decref(instances);
+        return NULL;
+    }
+    json_t *doc = json_pack("{s:o,s:o}", "Instances", instances, "Network", plan);
+    char *text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+    if (!text) {
+        json_decref(doc);
+        return NULL;
+    }
+    char hex[65];
+    sha256_hex(text, strlen(text), hex);
+    free(text);
+    snprintf(version, HOST_DOC_VERSION_LEN, "%.*s", HOST_DOC_VERSION_LEN - 1, hex);
+    return doc;
+}
+
+/* (the state the host acted for, what it saw) -> the state the instance moves to, and the operation's outcome */
+static const struct report_rule {
+    const char *from, *seen, *to, *op_state;
+} rules[] = {
+    {INSTANCE_PENDING, "RUNNING", INSTANCE_RUNNING, "SUCCESS"},
+    {INSTANCE_PENDING, "FAILED", INSTANCE_LAUNCH_FAILED, "FAILED"},
+    {INSTANCE_STARTING, "RUNNING", INSTANCE_RUNNING, "SUCCESS"},
+    {INSTANCE_STARTING, "FAILED", INSTANCE_STOPPED, "FAILED"},
+    {INSTANCE_STOPPING, "STOPPED", INSTANCE_STOPPED, "SUCCESS"},
+    {INSTANCE_STOPPING, "FAILED", INSTANCE_RUNNING, "FAILED"},
+    {INSTANCE_REBOOTING, "RUNNING", INSTANCE_RUNNING, "SUCCESS"},
+    {INSTANCE_REBOOTING, "FAILED", INSTANCE_STOPPED, "FAILED"},
+    {INSTANCE_RUNNING, "STOPPED", INSTANCE_STOPPED, NULL}, /* the guest stopped (or its QEMU died) by itself */
+};
+
+/* The instance's state and request now, if it is on host_id: 1, 0 not there, -1 error. */
+static int current(struct store *s, const char *host_id, const char *id, char state[24], char request[64])
+{
+    struct store_stmt *q = store_query(
+        s, "SELECT state, coalesce(latest_op_request, '') FROM instances WHERE instance_id = ? AND host_id = ?", "ss",
+        id, host_id);
+    int rc = q ? store_step(q) : -1;
+    if (rc == 1) {
+        snprintf(state, 24, "%s", store_text(q, 0));
+        snprintf(request, 64, "%s", store_text(q, 1));
+    }
+    store_done(q);
+    return rc;
+}
+
+static int reported(json_t *items, const char *id)
+{
+    size_t i;
+    json_t *it;
+    json_array_foreach (items, i, it) {
+        const char *rid = json_string_value(json_object_get(it, "InstanceId"));
+        if (rid && !strcmp(rid, id))
+            return 1;
+    }
+    return 0;
+}
+
+int host_doc_report(struct store *s, const char *host_id, json_t *report, const char *version)
+{
+    json_t *items = json_object_get(report, "Instances");
+    if (!json_is_array(items))
+        return 0;
+    int changed = 0;
+    size_t i;
+    json_t *it;
+    json_array_foreach (items, i, it) {
+        const char *id = json_string_value(json_object_get(it, "InstanceId"));
+        const char *for_state = json_string_value(json_object_get(it, "For"));
+        const char *seen = json_string_value(json_object_get(it, "Seen"));
+        const char *request = json_string_value(json_object_get(it, "Request"));
+        const char *detail = json_string_value(json_object_get(it, "Detail"));
+        char state[24], now_request[64];
+        if (!id || !for_state || !seen || current(s, host_id, id, state, now_request) != 1 || strcmp(state, for_state))
+            continue; /* not this host's, or overtaken by a newer call: the host acts on the next document */
+        if (!strcmp(state, INSTANCE_REBOOTING) && (!request || strcmp(request, now_request)))
+            continue; /* a reboot counts only for the request that asked for it */
+        for (size_t r = 0; r < sizeof rules / sizeof rules[0]; r++)
+            if (!strcmp(rules[r].from, state) && !strcmp(rules[r].seen, seen)) {
+                char why[300] = "";
+                if (detail && *detail)
+                    snprintf(why, sizeof why, "%.290s", detail);
+                if (instance_set_state(s, id, state, rules[r].to, rules[r].op_state, why[0] ? why : NULL) == 0) {
+                    changed++;
+                    log_info("instance %s on %s: %s -> %s%s%s", id, host_id, state, rules[r].to, why[0] ? ": " : "",
+                             why);
+                }
+                break;
+            }
+    }
+    /* terminations: the host holds the document that leaves them out and no longer has them */
+    const char *done = json_string_value(json_object_get(report, "Done"));
+    if (!done || strcmp(done, version) != 0)
+        return changed;
+    struct store_stmt *q = store_query(
+        s, "SELECT instance_id, owner_uin FROM instances WHERE host_id = ? AND state = '" INSTANCE_TERMINATING "'", "s",
+        host_id);
+    char ids[64][24], owners[64][24];
+    int n = 0;
+    while (q && n < 64 && store_step(q) == 1) {
+        snprintf(ids[n], sizeof ids[n], "%s", store_text(q, 0));
+        snprintf(owners[n], sizeof owners[n], "%s", store_text(q, 1));
+        n++;
+    }
+    store_done(q);
+    for (int k = 0; k < n; k++)
+        if (!reported(items, ids[k]) && instance_terminated(s, ids[k], owners[k]) == 0) {
+            changed++;
+            log_info("instance %s on %s: terminated", ids[k], host_id);
+        }
+    return changed;
+}
+
+int host_doc_image_part(struct store *s, const char *host_id, const char *image_id, const char *part, char *path,
+                        size_t len)
+{
+    const char *column = !strcmp(part, "kernel")   ? "m.kernel"
+                         : !strcmp(part, "initrd") ? "m.initrd"
+                         : !strcmp(part, "disk")   ? "m.disk"
+                                                   : NULL;
+    if (!column)
+        return 0;
+    char sql[400];
+    /* only an image an instance placed on this host runs: the host is told, not trusted */
+    snprintf(sql, sizeof sql,
+             "SELECT coalesce(%s, '') FROM images m WHERE m.image_id = ? AND EXISTS (SELECT 1 FROM instances i"
+             " WHERE i.image_id = m.image_id AND i.host_id = ? AND i.state != '" INSTANCE_TERMINATED "')",
+             column);
+    struct store_stmt *q = store_query(s, sql, "ss", image_id, host_id);
+    int rc = q ? store_step(q) : -1;
+    if (rc == 1) {
+        snprintf(path, len, "%s", store_text(q, 0));
+        rc = path[0] ? 1 : 0;
+    }
+    store_done(q);
+    return rc;
+}

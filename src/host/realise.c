@@ -1,0 +1,478 @@
+/*
+ * realise: what a joined host does with the documents it is told (compute/host_channel.h). One
+ * thread takes the newest document the session received, re-checks every instance spec (the host
+ * is told, not trusted), makes the host's network match the document's plan (host_net_apply), and
+ * acts on each instance by the state the control plane records, as the built-in host's controller
+ * does: PENDING and STARTING boot (the image's parts fetched over the channel once, into
+ * DIR/images/ID/, and a qcow2 overlay of its disk in DIR/instances/ID/), STOPPING stops, REBOOTING
+ * reboots once per request, RUNNING is watched, STOPPED and LAUNCH_FAILED hold no QEMU; an instance
+ * the document no longer names is destroyed and its directory removed. What it saw is the report
+ * the next heartbeat carries, sent at once after a pass that changed something.
+ */
+#define _XOPEN_SOURCE 700
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <ftw.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "compute/host_channel.h"
+#include "core/tls.h"
+#include "host/agent.h"
+#include "host/hypervisor.h"
+#include "host/net.h"
+
+#define SOFT_STOP_MS 30000
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+static pthread_t thread;
+static int running, started;
+static json_t *offered;                            /* the newest document received, under mu */
+static char offered_version[HOST_DOC_VERSION_LEN]; /* under mu */
+static json_t *report;                             /* the last pass's report, under mu */
+static void (*on_change)(void);                    /* the session's wake-up */
+static char data_dir[600], accel[8], uplink[16], control[256];
+static SSL_CTX *ctx;
+static char *applied_plan;                           /* the realiser thread's own */
+static char rebooted[HOST_DOC_MAX_INSTANCES][2][64]; /* instance id, the reboot request done */
+
+/* ---- a spec is re-checked before anything is done with it ---- */
+
+static int id_ok(const char *s, const char *prefix)
+{
+    size_t p = strlen(prefix), n = s ? strlen(s) : 0;
+    if (!s || n <= p || n > 23 || strncmp(s, prefix, p) != 0)
+        return 0;
+    for (size_t i = p; i < n; i++)
+        if (!isalnum((unsigned char)s[i]) && s[i] != '-')
+            return 0;
+    return 1;
+}
+
+struct spec {
+    const char *id, *state, *stop_type, *request, *mac, *tap, *image, *cmdline;
+    int cpu, memory_mib, disk_gib, has_kernel, has_initrd, has_disk;
+    char run_dir[700], disk[720];
+};
+
+static const char *spec_read(json_t *j, struct spec *sp)
+{
+    memset(sp, 0, sizeof *sp);
+    sp->id = json_string_value(json_object_get(j, "InstanceId"));
+    sp->state = json_string_value(json_object_get(j, "State"));
+    sp->stop_type = json_string_value(json_object_get(j, "StopType"));
+    sp->request = json_string_value(json_object_get(j, "Request"));
+    sp->mac = json_string_value(json_object_get(j, "Mac"));
+    sp->tap = json_string_value(json_object_get(j, "Tap"));
+    sp->cmdline = json_string_value(json_object_get(j, "Cmdline"));
+    json_t *image = json_object_get(j, "Image"), *parts = json_object_get(image, "Parts");
+    sp->image = json_string_value(json_object_get(image, "ImageId"));
+    sp->has_kernel = json_is_true(json_object_get(parts, "kernel"));
+    sp->has_initrd = json_is_true(json_object_get(parts, "initrd"));
+    sp->has_disk = json_is_true(json_object_get(parts, "disk"));
+    json_int_t cpu = json_integer_value(json_object_get(j, "Cpu")),
+               mem = json_integer_value(json_object_get(j, "MemoryMiB")),
+               disk = json_integer_value(json_object_get(j, "DiskGiB"));
+    if (!id_ok(sp->id, "ins-"))
+        return "an instance id is malformed";
+    if (!sp->state || !sp->stop_type || !sp->request || !sp->mac || strlen(sp->mac) != 17 || !sp->tap ||
+        strncmp(sp->tap, "yt-", 3) != 0 || strlen(sp->tap) > 15 || !id_ok(sp->image, "img-"))
+        return "a field is missing or malformed";
+    if (cpu < 1 || cpu > 256 || mem < 64 || mem > (1 << 22) || disk < 1 || disk > (1 << 16))
+        return "the size is out of range";
+    if (!sp->has_disk)
+        return "the image has no disk";
+    for (const char *c = sp->cmdline ? sp->cmdline : ""; *c; c++)
+        if (!isprint((unsigned char)*c))
+            return "the command line holds a control character";
+    for (const char *c = sp->mac; *c; c++)
+        if (!isxdigit((unsigned char)*c) && *c != ':')
+            return "the MAC is malformed";
+    sp->cpu = (int)cpu;
+    sp->memory_mib = (int)mem;
+    sp->disk_gib = (int)disk;
+    snprintf(sp->run_dir, sizeof sp->run_dir, "%s/instances/%s", data_dir, sp->id);
+    snprintf(sp->disk, sizeof sp->disk, "%s/system.qcow2", sp->run_dir);
+    return NULL;
+}
+
+/* ---- the image's parts, fetched over the channel once ---- */
+
+static int fetch_part(const char *image, const char *part, char *path, size_t len, char *err, size_t errlen)
+{
+    char dir[700];
+    snprintf(dir, sizeof dir, "%s/images/%s", data_dir, image);
+    snprintf(path, len, "%s/%s", dir, part);
+    if (access(path, R_OK) == 0)
+        return 0; /* images never change: a part once here is the part */
+    if (mkdir_p(dir, 0700) != 0) {
+        snprintf(err, errlen, "cannot create %.300s: %s", dir, strerror(errno));
+        return -1;
+    }
+    char tmp[720];
+    snprintf(tmp, sizeof tmp, "%s.part", path);
+    FILE *out = fopen(tmp, "w");
+    SSL *ssl = out ? agent_connect(ctx, control, err, errlen) : NULL;
+    long long offset = 0, size = -1;
+    int rc = -1;
+    unsigned char *raw = malloc(HOST_IMAGE_CHUNK);
+    while (ssl && raw) {
+        json_t *ans = agent_exchange(ssl, json_pack("{s:s,s:s,s:s,s:I}", "op", "image", "ImageId", image, "Part", part,
+                                                    "Offset", (json_int_t)offset));
+        json_int_t n = json_integer_value(json_object_get(ans, "Length"));
+        if (!ans || !json_is_true(json_object_get(ans, "ok")) || !json_is_integer(json_object_get(ans, "Length"))) {
+            const char *why = json_string_value(json_object_get(ans, "error"));
+            snprintf(err, errlen, "image %s %s: %s", image, part, why ? why : "the connection failed");
+            json_decref(ans);
+            break;
+        }
+        size = json_integer_value(json_object_get(ans, "Size"));
+        json_decref(ans);
+        if (n < 0 || n > HOST_IMAGE_CHUNK || tls_read_all(ssl, raw, (size_t)n) != 0 ||
+            (n > 0 && fwrite(raw, 1, (size_t)n, out) != (size_t)n)) {
+            snprintf(err, errlen, "image %s %s: a bad chunk at %lld", image, part, offset);
+            break;
+        }
+        offset += n;
+        if (offset >= size || n == 0) {
+            rc = offset == size ? 0 : -1;
+            if (rc)
+                snprintf(err, errlen, "image %s %s: %lld of %lld bytes", image, part, offset, size);
+            break;
+        }
+    }
+    free(raw);
+    agent_close(ssl);
+    if (out && (fflush(out) != 0 || fsync(fileno(out)) != 0))
+        rc = -1;
+    if (out)
+        fclose(out);
+    if (rc == 0 && rename(tmp, path) != 0) {
+        snprintf(err, errlen, "rename %.300s: %s", tmp, strerror(errno));
+        rc = -1;
+    }
+    if (rc != 0)
+        unlink(tmp);
+    return rc;
+}
+
+/* ---- acting on one instance ---- */
+
+static const char *reboot_done(const char *id)
+{
+    for (int i = 0; i < HOST_DOC_MAX_INSTANCES; i++)
+        if (!strcmp(rebooted[i][0], id))
+            return rebooted[i][1];
+    return "";
+}
+static void reboot_record(const char *id, const char *request)
+{
+    int free_slot = -1;
+    for (int i = 0; i < HOST_DOC_MAX_INSTANCES; i++) {
+        if (!strcmp(rebooted[i][0], id)) {
+            snprintf(rebooted[i][1], sizeof rebooted[i][1], "%s", request);
+            return;
+        }
+        if (free_slot < 0 && !rebooted[i][0][0])
+            free_slot = i;
+    }
+    if (free_slot >= 0) {
+        snprintf(rebooted[free_slot][0], sizeof rebooted[0][0], "%s", id);
+        snprintf(rebooted[free_slot][1], sizeof rebooted[0][1], "%s", request);
+    }
+}
+
+static int alive(const struct spec *sp)
+{
+    enum hv_state st = hv_driver()->status(sp->run_dir, NULL, 0);
+    return st == HV_RUNNING || st == HV_PAUSED || st == HV_UNKNOWN;
+}
+
+static int net_apply(json_t *plan, int force, char *err, size_t errlen)
+{
+    json_object_set_new(plan, "Uplink", json_string(uplink));
+    char *text = json_dumps(plan, JSON_COMPACT | JSON_SORT_KEYS);
+    if (!force && text && applied_plan && !strcmp(text, applied_plan)) {
+        free(text);
+        return 0;
+    }
+    int rc = host_net_apply(plan, err, errlen);
+    free(applied_plan);
+    applied_plan = rc == 0 ? text : NULL;
+    if (rc != 0)
+        free(text);
+    return rc;
+}
+
+static int boot(const struct spec *sp, json_t *plan, char *err, size_t errlen)
+{
+    if (alive(sp))
+        return 0;
+    hv_driver()->destroy(sp->run_dir, NULL, 0);
+    char kernel[800] = "", initrd[800] = "", base[800];
+    if ((sp->has_kernel && fetch_part(sp->image, "kernel", kernel, sizeof kernel, err, errlen)) ||
+        (sp->has_initrd && fetch_part(sp->image, "initrd", initrd, sizeof initrd, err, errlen)) ||
+        fetch_part(sp->image, "disk", base, sizeof base, err, errlen))
+        return -1;
+    struct stat st;
+    if (stat(sp->disk, &st) != 0) {
+        char tmp[740];
+        snprintf(tmp, sizeof tmp, "%s.tmp", sp->disk);
+        unlink(tmp);
+        if (mkdir_p(sp->run_dir, 0700) != 0 ||
+            hv_driver()->create_disk(base, tmp, (long long)sp->disk_gib << 30, err, errlen) != HV_OK ||
+            rename(tmp, sp->disk) != 0) {
+            if (!err[0])
+                snprintf(err, errlen, "cannot create the system disk in %.300s", sp->run_dir);
+            return -1;
+        }
+    }
+    if (net_apply(plan, 1, err, errlen) != 0) /* the instance's tap in its VPC */
+        return -1;
+    struct hv_spec hs = {.instance_id = sp->id,
+                         .vcpus = sp->cpu,
+                         .memory_mib = sp->memory_mib,
+                         .kernel = kernel[0] ? kernel : NULL,
+                         .initrd = initrd[0] ? initrd : NULL,
+                         .cmdline_extra = sp->cmdline,
+                         .system_disk = sp->disk,
+                         .system_disk_base = base,
+                         .tap_ifname = sp->tap,
+                         .mac = sp->mac,
+                         .run_dir = sp->run_dir,
+                         .accel = accel};
+    return hv_driver()->start(&hs, err, errlen) == HV_OK ? 0 : -1;
+}
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb, (void)flag, (void)ftw;
+    return remove(path);
+}
+
+/* What the host saw of one instance after acting for its state: RUNNING, STOPPED or FAILED (detail set). */
+static const char *act(const struct spec *sp, json_t *plan, char *detail, size_t len)
+{
+    const char *st = sp->state;
+    enum hv_stop_mode mode = !strcmp(sp->stop_type, "HARD")         ? HV_STOP_HARD
+                             : !strcmp(sp->stop_type, "SOFT_FIRST") ? HV_STOP_SOFT_FIRST
+                                                                    : HV_STOP_SOFT;
+    if (!strcmp(st, "PENDING") || !strcmp(st, "STARTING")) {
+        if (boot(sp, plan, detail, len) == 0)
+            return "RUNNING";
+        hv_driver()->destroy(sp->run_dir, NULL, 0);
+        return "FAILED";
+    }
+    if (!strcmp(st, "STOPPING")) {
+        int rc = hv_driver()->stop(sp->run_dir, mode, SOFT_STOP_MS, detail, len);
+        if (rc != HV_OK) {
+            if (rc == HV_ETIMEDOUT)
+                snprintf(detail, len, "the guest did not shut down; use StopType HARD or SOFT_FIRST");
+            return "FAILED";
+        }
+        hv_driver()->destroy(sp->run_dir, NULL, 0);
+        return "STOPPED";
+    }
+    if (!strcmp(st, "REBOOTING")) {
+        if (!strcmp(reboot_done(sp->id), sp->request))
+            return "RUNNING";
+        int rc = HV_OK;
+        if (mode == HV_STOP_HARD && alive(sp))
+            rc = hv_driver()->reboot(sp->run_dir, detail, len);
+        else if ((rc = hv_driver()->stop(sp->run_dir, HV_STOP_SOFT_FIRST, SOFT_STOP_MS, detail, len)) == HV_OK)
+            rc = boot(sp, plan, detail, len);
+        if (rc != HV_OK)
+            return "FAILED";
+        reboot_record(sp->id, sp->request);
+        return "RUNNING";
+    }
+    if (!strcmp(st, "RUNNING")) {
+        if (alive(sp))
+            return "RUNNING";
+        char what[256] = "";
+        enum hv_state hs = hv_driver()->status(sp->run_dir, what, sizeof what);
+        snprintf(detail, len, "%s (%s)", hs == HV_ERROR ? "the virtual machine failed" : "the guest stopped",
+                 what[0] ? what : hv_state_name(hs));
+        hv_driver()->destroy(sp->run_dir, NULL, 0);
+        return "STOPPED";
+    }
+    /* STOPPED, LAUNCH_FAILED, SHUTDOWN: nothing runs */
+    if (alive(sp))
+        hv_driver()->stop(sp->run_dir, HV_STOP_HARD, 0, NULL, 0);
+    hv_driver()->destroy(sp->run_dir, NULL, 0);
+    return "STOPPED";
+}
+
+/* Directories of instances the document does not name: their QEMU stopped, the directory gone. */
+static void remove_unnamed(json_t *instances)
+{
+    char root[700];
+    snprintf(root, sizeof root, "%s/instances", data_dir);
+    DIR *d = opendir(root);
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL) {
+        if (strncmp(e->d_name, "ins-", 4) != 0)
+            continue;
+        int named = 0;
+        size_t i;
+        json_t *it;
+        json_array_foreach (instances, i, it) {
+            const char *id = json_string_value(json_object_get(it, "InstanceId"));
+            named |= id && !strcmp(id, e->d_name);
+        }
+        if (named)
+            continue;
+        char dir[1100];
+        snprintf(dir, sizeof dir, "%s/%s", root, e->d_name);
+        hv_driver()->stop(dir, HV_STOP_HARD, 0, NULL, 0);
+        hv_driver()->destroy(dir, NULL, 0);
+        nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+        fprintf(stderr, "yun host: %s is not in the document: removed\n", e->d_name);
+    }
+    if (d)
+        closedir(d);
+}
+
+static int pass(json_t *doc, const char *version, json_t *last)
+{
+    json_t *instances = json_object_get(doc, "Instances"), *plan = json_object_get(doc, "Network");
+    json_t *items = json_array();
+    char err[512] = "", marker[700];
+    /* the network is touched once a document names an instance, or to remove what an earlier run
+     * of this host left (the marker): an empty plan removes every yun device and table, and this
+     * host may share a network namespace with another host role (the tests of the join do) */
+    snprintf(marker, sizeof marker, "%s/network.applied", data_dir);
+    int any = json_array_size(instances) > 0;
+    if (json_is_object(plan) && (any || access(marker, F_OK) == 0)) {
+        if (net_apply(plan, 0, err, sizeof err) != 0)
+            fprintf(stderr, "yun host: the network plan: %s\n", err);
+        else if (any)
+            file_write_atomic(marker, "1\n", 2, 0600);
+        else
+            unlink(marker);
+    }
+    size_t i;
+    json_t *it;
+    json_array_foreach (instances, i, it) {
+        struct spec sp;
+        char detail[512] = "";
+        const char *bad = spec_read(it, &sp);
+        const char *seen = bad ? "FAILED" : act(&sp, plan, detail, sizeof detail);
+        if (bad)
+            snprintf(detail, sizeof detail, "the host refused the instance's spec: %s", bad);
+        const char *id = json_string_value(json_object_get(it, "InstanceId"));
+        if (id)
+            json_array_append_new(items,
+                                  json_pack("{s:s,s:s,s:s,s:s,s:s}", "InstanceId", id, "For", sp.state ? sp.state : "",
+                                            "Seen", seen, "Request", sp.request ? sp.request : "", "Detail", detail));
+    }
+    remove_unnamed(json_is_array(instances) ? instances : NULL);
+    json_t *r = json_pack("{s:s,s:o}", "Done", version, "Instances", items);
+    int changed = !json_equal(r, last);
+    pthread_mutex_lock(&mu);
+    json_decref(report);
+    report = r;
+    pthread_mutex_unlock(&mu);
+    return changed;
+}
+
+static void *loop(void *arg)
+{
+    (void)arg;
+    json_t *last = NULL;
+    pthread_mutex_lock(&mu);
+    while (running) {
+        json_t *doc = json_incref(offered);
+        char version[HOST_DOC_VERSION_LEN];
+        memcpy(version, offered_version, sizeof version);
+        pthread_mutex_unlock(&mu);
+        if (doc) {
+            int changed = pass(doc, version, last);
+            json_decref(doc);
+            pthread_mutex_lock(&mu);
+            json_decref(last);
+            last = json_incref(report);
+            pthread_mutex_unlock(&mu);
+            if (changed && on_change)
+                on_change();
+        }
+        pthread_mutex_lock(&mu);
+        if (running && (!offered || !strcmp(version, offered_version))) {
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_sec += HOST_HEARTBEAT_SECONDS;
+            pthread_cond_timedwait(&cv, &mu, &until);
+        }
+    }
+    pthread_mutex_unlock(&mu);
+    json_decref(last);
+    return NULL;
+}
+
+/* The interface of the default route: where VPC traffic leaves this host. */
+static void find_uplink(void)
+{
+    FILE *f = fopen("/proc/net/route", "r");
+    char line[256], dev[32];
+    unsigned dest, flags;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "%31s %x %*x %x", dev, &dest, &flags) == 3 && dest == 0 && (flags & 1) &&
+            strlen(dev) < sizeof uplink) {
+            snprintf(uplink, sizeof uplink, "%.15s", dev);
+            break;
+        }
+    if (f)
+        fclose(f);
+}
+
+int realise_start(const char *data, SSL_CTX *c, const char *control_addr, void (*wake)(void))
+{
+    char why[256];
+    snprintf(data_dir, sizeof data_dir, "%s", data);
+    snprintf(control, sizeof control, "%s", control_addr);
+    snprintf(accel, sizeof accel, "%s", hv_detect_accel(why, sizeof why));
+    find_uplink();
+    ctx = c;
+    on_change = wake;
+    running = 1;
+    started = pthread_create(&thread, NULL, loop, NULL) == 0;
+    return started ? 0 : -1;
+}
+
+void realise_offer(json_t *doc, const char *version)
+{
+    pthread_mutex_lock(&mu);
+    if (strcmp(version, offered_version) != 0) {
+        json_decref(offered);
+        offered = json_incref(doc);
+        snprintf(offered_version, sizeof offered_version, "%s", version);
+        pthread_cond_signal(&cv);
+    }
+    pthread_mutex_unlock(&mu);
+}
+
+json_t *realise_report(char have[])
+{
+    pthread_mutex_lock(&mu);
+    json_t *r = json_incref(report);
+    snprintf(have, HOST_DOC_VERSION_LEN, "%s", offered_version);
+    pthread_mutex_unlock(&mu);
+    return r;
+}
+
+void realise_stop(void)
+{
+    pthread_mutex_lock(&mu);
+    running = 0;
+    pthread_cond_signal(&cv);
+    pthread_mutex_unlock(&mu);
+    if (started)
+        pthread_join(thread, NULL);
+    started = 0;
+}

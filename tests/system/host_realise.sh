@@ -1,0 +1,231 @@
+#!/usr/bin/env bash
+# Instances on a joined host (src/compute/host_doc.c, src/host/realise.c). A control plane (yund with its
+# built-in host, host 1, its channel and VXLAN endpoint on 10.77.0.1) and a second host in a network namespace
+# of its own, joined over an underlay veth (10.77.0.2), with its own data dir, bridges, nftables and QEMUs:
+#   1. guest A boots on host 1 before host 2 joins; then RunInstances spreads guest B to host 2: it fetches the
+#      image's parts over the channel (byte for byte the control plane's), makes the system disk and the VPC's
+#      network there, boots the guest (YUN-READY in its serial log on host 2), RUNNING by host 2's report
+#   2. one VPC across the two hosts: each host's plan has the other as a remote (vxlan FDB entry to its
+#      underlay address); A (on host 1, reached over SSH) pings B on host 2 and reads B's SSH banner over TCP;
+#      guests' NICs have MTU 1450 (VXLAN's overhead) and a full-size packet crosses; a placement group
+#      puts its two instances on the two hosts and refuses a third; gateway ARP stays on each host (A's
+#      gateway answers from host 1's router only, though host 2's holds the same address)
+#   3. what only the built-in host does yet is refused, changing nothing: console output, ResetInstance,
+#      AttachDisks (UnsupportedOperation)
+#   4. StopInstances: STOPPED, no QEMU left; StartInstances: RUNNING, booted again; RebootInstances (HARD):
+#      RUNNING, a new boot in the log
+#   5. its QEMU killed on host 2: STOPPED with the reason, by host 2's report
+#   6. TerminateInstances: TERMINATED once host 2 no longer has it (its directory gone), address released,
+#      and host 1's plan drops it from its remotes
+#   7. host 2 killed with an instance on it: host 2 DOWN and the instance's HostStatus DOWN within the heartbeat
+#      window; A on host 1 undisturbed
+# Needs root, unshare, nsenter, iproute2, python3.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+YUN=${YUN_BIN:-$PWD/build/yun}
+if [ -z "${YUNTEST_IN_NS:-}" ]; then
+  [ "$(id -u)" -eq 0 ] || { echo "host_realise: needs root"; exit 1; }
+  exec unshare --net --mount --propagation private -- env YUNTEST_IN_NS=1 YUN_BIN="$YUN" sh -c '
+    ip link set lo up
+    ip link add yun-up0 type veth peer name yun-up1 && ip link set yun-up1 up && ip link set yun-up0 up
+    ip addr add 192.0.2.2/24 dev yun-up0 && ip route add default via 192.0.2.1
+    mount -t sysfs sysfs /sys 2>/dev/null || true
+    mkdir -p /run/netns && mount -t tmpfs tmpfs /run/netns
+    exec bash "$0"' "$0"
+fi
+
+WORK=$(mktemp -d /tmp/yuntest-realise.XXXXXX)
+CP=$WORK/cp H2=$WORK/h2
+H2PID=
+cleanup() {
+  set +e
+  [ -n "${YUND:-}" ] && { kill "$YUND" 2>/dev/null; wait "$YUND" 2>/dev/null; }
+  [ -n "$H2PID" ] && { kill -9 "$H2PID" 2>/dev/null; wait "$H2PID" 2>/dev/null; }
+  pkill -9 -f "$WORK/" 2>/dev/null # QEMUs of either host
+  sleep 0.3
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+fail() {
+  echo "FAIL: $*"
+  for f in "$WORK"/*.log; do echo "--- $f"; grep -v "\"service\":\"api\"" "$f" | tail -25; done
+  exit 1
+}
+pass() { echo "ok: $*"; }
+api() { "$YUN" "$@" --data "$CP"; }
+field() { python3 -c 'import json,sys; d=json.load(sys.stdin)
+for k in sys.argv[1].split("."): d = d[int(k)] if k.isdigit() else d[k]
+print(d)' "$1"; }
+inst() { api cvm DescribeInstances --InstanceIds "[\"$ID\"]" | field "InstanceSet.0.$1"; }
+wait_state() { # wait_state STATE SECONDS
+  for _ in $(seq $(($2 * 10))); do [ "$(inst InstanceState)" = "$1" ] && return 0; sleep 0.1; done
+  fail "$ID is $(inst InstanceState), not $1, after $2 s"
+}
+h2() { nsenter -t "$H2PID" -n -m -- "$@"; } # a command on host 2 (its network and its /run/netns)
+qemu_of() { pgrep -f -- "$1/instances/$ID" >/dev/null; }
+has() { local out; out=$("${@:2}" 2>&1) || true; grep -q -- "$1" <<<"$out"; } # has PATTERN CMD...: read whole, then grep
+ready_count() { grep -c YUN-READY "$H2/instances/$ID/serial.log" 2>/dev/null || true; }
+
+echo '{"host_listen": "10.77.0.1:9510"}' >"$WORK/cp.json"
+ip link add u-cp type veth peer name u-h2
+ip addr add 10.77.0.1/24 dev u-cp && ip link set u-cp up
+"$YUN" up --data "$CP" --config "$WORK/cp.json" --listen 127.0.0.1:9600 >"$WORK/yund.log" 2>&1 &
+YUND=$!
+for _ in $(seq 300); do grep -q "yun is running" "$WORK/yund.log" && break; sleep 0.1; done
+grep -q "yun is running" "$WORK/yund.log" || fail "yund did not start"
+TOKEN=$("$YUN" admin hosts --data "$CP" token 2>/dev/null)
+
+# guest A on host 1 (the only host yet), reachable over SSH from its VPC's router namespace
+api cvm CreateKeyPair --KeyName k --ProjectId 0 | field KeyPair.PrivateKey >"$WORK/key" && chmod 600 "$WORK/key"
+KEY=$(api cvm DescribeKeyPairs | field KeyPairSet.0.KeyId)
+SG=$(api vpc CreateSecurityGroup --GroupName ssh --GroupDescription "ssh and ping" | field SecurityGroup.SecurityGroupId)
+api vpc CreateSecurityGroupPolicies --SecurityGroupId "$SG" --SecurityGroupPolicySet \
+  '{"Ingress":[{"Protocol":"TCP","Port":"22","CidrBlock":"0.0.0.0/0","Action":"ACCEPT"},{"Protocol":"ICMP","CidrBlock":"0.0.0.0/0","Action":"ACCEPT"}]}' >/dev/null
+api vpc CreateSecurityGroupPolicies --SecurityGroupId "$SG" --SecurityGroupPolicySet \
+  '{"Egress":[{"Protocol":"ALL","CidrBlock":"0.0.0.0/0","Action":"ACCEPT"}]}' >/dev/null
+IMG=$(api cvm DescribeImages | field ImageSet.0.ImageId)
+run() { api cvm RunInstances --Placement.Zone ap-local-1 --ImageId "$IMG" --InstanceType S5.SMALL1 \
+  --SecurityGroupIds "[\"$SG\"]" --LoginSettings "{\"KeyIds\":[\"$KEY\"]}" | field InstanceIdSet.0; }
+A=$(run)
+ID=$A wait_state RUNNING 60
+IPA=$(ID=$A inst PrivateIpAddresses.0)
+VPC=$(ID=$A inst VirtualPrivateCloud.VpcId)
+NS=yv-${VPC: -8}
+ssh_a() { ip netns exec "$NS" ssh -i "$WORK/key" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+  -o BatchMode=yes -o ConnectTimeout=5 -o LogLevel=ERROR "root@$IPA" "$@"; }
+for _ in $(seq 60); do ssh_a true 2>/dev/null && break; sleep 1; done
+ssh_a true || fail "no SSH to guest A ($IPA) on host 1"
+
+# host 2: its own network namespace (the underlay link and a default route), mount namespace (its /run/netns)
+unshare --net --mount --propagation private -- sh -c '
+  mount -t sysfs sysfs /sys 2>/dev/null || true
+  mkdir -p /run/netns && mount -t tmpfs tmpfs /run/netns
+  ip link set lo up
+  for _ in $(seq 100); do ip link show u-h2 >/dev/null 2>&1 && break; sleep 0.05; done
+  ip addr add 10.77.0.2/24 dev u-h2 && ip link set u-h2 up && ip route add default via 10.77.0.1
+  exec "$0" host join --control 10.77.0.1:9510 --token "$1" --data "$2"' "$YUN" "$TOKEN" "$H2" >"$WORK/h2.log" 2>&1 &
+H2PID=$!
+for _ in $(seq 100); do [ "$(readlink /proc/$H2PID/ns/net)" != "$(readlink /proc/self/ns/net)" ] && break; sleep 0.02; done
+ip link set u-h2 netns "$H2PID"
+for _ in $(seq 100); do grep -q '"State": "UP"' "$WORK/h2.log" && break; sleep 0.1; done
+grep -q '"State": "UP"' "$WORK/h2.log" || fail "host 2 did not join"
+HID=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["HostId"])' "$H2/host.json")
+has "\"HostId\": *\"$HID\".*\"Realises\": *\"instances\"" "$YUN" admin hosts --data "$CP" ||
+  fail "host 2 does not realise instances: $("$YUN" admin hosts --data "$CP")"
+
+# ---- 1. an instance on host 2 ----
+T0=$(date +%s.%N)
+ID=$(run)
+wait_state RUNNING 60
+T1=$(date +%s.%N)
+for _ in $(seq 300); do [ "$(ready_count)" -ge 1 ] && break; sleep 0.1; done
+[ "$(ready_count)" -ge 1 ] || fail "the guest on host 2 did not boot"
+[ "$(sqlite3 "$CP/yun.db" "SELECT host_id FROM instances WHERE instance_id = '$ID'")" = "$HID" ] || fail "not placed on $HID"
+qemu_of "$H2" || fail "no QEMU of $ID on host 2"
+! qemu_of "$CP" || fail "a QEMU of $ID on the control plane's host"
+for part in kernel initrd disk; do
+  src=$(sqlite3 "$CP/yun.db" "SELECT $part FROM images WHERE image_id = '$IMG'")
+  [ -z "$src" ] && continue
+  cmp -s "$src" "$H2/images/$IMG/$part" || fail "host 2's copy of the image's $part differs"
+done
+[ -s "$H2/instances/$ID/system.qcow2" ] || fail "no system disk on host 2"
+pass "RunInstances on host 2: image fetched over the channel, RUNNING in $(python3 -c "print(round($T1 - $T0, 1))") s, booted"
+
+# ---- 2. one VPC on two hosts ----
+IP=$(inst PrivateIpAddresses.0)
+[ "$(inst VirtualPrivateCloud.VpcId)" = "$VPC" ] || fail "B is in another VPC"
+h2 ip netns exec "$NS" ping -c 1 -W 5 "$IP" >/dev/null || fail "the guest $IP does not answer in $NS on host 2"
+MACB=$(sqlite3 "$CP/yun.db" "SELECT mac FROM instances WHERE instance_id = '$ID'")
+MACA=$(sqlite3 "$CP/yun.db" "SELECT mac FROM instances WHERE instance_id = '$A'")
+for _ in $(seq 50); do has "$MACB dst 10.77.0.2" bridge fdb show dev "$NS-x" && break; sleep 0.1; done
+has "$MACB dst 10.77.0.2" bridge fdb show dev "$NS-x" || fail "host 1 has no FDB entry of B: $(bridge fdb show dev "$NS-x")"
+for _ in $(seq 50); do has "$MACA dst 10.77.0.1" h2 bridge fdb show dev "$NS-x" && break; sleep 0.1; done
+has "$MACA dst 10.77.0.1" h2 bridge fdb show dev "$NS-x" ||
+  fail "host 2 has no FDB entry of A ($MACA): $(h2 bridge fdb show dev "$NS-x")"
+OUT=$(ssh_a "ping -c 3 -W 2 $IP" 2>&1) || fail "A ($IPA, host 1) cannot ping B ($IP, host 2): $OUT"
+OUT=$(ssh_a "nc -w 5 $IP 22 </dev/null | head -c 8" 2>&1 || true)
+[ "${OUT:0:7}" = SSH-2.0 ] || fail "A cannot open TCP to B's port 22 across hosts: $OUT"
+[ "$(ssh_a "cat /sys/class/net/eth0/mtu")" = 1450 ] || fail "guest MTU is not 1450"
+OUT=$(ssh_a "ping -c 2 -W 3 -s 1422 $IP" 2>&1) || fail "a full 1450-byte packet from A does not reach B: $OUT"
+GW=$(ssh_a "ip route show default" | awk '{print $3}')
+ROUTER1=$(ip netns exec "$NS" cat /sys/class/net/gw0/address)
+ARP=$(ssh_a "arping -c 3 -w 4 -I eth0 $GW" 2>&1 || true)
+SEEN=$(echo "$ARP" | grep -io '\[[0-9a-f:]*\]' | tr -d '[]' | tr A-F a-f | sort -u | tr '\n' ' ' || true)
+[ "$SEEN" = "$ROUTER1 " ] || fail "A's gateway $GW answered from [$SEEN], not only host 1's router ($ROUTER1): $ARP"
+pass "one VPC on two hosts: FDB entries both ways, A pings B and reads its SSH banner over TCP, MTU 1450, its gateway only its own host's router"
+
+# ---- 2b. a placement group across the two hosts ----
+PS=$(api cvm CreateDisasterRecoverGroup --Name spread --Type HOST | field DisasterRecoverGroupId)
+G=$(api cvm RunInstances --Placement.Zone ap-local-1 --ImageId "$IMG" --InstanceType S5.SMALL1 --InstanceCount 2 \
+  --DisasterRecoverGroupIds "[\"$PS\"]" | python3 -c 'import json,sys; print(" ".join(json.load(sys.stdin)["InstanceIdSet"]))')
+HOSTS=$(for g in $G; do sqlite3 "$CP/yun.db" "SELECT host_id FROM instances WHERE instance_id = '$g'"; done | sort -u | wc -l)
+[ "$HOSTS" = 2 ] || fail "the placement group's two instances share a host"
+OUT=$(api cvm RunInstances --Placement.Zone ap-local-1 --ImageId "$IMG" --InstanceType S5.SMALL1 \
+  --DisasterRecoverGroupIds "[\"$PS\"]" 2>&1 || true)
+echo "$OUT" | grep -q ResourceInsufficient.DisasterRecoverGroupCvmQuota || fail "a third instance in the group: $OUT"
+for g in $G; do ID=$g wait_state RUNNING 60; done
+api cvm TerminateInstances --InstanceIds "$(python3 -c 'import json,sys; print(json.dumps(sys.argv[1:]))' $G)" >/dev/null
+pass "a placement group puts its two instances on the two hosts; a third is refused"
+
+# ---- 3. refused for a joined host's instance ----
+for call in "cvm GetInstanceConsoleOutput --InstanceId $ID" "cvm ResetInstance --InstanceId $ID --ImageId $IMG"; do
+  OUT=$(api $call 2>&1 || true)
+  echo "$OUT" | grep -q UnsupportedOperation || fail "$call: $OUT"
+done
+DISK=$(api cbs CreateDisks --Placement.Zone ap-local-1 --DiskType CLOUD_PREMIUM --DiskSize 10 --DiskChargeType POSTPAID_BY_HOUR | field DiskIdSet.0)
+for _ in $(seq 100); do [ "$(api cbs DescribeDisks --DiskIds "[\"$DISK\"]" | field DiskSet.0.DiskState)" = UNATTACHED ] && break; sleep 0.1; done
+OUT=$(api cbs AttachDisks --DiskIds "[\"$DISK\"]" --InstanceId "$ID" 2>&1 || true)
+echo "$OUT" | grep -q UnsupportedOperation || fail "AttachDisks: $OUT"
+[ "$(api cbs DescribeDisks --DiskIds "[\"$DISK\"]" | field DiskSet.0.DiskState)" = UNATTACHED ] || fail "the disk changed"
+[ "$(inst InstanceState)" = RUNNING ] || fail "the instance changed"
+pass "console output, ResetInstance, AttachDisks refused (UnsupportedOperation); nothing changed"
+
+# ---- 4. stop, start, reboot ----
+api cvm StopInstances --InstanceIds "[\"$ID\"]" --StopType HARD >/dev/null
+wait_state STOPPED 30
+! qemu_of "$H2" || fail "QEMU still runs on host 2 after the stop"
+api cvm StartInstances --InstanceIds "[\"$ID\"]" >/dev/null
+wait_state RUNNING 30
+qemu_of "$H2" || fail "no QEMU after the start"
+for _ in $(seq 300); do grep -q YUN-READY "$H2/instances/$ID/serial.log" && break; sleep 0.1; done
+grep -q YUN-READY "$H2/instances/$ID/serial.log" || fail "not booted after the start"
+api cvm RebootInstances --InstanceIds "[\"$ID\"]" --StopType HARD >/dev/null
+wait_state RUNNING 30
+for _ in $(seq 300); do [ "$(ready_count)" -ge 2 ] && break; sleep 0.1; done
+[ "$(ready_count)" -ge 2 ] || fail "no second boot after the reboot ($(ready_count))"
+[ "$(inst LatestOperation)" = RebootInstances ] && [ "$(inst LatestOperationState)" = SUCCESS ] ||
+  fail "LatestOperation $(inst LatestOperation) $(inst LatestOperationState)"
+pass "stop (no QEMU left), start (booted), reboot (booted again, SUCCESS) on host 2"
+
+# ---- 5. its QEMU dies ----
+pkill -9 -f -- "$H2/instances/$ID"
+wait_state STOPPED 15
+pass "QEMU killed on host 2: STOPPED by its report"
+
+# ---- 6. terminate ----
+api cvm TerminateInstances --InstanceIds "[\"$ID\"]" >/dev/null
+for _ in $(seq 150); do [ "$(sqlite3 "$CP/yun.db" "SELECT state FROM instances WHERE instance_id = '$ID'")" = TERMINATED ] && break; sleep 0.1; done
+[ "$(sqlite3 "$CP/yun.db" "SELECT state FROM instances WHERE instance_id = '$ID'")" = TERMINATED ] || fail "not TERMINATED"
+[ ! -e "$H2/instances/$ID" ] || fail "host 2 kept the instance's directory"
+[ "$(sqlite3 "$CP/yun.db" "SELECT count(*) FROM ip_allocations WHERE ip = '$IP' AND instance_id = '$ID'")" = 0 ] ||
+  fail "the address $IP was not released"
+# (the bridge's own learned entry of B's MAC on that port ages out as any does: only the vxlan entry is the plan's)
+for _ in $(seq 30); do has "$MACB dst" bridge fdb show dev "$NS-x" || break; sleep 0.1; done
+! has "$MACB dst" bridge fdb show dev "$NS-x" || fail "host 1 keeps B's vxlan FDB entry"
+pass "TerminateInstances: TERMINATED once host 2 removed it; host 1 forgot it"
+
+# ---- 7. host 2 dies ----
+ID=$(run)
+wait_state RUNNING 60
+[ "$(inst HostStatus)" = UP ] || fail "HostStatus $(inst HostStatus) on a live host"
+kill -9 "$H2PID"
+wait "$H2PID" 2>/dev/null || true
+pkill -9 -f -- "$H2/instances/" || true # its guests go with it: the namespace is torn down
+T0=$(date +%s.%N)
+for _ in $(seq 150); do [ "$(inst HostStatus)" = DOWN ] && break; sleep 0.1; done
+T1=$(date +%s.%N)
+[ "$(inst HostStatus)" = DOWN ] || fail "an instance of a dead host is not reported DOWN"
+has "\"HostId\": *\"$HID\".*\"State\": *\"DOWN\"" "$YUN" admin hosts --data "$CP" || fail "host 2 not DOWN"
+[ "$(ID=$A inst HostStatus)" = UP ] && [ "$(ID=$A inst InstanceState)" = RUNNING ] || fail "A was disturbed"
+ssh_a true || fail "A is unreachable after host 2 died"
+pass "host 2 killed: DOWN and its instance reported so after $(python3 -c "print(round($T1 - $T0, 1))") s; A on host 1 undisturbed"
