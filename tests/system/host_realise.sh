@@ -20,57 +20,17 @@
 #   7. host 2 killed with an instance on it: host 2 DOWN and the instance's HostStatus DOWN within the heartbeat
 #      window; A on host 1 undisturbed
 # Needs root, unshare, nsenter, iproute2, python3.
-set -euo pipefail
 cd "$(dirname "$0")/../.."
-YUN=${YUN_BIN:-$PWD/build/yun}
-if [ -z "${YUNTEST_IN_NS:-}" ]; then
-  [ "$(id -u)" -eq 0 ] || { echo "host_realise: needs root"; exit 1; }
-  exec unshare --net --mount --propagation private -- env YUNTEST_IN_NS=1 YUN_BIN="$YUN" sh -c '
-    ip link set lo up
-    ip link add yun-up0 type veth peer name yun-up1 && ip link set yun-up1 up && ip link set yun-up0 up
-    ip addr add 192.0.2.2/24 dev yun-up0 && ip route add default via 192.0.2.1
-    mount -t sysfs sysfs /sys 2>/dev/null || true
-    mkdir -p /run/netns && mount -t tmpfs tmpfs /run/netns
-    exec bash "$0"' "$0"
-fi
-
-WORK=$(mktemp -d /tmp/yuntest-realise.XXXXXX)
-CP=$WORK/cp H2=$WORK/h2
-H2PID=
-cleanup() {
-  set +e
-  [ -n "${YUND:-}" ] && { kill "$YUND" 2>/dev/null; wait "$YUND" 2>/dev/null; }
-  [ -n "$H2PID" ] && { kill -9 "$H2PID" 2>/dev/null; wait "$H2PID" 2>/dev/null; }
-  pkill -9 -f "$WORK/" 2>/dev/null # QEMUs of either host
-  sleep 0.3
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*"
-  for f in "$WORK"/*.log; do echo "--- $f"; grep -v "\"service\":\"api\"" "$f" | tail -25; done
-  exit 1
-}
-pass() { echo "ok: $*"; }
-api() { "$YUN" "$@" --data "$CP"; }
-field() { python3 -c 'import json,sys; d=json.load(sys.stdin)
-for k in sys.argv[1].split("."): d = d[int(k)] if k.isdigit() else d[k]
-print(d)' "$1"; }
-inst() { api cvm DescribeInstances --InstanceIds "[\"$ID\"]" | field "InstanceSet.0.$1"; }
-wait_state() { # wait_state STATE SECONDS
-  for _ in $(seq $(($2 * 10))); do [ "$(inst InstanceState)" = "$1" ] && return 0; sleep 0.1; done
-  fail "$ID is $(inst InstanceState), not $1, after $2 s"
-}
-h2() { nsenter -t "$H2PID" -n -m -- "$@"; } # a command on host 2 (its network and its /run/netns)
+NAME=realise
+source tests/lib/hosts.sh
+H2=$WORK/h2
+h2() { on_host 2 "$@"; }
 qemu_of() { pgrep -f -- "$1/instances/$ID" >/dev/null; }
-has() { local out; out=$("${@:2}" 2>&1) || true; grep -q -- "$1" <<<"$out"; } # has PATTERN CMD...: read whole, then grep
 ready_count() { grep -c YUN-READY "$H2/instances/$ID/serial.log" 2>/dev/null || true; }
 
 echo '{"host_listen": "10.77.0.1:9510"}' >"$WORK/cp.json"
-ip link add u-cp type veth peer name u-h2
-ip addr add 10.77.0.1/24 dev u-cp && ip link set u-cp up
 "$YUN" up --data "$CP" --config "$WORK/cp.json" --listen 127.0.0.1:9600 >"$WORK/yund.log" 2>&1 &
-YUND=$!
+PROCS+=($!)
 for _ in $(seq 300); do grep -q "yun is running" "$WORK/yund.log" && break; sleep 0.1; done
 grep -q "yun is running" "$WORK/yund.log" || fail "yund did not start"
 TOKEN=$("$YUN" admin hosts --data "$CP" token 2>/dev/null)
@@ -96,21 +56,9 @@ ssh_a() { ip netns exec "$NS" ssh -i "$WORK/key" -o StrictHostKeyChecking=no -o 
 for _ in $(seq 60); do ssh_a true 2>/dev/null && break; sleep 1; done
 ssh_a true || fail "no SSH to guest A ($IPA) on host 1"
 
-# host 2: its own network namespace (the underlay link and a default route), mount namespace (its /run/netns)
-unshare --net --mount --propagation private -- sh -c '
-  mount -t sysfs sysfs /sys 2>/dev/null || true
-  mkdir -p /run/netns && mount -t tmpfs tmpfs /run/netns
-  ip link set lo up
-  for _ in $(seq 100); do ip link show u-h2 >/dev/null 2>&1 && break; sleep 0.05; done
-  ip addr add 10.77.0.2/24 dev u-h2 && ip link set u-h2 up && ip route add default via 10.77.0.1
-  exec "$0" host join --control 10.77.0.1:9510 --token "$1" --data "$2"' "$YUN" "$TOKEN" "$H2" >"$WORK/h2.log" 2>&1 &
-H2PID=$!
-for _ in $(seq 100); do [ "$(readlink /proc/$H2PID/ns/net)" != "$(readlink /proc/self/ns/net)" ] && break; sleep 0.02; done
-ip link set u-h2 netns "$H2PID"
-for _ in $(seq 100); do grep -q '"State": "UP"' "$WORK/h2.log" && break; sleep 0.1; done
-grep -q '"State": "UP"' "$WORK/h2.log" || fail "host 2 did not join"
-HID=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["HostId"])' "$H2/host.json")
-has "\"HostId\": *\"$HID\".*\"Realises\": *\"instances\"" "$YUN" admin hosts --data "$CP" ||
+host_start 2 "$TOKEN" 10.77.0.1:9510
+HID2=${HID[2]} H2PID=${HPID[2]}
+has "\"HostId\": *\"$HID2\".*\"Realises\": *\"instances\"" "$YUN" admin hosts --data "$CP" ||
   fail "host 2 does not realise instances: $("$YUN" admin hosts --data "$CP")"
 
 # ---- 1. an instance on host 2 ----
@@ -120,7 +68,7 @@ wait_state RUNNING 60
 T1=$(date +%s.%N)
 for _ in $(seq 300); do [ "$(ready_count)" -ge 1 ] && break; sleep 0.1; done
 [ "$(ready_count)" -ge 1 ] || fail "the guest on host 2 did not boot"
-[ "$(sqlite3 "$CP/yun.db" "SELECT host_id FROM instances WHERE instance_id = '$ID'")" = "$HID" ] || fail "not placed on $HID"
+[ "$(sqlite3 "$CP/yun.db" "SELECT host_id FROM instances WHERE instance_id = '$ID'")" = "$HID2" ] || fail "not placed on $HID2"
 qemu_of "$H2" || fail "no QEMU of $ID on host 2"
 ! qemu_of "$CP" || fail "a QEMU of $ID on the control plane's host"
 for part in kernel initrd disk; do
@@ -225,7 +173,7 @@ T0=$(date +%s.%N)
 for _ in $(seq 150); do [ "$(inst HostStatus)" = DOWN ] && break; sleep 0.1; done
 T1=$(date +%s.%N)
 [ "$(inst HostStatus)" = DOWN ] || fail "an instance of a dead host is not reported DOWN"
-has "\"HostId\": *\"$HID\".*\"State\": *\"DOWN\"" "$YUN" admin hosts --data "$CP" || fail "host 2 not DOWN"
+has "\"HostId\": *\"$HID2\".*\"State\": *\"DOWN\"" "$YUN" admin hosts --data "$CP" || fail "host 2 not DOWN"
 [ "$(ID=$A inst HostStatus)" = UP ] && [ "$(ID=$A inst InstanceState)" = RUNNING ] || fail "A was disturbed"
 ssh_a true || fail "A is unreachable after host 2 died"
 pass "host 2 killed: DOWN and its instance reported so after $(python3 -c "print(round($T1 - $T0, 1))") s; A on host 1 undisturbed"
