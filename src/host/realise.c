@@ -25,6 +25,7 @@
 #include "core/tls.h"
 #include "host/agent.h"
 #include "host/hypervisor.h"
+#include "host/metadata_listen.h"
 #include "host/net.h"
 
 #define SOFT_STOP_MS 30000
@@ -194,6 +195,45 @@ static int alive(const struct spec *sp)
     return st == HV_RUNNING || st == HV_PAUSED || st == HV_UNKNOWN;
 }
 
+/* What a guest asks its metadata listener, asked of the control plane (which knows the instance by
+ * this host's certificate, the VPC and the source address). */
+static pthread_mutex_t md_mu = PTHREAD_MUTEX_INITIALIZER;
+static SSL *md_ssl; /* one connection for the listeners, under md_mu */
+
+static void md_answer(const char *vpc_id, const char *ip, const char *method, const char *path, struct md_reply *r)
+{
+    memset(r, 0, sizeof *r);
+    char err[256] = "";
+    pthread_mutex_lock(&md_mu);
+    for (int attempt = 0; attempt < 2 && !r->body; attempt++) {
+        if (!md_ssl)
+            md_ssl = agent_connect(ctx, control, err, sizeof err);
+        json_t *ans = md_ssl ? agent_exchange(md_ssl, json_pack("{s:s,s:s,s:s,s:s,s:s}", "op", "metadata", "VpcId",
+                                                                vpc_id, "Ip", ip, "Method", method, "Path", path))
+                             : NULL;
+        json_int_t n = json_integer_value(json_object_get(ans, "Length"));
+        if (ans && json_is_true(json_object_get(ans, "ok")) && n >= 0 && n <= HOST_ANSWER_MAX &&
+            (r->body = malloc((size_t)n + 1)) && tls_read_all(md_ssl, r->body, (size_t)n) == 0) {
+            r->body[n] = 0;
+            r->len = (size_t)n;
+            r->status = (unsigned)json_integer_value(json_object_get(ans, "Status"));
+        } else { /* a lost connection: once more on a new one */
+            free(r->body);
+            r->body = NULL;
+            agent_close(md_ssl);
+            md_ssl = NULL;
+        }
+        json_decref(ans);
+    }
+    pthread_mutex_unlock(&md_mu);
+    if (!r->body) {
+        static const char busy[] = "the metadata service is unavailable\n";
+        r->body = strdup(busy);
+        r->len = r->body ? strlen(busy) : 0;
+        r->status = 503;
+    }
+}
+
 static int net_apply(json_t *plan, int force, char *err, size_t errlen)
 {
     json_object_set_new(plan, "Uplink", json_string(uplink));
@@ -207,6 +247,8 @@ static int net_apply(json_t *plan, int force, char *err, size_t errlen)
     applied_plan = rc == 0 ? text : NULL;
     if (rc != 0)
         free(text);
+    else
+        host_metadata_sync(plan, md_answer); /* a listener in each VPC's router namespace */
     return rc;
 }
 

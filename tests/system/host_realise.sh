@@ -10,6 +10,8 @@
 #      guests' NICs have MTU 1450 (VXLAN's overhead) and a full-size packet crosses; a placement group
 #      puts its two instances on the two hosts and refuses a third; gateway ARP stays on each host (A's
 #      gateway answers from host 1's router only, though host 2's holds the same address)
+#   2a. B's metadata is served on host 2 through the channel (its key pair: SSH into B); host 2's certificate
+#      cannot read the metadata of A, an instance of host 1
 #   3. what only the built-in host does yet is refused, changing nothing: console output, ResetInstance,
 #      AttachDisks (UnsupportedOperation)
 #   4. StopInstances: STOPPED, no QEMU left; StartInstances: RUNNING, booted again; RebootInstances (HARD):
@@ -102,6 +104,21 @@ SEEN=$(echo "$ARP" | grep -io '\[[0-9a-f:]*\]' | tr -d '[]' | tr A-F a-f | sort 
 [ "$SEEN" = "$ROUTER1 " ] || fail "A's gateway $GW answered from [$SEEN], not only host 1's router ($ROUTER1): $ARP"
 pass "one VPC on two hosts: FDB entries both ways, A pings B and reads its SSH banner over TCP, MTU 1450, its gateway only its own host's router"
 
+# ---- 2a. metadata on host 2: B got its key pair from it; a host cannot read another host's instance ----
+ssh_b() { h2 ip netns exec "$NS" ssh -i "$WORK/key" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+  -o BatchMode=yes -o ConnectTimeout=5 -o LogLevel=ERROR "root@$IP" "$@"; }
+for _ in $(seq 60); do ssh_b true 2>/dev/null && break; sleep 1; done
+ssh_b true || fail "no SSH to B ($IP) on host 2 with the key pair its metadata serves"
+[ "$(ssh_b wget -q -O - http://169.254.169.254/latest/meta-data/instance-id)" = "$ID" ] || fail "B's metadata instance-id"
+ask() { # ask IP: host 2's own certificate asks the control plane for the metadata of the instance at IP
+  printf '{"op":"metadata","VpcId":"%s","Ip":"%s","Method":"GET","Path":"/latest/meta-data/instance-id"}\n' "$VPC" "$1" |
+    h2 timeout 5 openssl s_client -quiet -connect 10.77.0.1:9510 -cert "$H2/host.crt" -key "$H2/host.key" \
+      -CAfile "$H2/ca.crt" 2>/dev/null | head -c 300 || true
+}
+[[ "$(ask "$IP")" == *'"Status":200'*"$ID"* ]] || fail "host 2 cannot ask for its own instance's metadata: $(ask "$IP")"
+[[ "$(ask "$IPA")" == *'"Status":403'* ]] || fail "host 2 read the metadata of A on host 1: $(ask "$IPA")"
+pass "metadata on host 2 (B's key pair, instance-id) through the channel; host 2 is refused A's"
+
 # ---- 2b. a placement group across the two hosts ----
 PS=$(api cvm CreateDisasterRecoverGroup --Name spread --Type HOST | field DisasterRecoverGroupId)
 G=$(api cvm RunInstances --Placement.Zone ap-local-1 --ImageId "$IMG" --InstanceType S5.SMALL1 --InstanceCount 2 \
@@ -166,8 +183,7 @@ pass "TerminateInstances: TERMINATED once host 2 removed it; host 1 forgot it"
 ID=$(run)
 wait_state RUNNING 60
 [ "$(inst HostStatus)" = UP ] || fail "HostStatus $(inst HostStatus) on a live host"
-kill -9 "$H2PID"
-wait "$H2PID" 2>/dev/null || true
+{ kill -9 "$H2PID" && wait "$H2PID"; } 2>/dev/null || true
 pkill -9 -f -- "$H2/instances/" || true # its guests go with it: the namespace is torn down
 T0=$(date +%s.%N)
 for _ in $(seq 150); do [ "$(inst HostStatus)" = DOWN ] && break; sleep 0.1; done
