@@ -58,7 +58,7 @@ static int id_ok(const char *s, const char *prefix)
 
 struct spec {
     const char *id, *state, *stop_type, *request, *mac, *tap, *image, *cmdline;
-    int cpu, memory_mib, disk_gib, has_kernel, has_initrd, has_disk;
+    int cpu, memory_mib, disk_gib, has_kernel, has_initrd, has_disk, reinstall;
     char run_dir[700], disk[720];
 };
 
@@ -77,6 +77,7 @@ static const char *spec_read(json_t *j, struct spec *sp)
     sp->has_kernel = json_is_true(json_object_get(parts, "kernel"));
     sp->has_initrd = json_is_true(json_object_get(parts, "initrd"));
     sp->has_disk = json_is_true(json_object_get(parts, "disk"));
+    sp->reinstall = json_is_true(json_object_get(j, "Reinstall"));
     json_int_t cpu = json_integer_value(json_object_get(j, "Cpu")),
                mem = json_integer_value(json_object_get(j, "MemoryMiB")),
                disk = json_integer_value(json_object_get(j, "DiskGiB"));
@@ -319,6 +320,13 @@ static const char *act(const struct spec *sp, json_t *plan, char *detail, size_t
             return "FAILED";
         }
         hv_driver()->destroy(sp->run_dir, NULL, 0);
+        if (sp->reinstall) { /* ResetInstance: the next start makes a new system disk from the (new) image */
+            if (unlink(sp->disk) != 0 && errno != ENOENT) {
+                snprintf(detail, len, "cannot remove the system disk: %s", strerror(errno));
+                return "FAILED";
+            }
+            return "REINSTALLED";
+        }
         return "STOPPED";
     }
     if (!strcmp(st, "REBOOTING")) {

@@ -12,10 +12,10 @@
 #      gateway answers from host 1's router only, though host 2's holds the same address)
 #   2a. B's metadata is served on host 2 through the channel (its key pair: SSH into B); host 2's certificate
 #      cannot read the metadata of A, an instance of host 1
-#   3. what only the built-in host does yet is refused, changing nothing: console output, ResetInstance,
-#      AttachDisks (UnsupportedOperation)
+#   3. what only the built-in host does yet is refused, changing nothing: console output, AttachDisks
+#      (UnsupportedOperation)
 #   4. StopInstances: STOPPED, no QEMU left; StartInstances: RUNNING, booted again; RebootInstances (HARD):
-#      RUNNING, a new boot in the log
+#      RUNNING, a new boot in the log; ResetInstance: RUNNING on a new system disk (its boot count starts over)
 #   5. its QEMU killed on host 2: STOPPED with the reason, by host 2's report
 #   6. TerminateInstances: TERMINATED once host 2 no longer has it (its directory gone), address released,
 #      and host 1's plan drops it from its remotes
@@ -133,17 +133,15 @@ api cvm TerminateInstances --InstanceIds "$(python3 -c 'import json,sys; print(j
 pass "a placement group puts its two instances on the two hosts; a third is refused"
 
 # ---- 3. refused for a joined host's instance ----
-for call in "cvm GetInstanceConsoleOutput --InstanceId $ID" "cvm ResetInstance --InstanceId $ID --ImageId $IMG"; do
-  OUT=$(api $call 2>&1 || true)
-  echo "$OUT" | grep -q UnsupportedOperation || fail "$call: $OUT"
-done
+OUT=$(api cvm GetInstanceConsoleOutput --InstanceId "$ID" 2>&1 || true)
+echo "$OUT" | grep -q UnsupportedOperation || fail "GetInstanceConsoleOutput: $OUT"
 DISK=$(api cbs CreateDisks --Placement.Zone ap-local-1 --DiskType CLOUD_PREMIUM --DiskSize 10 --DiskChargeType POSTPAID_BY_HOUR | field DiskIdSet.0)
 for _ in $(seq 100); do [ "$(api cbs DescribeDisks --DiskIds "[\"$DISK\"]" | field DiskSet.0.DiskState)" = UNATTACHED ] && break; sleep 0.1; done
 OUT=$(api cbs AttachDisks --DiskIds "[\"$DISK\"]" --InstanceId "$ID" 2>&1 || true)
 echo "$OUT" | grep -q UnsupportedOperation || fail "AttachDisks: $OUT"
 [ "$(api cbs DescribeDisks --DiskIds "[\"$DISK\"]" | field DiskSet.0.DiskState)" = UNATTACHED ] || fail "the disk changed"
 [ "$(inst InstanceState)" = RUNNING ] || fail "the instance changed"
-pass "console output, ResetInstance, AttachDisks refused (UnsupportedOperation); nothing changed"
+pass "console output, AttachDisks refused (UnsupportedOperation); nothing changed"
 
 # ---- 4. stop, start, reboot ----
 api cvm StopInstances --InstanceIds "[\"$ID\"]" --StopType HARD >/dev/null
@@ -160,7 +158,15 @@ for _ in $(seq 300); do [ "$(ready_count)" -ge 2 ] && break; sleep 0.1; done
 [ "$(ready_count)" -ge 2 ] || fail "no second boot after the reboot ($(ready_count))"
 [ "$(inst LatestOperation)" = RebootInstances ] && [ "$(inst LatestOperationState)" = SUCCESS ] ||
   fail "LatestOperation $(inst LatestOperation) $(inst LatestOperationState)"
-pass "stop (no QEMU left), start (booted), reboot (booted again, SUCCESS) on host 2"
+boots() { grep -o 'YUN-DISK boot-count=[0-9]*' "$H2/instances/$ID/serial.log" | tail -1 | cut -d= -f2; }
+[ "$(boots)" -ge 3 ] || fail "the system disk counted $(boots) boots after launch, start and reboot"
+api cvm ResetInstance --InstanceId "$ID" --ImageId "$IMG" >/dev/null
+for _ in $(seq 100); do [ "$(inst LatestOperationState)" = SUCCESS ] && [ "$(inst InstanceState)" = RUNNING ] && break; sleep 0.2; done
+[ "$(inst LatestOperation)" = ResetInstance ] && [ "$(inst LatestOperationState)" = SUCCESS ] ||
+  fail "ResetInstance: $(inst InstanceState) $(inst LatestOperationState)"
+for _ in $(seq 300); do [ "$(boots)" = 1 ] && grep -q YUN-READY "$H2/instances/$ID/serial.log" && break; sleep 0.1; done
+[ "$(boots)" = 1 ] || fail "ResetInstance kept the old system disk (boot count $(boots))"
+pass "stop (no QEMU left), start (booted), reboot (booted again, SUCCESS), ResetInstance (a new system disk) on host 2"
 
 # ---- 5. its QEMU dies ----
 pkill -9 -f -- "$H2/instances/$ID"
