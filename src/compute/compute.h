@@ -156,8 +156,8 @@ int instance_set_state(struct store *s, const char *instance_id, const char *fro
  * transaction; 0, or -1 (logged; the caller's next pass tries again). */
 int instance_terminated(struct store *s, const char *instance_id, const char *owner_uin);
 
-/* metadata.c: one listener per VPC with instances on this host, inside the VPC's router
- * namespace; plan = the host's network plan (NULL stops every listener). */
+/* metadata.c: the built-in host's metadata listeners (src/host/metadata_listen.c) for plan's VPCs, answering
+ * in-process (NULL stops every listener); what a joined host's guests are answered goes over the channel. */
 void metadata_sync(json_t *plan);
 /* What another service answers under /latest/meta-data/yun/ (GET) and /latest/yun/ (POST, e.g. a
  * guest reporting readiness) for the instance the metadata service identified: an HTTP status,

@@ -28,6 +28,7 @@
 #include "compute/host_channel.h"
 #include "compute/states.h"
 #include "core/tls.h"
+#include "host/metadata_listen.h"
 #include "store/lease.h"
 
 #define MAX_CONNECTIONS 4096
@@ -277,6 +278,31 @@ static void session(struct conn *c, struct store *s, const char *host_id, json_t
             rc = host_heartbeat(s, host_id, now);
             if (rc == 1 && !(ans = heartbeat_answer(s, host_id, msg)))
                 rc = -1;
+        } else if (op && !strcmp(op, "metadata")) {
+            /* a guest of this host asks its metadata: the host names the listener's VPC and the
+             * connection's source; the instance must be one placed on this host */
+            rc = host_is_joined(s, host_id);
+            const char *vpc = json_string_value(json_object_get(msg, "VpcId")),
+                       *ip = json_string_value(json_object_get(msg, "Ip")),
+                       *method = json_string_value(json_object_get(msg, "Method")),
+                       *path = json_string_value(json_object_get(msg, "Path"));
+            if (rc == 1 && vpc && ip && method && path) {
+                struct md_reply r;
+                metadata_answer(s, host_id, vpc, ip, method, path, &r);
+                reply(c->ssl, json_pack("{s:b,s:i,s:I}", "ok", 1, "Status", (int)r.status, "Length",
+                                        (json_int_t)(r.body ? r.len : 0)));
+                int sent = r.body ? tls_write_all(c->ssl, r.body, r.len) : 0;
+                free(r.body);
+                if (sent != 0)
+                    break;
+                if (msg != first)
+                    json_decref(msg);
+                int n = tls_read_line(c->ssl, line, HOST_LINE_MAX);
+                msg = n >= 0 ? json_loads(line, 0, NULL) : NULL;
+                continue;
+            }
+            if (rc == 1)
+                ans = json_pack("{s:b,s:s}", "ok", 0, "error", "a metadata request names VpcId, Ip, Method and Path");
         } else if (op && !strcmp(op, "image")) {
             rc = host_is_joined(s, host_id);
             unsigned char *bytes = NULL;

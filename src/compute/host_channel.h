@@ -12,7 +12,9 @@
  * Messages on a host's session: hello {facts} once, then heartbeat {Have: the document version it
  * holds, Report} every HOST_HEARTBEAT_SECONDS, answered with {Version, Document} when its version is
  * not the one held; image {ImageId, Part, Offset} (on any session of the host) answers one chunk
- * of an image part an instance placed on the host runs: {Size, Length}, then Length raw bytes.
+ * of an image part an instance placed on the host runs: {Size, Length}, then Length raw bytes;
+ * metadata {VpcId, Ip, Method, Path} answers what a guest of the host asked its metadata listener:
+ * {Status, Length}, then the body's Length bytes.
  */
 #ifndef YUN_HOST_CHANNEL_H
 #define YUN_HOST_CHANNEL_H

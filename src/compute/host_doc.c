@@ -93,7 +93,8 @@ json_t *host_doc_build(struct store *s, const char *host_id, char version[HOST_D
         s,
         "SELECT i.instance_id, i.state, coalesce(i.stop_type, ''), coalesce(i.latest_op_request, ''), i.cpu,"
         " i.memory_gib, i.system_disk_size, i.mac, i.private_ip, i.owner_uin, i.subnet_id, i.image_id,"
-        " coalesce(m.kernel, ''), coalesce(m.initrd, ''), coalesce(m.disk, ''), coalesce(m.cmdline, '')"
+        " coalesce(m.kernel, ''), coalesce(m.initrd, ''), coalesce(m.disk, ''), coalesce(m.cmdline, ''),"
+        " coalesce(i.latest_op, '')"
         " FROM instances i LEFT JOIN images m ON m.image_id = i.image_id"
         " WHERE i.host_id = ? AND i.state NOT IN ('" INSTANCE_TERMINATED "', '" INSTANCE_TERMINATING "')"
         " ORDER BY i.instance_id",
@@ -124,6 +125,9 @@ json_t *host_doc_build(struct store *s, const char *host_id, char version[HOST_D
         snprintf(rows[n].owner, sizeof rows[n].owner, "%s", store_text(q, 9));
         snprintf(rows[n].subnet, sizeof rows[n].subnet, "%s", store_text(q, 10));
         snprintf(rows[n].cmdline, sizeof rows[n].cmdline, "%s", store_text(q, 15));
+        /* ResetInstance: the stop that comes first also removes the system disk; the start makes a new one */
+        if (!strcmp(store_text(q, 1), INSTANCE_STOPPING) && !strcmp(store_text(q, 16), "ResetInstance"))
+            json_object_set_new(rows[n].spec, "Reinstall", json_true());
         n++;
     }
     store_done(q);
@@ -161,6 +165,7 @@ static const struct report_rule {
     {INSTANCE_STARTING, "RUNNING", INSTANCE_RUNNING, "SUCCESS"},
     {INSTANCE_STARTING, "FAILED", INSTANCE_STOPPED, "FAILED"},
     {INSTANCE_STOPPING, "STOPPED", INSTANCE_STOPPED, "SUCCESS"},
+    {INSTANCE_STOPPING, "REINSTALLED", INSTANCE_STARTING, NULL}, /* ResetInstance: stopped, its disk gone */
     {INSTANCE_STOPPING, "FAILED", INSTANCE_RUNNING, "FAILED"},
     {INSTANCE_REBOOTING, "RUNNING", INSTANCE_RUNNING, "SUCCESS"},
     {INSTANCE_REBOOTING, "FAILED", INSTANCE_STOPPED, "FAILED"},

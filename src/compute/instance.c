@@ -806,10 +806,6 @@ static int reset_instance(struct api_ctx *ctx)
     json_t *keys = json_object_get(login, "KeyIds");
     if (keys && check_keys(ctx, keys))
         return -1;
-    if ((rc = host_is_joined_of_instance(ctx->store, id)) != 0)
-        return rc < 0 ? api_fail(ctx, E_INTERNAL_ERROR, "The instance's host could not be read.")
-                      : api_fail(ctx, E_UNSUPPORTED_OPERATION,
-                                 "The instance `%s` runs on a joined host, where a reinstall is not built yet.", id);
     json_t *one = json_pack("[s]", id);
     rc = transition(ctx, one, OP_RESET, INSTANCE_STOPPING, "ResetInstance", "HARD", NULL);
     json_decref(one);

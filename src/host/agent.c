@@ -32,7 +32,43 @@ struct paths {
     char key[1100], cert[1100], ca[1100], state[1100];
 };
 
-static int dial(const char *control, char *err, size_t errlen)
+/* --control is one HOST:PORT or several, comma-separated: the control-plane processes of a region (on
+ * one PostgreSQL store they share the CA and every host's document). A connection tries them in turn,
+ * from the one that answered last, so a host follows the region when one process dies. */
+#define MAX_CONTROLS 8
+static pthread_mutex_t control_mu = PTHREAD_MUTEX_INITIALIZER;
+static int control_last; /* index of the process that answered last, under control_mu */
+
+static int dial_one(const char *control, char *err, size_t errlen);
+
+static int dial(const char *controls, char *err, size_t errlen)
+{
+    char list[MAX_CONTROLS][256];
+    int n = 0;
+    for (const char *p = controls; *p && n < MAX_CONTROLS;) {
+        size_t len = strcspn(p, ",");
+        snprintf(list[n], sizeof list[n], "%.*s", (int)(len < 255 ? len : 255), p);
+        n += len > 0;
+        p += len + (p[len] == ',');
+    }
+    pthread_mutex_lock(&control_mu);
+    int first = n ? control_last % n : 0;
+    pthread_mutex_unlock(&control_mu);
+    for (int k = 0; k < n; k++) {
+        int i = (first + k) % n, fd = dial_one(list[i], err, errlen);
+        if (fd >= 0) {
+            pthread_mutex_lock(&control_mu);
+            control_last = i;
+            pthread_mutex_unlock(&control_mu);
+            return fd;
+        }
+    }
+    if (!n)
+        snprintf(err, errlen, "--control names no HOST:PORT");
+    return -1;
+}
+
+static int dial_one(const char *control, char *err, size_t errlen)
 {
     char host[256];
     snprintf(host, sizeof host, "%s", control);

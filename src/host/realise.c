@@ -25,6 +25,7 @@
 #include "core/tls.h"
 #include "host/agent.h"
 #include "host/hypervisor.h"
+#include "host/metadata_listen.h"
 #include "host/net.h"
 
 #define SOFT_STOP_MS 30000
@@ -57,7 +58,7 @@ static int id_ok(const char *s, const char *prefix)
 
 struct spec {
     const char *id, *state, *stop_type, *request, *mac, *tap, *image, *cmdline;
-    int cpu, memory_mib, disk_gib, has_kernel, has_initrd, has_disk;
+    int cpu, memory_mib, disk_gib, has_kernel, has_initrd, has_disk, reinstall;
     char run_dir[700], disk[720];
 };
 
@@ -76,6 +77,7 @@ static const char *spec_read(json_t *j, struct spec *sp)
     sp->has_kernel = json_is_true(json_object_get(parts, "kernel"));
     sp->has_initrd = json_is_true(json_object_get(parts, "initrd"));
     sp->has_disk = json_is_true(json_object_get(parts, "disk"));
+    sp->reinstall = json_is_true(json_object_get(j, "Reinstall"));
     json_int_t cpu = json_integer_value(json_object_get(j, "Cpu")),
                mem = json_integer_value(json_object_get(j, "MemoryMiB")),
                disk = json_integer_value(json_object_get(j, "DiskGiB"));
@@ -194,6 +196,45 @@ static int alive(const struct spec *sp)
     return st == HV_RUNNING || st == HV_PAUSED || st == HV_UNKNOWN;
 }
 
+/* What a guest asks its metadata listener, asked of the control plane (which knows the instance by
+ * this host's certificate, the VPC and the source address). */
+static pthread_mutex_t md_mu = PTHREAD_MUTEX_INITIALIZER;
+static SSL *md_ssl; /* one connection for the listeners, under md_mu */
+
+static void md_answer(const char *vpc_id, const char *ip, const char *method, const char *path, struct md_reply *r)
+{
+    memset(r, 0, sizeof *r);
+    char err[256] = "";
+    pthread_mutex_lock(&md_mu);
+    for (int attempt = 0; attempt < 2 && !r->body; attempt++) {
+        if (!md_ssl)
+            md_ssl = agent_connect(ctx, control, err, sizeof err);
+        json_t *ans = md_ssl ? agent_exchange(md_ssl, json_pack("{s:s,s:s,s:s,s:s,s:s}", "op", "metadata", "VpcId",
+                                                                vpc_id, "Ip", ip, "Method", method, "Path", path))
+                             : NULL;
+        json_int_t n = json_integer_value(json_object_get(ans, "Length"));
+        if (ans && json_is_true(json_object_get(ans, "ok")) && n >= 0 && n <= HOST_ANSWER_MAX &&
+            (r->body = malloc((size_t)n + 1)) && tls_read_all(md_ssl, r->body, (size_t)n) == 0) {
+            r->body[n] = 0;
+            r->len = (size_t)n;
+            r->status = (unsigned)json_integer_value(json_object_get(ans, "Status"));
+        } else { /* a lost connection: once more on a new one */
+            free(r->body);
+            r->body = NULL;
+            agent_close(md_ssl);
+            md_ssl = NULL;
+        }
+        json_decref(ans);
+    }
+    pthread_mutex_unlock(&md_mu);
+    if (!r->body) {
+        static const char busy[] = "the metadata service is unavailable\n";
+        r->body = strdup(busy);
+        r->len = r->body ? strlen(busy) : 0;
+        r->status = 503;
+    }
+}
+
 static int net_apply(json_t *plan, int force, char *err, size_t errlen)
 {
     json_object_set_new(plan, "Uplink", json_string(uplink));
@@ -207,6 +248,8 @@ static int net_apply(json_t *plan, int force, char *err, size_t errlen)
     applied_plan = rc == 0 ? text : NULL;
     if (rc != 0)
         free(text);
+    else
+        host_metadata_sync(plan, md_answer); /* a listener in each VPC's router namespace */
     return rc;
 }
 
@@ -277,6 +320,13 @@ static const char *act(const struct spec *sp, json_t *plan, char *detail, size_t
             return "FAILED";
         }
         hv_driver()->destroy(sp->run_dir, NULL, 0);
+        if (sp->reinstall) { /* ResetInstance: the next start makes a new system disk from the (new) image */
+            if (unlink(sp->disk) != 0 && errno != ENOENT) {
+                snprintf(detail, len, "cannot remove the system disk: %s", strerror(errno));
+                return "FAILED";
+            }
+            return "REINSTALLED";
+        }
         return "STOPPED";
     }
     if (!strcmp(st, "REBOOTING")) {

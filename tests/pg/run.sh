@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make test's PostgreSQL pass: one private PostgreSQL (tests/pg/pg-up.sh) for the whole run, the
 # store's unit test on it, then the SDK suite's core scenarios again with every daemon on a fresh
-# database there (YUN_TEST_STORE, see tests/sdk/lib/yund.js). Skipped, saying so, when Debian's
+# database there (YUN_TEST_STORE, see tests/sdk/lib/yund.js), and tests/pg/host_failover.sh. Skipped, saying so, when Debian's
 # postgresql is not installed. Env: YUN_BIN, UNIT (the test_store_pg binary), PG_SDK_TESTS (files).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -23,3 +23,5 @@ fi
 tests=${PG_SDK_TESTS:-tests/sdk/cam.test.js tests/sdk/vpc.test.js tests/sdk/pg_two_processes.test.js tests/sdk/pg_leader.test.js tests/sdk/pg_kill_batch.test.js tests/sdk/pg_retry.test.js tests/sdk/pg_rate.test.js tests/sdk/pg_market_lease.test.js tests/sdk/pg_migrate.test.js tests/sdk/object_clients.test.js tests/sdk/cvm_lifecycle.test.js tests/sdk/cvm_placement_groups.test.js}
 # shellcheck disable=SC2086
 node tests/run-sdk.js $tests
+# compute outlives a control-plane process: a joined host follows the survivor (about 40 s)
+[ -n "${PG_SDK_TESTS:-}" ] || bash tests/pg/host_failover.sh

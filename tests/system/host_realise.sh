@@ -10,67 +10,29 @@
 #      guests' NICs have MTU 1450 (VXLAN's overhead) and a full-size packet crosses; a placement group
 #      puts its two instances on the two hosts and refuses a third; gateway ARP stays on each host (A's
 #      gateway answers from host 1's router only, though host 2's holds the same address)
-#   3. what only the built-in host does yet is refused, changing nothing: console output, ResetInstance,
-#      AttachDisks (UnsupportedOperation)
+#   2a. B's metadata is served on host 2 through the channel (its key pair: SSH into B); host 2's certificate
+#      cannot read the metadata of A, an instance of host 1
+#   3. what only the built-in host does yet is refused, changing nothing: console output, AttachDisks
+#      (UnsupportedOperation)
 #   4. StopInstances: STOPPED, no QEMU left; StartInstances: RUNNING, booted again; RebootInstances (HARD):
-#      RUNNING, a new boot in the log
+#      RUNNING, a new boot in the log; ResetInstance: RUNNING on a new system disk (its boot count starts over)
 #   5. its QEMU killed on host 2: STOPPED with the reason, by host 2's report
 #   6. TerminateInstances: TERMINATED once host 2 no longer has it (its directory gone), address released,
 #      and host 1's plan drops it from its remotes
 #   7. host 2 killed with an instance on it: host 2 DOWN and the instance's HostStatus DOWN within the heartbeat
 #      window; A on host 1 undisturbed
 # Needs root, unshare, nsenter, iproute2, python3.
-set -euo pipefail
 cd "$(dirname "$0")/../.."
-YUN=${YUN_BIN:-$PWD/build/yun}
-if [ -z "${YUNTEST_IN_NS:-}" ]; then
-  [ "$(id -u)" -eq 0 ] || { echo "host_realise: needs root"; exit 1; }
-  exec unshare --net --mount --propagation private -- env YUNTEST_IN_NS=1 YUN_BIN="$YUN" sh -c '
-    ip link set lo up
-    ip link add yun-up0 type veth peer name yun-up1 && ip link set yun-up1 up && ip link set yun-up0 up
-    ip addr add 192.0.2.2/24 dev yun-up0 && ip route add default via 192.0.2.1
-    mount -t sysfs sysfs /sys 2>/dev/null || true
-    mkdir -p /run/netns && mount -t tmpfs tmpfs /run/netns
-    exec bash "$0"' "$0"
-fi
-
-WORK=$(mktemp -d /tmp/yuntest-realise.XXXXXX)
-CP=$WORK/cp H2=$WORK/h2
-H2PID=
-cleanup() {
-  set +e
-  [ -n "${YUND:-}" ] && { kill "$YUND" 2>/dev/null; wait "$YUND" 2>/dev/null; }
-  [ -n "$H2PID" ] && { kill -9 "$H2PID" 2>/dev/null; wait "$H2PID" 2>/dev/null; }
-  pkill -9 -f "$WORK/" 2>/dev/null # QEMUs of either host
-  sleep 0.3
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*"
-  for f in "$WORK"/*.log; do echo "--- $f"; grep -v "\"service\":\"api\"" "$f" | tail -25; done
-  exit 1
-}
-pass() { echo "ok: $*"; }
-api() { "$YUN" "$@" --data "$CP"; }
-field() { python3 -c 'import json,sys; d=json.load(sys.stdin)
-for k in sys.argv[1].split("."): d = d[int(k)] if k.isdigit() else d[k]
-print(d)' "$1"; }
-inst() { api cvm DescribeInstances --InstanceIds "[\"$ID\"]" | field "InstanceSet.0.$1"; }
-wait_state() { # wait_state STATE SECONDS
-  for _ in $(seq $(($2 * 10))); do [ "$(inst InstanceState)" = "$1" ] && return 0; sleep 0.1; done
-  fail "$ID is $(inst InstanceState), not $1, after $2 s"
-}
-h2() { nsenter -t "$H2PID" -n -m -- "$@"; } # a command on host 2 (its network and its /run/netns)
+NAME=realise
+source tests/lib/hosts.sh
+H2=$WORK/h2
+h2() { on_host 2 "$@"; }
 qemu_of() { pgrep -f -- "$1/instances/$ID" >/dev/null; }
-has() { local out; out=$("${@:2}" 2>&1) || true; grep -q -- "$1" <<<"$out"; } # has PATTERN CMD...: read whole, then grep
 ready_count() { grep -c YUN-READY "$H2/instances/$ID/serial.log" 2>/dev/null || true; }
 
 echo '{"host_listen": "10.77.0.1:9510"}' >"$WORK/cp.json"
-ip link add u-cp type veth peer name u-h2
-ip addr add 10.77.0.1/24 dev u-cp && ip link set u-cp up
 "$YUN" up --data "$CP" --config "$WORK/cp.json" --listen 127.0.0.1:9600 >"$WORK/yund.log" 2>&1 &
-YUND=$!
+PROCS+=($!)
 for _ in $(seq 300); do grep -q "yun is running" "$WORK/yund.log" && break; sleep 0.1; done
 grep -q "yun is running" "$WORK/yund.log" || fail "yund did not start"
 TOKEN=$("$YUN" admin hosts --data "$CP" token 2>/dev/null)
@@ -96,21 +58,9 @@ ssh_a() { ip netns exec "$NS" ssh -i "$WORK/key" -o StrictHostKeyChecking=no -o 
 for _ in $(seq 60); do ssh_a true 2>/dev/null && break; sleep 1; done
 ssh_a true || fail "no SSH to guest A ($IPA) on host 1"
 
-# host 2: its own network namespace (the underlay link and a default route), mount namespace (its /run/netns)
-unshare --net --mount --propagation private -- sh -c '
-  mount -t sysfs sysfs /sys 2>/dev/null || true
-  mkdir -p /run/netns && mount -t tmpfs tmpfs /run/netns
-  ip link set lo up
-  for _ in $(seq 100); do ip link show u-h2 >/dev/null 2>&1 && break; sleep 0.05; done
-  ip addr add 10.77.0.2/24 dev u-h2 && ip link set u-h2 up && ip route add default via 10.77.0.1
-  exec "$0" host join --control 10.77.0.1:9510 --token "$1" --data "$2"' "$YUN" "$TOKEN" "$H2" >"$WORK/h2.log" 2>&1 &
-H2PID=$!
-for _ in $(seq 100); do [ "$(readlink /proc/$H2PID/ns/net)" != "$(readlink /proc/self/ns/net)" ] && break; sleep 0.02; done
-ip link set u-h2 netns "$H2PID"
-for _ in $(seq 100); do grep -q '"State": "UP"' "$WORK/h2.log" && break; sleep 0.1; done
-grep -q '"State": "UP"' "$WORK/h2.log" || fail "host 2 did not join"
-HID=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["HostId"])' "$H2/host.json")
-has "\"HostId\": *\"$HID\".*\"Realises\": *\"instances\"" "$YUN" admin hosts --data "$CP" ||
+host_start 2 "$TOKEN" 10.77.0.1:9510
+HID2=${HID[2]} H2PID=${HPID[2]}
+has "\"HostId\": *\"$HID2\".*\"Realises\": *\"instances\"" "$YUN" admin hosts --data "$CP" ||
   fail "host 2 does not realise instances: $("$YUN" admin hosts --data "$CP")"
 
 # ---- 1. an instance on host 2 ----
@@ -120,7 +70,7 @@ wait_state RUNNING 60
 T1=$(date +%s.%N)
 for _ in $(seq 300); do [ "$(ready_count)" -ge 1 ] && break; sleep 0.1; done
 [ "$(ready_count)" -ge 1 ] || fail "the guest on host 2 did not boot"
-[ "$(sqlite3 "$CP/yun.db" "SELECT host_id FROM instances WHERE instance_id = '$ID'")" = "$HID" ] || fail "not placed on $HID"
+[ "$(sqlite3 "$CP/yun.db" "SELECT host_id FROM instances WHERE instance_id = '$ID'")" = "$HID2" ] || fail "not placed on $HID2"
 qemu_of "$H2" || fail "no QEMU of $ID on host 2"
 ! qemu_of "$CP" || fail "a QEMU of $ID on the control plane's host"
 for part in kernel initrd disk; do
@@ -154,6 +104,21 @@ SEEN=$(echo "$ARP" | grep -io '\[[0-9a-f:]*\]' | tr -d '[]' | tr A-F a-f | sort 
 [ "$SEEN" = "$ROUTER1 " ] || fail "A's gateway $GW answered from [$SEEN], not only host 1's router ($ROUTER1): $ARP"
 pass "one VPC on two hosts: FDB entries both ways, A pings B and reads its SSH banner over TCP, MTU 1450, its gateway only its own host's router"
 
+# ---- 2a. metadata on host 2: B got its key pair from it; a host cannot read another host's instance ----
+ssh_b() { h2 ip netns exec "$NS" ssh -i "$WORK/key" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+  -o BatchMode=yes -o ConnectTimeout=5 -o LogLevel=ERROR "root@$IP" "$@"; }
+for _ in $(seq 60); do ssh_b true 2>/dev/null && break; sleep 1; done
+ssh_b true || fail "no SSH to B ($IP) on host 2 with the key pair its metadata serves"
+[ "$(ssh_b wget -q -O - http://169.254.169.254/latest/meta-data/instance-id)" = "$ID" ] || fail "B's metadata instance-id"
+ask() { # ask IP: host 2's own certificate asks the control plane for the metadata of the instance at IP
+  printf '{"op":"metadata","VpcId":"%s","Ip":"%s","Method":"GET","Path":"/latest/meta-data/instance-id"}\n' "$VPC" "$1" |
+    h2 timeout 5 openssl s_client -quiet -connect 10.77.0.1:9510 -cert "$H2/host.crt" -key "$H2/host.key" \
+      -CAfile "$H2/ca.crt" 2>/dev/null | head -c 300 || true
+}
+[[ "$(ask "$IP")" == *'"Status":200'*"$ID"* ]] || fail "host 2 cannot ask for its own instance's metadata: $(ask "$IP")"
+[[ "$(ask "$IPA")" == *'"Status":403'* ]] || fail "host 2 read the metadata of A on host 1: $(ask "$IPA")"
+pass "metadata on host 2 (B's key pair, instance-id) through the channel; host 2 is refused A's"
+
 # ---- 2b. a placement group across the two hosts ----
 PS=$(api cvm CreateDisasterRecoverGroup --Name spread --Type HOST | field DisasterRecoverGroupId)
 G=$(api cvm RunInstances --Placement.Zone ap-local-1 --ImageId "$IMG" --InstanceType S5.SMALL1 --InstanceCount 2 \
@@ -168,17 +133,15 @@ api cvm TerminateInstances --InstanceIds "$(python3 -c 'import json,sys; print(j
 pass "a placement group puts its two instances on the two hosts; a third is refused"
 
 # ---- 3. refused for a joined host's instance ----
-for call in "cvm GetInstanceConsoleOutput --InstanceId $ID" "cvm ResetInstance --InstanceId $ID --ImageId $IMG"; do
-  OUT=$(api $call 2>&1 || true)
-  echo "$OUT" | grep -q UnsupportedOperation || fail "$call: $OUT"
-done
+OUT=$(api cvm GetInstanceConsoleOutput --InstanceId "$ID" 2>&1 || true)
+echo "$OUT" | grep -q UnsupportedOperation || fail "GetInstanceConsoleOutput: $OUT"
 DISK=$(api cbs CreateDisks --Placement.Zone ap-local-1 --DiskType CLOUD_PREMIUM --DiskSize 10 --DiskChargeType POSTPAID_BY_HOUR | field DiskIdSet.0)
 for _ in $(seq 100); do [ "$(api cbs DescribeDisks --DiskIds "[\"$DISK\"]" | field DiskSet.0.DiskState)" = UNATTACHED ] && break; sleep 0.1; done
 OUT=$(api cbs AttachDisks --DiskIds "[\"$DISK\"]" --InstanceId "$ID" 2>&1 || true)
 echo "$OUT" | grep -q UnsupportedOperation || fail "AttachDisks: $OUT"
 [ "$(api cbs DescribeDisks --DiskIds "[\"$DISK\"]" | field DiskSet.0.DiskState)" = UNATTACHED ] || fail "the disk changed"
 [ "$(inst InstanceState)" = RUNNING ] || fail "the instance changed"
-pass "console output, ResetInstance, AttachDisks refused (UnsupportedOperation); nothing changed"
+pass "console output, AttachDisks refused (UnsupportedOperation); nothing changed"
 
 # ---- 4. stop, start, reboot ----
 api cvm StopInstances --InstanceIds "[\"$ID\"]" --StopType HARD >/dev/null
@@ -195,7 +158,15 @@ for _ in $(seq 300); do [ "$(ready_count)" -ge 2 ] && break; sleep 0.1; done
 [ "$(ready_count)" -ge 2 ] || fail "no second boot after the reboot ($(ready_count))"
 [ "$(inst LatestOperation)" = RebootInstances ] && [ "$(inst LatestOperationState)" = SUCCESS ] ||
   fail "LatestOperation $(inst LatestOperation) $(inst LatestOperationState)"
-pass "stop (no QEMU left), start (booted), reboot (booted again, SUCCESS) on host 2"
+boots() { grep -o 'YUN-DISK boot-count=[0-9]*' "$H2/instances/$ID/serial.log" | tail -1 | cut -d= -f2; }
+[ "$(boots)" -ge 3 ] || fail "the system disk counted $(boots) boots after launch, start and reboot"
+api cvm ResetInstance --InstanceId "$ID" --ImageId "$IMG" >/dev/null
+for _ in $(seq 100); do [ "$(inst LatestOperationState)" = SUCCESS ] && [ "$(inst InstanceState)" = RUNNING ] && break; sleep 0.2; done
+[ "$(inst LatestOperation)" = ResetInstance ] && [ "$(inst LatestOperationState)" = SUCCESS ] ||
+  fail "ResetInstance: $(inst InstanceState) $(inst LatestOperationState)"
+for _ in $(seq 300); do [ "$(boots)" = 1 ] && grep -q YUN-READY "$H2/instances/$ID/serial.log" && break; sleep 0.1; done
+[ "$(boots)" = 1 ] || fail "ResetInstance kept the old system disk (boot count $(boots))"
+pass "stop (no QEMU left), start (booted), reboot (booted again, SUCCESS), ResetInstance (a new system disk) on host 2"
 
 # ---- 5. its QEMU dies ----
 pkill -9 -f -- "$H2/instances/$ID"
@@ -218,14 +189,13 @@ pass "TerminateInstances: TERMINATED once host 2 removed it; host 1 forgot it"
 ID=$(run)
 wait_state RUNNING 60
 [ "$(inst HostStatus)" = UP ] || fail "HostStatus $(inst HostStatus) on a live host"
-kill -9 "$H2PID"
-wait "$H2PID" 2>/dev/null || true
+{ kill -9 "$H2PID" && wait "$H2PID"; } 2>/dev/null || true
 pkill -9 -f -- "$H2/instances/" || true # its guests go with it: the namespace is torn down
 T0=$(date +%s.%N)
 for _ in $(seq 150); do [ "$(inst HostStatus)" = DOWN ] && break; sleep 0.1; done
 T1=$(date +%s.%N)
 [ "$(inst HostStatus)" = DOWN ] || fail "an instance of a dead host is not reported DOWN"
-has "\"HostId\": *\"$HID\".*\"State\": *\"DOWN\"" "$YUN" admin hosts --data "$CP" || fail "host 2 not DOWN"
+has "\"HostId\": *\"$HID2\".*\"State\": *\"DOWN\"" "$YUN" admin hosts --data "$CP" || fail "host 2 not DOWN"
 [ "$(ID=$A inst HostStatus)" = UP ] && [ "$(ID=$A inst InstanceState)" = RUNNING ] || fail "A was disturbed"
 ssh_a true || fail "A is unreachable after host 2 died"
 pass "host 2 killed: DOWN and its instance reported so after $(python3 -c "print(round($T1 - $T0, 1))") s; A on host 1 undisturbed"
