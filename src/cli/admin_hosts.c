@@ -7,6 +7,7 @@
  *   yun admin hosts --data DIR sellable HOST --shared      back to the shared pool
  *   yun admin hosts --data DIR assign HOST --cluster ID    into a dedicated cluster (its owner's only)
  *   yun admin hosts --data DIR assign HOST --shared        out of its cluster
+ *   yun admin hosts --data DIR drain HOST                   no new instances there; its RUNNING ones migrate live
  * A host holding instances does not change pool, nor does a host allocated to an account. Each
  * change, each refusal and each token issued is one audit record (source "yun admin").
  */
@@ -219,5 +220,52 @@ int cli_admin_hosts_pool(int argc, char **argv)
            : sellable ? HOST_POOL_DEDICATED_NAME
                       : HOST_POOL_CLUSTER_NAME,
            cluster ? ", \"DedicatedClusterId\": \"" : "", cluster ? cluster : "", cluster ? "\"" : "");
+    return 0;
+}
+
+/* Draining: the host takes no new instances, and each of its RUNNING instances starts migrating live to another
+ * host of its pool and zone with room (compute/migration.c); what started and what could not, one line each. */
+int cli_admin_hosts_drain(int argc, char **argv)
+{
+    const char *host = NULL;
+    for (int i = 0; i + 1 < argc; i++)
+        if (!strcmp(argv[i], "drain"))
+            host = argv[i + 1];
+    if (!host || host[0] == '-') {
+        fprintf(stderr, "usage: yun admin hosts --data DIR drain HOST\n");
+        return 2;
+    }
+    struct config cfg;
+    struct store *s;
+    if (cli_open_data(argc, argv, &cfg, &s) != 0)
+        return 1;
+    char err[400] = "", rid[37], resource[200];
+    random_uuid(rid);
+    snprintf(resource, sizeof resource, "qcs::cvm:%s::host/%s", cfg.region, host);
+    json_t *started = json_array(), *refused = json_array();
+    int rc = store_begin(s) == STORE_OK ? migration_drain(s, host, rid, started, refused, err, sizeof err) : -1;
+    if (rc == 0)
+        rc = audit_write(s, &(struct audit_entry){"", "", "yun admin", "cvm", "DrainHost", resource, "Success", rid}) ==
+                         0 &&
+                     store_commit(s) == STORE_OK
+                 ? 0
+                 : -1;
+    if (rc != 0 && store_in_transaction(s)) {
+        store_rollback(s);
+        audit_write(s, &(struct audit_entry){"", "", "yun admin", "cvm", "DrainHost", resource, "FailedOperation", rid});
+    }
+    store_close(s);
+    if (rc != 0) {
+        fprintf(stderr, "yun admin hosts drain: %s\n", err[0] ? err : "the change could not be stored");
+        json_decref(started);
+        json_decref(refused);
+        return 1;
+    }
+    json_t *out = json_pack("{s:s,s:b,s:o,s:o}", "HostId", host, "Draining", 1, "Migrating", started, "NotMigrating",
+                            refused);
+    char *line = json_dumps(out, JSON_COMPACT);
+    printf("%s\n", line ? line : "");
+    free(line);
+    json_decref(out);
     return 0;
 }

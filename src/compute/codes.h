@@ -5,6 +5,7 @@
 #ifndef YUN_COMPUTE_CODES_H
 #define YUN_COMPUTE_CODES_H
 
+#define E_FAILED_OPERATION                                   "FailedOperation"
 #define E_INVALID_ACCOUNT_INSUFFICIENT_BALANCE               "InvalidAccount.InsufficientBalance"
 #define E_INVALID_IMAGE_ID_NOT_FOUND                         "InvalidImageId.NotFound"
 #define E_INVALID_IMAGE_STATE                                "InvalidImageState"
@@ -21,6 +22,7 @@
 #define E_INVALID_PUBLIC_KEY_MALFORMED                       "InvalidPublicKey.Malformed"
 #define E_INVALID_ZONE_MISMATCH_REGION                       "InvalidZone.MismatchRegion"
 #define E_LIMIT_EXCEEDED_INSTANCE_QUOTA                      "LimitExceeded.InstanceQuota"
+#define E_RESOURCE_UNAVAILABLE                               "ResourceUnavailable"
 #define E_RESOURCE_INSUFFICIENT_SPECIFIED_INSTANCE_TYPE      "ResourceInsufficient.SpecifiedInstanceType"
 #define E_UNSUPPORTED_OPERATION_INSTANCE_STATE               "UnsupportedOperation.InstanceState"
 #define E_UNSUPPORTED_OPERATION_INSTANCE_STATE_LAUNCH_FAILED "UnsupportedOperation.InstanceStateLaunchFailed"
