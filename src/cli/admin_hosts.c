@@ -252,7 +252,8 @@ int cli_admin_hosts_drain(int argc, char **argv)
                  : -1;
     if (rc != 0 && store_in_transaction(s)) {
         store_rollback(s);
-        audit_write(s, &(struct audit_entry){"", "", "yun admin", "cvm", "DrainHost", resource, "FailedOperation", rid});
+        audit_write(s,
+                    &(struct audit_entry){"", "", "yun admin", "cvm", "DrainHost", resource, "FailedOperation", rid});
     }
     store_close(s);
     if (rc != 0) {
@@ -261,8 +262,8 @@ int cli_admin_hosts_drain(int argc, char **argv)
         json_decref(refused);
         return 1;
     }
-    json_t *out = json_pack("{s:s,s:b,s:o,s:o}", "HostId", host, "Draining", 1, "Migrating", started, "NotMigrating",
-                            refused);
+    json_t *out =
+        json_pack("{s:s,s:b,s:o,s:o}", "HostId", host, "Draining", 1, "Migrating", started, "NotMigrating", refused);
     char *line = json_dumps(out, JSON_COMPACT);
     printf("%s\n", line ? line : "");
     free(line);

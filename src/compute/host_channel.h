@@ -24,18 +24,18 @@
 #include "core/core.h"
 #include "store/store.h"
 
-#define HOST_HEARTBEAT_SECONDS 2         /* a joined host sends one this often */
-#define HOST_DOWN_SECONDS      10        /* and is down when none came for this long */
-#define JOIN_TOKEN_TTL_DEFAULT 3600      /* seconds */
-#define HOST_LINE_MAX          65536     /* bytes of one message a host sends */
-#define HOST_ANSWER_MAX        (4 << 20) /* bytes of one answer the control plane sends (a document, an image chunk) */
-#define HOST_IMAGE_CHUNK       (4 << 20) /* bytes of an image part per answer (raw, after its line) */
-#define HOST_DOC_VERSION_LEN   17        /* hex characters of a document's version, and the NUL */
-#define HOST_DOC_MAX_INSTANCES 128       /* instances one host's document names */
-#define JOIN_TOKEN_MAX         200       /* characters of a token's text */
-#define HOST_MIGRATE_PORT_FIRST 7800     /* a migration target's NBD port and the stream's (the next) are a pair */
-#define HOST_MIGRATE_PAIRS      50       /* from here: 7800-7899, closed on every host but to a move's source */
-#define HOST_MIGRATE_SECONDS    300      /* a migration not done by then is abandoned */
+#define HOST_HEARTBEAT_SECONDS  2         /* a joined host sends one this often */
+#define HOST_DOWN_SECONDS       10        /* and is down when none came for this long */
+#define JOIN_TOKEN_TTL_DEFAULT  3600      /* seconds */
+#define HOST_LINE_MAX           65536     /* bytes of one message a host sends */
+#define HOST_ANSWER_MAX         (4 << 20) /* bytes of one answer the control plane sends (a document, an image chunk) */
+#define HOST_IMAGE_CHUNK        (4 << 20) /* bytes of an image part per answer (raw, after its line) */
+#define HOST_DOC_VERSION_LEN    17        /* hex characters of a document's version, and the NUL */
+#define HOST_DOC_MAX_INSTANCES  128       /* instances one host's document names */
+#define JOIN_TOKEN_MAX          200       /* characters of a token's text */
+#define HOST_MIGRATE_PORT_FIRST 7800      /* a migration target's NBD port and the stream's (the next) are a pair */
+#define HOST_MIGRATE_PAIRS      50        /* from here: 7800-7899, closed on every host but to a move's source */
+#define HOST_MIGRATE_SECONDS    300       /* a migration not done by then is abandoned */
 
 /* join_token.c */
 struct join_token {
@@ -103,8 +103,8 @@ int host_doc_image_part(struct store *s, const char *host_id, const char *image_
 /* migration.c: moves of running instances between joined hosts, through the documents (see the file) */
 /* Records the move of instance_id to want (NULL or "": the host of its pool and zone with the most room, not
  * draining, up), in the caller's transaction; 0 (target set), or -1 with a Tencent code and message. */
-int migration_start(struct store *s, const char *instance_id, const char *want, const char *request_id,
-                    char target[40], const char **code, char *msg, size_t len);
+int migration_start(struct store *s, const char *instance_id, const char *want, const char *request_id, char target[40],
+                    const char **code, char *msg, size_t len);
 /* The target's report: it waits on nbd_port (1 moved on, 0 not the move recorded, -1 error). */
 int migration_ready(struct store *s, const char *instance_id, const char *target, int nbd_port);
 /* The source's report that the guest moved: host_id becomes the target; 1, 0, -1. */

@@ -158,19 +158,20 @@ json_t *host_doc_build(struct store *s, const char *host_id, char version[HOST_D
         /* a move: the target sees the instance arriving, the source (once the target is ready) where to send it */
         int incoming = strcmp(store_text(q, 16), host_id) != 0;
         json_int_t port = (json_int_t)store_int(q, 18);
-        rows[n].spec = json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:s,s:s,s:{s:s,s:o}}", "InstanceId", store_text(q, 0),
-                                 "State", incoming ? INSTANCE_MIGRATING_IN : store_text(q, 1), "StopType", store_text(q, 2), "Request", store_text(q, 3),
-                                 "Cpu", (json_int_t)store_int(q, 4), "MemoryMiB", (json_int_t)store_int(q, 5) * 1024,
-                                 "DiskGiB", (json_int_t)store_int(q, 6), "Mac", store_text(q, 7), "Tap", tap, "Image",
-                                 "ImageId", store_text(q, 11), "Parts", parts);
+        rows[n].spec =
+            json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:s,s:s,s:{s:s,s:o}}", "InstanceId", store_text(q, 0), "State",
+                      incoming ? INSTANCE_MIGRATING_IN : store_text(q, 1), "StopType", store_text(q, 2), "Request",
+                      store_text(q, 3), "Cpu", (json_int_t)store_int(q, 4), "MemoryMiB",
+                      (json_int_t)store_int(q, 5) * 1024, "DiskGiB", (json_int_t)store_int(q, 6), "Mac",
+                      store_text(q, 7), "Tap", tap, "Image", "ImageId", store_text(q, 11), "Parts", parts);
         if (incoming)
             json_object_set_new(rows[n].spec, "Incoming",
                                 json_pack("{s:s,s:s,s:I,s:I}", "From", store_text(q, 19), "Listen", store_text(q, 20),
                                           "NbdPort", port, "MigratePort", port + 1));
         else if (!strcmp(store_text(q, 17), "READY") && !strcmp(store_text(q, 1), INSTANCE_RUNNING))
-            json_object_set_new(rows[n].spec, "Migrate",
-                                json_pack("{s:s,s:I,s:I}", "To", store_text(q, 20), "NbdPort", port, "MigratePort",
-                                          port + 1));
+            json_object_set_new(
+                rows[n].spec, "Migrate",
+                json_pack("{s:s,s:I,s:I}", "To", store_text(q, 20), "NbdPort", port, "MigratePort", port + 1));
         snprintf(rows[n].ip, sizeof rows[n].ip, "%s", store_text(q, 8));
         snprintf(rows[n].owner, sizeof rows[n].owner, "%s", store_text(q, 9));
         snprintf(rows[n].subnet, sizeof rows[n].subnet, "%s", store_text(q, 10));
@@ -245,11 +246,11 @@ static const struct report_rule {
  * request, if it is on host_id or moving there: 1, 0 not there, -1 error. */
 static int current(struct store *s, const char *host_id, const char *id, char state[24], char request[64])
 {
-    struct store_stmt *q = store_query(s,
-                                       "SELECT state, coalesce(latest_op_request, ''), host_id FROM instances"
-                                       " WHERE instance_id = ? AND (host_id = ? OR (migrate_to = ? AND state = '" INSTANCE_RUNNING
-                                       "'))",
-                                       "sss", id, host_id, host_id);
+    struct store_stmt *q =
+        store_query(s,
+                    "SELECT state, coalesce(latest_op_request, ''), host_id FROM instances"
+                    " WHERE instance_id = ? AND (host_id = ? OR (migrate_to = ? AND state = '" INSTANCE_RUNNING "'))",
+                    "sss", id, host_id, host_id);
     int rc = q ? store_step(q) : -1;
     if (rc == 1) {
         snprintf(state, 24, "%s", strcmp(store_text(q, 2), host_id) ? INSTANCE_MIGRATING_IN : store_text(q, 0));

@@ -34,7 +34,7 @@ int host_pool_migrate(struct store *s, char *err, size_t errlen)
     "(SELECT coalesce(sum(cpu), 0) FROM instances i WHERE (i.host_id = h.host_id OR i.migrate_to = h.host_id) AND "    \
     "" INSTANCE_HOLDS_RESOURCES("i.state") ")"
 #define USED_MIB                                                                                                       \
-    "(SELECT coalesce(sum(memory_gib), 0) * 1024 FROM instances i WHERE (i.host_id = h.host_id OR i.migrate_to = "      \
+    "(SELECT coalesce(sum(memory_gib), 0) * 1024 FROM instances i WHERE (i.host_id = h.host_id OR i.migrate_to = "     \
     "h.host_id) AND "                                                                                                  \
     "" INSTANCE_HOLDS_RESOURCES("i.state") ")"
 

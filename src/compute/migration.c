@@ -73,16 +73,15 @@ static int free_port(struct store *s, const char *target)
     return 0;
 }
 
-static int fail(const char **code, char *msg, size_t len, const char *c, const char *fmt, const char *a,
-                const char *b)
+static int fail(const char **code, char *msg, size_t len, const char *c, const char *fmt, const char *a, const char *b)
 {
     *code = c;
     snprintf(msg, len, fmt, a, b);
     return -1;
 }
 
-int migration_start(struct store *s, const char *instance_id, const char *want, const char *request_id,
-                    char target[40], const char **code, char *msg, size_t len)
+int migration_start(struct store *s, const char *instance_id, const char *want, const char *request_id, char target[40],
+                    const char **code, char *msg, size_t len)
 {
     struct store_stmt *q = store_query(s,
                                        "SELECT state, host_id, migrate_to, cpu, memory_gib, zone FROM instances"
@@ -110,8 +109,8 @@ int migration_start(struct store *s, const char *instance_id, const char *want, 
         return fail(code, msg, len, E_UNSUPPORTED_OPERATION_INSTANCE_STATE,
                     "Only a RUNNING instance migrates live; %s is %s.", instance_id, state);
     if (moving[0])
-        return fail(code, msg, len, E_UNSUPPORTED_OPERATION, "The instance %s is already migrating to %s.",
-                    instance_id, moving);
+        return fail(code, msg, len, E_UNSUPPORTED_OPERATION, "The instance %s is already migrating to %s.", instance_id,
+                    moving);
     struct host_row src, dst;
     if (host_row(s, source, &src) != 1)
         return fail(code, msg, len, E_INTERNAL_ERROR, "The host %s of %s is unavailable.", source, instance_id);
@@ -157,16 +156,16 @@ int migration_start(struct store *s, const char *instance_id, const char *want, 
         fit[nfit++] = hosts[i];
     }
     const char *ids[1] = {src.pool_id};
-    struct placement p = {zone,         cpu, mib, host_pool_parse(src.pool), src.pool_owner, ids, src.pool_id[0] ? 1 : 0,
+    struct placement p = {zone,    cpu, mib, host_pool_parse(src.pool), src.pool_owner, ids, src.pool_id[0] ? 1 : 0,
                           "spread"};
     int best = scheduler_place(fit, nfit, &p);
     if (best < 0) {
         char what[64];
         snprintf(what, sizeof what, "%d vCPUs and %lld MiB", cpu, (long long)mib);
-        return want && *want ? fail(code, msg, len, E_RESOURCE_INSUFFICIENT, "The host %s has no room for %s.", want,
-                                    what)
-                             : fail(code, msg, len, E_RESOURCE_INSUFFICIENT,
-                                    "No other host of the instance's pool in %s has room for %s.", zone, what);
+        return want && *want
+                   ? fail(code, msg, len, E_RESOURCE_INSUFFICIENT, "The host %s has no room for %s.", want, what)
+                   : fail(code, msg, len, E_RESOURCE_INSUFFICIENT,
+                          "No other host of the instance's pool in %s has room for %s.", zone, what);
     }
     snprintf(target, 40, "%s", fit[best].host_id);
     int port = free_port(s, target);
@@ -266,10 +265,11 @@ int migration_drain(struct store *s, const char *host_id, const char *request_id
         snprintf(err, errlen, "the host could not be updated: %s", store_errmsg(s));
         return -1;
     }
-    struct store_stmt *q = store_query(s,
-                                       "SELECT instance_id FROM instances WHERE host_id = ? AND state = '" INSTANCE_RUNNING
-                                       "' AND migrate_to = '' ORDER BY instance_id",
-                                       "s", host_id);
+    struct store_stmt *q =
+        store_query(s,
+                    "SELECT instance_id FROM instances WHERE host_id = ? AND state = '" INSTANCE_RUNNING
+                    "' AND migrate_to = '' ORDER BY instance_id",
+                    "s", host_id);
     char ids[HOST_DOC_MAX_INSTANCES][24];
     int n = 0;
     while (q && n < HOST_DOC_MAX_INSTANCES && (rc = store_step(q)) == 1)
@@ -283,11 +283,11 @@ int migration_drain(struct store *s, const char *host_id, const char *request_id
         char target[40], msg[300];
         const char *code = NULL;
         if (migration_start(s, ids[i], NULL, request_id, target, &code, msg, sizeof msg) == 0)
-            json_array_append_new(started, json_pack("{s:s,s:s,s:s}", "InstanceId", ids[i], "From", host_id, "To",
-                                                     target));
+            json_array_append_new(started,
+                                  json_pack("{s:s,s:s,s:s}", "InstanceId", ids[i], "From", host_id, "To", target));
         else
-            json_array_append_new(refused, json_pack("{s:s,s:s,s:s}", "InstanceId", ids[i], "Code", code, "Message",
-                                                     msg));
+            json_array_append_new(refused,
+                                  json_pack("{s:s,s:s,s:s}", "InstanceId", ids[i], "Code", code, "Message", msg));
     }
     return 0;
 }

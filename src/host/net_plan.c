@@ -22,8 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/core.h"
 #include "compute/host_channel.h"
+#include "core/core.h"
 #include "host/net_int.h"
 
 const char *net_jstr(json_t *o, const char *k)

@@ -1011,9 +1011,9 @@ static int qemu_backup_cancel(const char *run_dir, const char *job_id, char *err
 
 /* ---- live migration without shared storage (hypervisor.h) ---- */
 
-#define MIGRATE_EXPORT "sys"        /* the target's NBD export of its system disk */
-#define MIGRATE_NODE   "migtarget"  /* the source's NBD client node of that export */
-#define MIGRATE_JOB    "migmirror"  /* the source's mirror job into it */
+#define MIGRATE_EXPORT "sys"       /* the target's NBD export of its system disk */
+#define MIGRATE_NODE   "migtarget" /* the source's NBD client node of that export */
+#define MIGRATE_JOB    "migmirror" /* the source's mirror job into it */
 
 /* a dotted IPv4 address and a port, re-formatted: nothing else reaches a QMP argument */
 static int inet_ok(const char *addr, int port, char out[16])

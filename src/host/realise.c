@@ -471,8 +471,8 @@ static const struct {
     const char *state;
     const char *(*act)(const struct spec *sp, json_t *plan, char *detail, size_t len);
 } acts[] = {
-    {"PENDING", act_boot},     {"STARTING", act_boot},         {"STOPPING", act_stop},
-    {"REBOOTING", act_reboot}, {"RUNNING", act_running},       {"MIGRATING_IN", act_incoming},
+    {"PENDING", act_boot},     {"STARTING", act_boot},   {"STOPPING", act_stop},
+    {"REBOOTING", act_reboot}, {"RUNNING", act_running}, {"MIGRATING_IN", act_incoming},
 };
 
 static const char *act(const struct spec *sp, json_t *plan, char *detail, size_t len)

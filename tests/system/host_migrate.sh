@@ -1,0 +1,202 @@
+#!/usr/bin/env bash
+# Live migration between two joined hosts without shared storage, and draining a host (src/compute/migration.c,
+# src/host/realise.c, the QEMU driver's start_incoming/migrate_out/migrate_resume). A control plane whose built-in
+# host (host 1) is out of the shared pool (a dedicated host, bought with AllocateHosts), and two joined hosts, each
+# in a network and mount namespace of its own, on one underlay bridge (host 2 at 10.77.0.2, host 3 at 10.77.0.3):
+#   1. guest A on host 1's dedicated host (SSH works there: the built-in host serves the metadata; joined hosts do
+#      not yet, so their guests get no keys); guest B boots on host 2 (the only shared host yet), its init writes
+#      its boot count to its system disk; host 3 joins. A pings B every 0.2 s and holds a TCP connection to B's
+#      port 22 (dropbear's banner read, the client's version line not sent yet)
+#   2. refused, changing nothing: a migration to a host without room (ResourceInsufficient), to a DOWN host
+#      (ResourceUnavailable); a drain with no room elsewhere starts nothing and says why
+#   3. `yun admin hosts drain host-2`: B migrates live to host 3 (LatestOperation MigrateInstance OPERATING while
+#      it moves, RUNNING throughout), then SUCCESS; host_id is host 3's; host 2 has no QEMU, directory or tap of B;
+#      A's TCP connection survived (the version line sent after the move gets dropbear's key exchange back); the
+#      ping loss is printed (what the guest's pause costs); a new instance goes to host 3, not the draining host 2
+#   4. B's disk came along: stopped and started again on host 3, its init counts boot 2 from the disk
+# Needs root, unshare, nsenter, iproute2, python3, sqlite3.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+YUN=${YUN_BIN:-$PWD/build/yun}
+if [ -z "${YUNTEST_IN_NS:-}" ]; then
+  [ "$(id -u)" -eq 0 ] || { echo "host_migrate: needs root"; exit 1; }
+  exec unshare --net --mount --propagation private -- env YUNTEST_IN_NS=1 YUN_BIN="$YUN" sh -c '
+    ip link set lo up
+    ip link add yun-up0 type veth peer name yun-up1 && ip link set yun-up1 up && ip link set yun-up0 up
+    ip addr add 192.0.2.2/24 dev yun-up0 && ip route add default via 192.0.2.1
+    mount -t sysfs sysfs /sys 2>/dev/null || true
+    mkdir -p /run/netns && mount -t tmpfs tmpfs /run/netns
+    exec bash "$0"' "$0"
+fi
+
+WORK=$(mktemp -d /tmp/yuntest-migrate.XXXXXX)
+CP=$WORK/cp H2=$WORK/h2 H3=$WORK/h3
+H2PID= H3PID=
+cleanup() {
+  set +e
+  [ -n "${YUND:-}" ] && { kill "$YUND" 2>/dev/null; wait "$YUND" 2>/dev/null; }
+  for p in $H2PID $H3PID; do kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+  pkill -9 -f "$WORK/" 2>/dev/null # QEMUs of either host
+  sleep 0.3
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+fail() {
+  echo "FAIL: $*"
+  for f in "$WORK"/*.log; do echo "--- $f"; tail -25 "$f"; done
+  exit 1
+}
+pass() { echo "ok: $*"; }
+api() { "$YUN" "$@" --data "$CP"; }
+field() { python3 -c 'import json,sys; d=json.load(sys.stdin)
+for k in sys.argv[1].split("."): d = d[int(k)] if k.isdigit() else d[k]
+print(d)' "$1"; }
+inst() { api cvm DescribeInstances --InstanceIds "[\"$ID\"]" | field "InstanceSet.0.$1"; }
+sql() { sqlite3 "$CP/yun.db" "$1"; }
+wait_state() { # wait_state STATE SECONDS
+  for _ in $(seq $(($2 * 10))); do [ "$(inst InstanceState)" = "$1" ] && return 0; sleep 0.1; done
+  fail "$ID is $(inst InstanceState), not $1, after $2 s"
+}
+on() { nsenter -t "$1" -n -m -- "${@:2}"; } # a command on a host (its network and its /run/netns)
+join_host() { # join_host N DIR: host N in its own namespaces at 10.77.0.N; echoes its pid
+  ip link add "u-h$1" type veth peer name "u-b$1"
+  ip link set "u-b$1" master u-br && ip link set "u-b$1" up
+  unshare --net --mount --propagation private -- sh -c '
+    mount -t sysfs sysfs /sys 2>/dev/null || true
+    mkdir -p /run/netns && mount -t tmpfs tmpfs /run/netns
+    ip link set lo up
+    for _ in $(seq 100); do ip link show "u-h$3" >/dev/null 2>&1 && break; sleep 0.05; done
+    ip addr add "10.77.0.$3/24" dev "u-h$3" && ip link set "u-h$3" up && ip route add default via 10.77.0.1
+    exec "$0" host join --control 10.77.0.1:9510 --token "$1" --data "$2"' "$YUN" "$TOKEN" "$2" $1 >"$WORK/h$1.log" 2>&1 &
+  local pid=$!
+  for _ in $(seq 100); do [ "$(readlink /proc/$pid/ns/net)" != "$(readlink /proc/self/ns/net)" ] && break; sleep 0.02; done
+  ip link set "u-h$1" netns "$pid"
+  for _ in $(seq 100); do grep -q '"State": "UP"' "$WORK/h$1.log" && break; sleep 0.1; done
+  grep -q '"State": "UP"' "$WORK/h$1.log" || fail "host $1 did not join"
+  echo "$pid"
+}
+host_id_of() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["HostId"])' "$1/host.json"; }
+
+T_START=$(date +%s)
+echo '{"host_listen": "10.77.0.1:9510"}' >"$WORK/cp.json"
+ip link add u-br type bridge && ip link set u-br up && ip addr add 10.77.0.1/24 dev u-br
+"$YUN" up --data "$CP" --config "$WORK/cp.json" --listen 127.0.0.1:9600 >"$WORK/yund.log" 2>&1 &
+YUND=$!
+for _ in $(seq 300); do grep -q "yun is running" "$WORK/yund.log" && break; sleep 0.1; done
+grep -q "yun is running" "$WORK/yund.log" || fail "yund did not start"
+"$YUN" admin hosts --data "$CP" sellable host-local --dedicated >/dev/null # the built-in host takes no guest
+TOKEN=$("$YUN" admin hosts --data "$CP" token 2>/dev/null)
+
+api cvm CreateKeyPair --KeyName k --ProjectId 0 | field KeyPair.PrivateKey >"$WORK/key" && chmod 600 "$WORK/key"
+KEY=$(api cvm DescribeKeyPairs | field KeyPairSet.0.KeyId)
+SG=$(api vpc CreateSecurityGroup --GroupName mig --GroupDescription "ssh, ping, the stream" | field SecurityGroup.SecurityGroupId)
+api vpc CreateSecurityGroupPolicies --SecurityGroupId "$SG" --SecurityGroupPolicySet \
+  '{"Ingress":[{"Protocol":"TCP","Port":"22,7000","CidrBlock":"0.0.0.0/0","Action":"ACCEPT"},{"Protocol":"ICMP","CidrBlock":"0.0.0.0/0","Action":"ACCEPT"}]}' >/dev/null
+api vpc CreateSecurityGroupPolicies --SecurityGroupId "$SG" --SecurityGroupPolicySet \
+  '{"Egress":[{"Protocol":"ALL","CidrBlock":"0.0.0.0/0","Action":"ACCEPT"}]}' >/dev/null
+IMG=$(api cvm DescribeImages | field ImageSet.0.ImageId)
+run() { api cvm RunInstances --Placement.Zone ap-local-1 --ImageId "$IMG" --InstanceType S5.SMALL1 \
+  --SecurityGroupIds "[\"$SG\"]" --LoginSettings "{\"KeyIds\":[\"$KEY\"]}" | field InstanceIdSet.0; }
+
+# ---- 1. A on host 1 (dedicated), B on host 2; host 3 joins ----
+UIN=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["Uin"])' "$CP/credentials.json")
+"$YUN" admin recharge --data "$CP" --uin "$UIN" --cents 500000 >/dev/null
+CDH=$(api cvm AllocateHosts --Placement.Zone ap-local-1 --HostChargeType PREPAID --HostChargePrepaid '{"Period":1}' \
+  --HostType HS1 | field HostIdSet.0)
+A=$(api cvm RunInstances --Placement '{"Zone":"ap-local-1","HostIds":["'"$CDH"'"]}' --ImageId "$IMG" \
+  --InstanceType CDH_1C1G --InstanceChargeType CDHPAID --SecurityGroupIds "[\"$SG\"]" \
+  --LoginSettings "{\"KeyIds\":[\"$KEY\"]}" | field InstanceIdSet.0)
+ID=$A wait_state RUNNING 60
+[ "$(sql "SELECT host_id FROM instances WHERE instance_id = '$A'")" = host-local ] || fail "A is not on host 1"
+H2PID=$(join_host 2 "$H2")
+HID2=$(host_id_of "$H2")
+TOKEN=$("$YUN" admin hosts --data "$CP" token 2>/dev/null)
+B=$(run)
+ID=$B wait_state RUNNING 60
+[ "$(sql "SELECT host_id FROM instances WHERE instance_id = '$B'")" = "$HID2" ] || fail "B is not on host 2"
+H3PID=$(join_host 3 "$H3")
+HID3=$(host_id_of "$H3")
+IPA=$(ID=$A inst PrivateIpAddresses.0)
+IPB=$(ID=$B inst PrivateIpAddresses.0)
+VPC=$(ID=$B inst VirtualPrivateCloud.VpcId)
+[ "$(ID=$A inst VirtualPrivateCloud.VpcId)" = "$VPC" ] || fail "A and B are in different VPCs"
+NS=yv-${VPC: -8}
+ssh_a() { ip netns exec "$NS" ssh -i "$WORK/key" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+  -o BatchMode=yes -o ConnectTimeout=5 -o LogLevel=ERROR "root@$IPA" "$@"; }
+for _ in $(seq 60); do ssh_a true 2>/dev/null && break; sleep 1; done
+ssh_a true || fail "no SSH to A ($IPA) on host 1"
+# (B's init gives up on the metadata service, which joined hosts do not serve yet, then starts dropbear)
+for _ in $(seq 400); do grep -q "YUN-READY" "$H2/instances/$B/serial.log" 2>/dev/null && break; sleep 0.1; done
+grep -q "YUN-DISK boot-count=1" "$H2/instances/$B/serial.log" && grep -q "YUN-READY" "$H2/instances/$B/serial.log" ||
+  fail "B did not boot (or count its boot on its disk)"
+ssh_a "rm -f /tmp/f; mkfifo /tmp/f; (sleep 600 >/tmp/f &) ; (nc $IPB 22 </tmp/f >/tmp/tcp 2>&1 &);
+  (ping -i 0.2 $IPB >/tmp/ping 2>&1 &)" </dev/null
+for _ in $(seq 50); do ssh_a "grep -q SSH-2.0 /tmp/tcp" && break; sleep 0.1; done
+ssh_a "grep -q SSH-2.0 /tmp/tcp" || fail "A opened no TCP connection to B: $(ssh_a "cat /tmp/tcp; tail -3 /tmp/ping")"
+pass "A on host 1 holds a TCP connection to B on host 2 ($HID2) and pings it; host 3 ($HID3) joined"
+
+# ---- 2. refused ----
+OP0=$(ID=$B inst LatestOperation)
+sql "UPDATE hosts SET memory_mib = 512 WHERE host_id = '$HID3'" # B's 1 GiB does not fit
+OUT=$(api cvm MigrateInstance --InstanceId "$B" --HostId "$HID3" 2>&1 || true)
+echo "$OUT" | grep -q ResourceInsufficient || fail "a migration to a full host: $OUT"
+OUT=$("$YUN" admin hosts --data "$CP" drain "$HID2")
+echo "$OUT" | grep -q '"Migrating":\[\]' && echo "$OUT" | grep -q ResourceInsufficient ||
+  fail "draining host 2 with no room elsewhere: $OUT"
+sql "UPDATE hosts SET memory_mib = 65536 WHERE host_id = '$HID3'"
+sql "INSERT INTO hosts (host_id, zone, hostname, cores, vcpus, memory_mib, accel, accel_reason, state, updated, joined,
+  realises, underlay) VALUES ('host-gone', 'ap-local-1', 'gone', 2, 8, 65536, 'tcg', '', 'DOWN', 0, 1, 1, '10.77.0.9')"
+OUT=$(api cvm MigrateInstance --InstanceId "$B" --HostId host-gone 2>&1 || true)
+echo "$OUT" | grep -q ResourceUnavailable && echo "$OUT" | grep -q DOWN || fail "a migration to a DOWN host: $OUT"
+[ "$(sql "SELECT migrate_to FROM instances WHERE instance_id = '$B'")" = "" ] || fail "a refused migration was recorded"
+[ "$(ID=$B inst LatestOperation)" = "$OP0" ] && [ "$(ID=$B inst InstanceState)" = RUNNING ] || fail "B changed"
+sql "UPDATE hosts SET draining = 0 WHERE host_id = '$HID2'"
+pass "refused: no room on the target (ResourceInsufficient), a DOWN target (ResourceUnavailable); nothing changed"
+
+# ---- 3. drain host 2 ----
+T0=$(date +%s.%N)
+OUT=$("$YUN" admin hosts --data "$CP" drain "$HID2")
+echo "$OUT" | grep -q "\"InstanceId\":\"$B\",\"From\":\"$HID2\",\"To\":\"$HID3\"" || fail "drain did not start B's move: $OUT"
+[ "$(sql "SELECT draining FROM hosts WHERE host_id = '$HID2'")" = 1 ] || fail "host 2 is not draining"
+SEEN_OPERATING=0
+for _ in $(seq 600); do
+  [ "$(sql "SELECT host_id FROM instances WHERE instance_id = '$B'")" = "$HID3" ] && break
+  [ "$(sql "SELECT latest_op || ' ' || latest_op_state || ' ' || state FROM instances WHERE instance_id = '$B'")" = \
+    "MigrateInstance OPERATING RUNNING" ] && SEEN_OPERATING=1
+  [ "$(sql "SELECT latest_op_state FROM instances WHERE instance_id = '$B'")" = FAILED ] &&
+    fail "the migration failed: $(sql "SELECT reason FROM instances WHERE instance_id = '$B'")"
+  sleep 0.1
+done
+T1=$(date +%s.%N)
+[ "$(sql "SELECT host_id FROM instances WHERE instance_id = '$B'")" = "$HID3" ] || fail "B did not move to host 3"
+[ $SEEN_OPERATING = 1 ] || fail "never saw MigrateInstance OPERATING with B RUNNING"
+ID=$B
+[ "$(inst InstanceState)" = RUNNING ] && [ "$(inst LatestOperation)" = MigrateInstance ] &&
+  [ "$(inst LatestOperationState)" = SUCCESS ] || fail "B: $(inst InstanceState) $(inst LatestOperation) $(inst LatestOperationState)"
+for _ in $(seq 50); do [ ! -e "$H2/instances/$B" ] && ! pgrep -f -- "$H2/instances/$B" >/dev/null && break; sleep 0.1; done
+[ ! -e "$H2/instances/$B" ] || fail "host 2 kept B's directory"
+! pgrep -f -- "$H2/instances/$B" >/dev/null || fail "a QEMU of B still runs on host 2"
+pgrep -f -- "$H3/instances/$B" >/dev/null || fail "no QEMU of B on host 3"
+! on "$H2PID" ip link show "yt-${B: -8}" >/dev/null 2>&1 || fail "host 2 kept B's tap"
+ssh_a "echo SSH-2.0-yuntest >/tmp/f"
+for _ in $(seq 50); do ssh_a "grep -q curve25519 /tmp/tcp" && break; sleep 0.1; done
+ssh_a "grep -q curve25519 /tmp/tcp" || fail "A's TCP connection to B did not survive the move: $(ssh_a "cat -v /tmp/tcp")"
+LOSS=$(ssh_a 'kill -INT $(pidof ping) 2>/dev/null; sleep 0.3; grep -o "[0-9]* packets transmitted, [0-9]* packets received" /tmp/ping' || true)
+pass "drain host 2: B moved live to host 3 in $(python3 -c "print(round($T1 - $T0, 1))") s (RUNNING throughout, MigrateInstance SUCCESS), host 2 holds nothing of it; A's TCP connection to it survived; ping every 0.2 s from A: $LOSS"
+
+# a draining host takes no new instance
+D=$(run)
+ID=$D wait_state RUNNING 60
+[ "$(sql "SELECT host_id FROM instances WHERE instance_id = '$D'")" = "$HID3" ] || fail "a new instance went to the draining host"
+pass "a new instance goes to host 3, not to the draining host 2"
+
+# ---- 4. B's disk came along ----
+ID=$B
+api cvm StopInstances --InstanceIds "[\"$B\"]" --StopType HARD >/dev/null
+wait_state STOPPED 30
+api cvm StartInstances --InstanceIds "[\"$B\"]" >/dev/null
+wait_state RUNNING 30
+for _ in $(seq 100); do grep -q "YUN-DISK boot-count=2" "$H3/instances/$B/serial.log" 2>/dev/null && break; sleep 0.1; done
+grep -q "YUN-DISK boot-count=2" "$H3/instances/$B/serial.log" ||
+  fail "B's disk on host 3 does not hold its first boot: $(grep YUN-DISK "$H3/instances/$B/serial.log")"
+pass "B's disk came along: restarted on host 3, it counts boot 2 (the test took $(($(date +%s) - T_START)) s)"
