@@ -153,6 +153,30 @@ echo "$OUT" | grep -q ResourceUnavailable && echo "$OUT" | grep -q DOWN || fail 
 sql "UPDATE hosts SET draining = 0 WHERE host_id = '$HID2'"
 pass "refused: no room on the target (ResourceInsufficient), a DOWN target (ResourceUnavailable); nothing changed"
 
+# ---- 2b. a move that fails: host 2 cannot reach host 3's NBD port ----
+on "$H2PID" nft -f - <<'NFT'
+table inet yuntest {
+  chain out {
+    type filter hook output priority 0;
+    ip daddr 10.77.0.3 tcp dport 7800-7899 reject with tcp reset
+  }
+}
+NFT
+api cvm MigrateInstance --InstanceId "$B" --HostId "$HID3" >/dev/null
+for _ in $(seq 200); do [ "$(sql "SELECT latest_op_state FROM instances WHERE instance_id = '$B'")" = FAILED ] && break; sleep 0.1; done
+ID=$B
+[ "$(inst LatestOperation)" = MigrateInstance ] && [ "$(inst LatestOperationState)" = FAILED ] ||
+  fail "the move did not fail: $(inst LatestOperation) $(inst LatestOperationState)"
+WHY=$(inst LatestOperationErrorMsg)
+[ -n "$WHY" ] || fail "a failed move gives no reason"
+[ "$(inst InstanceState)" = RUNNING ] && [ "$(sql "SELECT host_id || '/' || migrate_to FROM instances WHERE instance_id = '$B'")" = "$HID2/" ] ||
+  fail "B did not stay on host 2: $(sql "SELECT host_id, migrate_to FROM instances WHERE instance_id = '$B'")"
+for _ in $(seq 50); do [ ! -e "$H3/instances/$B" ] && ! pgrep -f -- "$H3/instances/$B" >/dev/null && break; sleep 0.1; done
+[ ! -e "$H3/instances/$B" ] && ! pgrep -f -- "$H3/instances/$B" >/dev/null || fail "host 3 kept its half of the failed move"
+ssh_a "ping -c 1 -W 2 $IPB" >/dev/null || fail "B does not answer on host 2 after the failed move"
+on "$H2PID" nft delete table inet yuntest
+pass "a failed move (the NBD port refused): FAILED with the reason (\"$WHY\"), B runs on host 2, host 3 removed its half"
+
 # ---- 3. drain host 2 ----
 T0=$(date +%s.%N)
 OUT=$("$YUN" admin hosts --data "$CP" drain "$HID2")
