@@ -117,6 +117,8 @@ int migration_expire(struct store *s, int64_t now);
  * caller's transaction: started [{InstanceId, From, To}], refused [{InstanceId, Code, Message}]; 0 or -1. */
 int migration_drain(struct store *s, const char *host_id, const char *request_id, json_t *started, json_t *refused,
                     char *err, size_t errlen);
+/* The host takes new instances again (moves already made stay): 1, 0 no such host, -1 error. */
+int migration_undrain(struct store *s, const char *host_id);
 void migration_register(void);
 
 /* host_channel.c: the listener (in every yund whose host_listen is not "off") and the monitor

@@ -292,6 +292,11 @@ int migration_drain(struct store *s, const char *host_id, const char *request_id
     return 0;
 }
 
+int migration_undrain(struct store *s, const char *host_id)
+{
+    return store_exec(s, "UPDATE hosts SET draining = 0, updated = ? WHERE host_id = ?", "is", time_now(), host_id);
+}
+
 /* ---- MigrateInstance ---- */
 
 static int migrate_instance(struct api_ctx *ctx)

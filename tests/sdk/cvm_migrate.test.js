@@ -2,8 +2,8 @@
  * MigrateInstance (a yun extension, the operator's only) and `yun admin hosts drain` on a region with the built-in
  * host alone: a customer is refused (UnauthorizedOperation, audited); the operator is told what cannot move (an
  * unknown instance, one on the built-in host: only joined hosts' instances migrate, the move itself is
- * tests/system/host_migrate.sh); drain says what it could not start and why, and a draining host takes no new
- * instance. One guest boots.
+ * tests/system/host_migrate.sh); drain says what it could not start and why, a draining host takes no new
+ * instance, and undrain gives it back to the scheduler (both shown in `yun admin hosts`). One guest boots.
  */
 "use strict";
 const { test, before, after } = require("node:test");
@@ -59,4 +59,9 @@ test("drain: nothing to move it to is said per instance; the draining host takes
   await rejectsWith(cvm.RunInstances({ Placement: { Zone: ZONE }, ImageId: image, InstanceType: "S5.SMALL1" }),
     "ResourceInsufficient.SpecifiedInstanceType");
   assert.ok(d.audit(50).some((e) => e.Action === "DrainHost" && e.Result === "Success"));
+  const host = () => JSON.parse(d.admin("hosts").trim().split("\n").find((l) => l.includes('"host-local"')));
+  assert.equal(host().Draining, true);
+  assert.deepEqual(JSON.parse(d.admin("hosts", "undrain", "host-local")), { HostId: "host-local", Draining: false });
+  assert.equal(host().Draining, false);
+  await cvm.RunInstances({ Placement: { Zone: ZONE }, ImageId: image, InstanceType: "S5.SMALL1", DryRun: true });
 });

@@ -150,7 +150,7 @@ OUT=$(api cvm MigrateInstance --InstanceId "$B" --HostId host-gone 2>&1 || true)
 echo "$OUT" | grep -q ResourceUnavailable && echo "$OUT" | grep -q DOWN || fail "a migration to a DOWN host: $OUT"
 [ "$(sql "SELECT migrate_to FROM instances WHERE instance_id = '$B'")" = "" ] || fail "a refused migration was recorded"
 [ "$(ID=$B inst LatestOperation)" = "$OP0" ] && [ "$(ID=$B inst InstanceState)" = RUNNING ] || fail "B changed"
-sql "UPDATE hosts SET draining = 0 WHERE host_id = '$HID2'"
+"$YUN" admin hosts --data "$CP" undrain "$HID2" >/dev/null
 pass "refused: no room on the target (ResourceInsufficient), a DOWN target (ResourceUnavailable); nothing changed"
 
 # ---- 2b. a move that fails: host 2 cannot reach host 3's NBD port ----
