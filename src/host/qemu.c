@@ -1139,8 +1139,12 @@ static int qemu_migrate_out(const char *run_dir, const char *to, int nbd_port, i
         char uri[64];
         snprintf(uri, sizeof uri, "tcp:%s:%d", addr, migrate_port);
         json_t *params = json_pack("{s:I}", "max-bandwidth", (json_int_t)10 << 30);
+        /* auto-converge: a guest dirtying memory faster than it travels is slowed until the stream converges */
+        json_t *caps = json_pack("{s:[{s:s,s:b}]}", "capabilities", "capability", "auto-converge", "state", 1);
         json_t *mig = json_pack("{s:s}", "uri", uri);
         qmp_execute(&q, "migrate-set-parameters", params, QMP_TIMEOUT_MS, NULL, NULL, 0);
+        qmp_execute(&q, "migrate-set-capabilities", caps, QMP_TIMEOUT_MS, NULL, NULL, 0);
+        json_decref(caps);
         rc = qmp_execute(&q, "migrate", mig, QMP_TIMEOUT_MS, NULL, err, errlen) ? HV_EFAIL : HV_OK;
         started = rc == HV_OK;
         json_decref(params);
