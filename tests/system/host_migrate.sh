@@ -11,6 +11,8 @@
 #      (ResourceUnavailable); a drain with no room elsewhere starts nothing and says why
 #   3. `yun admin hosts drain host-2`: B migrates live to host 3 (LatestOperation MigrateInstance OPERATING while
 #      it moves, RUNNING throughout), then SUCCESS; host_id is host 3's; host 2 has no QEMU, directory or tap of B;
+#      while host 3 waits for B its NBD port is open to host 2 only (a connection from the control plane's
+#      address is reset), and closed again after the move;
 #      A's TCP connection survived (the version line sent after the move gets dropbear's key exchange back); the
 #      ping loss is printed (what the guest's pause costs); a new instance goes to host 3, not the draining host 2
 #   4. B's disk came along: stopped and started again on host 3, its init counts boot 2 from the disk
@@ -182,9 +184,16 @@ T0=$(date +%s.%N)
 OUT=$("$YUN" admin hosts --data "$CP" drain "$HID2")
 echo "$OUT" | grep -q "\"InstanceId\":\"$B\",\"From\":\"$HID2\",\"To\":\"$HID3\"" || fail "drain did not start B's move: $OUT"
 [ "$(sql "SELECT draining FROM hosts WHERE host_id = '$HID2'")" = 1 ] || fail "host 2 is not draining"
-SEEN_OPERATING=0
+SEEN_OPERATING=0 PROBED=0
 for _ in $(seq 600); do
   [ "$(sql "SELECT host_id FROM instances WHERE instance_id = '$B'")" = "$HID3" ] && break
+  if [ $PROBED = 0 ] && [[ "$(on "$H3PID" ss -ltn)" == *"10.77.0.3:7800 "* ]]; then # host 3 waits for B: who may connect
+    RULES=$(on "$H3PID" nft list chain inet yun input)
+    [[ "$RULES" == *"ip saddr 10.77.0.2 tcp dport { 7800, 7801 } accept"* ]] ||
+      fail "host 3's migration ports are not opened to host 2: $RULES"
+    ! timeout 2 bash -c 'exec 3<>/dev/tcp/10.77.0.3/7800' 2>/dev/null || fail "host 3's NBD export took a connection from 10.77.0.1"
+    PROBED=1
+  fi
   [ "$(sql "SELECT latest_op || ' ' || latest_op_state || ' ' || state FROM instances WHERE instance_id = '$B'")" = \
     "MigrateInstance OPERATING RUNNING" ] && SEEN_OPERATING=1
   [ "$(sql "SELECT latest_op_state FROM instances WHERE instance_id = '$B'")" = FAILED ] &&
@@ -194,6 +203,9 @@ done
 T1=$(date +%s.%N)
 [ "$(sql "SELECT host_id FROM instances WHERE instance_id = '$B'")" = "$HID3" ] || fail "B did not move to host 3"
 [ $SEEN_OPERATING = 1 ] || fail "never saw MigrateInstance OPERATING with B RUNNING"
+[ $PROBED = 1 ] || fail "never saw host 3 listen for the move"
+for _ in $(seq 50); do [[ "$(on "$H3PID" nft list chain inet yun input)" != *"dport { 7800, 7801 } accept"* ]] && break; sleep 0.1; done
+[[ "$(on "$H3PID" nft list chain inet yun input)" != *"dport { 7800, 7801 } accept"* ]] || fail "host 3 keeps its ports open"
 ID=$B
 [ "$(inst InstanceState)" = RUNNING ] && [ "$(inst LatestOperation)" = MigrateInstance ] &&
   [ "$(inst LatestOperationState)" = SUCCESS ] || fail "B: $(inst InstanceState) $(inst LatestOperation) $(inst LatestOperationState)"
@@ -206,7 +218,7 @@ ssh_a "echo SSH-2.0-yuntest >/tmp/f"
 for _ in $(seq 50); do ssh_a "grep -q curve25519 /tmp/tcp" && break; sleep 0.1; done
 ssh_a "grep -q curve25519 /tmp/tcp" || fail "A's TCP connection to B did not survive the move: $(ssh_a "cat -v /tmp/tcp")"
 LOSS=$(ssh_a 'kill -INT $(pidof ping) 2>/dev/null; sleep 0.3; grep -o "[0-9]* packets transmitted, [0-9]* packets received" /tmp/ping' || true)
-pass "drain host 2: B moved live to host 3 in $(python3 -c "print(round($T1 - $T0, 1))") s (RUNNING throughout, MigrateInstance SUCCESS), host 2 holds nothing of it; A's TCP connection to it survived; ping every 0.2 s from A: $LOSS"
+pass "drain host 2: B moved live to host 3 in $(python3 -c "print(round($T1 - $T0, 1))") s (RUNNING throughout, MigrateInstance SUCCESS), host 2 holds nothing of it; host 3's NBD port took host 2 only, and closed after; A's TCP connection to B survived; ping every 0.2 s from A: $LOSS"
 
 # a draining host takes no new instance
 D=$(run)
