@@ -206,11 +206,11 @@ static int fetch_part(const char *image, const char *part, char *path, size_t le
 /* What was done once per request (a reboot; a migration's failure, not retried): instance, what, request, detail */
 static struct memo {
     char id[24], what[8], request[64], detail[256];
-} memos[HOST_DOC_MAX_INSTANCES];
+} memos[2 * HOST_DOC_MAX_INSTANCES];
 
 static const struct memo *memo_get(const char *id, const char *what, const char *request)
 {
-    for (int i = 0; i < HOST_DOC_MAX_INSTANCES; i++)
+    for (size_t i = 0; i < sizeof memos / sizeof memos[0]; i++)
         if (!strcmp(memos[i].id, id) && !strcmp(memos[i].what, what))
             return strcmp(memos[i].request, request) ? NULL : &memos[i];
     return NULL;
@@ -218,14 +218,14 @@ static const struct memo *memo_get(const char *id, const char *what, const char 
 static void memo_put(const char *id, const char *what, const char *request, const char *detail)
 {
     struct memo *slot = NULL;
-    for (int i = 0; i < HOST_DOC_MAX_INSTANCES && !slot; i++)
+    for (size_t i = 0; i < sizeof memos / sizeof memos[0] && !slot; i++)
         if (!strcmp(memos[i].id, id) && !strcmp(memos[i].what, what))
             slot = &memos[i];
-    for (int i = 0; i < HOST_DOC_MAX_INSTANCES && !slot; i++)
+    for (size_t i = 0; i < sizeof memos / sizeof memos[0] && !slot; i++)
         if (!memos[i].id[0])
             slot = &memos[i];
     if (!slot)
-        slot = &memos[0]; /* full (an instance per slot at most): an old entry goes */
+        slot = &memos[0]; /* full (two per instance of a document at most): an old entry goes */
     snprintf(slot->id, sizeof slot->id, "%s", id);
     snprintf(slot->what, sizeof slot->what, "%s", what);
     snprintf(slot->request, sizeof slot->request, "%s", request);

@@ -214,11 +214,15 @@ for _ in $(seq 50); do [ ! -e "$H2/instances/$B" ] && ! pgrep -f -- "$H2/instanc
 ! pgrep -f -- "$H2/instances/$B" >/dev/null || fail "a QEMU of B still runs on host 2"
 pgrep -f -- "$H3/instances/$B" >/dev/null || fail "no QEMU of B on host 3"
 ! on "$H2PID" ip link show "yt-${B: -8}" >/dev/null 2>&1 || fail "host 2 kept B's tap"
+MACB=$(sql "SELECT mac FROM instances WHERE instance_id = '$B'")
+for _ in $(seq 50); do [[ "$(bridge fdb show dev "$NS-x")" == *"$MACB dst 10.77.0.3 "* ]] && break; sleep 0.1; done
+[[ "$(bridge fdb show dev "$NS-x")" == *"$MACB dst 10.77.0.3 "* ]] && [[ "$(bridge fdb show dev "$NS-x")" != *"$MACB dst 10.77.0.2 "* ]] ||
+  fail "host 1's FDB entry of B did not follow it to host 3: $(bridge fdb show dev "$NS-x")"
 ssh_a "echo SSH-2.0-yuntest >/tmp/f"
 for _ in $(seq 50); do ssh_a "grep -q curve25519 /tmp/tcp" && break; sleep 0.1; done
 ssh_a "grep -q curve25519 /tmp/tcp" || fail "A's TCP connection to B did not survive the move: $(ssh_a "cat -v /tmp/tcp")"
 LOSS=$(ssh_a 'kill -INT $(pidof ping) 2>/dev/null; sleep 0.3; grep -o "[0-9]* packets transmitted, [0-9]* packets received" /tmp/ping' || true)
-pass "drain host 2: B moved live to host 3 in $(python3 -c "print(round($T1 - $T0, 1))") s (RUNNING throughout, MigrateInstance SUCCESS), host 2 holds nothing of it; host 3's NBD port took host 2 only, and closed after; A's TCP connection to B survived; ping every 0.2 s from A: $LOSS"
+pass "drain host 2: B moved live to host 3 in $(python3 -c "print(round($T1 - $T0, 1))") s (RUNNING throughout, MigrateInstance SUCCESS), host 2 holds nothing of it; host 3's NBD port took host 2 only, and closed after; host 1's FDB entry of B followed it; A's TCP connection to B survived; ping every 0.2 s from A: $LOSS"
 
 # a draining host takes no new instance
 D=$(run)
