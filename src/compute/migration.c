@@ -203,7 +203,8 @@ int migration_done(struct store *s, const char *instance_id, const char *source)
     int rc = store_exec(s,
                         "UPDATE instances SET host_id = migrate_to, migrate_to = '', migrate_state = '',"
                         " migrate_port = 0, latest_op_state = 'SUCCESS', reason = '', updated = ?"
-                        " WHERE instance_id = ? AND host_id = ? AND migrate_state = 'READY'",
+                        " WHERE instance_id = ? AND host_id = ? AND migrate_state = 'READY'"
+                        " AND state = '" INSTANCE_RUNNING "'",
                         "iss", time_now(), instance_id, source);
     if (rc == 1)
         log_info("instance %s: migrated from %s", instance_id, source);
