@@ -470,6 +470,8 @@ static void *monitor_loop(void *arg)
         if (n > 0)
             log_info("host monitor: %d joined host(s) changed state (down after %d s without a heartbeat)", n,
                      HOST_DOWN_SECONDS);
+        if (s && migration_expire(s, time_now()) < 0) /* a move whose host went down, or that hangs */
+            log_warn("host monitor: the migrations could not be checked: %s", store_errmsg(s));
         pthread_mutex_lock(&mu);
         int64_t now_ms = time_now_ms();
         for (struct conn *c = open_conns; c; c = c->next)
