@@ -647,29 +647,13 @@ static void *loop(void *arg)
     return NULL;
 }
 
-/* The interface of the default route: where VPC traffic leaves this host. */
-static void find_uplink(void)
-{
-    FILE *f = fopen("/proc/net/route", "r");
-    char line[256], dev[32];
-    unsigned dest, flags;
-    while (f && fgets(line, sizeof line, f))
-        if (sscanf(line, "%31s %x %*x %x", dev, &dest, &flags) == 3 && dest == 0 && (flags & 1) &&
-            strlen(dev) < sizeof uplink) {
-            snprintf(uplink, sizeof uplink, "%.15s", dev);
-            break;
-        }
-    if (f)
-        fclose(f);
-}
-
 int realise_start(const char *data, SSL_CTX *c, const char *control_addr, void (*wake)(void))
 {
     char why[256];
     snprintf(data_dir, sizeof data_dir, "%s", data);
     snprintf(control, sizeof control, "%s", control_addr);
     snprintf(accel, sizeof accel, "%s", hv_detect_accel(why, sizeof why));
-    find_uplink();
+    host_net_uplink(uplink, sizeof uplink);
     ctx = c;
     on_change = wake;
     running = 1;
