@@ -114,6 +114,8 @@ static int hosts(int argc, char **argv)
             return cli_admin_hosts_token(argc, argv);
         else if (!strcmp(argv[i], "revoke"))
             return cli_admin_hosts_revoke(argc, argv);
+        else if (!strcmp(argv[i], "drain") || !strcmp(argv[i], "undrain"))
+            return cli_admin_hosts_drain(argc, argv);
     return cli_admin_hosts_list(argc, argv);
 }
 
@@ -238,7 +240,7 @@ int cli_admin(int argc, char **argv)
     fprintf(stderr, "usage: yun admin create-account --data DIR [--name NAME]\n"
                     "       yun admin audit --data DIR [--limit N]\n"
                     "       yun admin password --data DIR --uin UIN   (password on standard input)\n"
-                    "       yun admin hosts --data DIR [token [--ttl 1h] | revoke HOST]\n"
+                    "       yun admin hosts --data DIR [token [--ttl 1h] | revoke HOST | drain HOST | undrain HOST]\n"
                     "       yun admin hosts --data DIR sellable HOST --dedicated|--shared\n"
                     "       yun admin hosts --data DIR assign HOST --cluster CLUSTER_ID|--shared\n"
                     "       yun admin recharge --data DIR --uin UIN --cents N\n"

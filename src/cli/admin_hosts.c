@@ -7,6 +7,8 @@
  *   yun admin hosts --data DIR sellable HOST --shared      back to the shared pool
  *   yun admin hosts --data DIR assign HOST --cluster ID    into a dedicated cluster (its owner's only)
  *   yun admin hosts --data DIR assign HOST --shared        out of its cluster
+ *   yun admin hosts --data DIR drain HOST                   no new instances there; its RUNNING ones migrate live
+ *   yun admin hosts --data DIR undrain HOST                 it takes new instances again
  * A host holding instances does not change pool, nor does a host allocated to an account. Each
  * change, each refusal and each token issued is one audit record (source "yun admin").
  */
@@ -123,8 +125,8 @@ int cli_admin_hosts_list(int argc, char **argv)
                                                                   "AND "
                                                                   "" INSTANCE_HOLDS_RESOURCES(
                                                                       "i.state") ")"
-                                                                                 " FROM hosts h ORDER BY h.joined, "
-                                                                                 "h.host_id",
+                                                                                 ", h.draining FROM hosts h ORDER BY "
+                                                                                 "h.joined, h.host_id",
         "");
     int rc;
     while (q && (rc = store_step(q)) == 1) {
@@ -139,6 +141,7 @@ int cli_admin_hosts_list(int argc, char **argv)
             "Pool", store_text(q, 11), "PoolOwner", store_text(q, 12), "PoolId", store_text(q, 13), "Joined",
             (int)store_int(q, 14), "Realises", store_int(q, 15) ? "instances" : "none", "LastHeartbeat", beat,
             "DiskGiB", (json_int_t)store_int(q, 17), "MemoryMiBUsed", (json_int_t)store_int(q, 18));
+        json_object_set_new(j, "Draining", json_boolean(store_int(q, 19)));
         char *line = json_dumps(j, JSON_COMPACT);
         printf("%s\n", line);
         free(line);
@@ -219,5 +222,65 @@ int cli_admin_hosts_pool(int argc, char **argv)
            : sellable ? HOST_POOL_DEDICATED_NAME
                       : HOST_POOL_CLUSTER_NAME,
            cluster ? ", \"DedicatedClusterId\": \"" : "", cluster ? cluster : "", cluster ? "\"" : "");
+    return 0;
+}
+
+/* Draining: the host takes no new instances, and each of its RUNNING instances starts migrating live to another
+ * host of its pool and zone with room (compute/migration.c); what started and what could not, one line each. */
+int cli_admin_hosts_drain(int argc, char **argv)
+{
+    const char *host = NULL;
+    int off = 0;
+    for (int i = 0; i + 1 < argc; i++)
+        if (!strcmp(argv[i], "drain") || !strcmp(argv[i], "undrain")) {
+            host = argv[i + 1];
+            off = !strcmp(argv[i], "undrain");
+        }
+    if (!host || host[0] == '-') {
+        fprintf(stderr, "usage: yun admin hosts --data DIR drain|undrain HOST\n");
+        return 2;
+    }
+    struct config cfg;
+    struct store *s;
+    if (cli_open_data(argc, argv, &cfg, &s) != 0)
+        return 1;
+    char err[400] = "", rid[37], resource[200];
+    random_uuid(rid);
+    snprintf(resource, sizeof resource, "qcs::cvm:%s::host/%s", cfg.region, host);
+    const char *action = off ? "UndrainHost" : "DrainHost";
+    json_t *started = json_array(), *refused = json_array();
+    int rc = store_begin(s) == STORE_OK ? 0 : -1;
+    if (rc == 0 && off) {
+        int n = migration_undrain(s, host);
+        if (n != 1)
+            snprintf(err, sizeof err, n < 0 ? "the host could not be updated" : "no host %s", host);
+        rc = n == 1 ? 0 : -1;
+    } else if (rc == 0)
+        rc = migration_drain(s, host, rid, started, refused, err, sizeof err);
+    if (rc == 0)
+        rc = audit_write(s, &(struct audit_entry){"", "", "yun admin", "cvm", action, resource, "Success", rid}) == 0 &&
+                     store_commit(s) == STORE_OK
+                 ? 0
+                 : -1;
+    if (rc != 0 && store_in_transaction(s)) {
+        store_rollback(s);
+        audit_write(s, &(struct audit_entry){"", "", "yun admin", "cvm", action, resource, "FailedOperation", rid});
+    }
+    store_close(s);
+    json_t *out = rc != 0 ? NULL
+                  : off   ? json_pack("{s:s,s:b}", "HostId", host, "Draining", 0)
+                          : json_pack("{s:s,s:b,s:O,s:O}", "HostId", host, "Draining", 1, "Migrating", started,
+                                      "NotMigrating", refused);
+    json_decref(started);
+    json_decref(refused);
+    if (rc != 0) {
+        fprintf(stderr, "yun admin hosts %s: %s\n", off ? "undrain" : "drain",
+                err[0] ? err : "the change could not be stored");
+        return 1;
+    }
+    char *line = json_dumps(out, JSON_COMPACT);
+    printf("%s\n", line ? line : "");
+    free(line);
+    json_decref(out);
     return 0;
 }

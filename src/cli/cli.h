@@ -38,6 +38,7 @@ int cli_admin_hosts_pool(int argc, char **argv);   /* admin_hosts.c: hosts sella
 int cli_admin_hosts_token(int argc, char **argv);  /* admin_hosts.c: hosts token (a join token) */
 int cli_admin_hosts_list(int argc, char **argv);   /* admin_hosts.c: every host */
 int cli_admin_hosts_revoke(int argc, char **argv); /* admin_hosts.c: hosts revoke HOST */
+int cli_admin_hosts_drain(int argc, char **argv);  /* admin_hosts.c: hosts drain|undrain HOST */
 int cli_admin_images(int argc, char **argv);       /* admin_images.c: build | list blueprint images */
 
 #endif

@@ -5,6 +5,7 @@
 #ifndef YUN_COMPUTE_CODES_H
 #define YUN_COMPUTE_CODES_H
 
+#define E_FAILED_OPERATION                                   "FailedOperation"
 #define E_FAILED_OPERATION_DISASTER_RECOVER_GROUP_NOT_FOUND  "FailedOperation.DisasterRecoverGroupNotFound"
 #define E_FAILED_OPERATION_PLACEMENT_SET_NOT_EMPTY           "FailedOperation.PlacementSetNotEmpty"
 #define E_INVALID_ACCOUNT_INSUFFICIENT_BALANCE               "InvalidAccount.InsufficientBalance"
@@ -27,6 +28,7 @@
 #define E_LIMIT_EXCEEDED_DISASTER_RECOVER_GROUP              "LimitExceeded.DisasterRecoverGroup"
 #define E_LIMIT_EXCEEDED_INSTANCE_QUOTA                      "LimitExceeded.InstanceQuota"
 #define E_RESOURCE_INSUFFICIENT_DR_GROUP_CVM_QUOTA           "ResourceInsufficient.DisasterRecoverGroupCvmQuota"
+#define E_RESOURCE_UNAVAILABLE                               "ResourceUnavailable"
 #define E_RESOURCE_INSUFFICIENT_SPECIFIED_INSTANCE_TYPE      "ResourceInsufficient.SpecifiedInstanceType"
 #define E_RESOURCE_NOT_FOUND_INVALID_PLACEMENT_SET           "ResourceNotFound.InvalidPlacementSet"
 #define E_UNSUPPORTED_OPERATION_INSTANCE_CHARGE_TYPE         "UnsupportedOperation.InstanceChargeType"

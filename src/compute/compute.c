@@ -16,6 +16,7 @@
 
 #include "block/block.h"
 #include "compute/compute.h"
+#include "compute/host_channel.h"
 #include "compute/states.h"
 #include "host/hypervisor.h"
 #include "network/network.h"
@@ -82,6 +83,14 @@ static const struct migration compute_migrations[] = {
         " used_at INTEGER NOT NULL DEFAULT 0);"},
     /* the address other hosts reach a host's VXLAN endpoint at (the network plan's Underlay and Remotes) */
     {8, "ALTER TABLE hosts ADD COLUMN underlay TEXT NOT NULL DEFAULT '';"},
+    /* live migration between joined hosts (migration.c): the host an instance is moving to, how far the move
+     * is (PREPARING, READY), the target's NBD port (the migration stream's is the next), when it began; and a
+     * host being drained takes no new instances */
+    {9, "ALTER TABLE instances ADD COLUMN migrate_to TEXT NOT NULL DEFAULT '';"
+        "ALTER TABLE instances ADD COLUMN migrate_state TEXT NOT NULL DEFAULT '';"
+        "ALTER TABLE instances ADD COLUMN migrate_port INTEGER NOT NULL DEFAULT 0;"
+        "ALTER TABLE instances ADD COLUMN migrate_started INTEGER NOT NULL DEFAULT 0;"
+        "ALTER TABLE hosts ADD COLUMN draining INTEGER NOT NULL DEFAULT 0;"},
 };
 
 /* Regions (a chain of its own): key pairs and private images are regional and record theirs;
@@ -151,6 +160,7 @@ void compute_register(void)
     catalog_register();
     keypair_register();
     operator_hosts_register();
+    migration_register();
     instance_register();
     compute_usage_register();
     inquiry_register();

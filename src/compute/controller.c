@@ -73,22 +73,6 @@ static pthread_mutex_t net_mu = PTHREAD_MUTEX_INITIALIZER;
 static char *applied_plan; /* last plan applied, as JSON text (owned here) */
 static char uplink[16];
 
-/* The interface of the default route: where VPC traffic leaves the host (masqueraded). */
-static void find_uplink(void)
-{
-    FILE *f = fopen("/proc/net/route", "r");
-    char line[256], dev[32];
-    unsigned dest, flags;
-    while (f && fgets(line, sizeof line, f))
-        if (sscanf(line, "%31s %x %*x %x", dev, &dest, &flags) == 3 && dest == 0 && (flags & 1) &&
-            strlen(dev) < sizeof uplink) {
-            snprintf(uplink, sizeof uplink, "%.15s", dev);
-            break;
-        }
-    if (f)
-        fclose(f);
-}
-
 /* Makes the host's bridges, taps, namespaces and nftables match the store; force re-applies an
  * unchanged plan (e.g. before a boot, so the instance's tap exists). */
 static int net_apply(struct store *s, int force, char *err, size_t errlen)
@@ -599,7 +583,7 @@ static void reconcile(struct store *s)
 
 int controller_start(struct store *s)
 {
-    find_uplink();
+    host_net_uplink(uplink, sizeof uplink);
     char err[256];
     /* running guests keep their network: the plan re-asserts what exists and removes what is stale */
     if (net_apply(s, 1, err, sizeof err) != 0)

@@ -264,6 +264,8 @@ static void session(struct conn *c, struct store *s, const char *host_id, json_t
         int rc = -1;
         int64_t now = time_now();
         json_t *ans = NULL;
+        unsigned char *bytes = NULL; /* what follows the answer's line raw (an image chunk, a metadata body) */
+        size_t nbytes = 0;
         if (op && !strcmp(op, "hello")) {
             struct host_facts f;
             facts_read(json_object_get(msg, "facts"), &f);
@@ -289,36 +291,16 @@ static void session(struct conn *c, struct store *s, const char *host_id, json_t
             if (rc == 1 && vpc && ip && method && path) {
                 struct md_reply r;
                 metadata_answer(s, host_id, vpc, ip, method, path, &r);
-                reply(c->ssl, json_pack("{s:b,s:i,s:I}", "ok", 1, "Status", (int)r.status, "Length",
-                                        (json_int_t)(r.body ? r.len : 0)));
-                int sent = r.body ? tls_write_all(c->ssl, r.body, r.len) : 0;
-                free(r.body);
-                if (sent != 0)
-                    break;
-                if (msg != first)
-                    json_decref(msg);
-                int n = tls_read_line(c->ssl, line, HOST_LINE_MAX);
-                msg = n >= 0 ? json_loads(line, 0, NULL) : NULL;
-                continue;
-            }
-            if (rc == 1)
+                bytes = (unsigned char *)r.body;
+                nbytes = r.body ? r.len : 0;
+                ans = json_pack("{s:b,s:i,s:I}", "ok", 1, "Status", (int)r.status, "Length", (json_int_t)nbytes);
+            } else if (rc == 1) {
                 ans = json_pack("{s:b,s:s}", "ok", 0, "error", "a metadata request names VpcId, Ip, Method and Path");
+            }
         } else if (op && !strcmp(op, "image")) {
             rc = host_is_joined(s, host_id);
-            unsigned char *bytes = NULL;
-            if (rc == 1 && (ans = image_chunk(s, host_id, msg, &bytes)) && bytes) {
-                size_t len = (size_t)json_integer_value(json_object_get(ans, "Length"));
-                reply(c->ssl, ans); /* the line, then its bytes */
-                int sent = tls_write_all(c->ssl, bytes, len);
-                free(bytes);
-                if (sent != 0)
-                    break;
-                if (msg != first)
-                    json_decref(msg);
-                int n = tls_read_line(c->ssl, line, HOST_LINE_MAX);
-                msg = n >= 0 ? json_loads(line, 0, NULL) : NULL;
-                continue;
-            }
+            if (rc == 1 && (ans = image_chunk(s, host_id, msg, &bytes)) && bytes)
+                nbytes = (size_t)json_integer_value(json_object_get(ans, "Length"));
         } else {
             refuse(c->ssl, "expected hello, then heartbeats (or image chunks)");
             break;
@@ -330,10 +312,15 @@ static void session(struct conn *c, struct store *s, const char *host_id, json_t
         }
         if (rc < 0) {
             json_decref(ans);
+            free(bytes);
             refuse(c->ssl, "the control plane's store is unavailable");
             break;
         }
         reply(c->ssl, ans ? ans : json_pack("{s:b}", "ok", 1));
+        int sent = bytes ? tls_write_all(c->ssl, bytes, nbytes) : 0;
+        free(bytes);
+        if (sent != 0)
+            break;
         if (msg != first)
             json_decref(msg);
         msg = NULL;
@@ -470,6 +457,8 @@ static void *monitor_loop(void *arg)
         if (n > 0)
             log_info("host monitor: %d joined host(s) changed state (down after %d s without a heartbeat)", n,
                      HOST_DOWN_SECONDS);
+        if (s && migration_expire(s, time_now()) < 0) /* a move whose host went down, or that hangs */
+            log_warn("host monitor: the migrations could not be checked: %s", store_errmsg(s));
         pthread_mutex_lock(&mu);
         int64_t now_ms = time_now_ms();
         for (struct conn *c = open_conns; c; c = c->next)

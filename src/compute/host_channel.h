@@ -8,6 +8,7 @@
  *   host_store.c   every statement on the CA, tokens, joined hosts and heartbeats
  *   host_channel.c the listener (a thread per connection) and the leased heartbeat monitor
  *   host_doc.c     the documents a host is told (its instances, its network plan) and its reports
+ *   migration.c    live migration between joined hosts (MigrateInstance, drain): every statement on a move
  * The host's side is src/host/agent.c (the session) and src/host/realise.c (acting on documents).
  * Messages on a host's session: hello {facts} once, then heartbeat {Have: the document version it
  * holds, Report} every HOST_HEARTBEAT_SECONDS, answered with {Version, Document} when its version is
@@ -25,15 +26,18 @@
 #include "core/core.h"
 #include "store/store.h"
 
-#define HOST_HEARTBEAT_SECONDS 2         /* a joined host sends one this often */
-#define HOST_DOWN_SECONDS      10        /* and is down when none came for this long */
-#define JOIN_TOKEN_TTL_DEFAULT 3600      /* seconds */
-#define HOST_LINE_MAX          65536     /* bytes of one message a host sends */
-#define HOST_ANSWER_MAX        (4 << 20) /* bytes of one answer the control plane sends (a document, an image chunk) */
-#define HOST_IMAGE_CHUNK       (4 << 20) /* bytes of an image part per answer (raw, after its line) */
-#define HOST_DOC_VERSION_LEN   17        /* hex characters of a document's version, and the NUL */
-#define HOST_DOC_MAX_INSTANCES 128       /* instances one host's document names */
-#define JOIN_TOKEN_MAX         200       /* characters of a token's text */
+#define HOST_HEARTBEAT_SECONDS  2         /* a joined host sends one this often */
+#define HOST_DOWN_SECONDS       10        /* and is down when none came for this long */
+#define JOIN_TOKEN_TTL_DEFAULT  3600      /* seconds */
+#define HOST_LINE_MAX           65536     /* bytes of one message a host sends */
+#define HOST_ANSWER_MAX         (4 << 20) /* bytes of one answer the control plane sends (a document, an image chunk) */
+#define HOST_IMAGE_CHUNK        (4 << 20) /* bytes of an image part per answer (raw, after its line) */
+#define HOST_DOC_VERSION_LEN    17        /* hex characters of a document's version, and the NUL */
+#define HOST_DOC_MAX_INSTANCES  128       /* instances one host's document names */
+#define JOIN_TOKEN_MAX          200       /* characters of a token's text */
+#define HOST_MIGRATE_PORT_FIRST 7800      /* a migration target's NBD port and the stream's (the next) are a pair */
+#define HOST_MIGRATE_PAIRS      50        /* from here: 7800-7899, closed on every host but to a move's source */
+#define HOST_MIGRATE_SECONDS    300       /* a migration not done by then is abandoned */
 
 /* join_token.c */
 struct join_token {
@@ -97,6 +101,27 @@ int host_doc_report(struct store *s, const char *host_id, json_t *report, const 
 /* The file of an image part (kernel, initrd, disk) the host may read: 1 (path set), 0 not its, -1 error */
 int host_doc_image_part(struct store *s, const char *host_id, const char *image_id, const char *part, char *path,
                         size_t len);
+
+/* migration.c: moves of running instances between joined hosts, through the documents (see the file) */
+/* Records the move of instance_id to want (NULL or "": the host of its pool and zone with the most room, not
+ * draining, up), in the caller's transaction; 0 (target set), or -1 with a Tencent code and message. */
+int migration_start(struct store *s, const char *instance_id, const char *want, const char *request_id, char target[40],
+                    const char **code, char *msg, size_t len);
+/* The target's report: it waits on nbd_port (1 moved on, 0 not the move recorded, -1 error). */
+int migration_ready(struct store *s, const char *instance_id, const char *target, int nbd_port);
+/* The source's report that the guest moved: host_id becomes the target; 1, 0, -1. */
+int migration_done(struct store *s, const char *instance_id, const char *source);
+/* Either host's report of a failure (or the monitor's): the move is cleared, LatestOperationState FAILED. */
+int migration_failed(struct store *s, const char *instance_id, const char *host_id, const char *why);
+/* Fails moves whose instance left RUNNING, whose host is not up, or older than HOST_MIGRATE_SECONDS; n or -1. */
+int migration_expire(struct store *s, int64_t now);
+/* Marks host_id draining (placement skips it) and starts moving each of its RUNNING instances, in the
+ * caller's transaction: started [{InstanceId, From, To}], refused [{InstanceId, Code, Message}]; 0 or -1. */
+int migration_drain(struct store *s, const char *host_id, const char *request_id, json_t *started, json_t *refused,
+                    char *err, size_t errlen);
+/* The host takes new instances again (moves already made stay): 1, 0 no such host, -1 error. */
+int migration_undrain(struct store *s, const char *host_id);
+void migration_register(void);
 
 /* host_channel.c: the listener (in every yund whose host_listen is not "off") and the monitor
  * (in every yund, working while it holds the lease "hosts") */

@@ -12,7 +12,11 @@
  * RUNNING is watched), and reports per instance what it saw and for which state it acted; a
  * report moves the instance on only from that state, so a report overtaken by a newer API call
  * changes nothing. An instance being terminated is finished once the host reports, for the
- * current version, that it no longer has it. Every statement of these documents is here.
+ * current version, that it no longer has it. A live migration (migration.c) shows in two documents: the
+ * target's names the instance MIGRATING_IN with where the stream comes from (Incoming), and the source's
+ * adds where to send it (Migrate) once the target reported READY; the plans follow (the target makes the
+ * NIC while its frames still go to the source, and opens its migration ports to the source only). Every
+ * statement of these documents is here.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,25 +43,53 @@ struct host_arg {
     int ok; /* this host has a usable underlay: remote NICs are of use to it */
 };
 
+/* Where an instance's NIC is for this host: here, at another host's underlay, or arriving here (a
+ * migration to this host: the tap is made here, frames still go to the source until the move). */
 static int nic_where(const char *instance_id, void *arg, char underlay[16])
 {
     struct host_arg *a = arg;
-    struct store_stmt *q =
-        store_query(a->s,
-                    "SELECT i.host_id, h.underlay FROM instances i JOIN hosts h ON h.host_id = i.host_id"
-                    " WHERE i.instance_id = ? AND i.state != '" INSTANCE_TERMINATED "'",
-                    "s", instance_id);
+    struct store_stmt *q = store_query(a->s,
+                                       "SELECT i.host_id, h.underlay, i.migrate_to, i.state FROM instances i"
+                                       " JOIN hosts h ON h.host_id = i.host_id"
+                                       " WHERE i.instance_id = ? AND i.state != '" INSTANCE_TERMINATED "'",
+                                       "s", instance_id);
     int at = NIC_NOT_PLACED;
     if (q && store_step(q) == 1) {
+        int arriving = !strcmp(store_text(q, 2), a->host_id) && !strcmp(store_text(q, 3), INSTANCE_RUNNING);
+        int reachable = a->ok && underlay_usable(store_text(q, 1)) && strlen(store_text(q, 1)) < 16;
         if (!strcmp(store_text(q, 0), a->host_id))
             at = NIC_HERE;
-        else if (a->ok && underlay_usable(store_text(q, 1)) && strlen(store_text(q, 1)) < 16) {
-            snprintf(underlay, 16, "%s", store_text(q, 1));
+        else if (arriving)
+            at = reachable ? NIC_ARRIVING : NIC_HERE;
+        else if (reachable)
             at = NIC_REMOTE;
-        }
+        if (at == NIC_REMOTE || at == NIC_ARRIVING)
+            snprintf(underlay, 16, "%s", store_text(q, 1));
     }
     store_done(q);
     return at;
+}
+
+/* The migrations coming to host_id: [{From: the source's underlay, Ports: [NBD, stream]}], the only
+ * connections its migration ports take (net_rules.c). */
+static int incoming_migrations(struct store *s, const char *host_id, json_t *plan)
+{
+    struct store_stmt *q = store_query(s,
+                                       "SELECT h.underlay, i.migrate_port FROM instances i JOIN hosts h ON"
+                                       " h.host_id = i.host_id WHERE i.migrate_to = ? AND i.state = '" INSTANCE_RUNNING
+                                       "' ORDER BY i.instance_id",
+                                       "s", host_id);
+    json_t *list = json_array();
+    int rc = q ? 0 : -1;
+    while (q && (rc = store_step(q)) == 1)
+        if (underlay_usable(store_text(q, 0)))
+            json_array_append_new(list, json_pack("{s:s,s:[I,I]}", "From", store_text(q, 0), "Ports",
+                                                  (json_int_t)store_int(q, 1), (json_int_t)store_int(q, 1) + 1));
+    store_done(q);
+    if (json_array_size(list))
+        json_object_set(plan, "Migrations", list);
+    json_decref(list);
+    return rc < 0 ? -1 : 0;
 }
 
 json_t *host_network_plan(struct store *s, const char *host_id)
@@ -71,6 +103,10 @@ json_t *host_network_plan(struct store *s, const char *host_id)
     json_t *plan = network_host_plan(s, nic_where, &a);
     if (plan && a.ok)
         json_object_set_new(plan, "Underlay", json_string(underlay));
+    if (plan && a.ok && incoming_migrations(s, host_id, plan) != 0) {
+        json_decref(plan);
+        return NULL;
+    }
     return plan;
 }
 
@@ -94,11 +130,14 @@ json_t *host_doc_build(struct store *s, const char *host_id, char version[HOST_D
         "SELECT i.instance_id, i.state, coalesce(i.stop_type, ''), coalesce(i.latest_op_request, ''), i.cpu,"
         " i.memory_gib, i.system_disk_size, i.mac, i.private_ip, i.owner_uin, i.subnet_id, i.image_id,"
         " coalesce(m.kernel, ''), coalesce(m.initrd, ''), coalesce(m.disk, ''), coalesce(m.cmdline, ''),"
-        " coalesce(i.latest_op, '')"
+        " i.host_id, i.migrate_state, i.migrate_port,"
+        " coalesce((SELECT h.underlay FROM hosts h WHERE h.host_id = i.host_id), ''),"
+        " coalesce((SELECT h.underlay FROM hosts h WHERE h.host_id = i.migrate_to), ''), coalesce(i.latest_op, '')"
         " FROM instances i LEFT JOIN images m ON m.image_id = i.image_id"
-        " WHERE i.host_id = ? AND i.state NOT IN ('" INSTANCE_TERMINATED "', '" INSTANCE_TERMINATING "')"
+        " WHERE (i.host_id = ? AND i.state NOT IN ('" INSTANCE_TERMINATED "', '" INSTANCE_TERMINATING "'))"
+        " OR (i.migrate_to = ? AND i.state = '" INSTANCE_RUNNING "')"
         " ORDER BY i.instance_id",
-        "s", host_id);
+        "ss", host_id, host_id);
     if (!q)
         return NULL;
     json_t *instances = json_array();
@@ -116,17 +155,29 @@ json_t *host_doc_build(struct store *s, const char *host_id, char version[HOST_D
         for (int k = 0; k < 3; k++)
             if (store_text(q, 12 + k)[0])
                 json_object_set_new(parts, names[k], json_true());
-        rows[n].spec = json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:s,s:s,s:{s:s,s:o}}", "InstanceId", store_text(q, 0),
-                                 "State", store_text(q, 1), "StopType", store_text(q, 2), "Request", store_text(q, 3),
-                                 "Cpu", (json_int_t)store_int(q, 4), "MemoryMiB", (json_int_t)store_int(q, 5) * 1024,
-                                 "DiskGiB", (json_int_t)store_int(q, 6), "Mac", store_text(q, 7), "Tap", tap, "Image",
-                                 "ImageId", store_text(q, 11), "Parts", parts);
+        /* a move: the target sees the instance arriving, the source (once the target is ready) where to send it */
+        int incoming = strcmp(store_text(q, 16), host_id) != 0;
+        json_int_t port = (json_int_t)store_int(q, 18);
+        rows[n].spec =
+            json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:s,s:s,s:{s:s,s:o}}", "InstanceId", store_text(q, 0), "State",
+                      incoming ? INSTANCE_MIGRATING_IN : store_text(q, 1), "StopType", store_text(q, 2), "Request",
+                      store_text(q, 3), "Cpu", (json_int_t)store_int(q, 4), "MemoryMiB",
+                      (json_int_t)store_int(q, 5) * 1024, "DiskGiB", (json_int_t)store_int(q, 6), "Mac",
+                      store_text(q, 7), "Tap", tap, "Image", "ImageId", store_text(q, 11), "Parts", parts);
+        if (incoming)
+            json_object_set_new(rows[n].spec, "Incoming",
+                                json_pack("{s:s,s:s,s:I,s:I}", "From", store_text(q, 19), "Listen", store_text(q, 20),
+                                          "NbdPort", port, "MigratePort", port + 1));
+        else if (!strcmp(store_text(q, 17), "READY") && !strcmp(store_text(q, 1), INSTANCE_RUNNING))
+            json_object_set_new(
+                rows[n].spec, "Migrate",
+                json_pack("{s:s,s:I,s:I}", "To", store_text(q, 20), "NbdPort", port, "MigratePort", port + 1));
         snprintf(rows[n].ip, sizeof rows[n].ip, "%s", store_text(q, 8));
         snprintf(rows[n].owner, sizeof rows[n].owner, "%s", store_text(q, 9));
         snprintf(rows[n].subnet, sizeof rows[n].subnet, "%s", store_text(q, 10));
         snprintf(rows[n].cmdline, sizeof rows[n].cmdline, "%s", store_text(q, 15));
         /* ResetInstance: the stop that comes first also removes the system disk; the start makes a new one */
-        if (!strcmp(store_text(q, 1), INSTANCE_STOPPING) && !strcmp(store_text(q, 16), "ResetInstance"))
+        if (!strcmp(store_text(q, 1), INSTANCE_STOPPING) && !strcmp(store_text(q, 21), "ResetInstance"))
             json_object_set_new(rows[n].spec, "Reinstall", json_true());
         n++;
     }
@@ -156,31 +207,57 @@ json_t *host_doc_build(struct store *s, const char *host_id, char version[HOST_D
     return doc;
 }
 
-/* (the state the host acted for, what it saw) -> the state the instance moves to, and the operation's outcome */
+/* A migration's steps, reported by its target (READY, FAILED) or its source (MIGRATED, FAILED). */
+static int move_ready(struct store *s, const char *host_id, const char *id, json_t *item, const char *why)
+{
+    (void)why;
+    return migration_ready(s, id, host_id, (int)json_integer_value(json_object_get(item, "NbdPort")));
+}
+static int move_done(struct store *s, const char *host_id, const char *id, json_t *item, const char *why)
+{
+    (void)item, (void)why;
+    return migration_done(s, id, host_id);
+}
+static int move_failed(struct store *s, const char *host_id, const char *id, json_t *item, const char *why)
+{
+    (void)item;
+    return migration_failed(s, id, host_id, why && *why ? why : "the host reported a failure");
+}
+
+/* (the state the host acted for, what it saw) -> the state the instance moves to, and the operation's outcome;
+ * or the migration step it is (move) */
 static const struct report_rule {
     const char *from, *seen, *to, *op_state;
+    int (*move)(struct store *s, const char *host_id, const char *id, json_t *item, const char *why);
 } rules[] = {
-    {INSTANCE_PENDING, "RUNNING", INSTANCE_RUNNING, "SUCCESS"},
-    {INSTANCE_PENDING, "FAILED", INSTANCE_LAUNCH_FAILED, "FAILED"},
-    {INSTANCE_STARTING, "RUNNING", INSTANCE_RUNNING, "SUCCESS"},
-    {INSTANCE_STARTING, "FAILED", INSTANCE_STOPPED, "FAILED"},
-    {INSTANCE_STOPPING, "STOPPED", INSTANCE_STOPPED, "SUCCESS"},
-    {INSTANCE_STOPPING, "REINSTALLED", INSTANCE_STARTING, NULL}, /* ResetInstance: stopped, its disk gone */
-    {INSTANCE_STOPPING, "FAILED", INSTANCE_RUNNING, "FAILED"},
-    {INSTANCE_REBOOTING, "RUNNING", INSTANCE_RUNNING, "SUCCESS"},
-    {INSTANCE_REBOOTING, "FAILED", INSTANCE_STOPPED, "FAILED"},
-    {INSTANCE_RUNNING, "STOPPED", INSTANCE_STOPPED, NULL}, /* the guest stopped (or its QEMU died) by itself */
+    {INSTANCE_PENDING, "RUNNING", INSTANCE_RUNNING, "SUCCESS", NULL},
+    {INSTANCE_PENDING, "FAILED", INSTANCE_LAUNCH_FAILED, "FAILED", NULL},
+    {INSTANCE_STARTING, "RUNNING", INSTANCE_RUNNING, "SUCCESS", NULL},
+    {INSTANCE_STARTING, "FAILED", INSTANCE_STOPPED, "FAILED", NULL},
+    {INSTANCE_STOPPING, "STOPPED", INSTANCE_STOPPED, "SUCCESS", NULL},
+    {INSTANCE_STOPPING, "REINSTALLED", INSTANCE_STARTING, NULL, NULL}, /* ResetInstance: stopped, its disk gone */
+    {INSTANCE_STOPPING, "FAILED", INSTANCE_RUNNING, "FAILED", NULL},
+    {INSTANCE_REBOOTING, "RUNNING", INSTANCE_RUNNING, "SUCCESS", NULL},
+    {INSTANCE_REBOOTING, "FAILED", INSTANCE_STOPPED, "FAILED", NULL},
+    {INSTANCE_RUNNING, "STOPPED", INSTANCE_STOPPED, NULL, NULL}, /* the guest stopped (or its QEMU died) by itself */
+    {INSTANCE_MIGRATING_IN, "READY", NULL, NULL, move_ready},
+    {INSTANCE_MIGRATING_IN, "FAILED", NULL, NULL, move_failed},
+    {INSTANCE_RUNNING, "MIGRATED", NULL, NULL, move_done},
+    {INSTANCE_RUNNING, "FAILED", NULL, NULL, move_failed}, /* the source's move failed: it goes on running */
 };
 
-/* The instance's state and request now, if it is on host_id: 1, 0 not there, -1 error. */
+/* The instance's state now as host_id's document shows it (MIGRATING_IN on the host it moves to) and its
+ * request, if it is on host_id or moving there: 1, 0 not there, -1 error. */
 static int current(struct store *s, const char *host_id, const char *id, char state[24], char request[64])
 {
-    struct store_stmt *q = store_query(
-        s, "SELECT state, coalesce(latest_op_request, '') FROM instances WHERE instance_id = ? AND host_id = ?", "ss",
-        id, host_id);
+    struct store_stmt *q =
+        store_query(s,
+                    "SELECT state, coalesce(latest_op_request, ''), host_id FROM instances"
+                    " WHERE instance_id = ? AND (host_id = ? OR (migrate_to = ? AND state = '" INSTANCE_RUNNING "'))",
+                    "sss", id, host_id, host_id);
     int rc = q ? store_step(q) : -1;
     if (rc == 1) {
-        snprintf(state, 24, "%s", store_text(q, 0));
+        snprintf(state, 24, "%s", strcmp(store_text(q, 2), host_id) ? INSTANCE_MIGRATING_IN : store_text(q, 0));
         snprintf(request, 64, "%s", store_text(q, 1));
     }
     store_done(q);
@@ -223,6 +300,11 @@ int host_doc_report(struct store *s, const char *host_id, json_t *report, const 
                 char why[300] = "";
                 if (detail && *detail)
                     snprintf(why, sizeof why, "%.290s", detail);
+                if (rules[r].move) { /* a move's step counts only for the request that began the move */
+                    if (request && !strcmp(request, now_request) && rules[r].move(s, host_id, id, it, why) == 1)
+                        changed++;
+                    break;
+                }
                 if (instance_set_state(s, id, state, rules[r].to, rules[r].op_state, why[0] ? why : NULL) == 0) {
                     changed++;
                     log_info("instance %s on %s: %s -> %s%s%s", id, host_id, state, rules[r].to, why[0] ? ": " : "",
@@ -264,12 +346,13 @@ int host_doc_image_part(struct store *s, const char *host_id, const char *image_
     if (!column)
         return 0;
     char sql[400];
-    /* only an image an instance placed on this host runs: the host is told, not trusted */
+    /* only an image an instance placed on (or moving to) this host runs: the host is told, not trusted */
     snprintf(sql, sizeof sql,
              "SELECT coalesce(%s, '') FROM images m WHERE m.image_id = ? AND EXISTS (SELECT 1 FROM instances i"
-             " WHERE i.image_id = m.image_id AND i.host_id = ? AND i.state != '" INSTANCE_TERMINATED "')",
+             " WHERE i.image_id = m.image_id AND (i.host_id = ? OR i.migrate_to = ?)"
+             " AND i.state != '" INSTANCE_TERMINATED "')",
              column);
-    struct store_stmt *q = store_query(s, sql, "ss", image_id, host_id);
+    struct store_stmt *q = store_query(s, sql, "sss", image_id, host_id, host_id);
     int rc = q ? store_step(q) : -1;
     if (rc == 1) {
         snprintf(path, len, "%s", store_text(q, 0));

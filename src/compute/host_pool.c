@@ -29,11 +29,13 @@ int host_pool_migrate(struct store *s, char *err, size_t errlen)
                          err, errlen);
 }
 
+/* what a host's instances hold of it, an instance migrating to it included (migration.c) */
 #define USED_CPU                                                                                                       \
-    "(SELECT coalesce(sum(cpu), 0) FROM instances i WHERE i.host_id = h.host_id AND " INSTANCE_HOLDS_RESOURCES(        \
-        "i.state") ")"
+    "(SELECT coalesce(sum(cpu), 0) FROM instances i WHERE (i.host_id = h.host_id OR i.migrate_to = h.host_id) AND "    \
+    "" INSTANCE_HOLDS_RESOURCES("i.state") ")"
 #define USED_MIB                                                                                                       \
-    "(SELECT coalesce(sum(memory_gib), 0) * 1024 FROM instances i WHERE i.host_id = h.host_id AND "                    \
+    "(SELECT coalesce(sum(memory_gib), 0) * 1024 FROM instances i WHERE (i.host_id = h.host_id OR i.migrate_to = "     \
+    "h.host_id) AND "                                                                                                  \
     "" INSTANCE_HOLDS_RESOURCES("i.state") ")"
 
 int host_pool_capacity(struct store *s, struct host_capacity *hosts, int max)
@@ -41,7 +43,7 @@ int host_pool_capacity(struct store *s, struct host_capacity *hosts, int max)
     struct store_stmt *q = store_query(
         s,
         "SELECT h.host_id, h.zone, h.vcpus, h.memory_mib, " USED_CPU ", " USED_MIB ", h.pool, h.pool_owner, h.pool_id"
-        " FROM hosts h WHERE h.state IN ('" HOST_AVAILABLE "', '" HOST_UP "') AND h.realises = 1"
+        " FROM hosts h WHERE h.state IN ('" HOST_AVAILABLE "', '" HOST_UP "') AND h.realises = 1 AND h.draining = 0"
         " ORDER BY h.host_id",
         "");
     if (!q)

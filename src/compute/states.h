@@ -16,6 +16,8 @@
 #define INSTANCE_SHUTDOWN      "SHUTDOWN"
 #define INSTANCE_TERMINATING   "TERMINATING"
 #define INSTANCE_TERMINATED    "TERMINATED"
+/* a state of host documents only: the instance as the host it is migrating to sees it (the API says RUNNING) */
+#define INSTANCE_MIGRATING_IN  "MIGRATING_IN"
 
 /* SQL: the instance holds resources (a host's vCPUs and memory, the account's quota, its
  * address): every state but the two that have given them back. col is the state column. */

@@ -274,7 +274,14 @@ static void beat_wait(void)
 {
     struct timespec until;
     clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += HOST_HEARTBEAT_SECONDS;
+    if (realise_urgent()) { /* a guest paused here waits for the move to be recorded */
+        until.tv_nsec += 200 * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+    } else
+        until.tv_sec += HOST_HEARTBEAT_SECONDS;
     pthread_mutex_lock(&beat_mu);
     while (!beat_now && pthread_cond_timedwait(&beat_cv, &beat_mu, &until) == 0)
         ;

@@ -18,6 +18,7 @@ void agent_close(SSL *ssl);                    /* NULL is fine */
 int realise_start(const char *data, SSL_CTX *ctx, const char *control, void (*wake)(void));
 void realise_offer(json_t *doc, const char *version); /* the newest document (a reference is taken) */
 json_t *realise_report(char have[]);                  /* the last pass's report (NULL: none yet), the version held */
+int realise_urgent(void); /* 1: a migration here waits on the control plane (heartbeat often) */
 void realise_stop(void);
 
 #endif

@@ -94,6 +94,21 @@ struct hypervisor_ops {
                         long long size_bytes, char *err, size_t errlen);
     int (*backup_poll)(const char *run_dir, const char *job_id, char *err, size_t errlen);
     int (*backup_cancel)(const char *run_dir, const char *job_id, char *err, size_t errlen);
+
+    /* Live migration without shared storage: the system disk is an overlay on the same base image on both
+     * hosts, and only the overlay travels. The streams are not encrypted (yet). On the target, start_incoming
+     * starts spec paused, its system disk a blank overlay of the same size exported writable over NBD on
+     * listen:nbd_port, waiting for the migration stream on listen:migrate_port. On the source, migrate_out
+     * mirrors the disk's top layer into that export (once ready, every guest write lands on both), migrates
+     * the guest and returns HV_OK once the stream completed (the guest paused here for good); on an error it
+     * undoes its half and the guest goes on running here. migrate_resume, on the target once the source is
+     * done (or on a source whose move was called off after all), waits for an incoming stream to end, stops
+     * the NBD export and resumes the guest; HV_OK also when it already runs. */
+    int (*start_incoming)(const struct hv_spec *spec, const char *listen, int nbd_port, int migrate_port, char *err,
+                          size_t errlen);
+    int (*migrate_out)(const char *run_dir, const char *to, int nbd_port, int migrate_port, int timeout_ms, char *err,
+                       size_t errlen);
+    int (*migrate_resume)(const char *run_dir, int timeout_ms, char *err, size_t errlen);
 };
 
 extern const struct hypervisor_ops qemu_ops;

@@ -21,6 +21,8 @@
  * devices, router namespaces and nft tables that the plan no longer names. Taps are created if absent
  * (a device of another kind with the right name, e.g. a veth, is used as is). 0, or -1 with err set. */
 int host_net_apply(json_t *plan, char *err, size_t errlen);
+/* The interface of the host's default route (where VPC traffic leaves, masqueraded), or "" if none. */
+void host_net_uplink(char *out, size_t len);
 /* Removes everything yun created on this host (devices, namespaces, nft tables). */
 int host_net_teardown(char *err, size_t errlen);
 /* Kernel changes (netlink requests, nft batches, sysctl writes, namespaces) of the last apply. */

@@ -283,3 +283,19 @@ int host_net_teardown(char *err, size_t errlen)
     json_decref(empty);
     return rc;
 }
+
+void host_net_uplink(char *out, size_t len)
+{
+    FILE *f = fopen("/proc/net/route", "r");
+    char line[256], dev[32];
+    unsigned dest, flags;
+    out[0] = 0;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "%31s %x %*x %x", dev, &dest, &flags) == 3 && dest == 0 && (flags & 1) && strlen(dev) < len &&
+            strlen(dev) < 16) {
+            snprintf(out, len, "%s", dev);
+            break;
+        }
+    if (f)
+        fclose(f);
+}

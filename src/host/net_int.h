@@ -34,7 +34,8 @@ struct vpc_state {
 struct net_plan {
     json_t *vpcs, *nics, *groups; /* borrowed from the document */
     const char *uplink;
-    uint32_t underlay; /* this host's VTEP address (the vxlan links' local), 0 = none */
+    uint32_t underlay;  /* this host's VTEP address (the vxlan links' local), 0 = none */
+    json_t *migrations; /* [{From, Ports: [NBD, stream]}]: live migrations to this host (checked), borrowed */
     struct vpc_state *v;
     int nv;
 };

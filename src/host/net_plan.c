@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compute/host_channel.h"
 #include "core/core.h"
 #include "host/net_int.h"
 
@@ -184,6 +185,27 @@ int net_plan_load(json_t *doc, struct net_plan *p, char *err, size_t errlen)
     if (*underlay && (ip_parse(underlay, &p->underlay) != 0 || !underlay_ok(p->underlay))) {
         snprintf(err, errlen, "bad underlay address");
         return -1;
+    }
+    /* live migrations coming here: each from one host's address, to a pair of yun's migration ports */
+    p->migrations = json_object_get(doc, "Migrations");
+    if (p->migrations && (!json_is_array(p->migrations) || json_array_size(p->migrations) > HOST_MIGRATE_PAIRS)) {
+        snprintf(err, errlen, "bad Migrations");
+        return -1;
+    }
+    json_t *m;
+    json_array_foreach (p->migrations, i, m) {
+        uint32_t from;
+        json_t *ports = json_object_get(m, "Ports");
+        int ok = ip_parse(net_jstr(m, "From"), &from) == 0 && underlay_ok(from) && json_array_size(ports) == 2;
+        for (size_t k = 0; ok && k < 2; k++) {
+            json_int_t port = json_integer_value(json_array_get(ports, k));
+            ok = json_is_integer(json_array_get(ports, k)) && port >= HOST_MIGRATE_PORT_FIRST &&
+                 port < HOST_MIGRATE_PORT_FIRST + 2 * HOST_MIGRATE_PAIRS;
+        }
+        if (!ok) {
+            snprintf(err, errlen, "bad migration %zu of the plan", i);
+            return -1;
+        }
     }
     p->v = calloc(nv ? nv : 1, sizeof *p->v);
     if (!p->v) {

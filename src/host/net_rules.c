@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compute/host_channel.h"
 #include "host/net_int.h"
 
 #define jstr net_jstr
@@ -299,7 +300,22 @@ char *net_rules_host(const struct net_plan *p)
     if (!seen)
         b.oom = 1;
     free(seen);
-    add(&b, nremote ? " } drop\n\t}\n" : "\t\tudp dport 4789 drop\n\t}\n");
+    add(&b, nremote ? " } drop\n" : "\t\tudp dport 4789 drop\n");
+    /* yun's migration ports (NBD and the migration stream, not encrypted yet) take connections only from the
+     * source of a migration the plan names, on that migration's pair; every other connection is refused */
+    json_t *m;
+    json_array_foreach (p->migrations, i, m) {
+        uint32_t from;
+        json_t *ports = json_object_get(m, "Ports");
+        if (ip_parse(jstr(m, "From"), &from) != 0)
+            continue;
+        char t[16];
+        ip_format(from, t);
+        add(&b, "\t\tip saddr %s tcp dport { %d, %d } accept\n", t, (int)json_integer_value(json_array_get(ports, 0)),
+            (int)json_integer_value(json_array_get(ports, 1)));
+    }
+    add(&b, "\t\ttcp dport %d-%d reject with tcp reset\n\t}\n", HOST_MIGRATE_PORT_FIRST,
+        HOST_MIGRATE_PORT_FIRST + 2 * HOST_MIGRATE_PAIRS - 1);
     /* nor do the router namespaces serve anything on their transit side (to guests of other VPCs, to
      * the LAN); replies to their masqueraded traffic come back to that address */
     add(&b,

@@ -351,7 +351,8 @@ static void arg(struct argv_builder *b, const char *fmt, ...)
 /* QEMU option values are comma-separated; a comma in a path would inject options */
 static int option_safe(const char *s) { return !s || !strchr(s, ','); }
 
-static int qemu_start(const struct hv_spec *s, char *err, size_t errlen)
+/* incoming: started paused (-S), waiting for a migration stream (-incoming defer; migrate-incoming says where) */
+static int qemu_launch(const struct hv_spec *s, int incoming, char *err, size_t errlen)
 {
     if (!s || !s->instance_id || (s->kernel && !s->initrd) || (!s->kernel && !s->system_disk) || !s->run_dir ||
         !s->accel || s->vcpus < 1 || s->memory_mib < 16 || s->run_dir[0] != '/') {
@@ -421,6 +422,11 @@ static int qemu_start(const struct hv_spec *s, char *err, size_t errlen)
     arg(&b, "-pidfile");
     arg(&b, "%s/qemu.pid", D);
     arg(&b, "-daemonize");
+    if (incoming) {
+        arg(&b, "-S");
+        arg(&b, "-incoming");
+        arg(&b, "defer");
+    }
     if (s->system_disk) {
         const char *fmt = image_format(s->system_disk);
         if (!fmt) {
@@ -540,6 +546,8 @@ static int qemu_start(const struct hv_spec *s, char *err, size_t errlen)
     }
     return HV_OK;
 }
+
+static int qemu_start(const struct hv_spec *s, char *err, size_t errlen) { return qemu_launch(s, 0, err, errlen); }
 
 static int qemu_stop(const char *run_dir, enum hv_stop_mode mode, int timeout_ms, char *err, size_t errlen)
 {
@@ -1001,6 +1009,217 @@ static int qemu_backup_cancel(const char *run_dir, const char *job_id, char *err
     return rc;
 }
 
+/* ---- live migration without shared storage (hypervisor.h) ---- */
+
+#define MIGRATE_EXPORT "sys"       /* the target's NBD export of its system disk */
+#define MIGRATE_NODE   "migtarget" /* the source's NBD client node of that export */
+#define MIGRATE_JOB    "migmirror" /* the source's mirror job into it */
+
+/* a dotted IPv4 address and a port, re-formatted: nothing else reaches a QMP argument */
+static int inet_ok(const char *addr, int port, char out[16])
+{
+    unsigned a, b, c, d;
+    char extra;
+    if (!addr || sscanf(addr, "%u.%u.%u.%u%c", &a, &b, &c, &d, &extra) != 4 || a > 255 || b > 255 || c > 255 ||
+        d > 255 || port < 1 || port > 65535)
+        return 0;
+    snprintf(out, 16, "%u.%u.%u.%u", a, b, c, d);
+    return 1;
+}
+
+/* query-migrate's status ("" when none ran) and its error */
+static int migrate_status(struct qmp *q, char *status, size_t slen, char *why, size_t wlen, char *err, size_t errlen)
+{
+    json_t *ret = NULL;
+    if (qmp_execute(q, "query-migrate", NULL, QMP_TIMEOUT_MS, &ret, err, errlen) != 0)
+        return -1;
+    snprintf(status, slen, "%s", json_string_value(json_object_get(ret, "status")) ?: "");
+    snprintf(why, wlen, "%s", json_string_value(json_object_get(ret, "error-desc")) ?: "");
+    json_decref(ret);
+    return 0;
+}
+
+static int qemu_start_incoming(const struct hv_spec *spec, const char *listen, int nbd_port, int migrate_port,
+                               char *err, size_t errlen)
+{
+    char addr[16], port[16];
+    if (!inet_ok(listen, nbd_port, addr) || !inet_ok(listen, migrate_port, addr) || !spec || !spec->system_disk) {
+        seterr(err, errlen, "start_incoming: bad address, ports or spec");
+        return HV_EINVAL;
+    }
+    int rc = qemu_launch(spec, 1, err, errlen);
+    if (rc != HV_OK)
+        return rc;
+    struct qmp q;
+    if ((rc = qmp_connect(&q, spec->run_dir, err, errlen)) != HV_OK)
+        return rc;
+    snprintf(port, sizeof port, "%d", nbd_port);
+    json_t *nbd = json_pack("{s:{s:s,s:{s:s,s:s}}}", "addr", "type", "inet", "data", "host", addr, "port", port);
+    /* the export of the blank overlay: the source's mirror writes the top layer into it */
+    json_t *exp = json_pack("{s:s,s:s,s:s,s:s,s:b}", "type", "nbd", "id", MIGRATE_EXPORT, "node-name", "sys", "name",
+                            MIGRATE_EXPORT, "writable", 1);
+    char uri[64];
+    snprintf(uri, sizeof uri, "tcp:%s:%d", addr, migrate_port);
+    json_t *inc = json_pack("{s:s}", "uri", uri);
+    rc = qmp_execute(&q, "nbd-server-start", nbd, QMP_TIMEOUT_MS, NULL, err, errlen) ||
+                 qmp_execute(&q, "block-export-add", exp, QMP_TIMEOUT_MS, NULL, err, errlen) ||
+                 qmp_execute(&q, "migrate-incoming", inc, QMP_TIMEOUT_MS, NULL, err, errlen)
+             ? HV_EFAIL
+             : HV_OK;
+    json_decref(nbd);
+    json_decref(exp);
+    json_decref(inc);
+    qmp_close(&q);
+    return rc;
+}
+
+/* The mirror's end: cancelled (a ready mirror then completes without switching to its target), dismissed, its
+ * target node closed; force when the copy is abandoned. */
+static void mirror_end(struct qmp *q, int force)
+{
+    char status[32], jerr[256];
+    json_t *cancel = json_pack("{s:s,s:b}", "device", MIGRATE_JOB, "force", force);
+    if (qmp_execute(q, "block-job-cancel", cancel, QMP_TIMEOUT_MS, NULL, NULL, 0) == 0) {
+        long long deadline = now_ms() + 10000;
+        while (job_status(q, MIGRATE_JOB, status, sizeof status, jerr, sizeof jerr, NULL, 0) == 0 && status[0] &&
+               strcmp(status, "concluded") && now_ms() < deadline)
+            sleep_ms(20);
+    }
+    json_decref(cancel);
+    json_t *id = json_pack("{s:s}", "id", MIGRATE_JOB);
+    qmp_execute(q, "job-dismiss", id, QMP_TIMEOUT_MS, NULL, NULL, 0);
+    json_decref(id);
+    node_delete(q, MIGRATE_NODE, NULL, 0);
+}
+
+static int qemu_migrate_out(const char *run_dir, const char *to, int nbd_port, int migrate_port, int timeout_ms,
+                            char *err, size_t errlen)
+{
+    char addr[16], port[16], status[32], why[256];
+    if (!inet_ok(to, nbd_port, addr) || !inet_ok(to, migrate_port, addr) || timeout_ms <= 0) {
+        seterr(err, errlen, "migrate_out: bad address or ports");
+        return HV_EINVAL;
+    }
+    struct qmp q;
+    int rc = qmp_connect(&q, run_dir, err, errlen);
+    if (rc != HV_OK)
+        return rc;
+    long long deadline = now_ms() + timeout_ms;
+    mirror_end(&q, 1); /* what an interrupted run left */
+    snprintf(port, sizeof port, "%d", nbd_port);
+    json_t *node = json_pack("{s:s,s:s,s:{s:s,s:s,s:s},s:s}", "driver", "nbd", "node-name", MIGRATE_NODE, "server",
+                             "type", "inet", "host", addr, "port", port, "export", MIGRATE_EXPORT);
+    /* sync top: the base image is the same file on both hosts, only the overlay's clusters travel;
+     * write-blocking: once ready, every guest write lands on both, so the target is whole when the guest stops */
+    json_t *mirror = json_pack("{s:s,s:s,s:s,s:s,s:s,s:b}", "job-id", MIGRATE_JOB, "device", "sys", "target",
+                               MIGRATE_NODE, "sync", "top", "copy-mode", "write-blocking", "auto-dismiss", 0);
+    rc = qmp_execute(&q, "blockdev-add", node, QMP_TIMEOUT_MS, NULL, err, errlen) ||
+                 qmp_execute(&q, "blockdev-mirror", mirror, QMP_TIMEOUT_MS, NULL, err, errlen)
+             ? HV_EFAIL
+             : HV_OK;
+    json_decref(node);
+    json_decref(mirror);
+    while (rc == HV_OK) { /* the mirror is ready once the top layer is copied */
+        char jerr[256];
+        if (job_status(&q, MIGRATE_JOB, status, sizeof status, jerr, sizeof jerr, err, errlen) != 0)
+            rc = HV_EFAIL;
+        else if (!strcmp(status, "ready"))
+            break;
+        else if (!status[0] || !strcmp(status, "concluded") || !strcmp(status, "aborting")) {
+            seterr(err, errlen, "the disk mirror ended: %s", jerr[0] ? jerr : status[0] ? status : "vanished");
+            rc = HV_EFAIL;
+        } else if (now_ms() >= deadline) {
+            seterr(err, errlen, "the disk mirror was not ready in %d ms", timeout_ms);
+            rc = HV_ETIMEDOUT;
+        } else
+            sleep_ms(50);
+    }
+    int started = 0;
+    if (rc == HV_OK) {
+        char uri[64];
+        snprintf(uri, sizeof uri, "tcp:%s:%d", addr, migrate_port);
+        json_t *params = json_pack("{s:I}", "max-bandwidth", (json_int_t)10 << 30);
+        /* auto-converge: a guest dirtying memory faster than it travels is slowed until the stream converges */
+        json_t *caps = json_pack("{s:[{s:s,s:b}]}", "capabilities", "capability", "auto-converge", "state", 1);
+        json_t *mig = json_pack("{s:s}", "uri", uri);
+        qmp_execute(&q, "migrate-set-parameters", params, QMP_TIMEOUT_MS, NULL, NULL, 0);
+        qmp_execute(&q, "migrate-set-capabilities", caps, QMP_TIMEOUT_MS, NULL, NULL, 0);
+        json_decref(caps);
+        rc = qmp_execute(&q, "migrate", mig, QMP_TIMEOUT_MS, NULL, err, errlen) ? HV_EFAIL : HV_OK;
+        started = rc == HV_OK;
+        json_decref(params);
+        json_decref(mig);
+    }
+    while (rc == HV_OK) {
+        if (migrate_status(&q, status, sizeof status, why, sizeof why, err, errlen) != 0)
+            rc = HV_EFAIL;
+        else if (!strcmp(status, "completed"))
+            break;
+        else if (!strcmp(status, "failed") || !strcmp(status, "cancelled")) {
+            seterr(err, errlen, "the migration %s: %s", status, why[0] ? why : "no reason given");
+            rc = HV_EFAIL;
+        } else if (now_ms() >= deadline) {
+            seterr(err, errlen, "the migration did not complete in %d ms", timeout_ms);
+            rc = HV_ETIMEDOUT;
+        } else
+            sleep_ms(20);
+    }
+    if (rc != HV_OK && started) {
+        qmp_execute(&q, "migrate_cancel", NULL, QMP_TIMEOUT_MS, NULL, NULL, 0);
+        for (long long until = now_ms() + 10000; now_ms() < until; sleep_ms(20))
+            if (migrate_status(&q, status, sizeof status, why, sizeof why, NULL, 0) != 0 ||
+                (strcmp(status, "cancelling") && strcmp(status, "active") && strcmp(status, "device")))
+                break;
+        if (!strcmp(status, "completed")) /* it finished while being cancelled: the guest is there now */
+            rc = HV_OK;
+    }
+    /* the guest is paused once the stream completed: the mirror has nothing left in flight and ends */
+    mirror_end(&q, rc != HV_OK);
+    if (rc != HV_OK) { /* the guest goes on here */
+        json_t *ret = NULL;
+        if (qmp_execute(&q, "query-status", NULL, QMP_TIMEOUT_MS, &ret, NULL, 0) == 0 &&
+            !json_is_true(json_object_get(ret, "running")))
+            qmp_execute(&q, "cont", NULL, QMP_TIMEOUT_MS, NULL, NULL, 0);
+        json_decref(ret);
+    }
+    qmp_close(&q);
+    return rc;
+}
+
+static int qemu_migrate_resume(const char *run_dir, int timeout_ms, char *err, size_t errlen)
+{
+    struct qmp q;
+    int rc = qmp_connect(&q, run_dir, err, errlen);
+    if (rc != HV_OK)
+        return rc;
+    char status[32], why[256];
+    long long deadline = now_ms() + timeout_ms;
+    while (rc == HV_OK) { /* the stream's end (a source that never sent one has nothing to wait for) */
+        if (migrate_status(&q, status, sizeof status, why, sizeof why, err, errlen) != 0)
+            rc = HV_EFAIL;
+        else if (!strcmp(status, "completed") || !status[0] || !strcmp(status, "none"))
+            break;
+        else if (!strcmp(status, "failed") || !strcmp(status, "cancelled")) {
+            seterr(err, errlen, "the incoming migration %s: %s", status, why[0] ? why : "no reason given");
+            rc = HV_EFAIL;
+        } else if (now_ms() >= deadline) {
+            seterr(err, errlen, "the incoming migration did not complete in %d ms", timeout_ms);
+            rc = HV_ETIMEDOUT;
+        } else
+            sleep_ms(20);
+    }
+    qmp_execute(&q, "nbd-server-stop", NULL, QMP_TIMEOUT_MS, NULL, NULL, 0); /* none running is fine */
+    json_t *ret = NULL;
+    if (rc == HV_OK && qmp_execute(&q, "query-status", NULL, QMP_TIMEOUT_MS, &ret, err, errlen) != 0)
+        rc = HV_EFAIL;
+    if (rc == HV_OK && !json_is_true(json_object_get(ret, "running")) &&
+        qmp_execute(&q, "cont", NULL, QMP_TIMEOUT_MS, NULL, err, errlen) != 0)
+        rc = HV_EFAIL;
+    json_decref(ret);
+    qmp_close(&q);
+    return rc;
+}
+
 const struct hypervisor_ops qemu_ops = {
     .name = "qemu",
     .import_image = qemu_import_image,
@@ -1022,6 +1241,9 @@ const struct hypervisor_ops qemu_ops = {
     .backup_start = qemu_backup_start,
     .backup_poll = qemu_backup_poll,
     .backup_cancel = qemu_backup_cancel,
+    .start_incoming = qemu_start_incoming,
+    .migrate_out = qemu_migrate_out,
+    .migrate_resume = qemu_migrate_resume,
 };
 
 const struct hypervisor_ops *hv_driver(void) { return &qemu_ops; }

@@ -6,8 +6,14 @@
  * does: PENDING and STARTING boot (the image's parts fetched over the channel once, into
  * DIR/images/ID/, and a qcow2 overlay of its disk in DIR/instances/ID/), STOPPING stops, REBOOTING
  * reboots once per request, RUNNING is watched, STOPPED and LAUNCH_FAILED hold no QEMU; an instance
- * the document no longer names is destroyed and its directory removed. What it saw is the report
- * the next heartbeat carries, sent at once after a pass that changed something.
+ * the document no longer names is destroyed and its directory removed. A live migration
+ * (compute/migration.c) is two halves: a target told MIGRATING_IN readies a paused QEMU on a blank
+ * overlay of the same base, exporting the disk over NBD and waiting for the stream (READY); a source
+ * told where (Migrate) mirrors the disk's top layer there and migrates (MIGRATED); once the control
+ * plane moved the instance, the target's RUNNING resumes it and the source's document drops it. A
+ * failure is reported once per request and not retried. What the host saw is the report the next
+ * heartbeat carries, sent at once after a pass that changed something (and heartbeats come often
+ * while a guest paused here waits for its source).
  */
 #define _XOPEN_SOURCE 700
 #include <ctype.h>
@@ -40,8 +46,8 @@ static json_t *report;                             /* the last pass's report, un
 static void (*on_change)(void);                    /* the session's wake-up */
 static char data_dir[600], accel[8], uplink[16], control[256];
 static SSL_CTX *ctx;
-static char *applied_plan;                           /* the realiser thread's own */
-static char rebooted[HOST_DOC_MAX_INSTANCES][2][64]; /* instance id, the reboot request done */
+static char *applied_plan; /* the realiser thread's own */
+static int urgent;         /* a migration waits on the control plane: heartbeat often; under mu */
 
 /* ---- a spec is re-checked before anything is done with it ---- */
 
@@ -60,7 +66,40 @@ struct spec {
     const char *id, *state, *stop_type, *request, *mac, *tap, *image, *cmdline;
     int cpu, memory_mib, disk_gib, has_kernel, has_initrd, has_disk, reinstall;
     char run_dir[700], disk[720];
+    /* a live migration: to this host (Incoming: from, listen = this host's underlay) or from it (Migrate: to) */
+    int incoming, outgoing, nbd_port, migrate_port;
+    char peer[16], listen[16];
 };
+
+static int addr_read(json_t *j, const char *key, char out[16])
+{
+    const char *a = json_string_value(json_object_get(j, key));
+    unsigned x, y, z, w;
+    char extra;
+    if (!a || sscanf(a, "%u.%u.%u.%u%c", &x, &y, &z, &w, &extra) != 4 || x == 0 || x == 127 || x >= 224 || y > 255 ||
+        z > 255 || w > 255)
+        return -1;
+    snprintf(out, 16, "%u.%u.%u.%u", x, y, z, w);
+    return 0;
+}
+
+/* Incoming or Migrate: the peer's address and a pair of yun's migration ports */
+static const char *move_read(json_t *j, struct spec *sp)
+{
+    json_t *in = json_object_get(j, "Incoming"), *out = json_object_get(j, "Migrate"), *m = in ? in : out;
+    if (!m)
+        return NULL;
+    json_int_t nbd = json_integer_value(json_object_get(m, "NbdPort")),
+               mig = json_integer_value(json_object_get(m, "MigratePort"));
+    if ((in && out) || addr_read(m, in ? "From" : "To", sp->peer) != 0 || (in && addr_read(m, "Listen", sp->listen)) ||
+        nbd < HOST_MIGRATE_PORT_FIRST || nbd >= HOST_MIGRATE_PORT_FIRST + 2 * HOST_MIGRATE_PAIRS || mig != nbd + 1)
+        return "the migration's addresses or ports are malformed";
+    sp->incoming = in != NULL;
+    sp->outgoing = out != NULL;
+    sp->nbd_port = (int)nbd;
+    sp->migrate_port = (int)mig;
+    return NULL;
+}
 
 static const char *spec_read(json_t *j, struct spec *sp)
 {
@@ -101,7 +140,7 @@ static const char *spec_read(json_t *j, struct spec *sp)
     sp->disk_gib = (int)disk;
     snprintf(sp->run_dir, sizeof sp->run_dir, "%s/instances/%s", data_dir, sp->id);
     snprintf(sp->disk, sizeof sp->disk, "%s/system.qcow2", sp->run_dir);
-    return NULL;
+    return move_read(j, sp);
 }
 
 /* ---- the image's parts, fetched over the channel once ---- */
@@ -166,28 +205,45 @@ static int fetch_part(const char *image, const char *part, char *path, size_t le
 
 /* ---- acting on one instance ---- */
 
-static const char *reboot_done(const char *id)
+/* What was done once per request (a reboot; a migration's failure, not retried): instance, what, request, detail */
+static struct memo {
+    char id[24], what[8], request[64], detail[256];
+} memos[2 * HOST_DOC_MAX_INSTANCES];
+
+static const struct memo *memo_get(const char *id, const char *what, const char *request)
 {
-    for (int i = 0; i < HOST_DOC_MAX_INSTANCES; i++)
-        if (!strcmp(rebooted[i][0], id))
-            return rebooted[i][1];
-    return "";
+    for (size_t i = 0; i < sizeof memos / sizeof memos[0]; i++)
+        if (!strcmp(memos[i].id, id) && !strcmp(memos[i].what, what))
+            return strcmp(memos[i].request, request) ? NULL : &memos[i];
+    return NULL;
 }
-static void reboot_record(const char *id, const char *request)
+static void memo_put(const char *id, const char *what, const char *request, const char *detail)
 {
-    int free_slot = -1;
-    for (int i = 0; i < HOST_DOC_MAX_INSTANCES; i++) {
-        if (!strcmp(rebooted[i][0], id)) {
-            snprintf(rebooted[i][1], sizeof rebooted[i][1], "%s", request);
-            return;
-        }
-        if (free_slot < 0 && !rebooted[i][0][0])
-            free_slot = i;
-    }
-    if (free_slot >= 0) {
-        snprintf(rebooted[free_slot][0], sizeof rebooted[0][0], "%s", id);
-        snprintf(rebooted[free_slot][1], sizeof rebooted[0][1], "%s", request);
-    }
+    struct memo *slot = NULL;
+    for (size_t i = 0; i < sizeof memos / sizeof memos[0] && !slot; i++)
+        if (!strcmp(memos[i].id, id) && !strcmp(memos[i].what, what))
+            slot = &memos[i];
+    for (size_t i = 0; i < sizeof memos / sizeof memos[0] && !slot; i++)
+        if (!memos[i].id[0])
+            slot = &memos[i];
+    if (!slot)
+        slot = &memos[0]; /* full (two per instance of a document at most): an old entry goes */
+    snprintf(slot->id, sizeof slot->id, "%s", id);
+    snprintf(slot->what, sizeof slot->what, "%s", what);
+    snprintf(slot->request, sizeof slot->request, "%s", request);
+    snprintf(slot->detail, sizeof slot->detail, "%s", detail ? detail : "");
+}
+
+/* a marker file of the instance's directory: its incoming QEMU is ready ("incoming"), it left ("migrated") */
+static int marker(const struct spec *sp, const char *name, int set)
+{
+    char path[760];
+    snprintf(path, sizeof path, "%s/%s", sp->run_dir, name);
+    if (set > 0)
+        return file_write_atomic(path, "1\n", 2, 0600);
+    if (set < 0)
+        return unlink(path);
+    return access(path, F_OK) == 0;
 }
 
 static int alive(const struct spec *sp)
@@ -253,17 +309,18 @@ static int net_apply(json_t *plan, int force, char *err, size_t errlen)
     return rc;
 }
 
-static int boot(const struct spec *sp, json_t *plan, char *err, size_t errlen)
+/* The image's parts here, and the system disk (fresh: a blank overlay even if one exists). */
+static int disk_ready(const struct spec *sp, int fresh, char kernel[800], char initrd[800], char base[800], char *err,
+                      size_t errlen)
 {
-    if (alive(sp))
-        return 0;
-    hv_driver()->destroy(sp->run_dir, NULL, 0);
-    char kernel[800] = "", initrd[800] = "", base[800];
-    if ((sp->has_kernel && fetch_part(sp->image, "kernel", kernel, sizeof kernel, err, errlen)) ||
-        (sp->has_initrd && fetch_part(sp->image, "initrd", initrd, sizeof initrd, err, errlen)) ||
-        fetch_part(sp->image, "disk", base, sizeof base, err, errlen))
+    kernel[0] = initrd[0] = 0;
+    if ((sp->has_kernel && fetch_part(sp->image, "kernel", kernel, 800, err, errlen)) ||
+        (sp->has_initrd && fetch_part(sp->image, "initrd", initrd, 800, err, errlen)) ||
+        fetch_part(sp->image, "disk", base, 800, err, errlen))
         return -1;
     struct stat st;
+    if (fresh)
+        unlink(sp->disk);
     if (stat(sp->disk, &st) != 0) {
         char tmp[740];
         snprintf(tmp, sizeof tmp, "%s.tmp", sp->disk);
@@ -276,20 +333,36 @@ static int boot(const struct spec *sp, json_t *plan, char *err, size_t errlen)
             return -1;
         }
     }
+    return 0;
+}
+
+static struct hv_spec hv_spec_of(const struct spec *sp, const char *kernel, const char *initrd, const char *base)
+{
+    return (struct hv_spec){.instance_id = sp->id,
+                            .vcpus = sp->cpu,
+                            .memory_mib = sp->memory_mib,
+                            .kernel = kernel[0] ? kernel : NULL,
+                            .initrd = initrd[0] ? initrd : NULL,
+                            .cmdline_extra = sp->cmdline,
+                            .system_disk = sp->disk,
+                            .system_disk_base = base,
+                            .tap_ifname = sp->tap,
+                            .mac = sp->mac,
+                            .run_dir = sp->run_dir,
+                            .accel = accel};
+}
+
+static int boot(const struct spec *sp, json_t *plan, char *err, size_t errlen)
+{
+    if (alive(sp))
+        return 0;
+    hv_driver()->destroy(sp->run_dir, NULL, 0);
+    char kernel[800], initrd[800], base[800];
+    if (disk_ready(sp, 0, kernel, initrd, base, err, errlen) != 0)
+        return -1;
     if (net_apply(plan, 1, err, errlen) != 0) /* the instance's tap in its VPC */
         return -1;
-    struct hv_spec hs = {.instance_id = sp->id,
-                         .vcpus = sp->cpu,
-                         .memory_mib = sp->memory_mib,
-                         .kernel = kernel[0] ? kernel : NULL,
-                         .initrd = initrd[0] ? initrd : NULL,
-                         .cmdline_extra = sp->cmdline,
-                         .system_disk = sp->disk,
-                         .system_disk_base = base,
-                         .tap_ifname = sp->tap,
-                         .mac = sp->mac,
-                         .run_dir = sp->run_dir,
-                         .accel = accel};
+    struct hv_spec hs = hv_spec_of(sp, kernel, initrd, base);
     return hv_driver()->start(&hs, err, errlen) == HV_OK ? 0 : -1;
 }
 
@@ -299,64 +372,165 @@ static int rm_entry(const char *path, const struct stat *sb, int flag, struct FT
     return remove(path);
 }
 
-/* What the host saw of one instance after acting for its state: RUNNING, STOPPED or FAILED (detail set). */
-static const char *act(const struct spec *sp, json_t *plan, char *detail, size_t len)
+/* ---- what the host saw of one instance after acting for its state: RUNNING, STOPPED, FAILED (detail set),
+ * READY or MIGRATED (a migration's steps) ---- */
+
+static enum hv_stop_mode mode_of(const struct spec *sp)
 {
-    const char *st = sp->state;
-    enum hv_stop_mode mode = !strcmp(sp->stop_type, "HARD")         ? HV_STOP_HARD
-                             : !strcmp(sp->stop_type, "SOFT_FIRST") ? HV_STOP_SOFT_FIRST
-                                                                    : HV_STOP_SOFT;
-    if (!strcmp(st, "PENDING") || !strcmp(st, "STARTING")) {
-        if (boot(sp, plan, detail, len) == 0)
-            return "RUNNING";
-        hv_driver()->destroy(sp->run_dir, NULL, 0);
+    return !strcmp(sp->stop_type, "HARD")         ? HV_STOP_HARD
+           : !strcmp(sp->stop_type, "SOFT_FIRST") ? HV_STOP_SOFT_FIRST
+                                                  : HV_STOP_SOFT;
+}
+
+static const char *act_boot(const struct spec *sp, json_t *plan, char *detail, size_t len)
+{
+    if (boot(sp, plan, detail, len) == 0)
+        return "RUNNING";
+    hv_driver()->destroy(sp->run_dir, NULL, 0);
+    return "FAILED";
+}
+
+static const char *act_stop(const struct spec *sp, json_t *plan, char *detail, size_t len)
+{
+    (void)plan;
+    int rc = hv_driver()->stop(sp->run_dir, mode_of(sp), SOFT_STOP_MS, detail, len);
+    if (rc != HV_OK) {
+        if (rc == HV_ETIMEDOUT)
+            snprintf(detail, len, "the guest did not shut down; use StopType HARD or SOFT_FIRST");
         return "FAILED";
     }
-    if (!strcmp(st, "STOPPING")) {
-        int rc = hv_driver()->stop(sp->run_dir, mode, SOFT_STOP_MS, detail, len);
-        if (rc != HV_OK) {
-            if (rc == HV_ETIMEDOUT)
-                snprintf(detail, len, "the guest did not shut down; use StopType HARD or SOFT_FIRST");
+    hv_driver()->destroy(sp->run_dir, NULL, 0);
+    if (sp->reinstall) { /* ResetInstance: the next start makes a new system disk from the (new) image */
+        if (unlink(sp->disk) != 0 && errno != ENOENT) {
+            snprintf(detail, len, "cannot remove the system disk: %s", strerror(errno));
             return "FAILED";
         }
-        hv_driver()->destroy(sp->run_dir, NULL, 0);
-        if (sp->reinstall) { /* ResetInstance: the next start makes a new system disk from the (new) image */
-            if (unlink(sp->disk) != 0 && errno != ENOENT) {
-                snprintf(detail, len, "cannot remove the system disk: %s", strerror(errno));
-                return "FAILED";
-            }
-            return "REINSTALLED";
-        }
-        return "STOPPED";
+        return "REINSTALLED";
     }
-    if (!strcmp(st, "REBOOTING")) {
-        if (!strcmp(reboot_done(sp->id), sp->request))
-            return "RUNNING";
-        int rc = HV_OK;
-        if (mode == HV_STOP_HARD && alive(sp))
-            rc = hv_driver()->reboot(sp->run_dir, detail, len);
-        else if ((rc = hv_driver()->stop(sp->run_dir, HV_STOP_SOFT_FIRST, SOFT_STOP_MS, detail, len)) == HV_OK)
-            rc = boot(sp, plan, detail, len);
-        if (rc != HV_OK)
-            return "FAILED";
-        reboot_record(sp->id, sp->request);
+    return "STOPPED";
+}
+
+static const char *act_reboot(const struct spec *sp, json_t *plan, char *detail, size_t len)
+{
+    if (memo_get(sp->id, "reboot", sp->request))
         return "RUNNING";
+    int rc = HV_OK;
+    if (mode_of(sp) == HV_STOP_HARD && alive(sp))
+        rc = hv_driver()->reboot(sp->run_dir, detail, len);
+    else if ((rc = hv_driver()->stop(sp->run_dir, HV_STOP_SOFT_FIRST, SOFT_STOP_MS, detail, len)) == HV_OK)
+        rc = boot(sp, plan, detail, len);
+    if (rc != HV_OK)
+        return "FAILED";
+    memo_put(sp->id, "reboot", sp->request, NULL);
+    return "RUNNING";
+}
+
+/* The source's half of a move: the disk mirrored and the guest sent to the target, once per request. */
+static const char *act_migrate_out(const struct spec *sp, char *detail, size_t len)
+{
+    const struct memo *m = memo_get(sp->id, "move", sp->request);
+    if (m) {
+        snprintf(detail, len, "%s", m->detail);
+        return "FAILED";
     }
-    if (!strcmp(st, "RUNNING")) {
-        if (alive(sp))
-            return "RUNNING";
-        char what[256] = "";
-        enum hv_state hs = hv_driver()->status(sp->run_dir, what, sizeof what);
-        snprintf(detail, len, "%s (%s)", hs == HV_ERROR ? "the virtual machine failed" : "the guest stopped",
-                 what[0] ? what : hv_state_name(hs));
-        hv_driver()->destroy(sp->run_dir, NULL, 0);
-        return "STOPPED";
+    if (marker(sp, "migrated", 0))
+        return "MIGRATED";
+    int rc = alive(sp) ? hv_driver()->migrate_out(sp->run_dir, sp->peer, sp->nbd_port, sp->migrate_port,
+                                                  HOST_MIGRATE_SECONDS * 1000, detail, len)
+                       : HV_ENOTRUNNING;
+    if (rc == HV_OK && marker(sp, "migrated", 1) == 0) {
+        fprintf(stderr, "yun host: %s migrated to %s\n", sp->id, sp->peer);
+        return "MIGRATED";
     }
-    /* STOPPED, LAUNCH_FAILED, SHUTDOWN: nothing runs */
+    if (rc == HV_ENOTRUNNING)
+        snprintf(detail, len, "the guest does not run on the source host");
+    fprintf(stderr, "yun host: %s: the migration to %s failed: %s\n", sp->id, sp->peer, detail);
+    memo_put(sp->id, "move", sp->request, detail);
+    return "FAILED";
+}
+
+static const char *act_running(const struct spec *sp, json_t *plan, char *detail, size_t len)
+{
+    (void)plan;
+    if (sp->outgoing)
+        return act_migrate_out(sp, detail, len);
+    /* arrived here (or a move called off after the stream completed): the export stopped, the guest resumed */
+    int arrived = marker(sp, "incoming", 0), left = marker(sp, "migrated", 0);
+    if ((arrived || left) && alive(sp)) {
+        int rc = hv_driver()->migrate_resume(sp->run_dir, 10000, detail, len);
+        marker(sp, "incoming", -1);
+        marker(sp, "migrated", -1);
+        if (rc != HV_OK) {
+            hv_driver()->destroy(sp->run_dir, NULL, 0);
+            return "STOPPED";
+        }
+        fprintf(stderr, "yun host: %s resumed here after its migration\n", sp->id);
+    }
+    if (alive(sp))
+        return "RUNNING";
+    char what[256] = "";
+    enum hv_state hs = hv_driver()->status(sp->run_dir, what, sizeof what);
+    snprintf(detail, len, "%s (%s)", hs == HV_ERROR ? "the virtual machine failed" : "the guest stopped",
+             what[0] ? what : hv_state_name(hs));
+    hv_driver()->destroy(sp->run_dir, NULL, 0);
+    return "STOPPED";
+}
+
+/* The target's half: a blank overlay on the same base, a paused QEMU waiting for the stream and exporting the
+ * disk to the source (the plan opens the two ports to the source only); READY once, FAILED once per request. */
+static const char *act_incoming(const struct spec *sp, json_t *plan, char *detail, size_t len)
+{
+    const struct memo *m = memo_get(sp->id, "move", sp->request);
+    if (m) {
+        snprintf(detail, len, "%s", m->detail);
+        return "FAILED";
+    }
+    if (marker(sp, "incoming", 0) && alive(sp))
+        return "READY";
+    char kernel[800], initrd[800], base[800];
+    const char *underlay = json_string_value(json_object_get(plan, "Underlay"));
+    int rc = -1;
+    hv_driver()->destroy(sp->run_dir, NULL, 0);
+    if (!sp->incoming || !underlay || strcmp(underlay, sp->listen))
+        snprintf(detail, len, "the migration does not listen on this host's underlay address");
+    else if (disk_ready(sp, 1, kernel, initrd, base, detail, len) == 0 && net_apply(plan, 1, detail, len) == 0) {
+        struct hv_spec hs = hv_spec_of(sp, kernel, initrd, base);
+        rc = hv_driver()->start_incoming(&hs, sp->listen, sp->nbd_port, sp->migrate_port, detail, len);
+    }
+    if (rc == HV_OK && marker(sp, "incoming", 1) == 0)
+        return "READY";
+    hv_driver()->destroy(sp->run_dir, NULL, 0);
+    unlink(sp->disk);
+    fprintf(stderr, "yun host: %s: cannot take the migration: %s\n", sp->id, detail);
+    memo_put(sp->id, "move", sp->request, detail);
+    return "FAILED";
+}
+
+/* STOPPED, LAUNCH_FAILED, SHUTDOWN: nothing runs */
+static const char *act_off(const struct spec *sp, json_t *plan, char *detail, size_t len)
+{
+    (void)plan, (void)detail, (void)len;
     if (alive(sp))
         hv_driver()->stop(sp->run_dir, HV_STOP_HARD, 0, NULL, 0);
     hv_driver()->destroy(sp->run_dir, NULL, 0);
     return "STOPPED";
+}
+
+/* the state the control plane records (or MIGRATING_IN, as a migration's target sees it) -> what is done */
+static const struct {
+    const char *state;
+    const char *(*act)(const struct spec *sp, json_t *plan, char *detail, size_t len);
+} acts[] = {
+    {"PENDING", act_boot},     {"STARTING", act_boot},   {"STOPPING", act_stop},
+    {"REBOOTING", act_reboot}, {"RUNNING", act_running}, {"MIGRATING_IN", act_incoming},
+};
+
+static const char *act(const struct spec *sp, json_t *plan, char *detail, size_t len)
+{
+    for (size_t i = 0; i < sizeof acts / sizeof acts[0]; i++)
+        if (!strcmp(acts[i].state, sp->state))
+            return acts[i].act(sp, plan, detail, len);
+    return act_off(sp, plan, detail, len);
 }
 
 /* Directories of instances the document does not name: their QEMU stopped, the directory gone. */
@@ -393,19 +567,20 @@ static int pass(json_t *doc, const char *version, json_t *last)
 {
     json_t *instances = json_object_get(doc, "Instances"), *plan = json_object_get(doc, "Network");
     json_t *items = json_array();
-    char err[512] = "", marker[700];
+    char err[512] = "", applied[700];
+    int waiting = 0; /* a guest paused here waits for its source: the session heartbeats often */
     /* the network is touched once a document names an instance, or to remove what an earlier run
      * of this host left (the marker): an empty plan removes every yun device and table, and this
      * host may share a network namespace with another host role (the tests of the join do) */
-    snprintf(marker, sizeof marker, "%s/network.applied", data_dir);
+    snprintf(applied, sizeof applied, "%s/network.applied", data_dir);
     int any = json_array_size(instances) > 0;
-    if (json_is_object(plan) && (any || access(marker, F_OK) == 0)) {
+    if (json_is_object(plan) && (any || access(applied, F_OK) == 0)) {
         if (net_apply(plan, 0, err, sizeof err) != 0)
             fprintf(stderr, "yun host: the network plan: %s\n", err);
         else if (any)
-            file_write_atomic(marker, "1\n", 2, 0600);
+            file_write_atomic(applied, "1\n", 2, 0600);
         else
-            unlink(marker);
+            unlink(applied);
     }
     size_t i;
     json_t *it;
@@ -417,10 +592,16 @@ static int pass(json_t *doc, const char *version, json_t *last)
         if (bad)
             snprintf(detail, sizeof detail, "the host refused the instance's spec: %s", bad);
         const char *id = json_string_value(json_object_get(it, "InstanceId"));
-        if (id)
-            json_array_append_new(items,
-                                  json_pack("{s:s,s:s,s:s,s:s,s:s}", "InstanceId", id, "For", sp.state ? sp.state : "",
-                                            "Seen", seen, "Request", sp.request ? sp.request : "", "Detail", detail));
+        json_t *item = id ? json_pack("{s:s,s:s,s:s,s:s,s:s}", "InstanceId", id, "For", sp.state ? sp.state : "",
+                                      "Seen", seen, "Request", sp.request ? sp.request : "", "Detail", detail)
+                          : NULL;
+        if (item && !strcmp(seen, "READY")) {
+            json_object_set_new(item, "NbdPort", json_integer(sp.nbd_port));
+            json_object_set_new(item, "MigratePort", json_integer(sp.migrate_port));
+            waiting = 1;
+        }
+        if (item)
+            json_array_append_new(items, item);
     }
     remove_unnamed(json_is_array(instances) ? instances : NULL);
     json_t *r = json_pack("{s:s,s:o}", "Done", version, "Instances", items);
@@ -428,6 +609,7 @@ static int pass(json_t *doc, const char *version, json_t *last)
     pthread_mutex_lock(&mu);
     json_decref(report);
     report = r;
+    urgent = waiting;
     pthread_mutex_unlock(&mu);
     return changed;
 }
@@ -465,29 +647,13 @@ static void *loop(void *arg)
     return NULL;
 }
 
-/* The interface of the default route: where VPC traffic leaves this host. */
-static void find_uplink(void)
-{
-    FILE *f = fopen("/proc/net/route", "r");
-    char line[256], dev[32];
-    unsigned dest, flags;
-    while (f && fgets(line, sizeof line, f))
-        if (sscanf(line, "%31s %x %*x %x", dev, &dest, &flags) == 3 && dest == 0 && (flags & 1) &&
-            strlen(dev) < sizeof uplink) {
-            snprintf(uplink, sizeof uplink, "%.15s", dev);
-            break;
-        }
-    if (f)
-        fclose(f);
-}
-
 int realise_start(const char *data, SSL_CTX *c, const char *control_addr, void (*wake)(void))
 {
     char why[256];
     snprintf(data_dir, sizeof data_dir, "%s", data);
     snprintf(control, sizeof control, "%s", control_addr);
     snprintf(accel, sizeof accel, "%s", hv_detect_accel(why, sizeof why));
-    find_uplink();
+    host_net_uplink(uplink, sizeof uplink);
     ctx = c;
     on_change = wake;
     running = 1;
@@ -514,6 +680,14 @@ json_t *realise_report(char have[])
     snprintf(have, HOST_DOC_VERSION_LEN, "%s", offered_version);
     pthread_mutex_unlock(&mu);
     return r;
+}
+
+int realise_urgent(void)
+{
+    pthread_mutex_lock(&mu);
+    int u = urgent;
+    pthread_mutex_unlock(&mu);
+    return u;
 }
 
 void realise_stop(void)

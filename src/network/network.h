@@ -103,8 +103,10 @@ int network_subnet_info(struct store *s, const char *owner_uin, const char *subn
  *  "Uplink":"", "Underlay":"" (optional: this host's VTEP address)}   policy = the SDK's SecurityGroupPolicy
  * fields. where (may be NULL = every NIC is here) says where each instance's NIC lives: NIC_HERE, NIC_REMOTE
  * (on another host, whose underlay address it fills: the NIC joins its VPC's Remotes when this host carries
- * the VPC) or NIC_NOT_PLACED. */
-enum { NIC_NOT_PLACED, NIC_HERE, NIC_REMOTE };
+ * the VPC), NIC_ARRIVING (live migrating to this host from the host whose underlay it fills: its device is
+ * made here while its frames still go to that host, so it is both a NIC here and a remote one) or
+ * NIC_NOT_PLACED. */
+enum { NIC_NOT_PLACED, NIC_HERE, NIC_REMOTE, NIC_ARRIVING };
 json_t *network_host_plan(struct store *s, int (*where)(const char *instance_id, void *arg, char underlay[16]),
                           void *arg);
 void network_nic_device(const char *instance_id, char out[16]); /* "yt-" + the id's 8-char tail */

@@ -124,11 +124,11 @@ json_t *network_host_plan(struct store *s, int (*where)(const char *instance_id,
             continue;
         network_nic_device(instance, dev);
         network_nic_mac(instance, mac);
-        if (at == NIC_REMOTE) {
+        if (at == NIC_REMOTE || at == NIC_ARRIVING)
             json_array_append_new(remote_nics, json_pack("{s:s,s:s,s:s,s:s}", "VpcId", store_text(q, 1), "Ip",
                                                          store_text(q, 3), "Mac", mac, "Underlay", underlay));
+        if (at == NIC_REMOTE)
             continue;
-        }
         json_array_append_new(nics,
                               json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:[]}", "Device", dev, "InstanceId", instance,
                                         "VpcId", store_text(q, 1), "SubnetId", store_text(q, 2), "Ip", store_text(q, 3),

@@ -5,6 +5,10 @@
  * One lifecycle test walks start -> READY -> hot plug (backup while the guest writes, online resize) -> unplug ->
  * reboot -> soft stop -> restart -> hard stop -> destroy,
  * checking the guest's own view (console markers, persistent boot counter on the overlay disk) at each step.
+ * A migration test moves a running guest between two QEMUs on this machine without shared storage: a move to a
+ * port nobody serves fails and the guest goes on; then start_incoming (a blank overlay on the same base),
+ * migrate_out (the overlay mirrored over NBD, the memory migrated) and migrate_resume, and the data the guest
+ * wrote before the move reads back the same from the target's disk with the guest's page cache dropped.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -470,8 +474,106 @@ static int teardown(void **state)
     qemu_ops.destroy(run_dir, NULL, 0);
     snprintf(cmd, sizeof cmd, "%s/bad", work_dir);
     qemu_ops.destroy(cmd, NULL, 0);
+    snprintf(cmd, sizeof cmd, "%s/src", work_dir);
+    qemu_ops.destroy(cmd, NULL, 0);
+    snprintf(cmd, sizeof cmd, "%s/dst", work_dir);
+    qemu_ops.destroy(cmd, NULL, 0);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", work_dir);
     return system(cmd) == 0 ? 0 : -1;
+}
+
+/* the 32 hex digits after the last "TAG " on the console, or "" */
+static void console_sum(const char *tag, char out[33])
+{
+    static char buf[1 << 18];
+    size_t n;
+    out[0] = 0;
+    if (qemu_ops.console(run_dir, buf, sizeof buf, &n) != 0)
+        return;
+    char want[16];
+    snprintf(want, sizeof want, "%s ", tag);
+    for (const char *p = buf; (p = strstr(p, want)); p += strlen(want)) {
+        const char *h = p + strlen(want);
+        if (strspn(h, "0123456789abcdef") == 32)
+            snprintf(out, 33, "%.32s", h);
+    }
+}
+
+static void test_migration(void **state)
+{
+    (void)state;
+    char kernel[PATH_MAX + 16], initrd[PATH_MAX + 32], base[PATH_MAX + 16], src_disk[PATH_MAX + 32],
+        dst_disk[PATH_MAX + 32], src_dir[80], dst_dir[80], err[1024] = "", sum[33] = "", sum2[33] = "";
+    snprintf(kernel, sizeof kernel, "%s/vmlinux", image_dir);
+    snprintf(initrd, sizeof initrd, "%s/initramfs.cpio.gz", image_dir);
+    snprintf(base, sizeof base, "%s/disk.qcow2", image_dir);
+    if (access(kernel, R_OK) || access(initrd, R_OK) || access(base, R_OK) ||
+        system("command -v qemu-system-x86_64 >/dev/null && command -v qemu-img >/dev/null") != 0) {
+        fprintf(stderr, "SKIP: no tiny image in %s or no QEMU\n", image_dir);
+        skip();
+    }
+    snprintf(src_dir, sizeof src_dir, "%s/src", work_dir);
+    snprintf(dst_dir, sizeof dst_dir, "%s/dst", work_dir);
+    snprintf(src_disk, sizeof src_disk, "%s/src.qcow2", work_dir);
+    snprintf(dst_disk, sizeof dst_disk, "%s/dst.qcow2", work_dir);
+    assert_int_equal(qemu_ops.create_disk(base, src_disk, 256LL << 20, err, sizeof err), HV_OK);
+    assert_int_equal(qemu_ops.create_disk(base, dst_disk, 256LL << 20, err, sizeof err), HV_OK);
+    struct hv_spec spec = {.instance_id = "ins-migrate1",
+                           .vcpus = 1,
+                           .memory_mib = 128,
+                           .kernel = kernel,
+                           .initrd = initrd,
+                           .cmdline_extra = "yun.shell=1",
+                           .system_disk = src_disk,
+                           .system_disk_base = base,
+                           .run_dir = src_dir,
+                           .accel = "tcg"};
+    snprintf(run_dir, sizeof run_dir, "%s", src_dir);
+    assert_int_equal(qemu_ops.start(&spec, err, sizeof err), HV_OK);
+    assert_true(wait_console("YUN-READY", 1, 60000));
+    usleep(300000);
+    guest_type("dd if=/dev/urandom of=/mnt/vda/data bs=1M count=2 2>/dev/null; sync; md5sum /mnt/vda/data | sed "
+               "'s/^/SUM /'\n");
+    for (int i = 0; i < 200 && !sum[0]; i++, usleep(50000))
+        console_sum("SUM", sum);
+    assert_int_equal(strlen(sum), 32);
+
+    /* nobody serves the target's ports: the move fails, the guest goes on here */
+    assert_int_equal(qemu_ops.migrate_out(src_dir, "127.0.0.1", 7890, 7891, 10000, err, sizeof err), HV_EFAIL);
+    fprintf(stderr, "a move to nobody: %s\n", err);
+    assert_int_equal(qemu_ops.status(src_dir, NULL, 0), HV_RUNNING);
+    assert_int_equal(qemu_ops.migrate_out(src_dir, "localhost", 7890, 7891, 10000, err, sizeof err), HV_EINVAL);
+
+    /* the move */
+    spec.system_disk = dst_disk;
+    spec.run_dir = dst_dir;
+    int rc = qemu_ops.start_incoming(&spec, "127.0.0.1", 7880, 7881, err, sizeof err);
+    if (rc)
+        fprintf(stderr, "start_incoming: %s\n", err);
+    assert_int_equal(rc, HV_OK);
+    assert_int_equal(qemu_ops.status(dst_dir, NULL, 0), HV_PAUSED);
+    long long t0 = now_ms();
+    rc = qemu_ops.migrate_out(src_dir, "127.0.0.1", 7880, 7881, 60000, err, sizeof err);
+    if (rc)
+        fprintf(stderr, "migrate_out: %s\n", err);
+    assert_int_equal(rc, HV_OK);
+    fprintf(stderr, "mirror + migration of a 128 MiB guest: %lld ms\n", now_ms() - t0);
+    assert_int_equal(qemu_ops.status(src_dir, NULL, 0), HV_PAUSED); /* for good: its document drops it */
+    assert_int_equal(qemu_ops.status(dst_dir, NULL, 0), HV_PAUSED); /* until the move is recorded */
+    assert_int_equal(qemu_ops.migrate_resume(dst_dir, 10000, err, sizeof err), HV_OK);
+    assert_int_equal(qemu_ops.status(dst_dir, NULL, 0), HV_RUNNING);
+    assert_int_equal(qemu_ops.migrate_resume(dst_dir, 10000, err, sizeof err), HV_OK); /* running already */
+    qemu_ops.destroy(src_dir, NULL, 0);
+
+    /* the data the guest wrote, read back from the target's disk */
+    snprintf(run_dir, sizeof run_dir, "%s", dst_dir);
+    guest_type("\n");
+    guest_type("echo 3 >/proc/sys/vm/drop_caches; md5sum /mnt/vda/data | sed 's/^/SUM2 /'\n");
+    for (int i = 0; i < 200 && !sum2[0]; i++, usleep(50000))
+        console_sum("SUM2", sum2);
+    assert_string_equal(sum2, sum);
+    qemu_ops.destroy(dst_dir, NULL, 0);
+    snprintf(run_dir, sizeof run_dir, "%s/run", work_dir);
 }
 
 int main(void)
@@ -484,6 +586,7 @@ int main(void)
         cmocka_unit_test(test_console_from),
         cmocka_unit_test(test_disk_files),
         cmocka_unit_test(test_lifecycle),
+        cmocka_unit_test(test_migration),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

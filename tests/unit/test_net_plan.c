@@ -340,12 +340,66 @@ static void test_overlay_diff(void **state)
     json_decref(doc);
 }
 
+/* A migration to this host: its pair of ports open to its source only, the rest of yun's range refused to all;
+ * without one the whole range is refused; a malformed one refuses the plan. */
+static void test_migration_ports(void **state)
+{
+    (void)state;
+    char err[128], text[2048];
+    struct net_plan p;
+    const char *nic = "\"Nics\":[{\"Device\":\"yt-ins00001\",\"VpcId\":\"vpc-aaaa0001\",\"Ip\":\"10.0.1.10\"}],"
+                      "\"Vpcs\":[{\"VpcId\":\"vpc-aaaa0001\",\"CidrBlock\":\"10.0.0.0/16\",\"Subnets\":[]}]";
+    snprintf(text, sizeof text,
+             "{\"Underlay\":\"192.0.2.3\",%s,\"Migrations\":[{\"From\":\"192.0.2.2\",\"Ports\":[7802,7803]}]}", nic);
+    json_t *doc = json_loads(text, 0, NULL);
+    assert_int_equal(net_plan_load(doc, &p, err, sizeof err), 0);
+    char *rules = net_rules_host(&p);
+    assert_non_null(rules);
+    char *open = strstr(rules, "\t\tip saddr 192.0.2.2 tcp dport { 7802, 7803 } accept\n");
+    char *closed = strstr(rules, "\t\ttcp dport 7800-7899 reject with tcp reset\n");
+    assert_non_null(open);
+    assert_non_null(closed);
+    assert_true(open < closed); /* the source's pair first, then the range is closed */
+    free(rules);
+    net_plan_free(&p);
+    json_decref(doc);
+    snprintf(text, sizeof text, "{\"Underlay\":\"192.0.2.3\",%s}", nic);
+    doc = json_loads(text, 0, NULL);
+    assert_int_equal(net_plan_load(doc, &p, err, sizeof err), 0);
+    rules = net_rules_host(&p);
+    assert_null(strstr(rules, "accept\n\t\ttcp dport 7800"));
+    assert_null(strstr(rules, "tcp dport { 78"));
+    assert_non_null(strstr(rules, "\t\ttcp dport 7800-7899 reject with tcp reset\n"));
+    free(rules);
+    net_plan_free(&p);
+    json_decref(doc);
+    const char *bad[] = {
+        "{}",
+        "[{\"From\":\"192.0.2.2\",\"Ports\":[7802]}]",
+        "[{\"From\":\"192.0.2.2\",\"Ports\":[22,23]}]",
+        "[{\"From\":\"192.0.2.2\",\"Ports\":[7900,7901]}]",
+        "[{\"From\":\"192.0.2.2\",\"Ports\":[\"7802\",7803]}]",
+        "[{\"From\":\"127.0.0.1\",\"Ports\":[7802,7803]}]",
+        "[{\"From\":\"192.0.2.2; drop\",\"Ports\":[7802,7803]}]",
+        "[{\"Ports\":[7802,7803]}]",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        snprintf(text, sizeof text, "{\"Underlay\":\"192.0.2.3\",%s,\"Migrations\":%s}", nic, bad[i]);
+        doc = json_loads(text, 0, NULL);
+        assert_non_null(doc);
+        if (net_plan_load(doc, &p, err, sizeof err) != -1)
+            fail_msg("accepted: %s", bad[i]);
+        net_plan_free(&p);
+        json_decref(doc);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bad_plans),           cmocka_unit_test(test_from_empty),
         cmocka_unit_test(test_unchanged_and_stale), cmocka_unit_test(test_overlay_bad),
-        cmocka_unit_test(test_overlay_diff),
+        cmocka_unit_test(test_overlay_diff),        cmocka_unit_test(test_migration_ports),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

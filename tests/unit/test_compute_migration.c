@@ -1,0 +1,273 @@
+/*
+ * Live migration's control-plane half against a real SQLite store (src/compute/migration.c, host_doc.c): a move
+ * recorded, what each host's document says at each step (MIGRATING_IN with Incoming on the target, the NIC
+ * arriving there, its migration ports in its plan; Migrate on the source once the target is ready), the reports
+ * that move it on (and those that must not: another request, another port, the wrong host), host_id moved by the
+ * source's MIGRATED, a failure clearing it, the capacity a move reserves, and every refusal with its code.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "compute/compute.h"
+#include "compute/host_channel.h"
+#include "network/network.h"
+
+static char dir[64], db[128], ip[16];
+
+static int setup(void **state)
+{
+    snprintf(dir, sizeof dir, "/tmp/yun-migration-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    snprintf(db, sizeof db, "%s/yun.db", dir);
+    char err[256], vpc[24], sub[24], code[96];
+    struct store *s = store_open(db, err, sizeof err);
+    assert_non_null(s);
+    assert_int_equal(compute_migrate(s, err, sizeof err), 0);
+    assert_int_equal(network_migrate(s, err, sizeof err), 0);
+    const char *host = "INSERT INTO hosts (host_id, zone, hostname, cores, vcpus, memory_mib, accel, accel_reason,"
+                       " state, updated, joined, realises, underlay) VALUES (?, 'z1', 'h', 4, 4, 4096, 'tcg', '', ?,"
+                       " 0, ?, 1, ?)";
+    assert_int_equal(store_exec(s, host, "ssis", "host-local", "AVAILABLE", (int64_t)0, "10.9.0.1"), 1);
+    assert_int_equal(store_exec(s, host, "ssis", "host-two", "UP", (int64_t)1, "10.9.0.2"), 1);
+    assert_int_equal(store_exec(s, host, "ssis", "host-three", "UP", (int64_t)1, "10.9.0.3"), 1);
+    assert_int_equal(store_exec(s, host, "ssis", "host-down", "DOWN", (int64_t)1, "10.9.0.4"), 1);
+    assert_int_equal(network_default_vpc(s, "100", "r", "z1", vpc, sub, code, sizeof code), 0);
+    assert_int_equal(network_allocate_ip(s, "100", sub, NULL, "ins-moving1", ip, code, sizeof code), 0);
+    const char *ins = "INSERT INTO instances (instance_id, owner_uin, uuid, zone, host_id, instance_type, cpu,"
+                      " memory_gib, image_id, name, hostname, charge_type, state, latest_op, latest_op_state,"
+                      " latest_op_request, private_ip, mac, system_disk_size, system_disk_type, system_disk_id,"
+                      " created, updated, vpc_id, subnet_id) VALUES (?, '100', 'u', 'z1', ?, 'S5.SMALL1', 1, ?,"
+                      " 'img-1', 'n', 'h', 'POSTPAID_BY_HOUR', ?, 'RunInstances', 'SUCCESS', 'run-1', ?,"
+                      " '52:54:00:00:00:01', 20, 'CLOUD_PREMIUM', 'disk-1', 0, 0, ?, ?)";
+    assert_int_equal(store_exec(s, ins, "ssissss", "ins-moving1", "host-two", (int64_t)1, "RUNNING", ip, vpc, sub), 1);
+    assert_int_equal(
+        store_exec(s, ins, "ssissss", "ins-stopped", "host-two", (int64_t)1, "STOPPED", "10.0.0.99", vpc, sub), 1);
+    assert_int_equal(
+        store_exec(s, ins, "ssissss", "ins-builtin", "host-local", (int64_t)1, "RUNNING", "10.0.0.98", vpc, sub), 1);
+    *state = s;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    store_close(*state);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static json_t *doc_of(struct store *s, const char *host, const char *id)
+{
+    char version[HOST_DOC_VERSION_LEN];
+    json_t *doc = host_doc_build(s, host, version), *found = NULL, *it;
+    assert_non_null(doc);
+    size_t i;
+    json_array_foreach (json_object_get(doc, "Instances"), i, it)
+        if (!strcmp(json_string_value(json_object_get(it, "InstanceId")), id))
+            found = json_incref(it);
+    json_decref(doc);
+    return found;
+}
+
+static json_t *plan_of(struct store *s, const char *host)
+{
+    char version[HOST_DOC_VERSION_LEN];
+    json_t *doc = host_doc_build(s, host, version);
+    assert_non_null(doc);
+    json_t *plan = json_incref(json_object_get(doc, "Network"));
+    json_decref(doc);
+    return plan;
+}
+
+static const char *text(struct store *s, const char *sql)
+{
+    static char out[128];
+    struct store_stmt *q = store_query(s, sql, "");
+    assert_non_null(q);
+    assert_int_equal(store_step(q), 1);
+    snprintf(out, sizeof out, "%s", store_text(q, 0));
+    store_done(q);
+    return out;
+}
+
+static int report(struct store *s, const char *host, const char *for_state, const char *seen, const char *request,
+                  int port)
+{
+    json_t *r = json_pack("{s:s,s:[{s:s,s:s,s:s,s:s,s:s,s:i}]}", "Done", "x", "Instances", "InstanceId", "ins-moving1",
+                          "For", for_state, "Seen", seen, "Request", request, "Detail", "it broke", "NbdPort", port);
+    int n = host_doc_report(s, host, r, "y");
+    json_decref(r);
+    return n;
+}
+
+static int64_t used_cpu(struct store *s, const char *host)
+{
+    struct host_capacity h[8];
+    int n = host_pool_capacity(s, h, 8);
+    for (int i = 0; i < n; i++)
+        if (!strcmp(h[i].host_id, host))
+            return h[i].vcpus_used;
+    return -1;
+}
+
+static void test_refusals(void **state)
+{
+    struct store *s = *state;
+    char target[40], msg[300];
+    const char *code;
+    static const struct {
+        const char *id, *want, *code, *says;
+    } cases[] = {
+        {"ins-nothere", NULL, "InvalidInstanceId.NotFound", "does not exist"},
+        {"ins-stopped", NULL, "UnsupportedOperation.InstanceState", "is STOPPED"},
+        {"ins-builtin", NULL, "UnsupportedOperation", "built-in host"},
+        {"ins-moving1", "host-down", "ResourceUnavailable", "is DOWN"},
+        {"ins-moving1", "host-two", "InvalidParameterValue", "already runs on"},
+        {"ins-moving1", "host-local", "UnsupportedOperation", "not a joined host"},
+        {"ins-moving1", "host-nope", "InvalidParameterValue", "no host"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        code = NULL;
+        msg[0] = 0;
+        assert_int_equal(migration_start(s, cases[i].id, cases[i].want, "req-x", target, &code, msg, sizeof msg), -1);
+        if (strcmp(code, cases[i].code) || !strstr(msg, cases[i].says))
+            fail_msg("%s to %s: %s %s", cases[i].id, cases[i].want ? cases[i].want : "any", code, msg);
+    }
+    /* no room: host three sells 1 vCPU, held by an instance already */
+    assert_int_equal(store_exec(s, "UPDATE hosts SET vcpus = 1 WHERE host_id = 'host-three'", ""), 1);
+    assert_int_equal(store_exec(s,
+                                "INSERT INTO instances (instance_id, owner_uin, uuid, zone, host_id, instance_type,"
+                                " cpu, memory_gib, image_id, name, hostname, charge_type, state, private_ip, mac,"
+                                " system_disk_size, system_disk_type, system_disk_id, created, updated) VALUES"
+                                " ('ins-full', '100', 'u', 'z1', 'host-three', 'S5.SMALL1', 1, 1, 'img-1', 'n', 'h',"
+                                " 'POSTPAID_BY_HOUR', 'RUNNING', '10.0.0.97', 'm', 20, 'C', 'd', 0, 0)",
+                                ""),
+                     1);
+    assert_int_equal(migration_start(s, "ins-moving1", "host-three", "req-x", target, &code, msg, sizeof msg), -1);
+    assert_string_equal(code, "ResourceInsufficient");
+    assert_int_equal(migration_start(s, "ins-moving1", NULL, "req-x", target, &code, msg, sizeof msg), -1);
+    assert_string_equal(code, "ResourceInsufficient");
+    assert_int_equal(store_exec(s, "DELETE FROM instances WHERE instance_id = 'ins-full'", ""), 1);
+    /* draining */
+    assert_int_equal(store_exec(s, "UPDATE hosts SET vcpus = 4, draining = 1 WHERE host_id = 'host-three'", ""), 1);
+    assert_int_equal(migration_start(s, "ins-moving1", "host-three", "req-x", target, &code, msg, sizeof msg), -1);
+    assert_string_equal(code, "ResourceUnavailable");
+    assert_int_equal(migration_undrain(s, "host-three"), 1);
+    assert_string_equal(text(s, "SELECT migrate_to || '.' || latest_op FROM instances WHERE instance_id = "
+                                "'ins-moving1'"),
+                        ".RunInstances"); /* nothing was recorded */
+}
+
+static void test_a_move(void **state)
+{
+    struct store *s = *state;
+    char target[40], msg[300];
+    const char *code;
+    int64_t before = used_cpu(s, "host-three");
+    assert_int_equal(migration_start(s, "ins-moving1", NULL, "req-1", target, &code, msg, sizeof msg), 0);
+    assert_string_equal(target, "host-three"); /* the one other joined, up host of the pool */
+    assert_int_equal(used_cpu(s, "host-three"), before + 1);
+    assert_string_equal(text(s, "SELECT latest_op || '/' || latest_op_state || '/' || state || '/' || migrate_state"
+                                " FROM instances WHERE instance_id = 'ins-moving1'"),
+                        "MigrateInstance/OPERATING/RUNNING/PREPARING");
+    assert_int_equal(migration_start(s, "ins-moving1", NULL, "req-2", target, &code, msg, sizeof msg), -1);
+    assert_string_equal(code, "UnsupportedOperation"); /* already moving */
+
+    /* the target's document: MIGRATING_IN with where the stream comes from; its plan: the NIC here and still
+     * remote (at the source), its ports open to the source */
+    json_t *in = doc_of(s, "host-three", "ins-moving1");
+    assert_non_null(in);
+    assert_string_equal(json_string_value(json_object_get(in, "State")), "MIGRATING_IN");
+    json_t *inc = json_object_get(in, "Incoming");
+    assert_string_equal(json_string_value(json_object_get(inc, "From")), "10.9.0.2");
+    assert_string_equal(json_string_value(json_object_get(inc, "Listen")), "10.9.0.3");
+    assert_int_equal(json_integer_value(json_object_get(inc, "NbdPort")), HOST_MIGRATE_PORT_FIRST);
+    assert_int_equal(json_integer_value(json_object_get(inc, "MigratePort")), HOST_MIGRATE_PORT_FIRST + 1);
+    json_decref(in);
+    json_t *plan = plan_of(s, "host-three");
+    char *t = json_dumps(plan, JSON_COMPACT);
+    assert_non_null(strstr(t, "\"Migrations\":[{\"From\":\"10.9.0.2\",\"Ports\":[7800,7801]}]"));
+    if (!strstr(t, "\"InstanceId\":\"ins-moving1\"")) /* the NIC is made here */
+        fail_msg("%s", t);
+    assert_non_null(strstr(t, "\"Remotes\":[{\"Ip\":\"10.9.0.2\",\"Nics\":[{\"Mac\""));
+    free(t);
+    json_decref(plan);
+    /* the source: running, nothing to do yet */
+    json_t *out = doc_of(s, "host-two", "ins-moving1");
+    assert_string_equal(json_string_value(json_object_get(out, "State")), "RUNNING");
+    assert_null(json_object_get(out, "Migrate"));
+    json_decref(out);
+
+    /* reports that must change nothing: another request, another port, the wrong host, the wrong state */
+    assert_int_equal(report(s, "host-three", "MIGRATING_IN", "READY", "req-0", 7800), 0);
+    assert_int_equal(report(s, "host-three", "MIGRATING_IN", "READY", "req-1", 7802), 0);
+    assert_int_equal(report(s, "host-two", "MIGRATING_IN", "READY", "req-1", 7800), 0);
+    assert_int_equal(report(s, "host-two", "RUNNING", "MIGRATED", "req-1", 0), 0); /* not READY yet */
+    assert_int_equal(report(s, "host-three", "MIGRATING_IN", "READY", "req-1", 7800), 1);
+    out = doc_of(s, "host-two", "ins-moving1");
+    json_t *m = json_object_get(out, "Migrate");
+    assert_string_equal(json_string_value(json_object_get(m, "To")), "10.9.0.3");
+    assert_int_equal(json_integer_value(json_object_get(m, "NbdPort")), 7800);
+    json_decref(out);
+
+    assert_int_equal(report(s, "host-two", "RUNNING", "MIGRATED", "req-0", 0), 0);
+    assert_int_equal(report(s, "host-two", "RUNNING", "MIGRATED", "req-1", 0), 1);
+    assert_string_equal(text(s, "SELECT host_id || '/' || latest_op_state || '/' || state || '/' || migrate_to"
+                                " FROM instances WHERE instance_id = 'ins-moving1'"),
+                        "host-three/SUCCESS/RUNNING/");
+    assert_int_equal(used_cpu(s, "host-three"), before + 1); /* held once, now by its host */
+    assert_null(doc_of(s, "host-two", "ins-moving1"));
+    in = doc_of(s, "host-three", "ins-moving1");
+    assert_string_equal(json_string_value(json_object_get(in, "State")), "RUNNING");
+    assert_null(json_object_get(in, "Incoming"));
+    json_decref(in);
+    plan = plan_of(s, "host-three");
+    t = json_dumps(plan, JSON_COMPACT);
+    assert_null(strstr(t, "Migrations"));
+    assert_null(strstr(t, "\"Remotes\":[{\"Ip\":\"10.9.0.2\"")); /* the source carries none of its NICs now */
+    free(t);
+    json_decref(plan);
+    /* the stale reports of both halves now change nothing */
+    assert_int_equal(report(s, "host-three", "MIGRATING_IN", "READY", "req-1", 7800), 0);
+    assert_int_equal(report(s, "host-two", "RUNNING", "MIGRATED", "req-1", 0), 0);
+}
+
+static void test_a_failed_move(void **state)
+{
+    struct store *s = *state;
+    char target[40], msg[300];
+    const char *code;
+    /* back to host two, and the target fails to prepare: cleared, FAILED with the reason, still on host three */
+    assert_int_equal(migration_start(s, "ins-moving1", "host-two", "req-3", target, &code, msg, sizeof msg), 0);
+    assert_non_null(doc_of(s, "host-two", "ins-moving1"));
+    assert_int_equal(report(s, "host-two", "MIGRATING_IN", "FAILED", "req-3", 0), 1);
+    assert_string_equal(text(s, "SELECT host_id || '/' || latest_op_state || '/' || reason || '/' || migrate_to"
+                                " FROM instances WHERE instance_id = 'ins-moving1'"),
+                        "host-three/FAILED/it broke/");
+    assert_null(doc_of(s, "host-two", "ins-moving1")); /* the target's half goes */
+    /* a move whose target went down is abandoned by the monitor */
+    assert_int_equal(migration_start(s, "ins-moving1", "host-two", "req-4", target, &code, msg, sizeof msg), 0);
+    assert_int_equal(migration_expire(s, time_now()), 0);
+    assert_int_equal(store_exec(s, "UPDATE hosts SET state = 'DOWN' WHERE host_id = 'host-two'", ""), 1);
+    assert_int_equal(migration_expire(s, time_now()), 1);
+    assert_string_equal(text(s, "SELECT latest_op_state || '/' || reason FROM instances WHERE instance_id ="
+                                " 'ins-moving1'"),
+                        "FAILED/the migration was abandoned: a host of the migration is down");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_a_move),
+        cmocka_unit_test(test_a_failed_move),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
