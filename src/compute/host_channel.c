@@ -256,7 +256,7 @@ static json_t *image_chunk(struct store *s, const char *host_id, json_t *msg, un
  * chunks on any of its sessions. */
 static void session(struct conn *c, struct store *s, const char *host_id, json_t *first)
 {
-    char *line = malloc(HOST_LINE_MAX);
+    char *line = malloc(HOST_REPORT_MAX); /* a joined host's: its report may name many instances */
     json_t *msg = first;
     int said_hello = 0;
     while (msg && line) {
@@ -324,7 +324,7 @@ static void session(struct conn *c, struct store *s, const char *host_id, json_t
         if (msg != first)
             json_decref(msg);
         msg = NULL;
-        int n = tls_read_line(c->ssl, line, HOST_LINE_MAX);
+        int n = tls_read_line(c->ssl, line, HOST_REPORT_MAX);
         msg = n >= 0 ? json_loads(line, 0, NULL) : NULL;
     }
     if (msg != first)

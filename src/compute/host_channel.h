@@ -29,11 +29,12 @@
 #define HOST_HEARTBEAT_SECONDS  2         /* a joined host sends one this often */
 #define HOST_DOWN_SECONDS       10        /* and is down when none came for this long */
 #define JOIN_TOKEN_TTL_DEFAULT  3600      /* seconds */
-#define HOST_LINE_MAX           65536     /* bytes of one message a host sends */
+#define HOST_LINE_MAX           65536     /* bytes of a connection's first message (a join, before trust) */
+#define HOST_REPORT_MAX         (1 << 20) /* bytes of one message a joined host sends on its session (a report) */
 #define HOST_ANSWER_MAX         (4 << 20) /* bytes of one answer the control plane sends (a document, an image chunk) */
 #define HOST_IMAGE_CHUNK        (4 << 20) /* bytes of an image part per answer (raw, after its line) */
 #define HOST_DOC_VERSION_LEN    17        /* hex characters of a document's version, and the NUL */
-#define HOST_DOC_MAX_INSTANCES  128       /* instances one host's document names */
+#define HOST_DOC_MAX_INSTANCES  512       /* instances a drain moves per call; realise.c's memo slots */
 #define JOIN_TOKEN_MAX          200       /* characters of a token's text */
 #define HOST_MIGRATE_PORT_FIRST 7800      /* a migration target's NBD port and the stream's (the next) are a pair */
 #define HOST_MIGRATE_PAIRS      50        /* from here: 7800-7899, closed on every host but to a move's source */

@@ -142,12 +142,20 @@ json_t *host_doc_build(struct store *s, const char *host_id, char version[HOST_D
         return NULL;
     json_t *instances = json_array();
     int rc;
-    struct {
+    struct row {
         char owner[24], subnet[24], ip[16], cmdline[256];
         json_t *spec;
-    } rows[HOST_DOC_MAX_INSTANCES];
-    int n = 0;
-    while ((rc = store_step(q)) == 1 && n < HOST_DOC_MAX_INSTANCES) {
+    } *rows = NULL;
+    int n = 0, cap = 0;
+    while ((rc = store_step(q)) == 1) { /* every instance: a document never leaves one out (the host would remove it) */
+        if (n == cap) {
+            struct row *more = realloc(rows, sizeof *rows * (size_t)(cap = cap ? 2 * cap : 64));
+            if (!more) {
+                rc = -1;
+                break;
+            }
+            rows = more;
+        }
         char tap[16];
         network_nic_device(store_text(q, 0), tap);
         json_t *parts = json_object();
@@ -189,6 +197,7 @@ json_t *host_doc_build(struct store *s, const char *host_id, char version[HOST_D
             json_object_set_new(rows[i].spec, "Cmdline", json_string(line));
         json_array_append_new(instances, rows[i].spec);
     }
+    free(rows);
     json_t *plan = rc < 0 ? NULL : host_network_plan(s, host_id);
     if (!plan) {
         json_decref(instances);

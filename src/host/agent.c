@@ -120,7 +120,7 @@ json_t *agent_exchange(SSL *ssl, json_t *req)
     json_decref(req);
     char *line = malloc(HOST_ANSWER_MAX);
     json_t *ans = NULL;
-    if (text && line && strlen(text) < HOST_LINE_MAX && tls_write_line(ssl, text) == 0 &&
+    if (text && line && strlen(text) < HOST_REPORT_MAX && tls_write_line(ssl, text) == 0 &&
         tls_read_line(ssl, line, HOST_ANSWER_MAX) >= 0)
         ans = json_loads(line, 0, NULL);
     free(text);

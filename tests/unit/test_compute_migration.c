@@ -262,12 +262,41 @@ static void test_a_failed_move(void **state)
                         "FAILED/the migration was abandoned: a host of the migration is down");
 }
 
+/* A host's document names every instance placed on it, however many: one left out would be removed by the
+ * host (it destroys what its document does not name). It was cut at HOST_DOC_MAX_INSTANCES before. */
+static void test_a_full_document(void **state)
+{
+    struct store *s = *state;
+    const char *ins = "INSERT INTO instances (instance_id, owner_uin, uuid, zone, host_id, instance_type, cpu,"
+                      " memory_gib, image_id, name, hostname, charge_type, state, private_ip, mac, system_disk_size,"
+                      " system_disk_type, system_disk_id, created, updated) VALUES (?, '100', 'u', 'z1', 'host-three',"
+                      " 'S5.SMALL1', 1, 1, 'img-1', 'n', 'h', 'POSTPAID_BY_HOUR', 'STOPPED', '10.1.0.1',"
+                      " '52:54:00:00:00:02', 20, 'CLOUD_PREMIUM', 'disk-1', 0, 0)";
+    assert_int_equal(store_begin(s), STORE_OK);
+    for (int i = 0; i < 600; i++) {
+        char id[24];
+        snprintf(id, sizeof id, "ins-many%04d", i);
+        assert_int_equal(store_exec(s, ins, "s", id), 1);
+    }
+    assert_int_equal(store_commit(s), STORE_OK);
+    char version[HOST_DOC_VERSION_LEN];
+    json_t *doc = host_doc_build(s, "host-three", version);
+    assert_non_null(doc);
+    size_t named = 0, i;
+    json_t *it;
+    json_array_foreach (json_object_get(doc, "Instances"), i, it)
+        named += !strncmp(json_string_value(json_object_get(it, "InstanceId")), "ins-many", 8);
+    assert_int_equal(named, 600);
+    json_decref(doc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_a_move),
         cmocka_unit_test(test_a_failed_move),
+        cmocka_unit_test(test_a_full_document),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
