@@ -13,6 +13,14 @@ SSL *agent_connect(SSL_CTX *ctx, const char *control, char *err, size_t errlen);
 json_t *agent_exchange(SSL *ssl, json_t *req); /* one request (taken), one answer (the caller's), or NULL */
 void agent_close(SSL *ssl);                    /* NULL is fine */
 
+/* ask.c: what the host asks of the control plane beside its heartbeats (ask_init first). */
+#include "host/metadata_listen.h"
+void ask_init(SSL_CTX *ctx, const char *control, const char *data);
+/* DATA/images/IMAGE/PART (path set), fetched over the channel when missing; 0, or -1 with err */
+int ask_image_part(const char *image, const char *part, char *path, size_t len, char *err, size_t errlen);
+/* the control plane's answer to a guest's metadata request (host_md_fn) */
+void ask_metadata(const char *vpc_id, const char *ip, const char *method, const char *path, struct md_reply *r);
+
 /* realise.c: acting on the documents the session receives; the session's wake() is called after a
  * pass that changed the report. */
 int realise_start(const char *data, SSL_CTX *ctx, const char *control, void (*wake)(void));
