@@ -14,7 +14,8 @@
 
 #include "compute/host_channel.h"
 #include "core/tls.h"
-#include "host/agent.h"
+#include "host/ask.h"
+#include "host/dial.h"
 
 static SSL_CTX *ctx;
 static char control[256], data_dir[600];

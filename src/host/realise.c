@@ -29,10 +29,11 @@
 
 #include "compute/host_channel.h"
 #include "core/tls.h"
-#include "host/agent.h"
+#include "host/ask.h"
 #include "host/hypervisor.h"
 #include "host/metadata_listen.h"
 #include "host/net.h"
+#include "host/realise.h"
 
 #define SOFT_STOP_MS 30000
 
