@@ -246,7 +246,9 @@ static void test_a_failed_move(void **state)
     const char *code;
     /* back to host two, and the target fails to prepare: cleared, FAILED with the reason, still on host three */
     assert_int_equal(migration_start(s, "ins-moving1", "host-two", "req-3", target, &code, msg, sizeof msg), 0);
-    assert_non_null(doc_of(s, "host-two", "ins-moving1"));
+    json_t *there = doc_of(s, "host-two", "ins-moving1");
+    assert_non_null(there);
+    json_decref(there);
     assert_int_equal(report(s, "host-two", "MIGRATING_IN", "FAILED", "req-3", 0), 1);
     assert_string_equal(text(s, "SELECT host_id || '/' || latest_op_state || '/' || reason || '/' || migrate_to"
                                 " FROM instances WHERE instance_id = 'ins-moving1'"),
