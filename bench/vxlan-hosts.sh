@@ -11,19 +11,8 @@ source tests/lib/hosts.sh
 MB=${MB:-16} ROUNDS=${ROUNDS:-3}
 
 echo '{"host_listen": "10.77.0.1:9510"}' >"$WORK/cp.json"
-"$YUN" up --data "$CP" --config "$WORK/cp.json" --listen 127.0.0.1:9600 >"$WORK/yund.log" 2>&1 &
-PROCS+=($!)
-for _ in $(seq 300); do grep -q "yun is running" "$WORK/yund.log" 2>/dev/null && break; sleep 0.1; done
-api cvm CreateKeyPair --KeyName k --ProjectId 0 | field KeyPair.PrivateKey >"$WORK/key" && chmod 600 "$WORK/key"
-KEY=$(api cvm DescribeKeyPairs | field KeyPairSet.0.KeyId)
-SG=$(api vpc CreateSecurityGroup --GroupName b --GroupDescription bench | field SecurityGroup.SecurityGroupId)
-api vpc CreateSecurityGroupPolicies --SecurityGroupId "$SG" --SecurityGroupPolicySet \
-  '{"Ingress":[{"Protocol":"ALL","CidrBlock":"0.0.0.0/0","Action":"ACCEPT"}]}' >/dev/null
-api vpc CreateSecurityGroupPolicies --SecurityGroupId "$SG" --SecurityGroupPolicySet \
-  '{"Egress":[{"Protocol":"ALL","CidrBlock":"0.0.0.0/0","Action":"ACCEPT"}]}' >/dev/null
-IMG=$(api cvm DescribeImages | field ImageSet.0.ImageId)
-run() { api cvm RunInstances --Placement.Zone ap-local-1 --ImageId "$IMG" --InstanceType S5.SMALL1 \
-  --SecurityGroupIds "[\"$SG\"]" --LoginSettings "{\"KeyIds\":[\"$KEY\"]}" | field InstanceIdSet.0; }
+control_start yund --data "$CP" --config "$WORK/cp.json" --listen 127.0.0.1:9600
+guests_setup '[{"Protocol":"ALL","CidrBlock":"0.0.0.0/0","Action":"ACCEPT"}]'
 A=$(run)
 A2=$(run) # both on host 1, the only host yet
 TOKEN=$("$YUN" admin hosts --data "$CP" token 2>/dev/null)

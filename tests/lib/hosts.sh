@@ -9,6 +9,9 @@
 #   field PATH                   a field of the JSON on stdin (a.b.0.c)
 #   inst FIELD / wait_state S T  DescribeInstances of $ID (through $ENDPOINT when set)
 #   has PATTERN CMD...           CMD's whole output holds PATTERN (grep -q on a pipe is SIGPIPE under pipefail)
+#   control_start LOG ARGS...    `yun up ARGS` logging to $WORK/LOG.log, waited for, stopped at the end
+#   guests_setup INGRESS         a key pair ($WORK/key, KEY), a security group SG (INGRESS, all egress), IMG;
+#                                then `run` launches an S5.SMALL1 with them and prints its id
 #   fail, pass                   the verdicts (fail prints the logs in $WORK without API request lines)
 set -euo pipefail
 YUN=${YUN_BIN:-$PWD/build/yun}
@@ -73,3 +76,24 @@ host_start() { # host_start N TOKEN CONTROL
   grep -q '"State": "UP"' "$WORK/h$n.log" || fail "host $n did not join"
   HID[$n]=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["HostId"])' "$dir/host.json")
 }
+
+control_start() { # control_start LOG ARGS...
+  local log=$WORK/$1.log
+  shift
+  "$YUN" up "$@" >"$log" 2>&1 &
+  PROCS+=($!)
+  for _ in $(seq 300); do grep -q "yun is running" "$log" 2>/dev/null && break; sleep 0.1; done
+  grep -q "yun is running" "$log" || fail "yun up $* did not start"
+}
+
+guests_setup() { # guests_setup INGRESS_POLICIES_JSON
+  api cvm CreateKeyPair --KeyName k --ProjectId 0 | field KeyPair.PrivateKey >"$WORK/key" && chmod 600 "$WORK/key"
+  KEY=$(api cvm DescribeKeyPairs | field KeyPairSet.0.KeyId)
+  SG=$(api vpc CreateSecurityGroup --GroupName guests --GroupDescription "the test's guests" | field SecurityGroup.SecurityGroupId)
+  api vpc CreateSecurityGroupPolicies --SecurityGroupId "$SG" --SecurityGroupPolicySet "{\"Ingress\":$1}" >/dev/null
+  api vpc CreateSecurityGroupPolicies --SecurityGroupId "$SG" --SecurityGroupPolicySet \
+    '{"Egress":[{"Protocol":"ALL","CidrBlock":"0.0.0.0/0","Action":"ACCEPT"}]}' >/dev/null
+  IMG=$(api cvm DescribeImages | field ImageSet.0.ImageId)
+}
+run() { api cvm RunInstances ${ENDPOINT:+--endpoint "$ENDPOINT"} --Placement.Zone ap-local-1 --ImageId "$IMG" \
+  --InstanceType S5.SMALL1 --SecurityGroupIds "[\"$SG\"]" --LoginSettings "{\"KeyIds\":[\"$KEY\"]}" | field InstanceIdSet.0; }

@@ -26,23 +26,11 @@ on() { nsenter -t "$1" -n -m -- "${@:2}"; } # a command on a host, by its pid (i
 
 T_START=$(date +%s)
 echo '{"host_listen": "10.77.0.1:9510"}' >"$WORK/cp.json"
-"$YUN" up --data "$CP" --config "$WORK/cp.json" --listen 127.0.0.1:9600 >"$WORK/yund.log" 2>&1 &
-PROCS+=($!)
-for _ in $(seq 300); do grep -q "yun is running" "$WORK/yund.log" && break; sleep 0.1; done
-grep -q "yun is running" "$WORK/yund.log" || fail "yund did not start"
+control_start yund --data "$CP" --config "$WORK/cp.json" --listen 127.0.0.1:9600
 "$YUN" admin hosts --data "$CP" sellable host-local --dedicated >/dev/null # the built-in host takes no guest
 TOKEN=$("$YUN" admin hosts --data "$CP" token 2>/dev/null)
 
-api cvm CreateKeyPair --KeyName k --ProjectId 0 | field KeyPair.PrivateKey >"$WORK/key" && chmod 600 "$WORK/key"
-KEY=$(api cvm DescribeKeyPairs | field KeyPairSet.0.KeyId)
-SG=$(api vpc CreateSecurityGroup --GroupName mig --GroupDescription "ssh, ping, the stream" | field SecurityGroup.SecurityGroupId)
-api vpc CreateSecurityGroupPolicies --SecurityGroupId "$SG" --SecurityGroupPolicySet \
-  '{"Ingress":[{"Protocol":"TCP","Port":"22,7000","CidrBlock":"0.0.0.0/0","Action":"ACCEPT"},{"Protocol":"ICMP","CidrBlock":"0.0.0.0/0","Action":"ACCEPT"}]}' >/dev/null
-api vpc CreateSecurityGroupPolicies --SecurityGroupId "$SG" --SecurityGroupPolicySet \
-  '{"Egress":[{"Protocol":"ALL","CidrBlock":"0.0.0.0/0","Action":"ACCEPT"}]}' >/dev/null
-IMG=$(api cvm DescribeImages | field ImageSet.0.ImageId)
-run() { api cvm RunInstances --Placement.Zone ap-local-1 --ImageId "$IMG" --InstanceType S5.SMALL1 \
-  --SecurityGroupIds "[\"$SG\"]" --LoginSettings "{\"KeyIds\":[\"$KEY\"]}" | field InstanceIdSet.0; }
+guests_setup '[{"Protocol":"TCP","Port":"22,7000","CidrBlock":"0.0.0.0/0","Action":"ACCEPT"},{"Protocol":"ICMP","CidrBlock":"0.0.0.0/0","Action":"ACCEPT"}]'
 
 # ---- 1. A on host 1 (dedicated), B on host 2; host 3 joins ----
 UIN=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["Uin"])' "$CP/credentials.json")

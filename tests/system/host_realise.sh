@@ -31,23 +31,11 @@ qemu_of() { pgrep -f -- "$1/instances/$ID" >/dev/null; }
 ready_count() { grep -c YUN-READY "$H2/instances/$ID/serial.log" 2>/dev/null || true; }
 
 echo '{"host_listen": "10.77.0.1:9510"}' >"$WORK/cp.json"
-"$YUN" up --data "$CP" --config "$WORK/cp.json" --listen 127.0.0.1:9600 >"$WORK/yund.log" 2>&1 &
-PROCS+=($!)
-for _ in $(seq 300); do grep -q "yun is running" "$WORK/yund.log" && break; sleep 0.1; done
-grep -q "yun is running" "$WORK/yund.log" || fail "yund did not start"
+control_start yund --data "$CP" --config "$WORK/cp.json" --listen 127.0.0.1:9600
 TOKEN=$("$YUN" admin hosts --data "$CP" token 2>/dev/null)
 
 # guest A on host 1 (the only host yet), reachable over SSH from its VPC's router namespace
-api cvm CreateKeyPair --KeyName k --ProjectId 0 | field KeyPair.PrivateKey >"$WORK/key" && chmod 600 "$WORK/key"
-KEY=$(api cvm DescribeKeyPairs | field KeyPairSet.0.KeyId)
-SG=$(api vpc CreateSecurityGroup --GroupName ssh --GroupDescription "ssh and ping" | field SecurityGroup.SecurityGroupId)
-api vpc CreateSecurityGroupPolicies --SecurityGroupId "$SG" --SecurityGroupPolicySet \
-  '{"Ingress":[{"Protocol":"TCP","Port":"22","CidrBlock":"0.0.0.0/0","Action":"ACCEPT"},{"Protocol":"ICMP","CidrBlock":"0.0.0.0/0","Action":"ACCEPT"}]}' >/dev/null
-api vpc CreateSecurityGroupPolicies --SecurityGroupId "$SG" --SecurityGroupPolicySet \
-  '{"Egress":[{"Protocol":"ALL","CidrBlock":"0.0.0.0/0","Action":"ACCEPT"}]}' >/dev/null
-IMG=$(api cvm DescribeImages | field ImageSet.0.ImageId)
-run() { api cvm RunInstances --Placement.Zone ap-local-1 --ImageId "$IMG" --InstanceType S5.SMALL1 \
-  --SecurityGroupIds "[\"$SG\"]" --LoginSettings "{\"KeyIds\":[\"$KEY\"]}" | field InstanceIdSet.0; }
+guests_setup '[{"Protocol":"TCP","Port":"22","CidrBlock":"0.0.0.0/0","Action":"ACCEPT"},{"Protocol":"ICMP","CidrBlock":"0.0.0.0/0","Action":"ACCEPT"}]'
 A=$(run)
 ID=$A wait_state RUNNING 60
 IPA=$(ID=$A inst PrivateIpAddresses.0)
