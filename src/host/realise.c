@@ -4,16 +4,15 @@
  * is told, not trusted), makes the host's network match the document's plan (host_net_apply), and
  * acts on each instance by the state the control plane records, as the built-in host's controller
  * does: PENDING and STARTING boot (the image's parts fetched over the channel once, into
- * DIR/images/ID/, and a qcow2 overlay of its disk in DIR/instances/ID/), STOPPING stops, REBOOTING
- * reboots once per request, RUNNING is watched, STOPPED and LAUNCH_FAILED hold no QEMU; an instance
- * the document no longer names is destroyed and its directory removed. A live migration
- * (compute/migration.c) is two halves: a target told MIGRATING_IN readies a paused QEMU on a blank
- * overlay of the same base, exporting the disk over NBD and waiting for the stream (READY); a source
- * told where (Migrate) mirrors the disk's top layer there and migrates (MIGRATED); once the control
- * plane moved the instance, the target's RUNNING resumes it and the source's document drops it. A
- * failure is reported once per request and not retried. What the host saw is the report the next
- * heartbeat carries, sent at once after a pass that changed something (and heartbeats come often
- * while a guest paused here waits for its source).
+ * DIR/images/ID/, and a qcow2 overlay of its disk in DIR/instances/ID/), STOPPING stops (a soft stop's
+ * guest watched on later passes, not waited for), REBOOTING reboots once per request, RUNNING is watched, STOPPED and
+ * LAUNCH_FAILED hold no QEMU; an instance the document no longer names is destroyed and its directory removed. A live
+ * migration (compute/migration.c) is two halves: a target told MIGRATING_IN readies a paused QEMU on a blank overlay of
+ * the same base, exporting the disk over NBD and waiting for the stream (READY); a source told where (Migrate) mirrors
+ * the disk's top layer there and migrates (MIGRATED); once the control plane moved the instance, the target's RUNNING
+ * resumes it and the source's document drops it. A failure is reported once per request and not retried. What the host
+ * saw is the report the next heartbeat carries, sent at once after a pass that changed something (and heartbeats come
+ * often while a guest paused here waits for its source).
  */
 #define _XOPEN_SOURCE 700
 #include <ctype.h>
@@ -292,15 +291,76 @@ static const char *act_boot(const struct spec *sp, json_t *plan, char *detail, s
     return "FAILED";
 }
 
+/* Soft stops under way (StopInstances SOFT or SOFT_FIRST, a soft RebootInstances): the power button pressed
+ * once, the guest looked at again on each pass, every GOING_POLL_MS while any is under way, so a guest slow to
+ * shut down holds up none of the host's other instances. Keyed by instance and request; an entry no pass
+ * asked about (the instance left STOPPING or REBOOTING) is dropped at the pass's end. */
+#define GOING_POLL_MS 250
+static struct going {
+    char id[32], request[80];
+    long long since_ms;
+    int asked; /* by this pass */
+} goings[64];
+static size_t n_goings;
+
+static long long mono_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static struct going *going_of(const struct spec *sp)
+{
+    for (size_t i = 0; i < n_goings; i++)
+        if (!strcmp(goings[i].id, sp->id) && !strcmp(goings[i].request, sp->request))
+            return &goings[i];
+    return NULL;
+}
+
+static void going_drop(struct going *g)
+{
+    if (g)
+        *g = goings[--n_goings];
+}
+
+/* Off by the mode: 0 off, 1 under way (pressed, waiting; again on a later pass), -1 failed (detail). */
+static int soft_off(const struct spec *sp, enum hv_stop_mode mode, char *detail, size_t len)
+{
+    struct going *g = going_of(sp);
+    if (!alive(sp)) {
+        going_drop(g);
+        return 0;
+    }
+    if (mode == HV_STOP_HARD || (!g && n_goings == sizeof goings / sizeof goings[0])) /* full: wait here */
+        return hv_driver()->stop(sp->run_dir, mode, SOFT_STOP_MS, detail, len) == HV_OK ? 0 : -1;
+    if (!g) {
+        int rc = hv_driver()->stop(sp->run_dir, HV_STOP_SOFT, 0, detail, len); /* the button, no wait */
+        if (rc != HV_ETIMEDOUT)
+            return rc == HV_OK ? 0 : -1;
+        g = &goings[n_goings++];
+        snprintf(g->id, sizeof g->id, "%s", sp->id);
+        snprintf(g->request, sizeof g->request, "%s", sp->request);
+        g->since_ms = mono_ms();
+        detail[0] = 0;
+    }
+    g->asked = 1;
+    if (mono_ms() - g->since_ms < SOFT_STOP_MS)
+        return 1;
+    going_drop(g);
+    if (mode == HV_STOP_SOFT) {
+        snprintf(detail, len, "the guest did not shut down; use StopType HARD or SOFT_FIRST");
+        return -1;
+    }
+    return hv_driver()->stop(sp->run_dir, HV_STOP_HARD, 0, detail, len) == HV_OK ? 0 : -1;
+}
+
 static const char *act_stop(const struct spec *sp, json_t *plan, char *detail, size_t len)
 {
     (void)plan;
-    int rc = hv_driver()->stop(sp->run_dir, mode_of(sp), SOFT_STOP_MS, detail, len);
-    if (rc != HV_OK) {
-        if (rc == HV_ETIMEDOUT)
-            snprintf(detail, len, "the guest did not shut down; use StopType HARD or SOFT_FIRST");
-        return "FAILED";
-    }
+    int off = soft_off(sp, mode_of(sp), detail, len);
+    if (off)
+        return off > 0 ? "STOPPING" : "FAILED"; /* STOPPING: under way, no rule of the control plane's */
     hv_driver()->destroy(sp->run_dir, NULL, 0);
     if (sp->reinstall) { /* ResetInstance: the next start makes a new system disk from the (new) image */
         if (unlink(sp->disk) != 0 && errno != ENOENT) {
@@ -319,8 +379,12 @@ static const char *act_reboot(const struct spec *sp, json_t *plan, char *detail,
     int rc = HV_OK;
     if (mode_of(sp) == HV_STOP_HARD && alive(sp))
         rc = hv_driver()->reboot(sp->run_dir, detail, len);
-    else if ((rc = hv_driver()->stop(sp->run_dir, HV_STOP_SOFT_FIRST, SOFT_STOP_MS, detail, len)) == HV_OK)
-        rc = boot(sp, plan, detail, len);
+    else {
+        int off = soft_off(sp, HV_STOP_SOFT_FIRST, detail, len);
+        if (off > 0)
+            return "REBOOTING"; /* under way */
+        rc = off == 0 ? boot(sp, plan, detail, len) : HV_EFAIL;
+    }
     if (rc != HV_OK)
         return "FAILED";
     memo_put(sp->id, "reboot", sp->request, NULL);
@@ -506,6 +570,11 @@ static int pass(json_t *doc, const char *version, json_t *last)
             json_array_append_new(items, item);
     }
     remove_unnamed(json_is_array(instances) ? instances : NULL);
+    for (size_t g = n_goings; g-- > 0;)
+        if (!goings[g].asked)
+            going_drop(&goings[g]);
+        else
+            goings[g].asked = 0;
     json_t *r = json_pack("{s:s,s:o}", "Done", version, "Instances", items);
     int changed = !json_equal(r, last);
     pthread_mutex_lock(&mu);
@@ -540,7 +609,12 @@ static void *loop(void *arg)
         if (running && (!offered || !strcmp(version, offered_version))) {
             struct timespec until;
             clock_gettime(CLOCK_REALTIME, &until);
-            until.tv_sec += HOST_HEARTBEAT_SECONDS;
+            if (n_goings) { /* a soft stop under way: look again soon */
+                until.tv_nsec += GOING_POLL_MS * 1000000L;
+                until.tv_sec += until.tv_nsec / 1000000000L;
+                until.tv_nsec %= 1000000000L;
+            } else
+                until.tv_sec += HOST_HEARTBEAT_SECONDS;
             pthread_cond_timedwait(&cv, &mu, &until);
         }
     }

@@ -16,6 +16,8 @@
 #      (UnsupportedOperation)
 #   4. StopInstances: STOPPED, no QEMU left; StartInstances: RUNNING, booted again; RebootInstances (HARD):
 #      RUNNING, a new boot in the log; ResetInstance: RUNNING on a new system disk (its boot count starts over)
+#   4a. a soft stop of a guest that ignores the power button for now (paused over QMP) stays STOPPING while
+#      another instance of host 2 stops and starts; once resumed it powers off: STOPPED
 #   5. its QEMU killed on host 2: STOPPED with the reason, by host 2's report
 #   6. TerminateInstances: TERMINATED once host 2 no longer has it (its directory gone), address released,
 #      and host 1's plan drops it from its remotes
@@ -117,7 +119,11 @@ OUT=$(api cvm RunInstances --Placement.Zone ap-local-1 --ImageId "$IMG" --Instan
   --DisasterRecoverGroupIds "[\"$PS\"]" 2>&1 || true)
 echo "$OUT" | grep -q ResourceInsufficient.DisasterRecoverGroupCvmQuota || fail "a third instance in the group: $OUT"
 for g in $G; do ID=$g wait_state RUNNING 60; done
-api cvm TerminateInstances --InstanceIds "$(python3 -c 'import json,sys; print(json.dumps(sys.argv[1:]))' $G)" >/dev/null
+C="" # the group's instance on host 2 stays, for 4a; the other goes
+for g in $G; do
+  if [ "$(sqlite3 "$CP/yun.db" "SELECT host_id FROM instances WHERE instance_id = '$g'")" = "$HID2" ]; then C=$g
+  else api cvm TerminateInstances --InstanceIds "[\"$g\"]" >/dev/null; fi
+done
 pass "a placement group puts its two instances on the two hosts; a third is refused"
 
 # ---- 3. refused for a joined host's instance ----
@@ -155,6 +161,38 @@ for _ in $(seq 100); do [ "$(inst LatestOperationState)" = SUCCESS ] && [ "$(ins
 for _ in $(seq 300); do [ "$(boots)" = 1 ] && grep -q YUN-READY "$H2/instances/$ID/serial.log" && break; sleep 0.1; done
 [ "$(boots)" = 1 ] || fail "ResetInstance kept the old system disk (boot count $(boots))"
 pass "stop (no QEMU left), start (booted), reboot (booted again, SUCCESS), ResetInstance (a new system disk) on host 2"
+
+# ---- 4a. a soft stop waits for its guest without holding up the host's other instances ----
+# B's guest paused through its QMP socket ignores the power button until it runs again: its soft stop stays
+# STOPPING while C, on the same host, stops and starts
+qmp() { python3 - "$H2/instances/$1/qmp.sock" "$2" <<'EOF'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX); s.settimeout(5); s.connect(sys.argv[1]); f = s.makefile("rw")
+f.readline()
+for cmd in ("qmp_capabilities", sys.argv[2]):
+    f.write(json.dumps({"execute": cmd}) + "\n"); f.flush()
+    while "return" not in (line := json.loads(f.readline())):
+        if "error" in line: sys.exit(line["error"]["desc"])
+EOF
+}
+qmp "$ID" stop || fail "cannot pause B"
+api cvm StopInstances --InstanceIds "[\"$ID\"]" --StopType SOFT >/dev/null
+sleep 1
+[ "$(inst InstanceState)" = STOPPING ] || fail "B is $(inst InstanceState) after a soft stop of a paused guest"
+T0=$(date +%s.%N)
+api cvm StopInstances --InstanceIds "[\"$C\"]" --StopType HARD >/dev/null
+ID=$C wait_state STOPPED 10
+api cvm StartInstances --InstanceIds "[\"$C\"]" >/dev/null
+ID=$C wait_state RUNNING 15
+T1=$(date +%s.%N)
+[ "$(inst InstanceState)" = STOPPING ] || fail "B is $(inst InstanceState) while it ignores the power button"
+qmp "$ID" cont || fail "cannot resume B"
+wait_state STOPPED 30
+! qemu_of "$H2" || fail "QEMU still runs on host 2 after B's soft stop"
+api cvm StartInstances --InstanceIds "[\"$ID\"]" >/dev/null
+wait_state RUNNING 30
+api cvm TerminateInstances --InstanceIds "[\"$C\"]" >/dev/null
+pass "a soft stop under way (B's guest paused, STOPPING) held up no other instance: C stopped and started in $(python3 -c "print(round($T1 - $T0, 1))") s; B STOPPED once resumed"
 
 # ---- 5. its QEMU dies ----
 pkill -9 -f -- "$H2/instances/$ID"
