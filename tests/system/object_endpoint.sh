@@ -26,7 +26,7 @@ aws() { /usr/bin/aws --endpoint-url "$EP" "$@"; }
 head -c 3000000 /dev/urandom > "$W/file"
 aws s3 mb s3://journey > /dev/null
 aws s3 cp --no-progress "$W/file" s3://journey/a/file > /dev/null
-aws s3 ls --recursive s3://journey | grep -q "3000000 a/file"
+aws s3 ls --recursive s3://journey | grep "3000000 a/file" >/dev/null
 aws s3 cp --no-progress s3://journey/a/file "$W/back" > /dev/null
 cmp "$W/file" "$W/back"
 curl -sf -o "$W/presigned" "$(aws s3 presign s3://journey/a/file)"
