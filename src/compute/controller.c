@@ -25,6 +25,7 @@
 #include "compute/compute.h"
 #include "compute/host_channel.h"
 #include "compute/states.h"
+#include "host/disk_pool.h"
 #include "host/hypervisor.h"
 #include "host/net.h"
 #include "network/network.h"
@@ -249,7 +250,7 @@ static int ensure_disk(struct inst *in, char *err, size_t errlen)
     char tmp[820];
     snprintf(tmp, sizeof tmp, "%s.tmp", in->disk); /* a crash mid-create leaves no half disk under the real name */
     unlink(tmp);
-    if (hv_driver()->create_disk(in->base_disk, tmp, in->disk_size * 1024LL * 1024 * 1024, err, errlen) != HV_OK)
+    if (disk_pool_take(in->base_disk, in->disk_size * 1024LL * 1024 * 1024, tmp, err, errlen) < 0)
         return -1;
     if (rename(tmp, in->disk) != 0) {
         snprintf(err, errlen, "rename %.400s: %s", tmp, strerror(errno));
@@ -499,8 +500,8 @@ static void *dispatcher_main(void *arg)
         if (s) {
             char nerr[256];
             booting_refresh();
+            dispatch(s); /* first: a boot's disk is made while the network is applied (its own apply waits) */
             net_apply(s, 0, nerr, sizeof nerr); /* security group and address changes made through the API */
-            dispatch(s);
             if (time_now_ms() - last_liveness > LIVENESS_MS) {
                 check_liveness(s);
                 last_liveness = time_now_ms();
@@ -589,6 +590,10 @@ int controller_start(struct store *s)
     if (net_apply(s, 1, err, sizeof err) != 0)
         log_warn("host network not applied at start: %s", err);
     reconcile(s);
+    char pool[700];
+    snprintf(pool, sizeof pool, "%s/instances/.pool", compute_env.data_dir);
+    if (disk_pool_init(pool, err, sizeof err) != 0)
+        log_warn("%s (system disks are made at each boot)", err);
     running = 1;
     pthread_create(&dispatcher, NULL, dispatcher_main, NULL);
     for (int i = 0; i < WORKERS; i++)
@@ -610,4 +615,5 @@ void controller_stop(void)
     pthread_join(dispatcher, NULL);
     for (int i = 0; i < WORKERS; i++)
         pthread_join(workers[i], NULL);
+    disk_pool_stop();
 }

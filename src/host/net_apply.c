@@ -194,6 +194,7 @@ static int apply_links(struct rtnl *r, const struct net_plan *p, unsigned *chang
         for (int k = 0; k < p->nv && !keep; k++)
             keep = strcmp(have[i], p->v[k].netns) == 0;
         if (!keep) {
+            nft_forget(have[i]);
             netns_del(have[i]);
             trace("netns del %s", have[i]);
             (*changes)++;

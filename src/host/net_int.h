@@ -228,5 +228,7 @@ int sysctl_ensure(const char *path, const char *value, int optional);
 /* 1 applied, 0 skipped (the tables are already what text makes; see nft.c), -1 error. key names the namespace in
  * errors. */
 int nft_apply(const char *key, const char *text, char *err, size_t errlen);
+/* Drops the kept context of namespace key (NULL: all), before the namespace goes. */
+void nft_forget(const char *key);
 
 #endif

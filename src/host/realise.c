@@ -29,6 +29,7 @@
 #include "compute/host_channel.h"
 #include "core/tls.h"
 #include "host/ask.h"
+#include "host/disk_pool.h"
 #include "host/hypervisor.h"
 #include "host/metadata_listen.h"
 #include "host/net.h"
@@ -227,8 +228,7 @@ static int disk_ready(const struct spec *sp, int fresh, char kernel[800], char i
         snprintf(tmp, sizeof tmp, "%s.tmp", sp->disk);
         unlink(tmp);
         if (mkdir_p(sp->run_dir, 0700) != 0 ||
-            hv_driver()->create_disk(base, tmp, (long long)sp->disk_gib << 30, err, errlen) != HV_OK ||
-            rename(tmp, sp->disk) != 0) {
+            disk_pool_take(base, (long long)sp->disk_gib << 30, tmp, err, errlen) < 0 || rename(tmp, sp->disk) != 0) {
             if (!err[0])
                 snprintf(err, errlen, "cannot create the system disk in %.300s", sp->run_dir);
             return -1;
@@ -632,6 +632,10 @@ int realise_start(const char *data, SSL_CTX *c, const char *control_addr, void (
     host_net_uplink(uplink, sizeof uplink);
     ctx = c;
     ask_init(c, control_addr, data);
+    char pool[700];
+    snprintf(pool, sizeof pool, "%s/instances/.pool", data);
+    if (disk_pool_init(pool, why, sizeof why) != 0)
+        fprintf(stderr, "yun host: %s (system disks are made at each boot)\n", why);
     on_change = wake;
     running = 1;
     started = pthread_create(&thread, NULL, loop, NULL) == 0;
@@ -676,4 +680,5 @@ void realise_stop(void)
     if (started)
         pthread_join(thread, NULL);
     started = 0;
+    disk_pool_stop();
 }
