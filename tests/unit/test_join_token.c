@@ -113,7 +113,15 @@ static void ca_signs_a_host(void **state)
     assert_string_equal(cn, "host-abcdefgh");
     assert_int_equal(X509_verify(leaf, X509_get0_pubkey(ca.cert)), 1);
     assert_int_equal(X509_check_purpose(leaf, X509_PURPOSE_SSL_CLIENT, 0), 1);
-    assert_int_not_equal(X509_check_purpose(leaf, X509_PURPOSE_SSL_SERVER, 0), 1);
+    /* a host serves its live migrations' streams under its id, but is never taken for the control plane */
+    assert_int_equal(X509_check_purpose(leaf, X509_PURPOSE_SSL_SERVER, 0), 1);
+    assert_int_equal(X509_check_host(leaf, "host-abcdefgh", 0, X509_CHECK_FLAG_NEVER_CHECK_SUBJECT, NULL), 1);
+    assert_int_equal(tls_host_cert_current(leaf), 1);
+    assert_int_equal(tls_cert_is_control(leaf), 0);
+    X509 *listener = tls_ca_sign(&ca, pub, TLS_CONTROL_CN "ap-test", 365, 0);
+    assert_int_equal(tls_cert_is_control(listener), 1);
+    assert_int_equal(tls_host_cert_current(listener), 0);
+    X509_free(listener);
     assert_int_equal(X509_check_ca(leaf), 0);
 
     /* another CA's key does not load as this CA; a tampered or foreign CSR is refused */
