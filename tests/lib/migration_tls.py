@@ -6,6 +6,10 @@
   check OUT            each stream reassembled in sequence order from its SYN: NBD (even port) is NBD's clear
                        greeting and STARTTLS, then TLS records only; the migration stream (odd port) is TLS
                        records from its first byte (0x16 0x03, not QEMU's "QEVM"); prints a summary, exits 1 if not
+  legacy-cert DB MASTER_KEY HOST_KEY CN OUT
+                       a host certificate as hosts were issued before live migration used them (clientAuth only,
+                       no DNS name) for HOST_KEY, signed by the region CA of the SQLite store DB (its key unsealed
+                       with the data directory's master key): what a host that joined earlier holds
   probe HOST PORT MODE [CERT KEY HOSTNAME CA]
                        one client of a target's port: MODE plain (no TLS: NBD's option list, or the migration
                        header in clear) or tls (with CERT/KEY, NBD after STARTTLS); prints "refused ..." when the
@@ -180,11 +184,47 @@ def probe(host, port, mode, cert=None, key=None, hostname=None, ca=None):
         print("refused: %s" % e)
 
 
+def legacy_cert(db, master_key, host_key, cn, out):
+    import datetime
+    import sqlite3
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    cert_pem, sealed = sqlite3.connect(db).execute("SELECT cert_pem, key_sealed FROM host_ca").fetchone()
+    assert sealed[:3] == b"YS1"
+    plain = AESGCM(open(master_key, "rb").read()[:32]).decrypt(sealed[3:15], sealed[15:], b"host-ca")
+    ca_key = serialization.load_pem_private_key(plain, None)
+    ca = x509.load_pem_x509_certificate(cert_pem.encode() if isinstance(cert_pem, str) else cert_pem)
+    key = serialization.load_pem_private_key(open(host_key, "rb").read(), None)
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)]))
+        .issuer_name(ca.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=365))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(True, False, False, False, False, False, False, False, False), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    open(out, "wb").write(cert.public_bytes(serialization.Encoding.PEM))
+
+
 if __name__ == "__main__":
     cmd = sys.argv[1]
     if cmd == "capture":
         capture(sys.argv[2], sys.argv[3])
     elif cmd == "check":
         check(sys.argv[2])
+    elif cmd == "legacy-cert":
+        legacy_cert(*sys.argv[2:7])
     elif cmd == "probe":
         probe(sys.argv[2], int(sys.argv[3]), *sys.argv[4:])
