@@ -20,6 +20,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -340,7 +341,12 @@ static int migration_tls(const struct spec *sp, struct hv_migrate_tls *tls, char
                                            {"server-key.pem", "../host.key"},
                                            {"client-cert.pem", "../host.crt"},
                                            {"client-key.pem", "../host.key"}};
-    snprintf(dir, 700, "%s/migration-tls", data_dir);
+    char data[PATH_MAX];
+    if (!realpath(data_dir, data) || strlen(data) > 600) { /* QEMU wants the directory absolute */
+        snprintf(detail, len, "cannot resolve %s: %s", data_dir, strerror(errno));
+        return -1;
+    }
+    snprintf(dir, 700, "%s/migration-tls", data);
     if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
         snprintf(detail, len, "cannot make %s: %s", dir, strerror(errno));
         return -1;
