@@ -252,6 +252,23 @@ static json_t *image_chunk(struct store *s, const char *host_id, json_t *msg, un
     return ans;
 }
 
+/* The hello's answer: a host certificate issued before hosts' certificates served live migration (no
+ * serverAuth, no DNS name) is replaced by one of the same key and name, which the host keeps. */
+static json_t *hello_answer(SSL *ssl, const char *host_id)
+{
+    X509 *peer = SSL_get0_peer_certificate(ssl);
+    if (tls_host_cert_current(peer))
+        return json_pack("{s:b}", "ok", 1);
+    X509 *cert = tls_ca_sign(&ca, X509_get0_pubkey(peer), host_id, 365, 1);
+    char *pem = cert ? tls_cert_pem(cert) : NULL;
+    json_t *ans = pem ? json_pack("{s:b,s:s}", "ok", 1, "cert", pem) : NULL;
+    if (ans)
+        log_info("host channel: %s given a new certificate (its old one cannot serve live migration)", host_id);
+    free(pem);
+    X509_free(cert);
+    return ans;
+}
+
 /* A joined host's session: hello (its facts), then heartbeats, until it goes or falls silent; image
  * chunks on any of its sessions. */
 static void session(struct conn *c, struct store *s, const char *host_id, json_t *first)
@@ -276,6 +293,8 @@ static void session(struct conn *c, struct store *s, const char *host_id, json_t
             }
             rc = host_joined_hello(s, host_id, &f, vcpus_of(&f), strchr(c->peer, ':') ? "" : c->peer, now);
             said_hello = rc == 1;
+            if (rc == 1 && !(ans = hello_answer(c->ssl, host_id)))
+                rc = -1;
         } else if (op && !strcmp(op, "heartbeat") && said_hello) {
             rc = host_heartbeat(s, host_id, now);
             if (rc == 1 && !(ans = heartbeat_answer(s, host_id, msg)))
@@ -514,7 +533,7 @@ static SSL_CTX *server_ctx(char *err, size_t errlen)
     SSL_CTX *c = tls_ctx_new(1);
     EVP_PKEY *key = tls_key_new();
     char cn[128];
-    snprintf(cn, sizeof cn, "yun control plane %s", config->region);
+    snprintf(cn, sizeof cn, TLS_CONTROL_CN "%s", config->region);
     X509 *cert = key ? tls_ca_sign(&ca, key, cn, 365, 0) : NULL;
     X509_STORE *trust = c ? SSL_CTX_get_cert_store(c) : NULL;
     int ok = c && cert && SSL_CTX_use_certificate(c, cert) == 1 && SSL_CTX_use_PrivateKey(c, key) == 1 &&

@@ -132,7 +132,8 @@ json_t *host_doc_build(struct store *s, const char *host_id, char version[HOST_D
         " coalesce(m.kernel, ''), coalesce(m.initrd, ''), coalesce(m.disk, ''), coalesce(m.cmdline, ''),"
         " i.host_id, i.migrate_state, i.migrate_port,"
         " coalesce((SELECT h.underlay FROM hosts h WHERE h.host_id = i.host_id), ''),"
-        " coalesce((SELECT h.underlay FROM hosts h WHERE h.host_id = i.migrate_to), ''), coalesce(i.latest_op, '')"
+        " coalesce((SELECT h.underlay FROM hosts h WHERE h.host_id = i.migrate_to), ''), coalesce(i.latest_op, ''),"
+        " coalesce(i.migrate_to, '')"
         " FROM instances i LEFT JOIN images m ON m.image_id = i.image_id"
         " WHERE (i.host_id = ? AND i.state NOT IN ('" INSTANCE_TERMINATED "', '" INSTANCE_TERMINATING "'))"
         " OR (i.migrate_to = ? AND i.state = '" INSTANCE_RUNNING "')"
@@ -174,12 +175,13 @@ json_t *host_doc_build(struct store *s, const char *host_id, char version[HOST_D
                       store_text(q, 7), "Tap", tap, "Image", "ImageId", store_text(q, 11), "Parts", parts);
         if (incoming)
             json_object_set_new(rows[n].spec, "Incoming",
-                                json_pack("{s:s,s:s,s:I,s:I}", "From", store_text(q, 19), "Listen", store_text(q, 20),
-                                          "NbdPort", port, "MigratePort", port + 1));
+                                json_pack("{s:s,s:s,s:s,s:I,s:I}", "From", store_text(q, 19), "FromHost",
+                                          store_text(q, 16), "Listen", store_text(q, 20), "NbdPort", port,
+                                          "MigratePort", port + 1));
         else if (!strcmp(store_text(q, 17), "READY") && !strcmp(store_text(q, 1), INSTANCE_RUNNING))
-            json_object_set_new(
-                rows[n].spec, "Migrate",
-                json_pack("{s:s,s:I,s:I}", "To", store_text(q, 20), "NbdPort", port, "MigratePort", port + 1));
+            json_object_set_new(rows[n].spec, "Migrate",
+                                json_pack("{s:s,s:s,s:I,s:I}", "To", store_text(q, 20), "ToHost", store_text(q, 22),
+                                          "NbdPort", port, "MigratePort", port + 1));
         snprintf(rows[n].ip, sizeof rows[n].ip, "%s", store_text(q, 8));
         snprintf(rows[n].owner, sizeof rows[n].owner, "%s", store_text(q, 9));
         snprintf(rows[n].subnet, sizeof rows[n].subnet, "%s", store_text(q, 10));

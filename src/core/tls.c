@@ -40,7 +40,9 @@ static int add_ext(X509 *cert, X509 *issuer, int nid, const char *value)
     return ok ? 0 : -1;
 }
 
-/* A certificate of pub named cn, issued by (issuer, issuer_key); issuer NULL = self-signed CA. */
+/* A certificate of pub named cn, issued by (issuer, issuer_key); issuer NULL = self-signed CA. A host's
+ * (client) is also a server's, with cn as its DNS name: QEMU's live migration streams between two hosts are
+ * mutual TLS with these (the target serves, GnuTLS checks the name against tls-hostname in the SAN only). */
 static X509 *make_cert(EVP_PKEY *pub, const char *cn, int days, X509 *issuer, EVP_PKEY *issuer_key, int client)
 {
     X509 *c = X509_new();
@@ -62,9 +64,12 @@ static X509 *make_cert(EVP_PKEY *pub, const char *cn, int days, X509 *issuer, EV
     }
     X509_NAME_free(name);
     X509 *iss = issuer ? issuer : c;
+    char san[140];
+    snprintf(san, sizeof san, "DNS:%s", cn);
     int rc = issuer ? add_ext(c, iss, NID_basic_constraints, "critical,CA:FALSE") ||
                           add_ext(c, iss, NID_key_usage, "critical,digitalSignature") ||
-                          add_ext(c, iss, NID_ext_key_usage, client ? "clientAuth" : "serverAuth") ||
+                          add_ext(c, iss, NID_ext_key_usage, client ? "clientAuth,serverAuth" : "serverAuth") ||
+                          (client && add_ext(c, iss, NID_subject_alt_name, san)) ||
                           add_ext(c, iss, NID_authority_key_identifier, "keyid:always")
                     : add_ext(c, iss, NID_basic_constraints, "critical,CA:TRUE,pathlen:0") ||
                           add_ext(c, iss, NID_key_usage, "critical,keyCertSign,cRLSign") ||
@@ -102,6 +107,24 @@ void tls_cert_cn(X509 *cert, char *out, size_t len)
     out[0] = 0;
     if (cert && X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, out, (int)len) < 0)
         out[0] = 0;
+}
+
+int tls_host_cert_current(X509 *cert)
+{
+    char cn[64];
+    tls_cert_cn(cert, cn, sizeof cn);
+    int ok = cn[0] && X509_check_purpose(cert, X509_PURPOSE_SSL_CLIENT, 0) == 1 &&
+             X509_check_purpose(cert, X509_PURPOSE_SSL_SERVER, 0) == 1 &&
+             X509_check_host(cert, cn, 0, X509_CHECK_FLAG_NEVER_CHECK_SUBJECT, NULL) == 1;
+    ERR_clear_error();
+    return ok;
+}
+
+int tls_cert_is_control(X509 *cert)
+{
+    char cn[128];
+    tls_cert_cn(cert, cn, sizeof cn);
+    return strncmp(cn, TLS_CONTROL_CN, strlen(TLS_CONTROL_CN)) == 0;
 }
 
 static char *bio_string(BIO *b)

@@ -26,12 +26,20 @@ int tls_ca_load(const char *cert_pem, const char *key_pem, struct tls_ca *ca);
 void tls_ca_close(struct tls_ca *ca);
 
 EVP_PKEY *tls_key_new(void); /* a fresh P-256 key */
-/* A certificate for pub signed by the CA: CN cn, for a client (host) or a server (the listener). */
+/* The CN prefix of the control plane's listener certificates (a host's is its id, "host-..."). */
+#define TLS_CONTROL_CN "yun control plane "
+/* A certificate for pub signed by the CA: CN cn, for a host (client = 1: a client of the channel, and client
+ * and server of live migration's streams, DNS name cn) or a server (the listener). */
 X509 *tls_ca_sign(const struct tls_ca *ca, EVP_PKEY *pub, const char *cn, int days, int client);
 /* The SHA-256 of a certificate's DER, hex. */
 int tls_cert_sha256(X509 *cert, char out[65]);
 /* The CN of a certificate's subject ("" when it has none). */
 void tls_cert_cn(X509 *cert, char *out, size_t len);
+/* 1: a host certificate as hosts are issued now (client and server, its CN its DNS name); 0: an older one,
+ * which the hello replaces. */
+int tls_host_cert_current(X509 *cert);
+/* 1: the certificate is a control plane listener's (by its CN), not a host's: hosts refuse any other server. */
+int tls_cert_is_control(X509 *cert);
 
 /* PEM both ways; the strings are malloc'd, the objects the caller frees. */
 char *tls_cert_pem(X509 *cert);

@@ -62,7 +62,8 @@ static int pinned(SSL *ssl, const char *pin, char *err, size_t errlen)
         if (c != leaf && X509_check_ca(c))
             snprintf(seen, sizeof seen, "%s", h);
         if (strcmp(h, pin) == 0 && X509_check_ca(c) && X509_check_issued(c, leaf) == X509_V_OK &&
-            X509_verify(leaf, X509_get0_pubkey(c)) == 1 && X509_check_purpose(leaf, X509_PURPOSE_SSL_SERVER, 0) == 1)
+            X509_verify(leaf, X509_get0_pubkey(c)) == 1 && X509_check_purpose(leaf, X509_PURPOSE_SSL_SERVER, 0) == 1 &&
+            tls_cert_is_control(leaf))
             return 0;
     }
     ERR_clear_error();
@@ -191,6 +192,32 @@ static json_t *heartbeat(void)
     return msg;
 }
 
+/* A certificate the hello handed over in place of an older one (hosts' certificates serve live migration
+ * now): kept once it is the CA's, of this host's key and name. */
+static void keep_renewed(const char *data, const char *host_id, const char *pem)
+{
+    char path[1100], cn[64], *ca_pem = NULL, *key_pem = NULL;
+    snprintf(path, sizeof path, "%s/ca.crt", data);
+    file_read_all(path, &ca_pem, NULL);
+    snprintf(path, sizeof path, "%s/host.key", data);
+    file_read_all(path, &key_pem, NULL);
+    X509 *cert = tls_cert_parse(pem), *ca = ca_pem ? tls_cert_parse(ca_pem) : NULL;
+    EVP_PKEY *key = key_pem ? tls_key_parse(key_pem) : NULL;
+    tls_cert_cn(cert, cn, sizeof cn);
+    snprintf(path, sizeof path, "%s/host.crt", data);
+    if (cert && ca && key && X509_verify(cert, X509_get0_pubkey(ca)) == 1 && X509_check_private_key(cert, key) == 1 &&
+        !strcmp(cn, host_id) && tls_host_cert_current(cert) && file_write_atomic(path, pem, strlen(pem), 0600) == 0)
+        fprintf(stderr, "yun host: %s holds a renewed host certificate (for live migration)\n", path);
+    else
+        fprintf(stderr, "yun host: the renewed certificate the control plane sent is not usable: kept the old one\n");
+    ERR_clear_error();
+    X509_free(cert);
+    X509_free(ca);
+    EVP_PKEY_free(key);
+    free(key_pem);
+    free(ca_pem);
+}
+
 /* One mutual-TLS session: hello, then heartbeats until it fails, each answer's document handed to
  * the realiser. 1 = refused for good (not joined, revoked). */
 static int session(SSL_CTX *ctx, const char *control, const char *data, const char *host_id, int *announced)
@@ -205,6 +232,9 @@ static int session(SSL_CTX *ctx, const char *control, const char *data, const ch
     json_t *f;
     facts(data, NULL, &f);
     json_t *ans = agent_exchange(ssl, json_pack("{s:s,s:o}", "op", "hello", "facts", f));
+    const char *renewed = json_string_value(json_object_get(ans, "cert"));
+    if (renewed && json_is_true(json_object_get(ans, "ok")))
+        keep_renewed(data, host_id, renewed);
     int first = 1;
     while (ans && json_is_true(json_object_get(ans, "ok"))) {
         const char *version = json_string_value(json_object_get(ans, "Version"));

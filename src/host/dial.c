@@ -105,7 +105,8 @@ SSL *agent_connect(SSL_CTX *ctx, const char *control, char *err, size_t errlen)
     int fd = agent_dial(control, err, errlen);
     SSL *ssl = fd >= 0 ? SSL_new(ctx) : NULL;
     if (!ssl || SSL_set_fd(ssl, fd) != 1 || SSL_connect(ssl) != 1 ||
-        X509_check_purpose(SSL_get0_peer_certificate(ssl), X509_PURPOSE_SSL_SERVER, 0) != 1) {
+        X509_check_purpose(SSL_get0_peer_certificate(ssl), X509_PURPOSE_SSL_SERVER, 0) != 1 ||
+        !tls_cert_is_control(SSL_get0_peer_certificate(ssl))) { /* a host's certificate serves migrations only */
         if (fd >= 0)
             tls_error(err, errlen);
         SSL_free(ssl);

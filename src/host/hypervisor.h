@@ -49,6 +49,13 @@ enum hv_stop_mode {                     /* mirrors the cloud API's StopType */
                     HV_STOP_SOFT_FIRST, /* soft, then hard after timeout_ms */
 };
 
+/* A live migration's TLS: dir holds ca-cert.pem (the region CA) and this host's certificate and key as QEMU's
+ * x509 credentials want them (server-cert.pem, server-key.pem, client-cert.pem, client-key.pem); peer is the
+ * other host's id, its certificate's CN and DNS name (the target lets only it connect, the source checks it). */
+struct hv_migrate_tls {
+    const char *dir, *peer;
+};
+
 struct hypervisor_ops {
     const char *name;
     /* a standalone qcow2 copy of an image file (qcow2 or raw) at dest; refuses images that name other
@@ -96,7 +103,9 @@ struct hypervisor_ops {
     int (*backup_cancel)(const char *run_dir, const char *job_id, char *err, size_t errlen);
 
     /* Live migration without shared storage: the system disk is an overlay on the same base image on both
-     * hosts, and only the overlay travels. The streams are not encrypted (yet). On the target, start_incoming
+     * hosts, and only the overlay travels. Both streams (NBD, migration) are TLS, mutually authenticated by the
+     * hosts' certificates (struct hv_migrate_tls: the target serves and takes only the source's certificate, the
+     * source checks the target's name); nothing travels in clear. On the target, start_incoming
      * starts spec paused, its system disk a blank overlay of the same size exported writable over NBD on
      * listen:nbd_port, waiting for the migration stream on listen:migrate_port. On the source, migrate_out
      * mirrors the disk's top layer into that export (once ready, every guest write lands on both), migrates
@@ -104,10 +113,10 @@ struct hypervisor_ops {
      * undoes its half and the guest goes on running here. migrate_resume, on the target once the source is
      * done (or on a source whose move was called off after all), waits for an incoming stream to end, stops
      * the NBD export and resumes the guest; HV_OK also when it already runs. */
-    int (*start_incoming)(const struct hv_spec *spec, const char *listen, int nbd_port, int migrate_port, char *err,
-                          size_t errlen);
-    int (*migrate_out)(const char *run_dir, const char *to, int nbd_port, int migrate_port, int timeout_ms, char *err,
-                       size_t errlen);
+    int (*start_incoming)(const struct hv_spec *spec, const char *listen, int nbd_port, int migrate_port,
+                          const struct hv_migrate_tls *tls, char *err, size_t errlen);
+    int (*migrate_out)(const char *run_dir, const char *to, int nbd_port, int migrate_port,
+                       const struct hv_migrate_tls *tls, int timeout_ms, char *err, size_t errlen);
     int (*migrate_resume)(const char *run_dir, int timeout_ms, char *err, size_t errlen);
 };
 

@@ -1027,6 +1027,40 @@ static int inet_ok(const char *addr, int port, char out[16])
     return 1;
 }
 
+#define MIGRATE_CREDS_IN  "migtls-in"  /* the target's x509 credentials (endpoint server) */
+#define MIGRATE_CREDS_OUT "migtls-out" /* the source's (endpoint client) */
+#define MIGRATE_AUTHZ     "migauthz"   /* the target's: the source's certificate only */
+
+/* The credentials (and on the target the authorisation of the source's DN) as QOM objects of the running QEMU,
+ * so a QEMU started before the move takes part; a source's are made anew each time (a renewed certificate). */
+static int tls_objects(struct qmp *q, const struct hv_migrate_tls *tls, int server, char *err, size_t errlen)
+{
+    size_t n = tls && tls->peer ? strlen(tls->peer) : 0;
+    int ok = tls && tls->dir && tls->dir[0] == '/' && n > 0 && n < 64;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = isalnum((unsigned char)tls->peer[i]) || tls->peer[i] == '-';
+    if (!ok) {
+        seterr(err, errlen, "the migration's TLS credentials directory or peer is malformed");
+        return HV_EINVAL;
+    }
+    const char *creds = server ? MIGRATE_CREDS_IN : MIGRATE_CREDS_OUT;
+    char identity[80];
+    snprintf(identity, sizeof identity, "CN=%s", tls->peer);
+    json_t *del = json_pack("{s:s}", "id", creds);
+    qmp_execute(q, "object-del", del, QMP_TIMEOUT_MS, NULL, NULL, 0); /* none yet is fine */
+    json_decref(del);
+    json_t *add = json_pack("{s:s,s:s,s:s,s:s,s:b}", "qom-type", "tls-creds-x509", "id", creds, "dir", tls->dir,
+                            "endpoint", server ? "server" : "client", "verify-peer", 1);
+    json_t *authz = json_pack("{s:s,s:s,s:s}", "qom-type", "authz-simple", "id", MIGRATE_AUTHZ, "identity", identity);
+    int rc = qmp_execute(q, "object-add", add, QMP_TIMEOUT_MS, NULL, err, errlen) ||
+                     (server && qmp_execute(q, "object-add", authz, QMP_TIMEOUT_MS, NULL, err, errlen))
+                 ? HV_EFAIL
+                 : HV_OK;
+    json_decref(add);
+    json_decref(authz);
+    return rc;
+}
+
 /* query-migrate's status ("" when none ran) and its error */
 static int migrate_status(struct qmp *q, char *status, size_t slen, char *why, size_t wlen, char *err, size_t errlen)
 {
@@ -1040,7 +1074,7 @@ static int migrate_status(struct qmp *q, char *status, size_t slen, char *why, s
 }
 
 static int qemu_start_incoming(const struct hv_spec *spec, const char *listen, int nbd_port, int migrate_port,
-                               char *err, size_t errlen)
+                               const struct hv_migrate_tls *tls, char *err, size_t errlen)
 {
     char addr[16], port[16];
     if (!inet_ok(listen, nbd_port, addr) || !inet_ok(listen, migrate_port, addr) || !spec || !spec->system_disk) {
@@ -1054,19 +1088,26 @@ static int qemu_start_incoming(const struct hv_spec *spec, const char *listen, i
     if ((rc = qmp_connect(&q, spec->run_dir, err, errlen)) != HV_OK)
         return rc;
     snprintf(port, sizeof port, "%d", nbd_port);
-    json_t *nbd = json_pack("{s:{s:s,s:{s:s,s:s}}}", "addr", "type", "inet", "data", "host", addr, "port", port);
+    /* both streams TLS, and only the source's certificate may connect */
+    json_t *nbd = json_pack("{s:{s:s,s:{s:s,s:s}},s:s,s:s}", "addr", "type", "inet", "data", "host", addr, "port", port,
+                            "tls-creds", MIGRATE_CREDS_IN, "tls-authz", MIGRATE_AUTHZ);
+    json_t *params = json_pack("{s:s,s:s}", "tls-creds", MIGRATE_CREDS_IN, "tls-authz", MIGRATE_AUTHZ);
     /* the export of the blank overlay: the source's mirror writes the top layer into it */
     json_t *exp = json_pack("{s:s,s:s,s:s,s:s,s:b}", "type", "nbd", "id", MIGRATE_EXPORT, "node-name", "sys", "name",
                             MIGRATE_EXPORT, "writable", 1);
     char uri[64];
     snprintf(uri, sizeof uri, "tcp:%s:%d", addr, migrate_port);
     json_t *inc = json_pack("{s:s}", "uri", uri);
-    rc = qmp_execute(&q, "nbd-server-start", nbd, QMP_TIMEOUT_MS, NULL, err, errlen) ||
-                 qmp_execute(&q, "block-export-add", exp, QMP_TIMEOUT_MS, NULL, err, errlen) ||
-                 qmp_execute(&q, "migrate-incoming", inc, QMP_TIMEOUT_MS, NULL, err, errlen)
-             ? HV_EFAIL
-             : HV_OK;
+    rc = tls_objects(&q, tls, 1, err, errlen);
+    if (rc == HV_OK)
+        rc = qmp_execute(&q, "nbd-server-start", nbd, QMP_TIMEOUT_MS, NULL, err, errlen) ||
+                     qmp_execute(&q, "block-export-add", exp, QMP_TIMEOUT_MS, NULL, err, errlen) ||
+                     qmp_execute(&q, "migrate-set-parameters", params, QMP_TIMEOUT_MS, NULL, err, errlen) ||
+                     qmp_execute(&q, "migrate-incoming", inc, QMP_TIMEOUT_MS, NULL, err, errlen)
+                 ? HV_EFAIL
+                 : HV_OK;
     json_decref(nbd);
+    json_decref(params);
     json_decref(exp);
     json_decref(inc);
     qmp_close(&q);
@@ -1092,8 +1133,8 @@ static void mirror_end(struct qmp *q, int force)
     node_delete(q, MIGRATE_NODE, NULL, 0);
 }
 
-static int qemu_migrate_out(const char *run_dir, const char *to, int nbd_port, int migrate_port, int timeout_ms,
-                            char *err, size_t errlen)
+static int qemu_migrate_out(const char *run_dir, const char *to, int nbd_port, int migrate_port,
+                            const struct hv_migrate_tls *tls, int timeout_ms, char *err, size_t errlen)
 {
     char addr[16], port[16], status[32], why[256];
     if (!inet_ok(to, nbd_port, addr) || !inet_ok(to, migrate_port, addr) || timeout_ms <= 0) {
@@ -1106,9 +1147,15 @@ static int qemu_migrate_out(const char *run_dir, const char *to, int nbd_port, i
         return rc;
     long long deadline = now_ms() + timeout_ms;
     mirror_end(&q, 1); /* what an interrupted run left */
+    if ((rc = tls_objects(&q, tls, 0, err, errlen)) != HV_OK) {
+        qmp_close(&q);
+        return rc;
+    }
     snprintf(port, sizeof port, "%d", nbd_port);
-    json_t *node = json_pack("{s:s,s:s,s:{s:s,s:s,s:s},s:s}", "driver", "nbd", "node-name", MIGRATE_NODE, "server",
-                             "type", "inet", "host", addr, "port", port, "export", MIGRATE_EXPORT);
+    /* TLS to the target, whose certificate must name it */
+    json_t *node = json_pack("{s:s,s:s,s:{s:s,s:s,s:s},s:s,s:s,s:s}", "driver", "nbd", "node-name", MIGRATE_NODE,
+                             "server", "type", "inet", "host", addr, "port", port, "export", MIGRATE_EXPORT,
+                             "tls-creds", MIGRATE_CREDS_OUT, "tls-hostname", tls->peer);
     /* sync top: the base image is the same file on both hosts, only the overlay's clusters travel;
      * write-blocking: once ready, every guest write lands on both, so the target is whole when the guest stops */
     json_t *mirror = json_pack("{s:s,s:s,s:s,s:s,s:s,s:b}", "job-id", MIGRATE_JOB, "device", "sys", "target",
@@ -1138,14 +1185,17 @@ static int qemu_migrate_out(const char *run_dir, const char *to, int nbd_port, i
     if (rc == HV_OK) {
         char uri[64];
         snprintf(uri, sizeof uri, "tcp:%s:%d", addr, migrate_port);
-        json_t *params = json_pack("{s:I}", "max-bandwidth", (json_int_t)10 << 30);
+        json_t *params = json_pack("{s:I,s:s,s:s}", "max-bandwidth", (json_int_t)10 << 30, "tls-creds",
+                                   MIGRATE_CREDS_OUT, "tls-hostname", tls->peer);
         /* auto-converge: a guest dirtying memory faster than it travels is slowed until the stream converges */
         json_t *caps = json_pack("{s:[{s:s,s:b}]}", "capabilities", "capability", "auto-converge", "state", 1);
         json_t *mig = json_pack("{s:s}", "uri", uri);
-        qmp_execute(&q, "migrate-set-parameters", params, QMP_TIMEOUT_MS, NULL, NULL, 0);
         qmp_execute(&q, "migrate-set-capabilities", caps, QMP_TIMEOUT_MS, NULL, NULL, 0);
         json_decref(caps);
-        rc = qmp_execute(&q, "migrate", mig, QMP_TIMEOUT_MS, NULL, err, errlen) ? HV_EFAIL : HV_OK;
+        rc = qmp_execute(&q, "migrate-set-parameters", params, QMP_TIMEOUT_MS, NULL, err, errlen) ||
+                     qmp_execute(&q, "migrate", mig, QMP_TIMEOUT_MS, NULL, err, errlen)
+                 ? HV_EFAIL
+                 : HV_OK;
         started = rc == HV_OK;
         json_decref(params);
         json_decref(mig);

@@ -19,6 +19,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,6 +71,7 @@ struct spec {
     /* a live migration: to this host (Incoming: from, listen = this host's underlay) or from it (Migrate: to) */
     int incoming, outgoing, nbd_port, migrate_port;
     char peer[16], listen[16];
+    const char *peer_host; /* the other host's id: its certificate's name (FromHost, ToHost) */
 };
 
 static int addr_read(json_t *j, const char *key, char out[16])
@@ -95,6 +97,9 @@ static const char *move_read(json_t *j, struct spec *sp)
     if ((in && out) || addr_read(m, in ? "From" : "To", sp->peer) != 0 || (in && addr_read(m, "Listen", sp->listen)) ||
         nbd < HOST_MIGRATE_PORT_FIRST || nbd >= HOST_MIGRATE_PORT_FIRST + 2 * HOST_MIGRATE_PAIRS || mig != nbd + 1)
         return "the migration's addresses or ports are malformed";
+    sp->peer_host = json_string_value(json_object_get(m, in ? "FromHost" : "ToHost"));
+    if (!id_ok(sp->peer_host, "host-"))
+        return "the migration's peer host is malformed";
     sp->incoming = in != NULL;
     sp->outgoing = out != NULL;
     sp->nbd_port = (int)nbd;
@@ -391,6 +396,38 @@ static const char *act_reboot(const struct spec *sp, json_t *plan, char *detail,
     return "RUNNING";
 }
 
+/* QEMU's x509 credentials of this host for a move's streams: DIR/migration-tls, links to the region CA's
+ * certificate and the host's (which serves as both ends) under the names QEMU reads. */
+static int migration_tls(const struct spec *sp, struct hv_migrate_tls *tls, char dir[700], char *detail, size_t len)
+{
+    static const char *const links[][2] = {{"ca-cert.pem", "../ca.crt"},
+                                           {"server-cert.pem", "../host.crt"},
+                                           {"server-key.pem", "../host.key"},
+                                           {"client-cert.pem", "../host.crt"},
+                                           {"client-key.pem", "../host.key"}};
+    char data[PATH_MAX];
+    if (!realpath(data_dir, data) || strlen(data) > 600) { /* QEMU wants the directory absolute */
+        snprintf(detail, len, "cannot resolve %s: %s", data_dir, strerror(errno));
+        return -1;
+    }
+    snprintf(dir, 700, "%s/migration-tls", data);
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+        snprintf(detail, len, "cannot make %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    for (size_t i = 0; i < sizeof links / sizeof links[0]; i++) {
+        char path[760];
+        snprintf(path, sizeof path, "%s/%s", dir, links[i][0]);
+        if (symlink(links[i][1], path) != 0 && errno != EEXIST) {
+            snprintf(detail, len, "cannot link %s: %s", path, strerror(errno));
+            return -1;
+        }
+    }
+    tls->dir = dir;
+    tls->peer = sp->peer_host;
+    return 0;
+}
+
 /* The source's half of a move: the disk mirrored and the guest sent to the target, once per request. */
 static const char *act_migrate_out(const struct spec *sp, char *detail, size_t len)
 {
@@ -401,9 +438,13 @@ static const char *act_migrate_out(const struct spec *sp, char *detail, size_t l
     }
     if (marker(sp, "migrated", 0))
         return "MIGRATED";
-    int rc = alive(sp) ? hv_driver()->migrate_out(sp->run_dir, sp->peer, sp->nbd_port, sp->migrate_port,
-                                                  HOST_MIGRATE_SECONDS * 1000, detail, len)
-                       : HV_ENOTRUNNING;
+    struct hv_migrate_tls tls;
+    char dir[700];
+    int rc = !alive(sp) ? HV_ENOTRUNNING
+             : migration_tls(sp, &tls, dir, detail, len) != 0
+                 ? HV_EFAIL
+                 : hv_driver()->migrate_out(sp->run_dir, sp->peer, sp->nbd_port, sp->migrate_port, &tls,
+                                            HOST_MIGRATE_SECONDS * 1000, detail, len);
     if (rc == HV_OK && marker(sp, "migrated", 1) == 0) {
         fprintf(stderr, "yun host: %s migrated to %s\n", sp->id, sp->peer);
         return "MIGRATED";
@@ -461,7 +502,10 @@ static const char *act_incoming(const struct spec *sp, json_t *plan, char *detai
         snprintf(detail, len, "the migration does not listen on this host's underlay address");
     else if (disk_ready(sp, 1, kernel, initrd, base, detail, len) == 0 && net_apply(plan, 1, detail, len) == 0) {
         struct hv_spec hs = hv_spec_of(sp, kernel, initrd, base);
-        rc = hv_driver()->start_incoming(&hs, sp->listen, sp->nbd_port, sp->migrate_port, detail, len);
+        struct hv_migrate_tls tls;
+        char dir[700];
+        if (migration_tls(sp, &tls, dir, detail, len) == 0)
+            rc = hv_driver()->start_incoming(&hs, sp->listen, sp->nbd_port, sp->migrate_port, &tls, detail, len);
     }
     if (rc == HV_OK && marker(sp, "incoming", 1) == 0)
         return "READY";

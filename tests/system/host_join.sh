@@ -9,7 +9,9 @@
 #   4. the scheduler counts the joined host: with the built-in host out of the shared pool, RunInstances
 #      (DryRun) is placed while the joined host is UP, and finds no capacity once it is DOWN (step 5)
 #   5. heartbeats advance; kill -9 of the host: DOWN within 13 s (not before 6), the API still answers;
-#      restarted without a token (its certificate in its data dir) it is UP again
+#      restarted without a token (its certificate in its data dir) it is UP again; restarted with a certificate
+#      as hosts were issued before live migration used them (clientAuth only, no DNS name), its hello gets it a
+#      current one of the same key, which it keeps
 #   6. `yun admin hosts revoke`: the host's next heartbeat is refused, it stops, DOWN, audited
 #   7. (YUN_TEST_STORE=postgres://... only) a --no-host yund serves a join; kill -9 of the lease holder:
 #      the other yund marks the silent host down
@@ -198,11 +200,28 @@ OUT=$(run_dry 2>&1 || true)
 echo "$OUT" | grep -q ResourceInsufficient || fail "placed on a DOWN joined host: $OUT"
 pass "kill -9 of the host: DOWN after ${SECS} s; the API answers; nothing is placed on it"
 
+LEGACY=0 # the host restarts with a certificate as hosts were issued before live migration used them (SQLite only)
+if [ ${#STORE[@]} -eq 0 ]; then
+  python3 tests/lib/migration_tls.py legacy-cert "$CP/yun.db" "$CP/master.key" "$H1/host.key" "$HID" "$H1/host.crt"
+  ! openssl x509 -in "$H1/host.crt" -noout -ext subjectAltName 2>/dev/null | grep -q DNS || fail "the legacy certificate has a DNS name"
+  LEGACY=1
+fi
 "$YUN" host join --control $CONTROL --data "$H1" >"$WORK/h1b.log" 2>&1 &
 PIDS+=($!)
 for _ in $(seq 50); do [ "$(host_field "$HID" State)" = UP ] && break; sleep 0.1; done
 [ "$(host_field "$HID" State)" = UP ] || fail "the restarted host is not UP again"
 pass "restarted from its data dir (no token): UP again"
+if [ $LEGACY = 1 ]; then # its hello was answered with a current certificate of the same key and name, which it kept
+  for _ in $(seq 30); do grep -q "renewed host certificate" "$WORK/h1b.log" && break; sleep 0.1; done
+  grep -q "renewed host certificate" "$WORK/h1b.log" || fail "the legacy certificate was not renewed: $(cat "$WORK/h1b.log")"
+  EXT=$(openssl x509 -in "$H1/host.crt" -noout -subject -ext subjectAltName,extendedKeyUsage)
+  [[ "$EXT" == *"CN = $HID"* && "$EXT" == *"DNS:$HID"* && "$EXT" == *"TLS Web Server Authentication"* &&
+    "$EXT" == *"TLS Web Client Authentication"* ]] || fail "the renewed certificate: $EXT"
+  [ "$(openssl x509 -in "$H1/host.crt" -noout -pubkey)" = "$(openssl pkey -in "$H1/host.key" -pubout)" ] ||
+    fail "the renewed certificate is not of the host's key"
+  openssl verify -CAfile "$H1/ca.crt" "$H1/host.crt" >/dev/null || fail "the renewed certificate is not the CA's"
+  pass "a host with a certificate issued before live migration used them got one with serverAuth and its DNS name at hello (same key), and kept it"
+fi
 
 # ---- 6. revoked: its certificate is refused at the next heartbeat, the agent stops ----
 "$YUN" admin hosts --data "$CP" "${STORE[@]}" revoke "$HID" | grep '"Revoked": true' >/dev/null || fail "revoke"

@@ -11,8 +11,10 @@
 #      (ResourceUnavailable); a drain with no room elsewhere starts nothing and says why
 #   3. `yun admin hosts drain host-2`: B migrates live to host 3 (LatestOperation MigrateInstance OPERATING while
 #      it moves, RUNNING throughout), then SUCCESS; host_id is host 3's; host 2 has no QEMU, directory or tap of B;
-#      while host 3 waits for B its NBD port is open to host 2 only (a connection from the control plane's
-#      address is reset), and closed again after the move;
+#      while host 3 waits for B (host 2's agent held meanwhile) its NBD port is open to host 2 only (a connection
+#      from the control plane's address is reset), and closed again after the move; from host 2's address, NBD and
+#      the migration port refuse a client without TLS or with host 3's certificate (authz: the source's only); the
+#      streams captured on host 3's underlay link (tests/lib/migration_tls.py) are TLS records only;
 #      A's TCP connection survived (the version line sent after the move gets dropbear's key exchange back); the
 #      ping loss is printed (what the guest's pause costs); a new instance goes to host 3, not the draining host 2
 #   4. B's disk came along: stopped and started again on host 3, its init counts boot 2 from the disk
@@ -112,20 +114,40 @@ on "$H2PID" nft delete table inet yuntest
 pass "a failed move (the NBD port refused): FAILED with the reason (\"$WHY\"), B runs on host 2, host 3 removed its half"
 
 # ---- 3. drain host 2 ----
+# host 2's agent is held (SIGSTOP, less than the 10 s that would make it DOWN) until host 3 waits for B and its
+# ports were probed; the move's streams are captured on host 3's underlay link
+kill -STOP "$H2PID"
 T0=$(date +%s.%N)
 OUT=$("$YUN" admin hosts --data "$CP" drain "$HID2")
 echo "$OUT" | grep -q "\"InstanceId\":\"$B\",\"From\":\"$HID2\",\"To\":\"$HID3\"" || fail "drain did not start B's move: $OUT"
 [ "$(sql "SELECT draining FROM hosts WHERE host_id = '$HID2'")" = 1 ] || fail "host 2 is not draining"
 SEEN_OPERATING=0 PROBED=0
+for _ in $(seq 60); do [[ "$(on "$H3PID" ss -ltn)" == *"10.77.0.3:7801 "* ]] && break; sleep 0.1; done
+if [[ "$(on "$H3PID" ss -ltn)" == *"10.77.0.3:7801 "* ]]; then # host 3 waits for B: who may connect
+  RULES=$(on "$H3PID" nft list chain inet yun input)
+  [[ "$RULES" == *"ip saddr 10.77.0.2 tcp dport { 7800, 7801 } accept"* ]] ||
+    fail "host 3's migration ports are not opened to host 2: $RULES"
+  ! timeout 2 bash -c 'exec 3<>/dev/tcp/10.77.0.3/7800' 2>/dev/null || fail "host 3's NBD export took a connection from 10.77.0.1"
+  # from host 2's address (which nftables lets in): only TLS with host 2's certificate is served
+  probe() { on "$H2PID" python3 "$PWD/tests/lib/migration_tls.py" probe 10.77.0.3 "$@"; }
+  AS3=("$H3/host.crt" "$H3/host.key" "$HID3" "$H3/ca.crt") AS2=("$H2/host.crt" "$H2/host.key" "$HID3" "$H2/ca.crt")
+  P1=$(probe 7800 plain) P2=$(probe 7800 tls "${AS3[@]}") P3=$(probe 7801 plain) P4=$(probe 7801 tls "${AS3[@]}")
+  P5=$(probe 7800 tls "${AS2[@]}") # NBD's option list, with the source's certificate: served
+  [[ "$P1" == "refused: NBD reply 0x80000005" ]] || fail "host 3's NBD export without TLS: $P1"
+  [[ "$P2" == refused* ]] || fail "host 3's NBD export with host 3's certificate (not the source's): $P2"
+  [[ "$P3" == refused* ]] || fail "host 3's migration port without TLS: $P3"
+  [[ "$P4" == refused* ]] || fail "host 3's migration port with host 3's certificate (not the source's): $P4"
+  [[ "$P5" == taken* ]] || fail "host 3's NBD export refused the source's certificate: $P5"
+  PROBED=1
+fi
+nsenter -t "$H3PID" -n -m -- python3 "$PWD/tests/lib/migration_tls.py" capture u-h3 "$WORK/wire.json" \
+  2>"$WORK/capture.log" & # (not through on: $! is then the capture itself)
+CAPTURE=$!
+sleep 0.5
+HELD=$(python3 -c "import time; print(round(time.time() - $T0, 1))")
+kill -CONT "$H2PID"
 for _ in $(seq 600); do
   [ "$(sql "SELECT host_id FROM instances WHERE instance_id = '$B'")" = "$HID3" ] && break
-  if [ $PROBED = 0 ] && [[ "$(on "$H3PID" ss -ltn)" == *"10.77.0.3:7800 "* ]]; then # host 3 waits for B: who may connect
-    RULES=$(on "$H3PID" nft list chain inet yun input)
-    [[ "$RULES" == *"ip saddr 10.77.0.2 tcp dport { 7800, 7801 } accept"* ]] ||
-      fail "host 3's migration ports are not opened to host 2: $RULES"
-    ! timeout 2 bash -c 'exec 3<>/dev/tcp/10.77.0.3/7800' 2>/dev/null || fail "host 3's NBD export took a connection from 10.77.0.1"
-    PROBED=1
-  fi
   [ "$(sql "SELECT latest_op || ' ' || latest_op_state || ' ' || state FROM instances WHERE instance_id = '$B'")" = \
     "MigrateInstance OPERATING RUNNING" ] && SEEN_OPERATING=1
   [ "$(sql "SELECT latest_op_state FROM instances WHERE instance_id = '$B'")" = FAILED ] &&
@@ -136,6 +158,12 @@ T1=$(date +%s.%N)
 [ "$(sql "SELECT host_id FROM instances WHERE instance_id = '$B'")" = "$HID3" ] || fail "B did not move to host 3"
 [ $SEEN_OPERATING = 1 ] || fail "never saw MigrateInstance OPERATING with B RUNNING"
 [ $PROBED = 1 ] || fail "never saw host 3 listen for the move"
+kill -TERM "$CAPTURE" && wait "$CAPTURE" || fail "the capture on host 3's underlay failed"
+WIRE=$(python3 tests/lib/migration_tls.py check "$WORK/wire.json") || fail "the move's streams are not TLS: $WIRE"
+echo "$WIRE" | sed 's/^/  /'
+pass "the move's streams on host 3's underlay are TLS (NBD after its STARTTLS, the migration from its first byte); \
+host 3's ports refused NBD and the migration without TLS and with host 3's own certificate from host 2's address, \
+and served NBD to host 2's certificate"
 for _ in $(seq 50); do [[ "$(on "$H3PID" nft list chain inet yun input)" != *"dport { 7800, 7801 } accept"* ]] && break; sleep 0.1; done
 [[ "$(on "$H3PID" nft list chain inet yun input)" != *"dport { 7800, 7801 } accept"* ]] || fail "host 3 keeps its ports open"
 ID=$B
@@ -154,7 +182,7 @@ ssh_a "echo SSH-2.0-yuntest >/tmp/f"
 for _ in $(seq 50); do ssh_a "grep -q curve25519 /tmp/tcp" && break; sleep 0.1; done
 ssh_a "grep -q curve25519 /tmp/tcp" || fail "A's TCP connection to B did not survive the move: $(ssh_a "cat -v /tmp/tcp")"
 LOSS=$(ssh_a 'kill -INT $(pidof ping) 2>/dev/null; sleep 0.3; grep -o "[0-9]* packets transmitted, [0-9]* packets received" /tmp/ping' || true)
-pass "drain host 2: B moved live to host 3 in $(python3 -c "print(round($T1 - $T0, 1))") s (RUNNING throughout, MigrateInstance SUCCESS), host 2 holds nothing of it; host 3's NBD port took host 2 only, and closed after; host 1's FDB entry of B followed it; A's TCP connection to B survived; ping every 0.2 s from A: $LOSS"
+pass "drain host 2: B moved live to host 3 in $(python3 -c "print(round($T1 - $T0, 1))") s ($HELD s of it host 2 held; RUNNING throughout, MigrateInstance SUCCESS), host 2 holds nothing of it; host 3's NBD port took host 2 only, and closed after; host 1's FDB entry of B followed it; A's TCP connection to B survived; ping every 0.2 s from A: $LOSS"
 
 # a draining host takes no new instance
 D=$(run)

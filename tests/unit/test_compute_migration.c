@@ -187,6 +187,7 @@ static void test_a_move(void **state)
     assert_string_equal(json_string_value(json_object_get(in, "State")), "MIGRATING_IN");
     json_t *inc = json_object_get(in, "Incoming");
     assert_string_equal(json_string_value(json_object_get(inc, "From")), "10.9.0.2");
+    assert_string_equal(json_string_value(json_object_get(inc, "FromHost")), "host-two"); /* its certificate's */
     assert_string_equal(json_string_value(json_object_get(inc, "Listen")), "10.9.0.3");
     assert_int_equal(json_integer_value(json_object_get(inc, "NbdPort")), HOST_MIGRATE_PORT_FIRST);
     assert_int_equal(json_integer_value(json_object_get(inc, "MigratePort")), HOST_MIGRATE_PORT_FIRST + 1);
@@ -214,6 +215,7 @@ static void test_a_move(void **state)
     out = doc_of(s, "host-two", "ins-moving1");
     json_t *m = json_object_get(out, "Migrate");
     assert_string_equal(json_string_value(json_object_get(m, "To")), "10.9.0.3");
+    assert_string_equal(json_string_value(json_object_get(m, "ToHost")), "host-three");
     assert_int_equal(json_integer_value(json_object_get(m, "NbdPort")), 7800);
     json_decref(out);
 

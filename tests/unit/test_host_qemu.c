@@ -8,7 +8,10 @@
  * A migration test moves a running guest between two QEMUs on this machine without shared storage: a move to a
  * port nobody serves fails and the guest goes on; then start_incoming (a blank overlay on the same base),
  * migrate_out (the overlay mirrored over NBD, the memory migrated) and migrate_resume, and the data the guest
- * wrote before the move reads back the same from the target's disk with the guest's page cache dropped.
+ * wrote before the move reads back the same from the target's disk with the guest's page cache dropped. Both
+ * streams are TLS with certificates of a test CA (core/tls.c, as hosts are issued them): before the move, a
+ * source with another host's certificate, one that expects another target's name, and clients without a
+ * certificate, with another host's or without TLS at all are refused, and the target still takes the real move.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,17 +19,23 @@
 
 #include <cmocka.h>
 
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/ssl.h>
+
+#include "../../src/core/tls.h"
 #include "../../src/host/hypervisor.h"
 
 static char image_dir[PATH_MAX], run_dir[PATH_MAX], work_dir[64];
@@ -499,6 +508,72 @@ static void console_sum(const char *tag, char out[33])
     }
 }
 
+/* DIR/tls-NAME: the test CA's certificate and NAME's (a host certificate) under the names QEMU reads */
+static void creds_dir(const struct tls_ca *ca, const char *name, char *dir, size_t len)
+{
+    snprintf(dir, len, "%s/tls-%s", work_dir, name);
+    assert_int_equal(mkdir(dir, 0700), 0);
+    EVP_PKEY *key = tls_key_new();
+    X509 *cert = tls_ca_sign(ca, key, name, 1, 1);
+    assert_non_null(cert);
+    assert_int_equal(tls_host_cert_current(cert), 1);
+    char *pems[3] = {tls_cert_pem(ca->cert), tls_cert_pem(cert), tls_key_pem(key)};
+    static const char *const files[][2] = {{"ca-cert.pem", "0"},
+                                           {"server-cert.pem", "1"},
+                                           {"server-key.pem", "2"},
+                                           {"client-cert.pem", "1"},
+                                           {"client-key.pem", "2"}};
+    for (size_t i = 0; i < 5; i++) {
+        char path[PATH_MAX];
+        snprintf(path, sizeof path, "%s/%s", dir, files[i][0]);
+        FILE *f = fopen(path, "w");
+        assert_non_null(f);
+        fputs(pems[files[i][1][0] - '0'], f);
+        fclose(f);
+    }
+    for (int i = 0; i < 3; i++)
+        free(pems[i]);
+    X509_free(cert);
+    EVP_PKEY_free(key);
+}
+
+/* A client of the target's migration port: 1 when it was let in (the stream read or waited on past the
+ * handshake), 0 when refused. dir NULL: TLS without a certificate; plain: not TLS at all. */
+static int migration_client_let_in(const char *dir, int plain, int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {
+        .sin_family = AF_INET, .sin_port = htons((uint16_t)port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    struct timeval tv = {.tv_sec = 3};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    char buf[64];
+    int in = 0;
+    if (plain) { /* a migration stream's header in clear */
+        assert_int_equal(write(fd, "QEVM\0\0\0\3", 8), 8);
+        errno = 0;
+        in = read(fd, buf, sizeof buf) < 0 && errno == EAGAIN; /* still open after 3 s: taken */
+    } else {
+        SSL_CTX *ctx = tls_ctx_new(0);
+        char path[PATH_MAX];
+        if (dir) {
+            snprintf(path, sizeof path, "%s/client-cert.pem", dir);
+            assert_int_equal(SSL_CTX_use_certificate_file(ctx, path, SSL_FILETYPE_PEM), 1);
+            snprintf(path, sizeof path, "%s/client-key.pem", dir);
+            assert_int_equal(SSL_CTX_use_PrivateKey_file(ctx, path, SSL_FILETYPE_PEM), 1);
+        }
+        SSL *ssl = SSL_new(ctx);
+        SSL_set_fd(ssl, fd);
+        errno = 0;
+        /* TLS 1.3: the client's handshake ends before the server judged its certificate; the verdict is the read */
+        in = SSL_connect(ssl) == 1 && SSL_read(ssl, buf, sizeof buf) <= 0 && errno == EAGAIN;
+        SSL_free(ssl);
+        SSL_CTX_free(ctx);
+    }
+    close(fd);
+    return in;
+}
+
 static void test_migration(void **state)
 {
     (void)state;
@@ -538,22 +613,59 @@ static void test_migration(void **state)
         console_sum("SUM", sum);
     assert_int_equal(strlen(sum), 32);
 
+    /* the hosts' credentials: a region CA, the source's, the target's and a third host's certificates */
+    char *ca_pem, *ca_key;
+    struct tls_ca ca;
+    char src_tls[PATH_MAX], dst_tls[PATH_MAX], other_tls[PATH_MAX];
+    assert_int_equal(tls_ca_make("ap-test", &ca_pem, &ca_key), 0);
+    assert_int_equal(tls_ca_load(ca_pem, ca_key, &ca), 0);
+    creds_dir(&ca, "host-src", src_tls, sizeof src_tls);
+    creds_dir(&ca, "host-dst", dst_tls, sizeof dst_tls);
+    creds_dir(&ca, "host-other", other_tls, sizeof other_tls);
+    tls_ca_close(&ca);
+    free(ca_pem);
+    free(ca_key);
+    struct hv_migrate_tls to_dst = {src_tls, "host-dst"}, from_src = {dst_tls, "host-src"},
+                          as_other = {other_tls, "host-dst"}, to_other = {src_tls, "host-other"};
+
     /* nobody serves the target's ports: the move fails, the guest goes on here */
-    assert_int_equal(qemu_ops.migrate_out(src_dir, "127.0.0.1", 7890, 7891, 10000, err, sizeof err), HV_EFAIL);
+    assert_int_equal(qemu_ops.migrate_out(src_dir, "127.0.0.1", 7890, 7891, &to_dst, 10000, err, sizeof err), HV_EFAIL);
     fprintf(stderr, "a move to nobody: %s\n", err);
     assert_int_equal(qemu_ops.status(src_dir, NULL, 0), HV_RUNNING);
-    assert_int_equal(qemu_ops.migrate_out(src_dir, "localhost", 7890, 7891, 10000, err, sizeof err), HV_EINVAL);
+    assert_int_equal(qemu_ops.migrate_out(src_dir, "localhost", 7890, 7891, &to_dst, 10000, err, sizeof err),
+                     HV_EINVAL);
+    struct hv_migrate_tls bad_peer = {src_tls, "host-dst,x"}, no_dir = {"relative", "host-dst"};
+    assert_int_equal(qemu_ops.migrate_out(src_dir, "127.0.0.1", 7890, 7891, &bad_peer, 10000, err, sizeof err),
+                     HV_EINVAL);
+    assert_int_equal(qemu_ops.migrate_out(src_dir, "127.0.0.1", 7890, 7891, &no_dir, 10000, err, sizeof err),
+                     HV_EINVAL);
+    assert_int_equal(qemu_ops.migrate_out(src_dir, "127.0.0.1", 7890, 7891, NULL, 10000, err, sizeof err), HV_EINVAL);
 
-    /* the move */
+    /* the target waits for host-src only */
     spec.system_disk = dst_disk;
     spec.run_dir = dst_dir;
-    int rc = qemu_ops.start_incoming(&spec, "127.0.0.1", 7880, 7881, err, sizeof err);
+    int rc = qemu_ops.start_incoming(&spec, "127.0.0.1", 7880, 7881, &from_src, err, sizeof err);
     if (rc)
         fprintf(stderr, "start_incoming: %s\n", err);
     assert_int_equal(rc, HV_OK);
     assert_int_equal(qemu_ops.status(dst_dir, NULL, 0), HV_PAUSED);
+    /* refused: a source with another host's certificate (its NBD client), one expecting another target */
+    assert_int_equal(qemu_ops.migrate_out(src_dir, "127.0.0.1", 7880, 7881, &as_other, 10000, err, sizeof err),
+                     HV_EFAIL);
+    fprintf(stderr, "a source with another host's certificate: %s\n", err);
+    assert_int_equal(qemu_ops.migrate_out(src_dir, "127.0.0.1", 7880, 7881, &to_other, 10000, err, sizeof err),
+                     HV_EFAIL);
+    fprintf(stderr, "a source expecting another target: %s\n", err);
+    assert_int_equal(qemu_ops.status(src_dir, NULL, 0), HV_RUNNING);
+    /* and on the migration port: another host's certificate, none, no TLS */
+    assert_int_equal(migration_client_let_in(other_tls, 0, 7881), 0);
+    assert_int_equal(migration_client_let_in(NULL, 0, 7881), 0);
+    assert_int_equal(migration_client_let_in(NULL, 1, 7881), 0);
+    assert_int_equal(qemu_ops.status(dst_dir, NULL, 0), HV_PAUSED);
+
+    /* the move */
     long long t0 = now_ms();
-    rc = qemu_ops.migrate_out(src_dir, "127.0.0.1", 7880, 7881, 60000, err, sizeof err);
+    rc = qemu_ops.migrate_out(src_dir, "127.0.0.1", 7880, 7881, &to_dst, 60000, err, sizeof err);
     if (rc)
         fprintf(stderr, "migrate_out: %s\n", err);
     assert_int_equal(rc, HV_OK);

@@ -113,7 +113,34 @@ static void ca_signs_a_host(void **state)
     assert_string_equal(cn, "host-abcdefgh");
     assert_int_equal(X509_verify(leaf, X509_get0_pubkey(ca.cert)), 1);
     assert_int_equal(X509_check_purpose(leaf, X509_PURPOSE_SSL_CLIENT, 0), 1);
-    assert_int_not_equal(X509_check_purpose(leaf, X509_PURPOSE_SSL_SERVER, 0), 1);
+    /* a host serves its live migrations' streams under its id, but is never taken for the control plane */
+    assert_int_equal(X509_check_purpose(leaf, X509_PURPOSE_SSL_SERVER, 0), 1);
+    assert_int_equal(X509_check_host(leaf, "host-abcdefgh", 0, X509_CHECK_FLAG_NEVER_CHECK_SUBJECT, NULL), 1);
+    assert_int_equal(tls_host_cert_current(leaf), 1);
+    assert_int_equal(tls_cert_is_control(leaf), 0);
+    X509 *listener = tls_ca_sign(&ca, pub, TLS_CONTROL_CN "ap-test", 365, 0);
+    assert_int_equal(tls_cert_is_control(listener), 1);
+    assert_int_equal(tls_host_cert_current(listener), 0);
+    X509_free(listener);
+    /* a host certificate as issued before live migration used them (clientAuth only, no DNS name) is not current:
+     * the hello replaces it */
+    X509 *old = X509_new();
+    X509_NAME *name = X509_NAME_new();
+    X509V3_CTX v3;
+    X509V3_set_ctx_nodb(&v3);
+    X509V3_set_ctx(&v3, ca.cert, old, NULL, NULL, 0);
+    X509_EXTENSION *eku = X509V3_EXT_conf_nid(NULL, &v3, NID_ext_key_usage, "clientAuth");
+    assert_int_equal(
+        X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)"host-abcdefgh", -1, -1, 0), 1);
+    assert_true(X509_set_version(old, 2) == 1 && X509_set_subject_name(old, name) == 1 &&
+                X509_set_issuer_name(old, X509_get_subject_name(ca.cert)) == 1 && X509_set_pubkey(old, pub) == 1 &&
+                X509_gmtime_adj(X509_getm_notBefore(old), 0) && X509_gmtime_adj(X509_getm_notAfter(old), 86400) &&
+                eku && X509_add_ext(old, eku, -1) == 1 && X509_sign(old, ca.key, EVP_sha256()) > 0);
+    assert_int_equal(X509_check_purpose(old, X509_PURPOSE_SSL_CLIENT, 0), 1);
+    assert_int_equal(tls_host_cert_current(old), 0);
+    X509_EXTENSION_free(eku);
+    X509_NAME_free(name);
+    X509_free(old);
     assert_int_equal(X509_check_ca(leaf), 0);
 
     /* another CA's key does not load as this CA; a tampered or foreign CSR is refused */
