@@ -284,12 +284,20 @@ int host_net_teardown(char *err, size_t errlen)
     return rc;
 }
 
+static char uplink_named[16]; /* `yun host join --uplink DEV`, set once before any apply */
+
+void host_net_uplink_set(const char *dev) { snprintf(uplink_named, sizeof uplink_named, "%s", dev ? dev : ""); }
+
 void host_net_uplink(char *out, size_t len)
 {
+    out[0] = 0;
+    if (uplink_named[0]) {
+        snprintf(out, len, "%s", uplink_named);
+        return;
+    }
     FILE *f = fopen("/proc/net/route", "r");
     char line[256], dev[32];
     unsigned dest, flags;
-    out[0] = 0;
     while (f && fgets(line, sizeof line, f))
         if (sscanf(line, "%31s %x %*x %x", dev, &dest, &flags) == 3 && dest == 0 && (flags & 1) && strlen(dev) < len &&
             strlen(dev) < 16) {

@@ -12,8 +12,9 @@
 #      gateway answers from host 1's router only, though host 2's holds the same address)
 #   2a. B's metadata is served on host 2 through the channel (its key pair: SSH into B); host 2's certificate
 #      cannot read the metadata of A, an instance of host 1
-#   3. what only the built-in host does yet is refused, changing nothing: console output, AttachDisks
-#      (UnsupportedOperation)
+#   3. B's console output, pushed by host 2 over the channel, served by GetInstanceConsoleOutput (its boot lines);
+#      host 2's certificate cannot push the console of A (host 1's); AttachDisks, which only the built-in host does
+#      yet, is refused (UnsupportedOperation), changing nothing
 #   4. StopInstances: STOPPED, no QEMU left; StartInstances: RUNNING, booted again; RebootInstances (HARD):
 #      RUNNING, a new boot in the log; ResetInstance: RUNNING on a new system disk (its boot count starts over)
 #   5. its QEMU killed on host 2: STOPPED with the reason, by host 2's report
@@ -120,16 +121,27 @@ for g in $G; do ID=$g wait_state RUNNING 60; done
 api cvm TerminateInstances --InstanceIds "$(python3 -c 'import json,sys; print(json.dumps(sys.argv[1:]))' $G)" >/dev/null
 pass "a placement group puts its two instances on the two hosts; a third is refused"
 
-# ---- 3. refused for a joined host's instance ----
-OUT=$(api cvm GetInstanceConsoleOutput --InstanceId "$ID" 2>&1 || true)
-echo "$OUT" | grep -q UnsupportedOperation || fail "GetInstanceConsoleOutput: $OUT"
+# ---- 3. console output from host 2; refused for a joined host's instance: AttachDisks ----
+console_b() { api cvm GetInstanceConsoleOutput --InstanceId "$ID" | field Output; }
+for _ in $(seq 100); do has YUN-READY console_b && break; sleep 0.2; done
+has YUN-READY console_b || fail "B's console output (pushed by host 2) lacks its boot: $(console_b | tail -c 300)"
+[ "$(sqlite3 "$CP/yun.db" "SELECT host_id FROM host_consoles WHERE instance_id = '$ID'")" = "$HID2" ] || fail "no console row of B from host 2"
+push() { # push INSTANCE TEXT: host 2's own certificate pushes a console tail for INSTANCE
+  { printf '{"op":"console","InstanceId":"%s","Length":%d}\n%s' "$1" "${#2}" "$2"; sleep 1; } |
+    h2 timeout 5 openssl s_client -quiet -connect 10.77.0.1:9510 -cert "$H2/host.crt" -key "$H2/host.key" \
+      -CAfile "$H2/ca.crt" 2>/dev/null | head -c 300 || true
+}
+[[ "$(push "$A" FORGED-BY-HOST-2)" == *'"ok":false'*"not placed on this host"* ]] || fail "host 2 pushed A's console: $(push "$A" x)"
+! has FORGED-BY-HOST-2 api cvm GetInstanceConsoleOutput --InstanceId "$A" || fail "A's console shows host 2's push"
+[ "$(sqlite3 "$CP/yun.db" "SELECT count(*) FROM host_consoles WHERE instance_id = '$A'")" = 0 ] || fail "a console row of A"
+pass "B's console output on host 2 served (YUN-READY); host 2 is refused a push of A's (host 1's) console"
 DISK=$(api cbs CreateDisks --Placement.Zone ap-local-1 --DiskType CLOUD_PREMIUM --DiskSize 10 --DiskChargeType POSTPAID_BY_HOUR | field DiskIdSet.0)
 for _ in $(seq 100); do [ "$(api cbs DescribeDisks --DiskIds "[\"$DISK\"]" | field DiskSet.0.DiskState)" = UNATTACHED ] && break; sleep 0.1; done
 OUT=$(api cbs AttachDisks --DiskIds "[\"$DISK\"]" --InstanceId "$ID" 2>&1 || true)
 echo "$OUT" | grep -q UnsupportedOperation || fail "AttachDisks: $OUT"
 [ "$(api cbs DescribeDisks --DiskIds "[\"$DISK\"]" | field DiskSet.0.DiskState)" = UNATTACHED ] || fail "the disk changed"
 [ "$(inst InstanceState)" = RUNNING ] || fail "the instance changed"
-pass "console output, AttachDisks refused (UnsupportedOperation); nothing changed"
+pass "AttachDisks refused (UnsupportedOperation); nothing changed"
 
 # ---- 4. stop, start, reboot ----
 api cvm StopInstances --InstanceIds "[\"$ID\"]" --StopType HARD >/dev/null
