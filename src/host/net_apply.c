@@ -10,7 +10,8 @@
  *   4. inside each namespace: read; gw0/up0 up, gateways + metadata addresses, transit, default route;
  *      its NAT table
  *   5. host: read again; transit addresses, EIP routes, the vxlan links' FDB entries and neighbours (the
- *      plan's Remotes); the host's tables; forwarding for the uplink
+ *      plan's Remotes), the EIPs' proxy neighbours on the uplink (a gratuitous ARP for each new one); the host's
+ *      tables; forwarding for the uplink
  *
  * Every step compares with what the kernel holds (rtnl_read, sysctl values, the nft generation), so a
  * second apply of the same plan reads and sends nothing: host_net_changes() is then 0.
@@ -238,6 +239,7 @@ static int apply_host_l3(struct rtnl *r, const struct net_plan *p, unsigned *cha
     net_diff_addrs(&w, &h, &ops);
     net_diff_routes(&w, &h, &ops);
     net_diff_fdb(&w, &h, &ops);
+    net_diff_proxies(&w, &h, &ops);
     int rc = run_ops(r, &ops, -1, changes, err, errlen);
     net_ops_free(&ops);
     ns_have_free(&h);

@@ -12,6 +12,9 @@
 #      gateway answers from host 1's router only, though host 2's holds the same address)
 #   2a. B's metadata is served on host 2 through the channel (its key pair: SSH into B); host 2's certificate
 #      cannot read the metadata of A, an instance of host 1
+#   2b. an EIP associated with B: host 2 publishes it on its uplink (a proxy neighbour, a gratuitous ARP), and the
+#      underlay side (the test's namespace, the EIP pool on the underlay's link) pings it and reads B's SSH banner;
+#      DisassociateAddress removes the entry, and the EIP no longer answers
 #   3. B's console output, pushed by host 2 over the channel, served by GetInstanceConsoleOutput (its boot lines);
 #      host 2's certificate cannot push the console of A (host 1's); AttachDisks, which only the built-in host does
 #      yet, is refused (UnsupportedOperation), changing nothing
@@ -108,7 +111,26 @@ ask() { # ask IP: host 2's own certificate asks the control plane for the metada
 [[ "$(ask "$IPA")" == *'"Status":403'* ]] || fail "host 2 read the metadata of A on host 1: $(ask "$IPA")"
 pass "metadata on host 2 (B's key pair, instance-id) through the channel; host 2 is refused A's"
 
-# ---- 2b. a placement group across the two hosts ----
+# ---- 2b. an EIP on host 2: published on its uplink (the underlay), reached from the underlay side ----
+EIP_ID=$(api vpc AllocateAddresses | field AddressSet.0)
+EIP=$(api vpc DescribeAddresses --AddressIds "[\"$EIP_ID\"]" | field AddressSet.0.AddressIp)
+ip route add 198.51.100.0/24 dev u-br # the EIP pool is on the underlay's link (as a provider's public subnet)
+api vpc AssociateAddress --AddressId "$EIP_ID" --InstanceId "$ID" >/dev/null
+for _ in $(seq 50); do has "$EIP .*proto 121" h2 ip neigh show proxy && break; sleep 0.1; done
+has "$EIP .*proto 121" h2 ip neigh show proxy || fail "host 2 does not publish B's EIP $EIP: $(h2 ip neigh show proxy)"
+ping -c 1 -W 5 "$EIP" >/dev/null || fail "B's EIP $EIP (host 2) does not answer from the underlay"
+banner() { timeout 5 bash -c "exec 3<>/dev/tcp/$EIP/22 && head -c 7 <&3" 2>/dev/null || true; }
+[ "$(banner)" = SSH-2.0 ] || fail "no SSH banner from B's EIP $EIP: $(banner)"
+H2MAC=$(h2 cat /sys/class/net/u-h2/address)
+has "lladdr $H2MAC" ip neigh show "$EIP" || fail "the underlay does not reach $EIP at host 2 ($H2MAC): $(ip neigh show "$EIP")"
+api vpc DisassociateAddress --AddressId "$EIP_ID" >/dev/null
+for _ in $(seq 50); do has "$EIP" h2 ip neigh show proxy || break; sleep 0.1; done
+! has "$EIP" h2 ip neigh show proxy || fail "host 2 keeps B's EIP's proxy entry after DisassociateAddress"
+ip neigh flush to "$EIP" 2>/dev/null || true
+! ping -c 1 -W 2 "$EIP" >/dev/null 2>&1 || fail "B's EIP still answers after DisassociateAddress"
+pass "B's EIP on host 2: a proxy neighbour on its uplink, ping and SSH banner from the underlay; disassociated: gone, unreachable"
+
+# ---- 2c. a placement group across the two hosts ----
 PS=$(api cvm CreateDisasterRecoverGroup --Name spread --Type HOST | field DisasterRecoverGroupId)
 G=$(api cvm RunInstances --Placement.Zone ap-local-1 --ImageId "$IMG" --InstanceType S5.SMALL1 --InstanceCount 2 \
   --DisasterRecoverGroupIds "[\"$PS\"]" | python3 -c 'import json,sys; print(" ".join(json.load(sys.stdin)["InstanceIdSet"]))')
