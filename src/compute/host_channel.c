@@ -6,7 +6,8 @@
  * server certificate is made at start, signed by the region CA, and sent with the CA so a joining
  * host can check the CA against its token's pin. A connection without a client certificate may
  * only join; one with a certificate the CA signed is the host its CN names and may only say hello
- * and heartbeat. The monitor marks joined hosts down after HOST_DOWN_SECONDS of silence, in every
+ * and heartbeat, and ask or push what concerns its own instances (image parts, metadata answers,
+ * console tails). The monitor marks joined hosts down after HOST_DOWN_SECONDS of silence, in every
  * yund but working only while it holds the lease "hosts", on the control plane's clock.
  */
 #include <errno.h>
@@ -253,7 +254,7 @@ static json_t *image_chunk(struct store *s, const char *host_id, json_t *msg, un
 }
 
 /* A joined host's session: hello (its facts), then heartbeats, until it goes or falls silent; image
- * chunks on any of its sessions. */
+ * chunks, metadata answers and console pushes on any of its sessions. */
 static void session(struct conn *c, struct store *s, const char *host_id, json_t *first)
 {
     char *line = malloc(HOST_REPORT_MAX); /* a joined host's: its report may name many instances */
