@@ -3,7 +3,7 @@
  * against a real SQLite store — a host's push is kept only for an instance placed on it (never another host's, never a
  * terminated one), the latest push replaces the last, the tail is bounded, a moved instance's row follows its host —
  * and the host side's decision when to push (src/host/console_push.c: changed, and not more often than
- * HOST_CONSOLE_SECONDS).
+ * HOST_CONSOLE_SECONDS). With YUN_TEST_STORE naming a PostgreSQL store, the statements run there instead.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -27,9 +27,12 @@ static int setup(void **state)
     assert_non_null(mkdtemp(dir));
     snprintf(db, sizeof db, "%s/yun.db", dir);
     char err[256];
-    struct store *s = store_open(db, err, sizeof err);
+    const char *pg = getenv("YUN_TEST_STORE");
+    struct store *s = store_open(pg && *pg ? pg : db, err, sizeof err);
     assert_non_null(s);
     assert_int_equal(compute_migrate(s, err, sizeof err), 0);
+    assert_true(store_exec(s, "DELETE FROM host_consoles", "") >= 0); /* a shared PostgreSQL store: from scratch */
+    assert_true(store_exec(s, "DELETE FROM instances WHERE instance_id LIKE 'ins-%'", "") >= 0);
     const char *ins = "INSERT INTO instances (instance_id, owner_uin, uuid, zone, host_id, instance_type, cpu,"
                       " memory_gib, image_id, name, hostname, charge_type, state, private_ip, mac, system_disk_size,"
                       " system_disk_type, system_disk_id, created, updated) VALUES (?, '100', 'u', 'z1', ?,"
