@@ -114,15 +114,14 @@ static const struct migration compute_placement_migrations[] = {
 
 int compute_migrate(struct store *s, char *err, size_t errlen)
 {
-    return store_migrate(s, "compute", compute_migrations, sizeof compute_migrations / sizeof compute_migrations[0],
-                         err, errlen) ||
-                   store_migrate(s, "compute_regions", compute_region_migrations,
-                                 sizeof compute_region_migrations / sizeof compute_region_migrations[0], err, errlen) ||
-                   store_migrate(s, "compute_placement", compute_placement_migrations,
-                                 sizeof compute_placement_migrations / sizeof compute_placement_migrations[0], err,
-                                 errlen)
-               ? -1
-               : host_pool_migrate(s, err, errlen);
+    if (store_migrate(s, "compute", compute_migrations, sizeof compute_migrations / sizeof compute_migrations[0], err,
+                      errlen) ||
+        store_migrate(s, "compute_regions", compute_region_migrations,
+                      sizeof compute_region_migrations / sizeof compute_region_migrations[0], err, errlen) ||
+        store_migrate(s, "compute_placement", compute_placement_migrations,
+                      sizeof compute_placement_migrations / sizeof compute_placement_migrations[0], err, errlen))
+        return -1;
+    return host_pool_migrate(s, err, errlen) || host_console_migrate(s, err, errlen) ? -1 : 0;
 }
 
 int compute_regions_backfill(struct store *s, const char *region)

@@ -6,7 +6,8 @@
  * server certificate is made at start, signed by the region CA, and sent with the CA so a joining
  * host can check the CA against its token's pin. A connection without a client certificate may
  * only join; one with a certificate the CA signed is the host its CN names and may only say hello
- * and heartbeat. The monitor marks joined hosts down after HOST_DOWN_SECONDS of silence, in every
+ * and heartbeat, and ask or push what concerns its own instances (image parts, metadata answers,
+ * console tails). The monitor marks joined hosts down after HOST_DOWN_SECONDS of silence, in every
  * yund but working only while it holds the lease "hosts", on the control plane's clock.
  */
 #include <errno.h>
@@ -270,7 +271,7 @@ static json_t *hello_answer(SSL *ssl, const char *host_id)
 }
 
 /* A joined host's session: hello (its facts), then heartbeats, until it goes or falls silent; image
- * chunks on any of its sessions. */
+ * chunks, metadata answers and console pushes on any of its sessions. */
 static void session(struct conn *c, struct store *s, const char *host_id, json_t *first)
 {
     char *line = malloc(HOST_REPORT_MAX); /* a joined host's: its report may name many instances */
@@ -316,12 +317,35 @@ static void session(struct conn *c, struct store *s, const char *host_id, json_t
             } else if (rc == 1) {
                 ans = json_pack("{s:b,s:s}", "ok", 0, "error", "a metadata request names VpcId, Ip, Method and Path");
             }
+        } else if (op && !strcmp(op, "console")) {
+            /* the tail of an instance's serial log, its bytes after the line: kept only for an instance
+             * placed on this host (the certificate's CN), never for another host's */
+            json_t *length = json_object_get(msg, "Length");
+            json_int_t n = json_integer_value(length);
+            unsigned char *tail =
+                json_is_integer(length) && n >= 0 && n <= HOST_CONSOLE_MAX ? malloc((size_t)n + 1) : NULL;
+            if (!tail || tls_read_all(c->ssl, tail, (size_t)n) != 0) {
+                free(tail);
+                refuse(c->ssl, "a console push names its Length (at most 64 KiB) and sends that many bytes");
+                break;
+            }
+            rc = host_is_joined(s, host_id);
+            const char *id = json_string_value(json_object_get(msg, "InstanceId"));
+            int stored = rc == 1 ? host_console_push(s, host_id, id, tail, (size_t)n, now) : 0;
+            free(tail);
+            if (stored < 0)
+                rc = -1;
+            else if (rc == 1 && stored == 0) {
+                log_warn("host channel: %s pushed the console of %s, not an instance placed on it: refused", host_id,
+                         id ? id : "(none)");
+                ans = json_pack("{s:b,s:s}", "ok", 0, "error", "the instance is not placed on this host");
+            }
         } else if (op && !strcmp(op, "image")) {
             rc = host_is_joined(s, host_id);
             if (rc == 1 && (ans = image_chunk(s, host_id, msg, &bytes)) && bytes)
                 nbytes = (size_t)json_integer_value(json_object_get(ans, "Length"));
         } else {
-            refuse(c->ssl, "expected hello, then heartbeats (or image chunks)");
+            refuse(c->ssl, "expected hello, then heartbeats (or image chunks, metadata, consoles)");
             break;
         }
         if (rc == 0) {

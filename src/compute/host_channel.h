@@ -9,13 +9,16 @@
  *   host_channel.c the listener (a thread per connection) and the leased heartbeat monitor
  *   host_doc.c     the documents a host is told (its instances, its network plan) and its reports
  *   migration.c    live migration between joined hosts (MigrateInstance, drain): every statement on a move
+ *   host_console.c the serial console tails joined hosts push: every statement on them
  * The host's side is src/host/agent.c (the session) and src/host/realise.c (acting on documents).
  * Messages on a host's session: hello {facts} once, then heartbeat {Have: the document version it
  * holds, Report} every HOST_HEARTBEAT_SECONDS, answered with {Version, Document} when its version is
  * not the one held; image {ImageId, Part, Offset} (on any session of the host) answers one chunk
  * of an image part an instance placed on the host runs: {Size, Length}, then Length raw bytes;
  * metadata {VpcId, Ip, Method, Path} answers what a guest of the host asked its metadata listener:
- * {Status, Length}, then the body's Length bytes.
+ * {Status, Length}, then the body's Length bytes; console {InstanceId, Length}, then Length raw bytes (at
+ * most HOST_CONSOLE_MAX: the tail of the instance's serial log), stored only for an instance placed on
+ * the host, answered {ok} or {ok: false, error}.
  */
 #ifndef YUN_HOST_CHANNEL_H
 #define YUN_HOST_CHANNEL_H
@@ -39,6 +42,8 @@
 #define HOST_MIGRATE_PORT_FIRST 7800      /* a migration target's NBD port and the stream's (the next) are a pair */
 #define HOST_MIGRATE_PAIRS      50        /* from here: 7800-7899, closed on every host but to a move's source */
 #define HOST_MIGRATE_SECONDS    300       /* a migration not done by then is abandoned */
+#define HOST_CONSOLE_MAX        65536     /* bytes of an instance's serial log tail a host pushes (and we keep) */
+#define HOST_CONSOLE_SECONDS    2         /* a host pushes one instance's console at most this often */
 
 /* join_token.c */
 struct join_token {
@@ -123,6 +128,16 @@ int migration_drain(struct store *s, const char *host_id, const char *request_id
 /* The host takes new instances again (moves already made stay): 1, 0 no such host, -1 error. */
 int migration_undrain(struct store *s, const char *host_id);
 void migration_register(void);
+
+/* host_console.c: the console tails joined hosts push (component "compute_consoles") */
+int host_console_migrate(struct store *s, char *err, size_t errlen);
+/* host_id's push of instance_id's console tail (len <= HOST_CONSOLE_MAX): 1 stored, 0 refused (the instance is not
+ * placed on host_id, or terminated), -1 error. */
+int host_console_push(struct store *s, const char *host_id, const char *instance_id, const void *bytes, size_t len,
+                      int64_t now);
+/* The last tail pushed for instance_id by the host it is placed on (its last cap bytes): 1 (len set), 0 none yet,
+ * -1 error. */
+int host_console_get(struct store *s, const char *instance_id, char *buf, size_t cap, size_t *len);
 
 /* host_channel.c: the listener (in every yund whose host_listen is not "off") and the monitor
  * (in every yund, working while it holds the lease "hosts") */

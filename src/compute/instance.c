@@ -15,6 +15,7 @@
 #include "billing/billing.h"
 #include "compute/codes.h"
 #include "compute/compute.h"
+#include "compute/host_channel.h"
 #include "compute/states.h"
 #include "dedicated/dedicated.h"
 #include "host/hypervisor.h"
@@ -905,15 +906,18 @@ static int get_instance_console_output(struct api_ctx *ctx)
     store_done(q);
     if (rc != 1)
         return api_fail(ctx, E_INVALID_INSTANCE_ID_NOT_FOUND, "The instance `%s` does not exist.", id);
-    if ((rc = host_is_joined_of_instance(ctx->store, id)) != 0)
-        return rc < 0
-                   ? api_fail(ctx, E_INTERNAL_ERROR, "The instance's host could not be read.")
-                   : api_fail(ctx, E_UNSUPPORTED_OPERATION,
-                              "The instance `%s` runs on a joined host, whose console output is not served yet.", id);
-    char run_dir[700], *buf = malloc(65536);
+    int joined = host_is_joined_of_instance(ctx->store, id);
+    if (joined < 0)
+        return api_fail(ctx, E_INTERNAL_ERROR, "The instance's host could not be read.");
+    char run_dir[700], *buf = malloc(HOST_CONSOLE_MAX);
     size_t n = 0;
     snprintf(run_dir, sizeof run_dir, "%s/instances/%s", compute_env.data_dir, id);
-    if (!buf || hv_driver()->console(run_dir, buf, 65536, &n) != 0)
+    /* a joined host's instance: the tail that host last pushed over the channel (host_console.c) */
+    if (joined && buf && host_console_get(ctx->store, id, buf, HOST_CONSOLE_MAX - 1, &n) < 0) {
+        free(buf);
+        return api_fail(ctx, E_INTERNAL_ERROR, "The instance's console output could not be read.");
+    }
+    if (!joined && (!buf || hv_driver()->console(run_dir, buf, HOST_CONSOLE_MAX, &n) != 0))
         n = 0;
     json_t *s = json_stringn(buf ? buf : "", n);
     if (!s && buf) { /* not valid UTF-8: keep ASCII, mark the rest */

@@ -7,7 +7,8 @@
  * and host.json. Every run then connects with mutual TLS against ca.crt, says hello with the
  * machine's facts (cores, memory, the disk under DIR, accelerator) and heartbeats every
  * HOST_HEARTBEAT_SECONDS, reconnecting after a lost connection, in the foreground. Each heartbeat
- * carries the realiser's report (realise.c) and its answer the document when it changed.
+ * carries the realiser's report (realise.c) and its answer the document when it changed; the instances'
+ * console tails go on connections of their own (console_push.c).
  */
 #include <errno.h>
 #include <netdb.h>
@@ -26,8 +27,10 @@
 #include "compute/host_channel.h"
 #include "core/tls.h"
 #include "host/agent.h"
+#include "host/console_push.h"
 #include "host/dial.h"
 #include "host/hypervisor.h"
+#include "host/net.h"
 #include "host/realise.h"
 
 struct paths {
@@ -266,7 +269,7 @@ static int session(SSL_CTX *ctx, const char *control, const char *data, const ch
     return gone;
 }
 
-int host_agent_run(const char *control, const char *token, const char *data, const char *zone)
+int host_agent_run(const char *control, const char *token, const char *data, const char *zone, const char *uplink)
 {
     char err[600];
     struct paths p;
@@ -305,7 +308,9 @@ int host_agent_run(const char *control, const char *token, const char *data, con
         return 1;
     }
     SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
-    if (realise_start(data, ctx, control, wake) != 0) {
+    if (uplink)
+        host_net_uplink_set(uplink); /* the public side (EIPs, masquerade) when not the default route's device */
+    if (realise_start(data, ctx, control, wake) != 0 || console_push_start(data, ctx, control) != 0) {
         fprintf(stderr, "yun host join: cannot start realising documents\n");
         SSL_CTX_free(ctx);
         return 1;
@@ -313,6 +318,7 @@ int host_agent_run(const char *control, const char *token, const char *data, con
     int announced = 0;
     while (session(ctx, control, data, host_id, &announced) == 0)
         sleep(1);
+    console_push_stop();
     realise_stop();
     SSL_CTX_free(ctx);
     return 1;

@@ -21,8 +21,10 @@
  * devices, router namespaces and nft tables that the plan no longer names. Taps are created if absent
  * (a device of another kind with the right name, e.g. a veth, is used as is). 0, or -1 with err set. */
 int host_net_apply(json_t *plan, char *err, size_t errlen);
-/* The interface of the host's default route (where VPC traffic leaves, masqueraded), or "" if none. */
+/* The host's uplink, its public side: where VPC traffic leaves (masqueraded) and EIPs are published (a proxy
+ * neighbour each); the device host_net_uplink_set named, else the default route's, or "" if none. */
 void host_net_uplink(char *out, size_t len);
+void host_net_uplink_set(const char *dev);
 /* Removes everything yun created on this host (devices, namespaces, nft tables). */
 int host_net_teardown(char *err, size_t errlen);
 /* Kernel changes (netlink requests, nft batches, sysctl writes, namespaces) of the last apply. */

@@ -10,7 +10,8 @@
  *   4. inside each namespace: read; gw0/up0 up, gateways + metadata addresses, transit, default route;
  *      its NAT table
  *   5. host: read again; transit addresses, EIP routes, the vxlan links' FDB entries and neighbours (the
- *      plan's Remotes); the host's tables; forwarding for the uplink
+ *      plan's Remotes), the EIPs' proxy neighbours on the uplink (a gratuitous ARP for each new one); the host's
+ *      tables; forwarding for the uplink
  *
  * Every step compares with what the kernel holds (rtnl_read, sysctl values, the nft generation), so a
  * second apply of the same plan reads and sends nothing: host_net_changes() is then 0.
@@ -239,6 +240,7 @@ static int apply_host_l3(struct rtnl *r, const struct net_plan *p, unsigned *cha
     net_diff_addrs(&w, &h, &ops);
     net_diff_routes(&w, &h, &ops);
     net_diff_fdb(&w, &h, &ops);
+    net_diff_proxies(&w, &h, &ops);
     int rc = run_ops(r, &ops, -1, changes, err, errlen);
     net_ops_free(&ops);
     ns_have_free(&h);
@@ -285,12 +287,20 @@ int host_net_teardown(char *err, size_t errlen)
     return rc;
 }
 
+static char uplink_named[16]; /* `yun host join --uplink DEV`, set once before any apply */
+
+void host_net_uplink_set(const char *dev) { snprintf(uplink_named, sizeof uplink_named, "%s", dev ? dev : ""); }
+
 void host_net_uplink(char *out, size_t len)
 {
+    out[0] = 0;
+    if (uplink_named[0]) {
+        snprintf(out, len, "%s", uplink_named);
+        return;
+    }
     FILE *f = fopen("/proc/net/route", "r");
     char line[256], dev[32];
     unsigned dest, flags;
-    out[0] = 0;
     while (f && fgets(line, sizeof line, f))
         if (sscanf(line, "%31s %x %*x %x", dev, &dest, &flags) == 3 && dest == 0 && (flags & 1) && strlen(dev) < len &&
             strlen(dev) < 16) {

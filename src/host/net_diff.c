@@ -41,6 +41,7 @@ void ns_have_free(struct ns_have *h)
     free(h->routes);
     free(h->fdb);
     free(h->neigh);
+    free(h->proxies);
     memset(h, 0, sizeof *h);
 }
 
@@ -52,8 +53,9 @@ void net_ops_free(struct net_ops *ops)
 
 const char *net_op_name(int kind)
 {
-    static const char *const names[] = {"link del",  "link add", "link set", "address del", "address add", "route del",
-                                        "route set", "fdb del",  "fdb add",  "neigh del",   "neigh set"};
+    static const char *const names[] = {"link del",  "link add",  "link set", "address del", "address add",
+                                        "route del", "route set", "fdb del",  "fdb add",     "neigh del",
+                                        "neigh set", "proxy del", "proxy add"};
     return kind >= 0 && kind < (int)(sizeof names / sizeof *names) ? names[kind] : "?";
 }
 
@@ -281,5 +283,35 @@ void net_diff_fdb(const struct ns_want *w, const struct ns_have *h, struct net_o
             o->addr = n->ip;
             memcpy(o->mac, n->mac, 6);
         }
+    }
+}
+
+/* An EIP is published on the uplink by a proxy neighbour; the set is yun's own (NEIGH_PROTO_YUN): an operator's proxy
+ * entries are never touched, and one of yun's on a device no longer the uplink goes too. */
+void net_diff_proxies(const struct ns_want *w, const struct ns_have *h, struct net_ops *ops)
+{
+    for (int i = 0; i < h->nproxies; i++) {
+        const struct have_proxy *p = &h->proxies[i];
+        const struct have_link *l = ns_have_index(h, p->ifindex);
+        if (!p->ours || !l)
+            continue;
+        int wanted = 0;
+        for (int k = 0; k < w->nproxies && !wanted; k++)
+            wanted = w->proxies[k].ip == p->ip && strcmp(w->proxies[k].dev, l->name) == 0;
+        struct net_op *o = wanted ? NULL : push(ops, OP_PROXY_DEL, l->name);
+        if (o)
+            o->addr = p->ip;
+    }
+    for (int k = 0; k < w->nproxies; k++) {
+        const struct want_proxy *p = &w->proxies[k];
+        const struct have_link *l = ns_have_link(h, p->dev);
+        if (!l)
+            continue; /* no such device (yet): nothing to publish on */
+        int found = 0;
+        for (int i = 0; i < h->nproxies && !found; i++)
+            found = h->proxies[i].ifindex == l->ifindex && h->proxies[i].ip == p->ip;
+        struct net_op *o = found ? NULL : push(ops, OP_PROXY_ADD, p->dev);
+        if (o)
+            o->addr = p->ip;
     }
 }

@@ -50,6 +50,7 @@ struct net_plan {
 #define MAX_VNI         16777215u
 #define MAX_REMOTES     1024  /* per VPC */
 #define MAX_FDB         65536 /* FDB entries of a whole plan */
+#define NEIGH_PROTO_YUN 121   /* NDA_PROTOCOL of the proxy neighbours yun makes (EIPs), so only those are pruned */
 
 int net_plan_load(json_t *doc, struct net_plan *p, char *err, size_t errlen);
 void net_plan_free(struct net_plan *p);
@@ -75,6 +76,10 @@ struct want_neigh { /* a permanent neighbour on a VXLAN link (answered locally: 
     char dev[NET_NAME];
     uint32_t ip;
     uint8_t mac[6];
+};
+struct want_proxy { /* a proxy neighbour: the host answers ARP for ip on dev (an EIP on the uplink) */
+    char dev[NET_NAME];
+    uint32_t ip;
 };
 struct want_addr {
     char dev[NET_NAME];
@@ -103,6 +108,8 @@ struct ns_want {
     int nneigh;
     char (*fdb_devs)[NET_NAME];
     int nfdb_devs;
+    struct want_proxy *proxies; /* the whole set of yun's proxy neighbours (NEIGH_PROTO_YUN), on any device */
+    int nproxies;
     int oom;
 };
 void ns_want_link(struct ns_want *w, const char *name, int kind, const char *peer, const char *peer_ns,
@@ -113,6 +120,7 @@ void ns_want_route_dev(struct ns_want *w, const char *dev);
 void ns_want_fdb(struct ns_want *w, const char *dev, const uint8_t mac[6], uint32_t dst);
 void ns_want_neigh(struct ns_want *w, const char *dev, uint32_t ip, const uint8_t mac[6]);
 void ns_want_fdb_dev(struct ns_want *w, const char *dev);
+void ns_want_proxy(struct ns_want *w, const char *dev, uint32_t ip);
 int net_mac_parse(const char *s, uint8_t mac[6]); /* "52:54:00:ab:cd:ef"; 0 or -1 */
 void ns_want_free(struct ns_want *w);
 /* The host's links (bridges, ports, taps, vxlan links) and the host's addresses and routes (transit links, EIPs)
@@ -149,6 +157,11 @@ struct have_neigh { /* a permanent IPv4 neighbour */
     uint32_t ip;
     uint8_t mac[6];
 };
+struct have_proxy { /* an IPv4 proxy neighbour (NTF_PROXY) */
+    int ifindex;
+    uint32_t ip;
+    int ours; /* made by yun: its protocol is NEIGH_PROTO_YUN */
+};
 struct ns_have {
     struct have_link *links;
     int nlinks;
@@ -160,6 +173,8 @@ struct ns_have {
     int nfdb;
     struct have_neigh *neigh;
     int nneigh;
+    struct have_proxy *proxies;
+    int nproxies;
     int oom;
 };
 void ns_have_free(struct ns_have *h);
@@ -178,7 +193,9 @@ enum op_kind {
     OP_FDB_DEL,
     OP_FDB_ADD,
     OP_NEIGH_DEL,
-    OP_NEIGH_SET
+    OP_NEIGH_SET,
+    OP_PROXY_DEL,
+    OP_PROXY_ADD /* and a gratuitous ARP for it on the device: the address arrived here */
 };
 struct net_op {
     int kind;
@@ -190,7 +207,7 @@ struct net_op {
     int prefix;
     uint32_t vni, local; /* OP_LINK_ADD of a vxlan link */
     int mtu;             /* OP_LINK_ADD, OP_LINK_SET: 0 = leave it */
-    uint8_t mac[6];      /* OP_FDB_*: mac -> dst (in gw); OP_NEIGH_*: addr -> mac */
+    uint8_t mac[6];      /* OP_FDB_*: mac -> dst (in gw); OP_NEIGH_*: addr -> mac; OP_PROXY_*: addr */
 };
 struct net_ops {
     struct net_op *v;
@@ -201,6 +218,8 @@ void net_diff_links(const struct ns_want *w, const struct ns_have *h, struct net
 void net_diff_addrs(const struct ns_want *w, const struct ns_have *h, struct net_ops *ops);
 void net_diff_routes(const struct ns_want *w, const struct ns_have *h, struct net_ops *ops);
 void net_diff_fdb(const struct ns_want *w, const struct ns_have *h, struct net_ops *ops); /* and neighbours */
+/* yun's proxy neighbours not wanted go (wherever they are), the missing wanted ones come; others' are left alone */
+void net_diff_proxies(const struct ns_want *w, const struct ns_have *h, struct net_ops *ops);
 void net_ops_free(struct net_ops *ops);
 const char *net_op_name(int kind);
 

@@ -13,7 +13,9 @@
  *
  * Subnets of a VPC share its bridge and route through the namespace; VPCs are isolated by having
  * nothing in common (overlapping CIDRs are fine). The namespace masquerades VPC traffic to its
- * transit address and maps EIPs (DNAT in, SNAT out); the host routes each EIP to the namespace.
+ * transit address and maps EIPs (DNAT in, SNAT out); the host routes each EIP to the namespace and, with an
+ * uplink, publishes it there: a proxy neighbour (the host answers ARP for the EIP on the uplink), announced by a
+ * gratuitous ARP when it is made (a launch, AssociateAddress, a migration's arrival).
  *
  * The document comes from the control plane, which may one day be another machine: every name that
  * reaches the kernel is built here from a checked tail ([a-z0-9]{8}) or checked against [a-z0-9-].
@@ -323,6 +325,14 @@ void ns_want_neigh(struct ns_want *w, const char *dev, uint32_t ip, const uint8_
     memcpy(n->mac, mac, 6);
 }
 
+void ns_want_proxy(struct ns_want *w, const char *dev, uint32_t ip)
+{
+    GROW(w, proxies, w->nproxies);
+    struct want_proxy *x = &w->proxies[w->nproxies++];
+    snprintf(x->dev, sizeof x->dev, "%s", dev);
+    x->ip = ip;
+}
+
 void ns_want_fdb_dev(struct ns_want *w, const char *dev)
 {
     GROW(w, fdb_devs, w->nfdb_devs);
@@ -338,6 +348,7 @@ void ns_want_free(struct ns_want *w)
     free(w->fdb);
     free(w->neigh);
     free(w->fdb_devs);
+    free(w->proxies);
     memset(w, 0, sizeof *w);
 }
 
@@ -372,9 +383,12 @@ static void want_eips(const struct net_plan *p, const struct vpc_state *v, struc
     json_t *nic;
     json_array_foreach (p->nics, i, nic) {
         uint32_t eip, pip;
-        if (strcmp(net_jstr(nic, "VpcId"), v->vpc_id) == 0 && ip_parse(net_jstr(nic, "Eip"), &eip) == 0 &&
-            ip_parse(net_jstr(nic, "Ip"), &pip) == 0)
-            ns_want_route(w, v->uplink_port, eip, 32, v->transit + 1);
+        if (strcmp(net_jstr(nic, "VpcId"), v->vpc_id) != 0 || ip_parse(net_jstr(nic, "Eip"), &eip) != 0 ||
+            ip_parse(net_jstr(nic, "Ip"), &pip) != 0)
+            continue;
+        ns_want_route(w, v->uplink_port, eip, 32, v->transit + 1);
+        if (*p->uplink) /* published on the public side: this host answers ARP for it there */
+            ns_want_proxy(w, p->uplink, eip);
     }
 }
 

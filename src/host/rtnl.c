@@ -1,8 +1,9 @@
 /*
  * rtnl: the host's kernel networking through rtnetlink (libmnl), as libvirt does for bridges: reads a
- * namespace's links, IPv4 addresses, routes, VXLAN FDB entries and permanent neighbours in five dumps, and carries out
- * one change per request (links incl. bridge, veth with its peer in another namespace, tap, vxlan; master and up;
- * addresses; routes; neighbours; bridge FDB), each acknowledged, so an error names the change that failed. Named
+ * namespace's links, IPv4 addresses, routes, VXLAN FDB entries, permanent and proxy neighbours in six dumps, and
+ * carries out one change per request (links incl. bridge, veth with its peer in another namespace, tap, vxlan; master
+ * and up; addresses; routes; neighbours; bridge FDB; proxy neighbours, each made announced by a gratuitous ARP from a
+ * packet socket), each acknowledged, so an error names the change that failed. Named
  * namespaces are kept as iproute2 keeps them (a bind mount of the namespace under /run/netns), so `ip netns` and the
  * metadata listeners (compute/metadata.c) see the same ones.
  *
@@ -25,12 +26,15 @@
 #include <dirent.h>
 #include <libmnl/libmnl.h>
 #include <linux/if_addr.h>
+#include <linux/if_ether.h>
 #include <linux/if_link.h>
 #include <linux/if_tun.h>
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 #include <net/if.h>
+#include <net/if_arp.h>
+#include <netpacket/packet.h>
 
 #include "host/net_int.h"
 
@@ -203,6 +207,24 @@ static int neigh_cb(const struct nlmsghdr *nlh, void *data)
     return MNL_CB_OK;
 }
 
+/* AF_INET proxy neighbours (their own dump): the address, and whether yun made it (its protocol). */
+static int proxy_cb(const struct nlmsghdr *nlh, void *data)
+{
+    struct ns_have *h = data;
+    const struct ndmsg *nd = mnl_nlmsg_get_payload(nlh);
+    struct attrs t = {.max = NDA_MAX};
+    mnl_attr_parse(nlh, sizeof *nd, attr_cb, &t);
+    const struct nlattr *dst = t.tb[NDA_DST], *proto = t.tb[NDA_PROTOCOL];
+    if (nd->ndm_family != AF_INET || !(nd->ndm_flags & NTF_PROXY) || !dst || mnl_attr_get_payload_len(dst) != 4)
+        return MNL_CB_OK;
+    struct have_proxy x = {.ifindex = nd->ndm_ifindex,
+                           .ip = ntohl(mnl_attr_get_u32(dst)),
+                           .ours = proto && mnl_attr_get_payload_len(proto) == 1 &&
+                                   mnl_attr_get_u8(proto) == NEIGH_PROTO_YUN};
+    APPEND(h, proxies, nproxies, x);
+    return MNL_CB_OK;
+}
+
 int rtnl_read(struct rtnl *r, struct ns_have *h, char *err, size_t errlen)
 {
     memset(h, 0, sizeof *h);
@@ -227,6 +249,13 @@ int rtnl_read(struct rtnl *r, struct ns_have *h, char *err, size_t errlen)
         struct ndmsg *nd = mnl_nlmsg_put_extra_header(nlh, sizeof *nd);
         nd->ndm_family = k == 0 ? AF_BRIDGE : AF_INET;
         rc = talk(r, nlh, neigh_cb, h);
+    }
+    if (rc == 0) {
+        nlh = request(r, RTM_GETNEIGH, NLM_F_DUMP);
+        struct ndmsg *nd = mnl_nlmsg_put_extra_header(nlh, sizeof *nd);
+        nd->ndm_family = AF_INET;
+        nd->ndm_flags = NTF_PROXY; /* exactly this flag: the kernel dumps its proxy table instead */
+        rc = talk(r, nlh, proxy_cb, h);
     }
     if (rc != 0 || h->oom) {
         snprintf(err, errlen, "reading the network state: %s", h->oom ? "out of memory" : strerror(errno));
@@ -409,6 +438,55 @@ static int neigh_change(struct rtnl *r, const struct net_op *op)
     return rc != 0 && !add && errno == ENOENT ? 0 : rc;
 }
 
+/* A gratuitous ARP (a request for ip from ip, with the device's MAC) on dev: the neighbours on that link update what
+ * they hold for ip at once (a migrated EIP). Best effort: the proxy entry answers the next request anyway. */
+static void garp(const char *dev, uint32_t ip)
+{
+    int fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, htons(ETH_P_ARP));
+    struct ifreq ifr = {0};
+    snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", dev);
+    if (fd < 0 || ioctl(fd, SIOCGIFHWADDR, &ifr) != 0 || ifr.ifr_hwaddr.sa_family != ARPHRD_ETHER) {
+        if (fd >= 0)
+            close(fd);
+        return;
+    }
+    unsigned char arp[28] = {0, 1, 8, 0, 6, 4, 0, 1}; /* Ethernet, IPv4, request */
+    uint32_t a = htonl(ip);
+    memcpy(arp + 8, ifr.ifr_hwaddr.sa_data, 6);
+    memcpy(arp + 14, &a, 4);
+    memcpy(arp + 24, &a, 4);
+    struct sockaddr_ll to = {.sll_family = AF_PACKET,
+                             .sll_protocol = htons(ETH_P_ARP),
+                             .sll_ifindex = (int)if_nametoindex(dev),
+                             .sll_halen = 6};
+    memset(to.sll_addr, 0xff, 6);
+    if (to.sll_ifindex > 0)
+        sendto(fd, arp, sizeof arp, 0, (struct sockaddr *)&to, sizeof to); /* best effort, unchecked */
+    close(fd);
+}
+
+/* `ip neigh add|del proxy IP dev DEV protocol 121`: the host answers ARP for IP on DEV (an EIP on the uplink). */
+static int proxy_change(struct rtnl *r, const struct net_op *op)
+{
+    int idx = link_index(op->dev), add = op->kind == OP_PROXY_ADD;
+    if (!idx)
+        return add ? -1 : 0;
+    struct nlmsghdr *nlh =
+        request(r, add ? RTM_NEWNEIGH : RTM_DELNEIGH, NLM_F_ACK | (add ? NLM_F_CREATE | NLM_F_REPLACE : 0));
+    struct ndmsg *nd = mnl_nlmsg_put_extra_header(nlh, sizeof *nd);
+    nd->ndm_family = AF_INET;
+    nd->ndm_ifindex = idx;
+    nd->ndm_state = NUD_PERMANENT;
+    nd->ndm_flags = NTF_PROXY;
+    mnl_attr_put_u32(nlh, NDA_DST, htonl(op->addr));
+    if (add)
+        mnl_attr_put_u8(nlh, NDA_PROTOCOL, NEIGH_PROTO_YUN);
+    int rc = talk(r, nlh, NULL, NULL);
+    if (rc == 0 && add)
+        garp(op->dev, op->addr);
+    return rc != 0 && !add && errno == ENOENT ? 0 : rc;
+}
+
 int rtnl_exec(struct rtnl *r, const struct net_op *op, char *err, size_t errlen)
 {
     int rc;
@@ -432,13 +510,19 @@ int rtnl_exec(struct rtnl *r, const struct net_op *op, char *err, size_t errlen)
     case OP_NEIGH_DEL:
         rc = neigh_change(r, op);
         break;
+    case OP_PROXY_ADD:
+    case OP_PROXY_DEL:
+        rc = proxy_change(r, op);
+        break;
     default:
         rc = route_change(r, op);
         break;
     }
     if (rc != 0) {
         char a[18] = "";
-        if (op->kind >= OP_FDB_DEL)
+        if (op->kind >= OP_PROXY_DEL)
+            ip_format(op->addr, a);
+        else if (op->kind >= OP_FDB_DEL)
             snprintf(a, sizeof a, "%02x:%02x:%02x:%02x:%02x:%02x", op->mac[0], op->mac[1], op->mac[2], op->mac[3],
                      op->mac[4], op->mac[5]);
         else if (op->kind >= OP_ADDR_DEL)

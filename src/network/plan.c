@@ -129,10 +129,12 @@ json_t *network_host_plan(struct store *s, int (*where)(const char *instance_id,
                                                          store_text(q, 3), "Mac", mac, "Underlay", underlay));
         if (at == NIC_REMOTE)
             continue;
-        json_array_append_new(nics,
-                              json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:[]}", "Device", dev, "InstanceId", instance,
-                                        "VpcId", store_text(q, 1), "SubnetId", store_text(q, 2), "Ip", store_text(q, 3),
-                                        "Mac", mac, "Eip", store_text(q, 4), "SecurityGroupIds"));
+        /* a NIC arriving (a live migration to this host) gets its EIP once it is here: till then the source
+         * routes, NATs and publishes it (one host answers ARP for it) */
+        json_array_append_new(nics, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:[]}", "Device", dev, "InstanceId",
+                                              instance, "VpcId", store_text(q, 1), "SubnetId", store_text(q, 2), "Ip",
+                                              store_text(q, 3), "Mac", mac, "Eip",
+                                              at == NIC_ARRIVING ? "" : store_text(q, 4), "SecurityGroupIds"));
     }
     store_done(q);
     size_t i;

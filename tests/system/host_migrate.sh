@@ -18,6 +18,8 @@
 #      A's TCP connection survived (the version line sent after the move gets dropbear's key exchange back); the
 #      ping loss is printed (what the guest's pause costs); a new instance goes to host 3, not the draining host 2
 #   4. B's disk came along: stopped and started again on host 3, its init counts boot 2 from the disk
+#   B's EIP follows the move: published (proxy neighbour on the uplink) by host 2 before, by host 3 after (a
+#   gratuitous ARP moves the underlay's entry), host 2's entry gone; ping and SSH banner by the EIP both times
 # Needs root, unshare, nsenter, iproute2, python3, sqlite3.
 cd "$(dirname "$0")/../.."
 NAME=migrate
@@ -70,6 +72,20 @@ ssh_a "rm -f /tmp/f; mkfifo /tmp/f; (sleep 600 >/tmp/f &) ; (nc $IPB 22 </tmp/f 
 for _ in $(seq 50); do ssh_a "grep -q SSH-2.0 /tmp/tcp" && break; sleep 0.1; done
 ssh_a "grep -q SSH-2.0 /tmp/tcp" || fail "A opened no TCP connection to B: $(ssh_a "cat /tmp/tcp; tail -3 /tmp/ping")"
 pass "A on host 1 holds a TCP connection to B on host 2 ($HID2) and pings it; host 3 ($HID3) joined"
+
+# B's EIP, published by host 2 on its uplink; the underlay side (this namespace, the EIP pool on its link) reaches it
+EIP_ID=$(api vpc AllocateAddresses | field AddressSet.0)
+EIP=$(api vpc DescribeAddresses --AddressIds "[\"$EIP_ID\"]" | field AddressSet.0.AddressIp)
+ip route add 198.51.100.0/24 dev u-br
+api vpc AssociateAddress --AddressId "$EIP_ID" --InstanceId "$B" >/dev/null
+eip_at() { # eip_at PID: that host publishes the EIP on its uplink
+  [[ "$(on "$1" ip neigh show proxy)" == *"$EIP "*"proto 121"* ]]
+}
+banner() { timeout 5 bash -c "exec 3<>/dev/tcp/$EIP/22 && head -c 7 <&3" 2>/dev/null || true; }
+for _ in $(seq 50); do eip_at "$H2PID" && break; sleep 0.1; done
+eip_at "$H2PID" || fail "host 2 does not publish B's EIP $EIP"
+ping -c 1 -W 5 "$EIP" >/dev/null && [ "$(banner)" = SSH-2.0 ] || fail "B's EIP $EIP does not answer on host 2"
+pass "B's EIP $EIP is published by host 2 and answers (ping, SSH banner) from the underlay"
 
 # ---- 2. refused ----
 OP0=$(ID=$B inst LatestOperation)
@@ -183,6 +199,17 @@ for _ in $(seq 50); do ssh_a "grep -q curve25519 /tmp/tcp" && break; sleep 0.1; 
 ssh_a "grep -q curve25519 /tmp/tcp" || fail "A's TCP connection to B did not survive the move: $(ssh_a "cat -v /tmp/tcp")"
 LOSS=$(ssh_a 'kill -INT $(pidof ping) 2>/dev/null; sleep 0.3; grep -o "[0-9]* packets transmitted, [0-9]* packets received" /tmp/ping' || true)
 pass "drain host 2: B moved live to host 3 in $(python3 -c "print(round($T1 - $T0, 1))") s ($HELD s of it host 2 held; RUNNING throughout, MigrateInstance SUCCESS), host 2 holds nothing of it; host 3's NBD port took host 2 only, and closed after; host 1's FDB entry of B followed it; A's TCP connection to B survived; ping every 0.2 s from A: $LOSS"
+
+# B's EIP followed it: host 3 publishes it (and told the underlay with a gratuitous ARP), host 2 dropped its entry
+for _ in $(seq 50); do eip_at "$H3PID" && ! eip_at "$H2PID" && break; sleep 0.1; done
+eip_at "$H3PID" || fail "host 3 does not publish B's EIP after the move: $(on "$H3PID" ip neigh show proxy)"
+! eip_at "$H2PID" || fail "host 2 keeps B's EIP's proxy entry after the move"
+OK=0
+for _ in $(seq 20); do ping -c 1 -W 1 "$EIP" >/dev/null 2>&1 && OK=1 && break; sleep 0.2; done
+[ $OK = 1 ] && [ "$(banner)" = SSH-2.0 ] || fail "B's EIP $EIP does not answer after the move"
+H3MAC=$(on "$H3PID" cat /sys/class/net/u-h3/address)
+[[ "$(ip neigh show "$EIP")" == *"lladdr $H3MAC"* ]] || fail "the underlay reaches $EIP elsewhere than host 3 ($H3MAC): $(ip neigh show "$EIP")"
+pass "B's EIP followed it: served by host 3 (ping, SSH banner; the underlay's neighbour entry is host 3's), host 2 dropped its proxy entry"
 
 # a draining host takes no new instance
 D=$(run)

@@ -12,8 +12,12 @@
 #      gateway answers from host 1's router only, though host 2's holds the same address)
 #   2a. B's metadata is served on host 2 through the channel (its key pair: SSH into B); host 2's certificate
 #      cannot read the metadata of A, an instance of host 1
-#   3. what only the built-in host does yet is refused, changing nothing: console output, AttachDisks
-#      (UnsupportedOperation)
+#   2b. an EIP associated with B: host 2 publishes it on its uplink (a proxy neighbour, a gratuitous ARP), and the
+#      underlay side (the test's namespace, the EIP pool on the underlay's link) pings it and reads B's SSH banner;
+#      DisassociateAddress removes the entry, and the EIP no longer answers
+#   3. B's console output, pushed by host 2 over the channel, served by GetInstanceConsoleOutput (its boot lines);
+#      host 2's certificate cannot push the console of A (host 1's); AttachDisks, which only the built-in host does
+#      yet, is refused (UnsupportedOperation), changing nothing
 #   4. StopInstances: STOPPED, no QEMU left; StartInstances: RUNNING, booted again; RebootInstances (HARD):
 #      RUNNING, a new boot in the log; ResetInstance: RUNNING on a new system disk (its boot count starts over)
 #   4a. a soft stop of a guest that ignores the power button for now (paused over QMP) stays STOPPING while
@@ -109,7 +113,26 @@ ask() { # ask IP: host 2's own certificate asks the control plane for the metada
 [[ "$(ask "$IPA")" == *'"Status":403'* ]] || fail "host 2 read the metadata of A on host 1: $(ask "$IPA")"
 pass "metadata on host 2 (B's key pair, instance-id) through the channel; host 2 is refused A's"
 
-# ---- 2b. a placement group across the two hosts ----
+# ---- 2b. an EIP on host 2: published on its uplink (the underlay), reached from the underlay side ----
+EIP_ID=$(api vpc AllocateAddresses | field AddressSet.0)
+EIP=$(api vpc DescribeAddresses --AddressIds "[\"$EIP_ID\"]" | field AddressSet.0.AddressIp)
+ip route add 198.51.100.0/24 dev u-br # the EIP pool is on the underlay's link (as a provider's public subnet)
+api vpc AssociateAddress --AddressId "$EIP_ID" --InstanceId "$ID" >/dev/null
+for _ in $(seq 50); do has "$EIP .*proto 121" h2 ip neigh show proxy && break; sleep 0.1; done
+has "$EIP .*proto 121" h2 ip neigh show proxy || fail "host 2 does not publish B's EIP $EIP: $(h2 ip neigh show proxy)"
+ping -c 1 -W 5 "$EIP" >/dev/null || fail "B's EIP $EIP (host 2) does not answer from the underlay"
+banner() { timeout 5 bash -c "exec 3<>/dev/tcp/$EIP/22 && head -c 7 <&3" 2>/dev/null || true; }
+[ "$(banner)" = SSH-2.0 ] || fail "no SSH banner from B's EIP $EIP: $(banner)"
+H2MAC=$(h2 cat /sys/class/net/u-h2/address)
+has "lladdr $H2MAC" ip neigh show "$EIP" || fail "the underlay does not reach $EIP at host 2 ($H2MAC): $(ip neigh show "$EIP")"
+api vpc DisassociateAddress --AddressId "$EIP_ID" >/dev/null
+for _ in $(seq 50); do has "$EIP" h2 ip neigh show proxy || break; sleep 0.1; done
+! has "$EIP" h2 ip neigh show proxy || fail "host 2 keeps B's EIP's proxy entry after DisassociateAddress"
+ip neigh flush to "$EIP" 2>/dev/null || true
+! ping -c 1 -W 2 "$EIP" >/dev/null 2>&1 || fail "B's EIP still answers after DisassociateAddress"
+pass "B's EIP on host 2: a proxy neighbour on its uplink, ping and SSH banner from the underlay; disassociated: gone, unreachable"
+
+# ---- 2c. a placement group across the two hosts ----
 PS=$(api cvm CreateDisasterRecoverGroup --Name spread --Type HOST | field DisasterRecoverGroupId)
 G=$(api cvm RunInstances --Placement.Zone ap-local-1 --ImageId "$IMG" --InstanceType S5.SMALL1 --InstanceCount 2 \
   --DisasterRecoverGroupIds "[\"$PS\"]" | python3 -c 'import json,sys; print(" ".join(json.load(sys.stdin)["InstanceIdSet"]))')
@@ -126,16 +149,27 @@ for g in $G; do
 done
 pass "a placement group puts its two instances on the two hosts; a third is refused"
 
-# ---- 3. refused for a joined host's instance ----
-OUT=$(api cvm GetInstanceConsoleOutput --InstanceId "$ID" 2>&1 || true)
-echo "$OUT" | grep -q UnsupportedOperation || fail "GetInstanceConsoleOutput: $OUT"
+# ---- 3. console output from host 2; refused for a joined host's instance: AttachDisks ----
+console_b() { api cvm GetInstanceConsoleOutput --InstanceId "$ID" | field Output; }
+for _ in $(seq 100); do has YUN-READY console_b && break; sleep 0.2; done
+has YUN-READY console_b || fail "B's console output (pushed by host 2) lacks its boot: $(console_b | tail -c 300)"
+[ "$(sqlite3 "$CP/yun.db" "SELECT host_id FROM host_consoles WHERE instance_id = '$ID'")" = "$HID2" ] || fail "no console row of B from host 2"
+push() { # push INSTANCE TEXT: host 2's own certificate pushes a console tail for INSTANCE
+  { printf '{"op":"console","InstanceId":"%s","Length":%d}\n%s' "$1" "${#2}" "$2"; sleep 1; } |
+    h2 timeout 5 openssl s_client -quiet -connect 10.77.0.1:9510 -cert "$H2/host.crt" -key "$H2/host.key" \
+      -CAfile "$H2/ca.crt" 2>/dev/null | head -c 300 || true
+}
+[[ "$(push "$A" FORGED-BY-HOST-2)" == *'"ok":false'*"not placed on this host"* ]] || fail "host 2 pushed A's console: $(push "$A" x)"
+! has FORGED-BY-HOST-2 api cvm GetInstanceConsoleOutput --InstanceId "$A" || fail "A's console shows host 2's push"
+[ "$(sqlite3 "$CP/yun.db" "SELECT count(*) FROM host_consoles WHERE instance_id = '$A'")" = 0 ] || fail "a console row of A"
+pass "B's console output on host 2 served (YUN-READY); host 2 is refused a push of A's (host 1's) console"
 DISK=$(api cbs CreateDisks --Placement.Zone ap-local-1 --DiskType CLOUD_PREMIUM --DiskSize 10 --DiskChargeType POSTPAID_BY_HOUR | field DiskIdSet.0)
 for _ in $(seq 100); do [ "$(api cbs DescribeDisks --DiskIds "[\"$DISK\"]" | field DiskSet.0.DiskState)" = UNATTACHED ] && break; sleep 0.1; done
 OUT=$(api cbs AttachDisks --DiskIds "[\"$DISK\"]" --InstanceId "$ID" 2>&1 || true)
 echo "$OUT" | grep -q UnsupportedOperation || fail "AttachDisks: $OUT"
 [ "$(api cbs DescribeDisks --DiskIds "[\"$DISK\"]" | field DiskSet.0.DiskState)" = UNATTACHED ] || fail "the disk changed"
 [ "$(inst InstanceState)" = RUNNING ] || fail "the instance changed"
-pass "console output, AttachDisks refused (UnsupportedOperation); nothing changed"
+pass "AttachDisks refused (UnsupportedOperation); nothing changed"
 
 # ---- 4. stop, start, reboot ----
 api cvm StopInstances --InstanceIds "[\"$ID\"]" --StopType HARD >/dev/null

@@ -5,7 +5,8 @@
 #   2. isolation between two VPCs with the same CIDR (10.0.0.0/16 twice)
 #   3. a security group that blocks, then allows, TCP to a port; replies pass (conntrack)
 #   4. EIP: DNAT from the host to the guest, SNAT of the guest's traffic to its EIP;
-#      a guest without EIP is masqueraded to its VPC's transit address
+#      a guest without EIP is masqueraded to its VPC's transit address; with an uplink, the EIP is published there
+#      (a proxy neighbour and a gratuitous ARP): the LAN reaches the guest by it, and no longer once it is gone
 #   5. the host serves nothing to guests: a service bound to every address of the host answers
 #      neither on a transit link (the guest's own VPC's or another's) nor on the host's LAN address;
 #      no IPv6 on yun's devices and none between guests on a bridge; the host still reaches EIPs
@@ -86,7 +87,7 @@ DRIVER="$WORK/driver"
 
 # ---- the plan: VPC A (two subnets, g1 + g2), VPC B (same CIDR, g3); VNIs 101 and 102, the other hosts'
 #      NICs in REMOTES_A / REMOTES_B (none until section 8) ----
-REMOTES_A='[]'; REMOTES_B='[]'; UNDERLAY=''
+REMOTES_A='[]'; REMOTES_B='[]'; UNDERLAY=''; UPLINK=''
 
 MAC1=52:54:00:aa:00:01; MAC2=52:54:00:aa:00:02; MAC3=52:54:00:bb:00:01
 plan() { # $1 = ingress policies of sg-yuntweb (JSON array), $2 = include VPC B (1/0), $3 = VPC A's extra subnets
@@ -97,7 +98,7 @@ plan() { # $1 = ingress policies of sg-yuntweb (JSON array), $2 = include VPC B 
     nicb=',{"Device":"yt-tstb0001","InstanceId":"ins-tstb0001","VpcId":"vpc-yuntstb1","SubnetId":"subnet-yuntstb1","Ip":"10.0.1.11","Mac":"'$MAC3'","Eip":"","SecurityGroupIds":["sg-yuntopen"]}'
   fi
   cat <<EOF
-{"Uplink":"","Underlay":"$UNDERLAY",
+{"Uplink":"$UPLINK","Underlay":"$UNDERLAY",
  "Vpcs":[{"VpcId":"vpc-yuntsta1","CidrBlock":"10.0.0.0/16","Vni":101,"Remotes":$REMOTES_A,"Subnets":[
           {"SubnetId":"subnet-yuntsta1","CidrBlock":"10.0.1.0/24"},{"SubnetId":"subnet-yuntsta2","CidrBlock":"10.0.2.0/24"}$more]}$vpcb],
  "Nics":[{"Device":"yt-tsta0001","InstanceId":"ins-tsta0001","VpcId":"vpc-yuntsta1","SubnetId":"subnet-yuntsta1","Ip":"10.0.1.10","Mac":"$MAC1","Eip":"198.51.100.10","SecurityGroupIds":["sg-yuntopen"]},
@@ -208,6 +209,45 @@ for _ in $(seq 50); do ip netns exec yuntest-g1 sh -c 'exec 3<>/dev/tcp/10.0.1.1
 curl -s -m 3 -o /dev/null http://198.51.100.10:8090/ || fail "DNAT: no HTTP from the host to g1's EIP"
 pass "DNAT: the host reaches g1 on 198.51.100.10"
 kill "$SERVER_PID"; SERVER_PID=
+
+# 4b. EIPs published on the uplink: with yuntest-lan as the plan's uplink, the host answers ARP for g1's EIP there
+#     (a proxy neighbour of yun's, protocol 121; announced by a gratuitous ARP), so the LAN side, with the EIP pool
+#     on its link, reaches g1 by it (ping, TCP); an operator's own proxy entry stays; without the EIP it goes
+ip neigh add proxy 198.51.100.77 dev yuntest-lan # the operator's
+UPLINK=yuntest-lan
+ip -n yuntest-inet neigh replace 198.51.100.10 lladdr 02:00:00:00:00:01 dev eth0 nud stale # a stale holder of the EIP
+plan "$WEB_ALLOWED" 1 >"$WORK/plan.json"
+"$DRIVER" apply "$WORK/plan.json" >/dev/null || fail "apply with an uplink"
+proxies=$(ip neigh show proxy dev yuntest-lan)
+grep -q "198.51.100.10 .*proto 121" <<<"$proxies" || fail "no proxy neighbour of g1's EIP on the uplink: $proxies"
+n=$(YUN_NET_TRACE=1 "$DRIVER" apply "$WORK/plan.json") || fail "re-apply with an uplink"
+[ "$n" = 0 ] || fail "re-applying the plan with an uplink made $n changes, not 0"
+LANMAC=$(cat /sys/class/net/yuntest-lan/address)
+grep -q "lladdr $LANMAC" <<<"$(ip -n yuntest-inet neigh show 198.51.100.10)" ||
+  fail "the gratuitous ARP did not move the LAN's entry of 198.51.100.10 to the host ($LANMAC): $(ip -n yuntest-inet neigh show 198.51.100.10)"
+ip -n yuntest-inet neigh del 198.51.100.10 dev eth0
+ip -n yuntest-inet route add 198.51.100.0/24 dev eth0 # the EIP pool is on the LAN's link
+ip netns exec yuntest-g1 python3 -m http.server --bind 10.0.1.10 8090 >"$WORK/g1.log" 2>&1 &
+SERVER_PID=$!
+for _ in $(seq 50); do ip netns exec yuntest-g1 sh -c 'exec 3<>/dev/tcp/10.0.1.10/8090' 2>/dev/null && break; sleep 0.1; done
+ip netns exec yuntest-inet ping -c 1 -W 3 198.51.100.10 >/dev/null || fail "the LAN cannot ping g1's EIP through the uplink"
+ip netns exec yuntest-inet curl -s -m 3 -o /dev/null http://198.51.100.10:8090/ || fail "the LAN gets no HTTP from g1's EIP"
+grep -q "lladdr $LANMAC" <<<"$(ip -n yuntest-inet neigh show 198.51.100.10)" || fail "the LAN did not ARP the EIP to the host"
+grep -q '^203\.0\.113\.1 ' "$WORK/g1.log" || fail "g1 did not see the LAN's own address (no SNAT on the way in)"
+kill "$SERVER_PID"; SERVER_PID=
+sed 's/"Eip":"198.51.100.10"/"Eip":""/' "$WORK/plan.json" >"$WORK/noeip.json"
+n=$("$DRIVER" apply "$WORK/noeip.json") || fail "apply without the EIP"
+proxies=$(ip neigh show proxy dev yuntest-lan)
+grep -q "198.51.100.10" <<<"$proxies" && fail "the EIP's proxy neighbour survived its disassociation: $proxies"
+grep -q "198.51.100.77" <<<"$proxies" || fail "the operator's proxy neighbour went: $proxies"
+ip -n yuntest-inet neigh flush dev eth0
+ip netns exec yuntest-inet ping -c 1 -W 2 198.51.100.10 >/dev/null 2>&1 && fail "the LAN still reaches the disassociated EIP"
+ip neigh del proxy 198.51.100.77 dev yuntest-lan
+ip -n yuntest-inet route del 198.51.100.0/24 dev eth0
+UPLINK=''
+plan "$WEB_ALLOWED" 1 >"$WORK/plan.json"
+"$DRIVER" apply "$WORK/plan.json" >/dev/null || fail "apply without the uplink"
+pass "EIP on the uplink: a proxy neighbour (yun's) and a gratuitous ARP; the LAN pings g1's EIP and reads HTTP; 0 changes again; disassociated: gone (the operator's stays), unreachable"
 
 # 5. the host serves nothing to guests
 python3 -m http.server --bind :: 8097 >"$WORK/host.log" 2>&1 &

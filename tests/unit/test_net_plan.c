@@ -394,12 +394,78 @@ static void test_migration_ports(void **state)
     }
 }
 
+/* EIPs on the uplink: a proxy neighbour per EIP of the plan's NICs; yun's (protocol 121) that the plan no longer names
+ * go, wherever they are; an operator's own proxy entries stay; no uplink, no proxies. */
+static void test_eip_proxies(void **state)
+{
+    (void)state;
+    char err[128];
+    json_t *doc = json_loads(PLAN, 0, NULL);
+    json_object_set_new(doc, "Uplink", json_string("eth9"));
+    struct net_plan p;
+    struct ns_want w;
+    assert_int_equal(net_plan_load(doc, &p, err, sizeof err), 0);
+    assert_int_equal(net_want_host_l3(&p, &w), 0);
+    assert_int_equal(w.nproxies, 1);
+    assert_string_equal(w.proxies[0].dev, "eth9");
+    assert_int_equal(w.proxies[0].ip, 0xc6336407); /* 198.51.100.7 */
+    struct have_link hl[] = {{.name = "eth9", .ifindex = 2}, {.name = "eth8", .ifindex = 3}};
+    struct ns_have none = {.links = hl, .nlinks = 2};
+    struct net_ops ops = {0};
+    net_diff_proxies(&w, &none, &ops);
+    assert_int_equal(ops.n, 1);
+    assert_int_equal(ops.v[0].kind, OP_PROXY_ADD);
+    assert_string_equal(ops.v[0].dev, "eth9");
+    assert_int_equal(ops.v[0].addr, 0xc6336407);
+    net_ops_free(&ops);
+    /* present: nothing to do; an old one of yun's (another EIP, or one left on a former uplink) goes; the
+     * operator's proxy for 198.51.100.9 stays */
+    struct have_proxy hp[] = {{.ifindex = 2, .ip = 0xc6336407, .ours = 1},
+                              {.ifindex = 2, .ip = 0xc6336408, .ours = 1},
+                              {.ifindex = 3, .ip = 0xc6336407, .ours = 1},
+                              {.ifindex = 2, .ip = 0xc6336409, .ours = 0}};
+    struct ns_have h = {.links = hl, .nlinks = 2, .proxies = hp, .nproxies = 1};
+    net_diff_proxies(&w, &h, &ops);
+    assert_int_equal(ops.n, 0);
+    h.nproxies = 4;
+    net_diff_proxies(&w, &h, &ops);
+    assert_int_equal(ops.n, 2);
+    assert_int_equal(count(&ops, OP_PROXY_DEL), 2);
+    assert_true(ops.v[0].addr == 0xc6336408 && !strcmp(ops.v[0].dev, "eth9"));
+    assert_true(ops.v[1].addr == 0xc6336407 && !strcmp(ops.v[1].dev, "eth8"));
+    net_ops_free(&ops);
+    /* the EIP disassociated: yun's entry goes */
+    ns_want_free(&w);
+    net_plan_free(&p);
+    json_object_set_new(json_array_get(json_object_get(doc, "Nics"), 0), "Eip", json_string(""));
+    assert_int_equal(net_plan_load(doc, &p, err, sizeof err), 0);
+    assert_int_equal(net_want_host_l3(&p, &w), 0);
+    assert_int_equal(w.nproxies, 0);
+    h.nproxies = 1;
+    net_diff_proxies(&w, &h, &ops);
+    assert_int_equal(ops.n, 1);
+    assert_int_equal(ops.v[0].kind, OP_PROXY_DEL);
+    net_ops_free(&ops);
+    ns_want_free(&w);
+    net_plan_free(&p);
+    /* no uplink (the network test's host): routes and NAT only */
+    json_object_set_new(doc, "Uplink", json_string(""));
+    json_object_set_new(json_array_get(json_object_get(doc, "Nics"), 0), "Eip", json_string("198.51.100.7"));
+    assert_int_equal(net_plan_load(doc, &p, err, sizeof err), 0);
+    assert_int_equal(net_want_host_l3(&p, &w), 0);
+    assert_int_equal(w.nproxies, 0);
+    ns_want_free(&w);
+    net_plan_free(&p);
+    json_decref(doc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bad_plans),           cmocka_unit_test(test_from_empty),
         cmocka_unit_test(test_unchanged_and_stale), cmocka_unit_test(test_overlay_bad),
         cmocka_unit_test(test_overlay_diff),        cmocka_unit_test(test_migration_ports),
+        cmocka_unit_test(test_eip_proxies),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
