@@ -7,7 +7,8 @@
  *          control plane (API call -> QEMU process started, from /proc/PID/stat starttime) and guest boot.
  *  ssh   : RunInstances with a key pair -> first successful `ssh root@ip true`.
  *  batch : 20 instances in one call -> all RUNNING, all YUN-READY; then idle RSS/PSS per instance, host
- *          MemAvailable drop per instance and idle CPU per instance.
+ *          MemAvailable drop per instance and idle CPU per instance. Its floor: the same number of bare boots,
+ *          at most nproc (yun's default boot_concurrency) booting at once, all kept running.
  * The floor runs in a private network namespace; yun's guests in the account's default VPC. Every guest is
  * terminated at the end.
  * Env: N (default 20), BATCH (20), SSH_RUNS (3), YUN_BIN, SKIP_FLOOR=1 (yun part only).
@@ -100,7 +101,28 @@ function tscKhz() {
   return m ? Math.trunc(Number(m[1]) * 1000) : 0;
 }
 
-async function floor(n) {
+/* The driver's command line for bare boot i (its own tap, MAC and address on the floor's bridge). */
+function bareArgs(D, i, tap, tsc) {
+  const ip = `10.253.${1 + (i >> 8)}.${(i & 255) + 2}`, mac = `52:54:00:fb:${(i >> 8).toString(16).padStart(2, "0")}:${(i & 255).toString(16).padStart(2, "0")}`;
+  const args = ["-name", `floor-${i},debug-threads=on`, "-M", "q35", "-accel", "tcg", "-cpu", "max", "-m", "1024", "-smp", "1",
+    "-nodefaults", "-no-user-config", "-display", "none", "-msg", "timestamp=on",
+    "-kernel", path.join(IMAGE_DIR, "vmlinux"), "-initrd", path.join(IMAGE_DIR, "initramfs.cpio.gz"),
+    "-append", `console=ttyS0 reboot=t panic=-1 quiet${tsc ? ` tsc_early_khz=${tsc}` : ""} yun.instance=ins-floor000 yun.ip=${ip}/16 yun.gw=10.253.0.1`,
+    "-chardev", `socket,id=ser0,path=${D}/serial.sock,server=on,wait=off,logfile=${D}/serial.log`, "-serial", "chardev:ser0",
+    "-qmp", `unix:${D}/qmp.sock,server=on,wait=off`, "-pidfile", `${D}/qemu.pid`, "-daemonize",
+    "-blockdev", `driver=qcow2,node-name=sys,file.driver=file,file.filename=${D}/system.qcow2`,
+    "-device", "virtio-blk-pci,drive=sys,id=sysdisk",
+    "-netdev", `tap,id=n0,ifname=${tap},script=no,downscript=no,vhost=off`, "-device", `virtio-net-pci,netdev=n0,id=nic0,mac=${mac}`];
+  for (let p = 0; p < 8; p++) args.push("-device", `pcie-root-port,id=hp${p},bus=pcie.0,chassis=${p + 1},slot=${p + 1}`);
+  return args;
+}
+
+/*
+ * The floor's network namespace (a bridge, a static metadata server); fn(boot) where boot(i) makes bare guest i's
+ * overlay and tap, starts its QEMU (async: several may start at once) and resolves at its YUN-READY with
+ * { ready, daemonize, guestUptime, pid } (ms from its start).
+ */
+async function floorEnv(fn) {
   const ns = `yunb-${process.pid.toString(36)}`;
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "yun-floor-"));
   const md = path.join(work, "md");
@@ -110,7 +132,7 @@ async function floor(n) {
   const ipns = (...a) => sh("ip", ["-n", ns, ...a]);
   sh("ip", ["netns", "add", ns]);
   let server;
-  const results = [];
+  const pids = [];
   try {
     ipns("link", "set", "lo", "up");
     ipns("link", "add", "yunbr0", "type", "bridge");
@@ -121,46 +143,71 @@ async function floor(n) {
       { stdio: "ignore" });
     await sleep(500);
     const tsc = tscKhz();
-    for (let i = 0; i < n; i++) {
+    const boot = async (i) => {
       const D = path.join(work, `run${i}`);
       fs.mkdirSync(D);
       sh("qemu-img", ["create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", path.join(IMAGE_DIR, "disk.qcow2"), path.join(D, "system.qcow2")]);
       const tap = `ybt${i}`;
       ipns("tuntap", "add", "dev", tap, "mode", "tap");
       ipns("link", "set", tap, "master", "yunbr0", "up");
-      const args = ["-name", `floor-${i},debug-threads=on`, "-M", "q35", "-accel", "tcg", "-cpu", "max", "-m", "1024", "-smp", "1",
-        "-nodefaults", "-no-user-config", "-display", "none", "-msg", "timestamp=on",
-        "-kernel", path.join(IMAGE_DIR, "vmlinux"), "-initrd", path.join(IMAGE_DIR, "initramfs.cpio.gz"),
-        "-append", `console=ttyS0 reboot=t panic=-1 quiet${tsc ? ` tsc_early_khz=${tsc}` : ""} yun.instance=ins-floor000 yun.ip=10.253.0.2/16 yun.gw=10.253.0.1`,
-        "-chardev", `socket,id=ser0,path=${D}/serial.sock,server=on,wait=off,logfile=${D}/serial.log`, "-serial", "chardev:ser0",
-        "-qmp", `unix:${D}/qmp.sock,server=on,wait=off`, "-pidfile", `${D}/qemu.pid`, "-daemonize",
-        "-blockdev", `driver=qcow2,node-name=sys,file.driver=file,file.filename=${D}/system.qcow2`,
-        "-device", "virtio-blk-pci,drive=sys,id=sysdisk",
-        "-netdev", `tap,id=n0,ifname=${tap},script=no,downscript=no,vhost=off`, "-device", "virtio-net-pci,netdev=n0,id=nic0,mac=52:54:00:fb:00:02"];
-      for (let p = 0; p < 8; p++) args.push("-device", `pcie-root-port,id=hp${p},bus=pcie.0,chassis=${p + 1},slot=${p + 1}`);
       const t0 = performance.now();
-      const launcher = spawnSync("ip", ["netns", "exec", ns, "qemu-system-x86_64", ...args], { encoding: "utf8" });
+      const launcher = spawn("ip", ["netns", "exec", ns, "qemu-system-x86_64", ...bareArgs(D, i, tap, tsc)], { stdio: ["ignore", "ignore", "pipe"] });
+      let stderr = "";
+      launcher.stderr.on("data", (b) => { stderr += b; });
+      const status = await new Promise((res) => launcher.on("exit", res));
       const tDaemonized = performance.now();
-      if (launcher.status !== 0) throw new Error(`qemu: ${launcher.stderr}`);
+      if (status !== 0) throw new Error(`qemu: ${stderr}`);
+      const pid = Number(fs.readFileSync(path.join(D, "qemu.pid"), "utf8"));
+      pids.push({ pid, tap });
       const tReady = await waitFile(path.join(D, "serial.log"));
       const log0 = fs.readFileSync(path.join(D, "serial.log"), "latin1");
       if (!/YUN-METADATA-OK instance-id=ins-floor000/.test(log0)) throw new Error(`floor guest: no metadata:\n${log0}`);
-      const pid = Number(fs.readFileSync(path.join(D, "qemu.pid"), "utf8"));
       const guestUptime = Number(/YUN-READY uptime=([\d.]+)/.exec(log0)[1]) * 1000;
-      results.push({ ready: tReady - t0, daemonize: tDaemonized - t0, guestUptime });
-      process.kill(pid, "SIGKILL");
+      return { ready: tReady - t0, daemonize: tDaemonized - t0, guestUptime, pid, tap, t0, tReady };
+    };
+    const kill = async ({ pid, tap }) => {
+      try { process.kill(pid, "SIGKILL"); } catch { /* gone */ }
       await waitFor(() => { try { return fs.readFileSync(`/proc/${pid}/stat`, "utf8"); } catch { return ""; } },
         (s) => !s || /\) [ZX] /.test(s), 10000, "floor QEMU gone", 10);
-      ipns("link", "del", tap);
-      log(`floor ${i + 1}/${n}: ${Math.round(tReady - t0)} ms`);
-    }
+      spawnSync("ip", ["-n", ns, "link", "del", tap]);
+    };
+    return await fn(boot, kill);
   } finally {
+    for (const { pid } of pids) { try { process.kill(pid, "SIGKILL"); } catch { /* gone */ } }
     if (server) server.kill("SIGKILL");
     spawnSync("ip", ["netns", "del", ns]);
     fs.rmSync(work, { recursive: true, force: true });
   }
-  return results;
 }
+
+/* n sequential bare boots, each killed once ready */
+const floor = (n) => floorEnv(async (boot, kill) => {
+  const results = [];
+  for (let i = 0; i < n; i++) {
+    const r = await boot(i);
+    results.push({ ready: r.ready, daemonize: r.daemonize, guestUptime: r.guestUptime });
+    await kill(r);
+    log(`floor ${i + 1}/${n}: ${Math.round(r.ready)} ms`);
+  }
+  return results;
+});
+
+/* count bare boots, at most conc booting at once (a new one starts when one is ready, as yun's boot_concurrency
+ * does), all kept running: ms from the first start until the last is ready */
+const floorBatch = (count, conc) => floorEnv(async (boot) => {
+  const t0 = performance.now();
+  let next = 0;
+  const readies = [];
+  const lane = async () => {
+    while (next < count) {
+      const r = await boot(next++);
+      readies.push(r.tReady - t0);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(conc, count) }, lane));
+  log(`floor batch of ${count} (${conc} at a time): all ready ${Math.round(Math.max(...readies))} ms`);
+  return { count, conc, allReady: Math.max(...readies), readies: stats(readies) };
+});
 
 /* ---- yun ---- */
 
@@ -299,6 +346,8 @@ async function yun() {
     N, BATCH, SSH_RUNS,
   };
   const fl = process.env.SKIP_FLOOR ? [] : (log(`floor: ${N} bare QEMU boots`), await floor(N));
+  const CONC = Number(process.env.BOOT_CONCURRENCY || os.cpus().length); /* yun's boot_concurrency default: nproc */
+  const flb = process.env.SKIP_FLOOR || !BATCH ? null : (log(`floor: ${BATCH} bare QEMU boots, ${CONC} at a time`), await floorBatch(BATCH, CONC));
   log(`yun: ${N} sequential launches, ${SSH_RUNS} ssh, batch of ${BATCH}`);
   const y = await yun();
   const res = {
@@ -310,6 +359,7 @@ async function yun() {
     },
     ssh: { ssh: stats(y.ssh.map((r) => r.ssh)), ready: stats(y.ssh.map((r) => r.ready)), tries: y.ssh.map((r) => r.tries) },
     batch: y.batch,
+    floorBatch: flb,
     raw: { floor: fl, seq: y.seq, ssh: y.ssh },
   };
   process.stdout.write(JSON.stringify(res, null, 1) + "\n");

@@ -32,7 +32,7 @@ const r = JSON.parse(fs.readFileSync("bench/cvm-results.json", "utf8"));
 const s = (ms) => (ms / 1000).toFixed(2) + " s";
 const m = (ms) => Math.round(ms) + " ms";
 const mib = (x) => Math.round(x) + " MiB";
-const f = r.floor, y = r.yun, b = r.batch, sh = r.ssh, M = r.meta;
+const f = r.floor, y = r.yun, b = r.batch, sh = r.ssh, M = r.meta, fb = r.floorBatch;
 // smaps breakdown: measured by the run; runs before it was added carry it in breakdownNote (one idle instance)
 const bd = b.breakdown || r.breakdownNote;
 const perInstMem = (b.memAvailBefore - b.memAvailAfter) / b.count;
@@ -65,11 +65,9 @@ metadata, user data, sshd), polled every 5 ms on both sides.
 The control plane's share of a launch is about **${cpuShare.toFixed(0)} %** (p50 ${m(y.qemuStarted.p50)} of ${s(y.ready.p50)}); the rest is the guest
 booting under TCG, identical to the floor. "QEMU process started" is the process start time from /proc/PID/stat (10 ms ticks) minus
 the moment of the API call: it covers the API request, the controller picking the job up (woken after the commit),
-\`qemu-img create\` of the overlay, applying the host's network plan, and the fork/exec of QEMU. Before VPCs (commit 5488bc9)
-this was 30 ms. Now almost all of it is the network plan: before each boot the controller re-applies the whole plan of the
-host (router namespace, bridge, addresses, routes, the nftables ruleset), about 20 \`ip\`/\`sysctl\`/\`nft\` processes at
-10-20 ms each. Applying only what changed (netlink for links and addresses, one nft batch per change) would bring it back
-to tens of milliseconds; that is the next step for this figure.
+the system disk (a qcow2 overlay the disk pool made ahead, renamed into place; \`qemu-img create\` only for the first boot of an
+image and size), the host network's change for the new NIC (its tap by rtnetlink, one libnftables batch per namespace whose rules
+changed, in-process) and the fork of QEMU's launcher.
 The instance is reported RUNNING when QEMU has daemonized (devices set up), not when the guest is ready: watch the console for that.
 
 ## 2. Time to SSH login (RunInstances with a key pair → \`ssh root@ip true\` succeeds), ${sh.ssh.n} runs
@@ -84,7 +82,9 @@ probed every 20 ms from the host; the login itself (RSA key, TCG guest) is part 
 | RunInstances answered | ${m(b.api)} |
 | all ${b.count} RUNNING (QEMU started) | ${s(b.allRunning)} |
 | all ${b.count} YUN-READY | **${s(b.allReady)}** (first ${s(b.readies.min)}, median ${s(b.readies.p50)}) |
-
+${fb ? `| floor: ${fb.count} bare boots, ${fb.conc} at a time (a new one as one is ready), all kept running → all YUN-READY | ${s(fb.allReady)} (first ${s(fb.readies.min)}, median ${s(fb.readies.p50)}) |
+| **ratio yun / floor** | **${(b.allReady / fb.allReady).toFixed(2)}x** |
+` : ""}
 The controller means to boot at most boot_concurrency (default nproc) guests at a time: a TCG boot is CPU-bound, so booting more at
 once only makes each slower. Ideal here: ${b.count}/${M.nproc} x ${s(f.ready.p50)} = ${s(b.count / M.nproc * f.ready.p50)}.${b.readies.min > 1.8 * f.ready.p50 ? ` The first guest was ready only after
 ${s(b.readies.min)} (one boot takes ${s(f.ready.p50)}): more guests than that were booting at once. The controller counts a boot job
@@ -129,9 +129,8 @@ The gap is mostly the accelerator, not the control plane. Under TCG every guest 
 the init script take ${s(f.guestUptime.p50)} of guest time that KVM would run at near-native speed (not measurable on this host: its KVM is PVM,
 which stock kernels cannot use; a few hundred ms for this kernel + initramfs under KVM is the expectation, not a measurement).
 Firecracker's 125 ms also relies on a minimal guest kernel config, no PCI/ACPI, virtio-mmio and no firmware. With KVM: (1) the guest part shrinks by about an order of magnitude, so yun's control plane
-(${m(y.qemuStarted.p50)} p50${y.qemuStarted.p50 > 200 ? ", most of it the missed wake-up described in section 1" : ""}; the real work is ~30 ms of \`qemu-img\`/\`ip\`/\`nft\` processes, then
-QEMU's own q35 setup, ${m(f.daemonize.p50)} to daemonize) becomes a visible share: netlink instead of \`ip\`, one \`nft\` batch and pre-created
-overlays would cut it further; (2) the TCG code buffer (${mib(bd.tcgCache)} per instance) disappears, leaving QEMU's own
+(${m(y.qemuStarted.p50)} p50, then
+QEMU's own q35 setup, ${m(f.daemonize.p50)} to daemonize) becomes a visible share; (2) the TCG code buffer (${mib(bd.tcgCache)} per instance) disappears, leaving QEMU's own
 ~${mib(bd.rest)} per instance (plus shared kernel pages), still far above Firecracker's ≤ 5 MiB: q35 emulates a full PC (PCIe root ports,
 ACPI, firmware tables) and QEMU links far more code; microvm would narrow it; (3) concurrent boots stop being CPU-bound, so
 boot_concurrency could go well above nproc and a batch would take little more than one boot.
