@@ -102,7 +102,7 @@ static void pass(struct console_seen *seen, int *n, int max, char *buf)
         if (!s && *n < max) {
             s = &seen[(*n)++];
             memset(s, 0, sizeof *s);
-            snprintf(s->id, sizeof s->id, "%s", e->d_name);
+            snprintf(s->id, sizeof s->id, "%.23s", e->d_name); /* shorter: checked above */
             s->size = -1;
             s->pushed_ms = now - HOST_CONSOLE_SECONDS * 1000;
         }

@@ -72,15 +72,15 @@ static void prune(int keep)
     while ((e = readdir(d)) != NULL) {
         if (e->d_name[0] == '.' || strlen(e->d_name) >= sizeof files[0].name)
             continue;
-        char path[700];
-        snprintf(path, sizeof path, "%s/%s", pool_dir, e->d_name);
+        char path[800];
+        snprintf(path, sizeof path, "%s/%.63s", pool_dir, e->d_name);
         struct stat st;
         if (keep < 0 || n == 64 || !strstr(e->d_name, ".qcow2") || stat(path, &st) != 0) {
             if (keep < 0 || !strstr(e->d_name, ".tmp"))
                 unlink(path);
             continue;
         }
-        snprintf(files[n].name, sizeof files[n].name, "%s", e->d_name);
+        snprintf(files[n].name, sizeof files[n].name, "%.63s", e->d_name); /* shorter: checked above */
         files[n++].mtime = (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
     }
     closedir(d);

@@ -410,7 +410,7 @@ static int migration_tls(const struct spec *sp, struct hv_migrate_tls *tls, char
         snprintf(detail, len, "cannot resolve %s: %s", data_dir, strerror(errno));
         return -1;
     }
-    snprintf(dir, 700, "%s/migration-tls", data);
+    snprintf(dir, 700, "%.600s/migration-tls", data); /* shorter: checked above */
     if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
         snprintf(detail, len, "cannot make %s: %s", dir, strerror(errno));
         return -1;
