@@ -137,7 +137,7 @@ test-built:
 	@$(TIMED) sdk env YUN_BIN=$(CURDIR)/build-asan/yun ASAN_OPTIONS=detect_leaks=0 YUN_TEST_JOBS=$(SDK_JOBS) \
 	  node tests/run-sdk.js || echo sdk >>$(TEST_FAILED)
 	@$(TIMED) pg env UNIT=$(CURDIR)/build-asan/tests/test_store_pg YUN_BIN=$(CURDIR)/build-asan/yun \
-	  ASAN_OPTIONS=detect_leaks=0 YUN_TEST_LABEL=pg: tests/pg/run.sh || echo pg >>$(TEST_FAILED)
+	  ASAN_OPTIONS=detect_leaks=0 YUN_TEST_LABEL=pg: YUN_TEST_JOBS=$(SDK_JOBS) tests/pg/run.sh || echo pg >>$(TEST_FAILED)
 	@$(TIMED) system sh -c 'st=0; for s in tests/system/*.sh; do $(TIMED) $$s bash $$s || st=1; done; exit $$st' \
 	  || echo system >>$(TEST_FAILED)
 	@$(TIMED) --report

@@ -18,9 +18,9 @@ if [ -n "${UNIT:-}" ]; then
   echo "== $UNIT (on PostgreSQL)"
   "$UNIT"
 fi
-# the core scenarios that fit make test's budget (about 100 s); cvm_launch and cbs_disks pass on
-# PostgreSQL too (61 s more at 1d64a9e): PG_SDK_TESTS="tests/sdk/cvm_launch.test.js ..." runs any selection
-tests=${PG_SDK_TESTS:-tests/sdk/cam.test.js tests/sdk/vpc.test.js tests/sdk/pg_two_processes.test.js tests/sdk/pg_leader.test.js tests/sdk/pg_kill_batch.test.js tests/sdk/pg_retry.test.js tests/sdk/pg_rate.test.js tests/sdk/pg_market_lease.test.js tests/sdk/pg_migrate.test.js tests/sdk/object_clients.test.js tests/sdk/cvm_lifecycle.test.js tests/sdk/cvm_placement_groups.test.js}
+# the core scenarios (cam, cvm launch and lifecycle, vpc, cbs, object clients) and the two-process ones,
+# YUN_TEST_JOBS at a time (each file's daemons on databases of their own); PG_SDK_TESTS="..." runs any selection
+tests=${PG_SDK_TESTS:-tests/sdk/cam.test.js tests/sdk/vpc.test.js tests/sdk/pg_two_processes.test.js tests/sdk/pg_leader.test.js tests/sdk/pg_kill_batch.test.js tests/sdk/pg_retry.test.js tests/sdk/pg_rate.test.js tests/sdk/pg_market_lease.test.js tests/sdk/pg_migrate.test.js tests/sdk/object_clients.test.js tests/sdk/cvm_launch.test.js tests/sdk/cvm_lifecycle.test.js tests/sdk/cvm_placement_groups.test.js tests/sdk/cbs_disks.test.js}
 # shellcheck disable=SC2086
 node tests/run-sdk.js $tests
 # compute outlives a control-plane process: a joined host follows the survivor (about 40 s)
