@@ -354,7 +354,7 @@ int sse_start_part(struct rq *r, const char *upload_desc, const struct sse_mode 
 int sse_write(struct rq *r, const void *p, size_t n);
 int sse_finish(struct rq *r);
 void sse_release(struct rq *r);
-struct sse_reader *sse_open_object(struct rq *r, const struct objrow *o, const struct sse_mode *given, int fd);
+struct sse_reader *sse_open_object(struct rq *r, const struct objrow *o, const struct sse_mode *given, int h);
 int sse_check_object(struct rq *r, const struct objrow *o, const struct sse_mode *given);
 int sse_check_desc(struct rq *r, const char *desc, const struct sse_mode *given);
 char *sse_with_runs(const char *desc, const int *parts, size_t n);
