@@ -28,6 +28,9 @@
  *               the operations, one family each; lifecycle_job.c the expiry on the business clock,
  *               logging.c's job the access logs' delivery
  *
+ * Below them, engine.c (engine.h) hands the bytes to a backend (backend.h; backend_file.c, the only
+ * file that knows DATA/objects) and filecache.c keeps small bodies in memory.
+ *
  * Only meta.c, meta_upload.c, meta_version.c, meta_config.c, meta_lock.c, meta_sse.c and engine.c touch the store.
  * Handlers record a failure with fail() and return; the listener answers it.
  */
