@@ -39,6 +39,7 @@ void config_defaults(struct config *c)
     c->object_rate_per_second = 5500;
     c->object_rate_burst = 11000;
     snprintf(c->object_domain, sizeof c->object_domain, "s3.yun.local");
+    snprintf(c->object_backend, sizeof c->object_backend, "file");
     c->cpu_overcommit = 8.0;
     c->instance_quota = 50;
     c->boot_concurrency = 0;
@@ -136,7 +137,8 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen)
         {"billing", {"arrears_grace_seconds", "arrears_retention_seconds"}},
         {"rate_limit", {"per_second", "burst"}},
         {"http", {"per_ip_connections", "header_timeout", "body_memory_mib"}},
-        {"object", {"host", "port", "domain", "kms_keys", "kms_default_key", "rate_per_second", "rate_burst"}},
+        {"object",
+         {"host", "port", "domain", "kms_keys", "kms_default_key", "rate_per_second", "rate_burst", "backend"}},
         {"compute",
          {"host_zone", "cpu_overcommit_percent", "instance_quota", "boot_concurrency", "scheduler", "accel"}},
     };
@@ -189,6 +191,7 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen)
     if (ob && (copy_str(ob, "host", c->object_host, sizeof c->object_host, err, errlen) ||
                get_int(ob, "port", &c->object_port, -1, 65535, err, errlen) ||
                copy_str(ob, "domain", c->object_domain, sizeof c->object_domain, err, errlen) ||
+               copy_str(ob, "backend", c->object_backend, sizeof c->object_backend, err, errlen) ||
                copy_str(ob, "kms_default_key", c->object_kms_default, sizeof c->object_kms_default, err, errlen) ||
                get_int(ob, "rate_per_second", &c->object_rate_per_second, 0, 10000000, err, errlen) ||
                get_int(ob, "rate_burst", &c->object_rate_burst, 0, 10000000, err, errlen)))

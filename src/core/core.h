@@ -115,6 +115,7 @@ struct config {
     int object_rate_per_second; /* per account, or per address for anonymous requests; 0 = unlimited */
     int object_rate_burst;
     char object_domain[128]; /* base domain for virtual-host buckets: BUCKET.<domain> */
+    char object_backend[32]; /* where object bytes are kept: "file" (src/object/backend.h lists them) */
     /* SSE-KMS: the key ids yun holds (keys derived under DATA/master.key), and the one aws:kms
      * without a key id uses ("" = such a request is refused) */
     char object_kms_keys[16][64];

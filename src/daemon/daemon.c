@@ -207,6 +207,10 @@ int daemon_run(struct config *cfg)
                         "postgres://... (the embedded SQLite store serves one process)\n");
         return 1;
     }
+    if (object_backend_check(cfg, err, sizeof err) != 0) { /* refused here, not a warning at the gateway's start */
+        fprintf(stderr, "yund: %s\n", err);
+        return 1;
+    }
     char lockpath[1100];
     snprintf(lockpath, sizeof lockpath, "%s/yund.lock", cfg->data_dir);
     /* an API-only process shares the host's data directory (its master key) and touches no file in it */

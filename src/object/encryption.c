@@ -472,28 +472,28 @@ static struct sse_run *object_runs(const struct objrow *o, json_t *d, size_t *n)
     return v;
 }
 
-struct sse_reader *sse_open_object(struct rq *r, const struct objrow *o, const struct sse_mode *given, int fd)
+struct sse_reader *sse_open_object(struct rq *r, const struct objrow *o, const struct sse_mode *given, int h)
 {
     if (!o->sse) {
         if (given->kind == SSE_C) {
-            close(fd);
+            engine_close(h);
             fail(r, 400, "InvalidRequest", "The encryption parameters are not applicable to this object.");
             return NULL;
         }
-        return sse_reader_new(fd, NULL, NULL, 0);
+        return sse_reader_new(h, NULL, NULL, 0);
     }
     uint8_t dk[32];
     json_t *d = NULL;
     if (open_key(r, o->sse, given, dk, &d) != 0) {
-        close(fd);
+        engine_close(h);
         return NULL;
     }
     size_t n = 0;
     struct sse_run *runs = object_runs(o, d, &n);
     json_decref(d);
-    struct sse_reader *rd = runs ? sse_reader_new(fd, dk, runs, n) : NULL;
+    struct sse_reader *rd = runs ? sse_reader_new(h, dk, runs, n) : NULL;
     if (!runs)
-        close(fd);
+        engine_close(h);
     free(runs);
     OPENSSL_cleanse(dk, sizeof dk);
     if (!rd)

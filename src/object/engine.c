@@ -1,35 +1,42 @@
 /*
- * engine: object bytes on disk, their durable hand-over to the metadata store, start-up recovery,
- * and the background thread that unlinks unreferenced files and flushes the meters. See engine.h
- * for the write protocol; the obj_* tables are created by meta.c.
+ * engine: the durable hand-over of object bytes to the metadata store, start-up recovery, and the
+ * background thread that removes unreferenced files and flushes the meters. The bytes themselves
+ * are the backend's (backend.h; config object.backend), reached only through its table here. See
+ * engine.h for the write protocol; the obj_* tables are created by meta.c.
  */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "core/core.h"
 #include "meter/meter.h"
+#include "object/backend.h"
 #include "object/engine.h"
 #include "store/lease.h"
 
-static char root_dir[600];
-static int tmp_dirfd = -1;
+/* the backend config object.backend selects; the file backend until engine_start (sse.c's unit test
+ * reads through it without a start) */
+static const struct object_backend *backend = &object_backend_file;
+static const struct object_backend *const backends[] = {&object_backend_file};
 static pthread_t bg_thread;
 static int bg_running;
 static pthread_mutex_t bg_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t bg_cond = PTHREAD_COND_INITIALIZER;
 
-static void tmp_path(const char *id, char *out, size_t len) { snprintf(out, len, "%s/tmp/%.40s", root_dir, id); }
-static void data_path(const char *id, char *out, size_t len)
+const struct object_backend *object_backend_find(const char *name, char *err, size_t errlen)
 {
-    snprintf(out, len, "%s/data/%.2s/%.40s", root_dir, id, id);
+    char names[128] = "";
+    for (size_t i = 0; i < sizeof backends / sizeof backends[0]; i++) {
+        if (strcmp(backends[i]->name, name) == 0)
+            return backends[i];
+        size_t at = strlen(names);
+        snprintf(names + at, sizeof names - at, "%s\"%s\"", i ? ", " : "", backends[i]->name);
+    }
+    snprintf(err, errlen, "config: object.backend \"%s\" is not supported (supported: %s)", name, names);
+    return NULL;
 }
 
 int engine_tmp_create(struct engine_file *f)
@@ -43,108 +50,45 @@ int engine_tmp_create(struct engine_file *f)
         f->id[2 * i + 1] = hex[raw[i] & 15];
     }
     f->id[ENGINE_ID_LEN] = 0;
-    f->fd = openat(tmp_dirfd, f->id, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    return f->fd < 0 ? -1 : 0;
+    f->handle = backend->create(f->id);
+    return f->handle < 0 ? -1 : 0;
 }
 
-int engine_tmp_write(struct engine_file *f, const void *p, size_t n)
-{
-    const char *c = p;
-    while (n) {
-        ssize_t w = write(f->fd, c, n);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        c += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
+int engine_tmp_write(struct engine_file *f, const void *p, size_t n) { return backend->write(f->handle, p, n); }
 
 int engine_tmp_sync(struct engine_file *f)
 {
-    int rc = fsync(f->fd);
-    if (close(f->fd) != 0)
-        rc = -1;
-    f->fd = -1;
-    if (rc == 0)
-        rc = fsync(tmp_dirfd);
+    int rc = backend->sync(f->handle);
+    f->handle = -1;
     return rc;
 }
 
 void engine_tmp_discard(struct engine_file *f)
 {
-    if (f->fd >= 0)
-        close(f->fd);
-    f->fd = -1;
-    if (f->id[0])
-        unlinkat(tmp_dirfd, f->id, 0);
+    backend->discard(f->handle, f->id);
+    f->handle = -1;
     f->id[0] = 0;
 }
 
 void engine_publish(const char *id)
 {
-    char from[700], to[700];
-    tmp_path(id, from, sizeof from);
-    data_path(id, to, sizeof to);
-    if (rename(from, to) != 0 && errno == ENOENT) {
-        /* the shard directory is created lazily */
-        char dir[700];
-        snprintf(dir, sizeof dir, "%s/data/%.2s", root_dir, id);
-        mkdir(dir, 0700);
-        if (rename(from, to) != 0)
-            log_warn("object file %s stays in tmp/: %s (moved at next start)", id, strerror(errno));
-    }
+    if (backend->publish(id) != 0)
+        log_warn("object file %s stays pending: %s (published at next start)", id, strerror(errno));
 }
 
-int engine_open(const char *id)
+int engine_open(const char *id) { return backend->open(id); }
+ssize_t engine_read_at(int h, void *buf, size_t len, uint64_t off) { return backend->read(h, buf, len, off); }
+int engine_stat(int h, int64_t *size, bool *removed) { return backend->stat(h, size, removed); }
+int engine_descriptor(int h) { return backend->descriptor(h); }
+void engine_close(int h)
 {
-    char p[700];
-    data_path(id, p, sizeof p);
-    int fd = open(p, O_RDONLY | O_CLOEXEC);
-    if (fd < 0 && errno == ENOENT) {
-        tmp_path(id, p, sizeof p);
-        fd = open(p, O_RDONLY | O_CLOEXEC);
-        if (fd < 0) {
-            data_path(id, p, sizeof p); /* published in between */
-            fd = open(p, O_RDONLY | O_CLOEXEC);
-        }
-    }
-    return fd;
+    if (h >= 0)
+        backend->close(h);
 }
 
 int engine_copy_range(struct engine_file *f, const char *src_id, uint64_t offset, uint64_t len)
 {
-    int in = engine_open(src_id);
-    if (in < 0)
-        return -1;
-    loff_t off = (loff_t)offset;
-    int rc = 0;
-    while (len) {
-        size_t want = len > (1u << 30) ? (1u << 30) : (size_t)len;
-        ssize_t n = copy_file_range(in, &off, f->fd, NULL, want, 0);
-        if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL || errno == EOPNOTSUPP)) {
-            char buf[1 << 16];
-            n = pread(in, buf, want < sizeof buf ? want : sizeof buf, off);
-            if (n > 0 && engine_tmp_write(f, buf, (size_t)n) != 0)
-                n = -1;
-            if (n > 0)
-                off += n;
-        }
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            rc = -1;
-            if (n == 0)
-                errno = EIO; /* source shorter than its metadata says */
-            break;
-        }
-        len -= (uint64_t)n;
-    }
-    close(in);
-    return rc;
+    return backend->copy(f->handle, src_id, offset, len);
 }
 
 int engine_garbage(struct store *s, const char *id)
@@ -305,13 +249,8 @@ void engine_meter_flush(void)
 
 static void unlink_file(const char *id)
 {
-    char p[700];
-    data_path(id, p, sizeof p);
-    if (unlink(p) != 0 && errno == ENOENT) {
-        tmp_path(id, p, sizeof p);
-        unlink(p);
-    }
-    engine_forget(id); /* after the unlink: see filecache.c */
+    backend->remove(id); /* a file already gone is what was wanted */
+    engine_forget(id);   /* after the unlink: see filecache.c */
 }
 
 static int referenced(struct store *s, const char *id);
@@ -352,47 +291,48 @@ static int referenced(struct store *s, const char *id)
     return rc;
 }
 
-/* Every file in tmp/ is an upload cut short (delete) or a committed file not yet moved (move). */
+/* Every pending blob is an upload cut short (drop) or a committed file not yet published (publish). */
 /* A partial upload younger than this is kept at start while other processes share the store. */
 #define PEER_UPLOAD_S 86400
 
-static int recover_tmp(struct store *s, char *err, size_t errlen)
+struct recovery {
+    struct store *s;
+    int peers, moved, dropped, kept;
+    int64_t now;
+    char *err;
+    size_t errlen;
+};
+
+static enum backend_pending judge_pending(void *arg, const char *id, int64_t mtime)
+{
+    struct recovery *rc = arg;
+    int r = strlen(id) == ENGINE_ID_LEN ? referenced(rc->s, id) : 0;
+    if (r < 0) {
+        snprintf(rc->err, rc->errlen, "recovery: %s", store_errmsg(rc->s));
+        return PENDING_FAIL;
+    }
+    if (r) {
+        rc->moved++;
+        return PENDING_PUBLISH;
+    }
+    if (rc->peers && mtime > rc->now - PEER_UPLOAD_S) {
+        rc->kept++;
+        return PENDING_KEEP;
+    }
+    rc->dropped++;
+    return PENDING_DROP;
+}
+
+static int recover_pending(struct store *s, char *err, size_t errlen)
 {
     /* other yund processes on this store (PostgreSQL) may be writing their uploads here right now */
-    int peers = lease_peers(s) > 0, kept = 0;
-    DIR *d = fdopendir(dup(tmp_dirfd));
-    if (!d) {
-        snprintf(err, errlen, "%s/tmp: %s", root_dir, strerror(errno));
+    struct recovery rc = {.s = s, .peers = lease_peers(s) > 0, .now = time(NULL), .err = err, .errlen = errlen};
+    if (backend->pending(judge_pending, &rc, err, errlen) != 0)
         return -1;
-    }
-    struct dirent *e;
-    int moved = 0, dropped = 0;
-    while ((e = readdir(d))) {
-        if (e->d_name[0] == '.')
-            continue;
-        int r = strlen(e->d_name) == ENGINE_ID_LEN ? referenced(s, e->d_name) : 0;
-        if (r < 0) {
-            snprintf(err, errlen, "recovery: %s", store_errmsg(s));
-            closedir(d);
-            return -1;
-        }
-        struct stat st;
-        if (r) {
-            engine_publish(e->d_name);
-            moved++;
-        } else if (peers && fstatat(tmp_dirfd, e->d_name, &st, 0) == 0 && st.st_mtime > time(NULL) - PEER_UPLOAD_S) {
-            kept++;
-        } else {
-            unlinkat(tmp_dirfd, e->d_name, 0);
-            dropped++;
-        }
-    }
-    closedir(d);
-    fsync(tmp_dirfd);
-    if (moved || dropped || kept)
+    if (rc.moved || rc.dropped || rc.kept)
         log_info("object store recovery: %d committed file(s) moved, %d partial upload(s) removed, %d of other "
                  "processes kept",
-                 moved, dropped, kept);
+                 rc.moved, rc.dropped, rc.kept);
     return 0;
 }
 
@@ -417,27 +357,15 @@ static void *background(void *arg)
     return NULL;
 }
 
-int engine_start(const char *data_dir, struct store *s, char *err, size_t errlen)
+int engine_start(const char *data_dir, const char *backend_name, struct store *s, char *err, size_t errlen)
 {
-    snprintf(root_dir, sizeof root_dir, "%s/objects", data_dir);
-    char p[700];
-    snprintf(p, sizeof p, "%s/tmp", root_dir);
-    if (mkdir_p(p, 0700) != 0) {
-        snprintf(err, errlen, "cannot create %s: %s", p, strerror(errno));
+    if (!(backend = object_backend_find(backend_name, err, errlen))) {
+        backend = &object_backend_file;
         return -1;
     }
-    snprintf(p, sizeof p, "%s/data", root_dir);
-    if (mkdir_p(p, 0700) != 0) {
-        snprintf(err, errlen, "cannot create %s: %s", p, strerror(errno));
+    if (backend->start(data_dir, err, errlen) != 0)
         return -1;
-    }
-    snprintf(p, sizeof p, "%s/tmp", root_dir);
-    tmp_dirfd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (tmp_dirfd < 0) {
-        snprintf(err, errlen, "cannot open %s: %s", p, strerror(errno));
-        return -1;
-    }
-    if (recover_tmp(s, err, errlen) != 0)
+    if (recover_pending(s, err, errlen) != 0)
         return -1;
     while (collect_garbage(s) == 256)
         ;
@@ -460,7 +388,5 @@ void engine_stop(void)
         pthread_join(bg_thread, NULL);
     }
     filecache_stop();
-    if (tmp_dirfd >= 0)
-        close(tmp_dirfd);
-    tmp_dirfd = -1;
+    backend->stop();
 }

@@ -1,19 +1,19 @@
 /*
- * engine: where object bytes live and how they become durable, plus the gateway's background
- * chores (deferred deletes, metering flush). Metadata is in the store (tables obj_*); bytes are
- * files under DATA/objects:
- *   tmp/<id>        being written, or written and committed but not yet moved (see below)
- *   data/<id:2>/<id> committed object and part files
- * A PUT writes tmp/<id>, fsyncs it and the tmp directory, commits the metadata row that names <id>,
- * then renames the file into data/. So a committed row always names complete, synced bytes, and
- * at start-up every file left in tmp/ is either referenced (finish the rename) or not (delete it):
- * a kill -9 at any point leaves neither a partial object nor an orphan. Files no longer referenced
- * are queued in obj_garbage inside the same transaction that drops the reference and unlinked by
- * the background thread, so a crash cannot leak them either.
+ * engine: how object bytes become durable, plus the gateway's background chores (deferred
+ * deletes, metering flush). Metadata is in the store (tables obj_*); bytes are blobs of the backend
+ * config object.backend selects (backend.h; the file backend keeps them under DATA/objects,
+ * backend_file.c). A PUT writes a pending blob <id>, syncs it (file: fsync of it and of tmp/),
+ * commits the metadata row that names <id>, then publishes the blob (file: a rename into data/).
+ * So a committed row always names complete, synced bytes, and at start-up every pending blob is
+ * either referenced (publish it) or not (drop it): a kill -9 at any point leaves neither a partial
+ * object nor an orphan. Blobs no longer referenced are queued in obj_garbage inside the same
+ * transaction that drops the reference and removed by the background thread, so a crash cannot
+ * leak them either.
  */
 #ifndef YUN_OBJECT_ENGINE_H
 #define YUN_OBJECT_ENGINE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -22,23 +22,29 @@
 
 #define ENGINE_ID_LEN 24
 
-/* Creates the directories, recovers tmp/ against the store, starts the background thread. */
-int engine_start(const char *data_dir, struct store *s, char *err, size_t errlen);
+/* Starts the backend named (config object.backend: refused unless backend.h lists it), recovers
+ * its pending blobs against the store, starts the background thread. */
+int engine_start(const char *data_dir, const char *backend_name, struct store *s, char *err, size_t errlen);
 void engine_stop(void);
 
-/* A file being written. */
+/* A file being written: the backend's handle (-1: none) and its fresh id. */
 struct engine_file {
-    int fd;
+    int handle;
     char id[ENGINE_ID_LEN + 1];
 };
 int engine_tmp_create(struct engine_file *f); /* 0, or -1 with errno */
 int engine_tmp_write(struct engine_file *f, const void *p, size_t n);
-int engine_tmp_sync(struct engine_file *f);     /* fsync file + tmp dir, closes fd */
-void engine_tmp_discard(struct engine_file *f); /* closes and unlinks */
-/* After the commit that references id: move it to data/. Failure is repaired at next start. */
+int engine_tmp_sync(struct engine_file *f);     /* bytes and name durable, closes the handle */
+void engine_tmp_discard(struct engine_file *f); /* closes and removes */
+/* After the commit that references id: publish it. Failure is repaired at next start. */
 void engine_publish(const char *id);
-/* Opens a committed file for reading (data/, falling back to tmp/ during publish). */
+/* Opens a committed file for reading: a handle, or -1 with errno (ENOENT: gone). */
 int engine_open(const char *id);
+ssize_t engine_read_at(int h, void *buf, size_t len, uint64_t off); /* as pread */
+int engine_stat(int h, int64_t *size, bool *removed);
+/* The local descriptor that is h (sendfile, mmap; closing it closes h), or -1: read through h. */
+int engine_descriptor(int h);
+void engine_close(int h); /* h < 0: nothing */
 /* Reads len bytes from off of a committed file of `whole` bytes (its row's size): files of at
  * most ENGINE_CACHED_MAX bytes through filecache.c's memory. The count read, or -1 with errno
  * (ENOENT: the file is gone). */

@@ -9,8 +9,9 @@
  * never reused. The request's read transaction says which id is current and how large it is, and
  * the cache is asked only for that id, so what it holds is what reading the file now would give.
  * When the background thread unlinks an id, engine_forget() drops its entry; an entry is only
- * installed for a file that still has a link, checked under its set's lock (which
- * engine_forget takes after the unlink), so no bytes of an unlinked file linger in memory.
+ * installed for a file that still has a link (the backend's stat: not removed), checked under its
+ * set's lock (which engine_forget takes after the unlink), so no bytes of an unlinked file linger
+ * in memory.
  *
  * FILECACHE_SLOTS entries of at most ENGINE_CACHED_MAX bytes each, FILECACHE_BUDGET bytes in all;
  * WAYS-way set associative by the id's leading hex digits (ids are random), least recently used
@@ -18,14 +19,11 @@
  * workers). Encrypted objects never come here (object_read.c reads them through sse.c).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "object/engine.h"
 
@@ -91,13 +89,11 @@ static struct slot *find(struct set *set, const char *id)
     return NULL;
 }
 
-static ssize_t pread_all(int fd, char *buf, size_t len, int64_t off)
+static ssize_t pread_all(int h, char *buf, size_t len, int64_t off)
 {
     size_t got = 0;
     while (got < len) {
-        ssize_t n = pread(fd, buf + got, len - got, (off_t)(off + (int64_t)got));
-        if (n < 0 && errno == EINTR)
-            continue;
+        ssize_t n = engine_read_at(h, buf + got, len - got, (uint64_t)(off + (int64_t)got));
         if (n < 0)
             return -1;
         if (n == 0)
@@ -109,15 +105,16 @@ static ssize_t pread_all(int fd, char *buf, size_t len, int64_t off)
 
 /* Takes the file's bytes as id's entry if the file still has a link and the budget allows
  * (evicting the set's least recently used entry). Under the set's lock; true if taken. */
-static bool keep(struct set *set, const char *id, int fd, char *bytes, size_t size)
+static bool keep(struct set *set, const char *id, int h, char *bytes, size_t size)
 {
     struct slot *s = NULL;
     for (size_t k = 0; k < WAYS && (!s || s->bytes); k++)
         if (!s || !set->s[k].bytes || set->s[k].used < s->used)
             s = &set->s[k];
-    struct stat st;
-    if (find(set, id) || atomic_load(&held) - s->size + size > FILECACHE_BUDGET || fstat(fd, &st) != 0 ||
-        st.st_nlink == 0 || (size_t)st.st_size != size)
+    int64_t now_size;
+    bool removed;
+    if (find(set, id) || atomic_load(&held) - s->size + size > FILECACHE_BUDGET ||
+        engine_stat(h, &now_size, &removed) != 0 || removed || (size_t)now_size != size)
         return false;
     slot_clear(s);
     memcpy(s->id, id, ENGINE_ID_LEN + 1);
@@ -146,18 +143,18 @@ ssize_t engine_read(const char *id, size_t whole, void *buf, size_t len, int64_t
         if (s)
             return (ssize_t)len;
     }
-    int fd = engine_open(id);
-    if (fd < 0)
+    int h = engine_open(id);
+    if (h < 0)
         return -1;
     ssize_t n;
     char *all = cacheable ? malloc(whole ? whole : 1) : NULL;
     if (all) { /* the whole file, kept if it is as long as its row says */
-        n = pread_all(fd, all, whole, 0);
+        n = pread_all(h, all, whole, 0);
         if (n == (ssize_t)whole) {
             memcpy(buf, all + off, len);
             n = (ssize_t)len;
             pthread_mutex_lock(&set->lock);
-            if (keep(set, id, fd, all, whole))
+            if (keep(set, id, h, all, whole))
                 all = NULL;
             pthread_mutex_unlock(&set->lock);
         } else if (n >= 0) {
@@ -166,11 +163,11 @@ ssize_t engine_read(const char *id, size_t whole, void *buf, size_t len, int64_t
                 memcpy(buf, all + off, (size_t)n);
         }
     } else {
-        n = pread_all(fd, buf, len, off);
+        n = pread_all(h, buf, len, off);
     }
     int e = errno;
     free(all);
-    close(fd);
+    engine_close(h);
     errno = e;
     return n;
 }

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "billing/billing.h"
+#include "object/backend.h"
 #include "object/gateway.h"
 #include "object/lifecycle.h"
 #include "object/object_int.h"
@@ -261,7 +262,7 @@ static void rq_free(struct rq *r)
 {
     if (r->conn && r->conn->pending == r)
         r->conn->pending = NULL;
-    if (r->file.fd >= 0 || r->file.id[0])
+    if (r->file.handle >= 0 || r->file.id[0])
         engine_tmp_discard(&r->file);
     if (r->dec)
         chunked_free(r->dec);
@@ -323,7 +324,7 @@ static void *uri_log(void *cls, const char *uri, struct MHD_Connection *c)
     r->c = c;
     r->conn = cn;
     r->source_ip = cn->ip;
-    r->file.fd = -1;
+    r->file.handle = -1;
     r->t0_us = time_now_us();
     r->uri = strdup(uri ? uri : "/");
     char *qm = r->uri ? strchr(r->uri, '?') : NULL;
@@ -440,6 +441,11 @@ int object_migrate(struct store *s, char *err, size_t errlen)
     return meta_migrate(s, err, errlen);
 }
 
+int object_backend_check(const struct config *cfg, char *err, size_t errlen)
+{
+    return object_backend_find(cfg->object_backend, err, errlen) ? 0 : -1;
+}
+
 struct object_gateway *object_gateway_start(const struct config *cfg, char *err, size_t errlen)
 {
     object_config = cfg;
@@ -453,7 +459,7 @@ struct object_gateway *object_gateway_start(const struct config *cfg, char *err,
         snprintf(err, errlen, "cannot open the store");
         return NULL;
     }
-    if (engine_start(cfg->data_dir, s, err, errlen) != 0)
+    if (engine_start(cfg->data_dir, cfg->object_backend, s, err, errlen) != 0)
         return NULL;
     billing_register_job(lifecycle_job); /* before billing's controller starts */
     billing_register_job(logging_job);

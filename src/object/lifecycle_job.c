@@ -150,7 +150,7 @@ static int expire(const struct bucket *bk, const struct victim *v)
     r->key = v->key;
     r->b = *bk;
     r->have_bucket = true;
-    r->file.fd = -1;
+    r->file.handle = -1;
     snprintf(r->who.owner_uin, sizeof r->who.owner_uin, "%s", bk->owner_uin);
     snprintf(r->who.user_uin, sizeof r->who.user_uin, "lifecycle");
     uint8_t raw[8];

@@ -474,7 +474,7 @@ static int deliver(struct log_buffer *lb, int64_t t)
     r->key = key;
     r->b = tb;
     r->have_bucket = true;
-    r->file.fd = -1;
+    r->file.handle = -1;
     snprintf(r->who.owner_uin, sizeof r->who.owner_uin, "%s", tb.owner_uin);
     snprintf(r->who.user_uin, sizeof r->who.user_uin, "logging");
     uint8_t raw[16];

@@ -146,8 +146,8 @@ void op_upload_part_copy(struct rq *r)
             /* recorded: the source's SSE-C key, or the upload's */
         } else {
             /* the part's ETag is the MD5 of its bytes: read them back (decrypted) while copying */
-            int fd = engine_open(o.file);
-            struct sse_reader *rd = fd < 0 ? NULL : sse_open_object(r, &o, &src_key, fd);
+            int h = engine_open(o.file);
+            struct sse_reader *rd = h < 0 ? NULL : sse_open_object(r, &o, &src_key, h);
             EVP_MD_CTX *md = EVP_MD_CTX_new();
             int bad = !rd || !md || EVP_DigestInit_ex(md, EVP_md5(), NULL) != 1 ||
                       sse_copy(r, rd, (uint64_t)from, (uint64_t)len, md) != 0;

@@ -174,8 +174,8 @@ void op_copy_object(struct rq *r)
     if (copied == 0 && !o.sse && dst.kind == SSE_NONE) {
         copied = engine_copy_range(&r->file, o.file, 0, (uint64_t)o.size); /* plain to plain: no bytes through us */
     } else if (copied == 0) {
-        int fd = engine_open(o.file);
-        struct sse_reader *rd = fd < 0 ? NULL : sse_open_object(r, &o, &src_key, fd);
+        int h = engine_open(o.file);
+        struct sse_reader *rd = h < 0 ? NULL : sse_open_object(r, &o, &src_key, h);
         copied = !rd || (dst.kind != SSE_NONE && sse_start_new(r, &dst, true) != 0) ||
                          sse_copy(r, rd, 0, (uint64_t)o.size, NULL) != 0
                      ? -1

@@ -28,6 +28,9 @@
  *               the operations, one family each; lifecycle_job.c the expiry on the business clock,
  *               logging.c's job the access logs' delivery
  *
+ * Below them, engine.c (engine.h) hands the bytes to a backend (backend.h; backend_file.c, the only
+ * file that knows DATA/objects) and filecache.c keeps small bodies in memory.
+ *
  * Only meta.c, meta_upload.c, meta_version.c, meta_config.c, meta_lock.c, meta_sse.c and engine.c touch the store.
  * Handlers record a failure with fail() and return; the listener answers it.
  */
@@ -354,7 +357,7 @@ int sse_start_part(struct rq *r, const char *upload_desc, const struct sse_mode 
 int sse_write(struct rq *r, const void *p, size_t n);
 int sse_finish(struct rq *r);
 void sse_release(struct rq *r);
-struct sse_reader *sse_open_object(struct rq *r, const struct objrow *o, const struct sse_mode *given, int fd);
+struct sse_reader *sse_open_object(struct rq *r, const struct objrow *o, const struct sse_mode *given, int h);
 int sse_check_object(struct rq *r, const struct objrow *o, const struct sse_mode *given);
 int sse_check_desc(struct rq *r, const char *desc, const struct sse_mode *given);
 char *sse_with_runs(const char *desc, const int *parts, size_t n);

@@ -10,7 +10,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "object/object_int.h"
@@ -307,14 +306,14 @@ static int get_serve(struct rq *r, struct sse_mode *given, const char *vid, int 
      * is answered from a descriptor of its own */
     bool small = !o.sse && !head && len <= SMALL_OBJECT;
     struct MHD_Response *resp = NULL;
-    int fd = -1;
+    int h = -1;
     if (small) {
         resp = small_response(r, &o, from, len);
         if (!resp && errno == ENOENT && !r->err_status) {
             objrow_free(&o);
             return 0;
         }
-    } else if ((fd = engine_open(o.file)) < 0) {
+    } else if ((h = engine_open(o.file)) < 0) {
         objrow_free(&o);
         if (errno == ENOENT)
             return 0;
@@ -322,18 +321,26 @@ static int get_serve(struct rq *r, struct sse_mode *given, const char *vid, int 
         fail(r, 500, "InternalError", "We encountered an internal error. Please try again.");
         return 1;
     }
-    struct stat st; /* a plain file of another size than its row (damaged) would end a body early or fault a mapping */
-    if (fd >= 0 && !o.sse && fstat(fd, &st) == 0 && st.st_size != o.size) {
-        log_error("object store: %s holds %lld bytes, its row says %lld: damaged, not served", o.file,
-                  (long long)st.st_size, (long long)o.size);
-        close(fd);
+    int64_t size; /* a plain file of another size than its row (damaged) would end a body early or fault a mapping */
+    bool removed;
+    if (h >= 0 && !o.sse && engine_stat(h, &size, &removed) == 0 && size != o.size) {
+        log_error("object store: %s holds %lld bytes, its row says %lld: damaged, not served", o.file, (long long)size,
+                  (long long)o.size);
+        engine_close(h);
         objrow_free(&o);
         fail(r, 500, "InternalError", "The object's data is damaged on this server.");
         return 1;
     }
+    /* a backend without local descriptors sends plain bodies through the reader too (no sendfile) */
+    int fd = h >= 0 ? engine_descriptor(h) : -1;
     struct sse_reader *rd = NULL;
-    if (o.sse && !(rd = sse_open_object(r, &o, given, fd))) { /* fd closed */
+    if (o.sse && !(rd = sse_open_object(r, &o, given, h))) { /* h closed */
         objrow_free(&o);
+        return 1;
+    }
+    if (!o.sse && h >= 0 && fd < 0 && !(rd = sse_reader_new(h, NULL, NULL, 0))) {
+        objrow_free(&o);
+        fail(r, 500, "InternalError", "We encountered an internal error. Please try again.");
         return 1;
     }
     object_headers(r, &o, pr != 1);

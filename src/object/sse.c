@@ -6,12 +6,12 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include "core/core.h"
+#include "object/engine.h"
 #include "object/sse.h"
 
 static const char run_label[] = "yun-sse-run-v1";
@@ -142,7 +142,7 @@ struct reader_run {
 };
 
 struct sse_reader {
-    int fd;
+    int h; /* the engine's read handle of the object's file */
     bool encrypted;
     uint8_t dk[32];
     struct reader_run *runs;
@@ -159,12 +159,12 @@ struct sse_reader {
     uint8_t sealed[SSE_SEGMENT + SSE_TAG];
 };
 
-struct sse_reader *sse_reader_new(int fd, const uint8_t *data_key, const struct sse_run *runs, size_t nruns)
+struct sse_reader *sse_reader_new(int h, const uint8_t *data_key, const struct sse_run *runs, size_t nruns)
 {
     struct sse_reader *rd = calloc(1, sizeof *rd);
     if (!rd)
         goto fail;
-    rd->fd = fd;
+    rd->h = h;
     if (!runs)
         return rd;
     rd->encrypted = true;
@@ -181,21 +181,18 @@ struct sse_reader *sse_reader_new(int fd, const uint8_t *data_key, const struct 
     return rd;
 fail:
     if (rd) {
-        rd->fd = -1;
+        rd->h = -1;
         sse_reader_free(rd);
     }
-    if (fd >= 0)
-        close(fd);
+    engine_close(h);
     return NULL;
 }
 
-static int full_pread(int fd, void *buf, size_t n, uint64_t off)
+static int full_pread(int h, void *buf, size_t n, uint64_t off)
 {
     uint8_t *b = buf;
     while (n) {
-        ssize_t got = pread(fd, b, n, (off_t)off);
-        if (got < 0 && errno == EINTR)
-            continue;
+        ssize_t got = engine_read_at(h, b, n, off);
         if (got <= 0) {
             if (got == 0)
                 errno = EIO;
@@ -217,7 +214,7 @@ static int load_segment(struct sse_reader *rd, size_t i, uint64_t k)
     rd->have_segment = false;
     if (!rd->have_key || rd->key_run != i) {
         uint8_t salt[SSE_SALT];
-        if (full_pread(rd->fd, salt, sizeof salt, run->file_off) != 0)
+        if (full_pread(rd->h, salt, sizeof salt, run->file_off) != 0)
             return -1;
         run_key(rd->dk, salt, run->part, rd->key);
         if (set_key(rd->ctx, false, rd->key) != 0)
@@ -227,7 +224,7 @@ static int load_segment(struct sse_reader *rd, size_t i, uint64_t k)
     }
     uint64_t start = k * SSE_SEGMENT;
     size_t n = run->plain_size - start < SSE_SEGMENT ? (size_t)(run->plain_size - start) : SSE_SEGMENT;
-    if (full_pread(rd->fd, rd->sealed, n + SSE_TAG, run->file_off + SSE_SALT + k * (SSE_SEGMENT + SSE_TAG)) != 0)
+    if (full_pread(rd->h, rd->sealed, n + SSE_TAG, run->file_off + SSE_SALT + k * (SSE_SEGMENT + SSE_TAG)) != 0)
         return -1;
     if (segment_crypt(rd->ctx, false, k, rd->sealed, n, rd->plain, rd->sealed + n) != 0) {
         errno = EBADMSG;
@@ -243,11 +240,7 @@ static int load_segment(struct sse_reader *rd, size_t i, uint64_t k)
 ssize_t sse_reader_read(struct sse_reader *rd, uint64_t off, void *buf, size_t len)
 {
     if (!rd->encrypted) {
-        ssize_t got;
-        do
-            got = pread(rd->fd, buf, len, (off_t)off);
-        while (got < 0 && errno == EINTR);
-        return got;
+        return engine_read_at(rd->h, buf, len, off);
     }
     uint8_t *b = buf;
     size_t done = 0;
@@ -275,8 +268,7 @@ void sse_reader_free(struct sse_reader *rd)
 {
     if (!rd)
         return;
-    if (rd->fd >= 0)
-        close(rd->fd);
+    engine_close(rd->h);
     EVP_CIPHER_CTX_free(rd->ctx);
     free(rd->runs);
     OPENSSL_cleanse(rd, sizeof *rd);

@@ -43,9 +43,10 @@ struct sse_run {
     uint64_t plain_size;
 };
 
-/* Reads plain bytes of an object's file: encrypted (runs given) or plain (runs NULL). Owns fd. */
+/* Reads plain bytes of an object's file: encrypted (runs given) or plain (runs NULL). Owns h, a
+ * read handle of engine_open (closed with engine_close). */
 struct sse_reader;
-struct sse_reader *sse_reader_new(int fd, const uint8_t *data_key, const struct sse_run *runs, size_t nruns);
+struct sse_reader *sse_reader_new(int h, const uint8_t *data_key, const struct sse_run *runs, size_t nruns);
 /* Up to len plain bytes at off: the count (short only at the end), or -1 with errno (EBADMSG: a
  * segment failed its tag, EIO: the file is shorter than the metadata says). */
 ssize_t sse_reader_read(struct sse_reader *rd, uint64_t off, void *buf, size_t len);

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <openssl/evp.h>
 
@@ -32,7 +31,7 @@ static void bint(struct obj_buf *b, int64_t v)
 }
 
 /* SHA-1 of each piece of the file into b. 0, or -1 (errno). */
-static int pieces(int fd, int64_t size, struct obj_buf *b)
+static int pieces(int h, int64_t size, struct obj_buf *b)
 {
     char *buf = malloc(PIECE_BYTES);
     if (!buf)
@@ -41,7 +40,7 @@ static int pieces(int fd, int64_t size, struct obj_buf *b)
     for (int64_t off = 0; off < size && rc == 0; off += PIECE_BYTES) {
         size_t want = (size_t)(size - off < PIECE_BYTES ? size - off : PIECE_BYTES), got = 0;
         while (got < want) {
-            ssize_t n = pread(fd, buf + got, want - got, off + (int64_t)got);
+            ssize_t n = engine_read_at(h, buf + got, want - got, (uint64_t)(off + (int64_t)got));
             if (n <= 0) {
                 rc = -1;
                 break;
@@ -69,8 +68,8 @@ void op_get_object_torrent(struct rq *r)
         fail(r, 400, "InvalidRequest", "Torrents are served for objects of at most 5 GB.");
         return;
     }
-    int fd = engine_open(o.file);
-    if (fd < 0) {
+    int h = engine_open(o.file);
+    if (h < 0) {
         log_error("object store: open %s: %s", o.file, strerror(errno));
         objrow_free(&o);
         fail(r, 500, "InternalError", "We encountered an internal error. Please try again.");
@@ -78,8 +77,8 @@ void op_get_object_torrent(struct rq *r)
     }
     struct obj_buf hashes, t;
     obj_buf_init(&hashes, (size_t)(TORRENT_MAX / PIECE_BYTES + 1) * 20);
-    int rc = pieces(fd, o.size, &hashes);
-    close(fd);
+    int rc = pieces(h, o.size, &hashes);
+    engine_close(h);
     const char *name = strrchr(r->key, '/') ? strrchr(r->key, '/') + 1 : r->key;
     const char *host = hdr_in(r, "Host");
     char *url = NULL;

@@ -152,6 +152,21 @@ test("yun up refuses a configuration key it does not read, in any section", () =
   }
 });
 
+test("yun up refuses an object.backend it does not have, naming the ones it has", () => {
+  const os = require("node:os");
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "yun-conf-"));
+  try {
+    const file = path.join(dir, "c.json");
+    fs.writeFileSync(file, JSON.stringify({ object: { backend: "rados" } }));
+    const r = d.run(["up", "--data", path.join(dir, "data"), "--listen", "127.0.0.1:1", "--config", file]);
+    assert.notEqual(r.status, 0, "started with object.backend rados");
+    assert.match(r.stderr + r.stdout, /object\.backend "rados" is not supported \(supported: "file"\)/);
+    assert.ok(!fs.existsSync(path.join(dir, "data", "yun.db")), "nothing was created");
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test("admin clock refuses to move the clock of a daemon without --test-clock; admin price import is all or nothing", () => {
   const r = d.run(["admin", "clock", "--advance", "1h", "--data", d.dataDir]);
   assert.notEqual(r.status, 0);
