@@ -29,5 +29,7 @@ void host_net_uplink_set(const char *dev);
 int host_net_teardown(char *err, size_t errlen);
 /* Kernel changes (netlink requests, nft batches, sysctl writes, namespaces) of the last apply. */
 unsigned host_net_changes(void);
+/* VPC namespaces the last apply entered (one whose part of the plan this process already made is not). */
+unsigned host_net_entered(void);
 
 #endif

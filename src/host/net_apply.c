@@ -14,16 +14,30 @@
  *      tables; forwarding for the uplink
  *
  * Every step compares with what the kernel holds (rtnl_read, sysctl values, the nft generation), so a
- * second apply of the same plan reads and sends nothing: host_net_changes() is then 0.
+ * second apply of the same plan reads and sends nothing: host_net_changes() is then 0. Steps 2 and 4
+ * enter a namespace only when this process has not yet made it hold what its VPC's part of the plan
+ * says (a hash per namespace and its inode, below): host_net_entered() counts those entered.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "host/net_int.h"
 
-static unsigned last_changes;
+static unsigned last_changes, last_entered;
+
+/* What each VPC namespace was last made to hold, by this process: the namespace (its inode under
+ * /run/netns) and a hash of its wanted links, addresses, routes and rules. A VPC whose part of the plan
+ * is the same over the same namespace is not entered again: an apply for one VPC's change (a boot, a
+ * security group) costs that VPC, not every VPC of the host. A new process enters each once. */
+static struct vpc_memo {
+    char netns[NET_NAME];
+    unsigned long long ino;
+    uint8_t digest[32];
+} * memos;
+static int nmemos, cap_memos;
 
 /* YUN_NET_TRACE=1 prints every change to stderr (what an apply did, when a test says it did too much). */
 static void trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -43,6 +57,81 @@ static void trace(const char *fmt, ...)
 }
 
 unsigned host_net_changes(void) { return last_changes; }
+unsigned host_net_entered(void) { return last_entered; }
+
+static unsigned long long netns_ino(const char *name)
+{
+    char path[64];
+    struct stat st;
+    snprintf(path, sizeof path, "/run/netns/%s", name);
+    return stat(path, &st) == 0 ? (unsigned long long)st.st_ino : 0;
+}
+
+static struct vpc_memo *memo_of(const char *netns)
+{
+    for (int i = 0; i < nmemos; i++)
+        if (!strcmp(memos[i].netns, netns))
+            return &memos[i];
+    return NULL;
+}
+
+static void memo_forget(const char *netns)
+{
+    struct vpc_memo *m = memo_of(netns);
+    if (m)
+        *m = memos[--nmemos];
+}
+
+static void memo_put(const char *netns, unsigned long long ino, const uint8_t digest[32])
+{
+    struct vpc_memo *m = memo_of(netns);
+    if (!m && nmemos == cap_memos) {
+        int cap = cap_memos ? cap_memos * 2 : 16;
+        struct vpc_memo *more = realloc(memos, (size_t)cap * sizeof *more);
+        if (!more)
+            return; /* only a cache: entered again next time */
+        memos = more;
+        cap_memos = cap;
+    }
+    if (!m)
+        m = &memos[nmemos++];
+    snprintf(m->netns, sizeof m->netns, "%s", netns);
+    m->ino = ino;
+    memcpy(m->digest, digest, 32);
+}
+
+/* The hash of what vpc_configure makes a VPC's namespace hold: 0, or -1 (out of memory: no hash). */
+static int vpc_digest(const struct net_plan *p, const struct vpc_state *v, uint8_t out[32])
+{
+    struct ns_want w;
+    if (net_want_vpc(p, v, &w) != 0 || w.oom) {
+        ns_want_free(&w);
+        return -1;
+    }
+    char *rules = net_rules_vpc(p, v), *text = NULL;
+    size_t len = 0;
+    FILE *f = rules ? open_memstream(&text, &len) : NULL;
+    if (f) {
+        fprintf(f, "%s\n%d\n%s\n", w.ns, w.prune, rules);
+        for (int i = 0; i < w.nlinks; i++)
+            fprintf(f, "l %s %d %s %s %s %u %u %d\n", w.links[i].name, w.links[i].kind, w.links[i].peer,
+                    w.links[i].peer_ns, w.links[i].master, w.links[i].vni, w.links[i].local, w.links[i].mtu);
+        for (int i = 0; i < w.naddrs; i++)
+            fprintf(f, "a %s %u %d\n", w.addrs[i].dev, w.addrs[i].addr, w.addrs[i].prefix);
+        for (int i = 0; i < w.nroutes; i++)
+            fprintf(f, "r %s %u %d %u\n", w.routes[i].dev, w.routes[i].dst, w.routes[i].prefix, w.routes[i].gw);
+        for (int i = 0; i < w.nroute_devs; i++)
+            fprintf(f, "d %s\n", w.route_devs[i]);
+        fclose(f);
+    }
+    int rc = text ? 0 : -1;
+    if (text)
+        sha256(text, len, out);
+    free(text);
+    free(rules);
+    ns_want_free(&w);
+    return rc;
+}
 
 /* Runs the ops of one kind (all kinds if kind < 0); counts them into *changes. */
 static int run_ops(struct rtnl *r, const struct net_ops *ops, int kind, unsigned *changes, char *err, size_t errlen)
@@ -196,6 +285,7 @@ static int apply_links(struct rtnl *r, const struct net_plan *p, unsigned *chang
             keep = strcmp(have[i], p->v[k].netns) == 0;
         if (!keep) {
             nft_forget(have[i]);
+            memo_forget(have[i]);
             netns_del(have[i]);
             trace("netns del %s", have[i]);
             (*changes)++;
@@ -207,8 +297,11 @@ static int apply_links(struct rtnl *r, const struct net_plan *p, unsigned *chang
             trace("netns add %s", p->v[k].netns);
             (*changes)++;
         }
-        if (rc == 0)
+        const struct vpc_memo *m = memo_of(p->v[k].netns);
+        if (rc == 0 && !(m && m->ino == netns_ino(p->v[k].netns))) { /* prepared once per namespace */
             rc = in_vpc(p, &p->v[k], vpc_prepare, changes, err, errlen);
+            last_entered++;
+        }
     }
     if (rc == 0)
         rc = run_ops(r, &ops, OP_LINK_ADD, changes, err, errlen);
@@ -267,10 +360,24 @@ int host_net_apply(json_t *doc, char *err, size_t errlen)
     unsigned changes = 0;
     if (net_plan_load(doc, &p, err, errlen) != 0)
         return -1;
+    last_entered = 0;
     struct rtnl *r = rtnl_open(err, errlen);
     int rc = r ? apply_links(r, &p, &changes, err, errlen) : -1;
-    for (int k = 0; rc == 0 && k < p.nv; k++)
-        rc = in_vpc(&p, &p.v[k], vpc_configure, &changes, err, errlen);
+    for (int k = 0; rc == 0 && k < p.nv; k++) {
+        const struct vpc_state *v = &p.v[k];
+        uint8_t digest[32];
+        unsigned long long ino = netns_ino(v->netns);
+        const struct vpc_memo *m = memo_of(v->netns);
+        int hashed = vpc_digest(&p, v, digest) == 0;
+        if (hashed && ino && m && m->ino == ino && !memcmp(m->digest, digest, sizeof digest))
+            continue; /* made so by this process, unchanged since */
+        rc = in_vpc(&p, v, vpc_configure, &changes, err, errlen);
+        last_entered++;
+        if (rc == 0 && hashed && ino)
+            memo_put(v->netns, ino, digest);
+        else
+            memo_forget(v->netns);
+    }
     if (rc == 0)
         rc = apply_host_l3(r, &p, &changes, err, errlen);
     rtnl_close(r);

@@ -10,7 +10,8 @@
 #   5. the host serves nothing to guests: a service bound to every address of the host answers
 #      neither on a transit link (the guest's own VPC's or another's) nor on the host's LAN address;
 #      no IPv6 on yun's devices and none between guests on a bridge; the host still reaches EIPs
-#   6. a VPC with 100 subnets (the quota) gets 100 gateways
+#   6. a VPC with 100 subnets (the quota) gets 100 gateways, an apply entering only that VPC's namespace
+#      (a security group's change in 3 enters none: the host's tables hold the groups)
 #   8. a VPC across hosts: each VPC's vxlan link (its VNI, port 4789, no learning, local = the underlay
 #      address, MTU 1450, on the VPC's bridge), the FDB entries and neighbours of the plan's Remotes;
 #      VXLAN accepted only from the remotes; re-applying changes nothing, removing a remote removes its
@@ -69,7 +70,18 @@ int main(int argc, char **argv)
         if (host_net_teardown(err, sizeof err) != 0) { fprintf(stderr, "%s\n", err); return 1; }
         return 0;
     }
-    if (argc != 3 || strcmp(argv[1], "apply") != 0) { fprintf(stderr, "usage: driver apply PLAN | teardown\n"); return 2; }
+    if (argc >= 3 && strcmp(argv[1], "applyseq") == 0) { /* one process: "changes entered" per plan */
+        for (int i = 2; i < argc; i++) {
+            json_error_t je;
+            json_t *plan = json_load_file(argv[i], 0, &je);
+            int rc = plan ? host_net_apply(plan, err, sizeof err) : -1;
+            json_decref(plan);
+            if (rc != 0) { fprintf(stderr, "%s\n", plan ? err : je.text); return 1; }
+            printf("%u %u\n", host_net_changes(), host_net_entered());
+        }
+        return 0;
+    }
+    if (argc != 3 || strcmp(argv[1], "apply") != 0) { fprintf(stderr, "usage: driver apply PLAN | applyseq PLAN... | teardown\n"); return 2; }
     json_error_t je;
     json_t *plan = json_load_file(argv[2], 0, &je);
     if (!plan) { fprintf(stderr, "%s\n", je.text); return 2; }
@@ -165,8 +177,15 @@ SERVER_PID=$!
 for _ in $(seq 50); do ip netns exec yuntest-g2 sh -c 'exec 3<>/dev/tcp/10.0.2.10/8080' 2>/dev/null && break; sleep 0.1; done
 ip netns exec yuntest-g1 curl -s -m 2 -o /dev/null http://10.0.2.10:8080/ && fail "TCP 8080 passed while the policy drops it"
 pass "security group drops TCP 8080"
+cp "$WORK/plan.json" "$WORK/blocked.json"
 plan "$WEB_ALLOWED" 1 >"$WORK/plan.json"
-"$DRIVER" apply "$WORK/plan.json" >/dev/null || fail "apply (allow)"
+# in one process: the plan as it is (both VPC namespaces entered once: prepared and configured, 0 changes), then
+# the group's change, which is the host's tables only: no VPC namespace entered
+OUT=$("$DRIVER" applyseq "$WORK/blocked.json" "$WORK/plan.json" "$WORK/plan.json") || fail "apply (allow)"
+read -r c1 e1 c2 e2 c3 e3 <<<"$(echo $OUT)"
+[ "$c1 $e1" = "0 4" ] || fail "re-applying the blocked plan in a new process: $c1 changes, $e1 namespaces entered (want 0, 4)"
+[ "$c2" -gt 0 ] && [ "$e2" = 0 ] || fail "a security group's change: $c2 changes, $e2 VPC namespaces entered (want >0, 0)"
+[ "$c3 $e3" = "0 0" ] || fail "the same plan again: $c3 changes, $e3 namespaces entered (want 0, 0)"
 # a new rule holds for the next connection; on some kernels (6.18 here) the first SYN after the change is lost
 # and retransmitted 1 s later, so the connection is given a few seconds (the time it took is printed)
 T0=$(date +%s%N) code=
@@ -281,8 +300,11 @@ ping -c1 -W1 198.51.100.10 >/dev/null 2>&1 || fail "the host can no longer reach
 pass "the host still reaches EIPs"
 
 # 6. a VPC with as many subnets as its quota (100): every one gets its gateway
+cp "$WORK/plan.json" "$WORK/two.json"
 plan "$WEB_ALLOWED" 1 98 >"$WORK/plan.json"
-"$DRIVER" apply "$WORK/plan.json" >/dev/null || fail "apply with 100 subnets"
+OUT=$("$DRIVER" applyseq "$WORK/two.json" "$WORK/plan.json") || fail "apply with 100 subnets"
+read -r _ _ c2 e2 <<<"$(echo $OUT)"
+[ "$c2" -gt 0 ] && [ "$e2" = 1 ] || fail "VPC A's 98 new subnets: $c2 changes, $e2 namespaces entered (want >0, only A's)"
 n=$(ip -n yv-yuntsta1 -4 -o addr show dev gw0 | grep -c ' inet 10\.0\.')
 [ "$n" = 100 ] || fail "VPC A has $n subnet gateways, not 100"
 reach yuntest-g1 10.0.100.1 || fail "g1 cannot reach the gateway of the 100th subnet"
