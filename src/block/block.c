@@ -51,6 +51,8 @@ static const struct migration block_migrations[] = {
      " created INTEGER NOT NULL, PRIMARY KEY (owner_uin, token));"},
     /* billing: a prepaid disk whose period ended and was not renewed */
     {2, "ALTER TABLE cbs_disks ADD COLUMN restrict_state TEXT NOT NULL DEFAULT 'NORMAL';"},
+    /* the joined host that holds the disk's file ('' = the built-in host's DATA/disks, or no file yet) */
+    {3, "ALTER TABLE cbs_disks ADD COLUMN host_id TEXT NOT NULL DEFAULT '';"},
 };
 
 /* disks in a dedicated cluster (cbs CreateDisks Placement.DedicatedClusterId): their own chain */

@@ -14,6 +14,7 @@
 #ifndef YUN_BLOCK_H
 #define YUN_BLOCK_H
 
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,6 +41,17 @@ int block_instance_terminated(struct store *s, const char *instance_id);
 /* The instance's QEMU (re)started: plug its attached disks again (a fresh QEMU has none).
  * Returns 0, or -1 if a disk could not be plugged (the others still are). */
 int block_reattach(struct store *s, const char *instance_id, const char *run_dir);
+
+/* ---- disks on joined hosts (host_disks.c), for compute's host documents ---- */
+/* The disks whose files host_id holds, for its document: [{DiskId, File, Serial, SizeGiB, State, InstanceId,
+ * Blank}] (every disk there but those being deleted); NULL on a store error. */
+json_t *block_host_disks(struct store *s, const char *host_id);
+/* The host's report of its disks ([{DiskId, InstanceId, For, Seen, Detail}]): ATTACHING and DETACHING move on
+ * from the state the host acted for; with done_current (the report is of the current document) the TERMINATING
+ * disks it no longer reports are deleted. Returns how many disks changed. */
+int block_host_report(struct store *s, const char *host_id, json_t *items, int done_current);
+/* The data disks attached to (or attaching to, detaching from) instance_id; -1 on a store error. */
+int block_instance_disks(struct store *s, const char *instance_id);
 
 /* ---- rules (rules.c): pure, unit-tested ---- */
 enum block_op { BOP_ATTACH, BOP_DETACH, BOP_TERMINATE, BOP_RESIZE, BOP_SNAPSHOT, BOP_COUNT };

@@ -20,6 +20,7 @@ struct disk_row {
     int delete_with_instance;
     char restrict_state[16]; /* NORMAL, or EXPIRED: a prepaid period ended and was not renewed */
     char cluster_id[40];     /* the dedicated cluster it lives in, or "" */
+    char host_id[40];        /* the joined host holding its file, or "": the built-in host's (host_disks.c) */
 };
 /* STORE_FOUND, STORE_NOT_FOUND (also TERMINATING) or STORE_ERROR. owner NULL = any owner. */
 int disk_load(struct store *s, const char *owner_uin, const char *disk_id, struct disk_row *out);

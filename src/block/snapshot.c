@@ -33,6 +33,10 @@ static int create_snapshot(struct api_ctx *ctx)
     const char *refused = block_op_refused(BOP_SNAPSHOT, d.state, 0);
     if (refused)
         return api_fail(ctx, refused, "The disk `%s` is %s.", disk_id, d.state);
+    if (d.host_id[0])
+        return api_fail(ctx, E_UNSUPPORTED_OPERATION,
+                        "The disk `%s` is stored on the joined host %s: snapshots of such disks are not supported yet.",
+                        disk_id, d.host_id);
     struct store_stmt *q = store_query(
         ctx->store, "SELECT 1 FROM cbs_snapshots WHERE disk_id = ? AND state = '" SNAPSHOT_CREATING "'", "s", disk_id);
     rc = q ? store_step(q) : -1;

@@ -236,6 +236,25 @@ static void job_snapshot(struct store *s, const char *snapshot_id)
     }
 }
 
+/* A blank disk's first attach to an instance of a joined host placed it there: the empty file CreateDisks made
+ * here goes (that host makes its own). */
+static void drop_placed_elsewhere(struct store *s)
+{
+    struct store_stmt *q = store_query(
+        s, "SELECT disk_id, host_id FROM cbs_disks WHERE host_id <> '' AND state = '" DISK_ATTACHING "' ORDER BY rowid",
+        "");
+    while (q && store_step(q) == 1) {
+        char path[700];
+        if (block_disk_path(block_data_dir, store_text(q, 0), path, sizeof path) == 0 && exists(path)) {
+            pthread_mutex_lock(&block_io_mu);
+            if (unlink(path) == 0)
+                log_info("disk %s: placed on %s, its blank file here removed", store_text(q, 0), store_text(q, 1));
+            pthread_mutex_unlock(&block_io_mu);
+        }
+    }
+    store_done(q);
+}
+
 int block_worker_pass(struct store *s)
 {
     char snaps[BATCH][24], disks[BATCH][24];
@@ -248,14 +267,16 @@ int block_worker_pass(struct store *s)
     while (q && ns < BATCH && store_step(q) == 1)
         snprintf(snaps[ns++], 24, "%s", store_text(q, 0));
     store_done(q);
+    /* the disks whose files are on this (the built-in) host: a joined host's are its own, by its document */
     q = store_query(s,
                     "SELECT disk_id FROM cbs_disks WHERE state IN ('DUMPING', '" DISK_ATTACHING "', '" DISK_DETACHING
-                    "', '" DISK_EXPANDING "', '" DISK_TERMINATING "')"
+                    "', '" DISK_EXPANDING "', '" DISK_TERMINATING "') AND host_id = ''"
                     " ORDER BY updated, rowid",
                     "");
     while (q && nd < BATCH && store_step(q) == 1)
         snprintf(disks[nd++], 24, "%s", store_text(q, 0));
     store_done(q);
+    drop_placed_elsewhere(s);
     for (int i = 0; i < ns; i++) {
         pthread_mutex_lock(&block_io_mu);
         job_snapshot(s, snaps[i]);

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "block/block.h"
 #include "compute/compute.h"
 #include "compute/host_channel.h"
 #include "compute/states.h"
@@ -199,11 +200,13 @@ json_t *host_doc_build(struct store *s, const char *host_id, char version[HOST_D
     }
     free(rows);
     json_t *plan = rc < 0 ? NULL : host_network_plan(s, host_id);
-    if (!plan) {
+    json_t *disks = plan ? block_host_disks(s, host_id) : NULL;
+    if (!plan || !disks) {
+        json_decref(plan);
         json_decref(instances);
         return NULL;
     }
-    json_t *doc = json_pack("{s:o,s:o}", "Instances", instances, "Network", plan);
+    json_t *doc = json_pack("{s:o,s:o,s:o}", "Instances", instances, "Network", plan, "Disks", disks);
     char *text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
     if (!text) {
         json_decref(doc);
@@ -287,10 +290,13 @@ static int reported(json_t *items, const char *id)
 
 int host_doc_report(struct store *s, const char *host_id, json_t *report, const char *version)
 {
+    const char *done = json_string_value(json_object_get(report, "Done"));
+    int of_current = done && !strcmp(done, version);
+    /* the disks first: a disk a termination below deletes with its instance is still in the report's document */
+    int changed = block_host_report(s, host_id, json_object_get(report, "Disks"), of_current);
     json_t *items = json_object_get(report, "Instances");
     if (!json_is_array(items))
-        return 0;
-    int changed = 0;
+        return changed;
     size_t i;
     json_t *it;
     json_array_foreach (items, i, it) {
@@ -323,8 +329,7 @@ int host_doc_report(struct store *s, const char *host_id, json_t *report, const 
             }
     }
     /* terminations: the host holds the document that leaves them out and no longer has them */
-    const char *done = json_string_value(json_object_get(report, "Done"));
-    if (!done || strcmp(done, version) != 0)
+    if (!of_current)
         return changed;
     struct store_stmt *q = store_query(
         s, "SELECT instance_id, owner_uin FROM instances WHERE host_id = ? AND state = '" INSTANCE_TERMINATING "'", "s",

@@ -435,6 +435,183 @@ static const char *act(const struct spec *sp, json_t *plan, char *detail, size_t
     return act_off(sp, plan, detail, len);
 }
 
+/* ---- cloud disks: the files of DIR/disks the document lists, plugged into the instances it attaches them to ---- */
+
+struct disk_spec {
+    const char *id, *state, *instance;
+    int size_gib, blank;
+    char path[720];
+};
+
+static int disk_id_ok(const char *id)
+{
+    if (!id || strlen(id) != 13 || strncmp(id, "disk-", 5) != 0)
+        return 0;
+    for (const char *c = id + 5; *c; c++)
+        if (!islower((unsigned char)*c) && !isdigit((unsigned char)*c))
+            return 0;
+    return 1;
+}
+
+static const char *disk_read(json_t *j, struct disk_spec *d)
+{
+    static const char *const states[] = {"ATTACHING", "ATTACHED", "DETACHING", "UNATTACHED"};
+    memset(d, 0, sizeof *d);
+    d->id = json_string_value(json_object_get(j, "DiskId"));
+    d->state = json_string_value(json_object_get(j, "State"));
+    d->instance = json_string_value(json_object_get(j, "InstanceId"));
+    d->blank = json_is_true(json_object_get(j, "Blank"));
+    const char *file = json_string_value(json_object_get(j, "File")),
+               *serial = json_string_value(json_object_get(j, "Serial"));
+    json_int_t size = json_integer_value(json_object_get(j, "SizeGiB"));
+    char want[40];
+    if (!disk_id_ok(d->id))
+        return "a disk id is malformed";
+    snprintf(want, sizeof want, "%s.qcow2", d->id);
+    if (!file || strcmp(file, want) || !serial || strcmp(serial, d->id))
+        return "the disk's file name or serial is not its id";
+    if (size < 1 || size > 32000)
+        return "the disk's size is out of range";
+    int known = 0;
+    for (size_t i = 0; d->state && i < sizeof states / sizeof states[0]; i++)
+        known |= !strcmp(d->state, states[i]);
+    if (!known)
+        return "the disk's state is unknown";
+    if (!d->instance || (d->instance[0] && !id_ok(d->instance, "ins-")) ||
+        (!d->instance[0] && strcmp(d->state, "UNATTACHED")))
+        return "the disk's instance is malformed";
+    d->size_gib = (int)size;
+    snprintf(d->path, sizeof d->path, "%s/disks/%s", data_dir, want);
+    return NULL;
+}
+
+/* A blank disk's first attach: an empty qcow2 of its size (made under NAME.tmp, then renamed). */
+static int disk_make(const struct disk_spec *d, char *err, size_t errlen)
+{
+    char dir[700], tmp[740];
+    snprintf(dir, sizeof dir, "%s/disks", data_dir);
+    snprintf(tmp, sizeof tmp, "%s.tmp", d->path);
+    unlink(tmp);
+    if (mkdir_p(dir, 0700) != 0 ||
+        hv_driver()->create_empty_disk(tmp, (long long)d->size_gib << 30, err, errlen) != HV_OK ||
+        rename(tmp, d->path) != 0) {
+        unlink(tmp);
+        if (!err[0])
+            snprintf(err, errlen, "cannot create the disk's file in %.300s", dir);
+        return -1;
+    }
+    fprintf(stderr, "yun host: %s: made its file (%d GiB)\n", d->id, d->size_gib);
+    return 0;
+}
+
+/* What the host saw of a disk after acting for its state: ATTACHED (file here, plugged if its instance runs),
+ * DETACHED (unplugged), HELD (an unattached disk's file kept), FAILED (detail set), BUSY (ask again next pass) */
+static const char *act_disk(const struct disk_spec *d, json_t *instances, char *detail, size_t len)
+{
+    struct stat st;
+    int have = stat(d->path, &st) == 0;
+    if (!strcmp(d->state, "UNATTACHED")) {
+        if (have)
+            return "HELD";
+        snprintf(detail, len, "the disk's file is missing on this host");
+        return "FAILED";
+    }
+    int detaching = !strcmp(d->state, "DETACHING");
+    if (!have && !detaching && !d->blank) {
+        snprintf(detail, len, "the disk's file is missing on this host");
+        return "FAILED";
+    }
+    if (!have && !detaching && disk_make(d, detail, len) != 0)
+        return "FAILED";
+    /* the instance it is attached to, as this document shows it: plugged while its QEMU lives */
+    struct spec sp;
+    int live = 0;
+    size_t i;
+    json_t *it;
+    json_array_foreach (instances, i, it) {
+        const char *id = json_string_value(json_object_get(it, "InstanceId"));
+        if (id && !strcmp(id, d->instance) && !spec_read(it, &sp))
+            live = strcmp(sp.state, "MIGRATING_IN") != 0 && alive(&sp);
+    }
+    int plugged = live ? hv_driver()->disk_plugged(sp.run_dir, d->id, detail, len) : 0;
+    if (plugged < 0)
+        return "BUSY";
+    if (detaching) {
+        if (plugged == 1 && hv_driver()->detach_disk(sp.run_dir, d->id, detail, len) != HV_OK)
+            return "FAILED";
+        if (plugged == 1)
+            fprintf(stderr, "yun host: %s unplugged from %s\n", d->id, d->instance);
+        return "DETACHED";
+    }
+    if (plugged == 0 && live) {
+        if (hv_driver()->attach_disk(sp.run_dir, d->id, d->path, detail, len) != HV_OK)
+            return "FAILED";
+        fprintf(stderr, "yun host: %s plugged into %s\n", d->id, d->instance);
+    }
+    return "ATTACHED";
+}
+
+/* Files of DIR/disks the document does not list (a deleted disk's; a NAME.tmp left over) are removed; one that
+ * cannot be is reported, so the control plane keeps its record. */
+static void remove_unlisted_disks(json_t *disks, json_t *items)
+{
+    char root[700];
+    snprintf(root, sizeof root, "%s/disks", data_dir);
+    DIR *dir = opendir(root);
+    struct dirent *e;
+    while (dir && (e = readdir(dir)) != NULL) {
+        char id[24];
+        size_t n = strlen(e->d_name);
+        if (strncmp(e->d_name, "disk-", 5) != 0 || n < 19)
+            continue;
+        int tmp = n > 4 && !strcmp(e->d_name + n - 4, ".tmp");
+        snprintf(id, sizeof id, "%.13s", e->d_name);
+        int listed = 0;
+        size_t i;
+        json_t *it;
+        json_array_foreach (disks, i, it) {
+            const char *lid = json_string_value(json_object_get(it, "DiskId"));
+            listed |= lid && !strcmp(lid, id);
+        }
+        if (listed && !tmp)
+            continue;
+        char path[1100];
+        snprintf(path, sizeof path, "%s/%s", root, e->d_name);
+        if (unlink(path) == 0) {
+            fprintf(stderr, "yun host: %s is not in the document: removed\n", e->d_name);
+        } else if (!tmp) {
+            char why[300];
+            snprintf(why, sizeof why, "cannot remove the disk's file: %s", strerror(errno));
+            json_array_append_new(items, json_pack("{s:s,s:s,s:s,s:s,s:s}", "DiskId", id, "InstanceId", "", "For",
+                                                   "TERMINATING", "Seen", "FAILED", "Detail", why));
+        }
+    }
+    if (dir)
+        closedir(dir);
+}
+
+static json_t *disks_pass(json_t *disks, json_t *instances)
+{
+    json_t *items = json_array();
+    size_t i;
+    json_t *it;
+    json_array_foreach (disks, i, it) {
+        struct disk_spec d;
+        char detail[512] = "";
+        const char *bad = disk_read(it, &d);
+        const char *seen = bad ? "FAILED" : act_disk(&d, instances, detail, sizeof detail);
+        if (bad)
+            snprintf(detail, sizeof detail, "the host refused the disk's spec: %s", bad);
+        json_t *item =
+            json_pack("{s:s,s:s,s:s,s:s,s:s}", "DiskId", d.id ? d.id : "", "InstanceId", d.instance ? d.instance : "",
+                      "For", d.state ? d.state : "", "Seen", seen, "Detail", detail);
+        if (item)
+            json_array_append_new(items, item);
+    }
+    remove_unlisted_disks(disks, items);
+    return items;
+}
+
 /* Directories of instances the document does not name: their QEMU stopped, the directory gone. */
 static void remove_unnamed(json_t *instances)
 {
@@ -507,6 +684,9 @@ static int pass(json_t *doc, const char *version, json_t *last)
     }
     remove_unnamed(json_is_array(instances) ? instances : NULL);
     json_t *r = json_pack("{s:s,s:o}", "Done", version, "Instances", items);
+    json_t *disks = json_object_get(doc, "Disks");
+    if (json_is_array(disks)) /* a document without the list (an older control plane's) leaves the files alone */
+        json_object_set_new(r, "Disks", disks_pass(disks, json_is_array(instances) ? instances : NULL));
     int changed = !json_equal(r, last);
     pthread_mutex_lock(&mu);
     json_decref(report);

@@ -12,8 +12,12 @@
 #      gateway answers from host 1's router only, though host 2's holds the same address)
 #   2a. B's metadata is served on host 2 through the channel (its key pair: SSH into B); host 2's certificate
 #      cannot read the metadata of A, an instance of host 1
-#   3. what only the built-in host does yet is refused, changing nothing: console output, AttachDisks
-#      (UnsupportedOperation)
+#   3. what only the built-in host does yet is refused, changing nothing: console output (UnsupportedOperation)
+#   3a. a cloud disk on host 2: with host 2's agent stopped AttachDisks stays ATTACHING, then ATTACHED by its
+#      report; the file is made on host 2 (the blank one on host 1 goes); B sees it (serial = disk id, its size)
+#      and writes it; ResizeDisk, CreateSnapshot and MigrateInstance are refused (UnsupportedOperation); detached
+#      (UNATTACHED by the report, gone from B, the file kept on host 2), refused for A on host 1, reattached with
+#      B's data; TerminateDisks: host 2 removes the file, then the record goes
 #   4. StopInstances: STOPPED, no QEMU left; StartInstances: RUNNING, booted again; RebootInstances (HARD):
 #      RUNNING, a new boot in the log; ResetInstance: RUNNING on a new system disk (its boot count starts over)
 #   5. its QEMU killed on host 2: STOPPED with the reason, by host 2's report
@@ -120,16 +124,72 @@ for g in $G; do ID=$g wait_state RUNNING 60; done
 api cvm TerminateInstances --InstanceIds "$(python3 -c 'import json,sys; print(json.dumps(sys.argv[1:]))' $G)" >/dev/null
 pass "a placement group puts its two instances on the two hosts; a third is refused"
 
-# ---- 3. refused for a joined host's instance ----
+# ---- 3. refused for a joined host's instance: console output ----
 OUT=$(api cvm GetInstanceConsoleOutput --InstanceId "$ID" 2>&1 || true)
 echo "$OUT" | grep -q UnsupportedOperation || fail "GetInstanceConsoleOutput: $OUT"
-DISK=$(api cbs CreateDisks --Placement.Zone ap-local-1 --DiskType CLOUD_PREMIUM --DiskSize 10 --DiskChargeType POSTPAID_BY_HOUR | field DiskIdSet.0)
-for _ in $(seq 100); do [ "$(api cbs DescribeDisks --DiskIds "[\"$DISK\"]" | field DiskSet.0.DiskState)" = UNATTACHED ] && break; sleep 0.1; done
-OUT=$(api cbs AttachDisks --DiskIds "[\"$DISK\"]" --InstanceId "$ID" 2>&1 || true)
-echo "$OUT" | grep -q UnsupportedOperation || fail "AttachDisks: $OUT"
-[ "$(api cbs DescribeDisks --DiskIds "[\"$DISK\"]" | field DiskSet.0.DiskState)" = UNATTACHED ] || fail "the disk changed"
 [ "$(inst InstanceState)" = RUNNING ] || fail "the instance changed"
-pass "console output, AttachDisks refused (UnsupportedOperation); nothing changed"
+pass "console output refused (UnsupportedOperation); nothing changed"
+
+# ---- 3a. a cloud disk on host 2: attached by host 2's report, seen by the guest, detached, reattached, deleted ----
+dstate() { api cbs DescribeDisks --DiskIds "[\"$DISK\"]" | field DiskSet.0.DiskState; }
+wait_disk() { # wait_disk STATE SECONDS
+  for _ in $(seq $(($2 * 10))); do [ "$(dstate)" = "$1" ] && return 0; sleep 0.1; done
+  fail "$DISK is $(dstate), not $1, after $2 s"
+}
+vdb() { ssh_b "for d in /sys/block/vd*; do [ \"\$(cat \$d/serial 2>/dev/null)\" = $DISK ] && basename \$d; done" 2>/dev/null || true; }
+DISK=$(api cbs CreateDisks --Placement.Zone ap-local-1 --DiskType CLOUD_PREMIUM --DiskSize 10 --DiskChargeType POSTPAID_BY_HOUR | field DiskIdSet.0)
+wait_disk UNATTACHED 10
+# the host's agent stopped: the disk stays ATTACHING (nothing is attached before host 2 says so)
+kill -STOP "$H2PID"
+api cbs AttachDisks --DiskIds "[\"$DISK\"]" --InstanceId "$ID" >/dev/null
+sleep 3
+[ "$(dstate)" = ATTACHING ] || { kill -CONT "$H2PID"; fail "the disk is $(dstate) with host 2's agent stopped"; }
+kill -CONT "$H2PID"
+wait_disk ATTACHED 20
+[ -s "$H2/disks/$DISK.qcow2" ] || fail "no file of $DISK on host 2"
+[ ! -e "$CP/disks/$DISK.qcow2" ] || fail "the control plane's host keeps a file of $DISK"
+[ "$(sqlite3 "$CP/yun.db" "SELECT host_id FROM cbs_disks WHERE disk_id = '$DISK'")" = "$HID2" ] || fail "$DISK not placed on $HID2"
+for _ in $(seq 50); do [ -n "$(vdb)" ] && break; sleep 0.2; done
+DEV=$(vdb)
+[ -n "$DEV" ] || fail "guest B does not see a disk with serial $DISK"
+[ "$(ssh_b cat /sys/block/$DEV/size)" = $((10 * 1024 * 1024 * 2)) ] || fail "B's $DEV is not 10 GiB: $(ssh_b cat /sys/block/$DEV/size)"
+ssh_b "echo yun-disk-$DISK | dd of=/dev/$DEV bs=512 count=1 conv=sync,fsync 2>/dev/null" || fail "B cannot write $DEV"
+pass "AttachDisks on host 2: ATTACHING while its agent is stopped, ATTACHED by its report; file on host 2 only; B sees $DEV (serial $DISK, 10 GiB) and writes it"
+OUT=$(api cbs ResizeDisk --DiskId "$DISK" --DiskSize 20 2>&1 || true)
+echo "$OUT" | grep -q UnsupportedOperation || fail "ResizeDisk of a disk on host 2: $OUT"
+OUT=$(api cbs CreateSnapshot --DiskId "$DISK" 2>&1 || true)
+echo "$OUT" | grep -q UnsupportedOperation || fail "CreateSnapshot of a disk on host 2: $OUT"
+OUT=$(api cvm MigrateInstance --InstanceId "$ID" 2>&1 || true)
+echo "$OUT" | grep -q "UnsupportedOperation.*cloud disks" || fail "MigrateInstance of an instance with a disk: $OUT"
+[ "$(dstate)" = ATTACHED ] && [ "$(api cbs DescribeDisks --DiskIds "[\"$DISK\"]" | field DiskSet.0.DiskSize)" = 10 ] ||
+  fail "the disk changed"
+[ "$(api cbs DescribeSnapshots | field TotalCount)" = 0 ] || fail "a snapshot was recorded"
+pass "ResizeDisk, CreateSnapshot of a disk on host 2 and MigrateInstance of its instance refused (UnsupportedOperation); nothing changed"
+# a disk on host 2 attaches only to instances there; a blank disk placed on host 1 does not come to host 2
+OUT=$(api cbs AttachDisks --DiskIds "[\"$DISK\"]" --InstanceId "$A" 2>&1 || true)
+echo "$OUT" | grep -q "ResourceUnavailable\|InvalidDisk" || fail "attaching a disk attached to B to A: $OUT"
+api cbs DetachDisks --DiskIds "[\"$DISK\"]" >/dev/null
+wait_disk UNATTACHED 30
+[ -z "$(vdb)" ] || fail "B still sees $DISK after the detach"
+[ -s "$H2/disks/$DISK.qcow2" ] || fail "the detach removed the file on host 2"
+OUT=$(api cbs AttachDisks --DiskIds "[\"$DISK\"]" --InstanceId "$A" 2>&1 || true)
+echo "$OUT" | grep -q "UnsupportedOperation.*$HID2" || fail "attaching host 2's disk to A on host 1: $OUT"
+[ "$(dstate)" = UNATTACHED ] || fail "the refused attach changed the disk"
+api cbs AttachDisks --DiskIds "[\"$DISK\"]" --InstanceId "$ID" >/dev/null
+wait_disk ATTACHED 20
+for _ in $(seq 50); do [ -n "$(vdb)" ] && break; sleep 0.2; done
+DEV=$(vdb)
+[ -n "$DEV" ] || fail "B does not see $DISK after the reattach"
+[ "$(ssh_b "dd if=/dev/$DEV bs=512 count=1 2>/dev/null | head -c 22")" = "yun-disk-$DISK" ] ||
+  fail "what B wrote is not on the disk after the reattach"
+pass "DetachDisks: UNATTACHED by host 2's report, gone from B, file kept; refused for A on host 1; reattached to B with what B wrote"
+api cbs DetachDisks --DiskIds "[\"$DISK\"]" >/dev/null
+wait_disk UNATTACHED 30
+api cbs TerminateDisks --DiskIds "[\"$DISK\"]" >/dev/null
+for _ in $(seq 100); do [ "$(sqlite3 "$CP/yun.db" "SELECT count(*) FROM cbs_disks WHERE disk_id = '$DISK'")" = 0 ] && break; sleep 0.1; done
+[ "$(sqlite3 "$CP/yun.db" "SELECT count(*) FROM cbs_disks WHERE disk_id = '$DISK'")" = 0 ] || fail "$DISK's record stays"
+[ ! -e "$H2/disks/$DISK.qcow2" ] || fail "host 2 kept the file of the deleted $DISK"
+pass "TerminateDisks: host 2 removed the file, then the record went"
 
 # ---- 4. stop, start, reboot ----
 api cvm StopInstances --InstanceIds "[\"$ID\"]" --StopType HARD >/dev/null

@@ -1,0 +1,153 @@
+/*
+ * host_disks: cloud disks on joined hosts. yun has no shared storage, so a disk's file lives on one host:
+ * the built-in host's DATA/disks (host_id '', made by CreateDisks, driven by the worker), or, from the first
+ * attach to an instance of a joined host, that host's DIR/disks (host_id set in the attach's transaction;
+ * the blank file CreateDisks made here is removed by the worker). A disk stays on its host after a detach
+ * and attaches again only to instances there. The control plane never touches a joined host's files: the
+ * host's document (compute/host_doc.c) lists every disk it holds, and the host makes, plugs, unplugs and
+ * removes files by that list and reports what it did; here the report moves a disk on (ATTACHING ->
+ * ATTACHED, DETACHING -> UNATTACHED, back with the error on a failure), only from the state the host acted
+ * for and for the instance it acted on, and a TERMINATING disk is deleted once the host reports, for the
+ * current document, that it no longer holds the file.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "block/block_int.h"
+#include "block/states.h"
+
+json_t *block_host_disks(struct store *s, const char *host_id)
+{
+    struct store_stmt *q = store_query(s,
+                                       "SELECT disk_id, size_gib, state, instance_id, last_instance_id FROM cbs_disks"
+                                       " WHERE host_id = ? AND state != '" DISK_TERMINATING "' ORDER BY disk_id",
+                                       "s", host_id);
+    if (!q)
+        return NULL;
+    json_t *disks = json_array();
+    int rc;
+    while ((rc = store_step(q)) == 1) {
+        const char *id = store_text(q, 0), *state = store_text(q, 2);
+        char file[40];
+        snprintf(file, sizeof file, "%s.qcow2", id);
+        /* Blank: its first attach, so the host makes an empty file; any other missing file is a loss it reports */
+        int blank = !strcmp(state, DISK_ATTACHING) && !store_text(q, 4)[0];
+        json_array_append_new(disks, json_pack("{s:s,s:s,s:s,s:I,s:s,s:s,s:b}", "DiskId", id, "File", file, "Serial",
+                                               id, "SizeGiB", (json_int_t)store_int(q, 1), "State", state, "InstanceId",
+                                               store_text(q, 3), "Blank", blank));
+    }
+    store_done(q);
+    if (rc < 0) {
+        json_decref(disks);
+        return NULL;
+    }
+    return disks;
+}
+
+/* (the state the host acted for, what it saw) -> the disk's new state; instance_id is cleared going UNATTACHED */
+static const struct {
+    const char *from, *seen, *to;
+} rules[] = {
+    {DISK_ATTACHING, "ATTACHED", DISK_ATTACHED},
+    {DISK_ATTACHING, "FAILED", DISK_UNATTACHED},
+    {DISK_DETACHING, "DETACHED", DISK_UNATTACHED},
+    {DISK_DETACHING, "FAILED", DISK_ATTACHED},
+};
+
+static int reported(json_t *items, const char *id)
+{
+    size_t i;
+    json_t *it;
+    json_array_foreach (items, i, it) {
+        const char *rid = json_string_value(json_object_get(it, "DiskId"));
+        if (rid && !strcmp(rid, id))
+            return 1;
+    }
+    return 0;
+}
+
+/* the host no longer holds the files of these TERMINATING disks: the rows (and their meters) go */
+static int delete_removed(struct store *s, const char *host_id, json_t *items)
+{
+    struct store_stmt *q = store_query(
+        s, "SELECT disk_id FROM cbs_disks WHERE host_id = ? AND state = '" DISK_TERMINATING "' ORDER BY disk_id", "s",
+        host_id);
+    char ids[64][24];
+    int n = 0, changed = 0;
+    while (q && n < 64 && store_step(q) == 1)
+        snprintf(ids[n++], sizeof ids[0], "%s", store_text(q, 0));
+    store_done(q);
+    if (!q)
+        return -1;
+    for (int k = 0; k < n; k++) {
+        if (reported(items, ids[k]) || store_begin(s) != STORE_OK)
+            continue;
+        if (store_exec(s, "DELETE FROM cbs_disks WHERE disk_id = ? AND host_id = ? AND state = '" DISK_TERMINATING "'",
+                       "ss", ids[k], host_id) != 1 ||
+            block_meter_disk(s, ids[k]) != 0 || store_commit(s) != STORE_OK) {
+            store_rollback(s);
+            continue;
+        }
+        changed++;
+        log_info("disk %s: deleted, %s removed its file", ids[k], host_id);
+    }
+    return changed;
+}
+
+int block_host_report(struct store *s, const char *host_id, json_t *items, int done_current)
+{
+    if (!json_is_array(items))
+        return 0;
+    int changed = 0;
+    int64_t now = time_now();
+    size_t i;
+    json_t *it;
+    json_array_foreach (items, i, it) {
+        const char *id = json_string_value(json_object_get(it, "DiskId"));
+        const char *instance = json_string_value(json_object_get(it, "InstanceId"));
+        const char *for_state = json_string_value(json_object_get(it, "For"));
+        const char *seen = json_string_value(json_object_get(it, "Seen"));
+        const char *detail = json_string_value(json_object_get(it, "Detail"));
+        if (!id || !instance || !instance[0] || !for_state || !seen)
+            continue;
+        for (size_t r = 0; r < sizeof rules / sizeof rules[0]; r++) {
+            if (strcmp(rules[r].from, for_state) || strcmp(rules[r].seen, seen))
+                continue;
+            char why[300] = "";
+            if (!strcmp(seen, "FAILED"))
+                snprintf(why, sizeof why, "%.290s", detail && *detail ? detail : "the host reported a failure");
+            int unattach = !strcmp(rules[r].to, DISK_UNATTACHED);
+            /* only from the state it acted for, on the instance it acted on, on this host: else overtaken */
+            int rc = store_exec(s,
+                                unattach ? "UPDATE cbs_disks SET state = ?, last_instance_id = instance_id,"
+                                           " instance_id = '', error = ?, updated = ?"
+                                           " WHERE disk_id = ? AND host_id = ? AND state = ? AND instance_id = ?"
+                                         : "UPDATE cbs_disks SET state = ?, error = ?, updated = ?"
+                                           " WHERE disk_id = ? AND host_id = ? AND state = ? AND instance_id = ?",
+                                "ssissss", rules[r].to, why, now, id, host_id, for_state, instance);
+            if (rc == 1) {
+                changed++;
+                log_info("disk %s on %s (%s): %s -> %s%s%s", id, host_id, instance, for_state, rules[r].to,
+                         why[0] ? ": " : "", why);
+            }
+            break;
+        }
+    }
+    if (done_current) {
+        int n = delete_removed(s, host_id, items);
+        if (n > 0)
+            changed += n;
+    }
+    return changed;
+}
+
+int block_instance_disks(struct store *s, const char *instance_id)
+{
+    struct store_stmt *q =
+        store_query(s, "SELECT count(*) FROM cbs_disks WHERE instance_id = ? AND state != '" DISK_TERMINATING "'", "s",
+                    instance_id);
+    int rc = q ? store_step(q) : -1;
+    int n = rc == 1 ? (int)store_int(q, 0) : -1;
+    store_done(q);
+    return n;
+}
