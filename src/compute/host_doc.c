@@ -6,7 +6,8 @@
  * system disk's size, MAC, tap, kernel command line), and the host's network plan
  * (host_network_plan: its NICs, and for each of its VPCs the other hosts carrying it, by their
  * underlay addresses: the address a joined host's session comes from, the built-in host's channel
- * listen address). Its version is a hash of its text, so a host that holds
+ * listen address), and the cloud disks whose files it holds (block's block_host_disks; their report goes to
+ * block_host_report). Its version is a hash of its text, so a host that holds
  * the current one is sent nothing. The host acts on each instance by that state, as the
  * built-in host's controller does (PENDING/STARTING boot, STOPPING stops, REBOOTING reboots,
  * RUNNING is watched), and reports per instance what it saw and for which state it acted; a

@@ -11,7 +11,10 @@
  * overlay of the same base, exporting the disk over NBD and waiting for the stream (READY); a source
  * told where (Migrate) mirrors the disk's top layer there and migrates (MIGRATED); once the control
  * plane moved the instance, the target's RUNNING resumes it and the source's document drops it. A
- * failure is reported once per request and not retried. What the host saw is the report the next
+ * failure is reported once per request and not retried. Cloud disks: the files of DIR/disks the
+ * document lists (made on a blank disk's first attach, never to replace a lost one), hot-plugged into
+ * the running instance each is attached to, unplugged when DETACHING, removed once no longer listed.
+ * What the host saw is the report the next
  * heartbeat carries, sent at once after a pass that changed something (and heartbeats come often
  * while a guest paused here waits for its source).
  */
