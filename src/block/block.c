@@ -279,19 +279,35 @@ int block_reattach(struct store *s, const char *instance_id, const char *run_dir
     int n = 0, failed = 0;
     pthread_mutex_lock(&block_io_mu);
     struct store_stmt *q = store_query(s,
-                                       "SELECT disk_id FROM cbs_disks WHERE instance_id = ?"
+                                       "SELECT disk_id, size_gib,"
+                                       " CASE WHEN last_instance_id = '' AND source_snapshot = '' THEN 1 ELSE 0 END"
+                                       " FROM cbs_disks WHERE instance_id = ? AND host_id = ''"
                                        " AND state IN ('" DISK_ATTACHED "', '" DISK_ATTACHING "', '" DISK_EXPANDING
                                        "') ORDER BY attached_at, rowid",
                                        "s", instance_id);
-    while (q && n < (int)(sizeof ids / sizeof ids[0]) && store_step(q) == 1)
+    int64_t sizes[BLOCK_MAX_ATTACHED * 2];
+    int blank[BLOCK_MAX_ATTACHED * 2];
+    while (q && n < (int)(sizeof ids / sizeof ids[0]) && store_step(q) == 1) {
+        sizes[n] = store_int(q, 1);
+        blank[n] = store_int(q, 2) != 0;
         snprintf(ids[n++], sizeof ids[0], "%s", store_text(q, 0));
+    }
     store_done(q);
     if (!q)
         failed = 1;
     for (int i = 0; i < n; i++) {
-        char path[700], err[512] = "";
+        char path[700], tmp[720], err[512] = "";
         if (block_disk_path(block_data_dir, ids[i], path, sizeof path) != 0)
             continue;
+        struct stat st;
+        snprintf(tmp, sizeof tmp, "%s.tmp", path);
+        /* a disk made at launch (DataDisks) gets its file at the instance's first start */
+        if (blank[i] && stat(path, &st) != 0 &&
+            (hv_driver()->create_empty_disk(tmp, sizes[i] * 1024LL * 1024 * 1024, err, sizeof err) != HV_OK ||
+             bio_commit_file(tmp, path) != 0)) {
+            unlink(tmp);
+            log_warn("disk %s: cannot make its file: %s", ids[i], err);
+        }
         int present = hv_driver()->disk_plugged(run_dir, ids[i], err, sizeof err);
         if (present == 1)
             continue;

@@ -53,6 +53,15 @@ int block_host_report(struct store *s, const char *host_id, json_t *items, int d
 /* The data disks attached to (or attaching to, detaching from) instance_id; -1 on a store error. */
 int block_instance_disks(struct store *s, const char *instance_id);
 
+/* ---- RunInstances' DataDisks (launch.c): new empty disks attached from the launch ---- */
+struct api_ctx;
+/* Refuses (api_fail, -1) DataDisks that cannot be made for `instances` instances: sizes, types, quota. */
+int block_launch_check(struct api_ctx *ctx, int64_t instances);
+/* Records the request's DataDisks attached to instance_id (placed on joined_host, or "" the built-in host), in
+ * the launch's transaction: 0, or -1 (api_fail). */
+int block_launch_disks(struct api_ctx *ctx, const char *instance_id, const char *zone, int64_t project_id,
+                       const char *joined_host);
+
 /* ---- rules (rules.c): pure, unit-tested ---- */
 enum block_op { BOP_ATTACH, BOP_DETACH, BOP_TERMINATE, BOP_RESIZE, BOP_SNAPSHOT, BOP_COUNT };
 /* NULL if op is allowed on a disk in state (with attached_here = attached to the instance the

@@ -25,9 +25,11 @@ struct disk_row {
 /* STORE_FOUND, STORE_NOT_FOUND (also TERMINATING) or STORE_ERROR. owner NULL = any owner. */
 int disk_load(struct store *s, const char *owner_uin, const char *disk_id, struct disk_row *out);
 extern const char *const disk_types_all[];
-void disk_register(void);         /* disk.c */
-void snapshot_register(void);     /* snapshot.c */
-void disk_inquiry_register(void); /* disk_inquiry.c */
+int64_t disk_gib_quota(struct api_ctx *ctx);                          /* the account's GiB of disks; -1 error */
+int disk_usage_of(struct api_ctx *ctx, int64_t *disks, int64_t *gib); /* what it has: 0, or -1 */
+void disk_register(void);                                             /* disk.c */
+void snapshot_register(void);                                         /* snapshot.c */
+void disk_inquiry_register(void);                                     /* disk_inquiry.c */
 
 /* worker.c: the jobs */
 int block_worker_pass(struct store *s); /* runs every pending job once; returns how many ran */

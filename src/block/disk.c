@@ -288,14 +288,14 @@ static int zone_valid(struct api_ctx *ctx, const char *zone)
 }
 
 /* The account's GiB quota: its tier's (partner_tiers) when one was set, else the platform's. */
-static int64_t gib_quota(struct api_ctx *ctx)
+int64_t disk_gib_quota(struct api_ctx *ctx)
 {
     int64_t instances, gib;
     int rc = partner_account_quota(ctx->store, ctx->who.owner_uin, &instances, &gib);
     return rc < 0 ? -1 : rc == 1 ? gib : BLOCK_GIB_QUOTA;
 }
 
-static int usage_of(struct api_ctx *ctx, int64_t *disks, int64_t *gib)
+int disk_usage_of(struct api_ctx *ctx, int64_t *disks, int64_t *gib)
 {
     struct store_stmt *q = store_query(ctx->store,
                                        "SELECT count(*), coalesce(sum(CASE WHEN size_gib > pending_size THEN size_gib "
@@ -432,8 +432,8 @@ static int create_disks(struct api_ctx *ctx)
     if (size < min || size > max)
         return api_fail(ctx, E_INVALID_PARAMETER_VALUE, "DiskSize of a %s disk must be %lld-%lld GiB.", type,
                         (long long)min, (long long)max);
-    int64_t count = api_int(ctx, "DiskCount", 1), have_disks, have_gib, max_gib = gib_quota(ctx);
-    if (max_gib < 0 || usage_of(ctx, &have_disks, &have_gib) != 0)
+    int64_t count = api_int(ctx, "DiskCount", 1), have_disks, have_gib, max_gib = disk_gib_quota(ctx);
+    if (max_gib < 0 || disk_usage_of(ctx, &have_disks, &have_gib) != 0)
         return api_fail(ctx, E_INTERNAL_ERROR, "The disk quota could not be checked.");
     const char *quota = block_quota_refused_within(have_disks, have_gib, count, count * size, max_gib);
     if (quota)
@@ -764,8 +764,8 @@ static int resize_disk(struct api_ctx *ctx)
     if (size > max)
         return api_fail(ctx, E_INVALID_PARAMETER_VALUE, "DiskSize of a %s disk is at most %lld GiB.", d.disk_type,
                         (long long)max);
-    int64_t have_disks, have_gib, max_gib = gib_quota(ctx);
-    if (max_gib < 0 || usage_of(ctx, &have_disks, &have_gib) != 0)
+    int64_t have_disks, have_gib, max_gib = disk_gib_quota(ctx);
+    if (max_gib < 0 || disk_usage_of(ctx, &have_disks, &have_gib) != 0)
         return api_fail(ctx, E_INTERNAL_ERROR, "The disk quota could not be checked.");
     const char *quota = block_quota_refused_within(have_disks, have_gib, 0, size - d.size_gib, max_gib);
     if (quota)

@@ -23,6 +23,8 @@
 #   5. its QEMU killed on host 2: STOPPED with the reason, by host 2's report
 #   6. TerminateInstances: TERMINATED once host 2 no longer has it (its directory gone), address released,
 #      and host 1's plan drops it from its remotes
+#   6b. RunInstances with DataDisks on host 2: the guest sees its disk, ATTACHED by the report; terminating the
+#      instance deletes it (DeleteWithInstance), host 2 removes the file
 #   7. host 2 killed with an instance on it: host 2 DOWN and the instance's HostStatus DOWN within the heartbeat
 #      window; A on host 1 undisturbed
 # Needs root, unshare, nsenter, iproute2, python3.
@@ -234,6 +236,28 @@ for _ in $(seq 150); do [ "$(sqlite3 "$CP/yun.db" "SELECT state FROM instances W
 for _ in $(seq 30); do has "$MACB dst" bridge fdb show dev "$NS-x" || break; sleep 0.1; done
 ! has "$MACB dst" bridge fdb show dev "$NS-x" || fail "host 1 keeps B's vxlan FDB entry"
 pass "TerminateInstances: TERMINATED once host 2 removed it; host 1 forgot it"
+
+# ---- 6b. RunInstances with DataDisks on host 2: the disk is in the host's first document of the instance ----
+ID=$(api cvm RunInstances --Placement.Zone ap-local-1 --ImageId "$IMG" --InstanceType S5.SMALL1 \
+  --SecurityGroupIds "[\"$SG\"]" --LoginSettings "{\"KeyIds\":[\"$KEY\"]}" \
+  --DataDisks '[{"DiskSize":20,"DiskType":"CLOUD_PREMIUM"}]' | field InstanceIdSet.0)
+[ "$(sqlite3 "$CP/yun.db" "SELECT host_id FROM instances WHERE instance_id = '$ID'")" = "$HID2" ] || fail "$ID not on $HID2"
+DISK=$(sqlite3 "$CP/yun.db" "SELECT disk_id FROM cbs_disks WHERE instance_id = '$ID'")
+[ -n "$DISK" ] || fail "RunInstances recorded no data disk"
+wait_state RUNNING 60
+wait_disk ATTACHED 30
+[ -s "$H2/disks/$DISK.qcow2" ] || fail "no file of the launch's $DISK on host 2"
+IP=$(inst PrivateIpAddresses.0)
+for _ in $(seq 60); do ssh_b true 2>/dev/null && break; sleep 1; done
+for _ in $(seq 50); do [ -n "$(vdb)" ] && break; sleep 0.2; done
+DEV=$(vdb)
+[ -n "$DEV" ] || fail "the launched guest does not see its data disk $DISK"
+[ "$(ssh_b cat /sys/block/$DEV/size)" = $((20 * 1024 * 1024 * 2)) ] || fail "its $DEV is not 20 GiB"
+api cvm TerminateInstances --InstanceIds "[\"$ID\"]" >/dev/null
+for _ in $(seq 150); do [ "$(sqlite3 "$CP/yun.db" "SELECT count(*) FROM cbs_disks WHERE disk_id = '$DISK'")" = 0 ] && break; sleep 0.1; done
+[ "$(sqlite3 "$CP/yun.db" "SELECT count(*) FROM cbs_disks WHERE disk_id = '$DISK'")" = 0 ] || fail "$DISK outlived its instance"
+[ ! -e "$H2/disks/$DISK.qcow2" ] || fail "host 2 kept the file of $DISK after its instance"
+pass "RunInstances with DataDisks on host 2: the guest boots with its 20 GiB disk ($DEV), ATTACHED by host 2's report; terminated with it (file removed)"
 
 # ---- 7. host 2 dies ----
 ID=$(run)
