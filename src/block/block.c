@@ -114,8 +114,8 @@ void block_kick(void)
     pthread_mutex_unlock(&mu);
 }
 
-/* Removes files of DIR that no record owns (a crash between a file's rename and its commit) and
- * leftover NAME.tmp files. Runs before the first job. */
+/* Removes files of DIR that no record owns (a crash between a file's rename and its commit; a blank disk's
+ * file whose disk went to a joined host) and leftover NAME.tmp files. Runs before the first job. */
 static void sweep(struct store *s, const char *sub, const char *prefix)
 {
     char dir[700];
@@ -139,9 +139,11 @@ static void sweep(struct store *s, const char *sub, const char *prefix)
             continue;
         int tmp = strstr(e->d_name, ".tmp") != NULL;
         *dot = 0;
-        struct store_stmt *q = !strcmp(sub, "disks")
-                                   ? store_query(s, "SELECT 1 FROM cbs_disks WHERE disk_id = ?", "s", id)
-                                   : store_query(s, "SELECT 1 FROM cbs_snapshots WHERE snapshot_id = ?", "s", id);
+        /* a disk placed on a joined host has its file there: a blank one left here is no record's either */
+        struct store_stmt *q =
+            !strcmp(sub, "disks")
+                ? store_query(s, "SELECT 1 FROM cbs_disks WHERE disk_id = ? AND host_id = ''", "s", id)
+                : store_query(s, "SELECT 1 FROM cbs_snapshots WHERE snapshot_id = ?", "s", id);
         int rc = q ? store_step(q) : -1;
         store_done(q);
         if (tmp || rc == 0) {

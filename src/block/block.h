@@ -62,6 +62,9 @@ int block_launch_check(struct api_ctx *ctx, int64_t instances);
 int block_launch_disks(struct api_ctx *ctx, const char *instance_id, const char *zone, int64_t project_id,
                        const char *joined_host);
 
+/* The instance's data disks as DescribeInstances shows them (the SDK's DataDisk objects); [] on a store error. */
+json_t *block_instance_data_disks(struct store *s, const char *instance_id);
+
 /* ---- rules (rules.c): pure, unit-tested ---- */
 enum block_op { BOP_ATTACH, BOP_DETACH, BOP_TERMINATE, BOP_RESIZE, BOP_SNAPSHOT, BOP_COUNT };
 /* NULL if op is allowed on a disk in state (with attached_here = attached to the instance the

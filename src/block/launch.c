@@ -6,7 +6,7 @@
  * the built-in host it is ATTACHED with no file yet: block_reattach makes a blank disk's file when the
  * instance's QEMU first starts and plugs it (nothing is written outside the store before the commit, so a
  * dry run or a rolled-back launch leaves no file). An existing disk (DiskId), a snapshot's copy (SnapshotId),
- * encryption and prepaid launches are refused.
+ * encryption and prepaid launches are refused. Also the DataDisks DescribeInstances shows of every attached disk.
  */
 #include <stdio.h>
 #include <string.h>
@@ -92,4 +92,23 @@ int block_launch_disks(struct api_ctx *ctx, const char *instance_id, const char 
             return api_fail(ctx, E_INTERNAL_ERROR, "The data disk could not be recorded: %s", store_errmsg(ctx->store));
     }
     return 0;
+}
+
+json_t *block_instance_data_disks(struct store *s, const char *instance_id)
+{
+    struct store_stmt *q = store_query(s,
+                                       "SELECT disk_id, disk_type, size_gib, delete_with_instance, name,"
+                                       " source_snapshot, dedicated_cluster_id FROM cbs_disks WHERE instance_id = ?"
+                                       " AND state != '" DISK_TERMINATING "' ORDER BY attached_at, rowid",
+                                       "s", instance_id);
+    json_t *set = json_array();
+    while (q && store_step(q) == 1)
+        json_array_append_new(set, json_pack("{s:I,s:s,s:s,s:b,s:s,s:b,s:s,s:I,s:s,s:b,s:s}", "DiskSize",
+                                             (json_int_t)store_int(q, 2), "DiskType", store_text(q, 1), "DiskId",
+                                             store_text(q, 0), "DeleteWithInstance", (int)store_int(q, 3), "SnapshotId",
+                                             store_text(q, 5), "Encrypt", 0, "KmsKeyId", "", "ThroughputPerformance",
+                                             (json_int_t)0, "CdcId", store_text(q, 6), "BurstPerformance", 0,
+                                             "DiskName", store_text(q, 4)));
+    store_done(q);
+    return set;
 }

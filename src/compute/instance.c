@@ -60,6 +60,7 @@ static json_t *instance_json(struct store *s, struct store_stmt *q, const char *
         "HostName", store_text(q, 23));
     if (store_text(q, 22)[0])
         json_object_set_new(j, "LatestOperationErrorMsg", json_string(store_text(q, 22)));
+    json_object_set_new(j, "DataDisks", block_instance_data_disks(s, store_text(q, 0))); /* block's view */
     /* billing's view: how a stop charges, what billing restricts, the prepaid period */
     int prepaid = !strcmp(store_text(q, 6), "PREPAID");
     json_object_set_new(j, "RestrictState", json_string(store_text(q, 28)));

@@ -291,7 +291,10 @@ test("RunInstances with DataDisks: the guest boots with its new disk; it goes wi
   assert.equal(x.DiskSize, 20);
   assert.equal(x.DeleteWithInstance, true);
   await waitFor(() => consoleOf(id), (o) => /YUN-READY/.test(o), BOOT_MS, `${id} ready`, 250);
-  const ip = (await cvm.DescribeInstances({ InstanceIds: [id] })).InstanceSet[0].PrivateIpAddresses[0];
+  const inst = (await cvm.DescribeInstances({ InstanceIds: [id] })).InstanceSet[0];
+  assert.deepEqual(inst.DataDisks.map((dd) => [dd.DiskId, dd.DiskSize, dd.DiskType, dd.DeleteWithInstance]),
+    [[x.DiskId, 20, "CLOUD_SSD", true]], "DescribeInstances shows its data disk");
+  const ip = inst.PrivateIpAddresses[0];
   const dev = await waitFor(() => devOf(ip, x.DiskId), Boolean, 20000, "the guest to see its data disk", 100);
   assert.equal(sh(ip, `cat /sys/block/${dev}/size`), String(20 * 1024 * 1024 * 2));
   assert.equal((await disk1(x.DiskId)).DiskState, "ATTACHED");

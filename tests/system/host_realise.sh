@@ -18,11 +18,12 @@
 #      and writes it; ResizeDisk, CreateSnapshot and MigrateInstance are refused (UnsupportedOperation); detached
 #      (UNATTACHED by the report, gone from B, the file kept on host 2), refused for A on host 1, reattached with
 #      B's data; TerminateDisks: host 2 removes the file, then the record goes
-#   4. StopInstances: STOPPED, no QEMU left; StartInstances: RUNNING, booted again; RebootInstances (HARD):
+#   4. StopInstances: STOPPED, no QEMU left; a disk attached while stopped: its file made (ATTACHED by the
+#      report); StartInstances: RUNNING, booted again with the disk plugged; RebootInstances (HARD):
 #      RUNNING, a new boot in the log; ResetInstance: RUNNING on a new system disk (its boot count starts over)
 #   5. its QEMU killed on host 2: STOPPED with the reason, by host 2's report
 #   6. TerminateInstances: TERMINATED once host 2 no longer has it (its directory gone), address released,
-#      and host 1's plan drops it from its remotes
+#      and host 1's plan drops it from its remotes; its disk UNATTACHED, the file kept on host 2
 #   6b. RunInstances with DataDisks on host 2: the guest sees its disk, ATTACHED by the report; terminating the
 #      instance deletes it (DeleteWithInstance), host 2 removes the file
 #   7. host 2 killed with an instance on it: host 2 DOWN and the instance's HostStatus DOWN within the heartbeat
@@ -199,11 +200,20 @@ pass "TerminateDisks: host 2 removed the file, then the record went"
 api cvm StopInstances --InstanceIds "[\"$ID\"]" --StopType HARD >/dev/null
 wait_state STOPPED 30
 ! qemu_of "$H2" || fail "QEMU still runs on host 2 after the stop"
+# a disk attached while B is stopped: its file is made (ATTACHED by the report), plugged at the start
+DISK=$(api cbs CreateDisks --Placement.Zone ap-local-1 --DiskType CLOUD_PREMIUM --DiskSize 10 --DiskChargeType POSTPAID_BY_HOUR | field DiskIdSet.0)
+wait_disk UNATTACHED 10
+api cbs AttachDisks --DiskIds "[\"$DISK\"]" --InstanceId "$ID" >/dev/null
+wait_disk ATTACHED 20
+[ -s "$H2/disks/$DISK.qcow2" ] || fail "no file of $DISK, attached to the stopped B, on host 2"
 api cvm StartInstances --InstanceIds "[\"$ID\"]" >/dev/null
 wait_state RUNNING 30
 qemu_of "$H2" || fail "no QEMU after the start"
 for _ in $(seq 300); do grep -q YUN-READY "$H2/instances/$ID/serial.log" && break; sleep 0.1; done
 grep -q YUN-READY "$H2/instances/$ID/serial.log" || fail "not booted after the start"
+for _ in $(seq 60); do ssh_b true 2>/dev/null && break; sleep 1; done
+for _ in $(seq 50); do [ -n "$(vdb)" ] && break; sleep 0.2; done
+[ -n "$(vdb)" ] || fail "B started without $DISK, attached while it was stopped"
 api cvm RebootInstances --InstanceIds "[\"$ID\"]" --StopType HARD >/dev/null
 wait_state RUNNING 30
 for _ in $(seq 300); do [ "$(ready_count)" -ge 2 ] && break; sleep 0.1; done
@@ -218,7 +228,7 @@ for _ in $(seq 100); do [ "$(inst LatestOperationState)" = SUCCESS ] && [ "$(ins
   fail "ResetInstance: $(inst InstanceState) $(inst LatestOperationState)"
 for _ in $(seq 300); do [ "$(boots)" = 1 ] && grep -q YUN-READY "$H2/instances/$ID/serial.log" && break; sleep 0.1; done
 [ "$(boots)" = 1 ] || fail "ResetInstance kept the old system disk (boot count $(boots))"
-pass "stop (no QEMU left), start (booted), reboot (booted again, SUCCESS), ResetInstance (a new system disk) on host 2"
+pass "stop (no QEMU left), a disk attached while stopped (its file made), start (booted, the disk plugged), reboot (booted again, SUCCESS), ResetInstance (a new system disk) on host 2"
 
 # ---- 5. its QEMU dies ----
 pkill -9 -f -- "$H2/instances/$ID"
@@ -235,7 +245,9 @@ for _ in $(seq 150); do [ "$(sqlite3 "$CP/yun.db" "SELECT state FROM instances W
 # (the bridge's own learned entry of B's MAC on that port ages out as any does: only the vxlan entry is the plan's)
 for _ in $(seq 30); do has "$MACB dst" bridge fdb show dev "$NS-x" || break; sleep 0.1; done
 ! has "$MACB dst" bridge fdb show dev "$NS-x" || fail "host 1 keeps B's vxlan FDB entry"
-pass "TerminateInstances: TERMINATED once host 2 removed it; host 1 forgot it"
+wait_disk UNATTACHED 10
+[ -s "$H2/disks/$DISK.qcow2" ] || fail "the terminated instance's disk $DISK lost its file on host 2"
+pass "TerminateInstances: TERMINATED once host 2 removed it; host 1 forgot it; its disk UNATTACHED, its file kept on host 2"
 
 # ---- 6b. RunInstances with DataDisks on host 2: the disk is in the host's first document of the instance ----
 ID=$(api cvm RunInstances --Placement.Zone ap-local-1 --ImageId "$IMG" --InstanceType S5.SMALL1 \
