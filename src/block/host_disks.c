@@ -30,8 +30,9 @@ json_t *block_host_disks(struct store *s, const char *host_id)
         const char *id = store_text(q, 0), *state = store_text(q, 2);
         char file[40];
         snprintf(file, sizeof file, "%s.qcow2", id);
-        /* Blank: its first attach, so the host makes an empty file; any other missing file is a loss it reports */
-        int blank = !strcmp(state, DISK_ATTACHING) && !store_text(q, 4)[0];
+        /* Blank: never attached yet (its first attach makes an empty file); any other missing file is a loss the
+         * host reports, never replaced by an empty one */
+        int blank = (!strcmp(state, DISK_ATTACHING) || !strcmp(state, DISK_UNATTACHED)) && !store_text(q, 4)[0];
         json_array_append_new(disks, json_pack("{s:s,s:s,s:s,s:I,s:s,s:s,s:b}", "DiskId", id, "File", file, "Serial",
                                                id, "SizeGiB", (json_int_t)store_int(q, 1), "State", state, "InstanceId",
                                                store_text(q, 3), "Blank", blank));
@@ -44,14 +45,16 @@ json_t *block_host_disks(struct store *s, const char *host_id)
     return disks;
 }
 
-/* (the state the host acted for, what it saw) -> the disk's new state; instance_id is cleared going UNATTACHED */
+/* (the state the host acted for, what it saw) -> the disk's new state; going UNATTACHED clears instance_id, and
+ * a detach records it as the last instance (a failed first attach leaves the disk blank: it held no data) */
 static const struct {
     const char *from, *seen, *to;
+    int detached;
 } rules[] = {
-    {DISK_ATTACHING, "ATTACHED", DISK_ATTACHED},
-    {DISK_ATTACHING, "FAILED", DISK_UNATTACHED},
-    {DISK_DETACHING, "DETACHED", DISK_UNATTACHED},
-    {DISK_DETACHING, "FAILED", DISK_ATTACHED},
+    {DISK_ATTACHING, "ATTACHED", DISK_ATTACHED, 0},
+    {DISK_ATTACHING, "FAILED", DISK_UNATTACHED, 0},
+    {DISK_DETACHING, "DETACHED", DISK_UNATTACHED, 1},
+    {DISK_DETACHING, "FAILED", DISK_ATTACHED, 0},
 };
 
 static int reported(json_t *items, const char *id)
@@ -119,12 +122,15 @@ int block_host_report(struct store *s, const char *host_id, json_t *items, int d
             int unattach = !strcmp(rules[r].to, DISK_UNATTACHED);
             /* only from the state it acted for, on the instance it acted on, on this host: else overtaken */
             int rc = store_exec(s,
-                                unattach ? "UPDATE cbs_disks SET state = ?, last_instance_id = instance_id,"
-                                           " instance_id = '', error = ?, updated = ?"
-                                           " WHERE disk_id = ? AND host_id = ? AND state = ? AND instance_id = ?"
-                                         : "UPDATE cbs_disks SET state = ?, error = ?, updated = ?"
-                                           " WHERE disk_id = ? AND host_id = ? AND state = ? AND instance_id = ?",
-                                "ssissss", rules[r].to, why, now, id, host_id, for_state, instance);
+                                unattach ? "UPDATE cbs_disks SET state = ?, last_instance_id = CASE WHEN ? = 1 THEN"
+                                           " instance_id ELSE last_instance_id END, instance_id = '', error = ?,"
+                                           " updated = ? WHERE disk_id = ? AND host_id = ? AND state = ? AND"
+                                           " instance_id = ?"
+                                         : "UPDATE cbs_disks SET state = ?, error = CASE WHEN ? = 1 THEN '' ELSE ?"
+                                           " END, updated = ? WHERE disk_id = ? AND host_id = ? AND state = ? AND"
+                                           " instance_id = ?",
+                                "sisissss", rules[r].to, (int64_t)rules[r].detached, why, now, id, host_id, for_state,
+                                instance);
             if (rc == 1) {
                 changed++;
                 log_info("disk %s on %s (%s): %s -> %s%s%s", id, host_id, instance, for_state, rules[r].to,

@@ -514,7 +514,7 @@ static const char *act_disk(const struct disk_spec *d, json_t *instances, char *
     struct stat st;
     int have = stat(d->path, &st) == 0;
     if (!strcmp(d->state, "UNATTACHED")) {
-        if (have)
+        if (have || d->blank) /* a blank one may have no file yet */
             return "HELD";
         snprintf(detail, len, "the disk's file is missing on this host");
         return "FAILED";
