@@ -15,6 +15,7 @@
 
 #include "block/block_int.h"
 #include "block/states.h"
+#include "compute/host_channel.h"
 
 json_t *block_host_disks(struct store *s, const char *host_id)
 {
@@ -57,18 +58,6 @@ static const struct {
     {DISK_DETACHING, "FAILED", DISK_ATTACHED, 0},
 };
 
-static int reported(json_t *items, const char *id)
-{
-    size_t i;
-    json_t *it;
-    json_array_foreach (items, i, it) {
-        const char *rid = json_string_value(json_object_get(it, "DiskId"));
-        if (rid && !strcmp(rid, id))
-            return 1;
-    }
-    return 0;
-}
-
 /* the host no longer holds the files of these TERMINATING disks: the rows (and their meters) go */
 static int delete_removed(struct store *s, const char *host_id, json_t *items)
 {
@@ -83,7 +72,7 @@ static int delete_removed(struct store *s, const char *host_id, json_t *items)
     if (!q)
         return -1;
     for (int k = 0; k < n; k++) {
-        if (reported(items, ids[k]) || store_begin(s) != STORE_OK)
+        if (host_report_names(items, "DiskId", ids[k]) || store_begin(s) != STORE_OK)
             continue;
         if (store_exec(s, "DELETE FROM cbs_disks WHERE disk_id = ? AND host_id = ? AND state = '" DISK_TERMINATING "'",
                        "ss", ids[k], host_id) != 1 ||

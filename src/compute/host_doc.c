@@ -277,12 +277,12 @@ static int current(struct store *s, const char *host_id, const char *id, char st
     return rc;
 }
 
-static int reported(json_t *items, const char *id)
+int host_report_names(json_t *items, const char *key, const char *id)
 {
     size_t i;
     json_t *it;
     json_array_foreach (items, i, it) {
-        const char *rid = json_string_value(json_object_get(it, "InstanceId"));
+        const char *rid = json_string_value(json_object_get(it, key));
         if (rid && !strcmp(rid, id))
             return 1;
     }
@@ -344,7 +344,7 @@ int host_doc_report(struct store *s, const char *host_id, json_t *report, const 
     }
     store_done(q);
     for (int k = 0; k < n; k++)
-        if (!reported(items, ids[k]) && instance_terminated(s, ids[k], owners[k]) == 0) {
+        if (!host_report_names(items, "InstanceId", ids[k]) && instance_terminated(s, ids[k], owners[k]) == 0) {
             changed++;
             log_info("instance %s on %s: terminated", ids[k], host_id);
         }
