@@ -1,7 +1,8 @@
 /*
  * disk: the cloud disk actions (CreateDisks, DescribeDisks, AttachDisks, DetachDisks,
  * TerminateDisks, ResizeDisk). Each checks and records in the request's transaction; the worker
- * (worker.c) does hot plugs, copies and resizes. System disks belong to compute: DescribeDisks
+ * (worker.c) does hot plugs, copies and resizes on the built-in host, a joined host those of the
+ * disks it holds (host_disks.c). System disks belong to compute: DescribeDisks
  * lists them through compute's read-only instance view, and the disk actions refuse them.
  */
 #include <stdio.h>
