@@ -752,10 +752,6 @@ static int resize_disk(struct api_ctx *ctx)
     struct disk_row d;
     if (load_for(ctx, id, BOP_RESIZE, NULL, &d))
         return -1;
-    if (d.host_id[0])
-        return api_fail(ctx, E_UNSUPPORTED_OPERATION,
-                        "The disk `%s` is stored on the joined host %s: ResizeDisk of such disks is not supported yet.",
-                        id, d.host_id);
     int64_t min, max;
     if (!block_size_range(d.disk_type, &min, &max))
         max = 32000;

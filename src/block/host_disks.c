@@ -7,8 +7,8 @@
  * host's document (compute/host_doc.c) lists every disk it holds, and the host makes, plugs, unplugs and
  * removes files by that list and reports what it did; here the report moves a disk on (ATTACHING ->
  * ATTACHED, DETACHING -> UNATTACHED, back with the error on a failure), only from the state the host acted
- * for and for the instance it acted on, and a TERMINATING disk is deleted once the host reports, for the
- * current document, that it no longer holds the file.
+ * for and for the instance it acted on (EXPANDING -> the new size, ResizeDisk), and a TERMINATING disk is
+ * deleted once the host reports, for the current document, that it no longer holds the file.
  */
 #include <stdio.h>
 #include <string.h>
@@ -20,7 +20,8 @@
 json_t *block_host_disks(struct store *s, const char *host_id)
 {
     struct store_stmt *q = store_query(s,
-                                       "SELECT disk_id, size_gib, state, instance_id, last_instance_id FROM cbs_disks"
+                                       "SELECT disk_id, size_gib, state, instance_id, last_instance_id,"
+                                       " pending_size FROM cbs_disks"
                                        " WHERE host_id = ? AND state != '" DISK_TERMINATING "' ORDER BY disk_id",
                                        "s", host_id);
     if (!q)
@@ -37,6 +38,9 @@ json_t *block_host_disks(struct store *s, const char *host_id)
         json_array_append_new(disks, json_pack("{s:s,s:s,s:s,s:I,s:s,s:s,s:b}", "DiskId", id, "File", file, "Serial",
                                                id, "SizeGiB", (json_int_t)store_int(q, 1), "State", state, "InstanceId",
                                                store_text(q, 3), "Blank", blank));
+        if (!strcmp(state, DISK_EXPANDING)) /* ResizeDisk: the size it grows to */
+            json_object_set_new(json_array_get(disks, json_array_size(disks) - 1), "PendingGiB",
+                                json_integer(store_int(q, 5)));
     }
     store_done(q);
     if (rc < 0) {
@@ -86,6 +90,41 @@ static int delete_removed(struct store *s, const char *host_id, json_t *items)
     return changed;
 }
 
+/* EXPANDING: RESIZED (to the size asked for) gives the disk its new size and meter, FAILED its old one back */
+static int resized(struct store *s, const char *host_id, const char *id, const char *instance, const char *seen,
+                   json_t *item, const char *detail)
+{
+    const char *back = "CASE WHEN instance_id = '' THEN '" DISK_UNATTACHED "' ELSE '" DISK_ATTACHED "' END";
+    char sql[400];
+    int64_t now = time_now();
+    if (!strcmp(seen, "FAILED")) {
+        snprintf(sql, sizeof sql,
+                 "UPDATE cbs_disks SET pending_size = 0, state = %s, error = ?, updated = ? WHERE disk_id = ?"
+                 " AND host_id = ? AND state = '" DISK_EXPANDING "' AND instance_id = ?",
+                 back);
+        int rc = store_exec(s, sql, "sisss", detail && *detail ? detail : "the host could not resize the disk", now, id,
+                            host_id, instance);
+        if (rc == 1)
+            log_warn("disk %s on %s: the resize failed: %s", id, host_id, detail ? detail : "");
+        return rc == 1;
+    }
+    if (strcmp(seen, "RESIZED") || store_begin(s) != STORE_OK)
+        return 0;
+    snprintf(sql, sizeof sql,
+             "UPDATE cbs_disks SET size_gib = pending_size, pending_size = 0, state = %s, error = '', updated = ?"
+             " WHERE disk_id = ? AND host_id = ? AND state = '" DISK_EXPANDING "' AND instance_id = ?"
+             " AND pending_size = ?",
+             back);
+    int rc = store_exec(s, sql, "isssi", now, id, host_id, instance,
+                        (int64_t)json_integer_value(json_object_get(item, "SizeGiB")));
+    if (rc != 1 || block_meter_disk(s, id) != 0 || store_commit(s) != STORE_OK) {
+        store_rollback(s);
+        return 0;
+    }
+    log_info("disk %s on %s: resized", id, host_id);
+    return 1;
+}
+
 int block_host_report(struct store *s, const char *host_id, json_t *items, int done_current)
 {
     if (!json_is_array(items))
@@ -100,7 +139,13 @@ int block_host_report(struct store *s, const char *host_id, json_t *items, int d
         const char *for_state = json_string_value(json_object_get(it, "For"));
         const char *seen = json_string_value(json_object_get(it, "Seen"));
         const char *detail = json_string_value(json_object_get(it, "Detail"));
-        if (!id || !instance || !instance[0] || !for_state || !seen)
+        if (!id || !instance || !for_state || !seen)
+            continue;
+        if (!strcmp(for_state, DISK_EXPANDING)) {
+            changed += resized(s, host_id, id, instance, seen, it, detail);
+            continue;
+        }
+        if (!instance[0])
             continue;
         for (size_t r = 0; r < sizeof rules / sizeof rules[0]; r++) {
             if (strcmp(rules[r].from, for_state) || strcmp(rules[r].seen, seen))

@@ -442,7 +442,7 @@ static const char *act(const struct spec *sp, json_t *plan, char *detail, size_t
 
 struct disk_spec {
     const char *id, *state, *instance;
-    int size_gib, blank;
+    int size_gib, pending_gib, blank; /* pending_gib: EXPANDING, the size it grows to */
     char path[720];
 };
 
@@ -458,7 +458,7 @@ static int disk_id_ok(const char *id)
 
 static const char *disk_read(json_t *j, struct disk_spec *d)
 {
-    static const char *const states[] = {"ATTACHING", "ATTACHED", "DETACHING", "UNATTACHED"};
+    static const char *const states[] = {"ATTACHING", "ATTACHED", "DETACHING", "UNATTACHED", "EXPANDING"};
     memset(d, 0, sizeof *d);
     d->id = json_string_value(json_object_get(j, "DiskId"));
     d->state = json_string_value(json_object_get(j, "State"));
@@ -480,9 +480,14 @@ static const char *disk_read(json_t *j, struct disk_spec *d)
         known |= !strcmp(d->state, states[i]);
     if (!known)
         return "the disk's state is unknown";
+    int expanding = !strcmp(d->state, "EXPANDING");
     if (!d->instance || (d->instance[0] && !id_ok(d->instance, "ins-")) ||
-        (!d->instance[0] && strcmp(d->state, "UNATTACHED")))
+        (!d->instance[0] && strcmp(d->state, "UNATTACHED") && !expanding))
         return "the disk's instance is malformed";
+    json_int_t pending = json_integer_value(json_object_get(j, "PendingGiB"));
+    if (expanding && (pending <= size || pending > 32000))
+        return "the disk's new size is out of range";
+    d->pending_gib = expanding ? (int)pending : 0;
     d->size_gib = (int)size;
     snprintf(d->path, sizeof d->path, "%s/disks/%s", data_dir, want);
     return NULL;
@@ -508,11 +513,19 @@ static int disk_make(const struct disk_spec *d, char *err, size_t errlen)
 }
 
 /* What the host saw of a disk after acting for its state: ATTACHED (file here, plugged if its instance runs),
- * DETACHED (unplugged), HELD (an unattached disk's file kept), FAILED (detail set), BUSY (ask again next pass) */
+ * DETACHED (unplugged), HELD (an unattached disk's file kept), RESIZED (grown to PendingGiB, online if plugged),
+ * FAILED (detail set), BUSY (ask again next pass) */
 static const char *act_disk(const struct disk_spec *d, json_t *instances, char *detail, size_t len)
 {
     struct stat st;
     int have = stat(d->path, &st) == 0;
+    if (d->pending_gib && !d->instance[0]) { /* an unattached disk grows offline */
+        if (!have)
+            snprintf(detail, len, "the disk's file is missing on this host");
+        return have && hv_driver()->resize_disk_file(d->path, (long long)d->pending_gib << 30, detail, len) == HV_OK
+                   ? "RESIZED"
+                   : "FAILED";
+    }
     if (!strcmp(d->state, "UNATTACHED")) {
         if (have || d->blank) /* a blank one may have no file yet */
             return "HELD";
@@ -551,7 +564,13 @@ static const char *act_disk(const struct disk_spec *d, json_t *instances, char *
             return "FAILED";
         fprintf(stderr, "yun host: %s plugged into %s\n", d->id, d->instance);
     }
-    return "ATTACHED";
+    if (!d->pending_gib)
+        return "ATTACHED";
+    /* ResizeDisk of an attached disk: the guest sees the new size at once when it runs (growing is idempotent) */
+    long long bytes = (long long)d->pending_gib << 30;
+    int rc = live ? hv_driver()->resize_disk(sp.run_dir, d->id, bytes, detail, len)
+                  : hv_driver()->resize_disk_file(d->path, bytes, detail, len);
+    return rc == HV_OK ? "RESIZED" : "FAILED";
 }
 
 /* Files of DIR/disks the document does not list (a deleted disk's; a NAME.tmp left over) are removed; one that
@@ -608,6 +627,8 @@ static json_t *disks_pass(json_t *disks, json_t *instances)
         json_t *item =
             json_pack("{s:s,s:s,s:s,s:s,s:s}", "DiskId", d.id ? d.id : "", "InstanceId", d.instance ? d.instance : "",
                       "For", d.state ? d.state : "", "Seen", seen, "Detail", detail);
+        if (item && !strcmp(seen, "RESIZED"))
+            json_object_set_new(item, "SizeGiB", json_integer(d.pending_gib));
         if (item)
             json_array_append_new(items, item);
     }

@@ -15,7 +15,8 @@
 #   3. what only the built-in host does yet is refused, changing nothing: console output (UnsupportedOperation)
 #   3a. a cloud disk on host 2: with host 2's agent stopped AttachDisks stays ATTACHING, then ATTACHED by its
 #      report; the file is made on host 2 (the blank one on host 1 goes); B sees it (serial = disk id, its size)
-#      and writes it; ResizeDisk, CreateSnapshot and MigrateInstance are refused (UnsupportedOperation); detached
+#      and writes it; ResizeDisk grows it online (B sees the new size); CreateSnapshot and MigrateInstance are
+#      refused (UnsupportedOperation); detached
 #      (UNATTACHED by the report, gone from B, the file kept on host 2), refused for A on host 1, reattached with
 #      B's data; TerminateDisks: host 2 removes the file, then the record goes
 #   4. StopInstances: STOPPED, no QEMU left; a disk attached while stopped: its file made (ATTACHED by the
@@ -158,17 +159,22 @@ DEV=$(vdb)
 [ "$(ssh_b cat /sys/block/$DEV/size)" = $((10 * 1024 * 1024 * 2)) ] || fail "B's $DEV is not 10 GiB: $(ssh_b cat /sys/block/$DEV/size)"
 ssh_b "echo yun-disk-$DISK | dd of=/dev/$DEV bs=512 count=1 conv=sync,fsync 2>/dev/null" || fail "B cannot write $DEV"
 pass "AttachDisks on host 2: ATTACHING while its agent is stopped, ATTACHED by its report; file on host 2 only; B sees $DEV (serial $DISK, 10 GiB) and writes it"
-OUT=$(api cbs ResizeDisk --DiskId "$DISK" --DiskSize 20 2>&1 || true)
-echo "$OUT" | grep -q UnsupportedOperation || fail "ResizeDisk of a disk on host 2: $OUT"
+api cbs ResizeDisk --DiskId "$DISK" --DiskSize 20 >/dev/null
+for _ in $(seq 200); do [ "$(api cbs DescribeDisks --DiskIds "[\"$DISK\"]" | field DiskSet.0.DiskSize)" = 20 ] && break; sleep 0.1; done
+[ "$(api cbs DescribeDisks --DiskIds "[\"$DISK\"]" | field DiskSet.0.DiskSize)" = 20 ] || fail "ResizeDisk on host 2: $(dstate)"
+wait_disk ATTACHED 5
+for _ in $(seq 50); do [ "$(ssh_b cat /sys/block/$DEV/size)" = $((20 * 1024 * 1024 * 2)) ] && break; sleep 0.2; done
+[ "$(ssh_b cat /sys/block/$DEV/size)" = $((20 * 1024 * 1024 * 2)) ] || fail "B's $DEV did not grow to 20 GiB online"
+pass "ResizeDisk on host 2: grown online by host 2 (B sees 20 GiB), the new size by its report"
 OUT=$(api cbs CreateSnapshot --DiskId "$DISK" 2>&1 || true)
 echo "$OUT" | grep -q UnsupportedOperation || fail "CreateSnapshot of a disk on host 2: $OUT"
 OUT=$(api cvm MigrateInstance --InstanceId "$ID" 2>&1 || true)
 echo "$OUT" | grep -q UnsupportedOperation && echo "$OUT" | grep -q "cloud disks attached" ||
   fail "MigrateInstance of an instance with a disk: $OUT"
-[ "$(dstate)" = ATTACHED ] && [ "$(api cbs DescribeDisks --DiskIds "[\"$DISK\"]" | field DiskSet.0.DiskSize)" = 10 ] ||
+[ "$(dstate)" = ATTACHED ] && [ "$(api cbs DescribeDisks --DiskIds "[\"$DISK\"]" | field DiskSet.0.DiskSize)" = 20 ] ||
   fail "the disk changed"
 [ "$(api cbs DescribeSnapshots | field TotalCount)" = 0 ] || fail "a snapshot was recorded"
-pass "ResizeDisk, CreateSnapshot of a disk on host 2 and MigrateInstance of its instance refused (UnsupportedOperation); nothing changed"
+pass "CreateSnapshot of a disk on host 2 and MigrateInstance of its instance refused (UnsupportedOperation); nothing changed"
 # a disk on host 2 attaches only to instances there; a blank disk placed on host 1 does not come to host 2
 OUT=$(api cbs AttachDisks --DiskIds "[\"$DISK\"]" --InstanceId "$A" 2>&1 || true)
 echo "$OUT" | grep -q "ResourceUnavailable\|InvalidDisk" || fail "attaching a disk attached to B to A: $OUT"
