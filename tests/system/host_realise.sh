@@ -17,8 +17,8 @@
 #      report; the file is made on host 2 (the blank one on host 1 goes); B sees it (serial = disk id, its size)
 #      and writes it; ResizeDisk grows it online (B sees the new size); CreateSnapshot and MigrateInstance are
 #      refused (UnsupportedOperation); detached
-#      (UNATTACHED by the report, gone from B, the file kept on host 2), refused for A on host 1, reattached with
-#      B's data; TerminateDisks: host 2 removes the file, then the record goes
+#      (UNATTACHED by the report, gone from B, the file kept on host 2), refused for A on host 1, grown offline,
+#      reattached with B's data; TerminateDisks: host 2 removes the file, then the record goes
 #   4. StopInstances: STOPPED, no QEMU left; a disk attached while stopped: its file made (ATTACHED by the
 #      report); StartInstances: RUNNING, booted again with the disk plugged; RebootInstances (HARD):
 #      RUNNING, a new boot in the log; ResetInstance: RUNNING on a new system disk (its boot count starts over)
@@ -186,14 +186,18 @@ OUT=$(api cbs AttachDisks --DiskIds "[\"$DISK\"]" --InstanceId "$A" 2>&1 || true
 echo "$OUT" | grep -q UnsupportedOperation && echo "$OUT" | grep -q "stored on $HID2" ||
   fail "attaching host 2's disk to A on host 1: $OUT"
 [ "$(dstate)" = UNATTACHED ] || fail "the refused attach changed the disk"
+api cbs ResizeDisk --DiskId "$DISK" --DiskSize 25 >/dev/null # offline, by host 2
+for _ in $(seq 200); do [ "$(api cbs DescribeDisks --DiskIds "[\"$DISK\"]" | field DiskSet.0.DiskSize)" = 25 ] && break; sleep 0.1; done
+wait_disk UNATTACHED 5
 api cbs AttachDisks --DiskIds "[\"$DISK\"]" --InstanceId "$ID" >/dev/null
 wait_disk ATTACHED 20
 for _ in $(seq 50); do [ -n "$(vdb)" ] && break; sleep 0.2; done
 DEV=$(vdb)
 [ -n "$DEV" ] || fail "B does not see $DISK after the reattach"
+[ "$(ssh_b cat /sys/block/$DEV/size)" = $((25 * 1024 * 1024 * 2)) ] || fail "the detached $DISK did not grow to 25 GiB"
 [ "$(ssh_b "dd if=/dev/$DEV bs=512 count=1 2>/dev/null | head -c 22")" = "yun-disk-$DISK" ] ||
   fail "what B wrote is not on the disk after the reattach"
-pass "DetachDisks: UNATTACHED by host 2's report, gone from B, file kept; refused for A on host 1; reattached to B with what B wrote"
+pass "DetachDisks: UNATTACHED by host 2's report, gone from B, file kept; refused for A on host 1; grown offline (25 GiB); reattached to B with what B wrote"
 api cbs DetachDisks --DiskIds "[\"$DISK\"]" >/dev/null
 wait_disk UNATTACHED 30
 api cbs TerminateDisks --DiskIds "[\"$DISK\"]" >/dev/null
