@@ -34,11 +34,7 @@ void disk_inquiry_register(void);                                     /* disk_in
 /* worker.c: the jobs */
 int block_worker_pass(struct store *s); /* runs every pending job once; returns how many ran */
 
-/* blockio.c (through hv_driver(), 0 or -1 with err) */
-/* A point-in-time full copy of the plugged disk into a new qcow2 at target (the driver's backup job);
- * target is removed if the copy fails. */
-int bio_backup_online(const char *run_dir, const char *disk_id, const char *target, int64_t bytes, const char *job_id,
-                      char *err, size_t errlen);
+/* blockio.c */
 int bio_commit_file(const char *tmp, const char *final); /* fsync, rename, fsync the directory */
 
 /* usage.c: sets a disk's or snapshot's meter from its row (run in the change's transaction) */

@@ -207,7 +207,7 @@ static void job_snapshot(struct store *s, const char *snapshot_id)
                        hv_driver()->disk_plugged(in.run_dir, disk_id, NULL, 0) == 1;
             unlink(tmp);
             /* live: the hypervisor copies the disk as it was when the job started while the guest goes on writing */
-            ok = live ? bio_backup_online(in.run_dir, disk_id, tmp, size * GIB, snapshot_id, err, sizeof err) == 0
+            ok = live ? hv_backup_copy(in.run_dir, disk_id, tmp, size * GIB, snapshot_id, err, sizeof err) == 0
                       : hv_driver()->copy_disk(disk_path, tmp, err, sizeof err) == HV_OK;
             ok = ok && bio_commit_file(tmp, path) == 0;
             if (!ok)

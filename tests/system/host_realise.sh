@@ -148,8 +148,10 @@ kill -STOP "$H2PID"
 api cbs AttachDisks --DiskIds "[\"$DISK\"]" --InstanceId "$ID" >/dev/null
 sleep 3
 [ "$(dstate)" = ATTACHING ] || { kill -CONT "$H2PID"; fail "the disk is $(dstate) with host 2's agent stopped"; }
+T0=$(date +%s.%N)
 kill -CONT "$H2PID"
 wait_disk ATTACHED 20
+T1=$(date +%s.%N)
 [ -s "$H2/disks/$DISK.qcow2" ] || fail "no file of $DISK on host 2"
 [ ! -e "$CP/disks/$DISK.qcow2" ] || fail "the control plane's host keeps a file of $DISK"
 [ "$(sqlite3 "$CP/yun.db" "SELECT host_id FROM cbs_disks WHERE disk_id = '$DISK'")" = "$HID2" ] || fail "$DISK not placed on $HID2"
@@ -158,7 +160,7 @@ DEV=$(vdb)
 [ -n "$DEV" ] || fail "guest B does not see a disk with serial $DISK"
 [ "$(ssh_b cat /sys/block/$DEV/size)" = $((10 * 1024 * 1024 * 2)) ] || fail "B's $DEV is not 10 GiB: $(ssh_b cat /sys/block/$DEV/size)"
 ssh_b "echo yun-disk-$DISK | dd of=/dev/$DEV bs=512 count=1 conv=sync,fsync 2>/dev/null" || fail "B cannot write $DEV"
-pass "AttachDisks on host 2: ATTACHING while its agent is stopped, ATTACHED by its report; file on host 2 only; B sees $DEV (serial $DISK, 10 GiB) and writes it"
+pass "AttachDisks on host 2: ATTACHING while its agent is stopped, ATTACHED by its report $(python3 -c "print(round($T1 - $T0, 1))") s after it went on; file on host 2 only; B sees $DEV (serial $DISK, 10 GiB) and writes it"
 api cbs ResizeDisk --DiskId "$DISK" --DiskSize 20 >/dev/null
 for _ in $(seq 200); do [ "$(api cbs DescribeDisks --DiskIds "[\"$DISK\"]" | field DiskSet.0.DiskSize)" = 20 ] && break; sleep 0.1; done
 [ "$(api cbs DescribeDisks --DiskIds "[\"$DISK\"]" | field DiskSet.0.DiskSize)" = 20 ] || fail "ResizeDisk on host 2: $(dstate)"
