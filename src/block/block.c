@@ -53,6 +53,8 @@ static const struct migration block_migrations[] = {
     {2, "ALTER TABLE cbs_disks ADD COLUMN restrict_state TEXT NOT NULL DEFAULT 'NORMAL';"},
     /* the joined host that holds the disk's file ('' = the built-in host's DATA/disks, or no file yet) */
     {3, "ALTER TABLE cbs_disks ADD COLUMN host_id TEXT NOT NULL DEFAULT '';"},
+    /* the joined host that holds the snapshot's file, its disk's host ('' = the built-in host's DATA/snapshots) */
+    {4, "ALTER TABLE cbs_snapshots ADD COLUMN host_id TEXT NOT NULL DEFAULT '';"},
 };
 
 /* disks in a dedicated cluster (cbs CreateDisks Placement.DedicatedClusterId): their own chain */
@@ -143,7 +145,7 @@ static void sweep(struct store *s, const char *sub, const char *prefix)
         struct store_stmt *q =
             !strcmp(sub, "disks")
                 ? store_query(s, "SELECT 1 FROM cbs_disks WHERE disk_id = ? AND host_id = ''", "s", id)
-                : store_query(s, "SELECT 1 FROM cbs_snapshots WHERE snapshot_id = ?", "s", id);
+                : store_query(s, "SELECT 1 FROM cbs_snapshots WHERE snapshot_id = ? AND host_id = ''", "s", id);
         int rc = q ? store_step(q) : -1;
         store_done(q);
         if (tmp || rc == 0) {

@@ -50,6 +50,12 @@ json_t *block_host_disks(struct store *s, const char *host_id);
  * from the state the host acted for; with done_current (the report is of the current document) the TERMINATING
  * disks it no longer reports are deleted. Returns how many disks changed. */
 int block_host_report(struct store *s, const char *host_id, json_t *items, int done_current);
+/* The snapshots whose files host_id holds (its disks'), for its document: [{SnapshotId, DiskId, File, State}]
+ * (CREATING: to make, NORMAL: to keep); NULL on a store error. */
+json_t *block_host_snapshots(struct store *s, const char *host_id);
+/* The host's report of its snapshots ([{SnapshotId, For, Seen: MADE | HELD | FAILED, Bytes, Detail}]): CREATING
+ * becomes NORMAL (or goes, FAILED); with done_current the DELETING snapshots it no longer reports are deleted. */
+int block_host_snapshot_report(struct store *s, const char *host_id, json_t *items, int done_current);
 /* The data disks attached to (or attaching to, detaching from) instance_id; -1 on a store error. */
 int block_instance_disks(struct store *s, const char *instance_id);
 

@@ -401,11 +401,12 @@ static int create_disks(struct api_ctx *ctx)
         return api_fail(ctx, E_INVALID_PARAMETER_DISK_CONFIG_NOT_SUPPORTED, "Shareable disks are not supported.");
     const char *snap = api_str(ctx, "SnapshotId", NULL);
     int64_t size = api_int(ctx, "DiskSize", 0);
+    char snap_host[40] = "";
     if (snap) {
         struct store_stmt *q =
             store_query(ctx->store,
-                        "SELECT state, disk_size, zone FROM cbs_snapshots WHERE snapshot_id = ? AND owner_uin = ?"
-                        " AND state != '" SNAPSHOT_DELETING "'",
+                        "SELECT state, disk_size, zone, host_id FROM cbs_snapshots WHERE snapshot_id = ?"
+                        " AND owner_uin = ? AND state != '" SNAPSHOT_DELETING "'",
                         "ss", snap, ctx->who.owner_uin);
         int rc = q ? store_step(q) : -1;
         char sstate[24] = "", szone[64] = "";
@@ -414,6 +415,7 @@ static int create_disks(struct api_ctx *ctx)
             snprintf(sstate, sizeof sstate, "%s", store_text(q, 0));
             ssize = store_int(q, 1);
             snprintf(szone, sizeof szone, "%s", store_text(q, 2));
+            snprintf(snap_host, sizeof snap_host, "%s", store_text(q, 3)); /* the copy is made where it is */
         }
         store_done(q);
         if (rc != 1)
@@ -456,11 +458,11 @@ static int create_disks(struct api_ctx *ctx)
         random_id("disk-", id, sizeof id);
         if (store_exec(ctx->store,
                        "INSERT INTO cbs_disks (disk_id, owner_uin, zone, name, disk_type, charge_type, state, size_gib,"
-                       " project_id, source_snapshot, tags, created, updated, dedicated_cluster_id)"
-                       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                       "sssssssiissiis", id, ctx->who.owner_uin, zone, name, type, charge,
+                       " project_id, source_snapshot, tags, created, updated, dedicated_cluster_id, host_id)"
+                       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       "sssssssiissiiss", id, ctx->who.owner_uin, zone, name, type, charge,
                        snap ? "DUMPING" : DISK_UNATTACHED, size, project, snap ? snap : "", tags_text, now, now,
-                       cluster ? cluster : "") != 1) {
+                       cluster ? cluster : "", snap_host) != 1) {
             rc = api_fail(ctx, E_INTERNAL_ERROR, "The disk could not be recorded: %s", store_errmsg(ctx->store));
             break;
         }

@@ -21,7 +21,7 @@ json_t *block_host_disks(struct store *s, const char *host_id)
 {
     struct store_stmt *q = store_query(s,
                                        "SELECT disk_id, size_gib, state, instance_id, last_instance_id,"
-                                       " pending_size FROM cbs_disks"
+                                       " pending_size, source_snapshot FROM cbs_disks"
                                        " WHERE host_id = ? AND state != '" DISK_TERMINATING "' ORDER BY disk_id",
                                        "s", host_id);
     if (!q)
@@ -34,13 +34,16 @@ json_t *block_host_disks(struct store *s, const char *host_id)
         snprintf(file, sizeof file, "%s.qcow2", id);
         /* Blank: never attached yet (its first attach makes an empty file); any other missing file is a loss the
          * host reports, never replaced by an empty one */
-        int blank = (!strcmp(state, DISK_ATTACHING) || !strcmp(state, DISK_UNATTACHED)) && !store_text(q, 4)[0];
+        int blank = (!strcmp(state, DISK_ATTACHING) || !strcmp(state, DISK_UNATTACHED)) && !store_text(q, 4)[0] &&
+                    !store_text(q, 6)[0];
         json_array_append_new(disks, json_pack("{s:s,s:s,s:s,s:I,s:s,s:s,s:b}", "DiskId", id, "File", file, "Serial",
                                                id, "SizeGiB", (json_int_t)store_int(q, 1), "State", state, "InstanceId",
                                                store_text(q, 3), "Blank", blank));
+        json_t *last = json_array_get(disks, json_array_size(disks) - 1);
         if (!strcmp(state, DISK_EXPANDING)) /* ResizeDisk: the size it grows to */
-            json_object_set_new(json_array_get(disks, json_array_size(disks) - 1), "PendingGiB",
-                                json_integer(store_int(q, 5)));
+            json_object_set_new(last, "PendingGiB", json_integer(store_int(q, 5)));
+        if (!strcmp(state, "DUMPING")) /* CreateDisks from a snapshot this host holds: the copy to make */
+            json_object_set_new(last, "Snapshot", json_string(store_text(q, 6)));
     }
     store_done(q);
     if (rc < 0) {
@@ -145,6 +148,23 @@ int block_host_report(struct store *s, const char *host_id, json_t *items, int d
             changed += resized(s, host_id, id, instance, seen, it, detail);
             continue;
         }
+        if (!strcmp(for_state, "DUMPING")) { /* a disk restored from a snapshot, or not (then it goes) */
+            int failed = !strcmp(seen, "FAILED");
+            if (!failed && strcmp(seen, "RESTORED"))
+                continue;
+            int rc = store_exec(s,
+                                "UPDATE cbs_disks SET state = ?, error = ?, updated = ? WHERE disk_id = ?"
+                                " AND host_id = ? AND state = 'DUMPING'",
+                                "ssiss", failed ? DISK_TERMINATING : DISK_UNATTACHED,
+                                failed ? (detail && *detail ? detail : "the host could not restore it") : "", now, id,
+                                host_id);
+            if (rc == 1 && failed && block_meter_disk(s, id) != 0)
+                log_warn("disk %s: its meter could not be stopped", id);
+            if (rc == 1)
+                log_info("disk %s on %s: %s", id, host_id, failed ? "the restore failed" : "restored");
+            changed += rc == 1;
+            continue;
+        }
         if (!instance[0])
             continue;
         for (size_t r = 0; r < sizeof rules / sizeof rules[0]; r++) {
@@ -177,6 +197,114 @@ int block_host_report(struct store *s, const char *host_id, json_t *items, int d
         int n = delete_removed(s, host_id, items);
         if (n > 0)
             changed += n;
+    }
+    return changed;
+}
+
+json_t *block_host_snapshots(struct store *s, const char *host_id)
+{
+    struct store_stmt *q = store_query(s,
+                                       "SELECT snapshot_id, disk_id, state FROM cbs_snapshots WHERE host_id = ?"
+                                       " AND state IN ('" SNAPSHOT_CREATING "', '" SNAPSHOT_NORMAL "')"
+                                       " ORDER BY snapshot_id",
+                                       "s", host_id);
+    if (!q)
+        return NULL;
+    json_t *snaps = json_array();
+    int rc;
+    while ((rc = store_step(q)) == 1) {
+        char file[40];
+        snprintf(file, sizeof file, "%s.qcow2", store_text(q, 0));
+        json_array_append_new(snaps, json_pack("{s:s,s:s,s:s,s:s}", "SnapshotId", store_text(q, 0), "DiskId",
+                                               store_text(q, 1), "File", file, "State", store_text(q, 2)));
+    }
+    store_done(q);
+    if (rc < 0) {
+        json_decref(snaps);
+        return NULL;
+    }
+    return snaps;
+}
+
+/* a snapshot made (MADE, with its file's bytes) or not (FAILED: it goes, and its disk shows why) */
+static int snapshot_made(struct store *s, const char *host_id, const char *id, json_t *item, int failed,
+                         const char *detail)
+{
+    int64_t now = time_now();
+    if (failed) {
+        char why[300];
+        snprintf(why, sizeof why, "%.290s", detail && *detail ? detail : "the host could not make it");
+        int rc = store_exec(s,
+                            "UPDATE cbs_snapshots SET state = '" SNAPSHOT_DELETING "', error = ?, updated = ?"
+                            " WHERE snapshot_id = ? AND host_id = ? AND state = '" SNAPSHOT_CREATING "'",
+                            "siss", why, now, id, host_id);
+        if (rc == 1) {
+            char msg[360];
+            snprintf(msg, sizeof msg, "snapshot %.24s failed: %s", id, why);
+            store_exec(s,
+                       "UPDATE cbs_disks SET error = ?, updated = ? WHERE disk_id = (SELECT disk_id FROM cbs_snapshots"
+                       " WHERE snapshot_id = ?)",
+                       "sis", msg, now, id);
+            log_warn("snapshot %s on %s failed: %s", id, host_id, why);
+        }
+        return rc == 1;
+    }
+    if (store_begin(s) != STORE_OK)
+        return 0;
+    if (store_exec(s,
+                   "UPDATE cbs_snapshots SET state = '" SNAPSHOT_NORMAL "', percent = 100, file_bytes = ?, updated = ?"
+                   " WHERE snapshot_id = ? AND host_id = ? AND state = '" SNAPSHOT_CREATING "'",
+                   "iiss", (int64_t)json_integer_value(json_object_get(item, "Bytes")), now, id, host_id) != 1 ||
+        block_meter_snapshot(s, id) != 0 || store_commit(s) != STORE_OK) {
+        store_rollback(s);
+        return 0;
+    }
+    log_info("snapshot %s on %s: made", id, host_id);
+    return 1;
+}
+
+int block_host_snapshot_report(struct store *s, const char *host_id, json_t *items, int done_current)
+{
+    if (!json_is_array(items))
+        return 0;
+    int changed = 0;
+    size_t i;
+    json_t *it;
+    json_array_foreach (items, i, it) {
+        const char *id = json_string_value(json_object_get(it, "SnapshotId"));
+        const char *for_state = json_string_value(json_object_get(it, "For"));
+        const char *seen = json_string_value(json_object_get(it, "Seen"));
+        if (id && for_state && seen && !strcmp(for_state, SNAPSHOT_CREATING) &&
+            (!strcmp(seen, "MADE") || !strcmp(seen, "FAILED")))
+            changed += snapshot_made(s, host_id, id, it, !strcmp(seen, "FAILED"),
+                                     json_string_value(json_object_get(it, "Detail")));
+    }
+    if (!done_current)
+        return changed;
+    /* DELETING snapshots the host's report of the current document no longer names: their files are gone */
+    struct store_stmt *q =
+        store_query(s,
+                    "SELECT snapshot_id FROM cbs_snapshots WHERE host_id = ? AND state = '" SNAPSHOT_DELETING
+                    "' ORDER BY snapshot_id",
+                    "s", host_id);
+    char ids[64][24];
+    int n = 0;
+    while (q && n < 64 && store_step(q) == 1)
+        snprintf(ids[n++], sizeof ids[0], "%s", store_text(q, 0));
+    store_done(q);
+    for (int k = 0; k < n; k++) {
+        if (host_report_names(items, "SnapshotId", ids[k]) || store_begin(s) != STORE_OK)
+            continue;
+        if (store_exec(s,
+                       "DELETE FROM cbs_snapshots WHERE snapshot_id = ? AND host_id = ? AND state = '" SNAPSHOT_DELETING
+                       "'",
+                       "ss", ids[k], host_id) != 1 ||
+            block_meter_snapshot(s, ids[k]) != 0 || store_commit(s) != STORE_OK) {
+            store_rollback(s);
+            continue;
+        }
+        changed++;
+        log_info("snapshot %s: deleted, %s removed its file", ids[k], host_id);
     }
     return changed;
 }

@@ -261,7 +261,7 @@ int block_worker_pass(struct store *s)
     int ns = 0, nd = 0;
     struct store_stmt *q = store_query(s,
                                        "SELECT snapshot_id FROM cbs_snapshots WHERE state IN ('" SNAPSHOT_CREATING
-                                       "', '" SNAPSHOT_DELETING "')"
+                                       "', '" SNAPSHOT_DELETING "') AND host_id = ''"
                                        " ORDER BY updated, rowid",
                                        "");
     while (q && ns < BATCH && store_step(q) == 1)

@@ -202,12 +202,15 @@ json_t *host_doc_build(struct store *s, const char *host_id, char version[HOST_D
     free(rows);
     json_t *plan = rc < 0 ? NULL : host_network_plan(s, host_id);
     json_t *disks = plan ? block_host_disks(s, host_id) : NULL;
-    if (!plan || !disks) {
+    json_t *snaps = disks ? block_host_snapshots(s, host_id) : NULL;
+    if (!plan || !disks || !snaps) {
         json_decref(plan);
+        json_decref(disks);
         json_decref(instances);
         return NULL;
     }
-    json_t *doc = json_pack("{s:o,s:o,s:o}", "Instances", instances, "Network", plan, "Disks", disks);
+    json_t *doc =
+        json_pack("{s:o,s:o,s:o,s:o}", "Instances", instances, "Network", plan, "Disks", disks, "Snapshots", snaps);
     char *text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
     if (!text) {
         json_decref(doc);
@@ -294,7 +297,8 @@ int host_doc_report(struct store *s, const char *host_id, json_t *report, const 
     const char *done = json_string_value(json_object_get(report, "Done"));
     int of_current = done && !strcmp(done, version);
     /* the disks first: a disk a termination below deletes with its instance is still in the report's document */
-    int changed = block_host_report(s, host_id, json_object_get(report, "Disks"), of_current);
+    int changed = block_host_report(s, host_id, json_object_get(report, "Disks"), of_current) +
+                  block_host_snapshot_report(s, host_id, json_object_get(report, "Snapshots"), of_current);
     json_t *items = json_object_get(report, "Instances");
     if (!json_is_array(items))
         return changed;

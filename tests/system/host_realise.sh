@@ -15,8 +15,9 @@
 #   3. what only the built-in host does yet is refused, changing nothing: console output (UnsupportedOperation)
 #   3a. a cloud disk on host 2: with host 2's agent stopped AttachDisks stays ATTACHING, then ATTACHED by its
 #      report; the file is made on host 2 (the blank one on host 1 goes); B sees it (serial = disk id, its size)
-#      and writes it; ResizeDisk grows it online (B sees the new size); CreateSnapshot and MigrateInstance are
-#      refused (UnsupportedOperation); detached
+#      and writes it; ResizeDisk grows it online (B sees the new size); MigrateInstance is refused
+#      (UnsupportedOperation); CreateSnapshot: made live by host 2 and kept there, a disk restored from it there
+#      holds B's bytes (refused for A on host 1), both deleted by host 2; detached
 #      (UNATTACHED by the report, gone from B, the file kept on host 2), refused for A on host 1, grown offline,
 #      reattached with B's data; TerminateDisks: host 2 removes the file, then the record goes
 #   4. StopInstances: STOPPED, no QEMU left; a disk attached while stopped: its file made (ATTACHED by the
@@ -140,7 +141,8 @@ wait_disk() { # wait_disk STATE SECONDS
   for _ in $(seq $(($2 * 10))); do [ "$(dstate)" = "$1" ] && return 0; sleep 0.1; done
   fail "$DISK is $(dstate), not $1, after $2 s"
 }
-vdb() { ssh_b "for d in /sys/block/vd*; do [ \"\$(cat \$d/serial 2>/dev/null)\" = $DISK ] && basename \$d; done" 2>/dev/null || true; }
+devof() { ssh_b "for d in /sys/block/vd*; do [ \"\$(cat \$d/serial 2>/dev/null)\" = $1 ] && basename \$d; done" 2>/dev/null || true; }
+vdb() { devof "$DISK"; }
 DISK=$(api cbs CreateDisks --Placement.Zone ap-local-1 --DiskType CLOUD_PREMIUM --DiskSize 10 --DiskChargeType POSTPAID_BY_HOUR | field DiskIdSet.0)
 wait_disk UNATTACHED 10
 # the host's agent stopped: the disk stays ATTACHING (nothing is attached before host 2 says so)
@@ -168,15 +170,42 @@ wait_disk ATTACHED 5
 for _ in $(seq 50); do [ "$(ssh_b cat /sys/block/$DEV/size)" = $((20 * 1024 * 1024 * 2)) ] && break; sleep 0.2; done
 [ "$(ssh_b cat /sys/block/$DEV/size)" = $((20 * 1024 * 1024 * 2)) ] || fail "B's $DEV did not grow to 20 GiB online"
 pass "ResizeDisk on host 2: grown online by host 2 (B sees 20 GiB), the new size by its report"
-OUT=$(api cbs CreateSnapshot --DiskId "$DISK" 2>&1 || true)
-echo "$OUT" | grep -q UnsupportedOperation || fail "CreateSnapshot of a disk on host 2: $OUT"
 OUT=$(api cvm MigrateInstance --InstanceId "$ID" 2>&1 || true)
 echo "$OUT" | grep -q UnsupportedOperation && echo "$OUT" | grep -q "cloud disks attached" ||
   fail "MigrateInstance of an instance with a disk: $OUT"
 [ "$(dstate)" = ATTACHED ] && [ "$(api cbs DescribeDisks --DiskIds "[\"$DISK\"]" | field DiskSet.0.DiskSize)" = 20 ] ||
   fail "the disk changed"
-[ "$(api cbs DescribeSnapshots | field TotalCount)" = 0 ] || fail "a snapshot was recorded"
-pass "CreateSnapshot of a disk on host 2 and MigrateInstance of its instance refused (UnsupportedOperation); nothing changed"
+pass "MigrateInstance of an instance with a disk refused (UnsupportedOperation); nothing changed"
+# a snapshot of the attached disk, made by host 2 while B runs, kept there; a disk restored from it there too
+sstate() { api cbs DescribeSnapshots --SnapshotIds "[\"$SNAP\"]" | field SnapshotSet.0.SnapshotState; }
+SNAP=$(api cbs CreateSnapshot --DiskId "$DISK" --SnapshotName on-host-2 | field SnapshotId)
+for _ in $(seq 200); do [ "$(sstate)" = NORMAL ] && break; sleep 0.1; done
+[ "$(sstate)" = NORMAL ] || fail "the snapshot of $DISK on host 2 is $(sstate)"
+[ -s "$H2/snapshots/$SNAP.qcow2" ] && [ ! -e "$CP/snapshots/$SNAP.qcow2" ] || fail "$SNAP's file is not on host 2 only"
+RD=$(api cbs CreateDisks --Placement.Zone ap-local-1 --DiskType CLOUD_PREMIUM --DiskChargeType POSTPAID_BY_HOUR \
+  --SnapshotId "$SNAP" | field DiskIdSet.0)
+for _ in $(seq 200); do [ "$(DISK=$RD dstate)" = UNATTACHED ] && break; sleep 0.1; done
+[ "$(DISK=$RD dstate)" = UNATTACHED ] || fail "the disk restored from $SNAP is $(DISK=$RD dstate)"
+[ -s "$H2/disks/$RD.qcow2" ] && [ ! -e "$CP/disks/$RD.qcow2" ] || fail "$RD's file is not on host 2 only"
+OUT=$(api cbs AttachDisks --DiskIds "[\"$RD\"]" --InstanceId "$A" 2>&1 || true)
+echo "$OUT" | grep -q UnsupportedOperation || fail "attaching $RD (on host 2) to A on host 1: $OUT"
+api cbs AttachDisks --DiskIds "[\"$RD\"]" --InstanceId "$ID" >/dev/null
+DISK=$RD wait_disk ATTACHED 20
+for _ in $(seq 50); do [ -n "$(devof "$RD")" ] && break; sleep 0.2; done
+RDEV=$(devof "$RD")
+[ -n "$RDEV" ] || fail "B does not see the restored $RD"
+[ "$(ssh_b "dd if=/dev/$RDEV bs=512 count=1 2>/dev/null | head -c 22")" = "yun-disk-$DISK" ] ||
+  fail "the disk restored from $SNAP does not hold what B wrote"
+api cbs DetachDisks --DiskIds "[\"$RD\"]" >/dev/null
+DISK=$RD wait_disk UNATTACHED 30
+api cbs TerminateDisks --DiskIds "[\"$RD\"]" >/dev/null
+api cbs DeleteSnapshots --SnapshotIds "[\"$SNAP\"]" >/dev/null
+for _ in $(seq 100); do [ ! -e "$H2/snapshots/$SNAP.qcow2" ] && [ ! -e "$H2/disks/$RD.qcow2" ] &&
+  [ "$(sqlite3 "$CP/yun.db" "SELECT count(*) FROM cbs_snapshots")" = 0 ] && break; sleep 0.1; done
+[ ! -e "$H2/snapshots/$SNAP.qcow2" ] || fail "host 2 kept the deleted snapshot's file"
+[ ! -e "$H2/disks/$RD.qcow2" ] || fail "host 2 kept the deleted $RD's file"
+[ "$(sqlite3 "$CP/yun.db" "SELECT count(*) FROM cbs_snapshots")" = 0 ] || fail "the deleted snapshot's record stays"
+pass "CreateSnapshot of B's disk on host 2 (live), kept there; a disk restored from it on host 2 holds what B wrote, refused for A; both deleted by host 2"
 # a disk on host 2 attaches only to instances there; a blank disk placed on host 1 does not come to host 2
 OUT=$(api cbs AttachDisks --DiskIds "[\"$DISK\"]" --InstanceId "$A" 2>&1 || true)
 echo "$OUT" | grep -q "ResourceUnavailable\|InvalidDisk" || fail "attaching a disk attached to B to A: $OUT"

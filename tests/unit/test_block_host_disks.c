@@ -3,7 +3,8 @@
  * what a host's document lists of its disks, and the table of reports: each (the disk's state, the report's
  * For/Seen/instance/host) with the state it leaves, so a report for another state, another instance or from
  * another host changes nothing; a resize counts only for the size asked; a TERMINATING disk goes only when the
- * host's report of the current document no longer names it.
+ * host's report of the current document no longer names it; snapshots made, failed and deleted by the host's
+ * report, and disks restored from them.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -162,12 +163,89 @@ static void test_delete(void **state)
     json_decref(none);
 }
 
+static void snap_put(struct store *s, const char *state)
+{
+    store_exec(s, "DELETE FROM cbs_snapshots", "");
+    assert_int_equal(store_exec(s,
+                                "INSERT INTO cbs_snapshots (snapshot_id, owner_uin, zone, disk_id, disk_size,"
+                                " disk_usage, name, state, created, updated, host_id) VALUES ('snap-aaaa0001', '100',"
+                                " 'z1', 'disk-aaaa0001', 10, 'DATA_DISK', 's', ?, 0, 0, 'host-two')",
+                                "s", state),
+                     1);
+}
+
+static const char *snap_col(struct store *s, const char *column)
+{
+    static char out[64];
+    char sql[128];
+    snprintf(sql, sizeof sql, "SELECT %s FROM cbs_snapshots WHERE snapshot_id = 'snap-aaaa0001'", column);
+    struct store_stmt *q = store_query(s, sql, "");
+    assert_non_null(q);
+    snprintf(out, sizeof out, "%s", store_step(q) == 1 ? store_text(q, 0) : "(gone)");
+    store_done(q);
+    return out;
+}
+
+static int snap_report(struct store *s, const char *host, const char *for_state, const char *seen, int current)
+{
+    json_t *items = json_pack("[{s:s,s:s,s:s,s:I,s:s}]", "SnapshotId", "snap-aaaa0001", "For", for_state, "Seen", seen,
+                              "Bytes", (json_int_t)1048576, "Detail", "no room");
+    int n = block_host_snapshot_report(s, host, items, current);
+    json_decref(items);
+    return n;
+}
+
+static void test_snapshots(void **state)
+{
+    struct store *s = *state;
+    disk_put(s, "ATTACHED", "ins-b", "", 10, 0);
+    snap_put(s, "CREATING");
+    json_t *snaps = block_host_snapshots(s, "host-two");
+    assert_int_equal(json_array_size(snaps), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(snaps, 0), "File")), "snap-aaaa0001.qcow2");
+    json_decref(snaps);
+    assert_int_equal(snap_report(s, "host-three", "CREATING", "MADE", 0), 0); /* not that host's */
+    assert_string_equal(snap_col(s, "state"), "CREATING");
+    assert_int_equal(snap_report(s, "host-two", "CREATING", "MADE", 0), 1);
+    assert_string_equal(snap_col(s, "state"), "NORMAL");
+    assert_string_equal(snap_col(s, "file_bytes"), "1048576");
+    assert_int_equal(snap_report(s, "host-two", "CREATING", "MADE", 0), 0); /* a report again changes nothing */
+    snap_put(s, "CREATING");
+    assert_int_equal(snap_report(s, "host-two", "CREATING", "FAILED", 0), 1);
+    assert_string_equal(snap_col(s, "state"), "DELETING");
+    assert_non_null(strstr(col(s, "error"), "no room")); /* the disk shows why */
+    snaps = block_host_snapshots(s, "host-two");         /* being deleted: left out, so the host removes its file */
+    assert_int_equal(json_array_size(snaps), 0);
+    json_decref(snaps);
+    assert_int_equal(snap_report(s, "host-two", "DELETING", "FAILED", 1), 0); /* still there */
+    assert_string_equal(snap_col(s, "state"), "DELETING");
+    json_t *none = json_array();
+    assert_int_equal(block_host_snapshot_report(s, "host-two", none, 0), 0); /* an older document's report */
+    assert_int_equal(block_host_snapshot_report(s, "host-two", none, 1), 1);
+    json_decref(none);
+    assert_string_equal(snap_col(s, "state"), "(gone)");
+    /* a disk restored from a snapshot on its host: RESTORED makes it UNATTACHED, FAILED deletes it */
+    disk_put(s, "DUMPING", "", "", 10, 0);
+    json_t *items = json_pack("[{s:s,s:s,s:s,s:s}]", "DiskId", "disk-aaaa0001", "InstanceId", "", "For", "DUMPING",
+                              "Seen", "RESTORED");
+    assert_int_equal(block_host_report(s, "host-two", items, 0), 1);
+    json_decref(items);
+    assert_string_equal(col(s, "state"), "UNATTACHED");
+    disk_put(s, "DUMPING", "", "", 10, 0);
+    items = json_pack("[{s:s,s:s,s:s,s:s}]", "DiskId", "disk-aaaa0001", "InstanceId", "", "For", "DUMPING", "Seen",
+                      "FAILED");
+    assert_int_equal(block_host_report(s, "host-two", items, 0), 1);
+    json_decref(items);
+    assert_string_equal(col(s, "state"), "TERMINATING");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_document),
         cmocka_unit_test(test_reports),
         cmocka_unit_test(test_delete),
+        cmocka_unit_test(test_snapshots),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
