@@ -2,9 +2,9 @@
  * block (service cbs, 2017-03-12): cloud block storage. Data disks are qcow2 files under
  * DATA/disks/<disk-id>.qcow2 (on a joined host, its DIR/disks: host_disks.c) that attach to
  * instances by hot plug (the disk id is the guest-visible virtio serial: /sys/block/vdX/serial); snapshots are full
- * qcow2 copies under DATA/snapshots/<snapshot-id>.qcow2, taken by a backup job while the guest runs (consistent at one
- * instant while it writes) or by a file copy when no guest holds the disk. All of it goes through the hypervisor driver
- * (host/hypervisor.h, hv_driver()); this service speaks no QMP.
+ * qcow2 copies under DATA/snapshots/<snapshot-id>.qcow2 (on a joined host, its DIR/snapshots), taken by a backup job
+ * while the guest runs (consistent at one instant while it writes) or by a file copy when no guest holds the disk. All
+ * of it goes through the hypervisor driver (host/hypervisor.h, hv_driver()); this service speaks no QMP.
  *
  * Actions record the wanted state in one transaction (ATTACHING, DETACHING, EXPANDING, DUMPING,
  * snapshot CREATING ...) and return; one block worker thread does the slow part, each step

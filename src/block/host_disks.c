@@ -8,7 +8,9 @@
  * removes files by that list and reports what it did; here the report moves a disk on (ATTACHING ->
  * ATTACHED, DETACHING -> UNATTACHED, back with the error on a failure), only from the state the host acted
  * for and for the instance it acted on (EXPANDING -> the new size, ResizeDisk), and a TERMINATING disk is
- * deleted once the host reports, for the current document, that it no longer holds the file.
+ * deleted once the host reports, for the current document, that it no longer holds the file. Snapshots of
+ * its disks stay on the host as well (cbs_snapshots.host_id): the document lists them, the host makes and
+ * removes their files and restores disks from them there (DUMPING), by the same kind of report.
  */
 #include <stdio.h>
 #include <string.h>

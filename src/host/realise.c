@@ -13,7 +13,9 @@
  * plane moved the instance, the target's RUNNING resumes it and the source's document drops it. A
  * failure is reported once per request and not retried. Cloud disks: the files of DIR/disks the
  * document lists (made on a blank disk's first attach, never to replace a lost one), hot-plugged into
- * the running instance each is attached to, unplugged when DETACHING, removed once no longer listed.
+ * the running instance each is attached to, unplugged when DETACHING, grown when EXPANDING, restored
+ * from a snapshot here when DUMPING, removed once no longer listed; snapshots of them into DIR/snapshots
+ * (a backup job while plugged into a running guest), removed the same way.
  * What the host saw is the report the next
  * heartbeat carries, sent at once after a pass that changed something (and heartbeats come often
  * while a guest paused here waits for its source).
