@@ -67,12 +67,24 @@ static const struct {
     {DISK_DETACHING, "FAILED", DISK_ATTACHED, 0},
 };
 
-/* the host no longer holds the files of these TERMINATING disks: the rows (and their meters) go */
-static int delete_removed(struct store *s, const char *host_id, json_t *items)
+/* What goes once the host no longer holds its file: TERMINATING disks, DELETING snapshots */
+static const struct gone {
+    const char *select, *delete, *key, *what;
+    int (*meter)(struct store *s, const char *id);
+} gone_disks = {"SELECT disk_id FROM cbs_disks WHERE host_id = ? AND state = '" DISK_TERMINATING "' ORDER BY disk_id",
+                "DELETE FROM cbs_disks WHERE disk_id = ? AND host_id = ? AND state = '" DISK_TERMINATING "'", "DiskId",
+                "disk", block_meter_disk},
+  gone_snapshots = {"SELECT snapshot_id FROM cbs_snapshots WHERE host_id = ? AND state = '" SNAPSHOT_DELETING
+                    "' ORDER BY snapshot_id",
+                    "DELETE FROM cbs_snapshots WHERE snapshot_id = ? AND host_id = ? AND state = '" SNAPSHOT_DELETING
+                    "'",
+                    "SnapshotId", "snapshot", block_meter_snapshot};
+
+/* the host's report of the current document no longer names these: their files are gone, the rows (and their
+ * meters) go */
+static int delete_unreported(struct store *s, const struct gone *g, const char *host_id, json_t *items)
 {
-    struct store_stmt *q = store_query(
-        s, "SELECT disk_id FROM cbs_disks WHERE host_id = ? AND state = '" DISK_TERMINATING "' ORDER BY disk_id", "s",
-        host_id);
+    struct store_stmt *q = store_query(s, g->select, "s", host_id);
     char ids[64][24];
     int n = 0, changed = 0;
     while (q && n < 64 && store_step(q) == 1)
@@ -81,16 +93,15 @@ static int delete_removed(struct store *s, const char *host_id, json_t *items)
     if (!q)
         return -1;
     for (int k = 0; k < n; k++) {
-        if (host_report_names(items, "DiskId", ids[k]) || store_begin(s) != STORE_OK)
+        if (host_report_names(items, g->key, ids[k]) || store_begin(s) != STORE_OK)
             continue;
-        if (store_exec(s, "DELETE FROM cbs_disks WHERE disk_id = ? AND host_id = ? AND state = '" DISK_TERMINATING "'",
-                       "ss", ids[k], host_id) != 1 ||
-            block_meter_disk(s, ids[k]) != 0 || store_commit(s) != STORE_OK) {
+        if (store_exec(s, g->delete, "ss", ids[k], host_id) != 1 || g->meter(s, ids[k]) != 0 ||
+            store_commit(s) != STORE_OK) {
             store_rollback(s);
             continue;
         }
         changed++;
-        log_info("disk %s: deleted, %s removed its file", ids[k], host_id);
+        log_info("%s %s: deleted, %s removed its file", g->what, ids[k], host_id);
     }
     return changed;
 }
@@ -196,7 +207,7 @@ int block_host_report(struct store *s, const char *host_id, json_t *items, int d
         }
     }
     if (done_current) {
-        int n = delete_removed(s, host_id, items);
+        int n = delete_unreported(s, &gone_disks, host_id, items);
         if (n > 0)
             changed += n;
     }
@@ -283,32 +294,8 @@ int block_host_snapshot_report(struct store *s, const char *host_id, json_t *ite
     }
     if (!done_current)
         return changed;
-    /* DELETING snapshots the host's report of the current document no longer names: their files are gone */
-    struct store_stmt *q =
-        store_query(s,
-                    "SELECT snapshot_id FROM cbs_snapshots WHERE host_id = ? AND state = '" SNAPSHOT_DELETING
-                    "' ORDER BY snapshot_id",
-                    "s", host_id);
-    char ids[64][24];
-    int n = 0;
-    while (q && n < 64 && store_step(q) == 1)
-        snprintf(ids[n++], sizeof ids[0], "%s", store_text(q, 0));
-    store_done(q);
-    for (int k = 0; k < n; k++) {
-        if (host_report_names(items, "SnapshotId", ids[k]) || store_begin(s) != STORE_OK)
-            continue;
-        if (store_exec(s,
-                       "DELETE FROM cbs_snapshots WHERE snapshot_id = ? AND host_id = ? AND state = '" SNAPSHOT_DELETING
-                       "'",
-                       "ss", ids[k], host_id) != 1 ||
-            block_meter_snapshot(s, ids[k]) != 0 || store_commit(s) != STORE_OK) {
-            store_rollback(s);
-            continue;
-        }
-        changed++;
-        log_info("snapshot %s: deleted, %s removed its file", ids[k], host_id);
-    }
-    return changed;
+    int n = delete_unreported(s, &gone_snapshots, host_id, items);
+    return changed + (n > 0 ? n : 0);
 }
 
 int block_instance_disks(struct store *s, const char *instance_id)
