@@ -180,6 +180,16 @@ int block_host_report(struct store *s, const char *host_id, json_t *items, int d
         }
         if (!instance[0])
             continue;
+        /* an attached disk's trouble (not plugged at a boot, its file lost) is shown until the next operation, as
+         * the built-in worker's errors are */
+        if (!strcmp(for_state, DISK_ATTACHED) && !strcmp(seen, "FAILED")) {
+            const char *why = detail && *detail ? detail : "the host reported a failure";
+            changed += store_exec(s,
+                                  "UPDATE cbs_disks SET error = ?, updated = ? WHERE disk_id = ? AND host_id = ?"
+                                  " AND state = '" DISK_ATTACHED "' AND instance_id = ? AND error <> ?",
+                                  "sissss", why, now, id, host_id, instance, why) == 1;
+            continue;
+        }
         for (size_t r = 0; r < sizeof rules / sizeof rules[0]; r++) {
             if (strcmp(rules[r].from, for_state) || strcmp(rules[r].seen, seen))
                 continue;

@@ -142,6 +142,19 @@ static void test_reports(void **state)
     assert_int_equal(block_host_report(s, "host-two", items, 0), 1);
     json_decref(items);
     assert_string_equal(col(s, "error"), "the guest did not release it");
+    disk_put(s, "ATTACHED", "ins-b", "", 10, 0); /* an attached disk's trouble is shown once, its state kept */
+    items = json_pack("[{s:s,s:s,s:s,s:s,s:s}]", "DiskId", "disk-aaaa0001", "InstanceId", "ins-b", "For", "ATTACHED",
+                      "Seen", "FAILED", "Detail", "the disk's file is missing on this host");
+    assert_int_equal(block_host_report(s, "host-two", items, 0), 1);
+    assert_int_equal(block_host_report(s, "host-two", items, 0), 0);
+    json_decref(items);
+    assert_string_equal(col(s, "state"), "ATTACHED");
+    assert_string_equal(col(s, "error"), "the disk's file is missing on this host");
+    items = json_pack("[{s:s,s:s,s:s,s:s}]", "DiskId", "disk-aaaa0001", "InstanceId", "ins-b", "For", "ATTACHED",
+                      "Seen", "ATTACHED");
+    assert_int_equal(block_host_report(s, "host-two", items, 0), 0); /* it stays until the next operation */
+    json_decref(items);
+    assert_string_equal(col(s, "error"), "the disk's file is missing on this host");
 }
 
 static void test_delete(void **state)
