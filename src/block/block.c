@@ -51,6 +51,10 @@ static const struct migration block_migrations[] = {
      " created INTEGER NOT NULL, PRIMARY KEY (owner_uin, token));"},
     /* billing: a prepaid disk whose period ended and was not renewed */
     {2, "ALTER TABLE cbs_disks ADD COLUMN restrict_state TEXT NOT NULL DEFAULT 'NORMAL';"},
+    /* the joined host that holds the disk's file ('' = the built-in host's DATA/disks, or no file yet) */
+    {3, "ALTER TABLE cbs_disks ADD COLUMN host_id TEXT NOT NULL DEFAULT '';"},
+    /* the joined host that holds the snapshot's file, its disk's host ('' = the built-in host's DATA/snapshots) */
+    {4, "ALTER TABLE cbs_snapshots ADD COLUMN host_id TEXT NOT NULL DEFAULT '';"},
 };
 
 /* disks in a dedicated cluster (cbs CreateDisks Placement.DedicatedClusterId): their own chain */
@@ -112,8 +116,8 @@ void block_kick(void)
     pthread_mutex_unlock(&mu);
 }
 
-/* Removes files of DIR that no record owns (a crash between a file's rename and its commit) and
- * leftover NAME.tmp files. Runs before the first job. */
+/* Removes files of DIR that no record owns (a crash between a file's rename and its commit; a blank disk's
+ * file whose disk went to a joined host) and leftover NAME.tmp files. Runs before the first job. */
 static void sweep(struct store *s, const char *sub, const char *prefix)
 {
     char dir[700];
@@ -137,9 +141,11 @@ static void sweep(struct store *s, const char *sub, const char *prefix)
             continue;
         int tmp = strstr(e->d_name, ".tmp") != NULL;
         *dot = 0;
-        struct store_stmt *q = !strcmp(sub, "disks")
-                                   ? store_query(s, "SELECT 1 FROM cbs_disks WHERE disk_id = ?", "s", id)
-                                   : store_query(s, "SELECT 1 FROM cbs_snapshots WHERE snapshot_id = ?", "s", id);
+        /* a disk placed on a joined host has its file there: a blank one left here is no record's either */
+        struct store_stmt *q =
+            !strcmp(sub, "disks")
+                ? store_query(s, "SELECT 1 FROM cbs_disks WHERE disk_id = ? AND host_id = ''", "s", id)
+                : store_query(s, "SELECT 1 FROM cbs_snapshots WHERE snapshot_id = ? AND host_id = ''", "s", id);
         int rc = q ? store_step(q) : -1;
         store_done(q);
         if (tmp || rc == 0) {
@@ -277,19 +283,35 @@ int block_reattach(struct store *s, const char *instance_id, const char *run_dir
     int n = 0, failed = 0;
     pthread_mutex_lock(&block_io_mu);
     struct store_stmt *q = store_query(s,
-                                       "SELECT disk_id FROM cbs_disks WHERE instance_id = ?"
+                                       "SELECT disk_id, size_gib,"
+                                       " CASE WHEN last_instance_id = '' AND source_snapshot = '' THEN 1 ELSE 0 END"
+                                       " FROM cbs_disks WHERE instance_id = ? AND host_id = ''"
                                        " AND state IN ('" DISK_ATTACHED "', '" DISK_ATTACHING "', '" DISK_EXPANDING
                                        "') ORDER BY attached_at, rowid",
                                        "s", instance_id);
-    while (q && n < (int)(sizeof ids / sizeof ids[0]) && store_step(q) == 1)
+    int64_t sizes[BLOCK_MAX_ATTACHED * 2];
+    int blank[BLOCK_MAX_ATTACHED * 2];
+    while (q && n < (int)(sizeof ids / sizeof ids[0]) && store_step(q) == 1) {
+        sizes[n] = store_int(q, 1);
+        blank[n] = store_int(q, 2) != 0;
         snprintf(ids[n++], sizeof ids[0], "%s", store_text(q, 0));
+    }
     store_done(q);
     if (!q)
         failed = 1;
     for (int i = 0; i < n; i++) {
-        char path[700], err[512] = "";
+        char path[700], tmp[720], err[512] = "";
         if (block_disk_path(block_data_dir, ids[i], path, sizeof path) != 0)
             continue;
+        struct stat st;
+        snprintf(tmp, sizeof tmp, "%s.tmp", path);
+        /* a disk made at launch (DataDisks) gets its file at the instance's first start */
+        if (blank[i] && stat(path, &st) != 0 &&
+            (hv_driver()->create_empty_disk(tmp, sizes[i] * 1024LL * 1024 * 1024, err, sizeof err) != HV_OK ||
+             bio_commit_file(tmp, path) != 0)) {
+            unlink(tmp);
+            log_warn("disk %s: cannot make its file: %s", ids[i], err);
+        }
         int present = hv_driver()->disk_plugged(run_dir, ids[i], err, sizeof err);
         if (present == 1)
             continue;

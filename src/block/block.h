@@ -1,10 +1,10 @@
 /*
  * block (service cbs, 2017-03-12): cloud block storage. Data disks are qcow2 files under
- * DATA/disks/<disk-id>.qcow2 that attach to instances by hot plug (the disk id is the
- * guest-visible virtio serial: /sys/block/vdX/serial); snapshots are full qcow2 copies under
- * DATA/snapshots/<snapshot-id>.qcow2, taken by a backup job while the guest runs (consistent
- * at one instant while it writes) or by a file copy when no guest holds the disk. All of it goes
- * through the hypervisor driver (host/hypervisor.h, hv_driver()); this service speaks no QMP.
+ * DATA/disks/<disk-id>.qcow2 (on a joined host, its DIR/disks: host_disks.c) that attach to
+ * instances by hot plug (the disk id is the guest-visible virtio serial: /sys/block/vdX/serial); snapshots are full
+ * qcow2 copies under DATA/snapshots/<snapshot-id>.qcow2 (on a joined host, its DIR/snapshots), taken by a backup job
+ * while the guest runs (consistent at one instant while it writes) or by a file copy when no guest holds the disk. All
+ * of it goes through the hypervisor driver (host/hypervisor.h, hv_driver()); this service speaks no QMP.
  *
  * Actions record the wanted state in one transaction (ATTACHING, DETACHING, EXPANDING, DUMPING,
  * snapshot CREATING ...) and return; one block worker thread does the slow part, each step
@@ -14,6 +14,7 @@
 #ifndef YUN_BLOCK_H
 #define YUN_BLOCK_H
 
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,6 +41,35 @@ int block_instance_terminated(struct store *s, const char *instance_id);
 /* The instance's QEMU (re)started: plug its attached disks again (a fresh QEMU has none).
  * Returns 0, or -1 if a disk could not be plugged (the others still are). */
 int block_reattach(struct store *s, const char *instance_id, const char *run_dir);
+
+/* ---- disks on joined hosts (host_disks.c), for compute's host documents ---- */
+/* The disks whose files host_id holds, for its document: [{DiskId, File, Serial, SizeGiB, State, InstanceId,
+ * Blank}] (every disk there but those being deleted); NULL on a store error. */
+json_t *block_host_disks(struct store *s, const char *host_id);
+/* The host's report of its disks ([{DiskId, InstanceId, For, Seen, Detail}]): ATTACHING and DETACHING move on
+ * from the state the host acted for; with done_current (the report is of the current document) the TERMINATING
+ * disks it no longer reports are deleted. Returns how many disks changed. */
+int block_host_report(struct store *s, const char *host_id, json_t *items, int done_current);
+/* The snapshots whose files host_id holds (its disks'), for its document: [{SnapshotId, DiskId, File, State}]
+ * (CREATING: to make, NORMAL: to keep); NULL on a store error. */
+json_t *block_host_snapshots(struct store *s, const char *host_id);
+/* The host's report of its snapshots ([{SnapshotId, For, Seen: MADE | HELD | FAILED, Bytes, Detail}]): CREATING
+ * becomes NORMAL (or goes, FAILED); with done_current the DELETING snapshots it no longer reports are deleted. */
+int block_host_snapshot_report(struct store *s, const char *host_id, json_t *items, int done_current);
+/* The data disks attached to (or attaching to, detaching from) instance_id; -1 on a store error. */
+int block_instance_disks(struct store *s, const char *instance_id);
+
+/* ---- RunInstances' DataDisks (launch.c): new empty disks attached from the launch ---- */
+struct api_ctx;
+/* Refuses (api_fail, -1) DataDisks that cannot be made for `instances` instances: sizes, types, quota. */
+int block_launch_check(struct api_ctx *ctx, int64_t instances);
+/* Records the request's DataDisks attached to instance_id (placed on joined_host, or "" the built-in host), in
+ * the launch's transaction: 0, or -1 (api_fail). */
+int block_launch_disks(struct api_ctx *ctx, const char *instance_id, const char *zone, int64_t project_id,
+                       const char *joined_host);
+
+/* The instance's data disks as DescribeInstances shows them (the SDK's DataDisk objects); [] on a store error. */
+json_t *block_instance_data_disks(struct store *s, const char *instance_id);
 
 /* ---- rules (rules.c): pure, unit-tested ---- */
 enum block_op { BOP_ATTACH, BOP_DETACH, BOP_TERMINATE, BOP_RESIZE, BOP_SNAPSHOT, BOP_COUNT };

@@ -20,22 +20,21 @@ struct disk_row {
     int delete_with_instance;
     char restrict_state[16]; /* NORMAL, or EXPIRED: a prepaid period ended and was not renewed */
     char cluster_id[40];     /* the dedicated cluster it lives in, or "" */
+    char host_id[40];        /* the joined host holding its file, or "": the built-in host's (host_disks.c) */
 };
 /* STORE_FOUND, STORE_NOT_FOUND (also TERMINATING) or STORE_ERROR. owner NULL = any owner. */
 int disk_load(struct store *s, const char *owner_uin, const char *disk_id, struct disk_row *out);
 extern const char *const disk_types_all[];
-void disk_register(void);         /* disk.c */
-void snapshot_register(void);     /* snapshot.c */
-void disk_inquiry_register(void); /* disk_inquiry.c */
+int64_t disk_gib_quota(struct api_ctx *ctx);                          /* the account's GiB of disks; -1 error */
+int disk_usage_of(struct api_ctx *ctx, int64_t *disks, int64_t *gib); /* what it has: 0, or -1 */
+void disk_register(void);                                             /* disk.c */
+void snapshot_register(void);                                         /* snapshot.c */
+void disk_inquiry_register(void);                                     /* disk_inquiry.c */
 
 /* worker.c: the jobs */
 int block_worker_pass(struct store *s); /* runs every pending job once; returns how many ran */
 
-/* blockio.c (through hv_driver(), 0 or -1 with err) */
-/* A point-in-time full copy of the plugged disk into a new qcow2 at target (the driver's backup job);
- * target is removed if the copy fails. */
-int bio_backup_online(const char *run_dir, const char *disk_id, const char *target, int64_t bytes, const char *job_id,
-                      char *err, size_t errlen);
+/* blockio.c */
 int bio_commit_file(const char *tmp, const char *final); /* fsync, rename, fsync the directory */
 
 /* usage.c: sets a disk's or snapshot's meter from its row (run in the change's transaction) */

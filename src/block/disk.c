@@ -1,7 +1,8 @@
 /*
  * disk: the cloud disk actions (CreateDisks, DescribeDisks, AttachDisks, DetachDisks,
  * TerminateDisks, ResizeDisk). Each checks and records in the request's transaction; the worker
- * (worker.c) does hot plugs, copies and resizes. System disks belong to compute: DescribeDisks
+ * (worker.c) does hot plugs, copies and resizes on the built-in host, a joined host those of the
+ * disks it holds (host_disks.c). System disks belong to compute: DescribeDisks
  * lists them through compute's read-only instance view, and the disk actions refuse them.
  */
 #include <stdio.h>
@@ -29,7 +30,7 @@
 #define DISK_COLUMNS                                                                                                   \
     "disk_id, owner_uin, zone, name, disk_type, charge_type, state, instance_id, last_instance_id, source_snapshot,"   \
     " error, tags, size_gib, pending_size, project_id, created, attached_at, delete_with_instance, restrict_state,"    \
-    " dedicated_cluster_id"
+    " dedicated_cluster_id, host_id"
 
 static void disk_fill(struct store_stmt *q, struct disk_row *d)
 {
@@ -54,6 +55,7 @@ static void disk_fill(struct store_stmt *q, struct disk_row *d)
     d->delete_with_instance = (int)store_int(q, 17);
     snprintf(d->restrict_state, sizeof d->restrict_state, "%s", store_text(q, 18));
     snprintf(d->cluster_id, sizeof d->cluster_id, "%s", store_text(q, 19));
+    snprintf(d->host_id, sizeof d->host_id, "%s", store_text(q, 20));
 }
 
 int disk_load(struct store *s, const char *owner_uin, const char *disk_id, struct disk_row *out)
@@ -244,7 +246,7 @@ static int describe_disks(struct api_ctx *ctx)
         json_t *j =
             disk_json(d.disk_id, d.name, d.disk_type, d.state, d.instance_id, d.last_instance_id, d.zone, d.project_id,
                       d.size_gib, "DATA_DISK", d.charge_type, d.delete_with_instance, d.created, d.tags, d.error,
-                      store_int(q, 20), (store_int(q, 21) + 1024 * 1024 - 1) / (1024 * 1024), l.with_policies);
+                      store_int(q, 21), (store_int(q, 22) + 1024 * 1024 - 1) / (1024 * 1024), l.with_policies);
         if (d.cluster_id[0])
             json_object_set_new(json_object_get(j, "Placement"), "DedicatedClusterId", json_string(d.cluster_id));
         json_array_append_new(l.all, json_pack("[I,o]", (json_int_t)d.created, j));
@@ -287,14 +289,14 @@ static int zone_valid(struct api_ctx *ctx, const char *zone)
 }
 
 /* The account's GiB quota: its tier's (partner_tiers) when one was set, else the platform's. */
-static int64_t gib_quota(struct api_ctx *ctx)
+int64_t disk_gib_quota(struct api_ctx *ctx)
 {
     int64_t instances, gib;
     int rc = partner_account_quota(ctx->store, ctx->who.owner_uin, &instances, &gib);
     return rc < 0 ? -1 : rc == 1 ? gib : BLOCK_GIB_QUOTA;
 }
 
-static int usage_of(struct api_ctx *ctx, int64_t *disks, int64_t *gib)
+int disk_usage_of(struct api_ctx *ctx, int64_t *disks, int64_t *gib)
 {
     struct store_stmt *q = store_query(ctx->store,
                                        "SELECT count(*), coalesce(sum(CASE WHEN size_gib > pending_size THEN size_gib "
@@ -399,11 +401,12 @@ static int create_disks(struct api_ctx *ctx)
         return api_fail(ctx, E_INVALID_PARAMETER_DISK_CONFIG_NOT_SUPPORTED, "Shareable disks are not supported.");
     const char *snap = api_str(ctx, "SnapshotId", NULL);
     int64_t size = api_int(ctx, "DiskSize", 0);
+    char snap_host[40] = "";
     if (snap) {
         struct store_stmt *q =
             store_query(ctx->store,
-                        "SELECT state, disk_size, zone FROM cbs_snapshots WHERE snapshot_id = ? AND owner_uin = ?"
-                        " AND state != '" SNAPSHOT_DELETING "'",
+                        "SELECT state, disk_size, zone, host_id FROM cbs_snapshots WHERE snapshot_id = ?"
+                        " AND owner_uin = ? AND state != '" SNAPSHOT_DELETING "'",
                         "ss", snap, ctx->who.owner_uin);
         int rc = q ? store_step(q) : -1;
         char sstate[24] = "", szone[64] = "";
@@ -412,6 +415,7 @@ static int create_disks(struct api_ctx *ctx)
             snprintf(sstate, sizeof sstate, "%s", store_text(q, 0));
             ssize = store_int(q, 1);
             snprintf(szone, sizeof szone, "%s", store_text(q, 2));
+            snprintf(snap_host, sizeof snap_host, "%s", store_text(q, 3)); /* the copy is made where it is */
         }
         store_done(q);
         if (rc != 1)
@@ -431,8 +435,8 @@ static int create_disks(struct api_ctx *ctx)
     if (size < min || size > max)
         return api_fail(ctx, E_INVALID_PARAMETER_VALUE, "DiskSize of a %s disk must be %lld-%lld GiB.", type,
                         (long long)min, (long long)max);
-    int64_t count = api_int(ctx, "DiskCount", 1), have_disks, have_gib, max_gib = gib_quota(ctx);
-    if (max_gib < 0 || usage_of(ctx, &have_disks, &have_gib) != 0)
+    int64_t count = api_int(ctx, "DiskCount", 1), have_disks, have_gib, max_gib = disk_gib_quota(ctx);
+    if (max_gib < 0 || disk_usage_of(ctx, &have_disks, &have_gib) != 0)
         return api_fail(ctx, E_INTERNAL_ERROR, "The disk quota could not be checked.");
     const char *quota = block_quota_refused_within(have_disks, have_gib, count, count * size, max_gib);
     if (quota)
@@ -454,11 +458,11 @@ static int create_disks(struct api_ctx *ctx)
         random_id("disk-", id, sizeof id);
         if (store_exec(ctx->store,
                        "INSERT INTO cbs_disks (disk_id, owner_uin, zone, name, disk_type, charge_type, state, size_gib,"
-                       " project_id, source_snapshot, tags, created, updated, dedicated_cluster_id)"
-                       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                       "sssssssiissiis", id, ctx->who.owner_uin, zone, name, type, charge,
+                       " project_id, source_snapshot, tags, created, updated, dedicated_cluster_id, host_id)"
+                       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       "sssssssiissiiss", id, ctx->who.owner_uin, zone, name, type, charge,
                        snap ? "DUMPING" : DISK_UNATTACHED, size, project, snap ? snap : "", tags_text, now, now,
-                       cluster ? cluster : "") != 1) {
+                       cluster ? cluster : "", snap_host) != 1) {
             rc = api_fail(ctx, E_INTERNAL_ERROR, "The disk could not be recorded: %s", store_errmsg(ctx->store));
             break;
         }
@@ -580,6 +584,12 @@ static void set_resource(struct api_ctx *ctx, json_t *ids)
 
 /* ---- AttachDisks / DetachDisks ---- */
 
+/* Never attached nor restored from a snapshot: it holds no data yet, so its first attach may place it on any host */
+static int disk_blank(const struct disk_row *d)
+{
+    return !d->host_id[0] && d->attached_at == 0 && !d->last_instance_id[0] && !d->source_snapshot[0];
+}
+
 static int attach_disks(struct api_ctx *ctx)
 {
     const char *instance_id = api_str(ctx, "InstanceId", "");
@@ -597,6 +607,9 @@ static int attach_disks(struct api_ctx *ctx)
         return api_fail(ctx, E_UNSUPPORTED_OPERATION_STATE_ERROR,
                         "The instance `%s` is %s; disks attach to RUNNING or STOPPED instances.", instance_id,
                         in.state);
+    if (in.migrating)
+        return api_fail(ctx, E_UNSUPPORTED_OPERATION_STATE_ERROR,
+                        "The instance `%s` is migrating; attach disks when the move is over.", instance_id);
     size_t i;
     json_t *v;
     json_array_foreach (ids, i, v) {
@@ -607,14 +620,15 @@ static int attach_disks(struct api_ctx *ctx)
             return api_fail(ctx, "ZoneNotMatch", "The disk `%s` is in %s and the instance in %s.", d.disk_id, d.zone,
                             in.zone);
         char in_cluster[40] = "";
-        int joined = host_is_joined_of_instance(ctx->store, instance_id);
-        if (host_pool_of_instance(ctx->store, instance_id, in_cluster) < 0 || joined < 0)
+        if (host_pool_of_instance(ctx->store, instance_id, in_cluster) < 0)
             return api_fail(ctx, E_INTERNAL_ERROR, "The instance's host could not be read.");
-        if (joined)
+        /* disks are local to a host: a disk's file stays where it was first attached (host_disks.c) */
+        if (strcmp(d.host_id, in.joined_host) != 0 && !disk_blank(&d))
             return api_fail(ctx, E_UNSUPPORTED_OPERATION,
-                            "The instance `%s` runs on a joined host; cloud disks attach only to instances of the"
-                            " control plane's own host yet.",
-                            instance_id);
+                            "The disk `%s` is stored on %s and the instance `%s` runs on %s: a disk attaches only to"
+                            " instances of the host that holds its file (yun has no shared storage).",
+                            d.disk_id, d.host_id[0] ? d.host_id : "the control plane's own host", instance_id,
+                            in.joined_host[0] ? in.joined_host : "the control plane's own host");
         if (strcmp(d.cluster_id, in_cluster) != 0) /* a cluster's disks stay on its hosts, and theirs on them */
             return api_fail(ctx, E_INVALID_PARAMETER_VALUE, "The disk `%s` is in %s and the instance in %s.", d.disk_id,
                             d.cluster_id[0] ? d.cluster_id : "no dedicated cluster",
@@ -633,14 +647,16 @@ static int attach_disks(struct api_ctx *ctx)
                         (long long)have);
     int64_t now = time_now();
     int dwi = json_is_true(json_object_get(ctx->params, "DeleteWithInstance"));
+    /* a stopped instance of the built-in host has no QEMU to plug into: the disk is attached at once and plugged
+     * when it starts; a joined host's disk is ATTACHING until that host reports its file made (and plugged) */
+    const char *state = running || in.joined_host[0] ? DISK_ATTACHING : DISK_ATTACHED;
     json_array_foreach (ids, i, v) {
-        /* a stopped instance has no QEMU to plug into: the disk is attached at once and plugged when it starts */
         if (store_exec(ctx->store,
-                       "UPDATE cbs_disks SET state = ?, instance_id = ?, attached_at = ?, error = '',"
+                       "UPDATE cbs_disks SET state = ?, instance_id = ?, host_id = ?, attached_at = ?, error = '',"
                        " delete_with_instance = CASE WHEN ? = 1 THEN 1 ELSE delete_with_instance END, updated = ?"
                        " WHERE disk_id = ? AND owner_uin = ?",
-                       "ssiiiss", running ? DISK_ATTACHING : DISK_ATTACHED, instance_id, now, (int64_t)dwi, now,
-                       json_string_value(v), ctx->who.owner_uin) != 1)
+                       "sssiiiss", state, instance_id, in.joined_host, now, (int64_t)dwi, now, json_string_value(v),
+                       ctx->who.owner_uin) != 1)
             return api_fail(ctx, E_INTERNAL_ERROR, "The disk could not be updated.");
     }
     set_resource(ctx, ids);
@@ -747,8 +763,8 @@ static int resize_disk(struct api_ctx *ctx)
     if (size > max)
         return api_fail(ctx, E_INVALID_PARAMETER_VALUE, "DiskSize of a %s disk is at most %lld GiB.", d.disk_type,
                         (long long)max);
-    int64_t have_disks, have_gib, max_gib = gib_quota(ctx);
-    if (max_gib < 0 || usage_of(ctx, &have_disks, &have_gib) != 0)
+    int64_t have_disks, have_gib, max_gib = disk_gib_quota(ctx);
+    if (max_gib < 0 || disk_usage_of(ctx, &have_disks, &have_gib) != 0)
         return api_fail(ctx, E_INTERNAL_ERROR, "The disk quota could not be checked.");
     const char *quota = block_quota_refused_within(have_disks, have_gib, 0, size - d.size_gib, max_gib);
     if (quota)

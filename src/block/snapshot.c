@@ -1,7 +1,8 @@
 /*
  * snapshot: CreateSnapshot, DescribeSnapshots, DeleteSnapshots. A snapshot is a full,
  * standalone qcow2 copy of a data disk (so deleting the disk or other snapshots never breaks
- * it); the worker makes it (CREATING -> NORMAL) and removes it (DELETING -> gone).
+ * it); the worker makes it (CREATING -> NORMAL) and removes it (DELETING -> gone), or, for a disk on
+ * a joined host, that host by its document (the snapshot's file stays there too: host_disks.c).
  * CopySnapshotCrossRegions is not implemented: it answers the residency decision of each
  * destination (a service control policy may refuse it, naming the policy) and then
  * UnsupportedOperation, so no copy leaves its region unseen.
@@ -51,10 +52,10 @@ static int create_snapshot(struct api_ctx *ctx)
     rc = store_exec(
         ctx->store,
         "INSERT INTO cbs_snapshots (snapshot_id, owner_uin, zone, project_id, disk_id, disk_size, disk_usage, name,"
-        " state, percent, deadline, tags, created, updated) VALUES (?, ?, ?, ?, ?, ?, 'DATA_DISK', ?, "
-        "'" SNAPSHOT_CREATING "', 0, ?, ?, ?, ?)",
-        "sssisisisii", id, ctx->who.owner_uin, d.zone, d.project_id, disk_id, d.size_gib,
-        api_str(ctx, "SnapshotName", "未命名"), deadline, tags_text, now, now);
+        " state, percent, deadline, tags, created, updated, host_id) VALUES (?, ?, ?, ?, ?, ?, 'DATA_DISK', ?, "
+        "'" SNAPSHOT_CREATING "', 0, ?, ?, ?, ?, ?)",
+        "sssisisisiis", id, ctx->who.owner_uin, d.zone, d.project_id, disk_id, d.size_gib,
+        api_str(ctx, "SnapshotName", "未命名"), deadline, tags_text, now, now, d.host_id);
     free(tags_text);
     if (rc != 1)
         return api_fail(ctx, E_INTERNAL_ERROR, "The snapshot could not be recorded: %s", store_errmsg(ctx->store));

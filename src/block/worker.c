@@ -207,7 +207,7 @@ static void job_snapshot(struct store *s, const char *snapshot_id)
                        hv_driver()->disk_plugged(in.run_dir, disk_id, NULL, 0) == 1;
             unlink(tmp);
             /* live: the hypervisor copies the disk as it was when the job started while the guest goes on writing */
-            ok = live ? bio_backup_online(in.run_dir, disk_id, tmp, size * GIB, snapshot_id, err, sizeof err) == 0
+            ok = live ? hv_backup_copy(in.run_dir, disk_id, tmp, size * GIB, snapshot_id, err, sizeof err) == 0
                       : hv_driver()->copy_disk(disk_path, tmp, err, sizeof err) == HV_OK;
             ok = ok && bio_commit_file(tmp, path) == 0;
             if (!ok)
@@ -236,26 +236,47 @@ static void job_snapshot(struct store *s, const char *snapshot_id)
     }
 }
 
+/* A blank disk's first attach to an instance of a joined host placed it there: the empty file CreateDisks made
+ * here goes (that host makes its own). */
+static void drop_placed_elsewhere(struct store *s)
+{
+    struct store_stmt *q = store_query(
+        s, "SELECT disk_id, host_id FROM cbs_disks WHERE host_id <> '' AND state = '" DISK_ATTACHING "' ORDER BY rowid",
+        "");
+    while (q && store_step(q) == 1) {
+        char path[700];
+        if (block_disk_path(block_data_dir, store_text(q, 0), path, sizeof path) == 0 && exists(path)) {
+            pthread_mutex_lock(&block_io_mu);
+            if (unlink(path) == 0)
+                log_info("disk %s: placed on %s, its blank file here removed", store_text(q, 0), store_text(q, 1));
+            pthread_mutex_unlock(&block_io_mu);
+        }
+    }
+    store_done(q);
+}
+
 int block_worker_pass(struct store *s)
 {
     char snaps[BATCH][24], disks[BATCH][24];
     int ns = 0, nd = 0;
     struct store_stmt *q = store_query(s,
                                        "SELECT snapshot_id FROM cbs_snapshots WHERE state IN ('" SNAPSHOT_CREATING
-                                       "', '" SNAPSHOT_DELETING "')"
+                                       "', '" SNAPSHOT_DELETING "') AND host_id = ''"
                                        " ORDER BY updated, rowid",
                                        "");
     while (q && ns < BATCH && store_step(q) == 1)
         snprintf(snaps[ns++], 24, "%s", store_text(q, 0));
     store_done(q);
+    /* the disks whose files are on this (the built-in) host: a joined host's are its own, by its document */
     q = store_query(s,
                     "SELECT disk_id FROM cbs_disks WHERE state IN ('DUMPING', '" DISK_ATTACHING "', '" DISK_DETACHING
-                    "', '" DISK_EXPANDING "', '" DISK_TERMINATING "')"
+                    "', '" DISK_EXPANDING "', '" DISK_TERMINATING "') AND host_id = ''"
                     " ORDER BY updated, rowid",
                     "");
     while (q && nd < BATCH && store_step(q) == 1)
         snprintf(disks[nd++], 24, "%s", store_text(q, 0));
     store_done(q);
+    drop_placed_elsewhere(s);
     for (int i = 0; i < ns; i++) {
         pthread_mutex_lock(&block_io_mu);
         job_snapshot(s, snaps[i]);

@@ -99,11 +99,15 @@ int host_monitor_pass(struct store *s, int64_t now, int64_t window);
 /* Revokes a joined host's certificate: 1 done, 0 no such joined host, -1 error. */
 int host_revoke(struct store *s, const char *host_id, int64_t now);
 
-/* host_doc.c: the document of host_id (its instances and network plan) and its version; NULL on a store error */
+/* host_doc.c: the document of host_id (its instances, network plan and disks) and its version; NULL on a store
+ * error */
 json_t *host_doc_build(struct store *s, const char *host_id, char version[HOST_DOC_VERSION_LEN]);
 /* What the host reports: {Done: the version it last realised, Instances: [{InstanceId, For (the state it acted
- * for), Seen (RUNNING, STOPPED or FAILED), Request, Detail}]}; moves instances on; how many changed. */
+ * for), Seen (RUNNING, STOPPED or FAILED), Request, Detail}], Disks: [...] (block_host_report)}; moves instances
+ * and disks on; how many changed. */
 int host_doc_report(struct store *s, const char *host_id, json_t *report, const char *version);
+/* 1 if a report's items name id under key (InstanceId, DiskId): what the host still has */
+int host_report_names(json_t *items, const char *key, const char *id);
 /* The file of an image part (kernel, initrd, disk) the host may read: 1 (path set), 0 not its, -1 error */
 int host_doc_image_part(struct store *s, const char *host_id, const char *image_id, const char *part, char *path,
                         size_t len);

@@ -6,7 +6,8 @@
  * system disk's size, MAC, tap, kernel command line), and the host's network plan
  * (host_network_plan: its NICs, and for each of its VPCs the other hosts carrying it, by their
  * underlay addresses: the address a joined host's session comes from, the built-in host's channel
- * listen address). Its version is a hash of its text, so a host that holds
+ * listen address), and the cloud disks whose files it holds (block's block_host_disks; their report goes to
+ * block_host_report). Its version is a hash of its text, so a host that holds
  * the current one is sent nothing. The host acts on each instance by that state, as the
  * built-in host's controller does (PENDING/STARTING boot, STOPPING stops, REBOOTING reboots,
  * RUNNING is watched), and reports per instance what it saw and for which state it acted; a
@@ -22,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "block/block.h"
 #include "compute/compute.h"
 #include "compute/host_channel.h"
 #include "compute/states.h"
@@ -201,11 +203,16 @@ json_t *host_doc_build(struct store *s, const char *host_id, char version[HOST_D
     }
     free(rows);
     json_t *plan = rc < 0 ? NULL : host_network_plan(s, host_id);
-    if (!plan) {
+    json_t *disks = plan ? block_host_disks(s, host_id) : NULL;
+    json_t *snaps = disks ? block_host_snapshots(s, host_id) : NULL;
+    if (!plan || !disks || !snaps) {
+        json_decref(plan);
+        json_decref(disks);
         json_decref(instances);
         return NULL;
     }
-    json_t *doc = json_pack("{s:o,s:o}", "Instances", instances, "Network", plan);
+    json_t *doc =
+        json_pack("{s:o,s:o,s:o,s:o}", "Instances", instances, "Network", plan, "Disks", disks, "Snapshots", snaps);
     char *text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
     if (!text) {
         json_decref(doc);
@@ -275,12 +282,12 @@ static int current(struct store *s, const char *host_id, const char *id, char st
     return rc;
 }
 
-static int reported(json_t *items, const char *id)
+int host_report_names(json_t *items, const char *key, const char *id)
 {
     size_t i;
     json_t *it;
     json_array_foreach (items, i, it) {
-        const char *rid = json_string_value(json_object_get(it, "InstanceId"));
+        const char *rid = json_string_value(json_object_get(it, key));
         if (rid && !strcmp(rid, id))
             return 1;
     }
@@ -289,10 +296,14 @@ static int reported(json_t *items, const char *id)
 
 int host_doc_report(struct store *s, const char *host_id, json_t *report, const char *version)
 {
+    const char *done = json_string_value(json_object_get(report, "Done"));
+    int of_current = done && !strcmp(done, version);
+    /* the disks first: a disk a termination below deletes with its instance is still in the report's document */
+    int changed = block_host_report(s, host_id, json_object_get(report, "Disks"), of_current) +
+                  block_host_snapshot_report(s, host_id, json_object_get(report, "Snapshots"), of_current);
     json_t *items = json_object_get(report, "Instances");
     if (!json_is_array(items))
-        return 0;
-    int changed = 0;
+        return changed;
     size_t i;
     json_t *it;
     json_array_foreach (items, i, it) {
@@ -325,8 +336,7 @@ int host_doc_report(struct store *s, const char *host_id, json_t *report, const 
             }
     }
     /* terminations: the host holds the document that leaves them out and no longer has them */
-    const char *done = json_string_value(json_object_get(report, "Done"));
-    if (!done || strcmp(done, version) != 0)
+    if (!of_current)
         return changed;
     struct store_stmt *q = store_query(
         s, "SELECT instance_id, owner_uin FROM instances WHERE host_id = ? AND state = '" INSTANCE_TERMINATING "'", "s",
@@ -340,7 +350,7 @@ int host_doc_report(struct store *s, const char *host_id, json_t *report, const 
     }
     store_done(q);
     for (int k = 0; k < n; k++)
-        if (!reported(items, ids[k]) && instance_terminated(s, ids[k], owners[k]) == 0) {
+        if (!host_report_names(items, "InstanceId", ids[k]) && instance_terminated(s, ids[k], owners[k]) == 0) {
             changed++;
             log_info("instance %s on %s: terminated", ids[k], host_id);
         }

@@ -13,6 +13,7 @@
 #include "api/codes.h"
 #include "api/filters.h"
 #include "billing/billing.h"
+#include "block/block.h"
 #include "compute/codes.h"
 #include "compute/compute.h"
 #include "compute/host_channel.h"
@@ -59,6 +60,7 @@ static json_t *instance_json(struct store *s, struct store_stmt *q, const char *
         "HostName", store_text(q, 23));
     if (store_text(q, 22)[0])
         json_object_set_new(j, "LatestOperationErrorMsg", json_string(store_text(q, 22)));
+    json_object_set_new(j, "DataDisks", block_instance_data_disks(s, store_text(q, 0))); /* block's view */
     /* billing's view: how a stop charges, what billing restricts, the prepaid period */
     int prepaid = !strcmp(store_text(q, 6), "PREPAID");
     json_object_set_new(j, "RestrictState", json_string(store_text(q, 28)));
@@ -362,9 +364,8 @@ static int launch_validate(struct api_ctx *ctx, struct launch *l, int64_t count)
     if (l->disk_size < image_size)
         return api_fail(ctx, E_INVALID_PARAMETER_VALUE_SYSTEM_DISK_SIZE_TOO_SMALL,
                         "SystemDisk.DiskSize must be at least %lld GiB.", (long long)image_size);
-    if (api_has(ctx, "DataDisks"))
-        return api_fail(ctx, E_UNSUPPORTED_OPERATION,
-                        "DataDisks at launch are not supported yet; attach cloud disks after launch.");
+    if (block_launch_check(ctx, count) != 0)
+        return -1;
     /* the network: the account's default VPC and subnet in the zone, or the subnet asked for */
     json_t *vpc = json_object_get(ctx->params, "VirtualPrivateCloud");
     const char *want_vpc = vpc ? json_string_value(json_object_get(vpc, "VpcId")) : "DEFAULT";
@@ -622,6 +623,15 @@ static int run_instances(struct api_ctx *ctx)
         if (compute_events_record(ctx->store, id, INSTANCE_PENDING, "RunInstances") != 0) {
             rc = api_fail(ctx, E_INTERNAL_ERROR, "The instance's history could not be recorded: %s",
                           store_errmsg(ctx->store));
+            break;
+        }
+        int joined = host_is_joined(ctx->store, hosts[placed[i]].host_id);
+        if (joined < 0) {
+            rc = api_fail(ctx, E_INTERNAL_ERROR, "The instance's host could not be read.");
+            break;
+        }
+        if (block_launch_disks(ctx, id, l.zone, l.project_id, joined ? hosts[placed[i]].host_id : "") != 0) {
+            rc = -1;
             break;
         }
         /* an instance another product sells (lighthouse) is paid by that product's order */

@@ -12,7 +12,9 @@
 
 #define INFO_COLUMNS                                                                                                   \
     "instance_id, owner_uin, state, zone, name, charge_type, project_id, created, system_disk_id, system_disk_type,"   \
-    " system_disk_size, sold_by"
+    " system_disk_size, sold_by,"                                                                                      \
+    " coalesce((SELECT h.host_id FROM hosts h WHERE h.host_id = instances.host_id AND h.joined = 1), ''),"             \
+    " migrate_to"
 
 static void fill(struct store_stmt *q, struct instance_info *out)
 {
@@ -29,6 +31,8 @@ static void fill(struct store_stmt *q, struct instance_info *out)
     snprintf(out->system_disk_type, sizeof out->system_disk_type, "%s", store_text(q, 9));
     out->system_disk_size = store_int(q, 10);
     snprintf(out->sold_by, sizeof out->sold_by, "%s", store_text(q, 11));
+    snprintf(out->joined_host, sizeof out->joined_host, "%s", store_text(q, 12));
+    out->migrating = store_text(q, 13)[0] != 0;
     snprintf(out->run_dir, sizeof out->run_dir, "%.480s/instances/%.24s", compute_env.data_dir, out->instance_id);
     snprintf(out->system_disk_path, sizeof out->system_disk_path, "%s/system.qcow2", out->run_dir);
 }

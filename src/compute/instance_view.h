@@ -1,6 +1,6 @@
 /*
  * instance_view: read-only views of instances for other services (cloud block storage) that must
- * not reach into compute's tables directly: an instance's state, zone and run directory, and the
+ * not reach into compute's tables directly: an instance's state, zone, run directory and host, and the
  * system disk every instance has. Every lookup is scoped to the owner's account.
  */
 #ifndef YUN_COMPUTE_INSTANCE_VIEW_H
@@ -25,6 +25,8 @@ struct instance_info {
     int64_t system_disk_size;   /* GiB */
     char system_disk_path[720]; /* run_dir/system.qcow2 */
     char sold_by[24];           /* "" or the product that sells it (lighthouse): other products' views skip it */
+    char joined_host[40];       /* the joined host it is placed on, or "" (the built-in host) */
+    int migrating;              /* a live migration of it is under way (migration.c) */
 };
 
 /* STORE_FOUND (out filled), STORE_NOT_FOUND (no such live instance for owner_uin), STORE_ERROR.

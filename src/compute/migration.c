@@ -11,6 +11,7 @@
  * one statement moves host_id (the hosts' capacity and the others' FDB entries follow it). Any failure
  * clears the move: the source goes on running, the target removes what it made. The instance stays
  * RUNNING throughout (Tencent has no migrating state): LatestOperation MigrateInstance says how it went.
+ * An instance with cloud disks attached is refused: their files are local to the source and not mirrored.
  * Every statement on those columns is here.
  */
 #include <stdio.h>
@@ -18,6 +19,7 @@
 
 #include "api/api.h"
 #include "api/codes.h"
+#include "block/block.h"
 #include "compute/codes.h"
 #include "compute/compute.h"
 #include "compute/host_channel.h"
@@ -111,6 +113,14 @@ int migration_start(struct store *s, const char *instance_id, const char *want, 
     if (moving[0])
         return fail(code, msg, len, E_UNSUPPORTED_OPERATION, "The instance %s is already migrating to %s.", instance_id,
                     moving);
+    int disks = block_instance_disks(s, instance_id);
+    if (disks < 0)
+        return fail(code, msg, len, E_INTERNAL_ERROR, "The instance's disks are unavailable.%s%s", "", "");
+    if (disks > 0) /* only the system disk is mirrored: a data disk's file would stay on the source */
+        return fail(code, msg, len, E_UNSUPPORTED_OPERATION,
+                    "The instance %s has cloud disks attached; live migration moves only the system disk: detach"
+                    " them first.%s",
+                    instance_id, "");
     struct host_row src, dst;
     if (host_row(s, source, &src) != 1)
         return fail(code, msg, len, E_INTERNAL_ERROR, "The host %s of %s is unavailable.", source, instance_id);

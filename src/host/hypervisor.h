@@ -127,5 +127,9 @@ const struct hypervisor_ops *hv_driver(void);
 /* "kvm" only when /dev/kvm can run stock kernels (vmx/svm + kvm_intel/kvm_amd, not kvm_pvm); else "tcg" */
 const char *hv_detect_accel(char *why, size_t len);
 const char *hv_state_name(enum hv_state state);
+/* backup.c: a point-in-time full copy of a plugged disk into a new qcow2 at target while the guest goes on
+ * writing (the driver's backup job, polled to its end); target is removed if the copy fails. 0 or -1 with err. */
+int hv_backup_copy(const char *run_dir, const char *disk_id, const char *target, long long bytes, const char *job_id,
+                   char *err, size_t errlen);
 
 #endif

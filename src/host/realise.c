@@ -10,9 +10,13 @@
  * migration (compute/migration.c) is two halves: a target told MIGRATING_IN readies a paused QEMU on a blank overlay of
  * the same base, exporting the disk over NBD and waiting for the stream (READY); a source told where (Migrate) mirrors
  * the disk's top layer there and migrates (MIGRATED); once the control plane moved the instance, the target's RUNNING
- * resumes it and the source's document drops it. A failure is reported once per request and not retried. What the host
- * saw is the report the next heartbeat carries, sent at once after a pass that changed something (and heartbeats come
- * often while a guest paused here waits for its source).
+ * resumes it and the source's document drops it. A failure is reported once per request and not retried. Cloud disks:
+ * the files of DIR/disks the document lists (made on a blank disk's first attach, never to replace a lost one),
+ * hot-plugged into the running instance each is attached to, unplugged when DETACHING, grown when EXPANDING, restored
+ * from a snapshot here when DUMPING, removed once no longer listed; snapshots of them into DIR/snapshots (a backup job
+ * while plugged into a running guest), removed the same way. What the host saw is the report the next heartbeat
+ * carries, sent at once after a pass that changed something (and heartbeats come often while a guest paused here waits
+ * for its source).
  */
 #define _XOPEN_SOURCE 700
 #include <ctype.h>
@@ -543,6 +547,311 @@ static const char *act(const struct spec *sp, json_t *plan, char *detail, size_t
     return act_off(sp, plan, detail, len);
 }
 
+/* ---- cloud disks: the files of DIR/disks the document lists, plugged into the instances it attaches them to ---- */
+
+struct disk_spec {
+    const char *id, *state, *instance, *snapshot; /* snapshot: DUMPING, the copy it is made from */
+    int size_gib, pending_gib, blank;             /* pending_gib: EXPANDING, the size it grows to */
+    char path[720];
+};
+
+/* "disk-" or "snap-" and 8 of [a-z0-9]: the only names of DIR/disks and DIR/snapshots */
+static int block_name_ok(const char *id, const char *prefix)
+{
+    if (!id || strlen(id) != 13 || strncmp(id, prefix, 5) != 0)
+        return 0;
+    for (const char *c = id + 5; *c; c++)
+        if (!islower((unsigned char)*c) && !isdigit((unsigned char)*c))
+            return 0;
+    return 1;
+}
+
+static const char *disk_read(json_t *j, struct disk_spec *d)
+{
+    static const char *const states[] = {"ATTACHING", "ATTACHED", "DETACHING", "UNATTACHED", "EXPANDING", "DUMPING"};
+    memset(d, 0, sizeof *d);
+    d->id = json_string_value(json_object_get(j, "DiskId"));
+    d->state = json_string_value(json_object_get(j, "State"));
+    d->instance = json_string_value(json_object_get(j, "InstanceId"));
+    d->blank = json_is_true(json_object_get(j, "Blank"));
+    const char *file = json_string_value(json_object_get(j, "File")),
+               *serial = json_string_value(json_object_get(j, "Serial"));
+    json_int_t size = json_integer_value(json_object_get(j, "SizeGiB"));
+    char want[40];
+    if (!block_name_ok(d->id, "disk-"))
+        return "a disk id is malformed";
+    snprintf(want, sizeof want, "%s.qcow2", d->id);
+    if (!file || strcmp(file, want) || !serial || strcmp(serial, d->id))
+        return "the disk's file name or serial is not its id";
+    if (size < 1 || size > 32000)
+        return "the disk's size is out of range";
+    int known = 0;
+    for (size_t i = 0; d->state && i < sizeof states / sizeof states[0]; i++)
+        known |= !strcmp(d->state, states[i]);
+    if (!known)
+        return "the disk's state is unknown";
+    int expanding = !strcmp(d->state, "EXPANDING"), dumping = !strcmp(d->state, "DUMPING");
+    if (!d->instance || (d->instance[0] && !id_ok(d->instance, "ins-")) ||
+        (!d->instance[0] && strcmp(d->state, "UNATTACHED") && !expanding && !dumping))
+        return "the disk's instance is malformed";
+    d->snapshot = json_string_value(json_object_get(j, "Snapshot"));
+    if (dumping && !block_name_ok(d->snapshot, "snap-"))
+        return "the disk's snapshot is malformed";
+    json_int_t pending = json_integer_value(json_object_get(j, "PendingGiB"));
+    if (expanding && (pending <= size || pending > 32000))
+        return "the disk's new size is out of range";
+    d->pending_gib = expanding ? (int)pending : 0;
+    d->size_gib = (int)size;
+    snprintf(d->path, sizeof d->path, "%s/disks/%s", data_dir, want);
+    return NULL;
+}
+
+/* A blank disk's first attach: an empty qcow2 of its size (made under NAME.tmp, then renamed). */
+static int disk_make(const struct disk_spec *d, char *err, size_t errlen)
+{
+    char dir[700], tmp[740];
+    snprintf(dir, sizeof dir, "%s/disks", data_dir);
+    snprintf(tmp, sizeof tmp, "%s.tmp", d->path);
+    unlink(tmp);
+    if (mkdir_p(dir, 0700) != 0 ||
+        hv_driver()->create_empty_disk(tmp, (long long)d->size_gib << 30, err, errlen) != HV_OK ||
+        rename(tmp, d->path) != 0) {
+        unlink(tmp);
+        if (!err[0])
+            snprintf(err, errlen, "cannot create the disk's file in %.300s", dir);
+        return -1;
+    }
+    fprintf(stderr, "yun host: %s: made its file (%d GiB)\n", d->id, d->size_gib);
+    return 0;
+}
+
+/* A disk made from a snapshot this host holds: a standalone copy grown to the disk's size (NAME.tmp, renamed). */
+static int disk_restore(const struct disk_spec *d, char *err, size_t errlen)
+{
+    char dir[700], tmp[740], from[760];
+    snprintf(dir, sizeof dir, "%s/disks", data_dir);
+    snprintf(tmp, sizeof tmp, "%s.tmp", d->path);
+    snprintf(from, sizeof from, "%s/snapshots/%s.qcow2", data_dir, d->snapshot);
+    unlink(tmp);
+    if (mkdir_p(dir, 0700) != 0 || hv_driver()->copy_disk(from, tmp, err, errlen) != HV_OK ||
+        hv_driver()->resize_disk_file(tmp, (long long)d->size_gib << 30, err, errlen) != HV_OK ||
+        rename(tmp, d->path) != 0) {
+        unlink(tmp);
+        if (!err[0])
+            snprintf(err, errlen, "cannot restore %s from %s", d->id, d->snapshot);
+        return -1;
+    }
+    fprintf(stderr, "yun host: %s: restored from %s\n", d->id, d->snapshot);
+    return 0;
+}
+
+/* What the host saw of a disk after acting for its state: ATTACHED (file here, plugged if its instance runs),
+ * DETACHED (unplugged), HELD (an unattached disk's file kept), RESIZED (grown to PendingGiB, online if plugged),
+ * RESTORED (made from its snapshot), FAILED (detail set), BUSY (ask again next pass) */
+static const char *act_disk(const struct disk_spec *d, json_t *instances, char *detail, size_t len)
+{
+    struct stat st;
+    int have = stat(d->path, &st) == 0;
+    if (d->snapshot && !strcmp(d->state, "DUMPING")) /* CreateDisks from a snapshot here: a copy of its size */
+        return have || disk_restore(d, detail, len) == 0 ? "RESTORED" : "FAILED";
+    if (d->pending_gib && !d->instance[0]) { /* an unattached disk grows offline */
+        if (!have)
+            snprintf(detail, len, "the disk's file is missing on this host");
+        return have && hv_driver()->resize_disk_file(d->path, (long long)d->pending_gib << 30, detail, len) == HV_OK
+                   ? "RESIZED"
+                   : "FAILED";
+    }
+    if (!strcmp(d->state, "UNATTACHED")) {
+        if (have || d->blank) /* a blank one may have no file yet */
+            return "HELD";
+        snprintf(detail, len, "the disk's file is missing on this host");
+        return "FAILED";
+    }
+    int detaching = !strcmp(d->state, "DETACHING");
+    if (!have && !detaching && !d->blank) {
+        snprintf(detail, len, "the disk's file is missing on this host");
+        return "FAILED";
+    }
+    if (!have && !detaching && disk_make(d, detail, len) != 0)
+        return "FAILED";
+    /* the instance it is attached to, as this document shows it: plugged while its QEMU lives */
+    struct spec sp;
+    int live = 0;
+    size_t i;
+    json_t *it;
+    json_array_foreach (instances, i, it) {
+        const char *id = json_string_value(json_object_get(it, "InstanceId"));
+        if (id && !strcmp(id, d->instance) && !spec_read(it, &sp))
+            live = strcmp(sp.state, "MIGRATING_IN") != 0 && alive(&sp);
+    }
+    int plugged = live ? hv_driver()->disk_plugged(sp.run_dir, d->id, detail, len) : 0;
+    if (plugged < 0)
+        return "BUSY";
+    if (detaching) {
+        if (plugged == 1 && hv_driver()->detach_disk(sp.run_dir, d->id, detail, len) != HV_OK)
+            return "FAILED";
+        if (plugged == 1)
+            fprintf(stderr, "yun host: %s unplugged from %s\n", d->id, d->instance);
+        return "DETACHED";
+    }
+    if (plugged == 0 && live) {
+        if (hv_driver()->attach_disk(sp.run_dir, d->id, d->path, detail, len) != HV_OK)
+            return "FAILED";
+        fprintf(stderr, "yun host: %s plugged into %s\n", d->id, d->instance);
+    }
+    if (!d->pending_gib)
+        return "ATTACHED";
+    /* ResizeDisk of an attached disk: the guest sees the new size at once when it runs (growing is idempotent) */
+    long long bytes = (long long)d->pending_gib << 30;
+    int rc = live ? hv_driver()->resize_disk(sp.run_dir, d->id, bytes, detail, len)
+                  : hv_driver()->resize_disk_file(d->path, bytes, detail, len);
+    return rc == HV_OK ? "RESIZED" : "FAILED";
+}
+
+/* Files of DIR/SUB (disks, snapshots) the document does not list under key (DiskId, SnapshotId) are removed (a
+ * deleted disk's or snapshot's; a NAME.tmp left over); one that cannot be is reported, so the control plane keeps
+ * its record. */
+static void remove_unlisted(const char *sub, const char *prefix, const char *key, json_t *listed_items, json_t *items)
+{
+    char root[700];
+    snprintf(root, sizeof root, "%s/%s", data_dir, sub);
+    DIR *dir = opendir(root);
+    struct dirent *e;
+    while (dir && (e = readdir(dir)) != NULL) {
+        char id[24];
+        size_t n = strlen(e->d_name);
+        if (strncmp(e->d_name, prefix, 5) != 0 || n < 19)
+            continue;
+        int tmp = n > 4 && !strcmp(e->d_name + n - 4, ".tmp");
+        snprintf(id, sizeof id, "%.13s", e->d_name);
+        if (!tmp && host_report_names(listed_items, key, id))
+            continue;
+        char path[1100];
+        snprintf(path, sizeof path, "%s/%s", root, e->d_name);
+        if (unlink(path) == 0) {
+            fprintf(stderr, "yun host: %s is not in the document: removed\n", e->d_name);
+        } else if (!tmp) {
+            char why[300];
+            snprintf(why, sizeof why, "cannot remove the file: %s", strerror(errno));
+            json_array_append_new(items, json_pack("{s:s,s:s,s:s,s:s,s:s}", key, id, "InstanceId", "", "For",
+                                                   "DELETING", "Seen", "FAILED", "Detail", why));
+        }
+    }
+    if (dir)
+        closedir(dir);
+}
+
+/* A snapshot this host makes of one of its disks: MADE (its file here, Bytes), HELD (kept), FAILED (detail). A
+ * disk plugged into a running guest is copied by a backup job (consistent at one instant while the guest writes),
+ * any other by a file copy. */
+static const char *act_snapshot(json_t *j, json_t *disks, json_t *instances, int64_t *bytes, char *detail, size_t len)
+{
+    const char *id = json_string_value(json_object_get(j, "SnapshotId")),
+               *disk = json_string_value(json_object_get(j, "DiskId")),
+               *state = json_string_value(json_object_get(j, "State")),
+               *file = json_string_value(json_object_get(j, "File"));
+    char want[40], path[760], tmp[780], disk_path[760];
+    snprintf(want, sizeof want, "%s.qcow2", id ? id : "");
+    if (!block_name_ok(id, "snap-") || !block_name_ok(disk, "disk-") || !file || strcmp(file, want) || !state ||
+        (strcmp(state, "CREATING") && strcmp(state, "NORMAL"))) {
+        snprintf(detail, len, "the host refused the snapshot's spec");
+        return "FAILED";
+    }
+    snprintf(path, sizeof path, "%s/snapshots/%s", data_dir, want);
+    struct stat st;
+    if (stat(path, &st) == 0) {
+        *bytes = (int64_t)st.st_blocks * 512;
+        return !strcmp(state, "CREATING") ? "MADE" : "HELD";
+    }
+    if (strcmp(state, "CREATING")) {
+        snprintf(detail, len, "the snapshot's file is missing on this host");
+        return "FAILED";
+    }
+    /* the disk it copies, as this document lists it, and the guest it is plugged into */
+    struct disk_spec d;
+    int found = 0;
+    size_t i;
+    json_t *it;
+    json_array_foreach (disks, i, it) {
+        const char *did = json_string_value(json_object_get(it, "DiskId"));
+        if (did && !strcmp(did, disk) && !disk_read(it, &d))
+            found = 1;
+    }
+    snprintf(disk_path, sizeof disk_path, "%s/disks/%s.qcow2", data_dir, disk);
+    if (!found || stat(disk_path, &st) != 0) {
+        snprintf(detail, len, "the disk %s is not on this host", disk);
+        return "FAILED";
+    }
+    struct spec sp;
+    int live = 0;
+    json_array_foreach (instances, i, it) {
+        const char *iid = json_string_value(json_object_get(it, "InstanceId"));
+        if (iid && d.instance[0] && !strcmp(iid, d.instance) && !spec_read(it, &sp))
+            live = strcmp(sp.state, "MIGRATING_IN") != 0 && alive(&sp) &&
+                   hv_driver()->disk_plugged(sp.run_dir, disk, NULL, 0) == 1;
+    }
+    char dir[700];
+    snprintf(dir, sizeof dir, "%s/snapshots", data_dir);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    unlink(tmp);
+    int rc = mkdir_p(dir, 0700) != 0 ? -1
+             : live ? hv_backup_copy(sp.run_dir, disk, tmp, (long long)d.size_gib << 30, id, detail, len)
+                    : (hv_driver()->copy_disk(disk_path, tmp, detail, len) == HV_OK ? 0 : -1);
+    if (rc != 0 || rename(tmp, path) != 0 || stat(path, &st) != 0) {
+        unlink(tmp);
+        if (!detail[0])
+            snprintf(detail, len, "cannot make the snapshot's file in %.300s", dir);
+        return "FAILED";
+    }
+    fprintf(stderr, "yun host: %s: made of %s (%s)\n", id, disk, live ? "live" : "offline");
+    *bytes = (int64_t)st.st_blocks * 512;
+    return "MADE";
+}
+
+static json_t *snapshots_pass(json_t *snaps, json_t *disks, json_t *instances)
+{
+    json_t *items = json_array();
+    size_t i;
+    json_t *it;
+    json_array_foreach (snaps, i, it) {
+        char detail[512] = "";
+        int64_t bytes = 0;
+        const char *seen = act_snapshot(it, disks, instances, &bytes, detail, sizeof detail);
+        const char *id = json_string_value(json_object_get(it, "SnapshotId")),
+                   *state = json_string_value(json_object_get(it, "State"));
+        json_t *item = json_pack("{s:s,s:s,s:s,s:I,s:s}", "SnapshotId", id ? id : "", "For", state ? state : "", "Seen",
+                                 seen, "Bytes", (json_int_t)bytes, "Detail", detail);
+        if (item)
+            json_array_append_new(items, item);
+    }
+    remove_unlisted("snapshots", "snap-", "SnapshotId", snaps, items);
+    return items;
+}
+
+static json_t *disks_pass(json_t *disks, json_t *instances)
+{
+    json_t *items = json_array();
+    size_t i;
+    json_t *it;
+    json_array_foreach (disks, i, it) {
+        struct disk_spec d;
+        char detail[512] = "";
+        const char *bad = disk_read(it, &d);
+        const char *seen = bad ? "FAILED" : act_disk(&d, instances, detail, sizeof detail);
+        if (bad)
+            snprintf(detail, sizeof detail, "the host refused the disk's spec: %s", bad);
+        json_t *item =
+            json_pack("{s:s,s:s,s:s,s:s,s:s}", "DiskId", d.id ? d.id : "", "InstanceId", d.instance ? d.instance : "",
+                      "For", d.state ? d.state : "", "Seen", seen, "Detail", detail);
+        if (item && !strcmp(seen, "RESIZED"))
+            json_object_set_new(item, "SizeGiB", json_integer(d.pending_gib));
+        if (item)
+            json_array_append_new(items, item);
+    }
+    remove_unlisted("disks", "disk-", "DiskId", disks, items);
+    return items;
+}
+
 /* Directories of instances the document does not name: their QEMU stopped, the directory gone. */
 static void remove_unnamed(json_t *instances)
 {
@@ -620,6 +929,13 @@ static int pass(json_t *doc, const char *version, json_t *last)
         else
             goings[g].asked = 0;
     json_t *r = json_pack("{s:s,s:o}", "Done", version, "Instances", items);
+    json_t *disks = json_object_get(doc, "Disks"), *snaps = json_object_get(doc, "Snapshots");
+    /* a document without the lists (an older control plane's) leaves the files alone; snapshots first: a disk
+     * restored from one finds it made */
+    if (json_is_array(snaps) && json_is_array(disks))
+        json_object_set_new(r, "Snapshots", snapshots_pass(snaps, disks, json_is_array(instances) ? instances : NULL));
+    if (json_is_array(disks))
+        json_object_set_new(r, "Disks", disks_pass(disks, json_is_array(instances) ? instances : NULL));
     int changed = !json_equal(r, last);
     pthread_mutex_lock(&mu);
     json_decref(report);

@@ -277,3 +277,28 @@ test("detach, terminate and delete: files go away; DeleteWithInstance follows th
   await waitFor(() => fs.readdirSync(path.join(d.dataDir, "disks")), (l) => l.length === 0, 10000, "no disk files left");
   assert.equal((await cbs.DescribeDisks({})).TotalCount, 0);
 });
+
+test("RunInstances with DataDisks: the guest boots with its new disk; it goes with the instance", async () => {
+  await rejectsWith(cvm.RunInstances({ Placement: { Zone: ZONE }, ImageId: image, InstanceType: "S5.SMALL1",
+    DataDisks: [{ DiskSize: 10, SnapshotId: "snap-nothere1" }] }), "UnsupportedOperation");
+  await rejectsWith(cvm.RunInstances({ Placement: { Zone: ZONE }, ImageId: image, InstanceType: "S5.SMALL1",
+    DataDisks: [{ DiskSize: 5000, DiskType: "CLOUD_PREMIUM" }], InstanceCount: 3 }), "LimitExceeded.DiskSizeQuota");
+  assert.equal((await cbs.DescribeDisks({})).TotalCount, 0, "a refused launch leaves no disk");
+  const id = (await cvm.RunInstances({ Placement: { Zone: ZONE }, ImageId: image, InstanceType: "S5.SMALL1",
+    LoginSettings: { KeyIds: [key.KeyId] }, DataDisks: [{ DiskSize: 20, DiskType: "CLOUD_SSD" }] })).InstanceIdSet[0];
+  const [x] = (await cbs.DescribeDisks({ Filters: [{ Name: "disk-usage", Values: ["DATA_DISK"] }] })).DiskSet;
+  assert.equal(x.InstanceId, id);
+  assert.equal(x.DiskSize, 20);
+  assert.equal(x.DeleteWithInstance, true);
+  await waitFor(() => consoleOf(id), (o) => /YUN-READY/.test(o), BOOT_MS, `${id} ready`, 250);
+  const inst = (await cvm.DescribeInstances({ InstanceIds: [id] })).InstanceSet[0];
+  assert.deepEqual(inst.DataDisks.map((dd) => [dd.DiskId, dd.DiskSize, dd.DiskType, dd.DeleteWithInstance]),
+    [[x.DiskId, 20, "CLOUD_SSD", true]], "DescribeInstances shows its data disk");
+  const ip = inst.PrivateIpAddresses[0];
+  const dev = await waitFor(() => devOf(ip, x.DiskId), Boolean, 20000, "the guest to see its data disk", 100);
+  assert.equal(sh(ip, `cat /sys/block/${dev}/size`), String(20 * 1024 * 1024 * 2));
+  assert.equal((await disk1(x.DiskId)).DiskState, "ATTACHED");
+  await cvm.TerminateInstances({ InstanceIds: [id] });
+  await waitFor(() => cbs.DescribeDisks({ DiskIds: [x.DiskId] }), (r) => r.TotalCount === 0, 60000, "the launch's disk gone");
+  await waitFor(() => fs.readdirSync(path.join(d.dataDir, "disks")), (l) => l.length === 0, 10000, "its file gone");
+});

@@ -16,15 +16,24 @@
 #      underlay side (the test's namespace, the EIP pool on the underlay's link) pings it and reads B's SSH banner;
 #      DisassociateAddress removes the entry, and the EIP no longer answers
 #   3. B's console output, pushed by host 2 over the channel, served by GetInstanceConsoleOutput (its boot lines);
-#      host 2's certificate cannot push the console of A (host 1's); AttachDisks, which only the built-in host does
-#      yet, is refused (UnsupportedOperation), changing nothing
-#   4. StopInstances: STOPPED, no QEMU left; StartInstances: RUNNING, booted again; RebootInstances (HARD):
+#      host 2's certificate cannot push the console of A (host 1's)
+#   3a. a cloud disk on host 2: with host 2's agent stopped AttachDisks stays ATTACHING, then ATTACHED by its
+#      report; the file is made on host 2 (the blank one on host 1 goes); B sees it (serial = disk id, its size)
+#      and writes it; ResizeDisk grows it online (B sees the new size); MigrateInstance is refused
+#      (UnsupportedOperation); CreateSnapshot: made live by host 2 and kept there, a disk restored from it there
+#      holds B's bytes (refused for A on host 1), both deleted by host 2; detached
+#      (UNATTACHED by the report, gone from B, the file kept on host 2), refused for A on host 1, grown offline,
+#      reattached with B's data; TerminateDisks: host 2 removes the file, then the record goes
+#   4. StopInstances: STOPPED, no QEMU left; a disk attached while stopped: its file made (ATTACHED by the
+#      report); StartInstances: RUNNING, booted again with the disk plugged; RebootInstances (HARD):
 #      RUNNING, a new boot in the log; ResetInstance: RUNNING on a new system disk (its boot count starts over)
 #   4a. a soft stop of a guest that ignores the power button for now (paused over QMP) stays STOPPING while
 #      another instance of host 2 stops and starts; once resumed it powers off: STOPPED
 #   5. its QEMU killed on host 2: STOPPED with the reason, by host 2's report
 #   6. TerminateInstances: TERMINATED once host 2 no longer has it (its directory gone), address released,
-#      and host 1's plan drops it from its remotes
+#      and host 1's plan drops it from its remotes; its disk UNATTACHED, the file kept on host 2
+#   6b. RunInstances with DataDisks on host 2: the guest sees its disk, ATTACHED by the report; terminating the
+#      instance deletes it (DeleteWithInstance), host 2 removes the file
 #   7. host 2 killed with an instance on it: host 2 DOWN and the instance's HostStatus DOWN within the heartbeat
 #      window; A on host 1 undisturbed
 # Needs root, unshare, nsenter, iproute2, python3.
@@ -149,7 +158,7 @@ for g in $G; do
 done
 pass "a placement group puts its two instances on the two hosts; a third is refused"
 
-# ---- 3. console output from host 2; refused for a joined host's instance: AttachDisks ----
+# ---- 3. console output from host 2 ----
 console_b() { api cvm GetInstanceConsoleOutput --InstanceId "$ID" | field Output; }
 for _ in $(seq 100); do has YUN-READY console_b && break; sleep 0.2; done
 has YUN-READY console_b || fail "B's console output (pushed by host 2) lacks its boot: $(console_b | tail -c 300)"
@@ -163,23 +172,127 @@ push() { # push INSTANCE TEXT: host 2's own certificate pushes a console tail fo
 ! has FORGED-BY-HOST-2 api cvm GetInstanceConsoleOutput --InstanceId "$A" || fail "A's console shows host 2's push"
 [ "$(sqlite3 "$CP/yun.db" "SELECT count(*) FROM host_consoles WHERE instance_id = '$A'")" = 0 ] || fail "a console row of A"
 pass "B's console output on host 2 served (YUN-READY); host 2 is refused a push of A's (host 1's) console"
+
+# ---- 3a. a cloud disk on host 2: attached by host 2's report, seen by the guest, detached, reattached, deleted ----
+dstate() { api cbs DescribeDisks --DiskIds "[\"$DISK\"]" | field DiskSet.0.DiskState; }
+wait_disk() { # wait_disk STATE SECONDS
+  for _ in $(seq $(($2 * 10))); do [ "$(dstate)" = "$1" ] && return 0; sleep 0.1; done
+  fail "$DISK is $(dstate), not $1, after $2 s"
+}
+devof() { ssh_b "for d in /sys/block/vd*; do [ \"\$(cat \$d/serial 2>/dev/null)\" = $1 ] && basename \$d; done" 2>/dev/null || true; }
+vdb() { devof "$DISK"; }
 DISK=$(api cbs CreateDisks --Placement.Zone ap-local-1 --DiskType CLOUD_PREMIUM --DiskSize 10 --DiskChargeType POSTPAID_BY_HOUR | field DiskIdSet.0)
-for _ in $(seq 100); do [ "$(api cbs DescribeDisks --DiskIds "[\"$DISK\"]" | field DiskSet.0.DiskState)" = UNATTACHED ] && break; sleep 0.1; done
-OUT=$(api cbs AttachDisks --DiskIds "[\"$DISK\"]" --InstanceId "$ID" 2>&1 || true)
-echo "$OUT" | grep -q UnsupportedOperation || fail "AttachDisks: $OUT"
-[ "$(api cbs DescribeDisks --DiskIds "[\"$DISK\"]" | field DiskSet.0.DiskState)" = UNATTACHED ] || fail "the disk changed"
-[ "$(inst InstanceState)" = RUNNING ] || fail "the instance changed"
-pass "AttachDisks refused (UnsupportedOperation); nothing changed"
+wait_disk UNATTACHED 10
+# the host's agent stopped: the disk stays ATTACHING (nothing is attached before host 2 says so)
+kill -STOP "$H2PID"
+api cbs AttachDisks --DiskIds "[\"$DISK\"]" --InstanceId "$ID" >/dev/null
+sleep 3
+[ "$(dstate)" = ATTACHING ] || { kill -CONT "$H2PID"; fail "the disk is $(dstate) with host 2's agent stopped"; }
+T0=$(date +%s.%N)
+kill -CONT "$H2PID"
+wait_disk ATTACHED 20
+T1=$(date +%s.%N)
+[ -s "$H2/disks/$DISK.qcow2" ] || fail "no file of $DISK on host 2"
+[ ! -e "$CP/disks/$DISK.qcow2" ] || fail "the control plane's host keeps a file of $DISK"
+[ "$(sqlite3 "$CP/yun.db" "SELECT host_id FROM cbs_disks WHERE disk_id = '$DISK'")" = "$HID2" ] || fail "$DISK not placed on $HID2"
+for _ in $(seq 50); do [ -n "$(vdb)" ] && break; sleep 0.2; done
+DEV=$(vdb)
+[ -n "$DEV" ] || fail "guest B does not see a disk with serial $DISK"
+[ "$(ssh_b cat /sys/block/$DEV/size)" = $((10 * 1024 * 1024 * 2)) ] || fail "B's $DEV is not 10 GiB: $(ssh_b cat /sys/block/$DEV/size)"
+ssh_b "echo yun-disk-$DISK | dd of=/dev/$DEV bs=512 count=1 conv=sync,fsync 2>/dev/null" || fail "B cannot write $DEV"
+pass "AttachDisks on host 2: ATTACHING while its agent is stopped, ATTACHED by its report $(python3 -c "print(round($T1 - $T0, 1))") s after it went on; file on host 2 only; B sees $DEV (serial $DISK, 10 GiB) and writes it"
+api cbs ResizeDisk --DiskId "$DISK" --DiskSize 20 >/dev/null
+for _ in $(seq 200); do [ "$(api cbs DescribeDisks --DiskIds "[\"$DISK\"]" | field DiskSet.0.DiskSize)" = 20 ] && break; sleep 0.1; done
+[ "$(api cbs DescribeDisks --DiskIds "[\"$DISK\"]" | field DiskSet.0.DiskSize)" = 20 ] || fail "ResizeDisk on host 2: $(dstate)"
+wait_disk ATTACHED 5
+for _ in $(seq 50); do [ "$(ssh_b cat /sys/block/$DEV/size)" = $((20 * 1024 * 1024 * 2)) ] && break; sleep 0.2; done
+[ "$(ssh_b cat /sys/block/$DEV/size)" = $((20 * 1024 * 1024 * 2)) ] || fail "B's $DEV did not grow to 20 GiB online"
+pass "ResizeDisk on host 2: grown online by host 2 (B sees 20 GiB), the new size by its report"
+OUT=$(api cvm MigrateInstance --InstanceId "$ID" 2>&1 || true)
+echo "$OUT" | grep -q UnsupportedOperation && echo "$OUT" | grep -q "cloud disks attached" ||
+  fail "MigrateInstance of an instance with a disk: $OUT"
+[ "$(dstate)" = ATTACHED ] && [ "$(api cbs DescribeDisks --DiskIds "[\"$DISK\"]" | field DiskSet.0.DiskSize)" = 20 ] ||
+  fail "the disk changed"
+pass "MigrateInstance of an instance with a disk refused (UnsupportedOperation); nothing changed"
+# a snapshot of the attached disk, made by host 2 while B runs, kept there; a disk restored from it there too
+sstate() { api cbs DescribeSnapshots --SnapshotIds "[\"$SNAP\"]" | field SnapshotSet.0.SnapshotState; }
+SNAP=$(api cbs CreateSnapshot --DiskId "$DISK" --SnapshotName on-host-2 | field SnapshotId)
+for _ in $(seq 200); do [ "$(sstate)" = NORMAL ] && break; sleep 0.1; done
+[ "$(sstate)" = NORMAL ] || fail "the snapshot of $DISK on host 2 is $(sstate)"
+[ -s "$H2/snapshots/$SNAP.qcow2" ] && [ ! -e "$CP/snapshots/$SNAP.qcow2" ] || fail "$SNAP's file is not on host 2 only"
+RD=$(api cbs CreateDisks --Placement.Zone ap-local-1 --DiskType CLOUD_PREMIUM --DiskChargeType POSTPAID_BY_HOUR \
+  --SnapshotId "$SNAP" | field DiskIdSet.0)
+for _ in $(seq 200); do [ "$(DISK=$RD dstate)" = UNATTACHED ] && break; sleep 0.1; done
+[ "$(DISK=$RD dstate)" = UNATTACHED ] || fail "the disk restored from $SNAP is $(DISK=$RD dstate)"
+[ -s "$H2/disks/$RD.qcow2" ] && [ ! -e "$CP/disks/$RD.qcow2" ] || fail "$RD's file is not on host 2 only"
+OUT=$(api cbs AttachDisks --DiskIds "[\"$RD\"]" --InstanceId "$A" 2>&1 || true)
+echo "$OUT" | grep -q UnsupportedOperation || fail "attaching $RD (on host 2) to A on host 1: $OUT"
+api cbs AttachDisks --DiskIds "[\"$RD\"]" --InstanceId "$ID" >/dev/null
+DISK=$RD wait_disk ATTACHED 20
+for _ in $(seq 50); do [ -n "$(devof "$RD")" ] && break; sleep 0.2; done
+RDEV=$(devof "$RD")
+[ -n "$RDEV" ] || fail "B does not see the restored $RD"
+[ "$(ssh_b "dd if=/dev/$RDEV bs=512 count=1 2>/dev/null | head -c 22")" = "yun-disk-$DISK" ] ||
+  fail "the disk restored from $SNAP does not hold what B wrote"
+api cbs DetachDisks --DiskIds "[\"$RD\"]" >/dev/null
+DISK=$RD wait_disk UNATTACHED 30
+api cbs TerminateDisks --DiskIds "[\"$RD\"]" >/dev/null
+api cbs DeleteSnapshots --SnapshotIds "[\"$SNAP\"]" >/dev/null
+for _ in $(seq 100); do [ ! -e "$H2/snapshots/$SNAP.qcow2" ] && [ ! -e "$H2/disks/$RD.qcow2" ] &&
+  [ "$(sqlite3 "$CP/yun.db" "SELECT count(*) FROM cbs_snapshots")" = 0 ] && break; sleep 0.1; done
+[ ! -e "$H2/snapshots/$SNAP.qcow2" ] || fail "host 2 kept the deleted snapshot's file"
+[ ! -e "$H2/disks/$RD.qcow2" ] || fail "host 2 kept the deleted $RD's file"
+[ "$(sqlite3 "$CP/yun.db" "SELECT count(*) FROM cbs_snapshots")" = 0 ] || fail "the deleted snapshot's record stays"
+pass "CreateSnapshot of B's disk on host 2 (live), kept there; a disk restored from it on host 2 holds what B wrote, refused for A; both deleted by host 2"
+# a disk on host 2 attaches only to instances there; a blank disk placed on host 1 does not come to host 2
+OUT=$(api cbs AttachDisks --DiskIds "[\"$DISK\"]" --InstanceId "$A" 2>&1 || true)
+echo "$OUT" | grep -q "ResourceUnavailable\|InvalidDisk" || fail "attaching a disk attached to B to A: $OUT"
+api cbs DetachDisks --DiskIds "[\"$DISK\"]" >/dev/null
+wait_disk UNATTACHED 30
+[ -z "$(vdb)" ] || fail "B still sees $DISK after the detach"
+[ -s "$H2/disks/$DISK.qcow2" ] || fail "the detach removed the file on host 2"
+OUT=$(api cbs AttachDisks --DiskIds "[\"$DISK\"]" --InstanceId "$A" 2>&1 || true)
+echo "$OUT" | grep -q UnsupportedOperation && echo "$OUT" | grep -q "stored on $HID2" ||
+  fail "attaching host 2's disk to A on host 1: $OUT"
+[ "$(dstate)" = UNATTACHED ] || fail "the refused attach changed the disk"
+api cbs ResizeDisk --DiskId "$DISK" --DiskSize 25 >/dev/null # offline, by host 2
+for _ in $(seq 200); do [ "$(api cbs DescribeDisks --DiskIds "[\"$DISK\"]" | field DiskSet.0.DiskSize)" = 25 ] && break; sleep 0.1; done
+wait_disk UNATTACHED 5
+api cbs AttachDisks --DiskIds "[\"$DISK\"]" --InstanceId "$ID" >/dev/null
+wait_disk ATTACHED 20
+for _ in $(seq 50); do [ -n "$(vdb)" ] && break; sleep 0.2; done
+DEV=$(vdb)
+[ -n "$DEV" ] || fail "B does not see $DISK after the reattach"
+[ "$(ssh_b cat /sys/block/$DEV/size)" = $((25 * 1024 * 1024 * 2)) ] || fail "the detached $DISK did not grow to 25 GiB"
+[ "$(ssh_b "dd if=/dev/$DEV bs=512 count=1 2>/dev/null | head -c 22")" = "yun-disk-$DISK" ] ||
+  fail "what B wrote is not on the disk after the reattach"
+pass "DetachDisks: UNATTACHED by host 2's report, gone from B, file kept; refused for A on host 1; grown offline (25 GiB); reattached to B with what B wrote"
+api cbs DetachDisks --DiskIds "[\"$DISK\"]" >/dev/null
+wait_disk UNATTACHED 30
+api cbs TerminateDisks --DiskIds "[\"$DISK\"]" >/dev/null
+for _ in $(seq 100); do [ "$(sqlite3 "$CP/yun.db" "SELECT count(*) FROM cbs_disks WHERE disk_id = '$DISK'")" = 0 ] && break; sleep 0.1; done
+[ "$(sqlite3 "$CP/yun.db" "SELECT count(*) FROM cbs_disks WHERE disk_id = '$DISK'")" = 0 ] || fail "$DISK's record stays"
+[ ! -e "$H2/disks/$DISK.qcow2" ] || fail "host 2 kept the file of the deleted $DISK"
+pass "TerminateDisks: host 2 removed the file, then the record went"
 
 # ---- 4. stop, start, reboot ----
 api cvm StopInstances --InstanceIds "[\"$ID\"]" --StopType HARD >/dev/null
 wait_state STOPPED 30
 ! qemu_of "$H2" || fail "QEMU still runs on host 2 after the stop"
+# a disk attached while B is stopped: its file is made (ATTACHED by the report), plugged at the start
+DISK=$(api cbs CreateDisks --Placement.Zone ap-local-1 --DiskType CLOUD_PREMIUM --DiskSize 10 --DiskChargeType POSTPAID_BY_HOUR | field DiskIdSet.0)
+wait_disk UNATTACHED 10
+api cbs AttachDisks --DiskIds "[\"$DISK\"]" --InstanceId "$ID" >/dev/null
+wait_disk ATTACHED 20
+[ -s "$H2/disks/$DISK.qcow2" ] || fail "no file of $DISK, attached to the stopped B, on host 2"
 api cvm StartInstances --InstanceIds "[\"$ID\"]" >/dev/null
 wait_state RUNNING 30
 qemu_of "$H2" || fail "no QEMU after the start"
 for _ in $(seq 300); do grep -q YUN-READY "$H2/instances/$ID/serial.log" && break; sleep 0.1; done
 grep -q YUN-READY "$H2/instances/$ID/serial.log" || fail "not booted after the start"
+for _ in $(seq 60); do ssh_b true 2>/dev/null && break; sleep 1; done
+for _ in $(seq 50); do [ -n "$(vdb)" ] && break; sleep 0.2; done
+[ -n "$(vdb)" ] || fail "B started without $DISK, attached while it was stopped"
 api cvm RebootInstances --InstanceIds "[\"$ID\"]" --StopType HARD >/dev/null
 wait_state RUNNING 30
 for _ in $(seq 300); do [ "$(ready_count)" -ge 2 ] && break; sleep 0.1; done
@@ -194,7 +307,7 @@ for _ in $(seq 100); do [ "$(inst LatestOperationState)" = SUCCESS ] && [ "$(ins
   fail "ResetInstance: $(inst InstanceState) $(inst LatestOperationState)"
 for _ in $(seq 300); do [ "$(boots)" = 1 ] && grep -q YUN-READY "$H2/instances/$ID/serial.log" && break; sleep 0.1; done
 [ "$(boots)" = 1 ] || fail "ResetInstance kept the old system disk (boot count $(boots))"
-pass "stop (no QEMU left), start (booted), reboot (booted again, SUCCESS), ResetInstance (a new system disk) on host 2"
+pass "stop (no QEMU left), a disk attached while stopped (its file made), start (booted, the disk plugged), reboot (booted again, SUCCESS), ResetInstance (a new system disk) on host 2"
 
 # ---- 4a. a soft stop waits for its guest without holding up the host's other instances ----
 # B's guest paused through its QMP socket ignores the power button until it runs again: its soft stop stays
@@ -243,7 +356,31 @@ for _ in $(seq 150); do [ "$(sqlite3 "$CP/yun.db" "SELECT state FROM instances W
 # (the bridge's own learned entry of B's MAC on that port ages out as any does: only the vxlan entry is the plan's)
 for _ in $(seq 30); do has "$MACB dst" bridge fdb show dev "$NS-x" || break; sleep 0.1; done
 ! has "$MACB dst" bridge fdb show dev "$NS-x" || fail "host 1 keeps B's vxlan FDB entry"
-pass "TerminateInstances: TERMINATED once host 2 removed it; host 1 forgot it"
+wait_disk UNATTACHED 10
+[ -s "$H2/disks/$DISK.qcow2" ] || fail "the terminated instance's disk $DISK lost its file on host 2"
+pass "TerminateInstances: TERMINATED once host 2 removed it; host 1 forgot it; its disk UNATTACHED, its file kept on host 2"
+
+# ---- 6b. RunInstances with DataDisks on host 2: the disk is in the host's first document of the instance ----
+ID=$(api cvm RunInstances --Placement.Zone ap-local-1 --ImageId "$IMG" --InstanceType S5.SMALL1 \
+  --SecurityGroupIds "[\"$SG\"]" --LoginSettings "{\"KeyIds\":[\"$KEY\"]}" \
+  --DataDisks '[{"DiskSize":20,"DiskType":"CLOUD_PREMIUM"}]' | field InstanceIdSet.0)
+[ "$(sqlite3 "$CP/yun.db" "SELECT host_id FROM instances WHERE instance_id = '$ID'")" = "$HID2" ] || fail "$ID not on $HID2"
+DISK=$(sqlite3 "$CP/yun.db" "SELECT disk_id FROM cbs_disks WHERE instance_id = '$ID'")
+[ -n "$DISK" ] || fail "RunInstances recorded no data disk"
+wait_state RUNNING 60
+wait_disk ATTACHED 30
+[ -s "$H2/disks/$DISK.qcow2" ] || fail "no file of the launch's $DISK on host 2"
+IP=$(inst PrivateIpAddresses.0)
+for _ in $(seq 60); do ssh_b true 2>/dev/null && break; sleep 1; done
+for _ in $(seq 50); do [ -n "$(vdb)" ] && break; sleep 0.2; done
+DEV=$(vdb)
+[ -n "$DEV" ] || fail "the launched guest does not see its data disk $DISK"
+[ "$(ssh_b cat /sys/block/$DEV/size)" = $((20 * 1024 * 1024 * 2)) ] || fail "its $DEV is not 20 GiB"
+api cvm TerminateInstances --InstanceIds "[\"$ID\"]" >/dev/null
+for _ in $(seq 150); do [ "$(sqlite3 "$CP/yun.db" "SELECT count(*) FROM cbs_disks WHERE disk_id = '$DISK'")" = 0 ] && break; sleep 0.1; done
+[ "$(sqlite3 "$CP/yun.db" "SELECT count(*) FROM cbs_disks WHERE disk_id = '$DISK'")" = 0 ] || fail "$DISK outlived its instance"
+[ ! -e "$H2/disks/$DISK.qcow2" ] || fail "host 2 kept the file of $DISK after its instance"
+pass "RunInstances with DataDisks on host 2: the guest boots with its 20 GiB disk ($DEV), ATTACHED by host 2's report; terminated with it (file removed)"
 
 # ---- 7. host 2 dies ----
 ID=$(run)

@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "block/block.h"
 #include "compute/compute.h"
 #include "compute/host_channel.h"
 #include "network/network.h"
@@ -31,6 +32,7 @@ static int setup(void **state)
     assert_non_null(s);
     assert_int_equal(compute_migrate(s, err, sizeof err), 0);
     assert_int_equal(network_migrate(s, err, sizeof err), 0);
+    assert_int_equal(block_migrate(s, err, sizeof err), 0);
     const char *host = "INSERT INTO hosts (host_id, zone, hostname, cores, vcpus, memory_mib, accel, accel_reason,"
                        " state, updated, joined, realises, underlay) VALUES (?, 'z1', 'h', 4, 4, 4096, 'tcg', '', ?,"
                        " 0, ?, 1, ?)";
@@ -140,6 +142,27 @@ static void test_refusals(void **state)
         if (strcmp(code, cases[i].code) || !strstr(msg, cases[i].says))
             fail_msg("%s to %s: %s %s", cases[i].id, cases[i].want ? cases[i].want : "any", code, msg);
     }
+    /* a cloud disk attached: its file would stay on the source */
+    assert_int_equal(store_exec(s,
+                                "INSERT INTO cbs_disks (disk_id, owner_uin, zone, name, disk_type, charge_type, state,"
+                                " instance_id, host_id, size_gib, created, updated) VALUES ('disk-data0001', '100',"
+                                " 'z1', 'd', 'CLOUD_PREMIUM', 'POSTPAID_BY_HOUR', 'ATTACHED', 'ins-moving1',"
+                                " 'host-two', 10, 0, 0)",
+                                ""),
+                     1);
+    assert_int_equal(migration_start(s, "ins-moving1", NULL, "req-x", target, &code, msg, sizeof msg), -1);
+    assert_string_equal(code, "UnsupportedOperation");
+    assert_non_null(strstr(msg, "cloud disks attached"));
+    /* and the source's document lists the disk it holds */
+    char version[HOST_DOC_VERSION_LEN];
+    json_t *doc = host_doc_build(s, "host-two", version);
+    assert_non_null(doc);
+    json_t *disk = json_array_get(json_object_get(doc, "Disks"), 0);
+    assert_string_equal(json_string_value(json_object_get(disk, "DiskId")), "disk-data0001");
+    assert_string_equal(json_string_value(json_object_get(disk, "File")), "disk-data0001.qcow2");
+    assert_string_equal(json_string_value(json_object_get(disk, "InstanceId")), "ins-moving1");
+    json_decref(doc);
+    assert_int_equal(store_exec(s, "DELETE FROM cbs_disks WHERE disk_id = 'disk-data0001'", ""), 1);
     /* no room: host three sells 1 vCPU, held by an instance already */
     assert_int_equal(store_exec(s, "UPDATE hosts SET vcpus = 1 WHERE host_id = 'host-three'", ""), 1);
     assert_int_equal(store_exec(s,
