@@ -44,6 +44,7 @@
 #define HOST_MIGRATE_SECONDS    300       /* a migration not done by then is abandoned */
 #define HOST_CONSOLE_MAX        65536     /* bytes of an instance's serial log tail a host pushes (and we keep) */
 #define HOST_CONSOLE_SECONDS    2         /* a host pushes one instance's console at most this often */
+#define HOST_ACCEL_SIMULATED    "simulated" /* the accelerator of a simulated host (`yun host simulate`) */
 
 /* join_token.c */
 struct join_token {
@@ -68,7 +69,7 @@ struct host_facts {
     char hostname[128];
     char zone[64];
     int64_t cores, memory_mib, disk_gib;
-    char accel[8];
+    char accel[16]; /* kvm, tcg, or simulated */
     char accel_reason[256];
     int realises; /* the host runs instances (it says so in its facts) */
 };
