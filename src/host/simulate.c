@@ -12,8 +12,8 @@
  *
  * The sessions are driven by event loops (epoll, non-blocking OpenSSL), --threads of them (1 by
  * default) each owning every T-th host, not a thread per host; the simulator's own CPU (getrusage)
- * is printed beside its counts every 10 s on stderr, so a benchmark can tell its cost from the
- * control plane's. The joins, done once (a restart reuses DIR), run on 4 threads.
+ * is printed beside its counts every 10 s on stderr (and at once on SIGUSR1), so a benchmark can
+ * tell its cost from the control plane's. The joins, done once (a restart reuses DIR), run on 4 threads.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -93,10 +93,14 @@ static long long now_us(void)
     return (long long)t.tv_sec * 1000000 + t.tv_nsec / 1000;
 }
 
+static volatile sig_atomic_t stats_asked; /* SIGUSR1: the counts now (a benchmark's window) */
+
 static void on_signal(int sig)
 {
-    (void)sig;
-    stopping = 1;
+    if (sig == SIGUSR1)
+        stats_asked = 1;
+    else
+        stopping = 1;
 }
 
 /* ---- the joins ---- */
@@ -612,7 +616,8 @@ static void *loop_run(void *arg)
                     l->next_timer = h->repass_ms;
             }
         }
-        if (l->index == 0 && now >= next_stats) {
+        if (l->index == 0 && (now >= next_stats || stats_asked)) {
+            stats_asked = 0;
             stats_print();
             next_stats = now + STATS_MS;
         }
@@ -634,6 +639,7 @@ int host_simulate_run(const struct sim_options *o)
     struct sigaction sa = {.sa_handler = on_signal};
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGUSR1, &sa, NULL);
     if (mkdir_p(o->data, 0700) != 0) {
         fprintf(stderr, "yun host simulate: cannot create %s: %s\n", o->data, strerror(errno));
         return 1;

@@ -214,7 +214,7 @@ static void test_host_plan(void **state)
     const char *foreign[] = {"sg-nothere"};
     assert_int_equal(network_set_nic_security_groups(s, "500", "ins-plan0001", foreign, 1, code, sizeof code), -1);
     assert_string_equal(code, "InvalidSecurityGroupId.NotFound");
-    json_t *plan = network_host_plan(s, NULL, NULL);
+    json_t *plan = network_host_plan(s, NULL);
     assert_non_null(plan);
     json_t *nic = NULL, *nics = json_object_get(plan, "Nics");
     for (size_t i = 0; i < json_array_size(nics); i++)
