@@ -12,9 +12,11 @@
 #   placement  instances per host (min/max) and per zone, from `yun admin hosts`
 #   loaded     WINDOW s of steady heartbeats with the instances: as idle
 #   reads      DescribeInstances (Limit 100) page time, `yun admin hosts` time
+# UNDERLAY=1: the hosts connect from addresses of their own (10.88.1.1 + i, on lo), which the control plane takes as
+# their underlay, so every host's plan lists the other hosts of its VPCs (with 127.0.0.1 it lists none).
 # PERF=1 records the control plane (perf record -g) during the loaded window into $OUT/perf.data and prints
 # its top symbols. Needs root.
-#   bench/host-sim.sh            env: HOSTS=200 INSTANCES=2000 WINDOW=60 PERF=0 OUT=/tmp/host-sim YUN_BIN
+#   bench/host-sim.sh            env: HOSTS=200 INSTANCES=2000 WINDOW=60 UNDERLAY=0 PERF=0 OUT=/tmp/host-sim YUN_BIN
 set -euo pipefail
 cd "$(dirname "$0")/.."
 NAME=host-sim-bench
@@ -60,11 +62,16 @@ print(f"{label}: {beats} heartbeats in {secs:.0f} s ({beats / secs:.0f}/s, hosts
 EOF
 }
 
-echo "{\"compute\": {\"instance_quota\": 100000}}" >"$WORK/config.json"
+CONTROL=127.0.0.1:9510 SIMARGS=()
+if [ "${UNDERLAY:-0}" = 1 ]; then # the hosts connect from 10.88.1.1, .2, ...: usable underlays, plans with remotes
+  ip addr add 10.88.0.1/16 dev lo
+  CONTROL=10.88.0.1:9510 SIMARGS=(--bind-from 10.88.1.1)
+fi
+echo "{\"host_listen\": \"$CONTROL\", \"compute\": {\"instance_quota\": 100000}}" >"$WORK/config.json"
 control_start yund --data "$CP" --listen 127.0.0.1:9600 --config "$WORK/config.json"
 CPPID=${PROCS[-1]}
 "$YUN" admin hosts --data "$CP" sellable host-local --dedicated >/dev/null # the built-in host boots nothing here
-echo "bench/host-sim.sh HOSTS=$HOSTS INSTANCES=$INSTANCES WINDOW=$WINDOW at $(git describe --always --dirty)," \
+echo "bench/host-sim.sh HOSTS=$HOSTS INSTANCES=$INSTANCES WINDOW=$WINDOW UNDERLAY=${UNDERLAY:-0} at $(git describe --always --dirty)," \
   "$(date -u +%FT%TZ), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # ---- the control plane alone (its own loops: the dispatcher, billing, the monitor), for reference ----
@@ -78,8 +85,8 @@ echo "baseline: no hosts, control plane $(python3 -c "print('%.1f' % (($c1 - $c0
 t0=$(ms)
 "$YUN" admin hosts --data "$CP" token --count "$HOSTS" >"$WORK/tokens" 2>/dev/null
 t1=$(ms)
-"$YUN" host simulate --control 127.0.0.1:9510 --tokens "$WORK/tokens" --count "$HOSTS" --data "$WORK/sim" \
-  --zones ap-local-1,ap-local-2 --boot-ms 1000 >"$WORK/sim.log" 2>&1 &
+"$YUN" host simulate --control "$CONTROL" --tokens "$WORK/tokens" --count "$HOSTS" --data "$WORK/sim" \
+  --zones ap-local-1,ap-local-2 --boot-ms 1000 "${SIMARGS[@]}" >"$WORK/sim.log" 2>&1 &
 SIM=$!
 PROCS=("$SIM" "${PROCS[@]}")
 for _ in $(seq 3000); do grep -q '"State": "UP"' "$WORK/sim.log" && break; sleep 0.1; done

@@ -26,19 +26,23 @@ static int simulate(int argc, char **argv)
     struct sim_options o = {.control = cli_opt(argc, argv, "--control", NULL),
                             .tokens = cli_opt(argc, argv, "--tokens", NULL),
                             .data = cli_opt(argc, argv, "--data", NULL),
-                            .zones = cli_opt(argc, argv, "--zones", NULL)};
+                            .zones = cli_opt(argc, argv, "--zones", NULL),
+                            .bind_from = cli_opt(argc, argv, "--bind-from", NULL)};
     long count, cores, mib, boot, threads;
     if (!o.control || !o.tokens || !o.data || number(cli_opt(argc, argv, "--count", NULL), 1, 10000, &count) ||
         number(cli_opt(argc, argv, "--cores", "32"), 1, 4096, &cores) ||
         number(cli_opt(argc, argv, "--memory-mib", "131072"), 1024, 1L << 26, &mib) ||
         number(cli_opt(argc, argv, "--boot-ms", "0"), 0, 600000, &boot) ||
         number(cli_opt(argc, argv, "--threads", "1"), 1, 16, &threads)) {
-        fprintf(stderr,
-                "usage: yun host simulate --control HOST:PORT --tokens FILE --count N --data DIR [--zones Z1,Z2]\n"
-                "                         [--cores 32] [--memory-mib 131072] [--boot-ms 0] [--threads 1]\n"
-                "       N SIMULATED hosts (scale tests only): each joins with the i-th token of FILE (its identity\n"
-                "       kept in DIR/h<i>, so a restart needs no tokens), heartbeats and reports its instances as a\n"
-                "       realiser would, without QEMU or networking; accelerator \"simulated\" in `yun admin hosts`\n");
+        fprintf(
+            stderr,
+            "usage: yun host simulate --control HOST:PORT --tokens FILE --count N --data DIR [--zones Z1,Z2]\n"
+            "                         [--cores 32] [--memory-mib 131072] [--boot-ms 0] [--threads 1] [--bind-from IP]\n"
+            "       N SIMULATED hosts (scale tests only): each joins with the i-th token of FILE (its identity\n"
+            "       kept in DIR/h<i>, so a restart needs no tokens), heartbeats and reports its instances as a\n"
+            "       realiser would, without QEMU or networking; accelerator \"simulated\" in `yun admin hosts`;\n"
+            "       --bind-from IP: host i connects from IP + i (the address the control plane takes as its "
+            "underlay)\n");
         return 2;
     }
     o.count = (int)count;

@@ -58,9 +58,9 @@ static int placed_of(struct host_arg *a, const char *instance_id, const char *su
                                            "s", subnet_id);
         int rc = q ? 0 : -1;
         while (q && (rc = store_step(q)) == 1)
-            json_object_set_new(a->placed, store_text(q, 0),
-                                json_pack("[s,s,s,s]", store_text(q, 1), store_text(q, 2), store_text(q, 3),
-                                          store_text(q, 4)));
+            json_object_set_new(
+                a->placed, store_text(q, 0),
+                json_pack("[s,s,s,s]", store_text(q, 1), store_text(q, 2), store_text(q, 3), store_text(q, 4)));
         store_done(q);
         if (rc < 0)
             return -1;
@@ -75,9 +75,9 @@ static int placed_of(struct host_arg *a, const char *instance_id, const char *su
                                        "s", instance_id);
     int rc = q ? store_step(q) : -1;
     if (rc == 1)
-        json_object_set_new(a->placed, instance_id,
-                            json_pack("[s,s,s,s]", store_text(q, 0), store_text(q, 1), store_text(q, 2),
-                                      store_text(q, 3)));
+        json_object_set_new(
+            a->placed, instance_id,
+            json_pack("[s,s,s,s]", store_text(q, 0), store_text(q, 1), store_text(q, 2), store_text(q, 3)));
     store_done(q);
     *row = json_object_get(a->placed, instance_id);
     return rc;
@@ -91,7 +91,8 @@ static int nic_where(const char *instance_id, const char *subnet_id, void *arg, 
     json_t *row = NULL;
     if (placed_of(a, instance_id, subnet_id, &row) != 1)
         return NIC_NOT_PLACED;
-    const char *host = json_string_value(json_array_get(row, 0)), *at_underlay = json_string_value(json_array_get(row, 1)),
+    const char *host = json_string_value(json_array_get(row, 0)),
+               *at_underlay = json_string_value(json_array_get(row, 1)),
                *to = json_string_value(json_array_get(row, 2)), *state = json_string_value(json_array_get(row, 3));
     int arriving = !strcmp(to, a->host_id) && !strcmp(state, INSTANCE_RUNNING);
     int reachable = a->ok && underlay_usable(at_underlay) && strlen(at_underlay) < 16;

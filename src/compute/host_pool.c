@@ -51,11 +51,13 @@ int host_pool_capacity(struct store *s, struct host_capacity **out)
         s,
         "SELECT h.host_id, h.zone, h.vcpus, h.memory_mib, coalesce(u.cpu, 0), coalesce(u.gib, 0) * 1024, h.pool,"
         " h.pool_owner, h.pool_id FROM hosts h LEFT JOIN (SELECT x.host_id, sum(x.cpu) AS cpu, sum(x.memory_gib) AS gib"
-        " FROM (SELECT i.host_id, i.cpu, i.memory_gib FROM instances i WHERE " INSTANCE_HOLDS_RESOURCES("i.state")
-        " UNION ALL SELECT i.migrate_to, i.cpu, i.memory_gib FROM instances i WHERE i.migrate_to <> '' AND "
-        "" INSTANCE_HOLDS_RESOURCES("i.state") ") x GROUP BY x.host_id) u ON u.host_id = h.host_id"
-        " WHERE h.state IN ('" HOST_AVAILABLE "', '" HOST_UP "') AND h.realises = 1 AND h.draining = 0"
-        " ORDER BY h.host_id",
+        " FROM (SELECT i.host_id, i.cpu, i.memory_gib FROM instances i WHERE " INSTANCE_HOLDS_RESOURCES(
+            "i.state") " UNION ALL SELECT i.migrate_to, i.cpu, i.memory_gib FROM instances i WHERE i.migrate_to <> '' "
+                       "AND "
+                       "" INSTANCE_HOLDS_RESOURCES("i.state") ") x GROUP BY x.host_id) u ON u.host_id = h.host_id"
+                                                              " WHERE h.state IN ('" HOST_AVAILABLE "', '" HOST_UP
+                                                              "') AND h.realises = 1 AND h.draining = 0"
+                                                              " ORDER BY h.host_id",
         "");
     *out = NULL;
     if (!q)

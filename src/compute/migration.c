@@ -24,7 +24,6 @@
 #include "compute/states.h"
 #include "identity/identity.h"
 
-
 struct host_row {
     char zone[64], state[16], pool[16], pool_owner[24], pool_id[40], underlay[64];
     int joined, realises, draining;

@@ -15,6 +15,7 @@
  * is printed beside its counts every 10 s on stderr (and at once on SIGUSR1), so a benchmark can
  * tell its cost from the control plane's. The joins, done once (a restart reuses DIR), run on 4 threads.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -557,6 +558,23 @@ static void host_connect(struct loop *l, struct sim_host *h)
         return;
     }
     h->fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (h->fd >= 0 && opt->bind_from && ai->ai_family == AF_INET) {
+        /* host i's session comes from --bind-from + i: the control plane takes it as the host's underlay, so
+         * the plans hold the other hosts of each VPC, as a region's do */
+        struct sockaddr_in from = {.sin_family = AF_INET};
+        if (inet_pton(AF_INET, opt->bind_from, &from.sin_addr) == 1) {
+            from.sin_addr.s_addr = htonl(ntohl(from.sin_addr.s_addr) + (uint32_t)h->index);
+            if (bind(h->fd, (struct sockaddr *)&from, sizeof from) != 0) {
+                snprintf(why, sizeof why, "cannot bind to the address of --bind-from + %d: %s", h->index,
+                         strerror(errno));
+                freeaddrinfo(ai);
+                close(h->fd);
+                h->fd = -1;
+                fail(l, h, why);
+                return;
+            }
+        }
+    }
     rc = h->fd >= 0 ? connect(h->fd, ai->ai_addr, ai->ai_addrlen) : -1;
     freeaddrinfo(ai);
     struct epoll_event ev = {.events = EPOLLOUT, .data.ptr = h};

@@ -10,8 +10,9 @@ struct sim_options {
     int count;           /* hosts */
     int cores;           /* each host's facts */
     long long memory_mib;
-    int boot_ms; /* how long a simulated boot takes (PENDING/STARTING -> RUNNING) */
-    int threads; /* event loops, each driving every threads-th host */
+    int boot_ms;           /* how long a simulated boot takes (PENDING/STARTING -> RUNNING) */
+    int threads;           /* event loops, each driving every threads-th host */
+    const char *bind_from; /* NULL, or an IPv4 address: host i connects from it + i (its underlay) */
 };
 
 /* Joins the hosts that hold no identity yet, then runs them all until SIGTERM/SIGINT; the exit status. */

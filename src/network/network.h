@@ -106,8 +106,9 @@ int network_subnet_info(struct store *s, const char *owner_uin, const char *subn
  * NIC's subnet): NIC_HERE, NIC_REMOTE (on another host, whose underlay address it fills: the NIC joins its VPC's
  * Remotes when this host carries the VPC), NIC_ARRIVING (live migrating to this host from the host whose underlay
  * it fills: its device is made here while its frames still go to that host, so it is both a NIC here and a remote
- * one) or NIC_NOT_PLACED. Only the local instances' NICs and, when remotes is set, the NICs of their VPCs are
- * read: a plan costs what the host's VPCs hold, not what the region holds. */
+ * one) or NIC_NOT_PLACED; subnet_id is set when every NIC of that subnet will be asked about (a VPC's remotes). Only
+ * the local instances' NICs and, when remotes is set, the NICs of their VPCs are read: a plan costs what the host's
+ * VPCs hold, not what the region holds. */
 enum { NIC_NOT_PLACED, NIC_HERE, NIC_REMOTE, NIC_ARRIVING };
 struct nic_places {
     const char *const *local;
