@@ -128,15 +128,16 @@ int cli_admin_hosts_list(int argc, char **argv)
         "SELECT h.host_id, h.zone, h.hostname, h.cores, h.vcpus, h.memory_mib, h.accel, h.accel_reason, h.state,"
         " (SELECT coalesce(sum(cpu), 0) FROM instances i WHERE i.host_id = h.host_id AND " INSTANCE_HOLDS_RESOURCES(
             "i.state") "), (SELECT count(*) FROM instances i WHERE i.host_id = h.host_id "
-                       "AND " INSTANCE_HOLDS_RESOURCES("i.state") "), h.pool, h.pool_owner, h.pool_id, h.joined, "
-                                                                  "h.realises, h.last_heartbeat, h.disk_gib,"
-                                                                  " (SELECT coalesce(sum(memory_gib), 0) * 1024 "
-                                                                  "FROM instances i WHERE i.host_id = h.host_id "
-                                                                  "AND "
-                                                                  "" INSTANCE_HOLDS_RESOURCES(
-                                                                      "i.state") ")"
-                                                                                 ", h.draining FROM hosts h ORDER BY "
-                                                                                 "h.joined, h.host_id",
+                       "AND " INSTANCE_HOLDS_RESOURCES(
+                           "i.state") "), h.pool, h.pool_owner, h.pool_id, h.joined, "
+                                      "h.realises, coalesce((SELECT b.last_heartbeat FROM host_heartbeats b WHERE "
+                                      "b.host_id = h.host_id), h.last_heartbeat), h.disk_gib,"
+                                      " (SELECT coalesce(sum(memory_gib), 0) * 1024 "
+                                      "FROM instances i WHERE i.host_id = h.host_id "
+                                      "AND "
+                                      "" INSTANCE_HOLDS_RESOURCES("i.state") ")"
+                                                                             ", h.draining FROM hosts h ORDER BY "
+                                                                             "h.joined, h.host_id",
         "");
     int rc;
     while (q && (rc = store_step(q)) == 1) {

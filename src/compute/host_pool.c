@@ -26,6 +26,9 @@ static const struct migration host_pool_migrations[] = {
      * host_id and migrate_to wants both indexed), its plan the instances of its subnets */
     {2, "CREATE INDEX instances_migrate_to ON instances (migrate_to);"
         "CREATE INDEX instances_subnet ON instances (subnet_id, state);"},
+    /* a joined host's heartbeats, out of its hosts row: the rows documents are made of change only when they
+     * do (host_channel.c keeps a document's version while nothing but heartbeats was written) */
+    {3, "CREATE TABLE host_heartbeats (host_id TEXT PRIMARY KEY, last_heartbeat INTEGER NOT NULL);"},
 };
 
 int host_pool_migrate(struct store *s, char *err, size_t errlen)
