@@ -153,6 +153,18 @@ window loaded
 # ---- reads ----
 running >/dev/null
 sort -n "$WORK/pages" | awk '{ a[NR] = $1 } END { printf "DescribeInstances (Limit 100, a state filter): pages %s ms\n", a[1] "/" a[int((NR+1)/2)] "/" a[NR] " (min/median/max)" }'
+python3 - "$WORK/yund.log" <<'EOF'
+import json, sys
+t = {}
+for l in open(sys.argv[1], errors="replace"):
+    if l.startswith("{") and '"action"' in l:
+        try: r = json.loads(l)
+        except ValueError: continue
+        t.setdefault(r.get("action"), []).append(r.get("ms", 0))
+for a in ("RunInstances", "DescribeInstances"):
+    v = sorted(t.get(a, [0]))
+    print(f"server side (the API's request lines): {a} x{len(v)} median {v[len(v)//2]:.1f} / max {v[-1]:.1f} ms")
+EOF
 a=$(ms)
 "$YUN" admin hosts --data "$CP" >/dev/null
 b=$(ms)
