@@ -17,6 +17,7 @@
 # PERF=1 records the control plane (perf record -g) during the loaded window into $OUT/perf.data and prints
 # its top symbols. Needs root.
 #   bench/host-sim.sh            env: HOSTS=200 INSTANCES=2000 WINDOW=60 UNDERLAY=0 PERF=0 OUT=/tmp/host-sim YUN_BIN
+#                                YUN_SIM_BIN (the simulator's binary, when YUN_BIN is an older control plane)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 NAME=host-sim-bench
@@ -85,7 +86,7 @@ echo "baseline: no hosts, control plane $(python3 -c "print('%.1f' % (($c1 - $c0
 t0=$(ms)
 "$YUN" admin hosts --data "$CP" token --count "$HOSTS" >"$WORK/tokens" 2>/dev/null
 t1=$(ms)
-"$YUN" host simulate --control "$CONTROL" --tokens "$WORK/tokens" --count "$HOSTS" --data "$WORK/sim" \
+"${YUN_SIM_BIN:-$YUN}" host simulate --control "$CONTROL" --tokens "$WORK/tokens" --count "$HOSTS" --data "$WORK/sim" \
   --zones ap-local-1,ap-local-2 --boot-ms 1000 "${SIMARGS[@]}" >"$WORK/sim.log" 2>&1 &
 SIM=$!
 PROCS=("$SIM" "${PROCS[@]}")
@@ -99,6 +100,13 @@ window idle
 
 # ---- launch ----
 IMG=$(api cvm DescribeImages | field ImageSet.0.ImageId)
+# a VPC of its own with a /18 per zone (a default subnet, /20, holds 4,093 instances)
+VPC=$(api vpc CreateVpc --VpcName bench --CidrBlock 10.0.0.0/16 | field Vpc.VpcId)
+SUBNETS=()
+for z in 1 2; do
+  SUBNETS+=("$(api vpc CreateSubnet --VpcId "$VPC" --SubnetName "bench-$z" --CidrBlock "10.0.$(((z - 1) * 64)).0/18" \
+    --Zone "ap-local-$z" | field Subnet.SubnetId)")
+done
 lat=()
 zones=(ap-local-1 ap-local-2)
 launched=0 i=0
@@ -107,6 +115,7 @@ while [ "$launched" -lt "$INSTANCES" ]; do
   n=$((INSTANCES - launched > 100 ? 100 : INSTANCES - launched))
   a=$(ms)
   api cvm RunInstances --Placement.Zone "${zones[$((i % 2))]}" --ImageId "$IMG" --InstanceType S5.SMALL1 \
+    --VirtualPrivateCloud.VpcId "$VPC" --VirtualPrivateCloud.SubnetId "${SUBNETS[$((i % 2))]}" \
     --InstanceCount "$n" >"$WORK/run.json" || fail "RunInstances: $(cat "$WORK/run.json")"
   b=$(ms)
   lat+=($((b - a)))

@@ -197,6 +197,48 @@ static void join(struct conn *c, struct store *s, json_t *msg)
     EVP_PKEY_free(pub);
 }
 
+/* The heartbeats received and not yet written: the monitor thread of every yund writes them together every
+ * half second (host_beats_write), before its monitor pass, so a silent host is still seen as one within the
+ * down window, and a beat lost with a crash costs nothing but itself. */
+#define BEATS_MAX 65536
+static pthread_mutex_t beats_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct host_beat *beats; /* under beats_mu */
+static int nbeats, capbeats;
+
+static void beat_note(const char *host_id, int64_t now)
+{
+    pthread_mutex_lock(&beats_mu);
+    if (nbeats == capbeats && capbeats < BEATS_MAX) {
+        struct host_beat *more = realloc(beats, sizeof *more * (size_t)(capbeats = capbeats ? 2 * capbeats : 1024));
+        if (more)
+            beats = more;
+        else
+            capbeats = nbeats;
+    }
+    if (nbeats < capbeats) {
+        snprintf(beats[nbeats].host_id, sizeof beats[nbeats].host_id, "%s", host_id);
+        beats[nbeats++].at = now;
+    }
+    pthread_mutex_unlock(&beats_mu);
+}
+
+static void beats_flush(struct store *s)
+{
+    pthread_mutex_lock(&beats_mu);
+    struct host_beat *mine = beats;
+    int n = nbeats;
+    beats = NULL;
+    nbeats = capbeats = 0;
+    pthread_mutex_unlock(&beats_mu);
+    if (n && (!s || host_beats_write(s, mine, n) != 0)) {
+        log_warn("host channel: %d heartbeat(s) could not be written: %s (again in 0.5 s)", n,
+                 s ? store_errmsg(s) : "no store");
+        for (int i = 0; i < n; i++) /* kept for the next pass */
+            beat_note(mine[i].host_id, mine[i].at);
+    }
+    free(mine);
+}
+
 /* The versions of the documents last made, by host, stamped with the store's change count (store_watch_all: every
  * table but the heartbeats' and the consoles') read before they were made: while the count stands still, a host's
  * document is the one made then, so a steady heartbeat costs no document (hundreds of hosts beat every 2 s). A slot
@@ -360,6 +402,10 @@ static void session(struct conn *c, struct store *s, const char *host_id, json_t
                 rc = -1;
         } else if (op && !strcmp(op, "heartbeat") && said_hello) {
             rc = host_heartbeat(s, host_id, now);
+            if (rc == 2) {
+                beat_note(host_id, now);
+                rc = 1;
+            }
             if (rc == 1 && !(ans = heartbeat_answer(s, host_id, msg)))
                 rc = -1;
         } else if (op && !strcmp(op, "metadata")) {
@@ -557,6 +603,7 @@ static void *monitor_loop(void *arg)
     pthread_mutex_lock(&mu);
     while (running) {
         pthread_mutex_unlock(&mu);
+        beats_flush(store_thread());                                 /* every process writes the beats it received */
         struct store *s = lease_hold(lease) ? store_thread() : NULL; /* followers only wait */
         int n = s ? host_monitor_pass(s, time_now(), HOST_DOWN_SECONDS) : 0;
         if (n > 0)
@@ -675,6 +722,8 @@ void host_channel_stop(void)
         pthread_join(listener, NULL);
     if (monitoring)
         pthread_join(monitor, NULL);
+    if (monitoring)
+        beats_flush(store_thread()); /* the last half second's */
     listening = monitoring = 0;
     if (listen_fd >= 0)
         close(listen_fd);

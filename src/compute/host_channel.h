@@ -91,8 +91,16 @@ int host_joined_hello(struct store *s, const char *host_id, const struct host_fa
 /* The network plan of host_id: its NICs, their VPCs with the other hosts carrying each (Remotes), its Underlay;
  * NULL on a store error. The built-in host's controller and the joined hosts' documents both use it. */
 json_t *host_network_plan(struct store *s, const char *host_id);
-/* 1 recorded, 0 no such joined host or revoked, -1 error. */
+/* A heartbeat of host_id: 1 recorded (the host was down: UP again at once), 2 a joined host UP whose beat the caller
+ * writes with others (host_beats_write), 0 no such joined host or revoked, -1 error. */
 int host_heartbeat(struct store *s, const char *host_id, int64_t now);
+struct host_beat {
+    char host_id[24];
+    int64_t at;
+};
+/* The beats received since the last call, in one transaction (a region's hosts beat hundreds of times a second,
+ * and SQLite commits one writer at a time, each with an fsync): 0 or -1. */
+int host_beats_write(struct store *s, const struct host_beat *beats, int n);
 /* 1 host_id is a joined host not revoked, 0 not, -1 error. */
 int host_is_joined(struct store *s, const char *host_id);
 /* Marks joined hosts down (no heartbeat since now - window) and up again; how many changed, or -1. */

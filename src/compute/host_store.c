@@ -153,12 +153,31 @@ int host_heartbeat(struct store *s, const char *host_id, int64_t now)
         store_query(s, "SELECT state FROM hosts WHERE host_id = ? AND joined = 1 AND revoked = 0", "s", host_id);
     int rc = q ? store_step(q) : -1, down = rc == 1 && strcmp(store_text(q, 0), HOST_UP) != 0;
     store_done(q);
-    if (rc != 1)
-        return rc;
-    if (down && store_exec(s, "UPDATE hosts SET state = '" HOST_UP "' WHERE host_id = ? AND joined = 1 AND revoked = 0",
-                           "s", host_id) < 0)
+    if (rc != 1 || !down)
+        return rc < 0 ? -1 : rc ? 2 : 0; /* 2: the beat is the caller's to write (host_beats_write) */
+    if (store_exec(s, "UPDATE hosts SET state = '" HOST_UP "' WHERE host_id = ? AND joined = 1 AND revoked = 0", "s",
+                   host_id) < 0)
         return -1;
     return beat_write(s, host_id, now) == 0 ? 1 : -1;
+}
+
+int host_beats_write(struct store *s, const struct host_beat *beats, int n)
+{
+    if (n == 0)
+        return 0;
+    if (store_begin(s) != STORE_OK)
+        return -1;
+    for (int i = 0; i < n; i++)
+        if (beat_write(s, beats[i].host_id, beats[i].at) != 0) {
+            store_rollback(s);
+            return -1;
+        }
+    if (store_commit(s) != STORE_OK) {
+        if (store_in_transaction(s))
+            store_rollback(s);
+        return -1;
+    }
+    return 0;
 }
 
 int host_is_joined(struct store *s, const char *host_id)
