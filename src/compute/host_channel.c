@@ -241,12 +241,17 @@ static void beats_flush(struct store *s)
 
 /* The versions of the documents last made, by host, stamped with the store's change count (store_watch_all: every
  * table but the heartbeats' and the consoles') read before they were made: while the count stands still, a host's
- * document is the one made then, so a steady heartbeat costs no document (hundreds of hosts beat every 2 s). A slot
- * per hash of the host id; a collision is a miss. Nothing is kept where the store cannot count (PostgreSQL). */
-#define DOC_CACHE_SLOTS 8192
+ * document is the one made then, so a steady heartbeat costs no document (hundreds of hosts beat every 2 s). The
+ * count sees this process's writes only: the host's instances' fingerprint (one indexed statement) catches another
+ * process's change to them (`yun admin hosts drain`), and a document is made again after DOC_CACHE_SECONDS whatever
+ * (another process's change elsewhere: a VPC's remote NICs). A slot per hash of the host id; a collision is a miss.
+ * Nothing is kept where the store cannot count (PostgreSQL). */
+#define DOC_CACHE_SLOTS   8192
+#define DOC_CACHE_SECONDS 30 /* at the latest then, a document is made again (a write of another process) */
 static struct doc_cached {
     char host_id[24], version[HOST_DOC_VERSION_LEN];
     uint64_t count;
+    int64_t updated, n, made; /* the host's instances' fingerprint (host_doc_fingerprint), when it was made */
 } doc_cache[DOC_CACHE_SLOTS]; /* under doc_mu */
 static pthread_mutex_t doc_mu = PTHREAD_MUTEX_INITIALIZER;
 static const char *const doc_unwatched[] = {"host_heartbeats", "host_consoles", NULL};
@@ -259,25 +264,31 @@ static struct doc_cached *doc_slot(const char *host_id)
     return &doc_cache[h % DOC_CACHE_SLOTS];
 }
 
-/* 1 and version set when host_id's document is known to be unchanged since count */
-static int doc_cached(const char *host_id, uint64_t count, char version[HOST_DOC_VERSION_LEN])
+/* 1 and version set when host_id's document is known to be unchanged since count: no write of this process, and
+ * its instances' fingerprint the same (another process's writes, the operator's CLI: a drain starts moves) */
+static int doc_cached(const char *host_id, uint64_t count, const struct doc_cached *now,
+                      char version[HOST_DOC_VERSION_LEN])
 {
     pthread_mutex_lock(&doc_mu);
     struct doc_cached *d = doc_slot(host_id);
-    int hit = d->count == count && !strcmp(d->host_id, host_id);
+    int hit = d->count == count && !strcmp(d->host_id, host_id) && d->updated == now->updated && d->n == now->n &&
+              now->made - d->made < DOC_CACHE_SECONDS;
     if (hit)
         memcpy(version, d->version, HOST_DOC_VERSION_LEN);
     pthread_mutex_unlock(&doc_mu);
     return hit;
 }
 
-static void doc_keep(const char *host_id, uint64_t count, const char *version)
+static void doc_keep(const char *host_id, uint64_t count, const struct doc_cached *now, const char *version)
 {
     pthread_mutex_lock(&doc_mu);
     struct doc_cached *d = doc_slot(host_id);
     snprintf(d->host_id, sizeof d->host_id, "%s", host_id);
     snprintf(d->version, sizeof d->version, "%s", version);
     d->count = count;
+    d->updated = now->updated;
+    d->n = now->n;
+    d->made = now->made;
     pthread_mutex_unlock(&doc_mu);
 }
 
@@ -286,14 +297,16 @@ static int doc_current(struct store *s, const char *host_id, int want_doc, json_
                        char version[HOST_DOC_VERSION_LEN])
 {
     uint64_t count = 0;
-    int counted = store_watch_all_count(s, &count) == 1 && count > 0;
+    struct doc_cached now = {.made = time_now()};
+    int counted = store_watch_all_count(s, &count) == 1 && count > 0 &&
+                  host_doc_fingerprint(s, host_id, &now.updated, &now.n) == 0;
     *doc = NULL;
-    if (!want_doc && counted && doc_cached(host_id, count, version))
+    if (!want_doc && counted && doc_cached(host_id, count, &now, version))
         return 0;
     if (!(*doc = host_doc_build(s, host_id, version)))
         return -1;
     if (counted)
-        doc_keep(host_id, count, version);
+        doc_keep(host_id, count, &now, version);
     return 0;
 }
 

@@ -110,6 +110,9 @@ int host_revoke(struct store *s, const char *host_id, int64_t now);
 
 /* host_doc.c: the document of host_id (its instances and network plan) and its version; NULL on a store error */
 json_t *host_doc_build(struct store *s, const char *host_id, char version[HOST_DOC_VERSION_LEN]);
+/* What changes with the host's own instances, whoever wrote it (another process, `yun admin hosts drain`): the
+ * latest update of those placed on or moving to host_id, and their count; 0 or -1. */
+int host_doc_fingerprint(struct store *s, const char *host_id, int64_t *updated, int64_t *n);
 /* What the host reports: {Done: the version it last realised, Instances: [{InstanceId, For (the state it acted
  * for), Seen (RUNNING, STOPPED or FAILED), Request, Detail}]}; moves instances on; how many changed. */
 int host_doc_report(struct store *s, const char *host_id, json_t *report, const char *version);

@@ -428,3 +428,18 @@ int host_doc_image_part(struct store *s, const char *host_id, const char *image_
     store_done(q);
     return rc;
 }
+
+int host_doc_fingerprint(struct store *s, const char *host_id, int64_t *updated, int64_t *n)
+{
+    struct store_stmt *q = store_query(s,
+                                       "SELECT coalesce(max(updated), 0), count(*) FROM instances WHERE host_id = ?"
+                                       " OR migrate_to = ?",
+                                       "ss", host_id, host_id);
+    int rc = q ? store_step(q) : -1;
+    if (rc == 1) {
+        *updated = store_int(q, 0);
+        *n = store_int(q, 1);
+    }
+    store_done(q);
+    return rc == 1 ? 0 : -1;
+}
