@@ -237,26 +237,28 @@ int cli_admin(int argc, char **argv)
         return cli_admin_store(argc - 1, argv + 1);
     if (argc >= 1 && !strcmp(argv[0], "images"))
         return cli_admin_images(argc - 1, argv + 1);
-    fprintf(stderr, "usage: yun admin create-account --data DIR [--name NAME]\n"
-                    "       yun admin audit --data DIR [--limit N]\n"
-                    "       yun admin password --data DIR --uin UIN   (password on standard input)\n"
-                    "       yun admin hosts --data DIR [token [--ttl 1h] | revoke HOST | drain HOST | undrain HOST]\n"
-                    "       yun admin hosts --data DIR sellable HOST --dedicated|--shared\n"
-                    "       yun admin hosts --data DIR assign HOST --cluster CLUSTER_ID|--shared\n"
-                    "       yun admin recharge --data DIR --uin UIN --cents N\n"
-                    "       yun admin price --data DIR list|set|import FILE ...\n"
-                    "       yun admin discount --data DIR --uin UIN --product cvm --rate 0.8\n"
-                    "       yun admin clock --data DIR [--advance 90m|3h|2d]\n"
-                    "       yun admin partner --data DIR --uin UIN --kind distributor|reseller|second-level ...\n"
-                    "       yun admin isv --data DIR --uin UIN [--share PERCENT]\n"
-                    "       yun admin bind --data DIR --partner UIN --client UIN [--flag a|b|c]\n"
-                    "       yun admin tier --data DIR --uin UIN --tier key|growth|longtail\n"
-                    "       yun admin outbox --data DIR [--limit N]\n"
-                    "       yun admin voucher --data DIR --uin UIN --cents N [--kind platform|trial] [--product P]"
-                    " [--days N]\n"
-                    "       yun admin store migrate --from DIR --to postgres://USER@HOST:PORT/DB\n"
-                    "       yun admin store check --from DIR|URL --to DIR|URL\n"
-                    "       yun admin images --data DIR build NAME [--verbose] | list\n"
-                    "       yun admin import-image --data DIR --file PATH --name NAME [--os-name OS] [--owner UIN]\n");
+    fprintf(
+        stderr,
+        "usage: yun admin create-account --data DIR [--name NAME]\n"
+        "       yun admin audit --data DIR [--limit N]\n"
+        "       yun admin password --data DIR --uin UIN   (password on standard input)\n"
+        "       yun admin hosts --data DIR [token [--ttl 1h] [--count N] | revoke HOST | drain HOST | undrain HOST]\n"
+        "       yun admin hosts --data DIR sellable HOST --dedicated|--shared\n"
+        "       yun admin hosts --data DIR assign HOST --cluster CLUSTER_ID|--shared\n"
+        "       yun admin recharge --data DIR --uin UIN --cents N\n"
+        "       yun admin price --data DIR list|set|import FILE ...\n"
+        "       yun admin discount --data DIR --uin UIN --product cvm --rate 0.8\n"
+        "       yun admin clock --data DIR [--advance 90m|3h|2d]\n"
+        "       yun admin partner --data DIR --uin UIN --kind distributor|reseller|second-level ...\n"
+        "       yun admin isv --data DIR --uin UIN [--share PERCENT]\n"
+        "       yun admin bind --data DIR --partner UIN --client UIN [--flag a|b|c]\n"
+        "       yun admin tier --data DIR --uin UIN --tier key|growth|longtail\n"
+        "       yun admin outbox --data DIR [--limit N]\n"
+        "       yun admin voucher --data DIR --uin UIN --cents N [--kind platform|trial] [--product P]"
+        " [--days N]\n"
+        "       yun admin store migrate --from DIR --to postgres://USER@HOST:PORT/DB\n"
+        "       yun admin store check --from DIR|URL --to DIR|URL\n"
+        "       yun admin images --data DIR build NAME [--verbose] | list\n"
+        "       yun admin import-image --data DIR --file PATH --name NAME [--os-name OS] [--owner UIN]\n");
     return 2;
 }

@@ -1,7 +1,7 @@
 /*
  * admin_hosts: the region's hosts, their join tokens, and their pools.
  *   yun admin hosts --data DIR                              every host: zone, state, heartbeat, capacity, use
- *   yun admin hosts --data DIR token [--ttl 1h]             a single-use join token for `yun host join`
+ *   yun admin hosts --data DIR token [--ttl 1h] [--count N] single-use join tokens for `yun host join`, one a line
  *   yun admin hosts --data DIR revoke HOST                  a joined host's certificate is no longer accepted
  *   yun admin hosts --data DIR sellable HOST --dedicated   sellable as a dedicated host (AllocateHosts)
  *   yun admin hosts --data DIR sellable HOST --shared      back to the shared pool
@@ -26,44 +26,54 @@
 int cli_admin_hosts_token(int argc, char **argv)
 {
     int64_t ttl = JOIN_TOKEN_TTL_DEFAULT;
-    const char *ttl_text = cli_opt(argc, argv, "--ttl", NULL);
-    if (ttl_text && (clock_parse_duration(ttl_text, &ttl) != 0 || ttl < 1 || ttl > 7 * 86400)) {
-        fprintf(stderr, "usage: yun admin hosts --data DIR token [--ttl 1h]  (from 1s to 7d)\n");
+    const char *ttl_text = cli_opt(argc, argv, "--ttl", NULL), *count_text = cli_opt(argc, argv, "--count", "1");
+    char *end = NULL;
+    long count = strtol(count_text, &end, 10);
+    if ((ttl_text && (clock_parse_duration(ttl_text, &ttl) != 0 || ttl < 1 || ttl > 7 * 86400)) || !end || *end ||
+        count < 1 || count > 10000) {
+        fprintf(stderr, "usage: yun admin hosts --data DIR token [--ttl 1h] [--count N]  (from 1s to 7d; N up to "
+                        "10000, one a line)\n");
         return 2;
     }
     struct config cfg;
     struct store *s;
     if (cli_open_data(argc, argv, &cfg, &s) != 0)
         return 1;
-    char err[400] = "the token could not be stored", hash[65], text[JOIN_TOKEN_MAX], rid[37], resource[200];
+    char err[400] = "the token could not be stored", hash[65], rid[37], resource[200];
     struct tls_ca ca = {0};
     struct join_token t;
     int64_t now = time_now();
-    int rc = store_begin(s) == STORE_OK && host_ca_get(s, cfg.region, &ca, err, sizeof err) == 0 ? 0 : -1;
-    if (rc == 0) {
+    char(*texts)[JOIN_TOKEN_MAX] = calloc((size_t)count, sizeof *texts);
+    int rc = texts && store_begin(s) == STORE_OK && host_ca_get(s, cfg.region, &ca, err, sizeof err) == 0 ? 0 : -1;
+    /* N tokens in one transaction (a region of simulated hosts asks for hundreds), each audited */
+    for (long i = 0; rc == 0 && i < count; i++) {
         join_token_new(ca.sha256, &t);
         join_token_secret_hash(t.secret, hash);
-        join_token_format(&t, text, sizeof text);
+        join_token_format(&t, texts[i], sizeof texts[i]);
         snprintf(resource, sizeof resource, "qcs::cvm:%s::hosttoken/%s", cfg.region, t.id);
         random_uuid(rid);
         rc = host_token_insert(s, t.id, hash, now + ttl, now) == 0 &&
                      audit_write(s, &(struct audit_entry){"", "", "yun admin", "cvm", "CreateHostJoinToken", resource,
-                                                          "Success", rid}) == 0 &&
-                     store_commit(s) == STORE_OK
+                                                          "Success", rid}) == 0
                  ? 0
                  : -1;
     }
+    if (rc == 0 && store_commit(s) != STORE_OK)
+        rc = -1;
     if (rc != 0 && store_in_transaction(s))
         store_rollback(s);
     tls_ca_close(&ca);
     store_close(s);
     if (rc != 0) {
+        free(texts);
         fprintf(stderr, "yun admin hosts token: %s\n", err);
         return 1;
     }
     char expires[32];
     time_iso8601(now + ttl, expires);
-    printf("%s\n", text);
+    for (long i = 0; i < count; i++)
+        printf("%s\n", texts[i]);
+    free(texts);
     fprintf(stderr, "single use, expires %s; on the host: yun host join --control HOST:PORT --token TOKEN --data DIR\n",
             expires);
     return 0;
@@ -118,15 +128,16 @@ int cli_admin_hosts_list(int argc, char **argv)
         "SELECT h.host_id, h.zone, h.hostname, h.cores, h.vcpus, h.memory_mib, h.accel, h.accel_reason, h.state,"
         " (SELECT coalesce(sum(cpu), 0) FROM instances i WHERE i.host_id = h.host_id AND " INSTANCE_HOLDS_RESOURCES(
             "i.state") "), (SELECT count(*) FROM instances i WHERE i.host_id = h.host_id "
-                       "AND " INSTANCE_HOLDS_RESOURCES("i.state") "), h.pool, h.pool_owner, h.pool_id, h.joined, "
-                                                                  "h.realises, h.last_heartbeat, h.disk_gib,"
-                                                                  " (SELECT coalesce(sum(memory_gib), 0) * 1024 "
-                                                                  "FROM instances i WHERE i.host_id = h.host_id "
-                                                                  "AND "
-                                                                  "" INSTANCE_HOLDS_RESOURCES(
-                                                                      "i.state") ")"
-                                                                                 ", h.draining FROM hosts h ORDER BY "
-                                                                                 "h.joined, h.host_id",
+                       "AND " INSTANCE_HOLDS_RESOURCES(
+                           "i.state") "), h.pool, h.pool_owner, h.pool_id, h.joined, "
+                                      "h.realises, coalesce((SELECT b.last_heartbeat FROM host_heartbeats b WHERE "
+                                      "b.host_id = h.host_id), h.last_heartbeat), h.disk_gib,"
+                                      " (SELECT coalesce(sum(memory_gib), 0) * 1024 "
+                                      "FROM instances i WHERE i.host_id = h.host_id "
+                                      "AND "
+                                      "" INSTANCE_HOLDS_RESOURCES("i.state") ")"
+                                                                             ", h.draining FROM hosts h ORDER BY "
+                                                                             "h.joined, h.host_id",
         "");
     int rc;
     while (q && (rc = store_step(q)) == 1) {
@@ -142,6 +153,8 @@ int cli_admin_hosts_list(int argc, char **argv)
             (int)store_int(q, 14), "Realises", store_int(q, 15) ? "instances" : "none", "LastHeartbeat", beat,
             "DiskGiB", (json_int_t)store_int(q, 17), "MemoryMiBUsed", (json_int_t)store_int(q, 18));
         json_object_set_new(j, "Draining", json_boolean(store_int(q, 19)));
+        if (!strcmp(store_text(q, 6), HOST_ACCEL_SIMULATED)) /* `yun host simulate`: no machine behind it */
+            json_object_set_new(j, "Simulated", json_true());
         char *line = json_dumps(j, JSON_COMPACT);
         printf("%s\n", line);
         free(line);

@@ -72,7 +72,7 @@ int host_pool_migrate(struct store *s, char *err, size_t errlen);
 /* Capacity and pool of every host that is available (or a joined host up) and can realise
  * instances (joined hosts cannot yet: realisation over the host channel is not built), in the
  * caller's transaction; n, or -1. */
-int host_pool_capacity(struct store *s, struct host_capacity *hosts, int max);
+int host_pool_capacity(struct store *s, struct host_capacity **hosts);
 /* Moves host_id to pool (owner, pool_id for a cluster); refused (-1 with err) when it holds
  * instances of another pool, is an allocated CDH, or the zone does not match. 0 done. */
 int host_pool_set(struct store *s, const char *host_id, enum host_pool pool, const char *owner_uin, const char *pool_id,

@@ -95,8 +95,9 @@ static const char *facts_check(struct host_facts *f, int joining)
     if (f->cores < 1 || f->cores > 4096 || f->memory_mib < 64 || f->memory_mib > ((int64_t)64 << 20) ||
         f->disk_gib < 0 || f->disk_gib > ((int64_t)1 << 30))
         return "the host's capacity is out of range";
-    if (strcmp(f->accel, "kvm") && strcmp(f->accel, "tcg"))
-        return "the host's accelerator must be kvm or tcg";
+    /* "simulated": a host of `yun host simulate` (scale tests), shown so in `yun admin hosts` */
+    if (strcmp(f->accel, "kvm") && strcmp(f->accel, "tcg") && strcmp(f->accel, HOST_ACCEL_SIMULATED))
+        return "the host's accelerator must be kvm, tcg or simulated";
     if (!f->hostname[0])
         snprintf(f->hostname, sizeof f->hostname, "unnamed");
     if (joining) {
@@ -196,22 +197,138 @@ static void join(struct conn *c, struct store *s, json_t *msg)
     EVP_PKEY_free(pub);
 }
 
+/* The heartbeats received and not yet written: the monitor thread of every yund writes them together every
+ * half second (host_beats_write), before its monitor pass, so a silent host is still seen as one within the
+ * down window, and a beat lost with a crash costs nothing but itself. */
+#define BEATS_MAX 65536
+static pthread_mutex_t beats_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct host_beat *beats; /* under beats_mu */
+static int nbeats, capbeats;
+
+static void beat_note(const char *host_id, int64_t now)
+{
+    pthread_mutex_lock(&beats_mu);
+    if (nbeats == capbeats && capbeats < BEATS_MAX) {
+        struct host_beat *more = realloc(beats, sizeof *more * (size_t)(capbeats = capbeats ? 2 * capbeats : 1024));
+        if (more)
+            beats = more;
+        else
+            capbeats = nbeats;
+    }
+    if (nbeats < capbeats) {
+        snprintf(beats[nbeats].host_id, sizeof beats[nbeats].host_id, "%s", host_id);
+        beats[nbeats++].at = now;
+    }
+    pthread_mutex_unlock(&beats_mu);
+}
+
+static void beats_flush(struct store *s)
+{
+    pthread_mutex_lock(&beats_mu);
+    struct host_beat *mine = beats;
+    int n = nbeats;
+    beats = NULL;
+    nbeats = capbeats = 0;
+    pthread_mutex_unlock(&beats_mu);
+    if (n && (!s || host_beats_write(s, mine, n) != 0)) {
+        log_warn("host channel: %d heartbeat(s) could not be written: %s (again in 0.5 s)", n,
+                 s ? store_errmsg(s) : "no store");
+        for (int i = 0; i < n; i++) /* kept for the next pass */
+            beat_note(mine[i].host_id, mine[i].at);
+    }
+    free(mine);
+}
+
+/* The versions of the documents last made, by host, stamped with the store's change count (store_watch_all: every
+ * table but the heartbeats' and the consoles') read before they were made: while the count stands still, a host's
+ * document is the one made then, so a steady heartbeat costs no document (hundreds of hosts beat every 2 s). The
+ * count sees this process's writes only: the host's instances' fingerprint (one indexed statement) catches another
+ * process's change to them (`yun admin hosts drain`), and a document is made again after DOC_CACHE_SECONDS whatever
+ * (another process's change elsewhere: a VPC's remote NICs). A slot per hash of the host id; a collision is a miss.
+ * Nothing is kept where the store cannot count (PostgreSQL). */
+#define DOC_CACHE_SLOTS   8192
+#define DOC_CACHE_SECONDS 30 /* at the latest then, a document is made again (a write of another process) */
+static struct doc_cached {
+    char host_id[24], version[HOST_DOC_VERSION_LEN];
+    uint64_t count;
+    int64_t updated, n, made; /* the host's instances' fingerprint (host_doc_fingerprint), when it was made */
+} doc_cache[DOC_CACHE_SLOTS]; /* under doc_mu */
+static pthread_mutex_t doc_mu = PTHREAD_MUTEX_INITIALIZER;
+static const char *const doc_unwatched[] = {"host_heartbeats", "host_consoles", NULL};
+
+static struct doc_cached *doc_slot(const char *host_id)
+{
+    uint32_t h = 2166136261u;
+    for (const char *c = host_id; *c; c++)
+        h = (h ^ (unsigned char)*c) * 16777619u;
+    return &doc_cache[h % DOC_CACHE_SLOTS];
+}
+
+/* 1 and version set when host_id's document is known to be unchanged since count: no write of this process, and
+ * its instances' fingerprint the same (another process's writes, the operator's CLI: a drain starts moves) */
+static int doc_cached(const char *host_id, uint64_t count, const struct doc_cached *now,
+                      char version[HOST_DOC_VERSION_LEN])
+{
+    pthread_mutex_lock(&doc_mu);
+    struct doc_cached *d = doc_slot(host_id);
+    int hit = d->count == count && !strcmp(d->host_id, host_id) && d->updated == now->updated && d->n == now->n &&
+              now->made - d->made < DOC_CACHE_SECONDS;
+    if (hit)
+        memcpy(version, d->version, HOST_DOC_VERSION_LEN);
+    pthread_mutex_unlock(&doc_mu);
+    return hit;
+}
+
+static void doc_keep(const char *host_id, uint64_t count, const struct doc_cached *now, const char *version)
+{
+    pthread_mutex_lock(&doc_mu);
+    struct doc_cached *d = doc_slot(host_id);
+    snprintf(d->host_id, sizeof d->host_id, "%s", host_id);
+    snprintf(d->version, sizeof d->version, "%s", version);
+    d->count = count;
+    d->updated = now->updated;
+    d->n = now->n;
+    d->made = now->made;
+    pthread_mutex_unlock(&doc_mu);
+}
+
+/* The document (or, known unchanged, only its version: *doc NULL); 0, or -1 on a store error. */
+static int doc_current(struct store *s, const char *host_id, int want_doc, json_t **doc,
+                       char version[HOST_DOC_VERSION_LEN])
+{
+    uint64_t count = 0;
+    struct doc_cached now = {.made = time_now()};
+    int counted = store_watch_all_count(s, &count) == 1 && count > 0 &&
+                  host_doc_fingerprint(s, host_id, &now.updated, &now.n) == 0;
+    *doc = NULL;
+    if (!want_doc && counted && doc_cached(host_id, count, &now, version))
+        return 0;
+    if (!(*doc = host_doc_build(s, host_id, version)))
+        return -1;
+    if (counted)
+        doc_keep(host_id, count, &now, version);
+    return 0;
+}
+
 /* A heartbeat's answer: the host's report applied, then the current version, and the document
  * when the host holds another. */
 static json_t *heartbeat_answer(struct store *s, const char *host_id, json_t *msg)
 {
     char version[HOST_DOC_VERSION_LEN];
-    json_t *doc = host_doc_build(s, host_id, version);
-    json_t *report = json_object_get(msg, "Report");
-    if (doc && json_is_object(report) && host_doc_report(s, host_id, report, version) > 0) {
-        json_decref(doc); /* instances moved on: they are told their new states at once */
-        doc = host_doc_build(s, host_id, version);
-    }
-    if (!doc)
-        return NULL;
     const char *have = json_string_value(json_object_get(msg, "Have"));
+    json_t *doc = NULL, *report = json_object_get(msg, "Report");
+    if (doc_current(s, host_id, 0, &doc, version) != 0)
+        return NULL;
+    if (json_is_object(report) && host_doc_report(s, host_id, report, version) > 0) {
+        json_decref(doc); /* instances moved on: they are told their new states at once */
+        if (doc_current(s, host_id, 1, &doc, version) != 0)
+            return NULL;
+    }
+    int send = !have || strcmp(have, version) != 0;
+    if (send && !doc && doc_current(s, host_id, 1, &doc, version) != 0)
+        return NULL;
     json_t *ans = json_pack("{s:b,s:s}", "ok", 1, "Version", version);
-    if (!have || strcmp(have, version) != 0)
+    if (send)
         json_object_set(ans, "Document", doc);
     json_decref(doc);
     return ans;
@@ -298,6 +415,10 @@ static void session(struct conn *c, struct store *s, const char *host_id, json_t
                 rc = -1;
         } else if (op && !strcmp(op, "heartbeat") && said_hello) {
             rc = host_heartbeat(s, host_id, now);
+            if (rc == 2) {
+                beat_note(host_id, now);
+                rc = 1;
+            }
             if (rc == 1 && !(ans = heartbeat_answer(s, host_id, msg)))
                 rc = -1;
         } else if (op && !strcmp(op, "metadata")) {
@@ -495,6 +616,7 @@ static void *monitor_loop(void *arg)
     pthread_mutex_lock(&mu);
     while (running) {
         pthread_mutex_unlock(&mu);
+        beats_flush(store_thread());                                 /* every process writes the beats it received */
         struct store *s = lease_hold(lease) ? store_thread() : NULL; /* followers only wait */
         int n = s ? host_monitor_pass(s, time_now(), HOST_DOWN_SECONDS) : 0;
         if (n > 0)
@@ -580,6 +702,7 @@ int host_channel_start(const struct config *cfg, struct store *s, char *err, siz
     if (host_ca_get(s, cfg->region, &ca, err, errlen) != 0)
         return -1;
     running = 1;
+    store_watch_all(doc_unwatched);
     lease = lease_open("hosts", !cfg->no_host);
     monitoring = pthread_create(&monitor, NULL, monitor_loop, NULL) == 0;
     if (!monitoring) {
@@ -612,6 +735,8 @@ void host_channel_stop(void)
         pthread_join(listener, NULL);
     if (monitoring)
         pthread_join(monitor, NULL);
+    if (monitoring)
+        beats_flush(store_thread()); /* the last half second's */
     listening = monitoring = 0;
     if (listen_fd >= 0)
         close(listen_fd);

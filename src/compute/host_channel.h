@@ -44,6 +44,7 @@
 #define HOST_MIGRATE_SECONDS    300       /* a migration not done by then is abandoned */
 #define HOST_CONSOLE_MAX        65536     /* bytes of an instance's serial log tail a host pushes (and we keep) */
 #define HOST_CONSOLE_SECONDS    2         /* a host pushes one instance's console at most this often */
+#define HOST_ACCEL_SIMULATED    "simulated" /* the accelerator of a simulated host (`yun host simulate`) */
 
 /* join_token.c */
 struct join_token {
@@ -68,7 +69,7 @@ struct host_facts {
     char hostname[128];
     char zone[64];
     int64_t cores, memory_mib, disk_gib;
-    char accel[8];
+    char accel[16]; /* kvm, tcg, or simulated */
     char accel_reason[256];
     int realises; /* the host runs instances (it says so in its facts) */
 };
@@ -90,8 +91,16 @@ int host_joined_hello(struct store *s, const char *host_id, const struct host_fa
 /* The network plan of host_id: its NICs, their VPCs with the other hosts carrying each (Remotes), its Underlay;
  * NULL on a store error. The built-in host's controller and the joined hosts' documents both use it. */
 json_t *host_network_plan(struct store *s, const char *host_id);
-/* 1 recorded, 0 no such joined host or revoked, -1 error. */
+/* A heartbeat of host_id: 1 recorded (the host was down: UP again at once), 2 a joined host UP whose beat the caller
+ * writes with others (host_beats_write), 0 no such joined host or revoked, -1 error. */
 int host_heartbeat(struct store *s, const char *host_id, int64_t now);
+struct host_beat {
+    char host_id[24];
+    int64_t at;
+};
+/* The beats received since the last call, in one transaction (a region's hosts beat hundreds of times a second,
+ * and SQLite commits one writer at a time, each with an fsync): 0 or -1. */
+int host_beats_write(struct store *s, const struct host_beat *beats, int n);
 /* 1 host_id is a joined host not revoked, 0 not, -1 error. */
 int host_is_joined(struct store *s, const char *host_id);
 /* Marks joined hosts down (no heartbeat since now - window) and up again; how many changed, or -1. */
@@ -102,6 +111,9 @@ int host_revoke(struct store *s, const char *host_id, int64_t now);
 /* host_doc.c: the document of host_id (its instances, network plan and disks) and its version; NULL on a store
  * error */
 json_t *host_doc_build(struct store *s, const char *host_id, char version[HOST_DOC_VERSION_LEN]);
+/* What changes with the host's own instances, whoever wrote it (another process, `yun admin hosts drain`): the
+ * latest update of those placed on or moving to host_id, and their count; 0 or -1. */
+int host_doc_fingerprint(struct store *s, const char *host_id, int64_t *updated, int64_t *n);
 /* What the host reports: {Done: the version it last realised, Instances: [{InstanceId, For (the state it acted
  * for), Seen (RUNNING, STOPPED or FAILED), Request, Detail}], Disks: [...] (block_host_report)}; moves instances
  * and disks on; how many changed. */

@@ -42,33 +42,71 @@ static int underlay_usable(const char *a)
 struct host_arg {
     struct store *s;
     const char *host_id;
-    int ok; /* this host has a usable underlay: remote NICs are of use to it */
+    int ok;          /* this host has a usable underlay: remote NICs are of use to it */
+    json_t *placed;  /* instance -> [host, underlay, migrate_to, state] of the subnets read so far */
+    json_t *subnets; /* the subnets read into placed */
 };
 
-/* Where an instance's NIC is for this host: here, at another host's underlay, or arriving here (a
- * migration to this host: the tap is made here, frames still go to the source until the move). */
-static int nic_where(const char *instance_id, void *arg, char underlay[16])
+/* Where an instance is (host, its underlay, the host it moves to, state): from the placements of its subnet, read
+ * in one statement the first time a NIC of that subnet is asked about (a plan asks about every NIC of the host's
+ * VPCs), else (a NIC of another subnet than its instance's) on its own. 1 found, 0 not placed, -1 error. */
+static int placed_of(struct host_arg *a, const char *instance_id, const char *subnet_id, json_t **row)
 {
-    struct host_arg *a = arg;
+    if (subnet_id && *subnet_id && !json_object_get(a->subnets, subnet_id)) {
+        struct store_stmt *q = store_query(a->s,
+                                           "SELECT i.instance_id, i.host_id, h.underlay, i.migrate_to, i.state FROM"
+                                           " instances i JOIN hosts h ON h.host_id = i.host_id WHERE i.subnet_id = ?"
+                                           " AND i.state != '" INSTANCE_TERMINATED "'",
+                                           "s", subnet_id);
+        int rc = q ? 0 : -1;
+        while (q && (rc = store_step(q)) == 1)
+            json_object_set_new(
+                a->placed, store_text(q, 0),
+                json_pack("[s,s,s,s]", store_text(q, 1), store_text(q, 2), store_text(q, 3), store_text(q, 4)));
+        store_done(q);
+        if (rc < 0)
+            return -1;
+        json_object_set_new(a->subnets, subnet_id, json_true());
+    }
+    if ((*row = json_object_get(a->placed, instance_id)))
+        return 1;
     struct store_stmt *q = store_query(a->s,
                                        "SELECT i.host_id, h.underlay, i.migrate_to, i.state FROM instances i"
                                        " JOIN hosts h ON h.host_id = i.host_id"
                                        " WHERE i.instance_id = ? AND i.state != '" INSTANCE_TERMINATED "'",
                                        "s", instance_id);
-    int at = NIC_NOT_PLACED;
-    if (q && store_step(q) == 1) {
-        int arriving = !strcmp(store_text(q, 2), a->host_id) && !strcmp(store_text(q, 3), INSTANCE_RUNNING);
-        int reachable = a->ok && underlay_usable(store_text(q, 1)) && strlen(store_text(q, 1)) < 16;
-        if (!strcmp(store_text(q, 0), a->host_id))
-            at = NIC_HERE;
-        else if (arriving)
-            at = reachable ? NIC_ARRIVING : NIC_HERE;
-        else if (reachable)
-            at = NIC_REMOTE;
-        if (at == NIC_REMOTE || at == NIC_ARRIVING)
-            snprintf(underlay, 16, "%s", store_text(q, 1));
-    }
+    int rc = q ? store_step(q) : -1;
+    if (rc == 1)
+        json_object_set_new(
+            a->placed, instance_id,
+            json_pack("[s,s,s,s]", store_text(q, 0), store_text(q, 1), store_text(q, 2), store_text(q, 3)));
     store_done(q);
+    *row = json_object_get(a->placed, instance_id);
+    return rc;
+}
+
+/* Where an instance's NIC is for this host: here, at another host's underlay, or arriving here (a
+ * migration to this host: the tap is made here, frames still go to the source until the move). */
+static int nic_where(const char *instance_id, const char *subnet_id, void *arg, char underlay[16])
+{
+    struct host_arg *a = arg;
+    json_t *row = NULL;
+    if (placed_of(a, instance_id, subnet_id, &row) != 1)
+        return NIC_NOT_PLACED;
+    const char *host = json_string_value(json_array_get(row, 0)),
+               *at_underlay = json_string_value(json_array_get(row, 1)),
+               *to = json_string_value(json_array_get(row, 2)), *state = json_string_value(json_array_get(row, 3));
+    int arriving = !strcmp(to, a->host_id) && !strcmp(state, INSTANCE_RUNNING);
+    int reachable = a->ok && underlay_usable(at_underlay) && strlen(at_underlay) < 16;
+    int at = NIC_NOT_PLACED;
+    if (!strcmp(host, a->host_id))
+        at = NIC_HERE;
+    else if (arriving)
+        at = reachable ? NIC_ARRIVING : NIC_HERE;
+    else if (reachable)
+        at = NIC_REMOTE;
+    if (at == NIC_REMOTE || at == NIC_ARRIVING)
+        snprintf(underlay, 16, "%s", at_underlay);
     return at;
 }
 
@@ -101,8 +139,26 @@ json_t *host_network_plan(struct store *s, const char *host_id)
     if (q && store_step(q) == 1)
         snprintf(underlay, sizeof underlay, "%s", store_text(q, 0));
     store_done(q);
-    struct host_arg a = {s, host_id, underlay_usable(underlay)};
-    json_t *plan = network_host_plan(s, nic_where, &a);
+    struct host_arg a = {s, host_id, underlay_usable(underlay), json_object(), json_object()};
+    /* the instances whose NICs may be here: placed here, or moving here */
+    q = store_query(s,
+                    "SELECT instance_id FROM instances WHERE state != '" INSTANCE_TERMINATED "' AND (host_id = ?"
+                    " OR (migrate_to = ? AND state = '" INSTANCE_RUNNING "')) ORDER BY instance_id",
+                    "ss", host_id, host_id);
+    json_t *ids = json_array();
+    int rc = q ? 0 : -1;
+    while (q && (rc = store_step(q)) == 1)
+        json_array_append_new(ids, json_string(store_text(q, 0)));
+    store_done(q);
+    const char **local = calloc(json_array_size(ids) + 1, sizeof *local);
+    for (size_t k = 0; local && k < json_array_size(ids); k++)
+        local[k] = json_string_value(json_array_get(ids, k));
+    struct nic_places places = {local, (int)json_array_size(ids), a.ok, nic_where, &a};
+    json_t *plan = rc < 0 || !local ? NULL : network_host_plan(s, &places);
+    free(local);
+    json_decref(ids);
+    json_decref(a.placed);
+    json_decref(a.subnets);
     if (plan && a.ok)
         json_object_set_new(plan, "Underlay", json_string(underlay));
     if (plan && a.ok && incoming_migrations(s, host_id, plan) != 0) {
@@ -381,4 +437,19 @@ int host_doc_image_part(struct store *s, const char *host_id, const char *image_
     }
     store_done(q);
     return rc;
+}
+
+int host_doc_fingerprint(struct store *s, const char *host_id, int64_t *updated, int64_t *n)
+{
+    struct store_stmt *q = store_query(s,
+                                       "SELECT coalesce(max(updated), 0), count(*) FROM instances WHERE host_id = ?"
+                                       " OR migrate_to = ?",
+                                       "ss", host_id, host_id);
+    int rc = q ? store_step(q) : -1;
+    if (rc == 1) {
+        *updated = store_int(q, 0);
+        *n = store_int(q, 1);
+    }
+    store_done(q);
+    return rc == 1 ? 0 : -1;
 }

@@ -7,6 +7,7 @@
  * filter over data. The CDH records (cdh_hosts) live in this chain too: AllocateHosts is cvm's.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "compute/compute.h"
@@ -21,6 +22,13 @@ static const struct migration host_pool_migrations[] = {
         " state TEXT NOT NULL, project_id INTEGER NOT NULL DEFAULT 0, tags TEXT NOT NULL DEFAULT '[]',"
         " created INTEGER NOT NULL, updated INTEGER NOT NULL);"
         "CREATE INDEX cdh_hosts_owner ON cdh_hosts (owner_uin, state);"},
+    /* a region of hundreds of hosts: a host's document reads the instances moving to it (and SQLite's OR of
+     * host_id and migrate_to wants both indexed), its plan the instances of its subnets */
+    {2, "CREATE INDEX instances_migrate_to ON instances (migrate_to);"
+        "CREATE INDEX instances_subnet ON instances (subnet_id, state);"},
+    /* a joined host's heartbeats, out of its hosts row: the rows documents are made of change only when they
+     * do (host_channel.c keeps a document's version while nothing but heartbeats was written) */
+    {3, "CREATE TABLE host_heartbeats (host_id TEXT PRIMARY KEY, last_heartbeat INTEGER NOT NULL);"},
 };
 
 int host_pool_migrate(struct store *s, char *err, size_t errlen)
@@ -38,18 +46,36 @@ int host_pool_migrate(struct store *s, char *err, size_t errlen)
     "h.host_id) AND "                                                                                                  \
     "" INSTANCE_HOLDS_RESOURCES("i.state") ")"
 
-int host_pool_capacity(struct store *s, struct host_capacity *hosts, int max)
+int host_pool_capacity(struct store *s, struct host_capacity **out)
 {
+    /* what each host's instances hold, an instance migrating to it included, summed in one pass over the
+     * instances (not one per host: a region has hundreds) */
     struct store_stmt *q = store_query(
         s,
-        "SELECT h.host_id, h.zone, h.vcpus, h.memory_mib, " USED_CPU ", " USED_MIB ", h.pool, h.pool_owner, h.pool_id"
-        " FROM hosts h WHERE h.state IN ('" HOST_AVAILABLE "', '" HOST_UP "') AND h.realises = 1 AND h.draining = 0"
-        " ORDER BY h.host_id",
+        "SELECT h.host_id, h.zone, h.vcpus, h.memory_mib, coalesce(u.cpu, 0), coalesce(u.gib, 0) * 1024, h.pool,"
+        " h.pool_owner, h.pool_id FROM hosts h LEFT JOIN (SELECT x.host_id, sum(x.cpu) AS cpu, sum(x.memory_gib) AS gib"
+        " FROM (SELECT i.host_id, i.cpu, i.memory_gib FROM instances i WHERE " INSTANCE_HOLDS_RESOURCES(
+            "i.state") " UNION ALL SELECT i.migrate_to, i.cpu, i.memory_gib FROM instances i WHERE i.migrate_to <> '' "
+                       "AND "
+                       "" INSTANCE_HOLDS_RESOURCES("i.state") ") x GROUP BY x.host_id) u ON u.host_id = h.host_id"
+                                                              " WHERE h.state IN ('" HOST_AVAILABLE "', '" HOST_UP
+                                                              "') AND h.realises = 1 AND h.draining = 0"
+                                                              " ORDER BY h.host_id",
         "");
+    *out = NULL;
     if (!q)
         return -1;
-    int n = 0, rc = 0;
-    while (n < max && (rc = store_step(q)) == 1) {
+    struct host_capacity *hosts = NULL;
+    int n = 0, cap = 0, rc = 0;
+    while ((rc = store_step(q)) == 1) {
+        if (n == cap) {
+            struct host_capacity *more = realloc(hosts, sizeof *hosts * (size_t)(cap = cap ? 2 * cap : 64));
+            if (!more) {
+                rc = -1;
+                break;
+            }
+            hosts = more;
+        }
         struct host_capacity *h = &hosts[n++];
         memset(h, 0, sizeof *h);
         snprintf(h->host_id, sizeof h->host_id, "%s", store_text(q, 0));
@@ -63,7 +89,12 @@ int host_pool_capacity(struct store *s, struct host_capacity *hosts, int max)
         snprintf(h->pool_id, sizeof h->pool_id, "%s", store_text(q, 8));
     }
     store_done(q);
-    return rc < 0 ? -1 : n;
+    if (rc < 0) {
+        free(hosts);
+        return -1;
+    }
+    *out = hosts;
+    return n;
 }
 
 static const char *pool_name(enum host_pool p)

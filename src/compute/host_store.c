@@ -3,8 +3,8 @@
  * realises, last_heartbeat, revoked, disk_gib: compute migration 7), host_ca (the region CA, its
  * key sealed under the master key like SecretKeys) and host_join_tokens. A token is taken by one
  * conditional UPDATE, so two joins presenting it at once cannot both win, on SQLite or
- * PostgreSQL alike. Heartbeat times are the control plane's clock (time_now of the yund that
- * received them), never the host's, so one monitor compares like with like.
+ * PostgreSQL alike. A heartbeat writes its own row (host_heartbeats), not the host's. Heartbeat times are the control
+ * plane's clock (time_now of the yund that received them), never the host's, so one monitor compares like with like.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,24 +122,62 @@ int host_joined_insert(struct store *s, const char *host_id, const struct host_f
                : -1;
 }
 
+/* The heartbeat's own row (host_heartbeats, compute's hosts chain 3): written every HOST_HEARTBEAT_SECONDS, while
+ * the hosts row changes only with what the host is. */
+static int beat_write(struct store *s, const char *host_id, int64_t now)
+{
+    return store_exec(s,
+                      "INSERT INTO host_heartbeats (host_id, last_heartbeat) VALUES (?, ?) ON CONFLICT (host_id)"
+                      " DO UPDATE SET last_heartbeat = excluded.last_heartbeat",
+                      "si", host_id, now) < 0
+               ? -1
+               : 0;
+}
+
 int host_joined_hello(struct store *s, const char *host_id, const struct host_facts *f, int64_t vcpus,
                       const char *underlay, int64_t now)
 {
     /* the zone is the one it joined in; what the machine has may have changed since */
-    return store_exec(s,
-                      "UPDATE hosts SET hostname = ?, cores = ?, vcpus = ?, memory_mib = ?, disk_gib = ?, accel = ?,"
-                      " accel_reason = ?, realises = ?, underlay = ?, last_heartbeat = ?, state = '" HOST_UP
-                      "' WHERE host_id = ? AND joined = 1 AND revoked = 0",
-                      "siiiissisis", f->hostname, f->cores, vcpus, f->memory_mib, f->disk_gib, f->accel,
-                      f->accel_reason, (int64_t)(f->realises != 0), underlay, now, host_id);
+    int rc = store_exec(s,
+                        "UPDATE hosts SET hostname = ?, cores = ?, vcpus = ?, memory_mib = ?, disk_gib = ?, accel = ?,"
+                        " accel_reason = ?, realises = ?, underlay = ?, last_heartbeat = ?, state = '" HOST_UP
+                        "' WHERE host_id = ? AND joined = 1 AND revoked = 0",
+                        "siiiissisis", f->hostname, f->cores, vcpus, f->memory_mib, f->disk_gib, f->accel,
+                        f->accel_reason, (int64_t)(f->realises != 0), underlay, now, host_id);
+    return rc == 1 && beat_write(s, host_id, now) != 0 ? -1 : rc;
 }
 
 int host_heartbeat(struct store *s, const char *host_id, int64_t now)
 {
-    return store_exec(s,
-                      "UPDATE hosts SET last_heartbeat = ?, state = '" HOST_UP "' WHERE host_id = ? AND joined = 1"
-                      " AND revoked = 0",
-                      "is", now, host_id);
+    struct store_stmt *q =
+        store_query(s, "SELECT state FROM hosts WHERE host_id = ? AND joined = 1 AND revoked = 0", "s", host_id);
+    int rc = q ? store_step(q) : -1, down = rc == 1 && strcmp(store_text(q, 0), HOST_UP) != 0;
+    store_done(q);
+    if (rc != 1 || !down)
+        return rc < 0 ? -1 : rc ? 2 : 0; /* 2: the beat is the caller's to write (host_beats_write) */
+    if (store_exec(s, "UPDATE hosts SET state = '" HOST_UP "' WHERE host_id = ? AND joined = 1 AND revoked = 0", "s",
+                   host_id) < 0)
+        return -1;
+    return beat_write(s, host_id, now) == 0 ? 1 : -1;
+}
+
+int host_beats_write(struct store *s, const struct host_beat *beats, int n)
+{
+    if (n == 0)
+        return 0;
+    if (store_begin(s) != STORE_OK)
+        return -1;
+    for (int i = 0; i < n; i++)
+        if (beat_write(s, beats[i].host_id, beats[i].at) != 0) {
+            store_rollback(s);
+            return -1;
+        }
+    if (store_commit(s) != STORE_OK) {
+        if (store_in_transaction(s))
+            store_rollback(s);
+        return -1;
+    }
+    return 0;
 }
 
 int host_is_joined(struct store *s, const char *host_id)
@@ -151,17 +189,22 @@ int host_is_joined(struct store *s, const char *host_id)
     return rc;
 }
 
+/* a joined host's last heartbeat: its own row's, or (a host that has not beaten since compute's hosts chain 3) the
+ * hosts row's */
+#define LAST_BEAT                                                                                                      \
+    "coalesce((SELECT b.last_heartbeat FROM host_heartbeats b WHERE b.host_id = hosts.host_id), hosts.last_heartbeat)"
+
 int host_monitor_pass(struct store *s, int64_t now, int64_t window)
 {
     int down = store_exec(s,
                           "UPDATE hosts SET state = '" HOST_DOWN "', updated = ? WHERE joined = 1 AND state = '" HOST_UP
-                          "' AND (last_heartbeat < ? OR revoked = 1)",
+                          "' AND (" LAST_BEAT " < ? OR revoked = 1)",
                           "ii", now, now - window);
     int up = down < 0 ? -1
                       : store_exec(s,
                                    "UPDATE hosts SET state = '" HOST_UP
-                                   "', updated = ? WHERE joined = 1 AND state = '" HOST_DOWN
-                                   "' AND last_heartbeat >= ? AND revoked = 0",
+                                   "', updated = ? WHERE joined = 1 AND state = '" HOST_DOWN "' AND " LAST_BEAT
+                                   " >= ? AND revoked = 0",
                                    "ii", now, now - window);
     return up < 0 ? -1 : down + up;
 }

@@ -24,7 +24,7 @@
 #include "network/network.h"
 #include "partner/partner.h"
 
-#define MAX_HOSTS     64
+#define MAX_HOSTS     64 /* hosts of one placement group's members */
 #define USER_DATA_MAX (16 * 1024)
 
 /* ---- reading instances ---- */
@@ -484,11 +484,11 @@ static int run_instances(struct api_ctx *ctx)
         }
     }
     struct launch l;
+    struct host_capacity *hosts = NULL; /* every host that takes instances: a region has hundreds */
     memset(&l, 0, sizeof l);
     if (launch_validate(ctx, &l, count) != 0)
         goto fail;
-    struct host_capacity hosts[MAX_HOSTS];
-    int nhosts = host_pool_capacity(ctx->store, hosts, MAX_HOSTS);
+    int nhosts = host_pool_capacity(ctx->store, &hosts);
     if (nhosts < 0) {
         api_fail(ctx, E_INTERNAL_ERROR, "Host capacity is unavailable.");
         goto fail;
@@ -663,6 +663,7 @@ static int run_instances(struct api_ctx *ctx)
     free(keys_text);
     free(tags_text);
     free(sgs_text);
+    free(hosts);
     json_decref(l.tags);
     json_decref(l.sgs);
     free(l.user_data);
@@ -688,6 +689,7 @@ static int run_instances(struct api_ctx *ctx)
     ctx->after_commit = compute_kick; /* the controller must see the committed rows */
     return 0;
 fail:
+    free(hosts);
     json_decref(l.tags);
     json_decref(l.sgs);
     free(l.user_data);

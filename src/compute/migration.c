@@ -26,8 +26,6 @@
 #include "compute/states.h"
 #include "identity/identity.h"
 
-#define MAX_HOSTS 64
-
 struct host_row {
     char zone[64], state[16], pool[16], pool_owner[24], pool_id[40], underlay[64];
     int joined, realises, draining;
@@ -130,10 +128,6 @@ int migration_start(struct store *s, const char *instance_id, const char *want, 
                     instance_id, source);
     if (strcmp(src.state, HOST_UP))
         return fail(code, msg, len, E_RESOURCE_UNAVAILABLE, "The instance's host %s is %s.", source, src.state);
-    struct host_capacity hosts[MAX_HOSTS], fit[MAX_HOSTS];
-    int n = host_pool_capacity(s, hosts, MAX_HOSTS), nfit = 0;
-    if (n < 0)
-        return fail(code, msg, len, E_INTERNAL_ERROR, "Host capacity is unavailable.%s%s", "", "");
     if (want && *want) {
         rc = host_row(s, want, &dst);
         if (rc < 0)
@@ -157,6 +151,13 @@ int migration_start(struct store *s, const char *instance_id, const char *want, 
             return fail(code, msg, len, E_INVALID_PARAMETER_VALUE,
                         "The host %s is not in the zone and pool of the instance's host %s.", want, source);
     }
+    struct host_capacity *hosts = NULL, *fit = NULL;
+    int n = host_pool_capacity(s, &hosts), nfit = 0;
+    fit = n > 0 ? malloc(sizeof *fit * (size_t)n) : NULL;
+    if (n < 0 || (n > 0 && !fit)) {
+        free(hosts);
+        return fail(code, msg, len, E_INTERNAL_ERROR, "Host capacity is unavailable.%s%s", "", "");
+    }
     for (int i = 0; i < n; i++) {
         struct host_row h;
         if ((want && *want ? strcmp(hosts[i].host_id, want) : !strcmp(hosts[i].host_id, source)) ||
@@ -169,6 +170,10 @@ int migration_start(struct store *s, const char *instance_id, const char *want, 
     struct placement p = {zone,    cpu, mib, host_pool_parse(src.pool), src.pool_owner, ids, src.pool_id[0] ? 1 : 0,
                           "spread"};
     int best = scheduler_place(fit, nfit, &p);
+    if (best >= 0)
+        snprintf(target, 40, "%s", fit[best].host_id);
+    free(hosts);
+    free(fit);
     if (best < 0) {
         char what[64];
         snprintf(what, sizeof what, "%d vCPUs and %lld MiB", cpu, (long long)mib);
@@ -177,7 +182,6 @@ int migration_start(struct store *s, const char *instance_id, const char *want, 
                    : fail(code, msg, len, E_RESOURCE_INSUFFICIENT,
                           "No other host of the instance's pool in %s has room for %s.", zone, what);
     }
-    snprintf(target, 40, "%s", fit[best].host_id);
     int port = free_port(s, target);
     if (port <= 0)
         return fail(code, msg, len, port < 0 ? E_INTERNAL_ERROR : E_RESOURCE_INSUFFICIENT,

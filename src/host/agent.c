@@ -32,6 +32,7 @@
 #include "host/hypervisor.h"
 #include "host/net.h"
 #include "host/realise.h"
+#include "host/report.h"
 
 struct paths {
     char key[1100], cert[1100], ca[1100], state[1100];
@@ -82,9 +83,19 @@ static int write_file(const char *path, const char *text, int mode, char *err, s
     return -1;
 }
 
-static int join(const char *control, const char *token_text, const char *data, const char *zone, const struct paths *p,
-                char *err, size_t errlen)
+static void paths_of(const char *data, struct paths *p)
 {
+    snprintf(p->key, sizeof p->key, "%s/host.key", data);
+    snprintf(p->cert, sizeof p->cert, "%s/host.crt", data);
+    snprintf(p->ca, sizeof p->ca, "%s/ca.crt", data);
+    snprintf(p->state, sizeof p->state, "%s/host.json", data);
+}
+
+int host_agent_join(const char *control, const char *token_text, const char *data, json_t *f, char host_id[64],
+                    char *err, size_t errlen)
+{
+    struct paths paths, *p = &paths;
+    paths_of(data, p);
     struct join_token t;
     if (join_token_parse(token_text, &t) != 0) {
         snprintf(err, errlen, "the token is not <id>.<secret>.<ca sha256>");
@@ -95,7 +106,7 @@ static int join(const char *control, const char *token_text, const char *data, c
     SSL_CTX *ctx = tls_ctx_new(0);
     int fd = -1, rc = -1;
     SSL *ssl = NULL;
-    json_t *ans = NULL, *f = NULL;
+    json_t *ans = NULL;
     if (!csr || !key_pem || !ctx) {
         snprintf(err, errlen, "cannot make the host's key");
         goto out;
@@ -112,7 +123,6 @@ static int join(const char *control, const char *token_text, const char *data, c
     }
     if (pinned(ssl, t.ca_sha256, err, errlen) != 0)
         goto out;
-    facts(data, zone, &f);
     ans =
         agent_exchange(ssl, json_pack("{s:s,s:s,s:s,s:O}", "op", "join", "token", token_text, "csr", csr, "facts", f));
     if (!ans) {
@@ -132,12 +142,10 @@ static int join(const char *control, const char *token_text, const char *data, c
     if (write_file(p->key, key_pem, 0600, err, errlen) || write_file(p->ca, ca, 0600, err, errlen) ||
         write_file(p->state, state, 0600, err, errlen) || write_file(p->cert, cert, 0600, err, errlen))
         goto out;
-    printf("{\"HostId\": \"%s\", \"Joined\": true}\n", id);
-    fflush(stdout);
+    snprintf(host_id, 64, "%s", id);
     rc = 0;
 out:
     json_decref(ans);
-    json_decref(f);
     if (ssl) {
         SSL_shutdown(ssl);
         SSL_free(ssl);
@@ -189,10 +197,7 @@ static json_t *heartbeat(void)
 {
     char have[HOST_DOC_VERSION_LEN];
     json_t *r = realise_report(have);
-    json_t *msg = json_pack("{s:s,s:s}", "op", "heartbeat", "Have", have);
-    if (r)
-        json_object_set_new(msg, "Report", r);
-    return msg;
+    return host_heartbeat_msg(have, r);
 }
 
 /* A certificate the hello handed over in place of an older one (hosts' certificates serve live migration
@@ -278,19 +283,23 @@ int host_agent_run(const char *control, const char *token, const char *data, con
         fprintf(stderr, "yun host join: cannot create %s: %s\n", data, strerror(errno));
         return 1;
     }
-    snprintf(p.key, sizeof p.key, "%s/host.key", data);
-    snprintf(p.cert, sizeof p.cert, "%s/host.crt", data);
-    snprintf(p.ca, sizeof p.ca, "%s/ca.crt", data);
-    snprintf(p.state, sizeof p.state, "%s/host.json", data);
+    paths_of(data, &p);
     if (access(p.cert, F_OK) != 0) {
         if (!token) {
             fprintf(stderr, "yun host join: %s holds no host certificate yet: --token is needed\n", data);
             return 2;
         }
-        if (join(control, token, data, zone, &p, err, sizeof err) != 0) {
+        json_t *f;
+        char joined[64];
+        facts(data, zone, &f);
+        int rc = host_agent_join(control, token, data, f, joined, err, sizeof err);
+        json_decref(f);
+        if (rc != 0) {
             fprintf(stderr, "yun host join: %s\n", err);
             return 1;
         }
+        printf("{\"HostId\": \"%s\", \"Joined\": true}\n", joined);
+        fflush(stdout);
     }
     json_t *state = json_load_file(p.state, 0, NULL);
     char host_id[64] = "";

@@ -39,6 +39,7 @@
 #include "host/metadata_listen.h"
 #include "host/net.h"
 #include "host/realise.h"
+#include "host/report.h"
 
 #define SOFT_STOP_MS 30000
 
@@ -151,6 +152,12 @@ static const char *spec_read(json_t *j, struct spec *sp)
     snprintf(sp->run_dir, sizeof sp->run_dir, "%s/instances/%s", data_dir, sp->id);
     snprintf(sp->disk, sizeof sp->disk, "%s/system.qcow2", sp->run_dir);
     return move_read(j, sp);
+}
+
+const char *realise_spec_check(json_t *spec)
+{
+    struct spec sp;
+    return spec_read(spec, &sp);
 }
 
 /* ---- acting on one instance ---- */
@@ -911,9 +918,7 @@ static int pass(json_t *doc, const char *version, json_t *last)
         if (bad)
             snprintf(detail, sizeof detail, "the host refused the instance's spec: %s", bad);
         const char *id = json_string_value(json_object_get(it, "InstanceId"));
-        json_t *item = id ? json_pack("{s:s,s:s,s:s,s:s,s:s}", "InstanceId", id, "For", sp.state ? sp.state : "",
-                                      "Seen", seen, "Request", sp.request ? sp.request : "", "Detail", detail)
-                          : NULL;
+        json_t *item = id ? host_report_item(id, sp.state, seen, sp.request, detail) : NULL;
         if (item && !strcmp(seen, "READY")) {
             json_object_set_new(item, "NbdPort", json_integer(sp.nbd_port));
             json_object_set_new(item, "MigratePort", json_integer(sp.migrate_port));
@@ -928,7 +933,7 @@ static int pass(json_t *doc, const char *version, json_t *last)
             going_drop(&goings[g]);
         else
             goings[g].asked = 0;
-    json_t *r = json_pack("{s:s,s:o}", "Done", version, "Instances", items);
+    json_t *r = host_report_new(version, items);
     json_t *disks = json_object_get(doc, "Disks"), *snaps = json_object_get(doc, "Snapshots");
     /* a document without the lists (an older control plane's) leaves the files alone; snapshots first: a disk
      * restored from one finds it made */

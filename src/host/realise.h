@@ -12,5 +12,8 @@ void realise_offer(json_t *doc, const char *version); /* the newest document (a 
 json_t *realise_report(char have[]);                  /* the last pass's report (NULL: none yet), the version held */
 int realise_urgent(void); /* 1: a migration here waits on the control plane (heartbeat often) */
 void realise_stop(void);
+/* NULL when an instance spec of a document is one this host would act on, else why not (the simulated hosts'
+ * check, simulate.c, is this one). */
+const char *realise_spec_check(json_t *spec);
 
 #endif

@@ -101,14 +101,23 @@ int network_subnet_info(struct store *s, const char *owner_uin, const char *subn
  *  "Nics":[{"Device","InstanceId","VpcId","SubnetId","Ip","Mac","Eip","SecurityGroupIds":[]}],
  *  "SecurityGroups":[{"SecurityGroupId","Ingress":[policy],"Egress":[policy]}],
  *  "Uplink":"", "Underlay":"" (optional: this host's VTEP address)}   policy = the SDK's SecurityGroupPolicy
- * fields. where (may be NULL = every NIC is here) says where each instance's NIC lives: NIC_HERE, NIC_REMOTE
- * (on another host, whose underlay address it fills: the NIC joins its VPC's Remotes when this host carries
- * the VPC), NIC_ARRIVING (live migrating to this host from the host whose underlay it fills: its device is
- * made here while its frames still go to that host, so it is both a NIC here and a remote one) or
- * NIC_NOT_PLACED. */
+ * fields. places (may be NULL = every NIC of the region is here) names the instances whose NICs may be this
+ * host's (local, sorted: placed here or arriving) and says where each instance's NIC lives (where, given the
+ * NIC's subnet): NIC_HERE, NIC_REMOTE (on another host, whose underlay address it fills: the NIC joins its VPC's
+ * Remotes when this host carries the VPC), NIC_ARRIVING (live migrating to this host from the host whose underlay
+ * it fills: its device is made here while its frames still go to that host, so it is both a NIC here and a remote
+ * one) or NIC_NOT_PLACED; subnet_id is set when every NIC of that subnet will be asked about (a VPC's remotes). Only
+ * the local instances' NICs and, when remotes is set, the NICs of their VPCs are read: a plan costs what the host's
+ * VPCs hold, not what the region holds. */
 enum { NIC_NOT_PLACED, NIC_HERE, NIC_REMOTE, NIC_ARRIVING };
-json_t *network_host_plan(struct store *s, int (*where)(const char *instance_id, void *arg, char underlay[16]),
-                          void *arg);
+struct nic_places {
+    const char *const *local;
+    int nlocal;
+    int remotes; /* the host can reach others (a usable underlay): its VPCs' other NICs are of use to it */
+    int (*where)(const char *instance_id, const char *subnet_id, void *arg, char underlay[16]);
+    void *arg;
+};
+json_t *network_host_plan(struct store *s, const struct nic_places *places);
 void network_nic_device(const char *instance_id, char out[16]); /* "yt-" + the id's 8-char tail */
 void network_nic_mac(const char *instance_id, char out[18]);    /* stable locally administered MAC */
 

@@ -37,7 +37,7 @@ struct store {
     struct store_base base; /* first: the backend table */
     sqlite3 *db;
     int in_tx;
-    int watched; /* a watched table's row changed since the last publish (store_watch) */
+    int watched; /* bits: a watched table's row changed since the last publish (1 store_watch, 2 store_watch_all) */
     uint64_t tick;
     struct store_stmt cache[STMT_CACHE];
 };
@@ -98,12 +98,37 @@ static bool watched(const char *table)
 
 uint64_t sqlite_watch_count(void) { return atomic_load(&watch_count); }
 
+/* The second watch (store_watch_all): every table but its list. */
+static const char *const *all_except;
+static _Atomic int all_on;
+static _Atomic uint64_t all_count;
+
+void sqlite_watch_all(const char *const *except)
+{
+    all_except = except;
+    atomic_store(&all_on, 1);
+}
+
+uint64_t sqlite_watch_all_count(void) { return atomic_load(&all_count); }
+
+static bool watched_all(const char *table)
+{
+    if (!atomic_load(&all_on))
+        return false;
+    for (const char *const *e = all_except; e && *e; e++)
+        if (strcmp(table, *e) == 0)
+            return false;
+    return true;
+}
+
 static void preupdate(void *arg, sqlite3 *db, int op, const char *dbname, const char *table, sqlite3_int64 k1,
                       sqlite3_int64 k2)
 {
     (void)db, (void)op, (void)dbname, (void)k1, (void)k2;
     if (watched(table))
-        ((struct store *)arg)->watched = 1;
+        ((struct store *)arg)->watched |= 1;
+    if (watched_all(table))
+        ((struct store *)arg)->watched |= 2;
 }
 
 /* After a statement or transaction ended: a committed change to a watched table is counted (a
@@ -111,8 +136,11 @@ static void preupdate(void *arg, sqlite3 *db, int op, const char *dbname, const 
 static void publish(struct store *s)
 {
     if (s->watched && sqlite3_get_autocommit(s->db)) {
+        if (s->watched & 1)
+            atomic_fetch_add(&watch_count, 1);
+        if (s->watched & 2)
+            atomic_fetch_add(&all_count, 1);
         s->watched = 0;
-        atomic_fetch_add(&watch_count, 1);
     }
 }
 

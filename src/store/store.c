@@ -59,6 +59,16 @@ int store_watch_count(struct store *s, uint64_t *count)
     return 1;
 }
 
+void store_watch_all(const char *const *except) { sqlite_watch_all(except); }
+
+int store_watch_all_count(struct store *s, uint64_t *count)
+{
+    if (!s || OPS(s) != &store_sqlite_ops)
+        return 0;
+    *count = sqlite_watch_all_count();
+    return 1;
+}
+
 int store_busy(struct store *s) { return ((struct store_base *)s)->busy; }
 void store_rollback(struct store *s) { OPS(s)->rollback(s); }
 int store_in_transaction(struct store *s) { return OPS(s)->in_transaction(s); }

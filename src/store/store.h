@@ -67,6 +67,10 @@ int store_migrate(struct store *s, const char *component, const struct migration
  * writer (PostgreSQL: other yund processes share it): nothing may be cached then. */
 void store_watch(const char *prefix, const char *const *except);
 int store_watch_count(struct store *s, uint64_t *count);
+/* A second watch of the same kind on every table but the NULL-ended list except (static), for caches of what
+ * many tables make (a joined host's document, host_channel.c); its count as store_watch_count's. */
+void store_watch_all(const char *const *except);
+int store_watch_all_count(struct store *s, uint64_t *count);
 
 /* The path names a PostgreSQL store (postgres:// or postgresql://). */
 int store_is_postgres(const char *path);

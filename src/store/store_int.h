@@ -47,6 +47,8 @@ struct store_stmt_base {
 extern const struct store_ops store_sqlite_ops;
 void sqlite_watch(const char *prefix, const char *const *except);
 uint64_t sqlite_watch_count(void);
+void sqlite_watch_all(const char *const *except);
+uint64_t sqlite_watch_all_count(void);
 /* pg.c */
 extern const struct store_ops store_pg_ops;
 int store_pg_path(const char *path); /* postgres:// or postgresql:// */

@@ -111,12 +111,14 @@ static int report(struct store *s, const char *host, const char *for_state, cons
 
 static int64_t used_cpu(struct store *s, const char *host)
 {
-    struct host_capacity h[8];
-    int n = host_pool_capacity(s, h, 8);
+    struct host_capacity *h = NULL;
+    int n = host_pool_capacity(s, &h);
+    int64_t used = -1;
     for (int i = 0; i < n; i++)
         if (!strcmp(h[i].host_id, host))
-            return h[i].vcpus_used;
-    return -1;
+            used = h[i].vcpus_used;
+    free(h);
+    return used;
 }
 
 static void test_refusals(void **state)

@@ -214,7 +214,7 @@ static void test_host_plan(void **state)
     const char *foreign[] = {"sg-nothere"};
     assert_int_equal(network_set_nic_security_groups(s, "500", "ins-plan0001", foreign, 1, code, sizeof code), -1);
     assert_string_equal(code, "InvalidSecurityGroupId.NotFound");
-    json_t *plan = network_host_plan(s, NULL, NULL);
+    json_t *plan = network_host_plan(s, NULL);
     assert_non_null(plan);
     json_t *nic = NULL, *nics = json_object_get(plan, "Nics");
     for (size_t i = 0; i < json_array_size(nics); i++)
@@ -229,6 +229,23 @@ static void test_host_plan(void **state)
     int found_group = 0;
     json_t *g;
     size_t i;
+    json_array_foreach (json_object_get(plan, "SecurityGroups"), i, g) {
+        if (strcmp(json_string_value(json_object_get(g, "SecurityGroupId")), sg) == 0) {
+            found_group = 1; /* no policy names the group as its peer: its members are of no use to the host */
+            assert_int_equal(json_array_size(json_object_get(g, "Members")), 0);
+        }
+    }
+    assert_true(found_group);
+    json_decref(plan);
+    /* a policy naming the group as peer: the plan lists the group's members */
+    assert_int_equal(store_exec(s,
+                                "INSERT INTO security_group_policies (sg_id, direction, position, protocol, port,"
+                                " peer_sg, action, modified) VALUES (?, 'ingress', 99, 'ALL', 'ALL', ?, 'ACCEPT', 0)",
+                                "ss", sg, sg),
+                     1);
+    plan = network_host_plan(s, NULL);
+    assert_non_null(plan);
+    found_group = 0;
     json_array_foreach (json_object_get(plan, "SecurityGroups"), i, g) {
         if (strcmp(json_string_value(json_object_get(g, "SecurityGroupId")), sg) == 0) {
             found_group = 1;

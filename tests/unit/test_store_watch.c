@@ -95,8 +95,42 @@ static void watch(void **state)
     unlink(side);
 }
 
+/* The second watch (store_watch_all, the joined hosts' documents): every table but its exceptions, beside the first */
+static const char *const all_except[] = {"beats", NULL};
+
+static void watch_all(void **state)
+{
+    (void)state;
+    char path[64], err[256];
+    snprintf(path, sizeof path, "/tmp/yun-test-watch-XXXXXX");
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    store_watch_all(all_except);
+    struct store *s = store_open(path, err, sizeof err);
+    assert_non_null(s);
+    assert_int_equal(store_exec(s, "CREATE TABLE beats (k INTEGER PRIMARY KEY, v INTEGER)", NULL), 0);
+    assert_int_equal(store_exec(s, "CREATE TABLE hosts (k INTEGER PRIMARY KEY, v INTEGER)", NULL), 0);
+    uint64_t a0 = 0, a1 = 0, a2 = 0, w0 = count(s);
+    assert_int_equal(store_watch_all_count(s, &a0), 1);
+    assert_int_equal(store_exec(s, "INSERT INTO beats (v) VALUES (1)", NULL), 1); /* excepted */
+    assert_int_equal(store_watch_all_count(s, &a1), 1);
+    assert_true(a1 == a0);
+    assert_int_equal(store_exec(s, "INSERT INTO hosts (v) VALUES (1)", NULL), 1); /* any other table */
+    assert_int_equal(store_watch_all_count(s, &a2), 1);
+    assert_true(a2 > a1);
+    assert_true(count(s) == w0); /* not the first watch's prefix */
+    store_close(s);
+    char side[600];
+    unlink(path);
+    snprintf(side, sizeof side, "%s-wal", path);
+    unlink(side);
+    snprintf(side, sizeof side, "%s-shm", path);
+    unlink(side);
+}
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(watch)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(watch), cmocka_unit_test(watch_all)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
