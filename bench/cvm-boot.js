@@ -160,7 +160,9 @@ async function floorEnv(fn) {
       const pid = Number(fs.readFileSync(path.join(D, "qemu.pid"), "utf8"));
       pids.push({ pid, tap });
       const tReady = await waitFile(path.join(D, "serial.log"));
-      const log0 = fs.readFileSync(path.join(D, "serial.log"), "latin1");
+      // the marker's line may still be being written: wait for its uptime
+      const log0 = await waitFor(() => fs.readFileSync(path.join(D, "serial.log"), "latin1"),
+        (t) => /YUN-READY uptime=[\d.]+\s/.test(t), 5000, "YUN-READY's uptime", 5);
       if (!/YUN-METADATA-OK instance-id=ins-floor000/.test(log0)) throw new Error(`floor guest: no metadata:\n${log0}`);
       const guestUptime = Number(/YUN-READY uptime=([\d.]+)/.exec(log0)[1]) * 1000;
       return { ready: tReady - t0, daemonize: tDaemonized - t0, guestUptime, pid, tap, t0, tReady };
