@@ -289,8 +289,8 @@ static int build_image(char *err, size_t errlen)
     return 0;
 }
 
-int controller_start(struct store *s);
-void controller_stop(void);
+int host_local_start(void); /* host_local.c */
+void host_local_stop(void);
 
 void compute_api_start(const struct config *cfg)
 {
@@ -351,11 +351,15 @@ int compute_host_start(const struct config *cfg, struct store *s, char *err, siz
         printf("  host role    : UNAVAILABLE: %s\n", why);
         return -1;
     }
-    return controller_start(s);
+    if (host_local_start() != 0) {
+        snprintf(err, errlen, "cannot start the built-in host's realiser");
+        return -1;
+    }
+    return 0;
 }
 
 void compute_host_stop(void)
 {
-    controller_stop();
+    host_local_stop();
     metadata_sync(NULL);
 }

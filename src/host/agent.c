@@ -27,6 +27,7 @@
 #include "compute/host_channel.h"
 #include "core/tls.h"
 #include "host/agent.h"
+#include "host/ask.h"
 #include "host/console_push.h"
 #include "host/dial.h"
 #include "host/hypervisor.h"
@@ -319,7 +320,9 @@ int host_agent_run(const char *control, const char *token, const char *data, con
     SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
     if (uplink)
         host_net_uplink_set(uplink); /* the public side (EIPs, masquerade) when not the default route's device */
-    if (realise_start(data, ctx, control, wake) != 0 || console_push_start(data, ctx, control) != 0) {
+    ask_init(ctx, control, data);
+    struct realise_conf rc = {.data = data, .image_part = ask_image_part, .metadata = ask_metadata, .wake = wake};
+    if (realise_start(&rc) != 0 || console_push_start(data, ctx, control) != 0) {
         fprintf(stderr, "yun host join: cannot start realising documents\n");
         SSL_CTX_free(ctx);
         return 1;

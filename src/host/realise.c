@@ -33,7 +33,6 @@
 
 #include "compute/host_channel.h"
 #include "core/tls.h"
-#include "host/ask.h"
 #include "host/disk_pool.h"
 #include "host/hypervisor.h"
 #include "host/metadata_listen.h"
@@ -51,10 +50,10 @@ static json_t *offered;                            /* the newest document receiv
 static char offered_version[HOST_DOC_VERSION_LEN]; /* under mu */
 static json_t *report;                             /* the last pass's report, under mu */
 static void (*on_change)(void);                    /* the session's wake-up */
-static char data_dir[600], accel[8], uplink[16], control[256];
-static SSL_CTX *ctx;
-static char *applied_plan; /* the realiser thread's own */
-static int urgent;         /* a migration waits on the control plane: heartbeat often; under mu */
+static char data_dir[600], accel[8], uplink[16];
+static struct realise_conf conf; /* its data and accel point at the copies above */
+static char *applied_plan;       /* the realiser thread's own */
+static int urgent;               /* a migration waits on the control plane: heartbeat often; under mu */
 
 /* ---- a spec is re-checked before anything is done with it ---- */
 
@@ -223,7 +222,7 @@ static int net_apply(json_t *plan, int force, char *err, size_t errlen)
     if (rc != 0)
         free(text);
     else
-        host_metadata_sync(plan, ask_metadata); /* a listener in each VPC's router namespace */
+        host_metadata_sync(plan, conf.metadata); /* a listener in each VPC's router namespace */
     return rc;
 }
 
@@ -232,9 +231,9 @@ static int disk_ready(const struct spec *sp, int fresh, char kernel[800], char i
                       size_t errlen)
 {
     kernel[0] = initrd[0] = 0;
-    if ((sp->has_kernel && ask_image_part(sp->image, "kernel", kernel, 800, err, errlen)) ||
-        (sp->has_initrd && ask_image_part(sp->image, "initrd", initrd, 800, err, errlen)) ||
-        ask_image_part(sp->image, "disk", base, 800, err, errlen))
+    if ((sp->has_kernel && conf.image_part(sp->image, "kernel", kernel, 800, err, errlen)) ||
+        (sp->has_initrd && conf.image_part(sp->image, "initrd", initrd, 800, err, errlen)) ||
+        conf.image_part(sp->image, "disk", base, 800, err, errlen))
         return -1;
     struct stat st;
     if (fresh)
@@ -269,10 +268,59 @@ static struct hv_spec hv_spec_of(const struct spec *sp, const char *kernel, cons
                             .accel = accel};
 }
 
+/* Guests booting: from QEMU's start until their ready marker (YUN-READY on the serial console) or BOOT_WINDOW_MS,
+ * at most conf.boot_limit at once (a TCG boot is CPU-bound: more boots than cores only make each slower); a boot
+ * with no free slot waits for a later pass, which comes every GOING_POLL_MS while one waits. */
+#define BOOT_WINDOW_MS 30000
+static struct booting {
+    char id[24];
+    long long since_ms, scanned; /* the serial log read up to here */
+} bootings[HOST_DOC_MAX_INSTANCES];
+static size_t n_bootings;
+static int boots_waiting; /* this pass left a boot for a free slot */
+
+static long long mono_ms(void);
+
+static void bootings_refresh(void)
+{
+    for (size_t i = n_bootings; i-- > 0;) {
+        struct booting *b = &bootings[i];
+        char dir[700], buf[8192];
+        size_t got = 0;
+        long long end = 0;
+        snprintf(dir, sizeof dir, "%s/instances/%s", data_dir, b->id);
+        enum hv_state st = hv_driver()->status(dir, NULL, 0);
+        int done = mono_ms() - b->since_ms > BOOT_WINDOW_MS || (st != HV_RUNNING && st != HV_PAUSED);
+        while (!done && hv_driver()->console_from(dir, b->scanned, buf, sizeof buf, &got, &end) == HV_OK && got > 0) {
+            done = memmem(buf, got, "YUN-READY", 9) != NULL || end < b->scanned;
+            b->scanned = end > b->scanned + 8 ? end - 8 : b->scanned + (long long)got; /* a marker cut in two */
+            if (got < sizeof buf - 1)
+                break;
+        }
+        if (done)
+            *b = bootings[--n_bootings];
+    }
+}
+
+static void booting_add(const char *id)
+{
+    if (n_bootings == sizeof bootings / sizeof bootings[0])
+        return;
+    struct booting *b = &bootings[n_bootings++];
+    snprintf(b->id, sizeof b->id, "%s", id);
+    b->since_ms = mono_ms();
+    b->scanned = 0; /* QEMU starts its log anew */
+}
+
+/* 0 running (started now or already), 1 waiting for a boot slot, -1 failed (err) */
 static int boot(const struct spec *sp, json_t *plan, char *err, size_t errlen)
 {
     if (alive(sp))
         return 0;
+    if ((int)n_bootings >= conf.boot_limit) {
+        boots_waiting = 1;
+        return 1;
+    }
     hv_driver()->destroy(sp->run_dir, NULL, 0);
     char kernel[800], initrd[800], base[800];
     if (disk_ready(sp, 0, kernel, initrd, base, err, errlen) != 0)
@@ -280,7 +328,10 @@ static int boot(const struct spec *sp, json_t *plan, char *err, size_t errlen)
     if (net_apply(plan, 1, err, errlen) != 0) /* the instance's tap in its VPC */
         return -1;
     struct hv_spec hs = hv_spec_of(sp, kernel, initrd, base);
-    return hv_driver()->start(&hs, err, errlen) == HV_OK ? 0 : -1;
+    if (hv_driver()->start(&hs, err, errlen) != HV_OK)
+        return -1;
+    booting_add(sp->id);
+    return 0;
 }
 
 static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
@@ -301,8 +352,9 @@ static enum hv_stop_mode mode_of(const struct spec *sp)
 
 static const char *act_boot(const struct spec *sp, json_t *plan, char *detail, size_t len)
 {
-    if (boot(sp, plan, detail, len) == 0)
-        return "RUNNING";
+    int rc = boot(sp, plan, detail, len);
+    if (rc >= 0)
+        return rc ? sp->state : "RUNNING"; /* its own state: waiting for a slot, no rule of the control plane's */
     hv_driver()->destroy(sp->run_dir, NULL, 0);
     return "FAILED";
 }
@@ -393,13 +445,16 @@ static const char *act_reboot(const struct spec *sp, json_t *plan, char *detail,
     if (memo_get(sp->id, "reboot", sp->request))
         return "RUNNING";
     int rc = HV_OK;
-    if (mode_of(sp) == HV_STOP_HARD && alive(sp))
-        rc = hv_driver()->reboot(sp->run_dir, detail, len);
-    else {
+    if (mode_of(sp) == HV_STOP_HARD && alive(sp)) {
+        if ((rc = hv_driver()->reboot(sp->run_dir, detail, len)) == HV_OK)
+            booting_add(sp->id);
+    } else {
         int off = soft_off(sp, HV_STOP_SOFT_FIRST, detail, len);
         if (off > 0)
             return "REBOOTING"; /* under way */
-        rc = off == 0 ? boot(sp, plan, detail, len) : HV_EFAIL;
+        if (off == 0 && (rc = boot(sp, plan, detail, len)) > 0)
+            return "REBOOTING"; /* off, waiting for a boot slot */
+        rc = off == 0 && rc == 0 ? HV_OK : HV_EFAIL;
     }
     if (rc != HV_OK)
         return "FAILED";
@@ -900,9 +955,13 @@ static int pass(json_t *doc, const char *version, json_t *last)
      * host may share a network namespace with another host role (the tests of the join do) */
     snprintf(applied, sizeof applied, "%s/network.applied", data_dir);
     int any = json_array_size(instances) > 0;
-    if (json_is_object(plan) && (any || access(applied, F_OK) == 0)) {
+    bootings_refresh();
+    boots_waiting = 0;
+    if (json_is_object(plan) && (conf.own_network || any || access(applied, F_OK) == 0)) {
         if (net_apply(plan, 0, err, sizeof err) != 0)
             fprintf(stderr, "yun host: the network plan: %s\n", err);
+        else if (conf.own_network)
+            ;
         else if (any)
             file_write_atomic(applied, "1\n", 2, 0600);
         else
@@ -974,7 +1033,7 @@ static void *loop(void *arg)
         if (running && (!offered || !strcmp(version, offered_version))) {
             struct timespec until;
             clock_gettime(CLOCK_REALTIME, &until);
-            if (n_goings) { /* a soft stop under way: look again soon */
+            if (n_goings || boots_waiting) { /* a soft stop under way, a boot waiting for a slot: look again soon */
                 until.tv_nsec += GOING_POLL_MS * 1000000L;
                 until.tv_sec += until.tv_nsec / 1000000000L;
                 until.tv_nsec %= 1000000000L;
@@ -988,20 +1047,24 @@ static void *loop(void *arg)
     return NULL;
 }
 
-int realise_start(const char *data, SSL_CTX *c, const char *control_addr, void (*wake)(void))
+int realise_start(const struct realise_conf *c)
 {
     char why[256];
-    snprintf(data_dir, sizeof data_dir, "%s", data);
-    snprintf(control, sizeof control, "%s", control_addr);
-    snprintf(accel, sizeof accel, "%s", hv_detect_accel(why, sizeof why));
+    conf = *c;
+    snprintf(data_dir, sizeof data_dir, "%s", c->data);
+    snprintf(accel, sizeof accel, "%s", c->accel ? c->accel : hv_detect_accel(why, sizeof why));
+    conf.data = data_dir;
+    conf.accel = accel;
+    if (conf.boot_limit <= 0) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        conf.boot_limit = n > 0 ? (int)n : 1;
+    }
     host_net_uplink(uplink, sizeof uplink);
-    ctx = c;
-    ask_init(c, control_addr, data);
     char pool[700];
-    snprintf(pool, sizeof pool, "%s/instances/.pool", data);
+    snprintf(pool, sizeof pool, "%s/instances/.pool", data_dir);
     if (disk_pool_init(pool, why, sizeof why) != 0)
         fprintf(stderr, "yun host: %s (system disks are made at each boot)\n", why);
-    on_change = wake;
+    on_change = c->wake;
     running = 1;
     started = pthread_create(&thread, NULL, loop, NULL) == 0;
     return started ? 0 : -1;

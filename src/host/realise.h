@@ -2,12 +2,26 @@
 #ifndef YUN_HOST_REALISE_H
 #define YUN_HOST_REALISE_H
 
-#include <jansson.h>
-#include <openssl/ssl.h>
+#include <stddef.h>
 
-/* Acting on the documents the session receives; the session's wake() is called after a
- * pass that changed the report. */
-int realise_start(const char *data, SSL_CTX *ctx, const char *control, void (*wake)(void));
+#include <jansson.h>
+
+#include "host/metadata_listen.h"
+
+/* A host's realiser: a joined host's (agent.c: image parts and metadata answers asked over the channel, ask.c) or
+ * the built-in host's (compute/host_local.c: the same, answered in-process). */
+struct realise_conf {
+    const char *data;  /* DIR: instances/, images/, disks/, snapshots/, migration-tls/ */
+    const char *accel; /* kvm or tcg; NULL: detected */
+    int boot_limit;    /* guests booting at once (from QEMU's start to their ready marker); 0: the host's cores */
+    int own_network;   /* the network is this host's alone: its plan is applied even when it names no instance */
+    /* DIR/images/IMAGE/PART or wherever the part is (path set): 0, or -1 with err */
+    int (*image_part)(const char *image, const char *part, char *path, size_t len, char *err, size_t errlen);
+    host_md_fn metadata; /* what the VPCs' metadata listeners answer */
+    void (*wake)(void);  /* called after a pass that changed the report */
+};
+/* Acting on the documents offered (realise_offer). */
+int realise_start(const struct realise_conf *conf);
 void realise_offer(json_t *doc, const char *version); /* the newest document (a reference is taken) */
 json_t *realise_report(char have[]);                  /* the last pass's report (NULL: none yet), the version held */
 int realise_urgent(void); /* 1: a migration here waits on the control plane (heartbeat often) */

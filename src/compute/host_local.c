@@ -1,0 +1,171 @@
+/*
+ * host_local: the built-in host's channel, in-process. The built-in host of `yun up` is realised by the code that
+ * realises a joined host's documents (src/host/realise.c): this file is its session. One thread makes the host's
+ * document (host_doc_build, as a heartbeat's answer does) whenever an action kicks it (compute_kick, after the
+ * action's commit), the realiser's pass changed its report, or 250 ms passed (security groups and addresses the
+ * API changed), offers it to the realiser, and applies the realiser's report (host_doc_report, the joined hosts'
+ * rule table) when it changed, or every HOST_HEARTBEAT_SECONDS as a heartbeat would. What a joined host asks over
+ * the channel is answered here directly: an image part is the control plane's own file (only an image an
+ * instance placed on this host runs, host_doc_image_part), a metadata request compute's answer.
+ * The built-in host's cloud disks stay with the disk worker (src/block/worker.c: its files under DATA/disks):
+ * its document carries no Disks or Snapshots lists, which leaves the realiser's hands off them, and a guest the
+ * realiser (re)started gets its attached disks back from block_reattach once its boot is reported.
+ */
+#define _XOPEN_SOURCE 700
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "block/block.h"
+#include "compute/compute.h"
+#include "compute/host_channel.h"
+#include "compute/states.h"
+#include "host/realise.h"
+
+#define IDLE_MS 250
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+static pthread_t thread;
+static int running, kicked;
+
+void compute_kick(void)
+{
+    pthread_mutex_lock(&mu);
+    kicked = 1;
+    pthread_cond_signal(&cv);
+    pthread_mutex_unlock(&mu);
+}
+
+static int image_part(const char *image, const char *part, char *path, size_t len, char *err, size_t errlen)
+{
+    struct store *s = store_thread();
+    int rc = s ? host_doc_image_part(s, compute_env.host_id, image, part, path, len) : -1;
+    if (rc == 1 && access(path, R_OK) == 0)
+        return 0;
+    snprintf(err, errlen, "image %s has no %s this host may read%s", image, part, rc == 1 ? " (its file is gone)" : "");
+    return -1;
+}
+
+static void md_answer(const char *vpc_id, const char *ip, const char *method, const char *path, struct md_reply *r)
+{
+    struct store *s = store_thread();
+    if (!s) {
+        static const char busy[] = "the metadata service is unavailable\n";
+        r->status = 503;
+        r->body = strdup(busy);
+        r->len = r->body ? strlen(busy) : 0;
+        return;
+    }
+    metadata_answer(s, compute_env.host_id, vpc_id, ip, method, path, r);
+}
+
+/* A guest the realiser started (a launch, a start, a reboot that restarted QEMU) gets its cloud disks plugged
+ * again: hot-plugged disks do not survive a QEMU restart. Once per such item of the report. */
+static void reattach(struct store *s, json_t *report, json_t *before)
+{
+    json_t *items = json_object_get(report, "Instances"), *had = json_object_get(before, "Instances");
+    size_t i, k;
+    json_t *it, *old;
+    json_array_foreach (items, i, it) {
+        const char *id = json_string_value(json_object_get(it, "InstanceId")),
+                   *for_state = json_string_value(json_object_get(it, "For")),
+                   *seen = json_string_value(json_object_get(it, "Seen"));
+        if (!id || !for_state || !seen || strcmp(seen, "RUNNING") ||
+            (strcmp(for_state, INSTANCE_PENDING) && strcmp(for_state, INSTANCE_STARTING) &&
+             strcmp(for_state, INSTANCE_REBOOTING)))
+            continue;
+        int again = 0;
+        json_array_foreach (had, k, old)
+            again |= json_equal(old, it);
+        if (again)
+            continue;
+        char dir[700];
+        snprintf(dir, sizeof dir, "%.480s/instances/%.24s", compute_env.data_dir, id);
+        block_reattach(s, id, dir);
+    }
+}
+
+static long long mono_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static void *loop(void *arg)
+{
+    (void)arg;
+    struct store *s = store_thread();
+    json_t *applied = NULL; /* the last report applied */
+    long long applied_ms = 0;
+    pthread_mutex_lock(&mu);
+    while (running && s) {
+        kicked = 0;
+        pthread_mutex_unlock(&mu);
+        char version[HOST_DOC_VERSION_LEN], have[HOST_DOC_VERSION_LEN];
+        json_t *doc = host_doc_build(s, compute_env.host_id, version);
+        int again = 0;
+        if (doc) {
+            json_object_del(doc, "Disks"); /* the disk worker's (see above) */
+            json_object_del(doc, "Snapshots");
+            realise_offer(doc, version);
+            json_decref(doc);
+            json_t *r = realise_report(have);
+            if (r && (!json_equal(r, applied) || mono_ms() - applied_ms >= HOST_HEARTBEAT_SECONDS * 1000)) {
+                again = host_doc_report(s, compute_env.host_id, r, version) > 0; /* told at once */
+                reattach(s, r, applied);
+                json_decref(applied);
+                applied = json_incref(r);
+                applied_ms = mono_ms();
+            }
+            json_decref(r);
+        }
+        pthread_mutex_lock(&mu);
+        if (running && !again && !kicked) {
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_nsec += IDLE_MS * 1000000L;
+            until.tv_sec += until.tv_nsec / 1000000000L;
+            until.tv_nsec %= 1000000000L;
+            pthread_cond_timedwait(&cv, &mu, &until);
+        }
+    }
+    pthread_mutex_unlock(&mu);
+    json_decref(applied);
+    return NULL;
+}
+
+int host_local_start(void)
+{
+    struct realise_conf c = {.data = compute_env.data_dir,
+                             .accel = compute_env.accel,
+                             .boot_limit = compute_env.cfg->boot_concurrency,
+                             .own_network = 1,
+                             .image_part = image_part,
+                             .metadata = md_answer,
+                             .wake = compute_kick};
+    if (realise_start(&c) != 0)
+        return -1;
+    running = 1;
+    if (pthread_create(&thread, NULL, loop, NULL) != 0) {
+        running = 0;
+        realise_stop();
+        return -1;
+    }
+    return 0;
+}
+
+void host_local_stop(void)
+{
+    pthread_mutex_lock(&mu);
+    int was = running;
+    running = 0;
+    pthread_cond_signal(&cv);
+    pthread_mutex_unlock(&mu);
+    if (!was)
+        return;
+    pthread_join(thread, NULL);
+    realise_stop();
+}
