@@ -289,8 +289,6 @@ static int build_image(char *err, size_t errlen)
     return 0;
 }
 
-int host_local_start(void); /* host_local.c */
-void host_local_stop(void);
 
 void compute_api_start(const struct config *cfg)
 {

@@ -1,8 +1,8 @@
 /*
  * compute (service cvm, 2017-03-12): regions and zones, instance types, images, key pairs and
- * instances. Actions record the desired state and return at once; the controller (controller.c)
- * drives each instance there step by step through the hypervisor driver (src/host), persisting
- * every step, and picks up after a restart from what the store says and what really runs.
+ * instances. Actions record the desired state and return at once; the host an instance is placed on
+ * realises it from its document (src/host/realise.c: the built-in host's fed in-process by
+ * host_local.c, a joined host's over the channel) and reports what it saw, which moves the state on.
  */
 #ifndef YUN_COMPUTE_H
 #define YUN_COMPUTE_H
@@ -115,14 +115,16 @@ int compute_migrate(struct store *s, char *err, size_t errlen);
 /* Key pairs and private images stored before regions were recorded belong to region. */
 int compute_regions_backfill(struct store *s, const char *region);
 void compute_register(void);
-/* Host role on this machine: registers the host, prepares its network, reconciles and starts the
- * controller and the metadata service. Returns 0, or -1 with err when instances cannot run here
+/* Host role on this machine: registers the host, builds its image, starts its realiser (host_local.c,
+ * which also runs the metadata listeners). Returns 0, or -1 with err when instances cannot run here
  * (the API still answers; launches fail with a reason). */
 /* What the API needs of the host's configuration, without the host role (yun up --no-host). */
 void compute_api_start(const struct config *cfg);
 int compute_host_start(const struct config *cfg, struct store *s, char *err, size_t errlen);
 void compute_host_stop(void);
-void compute_kick(void); /* wake the controller: an action recorded new desired state */
+int host_local_start(void); /* host_local.c: the built-in host's realiser and its in-process channel */
+void host_local_stop(void);
+void compute_kick(void); /* wake the built-in host's channel (host_local.c): an action recorded new desired state */
 
 /* helpers shared by the compute files */
 struct compute_env {
