@@ -289,7 +289,6 @@ static int build_image(char *err, size_t errlen)
     return 0;
 }
 
-
 void compute_api_start(const struct config *cfg)
 {
     compute_env.cfg = cfg;

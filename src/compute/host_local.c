@@ -23,12 +23,13 @@
 #include "compute/states.h"
 #include "host/realise.h"
 
-#define IDLE_MS 250
+#define IDLE_MS       250
+#define START_WAIT_MS 10000
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 static pthread_t thread;
-static int running, kicked;
+static int running, kicked, applied_once;
 
 void compute_kick(void)
 {
@@ -116,6 +117,10 @@ static void *loop(void *arg)
             if (r && (!json_equal(r, applied) || mono_ms() - applied_ms >= HOST_HEARTBEAT_SECONDS * 1000)) {
                 again = host_doc_report(s, compute_env.host_id, r, version) > 0; /* told at once */
                 reattach(s, r, applied);
+                pthread_mutex_lock(&mu);
+                applied_once = 1;
+                pthread_cond_broadcast(&cv);
+                pthread_mutex_unlock(&mu);
                 json_decref(applied);
                 applied = json_incref(r);
                 applied_ms = mono_ms();
@@ -154,6 +159,15 @@ int host_local_start(void)
         realise_stop();
         return -1;
     }
+    /* what the host found at start (guests that died while yund was down, QEMUs of no instance) is in the store
+     * before the API answers: the first report applied, or START_WAIT_MS */
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += START_WAIT_MS / 1000;
+    pthread_mutex_lock(&mu);
+    while (!applied_once && pthread_cond_timedwait(&cv, &mu, &until) == 0)
+        ;
+    pthread_mutex_unlock(&mu);
     return 0;
 }
 

@@ -54,6 +54,7 @@ static char data_dir[600], accel[8], uplink[16];
 static struct realise_conf conf; /* its data and accel point at the copies above */
 static char *applied_plan;       /* the realiser thread's own */
 static int urgent;               /* a migration waits on the control plane: heartbeat often; under mu */
+static int first_pass = 1;       /* this process\'s first pass: a guest found stopped stopped while the host was down */
 
 /* ---- a spec is re-checked before anything is done with it ---- */
 
@@ -543,7 +544,10 @@ static const char *act_running(const struct spec *sp, json_t *plan, char *detail
         return "RUNNING";
     char what[256] = "";
     enum hv_state hs = hv_driver()->status(sp->run_dir, what, sizeof what);
-    snprintf(detail, len, "%s (%s)", hs == HV_ERROR ? "the virtual machine failed" : "the guest stopped",
+    snprintf(detail, len, "%s (%s)",
+             hs == HV_ERROR ? "the virtual machine failed"
+             : first_pass   ? "the virtual machine was not running when the host started"
+                            : "the guest stopped",
              what[0] ? what : hv_state_name(hs));
     hv_driver()->destroy(sp->run_dir, NULL, 0);
     return "STOPPED";
@@ -1021,6 +1025,7 @@ static void *loop(void *arg)
         pthread_mutex_unlock(&mu);
         if (doc) {
             int changed = pass(doc, version, last);
+            first_pass = 0;
             json_decref(doc);
             pthread_mutex_lock(&mu);
             json_decref(last);
