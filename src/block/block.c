@@ -251,8 +251,8 @@ static int meter_disks_of(struct store *s, const char *instance_id)
 
 int block_instance_terminated(struct store *s, const char *instance_id)
 {
-    int own = !store_in_transaction(s);
-    if (own && store_begin(s) != STORE_OK)
+    int own = store_unit_begin(s);
+    if (own < 0)
         return -1;
     int64_t now = time_now();
     int ok = store_exec(s,
@@ -266,12 +266,7 @@ int block_instance_terminated(struct store *s, const char *instance_id)
                  "', '" DISK_DETACHING "') THEN '" DISK_UNATTACHED "'"
                  " ELSE state END, last_instance_id = instance_id, instance_id = '', updated = ? WHERE instance_id = ?",
                  "is", now, instance_id) >= 0;
-    if (own) {
-        if (ok && store_commit(s) != STORE_OK)
-            ok = 0;
-        if (!ok)
-            store_rollback(s);
-    }
+    ok = store_unit_end(s, own, ok) == 0;
     if (ok)
         block_kick();
     return ok ? 0 : -1;

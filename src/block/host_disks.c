@@ -93,13 +93,10 @@ static int delete_unreported(struct store *s, const struct gone *g, const char *
     if (!q)
         return -1;
     for (int k = 0; k < n; k++) {
-        if (host_report_names(items, g->key, ids[k]) || store_begin(s) != STORE_OK)
+        int own = host_report_names(items, g->key, ids[k]) ? -1 : store_unit_begin(s);
+        if (own < 0 ||
+            store_unit_end(s, own, store_exec(s, g->delete, "ss", ids[k], host_id) == 1 && g->meter(s, ids[k]) == 0))
             continue;
-        if (store_exec(s, g->delete, "ss", ids[k], host_id) != 1 || g->meter(s, ids[k]) != 0 ||
-            store_commit(s) != STORE_OK) {
-            store_rollback(s);
-            continue;
-        }
         changed++;
         log_info("%s %s: deleted, %s removed its file", g->what, ids[k], host_id);
     }
@@ -124,7 +121,8 @@ static int resized(struct store *s, const char *host_id, const char *id, const c
             log_warn("disk %s on %s: the resize failed: %s", id, host_id, detail ? detail : "");
         return rc == 1;
     }
-    if (strcmp(seen, "RESIZED") || store_begin(s) != STORE_OK)
+    int own = strcmp(seen, "RESIZED") ? -1 : store_unit_begin(s);
+    if (own < 0)
         return 0;
     snprintf(sql, sizeof sql,
              "UPDATE cbs_disks SET size_gib = pending_size, pending_size = 0, state = %s, error = '', updated = ?"
@@ -133,10 +131,8 @@ static int resized(struct store *s, const char *host_id, const char *id, const c
              back);
     int rc = store_exec(s, sql, "isssi", now, id, host_id, instance,
                         (int64_t)json_integer_value(json_object_get(item, "SizeGiB")));
-    if (rc != 1 || block_meter_disk(s, id) != 0 || store_commit(s) != STORE_OK) {
-        store_rollback(s);
+    if (store_unit_end(s, own, rc == 1 && block_meter_disk(s, id) == 0) != 0)
         return 0;
-    }
     log_info("disk %s on %s: resized", id, host_id);
     return 1;
 }
@@ -272,16 +268,17 @@ static int snapshot_made(struct store *s, const char *host_id, const char *id, j
         }
         return rc == 1;
     }
-    if (store_begin(s) != STORE_OK)
+    int own = store_unit_begin(s);
+    if (own < 0 ||
+        store_unit_end(s, own,
+                       store_exec(s,
+                                  "UPDATE cbs_snapshots SET state = '" SNAPSHOT_NORMAL
+                                  "', percent = 100, file_bytes = ?, updated = ?"
+                                  " WHERE snapshot_id = ? AND host_id = ? AND state = '" SNAPSHOT_CREATING "'",
+                                  "iiss", (int64_t)json_integer_value(json_object_get(item, "Bytes")), now, id,
+                                  host_id) == 1 &&
+                           block_meter_snapshot(s, id) == 0) != 0)
         return 0;
-    if (store_exec(s,
-                   "UPDATE cbs_snapshots SET state = '" SNAPSHOT_NORMAL "', percent = 100, file_bytes = ?, updated = ?"
-                   " WHERE snapshot_id = ? AND host_id = ? AND state = '" SNAPSHOT_CREATING "'",
-                   "iiss", (int64_t)json_integer_value(json_object_get(item, "Bytes")), now, id, host_id) != 1 ||
-        block_meter_snapshot(s, id) != 0 || store_commit(s) != STORE_OK) {
-        store_rollback(s);
-        return 0;
-    }
     log_info("snapshot %s on %s: made", id, host_id);
     return 1;
 }

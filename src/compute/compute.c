@@ -184,7 +184,8 @@ int compute_events_record(struct store *s, const char *instance_id, const char *
 int instance_set_state(struct store *s, const char *instance_id, const char *from, const char *state,
                        const char *op_state, const char *reason)
 {
-    if (store_begin(s) != STORE_OK) {
+    int own = store_unit_begin(s);
+    if (own < 0) {
         log_error("instance %s: cannot record %s: the store is busy (%s)", instance_id, state, store_errmsg(s));
         return -1;
     }
@@ -196,13 +197,12 @@ int instance_set_state(struct store *s, const char *instance_id, const char *fro
         " WHERE instance_id = ? AND (CAST(? AS TEXT) IS NULL OR state = ?)",
         "sssisss", state, op_state, reason ? reason : "", time_now(), instance_id, from, from);
     if (rc == 0) {
-        store_rollback(s);
+        store_unit_end(s, own, 0);
         return 1;
     }
-    if (rc != 1 || compute_events_record(s, instance_id, state, reason) != 0 || store_commit(s) != STORE_OK) {
-        /* every caller is a controller step, retried on its next pass: say why it did not stick */
+    if (store_unit_end(s, own, rc == 1 && compute_events_record(s, instance_id, state, reason) == 0) != 0) {
+        /* every caller applies a host's report, applied again with its next one: say why it did not stick */
         log_error("instance %s: cannot record %s: %s", instance_id, state, store_errmsg(s));
-        store_rollback(s);
         return -1;
     }
     return 0;
@@ -210,7 +210,8 @@ int instance_set_state(struct store *s, const char *instance_id, const char *fro
 
 int instance_terminated(struct store *s, const char *instance_id, const char *owner_uin)
 {
-    if (store_begin(s) != STORE_OK)
+    int own = store_unit_begin(s);
+    if (own < 0)
         return -1;
     int ok =
         network_release_instance_ips(s, owner_uin, instance_id) >= 0 &&
@@ -220,10 +221,9 @@ int instance_terminated(struct store *s, const char *instance_id, const char *ow
                    " WHERE instance_id = ? AND state = '" INSTANCE_TERMINATING "'",
                    "is", time_now(), instance_id) == 1 &&
         compute_events_record(s, instance_id, INSTANCE_TERMINATED, NULL) == 0;
-    if (!ok || store_commit(s) != STORE_OK) {
+    if (store_unit_end(s, own, ok) != 0) {
         log_error("instance %s: the termination could not be recorded (%s); retried on the next pass", instance_id,
                   store_errmsg(s));
-        store_rollback(s);
         return -1;
     }
     return 0;

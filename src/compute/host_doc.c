@@ -350,16 +350,10 @@ int host_report_names(json_t *items, const char *key, const char *id)
     return 0;
 }
 
-int host_doc_report(struct store *s, const char *host_id, json_t *report, const char *version)
+/* The report's instances applied (dry: only counted, nothing written): how many move on. */
+static int instances_apply(struct store *s, const char *host_id, json_t *items, int of_current, int dry)
 {
-    const char *done = json_string_value(json_object_get(report, "Done"));
-    int of_current = done && !strcmp(done, version);
-    /* the disks first: a disk a termination below deletes with its instance is still in the report's document */
-    int changed = block_host_report(s, host_id, json_object_get(report, "Disks"), of_current) +
-                  block_host_snapshot_report(s, host_id, json_object_get(report, "Snapshots"), of_current);
-    json_t *items = json_object_get(report, "Instances");
-    if (!json_is_array(items))
-        return changed;
+    int changed = 0;
     size_t i;
     json_t *it;
     json_array_foreach (items, i, it) {
@@ -379,8 +373,13 @@ int host_doc_report(struct store *s, const char *host_id, json_t *report, const 
                 if (detail && *detail)
                     snprintf(why, sizeof why, "%.290s", detail);
                 if (rules[r].move) { /* a move's step counts only for the request that began the move */
-                    if (request && !strcmp(request, now_request) && rules[r].move(s, host_id, id, it, why) == 1)
+                    if (request && !strcmp(request, now_request) &&
+                        (dry || rules[r].move(s, host_id, id, it, why) == 1))
                         changed++;
+                    break;
+                }
+                if (dry) {
+                    changed++;
                     break;
                 }
                 if (instance_set_state(s, id, state, rules[r].to, rules[r].op_state, why[0] ? why : NULL) == 0) {
@@ -406,11 +405,39 @@ int host_doc_report(struct store *s, const char *host_id, json_t *report, const 
     }
     store_done(q);
     for (int k = 0; k < n; k++)
-        if (!host_report_names(items, "InstanceId", ids[k]) && instance_terminated(s, ids[k], owners[k]) == 0) {
+        if (!host_report_names(items, "InstanceId", ids[k]) &&
+            (dry || instance_terminated(s, ids[k], owners[k]) == 0)) {
             changed++;
-            log_info("instance %s on %s: terminated", ids[k], host_id);
+            if (!dry)
+                log_info("instance %s on %s: terminated", ids[k], host_id);
         }
     return changed;
+}
+
+int host_doc_report(struct store *s, const char *host_id, json_t *report, const char *version)
+{
+    const char *done = json_string_value(json_object_get(report, "Done"));
+    int of_current = done && !strcmp(done, version);
+    /* the disks first: a disk a termination below deletes with its instance is still in the report's document */
+    int changed = block_host_report(s, host_id, json_object_get(report, "Disks"), of_current) +
+                  block_host_snapshot_report(s, host_id, json_object_get(report, "Snapshots"), of_current);
+    json_t *items = json_object_get(report, "Instances");
+    if (!json_is_array(items))
+        return changed;
+    /* what moves on is one commit, not one each: a region's hosts report thousands of changes in a launch wave, and
+     * SQLite commits one writer at a time; a report that moves nothing takes no write lock */
+    if (instances_apply(s, host_id, items, of_current, 1) == 0)
+        return changed;
+    int own = store_unit_begin(s);
+    if (own < 0)
+        return changed;
+    int moved = instances_apply(s, host_id, items, of_current, 0);
+    if (store_unit_end(s, own, 1) != 0) {
+        log_warn("the report of %s could not be recorded (%s); applied again with its next one", host_id,
+                 store_errmsg(s));
+        moved = 0;
+    }
+    return changed + moved;
 }
 
 int host_doc_image_part(struct store *s, const char *host_id, const char *image_id, const char *part, char *path,

@@ -73,6 +73,28 @@ int store_busy(struct store *s) { return ((struct store_base *)s)->busy; }
 void store_rollback(struct store *s) { OPS(s)->rollback(s); }
 int store_in_transaction(struct store *s) { return OPS(s)->in_transaction(s); }
 
+int store_unit_begin(struct store *s)
+{
+    if (!store_in_transaction(s))
+        return store_begin(s) == STORE_OK ? 1 : -1;
+    return store_exec(s, "SAVEPOINT yun_unit", NULL) >= 0 ? 0 : -1;
+}
+
+int store_unit_end(struct store *s, int own, int ok)
+{
+    if (own) {
+        if (ok && store_commit(s) == STORE_OK)
+            return 0;
+        store_rollback(s);
+        return -1;
+    }
+    if (ok && store_exec(s, "RELEASE SAVEPOINT yun_unit", NULL) >= 0)
+        return 0;
+    store_exec(s, "ROLLBACK TO SAVEPOINT yun_unit", NULL); /* the caller's transaction goes on without this unit */
+    store_exec(s, "RELEASE SAVEPOINT yun_unit", NULL);
+    return -1;
+}
+
 struct store_stmt *store_query(struct store *s, const char *sql, const char *fmt, ...)
 {
     va_list ap;

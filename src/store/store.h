@@ -36,6 +36,13 @@ int store_begin(struct store *s); /* a write transaction (takes the write lock a
 int store_commit(struct store *s);
 void store_rollback(struct store *s);
 int store_in_transaction(struct store *s);
+/* A unit of work (a state change and its events, a deletion and its meter) that is its own transaction, or a part
+ * of the caller's when one is open (a SAVEPOINT, the same SQL on both stores), so several units can share one
+ * commit: store_unit_begin answers 1 (its own transaction), 0 (a savepoint in the caller's) or -1 (the store is
+ * busy); store_unit_end(s, own, ok) commits or releases it when ok, else undoes it alone; 0, or -1 when it did
+ * not commit. */
+int store_unit_begin(struct store *s);
+int store_unit_end(struct store *s, int own, int ok);
 /* 1 when a call on this connection since its last store_begin answered STORE_BUSY (SQLite busy;
  * PostgreSQL serialization failure, deadlock, lock timeout): the transaction is lost, and running
  * the whole of it again may succeed. */

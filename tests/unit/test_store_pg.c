@@ -54,6 +54,60 @@ static struct store *open_pg(void)
     return s;
 }
 
+/* store_unit_begin/end: a unit alone is its own transaction; inside the caller's one a savepoint, so a failed unit
+ * undoes only itself and the caller's commit keeps the others (a host's report: one commit for its changes) */
+static void units_on(struct store *s)
+{
+    store_exec(s, "DROP TABLE IF EXISTS unit_u", NULL);
+    assert_int_equal(store_exec(s, "CREATE TABLE unit_u (k TEXT PRIMARY KEY)", NULL), 0);
+    int own = store_unit_begin(s);
+    assert_int_equal(own, 1);
+    assert_int_equal(store_exec(s, "INSERT INTO unit_u (k) VALUES ('alone')", NULL), 1);
+    assert_int_equal(store_unit_end(s, own, 1), 0);
+    assert_false(store_in_transaction(s));
+    assert_int_equal(store_begin(s), STORE_OK);
+    for (int i = 0; i < 3; i++) {
+        own = store_unit_begin(s);
+        assert_int_equal(own, 0);
+        char k[8];
+        snprintf(k, sizeof k, "u%d", i);
+        assert_int_equal(store_exec(s, "INSERT INTO unit_u (k) VALUES (?)", "s", k), 1);
+        if (i == 1) /* a statement fails (a duplicate key): the unit is undone, the transaction goes on */
+            assert_true(store_exec(s, "INSERT INTO unit_u (k) VALUES ('alone')", NULL) < 0);
+        assert_int_equal(store_unit_end(s, own, i != 1), i == 1 ? -1 : 0);
+    }
+    assert_int_equal(store_exec(s, "INSERT INTO unit_u (k) VALUES ('after')", NULL), 1);
+    assert_int_equal(store_commit(s), STORE_OK);
+    struct store_stmt *q = store_query(s, "SELECT k FROM unit_u ORDER BY k", NULL);
+    const char *want[] = {"after", "alone", "u0", "u2"};
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(store_step(q), 1);
+        assert_string_equal(store_text(q, 0), want[i]);
+    }
+    assert_int_equal(store_step(q), 0);
+    store_done(q);
+    store_exec(s, "DROP TABLE unit_u", NULL);
+}
+
+static void units(void **state)
+{
+    (void)state;
+    char path[64] = "/tmp/yun-test-units-XXXXXX", err[256];
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    struct store *s = store_open(path, err, sizeof err); /* SQLite always */
+    assert_non_null(s);
+    units_on(s);
+    store_close(s);
+    unlink(path);
+    if (url() && *url()) {
+        s = open_pg();
+        units_on(s);
+        store_close(s);
+    }
+}
+
 static void semantics(void **state)
 {
     (void)state;
@@ -229,6 +283,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(ddl_translation),
         cmocka_unit_test(semantics),
+        cmocka_unit_test(units),
         cmocka_unit_test(write_lock_across_connections),
         cmocka_unit_test(busy_is_reported),
         cmocka_unit_test(leases),
