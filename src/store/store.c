@@ -73,11 +73,18 @@ int store_busy(struct store *s) { return ((struct store_base *)s)->busy; }
 void store_rollback(struct store *s) { OPS(s)->rollback(s); }
 int store_in_transaction(struct store *s) { return OPS(s)->in_transaction(s); }
 
+/* savepoints run as given (PostgreSQL prepares no SAVEPOINT): the same text on both stores */
+static int unit_sql(struct store *s, const char *sql)
+{
+    char err[256];
+    return OPS(s)->raw(s, sql, err, sizeof err) == STORE_OK ? 0 : -1;
+}
+
 int store_unit_begin(struct store *s)
 {
     if (!store_in_transaction(s))
         return store_begin(s) == STORE_OK ? 1 : -1;
-    return store_exec(s, "SAVEPOINT yun_unit", NULL) >= 0 ? 0 : -1;
+    return unit_sql(s, "SAVEPOINT yun_unit") == 0 ? 0 : -1;
 }
 
 int store_unit_end(struct store *s, int own, int ok)
@@ -88,10 +95,12 @@ int store_unit_end(struct store *s, int own, int ok)
         store_rollback(s);
         return -1;
     }
-    if (ok && store_exec(s, "RELEASE SAVEPOINT yun_unit", NULL) >= 0)
+    if (ok && unit_sql(s, "RELEASE SAVEPOINT yun_unit") == 0)
         return 0;
-    store_exec(s, "ROLLBACK TO SAVEPOINT yun_unit", NULL); /* the caller's transaction goes on without this unit */
-    store_exec(s, "RELEASE SAVEPOINT yun_unit", NULL);
+    /* the caller's transaction goes on without this unit (on PostgreSQL, a statement that failed for another reason
+     * than a constraint still fails the caller's commit: the store was busy or broken) */
+    unit_sql(s, "ROLLBACK TO SAVEPOINT yun_unit");
+    unit_sql(s, "RELEASE SAVEPOINT yun_unit");
     return -1;
 }
 
