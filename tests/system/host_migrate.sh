@@ -81,7 +81,7 @@ ssh_a() { ip netns exec "$NS" ssh -i "$WORK/key" -o StrictHostKeyChecking=no -o 
   -o BatchMode=yes -o ConnectTimeout=5 -o LogLevel=ERROR "root@$IPA" "$@"; }
 for _ in $(seq 60); do ssh_a true 2>/dev/null && break; sleep 1; done
 ssh_a true || fail "no SSH to A ($IPA) on host 1"
-# (B's init gives up on the metadata service, which joined hosts do not serve yet, then starts dropbear)
+# (B's init counts its boot on its system disk, fetches its metadata from host 2, then starts dropbear)
 for _ in $(seq 400); do grep -q "YUN-READY" "$H2/instances/$B/serial.log" 2>/dev/null && break; sleep 0.1; done
 grep -q "YUN-DISK boot-count=1" "$H2/instances/$B/serial.log" && grep -q "YUN-READY" "$H2/instances/$B/serial.log" ||
   fail "B did not boot (or count its boot on its disk)"
