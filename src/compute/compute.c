@@ -348,10 +348,8 @@ int compute_host_start(const struct config *cfg, struct store *s, char *err, siz
         printf("  host role    : UNAVAILABLE: %s\n", why);
         return -1;
     }
-    if (host_local_start() != 0) {
-        snprintf(err, errlen, "cannot start the built-in host's realiser");
+    if (host_local_start(s, err, errlen) != 0)
         return -1;
-    }
     return 0;
 }
 

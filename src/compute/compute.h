@@ -122,7 +122,8 @@ void compute_register(void);
 void compute_api_start(const struct config *cfg);
 int compute_host_start(const struct config *cfg, struct store *s, char *err, size_t errlen);
 void compute_host_stop(void);
-int host_local_start(void); /* host_local.c: the built-in host's realiser and its in-process channel */
+/* host_local.c: the built-in host's migration credentials, its realiser and its in-process channel; 0 or -1 with err */
+int host_local_start(struct store *s, char *err, size_t errlen);
 void host_local_stop(void);
 void compute_kick(void); /* wake the built-in host's channel (host_local.c): an action recorded new desired state */
 

@@ -1,6 +1,8 @@
 /*
- * migration: live migration of a running instance between two joined hosts without shared storage,
- * and draining a host (MigrateInstance, a yun extension for the operator; `yun admin hosts drain`).
+ * migration: live migration of a running instance between two hosts without shared storage, and draining a host
+ * (MigrateInstance, a yun extension for the operator; `yun admin hosts drain`). The hosts are joined ones or the
+ * built-in host, whose realiser is a joined host's (host_local.c) and which takes part once it has an underlay
+ * address (host_listen a unicast address other hosts reach: its VXLAN endpoint, where its moves' streams listen).
  * The control plane never talks to QEMU: the move is four columns of the instance's row (migrate_to,
  * migrate_state PREPARING then READY, migrate_port: the target's NBD port, the migration stream's the
  * next one, migrate_started) and the documents (host_doc.c) tell each host its half. The target's
@@ -52,6 +54,12 @@ static int host_row(struct store *s, const char *host_id, struct host_row *h)
     store_done(q);
     return rc;
 }
+
+/* The host runs its instances now: a joined host UP, the built-in host AVAILABLE (host states, states.h). */
+static int host_live(const struct host_row *h) { return !strcmp(h->state, h->joined ? HOST_UP : HOST_AVAILABLE); }
+
+/* SQL: the host h is not live (host_live) */
+#define HOST_NOT_LIVE "h.state <> CASE WHEN h.joined = 1 THEN '" HOST_UP "' ELSE '" HOST_AVAILABLE "' END"
 
 /* The first pair of ports (NBD, stream) no other move to target uses; 0 when all are taken, -1 error. */
 static int free_port(struct store *s, const char *target)
@@ -122,11 +130,14 @@ int migration_start(struct store *s, const char *instance_id, const char *want, 
     struct host_row src, dst;
     if (host_row(s, source, &src) != 1)
         return fail(code, msg, len, E_INTERNAL_ERROR, "The host %s of %s is unavailable.", source, instance_id);
-    if (!src.joined)
+    if (!src.underlay[0])
         return fail(code, msg, len, E_UNSUPPORTED_OPERATION,
-                    "The instance %s runs on the built-in host %s: only instances of joined hosts migrate.",
+                    src.joined ? "The instance %s runs on %s, which has no underlay address: it cannot send it."
+                               : "The instance %s runs on the built-in host %s, which has no underlay address"
+                                 " (host_listen is not a unicast address other hosts reach): it takes no part in"
+                                 " live migration.",
                     instance_id, source);
-    if (strcmp(src.state, HOST_UP))
+    if (!host_live(&src))
         return fail(code, msg, len, E_RESOURCE_UNAVAILABLE, "The instance's host %s is %s.", source, src.state);
     if (want && *want) {
         rc = host_row(s, want, &dst);
@@ -137,10 +148,15 @@ int migration_start(struct store *s, const char *instance_id, const char *want, 
         if (!strcmp(want, source))
             return fail(code, msg, len, E_INVALID_PARAMETER_VALUE, "The instance %s already runs on %s.", instance_id,
                         want);
-        if (!dst.joined || !dst.realises)
+        if (!dst.realises)
+            return fail(code, msg, len, E_UNSUPPORTED_OPERATION, "The host %s does not realise instances.%s", want, "");
+        if (!dst.underlay[0])
             return fail(code, msg, len, E_UNSUPPORTED_OPERATION,
-                        "The host %s is not a joined host that realises instances.%s", want, "");
-        if (strcmp(dst.state, HOST_UP))
+                        dst.joined ? "The host %s has no underlay address: no migration to it.%s"
+                                   : "The built-in host %s has no underlay address (host_listen is not a unicast"
+                                     " address other hosts reach): no migration to it.%s",
+                        want, "");
+        if (!host_live(&dst))
             return fail(code, msg, len, E_RESOURCE_UNAVAILABLE, "The host %s is %s: no migration to it.", want,
                         dst.state);
         if (dst.draining)
@@ -161,7 +177,7 @@ int migration_start(struct store *s, const char *instance_id, const char *want, 
     for (int i = 0; i < n; i++) {
         struct host_row h;
         if ((want && *want ? strcmp(hosts[i].host_id, want) : !strcmp(hosts[i].host_id, source)) ||
-            host_row(s, hosts[i].host_id, &h) != 1 || !h.joined || !h.underlay[0] || strcmp(h.pool, src.pool) ||
+            host_row(s, hosts[i].host_id, &h) != 1 || !h.underlay[0] || strcmp(h.pool, src.pool) ||
             strcmp(h.pool_owner, src.pool_owner) || strcmp(h.pool_id, src.pool_id))
             continue;
         fit[nfit++] = hosts[i];
@@ -245,7 +261,7 @@ int migration_expire(struct store *s, int64_t now)
         " WHEN i.migrate_started < ? THEN 'it took too long'"
         " ELSE 'a host of the migration is down' END FROM instances i WHERE i.migrate_to <> '' AND"
         " (i.state <> '" INSTANCE_RUNNING "' OR i.migrate_started < ? OR EXISTS (SELECT 1 FROM hosts h WHERE"
-        " (h.host_id = i.host_id OR h.host_id = i.migrate_to) AND h.state <> '" HOST_UP "'))",
+        " (h.host_id = i.host_id OR h.host_id = i.migrate_to) AND " HOST_NOT_LIVE "))",
         "ii", now - HOST_MIGRATE_SECONDS, now - HOST_MIGRATE_SECONDS);
     char ids[16][24], hosts[16][40], why[16][64];
     int n = 0, rc = 0;

@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
-# Live migration between two joined hosts without shared storage, and draining a host (src/compute/migration.c,
-# src/host/realise.c, the QEMU driver's start_incoming/migrate_out/migrate_resume). A control plane whose built-in
-# host (host 1) is out of the shared pool (a dedicated host, bought with AllocateHosts), and two joined hosts, each
-# in a network and mount namespace of its own, on one underlay bridge (host 2 at 10.77.0.2, host 3 at 10.77.0.3):
-#   1. guest A on host 1's dedicated host (SSH works there: the built-in host serves the metadata; joined hosts do
-#      not yet, so their guests get no keys); guest B boots on host 2 (the only shared host yet), its init writes
-#      its boot count to its system disk; host 3 joins. A pings B every 0.2 s and holds a TCP connection to B's
-#      port 22 (dropbear's banner read, the client's version line not sent yet)
-#   2. refused, changing nothing: a migration to a host without room (ResourceInsufficient), to a DOWN host
-#      (ResourceUnavailable); a drain with no room elsewhere starts nothing and says why
+# Live migration without shared storage between joined hosts and the built-in host, and draining a host
+# (src/compute/migration.c, src/host/realise.c, the QEMU driver's start_incoming/migrate_out/migrate_resume). A
+# control plane whose built-in host (host 1, 10.77.0.1: its host_listen address is its underlay) realises instances,
+# and two joined hosts, each in a network and mount namespace of its own, on one underlay bridge (host 2 at
+# 10.77.0.2, host 3 at 10.77.0.3):
+#   0. the built-in host holds its migration credentials: DATA/ca.crt (the region CA's, as the joined hosts got at
+#      their join), host.key (PKCS#8, 0600), host.crt (CN and DNS name host-local, clientAuth and serverAuth, the CA's)
+#   1. guest A on host 1 (launched while it is the only host; SSH works there); host 1 is then made full in the store
+#      (512 MiB) so guest B boots on host 2 and steps 2-3 leave host 1 out; B's init writes its boot count to its
+#      system disk; host 3 joins. A pings B every 0.2 s and holds a TCP connection to B's port 22 (dropbear's banner
+#      read, the client's version line not sent yet)
+#   2. refused, changing nothing: a migration to a host without room (ResourceInsufficient), to a host of another
+#      pool (a dedicated host: InvalidParameterValue), to a DOWN host (ResourceUnavailable); a drain with no room
+#      elsewhere starts nothing and says why
 #   3. `yun admin hosts drain host-2`: B migrates live to host 3 (LatestOperation MigrateInstance OPERATING while
 #      it moves, RUNNING throughout), then SUCCESS; host_id is host 3's; host 2 has no QEMU, directory or tap of B;
 #      while host 3 waits for B (host 2's agent held meanwhile) its NBD port is open to host 2 only (a connection
@@ -18,9 +22,16 @@
 #      A's TCP connection survived (the version line sent after the move gets dropbear's key exchange back); the
 #      ping loss is printed (what the guest's pause costs); a new instance goes to host 3, not the draining host 2
 #   4. B's disk came along: stopped and started again on host 3, its init counts boot 2 from the disk
+#   5. a TCP stream to A (an echo server on A, a client in host 3's router namespace of the VPC, which stays there
+#      while host 1's goes with A: tests/lib/tcp_stream.py, a line every 20 ms) and a ping every 0.2 s from there:
+#      MigrateInstance moves A from host 1 (built-in) to host 2 (joined); host 1 holds nothing of it after
+#   6. the issue's scenario: `yun admin hosts drain host-2` moves A live back to host 1 (built-in) while the stream
+#      flows (host 1's migration ports open to host 2 only meanwhile): every line echoed in order on the one
+#      connection, the longest gap and the ping loss printed; host 2 holds nothing of A, host 3's FDB entry of A
+#      follows it; A's disk came along twice: restarted on host 1, its init counts boot 2
 #   B's EIP follows the move: published (proxy neighbour on the uplink) by host 2 before, by host 3 after (a
 #   gratuitous ARP moves the underlay's entry), host 2's entry gone; ping and SSH banner by the EIP both times
-# Needs root, unshare, nsenter, iproute2, python3, sqlite3.
+# Needs root, unshare, nsenter, iproute2, python3, sqlite3, openssl.
 cd "$(dirname "$0")/../.."
 NAME=migrate
 source tests/lib/hosts.sh
@@ -31,21 +42,27 @@ on() { nsenter -t "$1" -n -m -- "${@:2}"; } # a command on a host, by its pid (i
 T_START=$(date +%s)
 echo '{"host_listen": "10.77.0.1:9510"}' >"$WORK/cp.json"
 control_start yund --data "$CP" --config "$WORK/cp.json" --listen 127.0.0.1:9600
-"$YUN" admin hosts --data "$CP" sellable host-local --dedicated >/dev/null # the built-in host takes no guest
 TOKEN=$("$YUN" admin hosts --data "$CP" token 2>/dev/null)
+
+# ---- 0. the built-in host's migration credentials ----
+openssl verify -CAfile "$CP/ca.crt" "$CP/host.crt" >/dev/null || fail "host 1's certificate is not the region CA's"
+CERT=$(openssl x509 -in "$CP/host.crt" -noout -subject -ext subjectAltName,extendedKeyUsage)
+[[ "$CERT" == *"CN = host-local"* && "$CERT" == *"DNS:host-local"* && "$CERT" == *"TLS Web Client Authentication"* &&
+  "$CERT" == *"TLS Web Server Authentication"* ]] || fail "host 1's certificate: $CERT"
+[ "$(stat -c %a "$CP/host.key")" = 600 ] && grep -q -- "-----BEGIN PRIVATE KEY-----" "$CP/host.key" ||
+  fail "host 1's key is not a 0600 PKCS#8 PEM"
+[ "$(openssl pkey -in "$CP/host.key" -pubout)" = "$(openssl x509 -in "$CP/host.crt" -noout -pubkey)" ] ||
+  fail "host 1's certificate is not of its key"
+pass "host 1 (built-in) holds its migration credentials: the region CA's certificate, its key, its certificate"
 
 guests_setup '[{"Protocol":"TCP","Port":"22,7000","CidrBlock":"0.0.0.0/0","Action":"ACCEPT"},{"Protocol":"ICMP","CidrBlock":"0.0.0.0/0","Action":"ACCEPT"}]'
 
-# ---- 1. A on host 1 (dedicated), B on host 2; host 3 joins ----
-UIN=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["Uin"])' "$CP/credentials.json")
-"$YUN" admin recharge --data "$CP" --uin "$UIN" --cents 500000 >/dev/null
-CDH=$(api cvm AllocateHosts --Placement.Zone ap-local-1 --HostChargeType PREPAID --HostChargePrepaid '{"Period":1}' \
-  --HostType HS1 | field HostIdSet.0)
-A=$(api cvm RunInstances --Placement '{"Zone":"ap-local-1","HostIds":["'"$CDH"'"]}' --ImageId "$IMG" \
-  --InstanceType CDH_1C1G --InstanceChargeType CDHPAID --SecurityGroupIds "[\"$SG\"]" \
-  --LoginSettings "{\"KeyIds\":[\"$KEY\"]}" | field InstanceIdSet.0)
+# ---- 1. A on host 1, B on host 2; host 3 joins ----
+A=$(run)
 ID=$A wait_state RUNNING 60
 [ "$(sql "SELECT host_id FROM instances WHERE instance_id = '$A'")" = host-local ] || fail "A is not on host 1"
+MEM1=$(sql "SELECT memory_mib FROM hosts WHERE host_id = 'host-local'")
+sql "UPDATE hosts SET memory_mib = 512 WHERE host_id = 'host-local'" # full till step 5: B and its moves go elsewhere
 host_start 2 "$TOKEN" 10.77.0.1:9510
 H2PID=${HPID[2]} HID2=${HID[2]}
 TOKEN=$("$YUN" admin hosts --data "$CP" token 2>/dev/null)
@@ -54,6 +71,7 @@ ID=$B wait_state RUNNING 60
 [ "$(sql "SELECT host_id FROM instances WHERE instance_id = '$B'")" = "$HID2" ] || fail "B is not on host 2"
 host_start 3 "$TOKEN" 10.77.0.1:9510
 H3PID=${HPID[3]} HID3=${HID[3]}
+cmp -s "$CP/ca.crt" "$H2/ca.crt" || fail "host 1's ca.crt is not the CA host 2 got at its join"
 IPA=$(ID=$A inst PrivateIpAddresses.0)
 IPB=$(ID=$B inst PrivateIpAddresses.0)
 VPC=$(ID=$B inst VirtualPrivateCloud.VpcId)
@@ -63,7 +81,7 @@ ssh_a() { ip netns exec "$NS" ssh -i "$WORK/key" -o StrictHostKeyChecking=no -o 
   -o BatchMode=yes -o ConnectTimeout=5 -o LogLevel=ERROR "root@$IPA" "$@"; }
 for _ in $(seq 60); do ssh_a true 2>/dev/null && break; sleep 1; done
 ssh_a true || fail "no SSH to A ($IPA) on host 1"
-# (B's init gives up on the metadata service, which joined hosts do not serve yet, then starts dropbear)
+# (B's init counts its boot on its system disk, fetches its metadata from host 2, then starts dropbear)
 for _ in $(seq 400); do grep -q "YUN-READY" "$H2/instances/$B/serial.log" 2>/dev/null && break; sleep 0.1; done
 grep -q "YUN-DISK boot-count=1" "$H2/instances/$B/serial.log" && grep -q "YUN-READY" "$H2/instances/$B/serial.log" ||
   fail "B did not boot (or count its boot on its disk)"
@@ -96,6 +114,11 @@ OUT=$("$YUN" admin hosts --data "$CP" drain "$HID2")
 echo "$OUT" | grep -q '"Migrating":\[\]' && echo "$OUT" | grep -q ResourceInsufficient ||
   fail "draining host 2 with no room elsewhere: $OUT"
 sql "UPDATE hosts SET memory_mib = 65536 WHERE host_id = '$HID3'"
+"$YUN" admin hosts --data "$CP" sellable "$HID3" --dedicated >/dev/null
+OUT=$(api cvm MigrateInstance --InstanceId "$B" --HostId "$HID3" 2>&1 || true)
+echo "$OUT" | grep -q InvalidParameterValue && echo "$OUT" | grep -q "not in the zone and pool" ||
+  fail "a migration to a host of another pool: $OUT"
+"$YUN" admin hosts --data "$CP" sellable "$HID3" --shared >/dev/null
 sql "INSERT INTO hosts (host_id, zone, hostname, cores, vcpus, memory_mib, accel, accel_reason, state, updated, joined,
   realises, underlay) VALUES ('host-gone', 'ap-local-1', 'gone', 2, 8, 65536, 'tcg', '', 'DOWN', 0, 1, 1, '10.77.0.9')"
 OUT=$(api cvm MigrateInstance --InstanceId "$B" --HostId host-gone 2>&1 || true)
@@ -103,7 +126,7 @@ echo "$OUT" | grep -q ResourceUnavailable && echo "$OUT" | grep -q DOWN || fail 
 [ "$(sql "SELECT migrate_to FROM instances WHERE instance_id = '$B'")" = "" ] || fail "a refused migration was recorded"
 [ "$(ID=$B inst LatestOperation)" = "$OP0" ] && [ "$(ID=$B inst InstanceState)" = RUNNING ] || fail "B changed"
 "$YUN" admin hosts --data "$CP" undrain "$HID2" >/dev/null
-pass "refused: no room on the target (ResourceInsufficient), a DOWN target (ResourceUnavailable); nothing changed"
+pass "refused: no room on the target (ResourceInsufficient), a target of another pool (InvalidParameterValue), a DOWN target (ResourceUnavailable); nothing changed"
 
 # ---- 2b. a move that fails: host 2 cannot reach host 3's NBD port ----
 on "$H2PID" nft -f - <<'NFT'
@@ -216,6 +239,7 @@ D=$(run)
 ID=$D wait_state RUNNING 60
 [ "$(sql "SELECT host_id FROM instances WHERE instance_id = '$D'")" = "$HID3" ] || fail "a new instance went to the draining host"
 pass "a new instance goes to host 3, not to the draining host 2"
+sql "UPDATE hosts SET memory_mib = $MEM1 WHERE host_id = 'host-local'"
 
 # ---- 4. B's disk came along ----
 ID=$B
@@ -226,4 +250,111 @@ wait_state RUNNING 30
 for _ in $(seq 100); do grep -q "YUN-DISK boot-count=2" "$H3/instances/$B/serial.log" 2>/dev/null && break; sleep 0.1; done
 grep -q "YUN-DISK boot-count=2" "$H3/instances/$B/serial.log" ||
   fail "B's disk on host 3 does not hold its first boot: $(grep YUN-DISK "$H3/instances/$B/serial.log")"
-pass "B's disk came along: restarted on host 3, it counts boot 2 (the test took $(($(date +%s) - T_START)) s)"
+pass "B's disk came along: restarted on host 3, it counts boot 2"
+
+
+# ---- 5. A, on host 1 (built-in), moves to host 2 (joined) by MigrateInstance while a TCP stream to it flows ----
+# The stream's client is D on host 3, which stays put: it sends a numbered line to an echo server on A every 20 ms
+# and logs each echo with its own uptime (tests/lib/tcp_stream.py checks the log); D pings A every 0.2 s. (Only a
+# guest can be the client: a host's router namespace shares the VPC's gateway address, whose replies go to the
+# router of the host A is on.)
+"$YUN" admin hosts --data "$CP" undrain "$HID2" >/dev/null
+moved() { # moved ID HOST: ID's move to HOST recorded (60 s at most); while it moves, host 1's migration ports seen
+  for _ in $(seq 600); do
+    [ "$(sql "SELECT host_id FROM instances WHERE instance_id = '$1'")" = "$2" ] && return 0
+    [ "$(sql "SELECT latest_op_state FROM instances WHERE instance_id = '$1'")" = FAILED ] &&
+      fail "the migration of $1 failed: $(sql "SELECT reason FROM instances WHERE instance_id = '$1'")"
+    [[ "$(nft list chain inet yun input 2>/dev/null)" == *"ip saddr 10.77.0.2 tcp dport { 7800, 7801 } accept"* ]] &&
+      OPEN1=1
+    sleep 0.1
+  done
+  fail "$1 did not move to $2: $(sql "SELECT host_id, migrate_to, latest_op_state FROM instances WHERE instance_id = '$1'")"
+}
+gone() { # gone DIR: no directory and no QEMU of an instance there
+  for _ in $(seq 50); do [ ! -e "$1" ] && ! pgrep -f -- "$1" >/dev/null && return 0; sleep 0.1; done
+  fail "$1 or a QEMU of it is still there"
+}
+IPD=$(ID=$D inst PrivateIpAddresses.0)
+ssh_d() { on "$H3PID" ip netns exec "$NS" ssh -i "$WORK/key" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+  -o BatchMode=yes -o ConnectTimeout=5 -o LogLevel=ERROR "root@$IPD" "$@"; }
+lines() { ssh_d "wc -l </tmp/echo" </dev/null; }
+loss() { ssh_d "kill -INT \$(pidof ping) 2>/dev/null; sleep 0.3; grep -o '[0-9]* packets transmitted, [0-9]* packets received' /tmp/ping" </dev/null || true; }
+stream() { # the stream's log so far, checked (FROM TO: the longest gap among those lines)
+  ssh_d "cat /tmp/echo" </dev/null >"$WORK/echo.log"
+  python3 tests/lib/tcp_stream.py check "$WORK/echo.log" "$@"
+}
+ssh_a "(nc -ll -p 7000 -e cat </dev/null >/dev/null 2>&1 &)" </dev/null # the echo server
+for _ in $(seq 60); do ssh_d true 2>/dev/null && break; sleep 1; done
+ssh_d "cat >/tmp/stream.sh" <<SH || fail "no SSH to D ($IPD) on host 3"
+i=0
+while :; do echo \$i; i=\$((i + 1)); usleep 20000; done | nc $IPA 7000 |
+  while read -r l; do read -r up _ </proc/uptime; echo "\$up \$l"; done >/tmp/echo
+SH
+ssh_d "(sh /tmp/stream.sh </dev/null >/dev/null 2>&1 &); (ping -i 0.2 $IPA >/tmp/ping 2>&1 &)" </dev/null
+for _ in $(seq 50); do [ "$(lines)" -gt 10 ] && break; sleep 0.1; done
+[ "$(lines)" -gt 10 ] || fail "no TCP stream from D to A: $(ssh_d "cat /tmp/echo" </dev/null | tail -3)"
+OPEN1=0 N0=$(lines)
+T0=$(date +%s.%N)
+OUT=$(api cvm MigrateInstance --InstanceId "$A" --HostId "$HID2")
+[ "$(echo "$OUT" | field HostId)" = "$HID2" ] || fail "MigrateInstance of A to host 2: $OUT"
+moved "$A" "$HID2"
+T1=$(date +%s.%N)
+MACA=$(sql "SELECT mac FROM instances WHERE instance_id = '$A'")
+for _ in $(seq 100); do [[ "$(on "$H3PID" bridge fdb show dev "$NS-x")" == *"$MACA dst 10.77.0.2 "* ]] && break; sleep 0.1; done
+[[ "$(on "$H3PID" bridge fdb show dev "$NS-x")" == *"$MACA dst 10.77.0.2 "* ]] ||
+  fail "host 3's FDB entry of A did not follow it to host 2: $(on "$H3PID" bridge fdb show dev "$NS-x")"
+T2=$(date +%s.%N)
+ID=$A
+[ "$(inst InstanceState)" = RUNNING ] && [ "$(inst LatestOperationState)" = SUCCESS ] ||
+  fail "A: $(inst InstanceState) $(inst LatestOperation) $(inst LatestOperationState)"
+gone "$CP/instances/$A"
+pgrep -f -- "$H2/instances/$A" >/dev/null || fail "no QEMU of A on host 2"
+! ip link show "yt-${A: -8}" >/dev/null 2>&1 || fail "host 1 kept A's tap"
+N1=$(lines)
+for _ in $(seq 100); do [ "$(lines)" -gt $((N1 + 25)) ] && break; sleep 0.2; done
+[ "$(lines)" -gt $((N1 + 25)) ] || fail "the TCP stream to A stopped after its move: $(stream)"
+SAID=$(stream "$N0" "$(lines)") || fail "$SAID"
+pass "MigrateInstance: A moved live from host 1 (built-in) to host 2 in $(python3 -c "print(round($T1 - $T0, 1))") s \
+(RUNNING throughout, SUCCESS); host 1 holds nothing of it; host 3's FDB entry of A followed it \
+$(python3 -c "print(round($T2 - $T1, 1))") s after the move was recorded; the TCP stream from D to A flows: $SAID; D's ping every \
+0.2 s: $(loss)"
+
+# ---- 6. drain host 2: A moves live to host 1 (built-in) while the stream flows; its disk came along ----
+sql "UPDATE hosts SET memory_mib = 512 WHERE host_id = '$HID3'" # host 3 full: host 1 is the one target
+ssh_d "(ping -i 0.2 $IPA >/tmp/ping 2>&1 &)" </dev/null
+OPEN1=0 N0=$(lines)
+T0=$(date +%s.%N)
+OUT=$("$YUN" admin hosts --data "$CP" drain "$HID2")
+echo "$OUT" | grep -q "\"InstanceId\":\"$A\",\"From\":\"$HID2\",\"To\":\"host-local\"" ||
+  fail "drain of host 2 did not start A's move to host 1: $OUT"
+moved "$A" host-local
+T1=$(date +%s.%N)
+for _ in $(seq 100); do [[ "$(on "$H3PID" bridge fdb show dev "$NS-x")" == *"$MACA dst 10.77.0.1 "* ]] && break; sleep 0.1; done
+[[ "$(on "$H3PID" bridge fdb show dev "$NS-x")" == *"$MACA dst 10.77.0.1 "* ]] ||
+  fail "host 3's FDB entry of A did not follow it to host 1: $(on "$H3PID" bridge fdb show dev "$NS-x")"
+T2=$(date +%s.%N) # D's frames to A go to host 1 from here: host 3's next heartbeat brought its new plan
+sql "UPDATE hosts SET memory_mib = 65536 WHERE host_id = '$HID3'"
+[ $OPEN1 = 1 ] || fail "host 1 never opened its migration ports to host 2 while A moved to it"
+[ "$(inst InstanceState)" = RUNNING ] && [ "$(inst LatestOperationState)" = SUCCESS ] ||
+  fail "A: $(inst InstanceState) $(inst LatestOperation) $(inst LatestOperationState)"
+gone "$H2/instances/$A"
+pgrep -f -- "$CP/instances/$A" >/dev/null || fail "no QEMU of A on host 1"
+! on "$H2PID" ip link show "yt-${A: -8}" >/dev/null 2>&1 || fail "host 2 kept A's tap"
+for _ in $(seq 50); do [[ "$(nft list chain inet yun input)" != *"dport { 7800, 7801 } accept"* ]] && break; sleep 0.1; done
+[[ "$(nft list chain inet yun input)" != *"dport { 7800, 7801 } accept"* ]] || fail "host 1 keeps its migration ports open"
+N1=$(lines)
+for _ in $(seq 100); do [ "$(lines)" -gt $((N1 + 25)) ] && break; sleep 0.2; done
+[ "$(lines)" -gt $((N1 + 25)) ] || fail "the TCP stream to A stopped after its move: $(stream)"
+SAID=$(stream "$N0" "$(lines)") || fail "$SAID"
+pass "drain host 2: A moved live to host 1 (built-in) in $(python3 -c "print(round($T1 - $T0, 1))") s (RUNNING \
+throughout, SUCCESS; host 1's migration ports open to host 2 only while it moved, closed after); host 2 holds nothing \
+of it, host 3's FDB entry of A followed it $(python3 -c "print(round($T2 - $T1, 1))") s after the move was recorded; the TCP stream from D to A flows: $SAID; D's ping every 0.2 s: $(loss)"
+api cvm StopInstances --InstanceIds "[\"$A\"]" --StopType HARD >/dev/null
+wait_state STOPPED 30
+api cvm StartInstances --InstanceIds "[\"$A\"]" >/dev/null
+wait_state RUNNING 30
+for _ in $(seq 100); do grep -q "YUN-DISK boot-count=2" "$CP/instances/$A/serial.log" 2>/dev/null && break; sleep 0.1; done
+grep -q "YUN-DISK boot-count=2" "$CP/instances/$A/serial.log" ||
+  fail "A's disk on host 1 does not hold its first boot: $(grep YUN-DISK "$CP/instances/$A/serial.log")"
+pass "A's disk came along (host 1 to host 2 and back): restarted on host 1, it counts boot 2 (the test took \
+$(($(date +%s) - T_START)) s)"

@@ -3,7 +3,8 @@
  * recorded, what each host's document says at each step (MIGRATING_IN with Incoming on the target, the NIC
  * arriving there, its migration ports in its plan; Migrate on the source once the target is ready), the reports
  * that move it on (and those that must not: another request, another port, the wrong host), host_id moved by the
- * source's MIGRATED, a failure clearing it, the capacity a move reserves, and every refusal with its code.
+ * source's MIGRATED, a failure clearing it, the capacity a move reserves, and every refusal with its code; the
+ * built-in host (AVAILABLE, not joined) as a drain's source and as a target, and refused without an underlay.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -131,19 +132,37 @@ static void test_refusals(void **state)
     } cases[] = {
         {"ins-nothere", NULL, "InvalidInstanceId.NotFound", "does not exist"},
         {"ins-stopped", NULL, "UnsupportedOperation.InstanceState", "is STOPPED"},
-        {"ins-builtin", NULL, "UnsupportedOperation", "built-in host"},
         {"ins-moving1", "host-down", "ResourceUnavailable", "is DOWN"},
         {"ins-moving1", "host-two", "InvalidParameterValue", "already runs on"},
-        {"ins-moving1", "host-local", "UnsupportedOperation", "not a joined host"},
         {"ins-moving1", "host-nope", "InvalidParameterValue", "no host"},
+        /* the built-in host without an underlay address (first), then UNAVAILABLE (its image or network failed) */
+        {"ins-builtin", NULL, "UnsupportedOperation", "built-in host host-local, which has no underlay address"},
+        {"ins-moving1", "host-local", "UnsupportedOperation", "built-in host host-local has no underlay address"},
+        {"ins-builtin", NULL, "ResourceUnavailable", "host-local is UNAVAILABLE"},
+        {"ins-moving1", "host-local", "ResourceUnavailable", "host-local is UNAVAILABLE"},
+        /* a target that does not realise instances */
+        {"ins-moving1", "host-three", "UnsupportedOperation", "does not realise instances"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        if (!strcmp(cases[i].id, "ins-builtin") && !strcmp(cases[i].code, "UnsupportedOperation"))
+            assert_int_equal(store_exec(s, "UPDATE hosts SET underlay = '' WHERE host_id = 'host-local'", ""), 1);
+        if (!strcmp(cases[i].code, "ResourceUnavailable") && strstr(cases[i].says, "UNAVAILABLE"))
+            assert_int_equal(store_exec(s,
+                                        "UPDATE hosts SET underlay = '10.9.0.1', state = 'UNAVAILABLE' WHERE"
+                                        " host_id = 'host-local'",
+                                        ""),
+                             1);
+        if (strstr(cases[i].says, "realise")) {
+            assert_int_equal(store_exec(s, "UPDATE hosts SET state = 'AVAILABLE' WHERE host_id = 'host-local'", ""), 1);
+            assert_int_equal(store_exec(s, "UPDATE hosts SET realises = 0 WHERE host_id = 'host-three'", ""), 1);
+        }
         code = NULL;
         msg[0] = 0;
         assert_int_equal(migration_start(s, cases[i].id, cases[i].want, "req-x", target, &code, msg, sizeof msg), -1);
         if (strcmp(code, cases[i].code) || !strstr(msg, cases[i].says))
             fail_msg("%s to %s: %s %s", cases[i].id, cases[i].want ? cases[i].want : "any", code, msg);
     }
+    assert_int_equal(store_exec(s, "UPDATE hosts SET realises = 1 WHERE host_id = 'host-three'", ""), 1);
     /* a cloud disk attached: its file would stay on the source */
     assert_int_equal(store_exec(s,
                                 "INSERT INTO cbs_disks (disk_id, owner_uin, zone, name, disk_type, charge_type, state,"
@@ -165,8 +184,8 @@ static void test_refusals(void **state)
     assert_string_equal(json_string_value(json_object_get(disk, "InstanceId")), "ins-moving1");
     json_decref(doc);
     assert_int_equal(store_exec(s, "DELETE FROM cbs_disks WHERE disk_id = 'disk-data0001'", ""), 1);
-    /* no room: host three sells 1 vCPU, held by an instance already */
-    assert_int_equal(store_exec(s, "UPDATE hosts SET vcpus = 1 WHERE host_id = 'host-three'", ""), 1);
+    /* no room: host three and the built-in host sell 1 vCPU each, held by an instance already */
+    assert_int_equal(store_exec(s, "UPDATE hosts SET vcpus = 1 WHERE host_id IN ('host-three', 'host-local')", ""), 2);
     assert_int_equal(store_exec(s,
                                 "INSERT INTO instances (instance_id, owner_uin, uuid, zone, host_id, instance_type,"
                                 " cpu, memory_gib, image_id, name, hostname, charge_type, state, private_ip, mac,"
@@ -181,6 +200,7 @@ static void test_refusals(void **state)
     assert_string_equal(code, "ResourceInsufficient");
     assert_int_equal(store_exec(s, "DELETE FROM instances WHERE instance_id = 'ins-full'", ""), 1);
     /* draining */
+    assert_int_equal(store_exec(s, "UPDATE hosts SET vcpus = 4 WHERE host_id = 'host-local'", ""), 1);
     assert_int_equal(store_exec(s, "UPDATE hosts SET vcpus = 4, draining = 1 WHERE host_id = 'host-three'", ""), 1);
     assert_int_equal(migration_start(s, "ins-moving1", "host-three", "req-x", target, &code, msg, sizeof msg), -1);
     assert_string_equal(code, "ResourceUnavailable");
@@ -291,6 +311,61 @@ static void test_a_failed_move(void **state)
                         "FAILED/the migration was abandoned: a host of the migration is down");
 }
 
+/* The built-in host (not joined, AVAILABLE rather than UP) in a move: drained, its instance goes to a joined host;
+ * an instance of a joined host comes to it; the monitor abandons a move only once it is UNAVAILABLE. */
+static void test_the_builtin_host(void **state)
+{
+    struct store *s = *state;
+    char target[40], msg[300], err[200];
+    const char *code;
+    /* host two is DOWN (the test before): a drain of host-local sends ins-builtin to host three */
+    json_t *started = json_array(), *refused = json_array();
+    assert_int_equal(migration_drain(s, "host-local", "req-d", started, refused, err, sizeof err), 0);
+    char *t = json_dumps(started, JSON_COMPACT);
+    assert_string_equal(t, "[{\"InstanceId\":\"ins-builtin\",\"From\":\"host-local\",\"To\":\"host-three\"}]");
+    free(t);
+    assert_int_equal(json_array_size(refused), 0);
+    json_decref(started);
+    json_decref(refused);
+    assert_int_equal(migration_expire(s, time_now()), 0); /* AVAILABLE is up */
+    json_t *in = doc_of(s, "host-three", "ins-builtin");
+    json_t *inc = json_object_get(in, "Incoming");
+    assert_string_equal(json_string_value(json_object_get(inc, "From")), "10.9.0.1");
+    assert_string_equal(json_string_value(json_object_get(inc, "FromHost")), "host-local");
+    json_decref(in);
+    json_t *r = json_pack("{s:s,s:[{s:s,s:s,s:s,s:s,s:i}]}", "Done", "x", "Instances", "InstanceId", "ins-builtin",
+                          "For", "MIGRATING_IN", "Seen", "READY", "Request", "req-d", "NbdPort", 7800);
+    assert_int_equal(host_doc_report(s, "host-three", r, "y"), 1);
+    json_decref(r);
+    json_t *out = doc_of(s, "host-local", "ins-builtin");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(out, "Migrate"), "ToHost")), "host-three");
+    json_decref(out);
+    r = json_pack("{s:s,s:[{s:s,s:s,s:s,s:s}]}", "Done", "x", "Instances", "InstanceId", "ins-builtin", "For",
+                  "RUNNING", "Seen", "MIGRATED", "Request", "req-d");
+    assert_int_equal(host_doc_report(s, "host-local", r, "y"), 1);
+    json_decref(r);
+    assert_string_equal(text(s, "SELECT host_id || '/' || latest_op_state FROM instances WHERE instance_id ="
+                                " 'ins-builtin'"),
+                        "host-three/SUCCESS");
+    /* a draining built-in host is no target; undrained, it takes ins-moving1 from host three */
+    assert_int_equal(migration_start(s, "ins-moving1", "host-local", "req-5", target, &code, msg, sizeof msg), -1);
+    assert_string_equal(code, "ResourceUnavailable");
+    assert_int_equal(migration_undrain(s, "host-local"), 1);
+    assert_int_equal(migration_start(s, "ins-moving1", NULL, "req-5", target, &code, msg, sizeof msg), 0);
+    assert_string_equal(target, "host-local");
+    in = doc_of(s, "host-local", "ins-moving1");
+    assert_string_equal(json_string_value(json_object_get(in, "State")), "MIGRATING_IN");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(in, "Incoming"), "Listen")), "10.9.0.1");
+    json_decref(in);
+    assert_int_equal(migration_expire(s, time_now()), 0);
+    assert_int_equal(store_exec(s, "UPDATE hosts SET state = 'UNAVAILABLE' WHERE host_id = 'host-local'", ""), 1);
+    assert_int_equal(migration_expire(s, time_now()), 1);
+    assert_string_equal(text(s, "SELECT host_id || '/' || latest_op_state || '/' || reason FROM instances WHERE"
+                                " instance_id = 'ins-moving1'"),
+                        "host-three/FAILED/the migration was abandoned: a host of the migration is down");
+    assert_int_equal(store_exec(s, "UPDATE hosts SET state = 'AVAILABLE' WHERE host_id = 'host-local'", ""), 1);
+}
+
 /* A host's document names every instance placed on it, however many: one left out would be removed by the
  * host (it destroys what its document does not name). It was cut at HOST_DOC_MAX_INSTANCES before. */
 static void test_a_full_document(void **state)
@@ -322,9 +397,8 @@ static void test_a_full_document(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_refusals),
-        cmocka_unit_test(test_a_move),
-        cmocka_unit_test(test_a_failed_move),
+        cmocka_unit_test(test_refusals),        cmocka_unit_test(test_a_move),
+        cmocka_unit_test(test_a_failed_move),   cmocka_unit_test(test_the_builtin_host),
         cmocka_unit_test(test_a_full_document),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
