@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <ftw.h>
 #include <limits.h>
+#include <net/if.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -326,7 +327,8 @@ static int boot(const struct spec *sp, json_t *plan, char *err, size_t errlen)
     char kernel[800], initrd[800], base[800];
     if (disk_ready(sp, 0, kernel, initrd, base, err, errlen) != 0)
         return -1;
-    if (net_apply(plan, 1, err, errlen) != 0) /* the instance's tap in its VPC */
+    /* the instance's tap in its VPC: the pass applied the plan that names it; made again if it went since */
+    if (if_nametoindex(sp->tap) == 0 && net_apply(plan, 1, err, errlen) != 0)
         return -1;
     struct hv_spec hs = hv_spec_of(sp, kernel, initrd, base);
     if (hv_driver()->start(&hs, err, errlen) != HV_OK)
