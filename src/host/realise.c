@@ -274,6 +274,7 @@ static struct hv_spec hv_spec_of(const struct spec *sp, const char *kernel, cons
  * at most conf.boot_limit at once (a TCG boot is CPU-bound: more boots than cores only make each slower); a boot
  * with no free slot waits for a later pass, which comes every GOING_POLL_MS while one waits. */
 #define BOOT_WINDOW_MS 30000
+#define BOOT_POLL_MS   20
 static struct booting {
     char id[24];
     long long since_ms, scanned; /* the serial log read up to here */
@@ -283,7 +284,9 @@ static int boots_waiting; /* this pass left a boot for a free slot */
 
 static long long mono_ms(void);
 
-static void bootings_refresh(void)
+/* Drops the guests that are ready (their marker on the console), out of the window, or (alive: asked of the
+ * hypervisor, a QMP round trip each) no longer running. */
+static void bootings_refresh(int alive)
 {
     for (size_t i = n_bootings; i-- > 0;) {
         struct booting *b = &bootings[i];
@@ -291,7 +294,7 @@ static void bootings_refresh(void)
         size_t got = 0;
         long long end = 0;
         snprintf(dir, sizeof dir, "%s/instances/%s", data_dir, b->id);
-        enum hv_state st = hv_driver()->status(dir, NULL, 0);
+        enum hv_state st = alive ? hv_driver()->status(dir, NULL, 0) : HV_RUNNING;
         int done = mono_ms() - b->since_ms > BOOT_WINDOW_MS || (st != HV_RUNNING && st != HV_PAUSED);
         while (!done && hv_driver()->console_from(dir, b->scanned, buf, sizeof buf, &got, &end) == HV_OK && got > 0) {
             done = memmem(buf, got, "YUN-READY", 9) != NULL || end < b->scanned;
@@ -961,7 +964,7 @@ static int pass(json_t *doc, const char *version, json_t *last)
      * host may share a network namespace with another host role (the tests of the join do) */
     snprintf(applied, sizeof applied, "%s/network.applied", data_dir);
     int any = json_array_size(instances) > 0;
-    bootings_refresh();
+    bootings_refresh(1);
     boots_waiting = 0;
     if (json_is_object(plan) && (conf.own_network || any || access(applied, F_OK) == 0)) {
         if (net_apply(plan, 0, err, sizeof err) != 0)
@@ -1046,7 +1049,25 @@ static void *loop(void *arg)
                 until.tv_nsec %= 1000000000L;
             } else
                 until.tv_sec += HOST_HEARTBEAT_SECONDS;
-            pthread_cond_timedwait(&cv, &mu, &until);
+            /* a boot waiting for a slot takes it as soon as a booting guest's marker shows (a file read every
+             * BOOT_POLL_MS; the pass's QMP round trips only then), not at the next pass */
+            int woken = 0;
+            for (;;) {
+                struct timespec step;
+                clock_gettime(CLOCK_REALTIME, &step);
+                if (!running || !boots_waiting || woken || (int)n_bootings < conf.boot_limit ||
+                    step.tv_sec > until.tv_sec || (step.tv_sec == until.tv_sec && step.tv_nsec >= until.tv_nsec))
+                    break; /* the pass's own time came: it looks at everything, the guests' liveness too */
+                step.tv_nsec += BOOT_POLL_MS * 1000000L;
+                step.tv_sec += step.tv_nsec / 1000000000L;
+                step.tv_nsec %= 1000000000L;
+                woken = pthread_cond_timedwait(&cv, &mu, &step) == 0;
+                pthread_mutex_unlock(&mu);
+                bootings_refresh(0);
+                pthread_mutex_lock(&mu);
+            }
+            if (!woken && !(boots_waiting && (int)n_bootings < conf.boot_limit))
+                pthread_cond_timedwait(&cv, &mu, &until);
         }
     }
     pthread_mutex_unlock(&mu);
