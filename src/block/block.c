@@ -55,6 +55,9 @@ static const struct migration block_migrations[] = {
     {3, "ALTER TABLE cbs_disks ADD COLUMN host_id TEXT NOT NULL DEFAULT '';"},
     /* the joined host that holds the snapshot's file, its disk's host ('' = the built-in host's DATA/snapshots) */
     {4, "ALTER TABLE cbs_snapshots ADD COLUMN host_id TEXT NOT NULL DEFAULT '';"},
+    /* the hot-plug port an attached disk is on, as its joined host reports (-1 unknown): a live migration plugs it
+     * on the same port of the target's QEMU */
+    {5, "ALTER TABLE cbs_disks ADD COLUMN plug_port INTEGER NOT NULL DEFAULT -1;"},
 };
 
 /* disks in a dedicated cluster (cbs CreateDisks Placement.DedicatedClusterId): their own chain */

@@ -56,8 +56,14 @@ json_t *block_host_snapshots(struct store *s, const char *host_id);
 /* The host's report of its snapshots ([{SnapshotId, For, Seen: MADE | HELD | FAILED, Bytes, Detail}]): CREATING
  * becomes NORMAL (or goes, FAILED); with done_current the DELETING snapshots it no longer reports are deleted. */
 int block_host_snapshot_report(struct store *s, const char *host_id, json_t *items, int done_current);
-/* The data disks attached to (or attaching to, detaching from) instance_id; -1 on a store error. */
-int block_instance_disks(struct store *s, const char *instance_id);
+/* Live migration (compute/migration.c) carries an instance's cloud disks. block_migration_disks: how many it
+ * carries, -2 when one cannot move now (not ATTACHED, its plug port not reported yet, a snapshot being made: why
+ * says so), -1 on a store error. block_migration_disk_list: them for the hosts' documents, [{DiskId, SizeGiB,
+ * Serial, Port}] (NULL on error). block_migration_moved: in the transaction that records the move, the disks'
+ * host_id goes from `from` to `to` (their snapshots stay); how many, -1 on error. */
+int block_migration_disks(struct store *s, const char *instance_id, char *why, size_t len);
+json_t *block_migration_disk_list(struct store *s, const char *instance_id);
+int block_migration_moved(struct store *s, const char *instance_id, const char *from, const char *to);
 
 /* ---- RunInstances' DataDisks (launch.c): new empty disks attached from the launch ---- */
 struct api_ctx;

@@ -27,9 +27,12 @@ int disk_load(struct store *s, const char *owner_uin, const char *disk_id, struc
 extern const char *const disk_types_all[];
 int64_t disk_gib_quota(struct api_ctx *ctx);                          /* the account's GiB of disks; -1 error */
 int disk_usage_of(struct api_ctx *ctx, int64_t *disks, int64_t *gib); /* what it has: 0, or -1 */
-void disk_register(void);                                             /* disk.c */
-void snapshot_register(void);                                         /* snapshot.c */
-void disk_inquiry_register(void);                                     /* disk_inquiry.c */
+/* A disk of an instance being migrated is not resized or snapshotted (the move copies it off its host): -1 with
+ * api_fail naming what (a verb), 0 when instance_id is '' or not migrating */
+int block_refuse_migrating(struct api_ctx *ctx, const char *instance_id, const char *what);
+void disk_register(void);         /* disk.c */
+void snapshot_register(void);     /* snapshot.c */
+void disk_inquiry_register(void); /* disk_inquiry.c */
 
 /* worker.c: the jobs */
 int block_worker_pass(struct store *s); /* runs every pending job once; returns how many ran */

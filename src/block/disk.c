@@ -686,6 +686,9 @@ static int detach_disks(struct api_ctx *ctx)
         if (rc == STORE_FOUND && strcmp(in.state, INSTANCE_RUNNING) != 0 && strcmp(in.state, INSTANCE_STOPPED) != 0)
             return api_fail(ctx, E_UNSUPPORTED_OPERATION_STATE_ERROR,
                             "The instance `%s` is %s; retry when it is RUNNING or STOPPED.", in.instance_id, in.state);
+        if (rc == STORE_FOUND && in.migrating) /* its disks move with it */
+            return api_fail(ctx, E_UNSUPPORTED_OPERATION_STATE_ERROR,
+                            "The instance `%s` is migrating; detach disks when the move is over.", in.instance_id);
     }
     int64_t now = time_now();
     json_array_foreach (ids, i, v) {
@@ -745,6 +748,21 @@ static int terminate_disks(struct api_ctx *ctx)
     return 0;
 }
 
+int block_refuse_migrating(struct api_ctx *ctx, const char *instance_id, const char *what)
+{
+    if (!instance_id || !instance_id[0])
+        return 0;
+    struct instance_info in;
+    int rc = compute_instance_info(ctx->store, ctx->who.owner_uin, instance_id, &in);
+    if (rc < 0)
+        return api_fail(ctx, E_INTERNAL_ERROR, "The instance `%s` could not be read.", instance_id);
+    if (rc == STORE_FOUND && in.migrating)
+        return api_fail(ctx, E_UNSUPPORTED_OPERATION_STATE_ERROR,
+                        "The instance `%s` is migrating with its disks; %s them when the move is over.", instance_id,
+                        what);
+    return 0;
+}
+
 static int resize_disk(struct api_ctx *ctx)
 {
     const char *id = api_str(ctx, "DiskId", NULL);
@@ -753,6 +771,8 @@ static int resize_disk(struct api_ctx *ctx)
     int64_t size = api_int(ctx, "DiskSize", 0);
     struct disk_row d;
     if (load_for(ctx, id, BOP_RESIZE, NULL, &d))
+        return -1;
+    if (block_refuse_migrating(ctx, d.instance_id, "resize") != 0) /* a migration copies the disk at its size */
         return -1;
     int64_t min, max;
     if (!block_size_range(d.disk_type, &min, &max))

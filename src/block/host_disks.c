@@ -10,7 +10,10 @@
  * for and for the instance it acted on (EXPANDING -> the new size, ResizeDisk), and a TERMINATING disk is
  * deleted once the host reports, for the current document, that it no longer holds the file. Snapshots of
  * its disks stay on the host as well (cbs_snapshots.host_id): the document lists them, the host makes and
- * removes their files and restores disks from them there (DUMPING), by the same kind of report.
+ * removes their files and restores disks from them there (DUMPING), by the same kind of report. A live migration
+ * between joined hosts (compute/migration.c) carries the attached disks: the host reports where each is plugged
+ * (plug_port, for the target's QEMU), the move's documents list them, and the move's record takes their host_id
+ * along (their snapshots stay).
  */
 #include <stdio.h>
 #include <string.h>
@@ -178,6 +181,17 @@ int block_host_report(struct store *s, const char *host_id, json_t *items, int d
             continue;
         /* an attached disk's trouble (not plugged at a boot, its file lost) is shown until the next operation, as
          * the built-in worker's errors are */
+        json_t *port = json_object_get(it, "Port");
+        if (!strcmp(for_state, DISK_ATTACHED) && !strcmp(seen, "ATTACHED") && json_is_integer(port) &&
+            json_integer_value(port) >= 0 && json_integer_value(port) < 64) {
+            /* where it is plugged, kept for a live migration (written only when it changed; not a change of state) */
+            store_exec(
+                s,
+                "UPDATE cbs_disks SET plug_port = ? WHERE disk_id = ? AND host_id = ? AND state = '" DISK_ATTACHED
+                "' AND instance_id = ? AND plug_port <> ?",
+                "isssi", (int64_t)json_integer_value(port), id, host_id, instance, (int64_t)json_integer_value(port));
+            continue;
+        }
         if (!strcmp(for_state, DISK_ATTACHED) && !strcmp(seen, "FAILED")) {
             const char *why = detail && *detail ? detail : "the host reported a failure";
             changed += store_exec(s,
@@ -196,7 +210,8 @@ int block_host_report(struct store *s, const char *host_id, json_t *items, int d
             /* only from the state it acted for, on the instance it acted on, on this host: else overtaken */
             int rc = store_exec(s,
                                 unattach ? "UPDATE cbs_disks SET state = ?, last_instance_id = CASE WHEN ? = 1 THEN"
-                                           " instance_id ELSE last_instance_id END, instance_id = '', error = ?,"
+                                           " instance_id ELSE last_instance_id END, instance_id = '', plug_port = -1,"
+                                           " error = ?,"
                                            " updated = ? WHERE disk_id = ? AND host_id = ? AND state = ? AND"
                                            " instance_id = ?"
                                          : "UPDATE cbs_disks SET state = ?, error = CASE WHEN ? = 1 THEN '' ELSE ?"
@@ -305,13 +320,67 @@ int block_host_snapshot_report(struct store *s, const char *host_id, json_t *ite
     return changed + (n > 0 ? n : 0);
 }
 
-int block_instance_disks(struct store *s, const char *instance_id)
+int block_migration_disks(struct store *s, const char *instance_id, char *why, size_t len)
 {
     struct store_stmt *q =
-        store_query(s, "SELECT count(*) FROM cbs_disks WHERE instance_id = ? AND state != '" DISK_TERMINATING "'", "s",
-                    instance_id);
-    int rc = q ? store_step(q) : -1;
-    int n = rc == 1 ? (int)store_int(q, 0) : -1;
+        store_query(s,
+                    "SELECT d.disk_id, d.state, d.plug_port, (SELECT count(*) FROM cbs_snapshots n WHERE n.disk_id ="
+                    " d.disk_id AND n.state = '" SNAPSHOT_CREATING "') FROM cbs_disks d WHERE d.instance_id = ?"
+                    " AND d.state != '" DISK_TERMINATING "' ORDER BY d.disk_id",
+                    "s", instance_id);
+    int rc, n = 0, refused = 0;
+    while (q && (rc = store_step(q)) == 1) {
+        n++;
+        if (refused)
+            continue;
+        const char *id = store_text(q, 0), *state = store_text(q, 1);
+        if (strcmp(state, DISK_ATTACHED)) /* attaching, detaching, growing: the disk's set or size may change */
+            snprintf(why, len, "its cloud disk %s is %s; migrate it once the disk is ATTACHED.", id, state);
+        else if (store_int(q, 2) < 0)
+            snprintf(why, len, "its host has not yet reported where its cloud disk %s is plugged; try again.", id);
+        else if (store_int(q, 3) > 0)
+            snprintf(why, len, "a snapshot of its cloud disk %s is being made; try again once it is NORMAL.", id);
+        else
+            continue;
+        refused = 1;
+    }
     store_done(q);
-    return n;
+    if (!q || rc < 0)
+        return -1;
+    return refused ? -2 : n;
+}
+
+json_t *block_migration_disk_list(struct store *s, const char *instance_id)
+{
+    struct store_stmt *q = store_query(s,
+                                       "SELECT disk_id, size_gib, plug_port FROM cbs_disks WHERE instance_id = ?"
+                                       " AND state = '" DISK_ATTACHED "' ORDER BY disk_id",
+                                       "s", instance_id);
+    if (!q)
+        return NULL;
+    json_t *list = json_array();
+    int rc;
+    while ((rc = store_step(q)) == 1)
+        json_array_append_new(list, json_pack("{s:s,s:I,s:s,s:I}", "DiskId", store_text(q, 0), "SizeGiB",
+                                              (json_int_t)store_int(q, 1), "Serial", store_text(q, 0), "Port",
+                                              (json_int_t)store_int(q, 2)));
+    store_done(q);
+    if (rc < 0) {
+        json_decref(list);
+        return NULL;
+    }
+    return list;
+}
+
+int block_migration_moved(struct store *s, const char *instance_id, const char *from, const char *to)
+{
+    /* the files: the target's copy is the disk from now on, the source removes its own once its document drops it;
+     * the disks' snapshots stay on from (cbs_snapshots.host_id), where disks are still made from them */
+    int rc = store_exec(s,
+                        "UPDATE cbs_disks SET host_id = ?, updated = ? WHERE instance_id = ? AND host_id = ?"
+                        " AND state != '" DISK_TERMINATING "'",
+                        "siss", to, time_now(), instance_id, from);
+    if (rc > 0)
+        log_info("instance %s: %d cloud disk(s) moved with it from %s to %s", instance_id, rc, from, to);
+    return rc;
 }

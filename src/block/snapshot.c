@@ -34,6 +34,8 @@ static int create_snapshot(struct api_ctx *ctx)
     const char *refused = block_op_refused(BOP_SNAPSHOT, d.state, 0);
     if (refused)
         return api_fail(ctx, refused, "The disk `%s` is %s.", disk_id, d.state);
+    if (block_refuse_migrating(ctx, d.instance_id, "snapshot") != 0) /* the move takes the disk off this host */
+        return -1;
     struct store_stmt *q = store_query(
         ctx->store, "SELECT 1 FROM cbs_snapshots WHERE disk_id = ? AND state = '" SNAPSHOT_CREATING "'", "s", disk_id);
     rc = q ? store_step(q) : -1;

@@ -131,7 +131,7 @@ int migration_start(struct store *s, const char *instance_id, const char *want, 
                     const char **code, char *msg, size_t len);
 /* The target's report: it waits on nbd_port (1 moved on, 0 not the move recorded, -1 error). */
 int migration_ready(struct store *s, const char *instance_id, const char *target, int nbd_port);
-/* The source's report that the guest moved: host_id becomes the target; 1, 0, -1. */
+/* The source's report that the guest moved: host_id becomes the target, and its cloud disks' with it; 1, 0, -1. */
 int migration_done(struct store *s, const char *instance_id, const char *source);
 /* Either host's report of a failure (or the monitor's): the move is cleared, LatestOperationState FAILED. */
 int migration_failed(struct store *s, const char *instance_id, const char *host_id, const char *why);

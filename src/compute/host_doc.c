@@ -15,9 +15,9 @@
  * changes nothing. An instance being terminated is finished once the host reports, for the
  * current version, that it no longer has it. A live migration (migration.c) shows in two documents: the
  * target's names the instance MIGRATING_IN with where the stream comes from (Incoming), and the source's
- * adds where to send it (Migrate) once the target reported READY; the plans follow (the target makes the
- * NIC while its frames still go to the source, and opens its migration ports to the source only). Every
- * statement of these documents is here.
+ * adds where to send it (Migrate) once the target reported READY, both with the cloud disks it carries; the plans
+ * follow (the target makes the NIC while its frames still go to the source, and opens its migration ports to the source
+ * only). Every statement of these documents is here.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -203,7 +203,7 @@ json_t *host_doc_build(struct store *s, const char *host_id, char version[HOST_D
     int rc;
     struct row {
         char owner[24], subnet[24], ip[16], cmdline[256];
-        json_t *spec;
+        json_t *spec, *move; /* move: its Incoming or Migrate, borrowed from spec */
     } *rows = NULL;
     int n = 0, cap = 0;
     while ((rc = store_step(q)) == 1) { /* every instance: a document never leaves one out (the host would remove it) */
@@ -225,6 +225,7 @@ json_t *host_doc_build(struct store *s, const char *host_id, char version[HOST_D
         /* a move: the target sees the instance arriving, the source (once the target is ready) where to send it */
         int incoming = strcmp(store_text(q, 16), host_id) != 0;
         json_int_t port = (json_int_t)store_int(q, 18);
+        rows[n].move = NULL;
         rows[n].spec =
             json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:s,s:s,s:{s:s,s:o}}", "InstanceId", store_text(q, 0), "State",
                       incoming ? INSTANCE_MIGRATING_IN : store_text(q, 1), "StopType", store_text(q, 2), "Request",
@@ -236,10 +237,14 @@ json_t *host_doc_build(struct store *s, const char *host_id, char version[HOST_D
                                 json_pack("{s:s,s:s,s:s,s:I,s:I}", "From", store_text(q, 19), "FromHost",
                                           store_text(q, 16), "Listen", store_text(q, 20), "NbdPort", port,
                                           "MigratePort", port + 1));
+        if (incoming)
+            rows[n].move = json_object_get(rows[n].spec, "Incoming");
         else if (!strcmp(store_text(q, 17), "READY") && !strcmp(store_text(q, 1), INSTANCE_RUNNING))
             json_object_set_new(rows[n].spec, "Migrate",
                                 json_pack("{s:s,s:s,s:I,s:I}", "To", store_text(q, 20), "ToHost", store_text(q, 22),
                                           "NbdPort", port, "MigratePort", port + 1));
+        if (!incoming)
+            rows[n].move = json_object_get(rows[n].spec, "Migrate");
         snprintf(rows[n].ip, sizeof rows[n].ip, "%s", store_text(q, 8));
         snprintf(rows[n].owner, sizeof rows[n].owner, "%s", store_text(q, 9));
         snprintf(rows[n].subnet, sizeof rows[n].subnet, "%s", store_text(q, 10));
@@ -255,6 +260,16 @@ json_t *host_doc_build(struct store *s, const char *host_id, char version[HOST_D
         if (rc >= 0 &&
             cmdline_of(s, rows[i].owner, rows[i].subnet, rows[i].ip, rows[i].cmdline, line, sizeof line) == 0)
             json_object_set_new(rows[i].spec, "Cmdline", json_string(line));
+        /* a move carries the instance's cloud disks: the target makes and exports them, the source mirrors them */
+        json_t *moving =
+            rc >= 0 && rows[i].move
+                ? block_migration_disk_list(s, json_string_value(json_object_get(rows[i].spec, "InstanceId")))
+                : NULL;
+        if (rows[i].move && !moving)
+            rc = -1;
+        if (moving && json_array_size(moving))
+            json_object_set(rows[i].move, "Disks", moving);
+        json_decref(moving);
         json_array_append_new(instances, rows[i].spec);
     }
     free(rows);

@@ -13,7 +13,8 @@
  * one statement moves host_id (the hosts' capacity and the others' FDB entries follow it). Any failure
  * clears the move: the source goes on running, the target removes what it made. The instance stays
  * RUNNING throughout (Tencent has no migrating state): LatestOperation MigrateInstance says how it went.
- * An instance with cloud disks attached is refused: their files are local to the source and not mirrored.
+ * Its cloud disks come along (joined hosts only): the target makes blank files of their sizes, plugged on the ports
+ * they have on the source, the source mirrors each whole into them, and the move's record moves their host_id too.
  * Every statement on those columns is here.
  */
 #include <stdio.h>
@@ -119,14 +120,11 @@ int migration_start(struct store *s, const char *instance_id, const char *want, 
     if (moving[0])
         return fail(code, msg, len, E_UNSUPPORTED_OPERATION, "The instance %s is already migrating to %s.", instance_id,
                     moving);
-    int disks = block_instance_disks(s, instance_id);
-    if (disks < 0)
+    char why[200] = "";
+    int disks = block_migration_disks(s, instance_id, why, sizeof why);
+    if (disks == -1)
         return fail(code, msg, len, E_INTERNAL_ERROR, "The instance's disks are unavailable.%s%s", "", "");
-    if (disks > 0) /* only the system disk is mirrored: a data disk's file would stay on the source */
-        return fail(code, msg, len, E_UNSUPPORTED_OPERATION,
-                    "The instance %s has cloud disks attached; live migration moves only the system disk: detach"
-                    " them first.%s",
-                    instance_id, "");
+    int has_disks = disks > 0 || disks == -2;
     struct host_row src, dst;
     if (host_row(s, source, &src) != 1)
         return fail(code, msg, len, E_INTERNAL_ERROR, "The host %s of %s is unavailable.", source, instance_id);
@@ -139,6 +137,15 @@ int migration_start(struct store *s, const char *instance_id, const char *want, 
                     instance_id, source);
     if (!host_live(&src))
         return fail(code, msg, len, E_RESOURCE_UNAVAILABLE, "The instance's host %s is %s.", source, src.state);
+    /* the built-in host's cloud disks are the block worker's (DATA/disks, host_id ''), outside any document */
+    if (has_disks && !src.joined)
+        return fail(code, msg, len, E_UNSUPPORTED_OPERATION,
+                    "The instance %s has cloud disks attached on the built-in host %s, whose disks do not migrate:"
+                    " detach them first.",
+                    instance_id, source);
+    if (disks == -2)
+        return fail(code, msg, len, E_UNSUPPORTED_OPERATION, "The instance %s cannot migrate now: %s", instance_id,
+                    why);
     if (want && *want) {
         rc = host_row(s, want, &dst);
         if (rc < 0)
@@ -148,6 +155,10 @@ int migration_start(struct store *s, const char *instance_id, const char *want, 
         if (!strcmp(want, source))
             return fail(code, msg, len, E_INVALID_PARAMETER_VALUE, "The instance %s already runs on %s.", instance_id,
                         want);
+        if (disks > 0 && !dst.joined)
+            return fail(code, msg, len, E_UNSUPPORTED_OPERATION,
+                        "The instance %s has cloud disks attached, which do not migrate to the built-in host %s.",
+                        instance_id, want);
         if (!dst.realises)
             return fail(code, msg, len, E_UNSUPPORTED_OPERATION, "The host %s does not realise instances.%s", want, "");
         if (!dst.underlay[0])
@@ -177,8 +188,8 @@ int migration_start(struct store *s, const char *instance_id, const char *want, 
     for (int i = 0; i < n; i++) {
         struct host_row h;
         if ((want && *want ? strcmp(hosts[i].host_id, want) : !strcmp(hosts[i].host_id, source)) ||
-            host_row(s, hosts[i].host_id, &h) != 1 || !h.underlay[0] || strcmp(h.pool, src.pool) ||
-            strcmp(h.pool_owner, src.pool_owner) || strcmp(h.pool_id, src.pool_id))
+            host_row(s, hosts[i].host_id, &h) != 1 || !h.underlay[0] || (disks > 0 && !h.joined) ||
+            strcmp(h.pool, src.pool) || strcmp(h.pool_owner, src.pool_owner) || strcmp(h.pool_id, src.pool_id))
             continue;
         fit[nfit++] = hosts[i];
     }
@@ -196,7 +207,10 @@ int migration_start(struct store *s, const char *instance_id, const char *want, 
         return want && *want
                    ? fail(code, msg, len, E_RESOURCE_INSUFFICIENT, "The host %s has no room for %s.", want, what)
                    : fail(code, msg, len, E_RESOURCE_INSUFFICIENT,
-                          "No other host of the instance's pool in %s has room for %s.", zone, what);
+                          disks > 0 ? "No other joined host of the instance's pool in %s has room for %s (its cloud"
+                                      " disks do not migrate to the built-in host)."
+                                    : "No other host of the instance's pool in %s has room for %s.",
+                          zone, what);
     }
     int port = free_port(s, target);
     if (port <= 0)
@@ -229,16 +243,29 @@ int migration_ready(struct store *s, const char *instance_id, const char *target
 
 int migration_done(struct store *s, const char *instance_id, const char *source)
 {
-    /* one statement: the instance, its capacity and every host's view of where its NIC is move together */
-    int rc = store_exec(s,
-                        "UPDATE instances SET host_id = migrate_to, migrate_to = '', migrate_state = '',"
-                        " migrate_port = 0, latest_op_state = 'SUCCESS', reason = '', updated = ?"
-                        " WHERE instance_id = ? AND host_id = ? AND migrate_state = 'READY'"
-                        " AND state = '" INSTANCE_RUNNING "'",
-                        "iss", time_now(), instance_id, source);
+    struct store_stmt *q = store_query(s, "SELECT migrate_to FROM instances WHERE instance_id = ?", "s", instance_id);
+    char target[40] = "";
+    int rc = q ? store_step(q) : -1;
     if (rc == 1)
-        log_info("instance %s: migrated from %s", instance_id, source);
-    return rc;
+        snprintf(target, sizeof target, "%s", store_text(q, 0));
+    store_done(q);
+    if (rc != 1 || !target[0])
+        return rc < 0 ? -1 : 0;
+    /* one unit: the instance, its capacity, every host's view of where its NIC is and its cloud disks move together */
+    int own = store_unit_begin(s);
+    if (own < 0)
+        return -1;
+    rc = store_exec(s,
+                    "UPDATE instances SET host_id = migrate_to, migrate_to = '', migrate_state = '',"
+                    " migrate_port = 0, latest_op_state = 'SUCCESS', reason = '', updated = ?"
+                    " WHERE instance_id = ? AND host_id = ? AND migrate_state = 'READY'"
+                    " AND state = '" INSTANCE_RUNNING "' AND migrate_to = ?",
+                    "isss", time_now(), instance_id, source, target);
+    int ok = rc == 1 && block_migration_moved(s, instance_id, source, target) >= 0;
+    if (store_unit_end(s, own, ok) != 0 || !ok)
+        return rc == 1 ? -1 : rc;
+    log_info("instance %s: migrated from %s", instance_id, source);
+    return 1;
 }
 
 int migration_failed(struct store *s, const char *instance_id, const char *host_id, const char *why)

@@ -17,7 +17,16 @@
 
 #include <stddef.h>
 
-#define HV_GUEST_MTU 1450 /* a guest NIC's MTU (virtio-net host_mtu): 1500 less VXLAN's encapsulation */
+#define HV_GUEST_MTU     1450 /* a guest NIC's MTU (virtio-net host_mtu): 1500 less VXLAN's encapsulation */
+#define HV_HOTPLUG_PORTS 8    /* empty pcie-root-ports hp0..hp7 every instance gets for its cloud disks */
+
+/* A cloud disk plugged from QEMU's start: an incoming migration's, each as the source's QEMU has it (the same
+ * hot-plug port, node name, device id and serial), so the migration stream finds the same devices. */
+struct hv_disk {
+    const char *id;   /* a disk_id: node name, device id and serial */
+    const char *path; /* standalone qcow2, absolute */
+    int port;         /* its hot-plug port, 0..HV_HOTPLUG_PORTS-1 */
+};
 
 struct hv_spec {             /* what to run; all paths absolute */
     const char *instance_id; /* "ins-xxxxxxxx" */
@@ -30,6 +39,8 @@ struct hv_spec {             /* what to run; all paths absolute */
     const char *mac;              /* "52:54:00:xx:xx:xx"; NULL = QEMU picks one */
     const char *run_dir;          /* per-instance dir: qmp socket, serial log, pidfile; created if missing */
     const char *accel;            /* "kvm" or "tcg" */
+    const struct hv_disk *disks;  /* plugged from the start (start_incoming); n_disks of them */
+    int n_disks;
 };
 
 enum hv_state { HV_ABSENT, HV_RUNNING, HV_PAUSED, HV_SHUTDOWN, HV_ERROR, HV_UNKNOWN };
@@ -90,6 +101,8 @@ struct hypervisor_ops {
     int (*detach_disk)(const char *run_dir, const char *disk_id, char *err, size_t errlen);
     /* 1 = the live instance has disk_id plugged, 0 = it runs without it; HV_ENOTRUNNING: no live instance */
     int (*disk_plugged)(const char *run_dir, const char *disk_id, char *err, size_t errlen);
+    /* the hot-plug port (0..HV_HOTPLUG_PORTS-1) a plugged disk_id is on; HV_EFAIL when it is on none */
+    int (*disk_port)(const char *run_dir, const char *disk_id, char *err, size_t errlen);
     /* grow a plugged disk while the guest runs (the guest sees the new size) */
     int (*resize_disk)(const char *run_dir, const char *disk_id, long long size_bytes, char *err, size_t errlen);
     /* A consistent full copy of a plugged disk while the guest goes on writing: the copy is the disk as it was
@@ -103,20 +116,23 @@ struct hypervisor_ops {
     int (*backup_cancel)(const char *run_dir, const char *job_id, char *err, size_t errlen);
 
     /* Live migration without shared storage: the system disk is an overlay on the same base image on both
-     * hosts, and only the overlay travels. Both streams (NBD, migration) are TLS, mutually authenticated by the
-     * hosts' certificates (struct hv_migrate_tls: the target serves and takes only the source's certificate, the
-     * source checks the target's name); nothing travels in clear. On the target, start_incoming
-     * starts spec paused, its system disk a blank overlay of the same size exported writable over NBD on
-     * listen:nbd_port, waiting for the migration stream on listen:migrate_port. On the source, migrate_out
-     * mirrors the disk's top layer into that export (once ready, every guest write lands on both), migrates
-     * the guest and returns HV_OK once the stream completed (the guest paused here for good); on an error it
-     * undoes its half and the guest goes on running here. migrate_resume, on the target once the source is
-     * done (or on a source whose move was called off after all), waits for an incoming stream to end, stops
-     * the NBD export and resumes the guest; HV_OK also when it already runs. */
+     * hosts, and only the overlay travels; a cloud disk (a standalone file) with all its data. Both streams (NBD,
+     * migration) are TLS, mutually authenticated by the hosts' certificates (struct hv_migrate_tls: the target serves
+     * and takes only the source's certificate, the source checks the target's name); nothing travels in clear. On the
+     * target, start_incoming starts spec paused, its system disk a blank overlay of the same size and its disks
+     * (spec->disks: blank files of the source's sizes, on the source's ports) exported writable over NBD on
+     * listen:nbd_port (export "sys" and one named by each disk_id), waiting for the migration stream on
+     * listen:migrate_port. On the source, migrate_out mirrors the system disk's top layer and each of disk_ids
+     * (standalone: all its data) into those exports (once all are ready, every guest write lands on both), migrates the
+     * guest and returns HV_OK once the stream completed (the guest paused here for good); on an error it undoes its
+     * half and the guest goes on running here. migrate_resume, on the target once the source is done (or on a source
+     * whose move was called off after all), waits for an incoming stream to end, stops the NBD export and resumes the
+     * guest; HV_OK also when it already runs. */
     int (*start_incoming)(const struct hv_spec *spec, const char *listen, int nbd_port, int migrate_port,
                           const struct hv_migrate_tls *tls, char *err, size_t errlen);
     int (*migrate_out)(const char *run_dir, const char *to, int nbd_port, int migrate_port,
-                       const struct hv_migrate_tls *tls, int timeout_ms, char *err, size_t errlen);
+                       const struct hv_migrate_tls *tls, const char *const *disk_ids, int n_disks, int timeout_ms,
+                       char *err, size_t errlen);
     int (*migrate_resume)(const char *run_dir, int timeout_ms, char *err, size_t errlen);
 };
 

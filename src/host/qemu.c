@@ -30,8 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define HV_HOTPLUG_PORTS 8
-#define QMP_TIMEOUT_MS   3000
+#define QMP_TIMEOUT_MS 3000
 
 static void seterr(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void seterr(char *err, size_t errlen, const char *fmt, ...)
@@ -321,7 +320,7 @@ static long tsc_khz(void)
 }
 
 struct argv_builder {
-    char *argv[96];
+    char *argv[128];
     int argc;
     char store[16384];
     size_t used;
@@ -352,6 +351,8 @@ static void arg(struct argv_builder *b, const char *fmt, ...)
 static int option_safe(const char *s) { return !s || !strchr(s, ','); }
 
 /* incoming: started paused (-S), waiting for a migration stream (-incoming defer; migrate-incoming says where) */
+static int valid_disk_id(const char *id);
+
 static int qemu_launch(const struct hv_spec *s, int incoming, char *err, size_t errlen)
 {
     if (!s || !s->instance_id || (s->kernel && !s->initrd) || (!s->kernel && !s->system_disk) || !s->run_dir ||
@@ -471,6 +472,28 @@ static int qemu_launch(const struct hv_spec *s, int incoming, char *err, size_t 
     for (int i = 0; i < HV_HOTPLUG_PORTS; i++) {
         arg(&b, "-device");
         arg(&b, "pcie-root-port,id=hp%d,bus=pcie.0,chassis=%d,slot=%d", i, i + 1, i + 1);
+    }
+    /* disks plugged from the start, as attach_disk plugs them (after their ports: a device names its bus) */
+    for (int i = 0; i < s->n_disks; i++) {
+        const struct hv_disk *d = &s->disks[i];
+        if (!valid_disk_id(d->id) || !d->path || d->path[0] != '/' || !option_safe(d->path) || d->port < 0 ||
+            d->port >= HV_HOTPLUG_PORTS) {
+            seterr(err, errlen, "start: a disk's id, path or port is malformed");
+            return HV_EINVAL;
+        }
+        const char *fmt = image_format(d->path);
+        json_t *node = fmt ? blockdev_node(fmt, d->id, d->path) : NULL;
+        char *text = node ? json_dumps(node, JSON_COMPACT) : NULL;
+        json_decref(node);
+        if (!text) {
+            seterr(err, errlen, "start: disk %s: %s", d->path, fmt ? "out of memory" : strerror(errno));
+            return HV_EFAIL;
+        }
+        arg(&b, "-blockdev");
+        arg(&b, "%s", text);
+        free(text);
+        arg(&b, "-device");
+        arg(&b, "virtio-blk-pci,drive=%s,id=%s,bus=hp%d,addr=0,serial=%s", d->id, d->id, d->port, d->id);
     }
     if (b.overflow) {
         seterr(err, errlen, "start: command line too long");
@@ -880,6 +903,40 @@ static int qemu_disk_plugged(const char *run_dir, const char *disk_id, char *err
     return found;
 }
 
+/* query-pci: the root port (hpN) whose bridge holds the device disk_id */
+static int qemu_disk_port(const char *run_dir, const char *disk_id, char *err, size_t errlen)
+{
+    if (!valid_disk_id(disk_id)) {
+        seterr(err, errlen, "disk_port: bad disk id");
+        return HV_EINVAL;
+    }
+    json_t *ret = NULL;
+    int rc = qmp_once(run_dir, "query-pci", NULL, &ret, err, errlen);
+    if (rc)
+        return rc;
+    int port = HV_EFAIL;
+    size_t i, j, k;
+    json_t *bus, *dev, *child;
+    json_array_foreach (ret, i, bus) {
+        json_array_foreach (json_object_get(bus, "devices"), j, dev) {
+            const char *id = json_string_value(json_object_get(dev, "qdev_id"));
+            int n;
+            char extra;
+            if (!id || sscanf(id, "hp%d%c", &n, &extra) != 1 || n < 0 || n >= HV_HOTPLUG_PORTS)
+                continue;
+            json_array_foreach (json_object_get(json_object_get(dev, "pci_bridge"), "devices"), k, child) {
+                const char *cid = json_string_value(json_object_get(child, "qdev_id"));
+                if (cid && !strcmp(cid, disk_id))
+                    port = n;
+            }
+        }
+    }
+    json_decref(ret);
+    if (port < 0)
+        seterr(err, errlen, "disk_port: %s is on no hot-plug port", disk_id);
+    return port;
+}
+
 static int qemu_resize_disk(const char *run_dir, const char *disk_id, long long size_bytes, char *err, size_t errlen)
 {
     if (!valid_disk_id(disk_id) || size_bytes <= 0) {
@@ -1101,8 +1158,17 @@ static int qemu_start_incoming(const struct hv_spec *spec, const char *listen, i
     rc = tls_objects(&q, tls, 1, err, errlen);
     if (rc == HV_OK)
         rc = qmp_execute(&q, "nbd-server-start", nbd, QMP_TIMEOUT_MS, NULL, err, errlen) ||
-                     qmp_execute(&q, "block-export-add", exp, QMP_TIMEOUT_MS, NULL, err, errlen) ||
-                     qmp_execute(&q, "migrate-set-parameters", params, QMP_TIMEOUT_MS, NULL, err, errlen) ||
+                     qmp_execute(&q, "block-export-add", exp, QMP_TIMEOUT_MS, NULL, err, errlen)
+                 ? HV_EFAIL
+                 : HV_OK;
+    for (int i = 0; rc == HV_OK && i < spec->n_disks; i++) { /* each cloud disk, by its id */
+        json_t *dexp = json_pack("{s:s,s:s,s:s,s:s,s:b}", "type", "nbd", "id", spec->disks[i].id, "node-name",
+                                 spec->disks[i].id, "name", spec->disks[i].id, "writable", 1);
+        rc = qmp_execute(&q, "block-export-add", dexp, QMP_TIMEOUT_MS, NULL, err, errlen) ? HV_EFAIL : HV_OK;
+        json_decref(dexp);
+    }
+    if (rc == HV_OK)
+        rc = qmp_execute(&q, "migrate-set-parameters", params, QMP_TIMEOUT_MS, NULL, err, errlen) ||
                      qmp_execute(&q, "migrate-incoming", inc, QMP_TIMEOUT_MS, NULL, err, errlen)
                  ? HV_EFAIL
                  : HV_OK;
@@ -1114,69 +1180,104 @@ static int qemu_start_incoming(const struct hv_spec *spec, const char *listen, i
     return rc;
 }
 
-/* The mirror's end: cancelled (a ready mirror then completes without switching to its target), dismissed, its
+/* A mirror's end: cancelled (a ready mirror then completes without switching to its target), dismissed, its
  * target node closed; force when the copy is abandoned. */
-static void mirror_end(struct qmp *q, int force)
+static void mirror_end(struct qmp *q, const char *job, const char *node, int force)
 {
     char status[32], jerr[256];
-    json_t *cancel = json_pack("{s:s,s:b}", "device", MIGRATE_JOB, "force", force);
+    json_t *cancel = json_pack("{s:s,s:b}", "device", job, "force", force);
     if (qmp_execute(q, "block-job-cancel", cancel, QMP_TIMEOUT_MS, NULL, NULL, 0) == 0) {
         long long deadline = now_ms() + 10000;
-        while (job_status(q, MIGRATE_JOB, status, sizeof status, jerr, sizeof jerr, NULL, 0) == 0 && status[0] &&
+        while (job_status(q, job, status, sizeof status, jerr, sizeof jerr, NULL, 0) == 0 && status[0] &&
                strcmp(status, "concluded") && now_ms() < deadline)
             sleep_ms(20);
     }
     json_decref(cancel);
-    json_t *id = json_pack("{s:s}", "id", MIGRATE_JOB);
+    json_t *id = json_pack("{s:s}", "id", job);
     qmp_execute(q, "job-dismiss", id, QMP_TIMEOUT_MS, NULL, NULL, 0);
     json_decref(id);
-    node_delete(q, MIGRATE_NODE, NULL, 0);
+    node_delete(q, node, NULL, 0);
+}
+
+/* The mirrors of a move: k = 0 the system disk's, k = 1.. disk_ids[k - 1]'s (job "mj-ID" into node "mt-ID") */
+static void mirror_names(const char *const *disk_ids, int k, char job[32], char node[32])
+{
+    snprintf(job, 32, "%s%s", k ? "mj-" : MIGRATE_JOB, k ? disk_ids[k - 1] : "");
+    snprintf(node, 32, "%s%s", k ? "mt-" : MIGRATE_NODE, k ? disk_ids[k - 1] : "");
+}
+
+static void mirrors_end(struct qmp *q, const char *const *disk_ids, int n_disks, int force)
+{
+    for (int k = 0; k <= n_disks; k++) {
+        char job[32], node[32];
+        mirror_names(disk_ids, k, job, node);
+        mirror_end(q, job, node, force);
+    }
 }
 
 static int qemu_migrate_out(const char *run_dir, const char *to, int nbd_port, int migrate_port,
-                            const struct hv_migrate_tls *tls, int timeout_ms, char *err, size_t errlen)
+                            const struct hv_migrate_tls *tls, const char *const *disk_ids, int n_disks, int timeout_ms,
+                            char *err, size_t errlen)
 {
     char addr[16], port[16], status[32], why[256];
-    if (!inet_ok(to, nbd_port, addr) || !inet_ok(to, migrate_port, addr) || timeout_ms <= 0) {
-        seterr(err, errlen, "migrate_out: bad address or ports");
+    if (!inet_ok(to, nbd_port, addr) || !inet_ok(to, migrate_port, addr) || timeout_ms <= 0 || n_disks < 0 ||
+        n_disks > HV_HOTPLUG_PORTS || (n_disks && !disk_ids)) {
+        seterr(err, errlen, "migrate_out: bad address, ports or disks");
         return HV_EINVAL;
     }
+    for (int k = 0; k < n_disks; k++)
+        if (!valid_disk_id(disk_ids[k])) {
+            seterr(err, errlen, "migrate_out: bad disk id");
+            return HV_EINVAL;
+        }
     struct qmp q;
     int rc = qmp_connect(&q, run_dir, err, errlen);
     if (rc != HV_OK)
         return rc;
     long long deadline = now_ms() + timeout_ms;
-    mirror_end(&q, 1); /* what an interrupted run left */
+    mirrors_end(&q, disk_ids, n_disks, 1); /* what an interrupted run left */
     if ((rc = tls_objects(&q, tls, 0, err, errlen)) != HV_OK) {
         qmp_close(&q);
         return rc;
     }
     snprintf(port, sizeof port, "%d", nbd_port);
-    /* TLS to the target, whose certificate must name it */
-    json_t *node = json_pack("{s:s,s:s,s:{s:s,s:s,s:s},s:s,s:s,s:s}", "driver", "nbd", "node-name", MIGRATE_NODE,
-                             "server", "type", "inet", "host", addr, "port", port, "export", MIGRATE_EXPORT,
-                             "tls-creds", MIGRATE_CREDS_OUT, "tls-hostname", tls->peer);
-    /* sync top: the base image is the same file on both hosts, only the overlay's clusters travel;
-     * write-blocking: once ready, every guest write lands on both, so the target is whole when the guest stops */
-    json_t *mirror = json_pack("{s:s,s:s,s:s,s:s,s:s,s:b}", "job-id", MIGRATE_JOB, "device", "sys", "target",
-                               MIGRATE_NODE, "sync", "top", "copy-mode", "write-blocking", "auto-dismiss", 0);
-    rc = qmp_execute(&q, "blockdev-add", node, QMP_TIMEOUT_MS, NULL, err, errlen) ||
-                 qmp_execute(&q, "blockdev-mirror", mirror, QMP_TIMEOUT_MS, NULL, err, errlen)
-             ? HV_EFAIL
-             : HV_OK;
-    json_decref(node);
-    json_decref(mirror);
-    while (rc == HV_OK) { /* the mirror is ready once the top layer is copied */
-        char jerr[256];
-        if (job_status(&q, MIGRATE_JOB, status, sizeof status, jerr, sizeof jerr, err, errlen) != 0)
+    for (int k = 0; rc == HV_OK && k <= n_disks; k++) {
+        char job[32], target[32];
+        mirror_names(disk_ids, k, job, target);
+        /* TLS to the target, whose certificate must name it */
+        json_t *node =
+            json_pack("{s:s,s:s,s:{s:s,s:s,s:s},s:s,s:s,s:s}", "driver", "nbd", "node-name", target, "server", "type",
+                      "inet", "host", addr, "port", port, "export", k ? disk_ids[k - 1] : MIGRATE_EXPORT, "tls-creds",
+                      MIGRATE_CREDS_OUT, "tls-hostname", tls->peer);
+        /* sync top: for the system disk the base image is the same file on both hosts, only the overlay's clusters
+         * travel; a cloud disk has no backing file, so its top is all its data (the target's blank file reads zeros
+         * where it has none; sync full would write those zeros too: 0.7 s more per 10 GiB of virtual size, measured).
+         * write-blocking: once ready, every guest write lands on both, so the target is whole when the guest stops */
+        json_t *mirror = json_pack("{s:s,s:s,s:s,s:s,s:s,s:b}", "job-id", job, "device", k ? disk_ids[k - 1] : "sys",
+                                   "target", target, "sync", "top", "copy-mode", "write-blocking", "auto-dismiss", 0);
+        rc = qmp_execute(&q, "blockdev-add", node, QMP_TIMEOUT_MS, NULL, err, errlen) ||
+                     qmp_execute(&q, "blockdev-mirror", mirror, QMP_TIMEOUT_MS, NULL, err, errlen)
+                 ? HV_EFAIL
+                 : HV_OK;
+        json_decref(node);
+        json_decref(mirror);
+    }
+    for (int k = 0; rc == HV_OK && k <= n_disks;) { /* every mirror is ready once its copy is done */
+        char job[32], target[32], jerr[256];
+        mirror_names(disk_ids, k, job, target);
+        if (job_status(&q, job, status, sizeof status, jerr, sizeof jerr, err, errlen) != 0)
             rc = HV_EFAIL;
         else if (!strcmp(status, "ready"))
-            break;
+            k++;
         else if (!status[0] || !strcmp(status, "concluded") || !strcmp(status, "aborting")) {
-            seterr(err, errlen, "the disk mirror ended: %s", jerr[0] ? jerr : status[0] ? status : "vanished");
+            seterr(err, errlen, "the mirror of %s ended: %s", k ? disk_ids[k - 1] : "the system disk",
+                   jerr[0]     ? jerr
+                   : status[0] ? status
+                               : "vanished");
             rc = HV_EFAIL;
         } else if (now_ms() >= deadline) {
-            seterr(err, errlen, "the disk mirror was not ready in %d ms", timeout_ms);
+            seterr(err, errlen, "the mirror of %s was not ready in %d ms", k ? disk_ids[k - 1] : "the system disk",
+                   timeout_ms);
             rc = HV_ETIMEDOUT;
         } else
             sleep_ms(50);
@@ -1224,7 +1325,7 @@ static int qemu_migrate_out(const char *run_dir, const char *to, int nbd_port, i
             rc = HV_OK;
     }
     /* the guest is paused once the stream completed: the mirror has nothing left in flight and ends */
-    mirror_end(&q, rc != HV_OK);
+    mirrors_end(&q, disk_ids, n_disks, rc != HV_OK);
     if (rc != HV_OK) { /* the guest goes on here */
         json_t *ret = NULL;
         if (qmp_execute(&q, "query-status", NULL, QMP_TIMEOUT_MS, &ret, NULL, 0) == 0 &&
@@ -1287,6 +1388,7 @@ const struct hypervisor_ops qemu_ops = {
     .attach_disk = qemu_attach_disk,
     .detach_disk = qemu_detach_disk,
     .disk_plugged = qemu_disk_plugged,
+    .disk_port = qemu_disk_port,
     .resize_disk = qemu_resize_disk,
     .backup_start = qemu_backup_start,
     .backup_poll = qemu_backup_poll,

@@ -8,8 +8,9 @@
  * guest watched on later passes, not waited for), REBOOTING reboots once per request, RUNNING is watched, STOPPED and
  * LAUNCH_FAILED hold no QEMU; an instance the document no longer names is destroyed and its directory removed. A live
  * migration (compute/migration.c) is two halves: a target told MIGRATING_IN readies a paused QEMU on a blank overlay of
- * the same base, exporting the disk over NBD and waiting for the stream (READY); a source told where (Migrate) mirrors
- * the disk's top layer there and migrates (MIGRATED); once the control plane moved the instance, the target's RUNNING
+ * the same base (and blank files of the cloud disks the move brings, on the source's ports), exporting the disks over
+ * NBD and waiting for the stream (READY); a source told where (Migrate) mirrors the system disk's top layer and each
+ * cloud disk there and migrates (MIGRATED); once the control plane moved the instance, the target's RUNNING
  * resumes it and the source's document drops it. A failure is reported once per request and not retried. Cloud disks:
  * the files of DIR/disks the document lists (made on a blank disk's first attach, never to replace a lost one),
  * hot-plugged into the running instance each is attached to, unplugged when DETACHING, grown when EXPANDING, restored
@@ -78,7 +79,15 @@ struct spec {
     int incoming, outgoing, nbd_port, migrate_port;
     char peer[16], listen[16];
     const char *peer_host; /* the other host's id: its certificate's name (FromHost, ToHost) */
+    /* the cloud disks the move carries (Incoming's or Migrate's Disks): the target makes them blank in DIR/disks */
+    int n_moving;
+    struct hv_disk moving[HV_HOTPLUG_PORTS];
+    const char *moving_ids[HV_HOTPLUG_PORTS];
+    int moving_gib[HV_HOTPLUG_PORTS];
+    char moving_path[HV_HOTPLUG_PORTS][720];
 };
+
+static int block_name_ok(const char *id, const char *prefix);
 
 static int addr_read(json_t *j, const char *key, char out[16])
 {
@@ -106,6 +115,27 @@ static const char *move_read(json_t *j, struct spec *sp)
     sp->peer_host = json_string_value(json_object_get(m, in ? "FromHost" : "ToHost"));
     if (!id_ok(sp->peer_host, "host-"))
         return "the migration's peer host is malformed";
+    json_t *disks = json_object_get(m, "Disks"), *d;
+    size_t k;
+    if (disks && (!json_is_array(disks) || json_array_size(disks) > HV_HOTPLUG_PORTS))
+        return "the migration's disks are malformed";
+    json_array_foreach (disks, k, d) { /* each id once, on a port of its own, of a size the host takes */
+        const char *id = json_string_value(json_object_get(d, "DiskId")),
+                   *serial = json_string_value(json_object_get(d, "Serial"));
+        json_int_t port = json_integer_value(json_object_get(d, "Port")),
+                   gib = json_integer_value(json_object_get(d, "SizeGiB"));
+        if (!block_name_ok(id, "disk-") || !serial || strcmp(serial, id) || port < 0 || port >= HV_HOTPLUG_PORTS ||
+            gib < 1 || gib > 32000)
+            return "a migration's disk is malformed";
+        for (size_t e = 0; e < k; e++)
+            if (!strcmp(sp->moving_ids[e], id) || sp->moving[e].port == port)
+                return "the migration's disks repeat an id or a port";
+        snprintf(sp->moving_path[k], sizeof sp->moving_path[k], "%s/disks/%s.qcow2", data_dir, id);
+        sp->moving_ids[k] = id;
+        sp->moving[k] = (struct hv_disk){id, sp->moving_path[k], (int)port};
+        sp->moving_gib[k] = (int)gib;
+        sp->n_moving = (int)k + 1;
+    }
     sp->incoming = in != NULL;
     sp->outgoing = out != NULL;
     sp->nbd_port = (int)nbd;
@@ -515,8 +545,8 @@ static const char *act_migrate_out(const struct spec *sp, char *detail, size_t l
     int rc = !alive(sp) ? HV_ENOTRUNNING
              : migration_tls(sp, &tls, dir, detail, len) != 0
                  ? HV_EFAIL
-                 : hv_driver()->migrate_out(sp->run_dir, sp->peer, sp->nbd_port, sp->migrate_port, &tls,
-                                            HOST_MIGRATE_SECONDS * 1000, detail, len);
+                 : hv_driver()->migrate_out(sp->run_dir, sp->peer, sp->nbd_port, sp->migrate_port, &tls, sp->moving_ids,
+                                            sp->n_moving, HOST_MIGRATE_SECONDS * 1000, detail, len);
     if (rc == HV_OK && marker(sp, "migrated", 1) == 0) {
         fprintf(stderr, "yun host: %s migrated to %s\n", sp->id, sp->peer);
         return "MIGRATED";
@@ -558,6 +588,25 @@ static const char *act_running(const struct spec *sp, json_t *plan, char *detail
     return "STOPPED";
 }
 
+/* The target's blank files of the cloud disks a move brings, in DIR/disks (made afresh: the control plane records
+ * them on this host only once the move is done, and until then this host's copy is the mirror's). */
+static int moving_make(const struct spec *sp, char *err, size_t errlen)
+{
+    char dir[700];
+    snprintf(dir, sizeof dir, "%s/disks", data_dir);
+    if (sp->n_moving && mkdir_p(dir, 0700) != 0) {
+        snprintf(err, errlen, "cannot make %.300s", dir);
+        return -1;
+    }
+    for (int k = 0; k < sp->n_moving; k++) {
+        unlink(sp->moving_path[k]);
+        if (hv_driver()->create_empty_disk(sp->moving_path[k], (long long)sp->moving_gib[k] << 30, err, errlen) !=
+            HV_OK)
+            return -1;
+    }
+    return 0;
+}
+
 /* The target's half: a blank overlay on the same base, a paused QEMU waiting for the stream and exporting the
  * disk to the source (the plan opens the two ports to the source only); READY once, FAILED once per request. */
 static const char *act_incoming(const struct spec *sp, json_t *plan, char *detail, size_t len)
@@ -575,8 +624,11 @@ static const char *act_incoming(const struct spec *sp, json_t *plan, char *detai
     hv_driver()->destroy(sp->run_dir, NULL, 0);
     if (!sp->incoming || !underlay || strcmp(underlay, sp->listen))
         snprintf(detail, len, "the migration does not listen on this host's underlay address");
-    else if (disk_ready(sp, 1, kernel, initrd, base, detail, len) == 0 && net_apply(plan, 1, detail, len) == 0) {
+    else if (disk_ready(sp, 1, kernel, initrd, base, detail, len) == 0 && moving_make(sp, detail, len) == 0 &&
+             net_apply(plan, 1, detail, len) == 0) {
         struct hv_spec hs = hv_spec_of(sp, kernel, initrd, base);
+        hs.disks = sp->moving;
+        hs.n_disks = sp->n_moving;
         struct hv_migrate_tls tls;
         char dir[700];
         if (migration_tls(sp, &tls, dir, detail, len) == 0)
@@ -586,6 +638,8 @@ static const char *act_incoming(const struct spec *sp, json_t *plan, char *detai
         return "READY";
     hv_driver()->destroy(sp->run_dir, NULL, 0);
     unlink(sp->disk);
+    for (int k = 0; k < sp->n_moving; k++)
+        unlink(sp->moving_path[k]);
     fprintf(stderr, "yun host: %s: cannot take the migration: %s\n", sp->id, detail);
     memo_put(sp->id, "move", sp->request, detail);
     return "FAILED";
@@ -719,7 +773,7 @@ static int disk_restore(const struct disk_spec *d, char *err, size_t errlen)
 /* What the host saw of a disk after acting for its state: ATTACHED (file here, plugged if its instance runs),
  * DETACHED (unplugged), HELD (an unattached disk's file kept), RESIZED (grown to PendingGiB, online if plugged),
  * RESTORED (made from its snapshot), FAILED (detail set), BUSY (ask again next pass) */
-static const char *act_disk(const struct disk_spec *d, json_t *instances, char *detail, size_t len)
+static const char *act_disk(const struct disk_spec *d, json_t *instances, int *port, char *detail, size_t len)
 {
     struct stat st;
     int have = stat(d->path, &st) == 0;
@@ -770,6 +824,8 @@ static const char *act_disk(const struct disk_spec *d, json_t *instances, char *
             return "FAILED";
         fprintf(stderr, "yun host: %s plugged into %s\n", d->id, d->instance);
     }
+    /* where it is plugged: a live migration plugs it on the same port of the target's QEMU */
+    *port = live ? hv_driver()->disk_port(sp.run_dir, d->id, NULL, 0) : -1;
     if (!d->pending_gib)
         return "ATTACHED";
     /* ResizeDisk of an attached disk: the guest sees the new size at once when it runs (growing is idempotent) */
@@ -908,7 +964,8 @@ static json_t *disks_pass(json_t *disks, json_t *instances)
         struct disk_spec d;
         char detail[512] = "";
         const char *bad = disk_read(it, &d);
-        const char *seen = bad ? "FAILED" : act_disk(&d, instances, detail, sizeof detail);
+        int port = -1;
+        const char *seen = bad ? "FAILED" : act_disk(&d, instances, &port, detail, sizeof detail);
         if (bad)
             snprintf(detail, sizeof detail, "the host refused the disk's spec: %s", bad);
         json_t *item =
@@ -916,10 +973,21 @@ static json_t *disks_pass(json_t *disks, json_t *instances)
                       "For", d.state ? d.state : "", "Seen", seen, "Detail", detail);
         if (item && !strcmp(seen, "RESIZED"))
             json_object_set_new(item, "SizeGiB", json_integer(d.pending_gib));
+        if (item && port >= 0)
+            json_object_set_new(item, "Port", json_integer(port));
         if (item)
             json_array_append_new(items, item);
     }
-    remove_unlisted("disks", "disk-", "DiskId", disks, items);
+    /* the files of disks moving here are kept too: their move is not recorded yet (a failed one drops them) */
+    json_t *kept = json_copy(disks);
+    json_array_foreach (instances, i, it) {
+        struct spec sp;
+        if (!spec_read(it, &sp) && sp.incoming && !strcmp(sp.state, "MIGRATING_IN"))
+            for (int k = 0; k < sp.n_moving; k++)
+                json_array_append_new(kept, json_pack("{s:s}", "DiskId", sp.moving_ids[k]));
+    }
+    remove_unlisted("disks", "disk-", "DiskId", kept, items);
+    json_decref(kept);
     return items;
 }
 

@@ -8,7 +8,8 @@
 #      their join), host.key (PKCS#8, 0600), host.crt (CN and DNS name host-local, clientAuth and serverAuth, the CA's)
 #   1. guest A on host 1 (launched while it is the only host; SSH works there); host 1 is then made full in the store
 #      (512 MiB) so guest B boots on host 2 and steps 2-3 leave host 1 out; B's init writes its boot count to its
-#      system disk; host 3 joins. A pings B every 0.2 s and holds a TCP connection to B's port 22 (dropbear's banner
+#      system disk; host 3 joins; B gets a cloud disk (10 GiB) and writes 8 MiB of random data to it (read back
+#      over SSH by its EIP). A pings B every 0.2 s and holds a TCP connection to B's port 22 (dropbear's banner
 #      read, the client's version line not sent yet)
 #   2. refused, changing nothing: a migration to a host without room (ResourceInsufficient), to a host of another
 #      pool (a dedicated host: InvalidParameterValue), to a DOWN host (ResourceUnavailable); a drain with no room
@@ -21,7 +22,11 @@
 #      streams captured on host 3's underlay link (tests/lib/migration_tls.py) are TLS records only;
 #      A's TCP connection survived (the version line sent after the move gets dropbear's key exchange back); the
 #      ping loss is printed (what the guest's pause costs); a new instance goes to host 3, not the draining host 2
-#   4. B's disk came along: stopped and started again on host 3, its init counts boot 2 from the disk
+#      B's cloud disk came along: ATTACHED, recorded on host 3 with the move, its file there and gone from host 2,
+#      the guest reads back its data; a failed move before (2b) left it on host 2, its file and data intact and
+#      no copy on host 3
+#   4. B's disk came along: stopped and started again on host 3, its init counts boot 2 from the disk, and its
+#      cloud disk, plugged again at the boot, holds its data
 #   5. a TCP stream to A (an echo server on A, a client in host 3's router namespace of the VPC, which stays there
 #      while host 1's goes with A: tests/lib/tcp_stream.py, a line every 20 ms) and a ping every 0.2 s from there:
 #      MigrateInstance moves A from host 1 (built-in) to host 2 (joined); host 1 holds nothing of it after
@@ -105,6 +110,28 @@ eip_at "$H2PID" || fail "host 2 does not publish B's EIP $EIP"
 ping -c 1 -W 5 "$EIP" >/dev/null && [ "$(banner)" = SSH-2.0 ] || fail "B's EIP $EIP does not answer on host 2"
 pass "B's EIP $EIP is published by host 2 and answers (ping, SSH banner) from the underlay"
 
+# B's cloud disk on host 2 (10 GiB), 8 MiB of random data written by B; read back over SSH by B's EIP
+ssh_b() { ssh -i "$WORK/key" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes \
+  -o ConnectTimeout=5 -o LogLevel=ERROR "root@$EIP" "$@"; }
+DISK=$(api cbs CreateDisks --Placement.Zone ap-local-1 --DiskType CLOUD_PREMIUM --DiskSize 10 \
+  --DiskChargeType POSTPAID_BY_HOUR | field DiskIdSet.0)
+dstate() { api cbs DescribeDisks --DiskIds "[\"$DISK\"]" | field DiskSet.0.DiskState; }
+dhost() { sql "SELECT host_id FROM cbs_disks WHERE disk_id = '$DISK'"; }
+ondev() { # ondev CMD: CMD in B with $D the device of serial $DISK
+  ssh_b "D=; for d in /sys/block/vd*; do [ \"\$(cat \$d/serial 2>/dev/null)\" = $DISK ] && D=/dev/\${d##*/}; done; [ -n \"\$D\" ] && { $1; }"
+}
+dsum() { ondev 'echo 3 >/proc/sys/vm/drop_caches; dd if=$D bs=1M count=8 2>/dev/null | md5sum' </dev/null | cut -c1-32; }
+for _ in $(seq 100); do [ "$(dstate)" = UNATTACHED ] && break; sleep 0.1; done
+api cbs AttachDisks --DiskIds "[\"$DISK\"]" --InstanceId "$B" >/dev/null
+for _ in $(seq 200); do [ "$(dstate)" = ATTACHED ] && [ "$(sql "SELECT plug_port FROM cbs_disks WHERE disk_id = '$DISK'")" -ge 0 ] && break; sleep 0.1; done
+[ "$(dstate)" = ATTACHED ] && [ "$(dhost)" = "$HID2" ] && [ -s "$H2/disks/$DISK.qcow2" ] || fail "$DISK is not attached to B on host 2: $(dstate)"
+[ "$(sql "SELECT plug_port FROM cbs_disks WHERE disk_id = '$DISK'")" -ge 0 ] || fail "host 2 did not report where $DISK is plugged"
+for _ in $(seq 50); do [ -n "$(ondev 'echo $D' </dev/null 2>/dev/null)" ] && break; sleep 0.2; done
+ondev 'dd if=/dev/urandom of=$D bs=1M count=8 conv=fsync 2>/dev/null' </dev/null || fail "B cannot write $DISK"
+SUM=$(dsum)
+[ ${#SUM} = 32 ] && [ "$SUM" != "$(head -c $((8 << 20)) /dev/zero | md5sum | cut -c1-32)" ] || fail "B's $DISK: $SUM"
+pass "B on host 2 wrote 8 MiB of random data to its cloud disk $DISK (10 GiB, md5 $SUM)"
+
 # ---- 2. refused ----
 OP0=$(ID=$B inst LatestOperation)
 sql "UPDATE hosts SET memory_mib = 512 WHERE host_id = '$HID3'" # B's 1 GiB does not fit
@@ -146,11 +173,16 @@ WHY=$(inst LatestOperationErrorMsg)
 [ -n "$WHY" ] || fail "a failed move gives no reason"
 [ "$(inst InstanceState)" = RUNNING ] && [ "$(sql "SELECT host_id || '/' || migrate_to FROM instances WHERE instance_id = '$B'")" = "$HID2/" ] ||
   fail "B did not stay on host 2: $(sql "SELECT host_id, migrate_to FROM instances WHERE instance_id = '$B'")"
-for _ in $(seq 50); do [ ! -e "$H3/instances/$B" ] && ! pgrep -f -- "$H3/instances/$B" >/dev/null && break; sleep 0.1; done
+for _ in $(seq 50); do [ ! -e "$H3/instances/$B" ] && ! pgrep -f -- "$H3/instances/$B" >/dev/null &&
+  [ ! -e "$H3/disks/$DISK.qcow2" ] && break; sleep 0.1; done
 [ ! -e "$H3/instances/$B" ] && ! pgrep -f -- "$H3/instances/$B" >/dev/null || fail "host 3 kept its half of the failed move"
+[ ! -e "$H3/disks/$DISK.qcow2" ] || fail "host 3 kept its blank copy of $DISK after the failed move"
 ssh_a "ping -c 1 -W 2 $IPB" >/dev/null || fail "B does not answer on host 2 after the failed move"
+[ "$(dstate)" = ATTACHED ] && [ "$(dhost)" = "$HID2" ] && [ -s "$H2/disks/$DISK.qcow2" ] ||
+  fail "$DISK did not stay on host 2: $(dstate) $(dhost)"
+[ "$(dsum)" = "$SUM" ] || fail "B's $DISK does not hold its data after the failed move"
 on "$H2PID" nft delete table inet yuntest
-pass "a failed move (the NBD port refused): FAILED with the reason (\"$WHY\"), B runs on host 2, host 3 removed its half"
+pass "a failed move (the NBD port refused): FAILED with the reason (\"$WHY\"), B runs on host 2, host 3 removed its half (its copy of $DISK too); $DISK stays on host 2, attached, its file and data intact"
 
 # ---- 3. drain host 2 ----
 # host 2's agent is held (SIGSTOP, less than the 10 s that would make it DOWN) until host 3 waits for B and its
@@ -234,6 +266,16 @@ H3MAC=$(on "$H3PID" cat /sys/class/net/u-h3/address)
 [[ "$(ip neigh show "$EIP")" == *"lladdr $H3MAC"* ]] || fail "the underlay reaches $EIP elsewhere than host 3 ($H3MAC): $(ip neigh show "$EIP")"
 pass "B's EIP followed it: served by host 3 (ping, SSH banner; the underlay's neighbour entry is host 3's), host 2 dropped its proxy entry"
 
+# B's cloud disk came along: recorded on host 3 with the move, attached, its data in the guest; host 2 removed its file
+[ "$(dhost)" = "$HID3" ] || fail "$DISK is recorded on $(dhost), not host 3"
+[ "$(dstate)" = ATTACHED ] && [ "$(api cbs DescribeDisks --DiskIds "[\"$DISK\"]" | field DiskSet.0.InstanceId)" = "$B" ] ||
+  fail "$DISK after the move: $(dstate)"
+for _ in $(seq 50); do [ ! -e "$H2/disks/$DISK.qcow2" ] && break; sleep 0.1; done
+[ ! -e "$H2/disks/$DISK.qcow2" ] || fail "host 2 kept $DISK's file after the move"
+[ -s "$H3/disks/$DISK.qcow2" ] || fail "no file of $DISK on host 3"
+[ "$(dsum)" = "$SUM" ] || fail "B's $DISK does not hold its data on host 3: $(dsum)"
+pass "B's cloud disk $DISK came along: ATTACHED to B, recorded on host 3, its file there and gone from host 2; B reads back its 8 MiB (md5 $SUM)"
+
 # a draining host takes no new instance
 D=$(run)
 ID=$D wait_state RUNNING 60
@@ -250,7 +292,9 @@ wait_state RUNNING 30
 for _ in $(seq 100); do grep -q "YUN-DISK boot-count=2" "$H3/instances/$B/serial.log" 2>/dev/null && break; sleep 0.1; done
 grep -q "YUN-DISK boot-count=2" "$H3/instances/$B/serial.log" ||
   fail "B's disk on host 3 does not hold its first boot: $(grep YUN-DISK "$H3/instances/$B/serial.log")"
-pass "B's disk came along: restarted on host 3, it counts boot 2"
+for _ in $(seq 30); do ssh_b true 2>/dev/null && break; sleep 1; done
+[ "$(dsum)" = "$SUM" ] || fail "B's $DISK on host 3 after a restart: $(dsum)"
+pass "B's disks came along: restarted on host 3, it counts boot 2, and its cloud disk (plugged again at the boot) holds its data"
 
 
 # ---- 5. A, on host 1 (built-in), moves to host 2 (joined) by MigrateInstance while a TCP stream to it flows ----

@@ -171,9 +171,32 @@ static void test_refusals(void **state)
                                 " 'host-two', 10, 0, 0)",
                                 ""),
                      1);
+    /* it moves with the instance once its host reported where it is plugged, but not to the built-in host */
     assert_int_equal(migration_start(s, "ins-moving1", NULL, "req-x", target, &code, msg, sizeof msg), -1);
     assert_string_equal(code, "UnsupportedOperation");
-    assert_non_null(strstr(msg, "cloud disks attached"));
+    assert_non_null(strstr(msg, "has not yet reported where its cloud disk disk-data0001 is plugged"));
+    assert_int_equal(store_exec(s, "UPDATE cbs_disks SET plug_port = 1 WHERE disk_id = 'disk-data0001'", ""), 1);
+    assert_int_equal(migration_start(s, "ins-moving1", "host-local", "req-x", target, &code, msg, sizeof msg), -1);
+    assert_string_equal(code, "UnsupportedOperation");
+    assert_non_null(strstr(msg, "do not migrate to the built-in host"));
+    assert_int_equal(store_exec(s, "UPDATE cbs_disks SET state = 'EXPANDING' WHERE disk_id = 'disk-data0001'", ""), 1);
+    assert_int_equal(migration_start(s, "ins-moving1", NULL, "req-x", target, &code, msg, sizeof msg), -1);
+    assert_string_equal(code, "UnsupportedOperation");
+    assert_non_null(strstr(msg, "disk-data0001 is EXPANDING"));
+    /* the built-in host's disks are the worker's: an instance there with one stays */
+    assert_int_equal(store_exec(s,
+                                "UPDATE cbs_disks SET instance_id = 'ins-builtin', host_id = '', state = 'ATTACHED'"
+                                " WHERE disk_id = 'disk-data0001'",
+                                ""),
+                     1);
+    assert_int_equal(migration_start(s, "ins-builtin", NULL, "req-x", target, &code, msg, sizeof msg), -1);
+    assert_string_equal(code, "UnsupportedOperation");
+    assert_non_null(strstr(msg, "attached on the built-in host host-local"));
+    assert_int_equal(store_exec(s,
+                                "UPDATE cbs_disks SET instance_id = 'ins-moving1', host_id = 'host-two' WHERE"
+                                " disk_id = 'disk-data0001'",
+                                ""),
+                     1);
     /* and the source's document lists the disk it holds */
     char version[HOST_DOC_VERSION_LEN];
     json_t *doc = host_doc_build(s, "host-two", version);
@@ -366,6 +389,90 @@ static void test_the_builtin_host(void **state)
     assert_int_equal(store_exec(s, "UPDATE hosts SET state = 'AVAILABLE' WHERE host_id = 'host-local'", ""), 1);
 }
 
+/* A move carries the instance's cloud disks: the target's Incoming lists them (size, serial, the port the source's
+ * report gave), the source's Migrate too; a failed move leaves them where they are; the recorded move takes their
+ * host_id along in its transaction, and their snapshots stay on the old host. */
+static int disk_report(struct store *s, const char *host, const char *disk, int port)
+{
+    json_t *r = json_pack("{s:s,s:[{s:s,s:s,s:s,s:s,s:s,s:i}]}", "Done", "x", "Disks", "DiskId", disk, "InstanceId",
+                          "ins-moving1", "For", "ATTACHED", "Seen", "ATTACHED", "Detail", "", "Port", port);
+    int n = host_doc_report(s, host, r, "y");
+    json_decref(r);
+    return n;
+}
+
+static void test_a_move_with_disks(void **state)
+{
+    struct store *s = *state;
+    char target[40], msg[300];
+    const char *code;
+    /* ins-moving1 runs on host three (the tests before) with two disks there, one with a snapshot */
+    assert_int_equal(store_exec(s, "UPDATE hosts SET state = 'UP' WHERE host_id = 'host-two'", ""), 1);
+    const char *disk = "INSERT INTO cbs_disks (disk_id, owner_uin, zone, name, disk_type, charge_type, state,"
+                       " instance_id, host_id, size_gib, created, updated) VALUES (?, '100', 'z1', 'd',"
+                       " 'CLOUD_PREMIUM', 'POSTPAID_BY_HOUR', 'ATTACHED', 'ins-moving1', 'host-three', ?, 0, 0)";
+    assert_int_equal(store_exec(s, disk, "si", "disk-data0001", (int64_t)10), 1);
+    assert_int_equal(store_exec(s, disk, "si", "disk-data0002", (int64_t)20), 1);
+    assert_int_equal(store_exec(s,
+                                "INSERT INTO cbs_snapshots (snapshot_id, owner_uin, zone, disk_id, disk_size,"
+                                " disk_usage, name, state, created, updated, host_id) VALUES ('snap-data0001', '100',"
+                                " 'z1', 'disk-data0001', 10, 'DATA_DISK', 's', 'NORMAL', 0, 0, 'host-three')",
+                                ""),
+                     1);
+    /* the source says where each is plugged (written once: the same report again changes nothing) */
+    assert_int_equal(disk_report(s, "host-three", "disk-data0001", 3), 0);
+    assert_int_equal(disk_report(s, "host-three", "disk-data0002", 0), 0);
+    assert_string_equal(text(s, "SELECT group_concat(plug_port) FROM (SELECT plug_port FROM cbs_disks WHERE disk_id"
+                                " LIKE 'disk-data%' ORDER BY disk_id)"),
+                        "3,0");
+    /* a move the target cannot prepare: the disks stay on host three */
+    assert_int_equal(migration_start(s, "ins-moving1", "host-two", "req-6", target, &code, msg, sizeof msg), 0);
+    json_t *in = doc_of(s, "host-two", "ins-moving1");
+    char *t = json_dumps(json_object_get(json_object_get(in, "Incoming"), "Disks"), JSON_COMPACT | JSON_SORT_KEYS);
+    assert_string_equal(t, "[{\"DiskId\":\"disk-data0001\",\"Port\":3,\"Serial\":\"disk-data0001\",\"SizeGiB\":10},"
+                           "{\"DiskId\":\"disk-data0002\",\"Port\":0,\"Serial\":\"disk-data0002\",\"SizeGiB\":20}]");
+    free(t);
+    json_decref(in);
+    char version[HOST_DOC_VERSION_LEN];
+    json_t *doc = host_doc_build(s, "host-two", version); /* not the target's disks until the move is recorded */
+    assert_int_equal(json_array_size(json_object_get(doc, "Disks")), 0);
+    json_decref(doc);
+    assert_int_equal(report(s, "host-two", "MIGRATING_IN", "FAILED", "req-6", 0), 1);
+    assert_string_equal(text(s, "SELECT group_concat(host_id) FROM cbs_disks WHERE disk_id LIKE 'disk-data%'"),
+                        "host-three,host-three");
+    /* the move: the source mirrors what Migrate lists; MIGRATED moves the disks with the instance */
+    assert_int_equal(migration_start(s, "ins-moving1", "host-two", "req-7", target, &code, msg, sizeof msg), 0);
+    assert_int_equal(report(s, "host-two", "MIGRATING_IN", "READY", "req-7", 7800), 1);
+    json_t *out = doc_of(s, "host-three", "ins-moving1");
+    json_t *m = json_object_get(json_object_get(out, "Migrate"), "Disks");
+    assert_int_equal(json_array_size(m), 2);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(m, 1), "DiskId")), "disk-data0002");
+    json_decref(out);
+    assert_int_equal(report(s, "host-three", "RUNNING", "MIGRATED", "req-7", 0), 1);
+    assert_string_equal(text(s, "SELECT host_id || '/' || latest_op_state FROM instances WHERE instance_id ="
+                                " 'ins-moving1'"),
+                        "host-two/SUCCESS");
+    assert_string_equal(text(s, "SELECT group_concat(host_id || '/' || state) FROM cbs_disks WHERE disk_id LIKE"
+                                " 'disk-data%'"),
+                        "host-two/ATTACHED,host-two/ATTACHED");
+    assert_string_equal(text(s, "SELECT host_id FROM cbs_snapshots WHERE snapshot_id = 'snap-data0001'"), "host-three");
+    /* the target's document lists them attached; the source's no longer does (it removes its files), but keeps
+     * the snapshot */
+    doc = host_doc_build(s, "host-two", version);
+    json_t *d = json_array_get(json_object_get(doc, "Disks"), 0);
+    assert_int_equal(json_array_size(json_object_get(doc, "Disks")), 2);
+    assert_string_equal(json_string_value(json_object_get(d, "State")), "ATTACHED");
+    assert_string_equal(json_string_value(json_object_get(d, "InstanceId")), "ins-moving1");
+    assert_false(json_is_true(json_object_get(d, "Blank")));
+    json_decref(doc);
+    doc = host_doc_build(s, "host-three", version);
+    assert_int_equal(json_array_size(json_object_get(doc, "Disks")), 0);
+    assert_int_equal(json_array_size(json_object_get(doc, "Snapshots")), 1);
+    json_decref(doc);
+    assert_int_equal(store_exec(s, "DELETE FROM cbs_disks WHERE disk_id LIKE 'disk-data%'", ""), 2);
+    assert_int_equal(store_exec(s, "DELETE FROM cbs_snapshots", ""), 1);
+}
+
 /* A host's document names every instance placed on it, however many: one left out would be removed by the
  * host (it destroys what its document does not name). It was cut at HOST_DOC_MAX_INSTANCES before. */
 static void test_a_full_document(void **state)
@@ -397,9 +504,9 @@ static void test_a_full_document(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_refusals),        cmocka_unit_test(test_a_move),
-        cmocka_unit_test(test_a_failed_move),   cmocka_unit_test(test_the_builtin_host),
-        cmocka_unit_test(test_a_full_document),
+        cmocka_unit_test(test_refusals),          cmocka_unit_test(test_a_move),
+        cmocka_unit_test(test_a_failed_move),     cmocka_unit_test(test_the_builtin_host),
+        cmocka_unit_test(test_a_move_with_disks), cmocka_unit_test(test_a_full_document),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -612,6 +612,31 @@ static void test_migration(void **state)
     for (int i = 0; i < 200 && !sum[0]; i++, usleep(50000))
         console_sum("SUM", sum);
     assert_int_equal(strlen(sum), 32);
+    /* two cloud disks, plugged out of their ids' order (disk-two on port 0, disk-one on port 1), written */
+    char one[PATH_MAX + 32], two[PATH_MAX + 32], dst_one[PATH_MAX + 32], dst_two[PATH_MAX + 32];
+    char sumb[33] = "", sumc[33] = "", sumb2[33] = "", sumc2[33] = "";
+    snprintf(one, sizeof one, "%s/one.qcow2", work_dir);
+    snprintf(two, sizeof two, "%s/two.qcow2", work_dir);
+    snprintf(dst_one, sizeof dst_one, "%s/dst-one.qcow2", work_dir);
+    snprintf(dst_two, sizeof dst_two, "%s/dst-two.qcow2", work_dir);
+    const char *ids[] = {"disk-one", "disk-two"};
+    assert_int_equal(qemu_ops.create_empty_disk(one, 32LL << 20, err, sizeof err), HV_OK);
+    assert_int_equal(qemu_ops.create_empty_disk(two, 32LL << 20, err, sizeof err), HV_OK);
+    assert_int_equal(qemu_ops.attach_disk(src_dir, "disk-two", two, err, sizeof err), HV_OK);
+    assert_int_equal(qemu_ops.attach_disk(src_dir, "disk-one", one, err, sizeof err), HV_OK);
+    assert_int_equal(qemu_ops.disk_port(src_dir, "disk-two", err, sizeof err), 0);
+    assert_int_equal(qemu_ops.disk_port(src_dir, "disk-one", err, sizeof err), 1);
+    assert_true(qemu_ops.disk_port(src_dir, "disk-none", err, sizeof err) < 0);
+    usleep(300000);
+    guest_type("yun-guest disks | sed 's/^/DISKS /'\n");
+    assert_true(wait_console("DISKS vdc 33554432", 1, 10000));
+    guest_type("for d in b c; do dd if=/dev/urandom of=/dev/vd$d bs=1M count=3 2>/dev/null; sync; dd if=/dev/vd$d "
+               "bs=1M count=3 2>/dev/null | md5sum | sed \"s/^/SUM$(echo $d | tr bc BC) /\"; done\n");
+    for (int i = 0; i < 200 && !sumc[0]; i++, usleep(50000))
+        console_sum("SUMB", sumb), console_sum("SUMC", sumc);
+    assert_int_equal(strlen(sumb), 32);
+    assert_int_equal(strlen(sumc), 32);
+    assert_string_not_equal(sumb, sumc);
 
     /* the hosts' credentials: a region CA, the source's, the target's and a third host's certificates */
     char *ca_pem, *ca_key;
@@ -629,31 +654,38 @@ static void test_migration(void **state)
                           as_other = {other_tls, "host-dst"}, to_other = {src_tls, "host-other"};
 
     /* nobody serves the target's ports: the move fails, the guest goes on here */
-    assert_int_equal(qemu_ops.migrate_out(src_dir, "127.0.0.1", 7890, 7891, &to_dst, 10000, err, sizeof err), HV_EFAIL);
+    assert_int_equal(qemu_ops.migrate_out(src_dir, "127.0.0.1", 7890, 7891, &to_dst, ids, 2, 10000, err, sizeof err),
+                     HV_EFAIL);
     fprintf(stderr, "a move to nobody: %s\n", err);
     assert_int_equal(qemu_ops.status(src_dir, NULL, 0), HV_RUNNING);
-    assert_int_equal(qemu_ops.migrate_out(src_dir, "localhost", 7890, 7891, &to_dst, 10000, err, sizeof err),
+    assert_int_equal(qemu_ops.migrate_out(src_dir, "localhost", 7890, 7891, &to_dst, ids, 2, 10000, err, sizeof err),
                      HV_EINVAL);
     struct hv_migrate_tls bad_peer = {src_tls, "host-dst,x"}, no_dir = {"relative", "host-dst"};
-    assert_int_equal(qemu_ops.migrate_out(src_dir, "127.0.0.1", 7890, 7891, &bad_peer, 10000, err, sizeof err),
+    assert_int_equal(qemu_ops.migrate_out(src_dir, "127.0.0.1", 7890, 7891, &bad_peer, ids, 2, 10000, err, sizeof err),
                      HV_EINVAL);
-    assert_int_equal(qemu_ops.migrate_out(src_dir, "127.0.0.1", 7890, 7891, &no_dir, 10000, err, sizeof err),
+    assert_int_equal(qemu_ops.migrate_out(src_dir, "127.0.0.1", 7890, 7891, &no_dir, ids, 2, 10000, err, sizeof err),
                      HV_EINVAL);
-    assert_int_equal(qemu_ops.migrate_out(src_dir, "127.0.0.1", 7890, 7891, NULL, 10000, err, sizeof err), HV_EINVAL);
+    assert_int_equal(qemu_ops.migrate_out(src_dir, "127.0.0.1", 7890, 7891, NULL, ids, 2, 10000, err, sizeof err),
+                     HV_EINVAL);
 
     /* the target waits for host-src only */
     spec.system_disk = dst_disk;
     spec.run_dir = dst_dir;
+    assert_int_equal(qemu_ops.create_empty_disk(dst_one, 32LL << 20, err, sizeof err), HV_OK);
+    assert_int_equal(qemu_ops.create_empty_disk(dst_two, 32LL << 20, err, sizeof err), HV_OK);
+    struct hv_disk moving[] = {{"disk-one", dst_one, 1}, {"disk-two", dst_two, 0}};
+    spec.disks = moving;
+    spec.n_disks = 2;
     int rc = qemu_ops.start_incoming(&spec, "127.0.0.1", 7880, 7881, &from_src, err, sizeof err);
     if (rc)
         fprintf(stderr, "start_incoming: %s\n", err);
     assert_int_equal(rc, HV_OK);
     assert_int_equal(qemu_ops.status(dst_dir, NULL, 0), HV_PAUSED);
     /* refused: a source with another host's certificate (its NBD client), one expecting another target */
-    assert_int_equal(qemu_ops.migrate_out(src_dir, "127.0.0.1", 7880, 7881, &as_other, 10000, err, sizeof err),
+    assert_int_equal(qemu_ops.migrate_out(src_dir, "127.0.0.1", 7880, 7881, &as_other, ids, 2, 10000, err, sizeof err),
                      HV_EFAIL);
     fprintf(stderr, "a source with another host's certificate: %s\n", err);
-    assert_int_equal(qemu_ops.migrate_out(src_dir, "127.0.0.1", 7880, 7881, &to_other, 10000, err, sizeof err),
+    assert_int_equal(qemu_ops.migrate_out(src_dir, "127.0.0.1", 7880, 7881, &to_other, ids, 2, 10000, err, sizeof err),
                      HV_EFAIL);
     fprintf(stderr, "a source expecting another target: %s\n", err);
     assert_int_equal(qemu_ops.status(src_dir, NULL, 0), HV_RUNNING);
@@ -665,11 +697,12 @@ static void test_migration(void **state)
 
     /* the move */
     long long t0 = now_ms();
-    rc = qemu_ops.migrate_out(src_dir, "127.0.0.1", 7880, 7881, &to_dst, 60000, err, sizeof err);
+    rc = qemu_ops.migrate_out(src_dir, "127.0.0.1", 7880, 7881, &to_dst, ids, 2, 60000, err, sizeof err);
     if (rc)
         fprintf(stderr, "migrate_out: %s\n", err);
     assert_int_equal(rc, HV_OK);
-    fprintf(stderr, "mirror + migration of a 128 MiB guest: %lld ms\n", now_ms() - t0);
+    fprintf(stderr, "mirror (system disk, two 32 MiB cloud disks) + migration of a 128 MiB guest: %lld ms\n",
+            now_ms() - t0);
     assert_int_equal(qemu_ops.status(src_dir, NULL, 0), HV_PAUSED); /* for good: its document drops it */
     assert_int_equal(qemu_ops.status(dst_dir, NULL, 0), HV_PAUSED); /* until the move is recorded */
     assert_int_equal(qemu_ops.migrate_resume(dst_dir, 10000, err, sizeof err), HV_OK);
@@ -684,6 +717,16 @@ static void test_migration(void **state)
     for (int i = 0; i < 200 && !sum2[0]; i++, usleep(50000))
         console_sum("SUM2", sum2);
     assert_string_equal(sum2, sum);
+    /* and the cloud disks', on the same ports: the guest's vdb and vdc are what it wrote there */
+    assert_int_equal(qemu_ops.disk_port(dst_dir, "disk-two", err, sizeof err), 0);
+    assert_int_equal(qemu_ops.disk_port(dst_dir, "disk-one", err, sizeof err), 1);
+    assert_int_equal(qemu_ops.disk_plugged(dst_dir, "disk-one", err, sizeof err), 1);
+    guest_type("echo 3 >/proc/sys/vm/drop_caches; for d in b c; do dd if=/dev/vd$d bs=1M count=3 2>/dev/null | md5sum "
+               "| sed \"s/^/SUM$(echo $d | tr bc BC)2 /\"; done\n");
+    for (int i = 0; i < 200 && !sumc2[0]; i++, usleep(50000))
+        console_sum("SUMB2", sumb2), console_sum("SUMC2", sumc2);
+    assert_string_equal(sumb2, sumb);
+    assert_string_equal(sumc2, sumc);
     qemu_ops.destroy(dst_dir, NULL, 0);
     snprintf(run_dir, sizeof run_dir, "%s/run", work_dir);
 }
