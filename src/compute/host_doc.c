@@ -96,6 +96,8 @@ static int nic_where(const char *instance_id, const char *subnet_id, void *arg, 
     const char *host = json_string_value(json_array_get(row, 0)),
                *at_underlay = json_string_value(json_array_get(row, 1)),
                *to = json_string_value(json_array_get(row, 2)), *state = json_string_value(json_array_get(row, 3));
+    if (!strcmp(state, INSTANCE_TERMINATING))
+        return NIC_NOT_PLACED; /* its QEMU goes now: its tap and forwarding entries with it, not after the record */
     int arriving = !strcmp(to, a->host_id) && !strcmp(state, INSTANCE_RUNNING);
     int reachable = a->ok && underlay_usable(at_underlay) && strlen(at_underlay) < 16;
     int at = NIC_NOT_PLACED;
@@ -142,8 +144,9 @@ json_t *host_network_plan(struct store *s, const char *host_id)
     struct host_arg a = {s, host_id, underlay_usable(underlay), json_object(), json_object()};
     /* the instances whose NICs may be here: placed here, or moving here */
     q = store_query(s,
-                    "SELECT instance_id FROM instances WHERE state != '" INSTANCE_TERMINATED "' AND (host_id = ?"
-                    " OR (migrate_to = ? AND state = '" INSTANCE_RUNNING "')) ORDER BY instance_id",
+                    "SELECT instance_id FROM instances WHERE state NOT IN ('" INSTANCE_TERMINATED
+                    "', '" INSTANCE_TERMINATING "') AND (host_id = ? OR (migrate_to = ? AND state = '" INSTANCE_RUNNING
+                    "')) ORDER BY instance_id",
                     "ss", host_id, host_id);
     json_t *ids = json_array();
     int rc = q ? 0 : -1;

@@ -193,6 +193,16 @@ const char *realise_spec_check(json_t *spec)
 
 /* ---- acting on one instance ---- */
 
+/* Running guests are looked at (their QEMU asked how it is, a QMP round trip each) on a pass at most every LOOK_MS
+ * (an idle host's passes come every HOST_HEARTBEAT_SECONDS, so about that often); in between, one reported RUNNING
+ * by the last pass is RUNNING (passes come every few ms while guests boot and states change). */
+#define LOOK_MS 1500
+static int look_all;   /* this pass looks at every running guest */
+static json_t *looked; /* instance id -> true: RUNNING at the last pass (the realiser thread's) */
+static long long looked_ms;
+
+static int seen_running(const char *id) { return json_object_get(looked, id) != NULL; }
+
 /* What was done once per request (a reboot; a migration's failure, not retried): instance, what, request, detail */
 static struct memo {
     char id[24], what[8], request[64], detail[256];
@@ -565,6 +575,8 @@ static const char *act_running(const struct spec *sp, json_t *plan, char *detail
         return act_migrate_out(sp, detail, len);
     /* arrived here (or a move called off after the stream completed): the export stopped, the guest resumed */
     int arrived = marker(sp, "incoming", 0), left = marker(sp, "migrated", 0);
+    if (!arrived && !left && !look_all && seen_running(sp->id))
+        return "RUNNING"; /* looked at again within LOOK_MS */
     if ((arrived || left) && alive(sp)) {
         int rc = hv_driver()->migrate_resume(sp->run_dir, 10000, detail, len);
         marker(sp, "incoming", -1);
@@ -1024,7 +1036,7 @@ static void remove_unnamed(json_t *instances)
 static int pass(json_t *doc, const char *version, json_t *last)
 {
     json_t *instances = json_object_get(doc, "Instances"), *plan = json_object_get(doc, "Network");
-    json_t *items = json_array();
+    json_t *items = json_array(), *now_running = json_object();
     char err[512] = "", applied[700];
     int waiting = 0; /* a guest paused here waits for its source: the session heartbeats often */
     /* the network is touched once a document names an instance, or to remove what an earlier run
@@ -1032,8 +1044,12 @@ static int pass(json_t *doc, const char *version, json_t *last)
      * host may share a network namespace with another host role (the tests of the join do) */
     snprintf(applied, sizeof applied, "%s/network.applied", data_dir);
     int any = json_array_size(instances) > 0;
+    /* first: an instance that left the document (terminated, moved away) stops before its tap and rules go */
+    remove_unnamed(json_is_array(instances) ? instances : NULL);
     bootings_refresh(1);
     boots_waiting = 0;
+    if ((look_all = mono_ms() - looked_ms >= LOOK_MS))
+        looked_ms = mono_ms();
     if (json_is_object(plan) && (conf.own_network || any || access(applied, F_OK) == 0)) {
         if (net_apply(plan, 0, err, sizeof err) != 0)
             fprintf(stderr, "yun host: the network plan: %s\n", err);
@@ -1062,8 +1078,11 @@ static int pass(json_t *doc, const char *version, json_t *last)
         }
         if (item)
             json_array_append_new(items, item);
+        if (id && !strcmp(seen, "RUNNING"))
+            json_object_set_new(now_running, id, json_true());
     }
-    remove_unnamed(json_is_array(instances) ? instances : NULL);
+    json_decref(looked);
+    looked = now_running;
     for (size_t g = n_goings; g-- > 0;)
         if (!goings[g].asked)
             going_drop(&goings[g]);
