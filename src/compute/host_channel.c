@@ -60,6 +60,8 @@ struct conn {
 };
 static struct conn *open_conns;
 
+#define SESSION_CACHE_KIB 1024 /* a session's store connection: its page cache */
+
 static void reply(SSL *ssl, json_t *j)
 {
     char *text = json_dumps(j, JSON_COMPACT);
@@ -506,6 +508,7 @@ static void *serve(void *arg)
     open_conns = c;
     pthread_mutex_unlock(&mu);
     struct store *s = store_thread();
+    store_cache_limit(s, SESSION_CACHE_KIB); /* a thread per connected host: 1,000 hosts, 1,000 connections */
     char *line = malloc(HOST_LINE_MAX);
     if (s && line && SSL_accept(c->ssl) == 1) {
         X509 *peer = SSL_get0_peer_certificate(c->ssl);

@@ -73,6 +73,15 @@ int store_busy(struct store *s) { return ((struct store_base *)s)->busy; }
 void store_rollback(struct store *s) { OPS(s)->rollback(s); }
 int store_in_transaction(struct store *s) { return OPS(s)->in_transaction(s); }
 
+void store_cache_limit(struct store *s, int kib)
+{
+    char sql[64], err[128];
+    if (!s || OPS(s) != &store_sqlite_ops || kib <= 0)
+        return;
+    snprintf(sql, sizeof sql, "PRAGMA cache_size=-%d", kib);
+    OPS(s)->raw(s, sql, err, sizeof err);
+}
+
 /* savepoints run as given (PostgreSQL prepares no SAVEPOINT): the same text on both stores */
 static int unit_sql(struct store *s, const char *sql)
 {

@@ -36,6 +36,9 @@ int store_begin(struct store *s); /* a write transaction (takes the write lock a
 int store_commit(struct store *s);
 void store_rollback(struct store *s);
 int store_in_transaction(struct store *s);
+/* Caps this connection's page cache at kib KiB (SQLite; PostgreSQL's is the server's): for threads that are many and
+ * read little each, such as the host channel's sessions. */
+void store_cache_limit(struct store *s, int kib);
 /* A unit of work (a state change and its events, a deletion and its meter) that is its own transaction, or a part
  * of the caller's when one is open (a SAVEPOINT, the same SQL on both stores), so several units can share one
  * commit: store_unit_begin answers 1 (its own transaction), 0 (a savepoint in the caller's) or -1 (the store is
