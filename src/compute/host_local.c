@@ -100,19 +100,12 @@ static void reattach(struct store *s, json_t *report, json_t *before)
     }
 }
 
-static long long mono_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 static void *loop(void *arg)
 {
     (void)arg;
     struct store *s = store_thread();
     json_t *applied = NULL; /* the last report applied */
-    long long applied_ms = 0;
+    int64_t applied_ms = 0;
     pthread_mutex_lock(&mu);
     while (running && s) {
         kicked = 0;
@@ -126,7 +119,7 @@ static void *loop(void *arg)
             realise_offer(doc, version);
             json_decref(doc);
             json_t *r = realise_report(have);
-            if (r && (!json_equal(r, applied) || mono_ms() - applied_ms >= HOST_HEARTBEAT_SECONDS * 1000)) {
+            if (r && (!json_equal(r, applied) || time_now_ms() - applied_ms >= HOST_HEARTBEAT_SECONDS * 1000)) {
                 again = host_doc_report(s, compute_env.host_id, r, version) > 0; /* told at once */
                 reattach(s, r, applied);
                 pthread_mutex_lock(&mu);
@@ -135,17 +128,14 @@ static void *loop(void *arg)
                 pthread_mutex_unlock(&mu);
                 json_decref(applied);
                 applied = json_incref(r);
-                applied_ms = mono_ms();
+                applied_ms = time_now_ms();
             }
             json_decref(r);
         }
         pthread_mutex_lock(&mu);
         if (running && !again && !kicked) {
             struct timespec until;
-            clock_gettime(CLOCK_REALTIME, &until);
-            until.tv_nsec += (realise_urgent() ? URGENT_MS : IDLE_MS) * 1000000L;
-            until.tv_sec += until.tv_nsec / 1000000000L;
-            until.tv_nsec %= 1000000000L;
+            time_deadline(&until, realise_urgent() ? URGENT_MS : IDLE_MS);
             pthread_cond_timedwait(&cv, &mu, &until);
         }
     }
@@ -254,8 +244,7 @@ int host_local_start(struct store *s, char *err, size_t errlen)
     /* what the host found at start (guests that died while yund was down, QEMUs of no instance) is in the store
      * before the API answers: the first report applied, or START_WAIT_MS */
     struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += START_WAIT_MS / 1000;
+    time_deadline(&until, START_WAIT_MS);
     pthread_mutex_lock(&mu);
     while (!applied_once && pthread_cond_timedwait(&cv, &mu, &until) == 0)
         ;

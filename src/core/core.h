@@ -36,8 +36,10 @@ void log_flush(void);
 #define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)
 
 /* time.c */
-int64_t time_now(void);                              /* unix seconds */
-int64_t time_now_ms(void);                           /* monotonic milliseconds */
+int64_t time_now(void);    /* unix seconds */
+int64_t time_now_ms(void); /* monotonic milliseconds */
+struct timespec;
+void time_deadline(struct timespec *ts, int64_t ms); /* CLOCK_REALTIME + ms: pthread_cond_timedwait's */
 int64_t time_now_us(void);                           /* monotonic microseconds */
 void time_iso8601(int64_t t, char out[32]);          /* 2026-11-22T12:00:00Z */
 void time_cam(int64_t t, char out[32]);              /* 2026-11-22 12:00:00 (CAM's format) */

@@ -15,6 +15,17 @@ int64_t time_now_us(void)
 
 int64_t time_now_ms(void) { return time_now_us() / 1000; }
 
+void time_deadline(struct timespec *ts, int64_t ms)
+{
+    clock_gettime(CLOCK_REALTIME, ts);
+    ts->tv_sec += (time_t)(ms / 1000);
+    ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts->tv_nsec >= 1000000000L) {
+        ts->tv_sec++;
+        ts->tv_nsec -= 1000000000L;
+    }
+}
+
 static void fmt(int64_t t, const char *f, char *out, size_t len)
 {
     time_t tt = (time_t)t;

@@ -322,8 +322,6 @@ static struct booting {
 static size_t n_bootings;
 static int boots_waiting; /* this pass left a boot for a free slot */
 
-static long long mono_ms(void);
-
 /* Drops the guests that are ready (their marker on the console), out of the window, or (alive: asked of the
  * hypervisor, a QMP round trip each) no longer running. */
 static void bootings_refresh(int alive)
@@ -335,7 +333,7 @@ static void bootings_refresh(int alive)
         long long end = 0;
         snprintf(dir, sizeof dir, "%s/instances/%s", data_dir, b->id);
         enum hv_state st = alive ? hv_driver()->status(dir, NULL, 0) : HV_RUNNING;
-        int done = mono_ms() - b->since_ms > BOOT_WINDOW_MS || (st != HV_RUNNING && st != HV_PAUSED);
+        int done = time_now_ms() - b->since_ms > BOOT_WINDOW_MS || (st != HV_RUNNING && st != HV_PAUSED);
         while (!done && hv_driver()->console_from(dir, b->scanned, buf, sizeof buf, &got, &end) == HV_OK && got > 0) {
             done = memmem(buf, got, "YUN-READY", 9) != NULL || end < b->scanned;
             b->scanned = end > b->scanned + 8 ? end - 8 : b->scanned + (long long)got; /* a marker cut in two */
@@ -353,7 +351,7 @@ static void booting_add(const char *id)
         return;
     struct booting *b = &bootings[n_bootings++];
     snprintf(b->id, sizeof b->id, "%s", id);
-    b->since_ms = mono_ms();
+    b->since_ms = time_now_ms();
     b->scanned = 0; /* QEMU starts its log anew */
 }
 
@@ -417,13 +415,6 @@ static struct going {
 } goings[64];
 static size_t n_goings;
 
-static long long mono_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 static struct going *going_of(const struct spec *sp)
 {
     for (size_t i = 0; i < n_goings; i++)
@@ -455,11 +446,11 @@ static int soft_off(const struct spec *sp, enum hv_stop_mode mode, char *detail,
         g = &goings[n_goings++];
         snprintf(g->id, sizeof g->id, "%s", sp->id);
         snprintf(g->request, sizeof g->request, "%s", sp->request);
-        g->since_ms = mono_ms();
+        g->since_ms = time_now_ms();
         detail[0] = 0;
     }
     g->asked = 1;
-    if (mono_ms() - g->since_ms < SOFT_STOP_MS)
+    if (time_now_ms() - g->since_ms < SOFT_STOP_MS)
         return 1;
     going_drop(g);
     if (mode == HV_STOP_SOFT) {
@@ -1048,8 +1039,8 @@ static int pass(json_t *doc, const char *version, json_t *last)
     remove_unnamed(json_is_array(instances) ? instances : NULL);
     bootings_refresh(1);
     boots_waiting = 0;
-    if ((look_all = mono_ms() - looked_ms >= LOOK_MS))
-        looked_ms = mono_ms();
+    if ((look_all = time_now_ms() - looked_ms >= LOOK_MS))
+        looked_ms = time_now_ms();
     if (json_is_object(plan) && (conf.own_network || any || access(applied, F_OK) == 0)) {
         if (net_apply(plan, 0, err, sizeof err) != 0)
             fprintf(stderr, "yun host: the network plan: %s\n", err);
@@ -1128,14 +1119,8 @@ static void *loop(void *arg)
         }
         pthread_mutex_lock(&mu);
         if (running && (!offered || !strcmp(version, offered_version))) {
-            struct timespec until;
-            clock_gettime(CLOCK_REALTIME, &until);
-            if (n_goings || boots_waiting) { /* a soft stop under way, a boot waiting for a slot: look again soon */
-                until.tv_nsec += GOING_POLL_MS * 1000000L;
-                until.tv_sec += until.tv_nsec / 1000000000L;
-                until.tv_nsec %= 1000000000L;
-            } else
-                until.tv_sec += HOST_HEARTBEAT_SECONDS;
+            struct timespec until; /* a soft stop under way, a boot waiting for a slot: look again soon */
+            time_deadline(&until, n_goings || boots_waiting ? GOING_POLL_MS : HOST_HEARTBEAT_SECONDS * 1000);
             /* a boot waiting for a slot takes it as soon as a booting guest's marker shows (a file read every
              * BOOT_POLL_MS; the pass's QMP round trips only then), not at the next pass */
             int woken = 0;
@@ -1145,9 +1130,7 @@ static void *loop(void *arg)
                 if (!running || !boots_waiting || woken || (int)n_bootings < conf.boot_limit ||
                     step.tv_sec > until.tv_sec || (step.tv_sec == until.tv_sec && step.tv_nsec >= until.tv_nsec))
                     break; /* the pass's own time came: it looks at everything, the guests' liveness too */
-                step.tv_nsec += BOOT_POLL_MS * 1000000L;
-                step.tv_sec += step.tv_nsec / 1000000000L;
-                step.tv_nsec %= 1000000000L;
+                time_deadline(&step, BOOT_POLL_MS);
                 woken = pthread_cond_timedwait(&cv, &mu, &step) == 0;
                 pthread_mutex_unlock(&mu);
                 bootings_refresh(0);
