@@ -1,15 +1,15 @@
 /*
- * block (service cbs, 2017-03-12): cloud block storage. Data disks are qcow2 files under
- * DATA/disks/<disk-id>.qcow2 (on a joined host, its DIR/disks: host_disks.c) that attach to
- * instances by hot plug (the disk id is the guest-visible virtio serial: /sys/block/vdX/serial); snapshots are full
- * qcow2 copies under DATA/snapshots/<snapshot-id>.qcow2 (on a joined host, its DIR/snapshots), taken by a backup job
- * while the guest runs (consistent at one instant while it writes) or by a file copy when no guest holds the disk. All
- * of it goes through the hypervisor driver (host/hypervisor.h, hv_driver()); this service speaks no QMP.
+ * block (service cbs, 2017-03-12): cloud block storage. Data disks are qcow2 files in the DIR/disks of the host
+ * that holds them (the built-in host's DATA/disks, a joined host's own: cbs_disks.host_id, host_disks.c) that attach
+ * to instances by hot plug (the disk id is the guest-visible virtio serial: /sys/block/vdX/serial); snapshots are full
+ * qcow2 copies in that host's DIR/snapshots, taken by a backup job while the guest runs (consistent at one instant
+ * while it writes) or by a file copy when no guest holds the disk.
  *
- * Actions record the wanted state in one transaction (ATTACHING, DETACHING, EXPANDING, DUMPING,
- * snapshot CREATING ...) and return; one block worker thread does the slow part, each step
- * idempotent and written under a temporary name then renamed, so after a crash the same step
- * runs again and no half-made file is ever visible under a real name.
+ * Actions record the wanted state in one transaction (ATTACHING, DETACHING, EXPANDING, DUMPING, snapshot CREATING
+ * ...) and return; the host does the slow part by its document (src/host/realise.c), each step idempotent and
+ * written under a temporary name then renamed, so after a crash the same step runs again and no half-made file is
+ * ever visible under a real name, and its report moves the records on. This service touches no file and speaks to no
+ * hypervisor.
  */
 #ifndef YUN_BLOCK_H
 #define YUN_BLOCK_H
@@ -30,17 +30,10 @@
 /* ---- hooks for the daemon and compute ---- */
 int block_migrate(struct store *s, char *err, size_t errlen);
 void block_register(void);
-/* Host role: where disks and snapshots live. Creates DATA/disks and DATA/snapshots, removes files
- * no record owns, and starts the block worker (which resumes any half-done operation). */
-void block_start(const char *data_dir);
-void block_stop(void); /* stops the worker (daemon shutdown); optional */
-void block_kick(void); /* wake the worker: an action recorded work */
+void block_kick(void); /* an action changed what a host holds: the built-in host's channel acts at once */
 /* The instance is gone (its QEMU destroyed): its disks become UNATTACHED, those marked
  * DeleteWithInstance are deleted. Runs in the caller's transaction if one is open. 0 or -1. */
 int block_instance_terminated(struct store *s, const char *instance_id);
-/* The instance's QEMU (re)started: plug its attached disks again (a fresh QEMU has none).
- * Returns 0, or -1 if a disk could not be plugged (the others still are). */
-int block_reattach(struct store *s, const char *instance_id, const char *run_dir);
 
 /* ---- disks on joined hosts (host_disks.c), for compute's host documents ---- */
 /* The disks whose files host_id holds, for its document: [{DiskId, File, Serial, SizeGiB, State, InstanceId,
@@ -69,10 +62,10 @@ int block_migration_moved(struct store *s, const char *instance_id, const char *
 struct api_ctx;
 /* Refuses (api_fail, -1) DataDisks that cannot be made for `instances` instances: sizes, types, quota. */
 int block_launch_check(struct api_ctx *ctx, int64_t instances);
-/* Records the request's DataDisks attached to instance_id (placed on joined_host, or "" the built-in host), in
- * the launch's transaction: 0, or -1 (api_fail). */
+/* Records the request's DataDisks attached to instance_id, placed on its host host_id, in the launch's
+ * transaction: 0, or -1 (api_fail). */
 int block_launch_disks(struct api_ctx *ctx, const char *instance_id, const char *zone, int64_t project_id,
-                       const char *joined_host);
+                       const char *host_id);
 
 /* The instance's data disks as DescribeInstances shows them (the SDK's DataDisk objects); [] on a store error. */
 json_t *block_instance_data_disks(struct store *s, const char *instance_id);
@@ -90,9 +83,6 @@ const char *block_quota_refused(int64_t have_disks, int64_t have_gib, int64_t ad
 /* The same with the account's GiB quota (its tier's, or BLOCK_GIB_QUOTA). */
 const char *block_quota_refused_within(int64_t have_disks, int64_t have_gib, int64_t add_disks, int64_t add_gib,
                                        int64_t max_gib);
-/* DATA/disks/<id>.qcow2 and DATA/snapshots/<id>.qcow2; -1 if the id is not a safe file name. */
-int block_disk_path(const char *data_dir, const char *disk_id, char *out, size_t len);
-int block_snapshot_path(const char *data_dir, const char *snapshot_id, char *out, size_t len);
 /* "disk-" / "snap-" + 8 of [a-z0-9] */
 int block_id_valid(const char *prefix, const char *id);
 /* Minimum and maximum DiskSize (GiB) for a disk type; 0 if the type cannot be created alone. */

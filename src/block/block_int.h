@@ -2,16 +2,10 @@
 #ifndef YUN_BLOCK_INT_H
 #define YUN_BLOCK_INT_H
 
-#include <pthread.h>
 #include <stdint.h>
 
 #include "api/api.h"
 #include "block/block.h"
-
-extern char block_data_dir[512];
-/* Held around everything that changes what a running instance or a disk file holds (worker jobs, reattach),
- * so a hot plug, an unplug, a resize and a copy of the same disk never interleave. */
-extern pthread_mutex_t block_io_mu;
 
 struct disk_row {
     char disk_id[24], owner_uin[24], zone[64], name[130], disk_type[32], charge_type[32], state[24];
@@ -20,7 +14,7 @@ struct disk_row {
     int delete_with_instance;
     char restrict_state[16]; /* NORMAL, or EXPIRED: a prepaid period ended and was not renewed */
     char cluster_id[40];     /* the dedicated cluster it lives in, or "" */
-    char host_id[40];        /* the joined host holding its file, or "": the built-in host's (host_disks.c) */
+    char host_id[40];        /* the host holding its file (host_disks.c) */
 };
 /* STORE_FOUND, STORE_NOT_FOUND (also TERMINATING) or STORE_ERROR. owner NULL = any owner. */
 int disk_load(struct store *s, const char *owner_uin, const char *disk_id, struct disk_row *out);
@@ -33,12 +27,6 @@ int block_refuse_migrating(struct api_ctx *ctx, const char *instance_id, const c
 void disk_register(void);         /* disk.c */
 void snapshot_register(void);     /* snapshot.c */
 void disk_inquiry_register(void); /* disk_inquiry.c */
-
-/* worker.c: the jobs */
-int block_worker_pass(struct store *s); /* runs every pending job once; returns how many ran */
-
-/* blockio.c */
-int bio_commit_file(const char *tmp, const char *final); /* fsync, rename, fsync the directory */
 
 /* usage.c: sets a disk's or snapshot's meter from its row (run in the change's transaction) */
 int block_meter_disk(struct store *s, const char *disk_id);

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "api/codes.h"
 #include "api/filters.h"
@@ -20,10 +19,7 @@
 #include "compute/instance_view.h"
 #include "compute/states.h"
 #include "dedicated/dedicated.h"
-#include "host/hypervisor.h"
 #include "partner/partner.h"
-
-#define GIB (1024LL * 1024 * 1024)
 
 /* ---- reading disks ---- */
 
@@ -312,27 +308,6 @@ int disk_usage_of(struct api_ctx *ctx, int64_t *disks, int64_t *gib)
     return rc == 1 ? 0 : -1;
 }
 
-/* A new empty qcow2 under its final name (temp name, then rename); orphans of a failed commit
- * are removed by the worker at start. */
-static int make_empty(const char *disk_id, int64_t size_gib, char *err, size_t errlen)
-{
-    char path[700], tmp[720];
-    if (block_disk_path(block_data_dir, disk_id, path, sizeof path) != 0) {
-        snprintf(err, errlen, "no data directory for disks");
-        return -1;
-    }
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    unlink(tmp);
-    if (hv_driver()->create_empty_disk(tmp, size_gib * GIB, err, errlen) != HV_OK)
-        return -1;
-    if (bio_commit_file(tmp, path) != 0) {
-        unlink(tmp);
-        snprintf(err, errlen, "cannot rename %.300s", tmp);
-        return -1;
-    }
-    return 0;
-}
-
 static int create_disks(struct api_ctx *ctx)
 {
     const char *token = api_str(ctx, "ClientToken", NULL);
@@ -445,8 +420,16 @@ static int create_disks(struct api_ctx *ctx)
                         "%lld x %lld GiB.",
                         BLOCK_DISK_QUOTA, (long long)max_gib, (long long)have_disks, (long long)have_gib,
                         (long long)count, (long long)size);
-    if (!block_data_dir[0])
-        return api_fail(ctx, E_RESOURCE_INSUFFICIENT, "This cloud has no storage host.");
+    /* a disk lives on one host (no shared storage): a snapshot's copy where the snapshot is, a new one on a host of
+     * its zone and pool (it holds no data until its first attach, which may move it: host_disks.c) */
+    char host[40];
+    snprintf(host, sizeof host, "%s", snap_host);
+    int placed = snap ? 1 : host_pool_disk_host(ctx->store, zone, ctx->who.owner_uin, cluster, host);
+    if (placed < 0)
+        return api_fail(ctx, E_INTERNAL_ERROR, "The hosts could not be read.");
+    if (!placed)
+        return api_fail(ctx, E_RESOURCE_INSUFFICIENT, "No host of %s in zone %s is available to store disks.",
+                        cluster ? cluster : "the shared pool", zone);
     const char *name = api_str(ctx, "DiskName", "未命名");
     json_t *tags = json_object_get(ctx->params, "Tags");
     char *tags_text = tags ? json_dumps(tags, JSON_COMPACT) : strdup("[]");
@@ -454,7 +437,7 @@ static int create_disks(struct api_ctx *ctx)
     int64_t now = time_now();
     int rc = 0;
     for (int64_t i = 0; i < count && rc == 0; i++) {
-        char id[24], err[512];
+        char id[24];
         random_id("disk-", id, sizeof id);
         if (store_exec(ctx->store,
                        "INSERT INTO cbs_disks (disk_id, owner_uin, zone, name, disk_type, charge_type, state, size_gib,"
@@ -462,7 +445,7 @@ static int create_disks(struct api_ctx *ctx)
                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        "sssssssiissiiss", id, ctx->who.owner_uin, zone, name, type, charge,
                        snap ? "DUMPING" : DISK_UNATTACHED, size, project, snap ? snap : "", tags_text, now, now,
-                       cluster ? cluster : "", snap_host) != 1) {
+                       cluster ? cluster : "", host) != 1) {
             rc = api_fail(ctx, E_INTERNAL_ERROR, "The disk could not be recorded: %s", store_errmsg(ctx->store));
             break;
         }
@@ -492,21 +475,10 @@ static int create_disks(struct api_ctx *ctx)
                 break;
             }
         }
-        if (!snap && make_empty(id, size, err, sizeof err) != 0) {
-            rc = api_fail(ctx, E_INTERNAL_ERROR_RESOURCE_OP_FAILED, "The disk could not be created: %s", err);
-            break;
-        }
         json_array_append_new(ids, json_string(id));
     }
     free(tags_text);
-    if (rc) { /* files already made have no committed record: remove them now */
-        size_t i;
-        json_t *v;
-        json_array_foreach (ids, i, v) {
-            char path[700];
-            if (block_disk_path(block_data_dir, json_string_value(v), path, sizeof path) == 0)
-                unlink(path);
-        }
+    if (rc) {
         json_decref(ids);
         return -1;
     }
@@ -520,8 +492,7 @@ static int create_disks(struct api_ctx *ctx)
     snprintf(ctx->resource, sizeof ctx->resource, "qcs::cbs:%s:uin/%s:volume/%s", ctx->region, ctx->who.owner_uin,
              json_string_value(json_array_get(ids, 0)));
     json_object_set_new(ctx->out, "DiskIdSet", ids);
-    if (snap)
-        block_kick();
+    block_kick();
     return 0;
 }
 
@@ -584,10 +555,11 @@ static void set_resource(struct api_ctx *ctx, json_t *ids)
 
 /* ---- AttachDisks / DetachDisks ---- */
 
-/* Never attached nor restored from a snapshot: it holds no data yet, so its first attach may place it on any host */
+/* Never attached nor restored from a snapshot: it holds no data yet (its host made no file, or an empty one for a
+ * snapshot), so its first attach may move it to any host */
 static int disk_blank(const struct disk_row *d)
 {
-    return !d->host_id[0] && d->attached_at == 0 && !d->last_instance_id[0] && !d->source_snapshot[0];
+    return d->attached_at == 0 && !d->last_instance_id[0] && !d->source_snapshot[0];
 }
 
 static int attach_disks(struct api_ctx *ctx)
@@ -602,8 +574,7 @@ static int attach_disks(struct api_ctx *ctx)
         return api_fail(ctx, E_INTERNAL_ERROR, "The instance could not be read.");
     if (rc == STORE_NOT_FOUND)
         return api_fail(ctx, E_INVALID_INSTANCE_ID_NOT_FOUND, "The instance `%s` does not exist.", instance_id);
-    int running = !strcmp(in.state, INSTANCE_RUNNING);
-    if (!running && strcmp(in.state, INSTANCE_STOPPED) != 0)
+    if (strcmp(in.state, INSTANCE_RUNNING) != 0 && strcmp(in.state, INSTANCE_STOPPED) != 0)
         return api_fail(ctx, E_UNSUPPORTED_OPERATION_STATE_ERROR,
                         "The instance `%s` is %s; disks attach to RUNNING or STOPPED instances.", instance_id,
                         in.state);
@@ -623,12 +594,11 @@ static int attach_disks(struct api_ctx *ctx)
         if (host_pool_of_instance(ctx->store, instance_id, in_cluster) < 0)
             return api_fail(ctx, E_INTERNAL_ERROR, "The instance's host could not be read.");
         /* disks are local to a host: a disk's file stays where it was first attached (host_disks.c) */
-        if (strcmp(d.host_id, in.joined_host) != 0 && !disk_blank(&d))
+        if (strcmp(d.host_id, in.host_id) != 0 && !disk_blank(&d))
             return api_fail(ctx, E_UNSUPPORTED_OPERATION,
                             "The disk `%s` is stored on %s and the instance `%s` runs on %s: a disk attaches only to"
                             " instances of the host that holds its file (yun has no shared storage).",
-                            d.disk_id, d.host_id[0] ? d.host_id : "the control plane's own host", instance_id,
-                            in.joined_host[0] ? in.joined_host : "the control plane's own host");
+                            d.disk_id, d.host_id, instance_id, in.host_id);
         if (strcmp(d.cluster_id, in_cluster) != 0) /* a cluster's disks stay on its hosts, and theirs on them */
             return api_fail(ctx, E_INVALID_PARAMETER_VALUE, "The disk `%s` is in %s and the instance in %s.", d.disk_id,
                             d.cluster_id[0] ? d.cluster_id : "no dedicated cluster",
@@ -647,15 +617,15 @@ static int attach_disks(struct api_ctx *ctx)
                         (long long)have);
     int64_t now = time_now();
     int dwi = json_is_true(json_object_get(ctx->params, "DeleteWithInstance"));
-    /* a stopped instance of the built-in host has no QEMU to plug into: the disk is attached at once and plugged
-     * when it starts; a joined host's disk is ATTACHING until that host reports its file made (and plugged) */
-    const char *state = running || in.joined_host[0] ? DISK_ATTACHING : DISK_ATTACHED;
+    /* ATTACHING until the instance's host reports the disk's file there (made on a blank disk's first attach) and,
+     * while the instance runs, plugged; a stopped instance gets it plugged when it starts */
+    const char *state = DISK_ATTACHING;
     json_array_foreach (ids, i, v) {
         if (store_exec(ctx->store,
                        "UPDATE cbs_disks SET state = ?, instance_id = ?, host_id = ?, attached_at = ?, error = '',"
                        " delete_with_instance = CASE WHEN ? = 1 THEN 1 ELSE delete_with_instance END, updated = ?"
                        " WHERE disk_id = ? AND owner_uin = ?",
-                       "sssiiiss", state, instance_id, in.joined_host, now, (int64_t)dwi, now, json_string_value(v),
+                       "sssiiiss", state, instance_id, in.host_id, now, (int64_t)dwi, now, json_string_value(v),
                        ctx->who.owner_uin) != 1)
             return api_fail(ctx, E_INTERNAL_ERROR, "The disk could not be updated.");
     }

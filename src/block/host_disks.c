@@ -1,9 +1,10 @@
 /*
- * host_disks: cloud disks on joined hosts. yun has no shared storage, so a disk's file lives on one host:
- * the built-in host's DATA/disks (host_id '', made by CreateDisks, driven by the worker), or, from the first
- * attach to an instance of a joined host, that host's DIR/disks (host_id set in the attach's transaction;
- * the blank file CreateDisks made here is removed by the worker). A disk stays on its host after a detach
- * and attaches again only to instances there. The control plane never touches a joined host's files: the
+ * host_disks: cloud disks on their hosts. yun has no shared storage, so a disk's file lives on one host, the
+ * built-in one of `yun up` (DATA/disks) like any joined host (its DIR/disks): cbs_disks.host_id. CreateDisks puts
+ * a disk on a host of its zone (compute's host_pool_disk_host) and no file is made; a disk that holds no data yet
+ * (Blank: never attached, not restored from a snapshot) moves to the host of the instance it is first attached
+ * to (host_id set in the attach's transaction), where that host makes its file. From then on it stays on its host
+ * after a detach and attaches again only to instances there. The control plane touches no host's files: the
  * host's document (compute/host_doc.c) lists every disk it holds, and the host makes, plugs, unplugs and
  * removes files by that list and reports what it did; here the report moves a disk on (ATTACHING ->
  * ATTACHED, DETACHING -> UNATTACHED, back with the error on a failure), only from the state the host acted
@@ -37,10 +38,12 @@ json_t *block_host_disks(struct store *s, const char *host_id)
         const char *id = store_text(q, 0), *state = store_text(q, 2);
         char file[40];
         snprintf(file, sizeof file, "%s.qcow2", id);
-        /* Blank: never attached yet (its first attach makes an empty file); any other missing file is a loss the
-         * host reports, never replaced by an empty one */
-        int blank = (!strcmp(state, DISK_ATTACHING) || !strcmp(state, DISK_UNATTACHED)) && !store_text(q, 4)[0] &&
-                    !store_text(q, 6)[0];
+        /* Blank: never attached yet (its first attach makes an empty file, its snapshot is an empty copy, growing
+         * it unattached changes nothing there); any other missing file is a loss the host reports, never replaced
+         * by an empty one */
+        int blank = (!strcmp(state, DISK_ATTACHING) || !strcmp(state, DISK_UNATTACHED) ||
+                     (!strcmp(state, DISK_EXPANDING) && !store_text(q, 3)[0])) &&
+                    !store_text(q, 4)[0] && !store_text(q, 6)[0];
         json_array_append_new(disks, json_pack("{s:s,s:s,s:s,s:I,s:s,s:s,s:b}", "DiskId", id, "File", file, "Serial",
                                                id, "SizeGiB", (json_int_t)store_int(q, 1), "State", state, "InstanceId",
                                                store_text(q, 3), "Blank", blank));

@@ -1,12 +1,11 @@
 /*
  * launch: RunInstances' DataDisks. Each entry is a new empty data disk recorded in the launch's transaction,
- * attached to the instance from the start (DeleteWithInstance unless told otherwise). A disk of an instance
- * placed on a joined host is placed there and ATTACHING: the host's first document lists it Blank, the host
- * makes its file and plugs it when it boots the guest, and its report makes it ATTACHED (host_disks.c). On
- * the built-in host it is ATTACHED with no file yet: block_reattach makes a blank disk's file when the
- * instance's QEMU first starts and plugs it (nothing is written outside the store before the commit, so a
- * dry run or a rolled-back launch leaves no file). An existing disk (DiskId), a snapshot's copy (SnapshotId),
- * encryption and prepaid launches are refused. Also the DataDisks DescribeInstances shows of every attached disk.
+ * attached to the instance from the start (DeleteWithInstance unless told otherwise). It is placed on the
+ * instance's host and ATTACHING: the host's first document lists it Blank, the host makes its file and plugs it
+ * when it boots the guest, and its report makes it ATTACHED (host_disks.c; nothing is written outside the store
+ * before the commit, so a dry run or a rolled-back launch leaves no file). An existing disk (DiskId), a snapshot's copy
+ * (SnapshotId), encryption and prepaid launches are refused. Also the DataDisks DescribeInstances shows of every
+ * attached disk.
  */
 #include <stdio.h>
 #include <string.h>
@@ -65,7 +64,7 @@ int block_launch_check(struct api_ctx *ctx, int64_t instances)
 }
 
 int block_launch_disks(struct api_ctx *ctx, const char *instance_id, const char *zone, int64_t project_id,
-                       const char *joined_host)
+                       const char *host_id)
 {
     json_t *disks = json_object_get(ctx->params, "DataDisks");
     char cluster[40] = "";
@@ -85,8 +84,8 @@ int block_launch_disks(struct api_ctx *ctx, const char *instance_id, const char 
                        " instance_id, host_id, size_gib, project_id, delete_with_instance, attached_at, created,"
                        " updated, dedicated_cluster_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        "sssssssssiiiiiis", id, ctx->who.owner_uin, zone, name, type ? type : "CLOUD_PREMIUM",
-                       cluster[0] ? "CDCPAID" : "POSTPAID_BY_HOUR", joined_host[0] ? DISK_ATTACHING : DISK_ATTACHED,
-                       instance_id, joined_host, json_integer_value(json_object_get(d, "DiskSize")), project_id,
+                       cluster[0] ? "CDCPAID" : "POSTPAID_BY_HOUR", DISK_ATTACHING, instance_id, host_id,
+                       json_integer_value(json_object_get(d, "DiskSize")), project_id,
                        (int64_t)(dwi ? json_is_true(dwi) : 1), now, now, now, cluster) != 1 ||
             block_meter_disk(ctx->store, id) != 0)
             return api_fail(ctx, E_INTERNAL_ERROR, "The data disk could not be recorded: %s", store_errmsg(ctx->store));

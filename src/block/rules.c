@@ -81,24 +81,6 @@ int block_id_valid(const char *prefix, const char *id)
     return 1;
 }
 
-static int path_of(const char *data_dir, const char *sub, const char *prefix, const char *id, char *out, size_t len)
-{
-    if (!data_dir || !data_dir[0] || !block_id_valid(prefix, id))
-        return -1;
-    int n = snprintf(out, len, "%s/%s/%s.qcow2", data_dir, sub, id);
-    return n > 0 && (size_t)n < len ? 0 : -1;
-}
-
-int block_disk_path(const char *data_dir, const char *disk_id, char *out, size_t len)
-{
-    return path_of(data_dir, "disks", "disk-", disk_id, out, len);
-}
-
-int block_snapshot_path(const char *data_dir, const char *snapshot_id, char *out, size_t len)
-{
-    return path_of(data_dir, "snapshots", "snap-", snapshot_id, out, len);
-}
-
 /* Tencent's documented sizes per medium (CLOUD_TSSD only comes with some instance types). */
 static const struct {
     const char *type;

@@ -301,7 +301,7 @@ int compute_host_start(const struct config *cfg, struct store *s, char *err, siz
     compute_api_start(cfg);
     char hostname[128] = "localhost";
     gethostname(hostname, sizeof hostname - 1);
-    snprintf(compute_env.host_id, sizeof compute_env.host_id, "host-local");
+    snprintf(compute_env.host_id, sizeof compute_env.host_id, "%s", HOST_BUILTIN_ID);
     if (!strcmp(cfg->accel, "auto")) {
         snprintf(compute_env.accel, sizeof compute_env.accel, "%s",
                  hv_detect_accel(compute_env.accel_reason, sizeof compute_env.accel_reason));

@@ -26,6 +26,8 @@ int instance_state_transitional(const char *state);
  * shared pool takes any account's instances; a dedicated host (CDH) only its owner's, launched onto
  * it by id; a host of a dedicated cluster (CDC) only the cluster owner's, launched into the cluster.
  * A sellable host not yet allocated (pool dedicated, no owner) takes none. */
+/* The built-in host of `yun up` (the host role of yund itself): its hosts row, and the host_id of what it holds */
+#define HOST_BUILTIN_ID "host-local"
 enum host_pool { HOST_POOL_SHARED, HOST_POOL_DEDICATED, HOST_POOL_CLUSTER };
 #define HOST_POOL_SHARED_NAME    "shared"
 #define HOST_POOL_DEDICATED_NAME "dedicated"
@@ -84,6 +86,12 @@ int host_pool_of_instance(struct store *s, const char *instance_id, char pool_id
 /* 1 the instance runs on a joined host (src/host/realise.c realises it), 0 on the built-in one, -1 error: what
  * only the built-in host does yet (console output, reinstall, cloud disks) is refused for the first. */
 int host_is_joined_of_instance(struct store *s, const char *instance_id);
+/* Where CreateDisks puts a new disk of owner in zone (cluster: a dedicated cluster's id, or ""): an available host
+ * of the pool that takes the owner's instances there, the built-in host first. Its file is made by that host at
+ * the disk's first attach, or at its first snapshot; a disk that holds no data yet moves to the host of the
+ * instance it is first attached to. 1 with host_id, 0 none, -1 error. */
+int host_pool_disk_host(struct store *s, const char *zone, const char *owner_uin, const char *cluster_id,
+                        char host_id[40]);
 /* Instances holding resources on the hosts of pool_id: count; -1 error. */
 int64_t host_pool_instances(struct store *s, enum host_pool pool, const char *pool_id);
 

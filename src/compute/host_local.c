@@ -7,9 +7,8 @@
  * rule table) when it changed, or every HOST_HEARTBEAT_SECONDS as a heartbeat would. What a joined host asks over
  * the channel is answered here directly: an image part is the control plane's own file (only an image an
  * instance placed on this host runs, host_doc_image_part), a metadata request compute's answer.
- * The built-in host's cloud disks stay with the disk worker (src/block/worker.c: its files under DATA/disks):
- * its document carries no Disks or Snapshots lists, which leaves the realiser's hands off them, and a guest the
- * realiser (re)started gets its attached disks back from block_reattach once its boot is reported.
+ * Its cloud disks and snapshots are its document's too (block's host_disks.c, files under DATA/disks and
+ * DATA/snapshots), made, plugged, copied and removed by the realiser as a joined host's are.
  * Live migration's streams are mutual TLS with the hosts' region certificates (realise.c's migration_tls): what a
  * joined host keeps from its join, DATA/ca.crt, host.key and host.crt, is made here at the start, and re-issued
  * when it is not the current CA's, not of the key, or near its end.
@@ -25,7 +24,6 @@
 
 #include <openssl/err.h>
 
-#include "block/block.h"
 #include "compute/compute.h"
 #include "compute/host_channel.h"
 #include "compute/states.h"
@@ -74,32 +72,6 @@ static void md_answer(const char *vpc_id, const char *ip, const char *method, co
     metadata_answer(s, compute_env.host_id, vpc_id, ip, method, path, r);
 }
 
-/* A guest the realiser started (a launch, a start, a reboot that restarted QEMU) gets its cloud disks plugged
- * again: hot-plugged disks do not survive a QEMU restart. Once per such item of the report. */
-static void reattach(struct store *s, json_t *report, json_t *before)
-{
-    json_t *items = json_object_get(report, "Instances"), *had = json_object_get(before, "Instances");
-    size_t i, k;
-    json_t *it, *old;
-    json_array_foreach (items, i, it) {
-        const char *id = json_string_value(json_object_get(it, "InstanceId")),
-                   *for_state = json_string_value(json_object_get(it, "For")),
-                   *seen = json_string_value(json_object_get(it, "Seen"));
-        if (!id || !for_state || !seen || strcmp(seen, "RUNNING") ||
-            (strcmp(for_state, INSTANCE_PENDING) && strcmp(for_state, INSTANCE_STARTING) &&
-             strcmp(for_state, INSTANCE_REBOOTING)))
-            continue;
-        int again = 0;
-        json_array_foreach (had, k, old)
-            again |= json_equal(old, it);
-        if (again)
-            continue;
-        char dir[700];
-        snprintf(dir, sizeof dir, "%.480s/instances/%.24s", compute_env.data_dir, id);
-        block_reattach(s, id, dir);
-    }
-}
-
 static void *loop(void *arg)
 {
     (void)arg;
@@ -114,14 +86,11 @@ static void *loop(void *arg)
         json_t *doc = host_doc_build(s, compute_env.host_id, version);
         int again = 0;
         if (doc) {
-            json_object_del(doc, "Disks"); /* the disk worker's (see above) */
-            json_object_del(doc, "Snapshots");
             realise_offer(doc, version);
             json_decref(doc);
             json_t *r = realise_report(have);
             if (r && (!json_equal(r, applied) || time_now_ms() - applied_ms >= HOST_HEARTBEAT_SECONDS * 1000)) {
                 again = host_doc_report(s, compute_env.host_id, r, version) > 0; /* told at once */
-                reattach(s, r, applied);
                 pthread_mutex_lock(&mu);
                 applied_once = 1;
                 pthread_cond_broadcast(&cv);

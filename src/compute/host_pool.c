@@ -226,3 +226,23 @@ int host_is_joined_of_instance(struct store *s, const char *instance_id)
     store_done(q);
     return rc < 0 ? -1 : joined;
 }
+
+int host_pool_disk_host(struct store *s, const char *zone, const char *owner_uin, const char *cluster_id,
+                        char host_id[40])
+{
+    struct host_capacity *hosts = NULL;
+    int n = host_pool_capacity(s, &hosts), best = -1;
+    const char *ids[1] = {cluster_id};
+    struct placement p = {.zone = zone,
+                          .pool = cluster_id && *cluster_id ? HOST_POOL_CLUSTER : HOST_POOL_SHARED,
+                          .owner_uin = owner_uin,
+                          .pool_ids = ids,
+                          .npool_ids = cluster_id && *cluster_id ? 1 : 0};
+    for (int i = 0; i < n; i++)
+        if (scheduler_eligible(&hosts[i], &p) && (best < 0 || !strcmp(hosts[i].host_id, HOST_BUILTIN_ID)))
+            best = i;
+    if (best >= 0)
+        snprintf(host_id, 40, "%s", hosts[best].host_id);
+    free(hosts);
+    return n < 0 ? -1 : best >= 0;
+}

@@ -625,12 +625,7 @@ static int run_instances(struct api_ctx *ctx)
                           store_errmsg(ctx->store));
             break;
         }
-        int joined = host_is_joined(ctx->store, hosts[placed[i]].host_id);
-        if (joined < 0) {
-            rc = api_fail(ctx, E_INTERNAL_ERROR, "The instance's host could not be read.");
-            break;
-        }
-        if (block_launch_disks(ctx, id, l.zone, l.project_id, joined ? hosts[placed[i]].host_id : "") != 0) {
+        if (block_launch_disks(ctx, id, l.zone, l.project_id, hosts[placed[i]].host_id) != 0) {
             rc = -1;
             break;
         }

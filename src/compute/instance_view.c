@@ -14,7 +14,7 @@
     "instance_id, owner_uin, state, zone, name, charge_type, project_id, created, system_disk_id, system_disk_type,"   \
     " system_disk_size, sold_by,"                                                                                      \
     " coalesce((SELECT h.host_id FROM hosts h WHERE h.host_id = instances.host_id AND h.joined = 1), ''),"             \
-    " migrate_to"
+    " migrate_to, host_id"
 
 static void fill(struct store_stmt *q, struct instance_info *out)
 {
@@ -33,6 +33,7 @@ static void fill(struct store_stmt *q, struct instance_info *out)
     snprintf(out->sold_by, sizeof out->sold_by, "%s", store_text(q, 11));
     snprintf(out->joined_host, sizeof out->joined_host, "%s", store_text(q, 12));
     out->migrating = store_text(q, 13)[0] != 0;
+    snprintf(out->host_id, sizeof out->host_id, "%s", store_text(q, 14));
     snprintf(out->run_dir, sizeof out->run_dir, "%.480s/instances/%.24s", compute_env.data_dir, out->instance_id);
     snprintf(out->system_disk_path, sizeof out->system_disk_path, "%s/system.qcow2", out->run_dir);
 }

@@ -26,6 +26,7 @@ struct instance_info {
     char system_disk_path[720]; /* run_dir/system.qcow2 */
     char sold_by[24];           /* "" or the product that sells it (lighthouse): other products' views skip it */
     char joined_host[40];       /* the joined host it is placed on, or "" (the built-in host) */
+    char host_id[40];           /* the host it is placed on, the built-in one (HOST_BUILTIN_ID) included */
     int migrating;              /* a live migration of it is under way (migration.c) */
 };
 

@@ -13,7 +13,7 @@
  * one statement moves host_id (the hosts' capacity and the others' FDB entries follow it). Any failure
  * clears the move: the source goes on running, the target removes what it made. The instance stays
  * RUNNING throughout (Tencent has no migrating state): LatestOperation MigrateInstance says how it went.
- * Its cloud disks come along (joined hosts only): the target makes blank files of their sizes, plugged on the ports
+ * Its cloud disks come along: the target makes blank files of their sizes, plugged on the ports
  * they have on the source, the source mirrors each whole into them, and the move's record moves their host_id too.
  * Every statement on those columns is here.
  */
@@ -124,7 +124,6 @@ int migration_start(struct store *s, const char *instance_id, const char *want, 
     int disks = block_migration_disks(s, instance_id, why, sizeof why);
     if (disks == -1)
         return fail(code, msg, len, E_INTERNAL_ERROR, "The instance's disks are unavailable.%s%s", "", "");
-    int has_disks = disks > 0 || disks == -2;
     struct host_row src, dst;
     if (host_row(s, source, &src) != 1)
         return fail(code, msg, len, E_INTERNAL_ERROR, "The host %s of %s is unavailable.", source, instance_id);
@@ -137,12 +136,6 @@ int migration_start(struct store *s, const char *instance_id, const char *want, 
                     instance_id, source);
     if (!host_live(&src))
         return fail(code, msg, len, E_RESOURCE_UNAVAILABLE, "The instance's host %s is %s.", source, src.state);
-    /* the built-in host's cloud disks are the block worker's (DATA/disks, host_id ''), outside any document */
-    if (has_disks && !src.joined)
-        return fail(code, msg, len, E_UNSUPPORTED_OPERATION,
-                    "The instance %s has cloud disks attached on the built-in host %s, whose disks do not migrate:"
-                    " detach them first.",
-                    instance_id, source);
     if (disks == -2)
         return fail(code, msg, len, E_UNSUPPORTED_OPERATION, "The instance %s cannot migrate now: %s", instance_id,
                     why);
@@ -155,10 +148,6 @@ int migration_start(struct store *s, const char *instance_id, const char *want, 
         if (!strcmp(want, source))
             return fail(code, msg, len, E_INVALID_PARAMETER_VALUE, "The instance %s already runs on %s.", instance_id,
                         want);
-        if (disks > 0 && !dst.joined)
-            return fail(code, msg, len, E_UNSUPPORTED_OPERATION,
-                        "The instance %s has cloud disks attached, which do not migrate to the built-in host %s.",
-                        instance_id, want);
         if (!dst.realises)
             return fail(code, msg, len, E_UNSUPPORTED_OPERATION, "The host %s does not realise instances.%s", want, "");
         if (!dst.underlay[0])
@@ -188,8 +177,8 @@ int migration_start(struct store *s, const char *instance_id, const char *want, 
     for (int i = 0; i < n; i++) {
         struct host_row h;
         if ((want && *want ? strcmp(hosts[i].host_id, want) : !strcmp(hosts[i].host_id, source)) ||
-            host_row(s, hosts[i].host_id, &h) != 1 || !h.underlay[0] || (disks > 0 && !h.joined) ||
-            strcmp(h.pool, src.pool) || strcmp(h.pool_owner, src.pool_owner) || strcmp(h.pool_id, src.pool_id))
+            host_row(s, hosts[i].host_id, &h) != 1 || !h.underlay[0] || strcmp(h.pool, src.pool) ||
+            strcmp(h.pool_owner, src.pool_owner) || strcmp(h.pool_id, src.pool_id))
             continue;
         fit[nfit++] = hosts[i];
     }
@@ -207,10 +196,7 @@ int migration_start(struct store *s, const char *instance_id, const char *want, 
         return want && *want
                    ? fail(code, msg, len, E_RESOURCE_INSUFFICIENT, "The host %s has no room for %s.", want, what)
                    : fail(code, msg, len, E_RESOURCE_INSUFFICIENT,
-                          disks > 0 ? "No other joined host of the instance's pool in %s has room for %s (its cloud"
-                                      " disks do not migrate to the built-in host)."
-                                    : "No other host of the instance's pool in %s has room for %s.",
-                          zone, what);
+                          "No other host of the instance's pool in %s has room for %s.", zone, what);
     }
     int port = free_port(s, target);
     if (port <= 0)

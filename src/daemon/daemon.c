@@ -265,7 +265,6 @@ int daemon_run(struct config *cfg)
     } else {
         if (compute_host_start(cfg, s, err, sizeof err) != 0)
             log_warn("host role unavailable, instances cannot run here: %s", err);
-        block_start(cfg->data_dir); /* the disk worker: resumes half-done jobs, removes unowned files */
     }
     if (billing_start(cfg, cfg->test_clock, err, sizeof err) != 0) {
         fprintf(stderr, "yund: %s\n", err);
@@ -317,10 +316,8 @@ int daemon_run(struct config *cfg)
     host_channel_stop();
     market_stop();
     billing_stop();
-    if (!cfg->no_host) {
+    if (!cfg->no_host)
         compute_host_stop();
-        block_stop();
-    }
     object_gateway_stop(objects);
     store_close(s);
     if (lockfd >= 0)

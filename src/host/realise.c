@@ -782,7 +782,9 @@ static const char *act_disk(const struct disk_spec *d, json_t *instances, int *p
     int have = stat(d->path, &st) == 0;
     if (d->snapshot && !strcmp(d->state, "DUMPING")) /* CreateDisks from a snapshot here: a copy of its size */
         return have || disk_restore(d, detail, len) == 0 ? "RESTORED" : "FAILED";
-    if (d->pending_gib && !d->instance[0]) { /* an unattached disk grows offline */
+    if (d->pending_gib && !d->instance[0]) { /* an unattached disk grows offline (a blank one has nothing to grow) */
+        if (!have && d->blank)
+            return "RESIZED";
         if (!have)
             snprintf(detail, len, "the disk's file is missing on this host");
         return have && hv_driver()->resize_disk_file(d->path, (long long)d->pending_gib << 30, detail, len) == HV_OK
@@ -908,7 +910,8 @@ static const char *act_snapshot(json_t *j, json_t *disks, json_t *instances, int
             found = 1;
     }
     snprintf(disk_path, sizeof disk_path, "%s/disks/%s.qcow2", data_dir, disk);
-    if (!found || stat(disk_path, &st) != 0) {
+    int blank = found && d.blank && stat(disk_path, &st) != 0; /* no data yet: its copy is an empty disk */
+    if (!found || (!blank && stat(disk_path, &st) != 0)) {
         snprintf(detail, len, "the disk %s is not on this host", disk);
         return "FAILED";
     }
@@ -925,15 +928,16 @@ static const char *act_snapshot(json_t *j, json_t *disks, json_t *instances, int
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     unlink(tmp);
     int rc = mkdir_p(dir, 0700) != 0 ? -1
-             : live ? hv_backup_copy(sp.run_dir, disk, tmp, (long long)d.size_gib << 30, id, detail, len)
-                    : (hv_driver()->copy_disk(disk_path, tmp, detail, len) == HV_OK ? 0 : -1);
+             : blank ? (hv_driver()->create_empty_disk(tmp, (long long)d.size_gib << 30, detail, len) == HV_OK ? 0 : -1)
+             : live  ? hv_backup_copy(sp.run_dir, disk, tmp, (long long)d.size_gib << 30, id, detail, len)
+                     : (hv_driver()->copy_disk(disk_path, tmp, detail, len) == HV_OK ? 0 : -1);
     if (rc != 0 || rename(tmp, path) != 0 || stat(path, &st) != 0) {
         unlink(tmp);
         if (!detail[0])
             snprintf(detail, len, "cannot make the snapshot's file in %.300s", dir);
         return "FAILED";
     }
-    fprintf(stderr, "yun host: %s: made of %s (%s)\n", id, disk, live ? "live" : "offline");
+    fprintf(stderr, "yun host: %s: made of %s (%s)\n", id, disk, blank ? "blank" : live ? "live" : "offline");
     *bytes = (int64_t)st.st_blocks * 512;
     return "MADE";
 }

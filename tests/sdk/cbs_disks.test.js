@@ -86,7 +86,8 @@ test("CreateDisks and DescribeDisks: the model's shape, ClientToken, system disk
   const again = await cbs.CreateDisks({ Placement: { Zone: ZONE }, DiskChargeType: "POSTPAID_BY_HOUR", DiskType: "CLOUD_PREMIUM",
     DiskSize: 10, DiskName: "data1", ClientToken: token });
   assert.deepEqual(again.DiskIdSet, c.DiskIdSet, "the same ClientToken answers the same disk");
-  assert.ok(fs.existsSync(path.join(d.dataDir, "disks", `${st.disk}.qcow2`)));
+  // it holds no data yet: its host makes the file at its first attach (which may take it to another host)
+  assert.ok(!fs.existsSync(path.join(d.dataDir, "disks", `${st.disk}.qcow2`)), "no file before the first attach");
 
   const x = await disk1(st.disk);
   for (const k of ["DiskId", "DiskName", "DiskType", "DiskSize", "DiskUsage", "DiskState", "Attached", "InstanceId",
@@ -140,6 +141,7 @@ test("AttachDisks hot-plugs into the running guest; raw bytes written there read
   const x = await waitDisk(st.disk, "ATTACHED");
   assert.equal(x.InstanceId, st.a);
   assert.equal(x.Attached, true);
+  assert.ok(fs.existsSync(path.join(d.dataDir, "disks", `${st.disk}.qcow2`)), "the built-in host made its file");
   assert.equal(sh(st.ipA, `cat /sys/block/${dev}/size`), String(10 * 1024 * 1024 * 2), "10 GiB in 512-byte sectors");
   st.sum = sh(st.ipA, `dd if=/dev/urandom of=/tmp/blob bs=1024 count=${BLOB_KIB} 2>/dev/null && sha256sum /tmp/blob | cut -d' ' -f1`);
   assert.match(st.sum, /^[0-9a-f]{64}$/);
@@ -227,7 +229,7 @@ test("ResizeDisk grows an attached disk online; the guest sees the new size", as
   assert.equal(readSum(st.ipB, st.devB), st.sum, "growing keeps the data");
 });
 
-test("a stopped instance: attach records at once; at start its QEMU gets every attached disk again", async () => {
+test("a stopped instance: its host makes the disk's file and it is ATTACHED; at start its QEMU gets every attached disk again", async () => {
   await cvm.StopInstances({ InstanceIds: [st.b], StopType: "HARD" });
   await waitFor(async () => (await cvm.DescribeInstances({ InstanceIds: [st.b] })).InstanceSet[0].InstanceState, (v) => v === "STOPPED",
     30000, "B stopped");
@@ -235,7 +237,7 @@ test("a stopped instance: attach records at once; at start its QEMU gets every a
   const late = (await cbs.CreateDisks({ Placement: { Zone: ZONE }, DiskChargeType: "POSTPAID_BY_HOUR", DiskType: "CLOUD_PREMIUM",
     DiskSize: 10 })).DiskIdSet[0];
   await cbs.AttachDisks({ InstanceId: st.b, DiskIds: [late] });
-  assert.equal((await disk1(late)).DiskState, "ATTACHED");
+  await waitDisk(late, "ATTACHED");
   await cvm.StartInstances({ InstanceIds: [st.b] });
   await waitFor(() => consoleOf(st.b), (o) => (o.match(/YUN-READY/g) || []).length >= 1 && /YUN-DISK boot-count=2/.test(o), BOOT_MS,
     "B booted again", 250);

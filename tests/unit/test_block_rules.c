@@ -70,23 +70,18 @@ static void test_sizes(void **state)
     assert_false(block_size_range(NULL, &min, &max));
 }
 
-static void test_paths(void **state)
+static void test_ids(void **state)
 {
     (void)state;
-    char p[128];
-    assert_int_equal(block_disk_path("/data", "disk-abc12345", p, sizeof p), 0);
-    assert_string_equal(p, "/data/disks/disk-abc12345.qcow2");
-    assert_int_equal(block_snapshot_path("/data", "snap-0a1b2c3d", p, sizeof p), 0);
-    assert_string_equal(p, "/data/snapshots/snap-0a1b2c3d.qcow2");
-    /* ids that are not ours never become paths */
-    assert_int_equal(block_disk_path("/data", "disk-../../x", p, sizeof p), -1);
-    assert_int_equal(block_disk_path("/data", "disk-ABC12345", p, sizeof p), -1);
-    assert_int_equal(block_disk_path("/data", "disk-abc1234", p, sizeof p), -1);
-    assert_int_equal(block_disk_path("/data", "snap-abc12345", p, sizeof p), -1);
-    assert_int_equal(block_disk_path("", "disk-abc12345", p, sizeof p), -1);
-    assert_int_equal(block_disk_path("/data", "disk-abc12345", p, 10), -1); /* does not fit */
+    assert_true(block_id_valid("disk-", "disk-abc12345"));
     assert_true(block_id_valid("snap-", "snap-zz99zz99"));
+    /* ids that are not ours: never a host's file name */
+    assert_false(block_id_valid("disk-", "disk-../../x"));
+    assert_false(block_id_valid("disk-", "disk-ABC12345"));
+    assert_false(block_id_valid("disk-", "disk-abc1234"));
+    assert_false(block_id_valid("disk-", "snap-abc12345"));
     assert_false(block_id_valid("snap-", "snap-zz99zz9/"));
+    assert_false(block_id_valid("disk-", NULL));
 }
 
 int main(void)
@@ -95,7 +90,7 @@ int main(void)
         cmocka_unit_test(test_state_machine),
         cmocka_unit_test(test_quota),
         cmocka_unit_test(test_sizes),
-        cmocka_unit_test(test_paths),
+        cmocka_unit_test(test_ids),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -171,32 +171,15 @@ static void test_refusals(void **state)
                                 " 'host-two', 10, 0, 0)",
                                 ""),
                      1);
-    /* it moves with the instance once its host reported where it is plugged, but not to the built-in host */
+    /* it moves with the instance once its host reported where it is plugged */
     assert_int_equal(migration_start(s, "ins-moving1", NULL, "req-x", target, &code, msg, sizeof msg), -1);
     assert_string_equal(code, "UnsupportedOperation");
     assert_non_null(strstr(msg, "has not yet reported where its cloud disk disk-data0001 is plugged"));
     assert_int_equal(store_exec(s, "UPDATE cbs_disks SET plug_port = 1 WHERE disk_id = 'disk-data0001'", ""), 1);
-    assert_int_equal(migration_start(s, "ins-moving1", "host-local", "req-x", target, &code, msg, sizeof msg), -1);
-    assert_string_equal(code, "UnsupportedOperation");
-    assert_non_null(strstr(msg, "do not migrate to the built-in host"));
     assert_int_equal(store_exec(s, "UPDATE cbs_disks SET state = 'EXPANDING' WHERE disk_id = 'disk-data0001'", ""), 1);
     assert_int_equal(migration_start(s, "ins-moving1", NULL, "req-x", target, &code, msg, sizeof msg), -1);
     assert_string_equal(code, "UnsupportedOperation");
     assert_non_null(strstr(msg, "disk-data0001 is EXPANDING"));
-    /* the built-in host's disks are the worker's: an instance there with one stays */
-    assert_int_equal(store_exec(s,
-                                "UPDATE cbs_disks SET instance_id = 'ins-builtin', host_id = '', state = 'ATTACHED'"
-                                " WHERE disk_id = 'disk-data0001'",
-                                ""),
-                     1);
-    assert_int_equal(migration_start(s, "ins-builtin", NULL, "req-x", target, &code, msg, sizeof msg), -1);
-    assert_string_equal(code, "UnsupportedOperation");
-    assert_non_null(strstr(msg, "attached on the built-in host host-local"));
-    assert_int_equal(store_exec(s,
-                                "UPDATE cbs_disks SET instance_id = 'ins-moving1', host_id = 'host-two' WHERE"
-                                " disk_id = 'disk-data0001'",
-                                ""),
-                     1);
     /* and the source's document lists the disk it holds */
     char version[HOST_DOC_VERSION_LEN];
     json_t *doc = host_doc_build(s, "host-two", version);
