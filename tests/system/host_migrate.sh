@@ -29,11 +29,13 @@
 #      cloud disk, plugged again at the boot, holds its data
 #   5. a TCP stream to A (an echo server on A, a client in host 3's router namespace of the VPC, which stays there
 #      while host 1's goes with A: tests/lib/tcp_stream.py, a line every 20 ms) and a ping every 0.2 s from there:
-#      MigrateInstance moves A from host 1 (built-in) to host 2 (joined); host 1 holds nothing of it after
+#      MigrateInstance moves A from host 1 (built-in) to host 2 (joined); host 1 holds nothing of it after; A's cloud
+#      disk (4 MiB of random data, its file made by host 1 at the attach) goes along: recorded on host 2, its file there
 #   6. the issue's scenario: `yun admin hosts drain host-2` moves A live back to host 1 (built-in) while the stream
 #      flows (host 1's migration ports open to host 2 only meanwhile): every line echoed in order on the one
 #      connection, the longest gap and the ping loss printed; host 2 holds nothing of A, host 3's FDB entry of A
-#      follows it; A's disk came along twice: restarted on host 1, its init counts boot 2
+#      follows it; A's cloud disk is back on host 1 (its file there, gone from host 2) with its data; A's disks came
+#      along twice: restarted on host 1, its init counts boot 2 and its cloud disk holds its data
 #   B's EIP follows the move: published (proxy neighbour on the uplink) by host 2 before, by host 3 after (a
 #   gratuitous ARP moves the underlay's entry), host 2's entry gone; ping and SSH banner by the EIP both times
 # Needs root, unshare, nsenter, iproute2, python3, sqlite3, openssl.
@@ -303,6 +305,24 @@ pass "B's disks came along: restarted on host 3, it counts boot 2, and its cloud
 # guest can be the client: a host's router namespace shares the VPC's gateway address, whose replies go to the
 # router of the host A is on.)
 "$YUN" admin hosts --data "$CP" undrain "$HID2" >/dev/null
+# A's cloud disk on host 1 (built-in), made and plugged by host 1's realiser as a joined host's are: 4 MiB of random
+# data, which goes with A to host 2 and back
+ADISK=$(api cbs CreateDisks --Placement.Zone ap-local-1 --DiskType CLOUD_PREMIUM --DiskSize 10 \
+  --DiskChargeType POSTPAID_BY_HOUR | field DiskIdSet.0)
+adisk() { sql "SELECT state || '/' || host_id || '/' || (plug_port >= 0) FROM cbs_disks WHERE disk_id = '$ADISK'"; }
+aondev() { # aondev CMD: CMD in A with $D the device of serial $ADISK
+  ssh_a "D=; for d in /sys/block/vd*; do [ \"\$(cat \$d/serial 2>/dev/null)\" = $ADISK ] && D=/dev/\${d##*/}; done; [ -n \"\$D\" ] && { $1; }"
+}
+asum() { aondev 'echo 3 >/proc/sys/vm/drop_caches; dd if=$D bs=1M count=4 2>/dev/null | md5sum' </dev/null | cut -c1-32; }
+[ ! -e "$CP/disks/$ADISK.qcow2" ] || fail "a file of $ADISK before its first attach"
+api cbs AttachDisks --DiskIds "[\"$ADISK\"]" --InstanceId "$A" >/dev/null
+for _ in $(seq 200); do [ "$(adisk)" = ATTACHED/host-local/1 ] && break; sleep 0.1; done
+[ "$(adisk)" = ATTACHED/host-local/1 ] && [ -s "$CP/disks/$ADISK.qcow2" ] || fail "A's disk $ADISK on host 1: $(adisk)"
+for _ in $(seq 50); do [ -n "$(aondev 'echo $D' </dev/null 2>/dev/null)" ] && break; sleep 0.2; done
+aondev 'dd if=/dev/urandom of=$D bs=1M count=4 conv=fsync 2>/dev/null' </dev/null || fail "A cannot write $ADISK"
+ASUM=$(asum)
+[ ${#ASUM} = 32 ] && [ "$ASUM" != "$(head -c $((4 << 20)) /dev/zero | md5sum | cut -c1-32)" ] || fail "A's $ADISK: $ASUM"
+pass "A on host 1 (built-in) wrote 4 MiB of random data to its cloud disk $ADISK (file made at the attach by host 1, md5 $ASUM)"
 moved() { # moved ID HOST: ID's move to HOST recorded (60 s at most); while it moves, host 1's migration ports seen
   for _ in $(seq 600); do
     [ "$(sql "SELECT host_id FROM instances WHERE instance_id = '$1'")" = "$2" ] && return 0
@@ -353,6 +373,9 @@ ID=$A
   fail "A: $(inst InstanceState) $(inst LatestOperation) $(inst LatestOperationState)"
 gone "$CP/instances/$A"
 pgrep -f -- "$H2/instances/$A" >/dev/null || fail "no QEMU of A on host 2"
+for _ in $(seq 50); do [ ! -e "$CP/disks/$ADISK.qcow2" ] && break; sleep 0.1; done
+[ "$(adisk)" = "ATTACHED/$HID2/1" ] && [ -s "$H2/disks/$ADISK.qcow2" ] && [ ! -e "$CP/disks/$ADISK.qcow2" ] ||
+  fail "A's cloud disk did not move to host 2 with it: $(adisk)"
 ! ip link show "yt-${A: -8}" >/dev/null 2>&1 || fail "host 1 kept A's tap"
 N1=$(lines)
 for _ in $(seq 100); do [ "$(lines)" -gt $((N1 + 25)) ] && break; sleep 0.2; done
@@ -383,6 +406,10 @@ sql "UPDATE hosts SET memory_mib = 65536 WHERE host_id = '$HID3'"
   fail "A: $(inst InstanceState) $(inst LatestOperation) $(inst LatestOperationState)"
 gone "$H2/instances/$A"
 pgrep -f -- "$CP/instances/$A" >/dev/null || fail "no QEMU of A on host 1"
+for _ in $(seq 50); do [ ! -e "$H2/disks/$ADISK.qcow2" ] && break; sleep 0.1; done
+[ "$(adisk)" = ATTACHED/host-local/1 ] && [ -s "$CP/disks/$ADISK.qcow2" ] && [ ! -e "$H2/disks/$ADISK.qcow2" ] ||
+  fail "A's cloud disk did not come back to host 1 with it: $(adisk)"
+[ "$(asum)" = "$ASUM" ] || fail "A's $ADISK after two moves: $(asum), not $ASUM"
 ! on "$H2PID" ip link show "yt-${A: -8}" >/dev/null 2>&1 || fail "host 2 kept A's tap"
 for _ in $(seq 50); do [[ "$(nft list chain inet yun input)" != *"dport { 7800, 7801 } accept"* ]] && break; sleep 0.1; done
 [[ "$(nft list chain inet yun input)" != *"dport { 7800, 7801 } accept"* ]] || fail "host 1 keeps its migration ports open"
@@ -392,7 +419,8 @@ for _ in $(seq 100); do [ "$(lines)" -gt $((N1 + 25)) ] && break; sleep 0.2; don
 SAID=$(stream "$N0" "$(lines)") || fail "$SAID"
 pass "drain host 2: A moved live to host 1 (built-in) in $(python3 -c "print(round($T1 - $T0, 1))") s (RUNNING \
 throughout, SUCCESS; host 1's migration ports open to host 2 only while it moved, closed after); host 2 holds nothing \
-of it, host 3's FDB entry of A followed it $(python3 -c "print(round($T2 - $T1, 1))") s after the move was recorded; the TCP stream from D to A flows: $SAID; D's ping every 0.2 s: $(loss)"
+of it, host 3's FDB entry of A followed it $(python3 -c "print(round($T2 - $T1, 1))") s after the move was recorded; the TCP stream from D to A flows: $SAID; D's ping every 0.2 s: $(loss); \
+A's cloud disk went to host 2 and back with it, its data intact"
 api cvm StopInstances --InstanceIds "[\"$A\"]" --StopType HARD >/dev/null
 wait_state STOPPED 30
 api cvm StartInstances --InstanceIds "[\"$A\"]" >/dev/null
@@ -400,5 +428,8 @@ wait_state RUNNING 30
 for _ in $(seq 100); do grep -q "YUN-DISK boot-count=2" "$CP/instances/$A/serial.log" 2>/dev/null && break; sleep 0.1; done
 grep -q "YUN-DISK boot-count=2" "$CP/instances/$A/serial.log" ||
   fail "A's disk on host 1 does not hold its first boot: $(grep YUN-DISK "$CP/instances/$A/serial.log")"
-pass "A's disk came along (host 1 to host 2 and back): restarted on host 1, it counts boot 2 (the test took \
+for _ in $(seq 60); do ssh_a true 2>/dev/null && break; sleep 1; done
+for _ in $(seq 50); do [ -n "$(aondev 'echo $D' </dev/null 2>/dev/null)" ] && break; sleep 0.2; done
+[ "$(asum)" = "$ASUM" ] || fail "A's $ADISK after its restart on host 1: $(asum), not $ASUM"
+pass "A's disks came along (host 1 to host 2 and back): restarted on host 1, it counts boot 2 and its cloud disk (plugged again at the boot) holds its data (the test took \
 $(($(date +%s) - T_START)) s)"
