@@ -5,7 +5,9 @@
  * restored into a new disk, detached (the guest no longer sees it) and attached to a second instance
  * that reads the same bytes; it is grown online; the refusals (attached elsewhere, terminate while
  * attached, shrink, quotas) and tenant isolation; a stopped instance gets its disks back at start;
- * offline resize and snapshot; DeleteWithInstance when the instance goes.
+ * offline resize and snapshot; DeleteWithInstance when the instance goes; a disk that never held data has no file
+ * (grown as a record, snapshotted as an empty copy by its host). The built-in host makes, plugs and removes the files
+ * by its document (src/block/host_disks.c, src/host/realise.c), as a joined host does.
  * YUN_BIN may point at a build that has the block service wired in.
  */
 "use strict";
@@ -278,6 +280,29 @@ test("detach, terminate and delete: files go away; DeleteWithInstance follows th
   await cbs.TerminateDisks({ DiskIds: [st.disk] });
   await waitFor(() => fs.readdirSync(path.join(d.dataDir, "disks")), (l) => l.length === 0, 10000, "no disk files left");
   assert.equal((await cbs.DescribeDisks({})).TotalCount, 0);
+});
+
+test("a disk that holds no data: grown with no file, its snapshot an empty copy made by its host, a disk restored from it", async () => {
+  const file = (dir, id) => path.join(d.dataDir, dir, `${id}.qcow2`);
+  const blank = (await cbs.CreateDisks({ Placement: { Zone: ZONE }, DiskChargeType: "POSTPAID_BY_HOUR", DiskType: "CLOUD_PREMIUM",
+    DiskSize: 10 })).DiskIdSet[0];
+  await cbs.ResizeDisk({ DiskId: blank, DiskSize: 12 });
+  assert.equal((await waitDisk(blank, "UNATTACHED")).DiskSize, 12);
+  assert.ok(!fs.existsSync(file("disks", blank)), "growing a disk that was never attached makes no file");
+  const snap = (await cbs.CreateSnapshot({ DiskId: blank, SnapshotName: "blank" })).SnapshotId;
+  assert.equal((await waitSnap(snap, "NORMAL")).DiskSize, 12);
+  assert.ok(fs.existsSync(file("snapshots", snap)), "the built-in host made the snapshot's file");
+  const from = (await cbs.CreateDisks({ Placement: { Zone: ZONE }, DiskChargeType: "POSTPAID_BY_HOUR", DiskType: "CLOUD_PREMIUM",
+    SnapshotId: snap })).DiskIdSet[0];
+  assert.equal((await waitDisk(from, "UNATTACHED")).DiskSize, 12);
+  const info = JSON.parse(require("node:child_process").execFileSync("qemu-img", ["info", "-U", "--output=json", file("disks", from)]));
+  assert.equal(info["virtual-size"], 12 * 2 ** 30, "the restored disk is the snapshot's size");
+  assert.equal(info.format, "qcow2");
+  await cbs.TerminateDisks({ DiskIds: [blank, from] });
+  await cbs.DeleteSnapshots({ SnapshotIds: [snap] });
+  await waitFor(async () => (await cbs.DescribeDisks({})).TotalCount + (await cbs.DescribeSnapshots({})).TotalCount, (n) => n === 0,
+    10000, "the disks and the snapshot gone");
+  await waitFor(() => [file("disks", from), file("snapshots", snap)].some((f) => fs.existsSync(f)), (v) => !v, 10000, "their files gone");
 });
 
 test("RunInstances with DataDisks: the guest boots with its new disk; it goes with the instance", async () => {

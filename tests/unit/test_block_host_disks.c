@@ -91,6 +91,15 @@ static void test_document(void **state)
     disk_put(s, "EXPANDING", "ins-b", "", 10, 30);
     disks = block_host_disks(s, "host-two");
     assert_int_equal(json_integer_value(json_object_get(json_array_get(disks, 0), "PendingGiB")), 30);
+    assert_false(json_is_true(json_object_get(json_array_get(disks, 0), "Blank"))); /* attached: its file is made */
+    json_decref(disks);
+    disk_put(s, "EXPANDING", "", "", 10, 30); /* never attached: no file to grow yet */
+    disks = block_host_disks(s, "host-two");
+    assert_true(json_is_true(json_object_get(json_array_get(disks, 0), "Blank")));
+    json_decref(disks);
+    disk_put(s, "UNATTACHED", "", "ins-a", 10, 0); /* detached: it held data */
+    disks = block_host_disks(s, "host-two");
+    assert_false(json_is_true(json_object_get(json_array_get(disks, 0), "Blank")));
     json_decref(disks);
     disk_put(s, "TERMINATING", "", "ins-b", 10, 0); /* being deleted: left out, so the host removes its file */
     disks = block_host_disks(s, "host-two");

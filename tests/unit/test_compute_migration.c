@@ -484,12 +484,52 @@ static void test_a_full_document(void **state)
     json_decref(doc);
 }
 
+/* Where CreateDisks puts a new disk (host_pool_disk_host): an available host of its zone and pool that takes the
+ * account's instances, the built-in host first */
+static void test_disk_host(void **state)
+{
+    struct store *s = *state;
+    char host[40] = "";
+    assert_int_equal(store_exec(s,
+                                "UPDATE hosts SET state = CASE WHEN joined = 1 THEN 'UP' ELSE 'AVAILABLE' END,"
+                                " draining = 0, realises = 1 WHERE host_id <> 'host-down'",
+                                ""),
+                     3);
+    assert_int_equal(host_pool_disk_host(s, "z1", "100", "", host), 1);
+    assert_string_equal(host, "host-local");
+    assert_int_equal(store_exec(s, "UPDATE hosts SET state = 'UNAVAILABLE' WHERE host_id = 'host-local'", ""), 1);
+    assert_int_equal(host_pool_disk_host(s, "z1", "100", "", host), 1); /* a joined host then, never a DOWN one */
+    assert_true(!strcmp(host, "host-two") || !strcmp(host, "host-three"));
+    assert_int_equal(host_pool_disk_host(s, "z9", "100", "", host), 0); /* no host in that zone */
+    /* a dedicated cluster's disks: on its hosts, for its owner only; the shared pool's: not there */
+    assert_int_equal(store_exec(s,
+                                "UPDATE hosts SET pool = 'cluster', pool_owner = '100', pool_id = 'cluster-1' WHERE"
+                                " host_id = 'host-two'",
+                                ""),
+                     1);
+    assert_int_equal(host_pool_disk_host(s, "z1", "100", "cluster-1", host), 1);
+    assert_string_equal(host, "host-two");
+    assert_int_equal(host_pool_disk_host(s, "z1", "200", "cluster-1", host), 0);
+    assert_int_equal(host_pool_disk_host(s, "z1", "100", "cluster-2", host), 0);
+    assert_int_equal(host_pool_disk_host(s, "z1", "100", "", host), 1);
+    assert_string_equal(host, "host-three");
+    assert_int_equal(store_exec(s, "UPDATE hosts SET state = 'DOWN' WHERE host_id = 'host-three'", ""), 1);
+    assert_int_equal(host_pool_disk_host(s, "z1", "100", "", host), 0); /* CreateDisks: ResourceInsufficient */
+    assert_int_equal(store_exec(s,
+                                "UPDATE hosts SET pool = 'shared', pool_owner = '', pool_id = '', state = 'UP' WHERE"
+                                " host_id IN ('host-two', 'host-three')",
+                                ""),
+                     2);
+    assert_int_equal(store_exec(s, "UPDATE hosts SET state = 'AVAILABLE' WHERE host_id = 'host-local'", ""), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_refusals),          cmocka_unit_test(test_a_move),
         cmocka_unit_test(test_a_failed_move),     cmocka_unit_test(test_the_builtin_host),
         cmocka_unit_test(test_a_move_with_disks), cmocka_unit_test(test_a_full_document),
+        cmocka_unit_test(test_disk_host),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
