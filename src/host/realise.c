@@ -35,6 +35,7 @@
 
 #include "compute/host_channel.h"
 #include "core/tls.h"
+#include "host/copy_job.h"
 #include "host/disk_pool.h"
 #include "host/hypervisor.h"
 #include "host/metadata_listen.h"
@@ -753,35 +754,41 @@ static int disk_make(const struct disk_spec *d, char *err, size_t errlen)
     return 0;
 }
 
-/* A disk made from a snapshot this host holds: a standalone copy grown to the disk's size (NAME.tmp, renamed). */
-static int disk_restore(const struct disk_spec *d, char *err, size_t errlen)
+static void wake_pass(void)
 {
-    char dir[700], tmp[740], from[760];
-    snprintf(dir, sizeof dir, "%s/disks", data_dir);
-    snprintf(tmp, sizeof tmp, "%s.tmp", d->path);
-    snprintf(from, sizeof from, "%s/snapshots/%s.qcow2", data_dir, d->snapshot);
-    unlink(tmp);
-    if (mkdir_p(dir, 0700) != 0 || hv_driver()->copy_disk(from, tmp, err, errlen) != HV_OK ||
-        hv_driver()->resize_disk_file(tmp, (long long)d->size_gib << 30, err, errlen) != HV_OK ||
-        rename(tmp, d->path) != 0) {
-        unlink(tmp);
-        if (!err[0])
-            snprintf(err, errlen, "cannot restore %s from %s", d->id, d->snapshot);
-        return -1;
-    }
-    fprintf(stderr, "yun host: %s: restored from %s\n", d->id, d->snapshot);
-    return 0;
+    pthread_mutex_lock(&mu);
+    pthread_cond_signal(&cv);
+    pthread_mutex_unlock(&mu);
+}
+
+/* A slow copy making `final` (copy_job.c), started or looked at: the report's word for it. BUSY while it runs (or
+ * while the host runs as many as it takes), FAILED once with detail, `whole` when it is. */
+static const char *copying(const struct copy_job *j, const char *whole, char *detail, size_t len)
+{
+    struct stat st;
+    if (stat(j->final, &st) == 0)
+        return whole;
+    enum copy_state cs = copy_job_state(j->final, detail, len);
+    if (cs == COPY_FAILED)
+        return "FAILED";
+    if (cs == COPY_NONE && copy_job_start(j, wake_pass, detail, len) != 0)
+        detail[0] = 0; /* too many at once: asked again next pass */
+    return "BUSY";
 }
 
 /* What the host saw of a disk after acting for its state: ATTACHED (file here, plugged if its instance runs),
  * DETACHED (unplugged), HELD (an unattached disk's file kept), RESIZED (grown to PendingGiB, online if plugged),
- * RESTORED (made from its snapshot), FAILED (detail set), BUSY (ask again next pass) */
+ * RESTORED (made from its snapshot, by a copy of its own), FAILED (detail set), BUSY (ask again next pass) */
 static const char *act_disk(const struct disk_spec *d, json_t *instances, int *port, char *detail, size_t len)
 {
     struct stat st;
     int have = stat(d->path, &st) == 0;
-    if (d->snapshot && !strcmp(d->state, "DUMPING")) /* CreateDisks from a snapshot here: a copy of its size */
-        return have || disk_restore(d, detail, len) == 0 ? "RESTORED" : "FAILED";
+    if (d->snapshot && !strcmp(d->state, "DUMPING")) { /* CreateDisks from a snapshot here: a copy of its size */
+        struct copy_job j = {.kind = COPY_RESTORE, .bytes = (long long)d->size_gib << 30};
+        snprintf(j.final, sizeof j.final, "%s", d->path);
+        snprintf(j.from, sizeof j.from, "%s/snapshots/%s.qcow2", data_dir, d->snapshot);
+        return copying(&j, "RESTORED", detail, len);
+    }
     if (d->pending_gib && !d->instance[0]) { /* an unattached disk grows offline (a blank one has nothing to grow) */
         if (!have && d->blank)
             return "RESIZED";
@@ -860,6 +867,8 @@ static void remove_unlisted(const char *sub, const char *prefix, const char *key
             continue;
         char path[1100];
         snprintf(path, sizeof path, "%s/%s", root, e->d_name);
+        if (tmp && copy_job_writes(path)) /* a copy under way writes it */
+            continue;
         if (unlink(path) == 0) {
             fprintf(stderr, "yun host: %s is not in the document: removed\n", e->d_name);
         } else if (!tmp) {
@@ -915,31 +924,46 @@ static const char *act_snapshot(json_t *j, json_t *disks, json_t *instances, int
         snprintf(detail, len, "the disk %s is not on this host", disk);
         return "FAILED";
     }
-    struct spec sp;
-    int live = 0;
-    json_array_foreach (instances, i, it) {
-        const char *iid = json_string_value(json_object_get(it, "InstanceId"));
-        if (iid && d.instance[0] && !strcmp(iid, d.instance) && !spec_read(it, &sp))
-            live = strcmp(sp.state, "MIGRATING_IN") != 0 && alive(&sp) &&
-                   hv_driver()->disk_plugged(sp.run_dir, disk, NULL, 0) == 1;
-    }
     char dir[700];
     snprintf(dir, sizeof dir, "%s/snapshots", data_dir);
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    unlink(tmp);
-    int rc = mkdir_p(dir, 0700) != 0 ? -1
-             : blank ? (hv_driver()->create_empty_disk(tmp, (long long)d.size_gib << 30, detail, len) == HV_OK ? 0 : -1)
-             : live  ? hv_backup_copy(sp.run_dir, disk, tmp, (long long)d.size_gib << 30, id, detail, len)
-                     : (hv_driver()->copy_disk(disk_path, tmp, detail, len) == HV_OK ? 0 : -1);
-    if (rc != 0 || rename(tmp, path) != 0 || stat(path, &st) != 0) {
-        unlink(tmp);
-        if (!detail[0])
-            snprintf(detail, len, "cannot make the snapshot's file in %.300s", dir);
+    if (mkdir_p(dir, 0700) != 0) {
+        snprintf(detail, len, "cannot make %.300s", dir);
         return "FAILED";
     }
-    fprintf(stderr, "yun host: %s: made of %s (%s)\n", id, disk, blank ? "blank" : live ? "live" : "offline");
-    *bytes = (int64_t)st.st_blocks * 512;
-    return "MADE";
+    if (blank) { /* an empty qcow2 of the disk's size: made at once */
+        snprintf(tmp, sizeof tmp, "%s.tmp", path);
+        unlink(tmp);
+        if (hv_driver()->create_empty_disk(tmp, (long long)d.size_gib << 30, detail, len) != HV_OK ||
+            rename(tmp, path) != 0 || stat(path, &st) != 0) {
+            unlink(tmp);
+            if (!detail[0])
+                snprintf(detail, len, "cannot make the snapshot's file in %.300s", dir);
+            return "FAILED";
+        }
+        fprintf(stderr, "yun host: %s: made of %s (blank)\n", id, disk);
+        *bytes = (int64_t)st.st_blocks * 512;
+        return "MADE";
+    }
+    /* a copy of its own (copy_job.c): by a backup job while a running guest holds the disk, else of the file */
+    struct copy_job cj = {.kind = COPY_FILE, .bytes = (long long)d.size_gib << 30};
+    snprintf(cj.final, sizeof cj.final, "%s", path);
+    snprintf(cj.from, sizeof cj.from, "%s", disk_path);
+    struct spec sp;
+    json_array_foreach (instances, i, it) {
+        const char *iid = json_string_value(json_object_get(it, "InstanceId"));
+        if (iid && d.instance[0] && !strcmp(iid, d.instance) && !spec_read(it, &sp) &&
+            strcmp(sp.state, "MIGRATING_IN") != 0 && alive(&sp) &&
+            hv_driver()->disk_plugged(sp.run_dir, disk, NULL, 0) == 1) {
+            cj.kind = COPY_BACKUP;
+            snprintf(cj.run_dir, sizeof cj.run_dir, "%s", sp.run_dir);
+            snprintf(cj.disk_id, sizeof cj.disk_id, "%s", disk);
+            snprintf(cj.job_id, sizeof cj.job_id, "%s", id);
+        }
+    }
+    const char *seen = copying(&cj, "MADE", detail, len);
+    if (!strcmp(seen, "MADE") && stat(path, &st) == 0)
+        *bytes = (int64_t)st.st_blocks * 512;
+    return seen;
 }
 
 static json_t *snapshots_pass(json_t *snaps, json_t *disks, json_t *instances)

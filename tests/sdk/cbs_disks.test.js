@@ -15,6 +15,7 @@ const { test, before, after } = require("node:test");
 const assert = require("node:assert/strict");
 const fs = require("node:fs");
 const path = require("node:path");
+const { execFileSync } = require("node:child_process");
 const { startDaemon, rejectsWith, waitFor } = require("./lib/yund");
 
 const ZONE = "ap-local-1";
@@ -46,6 +47,16 @@ function sh(ip, cmd, timeout = 30000) {
 /* The guest's block device whose virtio serial is the disk id ("" if none). */
 const devOf = (ip, diskId) =>
   sh(ip, `for b in /sys/block/vd*; do [ "$(cat $b/serial 2>/dev/null)" = "${diskId}" ] && echo \${b##*/}; done; true`);
+/* The pid of a process whose command line holds every one of words (0: none). */
+function procWith(words) {
+  for (const p of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(p)) continue;
+    let cmd;
+    try { cmd = fs.readFileSync(`/proc/${p}/cmdline`, "utf8"); } catch { continue; }
+    if (words.every((w) => cmd.includes(w))) return Number(p);
+  }
+  return 0;
+}
 const readSum = (ip, dev) => sh(ip, `dd if=/dev/${dev} bs=1024 count=${BLOB_KIB} 2>/dev/null | sha256sum | cut -d' ' -f1`);
 
 before(async () => {
@@ -258,8 +269,23 @@ test("detach, terminate and delete: files go away; DeleteWithInstance follows th
   // offline: grow with qemu-img, snapshot by copying the file
   await cbs.ResizeDisk({ DiskId: st.restored, DiskSize: 15 });
   assert.equal((await waitDisk(st.restored, "UNATTACHED")).DiskSize, 15);
+  // 1 GiB written into the detached disk's file make its copy take a while; the host copies it on a thread of its
+  // own: held (SIGSTOP) mid-copy, the snapshot stays CREATING while the host boots another instance
+  execFileSync("qemu-io", ["-f", "qcow2", "-c", "write -q -P 0x5a 1G 512M", "-c", "write -q -P 0xa5 2G 512M", path.join(d.dataDir, "disks", `${st.restored}.qcow2`)]);
   const off = (await cbs.CreateSnapshot({ DiskId: st.restored, SnapshotName: "offline" })).SnapshotId;
+  const copier = await waitFor(() => procWith(["convert", `${off}.qcow2.tmp`]), Boolean, 20000, "the snapshot's qemu-img", 5);
+  process.kill(copier, "SIGSTOP");
+  let other;
+  try {
+    other = (await cvm.RunInstances({ Placement: { Zone: ZONE }, ImageId: image, InstanceType: "S5.SMALL1" })).InstanceIdSet[0];
+    await waitFor(async () => (await cvm.DescribeInstances({ InstanceIds: [other] })).InstanceSet[0].InstanceState,
+      (v) => v === "RUNNING", 30000, "another instance RUNNING while the snapshot is copied");
+    assert.equal((await cbs.DescribeSnapshots({ SnapshotIds: [off] })).SnapshotSet[0].SnapshotState, "CREATING");
+  } finally {
+    process.kill(copier, "SIGCONT");
+  }
   assert.equal((await waitSnap(off, "NORMAL")).DiskSize, 15);
+  await cvm.TerminateInstances({ InstanceIds: [other] });
   await cbs.TerminateDisks({ DiskIds: [st.restored], DeleteSnapshot: 1 });
   await waitFor(() => cbs.DescribeSnapshots({ SnapshotIds: [off] }), (r) => r.TotalCount === 0, 10000, "DeleteSnapshot=1 removes it");
   await waitFor(() => cbs.DescribeDisks({ DiskIds: [st.restored] }), (r) => r.TotalCount === 0, 10000, "restored disk gone");
@@ -295,7 +321,7 @@ test("a disk that holds no data: grown with no file, its snapshot an empty copy 
   const from = (await cbs.CreateDisks({ Placement: { Zone: ZONE }, DiskChargeType: "POSTPAID_BY_HOUR", DiskType: "CLOUD_PREMIUM",
     SnapshotId: snap })).DiskIdSet[0];
   assert.equal((await waitDisk(from, "UNATTACHED")).DiskSize, 12);
-  const info = JSON.parse(require("node:child_process").execFileSync("qemu-img", ["info", "-U", "--output=json", file("disks", from)]));
+  const info = JSON.parse(execFileSync("qemu-img", ["info", "-U", "--output=json", file("disks", from)]));
   assert.equal(info["virtual-size"], 12 * 2 ** 30, "the restored disk is the snapshot's size");
   assert.equal(info.format, "qcow2");
   await cbs.TerminateDisks({ DiskIds: [blank, from] });

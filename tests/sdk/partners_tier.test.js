@@ -9,7 +9,7 @@
 const { test, before, after } = require("node:test");
 const assert = require("node:assert/strict");
 const tencentcloud = require("tencentcloud-sdk-nodejs");
-const { startDaemon, rejectsWith } = require("./lib/yund");
+const { startDaemon, rejectsWith, waitFor } = require("./lib/yund");
 
 const ZONE = "ap-local-1";
 let d;
@@ -80,6 +80,8 @@ test("tiers' quotas: disk GiB by block, instances by compute", async () => {
   assert.equal((await y.cbs.DescribeDisks({})).TotalCount, 1, "nothing made");
   d.admin("tier", "--uin", y.Uin, "--tier", "growth"); // 100,000 GiB
   await y.cbs.ResizeDisk({ DiskId: yd, DiskSize: 10100 });
+  await waitFor(async () => (await y.cbs.DescribeDisks({ DiskIds: [yd] })).DiskSet[0], (x) => x.DiskState === "UNATTACHED" &&
+    x.DiskSize === 10100, 30000, "the disk grown (EXPANDING until its host reports)");
   d.admin("tier", "--uin", y.Uin, "--tier", "longtail");
   await rejectsWith(y.cvm.RunInstances({ Placement: { Zone: ZONE }, ImageId: image, InstanceType: "S5.SMALL1",
     InstanceCount: 21 }), "LimitExceeded.InstanceQuota", "longtail: 20 instances (the platform's 50 otherwise)");
