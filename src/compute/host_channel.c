@@ -294,9 +294,8 @@ static void doc_keep(const char *host_id, uint64_t count, const struct doc_cache
     pthread_mutex_unlock(&doc_mu);
 }
 
-/* The document (or, known unchanged, only its version: *doc NULL); 0, or -1 on a store error. */
-static int doc_current(struct store *s, const char *host_id, int want_doc, json_t **doc,
-                       char version[HOST_DOC_VERSION_LEN])
+int host_doc_current(struct store *s, const char *host_id, int want_doc, json_t **doc,
+                     char version[HOST_DOC_VERSION_LEN])
 {
     uint64_t count = 0;
     struct doc_cached now = {.made = time_now()};
@@ -319,15 +318,15 @@ static json_t *heartbeat_answer(struct store *s, const char *host_id, json_t *ms
     char version[HOST_DOC_VERSION_LEN];
     const char *have = json_string_value(json_object_get(msg, "Have"));
     json_t *doc = NULL, *report = json_object_get(msg, "Report");
-    if (doc_current(s, host_id, 0, &doc, version) != 0)
+    if (host_doc_current(s, host_id, 0, &doc, version) != 0)
         return NULL;
     if (json_is_object(report) && host_doc_report(s, host_id, report, version) > 0) {
         json_decref(doc); /* instances moved on: they are told their new states at once */
-        if (doc_current(s, host_id, 1, &doc, version) != 0)
+        if (host_doc_current(s, host_id, 1, &doc, version) != 0)
             return NULL;
     }
     int send = !have || strcmp(have, version) != 0;
-    if (send && !doc && doc_current(s, host_id, 1, &doc, version) != 0)
+    if (send && !doc && host_doc_current(s, host_id, 1, &doc, version) != 0)
         return NULL;
     json_t *ans = json_pack("{s:b,s:s}", "ok", 1, "Version", version);
     if (send)

@@ -111,6 +111,11 @@ int host_revoke(struct store *s, const char *host_id, int64_t now);
 /* host_doc.c: the document of host_id (its instances, network plan and disks) and its version; NULL on a store
  * error */
 json_t *host_doc_build(struct store *s, const char *host_id, char version[HOST_DOC_VERSION_LEN]);
+/* host_doc_build, or (want_doc 0, and the document known unchanged since it was last made: no write of this
+ * process, the host's instances' fingerprint the same, and made less than 30 s ago) only its version, *doc NULL;
+ * 0, or -1 on a store error (host_channel.c). */
+int host_doc_current(struct store *s, const char *host_id, int want_doc, json_t **doc,
+                     char version[HOST_DOC_VERSION_LEN]);
 /* What changes with the host's own instances, whoever wrote it (another process, `yun admin hosts drain`): the
  * latest update of those placed on or moving to host_id, and their count; 0 or -1. */
 int host_doc_fingerprint(struct store *s, const char *host_id, int64_t *updated, int64_t *n);

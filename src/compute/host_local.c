@@ -1,12 +1,12 @@
 /*
  * host_local: the built-in host's channel, in-process. The built-in host of `yun up` is realised by the code that
  * realises a joined host's documents (src/host/realise.c): this file is its session. One thread makes the host's
- * document (host_doc_build, as a heartbeat's answer does) whenever an action kicks it (compute_kick, after the
- * action's commit), the realiser's pass changed its report, or 250 ms passed (security groups and addresses the
- * API changed), offers it to the realiser, and applies the realiser's report (host_doc_report, the joined hosts'
- * rule table) when it changed, or every HOST_HEARTBEAT_SECONDS as a heartbeat would. What a joined host asks over
- * the channel is answered here directly: an image part is the control plane's own file (only an image an
- * instance placed on this host runs, host_doc_image_part), a metadata request compute's answer.
+ * document (host_doc_current, as a heartbeat's answer does: made again only when it may have changed) whenever an
+ * action kicks it (compute_kick, after the action's commit), the realiser's pass changed its report, or 250 ms passed
+ * (security groups and addresses the API changed), offers it to the realiser, and applies the realiser's report
+ * (host_doc_report, the joined hosts' rule table) when it changed, or every HOST_HEARTBEAT_SECONDS as a heartbeat
+ * would. What a joined host asks over the channel is answered here directly: an image part is the control plane's own
+ * file (only an image an instance placed on this host runs, host_doc_image_part), a metadata request compute's answer.
  * Its cloud disks and snapshots are its document's too (block's host_disks.c, files under DATA/disks and
  * DATA/snapshots), made, plugged, copied and removed by the realiser as a joined host's are.
  * Live migration's streams are mutual TLS with the hosts' region certificates (realise.c's migration_tls): what a
@@ -77,16 +77,23 @@ static void *loop(void *arg)
     (void)arg;
     struct store *s = store_thread();
     json_t *applied = NULL; /* the last report applied */
+    char offered[HOST_DOC_VERSION_LEN] = "";
     int64_t applied_ms = 0;
     pthread_mutex_lock(&mu);
     while (running && s) {
         kicked = 0;
         pthread_mutex_unlock(&mu);
         char version[HOST_DOC_VERSION_LEN], have[HOST_DOC_VERSION_LEN];
-        json_t *doc = host_doc_build(s, compute_env.host_id, version);
+        json_t *doc = NULL;
+        /* made again only when it may have changed (the joined hosts' cache): an idle host costs a count */
+        int ok = host_doc_current(s, compute_env.host_id, 0, &doc, version) == 0;
+        if (ok && !doc && strcmp(version, offered) != 0)
+            ok = host_doc_current(s, compute_env.host_id, 1, &doc, version) == 0 && doc;
         int again = 0;
-        if (doc) {
-            realise_offer(doc, version);
+        if (ok) {
+            if (doc)
+                realise_offer(doc, version);
+            snprintf(offered, sizeof offered, "%s", version);
             json_decref(doc);
             json_t *r = realise_report(have);
             if (r && (!json_equal(r, applied) || time_now_ms() - applied_ms >= HOST_HEARTBEAT_SECONDS * 1000)) {
