@@ -10,7 +10,7 @@
  * migration (compute/migration.c) is two halves: a target told MIGRATING_IN readies a paused QEMU on a blank overlay of
  * the same base (and blank files of the cloud disks the move brings, on the source's ports), exporting the disks over
  * NBD and waiting for the stream (READY); a source told where (Migrate) mirrors the system disk's top layer and each
- * cloud disk there and migrates (MIGRATED); once the control plane moved the instance, the target's RUNNING
+ * cloud disk there and migrates (MIGRATED), on a thread of the move's own while the pass goes on with the others; once the control plane moved the instance, the target's RUNNING
  * resumes it and the source's document drops it. A failure is reported once per request and not retried. Cloud disks:
  * the files of DIR/disks the document lists (made on a blank disk's first attach, never to replace a lost one),
  * hot-plugged into the running instance each is attached to, unplugged when DETACHING, grown when EXPANDING, restored
@@ -532,27 +532,157 @@ static int migration_tls(const struct spec *sp, struct hv_migrate_tls *tls, char
     return 0;
 }
 
-/* The source's half of a move: the disk mirrored and the guest sent to the target, once per request. */
+/* ---- a move's source half runs on a thread of its own: the QEMU driver's migrate_out holds the guest's QMP for the
+ * move's duration, so the pass leaves that guest's QEMU alone meanwhile (moving_out) and acts on the host's others ----
+ */
+
+#define MAX_MOVES 4
+static struct move {
+    int used, running, rc;
+    char id[24], request[64], run_dir[700], peer[16], peer_host[64], tls_dir[700], detail[512];
+    char disk_ids[HV_HOTPLUG_PORTS][24];
+    int n_disks, nbd_port, migrate_port;
+} moves[MAX_MOVES]; /* under mu; a running move's fields but rc, detail and running are its thread's to read */
+
+static void *move_main(void *arg)
+{
+    struct move *m = arg;
+    const char *ids[HV_HOTPLUG_PORTS];
+    for (int k = 0; k < m->n_disks; k++)
+        ids[k] = m->disk_ids[k];
+    struct hv_migrate_tls tls = {m->tls_dir, m->peer_host};
+    char detail[512] = "", path[760];
+    int rc = hv_driver()->migrate_out(m->run_dir, m->peer, m->nbd_port, m->migrate_port, &tls, ids, m->n_disks,
+                                      HOST_MIGRATE_SECONDS * 1000, detail, sizeof detail);
+    snprintf(path, sizeof path, "%s/migrated", m->run_dir); /* marker(): the guest is the target's once resumed */
+    if (rc == HV_OK && file_write_atomic(path, "1\n", 2, 0600) != 0) {
+        snprintf(detail, sizeof detail, "cannot record the move in %.300s", m->run_dir);
+        rc = HV_EFAIL;
+    }
+    if (rc == HV_OK)
+        fprintf(stderr, "yun host: %s migrated to %s\n", m->id, m->peer);
+    pthread_mutex_lock(&mu);
+    m->rc = rc;
+    snprintf(m->detail, sizeof m->detail, "%s", detail);
+    m->running = 0;
+    pthread_cond_signal(&cv); /* the next pass reports it */
+    pthread_mutex_unlock(&mu);
+    return NULL;
+}
+
+/* 1 while a move of instance id runs here */
+static int moving_out(const char *id)
+{
+    int busy = 0;
+    pthread_mutex_lock(&mu);
+    for (int i = 0; i < MAX_MOVES && !busy; i++)
+        busy = moves[i].used && moves[i].running && !strcmp(moves[i].id, id);
+    pthread_mutex_unlock(&mu);
+    return busy;
+}
+
+/* Moves done: one that succeeded is told by its marker, one whose instance left the document has no one to tell;
+ * a failure of a named instance waits for act_migrate_out to report it */
+static void moves_sweep(json_t *instances)
+{
+    pthread_mutex_lock(&mu);
+    for (int i = 0; i < MAX_MOVES; i++) {
+        struct move *m = &moves[i];
+        int named = 0;
+        size_t k;
+        json_t *it;
+        json_array_foreach (instances, k, it) {
+            const char *id = json_string_value(json_object_get(it, "InstanceId"));
+            named |= id && !strcmp(id, m->id);
+        }
+        if (m->used && !m->running && (m->rc == HV_OK || !named))
+            m->used = 0;
+    }
+    pthread_mutex_unlock(&mu);
+}
+
+/* A move's thread started for sp: 0, 1 (no slot free: asked again next pass), -1 with detail. Under mu. */
+static int move_start(const struct spec *sp, const struct hv_migrate_tls *tls, char *detail, size_t len)
+{
+    struct move *m = NULL;
+    for (int i = 0; i < MAX_MOVES && !m; i++)
+        if (!moves[i].used)
+            m = &moves[i];
+    if (!m)
+        return 1;
+    *m = (struct move){
+        .used = 1, .running = 1, .n_disks = sp->n_moving, .nbd_port = sp->nbd_port, .migrate_port = sp->migrate_port};
+    snprintf(m->id, sizeof m->id, "%s", sp->id);
+    snprintf(m->request, sizeof m->request, "%s", sp->request);
+    snprintf(m->run_dir, sizeof m->run_dir, "%s", sp->run_dir);
+    snprintf(m->peer, sizeof m->peer, "%s", sp->peer);
+    snprintf(m->peer_host, sizeof m->peer_host, "%s", tls->peer);
+    snprintf(m->tls_dir, sizeof m->tls_dir, "%s", tls->dir);
+    for (int k = 0; k < sp->n_moving; k++)
+        snprintf(m->disk_ids[k], sizeof m->disk_ids[k], "%s", sp->moving_ids[k]);
+    pthread_attr_t attr;
+    pthread_t t;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    int rc = pthread_create(&t, &attr, move_main, m);
+    pthread_attr_destroy(&attr);
+    if (rc == 0)
+        return 0;
+    m->used = 0;
+    snprintf(detail, len, "cannot start the move's thread: %s", strerror(rc));
+    return -1;
+}
+
+/* The source's half of a move: the disks mirrored and the guest sent to the target (on the move's thread), once
+ * per request. RUNNING while it moves, then MIGRATED or FAILED. */
 static const char *act_migrate_out(const struct spec *sp, char *detail, size_t len)
 {
-    const struct memo *m = memo_get(sp->id, "move", sp->request);
-    if (m) {
-        snprintf(detail, len, "%s", m->detail);
+    const struct memo *mm = memo_get(sp->id, "move", sp->request);
+    if (mm) {
+        snprintf(detail, len, "%s", mm->detail);
         return "FAILED";
     }
     if (marker(sp, "migrated", 0))
         return "MIGRATED";
-    struct hv_migrate_tls tls;
-    char dir[700];
-    int rc = !alive(sp) ? HV_ENOTRUNNING
-             : migration_tls(sp, &tls, dir, detail, len) != 0
-                 ? HV_EFAIL
-                 : hv_driver()->migrate_out(sp->run_dir, sp->peer, sp->nbd_port, sp->migrate_port, &tls, sp->moving_ids,
-                                            sp->n_moving, HOST_MIGRATE_SECONDS * 1000, detail, len);
-    if (rc == HV_OK && marker(sp, "migrated", 1) == 0) {
-        fprintf(stderr, "yun host: %s migrated to %s\n", sp->id, sp->peer);
-        return "MIGRATED";
+    int rc = HV_OK, started = -1;
+    pthread_mutex_lock(&mu);
+    for (int i = 0; i < MAX_MOVES; i++) {
+        struct move *m = &moves[i];
+        if (!m->used || strcmp(m->id, sp->id) || (!m->running && strcmp(m->request, sp->request))) {
+            if (m->used && !m->running && !strcmp(m->id, sp->id))
+                m->used = 0; /* an older request's outcome, reported already */
+            continue;
+        }
+        if (m->running) {
+            pthread_mutex_unlock(&mu);
+            return "RUNNING"; /* under way (an older request's: this one waits for it) */
+        }
+        rc = m->rc;
+        snprintf(detail, len, "%s", m->detail);
+        m->used = 0;
+        started = 1;
     }
+    pthread_mutex_unlock(&mu);
+    if (started < 0) { /* none yet: start it */
+        struct hv_migrate_tls tls;
+        char dir[700];
+        if (!alive(sp))
+            rc = HV_ENOTRUNNING;
+        else if (migration_tls(sp, &tls, dir, detail, len) != 0)
+            rc = HV_EFAIL;
+        else {
+            pthread_mutex_lock(&mu);
+            int st = move_start(sp, &tls, detail, len);
+            pthread_mutex_unlock(&mu);
+            if (st >= 0)
+                return "RUNNING";
+            rc = HV_EFAIL;
+        }
+    }
+    if (rc == HV_OK && marker(sp, "migrated", 0))
+        return "MIGRATED";
+    if (rc == HV_OK)
+        snprintf(detail, len, "the move's record is missing in %s", sp->run_dir);
     if (rc == HV_ENOTRUNNING)
         snprintf(detail, len, "the guest does not run on the source host");
     fprintf(stderr, "yun host: %s: the migration to %s failed: %s\n", sp->id, sp->peer, detail);
@@ -811,6 +941,8 @@ static const char *act_disk(const struct disk_spec *d, json_t *instances, int *p
     }
     if (!have && !detaching && disk_make(d, detail, len) != 0)
         return "FAILED";
+    if (d->instance[0] && moving_out(d->instance)) /* its guest's QEMU is its move's: looked at again after */
+        return "BUSY";
     /* the instance it is attached to, as this document shows it: plugged while its QEMU lives */
     struct spec sp;
     int live = 0;
@@ -944,6 +1076,8 @@ static const char *act_snapshot(json_t *j, json_t *disks, json_t *instances, int
         *bytes = (int64_t)st.st_blocks * 512;
         return "MADE";
     }
+    if (d.instance[0] && moving_out(d.instance)) /* its guest's QEMU is its move's */
+        return "BUSY";
     /* a copy of its own (copy_job.c): by a backup job while a running guest holds the disk, else of the file */
     struct copy_job cj = {.kind = COPY_FILE, .bytes = (long long)d.size_gib << 30};
     snprintf(cj.final, sizeof cj.final, "%s", path);
@@ -1039,7 +1173,7 @@ static void remove_unnamed(json_t *instances)
             const char *id = json_string_value(json_object_get(it, "InstanceId"));
             named |= id && !strcmp(id, e->d_name);
         }
-        if (named)
+        if (named || moving_out(e->d_name)) /* a guest moving away: gone once its move's thread is done */
             continue;
         char dir[1100];
         snprintf(dir, sizeof dir, "%s/%s", root, e->d_name);
@@ -1065,6 +1199,7 @@ static int pass(json_t *doc, const char *version, json_t *last)
     int any = json_array_size(instances) > 0;
     /* first: an instance that left the document (terminated, moved away) stops before its tap and rules go */
     remove_unnamed(json_is_array(instances) ? instances : NULL);
+    moves_sweep(json_is_array(instances) ? instances : NULL);
     bootings_refresh(1);
     boots_waiting = 0;
     if ((look_all = time_now_ms() - looked_ms >= LOOK_MS))
@@ -1085,9 +1220,13 @@ static int pass(json_t *doc, const char *version, json_t *last)
         struct spec sp;
         char detail[512] = "";
         const char *bad = spec_read(it, &sp);
-        const char *seen = bad ? "FAILED" : act(&sp, plan, detail, sizeof detail);
+        /* a guest moving away is its move's thread's: asked for anything else meanwhile, it waits for the move */
+        int held = !bad && !(sp.outgoing && !strcmp(sp.state, "RUNNING")) && moving_out(sp.id);
+        const char *seen = bad ? "FAILED" : held ? "BUSY" : act(&sp, plan, detail, sizeof detail);
         if (bad)
             snprintf(detail, sizeof detail, "the host refused the instance's spec: %s", bad);
+        if (held)
+            snprintf(detail, sizeof detail, "a live migration of it is under way on this host");
         const char *id = json_string_value(json_object_get(it, "InstanceId"));
         json_t *item = id ? host_report_item(id, sp.state, seen, sp.request, detail) : NULL;
         if (item && !strcmp(seen, "READY")) {

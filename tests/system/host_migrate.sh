@@ -36,6 +36,9 @@
 #      connection, the longest gap and the ping loss printed; host 2 holds nothing of A, host 3's FDB entry of A
 #      follows it; A's cloud disk is back on host 1 (its file there, gone from host 2) with its data; A's disks came
 #      along twice: restarted on host 1, its init counts boot 2 and its cloud disk holds its data
+#   7. host 1's realiser goes on with its other instances during a move: A's move to host 3 held (host 3 drops host
+#      1's packets to its migration ports), E launched onto host 1 is RUNNING while the move is still READY; the move
+#      then ends (FAILED or SUCCESS) with A RUNNING
 #   B's EIP follows the move: published (proxy neighbour on the uplink) by host 2 before, by host 3 after (a
 #   gratuitous ARP moves the underlay's entry), host 2's entry gone; ping and SSH banner by the EIP both times
 # Needs root, unshare, nsenter, iproute2, python3, sqlite3, openssl.
@@ -433,3 +436,43 @@ for _ in $(seq 50); do [ -n "$(aondev 'echo $D' </dev/null 2>/dev/null)" ] && br
 [ "$(asum)" = "$ASUM" ] || fail "A's $ADISK after its restart on host 1: $(asum), not $ASUM"
 pass "A's disks came along (host 1 to host 2 and back): restarted on host 1, it counts boot 2 and its cloud disk (plugged again at the boot) holds its data (the test took \
 $(($(date +%s) - T_START)) s)"
+
+# ---- 7. host 1's realiser goes on with its other instances while a move of A is under way ----
+# host 3's migration ports drop host 1's packets (a table of the test's own in host 3's namespace): A's move to host 3
+# hangs in its thread on host 1 (the mirror's connection to host 3) until host 1 gives up; meanwhile E, launched
+# onto host 1, boots there. (Before the moves had threads of their own, host 1 did nothing else until then.)
+on "$H3PID" nft -f - <<'NFT' || fail "cannot hold host 3's migration ports"
+table inet yuntest_hold {
+  chain in { type filter hook input priority -10; policy accept; ip saddr 10.77.0.1 tcp dport 7800-7899 drop; }
+}
+NFT
+for _ in $(seq 100); do # A's disk plugged again at its restart: its port reported
+  OUT=$(api cvm MigrateInstance --InstanceId "$A" --HostId "$HID3" 2>&1) && break
+  [[ "$OUT" == *"has not yet reported where"* ]] || break
+  sleep 0.1
+done
+[ "$(echo "$OUT" | field HostId 2>/dev/null)" = "$HID3" ] || fail "MigrateInstance of A to host 3 (held): $OUT"
+mstate() { sql "SELECT migrate_state FROM instances WHERE instance_id = '$A'"; }
+for _ in $(seq 200); do [ "$(mstate)" = READY ] && break; sleep 0.05; done
+[ "$(mstate)" = READY ] || fail "A's move to host 3 is not READY: $(mstate)"
+MEM3=$(sql "SELECT memory_mib FROM hosts WHERE host_id = '$HID3'")
+sql "UPDATE hosts SET memory_mib = 512 WHERE host_id = '$HID3'" # E goes to host 1 (host 2 is draining)
+T0=$(date +%s.%N)
+E=$(run)
+for _ in $(seq 200); do [ "$(ID=$E inst InstanceState)" = RUNNING ] && break; sleep 0.05; done
+T1=$(date +%s.%N)
+MOVING=$(sql "SELECT migrate_to || '/' || migrate_state FROM instances WHERE instance_id = '$A'")
+sql "UPDATE hosts SET memory_mib = $MEM3 WHERE host_id = '$HID3'"
+on "$H3PID" nft delete table inet yuntest_hold
+[ "$(ID=$E inst InstanceState)" = RUNNING ] && [ "$(sql "SELECT host_id FROM instances WHERE instance_id = '$E'")" = host-local ] ||
+  fail "E is $(ID=$E inst InstanceState) on $(sql "SELECT host_id FROM instances WHERE instance_id = '$E'")"
+[ "$MOVING" = "$HID3/READY" ] ||
+  fail "E was RUNNING on host 1 only once A's move had ended ($MOVING; A: $(ID=$A inst LatestOperationState))"
+for _ in $(seq 600); do [ "$(ID=$A inst LatestOperationState)" != OPERATING ] && break; sleep 0.1; done
+[ "$(ID=$A inst LatestOperationState)" != OPERATING ] || fail "A's held move did not end"
+ID=$A wait_state RUNNING 30
+pass "host 1 booted E (RUNNING $(python3 -c "print(round($T1 - $T0, 1))") s after RunInstances) while A's move to host 3 \
+hung on host 3's held ports; the move then ended $(ID=$A inst LatestOperationState) (A RUNNING on \
+$(sql "SELECT host_id FROM instances WHERE instance_id = '$A'"))"
+api cvm TerminateInstances --InstanceIds "[\"$E\"]" >/dev/null
+
