@@ -10,14 +10,14 @@
  * migration (compute/migration.c) is two halves: a target told MIGRATING_IN readies a paused QEMU on a blank overlay of
  * the same base (and blank files of the cloud disks the move brings, on the source's ports), exporting the disks over
  * NBD and waiting for the stream (READY); a source told where (Migrate) mirrors the system disk's top layer and each
- * cloud disk there and migrates (MIGRATED), on a thread of the move's own while the pass goes on with the others; once the control plane moved the instance, the target's RUNNING
- * resumes it and the source's document drops it. A failure is reported once per request and not retried. Cloud disks:
- * the files of DIR/disks the document lists (made on a blank disk's first attach, never to replace a lost one),
- * hot-plugged into the running instance each is attached to, unplugged when DETACHING, grown when EXPANDING, restored
- * from a snapshot here when DUMPING, removed once no longer listed; snapshots of them into DIR/snapshots (a backup job
- * while plugged into a running guest), removed the same way. What the host saw is the report the next heartbeat
- * carries, sent at once after a pass that changed something (and heartbeats come often while a guest paused here waits
- * for its source).
+ * cloud disk there and migrates (MIGRATED), on a thread of the move's own while the pass goes on with the others; once
+ * the control plane moved the instance, the target's RUNNING resumes it and the source's document drops it. A failure
+ * is reported once per request and not retried. Cloud disks: the files of DIR/disks the document lists (made on a blank
+ * disk's first attach, never to replace a lost one), hot-plugged into the running instance each is attached to,
+ * unplugged when DETACHING, grown when EXPANDING, restored from a snapshot here when DUMPING, removed once no longer
+ * listed; snapshots of them into DIR/snapshots (a backup job while plugged into a running guest), removed the same way.
+ * What the host saw is the report the next heartbeat carries, sent at once after a pass that changed something (and
+ * heartbeats come often while a guest paused here waits for its source).
  */
 #define _XOPEN_SOURCE 700
 #include <ctype.h>
