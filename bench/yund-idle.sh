@@ -8,7 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${1:-${YUN_BIN:-build/yun}}
 D=$(mktemp -d /tmp/yun-idle-XXXXXX)
-trap 'kill "$P" 2>/dev/null; wait "$P" 2>/dev/null; rm -rf "$D"' EXIT
+# the guests' QEMUs outlive yund (they are daemons of their own): they go too, or they load the next measurement
+trap 'kill "$P" 2>/dev/null; wait "$P" 2>/dev/null; pkill -9 -f -- "$D/instances" 2>/dev/null; rm -rf "$D"' EXIT
 "$BIN" up --data "$D" --listen 127.0.0.1:9700 --object-listen 127.0.0.1:9701 >"$D/out.log" 2>&1 &
 P=$!
 for _ in $(seq 300); do grep -q "yund ready" "$D/out.log" && break; sleep 0.1; done

@@ -129,7 +129,7 @@ void compute_register(void);
 /* What the API needs of the host's configuration, without the host role (yun up --no-host). */
 void compute_api_start(const struct config *cfg);
 int compute_host_start(const struct config *cfg, struct store *s, char *err, size_t errlen);
-void compute_host_stop(void);
+void compute_host_stop(struct store *s); /* the realiser stopped, the host row UNAVAILABLE */
 /* host_local.c: the built-in host's migration credentials, its realiser and its in-process channel; 0 or -1 with err */
 int host_local_start(struct store *s, char *err, size_t errlen);
 void host_local_stop(void);

@@ -317,7 +317,7 @@ int daemon_run(struct config *cfg)
     market_stop();
     billing_stop();
     if (!cfg->no_host)
-        compute_host_stop();
+        compute_host_stop(s);
     object_gateway_stop(objects);
     store_close(s);
     if (lockfd >= 0)

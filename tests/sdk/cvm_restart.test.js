@@ -161,3 +161,14 @@ test("a guest whose QEMU dies under a running yund becomes STOPPED with the reas
   assert.match(v.InstanceSet[0].LatestOperationErrorMsg || "", /stopped|failed/);
   assert.deepEqual(pidsById()[victim], undefined);
 });
+
+test("a clean stop records the built-in host UNAVAILABLE (no launch is placed there meanwhile); its start AVAILABLE", async () => {
+  const state = () => d.sql("SELECT state FROM hosts WHERE host_id = 'host-local'");
+  assert.deepEqual(state(), ["AVAILABLE"]);
+  await d.stop();
+  assert.deepEqual(state(), ["UNAVAILABLE"], "stopped: its realiser no longer runs");
+  await d.start();
+  reconnect();
+  assert.deepEqual(state(), ["AVAILABLE"]);
+  for (const i of await all()) if (i.InstanceId !== st.ids[2]) assert.equal(i.InstanceState, "RUNNING", i.InstanceId);
+});
