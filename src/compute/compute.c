@@ -360,8 +360,8 @@ void compute_host_stop(struct store *s)
     /* no host role runs its realiser now: launches, disks and moves go elsewhere or are refused (the other processes
      * of a region see it) until the next start registers it again; a kill -9 leaves it AVAILABLE */
     if (s && store_exec(s,
-                        "UPDATE hosts SET state = '" HOST_UNAVAILABLE "', updated = ? WHERE host_id = ? AND state = '"
-                        HOST_AVAILABLE "'",
+                        "UPDATE hosts SET state = '" HOST_UNAVAILABLE
+                        "', updated = ? WHERE host_id = ? AND state = '" HOST_AVAILABLE "'",
                         "is", time_now(), compute_env.host_id) < 0)
         log_warn("host %s: cannot record that it stopped: %s", compute_env.host_id, store_errmsg(s));
 }
