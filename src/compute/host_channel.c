@@ -589,12 +589,7 @@ static void *listen_loop(void *arg)
         if (room)
             connections++;
         pthread_mutex_unlock(&mu);
-        pthread_t t;
-        pthread_attr_t attr;
-        pthread_attr_init(&attr);
-        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-        if (c && room && (c->ssl = SSL_new(ctx)) && SSL_set_fd(c->ssl, fd) == 1 &&
-            pthread_create(&t, &attr, serve, c) == 0) {
+        if (c && room && (c->ssl = SSL_new(ctx)) && SSL_set_fd(c->ssl, fd) == 1 && thread_detached(serve, c) == 0) {
             c = NULL;
         } else {
             if (room) {
@@ -607,7 +602,6 @@ static void *listen_loop(void *arg)
             free(c);
             close(fd);
         }
-        pthread_attr_destroy(&attr);
     }
     return NULL;
 }

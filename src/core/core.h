@@ -157,5 +157,7 @@ int file_read_all(const char *path, char **out, size_t *len);
 int mkdir_p(const char *path, int mode);
 /* snprintf(dst, size, "%s", src) without the formatting machinery (hot paths); NULL copies "" */
 void str_copy(char *dst, size_t size, const char *src);
+/* fn(arg) on a thread of its own that no one joins: 0, or pthread_create's error number */
+int thread_detached(void *(*fn)(void *), void *arg);
 
 #endif

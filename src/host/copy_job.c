@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/core.h"
 #include "host/copy_job.h"
 #include "host/hypervisor.h"
 
@@ -104,12 +105,7 @@ int copy_job_start(const struct copy_job *j, void (*done)(void), char *err, size
         return -1;
     }
     *sl = (struct slot){.used = 1, .running = 1, .job = *j, .done = done};
-    pthread_attr_t attr;
-    pthread_t t;
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    int rc = pthread_create(&t, &attr, job_main, sl);
-    pthread_attr_destroy(&attr);
+    int rc = thread_detached(job_main, sl);
     if (rc != 0)
         sl->used = 0;
     pthread_mutex_unlock(&mu);

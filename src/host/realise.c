@@ -588,14 +588,7 @@ static void moves_sweep(json_t *instances)
     pthread_mutex_lock(&mu);
     for (int i = 0; i < MAX_MOVES; i++) {
         struct move *m = &moves[i];
-        int named = 0;
-        size_t k;
-        json_t *it;
-        json_array_foreach (instances, k, it) {
-            const char *id = json_string_value(json_object_get(it, "InstanceId"));
-            named |= id && !strcmp(id, m->id);
-        }
-        if (m->used && !m->running && (m->rc == HV_OK || !named))
+        if (m->used && !m->running && (m->rc == HV_OK || !host_report_names(instances, "InstanceId", m->id)))
             m->used = 0;
     }
     pthread_mutex_unlock(&mu);
@@ -620,12 +613,7 @@ static int move_start(const struct spec *sp, const struct hv_migrate_tls *tls, c
     snprintf(m->tls_dir, sizeof m->tls_dir, "%s", tls->dir);
     for (int k = 0; k < sp->n_moving; k++)
         snprintf(m->disk_ids[k], sizeof m->disk_ids[k], "%s", sp->moving_ids[k]);
-    pthread_attr_t attr;
-    pthread_t t;
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    int rc = pthread_create(&t, &attr, move_main, m);
-    pthread_attr_destroy(&attr);
+    int rc = thread_detached(move_main, m);
     if (rc == 0)
         return 0;
     m->used = 0;
@@ -1166,14 +1154,8 @@ static void remove_unnamed(json_t *instances)
     while (d && (e = readdir(d)) != NULL) {
         if (strncmp(e->d_name, "ins-", 4) != 0)
             continue;
-        int named = 0;
-        size_t i;
-        json_t *it;
-        json_array_foreach (instances, i, it) {
-            const char *id = json_string_value(json_object_get(it, "InstanceId"));
-            named |= id && !strcmp(id, e->d_name);
-        }
-        if (named || moving_out(e->d_name)) /* a guest moving away: gone once its move's thread is done */
+        if (host_report_names(instances, "InstanceId", e->d_name) ||
+            moving_out(e->d_name)) /* a guest moving away: gone once its move's thread is done */
             continue;
         char dir[1100];
         snprintf(dir, sizeof dir, "%s/%s", root, e->d_name);
