@@ -127,3 +127,14 @@ int copy_job_writes(const char *path)
     pthread_mutex_unlock(&mu);
     return busy;
 }
+
+int copy_job_backs_up(const char *disk_id)
+{
+    pthread_mutex_lock(&mu);
+    int busy = 0;
+    for (int i = 0; i < MAX_JOBS && !busy; i++)
+        busy = slots[i].used && slots[i].running && slots[i].job.kind == COPY_BACKUP &&
+               !strcmp(slots[i].job.disk_id, disk_id);
+    pthread_mutex_unlock(&mu);
+    return busy;
+}

@@ -22,6 +22,7 @@ enum copy_state copy_job_state(const char *final, char *err, size_t errlen);
 /* Starts j on a thread of its own: 0, or -1 with err (too many at once: try again later). `done` is called when
  * it ends, on its thread. */
 int copy_job_start(const struct copy_job *j, void (*done)(void), char *err, size_t errlen);
-int copy_job_writes(const char *path); /* 1: path is FINAL.tmp of a running copy (leave it alone) */
+int copy_job_writes(const char *path);      /* 1: path is FINAL.tmp of a running copy (leave it alone) */
+int copy_job_backs_up(const char *disk_id); /* 1: a running backup job copies disk_id (its QEMU is busy with it) */
 
 #endif

@@ -883,13 +883,15 @@ static void wake_pass(void)
  * while the host runs as many as it takes), FAILED once with detail, `whole` when it is. */
 static const char *copying(const struct copy_job *j, const char *whole, char *detail, size_t len)
 {
+    /* the copy's state first, then the file: a copy ends by renaming its file into place, then forgetting itself,
+     * so no copy under way means the file is whole or was never made (never a second copy over a finished one) */
+    enum copy_state cs = copy_job_state(j->final, detail, len);
+    if (cs != COPY_NONE)
+        return cs == COPY_RUNNING ? "BUSY" : "FAILED";
     struct stat st;
     if (stat(j->final, &st) == 0)
         return whole;
-    enum copy_state cs = copy_job_state(j->final, detail, len);
-    if (cs == COPY_FAILED)
-        return "FAILED";
-    if (cs == COPY_NONE && copy_job_start(j, wake_pass, detail, len) != 0)
+    if (copy_job_start(j, wake_pass, detail, len) != 0)
         detail[0] = 0; /* too many at once: asked again next pass */
     return "BUSY";
 }
@@ -929,7 +931,8 @@ static const char *act_disk(const struct disk_spec *d, json_t *instances, int *p
     }
     if (!have && !detaching && disk_make(d, detail, len) != 0)
         return "FAILED";
-    if (d->instance[0] && moving_out(d->instance)) /* its guest's QEMU is its move's: looked at again after */
+    /* its guest's QEMU is its move's, or a snapshot's backup job of it runs there: looked at again after */
+    if (d->instance[0] && (moving_out(d->instance) || copy_job_backs_up(d->id)))
         return "BUSY";
     /* the instance it is attached to, as this document shows it: plugged while its QEMU lives */
     struct spec sp;
@@ -1019,6 +1022,9 @@ static const char *act_snapshot(json_t *j, json_t *disks, json_t *instances, int
         return "FAILED";
     }
     snprintf(path, sizeof path, "%s/snapshots/%s", data_dir, want);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    if (copy_job_writes(tmp)) /* its copy is under way: nothing to ask its guest's QEMU */
+        return "BUSY";
     struct stat st;
     if (stat(path, &st) == 0) {
         *bytes = (int64_t)st.st_blocks * 512;
